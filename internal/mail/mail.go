@@ -1,0 +1,51 @@
+// Package mail sends email: an SES (v1) adapter for AWS and an embedded
+// outbox that captures every message in the local stack's bbolt file where a
+// person can read it. Both pass one contract suite.
+package mail
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Message is one email, already rendered.
+type Message struct {
+	From    string
+	To      []string
+	Subject string
+	Text    string
+	HTML    string // optional
+}
+
+// Templated is an email rendered by the provider from a stored template.
+type Templated struct {
+	From     string
+	To       []string
+	Template string
+	Data     map[string]string
+}
+
+// Sender sends email. Each call sends at most once; the caller owns retries
+// and deduplication.
+type Sender interface {
+	Send(ctx context.Context, m Message) (messageID string, err error)
+	SendTemplated(ctx context.Context, m Templated) (messageID string, err error)
+}
+
+// Captured is one email held by the embedded outbox.
+type Captured struct {
+	ID       string            `json:"id"`
+	At       time.Time         `json:"at"`
+	From     string            `json:"from"`
+	To       []string          `json:"to"`
+	Subject  string            `json:"subject,omitempty"`
+	Text     string            `json:"text,omitempty"`
+	HTML     string            `json:"html,omitempty"`
+	Template string            `json:"template,omitempty"`
+	Data     map[string]string `json:"data,omitempty"`
+}
+
+// ErrRejected means the provider refused the message (for example an
+// unverified sender, or no recipient); retrying the same message will not help.
+var ErrRejected = errors.New("mail: message rejected")
