@@ -1,0 +1,87 @@
+# cecportal Makefile (GNU make).
+#
+# `sam build` runs the build-<LogicalId> targets below: every function in
+# template.yaml has `Metadata: BuildMethod: makefile` and CodeUri ".", so SAM
+# calls `make build-<LogicalId>` here with ARTIFACTS_DIR set, and the target
+# must leave the binary at $(ARTIFACTS_DIR)/bootstrap.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+GO       ?= go
+CFN_LINT ?= cfn-lint
+BUILD_DIR := .build
+
+# ============================================================================
+# Functions: <template logical ID>:<directory under functions/>.
+# Adding a function is one line here (plus its resource in template.yaml).
+# ============================================================================
+LAMBDAS := \
+	AccountsApi:accounts-api \
+	MailSender:mail-sender \
+	OutboxRelay:outbox-relay
+
+lambda_id  = $(word 1,$(subst :, ,$(1)))
+lambda_dir = $(word 2,$(subst :, ,$(1)))
+
+FUNCTIONS := $(foreach l,$(LAMBDAS),$(call lambda_dir,$(l)))
+
+# Cross-compile for Lambda's provided.al2023 runtime on arm64 (Graviton).
+# lambda.norpc drops aws-lambda-go's unused net/rpc server.
+LAMBDA_ENV   := GOOS=linux GOARCH=arm64 CGO_ENABLED=0
+LAMBDA_FLAGS := -trimpath -ldflags '-s -w' -tags lambda.norpc
+
+# $(call go-lambda,<dir>,<output binary>)
+go-lambda = $(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(2) ./functions/$(1)
+
+# ============================================================================
+# Build
+# ============================================================================
+
+# One build-<LogicalId> target per function, for SAM.
+define sam-build-target
+.PHONY: build-$(call lambda_id,$(1))
+build-$(call lambda_id,$(1)):
+	@test -n "$$(ARTIFACTS_DIR)" || { echo "ARTIFACTS_DIR is not set (sam build sets it)" >&2; exit 1; }
+	$$(call go-lambda,$(call lambda_dir,$(1)),$$(ARTIFACTS_DIR)/bootstrap)
+endef
+$(foreach l,$(LAMBDAS),$(eval $(call sam-build-target,$(l))))
+
+.PHONY: build
+build: ## Build every function into .build/<dir>/bootstrap, as SAM would, and print sizes
+	@set -e; for d in $(FUNCTIONS); do \
+		echo "$(call go-lambda,$$d,$(BUILD_DIR)/$$d/bootstrap)"; \
+		$(call go-lambda,$$d,$(BUILD_DIR)/$$d/bootstrap); \
+	done
+	@for d in $(FUNCTIONS); do \
+		printf '%-16s %6s KiB  %s\n' "$$d" "$$(( $$(wc -c < $(BUILD_DIR)/$$d/bootstrap) / 1024 ))" "$(BUILD_DIR)/$$d/bootstrap"; \
+	done
+
+# ============================================================================
+# Checks
+# ============================================================================
+
+# cfn-lint's exit code is a bit mask: 2 errors, 4 warnings, 8 informational.
+# Errors and warnings fail; informational messages are printed but pass.
+.PHONY: lint-template
+lint-template: ## Lint template.yaml with cfn-lint (fails on errors and warnings)
+	@rc=0; $(CFN_LINT) template.yaml || rc=$$?; \
+	if [ $$(( rc & ~8 )) -ne 0 ]; then echo "cfn-lint failed (exit $$rc)" >&2; exit 1; fi
+
+# ============================================================================
+# Development (run, test, fmt, vet, ...)
+# ============================================================================
+
+# ============================================================================
+# Housekeeping
+# ============================================================================
+
+.PHONY: clean
+clean: ## Remove build output
+	rm -rf $(BUILD_DIR) .aws-sam
+
+.PHONY: help
+help: ## List the targets
+	@grep -hE '^[a-zA-Z0-9_.-]+:.*## ' $(MAKEFILE_LIST) | \
+		awk 'BEGIN {FS = ":.*## "} {printf "  %-16s %s\n", $$1, $$2}'
+	@echo "  build-<Id>       Build one function into \$$ARTIFACTS_DIR/bootstrap (for sam build): $(foreach l,$(LAMBDAS),$(call lambda_id,$(l)))"

@@ -1,0 +1,361 @@
+package templatecheck
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+)
+
+// A check looks at a parsed template and returns one line per problem.
+type check func(t *template) []string
+
+// templateChecks run on template.yaml; each must find nothing there, and
+// each must find its problem in its broken example (TestChecks_FindProblems).
+var templateChecks = []struct {
+	name string
+	run  check
+}{
+	{"FunctionsBuildWithMakefile", checkBuildMethod},
+	{"SQSEventsReportBatchItemFailures", checkSQSEvents},
+	{"EventSourceQueuesRedriveAndVisibility", checkEventSourceQueues},
+	{"DeadLetterQueuesHaveAlarms", checkDeadLetterAlarms},
+	{"NoWildcardDynamoDBActions", checkNoWildcardActions},
+	{"FunctionsLogWithRetention", checkLogGroups},
+	{"HTTPRoutesUnique", checkRoutes},
+}
+
+// minMaxReceiveCount is the least maxReceiveCount AWS advises for a queue
+// that is a Lambda event source, so throttled batches are not dead-lettered.
+const minMaxReceiveCount = 5
+
+// visibilityFactor: AWS advises a queue visibility timeout of at least six
+// times the consumer's timeout, plus its batching window.
+const visibilityFactor = 6
+
+// Defaults of AWS::SQS::Queue, in seconds.
+const (
+	defaultVisibilityTimeout = 30
+	defaultMessageRetention  = 345600
+)
+
+// checkBuildMethod: every function is built by the Makefile at the
+// repository root, for the architecture the Makefile builds (arm64).
+func checkBuildMethod(t *template) []string {
+	var out []string
+	for _, fn := range t.ofType(typeFunction) {
+		if bm, _ := fn.Metadata["BuildMethod"].(string); bm != "makefile" {
+			out = append(out, fmt.Sprintf("function %s: Metadata.BuildMethod is %q, want makefile", fn.ID, bm))
+		}
+		if uri, _ := t.functionProperty(fn, "CodeUri").(string); uri != "." && uri != "./" {
+			out = append(out, fmt.Sprintf("function %s: CodeUri is %v, want . (the directory of the Makefile)", fn.ID, t.functionProperty(fn, "CodeUri")))
+		}
+		if rt, _ := t.functionProperty(fn, "Runtime").(string); !strings.HasPrefix(rt, "provided.") {
+			out = append(out, fmt.Sprintf("function %s: Runtime is %q, want an OS-only runtime (provided.al2023)", fn.ID, rt))
+		}
+		if h, _ := t.functionProperty(fn, "Handler").(string); h != "bootstrap" {
+			out = append(out, fmt.Sprintf("function %s: Handler is %q, want bootstrap", fn.ID, h))
+		}
+		if arch := toStrings(t.functionProperty(fn, "Architectures")); len(arch) != 1 || arch[0] != "arm64" {
+			out = append(out, fmt.Sprintf("function %s: Architectures is %v, want [arm64] (the Makefile builds GOARCH=arm64)", fn.ID, arch))
+		}
+	}
+	return out
+}
+
+// checkSQSEvents: every SQS consumer reports failures per message.
+func checkSQSEvents(t *template) []string {
+	var out []string
+	for _, fn := range t.ofType(typeFunction) {
+		for _, ev := range fn.events() {
+			if ev.Type != "SQS" {
+				continue
+			}
+			if !slices.Contains(toStrings(ev.Properties["FunctionResponseTypes"]), "ReportBatchItemFailures") {
+				out = append(out, fmt.Sprintf("function %s event %s: FunctionResponseTypes lacks ReportBatchItemFailures", fn.ID, ev.Name))
+			}
+		}
+	}
+	return out
+}
+
+// checkEventSourceQueues: every queue a function consumes dead-letters its
+// poison messages, keeps them hidden long enough for the consumer to finish,
+// and its dead-letter queue keeps them longer than it would.
+func checkEventSourceQueues(t *template) []string {
+	var out []string
+	for _, fn := range t.ofType(typeFunction) {
+		for _, ev := range fn.events() {
+			if ev.Type != "SQS" {
+				continue
+			}
+			where := fmt.Sprintf("function %s event %s", fn.ID, ev.Name)
+			qid, ok := t.target(ev.Properties["Queue"])
+			if !ok || t.Resources[qid].Type != typeQueue {
+				out = append(out, fmt.Sprintf("%s: Queue %v is not an %s of this template", where, ev.Properties["Queue"], typeQueue))
+				continue
+			}
+			q := t.Resources[qid]
+
+			timeout, err := t.functionTimeout(fn)
+			if err != nil {
+				out = append(out, fmt.Sprintf("%s: %v", where, err))
+				continue
+			}
+			window := 0
+			if v, ok := ev.Properties["MaximumBatchingWindowInSeconds"]; ok {
+				if window, ok = toInt(v); !ok {
+					out = append(out, fmt.Sprintf("%s: MaximumBatchingWindowInSeconds %v is not a literal number", where, v))
+				}
+			}
+			vis, ok := intOr(q.Properties["VisibilityTimeout"], defaultVisibilityTimeout)
+			if want := visibilityFactor*timeout + window; !ok || vis < want {
+				out = append(out, fmt.Sprintf("queue %s: VisibilityTimeout %v, want >= %d (%d x %s's Timeout %d + batching window %d)",
+					qid, q.Properties["VisibilityTimeout"], want, visibilityFactor, fn.ID, timeout, window))
+			}
+
+			rp, err := redrivePolicy(q)
+			if err != nil {
+				out = append(out, fmt.Sprintf("queue %s: %v", qid, err))
+				continue
+			}
+			if rp == nil {
+				out = append(out, fmt.Sprintf("queue %s: consumed by %s but has no RedrivePolicy", qid, fn.ID))
+				continue
+			}
+			if n, ok := toInt(rp["maxReceiveCount"]); !ok || n < minMaxReceiveCount {
+				out = append(out, fmt.Sprintf("queue %s: RedrivePolicy.maxReceiveCount %v, want >= %d", qid, rp["maxReceiveCount"], minMaxReceiveCount))
+			}
+			dlq, ok := t.target(rp["deadLetterTargetArn"])
+			if !ok || t.Resources[dlq].Type != typeQueue {
+				out = append(out, fmt.Sprintf("queue %s: deadLetterTargetArn %v is not an %s of this template", qid, rp["deadLetterTargetArn"], typeQueue))
+				continue
+			}
+			src, ok1 := intOr(q.Properties["MessageRetentionPeriod"], defaultMessageRetention)
+			dst, ok2 := intOr(t.Resources[dlq].Properties["MessageRetentionPeriod"], defaultMessageRetention)
+			if !ok1 || !ok2 || dst <= src {
+				out = append(out, fmt.Sprintf("queue %s: MessageRetentionPeriod %v, want more than its source %s's %v (a message keeps its first enqueue time)",
+					dlq, t.Resources[dlq].Properties["MessageRetentionPeriod"], qid, q.Properties["MessageRetentionPeriod"]))
+			}
+		}
+	}
+	return out
+}
+
+// checkDeadLetterAlarms: every dead-letter queue of the template has an
+// alarm that fires on its first visible message and notifies someone.
+func checkDeadLetterAlarms(t *template) []string {
+	var out []string
+	for _, dlq := range deadLetterQueues(t) {
+		if !hasDLQAlarm(t, dlq) {
+			out = append(out, fmt.Sprintf("dead-letter queue %s: no %s on AWS/SQS ApproximateNumberOfMessagesVisible > 0 with AlarmActions", dlq, typeAlarm))
+		}
+	}
+	return out
+}
+
+// deadLetterQueues returns the logical IDs of the queues the template uses
+// as dead-letter queues: redrive targets of queues and functions' DLQs.
+func deadLetterQueues(t *template) []string {
+	set := map[string]bool{}
+	for _, q := range t.ofType(typeQueue) {
+		if rp, err := redrivePolicy(q); err == nil && rp != nil {
+			if id, ok := t.target(rp["deadLetterTargetArn"]); ok {
+				set[id] = true
+			}
+		}
+	}
+	for _, fn := range t.ofType(typeFunction) {
+		dl := mapping(fn.Properties["DeadLetterQueue"])
+		if dl["Type"] == "SQS" {
+			if id, ok := t.target(dl["TargetArn"]); ok {
+				set[id] = true
+			}
+		}
+	}
+	ids := make([]string, 0, len(set))
+	for id := range set {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+func hasDLQAlarm(t *template, dlq string) bool {
+	for _, a := range t.ofType(typeAlarm) {
+		p := a.Properties
+		if p["Namespace"] != "AWS/SQS" || p["MetricName"] != "ApproximateNumberOfMessagesVisible" {
+			continue
+		}
+		onQueue := false
+		for _, d := range asList(p["Dimensions"]) {
+			dm := mapping(d)
+			if id, ok := t.target(dm["Value"]); ok && dm["Name"] == "QueueName" && id == dlq {
+				onQueue = true
+			}
+		}
+		threshold, ok := toInt(p["Threshold"])
+		firesOnFirst := ok && ((p["ComparisonOperator"] == "GreaterThanThreshold" && threshold == 0) ||
+			(p["ComparisonOperator"] == "GreaterThanOrEqualToThreshold" && threshold == 1))
+		if onQueue && firesOnFirst && len(asList(p["AlarmActions"])) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// checkNoWildcardActions: no function, role or policy allows DynamoDB
+// actions by wildcard, nor the AWS managed full-access policy.
+func checkNoWildcardActions(t *template) []string {
+	var out []string
+	ids := make([]string, 0, len(t.Resources))
+	for id := range t.Resources {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		r := t.Resources[id]
+		var docs []any
+		switch r.Type {
+		case typeFunction:
+			for _, p := range asList(r.Properties["Policies"]) {
+				if s, ok := p.(string); ok && strings.Contains(s, "DynamoDBFullAccess") {
+					out = append(out, fmt.Sprintf("function %s: managed policy %s grants every DynamoDB action", id, s))
+				}
+				docs = append(docs, p) // inline documents; SAM policy templates have no Statement
+			}
+		case "AWS::IAM::Role":
+			for _, p := range asList(r.Properties["Policies"]) {
+				docs = append(docs, mapping(p)["PolicyDocument"])
+			}
+			for _, arn := range toStrings(r.Properties["ManagedPolicyArns"]) {
+				if strings.Contains(arn, "DynamoDBFullAccess") {
+					out = append(out, fmt.Sprintf("role %s: managed policy %s grants every DynamoDB action", id, arn))
+				}
+			}
+		case "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::IAM::RolePolicy":
+			docs = append(docs, r.Properties["PolicyDocument"])
+		}
+		for _, doc := range docs {
+			for _, st := range asList(mapping(doc)["Statement"]) {
+				stm := mapping(st)
+				if stm["Effect"] != "Allow" {
+					continue
+				}
+				for _, a := range toStrings(stm["Action"]) {
+					if wildcardDynamoDB(a) {
+						out = append(out, fmt.Sprintf("%s %s: action %q is a wildcard; list the DynamoDB actions it needs", r.Type, id, a))
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+// wildcardDynamoDB reports whether an IAM action pattern grants DynamoDB
+// actions by wildcard ("*", "dynamodb:*", "dynamodb:Get*", ...).
+func wildcardDynamoDB(action string) bool {
+	a := strings.ToLower(strings.TrimSpace(action))
+	if a == "*" {
+		return true
+	}
+	return strings.HasPrefix(a, "dynamodb:") && strings.ContainsAny(a, "*?")
+}
+
+// checkLogGroups: every function logs to a log group of this template, with
+// a retention, named /aws/lambda/<function name>.
+func checkLogGroups(t *template) []string {
+	var out []string
+	for _, fn := range t.ofType(typeFunction) {
+		lg, ok := logGroupOf(t, fn)
+		if !ok {
+			out = append(out, fmt.Sprintf("function %s: no %s of this template (set LoggingConfig.LogGroup, or name one /aws/lambda/${%s})", fn.ID, typeLogGroup, fn.ID))
+			continue
+		}
+		if _, ok := toInt(lg.Properties["RetentionInDays"]); !ok {
+			out = append(out, fmt.Sprintf("log group %s: no literal RetentionInDays", lg.ID))
+		}
+		name, _ := lg.Properties["LogGroupName"].(string)
+		if fname, ok := fn.Properties["FunctionName"].(string); ok && name != "/aws/lambda/"+fname {
+			out = append(out, fmt.Sprintf("log group %s: LogGroupName %q, want %q", lg.ID, name, "/aws/lambda/"+fname))
+		}
+	}
+	return out
+}
+
+// logGroupOf finds a function's log group: the one LoggingConfig.LogGroup
+// refers to, else the one named /aws/lambda/${<function ID>}.
+func logGroupOf(t *template, fn resource) (resource, bool) {
+	if v, ok := mapping(t.functionProperty(fn, "LoggingConfig"))["LogGroup"]; ok {
+		id, ok := t.target(v)
+		if !ok || t.Resources[id].Type != typeLogGroup {
+			return resource{}, false
+		}
+		return t.Resources[id], true
+	}
+	for _, lg := range t.ofType(typeLogGroup) {
+		if lg.Properties["LogGroupName"] == "/aws/lambda/${"+fn.ID+"}" {
+			return lg, true
+		}
+	}
+	return resource{}, false
+}
+
+// checkRoutes: HTTPRoutes can read the routes, and no method and path is
+// declared twice.
+func checkRoutes(t *template) []string {
+	routes, err := t.routes()
+	if err != nil {
+		return []string{err.Error()}
+	}
+	var out []string
+	seen := map[string]string{}
+	for _, r := range routes {
+		key := r.Method + " " + r.Path
+		if fn, dup := seen[key]; dup {
+			out = append(out, fmt.Sprintf("route %s: declared by %s and %s", key, fn, r.Function))
+		}
+		seen[key] = r.Function
+	}
+	return out
+}
+
+// redrivePolicy returns a queue's RedrivePolicy (an object, or the JSON
+// string CloudFormation also accepts); nil when the queue has none.
+func redrivePolicy(q resource) (map[string]any, error) {
+	switch rp := q.Properties["RedrivePolicy"].(type) {
+	case nil:
+		return nil, nil
+	case map[string]any:
+		return rp, nil
+	case string:
+		var m map[string]any
+		if err := json.Unmarshal([]byte(rp), &m); err != nil {
+			return nil, fmt.Errorf("RedrivePolicy is not JSON: %w", err)
+		}
+		return m, nil
+	default:
+		return nil, fmt.Errorf("RedrivePolicy %v is neither an object nor JSON", rp)
+	}
+}
+
+// intOr reads a literal integer, or def when v is absent.
+func intOr(v any, def int) (int, bool) {
+	if v == nil {
+		return def, true
+	}
+	return toInt(v)
+}
+
+func asList(v any) []any {
+	switch x := v.(type) {
+	case nil:
+		return nil
+	case []any:
+		return x
+	default:
+		return []any{x}
+	}
+}

@@ -1,0 +1,377 @@
+package templatecheck
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// The repository root, seen from this package's directory.
+const repoRoot = "../.."
+
+var templatePath = filepath.Join(repoRoot, "template.yaml")
+
+func loadTemplate(t *testing.T) *template {
+	t.Helper()
+	tpl, err := load(templatePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tpl
+}
+
+// TestTemplate runs every check on template.yaml.
+func TestTemplate(t *testing.T) {
+	tpl := loadTemplate(t)
+	if len(tpl.ofType(typeFunction)) == 0 {
+		t.Fatal("template.yaml has no " + typeFunction)
+	}
+	for _, c := range templateChecks {
+		t.Run(c.name, func(t *testing.T) {
+			for _, p := range c.run(tpl) {
+				t.Error(p)
+			}
+		})
+	}
+}
+
+// validExample passes every check; each case of TestChecks_FindProblems
+// breaks one thing in it.
+const validExample = `
+Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function:
+    Runtime: provided.al2023
+    Architectures: [arm64]
+    Handler: bootstrap
+    CodeUri: .
+    Timeout: 10
+Resources:
+  Api:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      Auth:
+        DefaultAuthorizer: Jwt
+        Authorizers:
+          Jwt: {IdentitySource: $request.header.Authorization}
+  Queue:
+    Type: AWS::SQS::Queue
+    Properties:
+      VisibilityTimeout: 60
+      RedrivePolicy:
+        deadLetterTargetArn: !GetAtt DLQ.Arn
+        maxReceiveCount: 5
+  DLQ:
+    Type: AWS::SQS::Queue
+    Properties:
+      MessageRetentionPeriod: 1209600
+  DLQAlarm:
+    Type: AWS::CloudWatch::Alarm
+    Properties:
+      Namespace: AWS/SQS
+      MetricName: ApproximateNumberOfMessagesVisible
+      Dimensions:
+        - Name: QueueName
+          Value: !GetAtt DLQ.QueueName
+      ComparisonOperator: GreaterThanThreshold
+      Threshold: 0
+      AlarmActions: [!Ref Topic]
+  Topic:
+    Type: AWS::SNS::Topic
+  WorkerLogs:
+    Type: AWS::Logs::LogGroup
+    Properties:
+      LogGroupName: !Sub /aws/lambda/${Worker}
+      RetentionInDays: 30
+  Worker:
+    Type: AWS::Serverless::Function
+    Metadata:
+      BuildMethod: makefile
+    Properties:
+      Policies:
+        - Statement:
+            - Effect: Allow
+              Action: [dynamodb:GetItem]
+              Resource: !GetAtt Table.Arn
+      Events:
+        Jobs:
+          Type: SQS
+          Properties:
+            Queue: !GetAtt Queue.Arn
+            FunctionResponseTypes: [ReportBatchItemFailures]
+        Ping:
+          Type: HttpApi
+          Properties: {ApiId: !Ref Api, Method: get, Path: /ping, Auth: {Authorizer: NONE}}
+        Things:
+          Type: HttpApi
+          Properties: {ApiId: !Ref Api, Method: post, Path: /things}
+  Table:
+    Type: AWS::DynamoDB::Table
+`
+
+func parseExample(t *testing.T, src string) *template {
+	t.Helper()
+	tpl, err := parse([]byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tpl
+}
+
+func TestChecks_FindProblems(t *testing.T) {
+	t.Run("ValidExample", func(t *testing.T) {
+		tpl := parseExample(t, validExample)
+		for _, c := range templateChecks {
+			for _, p := range c.run(tpl) {
+				t.Errorf("%s: %s", c.name, p)
+			}
+		}
+	})
+
+	tests := []struct {
+		name     string
+		check    check
+		old, new string // replaced once in validExample
+		want     string // in one of the problems
+	}{
+		{"BuildMethodGo", checkBuildMethod, "BuildMethod: makefile", "BuildMethod: go1.x", "BuildMethod"},
+		{"CodeUriNotRoot", checkBuildMethod, "CodeUri: .", "CodeUri: functions/worker", "CodeUri"},
+		{"Architecture", checkBuildMethod, "Architectures: [arm64]", "Architectures: [x86_64]", "Architectures"},
+		{"Runtime", checkBuildMethod, "Runtime: provided.al2023", "Runtime: go1.x", "Runtime"},
+		{"NoBatchItemFailures", checkSQSEvents, "FunctionResponseTypes: [ReportBatchItemFailures]", "BatchSize: 10", "ReportBatchItemFailures"},
+		{"VisibilityTooShort", checkEventSourceQueues, "VisibilityTimeout: 60", "VisibilityTimeout: 59", "VisibilityTimeout"},
+		{"VisibilityDefault", checkEventSourceQueues, "      VisibilityTimeout: 60\n", "", "VisibilityTimeout"},
+		{"VisibilityBatchingWindow", checkEventSourceQueues, "FunctionResponseTypes: [ReportBatchItemFailures]",
+			"FunctionResponseTypes: [ReportBatchItemFailures]\n            MaximumBatchingWindowInSeconds: 5", "VisibilityTimeout"},
+		{"VisibilityFunctionTimeout", checkEventSourceQueues, "    Properties:\n      Policies:", "    Properties:\n      Timeout: 11\n      Policies:", "VisibilityTimeout"},
+		{"NoRedrive", checkEventSourceQueues, "      RedrivePolicy:\n        deadLetterTargetArn: !GetAtt DLQ.Arn\n        maxReceiveCount: 5\n", "", "no RedrivePolicy"},
+		{"RedriveAsJSONString", checkEventSourceQueues, "      RedrivePolicy:\n        deadLetterTargetArn: !GetAtt DLQ.Arn\n        maxReceiveCount: 5\n",
+			"      RedrivePolicy: '{\"deadLetterTargetArn\": \"DLQ.Arn\", \"maxReceiveCount\": 1}'\n", "maxReceiveCount"},
+		{"FewReceives", checkEventSourceQueues, "maxReceiveCount: 5", "maxReceiveCount: 1", "maxReceiveCount"},
+		{"DLQRetentionShort", checkEventSourceQueues, "MessageRetentionPeriod: 1209600", "MessageRetentionPeriod: 345600", "MessageRetentionPeriod"},
+		{"QueueElsewhere", checkEventSourceQueues, "Queue: !GetAtt Queue.Arn", "Queue: arn:aws:sqs:eu-west-1:123456789012:elsewhere", "not an AWS::SQS::Queue"},
+		{"AlarmOnOtherQueue", checkDeadLetterAlarms, "Value: !GetAtt DLQ.QueueName", "Value: !GetAtt Queue.QueueName", "dead-letter queue DLQ"},
+		{"AlarmThreshold", checkDeadLetterAlarms, "Threshold: 0", "Threshold: 5", "dead-letter queue DLQ"},
+		{"AlarmNotifiesNobody", checkDeadLetterAlarms, "AlarmActions: [!Ref Topic]", "OKActions: [!Ref Topic]", "dead-letter queue DLQ"},
+		{"FunctionDLQWithoutAlarm", checkDeadLetterAlarms, "    Properties:\n      Policies:",
+			"    Properties:\n      DeadLetterQueue: {Type: SQS, TargetArn: !GetAtt Queue.Arn}\n      Policies:", "dead-letter queue Queue"},
+		{"DynamoDBStar", checkNoWildcardActions, "Action: [dynamodb:GetItem]", "Action: [dynamodb:*]", "wildcard"},
+		{"DynamoDBPrefix", checkNoWildcardActions, "Action: [dynamodb:GetItem]", "Action: dynamodb:Get*", "wildcard"},
+		{"Star", checkNoWildcardActions, "Action: [dynamodb:GetItem]", `Action: "*"`, "wildcard"},
+		{"FullAccessPolicy", checkNoWildcardActions, "      Policies:\n", "      Policies:\n        - AmazonDynamoDBFullAccess\n", "DynamoDBFullAccess"},
+		{"IAMRoleStar", checkNoWildcardActions, "  Table:\n",
+			"  Role:\n    Type: AWS::IAM::Role\n    Properties:\n      Policies:\n        - PolicyDocument:\n            Statement:\n              - {Effect: Allow, Action: 'DynamoDB:*', Resource: '*'}\n  Table:\n", "wildcard"},
+		{"NoLogGroup", checkLogGroups, "LogGroupName: !Sub /aws/lambda/${Worker}", "LogGroupName: /aws/lambda/other", "no AWS::Logs::LogGroup"},
+		{"NoRetention", checkLogGroups, "      RetentionInDays: 30\n", "", "RetentionInDays"},
+		{"LogGroupNotNamedAfterFunction", checkLogGroups, "    Properties:\n      Policies:",
+			"    Properties:\n      FunctionName: worker\n      LoggingConfig: {LogGroup: !Ref WorkerLogs}\n      Policies:", `want "/aws/lambda/worker"`},
+		{"DuplicateRoute", checkRoutes, "Method: post, Path: /things", "Method: GET, Path: /ping", "declared by"},
+		{"UnknownApi", checkRoutes, "ApiId: !Ref Api, Method: post", "ApiId: !Ref Nope, Method: post", "ApiId"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if strings.Count(validExample, tt.old) != 1 {
+				t.Fatalf("%q is not once in validExample", tt.old)
+			}
+			tpl := parseExample(t, strings.Replace(validExample, tt.old, tt.new, 1))
+			problems := tt.check(tpl)
+			if !slices.ContainsFunc(problems, func(p string) bool { return strings.Contains(p, tt.want) }) {
+				t.Errorf("want a problem containing %q, got %q", tt.want, problems)
+			}
+		})
+	}
+}
+
+func TestTemplate_Target(t *testing.T) {
+	tpl := parseExample(t, validExample)
+	tests := []struct {
+		name string
+		src  string // a YAML value
+		want string // "" for unresolved
+	}{
+		{"ShortRef", "!Ref Queue", "Queue"},
+		{"ShortGetAtt", "!GetAtt Queue.Arn", "Queue"},
+		{"LongRef", "{Ref: Queue}", "Queue"},
+		{"LongGetAttList", "{'Fn::GetAtt': [DLQ, Arn]}", "DLQ"},
+		{"LongGetAttString", "{'Fn::GetAtt': DLQ.QueueName}", "DLQ"},
+		{"Unknown", "!Ref Nope", ""},
+		{"Parameter", "!Ref AWS::Region", ""},
+		{"LiteralArn", "arn:aws:sqs:eu-west-1:123456789012:q", ""},
+		{"Sub", "!Sub '${Queue.Arn}/x'", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			doc, err := parse([]byte("Resources: {X: {Type: T, Properties: {V: " + tt.src + "}}}"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, ok := tpl.target(doc.Resources["X"].Properties["V"])
+			if got != tt.want || ok != (tt.want != "") {
+				t.Errorf("target(%s) = %q, %v; want %q", tt.src, got, ok, tt.want)
+			}
+		})
+	}
+}
+
+func TestHTTPRoutes(t *testing.T) {
+	t.Run("Example", func(t *testing.T) {
+		got, err := parseExample(t, validExample).routes()
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []Route{
+			{Method: "GET", Path: "/ping", Public: true, Function: "Worker"},
+			{Method: "POST", Path: "/things", Public: false, Function: "Worker"},
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("routes = %+v, want %+v", got, want)
+		}
+	})
+
+	t.Run("ImplicitAPI", func(t *testing.T) {
+		const src = `
+Globals:
+  HttpApi:
+    Auth: {DefaultAuthorizer: Jwt}
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Events:
+        Open: {Type: HttpApi, Properties: {Method: GET, Path: /open, Auth: {Authorizer: NONE}}}
+        Closed: {Type: HttpApi, Properties: {Method: x-amazon-apigateway-any-method, Path: /closed}}
+        All: {Type: HttpApi}
+`
+		got, err := parseExample(t, src).routes()
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []Route{
+			{Method: "ANY", Path: "$default", Public: false, Function: "Fn"},
+			{Method: "ANY", Path: "/closed", Public: false, Function: "Fn"},
+			{Method: "GET", Path: "/open", Public: true, Function: "Fn"},
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("routes = %+v, want %+v", got, want)
+		}
+	})
+
+	t.Run("TemplateYAML", func(t *testing.T) {
+		routes, err := HTTPRoutes(templatePath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tpl := loadTemplate(t)
+		health := false
+		for _, r := range routes {
+			if tpl.Resources[r.Function].Type != typeFunction {
+				t.Errorf("route %s %s: function %q is not in the template", r.Method, r.Path, r.Function)
+			}
+			if r.Method == "GET" && r.Path == "/health" {
+				health = r.Public
+			}
+		}
+		if !health {
+			t.Errorf("GET /health is missing or not public in %+v", routes)
+		}
+	})
+
+	t.Run("MissingFile", func(t *testing.T) {
+		if _, err := HTTPRoutes(filepath.Join(t.TempDir(), "template.yaml")); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("err = %v, want one wrapping os.ErrNotExist", err)
+		}
+	})
+}
+
+// goBuildDir matches the package a function's build target compiles.
+var goBuildDir = regexp.MustCompile(`\./functions/([A-Za-z0-9_.-]+)`)
+
+// TestMakefile_BuildsEveryFunction asks make (dry run) what SAM's
+// `make build-<LogicalId>` would do for each function of template.yaml.
+func TestMakefile_BuildsEveryFunction(t *testing.T) {
+	makeBin, err := exec.LookPath("make")
+	if err != nil {
+		t.Fatal("make is not installed; sam build needs it for BuildMethod makefile")
+	}
+	artifacts := filepath.Join(t.TempDir(), "artifacts")
+	built := map[string]string{} // functions/<dir> -> logical ID
+
+	for _, fn := range loadTemplate(t).ofType(typeFunction) {
+		t.Run(fn.ID, func(t *testing.T) {
+			cmd := exec.Command(makeBin, "-n", "--no-print-directory", "-C", repoRoot,
+				"build-"+fn.ID, "ARTIFACTS_DIR="+artifacts, "GO=go")
+			cmd.Env = makeEnv()
+			outb, err := cmd.CombinedOutput()
+			out := string(outb)
+			if err != nil {
+				t.Fatalf("make -n build-%s: %v\n%s", fn.ID, err, out)
+			}
+			for _, want := range []string{
+				"GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0", "go build", "-trimpath",
+				"-tags lambda.norpc", "-o " + artifacts + "/bootstrap",
+			} {
+				if !strings.Contains(out, want) {
+					t.Errorf("make build-%s does not run %q:\n%s", fn.ID, want, out)
+				}
+			}
+			m := goBuildDir.FindAllStringSubmatch(out, -1)
+			if len(m) != 1 {
+				t.Fatalf("make build-%s should build exactly one ./functions/<dir>:\n%s", fn.ID, out)
+			}
+			dir := m[0][1]
+			if other, dup := built[dir]; dup {
+				t.Errorf("functions/%s is built for both %s and %s", dir, other, fn.ID)
+			}
+			built[dir] = fn.ID
+
+			// The code lands after the template: check it once it is there.
+			switch mains, _ := filepath.Glob(filepath.Join(repoRoot, "functions", dir, "*.go")); {
+			case len(mains) > 0:
+			case dirExists(filepath.Join(repoRoot, "functions", dir)):
+				t.Errorf("functions/%s has no Go file", dir)
+			default:
+				t.Logf("functions/%s does not exist yet", dir)
+			}
+		})
+	}
+
+	t.Run("NoOrphanFunctionDirs", func(t *testing.T) {
+		entries, err := os.ReadDir(filepath.Join(repoRoot, "functions"))
+		if errors.Is(err, os.ErrNotExist) {
+			t.Skip("no functions/ yet")
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range entries {
+			if e.IsDir() && built[e.Name()] == "" {
+				t.Errorf("functions/%s is built for no function of template.yaml", e.Name())
+			}
+		}
+	})
+}
+
+// makeEnv is the environment without an outer make's flags (make test runs
+// these tests), so the dry run prints exactly the commands.
+func makeEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		switch k, _, _ := strings.Cut(kv, "="); k {
+		case "MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES", "ARTIFACTS_DIR":
+		default:
+			env = append(env, kv)
+		}
+	}
+	return env
+}
+
+func dirExists(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.IsDir()
+}

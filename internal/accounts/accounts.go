@@ -1,0 +1,113 @@
+// Package accounts owns the people and organisations cecportal knows:
+// credential holders (members and free guests) and providers. Each account
+// belongs to the identity (JWT subject) that created it; staff record which
+// credentials a holder holds. Creating an account queues a welcome email in
+// the same write, so the email can be late but never lost.
+package accounts
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/cecportal/cecportal/internal/outbox"
+)
+
+// Membership is a holder's standing with the association.
+type Membership string
+
+const (
+	Member Membership = "member"
+	Guest  Membership = "guest" // a free account, enough to be credited
+)
+
+// Address is a postal address; Country is ISO 3166-1 alpha-2.
+type Address struct {
+	Line1      string
+	Line2      string
+	City       string
+	Region     string
+	PostalCode string
+	Country    string
+}
+
+// Contact is how the association reaches a holder besides email.
+type Contact struct {
+	Phone   string
+	Address *Address
+}
+
+// Credential is one credential a holder holds, and when it was earned.
+type Credential struct {
+	Code     string // a code the policy lists, e.g. CAM
+	EarnedOn string // YYYY-MM-DD
+}
+
+// Holder is a practitioner's account.
+type Holder struct {
+	ID          string
+	Sub         string // the identity that owns the account
+	FirstName   string
+	LastName    string
+	Email       string
+	Membership  Membership
+	Contact     Contact
+	Credentials []Credential
+	// ContactConfirmedAt is when the holder last updated their contact
+	// information: the first of the renewal steps.
+	ContactConfirmedAt time.Time
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
+	Version            int64 // optimistic lock, bumped by every write
+}
+
+// Provider is an organisation that runs programs.
+type Provider struct {
+	ID          string
+	Sub         string
+	Name        string
+	ContactName string
+	Email       string
+	Phone       string
+	Address     Address
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	Version     int64
+}
+
+// Event is one entry of an account's audit history.
+type Event struct {
+	At     time.Time
+	By     string // subject of the caller
+	Action string // e.g. "credentials.set"
+	Detail string
+}
+
+// Store keeps accounts. Implementations write each method's items atomically.
+type Store interface {
+	// CreateHolder writes a new holder with msgs. ErrSubTaken if the subject
+	// already has a holder, ErrEmailTaken if another holder has the email.
+	CreateHolder(ctx context.Context, h Holder, msgs ...outbox.Message) error
+	// Holder returns the holder with id, or ErrNotFound.
+	Holder(ctx context.Context, id string) (Holder, error)
+	// HolderBySub returns the subject's holder, or ErrNotFound.
+	HolderBySub(ctx context.Context, sub string) (Holder, error)
+	// UpdateHolder applies fn to the current holder and writes the result if
+	// nobody wrote in between (else it re-reads and applies fn again). fn's
+	// error is returned as is; a non-zero Event is appended to the history in
+	// the same write. ErrNotFound, ErrEmailTaken.
+	UpdateHolder(ctx context.Context, id string, fn func(h *Holder) (Event, error)) (Holder, error)
+	// Events returns the holder's audit history, oldest first.
+	Events(ctx context.Context, holderID string) ([]Event, error)
+	// CreateProvider writes a new provider with msgs. ErrSubTaken.
+	CreateProvider(ctx context.Context, p Provider, msgs ...outbox.Message) error
+	// ProviderBySub returns the subject's provider, or ErrNotFound.
+	ProviderBySub(ctx context.Context, sub string) (Provider, error)
+}
+
+// Errors a Store returns; the Service turns them into coded errors.
+var (
+	ErrNotFound   = errors.New("accounts: not found")
+	ErrSubTaken   = errors.New("accounts: identity already has an account of this kind")
+	ErrEmailTaken = errors.New("accounts: email already belongs to another holder")
+)

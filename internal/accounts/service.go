@@ -1,0 +1,281 @@
+package accounts
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/cecportal/cecportal/internal/clock"
+	"github.com/cecportal/cecportal/internal/fault"
+	"github.com/cecportal/cecportal/internal/identity"
+	"github.com/cecportal/cecportal/internal/notify"
+	"github.com/cecportal/cecportal/internal/outbox"
+	"github.com/cecportal/cecportal/internal/policy"
+)
+
+// Dispatcher sends committed outbox messages on (outbox.Relay).
+type Dispatcher interface {
+	Dispatch(ctx context.Context, msgs ...outbox.Message)
+}
+
+// Service is the accounts use cases. Every method returns *fault.Error for
+// anything the caller got wrong; any other error is an internal failure.
+type Service struct {
+	store  Store
+	policy *policy.Policy
+	clock  clock.Clock
+	newID  func(prefix string) string
+	relay  Dispatcher
+}
+
+// NewService wires the accounts service.
+func NewService(s Store, p *policy.Policy, c clock.Clock, newID func(string) string, relay Dispatcher) *Service {
+	return &Service{store: s, policy: p, clock: c, newID: newID, relay: relay}
+}
+
+// NewHolder is what a person gives to open a holder account.
+type NewHolder struct {
+	FirstName, LastName, Email string
+	Contact                    *Contact
+}
+
+// CreateHolder opens the caller's holder account as a free guest (staff
+// marks members) and queues the welcome email.
+// Errors: Unauthenticated; Invalid (field details); Conflict holder_exists
+// (details carry the existing holder ID), email_taken.
+func (s *Service) CreateHolder(ctx context.Context, c identity.Caller, in NewHolder) (Holder, error) {
+	if c.Anonymous() {
+		return Holder{}, fault.New(fault.Unauthenticated, "unauthenticated", "sign in first")
+	}
+	var p problems
+	now := s.clock.Now().UTC()
+	h := Holder{
+		ID:         s.newID("H"),
+		Sub:        c.Sub,
+		FirstName:  p.text("firstName", in.FirstName, true, 100),
+		LastName:   p.text("lastName", in.LastName, true, 100),
+		Email:      p.email("email", in.Email),
+		Membership: Guest,
+		CreatedAt:  now,
+		UpdatedAt:  now,
+		Version:    1,
+	}
+	if in.Contact != nil {
+		h.Contact = p.contact("contact", *in.Contact)
+		h.ContactConfirmedAt = now
+	}
+	if err := p.err("the holder account has invalid fields"); err != nil {
+		return Holder{}, err
+	}
+	welcome, err := notify.Job{
+		ID:       "welcome:holder:" + h.ID,
+		Template: "welcome_holder",
+		To:       []string{h.Email},
+		Data:     map[string]string{"firstName": h.FirstName, "lastName": h.LastName, "holderId": h.ID},
+	}.Message(time.Now())
+	if err != nil {
+		return Holder{}, err
+	}
+	switch err := s.store.CreateHolder(ctx, h, welcome); {
+	case errors.Is(err, ErrSubTaken):
+		existing, gerr := s.store.HolderBySub(ctx, c.Sub)
+		if gerr != nil {
+			return Holder{}, fmt.Errorf("read existing holder: %w", gerr)
+		}
+		return Holder{}, fault.New(fault.Conflict, "holder_exists", "you already have a holder account",
+			fault.Detail{Field: "holderId", Message: existing.ID})
+	case errors.Is(err, ErrEmailTaken):
+		return Holder{}, fault.New(fault.Conflict, "email_taken", "another holder account uses this email",
+			fault.Detail{Field: "email", Code: "taken", Message: "is already used by another holder account"})
+	case err != nil:
+		return Holder{}, fmt.Errorf("create holder: %w", err)
+	}
+	s.relay.Dispatch(ctx, welcome)
+	return h, nil
+}
+
+// MyHolder returns the caller's holder account.
+// Errors: NotFound holder_not_found when the caller has not created one.
+func (s *Service) MyHolder(ctx context.Context, c identity.Caller) (Holder, error) {
+	h, err := s.store.HolderBySub(ctx, c.Sub)
+	if errors.Is(err, ErrNotFound) {
+		return Holder{}, fault.New(fault.NotFound, "holder_not_found", "you have no holder account yet: create one with POST /holders")
+	}
+	if err != nil {
+		return Holder{}, fmt.Errorf("read holder of caller: %w", err)
+	}
+	return h, nil
+}
+
+// ContactUpdate replaces the holder's contact details. Email, when given,
+// changes the account's email too.
+type ContactUpdate struct {
+	Email   *string
+	Phone   string
+	Address *Address
+}
+
+// UpdateContact replaces the caller's contact information and records that
+// they confirmed it (the renewal's first step).
+// Errors: NotFound holder_not_found; Invalid; Conflict email_taken.
+func (s *Service) UpdateContact(ctx context.Context, c identity.Caller, in ContactUpdate) (Holder, error) {
+	me, err := s.MyHolder(ctx, c)
+	if err != nil {
+		return Holder{}, err
+	}
+	var p problems
+	contact := p.contact("", Contact{Phone: in.Phone, Address: in.Address})
+	var email string
+	if in.Email != nil {
+		email = p.email("email", *in.Email)
+	}
+	if err := p.err("the contact information has invalid fields"); err != nil {
+		return Holder{}, err
+	}
+	h, err := s.store.UpdateHolder(ctx, me.ID, func(h *Holder) (Event, error) {
+		now := s.clock.Now().UTC()
+		h.Contact = contact
+		if in.Email != nil {
+			h.Email = email
+		}
+		h.ContactConfirmedAt, h.UpdatedAt = now, now
+		return Event{At: now, By: c.Sub, Action: "contact.update", Detail: "contact information updated by the holder"}, nil
+	})
+	if errors.Is(err, ErrEmailTaken) {
+		return Holder{}, fault.New(fault.Conflict, "email_taken", "another holder account uses this email",
+			fault.Detail{Field: "email", Code: "taken", Message: "is already used by another holder account"})
+	}
+	if err != nil {
+		return Holder{}, fmt.Errorf("update contact of %s: %w", me.ID, err)
+	}
+	return h, nil
+}
+
+// CredentialsUpdate is the whole set of credentials a holder holds.
+type CredentialsUpdate struct {
+	Membership  Membership
+	Credentials []Credential
+}
+
+// SetCredentials records, as staff, the credentials and membership of a
+// holder, replacing what was recorded, and keeps the change in the history.
+// Errors: Forbidden unless staff; NotFound holder_not_found; Invalid
+// (unknown code, duplicate code, bad or future date, bad membership).
+func (s *Service) SetCredentials(ctx context.Context, c identity.Caller, holderID string, in CredentialsUpdate) (Holder, error) {
+	if !c.Has(identity.RoleStaff) {
+		return Holder{}, fault.New(fault.Forbidden, "forbidden", "only staff record credentials")
+	}
+	var p problems
+	if in.Membership != Member && in.Membership != Guest {
+		p.add("membership", "invalid_membership", `must be "member" or "guest"`)
+	}
+	today := s.clock.Now().In(s.policy.Association.Location())
+	today = time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, time.UTC)
+	creds := make([]Credential, 0, len(in.Credentials))
+	for i, cr := range in.Credentials {
+		f := fmt.Sprintf("credentials[%d]", i)
+		code := strings.ToUpper(strings.TrimSpace(cr.Code))
+		if _, ok := s.policy.Credential(code); !ok {
+			p.add(f+".code", "unknown_credential", fmt.Sprintf("%q is not a credential of %s", cr.Code, s.policy.Association.Name))
+		} else if slices.ContainsFunc(creds, func(x Credential) bool { return x.Code == code }) {
+			p.add(f+".code", "duplicate_credential", fmt.Sprintf("%s is listed twice", code))
+		}
+		p.date(f+".earnedOn", cr.EarnedOn, today)
+		creds = append(creds, Credential{Code: code, EarnedOn: cr.EarnedOn})
+	}
+	if err := p.err("the credentials are invalid"); err != nil {
+		return Holder{}, err
+	}
+	slices.SortFunc(creds, func(a, b Credential) int { return strings.Compare(a.Code, b.Code) })
+	h, err := s.store.UpdateHolder(ctx, holderID, func(h *Holder) (Event, error) {
+		now := s.clock.Now().UTC()
+		before := describe(h.Membership, h.Credentials)
+		h.Membership, h.Credentials, h.UpdatedAt = in.Membership, creds, now
+		return Event{At: now, By: c.Sub, Action: "credentials.set",
+			Detail: fmt.Sprintf("%s → %s", before, describe(h.Membership, h.Credentials))}, nil
+	})
+	if errors.Is(err, ErrNotFound) {
+		return Holder{}, fault.Errorf(fault.NotFound, "holder_not_found", "no holder %s", holderID)
+	}
+	if err != nil {
+		return Holder{}, fmt.Errorf("set credentials of %s: %w", holderID, err)
+	}
+	return h, nil
+}
+
+func describe(m Membership, creds []Credential) string {
+	parts := []string{string(m)}
+	for _, c := range creds {
+		parts = append(parts, c.Code+" "+c.EarnedOn)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// NewProvider is what an organisation gives to register.
+type NewProvider struct {
+	Name, ContactName, Email, Phone string
+	Address                         Address
+}
+
+// CreateProvider registers the caller's organisation and queues its welcome email.
+// Errors: Unauthenticated; Invalid; Conflict provider_exists.
+func (s *Service) CreateProvider(ctx context.Context, c identity.Caller, in NewProvider) (Provider, error) {
+	if c.Anonymous() {
+		return Provider{}, fault.New(fault.Unauthenticated, "unauthenticated", "sign in first")
+	}
+	var p problems
+	now := s.clock.Now().UTC()
+	pr := Provider{
+		ID:          s.newID("P"),
+		Sub:         c.Sub,
+		Name:        p.text("name", in.Name, true, 200),
+		ContactName: p.text("contactName", in.ContactName, true, 100),
+		Email:       p.email("email", in.Email),
+		Phone:       p.phone("phone", in.Phone, true),
+		Address:     p.address("address", in.Address),
+		CreatedAt:   now,
+		UpdatedAt:   now,
+		Version:     1,
+	}
+	if err := p.err("the provider registration has invalid fields"); err != nil {
+		return Provider{}, err
+	}
+	welcome, err := notify.Job{
+		ID:       "welcome:provider:" + pr.ID,
+		Template: "welcome_provider",
+		To:       []string{pr.Email},
+		Data:     map[string]string{"name": pr.Name, "contactName": pr.ContactName, "providerId": pr.ID},
+	}.Message(time.Now())
+	if err != nil {
+		return Provider{}, err
+	}
+	switch err := s.store.CreateProvider(ctx, pr, welcome); {
+	case errors.Is(err, ErrSubTaken):
+		existing, gerr := s.store.ProviderBySub(ctx, c.Sub)
+		if gerr != nil {
+			return Provider{}, fmt.Errorf("read existing provider: %w", gerr)
+		}
+		return Provider{}, fault.New(fault.Conflict, "provider_exists", "you already registered a provider",
+			fault.Detail{Field: "providerId", Message: existing.ID})
+	case err != nil:
+		return Provider{}, fmt.Errorf("create provider: %w", err)
+	}
+	s.relay.Dispatch(ctx, welcome)
+	return pr, nil
+}
+
+// MyProvider returns the caller's provider.
+// Errors: NotFound provider_not_found.
+func (s *Service) MyProvider(ctx context.Context, c identity.Caller) (Provider, error) {
+	pr, err := s.store.ProviderBySub(ctx, c.Sub)
+	if errors.Is(err, ErrNotFound) {
+		return Provider{}, fault.New(fault.NotFound, "provider_not_found", "you have not registered a provider yet: register with POST /providers")
+	}
+	if err != nil {
+		return Provider{}, fmt.Errorf("read provider of caller: %w", err)
+	}
+	return pr, nil
+}

@@ -1,0 +1,161 @@
+// Package notify is cecportal's email: the jobs services enqueue, the
+// templates they name, and the Mailer that renders and sends each job at most
+// once per job ID however often the queue delivers it.
+package notify
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/mail"
+	"time"
+
+	"github.com/cecportal/cecportal/internal/outbox"
+)
+
+// Queue is the logical name of the mail queue.
+const Queue = "mail"
+
+// Job asks for one email. ID is the deduplication key: a job with an ID
+// already sent is acknowledged without sending again. Make it stable per
+// (recipient, reason, period), e.g. "welcome:holder:H-…".
+type Job struct {
+	ID       string            `json:"id"`
+	Template string            `json:"template"`
+	To       []string          `json:"to"`
+	Data     map[string]string `json:"data,omitempty"`
+}
+
+// Message wraps the job as an outbox message for the mail queue.
+func (j Job) Message(now time.Time) (outbox.Message, error) { return outbox.New(Queue, j, now) }
+
+// Email is a rendered email.
+type Email struct {
+	From, Subject, Text, HTML string
+	To                        []string
+}
+
+// Sender delivers rendered email (SES in AWS, the outbox file locally).
+type Sender interface {
+	Send(ctx context.Context, e Email) (messageID string, err error)
+}
+
+// ErrRejected is what a Sender wraps when the provider refuses a message for
+// good (an unverified sender, say): retrying the same job will not help.
+var ErrRejected = errors.New("notify: email rejected")
+
+// ClaimResult says whether a delivery may send a job.
+type ClaimResult int
+
+const (
+	// Claimed: this delivery holds the job and must send it.
+	Claimed ClaimResult = iota + 1
+	// AlreadySent: the job went out before; acknowledge and do nothing.
+	AlreadySent
+	// HeldElsewhere: another delivery holds a claim younger than its lease.
+	HeldElsewhere
+)
+
+// Ledger records which jobs were sent.
+type Ledger interface {
+	// Claim takes job id for sending unless it was sent, or another delivery
+	// holds a claim younger than lease (an older claim is taken over).
+	Claim(ctx context.Context, id string, now time.Time, lease time.Duration) (ClaimResult, error)
+	// Sent records the job as sent for good.
+	Sent(ctx context.Context, id, messageID string, now time.Time) error
+	// Release drops a claim whose send failed, so a redelivery may try again.
+	Release(ctx context.Context, id string) error
+}
+
+// ErrInFlight means another delivery of the same job holds the claim; the
+// message should come back later rather than be acknowledged.
+var ErrInFlight = errors.New("notify: job is being sent by another delivery")
+
+// Mailer renders and sends jobs.
+type Mailer struct {
+	Sender    Sender
+	Ledger    Ledger
+	Templates *Templates
+	From      string
+	Now       func() time.Time
+	Log       *slog.Logger
+	// Lease bounds how long a claim blocks redeliveries; past it a crashed
+	// delivery's job is sent again (at least once beats never).
+	Lease time.Duration
+}
+
+// Handle is the mail queue consumer: it decodes one message body and
+// delivers it. Errors mean "not done": the queue redelivers, and a message
+// that can never succeed ends in the dead-letter queue.
+func (m *Mailer) Handle(ctx context.Context, body string) error {
+	var j Job
+	if err := json.Unmarshal([]byte(body), &j); err != nil {
+		return fmt.Errorf("decode mail job: %w", err)
+	}
+	return m.Deliver(ctx, j)
+}
+
+// Deliver sends job j unless it was sent before.
+func (m *Mailer) Deliver(ctx context.Context, j Job) error {
+	if err := j.validate(); err != nil {
+		return err
+	}
+	e, err := m.Templates.Render(j)
+	if err != nil {
+		return fmt.Errorf("render job %s: %w", j.ID, err)
+	}
+	e.From = m.From
+	now := m.Now()
+	claim, err := m.Ledger.Claim(ctx, j.ID, now, m.lease())
+	if err != nil {
+		return fmt.Errorf("claim job %s: %w", j.ID, err)
+	}
+	switch claim {
+	case AlreadySent:
+		m.log().InfoContext(ctx, "mail job already sent", "job", j.ID)
+		return nil
+	case HeldElsewhere:
+		return fmt.Errorf("job %s: %w", j.ID, ErrInFlight)
+	}
+	id, err := m.Sender.Send(ctx, e)
+	if err != nil {
+		if rerr := m.Ledger.Release(ctx, j.ID); rerr != nil {
+			err = errors.Join(err, fmt.Errorf("release claim: %w", rerr))
+		}
+		return fmt.Errorf("send job %s: %w", j.ID, err)
+	}
+	if err := m.Ledger.Sent(ctx, j.ID, id, m.Now()); err != nil {
+		// The mail went; the claim still blocks resends until its lease ends.
+		return fmt.Errorf("record job %s sent as %s: %w", j.ID, id, err)
+	}
+	m.log().InfoContext(ctx, "mail sent", "job", j.ID, "template", j.Template, "messageId", id)
+	return nil
+}
+
+func (j Job) validate() error {
+	if j.ID == "" || j.Template == "" || len(j.To) == 0 {
+		return fmt.Errorf("mail job %q: id, template and recipients are required", j.ID)
+	}
+	for _, to := range j.To {
+		if _, err := mail.ParseAddress(to); err != nil {
+			return fmt.Errorf("mail job %s: recipient %q: %w", j.ID, to, err)
+		}
+	}
+	return nil
+}
+
+func (m *Mailer) lease() time.Duration {
+	if m.Lease > 0 {
+		return m.Lease
+	}
+	return 2 * time.Minute
+}
+
+func (m *Mailer) log() *slog.Logger {
+	if m.Log != nil {
+		return m.Log
+	}
+	return slog.Default()
+}

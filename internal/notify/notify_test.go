@@ -1,0 +1,153 @@
+package notify
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cecportal/cecportal"
+	"github.com/cecportal/cecportal/internal/policy"
+)
+
+// memLedger and memSender are doubles for the Mailer's own logic; the
+// table-backed Ledger runs against both real store adapters in internal/store.
+type memLedger struct {
+	mu     sync.Mutex
+	claims map[string]time.Time
+	sent   map[string]string
+}
+
+func (l *memLedger) Claim(_ context.Context, id string, now time.Time, lease time.Duration) (ClaimResult, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if _, ok := l.sent[id]; ok {
+		return AlreadySent, nil
+	}
+	if at, ok := l.claims[id]; ok && now.Sub(at) < lease {
+		return HeldElsewhere, nil
+	}
+	l.claims[id] = now
+	return Claimed, nil
+}
+func (l *memLedger) Sent(_ context.Context, id, msg string, _ time.Time) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.sent[id] = msg
+	return nil
+}
+func (l *memLedger) Release(_ context.Context, id string) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.claims, id)
+	return nil
+}
+
+type memSender struct {
+	sent []Email
+	err  error
+}
+
+func (s *memSender) Send(_ context.Context, e Email) (string, error) {
+	if s.err != nil {
+		return "", s.err
+	}
+	s.sent = append(s.sent, e)
+	return "msg-1", nil
+}
+
+func newMailer(t *testing.T) (*Mailer, *memSender, *memLedger, *time.Time) {
+	t.Helper()
+	p, err := policy.Load(cecportal.DefaultPolicy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tpl, err := LoadTemplates(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	s, l := &memSender{}, &memLedger{claims: map[string]time.Time{}, sent: map[string]string{}}
+	m := &Mailer{Sender: s, Ledger: l, Templates: tpl, From: "cec@example.org", Now: func() time.Time { return now }}
+	return m, s, l, &now
+}
+
+var welcome = Job{ID: "welcome:holder:H-1", Template: "welcome_holder", To: []string{"ana@example.com"},
+	Data: map[string]string{"firstName": "Ana", "lastName": "Lima", "holderId": "H-1"}}
+
+func TestMailer_Deliver(t *testing.T) {
+	ctx := context.Background()
+	t.Run("RendersAndSendsOnce", func(t *testing.T) {
+		m, s, _, _ := newMailer(t)
+		for range 3 {
+			if err := m.Deliver(ctx, welcome); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if len(s.sent) != 1 {
+			t.Fatalf("sent %d emails for one job delivered 3 times", len(s.sent))
+		}
+		e := s.sent[0]
+		if e.From != "cec@example.org" || e.To[0] != "ana@example.com" ||
+			!strings.Contains(e.Subject, "Apartment Management Institute") || !strings.Contains(e.Text, "H-1") ||
+			!strings.Contains(e.HTML, "<strong>H-1</strong>") {
+			t.Fatalf("rendered email: %+v", e)
+		}
+	})
+	t.Run("FailedSendIsRetried", func(t *testing.T) {
+		m, s, _, _ := newMailer(t)
+		s.err = errors.New("throttled")
+		if err := m.Deliver(ctx, welcome); err == nil {
+			t.Fatal("send failure reported as success")
+		}
+		s.err = nil
+		if err := m.Deliver(ctx, welcome); err != nil || len(s.sent) != 1 {
+			t.Fatalf("retry: err %v, sent %d", err, len(s.sent))
+		}
+	})
+	t.Run("ConcurrentDeliveryWaits", func(t *testing.T) {
+		m, s, l, now := newMailer(t)
+		l.claims[welcome.ID] = *now // another delivery is sending
+		if err := m.Deliver(ctx, welcome); !errors.Is(err, ErrInFlight) {
+			t.Fatalf("got %v, want ErrInFlight", err)
+		}
+		*now = now.Add(3 * time.Minute) // that delivery died: its lease ran out
+		if err := m.Deliver(ctx, welcome); err != nil || len(s.sent) != 1 {
+			t.Fatalf("takeover: err %v, sent %d", err, len(s.sent))
+		}
+	})
+	t.Run("BadJobs", func(t *testing.T) {
+		m, s, _, _ := newMailer(t)
+		for name, body := range map[string]string{
+			"NotJSON":         "{",
+			"NoID":            `{"template":"welcome_holder","to":["a@b.c"]}`,
+			"BadRecipient":    `{"id":"x","template":"welcome_holder","to":["nobody"]}`,
+			"UnknownTemplate": `{"id":"x","template":"nope","to":["a@b.c"]}`,
+			"MissingData":     `{"id":"x","template":"welcome_holder","to":["a@b.c"],"data":{}}`,
+		} {
+			if err := m.Handle(ctx, body); err == nil {
+				t.Errorf("%s: accepted", name)
+			}
+		}
+		if len(s.sent) != 0 {
+			t.Fatalf("bad jobs sent %d emails", len(s.sent))
+		}
+	})
+}
+
+func TestTemplates_ProviderWelcome(t *testing.T) {
+	m, _, _, _ := newMailer(t)
+	e, err := m.Templates.Render(Job{ID: "x", Template: "welcome_provider", To: []string{"a@b.c"},
+		Data: map[string]string{"name": "Acme <Training>", "contactName": "Bo", "providerId": "P-1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(e.Subject, "Acme <Training> is registered as a CEC provider with AMI") {
+		t.Errorf("subject %q", e.Subject)
+	}
+	if !strings.Contains(e.HTML, "Acme &lt;Training&gt;") {
+		t.Errorf("html not escaped: %s", e.HTML)
+	}
+}

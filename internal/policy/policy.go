@@ -1,0 +1,140 @@
+// Package policy is the association's rulebook as data: the numbers,
+// categories and dates that SPEC leaves to the association, loaded from one
+// YAML file at start. Load validates everything it reads, so an invalid file
+// stops start-up with a message naming the field instead of failing later
+// inside a rule.
+package policy
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/mail"
+	"os"
+	"regexp"
+	"strings"
+	"time"
+	_ "time/tzdata" // the Lambda runtime image has no zoneinfo
+
+	"sigs.k8s.io/yaml"
+
+	"github.com/cecportal/cecportal/internal/cec"
+)
+
+// Policy is one association's policy.
+type Policy struct {
+	Association Association  `json:"association"`
+	Credentials []Credential `json:"credentials"`
+
+	byCode map[string]Credential
+}
+
+// Association is who the association is and where its people find it.
+type Association struct {
+	Name         string `json:"name"`
+	ShortName    string `json:"shortName"`
+	TimeZone     string `json:"timeZone"`
+	PortalURL    string `json:"portalUrl"`
+	SupportEmail string `json:"supportEmail"`
+
+	loc *time.Location
+}
+
+// Credential is one credential and its yearly CEC requirement.
+type Credential struct {
+	Code        string    `json:"code"`
+	Name        string    `json:"name"`
+	CECsPerYear cec.Hours `json:"-"`
+
+	// The file's text of the number, parsed in validate so that an error
+	// names the field.
+	RawCECsPerYear json.Number `json:"cecsPerYear"`
+}
+
+// Location is the association's time zone.
+func (a Association) Location() *time.Location { return a.loc }
+
+// Credential returns the credential with code, if the policy knows it.
+func (p *Policy) Credential(code string) (Credential, bool) {
+	c, ok := p.byCode[code]
+	return c, ok
+}
+
+// LoadFile reads and validates the policy file at path.
+func LoadFile(path string) (*Policy, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("policy file: %w", err)
+	}
+	p, err := Load(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return p, nil
+}
+
+// Load parses and validates a policy document. Unknown fields are errors:
+// a misspelt key must not silently fall back to a default.
+func Load(data []byte) (*Policy, error) {
+	var p Policy
+	if err := yaml.UnmarshalStrict(data, &p); err != nil {
+		return nil, fmt.Errorf("policy: %w", err)
+	}
+	if err := p.validate(); err != nil {
+		return nil, fmt.Errorf("policy: %w", err)
+	}
+	return &p, nil
+}
+
+var codeShape = regexp.MustCompile(`^[A-Z][A-Z0-9-]{0,15}$`)
+
+func (p *Policy) validate() error {
+	a := &p.Association
+	if strings.TrimSpace(a.Name) == "" {
+		return fieldErr("association.name", "is required")
+	}
+	if a.TimeZone == "" {
+		return fieldErr("association.timeZone", "is required (an IANA zone such as America/New_York)")
+	}
+	loc, err := time.LoadLocation(a.TimeZone)
+	if err != nil {
+		return fieldErr("association.timeZone", fmt.Sprintf("unknown time zone %q", a.TimeZone))
+	}
+	a.loc = loc
+	if a.PortalURL != "" && !strings.HasPrefix(a.PortalURL, "https://") && !strings.HasPrefix(a.PortalURL, "http://") {
+		return fieldErr("association.portalUrl", "must be an http(s) URL")
+	}
+	if a.SupportEmail != "" {
+		if _, err := mail.ParseAddress(a.SupportEmail); err != nil {
+			return fieldErr("association.supportEmail", "is not an email address")
+		}
+	}
+	if len(p.Credentials) == 0 {
+		return fieldErr("credentials", "must list at least one credential")
+	}
+	p.byCode = make(map[string]Credential, len(p.Credentials))
+	for i, c := range p.Credentials {
+		f := fmt.Sprintf("credentials[%d]", i)
+		if !codeShape.MatchString(c.Code) {
+			return fieldErr(f+".code", fmt.Sprintf("%q must be upper-case letters and digits (e.g. CAM)", c.Code))
+		}
+		if _, dup := p.byCode[c.Code]; dup {
+			return fieldErr(f+".code", fmt.Sprintf("%q is listed twice", c.Code))
+		}
+		if strings.TrimSpace(c.Name) == "" {
+			return fieldErr(f+".name", "is required")
+		}
+		h, err := cec.Parse(c.RawCECsPerYear.String())
+		if err != nil {
+			return fieldErr(f+".cecsPerYear", err.Error())
+		}
+		c.CECsPerYear = h
+		p.Credentials[i] = c
+		if c.CECsPerYear <= 0 {
+			return fieldErr(f+".cecsPerYear", "must be more than 0")
+		}
+		p.byCode[c.Code] = c
+	}
+	return nil
+}
+
+func fieldErr(field, problem string) error { return fmt.Errorf("%s %s", field, problem) }
