@@ -1,0 +1,209 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/cecportal/cecportal/internal/accounts"
+	"github.com/cecportal/cecportal/internal/clock"
+	"github.com/cecportal/cecportal/internal/identity"
+)
+
+// AccountsRoutes are the routes of the accounts-api Lambda: liveness,
+// holder accounts and provider registration.
+func AccountsRoutes(svc *accounts.Service, c clock.Clock) []Route {
+	h := accountsHandlers{svc: svc, clock: c}
+	return []Route{
+		{Method: http.MethodGet, Path: "/health", Access: Public, Handle: h.health},
+		{Method: http.MethodPost, Path: "/holders", Access: SignedIn, Handle: h.createHolder},
+		{Method: http.MethodGet, Path: "/holders/me", Access: Roles(identity.RoleHolder), Handle: h.myHolder},
+		{Method: http.MethodPut, Path: "/holders/me/contact", Access: Roles(identity.RoleHolder), Handle: h.updateContact},
+		{Method: http.MethodPut, Path: "/holders/{holderId}/credentials", Access: Roles(identity.RoleStaff), Handle: h.setCredentials},
+		{Method: http.MethodPost, Path: "/providers", Access: SignedIn, Handle: h.createProvider},
+		{Method: http.MethodGet, Path: "/providers/me", Access: SignedIn, Handle: h.myProvider},
+	}
+}
+
+type accountsHandlers struct {
+	svc   *accounts.Service
+	clock clock.Clock
+}
+
+// Wire shapes of SPEC §7, kept apart from the domain types.
+
+type addressJSON struct {
+	Line1      string `json:"line1"`
+	Line2      string `json:"line2,omitempty"`
+	City       string `json:"city"`
+	Region     string `json:"region,omitempty"`
+	PostalCode string `json:"postalCode,omitempty"`
+	Country    string `json:"country"`
+}
+
+type contactJSON struct {
+	Phone   string       `json:"phone,omitempty"`
+	Address *addressJSON `json:"address,omitempty"`
+}
+
+type credentialJSON struct {
+	Code     string `json:"code"`
+	EarnedOn string `json:"earnedOn"`
+}
+
+type holderJSON struct {
+	HolderID           string           `json:"holderId"`
+	FirstName          string           `json:"firstName"`
+	LastName           string           `json:"lastName"`
+	Email              string           `json:"email"`
+	Membership         string           `json:"membership"`
+	Contact            contactJSON      `json:"contact"`
+	Credentials        []credentialJSON `json:"credentials"`
+	ContactConfirmedAt *time.Time       `json:"contactConfirmedAt,omitempty"`
+	CreatedAt          time.Time        `json:"createdAt"`
+	UpdatedAt          time.Time        `json:"updatedAt"`
+}
+
+type providerJSON struct {
+	ProviderID  string      `json:"providerId"`
+	Name        string      `json:"name"`
+	ContactName string      `json:"contactName"`
+	Email       string      `json:"email"`
+	Phone       string      `json:"phone"`
+	Address     addressJSON `json:"address"`
+	CreatedAt   time.Time   `json:"createdAt"`
+}
+
+func addressIn(a *addressJSON) *accounts.Address {
+	if a == nil {
+		return nil
+	}
+	v := accounts.Address(*a)
+	return &v
+}
+
+func addressOut(a *accounts.Address) *addressJSON {
+	if a == nil {
+		return nil
+	}
+	v := addressJSON(*a)
+	return &v
+}
+
+func holderOut(h accounts.Holder) holderJSON {
+	out := holderJSON{HolderID: h.ID, FirstName: h.FirstName, LastName: h.LastName, Email: h.Email,
+		Membership: string(h.Membership), Contact: contactJSON{Phone: h.Contact.Phone, Address: addressOut(h.Contact.Address)},
+		Credentials: make([]credentialJSON, 0, len(h.Credentials)), CreatedAt: h.CreatedAt, UpdatedAt: h.UpdatedAt}
+	for _, c := range h.Credentials {
+		out.Credentials = append(out.Credentials, credentialJSON(c))
+	}
+	if !h.ContactConfirmedAt.IsZero() {
+		t := h.ContactConfirmedAt
+		out.ContactConfirmedAt = &t
+	}
+	return out
+}
+
+func providerOut(p accounts.Provider) providerJSON {
+	return providerJSON{ProviderID: p.ID, Name: p.Name, ContactName: p.ContactName, Email: p.Email, Phone: p.Phone,
+		Address: addressJSON(p.Address), CreatedAt: p.CreatedAt}
+}
+
+func (h accountsHandlers) health(_ context.Context, _ *Request) (Response, error) {
+	return JSON(http.StatusOK, map[string]any{"status": "ok", "time": h.clock.Now().UTC()}), nil
+}
+
+func (h accountsHandlers) createHolder(ctx context.Context, r *Request) (Response, error) {
+	var in struct {
+		FirstName string       `json:"firstName"`
+		LastName  string       `json:"lastName"`
+		Email     string       `json:"email"`
+		Contact   *contactJSON `json:"contact"`
+	}
+	if err := r.Decode(&in); err != nil {
+		return Response{}, err
+	}
+	nh := accounts.NewHolder{FirstName: in.FirstName, LastName: in.LastName, Email: in.Email}
+	if in.Contact != nil {
+		nh.Contact = &accounts.Contact{Phone: in.Contact.Phone, Address: addressIn(in.Contact.Address)}
+	}
+	holder, err := h.svc.CreateHolder(ctx, r.Caller, nh)
+	if err != nil {
+		return Response{}, err
+	}
+	resp := JSON(http.StatusCreated, holderOut(holder))
+	resp.Headers = map[string]string{"location": "/holders/me"}
+	return resp, nil
+}
+
+func (h accountsHandlers) myHolder(ctx context.Context, r *Request) (Response, error) {
+	holder, err := h.svc.MyHolder(ctx, r.Caller)
+	if err != nil {
+		return Response{}, err
+	}
+	return JSON(http.StatusOK, holderOut(holder)), nil
+}
+
+func (h accountsHandlers) updateContact(ctx context.Context, r *Request) (Response, error) {
+	var in struct {
+		Email   *string      `json:"email"`
+		Phone   string       `json:"phone"`
+		Address *addressJSON `json:"address"`
+	}
+	if err := r.Decode(&in); err != nil {
+		return Response{}, err
+	}
+	holder, err := h.svc.UpdateContact(ctx, r.Caller, accounts.ContactUpdate{Email: in.Email, Phone: in.Phone, Address: addressIn(in.Address)})
+	if err != nil {
+		return Response{}, err
+	}
+	return JSON(http.StatusOK, holderOut(holder)), nil
+}
+
+func (h accountsHandlers) setCredentials(ctx context.Context, r *Request) (Response, error) {
+	var in struct {
+		Membership  string           `json:"membership"`
+		Credentials []credentialJSON `json:"credentials"`
+	}
+	if err := r.Decode(&in); err != nil {
+		return Response{}, err
+	}
+	up := accounts.CredentialsUpdate{Membership: accounts.Membership(in.Membership)}
+	for _, c := range in.Credentials {
+		up.Credentials = append(up.Credentials, accounts.Credential(c))
+	}
+	holder, err := h.svc.SetCredentials(ctx, r.Caller, r.Params["holderId"], up)
+	if err != nil {
+		return Response{}, err
+	}
+	return JSON(http.StatusOK, holderOut(holder)), nil
+}
+
+func (h accountsHandlers) createProvider(ctx context.Context, r *Request) (Response, error) {
+	var in struct {
+		Name        string      `json:"name"`
+		ContactName string      `json:"contactName"`
+		Email       string      `json:"email"`
+		Phone       string      `json:"phone"`
+		Address     addressJSON `json:"address"`
+	}
+	if err := r.Decode(&in); err != nil {
+		return Response{}, err
+	}
+	p, err := h.svc.CreateProvider(ctx, r.Caller, accounts.NewProvider{Name: in.Name, ContactName: in.ContactName,
+		Email: in.Email, Phone: in.Phone, Address: accounts.Address(in.Address)})
+	if err != nil {
+		return Response{}, err
+	}
+	resp := JSON(http.StatusCreated, providerOut(p))
+	resp.Headers = map[string]string{"location": "/providers/me"}
+	return resp, nil
+}
+
+func (h accountsHandlers) myProvider(ctx context.Context, r *Request) (Response, error) {
+	p, err := h.svc.MyProvider(ctx, r.Caller)
+	if err != nil {
+		return Response{}, err
+	}
+	return JSON(http.StatusOK, providerOut(p)), nil
+}

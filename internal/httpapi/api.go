@@ -1,0 +1,322 @@
+// Package httpapi is the Lambda side of cecportal's HTTP API: it turns an
+// API Gateway HTTP API (payload 2.0) event into a call to a route's handler
+// and the handler's result into the response. It owns routing, reading the
+// caller from the JWT authorizer's claims, checking and validating requests
+// against openapi.yaml, and mapping errors to SPEC §6 bodies, once, here.
+package httpapi
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"slices"
+	"strings"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+
+	"github.com/cecportal/cecportal/internal/fault"
+)
+
+// HandlerFunc serves one route. A *fault.Error becomes its 4xx; any other
+// error is a 500 whose text is logged, never sent.
+type HandlerFunc func(ctx context.Context, r *Request) (Response, error)
+
+// Options tune an API; the zero value is ready to use.
+type Options struct {
+	RoleClaim    string       // claim holding the caller's roles; default "cognito:groups"
+	MaxBodyBytes int64        // largest accepted body, after base64 decoding; default 64 KiB
+	Logger       *slog.Logger // default slog.Default()
+}
+
+// DefaultMaxBodyBytes bounds JSON bodies; the API takes forms, not files.
+const DefaultMaxBodyBytes = 64 << 10
+
+// API serves a fixed set of routes. It is safe for concurrent use.
+type API struct {
+	routes     []*route
+	byKey      map[string]*route // "GET /holders/me"
+	roleClaim  string
+	maxBody    int64
+	log        *slog.Logger
+	filterOpts *openapi3filter.Options
+}
+
+// route is a Route with everything a request needs resolved at start-up.
+type route struct {
+	Route
+	key  string
+	segs []segment
+	kin  *routers.Route        // for openapi3filter
+	body *openapi3.RequestBody // nil when the operation declares none
+}
+
+// LoadSpec parses and validates an OpenAPI document, refusing external
+// $refs. Call it once at cold start; the document is read-only afterwards.
+func LoadSpec(data []byte) (*openapi3.T, error) {
+	loader := openapi3.NewLoader()
+	doc, err := loader.LoadFromData(data)
+	if err != nil {
+		return nil, fmt.Errorf("load OpenAPI document: %w", err)
+	}
+	if err := doc.Validate(loader.Context); err != nil {
+		return nil, fmt.Errorf("validate OpenAPI document: %w", err)
+	}
+	return doc, nil
+}
+
+// New checks routes against doc and prepares them. It fails when a route has
+// no operation in doc, is listed twice, or its Access disagrees with the
+// operation's security (public iff the effective security is empty), so a
+// wiring mistake stops the cold start instead of opening an endpoint.
+func New(doc *openapi3.T, routes []Route, opts Options) (*API, error) {
+	if doc == nil || doc.Paths == nil {
+		return nil, fmt.Errorf("httpapi: no OpenAPI document")
+	}
+	a := &API{
+		byKey:     make(map[string]*route, len(routes)),
+		roleClaim: opts.RoleClaim,
+		maxBody:   opts.MaxBodyBytes,
+		log:       opts.Logger,
+		filterOpts: &openapi3filter.Options{
+			MultiError:          true,
+			AuthenticationFunc:  openapi3filter.NoopAuthenticationFunc,
+			SkipSettingDefaults: true,
+		},
+	}
+	if a.roleClaim == "" {
+		a.roleClaim = "cognito:groups"
+	}
+	if a.maxBody <= 0 {
+		a.maxBody = DefaultMaxBodyBytes
+	}
+	if a.log == nil {
+		a.log = slog.Default()
+	}
+	for _, r := range routes {
+		rt, err := prepare(doc, r)
+		if err != nil {
+			return nil, fmt.Errorf("httpapi: route %s %s: %w", r.Method, r.Path, err)
+		}
+		if _, dup := a.byKey[rt.key]; dup {
+			return nil, fmt.Errorf("httpapi: route %s listed twice", rt.key)
+		}
+		a.byKey[rt.key] = rt
+		a.routes = append(a.routes, rt)
+	}
+	return a, nil
+}
+
+func prepare(doc *openapi3.T, r Route) (*route, error) {
+	if r.Handle == nil {
+		return nil, fmt.Errorf("no handler")
+	}
+	if r.Method != strings.ToUpper(r.Method) || r.Method == "" {
+		return nil, fmt.Errorf("method must be upper case")
+	}
+	item := doc.Paths.Value(r.Path)
+	if item == nil {
+		return nil, fmt.Errorf("path not in the OpenAPI document")
+	}
+	op := item.GetOperation(r.Method)
+	if op == nil {
+		return nil, fmt.Errorf("method not in the OpenAPI document for this path")
+	}
+	segs, err := parseTemplate(r.Path)
+	if err != nil {
+		return nil, err
+	}
+	public, err := publicOperation(doc, op)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case r.Access.kind == 0:
+		return nil, fmt.Errorf("no Access set")
+	case r.Access.kind == accessRoles && len(r.Access.roles) == 0:
+		return nil, fmt.Errorf("Roles() needs at least one role")
+	case public && r.Access.kind != accessPublic:
+		return nil, fmt.Errorf("Access is %s but the operation has `security: []`", r.Access)
+	case !public && r.Access.kind == accessPublic:
+		return nil, fmt.Errorf("Access is public but the operation requires a token")
+	}
+	rt := &route{
+		Route: r,
+		key:   r.Method + " " + r.Path,
+		segs:  segs,
+		kin:   &routers.Route{Spec: doc, Path: r.Path, PathItem: item, Method: r.Method, Operation: op},
+	}
+	if op.RequestBody != nil {
+		rt.body = op.RequestBody.Value
+	}
+	return rt, nil
+}
+
+// RouteKeys lists the routes served, as API Gateway route keys
+// ("GET /holders/me") in the order given to New: what a SAM template
+// declares for this function, and what localgw maps to Handle.
+func (a *API) RouteKeys() []string {
+	keys := make([]string, len(a.routes))
+	for i, rt := range a.routes {
+		keys[i] = rt.key
+	}
+	return keys
+}
+
+// Handle is the lambda.Start handler. It never returns a Go error: every
+// outcome, failures included, is an HTTP response, because API Gateway
+// would turn a Lambda error into an opaque 500 and not retry anyway.
+func (a *API) Handle(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	reqID := ev.RequestContext.RequestID
+	if reqID == "" {
+		reqID = newRequestID()
+	}
+	log := a.log.With("request_id", reqID, "method", ev.RequestContext.HTTP.Method, "path", ev.RawPath)
+
+	resp, err := a.serve(ctx, &ev, log)
+	if err != nil {
+		var internal bool
+		resp, internal = responseFor(err)
+		if internal {
+			log.ErrorContext(ctx, "request failed", "err", err)
+		}
+	}
+	out, err := encode(resp, reqID)
+	if err != nil {
+		log.ErrorContext(ctx, "response not encodable", "err", err)
+		out, _ = encode(internalResponse(), reqID)
+	}
+	return out, nil
+}
+
+// serve runs the pipeline: route, authorise, read and check the body,
+// validate, then call the handler.
+func (a *API) serve(ctx context.Context, ev *events.APIGatewayV2HTTPRequest, log *slog.Logger) (Response, error) {
+	rt, params, err := a.find(ev)
+	if err != nil {
+		return Response{}, err
+	}
+	r := &Request{Event: *ev, Params: params, Caller: callerFrom(ev, a.roleClaim)}
+	if err := authorise(rt.Access, r); err != nil {
+		return Response{}, err
+	}
+	if r.Query, err = queryFrom(ev); err != nil {
+		return Response{}, err
+	}
+	r.Header = headerFrom(ev)
+	if rt.body != nil {
+		if r.Body, err = bodyOf(ev); err != nil {
+			return Response{}, err
+		}
+		if r.MediaType, err = checkBody(rt.body, r.Body, r.Header, a.maxBody); err != nil {
+			return Response{}, err
+		}
+	}
+	if err := a.validate(ctx, rt, r); err != nil {
+		return Response{}, err
+	}
+	return a.call(ctx, rt, r, log)
+}
+
+// call runs the handler, turning a panic into a 500 so that one bad request
+// does not take down a warm Lambda's other work.
+func (a *API) call(ctx context.Context, rt *route, r *Request, log *slog.Logger) (resp Response, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			log.ErrorContext(ctx, "handler panicked", "route", rt.key, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			resp, err = internalResponse(), nil
+		}
+	}()
+	resp, err = rt.Handle(ctx, r)
+	if err != nil {
+		return Response{}, fmt.Errorf("%s: %w", rt.key, err)
+	}
+	return resp, nil
+}
+
+func authorise(acc Access, r *Request) error {
+	if acc.kind == accessPublic {
+		return nil
+	}
+	if r.Caller.Anonymous() {
+		return fault.New(fault.Unauthenticated, "unauthenticated", "sign in to use this endpoint")
+	}
+	if acc.kind == accessRoles && !slices.ContainsFunc(acc.roles, r.Caller.Has) {
+		return fault.New(fault.Forbidden, "forbidden", "your account may not use this endpoint")
+	}
+	return nil
+}
+
+// find routes by the event's routeKey when API Gateway matched a route of
+// ours, and otherwise ($default, a proxy route, a hand-made event) by
+// method and path, preferring literal segments as API Gateway does.
+func (a *API) find(ev *events.APIGatewayV2HTTPRequest) (*route, map[string]string, error) {
+	method := strings.ToUpper(ev.RequestContext.HTTP.Method)
+	path := ev.RawPath
+	if path == "" {
+		path = ev.RequestContext.HTTP.Path
+	}
+	// With a named stage, the execute-api URL's path starts with it.
+	if st := ev.RequestContext.Stage; st != "" && st != "$default" {
+		if rest, ok := strings.CutPrefix(path, "/"+st); ok && strings.HasPrefix(rest, "/") {
+			path = rest
+		}
+	}
+	if rt, ok := a.byKey[ev.RouteKey]; ok {
+		// API Gateway sends pathParameters; a hand-made event may not.
+		params := ev.PathParameters
+		if len(params) == 0 {
+			params, _, _ = match(rt.segs, path)
+		}
+		return rt, params, nil
+	}
+
+	var best *route
+	var bestParams map[string]string
+	var bestRank []bool
+	var allow []string
+	for _, rt := range a.routes {
+		params, rank, ok := match(rt.segs, path)
+		if !ok {
+			continue
+		}
+		if rt.Method != method {
+			allow = append(allow, rt.Method)
+			continue
+		}
+		if best == nil || outranks(rank, bestRank) {
+			best, bestParams, bestRank = rt, params, rank
+		}
+	}
+	if best != nil {
+		return best, bestParams, nil
+	}
+	if len(allow) > 0 {
+		slices.Sort(allow)
+		return nil, nil, &methodNotAllowed{allow: slices.Compact(allow)}
+	}
+	return nil, nil, fault.New(fault.NotFound, "route_not_found", "no such endpoint")
+}
+
+// bodyOf returns the body's bytes; API Gateway base64-encodes binary bodies.
+func bodyOf(ev *events.APIGatewayV2HTTPRequest) ([]byte, error) {
+	if !ev.IsBase64Encoded {
+		return []byte(ev.Body), nil
+	}
+	b, err := base64.StdEncoding.DecodeString(ev.Body)
+	if err != nil {
+		return nil, fault.New(fault.Invalid, "invalid_request", "the request body is not valid base64")
+	}
+	return b, nil
+}
+
+func newRequestID() string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
