@@ -2,6 +2,8 @@ package localstack
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -92,4 +94,20 @@ func (s *Scheduler) due(j Job) bool {
 	}
 	s.lastDay[j.Name] = day
 	return true
+}
+
+// ErrUnknownJob means no job has the name given to RunNow.
+var ErrUnknownJob = errors.New("no scheduled job of that name")
+
+// RunNow runs the named job at once, whether due or not.
+func (s *Scheduler) RunNow(ctx context.Context, name string) error {
+	for _, j := range s.jobs {
+		if j.Name == name {
+			if err := j.Run(ctx); err != nil {
+				return fmt.Errorf("job %s: %w", name, err)
+			}
+			return nil
+		}
+	}
+	return fmt.Errorf("%w: %q", ErrUnknownJob, name)
 }

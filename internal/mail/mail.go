@@ -49,3 +49,7 @@ type Captured struct {
 // ErrRejected means the provider refused the message (for example an
 // unverified sender, or no recipient); retrying the same message will not help.
 var ErrRejected = errors.New("mail: message rejected")
+
+// ErrUnknownTemplate means SendTemplated named a template the provider does
+// not hold: a deployment fault, which retrying after the template is put fixes.
+var ErrUnknownTemplate = errors.New("mail: unknown template")

@@ -1,0 +1,45 @@
+// Command outbox-relay runs every minute and sends to their queues the
+// outbox entries that a crashed or timed-out request left in the table.
+package main
+
+import (
+	"context"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/cecportal/cecportal/internal/app"
+	"github.com/cecportal/cecportal/internal/clock"
+	"github.com/cecportal/cecportal/internal/notify"
+	"github.com/cecportal/cecportal/internal/outbox"
+	"github.com/cecportal/cecportal/internal/queue"
+	"github.com/cecportal/cecportal/internal/store"
+)
+
+func main() {
+	env := app.EnvFrom(os.Getenv)
+	log := app.Logger(env.LogLevel, os.Stdout)
+	fail := func(msg string, err error) { log.Error(msg, "err", err); os.Exit(1) }
+	if err := env.Require("TABLE_NAME", "MAIL_QUEUE_URL"); err != nil {
+		fail("configuration", err)
+	}
+	cfg, err := config.LoadDefaultConfig(context.Background())
+	if err != nil {
+		fail("aws configuration", err)
+	}
+	deps := app.Deps{
+		Table:  store.NewDynamo(dynamodb.NewFromConfig(cfg), env.TableName),
+		Queues: map[string]outbox.Sender{notify.Queue: queue.NewSQS(sqs.NewFromConfig(cfg), env.MailQueueURL)},
+		Clock:  clock.System{},
+		Log:    log,
+	}
+	relay := deps.Relay()
+	lambda.Start(func(ctx context.Context) error {
+		n, err := relay.Sweep(ctx)
+		log.InfoContext(ctx, "outbox sweep", "sent", n)
+		return err
+	})
+}

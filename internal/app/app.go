@@ -1,0 +1,156 @@
+// Package app wires cecportal's services from their adapters. The Lambda
+// mains under functions/ and the local stack both call it, so that a request
+// runs through the same graph of objects in AWS and on a laptop; only the
+// adapters handed in differ.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"sync"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/cecportal/cecportal"
+	"github.com/cecportal/cecportal/internal/accounts"
+	"github.com/cecportal/cecportal/internal/clock"
+	"github.com/cecportal/cecportal/internal/httpapi"
+	"github.com/cecportal/cecportal/internal/ids"
+	"github.com/cecportal/cecportal/internal/mail"
+	"github.com/cecportal/cecportal/internal/notify"
+	"github.com/cecportal/cecportal/internal/outbox"
+	"github.com/cecportal/cecportal/internal/policy"
+	"github.com/cecportal/cecportal/internal/store"
+)
+
+// Env is the configuration the entry points read from the environment
+// (template.yaml sets it for each function).
+type Env struct {
+	TableName    string // TABLE_NAME
+	MailQueueURL string // MAIL_QUEUE_URL
+	MailFrom     string // MAIL_FROM
+	RoleClaim    string // ROLE_CLAIM, default cognito:groups
+	PolicyFile   string // POLICY_FILE, default the shipped policy
+	LogLevel     string // LOG_LEVEL, default INFO
+}
+
+// EnvFrom reads Env with getenv (os.Getenv).
+func EnvFrom(getenv func(string) string) Env {
+	return Env{
+		TableName:    getenv("TABLE_NAME"),
+		MailQueueURL: getenv("MAIL_QUEUE_URL"),
+		MailFrom:     getenv("MAIL_FROM"),
+		RoleClaim:    getenv("ROLE_CLAIM"),
+		PolicyFile:   getenv("POLICY_FILE"),
+		LogLevel:     getenv("LOG_LEVEL"),
+	}
+}
+
+// Require returns an error naming every listed variable that is empty.
+func (e Env) Require(names ...string) error {
+	vals := map[string]string{"TABLE_NAME": e.TableName, "MAIL_QUEUE_URL": e.MailQueueURL, "MAIL_FROM": e.MailFrom}
+	var missing []string
+	for _, n := range names {
+		if vals[n] == "" {
+			missing = append(missing, n)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("missing environment: %s", strings.Join(missing, ", "))
+	}
+	return nil
+}
+
+// Logger returns a JSON logger at level (DEBUG, INFO, WARN, ERROR).
+func Logger(level string, w io.Writer) *slog.Logger {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		l = slog.LevelInfo
+	}
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+// LoadPolicy reads the policy file at path, or the shipped one when path is "".
+func LoadPolicy(path string) (*policy.Policy, error) {
+	if path == "" {
+		return policy.Load(cecportal.DefaultPolicy)
+	}
+	return policy.LoadFile(path)
+}
+
+var spec struct {
+	once sync.Once
+	doc  *openapi3.T
+	err  error
+}
+
+// Spec is the parsed OpenAPI document, parsed once per process.
+func Spec() (*openapi3.T, error) {
+	spec.once.Do(func() { spec.doc, spec.err = httpapi.LoadSpec(cecportal.OpenAPI) })
+	return spec.doc, spec.err
+}
+
+// Deps are the adapters and settings a process built.
+type Deps struct {
+	Table  store.Table
+	Queues map[string]outbox.Sender // by logical name, e.g. notify.Queue
+	Clock  clock.Clock
+	Policy *policy.Policy
+	Log    *slog.Logger
+	NewID  func(prefix string) string // default ids.New
+}
+
+func (d Deps) newID() func(string) string {
+	if d.NewID != nil {
+		return d.NewID
+	}
+	return ids.New
+}
+
+// Relay sends outbox messages to the process's queues.
+func (d Deps) Relay() *outbox.Relay {
+	return outbox.NewRelay(store.NewOutbox(d.Table), d.Queues, d.Log)
+}
+
+// Accounts is the accounts service.
+func (d Deps) Accounts() *accounts.Service {
+	return accounts.NewService(store.NewAccounts(d.Table), d.Policy, d.Clock, d.newID(), d.Relay())
+}
+
+// AccountsAPI is the handler of the accounts-api Lambda.
+func AccountsAPI(d Deps, opts httpapi.Options) (*httpapi.API, error) {
+	doc, err := Spec()
+	if err != nil {
+		return nil, fmt.Errorf("openapi.yaml: %w", err)
+	}
+	if opts.Logger == nil {
+		opts.Logger = d.Log
+	}
+	return httpapi.New(doc, httpapi.AccountsRoutes(d.Accounts(), d.Clock), opts)
+}
+
+// Mailer is the mail queue's consumer, sending through s from the address from.
+func Mailer(d Deps, s mail.Sender, from string) (*notify.Mailer, error) {
+	tpl, err := notify.LoadTemplates(d.Policy)
+	if err != nil {
+		return nil, err
+	}
+	return &notify.Mailer{Sender: MailSender{s}, Ledger: store.NewMailLedger(d.Table), Templates: tpl,
+		From: from, Now: d.Clock.Now, Log: d.Log}, nil
+}
+
+// MailSender lets a mail adapter serve notify, which knows no adapter.
+type MailSender struct{ S mail.Sender }
+
+// Send sends a rendered email.
+func (m MailSender) Send(ctx context.Context, e notify.Email) (string, error) {
+	id, err := m.S.Send(ctx, mail.Message{From: e.From, To: e.To, Subject: e.Subject, Text: e.Text, HTML: e.HTML})
+	if errors.Is(err, mail.ErrRejected) {
+		err = fmt.Errorf("%w: %w", notify.ErrRejected, err)
+	}
+	return id, err
+}

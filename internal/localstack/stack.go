@@ -1,0 +1,365 @@
+// Package localstack is cecportal on one machine: the Lambda handlers behind
+// a local API Gateway, the queue consumers, the schedule, and a captured
+// mail outbox a person can read, all on one embedded bbolt file by default.
+// With Backend "aws" the same stack runs on AWS-protocol services instead
+// (moto_server, or AWS itself). It also serves the local-only endpoints of
+// SPEC §7 under /dev, which are never deployed.
+package localstack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/ses"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"go.etcd.io/bbolt"
+
+	"github.com/cecportal/cecportal/internal/app"
+	"github.com/cecportal/cecportal/internal/clock"
+	"github.com/cecportal/cecportal/internal/consumer"
+	"github.com/cecportal/cecportal/internal/httpapi"
+	"github.com/cecportal/cecportal/internal/localgw"
+	"github.com/cecportal/cecportal/internal/mail"
+	"github.com/cecportal/cecportal/internal/notify"
+	"github.com/cecportal/cecportal/internal/outbox"
+	"github.com/cecportal/cecportal/internal/queue"
+	"github.com/cecportal/cecportal/internal/store"
+)
+
+// Config configures a local stack. The zero value (plus defaults) runs the
+// embedded stack on 127.0.0.1:8080 with data under .data.
+type Config struct {
+	Addr       string // listen address; default 127.0.0.1:8080
+	DataDir    string // bbolt file, signing key; default .data
+	Backend    string // "embedded" (default) or "aws"
+	PolicyFile string // default: the shipped policy
+	MailFrom   string // sender of every email; default the policy's support address
+	Now        string // RFC 3339: start the clock at this instant (it then runs on)
+	LogLevel   string
+
+	// Backend "aws": names of the resources. When AWSEndpoint is set (e.g.
+	// moto_server) the stack creates missing ones; against AWS they must exist.
+	AWSEndpoint  string
+	TableName    string // default cecportal-local
+	MailQueueURL string // default: created as cecportal-local-mail
+
+	// Tuning, mostly for tests.
+	RelayEvery time.Duration // outbox sweep interval; default 5 s (AWS: 1 min)
+	Visibility time.Duration // mail queue visibility timeout; default 30 s
+}
+
+// ConfigFromEnv reads the configuration the README documents.
+func ConfigFromEnv(getenv func(string) string) Config {
+	c := Config{
+		Addr:         getenv("CECPORTAL_ADDR"),
+		DataDir:      getenv("CECPORTAL_DATA"),
+		Backend:      getenv("CECPORTAL_BACKEND"),
+		PolicyFile:   getenv("POLICY_FILE"),
+		MailFrom:     getenv("MAIL_FROM"),
+		Now:          getenv("CECPORTAL_NOW"),
+		LogLevel:     getenv("LOG_LEVEL"),
+		AWSEndpoint:  getenv("AWS_ENDPOINT_URL"),
+		TableName:    getenv("TABLE_NAME"),
+		MailQueueURL: getenv("MAIL_QUEUE_URL"),
+	}
+	if port := getenv("PORT"); port != "" && c.Addr == "" {
+		c.Addr = "127.0.0.1:" + port
+	}
+	if c.Backend == "" && (c.AWSEndpoint != "" || c.TableName != "") {
+		c.Backend = "aws"
+	}
+	return c
+}
+
+func (c *Config) defaults() {
+	if c.Addr == "" {
+		c.Addr = "127.0.0.1:8080"
+	}
+	if c.DataDir == "" {
+		c.DataDir = ".data"
+	}
+	if c.Backend == "" {
+		c.Backend = "embedded"
+	}
+	if c.TableName == "" {
+		c.TableName = "cecportal-local"
+	}
+	if c.RelayEvery <= 0 {
+		c.RelayEvery = 5 * time.Second
+	}
+	if c.Visibility <= 0 {
+		c.Visibility = 30 * time.Second
+	}
+}
+
+// Stack is a running local stack.
+type Stack struct {
+	URL    string // http://host:port
+	Clock  *clock.Settable
+	Outbox *mail.Outbox
+	DLQ    queue.Queue // the mail dead-letter queue
+
+	cfg       Config
+	key       []byte
+	db        *bbolt.DB
+	srv       *http.Server
+	scheduler *Scheduler
+	cancel    context.CancelFunc
+	wg        sync.WaitGroup
+	log       *slog.Logger
+}
+
+// Start builds and starts the stack; it is serving when Start returns.
+func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Stack, error) {
+	cfg.defaults()
+	if log == nil {
+		log = app.Logger(cfg.LogLevel, os.Stderr)
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("data directory: %w", err)
+	}
+	dbPath := filepath.Join(cfg.DataDir, "cecportal.db")
+	db, err := bbolt.Open(dbPath, 0o600, &bbolt.Options{Timeout: 2 * time.Second})
+	if errors.Is(err, bbolt.ErrTimeout) {
+		return nil, fmt.Errorf("%s is in use: is another local stack running on this data directory?", dbPath)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", dbPath, err)
+	}
+	s := &Stack{cfg: cfg, db: db, log: log}
+	if err := s.build(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Stack) build(ctx context.Context) error {
+	cfg := s.cfg
+	clk, err := loadClock(s.db)
+	if err != nil {
+		return err
+	}
+	if cfg.Now != "" {
+		t, err := time.Parse(time.RFC3339, cfg.Now)
+		if err != nil {
+			return fmt.Errorf("CECPORTAL_NOW: %w", err)
+		}
+		if err := setClock(s.db, clk, t); err != nil {
+			return err
+		}
+	}
+	s.Clock = clk
+	pol, err := app.LoadPolicy(cfg.PolicyFile)
+	if err != nil {
+		return err
+	}
+	from := cfg.MailFrom
+	if from == "" {
+		from = pol.Association.SupportEmail
+	}
+	if from == "" {
+		from = "cec@localhost.localdomain"
+	}
+	if s.Outbox, err = mail.NewOutbox(s.db, mail.WithNow(clk.Now)); err != nil {
+		return fmt.Errorf("mail outbox: %w", err)
+	}
+	if err := s.Outbox.Verify(ctx, from); err != nil {
+		return err
+	}
+
+	var (
+		table     store.Table
+		sweepTTL  func(context.Context) (int, error)
+		mailQueue queue.Queue
+		sender    mail.Sender = s.Outbox
+	)
+	switch cfg.Backend {
+	case "embedded":
+		bt, err := store.NewBolt(s.db, store.WithBoltNow(clk.Now))
+		if err != nil {
+			return fmt.Errorf("embedded table: %w", err)
+		}
+		table, sweepTTL = bt, bt.SweepExpired
+		qs, err := queue.OpenEmbedded(s.db,
+			queue.Config{Name: notify.Queue, VisibilityTimeout: cfg.Visibility, MaxReceives: 5, DeadLetter: notify.Queue + "-dlq"},
+			queue.Config{Name: notify.Queue + "-dlq", VisibilityTimeout: cfg.Visibility})
+		if err != nil {
+			return fmt.Errorf("embedded queues: %w", err)
+		}
+		if mailQueue, err = qs.Queue(notify.Queue); err != nil {
+			return err
+		}
+		if s.DLQ, err = qs.Queue(notify.Queue + "-dlq"); err != nil {
+			return err
+		}
+	case "aws":
+		awsCfg, err := config.LoadDefaultConfig(ctx)
+		if err != nil {
+			return fmt.Errorf("aws configuration: %w", err)
+		}
+		if table, mailQueue, sender, err = s.awsAdapters(ctx, awsCfg, from); err != nil {
+			return err
+		}
+	default:
+		return fmt.Errorf("CECPORTAL_BACKEND %q: want embedded or aws", cfg.Backend)
+	}
+
+	deps := app.Deps{Table: table, Queues: map[string]outbox.Sender{notify.Queue: mailQueue}, Clock: clk, Policy: pol, Log: s.log}
+	relay := deps.Relay().WithGrace(2 * cfg.RelayEvery)
+	accountsAPI, err := app.AccountsAPI(deps, httpapi.Options{})
+	if err != nil {
+		return err
+	}
+	mailer, err := app.Mailer(deps, sender, from)
+	if err != nil {
+		return err
+	}
+
+	// The routes each Lambda serves, as template.yaml declares them.
+	targets := map[string]localgw.Target{}
+	for _, key := range accountsAPI.RouteKeys() {
+		targets[key] = accountsAPI.Handle
+	}
+	doc, err := app.Spec()
+	if err != nil {
+		return err
+	}
+	key, err := localgw.NewKey(filepath.Join(cfg.DataDir, "jwt.key"))
+	if err != nil {
+		return err
+	}
+	s.key = key
+	gw, err := localgw.New(doc, targets, localgw.NewVerifier(key), localgw.Options{Logger: s.log})
+	if err != nil {
+		return err
+	}
+
+	jobs := []Job{
+		{Name: "outbox-relay", Every: cfg.RelayEvery, Run: func(ctx context.Context) error { _, err := relay.Sweep(ctx); return err }},
+	}
+	if sweepTTL != nil {
+		// DynamoDB deletes expired items itself; the embedded table needs a sweep.
+		jobs = append(jobs, Job{Name: "ttl-sweep", Daily: true, At: 3 * time.Hour, Location: pol.Association.Location(),
+			Run: func(ctx context.Context) error { _, err := sweepTTL(ctx); return err }})
+	}
+	s.scheduler = NewScheduler(clk, s.log, time.Second, jobs...)
+	gw.Mount("/dev", s.devRoutes(localgw.NewSigner(key)))
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	s.URL = "http://" + ln.Addr().String()
+	s.srv = &http.Server{Handler: gw, ReadHeaderTimeout: 10 * time.Second}
+
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	s.cancel = cancel
+	poller := queue.NewPoller(mailQueue, queue.Handler(consumer.Handler("mail", mailer.Handle, s.log)),
+		queue.PollerOptions{Wait: time.Second, Logger: s.log, Timeout: cfg.Visibility / 6})
+	s.goRun(func() { poller.Run(runCtx) })
+	s.goRun(func() { s.scheduler.Run(runCtx) })
+	s.goRun(func() {
+		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.log.Error("http server", "err", err)
+		}
+	})
+	s.log.Info("local stack ready", "url", s.URL, "backend", cfg.Backend, "data", cfg.DataDir, "clock", clk.Now().Format(time.RFC3339))
+	return nil
+}
+
+// awsAdapters builds the AWS-protocol adapters, creating the resources when
+// an endpoint such as moto_server is configured.
+func (s *Stack) awsAdapters(ctx context.Context, awsCfg aws.Config, from string) (store.Table, queue.Queue, mail.Sender, error) {
+	cfg := s.cfg
+	ddb := dynamodb.NewFromConfig(awsCfg)
+	sq := sqs.NewFromConfig(awsCfg)
+	sesc := ses.NewFromConfig(awsCfg)
+	create := cfg.AWSEndpoint != ""
+	if create {
+		if err := store.CreateTable(ctx, ddb, cfg.TableName); err != nil {
+			return nil, nil, nil, fmt.Errorf("create table: %w", err)
+		}
+	}
+	url := cfg.MailQueueURL
+	if url == "" {
+		if !create {
+			return nil, nil, nil, errors.New("MAIL_QUEUE_URL is required against AWS")
+		}
+		var err error
+		url, err = queue.CreateQueues(ctx, sq, queue.Config{Name: cfg.TableName + "-mail", VisibilityTimeout: cfg.Visibility,
+			MaxReceives: 5, DeadLetter: cfg.TableName + "-mail-dlq"})
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("create mail queue: %w", err)
+		}
+		s.DLQ = queue.NewSQS(sq, dlqURL(url, cfg.TableName+"-mail-dlq"))
+	}
+	if create {
+		if err := mail.VerifySender(ctx, sesc, from); err != nil {
+			return nil, nil, nil, fmt.Errorf("verify sender: %w", err)
+		}
+	}
+	table := store.NewDynamo(ddb, cfg.TableName, store.WithDynamoNow(s.Clock.Now))
+	return table, queue.NewSQS(sq, url), capture{primary: mail.NewSES(sesc), outbox: s.Outbox}, nil
+}
+
+// dlqURL derives a queue's URL from a sibling queue's URL (same account path).
+func dlqURL(sibling, name string) string {
+	dir := sibling[:len(sibling)-len(filepath.Base(sibling))]
+	return dir + name
+}
+
+// capture sends through SES and keeps a copy in the local outbox, so that
+// /dev/outbox shows what went out whatever the backend.
+type capture struct {
+	primary mail.Sender
+	outbox  *mail.Outbox
+}
+
+func (c capture) Send(ctx context.Context, m mail.Message) (string, error) {
+	id, err := c.primary.Send(ctx, m)
+	if err == nil {
+		_, _ = c.outbox.Send(ctx, m)
+	}
+	return id, err
+}
+
+func (c capture) SendTemplated(ctx context.Context, m mail.Templated) (string, error) {
+	id, err := c.primary.SendTemplated(ctx, m)
+	if err == nil {
+		_, _ = c.outbox.SendTemplated(ctx, m)
+	}
+	return id, err
+}
+
+func (s *Stack) goRun(f func()) {
+	s.wg.Add(1)
+	go func() { defer s.wg.Done(); f() }()
+}
+
+// SigningKey is the key of the local JWT authorizer (tests forge tokens with it).
+func (s *Stack) SigningKey() []byte { return s.key }
+
+// RunJobs runs every scheduled job that is due now (tests and /dev/run).
+func (s *Stack) RunJobs(ctx context.Context) []string { return s.scheduler.RunDue(ctx) }
+
+// Close stops serving, waits for in-flight work, and closes the data file.
+func (s *Stack) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := s.srv.Shutdown(ctx)
+	s.cancel()
+	s.wg.Wait()
+	return errors.Join(err, s.db.Close())
+}

@@ -1,0 +1,373 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/cecportal/cecportal/internal/accounts"
+	"github.com/cecportal/cecportal/internal/ids"
+	"github.com/cecportal/cecportal/internal/outbox"
+)
+
+// Accounts is the accounts.Store on the single table. Key layout (see
+// docs/data-model.md):
+//
+//	HOLDER#<id>          PROFILE               the holder
+//	HOLDER#<id>          EVENT#<at>#<rand>     its audit history
+//	SUB#<sub>            HOLDER | PROVIDER     identity → account (one of each per identity)
+//	HOLDEREMAIL#<email>  HOLDEREMAIL           email → holder (one holder per email)
+//	PROVIDER#<id>        PROFILE               the provider
+type Accounts struct{ t Table }
+
+var _ accounts.Store = (*Accounts)(nil)
+
+// NewAccounts returns the accounts repository on t.
+func NewAccounts(t Table) *Accounts { return &Accounts{t: t} }
+
+const (
+	skProfile    = "PROFILE"
+	skHolder     = "HOLDER"
+	skProvider   = "PROVIDER"
+	skHolderMail = "HOLDEREMAIL"
+	eventPrefix  = "EVENT#"
+)
+
+func holderKey(id string) Key     { return Key{"HOLDER#" + id, skProfile} }
+func providerKey(id string) Key   { return Key{"PROVIDER#" + id, skProfile} }
+func subKey(sub, kind string) Key { return Key{"SUB#" + sub, kind} }
+func holderEmailKey(email string) Key {
+	return Key{"HOLDEREMAIL#" + accounts.EmailKey(email), skHolderMail}
+}
+
+type addressItem struct {
+	Line1      string `json:"line1"`
+	Line2      string `json:"line2,omitempty"`
+	City       string `json:"city"`
+	Region     string `json:"region,omitempty"`
+	PostalCode string `json:"postalCode,omitempty"`
+	Country    string `json:"country"`
+}
+
+type credentialItem struct {
+	Code     string `json:"code"`
+	EarnedOn string `json:"earnedOn"`
+}
+
+type holderItem struct {
+	PK                 string           `json:"PK"`
+	SK                 string           `json:"SK"`
+	Type               string           `json:"type"`
+	ID                 string           `json:"holderId"`
+	Sub                string           `json:"sub"`
+	FirstName          string           `json:"firstName"`
+	LastName           string           `json:"lastName"`
+	Email              string           `json:"email"`
+	Membership         string           `json:"membership"`
+	Phone              string           `json:"phone,omitempty"`
+	Address            *addressItem     `json:"address,omitempty"`
+	Credentials        []credentialItem `json:"credentials"`
+	ContactConfirmedAt string           `json:"contactConfirmedAt,omitempty"`
+	CreatedAt          string           `json:"createdAt"`
+	UpdatedAt          string           `json:"updatedAt"`
+	Version            int64            `json:"version"`
+}
+
+// linkItem points an identity or an email at an account.
+type linkItem struct {
+	PK   string `json:"PK"`
+	SK   string `json:"SK"`
+	Type string `json:"type"`
+	ID   string `json:"id"`
+}
+
+type providerItem struct {
+	PK          string      `json:"PK"`
+	SK          string      `json:"SK"`
+	Type        string      `json:"type"`
+	ID          string      `json:"providerId"`
+	Sub         string      `json:"sub"`
+	Name        string      `json:"name"`
+	ContactName string      `json:"contactName"`
+	Email       string      `json:"email"`
+	Phone       string      `json:"phone"`
+	Address     addressItem `json:"address"`
+	CreatedAt   string      `json:"createdAt"`
+	UpdatedAt   string      `json:"updatedAt"`
+	Version     int64       `json:"version"`
+}
+
+type eventItem struct {
+	PK     string `json:"PK"`
+	SK     string `json:"SK"`
+	Type   string `json:"type"`
+	At     string `json:"at"`
+	By     string `json:"by"`
+	Action string `json:"action"`
+	Detail string `json:"detail"`
+}
+
+func formatTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339Nano)
+}
+
+func parseTime(s string) time.Time {
+	t, _ := time.Parse(time.RFC3339Nano, s) // written by formatTime; empty is the zero time
+	return t
+}
+
+func toAddressItem(a accounts.Address) addressItem { return addressItem(a) }
+
+func holderToItem(h accounts.Holder) holderItem {
+	k := holderKey(h.ID)
+	it := holderItem{PK: k.PK, SK: k.SK, Type: "holder", ID: h.ID, Sub: h.Sub, FirstName: h.FirstName,
+		LastName: h.LastName, Email: h.Email, Membership: string(h.Membership), Phone: h.Contact.Phone,
+		Credentials: []credentialItem{}, ContactConfirmedAt: formatTime(h.ContactConfirmedAt),
+		CreatedAt: formatTime(h.CreatedAt), UpdatedAt: formatTime(h.UpdatedAt), Version: h.Version}
+	if h.Contact.Address != nil {
+		a := toAddressItem(*h.Contact.Address)
+		it.Address = &a
+	}
+	for _, c := range h.Credentials {
+		it.Credentials = append(it.Credentials, credentialItem(c))
+	}
+	return it
+}
+
+func holderFromItem(it holderItem) accounts.Holder {
+	h := accounts.Holder{ID: it.ID, Sub: it.Sub, FirstName: it.FirstName, LastName: it.LastName, Email: it.Email,
+		Membership: accounts.Membership(it.Membership), Contact: accounts.Contact{Phone: it.Phone},
+		ContactConfirmedAt: parseTime(it.ContactConfirmedAt), CreatedAt: parseTime(it.CreatedAt),
+		UpdatedAt: parseTime(it.UpdatedAt), Version: it.Version, Credentials: []accounts.Credential{}}
+	if it.Address != nil {
+		a := accounts.Address(*it.Address)
+		h.Contact.Address = &a
+	}
+	for _, c := range it.Credentials {
+		h.Credentials = append(h.Credentials, accounts.Credential(c))
+	}
+	return h
+}
+
+func providerToItem(p accounts.Provider) providerItem {
+	k := providerKey(p.ID)
+	return providerItem{PK: k.PK, SK: k.SK, Type: "provider", ID: p.ID, Sub: p.Sub, Name: p.Name,
+		ContactName: p.ContactName, Email: p.Email, Phone: p.Phone, Address: toAddressItem(p.Address),
+		CreatedAt: formatTime(p.CreatedAt), UpdatedAt: formatTime(p.UpdatedAt), Version: p.Version}
+}
+
+func providerFromItem(it providerItem) accounts.Provider {
+	return accounts.Provider{ID: it.ID, Sub: it.Sub, Name: it.Name, ContactName: it.ContactName, Email: it.Email,
+		Phone: it.Phone, Address: accounts.Address(it.Address), CreatedAt: parseTime(it.CreatedAt),
+		UpdatedAt: parseTime(it.UpdatedAt), Version: it.Version}
+}
+
+func linkOp(k Key, kind, id string) (Op, error) {
+	item, err := Marshal(linkItem{PK: k.PK, SK: k.SK, Type: kind, ID: id})
+	if err != nil {
+		return Op{}, err
+	}
+	return Put(item, IfNotExists()), nil
+}
+
+// CreateHolder writes the holder, its identity and email links and msgs in
+// one transaction.
+func (a *Accounts) CreateHolder(ctx context.Context, h accounts.Holder, msgs ...outbox.Message) error {
+	item, err := Marshal(holderToItem(h))
+	if err != nil {
+		return fmt.Errorf("marshal holder: %w", err)
+	}
+	sub, err := linkOp(subKey(h.Sub, skHolder), "sub-link", h.ID)
+	if err != nil {
+		return err
+	}
+	email, err := linkOp(holderEmailKey(h.Email), "email-link", h.ID)
+	if err != nil {
+		return err
+	}
+	ops := []Op{Put(item, IfNotExists()), sub, email}
+	out, err := OutboxOps(msgs...)
+	if err != nil {
+		return err
+	}
+	err = a.t.Write(ctx, append(ops, out...)...)
+	var cf *ConditionFailedError
+	if errors.As(err, &cf) {
+		switch cf.Index {
+		case 1:
+			return accounts.ErrSubTaken
+		case 2:
+			return accounts.ErrEmailTaken
+		}
+	}
+	return err
+}
+
+func (a *Accounts) link(ctx context.Context, k Key) (string, error) {
+	item, err := a.t.Get(ctx, k)
+	if errors.Is(err, ErrNotFound) {
+		return "", accounts.ErrNotFound
+	}
+	if err != nil {
+		return "", err
+	}
+	var l linkItem
+	if err := Unmarshal(item, &l); err != nil {
+		return "", fmt.Errorf("unmarshal link %s: %w", k, err)
+	}
+	return l.ID, nil
+}
+
+// Holder reads one holder.
+func (a *Accounts) Holder(ctx context.Context, id string) (accounts.Holder, error) {
+	h, _, err := a.holder(ctx, id)
+	return h, err
+}
+
+func (a *Accounts) holder(ctx context.Context, id string) (accounts.Holder, holderItem, error) {
+	item, err := a.t.Get(ctx, holderKey(id))
+	if errors.Is(err, ErrNotFound) {
+		return accounts.Holder{}, holderItem{}, accounts.ErrNotFound
+	}
+	if err != nil {
+		return accounts.Holder{}, holderItem{}, fmt.Errorf("get holder %s: %w", id, err)
+	}
+	var it holderItem
+	if err := Unmarshal(item, &it); err != nil {
+		return accounts.Holder{}, holderItem{}, fmt.Errorf("unmarshal holder %s: %w", id, err)
+	}
+	return holderFromItem(it), it, nil
+}
+
+// HolderBySub follows the identity link to the holder.
+func (a *Accounts) HolderBySub(ctx context.Context, sub string) (accounts.Holder, error) {
+	id, err := a.link(ctx, subKey(sub, skHolder))
+	if err != nil {
+		return accounts.Holder{}, err
+	}
+	return a.Holder(ctx, id)
+}
+
+// maxAttempts bounds optimistic-locking retries; a holder is written by one
+// person and the occasional staff member, so real contention is rare.
+const maxAttempts = 5
+
+// UpdateHolder is the read-modify-write of a holder under its version.
+func (a *Accounts) UpdateHolder(ctx context.Context, id string, fn func(h *accounts.Holder) (accounts.Event, error)) (accounts.Holder, error) {
+	for range maxAttempts {
+		h, _, err := a.holder(ctx, id)
+		if err != nil {
+			return accounts.Holder{}, err
+		}
+		before := h
+		ev, err := fn(&h)
+		if err != nil {
+			return accounts.Holder{}, err
+		}
+		h.ID, h.Sub, h.CreatedAt, h.Version = before.ID, before.Sub, before.CreatedAt, before.Version+1
+		item, err := Marshal(holderToItem(h))
+		if err != nil {
+			return accounts.Holder{}, fmt.Errorf("marshal holder: %w", err)
+		}
+		ops := []Op{Put(item, IfEqual("version", N(before.Version)))}
+		emailOp := -1
+		if accounts.EmailKey(h.Email) != accounts.EmailKey(before.Email) {
+			link, err := linkOp(holderEmailKey(h.Email), "email-link", h.ID)
+			if err != nil {
+				return accounts.Holder{}, err
+			}
+			emailOp = len(ops)
+			ops = append(ops, link, Delete(holderEmailKey(before.Email), Condition{}))
+		}
+		if ev.Action != "" {
+			e, err := Marshal(eventItem{PK: "HOLDER#" + id, SK: eventPrefix + formatTime(ev.At) + "#" + ids.Random(6),
+				Type: "event", At: formatTime(ev.At), By: ev.By, Action: ev.Action, Detail: ev.Detail})
+			if err != nil {
+				return accounts.Holder{}, fmt.Errorf("marshal event: %w", err)
+			}
+			ops = append(ops, Put(e, IfNotExists()))
+		}
+		err = a.t.Write(ctx, ops...)
+		var cf *ConditionFailedError
+		switch {
+		case err == nil:
+			return h, nil
+		case errors.As(err, &cf) && cf.Index == emailOp:
+			return accounts.Holder{}, accounts.ErrEmailTaken
+		case errors.As(err, &cf) && cf.Index == 0, errors.Is(err, ErrConflict):
+			continue // someone wrote in between: read again
+		default:
+			return accounts.Holder{}, fmt.Errorf("write holder %s: %w", id, err)
+		}
+	}
+	return accounts.Holder{}, fmt.Errorf("update holder %s: still contended after %d attempts", id, maxAttempts)
+}
+
+// Events reads a holder's history in order.
+func (a *Accounts) Events(ctx context.Context, holderID string) ([]accounts.Event, error) {
+	var out []accounts.Event
+	q := Query{PK: "HOLDER#" + holderID, Op: SKBeginsWith, Value: eventPrefix}
+	for {
+		page, err := a.t.Query(ctx, q)
+		if err != nil {
+			return nil, fmt.Errorf("query events of %s: %w", holderID, err)
+		}
+		for _, item := range page.Items {
+			var it eventItem
+			if err := Unmarshal(item, &it); err != nil {
+				return nil, fmt.Errorf("unmarshal event: %w", err)
+			}
+			out = append(out, accounts.Event{At: parseTime(it.At), By: it.By, Action: it.Action, Detail: it.Detail})
+		}
+		if page.Cursor == "" {
+			return out, nil
+		}
+		q.Cursor = page.Cursor
+	}
+}
+
+// CreateProvider writes the provider, its identity link and msgs at once.
+func (a *Accounts) CreateProvider(ctx context.Context, p accounts.Provider, msgs ...outbox.Message) error {
+	item, err := Marshal(providerToItem(p))
+	if err != nil {
+		return fmt.Errorf("marshal provider: %w", err)
+	}
+	sub, err := linkOp(subKey(p.Sub, skProvider), "sub-link", p.ID)
+	if err != nil {
+		return err
+	}
+	out, err := OutboxOps(msgs...)
+	if err != nil {
+		return err
+	}
+	err = a.t.Write(ctx, append([]Op{Put(item, IfNotExists()), sub}, out...)...)
+	var cf *ConditionFailedError
+	if errors.As(err, &cf) && cf.Index == 1 {
+		return accounts.ErrSubTaken
+	}
+	return err
+}
+
+// ProviderBySub follows the identity link to the provider.
+func (a *Accounts) ProviderBySub(ctx context.Context, sub string) (accounts.Provider, error) {
+	id, err := a.link(ctx, subKey(sub, skProvider))
+	if err != nil {
+		return accounts.Provider{}, err
+	}
+	item, err := a.t.Get(ctx, providerKey(id))
+	if errors.Is(err, ErrNotFound) {
+		return accounts.Provider{}, accounts.ErrNotFound
+	}
+	if err != nil {
+		return accounts.Provider{}, fmt.Errorf("get provider %s: %w", id, err)
+	}
+	var it providerItem
+	if err := Unmarshal(item, &it); err != nil {
+		return accounts.Provider{}, fmt.Errorf("unmarshal provider %s: %w", id, err)
+	}
+	return providerFromItem(it), nil
+}

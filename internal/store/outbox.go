@@ -1,0 +1,109 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"hash/fnv"
+	"strconv"
+	"time"
+
+	"github.com/cecportal/cecportal/internal/outbox"
+)
+
+// Outbox entries live in a few partitions so that no single partition takes
+// every transaction's extra write:
+//
+//	OUTBOX#<shard>  <createdAt, fixed width>#<id>   one pending message
+const outboxShards = 4
+
+// outboxTime sorts lexically in time order, unlike RFC3339Nano, which trims zeros.
+const outboxTime = "2006-01-02T15:04:05.000000000Z"
+
+type outboxItem struct {
+	PK        string `json:"PK"`
+	SK        string `json:"SK"`
+	Type      string `json:"type"`
+	ID        string `json:"id"`
+	Queue     string `json:"queue"`
+	Body      string `json:"body"`
+	CreatedAt string `json:"createdAt"`
+}
+
+func outboxKey(m outbox.Message) Key {
+	h := fnv.New32a()
+	h.Write([]byte(m.ID))
+	return Key{
+		PK: "OUTBOX#" + strconv.Itoa(int(h.Sum32()%outboxShards)),
+		SK: m.CreatedAt.UTC().Format(outboxTime) + "#" + m.ID,
+	}
+}
+
+// OutboxOps returns the puts that make msgs pending, for a repository to add
+// to the transaction of the state change that causes them.
+func OutboxOps(msgs ...outbox.Message) ([]Op, error) {
+	ops := make([]Op, 0, len(msgs))
+	for _, m := range msgs {
+		k := outboxKey(m)
+		item, err := Marshal(outboxItem{PK: k.PK, SK: k.SK, Type: "outbox", ID: m.ID, Queue: m.Queue,
+			Body: m.Body, CreatedAt: m.CreatedAt.UTC().Format(outboxTime)})
+		if err != nil {
+			return nil, fmt.Errorf("marshal outbox message %s: %w", m.ID, err)
+		}
+		ops = append(ops, Put(item, IfNotExists()))
+	}
+	return ops, nil
+}
+
+// Outbox is the outbox.Store on the table.
+type Outbox struct{ t Table }
+
+var _ outbox.Store = (*Outbox)(nil)
+
+// NewOutbox returns the outbox repository on t.
+func NewOutbox(t Table) *Outbox { return &Outbox{t: t} }
+
+// Pending queries each shard for entries created before the cutoff.
+func (o *Outbox) Pending(ctx context.Context, before time.Time, limit int) ([]outbox.Message, error) {
+	var out []outbox.Message
+	for shard := range outboxShards {
+		q := Query{PK: "OUTBOX#" + strconv.Itoa(shard), Op: SKLess, Value: before.UTC().Format(outboxTime), Limit: limit}
+		for len(out) < limit {
+			page, err := o.t.Query(ctx, q)
+			if err != nil {
+				return nil, fmt.Errorf("query outbox shard %d: %w", shard, err)
+			}
+			for _, item := range page.Items {
+				var it outboxItem
+				if err := Unmarshal(item, &it); err != nil {
+					return nil, fmt.Errorf("unmarshal outbox entry: %w", err)
+				}
+				at, _ := time.Parse(outboxTime, it.CreatedAt)
+				out = append(out, outbox.Message{ID: it.ID, Queue: it.Queue, Body: it.Body, CreatedAt: at})
+			}
+			if page.Cursor == "" {
+				break
+			}
+			q.Cursor = page.Cursor
+		}
+	}
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}
+
+// Done deletes sent entries.
+func (o *Outbox) Done(ctx context.Context, msgs ...outbox.Message) error {
+	keys := make([]Key, 0, len(msgs))
+	seen := make(map[Key]bool, len(msgs))
+	for _, m := range msgs {
+		if k := outboxKey(m); !seen[k] { // a batch may not name a key twice
+			seen[k] = true
+			keys = append(keys, k)
+		}
+	}
+	if err := o.t.BatchWrite(ctx, nil, keys); err != nil {
+		return fmt.Errorf("delete sent outbox entries: %w", err)
+	}
+	return nil
+}
