@@ -72,6 +72,39 @@ lint-template: ## Lint template.yaml with cfn-lint (fails on errors and warnings
 # Development (run, test, fmt, vet, ...)
 # ============================================================================
 
+# The Go files of the repository, tracked or new (never build output).
+GO_FILES = $(shell git ls-files -co --exclude-standard '*.go' 2>/dev/null || find . -name '*.go' -not -path './.build/*')
+
+.PHONY: run
+run: ## Run the whole system locally (http://127.0.0.1:8080; PORT, CECPORTAL_DATA, ... see README)
+	$(GO) run ./infra/local
+
+.PHONY: test
+test: tools check-fmt vet lint-template ## Every check and test: gofmt, vet, cfn-lint, unit, contract suites (embedded and moto), end to end
+	$(GO) test -race -count=1 ./...
+
+.PHONY: test-short
+test-short: ## Go tests only, without the race detector (quick iteration)
+	$(GO) test -count=1 ./...
+
+.PHONY: fmt
+fmt: ## Format the Go code in place
+	gofmt -w $(GO_FILES)
+
+.PHONY: check-fmt
+check-fmt: ## Fail if any Go file is not gofmt-formatted
+	@out=$$(gofmt -l $(GO_FILES)); if [ -n "$$out" ]; then echo "gofmt would change (run make fmt):" >&2; echo "$$out" >&2; exit 1; fi
+
+.PHONY: vet
+vet: ## go vet every package
+	$(GO) vet ./...
+
+# The tests start moto_server themselves and fail (never skip) without it.
+.PHONY: tools
+tools: ## Check that the tools the tests need are installed
+	@missing=; for t in $(GO) $(CFN_LINT) moto_server; do command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
+	if [ -n "$$missing" ]; then echo "missing tools:$$missing (.ci/run installs what it can; see README)" >&2; exit 1; fi
+
 # ============================================================================
 # Housekeeping
 # ============================================================================
