@@ -4,7 +4,6 @@ package main
 
 import (
 	"context"
-	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -21,19 +20,10 @@ import (
 )
 
 func main() {
-	env := app.EnvFrom(os.Getenv)
-	log := app.Logger(env.LogLevel, os.Stdout)
-	fail := func(msg string, err error) { log.Error(msg, "err", err); os.Exit(1) }
-	if err := env.Require("TABLE_NAME", "MAIL_QUEUE_URL"); err != nil {
-		fail("configuration", err)
-	}
+	env, log, pol := app.Init("TABLE_NAME", "MAIL_QUEUE_URL")
 	cfg, err := config.LoadDefaultConfig(context.Background())
 	if err != nil {
-		fail("aws configuration", err)
-	}
-	pol, err := app.LoadPolicy(env.PolicyFile)
-	if err != nil {
-		fail("policy", err)
+		app.Exit(log, "aws configuration", err)
 	}
 	deps := app.Deps{
 		Table:  store.NewDynamo(dynamodb.NewFromConfig(cfg), env.TableName),
@@ -44,7 +34,7 @@ func main() {
 	}
 	api, err := app.AccountsAPI(deps, httpapi.Options{RoleClaim: env.RoleClaim})
 	if err != nil {
-		fail("http api", err)
+		app.Exit(log, "http api", err)
 	}
 	lambda.Start(api.Handle)
 }

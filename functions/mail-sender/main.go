@@ -4,7 +4,6 @@ package main
 
 import (
 	"context"
-	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -19,24 +18,15 @@ import (
 )
 
 func main() {
-	env := app.EnvFrom(os.Getenv)
-	log := app.Logger(env.LogLevel, os.Stdout)
-	fail := func(msg string, err error) { log.Error(msg, "err", err); os.Exit(1) }
-	if err := env.Require("TABLE_NAME", "MAIL_FROM"); err != nil {
-		fail("configuration", err)
-	}
+	env, log, pol := app.Init("TABLE_NAME", "MAIL_FROM")
 	cfg, err := config.LoadDefaultConfig(context.Background())
 	if err != nil {
-		fail("aws configuration", err)
-	}
-	pol, err := app.LoadPolicy(env.PolicyFile)
-	if err != nil {
-		fail("policy", err)
+		app.Exit(log, "aws configuration", err)
 	}
 	deps := app.Deps{Table: store.NewDynamo(dynamodb.NewFromConfig(cfg), env.TableName), Clock: clock.System{}, Policy: pol, Log: log}
 	mailer, err := app.Mailer(deps, mail.NewSES(ses.NewFromConfig(cfg)), env.MailFrom)
 	if err != nil {
-		fail("mailer", err)
+		app.Exit(log, "mailer", err)
 	}
 	lambda.Start(consumer.Handler("mail", mailer.Handle, log))
 }

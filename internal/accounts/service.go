@@ -36,6 +36,8 @@ func NewService(s Store, p *policy.Policy, c clock.Clock, newID func(string) str
 	return &Service{store: s, policy: p, clock: c, newID: newID, relay: relay}
 }
 
+var errSignIn = fault.New(fault.Unauthenticated, "unauthenticated", "sign in first")
+
 // NewHolder is what a person gives to open a holder account.
 type NewHolder struct {
 	FirstName, LastName, Email string
@@ -48,24 +50,27 @@ type NewHolder struct {
 // (details carry the existing holder ID), email_taken.
 func (s *Service) CreateHolder(ctx context.Context, c identity.Caller, in NewHolder) (Holder, error) {
 	if c.Anonymous() {
-		return Holder{}, fault.New(fault.Unauthenticated, "unauthenticated", "sign in first")
+		return Holder{}, errSignIn
 	}
 	var p problems
 	now := s.clock.Now().UTC()
 	h := Holder{
-		ID:         s.newID("H"),
-		Sub:        c.Sub,
-		FirstName:  p.text("firstName", in.FirstName, true, 100),
-		LastName:   p.text("lastName", in.LastName, true, 100),
-		Email:      p.email("email", in.Email),
-		Membership: Guest,
-		CreatedAt:  now,
-		UpdatedAt:  now,
-		Version:    1,
+		ID:          s.newID("H"),
+		Sub:         c.Sub,
+		FirstName:   p.str("firstName", in.FirstName, true, 100),
+		LastName:    p.str("lastName", in.LastName, true, 100),
+		Email:       p.email("email", in.Email),
+		Membership:  Guest,
+		Credentials: []Credential{},
+		CreatedAt:   now,
+		UpdatedAt:   now,
+		Version:     1,
 	}
 	if in.Contact != nil {
 		h.Contact = p.contact("contact", *in.Contact)
-		h.ContactConfirmedAt = now
+		if h.Contact.Phone != "" || h.Contact.Address != nil {
+			h.ContactConfirmedAt = now
+		}
 	}
 	if err := p.err("the holder account has invalid fields"); err != nil {
 		return Holder{}, err
@@ -75,7 +80,7 @@ func (s *Service) CreateHolder(ctx context.Context, c identity.Caller, in NewHol
 		Template: "welcome_holder",
 		To:       []string{h.Email},
 		Data:     map[string]string{"firstName": h.FirstName, "lastName": h.LastName, "holderId": h.ID},
-	}.Message(time.Now())
+	}.Message()
 	if err != nil {
 		return Holder{}, err
 	}
@@ -98,8 +103,11 @@ func (s *Service) CreateHolder(ctx context.Context, c identity.Caller, in NewHol
 }
 
 // MyHolder returns the caller's holder account.
-// Errors: NotFound holder_not_found when the caller has not created one.
+// Errors: Unauthenticated; NotFound holder_not_found when the caller has not created one.
 func (s *Service) MyHolder(ctx context.Context, c identity.Caller) (Holder, error) {
+	if c.Anonymous() {
+		return Holder{}, errSignIn
+	}
 	h, err := s.store.HolderBySub(ctx, c.Sub)
 	if errors.Is(err, ErrNotFound) {
 		return Holder{}, fault.New(fault.NotFound, "holder_not_found", "you have no holder account yet: create one with POST /holders")
@@ -120,7 +128,7 @@ type ContactUpdate struct {
 
 // UpdateContact replaces the caller's contact information and records that
 // they confirmed it (the renewal's first step).
-// Errors: NotFound holder_not_found; Invalid; Conflict email_taken.
+// Errors: Unauthenticated; NotFound holder_not_found; Invalid; Conflict email_taken.
 func (s *Service) UpdateContact(ctx context.Context, c identity.Caller, in ContactUpdate) (Holder, error) {
 	me, err := s.MyHolder(ctx, c)
 	if err != nil {
@@ -162,9 +170,12 @@ type CredentialsUpdate struct {
 
 // SetCredentials records, as staff, the credentials and membership of a
 // holder, replacing what was recorded, and keeps the change in the history.
-// Errors: Forbidden unless staff; NotFound holder_not_found; Invalid
+// Errors: Unauthenticated; Forbidden unless staff; NotFound holder_not_found; Invalid
 // (unknown code, duplicate code, bad or future date, bad membership).
 func (s *Service) SetCredentials(ctx context.Context, c identity.Caller, holderID string, in CredentialsUpdate) (Holder, error) {
+	if c.Anonymous() {
+		return Holder{}, errSignIn
+	}
 	if !c.Has(identity.RoleStaff) {
 		return Holder{}, fault.New(fault.Forbidden, "forbidden", "only staff record credentials")
 	}
@@ -224,15 +235,15 @@ type NewProvider struct {
 // Errors: Unauthenticated; Invalid; Conflict provider_exists.
 func (s *Service) CreateProvider(ctx context.Context, c identity.Caller, in NewProvider) (Provider, error) {
 	if c.Anonymous() {
-		return Provider{}, fault.New(fault.Unauthenticated, "unauthenticated", "sign in first")
+		return Provider{}, errSignIn
 	}
 	var p problems
 	now := s.clock.Now().UTC()
 	pr := Provider{
 		ID:          s.newID("P"),
 		Sub:         c.Sub,
-		Name:        p.text("name", in.Name, true, 200),
-		ContactName: p.text("contactName", in.ContactName, true, 100),
+		Name:        p.str("name", in.Name, true, 200),
+		ContactName: p.str("contactName", in.ContactName, true, 100),
 		Email:       p.email("email", in.Email),
 		Phone:       p.phone("phone", in.Phone, true),
 		Address:     p.address("address", in.Address),
@@ -248,7 +259,7 @@ func (s *Service) CreateProvider(ctx context.Context, c identity.Caller, in NewP
 		Template: "welcome_provider",
 		To:       []string{pr.Email},
 		Data:     map[string]string{"name": pr.Name, "contactName": pr.ContactName, "providerId": pr.ID},
-	}.Message(time.Now())
+	}.Message()
 	if err != nil {
 		return Provider{}, err
 	}
@@ -268,8 +279,11 @@ func (s *Service) CreateProvider(ctx context.Context, c identity.Caller, in NewP
 }
 
 // MyProvider returns the caller's provider.
-// Errors: NotFound provider_not_found.
+// Errors: Unauthenticated; NotFound provider_not_found.
 func (s *Service) MyProvider(ctx context.Context, c identity.Caller) (Provider, error) {
+	if c.Anonymous() {
+		return Provider{}, errSignIn
+	}
 	pr, err := s.store.ProviderBySub(ctx, c.Sub)
 	if errors.Is(err, ErrNotFound) {
 		return Provider{}, fault.New(fault.NotFound, "provider_not_found", "you have not registered a provider yet: register with POST /providers")

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/cecportal/cecportal/internal/fault"
@@ -26,51 +27,113 @@ func (p problems) err(message string) error {
 }
 
 // text trims s and checks it is present (when required) and not too long.
-func (p *problems) text(field, s string, required bool, max int) string {
+// It reports whether s passed, so that a field gets one problem, the first.
+func (p *problems) text(field, s string, required bool, max int) (string, bool) {
 	s = strings.TrimSpace(s)
 	switch {
 	case s == "" && required:
 		p.add(field, "required", "is required")
 	case utf8.RuneCountInString(s) > max:
 		p.add(field, "too_long", fmt.Sprintf("must be at most %d characters", max))
-	case strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f }):
-		p.add(field, "control_characters", "must not contain control characters")
+	case strings.ContainsFunc(s, invisible):
+		p.add(field, "control_characters", "must not contain control or text-direction characters")
+	default:
+		return s, true
 	}
-	return s
+	return s, false
 }
 
+// str is text for fields with no further checks.
+func (p *problems) str(field, s string, required bool, max int) string {
+	v, _ := p.text(field, s, required, max)
+	return v
+}
+
+// invisible reports control characters and the bidirectional overrides
+// that can make a name display as something else.
+func invisible(r rune) bool {
+	return unicode.IsControl(r) || (r >= 0x202A && r <= 0x202E) || (r >= 0x2066 && r <= 0x2069)
+}
+
+// domainLabel is one DNS label of a mail domain.
+var domainLabel = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$`)
+
 func (p *problems) email(field, s string) string {
-	s = p.text(field, s, true, 254)
-	if s == "" {
+	s, ok := p.text(field, s, true, 254)
+	if !ok {
 		return s
 	}
-	a, err := mail.ParseAddress(s)
-	if err != nil || a.Address != s || !strings.Contains(s[strings.LastIndex(s, "@")+1:], ".") {
+	if !validEmail(s) {
 		p.add(field, "invalid_email", "must be a plain email address such as ana@example.com")
 	}
 	return s
 }
 
-var phoneShape = regexp.MustCompile(`^\+?[0-9][0-9 ()./-]{3,30}[0-9]( ?(x|ext\.?) ?[0-9]{1,6})?$`)
+// validEmail accepts a bare address whose domain is a DNS name with a
+// top-level domain of letters: what a person can actually receive mail at.
+func validEmail(s string) bool {
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Address != s {
+		return false
+	}
+	labels := strings.Split(s[strings.LastIndex(s, "@")+1:], ".")
+	if len(labels) < 2 {
+		return false
+	}
+	for _, l := range labels {
+		if !domainLabel.MatchString(l) {
+			return false
+		}
+	}
+	tld := labels[len(labels)-1]
+	return len(tld) >= 2 && !strings.ContainsAny(tld, "0123456789-")
+}
+
+// phone numbers: an optional +, digits with the usual separators and at
+// most one pair of parentheses, 7 to 15 digits (E.164's most), and an
+// optional extension.
+var (
+	phoneChars     = regexp.MustCompile(`^\+?\(?[0-9][0-9 ().\-/]*[0-9]$`)
+	phoneExtension = regexp.MustCompile(`(?i)\s*(x|ext\.?|extension)\s*[0-9]{1,6}$`)
+)
 
 func (p *problems) phone(field, s string, required bool) string {
-	s = p.text(field, s, required, 40)
-	if s != "" && !phoneShape.MatchString(s) {
-		p.add(field, "invalid_phone", "must be a phone number such as +1 703 555 0100")
+	s, ok := p.text(field, s, required, 40)
+	if ok && s != "" && !validPhone(s) {
+		p.add(field, "invalid_phone", "must be a phone number such as +1 703 555 0100 or (703) 555-0100")
 	}
 	return s
+}
+
+func validPhone(s string) bool {
+	main := phoneExtension.ReplaceAllString(s, "")
+	if !phoneChars.MatchString(main) {
+		return false
+	}
+	digits := 0
+	for _, r := range main {
+		if r >= '0' && r <= '9' {
+			digits++
+		}
+	}
+	open, closed := strings.Count(main, "("), strings.Count(main, ")")
+	if open != closed || open > 1 || (open == 1 && strings.Index(main, "(") > strings.Index(main, ")")) {
+		return false
+	}
+	return digits >= 7 && digits <= 15
 }
 
 var countryShape = regexp.MustCompile(`^[A-Z]{2}$`)
 
 func (p *problems) address(field string, a Address) Address {
-	a.Line1 = p.text(field+".line1", a.Line1, true, 200)
-	a.Line2 = p.text(field+".line2", a.Line2, false, 200)
-	a.City = p.text(field+".city", a.City, true, 100)
-	a.Region = p.text(field+".region", a.Region, false, 100)
-	a.PostalCode = p.text(field+".postalCode", a.PostalCode, false, 20)
-	a.Country = strings.ToUpper(p.text(field+".country", a.Country, true, 2))
-	if a.Country != "" && !countryShape.MatchString(a.Country) {
+	a.Line1 = p.str(field+".line1", a.Line1, true, 200)
+	a.Line2 = p.str(field+".line2", a.Line2, false, 200)
+	a.City = p.str(field+".city", a.City, true, 100)
+	a.Region = p.str(field+".region", a.Region, false, 100)
+	a.PostalCode = p.str(field+".postalCode", a.PostalCode, false, 20)
+	country, ok := p.text(field+".country", a.Country, true, 100)
+	a.Country = strings.ToUpper(country)
+	if ok && !countryShape.MatchString(a.Country) {
 		p.add(field+".country", "invalid_country", "must be an ISO 3166-1 alpha-2 code such as US")
 	}
 	return a
@@ -93,7 +156,11 @@ func join(prefix, name string) string {
 	return prefix + "." + name
 }
 
-// date checks a calendar date YYYY-MM-DD that is not after today.
+// earliestDate bounds dates people type, so that a slip such as 0019
+// for 2019 is caught rather than stored.
+var earliestDate = time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// date checks a calendar date YYYY-MM-DD from 1900 up to today.
 func (p *problems) date(field, s string, today time.Time) {
 	d, err := time.Parse(time.DateOnly, s)
 	switch {
@@ -101,6 +168,8 @@ func (p *problems) date(field, s string, today time.Time) {
 		p.add(field, "invalid_date", "must be a date YYYY-MM-DD")
 	case d.After(today):
 		p.add(field, "future_date", "must not be in the future")
+	case d.Before(earliestDate):
+		p.add(field, "too_early", "must not be before 1900-01-01")
 	}
 }
 

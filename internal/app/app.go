@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"strings"
 	"sync"
 
@@ -63,6 +64,29 @@ func (e Env) Require(names ...string) error {
 		return fmt.Errorf("missing environment: %s", strings.Join(missing, ", "))
 	}
 	return nil
+}
+
+// Init reads the environment and makes the logger of a Lambda main. A
+// missing required variable or an invalid policy file ends the process
+// during the init phase, where Lambda reports it, rather than on the
+// first request.
+func Init(required ...string) (Env, *slog.Logger, *policy.Policy) {
+	env := EnvFrom(os.Getenv)
+	log := Logger(env.LogLevel, os.Stdout)
+	if err := env.Require(required...); err != nil {
+		Exit(log, "configuration", err)
+	}
+	pol, err := LoadPolicy(env.PolicyFile)
+	if err != nil {
+		Exit(log, "policy", err)
+	}
+	return env, log, pol
+}
+
+// Exit logs why a Lambda cannot start and ends it.
+func Exit(log *slog.Logger, what string, err error) {
+	log.Error("cannot start: "+what, "err", err)
+	os.Exit(1)
 }
 
 // Logger returns a JSON logger at level (DEBUG, INFO, WARN, ERROR).

@@ -29,7 +29,7 @@ type Job struct {
 }
 
 // Message wraps the job as an outbox message for the mail queue.
-func (j Job) Message(now time.Time) (outbox.Message, error) { return outbox.New(Queue, j, now) }
+func (j Job) Message() (outbox.Message, error) { return outbox.New(Queue, j) }
 
 // Email is a rendered email.
 type Email struct {

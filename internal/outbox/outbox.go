@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/cecportal/cecportal/internal/clock"
 	"github.com/cecportal/cecportal/internal/ids"
 )
 
@@ -26,8 +27,10 @@ type Message struct {
 	CreatedAt time.Time // real time: relay mechanics never follow the business clock
 }
 
-// New makes a message for queue carrying body as JSON.
-func New(queue string, body any, now time.Time) (Message, error) {
+// New makes a message for queue carrying body as JSON, stamped with the
+// real time (the relay's grace period is mechanics, not a business rule).
+func New(queue string, body any) (Message, error) {
+	now := clock.System{}.Now()
 	b, err := json.Marshal(body)
 	if err != nil {
 		return Message{}, fmt.Errorf("outbox message for %s: %w", queue, err)
@@ -67,7 +70,7 @@ func NewRelay(store Store, queues map[string]Sender, log *slog.Logger) *Relay {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Relay{store: store, queues: queues, now: time.Now, grace: DefaultGrace, log: log}
+	return &Relay{store: store, queues: queues, now: clock.System{}.Now, grace: DefaultGrace, log: log}
 }
 
 // WithGrace returns a copy of r whose Sweep takes entries older than g.

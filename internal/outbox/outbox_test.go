@@ -56,7 +56,8 @@ func (q *memQueue) Send(_ context.Context, body string) (string, error) {
 
 func TestRelay_Dispatch(t *testing.T) {
 	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
-	m1, _ := New("mail", map[string]string{"a": "1"}, now)
+	m1, _ := New("mail", map[string]string{"a": "1"})
+	m1.CreatedAt = now
 	t.Run("SendsAndForgets", func(t *testing.T) {
 		st := &memStore{msgs: map[string]Message{m1.ID: m1}}
 		q := &memQueue{}
@@ -90,7 +91,8 @@ func TestRelay_Dispatch(t *testing.T) {
 		}
 	})
 	t.Run("UnknownQueueIsAnError", func(t *testing.T) {
-		m, _ := New("nowhere", 1, now)
+		m, _ := New("nowhere", 1)
+		m.CreatedAt = now
 		st := &memStore{msgs: map[string]Message{m.ID: m}}
 		r := NewRelay(st, map[string]Sender{}, nil)
 		r.now = func() time.Time { return now.Add(time.Hour) }

@@ -44,7 +44,8 @@ func TestAccounts_Holders(t *testing.T) {
 		ctx := t.Context()
 		repo, box := store.NewAccounts(tbl), store.NewOutbox(tbl)
 		h := holderFixture("H-1", "sub-1", "Ana@Example.com")
-		msg, _ := outbox.New(notify.Queue, map[string]string{"id": "welcome:H-1"}, t0)
+		msg, _ := outbox.New(notify.Queue, map[string]string{"id": "welcome:H-1"})
+		msg.CreatedAt = t0
 		if err := repo.CreateHolder(ctx, h, msg); err != nil {
 			t.Fatal(err)
 		}
@@ -184,7 +185,8 @@ func TestOutbox_PendingAndDone(t *testing.T) {
 		box := store.NewOutbox(tbl)
 		var msgs []outbox.Message
 		for i := range 20 {
-			m, _ := outbox.New("mail", i, t0.Add(time.Duration(i)*time.Second))
+			m, _ := outbox.New("mail", i)
+			m.CreatedAt = t0.Add(time.Duration(i) * time.Second)
 			msgs = append(msgs, m)
 		}
 		ops, err := store.OutboxOps(msgs...)
