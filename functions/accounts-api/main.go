@@ -32,7 +32,7 @@ func main() {
 		Policy: pol,
 		Log:    log,
 	}
-	api, err := app.AccountsAPI(deps, httpapi.Options{RoleClaim: env.RoleClaim})
+	api, err := httpapi.NewAccountsAPI(deps.Accounts(), deps.Clock, httpapi.Options{RoleClaim: env.RoleClaim, Logger: log})
 	if err != nil {
 		app.Exit(log, "http api", err)
 	}

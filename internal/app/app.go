@@ -1,7 +1,8 @@
 // Package app wires cecportal's services from their adapters. The Lambda
 // mains under functions/ and the local stack both call it, so that a request
 // runs through the same graph of objects in AWS and on a laptop; only the
-// adapters handed in differ.
+// adapters handed in differ. It imports no HTTP code, so that the queue
+// consumers and schedules do not carry the OpenAPI validator.
 package app
 
 import (
@@ -12,14 +13,10 @@ import (
 	"log/slog"
 	"os"
 	"strings"
-	"sync"
-
-	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/cecportal/cecportal"
 	"github.com/cecportal/cecportal/internal/accounts"
 	"github.com/cecportal/cecportal/internal/clock"
-	"github.com/cecportal/cecportal/internal/httpapi"
 	"github.com/cecportal/cecportal/internal/ids"
 	"github.com/cecportal/cecportal/internal/mail"
 	"github.com/cecportal/cecportal/internal/notify"
@@ -53,10 +50,15 @@ func EnvFrom(getenv func(string) string) Env {
 
 // Require returns an error naming every listed variable that is empty.
 func (e Env) Require(names ...string) error {
-	vals := map[string]string{"TABLE_NAME": e.TableName, "MAIL_QUEUE_URL": e.MailQueueURL, "MAIL_FROM": e.MailFrom}
+	vals := map[string]string{"TABLE_NAME": e.TableName, "MAIL_QUEUE_URL": e.MailQueueURL, "MAIL_FROM": e.MailFrom,
+		"ROLE_CLAIM": e.RoleClaim, "POLICY_FILE": e.PolicyFile, "LOG_LEVEL": e.LogLevel}
 	var missing []string
 	for _, n := range names {
-		if vals[n] == "" {
+		v, known := vals[n]
+		if !known {
+			return fmt.Errorf("Require(%q): not a variable Env reads", n)
+		}
+		if v == "" {
 			missing = append(missing, n)
 		}
 	}
@@ -106,18 +108,6 @@ func LoadPolicy(path string) (*policy.Policy, error) {
 	return policy.LoadFile(path)
 }
 
-var spec struct {
-	once sync.Once
-	doc  *openapi3.T
-	err  error
-}
-
-// Spec is the parsed OpenAPI document, parsed once per process.
-func Spec() (*openapi3.T, error) {
-	spec.once.Do(func() { spec.doc, spec.err = httpapi.LoadSpec(cecportal.OpenAPI) })
-	return spec.doc, spec.err
-}
-
 // Deps are the adapters and settings a process built.
 type Deps struct {
 	Table  store.Table
@@ -143,18 +133,6 @@ func (d Deps) Relay() *outbox.Relay {
 // Accounts is the accounts service.
 func (d Deps) Accounts() *accounts.Service {
 	return accounts.NewService(store.NewAccounts(d.Table), d.Policy, d.Clock, d.newID(), d.Relay())
-}
-
-// AccountsAPI is the handler of the accounts-api Lambda.
-func AccountsAPI(d Deps, opts httpapi.Options) (*httpapi.API, error) {
-	doc, err := Spec()
-	if err != nil {
-		return nil, fmt.Errorf("openapi.yaml: %w", err)
-	}
-	if opts.Logger == nil {
-		opts.Logger = d.Log
-	}
-	return httpapi.New(doc, httpapi.AccountsRoutes(d.Accounts(), d.Clock), opts)
 }
 
 // Mailer is the mail queue's consumer, sending through s from the address from.

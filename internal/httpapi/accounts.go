@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -9,6 +10,15 @@ import (
 	"github.com/cecportal/cecportal/internal/clock"
 	"github.com/cecportal/cecportal/internal/identity"
 )
+
+// NewAccountsAPI is the handler of the accounts-api Lambda.
+func NewAccountsAPI(svc *accounts.Service, c clock.Clock, opts Options) (*API, error) {
+	doc, err := Spec()
+	if err != nil {
+		return nil, fmt.Errorf("openapi.yaml: %w", err)
+	}
+	return New(doc, AccountsRoutes(svc, c), opts)
+}
 
 // AccountsRoutes are the routes of the accounts-api Lambda: liveness,
 // holder accounts and provider registration.

@@ -131,7 +131,7 @@ func prepare(doc *openapi3.T, r Route) (*route, error) {
 	if err != nil {
 		return nil, err
 	}
-	public, err := publicOperation(doc, op)
+	public, err := PublicOperation(doc, op)
 	if err != nil {
 		return nil, err
 	}

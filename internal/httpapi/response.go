@@ -127,7 +127,7 @@ func encode(r Response, requestID string) (events.APIGatewayV2HTTPResponse, erro
 		if ct == "" {
 			ct = "application/octet-stream"
 		}
-		if isText(ct) && utf8.Valid(r.Raw) {
+		if IsText(ct) && utf8.Valid(r.Raw) {
 			out.Body = string(r.Raw)
 		} else {
 			out.Body = base64.StdEncoding.EncodeToString(r.Raw)
@@ -150,9 +150,10 @@ func encode(r Response, requestID string) (events.APIGatewayV2HTTPResponse, erro
 	return out, nil
 }
 
-// isText reports whether a body of this type can travel as a JSON string
-// rather than base64: text/*, JSON, XML, JavaScript.
-func isText(contentType string) bool {
+// IsText reports whether API Gateway carries a body of this type as text
+// rather than base64: text/*, JSON, XML and JavaScript. Forms and anything
+// without a type travel base64-encoded.
+func IsText(contentType string) bool {
 	mt, _, err := mime.ParseMediaType(contentType)
 	if err != nil {
 		return false

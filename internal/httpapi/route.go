@@ -127,11 +127,11 @@ func outranks(a, b []bool) bool {
 	return false
 }
 
-// publicOperation reports whether op takes no token: its own security, or
+// PublicOperation reports whether op takes no token: its own security, or
 // the document's when it has none, lists no requirement. An empty requirement
 // next to others means "optional authentication", which an API Gateway JWT
 // authorizer cannot express, so it is refused rather than guessed.
-func publicOperation(doc *openapi3.T, op *openapi3.Operation) (bool, error) {
+func PublicOperation(doc *openapi3.T, op *openapi3.Operation) (bool, error) {
 	reqs := doc.Security
 	if op.Security != nil {
 		reqs = *op.Security
@@ -142,4 +142,26 @@ func publicOperation(doc *openapi3.T, op *openapi3.Operation) (bool, error) {
 		}
 	}
 	return len(reqs) == 0, nil
+}
+
+// IsPublic reports whether a admits callers without a token.
+func (a Access) IsPublic() bool { return a.kind == accessPublic }
+
+// RoleList returns the roles a admits, or nil when it is Public or SignedIn.
+func (a Access) RoleList() []string {
+	if a.kind != accessRoles {
+		return nil
+	}
+	return append([]string(nil), a.roles...)
+}
+
+// RouteAccess returns the Access of the route served under key (a route key
+// of RouteKeys, e.g. "GET /holders/me"), so that tests can compare it with
+// the operation's security in the OpenAPI document.
+func (a *API) RouteAccess(key string) (Access, bool) {
+	rt, ok := a.byKey[key]
+	if !ok {
+		return Access{}, false
+	}
+	return rt.Access, true
 }

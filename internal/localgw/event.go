@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"mime"
 	"net"
 	"net/http"
 	"strconv"
@@ -16,7 +15,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/cecportal/cecportal/internal/httpapi"
 )
 
 // event builds the payload 2.0 event API Gateway would send for r.
@@ -72,7 +72,7 @@ func (g *Gateway) event(r *http.Request, key string, vars map[string]string, cla
 		}
 	}
 	if len(body) > 0 {
-		if isText(r.Header.Get("Content-Type")) && utf8.Valid(body) {
+		if httpapi.IsText(r.Header.Get("Content-Type")) && utf8.Valid(body) {
 			ev.Body = string(body)
 		} else {
 			ev.Body = base64.StdEncoding.EncodeToString(body)
@@ -196,24 +196,6 @@ func scopes(claims map[string]any) []string {
 	return strings.Fields(s)
 }
 
-// isText reports whether API Gateway passes a body of this type as text
-// rather than base64: text/*, JSON, XML and JavaScript. Forms and anything
-// without a type arrive base64-encoded.
-func isText(contentType string) bool {
-	mt, _, err := mime.ParseMediaType(contentType)
-	if err != nil {
-		return false
-	}
-	switch {
-	case strings.HasPrefix(mt, "text/"),
-		mt == "application/json", strings.HasSuffix(mt, "+json"),
-		mt == "application/xml", strings.HasSuffix(mt, "+xml"),
-		mt == "application/javascript":
-		return true
-	}
-	return false
-}
-
 var errTooLarge = errors.New("body too large")
 
 // readBody reads at most max bytes; a longer body is refused before the
@@ -263,21 +245,4 @@ func newRequestID() string {
 	b := make([]byte, 12)
 	_, _ = rand.Read(b)
 	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-// publicOperation reports whether op takes no token: its own security, or
-// the document's when it has none, lists no requirement. Optional
-// authentication ({} among requirements) cannot be configured on an API
-// Gateway JWT authorizer, so it is refused.
-func publicOperation(doc *openapi3.T, op *openapi3.Operation) (bool, error) {
-	reqs := doc.Security
-	if op.Security != nil {
-		reqs = *op.Security
-	}
-	for _, r := range reqs {
-		if len(r) == 0 {
-			return false, fmt.Errorf("optional security ({} among the requirements) is not supported by API Gateway JWT authorizers")
-		}
-	}
-	return len(reqs) == 0, nil
 }

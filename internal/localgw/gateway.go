@@ -20,6 +20,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/cecportal/cecportal/internal/httpapi"
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
@@ -101,7 +103,7 @@ func New(doc *openapi3.T, targets map[string]Target, v *Verifier, opts Options) 
 		pathOnly.Paths.Set(path, &it)
 		for method, op := range item.Operations() {
 			key := method + " " + path
-			pub, err := publicOperation(doc, op)
+			pub, err := httpapi.PublicOperation(doc, op)
 			if err != nil {
 				return nil, fmt.Errorf("localgw: %s: %w", key, err)
 			}

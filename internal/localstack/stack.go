@@ -108,7 +108,6 @@ type Stack struct {
 	URL    string // http://host:port
 	Clock  *clock.Settable
 	Outbox *mail.Outbox
-	DLQ    queue.Queue // the mail dead-letter queue
 
 	cfg       Config
 	key       []byte
@@ -201,9 +200,6 @@ func (s *Stack) build(ctx context.Context) error {
 		if mailQueue, err = qs.Queue(notify.Queue); err != nil {
 			return err
 		}
-		if s.DLQ, err = qs.Queue(notify.Queue + "-dlq"); err != nil {
-			return err
-		}
 	case "aws":
 		awsCfg, err := config.LoadDefaultConfig(ctx)
 		if err != nil {
@@ -218,7 +214,7 @@ func (s *Stack) build(ctx context.Context) error {
 
 	deps := app.Deps{Table: table, Queues: map[string]outbox.Sender{notify.Queue: mailQueue}, Clock: clk, Policy: pol, Log: s.log}
 	relay := deps.Relay().WithGrace(2 * cfg.RelayEvery)
-	accountsAPI, err := app.AccountsAPI(deps, httpapi.Options{})
+	accountsAPI, err := httpapi.NewAccountsAPI(deps.Accounts(), clk, httpapi.Options{Logger: s.log})
 	if err != nil {
 		return err
 	}
@@ -232,7 +228,7 @@ func (s *Stack) build(ctx context.Context) error {
 	for _, key := range accountsAPI.RouteKeys() {
 		targets[key] = accountsAPI.Handle
 	}
-	doc, err := app.Spec()
+	doc, err := httpapi.Spec()
 	if err != nil {
 		return err
 	}
@@ -303,7 +299,6 @@ func (s *Stack) awsAdapters(ctx context.Context, awsCfg aws.Config, from string)
 		if err != nil {
 			return nil, nil, nil, fmt.Errorf("create mail queue: %w", err)
 		}
-		s.DLQ = queue.NewSQS(sq, dlqURL(url, cfg.TableName+"-mail-dlq"))
 	}
 	if create {
 		if err := mail.VerifySender(ctx, sesc, from); err != nil {
@@ -312,12 +307,6 @@ func (s *Stack) awsAdapters(ctx context.Context, awsCfg aws.Config, from string)
 	}
 	table := store.NewDynamo(ddb, cfg.TableName, store.WithDynamoNow(s.Clock.Now))
 	return table, queue.NewSQS(sq, url), capture{primary: mail.NewSES(sesc), outbox: s.Outbox}, nil
-}
-
-// dlqURL derives a queue's URL from a sibling queue's URL (same account path).
-func dlqURL(sibling, name string) string {
-	dir := sibling[:len(sibling)-len(filepath.Base(sibling))]
-	return dir + name
 }
 
 // capture sends through SES and keeps a copy in the local outbox, so that

@@ -1,0 +1,216 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/cecportal/cecportal/internal/moto"
+)
+
+// TestLocalStack_AWSBackend runs the local stack on AWS-protocol services
+// (moto_server) instead of the embedded file: the holder and provider go to
+// DynamoDB, their welcome jobs through SQS, their emails through SES. It
+// proves the three adapters are wired end to end, as they are in AWS.
+func TestLocalStack_AWSBackend(t *testing.T) {
+	srv, err := moto.Start()
+	if err != nil {
+		t.Fatalf("moto_server is required for this test and could not start: %v", err)
+	}
+	t.Cleanup(srv.Stop)
+
+	// run() reads the stack's settings through getenv, but the AWS SDK's
+	// config.LoadDefaultConfig reads the process environment.
+	noFile := filepath.Join(t.TempDir(), "none")
+	for k, v := range map[string]string{
+		"AWS_ENDPOINT_URL":            srv.Endpoint,
+		"AWS_REGION":                  moto.Region,
+		"AWS_ACCESS_KEY_ID":           "test",
+		"AWS_SECRET_ACCESS_KEY":       "test",
+		"AWS_SESSION_TOKEN":           "",
+		"AWS_PROFILE":                 "",
+		"AWS_CONFIG_FILE":             noFile, // keep ~/.aws out of it
+		"AWS_SHARED_CREDENTIALS_FILE": noFile,
+	} {
+		t.Setenv(k, v)
+	}
+	const from = "cec@example.org"
+	table := fmt.Sprintf("cecportal-test-%d", time.Now().UnixNano())
+	st := startStack(t, map[string]string{
+		"CECPORTAL_BACKEND": "aws",
+		"AWS_ENDPOINT_URL":  srv.Endpoint,
+		"TABLE_NAME":        table,
+		"MAIL_FROM":         from,
+	})
+	c := &client{t: t, base: st.URL}
+
+	c.do("GET", "/health", "", nil, 200, nil)
+
+	ana := c.token("sub-ana", "holder", "ana@example.com")
+	var holder struct{ HolderID, Email string }
+	c.do("POST", "/holders", ana, map[string]any{"firstName": "Ana", "lastName": "Lima", "email": "ana@example.com"}, 201, &holder)
+	var me struct{ HolderID string }
+	c.do("GET", "/holders/me", ana, nil, 200, &me)
+	if me.HolderID != holder.HolderID || !strings.HasPrefix(holder.HolderID, "H-") {
+		t.Fatalf("GET /holders/me gave %q, created %q", me.HolderID, holder.HolderID)
+	}
+
+	acme := c.token("sub-acme", "provider", "desk@acme.example")
+	var provider struct{ ProviderID string }
+	c.do("POST", "/providers", acme, map[string]any{"name": "Acme Training", "contactName": "Dee Dunn", "email": "desk@acme.example",
+		"phone": "+1 202 555 0142", "address": map[string]any{"line1": "9 K St", "city": "Washington", "country": "US"}}, 201, &provider)
+	var pme struct{ ProviderID string }
+	c.do("GET", "/providers/me", acme, nil, 200, &pme)
+	if pme.ProviderID != provider.ProviderID || !strings.HasPrefix(provider.ProviderID, "P-") {
+		t.Fatalf("GET /providers/me gave %q, created %q", pme.ProviderID, provider.ProviderID)
+	}
+
+	c.waitForEmails("ana@example.com", 1)
+	c.waitForEmails("desk@acme.example", 1)
+
+	ctx := context.Background()
+	cfg := srv.Config(t)
+
+	// The email is captured before the mailer records it as sent and the
+	// poller deletes its message, so those two may trail it briefly.
+	t.Run("DynamoDBHoldsTheItems", func(t *testing.T) {
+		ddb := dynamodb.NewFromConfig(cfg)
+		eventually(t, 5*time.Second, func() (problems []string) {
+			for pk, want := range map[string]string{
+				"HOLDER#" + holder.HolderID:                       "ana@example.com",
+				"PROVIDER#" + provider.ProviderID:                 "Acme Training",
+				"MAILJOB#welcome:holder:" + holder.HolderID:       "sent",
+				"MAILJOB#welcome:provider:" + provider.ProviderID: "sent",
+			} {
+				out, err := ddb.Query(ctx, &dynamodb.QueryInput{
+					TableName:                 aws.String(table),
+					KeyConditionExpression:    aws.String("PK = :pk"),
+					ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: pk}},
+				})
+				if err != nil {
+					t.Fatalf("query %s: %v", pk, err)
+				}
+				if !slices.ContainsFunc(out.Items, func(it map[string]types.AttributeValue) bool { return hasString(it, want) }) {
+					problems = append(problems, fmt.Sprintf("table %s has no item under %s holding %q (%d items)", table, pk, want, len(out.Items)))
+				}
+			}
+			// Every outbox entry was relayed and deleted.
+			out, err := ddb.Scan(ctx, &dynamodb.ScanInput{
+				TableName:                 aws.String(table),
+				FilterExpression:          aws.String("begins_with(PK, :p)"),
+				ExpressionAttributeValues: map[string]types.AttributeValue{":p": &types.AttributeValueMemberS{Value: "OUTBOX#"}},
+			})
+			if err != nil {
+				t.Fatalf("scan outbox: %v", err)
+			}
+			if len(out.Items) != 0 {
+				problems = append(problems, fmt.Sprintf("%d outbox entries left in DynamoDB, want 0", len(out.Items)))
+			}
+			return problems
+		})
+	})
+
+	t.Run("SQSQueuesDrained", func(t *testing.T) {
+		q := sqs.NewFromConfig(cfg)
+		eventually(t, 5*time.Second, func() (problems []string) {
+			for _, name := range []string{table + "-mail", table + "-mail-dlq"} {
+				url, err := q.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(name)})
+				if err != nil {
+					t.Fatalf("queue %s: %v", name, err)
+				}
+				attrs, err := q.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: url.QueueUrl,
+					AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameApproximateNumberOfMessages,
+						sqstypes.QueueAttributeNameApproximateNumberOfMessagesNotVisible}})
+				if err != nil {
+					t.Fatalf("attributes of %s: %v", name, err)
+				}
+				for _, k := range slices.Sorted(maps.Keys(attrs.Attributes)) {
+					if v := attrs.Attributes[k]; v != "0" {
+						problems = append(problems, fmt.Sprintf("queue %s: %s = %s, want 0 (every mail job handled and acknowledged)", name, k, v))
+					}
+				}
+			}
+			return problems
+		})
+	})
+
+	t.Run("SESSentTheEmails", func(t *testing.T) {
+		data := srv.Data(t)
+		var state struct {
+			SES struct {
+				Message []struct {
+					Source       string `json:"source"`
+					Destinations struct {
+						ToAddresses []string `json:"ToAddresses"`
+					} `json:"destinations"`
+					Body string `json:"body"`
+				} `json:"Message"`
+			} `json:"ses"`
+		}
+		if err := json.Unmarshal(data, &state); err != nil {
+			t.Fatalf("moto data.json: %v", err)
+		}
+		// Each recipient gets exactly one email, from the verified sender,
+		// carrying the new account's ID.
+		want := map[string]string{"ana@example.com": holder.HolderID, "desk@acme.example": provider.ProviderID}
+		got := map[string][]string{}
+		for _, m := range state.SES.Message {
+			for _, to := range m.Destinations.ToAddresses {
+				got[to] = append(got[to], m.Body)
+			}
+			if m.Source != from {
+				t.Errorf("SES message to %v from %q, want %s", m.Destinations.ToAddresses, m.Source, from)
+			}
+		}
+		for to, id := range want {
+			if len(got[to]) != 1 || !strings.Contains(got[to][0], id) {
+				t.Errorf("SES holds %d emails to %s, want exactly one naming %s", len(got[to]), to, id)
+			}
+		}
+		for to := range got {
+			if _, ok := want[to]; !ok {
+				t.Errorf("SES holds an unexpected email to %s", to)
+			}
+		}
+	})
+}
+
+// eventually retries check until it reports no problem, and reports the
+// last problems when within has passed.
+func eventually(t *testing.T, within time.Duration, check func() []string) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		problems := check()
+		if len(problems) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("after %v:\n\t%s", within, strings.Join(problems, "\n\t"))
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// hasString reports whether a top-level string attribute of item equals s.
+func hasString(item map[string]types.AttributeValue, s string) bool {
+	for _, v := range item {
+		if sv, ok := v.(*types.AttributeValueMemberS); ok && sv.Value == s {
+			return true
+		}
+	}
+	return false
+}
