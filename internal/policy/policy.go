@@ -24,6 +24,7 @@ import (
 type Policy struct {
 	Association Association  `json:"association"`
 	Credentials []Credential `json:"credentials"`
+	Programs    Programs     `json:"programs"`
 
 	byCode map[string]Credential
 }
@@ -37,6 +38,21 @@ type Association struct {
 	SupportEmail string `json:"supportEmail"`
 
 	loc *time.Location
+}
+
+// Programs is what providers pay to have a program approved.
+type Programs struct {
+	Currency                  string `json:"currency"` // ISO 4217
+	ApplicationFeePerCecCents int64  `json:"applicationFeePerCecCents"`
+	LateFeePerCecCents        int64  `json:"lateFeePerCecCents"`
+	LateWithinDays            int    `json:"lateWithinDays"`
+	Refundable                bool   `json:"refundable"`
+
+	MinContactHours cec.Hours `json:"-"`
+	MaxContactHours cec.Hours `json:"-"`
+
+	RawMinContactHours json.Number `json:"minContactHours"`
+	RawMaxContactHours json.Number `json:"maxContactHours"`
 }
 
 // Credential is one credential and its yearly CEC requirement.
@@ -108,6 +124,9 @@ func (p *Policy) validate() error {
 			return fieldErr("association.supportEmail", "is not an email address")
 		}
 	}
+	if err := p.Programs.validate(); err != nil {
+		return err
+	}
 	if len(p.Credentials) == 0 {
 		return fieldErr("credentials", "must list at least one credential")
 	}
@@ -138,3 +157,35 @@ func (p *Policy) validate() error {
 }
 
 func fieldErr(field, problem string) error { return fmt.Errorf("%s %s", field, problem) }
+
+var currencyShape = regexp.MustCompile(`^[A-Z]{3}$`)
+
+func (pr *Programs) validate() error {
+	if !currencyShape.MatchString(pr.Currency) {
+		return fieldErr("programs.currency", fmt.Sprintf("%q must be an ISO 4217 code such as USD", pr.Currency))
+	}
+	if pr.ApplicationFeePerCecCents < 0 {
+		return fieldErr("programs.applicationFeePerCecCents", "must not be negative")
+	}
+	if pr.LateFeePerCecCents < 0 {
+		return fieldErr("programs.lateFeePerCecCents", "must not be negative")
+	}
+	if pr.LateWithinDays < 0 || pr.LateWithinDays > 366 {
+		return fieldErr("programs.lateWithinDays", "must be between 0 and 366")
+	}
+	for _, f := range []struct {
+		name string
+		raw  json.Number
+		dst  *cec.Hours
+	}{{"programs.minContactHours", pr.RawMinContactHours, &pr.MinContactHours}, {"programs.maxContactHours", pr.RawMaxContactHours, &pr.MaxContactHours}} {
+		h, err := cec.Parse(f.raw.String())
+		if err != nil {
+			return fieldErr(f.name, err.Error())
+		}
+		*f.dst = h
+	}
+	if pr.MinContactHours <= 0 || pr.MaxContactHours < pr.MinContactHours {
+		return fieldErr("programs.maxContactHours", "must be at least minContactHours, which must be more than 0")
+	}
+	return nil
+}

@@ -21,6 +21,10 @@ func TestLoad_Default(t *testing.T) {
 			t.Errorf("credential %s: got %+v (known %v), want %v CECs", code, c, ok, h)
 		}
 	}
+	if pr := p.Programs; pr.Currency != "USD" || pr.ApplicationFeePerCecCents != 5000 || pr.LateFeePerCecCents != 2500 ||
+		pr.LateWithinDays != 30 || pr.Refundable || pr.MinContactHours != 50 || pr.MaxContactHours != cec.Of(100) {
+		t.Errorf("programs policy %+v", pr)
+	}
 	if got := p.Association.Location().String(); got != "America/New_York" {
 		t.Errorf("time zone %q", got)
 	}
@@ -39,6 +43,11 @@ func TestLoad_Invalid(t *testing.T) {
 		{"DupCode", "code: NALP", "code: CAM", "credentials[1].code"},
 		{"LowerCode", "code: NALP", "code: nalp", "credentials[1].code"},
 		{"BadEmail", "cec@example.org", "not-an-address", "association.supportEmail"},
+		{"BadCurrency", "currency: USD", "currency: dollars", "programs.currency"},
+		{"NegativeFee", "applicationFeePerCecCents: 5000", "applicationFeePerCecCents: -1", "programs.applicationFeePerCecCents"},
+		{"LateWindow", "lateWithinDays: 30", "lateWithinDays: 400", "programs.lateWithinDays"},
+		{"MissingPrograms", "\n# Provider program applications", "\nx: 1\n# Provider program applications", "x"},
+		{"MaxBelowMin", "maxContactHours: 100", "maxContactHours: 0.25", "programs.maxContactHours"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			doc := strings.Replace(base, tc.old, tc.new, 1)

@@ -1,0 +1,192 @@
+// Package programs owns provider program applications (SPEC §1): drafts,
+// submission, the asynchronous validation and fee steps, payment of the
+// application fee, staff review, copies of approved programs and the public
+// calendar. Every change of status is a legal transition of the machine
+// below and is kept in the program's history with who, when and why.
+//
+//	draft → submitted → refused | fee_due → paid → in_review → approved | rejected
+//	refused → draft (the provider edits a refused application to submit again)
+package programs
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"time"
+
+	"github.com/cecportal/cecportal/internal/cec"
+	"github.com/cecportal/cecportal/internal/fault"
+	"github.com/cecportal/cecportal/internal/outbox"
+)
+
+// Status is where an application stands.
+type Status string
+
+const (
+	Draft     Status = "draft"
+	Submitted Status = "submitted" // accepted; validation and the fee follow asynchronously
+	Refused   Status = "refused"   // validation found problems (recorded on the program)
+	FeeDue    Status = "fee_due"   // invoiced; waiting for payment
+	Paid      Status = "paid"
+	InReview  Status = "in_review" // in the staff review queue
+	Approved  Status = "approved"
+	Rejected  Status = "rejected"
+)
+
+// Statuses lists every status, in the order of the machine.
+var Statuses = []Status{Draft, Submitted, Refused, FeeDue, Paid, InReview, Approved, Rejected}
+
+var transitions = map[Status][]Status{
+	Draft:     {Submitted},
+	Submitted: {Refused, FeeDue},
+	Refused:   {Draft},
+	FeeDue:    {Paid},
+	Paid:      {InReview},
+	InReview:  {Approved, Rejected},
+}
+
+// CanBecome reports whether the machine allows s → t.
+func (s Status) CanBecome(t Status) bool { return slices.Contains(transitions[s], t) }
+
+// Valid reports whether s is a known status.
+func (s Status) Valid() bool { return slices.Contains(Statuses, s) }
+
+// Format is how a program is delivered.
+type Format string
+
+const (
+	InPerson   Format = "in_person"
+	LiveOnline Format = "live_online"
+	Recorded   Format = "recorded"
+)
+
+// Formats lists every format.
+var Formats = []Format{InPerson, LiveOnline, Recorded}
+
+// Content is what a provider writes in an application; a draft may leave
+// any of it empty, a submitted application must be complete.
+type Content struct {
+	Title         string
+	Description   string
+	Format        Format
+	StartsAt      *time.Time // with the offset the provider gave
+	EndsAt        *time.Time
+	TimeZone      string // IANA zone of the program, e.g. America/Chicago
+	Location      string // venue and address (in person)
+	URL           string // where to attend (live online, recorded)
+	ContactHours  cec.Hours
+	Objectives    []string
+	Instructors   []string
+	Compliance    bool // addresses legislative or regulatory compliance
+	CalendarOptIn bool // list it on the public CEC calendar
+}
+
+// Program is one application.
+type Program struct {
+	ID            string
+	ProviderID    string
+	ProviderName  string // for the public calendar
+	ProviderEmail string // where decisions and invoices are mailed
+	Content
+	Status Status
+	Fee    *Fee // set by the fee step
+	// Problems are the reasons of the last refusal.
+	Problems []fault.Detail
+	History  []Transition
+	// Submission counts submissions, so that a queue message from an
+	// earlier submission is recognised and ignored.
+	Submission  int
+	SubmittedAt time.Time
+	// Validated is the submission that passed validation.
+	Validated  int
+	CopiedFrom string
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+	Version    int64
+}
+
+// Transition is one entry of a program's history.
+type Transition struct {
+	At     time.Time
+	By     string // the caller's subject, or "system" for the asynchronous steps
+	From   Status // "" when the program was created
+	To     Status
+	Reason string
+}
+
+// FeeStatus is the state of the application fee invoice.
+type FeeStatus string
+
+const (
+	FeeOpen FeeStatus = "open"
+	FeePaid FeeStatus = "paid"
+)
+
+// Fee is the application fee invoice.
+type Fee struct {
+	InvoiceID   string
+	AmountCents int64
+	Currency    string
+	Late        bool
+	CECs        cec.Hours
+	PerCECCents int64 // application fee plus late fee, per CEC
+	DaysBefore  int   // calendar days from submission to the start date
+	Status      FeeStatus
+	IssuedAt    time.Time
+	PaidAt      time.Time
+	Checkout    *Checkout
+}
+
+// Checkout is a payment session started with the payment provider.
+type Checkout struct {
+	Reference string
+	URL       string
+	CreatedAt time.Time
+}
+
+// CalendarEntry is what the public calendar shows of an approved program.
+type CalendarEntry struct {
+	ProgramID    string
+	ProviderName string
+	Title        string
+	Format       Format
+	StartsAt     time.Time
+	EndsAt       time.Time
+	TimeZone     string
+	Location     string
+	URL          string
+	ContactHours cec.Hours
+	Compliance   bool
+}
+
+// Page asks for one page of a list.
+type Page struct {
+	Limit  int
+	Cursor string
+}
+
+// Store keeps programs. Each method's writes are atomic.
+type Store interface {
+	// Create writes a new program with msgs.
+	Create(ctx context.Context, p Program, msgs ...outbox.Message) error
+	// Get returns the program, or ErrNotFound.
+	Get(ctx context.Context, id string) (Program, error)
+	// Update applies fn to the current program and writes it, with the
+	// messages fn returns, if nobody wrote in between (else it re-reads and
+	// applies fn again). fn returning ErrNoChange writes nothing and Update
+	// returns the current program with ErrNoChange; other errors of fn are
+	// returned as they are. ErrNotFound.
+	Update(ctx context.Context, id string, fn func(p *Program) ([]outbox.Message, error)) (Program, error)
+	// ByProvider lists a provider's programs, newest first.
+	ByProvider(ctx context.Context, providerID string, pg Page) ([]Program, string, error)
+	// ByStatus lists programs in a status, oldest change first (a queue).
+	ByStatus(ctx context.Context, s Status, pg Page) ([]Program, string, error)
+	// Calendar lists approved, opted-in programs starting in [from, to), by start.
+	Calendar(ctx context.Context, from, to time.Time, pg Page) ([]CalendarEntry, string, error)
+}
+
+// Errors of the Store.
+var (
+	ErrNotFound = errors.New("programs: not found")
+	ErrNoChange = errors.New("programs: nothing to change")
+)

@@ -1,0 +1,500 @@
+package programs
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/cecportal/cecportal/internal/accounts"
+	"github.com/cecportal/cecportal/internal/clock"
+	"github.com/cecportal/cecportal/internal/fault"
+	"github.com/cecportal/cecportal/internal/identity"
+	"github.com/cecportal/cecportal/internal/notify"
+	"github.com/cecportal/cecportal/internal/outbox"
+	"github.com/cecportal/cecportal/internal/policy"
+)
+
+// Logical names of the queues between the steps.
+const (
+	ValidationQueue = "program-validation"
+	FeeQueue        = "program-fee"
+)
+
+// system is who the asynchronous steps act as in the history.
+const system = "system"
+
+// Providers finds the caller's provider (accounts.Service).
+type Providers interface {
+	MyProvider(ctx context.Context, c identity.Caller) (accounts.Provider, error)
+}
+
+// Checkouts starts payments with the payment provider.
+type Checkouts interface {
+	// StartCheckout opens a payment session for an invoice; the same
+	// invoice ID gives the same session (it is the idempotency key).
+	StartCheckout(ctx context.Context, req CheckoutRequest) (Checkout, error)
+}
+
+// CheckoutRequest is what the payment provider needs to take a payment.
+type CheckoutRequest struct {
+	InvoiceID   string
+	AmountCents int64
+	Currency    string
+	Description string
+	Email       string
+}
+
+// Dispatcher sends committed outbox messages on (outbox.Relay).
+type Dispatcher interface {
+	Dispatch(ctx context.Context, msgs ...outbox.Message)
+}
+
+// Service is the program use cases. Methods return *fault.Error for
+// whatever the caller got wrong; any other error is an internal failure.
+type Service struct {
+	store     Store
+	providers Providers
+	checkouts Checkouts
+	policy    *policy.Policy
+	clock     clock.Clock
+	newID     func(prefix string) string
+	relay     Dispatcher
+}
+
+// NewService wires the programs service.
+func NewService(s Store, pr Providers, co Checkouts, p *policy.Policy, c clock.Clock, newID func(string) string, relay Dispatcher) *Service {
+	return &Service{store: s, providers: pr, checkouts: co, policy: p, clock: c, newID: newID, relay: relay}
+}
+
+var (
+	errNotFound = fault.New(fault.NotFound, "program_not_found", "no such program among yours")
+	errStaff    = fault.New(fault.Forbidden, "forbidden", "only staff may do this")
+)
+
+// provider returns the caller's provider; a caller without one gets
+// NotFound provider_not_found from accounts.
+func (s *Service) provider(ctx context.Context, c identity.Caller) (accounts.Provider, error) {
+	if c.Anonymous() {
+		return accounts.Provider{}, fault.New(fault.Unauthenticated, "unauthenticated", "sign in first")
+	}
+	return s.providers.MyProvider(ctx, c)
+}
+
+// own reads a program of the caller's provider; another provider's program
+// is NotFound, as if it did not exist.
+func (s *Service) own(ctx context.Context, c identity.Caller, id string) (Program, accounts.Provider, error) {
+	pr, err := s.provider(ctx, c)
+	if err != nil {
+		return Program{}, pr, err
+	}
+	p, err := s.store.Get(ctx, id)
+	if errors.Is(err, ErrNotFound) || (err == nil && p.ProviderID != pr.ID) {
+		return Program{}, pr, errNotFound
+	}
+	if err != nil {
+		return Program{}, pr, fmt.Errorf("read program %s: %w", id, err)
+	}
+	return p, pr, nil
+}
+
+func illegal(p *Program, to Status) error {
+	return fault.Errorf(fault.Conflict, "illegal_transition", "a program that is %s cannot become %s", p.Status, to)
+}
+
+// move changes p's status through a legal transition and records it.
+func (p *Program) move(to Status, at time.Time, by, reason string) error {
+	if !p.Status.CanBecome(to) {
+		return illegal(p, to)
+	}
+	p.History = append(p.History, Transition{At: at, By: by, From: p.Status, To: to, Reason: reason})
+	p.Status, p.UpdatedAt = to, at
+	return nil
+}
+
+func normalise(c Content) Content {
+	c.Title = strings.TrimSpace(c.Title)
+	c.Description = strings.TrimSpace(c.Description)
+	c.TimeZone = strings.TrimSpace(c.TimeZone)
+	c.Location = strings.TrimSpace(c.Location)
+	c.URL = strings.TrimSpace(c.URL)
+	trim := func(items []string) []string {
+		out := make([]string, 0, len(items))
+		for _, it := range items {
+			out = append(out, strings.TrimSpace(it))
+		}
+		return out
+	}
+	c.Objectives, c.Instructors = trim(c.Objectives), trim(c.Instructors)
+	return c
+}
+
+func (s *Service) checkDraft(c Content) error {
+	if d := CheckFields(c, s.policy.Programs); len(d) > 0 {
+		return fault.New(fault.Invalid, "invalid_request", "the application has invalid fields", d...)
+	}
+	return nil
+}
+
+// Create opens a draft application for the caller's provider.
+// Errors: Unauthenticated; NotFound provider_not_found; Invalid.
+func (s *Service) Create(ctx context.Context, c identity.Caller, in Content) (Program, error) {
+	pr, err := s.provider(ctx, c)
+	if err != nil {
+		return Program{}, err
+	}
+	in = normalise(in)
+	if err := s.checkDraft(in); err != nil {
+		return Program{}, err
+	}
+	now := s.clock.Now().UTC()
+	p := Program{ID: s.newID("PRG"), ProviderID: pr.ID, ProviderName: pr.Name, ProviderEmail: pr.Email, Content: in,
+		Status: Draft, CreatedAt: now, UpdatedAt: now, Version: 1,
+		History: []Transition{{At: now, By: c.Sub, To: Draft, Reason: "created"}}}
+	if err := s.store.Create(ctx, p); err != nil {
+		return Program{}, fmt.Errorf("create program: %w", err)
+	}
+	return p, nil
+}
+
+// Edit replaces the content of a draft, or of a refused application (which
+// becomes a draft again).
+// Errors: NotFound program_not_found; Invalid; Conflict illegal_transition
+// (not a draft or refused).
+func (s *Service) Edit(ctx context.Context, c identity.Caller, id string, in Content) (Program, error) {
+	if _, _, err := s.own(ctx, c, id); err != nil {
+		return Program{}, err
+	}
+	in = normalise(in)
+	if err := s.checkDraft(in); err != nil {
+		return Program{}, err
+	}
+	return s.update(ctx, id, func(p *Program) ([]outbox.Message, error) {
+		now := s.clock.Now().UTC()
+		switch p.Status {
+		case Draft:
+		case Refused:
+			if err := p.move(Draft, now, c.Sub, "edited after refusal"); err != nil {
+				return nil, err
+			}
+		default:
+			return nil, fault.Errorf(fault.Conflict, "illegal_transition", "a program that is %s can no longer be edited", p.Status)
+		}
+		p.Content, p.UpdatedAt = in, now
+		return nil, nil
+	})
+}
+
+// Submit submits a draft: it is accepted at once, and validated and
+// invoiced asynchronously (validation queue → fee queue).
+// Errors: NotFound; Conflict illegal_transition.
+func (s *Service) Submit(ctx context.Context, c identity.Caller, id string) (Program, error) {
+	if _, _, err := s.own(ctx, c, id); err != nil {
+		return Program{}, err
+	}
+	return s.update(ctx, id, func(p *Program) ([]outbox.Message, error) {
+		now := s.clock.Now().UTC()
+		if err := p.move(Submitted, now, c.Sub, "submitted by the provider"); err != nil {
+			return nil, err
+		}
+		p.Submission++
+		p.SubmittedAt, p.Problems, p.Fee = now, nil, nil
+		m, err := outbox.New(ValidationQueue, Step{ProgramID: p.ID, Submission: p.Submission})
+		return []outbox.Message{m}, err
+	})
+}
+
+// Step is the message between the asynchronous steps.
+type Step struct {
+	ProgramID  string `json:"programId"`
+	Submission int    `json:"submission"`
+}
+
+func decodeStep(body string) (Step, error) {
+	var st Step
+	if err := json.Unmarshal([]byte(body), &st); err != nil || st.ProgramID == "" || st.Submission < 1 {
+		return Step{}, fmt.Errorf("malformed step message %q", body)
+	}
+	return st, nil
+}
+
+// Validate is the validation queue's consumer: it checks the submission
+// and either refuses it with the reasons, or passes it to the fee step.
+// A message of an earlier submission, or one already handled, changes nothing.
+func (s *Service) Validate(ctx context.Context, body string) error {
+	st, err := decodeStep(body)
+	if err != nil {
+		return err
+	}
+	_, err = s.update(ctx, st.ProgramID, func(p *Program) ([]outbox.Message, error) {
+		if p.Status != Submitted || p.Submission != st.Submission || p.Validated == st.Submission {
+			return nil, ErrNoChange
+		}
+		now := s.clock.Now().UTC()
+		if problems := CheckSubmission(p.Content, s.policy.Programs, p.SubmittedAt); len(problems) > 0 {
+			if err := p.move(Refused, now, system, refusalReason(problems)); err != nil {
+				return nil, err
+			}
+			p.Problems = problems
+			m, err := s.mail(p, "program_refused", map[string]string{"reasons": refusalReason(problems)})
+			return []outbox.Message{m}, err
+		}
+		p.Validated, p.UpdatedAt = st.Submission, now
+		m, err := outbox.New(FeeQueue, st)
+		return []outbox.Message{m}, err
+	})
+	if errors.Is(err, ErrNoChange) || errors.Is(err, ErrNotFound) {
+		return nil // a duplicate, a stale submission, or a program that is gone: nothing to do
+	}
+	return err
+}
+
+func refusalReason(d []fault.Detail) string {
+	parts := make([]string, 0, len(d))
+	for _, x := range d {
+		parts = append(parts, x.Field+": "+x.Message)
+	}
+	return strings.Join(parts, "; ")
+}
+
+// Invoice is the fee queue's consumer: it prices the validated submission
+// from the policy and issues the invoice (submitted → fee_due).
+func (s *Service) Invoice(ctx context.Context, body string) error {
+	st, err := decodeStep(body)
+	if err != nil {
+		return err
+	}
+	_, err = s.update(ctx, st.ProgramID, func(p *Program) ([]outbox.Message, error) {
+		if p.Status != Submitted || p.Submission != st.Submission || p.Validated != st.Submission {
+			return nil, ErrNoChange
+		}
+		now := s.clock.Now().UTC()
+		fee := ComputeFee(s.policy.Programs, s.policy.Association.Location(), p.ContactHours, *p.StartsAt, p.SubmittedAt)
+		fee.InvoiceID, fee.IssuedAt = fmt.Sprintf("INV-%s-%d", p.ID, p.Submission), now
+		reason := fmt.Sprintf("invoiced %s for %s CECs", money(fee.AmountCents, fee.Currency), fee.CECs)
+		if fee.Late {
+			reason += fmt.Sprintf(", late fee included (submitted %d days before the start)", fee.DaysBefore)
+		}
+		if err := p.move(FeeDue, now, system, reason); err != nil {
+			return nil, err
+		}
+		p.Fee = &fee
+		m, err := s.mail(p, "program_invoice", map[string]string{"amount": money(fee.AmountCents, fee.Currency),
+			"invoiceId": fee.InvoiceID, "late": fmt.Sprint(fee.Late), "cecs": fee.CECs.String()})
+		return []outbox.Message{m}, err
+	})
+	if errors.Is(err, ErrNoChange) || errors.Is(err, ErrNotFound) {
+		return nil
+	}
+	return err
+}
+
+func money(cents int64, currency string) string {
+	return fmt.Sprintf("%d.%02d %s", cents/100, cents%100, currency)
+}
+
+// mail queues an email about p to the provider's contact.
+func (s *Service) mail(p *Program, template string, data map[string]string) (outbox.Message, error) {
+	data["programId"], data["title"], data["providerName"] = p.ID, p.Title, p.ProviderName
+	// The job ID names the transition, so each one is mailed once.
+	return notify.Job{ID: fmt.Sprintf("%s:%s:%d", template, p.ID, len(p.History)), Template: template,
+		To: []string{p.ProviderEmail}, Data: data}.Message()
+}
+
+// update runs a read-modify-write and dispatches the messages it wrote.
+func (s *Service) update(ctx context.Context, id string, fn func(p *Program) ([]outbox.Message, error)) (Program, error) {
+	var sent []outbox.Message
+	p, err := s.store.Update(ctx, id, func(p *Program) ([]outbox.Message, error) {
+		msgs, err := fn(p)
+		sent = msgs
+		return msgs, err
+	})
+	if err != nil {
+		return p, err
+	}
+	s.relay.Dispatch(ctx, sent...)
+	return p, nil
+}
+
+// Get returns one of the caller's programs; staff may read any.
+// Errors: NotFound program_not_found.
+func (s *Service) Get(ctx context.Context, c identity.Caller, id string) (Program, error) {
+	if c.Has(identity.RoleStaff) {
+		p, err := s.store.Get(ctx, id)
+		if errors.Is(err, ErrNotFound) {
+			return Program{}, fault.Errorf(fault.NotFound, "program_not_found", "no program %s", id)
+		}
+		return p, err
+	}
+	p, _, err := s.own(ctx, c, id)
+	return p, err
+}
+
+// List returns the caller's programs, newest first, a page at a time.
+// Errors: NotFound provider_not_found.
+func (s *Service) List(ctx context.Context, c identity.Caller, pg Page) ([]Program, string, error) {
+	pr, err := s.provider(ctx, c)
+	if err != nil {
+		return nil, "", err
+	}
+	return s.store.ByProvider(ctx, pr.ID, pg)
+}
+
+// StartCheckout opens a payment session for the program's open invoice.
+// Errors: NotFound; Conflict fee_not_due (no open invoice).
+func (s *Service) StartCheckout(ctx context.Context, c identity.Caller, id string) (Checkout, error) {
+	p, pr, err := s.own(ctx, c, id)
+	if err != nil {
+		return Checkout{}, err
+	}
+	if p.Status != FeeDue || p.Fee == nil || p.Fee.Status != FeeOpen {
+		return Checkout{}, fault.Errorf(fault.Conflict, "fee_not_due", "a program that is %s has no open invoice to pay", p.Status)
+	}
+	co, err := s.checkouts.StartCheckout(ctx, CheckoutRequest{InvoiceID: p.Fee.InvoiceID, AmountCents: p.Fee.AmountCents,
+		Currency: p.Fee.Currency, Description: fmt.Sprintf("CEC application fee: %s (%s CECs)", p.Title, p.Fee.CECs), Email: pr.Email})
+	if err != nil {
+		return Checkout{}, fmt.Errorf("start checkout for %s: %w", p.Fee.InvoiceID, err)
+	}
+	co.CreatedAt = s.clock.Now().UTC()
+	invoice := p.Fee.InvoiceID
+	_, err = s.update(ctx, id, func(p *Program) ([]outbox.Message, error) {
+		if p.Fee == nil || p.Fee.InvoiceID != invoice || p.Fee.Status != FeeOpen {
+			return nil, ErrNoChange // paid or re-invoiced meanwhile
+		}
+		if p.Fee.Checkout != nil && p.Fee.Checkout.Reference == co.Reference {
+			return nil, ErrNoChange
+		}
+		p.Fee.Checkout = &co
+		return nil, nil
+	})
+	if err != nil && !errors.Is(err, ErrNoChange) {
+		return Checkout{}, fmt.Errorf("record checkout of %s: %w", id, err)
+	}
+	return co, nil
+}
+
+// RecordFeePaid settles the application fee of invoice (fee_due → paid)
+// and puts the program in the staff review queue (paid → in_review). The
+// payment webhook calls it; a second call for the same invoice changes nothing.
+// Errors: NotFound program_not_found; Conflict invoice_mismatch when the
+// invoice is not the program's current one.
+func (s *Service) RecordFeePaid(ctx context.Context, programID, invoiceID, paymentRef string) (Program, error) {
+	p, err := s.update(ctx, programID, func(p *Program) ([]outbox.Message, error) {
+		if p.Fee == nil || p.Fee.InvoiceID != invoiceID {
+			return nil, fault.Errorf(fault.Conflict, "invoice_mismatch", "invoice %s is not the open invoice of %s", invoiceID, p.ID)
+		}
+		if p.Fee.Status == FeePaid {
+			return nil, ErrNoChange
+		}
+		now := s.clock.Now().UTC()
+		if err := p.move(Paid, now, system, "application fee paid ("+paymentRef+")"); err != nil {
+			return nil, err
+		}
+		p.Fee.Status, p.Fee.PaidAt = FeePaid, now
+		return nil, p.move(InReview, now, system, "queued for staff review")
+	})
+	if errors.Is(err, ErrNoChange) {
+		return p, nil
+	}
+	if errors.Is(err, ErrNotFound) {
+		return Program{}, fault.Errorf(fault.NotFound, "program_not_found", "no program %s", programID)
+	}
+	return p, err
+}
+
+// ReviewQueue lists programs in a status for staff (default in_review).
+// Errors: Forbidden; Invalid unknown status.
+func (s *Service) ReviewQueue(ctx context.Context, c identity.Caller, status Status, pg Page) ([]Program, string, error) {
+	if !c.Has(identity.RoleStaff) {
+		return nil, "", errStaff
+	}
+	if status == "" {
+		status = InReview
+	}
+	if !status.Valid() {
+		return nil, "", fault.New(fault.Invalid, "invalid_request", "unknown status",
+			fault.Detail{Field: "status", Code: "invalid_value", Message: fmt.Sprintf("%q is not a program status", status)})
+	}
+	return s.store.ByStatus(ctx, status, pg)
+}
+
+// Decision is staff's verdict on an application in review.
+type Decision struct {
+	Approve bool
+	Reason  string
+}
+
+// Decide approves or rejects an application in review and tells the
+// provider. A rejection needs a reason.
+// Errors: Forbidden; NotFound; Invalid reason_required; Conflict illegal_transition.
+func (s *Service) Decide(ctx context.Context, c identity.Caller, id string, d Decision) (Program, error) {
+	if !c.Has(identity.RoleStaff) {
+		return Program{}, errStaff
+	}
+	d.Reason = strings.TrimSpace(d.Reason)
+	if !d.Approve && d.Reason == "" {
+		return Program{}, fault.New(fault.Invalid, "invalid_request", "a rejection needs a reason",
+			fault.Detail{Field: "reason", Code: "required", Message: "is required to reject"})
+	}
+	to, verdict := Rejected, "rejected"
+	if d.Approve {
+		to, verdict = Approved, "approved"
+	}
+	p, err := s.update(ctx, id, func(p *Program) ([]outbox.Message, error) {
+		if err := p.move(to, s.clock.Now().UTC(), c.Sub, d.Reason); err != nil {
+			return nil, err
+		}
+		m, err := s.mail(p, "program_decision", map[string]string{"decision": verdict, "reason": d.Reason})
+		return []outbox.Message{m}, err
+	})
+	if errors.Is(err, ErrNotFound) {
+		return Program{}, fault.Errorf(fault.NotFound, "program_not_found", "no program %s", id)
+	}
+	return p, err
+}
+
+// Copy starts a new draft from one of the caller's approved programs: the
+// same content without dates.
+// Errors: NotFound; Conflict not_approved.
+func (s *Service) Copy(ctx context.Context, c identity.Caller, id string) (Program, error) {
+	src, pr, err := s.own(ctx, c, id)
+	if err != nil {
+		return Program{}, err
+	}
+	if src.Status != Approved {
+		return Program{}, fault.Errorf(fault.Conflict, "not_approved", "only approved programs can be copied; %s is %s", id, src.Status)
+	}
+	now := s.clock.Now().UTC()
+	content := src.Content
+	content.StartsAt, content.EndsAt = nil, nil
+	content.Objectives = append([]string(nil), src.Objectives...)
+	content.Instructors = append([]string(nil), src.Instructors...)
+	p := Program{ID: s.newID("PRG"), ProviderID: pr.ID, ProviderName: pr.Name, ProviderEmail: pr.Email, Content: content,
+		Status: Draft, CopiedFrom: src.ID, CreatedAt: now, UpdatedAt: now, Version: 1,
+		History: []Transition{{At: now, By: c.Sub, To: Draft, Reason: "copied from " + src.ID}}}
+	if err := s.store.Create(ctx, p); err != nil {
+		return Program{}, fmt.Errorf("create copy of %s: %w", id, err)
+	}
+	return p, nil
+}
+
+// Calendar lists approved programs that opted in, starting from from (by
+// default now) until to (by default a year later), by start.
+// Errors: Invalid (to before from, or a span over two years).
+func (s *Service) Calendar(ctx context.Context, from, to *time.Time, pg Page) ([]CalendarEntry, string, error) {
+	start := s.clock.Now()
+	if from != nil {
+		start = *from
+	}
+	end := start.AddDate(1, 0, 0)
+	if to != nil {
+		end = *to
+	}
+	if !end.After(start) || end.Sub(start) > 2*366*24*time.Hour {
+		return nil, "", fault.New(fault.Invalid, "invalid_request", "the calendar range is invalid",
+			fault.Detail{Field: "to", Code: "invalid_range", Message: "must be after from, and at most two years later"})
+	}
+	return s.store.Calendar(ctx, start, end, pg)
+}
