@@ -151,3 +151,54 @@ func TestTemplates_ProviderWelcome(t *testing.T) {
 		t.Errorf("html not escaped: %s", e.HTML)
 	}
 }
+
+func TestTemplates_Programs(t *testing.T) {
+	m, _, _, _ := newMailer(t)
+	base := map[string]string{"programId": "PRG-1", "title": "Fair Housing 2027", "providerName": "Acme"}
+	with := func(extra map[string]string) map[string]string {
+		d := map[string]string{}
+		for k, v := range base {
+			d[k] = v
+		}
+		for k, v := range extra {
+			d[k] = v
+		}
+		return d
+	}
+	for _, tc := range []struct {
+		template string
+		data     map[string]string
+		subject  string
+		body     []string
+	}{
+		{"program_refused", with(map[string]string{"reasons": "startsAt: past educational programs will not be considered"}),
+			`Your CEC application "Fair Housing 2027" was not accepted`, []string{"PRG-1", "past educational programs"}},
+		{"program_invoice", with(map[string]string{"amount": "225.00 USD", "invoiceId": "INV-PRG-1-1", "late": "true", "cecs": "3", "lateWithinDays": "30"}),
+			`Application fee for "Fair Housing 2027": 225.00 USD`, []string{"INV-PRG-1-1", "3 CECs", "late fee", "30 or fewer days"}},
+		{"program_invoice", with(map[string]string{"amount": "150.00 USD", "invoiceId": "INV-PRG-1-1", "late": "false", "cecs": "3", "lateWithinDays": "30"}),
+			`Application fee for "Fair Housing 2027": 150.00 USD`, []string{"non-refundable"}},
+		{"program_decision", with(map[string]string{"decision": "approved", "reason": ""}),
+			`Your CEC application "Fair Housing 2027" was approved`, []string{"within 45 days"}},
+		{"program_decision", with(map[string]string{"decision": "rejected", "reason": "Objectives are not measurable."}),
+			`Your CEC application "Fair Housing 2027" was rejected`, []string{"Objectives are not measurable."}},
+	} {
+		e, err := m.Templates.Render(Job{ID: "x", Template: tc.template, To: []string{"a@b.co"}, Data: tc.data})
+		if err != nil {
+			t.Fatalf("%s: %v", tc.template, err)
+		}
+		if e.Subject != tc.subject {
+			t.Errorf("%s subject %q, want %q", tc.template, e.Subject, tc.subject)
+		}
+		for _, want := range tc.body {
+			if !strings.Contains(e.Text, want) {
+				t.Errorf("%s body lacks %q:\n%s", tc.template, want, e.Text)
+			}
+		}
+		if tc.data["late"] == "false" && strings.Contains(e.Text, "late fee") {
+			t.Errorf("on-time invoice mentions a late fee:\n%s", e.Text)
+		}
+		if tc.data["decision"] == "rejected" && strings.Contains(e.Text, "within 45 days") {
+			t.Errorf("rejection asks for attendance:\n%s", e.Text)
+		}
+	}
+}

@@ -282,7 +282,8 @@ func (s *Service) Invoice(ctx context.Context, body string) error {
 		}
 		p.Fee = &fee
 		m, err := s.mail(p, "program_invoice", map[string]string{"amount": money(fee.AmountCents, fee.Currency),
-			"invoiceId": fee.InvoiceID, "late": fmt.Sprint(fee.Late), "cecs": fee.CECs.String()})
+			"invoiceId": fee.InvoiceID, "late": fmt.Sprint(fee.Late), "cecs": fee.CECs.String(),
+			"lateWithinDays": fmt.Sprint(s.policy.Programs.LateWithinDays)})
 		return []outbox.Message{m}, err
 	})
 	if errors.Is(err, ErrNoChange) || errors.Is(err, ErrNotFound) {

@@ -1,0 +1,35 @@
+// Package payments starts payments with the payment provider. Until the
+// Stripe adapter lands (with the payment webhook), the Simulator stands in
+// for it: it opens checkout sessions with stable references, so that a form
+// can show "pay" and an invoice keeps one session however often it is asked.
+package payments
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strings"
+
+	"github.com/cecportal/cecportal/internal/programs"
+)
+
+// Simulator is the local payment provider.
+type Simulator struct {
+	// BaseURL is where the simulated checkout page would live, e.g. the
+	// local stack's URL; the session URL is BaseURL/dev/payments/<reference>.
+	BaseURL string
+}
+
+var _ programs.Checkouts = (*Simulator)(nil)
+
+// StartCheckout returns the session of the invoice: the same invoice always
+// gets the same reference, as a real provider's idempotency key ensures.
+func (s *Simulator) StartCheckout(_ context.Context, req programs.CheckoutRequest) (programs.Checkout, error) {
+	if req.InvoiceID == "" || req.AmountCents <= 0 || req.Currency == "" {
+		return programs.Checkout{}, fmt.Errorf("checkout needs an invoice, a positive amount and a currency: %+v", req)
+	}
+	sum := sha256.Sum256([]byte(req.InvoiceID))
+	ref := "cs_sim_" + hex.EncodeToString(sum[:12])
+	return programs.Checkout{Reference: ref, URL: strings.TrimSuffix(s.BaseURL, "/") + "/dev/payments/" + ref}, nil
+}
