@@ -19,7 +19,10 @@ BUILD_DIR := .build
 LAMBDAS := \
 	AccountsApi:accounts-api \
 	MailSender:mail-sender \
-	OutboxRelay:outbox-relay
+	OutboxRelay:outbox-relay \
+	ProgramsApi:programs-api \
+	ProgramValidator:program-validator \
+	ProgramInvoicer:program-invoicer
 
 lambda_id  = $(word 1,$(subst :, ,$(1)))
 lambda_dir = $(word 2,$(subst :, ,$(1)))

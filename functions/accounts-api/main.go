@@ -13,9 +13,6 @@ import (
 	"github.com/cecportal/cecportal/internal/app"
 	"github.com/cecportal/cecportal/internal/clock"
 	"github.com/cecportal/cecportal/internal/httpapi"
-	"github.com/cecportal/cecportal/internal/notify"
-	"github.com/cecportal/cecportal/internal/outbox"
-	"github.com/cecportal/cecportal/internal/queue"
 	"github.com/cecportal/cecportal/internal/store"
 )
 
@@ -27,7 +24,7 @@ func main() {
 	}
 	deps := app.Deps{
 		Table:  store.NewDynamo(dynamodb.NewFromConfig(cfg), env.TableName),
-		Queues: map[string]outbox.Sender{notify.Queue: queue.NewSQS(sqs.NewFromConfig(cfg), env.MailQueueURL)},
+		Queues: app.SQSQueues(sqs.NewFromConfig(cfg), env.QueueURLs()),
 		Clock:  clock.System{},
 		Policy: pol,
 		Log:    log,

@@ -1,5 +1,6 @@
 // Command outbox-relay runs every minute and sends to their queues the
-// outbox entries that a crashed or timed-out request left in the table.
+// outbox entries that a crashed or timed-out request left in the table. It
+// knows every queue whose URL its environment names.
 package main
 
 import (
@@ -12,9 +13,6 @@ import (
 
 	"github.com/cecportal/cecportal/internal/app"
 	"github.com/cecportal/cecportal/internal/clock"
-	"github.com/cecportal/cecportal/internal/notify"
-	"github.com/cecportal/cecportal/internal/outbox"
-	"github.com/cecportal/cecportal/internal/queue"
 	"github.com/cecportal/cecportal/internal/store"
 )
 
@@ -26,7 +24,7 @@ func main() {
 	}
 	deps := app.Deps{
 		Table:  store.NewDynamo(dynamodb.NewFromConfig(cfg), env.TableName),
-		Queues: map[string]outbox.Sender{notify.Queue: queue.NewSQS(sqs.NewFromConfig(cfg), env.MailQueueURL)},
+		Queues: app.SQSQueues(sqs.NewFromConfig(cfg), env.QueueURLs()),
 		Clock:  clock.System{},
 		Log:    log,
 	}

@@ -3,9 +3,11 @@ package templatecheck
 import (
 	"encoding/json"
 	"fmt"
+	"path"
 	"slices"
 	"sort"
 	"strings"
+	"unicode"
 )
 
 // A check looks at a parsed template and returns one line per problem.
@@ -21,6 +23,9 @@ var templateChecks = []struct {
 	{"SQSEventsReportBatchItemFailures", checkSQSEvents},
 	{"EventSourceQueuesRedriveAndVisibility", checkEventSourceQueues},
 	{"DeadLetterQueuesHaveAlarms", checkDeadLetterAlarms},
+	{"QueuesAreConsumed", checkQueuesConsumed},
+	{"QueuesHaveURLOutputs", checkQueueOutputs},
+	{"QueueURLsMatchSendGrants", checkQueueURLs},
 	{"NoWildcardDynamoDBActions", checkNoWildcardActions},
 	{"FunctionsLogWithRetention", checkLogGroups},
 	{"HTTPRoutesUnique", checkRoutes},
@@ -358,4 +363,175 @@ func asList(v any) []any {
 	default:
 		return []any{x}
 	}
+}
+
+// checkQueuesConsumed: every queue is drained, by a function's SQS event or
+// as some queue's dead-letter queue (whose alarm calls a person). A queue
+// nobody consumes loses its messages silently when their retention ends.
+func checkQueuesConsumed(t *template) []string {
+	drained := map[string]bool{}
+	for _, id := range deadLetterQueues(t) {
+		drained[id] = true
+	}
+	for _, fn := range t.ofType(typeFunction) {
+		for _, ev := range fn.events() {
+			if ev.Type != "SQS" {
+				continue
+			}
+			if id, ok := t.target(ev.Properties["Queue"]); ok {
+				drained[id] = true
+			}
+		}
+	}
+	var out []string
+	for _, q := range t.ofType(typeQueue) {
+		if !drained[q.ID] {
+			out = append(out, fmt.Sprintf("queue %s: no function has an SQS event on it and it is no queue's dead-letter queue", q.ID))
+		}
+	}
+	return out
+}
+
+// checkQueueOutputs: the stack outputs every queue's URL, so that an
+// operator can inspect and redrive it.
+func checkQueueOutputs(t *template) []string {
+	output := map[string]bool{}
+	for _, o := range t.Outputs {
+		if id, ok := t.queueURL(mapping(o)["Value"]); ok {
+			output[id] = true
+		}
+	}
+	var out []string
+	for _, q := range t.ofType(typeQueue) {
+		if !output[q.ID] {
+			out = append(out, fmt.Sprintf("queue %s: no Output has its URL (Value: !Ref %s)", q.ID, q.ID))
+		}
+	}
+	return out
+}
+
+// checkQueueURLs: a function's queue URL variables and its sqs:SendMessage
+// grants name the same queues. A variable is a queue URL when its name is or
+// ends in QUEUE_URL, or its value is a queue's URL; it must hold the URL (!Ref)
+// of a queue of this template, be named after that queue (ProgramFeeQueue:
+// PROGRAM_FEE_QUEUE_URL, so that two variables cannot be swapped unseen),
+// and the function must be allowed to send to that queue. Conversely, a
+// function may send only to the queues it has the URL of.
+func checkQueueURLs(t *template) []string {
+	var out []string
+	for _, fn := range t.ofType(typeFunction) {
+		vars := mapping(mapping(t.functionProperty(fn, "Environment"))["Variables"])
+		granted := sendGrants(t, fn)
+		hasURL := map[string]bool{}
+		names := make([]string, 0, len(vars))
+		for name := range vars {
+			names = append(names, name)
+		}
+		sort.Strings(names)
+		for _, name := range names {
+			qid, isURL := t.queueURL(vars[name])
+			if !isURL {
+				if name == "QUEUE_URL" || strings.HasSuffix(name, "_QUEUE_URL") {
+					out = append(out, fmt.Sprintf("function %s: %s is %v, want the URL (!Ref) of an %s of this template", fn.ID, name, vars[name], typeQueue))
+				}
+				continue
+			}
+			hasURL[qid] = true
+			if want := envName(qid) + "_URL"; name != want {
+				out = append(out, fmt.Sprintf("function %s: %s holds the URL of %s; name it %s", fn.ID, name, qid, want))
+			}
+			if !granted[qid] {
+				out = append(out, fmt.Sprintf("function %s: %s names queue %s, but the function may not sqs:SendMessage to it (add SQSSendMessagePolicy QueueName: !GetAtt %s.QueueName)",
+					fn.ID, name, qid, qid))
+			}
+		}
+		ids := make([]string, 0, len(granted))
+		for id := range granted {
+			ids = append(ids, id)
+		}
+		sort.Strings(ids)
+		for _, qid := range ids {
+			if !hasURL[qid] {
+				out = append(out, fmt.Sprintf("function %s: may sqs:SendMessage to queue %s but has no %s_URL variable (drop the grant, or add the variable)",
+					fn.ID, qid, envName(qid)))
+			}
+		}
+	}
+	return out
+}
+
+// queueURL resolves a value that yields a queue's URL: a Ref of a queue of
+// this template, or its QueueUrl attribute.
+func (t *template) queueURL(v any) (string, bool) {
+	id, attr, ok := t.reference(v)
+	if !ok || t.Resources[id].Type != typeQueue || (attr != "" && attr != "QueueUrl") {
+		return "", false
+	}
+	return id, true
+}
+
+// sendGrants returns the queues of this template a function may
+// sqs:SendMessage to: through SAM's SQSSendMessagePolicy, or an inline
+// statement that allows the action on the queue's ARN.
+func sendGrants(t *template, fn resource) map[string]bool {
+	granted := map[string]bool{}
+	for _, p := range asList(fn.Properties["Policies"]) {
+		pm := mapping(p)
+		if sp, ok := pm["SQSSendMessagePolicy"]; ok {
+			id, attr, ok := t.reference(mapping(sp)["QueueName"])
+			if ok && t.Resources[id].Type == typeQueue && attr == "QueueName" {
+				granted[id] = true
+			}
+		}
+		for _, st := range asList(pm["Statement"]) {
+			stm := mapping(st)
+			if stm["Effect"] != "Allow" || !slices.ContainsFunc(toStrings(stm["Action"]), allowsSendMessage) {
+				continue
+			}
+			for _, r := range asList(stm["Resource"]) {
+				if id, ok := t.queueARN(r); ok {
+					granted[id] = true
+				}
+			}
+		}
+	}
+	return granted
+}
+
+// queueARN resolves an IAM Resource that is exactly a queue's ARN: its Arn
+// attribute, or the string !Sub '${Queue.Arn}' becomes.
+func (t *template) queueARN(v any) (string, bool) {
+	if s, ok := v.(string); ok && strings.HasPrefix(s, "${") && strings.HasSuffix(s, "}") {
+		v = s[2 : len(s)-1]
+	}
+	id, attr, ok := t.reference(v)
+	if !ok || t.Resources[id].Type != typeQueue || attr != "Arn" {
+		return "", false
+	}
+	return id, true
+}
+
+// allowsSendMessage reports whether an IAM action pattern matches
+// sqs:SendMessage (IAM matches actions without regard to case).
+func allowsSendMessage(action string) bool {
+	ok, err := path.Match(strings.ToLower(strings.TrimSpace(action)), "sqs:sendmessage")
+	return err == nil && ok
+}
+
+// envName turns a logical ID into an environment variable name:
+// ProgramFeeQueue -> PROGRAM_FEE_QUEUE, SESQueue -> SES_QUEUE.
+func envName(id string) string {
+	r := []rune(id)
+	var b strings.Builder
+	for i, c := range r {
+		if i > 0 && unicode.IsUpper(c) {
+			prev := r[i-1]
+			nextLower := i+1 < len(r) && unicode.IsLower(r[i+1])
+			if unicode.IsLower(prev) || unicode.IsDigit(prev) || (unicode.IsUpper(prev) && nextLower) {
+				b.WriteByte('_')
+			}
+		}
+		b.WriteRune(unicode.ToUpper(c))
+	}
+	return b.String()
 }

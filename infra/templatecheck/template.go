@@ -1,7 +1,8 @@
 // Package templatecheck reads template.yaml, cecportal's AWS SAM template,
 // and checks in its tests the invariants cfn-lint does not: how functions are
 // built, how SQS consumers fail and retry, that every dead-letter queue has an
-// alarm, and that no policy grants DynamoDB by wildcard. HTTPRoutes lists the
+// alarm, that queue URL variables and sqs:SendMessage grants agree, and that
+// no policy grants DynamoDB by wildcard. HTTPRoutes lists the
 // HTTP API's routes, so that a test can compare them with openapi.yaml.
 //
 // The template is parsed with go.yaml.in/yaml/v2 (the YAML module this
@@ -39,6 +40,7 @@ const defaultFunctionTimeout = 3
 type template struct {
 	Globals   map[string]any
 	Resources map[string]resource
+	Outputs   map[string]any
 }
 
 // resource is one entry of the template's Resources.
@@ -84,7 +86,7 @@ func parse(data []byte) (*template, error) {
 	if !ok {
 		return nil, fmt.Errorf("template has no Resources mapping")
 	}
-	t := &template{Globals: mapping(doc["Globals"]), Resources: make(map[string]resource, len(resources))}
+	t := &template{Globals: mapping(doc["Globals"]), Outputs: mapping(doc["Outputs"]), Resources: make(map[string]resource, len(resources))}
 	for id, v := range resources {
 		m, ok := v.(map[string]any)
 		if !ok {
@@ -187,13 +189,20 @@ func (fn resource) events() []event {
 // logical ID: {Ref: X}, {Fn::GetAtt: [X, Attr]}, {Fn::GetAtt: "X.Attr"}, or
 // the strings "X" and "X.Attr" that short-form !Ref and !GetAtt become.
 func (t *template) target(v any) (string, bool) {
+	id, _, ok := t.reference(v)
+	return id, ok
+}
+
+// reference is target that also returns the attribute referred to: "" for a
+// Ref, "Arn" for !GetAtt X.Arn, and so on.
+func (t *template) reference(v any) (id, attr string, ok bool) {
 	var name string
 	switch x := v.(type) {
 	case string:
 		name = x
 	case map[string]any:
 		if len(x) != 1 {
-			return "", false
+			return "", "", false
 		}
 		if ref, ok := x["Ref"].(string); ok {
 			name = ref
@@ -202,25 +211,30 @@ func (t *template) target(v any) (string, bool) {
 			case string:
 				name = g
 			case []any:
-				if len(g) == 0 {
-					return "", false
+				if len(g) != 2 {
+					return "", "", false
 				}
-				name, _ = g[0].(string)
+				id, _ := g[0].(string)
+				attr, _ := g[1].(string)
+				if id == "" || attr == "" {
+					return "", "", false
+				}
+				name = id + "." + attr
 			}
 		}
 	}
 	if name == "" {
-		return "", false
+		return "", "", false
 	}
 	if _, ok := t.Resources[name]; ok {
-		return name, true
+		return name, "", true
 	}
-	if id, _, found := strings.Cut(name, "."); found {
+	if id, attr, found := strings.Cut(name, "."); found {
 		if _, ok := t.Resources[id]; ok {
-			return id, true
+			return id, attr, true
 		}
 	}
-	return "", false
+	return "", "", false
 }
 
 // Route is one route of the HTTP API, as template.yaml declares it.

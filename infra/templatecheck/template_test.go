@@ -99,6 +99,11 @@ Resources:
             - Effect: Allow
               Action: [dynamodb:GetItem]
               Resource: !GetAtt Table.Arn
+        - SQSSendMessagePolicy:
+            QueueName: !GetAtt Queue.QueueName
+      Environment:
+        Variables:
+          QUEUE_URL: !Ref Queue
       Events:
         Jobs:
           Type: SQS
@@ -113,6 +118,11 @@ Resources:
           Properties: {ApiId: !Ref Api, Method: post, Path: /things}
   Table:
     Type: AWS::DynamoDB::Table
+Outputs:
+  QueueUrl:
+    Value: !Ref Queue
+  DLQUrl:
+    Value: !Ref DLQ
 `
 
 func parseExample(t *testing.T, src string) *template {
@@ -171,6 +181,26 @@ func TestChecks_FindProblems(t *testing.T) {
 		{"NoRetention", checkLogGroups, "      RetentionInDays: 30\n", "", "RetentionInDays"},
 		{"LogGroupNotNamedAfterFunction", checkLogGroups, "    Properties:\n      Policies:",
 			"    Properties:\n      FunctionName: worker\n      LoggingConfig: {LogGroup: !Ref WorkerLogs}\n      Policies:", `want "/aws/lambda/worker"`},
+		{"IdleQueue", checkQueuesConsumed, "  Topic:\n    Type: AWS::SNS::Topic\n",
+			"  Idle:\n    Type: AWS::SQS::Queue\n  Topic:\n    Type: AWS::SNS::Topic\n", "queue Idle"},
+		{"QueueConsumerGone", checkQueuesConsumed, "Queue: !GetAtt Queue.Arn", "Queue: arn:aws:sqs:eu-west-1:123456789012:elsewhere", "queue Queue"},
+		{"NoQueueOutput", checkQueueOutputs, "  QueueUrl:\n    Value: !Ref Queue\n", "", "queue Queue"},
+		{"QueueOutputIsArn", checkQueueOutputs, "Value: !Ref DLQ", "Value: !GetAtt DLQ.Arn", "queue DLQ"},
+		{"URLOfNoQueue", checkQueueURLs, "QUEUE_URL: !Ref Queue", "QUEUE_URL: !Ref Nope", "QUEUE_URL is Nope"},
+		{"URLIsArn", checkQueueURLs, "QUEUE_URL: !Ref Queue", "QUEUE_URL: !GetAtt Queue.Arn", "want the URL"},
+		{"URLIsLiteral", checkQueueURLs, "QUEUE_URL: !Ref Queue", "QUEUE_URL: https://sqs.eu-west-1.amazonaws.com/123456789012/q", "want the URL"},
+		{"URLMisnamed", checkQueueURLs, "QUEUE_URL: !Ref Queue", "JOBS_URL: !Ref Queue", "name it QUEUE_URL"},
+		{"URLsSwapped", checkQueueURLs, "QUEUE_URL: !Ref Queue", "QUEUE_URL: !Ref Queue\n          DLQ_QUEUE_URL: !Ref DLQ", "name it DLQ_URL"},
+		{"NoSendGrant", checkQueueURLs, "        - SQSSendMessagePolicy:\n            QueueName: !GetAtt Queue.QueueName\n", "", "may not sqs:SendMessage"},
+		{"SendGrantOnOtherQueue", checkQueueURLs, "QueueName: !GetAtt Queue.QueueName", "QueueName: !GetAtt DLQ.QueueName", "no DLQ_URL variable"},
+		{"SendGrantByURL", checkQueueURLs, "QueueName: !GetAtt Queue.QueueName", "QueueName: !Ref Queue", "may not sqs:SendMessage"},
+		{"SendGrantWithoutURL", checkQueueURLs, "      Environment:\n        Variables:\n          QUEUE_URL: !Ref Queue\n", "", "no QUEUE_URL variable"},
+		{"SendStatementDeny", checkQueueURLs, "        - SQSSendMessagePolicy:\n            QueueName: !GetAtt Queue.QueueName\n",
+			"        - Statement:\n            - {Effect: Deny, Action: sqs:SendMessage, Resource: !GetAtt Queue.Arn}\n", "may not sqs:SendMessage"},
+		{"SendStatementOnURL", checkQueueURLs, "        - SQSSendMessagePolicy:\n            QueueName: !GetAtt Queue.QueueName\n",
+			"        - Statement:\n            - {Effect: Allow, Action: sqs:SendMessage, Resource: !Ref Queue}\n", "may not sqs:SendMessage"},
+		{"SendStatementOtherAction", checkQueueURLs, "        - SQSSendMessagePolicy:\n            QueueName: !GetAtt Queue.QueueName\n",
+			"        - Statement:\n            - {Effect: Allow, Action: [sqs:ReceiveMessage, sqs:SendMessageBatch], Resource: !GetAtt Queue.Arn}\n", "may not sqs:SendMessage"},
 		{"DuplicateRoute", checkRoutes, "Method: post, Path: /things", "Method: GET, Path: /ping", "declared by"},
 		{"UnknownApi", checkRoutes, "ApiId: !Ref Api, Method: post", "ApiId: !Ref Nope, Method: post", "ApiId"},
 	}
@@ -185,6 +215,56 @@ func TestChecks_FindProblems(t *testing.T) {
 				t.Errorf("want a problem containing %q, got %q", tt.want, problems)
 			}
 		})
+	}
+}
+
+// TestCheckQueueURLs_GrantForms: each way of writing the URL variable or the
+// sqs:SendMessage grant that checkQueueURLs accepts.
+func TestCheckQueueURLs_GrantForms(t *testing.T) {
+	const grant = "        - SQSSendMessagePolicy:\n            QueueName: !GetAtt Queue.QueueName\n"
+	tests := []struct {
+		name     string
+		old, new string // replaced once in validExample
+	}{
+		{"SQSSendMessagePolicyLongForm", "QueueName: !GetAtt Queue.QueueName", "QueueName: {'Fn::GetAtt': [Queue, QueueName]}"},
+		{"URLLongRef", "QUEUE_URL: !Ref Queue", "QUEUE_URL: {Ref: Queue}"},
+		{"URLAttribute", "QUEUE_URL: !Ref Queue", "QUEUE_URL: !GetAtt Queue.QueueUrl"},
+		{"Statement", grant, "        - Statement:\n            - {Effect: Allow, Action: sqs:SendMessage, Resource: !GetAtt Queue.Arn}\n"},
+		{"StatementLists", grant, "        - Statement:\n            - {Effect: Allow, Action: [sqs:GetQueueUrl, SQS:SendMessage], Resource: [!GetAtt Table.Arn, !GetAtt Queue.Arn]}\n"},
+		{"StatementLongGetAtt", grant, "        - Statement:\n            - {Effect: Allow, Action: sqs:SendMessage, Resource: {'Fn::GetAtt': [Queue, Arn]}}\n"},
+		{"StatementSub", grant, "        - Statement:\n            - {Effect: Allow, Action: sqs:SendMessage, Resource: !Sub '${Queue.Arn}'}\n"},
+		{"StatementWildcardAction", grant, "        - Statement:\n            - {Effect: Allow, Action: 'sqs:Send*', Resource: !GetAtt Queue.Arn}\n"},
+		{"NoQueues", "      Environment:\n        Variables:\n          QUEUE_URL: !Ref Queue\n", "      Environment:\n        Variables:\n          TABLE_NAME: !Ref Table\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if strings.Count(validExample, tt.old) != 1 {
+				t.Fatalf("%q is not once in validExample", tt.old)
+			}
+			src := strings.Replace(validExample, tt.old, tt.new, 1)
+			if tt.name == "NoQueues" {
+				src = strings.Replace(src, grant, "", 1)
+			}
+			for _, p := range checkQueueURLs(parseExample(t, src)) {
+				t.Error(p)
+			}
+		})
+	}
+}
+
+func TestEnvName(t *testing.T) {
+	for id, want := range map[string]string{
+		"MailQueue":                        "MAIL_QUEUE",
+		"ProgramFeeQueue":                  "PROGRAM_FEE_QUEUE",
+		"ProgramValidationDeadLetterQueue": "PROGRAM_VALIDATION_DEAD_LETTER_QUEUE",
+		"SESBounceQueue":                   "SES_BOUNCE_QUEUE",
+		"Queue2":                           "QUEUE2",
+		"V2Queue":                          "V2_QUEUE",
+		"DLQ":                              "DLQ",
+	} {
+		if got := envName(id); got != want {
+			t.Errorf("envName(%q) = %q, want %q", id, got, want)
+		}
 	}
 }
 

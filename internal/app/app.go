@@ -22,6 +22,8 @@ import (
 	"github.com/cecportal/cecportal/internal/notify"
 	"github.com/cecportal/cecportal/internal/outbox"
 	"github.com/cecportal/cecportal/internal/policy"
+	"github.com/cecportal/cecportal/internal/programs"
+	"github.com/cecportal/cecportal/internal/queue"
 	"github.com/cecportal/cecportal/internal/store"
 )
 
@@ -30,28 +32,34 @@ import (
 type Env struct {
 	TableName    string // TABLE_NAME
 	MailQueueURL string // MAIL_QUEUE_URL
-	MailFrom     string // MAIL_FROM
-	RoleClaim    string // ROLE_CLAIM, default cognito:groups
-	PolicyFile   string // POLICY_FILE, default the shipped policy
-	LogLevel     string // LOG_LEVEL, default INFO
+	// PROGRAM_VALIDATION_QUEUE_URL and PROGRAM_FEE_QUEUE_URL
+	ValidationQueueURL string
+	FeeQueueURL        string
+	MailFrom           string // MAIL_FROM
+	RoleClaim          string // ROLE_CLAIM, default cognito:groups
+	PolicyFile         string // POLICY_FILE, default the shipped policy
+	LogLevel           string // LOG_LEVEL, default INFO
 }
 
 // EnvFrom reads Env with getenv (os.Getenv).
 func EnvFrom(getenv func(string) string) Env {
 	return Env{
-		TableName:    getenv("TABLE_NAME"),
-		MailQueueURL: getenv("MAIL_QUEUE_URL"),
-		MailFrom:     getenv("MAIL_FROM"),
-		RoleClaim:    getenv("ROLE_CLAIM"),
-		PolicyFile:   getenv("POLICY_FILE"),
-		LogLevel:     getenv("LOG_LEVEL"),
+		TableName:          getenv("TABLE_NAME"),
+		MailQueueURL:       getenv("MAIL_QUEUE_URL"),
+		ValidationQueueURL: getenv("PROGRAM_VALIDATION_QUEUE_URL"),
+		FeeQueueURL:        getenv("PROGRAM_FEE_QUEUE_URL"),
+		MailFrom:           getenv("MAIL_FROM"),
+		RoleClaim:          getenv("ROLE_CLAIM"),
+		PolicyFile:         getenv("POLICY_FILE"),
+		LogLevel:           getenv("LOG_LEVEL"),
 	}
 }
 
 // Require returns an error naming every listed variable that is empty.
 func (e Env) Require(names ...string) error {
 	vals := map[string]string{"TABLE_NAME": e.TableName, "MAIL_QUEUE_URL": e.MailQueueURL, "MAIL_FROM": e.MailFrom,
-		"ROLE_CLAIM": e.RoleClaim, "POLICY_FILE": e.PolicyFile, "LOG_LEVEL": e.LogLevel}
+		"ROLE_CLAIM": e.RoleClaim, "POLICY_FILE": e.PolicyFile, "LOG_LEVEL": e.LogLevel,
+		"PROGRAM_VALIDATION_QUEUE_URL": e.ValidationQueueURL, "PROGRAM_FEE_QUEUE_URL": e.FeeQueueURL}
 	var missing []string
 	for _, n := range names {
 		v, known := vals[n]
@@ -133,6 +141,33 @@ func (d Deps) Relay() *outbox.Relay {
 // Accounts is the accounts service.
 func (d Deps) Accounts() *accounts.Service {
 	return accounts.NewService(store.NewAccounts(d.Table), d.Policy, d.Clock, d.newID(), d.Relay())
+}
+
+// QueueURLs maps the logical queue names to the URLs the environment
+// gives; queues without a URL are left out.
+func (e Env) QueueURLs() map[string]string {
+	out := map[string]string{}
+	for name, url := range map[string]string{notify.Queue: e.MailQueueURL,
+		programs.ValidationQueue: e.ValidationQueueURL, programs.FeeQueue: e.FeeQueueURL} {
+		if url != "" {
+			out[name] = url
+		}
+	}
+	return out
+}
+
+// SQSQueues opens the queues named by urls (Env.QueueURLs) on client.
+func SQSQueues(client queue.SQSAPI, urls map[string]string) map[string]outbox.Sender {
+	out := make(map[string]outbox.Sender, len(urls))
+	for name, url := range urls {
+		out[name] = queue.NewSQS(client, url)
+	}
+	return out
+}
+
+// Programs is the programs service; checkouts is the payment provider.
+func (d Deps) Programs(checkouts programs.Checkouts) *programs.Service {
+	return programs.NewService(store.NewPrograms(d.Table), d.Accounts(), checkouts, d.Policy, d.Clock, d.newID(), d.Relay())
 }
 
 // Mailer is the mail queue's consumer, sending through s from the address from.

@@ -14,6 +14,7 @@ import (
 	"github.com/cecportal/cecportal/internal/app"
 	"github.com/cecportal/cecportal/internal/httpapi"
 	"github.com/cecportal/cecportal/internal/identity"
+	"github.com/cecportal/cecportal/internal/payments"
 )
 
 // httpFunctions are the Lambdas that serve the HTTP API, by their logical ID
@@ -22,6 +23,9 @@ import (
 var httpFunctions = map[string]func(app.Deps) (*httpapi.API, error){
 	"AccountsApi": func(d app.Deps) (*httpapi.API, error) {
 		return httpapi.NewAccountsAPI(d.Accounts(), d.Clock, httpapi.Options{})
+	},
+	"ProgramsApi": func(d app.Deps) (*httpapi.API, error) {
+		return httpapi.NewProgramsAPI(d.Programs(&payments.Simulator{}), httpapi.Options{})
 	},
 }
 

@@ -89,7 +89,14 @@ func jsonFault(data []byte, err error) error {
 		return fault.New(fault.Invalid, "invalid_request", "the request body does not match the API contract",
 			fault.Detail{Field: name, Code: "unknown_field", Message: fmt.Sprintf("unknown field %q", name)})
 	}
-	return fmt.Errorf("decode JSON body: %w", err)
+	var bad *json.InvalidUnmarshalError
+	if errors.As(err, &bad) {
+		return fmt.Errorf("decode JSON body: %w", err) // v is not a pointer: a programming error
+	}
+	// What remains comes from a field's own UnmarshalJSON refusing the value
+	// the client sent (cec.Hours with three decimals, say).
+	return fault.New(fault.Invalid, "invalid_request", "the request body does not match the API contract",
+		fault.Detail{Code: "invalid_value", Message: err.Error()})
 }
 
 func goTypeName(e *json.UnmarshalTypeError) string {

@@ -53,9 +53,9 @@ func errorResponse(status int, code, message string, details []fault.Detail) Res
 	return Response{Status: status, Body: errorBody{Error: errorPayload{Code: code, Message: message, Details: details}}}
 }
 
-// statusOf maps each fault kind to its one status; ok is false for a kind
+// StatusOf maps each fault kind to its one status; ok is false for a kind
 // fault does not define, which is a programming error and so a 500.
-func statusOf(k fault.Kind) (status int, ok bool) {
+func StatusOf(k fault.Kind) (status int, ok bool) {
 	switch k {
 	case fault.Invalid:
 		return http.StatusBadRequest, true
@@ -100,7 +100,7 @@ func responseFor(err error) (resp Response, internal bool) {
 		return r, false
 	}
 	if fe, ok := fault.As(err); ok {
-		if status, ok := statusOf(fe.Kind); ok {
+		if status, ok := StatusOf(fe.Kind); ok {
 			return errorResponse(status, fe.Code, fe.Message, fe.Details), false
 		}
 	}

@@ -199,6 +199,17 @@ func schemaDetail(base []string, se *openapi3.SchemaError) fault.Detail {
 	if code == "" {
 		code = "invalid"
 	}
+	// Formats and patterns are reported with the regular expression behind
+	// them: say what is expected instead, in words a form can show.
+	switch se.SchemaField {
+	case "format":
+		msg = formatMessage(se.Schema)
+	case "pattern":
+		msg = "is not in the expected form"
+		if se.Schema != nil && se.Schema.Example != nil {
+			msg += fmt.Sprintf(", such as %v", se.Schema.Example)
+		}
+	}
 	// The JSON Schema 2020-12 validator (OpenAPI 3.1) writes multi-line
 	// reasons that repeat the value; keep to the keyword instead.
 	if strings.HasPrefix(msg, "jsonschema validation failed") || strings.Contains(msg, "\n") {
@@ -211,6 +222,24 @@ func schemaDetail(base []string, se *openapi3.SchemaError) fault.Detail {
 		}
 	}
 	return fault.Detail{Field: strings.Join(path, "."), Code: code, Message: msg}
+}
+
+func formatMessage(schema *openapi3.Schema) string {
+	format := ""
+	if schema != nil {
+		format = schema.Format
+	}
+	switch format {
+	case "date-time":
+		return "must be an RFC 3339 date and time with an offset, such as 2027-03-10T09:00:00-05:00"
+	case "date":
+		return "must be a date YYYY-MM-DD, such as 2027-03-10"
+	case "email":
+		return "must be an email address, such as ana@example.com"
+	case "":
+		return "is not in the expected format"
+	}
+	return fmt.Sprintf("must be a valid %s", format)
 }
 
 // unsupportedProperty extracts X from kin-openapi's `property "X" is unsupported`.

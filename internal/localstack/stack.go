@@ -33,6 +33,8 @@ import (
 	"github.com/cecportal/cecportal/internal/mail"
 	"github.com/cecportal/cecportal/internal/notify"
 	"github.com/cecportal/cecportal/internal/outbox"
+	"github.com/cecportal/cecportal/internal/payments"
+	"github.com/cecportal/cecportal/internal/programs"
 	"github.com/cecportal/cecportal/internal/queue"
 	"github.com/cecportal/cecportal/internal/store"
 )
@@ -50,9 +52,9 @@ type Config struct {
 
 	// Backend "aws": names of the resources. When AWSEndpoint is set (e.g.
 	// moto_server) the stack creates missing ones; against AWS they must exist.
-	AWSEndpoint  string
-	TableName    string // default cecportal-local
-	MailQueueURL string // default: created as cecportal-local-mail
+	AWSEndpoint string
+	TableName   string            // default cecportal-local
+	QueueURLs   map[string]string // by logical name; missing ones are created as <table>-<name>
 
 	// Tuning, mostly for tests.
 	RelayEvery time.Duration // outbox sweep interval; default 5 s (AWS: 1 min)
@@ -62,16 +64,16 @@ type Config struct {
 // ConfigFromEnv reads the configuration the README documents.
 func ConfigFromEnv(getenv func(string) string) Config {
 	c := Config{
-		Addr:         getenv("CECPORTAL_ADDR"),
-		DataDir:      getenv("CECPORTAL_DATA"),
-		Backend:      getenv("CECPORTAL_BACKEND"),
-		PolicyFile:   getenv("POLICY_FILE"),
-		MailFrom:     getenv("MAIL_FROM"),
-		Now:          getenv("CECPORTAL_NOW"),
-		LogLevel:     getenv("LOG_LEVEL"),
-		AWSEndpoint:  getenv("AWS_ENDPOINT_URL"),
-		TableName:    getenv("TABLE_NAME"),
-		MailQueueURL: getenv("MAIL_QUEUE_URL"),
+		Addr:        getenv("CECPORTAL_ADDR"),
+		DataDir:     getenv("CECPORTAL_DATA"),
+		Backend:     getenv("CECPORTAL_BACKEND"),
+		PolicyFile:  getenv("POLICY_FILE"),
+		MailFrom:    getenv("MAIL_FROM"),
+		Now:         getenv("CECPORTAL_NOW"),
+		LogLevel:    getenv("LOG_LEVEL"),
+		AWSEndpoint: getenv("AWS_ENDPOINT_URL"),
+		TableName:   getenv("TABLE_NAME"),
+		QueueURLs:   app.EnvFrom(getenv).QueueURLs(),
 	}
 	if port := getenv("PORT"); port != "" && c.Addr == "" {
 		c.Addr = "127.0.0.1:" + port
@@ -111,6 +113,7 @@ type Stack struct {
 
 	cfg       Config
 	key       []byte
+	programs  *programs.Service
 	db        *bbolt.DB
 	srv       *http.Server
 	scheduler *Scheduler
@@ -144,7 +147,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Stack, error) {
 	return s, nil
 }
 
-func (s *Stack) build(ctx context.Context) error {
+func (s *Stack) build(ctx context.Context) (err error) {
 	cfg := s.cfg
 	clk, err := loadClock(s.db)
 	if err != nil {
@@ -178,11 +181,22 @@ func (s *Stack) build(ctx context.Context) error {
 		return err
 	}
 
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	defer func() {
+		if err != nil {
+			ln.Close()
+		}
+	}()
+	s.URL = "http://" + ln.Addr().String()
+
 	var (
-		table     store.Table
-		sweepTTL  func(context.Context) (int, error)
-		mailQueue queue.Queue
-		sender    mail.Sender = s.Outbox
+		table    store.Table
+		sweepTTL func(context.Context) (int, error)
+		queues   map[string]queue.Queue
+		sender   mail.Sender = s.Outbox
 	)
 	switch cfg.Backend {
 	case "embedded":
@@ -191,13 +205,7 @@ func (s *Stack) build(ctx context.Context) error {
 			return fmt.Errorf("embedded table: %w", err)
 		}
 		table, sweepTTL = bt, bt.SweepExpired
-		qs, err := queue.OpenEmbedded(s.db,
-			queue.Config{Name: notify.Queue, VisibilityTimeout: cfg.Visibility, MaxReceives: 5, DeadLetter: notify.Queue + "-dlq"},
-			queue.Config{Name: notify.Queue + "-dlq", VisibilityTimeout: cfg.Visibility})
-		if err != nil {
-			return fmt.Errorf("embedded queues: %w", err)
-		}
-		if mailQueue, err = qs.Queue(notify.Queue); err != nil {
+		if queues, err = s.embeddedQueues(); err != nil {
 			return err
 		}
 	case "aws":
@@ -205,29 +213,48 @@ func (s *Stack) build(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("aws configuration: %w", err)
 		}
-		if table, mailQueue, sender, err = s.awsAdapters(ctx, awsCfg, from); err != nil {
+		if table, queues, sender, err = s.awsAdapters(ctx, awsCfg, from); err != nil {
 			return err
 		}
 	default:
 		return fmt.Errorf("CECPORTAL_BACKEND %q: want embedded or aws", cfg.Backend)
 	}
 
-	deps := app.Deps{Table: table, Queues: map[string]outbox.Sender{notify.Queue: mailQueue}, Clock: clk, Policy: pol, Log: s.log}
-	relay := deps.Relay().WithGrace(2 * cfg.RelayEvery)
-	accountsAPI, err := httpapi.NewAccountsAPI(deps.Accounts(), clk, httpapi.Options{Logger: s.log})
-	if err != nil {
-		return err
+	senders := make(map[string]outbox.Sender, len(queues))
+	for name, q := range queues {
+		senders[name] = q
 	}
+	deps := app.Deps{Table: table, Queues: senders, Clock: clk, Policy: pol, Log: s.log}
+	relay := deps.Relay().WithGrace(2 * cfg.RelayEvery)
 	mailer, err := app.Mailer(deps, sender, from)
 	if err != nil {
 		return err
 	}
+	programsSvc := deps.Programs(&payments.Simulator{BaseURL: s.URL})
+	s.programs = programsSvc
 
-	// The routes each Lambda serves, as template.yaml declares them.
-	targets := map[string]localgw.Target{}
-	for _, key := range accountsAPI.RouteKeys() {
-		targets[key] = accountsAPI.Handle
+	// The Lambdas of template.yaml: HTTP functions by the routes they serve,
+	// queue consumers by the queue they drain.
+	accountsAPI, err := httpapi.NewAccountsAPI(deps.Accounts(), clk, httpapi.Options{Logger: s.log})
+	if err != nil {
+		return err
 	}
+	programsAPI, err := httpapi.NewProgramsAPI(programsSvc, httpapi.Options{Logger: s.log})
+	if err != nil {
+		return err
+	}
+	targets := map[string]localgw.Target{}
+	for _, api := range []*httpapi.API{accountsAPI, programsAPI} {
+		for _, key := range api.RouteKeys() {
+			targets[key] = api.Handle
+		}
+	}
+	consumers := map[string]consumer.Work{
+		notify.Queue:             mailer.Handle,
+		programs.ValidationQueue: programsSvc.Validate,
+		programs.FeeQueue:        programsSvc.Invoice,
+	}
+
 	doc, err := httpapi.Spec()
 	if err != nil {
 		return err
@@ -252,19 +279,15 @@ func (s *Stack) build(ctx context.Context) error {
 	}
 	s.scheduler = NewScheduler(clk, s.log, time.Second, jobs...)
 	gw.Mount("/dev", s.devRoutes(localgw.NewSigner(key)))
-
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
-	}
-	s.URL = "http://" + ln.Addr().String()
 	s.srv = &http.Server{Handler: gw, ReadHeaderTimeout: 10 * time.Second}
 
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s.cancel = cancel
-	poller := queue.NewPoller(mailQueue, queue.Handler(consumer.Handler("mail", mailer.Handle, s.log)),
-		queue.PollerOptions{Wait: time.Second, Logger: s.log, Timeout: cfg.Visibility / 6})
-	s.goRun(func() { poller.Run(runCtx) })
+	for name, work := range consumers {
+		poller := queue.NewPoller(queues[name], queue.Handler(consumer.Handler(name, work, s.log)),
+			queue.PollerOptions{Wait: time.Second, Logger: s.log, Timeout: cfg.Visibility / 6})
+		s.goRun(func() { poller.Run(runCtx) })
+	}
 	s.goRun(func() { s.scheduler.Run(runCtx) })
 	s.goRun(func() {
 		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -275,9 +298,35 @@ func (s *Stack) build(ctx context.Context) error {
 	return nil
 }
 
+// queueNames are the stack's queues; each has a dead-letter queue
+// "<name>-dlq" that takes a message after maxReceives failed deliveries.
+var queueNames = []string{notify.Queue, programs.ValidationQueue, programs.FeeQueue}
+
+const maxReceives = 5
+
+func (s *Stack) embeddedQueues() (map[string]queue.Queue, error) {
+	var cfgs []queue.Config
+	for _, name := range queueNames {
+		cfgs = append(cfgs,
+			queue.Config{Name: name, VisibilityTimeout: s.cfg.Visibility, MaxReceives: maxReceives, DeadLetter: name + "-dlq"},
+			queue.Config{Name: name + "-dlq", VisibilityTimeout: s.cfg.Visibility})
+	}
+	qs, err := queue.OpenEmbedded(s.db, cfgs...)
+	if err != nil {
+		return nil, fmt.Errorf("embedded queues: %w", err)
+	}
+	out := map[string]queue.Queue{}
+	for _, name := range queueNames {
+		if out[name], err = qs.Queue(name); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
 // awsAdapters builds the AWS-protocol adapters, creating the resources when
 // an endpoint such as moto_server is configured.
-func (s *Stack) awsAdapters(ctx context.Context, awsCfg aws.Config, from string) (store.Table, queue.Queue, mail.Sender, error) {
+func (s *Stack) awsAdapters(ctx context.Context, awsCfg aws.Config, from string) (store.Table, map[string]queue.Queue, mail.Sender, error) {
 	cfg := s.cfg
 	ddb := dynamodb.NewFromConfig(awsCfg)
 	sq := sqs.NewFromConfig(awsCfg)
@@ -287,26 +336,28 @@ func (s *Stack) awsAdapters(ctx context.Context, awsCfg aws.Config, from string)
 		if err := store.CreateTable(ctx, ddb, cfg.TableName); err != nil {
 			return nil, nil, nil, fmt.Errorf("create table: %w", err)
 		}
-	}
-	url := cfg.MailQueueURL
-	if url == "" {
-		if !create {
-			return nil, nil, nil, errors.New("MAIL_QUEUE_URL is required against AWS")
-		}
-		var err error
-		url, err = queue.CreateQueues(ctx, sq, queue.Config{Name: cfg.TableName + "-mail", VisibilityTimeout: cfg.Visibility,
-			MaxReceives: 5, DeadLetter: cfg.TableName + "-mail-dlq"})
-		if err != nil {
-			return nil, nil, nil, fmt.Errorf("create mail queue: %w", err)
-		}
-	}
-	if create {
 		if err := mail.VerifySender(ctx, sesc, from); err != nil {
 			return nil, nil, nil, fmt.Errorf("verify sender: %w", err)
 		}
 	}
+	queues := map[string]queue.Queue{}
+	for _, name := range queueNames {
+		url := cfg.QueueURLs[name]
+		if url == "" {
+			if !create {
+				return nil, nil, nil, fmt.Errorf("no URL for the %s queue: set its *_QUEUE_URL against AWS", name)
+			}
+			var err error
+			url, err = queue.CreateQueues(ctx, sq, queue.Config{Name: cfg.TableName + "-" + name, VisibilityTimeout: cfg.Visibility,
+				MaxReceives: maxReceives, DeadLetter: cfg.TableName + "-" + name + "-dlq"})
+			if err != nil {
+				return nil, nil, nil, fmt.Errorf("create %s queue: %w", name, err)
+			}
+		}
+		queues[name] = queue.NewSQS(sq, url)
+	}
 	table := store.NewDynamo(ddb, cfg.TableName, store.WithDynamoNow(s.Clock.Now))
-	return table, queue.NewSQS(sq, url), capture{primary: mail.NewSES(sesc), outbox: s.Outbox}, nil
+	return table, queues, capture{primary: mail.NewSES(sesc), outbox: s.Outbox}, nil
 }
 
 // capture sends through SES and keeps a copy in the local outbox, so that

@@ -6,8 +6,6 @@ package payments
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"strings"
 
@@ -29,7 +27,14 @@ func (s *Simulator) StartCheckout(_ context.Context, req programs.CheckoutReques
 	if req.InvoiceID == "" || req.AmountCents <= 0 || req.Currency == "" {
 		return programs.Checkout{}, fmt.Errorf("checkout needs an invoice, a positive amount and a currency: %+v", req)
 	}
-	sum := sha256.Sum256([]byte(req.InvoiceID))
-	ref := "cs_sim_" + hex.EncodeToString(sum[:12])
+	ref := simPrefix + req.InvoiceID
 	return programs.Checkout{Reference: ref, URL: strings.TrimSuffix(s.BaseURL, "/") + "/dev/payments/" + ref}, nil
+}
+
+const simPrefix = "cs_sim_"
+
+// SimulatedInvoice returns the invoice a simulator reference pays.
+func SimulatedInvoice(reference string) (invoiceID string, ok bool) {
+	inv, ok := strings.CutPrefix(reference, simPrefix)
+	return inv, ok && inv != ""
 }

@@ -22,6 +22,12 @@ func TestSimulator_StartCheckout(t *testing.T) {
 	if a.URL != "http://127.0.0.1:8080/dev/payments/"+a.Reference {
 		t.Fatalf("url %q", a.URL)
 	}
+	if inv, ok := SimulatedInvoice(a.Reference); !ok || inv != "INV-PRG-1-1" {
+		t.Fatalf("SimulatedInvoice(%q) = %q, %v", a.Reference, inv, ok)
+	}
+	if _, ok := SimulatedInvoice("cs_live_x"); ok {
+		t.Fatal("a foreign reference was taken for a simulated one")
+	}
 	req.InvoiceID = "INV-PRG-1-2"
 	if c, _ := s.StartCheckout(context.Background(), req); c.Reference == a.Reference {
 		t.Fatal("another invoice got the same reference")

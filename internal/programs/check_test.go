@@ -43,7 +43,9 @@ func TestCheckSubmission(t *testing.T) {
 			"contactHours:required,description:required,endsAt:required,format:required,instructors:required,objectives:required,startsAt:required,timeZone:required,title:required"},
 		{"InPersonNeedsLocation", func(c *programs.Content) { c.Location = " " }, "location:required"},
 		{"OnlineNeedsURL", func(c *programs.Content) { c.Format, c.Location = programs.LiveOnline, "" }, "url:required"},
-		{"OnlineWithURL", func(c *programs.Content) { c.Format, c.Location, c.URL = programs.LiveOnline, "", "https://meet.example/x" }, ""},
+		{"OnlineWithURL", func(c *programs.Content) {
+			c.Format, c.Location, c.URL = programs.LiveOnline, "", "https://meet.example/x"
+		}, ""},
 		{"BadURL", func(c *programs.Content) { c.Format, c.URL = programs.Recorded, "ftp://x" }, "url:invalid_url"},
 		{"EndsBeforeStart", func(c *programs.Content) { shift(c, "2027-01-12T09:00:00-06:00", "2027-01-12T08:00:00-06:00") }, "endsAt:before_start"},
 		{"LongerThan31Days", func(c *programs.Content) { shift(c, "2027-01-12T09:00:00-06:00", "2027-02-13T09:00:00-06:00") }, "endsAt:too_long"},

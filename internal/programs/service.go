@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/cecportal/cecportal/internal/accounts"
 	"github.com/cecportal/cecportal/internal/clock"
@@ -206,6 +207,22 @@ func (s *Service) Submit(ctx context.Context, c identity.Caller, id string) (Pro
 	})
 }
 
+// InvoiceID names the fee invoice of a program's submission; the payment
+// webhook finds the program from it.
+func InvoiceID(programID string, submission int) string {
+	return fmt.Sprintf("INV-%s-%d", programID, submission)
+}
+
+// ProgramOfInvoice returns the program an invoice ID belongs to.
+func ProgramOfInvoice(invoiceID string) (string, bool) {
+	rest, ok := strings.CutPrefix(invoiceID, "INV-")
+	i := strings.LastIndex(rest, "-")
+	if !ok || i <= 0 {
+		return "", false
+	}
+	return rest[:i], true
+}
+
 // Step is the message between the asynchronous steps.
 type Step struct {
 	ProgramID  string `json:"programId"`
@@ -272,7 +289,7 @@ func (s *Service) Invoice(ctx context.Context, body string) error {
 		}
 		now := s.clock.Now().UTC()
 		fee := ComputeFee(s.policy.Programs, s.policy.Association.Location(), p.ContactHours, *p.StartsAt, p.SubmittedAt)
-		fee.InvoiceID, fee.IssuedAt = fmt.Sprintf("INV-%s-%d", p.ID, p.Submission), now
+		fee.InvoiceID, fee.IssuedAt = InvoiceID(p.ID, p.Submission), now
 		reason := fmt.Sprintf("invoiced %s for %s CECs", money(fee.AmountCents, fee.Currency), fee.CECs)
 		if fee.Late {
 			reason += fmt.Sprintf(", late fee included (submitted %d days before the start)", fee.DaysBefore)
@@ -421,6 +438,8 @@ func (s *Service) ReviewQueue(ctx context.Context, c identity.Caller, status Sta
 	return s.store.ByStatus(ctx, status, pg)
 }
 
+const maxReason = 2000
+
 // Decision is staff's verdict on an application in review.
 type Decision struct {
 	Approve bool
@@ -438,6 +457,10 @@ func (s *Service) Decide(ctx context.Context, c identity.Caller, id string, d De
 	if !d.Approve && d.Reason == "" {
 		return Program{}, fault.New(fault.Invalid, "invalid_request", "a rejection needs a reason",
 			fault.Detail{Field: "reason", Code: "required", Message: "is required to reject"})
+	}
+	if utf8.RuneCountInString(d.Reason) > maxReason {
+		return Program{}, fault.New(fault.Invalid, "invalid_request", "the reason is too long",
+			fault.Detail{Field: "reason", Code: "too_long", Message: fmt.Sprintf("must be at most %d characters", maxReason)})
 	}
 	to, verdict := Rejected, "rejected"
 	if d.Approve {

@@ -26,6 +26,8 @@ const (
 	maxNestingDepth      = 32
 )
 
+func badCursor(reason string) error { return &ValidationError{Reason: reason, Err: ErrBadCursor} }
+
 func invalidf(format string, args ...any) error {
 	return &ValidationError{Reason: fmt.Sprintf(format, args...)}
 }
@@ -400,15 +402,15 @@ func planQuery(q Query) (queryPlan, error) {
 			return queryPlan{}, err
 		}
 		if start[keys[0]] != q.PK {
-			return queryPlan{}, invalidf("cursor belongs to another query")
+			return queryPlan{}, badCursor("cursor belongs to another query")
 		}
 		for _, attr := range p.cursorAttrs() {
 			if err := checkKeyString(attr, start[attr], maxPartitionKeyBytes); err != nil {
-				return queryPlan{}, invalidf("cursor belongs to another query")
+				return queryPlan{}, badCursor("cursor belongs to another query")
 			}
 		}
 		if len(start) != len(p.cursorAttrs()) {
-			return queryPlan{}, invalidf("cursor belongs to another query")
+			return queryPlan{}, badCursor("cursor belongs to another query")
 		}
 		p.start = start
 	}
@@ -435,11 +437,11 @@ func encodeCursor(pos map[string]string) string {
 func decodeCursor(s string) (map[string]string, error) {
 	b, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil {
-		return nil, invalidf("malformed cursor")
+		return nil, badCursor("malformed cursor")
 	}
 	var pos map[string]string
 	if err := json.Unmarshal(b, &pos); err != nil || pos == nil {
-		return nil, invalidf("malformed cursor")
+		return nil, badCursor("malformed cursor")
 	}
 	return pos, nil
 }

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/cecportal/cecportal/internal/fault"
 )
 
 // Attribute names of the table's keys, its indexes and its TTL.
@@ -195,9 +197,28 @@ func IsConditionFailed(err error) bool {
 }
 
 // ValidationError is a malformed request: a caller bug, never retried.
-type ValidationError struct{ Reason string }
+type ValidationError struct {
+	Reason string
+	Err    error // a sentinel such as ErrBadCursor, when one applies
+}
 
 func (e *ValidationError) Error() string { return "store: invalid request: " + e.Reason }
+
+func (e *ValidationError) Unwrap() error { return e.Err }
+
+// ErrBadCursor means a Query's cursor was not issued for the same query: a
+// client's mistake (it travels through the API), never a server fault.
+var ErrBadCursor = errors.New("store: invalid cursor")
+
+// CursorFault is the caller-facing form of ErrBadCursor, for repositories
+// to return from list methods.
+func CursorFault(err error) error {
+	if errors.Is(err, ErrBadCursor) {
+		return fault.New(fault.Invalid, "invalid_cursor", "the cursor does not belong to this list; start again without it",
+			fault.Detail{Field: "cursor", Code: "invalid_cursor", Message: "was not issued for this list"})
+	}
+	return err
+}
 
 // Expired reports whether item carries a ttl at or before now.
 func Expired(item Item, now time.Time) bool {

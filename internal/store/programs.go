@@ -1,0 +1,518 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/cecportal/cecportal/internal/cec"
+	"github.com/cecportal/cecportal/internal/fault"
+	"github.com/cecportal/cecportal/internal/outbox"
+	"github.com/cecportal/cecportal/internal/programs"
+)
+
+// Programs is the programs.Store on the single table. Key layout (see
+// docs/data-model.md):
+//
+//	PROGRAM#<id>  PROGRAM                  the program (application)
+//	  GSI1  PROVIDER#<providerId>#PROGRAMS  <createdAt>#<id>   a provider's programs, read newest first
+//	  GSI2  PROGSTATUS#<status>             <entered status at>#<id>   programs in a status, longest waiting first
+//	CALENDAR      <startsAt>#<id>          an approved, opted-in program on the public calendar
+//
+// Times in keys are UTC in the fixed-width layout programKeyTime, so that
+// keys sort in time order. Every write of a program recomputes both GSI
+// keys, so a change of status moves it from one queue to the next. The
+// calendar entry is put in the same transaction as any write of a program
+// that is approved, opted in and dated.
+type Programs struct{ t Table }
+
+var _ programs.Store = (*Programs)(nil)
+
+// NewPrograms returns the programs repository on t.
+func NewPrograms(t Table) *Programs { return &Programs{t: t} }
+
+const (
+	skProgram    = "PROGRAM"
+	pkCalendar   = "CALENDAR"
+	typeProgram  = "program"
+	typeCalendar = "calendar"
+)
+
+// programKeyTime is the fixed-width UTC layout of times in keys; unlike
+// RFC3339Nano it keeps trailing zeros, so keys sort lexically in time order.
+const programKeyTime = "2006-01-02T15:04:05.000000000Z"
+
+// Page sizes of the programs lists.
+const (
+	programPageDefault = 50
+	programPageMax     = 100
+)
+
+func programKey(id string) Key { return Key{PK: "PROGRAM#" + id, SK: skProgram} }
+
+func programKeyTimeOf(t time.Time) string { return t.UTC().Format(programKeyTime) }
+
+func providerProgramsPK(providerID string) string { return "PROVIDER#" + providerID + "#PROGRAMS" }
+
+func programStatusPK(s programs.Status) string { return "PROGSTATUS#" + string(s) }
+
+// onCalendar reports whether p belongs on the public calendar.
+func onCalendar(p programs.Program) bool {
+	return p.Status == programs.Approved && p.CalendarOptIn && p.StartsAt != nil && p.EndsAt != nil
+}
+
+func calendarKey(p programs.Program) Key {
+	return Key{PK: pkCalendar, SK: programKeyTimeOf(*p.StartsAt) + "#" + p.ID}
+}
+
+type programItem struct {
+	PK            string           `json:"PK"`
+	SK            string           `json:"SK"`
+	GSI1PK        string           `json:"GSI1PK"`
+	GSI1SK        string           `json:"GSI1SK"`
+	GSI2PK        string           `json:"GSI2PK"`
+	GSI2SK        string           `json:"GSI2SK"`
+	Type          string           `json:"type"`
+	ID            string           `json:"programId"`
+	ProviderID    string           `json:"providerId"`
+	ProviderName  string           `json:"providerName"`
+	ProviderEmail string           `json:"providerEmail"`
+	Title         string           `json:"title"`
+	Description   string           `json:"description"`
+	Format        string           `json:"format"`
+	StartsAt      string           `json:"startsAt,omitempty"` // RFC 3339 with the provider's offset
+	EndsAt        string           `json:"endsAt,omitempty"`
+	TimeZone      string           `json:"timeZone"`
+	Location      string           `json:"location"`
+	URL           string           `json:"url"`
+	ContactHours  string           `json:"contactHours"` // exact decimal, e.g. "1.5"
+	Objectives    []string         `json:"objectives"`
+	Instructors   []string         `json:"instructors"`
+	Compliance    bool             `json:"compliance"`
+	CalendarOptIn bool             `json:"calendarOptIn"`
+	Status        string           `json:"status"`
+	Fee           *feeItem         `json:"fee,omitempty"`
+	Problems      []problemItem    `json:"problems"`
+	History       []transitionItem `json:"history"`
+	Submission    int              `json:"submission"`
+	SubmittedAt   string           `json:"submittedAt,omitempty"`
+	Validated     int              `json:"validated"`
+	CopiedFrom    string           `json:"copiedFrom,omitempty"`
+	CreatedAt     string           `json:"createdAt"`
+	UpdatedAt     string           `json:"updatedAt"`
+	Version       int64            `json:"version"`
+}
+
+type feeItem struct {
+	InvoiceID   string        `json:"invoiceId"`
+	AmountCents int64         `json:"amountCents"`
+	Currency    string        `json:"currency"`
+	Late        bool          `json:"late"`
+	CECs        string        `json:"cecs"`
+	PerCECCents int64         `json:"perCecCents"`
+	DaysBefore  int           `json:"daysBefore"`
+	Status      string        `json:"status"`
+	IssuedAt    string        `json:"issuedAt,omitempty"`
+	PaidAt      string        `json:"paidAt,omitempty"`
+	Checkout    *checkoutItem `json:"checkout,omitempty"`
+}
+
+type checkoutItem struct {
+	Reference string `json:"reference"`
+	URL       string `json:"url"`
+	CreatedAt string `json:"createdAt,omitempty"`
+}
+
+type problemItem struct {
+	Field   string `json:"field"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+type transitionItem struct {
+	At     string `json:"at"`
+	By     string `json:"by"`
+	From   string `json:"from"`
+	To     string `json:"to"`
+	Reason string `json:"reason"`
+}
+
+type calendarItem struct {
+	PK           string `json:"PK"`
+	SK           string `json:"SK"`
+	Type         string `json:"type"`
+	ProgramID    string `json:"programId"`
+	ProviderName string `json:"providerName"`
+	Title        string `json:"title"`
+	Format       string `json:"format"`
+	StartsAt     string `json:"startsAt"`
+	EndsAt       string `json:"endsAt"`
+	TimeZone     string `json:"timeZone"`
+	Location     string `json:"location"`
+	URL          string `json:"url"`
+	ContactHours string `json:"contactHours"`
+	Compliance   bool   `json:"compliance"`
+}
+
+// formatLocalTime keeps t's offset (the provider's), unlike formatTime.
+func formatLocalTime(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return t.Format(time.RFC3339Nano)
+}
+
+func parseLocalTime(s string) (*time.Time, error) {
+	if s == "" {
+		return nil, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return nil, err
+	}
+	return &t, nil
+}
+
+func hoursText(h cec.Hours) (string, error) {
+	b, err := h.MarshalText()
+	return string(b), err
+}
+
+func parseHours(s string) (cec.Hours, error) {
+	var h cec.Hours
+	err := h.UnmarshalText([]byte(s))
+	return h, err
+}
+
+// statusSince is when the program entered its status: a queue serves first
+// whoever waited longest in it, whatever else changed on the program since.
+func statusSince(p programs.Program) time.Time {
+	if n := len(p.History); n > 0 {
+		return p.History[n-1].At
+	}
+	return p.CreatedAt
+}
+
+func programToItem(p programs.Program) (programItem, error) {
+	k := programKey(p.ID)
+	hours, err := hoursText(p.ContactHours)
+	if err != nil {
+		return programItem{}, fmt.Errorf("contact hours: %w", err)
+	}
+	it := programItem{PK: k.PK, SK: k.SK,
+		GSI1PK: providerProgramsPK(p.ProviderID), GSI1SK: programKeyTimeOf(p.CreatedAt) + "#" + p.ID,
+		GSI2PK: programStatusPK(p.Status), GSI2SK: programKeyTimeOf(statusSince(p)) + "#" + p.ID,
+		Type: typeProgram, ID: p.ID, ProviderID: p.ProviderID, ProviderName: p.ProviderName,
+		ProviderEmail: p.ProviderEmail, Title: p.Title, Description: p.Description, Format: string(p.Format),
+		StartsAt: formatLocalTime(p.StartsAt), EndsAt: formatLocalTime(p.EndsAt), TimeZone: p.TimeZone,
+		Location: p.Location, URL: p.URL, ContactHours: hours,
+		Objectives: append([]string{}, p.Objectives...), Instructors: append([]string{}, p.Instructors...),
+		Compliance: p.Compliance, CalendarOptIn: p.CalendarOptIn, Status: string(p.Status),
+		Problems: make([]problemItem, 0, len(p.Problems)), History: make([]transitionItem, 0, len(p.History)),
+		Submission: p.Submission, SubmittedAt: formatTime(p.SubmittedAt), Validated: p.Validated,
+		CopiedFrom: p.CopiedFrom, CreatedAt: formatTime(p.CreatedAt), UpdatedAt: formatTime(p.UpdatedAt),
+		Version: p.Version}
+	if f := p.Fee; f != nil {
+		cecs, err := hoursText(f.CECs)
+		if err != nil {
+			return programItem{}, fmt.Errorf("fee CECs: %w", err)
+		}
+		it.Fee = &feeItem{InvoiceID: f.InvoiceID, AmountCents: f.AmountCents, Currency: f.Currency, Late: f.Late,
+			CECs: cecs, PerCECCents: f.PerCECCents, DaysBefore: f.DaysBefore, Status: string(f.Status),
+			IssuedAt: formatTime(f.IssuedAt), PaidAt: formatTime(f.PaidAt)}
+		if c := f.Checkout; c != nil {
+			it.Fee.Checkout = &checkoutItem{Reference: c.Reference, URL: c.URL, CreatedAt: formatTime(c.CreatedAt)}
+		}
+	}
+	for _, d := range p.Problems {
+		it.Problems = append(it.Problems, problemItem(d))
+	}
+	for _, tr := range p.History {
+		it.History = append(it.History, transitionItem{At: formatTime(tr.At), By: tr.By, From: string(tr.From),
+			To: string(tr.To), Reason: tr.Reason})
+	}
+	return it, nil
+}
+
+func programFromItem(it programItem) (programs.Program, error) {
+	starts, err := parseLocalTime(it.StartsAt)
+	if err != nil {
+		return programs.Program{}, fmt.Errorf("startsAt: %w", err)
+	}
+	ends, err := parseLocalTime(it.EndsAt)
+	if err != nil {
+		return programs.Program{}, fmt.Errorf("endsAt: %w", err)
+	}
+	hours, err := parseHours(it.ContactHours)
+	if err != nil {
+		return programs.Program{}, fmt.Errorf("contactHours: %w", err)
+	}
+	p := programs.Program{ID: it.ID, ProviderID: it.ProviderID, ProviderName: it.ProviderName,
+		ProviderEmail: it.ProviderEmail,
+		Content: programs.Content{Title: it.Title, Description: it.Description, Format: programs.Format(it.Format),
+			StartsAt: starts, EndsAt: ends, TimeZone: it.TimeZone, Location: it.Location, URL: it.URL,
+			ContactHours: hours, Objectives: append([]string{}, it.Objectives...),
+			Instructors: append([]string{}, it.Instructors...), Compliance: it.Compliance, CalendarOptIn: it.CalendarOptIn},
+		Status: programs.Status(it.Status), Problems: make([]fault.Detail, 0, len(it.Problems)),
+		History: make([]programs.Transition, 0, len(it.History)), Submission: it.Submission,
+		SubmittedAt: parseTime(it.SubmittedAt), Validated: it.Validated, CopiedFrom: it.CopiedFrom,
+		CreatedAt: parseTime(it.CreatedAt), UpdatedAt: parseTime(it.UpdatedAt), Version: it.Version}
+	if f := it.Fee; f != nil {
+		cecs, err := parseHours(f.CECs)
+		if err != nil {
+			return programs.Program{}, fmt.Errorf("fee cecs: %w", err)
+		}
+		p.Fee = &programs.Fee{InvoiceID: f.InvoiceID, AmountCents: f.AmountCents, Currency: f.Currency, Late: f.Late,
+			CECs: cecs, PerCECCents: f.PerCECCents, DaysBefore: f.DaysBefore, Status: programs.FeeStatus(f.Status),
+			IssuedAt: parseTime(f.IssuedAt), PaidAt: parseTime(f.PaidAt)}
+		if c := f.Checkout; c != nil {
+			p.Fee.Checkout = &programs.Checkout{Reference: c.Reference, URL: c.URL, CreatedAt: parseTime(c.CreatedAt)}
+		}
+	}
+	for _, d := range it.Problems {
+		p.Problems = append(p.Problems, fault.Detail(d))
+	}
+	for _, tr := range it.History {
+		p.History = append(p.History, programs.Transition{At: parseTime(tr.At), By: tr.By,
+			From: programs.Status(tr.From), To: programs.Status(tr.To), Reason: tr.Reason})
+	}
+	return p, nil
+}
+
+func calendarToItem(p programs.Program) (calendarItem, error) {
+	k := calendarKey(p)
+	hours, err := hoursText(p.ContactHours)
+	if err != nil {
+		return calendarItem{}, fmt.Errorf("contact hours: %w", err)
+	}
+	return calendarItem{PK: k.PK, SK: k.SK, Type: typeCalendar, ProgramID: p.ID, ProviderName: p.ProviderName,
+		Title: p.Title, Format: string(p.Format), StartsAt: formatLocalTime(p.StartsAt), EndsAt: formatLocalTime(p.EndsAt),
+		TimeZone: p.TimeZone, Location: p.Location, URL: p.URL, ContactHours: hours, Compliance: p.Compliance}, nil
+}
+
+func calendarFromItem(it calendarItem) (programs.CalendarEntry, error) {
+	starts, err := time.Parse(time.RFC3339Nano, it.StartsAt)
+	if err != nil {
+		return programs.CalendarEntry{}, fmt.Errorf("startsAt: %w", err)
+	}
+	ends, err := time.Parse(time.RFC3339Nano, it.EndsAt)
+	if err != nil {
+		return programs.CalendarEntry{}, fmt.Errorf("endsAt: %w", err)
+	}
+	hours, err := parseHours(it.ContactHours)
+	if err != nil {
+		return programs.CalendarEntry{}, fmt.Errorf("contactHours: %w", err)
+	}
+	return programs.CalendarEntry{ProgramID: it.ProgramID, ProviderName: it.ProviderName, Title: it.Title,
+		Format: programs.Format(it.Format), StartsAt: starts, EndsAt: ends, TimeZone: it.TimeZone,
+		Location: it.Location, URL: it.URL, ContactHours: hours, Compliance: it.Compliance}, nil
+}
+
+// cloneProgram copies p deeply, so that fn's changes to the copy (slices,
+// the fee, the dates) never reach the program as read.
+func cloneProgram(p programs.Program) programs.Program {
+	c := p
+	if p.StartsAt != nil {
+		t := *p.StartsAt
+		c.StartsAt = &t
+	}
+	if p.EndsAt != nil {
+		t := *p.EndsAt
+		c.EndsAt = &t
+	}
+	c.Objectives = append([]string{}, p.Objectives...)
+	c.Instructors = append([]string{}, p.Instructors...)
+	c.Problems = append([]fault.Detail{}, p.Problems...)
+	c.History = append([]programs.Transition{}, p.History...)
+	if p.Fee != nil {
+		f := *p.Fee
+		if f.Checkout != nil {
+			co := *f.Checkout
+			f.Checkout = &co
+		}
+		c.Fee = &f
+	}
+	return c
+}
+
+// programOps returns the operations that write p under cond, with its
+// calendar entry when due and msgs. The program's put is always first.
+func programOps(p programs.Program, cond Condition, msgs []outbox.Message) ([]Op, error) {
+	it, err := programToItem(p)
+	if err != nil {
+		return nil, fmt.Errorf("program %s: %w", p.ID, err)
+	}
+	item, err := Marshal(it)
+	if err != nil {
+		return nil, fmt.Errorf("marshal program %s: %w", p.ID, err)
+	}
+	ops := []Op{Put(item, cond)}
+	if onCalendar(p) {
+		ci, err := calendarToItem(p)
+		if err != nil {
+			return nil, fmt.Errorf("calendar entry of %s: %w", p.ID, err)
+		}
+		entry, err := Marshal(ci)
+		if err != nil {
+			return nil, fmt.Errorf("marshal calendar entry of %s: %w", p.ID, err)
+		}
+		ops = append(ops, Put(entry, Condition{})) // idempotent: rewrites the same entry
+	}
+	out, err := OutboxOps(msgs...)
+	if err != nil {
+		return nil, err
+	}
+	return append(ops, out...), nil
+}
+
+// Create writes a new program with msgs (and its calendar entry when due)
+// in one transaction. A program with the same ID is a *ConditionFailedError.
+func (r *Programs) Create(ctx context.Context, p programs.Program, msgs ...outbox.Message) error {
+	ops, err := programOps(p, IfNotExists(), msgs)
+	if err != nil {
+		return err
+	}
+	if err := r.t.Write(ctx, ops...); err != nil {
+		var cf *ConditionFailedError
+		if errors.As(err, &cf) && cf.Index == 0 {
+			return fmt.Errorf("create program %s: it exists already: %w", p.ID, err)
+		}
+		return fmt.Errorf("create program %s: %w", p.ID, err)
+	}
+	return nil
+}
+
+// Get reads one program, or programs.ErrNotFound.
+func (r *Programs) Get(ctx context.Context, id string) (programs.Program, error) {
+	item, err := r.t.Get(ctx, programKey(id))
+	if errors.Is(err, ErrNotFound) {
+		return programs.Program{}, programs.ErrNotFound
+	}
+	if err != nil {
+		return programs.Program{}, fmt.Errorf("get program %s: %w", id, err)
+	}
+	return decodeProgram(item)
+}
+
+func decodeProgram(item Item) (programs.Program, error) {
+	var it programItem
+	if err := Unmarshal(item, &it); err != nil {
+		return programs.Program{}, fmt.Errorf("unmarshal program %s: %w", KeyOf(item), err)
+	}
+	p, err := programFromItem(it)
+	if err != nil {
+		return programs.Program{}, fmt.Errorf("decode program %s: %w", it.ID, err)
+	}
+	return p, nil
+}
+
+// Update is the read-modify-write of a program under its version: fn's
+// changes, its messages and the calendar entry are written at once, and a
+// write that lost a race is retried from a fresh read. The program's ID,
+// provider, creation time and version are the store's, whatever fn does.
+func (r *Programs) Update(ctx context.Context, id string, fn func(p *programs.Program) ([]outbox.Message, error)) (programs.Program, error) {
+	for range maxAttempts {
+		before, err := r.Get(ctx, id)
+		if err != nil {
+			return programs.Program{}, err
+		}
+		p := cloneProgram(before)
+		msgs, err := fn(&p)
+		if errors.Is(err, programs.ErrNoChange) {
+			return before, err
+		}
+		if err != nil {
+			return programs.Program{}, err
+		}
+		p.ID, p.ProviderID, p.CreatedAt, p.Version = before.ID, before.ProviderID, before.CreatedAt, before.Version+1
+		ops, err := programOps(p, IfEqual("version", N(before.Version)), msgs)
+		if err != nil {
+			return programs.Program{}, err
+		}
+		// An entry under another start, or of a program no longer due, is stale.
+		if onCalendar(before) && (!onCalendar(p) || calendarKey(p) != calendarKey(before)) {
+			ops = append(ops, Delete(calendarKey(before), Condition{}))
+		}
+		err = r.t.Write(ctx, ops...)
+		var cf *ConditionFailedError
+		switch {
+		case err == nil:
+			return p, nil
+		case errors.As(err, &cf) && cf.Index == 0, errors.Is(err, ErrConflict):
+			continue // someone wrote in between: read again
+		default:
+			return programs.Program{}, fmt.Errorf("write program %s: %w", id, err)
+		}
+	}
+	return programs.Program{}, fmt.Errorf("update program %s: still contended after %d attempts", id, maxAttempts)
+}
+
+// programQuery sets a page's limit (default 50, at most 100) and cursor on q.
+func programQuery(q Query, pg programs.Page) Query {
+	switch {
+	case pg.Limit <= 0:
+		q.Limit = programPageDefault
+	case pg.Limit > programPageMax:
+		q.Limit = programPageMax
+	default:
+		q.Limit = pg.Limit
+	}
+	q.Cursor = pg.Cursor
+	return q
+}
+
+func (r *Programs) list(ctx context.Context, what string, q Query) ([]programs.Program, string, error) {
+	page, err := r.t.Query(ctx, q)
+	if err != nil {
+		return nil, "", CursorFault(fmt.Errorf("query %s: %w", what, err))
+	}
+	out := make([]programs.Program, 0, len(page.Items))
+	for _, item := range page.Items {
+		p, err := decodeProgram(item)
+		if err != nil {
+			return nil, "", err
+		}
+		out = append(out, p)
+	}
+	return out, page.Cursor, nil
+}
+
+// ByProvider lists a provider's programs, newest first (GSI1).
+func (r *Programs) ByProvider(ctx context.Context, providerID string, pg programs.Page) ([]programs.Program, string, error) {
+	q := programQuery(Query{Index: IndexGSI1, PK: providerProgramsPK(providerID), Descending: true}, pg)
+	return r.list(ctx, "programs of provider "+providerID, q)
+}
+
+// ByStatus lists programs in status s, longest in it first (GSI2).
+func (r *Programs) ByStatus(ctx context.Context, s programs.Status, pg programs.Page) ([]programs.Program, string, error) {
+	q := programQuery(Query{Index: IndexGSI2, PK: programStatusPK(s)}, pg)
+	return r.list(ctx, "programs "+string(s), q)
+}
+
+// Calendar lists the calendar entries starting in [from, to), by start.
+// Every sort key is longer than the bare upper bound, so BETWEEN excludes
+// programs starting exactly at to.
+func (r *Programs) Calendar(ctx context.Context, from, to time.Time, pg programs.Page) ([]programs.CalendarEntry, string, error) {
+	if !to.After(from) {
+		return []programs.CalendarEntry{}, "", nil
+	}
+	q := programQuery(Query{PK: pkCalendar, Op: SKBetween, Value: programKeyTimeOf(from), Value2: programKeyTimeOf(to)}, pg)
+	page, err := r.t.Query(ctx, q)
+	if err != nil {
+		return nil, "", CursorFault(fmt.Errorf("query calendar: %w", err))
+	}
+	out := make([]programs.CalendarEntry, 0, len(page.Items))
+	for _, item := range page.Items {
+		var it calendarItem
+		if err := Unmarshal(item, &it); err != nil {
+			return nil, "", fmt.Errorf("unmarshal calendar entry %s: %w", KeyOf(item), err)
+		}
+		e, err := calendarFromItem(it)
+		if err != nil {
+			return nil, "", fmt.Errorf("decode calendar entry %s: %w", KeyOf(item), err)
+		}
+		out = append(out, e)
+	}
+	return out, page.Cursor, nil
+}
