@@ -1,0 +1,202 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestLocalStack_Programs runs SPEC §1 through the local stack over HTTP, as
+// of 5 January 2027: application, asynchronous validation and invoicing,
+// checkout and (simulated) payment, staff review, the calendar, copies, the
+// late fee, and a refusal for a program already under way.
+func TestLocalStack_Programs(t *testing.T) {
+	st := startStack(t, nil)
+	c := &client{t: t, base: st.URL}
+	c.do("PUT", "/dev/clock", "", map[string]any{"now": "2027-01-05T10:00:00-05:00"}, 200, nil)
+
+	acme := c.token("sub-acme", "provider", "desk@acme.example")
+	c.do("POST", "/providers", acme, map[string]any{"name": "Acme Training", "contactName": "Dee Dunn", "email": "desk@acme.example",
+		"phone": "+1 202 555 0142", "address": map[string]any{"line1": "9 K St", "city": "Washington", "country": "US"}}, 201, nil)
+	staff := c.token("sub-staff", "staff", "office@example.org")
+
+	content := func(title, starts, ends string) map[string]any {
+		return map[string]any{"title": title, "description": "What changed in fair housing law.", "format": "in_person",
+			"startsAt": starts, "endsAt": ends, "timeZone": "America/Chicago", "location": "Hilton, 720 S Michigan Ave, Chicago",
+			"contactHours": 6, "objectives": []string{"Apply the 2027 rules"}, "instructors": []string{"Dee Dunn"},
+			"compliance": true, "calendarOptIn": true}
+	}
+	var prog map[string]any
+	id := func(p map[string]any) string { return fmt.Sprint(p["programId"]) }
+
+	t.Run("ApplyPayApprove", func(t *testing.T) {
+		c.do("POST", "/programs", acme, content("Fair Housing", "2027-03-10T09:00:00-06:00", "2027-03-10T17:00:00-06:00"), 201, &prog)
+		if prog["status"] != "draft" || prog["startsAt"] != "2027-03-10T09:00:00-06:00" {
+			t.Fatalf("created %v", prog)
+		}
+		c.do("PUT", "/programs/"+id(prog), acme, content("Fair Housing Update", "2027-03-10T09:00:00-06:00", "2027-03-10T17:00:00-06:00"), 200, &prog)
+		c.do("POST", "/programs/"+id(prog)+"/submit", acme, nil, 202, &prog)
+		if prog["status"] != "submitted" {
+			t.Fatalf("after submit %v", prog["status"])
+		}
+		c.do("POST", "/programs/"+id(prog)+"/submit", acme, nil, 409, nil) // not a draft any more
+
+		prog = c.waitForStatus(acme, id(prog), "fee_due")
+		fee := prog["fee"].(map[string]any)
+		if fee["amountCents"] != 30000.0 || fee["currency"] != "USD" || fee["late"] != false || fee["status"] != "open" {
+			t.Fatalf("fee %v, want 30000 USD on time (6 CECs × $50, 64 days before)", fee)
+		}
+		if e := c.waitForEmails("desk@acme.example", 2)[0]; !strings.Contains(e.Subject, "300.00 USD") {
+			t.Fatalf("invoice email %q", e.Subject)
+		}
+
+		var co, co2 map[string]any
+		c.do("POST", "/programs/"+id(prog)+"/checkout", acme, nil, 200, &co)
+		c.do("POST", "/programs/"+id(prog)+"/checkout", acme, nil, 200, &co2)
+		if co["reference"] == nil || co["reference"] != co2["reference"] || co["amountCents"] != 30000.0 {
+			t.Fatalf("checkouts %v and %v", co, co2)
+		}
+		c.do("POST", "/dev/payments/"+fmt.Sprint(co["reference"])+"/succeed", "", nil, 200, nil)
+		c.do("POST", "/dev/payments/"+fmt.Sprint(co["reference"])+"/succeed", "", nil, 200, nil) // a second delivery changes nothing
+		c.do("GET", "/programs/"+id(prog), acme, nil, 200, &prog)
+		if prog["status"] != "in_review" || prog["fee"].(map[string]any)["status"] != "paid" {
+			t.Fatalf("after payment: %v, fee %v", prog["status"], prog["fee"])
+		}
+
+		var queue struct{ Programs []map[string]any }
+		c.do("GET", "/review/programs", staff, nil, 200, &queue)
+		if len(queue.Programs) != 1 || id(queue.Programs[0]) != id(prog) {
+			t.Fatalf("review queue %v", queue.Programs)
+		}
+		c.do("GET", "/review/programs", acme, nil, 403, nil)
+		c.do("POST", "/programs/"+id(prog)+"/decision", acme, map[string]any{"decision": "approve"}, 403, nil)
+		c.do("POST", "/programs/"+id(prog)+"/decision", staff, map[string]any{"decision": "approve", "reason": "Meets the criteria."}, 200, &prog)
+		if prog["status"] != "approved" {
+			t.Fatalf("after approval %v", prog["status"])
+		}
+		c.do("POST", "/programs/"+id(prog)+"/decision", staff, map[string]any{"decision": "reject", "reason": "again"}, 409, nil)
+		if e := c.waitForEmails("desk@acme.example", 3)[0]; !strings.Contains(e.Subject, "approved") {
+			t.Fatalf("decision email %q", e.Subject)
+		}
+		history := prog["history"].([]any)
+		var path []string
+		for _, h := range history {
+			path = append(path, fmt.Sprint(h.(map[string]any)["to"]))
+		}
+		if got := strings.Join(path, ">"); got != "draft>submitted>fee_due>paid>in_review>approved" {
+			t.Fatalf("history %s", got)
+		}
+	})
+
+	t.Run("Calendar", func(t *testing.T) {
+		var cal struct{ Programs []map[string]any }
+		c.do("GET", "/calendar", "", nil, 200, &cal) // public: no token
+		if len(cal.Programs) != 1 || id(cal.Programs[0]) != id(prog) || cal.Programs[0]["providerName"] != "Acme Training" {
+			t.Fatalf("calendar %v", cal.Programs)
+		}
+		c.do("GET", "/calendar?from=2027-03-11T00:00:00Z", "", nil, 200, &cal)
+		if len(cal.Programs) != 0 {
+			t.Fatalf("calendar after the program: %v", cal.Programs)
+		}
+		c.do("GET", "/calendar?from=2027-03-01T00:00:00Z&to=2027-02-01T00:00:00Z", "", nil, 400, nil)
+	})
+
+	t.Run("Copy", func(t *testing.T) {
+		var cp map[string]any
+		c.do("POST", "/programs/"+id(prog)+"/copy", acme, nil, 201, &cp)
+		if cp["status"] != "draft" || cp["startsAt"] != nil || cp["copiedFrom"] != id(prog) || cp["title"] != "Fair Housing Update" {
+			t.Fatalf("copy %v", cp)
+		}
+		c.do("POST", "/programs/"+id(cp)+"/copy", acme, nil, 409, nil) // a draft cannot be copied
+		c.do("POST", "/programs/"+id(cp)+"/checkout", acme, nil, 409, nil)
+	})
+
+	t.Run("LateFee", func(t *testing.T) {
+		var p map[string]any
+		// 25 January is 20 days after 5 January: $50 + $25 per CEC.
+		c.do("POST", "/programs", acme, content("Late one", "2027-01-25T09:00:00-06:00", "2027-01-25T17:00:00-06:00"), 201, &p)
+		c.do("POST", "/programs/"+id(p)+"/submit", acme, nil, 202, nil)
+		p = c.waitForStatus(acme, id(p), "fee_due")
+		if fee := p["fee"].(map[string]any); fee["amountCents"] != 45000.0 || fee["late"] != true || fee["daysBefore"] != 20.0 {
+			t.Fatalf("late fee %v", fee)
+		}
+	})
+
+	t.Run("PastProgramRefusedThenFixed", func(t *testing.T) {
+		var p map[string]any
+		c.do("POST", "/programs", acme, content("Already held", "2027-01-04T09:00:00-06:00", "2027-01-04T17:00:00-06:00"), 201, &p)
+		c.do("POST", "/programs/"+id(p)+"/submit", acme, nil, 202, nil)
+		p = c.waitForStatus(acme, id(p), "refused")
+		problems := fmt.Sprint(p["problems"])
+		if !strings.Contains(problems, "program_started") || !strings.Contains(problems, "past educational programs will not be considered") {
+			t.Fatalf("problems %s", problems)
+		}
+		// Editing makes it a draft again; the reasons stay in view until the
+		// next submission, so the form can show what to fix.
+		c.do("PUT", "/programs/"+id(p), acme, content("Held again", "2027-04-04T09:00:00-05:00", "2027-04-04T17:00:00-05:00"), 200, &p)
+		if p["status"] != "draft" || !strings.Contains(fmt.Sprint(p["problems"]), "program_started") {
+			t.Fatalf("after edit: %v %v", p["status"], p["problems"])
+		}
+		c.do("POST", "/programs/"+id(p)+"/submit", acme, nil, 202, &p)
+		if len(p["problems"].([]any)) != 0 {
+			t.Fatalf("problems kept after resubmission: %v", p["problems"])
+		}
+		c.waitForStatus(acme, id(p), "fee_due")
+	})
+
+	t.Run("Isolation", func(t *testing.T) {
+		other := c.token("sub-other", "provider", "o@other.example")
+		c.do("POST", "/providers", other, map[string]any{"name": "Other", "contactName": "Oz", "email": "o@other.example",
+			"phone": "+1 202 555 0199", "address": map[string]any{"line1": "1 A St", "city": "Boston", "country": "US"}}, 201, nil)
+		c.do("GET", "/programs/"+id(prog), other, nil, 404, nil)
+		c.do("PUT", "/programs/"+id(prog), other, content("Mine now", "2027-03-10T09:00:00-06:00", "2027-03-10T17:00:00-06:00"), 404, nil)
+		c.do("POST", "/programs/"+id(prog)+"/copy", other, nil, 404, nil)
+		var list struct{ Programs []map[string]any }
+		c.do("GET", "/programs", other, nil, 200, &list)
+		if len(list.Programs) != 0 {
+			t.Fatalf("another provider sees %d programs", len(list.Programs))
+		}
+		c.do("GET", "/programs", acme, nil, 200, &list)
+		if len(list.Programs) != 4 {
+			t.Fatalf("acme sees %d programs, want 4", len(list.Programs))
+		}
+		holder := c.token("sub-h", "holder", "")
+		c.do("POST", "/programs", holder, content("x", "2027-03-10T09:00:00-06:00", "2027-03-10T17:00:00-06:00"), 403, nil)
+		c.do("GET", "/programs/"+id(prog), staff, nil, 200, nil) // staff review any program
+	})
+
+	t.Run("BadInput", func(t *testing.T) {
+		for name, tc := range map[string]struct {
+			body  map[string]any
+			field string
+		}{
+			"NoOffset":     {map[string]any{"startsAt": "2027-03-10T09:00:00"}, "startsAt"},
+			"ThreeDecimal": {map[string]any{"contactHours": 1.234}, "contactHours"},
+			"BadFormat":    {map[string]any{"format": "hybrid"}, "format"},
+			"UnknownField": {map[string]any{"venue": "x"}, "venue"},
+		} {
+			e := c.do("POST", "/programs", acme, tc.body, 400, nil)
+			if e.fields() != tc.field {
+				t.Errorf("%s: fields %q, want %q (%+v)", name, e.fields(), tc.field, e)
+			}
+		}
+	})
+}
+
+// waitForStatus polls a program until the asynchronous steps bring it to want.
+func (c *client) waitForStatus(token, id, want string) map[string]any {
+	c.t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		var p map[string]any
+		c.do("GET", "/programs/"+id, token, nil, 200, &p)
+		if p["status"] == want {
+			return p
+		}
+		if time.Now().After(deadline) {
+			c.t.Fatalf("program %s is %v after 15 s, want %s (problems %v)", id, p["status"], want, p["problems"])
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
