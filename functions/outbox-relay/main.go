@@ -7,31 +7,16 @@ import (
 	"context"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/cecportal/cecportal/internal/app"
-	"github.com/cecportal/cecportal/internal/clock"
-	"github.com/cecportal/cecportal/internal/store"
 )
 
 func main() {
-	env, log, _ := app.Init("TABLE_NAME", "MAIL_QUEUE_URL")
-	cfg, err := config.LoadDefaultConfig(context.Background())
-	if err != nil {
-		app.Exit(log, "aws configuration", err)
-	}
-	deps := app.Deps{
-		Table:  store.NewDynamo(dynamodb.NewFromConfig(cfg), env.TableName),
-		Queues: app.SQSQueues(sqs.NewFromConfig(cfg), env.QueueURLs()),
-		Clock:  clock.System{},
-		Log:    log,
-	}
+	deps, _, _ := app.Lambda("TABLE_NAME", "MAIL_QUEUE_URL", "PROGRAM_VALIDATION_QUEUE_URL", "PROGRAM_FEE_QUEUE_URL")
 	relay := deps.Relay()
 	lambda.Start(func(ctx context.Context) error {
 		n, err := relay.Sweep(ctx)
-		log.InfoContext(ctx, "outbox sweep", "sent", n)
+		deps.Log.InfoContext(ctx, "outbox sweep", "sent", n)
 		return err
 	})
 }

@@ -14,6 +14,11 @@ import (
 	"os"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
 	"github.com/cecportal/cecportal"
 	"github.com/cecportal/cecportal/internal/accounts"
 	"github.com/cecportal/cecportal/internal/clock"
@@ -91,6 +96,26 @@ func Init(required ...string) (Env, *slog.Logger, *policy.Policy) {
 		Exit(log, "policy", err)
 	}
 	return env, log, pol
+}
+
+// Lambda is the bootstrap of every Lambda main: Init, then the AWS
+// configuration, the table and the queues the environment names, on the
+// system clock. It returns the config too, for clients only some functions
+// need (SES). Any failure ends the process during init.
+func Lambda(required ...string) (Deps, Env, aws.Config) {
+	env, log, pol := Init(required...)
+	cfg, err := config.LoadDefaultConfig(context.Background())
+	if err != nil {
+		Exit(log, "aws configuration", err)
+	}
+	deps := Deps{
+		Table:  store.NewDynamo(dynamodb.NewFromConfig(cfg), env.TableName),
+		Queues: SQSQueues(sqs.NewFromConfig(cfg), env.QueueURLs()),
+		Clock:  clock.System{},
+		Policy: pol,
+		Log:    log,
+	}
+	return deps, env, cfg
 }
 
 // Exit logs why a Lambda cannot start and ends it.
