@@ -22,7 +22,9 @@ LAMBDAS := \
 	OutboxRelay:outbox-relay \
 	ProgramsApi:programs-api \
 	ProgramValidator:program-validator \
-	ProgramInvoicer:program-invoicer
+	ProgramInvoicer:program-invoicer \
+	AttendanceApi:attendance-api \
+	AttendanceCrediter:attendance-crediter
 
 lambda_id  = $(word 1,$(subst :, ,$(1)))
 lambda_dir = $(word 2,$(subst :, ,$(1)))

@@ -53,6 +53,10 @@ type Holder struct {
 	Membership  Membership
 	Contact     Contact
 	Credentials []Credential
+	// Unlisted is set when the holder opted out of the practitioner
+	// directory: providers and staff then cannot find them by name or ID.
+	// The zero value, listed, is every account's default.
+	Unlisted bool
 	// ContactConfirmedAt is when the holder last updated their contact
 	// information: the first of the renewal steps.
 	ContactConfirmedAt time.Time
@@ -83,6 +87,22 @@ type Event struct {
 	Detail string
 }
 
+// DirectoryEntry is what providers and staff see of a holder in the
+// practitioner directory, and nothing more: no email, phone or address.
+type DirectoryEntry struct {
+	HolderID    string
+	FirstName   string
+	LastName    string
+	Credentials []string // codes, e.g. CAM
+	Membership  Membership
+}
+
+// Page asks for one page of a list.
+type Page struct {
+	Limit  int    // 1 to 100; 0 means the list's default
+	Cursor string // the next cursor of the previous page; "" starts at the beginning
+}
+
 // Store keeps accounts. Implementations write each method's items atomically.
 type Store interface {
 	// CreateHolder writes a new holder with msgs. ErrSubTaken if the subject
@@ -97,6 +117,11 @@ type Store interface {
 	// error is returned as is; a non-zero Event is appended to the history in
 	// the same write. ErrNotFound, ErrEmailTaken.
 	UpdateHolder(ctx context.Context, id string, fn func(h *Holder) (Event, error)) (Holder, error)
+	// Directory returns one page of the listed holders whose last name,
+	// folded with names.Fold, starts with prefix (folded too, at least two
+	// runes): by folded last name, then folded first name, then ID. A cursor
+	// of another search is a *fault.Error invalid_cursor.
+	Directory(ctx context.Context, prefix string, pg Page) ([]DirectoryEntry, string, error)
 	// Events returns the holder's audit history, oldest first.
 	Events(ctx context.Context, holderID string) ([]Event, error)
 	// CreateProvider writes a new provider with msgs. ErrSubTaken.

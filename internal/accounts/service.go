@@ -119,11 +119,14 @@ func (s *Service) MyHolder(ctx context.Context, c identity.Caller) (Holder, erro
 }
 
 // ContactUpdate replaces the holder's contact details. Email, when given,
-// changes the account's email too.
+// changes the account's email too; ListedInDirectory, when given, lists the
+// holder in the practitioner directory or takes them out of it (omitted, the
+// holder's choice stays as it was).
 type ContactUpdate struct {
-	Email   *string
-	Phone   string
-	Address *Address
+	Email             *string
+	Phone             string
+	Address           *Address
+	ListedInDirectory *bool
 }
 
 // UpdateContact replaces the caller's contact information and records that
@@ -149,8 +152,17 @@ func (s *Service) UpdateContact(ctx context.Context, c identity.Caller, in Conta
 		if in.Email != nil {
 			h.Email = email
 		}
+		detail := "contact information updated by the holder"
+		if in.ListedInDirectory != nil && *in.ListedInDirectory == h.Unlisted {
+			h.Unlisted = !*in.ListedInDirectory
+			if h.Unlisted {
+				detail += "; taken out of the directory"
+			} else {
+				detail += "; listed in the directory"
+			}
+		}
 		h.ContactConfirmedAt, h.UpdatedAt = now, now
-		return Event{At: now, By: c.Sub, Action: "contact.update", Detail: "contact information updated by the holder"}, nil
+		return Event{At: now, By: c.Sub, Action: "contact.update", Detail: detail}, nil
 	})
 	if errors.Is(err, ErrEmailTaken) {
 		return Holder{}, fault.New(fault.Conflict, "email_taken", "another holder account uses this email",

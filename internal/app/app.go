@@ -21,6 +21,7 @@ import (
 
 	"github.com/cecportal/cecportal"
 	"github.com/cecportal/cecportal/internal/accounts"
+	"github.com/cecportal/cecportal/internal/attendance"
 	"github.com/cecportal/cecportal/internal/clock"
 	"github.com/cecportal/cecportal/internal/ids"
 	"github.com/cecportal/cecportal/internal/mail"
@@ -37,9 +38,10 @@ import (
 type Env struct {
 	TableName    string // TABLE_NAME
 	MailQueueURL string // MAIL_QUEUE_URL
-	// PROGRAM_VALIDATION_QUEUE_URL and PROGRAM_FEE_QUEUE_URL
+	// PROGRAM_VALIDATION_QUEUE_URL, PROGRAM_FEE_QUEUE_URL, ATTENDANCE_CREDITING_QUEUE_URL
 	ValidationQueueURL string
 	FeeQueueURL        string
+	CreditingQueueURL  string
 	MailFrom           string // MAIL_FROM
 	RoleClaim          string // ROLE_CLAIM, default cognito:groups
 	PolicyFile         string // POLICY_FILE, default the shipped policy
@@ -53,6 +55,7 @@ func EnvFrom(getenv func(string) string) Env {
 		MailQueueURL:       getenv("MAIL_QUEUE_URL"),
 		ValidationQueueURL: getenv("PROGRAM_VALIDATION_QUEUE_URL"),
 		FeeQueueURL:        getenv("PROGRAM_FEE_QUEUE_URL"),
+		CreditingQueueURL:  getenv("ATTENDANCE_CREDITING_QUEUE_URL"),
 		MailFrom:           getenv("MAIL_FROM"),
 		RoleClaim:          getenv("ROLE_CLAIM"),
 		PolicyFile:         getenv("POLICY_FILE"),
@@ -64,7 +67,8 @@ func EnvFrom(getenv func(string) string) Env {
 func (e Env) Require(names ...string) error {
 	vals := map[string]string{"TABLE_NAME": e.TableName, "MAIL_QUEUE_URL": e.MailQueueURL, "MAIL_FROM": e.MailFrom,
 		"ROLE_CLAIM": e.RoleClaim, "POLICY_FILE": e.PolicyFile, "LOG_LEVEL": e.LogLevel,
-		"PROGRAM_VALIDATION_QUEUE_URL": e.ValidationQueueURL, "PROGRAM_FEE_QUEUE_URL": e.FeeQueueURL}
+		"PROGRAM_VALIDATION_QUEUE_URL": e.ValidationQueueURL, "PROGRAM_FEE_QUEUE_URL": e.FeeQueueURL,
+		"ATTENDANCE_CREDITING_QUEUE_URL": e.CreditingQueueURL}
 	var missing []string
 	for _, n := range names {
 		v, known := vals[n]
@@ -173,7 +177,8 @@ func (d Deps) Accounts() *accounts.Service {
 func (e Env) QueueURLs() map[string]string {
 	out := map[string]string{}
 	for name, url := range map[string]string{notify.Queue: e.MailQueueURL,
-		programs.ValidationQueue: e.ValidationQueueURL, programs.FeeQueue: e.FeeQueueURL} {
+		programs.ValidationQueue: e.ValidationQueueURL, programs.FeeQueue: e.FeeQueueURL,
+		attendance.Queue: e.CreditingQueueURL} {
 		if url != "" {
 			out[name] = url
 		}
@@ -193,6 +198,11 @@ func SQSQueues(client queue.SQSAPI, urls map[string]string) map[string]outbox.Se
 // Programs is the programs service; checkouts is the payment provider.
 func (d Deps) Programs(checkouts programs.Checkouts) *programs.Service {
 	return programs.NewService(store.NewPrograms(d.Table), d.Accounts(), checkouts, d.Policy, d.Clock, d.newID(), d.Relay())
+}
+
+// Attendance is the attendance reporting and crediting service.
+func (d Deps) Attendance() *attendance.Service {
+	return attendance.NewService(store.NewAttendance(d.Table), store.NewPrograms(d.Table), d.Accounts(), d.Policy, d.Clock, d.newID(), d.Relay())
 }
 
 // Mailer is the mail queue's consumer, sending through s from the address from.

@@ -24,6 +24,9 @@ var httpFunctions = map[string]func(app.Deps) (*httpapi.API, error){
 	"AccountsApi": func(d app.Deps) (*httpapi.API, error) {
 		return httpapi.NewAccountsAPI(d.Accounts(), d.Clock, httpapi.Options{})
 	},
+	"AttendanceApi": func(d app.Deps) (*httpapi.API, error) {
+		return httpapi.NewAttendanceAPI(d.Attendance(), httpapi.Options{})
+	},
 	"ProgramsApi": func(d app.Deps) (*httpapi.API, error) {
 		return httpapi.NewProgramsAPI(d.Programs(&payments.Simulator{}), httpapi.Options{})
 	},

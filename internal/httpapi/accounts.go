@@ -4,10 +4,13 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/cecportal/cecportal/internal/accounts"
 	"github.com/cecportal/cecportal/internal/clock"
+	"github.com/cecportal/cecportal/internal/fault"
 	"github.com/cecportal/cecportal/internal/identity"
 )
 
@@ -21,7 +24,7 @@ func NewAccountsAPI(svc *accounts.Service, c clock.Clock, opts Options) (*API, e
 }
 
 // AccountsRoutes are the routes of the accounts-api Lambda: liveness,
-// holder accounts and provider registration.
+// holder accounts, provider registration and the practitioner directory.
 func AccountsRoutes(svc *accounts.Service, c clock.Clock) []Route {
 	h := accountsHandlers{svc: svc, clock: c}
 	return []Route{
@@ -32,6 +35,7 @@ func AccountsRoutes(svc *accounts.Service, c clock.Clock) []Route {
 		{Method: http.MethodPut, Path: "/holders/{holderId}/credentials", Access: Roles(identity.RoleStaff), Handle: h.setCredentials},
 		{Method: http.MethodPost, Path: "/providers", Access: SignedIn, Handle: h.createProvider},
 		{Method: http.MethodGet, Path: "/providers/me", Access: SignedIn, Handle: h.myProvider},
+		{Method: http.MethodGet, Path: "/directory", Access: Roles(identity.RoleProvider, identity.RoleStaff), Handle: h.directory},
 	}
 }
 
@@ -69,9 +73,25 @@ type holderJSON struct {
 	Membership         string           `json:"membership"`
 	Contact            contactJSON      `json:"contact"`
 	Credentials        []credentialJSON `json:"credentials"`
+	ListedInDirectory  bool             `json:"listedInDirectory"`
 	ContactConfirmedAt *time.Time       `json:"contactConfirmedAt,omitempty"`
 	CreatedAt          time.Time        `json:"createdAt"`
 	UpdatedAt          time.Time        `json:"updatedAt"`
+}
+
+// directoryEntryJSON is all the directory shows of a holder: never email,
+// phone or address.
+type directoryEntryJSON struct {
+	HolderID    string   `json:"holderId"`
+	FirstName   string   `json:"firstName"`
+	LastName    string   `json:"lastName"`
+	Credentials []string `json:"credentials"`
+	Membership  string   `json:"membership"`
+}
+
+type directoryPageJSON struct {
+	Entries    []directoryEntryJSON `json:"entries"`
+	NextCursor string               `json:"nextCursor,omitempty"`
 }
 
 type providerJSON struct {
@@ -103,7 +123,8 @@ func addressOut(a *accounts.Address) *addressJSON {
 func holderOut(h accounts.Holder) holderJSON {
 	out := holderJSON{HolderID: h.ID, FirstName: h.FirstName, LastName: h.LastName, Email: h.Email,
 		Membership: string(h.Membership), Contact: contactJSON{Phone: h.Contact.Phone, Address: addressOut(h.Contact.Address)},
-		Credentials: make([]credentialJSON, 0, len(h.Credentials)), CreatedAt: h.CreatedAt, UpdatedAt: h.UpdatedAt}
+		Credentials: make([]credentialJSON, 0, len(h.Credentials)), ListedInDirectory: !h.Unlisted,
+		CreatedAt: h.CreatedAt, UpdatedAt: h.UpdatedAt}
 	for _, c := range h.Credentials {
 		out.Credentials = append(out.Credentials, credentialJSON(c))
 	}
@@ -112,6 +133,12 @@ func holderOut(h accounts.Holder) holderJSON {
 		out.ContactConfirmedAt = &t
 	}
 	return out
+}
+
+func directoryEntryOut(e accounts.DirectoryEntry) directoryEntryJSON {
+	codes := make([]string, 0, len(e.Credentials))
+	return directoryEntryJSON{HolderID: e.HolderID, FirstName: e.FirstName, LastName: e.LastName,
+		Credentials: append(codes, e.Credentials...), Membership: string(e.Membership)}
 }
 
 func providerOut(p accounts.Provider) providerJSON {
@@ -156,14 +183,16 @@ func (h accountsHandlers) myHolder(ctx context.Context, r *Request) (Response, e
 
 func (h accountsHandlers) updateContact(ctx context.Context, r *Request) (Response, error) {
 	var in struct {
-		Email   *string      `json:"email"`
-		Phone   string       `json:"phone"`
-		Address *addressJSON `json:"address"`
+		Email             *string      `json:"email"`
+		Phone             string       `json:"phone"`
+		Address           *addressJSON `json:"address"`
+		ListedInDirectory *bool        `json:"listedInDirectory"`
 	}
 	if err := r.Decode(&in); err != nil {
 		return Response{}, err
 	}
-	holder, err := h.svc.UpdateContact(ctx, r.Caller, accounts.ContactUpdate{Email: in.Email, Phone: in.Phone, Address: addressIn(in.Address)})
+	holder, err := h.svc.UpdateContact(ctx, r.Caller, accounts.ContactUpdate{Email: in.Email, Phone: in.Phone,
+		Address: addressIn(in.Address), ListedInDirectory: in.ListedInDirectory})
 	if err != nil {
 		return Response{}, err
 	}
@@ -216,4 +245,36 @@ func (h accountsHandlers) myProvider(ctx context.Context, r *Request) (Response,
 		return Response{}, err
 	}
 	return JSON(http.StatusOK, providerOut(p)), nil
+}
+
+func (h accountsHandlers) directory(ctx context.Context, r *Request) (Response, error) {
+	pg, err := directoryPageIn(r.Query)
+	if err != nil {
+		return Response{}, err
+	}
+	entries, next, err := h.svc.Directory(ctx, r.Caller, r.Query.Get("q"), pg)
+	if err != nil {
+		return Response{}, err
+	}
+	out := directoryPageJSON{Entries: make([]directoryEntryJSON, 0, len(entries)), NextCursor: next}
+	for _, e := range entries {
+		out.Entries = append(out.Entries, directoryEntryOut(e))
+	}
+	return JSON(http.StatusOK, out), nil
+}
+
+// directoryPageIn reads limit (default 20, 1 to 100) and cursor. The
+// operation's schema has checked them already; this is the same rule for
+// the handler.
+func directoryPageIn(q url.Values) (accounts.Page, error) {
+	pg := accounts.Page{Limit: accounts.DirectoryPageDefault, Cursor: q.Get("cursor")}
+	if s := q.Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > accounts.DirectoryPageMax {
+			return accounts.Page{}, invalidFields(fault.Detail{Field: "limit", Code: "out_of_range",
+				Message: fmt.Sprintf("must be a whole number from 1 to %d", accounts.DirectoryPageMax)})
+		}
+		pg.Limit = n
+	}
+	return pg, nil
 }

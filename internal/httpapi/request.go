@@ -47,7 +47,7 @@ func (r *Request) Decode(v any) error {
 	return decodeJSON(r.Body, v, true)
 }
 
-var errBodyRequired = fault.New(fault.Invalid, "body_required", "the request needs a JSON body")
+var errBodyRequired = fault.New(fault.Invalid, "body_required", "the request needs a body")
 
 // decodeJSON decodes exactly one JSON value from data into v, turning every
 // failure the client caused into a *fault.Error. Programmer errors (v not a

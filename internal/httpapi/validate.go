@@ -80,16 +80,25 @@ func (a *API) validate(ctx context.Context, rt *route, r *Request) error {
 		Body:       http.NoBody,
 		Host:       r.Header.Get("Host"),
 	}
+	opts := a.filterOpts
 	if rt.body != nil && len(r.Body) > 0 {
 		hr.Body = io.NopCloser(bytes.NewReader(r.Body))
 		hr.ContentLength = int64(len(r.Body))
+	}
+	if !isJSON(r.MediaType) {
+		// A body that is not JSON (a CSV roster) is parsed by its handler,
+		// which reports problems by row and column; the schema only names
+		// the type. Parameters are still validated.
+		o := *opts
+		o.ExcludeRequestBody = true
+		opts = &o
 	}
 	in := &openapi3filter.RequestValidationInput{
 		Request:     hr.WithContext(ctx),
 		PathParams:  r.Params,
 		QueryParams: r.Query,
 		Route:       rt.kin,
-		Options:     a.filterOpts,
+		Options:     opts,
 	}
 	err := openapi3filter.ValidateRequest(ctx, in)
 	if err == nil {

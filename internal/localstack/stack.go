@@ -26,6 +26,7 @@ import (
 	"go.etcd.io/bbolt"
 
 	"github.com/cecportal/cecportal/internal/app"
+	"github.com/cecportal/cecportal/internal/attendance"
 	"github.com/cecportal/cecportal/internal/clock"
 	"github.com/cecportal/cecportal/internal/consumer"
 	"github.com/cecportal/cecportal/internal/httpapi"
@@ -243,8 +244,13 @@ func (s *Stack) build(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	attendanceSvc := deps.Attendance()
+	attendanceAPI, err := httpapi.NewAttendanceAPI(attendanceSvc, httpapi.Options{Logger: s.log})
+	if err != nil {
+		return err
+	}
 	targets := map[string]localgw.Target{}
-	for _, api := range []*httpapi.API{accountsAPI, programsAPI} {
+	for _, api := range []*httpapi.API{accountsAPI, programsAPI, attendanceAPI} {
 		for _, key := range api.RouteKeys() {
 			targets[key] = api.Handle
 		}
@@ -253,6 +259,7 @@ func (s *Stack) build(ctx context.Context) (err error) {
 		notify.Queue:             mailer.Handle,
 		programs.ValidationQueue: programsSvc.Validate,
 		programs.FeeQueue:        programsSvc.Invoice,
+		attendance.Queue:         attendanceSvc.CreditChunk,
 	}
 
 	doc, err := httpapi.Spec()
@@ -300,7 +307,7 @@ func (s *Stack) build(ctx context.Context) (err error) {
 
 // queueNames are the stack's queues; each has a dead-letter queue
 // "<name>-dlq" that takes a message after maxReceives failed deliveries.
-var queueNames = []string{notify.Queue, programs.ValidationQueue, programs.FeeQueue}
+var queueNames = []string{notify.Queue, programs.ValidationQueue, programs.FeeQueue, attendance.Queue}
 
 const maxReceives = 5
 

@@ -25,6 +25,7 @@ type Policy struct {
 	Association Association  `json:"association"`
 	Credentials []Credential `json:"credentials"`
 	Programs    Programs     `json:"programs"`
+	Attendance  Attendance   `json:"attendance"`
 
 	byCode map[string]Credential
 }
@@ -53,6 +54,35 @@ type Programs struct {
 
 	RawMinContactHours json.Number `json:"minContactHours"`
 	RawMaxContactHours json.Number `json:"maxContactHours"`
+}
+
+// Attendance is what reporting attendance allows and costs.
+type Attendance struct {
+	ReportingWindowDays int         `json:"reportingWindowDays"`
+	FilingFees          []FilingFee `json:"filingFees"`
+}
+
+// FilingFee is the filing fee per credited attendee from a date on.
+type FilingFee struct {
+	From        string `json:"from"` // YYYY-MM-DD
+	MemberCents int64  `json:"memberCents"`
+	GuestCents  int64  `json:"guestCents"`
+
+	from time.Time
+}
+
+// FilingFeeOn returns the fee schedule entry in force on day (a date in the
+// association's time zone); ok is false before the first entry.
+func (a Attendance) FilingFeeOn(day time.Time) (FilingFee, bool) {
+	d := time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, time.UTC)
+	var found FilingFee
+	ok := false
+	for _, f := range a.FilingFees {
+		if !f.from.After(d) {
+			found, ok = f, true
+		}
+	}
+	return found, ok
 }
 
 // Credential is one credential and its yearly CEC requirement.
@@ -127,6 +157,9 @@ func (p *Policy) validate() error {
 	if err := p.Programs.validate(); err != nil {
 		return err
 	}
+	if err := p.Attendance.validate(); err != nil {
+		return err
+	}
 	if len(p.Credentials) == 0 {
 		return fieldErr("credentials", "must list at least one credential")
 	}
@@ -186,6 +219,31 @@ func (pr *Programs) validate() error {
 	}
 	if pr.MinContactHours <= 0 || pr.MaxContactHours < pr.MinContactHours {
 		return fieldErr("programs.maxContactHours", "must be at least minContactHours, which must be more than 0")
+	}
+	return nil
+}
+
+func (a *Attendance) validate() error {
+	if a.ReportingWindowDays < 1 || a.ReportingWindowDays > 366 {
+		return fieldErr("attendance.reportingWindowDays", "must be between 1 and 366")
+	}
+	if len(a.FilingFees) == 0 {
+		return fieldErr("attendance.filingFees", "must list at least one entry")
+	}
+	for i := range a.FilingFees {
+		f := &a.FilingFees[i]
+		name := fmt.Sprintf("attendance.filingFees[%d]", i)
+		d, err := time.Parse(time.DateOnly, f.From)
+		if err != nil {
+			return fieldErr(name+".from", fmt.Sprintf("%q is not a date YYYY-MM-DD", f.From))
+		}
+		if i > 0 && !d.After(a.FilingFees[i-1].from) {
+			return fieldErr(name+".from", "must be after the previous entry's date")
+		}
+		if f.MemberCents < 0 || f.GuestCents < 0 {
+			return fieldErr(name, "fees must not be negative")
+		}
+		f.from = d
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package policy_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cecportal/cecportal"
 	"github.com/cecportal/cecportal/internal/cec"
@@ -48,6 +49,10 @@ func TestLoad_Invalid(t *testing.T) {
 		{"LateWindow", "lateWithinDays: 30", "lateWithinDays: 400", "programs.lateWithinDays"},
 		{"MissingPrograms", "\n# Provider program applications", "\nx: 1\n# Provider program applications", "x"},
 		{"MaxBelowMin", "maxContactHours: 100", "maxContactHours: 0.25", "programs.maxContactHours"},
+		{"Window", "reportingWindowDays: 45", "reportingWindowDays: 0", "attendance.reportingWindowDays"},
+		{"FeeDate", `from: "2021-09-01"`, `from: "2021-13-01"`, "attendance.filingFees[1].from"},
+		{"FeeOrder", `from: "2021-09-01"`, `from: "1999-09-01"`, "attendance.filingFees[1].from"},
+		{"NegativeFee", "guestCents: 1000", "guestCents: -1", "attendance.filingFees[0]"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			doc := strings.Replace(base, tc.old, tc.new, 1)
@@ -59,5 +64,30 @@ func TestLoad_Invalid(t *testing.T) {
 				t.Fatalf("error %v does not name %q", err, tc.field)
 			}
 		})
+	}
+}
+
+func TestAttendance_FilingFeeOn(t *testing.T) {
+	p, err := policy.Load(cecportal.DefaultPolicy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		day           string
+		member, guest int64
+	}{
+		{"2021-08-31", 500, 1000}, // the last day of the old schedule
+		{"2021-09-01", 0, 0},      // from 1 September 2021 on: none
+		{"2019-01-15", 500, 1000},
+		{"2027-03-10", 0, 0},
+	} {
+		d, _ := time.Parse(time.DateOnly, tc.day)
+		f, ok := p.Attendance.FilingFeeOn(d)
+		if !ok || f.MemberCents != tc.member || f.GuestCents != tc.guest {
+			t.Errorf("%s: %+v %v, want member %d guest %d", tc.day, f, ok, tc.member, tc.guest)
+		}
+	}
+	if _, ok := p.Attendance.FilingFeeOn(time.Date(1999, 1, 1, 0, 0, 0, 0, time.UTC)); ok {
+		t.Error("a fee before the schedule starts")
 	}
 }

@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/cecportal/cecportal/internal/accounts"
 	"github.com/cecportal/cecportal/internal/ids"
+	"github.com/cecportal/cecportal/internal/names"
 	"github.com/cecportal/cecportal/internal/outbox"
 )
 
@@ -15,10 +17,17 @@ import (
 // docs/data-model.md):
 //
 //	HOLDER#<id>          PROFILE               the holder
+//	  GSI1  DIR#<first two runes of last>  <last>\x01<first>\x01<id>   the directory, while listed
 //	HOLDER#<id>          EVENT#<at>#<rand>     its audit history
 //	SUB#<sub>            HOLDER | PROVIDER     identity → account (one of each per identity)
 //	HOLDEREMAIL#<email>  HOLDEREMAIL           email → holder (one holder per email)
 //	PROVIDER#<id>        PROFILE               the provider
+//
+// The directory keys hold the names as names.Fold has them. Every write of
+// a holder recomputes them, and leaves them out while the holder is
+// unlisted, which takes the holder out of the sparse index. The partition is
+// the first two runes of the last name, so that searches, which need two at
+// least, spread over many partitions; each search is one Query of one.
 type Accounts struct{ t Table }
 
 var _ accounts.Store = (*Accounts)(nil)
@@ -33,6 +42,41 @@ const (
 	skHolderMail = "HOLDEREMAIL"
 	eventPrefix  = "EVENT#"
 )
+
+// Directory keys: see Accounts. The separator U+0001 sorts below every
+// character a name may hold (validation refuses control characters), so that
+// "Lima" comes before "Lima Barreto" and each name part sorts as a whole.
+const (
+	directoryPrefix    = "DIR#"
+	directorySep       = "\x01"
+	directoryShard     = 2   // runes of the folded last name in the partition key
+	directoryPartRunes = 100 // at most, per name in the sort key: well inside its 1 KiB
+)
+
+// directoryPart is a name as the directory keys hold it: folded, and cut to
+// directoryPartRunes (NFKD can lengthen a name several times over).
+func directoryPart(name string) string {
+	f := names.Fold(name)
+	if r := []rune(f); len(r) > directoryPartRunes {
+		f = string(r[:directoryPartRunes])
+	}
+	return f
+}
+
+// directoryPK is the partition of a folded last name (or search prefix).
+func directoryPK(folded string) string {
+	r := []rune(folded)
+	return directoryPrefix + string(r[:min(len(r), directoryShard)])
+}
+
+// directoryKeys are h's GSI1 keys, both "" while h is not in the directory.
+func directoryKeys(h accounts.Holder) (pk, sk string) {
+	last := directoryPart(h.LastName)
+	if h.Unlisted || last == "" {
+		return "", ""
+	}
+	return directoryPK(last), last + directorySep + directoryPart(h.FirstName) + directorySep + h.ID
+}
 
 func holderKey(id string) Key     { return Key{"HOLDER#" + id, skProfile} }
 func providerKey(id string) Key   { return Key{"PROVIDER#" + id, skProfile} }
@@ -58,6 +102,8 @@ type credentialItem struct {
 type holderItem struct {
 	PK                 string           `json:"PK"`
 	SK                 string           `json:"SK"`
+	GSI1PK             string           `json:"GSI1PK,omitempty"` // absent while unlisted: out of the index
+	GSI1SK             string           `json:"GSI1SK,omitempty"`
 	Type               string           `json:"type"`
 	ID                 string           `json:"holderId"`
 	Sub                string           `json:"sub"`
@@ -68,6 +114,7 @@ type holderItem struct {
 	Phone              string           `json:"phone,omitempty"`
 	Address            *addressItem     `json:"address,omitempty"`
 	Credentials        []credentialItem `json:"credentials"`
+	Unlisted           bool             `json:"unlisted,omitempty"`
 	ContactConfirmedAt string           `json:"contactConfirmedAt,omitempty"`
 	CreatedAt          string           `json:"createdAt"`
 	UpdatedAt          string           `json:"updatedAt"`
@@ -124,10 +171,12 @@ func toAddressItem(a accounts.Address) addressItem { return addressItem(a) }
 
 func holderToItem(h accounts.Holder) holderItem {
 	k := holderKey(h.ID)
-	it := holderItem{PK: k.PK, SK: k.SK, Type: "holder", ID: h.ID, Sub: h.Sub, FirstName: h.FirstName,
-		LastName: h.LastName, Email: h.Email, Membership: string(h.Membership), Phone: h.Contact.Phone,
-		Credentials: []credentialItem{}, ContactConfirmedAt: formatTime(h.ContactConfirmedAt),
-		CreatedAt: formatTime(h.CreatedAt), UpdatedAt: formatTime(h.UpdatedAt), Version: h.Version}
+	gpk, gsk := directoryKeys(h)
+	it := holderItem{PK: k.PK, SK: k.SK, GSI1PK: gpk, GSI1SK: gsk, Type: "holder", ID: h.ID, Sub: h.Sub,
+		FirstName: h.FirstName, LastName: h.LastName, Email: h.Email, Membership: string(h.Membership),
+		Phone: h.Contact.Phone, Credentials: []credentialItem{}, Unlisted: h.Unlisted,
+		ContactConfirmedAt: formatTime(h.ContactConfirmedAt), CreatedAt: formatTime(h.CreatedAt),
+		UpdatedAt: formatTime(h.UpdatedAt), Version: h.Version}
 	if h.Contact.Address != nil {
 		a := toAddressItem(*h.Contact.Address)
 		it.Address = &a
@@ -141,7 +190,7 @@ func holderToItem(h accounts.Holder) holderItem {
 func holderFromItem(it holderItem) accounts.Holder {
 	h := accounts.Holder{ID: it.ID, Sub: it.Sub, FirstName: it.FirstName, LastName: it.LastName, Email: it.Email,
 		Membership: accounts.Membership(it.Membership), Contact: accounts.Contact{Phone: it.Phone},
-		ContactConfirmedAt: parseTime(it.ContactConfirmedAt), CreatedAt: parseTime(it.CreatedAt),
+		Unlisted: it.Unlisted, ContactConfirmedAt: parseTime(it.ContactConfirmedAt), CreatedAt: parseTime(it.CreatedAt),
 		UpdatedAt: parseTime(it.UpdatedAt), Version: it.Version, Credentials: []accounts.Credential{}}
 	if it.Address != nil {
 		a := accounts.Address(*it.Address)
@@ -305,6 +354,46 @@ func (a *Accounts) UpdateHolder(ctx context.Context, id string, fn func(h *accou
 		}
 	}
 	return accounts.Holder{}, fmt.Errorf("update holder %s: still contended after %d attempts", id, maxAttempts)
+}
+
+// Directory reads one page of the listed holders whose folded last name
+// starts with prefix (GSI1): one Query of the prefix's partition.
+func (a *Accounts) Directory(ctx context.Context, prefix string, pg accounts.Page) ([]accounts.DirectoryEntry, string, error) {
+	prefix = directoryPart(prefix)
+	if n := len([]rune(prefix)); n < directoryShard {
+		return nil, "", fmt.Errorf("search directory for %q: a prefix needs %d runes, not %d", prefix, directoryShard, n)
+	}
+	q := Query{Index: IndexGSI1, PK: directoryPK(prefix), Op: SKBeginsWith, Value: prefix, Cursor: pg.Cursor}
+	switch {
+	case pg.Limit <= 0:
+		q.Limit = accounts.DirectoryPageDefault
+	case pg.Limit > accounts.DirectoryPageMax:
+		q.Limit = accounts.DirectoryPageMax
+	default:
+		q.Limit = pg.Limit
+	}
+	// A cursor of another search in the same partition would be taken as a
+	// position by both backends; refuse it as one of another list.
+	if q.Cursor != "" {
+		if pos, err := decodeCursor(q.Cursor); err == nil && !strings.HasPrefix(pos[AttrGSI1SK], prefix) {
+			return nil, "", CursorFault(badCursor("cursor belongs to another search"))
+		}
+	}
+	page, err := a.t.Query(ctx, q)
+	if err != nil {
+		return nil, "", CursorFault(fmt.Errorf("query directory %s: %w", q.PK, err))
+	}
+	out := make([]accounts.DirectoryEntry, 0, len(page.Items))
+	for _, item := range page.Items {
+		var it holderItem
+		if err := Unmarshal(item, &it); err != nil {
+			return nil, "", fmt.Errorf("unmarshal holder %s: %w", KeyOf(item), err)
+		}
+		if h := holderFromItem(it); !h.Unlisted {
+			out = append(out, h.DirectoryEntry())
+		}
+	}
+	return out, page.Cursor, nil
 }
 
 // Events reads a holder's history in order.

@@ -1,0 +1,184 @@
+// Package attendance owns attendance reporting and automatic crediting
+// (SPEC §2). A provider reports who completed an approved program, as a CSV
+// roster or JSON rows; every row is judged on its own (the holder exists,
+// the names match, the completion date lies within the program's dates, the
+// holder is not credited for this program yet), and each accepted row
+// credits the program's CECs to the holder's transcript, atomically with the
+// attendance record that makes the credit happen once.
+//
+// An upload is stored in chunks of rows and credited one chunk per queue
+// message; the message for the next chunk is written in the same
+// transaction that records a chunk as done, so a crash resumes where it
+// stopped and never credits a row twice.
+package attendance
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/cecportal/cecportal/internal/cec"
+	"github.com/cecportal/cecportal/internal/outbox"
+	"github.com/cecportal/cecportal/internal/roster"
+)
+
+// Queue is the logical name of the crediting queue.
+const Queue = "attendance-crediting"
+
+// InputRetention is how long an upload's rows are kept for crediting: long
+// enough to finish after any outage, and no longer.
+const InputRetention = 30 * 24 * time.Hour
+
+// ChunkRows is how many rows one crediting step handles: small enough for a
+// step to finish well within a Lambda's timeout, large enough to batch reads.
+const ChunkRows = 500
+
+// Reasons a row is rejected.
+const (
+	ReasonProgramMismatch = "program_mismatch"
+	ReasonHolderNotFound  = "holder_not_found"
+	ReasonNameMismatch    = "name_mismatch"
+	ReasonOutsideProgram  = "completion_outside_program"
+	ReasonDuplicateInFile = "duplicate_in_upload"
+	ReasonAlreadyCredited = "already_credited"
+	ReasonInFuture        = "completion_in_future"
+)
+
+// Upload is one attendance report.
+type Upload struct {
+	ID         string
+	ProgramID  string
+	ProviderID string
+	By         string // the caller's subject
+	Source     string // "csv" or "json"
+	ReportedOn roster.Date
+	Rows       int
+	Chunks     int
+	Fee        FilingFee // the schedule entry in force on ReportedOn
+	CreatedAt  time.Time
+}
+
+// FilingFee is what each credited attendee costs the provider.
+type FilingFee struct {
+	MemberCents int64
+	GuestCents  int64
+	Currency    string
+}
+
+// Holder is what crediting needs to know of a holder.
+type Holder struct {
+	ID         string
+	FirstName  string
+	LastName   string
+	Membership string // member or guest
+}
+
+// Attendee is the record that a holder was credited for a program: written
+// once, conditionally, so that nobody is credited twice for a program.
+type Attendee struct {
+	HolderID string
+	UploadID string
+	Line     int
+	Credited time.Time
+}
+
+// Credit is an accepted row: the attendance record and the transcript credit.
+type Credit struct {
+	ProgramID    string
+	HolderID     string
+	UploadID     string
+	Line         int
+	Completed    roster.Date
+	Title        string
+	ProviderID   string
+	ProviderName string
+	Hours        cec.Hours
+	Compliance   bool
+	Credited     time.Time
+}
+
+// RowResult is the verdict on one row.
+type RowResult struct {
+	Line       int
+	ProgramID  string
+	HolderID   string
+	FirstName  string
+	LastName   string
+	Completed  string
+	Accepted   bool
+	Code       string // rejection reason
+	Message    string
+	Membership string // of an accepted row's holder
+	FeeCents   int64
+}
+
+// ChunkSummary is a credited chunk's count.
+type ChunkSummary struct {
+	Chunk    int
+	Rows     int
+	Accepted int
+	Rejected int
+	FeeCents int64
+	ByReason map[string]int
+}
+
+// Totals reconcile: Rows = Accepted + Rejected.
+type Totals struct {
+	Rows     int
+	Accepted int
+	Rejected int
+	FeeCents int64
+	Currency string
+	ByReason map[string]int
+}
+
+// Add counts a chunk in.
+func (t *Totals) Add(s ChunkSummary) {
+	t.Rows += s.Rows
+	t.Accepted += s.Accepted
+	t.Rejected += s.Rejected
+	t.FeeCents += s.FeeCents
+	if t.ByReason == nil {
+		t.ByReason = map[string]int{}
+	}
+	for k, v := range s.ByReason {
+		t.ByReason[k] += v
+	}
+}
+
+// Page asks for one page of row results.
+type Page struct {
+	Limit  int
+	Cursor string
+}
+
+// Store keeps uploads, attendance records and credits.
+type Store interface {
+	// PutChunk stores one chunk of an upload's rows until expires (by then
+	// it is credited, or its upload was abandoned half-way).
+	PutChunk(ctx context.Context, uploadID string, chunk int, rows []roster.Row, expires time.Time) error
+	// CreateUpload writes the upload and msgs at once.
+	CreateUpload(ctx context.Context, u Upload, msgs ...outbox.Message) error
+	// Upload returns the upload, or ErrNotFound.
+	Upload(ctx context.Context, id string) (Upload, error)
+	// Chunk returns a stored chunk's rows.
+	Chunk(ctx context.Context, uploadID string, chunk int) ([]roster.Row, error)
+	// Holders reads the holders with these IDs; missing ones are absent.
+	Holders(ctx context.Context, ids []string) (map[string]Holder, error)
+	// Attendees reads the attendance records of these holders for a program.
+	Attendees(ctx context.Context, programID string, holderIDs []string) (map[string]Attendee, error)
+	// Credit writes each credit with its attendance record, each pair
+	// atomically and only if the holder has no record for the program yet;
+	// it returns the indexes of credits refused because one existed.
+	Credit(ctx context.Context, credits []Credit) (refused []int, err error)
+	// FinishChunk records a chunk's row results and summary, and next (the
+	// next chunk's message, if any), once: a second call changes nothing.
+	FinishChunk(ctx context.Context, uploadID string, results []RowResult, s ChunkSummary, next []outbox.Message) error
+	// Summaries returns the summaries of the chunks done so far.
+	Summaries(ctx context.Context, uploadID string) ([]ChunkSummary, error)
+	// Results returns row results in row order, a page at a time.
+	Results(ctx context.Context, uploadID string, pg Page) ([]RowResult, string, error)
+}
+
+// ErrNotFound is the Store's "no such upload".
+var ErrNotFound = errors.New("attendance: not found")

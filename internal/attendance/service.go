@@ -1,0 +1,479 @@
+package attendance
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"time"
+
+	"github.com/cecportal/cecportal/internal/accounts"
+	"github.com/cecportal/cecportal/internal/clock"
+	"github.com/cecportal/cecportal/internal/fault"
+	"github.com/cecportal/cecportal/internal/identity"
+	"github.com/cecportal/cecportal/internal/names"
+	"github.com/cecportal/cecportal/internal/outbox"
+	"github.com/cecportal/cecportal/internal/policy"
+	"github.com/cecportal/cecportal/internal/programs"
+	"github.com/cecportal/cecportal/internal/roster"
+)
+
+// Rows iterates over a roster: io.EOF after the last row, a *roster.Error
+// for a malformed one.
+type Rows interface {
+	Next() (roster.Row, error)
+}
+
+// Source opens a roster from its start. An upload reads it twice: once to
+// check the whole file before anything is written, once to store it.
+type Source func() (Rows, error)
+
+// Programs reads programs (the programs store).
+type Programs interface {
+	Get(ctx context.Context, id string) (programs.Program, error)
+}
+
+// Providers finds the caller's provider (accounts.Service).
+type Providers interface {
+	MyProvider(ctx context.Context, c identity.Caller) (accounts.Provider, error)
+}
+
+// Dispatcher sends committed outbox messages on.
+type Dispatcher interface {
+	Dispatch(ctx context.Context, msgs ...outbox.Message)
+}
+
+// Service is attendance reporting and crediting.
+type Service struct {
+	store     Store
+	programs  Programs
+	providers Providers
+	policy    *policy.Policy
+	clock     clock.Clock
+	newID     func(string) string
+	relay     Dispatcher
+}
+
+// NewService wires the attendance service.
+func NewService(s Store, pr Programs, pv Providers, p *policy.Policy, c clock.Clock, newID func(string) string, relay Dispatcher) *Service {
+	return &Service{store: s, programs: pr, providers: pv, policy: p, clock: c, newID: newID, relay: relay}
+}
+
+// DryRun is the verdict on a roster that was checked but not recorded.
+type DryRun struct {
+	ProgramID string
+	Totals    Totals
+	Rows      []RowResult
+}
+
+// program returns the caller's program; another provider's is NotFound.
+func (s *Service) program(ctx context.Context, c identity.Caller, id string) (programs.Program, error) {
+	if c.Anonymous() {
+		return programs.Program{}, fault.New(fault.Unauthenticated, "unauthenticated", "sign in first")
+	}
+	pr, err := s.providers.MyProvider(ctx, c)
+	if err != nil {
+		return programs.Program{}, err
+	}
+	p, err := s.programs.Get(ctx, id)
+	if errors.Is(err, programs.ErrNotFound) || (err == nil && p.ProviderID != pr.ID) {
+		return programs.Program{}, fault.New(fault.NotFound, "program_not_found", "no such program among yours")
+	}
+	if err != nil {
+		return programs.Program{}, fmt.Errorf("read program %s: %w", id, err)
+	}
+	return p, nil
+}
+
+// Report takes an attendance report for one of the caller's programs. The
+// whole roster is checked first: a malformed one is refused as a whole
+// (Invalid, naming row and column) and nothing is written. A dry run judges
+// every row and records nothing; otherwise the upload is stored and
+// credited asynchronously.
+// Errors: NotFound program_not_found; Conflict program_not_approved,
+// program_not_held; Unprocessable reporting_window_closed; Invalid
+// invalid_roster, empty_roster.
+func (s *Service) Report(ctx context.Context, c identity.Caller, programID, format string, src Source, dryRun bool) (Upload, *DryRun, error) {
+	p, err := s.program(ctx, c, programID)
+	if err != nil {
+		return Upload{}, nil, err
+	}
+	now := s.clock.Now()
+	reported := roster.DateOf(now.In(s.policy.Association.Location()))
+	if err := s.canReport(p, now, reported); err != nil {
+		return Upload{}, nil, err
+	}
+	n, err := count(src)
+	if err != nil {
+		return Upload{}, nil, err
+	}
+	fee, err := s.fee(reported)
+	if err != nil {
+		return Upload{}, nil, err
+	}
+	u := Upload{ID: s.newID("UPL"), ProgramID: p.ID, ProviderID: p.ProviderID, By: c.Sub, Source: format,
+		ReportedOn: reported, Rows: n, Chunks: (n + ChunkRows - 1) / ChunkRows, Fee: fee, CreatedAt: now.UTC()}
+	if dryRun {
+		d, err := s.dryRun(ctx, u, p, src)
+		return u, d, err
+	}
+	rows, err := src()
+	if err != nil {
+		return Upload{}, nil, err
+	}
+	chunk := make([]roster.Row, 0, ChunkRows)
+	stored := 0
+	flush := func() error {
+		if len(chunk) == 0 {
+			return nil
+		}
+		if err := s.store.PutChunk(ctx, u.ID, stored, chunk, now.Add(InputRetention)); err != nil {
+			return fmt.Errorf("store chunk %d of %s: %w", stored, u.ID, err)
+		}
+		stored++
+		chunk = chunk[:0]
+		return nil
+	}
+	for {
+		r, err := rows.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return Upload{}, nil, rosterFault(err) // the file changed between the passes: refuse
+		}
+		if chunk = append(chunk, r); len(chunk) == ChunkRows {
+			if err := flush(); err != nil {
+				return Upload{}, nil, err
+			}
+		}
+	}
+	if err := flush(); err != nil {
+		return Upload{}, nil, err
+	}
+	if stored != u.Chunks {
+		return Upload{}, nil, fmt.Errorf("upload %s: %d chunks stored, %d counted", u.ID, stored, u.Chunks)
+	}
+	first, err := outbox.New(Queue, step{UploadID: u.ID, Chunk: 0})
+	if err != nil {
+		return Upload{}, nil, err
+	}
+	if err := s.store.CreateUpload(ctx, u, first); err != nil {
+		return Upload{}, nil, fmt.Errorf("create upload: %w", err)
+	}
+	s.relay.Dispatch(ctx, first)
+	return u, nil, nil
+}
+
+// canReport applies SPEC §2's window: an approved program, held (started),
+// reported within the window after its end date (association time zone).
+func (s *Service) canReport(p programs.Program, now time.Time, reported roster.Date) error {
+	if p.Status != programs.Approved {
+		return fault.Errorf(fault.Conflict, "program_not_approved", "attendance is reported for approved programs; this one is %s", p.Status)
+	}
+	if p.StartsAt == nil || p.EndsAt == nil || now.Before(*p.StartsAt) {
+		return fault.New(fault.Conflict, "program_not_held", "attendance is reported after the program is held; it has not started yet")
+	}
+	loc := s.policy.Association.Location()
+	end := roster.DateOf(p.EndsAt.In(loc))
+	window := s.policy.Attendance.ReportingWindowDays
+	if days := programs.CalendarDays(end.Time(time.UTC), reported.Time(time.UTC)); days > window {
+		return fault.Errorf(fault.Unprocessable, "reporting_window_closed",
+			"attendance must be reported within %d calendar days after the program's end date (%s); today is day %d", window, end, days)
+	}
+	return nil
+}
+
+func (s *Service) fee(day roster.Date) (FilingFee, error) {
+	f, ok := s.policy.Attendance.FilingFeeOn(day.Time(time.UTC))
+	if !ok {
+		return FilingFee{Currency: s.policy.Programs.Currency}, nil
+	}
+	return FilingFee{MemberCents: f.MemberCents, GuestCents: f.GuestCents, Currency: s.policy.Programs.Currency}, nil
+}
+
+// count reads the whole roster once, refusing it at its first malformed row.
+func count(src Source) (int, error) {
+	rows, err := src()
+	if err != nil {
+		return 0, rosterFault(err)
+	}
+	n := 0
+	for {
+		_, err := rows.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return 0, rosterFault(err)
+		}
+		n++
+	}
+	if n == 0 {
+		return 0, fault.New(fault.Invalid, "empty_roster", "the roster has no rows")
+	}
+	return n, nil
+}
+
+// rosterFault is a malformed roster as the caller sees it: where and what.
+func rosterFault(err error) error {
+	var re *roster.Error
+	if !errors.As(err, &re) {
+		return err
+	}
+	if re.Code == "empty_file" {
+		return fault.New(fault.Invalid, "empty_roster", re.Message)
+	}
+	if re.Code == "too_large" {
+		return fault.New(fault.TooLarge, "roster_too_large", re.Message)
+	}
+	field := re.Column
+	if field == "" {
+		field = "row"
+	}
+	if re.Code == "invalid_header" {
+		field = "header"
+	}
+	return fault.New(fault.Invalid, "invalid_roster", "the roster is malformed: "+re.Error(),
+		fault.Detail{Field: field, Code: re.Code, Message: re.Error()})
+}
+
+func (s *Service) dryRun(ctx context.Context, u Upload, p programs.Program, src Source) (*DryRun, error) {
+	rows, err := src()
+	if err != nil {
+		return nil, err
+	}
+	d := &DryRun{ProgramID: p.ID, Totals: Totals{Currency: u.Fee.Currency, ByReason: map[string]int{}}}
+	seen := map[string]int{} // holder → first line in the file
+	chunk := make([]roster.Row, 0, ChunkRows)
+	judgeChunk := func(i int) error {
+		results, _, sum, err := s.judge(ctx, u, p, i, chunk, seen)
+		if err != nil {
+			return err
+		}
+		d.Rows = append(d.Rows, results...)
+		d.Totals.Add(sum)
+		chunk = chunk[:0]
+		return nil
+	}
+	for i := 0; ; {
+		r, err := rows.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, rosterFault(err)
+		}
+		if chunk = append(chunk, r); len(chunk) == ChunkRows {
+			if err := judgeChunk(i); err != nil {
+				return nil, err
+			}
+			i++
+		}
+	}
+	if len(chunk) > 0 {
+		if err := judgeChunk(u.Chunks - 1); err != nil {
+			return nil, err
+		}
+	}
+	return d, nil
+}
+
+// judge decides every row of a chunk. seen maps holders already accepted in
+// this upload to that row (a dry run tracks the whole file there; crediting
+// finds earlier chunks' holders through their attendance records). A row
+// rejected for its own fault (a misspelt name, say) does not keep a later,
+// correct row for the same holder from being accepted.
+func (s *Service) judge(ctx context.Context, u Upload, p programs.Program, chunk int, rows []roster.Row, seen map[string]int) ([]RowResult, []Credit, ChunkSummary, error) {
+	ids := make([]string, 0, len(rows))
+	for _, r := range rows {
+		ids = append(ids, r.HolderID)
+	}
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	holders, err := s.store.Holders(ctx, ids)
+	if err != nil {
+		return nil, nil, ChunkSummary{}, fmt.Errorf("read holders: %w", err)
+	}
+	attendees, err := s.store.Attendees(ctx, p.ID, ids)
+	if err != nil {
+		return nil, nil, ChunkSummary{}, fmt.Errorf("read attendance of %s: %w", p.ID, err)
+	}
+	ploc, _ := time.LoadLocation(p.TimeZone) // validated when the program was submitted
+	if ploc == nil {
+		ploc = time.UTC
+	}
+	first, last := roster.DateOf(p.StartsAt.In(ploc)), roster.DateOf(p.EndsAt.In(ploc))
+	results := make([]RowResult, 0, len(rows))
+	var credits []Credit
+	for _, r := range rows {
+		res := RowResult{Line: r.Line, ProgramID: r.ProgramID, HolderID: r.HolderID, FirstName: r.FirstName,
+			LastName: r.LastName, Completed: r.Completed.String()}
+		h, known := holders[r.HolderID]
+		a, credited := attendees[r.HolderID]
+		firstLine, again := seen[r.HolderID]
+		switch {
+		case r.ProgramID != p.ID:
+			res.Code, res.Message = ReasonProgramMismatch, fmt.Sprintf("the row is for program %q, not %s", r.ProgramID, p.ID)
+		case !known:
+			res.Code, res.Message = ReasonHolderNotFound, fmt.Sprintf("no holder %s: the attendee needs a holder account (a free guest account is enough)", r.HolderID)
+		case !names.Equal(h.FirstName, r.FirstName) || !names.Equal(h.LastName, r.LastName):
+			res.Code, res.Message = ReasonNameMismatch, fmt.Sprintf("the name does not match holder %s's account", r.HolderID)
+		case r.Completed.Compare(first) < 0 || r.Completed.Compare(last) > 0:
+			res.Code, res.Message = ReasonOutsideProgram, fmt.Sprintf("the completion date is not within the program's dates (%s to %s)", first, last)
+		case r.Completed.Compare(u.ReportedOn) > 0:
+			res.Code, res.Message = ReasonInFuture, "the completion date is after the reporting date"
+		case credited && a.UploadID == u.ID && a.Line == r.Line:
+			res.Accepted = true // this very row, credited before a crash
+		case credited && a.UploadID == u.ID, again && firstLine != r.Line:
+			line := firstLine
+			if credited {
+				line = a.Line
+			}
+			res.Code, res.Message = ReasonDuplicateInFile, fmt.Sprintf("holder %s is already on row %d of this upload", r.HolderID, line)
+		case credited:
+			res.Code, res.Message = ReasonAlreadyCredited, fmt.Sprintf("holder %s was already credited for this program (upload %s)", r.HolderID, a.UploadID)
+		default:
+			res.Accepted = true
+			credits = append(credits, Credit{ProgramID: p.ID, HolderID: r.HolderID, UploadID: u.ID, Line: r.Line,
+				Completed: r.Completed, Title: p.Title, ProviderID: p.ProviderID, ProviderName: p.ProviderName,
+				Hours: p.ContactHours, Compliance: p.Compliance})
+		}
+		if res.Accepted && !again {
+			seen[r.HolderID] = r.Line // only an accepted row claims the holder
+		}
+		if res.Accepted {
+			res.Membership = h.Membership
+			res.FeeCents = u.Fee.GuestCents
+			if h.Membership == string(accounts.Member) {
+				res.FeeCents = u.Fee.MemberCents
+			}
+		}
+		results = append(results, res)
+	}
+	return results, credits, summarise(chunk, results), nil
+}
+
+func summarise(chunk int, results []RowResult) ChunkSummary {
+	s := ChunkSummary{Chunk: chunk, Rows: len(results), ByReason: map[string]int{}}
+	for _, r := range results {
+		if r.Accepted {
+			s.Accepted++
+			s.FeeCents += r.FeeCents
+		} else {
+			s.Rejected++
+			s.ByReason[r.Code]++
+		}
+	}
+	return s
+}
+
+// step is the crediting queue's message: credit one chunk of an upload.
+type step struct {
+	UploadID string `json:"uploadId"`
+	Chunk    int    `json:"chunk"`
+}
+
+// CreditChunk is the crediting queue's consumer: it judges one chunk,
+// credits its accepted rows, records the results and queues the next chunk.
+// A redelivery, or a crash half-way and a retry, credits nobody twice.
+func (s *Service) CreditChunk(ctx context.Context, body string) error {
+	var st step
+	if err := json.Unmarshal([]byte(body), &st); err != nil || st.UploadID == "" || st.Chunk < 0 {
+		return fmt.Errorf("malformed crediting message %q", body)
+	}
+	u, err := s.store.Upload(ctx, st.UploadID)
+	if errors.Is(err, ErrNotFound) {
+		return nil // nothing to credit
+	}
+	if err != nil {
+		return fmt.Errorf("read upload %s: %w", st.UploadID, err)
+	}
+	sums, err := s.store.Summaries(ctx, u.ID)
+	if err != nil {
+		return err
+	}
+	if slices.ContainsFunc(sums, func(x ChunkSummary) bool { return x.Chunk == st.Chunk }) || st.Chunk >= u.Chunks {
+		return nil // done before: its next message was written with its summary
+	}
+	rows, err := s.store.Chunk(ctx, u.ID, st.Chunk)
+	if err != nil {
+		return fmt.Errorf("read chunk %d of %s: %w", st.Chunk, u.ID, err)
+	}
+	p, err := s.programs.Get(ctx, u.ProgramID)
+	if err != nil {
+		return fmt.Errorf("read program %s: %w", u.ProgramID, err)
+	}
+	results, credits, _, err := s.judge(ctx, u, p, st.Chunk, rows, map[string]int{})
+	if err != nil {
+		return err
+	}
+	now := s.clock.Now().UTC()
+	for i := range credits {
+		credits[i].Credited = now
+	}
+	refused, err := s.store.Credit(ctx, credits)
+	if err != nil {
+		return fmt.Errorf("credit chunk %d of %s: %w", st.Chunk, u.ID, err)
+	}
+	if len(refused) > 0 {
+		// Someone credited these holders in between (another upload running
+		// at the same time): judge the chunk again against the records now
+		// there. What this chunk credited itself is recognised as its own.
+		results, _, _, err = s.judge(ctx, u, p, st.Chunk, rows, map[string]int{})
+		if err != nil {
+			return err
+		}
+	}
+	var next []outbox.Message
+	if st.Chunk+1 < u.Chunks {
+		m, err := outbox.New(Queue, step{UploadID: u.ID, Chunk: st.Chunk + 1})
+		if err != nil {
+			return err
+		}
+		next = append(next, m)
+	}
+	if err := s.store.FinishChunk(ctx, u.ID, results, summarise(st.Chunk, results), next); err != nil {
+		return fmt.Errorf("finish chunk %d of %s: %w", st.Chunk, u.ID, err)
+	}
+	s.relay.Dispatch(ctx, next...)
+	return nil
+}
+
+// Status is where an upload stands.
+type Status struct {
+	Upload     Upload
+	Done       bool // every chunk credited
+	Chunks     int  // chunks credited so far
+	Totals     Totals
+	Rows       []RowResult
+	NextCursor string
+}
+
+// Result reports an upload: totals over the chunks credited so far and one
+// page of row results.
+// Errors: NotFound program_not_found, upload_not_found.
+func (s *Service) Result(ctx context.Context, c identity.Caller, programID, uploadID string, pg Page) (Status, error) {
+	if _, err := s.program(ctx, c, programID); err != nil {
+		return Status{}, err
+	}
+	u, err := s.store.Upload(ctx, uploadID)
+	if errors.Is(err, ErrNotFound) || (err == nil && u.ProgramID != programID) {
+		return Status{}, fault.Errorf(fault.NotFound, "upload_not_found", "no upload %s for program %s", uploadID, programID)
+	}
+	if err != nil {
+		return Status{}, fmt.Errorf("read upload %s: %w", uploadID, err)
+	}
+	sums, err := s.store.Summaries(ctx, u.ID)
+	if err != nil {
+		return Status{}, err
+	}
+	st := Status{Upload: u, Chunks: len(sums), Done: len(sums) == u.Chunks, Totals: Totals{Currency: u.Fee.Currency, ByReason: map[string]int{}}}
+	for _, x := range sums {
+		st.Totals.Add(x)
+	}
+	st.Rows, st.NextCursor, err = s.store.Results(ctx, u.ID, pg)
+	return st, err
+}

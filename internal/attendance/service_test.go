@@ -1,0 +1,462 @@
+package attendance_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.etcd.io/bbolt"
+
+	"github.com/cecportal/cecportal"
+	"github.com/cecportal/cecportal/internal/accounts"
+	"github.com/cecportal/cecportal/internal/attendance"
+	"github.com/cecportal/cecportal/internal/cec"
+	"github.com/cecportal/cecportal/internal/clock"
+	"github.com/cecportal/cecportal/internal/fault"
+	"github.com/cecportal/cecportal/internal/identity"
+	"github.com/cecportal/cecportal/internal/ids"
+	"github.com/cecportal/cecportal/internal/outbox"
+	"github.com/cecportal/cecportal/internal/policy"
+	"github.com/cecportal/cecportal/internal/programs"
+	"github.com/cecportal/cecportal/internal/roster"
+	"github.com/cecportal/cecportal/internal/store"
+)
+
+// queued records dispatched messages, the service's outbound port; tests
+// deliver them to the consumer by hand, as the queue would.
+type queued struct {
+	mu   sync.Mutex
+	msgs []outbox.Message
+}
+
+func (q *queued) Dispatch(_ context.Context, msgs ...outbox.Message) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.msgs = append(q.msgs, msgs...)
+}
+
+func (q *queued) take() []outbox.Message {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	m := q.msgs
+	q.msgs = nil
+	return m
+}
+
+type world struct {
+	svc     *attendance.Service
+	clk     *clock.Settable
+	tbl     store.Table
+	q       *queued
+	acc     *accounts.Service
+	program programs.Program
+	holders map[string]accounts.Holder // by first name
+}
+
+var (
+	acme  = identity.Caller{Sub: "sub-acme", Roles: []string{identity.RoleProvider}}
+	other = identity.Caller{Sub: "sub-other", Roles: []string{identity.RoleProvider}}
+	staff = identity.Caller{Sub: "sub-staff", Roles: []string{identity.RoleStaff}}
+)
+
+// newWorld: an approved program held on 10 March 2027 (9:00–17:00 Chicago,
+// 6 CECs), three holders (Ana a member, José and Bo guests), and the clock
+// on 12 March 2027.
+func newWorld(t *testing.T) *world {
+	t.Helper()
+	db, err := bbolt.Open(filepath.Join(t.TempDir(), "t.db"), 0o600, &bbolt.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	pol, err := policy.Load(cecportal.DefaultPolicy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk := clock.NewSettable()
+	clk.Set(time.Date(2027, 1, 5, 15, 0, 0, 0, time.UTC))
+	tbl, err := store.NewBolt(db, store.WithBoltNow(clk.Now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := &queued{}
+	acc := accounts.NewService(store.NewAccounts(tbl), pol, clk, ids.New, q)
+	ctx := context.Background()
+	for _, c := range []identity.Caller{acme, other} {
+		if _, err := acc.CreateProvider(ctx, c, accounts.NewProvider{Name: "Org " + c.Sub, ContactName: "Dee", Email: c.Sub + "@example.org",
+			Phone: "+1 202 555 0142", Address: accounts.Address{Line1: "9 K St", City: "Washington", Country: "US"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w := &world{clk: clk, tbl: tbl, q: q, acc: acc, holders: map[string]accounts.Holder{}}
+	for _, h := range []struct{ first, last, member string }{{"Ana", "Lima", "member"}, {"José", "Núñez", "guest"}, {"Bo", "Berg", "guest"}} {
+		c := identity.Caller{Sub: "sub-" + h.first, Roles: []string{identity.RoleHolder}}
+		created, err := acc.CreateHolder(ctx, c, accounts.NewHolder{FirstName: h.first, LastName: h.last, Email: strings.ToLower(h.last) + "@example.com"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h.member == "member" {
+			if created, err = acc.SetCredentials(ctx, staff, created.ID, accounts.CredentialsUpdate{Membership: accounts.Member}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		w.holders[h.first] = created
+	}
+	// An approved program, through the programs service and its consumers.
+	progs := programs.NewService(store.NewPrograms(tbl), acc, nil, pol, clk, ids.New, q)
+	start, end := time.Date(2027, 3, 10, 9, 0, 0, 0, time.FixedZone("", -6*3600)), time.Date(2027, 3, 10, 17, 0, 0, 0, time.FixedZone("", -6*3600))
+	p, err := progs.Create(ctx, acme, programs.Content{Title: "Fair Housing", Description: "d", Format: programs.InPerson, StartsAt: &start,
+		EndsAt: &end, TimeZone: "America/Chicago", Location: "Chicago", ContactHours: cec.Of(6), Objectives: []string{"o"},
+		Instructors: []string{"i"}, Compliance: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := progs.Submit(ctx, acme, p.ID); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range q.take() {
+		switch m.Queue {
+		case programs.ValidationQueue:
+			if err := progs.Validate(ctx, m.Body); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for _, m := range q.take() {
+		if m.Queue == programs.FeeQueue {
+			if err := progs.Invoice(ctx, m.Body); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if _, err := progs.RecordFeePaid(ctx, p.ID, programs.InvoiceID(p.ID, 1), "test"); err != nil {
+		t.Fatal(err)
+	}
+	if w.program, err = progs.Decide(ctx, staff, p.ID, programs.Decision{Approve: true}); err != nil {
+		t.Fatal(err)
+	}
+	q.take()
+	clk.Set(time.Date(2027, 3, 12, 15, 0, 0, 0, time.UTC))
+	w.svc = attendance.NewService(store.NewAttendance(tbl), store.NewPrograms(tbl), acc, pol, clk, ids.New, q)
+	return w
+}
+
+// csv builds a roster; each row is "holder-first-name,first,last,date" with
+// the program ID filled in.
+func (w *world) csv(rows ...string) attendance.Source {
+	var b strings.Builder
+	b.WriteString(roster.Header + "\r\n")
+	for _, r := range rows {
+		parts := strings.SplitN(r, ",", 4)
+		id := parts[0]
+		if h, ok := w.holders[parts[0]]; ok {
+			id = h.ID
+		}
+		fmt.Fprintf(&b, "%s,%s,%s,%s,%s\r\n", w.program.ID, id, parts[1], parts[2], parts[3])
+	}
+	data := b.String()
+	return func() (attendance.Rows, error) { return roster.NewReader(strings.NewReader(data), 0) }
+}
+
+// credit delivers queued crediting messages until none is left, as the
+// queue and its consumer would; it returns how many it delivered.
+func (w *world) credit(t *testing.T) int {
+	t.Helper()
+	n := 0
+	for msgs := w.q.take(); len(msgs) > 0; msgs = w.q.take() {
+		for _, m := range msgs {
+			if m.Queue != attendance.Queue {
+				continue
+			}
+			n++
+			if err := w.svc.CreditChunk(context.Background(), m.Body); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return n
+}
+
+func (w *world) result(t *testing.T, uploadID string) attendance.Status {
+	t.Helper()
+	st, err := w.svc.Result(context.Background(), acme, w.program.ID, uploadID, attendance.Page{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+func verdicts(rows []attendance.RowResult) string {
+	var v []string
+	for _, r := range rows {
+		if r.Accepted {
+			v = append(v, fmt.Sprintf("%d:ok", r.Line))
+		} else {
+			v = append(v, fmt.Sprintf("%d:%s", r.Line, r.Code))
+		}
+	}
+	return strings.Join(v, " ")
+}
+
+func TestService_Report_Rules(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	u, dry, err := w.svc.Report(ctx, acme, w.program.ID, "csv", w.csv(
+		"Ana,ana,LIMA,2027-03-10",        // row 2: names match ignoring case
+		"José, Jose ,  Nunez ,3/10/2027", // row 3: accents and spaces ignored
+		"Bo,Bob,Berg,2027-03-10",         // row 4: another first name
+		"H-NOSUCHHOLD,X,Y,2027-03-10",    // row 5: no such holder
+		"Bo,Bo,Berg,2027-03-11",          // row 6: after the program's dates
+		"Bo,Bo,Berg,2027-03-09",          // row 7: before them
+		"Ana,Ana,Lima,2027-03-10",        // row 8: Ana again in this file
+		"Bo,Bo,Berg,2027-03-10",          // row 9: accepted
+	), false)
+	if err != nil || dry != nil {
+		t.Fatal(err, dry)
+	}
+	if u.Rows != 8 || u.Chunks != 1 || u.ReportedOn.String() != "2027-03-12" {
+		t.Fatalf("upload %+v", u)
+	}
+	if n := w.credit(t); n != 1 {
+		t.Fatalf("%d crediting messages, want 1", n)
+	}
+	st := w.result(t, u.ID)
+	want := "2:ok 3:ok 4:name_mismatch 5:holder_not_found 6:completion_outside_program 7:completion_outside_program 8:duplicate_in_upload 9:ok"
+	if got := verdicts(st.Rows); got != want {
+		t.Fatalf("verdicts\n got %s\nwant %s", got, want)
+	}
+	tot := st.Totals
+	if !st.Done || tot.Rows != 8 || tot.Accepted != 3 || tot.Rejected != 5 || tot.Rows != tot.Accepted+tot.Rejected || tot.FeeCents != 0 {
+		t.Fatalf("totals %+v done %v", tot, st.Done)
+	}
+	if tot.ByReason["completion_outside_program"] != 2 || tot.ByReason["name_mismatch"] != 1 {
+		t.Fatalf("by reason %v", tot.ByReason)
+	}
+	// The same file again credits nobody: every row is already credited.
+	u2, _, err := w.svc.Report(ctx, acme, w.program.ID, "csv", w.csv("Ana,Ana,Lima,2027-03-10", "Bo,Bo,Berg,2027-03-10"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.credit(t)
+	if got := verdicts(w.result(t, u2.ID).Rows); got != "2:already_credited 3:already_credited" {
+		t.Fatalf("second upload: %s", got)
+	}
+	// Each credited holder has exactly one credit on the transcript.
+	for _, name := range []string{"Ana", "José", "Bo"} {
+		page, err := w.tbl.Query(ctx, store.Query{PK: "HOLDER#" + w.holders[name].ID, Op: store.SKBeginsWith, Value: "CREDIT#"})
+		if err != nil || len(page.Items) != 1 {
+			t.Fatalf("%s has %d credits (%v)", name, len(page.Items), err)
+		}
+	}
+}
+
+func TestService_Report_FilingFees(t *testing.T) {
+	// Reported on 31 August 2021: $5 per member, $10 per guest; a day later
+	// nothing. (The program is moved to 2021 for this test.)
+	for _, tc := range []struct {
+		name     string
+		reported time.Time
+		cents    int64
+	}{
+		{"BeforeSeptember2021", time.Date(2021, 8, 31, 20, 0, 0, 0, time.UTC), 500 + 1000},
+		{"FromSeptember2021", time.Date(2021, 9, 1, 14, 0, 0, 0, time.UTC), 0},
+		// 03:30 UTC on 1 September is still 31 August in New York.
+		{"AssociationDate", time.Date(2021, 9, 1, 3, 30, 0, 0, time.UTC), 500 + 1000},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := newWorldOn(t, time.Date(2021, 8, 20, 9, 0, 0, 0, time.FixedZone("", -5*3600)))
+			w.clk.Set(tc.reported)
+			u, _, err := w.svc.Report(context.Background(), acme, w.program.ID, "csv",
+				w.csv("Ana,Ana,Lima,2021-08-20", "Bo,Bo,Berg,2021-08-20"), false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			w.credit(t)
+			if tot := w.result(t, u.ID).Totals; tot.FeeCents != tc.cents || tot.Accepted != 2 {
+				t.Fatalf("totals %+v, want fees %d", tot, tc.cents)
+			}
+		})
+	}
+}
+
+// newWorldOn is newWorld with the program held on day (8 hours).
+func newWorldOn(t *testing.T, start time.Time) *world {
+	t.Helper()
+	w := newWorld(t)
+	// Move the approved program in time through the store, as a fixture.
+	repo := store.NewPrograms(w.tbl)
+	p, err := repo.Update(context.Background(), w.program.ID, func(p *programs.Program) ([]outbox.Message, error) {
+		s, e := start, start.Add(8*time.Hour)
+		p.StartsAt, p.EndsAt, p.TimeZone = &s, &e, "America/New_York"
+		return nil, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.program = p
+	return w
+}
+
+func TestService_Report_Refusals(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name   string
+		caller identity.Caller
+		now    time.Time
+		src    attendance.Source
+		kind   fault.Kind
+		code   string
+		field  string
+	}{
+		{"AnotherProvidersProgram", other, time.Time{}, w.csv("Ana,Ana,Lima,2027-03-10"), fault.NotFound, "program_not_found", ""},
+		// The program ended on 10 March (Chicago; 10 March in New York too):
+		// 24 April is day 45, 25 April day 46.
+		{"Day46", acme, time.Date(2027, 4, 25, 16, 0, 0, 0, time.UTC), w.csv("Ana,Ana,Lima,2027-03-10"), fault.Unprocessable, "reporting_window_closed", ""},
+		{"BeforeItStarts", acme, time.Date(2027, 3, 1, 16, 0, 0, 0, time.UTC), w.csv("Ana,Ana,Lima,2027-03-10"), fault.Conflict, "program_not_held", ""},
+		{"BadDate", acme, time.Time{}, w.csv("Ana,Ana,Lima,2027-02-30"), fault.Invalid, "invalid_roster", "Completion Date"},
+		{"Empty", acme, time.Time{}, w.csv(), fault.Invalid, "empty_roster", ""},
+		{"BadHeader", acme, time.Time{}, func() (attendance.Rows, error) {
+			return roster.NewReader(strings.NewReader("Holder,Name\nx,y\n"), 0)
+		}, fault.Invalid, "invalid_roster", "header"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if !tc.now.IsZero() {
+				w.clk.Set(tc.now)
+				defer w.clk.Set(time.Date(2027, 3, 12, 15, 0, 0, 0, time.UTC))
+			}
+			_, _, err := w.svc.Report(ctx, tc.caller, w.program.ID, "csv", tc.src, false)
+			fe, ok := fault.As(err)
+			if !ok || fe.Kind != tc.kind || fe.Code != tc.code || (tc.field != "" && (len(fe.Details) != 1 || fe.Details[0].Field != tc.field)) {
+				t.Fatalf("got %v (%+v), want %s", err, fe, tc.code)
+			}
+			if msgs := w.q.take(); len(msgs) != 0 {
+				t.Fatalf("a refused report queued %d messages", len(msgs))
+			}
+		})
+	}
+	t.Run("Day45", func(t *testing.T) {
+		w.clk.Set(time.Date(2027, 4, 24, 16, 0, 0, 0, time.UTC))
+		defer w.clk.Set(time.Date(2027, 3, 12, 15, 0, 0, 0, time.UTC))
+		if _, _, err := w.svc.Report(ctx, acme, w.program.ID, "csv", w.csv("Ana,Ana,Lima,2027-03-10"), true); err != nil {
+			t.Fatalf("day 45 refused: %v", err)
+		}
+	})
+}
+
+func TestService_Report_DryRun(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	_, dry, err := w.svc.Report(ctx, acme, w.program.ID, "csv", w.csv("Ana,Ana,Lima,2027-03-10", "Ana,Ana,Lima,2027-03-10", "Bo,Bob,Berg,2027-03-10"), true)
+	if err != nil || dry == nil {
+		t.Fatal(err)
+	}
+	if got := verdicts(dry.Rows); got != "2:ok 3:duplicate_in_upload 4:name_mismatch" || dry.Totals.Accepted != 1 || dry.Totals.Rows != 3 {
+		t.Fatalf("dry run %s %+v", got, dry.Totals)
+	}
+	if msgs := w.q.take(); len(msgs) != 0 {
+		t.Fatalf("a dry run queued %d messages", len(msgs))
+	}
+	page, _ := w.tbl.Query(ctx, store.Query{PK: "PROGRAM#" + w.program.ID, Op: store.SKBeginsWith, Value: "ATTENDEE#"})
+	if len(page.Items) != 0 {
+		t.Fatalf("a dry run wrote %d attendance records", len(page.Items))
+	}
+	// Nothing was recorded, so a real upload still credits Ana.
+	u, _, _ := w.svc.Report(ctx, acme, w.program.ID, "csv", w.csv("Ana,Ana,Lima,2027-03-10"), false)
+	w.credit(t)
+	if got := verdicts(w.result(t, u.ID).Rows); got != "2:ok" {
+		t.Fatalf("after the dry run: %s", got)
+	}
+}
+
+// TestService_CreditChunk_Redelivery: the same message twice, and a crash
+// after the credits were written but before the chunk was recorded, credit
+// each row once and report it accepted.
+func TestService_CreditChunk_Redelivery(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	rows := make([]string, 0, 1200)
+	// 1200 rows in 3 chunks: the three holders over and over, so chunks 2
+	// and 3 meet the holders chunk 1 credited (duplicates across chunks).
+	for i := range 1200 {
+		name := []string{"Ana", "José", "Bo"}[i%3]
+		last := map[string]string{"Ana": "Lima", "José": "Núñez", "Bo": "Berg"}[name]
+		rows = append(rows, fmt.Sprintf("%s,%s,%s,2027-03-10", name, name, last))
+	}
+	u, _, err := w.svc.Report(ctx, acme, w.program.ID, "csv", w.csv(rows...), false)
+	if err != nil || u.Chunks != 3 {
+		t.Fatal(err, u.Chunks)
+	}
+	first := w.q.take()
+	// Crash half-way: credit chunk 0's rows, but "die" before FinishChunk, by
+	// delivering the message to a service whose store fails on FinishChunk.
+	crashing := attendance.NewService(failingFinish{store.NewAttendance(w.tbl)}, store.NewPrograms(w.tbl), w.acc, mustPolicy(t), w.clk, ids.New, w.q)
+	if err := crashing.CreditChunk(ctx, first[0].Body); err == nil {
+		t.Fatal("the crash was not reported")
+	}
+	// The queue delivers the message again (twice, even).
+	for range 2 {
+		if err := w.svc.CreditChunk(ctx, first[0].Body); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.credit(t)
+	st := w.result(t, u.ID)
+	if !st.Done || st.Totals.Accepted != 3 || st.Totals.Rejected != 1197 || st.Totals.ByReason["duplicate_in_upload"] != 1197 {
+		t.Fatalf("totals %+v done %v", st.Totals, st.Done)
+	}
+	if got := verdicts(st.Rows[:4]); got != "2:ok 3:ok 4:ok 5:duplicate_in_upload" {
+		t.Fatalf("first rows %s", got)
+	}
+	page, _ := w.tbl.Query(ctx, store.Query{PK: "PROGRAM#" + w.program.ID, Op: store.SKBeginsWith, Value: "ATTENDEE#"})
+	if len(page.Items) != 3 {
+		t.Fatalf("%d attendance records, want 3", len(page.Items))
+	}
+}
+
+type failingFinish struct{ *store.Attendance }
+
+func (failingFinish) FinishChunk(context.Context, string, []attendance.RowResult, attendance.ChunkSummary, []outbox.Message) error {
+	return errors.New("crash before the chunk was recorded")
+}
+
+func mustPolicy(t *testing.T) *policy.Policy {
+	t.Helper()
+	p, err := policy.Load(cecportal.DefaultPolicy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestService_ConcurrentUploads: two uploads of the same roster credited at
+// the same time credit each holder once; the rows of one upload are
+// accepted, the other's already credited.
+func TestService_ConcurrentUploads(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	src := w.csv("Ana,Ana,Lima,2027-03-10", "José,José,Núñez,2027-03-10", "Bo,Bo,Berg,2027-03-10")
+	a, _, _ := w.svc.Report(ctx, acme, w.program.ID, "csv", src, false)
+	b, _, _ := w.svc.Report(ctx, acme, w.program.ID, "csv", src, false)
+	msgs := w.q.take()
+	var wg sync.WaitGroup
+	for _, m := range msgs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := w.svc.CreditChunk(ctx, m.Body); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	ta, tb := w.result(t, a.ID).Totals, w.result(t, b.ID).Totals
+	if ta.Accepted+tb.Accepted != 3 || ta.Rejected+tb.Rejected != 3 || tb.ByReason["already_credited"]+ta.ByReason["already_credited"] != 3 {
+		t.Fatalf("a %+v, b %+v", ta, tb)
+	}
+}

@@ -1,0 +1,276 @@
+package roster
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"unicode/utf8"
+)
+
+// Reader streams the rows of a CSV roster. It holds one record at a time, so
+// its memory does not grow with the file.
+type Reader struct {
+	csv   *csv.Reader
+	limit *limitReader
+	extra int   // line breaks inside quoted cells so far: physical line - extra = row
+	rows  int   // rows returned without error
+	err   error // sticky: io.EOF or a fatal error
+
+	pending    bool // NewReader read the first row ahead to tell an empty roster
+	pendingRow Row
+	pendingErr error
+}
+
+// NewReader reads and checks the header of the roster in r, which may be at
+// most limit bytes (DefaultLimit when limit <= 0), and reads ahead to the
+// first row. A UTF-8 byte order mark, CRLF line ends and blank lines are
+// tolerated.
+//
+// Any error it returns refuses the file: a *Error with code invalid_header
+// or invalid_encoding (the header is wrong), empty_file (no header, or no
+// rows after it), malformed_csv or too_large (met before the first row), or
+// a wrapped error reading r, which is not a *Error.
+func NewReader(r io.Reader, limit int64) (*Reader, error) {
+	if limit <= 0 {
+		limit = DefaultLimit
+	}
+	lr := &limitReader{r: r, left: limit, limit: limit}
+	br := bufio.NewReaderSize(lr, 64<<10)
+	if err := skipBOM(br); err != nil {
+		return nil, err
+	}
+	c := csv.NewReader(br)
+	c.FieldsPerRecord = -1
+	c.LazyQuotes = false
+	c.ReuseRecord = true
+	rd := &Reader{csv: c, limit: lr}
+
+	rec, line, err := rd.record()
+	if err == io.EOF {
+		return nil, &Error{Code: CodeEmptyFile, Message: "the roster is empty: it has no header and no rows"}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := checkHeader(rec, line); err != nil {
+		return nil, err
+	}
+
+	// Read ahead to the first row: a roster without rows, or one refused
+	// before its first row, is refused here.
+	rd.pendingRow, rd.pendingErr = rd.next()
+	if rd.pendingErr == io.EOF {
+		return nil, &Error{Code: CodeEmptyFile, Message: "the roster has a header but no rows"}
+	}
+	if rd.err != nil {
+		return nil, rd.err
+	}
+	rd.pending = true
+	return rd, nil
+}
+
+// Next returns the next row, or io.EOF after the last one.
+//
+// A *Error with code wrong_column_count, missing_value, invalid_date or
+// invalid_encoding concerns one row: the Row returned with it carries the
+// row's Line (and its trimmed cells when they are text), and the next call
+// reads on. A *Error with code too_large or malformed_csv refuses the file
+// (Error.Fatal) and is returned again by every later call, as is an error
+// reading the input.
+func (r *Reader) Next() (Row, error) {
+	var row Row
+	var err error
+	if r.pending {
+		row, err = r.pendingRow, r.pendingErr
+		r.pending, r.pendingRow, r.pendingErr = false, Row{}, nil
+	} else {
+		row, err = r.next()
+	}
+	if err == nil {
+		r.rows++
+	}
+	return row, err
+}
+
+// Rows returns how many rows Next has returned without an error.
+func (r *Reader) Rows() int { return r.rows }
+
+func (r *Reader) next() (Row, error) {
+	rec, line, err := r.record()
+	if err != nil {
+		return Row{}, err
+	}
+	if len(rec) != len(columns) {
+		for _, f := range rec {
+			if !isText(f) {
+				return Row{Line: line}, encodingError(line, "")
+			}
+		}
+		return Row{Line: line}, &Error{Line: line, Code: CodeWrongColumnCount,
+			Message: fmt.Sprintf("found %d %s, expected %d (%s)", len(rec), plural(len(rec), "column"), len(columns), Header)}
+	}
+	return checkCells(line, (*[5]string)(rec))
+}
+
+// record returns the next record whose cells are not all blank and its row
+// number. Its errors are sticky.
+func (r *Reader) record() ([]string, int, error) {
+	if r.err != nil {
+		return nil, 0, r.err
+	}
+	for {
+		rec, err := r.csv.Read()
+		if err != nil {
+			r.err = r.readError(err)
+			return nil, 0, r.err
+		}
+		physical, _ := r.csv.FieldPos(0)
+		line := physical - r.extra
+		blank := true
+		for _, f := range rec {
+			if blank && strings.TrimSpace(f) != "" {
+				blank = false
+			}
+			if strings.IndexByte(f, '\n') >= 0 {
+				r.extra += strings.Count(f, "\n")
+			}
+		}
+		if !blank {
+			return rec, line, nil
+		}
+	}
+}
+
+func (r *Reader) readError(err error) error {
+	if err == io.EOF {
+		return err
+	}
+	if r.limit.over {
+		return &Error{Code: CodeTooLarge,
+			Message: fmt.Sprintf("the roster is larger than the limit of %s; split it into smaller files", size(r.limit.limit))}
+	}
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		line := pe.StartLine - r.extra
+		msg := "a quote (\") inside a cell that does not start with one; put the whole cell in quotes and double the quotes inside it"
+		if errors.Is(pe.Err, csv.ErrQuote) {
+			msg = "a quoted cell is not closed properly: it must end with a quote followed by a comma or the end of the line, and quotes inside it must be doubled (\"\")"
+		}
+		return &Error{Line: line, Code: CodeMalformedCSV, Message: msg}
+	}
+	return fmt.Errorf("read roster: %w", err)
+}
+
+func checkHeader(rec []string, line int) error {
+	for _, f := range rec {
+		if !isText(f) {
+			return encodingError(line, "")
+		}
+	}
+	problem := ""
+	if len(rec) != len(columns) {
+		problem = fmt.Sprintf("%d %s instead of %d", len(rec), plural(len(rec), "column"), len(columns))
+		if len(rec) == 1 {
+			switch {
+			case strings.Count(rec[0], ";") >= len(columns)-1:
+				problem += "; the file seems separated by semicolons, not commas"
+			case strings.Count(rec[0], "\t") >= len(columns)-1:
+				problem += "; the file seems separated by tabs, not commas"
+			}
+		}
+	} else {
+		for i, f := range rec {
+			if name := strings.Join(strings.Fields(f), " "); !strings.EqualFold(name, columns[i]) {
+				problem = fmt.Sprintf("column %d is %q, expected %q", i+1, name, columns[i])
+				break
+			}
+		}
+	}
+	if problem == "" {
+		return nil
+	}
+	return &Error{Line: line, Code: CodeInvalidHeader,
+		Message: fmt.Sprintf("the header must be exactly %q; found %q (%s)", Header, clip(strings.Join(rec, ","), 200), problem)}
+}
+
+var (
+	bomUTF8    = []byte{0xEF, 0xBB, 0xBF}
+	bomUTF16LE = []byte{0xFF, 0xFE}
+	bomUTF16BE = []byte{0xFE, 0xFF}
+	zipMagic   = []byte("PK\x03\x04")
+)
+
+// skipBOM drops a UTF-8 byte order mark and refuses, with a useful message,
+// the two wrong files providers most often send: UTF-16 text and workbooks.
+func skipBOM(br *bufio.Reader) error {
+	head, _ := br.Peek(4) // a short or failed peek is left to the CSV reader
+	switch {
+	case bytes.HasPrefix(head, bomUTF8):
+		_, _ = br.Discard(len(bomUTF8))
+	case bytes.HasPrefix(head, bomUTF16LE), bytes.HasPrefix(head, bomUTF16BE):
+		return &Error{Line: 1, Code: CodeInvalidEncoding, Message: "the file is UTF-16 text; save it as CSV UTF-8"}
+	case bytes.HasPrefix(head, zipMagic):
+		return &Error{Line: 1, Code: CodeInvalidEncoding, Message: "the file is a workbook (.xlsx), not CSV text; save it as CSV UTF-8"}
+	}
+	return nil
+}
+
+// limitReader reads at most limit bytes from r and notes when there were
+// more.
+type limitReader struct {
+	r     io.Reader
+	left  int64
+	limit int64
+	over  bool
+}
+
+var errTooLarge = errors.New("roster: input over the limit")
+
+func (l *limitReader) Read(p []byte) (int, error) {
+	if l.over {
+		return 0, errTooLarge
+	}
+	if int64(len(p)) > l.left {
+		p = p[:l.left+1] // one byte more tells whether there is more
+	}
+	n, err := l.r.Read(p)
+	if int64(n) > l.left {
+		l.over = true
+		return int(l.left), errTooLarge
+	}
+	l.left -= int64(n)
+	return n, err
+}
+
+func size(n int64) string {
+	switch {
+	case n%(1<<20) == 0:
+		return fmt.Sprintf("%d MB", n>>20)
+	case n%(1<<10) == 0:
+		return fmt.Sprintf("%d KB", n>>10)
+	default:
+		return fmt.Sprintf("%d bytes", n)
+	}
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return word
+	}
+	return word + "s"
+}
+
+// clip shortens s to at most n bytes without splitting a character.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
+}

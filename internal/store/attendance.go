@@ -1,0 +1,409 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cecportal/cecportal/internal/attendance"
+	"github.com/cecportal/cecportal/internal/outbox"
+	"github.com/cecportal/cecportal/internal/roster"
+)
+
+// Attendance is the attendance.Store on the table:
+//
+//	UPLOAD#<id>    UPLOAD             the upload
+//	UPLOAD#<id>    INPUT#<chunk>      a chunk of its rows, as received (expires after 30 days)
+//	UPLOAD#<id>    CHUNK#<chunk>      a credited chunk's summary
+//	UPLOAD#<id>    ROW#<line>         a row's result
+//	PROGRAM#<id>   ATTENDEE#<holder>  the holder attended the program: written once
+//	HOLDER#<id>    CREDIT#<date>#PROGRAM#<program>   the credit on the holder's transcript
+type Attendance struct{ t Table }
+
+var _ attendance.Store = (*Attendance)(nil)
+
+// NewAttendance returns the attendance repository on t.
+func NewAttendance(t Table) *Attendance { return &Attendance{t: t} }
+
+func uploadKey(id string) Key { return Key{"UPLOAD#" + id, "UPLOAD"} }
+func inputKey(id string, chunk int) Key {
+	return Key{"UPLOAD#" + id, fmt.Sprintf("INPUT#%05d", chunk)}
+}
+func chunkKey(id string, chunk int) Key {
+	return Key{"UPLOAD#" + id, fmt.Sprintf("CHUNK#%05d", chunk)}
+}
+func rowKey(id string, line int) Key         { return Key{"UPLOAD#" + id, fmt.Sprintf("ROW#%08d", line)} }
+func attendeeKey(program, holder string) Key { return Key{"PROGRAM#" + program, "ATTENDEE#" + holder} }
+func creditKey(holder string, on roster.Date, program string) Key {
+	return Key{"HOLDER#" + holder, "CREDIT#" + on.String() + "#PROGRAM#" + program}
+}
+
+type uploadItem struct {
+	PK          string `json:"PK"`
+	SK          string `json:"SK"`
+	Type        string `json:"type"`
+	ID          string `json:"uploadId"`
+	ProgramID   string `json:"programId"`
+	ProviderID  string `json:"providerId"`
+	By          string `json:"by"`
+	Source      string `json:"source"`
+	ReportedOn  string `json:"reportedOn"`
+	Rows        int    `json:"rows"`
+	Chunks      int    `json:"chunks"`
+	MemberCents int64  `json:"feeMemberCents"`
+	GuestCents  int64  `json:"feeGuestCents"`
+	Currency    string `json:"currency"`
+	CreatedAt   string `json:"createdAt"`
+}
+
+// inputItem holds a chunk compactly: one JSON string of row tuples keeps
+// 500 rows far below DynamoDB's 400 KB item limit.
+type inputItem struct {
+	PK   string `json:"PK"`
+	SK   string `json:"SK"`
+	Type string `json:"type"`
+	Rows string `json:"rows"`
+	TTL  int64  `json:"ttl"`
+}
+
+type summaryItem struct {
+	PK       string         `json:"PK"`
+	SK       string         `json:"SK"`
+	Type     string         `json:"type"`
+	Chunk    int            `json:"chunk"`
+	Rows     int            `json:"rows"`
+	Accepted int            `json:"accepted"`
+	Rejected int            `json:"rejected"`
+	FeeCents int64          `json:"feeCents"`
+	ByReason map[string]int `json:"byReason"`
+}
+
+type resultItem struct {
+	PK         string `json:"PK"`
+	SK         string `json:"SK"`
+	Type       string `json:"type"`
+	Line       int    `json:"line"`
+	ProgramID  string `json:"programId"`
+	HolderID   string `json:"holderId"`
+	FirstName  string `json:"firstName"`
+	LastName   string `json:"lastName"`
+	Completed  string `json:"completed"`
+	Accepted   bool   `json:"accepted"`
+	Code       string `json:"code,omitempty"`
+	Message    string `json:"message,omitempty"`
+	Membership string `json:"membership,omitempty"`
+	FeeCents   int64  `json:"feeCents"`
+}
+
+type attendeeItem struct {
+	PK        string `json:"PK"`
+	SK        string `json:"SK"`
+	Type      string `json:"type"`
+	HolderID  string `json:"holderId"`
+	UploadID  string `json:"uploadId"`
+	Line      int    `json:"line"`
+	Completed string `json:"completed"`
+	Credited  string `json:"creditedAt"`
+}
+
+// creditItem is a transcript entry; the transcript feature reads it.
+type creditItem struct {
+	PK           string `json:"PK"`
+	SK           string `json:"SK"`
+	Type         string `json:"type"`
+	Source       string `json:"source"` // "program": credited through attendance reporting
+	ProgramID    string `json:"programId"`
+	ProviderID   string `json:"providerId"`
+	ProviderName string `json:"providerName"`
+	Title        string `json:"title"`
+	Completed    string `json:"completed"`
+	Hours        string `json:"hours"` // exact decimal text
+	Association  bool   `json:"association"`
+	Compliance   bool   `json:"compliance"`
+	UploadID     string `json:"uploadId"`
+	Credited     string `json:"creditedAt"`
+}
+
+// PutChunk stores a chunk of rows.
+func (a *Attendance) PutChunk(ctx context.Context, uploadID string, chunk int, rows []roster.Row, expires time.Time) error {
+	tuples := make([][6]string, 0, len(rows))
+	for _, r := range rows {
+		tuples = append(tuples, [6]string{strconv.Itoa(r.Line), r.ProgramID, r.HolderID, r.FirstName, r.LastName, r.Completed.String()})
+	}
+	raw, err := json.Marshal(tuples)
+	if err != nil {
+		return err
+	}
+	k := inputKey(uploadID, chunk)
+	item, err := Marshal(inputItem{PK: k.PK, SK: k.SK, Type: "upload-input", Rows: string(raw), TTL: expires.Unix()})
+	if err != nil {
+		return err
+	}
+	return a.t.BatchWrite(ctx, []Item{item}, nil)
+}
+
+// Chunk reads a stored chunk back.
+func (a *Attendance) Chunk(ctx context.Context, uploadID string, chunk int) ([]roster.Row, error) {
+	item, err := a.t.Get(ctx, inputKey(uploadID, chunk))
+	if err != nil {
+		return nil, fmt.Errorf("get chunk %d of %s: %w", chunk, uploadID, err)
+	}
+	var it inputItem
+	if err := Unmarshal(item, &it); err != nil {
+		return nil, err
+	}
+	var tuples [][6]string
+	if err := json.Unmarshal([]byte(it.Rows), &tuples); err != nil {
+		return nil, fmt.Errorf("decode chunk %d of %s: %w", chunk, uploadID, err)
+	}
+	rows := make([]roster.Row, 0, len(tuples))
+	for _, t := range tuples {
+		line, _ := strconv.Atoi(t[0])
+		d, err := roster.ParseDate(t[5])
+		if err != nil {
+			return nil, fmt.Errorf("chunk %d of %s, row %d: %w", chunk, uploadID, line, err)
+		}
+		rows = append(rows, roster.Row{Line: line, ProgramID: t[1], HolderID: t[2], FirstName: t[3], LastName: t[4], Completed: d})
+	}
+	return rows, nil
+}
+
+// CreateUpload writes the upload with its first crediting message.
+func (a *Attendance) CreateUpload(ctx context.Context, u attendance.Upload, msgs ...outbox.Message) error {
+	k := uploadKey(u.ID)
+	item, err := Marshal(uploadItem{PK: k.PK, SK: k.SK, Type: "upload", ID: u.ID, ProgramID: u.ProgramID, ProviderID: u.ProviderID,
+		By: u.By, Source: u.Source, ReportedOn: u.ReportedOn.String(), Rows: u.Rows, Chunks: u.Chunks,
+		MemberCents: u.Fee.MemberCents, GuestCents: u.Fee.GuestCents, Currency: u.Fee.Currency, CreatedAt: formatTime(u.CreatedAt)})
+	if err != nil {
+		return err
+	}
+	out, err := OutboxOps(msgs...)
+	if err != nil {
+		return err
+	}
+	return a.t.Write(ctx, append([]Op{Put(item, IfNotExists())}, out...)...)
+}
+
+// Upload reads an upload.
+func (a *Attendance) Upload(ctx context.Context, id string) (attendance.Upload, error) {
+	item, err := a.t.Get(ctx, uploadKey(id))
+	if errors.Is(err, ErrNotFound) {
+		return attendance.Upload{}, attendance.ErrNotFound
+	}
+	if err != nil {
+		return attendance.Upload{}, fmt.Errorf("get upload %s: %w", id, err)
+	}
+	var it uploadItem
+	if err := Unmarshal(item, &it); err != nil {
+		return attendance.Upload{}, err
+	}
+	on, err := roster.ParseDate(it.ReportedOn)
+	if err != nil {
+		return attendance.Upload{}, fmt.Errorf("upload %s: %w", id, err)
+	}
+	return attendance.Upload{ID: it.ID, ProgramID: it.ProgramID, ProviderID: it.ProviderID, By: it.By, Source: it.Source,
+		ReportedOn: on, Rows: it.Rows, Chunks: it.Chunks, CreatedAt: parseTime(it.CreatedAt),
+		Fee: attendance.FilingFee{MemberCents: it.MemberCents, GuestCents: it.GuestCents, Currency: it.Currency}}, nil
+}
+
+// batchKeys reads keys in BatchGet requests.
+func (a *Attendance) batchKeys(ctx context.Context, keys []Key) ([]Item, error) {
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	return a.t.BatchGet(ctx, keys)
+}
+
+// Holders reads holders by ID with BatchGetItem.
+func (a *Attendance) Holders(ctx context.Context, ids []string) (map[string]attendance.Holder, error) {
+	keys := make([]Key, 0, len(ids))
+	for _, id := range ids {
+		if id != "" && !strings.ContainsRune(id, 0) {
+			keys = append(keys, holderKey(id))
+		}
+	}
+	items, err := a.batchKeys(ctx, keys)
+	if err != nil {
+		return nil, fmt.Errorf("batch get holders: %w", err)
+	}
+	out := make(map[string]attendance.Holder, len(items))
+	for _, item := range items {
+		var it holderItem
+		if err := Unmarshal(item, &it); err != nil {
+			return nil, err
+		}
+		out[it.ID] = attendance.Holder{ID: it.ID, FirstName: it.FirstName, LastName: it.LastName, Membership: it.Membership}
+	}
+	return out, nil
+}
+
+// Attendees reads the attendance records of holders for a program.
+func (a *Attendance) Attendees(ctx context.Context, programID string, holderIDs []string) (map[string]attendance.Attendee, error) {
+	keys := make([]Key, 0, len(holderIDs))
+	for _, id := range holderIDs {
+		if id != "" && !strings.ContainsRune(id, 0) {
+			keys = append(keys, attendeeKey(programID, id))
+		}
+	}
+	items, err := a.batchKeys(ctx, keys)
+	if err != nil {
+		return nil, fmt.Errorf("batch get attendees: %w", err)
+	}
+	out := make(map[string]attendance.Attendee, len(items))
+	for _, item := range items {
+		var it attendeeItem
+		if err := Unmarshal(item, &it); err != nil {
+			return nil, err
+		}
+		out[it.HolderID] = attendance.Attendee{HolderID: it.HolderID, UploadID: it.UploadID, Line: it.Line, Credited: parseTime(it.Credited)}
+	}
+	return out, nil
+}
+
+// creditsPerWrite fills a transaction: two operations per credit.
+const creditsPerWrite = MaxTransactOps / 2
+
+// Credit writes credits in transactions of up to 50, each pair guarded by
+// the attendance record's absence. A pair whose record exists is refused and
+// the rest of its transaction written again without it.
+func (a *Attendance) Credit(ctx context.Context, credits []attendance.Credit) ([]int, error) {
+	var refused []int
+	for start := 0; start < len(credits); start += creditsPerWrite {
+		group := make([]int, 0, creditsPerWrite)
+		for i := start; i < min(start+creditsPerWrite, len(credits)); i++ {
+			group = append(group, i)
+		}
+		for len(group) > 0 {
+			ops := make([]Op, 0, 2*len(group))
+			for _, i := range group {
+				pair, err := creditOps(credits[i])
+				if err != nil {
+					return nil, err
+				}
+				ops = append(ops, pair...)
+			}
+			err := a.t.Write(ctx, ops...)
+			var cf *ConditionFailedError
+			switch {
+			case err == nil:
+				group = nil
+			case errors.As(err, &cf):
+				refused = append(refused, group[cf.Index/2])
+				group = append(group[:cf.Index/2], group[cf.Index/2+1:]...)
+			case errors.Is(err, ErrConflict):
+				// another writer on these items: write the group again
+			default:
+				return nil, fmt.Errorf("write credits: %w", err)
+			}
+		}
+	}
+	return refused, nil
+}
+
+func creditOps(c attendance.Credit) ([]Op, error) {
+	ak := attendeeKey(c.ProgramID, c.HolderID)
+	att, err := Marshal(attendeeItem{PK: ak.PK, SK: ak.SK, Type: "attendee", HolderID: c.HolderID, UploadID: c.UploadID,
+		Line: c.Line, Completed: c.Completed.String(), Credited: formatTime(c.Credited)})
+	if err != nil {
+		return nil, err
+	}
+	hours, err := c.Hours.MarshalText()
+	if err != nil {
+		return nil, err
+	}
+	ck := creditKey(c.HolderID, c.Completed, c.ProgramID)
+	cr, err := Marshal(creditItem{PK: ck.PK, SK: ck.SK, Type: "credit", Source: "program", ProgramID: c.ProgramID,
+		ProviderID: c.ProviderID, ProviderName: c.ProviderName, Title: c.Title, Completed: c.Completed.String(),
+		Hours: string(hours), Association: true, Compliance: c.Compliance, UploadID: c.UploadID, Credited: formatTime(c.Credited)})
+	if err != nil {
+		return nil, err
+	}
+	// The credit's put carries no condition of its own: the attendance
+	// record's condition already makes the pair happen once.
+	return []Op{Put(att, IfNotExists()), Put(cr, Condition{})}, nil
+}
+
+// FinishChunk writes the row results, then the summary with the next
+// message in one transaction guarded by the summary's absence.
+func (a *Attendance) FinishChunk(ctx context.Context, uploadID string, results []attendance.RowResult, s attendance.ChunkSummary, next []outbox.Message) error {
+	items := make([]Item, 0, len(results))
+	for _, r := range results {
+		k := rowKey(uploadID, r.Line)
+		item, err := Marshal(resultItem{PK: k.PK, SK: k.SK, Type: "upload-row", Line: r.Line, ProgramID: r.ProgramID,
+			HolderID: r.HolderID, FirstName: r.FirstName, LastName: r.LastName, Completed: r.Completed, Accepted: r.Accepted,
+			Code: r.Code, Message: r.Message, Membership: r.Membership, FeeCents: r.FeeCents})
+		if err != nil {
+			return err
+		}
+		items = append(items, item)
+	}
+	if err := a.t.BatchWrite(ctx, items, nil); err != nil {
+		return fmt.Errorf("write row results: %w", err)
+	}
+	k := chunkKey(uploadID, s.Chunk)
+	sum, err := Marshal(summaryItem{PK: k.PK, SK: k.SK, Type: "upload-chunk", Chunk: s.Chunk, Rows: s.Rows,
+		Accepted: s.Accepted, Rejected: s.Rejected, FeeCents: s.FeeCents, ByReason: s.ByReason})
+	if err != nil {
+		return err
+	}
+	out, err := OutboxOps(next...)
+	if err != nil {
+		return err
+	}
+	err = a.t.Write(ctx, append([]Op{Put(sum, IfNotExists())}, out...)...)
+	if IsConditionFailed(err) {
+		return nil // finished by an earlier delivery
+	}
+	return err
+}
+
+// Summaries reads the credited chunks' summaries.
+func (a *Attendance) Summaries(ctx context.Context, uploadID string) ([]attendance.ChunkSummary, error) {
+	var out []attendance.ChunkSummary
+	q := Query{PK: "UPLOAD#" + uploadID, Op: SKBeginsWith, Value: "CHUNK#", Limit: 1000}
+	for {
+		page, err := a.t.Query(ctx, q)
+		if err != nil {
+			return nil, fmt.Errorf("query chunk summaries of %s: %w", uploadID, err)
+		}
+		for _, item := range page.Items {
+			var it summaryItem
+			if err := Unmarshal(item, &it); err != nil {
+				return nil, err
+			}
+			out = append(out, attendance.ChunkSummary{Chunk: it.Chunk, Rows: it.Rows, Accepted: it.Accepted,
+				Rejected: it.Rejected, FeeCents: it.FeeCents, ByReason: it.ByReason})
+		}
+		if page.Cursor == "" {
+			return out, nil
+		}
+		q.Cursor = page.Cursor
+	}
+}
+
+// Results reads row results in row order.
+func (a *Attendance) Results(ctx context.Context, uploadID string, pg attendance.Page) ([]attendance.RowResult, string, error) {
+	limit := pg.Limit
+	if limit <= 0 || limit > 1000 {
+		limit = 1000
+	}
+	page, err := a.t.Query(ctx, Query{PK: "UPLOAD#" + uploadID, Op: SKBeginsWith, Value: "ROW#", Limit: limit, Cursor: pg.Cursor})
+	if err != nil {
+		return nil, "", CursorFault(fmt.Errorf("query row results of %s: %w", uploadID, err))
+	}
+	out := make([]attendance.RowResult, 0, len(page.Items))
+	for _, item := range page.Items {
+		var it resultItem
+		if err := Unmarshal(item, &it); err != nil {
+			return nil, "", err
+		}
+		out = append(out, attendance.RowResult{Line: it.Line, ProgramID: it.ProgramID, HolderID: it.HolderID,
+			FirstName: it.FirstName, LastName: it.LastName, Completed: it.Completed, Accepted: it.Accepted,
+			Code: it.Code, Message: it.Message, Membership: it.Membership, FeeCents: it.FeeCents})
+	}
+	return out, page.Cursor, nil
+}
