@@ -92,6 +92,15 @@ test: tools check-fmt vet lint-template ## Every check and test: gofmt, vet, cfn
 test-short: ## Go tests only, without the race detector (quick iteration)
 	$(GO) test -count=1 ./...
 
+.PHONY: bench
+bench: ## Benchmarks with their targets: attendance crediting at 10,000 and 100,000 rows (a few minutes)
+	infra/bench/attendance.sh
+
+FUZZTIME ?= 60s
+.PHONY: fuzz
+fuzz: ## Fuzz each target for FUZZTIME (default 60s); make test runs only the committed seed corpora
+	$(GO) test -run '^$$' -fuzz '^FuzzReader$$' -fuzztime $(FUZZTIME) ./internal/roster/
+
 .PHONY: fmt
 fmt: ## Format the Go code in place
 	gofmt -w $(GO_FILES)

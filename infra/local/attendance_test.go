@@ -134,6 +134,24 @@ func TestLocalStack_Attendance(t *testing.T) {
 		c.do("GET", "/programs/"+program+"/attendance/"+uploadID, acme, nil, 200, &me)
 	})
 
+	t.Run("Directory", func(t *testing.T) {
+		var page struct{ Entries []map[string]any }
+		c.do("GET", "/directory?q=nun", acme, nil, 200, &page) // "Núñez", folded
+		if len(page.Entries) != 1 || page.Entries[0]["holderId"] != ids["jose"] {
+			t.Fatalf("directory %v", page.Entries)
+		}
+		for k := range page.Entries[0] {
+			if k == "email" || k == "contact" {
+				t.Fatalf("the directory shows %s", k)
+			}
+		}
+		c.do("GET", "/directory?q="+ids["ana"], staff, nil, 200, &page)
+		if len(page.Entries) != 1 || page.Entries[0]["membership"] != "member" {
+			t.Fatalf("by ID %v", page.Entries)
+		}
+		c.do("GET", "/directory?q=lima", c.token("sub-ana", "holder", ""), nil, 403, nil)
+	})
+
 	t.Run("WindowAndIsolation", func(t *testing.T) {
 		other := c.token("sub-other", "provider", "o@other.example")
 		c.do("POST", "/providers", other, map[string]any{"name": "Other", "contactName": "Oz", "email": "o@other.example",

@@ -1,0 +1,247 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"go.etcd.io/bbolt"
+
+	"github.com/cecportal/cecportal"
+	"github.com/cecportal/cecportal/internal/accounts"
+	"github.com/cecportal/cecportal/internal/attendance"
+	"github.com/cecportal/cecportal/internal/cec"
+	"github.com/cecportal/cecportal/internal/clock"
+	"github.com/cecportal/cecportal/internal/identity"
+	"github.com/cecportal/cecportal/internal/ids"
+	"github.com/cecportal/cecportal/internal/outbox"
+	"github.com/cecportal/cecportal/internal/policy"
+	"github.com/cecportal/cecportal/internal/programs"
+	"github.com/cecportal/cecportal/internal/roster"
+)
+
+// The attendance benchmark (issue 4): crediting a roster of N rows on the
+// embedded store, beside a yardstick of bare batch writes of the same items
+// to the same store. Run it with `make bench` (infra/bench/attendance.sh),
+// which reports rows per second, the ratio to the yardstick and the peak
+// heap; docs/performance.md keeps the figures.
+
+var benchSizes = []int{10_000, 100_000}
+
+// benchWorld is a fresh data file with n holders and an approved program.
+type benchWorld struct {
+	db      *bbolt.DB
+	tbl     *Bolt
+	svc     *attendance.Service
+	queue   *benchQueue
+	program programs.Program
+	csv     []byte
+}
+
+type benchQueue struct {
+	mu   sync.Mutex
+	msgs []outbox.Message
+}
+
+func (q *benchQueue) Dispatch(_ context.Context, msgs ...outbox.Message) {
+	q.mu.Lock()
+	q.msgs = append(q.msgs, msgs...)
+	q.mu.Unlock()
+}
+
+func (q *benchQueue) take() []outbox.Message {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	m := q.msgs
+	q.msgs = nil
+	return m
+}
+
+var benchProvider = identity.Caller{Sub: "sub-bench", Roles: []string{identity.RoleProvider}}
+
+func newBenchWorld(b *testing.B, n int) *benchWorld {
+	b.Helper()
+	// fsync stays on, as in the local stack.
+	db, err := bbolt.Open(filepath.Join(b.TempDir(), "bench.db"), 0o600, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	pol, err := policy.Load(cecportal.DefaultPolicy)
+	if err != nil {
+		b.Fatal(err)
+	}
+	clk := clock.NewSettable()
+	clk.Set(time.Date(2027, 3, 12, 15, 0, 0, 0, time.UTC))
+	tbl, err := NewBolt(db, WithBoltNow(clk.Now))
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	q := &benchQueue{}
+	acc := accounts.NewService(NewAccounts(tbl), pol, clk, ids.New, q)
+	pr, err := acc.CreateProvider(ctx, benchProvider, accounts.NewProvider{Name: "Bench", ContactName: "B", Email: "b@bench.example",
+		Phone: "+1 202 555 0142", Address: accounts.Address{Line1: "1 St", City: "DC", Country: "US"}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	start := time.Date(2027, 3, 10, 9, 0, 0, 0, time.UTC)
+	end := start.Add(8 * time.Hour)
+	p := programs.Program{ID: "PRG-BENCHMARK1", ProviderID: pr.ID, ProviderName: pr.Name, ProviderEmail: pr.Email,
+		Content: programs.Content{Title: "Bench", Format: programs.InPerson, StartsAt: &start, EndsAt: &end, TimeZone: "UTC",
+			ContactHours: cec.Of(6), Objectives: []string{}, Instructors: []string{}},
+		Status: programs.Approved, CreatedAt: start, UpdatedAt: start, Version: 1}
+	if err := NewPrograms(tbl).Create(ctx, p); err != nil {
+		b.Fatal(err)
+	}
+	// n holders as fixture data, written directly in large batches.
+	var csv bytes.Buffer
+	csv.WriteString(roster.Header + "\n")
+	items := make([]Item, 0, 5000)
+	for i := range n {
+		h := accounts.Holder{ID: fmt.Sprintf("H-%010d", i), Sub: fmt.Sprintf("sub-%d", i), FirstName: "Ana", LastName: fmt.Sprintf("Lima%d", i),
+			Email: fmt.Sprintf("h%d@example.com", i), Membership: accounts.Guest, Credentials: []accounts.Credential{}, Version: 1}
+		item, err := Marshal(holderToItem(h))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if items = append(items, item); len(items) == cap(items) || i == n-1 {
+			if err := tbl.BatchWrite(ctx, items, nil); err != nil {
+				b.Fatal(err)
+			}
+			items = items[:0]
+		}
+		fmt.Fprintf(&csv, "%s,%s,Ana,Lima%d,2027-03-10\n", p.ID, h.ID, i)
+	}
+	svc := attendance.NewService(NewAttendance(tbl), NewPrograms(tbl), acc, pol, clk, ids.New, q)
+	return &benchWorld{db: db, tbl: tbl, svc: svc, queue: q, program: p, csv: csv.Bytes()}
+}
+
+// peakHeap samples the heap while f runs and returns the largest HeapAlloc.
+func peakHeap(f func()) uint64 {
+	runtime.GC()
+	var peak atomic.Uint64
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		var m runtime.MemStats
+		for {
+			runtime.ReadMemStats(&m)
+			if m.HeapAlloc > peak.Load() {
+				peak.Store(m.HeapAlloc)
+			}
+			select {
+			case <-done:
+				return
+			case <-time.After(5 * time.Millisecond):
+			}
+		}
+	}()
+	f()
+	close(done)
+	wg.Wait()
+	return peak.Load()
+}
+
+// BenchmarkAttendance credits a whole roster: the upload (the roster read
+// twice, stored in chunks) and every crediting step, as the queue would
+// deliver them, one after the other.
+func BenchmarkAttendance(b *testing.B) {
+	for _, n := range benchSizes {
+		b.Run(fmt.Sprintf("rows=%d", n), func(b *testing.B) {
+			var elapsed time.Duration
+			var peak uint64
+			for range b.N {
+				b.StopTimer()
+				w := newBenchWorld(b, n)
+				ctx := context.Background()
+				b.StartTimer()
+				t0 := time.Now()
+				p := peakHeap(func() {
+					src := func() (attendance.Rows, error) { return roster.NewReader(bytes.NewReader(w.csv), 0) }
+					u, _, err := w.svc.Report(ctx, benchProvider, w.program.ID, "csv", src, false)
+					if err != nil {
+						b.Fatal(err)
+					}
+					for msgs := w.queue.take(); len(msgs) > 0; msgs = w.queue.take() {
+						for _, m := range msgs {
+							if m.Queue != attendance.Queue {
+								continue
+							}
+							if err := w.svc.CreditChunk(ctx, m.Body); err != nil {
+								b.Fatal(err)
+							}
+						}
+					}
+					st, err := w.svc.Result(ctx, benchProvider, w.program.ID, u.ID, attendance.Page{Limit: 1})
+					if err != nil || !st.Done || st.Totals.Accepted != n {
+						b.Fatalf("not all credited: %+v %v", st.Totals, err)
+					}
+				})
+				elapsed += time.Since(t0)
+				peak = max(peak, p)
+			}
+			b.ReportMetric(float64(n)*float64(b.N)/elapsed.Seconds(), "rows/s")
+			b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
+		})
+	}
+}
+
+// BenchmarkAttendanceYardstick writes, for each row, the same three items
+// crediting writes (attendance record, transcript credit, row result) with
+// bare BatchWrite calls of 25 items, DynamoDB's batch size: no reads, no
+// rules, no conditions, no transactions.
+func BenchmarkAttendanceYardstick(b *testing.B) {
+	for _, n := range benchSizes {
+		b.Run(fmt.Sprintf("rows=%d", n), func(b *testing.B) {
+			var elapsed time.Duration
+			var peak uint64
+			for range b.N {
+				b.StopTimer()
+				w := newBenchWorld(b, n)
+				ctx := context.Background()
+				b.StartTimer()
+				t0 := time.Now()
+				p := peakHeap(func() {
+					batch := make([]Item, 0, MaxBatchWrite)
+					flush := func() {
+						if err := w.tbl.BatchWrite(ctx, batch, nil); err != nil {
+							b.Fatal(err)
+						}
+						batch = batch[:0]
+					}
+					for i := range n {
+						c := attendance.Credit{ProgramID: w.program.ID, HolderID: fmt.Sprintf("H-%010d", i), UploadID: "UPL-YARDSTICK",
+							Line: i + 2, Completed: roster.Date{Year: 2027, Month: 3, Day: 10}, Hours: cec.Of(6)}
+						ops, err := creditOps(c)
+						if err != nil {
+							b.Fatal(err)
+						}
+						k := rowKey("UPL-YARDSTICK", i+2)
+						res, _ := Marshal(resultItem{PK: k.PK, SK: k.SK, Type: "upload-row", Line: i + 2, HolderID: c.HolderID, Accepted: true})
+						for _, it := range []Item{ops[0].Item, ops[1].Item, res} {
+							if batch = append(batch, it); len(batch) == MaxBatchWrite {
+								flush()
+							}
+						}
+					}
+					if len(batch) > 0 {
+						flush()
+					}
+				})
+				elapsed += time.Since(t0)
+				peak = max(peak, p)
+			}
+			b.ReportMetric(float64(n)*float64(b.N)/elapsed.Seconds(), "rows/s")
+			b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
+		})
+	}
+}
