@@ -27,6 +27,14 @@ type Policy struct {
 	Programs    Programs     `json:"programs"`
 	Attendance  Attendance   `json:"attendance"`
 
+	Renewal            Renewal             `json:"renewal"`
+	Documentation      map[string][]string `json:"documentation"`
+	ActivityKinds      []ActivityKind      `json:"activityKinds"`
+	NotAccepted        []NotAccepted       `json:"notAccepted"`
+	VendorRestrictions []VendorRestriction `json:"vendorRestrictions"`
+
+	kinds map[string]ActivityKind
+
 	byCode map[string]Credential
 }
 
@@ -83,6 +91,88 @@ func (a Attendance) FilingFeeOn(day time.Time) (FilingFee, bool) {
 		}
 	}
 	return found, ok
+}
+
+// Renewal is how a renewal year's CECs are judged.
+type Renewal struct {
+	EarnedYearsBefore     int         `json:"earnedYearsBefore"`
+	OtherMaxPercent       int         `json:"otherMaxPercent"`
+	ComplianceMinimumCECs cec.Hours   `json:"-"`
+	AuditRatePercent      int         `json:"auditRatePercent"`
+	RawComplianceMinimum  json.Number `json:"complianceMinimumCecs"`
+}
+
+// Categories of activity.
+const (
+	CategoryAssociation = "association"
+	CategoryOther       = "other"
+)
+
+// Item keys of a per-item cap.
+const (
+	ItemOrganisation = "organisation" // each board or committee
+	ItemEvent        = "event"        // each event: title and date
+)
+
+// ActivityKind is a kind of activity that counts toward renewal.
+type ActivityKind struct {
+	Code          string   `json:"code"`
+	Name          string   `json:"name"`
+	Category      string   `json:"category"`
+	Documentation []string `json:"documentation"` // groups of Policy.Documentation
+	ItemKey       string   `json:"itemKey,omitempty"`
+
+	PerItemCECs cec.Hours `json:"-"` // 0: no cap
+	YearCapCECs cec.Hours `json:"-"` // 0: no cap
+
+	RawPerItem json.Number `json:"perItemCecs,omitempty"`
+	RawYearCap json.Number `json:"yearCapCecs,omitempty"`
+
+	docTypes map[string]bool
+}
+
+// Documents reports whether documentation type t fits the kind.
+func (k ActivityKind) Documents(t string) bool { return k.docTypes[t] }
+
+// NotAccepted is a kind of activity that never counts.
+type NotAccepted struct {
+	Code string `json:"code"`
+	Name string `json:"name"`
+}
+
+// VendorRestriction: the vendor's online courses count only with the exception.
+type VendorRestriction struct {
+	Vendor    string `json:"vendor"`
+	Exception string `json:"exception"`
+}
+
+// ActivityKind returns the kind with code, if it counts.
+func (p *Policy) ActivityKind(code string) (ActivityKind, bool) {
+	k, ok := p.kinds[code]
+	return k, ok
+}
+
+// Refused returns the not-accepted entry with code, if listed.
+func (p *Policy) Refused(code string) (NotAccepted, bool) {
+	for _, n := range p.NotAccepted {
+		if n.Code == code {
+			return n, true
+		}
+	}
+	return NotAccepted{}, false
+}
+
+// Requirement is the CECs a year needs for the credentials held: the
+// largest single requirement, since the same CECs serve every credential.
+// Unknown codes are ignored.
+func (p *Policy) Requirement(codes []string) cec.Hours {
+	var req cec.Hours
+	for _, c := range codes {
+		if cr, ok := p.byCode[c]; ok && cr.CECsPerYear > req {
+			req = cr.CECsPerYear
+		}
+	}
+	return req
 }
 
 // Credential is one credential and its yearly CEC requirement.
@@ -160,6 +250,9 @@ func (p *Policy) validate() error {
 	if err := p.Attendance.validate(); err != nil {
 		return err
 	}
+	if err := p.validateRenewal(); err != nil {
+		return err
+	}
 	if len(p.Credentials) == 0 {
 		return fieldErr("credentials", "must list at least one credential")
 	}
@@ -183,6 +276,10 @@ func (p *Policy) validate() error {
 		p.Credentials[i] = c
 		if c.CECsPerYear <= 0 {
 			return fieldErr(f+".cecsPerYear", "must be more than 0")
+		}
+		// The share from other sources must be exact in hundredths of a CEC.
+		if int64(c.CECsPerYear)*int64(p.Renewal.OtherMaxPercent)%100 != 0 {
+			return fieldErr(f+".cecsPerYear", fmt.Sprintf("%s × renewal.otherMaxPercent %d%% is not a whole number of hundredths", c.CECsPerYear, p.Renewal.OtherMaxPercent))
 		}
 		p.byCode[c.Code] = c
 	}
@@ -244,6 +341,104 @@ func (a *Attendance) validate() error {
 			return fieldErr(name, "fees must not be negative")
 		}
 		f.from = d
+	}
+	return nil
+}
+
+var codeWord = regexp.MustCompile(`^[a-z][a-z0-9_]{1,47}$`)
+
+func (p *Policy) validateRenewal() error {
+	r := &p.Renewal
+	if r.EarnedYearsBefore < 0 || r.EarnedYearsBefore > 5 {
+		return fieldErr("renewal.earnedYearsBefore", "must be between 0 and 5")
+	}
+	if r.OtherMaxPercent < 0 || r.OtherMaxPercent > 100 {
+		return fieldErr("renewal.otherMaxPercent", "must be between 0 and 100")
+	}
+	if r.AuditRatePercent < 0 || r.AuditRatePercent > 100 {
+		return fieldErr("renewal.auditRatePercent", "must be between 0 and 100")
+	}
+	minimum, err := cec.Parse(r.RawComplianceMinimum.String())
+	if err != nil {
+		return fieldErr("renewal.complianceMinimumCecs", err.Error())
+	}
+	r.ComplianceMinimumCECs = minimum
+	for group, types := range p.Documentation {
+		if !codeWord.MatchString(group) || len(types) == 0 {
+			return fieldErr("documentation."+group, "must be a lower-case name listing at least one type")
+		}
+		for i, t := range types {
+			if !codeWord.MatchString(t) {
+				return fieldErr(fmt.Sprintf("documentation.%s[%d]", group, i), fmt.Sprintf("%q must be a lower-case code", t))
+			}
+		}
+	}
+	if len(p.ActivityKinds) == 0 {
+		return fieldErr("activityKinds", "must list at least one kind")
+	}
+	p.kinds = make(map[string]ActivityKind, len(p.ActivityKinds))
+	for i := range p.ActivityKinds {
+		k := &p.ActivityKinds[i]
+		f := fmt.Sprintf("activityKinds[%d]", i)
+		if !codeWord.MatchString(k.Code) {
+			return fieldErr(f+".code", fmt.Sprintf("%q must be a lower-case code such as national_conference", k.Code))
+		}
+		if _, dup := p.kinds[k.Code]; dup {
+			return fieldErr(f+".code", fmt.Sprintf("%q is listed twice", k.Code))
+		}
+		if strings.TrimSpace(k.Name) == "" {
+			return fieldErr(f+".name", "is required")
+		}
+		if k.Category != CategoryAssociation && k.Category != CategoryOther {
+			return fieldErr(f+".category", fmt.Sprintf("%q must be association or other", k.Category))
+		}
+		if len(k.Documentation) == 0 {
+			return fieldErr(f+".documentation", "must name at least one documentation group")
+		}
+		k.docTypes = map[string]bool{}
+		for _, g := range k.Documentation {
+			types, ok := p.Documentation[g]
+			if !ok {
+				return fieldErr(f+".documentation", fmt.Sprintf("%q is not a group of documentation", g))
+			}
+			for _, t := range types {
+				k.docTypes[t] = true
+			}
+		}
+		for _, c := range []struct {
+			name string
+			raw  json.Number
+			dst  *cec.Hours
+		}{{".perItemCecs", k.RawPerItem, &k.PerItemCECs}, {".yearCapCecs", k.RawYearCap, &k.YearCapCECs}} {
+			if c.raw == "" {
+				continue
+			}
+			h, err := cec.Parse(c.raw.String())
+			if err != nil || h <= 0 {
+				return fieldErr(f+c.name, "must be a positive decimal with at most two places")
+			}
+			*c.dst = h
+		}
+		switch {
+		case k.PerItemCECs > 0 && k.ItemKey != ItemOrganisation && k.ItemKey != ItemEvent:
+			return fieldErr(f+".itemKey", "must be organisation or event when perItemCecs is set")
+		case k.PerItemCECs == 0 && k.ItemKey != "":
+			return fieldErr(f+".itemKey", "needs perItemCecs")
+		}
+		p.kinds[k.Code] = *k
+	}
+	for i, n := range p.NotAccepted {
+		if !codeWord.MatchString(n.Code) {
+			return fieldErr(fmt.Sprintf("notAccepted[%d].code", i), fmt.Sprintf("%q must be a lower-case code", n.Code))
+		}
+		if _, ok := p.kinds[n.Code]; ok {
+			return fieldErr(fmt.Sprintf("notAccepted[%d].code", i), fmt.Sprintf("%q is also an accepted kind", n.Code))
+		}
+	}
+	for i, v := range p.VendorRestrictions {
+		if strings.TrimSpace(v.Vendor) == "" {
+			return fieldErr(fmt.Sprintf("vendorRestrictions[%d].vendor", i), "is required")
+		}
 	}
 	return nil
 }

@@ -53,6 +53,14 @@ func TestLoad_Invalid(t *testing.T) {
 		{"FeeDate", `from: "2021-09-01"`, `from: "2021-13-01"`, "attendance.filingFees[1].from"},
 		{"FeeOrder", `from: "2021-09-01"`, `from: "1999-09-01"`, "attendance.filingFees[1].from"},
 		{"NegativeFee", "guestCents: 1000", "guestCents: -1", "attendance.filingFees[0]"},
+		{"Category", "category: other\n    documentation: [education]\n  - code: housing", "category: elsewhere\n    documentation: [education]\n  - code: housing", "activityKinds[5].category"},
+		{"DocGroup", "documentation: [education]\n  - code: association_course", "documentation: [paperwork]\n  - code: association_course", "activityKinds[0].documentation"},
+		{"ItemKeyWithoutCap", "    perItemCecs: 1\n    itemKey: event\n", "    itemKey: event\n", "activityKinds[3].itemKey"},
+		{"KindTwice", "code: college_course", "code: national_conference", "activityKinds[5].code"},
+		{"RefusedAndAccepted", "code: corporate_in_house_training", "code: college_course", "notAccepted[0].code"},
+		// Half of 2.55 CECs is 1.275: not a whole number of hundredths.
+		{"ShareNotExact", "cecsPerYear: 3\n  - code: AIME", "cecsPerYear: 2.55\n  - code: AIME", "credentials[3].cecsPerYear"},
+		{"AuditRate", "auditRatePercent: 10", "auditRatePercent: 101", "renewal.auditRatePercent"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			doc := strings.Replace(base, tc.old, tc.new, 1)

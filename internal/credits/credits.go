@@ -1,0 +1,238 @@
+// Package credits is the CEC rules engine of SPEC §3: given the policy, a
+// renewal year, the credentials a holder holds and their activities, it
+// judges every activity and the year. It is pure (no I/O, no clock) and
+// exact (hundredths of a CEC, never floating point), and its verdicts do not
+// depend on the order the activities come in.
+package credits
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/cecportal/cecportal/internal/cec"
+	"github.com/cecportal/cecportal/internal/names"
+	"github.com/cecportal/cecportal/internal/policy"
+)
+
+// Source says where an activity comes from.
+type Source string
+
+const (
+	// Credited: credited through attendance reporting of an approved
+	// program; the provider's report is its documentation.
+	Credited Source = "program"
+	// SelfReported: reported by the holder, with documentation.
+	SelfReported Source = "self"
+)
+
+// Activity is one activity of the holder.
+type Activity struct {
+	ID                        string
+	Source                    Source
+	Kind                      string // a policy activity kind (programs count as association_course)
+	Title                     string
+	Organisation              string
+	Date                      time.Time // a civil date (the time of day is ignored)
+	Hours                     cec.Hours
+	Compliance                bool
+	DocumentationType         string
+	DocumentationRef          string
+	Vendor                    string // for online courses: who sold it
+	PurchasedThroughAffiliate bool
+}
+
+// Status is an activity's verdict.
+type Status string
+
+const (
+	Counted Status = "counted" // all its hours count
+	Capped  Status = "capped"  // some (perhaps none) of its hours count: a cap applies
+	Refused Status = "refused" // none of it counts
+)
+
+// Reason codes of capped and refused verdicts.
+const (
+	ReasonOutsideWindow     = "outside_window"
+	ReasonKindNotAccepted   = "kind_not_accepted"
+	ReasonVendorException   = "vendor_not_purchased_through_affiliate"
+	ReasonDocumentationNone = "documentation_missing"
+	ReasonDocumentationFit  = "documentation_unfit"
+	ReasonNoHours           = "no_hours"
+	ReasonPerItemCap        = "per_item_cap"
+	ReasonYearCap           = "year_cap"
+)
+
+// Verdict is the judgement on one activity.
+type Verdict struct {
+	ActivityID string
+	Kind       string
+	Category   string // association or other; "" when refused for its kind
+	Status     Status
+	Hours      cec.Hours // given
+	Counts     cec.Hours // counted after caps (before the year's share rule)
+	Reason     string    // for capped and refused
+	Message    string
+}
+
+// Year is the judgement of a renewal year.
+type Year struct {
+	RenewalYear int
+	From, To    time.Time // the window: activities dated within count
+	Required    cec.Hours // the largest requirement of the credentials held
+	// Association and Other are the counted hours of each category after
+	// the per-kind caps; OtherCounted is Other limited to its share of the
+	// requirement (OtherLimit).
+	Association  cec.Hours
+	Other        cec.Hours
+	OtherLimit   cec.Hours
+	OtherCounted cec.Hours
+	Counted      cec.Hours // Association + OtherCounted
+	Compliance   cec.Hours // counted hours that address compliance
+	Outstanding  cec.Hours // what is still needed: max(0, Required − Counted)
+	Met          bool
+	Shortfalls   []Shortfall // by rule, when not met
+	Verdicts     []Verdict   // in the order of the activities given
+}
+
+// Shortfall is how far a year is from one rule.
+type Shortfall struct {
+	Rule    string // total, association_minimum, compliance_minimum
+	Missing cec.Hours
+	Message string
+}
+
+// Judge applies SPEC §3 to a renewal year.
+func Judge(p *policy.Policy, renewalYear int, credentials []string, activities []Activity) Year {
+	earned := renewalYear - p.Renewal.EarnedYearsBefore
+	y := Year{RenewalYear: renewalYear, Required: p.Requirement(credentials),
+		From: time.Date(earned, 1, 1, 0, 0, 0, 0, time.UTC), To: time.Date(earned, 12, 31, 0, 0, 0, 0, time.UTC)}
+	y.OtherLimit = y.Required * cec.Hours(p.Renewal.OtherMaxPercent) / 100
+
+	// Judge in a canonical order, so that which activity a cap trims does
+	// not depend on the order they were given in.
+	order := make([]int, len(activities))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int {
+		x, z := activities[a], activities[b]
+		return cmp.Or(civil(x.Date).Compare(civil(z.Date)), cmp.Compare(x.ID, z.ID), cmp.Compare(x.Title, z.Title))
+	})
+	verdicts := make([]Verdict, len(activities))
+	perItem := map[string]cec.Hours{} // kind|item → counted so far
+	perKind := map[string]cec.Hours{} // kind → counted so far
+	var otherCompliance cec.Hours
+	for _, i := range order {
+		a := activities[i]
+		v := judgeOne(p, y, a, perItem, perKind)
+		verdicts[i] = v
+		switch v.Category {
+		case policy.CategoryAssociation:
+			y.Association += v.Counts
+			if a.Compliance {
+				y.Compliance += v.Counts
+			}
+		case policy.CategoryOther:
+			y.Other += v.Counts
+			if a.Compliance {
+				otherCompliance += v.Counts
+			}
+		}
+	}
+	y.Verdicts = verdicts
+	y.OtherCounted = min(y.Other, y.OtherLimit)
+	// Compliance from other sources counts only as far as other sources do.
+	y.Compliance += min(otherCompliance, y.OtherCounted)
+	y.Counted = y.Association + y.OtherCounted
+	y.Outstanding = max(0, y.Required-y.Counted)
+	complianceNeeded := p.Renewal.ComplianceMinimumCECs
+	if y.Required == 0 {
+		complianceNeeded = 0 // no credential, nothing to renew
+	}
+	y.Met = y.Counted >= y.Required && y.Compliance >= complianceNeeded
+	if y.Outstanding > 0 {
+		y.Shortfalls = append(y.Shortfalls, Shortfall{Rule: "total", Missing: y.Outstanding,
+			Message: fmt.Sprintf("%s CECs counted of the %s required", y.Counted, y.Required)})
+	}
+	if need := y.Required - y.OtherLimit; y.Association < need {
+		y.Shortfalls = append(y.Shortfalls, Shortfall{Rule: "association_minimum", Missing: need - y.Association,
+			Message: fmt.Sprintf("at least %s CECs must come from association sources; %s do", need, y.Association)})
+	}
+	if y.Compliance < complianceNeeded {
+		y.Shortfalls = append(y.Shortfalls, Shortfall{Rule: "compliance_minimum", Missing: complianceNeeded - y.Compliance,
+			Message: fmt.Sprintf("at least %s CEC must address legislative or regulatory compliance; %s does", complianceNeeded, y.Compliance)})
+	}
+	return y
+}
+
+// date is a civil date for ordering.
+type date struct{ t time.Time }
+
+func civil(t time.Time) date { return date{time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)} }
+
+func (d date) Compare(e date) int { return d.t.Compare(e.t) }
+
+func judgeOne(p *policy.Policy, y Year, a Activity, perItem, perKind map[string]cec.Hours) Verdict {
+	v := Verdict{ActivityID: a.ID, Kind: a.Kind, Hours: a.Hours, Status: Refused}
+	refuse := func(reason, msg string) Verdict { v.Reason, v.Message = reason, msg; return v }
+	kind, ok := p.ActivityKind(a.Kind)
+	if !ok {
+		if n, listed := p.Refused(a.Kind); listed {
+			return refuse(ReasonKindNotAccepted, n.Name+" is not accepted")
+		}
+		return refuse(ReasonKindNotAccepted, fmt.Sprintf("%q is not an activity that counts toward renewal", a.Kind))
+	}
+	d := civil(a.Date)
+	if d.t.Before(y.From) || d.t.After(y.To) {
+		return refuse(ReasonOutsideWindow, fmt.Sprintf("the %d renewal accepts CECs earned in %d only", y.RenewalYear, y.From.Year()))
+	}
+	if a.Hours <= 0 {
+		return refuse(ReasonNoHours, "an activity needs its hours")
+	}
+	for _, r := range p.VendorRestrictions {
+		if a.Vendor != "" && names.Equal(a.Vendor, r.Vendor) && !a.PurchasedThroughAffiliate {
+			return refuse(ReasonVendorException, fmt.Sprintf("online courses of %s count only when %s", r.Vendor, r.Exception))
+		}
+	}
+	if a.Source != Credited {
+		switch {
+		case strings.TrimSpace(a.DocumentationType) == "":
+			return refuse(ReasonDocumentationNone, "a self-reported activity needs its documentation")
+		case !kind.Documents(a.DocumentationType):
+			return refuse(ReasonDocumentationFit, fmt.Sprintf("%s does not document %s", a.DocumentationType, kind.Name))
+		}
+	}
+	v.Category = kind.Category
+	v.Status, v.Counts = Counted, a.Hours
+	if kind.PerItemCECs > 0 {
+		key := kind.Code + "|" + itemKey(kind.ItemKey, a)
+		room := max(0, kind.PerItemCECs-perItem[key])
+		if v.Counts > room {
+			v.Status, v.Counts, v.Reason = Capped, room, ReasonPerItemCap
+			v.Message = fmt.Sprintf("%s counts at most %s CEC for each %s", kind.Name, kind.PerItemCECs, map[string]string{
+				policy.ItemOrganisation: "board or committee", policy.ItemEvent: "event"}[kind.ItemKey])
+		}
+		perItem[key] += v.Counts
+	}
+	if kind.YearCapCECs > 0 {
+		room := max(0, kind.YearCapCECs-perKind[kind.Code])
+		if v.Counts > room {
+			v.Status, v.Counts, v.Reason = Capped, room, ReasonYearCap
+			v.Message = fmt.Sprintf("%s counts at most %s CECs a year", kind.Name, kind.YearCapCECs)
+		}
+	}
+	perKind[kind.Code] += v.Counts
+	return v
+}
+
+// itemKey names the item a per-item cap counts: the same board under any
+// spelling of case, accents or spaces is one board.
+func itemKey(key string, a Activity) string {
+	if key == policy.ItemEvent {
+		return names.Fold(a.Title) + "|" + civil(a.Date).t.Format(time.DateOnly)
+	}
+	return names.Fold(a.Organisation)
+}
