@@ -171,7 +171,9 @@ func Judge(p *policy.Policy, renewalYear int, credentials []string, activities [
 // date is a civil date for ordering.
 type date struct{ t time.Time }
 
-func civil(t time.Time) date { return date{time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)} }
+func civil(t time.Time) date {
+	return date{time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)}
+}
 
 func (d date) Compare(e date) int { return d.t.Compare(e.t) }
 

@@ -47,11 +47,17 @@ func a(id, kind, day, hours string, opts ...func(*credits.Activity)) credits.Act
 	return act
 }
 
-func compliance(x *credits.Activity)        { x.Compliance = true }
-func org(name string) func(*credits.Activity) { return func(x *credits.Activity) { x.Organisation = name } }
-func title(t string) func(*credits.Activity)  { return func(x *credits.Activity) { x.Title = t } }
-func doc(t string) func(*credits.Activity)    { return func(x *credits.Activity) { x.DocumentationType = t } }
-func credited(x *credits.Activity)          { x.Source, x.DocumentationType, x.DocumentationRef = credits.Credited, "", "" }
+func compliance(x *credits.Activity) { x.Compliance = true }
+func org(name string) func(*credits.Activity) {
+	return func(x *credits.Activity) { x.Organisation = name }
+}
+func title(t string) func(*credits.Activity) { return func(x *credits.Activity) { x.Title = t } }
+func doc(t string) func(*credits.Activity) {
+	return func(x *credits.Activity) { x.DocumentationType = t }
+}
+func credited(x *credits.Activity) {
+	x.Source, x.DocumentationType, x.DocumentationRef = credits.Credited, "", ""
+}
 
 // verdicts renders each verdict as id:status[:counts][:reason].
 func verdicts(y credits.Year) string {
