@@ -32,7 +32,7 @@ const (
 type Activity struct {
 	ID                        string
 	Source                    Source
-	Kind                      string // a policy activity kind (programs count as association_course)
+	Kind                      string // a policy activity kind (credited programs: policy renewal.programKind)
 	Title                     string
 	Organisation              string
 	Date                      time.Time // a civil date (the time of day is ignored)
@@ -117,10 +117,7 @@ func Judge(p *policy.Policy, renewalYear int, credentials []string, activities [
 	for i := range order {
 		order[i] = i
 	}
-	slices.SortStableFunc(order, func(a, b int) int {
-		x, z := activities[a], activities[b]
-		return cmp.Or(civil(x.Date).Compare(civil(z.Date)), cmp.Compare(x.ID, z.ID), cmp.Compare(x.Title, z.Title))
-	})
+	slices.SortStableFunc(order, func(a, b int) int { return compareActivities(activities[a], activities[b]) })
 	verdicts := make([]Verdict, len(activities))
 	perItem := map[string]cec.Hours{} // kind|item → counted so far
 	perKind := map[string]cec.Hours{} // kind → counted so far
@@ -166,6 +163,38 @@ func Judge(p *policy.Policy, renewalYear int, credentials []string, activities [
 			Message: fmt.Sprintf("at least %s CEC must address legislative or regulatory compliance; %s does", complianceNeeded, y.Compliance)})
 	}
 	return y
+}
+
+// compareActivities is a total order on everything that can change a
+// verdict, so that activities that tie on date and ID still judge the same
+// whatever order they come in.
+func compareActivities(x, z Activity) int {
+	return cmp.Or(
+		civil(x.Date).Compare(civil(z.Date)),
+		cmp.Compare(x.ID, z.ID),
+		cmp.Compare(x.Kind, z.Kind),
+		cmp.Compare(x.Hours, z.Hours),
+		cmpBool(x.Compliance, z.Compliance),
+		cmp.Compare(x.Source, z.Source),
+		cmp.Compare(x.Title, z.Title),
+		cmp.Compare(x.Organisation, z.Organisation),
+		cmp.Compare(x.DocumentationType, z.DocumentationType),
+		cmp.Compare(x.DocumentationRef, z.DocumentationRef),
+		cmp.Compare(x.Vendor, z.Vendor),
+		cmpBool(x.PurchasedThroughAffiliate, z.PurchasedThroughAffiliate),
+	)
+}
+
+// cmpBool orders true first, so that with equal hours the activity that
+// also addresses compliance is counted before a cap trims its twin.
+func cmpBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return -1
+	}
+	return 1
 }
 
 // date is a civil date for ordering.

@@ -192,3 +192,22 @@ func TestJudge(t *testing.T) {
 		})
 	}
 }
+
+// TestJudge_TiesDoNotDependOnOrder: two activities alike but for the
+// compliance flag, with no IDs, under a cap: the year is the same in
+// either order.
+func TestJudge_TiesDoNotDependOnOrder(t *testing.T) {
+	p := shipped(t)
+	x := a("", "association_instruction", "2026-03-01", "3", title("Leasing 101"), doc("teaching_confirmation_letter"))
+	y := x
+	y.Compliance = true
+	z := a("c", "college_course", "2026-03-01", "3")
+	one := credits.Judge(p, 2027, []string{"CAM"}, []credits.Activity{x, y, z})
+	two := credits.Judge(p, 2027, []string{"CAM"}, []credits.Activity{y, x, z})
+	if one.Compliance != two.Compliance || one.Met != two.Met || one.Counted != two.Counted {
+		t.Fatalf("[x y z]: compliance %s met %v; [y x z]: compliance %s met %v", one.Compliance, one.Met, two.Compliance, two.Met)
+	}
+	if one.Compliance != h("3") {
+		t.Fatalf("the compliance twin should be the one counted: compliance %s", one.Compliance)
+	}
+}

@@ -96,6 +96,7 @@ func (a Attendance) FilingFeeOn(day time.Time) (FilingFee, bool) {
 // Renewal is how a renewal year's CECs are judged.
 type Renewal struct {
 	EarnedYearsBefore     int         `json:"earnedYearsBefore"`
+	ProgramKind           string      `json:"programKind"` // the kind a credited program counts as
 	OtherMaxPercent       int         `json:"otherMaxPercent"`
 	ComplianceMinimumCECs cec.Hours   `json:"-"`
 	AuditRatePercent      int         `json:"auditRatePercent"`
@@ -426,6 +427,9 @@ func (p *Policy) validateRenewal() error {
 			return fieldErr(f+".itemKey", "needs perItemCecs")
 		}
 		p.kinds[k.Code] = *k
+	}
+	if k, ok := p.kinds[r.ProgramKind]; !ok || k.Category != CategoryAssociation {
+		return fieldErr("renewal.programKind", fmt.Sprintf("%q must name an activity kind of the association category: credited programs count as it", r.ProgramKind))
 	}
 	for i, n := range p.NotAccepted {
 		if !codeWord.MatchString(n.Code) {

@@ -61,6 +61,8 @@ func TestLoad_Invalid(t *testing.T) {
 		// Half of 2.55 CECs is 1.275: not a whole number of hundredths.
 		{"ShareNotExact", "cecsPerYear: 3\n  - code: AIME", "cecsPerYear: 2.55\n  - code: AIME", "credentials[3].cecsPerYear"},
 		{"AuditRate", "auditRatePercent: 10", "auditRatePercent: 101", "renewal.auditRatePercent"},
+		{"ProgramKindUnknown", "programKind: association_course", "programKind: webinar", "renewal.programKind"},
+		{"ProgramKindOther", "programKind: association_course", "programKind: college_course", "renewal.programKind"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			doc := strings.Replace(base, tc.old, tc.new, 1)

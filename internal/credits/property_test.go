@@ -1,0 +1,717 @@
+package credits_test
+
+// Property tests of Judge against the shipped policy: thousands of random,
+// reproducible renewal years (each case is generated from its own seed, so
+// a failure names the seed that reproduces it), checked against laws of
+// SPEC §3 that hold whatever the activities are, and against a small
+// independent model of which activities are refused and how much each cap
+// lets count.
+
+import (
+	"fmt"
+	"maps"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cecportal/cecportal"
+	"github.com/cecportal/cecportal/internal/cec"
+	"github.com/cecportal/cecportal/internal/credits"
+	"github.com/cecportal/cecportal/internal/policy"
+)
+
+// Cases per property. Each runs in well under a second.
+const (
+	propCases        = 3000
+	propPermutations = 3 // shuffles judged per case
+)
+
+// propRenewal accepts CECs earned in propRenewal-1 under the shipped policy.
+const propRenewal = 2026
+
+var propShipped = sync.OnceValues(func() (*policy.Policy, error) { return policy.Load(cecportal.DefaultPolicy) })
+
+func propPolicy(t *testing.T) *policy.Policy {
+	t.Helper()
+	p, err := propShipped()
+	if err != nil {
+		t.Fatalf("shipped policy: %v", err)
+	}
+	return p
+}
+
+// Small pools, so that boards, events and vendors repeat and caps bite.
+// Each base spelling comes with variants that differ only in case, accents
+// or spacing: the same board or event to the association.
+var (
+	propOrgs = []string{"Lakeside Apartment Association", "Board of the Metro Affiliate",
+		"José Martínez Housing Council", "Fair Housing Task Force"}
+	propTitles = []string{"Capitol Hill Day", "Fair Housing Legislative Update", "Zoë Regulatory Briefing"}
+	// propRestricted spells the shipped policy's restricted vendor.
+	propRestricted = []string{"Example Online Academy", "example online academy", "  EXAMPLE   Online Academy "}
+	propUnknown    = []string{"webinar_marketing", "corporate_retreat", "", "Association_Course", "college_course ", "CAM"}
+	propZones      = []*time.Location{time.UTC, propZone("America/New_York"), propZone("Pacific/Kiritimati"), propZone("Pacific/Pago_Pago")}
+	propAccents    = strings.NewReplacer("é", "e", "í", "i", "ë", "e")
+)
+
+func propZone(name string) *time.Location {
+	l, err := time.LoadLocation(name)
+	if err != nil {
+		panic(err)
+	}
+	return l
+}
+
+// propSpelling is base as a holder might type it.
+func propSpelling(r *rand.Rand, base string) string {
+	switch r.IntN(6) {
+	case 0:
+		return strings.ToUpper(base)
+	case 1:
+		return strings.ToLower(base)
+	case 2:
+		return " " + strings.ReplaceAll(base, " ", "   ") + "\t"
+	case 3:
+		return propAccents.Replace(base)
+	default:
+		return base
+	}
+}
+
+// propMeta is what an activity was generated from: the test groups boards
+// and events by it, not by the engine's folding of names.
+type propMeta struct {
+	org, title int
+	day        time.Time // the civil date, UTC midnight
+	restricted bool      // the vendor is a spelling of a restricted vendor
+}
+
+// propGen generates activities for one case.
+type propGen struct {
+	r      *rand.Rand
+	p      *policy.Policy
+	earned int
+	days   []time.Time // this case's pool of civil dates, some outside the window
+	next   int
+	meta   map[string]propMeta
+	types  []string // every documentation type of the policy
+}
+
+func propNewGen(p *policy.Policy, seed uint64) *propGen {
+	g := &propGen{r: rand.New(rand.NewPCG(seed, 0x5ec3)), p: p, earned: propRenewal - p.Renewal.EarnedYearsBefore,
+		meta: map[string]propMeta{}}
+	for _, group := range p.Documentation {
+		g.types = append(g.types, group...)
+	}
+	slices.Sort(g.types)
+	for range 2 + g.r.IntN(6) {
+		g.days = append(g.days, g.day())
+	}
+	return g
+}
+
+// day is a civil date in the window (mostly) or within 45 days of it.
+func (g *propGen) day() time.Time {
+	off := g.r.IntN(365)
+	switch g.r.IntN(8) {
+	case 0:
+		off = -1 - g.r.IntN(45)
+	case 1:
+		off = 365 + g.r.IntN(45)
+	}
+	return time.Date(g.earned, 1, 1+off, 0, 0, 0, 0, time.UTC)
+}
+
+func (g *propGen) outsideDay() time.Time {
+	if g.r.IntN(2) == 0 {
+		return time.Date(g.earned, 1, -g.r.IntN(400), 0, 0, 0, 0, time.UTC) // Dec 31 of the year before, or earlier
+	}
+	return time.Date(g.earned+1, 1, 1+g.r.IntN(400), 0, 0, 0, 0, time.UTC)
+}
+
+// at is day at a random time of day in a random zone: the civil date stays day.
+func (g *propGen) at(day time.Time) time.Time {
+	return time.Date(day.Year(), day.Month(), day.Day(), g.r.IntN(24), g.r.IntN(60), 0, 0, propZones[g.r.IntN(len(propZones))])
+}
+
+// kindTypes is the documentation that fits an accepted kind.
+func (g *propGen) kindTypes(k policy.ActivityKind) []string {
+	var out []string
+	for _, group := range k.Documentation {
+		out = append(out, g.p.Documentation[group]...)
+	}
+	return out
+}
+
+func (g *propGen) pick(list []string) string { return list[g.r.IntN(len(list))] }
+
+// activity is a random activity, valid or not.
+func (g *propGen) activity() credits.Activity {
+	r := g.r
+	g.next++
+	m := propMeta{org: r.IntN(len(propOrgs)), title: r.IntN(len(propTitles))}
+	if r.IntN(10) < 7 {
+		m.day = g.days[r.IntN(len(g.days))]
+	} else {
+		m.day = g.day()
+	}
+	a := credits.Activity{
+		ID:           fmt.Sprintf("a%03d", g.next),
+		Source:       credits.SelfReported,
+		Title:        propSpelling(r, propTitles[m.title]),
+		Organisation: propSpelling(r, propOrgs[m.org]),
+		Date:         g.at(m.day),
+		Hours:        cec.Hours(25 + r.IntN(976)), // 0.25 to 10
+		Compliance:   r.IntN(3) == 0,
+	}
+	switch n := r.IntN(100); {
+	case n < 82:
+		a.Kind = g.p.ActivityKinds[r.IntN(len(g.p.ActivityKinds))].Code
+	case n < 90:
+		a.Kind = g.p.NotAccepted[r.IntN(len(g.p.NotAccepted))].Code
+	default:
+		a.Kind = g.pick(propUnknown)
+	}
+	if r.IntN(4) == 0 {
+		a.Source = credits.Credited
+	}
+	a.DocumentationType = g.documentation(a.Kind)
+	if a.Source == credits.Credited && r.IntN(2) == 0 {
+		a.DocumentationType = ""
+	}
+	a.DocumentationRef = "ref-" + a.ID
+	switch n := r.IntN(100); {
+	case n < 12:
+		a.Vendor, m.restricted = g.pick(propRestricted), true
+		a.PurchasedThroughAffiliate = r.IntN(2) == 0
+	case n < 18:
+		a.Vendor, a.PurchasedThroughAffiliate = "Another Online Academy", r.IntN(2) == 0
+	}
+	g.meta[a.ID] = m
+	return a
+}
+
+// documentation is a documentation type for kind: mostly one that fits,
+// sometimes none, blank or one that does not fit.
+func (g *propGen) documentation(kind string) string {
+	k, ok := g.p.ActivityKind(kind)
+	n := g.r.IntN(100)
+	switch {
+	case !ok:
+		return g.pick(g.types)
+	case n < 70:
+		return g.pick(g.kindTypes(k))
+	case n < 76:
+		return ""
+	case n < 80:
+		return " \t"
+	}
+	fits := g.kindTypes(k)
+	var unfit []string
+	for _, t := range g.types {
+		if !slices.Contains(fits, t) {
+			unfit = append(unfit, t)
+		}
+	}
+	unfit = append(unfit, "selfie_photo", "Certificate_Of_Completion")
+	return g.pick(unfit)
+}
+
+// activities is n random activities.
+func (g *propGen) activities(n int) []credits.Activity {
+	out := make([]credits.Activity, n)
+	for i := range out {
+		out[i] = g.activity()
+	}
+	return out
+}
+
+// credentials is a random list of codes held: known ones, unknown ones and
+// repeats, perhaps none.
+func (g *propGen) credentials() []string {
+	var out []string
+	for range g.r.IntN(4) {
+		if g.r.IntN(6) == 0 {
+			out = append(out, g.pick([]string{"XYZ", "cam", "", "RPSGT"}))
+			continue
+		}
+		out = append(out, g.p.Credentials[g.r.IntN(len(g.p.Credentials))].Code)
+	}
+	return out
+}
+
+// Ways to make an activity refused.
+const (
+	propOutside = iota
+	propNotAccepted
+	propUnknownKind
+	propNoDocumentation
+	propUnfitDocumentation
+	propVendor
+	propRefusalWays
+)
+
+// refused turns a random activity into one that must be refused, the way
+// named; the rest of it stays as generated, so that, were it counted, it
+// would fill the same caps as its neighbours.
+func (g *propGen) refused(way int) (credits.Activity, string) {
+	a := g.activity()
+	m := g.meta[a.ID]
+	switch way {
+	case propOutside:
+		m.day = g.outsideDay()
+		a.Date = g.at(m.day)
+		return g.keep(a, m), credits.ReasonOutsideWindow
+	case propNotAccepted:
+		a.Kind = g.p.NotAccepted[g.r.IntN(len(g.p.NotAccepted))].Code
+		return a, credits.ReasonKindNotAccepted
+	case propUnknownKind:
+		a.Kind = g.pick(propUnknown)
+		return a, credits.ReasonKindNotAccepted
+	case propNoDocumentation:
+		a.Source, a.DocumentationType = credits.SelfReported, g.pick([]string{"", " ", "\t\n"})
+		return a, credits.ReasonDocumentationNone
+	case propUnfitDocumentation:
+		a.Source = credits.SelfReported
+		if k, ok := g.p.ActivityKind(a.Kind); ok {
+			a.DocumentationType = g.pick(append(g.unfit(k), "selfie_photo"))
+		} else {
+			a.DocumentationType = "selfie_photo"
+		}
+		return a, credits.ReasonDocumentationFit
+	default:
+		a.Vendor, a.PurchasedThroughAffiliate = g.pick(propRestricted), false
+		m.restricted = true
+		return g.keep(a, m), credits.ReasonVendorException
+	}
+}
+
+func (g *propGen) unfit(k policy.ActivityKind) []string {
+	fits := g.kindTypes(k)
+	var out []string
+	for _, t := range g.types {
+		if !slices.Contains(fits, t) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+func (g *propGen) keep(a credits.Activity, m propMeta) credits.Activity {
+	g.meta[a.ID] = m
+	return a
+}
+
+// refusals is the model of SPEC §3's refusals: every reason that refuses
+// a, or none when a counts (perhaps capped).
+func (g *propGen) refusals(a credits.Activity) []string {
+	m := g.meta[a.ID]
+	var out []string
+	k, known := g.p.ActivityKind(a.Kind)
+	if !known {
+		out = append(out, credits.ReasonKindNotAccepted)
+	}
+	if m.day.Year() != g.earned {
+		out = append(out, credits.ReasonOutsideWindow)
+	}
+	if a.Hours <= 0 {
+		out = append(out, credits.ReasonNoHours)
+	}
+	if m.restricted && !a.PurchasedThroughAffiliate {
+		out = append(out, credits.ReasonVendorException)
+	}
+	if a.Source != credits.Credited {
+		switch {
+		case strings.TrimSpace(a.DocumentationType) == "":
+			out = append(out, credits.ReasonDocumentationNone)
+		case known && !slices.Contains(g.kindTypes(k), a.DocumentationType):
+			out = append(out, credits.ReasonDocumentationFit)
+		}
+	}
+	return out
+}
+
+// propTotals is everything of a Year but its verdicts.
+type propTotals struct {
+	From, To                                                        time.Time
+	Required, Association, Other, OtherLimit, OtherCounted, Counted cec.Hours
+	Compliance, Outstanding                                         cec.Hours
+	Met                                                             bool
+	Shortfalls                                                      string
+}
+
+func propTotalsOf(y credits.Year) propTotals {
+	var s []string
+	for _, f := range y.Shortfalls {
+		s = append(s, f.Rule+"="+f.Missing.String())
+	}
+	return propTotals{y.From, y.To, y.Required, y.Association, y.Other, y.OtherLimit, y.OtherCounted, y.Counted,
+		y.Compliance, y.Outstanding, y.Met, strings.Join(s, " ")}
+}
+
+func propByID(y credits.Year) map[string]credits.Verdict {
+	out := make(map[string]credits.Verdict, len(y.Verdicts))
+	for _, v := range y.Verdicts {
+		out[v.ActivityID] = v
+	}
+	return out
+}
+
+// propDump lists a case's activities for a failure message.
+func propDump(creds []string, acts []credits.Activity) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "credentials %q\n", creds)
+	for _, a := range acts {
+		fmt.Fprintf(&b, "  %s %s %q org=%q title=%q %s %s compliance=%v doc=%q vendor=%q affiliate=%v\n", a.ID, a.Source, a.Kind,
+			a.Organisation, a.Title, a.Date.Format(time.DateTime+" MST"), a.Hours, a.Compliance, a.DocumentationType, a.Vendor, a.PurchasedThroughAffiliate)
+	}
+	return b.String()
+}
+
+// propRun runs check on propCases seeded cases; the first failing case
+// stops the test with its seed, problems and activities.
+func propRun(t *testing.T, salt uint64, check func(g *propGen) (creds []string, acts []credits.Activity, problems []string)) {
+	t.Helper()
+	p := propPolicy(t)
+	for i := range uint64(propCases) {
+		seed := salt<<32 | i
+		g := propNewGen(p, seed)
+		creds, acts, problems := check(g)
+		if len(problems) > 0 {
+			t.Fatalf("seed %#x (propNewGen(p, %#x)):\n  %s\n%s", seed, seed, strings.Join(problems, "\n  "), propDump(creds, acts))
+		}
+	}
+}
+
+// TestProp_RefusedChangesNothing: adding activities that must be refused
+// (outside the window, of a kind not accepted or unknown, without or with
+// unfit documentation, of a restricted vendor bought elsewhere) changes no
+// total and no other verdict, and each is refused for its reason.
+func TestProp_RefusedChangesNothing(t *testing.T) {
+	propRun(t, 1, func(g *propGen) ([]string, []credits.Activity, []string) {
+		creds := g.credentials()
+		acts := g.activities(g.r.IntN(31))
+		before := credits.Judge(g.p, propRenewal, creds, acts)
+		more := slices.Clone(acts)
+		want := map[string]string{}
+		for range 1 + g.r.IntN(3) {
+			a, reason := g.refused(g.r.IntN(propRefusalWays))
+			want[a.ID] = reason
+			more = slices.Insert(more, g.r.IntN(len(more)+1), a)
+		}
+		after := credits.Judge(g.p, propRenewal, creds, more)
+		var problems []string
+		if b, a := propTotalsOf(before), propTotalsOf(after); b != a {
+			problems = append(problems, fmt.Sprintf("totals changed:\n   before %+v\n   after  %+v", b, a))
+		}
+		old := propByID(before)
+		for _, v := range after.Verdicts {
+			if reason, added := want[v.ActivityID]; added {
+				if v.Status != credits.Refused || v.Counts != 0 || v.Category != "" || !slices.Contains(g.refusals(g.find(more, v.ActivityID)), v.Reason) {
+					problems = append(problems, fmt.Sprintf("added %s (made refused by %s): verdict %+v", v.ActivityID, reason, v))
+				}
+				continue
+			}
+			if v != old[v.ActivityID] {
+				problems = append(problems, fmt.Sprintf("verdict of %s changed: %+v → %+v", v.ActivityID, old[v.ActivityID], v))
+			}
+		}
+		return creds, more, problems
+	})
+}
+
+func (g *propGen) find(acts []credits.Activity, id string) credits.Activity {
+	for _, a := range acts {
+		if a.ID == id {
+			return a
+		}
+	}
+	panic("no activity " + id)
+}
+
+// TestProp_Bounds: nothing counts more than was given, other sources count
+// at most their share, and a verdict is refused exactly when the model
+// says the activity must be.
+func TestProp_Bounds(t *testing.T) {
+	propRun(t, 2, func(g *propGen) ([]string, []credits.Activity, []string) {
+		creds := g.credentials()
+		acts := g.activities(g.r.IntN(41))
+		y := credits.Judge(g.p, propRenewal, creds, acts)
+		var problems []string
+		bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+		var given, assocGiven, otherGiven, assocCounts, otherCounts, complianceCounts cec.Hours
+		if len(y.Verdicts) != len(acts) {
+			bad("%d verdicts for %d activities", len(y.Verdicts), len(acts))
+			return creds, acts, problems
+		}
+		for i, a := range acts {
+			v := y.Verdicts[i]
+			given += a.Hours
+			k, known := g.p.ActivityKind(a.Kind)
+			if known && k.Category == policy.CategoryAssociation {
+				assocGiven += a.Hours
+			} else if known {
+				otherGiven += a.Hours
+			}
+			if v.ActivityID != a.ID || v.Kind != a.Kind || v.Hours != a.Hours {
+				bad("verdict %d is %+v for activity %s", i, v, a.ID)
+			}
+			if v.Counts < 0 || v.Counts > v.Hours {
+				bad("%s counts %s of %s hours", a.ID, v.Counts, v.Hours)
+			}
+			reasons := g.refusals(a)
+			switch {
+			case len(reasons) > 0:
+				if v.Status != credits.Refused || !slices.Contains(reasons, v.Reason) {
+					bad("%s must be refused for one of %v: %+v", a.ID, reasons, v)
+				}
+			case v.Status == credits.Refused:
+				bad("%s refused though nothing refuses it: %+v", a.ID, v)
+			case v.Category != k.Category:
+				bad("%s of kind %s is in category %q", a.ID, a.Kind, v.Category)
+			}
+			switch v.Status {
+			case credits.Refused:
+				if v.Counts != 0 || v.Category != "" || v.Reason == "" || v.Message == "" {
+					bad("refused %s: %+v", a.ID, v)
+				}
+			case credits.Counted:
+				if v.Counts != v.Hours || v.Reason != "" {
+					bad("counted %s: %+v", a.ID, v)
+				}
+			case credits.Capped:
+				if v.Counts >= v.Hours || (v.Reason != credits.ReasonPerItemCap && v.Reason != credits.ReasonYearCap) || v.Message == "" {
+					bad("capped %s: %+v", a.ID, v)
+				}
+			default:
+				bad("%s: status %q", a.ID, v.Status)
+			}
+			switch v.Category {
+			case policy.CategoryAssociation:
+				assocCounts += v.Counts
+			case policy.CategoryOther:
+				otherCounts += v.Counts
+			}
+			if v.Status != credits.Refused && a.Compliance {
+				complianceCounts += v.Counts
+			}
+		}
+		if y.Counted > given {
+			bad("counted %s of %s given", y.Counted, given)
+		}
+		if y.Association > assocGiven || y.Association != assocCounts {
+			bad("association %s: given %s, verdicts count %s", y.Association, assocGiven, assocCounts)
+		}
+		if y.Other > otherGiven || y.Other != otherCounts {
+			bad("other %s: given %s, verdicts count %s", y.Other, otherGiven, otherCounts)
+		}
+		if y.OtherCounted > y.OtherLimit || y.OtherCounted > y.Other {
+			bad("other counted %s: limit %s, other %s", y.OtherCounted, y.OtherLimit, y.Other)
+		}
+		if y.Compliance < 0 || y.Compliance > y.Counted || y.Compliance > complianceCounts {
+			bad("compliance %s: counted %s, compliance activities count %s", y.Compliance, y.Counted, complianceCounts)
+		}
+		return creds, acts, problems
+	})
+}
+
+// TestProp_OrderDoesNotMatter: any permutation of the activities gives the
+// same year and the same verdict for each activity, in the order given;
+// Judge leaves its input as it was.
+func TestProp_OrderDoesNotMatter(t *testing.T) {
+	propRun(t, 3, func(g *propGen) ([]string, []credits.Activity, []string) {
+		creds := g.credentials()
+		acts := g.activities(g.r.IntN(41))
+		orig := slices.Clone(acts)
+		y := credits.Judge(g.p, propRenewal, creds, acts)
+		var problems []string
+		if !slices.Equal(acts, orig) {
+			problems = append(problems, "Judge changed its input")
+		}
+		want, wantBy := propTotalsOf(y), propByID(y)
+		for n := range propPermutations {
+			perm := slices.Clone(acts)
+			if n == 0 {
+				slices.Reverse(perm)
+			} else {
+				g.r.Shuffle(len(perm), func(i, j int) { perm[i], perm[j] = perm[j], perm[i] })
+			}
+			z := credits.Judge(g.p, propRenewal, slices.Clone(creds), perm)
+			if got := propTotalsOf(z); got != want {
+				problems = append(problems, fmt.Sprintf("permutation %d: totals\n   %+v\n   want %+v", n, got, want))
+			}
+			for i, v := range z.Verdicts {
+				if v.ActivityID != perm[i].ID {
+					problems = append(problems, fmt.Sprintf("permutation %d: verdict %d is of %s, activity %d is %s", n, i, v.ActivityID, i, perm[i].ID))
+				}
+				if v != wantBy[v.ActivityID] {
+					problems = append(problems, fmt.Sprintf("permutation %d: %s judged %+v, in the given order %+v", n, v.ActivityID, v, wantBy[v.ActivityID]))
+				}
+			}
+		}
+		return creds, acts, problems
+	})
+}
+
+// TestProp_Identities: the year's arithmetic of SPEC §3.
+func TestProp_Identities(t *testing.T) {
+	propRun(t, 4, func(g *propGen) ([]string, []credits.Activity, []string) {
+		creds := g.credentials()
+		acts := g.activities(g.r.IntN(41))
+		y := credits.Judge(g.p, propRenewal, creds, acts)
+		var problems []string
+		bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+		r := g.p.Renewal
+		if y.RenewalYear != propRenewal || y.From != time.Date(g.earned, 1, 1, 0, 0, 0, 0, time.UTC) || y.To != time.Date(g.earned, 12, 31, 0, 0, 0, 0, time.UTC) {
+			bad("window of %d: %s to %s", y.RenewalYear, y.From, y.To)
+		}
+		if y.OtherLimit*100 != y.Required*cec.Hours(r.OtherMaxPercent) {
+			bad("other limit %s is not %d%% of %s", y.OtherLimit, r.OtherMaxPercent, y.Required)
+		}
+		if y.OtherCounted != min(y.Other, y.OtherLimit) {
+			bad("other counted %s, other %s, limit %s", y.OtherCounted, y.Other, y.OtherLimit)
+		}
+		if y.Counted != y.Association+y.OtherCounted {
+			bad("counted %s ≠ association %s + other counted %s", y.Counted, y.Association, y.OtherCounted)
+		}
+		if y.Outstanding != max(0, y.Required-y.Counted) {
+			bad("outstanding %s, required %s, counted %s", y.Outstanding, y.Required, y.Counted)
+		}
+		complianceOK := y.Required == 0 || y.Compliance >= r.ComplianceMinimumCECs
+		if met := y.Counted >= y.Required && complianceOK; y.Met != met {
+			bad("met %v: counted %s of %s, compliance %s of %s", y.Met, y.Counted, y.Required, y.Compliance, r.ComplianceMinimumCECs)
+		}
+		if y.Met != (len(y.Shortfalls) == 0) {
+			bad("met %v with shortfalls %+v", y.Met, y.Shortfalls)
+		}
+		// One shortfall per rule broken, by how much.
+		needed := r.ComplianceMinimumCECs
+		if y.Required == 0 {
+			needed = 0
+		}
+		want := map[string]cec.Hours{}
+		if y.Outstanding > 0 {
+			want["total"] = y.Outstanding
+		}
+		if need := y.Required - y.OtherLimit; y.Association < need {
+			want["association_minimum"] = need - y.Association
+		}
+		if y.Compliance < needed {
+			want["compliance_minimum"] = needed - y.Compliance
+		}
+		got := map[string]cec.Hours{}
+		for _, s := range y.Shortfalls {
+			if _, twice := got[s.Rule]; twice || s.Message == "" {
+				bad("shortfall %+v", s)
+			}
+			got[s.Rule] = s.Missing
+		}
+		if !maps.Equal(got, want) {
+			bad("shortfalls %v, want %v", got, want)
+		}
+		return creds, acts, problems
+	})
+}
+
+// TestProp_Caps: per kind, the year's counted sum is at most its
+// yearCapCecs, per board or event at most its perItemCecs, and caps trim
+// no more than they must: each kind counts exactly
+// min(yearCap, Σ over items of min(perItem, the item's accepted hours)).
+func TestProp_Caps(t *testing.T) {
+	propRun(t, 5, func(g *propGen) ([]string, []credits.Activity, []string) {
+		creds := g.credentials()
+		acts := g.activities(g.r.IntN(41))
+		y := credits.Judge(g.p, propRenewal, creds, acts)
+		var problems []string
+		bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+		type item struct {
+			kind       string
+			org, title int
+			day        time.Time
+		}
+		kindCounts := map[string]cec.Hours{}
+		itemCounts, itemGiven := map[item]cec.Hours{}, map[item]cec.Hours{}
+		for i, a := range acts {
+			v := y.Verdicts[i]
+			k, known := g.p.ActivityKind(a.Kind)
+			if !known || len(g.refusals(a)) > 0 {
+				continue
+			}
+			kindCounts[k.Code] += v.Counts
+			it := item{kind: k.Code}
+			m := g.meta[a.ID]
+			switch k.ItemKey {
+			case policy.ItemOrganisation:
+				it.org = m.org
+			case policy.ItemEvent:
+				it.title, it.day = m.title, m.day
+			}
+			itemCounts[it] += v.Counts
+			itemGiven[it] += a.Hours
+		}
+		for _, k := range g.p.ActivityKinds {
+			var want cec.Hours
+			for it, given := range itemGiven {
+				if it.kind != k.Code {
+					continue
+				}
+				if k.PerItemCECs > 0 {
+					if itemCounts[it] > k.PerItemCECs {
+						bad("%s: item %+v counts %s, more than %s", k.Code, it, itemCounts[it], k.PerItemCECs)
+					}
+					given = min(given, k.PerItemCECs)
+				}
+				want += given
+			}
+			if k.YearCapCECs > 0 {
+				if kindCounts[k.Code] > k.YearCapCECs {
+					bad("%s counts %s, more than its year cap %s", k.Code, kindCounts[k.Code], k.YearCapCECs)
+				}
+				want = min(want, k.YearCapCECs)
+			}
+			if kindCounts[k.Code] != want {
+				bad("%s counts %s, want %s", k.Code, kindCounts[k.Code], want)
+			}
+		}
+		return creds, acts, problems
+	})
+}
+
+// TestProp_RequirementIsLargest: the requirement is the largest of the
+// credentials held, never their sum, whatever the order, repeats or
+// unknown codes.
+func TestProp_RequirementIsLargest(t *testing.T) {
+	propRun(t, 6, func(g *propGen) ([]string, []credits.Activity, []string) {
+		creds := g.credentials()
+		var problems []string
+		var want, sum cec.Hours
+		distinct := map[string]bool{}
+		for _, c := range g.p.Credentials {
+			if slices.Contains(creds, c.Code) {
+				want = max(want, c.CECsPerYear)
+				sum += c.CECsPerYear
+				distinct[c.Code] = true
+			}
+		}
+		y := credits.Judge(g.p, propRenewal, creds, nil)
+		if y.Required != want || g.p.Requirement(creds) != want {
+			problems = append(problems, fmt.Sprintf("required %s (policy says %s), want the largest %s", y.Required, g.p.Requirement(creds), want))
+		}
+		if len(distinct) > 1 && y.Required >= sum {
+			problems = append(problems, fmt.Sprintf("required %s is the sum %s", y.Required, sum))
+		}
+		shuffled := append(slices.Clone(creds), creds...)
+		g.r.Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
+		if r := g.p.Requirement(shuffled); r != want {
+			problems = append(problems, fmt.Sprintf("repeated and shuffled %q: required %s, want %s", shuffled, r, want))
+		}
+		extra := g.p.Credentials[g.r.IntN(len(g.p.Credentials))]
+		if r := g.p.Requirement(append(slices.Clone(creds), extra.Code)); r != max(want, extra.CECsPerYear) {
+			problems = append(problems, fmt.Sprintf("adding %s: required %s, want %s", extra.Code, r, max(want, extra.CECsPerYear)))
+		}
+		return creds, nil, problems
+	})
+}
