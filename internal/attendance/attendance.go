@@ -29,9 +29,25 @@ const Queue = "attendance-crediting"
 // enough to finish after any outage, and no longer.
 const InputRetention = 30 * 24 * time.Hour
 
-// ChunkRows is how many rows one crediting step handles: small enough for a
-// step to finish well within a Lambda's timeout, large enough to batch reads.
+// ChunkRows is how many rows one crediting step handles at most: small
+// enough for a step to finish well within a Lambda's timeout, large enough
+// to batch reads.
 const ChunkRows = 500
+
+// ChunkBytes bounds the stored size of a chunk, well under DynamoDB's 400 KB
+// item limit: a chunk closes at ChunkRows rows or this many bytes.
+const ChunkBytes = 256 << 10
+
+// MaxCellBytes bounds one cell of a roster, so that any row fits a chunk:
+// IDs are short, and no name is this long.
+const MaxCellBytes = 256
+
+// RowBytes is the most a row can take in a stored chunk (JSON escapes at
+// most double a cell: quotes and backslashes; control characters never get
+// past the roster reader).
+func RowBytes(r roster.Row) int {
+	return 2*(len(r.ProgramID)+len(r.HolderID)+len(r.FirstName)+len(r.LastName)) + 48
+}
 
 // Reasons a row is rejected.
 const (

@@ -105,7 +105,7 @@ func (s *Service) Report(ctx context.Context, c identity.Caller, programID, form
 	if err := s.canReport(p, now, reported); err != nil {
 		return Upload{}, nil, err
 	}
-	n, err := count(src)
+	n, chunks, err := count(src)
 	if err != nil {
 		return Upload{}, nil, err
 	}
@@ -114,7 +114,7 @@ func (s *Service) Report(ctx context.Context, c identity.Caller, programID, form
 		return Upload{}, nil, err
 	}
 	u := Upload{ID: s.newID("UPL"), ProgramID: p.ID, ProviderID: p.ProviderID, By: c.Sub, Source: format,
-		ReportedOn: reported, Rows: n, Chunks: (n + ChunkRows - 1) / ChunkRows, Fee: fee, CreatedAt: now.UTC()}
+		ReportedOn: reported, Rows: n, Chunks: chunks, Fee: fee, CreatedAt: now.UTC()}
 	if dryRun {
 		d, err := s.dryRun(ctx, u, p, src)
 		return u, d, err
@@ -124,6 +124,7 @@ func (s *Service) Report(ctx context.Context, c identity.Caller, programID, form
 		return Upload{}, nil, err
 	}
 	chunk := make([]roster.Row, 0, ChunkRows)
+	var size chunkSize
 	stored := 0
 	flush := func() error {
 		if len(chunk) == 0 {
@@ -144,11 +145,12 @@ func (s *Service) Report(ctx context.Context, c identity.Caller, programID, form
 		if err != nil {
 			return Upload{}, nil, rosterFault(err) // the file changed between the passes: refuse
 		}
-		if chunk = append(chunk, r); len(chunk) == ChunkRows {
+		if size.next(r) {
 			if err := flush(); err != nil {
 				return Upload{}, nil, err
 			}
 		}
+		chunk = append(chunk, r)
 	}
 	if err := flush(); err != nil {
 		return Upload{}, nil, err
@@ -194,27 +196,61 @@ func (s *Service) fee(day roster.Date) (FilingFee, error) {
 	return FilingFee{MemberCents: f.MemberCents, GuestCents: f.GuestCents, Currency: s.policy.Programs.Currency}, nil
 }
 
-// count reads the whole roster once, refusing it at its first malformed row.
-func count(src Source) (int, error) {
-	rows, err := src()
-	if err != nil {
-		return 0, rosterFault(err)
+// chunkSize cuts a roster into chunks, the same way on every pass.
+type chunkSize struct{ rows, bytes int }
+
+// next counts row r in and reports whether it starts a new chunk.
+func (c *chunkSize) next(r roster.Row) bool {
+	b := RowBytes(r)
+	if c.rows > 0 && (c.rows == ChunkRows || c.bytes+b > ChunkBytes) {
+		c.rows, c.bytes = 1, b
+		return true
 	}
-	n := 0
+	c.rows++
+	c.bytes += b
+	return false
+}
+
+// count reads the whole roster once, refusing it at its first malformed row,
+// and returns its rows and chunks.
+func count(src Source) (rows, chunks int, err error) {
+	rs, err := src()
+	if err != nil {
+		return 0, 0, rosterFault(err)
+	}
+	var size chunkSize
 	for {
-		_, err := rows.Next()
+		r, err := rs.Next()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
-			return 0, rosterFault(err)
+			return 0, 0, rosterFault(err)
 		}
-		n++
+		if err := checkWidth(r); err != nil {
+			return 0, 0, err
+		}
+		if rows++; size.next(r) || rows == 1 {
+			chunks++
+		}
 	}
-	if n == 0 {
-		return 0, fault.New(fault.Invalid, "empty_roster", "the roster has no rows")
+	if rows == 0 {
+		return 0, 0, fault.New(fault.Invalid, "empty_roster", "the roster has no rows")
 	}
-	return n, nil
+	return rows, chunks, nil
+}
+
+// checkWidth refuses a cell longer than any ID or name can be.
+func checkWidth(r roster.Row) error {
+	for _, c := range []struct{ col, v string }{{roster.ColProgramID, r.ProgramID}, {roster.ColHolderID, r.HolderID},
+		{roster.ColFirstName, r.FirstName}, {roster.ColLastName, r.LastName}} {
+		if len(c.v) > MaxCellBytes {
+			msg := fmt.Sprintf("row %d, column %s: longer than %d bytes", r.Line, c.col, MaxCellBytes)
+			return fault.New(fault.Invalid, "invalid_roster", "the roster is malformed: "+msg,
+				fault.Detail{Field: c.col, Code: "too_long", Message: msg})
+		}
+	}
+	return nil
 }
 
 // rosterFault is a malformed roster as the caller sees it: where and what.
@@ -248,6 +284,7 @@ func (s *Service) dryRun(ctx context.Context, u Upload, p programs.Program, src 
 	d := &DryRun{ProgramID: p.ID, Totals: Totals{Currency: u.Fee.Currency, ByReason: map[string]int{}}}
 	seen := map[string]int{} // holder → first line in the file
 	chunk := make([]roster.Row, 0, ChunkRows)
+	var size chunkSize
 	judgeChunk := func(i int) error {
 		results, _, sum, err := s.judge(ctx, u, p, i, chunk, seen)
 		if err != nil {
@@ -258,7 +295,8 @@ func (s *Service) dryRun(ctx context.Context, u Upload, p programs.Program, src 
 		chunk = chunk[:0]
 		return nil
 	}
-	for i := 0; ; {
+	i := 0
+	for {
 		r, err := rows.Next()
 		if errors.Is(err, io.EOF) {
 			break
@@ -266,15 +304,16 @@ func (s *Service) dryRun(ctx context.Context, u Upload, p programs.Program, src 
 		if err != nil {
 			return nil, rosterFault(err)
 		}
-		if chunk = append(chunk, r); len(chunk) == ChunkRows {
+		if size.next(r) {
 			if err := judgeChunk(i); err != nil {
 				return nil, err
 			}
 			i++
 		}
+		chunk = append(chunk, r)
 	}
 	if len(chunk) > 0 {
-		if err := judgeChunk(u.Chunks - 1); err != nil {
+		if err := judgeChunk(i); err != nil {
 			return nil, err
 		}
 	}

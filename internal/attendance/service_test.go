@@ -460,3 +460,31 @@ func TestService_ConcurrentUploads(t *testing.T) {
 		t.Fatalf("a %+v, b %+v", ta, tb)
 	}
 }
+
+// TestService_Report_WideRows: long names make smaller chunks (each chunk
+// must fit one table item), all credited; a cell longer than any name is a
+// malformed roster.
+func TestService_Report_WideRows(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	long := strings.Repeat("é", 120) // 240 bytes, under the cell limit
+	rows := make([]string, 0, 400)
+	for range 400 {
+		rows = append(rows, "H-NOSUCHHOLD,"+long+","+long+",2027-03-10")
+	}
+	u, _, err := w.svc.Report(ctx, acme, w.program.ID, "csv", w.csv(rows...), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.Chunks < 2 {
+		t.Fatalf("400 wide rows in %d chunk(s): a chunk would not fit an item", u.Chunks)
+	}
+	w.credit(t)
+	if st := w.result(t, u.ID); !st.Done || st.Totals.Rows != 400 || st.Totals.ByReason["holder_not_found"] != 400 {
+		t.Fatalf("totals %+v done %v", st.Totals, st.Done)
+	}
+	_, _, err = w.svc.Report(ctx, acme, w.program.ID, "csv", w.csv("Ana,"+strings.Repeat("x", attendance.MaxCellBytes+1)+",Lima,2027-03-10"), false)
+	if fe, ok := fault.As(err); !ok || fe.Code != "invalid_roster" || fe.Details[0].Code != "too_long" || fe.Details[0].Field != "First Name" {
+		t.Fatalf("an over-long cell: %v", err)
+	}
+}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -60,8 +61,8 @@ type uploadItem struct {
 	CreatedAt   string `json:"createdAt"`
 }
 
-// inputItem holds a chunk compactly: one JSON string of row tuples keeps
-// 500 rows far below DynamoDB's 400 KB item limit.
+// inputItem holds a chunk compactly, as one JSON string of row tuples; the
+// service cuts chunks so that it stays under attendance.ChunkBytes.
 type inputItem struct {
 	PK   string `json:"PK"`
 	SK   string `json:"SK"`
@@ -134,12 +135,14 @@ func (a *Attendance) PutChunk(ctx context.Context, uploadID string, chunk int, r
 	for _, r := range rows {
 		tuples = append(tuples, [6]string{strconv.Itoa(r.Line), r.ProgramID, r.HolderID, r.FirstName, r.LastName, r.Completed.String()})
 	}
-	raw, err := json.Marshal(tuples)
-	if err != nil {
+	var raw bytes.Buffer
+	enc := json.NewEncoder(&raw)
+	enc.SetEscapeHTML(false) // <, > and & as themselves: RowBytes counts on it
+	if err := enc.Encode(tuples); err != nil {
 		return err
 	}
 	k := inputKey(uploadID, chunk)
-	item, err := Marshal(inputItem{PK: k.PK, SK: k.SK, Type: "upload-input", Rows: string(raw), TTL: expires.Unix()})
+	item, err := Marshal(inputItem{PK: k.PK, SK: k.SK, Type: "upload-input", Rows: raw.String(), TTL: expires.Unix()})
 	if err != nil {
 		return err
 	}
@@ -330,21 +333,35 @@ func creditOps(c attendance.Credit) ([]Op, error) {
 // FinishChunk writes the row results, then the summary with the next
 // message in one transaction guarded by the summary's absence.
 func (a *Attendance) FinishChunk(ctx context.Context, uploadID string, results []attendance.RowResult, s attendance.ChunkSummary, next []outbox.Message) error {
-	items := make([]Item, 0, len(results))
+	k := chunkKey(uploadID, s.Chunk)
+	// Results go in transactions that each check the summary's absence, so
+	// that once a chunk is recorded no later delivery rewrites its rows.
+	ops := make([]Op, 0, MaxTransactOps)
+	flush := func() error {
+		if len(ops) == 0 {
+			return nil
+		}
+		err := a.t.Write(ctx, append(ops, Check(k, IfNotExists()))...)
+		ops = ops[:0]
+		return err
+	}
 	for _, r := range results {
-		k := rowKey(uploadID, r.Line)
-		item, err := Marshal(resultItem{PK: k.PK, SK: k.SK, Type: "upload-row", Line: r.Line, ProgramID: r.ProgramID,
+		rk := rowKey(uploadID, r.Line)
+		item, err := Marshal(resultItem{PK: rk.PK, SK: rk.SK, Type: "upload-row", Line: r.Line, ProgramID: r.ProgramID,
 			HolderID: r.HolderID, FirstName: r.FirstName, LastName: r.LastName, Completed: r.Completed, Accepted: r.Accepted,
 			Code: r.Code, Message: r.Message, Membership: r.Membership, FeeCents: r.FeeCents})
 		if err != nil {
 			return err
 		}
-		items = append(items, item)
+		if ops = append(ops, Put(item, Condition{})); len(ops) == MaxTransactOps-1 {
+			if err := flush(); err != nil {
+				return finished(err)
+			}
+		}
 	}
-	if err := a.t.BatchWrite(ctx, items, nil); err != nil {
-		return fmt.Errorf("write row results: %w", err)
+	if err := flush(); err != nil {
+		return finished(err)
 	}
-	k := chunkKey(uploadID, s.Chunk)
 	sum, err := Marshal(summaryItem{PK: k.PK, SK: k.SK, Type: "upload-chunk", Chunk: s.Chunk, Rows: s.Rows,
 		Accepted: s.Accepted, Rejected: s.Rejected, FeeCents: s.FeeCents, ByReason: s.ByReason})
 	if err != nil {
@@ -354,11 +371,19 @@ func (a *Attendance) FinishChunk(ctx context.Context, uploadID string, results [
 	if err != nil {
 		return err
 	}
-	err = a.t.Write(ctx, append([]Op{Put(sum, IfNotExists())}, out...)...)
+	return finished(a.t.Write(ctx, append([]Op{Put(sum, IfNotExists())}, out...)...))
+}
+
+// finished treats "the summary exists" as done: another delivery recorded
+// the chunk first.
+func finished(err error) error {
 	if IsConditionFailed(err) {
-		return nil // finished by an earlier delivery
+		return nil
 	}
-	return err
+	if err != nil {
+		return fmt.Errorf("record chunk: %w", err)
+	}
+	return nil
 }
 
 // Summaries reads the credited chunks' summaries.
