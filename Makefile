@@ -24,7 +24,8 @@ LAMBDAS := \
 	ProgramValidator:program-validator \
 	ProgramInvoicer:program-invoicer \
 	AttendanceApi:attendance-api \
-	AttendanceCrediter:attendance-crediter
+	AttendanceCrediter:attendance-crediter \
+	CecApi:cec-api
 
 lambda_id  = $(word 1,$(subst :, ,$(1)))
 lambda_dir = $(word 2,$(subst :, ,$(1)))

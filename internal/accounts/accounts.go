@@ -112,6 +112,9 @@ type Store interface {
 	Holder(ctx context.Context, id string) (Holder, error)
 	// HolderBySub returns the subject's holder, or ErrNotFound.
 	HolderBySub(ctx context.Context, sub string) (Holder, error)
+	// HolderIDBySub returns the ID of the subject's holder (one read of the
+	// identity link), or ErrNotFound.
+	HolderIDBySub(ctx context.Context, sub string) (string, error)
 	// UpdateHolder applies fn to the current holder and writes the result if
 	// nobody wrote in between (else it re-reads and applies fn again). fn's
 	// error is returned as is; a non-zero Event is appended to the history in

@@ -118,6 +118,23 @@ func (s *Service) MyHolder(ctx context.Context, c identity.Caller) (Holder, erro
 	return h, nil
 }
 
+// MyHolderID returns the ID of the caller's holder account, reading only
+// the identity link: for callers that read the holder's partition next.
+// Errors: Unauthenticated; NotFound holder_not_found.
+func (s *Service) MyHolderID(ctx context.Context, c identity.Caller) (string, error) {
+	if c.Anonymous() {
+		return "", errSignIn
+	}
+	id, err := s.store.HolderIDBySub(ctx, c.Sub)
+	if errors.Is(err, ErrNotFound) {
+		return "", fault.New(fault.NotFound, "holder_not_found", "you have no holder account yet: create one with POST /holders")
+	}
+	if err != nil {
+		return "", fmt.Errorf("read holder link of caller: %w", err)
+	}
+	return id, nil
+}
+
 // ContactUpdate replaces the holder's contact details. Email, when given,
 // changes the account's email too; ListedInDirectory, when given, lists the
 // holder in the practitioner directory or takes them out of it (omitted, the

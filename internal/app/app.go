@@ -31,6 +31,7 @@ import (
 	"github.com/cecportal/cecportal/internal/programs"
 	"github.com/cecportal/cecportal/internal/queue"
 	"github.com/cecportal/cecportal/internal/store"
+	"github.com/cecportal/cecportal/internal/transcript"
 )
 
 // Env is the configuration the entry points read from the environment
@@ -203,6 +204,11 @@ func (d Deps) Programs(checkouts programs.Checkouts) *programs.Service {
 // Attendance is the attendance reporting and crediting service.
 func (d Deps) Attendance() *attendance.Service {
 	return attendance.NewService(store.NewAttendance(d.Table), store.NewPrograms(d.Table), d.Accounts(), d.Policy, d.Clock, d.newID(), d.Relay())
+}
+
+// Transcript is the holder's CEC status and transcript.
+func (d Deps) Transcript() *transcript.Service {
+	return transcript.NewService(store.NewTranscript(d.Table), d.Accounts(), d.Policy, d.Clock)
 }
 
 // Mailer is the mail queue's consumer, sending through s from the address from.

@@ -249,8 +249,12 @@ func (s *Stack) build(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	cecAPI, err := httpapi.NewCecAPI(deps.Transcript(), httpapi.Options{Logger: s.log})
+	if err != nil {
+		return err
+	}
 	targets := map[string]localgw.Target{}
-	for _, api := range []*httpapi.API{accountsAPI, programsAPI, attendanceAPI} {
+	for _, api := range []*httpapi.API{accountsAPI, programsAPI, attendanceAPI, cecAPI} {
 		for _, key := range api.RouteKeys() {
 			targets[key] = api.Handle
 		}

@@ -292,6 +292,11 @@ func (a *Accounts) holder(ctx context.Context, id string) (accounts.Holder, hold
 	return holderFromItem(it), it, nil
 }
 
+// HolderIDBySub reads the identity link only.
+func (a *Accounts) HolderIDBySub(ctx context.Context, sub string) (string, error) {
+	return a.link(ctx, subKey(sub, skHolder))
+}
+
 // HolderBySub follows the identity link to the holder.
 func (a *Accounts) HolderBySub(ctx context.Context, sub string) (accounts.Holder, error) {
 	id, err := a.link(ctx, subKey(sub, skHolder))

@@ -1,7 +1,6 @@
 package store_test
 
 import (
-	"context"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -14,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/cecportal/cecportal/internal/accounts"
@@ -467,9 +465,8 @@ func TestAttendance_Credit(t *testing.T) {
 		})
 	}
 
-	// Concurrent writers need a Dynamo adapter whose client lets one write
-	// at a time reach moto (see serialClient), so this case builds its own
-	// tables instead of eachAdapter's.
+	// Concurrent writers: each adapter gets its own table (motoClient lets
+	// one write at a time reach moto, as DynamoDB serialises transactions).
 	t.Run("ConcurrentOverlapping", func(t *testing.T) {
 		t.Parallel()
 		adapters := []struct {
@@ -484,7 +481,7 @@ func TestAttendance_Credit(t *testing.T) {
 			// On moto, fewer: every refusal rewrites the rest of its group.
 			{"Dynamo", 15, 5, func(t *testing.T) store.Table {
 				client := motoClient(t)
-				return store.NewDynamo(&serialClient{Client: client}, newTableName(t, client), store.WithDynamoNow(newFakeClock().Now))
+				return store.NewDynamo(client, newTableName(t, client), store.WithDynamoNow(newFakeClock().Now))
 			}},
 		}
 		for _, a := range adapters {
@@ -494,40 +491,6 @@ func TestAttendance_Credit(t *testing.T) {
 			})
 		}
 	})
-}
-
-// serialClient passes one write at a time to moto, whose TransactWriteItems
-// deep-copies the table without a lock and restores that copy when the
-// transaction fails: concurrent transactions there fail with HTTP 500
-// ("dictionary changed size during iteration") or undo each other's writes.
-// DynamoDB itself serializes transactions, as this does.
-type serialClient struct {
-	*dynamodb.Client
-	mu sync.Mutex
-}
-
-func (c *serialClient) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, optFns ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.Client.TransactWriteItems(ctx, in, optFns...)
-}
-
-func (c *serialClient) PutItem(ctx context.Context, in *dynamodb.PutItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.Client.PutItem(ctx, in, optFns...)
-}
-
-func (c *serialClient) DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.Client.DeleteItem(ctx, in, optFns...)
-}
-
-func (c *serialClient) BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.Client.BatchWriteItem(ctx, in, optFns...)
 }
 
 // concurrentCredit runs four writers over overlapping ranges of holders:

@@ -30,16 +30,52 @@ func TestTable_Dynamo(t *testing.T) {
 	})
 }
 
-func motoClient(t *testing.T) *dynamodb.Client {
+// motoClient is the package's client of moto_server. Its writes are
+// serialised across all the package's tests: moto's TransactWriteItems
+// copies table state without a lock, so concurrent transactions, even on
+// different tables, can fail with HTTP 500 ("dictionary changed size during
+// iteration") or undo each other, and a failed attempt the SDK retries after
+// it had in fact succeeded makes a conditional create report "exists".
+// DynamoDB serialises conflicting transactions itself; the tests of
+// concurrency still interleave their reads and writes.
+func motoClient(t *testing.T) motoDynamo {
 	t.Helper()
-	return dynamodb.NewFromConfig(moto.Shared(t).Config(t))
+	return motoDynamo{dynamodb.NewFromConfig(moto.Shared(t).Config(t))}
+}
+
+var motoWrites sync.Mutex
+
+type motoDynamo struct{ *dynamodb.Client }
+
+func (c motoDynamo) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, optFns ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
+	motoWrites.Lock()
+	defer motoWrites.Unlock()
+	return c.Client.TransactWriteItems(ctx, in, optFns...)
+}
+
+func (c motoDynamo) PutItem(ctx context.Context, in *dynamodb.PutItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
+	motoWrites.Lock()
+	defer motoWrites.Unlock()
+	return c.Client.PutItem(ctx, in, optFns...)
+}
+
+func (c motoDynamo) DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error) {
+	motoWrites.Lock()
+	defer motoWrites.Unlock()
+	return c.Client.DeleteItem(ctx, in, optFns...)
+}
+
+func (c motoDynamo) BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error) {
+	motoWrites.Lock()
+	defer motoWrites.Unlock()
+	return c.Client.BatchWriteItem(ctx, in, optFns...)
 }
 
 var tableSeq atomic.Int64
 
 // newTableName creates a fresh table on moto, so that tests may run in
 // parallel on one server.
-func newTableName(t *testing.T, client *dynamodb.Client) string {
+func newTableName(t *testing.T, client store.DynamoAdminAPI) string {
 	t.Helper()
 	name := fmt.Sprintf("cecportal-test-%d", tableSeq.Add(1))
 	if err := store.CreateTable(t.Context(), client, name); err != nil {
@@ -100,7 +136,7 @@ func TestDynamo_CreateTable(t *testing.T) {
 // as unprocessed, as DynamoDB does under throttling, and records the size
 // of every batch request.
 type flakyClient struct {
-	*dynamodb.Client
+	motoDynamo
 	table string
 	flaky func(call int) bool // whether call (1-based) leaves half unprocessed
 
@@ -163,7 +199,7 @@ func TestDynamo_BatchWrite(t *testing.T) {
 	}
 	t.Run("SplitsAndRetries", func(t *testing.T) {
 		t.Parallel()
-		fc := &flakyClient{Client: client, table: newTableName(t, client), flaky: func(call int) bool { return call <= 4 }}
+		fc := &flakyClient{motoDynamo: client, table: newTableName(t, client), flaky: func(call int) bool { return call <= 4 }}
 		tbl := store.NewDynamo(fc, fc.table)
 		if err := tbl.BatchWrite(t.Context(), puts, nil); err != nil {
 			t.Fatal(err)
@@ -177,7 +213,7 @@ func TestDynamo_BatchWrite(t *testing.T) {
 	})
 	t.Run("ErrUnprocessed", func(t *testing.T) {
 		t.Parallel()
-		fc := &flakyClient{Client: client, table: newTableName(t, client), flaky: func(int) bool { return true }}
+		fc := &flakyClient{motoDynamo: client, table: newTableName(t, client), flaky: func(int) bool { return true }}
 		err := store.NewDynamo(fc, fc.table).BatchWrite(t.Context(), puts[:1], nil)
 		if err == nil || !strings.Contains(err.Error(), "unprocessed") {
 			t.Fatalf("err = %v, want unprocessed requests", err)
@@ -191,7 +227,7 @@ func TestDynamo_BatchWrite(t *testing.T) {
 func TestDynamo_BatchGet(t *testing.T) {
 	t.Parallel()
 	client := motoClient(t)
-	fc := &flakyClient{Client: client, table: newTableName(t, client), flaky: func(call int) bool { return call%2 == 1 }}
+	fc := &flakyClient{motoDynamo: client, table: newTableName(t, client), flaky: func(call int) bool { return call%2 == 1 }}
 	tbl := store.NewDynamo(fc, fc.table)
 	var puts []store.Item
 	var keys []store.Key

@@ -1,0 +1,100 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/cecportal/cecportal/internal/accounts"
+	"github.com/cecportal/cecportal/internal/cec"
+	"github.com/cecportal/cecportal/internal/credits"
+	"github.com/cecportal/cecportal/internal/transcript"
+)
+
+// Transcript is the transcript.Store on the table. It reads the holder's
+// partition, which holds (see docs/data-model.md):
+//
+//	HOLDER#<id>  PROFILE                          the holder
+//	HOLDER#<id>  CREDIT#<date>#PROGRAM#<program>  a program credited through attendance reporting
+//	HOLDER#<id>  EVENT#<at>#<rand>                audit history (skipped)
+//
+// and any item of a kind it does not know, which it skips, so that a later
+// feature can add its own items to the partition.
+type Transcript struct{ t Table }
+
+var _ transcript.Store = (*Transcript)(nil)
+
+// NewTranscript returns the transcript repository on t.
+func NewTranscript(t Table) *Transcript { return &Transcript{t: t} }
+
+const creditPrefix = "CREDIT#"
+
+// recordsPageSize is the items a page asks for: a holder's partition is a
+// profile, some history and a few dozen activities a year, so one page
+// nearly always does (DynamoDB ends a page at 1 MB anyway).
+const recordsPageSize = 1000
+
+// Records reads the holder's partition with one Query (following its
+// pages): the profile and the credits, in sort-key order (credits by date).
+func (r *Transcript) Records(ctx context.Context, holderID string) (accounts.Holder, []credits.Activity, error) {
+	var (
+		h     accounts.Holder
+		found bool
+		acts  = []credits.Activity{}
+	)
+	q := Query{PK: holderKey(holderID).PK, Limit: recordsPageSize}
+	for {
+		page, err := r.t.Query(ctx, q)
+		if err != nil {
+			return accounts.Holder{}, nil, fmt.Errorf("query records of holder %s: %w", holderID, err)
+		}
+		for _, item := range page.Items {
+			sk := KeyOf(item).SK
+			switch {
+			case sk == skProfile:
+				var it holderItem
+				if err := Unmarshal(item, &it); err != nil {
+					return accounts.Holder{}, nil, fmt.Errorf("unmarshal holder %s: %w", holderID, err)
+				}
+				h, found = holderFromItem(it), true
+			case strings.HasPrefix(sk, creditPrefix):
+				var it creditItem
+				if err := Unmarshal(item, &it); err != nil {
+					return accounts.Holder{}, nil, fmt.Errorf("unmarshal credit %s: %w", sk, err)
+				}
+				a, err := creditActivity(it)
+				if err != nil {
+					return accounts.Holder{}, nil, fmt.Errorf("holder %s, credit %s: %w", holderID, sk, err)
+				}
+				acts = append(acts, a)
+			}
+		}
+		if page.Cursor == "" {
+			break
+		}
+		q.Cursor = page.Cursor
+	}
+	if !found {
+		return accounts.Holder{}, nil, accounts.ErrNotFound
+	}
+	return h, acts, nil
+}
+
+// creditActivity is a program credited through attendance reporting, as
+// the rules engine sees it: an association course, documented by the
+// provider's report.
+func creditActivity(it creditItem) (credits.Activity, error) {
+	on, err := time.Parse(time.DateOnly, it.Completed)
+	if err != nil {
+		return credits.Activity{}, fmt.Errorf("completion date %q: %w", it.Completed, err)
+	}
+	hours, err := cec.Parse(it.Hours)
+	if err != nil {
+		return credits.Activity{}, fmt.Errorf("hours: %w", err)
+	}
+	// The kind a credited program counts as is the policy's to say; the
+	// transcript service sets it.
+	return credits.Activity{ID: it.ProgramID, Source: credits.Credited, Title: it.Title,
+		Organisation: it.ProviderName, Date: on, Hours: hours, Compliance: it.Compliance}, nil
+}

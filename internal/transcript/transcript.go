@@ -1,0 +1,170 @@
+// Package transcript answers a holder's "check your CEC status" and lists
+// their transcript (SPEC §3). It reads the holder's whole record in one
+// query of the store, keeps the activities earned in a renewal year's
+// window and has the rules engine (internal/credits) judge them. It writes
+// nothing.
+package transcript
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/cecportal/cecportal/internal/accounts"
+	"github.com/cecportal/cecportal/internal/cec"
+	"github.com/cecportal/cecportal/internal/clock"
+	"github.com/cecportal/cecportal/internal/credits"
+	"github.com/cecportal/cecportal/internal/fault"
+	"github.com/cecportal/cecportal/internal/identity"
+	"github.com/cecportal/cecportal/internal/policy"
+)
+
+// The renewal years the service answers for.
+const (
+	MinYear = 2000
+	MaxYear = 2100
+)
+
+// Store reads a holder's record.
+type Store interface {
+	// Records returns the holder and every activity on their record
+	// (programs credited through attendance reporting, and later the
+	// activities they report themselves), in sort-key order, from one read
+	// of the holder's partition. accounts.ErrNotFound when no holder has id.
+	Records(ctx context.Context, holderID string) (accounts.Holder, []credits.Activity, error)
+}
+
+// Holders finds the caller's holder account (accounts.Service).
+type Holders interface {
+	// MyHolderID returns the caller's holder ID from the identity link
+	// alone: the profile comes with the partition's one Query.
+	// Unauthenticated; NotFound holder_not_found.
+	MyHolderID(ctx context.Context, c identity.Caller) (string, error)
+}
+
+// Service is the holder's view of their CECs.
+type Service struct {
+	store   Store
+	holders Holders
+	policy  *policy.Policy
+	clock   clock.Clock
+}
+
+// NewService wires the transcript service.
+func NewService(s Store, h Holders, p *policy.Policy, c clock.Clock) *Service {
+	return &Service{store: s, holders: h, policy: p, clock: c}
+}
+
+// Entry is one activity of a renewal year's window with its verdict.
+type Entry struct {
+	Activity credits.Activity
+	Verdict  credits.Verdict
+}
+
+// Status is where a holder stands for one renewal year.
+type Status struct {
+	HolderID    string
+	Credentials []string // codes of the credentials held, as staff recorded them
+	// ComplianceMinimum is the compliance CECs the year needs: the policy's
+	// minimum, or 0 when the holder holds no credential (nothing to renew).
+	ComplianceMinimum cec.Hours
+	Year              credits.Year
+	// Entries are the activities earned in the year's window, by date then
+	// ID; Entries[i].Verdict is Year.Verdicts[i].
+	Entries []Entry
+}
+
+// Transcript is the activities earned in a renewal year's window.
+type Transcript struct {
+	HolderID    string
+	RenewalYear int
+	From, To    time.Time // the window, civil dates
+	Entries     []Entry   // by date, then ID
+}
+
+// ComingRenewal is the renewal year a holder is earning CECs for today: the
+// calendar year after today's date in the association's time zone.
+func (s *Service) ComingRenewal() int {
+	return s.clock.Now().In(s.policy.Association.Location()).Year() + 1
+}
+
+// Status judges renewal year year (0: the coming renewal) for the caller:
+// required, counted, by source, compliance, every activity of the window
+// with its verdict, what is outstanding and the shortfall per rule.
+// Errors: Unauthenticated; Invalid invalid_request (field year, code
+// out_of_range) for a year outside MinYear..MaxYear; NotFound
+// holder_not_found when the caller has no holder account.
+func (s *Service) Status(ctx context.Context, c identity.Caller, year int) (Status, error) {
+	return s.judge(ctx, c, year)
+}
+
+// Transcript lists the activities the caller earned in renewal year year's
+// window (0: the coming renewal's), each with its verdict.
+// Errors: as Status.
+func (s *Service) Transcript(ctx context.Context, c identity.Caller, year int) (Transcript, error) {
+	st, err := s.judge(ctx, c, year)
+	if err != nil {
+		return Transcript{}, err
+	}
+	return Transcript{HolderID: st.HolderID, RenewalYear: st.Year.RenewalYear, From: st.Year.From, To: st.Year.To,
+		Entries: st.Entries}, nil
+}
+
+var errSignIn = fault.New(fault.Unauthenticated, "unauthenticated", "sign in first")
+
+func (s *Service) judge(ctx context.Context, c identity.Caller, year int) (Status, error) {
+	if c.Anonymous() {
+		return Status{}, errSignIn
+	}
+	if year == 0 {
+		year = s.ComingRenewal()
+	}
+	if year < MinYear || year > MaxYear {
+		return Status{}, fault.New(fault.Invalid, "invalid_request", "invalid renewal year",
+			fault.Detail{Field: "year", Code: "out_of_range", Message: fmt.Sprintf("must be a renewal year from %d to %d", MinYear, MaxYear)})
+	}
+	holderID, err := s.holders.MyHolderID(ctx, c)
+	if err != nil {
+		return Status{}, err
+	}
+	h, activities, err := s.store.Records(ctx, holderID)
+	if errors.Is(err, accounts.ErrNotFound) {
+		return Status{}, fault.New(fault.NotFound, "holder_not_found", "you have no holder account yet: create one with POST /holders")
+	}
+	if err != nil {
+		return Status{}, fmt.Errorf("read records of holder %s: %w", holderID, err)
+	}
+	for i := range activities {
+		if activities[i].Source == credits.Credited {
+			// A program credited through attendance counts as the kind the
+			// policy names (an association course by default).
+			activities[i].Kind = s.policy.Renewal.ProgramKind
+		}
+	}
+	codes := make([]string, 0, len(h.Credentials))
+	for _, cr := range h.Credentials {
+		codes = append(codes, cr.Code)
+	}
+	earned := year - s.policy.Renewal.EarnedYearsBefore
+	window := slices.DeleteFunc(slices.Clone(activities), func(a credits.Activity) bool { return a.Date.Year() != earned })
+	slices.SortStableFunc(window, func(a, b credits.Activity) int {
+		return cmp.Or(civil(a.Date).Compare(civil(b.Date)), cmp.Compare(a.ID, b.ID))
+	})
+	y := credits.Judge(s.policy, year, codes, window)
+	st := Status{HolderID: h.ID, Credentials: codes, Year: y, Entries: make([]Entry, len(window))}
+	if y.Required > 0 {
+		st.ComplianceMinimum = s.policy.Renewal.ComplianceMinimumCECs
+	}
+	for i, a := range window {
+		st.Entries[i] = Entry{Activity: a, Verdict: y.Verdicts[i]}
+	}
+	return st, nil
+}
+
+// civil is t's calendar date, whatever its time of day.
+func civil(t time.Time) time.Time {
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+}
