@@ -16,11 +16,7 @@ import (
 
 // NewAccountsAPI is the handler of the accounts-api Lambda.
 func NewAccountsAPI(svc *accounts.Service, c clock.Clock, opts Options) (*API, error) {
-	doc, err := Spec()
-	if err != nil {
-		return nil, fmt.Errorf("openapi.yaml: %w", err)
-	}
-	return New(doc, AccountsRoutes(svc, c), opts)
+	return newAPI(AccountsRoutes(svc, c), opts)
 }
 
 // AccountsRoutes are the routes of the accounts-api Lambda: liveness,

@@ -21,14 +21,10 @@ const AttendanceMaxBody = 10 << 20
 
 // NewAttendanceAPI is the handler of the attendance-api Lambda.
 func NewAttendanceAPI(svc *attendance.Service, opts Options) (*API, error) {
-	doc, err := Spec()
-	if err != nil {
-		return nil, fmt.Errorf("openapi.yaml: %w", err)
-	}
 	if opts.MaxBodyBytes < AttendanceMaxBody {
 		opts.MaxBodyBytes = AttendanceMaxBody
 	}
-	return New(doc, AttendanceRoutes(svc), opts)
+	return newAPI(AttendanceRoutes(svc), opts)
 }
 
 // AttendanceRoutes are the attendance reporting routes.

@@ -18,11 +18,7 @@ import (
 
 // NewProgramsAPI is the handler of the programs-api Lambda.
 func NewProgramsAPI(svc *programs.Service, opts Options) (*API, error) {
-	doc, err := Spec()
-	if err != nil {
-		return nil, fmt.Errorf("openapi.yaml: %w", err)
-	}
-	return New(doc, ProgramsRoutes(svc), opts)
+	return newAPI(ProgramsRoutes(svc), opts)
 }
 
 // ProgramsRoutes are the routes of the programs-api Lambda (SPEC §1):

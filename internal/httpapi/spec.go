@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"fmt"
 	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -19,4 +20,14 @@ var spec struct {
 func Spec() (*openapi3.T, error) {
 	spec.once.Do(func() { spec.doc, spec.err = LoadSpec(cecportal.OpenAPI) })
 	return spec.doc, spec.err
+}
+
+// newAPI serves routes against the embedded contract: the constructor of
+// every Lambda's API.
+func newAPI(routes []Route, opts Options) (*API, error) {
+	doc, err := Spec()
+	if err != nil {
+		return nil, fmt.Errorf("openapi.yaml: %w", err)
+	}
+	return New(doc, routes, opts)
 }
