@@ -25,7 +25,8 @@ LAMBDAS := \
 	ProgramInvoicer:program-invoicer \
 	AttendanceApi:attendance-api \
 	AttendanceCrediter:attendance-crediter \
-	CecApi:cec-api
+	CecApi:cec-api \
+	CecSubmissionReviewer:cec-submission-reviewer
 
 lambda_id  = $(word 1,$(subst :, ,$(1)))
 lambda_dir = $(word 2,$(subst :, ,$(1)))

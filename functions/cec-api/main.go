@@ -1,6 +1,6 @@
 // Command cec-api is the Lambda behind a holder's CEC routes: "check your
-// CEC status" for a renewal year and the transcript (JSON or CSV). It only
-// reads: the caller's identity link and one query of their record.
+// CEC status" for a renewal year, the transcript (JSON or CSV), and CEC
+// submissions with their staff review.
 package main
 
 import (
@@ -11,8 +11,8 @@ import (
 )
 
 func main() {
-	deps, env, _ := app.Lambda("TABLE_NAME")
-	api, err := httpapi.NewCecAPI(deps.Transcript(), httpapi.Options{RoleClaim: env.RoleClaim, Logger: deps.Log})
+	deps, env, _ := app.Lambda("TABLE_NAME", "SUBMISSIONS_QUEUE_URL")
+	api, err := httpapi.NewCecSubmissionsAPI(deps.Transcript(), deps.Submissions(), httpapi.Options{RoleClaim: env.RoleClaim, Logger: deps.Log})
 	if err != nil {
 		app.Exit(deps.Log, "http api", err)
 	}

@@ -31,6 +31,7 @@ import (
 	"github.com/cecportal/cecportal/internal/programs"
 	"github.com/cecportal/cecportal/internal/queue"
 	"github.com/cecportal/cecportal/internal/store"
+	"github.com/cecportal/cecportal/internal/submissions"
 	"github.com/cecportal/cecportal/internal/transcript"
 )
 
@@ -40,27 +41,29 @@ type Env struct {
 	TableName    string // TABLE_NAME
 	MailQueueURL string // MAIL_QUEUE_URL
 	// PROGRAM_VALIDATION_QUEUE_URL, PROGRAM_FEE_QUEUE_URL, ATTENDANCE_CREDITING_QUEUE_URL
-	ValidationQueueURL string
-	FeeQueueURL        string
-	CreditingQueueURL  string
-	MailFrom           string // MAIL_FROM
-	RoleClaim          string // ROLE_CLAIM, default cognito:groups
-	PolicyFile         string // POLICY_FILE, default the shipped policy
-	LogLevel           string // LOG_LEVEL, default INFO
+	ValidationQueueURL  string
+	FeeQueueURL         string
+	CreditingQueueURL   string
+	SubmissionsQueueURL string // SUBMISSIONS_QUEUE_URL
+	MailFrom            string // MAIL_FROM
+	RoleClaim           string // ROLE_CLAIM, default cognito:groups
+	PolicyFile          string // POLICY_FILE, default the shipped policy
+	LogLevel            string // LOG_LEVEL, default INFO
 }
 
 // EnvFrom reads Env with getenv (os.Getenv).
 func EnvFrom(getenv func(string) string) Env {
 	return Env{
-		TableName:          getenv("TABLE_NAME"),
-		MailQueueURL:       getenv("MAIL_QUEUE_URL"),
-		ValidationQueueURL: getenv("PROGRAM_VALIDATION_QUEUE_URL"),
-		FeeQueueURL:        getenv("PROGRAM_FEE_QUEUE_URL"),
-		CreditingQueueURL:  getenv("ATTENDANCE_CREDITING_QUEUE_URL"),
-		MailFrom:           getenv("MAIL_FROM"),
-		RoleClaim:          getenv("ROLE_CLAIM"),
-		PolicyFile:         getenv("POLICY_FILE"),
-		LogLevel:           getenv("LOG_LEVEL"),
+		TableName:           getenv("TABLE_NAME"),
+		MailQueueURL:        getenv("MAIL_QUEUE_URL"),
+		ValidationQueueURL:  getenv("PROGRAM_VALIDATION_QUEUE_URL"),
+		FeeQueueURL:         getenv("PROGRAM_FEE_QUEUE_URL"),
+		CreditingQueueURL:   getenv("ATTENDANCE_CREDITING_QUEUE_URL"),
+		SubmissionsQueueURL: getenv("SUBMISSIONS_QUEUE_URL"),
+		MailFrom:            getenv("MAIL_FROM"),
+		RoleClaim:           getenv("ROLE_CLAIM"),
+		PolicyFile:          getenv("POLICY_FILE"),
+		LogLevel:            getenv("LOG_LEVEL"),
 	}
 }
 
@@ -69,7 +72,7 @@ func (e Env) Require(names ...string) error {
 	vals := map[string]string{"TABLE_NAME": e.TableName, "MAIL_QUEUE_URL": e.MailQueueURL, "MAIL_FROM": e.MailFrom,
 		"ROLE_CLAIM": e.RoleClaim, "POLICY_FILE": e.PolicyFile, "LOG_LEVEL": e.LogLevel,
 		"PROGRAM_VALIDATION_QUEUE_URL": e.ValidationQueueURL, "PROGRAM_FEE_QUEUE_URL": e.FeeQueueURL,
-		"ATTENDANCE_CREDITING_QUEUE_URL": e.CreditingQueueURL}
+		"ATTENDANCE_CREDITING_QUEUE_URL": e.CreditingQueueURL, "SUBMISSIONS_QUEUE_URL": e.SubmissionsQueueURL}
 	var missing []string
 	for _, n := range names {
 		v, known := vals[n]
@@ -179,7 +182,7 @@ func (e Env) QueueURLs() map[string]string {
 	out := map[string]string{}
 	for name, url := range map[string]string{notify.Queue: e.MailQueueURL,
 		programs.ValidationQueue: e.ValidationQueueURL, programs.FeeQueue: e.FeeQueueURL,
-		attendance.Queue: e.CreditingQueueURL} {
+		attendance.Queue: e.CreditingQueueURL, submissions.Queue: e.SubmissionsQueueURL} {
 		if url != "" {
 			out[name] = url
 		}
@@ -209,6 +212,11 @@ func (d Deps) Attendance() *attendance.Service {
 // Transcript is the holder's CEC status and transcript.
 func (d Deps) Transcript() *transcript.Service {
 	return transcript.NewService(store.NewTranscript(d.Table), d.Accounts(), d.Policy, d.Clock)
+}
+
+// Submissions is the holder's CEC submissions and their staff review.
+func (d Deps) Submissions() *submissions.Service {
+	return submissions.NewService(store.NewSubmissions(d.Table), d.Accounts(), d.Policy, d.Clock, d.newID(), d.Relay())
 }
 
 // Mailer is the mail queue's consumer, sending through s from the address from.

@@ -28,7 +28,7 @@ var httpFunctions = map[string]func(app.Deps) (*httpapi.API, error){
 		return httpapi.NewAttendanceAPI(d.Attendance(), httpapi.Options{})
 	},
 	"CecApi": func(d app.Deps) (*httpapi.API, error) {
-		return httpapi.NewCecAPI(d.Transcript(), httpapi.Options{})
+		return httpapi.NewCecSubmissionsAPI(d.Transcript(), d.Submissions(), httpapi.Options{})
 	},
 	"ProgramsApi": func(d app.Deps) (*httpapi.API, error) {
 		return httpapi.NewProgramsAPI(d.Programs(&payments.Simulator{}), httpapi.Options{})

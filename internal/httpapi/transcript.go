@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/cecportal/cecportal/internal/cec"
+	"github.com/cecportal/cecportal/internal/credits"
 	"github.com/cecportal/cecportal/internal/fault"
 	"github.com/cecportal/cecportal/internal/identity"
 	"github.com/cecportal/cecportal/internal/transcript"
@@ -59,6 +60,8 @@ type entryJSON struct {
 	Counts       cec.Hours `json:"counts"`
 	Reason       string    `json:"reason,omitempty"`
 	Message      string    `json:"message,omitempty"`
+	// Documentation of a self-reported activity.
+	Documentation *documentationJSON `json:"documentation,omitempty"`
 }
 
 type bySourceJSON struct {
@@ -175,6 +178,9 @@ func entriesOut(entries []transcript.Entry) []entryJSON {
 		out = append(out, entryJSON{ID: a.ID, Source: string(a.Source), Kind: a.Kind, Category: v.Category, Title: a.Title,
 			Organisation: a.Organisation, Date: a.Date.Format(time.DateOnly), Hours: a.Hours, Compliance: a.Compliance,
 			Status: string(v.Status), Counts: v.Counts, Reason: v.Reason, Message: v.Message})
+		if a.Source == credits.SelfReported {
+			out[len(out)-1].Documentation = &documentationJSON{Type: a.DocumentationType, Reference: a.DocumentationRef}
+		}
 	}
 	return out
 }

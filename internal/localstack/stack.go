@@ -38,6 +38,7 @@ import (
 	"github.com/cecportal/cecportal/internal/programs"
 	"github.com/cecportal/cecportal/internal/queue"
 	"github.com/cecportal/cecportal/internal/store"
+	"github.com/cecportal/cecportal/internal/submissions"
 )
 
 // Config configures a local stack. The zero value (plus defaults) runs the
@@ -249,7 +250,8 @@ func (s *Stack) build(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	cecAPI, err := httpapi.NewCecAPI(deps.Transcript(), httpapi.Options{Logger: s.log})
+	submissionsSvc := deps.Submissions()
+	cecAPI, err := httpapi.NewCecSubmissionsAPI(deps.Transcript(), submissionsSvc, httpapi.Options{Logger: s.log})
 	if err != nil {
 		return err
 	}
@@ -264,6 +266,7 @@ func (s *Stack) build(ctx context.Context) (err error) {
 		programs.ValidationQueue: programsSvc.Validate,
 		programs.FeeQueue:        programsSvc.Invoice,
 		attendance.Queue:         attendanceSvc.CreditChunk,
+		submissions.Queue:        submissionsSvc.Review,
 	}
 
 	doc, err := httpapi.Spec()
@@ -311,7 +314,7 @@ func (s *Stack) build(ctx context.Context) (err error) {
 
 // queueNames are the stack's queues; each has a dead-letter queue
 // "<name>-dlq" that takes a message after maxReceives failed deliveries.
-var queueNames = []string{notify.Queue, programs.ValidationQueue, programs.FeeQueue, attendance.Queue}
+var queueNames = []string{notify.Queue, programs.ValidationQueue, programs.FeeQueue, attendance.Queue, submissions.Queue}
 
 const maxReceives = 5
 

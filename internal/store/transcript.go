@@ -9,6 +9,7 @@ import (
 	"github.com/cecportal/cecportal/internal/accounts"
 	"github.com/cecportal/cecportal/internal/cec"
 	"github.com/cecportal/cecportal/internal/credits"
+	"github.com/cecportal/cecportal/internal/submissions"
 	"github.com/cecportal/cecportal/internal/transcript"
 )
 
@@ -17,6 +18,7 @@ import (
 //
 //	HOLDER#<id>  PROFILE                          the holder
 //	HOLDER#<id>  CREDIT#<date>#PROGRAM#<program>  a program credited through attendance reporting
+//	HOLDER#<id>  SUBMISSION#<submission>           a CEC submission: its approved activities count
 //	HOLDER#<id>  EVENT#<at>#<rand>                audit history (skipped)
 //
 // and any item of a kind it does not know, which it skips, so that a later
@@ -36,18 +38,40 @@ const creditPrefix = "CREDIT#"
 const recordsPageSize = 1000
 
 // Records reads the holder's partition with one Query (following its
-// pages): the profile and the credits, in sort-key order (credits by date).
+// pages): the profile, the credits and the activities of approved
+// submissions that staff approved, in sort-key order (credits by date,
+// then submissions by ID).
 func (r *Transcript) Records(ctx context.Context, holderID string) (accounts.Holder, []credits.Activity, error) {
+	p, err := readHolderPartition(ctx, r.t, holderID)
+	if err != nil {
+		return accounts.Holder{}, nil, err
+	}
+	acts := p.credits
+	for _, s := range p.submissions {
+		acts = append(acts, approvedActivities(s)...)
+	}
+	return p.holder, acts, nil
+}
+
+// holderPartition is what one Query of a holder's partition read.
+type holderPartition struct {
+	holder      accounts.Holder
+	credits     []credits.Activity
+	submissions []submissions.Submission
+}
+
+// readHolderPartition reads the holder's partition with one Query
+// (following its pages); accounts.ErrNotFound when there is no profile.
+func readHolderPartition(ctx context.Context, t Table, holderID string) (holderPartition, error) {
 	var (
-		h     accounts.Holder
+		p     = holderPartition{credits: []credits.Activity{}}
 		found bool
-		acts  = []credits.Activity{}
 	)
 	q := Query{PK: holderKey(holderID).PK, Limit: recordsPageSize}
 	for {
-		page, err := r.t.Query(ctx, q)
+		page, err := t.Query(ctx, q)
 		if err != nil {
-			return accounts.Holder{}, nil, fmt.Errorf("query records of holder %s: %w", holderID, err)
+			return holderPartition{}, fmt.Errorf("query records of holder %s: %w", holderID, err)
 		}
 		for _, item := range page.Items {
 			sk := KeyOf(item).SK
@@ -55,19 +79,25 @@ func (r *Transcript) Records(ctx context.Context, holderID string) (accounts.Hol
 			case sk == skProfile:
 				var it holderItem
 				if err := Unmarshal(item, &it); err != nil {
-					return accounts.Holder{}, nil, fmt.Errorf("unmarshal holder %s: %w", holderID, err)
+					return holderPartition{}, fmt.Errorf("unmarshal holder %s: %w", holderID, err)
 				}
-				h, found = holderFromItem(it), true
+				p.holder, found = holderFromItem(it), true
 			case strings.HasPrefix(sk, creditPrefix):
 				var it creditItem
 				if err := Unmarshal(item, &it); err != nil {
-					return accounts.Holder{}, nil, fmt.Errorf("unmarshal credit %s: %w", sk, err)
+					return holderPartition{}, fmt.Errorf("unmarshal credit %s: %w", sk, err)
 				}
 				a, err := creditActivity(it)
 				if err != nil {
-					return accounts.Holder{}, nil, fmt.Errorf("holder %s, credit %s: %w", holderID, sk, err)
+					return holderPartition{}, fmt.Errorf("holder %s, credit %s: %w", holderID, sk, err)
 				}
-				acts = append(acts, a)
+				p.credits = append(p.credits, a)
+			case strings.HasPrefix(sk, submissionPrefix):
+				s, err := decodeSubmission(item)
+				if err != nil {
+					return holderPartition{}, fmt.Errorf("holder %s: %w", holderID, err)
+				}
+				p.submissions = append(p.submissions, s)
 			}
 		}
 		if page.Cursor == "" {
@@ -76,9 +106,9 @@ func (r *Transcript) Records(ctx context.Context, holderID string) (accounts.Hol
 		q.Cursor = page.Cursor
 	}
 	if !found {
-		return accounts.Holder{}, nil, accounts.ErrNotFound
+		return holderPartition{}, accounts.ErrNotFound
 	}
-	return h, acts, nil
+	return p, nil
 }
 
 // creditActivity is a program credited through attendance reporting, as

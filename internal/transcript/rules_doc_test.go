@@ -323,4 +323,26 @@ curl -H "authorization: Bearer $HOLDER_TOKEN" "http://127.0.0.1:8080/holders/me/
 curl -H "authorization: Bearer $HOLDER_TOKEN" -H "accept: text/csv" \
   "http://127.0.0.1:8080/holders/me/transcript?year={{.Year}}"
 ` + "```" + `
+
+## Submitting your CECs, and staff review
+
+You submit the CECs you still need for a renewal year in **one submission**
+(` + "`POST /holders/me/submissions`" + `: the ` + "`year`" + ` and 1 to 50 ` + "`activities`" + `, each with its
+kind, title, organisation, date, hours, compliance and documentation). The
+rules above judge the year with what already counts for it plus these
+activities:
+
+- if the year would still fall short, the whole submission is refused (422
+  ` + "`requirement_not_met`" + `) with the shortfall per rule and the reason each refused
+  activity is refused, and **nothing of it is recorded**;
+- otherwise it is recorded (` + "`received`" + `) and goes to the staff review queue
+  (` + "`in_review`" + `); you get a receipt by email. {{.P.Renewal.AuditRatePercent}}% of submissions are
+  picked for a documentation audit: keep each activity's documentation at hand.
+
+You can have one open submission per renewal year. Staff approve it, reject it
+with a reason, or approve it while rejecting single activities with a reason;
+the year is then judged again with the approved activities and you are emailed
+the decision. Only **approved** activities count in your status and
+transcript (source ` + "`self`" + `); activities waiting for review do not.
+Follow a submission with ` + "`GET /holders/me/submissions/{submissionId}`" + `.
 `

@@ -1,0 +1,142 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+// threeHourProgram takes a 3-CEC compliance program held on 10 March 2027
+// through application, payment and review over HTTP.
+func threeHourProgram(t *testing.T, c *client, provider, staff string) string {
+	t.Helper()
+	c.do("PUT", "/dev/clock", "", map[string]any{"now": "2027-01-05T10:00:00-05:00"}, 200, nil)
+	var p map[string]any
+	c.do("POST", "/programs", provider, map[string]any{"title": "Fair Housing", "description": "d", "format": "in_person",
+		"startsAt": "2027-03-10T09:00:00-06:00", "endsAt": "2027-03-10T12:00:00-06:00", "timeZone": "America/Chicago",
+		"location": "Chicago", "contactHours": 3, "objectives": []string{"o"}, "instructors": []string{"i"}, "compliance": true}, 201, &p)
+	id := fmt.Sprint(p["programId"])
+	c.do("POST", "/programs/"+id+"/submit", provider, nil, 202, nil)
+	c.waitForStatus(provider, id, "fee_due")
+	var co map[string]any
+	c.do("POST", "/programs/"+id+"/checkout", provider, nil, 200, &co)
+	c.do("POST", "/dev/payments/"+fmt.Sprint(co["reference"])+"/succeed", "", nil, 200, nil)
+	c.do("POST", "/programs/"+id+"/decision", staff, map[string]any{"decision": "approve"}, 200, nil)
+	return id
+}
+
+// TestLocalStack_Submissions: a CAM holder credited 3 CECs by attendance
+// submits 3 more in one submission; one that would leave the year short is
+// refused with the shortfall; staff approve; the status shows the year met.
+func TestLocalStack_Submissions(t *testing.T) {
+	st := startStack(t, nil)
+	c := &client{t: t, base: st.URL}
+	acme := c.token("sub-acme", "provider", "desk@acme.example")
+	c.do("POST", "/providers", acme, map[string]any{"name": "Acme Training", "contactName": "Dee Dunn", "email": "desk@acme.example",
+		"phone": "+1 202 555 0142", "address": map[string]any{"line1": "9 K St", "city": "Washington", "country": "US"}}, 201, nil)
+	staff := c.token("sub-staff", "staff", "office@example.org")
+	program := threeHourProgram(t, c, acme, staff)
+
+	ana := c.token("sub-ana", "holder", "ana@example.com")
+	var holder map[string]any
+	c.do("POST", "/holders", ana, map[string]any{"firstName": "Ana", "lastName": "Lima", "email": "ana@example.com"}, 201, &holder)
+	id := fmt.Sprint(holder["holderId"])
+	c.do("PUT", "/holders/"+id+"/credentials", staff, map[string]any{"membership": "member",
+		"credentials": []any{map[string]any{"code": "CAM", "earnedOn": "2020-06-01"}}}, 200, nil)
+	c.do("PUT", "/dev/clock", "", map[string]any{"now": "2027-03-12T09:00:00-05:00"}, 200, nil)
+	roster := "Program ID,Holder ID,First Name,Last Name,Completion Date\n" + fmt.Sprintf("%s,%s,Ana,Lima,2027-03-10\n", program, id)
+	var acc map[string]any
+	c.doRaw("POST", "/programs/"+program+"/attendance", acme, "text/csv", roster, 202, &acc)
+	if got := verdictsOf(c.waitForUpload(acme, program, fmt.Sprint(acc["uploadId"]))); got != "2:ok" {
+		t.Fatalf("upload %s", got)
+	}
+
+	activity := func(kind string, hours float64) map[string]any {
+		return map[string]any{"kind": kind, "title": "Leasing law", "organisation": "Chapter 7", "date": "2027-04-02",
+			"hours": hours, "compliance": false, "documentation": map[string]any{"type": "certificate_of_completion", "reference": "cert-42"}}
+	}
+	type problem struct {
+		Error struct {
+			Code    string
+			Details []struct{ Field, Code, Message string }
+		}
+	}
+
+	// 3 credited + 2 from other sources = 5 of 6: refused as a whole.
+	var refused problem
+	c.do("POST", "/holders/me/submissions", ana, map[string]any{"year": 2028,
+		"activities": []any{activity("college_course", 2)}}, 422, &refused)
+	if refused.Error.Code != "requirement_not_met" || len(refused.Error.Details) != 1 ||
+		refused.Error.Details[0].Field != "total" || !strings.Contains(refused.Error.Details[0].Message, "1 CEC missing") {
+		t.Fatalf("refusal %+v", refused)
+	}
+
+	type submission struct {
+		SubmissionID string
+		Status       string
+		Audit        bool
+		Activities   []struct{ Decision string }
+		Result       *struct {
+			Met     bool
+			Counted float64
+		}
+	}
+	var sub submission
+	c.do("POST", "/holders/me/submissions", ana, map[string]any{"year": 2028,
+		"activities": []any{activity("association_course", 2), activity("college_course", 1)}}, 201, &sub)
+	if sub.Status != "received" || len(sub.Activities) != 2 {
+		t.Fatalf("submission %+v", sub)
+	}
+	c.do("POST", "/holders/me/submissions", ana, map[string]any{"year": 2028,
+		"activities": []any{activity("association_course", 3)}}, 409, nil)
+
+	// The reviewer step puts it in the staff queue.
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		var got submission
+		c.do("GET", "/holders/me/submissions/"+sub.SubmissionID, ana, nil, 200, &got)
+		if got.Status == "in_review" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("submission is %s after 15 s", got.Status)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	var queue struct{ Submissions []submission }
+	c.do("GET", "/review/submissions", staff, nil, 200, &queue)
+	if len(queue.Submissions) != 1 || queue.Submissions[0].SubmissionID != sub.SubmissionID {
+		t.Fatalf("queue %+v", queue)
+	}
+	bo := c.token("sub-bo", "holder", "bo@example.com")
+	c.do("POST", "/holders", bo, map[string]any{"firstName": "Bo", "lastName": "Ode", "email": "bo@example.com"}, 201, nil)
+	c.do("GET", "/holders/me/submissions/"+sub.SubmissionID, bo, nil, 404, nil)
+
+	var status struct {
+		Met     bool
+		Counted float64
+	}
+	c.do("GET", "/holders/me/status?year=2028", ana, nil, 200, &status)
+	if status.Met || status.Counted != 3 {
+		t.Fatalf("pending activities counted: %+v", status)
+	}
+
+	var decided submission
+	c.do("POST", "/submissions/"+sub.SubmissionID+"/decision", staff, map[string]any{"decision": "approve"}, 200, &decided)
+	if decided.Status != "approved" || decided.Result == nil || !decided.Result.Met || decided.Result.Counted != 6 {
+		t.Fatalf("decided %+v", decided)
+	}
+	c.do("POST", "/submissions/"+sub.SubmissionID+"/decision", staff, map[string]any{"decision": "reject", "reason": "x"}, 409, nil)
+	c.do("GET", "/holders/me/status?year=2028", ana, nil, 200, &status)
+	if !status.Met || status.Counted != 6 {
+		t.Fatalf("status after approval %+v", status)
+	}
+	var subjects []string
+	for _, e := range c.waitForEmails("ana@example.com", 3) {
+		subjects = append(subjects, e.Subject)
+	}
+	if got := strings.Join(subjects, " | "); !strings.Contains(got, "We received your CEC submission") || !strings.Contains(got, "was approved") {
+		t.Fatalf("emails: %s", got)
+	}
+}

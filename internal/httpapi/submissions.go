@@ -1,0 +1,235 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/cecportal/cecportal/internal/cec"
+	"github.com/cecportal/cecportal/internal/credits"
+	"github.com/cecportal/cecportal/internal/fault"
+	"github.com/cecportal/cecportal/internal/identity"
+	"github.com/cecportal/cecportal/internal/submissions"
+	"github.com/cecportal/cecportal/internal/transcript"
+)
+
+// NewCecSubmissionsAPI is the handler of the cec-api Lambda with the
+// holder's CEC submissions and their staff review (SPEC §3) beside the
+// status and transcript routes.
+func NewCecSubmissionsAPI(svc *transcript.Service, subs *submissions.Service, opts Options) (*API, error) {
+	doc, err := Spec()
+	if err != nil {
+		return nil, fmt.Errorf("openapi.yaml: %w", err)
+	}
+	return New(doc, append(CecRoutes(svc), SubmissionRoutes(subs)...), opts)
+}
+
+// SubmissionRoutes are the routes of CEC submissions: the holder submits
+// and follows, staff review.
+func SubmissionRoutes(svc *submissions.Service) []Route {
+	h := submissionHandlers{svc: svc}
+	holder := Roles(identity.RoleHolder)
+	staff := Roles(identity.RoleStaff)
+	return []Route{
+		{Method: http.MethodPost, Path: "/holders/me/submissions", Access: holder, Handle: h.submit},
+		{Method: http.MethodGet, Path: "/holders/me/submissions/{submissionId}", Access: holder, Handle: h.get},
+		{Method: http.MethodGet, Path: "/review/submissions", Access: staff, Handle: h.reviewQueue},
+		{Method: http.MethodPost, Path: "/submissions/{submissionId}/decision", Access: staff, Handle: h.decide},
+	}
+}
+
+type submissionHandlers struct{ svc *submissions.Service }
+
+type documentationJSON struct {
+	Type      string `json:"type"`
+	Reference string `json:"reference"`
+}
+
+type newActivityJSON struct {
+	Kind                      string            `json:"kind"`
+	Title                     string            `json:"title"`
+	Organisation              string            `json:"organisation"`
+	Date                      string            `json:"date"`
+	Hours                     json.RawMessage   `json:"hours"`
+	Compliance                bool              `json:"compliance"`
+	Documentation             documentationJSON `json:"documentation"`
+	Vendor                    string            `json:"vendor"`
+	PurchasedThroughAffiliate bool              `json:"purchasedThroughAffiliate"`
+}
+
+type submissionActivityJSON struct {
+	Index                     int               `json:"index"`
+	ID                        string            `json:"id"`
+	Kind                      string            `json:"kind"`
+	Title                     string            `json:"title"`
+	Organisation              string            `json:"organisation"`
+	Date                      string            `json:"date"`
+	Hours                     cec.Hours         `json:"hours"`
+	Compliance                bool              `json:"compliance"`
+	Documentation             documentationJSON `json:"documentation"`
+	Vendor                    string            `json:"vendor,omitempty"`
+	PurchasedThroughAffiliate bool              `json:"purchasedThroughAffiliate"`
+	Verdict                   verdictJSON       `json:"verdict"`
+	Decision                  string            `json:"decision"`
+	DecisionReason            string            `json:"decisionReason,omitempty"`
+}
+
+type verdictJSON struct {
+	Status   string    `json:"status"`
+	Category string    `json:"category,omitempty"`
+	Counts   cec.Hours `json:"counts"`
+	Reason   string    `json:"reason,omitempty"`
+	Message  string    `json:"message,omitempty"`
+}
+
+type submissionResultJSON struct {
+	Met         bool      `json:"met"`
+	Required    cec.Hours `json:"required"`
+	Counted     cec.Hours `json:"counted"`
+	Outstanding cec.Hours `json:"outstanding"`
+}
+
+type submissionJSON struct {
+	SubmissionID string                   `json:"submissionId"`
+	HolderID     string                   `json:"holderId"`
+	RenewalYear  int                      `json:"year"`
+	Status       string                   `json:"status"`
+	Audit        bool                     `json:"audit"`
+	Reason       string                   `json:"reason,omitempty"`
+	Activities   []submissionActivityJSON `json:"activities"`
+	Result       *submissionResultJSON    `json:"result"`
+	History      []transitionJSON         `json:"history"`
+	SubmittedAt  time.Time                `json:"submittedAt"`
+	UpdatedAt    time.Time                `json:"updatedAt"`
+}
+
+type submissionPageJSON struct {
+	Submissions []submissionJSON `json:"submissions"`
+	NextCursor  string           `json:"nextCursor,omitempty"`
+}
+
+func submissionOut(s submissions.Submission) submissionJSON {
+	out := submissionJSON{SubmissionID: s.ID, HolderID: s.HolderID, RenewalYear: s.RenewalYear, Status: string(s.Status),
+		Audit: s.Audit, Reason: s.Reason, Activities: make([]submissionActivityJSON, 0, len(s.Items)),
+		History: make([]transitionJSON, 0, len(s.History)), SubmittedAt: s.SubmittedAt, UpdatedAt: s.UpdatedAt}
+	for i, it := range s.Items {
+		a, v := it.Activity, it.Verdict
+		out.Activities = append(out.Activities, submissionActivityJSON{Index: i, ID: a.ID, Kind: a.Kind, Title: a.Title,
+			Organisation: a.Organisation, Date: a.Date.Format(time.DateOnly), Hours: a.Hours, Compliance: a.Compliance,
+			Documentation: documentationJSON{Type: a.DocumentationType, Reference: a.DocumentationRef}, Vendor: a.Vendor,
+			PurchasedThroughAffiliate: a.PurchasedThroughAffiliate,
+			Verdict:                   verdictJSON{Status: string(v.Status), Category: v.Category, Counts: v.Counts, Reason: v.Reason, Message: v.Message},
+			Decision:                  string(it.Decision), DecisionReason: it.DecisionReason})
+	}
+	if r := s.Result; r != nil {
+		out.Result = &submissionResultJSON{Met: r.Met, Required: r.Required, Counted: r.Counted, Outstanding: r.Outstanding}
+	}
+	for _, tr := range s.History {
+		var from *string
+		if tr.From != "" {
+			f := string(tr.From)
+			from = &f
+		}
+		out.History = append(out.History, transitionJSON{At: tr.At, By: tr.By, From: from, To: string(tr.To), Reason: tr.Reason})
+	}
+	return out
+}
+
+func (h submissionHandlers) submit(ctx context.Context, r *Request) (Response, error) {
+	var in struct {
+		Year       int               `json:"year"`
+		Activities []newActivityJSON `json:"activities"`
+	}
+	if err := r.Decode(&in); err != nil {
+		return Response{}, err
+	}
+	ns := submissions.NewSubmission{RenewalYear: in.Year, Activities: make([]credits.Activity, 0, len(in.Activities))}
+	var details []fault.Detail
+	for i, a := range in.Activities {
+		f := fmt.Sprintf("activities[%d].", i)
+		on, err := time.Parse(time.DateOnly, a.Date)
+		if err != nil {
+			details = append(details, fault.Detail{Field: f + "date", Code: "invalid_date", Message: "must be a date YYYY-MM-DD"})
+		}
+		hours, d := hoursIn(f+"hours", a.Hours)
+		if d != nil {
+			details = append(details, *d)
+		}
+		ns.Activities = append(ns.Activities, credits.Activity{Kind: a.Kind, Title: a.Title, Organisation: a.Organisation,
+			Date: on, Hours: hours, Compliance: a.Compliance, DocumentationType: a.Documentation.Type,
+			DocumentationRef: a.Documentation.Reference, Vendor: a.Vendor, PurchasedThroughAffiliate: a.PurchasedThroughAffiliate})
+	}
+	if len(details) > 0 {
+		return Response{}, invalidFields(details...)
+	}
+	s, err := h.svc.Submit(ctx, r.Caller, ns)
+	if err != nil {
+		return Response{}, err
+	}
+	resp := JSON(http.StatusCreated, submissionOut(s))
+	resp.Headers = map[string]string{"location": "/holders/me/submissions/" + url.PathEscape(s.ID)}
+	return resp, nil
+}
+
+func (h submissionHandlers) get(ctx context.Context, r *Request) (Response, error) {
+	s, err := h.svc.Get(ctx, r.Caller, r.Params["submissionId"])
+	if err != nil {
+		return Response{}, err
+	}
+	return JSON(http.StatusOK, submissionOut(s)), nil
+}
+
+func (h submissionHandlers) reviewQueue(ctx context.Context, r *Request) (Response, error) {
+	pg, err := pageIn(r.Query)
+	if err != nil {
+		return Response{}, err
+	}
+	subs, next, err := h.svc.ReviewQueue(ctx, r.Caller, submissions.Status(r.Query.Get("status")),
+		submissions.Page{Limit: pg.Limit, Cursor: pg.Cursor})
+	if err != nil {
+		return Response{}, err
+	}
+	out := submissionPageJSON{Submissions: make([]submissionJSON, 0, len(subs)), NextCursor: next}
+	for _, s := range subs {
+		out.Submissions = append(out.Submissions, submissionOut(s))
+	}
+	return JSON(http.StatusOK, out), nil
+}
+
+func (h submissionHandlers) decide(ctx context.Context, r *Request) (Response, error) {
+	var in struct {
+		Decision   string `json:"decision"`
+		Reason     string `json:"reason"`
+		Activities []struct {
+			Index    int    `json:"index"`
+			Decision string `json:"decision"`
+			Reason   string `json:"reason"`
+		} `json:"activities"`
+	}
+	if err := r.Decode(&in); err != nil {
+		return Response{}, err
+	}
+	var d submissions.Decision
+	switch in.Decision {
+	case "approve":
+		d.Approve = true
+	case "reject":
+	default:
+		return Response{}, invalidFields(fault.Detail{Field: "decision", Code: "enum", Message: "must be approve or reject"})
+	}
+	d.Reason = in.Reason
+	for i, a := range in.Activities {
+		if a.Decision != "reject" {
+			return Response{}, invalidFields(fault.Detail{Field: fmt.Sprintf("activities[%d].decision", i), Code: "enum", Message: "must be reject"})
+		}
+		d.Rejections = append(d.Rejections, submissions.ActivityRejection{Index: a.Index, Reason: a.Reason})
+	}
+	s, err := h.svc.Decide(ctx, r.Caller, r.Params["submissionId"], d)
+	if err != nil {
+		return Response{}, err
+	}
+	return JSON(http.StatusOK, submissionOut(s)), nil
+}

@@ -1,0 +1,479 @@
+package submissions
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/cecportal/cecportal/internal/accounts"
+	"github.com/cecportal/cecportal/internal/clock"
+	"github.com/cecportal/cecportal/internal/credits"
+	"github.com/cecportal/cecportal/internal/fault"
+	"github.com/cecportal/cecportal/internal/identity"
+	"github.com/cecportal/cecportal/internal/notify"
+	"github.com/cecportal/cecportal/internal/outbox"
+	"github.com/cecportal/cecportal/internal/policy"
+)
+
+// The renewal years and sizes a submission may have.
+const (
+	MinYear       = 2000
+	MaxYear       = 2100
+	MaxActivities = 50
+	maxText       = 500
+	maxReason     = 2000
+)
+
+// system is who the asynchronous step acts as in the history.
+const system = "system"
+
+// Holders finds the caller's holder account (accounts.Service).
+type Holders interface {
+	// MyHolderID: Unauthenticated; NotFound holder_not_found.
+	MyHolderID(ctx context.Context, c identity.Caller) (string, error)
+}
+
+// Dispatcher sends committed outbox messages on (outbox.Relay).
+type Dispatcher interface {
+	Dispatch(ctx context.Context, msgs ...outbox.Message)
+}
+
+// Service is the submission use cases. Methods return *fault.Error for
+// whatever the caller got wrong; any other error is an internal failure.
+type Service struct {
+	store   Store
+	holders Holders
+	policy  *policy.Policy
+	clock   clock.Clock
+	newID   func(prefix string) string
+	relay   Dispatcher
+}
+
+// NewService wires the submissions service.
+func NewService(s Store, h Holders, p *policy.Policy, c clock.Clock, newID func(string) string, relay Dispatcher) *Service {
+	return &Service{store: s, holders: h, policy: p, clock: c, newID: newID, relay: relay}
+}
+
+var (
+	errSignIn   = fault.New(fault.Unauthenticated, "unauthenticated", "sign in first")
+	errStaff    = fault.New(fault.Forbidden, "forbidden", "only staff may do this")
+	errNotFound = fault.New(fault.NotFound, "submission_not_found", "no such submission among yours")
+	errNoHolder = fault.New(fault.NotFound, "holder_not_found", "you have no holder account yet: create one with POST /holders")
+)
+
+func staffOnly(c identity.Caller) error {
+	switch {
+	case c.Anonymous():
+		return errSignIn
+	case !c.Has(identity.RoleStaff):
+		return errStaff
+	}
+	return nil
+}
+
+// NewSubmission is what a holder submits.
+type NewSubmission struct {
+	RenewalYear int
+	Activities  []credits.Activity // Kind, Title, Organisation, Date, Hours, Compliance, documentation, vendor
+}
+
+func invalid(d ...fault.Detail) error {
+	return fault.New(fault.Invalid, "invalid_request", "the submission has invalid fields", d...)
+}
+
+func check(in NewSubmission) error {
+	var d []fault.Detail
+	if in.RenewalYear < MinYear || in.RenewalYear > MaxYear {
+		d = append(d, fault.Detail{Field: "year", Code: "out_of_range", Message: fmt.Sprintf("must be a renewal year from %d to %d", MinYear, MaxYear)})
+	}
+	if n := len(in.Activities); n < 1 || n > MaxActivities {
+		d = append(d, fault.Detail{Field: "activities", Code: "count", Message: fmt.Sprintf("must list 1 to %d activities", MaxActivities)})
+	}
+	for i, a := range in.Activities {
+		f := fmt.Sprintf("activities[%d].", i)
+		for name, v := range map[string]string{"kind": a.Kind, "title": a.Title, "organisation": a.Organisation} {
+			switch {
+			case v == "":
+				d = append(d, fault.Detail{Field: f + name, Code: "required", Message: "is required"})
+			case utf8.RuneCountInString(v) > maxText:
+				d = append(d, fault.Detail{Field: f + name, Code: "too_long", Message: fmt.Sprintf("must be at most %d characters", maxText)})
+			}
+		}
+		if a.Hours <= 0 {
+			d = append(d, fault.Detail{Field: f + "hours", Code: "out_of_range", Message: "must be more than 0"})
+		}
+		if a.Date.IsZero() {
+			d = append(d, fault.Detail{Field: f + "date", Code: "required", Message: "is required"})
+		}
+	}
+	if len(d) > 0 {
+		slices.SortStableFunc(d, func(a, b fault.Detail) int { return cmp.Compare(a.Field, b.Field) })
+		return invalid(d...)
+	}
+	return nil
+}
+
+func clean(a credits.Activity) credits.Activity {
+	a.Kind, a.Title = strings.TrimSpace(a.Kind), strings.TrimSpace(a.Title)
+	a.Organisation, a.Vendor = strings.TrimSpace(a.Organisation), strings.TrimSpace(a.Vendor)
+	a.DocumentationType, a.DocumentationRef = strings.TrimSpace(a.DocumentationType), strings.TrimSpace(a.DocumentationRef)
+	a.Source = credits.SelfReported
+	return a
+}
+
+// window returns the record's activities earned in the renewal year's
+// window, as the engine sees them (credited programs count as the policy's
+// program kind).
+func (s *Service) window(acts []credits.Activity, year int) []credits.Activity {
+	earned := year - s.policy.Renewal.EarnedYearsBefore
+	out := make([]credits.Activity, 0, len(acts))
+	for _, a := range acts {
+		if a.Date.Year() != earned {
+			continue
+		}
+		if a.Source == credits.Credited {
+			a.Kind = s.policy.Renewal.ProgramKind
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+func codes(h accounts.Holder) []string {
+	out := make([]string, 0, len(h.Credentials))
+	for _, c := range h.Credentials {
+		out = append(out, c.Code)
+	}
+	return out
+}
+
+// Submit judges the caller's submission for a renewal year with what their
+// record already counts for it, and records it (received) only if the year
+// then meets its requirement; its reviewer step is queued in the same write.
+// Errors: Unauthenticated; NotFound holder_not_found; Invalid
+// invalid_request; Unprocessable no_credentials (nothing to renew);
+// Unprocessable requirement_not_met (a detail per shortfall rule, field the
+// rule, and per refused activity, field activities[i], code the verdict's
+// reason) and nothing is recorded; Conflict submission_open.
+func (s *Service) Submit(ctx context.Context, c identity.Caller, in NewSubmission) (Submission, error) {
+	if c.Anonymous() {
+		return Submission{}, errSignIn
+	}
+	for i := range in.Activities {
+		in.Activities[i] = clean(in.Activities[i])
+	}
+	if err := check(in); err != nil {
+		return Submission{}, err
+	}
+	holderID, err := s.holders.MyHolderID(ctx, c)
+	if err != nil {
+		return Submission{}, err
+	}
+	rec, err := s.store.Record(ctx, holderID)
+	if errors.Is(err, accounts.ErrNotFound) {
+		return Submission{}, errNoHolder
+	}
+	if err != nil {
+		return Submission{}, fmt.Errorf("read record of holder %s: %w", holderID, err)
+	}
+	creds := codes(rec.Holder)
+	if s.policy.Requirement(creds) == 0 {
+		return Submission{}, fault.New(fault.Unprocessable, "no_credentials",
+			"you hold no credential that needs renewal CECs: staff record the credentials you hold")
+	}
+	for _, o := range rec.Submissions {
+		if o.RenewalYear == in.RenewalYear && o.Status.Open() {
+			return Submission{}, openConflict(o)
+		}
+	}
+	id := s.newID("SUB")
+	existing := s.window(rec.Activities, in.RenewalYear)
+	all := slices.Clone(existing)
+	for i := range in.Activities {
+		in.Activities[i].ID = fmt.Sprintf("%s-%d", id, i+1)
+		all = append(all, in.Activities[i])
+	}
+	y := credits.Judge(s.policy, in.RenewalYear, creds, all)
+	verdicts := y.Verdicts[len(existing):]
+	if !y.Met {
+		var d []fault.Detail
+		for _, sf := range y.Shortfalls {
+			d = append(d, fault.Detail{Field: sf.Rule, Code: "shortfall",
+				Message: fmt.Sprintf("%s CEC missing: %s", sf.Missing, sf.Message)})
+		}
+		for i, v := range verdicts {
+			if v.Status == credits.Refused {
+				d = append(d, fault.Detail{Field: fmt.Sprintf("activities[%d]", i), Code: v.Reason, Message: v.Message})
+			}
+		}
+		return Submission{}, fault.New(fault.Unprocessable, "requirement_not_met",
+			fmt.Sprintf("with this submission the %d renewal would still not meet its requirement; nothing was recorded", in.RenewalYear), d...)
+	}
+	now := s.clock.Now().UTC()
+	sub := Submission{ID: id, HolderID: rec.Holder.ID, HolderEmail: rec.Holder.Email,
+		HolderName: strings.TrimSpace(rec.Holder.FirstName + " " + rec.Holder.LastName), RenewalYear: in.RenewalYear,
+		Status: Received, Items: make([]Item, len(in.Activities)), SubmittedAt: now, UpdatedAt: now, Version: 1,
+		History: []Transition{{At: now, By: c.Sub, To: Received, Reason: "submitted by the holder"}}}
+	for i, a := range in.Activities {
+		sub.Items[i] = Item{Activity: a, Verdict: verdicts[i], Decision: Pending}
+	}
+	m, err := outbox.New(Queue, Step{SubmissionID: id})
+	if err != nil {
+		return Submission{}, err
+	}
+	err = s.store.Create(ctx, sub, m)
+	if errors.Is(err, ErrOpen) {
+		return Submission{}, fault.Errorf(fault.Conflict, "submission_open", "you already have an open submission for the %d renewal", in.RenewalYear)
+	}
+	if err != nil {
+		return Submission{}, fmt.Errorf("create submission: %w", err)
+	}
+	s.relay.Dispatch(ctx, m)
+	return sub, nil
+}
+
+func openConflict(o Submission) error {
+	return fault.Errorf(fault.Conflict, "submission_open",
+		"your submission %s for the %d renewal is still %s: wait for its decision", o.ID, o.RenewalYear, o.Status)
+}
+
+// Step is the message to the reviewer step.
+type Step struct {
+	SubmissionID string `json:"submissionId"`
+}
+
+// Review is the submissions queue's consumer: received → in_review, picks
+// the submission for a documentation audit at the policy's rate (the same
+// ID always gives the same answer) and emails the holder a receipt. A
+// duplicate message, or one of a submission already past received,
+// changes nothing.
+func (s *Service) Review(ctx context.Context, body string) error {
+	var st Step
+	if err := json.Unmarshal([]byte(body), &st); err != nil || st.SubmissionID == "" {
+		return fmt.Errorf("malformed submission message %q", body)
+	}
+	_, err := s.update(ctx, st.SubmissionID, func(sub *Submission) ([]outbox.Message, error) {
+		if sub.Status != Received {
+			return nil, ErrNoChange
+		}
+		if err := sub.move(InReview, s.clock.Now().UTC(), system, "queued for staff review"); err != nil {
+			return nil, err
+		}
+		sub.Audit = Audited(sub.ID, s.policy.Renewal.AuditRatePercent)
+		m, err := s.mail(sub, "submission_received", map[string]string{"audit": fmt.Sprint(sub.Audit)})
+		return []outbox.Message{m}, err
+	})
+	if errors.Is(err, ErrNoChange) || errors.Is(err, ErrNotFound) {
+		return nil
+	}
+	return err
+}
+
+func (sub *Submission) move(to Status, at time.Time, by, reason string) error {
+	if !sub.Status.CanBecome(to) {
+		return fault.Errorf(fault.Conflict, "illegal_transition", "a submission that is %s cannot become %s", sub.Status, to)
+	}
+	sub.History = append(sub.History, Transition{At: at, By: by, From: sub.Status, To: to, Reason: reason})
+	sub.Status, sub.UpdatedAt = to, at
+	return nil
+}
+
+// mail queues an email about sub to its holder.
+func (s *Service) mail(sub *Submission, template string, data map[string]string) (outbox.Message, error) {
+	data["submissionId"], data["holderName"], data["renewalYear"] = sub.ID, sub.HolderName, fmt.Sprint(sub.RenewalYear)
+	data["activities"] = fmt.Sprint(len(sub.Items))
+	return notify.Job{ID: fmt.Sprintf("%s:%s:%d", template, sub.ID, len(sub.History)), Template: template,
+		To: []string{sub.HolderEmail}, Data: data}.Message()
+}
+
+func (s *Service) update(ctx context.Context, id string, fn func(*Submission) ([]outbox.Message, error)) (Submission, error) {
+	var sent []outbox.Message
+	sub, err := s.store.Update(ctx, id, func(sub *Submission) ([]outbox.Message, error) {
+		msgs, err := fn(sub)
+		sent = msgs
+		return msgs, err
+	})
+	if err != nil {
+		return sub, err
+	}
+	s.relay.Dispatch(ctx, sent...)
+	return sub, nil
+}
+
+// Get returns one of the caller's submissions; staff may read any.
+// Errors: Unauthenticated; NotFound submission_not_found (also for another
+// holder's submission).
+func (s *Service) Get(ctx context.Context, c identity.Caller, id string) (Submission, error) {
+	if c.Anonymous() {
+		return Submission{}, errSignIn
+	}
+	sub, err := s.store.Get(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return Submission{}, errNotFound
+	}
+	if err != nil {
+		return Submission{}, fmt.Errorf("read submission %s: %w", id, err)
+	}
+	if c.Has(identity.RoleStaff) {
+		return sub, nil
+	}
+	holderID, err := s.holders.MyHolderID(ctx, c)
+	var f *fault.Error
+	if errors.As(err, &f) && f.Kind == fault.NotFound {
+		return Submission{}, errNotFound
+	}
+	if err != nil {
+		return Submission{}, err
+	}
+	if sub.HolderID != holderID {
+		return Submission{}, errNotFound
+	}
+	return sub, nil
+}
+
+// ReviewQueue lists submissions in a status for staff (default
+// in_review), longest waiting first.
+// Errors: Unauthenticated; Forbidden; Invalid unknown status.
+func (s *Service) ReviewQueue(ctx context.Context, c identity.Caller, st Status, pg Page) ([]Submission, string, error) {
+	if err := staffOnly(c); err != nil {
+		return nil, "", err
+	}
+	if st == "" {
+		st = InReview
+	}
+	if !st.Valid() {
+		return nil, "", fault.New(fault.Invalid, "invalid_request", "unknown status",
+			fault.Detail{Field: "status", Code: "invalid_value", Message: fmt.Sprintf("%q is not a submission status", st)})
+	}
+	return s.store.ByStatus(ctx, st, pg)
+}
+
+// ActivityRejection rejects one activity of a submission (by its index
+// in the submission, from 0).
+type ActivityRejection struct {
+	Index  int
+	Reason string
+}
+
+// Decision is staff's verdict on a submission in review.
+type Decision struct {
+	Approve bool
+	Reason  string
+	// Rejections reject single activities of an approval; the rest are
+	// approved.
+	Rejections []ActivityRejection
+}
+
+func checkDecision(d Decision, n int) error {
+	var det []fault.Detail
+	if !d.Approve && d.Reason == "" {
+		det = append(det, fault.Detail{Field: "reason", Code: "required", Message: "is required to reject"})
+	}
+	if utf8.RuneCountInString(d.Reason) > maxReason {
+		det = append(det, fault.Detail{Field: "reason", Code: "too_long", Message: fmt.Sprintf("must be at most %d characters", maxReason)})
+	}
+	if !d.Approve && len(d.Rejections) > 0 {
+		det = append(det, fault.Detail{Field: "activities", Code: "not_allowed", Message: "a rejection rejects every activity; reject single activities of an approval"})
+	}
+	seen := map[int]bool{}
+	for i, r := range d.Rejections {
+		f := fmt.Sprintf("activities[%d]", i)
+		switch {
+		case r.Index < 0 || r.Index >= n:
+			det = append(det, fault.Detail{Field: f + ".index", Code: "out_of_range", Message: fmt.Sprintf("must be an activity index from 0 to %d", n-1)})
+		case seen[r.Index]:
+			det = append(det, fault.Detail{Field: f + ".index", Code: "duplicate", Message: "names an activity twice"})
+		}
+		seen[r.Index] = true
+		if r.Reason == "" {
+			det = append(det, fault.Detail{Field: f + ".reason", Code: "required", Message: "is required to reject an activity"})
+		}
+		if utf8.RuneCountInString(r.Reason) > maxReason {
+			det = append(det, fault.Detail{Field: f + ".reason", Code: "too_long", Message: fmt.Sprintf("must be at most %d characters", maxReason)})
+		}
+	}
+	if len(det) > 0 {
+		return fault.New(fault.Invalid, "invalid_request", "the decision is invalid", det...)
+	}
+	if d.Approve && n > 0 && len(d.Rejections) == n {
+		return fault.New(fault.Invalid, "invalid_request", "the decision is invalid",
+			fault.Detail{Field: "decision", Code: "all_rejected", Message: "rejecting every activity is a rejection: decide reject with a reason"})
+	}
+	return nil
+}
+
+// Decide approves (all activities, or all but those rejected with a
+// reason) or rejects a submission in review, re-evaluates the renewal year
+// with the approved activities (stored on the submission) and emails the
+// holder in the same write.
+// Errors: Unauthenticated; Forbidden; NotFound submission_not_found;
+// Invalid invalid_request; Conflict illegal_transition.
+func (s *Service) Decide(ctx context.Context, c identity.Caller, id string, d Decision) (Submission, error) {
+	if err := staffOnly(c); err != nil {
+		return Submission{}, err
+	}
+	d.Reason = strings.TrimSpace(d.Reason)
+	for i := range d.Rejections {
+		d.Rejections[i].Reason = strings.TrimSpace(d.Rejections[i].Reason)
+	}
+	cur, err := s.store.Get(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return Submission{}, fault.Errorf(fault.NotFound, "submission_not_found", "no submission %s", id)
+	}
+	if err != nil {
+		return Submission{}, fmt.Errorf("read submission %s: %w", id, err)
+	}
+	if err := checkDecision(d, len(cur.Items)); err != nil {
+		return Submission{}, err
+	}
+	rec, err := s.store.Record(ctx, cur.HolderID)
+	if err != nil {
+		return Submission{}, fmt.Errorf("read record of holder %s: %w", cur.HolderID, err)
+	}
+	sub, err := s.update(ctx, id, func(sub *Submission) ([]outbox.Message, error) {
+		to, verdict := Rejected, "rejected"
+		if d.Approve {
+			to, verdict = Approved, "approved"
+		}
+		if err := sub.move(to, s.clock.Now().UTC(), c.Sub, d.Reason); err != nil {
+			return nil, err
+		}
+		sub.Reason = d.Reason
+		rejected := map[int]string{}
+		for _, r := range d.Rejections {
+			rejected[r.Index] = r.Reason
+		}
+		var approved []credits.Activity
+		for i := range sub.Items {
+			it := &sub.Items[i]
+			reason, one := rejected[i]
+			switch {
+			case !d.Approve:
+				it.Decision, it.DecisionReason = ActivityReject, d.Reason
+			case one:
+				it.Decision, it.DecisionReason = ActivityReject, reason
+			default:
+				it.Decision, it.DecisionReason = ActivityApprove, ""
+				approved = append(approved, it.Activity)
+			}
+		}
+		y := credits.Judge(s.policy, sub.RenewalYear, codes(rec.Holder),
+			append(s.window(rec.Activities, sub.RenewalYear), approved...))
+		sub.Result = &Result{Met: y.Met, Required: y.Required, Counted: y.Counted, Outstanding: y.Outstanding}
+		m, err := s.mail(sub, "submission_decision", map[string]string{"decision": verdict, "reason": d.Reason,
+			"approved": fmt.Sprint(len(approved)), "rejected": fmt.Sprint(len(sub.Items) - len(approved)),
+			"met": fmt.Sprint(y.Met), "counted": y.Counted.String(), "required": y.Required.String(),
+			"outstanding": y.Outstanding.String()})
+		return []outbox.Message{m}, err
+	})
+	if errors.Is(err, ErrNotFound) {
+		return Submission{}, fault.Errorf(fault.NotFound, "submission_not_found", "no submission %s", id)
+	}
+	return sub, err
+}

@@ -1,0 +1,483 @@
+package submissions_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.etcd.io/bbolt"
+
+	"github.com/cecportal/cecportal"
+	"github.com/cecportal/cecportal/internal/accounts"
+	"github.com/cecportal/cecportal/internal/attendance"
+	"github.com/cecportal/cecportal/internal/cec"
+	"github.com/cecportal/cecportal/internal/clock"
+	"github.com/cecportal/cecportal/internal/credits"
+	"github.com/cecportal/cecportal/internal/fault"
+	"github.com/cecportal/cecportal/internal/identity"
+	"github.com/cecportal/cecportal/internal/ids"
+	"github.com/cecportal/cecportal/internal/notify"
+	"github.com/cecportal/cecportal/internal/outbox"
+	"github.com/cecportal/cecportal/internal/policy"
+	"github.com/cecportal/cecportal/internal/roster"
+	"github.com/cecportal/cecportal/internal/store"
+	"github.com/cecportal/cecportal/internal/submissions"
+	"github.com/cecportal/cecportal/internal/transcript"
+)
+
+type sent struct {
+	mu   sync.Mutex
+	msgs []outbox.Message
+}
+
+func (s *sent) Dispatch(_ context.Context, msgs ...outbox.Message) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.msgs = append(s.msgs, msgs...)
+}
+
+func (s *sent) take() []outbox.Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := s.msgs
+	s.msgs = nil
+	return out
+}
+
+// world is the service on a real embedded table, at 12 March 2027 (the
+// coming renewal is 2028, for CECs earned in 2027), with holders:
+//
+//	ana  CAM (6 a year): 3 compliance CECs credited by attendance in 2027
+//	bo   CAM: nothing credited
+//	cy   no credential
+type world struct {
+	svc     *submissions.Service
+	tr      *transcript.Service
+	tbl     store.Table
+	relay   *sent
+	holders map[string]string // name → holder ID
+	pol     *policy.Policy
+}
+
+var staff = identity.Caller{Sub: "sub-staff", Roles: []string{identity.RoleStaff}}
+
+func holder(name string) identity.Caller {
+	return identity.Caller{Sub: "sub-" + name, Roles: []string{identity.RoleHolder}}
+}
+
+func newWorld(t *testing.T) *world {
+	t.Helper()
+	db, err := bbolt.Open(filepath.Join(t.TempDir(), "t.db"), 0o600, &bbolt.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	pol, err := policy.Load(cecportal.DefaultPolicy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tbl, err := store.NewBolt(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk := clock.NewSettable()
+	clk.Set(time.Date(2027, 3, 12, 14, 0, 0, 0, time.UTC))
+	n := 0
+	newID := func(prefix string) string { n++; return fmt.Sprintf("%s-%010d", prefix, n) }
+	acc := accounts.NewService(store.NewAccounts(tbl), pol, clk, newID, &sent{})
+	ctx := t.Context()
+	w := &world{tbl: tbl, relay: &sent{}, holders: map[string]string{}, pol: pol}
+	for _, h := range []struct {
+		name  string
+		codes []string
+	}{{"ana", []string{"CAM"}}, {"bo", []string{"CAM"}}, {"cy", nil}} {
+		hd, err := acc.CreateHolder(ctx, holder(h.name), accounts.NewHolder{FirstName: h.name, LastName: "Lima", Email: h.name + "@example.com"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.holders[h.name] = hd.ID
+		var creds []accounts.Credential
+		for _, c := range h.codes {
+			creds = append(creds, accounts.Credential{Code: c, EarnedOn: "2020-01-01"})
+		}
+		if len(creds) > 0 {
+			if _, err := acc.SetCredentials(ctx, staff, hd.ID, accounts.CredentialsUpdate{Membership: accounts.Member, Credentials: creds}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if refused, err := store.NewAttendance(tbl).Credit(ctx, []attendance.Credit{{ProgramID: "PRG-1", HolderID: w.holders["ana"],
+		Completed: roster.Date{Year: 2027, Month: 2, Day: 1}, Title: "Fair Housing", ProviderName: "Acme", Hours: cec.Of(3),
+		Compliance: true, UploadID: "UPL-1", Line: 2, ProviderID: "PRV-1", Credited: clk.Now()}}); err != nil || len(refused) > 0 {
+		t.Fatalf("credit: %v %v", refused, err)
+	}
+	w.svc = submissions.NewService(store.NewSubmissions(tbl), acc, pol, clk, newID, w.relay)
+	w.tr = transcript.NewService(store.NewTranscript(tbl), acc, pol, clk)
+	return w
+}
+
+func course(kind string, hours int64, compliance bool) credits.Activity {
+	doc := "certificate_of_completion"
+	if strings.Contains(kind, "board") || strings.Contains(kind, "instruction") {
+		doc = "appointment_letter"
+	}
+	return credits.Activity{Kind: kind, Title: "Course " + kind, Organisation: "Chapter", Date: time.Date(2027, 2, 3, 0, 0, 0, 0, time.UTC),
+		Hours: cec.Of(hours), Compliance: compliance, DocumentationType: doc, DocumentationRef: "cert-1"}
+}
+
+func code(err error) string {
+	var f *fault.Error
+	if errors.As(err, &f) {
+		return f.Code
+	}
+	if err != nil {
+		return "error: " + err.Error()
+	}
+	return ""
+}
+
+func (w *world) pending(t *testing.T) []outbox.Message {
+	t.Helper()
+	p, err := store.NewOutbox(w.tbl).Pending(t.Context(), time.Now().Add(time.Hour), 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []outbox.Message // the welcome emails of the fixture aside
+	for _, m := range p {
+		if !strings.Contains(m.Body, "welcome_holder") {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func TestService_Submit(t *testing.T) {
+	t.Run("RefusedAsAWhole", func(t *testing.T) {
+		w := newWorld(t)
+		ctx := t.Context()
+		_, err := w.svc.Submit(ctx, holder("ana"), submissions.NewSubmission{RenewalYear: 2028, Activities: []credits.Activity{
+			course("college_course", 2, false), course("corporate_in_house_training", 4, false)}})
+		var f *fault.Error
+		if !errors.As(err, &f) || f.Kind != fault.Unprocessable || f.Code != "requirement_not_met" {
+			t.Fatalf("got %v, want 422 requirement_not_met", err)
+		}
+		var got []string
+		for _, d := range f.Details {
+			got = append(got, d.Field+"/"+d.Code)
+		}
+		// 3 credited + min(2, 3) other = 5 of 6.
+		if want := "total/shortfall activities[1]/kind_not_accepted"; strings.Join(got, " ") != want {
+			t.Fatalf("details %q, want %q", got, want)
+		}
+		if !strings.Contains(f.Details[0].Message, "1 CEC missing") {
+			t.Fatalf("shortfall message %q", f.Details[0].Message)
+		}
+		rec, err := store.NewSubmissions(w.tbl).Record(ctx, w.holders["ana"])
+		if err != nil || len(rec.Submissions) != 0 {
+			t.Fatalf("something was recorded: %+v %v", rec.Submissions, err)
+		}
+		if p := w.pending(t); len(p) != 0 {
+			t.Fatalf("outbox: %+v", p)
+		}
+	})
+	t.Run("ShortfallPerRule", func(t *testing.T) {
+		w := newWorld(t)
+		// bo has nothing: 6 other CECs without compliance count only 3.
+		_, err := w.svc.Submit(t.Context(), holder("bo"), submissions.NewSubmission{RenewalYear: 2028,
+			Activities: []credits.Activity{course("college_course", 6, false)}})
+		var f *fault.Error
+		if !errors.As(err, &f) || f.Code != "requirement_not_met" {
+			t.Fatalf("got %v", err)
+		}
+		var rules []string
+		for _, d := range f.Details {
+			rules = append(rules, d.Field)
+		}
+		if got := strings.Join(rules, ","); got != "total,association_minimum,compliance_minimum" {
+			t.Fatalf("rules %s", got)
+		}
+	})
+	t.Run("Accepted", func(t *testing.T) {
+		w := newWorld(t)
+		ctx := t.Context()
+		sub, err := w.svc.Submit(ctx, holder("ana"), submissions.NewSubmission{RenewalYear: 2028, Activities: []credits.Activity{
+			course("association_course", 2, false), course("college_course", 1, false)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sub.Status != submissions.Received || len(sub.Items) != 2 || sub.Items[0].Verdict.Status != credits.Counted ||
+			sub.Items[1].Activity.ID != sub.ID+"-2" || sub.HolderEmail != "ana@example.com" {
+			t.Fatalf("submission %+v", sub)
+		}
+		msgs := w.relay.take()
+		if len(msgs) != 1 || msgs[0].Queue != submissions.Queue || !strings.Contains(msgs[0].Body, sub.ID) {
+			t.Fatalf("messages %+v", msgs)
+		}
+		if p := w.pending(t); len(p) != 1 || p[0].ID != msgs[0].ID {
+			t.Fatalf("outbox %+v", p)
+		}
+		got, err := w.svc.Get(ctx, holder("ana"), sub.ID)
+		if err != nil || got.ID != sub.ID || got.Items[1].Activity.Kind != "college_course" {
+			t.Fatalf("get: %+v %v", got, err)
+		}
+		// Pending activities do not count yet.
+		st, err := w.tr.Status(ctx, holder("ana"), 2028)
+		if err != nil || st.Year.Counted != cec.Of(3) || st.Year.Met {
+			t.Fatalf("status before approval: %+v %v", st.Year, err)
+		}
+		t.Run("OneOpenPerYear", func(t *testing.T) {
+			_, err := w.svc.Submit(ctx, holder("ana"), submissions.NewSubmission{RenewalYear: 2028,
+				Activities: []credits.Activity{course("association_course", 3, false)}})
+			if code(err) != "submission_open" {
+				t.Fatalf("got %v", err)
+			}
+		})
+	})
+	t.Run("Errors", func(t *testing.T) {
+		w := newWorld(t)
+		ctx := t.Context()
+		ok := []credits.Activity{course("association_course", 6, true)}
+		for _, tc := range []struct {
+			name   string
+			caller identity.Caller
+			in     submissions.NewSubmission
+			want   string
+		}{
+			{"Anonymous", identity.Caller{}, submissions.NewSubmission{RenewalYear: 2028, Activities: ok}, "unauthenticated"},
+			{"NoCredentials", holder("cy"), submissions.NewSubmission{RenewalYear: 2028, Activities: ok}, "no_credentials"},
+			{"NoHolder", holder("zed"), submissions.NewSubmission{RenewalYear: 2028, Activities: ok}, "holder_not_found"},
+			{"NoActivities", holder("bo"), submissions.NewSubmission{RenewalYear: 2028}, "invalid_request"},
+			{"TooMany", holder("bo"), submissions.NewSubmission{RenewalYear: 2028, Activities: make([]credits.Activity, 51)}, "invalid_request"},
+			{"Year", holder("bo"), submissions.NewSubmission{RenewalYear: 1999, Activities: ok}, "invalid_request"},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				if _, err := w.svc.Submit(ctx, tc.caller, tc.in); code(err) != tc.want {
+					t.Fatalf("got %v, want %s", err, tc.want)
+				}
+			})
+		}
+	})
+}
+
+func TestService_Review(t *testing.T) {
+	w := newWorld(t)
+	ctx := t.Context()
+	sub, err := w.svc.Submit(ctx, holder("ana"), submissions.NewSubmission{RenewalYear: 2028,
+		Activities: []credits.Activity{course("association_course", 3, false)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := w.relay.take()[0].Body
+	for range 2 {
+		if err := w.svc.Review(ctx, body); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := w.svc.Get(ctx, staff, sub.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != submissions.InReview || len(got.History) != 2 || got.Audit != submissions.Audited(sub.ID, 10) {
+		t.Fatalf("after review: %+v", got)
+	}
+	mails := w.relay.take()
+	if len(mails) != 1 || mails[0].Queue != notify.Queue || !strings.Contains(mails[0].Body, "submission_received") ||
+		!strings.Contains(mails[0].Body, "ana@example.com") {
+		t.Fatalf("mails %+v", mails)
+	}
+	if err := w.svc.Review(ctx, `{"submissionId":"SUB-none"}`); err != nil {
+		t.Fatalf("missing submission: %v", err)
+	}
+	if err := w.svc.Review(ctx, `nonsense`); err == nil {
+		t.Fatal("malformed message accepted")
+	}
+	q, _, err := w.svc.ReviewQueue(ctx, staff, "", submissions.Page{})
+	if err != nil || len(q) != 1 || q[0].ID != sub.ID {
+		t.Fatalf("queue %+v %v", q, err)
+	}
+	if _, _, err := w.svc.ReviewQueue(ctx, holder("ana"), "", submissions.Page{}); code(err) != "forbidden" {
+		t.Fatalf("holder read the queue: %v", err)
+	}
+	if _, _, err := w.svc.ReviewQueue(ctx, staff, "bogus", submissions.Page{}); code(err) != "invalid_request" {
+		t.Fatalf("bogus status: %v", err)
+	}
+}
+
+func TestAudited(t *testing.T) {
+	t.Run("Reproducible", func(t *testing.T) {
+		for _, id := range []string{"SUB-A", "SUB-0000000001", ids.New("SUB")} {
+			first := submissions.Audited(id, 10)
+			for range 5 {
+				if submissions.Audited(id, 10) != first {
+					t.Fatalf("%s: flag changed", id)
+				}
+			}
+		}
+	})
+	t.Run("Share", func(t *testing.T) {
+		const n = 2000
+		audited := 0
+		for range n {
+			if submissions.Audited(ids.New("SUB"), 10) {
+				audited++
+			}
+		}
+		if share := float64(audited) * 100 / n; share < 8 || share > 12 {
+			t.Fatalf("audited %.1f%%, want 10 ± 2", share)
+		}
+	})
+	t.Run("Bounds", func(t *testing.T) {
+		if submissions.Audited("x", 0) || !submissions.Audited("x", 100) {
+			t.Fatal("0% must audit none and 100% all")
+		}
+	})
+}
+
+func TestService_Decide(t *testing.T) {
+	submit := func(t *testing.T, w *world, acts ...credits.Activity) submissions.Submission {
+		t.Helper()
+		sub, err := w.svc.Submit(t.Context(), holder("ana"), submissions.NewSubmission{RenewalYear: 2028, Activities: acts})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sub
+	}
+	review := func(t *testing.T, w *world) {
+		t.Helper()
+		for _, m := range w.relay.take() {
+			if m.Queue == submissions.Queue {
+				if err := w.svc.Review(t.Context(), m.Body); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		w.relay.take()
+	}
+	t.Run("Approve", func(t *testing.T) {
+		w := newWorld(t)
+		ctx := t.Context()
+		sub := submit(t, w, course("association_course", 2, false), course("college_course", 1, false))
+		if _, err := w.svc.Decide(ctx, staff, sub.ID, submissions.Decision{Approve: true}); code(err) != "illegal_transition" {
+			t.Fatalf("deciding a received submission: %v", err)
+		}
+		review(t, w)
+		got, err := w.svc.Decide(ctx, staff, sub.ID, submissions.Decision{Approve: true, Reason: "documented"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Status != submissions.Approved || got.Result == nil || !got.Result.Met || got.Result.Counted != cec.Of(6) ||
+			got.Items[0].Decision != submissions.ActivityApprove || got.Items[1].Decision != submissions.ActivityApprove {
+			t.Fatalf("approved: %+v %+v", got, got.Result)
+		}
+		mails := w.relay.take()
+		if len(mails) != 1 || !strings.Contains(mails[0].Body, "submission_decision") {
+			t.Fatalf("mails %+v", mails)
+		}
+		st, err := w.tr.Status(ctx, holder("ana"), 2028)
+		if err != nil || !st.Year.Met || st.Year.Counted != cec.Of(6) || len(st.Entries) != 3 {
+			t.Fatalf("status after approval: %+v %v", st.Year, err)
+		}
+		if e := st.Entries[2]; e.Activity.Source != credits.SelfReported || e.Activity.DocumentationType != "certificate_of_completion" {
+			t.Fatalf("self-reported entry %+v", e)
+		}
+		if _, err := w.svc.Decide(ctx, staff, sub.ID, submissions.Decision{Approve: false, Reason: "no"}); code(err) != "illegal_transition" {
+			t.Fatalf("decided twice: %v", err)
+		}
+		// Decided, the year is open for a new submission.
+		if _, err := w.svc.Submit(ctx, holder("ana"), submissions.NewSubmission{RenewalYear: 2028,
+			Activities: []credits.Activity{course("association_course", 1, false)}}); err != nil {
+			t.Fatalf("submit after decision: %v", err)
+		}
+	})
+	t.Run("RejectSingleActivity", func(t *testing.T) {
+		w := newWorld(t)
+		ctx := t.Context()
+		sub := submit(t, w, course("association_course", 2, false), course("college_course", 1, false))
+		review(t, w)
+		got, err := w.svc.Decide(ctx, staff, sub.ID, submissions.Decision{Approve: true,
+			Rejections: []submissions.ActivityRejection{{Index: 1, Reason: "certificate unreadable"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Status != submissions.Approved || got.Items[1].Decision != submissions.ActivityReject ||
+			got.Items[1].DecisionReason != "certificate unreadable" || got.Result.Met || got.Result.Outstanding != cec.Of(1) {
+			t.Fatalf("partly approved: %+v %+v", got.Items, got.Result)
+		}
+		st, err := w.tr.Status(ctx, holder("ana"), 2028)
+		if err != nil || st.Year.Counted != cec.Of(5) || st.Year.Met {
+			t.Fatalf("status: %+v %v", st.Year, err)
+		}
+	})
+	t.Run("RejectAll", func(t *testing.T) {
+		w := newWorld(t)
+		ctx := t.Context()
+		sub := submit(t, w, course("association_course", 3, false))
+		review(t, w)
+		if _, err := w.svc.Decide(ctx, staff, sub.ID, submissions.Decision{}); code(err) != "invalid_request" {
+			t.Fatalf("reject without reason: %v", err)
+		}
+		got, err := w.svc.Decide(ctx, staff, sub.ID, submissions.Decision{Reason: "no documentation"})
+		if err != nil || got.Status != submissions.Rejected || got.Items[0].Decision != submissions.ActivityReject || got.Result.Met {
+			t.Fatalf("rejected: %+v %v", got, err)
+		}
+		st, _ := w.tr.Status(ctx, holder("ana"), 2028)
+		if st.Year.Counted != cec.Of(3) {
+			t.Fatalf("rejected activities counted: %s", st.Year.Counted)
+		}
+	})
+	t.Run("Errors", func(t *testing.T) {
+		w := newWorld(t)
+		ctx := t.Context()
+		sub := submit(t, w, course("association_course", 3, false))
+		review(t, w)
+		for _, tc := range []struct {
+			name   string
+			caller identity.Caller
+			id     string
+			d      submissions.Decision
+			want   string
+		}{
+			{"Holder", holder("ana"), sub.ID, submissions.Decision{Approve: true}, "forbidden"},
+			{"Anonymous", identity.Caller{}, sub.ID, submissions.Decision{Approve: true}, "unauthenticated"},
+			{"Missing", staff, "SUB-none", submissions.Decision{Approve: true}, "submission_not_found"},
+			{"BadIndex", staff, sub.ID, submissions.Decision{Approve: true, Rejections: []submissions.ActivityRejection{{Index: 3, Reason: "x"}}}, "invalid_request"},
+			{"NoActivityReason", staff, sub.ID, submissions.Decision{Approve: true, Rejections: []submissions.ActivityRejection{{Index: 0}}}, "invalid_request"},
+			{"AllRejected", staff, sub.ID, submissions.Decision{Approve: true, Rejections: []submissions.ActivityRejection{{Index: 0, Reason: "x"}}}, "invalid_request"},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				if _, err := w.svc.Decide(ctx, tc.caller, tc.id, tc.d); code(err) != tc.want {
+					t.Fatalf("got %v, want %s", err, tc.want)
+				}
+			})
+		}
+	})
+}
+
+func TestService_Isolation(t *testing.T) {
+	w := newWorld(t)
+	ctx := t.Context()
+	sub, err := w.svc.Submit(ctx, holder("ana"), submissions.NewSubmission{RenewalYear: 2028,
+		Activities: []credits.Activity{course("association_course", 3, false)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []identity.Caller{holder("bo"), holder("zed")} {
+		if _, err := w.svc.Get(ctx, c, sub.ID); code(err) != "submission_not_found" {
+			t.Fatalf("%s read ana's submission: %v", c.Sub, err)
+		}
+	}
+	// bo may submit for the same year: the lock is per holder.
+	if _, err := w.svc.Submit(ctx, holder("bo"), submissions.NewSubmission{RenewalYear: 2028,
+		Activities: []credits.Activity{course("association_course", 6, true)}}); err != nil {
+		t.Fatalf("bo: %v", err)
+	}
+	st, err := w.tr.Status(ctx, holder("bo"), 2028)
+	if err != nil || st.Year.Counted != 0 {
+		t.Fatalf("bo's status: %+v %v", st.Year, err)
+	}
+}
