@@ -26,7 +26,9 @@ LAMBDAS := \
 	AttendanceApi:attendance-api \
 	AttendanceCrediter:attendance-crediter \
 	CecApi:cec-api \
-	CecSubmissionReviewer:cec-submission-reviewer
+	CecSubmissionReviewer:cec-submission-reviewer \
+	PaymentWebhook:payment-webhook \
+	PaymentSettler:payment-settler
 
 lambda_id  = $(word 1,$(subst :, ,$(1)))
 lambda_dir = $(word 2,$(subst :, ,$(1)))

@@ -11,7 +11,7 @@ import (
 )
 
 func main() {
-	deps, env, _ := app.Lambda("TABLE_NAME", "SUBMISSIONS_QUEUE_URL")
+	deps, env, _ := app.Lambda("TABLE_NAME", "SUBMISSIONS_QUEUE_URL", "MAIL_QUEUE_URL")
 	api, err := httpapi.NewCecSubmissionsAPI(deps.Transcript(), deps.Submissions(), httpapi.Options{RoleClaim: env.RoleClaim, Logger: deps.Log})
 	if err != nil {
 		app.Exit(deps.Log, "http api", err)

@@ -13,7 +13,7 @@ import (
 
 func main() {
 	deps, _, _ := app.Lambda("TABLE_NAME", "MAIL_QUEUE_URL", "PROGRAM_VALIDATION_QUEUE_URL", "PROGRAM_FEE_QUEUE_URL",
-		"ATTENDANCE_CREDITING_QUEUE_URL", "SUBMISSIONS_QUEUE_URL")
+		"ATTENDANCE_CREDITING_QUEUE_URL", "SUBMISSIONS_QUEUE_URL", "PAYMENTS_QUEUE_URL")
 	relay := deps.Relay()
 	lambda.Start(func(ctx context.Context) error {
 		n, err := relay.Sweep(ctx)

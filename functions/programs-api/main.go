@@ -1,6 +1,6 @@
 // Command programs-api is the Lambda behind the HTTP API's program routes:
-// applications, submission, checkout of the fee, staff review, copies and
-// the public calendar.
+// applications, submission, checkout of the fee (Stripe Checkout), staff
+// review, copies and the public calendar.
 package main
 
 import (
@@ -8,13 +8,17 @@ import (
 
 	"github.com/cecportal/cecportal/internal/app"
 	"github.com/cecportal/cecportal/internal/httpapi"
-	"github.com/cecportal/cecportal/internal/payments"
+	"github.com/cecportal/cecportal/internal/stripepay"
 )
 
 func main() {
-	deps, env, _ := app.Lambda("TABLE_NAME", "MAIL_QUEUE_URL", "PROGRAM_VALIDATION_QUEUE_URL")
-	// The checkout simulator stands in for Stripe until the payment webhook lands.
-	api, err := httpapi.NewProgramsAPI(deps.Programs(&payments.Simulator{}), httpapi.Options{RoleClaim: env.RoleClaim, Logger: deps.Log})
+	deps, env, _ := app.Lambda("TABLE_NAME", "MAIL_QUEUE_URL", "PROGRAM_VALIDATION_QUEUE_URL",
+		"STRIPE_SECRET_KEY", "CHECKOUT_SUCCESS_URL", "CHECKOUT_CANCEL_URL")
+	checkouts, err := stripepay.NewCheckouts(env.StripeSecretKey, env.CheckoutSuccessURL, env.CheckoutCancelURL, nil)
+	if err != nil {
+		app.Exit(deps.Log, "stripe checkouts", err)
+	}
+	api, err := httpapi.NewProgramsAPI(deps.Programs(checkouts), httpapi.Options{RoleClaim: env.RoleClaim, Logger: deps.Log})
 	if err != nil {
 		app.Exit(deps.Log, "http api", err)
 	}

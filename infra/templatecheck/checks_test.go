@@ -26,6 +26,7 @@ var templateChecks = []struct {
 	{"QueuesAreConsumed", checkQueuesConsumed},
 	{"QueuesHaveURLOutputs", checkQueueOutputs},
 	{"QueueURLsMatchSendGrants", checkQueueURLs},
+	{"QueueSendersMayForgetOutboxEntries", checkOutboxSenders},
 	{"NoWildcardDynamoDBActions", checkNoWildcardActions},
 	{"FunctionsLogWithRetention", checkLogGroups},
 	{"HTTPRoutesUnique", checkRoutes},
@@ -534,4 +535,39 @@ func envName(id string) string {
 		b.WriteRune(unicode.ToUpper(c))
 	}
 	return b.String()
+}
+
+// checkOutboxSenders: a function that sends to a queue does so through the
+// transactional outbox, whose relay deletes a sent entry with
+// BatchWriteItem; without that grant every message would also be sent
+// again by the OutboxRelay sweep. (moto checks no IAM, so only this can.)
+func checkOutboxSenders(t *template) []string {
+	var out []string
+	for _, fn := range t.ofType(typeFunction) {
+		vars := mapping(mapping(t.functionProperty(fn, "Environment"))["Variables"])
+		sends := false
+		for name, v := range vars {
+			if _, isURL := t.queueURL(v); isURL || strings.HasSuffix(name, "_QUEUE_URL") {
+				sends = true
+			}
+		}
+		if !sends || allowsAction(t, fn, "dynamodb:BatchWriteItem") {
+			continue
+		}
+		out = append(out, fmt.Sprintf("function %s: sends to a queue through the outbox but may not dynamodb:BatchWriteItem, which forgets sent entries", fn.ID))
+	}
+	return out
+}
+
+// allowsAction reports whether an inline policy statement of fn allows action.
+func allowsAction(t *template, fn resource, action string) bool {
+	for _, p := range asList(t.functionProperty(fn, "Policies")) {
+		for _, st := range asList(mapping(p)["Statement"]) {
+			stm := mapping(st)
+			if stm["Effect"] == "Allow" && slices.ContainsFunc(toStrings(stm["Action"]), func(a string) bool { return strings.EqualFold(a, action) }) {
+				return true
+			}
+		}
+	}
+	return false
 }

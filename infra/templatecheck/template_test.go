@@ -97,7 +97,7 @@ Resources:
       Policies:
         - Statement:
             - Effect: Allow
-              Action: [dynamodb:GetItem]
+              Action: [dynamodb:GetItem, dynamodb:BatchWriteItem]
               Resource: !GetAtt Table.Arn
         - SQSSendMessagePolicy:
             QueueName: !GetAtt Queue.QueueName
@@ -164,6 +164,7 @@ func TestChecks_FindProblems(t *testing.T) {
 		{"RedriveAsJSONString", checkEventSourceQueues, "      RedrivePolicy:\n        deadLetterTargetArn: !GetAtt DLQ.Arn\n        maxReceiveCount: 5\n",
 			"      RedrivePolicy: '{\"deadLetterTargetArn\": \"DLQ.Arn\", \"maxReceiveCount\": 1}'\n", "maxReceiveCount"},
 		{"FewReceives", checkEventSourceQueues, "maxReceiveCount: 5", "maxReceiveCount: 1", "maxReceiveCount"},
+		{"SenderCannotForgetOutbox", checkOutboxSenders, "Action: [dynamodb:GetItem, dynamodb:BatchWriteItem]", "Action: [dynamodb:GetItem]", "BatchWriteItem"},
 		{"DLQRetentionShort", checkEventSourceQueues, "MessageRetentionPeriod: 1209600", "MessageRetentionPeriod: 345600", "MessageRetentionPeriod"},
 		{"QueueElsewhere", checkEventSourceQueues, "Queue: !GetAtt Queue.Arn", "Queue: arn:aws:sqs:eu-west-1:123456789012:elsewhere", "not an AWS::SQS::Queue"},
 		{"AlarmOnOtherQueue", checkDeadLetterAlarms, "Value: !GetAtt DLQ.QueueName", "Value: !GetAtt Queue.QueueName", "dead-letter queue DLQ"},
@@ -171,9 +172,9 @@ func TestChecks_FindProblems(t *testing.T) {
 		{"AlarmNotifiesNobody", checkDeadLetterAlarms, "AlarmActions: [!Ref Topic]", "OKActions: [!Ref Topic]", "dead-letter queue DLQ"},
 		{"FunctionDLQWithoutAlarm", checkDeadLetterAlarms, "    Properties:\n      Policies:",
 			"    Properties:\n      DeadLetterQueue: {Type: SQS, TargetArn: !GetAtt Queue.Arn}\n      Policies:", "dead-letter queue Queue"},
-		{"DynamoDBStar", checkNoWildcardActions, "Action: [dynamodb:GetItem]", "Action: [dynamodb:*]", "wildcard"},
-		{"DynamoDBPrefix", checkNoWildcardActions, "Action: [dynamodb:GetItem]", "Action: dynamodb:Get*", "wildcard"},
-		{"Star", checkNoWildcardActions, "Action: [dynamodb:GetItem]", `Action: "*"`, "wildcard"},
+		{"DynamoDBStar", checkNoWildcardActions, "Action: [dynamodb:GetItem, dynamodb:BatchWriteItem]", "Action: [dynamodb:*]", "wildcard"},
+		{"DynamoDBPrefix", checkNoWildcardActions, "Action: [dynamodb:GetItem, dynamodb:BatchWriteItem]", "Action: dynamodb:Get*", "wildcard"},
+		{"Star", checkNoWildcardActions, "Action: [dynamodb:GetItem, dynamodb:BatchWriteItem]", `Action: "*"`, "wildcard"},
 		{"FullAccessPolicy", checkNoWildcardActions, "      Policies:\n", "      Policies:\n        - AmazonDynamoDBFullAccess\n", "DynamoDBFullAccess"},
 		{"IAMRoleStar", checkNoWildcardActions, "  Table:\n",
 			"  Role:\n    Type: AWS::IAM::Role\n    Properties:\n      Policies:\n        - PolicyDocument:\n            Statement:\n              - {Effect: Allow, Action: 'DynamoDB:*', Resource: '*'}\n  Table:\n", "wildcard"},

@@ -27,6 +27,7 @@ import (
 	"github.com/cecportal/cecportal/internal/mail"
 	"github.com/cecportal/cecportal/internal/notify"
 	"github.com/cecportal/cecportal/internal/outbox"
+	"github.com/cecportal/cecportal/internal/payments"
 	"github.com/cecportal/cecportal/internal/policy"
 	"github.com/cecportal/cecportal/internal/programs"
 	"github.com/cecportal/cecportal/internal/queue"
@@ -45,7 +46,14 @@ type Env struct {
 	FeeQueueURL         string
 	CreditingQueueURL   string
 	SubmissionsQueueURL string // SUBMISSIONS_QUEUE_URL
+	PaymentsQueueURL    string // PAYMENTS_QUEUE_URL
 	MailFrom            string // MAIL_FROM
+	// Stripe: the endpoint's signing secret (webhook), the secret API key
+	// and the pages the payer returns to (checkout).
+	StripeWebhookSecret string // STRIPE_WEBHOOK_SECRET
+	StripeSecretKey     string // STRIPE_SECRET_KEY
+	CheckoutSuccessURL  string // CHECKOUT_SUCCESS_URL
+	CheckoutCancelURL   string // CHECKOUT_CANCEL_URL
 	RoleClaim           string // ROLE_CLAIM, default cognito:groups
 	PolicyFile          string // POLICY_FILE, default the shipped policy
 	LogLevel            string // LOG_LEVEL, default INFO
@@ -60,7 +68,12 @@ func EnvFrom(getenv func(string) string) Env {
 		FeeQueueURL:         getenv("PROGRAM_FEE_QUEUE_URL"),
 		CreditingQueueURL:   getenv("ATTENDANCE_CREDITING_QUEUE_URL"),
 		SubmissionsQueueURL: getenv("SUBMISSIONS_QUEUE_URL"),
+		PaymentsQueueURL:    getenv("PAYMENTS_QUEUE_URL"),
 		MailFrom:            getenv("MAIL_FROM"),
+		StripeWebhookSecret: getenv("STRIPE_WEBHOOK_SECRET"),
+		StripeSecretKey:     getenv("STRIPE_SECRET_KEY"),
+		CheckoutSuccessURL:  getenv("CHECKOUT_SUCCESS_URL"),
+		CheckoutCancelURL:   getenv("CHECKOUT_CANCEL_URL"),
 		RoleClaim:           getenv("ROLE_CLAIM"),
 		PolicyFile:          getenv("POLICY_FILE"),
 		LogLevel:            getenv("LOG_LEVEL"),
@@ -72,7 +85,10 @@ func (e Env) Require(names ...string) error {
 	vals := map[string]string{"TABLE_NAME": e.TableName, "MAIL_QUEUE_URL": e.MailQueueURL, "MAIL_FROM": e.MailFrom,
 		"ROLE_CLAIM": e.RoleClaim, "POLICY_FILE": e.PolicyFile, "LOG_LEVEL": e.LogLevel,
 		"PROGRAM_VALIDATION_QUEUE_URL": e.ValidationQueueURL, "PROGRAM_FEE_QUEUE_URL": e.FeeQueueURL,
-		"ATTENDANCE_CREDITING_QUEUE_URL": e.CreditingQueueURL, "SUBMISSIONS_QUEUE_URL": e.SubmissionsQueueURL}
+		"ATTENDANCE_CREDITING_QUEUE_URL": e.CreditingQueueURL, "SUBMISSIONS_QUEUE_URL": e.SubmissionsQueueURL,
+		"PAYMENTS_QUEUE_URL": e.PaymentsQueueURL, "STRIPE_WEBHOOK_SECRET": e.StripeWebhookSecret,
+		"STRIPE_SECRET_KEY": e.StripeSecretKey, "CHECKOUT_SUCCESS_URL": e.CheckoutSuccessURL,
+		"CHECKOUT_CANCEL_URL": e.CheckoutCancelURL}
 	var missing []string
 	for _, n := range names {
 		v, known := vals[n]
@@ -182,7 +198,8 @@ func (e Env) QueueURLs() map[string]string {
 	out := map[string]string{}
 	for name, url := range map[string]string{notify.Queue: e.MailQueueURL,
 		programs.ValidationQueue: e.ValidationQueueURL, programs.FeeQueue: e.FeeQueueURL,
-		attendance.Queue: e.CreditingQueueURL, submissions.Queue: e.SubmissionsQueueURL} {
+		attendance.Queue: e.CreditingQueueURL, submissions.Queue: e.SubmissionsQueueURL,
+		payments.Queue: e.PaymentsQueueURL} {
 		if url != "" {
 			out[name] = url
 		}
@@ -202,6 +219,16 @@ func SQSQueues(client queue.SQSAPI, urls map[string]string) map[string]outbox.Se
 // Programs is the programs service; checkouts is the payment provider.
 func (d Deps) Programs(checkouts programs.Checkouts) *programs.Service {
 	return programs.NewService(store.NewPrograms(d.Table), d.Accounts(), checkouts, d.Policy, d.Clock, d.newID(), d.Relay())
+}
+
+// PaymentWebhook receives the payment provider's events, verified by v.
+func (d Deps) PaymentWebhook(v payments.Verifier) *payments.Webhook {
+	return payments.NewWebhook(v, store.NewPaymentInbox(d.Table), d.Clock, d.Relay(), d.Log)
+}
+
+// PaymentSettler is the payments queue's consumer.
+func (d Deps) PaymentSettler() *payments.Settler {
+	return payments.NewSettler(d.Programs(nil), d.Log) // settling starts no checkout
 }
 
 // Attendance is the attendance reporting and crediting service.

@@ -15,6 +15,7 @@ import (
 	"github.com/cecportal/cecportal/internal/httpapi"
 	"github.com/cecportal/cecportal/internal/identity"
 	"github.com/cecportal/cecportal/internal/payments"
+	"github.com/cecportal/cecportal/internal/stripepay"
 )
 
 // httpFunctions are the Lambdas that serve the HTTP API, by their logical ID
@@ -32,6 +33,9 @@ var httpFunctions = map[string]func(app.Deps) (*httpapi.API, error){
 	},
 	"ProgramsApi": func(d app.Deps) (*httpapi.API, error) {
 		return httpapi.NewProgramsAPI(d.Programs(&payments.Simulator{}), httpapi.Options{})
+	},
+	"PaymentWebhook": func(d app.Deps) (*httpapi.API, error) {
+		return httpapi.NewPaymentWebhookAPI(d.PaymentWebhook(stripepay.Verifier{Secret: "whsec_test"}), httpapi.Options{})
 	},
 }
 

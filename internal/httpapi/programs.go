@@ -108,6 +108,18 @@ type feeJSON struct {
 	IssuedAt    time.Time     `json:"issuedAt"`
 	PaidAt      *time.Time    `json:"paidAt"`
 	Checkout    *checkoutJSON `json:"checkout"`
+	Payments    []paymentJSON `json:"payments"`
+	Flag        *string       `json:"flag"`
+}
+
+type paymentJSON struct {
+	EventID     string    `json:"eventId"`
+	Kind        string    `json:"kind"`
+	At          time.Time `json:"at"`
+	Reference   string    `json:"reference"`
+	AmountCents int64     `json:"amountCents"`
+	Currency    string    `json:"currency"`
+	Reason      string    `json:"reason"`
 }
 
 type checkoutJSON struct {
@@ -290,7 +302,11 @@ func feeOut(f *programs.Fee) *feeJSON {
 	}
 	out := &feeJSON{InvoiceID: f.InvoiceID, AmountCents: f.AmountCents, Currency: f.Currency, Late: f.Late,
 		Status: string(f.Status), CECs: f.CECs, PerCECCents: f.PerCECCents, DaysBefore: f.DaysBefore,
-		IssuedAt: f.IssuedAt.UTC(), PaidAt: optTime(f.PaidAt)}
+		IssuedAt: f.IssuedAt.UTC(), PaidAt: optTime(f.PaidAt), Flag: optString(f.Flag), Payments: []paymentJSON{}}
+	for _, x := range f.Payments {
+		out.Payments = append(out.Payments, paymentJSON{EventID: x.EventID, Kind: string(x.Kind), At: x.At.UTC(),
+			Reference: x.Reference, AmountCents: x.AmountCents, Currency: x.Currency, Reason: x.Reason})
+	}
 	if co := f.Checkout; co != nil {
 		out.Checkout = &checkoutJSON{Reference: co.Reference, URL: co.URL, CreatedAt: co.CreatedAt.UTC()}
 	}

@@ -13,13 +13,9 @@ import (
 	"go.etcd.io/bbolt"
 
 	"github.com/cecportal/cecportal/internal/clock"
-	"github.com/cecportal/cecportal/internal/fault"
-	"github.com/cecportal/cecportal/internal/httpapi"
 	"github.com/cecportal/cecportal/internal/identity"
 	"github.com/cecportal/cecportal/internal/localgw"
 	"github.com/cecportal/cecportal/internal/mail"
-	"github.com/cecportal/cecportal/internal/payments"
-	"github.com/cecportal/cecportal/internal/programs"
 )
 
 // devRoutes are the local-only endpoints of SPEC §7. They are absent from
@@ -134,29 +130,9 @@ func (s *Stack) devRoutes(signer *localgw.Signer) http.Handler {
 			writeJSON(w, http.StatusOK, map[string]any{"job": r.PathValue("job"), "ran": true})
 		}
 	})
-	// Until the payment webhook lands (with Stripe), a simulated payment
-	// settles the invoice through the same domain call the webhook makes.
-	mux.HandleFunc("POST /dev/payments/{reference}/succeed", func(w http.ResponseWriter, r *http.Request) {
-		ref := r.PathValue("reference")
-		invoice, ok := payments.SimulatedInvoice(ref)
-		programID, ok2 := programs.ProgramOfInvoice(invoice)
-		if !ok || !ok2 {
-			writeError(w, http.StatusNotFound, "unknown_reference", "not a checkout reference of the local payment simulator")
-			return
-		}
-		p, err := s.programs.RecordFeePaid(r.Context(), programID, invoice, ref)
-		if fe, isFault := fault.As(err); isFault {
-			status, _ := httpapi.StatusOf(fe.Kind)
-			writeError(w, status, fe.Code, fe.Message)
-			return
-		}
-		if err != nil {
-			s.log.Error("simulated payment", "reference", ref, "err", err)
-			writeError(w, http.StatusInternalServerError, "internal", "could not record the payment")
-			return
-		}
-		writeJSON(w, http.StatusOK, map[string]any{"reference": ref, "invoiceId": invoice, "programId": p.ID, "status": p.Status})
-	})
+	// The local payment simulator: the provider "pays" (or fails to) and
+	// Stripe's webhook delivery is simulated, signed, through the real route.
+	mux.HandleFunc("POST /dev/payments/{reference}/{outcome}", s.simulatePayment)
 	mux.HandleFunc("/dev/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "route_not_found", "no local endpoint "+r.Method+" "+r.URL.Path)
 	})

@@ -38,6 +38,7 @@ import (
 	"github.com/cecportal/cecportal/internal/programs"
 	"github.com/cecportal/cecportal/internal/queue"
 	"github.com/cecportal/cecportal/internal/store"
+	"github.com/cecportal/cecportal/internal/stripepay"
 	"github.com/cecportal/cecportal/internal/submissions"
 )
 
@@ -51,6 +52,10 @@ type Config struct {
 	MailFrom   string // sender of every email; default the policy's support address
 	Now        string // RFC 3339: start the clock at this instant (it then runs on)
 	LogLevel   string
+	// WebhookSecret signs and verifies the payment webhook; default the one
+	// kept in DataDir/stripe-webhook.secret (generated on first start). Set
+	// it to a `stripe listen` secret to feed the stack real test events.
+	WebhookSecret string
 
 	// Backend "aws": names of the resources. When AWSEndpoint is set (e.g.
 	// moto_server) the stack creates missing ones; against AWS they must exist.
@@ -66,16 +71,17 @@ type Config struct {
 // ConfigFromEnv reads the configuration the README documents.
 func ConfigFromEnv(getenv func(string) string) Config {
 	c := Config{
-		Addr:        getenv("CECPORTAL_ADDR"),
-		DataDir:     getenv("CECPORTAL_DATA"),
-		Backend:     getenv("CECPORTAL_BACKEND"),
-		PolicyFile:  getenv("POLICY_FILE"),
-		MailFrom:    getenv("MAIL_FROM"),
-		Now:         getenv("CECPORTAL_NOW"),
-		LogLevel:    getenv("LOG_LEVEL"),
-		AWSEndpoint: getenv("AWS_ENDPOINT_URL"),
-		TableName:   getenv("TABLE_NAME"),
-		QueueURLs:   app.EnvFrom(getenv).QueueURLs(),
+		Addr:          getenv("CECPORTAL_ADDR"),
+		DataDir:       getenv("CECPORTAL_DATA"),
+		Backend:       getenv("CECPORTAL_BACKEND"),
+		PolicyFile:    getenv("POLICY_FILE"),
+		MailFrom:      getenv("MAIL_FROM"),
+		Now:           getenv("CECPORTAL_NOW"),
+		LogLevel:      getenv("LOG_LEVEL"),
+		WebhookSecret: getenv("STRIPE_WEBHOOK_SECRET"),
+		AWSEndpoint:   getenv("AWS_ENDPOINT_URL"),
+		TableName:     getenv("TABLE_NAME"),
+		QueueURLs:     app.EnvFrom(getenv).QueueURLs(),
 	}
 	if port := getenv("PORT"); port != "" && c.Addr == "" {
 		c.Addr = "127.0.0.1:" + port
@@ -113,15 +119,16 @@ type Stack struct {
 	Clock  *clock.Settable
 	Outbox *mail.Outbox
 
-	cfg       Config
-	key       []byte
-	programs  *programs.Service
-	db        *bbolt.DB
-	srv       *http.Server
-	scheduler *Scheduler
-	cancel    context.CancelFunc
-	wg        sync.WaitGroup
-	log       *slog.Logger
+	cfg           Config
+	key           []byte
+	webhookSecret string
+	programStore  programs.Store
+	db            *bbolt.DB
+	srv           *http.Server
+	scheduler     *Scheduler
+	cancel        context.CancelFunc
+	wg            sync.WaitGroup
+	log           *slog.Logger
 }
 
 // Start builds and starts the stack; it is serving when Start returns.
@@ -233,7 +240,10 @@ func (s *Stack) build(ctx context.Context) (err error) {
 		return err
 	}
 	programsSvc := deps.Programs(&payments.Simulator{BaseURL: s.URL})
-	s.programs = programsSvc
+	s.programStore = store.NewPrograms(table)
+	if s.webhookSecret, err = loadWebhookSecret(cfg.WebhookSecret, cfg.DataDir); err != nil {
+		return err
+	}
 
 	// The Lambdas of template.yaml: HTTP functions by the routes they serve,
 	// queue consumers by the queue they drain.
@@ -255,8 +265,13 @@ func (s *Stack) build(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	webhookAPI, err := httpapi.NewPaymentWebhookAPI(deps.PaymentWebhook(stripepay.Verifier{Secret: s.webhookSecret}),
+		httpapi.Options{Logger: s.log})
+	if err != nil {
+		return err
+	}
 	targets := map[string]localgw.Target{}
-	for _, api := range []*httpapi.API{accountsAPI, programsAPI, attendanceAPI, cecAPI} {
+	for _, api := range []*httpapi.API{accountsAPI, programsAPI, attendanceAPI, cecAPI, webhookAPI} {
 		for _, key := range api.RouteKeys() {
 			targets[key] = api.Handle
 		}
@@ -267,6 +282,7 @@ func (s *Stack) build(ctx context.Context) (err error) {
 		programs.FeeQueue:        programsSvc.Invoice,
 		attendance.Queue:         attendanceSvc.CreditChunk,
 		submissions.Queue:        submissionsSvc.Review,
+		payments.Queue:           deps.PaymentSettler().Settle,
 	}
 
 	doc, err := httpapi.Spec()
@@ -314,7 +330,7 @@ func (s *Stack) build(ctx context.Context) (err error) {
 
 // queueNames are the stack's queues; each has a dead-letter queue
 // "<name>-dlq" that takes a message after maxReceives failed deliveries.
-var queueNames = []string{notify.Queue, programs.ValidationQueue, programs.FeeQueue, attendance.Queue, submissions.Queue}
+var queueNames = []string{notify.Queue, programs.ValidationQueue, programs.FeeQueue, attendance.Queue, submissions.Queue, payments.Queue}
 
 const maxReceives = 5
 

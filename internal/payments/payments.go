@@ -1,7 +1,10 @@
-// Package payments starts payments with the payment provider. Until the
-// Stripe adapter lands (with the payment webhook), the Simulator stands in
-// for it: it opens checkout sessions with stable references, so that a form
-// can show "pay" and an invoice keeps one session however often it is asked.
+// Package payments owns payments with the payment provider: the webhook
+// that receives its events (verified, recorded once, queued), and the
+// settler that applies each event to the invoice it names. The provider
+// itself is behind small interfaces (Verifier, programs.Checkouts); the
+// Stripe adapter is internal/stripepay. Locally the Simulator opens checkout
+// sessions with stable references, so that a form can show "pay" and an
+// invoice keeps one session however often it is asked.
 package payments
 
 import (

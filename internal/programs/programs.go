@@ -135,6 +135,40 @@ type Fee struct {
 	IssuedAt    time.Time
 	PaidAt      time.Time
 	Checkout    *Checkout
+	// Payments is what the payment provider reported about this invoice,
+	// oldest first: successes, failures, refunds and mismatches.
+	Payments []FeePayment
+	// Flag, when set, asks staff to look at the fee (FlagMismatch, FlagRefunded).
+	Flag string
+}
+
+// PaymentKind is what a payment event says happened.
+type PaymentKind string
+
+const (
+	PaymentSucceeded PaymentKind = "succeeded"
+	PaymentFailed    PaymentKind = "failed"
+	PaymentRefunded  PaymentKind = "refunded"
+	// PaymentMismatch is a success whose amount or currency is not the
+	// invoice's: recorded, flagged, and not taken as payment.
+	PaymentMismatch PaymentKind = "mismatch"
+)
+
+// Flags on a fee that staff should look at.
+const (
+	FlagMismatch = "payment_mismatch"
+	FlagRefunded = "refunded"
+)
+
+// FeePayment is one payment event recorded on a fee.
+type FeePayment struct {
+	EventID     string // the payment provider's event ID
+	Kind        PaymentKind
+	At          time.Time // when it was recorded
+	Reference   string    // the provider's object (checkout session, payment intent, charge)
+	AmountCents int64
+	Currency    string
+	Reason      string
 }
 
 // Checkout is a payment session started with the payment provider.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -432,6 +433,79 @@ func (s *Service) RecordFeePaid(ctx context.Context, programID, invoiceID, payme
 		return Program{}, fault.Errorf(fault.NotFound, "program_not_found", "no program %s", programID)
 	}
 	return p, err
+}
+
+// SettleFee records a payment event of the payment provider on the fee
+// invoice it names, once per event ID (the payments queue's consumer calls it):
+//   - succeeded with the invoice's amount and currency: the fee is paid and
+//     the program moves fee_due → paid → in_review;
+//   - succeeded with another amount or currency: recorded as a mismatch and
+//     flagged for staff; the invoice stays open;
+//   - failed: recorded; the invoice stays open (a later success still pays it);
+//   - refunded: recorded and flagged (the fee is non-refundable by policy).
+//
+// Events arrive in any order: a failure or a second success after the fee
+// is paid changes nothing. changed reports whether anything was written.
+// Errors: NotFound program_not_found; Conflict invoice_mismatch when the
+// invoice is not the program's; Invalid for an unknown kind.
+func (s *Service) SettleFee(ctx context.Context, invoiceID string, ev FeePayment) (p Program, changed bool, err error) {
+	programID, ok := ProgramOfInvoice(invoiceID)
+	if !ok {
+		return Program{}, false, fault.Errorf(fault.NotFound, "program_not_found", "invoice %s names no program", invoiceID)
+	}
+	switch ev.Kind {
+	case PaymentSucceeded, PaymentFailed, PaymentRefunded:
+	default:
+		return Program{}, false, fault.Errorf(fault.Invalid, "invalid_payment", "unknown payment event kind %q", ev.Kind)
+	}
+	p, err = s.update(ctx, programID, func(p *Program) ([]outbox.Message, error) {
+		if p.Fee == nil || p.Fee.InvoiceID != invoiceID {
+			return nil, fault.Errorf(fault.Conflict, "invoice_mismatch", "invoice %s is not the invoice of %s", invoiceID, p.ID)
+		}
+		if ev.EventID != "" && slices.ContainsFunc(p.Fee.Payments, func(x FeePayment) bool { return x.EventID == ev.EventID }) {
+			return nil, ErrNoChange // this event was recorded already
+		}
+		now := s.clock.Now().UTC()
+		rec := ev
+		rec.At = now
+		switch ev.Kind {
+		case PaymentSucceeded:
+			if p.Fee.Status == FeePaid {
+				return nil, ErrNoChange
+			}
+			if ev.AmountCents != p.Fee.AmountCents || !strings.EqualFold(ev.Currency, p.Fee.Currency) {
+				rec.Kind = PaymentMismatch
+				rec.Reason = fmt.Sprintf("paid %s, invoice is %s: not taken as payment",
+					money(ev.AmountCents, strings.ToUpper(ev.Currency)), money(p.Fee.AmountCents, p.Fee.Currency))
+				p.Fee.Payments, p.Fee.Flag, p.UpdatedAt = append(p.Fee.Payments, rec), FlagMismatch, now
+				return nil, nil
+			}
+			if err := p.move(Paid, now, system, "application fee paid ("+ev.Reference+")"); err != nil {
+				return nil, err
+			}
+			p.Fee.Status, p.Fee.PaidAt = FeePaid, now
+			p.Fee.Payments = append(p.Fee.Payments, rec)
+			return nil, p.move(InReview, now, system, "queued for staff review")
+		case PaymentFailed:
+			if p.Fee.Status == FeePaid {
+				return nil, ErrNoChange // a late failure of an attempt that was superseded
+			}
+			p.Fee.Payments, p.UpdatedAt = append(p.Fee.Payments, rec), now
+			return nil, nil
+		default: // PaymentRefunded
+			p.Fee.Payments, p.Fee.Flag, p.UpdatedAt = append(p.Fee.Payments, rec), FlagRefunded, now
+			return nil, nil
+		}
+	})
+	switch {
+	case errors.Is(err, ErrNoChange):
+		return p, false, nil
+	case errors.Is(err, ErrNotFound):
+		return Program{}, false, fault.Errorf(fault.NotFound, "program_not_found", "no program %s", programID)
+	case err != nil:
+		return p, false, err
+	}
+	return p, true, nil
 }
 
 // ReviewQueue lists programs in a status for staff (default in_review).

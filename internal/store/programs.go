@@ -116,6 +116,18 @@ type feeItem struct {
 	IssuedAt    string        `json:"issuedAt,omitempty"`
 	PaidAt      string        `json:"paidAt,omitempty"`
 	Checkout    *checkoutItem `json:"checkout,omitempty"`
+	Payments    []paymentItem `json:"payments,omitempty"`
+	Flag        string        `json:"flag,omitempty"`
+}
+
+type paymentItem struct {
+	EventID     string `json:"eventId"`
+	Kind        string `json:"kind"`
+	At          string `json:"at"`
+	Reference   string `json:"reference,omitempty"`
+	AmountCents int64  `json:"amountCents"`
+	Currency    string `json:"currency,omitempty"`
+	Reason      string `json:"reason,omitempty"`
 }
 
 type checkoutItem struct {
@@ -220,7 +232,11 @@ func programToItem(p programs.Program) (programItem, error) {
 		}
 		it.Fee = &feeItem{InvoiceID: f.InvoiceID, AmountCents: f.AmountCents, Currency: f.Currency, Late: f.Late,
 			CECs: cecs, PerCECCents: f.PerCECCents, DaysBefore: f.DaysBefore, Status: string(f.Status),
-			IssuedAt: formatTime(f.IssuedAt), PaidAt: formatTime(f.PaidAt)}
+			IssuedAt: formatTime(f.IssuedAt), PaidAt: formatTime(f.PaidAt), Flag: f.Flag}
+		for _, x := range f.Payments {
+			it.Fee.Payments = append(it.Fee.Payments, paymentItem{EventID: x.EventID, Kind: string(x.Kind), At: formatTime(x.At),
+				Reference: x.Reference, AmountCents: x.AmountCents, Currency: x.Currency, Reason: x.Reason})
+		}
 		if c := f.Checkout; c != nil {
 			it.Fee.Checkout = &checkoutItem{Reference: c.Reference, URL: c.URL, CreatedAt: formatTime(c.CreatedAt)}
 		}
@@ -265,7 +281,11 @@ func programFromItem(it programItem) (programs.Program, error) {
 		}
 		p.Fee = &programs.Fee{InvoiceID: f.InvoiceID, AmountCents: f.AmountCents, Currency: f.Currency, Late: f.Late,
 			CECs: cecs, PerCECCents: f.PerCECCents, DaysBefore: f.DaysBefore, Status: programs.FeeStatus(f.Status),
-			IssuedAt: parseTime(f.IssuedAt), PaidAt: parseTime(f.PaidAt)}
+			IssuedAt: parseTime(f.IssuedAt), PaidAt: parseTime(f.PaidAt), Flag: f.Flag}
+		for _, x := range f.Payments {
+			p.Fee.Payments = append(p.Fee.Payments, programs.FeePayment{EventID: x.EventID, Kind: programs.PaymentKind(x.Kind),
+				At: parseTime(x.At), Reference: x.Reference, AmountCents: x.AmountCents, Currency: x.Currency, Reason: x.Reason})
+		}
 		if c := f.Checkout; c != nil {
 			p.Fee.Checkout = &programs.Checkout{Reference: c.Reference, URL: c.URL, CreatedAt: parseTime(c.CreatedAt)}
 		}
@@ -327,6 +347,7 @@ func cloneProgram(p programs.Program) programs.Program {
 	c.History = append([]programs.Transition{}, p.History...)
 	if p.Fee != nil {
 		f := *p.Fee
+		f.Payments = append([]programs.FeePayment(nil), p.Fee.Payments...)
 		if f.Checkout != nil {
 			co := *f.Checkout
 			f.Checkout = &co

@@ -1,0 +1,17 @@
+// Command payment-settler is the payments queue's consumer: it applies each
+// verified payment event to the invoice it names (program application fees:
+// paid → in review, failures and refunds recorded, mismatches flagged).
+package main
+
+import (
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/cecportal/cecportal/internal/app"
+	"github.com/cecportal/cecportal/internal/consumer"
+	"github.com/cecportal/cecportal/internal/payments"
+)
+
+func main() {
+	deps, _, _ := app.Lambda("TABLE_NAME")
+	lambda.Start(consumer.Handler(payments.Queue, deps.PaymentSettler().Settle, deps.Log))
+}

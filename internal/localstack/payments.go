@@ -1,0 +1,178 @@
+package localstack
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/cecportal/cecportal/internal/payments"
+	"github.com/cecportal/cecportal/internal/programs"
+	"github.com/cecportal/cecportal/internal/stripepay"
+)
+
+// webhookSecretFile keeps the local webhook signing secret beside the JWT key.
+const webhookSecretFile = "stripe-webhook.secret"
+
+// loadWebhookSecret returns the configured secret, else the one kept in the
+// data directory, else a new one it keeps there.
+func loadWebhookSecret(configured, dataDir string) (string, error) {
+	if configured != "" {
+		return configured, nil
+	}
+	path := filepath.Join(dataDir, webhookSecretFile)
+	b, err := os.ReadFile(path)
+	if err == nil && strings.HasPrefix(strings.TrimSpace(string(b)), "whsec_") {
+		return strings.TrimSpace(string(b)), nil
+	}
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return "", fmt.Errorf("read %s: %w", path, err)
+	}
+	secret, err := stripepay.NewSecret()
+	if err != nil {
+		return "", err
+	}
+	if err := os.WriteFile(path, []byte(secret+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("keep the webhook secret: %w", err)
+	}
+	return secret, nil
+}
+
+// settleWait bounds how long a simulated payment waits for its settlement.
+const settleWait = 15 * time.Second
+
+// simulatePayment is POST /dev/payments/{reference}/succeed|fail: it builds
+// the Stripe event the payment would cause (checkout.session.completed, or
+// checkout.session.async_payment_failed) for the invoice's amount and
+// currency (or those of an optional body {"amountCents", "currency"}, to
+// try a mismatch), signs it with the local webhook secret, POSTs it to the
+// gateway's /webhooks/payments like Stripe would, and waits until the
+// payments queue's consumer has settled it.
+func (s *Stack) simulatePayment(w http.ResponseWriter, r *http.Request) {
+	ref, outcome := r.PathValue("reference"), r.PathValue("outcome")
+	if outcome != "succeed" && outcome != "fail" {
+		writeError(w, http.StatusNotFound, "route_not_found", "no local endpoint "+r.Method+" "+r.URL.Path+" (succeed or fail)")
+		return
+	}
+	invoice, ok := payments.SimulatedInvoice(ref)
+	programID, ok2 := programs.ProgramOfInvoice(invoice)
+	if !ok || !ok2 {
+		writeError(w, http.StatusNotFound, "unknown_reference", "not a checkout reference of the local payment simulator")
+		return
+	}
+	p, err := s.programStore.Get(r.Context(), programID)
+	if errors.Is(err, programs.ErrNotFound) || (err == nil && (p.Fee == nil || p.Fee.InvoiceID != invoice)) {
+		writeError(w, http.StatusNotFound, "unknown_invoice", "no program has invoice "+invoice)
+		return
+	}
+	if err != nil {
+		s.log.Error("simulated payment: read program", "reference", ref, "err", err)
+		writeError(w, http.StatusInternalServerError, "internal", "could not read the invoice")
+		return
+	}
+	sim := stripepay.Simulated{Reference: ref, InvoiceID: invoice, AmountCents: p.Fee.AmountCents, Currency: p.Fee.Currency,
+		Failed: outcome == "fail"}
+	if r.ContentLength != 0 {
+		var in struct {
+			AmountCents *int64  `json:"amountCents"`
+			Currency    *string `json:"currency"`
+		}
+		if !decode(w, r, &in) {
+			return
+		}
+		if in.AmountCents != nil {
+			sim.AmountCents = *in.AmountCents
+		}
+		if in.Currency != nil {
+			sim.Currency = *in.Currency
+		}
+	}
+	// The signature's timestamp is real time, whatever the stack's clock:
+	// the webhook's 5-minute tolerance is a replay guard, measured on it.
+	payload, header, err := stripepay.SignedEvent(sim, s.webhookSecret, time.Now())
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, "internal", err.Error())
+		return
+	}
+	status, body, err := s.deliver(r.Context(), payload, header)
+	if err != nil {
+		s.log.Error("simulated payment: delivery", "reference", ref, "err", err)
+		writeError(w, http.StatusBadGateway, "delivery_failed", "the webhook could not be reached: "+err.Error())
+		return
+	}
+	if status != http.StatusOK {
+		w.Header().Set("content-type", "application/json")
+		w.WriteHeader(status)
+		_, _ = w.Write(body)
+		return
+	}
+	var receipt struct {
+		EventID string `json:"eventId"`
+		Ignored bool   `json:"ignored"`
+	}
+	_ = json.Unmarshal(body, &receipt)
+	p, settled, err := s.awaitSettlement(r.Context(), programID, receipt.EventID)
+	if err != nil {
+		s.log.Error("simulated payment: settlement", "reference", ref, "err", err)
+		writeError(w, http.StatusInternalServerError, "internal", "could not read the settlement")
+		return
+	}
+	if !settled {
+		writeError(w, http.StatusGatewayTimeout, "settlement_timeout",
+			fmt.Sprintf("event %s was delivered but not settled within %s: see the log and the payments queue", receipt.EventID, settleWait))
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"reference": ref, "invoiceId": invoice, "programId": p.ID, "eventId": receipt.EventID,
+		"outcome": outcome, "status": p.Status, "feeStatus": p.Fee.Status})
+}
+
+// deliver POSTs a signed event to the stack's own webhook route.
+func (s *Stack) deliver(ctx context.Context, payload []byte, header string) (int, []byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.URL+"/webhooks/payments", bytes.NewReader(payload))
+	if err != nil {
+		return 0, nil, err
+	}
+	req.Header.Set("Content-Type", "application/json; charset=utf-8")
+	req.Header.Set("Stripe-Signature", header)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	return resp.StatusCode, body, err
+}
+
+// awaitSettlement waits until the program's fee records event, or is paid
+// (after which no event changes it).
+func (s *Stack) awaitSettlement(ctx context.Context, programID, event string) (programs.Program, bool, error) {
+	deadline := time.Now().Add(settleWait)
+	for {
+		p, err := s.programStore.Get(ctx, programID)
+		if err != nil {
+			return p, false, err
+		}
+		if p.Fee != nil && (p.Fee.Status == programs.FeePaid ||
+			slices.ContainsFunc(p.Fee.Payments, func(x programs.FeePayment) bool { return x.EventID == event })) {
+			return p, true, nil
+		}
+		if time.Now().After(deadline) {
+			return p, false, nil
+		}
+		select {
+		case <-ctx.Done():
+			return p, false, ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}

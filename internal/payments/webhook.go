@@ -1,0 +1,181 @@
+package payments
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/cecportal/cecportal/internal/clock"
+	"github.com/cecportal/cecportal/internal/fault"
+	"github.com/cecportal/cecportal/internal/outbox"
+	"github.com/cecportal/cecportal/internal/programs"
+)
+
+// Queue is the logical name of the queue between the webhook and the settler.
+const Queue = "payments"
+
+// Retention is how long an event ID is remembered: longer than the payment
+// provider retries a delivery (Stripe: up to 3 days).
+const Retention = 7 * 24 * time.Hour
+
+// Kind is what a payment event means for an invoice.
+type Kind string
+
+const (
+	Succeeded Kind = "succeeded"
+	Failed    Kind = "failed"
+	Refunded  Kind = "refunded"
+)
+
+// Event is a verified payment provider event, reduced to what settling an
+// invoice needs. It is also the payments queue's message.
+type Event struct {
+	ID          string    `json:"id"`   // the provider's event ID (evt_...)
+	Type        string    `json:"type"` // the provider's event type, e.g. checkout.session.completed
+	Kind        Kind      `json:"kind"` // "" when the event settles nothing of ours
+	InvoiceID   string    `json:"invoiceId"`
+	AmountCents int64     `json:"amountCents"`
+	Currency    string    `json:"currency"`
+	Reference   string    `json:"reference"` // the provider's object: checkout session, payment intent, charge
+	Reason      string    `json:"reason,omitempty"`
+	Created     time.Time `json:"created"`
+}
+
+// ErrBadSignature is what a Verifier returns, wrapped, for a delivery whose
+// signature is missing, wrong or too old.
+var ErrBadSignature = errors.New("payments: invalid or stale signature")
+
+// Verifier checks a delivery's signature over the raw body and reads the
+// event (the Stripe adapter). It returns ErrBadSignature for a bad or stale
+// signature; an event it does not handle comes back with an empty Kind.
+type Verifier interface {
+	Verify(payload []byte, signature string) (Event, error)
+}
+
+// Inbox remembers the events received.
+type Inbox interface {
+	// Record writes ev (expiring at expires) with msgs in one transaction,
+	// unless ev's ID is recorded already: then it writes nothing and
+	// returns false.
+	Record(ctx context.Context, ev Event, at, expires time.Time, msgs ...outbox.Message) (bool, error)
+}
+
+// Dispatcher sends committed outbox messages on (outbox.Relay).
+type Dispatcher interface {
+	Dispatch(ctx context.Context, msgs ...outbox.Message)
+}
+
+// Webhook receives the payment provider's deliveries: it verifies them,
+// records each event once, and queues the work, so that it answers fast.
+type Webhook struct {
+	verifier Verifier
+	inbox    Inbox
+	clock    clock.Clock
+	relay    Dispatcher
+	log      *slog.Logger
+}
+
+// NewWebhook wires the webhook.
+func NewWebhook(v Verifier, in Inbox, c clock.Clock, relay Dispatcher, log *slog.Logger) *Webhook {
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Webhook{verifier: v, inbox: in, clock: c, relay: relay, log: log}
+}
+
+// Receipt says what became of a delivery.
+type Receipt struct {
+	EventID   string
+	Queued    bool // recorded and queued for settlement
+	Duplicate bool // recorded before: nothing done
+	Ignored   bool // an event type or object that settles nothing of ours
+}
+
+// Receive handles one delivery of raw body payload with its signature header.
+// Errors: Invalid invalid_signature (nothing recorded); anything else is
+// internal (the provider delivers again).
+func (w *Webhook) Receive(ctx context.Context, payload []byte, signature string) (Receipt, error) {
+	ev, err := w.verifier.Verify(payload, signature)
+	if errors.Is(err, ErrBadSignature) {
+		return Receipt{}, fault.New(fault.Invalid, "invalid_signature", "the payment event's signature is invalid or too old")
+	}
+	if err != nil {
+		return Receipt{}, fault.New(fault.Invalid, "invalid_event", "the payment event cannot be read")
+	}
+	if ev.Kind == "" {
+		w.log.InfoContext(ctx, "payment event ignored", "event", ev.ID, "type", ev.Type, "reason", ev.Reason)
+		return Receipt{EventID: ev.ID, Ignored: true}, nil
+	}
+	msg, err := outbox.New(Queue, ev)
+	if err != nil {
+		return Receipt{}, err
+	}
+	now := w.clock.Now().UTC()
+	fresh, err := w.inbox.Record(ctx, ev, now, now.Add(Retention), msg)
+	if err != nil {
+		return Receipt{}, err
+	}
+	if !fresh {
+		return Receipt{EventID: ev.ID, Duplicate: true}, nil
+	}
+	w.relay.Dispatch(ctx, msg)
+	return Receipt{EventID: ev.ID, Queued: true}, nil
+}
+
+// Fees settles program application fees (programs.Service).
+type Fees interface {
+	SettleFee(ctx context.Context, invoiceID string, ev programs.FeePayment) (programs.Program, bool, error)
+}
+
+// Settler is the payments queue's consumer: it settles the invoice an
+// event names, in the domain that issued it. Program application fees are
+// the first; renewal invoices add a case to Settle.
+type Settler struct {
+	fees Fees
+	log  *slog.Logger
+}
+
+// NewSettler wires the settler.
+func NewSettler(fees Fees, log *slog.Logger) *Settler {
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Settler{fees: fees, log: log}
+}
+
+var kinds = map[Kind]programs.PaymentKind{Succeeded: programs.PaymentSucceeded, Failed: programs.PaymentFailed, Refunded: programs.PaymentRefunded}
+
+// Settle handles one queued event. It is idempotent: the domain records
+// each event ID once. An event that can never settle anything (an unknown
+// invoice, a program that is gone) is logged and acknowledged; any other
+// error means "deliver again".
+func (s *Settler) Settle(ctx context.Context, body string) error {
+	var ev Event
+	if err := json.Unmarshal([]byte(body), &ev); err != nil || ev.ID == "" || ev.InvoiceID == "" {
+		return fmt.Errorf("malformed payment message %q", body)
+	}
+	kind, ok := kinds[ev.Kind]
+	if !ok {
+		s.log.WarnContext(ctx, "payment event of unknown kind", "event", ev.ID, "kind", ev.Kind)
+		return nil
+	}
+	if _, isProgram := programs.ProgramOfInvoice(ev.InvoiceID); !isProgram {
+		s.log.WarnContext(ctx, "payment for an invoice nobody issued", "event", ev.ID, "invoice", ev.InvoiceID)
+		return nil
+	}
+	p, changed, err := s.fees.SettleFee(ctx, ev.InvoiceID, programs.FeePayment{EventID: ev.ID, Kind: kind,
+		Reference: ev.Reference, AmountCents: ev.AmountCents, Currency: ev.Currency, Reason: ev.Reason})
+	if fe, ok := fault.As(err); ok {
+		s.log.WarnContext(ctx, "payment event not settled", "event", ev.ID, "invoice", ev.InvoiceID, "code", fe.Code, "err", err)
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("settle %s for %s: %w", ev.ID, ev.InvoiceID, err)
+	}
+	s.log.InfoContext(ctx, "payment event settled", "event", ev.ID, "kind", ev.Kind, "invoice", ev.InvoiceID,
+		"changed", changed, "status", p.Status)
+	return nil
+}
