@@ -28,7 +28,8 @@ LAMBDAS := \
 	CecApi:cec-api \
 	CecSubmissionReviewer:cec-submission-reviewer \
 	PaymentWebhook:payment-webhook \
-	PaymentSettler:payment-settler
+	PaymentSettler:payment-settler \
+	RenewalInvoicer:renewal-invoicer
 
 lambda_id  = $(word 1,$(subst :, ,$(1)))
 lambda_dir = $(word 2,$(subst :, ,$(1)))

@@ -1,6 +1,7 @@
 // Command payment-settler is the payments queue's consumer: it applies each
 // verified payment event to the invoice it names (program application fees:
-// paid → in review, failures and refunds recorded, mismatches flagged).
+// paid → in review, failures and refunds recorded, mismatches flagged;
+// renewal invoices likewise), queueing the receipt of each payment.
 package main
 
 import (
@@ -12,6 +13,6 @@ import (
 )
 
 func main() {
-	deps, _, _ := app.Lambda("TABLE_NAME")
+	deps, _, _ := app.Lambda("TABLE_NAME", "MAIL_QUEUE_URL")
 	lambda.Start(consumer.Handler(payments.Queue, deps.PaymentSettler().Settle, deps.Log))
 }

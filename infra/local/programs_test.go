@@ -76,8 +76,19 @@ func TestLocalStack_Programs(t *testing.T) {
 			t.Fatalf("after approval %v", prog["status"])
 		}
 		c.do("POST", "/programs/"+id(prog)+"/decision", staff, map[string]any{"decision": "reject", "reason": "again"}, 409, nil)
-		if e := c.waitForEmails("desk@acme.example", 3)[0]; !strings.Contains(e.Subject, "approved") {
+		// Invoice, receipt (once, though paid twice), decision.
+		mails := c.waitForEmails("desk@acme.example", 4)
+		if e := mails[0]; !strings.Contains(e.Subject, "approved") {
 			t.Fatalf("decision email %q", e.Subject)
+		}
+		receipts := 0
+		for _, e := range mails {
+			if strings.HasPrefix(e.Subject, "Receipt for") {
+				receipts++
+			}
+		}
+		if receipts != 1 {
+			t.Fatalf("%d receipts, want 1", receipts)
 		}
 		history := prog["history"].([]any)
 		var path []string

@@ -29,6 +29,16 @@ type Service struct {
 	clock  clock.Clock
 	newID  func(prefix string) string
 	relay  Dispatcher
+
+	credentialsSet func(ctx context.Context, h Holder)
+}
+
+// OnCredentialsSet registers f to run after staff recorded a holder's
+// credentials (the renewals service creates the holder's invoice once the
+// coming year's are issued). f handles its own failures.
+func (s *Service) OnCredentialsSet(f func(ctx context.Context, h Holder)) *Service {
+	s.credentialsSet = f
+	return s
 }
 
 // NewService wires the accounts service.
@@ -242,6 +252,9 @@ func (s *Service) SetCredentials(ctx context.Context, c identity.Caller, holderI
 	}
 	if err != nil {
 		return Holder{}, fmt.Errorf("set credentials of %s: %w", holderID, err)
+	}
+	if s.credentialsSet != nil {
+		s.credentialsSet(ctx, h)
 	}
 	return h, nil
 }

@@ -31,6 +31,7 @@ import (
 	"github.com/cecportal/cecportal/internal/policy"
 	"github.com/cecportal/cecportal/internal/programs"
 	"github.com/cecportal/cecportal/internal/queue"
+	"github.com/cecportal/cecportal/internal/renewals"
 	"github.com/cecportal/cecportal/internal/store"
 	"github.com/cecportal/cecportal/internal/submissions"
 	"github.com/cecportal/cecportal/internal/transcript"
@@ -189,7 +190,8 @@ func (d Deps) Relay() *outbox.Relay {
 
 // Accounts is the accounts service.
 func (d Deps) Accounts() *accounts.Service {
-	return accounts.NewService(store.NewAccounts(d.Table), d.Policy, d.Clock, d.newID(), d.Relay())
+	return accounts.NewService(store.NewAccounts(d.Table), d.Policy, d.Clock, d.newID(), d.Relay()).
+		OnCredentialsSet(d.Renewals(nil).CredentialsSet)
 }
 
 // QueueURLs maps the logical queue names to the URLs the environment
@@ -228,7 +230,15 @@ func (d Deps) PaymentWebhook(v payments.Verifier) *payments.Webhook {
 
 // PaymentSettler is the payments queue's consumer.
 func (d Deps) PaymentSettler() *payments.Settler {
-	return payments.NewSettler(d.Programs(nil), d.Log) // settling starts no checkout
+	return payments.NewSettler(d.Programs(nil), d.Renewals(nil), d.Log) // settling starts no checkout
+}
+
+// Renewals is the renewal invoices service; checkouts is the payment
+// provider (nil where no checkout starts: the settler, the daily job).
+func (d Deps) Renewals(checkouts programs.Checkouts) *renewals.Service {
+	return &renewals.Service{Store: store.NewRenewals(d.Table), Holders: store.NewAccounts(d.Table),
+		Shards: store.RenewableShards, Links: store.NewAccounts(d.Table), Records: store.NewSubmissions(d.Table),
+		Checkouts: checkouts, Policy: d.Policy, Clock: d.Clock, Relay: d.Relay(), Log: d.Log}
 }
 
 // Attendance is the attendance reporting and crediting service.

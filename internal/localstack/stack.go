@@ -302,6 +302,11 @@ func (s *Stack) build(ctx context.Context) (err error) {
 	jobs := []Job{
 		{Name: "outbox-relay", Every: cfg.RelayEvery, Run: func(ctx context.Context) error { _, err := relay.Sweep(ctx); return err }},
 	}
+	renewalsSvc := deps.Renewals(nil)
+	// EventBridge Scheduler runs RenewalInvoicer daily at 06:00 in the
+	// association's time zone; the stack runs the same job on its clock.
+	jobs = append(jobs, Job{Name: "renewal-invoices", Daily: true, At: 6 * time.Hour, Location: pol.Association.Location(),
+		Run: func(ctx context.Context) error { _, err := renewalsSvc.IssueDue(ctx); return err }})
 	if sweepTTL != nil {
 		// DynamoDB deletes expired items itself; the embedded table needs a sweep.
 		jobs = append(jobs, Job{Name: "ttl-sweep", Daily: true, At: 3 * time.Hour, Location: pol.Association.Location(),

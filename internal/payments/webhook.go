@@ -12,6 +12,7 @@ import (
 	"github.com/cecportal/cecportal/internal/fault"
 	"github.com/cecportal/cecportal/internal/outbox"
 	"github.com/cecportal/cecportal/internal/programs"
+	"github.com/cecportal/cecportal/internal/renewals"
 )
 
 // Queue is the logical name of the queue between the webhook and the settler.
@@ -130,20 +131,26 @@ type Fees interface {
 	SettleFee(ctx context.Context, invoiceID string, ev programs.FeePayment) (programs.Program, bool, error)
 }
 
+// Renewals settles renewal invoices (renewals.Service).
+type Renewals interface {
+	Settle(ctx context.Context, invoiceID string, ev renewals.Payment) (renewals.Invoice, bool, error)
+}
+
 // Settler is the payments queue's consumer: it settles the invoice an
-// event names, in the domain that issued it. Program application fees are
-// the first; renewal invoices add a case to Settle.
+// event names, in the domain that issued it: program application fees
+// (INV-…) and renewal invoices (REN-…).
 type Settler struct {
-	fees Fees
-	log  *slog.Logger
+	fees     Fees
+	renewals Renewals
+	log      *slog.Logger
 }
 
 // NewSettler wires the settler.
-func NewSettler(fees Fees, log *slog.Logger) *Settler {
+func NewSettler(fees Fees, ren Renewals, log *slog.Logger) *Settler {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Settler{fees: fees, log: log}
+	return &Settler{fees: fees, renewals: ren, log: log}
 }
 
 var kinds = map[Kind]programs.PaymentKind{Succeeded: programs.PaymentSucceeded, Failed: programs.PaymentFailed, Refunded: programs.PaymentRefunded}
@@ -162,6 +169,9 @@ func (s *Settler) Settle(ctx context.Context, body string) error {
 		s.log.WarnContext(ctx, "payment event of unknown kind", "event", ev.ID, "kind", ev.Kind)
 		return nil
 	}
+	if _, _, isRenewal := renewals.ParseInvoiceID(ev.InvoiceID); isRenewal {
+		return s.settleRenewal(ctx, ev)
+	}
 	if _, isProgram := programs.ProgramOfInvoice(ev.InvoiceID); !isProgram {
 		s.log.WarnContext(ctx, "payment for an invoice nobody issued", "event", ev.ID, "invoice", ev.InvoiceID)
 		return nil
@@ -177,5 +187,22 @@ func (s *Settler) Settle(ctx context.Context, body string) error {
 	}
 	s.log.InfoContext(ctx, "payment event settled", "event", ev.ID, "kind", ev.Kind, "invoice", ev.InvoiceID,
 		"changed", changed, "status", p.Status)
+	return nil
+}
+
+// settleRenewal settles a renewal invoice's event, as Settle does a fee's.
+func (s *Settler) settleRenewal(ctx context.Context, ev Event) error {
+	inv, changed, err := s.renewals.Settle(ctx, ev.InvoiceID, renewals.Payment{EventID: ev.ID,
+		Kind: renewals.PaymentKind(ev.Kind), Reference: ev.Reference, AmountCents: ev.AmountCents,
+		Currency: ev.Currency, Reason: ev.Reason})
+	if fe, ok := fault.As(err); ok {
+		s.log.WarnContext(ctx, "payment event not settled", "event", ev.ID, "invoice", ev.InvoiceID, "code", fe.Code, "err", err)
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("settle %s for %s: %w", ev.ID, ev.InvoiceID, err)
+	}
+	s.log.InfoContext(ctx, "payment event settled", "event", ev.ID, "kind", ev.Kind, "invoice", ev.InvoiceID,
+		"changed", changed, "status", inv.Status)
 	return nil
 }

@@ -26,6 +26,8 @@ type Policy struct {
 	Credentials []Credential `json:"credentials"`
 	Programs    Programs     `json:"programs"`
 	Attendance  Attendance   `json:"attendance"`
+	// RenewalInvoices is what a renewal costs and when it is invoiced.
+	RenewalInvoices RenewalInvoices `json:"renewalInvoices"`
 
 	Renewal            Renewal             `json:"renewal"`
 	Documentation      map[string][]string `json:"documentation"`
@@ -101,6 +103,88 @@ type Renewal struct {
 	ComplianceMinimumCECs cec.Hours   `json:"-"`
 	AuditRatePercent      int         `json:"auditRatePercent"`
 	RawComplianceMinimum  json.Number `json:"complianceMinimumCecs"`
+}
+
+// RenewalInvoices is the renewal invoicing calendar and price list. Dates
+// are month-day ("MM-DD") in the association's time zone: invoices for
+// renewal year Y are issued on IssueOn of Y−1, due on DueOn of Y, and may be
+// paid without reinstatement until GraceUntil of Y.
+type RenewalInvoices struct {
+	Currency string `json:"currency"` // ISO 4217
+	// DuesCents is the yearly dues per credential code, in cents.
+	DuesCents             map[string]int64 `json:"duesCents"`
+	IssueOn               string           `json:"issueOn"`
+	DueOn                 string           `json:"dueOn"`
+	GraceUntil            string           `json:"graceUntil"`
+	ReinstatementFeeCents int64            `json:"reinstatementFeeCents"`
+
+	issue, due, grace monthDay
+}
+
+type monthDay struct {
+	month time.Month
+	day   int
+}
+
+// IssueDate is the day (midnight, association time zone) the invoices of
+// renewal year year are issued: IssueOn of year−1.
+func (r RenewalInvoices) IssueDate(year int, loc *time.Location) time.Time {
+	return time.Date(year-1, r.issue.month, r.issue.day, 0, 0, 0, 0, loc)
+}
+
+// DueDate is the day the invoices of renewal year year are due.
+func (r RenewalInvoices) DueDate(year int, loc *time.Location) time.Time {
+	return time.Date(year, r.due.month, r.due.day, 0, 0, 0, 0, loc)
+}
+
+// GraceDate is the last day of grace of renewal year year.
+func (r RenewalInvoices) GraceDate(year int, loc *time.Location) time.Time {
+	return time.Date(year, r.grace.month, r.grace.day, 0, 0, 0, 0, loc)
+}
+
+func parseMonthDay(field, s string) (monthDay, error) {
+	d, err := time.Parse("01-02", s)
+	if err != nil || d.Format("01-02") != s {
+		return monthDay{}, fieldErr(field, fmt.Sprintf("%q is not a month-day MM-DD", s))
+	}
+	return monthDay{d.Month(), d.Day()}, nil
+}
+
+func (p *Policy) validateRenewalInvoices() error {
+	r := &p.RenewalInvoices
+	if !currencyShape.MatchString(r.Currency) {
+		return fieldErr("renewalInvoices.currency", fmt.Sprintf("%q must be an ISO 4217 code such as USD", r.Currency))
+	}
+	for _, c := range p.Credentials {
+		cents, ok := r.DuesCents[c.Code]
+		if !ok {
+			return fieldErr("renewalInvoices.duesCents."+c.Code, "is required: every credential has dues")
+		}
+		if cents <= 0 {
+			return fieldErr("renewalInvoices.duesCents."+c.Code, "must be more than 0")
+		}
+	}
+	for code := range r.DuesCents {
+		if _, ok := p.byCode[code]; !ok {
+			return fieldErr("renewalInvoices.duesCents."+code, "is not a credential")
+		}
+	}
+	var err error
+	for _, f := range []struct {
+		name, raw string
+		dst       *monthDay
+	}{{"renewalInvoices.issueOn", r.IssueOn, &r.issue}, {"renewalInvoices.dueOn", r.DueOn, &r.due}, {"renewalInvoices.graceUntil", r.GraceUntil, &r.grace}} {
+		if *f.dst, err = parseMonthDay(f.name, f.raw); err != nil {
+			return err
+		}
+	}
+	if r.GraceDate(2001, time.UTC).Before(r.DueDate(2001, time.UTC)) {
+		return fieldErr("renewalInvoices.graceUntil", "must not be before dueOn")
+	}
+	if r.ReinstatementFeeCents < 0 {
+		return fieldErr("renewalInvoices.reinstatementFeeCents", "must not be negative")
+	}
+	return nil
 }
 
 // Categories of activity.
@@ -284,7 +368,7 @@ func (p *Policy) validate() error {
 		}
 		p.byCode[c.Code] = c
 	}
-	return nil
+	return p.validateRenewalInvoices()
 }
 
 func fieldErr(field, problem string) error { return fmt.Errorf("%s %s", field, problem) }

@@ -62,6 +62,12 @@ func TestLoad_Invalid(t *testing.T) {
 		{"ShareNotExact", "cecsPerYear: 3\n  - code: AIME", "cecsPerYear: 2.55\n  - code: AIME", "credentials[3].cecsPerYear"},
 		{"AuditRate", "auditRatePercent: 10", "auditRatePercent: 101", "renewal.auditRatePercent"},
 		{"ProgramKindUnknown", "programKind: association_course", "programKind: webinar", "renewal.programKind"},
+		{"DuesMissing", "    AIME: 5000\n", "", "renewalInvoices.duesCents.AIME"},
+		{"DuesUnknown", "    AIME: 5000\n", "    AIME: 5000\n    XYZ: 100\n", "renewalInvoices.duesCents.XYZ"},
+		{"DuesZero", "    CAM: 12500", "    CAM: 0", "renewalInvoices.duesCents.CAM"},
+		{"IssueOn", `issueOn: "11-01"`, `issueOn: "11-31"`, "renewalInvoices.issueOn"},
+		{"GraceBeforeDue", `dueOn: "01-01"`, `dueOn: "04-01"`, "renewalInvoices.graceUntil"},
+		{"Reinstatement", "reinstatementFeeCents: 5000", "reinstatementFeeCents: -5", "renewalInvoices.reinstatementFeeCents"},
 		{"ProgramKindOther", "programKind: association_course", "programKind: college_course", "renewal.programKind"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -74,6 +80,25 @@ func TestLoad_Invalid(t *testing.T) {
 				t.Fatalf("error %v does not name %q", err, tc.field)
 			}
 		})
+	}
+}
+
+func TestRenewalInvoices_Calendar(t *testing.T) {
+	p, err := policy.Load(cecportal.DefaultPolicy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, loc := p.RenewalInvoices, p.Association.Location()
+	if r.Currency != "USD" || r.DuesCents["CAM"] != 12500 || r.DuesCents["AIME"] != 5000 || r.ReinstatementFeeCents != 5000 {
+		t.Errorf("renewal invoices %+v", r)
+	}
+	for _, tc := range []struct {
+		got  time.Time
+		want string
+	}{{r.IssueDate(2027, loc), "2026-11-01"}, {r.DueDate(2027, loc), "2027-01-01"}, {r.GraceDate(2027, loc), "2027-03-31"}} {
+		if tc.got.Location() != loc || tc.got.Format(time.DateOnly) != tc.want || tc.got.Hour() != 0 {
+			t.Errorf("got %v, want %s midnight in %s", tc.got, tc.want, loc)
+		}
 	}
 }
 

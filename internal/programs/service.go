@@ -485,7 +485,15 @@ func (s *Service) SettleFee(ctx context.Context, invoiceID string, ev FeePayment
 			}
 			p.Fee.Status, p.Fee.PaidAt = FeePaid, now
 			p.Fee.Payments = append(p.Fee.Payments, rec)
-			return nil, p.move(InReview, now, system, "queued for staff review")
+			if err := p.move(InReview, now, system, "queued for staff review"); err != nil {
+				return nil, err
+			}
+			// The receipt is queued in the same write; one per invoice.
+			receipt, err := notify.Job{ID: "receipt:" + invoiceID, Template: "receipt", To: []string{p.ProviderEmail},
+				Data: map[string]string{"invoiceId": invoiceID, "name": p.ProviderName, "amount": money(p.Fee.AmountCents, p.Fee.Currency),
+					"description": fmt.Sprintf("CEC application fee: %s (%s CECs)", p.Title, p.Fee.CECs),
+					"reference":   ev.Reference, "paidOn": now.Format(time.DateOnly)}}.Message()
+			return []outbox.Message{receipt}, err
 		case PaymentFailed:
 			if p.Fee.Status == FeePaid {
 				return nil, ErrNoChange // a late failure of an attempt that was superseded

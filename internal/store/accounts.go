@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"strings"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 //
 //	HOLDER#<id>          PROFILE               the holder
 //	  GSI1  DIR#<first two runes of last>  <last>\x01<first>\x01<id>   the directory, while listed
+//	  GSI2  RENEWABLE#<n>  <id>   holders with credentials (sparse; n = shard of the id)
 //	HOLDER#<id>          EVENT#<at>#<rand>     its audit history
 //	SUB#<sub>            HOLDER | PROVIDER     identity → account (one of each per identity)
 //	HOLDEREMAIL#<email>  HOLDEREMAIL           email → holder (one holder per email)
@@ -104,6 +106,8 @@ type holderItem struct {
 	SK                 string           `json:"SK"`
 	GSI1PK             string           `json:"GSI1PK,omitempty"` // absent while unlisted: out of the index
 	GSI1SK             string           `json:"GSI1SK,omitempty"`
+	GSI2PK             string           `json:"GSI2PK,omitempty"` // absent without credentials: out of the renewable index
+	GSI2SK             string           `json:"GSI2SK,omitempty"`
 	Type               string           `json:"type"`
 	ID                 string           `json:"holderId"`
 	Sub                string           `json:"sub"`
@@ -184,7 +188,43 @@ func holderToItem(h accounts.Holder) holderItem {
 	for _, c := range h.Credentials {
 		it.Credentials = append(it.Credentials, credentialItem(c))
 	}
+	if len(h.Credentials) > 0 {
+		it.GSI2PK, it.GSI2SK = renewablePK(RenewableShard(h.ID)), h.ID
+	}
 	return it
+}
+
+// RenewableShards is how many partitions of GSI2 hold the holders with
+// credentials: enough to spread the writes of a busy day, few enough that
+// the daily renewal job reads them all with a handful of Queries.
+const RenewableShards = 4
+
+// RenewableShard is the shard of a holder ID: its FNV-1a hash modulo
+// RenewableShards.
+func RenewableShard(id string) int {
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(id))
+	return int(h.Sum32() % RenewableShards)
+}
+
+func renewablePK(shard int) string { return fmt.Sprintf("RENEWABLE#%d", shard) }
+
+// Renewable reads one page of the holders with credentials of one shard
+// (GSI2, a sparse index: one Query, never a Scan).
+func (a *Accounts) Renewable(ctx context.Context, shard int, cursor string) ([]accounts.Holder, string, error) {
+	pg, err := a.t.Query(ctx, Query{Index: IndexGSI2, PK: renewablePK(shard), Cursor: cursor})
+	if err != nil {
+		return nil, "", fmt.Errorf("query renewable holders of shard %d: %w", shard, err)
+	}
+	out := make([]accounts.Holder, 0, len(pg.Items))
+	for _, item := range pg.Items {
+		var it holderItem
+		if err := Unmarshal(item, &it); err != nil {
+			return nil, "", fmt.Errorf("decode holder: %w", err)
+		}
+		out = append(out, holderFromItem(it))
+	}
+	return out, pg.Cursor, nil
 }
 
 func holderFromItem(it holderItem) accounts.Holder {

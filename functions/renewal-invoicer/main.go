@@ -1,0 +1,22 @@
+// Command renewal-invoicer is the daily renewal invoice job: on and after
+// the policy's issue date it creates the coming renewal year's invoice of
+// every holder with credentials (reading the sparse RENEWABLE# index of
+// GSI2, never scanning), once per holder however often it runs.
+package main
+
+import (
+	"context"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/cecportal/cecportal/internal/app"
+)
+
+func main() {
+	deps, _, _ := app.Lambda("TABLE_NAME")
+	svc := deps.Renewals(nil) // the job starts no checkout
+	lambda.Start(func(ctx context.Context) error {
+		_, err := svc.IssueDue(ctx)
+		return err
+	})
+}

@@ -1,0 +1,133 @@
+// Package renewals owns the yearly renewal of a holder's credentials: the
+// renewal invoice of each year (dues per credential, issued on the policy's
+// date before the year, due and in grace during it), its payment, and the
+// holder's view of the four renewal steps. It knows no AWS or HTTP type.
+package renewals
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cecportal/cecportal/internal/accounts"
+	"github.com/cecportal/cecportal/internal/cec"
+	"github.com/cecportal/cecportal/internal/outbox"
+)
+
+// Status is the state of a renewal invoice.
+type Status string
+
+const (
+	Open Status = "open"
+	Paid Status = "paid"
+	// Failed: the last payment attempt failed and none succeeded; the
+	// invoice may still be paid.
+	Failed Status = "failed"
+)
+
+// Line is the dues of one credential.
+type Line struct {
+	Code  string
+	Cents int64
+}
+
+// PaymentKind is what a payment event says happened.
+type PaymentKind string
+
+const (
+	PaymentSucceeded PaymentKind = "succeeded"
+	PaymentFailed    PaymentKind = "failed"
+	PaymentRefunded  PaymentKind = "refunded"
+	// PaymentMismatch is a success whose amount or currency is not the
+	// invoice's: recorded, flagged, not taken as payment.
+	PaymentMismatch PaymentKind = "mismatch"
+)
+
+// Payment is one payment provider event recorded on an invoice.
+type Payment struct {
+	EventID     string
+	Kind        PaymentKind
+	Reference   string
+	AmountCents int64
+	Currency    string
+	Reason      string
+	At          time.Time
+}
+
+// Invoice is a holder's renewal invoice for one renewal year.
+type Invoice struct {
+	ID           string // InvoiceID(HolderID, Year)
+	HolderID     string
+	HolderEmail  string // where the receipt goes, as of the invoice's issue
+	HolderName   string
+	Year         int
+	Credentials  []string // codes, sorted
+	Lines        []Line
+	TotalCents   int64
+	Currency     string
+	CECsRequired cec.Hours
+	IssuedAt     time.Time
+	DueOn        string // YYYY-MM-DD, association time zone
+	GraceUntil   string // YYYY-MM-DD
+	Status       Status
+	Payments     []Payment // oldest first
+	Flag         string    // set when staff should look: payment_mismatch, refunded
+	PaidAt       time.Time
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+	Version      int64
+}
+
+// Prefix starts every renewal invoice ID.
+const Prefix = "REN-"
+
+// InvoiceID names a holder's renewal invoice of year: REN-<holder>-<year>.
+func InvoiceID(holderID string, year int) string {
+	return fmt.Sprintf("%s%s-%d", Prefix, holderID, year)
+}
+
+// ParseInvoiceID returns the holder and year of a renewal invoice ID.
+func ParseInvoiceID(id string) (holderID string, year int, ok bool) {
+	rest, ok := strings.CutPrefix(id, Prefix)
+	i := strings.LastIndex(rest, "-")
+	if !ok || i <= 0 {
+		return "", 0, false
+	}
+	y, err := strconv.Atoi(rest[i+1:])
+	if err != nil || y < 1000 || y > 9999 {
+		return "", 0, false
+	}
+	return rest[:i], y, true
+}
+
+// Errors of Store.
+var (
+	ErrNotFound = errors.New("renewals: invoice not found")
+	ErrExists   = errors.New("renewals: invoice exists")
+	// ErrNoChange: an update function's way to say there is nothing to write.
+	ErrNoChange = errors.New("renewals: no change")
+)
+
+// Store keeps renewal invoices.
+type Store interface {
+	// Create writes a new invoice (a conditional put); ErrExists when the
+	// invoice exists already.
+	Create(ctx context.Context, inv Invoice) error
+	// Get reads an invoice, or ErrNotFound.
+	Get(ctx context.Context, id string) (Invoice, error)
+	// Update is a read-modify-write under the invoice's version: fn's
+	// changes and messages are written at once. fn may return ErrNoChange.
+	Update(ctx context.Context, id string, fn func(inv *Invoice) ([]outbox.Message, error)) (Invoice, error)
+}
+
+// Holders reads holders (the accounts store).
+type Holders interface {
+	// Holder returns the holder, or accounts.ErrNotFound.
+	Holder(ctx context.Context, id string) (accounts.Holder, error)
+	// Renewable reads one page of one shard of the sparse index of holders
+	// with credentials; cursor "" starts, a "" next cursor ends.
+	Renewable(ctx context.Context, shard int, cursor string) ([]accounts.Holder, string, error)
+}

@@ -1,0 +1,350 @@
+package renewals
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/cecportal/cecportal/internal/accounts"
+	"github.com/cecportal/cecportal/internal/clock"
+	"github.com/cecportal/cecportal/internal/credits"
+	"github.com/cecportal/cecportal/internal/fault"
+	"github.com/cecportal/cecportal/internal/identity"
+	"github.com/cecportal/cecportal/internal/notify"
+	"github.com/cecportal/cecportal/internal/outbox"
+	"github.com/cecportal/cecportal/internal/policy"
+	"github.com/cecportal/cecportal/internal/programs"
+	"github.com/cecportal/cecportal/internal/submissions"
+)
+
+// Records reads a holder's partition: profile, activities on the record,
+// submissions (the submissions store).
+type Records interface {
+	Record(ctx context.Context, holderID string) (submissions.Record, error)
+}
+
+// Links finds the caller's holder (the accounts store).
+type Links interface {
+	HolderIDBySub(ctx context.Context, sub string) (string, error)
+}
+
+// Dispatcher sends committed outbox messages on (outbox.Relay).
+type Dispatcher interface {
+	Dispatch(ctx context.Context, msgs ...outbox.Message)
+}
+
+// Service is the renewal use cases. Methods return *fault.Error for what
+// the caller got wrong; any other error is an internal failure.
+type Service struct {
+	Store     Store
+	Holders   Holders
+	Shards    int // how many shards Holders.Renewable has
+	Links     Links
+	Records   Records
+	Checkouts programs.Checkouts // nil where no checkout starts (the settler, the job)
+	Policy    *policy.Policy
+	Clock     clock.Clock
+	Relay     Dispatcher
+	Log       *slog.Logger
+}
+
+func (s *Service) loc() *time.Location { return s.Policy.Association.Location() }
+
+// ComingYear is the renewal year whose invoices are issued next: the
+// calendar year after today's, in the association's time zone.
+func (s *Service) ComingYear() int { return s.Clock.Now().In(s.loc()).Year() + 1 }
+
+// Issued reports whether the invoices of year are issued by now.
+func (s *Service) Issued(year int) bool {
+	return !s.Clock.Now().Before(s.Policy.RenewalInvoices.IssueDate(year, s.loc()))
+}
+
+// NewInvoice prices holder h's renewal of year from the policy; ok is false
+// when h holds no credential the policy prices (nothing to renew).
+func NewInvoice(p *policy.Policy, h accounts.Holder, year int, now time.Time) (Invoice, bool) {
+	r, loc := p.RenewalInvoices, p.Association.Location()
+	inv := Invoice{ID: InvoiceID(h.ID, year), HolderID: h.ID, HolderEmail: h.Email,
+		HolderName: strings.TrimSpace(h.FirstName + " " + h.LastName), Year: year, Currency: r.Currency,
+		DueOn: r.DueDate(year, loc).Format(time.DateOnly), GraceUntil: r.GraceDate(year, loc).Format(time.DateOnly),
+		Status: Open, IssuedAt: now, CreatedAt: now, UpdatedAt: now}
+	for _, c := range h.Credentials {
+		cents, ok := r.DuesCents[c.Code]
+		if !ok || slices.Contains(inv.Credentials, c.Code) {
+			continue
+		}
+		inv.Credentials = append(inv.Credentials, c.Code)
+		inv.Lines = append(inv.Lines, Line{Code: c.Code, Cents: cents})
+		inv.TotalCents += cents
+	}
+	slices.Sort(inv.Credentials)
+	slices.SortFunc(inv.Lines, func(a, b Line) int { return strings.Compare(a.Code, b.Code) })
+	inv.CECsRequired = p.Requirement(inv.Credentials)
+	return inv, len(inv.Lines) > 0
+}
+
+// EnsureInvoice creates holder h's invoice of year unless it exists (a
+// conditional put: concurrent calls create it once). created is false when
+// it existed, and the invoice is zero when h has no credential.
+func (s *Service) EnsureInvoice(ctx context.Context, h accounts.Holder, year int) (inv Invoice, created bool, err error) {
+	inv, ok := NewInvoice(s.Policy, h, year, s.Clock.Now().UTC())
+	if !ok {
+		return Invoice{}, false, nil
+	}
+	err = s.Store.Create(ctx, inv)
+	if errors.Is(err, ErrExists) {
+		got, err := s.Store.Get(ctx, inv.ID)
+		return got, false, err
+	}
+	if err != nil {
+		return Invoice{}, false, fmt.Errorf("create invoice %s: %w", inv.ID, err)
+	}
+	return inv, true, nil
+}
+
+// IssueDue is the daily job: on and after the issue date of the coming
+// renewal year, it creates the invoice of every holder with credentials
+// that has none, reading the holders from the sparse index (never a scan).
+// It returns how many it created; running it again creates none.
+func (s *Service) IssueDue(ctx context.Context) (int, error) {
+	year := s.ComingYear()
+	if !s.Issued(year) {
+		return 0, nil
+	}
+	n := 0
+	for shard := range s.Shards {
+		cursor := ""
+		for {
+			hs, next, err := s.Holders.Renewable(ctx, shard, cursor)
+			if err != nil {
+				return n, err
+			}
+			for _, h := range hs {
+				if _, created, err := s.EnsureInvoice(ctx, h, year); err != nil {
+					return n, err
+				} else if created {
+					n++
+				}
+			}
+			if next == "" {
+				break
+			}
+			cursor = next
+		}
+	}
+	s.log().InfoContext(ctx, "renewal invoices issued", "year", year, "created", n)
+	return n, nil
+}
+
+// CredentialsSet follows staff's recording of h's credentials: once the
+// coming year's invoices are issued, h's is created at once rather than
+// at the next daily run. A failure is logged only: the daily job catches up.
+func (s *Service) CredentialsSet(ctx context.Context, h accounts.Holder) {
+	year := s.ComingYear()
+	if !s.Issued(year) {
+		return
+	}
+	if _, _, err := s.EnsureInvoice(ctx, h, year); err != nil {
+		s.log().ErrorContext(ctx, "renewal invoice after credentials", "holder", h.ID, "year", year, "err", err)
+	}
+}
+
+// Step names of the renewal view, in order.
+const (
+	StepContact   = "contact_updated"
+	StepPaid      = "paid"
+	StepCECStatus = "cec_status_checked"
+	StepCECs      = "cecs_approved"
+)
+
+// Step is one renewal step and whether it is done.
+type Step struct {
+	Name string
+	Done bool
+}
+
+// View is a holder's renewal of one year.
+type View struct {
+	Invoice  Invoice
+	Steps    []Step
+	CECs     credits.Year
+	Complete bool // paid and the year's CECs met
+}
+
+var errSignIn = fault.New(fault.Unauthenticated, "unauthenticated", "sign in first")
+
+func (s *Service) myInvoice(ctx context.Context, c identity.Caller, year int) (Invoice, string, error) {
+	if c.Anonymous() {
+		return Invoice{}, "", errSignIn
+	}
+	if year < 2000 || year > 2100 {
+		return Invoice{}, "", fault.New(fault.Invalid, "invalid_request", "invalid renewal year",
+			fault.Detail{Field: "year", Code: "out_of_range", Message: "must be a renewal year from 2000 to 2100"})
+	}
+	holderID, err := s.Links.HolderIDBySub(ctx, c.Sub)
+	if errors.Is(err, accounts.ErrNotFound) {
+		return Invoice{}, "", fault.New(fault.NotFound, "holder_not_found", "you have no holder account yet: create one with POST /holders")
+	}
+	if err != nil {
+		return Invoice{}, "", fmt.Errorf("read holder link of caller: %w", err)
+	}
+	inv, err := s.Store.Get(ctx, InvoiceID(holderID, year))
+	if errors.Is(err, ErrNotFound) {
+		return Invoice{}, holderID, fault.Errorf(fault.NotFound, "renewal_not_found", "no renewal invoice for %d (yet)", year)
+	}
+	return inv, holderID, err
+}
+
+// Renewal is the caller's renewal of year: the invoice and the four steps.
+// Contact is done when the holder confirmed their contact on or after the
+// invoices' issue date; paid when the invoice is; the CEC status counts as
+// checked when the year's CECs are met or the holder made a submission for
+// the year; CECs approved when the year's CECs are met (approved activities
+// and credited programs). Complete when paid and met.
+// Errors: Unauthenticated; Invalid year; NotFound holder_not_found, renewal_not_found.
+func (s *Service) Renewal(ctx context.Context, c identity.Caller, year int) (View, error) {
+	inv, holderID, err := s.myInvoice(ctx, c, year)
+	if err != nil {
+		return View{}, err
+	}
+	rec, err := s.Records.Record(ctx, holderID)
+	if err != nil {
+		return View{}, fmt.Errorf("read record of holder %s: %w", holderID, err)
+	}
+	acts := make([]credits.Activity, 0, len(rec.Activities))
+	earned := year - s.Policy.Renewal.EarnedYearsBefore
+	for _, a := range rec.Activities {
+		if a.Date.Year() != earned {
+			continue
+		}
+		if a.Source == credits.Credited {
+			a.Kind = s.Policy.Renewal.ProgramKind
+		}
+		acts = append(acts, a)
+	}
+	codes := make([]string, 0, len(rec.Holder.Credentials))
+	for _, cr := range rec.Holder.Credentials {
+		codes = append(codes, cr.Code)
+	}
+	y := credits.Judge(s.Policy, year, codes, acts)
+	submitted := slices.ContainsFunc(rec.Submissions, func(x submissions.Submission) bool { return x.RenewalYear == year })
+	issue := s.Policy.RenewalInvoices.IssueDate(year, s.loc())
+	paid := inv.Status == Paid
+	v := View{Invoice: inv, CECs: y, Complete: paid && y.Met, Steps: []Step{
+		{StepContact, !rec.Holder.ContactConfirmedAt.IsZero() && !rec.Holder.ContactConfirmedAt.Before(issue)},
+		{StepPaid, paid},
+		{StepCECStatus, y.Met || submitted},
+		{StepCECs, y.Met},
+	}}
+	return v, nil
+}
+
+// StartCheckout opens a payment session for the caller's open invoice of
+// year; the invoice ID is the session's idempotency key.
+// Errors: as Renewal; Conflict invoice_paid.
+func (s *Service) StartCheckout(ctx context.Context, c identity.Caller, year int) (programs.Checkout, error) {
+	inv, _, err := s.myInvoice(ctx, c, year)
+	if err != nil {
+		return programs.Checkout{}, err
+	}
+	if inv.Status == Paid {
+		return programs.Checkout{}, fault.Errorf(fault.Conflict, "invoice_paid", "the renewal invoice %s is paid", inv.ID)
+	}
+	co, err := s.Checkouts.StartCheckout(ctx, programs.CheckoutRequest{InvoiceID: inv.ID, AmountCents: inv.TotalCents,
+		Currency: inv.Currency, Description: fmt.Sprintf("%d renewal: %s", year, strings.Join(inv.Credentials, ", ")),
+		Email: inv.HolderEmail})
+	if err != nil {
+		return programs.Checkout{}, fmt.Errorf("start checkout for %s: %w", inv.ID, err)
+	}
+	co.CreatedAt = s.Clock.Now().UTC()
+	return co, nil
+}
+
+// Settle records a payment event on the renewal invoice it names, once
+// per event ID, as programs.Service.SettleFee does for fees: a success of
+// the invoice's amount and currency pays it and queues the receipt in the
+// same write; another amount is recorded and flagged; a failure is
+// recorded (status failed while unpaid); a refund is recorded and flagged.
+// Events arrive in any order: nothing undoes a payment.
+// Errors: NotFound renewal_not_found; Invalid invalid_payment.
+func (s *Service) Settle(ctx context.Context, invoiceID string, ev Payment) (inv Invoice, changed bool, err error) {
+	switch ev.Kind {
+	case PaymentSucceeded, PaymentFailed, PaymentRefunded:
+	default:
+		return Invoice{}, false, fault.Errorf(fault.Invalid, "invalid_payment", "unknown payment event kind %q", ev.Kind)
+	}
+	var sent []outbox.Message
+	inv, err = s.Store.Update(ctx, invoiceID, func(inv *Invoice) ([]outbox.Message, error) {
+		sent = nil
+		if ev.EventID != "" && slices.ContainsFunc(inv.Payments, func(x Payment) bool { return x.EventID == ev.EventID }) {
+			return nil, ErrNoChange
+		}
+		now := s.Clock.Now().UTC()
+		rec := ev
+		rec.At = now
+		switch ev.Kind {
+		case PaymentSucceeded:
+			if inv.Status == Paid {
+				return nil, ErrNoChange
+			}
+			if ev.AmountCents != inv.TotalCents || !strings.EqualFold(ev.Currency, inv.Currency) {
+				rec.Kind = PaymentMismatch
+				rec.Reason = fmt.Sprintf("paid %s, invoice is %s: not taken as payment",
+					Money(ev.AmountCents, strings.ToUpper(ev.Currency)), Money(inv.TotalCents, inv.Currency))
+				inv.Payments, inv.Flag, inv.UpdatedAt = append(inv.Payments, rec), "payment_mismatch", now
+				return nil, nil
+			}
+			inv.Status, inv.PaidAt, inv.UpdatedAt = Paid, now, now
+			inv.Payments = append(inv.Payments, rec)
+			m, err := Receipt(inv.ID, inv.HolderEmail, inv.HolderName, Money(inv.TotalCents, inv.Currency),
+				fmt.Sprintf("%d renewal: %s", inv.Year, strings.Join(inv.Credentials, ", ")), ev.Reference, now)
+			sent = []outbox.Message{m}
+			return sent, err
+		case PaymentFailed:
+			if inv.Status == Paid {
+				return nil, ErrNoChange
+			}
+			inv.Status, inv.UpdatedAt = Failed, now
+			inv.Payments = append(inv.Payments, rec)
+			return nil, nil
+		default: // refunded
+			inv.Payments, inv.Flag, inv.UpdatedAt = append(inv.Payments, rec), "refunded", now
+			return nil, nil
+		}
+	})
+	switch {
+	case errors.Is(err, ErrNoChange):
+		return inv, false, nil
+	case errors.Is(err, ErrNotFound):
+		return Invoice{}, false, fault.Errorf(fault.NotFound, "renewal_not_found", "no renewal invoice %s", invoiceID)
+	case err != nil:
+		return inv, false, err
+	}
+	if s.Relay != nil {
+		s.Relay.Dispatch(ctx, sent...)
+	}
+	return inv, true, nil
+}
+
+// Receipt is the mail job of a payment's receipt: one per invoice (its ID
+// is "receipt:<invoice>"), whatever redelivers it.
+func Receipt(invoiceID, to, name, amount, description, reference string, at time.Time) (outbox.Message, error) {
+	return notify.Job{ID: "receipt:" + invoiceID, Template: "receipt", To: []string{to}, Data: map[string]string{
+		"invoiceId": invoiceID, "name": name, "amount": amount, "description": description,
+		"reference": reference, "paidOn": at.Format(time.DateOnly)}}.Message()
+}
+
+// Money formats cents as "125.00 USD".
+func Money(cents int64, currency string) string {
+	return fmt.Sprintf("%d.%02d %s", cents/100, cents%100, currency)
+}
+
+func (s *Service) log() *slog.Logger {
+	if s.Log != nil {
+		return s.Log
+	}
+	return slog.Default()
+}

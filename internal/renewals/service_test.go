@@ -1,0 +1,280 @@
+package renewals_test
+
+import (
+	"context"
+	"encoding/json"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"go.etcd.io/bbolt"
+
+	"github.com/cecportal/cecportal"
+	"github.com/cecportal/cecportal/internal/accounts"
+	"github.com/cecportal/cecportal/internal/clock"
+	"github.com/cecportal/cecportal/internal/identity"
+	"github.com/cecportal/cecportal/internal/ids"
+	"github.com/cecportal/cecportal/internal/notify"
+	"github.com/cecportal/cecportal/internal/outbox"
+	"github.com/cecportal/cecportal/internal/payments"
+	"github.com/cecportal/cecportal/internal/policy"
+	"github.com/cecportal/cecportal/internal/renewals"
+	"github.com/cecportal/cecportal/internal/store"
+)
+
+// counting records the queries made, to prove the daily job reads the index only.
+type counting struct {
+	store.Table
+	mu      sync.Mutex
+	queries []store.Query
+}
+
+func (c *counting) Query(ctx context.Context, q store.Query) (store.Page, error) {
+	c.mu.Lock()
+	c.queries = append(c.queries, q)
+	c.mu.Unlock()
+	return c.Table.Query(ctx, q)
+}
+
+type nop struct{}
+
+func (nop) Dispatch(context.Context, ...outbox.Message) {}
+
+type env struct {
+	svc   *renewals.Service
+	acc   *accounts.Service
+	clk   *clock.Settable
+	tbl   *counting
+	out   *store.Outbox
+	staff identity.Caller
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	db, err := bbolt.Open(filepath.Join(t.TempDir(), "table.db"), 0o600, &bbolt.Options{Timeout: time.Second, NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	clk := clock.NewSettable()
+	clk.Set(time.Date(2026, 10, 20, 15, 0, 0, 0, time.UTC))
+	bt, err := store.NewBolt(db, store.WithBoltNow(clk.Now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pol, err := policy.Load(cecportal.DefaultPolicy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tbl := &counting{Table: bt}
+	svc := &renewals.Service{Store: store.NewRenewals(tbl), Holders: store.NewAccounts(tbl), Shards: store.RenewableShards,
+		Links: store.NewAccounts(tbl), Records: store.NewSubmissions(tbl), Policy: pol, Clock: clk, Relay: nop{}}
+	acc := accounts.NewService(store.NewAccounts(tbl), pol, clk, ids.New, nop{}).OnCredentialsSet(svc.CredentialsSet)
+	return &env{svc: svc, acc: acc, clk: clk, tbl: tbl, out: store.NewOutbox(tbl),
+		staff: identity.Caller{Sub: "staff-1", Roles: []string{identity.RoleStaff}}}
+}
+
+func holderCaller(n string) identity.Caller {
+	return identity.Caller{Sub: "sub-" + n, Email: n + "@example.org", Roles: []string{identity.RoleHolder}}
+}
+
+// holder creates a holder and, when codes are given, records them as staff.
+func (e *env) holder(t *testing.T, n string, codes ...string) accounts.Holder {
+	t.Helper()
+	h, err := e.acc.CreateHolder(t.Context(), holderCaller(n), accounts.NewHolder{FirstName: "Ann", LastName: "Lee " + n, Email: n + "@example.org"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(codes) == 0 {
+		return h
+	}
+	var creds []accounts.Credential
+	for _, c := range codes {
+		creds = append(creds, accounts.Credential{Code: c, EarnedOn: "2020-05-01"})
+	}
+	h, err = e.acc.SetCredentials(t.Context(), e.staff, h.ID, accounts.CredentialsUpdate{Membership: accounts.Member, Credentials: creds})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+func TestService_EnsureInvoice(t *testing.T) {
+	e := newEnv(t)
+	h := e.holder(t, "a", "CAM", "NALP")
+	inv, created, err := e.svc.EnsureInvoice(t.Context(), h, 2027)
+	if err != nil || !created {
+		t.Fatalf("created %v, err %v", created, err)
+	}
+	if inv.ID != "REN-"+h.ID+"-2027" || inv.TotalCents != 20000 || inv.Currency != "USD" || inv.DueOn != "2027-01-01" ||
+		inv.GraceUntil != "2027-03-31" || inv.Status != renewals.Open || len(inv.Lines) != 2 || inv.CECsRequired != 600 {
+		t.Fatalf("invoice %+v", inv)
+	}
+	again, created, err := e.svc.EnsureInvoice(t.Context(), h, 2027)
+	if err != nil || created || again.ID != inv.ID || again.Version != 1 {
+		t.Fatalf("second call: created %v, err %v, %+v", created, err, again)
+	}
+	t.Run("NoCredentials", func(t *testing.T) {
+		none := e.holder(t, "b")
+		inv, created, err := e.svc.EnsureInvoice(t.Context(), none, 2027)
+		if err != nil || created || inv.ID != "" {
+			t.Fatalf("holder without credentials: %+v %v %v", inv, created, err)
+		}
+	})
+}
+
+func TestService_IssueDue(t *testing.T) {
+	e := newEnv(t)
+	var with []accounts.Holder
+	for _, n := range []string{"a", "b", "c", "d", "e"} {
+		with = append(with, e.holder(t, n, "CAS"))
+	}
+	e.holder(t, "x") // no credentials: no invoice
+	if n, err := e.svc.IssueDue(t.Context()); err != nil || n != 0 {
+		t.Fatalf("before the issue date: %d, %v", n, err)
+	}
+	e.clk.Set(time.Date(2026, 11, 2, 12, 0, 0, 0, time.UTC))
+	e.tbl.queries = nil
+	n, err := e.svc.IssueDue(t.Context())
+	if err != nil || n != len(with) {
+		t.Fatalf("first run: %d, %v", n, err)
+	}
+	for _, q := range e.tbl.queries {
+		if q.Index != store.IndexGSI2 {
+			t.Fatalf("the job queried %+v, not the renewable index", q)
+		}
+	}
+	if len(e.tbl.queries) != store.RenewableShards {
+		t.Errorf("%d queries, want one per shard (%d)", len(e.tbl.queries), store.RenewableShards)
+	}
+	if n, err := e.svc.IssueDue(t.Context()); err != nil || n != 0 {
+		t.Fatalf("second run: %d, %v", n, err)
+	}
+	for _, h := range with {
+		if _, err := e.svc.Store.Get(t.Context(), renewals.InvoiceID(h.ID, 2027)); err != nil {
+			t.Errorf("no invoice for %s: %v", h.ID, err)
+		}
+	}
+	t.Run("AfterCredentials", func(t *testing.T) {
+		late := e.holder(t, "late", "AIME") // credentials recorded after the issue date
+		inv, err := e.svc.Store.Get(t.Context(), renewals.InvoiceID(late.ID, 2027))
+		if err != nil || inv.TotalCents != 5000 {
+			t.Fatalf("invoice after SetCredentials: %+v %v", inv, err)
+		}
+	})
+}
+
+func TestService_RenewalSteps(t *testing.T) {
+	e := newEnv(t)
+	h := e.holder(t, "a", "NALP")
+	c := holderCaller("a")
+	if _, err := e.svc.Renewal(t.Context(), c, 2027); err == nil {
+		t.Fatal("a renewal before its invoice")
+	}
+	e.clk.Set(time.Date(2026, 11, 2, 12, 0, 0, 0, time.UTC))
+	if _, err := e.svc.IssueDue(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	v, err := e.svc.Renewal(t.Context(), c, 2027)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range v.Steps {
+		if s.Done {
+			t.Errorf("step %s done at the start", s.Name)
+		}
+	}
+	if _, err := e.acc.UpdateContact(t.Context(), c, accounts.ContactUpdate{Phone: "+1 202 555 0100"}); err != nil {
+		t.Fatal(err)
+	}
+	id := renewals.InvoiceID(h.ID, 2027)
+	if _, _, err := e.svc.Settle(t.Context(), id, renewals.Payment{EventID: "evt_1", Kind: renewals.PaymentSucceeded,
+		AmountCents: 7500, Currency: "usd", Reference: "cs_1"}); err != nil {
+		t.Fatal(err)
+	}
+	v, err = e.svc.Renewal(t.Context(), c, 2027)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]bool{renewals.StepContact: true, renewals.StepPaid: true, renewals.StepCECStatus: false, renewals.StepCECs: false}
+	for _, s := range v.Steps {
+		if want[s.Name] != s.Done {
+			t.Errorf("step %s done %v", s.Name, s.Done)
+		}
+	}
+	if v.Complete {
+		t.Error("complete without the year's CECs")
+	}
+}
+
+func TestService_SettleConcurrently(t *testing.T) {
+	e := newEnv(t)
+	e.clk.Set(time.Date(2026, 11, 2, 12, 0, 0, 0, time.UTC))
+	h := e.holder(t, "a", "CAM")
+	id := renewals.InvoiceID(h.ID, 2027)
+	settler := payments.NewSettler(nil, e.svc, nil)
+	body, _ := json.Marshal(payments.Event{ID: "evt_pay", Kind: payments.Succeeded, InvoiceID: id, AmountCents: 12500,
+		Currency: "USD", Reference: "cs_x"})
+	var wg sync.WaitGroup
+	for range 3 {
+		wg.Go(func() {
+			if err := settler.Settle(t.Context(), string(body)); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	inv, err := e.svc.Store.Get(t.Context(), id)
+	if err != nil || inv.Status != renewals.Paid || len(inv.Payments) != 1 {
+		t.Fatalf("%+v %v", inv, err)
+	}
+	// A late failure and a mismatch change nothing once paid.
+	_, changed, _ := e.svc.Settle(t.Context(), id, renewals.Payment{EventID: "evt_fail", Kind: renewals.PaymentFailed})
+	if changed {
+		t.Error("a failure after the payment changed the invoice")
+	}
+	msgs, err := e.out.Pending(t.Context(), time.Now().Add(time.Hour), 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	receipts := 0
+	for _, m := range msgs {
+		var j notify.Job
+		if m.Queue == notify.Queue && json.Unmarshal([]byte(m.Body), &j) == nil && j.Template == "receipt" {
+			receipts++
+			if j.ID != "receipt:"+id || j.To[0] != "a@example.org" {
+				t.Errorf("receipt job %+v", j)
+			}
+		}
+	}
+	if receipts != 1 {
+		t.Fatalf("%d receipt jobs, want 1", receipts)
+	}
+}
+
+func TestService_SettleMismatch(t *testing.T) {
+	e := newEnv(t)
+	e.clk.Set(time.Date(2026, 11, 2, 12, 0, 0, 0, time.UTC))
+	h := e.holder(t, "a", "CAM")
+	id := renewals.InvoiceID(h.ID, 2027)
+	inv, changed, err := e.svc.Settle(t.Context(), id, renewals.Payment{EventID: "evt_1", Kind: renewals.PaymentSucceeded, AmountCents: 100, Currency: "USD"})
+	if err != nil || !changed || inv.Status != renewals.Open || inv.Flag != "payment_mismatch" {
+		t.Fatalf("%+v %v %v", inv, changed, err)
+	}
+	if _, _, err := e.svc.Settle(t.Context(), "REN-nobody-2027", renewals.Payment{EventID: "e", Kind: renewals.PaymentSucceeded}); err == nil {
+		t.Fatal("settled an invoice nobody issued")
+	}
+}
+
+func TestParseInvoiceID(t *testing.T) {
+	h, y, ok := renewals.ParseInvoiceID(renewals.InvoiceID("H-abc-1", 2027))
+	if !ok || h != "H-abc-1" || y != 2027 {
+		t.Fatalf("%q %d %v", h, y, ok)
+	}
+	for _, bad := range []string{"INV-P-1-1", "REN-", "REN-x", "REN-x-yy"} {
+		if _, _, ok := renewals.ParseInvoiceID(bad); ok {
+			t.Errorf("%q parsed", bad)
+		}
+	}
+}

@@ -1,0 +1,127 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/cecportal/cecportal/internal/outbox"
+	"github.com/cecportal/cecportal/internal/renewals"
+)
+
+// Renewals is the renewals.Store on the single table:
+//
+//	INVOICE#REN-<holder>-<year>  INVOICE   the renewal invoice (the whole domain value)
+//
+// The invoice lives in its own partition, not the holder's, so that the
+// holder's one-Query reads (transcript, submissions) never meet it.
+type Renewals struct{ t Table }
+
+var _ renewals.Store = (*Renewals)(nil)
+
+// NewRenewals returns the renewal invoice repository on t.
+func NewRenewals(t Table) *Renewals { return &Renewals{t: t} }
+
+type invoiceItem struct {
+	PK      string `json:"PK"`
+	SK      string `json:"SK"`
+	Type    string `json:"type"`
+	Status  string `json:"status"`
+	Version int64  `json:"version"`
+	// Invoice is the domain value as JSON: nothing queries inside it.
+	Invoice string `json:"invoice"`
+}
+
+func invoiceKey(id string) Key { return Key{"INVOICE#" + id, "INVOICE"} }
+
+func invoiceToItem(inv renewals.Invoice) (Item, error) {
+	b, err := json.Marshal(inv)
+	if err != nil {
+		return nil, fmt.Errorf("encode invoice %s: %w", inv.ID, err)
+	}
+	k := invoiceKey(inv.ID)
+	return Marshal(invoiceItem{PK: k.PK, SK: k.SK, Type: "invoice", Status: string(inv.Status), Version: inv.Version, Invoice: string(b)})
+}
+
+func invoiceFromItem(item Item) (renewals.Invoice, error) {
+	var it invoiceItem
+	if err := Unmarshal(item, &it); err != nil {
+		return renewals.Invoice{}, fmt.Errorf("decode invoice item: %w", err)
+	}
+	var inv renewals.Invoice
+	if err := json.Unmarshal([]byte(it.Invoice), &inv); err != nil {
+		return renewals.Invoice{}, fmt.Errorf("decode invoice %s: %w", it.PK, err)
+	}
+	inv.Version = it.Version
+	return inv, nil
+}
+
+// Create puts a new invoice unless one has its ID (renewals.ErrExists).
+func (r *Renewals) Create(ctx context.Context, inv renewals.Invoice) error {
+	inv.Version = 1
+	item, err := invoiceToItem(inv)
+	if err != nil {
+		return err
+	}
+	err = r.t.Write(ctx, Put(item, IfNotExists()))
+	if IsConditionFailed(err) {
+		return renewals.ErrExists
+	}
+	if err != nil {
+		return fmt.Errorf("write invoice %s: %w", inv.ID, err)
+	}
+	return nil
+}
+
+// Get reads an invoice, or renewals.ErrNotFound.
+func (r *Renewals) Get(ctx context.Context, id string) (renewals.Invoice, error) {
+	item, err := r.t.Get(ctx, invoiceKey(id))
+	if errors.Is(err, ErrNotFound) {
+		return renewals.Invoice{}, renewals.ErrNotFound
+	}
+	if err != nil {
+		return renewals.Invoice{}, fmt.Errorf("read invoice %s: %w", id, err)
+	}
+	return invoiceFromItem(item)
+}
+
+// Update is the read-modify-write of an invoice under its version; fn's
+// messages go into the outbox in the same transaction.
+func (r *Renewals) Update(ctx context.Context, id string, fn func(inv *renewals.Invoice) ([]outbox.Message, error)) (renewals.Invoice, error) {
+	for range maxAttempts {
+		before, err := r.Get(ctx, id)
+		if err != nil {
+			return renewals.Invoice{}, err
+		}
+		inv := before
+		inv.Payments = append([]renewals.Payment(nil), before.Payments...)
+		msgs, err := fn(&inv)
+		if errors.Is(err, renewals.ErrNoChange) {
+			return before, err
+		}
+		if err != nil {
+			return renewals.Invoice{}, err
+		}
+		inv.ID, inv.HolderID, inv.Version = before.ID, before.HolderID, before.Version+1
+		item, err := invoiceToItem(inv)
+		if err != nil {
+			return renewals.Invoice{}, err
+		}
+		ops, err := OutboxOps(msgs...)
+		if err != nil {
+			return renewals.Invoice{}, err
+		}
+		err = r.t.Write(ctx, append([]Op{Put(item, IfEqual("version", N(before.Version)))}, ops...)...)
+		var cf *ConditionFailedError
+		switch {
+		case err == nil:
+			return inv, nil
+		case errors.As(err, &cf) && cf.Index == 0, errors.Is(err, ErrConflict):
+			continue
+		default:
+			return renewals.Invoice{}, fmt.Errorf("write invoice %s: %w", id, err)
+		}
+	}
+	return renewals.Invoice{}, fmt.Errorf("update invoice %s: still contended after %d attempts", id, maxAttempts)
+}
