@@ -124,3 +124,27 @@ func (r *Relay) send(ctx context.Context, m Message) error {
 	}
 	return nil
 }
+
+// Dispatcher sends committed messages on (Relay does).
+type Dispatcher interface {
+	Dispatch(ctx context.Context, msgs ...Message)
+}
+
+// Apply runs a read-modify-write whose fn returns the messages to write with
+// the change, then dispatches the messages of the attempt that committed:
+// an attempt that lost an optimistic-locking race and was retried never
+// sends its messages.
+func Apply[T any](ctx context.Context, d Dispatcher, update func(context.Context, string, func(*T) ([]Message, error)) (T, error),
+	id string, fn func(*T) ([]Message, error)) (T, error) {
+	var sent []Message
+	v, err := update(ctx, id, func(x *T) ([]Message, error) {
+		msgs, err := fn(x)
+		sent = msgs
+		return msgs, err
+	})
+	if err != nil {
+		return v, err
+	}
+	d.Dispatch(ctx, sent...)
+	return v, nil
+}

@@ -3,6 +3,7 @@ package outbox
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sort"
 	"sync"
 	"testing"
@@ -100,4 +101,38 @@ func TestRelay_Dispatch(t *testing.T) {
 			t.Fatalf("n=%d err=%v left=%d", n, err, len(st.msgs))
 		}
 	})
+}
+
+type recorder struct{ got []Message }
+
+func (r *recorder) Dispatch(_ context.Context, msgs ...Message) { r.got = append(r.got, msgs...) }
+
+func TestApply(t *testing.T) {
+	ctx := context.Background()
+	// update retries fn once, as a lost optimistic-locking race does.
+	retrying := func(_ context.Context, _ string, fn func(*int) ([]Message, error)) (int, error) {
+		v := 0
+		for range 2 {
+			if _, err := fn(&v); err != nil {
+				return v, err
+			}
+		}
+		return v, nil
+	}
+	attempt := 0
+	fn := func(v *int) ([]Message, error) {
+		attempt++
+		*v = attempt
+		return []Message{{ID: fmt.Sprint("attempt-", attempt)}}, nil
+	}
+	r := &recorder{}
+	v, err := Apply(ctx, r, retrying, "x", fn)
+	if err != nil || v != 2 || len(r.got) != 1 || r.got[0].ID != "attempt-2" {
+		t.Fatalf("v=%d err=%v dispatched %+v; want only the committed attempt's message", v, err, r.got)
+	}
+	r = &recorder{}
+	_, err = Apply(ctx, r, retrying, "x", func(*int) ([]Message, error) { return []Message{{ID: "m"}}, errors.New("refused") })
+	if err == nil || len(r.got) != 0 {
+		t.Fatalf("a failed change dispatched %+v (err %v)", r.got, err)
+	}
 }

@@ -335,18 +335,8 @@ func (s *Service) mail(p *Program, template string, data map[string]string) (out
 }
 
 // update runs a read-modify-write and dispatches the messages it wrote.
-func (s *Service) update(ctx context.Context, id string, fn func(p *Program) ([]outbox.Message, error)) (Program, error) {
-	var sent []outbox.Message
-	p, err := s.store.Update(ctx, id, func(p *Program) ([]outbox.Message, error) {
-		msgs, err := fn(p)
-		sent = msgs
-		return msgs, err
-	})
-	if err != nil {
-		return p, err
-	}
-	s.relay.Dispatch(ctx, sent...)
-	return p, nil
+func (s *Service) update(ctx context.Context, id string, fn func(*Program) ([]outbox.Message, error)) (Program, error) {
+	return outbox.Apply(ctx, s.relay, s.store.Update, id, fn)
 }
 
 // Get returns one of the caller's programs; staff may read any.

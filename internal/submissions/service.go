@@ -293,17 +293,7 @@ func (s *Service) mail(sub *Submission, template string, data map[string]string)
 }
 
 func (s *Service) update(ctx context.Context, id string, fn func(*Submission) ([]outbox.Message, error)) (Submission, error) {
-	var sent []outbox.Message
-	sub, err := s.store.Update(ctx, id, func(sub *Submission) ([]outbox.Message, error) {
-		msgs, err := fn(sub)
-		sent = msgs
-		return msgs, err
-	})
-	if err != nil {
-		return sub, err
-	}
-	s.relay.Dispatch(ctx, sent...)
-	return sub, nil
+	return outbox.Apply(ctx, s.relay, s.store.Update, id, fn)
 }
 
 // Get returns one of the caller's submissions; staff may read any.
