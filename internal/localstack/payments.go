@@ -16,6 +16,7 @@ import (
 
 	"github.com/cecportal/cecportal/internal/payments"
 	"github.com/cecportal/cecportal/internal/programs"
+	"github.com/cecportal/cecportal/internal/renewals"
 	"github.com/cecportal/cecportal/internal/stripepay"
 )
 
@@ -63,23 +64,53 @@ func (s *Stack) simulatePayment(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	invoice, ok := payments.SimulatedInvoice(ref)
-	programID, ok2 := programs.ProgramOfInvoice(invoice)
-	if !ok || !ok2 {
+	if !ok {
 		writeError(w, http.StatusNotFound, "unknown_reference", "not a checkout reference of the local payment simulator")
 		return
 	}
-	p, err := s.programStore.Get(r.Context(), programID)
-	if errors.Is(err, programs.ErrNotFound) || (err == nil && (p.Fee == nil || p.Fee.InvoiceID != invoice)) {
-		writeError(w, http.StatusNotFound, "unknown_invoice", "no program has invoice "+invoice)
+	var sim stripepay.Simulated
+	var settled func(ctx context.Context, event string) (map[string]any, bool, error)
+	if programID, isProgram := programs.ProgramOfInvoice(invoice); isProgram {
+		p, err := s.programStore.Get(r.Context(), programID)
+		if errors.Is(err, programs.ErrNotFound) || (err == nil && (p.Fee == nil || p.Fee.InvoiceID != invoice)) {
+			writeError(w, http.StatusNotFound, "unknown_invoice", "no program has invoice "+invoice)
+			return
+		}
+		if err != nil {
+			s.log.Error("simulated payment: read program", "reference", ref, "err", err)
+			writeError(w, http.StatusInternalServerError, "internal", "could not read the invoice")
+			return
+		}
+		sim = stripepay.Simulated{AmountCents: p.Fee.AmountCents, Currency: p.Fee.Currency}
+		settled = func(ctx context.Context, event string) (map[string]any, bool, error) {
+			p, ok, err := s.awaitSettlement(ctx, programID, event)
+			out := map[string]any{"programId": p.ID, "status": p.Status}
+			if p.Fee != nil {
+				out["feeStatus"] = p.Fee.Status
+			}
+			return out, ok, err
+		}
+	} else if _, _, isRenewal := renewals.ParseInvoiceID(invoice); isRenewal {
+		inv, err := s.renewalStore.Get(r.Context(), invoice)
+		if errors.Is(err, renewals.ErrNotFound) {
+			writeError(w, http.StatusNotFound, "unknown_invoice", "no renewal invoice "+invoice)
+			return
+		}
+		if err != nil {
+			s.log.Error("simulated payment: read renewal invoice", "reference", ref, "err", err)
+			writeError(w, http.StatusInternalServerError, "internal", "could not read the invoice")
+			return
+		}
+		sim = stripepay.Simulated{AmountCents: inv.TotalCents, Currency: inv.Currency}
+		settled = func(ctx context.Context, event string) (map[string]any, bool, error) {
+			inv, ok, err := s.awaitRenewalSettlement(ctx, invoice, event)
+			return map[string]any{"holderId": inv.HolderID, "year": inv.Year, "status": inv.Status}, ok, err
+		}
+	} else {
+		writeError(w, http.StatusNotFound, "unknown_reference", "not a checkout reference of the local payment simulator")
 		return
 	}
-	if err != nil {
-		s.log.Error("simulated payment: read program", "reference", ref, "err", err)
-		writeError(w, http.StatusInternalServerError, "internal", "could not read the invoice")
-		return
-	}
-	sim := stripepay.Simulated{Reference: ref, InvoiceID: invoice, AmountCents: p.Fee.AmountCents, Currency: p.Fee.Currency,
-		Failed: outcome == "fail"}
+	sim.Reference, sim.InvoiceID, sim.Failed = ref, invoice, outcome == "fail"
 	if r.ContentLength != 0 {
 		var in struct {
 			AmountCents *int64  `json:"amountCents"`
@@ -119,19 +150,19 @@ func (s *Stack) simulatePayment(w http.ResponseWriter, r *http.Request) {
 		Ignored bool   `json:"ignored"`
 	}
 	_ = json.Unmarshal(body, &receipt)
-	p, settled, err := s.awaitSettlement(r.Context(), programID, receipt.EventID)
+	out, ok, err := settled(r.Context(), receipt.EventID)
 	if err != nil {
 		s.log.Error("simulated payment: settlement", "reference", ref, "err", err)
 		writeError(w, http.StatusInternalServerError, "internal", "could not read the settlement")
 		return
 	}
-	if !settled {
+	if !ok {
 		writeError(w, http.StatusGatewayTimeout, "settlement_timeout",
 			fmt.Sprintf("event %s was delivered but not settled within %s: see the log and the payments queue", receipt.EventID, settleWait))
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"reference": ref, "invoiceId": invoice, "programId": p.ID, "eventId": receipt.EventID,
-		"outcome": outcome, "status": p.Status, "feeStatus": p.Fee.Status})
+	out["reference"], out["invoiceId"], out["eventId"], out["outcome"] = ref, invoice, receipt.EventID, outcome
+	writeJSON(w, http.StatusOK, out)
 }
 
 // deliver POSTs a signed event to the stack's own webhook route.
@@ -172,6 +203,29 @@ func (s *Stack) awaitSettlement(ctx context.Context, programID, event string) (p
 		select {
 		case <-ctx.Done():
 			return p, false, ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// awaitRenewalSettlement waits until the renewal invoice records event, or
+// is paid (after which no event changes it).
+func (s *Stack) awaitRenewalSettlement(ctx context.Context, invoiceID, event string) (renewals.Invoice, bool, error) {
+	deadline := time.Now().Add(settleWait)
+	for {
+		inv, err := s.renewalStore.Get(ctx, invoiceID)
+		if err != nil {
+			return inv, false, err
+		}
+		if inv.Status == renewals.Paid || slices.ContainsFunc(inv.Payments, func(x renewals.Payment) bool { return x.EventID == event }) {
+			return inv, true, nil
+		}
+		if time.Now().After(deadline) {
+			return inv, false, nil
+		}
+		select {
+		case <-ctx.Done():
+			return inv, false, ctx.Err()
 		case <-time.After(50 * time.Millisecond):
 		}
 	}

@@ -37,6 +37,7 @@ import (
 	"github.com/cecportal/cecportal/internal/payments"
 	"github.com/cecportal/cecportal/internal/programs"
 	"github.com/cecportal/cecportal/internal/queue"
+	"github.com/cecportal/cecportal/internal/renewals"
 	"github.com/cecportal/cecportal/internal/store"
 	"github.com/cecportal/cecportal/internal/stripepay"
 	"github.com/cecportal/cecportal/internal/submissions"
@@ -123,6 +124,7 @@ type Stack struct {
 	key           []byte
 	webhookSecret string
 	programStore  programs.Store
+	renewalStore  renewals.Store
 	db            *bbolt.DB
 	srv           *http.Server
 	scheduler     *Scheduler
@@ -241,6 +243,7 @@ func (s *Stack) build(ctx context.Context) (err error) {
 	}
 	programsSvc := deps.Programs(&payments.Simulator{BaseURL: s.URL})
 	s.programStore = store.NewPrograms(table)
+	s.renewalStore = store.NewRenewals(table)
 	if s.webhookSecret, err = loadWebhookSecret(cfg.WebhookSecret, cfg.DataDir); err != nil {
 		return err
 	}
@@ -261,7 +264,8 @@ func (s *Stack) build(ctx context.Context) (err error) {
 		return err
 	}
 	submissionsSvc := deps.Submissions()
-	cecAPI, err := httpapi.NewCecSubmissionsAPI(deps.Transcript(), submissionsSvc, httpapi.Options{Logger: s.log})
+	cecAPI, err := httpapi.NewCecSubmissionsAPI(deps.Transcript(), submissionsSvc, deps.Renewals(&payments.Simulator{BaseURL: s.URL}),
+		httpapi.Options{Logger: s.log})
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,132 @@
+package httpapi
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/cecportal/cecportal/internal/cec"
+	"github.com/cecportal/cecportal/internal/fault"
+	"github.com/cecportal/cecportal/internal/identity"
+	"github.com/cecportal/cecportal/internal/renewals"
+)
+
+// RenewalRoutes are the holder's renewal routes (SPEC §4): the year's
+// invoice with the four steps, and the checkout of its dues.
+func RenewalRoutes(svc *renewals.Service) []Route {
+	h := renewalHandlers{svc: svc}
+	holder := Roles(identity.RoleHolder)
+	return []Route{
+		{Method: http.MethodGet, Path: "/holders/me/renewals/{year}", Access: holder, Handle: h.get},
+		{Method: http.MethodPost, Path: "/holders/me/renewals/{year}/checkout", Access: holder, Handle: h.checkout},
+	}
+}
+
+type renewalHandlers struct{ svc *renewals.Service }
+
+type renewalLineJSON struct {
+	Credential string `json:"credential"`
+	Cents      int64  `json:"cents"`
+}
+
+type renewalInvoiceJSON struct {
+	InvoiceID    string            `json:"invoiceId"`
+	Year         int               `json:"year"`
+	Credentials  []string          `json:"credentials"`
+	Lines        []renewalLineJSON `json:"lines"`
+	TotalCents   int64             `json:"totalCents"`
+	Currency     string            `json:"currency"`
+	CECsRequired cec.Hours         `json:"cecsRequired"`
+	DueOn        string            `json:"dueOn"`
+	GraceUntil   string            `json:"graceUntil"`
+	Status       string            `json:"status"`
+	IssuedAt     time.Time         `json:"issuedAt"`
+	PaidAt       *time.Time        `json:"paidAt"`
+}
+
+type renewalStepJSON struct {
+	Step string `json:"step"`
+	Done bool   `json:"done"`
+}
+
+type renewalJSON struct {
+	Year     int                `json:"year"`
+	Invoice  renewalInvoiceJSON `json:"invoice"`
+	Steps    []renewalStepJSON  `json:"steps"`
+	Complete bool               `json:"complete"`
+}
+
+type renewalCheckoutJSON struct {
+	Reference   string `json:"reference"`
+	URL         string `json:"url"`
+	InvoiceID   string `json:"invoiceId"`
+	AmountCents int64  `json:"amountCents"`
+	Currency    string `json:"currency"`
+}
+
+// yearParam reads the {year} path parameter.
+func yearParam(r *Request) (int, error) {
+	y, err := strconv.Atoi(r.Params["year"])
+	if err != nil || y < 2000 || y > 2100 {
+		return 0, fault.New(fault.Invalid, "invalid_request", "invalid path parameter",
+			fault.Detail{Field: "year", Code: "invalid_value", Message: "must be a renewal year from 2000 to 2100"})
+	}
+	return y, nil
+}
+
+func (h renewalHandlers) get(ctx context.Context, r *Request) (Response, error) {
+	year, err := yearParam(r)
+	if err != nil {
+		return Response{}, err
+	}
+	v, err := h.svc.Renewal(ctx, r.Caller, year)
+	if err != nil {
+		return Response{}, err
+	}
+	return JSON(http.StatusOK, renewalOut(v)), nil
+}
+
+// checkout starts the payment of the year's dues and answers with the
+// invoice it pays, read again (StartCheckout returns the session only).
+func (h renewalHandlers) checkout(ctx context.Context, r *Request) (Response, error) {
+	year, err := yearParam(r)
+	if err != nil {
+		return Response{}, err
+	}
+	co, err := h.svc.StartCheckout(ctx, r.Caller, year)
+	if err != nil {
+		return Response{}, err
+	}
+	v, err := h.svc.Renewal(ctx, r.Caller, year)
+	if err != nil {
+		return Response{}, fmt.Errorf("read renewal %d after its checkout %s: %w", year, co.Reference, err)
+	}
+	inv := v.Invoice
+	return JSON(http.StatusOK, renewalCheckoutJSON{Reference: co.Reference, URL: co.URL, InvoiceID: inv.ID,
+		AmountCents: inv.TotalCents, Currency: inv.Currency}), nil
+}
+
+func renewalOut(v renewals.View) renewalJSON {
+	inv := v.Invoice
+	out := renewalJSON{Year: inv.Year, Complete: v.Complete, Steps: make([]renewalStepJSON, 0, len(v.Steps)),
+		Invoice: renewalInvoiceJSON{InvoiceID: inv.ID, Year: inv.Year, Credentials: inv.Credentials,
+			Lines: make([]renewalLineJSON, 0, len(inv.Lines)), TotalCents: inv.TotalCents, Currency: inv.Currency,
+			CECsRequired: inv.CECsRequired, DueOn: inv.DueOn, GraceUntil: inv.GraceUntil, Status: string(inv.Status),
+			IssuedAt: inv.IssuedAt.UTC()}}
+	if out.Invoice.Credentials == nil {
+		out.Invoice.Credentials = []string{}
+	}
+	for _, l := range inv.Lines {
+		out.Invoice.Lines = append(out.Invoice.Lines, renewalLineJSON{Credential: l.Code, Cents: l.Cents})
+	}
+	if !inv.PaidAt.IsZero() {
+		t := inv.PaidAt.UTC()
+		out.Invoice.PaidAt = &t
+	}
+	for _, s := range v.Steps {
+		out.Steps = append(out.Steps, renewalStepJSON{Step: s.Name, Done: s.Done})
+	}
+	return out
+}
