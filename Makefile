@@ -29,7 +29,8 @@ LAMBDAS := \
 	CecSubmissionReviewer:cec-submission-reviewer \
 	PaymentWebhook:payment-webhook \
 	PaymentSettler:payment-settler \
-	RenewalInvoicer:renewal-invoicer
+	RenewalInvoicer:renewal-invoicer \
+	Reminders:reminders
 
 lambda_id  = $(word 1,$(subst :, ,$(1)))
 lambda_dir = $(word 2,$(subst :, ,$(1)))

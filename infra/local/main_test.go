@@ -377,3 +377,6 @@ func (c *client) waitForEmails(to string, n int) []email {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// waitALittle paces polling loops.
+func (c *client) waitALittle() { time.Sleep(50 * time.Millisecond) }

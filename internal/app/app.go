@@ -31,6 +31,7 @@ import (
 	"github.com/cecportal/cecportal/internal/policy"
 	"github.com/cecportal/cecportal/internal/programs"
 	"github.com/cecportal/cecportal/internal/queue"
+	"github.com/cecportal/cecportal/internal/reminders"
 	"github.com/cecportal/cecportal/internal/renewals"
 	"github.com/cecportal/cecportal/internal/store"
 	"github.com/cecportal/cecportal/internal/submissions"
@@ -239,6 +240,11 @@ func (d Deps) Renewals(checkouts programs.Checkouts) *renewals.Service {
 	return &renewals.Service{Store: store.NewRenewals(d.Table), Holders: store.NewAccounts(d.Table),
 		Shards: store.RenewableShards, Links: store.NewAccounts(d.Table), Records: store.NewSubmissions(d.Table),
 		Checkouts: checkouts, Policy: d.Policy, Clock: d.Clock, Relay: d.Relay(), Log: d.Log}
+}
+
+// Reminders is the daily reminder job.
+func (d Deps) Reminders() *reminders.Service {
+	return &reminders.Service{Store: store.NewReminders(d.Table), Policy: d.Policy, Clock: d.Clock, Relay: d.Relay(), Log: d.Log}
 }
 
 // Attendance is the attendance reporting and crediting service.

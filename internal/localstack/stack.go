@@ -311,6 +311,10 @@ func (s *Stack) build(ctx context.Context) (err error) {
 	// association's time zone; the stack runs the same job on its clock.
 	jobs = append(jobs, Job{Name: "renewal-invoices", Daily: true, At: 6 * time.Hour, Location: pol.Association.Location(),
 		Run: func(ctx context.Context) error { _, err := renewalsSvc.IssueDue(ctx); return err }})
+	// and Reminders daily at 07:00, after the invoices of the day.
+	remindersSvc := deps.Reminders()
+	jobs = append(jobs, Job{Name: "reminders", Daily: true, At: 7 * time.Hour, Location: pol.Association.Location(),
+		Run: func(ctx context.Context) error { _, err := remindersSvc.Run(ctx); return err }})
 	if sweepTTL != nil {
 		// DynamoDB deletes expired items itself; the embedded table needs a sweep.
 		jobs = append(jobs, Job{Name: "ttl-sweep", Daily: true, At: 3 * time.Hour, Location: pol.Association.Location(),

@@ -202,3 +202,32 @@ func TestTemplates_Programs(t *testing.T) {
 		}
 	}
 }
+
+func TestTemplates_Reminders(t *testing.T) {
+	m, _, _, _ := newMailer(t)
+	for _, tc := range []struct {
+		job     Job
+		subject string
+		body    []string
+	}{
+		{Job{ID: "r1", Template: "reminder_renewal_due", To: []string{"a@b.co"}, Data: map[string]string{"name": "Ana Lima",
+			"invoiceId": "REN-H-1-2027", "year": "2027", "dueOn": "2027-01-01", "amount": "125.00 USD", "days": "30"}},
+			"Your 2027 renewal is due on 2027-01-01", []string{"REN-H-1-2027", "125.00 USD", "in 30 days", "https://cec.example.org"}},
+		{Job{ID: "r2", Template: "reminder_attendance_due", To: []string{"a@b.co"}, Data: map[string]string{"programId": "PRG-1",
+			"title": "Fair Housing", "endsOn": "2027-03-10", "deadline": "2027-04-24", "days": "40"}},
+			`Attendance for "Fair Housing" is due by 2027-04-24`, []string{"PRG-1", "40 days ago", "Apartment Management Institute"}},
+	} {
+		e, err := m.Templates.Render(tc.job)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.job.Template, err)
+		}
+		if e.Subject != tc.subject {
+			t.Errorf("%s subject %q, want %q", tc.job.Template, e.Subject, tc.subject)
+		}
+		for _, want := range tc.body {
+			if !strings.Contains(e.Text, want) {
+				t.Errorf("%s body lacks %q:\n%s", tc.job.Template, want, e.Text)
+			}
+		}
+	}
+}

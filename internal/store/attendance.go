@@ -188,7 +188,9 @@ func (a *Attendance) CreateUpload(ctx context.Context, u attendance.Upload, msgs
 	if err != nil {
 		return err
 	}
-	return a.t.Write(ctx, append([]Op{Put(item, IfNotExists())}, out...)...)
+	// Attendance is reported: the program leaves the reminders' due index.
+	ops := []Op{Put(item, IfNotExists()), Delete(dueAttendanceKey(u.ProgramID), Condition{})}
+	return a.t.Write(ctx, append(ops, out...)...)
 }
 
 // Upload reads an upload.

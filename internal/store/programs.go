@@ -359,7 +359,7 @@ func cloneProgram(p programs.Program) programs.Program {
 
 // programOps returns the operations that write p under cond, with its
 // calendar entry when due and msgs. The program's put is always first.
-func programOps(p programs.Program, cond Condition, msgs []outbox.Message) ([]Op, error) {
+func programOps(before *programs.Program, p programs.Program, cond Condition, msgs []outbox.Message) ([]Op, error) {
 	it, err := programToItem(p)
 	if err != nil {
 		return nil, fmt.Errorf("program %s: %w", p.ID, err)
@@ -380,17 +380,21 @@ func programOps(p programs.Program, cond Condition, msgs []outbox.Message) ([]Op
 		}
 		ops = append(ops, Put(entry, Condition{})) // idempotent: rewrites the same entry
 	}
+	due, err := dueAttendanceOps(before, p)
+	if err != nil {
+		return nil, err
+	}
 	out, err := OutboxOps(msgs...)
 	if err != nil {
 		return nil, err
 	}
-	return append(ops, out...), nil
+	return append(append(ops, due...), out...), nil
 }
 
 // Create writes a new program with msgs (and its calendar entry when due)
 // in one transaction. A program with the same ID is a *ConditionFailedError.
 func (r *Programs) Create(ctx context.Context, p programs.Program, msgs ...outbox.Message) error {
-	ops, err := programOps(p, IfNotExists(), msgs)
+	ops, err := programOps(nil, p, IfNotExists(), msgs)
 	if err != nil {
 		return err
 	}
@@ -447,7 +451,7 @@ func (r *Programs) Update(ctx context.Context, id string, fn func(p *programs.Pr
 			return programs.Program{}, err
 		}
 		p.ID, p.ProviderID, p.CreatedAt, p.Version = before.ID, before.ProviderID, before.CreatedAt, before.Version+1
-		ops, err := programOps(p, IfEqual("version", N(before.Version)), msgs)
+		ops, err := programOps(&before, p, IfEqual("version", N(before.Version)), msgs)
 		if err != nil {
 			return programs.Program{}, err
 		}

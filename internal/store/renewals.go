@@ -13,6 +13,7 @@ import (
 // Renewals is the renewals.Store on the single table:
 //
 //	INVOICE#REN-<holder>-<year>  INVOICE   the renewal invoice (the whole domain value)
+//	DUE#renewal#REN-<holder>-<year>  DUE   its due marker while unpaid (see Reminders)
 //
 // The invoice lives in its own partition, not the holder's, so that the
 // holder's one-Query reads (transcript, submissions) never meet it.
@@ -64,8 +65,13 @@ func (r *Renewals) Create(ctx context.Context, inv renewals.Invoice) error {
 	if err != nil {
 		return err
 	}
-	err = r.t.Write(ctx, Put(item, IfNotExists()))
-	if IsConditionFailed(err) {
+	due, err := dueRenewalOp(inv)
+	if err != nil {
+		return err
+	}
+	err = r.t.Write(ctx, Put(item, IfNotExists()), due)
+	var cf *ConditionFailedError
+	if errors.As(err, &cf) && cf.Index == 0 {
 		return renewals.ErrExists
 	}
 	if err != nil {
@@ -112,7 +118,11 @@ func (r *Renewals) Update(ctx context.Context, id string, fn func(inv *renewals.
 		if err != nil {
 			return renewals.Invoice{}, err
 		}
-		err = r.t.Write(ctx, append([]Op{Put(item, IfEqual("version", N(before.Version)))}, ops...)...)
+		due, err := dueRenewalOp(inv)
+		if err != nil {
+			return renewals.Invoice{}, err
+		}
+		err = r.t.Write(ctx, append([]Op{Put(item, IfEqual("version", N(before.Version))), due}, ops...)...)
 		var cf *ConditionFailedError
 		switch {
 		case err == nil:
