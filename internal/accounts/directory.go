@@ -48,7 +48,7 @@ func (h Holder) DirectoryEntry() DirectoryEntry {
 // missing, too long or too short; limit out of range; invalid_cursor).
 func (s *Service) Directory(ctx context.Context, c identity.Caller, q string, pg Page) ([]DirectoryEntry, string, error) {
 	if c.Anonymous() {
-		return nil, "", errSignIn
+		return nil, "", identity.ErrSignIn
 	}
 	if !c.Has(identity.RoleProvider) && !c.Has(identity.RoleStaff) {
 		return nil, "", fault.New(fault.Forbidden, "forbidden", "only providers and staff search the directory")

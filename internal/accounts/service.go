@@ -46,8 +46,6 @@ func NewService(s Store, p *policy.Policy, c clock.Clock, newID func(string) str
 	return &Service{store: s, policy: p, clock: c, newID: newID, relay: relay}
 }
 
-var errSignIn = fault.New(fault.Unauthenticated, "unauthenticated", "sign in first")
-
 // NewHolder is what a person gives to open a holder account.
 type NewHolder struct {
 	FirstName, LastName, Email string
@@ -60,7 +58,7 @@ type NewHolder struct {
 // (details carry the existing holder ID), email_taken.
 func (s *Service) CreateHolder(ctx context.Context, c identity.Caller, in NewHolder) (Holder, error) {
 	if c.Anonymous() {
-		return Holder{}, errSignIn
+		return Holder{}, identity.ErrSignIn
 	}
 	var p problems
 	now := s.clock.Now().UTC()
@@ -116,7 +114,7 @@ func (s *Service) CreateHolder(ctx context.Context, c identity.Caller, in NewHol
 // Errors: Unauthenticated; NotFound holder_not_found when the caller has not created one.
 func (s *Service) MyHolder(ctx context.Context, c identity.Caller) (Holder, error) {
 	if c.Anonymous() {
-		return Holder{}, errSignIn
+		return Holder{}, identity.ErrSignIn
 	}
 	h, err := s.store.HolderBySub(ctx, c.Sub)
 	if errors.Is(err, ErrNotFound) {
@@ -133,7 +131,7 @@ func (s *Service) MyHolder(ctx context.Context, c identity.Caller) (Holder, erro
 // Errors: Unauthenticated; NotFound holder_not_found.
 func (s *Service) MyHolderID(ctx context.Context, c identity.Caller) (string, error) {
 	if c.Anonymous() {
-		return "", errSignIn
+		return "", identity.ErrSignIn
 	}
 	id, err := s.store.HolderIDBySub(ctx, c.Sub)
 	if errors.Is(err, ErrNotFound) {
@@ -213,7 +211,7 @@ type CredentialsUpdate struct {
 // (unknown code, duplicate code, bad or future date, bad membership).
 func (s *Service) SetCredentials(ctx context.Context, c identity.Caller, holderID string, in CredentialsUpdate) (Holder, error) {
 	if c.Anonymous() {
-		return Holder{}, errSignIn
+		return Holder{}, identity.ErrSignIn
 	}
 	if !c.Has(identity.RoleStaff) {
 		return Holder{}, fault.New(fault.Forbidden, "forbidden", "only staff record credentials")
@@ -277,7 +275,7 @@ type NewProvider struct {
 // Errors: Unauthenticated; Invalid; Conflict provider_exists.
 func (s *Service) CreateProvider(ctx context.Context, c identity.Caller, in NewProvider) (Provider, error) {
 	if c.Anonymous() {
-		return Provider{}, errSignIn
+		return Provider{}, identity.ErrSignIn
 	}
 	var p problems
 	now := s.clock.Now().UTC()
@@ -324,7 +322,7 @@ func (s *Service) CreateProvider(ctx context.Context, c identity.Caller, in NewP
 // Errors: Unauthenticated; NotFound provider_not_found.
 func (s *Service) MyProvider(ctx context.Context, c identity.Caller) (Provider, error) {
 	if c.Anonymous() {
-		return Provider{}, errSignIn
+		return Provider{}, identity.ErrSignIn
 	}
 	pr, err := s.store.ProviderBySub(ctx, c.Sub)
 	if errors.Is(err, ErrNotFound) {

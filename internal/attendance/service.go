@@ -71,7 +71,7 @@ type DryRun struct {
 // program returns the caller's program; another provider's is NotFound.
 func (s *Service) program(ctx context.Context, c identity.Caller, id string) (programs.Program, error) {
 	if c.Anonymous() {
-		return programs.Program{}, fault.New(fault.Unauthenticated, "unauthenticated", "sign in first")
+		return programs.Program{}, identity.ErrSignIn
 	}
 	pr, err := s.providers.MyProvider(ctx, c)
 	if err != nil {

@@ -73,26 +73,13 @@ func NewService(s Store, pr Providers, co Checkouts, p *policy.Policy, c clock.C
 
 var (
 	errNotFound = fault.New(fault.NotFound, "program_not_found", "no such program among yours")
-	errSignIn   = fault.New(fault.Unauthenticated, "unauthenticated", "sign in first")
-	errStaff    = fault.New(fault.Forbidden, "forbidden", "only staff may do this")
 )
-
-// staffOnly refuses anyone but staff: anonymous callers with 401, others 403.
-func staffOnly(c identity.Caller) error {
-	switch {
-	case c.Anonymous():
-		return errSignIn
-	case !c.Has(identity.RoleStaff):
-		return errStaff
-	}
-	return nil
-}
 
 // provider returns the caller's provider; a caller without one gets
 // NotFound provider_not_found from accounts.
 func (s *Service) provider(ctx context.Context, c identity.Caller) (accounts.Provider, error) {
 	if c.Anonymous() {
-		return accounts.Provider{}, errSignIn
+		return accounts.Provider{}, identity.ErrSignIn
 	}
 	return s.providers.MyProvider(ctx, c)
 }
@@ -509,7 +496,7 @@ func (s *Service) SettleFee(ctx context.Context, invoiceID string, ev FeePayment
 // ReviewQueue lists programs in a status for staff (default in_review).
 // Errors: Forbidden; Invalid unknown status.
 func (s *Service) ReviewQueue(ctx context.Context, c identity.Caller, status Status, pg Page) ([]Program, string, error) {
-	if err := staffOnly(c); err != nil {
+	if err := c.RequireRole(identity.RoleStaff); err != nil {
 		return nil, "", err
 	}
 	if status == "" {
@@ -534,7 +521,7 @@ type Decision struct {
 // provider. A rejection needs a reason.
 // Errors: Forbidden; NotFound; Invalid reason_required; Conflict illegal_transition.
 func (s *Service) Decide(ctx context.Context, c identity.Caller, id string, d Decision) (Program, error) {
-	if err := staffOnly(c); err != nil {
+	if err := c.RequireRole(identity.RoleStaff); err != nil {
 		return Program{}, err
 	}
 	d.Reason = strings.TrimSpace(d.Reason)

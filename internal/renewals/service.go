@@ -174,11 +174,9 @@ type View struct {
 	Complete bool // paid and the year's CECs met
 }
 
-var errSignIn = fault.New(fault.Unauthenticated, "unauthenticated", "sign in first")
-
 func (s *Service) myInvoice(ctx context.Context, c identity.Caller, year int) (Invoice, string, error) {
 	if c.Anonymous() {
-		return Invoice{}, "", errSignIn
+		return Invoice{}, "", identity.ErrSignIn
 	}
 	if year < 2000 || year > 2100 {
 		return Invoice{}, "", fault.New(fault.Invalid, "invalid_request", "invalid renewal year",

@@ -61,21 +61,9 @@ func NewService(s Store, h Holders, p *policy.Policy, c clock.Clock, newID func(
 }
 
 var (
-	errSignIn   = fault.New(fault.Unauthenticated, "unauthenticated", "sign in first")
-	errStaff    = fault.New(fault.Forbidden, "forbidden", "only staff may do this")
 	errNotFound = fault.New(fault.NotFound, "submission_not_found", "no such submission among yours")
 	errNoHolder = fault.New(fault.NotFound, "holder_not_found", "you have no holder account yet: create one with POST /holders")
 )
-
-func staffOnly(c identity.Caller) error {
-	switch {
-	case c.Anonymous():
-		return errSignIn
-	case !c.Has(identity.RoleStaff):
-		return errStaff
-	}
-	return nil
-}
 
 // NewSubmission is what a holder submits.
 type NewSubmission struct {
@@ -163,7 +151,7 @@ func codes(h accounts.Holder) []string {
 // reason) and nothing is recorded; Conflict submission_open.
 func (s *Service) Submit(ctx context.Context, c identity.Caller, in NewSubmission) (Submission, error) {
 	if c.Anonymous() {
-		return Submission{}, errSignIn
+		return Submission{}, identity.ErrSignIn
 	}
 	for i := range in.Activities {
 		in.Activities[i] = clean(in.Activities[i])
@@ -301,7 +289,7 @@ func (s *Service) update(ctx context.Context, id string, fn func(*Submission) ([
 // holder's submission).
 func (s *Service) Get(ctx context.Context, c identity.Caller, id string) (Submission, error) {
 	if c.Anonymous() {
-		return Submission{}, errSignIn
+		return Submission{}, identity.ErrSignIn
 	}
 	sub, err := s.store.Get(ctx, id)
 	if errors.Is(err, ErrNotFound) {
@@ -331,7 +319,7 @@ func (s *Service) Get(ctx context.Context, c identity.Caller, id string) (Submis
 // in_review), longest waiting first.
 // Errors: Unauthenticated; Forbidden; Invalid unknown status.
 func (s *Service) ReviewQueue(ctx context.Context, c identity.Caller, st Status, pg Page) ([]Submission, string, error) {
-	if err := staffOnly(c); err != nil {
+	if err := c.RequireRole(identity.RoleStaff); err != nil {
 		return nil, "", err
 	}
 	if st == "" {
@@ -405,7 +393,7 @@ func checkDecision(d Decision, n int) error {
 // Errors: Unauthenticated; Forbidden; NotFound submission_not_found;
 // Invalid invalid_request; Conflict illegal_transition.
 func (s *Service) Decide(ctx context.Context, c identity.Caller, id string, d Decision) (Submission, error) {
-	if err := staffOnly(c); err != nil {
+	if err := c.RequireRole(identity.RoleStaff); err != nil {
 		return Submission{}, err
 	}
 	d.Reason = strings.TrimSpace(d.Reason)

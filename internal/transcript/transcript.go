@@ -113,11 +113,9 @@ func (s *Service) Transcript(ctx context.Context, c identity.Caller, year int) (
 		Entries: st.Entries}, nil
 }
 
-var errSignIn = fault.New(fault.Unauthenticated, "unauthenticated", "sign in first")
-
 func (s *Service) judge(ctx context.Context, c identity.Caller, year int) (Status, error) {
 	if c.Anonymous() {
-		return Status{}, errSignIn
+		return Status{}, identity.ErrSignIn
 	}
 	if year == 0 {
 		year = s.ComingRenewal()
