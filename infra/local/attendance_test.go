@@ -10,15 +10,16 @@ import (
 	"time"
 )
 
-// approvedProgram takes a program through application, payment and review
-// over HTTP, as of 5 January 2027; it is held on 10 March 2027 in Chicago.
-func approvedProgram(t *testing.T, c *client, provider, staff string) string {
+// approvedProgram takes a compliance program of hours CECs through
+// application, payment and review over HTTP, as of 5 January 2027; it is
+// held from 09:00 on 10 March 2027 in Chicago.
+func approvedProgram(t *testing.T, c *client, provider, staff string, hours int) string {
 	t.Helper()
 	c.do("PUT", "/dev/clock", "", map[string]any{"now": "2027-01-05T10:00:00-05:00"}, 200, nil)
 	var p map[string]any
 	c.do("POST", "/programs", provider, map[string]any{"title": "Fair Housing", "description": "d", "format": "in_person",
-		"startsAt": "2027-03-10T09:00:00-06:00", "endsAt": "2027-03-10T17:00:00-06:00", "timeZone": "America/Chicago",
-		"location": "Chicago", "contactHours": 6, "objectives": []string{"o"}, "instructors": []string{"i"}, "compliance": true}, 201, &p)
+		"startsAt": "2027-03-10T09:00:00-06:00", "endsAt": fmt.Sprintf("2027-03-10T%02d:00:00-06:00", 9+hours), "timeZone": "America/Chicago",
+		"location": "Chicago", "contactHours": hours, "objectives": []string{"o"}, "instructors": []string{"i"}, "compliance": true}, 201, &p)
 	id := fmt.Sprint(p["programId"])
 	c.do("POST", "/programs/"+id+"/submit", provider, nil, 202, nil)
 	c.waitForStatus(provider, id, "fee_due")
@@ -32,11 +33,9 @@ func approvedProgram(t *testing.T, c *client, provider, staff string) string {
 func TestLocalStack_Attendance(t *testing.T) {
 	st := startStack(t, nil)
 	c := &client{t: t, base: st.URL}
-	acme := c.token("sub-acme", "provider", "desk@acme.example")
-	c.do("POST", "/providers", acme, map[string]any{"name": "Acme Training", "contactName": "Dee Dunn", "email": "desk@acme.example",
-		"phone": "+1 202 555 0142", "address": map[string]any{"line1": "9 K St", "city": "Washington", "country": "US"}}, 201, nil)
+	acme := c.acmeProvider()
 	staff := c.token("sub-staff", "staff", "office@example.org")
-	program := approvedProgram(t, c, acme, staff)
+	program := approvedProgram(t, c, acme, staff, 6)
 
 	ids := map[string]string{}
 	for _, h := range []struct{ sub, first, last string }{{"ana", "Ana", "Lima"}, {"jose", "José", "Núñez"}, {"bo", "Bo", "O'Brien"}} {

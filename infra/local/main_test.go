@@ -380,3 +380,12 @@ func (c *client) waitForEmails(to string, n int) []email {
 
 // waitALittle paces polling loops.
 func (c *client) waitALittle() { time.Sleep(50 * time.Millisecond) }
+
+// acmeProvider signs in as Acme's desk and registers Acme as a provider.
+func (c *client) acmeProvider() string {
+	c.t.Helper()
+	acme := c.token("sub-acme", "provider", "desk@acme.example")
+	c.do("POST", "/providers", acme, map[string]any{"name": "Acme Training", "contactName": "Dee Dunn", "email": "desk@acme.example",
+		"phone": "+1 202 555 0142", "address": map[string]any{"line1": "9 K St", "city": "Washington", "country": "US"}}, 201, nil)
+	return acme
+}

@@ -17,9 +17,7 @@ func TestLocalStack_Payments(t *testing.T) {
 	st := startStack(t, nil)
 	c := &client{t: t, base: st.URL}
 	c.do("PUT", "/dev/clock", "", map[string]any{"now": "2027-01-05T10:00:00-05:00"}, 200, nil)
-	acme := c.token("sub-acme", "provider", "desk@acme.example")
-	c.do("POST", "/providers", acme, map[string]any{"name": "Acme Training", "contactName": "Dee Dunn", "email": "desk@acme.example",
-		"phone": "+1 202 555 0142", "address": map[string]any{"line1": "9 K St", "city": "Washington", "country": "US"}}, 201, nil)
+	acme := c.acmeProvider()
 	var p map[string]any
 	c.do("POST", "/programs", acme, map[string]any{"title": "Fair Housing", "description": "d", "format": "in_person",
 		"startsAt": "2027-03-10T09:00:00-06:00", "endsAt": "2027-03-10T17:00:00-06:00", "timeZone": "America/Chicago",

@@ -16,9 +16,7 @@ func TestLocalStack_Programs(t *testing.T) {
 	c := &client{t: t, base: st.URL}
 	c.do("PUT", "/dev/clock", "", map[string]any{"now": "2027-01-05T10:00:00-05:00"}, 200, nil)
 
-	acme := c.token("sub-acme", "provider", "desk@acme.example")
-	c.do("POST", "/providers", acme, map[string]any{"name": "Acme Training", "contactName": "Dee Dunn", "email": "desk@acme.example",
-		"phone": "+1 202 555 0142", "address": map[string]any{"line1": "9 K St", "city": "Washington", "country": "US"}}, 201, nil)
+	acme := c.acmeProvider()
 	staff := c.token("sub-staff", "staff", "office@example.org")
 
 	content := func(title, starts, ends string) map[string]any {

@@ -7,36 +7,15 @@ import (
 	"time"
 )
 
-// threeHourProgram takes a 3-CEC compliance program held on 10 March 2027
-// through application, payment and review over HTTP.
-func threeHourProgram(t *testing.T, c *client, provider, staff string) string {
-	t.Helper()
-	c.do("PUT", "/dev/clock", "", map[string]any{"now": "2027-01-05T10:00:00-05:00"}, 200, nil)
-	var p map[string]any
-	c.do("POST", "/programs", provider, map[string]any{"title": "Fair Housing", "description": "d", "format": "in_person",
-		"startsAt": "2027-03-10T09:00:00-06:00", "endsAt": "2027-03-10T12:00:00-06:00", "timeZone": "America/Chicago",
-		"location": "Chicago", "contactHours": 3, "objectives": []string{"o"}, "instructors": []string{"i"}, "compliance": true}, 201, &p)
-	id := fmt.Sprint(p["programId"])
-	c.do("POST", "/programs/"+id+"/submit", provider, nil, 202, nil)
-	c.waitForStatus(provider, id, "fee_due")
-	var co map[string]any
-	c.do("POST", "/programs/"+id+"/checkout", provider, nil, 200, &co)
-	c.do("POST", "/dev/payments/"+fmt.Sprint(co["reference"])+"/succeed", "", nil, 200, nil)
-	c.do("POST", "/programs/"+id+"/decision", staff, map[string]any{"decision": "approve"}, 200, nil)
-	return id
-}
-
 // TestLocalStack_Submissions: a CAM holder credited 3 CECs by attendance
 // submits 3 more in one submission; one that would leave the year short is
 // refused with the shortfall; staff approve; the status shows the year met.
 func TestLocalStack_Submissions(t *testing.T) {
 	st := startStack(t, nil)
 	c := &client{t: t, base: st.URL}
-	acme := c.token("sub-acme", "provider", "desk@acme.example")
-	c.do("POST", "/providers", acme, map[string]any{"name": "Acme Training", "contactName": "Dee Dunn", "email": "desk@acme.example",
-		"phone": "+1 202 555 0142", "address": map[string]any{"line1": "9 K St", "city": "Washington", "country": "US"}}, 201, nil)
+	acme := c.acmeProvider()
 	staff := c.token("sub-staff", "staff", "office@example.org")
-	program := threeHourProgram(t, c, acme, staff)
+	program := approvedProgram(t, c, acme, staff, 3)
 
 	ana := c.token("sub-ana", "holder", "ana@example.com")
 	var holder map[string]any

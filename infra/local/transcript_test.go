@@ -15,11 +15,9 @@ import (
 func TestLocalStack_Transcript(t *testing.T) {
 	st := startStack(t, nil)
 	c := &client{t: t, base: st.URL}
-	acme := c.token("sub-acme", "provider", "desk@acme.example")
-	c.do("POST", "/providers", acme, map[string]any{"name": "Acme Training", "contactName": "Dee Dunn", "email": "desk@acme.example",
-		"phone": "+1 202 555 0142", "address": map[string]any{"line1": "9 K St", "city": "Washington", "country": "US"}}, 201, nil)
+	acme := c.acmeProvider()
 	staff := c.token("sub-staff", "staff", "office@example.org")
-	program := approvedProgram(t, c, acme, staff)
+	program := approvedProgram(t, c, acme, staff, 6)
 
 	ana := c.token("sub-ana", "holder", "ana@example.com")
 	var holder map[string]any
