@@ -346,8 +346,8 @@ func (c *client) forge(claims jwt.MapClaims, key []byte) string {
 }
 
 type email struct {
-	ID, Subject, Text string
-	To                []string
+	ID, Subject, Text, HTML string
+	To                      []string
 }
 
 func (c *client) emails(to string) []email {

@@ -2,78 +2,153 @@ package main
 
 import (
 	"fmt"
+	"maps"
 	"strings"
 	"testing"
 )
 
-// TestLocalStack_Reminders moves the clock through a renewal season: the
-// invoice issued on 2 November 2026 is due on 1 January 2027, so the daily
-// job reminds the holder on 2 December (30 days before) exactly once,
-// however often it runs, and not on a day that is not a reminder day; once
-// the invoice is paid, the 7-day reminder does not come.
+// TestLocalStack_Reminders moves the stack's clock through a season and
+// runs the daily job on chosen days, each often, checking that exactly the
+// expected emails arrive, once each:
+//   - a program applied for on 20 October is invoiced that day and left
+//     unpaid: the provider is reminded on 27 October and 3 November;
+//   - Ana's 2027 renewal invoice (issued 2 November, due 1 January) is
+//     reminded on 2 December (30 days before) with her outstanding CECs;
+//     once paid, 25 December (7 days before) brings only the CEC reminder;
+//   - a program approved in January that ends on 10 March 2027 and is not
+//     reported is reminded on 9 and 19 April (30 and 40 days after).
 func TestLocalStack_Reminders(t *testing.T) {
 	st := startStack(t, nil)
 	c := &client{t: t, base: st.URL}
-	c.do("PUT", "/dev/clock", "", map[string]any{"now": "2026-10-20T10:00:00-04:00"}, 200, nil)
+	at := func(now string) { c.do("PUT", "/dev/clock", "", map[string]any{"now": now}, 200, nil) }
+	run := func() { c.do("POST", "/dev/run/reminders", "", nil, 200, nil) }
+	at("2026-10-20T10:00:00-04:00")
 	staff := c.token("sub-staff", "staff", "office@example.org")
 	ana := c.token("sub-ana", "holder", "ana@example.com")
+	acme := c.acmeProvider()
 	var holder map[string]any
 	c.do("POST", "/holders", ana, map[string]any{"firstName": "Ana", "lastName": "Lima", "email": "ana@example.com"}, 201, &holder)
 	c.do("PUT", "/holders/"+fmt.Sprint(holder["holderId"])+"/credentials", staff, map[string]any{"membership": "member",
 		"credentials": []any{map[string]any{"code": "CAM", "earnedOn": "2020-06-01"}}}, 200, nil)
-	c.do("PUT", "/dev/clock", "", map[string]any{"now": "2026-11-02T09:00:00-05:00"}, 200, nil)
-	c.do("POST", "/dev/run/renewal-invoices", "", nil, 200, nil)
+	var p map[string]any
+	c.do("POST", "/programs", acme, map[string]any{"title": "Leasing Law", "description": "d", "format": "in_person",
+		"startsAt": "2027-02-10T09:00:00-06:00", "endsAt": "2027-02-10T12:00:00-06:00", "timeZone": "America/Chicago",
+		"location": "Chicago", "contactHours": 3, "objectives": []string{"o"}, "instructors": []string{"i"}}, 201, &p)
+	unpaid := fmt.Sprint(p["programId"])
+	c.do("POST", "/programs/"+unpaid+"/submit", acme, nil, 202, nil)
+	c.waitForStatus(acme, unpaid, "fee_due")
 
-	reminders := func() int {
+	kinds := map[string]struct{ to, subject string }{
+		"fee":        {"desk@acme.example", "is still unpaid"},
+		"renewal":    {"ana@example.com", "renewal is due"},
+		"cecs":       {"ana@example.com", "CECs still outstanding"},
+		"attendance": {"desk@acme.example", "Attendance for"},
+	}
+	counts := func() map[string]int {
 		c.do("POST", "/dev/run/outbox-relay", "", nil, 200, nil)
-		n := 0
-		for _, e := range c.emails("ana@example.com") {
-			if strings.Contains(e.Subject, "renewal is due") {
-				n++
+		n := map[string]int{}
+		for k, w := range kinds {
+			for _, e := range c.emails(w.to) {
+				if strings.Contains(e.Subject, w.subject) {
+					n[k]++
+				}
 			}
 		}
 		return n
 	}
 	// settle waits for the asynchronous pipeline (outbox → mail queue →
-	// consumer → outbox capture) to deliver want reminders, then waits on
-	// and checks that no further one arrives.
-	settle := func(want int) {
+	// consumer → outbox capture) to deliver the reminders wanted so far,
+	// then waits on and checks that no further one arrives.
+	want := map[string]int{}
+	settle := func(add map[string]int) {
 		t.Helper()
-		for i := 0; reminders() != want; i++ {
+		for k, n := range add {
+			want[k] += n
+		}
+		for i := 0; !maps.Equal(counts(), want); i++ {
 			if i == 100 {
-				t.Fatalf("%d renewal reminders, want %d", reminders(), want)
+				t.Fatalf("reminders %v, want %v", counts(), want)
 			}
 			c.waitALittle()
 		}
 		for range 10 {
 			c.waitALittle()
 		}
-		if got := reminders(); got != want {
-			t.Fatalf("%d renewal reminders after waiting, want %d", got, want)
+		if got := counts(); !maps.Equal(got, want) {
+			t.Fatalf("reminders after waiting %v, want %v", got, want)
 		}
 	}
-
-	// 3 December is no reminder day (29 days before): nothing.
-	c.do("PUT", "/dev/clock", "", map[string]any{"now": "2026-12-03T09:00:00-05:00"}, 200, nil)
-	c.do("POST", "/dev/run/reminders", "", nil, 200, nil)
-	settle(0)
-
-	// 2 December, 30 days before 1 January: one reminder, even when the job
-	// runs twice.
-	c.do("PUT", "/dev/clock", "", map[string]any{"now": "2026-12-02T09:00:00-05:00"}, 200, nil)
-	c.do("POST", "/dev/run/reminders", "", nil, 200, nil)
-	c.do("POST", "/dev/run/reminders", "", nil, 200, nil)
-	settle(1)
-	e := c.waitForEmails("ana@example.com", 2)[0] // welcome, then the reminder
-	if !strings.Contains(e.Subject, "Your 2027 renewal is due on 2027-01-01") || !strings.Contains(e.Text, "in 30 days") {
-		t.Fatalf("reminder %q:\n%s", e.Subject, e.Text)
+	lastTo := func(to, subject string) email {
+		t.Helper()
+		var found email
+		for _, e := range c.emails(to) {
+			if strings.Contains(e.Subject, subject) {
+				found = e
+			}
+		}
+		if found.Subject == "" || found.HTML == "" {
+			t.Fatalf("no %q email with text and HTML to %s", subject, to)
+		}
+		return found
 	}
 
-	// Paid: the 7-day reminder (25 December) does not come.
+	// The unpaid fee: 7 and 14 days after the invoice, not on the days between.
+	at("2026-10-27T09:00:00-04:00")
+	run()
+	run()
+	settle(map[string]int{"fee": 1})
+	if e := lastTo("desk@acme.example", "is still unpaid"); !strings.Contains(e.Text, unpaid) || !strings.Contains(e.Text, "issued on 2026-10-20") {
+		t.Fatalf("fee reminder %q:\n%s", e.Subject, e.Text)
+	}
+	at("2026-10-28T09:00:00-04:00")
+	run()
+	settle(nil)
+	at("2026-11-03T09:00:00-05:00")
+	run()
+	settle(map[string]int{"fee": 1})
+
+	at("2026-11-02T09:00:00-05:00")
+	c.do("POST", "/dev/run/renewal-invoices", "", nil, 200, nil)
+	// 3 December is no reminder day (29 days before): nothing.
+	at("2026-12-03T09:00:00-05:00")
+	run()
+	settle(nil)
+	// 2 December, 30 days before 1 January: the renewal and the CECs, once
+	// each, however often the job runs.
+	at("2026-12-02T09:00:00-05:00")
+	run()
+	run()
+	settle(map[string]int{"renewal": 1, "cecs": 1})
+	if e := lastTo("ana@example.com", "renewal is due"); !strings.Contains(e.Subject, "Your 2027 renewal is due on 2027-01-01") ||
+		!strings.Contains(e.Text, "in 30 days") {
+		t.Fatalf("renewal reminder %q:\n%s", e.Subject, e.Text)
+	}
+	if e := lastTo("ana@example.com", "CECs still outstanding"); !strings.Contains(e.Text, "0 of the 6 required") ||
+		!strings.Contains(e.Text, fmt.Sprint(holder["holderId"])) {
+		t.Fatalf("CEC reminder %q:\n%s", e.Subject, e.Text)
+	}
+
+	// Paid: on 25 December only the CEC reminder comes.
 	var co map[string]any
 	c.do("POST", "/holders/me/renewals/2027/checkout", ana, nil, 200, &co)
 	c.do("POST", "/dev/payments/"+fmt.Sprint(co["reference"])+"/succeed", "", nil, 200, nil)
-	c.do("PUT", "/dev/clock", "", map[string]any{"now": "2026-12-25T09:00:00-05:00"}, 200, nil)
-	c.do("POST", "/dev/run/reminders", "", nil, 200, nil)
-	settle(1)
+	at("2026-12-25T09:00:00-05:00")
+	run()
+	settle(map[string]int{"cecs": 1})
+
+	// Attendance not reported: 30 and 40 days after the program's end.
+	program := approvedProgram(t, c, acme, staff, 3) // ends 10 March 2027
+	at("2027-04-08T09:00:00-04:00")
+	run()
+	settle(nil)
+	at("2027-04-09T09:00:00-04:00")
+	run()
+	settle(map[string]int{"attendance": 1})
+	if e := lastTo("desk@acme.example", "Attendance for"); !strings.Contains(e.Text, program) || !strings.Contains(e.Text, "by 2027-04-24") {
+		t.Fatalf("attendance reminder %q:\n%s", e.Subject, e.Text)
+	}
+	at("2027-04-19T09:00:00-04:00")
+	run()
+	run()
+	settle(map[string]int{"attendance": 1})
 }

@@ -244,7 +244,8 @@ func (d Deps) Renewals(checkouts programs.Checkouts) *renewals.Service {
 
 // Reminders is the daily reminder job.
 func (d Deps) Reminders() *reminders.Service {
-	return &reminders.Service{Store: store.NewReminders(d.Table), Policy: d.Policy, Clock: d.Clock, Relay: d.Relay(), Log: d.Log}
+	return &reminders.Service{Store: store.NewReminders(d.Table), CECs: d.Renewals(nil), Policy: d.Policy, Clock: d.Clock,
+		Relay: d.Relay(), Log: d.Log}
 }
 
 // Attendance is the attendance reporting and crediting service.

@@ -3,6 +3,7 @@ package notify
 import (
 	"context"
 	"errors"
+	"html"
 	"strings"
 	"sync"
 	"testing"
@@ -216,6 +217,15 @@ func TestTemplates_Reminders(t *testing.T) {
 		{Job{ID: "r2", Template: "reminder_attendance_due", To: []string{"a@b.co"}, Data: map[string]string{"programId": "PRG-1",
 			"title": "Fair Housing", "endsOn": "2027-03-10", "deadline": "2027-04-24", "days": "40"}},
 			`Attendance for "Fair Housing" is due by 2027-04-24`, []string{"PRG-1", "40 days ago", "Apartment Management Institute"}},
+		{Job{ID: "r3", Template: "reminder_cecs_outstanding", To: []string{"a@b.co"}, Data: map[string]string{"name": "Ana Lima",
+			"holderId": "H-1", "year": "2027", "dueOn": "2027-01-01", "days": "7", "required": "6", "counted": "2.5",
+			"earnedYear": "2026", "shortfalls": "- 2.5 CECs counted of the 6 required\n- at least 1 CEC must address <compliance>"}},
+			"Your 2027 renewal: CECs still outstanding", []string{"2.5 of the 6 required", "in 7 days", "earned in\n2026", "H-1",
+				"- at least 1 CEC must address <compliance>", "https://cec.example.org"}},
+		{Job{ID: "r4", Template: "reminder_fee_due", To: []string{"a@b.co"}, Data: map[string]string{"programId": "PRG-2",
+			"title": "Leasing <Law>", "invoiceId": "INV-PRG-2-1", "amount": "150.00 USD", "issuedOn": "2027-02-01",
+			"startsOn": "2027-04-01", "days": "7"}},
+			`Application fee for "Leasing <Law>" is still unpaid`, []string{"INV-PRG-2-1", "150.00 USD", "issued on 2027-02-01", "starts on 2027-04-01"}},
 	} {
 		e, err := m.Templates.Render(tc.job)
 		if err != nil {
@@ -228,6 +238,21 @@ func TestTemplates_Reminders(t *testing.T) {
 			if !strings.Contains(e.Text, want) {
 				t.Errorf("%s body lacks %q:\n%s", tc.job.Template, want, e.Text)
 			}
+		}
+		// Every reminder has an HTML part with the same facts, escaped.
+		if !strings.HasPrefix(e.HTML, "<!doctype html>") || !strings.Contains(e.HTML, "Apartment Management Institute") {
+			t.Errorf("%s html part:\n%s", tc.job.Template, e.HTML)
+		}
+		for k, v := range tc.job.Data {
+			if k == "shortfalls" || k == "days" {
+				continue
+			}
+			if !strings.Contains(e.HTML, html.EscapeString(v)) {
+				t.Errorf("%s html lacks %s %q:\n%s", tc.job.Template, k, v, e.HTML)
+			}
+		}
+		if strings.Contains(e.HTML, "<Law>") || strings.Contains(e.HTML, "<compliance>") {
+			t.Errorf("%s html does not escape its data:\n%s", tc.job.Template, e.HTML)
 		}
 	}
 }

@@ -29,6 +29,9 @@ type Policy struct {
 	// RenewalInvoices is what a renewal costs and when it is invoiced.
 	RenewalInvoices RenewalInvoices `json:"renewalInvoices"`
 
+	// Reminders is on which days the daily job sends each reminder.
+	Reminders Reminders `json:"reminders"`
+
 	Renewal            Renewal             `json:"renewal"`
 	Documentation      map[string][]string `json:"documentation"`
 	ActivityKinds      []ActivityKind      `json:"activityKinds"`
@@ -93,6 +96,52 @@ func (a Attendance) FilingFeeOn(day time.Time) (FilingFee, bool) {
 		}
 	}
 	return found, ok
+}
+
+// Reminders lists, per reminder, the days on which the daily job sends it:
+// each day is one period, reminded once per recipient. An empty list turns
+// that reminder off; a missing one is an error, so that a policy cannot
+// lose its reminders by a typo.
+type Reminders struct {
+	// RenewalDueDaysBefore: an unpaid renewal invoice, days before its due date.
+	RenewalDueDaysBefore []int `json:"renewalDueDaysBefore"`
+	// CECsOutstandingDaysBefore: the coming renewal's CECs not met, days before the due date.
+	CECsOutstandingDaysBefore []int `json:"cecsOutstandingDaysBefore"`
+	// AttendanceDaysAfterEnd: an approved program without an attendance
+	// report, days after its end (each below attendance.reportingWindowDays).
+	AttendanceDaysAfterEnd []int `json:"attendanceDaysAfterEnd"`
+	// ApplicationFeeDaysAfterInvoice: an unpaid application fee, days after
+	// the invoice, while the program has not started.
+	ApplicationFeeDaysAfterInvoice []int `json:"applicationFeeDaysAfterInvoice"`
+}
+
+func (p *Policy) validateReminders() error {
+	r := p.Reminders
+	for _, f := range []struct {
+		name string
+		days []int
+		max  int
+	}{
+		{"reminders.renewalDueDaysBefore", r.RenewalDueDaysBefore, 366},
+		{"reminders.cecsOutstandingDaysBefore", r.CECsOutstandingDaysBefore, 366},
+		{"reminders.attendanceDaysAfterEnd", r.AttendanceDaysAfterEnd, p.Attendance.ReportingWindowDays - 1},
+		{"reminders.applicationFeeDaysAfterInvoice", r.ApplicationFeeDaysAfterInvoice, 366},
+	} {
+		if f.days == nil {
+			return fieldErr(f.name, "is required (a list of days; [] for none)")
+		}
+		seen := map[int]bool{}
+		for i, d := range f.days {
+			if d < 1 || d > f.max {
+				return fieldErr(fmt.Sprintf("%s[%d]", f.name, i), fmt.Sprintf("must be between 1 and %d", f.max))
+			}
+			if seen[d] {
+				return fieldErr(fmt.Sprintf("%s[%d]", f.name, i), fmt.Sprintf("%d is listed twice", d))
+			}
+			seen[d] = true
+		}
+	}
+	return nil
 }
 
 // Renewal is how a renewal year's CECs are judged.
@@ -336,6 +385,9 @@ func (p *Policy) validate() error {
 		return err
 	}
 	if err := p.validateRenewal(); err != nil {
+		return err
+	}
+	if err := p.validateReminders(); err != nil {
 		return err
 	}
 	if len(p.Credentials) == 0 {

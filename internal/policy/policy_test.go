@@ -68,6 +68,10 @@ func TestLoad_Invalid(t *testing.T) {
 		{"IssueOn", `issueOn: "11-01"`, `issueOn: "11-31"`, "renewalInvoices.issueOn"},
 		{"GraceBeforeDue", `dueOn: "01-01"`, `dueOn: "04-01"`, "renewalInvoices.graceUntil"},
 		{"Reinstatement", "reinstatementFeeCents: 5000", "reinstatementFeeCents: -5", "renewalInvoices.reinstatementFeeCents"},
+		{"RemindersMissing", "  renewalDueDaysBefore: [60, 30, 7]\n", "", "reminders.renewalDueDaysBefore"},
+		{"ReminderAfterDeadline", "attendanceDaysAfterEnd: [30, 40]", "attendanceDaysAfterEnd: [30, 45]", "reminders.attendanceDaysAfterEnd[1]"},
+		{"ReminderTwice", "applicationFeeDaysAfterInvoice: [7, 14]", "applicationFeeDaysAfterInvoice: [7, 7]", "reminders.applicationFeeDaysAfterInvoice[1]"},
+		{"ReminderZero", "cecsOutstandingDaysBefore: [60, 30, 7]", "cecsOutstandingDaysBefore: [0]", "reminders.cecsOutstandingDaysBefore[0]"},
 		{"ProgramKindOther", "programKind: association_course", "programKind: college_course", "renewal.programKind"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

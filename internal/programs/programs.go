@@ -133,8 +133,11 @@ type Fee struct {
 	DaysBefore  int   // calendar days from submission to the start date
 	Status      FeeStatus
 	IssuedAt    time.Time
-	PaidAt      time.Time
-	Checkout    *Checkout
+	// IssuedOn is IssuedAt's date in the association's time zone: the
+	// unpaid-fee reminders count their days from it.
+	IssuedOn string // YYYY-MM-DD
+	PaidAt   time.Time
+	Checkout *Checkout
 	// Payments is what the payment provider reported about this invoice,
 	// oldest first: successes, failures, refunds and mismatches.
 	Payments []FeePayment

@@ -290,6 +290,7 @@ func (s *Service) Invoice(ctx context.Context, body string) error {
 		now := s.clock.Now().UTC()
 		fee := ComputeFee(s.policy.Programs, s.policy.Association.Location(), p.ContactHours, *p.StartsAt, p.SubmittedAt)
 		fee.InvoiceID, fee.IssuedAt = InvoiceID(p.ID, p.Submission), now
+		fee.IssuedOn = now.In(s.policy.Association.Location()).Format(time.DateOnly)
 		reason := fmt.Sprintf("invoiced %s for %s CECs", money(fee.AmountCents, fee.Currency), fee.CECs)
 		if fee.Late {
 			reason += fmt.Sprintf(", late fee included (submitted %d days before the start)", fee.DaysBefore)

@@ -1,9 +1,10 @@
-// Package reminders owns the daily reminder emails: renewal dues still
-// unpaid 60, 30 and 7 days before they are due, and attendance not yet
-// reported 30 and 40 days after a program's end. Each reminder is recorded
-// once (a conditional put) in the same write that queues its mail job, so a
-// job run twice, or killed half-way and run again, sends nothing twice and
-// misses nobody.
+// Package reminders owns the daily reminder emails of SPEC §5: renewal dues
+// still unpaid and CECs still outstanding before the renewal's due date,
+// attendance not yet reported after a program's end, and application fees
+// still unpaid after their invoice, on the days the policy lists. Each
+// reminder is recorded once (a conditional put) in the same write that
+// queues its mail job, so a job run twice, or killed half-way and run again,
+// sends nothing twice and misses nobody.
 package reminders
 
 import (
@@ -11,25 +12,22 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/cecportal/cecportal/internal/clock"
+	"github.com/cecportal/cecportal/internal/credits"
 	"github.com/cecportal/cecportal/internal/notify"
 	"github.com/cecportal/cecportal/internal/outbox"
 	"github.com/cecportal/cecportal/internal/policy"
 )
 
-// Reasons, as they appear in job IDs and template names.
+// Reasons, as they appear in job IDs and template names (reminder_<reason>).
 const (
 	ReasonRenewal    = "renewal_due"
+	ReasonCECs       = "cecs_outstanding"
 	ReasonAttendance = "attendance_due"
-)
-
-// Days before a renewal's due date, and after a program's end, on which a
-// reminder goes out.
-var (
-	RenewalDaysBefore   = []int{60, 30, 7}
-	AttendanceDaysAfter = []int{30, 40}
+	ReasonFee        = "fee_due"
 )
 
 // RenewalDue is an unpaid renewal invoice as the due index holds it.
@@ -40,22 +38,48 @@ type RenewalDue struct {
 	Amount                           string // "125.00 USD"
 }
 
+// CECsDue is a renewal whose CECs were not met when last looked at.
+type CECsDue struct {
+	InvoiceID, HolderID, Email, Name string
+	Year                             int
+	DueOn                            string // YYYY-MM-DD
+}
+
 // AttendanceDue is an approved program without an attendance report.
 type AttendanceDue struct {
 	ProgramID, ProviderID, Email, Title string
 	EndsOn                              string // YYYY-MM-DD
 }
 
+// FeeDue is a program whose application fee invoice is unpaid.
+type FeeDue struct {
+	ProgramID, ProviderID, Email, Title, InvoiceID string
+	Amount                                         string
+	IssuedOn                                       string // YYYY-MM-DD
+	StartsAt                                       time.Time
+}
+
 // Store reads the sparse due index and records reminders.
 type Store interface {
 	// DueRenewals lists the unpaid renewal invoices due on date (YYYY-MM-DD).
 	DueRenewals(ctx context.Context, date string) ([]RenewalDue, error)
+	// DueCECs lists the renewals due on date whose CECs were outstanding.
+	DueCECs(ctx context.Context, date string) ([]CECsDue, error)
 	// DueAttendance lists the approved, unreported programs that ended on date.
 	DueAttendance(ctx context.Context, date string) ([]AttendanceDue, error)
+	// DueFees lists the programs whose fee invoice, issued on date, is unpaid.
+	DueFees(ctx context.Context, date string) ([]FeeDue, error)
+	// CECsMet takes a renewal out of DueCECs: its CECs are met.
+	CECsMet(ctx context.Context, invoiceID string) error
 	// Record writes the once-only record of reminder id together with msg's
 	// outbox entry; recorded is false (and nothing is written) when the
 	// reminder was recorded before.
 	Record(ctx context.Context, id string, msg outbox.Message) (recorded bool, err error)
+}
+
+// CECs judges a holder's renewal year (renewals.Service.YearCECs).
+type CECs interface {
+	YearCECs(ctx context.Context, holderID string, year int) (credits.Year, error)
 }
 
 // Dispatcher sends committed outbox messages on (outbox.Relay).
@@ -66,6 +90,7 @@ type Dispatcher interface {
 // Service is the reminder job.
 type Service struct {
 	Store  Store
+	CECs   CECs
 	Policy *policy.Policy
 	Clock  clock.Clock
 	Relay  Dispatcher // nil: the relay's sweep sends the outbox later
@@ -78,6 +103,9 @@ func JobID(reason, entity, period string) string {
 	return "reminder:" + reason + ":" + entity + ":" + period
 }
 
+// period names the reminder day of a list: d<days>.
+func period(days int) string { return "d" + strconv.Itoa(days) }
+
 // Run sends today's reminders (today in the association's time zone) and
 // returns how many it queued; reminders queued by an earlier run are not
 // queued again. Its reads grow with the invoices and programs due on the
@@ -86,44 +114,34 @@ func (s *Service) Run(ctx context.Context) (int, error) {
 	loc := s.Policy.Association.Location()
 	now := s.Clock.Now().In(loc)
 	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, loc)
-	n := 0
-	for _, d := range RenewalDaysBefore {
-		date := today.AddDate(0, 0, d).Format(time.DateOnly)
-		dues, err := s.Store.DueRenewals(ctx, date)
-		if err != nil {
-			return n, fmt.Errorf("read renewals due %s: %w", date, err)
-		}
-		for _, r := range dues {
-			j := notify.Job{ID: JobID(ReasonRenewal, r.InvoiceID, "d"+strconv.Itoa(d)), Template: "reminder_renewal_due",
-				To: []string{r.Email}, Data: map[string]string{"name": r.Name, "invoiceId": r.InvoiceID,
-					"year": strconv.Itoa(r.Year), "dueOn": r.DueOn, "amount": r.Amount, "days": strconv.Itoa(d)}}
-			ok, err := s.send(ctx, j)
-			if err != nil {
-				return n, err
-			}
-			if ok {
-				n++
-			}
-		}
+	r := s.Policy.Reminders
+	steps := []struct {
+		reason string
+		days   []int
+		sign   int // +1: days before the indexed date; -1: days after it
+		run    func(ctx context.Context, date string, days int) ([]notify.Job, error)
+	}{
+		{ReasonRenewal, r.RenewalDueDaysBefore, 1, s.renewals},
+		{ReasonCECs, r.CECsOutstandingDaysBefore, 1, s.cecs},
+		{ReasonAttendance, r.AttendanceDaysAfterEnd, -1, s.attendance},
+		{ReasonFee, r.ApplicationFeeDaysAfterInvoice, -1, s.fees},
 	}
-	window := s.Policy.Attendance.ReportingWindowDays
-	for _, d := range AttendanceDaysAfter {
-		end := today.AddDate(0, 0, -d)
-		date := end.Format(time.DateOnly)
-		dues, err := s.Store.DueAttendance(ctx, date)
-		if err != nil {
-			return n, fmt.Errorf("read attendance due for programs ended %s: %w", date, err)
-		}
-		for _, a := range dues {
-			j := notify.Job{ID: JobID(ReasonAttendance, a.ProgramID, "d"+strconv.Itoa(d)), Template: "reminder_attendance_due",
-				To: []string{a.Email}, Data: map[string]string{"programId": a.ProgramID, "title": a.Title, "endsOn": a.EndsOn,
-					"deadline": end.AddDate(0, 0, window).Format(time.DateOnly), "days": strconv.Itoa(d)}}
-			ok, err := s.send(ctx, j)
+	n := 0
+	for _, st := range steps {
+		for _, d := range st.days {
+			date := today.AddDate(0, 0, st.sign*d).Format(time.DateOnly)
+			jobs, err := st.run(ctx, date, d)
 			if err != nil {
-				return n, err
+				return n, fmt.Errorf("%s reminders for %s: %w", st.reason, date, err)
 			}
-			if ok {
-				n++
+			for _, j := range jobs {
+				ok, err := s.send(ctx, j)
+				if err != nil {
+					return n, err
+				}
+				if ok {
+					n++
+				}
 			}
 		}
 	}
@@ -131,8 +149,93 @@ func (s *Service) Run(ctx context.Context) (int, error) {
 	return n, nil
 }
 
+func (s *Service) renewals(ctx context.Context, date string, d int) ([]notify.Job, error) {
+	dues, err := s.Store.DueRenewals(ctx, date)
+	if err != nil {
+		return nil, err
+	}
+	jobs := make([]notify.Job, 0, len(dues))
+	for _, r := range dues {
+		jobs = append(jobs, notify.Job{ID: JobID(ReasonRenewal, r.InvoiceID, period(d)), Template: "reminder_" + ReasonRenewal,
+			To: []string{r.Email}, Data: map[string]string{"name": r.Name, "invoiceId": r.InvoiceID,
+				"year": strconv.Itoa(r.Year), "dueOn": r.DueOn, "amount": r.Amount, "days": strconv.Itoa(d)}})
+	}
+	return jobs, nil
+}
+
+// cecs judges each renewal of the index afresh: a holder whose CECs are met
+// by now gets no reminder and leaves the index, so later days read fewer.
+func (s *Service) cecs(ctx context.Context, date string, d int) ([]notify.Job, error) {
+	dues, err := s.Store.DueCECs(ctx, date)
+	if err != nil {
+		return nil, err
+	}
+	var jobs []notify.Job
+	for _, c := range dues {
+		y, err := s.CECs.YearCECs(ctx, c.HolderID, c.Year)
+		if err != nil {
+			return nil, fmt.Errorf("judge %d CECs of holder %s: %w", c.Year, c.HolderID, err)
+		}
+		if y.Met {
+			if err := s.Store.CECsMet(ctx, c.InvoiceID); err != nil {
+				return nil, fmt.Errorf("CECs of %s met: %w", c.InvoiceID, err)
+			}
+			continue
+		}
+		lines := make([]string, 0, len(y.Shortfalls))
+		for _, f := range y.Shortfalls {
+			lines = append(lines, "- "+f.Message)
+		}
+		jobs = append(jobs, notify.Job{ID: JobID(ReasonCECs, c.InvoiceID, period(d)), Template: "reminder_" + ReasonCECs,
+			To: []string{c.Email}, Data: map[string]string{"name": c.Name, "holderId": c.HolderID, "year": strconv.Itoa(c.Year),
+				"dueOn": c.DueOn, "days": strconv.Itoa(d), "required": y.Required.String(), "counted": y.Counted.String(),
+				"shortfalls": strings.Join(lines, "\n"),
+				"earnedYear": strconv.Itoa(c.Year - s.Policy.Renewal.EarnedYearsBefore)}})
+	}
+	return jobs, nil
+}
+
+func (s *Service) attendance(ctx context.Context, date string, d int) ([]notify.Job, error) {
+	dues, err := s.Store.DueAttendance(ctx, date)
+	if err != nil {
+		return nil, err
+	}
+	end, err := time.Parse(time.DateOnly, date)
+	if err != nil {
+		return nil, err
+	}
+	deadline := end.AddDate(0, 0, s.Policy.Attendance.ReportingWindowDays).Format(time.DateOnly)
+	jobs := make([]notify.Job, 0, len(dues))
+	for _, a := range dues {
+		jobs = append(jobs, notify.Job{ID: JobID(ReasonAttendance, a.ProgramID, period(d)), Template: "reminder_" + ReasonAttendance,
+			To: []string{a.Email}, Data: map[string]string{"programId": a.ProgramID, "title": a.Title, "endsOn": a.EndsOn,
+				"deadline": deadline, "days": strconv.Itoa(d)}})
+	}
+	return jobs, nil
+}
+
+// fees reminds unpaid application fees while the program has not started:
+// after the start an approval can no longer precede the program.
+func (s *Service) fees(ctx context.Context, date string, d int) ([]notify.Job, error) {
+	dues, err := s.Store.DueFees(ctx, date)
+	if err != nil {
+		return nil, err
+	}
+	now := s.Clock.Now()
+	var jobs []notify.Job
+	for _, f := range dues {
+		if !f.StartsAt.After(now) {
+			continue
+		}
+		jobs = append(jobs, notify.Job{ID: JobID(ReasonFee, f.InvoiceID, period(d)), Template: "reminder_" + ReasonFee,
+			To: []string{f.Email}, Data: map[string]string{"programId": f.ProgramID, "title": f.Title, "invoiceId": f.InvoiceID,
+				"amount": f.Amount, "issuedOn": f.IssuedOn, "startsOn": f.StartsAt.Format(time.DateOnly), "days": strconv.Itoa(d)}})
+	}
+	return jobs, nil
+}
+
 func (s *Service) send(ctx context.Context, j notify.Job) (bool, error) {
-	if j.To[0] == "" {
+	if len(j.To) == 0 || j.To[0] == "" {
 		s.log().WarnContext(ctx, "reminder without recipient skipped", "job", j.ID)
 		return false, nil
 	}

@@ -69,16 +69,19 @@ type Invoice struct {
 	TotalCents   int64
 	Currency     string
 	CECsRequired cec.Hours
-	IssuedAt     time.Time
-	DueOn        string // YYYY-MM-DD, association time zone
-	GraceUntil   string // YYYY-MM-DD
-	Status       Status
-	Payments     []Payment // oldest first
-	Flag         string    // set when staff should look: payment_mismatch, refunded
-	PaidAt       time.Time
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
-	Version      int64
+	// CECsOutstandingAtIssue: the year's CECs were not met when the invoice
+	// was issued, so the CEC reminders follow the holder until they are.
+	CECsOutstandingAtIssue bool `json:",omitempty"`
+	IssuedAt               time.Time
+	DueOn                  string // YYYY-MM-DD, association time zone
+	GraceUntil             string // YYYY-MM-DD
+	Status                 Status
+	Payments               []Payment // oldest first
+	Flag                   string    // set when staff should look: payment_mismatch, refunded
+	PaidAt                 time.Time
+	CreatedAt              time.Time
+	UpdatedAt              time.Time
+	Version                int64
 }
 
 // Prefix starts every renewal invoice ID.

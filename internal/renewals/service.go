@@ -88,12 +88,27 @@ func NewInvoice(p *policy.Policy, h accounts.Holder, year int, now time.Time) (I
 
 // EnsureInvoice creates holder h's invoice of year unless it exists (a
 // conditional put: concurrent calls create it once). created is false when
-// it existed, and the invoice is zero when h has no credential.
+// it existed, and the invoice is zero when h has no credential. The year's
+// CECs are judged first: only holders who have not met them join the CEC
+// reminders' index, so those reminders read the holders who owe CECs, not
+// everyone who renews.
 func (s *Service) EnsureInvoice(ctx context.Context, h accounts.Holder, year int) (inv Invoice, created bool, err error) {
 	inv, ok := NewInvoice(s.Policy, h, year, s.Clock.Now().UTC())
 	if !ok {
 		return Invoice{}, false, nil
 	}
+	// A read first: the daily job meets the same holders day after day, and
+	// a read costs less than a refused conditional put and a judgement.
+	if got, err := s.Store.Get(ctx, inv.ID); err == nil {
+		return got, false, nil
+	} else if !errors.Is(err, ErrNotFound) {
+		return Invoice{}, false, fmt.Errorf("read invoice %s: %w", inv.ID, err)
+	}
+	y, err := s.YearCECs(ctx, h.ID, year)
+	if err != nil {
+		return Invoice{}, false, err
+	}
+	inv.CECsOutstandingAtIssue = !y.Met
 	err = s.Store.Create(ctx, inv)
 	if errors.Is(err, ErrExists) {
 		got, err := s.Store.Get(ctx, inv.ID)
@@ -208,9 +223,33 @@ func (s *Service) Renewal(ctx context.Context, c identity.Caller, year int) (Vie
 	if err != nil {
 		return View{}, err
 	}
+	y, rec, err := s.judge(ctx, holderID, year)
+	if err != nil {
+		return View{}, err
+	}
+	submitted := slices.ContainsFunc(rec.Submissions, func(x submissions.Submission) bool { return x.RenewalYear == year })
+	issue := s.Policy.RenewalInvoices.IssueDate(year, s.loc())
+	paid := inv.Status == Paid
+	v := View{Invoice: inv, CECs: y, Complete: paid && y.Met, Steps: []Step{
+		{StepContact, !rec.Holder.ContactConfirmedAt.IsZero() && !rec.Holder.ContactConfirmedAt.Before(issue)},
+		{StepPaid, paid},
+		{StepCECStatus, y.Met || submitted},
+		{StepCECs, y.Met},
+	}}
+	return v, nil
+}
+
+// YearCECs judges holder holderID's CECs for renewal year: credited
+// programs and approved activities earned in the year's window.
+func (s *Service) YearCECs(ctx context.Context, holderID string, year int) (credits.Year, error) {
+	y, _, err := s.judge(ctx, holderID, year)
+	return y, err
+}
+
+func (s *Service) judge(ctx context.Context, holderID string, year int) (credits.Year, submissions.Record, error) {
 	rec, err := s.Records.Record(ctx, holderID)
 	if err != nil {
-		return View{}, fmt.Errorf("read record of holder %s: %w", holderID, err)
+		return credits.Year{}, submissions.Record{}, fmt.Errorf("read record of holder %s: %w", holderID, err)
 	}
 	acts := make([]credits.Activity, 0, len(rec.Activities))
 	earned := year - s.Policy.Renewal.EarnedYearsBefore
@@ -227,17 +266,7 @@ func (s *Service) Renewal(ctx context.Context, c identity.Caller, year int) (Vie
 	for _, cr := range rec.Holder.Credentials {
 		codes = append(codes, cr.Code)
 	}
-	y := credits.Judge(s.Policy, year, codes, acts)
-	submitted := slices.ContainsFunc(rec.Submissions, func(x submissions.Submission) bool { return x.RenewalYear == year })
-	issue := s.Policy.RenewalInvoices.IssueDate(year, s.loc())
-	paid := inv.Status == Paid
-	v := View{Invoice: inv, CECs: y, Complete: paid && y.Met, Steps: []Step{
-		{StepContact, !rec.Holder.ContactConfirmedAt.IsZero() && !rec.Holder.ContactConfirmedAt.Before(issue)},
-		{StepPaid, paid},
-		{StepCECStatus, y.Met || submitted},
-		{StepCECs, y.Met},
-	}}
-	return v, nil
+	return credits.Judge(s.Policy, year, codes, acts), rec, nil
 }
 
 // StartCheckout opens a payment session for the caller's open invoice of

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -111,6 +112,9 @@ func TestService_EnsureInvoice(t *testing.T) {
 		inv.GraceUntil != "2027-03-31" || inv.Status != renewals.Open || len(inv.Lines) != 2 || inv.CECsRequired != 600 {
 		t.Fatalf("invoice %+v", inv)
 	}
+	if !inv.CECsOutstandingAtIssue { // nothing credited yet: the CEC reminders follow this holder
+		t.Fatalf("a holder without CECs is not marked outstanding: %+v", inv)
+	}
 	again, created, err := e.svc.EnsureInvoice(t.Context(), h, 2027)
 	if err != nil || created || again.ID != inv.ID || again.Version != 1 {
 		t.Fatalf("second call: created %v, err %v, %+v", created, err, again)
@@ -140,16 +144,30 @@ func TestService_IssueDue(t *testing.T) {
 	if err != nil || n != len(with) {
 		t.Fatalf("first run: %d, %v", n, err)
 	}
+	// The renewable index, one query per shard, and the partition of each
+	// holder invoiced (to judge their CECs): never anyone else's.
+	judged := map[string]bool{}
+	shards := 0
 	for _, q := range e.tbl.queries {
-		if q.Index != store.IndexGSI2 {
-			t.Fatalf("the job queried %+v, not the renewable index", q)
+		switch {
+		case q.Index == store.IndexGSI2:
+			shards++
+		case q.Index == "" && strings.HasPrefix(q.PK, "HOLDER#"):
+			judged[strings.TrimPrefix(q.PK, "HOLDER#")] = true
+		default:
+			t.Fatalf("the job queried %+v", q)
 		}
 	}
-	if len(e.tbl.queries) != store.RenewableShards {
-		t.Errorf("%d queries, want one per shard (%d)", len(e.tbl.queries), store.RenewableShards)
+	if shards != store.RenewableShards || len(judged) != len(with) || len(e.tbl.queries) != shards+len(with) {
+		t.Errorf("%d shard queries (want %d), %d holders judged (want %d), %d queries", shards, store.RenewableShards,
+			len(judged), len(with), len(e.tbl.queries))
 	}
+	e.tbl.queries = nil
 	if n, err := e.svc.IssueDue(t.Context()); err != nil || n != 0 {
 		t.Fatalf("second run: %d, %v", n, err)
+	}
+	if len(e.tbl.queries) != store.RenewableShards {
+		t.Errorf("second run: %d queries; an invoice that exists needs no judgement", len(e.tbl.queries))
 	}
 	for _, h := range with {
 		if _, err := e.svc.Store.Get(t.Context(), renewals.InvoiceID(h.ID, 2027)); err != nil {

@@ -114,6 +114,7 @@ type feeItem struct {
 	DaysBefore  int           `json:"daysBefore"`
 	Status      string        `json:"status"`
 	IssuedAt    string        `json:"issuedAt,omitempty"`
+	IssuedOn    string        `json:"issuedOn,omitempty"`
 	PaidAt      string        `json:"paidAt,omitempty"`
 	Checkout    *checkoutItem `json:"checkout,omitempty"`
 	Payments    []paymentItem `json:"payments,omitempty"`
@@ -232,7 +233,7 @@ func programToItem(p programs.Program) (programItem, error) {
 		}
 		it.Fee = &feeItem{InvoiceID: f.InvoiceID, AmountCents: f.AmountCents, Currency: f.Currency, Late: f.Late,
 			CECs: cecs, PerCECCents: f.PerCECCents, DaysBefore: f.DaysBefore, Status: string(f.Status),
-			IssuedAt: formatTime(f.IssuedAt), PaidAt: formatTime(f.PaidAt), Flag: f.Flag}
+			IssuedAt: formatTime(f.IssuedAt), IssuedOn: f.IssuedOn, PaidAt: formatTime(f.PaidAt), Flag: f.Flag}
 		for _, x := range f.Payments {
 			it.Fee.Payments = append(it.Fee.Payments, paymentItem{EventID: x.EventID, Kind: string(x.Kind), At: formatTime(x.At),
 				Reference: x.Reference, AmountCents: x.AmountCents, Currency: x.Currency, Reason: x.Reason})
@@ -281,7 +282,7 @@ func programFromItem(it programItem) (programs.Program, error) {
 		}
 		p.Fee = &programs.Fee{InvoiceID: f.InvoiceID, AmountCents: f.AmountCents, Currency: f.Currency, Late: f.Late,
 			CECs: cecs, PerCECCents: f.PerCECCents, DaysBefore: f.DaysBefore, Status: programs.FeeStatus(f.Status),
-			IssuedAt: parseTime(f.IssuedAt), PaidAt: parseTime(f.PaidAt), Flag: f.Flag}
+			IssuedAt: parseTime(f.IssuedAt), IssuedOn: f.IssuedOn, PaidAt: parseTime(f.PaidAt), Flag: f.Flag}
 		for _, x := range f.Payments {
 			p.Fee.Payments = append(p.Fee.Payments, programs.FeePayment{EventID: x.EventID, Kind: programs.PaymentKind(x.Kind),
 				At: parseTime(x.At), Reference: x.Reference, AmountCents: x.AmountCents, Currency: x.Currency, Reason: x.Reason})
@@ -380,7 +381,7 @@ func programOps(before *programs.Program, p programs.Program, cond Condition, ms
 		}
 		ops = append(ops, Put(entry, Condition{})) // idempotent: rewrites the same entry
 	}
-	due, err := dueAttendanceOps(before, p)
+	due, err := dueProgramOps(before, p)
 	if err != nil {
 		return nil, err
 	}

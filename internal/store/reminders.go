@@ -17,14 +17,20 @@ import (
 //
 //	DUE#renewal#<invoiceId>     DUE        due marker of an unpaid renewal invoice
 //	                                       GSI2 DUE#renewal#<yyyy-mm of due date> / <due date>#<invoiceId>
+//	DUE#cecs#<invoiceId>        DUE        due marker of a renewal whose CECs were outstanding
+//	                                       GSI2 DUE#cecs#<yyyy-mm of due date> / <due date>#<invoiceId>
 //	DUE#attendance#<programId>  DUE        due marker of an approved, unreported program
 //	                                       GSI2 DUE#attendance#<yyyy-mm of end date> / <end date>#<programId>
+//	DUE#fee#<programId>         DUE        due marker of an unpaid application fee
+//	                                       GSI2 DUE#fee#<yyyy-mm of issue date> / <issue date>#<programId>
 //	REMINDER#<job id>           REMINDER   a reminder sent (the once-only record)
 //
 // The markers are small items of their own, written and deleted in the
 // transactions that change their entity, because invoices and programs
 // already use their GSI keys (or must stay out of the index). The job reads
-// one month bucket per reminder date with begins_with(GSI2SK, date).
+// one month bucket per reminder date with begins_with(GSI2SK, date). A
+// marker expires (ttl) long after its last possible reminder day, so one
+// whose entity never settles does not stay for ever.
 type Reminders struct{ t Table }
 
 var _ reminders.Store = (*Reminders)(nil)
@@ -34,68 +40,122 @@ func NewReminders(t Table) *Reminders { return &Reminders{t: t} }
 
 const (
 	dueRenewal    = "DUE#renewal#"
+	dueCECs       = "DUE#cecs#"
 	dueAttendance = "DUE#attendance#"
+	dueFee        = "DUE#fee#"
 	skDue         = "DUE"
 	// reminderTTL keeps a once-only record past every reminder of its period.
 	reminderTTL = 400 * 24 * time.Hour
+	// markerTTL keeps a marker past its date by more than the policy's
+	// longest reminder list allows (366 days).
+	markerTTL = 400 * 24 * time.Hour
 )
 
 type dueItem struct {
-	PK      string `json:"PK"`
-	SK      string `json:"SK"`
-	GSI2PK  string `json:"GSI2PK"`
-	GSI2SK  string `json:"GSI2SK"`
-	Type    string `json:"type"`
-	Date    string `json:"date"`
-	ID      string `json:"id"`
-	OwnerID string `json:"ownerId"`
-	Email   string `json:"email"`
-	Name    string `json:"name"`
-	Year    int    `json:"year,omitempty"`
-	Amount  string `json:"amount,omitempty"`
+	PK       string `json:"PK"`
+	SK       string `json:"SK"`
+	GSI2PK   string `json:"GSI2PK"`
+	GSI2SK   string `json:"GSI2SK"`
+	Type     string `json:"type"`
+	Date     string `json:"date"`
+	ID       string `json:"id"`
+	OwnerID  string `json:"ownerId"`
+	Email    string `json:"email"`
+	Name     string `json:"name"`
+	Year     int    `json:"year,omitempty"`
+	Amount   string `json:"amount,omitempty"`
+	Invoice  string `json:"invoice,omitempty"`
+	StartsAt string `json:"startsAt,omitempty"`
+	TTL      int64  `json:"ttl"`
 }
 
 func dueRenewalKey(invoiceID string) Key { return Key{dueRenewal + invoiceID, skDue} }
+func dueCECsKey(invoiceID string) Key    { return Key{dueCECs + invoiceID, skDue} }
 func dueAttendanceKey(programID string) Key {
 	return Key{dueAttendance + programID, skDue}
+}
+func dueFeeKey(programID string) Key { return Key{dueFee + programID, skDue} }
+
+// dueMarker is the put of a marker in prefix's index on date.
+func dueMarker(prefix string, it dueItem) (Op, error) {
+	d, err := time.Parse(time.DateOnly, it.Date)
+	if err != nil {
+		return Op{}, fmt.Errorf("due marker of %s: date %q: %w", it.ID, it.Date, err)
+	}
+	k := Key{prefix + it.ID, skDue}
+	it.PK, it.SK, it.Type = k.PK, k.SK, "due"
+	it.GSI2PK, it.GSI2SK = prefix+it.Date[:7], it.Date+"#"+it.ID
+	it.TTL = d.Add(markerTTL).Unix()
+	item, err := Marshal(it)
+	if err != nil {
+		return Op{}, fmt.Errorf("marshal due marker %s: %w", k.PK, err)
+	}
+	return Put(item, Condition{}), nil
 }
 
 // dueRenewalOp keeps inv's due marker in step with it: put while unpaid,
 // deleted once paid.
 func dueRenewalOp(inv renewals.Invoice) (Op, error) {
-	k := dueRenewalKey(inv.ID)
 	if inv.Status == renewals.Paid || len(inv.DueOn) < 7 {
-		return Delete(k, Condition{}), nil
+		return Delete(dueRenewalKey(inv.ID), Condition{}), nil
 	}
-	item, err := Marshal(dueItem{PK: k.PK, SK: k.SK, GSI2PK: dueRenewal + inv.DueOn[:7], GSI2SK: inv.DueOn + "#" + inv.ID,
-		Type: "due", Date: inv.DueOn, ID: inv.ID, OwnerID: inv.HolderID, Email: inv.HolderEmail, Name: inv.HolderName,
-		Year: inv.Year, Amount: renewals.Money(inv.TotalCents, inv.Currency)})
-	if err != nil {
-		return Op{}, fmt.Errorf("marshal due marker of %s: %w", inv.ID, err)
-	}
-	return Put(item, Condition{}), nil
+	return dueMarker(dueRenewal, dueItem{Date: inv.DueOn, ID: inv.ID, OwnerID: inv.HolderID,
+		Email: inv.HolderEmail, Name: inv.HolderName, Year: inv.Year, Amount: renewals.Money(inv.TotalCents, inv.Currency)})
 }
 
-// dueAttendanceOps returns the marker's write for a program going from
-// before to p: put when it becomes approved (with an end), deleted when it
-// stops being approved. Reporting attendance deletes it (CreateUpload).
-func dueAttendanceOps(before *programs.Program, p programs.Program) ([]Op, error) {
+// dueCECsOps is the CEC marker of a new invoice whose year was not met when
+// issued; the job takes it out once the CECs are met (CECsMet).
+func dueCECsOps(inv renewals.Invoice) ([]Op, error) {
+	if !inv.CECsOutstandingAtIssue || len(inv.DueOn) < 7 {
+		return nil, nil
+	}
+	op, err := dueMarker(dueCECs, dueItem{Date: inv.DueOn, ID: inv.ID, OwnerID: inv.HolderID,
+		Email: inv.HolderEmail, Name: inv.HolderName, Year: inv.Year})
+	if err != nil {
+		return nil, err
+	}
+	return []Op{op}, nil
+}
+
+// dueProgramOps returns the markers' writes for a program going from before
+// to p: the attendance marker is put when it becomes approved (with an end)
+// and deleted when it stops being approved (reporting attendance deletes it
+// too: CreateUpload); the fee marker lives while its fee is due.
+func dueProgramOps(before *programs.Program, p programs.Program) ([]Op, error) {
+	var ops []Op
 	was := before != nil && before.Status == programs.Approved
 	is := p.Status == programs.Approved && p.EndsAt != nil
-	k := dueAttendanceKey(p.ID)
 	switch {
 	case is && !was:
-		end := p.EndsAt.Format(time.DateOnly)
-		item, err := Marshal(dueItem{PK: k.PK, SK: k.SK, GSI2PK: dueAttendance + end[:7], GSI2SK: end + "#" + p.ID,
-			Type: "due", Date: end, ID: p.ID, OwnerID: p.ProviderID, Email: p.ProviderEmail, Name: p.Title})
+		op, err := dueMarker(dueAttendance, dueItem{Date: p.EndsAt.Format(time.DateOnly), ID: p.ID, OwnerID: p.ProviderID,
+			Email: p.ProviderEmail, Name: p.Title})
 		if err != nil {
-			return nil, fmt.Errorf("marshal due marker of %s: %w", p.ID, err)
+			return nil, err
 		}
-		return []Op{Put(item, Condition{})}, nil
+		ops = append(ops, op)
 	case was && p.Status != programs.Approved:
-		return []Op{Delete(k, Condition{})}, nil
+		ops = append(ops, Delete(dueAttendanceKey(p.ID), Condition{}))
 	}
-	return nil, nil
+	feeWas := before != nil && before.Status == programs.FeeDue && before.Fee != nil
+	feeIs := p.Status == programs.FeeDue && p.Fee != nil && p.Fee.Status == programs.FeeOpen && p.StartsAt != nil
+	switch {
+	case feeIs && (!feeWas || before.Fee.InvoiceID != p.Fee.InvoiceID):
+		f := p.Fee
+		on := f.IssuedOn
+		if on == "" { // written before IssuedOn existed
+			on = f.IssuedAt.UTC().Format(time.DateOnly)
+		}
+		op, err := dueMarker(dueFee, dueItem{Date: on, ID: p.ID, Invoice: f.InvoiceID, OwnerID: p.ProviderID,
+			Email: p.ProviderEmail, Name: p.Title, Amount: renewals.Money(f.AmountCents, f.Currency),
+			StartsAt: p.StartsAt.Format(time.RFC3339)})
+		if err != nil {
+			return nil, err
+		}
+		ops = append(ops, op)
+	case feeWas && !feeIs:
+		ops = append(ops, Delete(dueFeeKey(p.ID), Condition{}))
+	}
+	return ops, nil
 }
 
 func (r *Reminders) due(ctx context.Context, prefix, date string) ([]dueItem, error) {
@@ -126,29 +186,54 @@ func (r *Reminders) due(ctx context.Context, prefix, date string) ([]dueItem, er
 // DueRenewals lists the unpaid renewal invoices due on date.
 func (r *Reminders) DueRenewals(ctx context.Context, date string) ([]reminders.RenewalDue, error) {
 	its, err := r.due(ctx, dueRenewal, date)
-	if err != nil {
-		return nil, err
-	}
 	out := make([]reminders.RenewalDue, 0, len(its))
 	for _, it := range its {
 		out = append(out, reminders.RenewalDue{InvoiceID: it.ID, HolderID: it.OwnerID, Email: it.Email, Name: it.Name,
 			Year: it.Year, DueOn: it.Date, Amount: it.Amount})
 	}
-	return out, nil
+	return out, err
+}
+
+// DueCECs lists the renewals due on date whose CECs were outstanding.
+func (r *Reminders) DueCECs(ctx context.Context, date string) ([]reminders.CECsDue, error) {
+	its, err := r.due(ctx, dueCECs, date)
+	out := make([]reminders.CECsDue, 0, len(its))
+	for _, it := range its {
+		out = append(out, reminders.CECsDue{InvoiceID: it.ID, HolderID: it.OwnerID, Email: it.Email, Name: it.Name,
+			Year: it.Year, DueOn: it.Date})
+	}
+	return out, err
+}
+
+// CECsMet deletes the renewal's CEC marker.
+func (r *Reminders) CECsMet(ctx context.Context, invoiceID string) error {
+	return r.t.Write(ctx, Delete(dueCECsKey(invoiceID), Condition{}))
 }
 
 // DueAttendance lists the approved programs without a report that ended on date.
 func (r *Reminders) DueAttendance(ctx context.Context, date string) ([]reminders.AttendanceDue, error) {
 	its, err := r.due(ctx, dueAttendance, date)
-	if err != nil {
-		return nil, err
-	}
 	out := make([]reminders.AttendanceDue, 0, len(its))
 	for _, it := range its {
 		out = append(out, reminders.AttendanceDue{ProgramID: it.ID, ProviderID: it.OwnerID, Email: it.Email,
 			Title: it.Name, EndsOn: it.Date})
 	}
-	return out, nil
+	return out, err
+}
+
+// DueFees lists the programs whose unpaid fee invoice was issued on date.
+func (r *Reminders) DueFees(ctx context.Context, date string) ([]reminders.FeeDue, error) {
+	its, err := r.due(ctx, dueFee, date)
+	out := make([]reminders.FeeDue, 0, len(its))
+	for _, it := range its {
+		starts, perr := time.Parse(time.RFC3339, it.StartsAt)
+		if perr != nil {
+			return nil, fmt.Errorf("due marker %s: start %q: %w", it.PK, it.StartsAt, perr)
+		}
+		out = append(out, reminders.FeeDue{ProgramID: it.ID, ProviderID: it.OwnerID, Email: it.Email, Title: it.Name,
+			InvoiceID: it.Invoice, Amount: it.Amount, IssuedOn: it.Date, StartsAt: starts})
+	}
+	return out, err
 }
 
 type reminderItem struct {

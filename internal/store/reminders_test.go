@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -14,7 +15,9 @@ import (
 	"go.etcd.io/bbolt"
 
 	"github.com/cecportal/cecportal"
+	"github.com/cecportal/cecportal/internal/accounts"
 	"github.com/cecportal/cecportal/internal/attendance"
+	"github.com/cecportal/cecportal/internal/cec"
 	"github.com/cecportal/cecportal/internal/clock"
 	"github.com/cecportal/cecportal/internal/notify"
 	"github.com/cecportal/cecportal/internal/outbox"
@@ -22,6 +25,7 @@ import (
 	"github.com/cecportal/cecportal/internal/programs"
 	"github.com/cecportal/cecportal/internal/reminders"
 	"github.com/cecportal/cecportal/internal/renewals"
+	"github.com/cecportal/cecportal/internal/roster"
 )
 
 type remindSink struct {
@@ -117,27 +121,59 @@ func remindOn(t *testing.T, tbl Table, pol *policy.Policy, day string, sink *rem
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := &reminders.Service{Store: NewReminders(tbl), Policy: pol, Clock: clock.Fixed(d.Add(7 * time.Hour)), Relay: sink}
+	clk := clock.Fixed(d.Add(7 * time.Hour))
+	svc := &reminders.Service{Store: NewReminders(tbl), CECs: remindJudge(tbl, pol, clk), Policy: pol, Clock: clk, Relay: sink}
 	return svc.Run(context.Background())
+}
+
+// remindJudge is the renewals service as the job uses it (YearCECs), and
+// as the invoicer does (EnsureInvoice).
+func remindJudge(tbl Table, pol *policy.Policy, clk clock.Clock) *renewals.Service {
+	return &renewals.Service{Store: NewRenewals(tbl), Records: NewSubmissions(tbl), Policy: pol, Clock: clk}
+}
+
+// remindCredit credits holder 3 compliance CECs earned in 2026: a CAS
+// holder's 2027 CECs are then met.
+func remindCredit(t *testing.T, tbl Table, holder string) {
+	t.Helper()
+	c := attendance.Credit{ProgramID: "P-C-" + holder, HolderID: holder, UploadID: "U-C", Line: 2,
+		Completed: roster.Date{Year: 2026, Month: time.June, Day: 1}, Title: "Fair Housing", ProviderID: "V-9",
+		ProviderName: "Acme", Hours: cec.Of(3), Compliance: true, Credited: time.Now()}
+	if _, err := NewAttendance(tbl).Credit(context.Background(), []attendance.Credit{c}); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func TestReminders_Run(t *testing.T) {
 	ctx := context.Background()
 	tbl, pol := remindWorld(t, false)
-	rs, ps, as := NewRenewals(tbl), NewPrograms(tbl), NewAttendance(tbl)
-	for _, inv := range []renewals.Invoice{remindInvoice("H-1", "2027-01-01"), remindInvoice("H-2", "2027-01-01")} {
-		if err := rs.Create(ctx, inv); err != nil {
+	ny := pol.Association.Location()
+	rs, ps, as, acc := NewRenewals(tbl), NewPrograms(tbl), NewAttendance(tbl), NewAccounts(tbl)
+
+	// Holders of CAS (3 CECs a year): H-1 has none, H-2 had met its CECs when
+	// invoiced and pays, H-3 meets them between the first and second reminder.
+	for _, id := range []string{"H-1", "H-2", "H-3"} {
+		h := accounts.Holder{ID: id, Sub: "sub-" + id, FirstName: "Holder", LastName: id, Email: id + "@example.org",
+			Credentials: []accounts.Credential{{Code: "CAS"}}}
+		if err := acc.CreateHolder(ctx, h); err != nil {
 			t.Fatal(err)
 		}
+		if id == "H-2" {
+			remindCredit(t, tbl, id)
+		}
+		inv, created, err := remindJudge(tbl, pol, clock.Fixed(time.Date(2026, 11, 1, 6, 0, 0, 0, ny))).EnsureInvoice(ctx, h, 2027)
+		if err != nil || !created || inv.CECsOutstandingAtIssue != (id != "H-2") {
+			t.Fatalf("invoice of %s: %+v, %v, %v", id, inv, created, err)
+		}
 	}
-	// H-2 pays: its invoice leaves the due index.
 	if _, err := rs.Update(ctx, renewals.InvoiceID("H-2", 2027), func(inv *renewals.Invoice) ([]outbox.Message, error) {
 		inv.Status = renewals.Paid
 		return nil, nil
 	}); err != nil {
 		t.Fatal(err)
 	}
-	ny := pol.Association.Location()
+
+	// Programs: P-1 ended on 1 October and is not reported, P-2 is reported.
 	end := time.Date(2026, 10, 1, 17, 0, 0, 0, ny)
 	for _, id := range []string{"P-1", "P-2"} {
 		p := programs.Program{ID: id, ProviderID: "V-1", ProviderEmail: "v1@example.org",
@@ -152,26 +188,54 @@ func TestReminders_Run(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// P-2's attendance is reported.
 	if err := as.CreateUpload(ctx, attendance.Upload{ID: "U-1", ProgramID: "P-2", ProviderID: "V-1"}); err != nil {
 		t.Fatal(err)
 	}
+	// Fees invoiced on 3 November: F-1's program starts in February, F-2 is
+	// paid, F-3's program starts on 15 November (no reminder after that).
+	for _, f := range []struct {
+		id     string
+		starts time.Time
+	}{{"F-1", time.Date(2027, 2, 1, 9, 0, 0, 0, ny)}, {"F-2", time.Date(2027, 2, 1, 9, 0, 0, 0, ny)}, {"F-3", time.Date(2026, 11, 15, 9, 0, 0, 0, ny)}} {
+		p := programs.Program{ID: f.id, ProviderID: "V-2", ProviderEmail: "v2@example.org",
+			Content: programs.Content{Title: "Program " + f.id, StartsAt: &f.starts}, Status: programs.FeeDue,
+			Fee: &programs.Fee{InvoiceID: "INV-" + f.id + "-1", AmountCents: 15000, Currency: "USD", Status: programs.FeeOpen,
+				IssuedAt: time.Date(2026, 11, 3, 20, 0, 0, 0, ny), IssuedOn: "2026-11-03"}}
+		if err := ps.Create(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := ps.Update(ctx, "F-2", func(p *programs.Program) ([]outbox.Message, error) {
+		p.Status, p.Fee.Status = programs.Paid, programs.FeePaid
+		return nil, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+
 	cases := []struct {
-		day  string
-		want []string
+		day    string
+		before func(t *testing.T)
+		want   []string
 	}{
-		{"2026-11-01", nil},
-		{"2026-11-02", []string{"reminder:renewal_due:REN-H-1-2027:d60"}},
-		{"2026-12-02", []string{"reminder:renewal_due:REN-H-1-2027:d30"}},
-		{"2026-12-03", nil},
-		{"2026-12-25", []string{"reminder:renewal_due:REN-H-1-2027:d7"}},
-		{"2026-12-26", nil},
-		{"2026-10-31", []string{"reminder:attendance_due:P-1:d30"}},
-		{"2026-11-10", []string{"reminder:attendance_due:P-1:d40"}},
-		{"2026-11-15", nil},
+		{day: "2026-10-31", want: []string{"reminder:attendance_due:P-1:d30"}},
+		{day: "2026-11-01"},
+		{day: "2026-11-02", want: []string{"reminder:renewal_due:REN-H-1-2027:d60", "reminder:renewal_due:REN-H-3-2027:d60",
+			"reminder:cecs_outstanding:REN-H-1-2027:d60", "reminder:cecs_outstanding:REN-H-3-2027:d60"}},
+		{day: "2026-11-09", before: func(t *testing.T) { remindCredit(t, tbl, "H-3") }},
+		{day: "2026-11-10", want: []string{"reminder:attendance_due:P-1:d40", "reminder:fee_due:INV-F-1-1:d7", "reminder:fee_due:INV-F-3-1:d7"}},
+		{day: "2026-11-17", want: []string{"reminder:fee_due:INV-F-1-1:d14"}},
+		{day: "2026-12-02", want: []string{"reminder:renewal_due:REN-H-1-2027:d30", "reminder:renewal_due:REN-H-3-2027:d30",
+			"reminder:cecs_outstanding:REN-H-1-2027:d30"}},
+		{day: "2026-12-03"},
+		{day: "2026-12-25", want: []string{"reminder:renewal_due:REN-H-1-2027:d7", "reminder:renewal_due:REN-H-3-2027:d7",
+			"reminder:cecs_outstanding:REN-H-1-2027:d7"}},
+		{day: "2026-12-26"},
 	}
 	for _, c := range cases {
 		t.Run(c.day, func(t *testing.T) {
+			if c.before != nil {
+				c.before(t)
+			}
 			for run := range 2 { // the second run of the day sends nothing
 				sink := &remindSink{}
 				n, err := remindOn(t, tbl, pol, c.day, sink)
@@ -188,6 +252,54 @@ func TestReminders_Run(t *testing.T) {
 				}
 			}
 		})
+	}
+	// Markers left: H-1's CECs (outstanding), none of H-2's or H-3's.
+	for k, want := range map[Key]bool{dueCECsKey("REN-H-1-2027"): true, dueCECsKey("REN-H-2-2027"): false,
+		dueCECsKey("REN-H-3-2027"): false, dueFeeKey("F-2"): false, dueFeeKey("F-1"): true, dueAttendanceKey("P-2"): false} {
+		_, err := tbl.Get(ctx, k)
+		if has := err == nil; has != want {
+			t.Errorf("marker %s present %v, want %v (%v)", k.PK, has, want, err)
+		}
+	}
+	// Every queued reminder renders, text and HTML.
+	pending, err := NewOutbox(tbl).Pending(ctx, time.Now().Add(time.Hour), 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tpl, err := notify.LoadTemplates(pol)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range pending {
+		var j notify.Job
+		if err := json.Unmarshal([]byte(m.Body), &j); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(j.ID, "reminder:") {
+			continue
+		}
+		e, err := tpl.Render(j)
+		if err != nil || e.Text == "" || e.HTML == "" {
+			t.Errorf("%s does not render: %v", j.ID, err)
+		}
+	}
+}
+
+// A policy's empty list turns a reminder off.
+func TestReminders_Off(t *testing.T) {
+	ctx := context.Background()
+	tbl, pol := remindWorld(t, false)
+	if err := NewRenewals(tbl).Create(ctx, remindInvoice("H-1", "2027-01-01")); err != nil {
+		t.Fatal(err)
+	}
+	off := *pol
+	off.Reminders.RenewalDueDaysBefore = []int{}
+	sink := &remindSink{}
+	if n, err := remindOn(t, tbl, &off, "2026-12-02", sink); err != nil || n != 0 {
+		t.Fatalf("queued %d %v, %v", n, sink.take(), err)
+	}
+	if n, err := remindOn(t, tbl, pol, "2026-12-02", sink); err != nil || n != 1 {
+		t.Fatalf("with the default policy: queued %d, %v", n, err)
 	}
 }
 
@@ -236,20 +348,27 @@ func TestReminders_CrashThenRerun(t *testing.T) {
 	}
 }
 
-// BenchmarkReminders: 100,000 unpaid renewal invoices of which 1,000 are due
-// on today+30; the job's reads grow with those due, not with all holders.
+// BenchmarkReminders: 100,000 holders with an unpaid renewal invoice, of
+// whom 1,000 are due on today+30 and also owe CECs (their CEC marker is
+// set, their partition holds a profile and one credit). The job's reads grow
+// with those due, not with all holders: the renewal reminders read 1,000
+// markers; the CEC reminders read 1,000 markers and judge each of those
+// holders with one Query of their partition.
 func BenchmarkReminders(b *testing.B) {
 	ctx := context.Background()
 	tbl, pol := remindWorld(b, true)
 	const holders, due = 100_000, 1_000
 	var puts []Item
+	var dueHolders []string
 	for i := range holders {
+		id := fmt.Sprintf("H-%06d", i)
 		dueOn := "2027-01-02" // due after none of the reminder dates of 2026-12-02
 		if i%(holders/due) == 0 {
 			dueOn = "2027-01-01"
+			dueHolders = append(dueHolders, id)
 		}
-		inv := remindInvoice(fmt.Sprintf("H-%06d", i), dueOn)
-		inv.Version = 1
+		inv := remindInvoice(id, dueOn)
+		inv.Version, inv.CECsOutstandingAtIssue = 1, dueOn == "2027-01-01"
 		item, err := invoiceToItem(inv)
 		if err != nil {
 			b.Fatal(err)
@@ -258,39 +377,82 @@ func BenchmarkReminders(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
+		cecs, err := dueCECsOps(inv)
+		if err != nil {
+			b.Fatal(err)
+		}
 		puts = append(puts, item, op.Item)
+		for _, c := range cecs {
+			puts = append(puts, c.Item)
+		}
 	}
 	if err := tbl.BatchWrite(ctx, puts, nil); err != nil {
 		b.Fatal(err)
 	}
-	loc := pol.Association.Location()
-	today := time.Date(2026, 12, 2, 7, 0, 0, 0, loc)
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		b.StopTimer()
-		ct := &countingTable{Table: tbl}
-		// Each iteration sends afresh: the records of earlier ones are cleared.
-		if i > 0 {
-			var dels []Key
-			for j := 0; j < holders; j += holders / due {
-				dels = append(dels, Key{"REMINDER#" + reminders.JobID(reminders.ReasonRenewal, renewals.InvoiceID(fmt.Sprintf("H-%06d", j), 2027), "d30"), "REMINDER"})
-			}
-			if err := tbl.BatchWrite(ctx, nil, dels); err != nil {
-				b.Fatal(err)
-			}
-		}
-		svc := &reminders.Service{Store: NewReminders(ct), Policy: pol, Clock: clock.Fixed(today)}
-		b.StartTimer()
-		n, err := svc.Run(ctx)
-		if err != nil {
+	acc, att := NewAccounts(tbl), NewAttendance(tbl)
+	var cs []attendance.Credit
+	for _, id := range dueHolders {
+		if err := acc.CreateHolder(ctx, accounts.Holder{ID: id, Sub: "sub-" + id, FirstName: "Holder", LastName: id,
+			Email: id + "@example.org", Credentials: []accounts.Credential{{Code: "CAS"}}}); err != nil {
 			b.Fatal(err)
 		}
-		if n != due {
-			b.Fatalf("queued %d, want %d", n, due)
+		cs = append(cs, attendance.Credit{ProgramID: "P-1", HolderID: id, UploadID: "U-1", Line: 2,
+			Completed: roster.Date{Year: 2026, Month: time.May, Day: 5}, Title: "Fair Housing", ProviderID: "V-1",
+			ProviderName: "Acme", Hours: cec.Of(1), Credited: time.Now()})
+	}
+	for i := 0; i < len(cs); i += 100 {
+		if _, err := att.Credit(ctx, cs[i:min(i+100, len(cs))]); err != nil {
+			b.Fatal(err)
 		}
-		if r := ct.read.Load(); r > due+10 {
-			b.Fatalf("read %d items for %d due of %d holders", r, due, holders)
-		}
-		b.ReportMetric(float64(ct.read.Load()), "items-read/op")
+	}
+	loc := pol.Association.Location()
+	today := time.Date(2026, 12, 2, 7, 0, 0, 0, loc)
+	for _, bc := range []struct {
+		name   string
+		reason string
+		days   func(p *policy.Reminders) *[]int
+	}{
+		{"renewal_due", reminders.ReasonRenewal, func(p *policy.Reminders) *[]int { return &p.RenewalDueDaysBefore }},
+		{"cecs_outstanding", reminders.ReasonCECs, func(p *policy.Reminders) *[]int { return &p.CECsOutstandingDaysBefore }},
+	} {
+		// Only this reminder is on: the figure is its own.
+		only := *pol
+		only.Reminders = policy.Reminders{RenewalDueDaysBefore: []int{}, CECsOutstandingDaysBefore: []int{},
+			AttendanceDaysAfterEnd: []int{}, ApplicationFeeDaysAfterInvoice: []int{}}
+		*bc.days(&only.Reminders) = *bc.days(&pol.Reminders)
+		b.Run(bc.name, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				// Each iteration sends afresh: the records of earlier ones are cleared.
+				var dels []Key
+				for _, id := range dueHolders {
+					dels = append(dels, Key{"REMINDER#" + reminders.JobID(bc.reason, renewals.InvoiceID(id, 2027), "d30"), "REMINDER"})
+				}
+				if err := tbl.BatchWrite(ctx, nil, dels); err != nil {
+					b.Fatal(err)
+				}
+				ct := &countingTable{Table: tbl}
+				clk := clock.Fixed(today)
+				svc := &reminders.Service{Store: NewReminders(ct), CECs: remindJudge(ct, &only, clk), Policy: &only, Clock: clk}
+				b.StartTimer()
+				n, err := svc.Run(ctx)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if n != due {
+					b.Fatalf("queued %d, want %d", n, due)
+				}
+				// Markers, plus for CECs each due holder's partition (profile and credit).
+				limit := int64(due + 10)
+				if bc.reason == reminders.ReasonCECs {
+					limit = 3*due + 10
+				}
+				if r := ct.read.Load(); r > limit {
+					b.Fatalf("read %d items for %d due of %d holders", r, due, holders)
+				}
+				b.ReportMetric(float64(ct.read.Load()), "items-read/op")
+				b.ReportMetric(float64(ct.read.Load())/due, "items-read/due")
+			}
+		})
 	}
 }

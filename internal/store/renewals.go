@@ -14,6 +14,7 @@ import (
 //
 //	INVOICE#REN-<holder>-<year>  INVOICE   the renewal invoice (the whole domain value)
 //	DUE#renewal#REN-<holder>-<year>  DUE   its due marker while unpaid (see Reminders)
+//	DUE#cecs#REN-<holder>-<year>     DUE   its CEC marker while the year's CECs are outstanding
 //
 // The invoice lives in its own partition, not the holder's, so that the
 // holder's one-Query reads (transcript, submissions) never meet it.
@@ -69,7 +70,11 @@ func (r *Renewals) Create(ctx context.Context, inv renewals.Invoice) error {
 	if err != nil {
 		return err
 	}
-	err = r.t.Write(ctx, Put(item, IfNotExists()), due)
+	cecs, err := dueCECsOps(inv)
+	if err != nil {
+		return err
+	}
+	err = r.t.Write(ctx, append([]Op{Put(item, IfNotExists()), due}, cecs...)...)
 	var cf *ConditionFailedError
 	if errors.As(err, &cf) && cf.Index == 0 {
 		return renewals.ErrExists
