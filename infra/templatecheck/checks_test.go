@@ -30,6 +30,7 @@ var templateChecks = []struct {
 	{"NoWildcardDynamoDBActions", checkNoWildcardActions},
 	{"FunctionsLogWithRetention", checkLogGroups},
 	{"HTTPRoutesUnique", checkRoutes},
+	{"CORSFromConfiguration", checkCORS},
 }
 
 // minMaxReceiveCount is the least maxReceiveCount AWS advises for a queue

@@ -1,9 +1,10 @@
 // Package templatecheck reads template.yaml, cecportal's AWS SAM template,
 // and checks in its tests the invariants cfn-lint does not: how functions are
 // built, how SQS consumers fail and retry, that every dead-letter queue has an
-// alarm, that queue URL variables and sqs:SendMessage grants agree, and that
-// no policy grants DynamoDB by wildcard. HTTPRoutes lists the
-// HTTP API's routes, so that a test can compare them with openapi.yaml.
+// alarm, that queue URL variables and sqs:SendMessage grants agree, that no
+// policy grants DynamoDB by wildcard, and that CORS admits only the
+// configured web origin. HTTPRoutes lists the HTTP API's routes, so that a
+// test can compare them with openapi.yaml.
 //
 // The template is parsed with go.yaml.in/yaml/v2 (the YAML module this
 // repository's go.sum already pins). That parser accepts CloudFormation's
@@ -38,9 +39,10 @@ const defaultFunctionTimeout = 3
 
 // template is a parsed SAM template.
 type template struct {
-	Globals   map[string]any
-	Resources map[string]resource
-	Outputs   map[string]any
+	Parameters map[string]any
+	Globals    map[string]any
+	Resources  map[string]resource
+	Outputs    map[string]any
 }
 
 // resource is one entry of the template's Resources.
@@ -86,7 +88,7 @@ func parse(data []byte) (*template, error) {
 	if !ok {
 		return nil, fmt.Errorf("template has no Resources mapping")
 	}
-	t := &template{Globals: mapping(doc["Globals"]), Outputs: mapping(doc["Outputs"]), Resources: make(map[string]resource, len(resources))}
+	t := &template{Parameters: mapping(doc["Parameters"]), Globals: mapping(doc["Globals"]), Outputs: mapping(doc["Outputs"]), Resources: make(map[string]resource, len(resources))}
 	for id, v := range resources {
 		m, ok := v.(map[string]any)
 		if !ok {
@@ -235,6 +237,24 @@ func (t *template) reference(v any) (id, attr string, ok bool) {
 		}
 	}
 	return "", "", false
+}
+
+// parameter resolves a reference to a parameter of this template ({Ref: P},
+// or the string "P" that short-form !Ref becomes) and returns its name.
+func (t *template) parameter(v any) (string, bool) {
+	var name string
+	switch x := v.(type) {
+	case string:
+		name = x
+	case map[string]any:
+		if len(x) == 1 {
+			name, _ = x["Ref"].(string)
+		}
+	}
+	if _, ok := t.Parameters[name]; !ok || name == "" {
+		return "", false
+	}
+	return name, true
 }
 
 // Route is one route of the HTTP API, as template.yaml declares it.

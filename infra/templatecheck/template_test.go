@@ -45,6 +45,9 @@ func TestTemplate(t *testing.T) {
 // breaks one thing in it.
 const validExample = `
 Transform: AWS::Serverless-2016-10-31
+Parameters:
+  Origin:
+    Type: String
 Globals:
   Function:
     Runtime: provided.al2023
@@ -60,6 +63,11 @@ Resources:
         DefaultAuthorizer: Jwt
         Authorizers:
           Jwt: {IdentitySource: $request.header.Authorization}
+      CorsConfiguration:
+        AllowOrigins: [!Ref Origin]
+        AllowMethods: [GET, POST]
+        AllowHeaders: [authorization, Content-Type]
+        MaxAge: 600
   Queue:
     Type: AWS::SQS::Queue
     Properties:
@@ -204,6 +212,16 @@ func TestChecks_FindProblems(t *testing.T) {
 			"        - Statement:\n            - {Effect: Allow, Action: [sqs:ReceiveMessage, sqs:SendMessageBatch], Resource: !GetAtt Queue.Arn}\n", "may not sqs:SendMessage"},
 		{"DuplicateRoute", checkRoutes, "Method: post, Path: /things", "Method: GET, Path: /ping", "declared by"},
 		{"UnknownApi", checkRoutes, "ApiId: !Ref Api, Method: post", "ApiId: !Ref Nope, Method: post", "ApiId"},
+		{"NoCORS", checkCORS, "      CorsConfiguration:\n", "      CorsConfigurationX:\n", "CorsConfiguration is"},
+		{"CORSTrue", checkCORS, "      CorsConfiguration:\n        AllowOrigins: [!Ref Origin]\n", "      CorsConfiguration: true\n      X:\n        AllowOrigins: [!Ref Origin]\n", "CorsConfiguration is true"},
+		{"CORSLiteralOrigin", checkCORS, "AllowOrigins: [!Ref Origin]", "AllowOrigins: [https://forms.example.org]", "not a !Ref to a parameter"},
+		{"CORSAnyOrigin", checkCORS, "AllowOrigins: [!Ref Origin]", `AllowOrigins: ["*"]`, "not a !Ref to a parameter"},
+		{"CORSRefToResource", checkCORS, "AllowOrigins: [!Ref Origin]", "AllowOrigins: [!Ref Queue]", "not a !Ref to a parameter"},
+		{"CORSNoOrigins", checkCORS, "AllowOrigins: [!Ref Origin]", "AllowOrigins: []", "no AllowOrigins"},
+		{"CORSCredentials", checkCORS, "MaxAge: 600", "MaxAge: 600\n        AllowCredentials: true", "AllowCredentials"},
+		{"CORSMethodMissing", checkCORS, "AllowMethods: [GET, POST]", "AllowMethods: [GET]", "lacks POST"},
+		{"CORSHeaderMissing", checkCORS, "AllowHeaders: [authorization, Content-Type]", "AllowHeaders: [Content-Type]", "lacks Authorization"},
+		{"CORSNoMaxAge", checkCORS, "        MaxAge: 600\n", "", "MaxAge"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

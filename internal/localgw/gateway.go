@@ -1,9 +1,9 @@
 // Package localgw is API Gateway for the local stack: it serves net/http
 // requests by building the same HTTP API payload 2.0 event AWS would, after
 // the same checks AWS would make (route match, JWT authorizer, payload
-// size), and invokes the Lambda handler that serves the route. Handlers
-// therefore run locally exactly as deployed. It also issues and verifies the
-// local stack's tokens, standing in for Cognito.
+// size, CORS), and invokes the Lambda handler that serves the route.
+// Handlers therefore run locally exactly as deployed. It also issues and
+// verifies the local stack's tokens, standing in for Cognito.
 package localgw
 
 import (
@@ -37,6 +37,7 @@ type Options struct {
 	MaxBodyBytes int64            // default 10 MB, API Gateway's payload limit
 	Logger       *slog.Logger     // default slog.Default()
 	Now          func() time.Time // request time; default time.Now (real time, as in AWS)
+	CORS         CORS             // the API's CorsConfiguration; default none (CORS off)
 }
 
 // DefaultMaxBodyBytes is API Gateway HTTP API's payload limit.
@@ -80,6 +81,9 @@ func New(doc *openapi3.T, targets map[string]Target, v *Verifier, opts Options) 
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if err := opts.CORS.normalize(); err != nil {
+		return nil, fmt.Errorf("localgw: %w", err)
 	}
 	g := &Gateway{
 		targets:  make(map[string]Target, len(targets)),
@@ -168,6 +172,13 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			m.h.ServeHTTP(w, r)
 			return
 		}
+	}
+	if cors := &g.opts.CORS; cors.enabled() {
+		if isPreflight(r) {
+			cors.preflight(w, r)
+			return
+		}
+		w = cors.wrap(w, r)
 	}
 	now := g.opts.Now()
 	reqID := newRequestID()

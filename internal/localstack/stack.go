@@ -57,6 +57,9 @@ type Config struct {
 	// kept in DataDir/stripe-webhook.secret (generated on first start). Set
 	// it to a `stripe listen` secret to feed the stack real test events.
 	WebhookSecret string
+	// CORSAllowOrigins lists, comma-separated, the origins whose web pages
+	// may call the API (the HTTP API's CorsConfiguration); empty: none.
+	CORSAllowOrigins string
 
 	// Backend "aws": names of the resources. When AWSEndpoint is set (e.g.
 	// moto_server) the stack creates missing ones; against AWS they must exist.
@@ -72,17 +75,18 @@ type Config struct {
 // ConfigFromEnv reads the configuration the README documents.
 func ConfigFromEnv(getenv func(string) string) Config {
 	c := Config{
-		Addr:          getenv("CECPORTAL_ADDR"),
-		DataDir:       getenv("CECPORTAL_DATA"),
-		Backend:       getenv("CECPORTAL_BACKEND"),
-		PolicyFile:    getenv("POLICY_FILE"),
-		MailFrom:      getenv("MAIL_FROM"),
-		Now:           getenv("CECPORTAL_NOW"),
-		LogLevel:      getenv("LOG_LEVEL"),
-		WebhookSecret: getenv("STRIPE_WEBHOOK_SECRET"),
-		AWSEndpoint:   getenv("AWS_ENDPOINT_URL"),
-		TableName:     getenv("TABLE_NAME"),
-		QueueURLs:     app.EnvFrom(getenv).QueueURLs(),
+		Addr:             getenv("CECPORTAL_ADDR"),
+		DataDir:          getenv("CECPORTAL_DATA"),
+		Backend:          getenv("CECPORTAL_BACKEND"),
+		PolicyFile:       getenv("POLICY_FILE"),
+		MailFrom:         getenv("MAIL_FROM"),
+		Now:              getenv("CECPORTAL_NOW"),
+		LogLevel:         getenv("LOG_LEVEL"),
+		WebhookSecret:    getenv("STRIPE_WEBHOOK_SECRET"),
+		CORSAllowOrigins: getenv("CORS_ALLOW_ORIGINS"),
+		AWSEndpoint:      getenv("AWS_ENDPOINT_URL"),
+		TableName:        getenv("TABLE_NAME"),
+		QueueURLs:        app.EnvFrom(getenv).QueueURLs(),
 	}
 	if port := getenv("PORT"); port != "" && c.Addr == "" {
 		c.Addr = "127.0.0.1:" + port
@@ -298,7 +302,11 @@ func (s *Stack) build(ctx context.Context) (err error) {
 		return err
 	}
 	s.key = key
-	gw, err := localgw.New(doc, targets, localgw.NewVerifier(key), localgw.Options{Logger: s.log})
+	cors, err := localgw.ParseCORS(cfg.CORSAllowOrigins)
+	if err != nil {
+		return fmt.Errorf("CORS_ALLOW_ORIGINS: %w", err)
+	}
+	gw, err := localgw.New(doc, targets, localgw.NewVerifier(key), localgw.Options{Logger: s.log, CORS: cors})
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,627 @@
+package main
+
+import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cecportal/cecportal/internal/httpapi"
+	"github.com/cecportal/cecportal/internal/identity"
+	"github.com/cecportal/cecportal/internal/localgw"
+)
+
+// The authorization matrix: every route of openapi.yaml, sent as every kind
+// of caller, with the status each must get. TestLocalStack_Authz sends it to
+// the real local stack; TestAuthzMatrix_CoversOpenAPI fails when a route of
+// the contract has no row (or a row no route); docs/security.md shows the
+// same table, kept equal by TestAuthzMatrix_Documented.
+
+var updateDocs = flag.Bool("update-docs", false, "rewrite the authorization matrix in docs/security.md from authzMatrix")
+
+// caller is one kind of caller of the matrix. "A" owns every resource the
+// requests name; "B" is another person of the same kind.
+type caller int
+
+const (
+	anon caller = iota
+	expired
+	holderA
+	holderB
+	providerA
+	providerB
+	staff
+	nCallers
+)
+
+var callerNames = [nCallers]string{"no token", "expired token", "holder A", "holder B", "provider A", "provider B", "staff"}
+
+// role is the Cognito group of a signed-in caller.
+func (c caller) role() string {
+	switch c {
+	case holderA, holderB:
+		return identity.RoleHolder
+	case providerA, providerB:
+		return identity.RoleProvider
+	case staff:
+		return identity.RoleStaff
+	}
+	return ""
+}
+
+// authzReq is what a row sends; the method is the route's.
+type authzReq struct {
+	path, ctype, body string
+	header            map[string]string
+}
+
+// authzRow is one route of the matrix.
+type authzRow struct {
+	route string        // "METHOD /template", exactly as in openapi.yaml
+	want  [nCallers]int // the status each caller gets, in callerNames order
+	note  string        // what is sent, for docs/security.md
+	send  func(f *authzFixture, who caller) authzReq
+}
+
+func statuses(s ...int) [nCallers]int {
+	if len(s) != int(nCallers) {
+		panic(fmt.Sprintf("%d statuses for %d callers", len(s), nCallers))
+	}
+	return [nCallers]int(s)
+}
+
+func at(p string) func(*authzFixture, caller) authzReq {
+	return func(*authzFixture, caller) authzReq { return authzReq{path: p} }
+}
+
+func jsonReq(p, body string) authzReq {
+	return authzReq{path: p, ctype: "application/json", body: body}
+}
+
+// authzMatrix runs in this order, and each caller in callerNames order: a
+// row may depend on an earlier one (GET /providers/me comes before POST
+// /providers registers holders and staff as providers), and the staff
+// decisions come last because they move A's program and submission on.
+var authzMatrix = []authzRow{
+	{"GET /health", statuses(200, 200, 200, 200, 200, 200, 200), "public", at("/health")},
+	{"GET /calendar", statuses(200, 200, 200, 200, 200, 200, 200), "public; A's approved program did not opt in and is not listed", at("/calendar?from=2027-01-01T00:00:00Z")},
+	{"POST /webhooks/payments", statuses(400, 400, 400, 400, 400, 400, 400), "an unsigned event: no token is looked at, only the payment provider's signature",
+		func(*authzFixture, caller) authzReq {
+			return jsonReq("/webhooks/payments", `{"id":"evt_matrix","object":"event","type":"checkout.session.completed","data":{"object":{}}}`)
+		}},
+
+	{"GET /holders/me", statuses(401, 401, 200, 200, 403, 403, 403), "each holder reads their own profile", at("/holders/me")},
+	{"PUT /holders/me/contact", statuses(401, 401, 200, 200, 403, 403, 403), "each holder updates their own contact",
+		func(f *authzFixture, who caller) authzReq {
+			if who == holderA { // A's own details again, so that later rows still find them
+				return jsonReq("/holders/me/contact", f.holderAContact)
+			}
+			return jsonReq("/holders/me/contact", `{"phone":"+1 202 555 0110"}`)
+		}},
+	{"GET /holders/me/status", statuses(401, 401, 200, 200, 403, 403, 403), "renewal year 2028: each holder their own", at("/holders/me/status?year=2028")},
+	{"GET /holders/me/transcript", statuses(401, 401, 200, 200, 403, 403, 403), "renewal year 2028: each holder their own", at("/holders/me/transcript?year=2028")},
+	{"POST /holders/me/submissions", statuses(401, 401, 409, 422, 403, 403, 403), "year 2028: A has one open (`submission_open`), B holds no credential (`no_credentials`)",
+		func(*authzFixture, caller) authzReq {
+			return jsonReq("/holders/me/submissions", `{"year":2028,"activities":[{"kind":"association_course","title":"Leasing law","organisation":"Chapter 7",`+
+				`"date":"2027-03-01","hours":3,"compliance":false,"documentation":{"type":"certificate_of_completion","reference":"cert-1"}}]}`)
+		}},
+	{"GET /holders/me/submissions/{submissionId}", statuses(401, 401, 200, 404, 403, 403, 403), "A's submission", func(f *authzFixture, _ caller) authzReq {
+		return authzReq{path: "/holders/me/submissions/" + f.submission}
+	}},
+	{"GET /holders/me/renewals/{year}", statuses(401, 401, 200, 404, 403, 403, 403), "2027: A's invoice; B has none", at("/holders/me/renewals/2027")},
+	{"POST /holders/me/renewals/{year}/checkout", statuses(401, 401, 200, 404, 403, 403, 403), "2027: A's invoice; B has none", at("/holders/me/renewals/2027/checkout")},
+	{"PUT /holders/{holderId}/credentials", statuses(401, 401, 403, 403, 403, 403, 200), "holder A's credentials (unchanged: CAM, member)", func(f *authzFixture, _ caller) authzReq {
+		return jsonReq("/holders/"+f.holderA+"/credentials", `{"membership":"member","credentials":[{"code":"CAM","earnedOn":"2020-06-01"}]}`)
+	}},
+	{"GET /directory", statuses(401, 401, 403, 403, 200, 200, 200), "holder A's ID: ID, name, credentials, membership only", func(f *authzFixture, _ caller) authzReq {
+		return authzReq{path: "/directory?q=" + f.holderA}
+	}},
+
+	{"GET /providers/me", statuses(401, 401, 404, 404, 200, 200, 404), "each caller's own provider; holders and staff have none (yet)", at("/providers/me")},
+	{"POST /providers", statuses(401, 401, 201, 201, 409, 409, 201), "any signed-in person registers their organisation once", func(_ *authzFixture, who caller) authzReq {
+		return jsonReq("/providers", fmt.Sprintf(`{"name":"Matrix Org %d","contactName":"Matrix Person","email":"org%d@matrix.example",`+
+			`"phone":"+1 202 555 0100","address":{"line1":"1 Matrix Way","city":"Boston","country":"US"}}`, who, who))
+	}},
+	{"POST /holders", statuses(401, 401, 409, 409, 201, 201, 201), "any signed-in person creates their holder account once", func(_ *authzFixture, who caller) authzReq {
+		return jsonReq("/holders", fmt.Sprintf(`{"firstName":"Matrix","lastName":"Caller","email":"caller%d@matrix.example"}`, who))
+	}},
+
+	{"POST /programs", statuses(401, 401, 403, 403, 201, 201, 403), "a draft of the caller's own provider", func(*authzFixture, caller) authzReq {
+		return jsonReq("/programs", `{"title":"Matrix draft"}`)
+	}},
+	{"GET /programs", statuses(401, 401, 403, 403, 200, 200, 403), "each provider lists only its own", at("/programs")},
+	{"GET /programs/{programId}", statuses(401, 401, 403, 403, 200, 404, 200), "A's approved program", func(f *authzFixture, _ caller) authzReq {
+		return authzReq{path: "/programs/" + f.program}
+	}},
+	{"PUT /programs/{programId}", statuses(401, 401, 403, 403, 200, 404, 403), "A's draft", func(f *authzFixture, _ caller) authzReq {
+		return jsonReq("/programs/"+f.draftEdit, programContent("Larkspur Clinic revised"))
+	}},
+	{"POST /programs/{programId}/submit", statuses(401, 401, 403, 403, 202, 404, 403), "A's complete draft", func(f *authzFixture, _ caller) authzReq {
+		return authzReq{path: "/programs/" + f.draftSubmit + "/submit"}
+	}},
+	{"POST /programs/{programId}/copy", statuses(401, 401, 403, 403, 201, 404, 403), "A's approved program", func(f *authzFixture, _ caller) authzReq {
+		return authzReq{path: "/programs/" + f.program + "/copy"}
+	}},
+	{"POST /programs/{programId}/checkout", statuses(401, 401, 403, 403, 200, 404, 403), "A's program with an open fee invoice", func(f *authzFixture, _ caller) authzReq {
+		return authzReq{path: "/programs/" + f.feeDue + "/checkout"}
+	}},
+	{"POST /programs/{programId}/attendance", statuses(401, 401, 403, 403, 200, 404, 403), "a dry run on A's approved program, naming holder A", func(f *authzFixture, _ caller) authzReq {
+		return jsonReq("/programs/"+f.program+"/attendance?dryRun=true", fmt.Sprintf(
+			`{"rows":[{"programId":%q,"holderId":%q,"firstName":"Zofia","lastName":"Wrzesniewska","completionDate":"2027-03-10"}]}`, f.program, f.holderA))
+	}},
+	{"GET /programs/{programId}/attendance/{uploadId}", statuses(401, 401, 403, 403, 200, 404, 403), "A's upload", func(f *authzFixture, _ caller) authzReq {
+		return authzReq{path: "/programs/" + f.program + "/attendance/" + f.upload}
+	}},
+
+	{"GET /review/programs", statuses(401, 401, 403, 403, 403, 403, 200), "the staff queue (holds A's paid program)", at("/review/programs")},
+	{"GET /review/submissions", statuses(401, 401, 403, 403, 403, 403, 200), "the staff queue (holds A's submission)", at("/review/submissions")},
+	{"POST /programs/{programId}/decision", statuses(401, 401, 403, 403, 403, 403, 200), "approve A's program in review", func(f *authzFixture, _ caller) authzReq {
+		return jsonReq("/programs/"+f.inReview+"/decision", `{"decision":"approve"}`)
+	}},
+	{"POST /submissions/{submissionId}/decision", statuses(401, 401, 403, 403, 403, 403, 200), "approve A's submission in review", func(f *authzFixture, _ caller) authzReq {
+		return jsonReq("/submissions/"+f.submission+"/decision", `{"decision":"approve"}`)
+	}},
+}
+
+// unknownRoutes are what API Gateway answers 404 itself, before any
+// authorizer: paths the contract lacks, and methods a documented path lacks.
+var unknownRoutes = []struct{ method, path string }{
+	{"GET", "/nowhere"},
+	{"GET", "/admin"},
+	{"GET", "/holders"},
+	{"DELETE", "/holders/me"},
+	{"PATCH", "/holders/me/contact"},
+	{"GET", "/holders/{holderA}"},
+	{"GET", "/holders/{holderA}/credentials"},
+	{"DELETE", "/programs/{program}"},
+	{"PATCH", "/programs/{program}"},
+	{"GET", "/programs/{program}/attendance"},
+	{"GET", "/submissions/{submission}"},
+	{"GET", "/webhooks/payments"},
+	{"POST", "/health"},
+	{"PUT", "/calendar"},
+	{"OPTIONS", "/holders/me"}, // not a preflight: no Access-Control-Request-Method
+}
+
+// Marker classes: strings that belong to one owner, and who may see them.
+type markerClass int
+
+const (
+	holderAPublic     markerClass = iota // ID and name: the directory shows them to providers and staff
+	holderAPrivate                       // contact, submission, invoice
+	holderBPublic                        //
+	holderBPrivate                       //
+	providerAPublic                      // ID and name: a holder credited by its program sees them
+	providerAPrivate                     // contact, unapproved programs, upload
+	providerACredited                    // the approved program that credited holder A
+	providerBPublic                      //
+	providerBPrivate                     //
+)
+
+var markerNames = map[markerClass]string{holderAPublic: "holder A's ID or name", holderAPrivate: "holder A's private data",
+	holderBPublic: "holder B's ID or name", holderBPrivate: "holder B's private data", providerAPublic: "provider A's ID or name",
+	providerAPrivate: "provider A's private data", providerACredited: "provider A's credited program",
+	providerBPublic: "provider B's ID or name", providerBPrivate: "provider B's private data"}
+
+// mayRead lists the marker classes each caller may find in an answer;
+// staff may read everything.
+var mayRead = [nCallers][]markerClass{
+	holderA:   {holderAPublic, holderAPrivate, providerAPublic, providerACredited},
+	holderB:   {holderBPublic, holderBPrivate},
+	providerA: {providerAPublic, providerAPrivate, providerACredited, holderAPublic},
+	providerB: {providerBPublic, providerBPrivate, holderAPublic},
+}
+
+// authzFixture holds the resources A owns and everyone's tokens.
+type authzFixture struct {
+	tokens                                  [nCallers]string
+	holderA, holderB, providerA, providerB  string
+	holderAContact                          string // JSON of PUT /holders/me/contact that keeps A's details
+	program, draftEdit, draftSubmit, feeDue string // provider A's
+	inReview, upload, submission            string
+	programB                                string // provider B's draft
+	markers                                 map[string]markerClass
+}
+
+const webOrigin = "https://forms.example.org"
+
+// TestLocalStack_Authz sends every row of authzMatrix as every caller to
+// the local stack, with real resources A created, and checks each status,
+// the SPEC §6 error shape, that no answer carries data its caller may not
+// read, and that CORS headers come from the gateway for the forms' origin.
+func TestLocalStack_Authz(t *testing.T) {
+	checkMatrixCoversOpenAPI(t)
+	st := startStack(t, map[string]string{"CORS_ALLOW_ORIGINS": webOrigin})
+	c := &client{t: t, base: st.URL}
+	f := newAuthzFixture(t, c, st)
+
+	for _, row := range authzMatrix {
+		method, _, _ := strings.Cut(row.route, " ")
+		t.Run(row.route, func(t *testing.T) {
+			c := &client{t: t, base: st.URL}
+			for who := range nCallers {
+				req := row.send(f, who)
+				status, h, body := c.send(method, req, f.tokens[who], map[string]string{"Origin": webOrigin})
+				where := fmt.Sprintf("%s %s as %s", method, req.path, callerNames[who])
+				if status != row.want[who] {
+					t.Errorf("%s: status %d, want %d: %s", where, status, row.want[who], clip(body))
+				}
+				if status >= 400 {
+					checkErrorShape(t, where, h, body)
+				}
+				if got := h.Get("Access-Control-Allow-Origin"); got != webOrigin {
+					t.Errorf("%s: Access-Control-Allow-Origin %q, want %q", where, got, webOrigin)
+				}
+				f.checkLeaks(t, where, who, req, h, body)
+			}
+		})
+	}
+
+	t.Run("UnknownRoutes", func(t *testing.T) {
+		c := &client{t: t, base: st.URL}
+		r := strings.NewReplacer("{holderA}", f.holderA, "{program}", f.program, "{submission}", f.submission)
+		for _, u := range unknownRoutes {
+			for _, who := range []caller{anon, expired, holderA, providerA, staff} {
+				p := r.Replace(u.path)
+				status, h, body := c.send(u.method, authzReq{path: p}, f.tokens[who], nil)
+				where := fmt.Sprintf("%s %s as %s", u.method, p, callerNames[who])
+				if status != http.StatusNotFound {
+					t.Errorf("%s: status %d, want 404: %s", where, status, clip(body))
+					continue
+				}
+				if code := checkErrorShape(t, where, h, body); code != "route_not_found" {
+					t.Errorf("%s: code %q, want route_not_found", where, code)
+				}
+			}
+		}
+	})
+
+	// A resource of A's named beside one of B's own: the pair must not let
+	// B through. And a webhook event signed, but not by the payment provider.
+	t.Run("CrossedIDsAndForgedSignature", func(t *testing.T) {
+		c := &client{t: t, base: st.URL}
+		req := authzReq{path: "/programs/" + f.programB + "/attendance/" + f.upload}
+		status, h, body := c.send("GET", req, f.tokens[providerB], nil)
+		where := "GET " + req.path + " as provider B"
+		if code := checkErrorShape(t, where, h, body); status != http.StatusNotFound || code != "upload_not_found" {
+			t.Errorf("%s: %d %s, want 404 upload_not_found", where, status, code)
+		}
+		f.checkLeaks(t, where, providerB, req, h, body)
+
+		event := `{"id":"evt_forged","object":"event","type":"checkout.session.completed","data":{"object":{}}}`
+		ts := strconv.FormatInt(time.Now().Unix(), 10)
+		mac := hmac.New(sha256.New, []byte("whsec_not_the_endpoint_secret"))
+		mac.Write([]byte(ts + "." + event))
+		req = authzReq{path: "/webhooks/payments", ctype: "application/json", body: event,
+			header: map[string]string{"Stripe-Signature": "t=" + ts + ",v1=" + hex.EncodeToString(mac.Sum(nil))}}
+		status, h, body = c.send("POST", req, "", nil)
+		if code := checkErrorShape(t, "forged webhook", h, body); status != http.StatusBadRequest || code != "invalid_signature" {
+			t.Errorf("forged webhook: %d %s, want 400 invalid_signature", status, code)
+		}
+	})
+
+	t.Run("CORS", func(t *testing.T) {
+		c := &client{t: t, base: st.URL}
+		preflight := map[string]string{"Origin": webOrigin, "Access-Control-Request-Method": "PUT",
+			"Access-Control-Request-Headers": "authorization,content-type"}
+		status, h, _ := c.send("OPTIONS", authzReq{path: "/holders/me/contact"}, "", preflight)
+		if status != http.StatusNoContent || h.Get("Access-Control-Allow-Origin") != webOrigin ||
+			h.Get("Access-Control-Allow-Methods") != "GET,POST,PUT" || h.Get("Access-Control-Allow-Headers") != "Authorization,Content-Type" ||
+			h.Get("Access-Control-Max-Age") != "3600" {
+			t.Errorf("preflight from the forms: %d %v", status, h)
+		}
+		preflight["Origin"] = "https://evil.example"
+		status, h, _ = c.send("OPTIONS", authzReq{path: "/holders/me/contact"}, "", preflight)
+		if status != http.StatusNoContent || h.Get("Access-Control-Allow-Origin") != "" || h.Get("Access-Control-Allow-Methods") != "" {
+			t.Errorf("preflight from another origin: %d %v", status, h)
+		}
+		status, h, _ = c.send("GET", authzReq{path: "/holders/me"}, f.tokens[holderA], map[string]string{"Origin": "https://evil.example"})
+		if status != http.StatusOK || h.Get("Access-Control-Allow-Origin") != "" {
+			t.Errorf("GET from another origin: %d, Access-Control-Allow-Origin %q", status, h.Get("Access-Control-Allow-Origin"))
+		}
+	})
+}
+
+// newAuthzFixture creates, over HTTP, everything A owns: holder A with CAM
+// and the 2027 renewal invoice (issued 1 November 2026), provider A with an
+// approved program that credited holder A, a draft, a complete draft, a
+// program with an open fee and a paid one in review, an attendance upload,
+// and holder A's CEC submission for 2028 in review; and B's accounts.
+func newAuthzFixture(t *testing.T, c *client, st *running) *authzFixture {
+	t.Helper()
+	f := &authzFixture{markers: map[string]markerClass{}}
+	subs := [nCallers]string{holderA: "sub-zofia", holderB: "sub-bjorn", providerA: "sub-quill", providerB: "sub-otter", staff: "sub-staff"}
+	emails := [nCallers]string{holderA: "zofia.wrzesniewska@example.com", holderB: "bjorn.brandvold@example.com",
+		providerA: "desk@quillfeather.example", providerB: "desk@otterbrook.example", staff: "office@example.org"}
+	for who := holderA; who < nCallers; who++ {
+		f.tokens[who] = c.token(subs[who], who.role(), emails[who])
+	}
+	// Holder A's own token, valid in every way but expired an hour ago.
+	old := localgw.NewSigner(c.key(st))
+	old.Now = func() time.Time { return time.Now().Add(-2 * time.Hour) }
+	tok, err := old.Sign(subs[holderA], emails[holderA], []string{identity.RoleHolder}, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.tokens[expired] = tok
+	id := func(m map[string]any, key string) string { return fmt.Sprint(m[key]) }
+
+	// 2 November 2026: the 2027 invoices are out, so staff's recording of
+	// A's credentials issues A's at once.
+	c.do("PUT", "/dev/clock", "", map[string]any{"now": "2026-11-02T09:00:00-05:00"}, 200, nil)
+	contact := map[string]any{"phone": "+1 703 555 0142", "address": map[string]any{"line1": "17 Quillon Lane", "city": "Arlington", "region": "VA", "country": "US"}}
+	b, _ := json.Marshal(contact)
+	f.holderAContact = string(b)
+	var h map[string]any
+	c.do("POST", "/holders", f.tokens[holderA], map[string]any{"firstName": "Zofia", "lastName": "Wrzesniewska", "email": emails[holderA], "contact": contact}, 201, &h)
+	f.holderA = id(h, "holderId")
+	c.do("POST", "/holders", f.tokens[holderB], map[string]any{"firstName": "Bjorn", "lastName": "Brandvold", "email": emails[holderB]}, 201, &h)
+	f.holderB = id(h, "holderId")
+	c.do("PUT", "/holders/"+f.holderA+"/credentials", f.tokens[staff], map[string]any{"membership": "member",
+		"credentials": []any{map[string]any{"code": "CAM", "earnedOn": "2020-06-01"}}}, 200, nil)
+	c.do("GET", "/holders/me/renewals/2027", f.tokens[holderA], nil, 200, nil)
+
+	var p map[string]any
+	c.do("POST", "/providers", f.tokens[providerA], map[string]any{"name": "Quillfeather Learning", "contactName": "Marguerite Oakhaven",
+		"email": emails[providerA], "phone": "+1 202 555 0187", "address": map[string]any{"line1": "9 Larkspur Ct", "city": "Washington", "country": "US"}}, 201, &p)
+	f.providerA = id(p, "providerId")
+	c.do("POST", "/providers", f.tokens[providerB], map[string]any{"name": "Otterbrook Seminars", "contactName": "Oz Otto",
+		"email": emails[providerB], "phone": "+1 617 555 0123", "address": map[string]any{"line1": "1 A St", "city": "Boston", "country": "US"}}, 201, &p)
+	f.providerB = id(p, "providerId")
+	c.doRaw("POST", "/programs", f.tokens[providerB], "application/json", programContent("Otterbrook Intro"), 201, &p)
+	f.programB = id(p, "programId")
+
+	// 5 January 2027: provider A's programs.
+	f.program = approvedProgram(t, c, f.tokens[providerA], f.tokens[staff], 3)
+	draft := func(title string) string {
+		var p map[string]any
+		c.doRaw("POST", "/programs", f.tokens[providerA], "application/json", programContent(title), 201, &p)
+		return id(p, "programId")
+	}
+	f.draftEdit = draft("Larkspur Clinic")
+	f.draftSubmit = draft("Heronsgate Forum")
+	f.feeDue = draft("Wimbourne Seminar")
+	f.inReview = draft("Castlemoor Webinar")
+	for _, prog := range []string{f.feeDue, f.inReview} {
+		c.do("POST", "/programs/"+prog+"/submit", f.tokens[providerA], nil, 202, nil)
+		c.waitForStatus(f.tokens[providerA], prog, "fee_due")
+	}
+	var co map[string]any
+	c.do("POST", "/programs/"+f.inReview+"/checkout", f.tokens[providerA], nil, 200, &co)
+	c.do("POST", "/dev/payments/"+id(co, "reference")+"/succeed", "", nil, 200, nil)
+	c.waitForStatus(f.tokens[providerA], f.inReview, "in_review")
+
+	// 12 March 2027, two days after the approved program: A reports holder
+	// A's attendance, and holder A submits the rest of 2028's CECs.
+	c.do("PUT", "/dev/clock", "", map[string]any{"now": "2027-03-12T09:00:00-05:00"}, 200, nil)
+	roster := "Program ID,Holder ID,First Name,Last Name,Completion Date\n" + f.program + "," + f.holderA + ",Zofia,Wrzesniewska,2027-03-10\n"
+	var acc map[string]any
+	c.doRaw("POST", "/programs/"+f.program+"/attendance", f.tokens[providerA], "text/csv", roster, 202, &acc)
+	f.upload = id(acc, "uploadId")
+	if got := verdictsOf(c.waitForUpload(f.tokens[providerA], f.program, f.upload)); got != "2:ok" {
+		t.Fatalf("upload %s", got)
+	}
+	activity := func(kind string, hours int) map[string]any {
+		return map[string]any{"kind": kind, "title": "Leasing law", "organisation": "Chapter 7", "date": "2027-03-01", "hours": hours,
+			"compliance": false, "documentation": map[string]any{"type": "certificate_of_completion", "reference": "cert-42"}}
+	}
+	var sub map[string]any
+	c.do("POST", "/holders/me/submissions", f.tokens[holderA], map[string]any{"year": 2028,
+		"activities": []any{activity("association_course", 2), activity("college_course", 1)}}, 201, &sub)
+	f.submission = id(sub, "submissionId")
+	for deadline := time.Now().Add(15 * time.Second); sub["status"] != "in_review"; c.waitALittle() {
+		if time.Now().After(deadline) {
+			t.Fatalf("submission is %v after 15 s", sub["status"])
+		}
+		c.do("GET", "/holders/me/submissions/"+f.submission, f.tokens[holderA], nil, 200, &sub)
+	}
+
+	for class, values := range map[markerClass][]string{
+		holderAPublic:     {f.holderA, "Zofia", "Wrzesniewska"},
+		holderAPrivate:    {emails[holderA], "555 0142", "Quillon", f.submission, "REN-" + f.holderA},
+		holderBPublic:     {f.holderB, "Brandvold"},
+		holderBPrivate:    {emails[holderB]},
+		providerAPublic:   {f.providerA, "Quillfeather"},
+		providerAPrivate:  {emails[providerA], "Oakhaven", "555 0187", "Larkspur", "Heronsgate", "Wimbourne", "Castlemoor", f.draftEdit, f.draftSubmit, f.feeDue, f.inReview, f.upload},
+		providerACredited: {f.program},
+		providerBPublic:   {f.providerB, "Otterbrook"},
+		providerBPrivate:  {emails[providerB], "555 0123", f.programB},
+	} {
+		for _, v := range values {
+			f.markers[v] = class
+		}
+	}
+	return f
+}
+
+// programContent is a complete application of 2 CECs held on 20 April 2027.
+func programContent(title string) string {
+	return fmt.Sprintf(`{"title":%q,"description":"d","format":"in_person","startsAt":"2027-04-20T09:00:00-05:00",`+
+		`"endsAt":"2027-04-20T11:00:00-05:00","timeZone":"America/Chicago","location":"Chicago","contactHours":2,`+
+		`"objectives":["o"],"instructors":["i"],"compliance":false}`, title)
+}
+
+// checkLeaks fails when an answer to who carries a marker who may not read.
+// A marker the request itself carries (an ID in the path) is no leak.
+func (f *authzFixture) checkLeaks(t *testing.T, where string, who caller, req authzReq, h http.Header, body []byte) {
+	t.Helper()
+	if who == staff {
+		return
+	}
+	answer := string(body) + "\n" + h.Get("Location")
+	for m, class := range f.markers {
+		if slices.Contains(mayRead[who], class) || strings.Contains(req.path+req.body, m) {
+			continue
+		}
+		if strings.Contains(answer, m) {
+			t.Errorf("%s: the answer carries %s (%q): %s", where, markerNames[class], m, clip(body))
+		}
+	}
+}
+
+// checkErrorShape checks SPEC §6's error body and returns its code.
+func checkErrorShape(t *testing.T, where string, h http.Header, body []byte) string {
+	t.Helper()
+	var e struct {
+		Error *struct {
+			Code    string          `json:"code"`
+			Message string          `json:"message"`
+			Details json.RawMessage `json:"details"`
+		} `json:"error"`
+	}
+	if ct := h.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+		t.Errorf("%s: error with content type %q", where, ct)
+	}
+	if err := json.Unmarshal(body, &e); err != nil || e.Error == nil || e.Error.Code == "" || e.Error.Message == "" ||
+		!bytes.HasPrefix(e.Error.Details, []byte("[")) {
+		t.Errorf("%s: error body not in the SPEC §6 shape: %s", where, clip(body))
+		return ""
+	}
+	return e.Error.Code
+}
+
+// send sends req with method, token and extra headers, and returns the answer.
+func (c *client) send(method string, req authzReq, token string, header map[string]string) (int, http.Header, []byte) {
+	c.t.Helper()
+	r, err := http.NewRequest(method, c.base+req.path, strings.NewReader(req.body))
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	if token != "" {
+		r.Header.Set("Authorization", "Bearer "+token)
+	}
+	if req.ctype != "" {
+		r.Header.Set("Content-Type", req.ctype)
+	}
+	for k, v := range req.header {
+		r.Header.Set(k, v)
+	}
+	for k, v := range header {
+		r.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(r)
+	if err != nil {
+		c.t.Fatalf("%s %s: %v", method, req.path, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header, body
+}
+
+func clip(b []byte) string {
+	if len(b) > 600 {
+		return string(b[:600]) + "..."
+	}
+	return string(b)
+}
+
+// TestAuthzMatrix_CoversOpenAPI: authzMatrix has exactly one row per
+// operation of openapi.yaml, and agrees with each operation's security and
+// x-roles: a route that needs a token refuses both tokenless callers, and
+// a signed-in caller gets 403 exactly when its role is not among x-roles.
+func TestAuthzMatrix_CoversOpenAPI(t *testing.T) { checkMatrixCoversOpenAPI(t) }
+
+func checkMatrixCoversOpenAPI(t *testing.T) {
+	t.Helper()
+	doc, err := httpapi.Spec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string]authzRow{}
+	for _, r := range authzMatrix {
+		if _, dup := rows[r.route]; dup {
+			t.Errorf("two rows for %s", r.route)
+		}
+		rows[r.route] = r
+	}
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			key := method + " " + path
+			row, ok := rows[key]
+			if !ok {
+				t.Errorf("openapi.yaml has %s but authzMatrix has no row for it: add one (and run with -update-docs)", key)
+				continue
+			}
+			delete(rows, key)
+			public, err := httpapi.PublicOperation(doc, op)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, who := range []caller{anon, expired} {
+				if got := row.want[who] == http.StatusUnauthorized; got == public {
+					t.Errorf("%s as %s: the table says %d, but the route is public=%v", key, callerNames[who], row.want[who], public)
+				}
+			}
+			roles, _ := op.Extensions["x-roles"].([]any)
+			if len(roles) == 0 {
+				continue // any signed-in person, or public
+			}
+			for who := holderA; who < nCallers; who++ {
+				allowed := slices.ContainsFunc(roles, func(r any) bool { return r == who.role() })
+				if forbidden := row.want[who] == http.StatusForbidden; forbidden == allowed {
+					t.Errorf("%s as %s: the table says %d, but x-roles is %v", key, callerNames[who], row.want[who], roles)
+				}
+			}
+		}
+	}
+	for key := range rows {
+		t.Errorf("authzMatrix has a row for %s, which openapi.yaml does not have", key)
+	}
+}
+
+const (
+	docsFile    = "docs/security.md"
+	matrixBegin = "<!-- authz-matrix: generated from infra/local/authz_test.go (go test ./infra/local -run TestAuthzMatrix_Documented -update-docs) -->\n"
+	matrixEnd   = "<!-- end of authz-matrix -->\n"
+)
+
+// matrixMarkdown renders authzMatrix as docs/security.md shows it.
+func matrixMarkdown() string {
+	var b strings.Builder
+	b.WriteString("| route | " + strings.Join(callerNames[:], " | ") + " | request |\n")
+	b.WriteString("|---" + strings.Repeat("|---:", int(nCallers)) + "|---|\n")
+	for _, r := range authzMatrix {
+		fmt.Fprintf(&b, "| `%s` |", r.route)
+		for _, s := range r.want {
+			fmt.Fprintf(&b, " %d |", s)
+		}
+		fmt.Fprintf(&b, " %s |\n", r.note)
+	}
+	return b.String()
+}
+
+// TestAuthzMatrix_Documented: docs/security.md shows authzMatrix as it is.
+func TestAuthzMatrix_Documented(t *testing.T) {
+	file := filepath.Join("..", "..", docsFile)
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(raw)
+	start, end := strings.Index(doc, matrixBegin), strings.Index(doc, matrixEnd)
+	if start < 0 || end < start {
+		t.Fatalf("%s lacks the lines\n%s...\n%s", docsFile, matrixBegin, matrixEnd)
+	}
+	want := matrixMarkdown()
+	if got := doc[start+len(matrixBegin) : end]; got != want {
+		if !*updateDocs {
+			t.Fatalf("the matrix in %s differs from authzMatrix; run go test ./infra/local -run TestAuthzMatrix_Documented -update-docs\nwant:\n%s", docsFile, want)
+		}
+		doc = doc[:start+len(matrixBegin)] + want + doc[end:]
+		if err := os.WriteFile(file, []byte(doc), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
