@@ -204,6 +204,12 @@ type running struct {
 
 func startStack(t *testing.T, env map[string]string) *running {
 	t.Helper()
+	return startStackLogged(t, env, io.Discard)
+}
+
+// startStackLogged starts the stack with its JSON logs written to logs.
+func startStackLogged(t *testing.T, env map[string]string, logs io.Writer) *running {
+	t.Helper()
 	vars := map[string]string{"CECPORTAL_ADDR": "127.0.0.1:0", "CECPORTAL_DATA": t.TempDir(), "LOG_LEVEL": "WARN"}
 	for k, v := range env {
 		vars[k] = v
@@ -212,7 +218,7 @@ func startStack(t *testing.T, env map[string]string) *running {
 	ready := make(chan *localstack.Stack, 1)
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, func(k string) string { return vars[k] }, io.Discard, func(s *localstack.Stack) { ready <- s })
+		done <- run(ctx, func(k string) string { return vars[k] }, logs, func(s *localstack.Stack) { ready <- s })
 	}()
 	var st *localstack.Stack
 	select {

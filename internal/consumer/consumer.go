@@ -10,6 +10,8 @@ import (
 	"log/slog"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/cecportal/cecportal/internal/store"
 )
 
 // Work handles one message body; an error means "not done, deliver again".
@@ -26,11 +28,15 @@ func Handler(name string, work Work, log *slog.Logger) func(context.Context, eve
 	return func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
 		var resp events.SQSEventResponse
 		for _, rec := range ev.Records {
-			if err := run(ctx, work, rec.Body); err != nil {
+			// Each message's table calls and capacity, logged with it.
+			m := store.NewMeter()
+			if err := run(store.WithMeter(ctx, m), work, rec.Body); err != nil {
 				log.ErrorContext(ctx, "message failed", "consumer", name, "messageId", rec.MessageId,
-					"receiveCount", rec.Attributes["ApproximateReceiveCount"], "err", err)
+					"receiveCount", rec.Attributes["ApproximateReceiveCount"], "err", err, "dynamodb", m.Usage())
 				resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: rec.MessageId})
+				continue
 			}
+			log.InfoContext(ctx, "message done", "consumer", name, "messageId", rec.MessageId, "dynamodb", m.Usage())
 		}
 		return resp, nil
 	}

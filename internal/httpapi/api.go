@@ -14,6 +14,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/getkin/kin-openapi/openapi3"
@@ -21,6 +22,7 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 
 	"github.com/cecportal/cecportal/internal/fault"
+	"github.com/cecportal/cecportal/internal/store"
 )
 
 // HandlerFunc serves one route. A *fault.Error becomes its 4xx; any other
@@ -177,8 +179,18 @@ func (a *API) Handle(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (ev
 		reqID = newRequestID()
 	}
 	log := a.log.With("request_id", reqID, "method", ev.RequestContext.HTTP.Method, "path", ev.RawPath)
+	// The request's table calls and capacity, logged with its outcome: the
+	// figures behind docs/performance.md's cost per request. A caller (a
+	// test) may bring its own meter to read them.
+	m := store.MeterFrom(ctx)
+	if m == nil {
+		m = store.NewMeter()
+		ctx = store.WithMeter(ctx, m)
+	}
+	start := time.Now()
 
-	resp, err := a.serve(ctx, &ev, log)
+	var routeKey string // set once the route is found
+	resp, err := a.serve(ctx, &ev, log, &routeKey)
 	if err != nil {
 		var internal bool
 		resp, internal = responseFor(err)
@@ -191,16 +203,18 @@ func (a *API) Handle(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (ev
 		log.ErrorContext(ctx, "response not encodable", "err", err)
 		out, _ = encode(internalResponse(), reqID)
 	}
+	log.InfoContext(ctx, "request", "route", routeKey, "status", out.StatusCode, "ms", time.Since(start).Milliseconds(), "dynamodb", m.Usage())
 	return out, nil
 }
 
 // serve runs the pipeline: route, authorise, read and check the body,
 // validate, then call the handler.
-func (a *API) serve(ctx context.Context, ev *events.APIGatewayV2HTTPRequest, log *slog.Logger) (Response, error) {
+func (a *API) serve(ctx context.Context, ev *events.APIGatewayV2HTTPRequest, log *slog.Logger, routeKey *string) (Response, error) {
 	rt, params, err := a.find(ev)
 	if err != nil {
 		return Response{}, err
 	}
+	*routeKey = rt.key
 	r := &Request{Event: *ev, Params: params, Caller: callerFrom(ev, a.roleClaim)}
 	if err := authorise(rt.Access, r); err != nil {
 		return Response{}, err

@@ -84,6 +84,7 @@ func (b *Bolt) Get(ctx context.Context, k Key) (Item, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bolt get %s: %w", k, err)
 	}
+	MeterFrom(ctx).add("GetItem", readUnits(itemSize(item), true), 0)
 	if item == nil || Expired(item, b.now()) {
 		return nil, ErrNotFound
 	}
@@ -160,6 +161,11 @@ func (b *Bolt) Query(ctx context.Context, q Query) (Page, error) {
 	if err != nil {
 		return Page{}, fmt.Errorf("bolt query %s: %w", indexLabel(q.Index), err)
 	}
+	read := 0
+	for _, item := range page.Items {
+		read += itemSize(item)
+	}
+	MeterFrom(ctx).add("Query", readUnits(read, q.Index == ""), 0)
 	return page, nil
 }
 
@@ -225,6 +231,7 @@ func (b *Bolt) Write(ctx context.Context, ops ...Op) error {
 		return fmt.Errorf("bolt write: %w", err)
 	}
 	now := b.now()
+	units := 0.0 // the estimate: the larger of the item before and after, per op
 	err := b.db.Update(func(tx *bbolt.Tx) error {
 		t := boltTx{tx}
 		for i, op := range ops {
@@ -232,6 +239,11 @@ func (b *Bolt) Write(ctx context.Context, ops ...Op) error {
 			if err != nil {
 				return err
 			}
+			size := itemSize(cur)
+			if op.Kind == OpPut {
+				size = max(size, itemSize(op.Item))
+			}
+			units += writeUnits(size)
 			if !conditionHolds(op.Cond, cur, now) {
 				return &ConditionFailedError{Index: i, Key: op.key()}
 			}
@@ -250,6 +262,14 @@ func (b *Bolt) Write(ctx context.Context, ops ...Op) error {
 		}
 		return nil
 	})
+	switch {
+	case len(ops) > 1 || ops[0].Kind == OpCheck:
+		MeterFrom(ctx).add("TransactWriteItems", 0, 2*units)
+	case ops[0].Kind == OpPut:
+		MeterFrom(ctx).add("PutItem", 0, units)
+	default:
+		MeterFrom(ctx).add("DeleteItem", 0, units)
+	}
 	var failed *ConditionFailedError
 	if errors.As(err, &failed) {
 		return failed
@@ -372,6 +392,22 @@ func (b *Bolt) BatchWrite(ctx context.Context, puts []Item, deletes []Key) error
 	if err != nil {
 		return fmt.Errorf("bolt batch write: %w", err)
 	}
+	if m := MeterFrom(ctx); m != nil {
+		units := make([]float64, 0, len(puts)+len(deletes))
+		for _, item := range puts {
+			units = append(units, writeUnits(itemSize(item)))
+		}
+		for range deletes {
+			units = append(units, 1)
+		}
+		for chunk := range slices.Chunk(units, MaxBatchWrite) {
+			w := 0.0
+			for _, u := range chunk {
+				w += u
+			}
+			m.add("BatchWriteItem", 0, w)
+		}
+	}
 	return nil
 }
 
@@ -401,6 +437,17 @@ func (b *Bolt) BatchGet(ctx context.Context, keys []Key) ([]Item, error) {
 	})
 	if err != nil {
 		return nil, fmt.Errorf("bolt batch get: %w", err)
+	}
+	if m := MeterFrom(ctx); m != nil {
+		for i := 0; i < len(keys); i += MaxBatchGet {
+			r := 0.0
+			for _, item := range items {
+				if k := KeyOf(item); slices.Contains(keys[i:min(i+MaxBatchGet, len(keys))], k) {
+					r += readUnits(itemSize(item), true)
+				}
+			}
+			m.add("BatchGetItem", r, 0)
+		}
 	}
 	return items, nil
 }

@@ -560,6 +560,55 @@ func runTableContract(t *testing.T, newTable newTableFunc) {
 		}
 	})
 
+	t.Run("Meter", func(t *testing.T) {
+		// The same work counts the same calls on every adapter, and some
+		// capacity of the right kind (DynamoDB's figures or the estimate).
+		t.Parallel()
+		tbl, _ := newTable(t)
+		m := store.NewMeter()
+		ctx := store.WithMeter(t.Context(), m)
+		big := strings.Repeat("x", 3000) // 3 write units, 1 read unit
+		if err := tbl.Write(ctx, store.Put(itemOf("M#1", "A", "v", store.S(big)), store.IfNotExists())); err != nil {
+			t.Fatal(err)
+		}
+		if err := tbl.Write(ctx, store.Put(itemOf("M#1", "B"), store.IfNotExists()), store.Put(itemOf("M#1", "C"), store.Condition{})); err != nil {
+			t.Fatal(err)
+		}
+		var cf *store.ConditionFailedError
+		if err := tbl.Write(ctx, store.Put(itemOf("M#1", "A"), store.IfNotExists())); !errors.As(err, &cf) {
+			t.Fatalf("want a failed condition, got %v", err)
+		}
+		if _, err := tbl.Get(ctx, store.Key{PK: "M#1", SK: "A"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tbl.Query(ctx, store.Query{PK: "M#1"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := tbl.BatchWrite(ctx, nil, []store.Key{{PK: "M#1", SK: "C"}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tbl.BatchGet(ctx, []store.Key{{PK: "M#1", SK: "B"}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := tbl.Write(ctx, store.Delete(store.Key{PK: "M#1", SK: "B"}, store.Condition{})); err != nil {
+			t.Fatal(err)
+		}
+		u := m.Usage()
+		want := "BatchGetItem×1 BatchWriteItem×1 DeleteItem×1 GetItem×1 PutItem×2 Query×1 TransactWriteItems×1"
+		if u.String() != want || u.CallCount() != 8 {
+			t.Errorf("calls %q, want %q", u, want)
+		}
+		if u.WriteUnits < 3 || u.ReadUnits < 1 {
+			t.Errorf("capacity read %v write %v: want at least 1 read and 3 write units", u.ReadUnits, u.WriteUnits)
+		}
+		// Without a meter in the context nothing is counted, nothing fails.
+		if _, err := tbl.Get(t.Context(), store.Key{PK: "M#1", SK: "A"}); err != nil {
+			t.Fatal(err)
+		}
+		if m.Usage().CallCount() != 8 {
+			t.Error("a call without the meter was counted")
+		}
+	})
 	t.Run("Batch", func(t *testing.T) {
 		t.Parallel()
 		t.Run("WriteAndGet", func(t *testing.T) {

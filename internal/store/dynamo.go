@@ -28,6 +28,9 @@ type DynamoAPI interface {
 
 var _ DynamoAPI = (*dynamodb.Client)(nil)
 
+// total asks every call for the capacity it consumed (the Meter's figures).
+var total = types.ReturnConsumedCapacityTotal
+
 // Dynamo is the Table on DynamoDB.
 type Dynamo struct {
 	client DynamoAPI
@@ -62,10 +65,16 @@ func (d *Dynamo) Get(ctx context.Context, k Key) (Item, error) {
 		return nil, err
 	}
 	out, err := d.client.GetItem(ctx, &dynamodb.GetItemInput{
-		TableName:      &d.table,
-		Key:            KeyItem(k),
-		ConsistentRead: aws.Bool(true),
+		TableName:              &d.table,
+		Key:                    KeyItem(k),
+		ConsistentRead:         aws.Bool(true),
+		ReturnConsumedCapacity: total,
 	})
+	if out != nil {
+		consumed(ctx, "GetItem", false, out.ConsumedCapacity)
+	} else {
+		consumed(ctx, "GetItem", false)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("dynamo get %s: %w", k, dynamoErr(err))
 	}
@@ -110,6 +119,7 @@ func (d *Dynamo) Query(ctx context.Context, q Query) (Page, error) {
 		ExpressionAttributeValues: e.values,
 		ScanIndexForward:          aws.Bool(!q.Descending),
 		Limit:                     aws.Int32(int32(p.limit)),
+		ReturnConsumedCapacity:    total,
 	}
 	if q.Index == "" {
 		in.ConsistentRead = aws.Bool(true) // DynamoDB refuses it on a GSI
@@ -123,6 +133,11 @@ func (d *Dynamo) Query(ctx context.Context, q Query) (Page, error) {
 		}
 	}
 	out, err := d.client.Query(ctx, in)
+	if out != nil {
+		consumed(ctx, "Query", false, out.ConsumedCapacity)
+	} else {
+		consumed(ctx, "Query", false)
+	}
 	if err != nil {
 		return Page{}, fmt.Errorf("dynamo query %s: %w", indexLabel(q.Index), dynamoErr(err))
 	}
@@ -187,7 +202,12 @@ func (d *Dynamo) Write(ctx context.Context, ops ...Op) error {
 			}
 		}
 	}
-	_, err := d.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	out, err := d.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items, ReturnConsumedCapacity: total})
+	if out != nil {
+		consumed(ctx, "TransactWriteItems", true, ptrs(out.ConsumedCapacity)...)
+	} else {
+		consumed(ctx, "TransactWriteItems", true)
+	}
 	if err == nil {
 		return nil
 	}
@@ -216,17 +236,28 @@ func (d *Dynamo) writeOne(ctx context.Context, op Op, now time.Time) error {
 	cond := optionalExpr(e.condition(op.Cond, now))
 	var err error
 	verb := "put"
+	var cc *types.ConsumedCapacity
 	if op.Kind == OpPut {
-		_, err = d.client.PutItem(ctx, &dynamodb.PutItemInput{
+		var out *dynamodb.PutItemOutput
+		out, err = d.client.PutItem(ctx, &dynamodb.PutItemInput{
 			TableName: &d.table, Item: op.Item, ConditionExpression: cond,
-			ExpressionAttributeNames: e.names, ExpressionAttributeValues: e.values,
+			ExpressionAttributeNames: e.names, ExpressionAttributeValues: e.values, ReturnConsumedCapacity: total,
 		})
+		if out != nil {
+			cc = out.ConsumedCapacity
+		}
+		consumed(ctx, "PutItem", true, cc)
 	} else {
 		verb = "delete"
-		_, err = d.client.DeleteItem(ctx, &dynamodb.DeleteItemInput{
+		var out *dynamodb.DeleteItemOutput
+		out, err = d.client.DeleteItem(ctx, &dynamodb.DeleteItemInput{
 			TableName: &d.table, Key: KeyItem(op.Key), ConditionExpression: cond,
-			ExpressionAttributeNames: e.names, ExpressionAttributeValues: e.values,
+			ExpressionAttributeNames: e.names, ExpressionAttributeValues: e.values, ReturnConsumedCapacity: total,
 		})
+		if out != nil {
+			cc = out.ConsumedCapacity
+		}
+		consumed(ctx, "DeleteItem", true, cc)
 	}
 	var failed *types.ConditionalCheckFailedException
 	if errors.As(err, &failed) {
@@ -269,8 +300,14 @@ func (d *Dynamo) BatchWrite(ctx context.Context, puts []Item, deletes []Key) err
 func (d *Dynamo) batchWrite(ctx context.Context, reqs []types.WriteRequest) error {
 	for attempt := 1; ; attempt++ {
 		out, err := d.client.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{
-			RequestItems: map[string][]types.WriteRequest{d.table: reqs},
+			RequestItems:           map[string][]types.WriteRequest{d.table: reqs},
+			ReturnConsumedCapacity: total,
 		})
+		if out != nil {
+			consumed(ctx, "BatchWriteItem", true, ptrs(out.ConsumedCapacity)...)
+		} else {
+			consumed(ctx, "BatchWriteItem", true)
+		}
 		if err != nil {
 			return dynamoErr(err)
 		}
@@ -316,8 +353,14 @@ func (d *Dynamo) batchGet(ctx context.Context, keys []Key) ([]Item, error) {
 	var items []Item
 	for attempt := 1; ; attempt++ {
 		out, err := d.client.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{
-			RequestItems: map[string]types.KeysAndAttributes{d.table: {Keys: req, ConsistentRead: aws.Bool(true)}},
+			RequestItems:           map[string]types.KeysAndAttributes{d.table: {Keys: req, ConsistentRead: aws.Bool(true)}},
+			ReturnConsumedCapacity: total,
 		})
+		if out != nil {
+			consumed(ctx, "BatchGetItem", false, ptrs(out.ConsumedCapacity)...)
+		} else {
+			consumed(ctx, "BatchGetItem", false)
+		}
 		if err != nil {
 			return nil, dynamoErr(err)
 		}
