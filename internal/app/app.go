@@ -16,7 +16,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/cecportal/cecportal"
@@ -135,7 +134,7 @@ func Lambda(required ...string) (Deps, Env, aws.Config) {
 		Exit(log, "aws configuration", err)
 	}
 	deps := Deps{
-		Table:  store.NewDynamo(dynamodb.NewFromConfig(cfg), env.TableName),
+		Table:  store.NewDynamo(store.NewDynamoClient(cfg), env.TableName),
 		Queues: SQSQueues(sqs.NewFromConfig(cfg), env.QueueURLs()),
 		Clock:  clock.System{},
 		Policy: pol,

@@ -20,7 +20,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/ses"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"go.etcd.io/bbolt"
@@ -379,7 +378,7 @@ func (s *Stack) embeddedQueues() (map[string]queue.Queue, error) {
 // an endpoint such as moto_server is configured.
 func (s *Stack) awsAdapters(ctx context.Context, awsCfg aws.Config, from string) (store.Table, map[string]queue.Queue, mail.Sender, error) {
 	cfg := s.cfg
-	ddb := dynamodb.NewFromConfig(awsCfg)
+	ddb := store.NewDynamoClient(awsCfg)
 	sq := sqs.NewFromConfig(awsCfg)
 	sesc := ses.NewFromConfig(awsCfg)
 	create := cfg.AWSEndpoint != ""
