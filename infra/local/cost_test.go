@@ -31,6 +31,7 @@ func (s *logSink) Write(p []byte) (int, error) {
 type requestLog struct {
 	Msg      string `json:"msg"`
 	Route    string `json:"route"`
+	Consumer string `json:"consumer"`
 	Status   int    `json:"status"`
 	Dynamodb struct {
 		Calls int     `json:"calls"`
@@ -48,7 +49,7 @@ func (s *logSink) requests() []requestLog {
 	sc.Buffer(nil, 1<<20)
 	for sc.Scan() {
 		var r requestLog
-		if json.Unmarshal(sc.Bytes(), &r) == nil && r.Msg == "request" {
+		if json.Unmarshal(sc.Bytes(), &r) == nil && (r.Msg == "request" || r.Msg == "message done") {
 			out = append(out, r)
 		}
 	}
@@ -73,6 +74,9 @@ func TestLocalStack_CostPerRequest(t *testing.T) {
 	// payments; a second submission for a year is refused while one is open).
 	fixture := map[string]requestLog{}
 	for _, r := range sink.requests() {
+		if r.Msg != "request" {
+			continue
+		}
 		if _, seen := fixture[r.Route]; r.Status >= 200 && r.Status < 300 && !seen {
 			fixture[r.Route] = r
 		}
@@ -102,7 +106,7 @@ func TestLocalStack_CostPerRequest(t *testing.T) {
 			continue
 		}
 		for _, r := range sink.requests()[before:] {
-			if r.Route == row.route {
+			if r.Msg == "request" && r.Route == row.route {
 				cost[row.route] = r
 			}
 		}
@@ -114,6 +118,33 @@ func TestLocalStack_CostPerRequest(t *testing.T) {
 		if r.Dynamodb.Calls > 0 && r.Dynamodb.RCU+r.Dynamodb.WCU == 0 {
 			t.Errorf("%s: %d calls but no capacity: %+v", r.Route, r.Dynamodb.Calls, r.Dynamodb)
 		}
+	}
+
+	// The queue consumers' messages, for the record (not pinned: how many
+	// messages a flow takes depends on timing, e.g. the relay's sweeps).
+	type agg struct {
+		n        int
+		calls    int
+		rcu, wcu float64
+	}
+	consumers := map[string]*agg{}
+	for _, r := range sink.requests() {
+		if r.Msg != "message done" {
+			continue
+		}
+		a := consumers[r.Consumer]
+		if a == nil {
+			a = &agg{}
+			consumers[r.Consumer] = a
+		}
+		a.n++
+		a.calls += r.Dynamodb.Calls
+		a.rcu += r.Dynamodb.RCU
+		a.wcu += r.Dynamodb.WCU
+	}
+	for name, a := range consumers {
+		t.Logf("consumer %s: %d messages, per message %.1f calls, %.1f RCU, %.1f WCU", name, a.n,
+			float64(a.calls)/float64(a.n), a.rcu/float64(a.n), a.wcu/float64(a.n))
 	}
 
 	var b strings.Builder
