@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -46,12 +47,30 @@ func checkBody(rb *openapi3.RequestBody, body []byte, header http.Header, max in
 		if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") && !strings.EqualFold(cs, "utf8") {
 			return "", fault.New(fault.UnsupportedMediaType, "unsupported_media_type", "JSON bodies must be UTF-8")
 		}
+		// encoding/json would quietly turn bytes that are not UTF-8 into
+		// U+FFFD, storing something other than what was sent.
+		if !utf8.Valid(body) {
+			return "", malformed(body, int64(validPrefix(body)), "the body is not valid UTF-8")
+		}
 		var v any
 		if err := decodeJSON(body, &v, false); err != nil {
 			return "", err
 		}
 	}
 	return mt, nil
+}
+
+// validPrefix is the length of body's longest valid UTF-8 prefix.
+func validPrefix(body []byte) int {
+	n := 0
+	for n < len(body) {
+		r, size := utf8.DecodeRune(body[n:])
+		if r == utf8.RuneError && size <= 1 {
+			break
+		}
+		n += size
+	}
+	return n
 }
 
 func isJSON(mt string) bool { return mt == contentTypeJSON || strings.HasSuffix(mt, "+json") }

@@ -28,6 +28,10 @@ const Tolerance = 5 * time.Minute
 // Checkout Sessions and their PaymentIntents.
 const MetadataInvoice = "invoiceId"
 
+// MaxCreated is the last event creation time read, 9999-12-31T23:59:59Z
+// in Unix seconds.
+const MaxCreated = 253402300799
+
 // Event types the settler acts on.
 const (
 	TypeSessionCompleted     = "checkout.session.completed"
@@ -84,6 +88,11 @@ func read(se stripe.Event) (payments.Event, error) {
 	ev := payments.Event{ID: se.ID, Type: string(se.Type), Created: time.Unix(se.Created, 0).UTC()}
 	if se.ID == "" {
 		return payments.Event{}, errors.New("stripe event without an id")
+	}
+	// The event travels on as JSON, which cannot carry a year past 9999:
+	// such a time would fail every delivery instead of being refused.
+	if se.Created < 0 || se.Created > MaxCreated {
+		return payments.Event{}, fmt.Errorf("stripe event %s: created %d is not a time from 1970 to 9999", se.ID, se.Created)
 	}
 	var kind payments.Kind
 	switch ev.Type {
