@@ -40,6 +40,7 @@ import (
 	"github.com/cecportal/cecportal/internal/store"
 	"github.com/cecportal/cecportal/internal/stripepay"
 	"github.com/cecportal/cecportal/internal/submissions"
+	"github.com/cecportal/cecportal/internal/web"
 )
 
 // Config configures a local stack. The zero value (plus defaults) runs the
@@ -329,7 +330,13 @@ func (s *Stack) build(ctx context.Context) (err error) {
 	}
 	s.scheduler = NewScheduler(clk, s.log, time.Second, jobs...)
 	gw.Mount("/dev", s.devRoutes(localgw.NewSigner(key)))
-	s.srv = &http.Server{Handler: gw, ReadHeaderTimeout: 10 * time.Second}
+	// The web forms at /, on the API's origin: the site answers for its own
+	// files only, none of which is an API or /dev path (internal/web tests).
+	site, err := web.NewSite(web.LocalConfig(), pol)
+	if err != nil {
+		return err
+	}
+	s.srv = &http.Server{Handler: site.Front(gw), ReadHeaderTimeout: 10 * time.Second}
 
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s.cancel = cancel

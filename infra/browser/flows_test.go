@@ -1,0 +1,468 @@
+package browser
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/cecportal/cecportal/internal/localstack"
+)
+
+// TestBrowser_Flows goes through the provider's and the holder's whole
+// flows in the forms, as three people in three tabs (a provider, staff, and
+// a holder on a phone-sized screen), the stack's clock moved through 2027
+// as the README's walkthrough does. After each step what the browser
+// showed is checked against the API.
+func TestBrowser_Flows(t *testing.T) {
+	began := time.Now()
+	s := start(t, localstack.Config{Now: "2027-01-05T10:00:00-05:00"})
+	acme := s.person(t, "provider", false)
+	office := s.person(t, "staff", false)
+	ana := s.person(t, "holder", true)
+
+	var programID, holderID string
+	steps := []struct {
+		name string
+		run  func(t *testing.T)
+	}{
+		{"ProviderRegisters", func(t *testing.T) {
+			acme.signIn(t, "provider", "acme", "desk@acme.example")
+			acme.waitRendered(t, "/provider")
+			f := "#provider-form "
+			acme.fill(t, f+"[name=name]", "Acme Training")
+			acme.fill(t, f+"[name=contactName]", "Dee Dunn")
+			acme.fill(t, f+"[name=email]", "desk at acme")
+			acme.fill(t, f+"[name=phone]", "+1 202 555 0142")
+			acme.fill(t, f+`[name="address.line1"]`, "9 K St")
+			acme.fill(t, f+`[name="address.city"]`, "Washington")
+			acme.fill(t, f+`[name="address.country"]`, "US")
+			acme.click(t, f+"button[type=submit]")
+			// The API's error lands next to the field, and the summary takes focus.
+			if msg := acme.errorOf(t, f+"[name=email]"); !strings.Contains(strings.ToLower(msg), "email") {
+				t.Fatalf("error next to the email field: %q", msg)
+			}
+			if focused := eval[string](t, acme, "focus", `document.activeElement.className`); focused != "summary" {
+				t.Fatalf("focus on %q after the error, want the summary", focused)
+			}
+			s.api(t, "GET", "/providers/me", acme.token(t), nil, 404, nil) // nothing written
+			acme.fill(t, f+"[name=email]", "desk@acme.example")
+			acme.click(t, f+"button[type=submit]")
+			shown := acme.waitText(t, "#provider-registered", "P-")
+			var p struct{ ProviderID, Name, Email string }
+			s.api(t, "GET", "/providers/me", acme.token(t), nil, 200, &p)
+			if !strings.Contains(shown, p.ProviderID) || p.Name != "Acme Training" || p.Email != "desk@acme.example" {
+				t.Fatalf("page says %q; API has %+v", shown, p)
+			}
+		}},
+		{"ProviderAppliesWithFeePreview", func(t *testing.T) {
+			acme.open(t, "#/provider/programs/new")
+			f := "#program-form "
+			acme.fill(t, f+"[name=title]", "Fair Housing Update")
+			acme.fill(t, f+"[name=description]", "What changed in fair housing law.")
+			acme.click(t, f+"input[name=format][value=in_person]")
+			acme.fill(t, f+"[name=timeZone]", "America/Chicago")
+			acme.fill(t, f+"[name=startsAt]", "2027-03-10T09:00")
+			acme.fill(t, f+"[name=endsAt]", "2027-03-10T12:00")
+			acme.fill(t, f+"[name=location]", "Hilton, 720 S Michigan Ave, Chicago")
+			// Typed key by key: the preview follows the keyboard.
+			acme.do(t, "type the contact hours", chromedp.SendKeys(chromedp.CSS(f+"[name=contactHours]"), "3"))
+			acme.waitText(t, "#fee-preview", "$150.00")
+			acme.waitText(t, "#fee-preview", "starts in 64 days")
+			// 20 days before the start the late fee applies: $75 per CEC.
+			acme.fill(t, f+"[name=startsAt]", "2027-01-25T09:00")
+			acme.waitText(t, "#fee-preview", "$225.00")
+			acme.waitText(t, "#fee-late", "20 days")
+			acme.fill(t, f+"[name=startsAt]", "2027-03-10T09:00")
+			acme.waitText(t, "#fee-preview", "$150.00")
+			acme.fill(t, f+"[name=objectives]", "Apply the 2027 rules\nSpot unlawful screening")
+			acme.fill(t, f+"[name=instructors]", "Dee Dunn")
+			acme.click(t, f+"[name=compliance]")
+			acme.click(t, f+"[name=calendarOptIn]")
+			acme.click(t, "#submit-program")
+			acme.waitJS(t, "the program page", `/^#\/provider\/programs\/PRG-/.test(location.hash) && document.getElementById("main").dataset.rendered`)
+			acme.waitJS(t, "the fee to be invoiced", `document.querySelector("#program-status")?.dataset.status === "fee_due"`)
+			programID = acme.text(t, "#program-id")
+			shown := acme.text(t, "#fee-amount")
+			var p struct {
+				Status, StartsAt string
+				Fee              struct {
+					AmountCents int64
+					Late        bool
+					Status      string
+				}
+			}
+			s.api(t, "GET", "/programs/"+programID, acme.token(t), nil, 200, &p)
+			if p.Status != "fee_due" || p.Fee.AmountCents != 15000 || p.Fee.Late || shown != "$150.00" || p.StartsAt != "2027-03-10T09:00:00-06:00" {
+				t.Fatalf("page shows %s; API has %+v", shown, p)
+			}
+		}},
+		{"ProviderPays", func(t *testing.T) {
+			acme.click(t, "#pay-fee")
+			acme.waitRendered(t, "/pay/cs_sim_INV-"+programID+"-1")
+			if got := acme.text(t, "#pay-amount"); got != "$150.00" {
+				t.Fatalf("checkout amount %q", got)
+			}
+			acme.click(t, "#pay-succeed")
+			acme.waitText(t, "#pay-result", "Payment received")
+			acme.click(t, "#pay-back")
+			acme.waitRendered(t, "/provider/programs/"+programID)
+			acme.waitJS(t, "the program to be in review", `document.querySelector("#program-status")?.dataset.status === "in_review"`)
+			var p struct {
+				Status string
+				Fee    struct{ Status string }
+			}
+			s.api(t, "GET", "/programs/"+programID, acme.token(t), nil, 200, &p)
+			if p.Status != "in_review" || p.Fee.Status != "paid" || acme.text(t, "#fee-status") == "Open" {
+				t.Fatalf("after paying: %+v, page fee status %q", p, acme.text(t, "#fee-status"))
+			}
+		}},
+		{"StaffApprovesInTheReviewQueue", func(t *testing.T) {
+			office.signInByKeyboard(t)
+			office.open(t, "#/staff/programs")
+			card := fmt.Sprintf(`#program-queue article[data-program-id=%q] `, programID)
+			office.waitText(t, card+"h2", "Fair Housing Update")
+			// A rejection needs a reason: the API says so next to the field.
+			office.click(t, card+"input[name=decision][value=reject]")
+			office.click(t, card+"button[type=submit]")
+			if msg := office.errorOf(t, card+"[name=reason]"); !strings.Contains(msg, "required") {
+				t.Fatalf("error next to the reason: %q", msg)
+			}
+			office.click(t, card+"input[name=decision][value=approve]")
+			office.fill(t, card+"[name=reason]", "Meets the criteria.")
+			office.click(t, card+"button[type=submit]")
+			office.waitJS(t, "the decision", fmt.Sprintf(`document.querySelector(%s)?.dataset.status === "approved"`, js(card+".decided")))
+			var p struct {
+				Status  string
+				History []struct{ To, Reason string }
+			}
+			s.api(t, "GET", "/programs/"+programID, office.token(t), nil, 200, &p)
+			last := p.History[len(p.History)-1]
+			if p.Status != "approved" || last.To != "approved" || last.Reason != "Meets the criteria." {
+				t.Fatalf("after the decision %+v", p)
+			}
+			// The provider's list and history show it.
+			acme.open(t, "#/provider/programs")
+			acme.waitJS(t, "approved in the list", fmt.Sprintf(`document.querySelector('#program-list tr[data-program-id=%q] [data-status]')?.dataset.status === "approved"`, programID))
+			acme.open(t, "#/provider/programs/"+programID)
+			history := acme.text(t, "#program-history tbody")
+			for _, want := range []string{"Draft", "Submitted: being checked", "Fee due", "Paid", "In staff review", "Approved", "Meets the criteria."} {
+				if !strings.Contains(history, want) {
+					t.Fatalf("history %q lacks %q", history, want)
+				}
+			}
+		}},
+		{"ProviderCopiesAndCorrectsARefusal", func(t *testing.T) {
+			acme.click(t, "#copy-program")
+			acme.waitJS(t, "the copy's form", `/^#\/provider\/programs\/PRG-[A-Z0-9]+\/edit$/.test(location.hash) && document.getElementById("main").dataset.rendered`)
+			copyID := strings.Split(eval[string](t, acme, "the copy's ID", `location.hash`), "/")[3]
+			f := "#program-form "
+			if got := eval[string](t, acme, "the copied content", `document.querySelector("#program-form [name=title]").value + "|" + document.querySelector("#program-form [name=startsAt]").value + "|" + document.querySelector("#program-form [name=objectives]").value`); got != "Fair Housing Update||Apply the 2027 rules\nSpot unlawful screening" {
+				t.Fatalf("copy form %q", got)
+			}
+			// Held yesterday: submitted, then refused by the asynchronous check.
+			acme.fill(t, f+"[name=startsAt]", "2027-01-04T09:00")
+			acme.fill(t, f+"[name=endsAt]", "2027-01-04T12:00")
+			acme.waitText(t, "#fee-preview", "already started")
+			acme.click(t, "#submit-program")
+			acme.waitRendered(t, "/provider/programs/"+copyID)
+			acme.waitJS(t, "the refusal", `document.querySelector("#program-status")?.dataset.status === "refused"`)
+			if problems := acme.text(t, "#program-problems"); !strings.Contains(problems, "past educational programs will not be considered") {
+				t.Fatalf("problems shown %q", problems)
+			}
+			acme.click(t, "#edit-program")
+			acme.waitRendered(t, "/provider/programs/"+copyID+"/edit")
+			acme.waitText(t, "#program-problems", "past educational programs")
+			acme.fill(t, f+"[name=startsAt]", "2027-04-14T09:00")
+			acme.fill(t, f+"[name=endsAt]", "2027-04-14T12:00")
+			acme.waitText(t, "#fee-on-time", "99 days")
+			acme.click(t, "#submit-program")
+			acme.waitRendered(t, "/provider/programs/"+copyID)
+			acme.waitJS(t, "the invoice", `document.querySelector("#program-status")?.dataset.status === "fee_due"`)
+			var p struct {
+				Status, CopiedFrom, StartsAt string
+				Fee                          struct{ AmountCents int64 }
+			}
+			s.api(t, "GET", "/programs/"+copyID, acme.token(t), nil, 200, &p)
+			if p.CopiedFrom != programID || p.StartsAt != "2027-04-14T09:00:00-05:00" || p.Fee.AmountCents != 15000 || acme.text(t, "#fee-amount") != "$150.00" {
+				t.Fatalf("the corrected copy %+v", p)
+			}
+		}},
+		{"HolderSignsUpAndUpdatesContact", func(t *testing.T) {
+			ana.signIn(t, "holder", "ana", "ana@example.com")
+			ana.waitRendered(t, "/holder")
+			f := "#signup-form "
+			ana.fill(t, f+"[name=firstName]", "Ana")
+			ana.fill(t, f+"[name=lastName]", "Lima")
+			ana.fill(t, f+`[name="contact.phone"]`, "+1 703 555 0100")
+			ana.click(t, f+"button[type=submit]")
+			holderID = strings.TrimSpace(ana.text(t, "#holder-id"))
+			var h struct {
+				HolderID, FirstName, Email, Membership string
+				Contact                                struct{ Phone string }
+			}
+			s.api(t, "GET", "/holders/me", ana.token(t), nil, 200, &h)
+			if h.HolderID != holderID || h.FirstName != "Ana" || h.Email != "ana@example.com" || h.Contact.Phone != "+1 703 555 0100" || h.Membership != "guest" {
+				t.Fatalf("page shows %s; API has %+v", holderID, h)
+			}
+			c := "#contact-form "
+			ana.fill(t, c+"[name=phone]", "+1 703 555 0199")
+			ana.fill(t, c+`[name="address.line1"]`, "1 Main St")
+			ana.fill(t, c+`[name="address.city"]`, "Arlington")
+			ana.fill(t, c+`[name="address.region"]`, "VA")
+			ana.fill(t, c+`[name="address.country"]`, "XYZ")
+			ana.click(t, c+"button[type=submit]")
+			if msg := ana.errorOf(t, c+`[name="address.country"]`); !strings.HasPrefix(msg, "Country code ") {
+				t.Fatalf("error next to the country: %q", msg)
+			}
+			ana.fill(t, c+`[name="address.country"]`, "us")
+			ana.click(t, c+"button[type=submit]")
+			ana.waitText(t, "#contact-saved", "Contact details saved")
+			var after struct {
+				Contact struct {
+					Phone   string
+					Address struct{ City, Country string }
+				}
+				ContactConfirmedAt *string
+			}
+			s.api(t, "GET", "/holders/me", ana.token(t), nil, 200, &after)
+			if after.Contact.Phone != "+1 703 555 0199" || after.Contact.Address.Country != "US" || after.Contact.Address.City != "Arlington" || after.ContactConfirmedAt == nil {
+				t.Fatalf("after the contact update %+v", after)
+			}
+		}},
+		{"StaffRecordsCredentials", func(t *testing.T) {
+			office.open(t, "#/staff/holders")
+			f := "#credentials-form "
+			office.fill(t, f+"[name=holderId]", holderID)
+			office.click(t, f+"input[name=membership][value=member]")
+			office.click(t, "#cred-CAM")
+			office.fill(t, "#cred-CAM-earned", "2020-06-01")
+			office.click(t, f+"button[type=submit]")
+			office.waitText(t, "#credentials-saved", "CAM")
+			var h struct {
+				Membership  string
+				Credentials []struct{ Code, EarnedOn string }
+			}
+			s.api(t, "GET", "/holders/me", ana.token(t), nil, 200, &h)
+			if h.Membership != "member" || len(h.Credentials) != 1 || h.Credentials[0].Code != "CAM" || h.Credentials[0].EarnedOn != "2020-06-01" {
+				t.Fatalf("credentials %+v", h)
+			}
+		}},
+		{"HolderSeesWhatIsOutstanding", func(t *testing.T) {
+			ana.open(t, "#/holder/status?year=2028")
+			got := statusOnPage(t, ana)
+			want := apiStatus(t, s, ana, 2028)
+			if got != want || want != "required 6 counted 0 outstanding 6" {
+				t.Fatalf("page %q, API %q", got, want)
+			}
+			ana.waitText(t, "#status-outstanding", "Outstanding: 6 CECs")
+		}},
+		{"ProviderReportsAttendance", func(t *testing.T) {
+			s.setClock(t, "2027-03-12T09:00:00-05:00")
+			acme.open(t, "#/provider/programs/"+programID)
+			acme.click(t, "#report-attendance")
+			acme.waitRendered(t, "/provider/programs/"+programID+"/attendance")
+			// A roster with the wrong header is refused whole, shown at the field.
+			acme.fill(t, "#roster-form [name=rosterText]", "Holder,Name\nH-X,Ana\n")
+			acme.click(t, "#roster-form button[type=submit]")
+			if msg := acme.errorOf(t, "#roster-form [name=rosterText]"); !strings.Contains(strings.ToLower(msg), "header") {
+				t.Fatalf("error next to the roster: %q", msg)
+			}
+			acme.fill(t, "#roster-form [name=rosterText]", "")
+			roster := "Program ID,Holder ID,First Name,Last Name,Completion Date\n" +
+				fmt.Sprintf("%s,%s,ANA,lima,2027-03-10\n", programID, holderID) +
+				fmt.Sprintf("%s,H-NOSUCHHOLD,Cy,Cole,2027-03-10\n", programID) +
+				fmt.Sprintf("%s,%s,Ana,Lima,2027-03-11\n", programID, holderID)
+			file := filepath.Join(t.TempDir(), "roster.csv")
+			if err := os.WriteFile(file, []byte(roster), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			acme.do(t, "choose the roster file", chromedp.SetUploadFiles(chromedp.CSS("#roster-form [name=roster]"), []string{file}))
+			acme.click(t, "#roster-form button[type=submit]")
+			acme.waitJS(t, "the upload to be done", `document.querySelector("#upload-status")?.dataset.status === "done"`)
+			uploadID := strings.TrimPrefix(acme.text(t, "#report-heading"), "Upload ")
+			rows := eval[string](t, acme, "the row results", `[...document.querySelectorAll("#row-results tbody tr")].map((r) => r.dataset.row + ":" + (r.dataset.accepted === "true" ? "ok" : r.dataset.reason)).join(" ")`)
+			totals := acme.text(t, "#total-rows") + "/" + acme.text(t, "#total-accepted") + "/" + acme.text(t, "#total-rejected") + "/" + acme.text(t, "#total-fees")
+			var up struct {
+				Status string
+				Totals struct {
+					Rows, Accepted, Rejected int
+					Fees                     struct{ AmountCents int64 }
+				}
+				Rows []struct {
+					Row      int
+					Accepted bool
+					Reason   string
+				}
+			}
+			s.api(t, "GET", "/programs/"+programID+"/attendance/"+uploadID, acme.token(t), nil, 200, &up)
+			var apiRows []string
+			for _, r := range up.Rows {
+				v := r.Reason
+				if r.Accepted {
+					v = "ok"
+				}
+				apiRows = append(apiRows, fmt.Sprintf("%d:%s", r.Row, v))
+			}
+			apiTotals := fmt.Sprintf("%d/%d/%d/$%d.00", up.Totals.Rows, up.Totals.Accepted, up.Totals.Rejected, up.Totals.Fees.AmountCents/100)
+			if rows != strings.Join(apiRows, " ") || rows != "2:ok 3:holder_not_found 4:completion_outside_program" || totals != apiTotals || totals != "3/1/2/$0.00" {
+				t.Fatalf("page rows %q totals %q; API rows %v totals %s", rows, totals, apiRows, apiTotals)
+			}
+			if msg := acme.text(t, `#row-results tr[data-row="3"]`); !strings.Contains(msg, "Rejected") {
+				t.Fatalf("row 3 reads %q", msg)
+			}
+
+			// One attendee: found in the directory, reported as JSON; Ana is
+			// credited already, so nobody is credited twice.
+			acme.fill(t, ".directory-form [name=q]", "lim")
+			acme.click(t, ".directory-form button[type=submit]")
+			acme.click(t, fmt.Sprintf(`button[data-holder-id=%q]`, holderID))
+			if got := eval[string](t, acme, "the picked holder", `document.querySelector("#attendee-holder").value + " " + document.querySelector("#attendee-first").value`); got != holderID+" Ana" {
+				t.Fatalf("picked %q", got)
+			}
+			acme.fill(t, "#attendee-date", "2027-03-10")
+			acme.click(t, "#attendee-form button[type=submit]")
+			acme.waitJS(t, "the second upload", fmt.Sprintf(`document.querySelector("#report-heading")?.textContent !== %s && document.querySelector("#upload-status")?.dataset.status === "done"`, js("Upload "+uploadID)))
+			second := strings.TrimPrefix(acme.text(t, "#report-heading"), "Upload ")
+			var again struct {
+				Rows []struct{ Reason string }
+			}
+			s.api(t, "GET", "/programs/"+programID+"/attendance/"+second, acme.token(t), nil, 200, &again)
+			if shown := acme.text(t, "#row-results tbody"); len(again.Rows) != 1 || again.Rows[0].Reason != "already_credited" || !strings.Contains(shown, "Rejected") {
+				t.Fatalf("single attendee: page %q, API %+v", shown, again)
+			}
+		}},
+		{"HolderIsCredited", func(t *testing.T) {
+			ana.open(t, "#/holder/status?year=2028")
+			got := statusOnPage(t, ana)
+			if want := apiStatus(t, s, ana, 2028); got != want || want != "required 6 counted 3 outstanding 3" {
+				t.Fatalf("page %q, API %q", got, want)
+			}
+			ana.waitText(t, `#status-activities tr[data-source=program]`, "Fair Housing Update")
+		}},
+		{"HolderSubmitsSelfReportedCECs", func(t *testing.T) {
+			ana.open(t, "#/holder/submit?year=2028")
+			activity := func(i int, kind, title, hours, doc string) {
+				p := fmt.Sprintf(`#submission-form [name="activities[%d].`, i)
+				ana.fill(t, p+`kind"]`, kind)
+				ana.fill(t, p+`title"]`, title)
+				ana.fill(t, p+`organisation"]`, "Chapter 7")
+				ana.fill(t, p+`date"]`, "2027-04-02")
+				ana.fill(t, p+`hours"]`, hours)
+				ana.fill(t, p+`documentation.type"]`, doc)
+				ana.fill(t, p+`documentation.reference"]`, "cert-42")
+			}
+			activity(0, "association_course", "Leasing law", "2", "certificate_of_completion")
+			ana.click(t, "#submission-form button[type=submit]")
+			// 3 credited + 2 = 5 of 6: refused whole, with what is missing.
+			ana.waitText(t, "#submission-form .summary", "1 CEC missing")
+			var status struct{ Counted float64 }
+			s.api(t, "GET", "/holders/me/status?year=2028", ana.token(t), nil, 200, &status)
+			if status.Counted != 3 {
+				t.Fatalf("a refused submission counted: %+v", status)
+			}
+			ana.click(t, "#add-activity")
+			activity(1, "college_course", "Fair housing seminar", "1", "transcript_or_exam_result")
+			ana.click(t, "#submission-form button[type=submit]")
+			shown := ana.waitText(t, "#submission-received", "SUB-")
+			subID := strings.Fields(strings.TrimPrefix(shown, "Received: submission "))[0]
+			subID = strings.TrimSuffix(subID, ",")
+			var sub struct {
+				SubmissionID, Status string
+				Activities           []struct{ Title string }
+			}
+			s.api(t, "GET", "/holders/me/submissions/"+subID, ana.token(t), nil, 200, &sub)
+			if sub.SubmissionID != subID || len(sub.Activities) != 2 || (sub.Status != "received" && sub.Status != "in_review") {
+				t.Fatalf("page %q; API %+v", shown, sub)
+			}
+
+			// Staff approve it from the review queue once the reviewer step queued it.
+			card := fmt.Sprintf(`#submission-queue article[data-submission-id=%q] `, subID)
+			deadline := time.Now().Add(30 * time.Second)
+			for {
+				office.open(t, "#/staff/submissions")
+				if eval[bool](t, office, "the queue", fmt.Sprintf(`document.querySelector(%s) !== null`, js(card+"form"))) {
+					break
+				}
+				if time.Now().After(deadline) {
+					s.fail(t, office, "the submission in the review queue", fmt.Errorf("%s not in the queue after 30 s", subID))
+				}
+				time.Sleep(200 * time.Millisecond)
+			}
+			office.click(t, card+"input[name=decision][value=approve]")
+			office.click(t, card+"button[type=submit]")
+			office.waitJS(t, "the decision", fmt.Sprintf(`document.querySelector(%s)?.dataset.status === "approved"`, js(card+".decided")))
+
+			ana.open(t, "#/holder/status?year=2028")
+			got := statusOnPage(t, ana)
+			if want := apiStatus(t, s, ana, 2028); got != want || want != "required 6 counted 6 outstanding 0" {
+				t.Fatalf("page %q, API %q", got, want)
+			}
+			ana.waitText(t, "#status-met", "meet the requirement")
+		}},
+		{"HolderPaysTheRenewalInvoice", func(t *testing.T) {
+			s.setClock(t, "2027-11-02T09:00:00-05:00")
+			// The daily job, run from the Local tools page.
+			ana.open(t, "#/dev")
+			ana.click(t, "#job-renewal-invoices")
+			ana.waitText(t, "#job-result", "done")
+			ana.open(t, "#/holder/renewal?year=2028")
+			if got := ana.text(t, "#invoice-total"); got != "$125.00" {
+				t.Fatalf("invoice total %q", got)
+			}
+			ana.click(t, "#pay-renewal")
+			ana.waitRendered(t, "/pay/cs_sim_REN-"+holderID+"-2028")
+			ana.click(t, "#pay-succeed")
+			ana.waitText(t, "#pay-result", "Payment received")
+			ana.click(t, "#pay-back")
+			ana.waitRendered(t, "/holder/renewal")
+			ana.waitJS(t, "the invoice to be paid", `document.querySelector("#invoice-status")?.dataset.status === "paid"`)
+			ana.waitText(t, "#renewal-complete", "complete")
+			var r struct {
+				Complete bool
+				Invoice  struct {
+					Status     string
+					TotalCents int64
+				}
+				Steps []struct {
+					Step string
+					Done bool
+				}
+			}
+			s.api(t, "GET", "/holders/me/renewals/2028", ana.token(t), nil, 200, &r)
+			pageSteps := eval[string](t, ana, "the steps", `[...document.querySelectorAll("#renewal-steps li")].map((li) => li.dataset.step + "=" + li.dataset.done).join(" ")`)
+			var apiSteps []string
+			for _, st := range r.Steps {
+				apiSteps = append(apiSteps, fmt.Sprintf("%s=%v", st.Step, st.Done))
+			}
+			if !r.Complete || r.Invoice.Status != "paid" || r.Invoice.TotalCents != 12500 || pageSteps != strings.Join(apiSteps, " ") {
+				t.Fatalf("page steps %q; API %+v", pageSteps, r)
+			}
+		}},
+	}
+	for _, st := range steps {
+		if !t.Run(st.name, st.run) {
+			t.Fatalf("stopped after %s failed", st.name)
+		}
+	}
+	t.Logf("both flows in %v", time.Since(began).Round(10*time.Millisecond))
+}
+
+// statusOnPage reads the status figures the page shows.
+func statusOnPage(t *testing.T, p *person) string {
+	t.Helper()
+	p.waitJS(t, "the status", `document.querySelector("#status-required") !== null`)
+	return fmt.Sprintf("required %s counted %s outstanding %s", p.text(t, "#status-required"), p.text(t, "#status-counted"), p.text(t, "#status-outstanding-value"))
+}
+
+// apiStatus reads the same figures from the API.
+func apiStatus(t *testing.T, s *suite, p *person, year int) string {
+	t.Helper()
+	var st struct{ Required, Counted, Outstanding float64 }
+	s.api(t, "GET", fmt.Sprintf("/holders/me/status?year=%d", year), p.token(t), nil, 200, &st)
+	return fmt.Sprintf("required %v counted %v outstanding %v", st.Required, st.Counted, st.Outstanding)
+}

@@ -1,0 +1,455 @@
+package browser
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
+	"github.com/cecportal/cecportal/internal/localstack"
+)
+
+// screenshotsEnv names a directory for the screenshots of a failed test;
+// without it they go to a new directory under the system's temp directory
+// (kept after the test, unlike t.TempDir). The failure message says where.
+const screenshotsEnv = "CECPORTAL_SCREENSHOTS"
+
+// actionTimeout bounds one browser step; the stack's asynchronous steps
+// (queues polled every second) fit well inside it.
+const actionTimeout = 30 * time.Second
+
+// suite is one local stack and one headless Chromium, with a tab per person.
+type suite struct {
+	base    string
+	stack   *localstack.Stack
+	browser context.Context
+
+	mu     sync.Mutex
+	people []*person
+	shots  string
+}
+
+// chromiumPath finds Debian's chromium (or another Chromium the PATH has).
+func chromiumPath() (string, error) {
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "headless-shell"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p, nil
+		}
+	}
+	return "", errors.New("no chromium on the PATH: install Debian's chromium package (apt-get install -y chromium); .ci/run does so when it is missing")
+}
+
+// start runs the local stack on a free port and starts Chromium. cfg sets
+// the stack's clock (Now) or CORS; the rest is filled in.
+func start(t *testing.T, cfg localstack.Config) *suite {
+	t.Helper()
+	exe, err := chromiumPath() // first: without Chromium nothing else is worth starting
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Addr, cfg.DataDir, cfg.LogLevel = "127.0.0.1:0", t.TempDir(), "WARN"
+	st, err := localstack.Start(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatalf("local stack: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := st.Close(); err != nil {
+			t.Errorf("stop the local stack: %v", err)
+		}
+	})
+	return &suite{base: st.URL, stack: st, browser: startChromium(t, exe)}
+}
+
+// startChromium starts headless Chromium for the test.
+func startChromium(t *testing.T, exe string) context.Context {
+	t.Helper()
+	// Without the background-networking flags Chromium keeps calling home,
+	// which on a closed network makes it hang.
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(exe),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 900),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-extensions", true),
+		chromedp.Flag("disable-default-apps", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("disable-background-timer-throttling", true),
+		chromedp.Flag("disable-renderer-backgrounding", true),
+		chromedp.Flag("disable-backgrounding-occluded-windows", true),
+		chromedp.Flag("disable-features", "Translate,MediaRouter,OptimizationHints,AutofillServerCommunication"),
+		chromedp.Flag("no-proxy-server", true),
+		chromedp.Flag("metrics-recording-only", true),
+	}
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	browser, cancelBrowser := chromedp.NewContext(alloc)
+	t.Cleanup(func() {
+		cancelBrowser()
+		cancelAlloc()
+	})
+	// The first Run starts the browser; its context must not time out (that
+	// would stop the browser), so the wait is bounded here instead.
+	started := make(chan error, 1)
+	go func() { started <- chromedp.Do(browser, chromedp.Navigate("about:blank")) }()
+	select {
+	case err := <-started:
+		if err != nil {
+			t.Fatalf("start chromium (%s): %v", exe, err)
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatalf("chromium (%s) did not start within 60 s", exe)
+	}
+	return browser
+}
+
+// person is one signed-in person: a tab in a browser context of its own, so
+// sessions never mix.
+type person struct {
+	s    *suite
+	name string
+	ctx  context.Context
+}
+
+// person opens a tab for name on the forms; phone emulates a phone's screen.
+func (s *suite) person(t *testing.T, name string, phone bool) *person {
+	t.Helper()
+	p := s.personAt(t, name, s.base+"/#/", phone)
+	p.waitRendered(t, "/")
+	return p
+}
+
+// personAt opens a tab for name at url.
+func (s *suite) personAt(t *testing.T, name, url string, phone bool) *person {
+	t.Helper()
+	ctx, cancel := chromedp.NewContext(s.browser, chromedp.WithNewBrowserContext())
+	t.Cleanup(cancel)
+	p := &person{s: s, name: name, ctx: ctx}
+	s.mu.Lock()
+	s.people = append(s.people, p)
+	s.mu.Unlock()
+	// The tab lives as long as the context of its first Run: no timeout there.
+	opened := make(chan error, 1)
+	go func() { opened <- chromedp.Do(ctx, chromedp.Navigate("about:blank")) }()
+	select {
+	case err := <-opened:
+		if err != nil {
+			t.Fatalf("open a tab for %s: %v", name, err)
+		}
+	case <-time.After(actionTimeout):
+		t.Fatalf("open a tab for %s: no answer within %v", name, actionTimeout)
+	}
+	steps := []chromedp.Action[chromedp.Void]{}
+	if phone {
+		steps = append(steps, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateScale(2)))
+	}
+	steps = append(steps, chromedp.Navigate(url))
+	p.do(t, "open "+url, steps...)
+	return p
+}
+
+// fail saves a screenshot and the text of every tab, then fails the test.
+func (s *suite) fail(t *testing.T, who *person, what string, err error) {
+	t.Helper()
+	dir := s.screenshotDir()
+	var saved []string
+	for _, p := range s.peopleNow() {
+		ctx, cancel := context.WithTimeout(p.ctx, 5*time.Second)
+		png, perr := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		text, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`location.href + "\n\n" + document.body.innerText`))
+		cancel()
+		base := filepath.Join(dir, fmt.Sprintf("%s-%s", sanitize(t.Name()), p.name))
+		if perr == nil {
+			_ = os.WriteFile(base+".png", png, 0o644)
+			saved = append(saved, base+".png")
+		}
+		_ = os.WriteFile(base+".txt", []byte(text), 0o644)
+	}
+	t.Fatalf("%s (%s's tab): %v\nscreenshots and page text in %s: %s", what, who.name, err, dir, strings.Join(saved, ", "))
+}
+
+func (s *suite) peopleNow() []*person {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]*person(nil), s.people...)
+}
+
+func (s *suite) screenshotDir() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.shots != "" {
+		return s.shots
+	}
+	if d := os.Getenv(screenshotsEnv); d != "" {
+		_ = os.MkdirAll(d, 0o755)
+		s.shots = d
+		return d
+	}
+	d, err := os.MkdirTemp("", "cecportal-browser-")
+	if err != nil {
+		d = os.TempDir()
+	}
+	s.shots = d
+	return d
+}
+
+var unsafeName = regexp.MustCompile(`[^A-Za-z0-9_.-]+`)
+
+func sanitize(s string) string { return unsafeName.ReplaceAllString(s, "_") }
+
+// do runs browser steps, failing the test with screenshots on an error.
+func (p *person) do(t *testing.T, what string, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(p.ctx, actionTimeout)
+	defer cancel()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		p.s.fail(t, p, what, err)
+	}
+}
+
+// eval evaluates a JavaScript expression in the tab.
+func eval[T any](t *testing.T, p *person, what, js string) T {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(p.ctx, actionTimeout)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js, chromedp.EvalAwaitPromise))
+	if err != nil {
+		p.s.fail(t, p, what, err)
+	}
+	return v
+}
+
+// waitJS waits until the JavaScript expression is truthy, asking every
+// 50 ms (a plain loop: chromedp's Poll waits for animation frames, which a
+// tab in the background does not get).
+func (p *person) waitJS(t *testing.T, what, js string) {
+	t.Helper()
+	deadline := time.Now().Add(actionTimeout)
+	for {
+		ctx, cancel := context.WithTimeout(p.ctx, actionTimeout)
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool]("Boolean("+js+")"))
+		cancel()
+		if err == nil && ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			if err == nil {
+				err = fmt.Errorf("still false after %v: %s", actionTimeout, js)
+			}
+			p.s.fail(t, p, "wait for "+what, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func js(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// open goes to a route of the forms and waits until the page has its content.
+func (p *person) open(t *testing.T, hash string) {
+	t.Helper()
+	// The page marks main as rendered; clear the mark first, and render
+	// again when the route is the current one (as a click on its link does).
+	eval[bool](t, p, "go to "+hash, fmt.Sprintf(`((h) => {
+		document.getElementById("main").removeAttribute("data-rendered");
+		if (location.hash === h) window.dispatchEvent(new HashChangeEvent("hashchange"));
+		else location.hash = h;
+		return true;
+	})(%s)`, js(hash)))
+	p.waitRendered(t, strings.SplitN(strings.TrimPrefix(hash, "#"), "?", 2)[0])
+}
+
+// waitRendered waits until the page of path has rendered, then checks it.
+func (p *person) waitRendered(t *testing.T, path string) {
+	t.Helper()
+	p.waitJS(t, "the page "+path, fmt.Sprintf(`document.documentElement.dataset.ready === "true" && document.getElementById("main").dataset.rendered === %s`, js(path)))
+	p.audit(t)
+}
+
+// audit checks what every page owes its users: a label for every control,
+// aria-describedby pointing at what exists, radios in a fieldset with a
+// legend, named buttons and links, unique IDs, one h1, and no sideways
+// scrolling on the tab's screen (a phone's, for some people).
+func (p *person) audit(t *testing.T) {
+	t.Helper()
+	problems := eval[[]string](t, p, "audit the page", `(() => {
+		const problems = [];
+		const seen = {};
+		for (const el of document.querySelectorAll("[id]")) {
+			if (seen[el.id]) problems.push("duplicate id " + el.id);
+			seen[el.id] = true;
+		}
+		for (const el of document.querySelectorAll("input, select, textarea")) {
+			if (el.type === "hidden") continue;
+			const name = el.name || el.id;
+			if (!(el.labels && el.labels.length) && !el.getAttribute("aria-label")) problems.push("no label for " + name);
+			for (const ref of (el.getAttribute("aria-describedby") || "").split(/\s+/).filter(Boolean)) {
+				if (!document.getElementById(ref)) problems.push(name + " describedby missing " + ref);
+			}
+			if (el.type === "radio" && !(el.closest("fieldset") && el.closest("fieldset").querySelector("legend"))) problems.push("radio " + name + " outside a fieldset with a legend");
+		}
+		for (const el of document.querySelectorAll("button, a[href]")) {
+			if (!el.textContent.trim() && !el.getAttribute("aria-label")) problems.push("a button or link without a name");
+		}
+		if (document.querySelectorAll("main h1").length !== 1) problems.push("want exactly one h1 in main");
+		const doc = document.documentElement;
+		if (doc.scrollWidth > window.innerWidth + 1) problems.push("the page scrolls sideways: " + doc.scrollWidth + " > " + window.innerWidth);
+		return problems;
+	})()`)
+	if len(problems) > 0 {
+		p.s.fail(t, p, "accessibility audit", errors.New(strings.Join(problems, "; ")))
+	}
+}
+
+// fill sets a control's value as typing would (input and change events).
+func (p *person) fill(t *testing.T, sel, value string) {
+	t.Helper()
+	eval[bool](t, p, "fill "+sel, fmt.Sprintf(`((sel, v) => {
+		const el = document.querySelector(sel);
+		if (!el) throw new Error("no element " + sel);
+		el.focus();
+		el.value = v;
+		el.dispatchEvent(new Event("input", {bubbles: true}));
+		el.dispatchEvent(new Event("change", {bubbles: true}));
+		return true;
+	})(%s, %s)`, js(sel), js(value)))
+}
+
+// click clicks the element with the mouse, as a person would.
+func (p *person) click(t *testing.T, sel string) {
+	t.Helper()
+	p.do(t, "click "+sel, chromedp.Click(chromedp.CSS(sel)))
+}
+
+// text is the element's text; it waits for the element.
+func (p *person) text(t *testing.T, sel string) string {
+	t.Helper()
+	p.waitJS(t, sel, fmt.Sprintf(`document.querySelector(%s) !== null`, js(sel)))
+	return eval[string](t, p, "read "+sel, fmt.Sprintf(`document.querySelector(%s).textContent`, js(sel)))
+}
+
+// waitText waits until the element's text contains want.
+func (p *person) waitText(t *testing.T, sel, want string) string {
+	t.Helper()
+	p.waitJS(t, fmt.Sprintf("%s to say %q", sel, want), fmt.Sprintf(`(document.querySelector(%s)?.textContent || "").includes(%s)`, js(sel), js(want)))
+	return p.text(t, sel)
+}
+
+// signIn signs in through the local role picker.
+func (p *person) signIn(t *testing.T, role, sub, email string) {
+	t.Helper()
+	p.open(t, "#/signin")
+	p.click(t, fmt.Sprintf(`#signin-form input[name=role][value=%s]`, role))
+	p.fill(t, `#signin-form [name=sub]`, sub)
+	p.fill(t, `#signin-form [name=email]`, email)
+	p.click(t, `#signin-form button[type=submit]`)
+	who := email
+	if who == "" {
+		who = sub
+	}
+	p.waitText(t, "#signed-in-as", who)
+}
+
+// signInByKeyboard signs staff in with the keyboard alone: Tab to the role
+// radios, arrow keys to pick staff, type, Enter.
+func (p *person) signInByKeyboard(t *testing.T) {
+	t.Helper()
+	p.open(t, "#/signin")
+	for i := 0; ; i++ {
+		if eval[string](t, p, "the focused control", `document.activeElement.name || ""`) == "role" {
+			break
+		}
+		if i == 25 {
+			p.s.fail(t, p, "tab to the role picker", errors.New("25 presses of Tab did not reach it"))
+		}
+		p.do(t, "press Tab", chromedp.KeyEvent("\t"))
+	}
+	p.do(t, "pick staff and type the name",
+		chromedp.KeyEvent(kb.ArrowDown), chromedp.KeyEvent(kb.ArrowDown),
+		chromedp.KeyEvent("\t"), chromedp.KeyEvent("office"),
+		chromedp.KeyEvent("\t"), chromedp.KeyEvent("office@example.org"),
+		chromedp.KeyEvent(kb.Enter))
+	p.waitText(t, "#signed-in-as", "office@example.org")
+	if role := p.text(t, "#signed-in-role"); role != "Association staff" {
+		t.Fatalf("signed in by keyboard as %q", role)
+	}
+}
+
+// token is the bearer token the tab signed in with.
+func (p *person) token(t *testing.T) string {
+	t.Helper()
+	return eval[string](t, p, "read the token", `JSON.parse(sessionStorage.getItem("cecportal.session")).token`)
+}
+
+// errorOf is the error the form shows next to a control: its aria-invalid
+// and the text of the error element its aria-describedby names.
+func (p *person) errorOf(t *testing.T, sel string) string {
+	t.Helper()
+	p.waitJS(t, "an error at "+sel, fmt.Sprintf(`document.querySelector(%s)?.getAttribute("aria-invalid") === "true"`, js(sel)))
+	return eval[string](t, p, "read the error of "+sel, fmt.Sprintf(`(() => {
+		const el = document.querySelector(%s);
+		return (el.getAttribute("aria-describedby") || "").split(/\s+/).map((id) => document.getElementById(id))
+			.filter((x) => x && x.classList.contains("error-text")).map((x) => x.textContent).join(" ");
+	})()`, js(sel)))
+}
+
+// api calls the stack's API the way infra/local's tests do, to check what
+// the browser showed against the source.
+func (s *suite) api(t *testing.T, method, path, token string, body any, status int, out any) {
+	t.Helper()
+	var rd io.Reader = http.NoBody
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	req, _ := http.NewRequest(method, s.base+path, rd)
+	if body != nil {
+		req.Header.Set("content-type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != status {
+		t.Fatalf("%s %s: status %d, want %d: %s", method, path, resp.StatusCode, status, raw)
+	}
+	if out != nil {
+		if err := json.Unmarshal(raw, out); err != nil {
+			t.Fatalf("%s %s: decode %s: %v", method, path, raw, err)
+		}
+	}
+}
+
+// setClock moves the stack's clock (the Local tools page does the same).
+func (s *suite) setClock(t *testing.T, now string) {
+	t.Helper()
+	s.api(t, "PUT", "/dev/clock", "", map[string]any{"now": now}, 200, nil)
+}

@@ -1,0 +1,254 @@
+// Form building, reading and error display. Every control gets a <label>,
+// an optional hint and an error slot, both tied to it by aria-describedby;
+// the API's SPEC §6 error details land next to the field they name, and a
+// summary with links to those fields is announced at the top of the form.
+
+import { h, nextId, fill, announce } from "./dom.js";
+
+/**
+ * A labelled control. name is the API field path ("address.line1",
+ * "activities[0].hours"); it is also data-field, which errors match.
+ * opts: type (text, email, tel, date, datetime-local, number, textarea,
+ * select, checkbox, file), value, hint, required, options [[value, text]],
+ * autocomplete, inputmode, kind ("lines": one array item per line;
+ * "decimal": a number), id, cls, attrs.
+ */
+export function field(label, name, opts = {}) {
+  const id = opts.id || nextId(name.replace(/[^A-Za-z0-9]+/g, "-"));
+  const hintId = `${id}-hint`;
+  const errId = `${id}-error`;
+  const describedBy = [opts.hint ? hintId : null, errId].filter(Boolean).join(" ");
+  const common = {
+    id, name, "aria-describedby": describedBy, required: opts.required || false,
+    autocomplete: opts.autocomplete, inputmode: opts.inputmode, class: opts.cls,
+    dataset: { field: name, ...(opts.kind ? { kind: opts.kind } : {}) }, ...(opts.attrs || {}),
+  };
+  const type = opts.type || "text";
+  let control;
+  if (type === "textarea") {
+    control = h("textarea", { ...common, rows: opts.rows || 4 });
+    control.value = opts.value ?? "";
+  } else if (type === "select") {
+    control = h("select", common, (opts.options || []).map(([v, t]) =>
+      h("option", { value: v, selected: String(opts.value ?? "") === String(v) }, t)));
+  } else if (type === "checkbox") {
+    control = h("input", { ...common, type, checked: Boolean(opts.value) });
+    return h("div", { class: "field" },
+      h("div", { class: "choice" }, control, h("label", { for: id }, label)),
+      opts.hint ? h("span", { class: "hint", id: hintId }, opts.hint) : null,
+      h("span", { class: "error-text", id: errId }));
+  } else {
+    control = h("input", { ...common, type, value: opts.value ?? "" });
+  }
+  return h("div", { class: "field" },
+    h("label", { for: id }, label, opts.required ? "" : h("span", { class: "hint-inline" }, " (optional)")),
+    opts.hint ? h("span", { class: "hint", id: hintId }, opts.hint) : null,
+    h("span", { class: "error-text", id: errId }),
+    control);
+}
+
+/** A group of radio buttons in a fieldset with a legend; name is the field. */
+export function radios(legend, name, choices, opts = {}) {
+  const base = opts.id || nextId(name.replace(/[^A-Za-z0-9]+/g, "-"));
+  const errId = `${base}-error`;
+  const hintId = `${base}-hint`;
+  return h("fieldset", { dataset: { group: name }, id: base, "aria-describedby": [opts.hint ? hintId : null, errId].filter(Boolean).join(" ") },
+    h("legend", {}, legend),
+    opts.hint ? h("span", { class: "hint", id: hintId }, opts.hint) : null,
+    h("span", { class: "error-text", id: errId }),
+    choices.map(([value, text], i) => {
+      const id = `${base}-${i}`;
+      return h("div", { class: "choice" },
+        h("input", { type: "radio", id, name, value, checked: String(opts.value ?? "") === String(value), required: opts.required || false, dataset: { field: name } }),
+        h("label", { for: id }, text));
+    }));
+}
+
+/** A fieldset whose errors (e.g. "address") show under its legend. */
+export function group(legend, name, ...children) {
+  const id = nextId(name.replace(/[^A-Za-z0-9]+/g, "-"));
+  return h("fieldset", { dataset: { group: name }, id, "aria-describedby": `${id}-error` },
+    h("legend", {}, legend),
+    h("span", { class: "error-text", id: `${id}-error` }),
+    children);
+}
+
+/** The address fields under prefix ("address", "contact.address"). */
+export function addressFields(prefix, value = {}, required = true) {
+  const v = value || {};
+  return group("Address", prefix,
+    field("Street address", `${prefix}.line1`, { value: v.line1, required, autocomplete: "address-line1" }),
+    field("Address line 2", `${prefix}.line2`, { value: v.line2, autocomplete: "address-line2" }),
+    h("div", { class: "grid two" },
+      field("Town or city", `${prefix}.city`, { value: v.city, required, autocomplete: "address-level2" }),
+      field("State or region", `${prefix}.region`, { value: v.region, autocomplete: "address-level1" }),
+      field("Postal code", `${prefix}.postalCode`, { value: v.postalCode, autocomplete: "postal-code", cls: "short" }),
+      field("Country code", `${prefix}.country`, { value: v.country, required, autocomplete: "country", cls: "short", hint: "Two letters, such as US" })));
+}
+
+/** A form with an error summary at the top and a submit button. */
+export function form(attrs, children, submitText, extraButtons = []) {
+  const summaryId = nextId("summary");
+  const f = h("form", { novalidate: true, ...attrs, "aria-describedby": summaryId },
+    h("div", { class: "summary", id: summaryId, tabindex: "-1", role: "alert" }),
+    children,
+    h("div", { class: "actions" }, h("button", { type: "submit" }, submitText), extraButtons));
+  return f;
+}
+
+/** Splits "a.b[2].c" into ["a", "b", 2, "c"]. */
+export function parsePath(path) {
+  const out = [];
+  for (const part of path.split(".")) {
+    const m = part.match(/^([^[\]]*)((?:\[\d+\])*)$/);
+    if (!m) { out.push(part); continue; }
+    if (m[1]) out.push(m[1]);
+    for (const idx of m[2].matchAll(/\[(\d+)\]/g)) out.push(Number(idx[1]));
+  }
+  return out;
+}
+
+function setPath(obj, path, value) {
+  const keys = parsePath(path);
+  let cur = obj;
+  keys.forEach((k, i) => {
+    if (i === keys.length - 1) {
+      cur[k] = value;
+      return;
+    }
+    if (cur[k] === undefined) cur[k] = typeof keys[i + 1] === "number" ? [] : {};
+    cur = cur[k];
+  });
+}
+
+/** Drops empty strings and objects left empty, so optional parts stay out. */
+function prune(v) {
+  if (Array.isArray(v)) return v.map(prune).filter((x) => x !== undefined);
+  if (v && typeof v === "object") {
+    const out = {};
+    for (const [k, x] of Object.entries(v)) {
+      const p = prune(x);
+      if (p !== undefined) out[k] = p;
+    }
+    return Object.keys(out).length ? out : undefined;
+  }
+  return v === "" ? undefined : v;
+}
+
+/**
+ * The form's values as the API's JSON: names are field paths, checkboxes
+ * booleans, data-kind="lines" arrays of non-empty lines, data-kind="decimal"
+ * numbers (a value that is not a number is sent as text, for the server to
+ * name the field); data-kind="manual" is left for the page to read. Empty
+ * values are left out.
+ */
+export function readForm(formEl) {
+  const out = {};
+  for (const el of formEl.querySelectorAll("[data-field]")) {
+    if (el.disabled || !el.name || el.type === "file" || el.dataset.kind === "manual") continue;
+    let v;
+    if (el.type === "checkbox") v = el.checked;
+    else if (el.type === "radio") { if (!el.checked) continue; v = el.value; }
+    else if (el.dataset.kind === "lines") v = el.value.split("\n").map((s) => s.trim()).filter(Boolean);
+    else if (el.dataset.kind === "decimal") {
+      const s = el.value.trim();
+      v = s === "" ? "" : /^\d+(\.\d+)?$/.test(s) ? Number(s) : s;
+    } else if (el.dataset.kind === "integer") {
+      const s = el.value.trim();
+      v = /^\d+$/.test(s) ? Number(s) : s;
+    } else v = el.value.trim();
+    setPath(out, el.name, v);
+  }
+  return prune(out) || {};
+}
+
+/** Clears every error the form shows. */
+export function clearErrors(formEl) {
+  for (const el of formEl.querySelectorAll("[aria-invalid]")) el.removeAttribute("aria-invalid");
+  for (const el of formEl.querySelectorAll(".has-error")) el.classList.remove("has-error");
+  for (const el of formEl.querySelectorAll(".error-text")) el.textContent = "";
+  const summary = formEl.querySelector(".summary");
+  if (summary) summary.replaceChildren();
+}
+
+/** The control or group an error's field names, trying shorter paths. */
+function target(formEl, fieldPath) {
+  if (!fieldPath) return null;
+  let p = fieldPath;
+  for (;;) {
+    const css = CSS.escape(p);
+    const el = formEl.querySelector(`[data-group="${css}"]`) || formEl.querySelector(`[data-field="${css}"]`);
+    if (el) return el;
+    const shorter = p.replace(/(\[\d+\]|\.[^.[\]]+)$/, "");
+    if (shorter === p || shorter === "") return null;
+    p = shorter;
+  }
+}
+
+function labelOf(el) {
+  if (el.tagName === "FIELDSET") return el.querySelector("legend")?.textContent || "";
+  if (el.type === "radio") return el.closest("fieldset")?.querySelector("legend")?.textContent || "";
+  return el.labels?.[0]?.textContent.replace(/ \(optional\)$/, "") || "";
+}
+
+/**
+ * Shows an API error on the form: each detail next to its field (or group),
+ * the rest in the summary, which lists every problem with a link to its
+ * field and is focused and announced.
+ */
+export function showErrors(formEl, err) {
+  clearErrors(formEl);
+  const summary = formEl.querySelector(".summary");
+  const items = [];
+  const details = err.details && err.details.length ? err.details : [];
+  for (const d of details) {
+    // The contract check names array items "activities.0.x"; forms use "activities[0].x".
+    let el = target(formEl, d.field && d.field.replace(/\.(\d+)(?=\.|$)/g, "[$1]"));
+    if (el && el.type === "radio") el = el.closest("fieldset");
+    const message = d.message || d.code || "is invalid";
+    if (el) {
+      const label = labelOf(el);
+      const text = /^[a-z]/.test(message) && label ? `${label} ${message}` : message;
+      const box = el.tagName === "FIELDSET" ? el : el.closest(".field");
+      const slot = box?.querySelector(":scope > .error-text, :scope .error-text");
+      if (slot) slot.textContent = slot.textContent ? `${slot.textContent}; ${text}` : text;
+      box?.classList.add("has-error");
+      if (el.tagName !== "FIELDSET") el.setAttribute("aria-invalid", "true");
+      items.push(h("li", {}, h("a", { href: `#${el.id}`, onclick: (e) => { e.preventDefault(); focusField(el); } }, text)));
+    } else {
+      items.push(h("li", {}, d.field ? `${d.field}: ${message}` : message));
+    }
+  }
+  if (summary) {
+    fill(summary,
+      h("h2", {}, err.message || "There is a problem"),
+      items.length ? h("ul", {}, items) : null);
+    summary.focus();
+  }
+  announce(err.message || "There is a problem");
+}
+
+function focusField(el) {
+  const f = el.tagName === "FIELDSET" ? el.querySelector("input, select, textarea") || el : el;
+  f.focus();
+}
+
+/**
+ * Runs the form's submission: disables the submit button meanwhile, shows
+ * an ApiError on the form, and anything else in its summary.
+ */
+export async function submitting(formEl, work) {
+  const buttons = formEl.querySelectorAll("button");
+  buttons.forEach((b) => { b.disabled = true; });
+  formEl.setAttribute("aria-busy", "true");
+  try {
+    clearErrors(formEl);
+    return await work();
+  } catch (err) {
+    showErrors(formEl, err.details ? err : { message: err.message || String(err), details: [] });
+    return undefined;
+  } finally {
+    buttons.forEach((b) => { b.disabled = false; });
+    formEl.removeAttribute("aria-busy");
+  }
+}

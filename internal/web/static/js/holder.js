@@ -1,0 +1,344 @@
+// The holder's pages: sign-up and contact details, CEC status for a renewal
+// year with what is outstanding, the self-report submission, and the
+// renewal invoice with its pay button.
+
+import policy from "../policy.js";
+import { h, fill, announce, table, facts } from "./dom.js";
+import { api, serverNow } from "./api.js";
+import { session } from "./auth.js";
+import { field, addressFields, form, readForm, submitting, group } from "./forms.js";
+import { page, notice, errorNotice, dateTime, date, badge, words, startPayment, hashQuery } from "./view.js";
+import { money, dateIn } from "./fee.js";
+
+/** #/holder: sign up as a holder, or see the profile and update contact details. */
+export async function profile(main) {
+  const view = page(main, "Your profile");
+  let me;
+  try {
+    me = await api("GET", "/holders/me");
+  } catch (err) {
+    if (err.status !== 404) throw err;
+  }
+  if (!me) {
+    signUp(view);
+    return;
+  }
+  drawProfile(view, me);
+}
+
+function signUp(view) {
+  const s = session();
+  view.append(h("p", {}, "Create your holder account: a free guest account, which the association's office marks as a member account when you are one."));
+  const f = form({ id: "signup-form" }, [
+    h("div", { class: "grid two" },
+      field("First name", "firstName", { required: true, autocomplete: "given-name" }),
+      field("Last name", "lastName", { required: true, autocomplete: "family-name" })),
+    field("Email", "email", { type: "email", required: true, autocomplete: "email", value: s?.email }),
+    field("Phone", "contact.phone", { type: "tel", autocomplete: "tel" }),
+    addressFields("contact.address", {}, false),
+  ], "Create my account");
+  f.addEventListener("submit", (e) => {
+    e.preventDefault();
+    submitting(f, async () => {
+      const me = await api("POST", "/holders", { body: readForm(f) });
+      announce(`Account created. Your holder ID is ${me.holderId}.`);
+      view.replaceChildren();
+      drawProfile(view, me, `Account created. Your holder ID is ${me.holderId}.`);
+    });
+  });
+  view.append(f);
+}
+
+function drawProfile(view, me, message) {
+  const c = me.contact || {};
+  const a = c.address || {};
+  const f = form({ id: "contact-form" }, [
+    field("Email", "email", { type: "email", required: true, autocomplete: "email", value: me.email }),
+    field("Phone", "phone", { type: "tel", autocomplete: "tel", value: c.phone }),
+    addressFields("address", a, false),
+    field("List me in the practitioner directory (providers use it to report my attendance)", "listedInDirectory", { type: "checkbox", value: me.listedInDirectory }),
+  ], "Save my contact details");
+  const saved = h("div", { "aria-live": "polite", id: "contact-saved" });
+  f.addEventListener("submit", (e) => {
+    e.preventDefault();
+    submitting(f, async () => {
+      const updated = await api("PUT", "/holders/me/contact", { body: readForm(f) });
+      fill(saved, notice(`Contact details saved (confirmed ${dateTime(updated.contactConfirmedAt)}).`, "ok"));
+      fill(summaryBox, summary(updated));
+      announce("Contact details saved");
+    });
+  });
+  const summaryBox = h("div", {}, summary(me));
+  view.append(
+    message ? notice(message, "ok", { id: "holder-created" }) : null,
+    summaryBox,
+    h("h2", {}, "Contact details"),
+    h("p", {}, "Keeping them current is the first step of your renewal."),
+    saved, f);
+}
+
+function summary(me) {
+  return facts([
+    ["Holder ID", h("span", { id: "holder-id" }, me.holderId)],
+    ["Name", `${me.firstName} ${me.lastName}`],
+    ["Membership", h("span", { id: "membership" }, words(me.membership))],
+    ["Credentials", h("span", { id: "credentials" }, (me.credentials || []).map((x) => `${x.code} (since ${x.earnedOn})`).join(", ") || "None recorded yet")],
+    ["Contact confirmed", me.contactConfirmedAt ? dateTime(me.contactConfirmedAt) : "Not yet"],
+  ]);
+}
+
+/** The coming renewal year: the calendar year after today in the association's time zone. */
+async function comingYear() {
+  const now = await serverNow();
+  return Number(dateIn(now, policy.association.timeZone).slice(0, 4)) + 1;
+}
+
+function yearForm(id, year, onYear) {
+  const f = form({ id, class: "year-form" }, [
+    field("Renewal year", "year", { value: String(year), inputmode: "numeric", cls: "short", kind: "integer", required: true,
+      hint: `The renewal of year Y counts CECs earned during year Y − ${policy.earnedYearsBefore}` }),
+  ], "Show");
+  f.addEventListener("submit", (e) => {
+    e.preventDefault();
+    submitting(f, () => onYear(f.elements.year.value.trim(), f));
+  });
+  return f;
+}
+
+/** #/holder/status: the CEC status of a renewal year. */
+export async function status(main) {
+  const view = page(main, "Your CEC status");
+  const out = h("section", { id: "cec-status", "aria-live": "polite" });
+  const year = hashQuery().get("year") || String(await comingYear());
+  const show = async (y, f) => {
+    let st;
+    try {
+      st = await api("GET", `/holders/me/status?${new URLSearchParams({ year: y })}`);
+    } catch (err) {
+      if (err.code === "holder_not_found") {
+        fill(out, notice("Create your holder account first.", "warn"), h("p", {}, h("a", { href: "#/holder" }, "Your profile")));
+        return;
+      }
+      throw err;
+    }
+    drawStatus(out, st);
+    if (f) announce(st.met ? `Renewal ${st.renewalYear}: requirement met.` : `Renewal ${st.renewalYear}: ${st.outstanding} CECs outstanding.`);
+  };
+  view.append(yearForm("status-year", year, show), out);
+  await show(year);
+}
+
+function drawStatus(out, st) {
+  const download = h("button", { type: "button", class: "secondary", id: "download-transcript", onclick: async () => {
+    try {
+      const resp = await api("GET", `/holders/me/transcript?year=${st.renewalYear}`, { accept: "text/csv", raw: true });
+      const blob = await resp.blob();
+      const a = h("a", { href: URL.createObjectURL(blob), download: `cec-transcript-${st.renewalYear}.csv` });
+      document.body.append(a);
+      a.click();
+      a.remove();
+    } catch (err) { errorNotice(out.querySelector("#download-error"), err); }
+  } }, "Download the transcript (CSV)");
+  fill(out,
+    h("h2", {}, `Renewal ${st.renewalYear}`),
+    h("p", {}, `CECs earned from ${st.window.from} to ${st.window.to} count. Credentials: ${st.credentials.join(", ") || "none recorded"}.`),
+    st.met
+      ? notice("Your CECs meet the requirement for this renewal.", "ok", { id: "status-met" })
+      : notice(`Outstanding: ${st.outstanding} CECs.`, "warn", { id: "status-outstanding" }),
+    facts([
+      ["Required", h("span", { id: "status-required" }, String(st.required))],
+      ["Counted", h("span", { id: "status-counted" }, String(st.counted))],
+      ["Outstanding", h("span", { id: "status-outstanding-value" }, String(st.outstanding))],
+      ["Association sources", String(st.bySource.association)],
+      ["Other sources", `${st.bySource.other} (counted ${st.bySource.otherCounted}, at most ${st.bySource.otherLimit})`],
+      ["Compliance", `${st.compliance.counted} of at least ${st.compliance.minimum}`],
+    ]),
+    st.shortfalls.length ? [h("h3", {}, "Still missing"), h("ul", { id: "shortfalls" }, st.shortfalls.map((x) => h("li", { dataset: { rule: x.rule } }, x.message)))] : null,
+    h("h3", {}, "Activities"),
+    st.activities.length
+      ? table("Activities earned in the window", ["Date", "Activity", "Source", "Hours", "Counts", "Verdict"],
+        st.activities.map((a) => h("tr", { dataset: { source: a.source, status: a.status } },
+          h("td", {}, a.date), h("td", {}, a.title, h("br"), h("span", { class: "hint" }, `${a.organisation}; ${words(a.kind)}${a.compliance ? "; compliance" : ""}`)),
+          h("td", {}, a.source === "program" ? "Credited by the provider" : "Reported by you"),
+          h("td", {}, String(a.hours)), h("td", {}, String(a.counts)),
+          h("td", {}, a.status === "counted" ? h("span", { class: "accepted" }, "Counted") : h("span", { class: a.status === "refused" ? "rejected" : "" }, `${words(a.status)}: ${a.message || words(a.reason)}`)))), { id: "status-activities" })
+      : h("p", {}, "No activities in this window yet."),
+    h("div", { class: "actions" }, download, st.met ? null : h("a", { class: "button", href: `#/holder/submit?year=${st.renewalYear}` }, "Report the outstanding CECs")),
+    h("div", { id: "download-error" }));
+}
+
+const submissionsKey = () => `cecportal.submissions.${session()?.sub || ""}`;
+
+/** #/holder/submit: self-reported CECs for a renewal year, in one submission. */
+export async function submit(main) {
+  const view = page(main, "Report your CECs");
+  const year = hashQuery().get("year") || String(await comingYear());
+  view.append(h("p", {}, "Report the CECs you earned elsewhere, all at once: a submission that would not meet the year's requirement is refused as a whole, with what is missing."));
+  const activities = h("div", { id: "activities" });
+  const f = form({ id: "submission-form" }, [
+    field("Renewal year", "year", { value: year, kind: "integer", inputmode: "numeric", cls: "short", required: true }),
+    activities,
+    h("p", {}, h("button", { type: "button", class: "secondary", id: "add-activity", onclick: () => { addActivity(activities); } }, "Add another activity")),
+  ], "Submit for approval");
+  addActivity(activities);
+  const result = h("section", { id: "submission-result", "aria-live": "polite" });
+  f.addEventListener("submit", (e) => {
+    e.preventDefault();
+    submitting(f, async () => {
+      const body = readForm(f);
+      body.activities = (body.activities || []).filter(Boolean);
+      const sub = await api("POST", "/holders/me/submissions", { body });
+      const ids = JSON.parse(localStorage.getItem(submissionsKey()) || "[]");
+      if (!ids.includes(sub.submissionId)) ids.unshift(sub.submissionId);
+      localStorage.setItem(submissionsKey(), JSON.stringify(ids.slice(0, 20)));
+      announce("Submission received");
+      fill(result, notice(`Received: submission ${sub.submissionId}, waiting for staff approval.`, "ok", { id: "submission-received" }), drawSubmission(sub));
+      await followSubmissions(mine);
+    });
+  });
+  const mine = h("section", { id: "my-submissions", "aria-labelledby": "my-submissions-heading" });
+  view.append(f, result, mine);
+  await followSubmissions(mine);
+}
+
+function kindOptions() {
+  const groups = { association: "Association sources", other: "Other sources" };
+  return [["", "Choose a kind"], ...Object.entries(groups).flatMap(([cat, label]) =>
+    policy.activityKinds.filter((k) => k.category === cat).map((k) => [k.code, `${label}: ${k.name}`]))];
+}
+
+/** Adds one activity's fieldset; fields are activities[i].x so errors land on them. */
+function addActivity(container) {
+  const i = container.children.length;
+  const p = `activities[${i}]`;
+  const docSelect = () => fs.querySelector(`[name="${p}.documentation.type"]`);
+  const kindChanged = () => {
+    const kind = policy.activityKinds.find((k) => k.code === fs.querySelector(`[name="${p}.kind"]`).value);
+    const types = kind ? kind.documentation : [];
+    const sel = docSelect();
+    const prev = sel.value;
+    fill(sel, h("option", { value: "" }, "Choose a type"), types.map((t) => h("option", { value: t, selected: t === prev }, words(t))));
+  };
+  const fs = group(`Activity ${i + 1}`, p,
+    field("Kind of activity", `${p}.kind`, { type: "select", options: kindOptions(), required: true }),
+    field("Title", `${p}.title`, { required: true }),
+    field("Organisation", `${p}.organisation`, { required: true, hint: "Who offered it, or the board or publication" }),
+    h("div", { class: "grid two" },
+      field("Date", `${p}.date`, { type: "date", required: true }),
+      field("Hours (CECs)", `${p}.hours`, { kind: "decimal", inputmode: "decimal", required: true, cls: "short", hint: "At most two decimals" })),
+    field("Addresses legislative or regulatory compliance", `${p}.compliance`, { type: "checkbox" }),
+    group("Documentation", `${p}.documentation`,
+      field("Type", `${p}.documentation.type`, { type: "select", options: [["", "Choose a kind first"]], required: true }),
+      field("Reference", `${p}.documentation.reference`, { required: true, hint: "A certificate number or file name" })),
+    policy.vendors.length ? field("Vendor of an online course", `${p}.vendor`, { hint: `Courses of ${policy.vendors.join(", ")} count only when bought through the local association` }) : null,
+    policy.vendors.length ? field("Bought through the local association", `${p}.purchasedThroughAffiliate`, { type: "checkbox" }) : null,
+    i > 0 ? h("button", { type: "button", class: "secondary", onclick: () => { fs.remove(); renumber(container); } }, `Remove activity ${i + 1}`) : null);
+  fs.querySelector(`[name="${p}.kind"]`).addEventListener("change", kindChanged);
+  container.append(fs);
+  if (i > 0) fs.querySelector("select").focus();
+}
+
+/** Keeps activities[i] names in order after a removal, so the API's indexes match. */
+function renumber(container) {
+  [...container.children].forEach((fs, i) => {
+    fs.dataset.group = `activities[${i}]`;
+    fs.querySelector("legend").textContent = `Activity ${i + 1}`;
+    for (const el of fs.querySelectorAll("[name]")) {
+      el.name = el.name.replace(/^activities\[\d+\]/, `activities[${i}]`);
+      el.dataset.field = el.name;
+    }
+    for (const el of fs.querySelectorAll("[data-group]")) el.dataset.group = el.dataset.group.replace(/^activities\[\d+\]/, `activities[${i}]`);
+  });
+}
+
+function drawSubmission(sub) {
+  return h("div", { class: "card", dataset: { submissionId: sub.submissionId } },
+    h("h3", {}, `Submission ${sub.submissionId} for ${sub.year}`),
+    h("p", {}, "Status: ", badge(words(sub.status), sub.status), sub.audit ? " (picked for a documentation audit)" : "", sub.reason ? ` Reason: ${sub.reason}` : ""),
+    table("Activities", ["Activity", "Date", "Hours", "Verdict", "Decision"], sub.activities.map((a) => h("tr", {},
+      h("td", {}, a.title, h("br"), h("span", { class: "hint" }, words(a.kind))), h("td", {}, a.date), h("td", {}, String(a.hours)),
+      h("td", {}, `${words(a.verdict.status)}${a.verdict.message ? `: ${a.verdict.message}` : ""}`),
+      h("td", {}, words(a.decision), a.decisionReason ? `: ${a.decisionReason}` : "")))),
+    sub.result ? h("p", {}, sub.result.met ? `The year is met (${sub.result.counted} of ${sub.result.required} CECs).` : `Still outstanding: ${sub.result.outstanding} CECs.`) : null);
+}
+
+async function followSubmissions(out) {
+  const ids = JSON.parse(localStorage.getItem(submissionsKey()) || "[]");
+  if (!ids.length) {
+    out.replaceChildren();
+    return;
+  }
+  const cards = [];
+  for (const id of ids) {
+    try {
+      cards.push(drawSubmission(await api("GET", `/holders/me/submissions/${encodeURIComponent(id)}`)));
+    } catch (err) {
+      if (err.status !== 404) throw err;
+    }
+  }
+  fill(out, h("h2", { id: "my-submissions-heading" }, "Your submissions"),
+    h("p", {}, h("button", { type: "button", class: "secondary", id: "refresh-submissions", onclick: () => followSubmissions(out) }, "Refresh")), cards);
+}
+
+/** #/holder/renewal: the renewal invoice, its steps and the pay button. */
+export async function renewal(main) {
+  const view = page(main, "Your renewal");
+  const out = h("section", { id: "renewal", "aria-live": "polite" });
+  const year = hashQuery().get("year") || String(await comingYear());
+  const show = async (y) => {
+    let r;
+    try {
+      r = await api("GET", `/holders/me/renewals/${encodeURIComponent(y)}`);
+    } catch (err) {
+      if (err.code === "renewal_not_found" || err.code === "holder_not_found") {
+        fill(out, notice(err.code === "renewal_not_found" ? `There is no renewal invoice for ${y} (yet). Invoices are issued in the autumn before the renewal year.` : "Create your holder account first.", "warn", { id: "no-renewal" }));
+        return;
+      }
+      throw err;
+    }
+    drawRenewal(out, r, y);
+  };
+  view.append(yearForm("renewal-year", year, show), out);
+  await show(year);
+}
+
+const stepText = {
+  contact_updated: ["Update your contact information", "#/holder"],
+  paid: ["Pay online", null],
+  cec_status_checked: ["Check your CEC status", "#/holder/status"],
+  cecs_approved: ["Submit your outstanding CECs (approved)", "#/holder/submit"],
+};
+
+function drawRenewal(out, r, y) {
+  const inv = r.invoice;
+  const result = h("div", { "aria-live": "polite" });
+  const pay = inv.status !== "paid" ? h("button", { type: "button", id: "pay-renewal", onclick: async (e) => {
+    e.target.disabled = true;
+    try {
+      const co = await api("POST", `/holders/me/renewals/${encodeURIComponent(y)}/checkout`);
+      startPayment(co, `#/holder/renewal?year=${encodeURIComponent(y)}`);
+    } catch (err) { errorNotice(result, err); e.target.disabled = false; }
+  } }, `Pay ${money(inv.totalCents, inv.currency)}`) : null;
+  fill(out,
+    h("h2", {}, `Renewal ${r.year}`),
+    r.complete ? notice("Your renewal is complete.", "ok", { id: "renewal-complete" }) : null,
+    facts([
+      ["Invoice", inv.invoiceId],
+      ["Status", h("span", { id: "invoice-status", dataset: { status: inv.status } }, inv.status === "paid" ? `Paid ${dateTime(inv.paidAt)}` : words(inv.status))],
+      ["Due", date(inv.dueOn)],
+      ["Grace period until", date(inv.graceUntil)],
+      ["CECs required", String(inv.cecsRequired)],
+    ]),
+    table("Dues", ["Credential", "Amount"], [
+      ...inv.lines.map((l) => h("tr", {}, h("td", {}, l.credential), h("td", {}, money(l.cents, inv.currency)))),
+      h("tr", {}, h("th", { scope: "row" }, "Total"), h("td", { id: "invoice-total" }, money(inv.totalCents, inv.currency))),
+    ], { id: "invoice-lines" }),
+    h("div", { class: "actions" }, pay), result,
+    h("h3", {}, "Steps, in any order"),
+    h("ul", { class: "steps", id: "renewal-steps" }, r.steps.map((s) => {
+      const [text, href] = stepText[s.step] || [words(s.step), null];
+      return h("li", { class: s.done ? "done" : "", dataset: { step: s.step, done: s.done } },
+        href && !s.done ? h("a", { href }, text) : text, s.done ? h("span", { class: "visually-hidden" }, " (done)") : h("span", { class: "visually-hidden" }, " (to do)"));
+    })));
+}
+

@@ -1,0 +1,428 @@
+// The provider's pages: registration, program applications with the fee
+// preview, the program list and detail (status, fee, history), payment,
+// attendance reporting with the per-row report, and the directory.
+
+import policy from "../policy.js";
+import { h, fill, announce, table, facts } from "./dom.js";
+import { api, serverNow } from "./api.js";
+import { field, radios, group, addressFields, form, readForm, submitting } from "./forms.js";
+import { page, notice, errorNotice, dateTime, programStatusText, formatText, badge, words, sleep, go, startPayment } from "./view.js";
+import { previewFee, zonedToRFC3339, rfc3339ToZoned, money, cecText } from "./fee.js";
+
+const enc = encodeURIComponent;
+
+/** #/provider: the caller's organisation, or the registration form. */
+export async function organisation(main) {
+  const view = page(main, "Your organisation");
+  let p;
+  try {
+    p = await api("GET", "/providers/me");
+  } catch (err) {
+    if (err.status !== 404) throw err;
+  }
+  if (p) {
+    view.append(showProvider(p), h("p", {}, h("a", { class: "button", href: "#/provider/programs" }, "Your programs")));
+    return;
+  }
+  view.append(h("p", {}, "Register your organisation once to apply for CEC approval of its programs."));
+  const f = form({ id: "provider-form" }, [
+    field("Organisation name", "name", { required: true, autocomplete: "organization" }),
+    field("Contact person", "contactName", { required: true, autocomplete: "name" }),
+    field("Email", "email", { type: "email", required: true, autocomplete: "email" }),
+    field("Phone", "phone", { type: "tel", required: true, autocomplete: "tel", hint: "Such as +1 202 555 0142" }),
+    addressFields("address"),
+  ], "Register");
+  f.addEventListener("submit", (e) => {
+    e.preventDefault();
+    submitting(f, async () => {
+      const created = await api("POST", "/providers", { body: readForm(f) });
+      announce(`Registered. Your provider ID is ${created.providerId}.`);
+      fill(view, notice(`Registered. Your provider ID is ${created.providerId}.`, "ok", { id: "provider-registered" }), showProvider(created),
+        h("p", {}, h("a", { class: "button", href: "#/provider/programs/new" }, "Apply for a program")));
+    });
+  });
+  view.append(f);
+}
+
+function showProvider(p) {
+  const a = p.address || {};
+  return facts([
+    ["Provider ID", h("span", { id: "provider-id" }, p.providerId)],
+    ["Name", p.name],
+    ["Contact", p.contactName],
+    ["Email", p.email],
+    ["Phone", p.phone],
+    ["Address", [a.line1, a.line2, a.city, a.region, a.postalCode, a.country].filter(Boolean).join(", ")],
+  ]);
+}
+
+/** #/provider/programs: the caller's programs with status and fee. */
+export async function programList(main) {
+  const view = page(main, "Your programs");
+  view.append(h("p", {}, h("a", { class: "button", href: "#/provider/programs/new", id: "new-program" }, "Apply for a new program")));
+  const body = h("tbody");
+  const more = h("div", { class: "actions" });
+  const wrap = h("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": "Your programs" },
+    h("table", { id: "program-list" }, h("caption", {}, "Applications, newest first"),
+      h("thead", {}, h("tr", {}, ["Program", "Starts", "Status", "Fee"].map((x) => h("th", { scope: "col" }, x)))), body));
+  view.append(wrap, more);
+  const load = async (cursor) => {
+    const q = new URLSearchParams({ limit: "50" });
+    if (cursor) q.set("cursor", cursor);
+    let res;
+    try {
+      res = await api("GET", `/programs?${q}`);
+    } catch (err) {
+      if (err.code === "provider_not_found") {
+        fill(view, notice("Register your organisation first.", "warn"), h("p", {}, h("a", { href: "#/provider" }, "Register")));
+        return;
+      }
+      throw err;
+    }
+    for (const p of res.programs) {
+      body.append(h("tr", { dataset: { programId: p.programId } },
+        h("td", {}, h("a", { href: `#/provider/programs/${enc(p.programId)}` }, p.title || "(untitled draft)")),
+        h("td", {}, dateTime(p.startsAt, p.timeZone)),
+        h("td", {}, badge(programStatusText(p.status), p.status)),
+        h("td", {}, p.fee ? `${money(p.fee.amountCents, p.fee.currency)} (${p.fee.status === "paid" ? "paid" : "open"})` : "—")));
+    }
+    if (!body.children.length) body.append(h("tr", {}, h("td", { colspan: "4" }, "No applications yet.")));
+    fill(more, res.nextCursor ? h("button", { type: "button", class: "secondary", onclick: () => load(res.nextCursor) }, "Show more") : null);
+  };
+  await load();
+}
+
+/** Time zones the browser knows, the association's first. */
+function timeZones() {
+  let all = [];
+  try { all = Intl.supportedValuesOf("timeZone"); } catch { all = []; }
+  const first = policy.association.timeZone;
+  return [first, ...all.filter((z) => z !== first)];
+}
+
+/** #/provider/programs/new and #/provider/programs/:id/edit: the application form. */
+export async function programForm(main, { id }) {
+  const view = page(main, id ? "Edit the application" : "Apply for CEC approval");
+  let p = {};
+  if (id) {
+    p = await api("GET", `/programs/${enc(id)}`);
+    if (p.problems && p.problems.length) {
+      view.append(notice([h("strong", {}, "Correct these before submitting again:"),
+        h("ul", {}, p.problems.map((x) => h("li", {}, x.field ? `${x.field}: ${x.message}` : x.message)))], "warn", { id: "program-problems" }));
+    }
+  }
+  const now = await serverNow();
+  const tz = p.timeZone || policy.association.timeZone;
+  const pr = policy.programs;
+  const f = form({ id: "program-form" }, [
+    field("Title", "title", { value: p.title, required: true }),
+    field("Description", "description", { type: "textarea", value: p.description, required: true }),
+    radios("Format", "format", [["in_person", "In person"], ["live_online", "Live online"], ["recorded", "Recorded"]], { value: p.format, required: true }),
+    group("When", "when",
+      h("div", { class: "grid two" },
+        field("Starts", "startsAt", { type: "datetime-local", value: rfc3339ToZoned(p.startsAt, tz), required: true, kind: "manual", hint: "Local time at the program" }),
+        field("Ends", "endsAt", { type: "datetime-local", value: rfc3339ToZoned(p.endsAt, tz), required: true, kind: "manual", hint: "Local time at the program" })),
+      field("Time zone", "timeZone", { type: "select", value: tz, options: timeZones().map((z) => [z, z]), required: true })),
+    field("Location", "location", { value: p.location, hint: "Venue and address, for programs in person" }),
+    field("Web address", "url", { type: "url", value: p.url, hint: "Where to attend, for online or recorded programs", inputmode: "url" }),
+    field("Contact hours (CECs requested)", "contactHours", { value: p.contactHours ? String(p.contactHours) : "", kind: "decimal", inputmode: "decimal", required: true, cls: "short",
+      hint: `1 CEC = 1 hour of education, meals and breaks excluded; ${pr.minContactHours} to ${pr.maxContactHours}, at most two decimals` }),
+    h("div", { class: "fee", id: "fee-preview", "aria-live": "polite", "aria-atomic": "true" }),
+    field("Learning objectives", "objectives", { type: "textarea", value: (p.objectives || []).join("\n"), kind: "lines", required: true, hint: "One per line" }),
+    field("Instructors", "instructors", { type: "textarea", value: (p.instructors || []).join("\n"), kind: "lines", required: true, hint: "One name per line", rows: 3 }),
+    field("Addresses legislative or regulatory compliance", "compliance", { type: "checkbox", value: p.compliance }),
+    field("List it on the public CEC calendar once approved", "calendarOptIn", { type: "checkbox", value: p.calendarOptIn }),
+  ], "Save and submit for approval", [h("button", { type: "submit", class: "secondary", name: "action", value: "save", id: "save-draft" }, "Save as draft")]);
+  f.querySelector(".actions button:first-child").id = "submit-program";
+
+  const startsOf = () => zonedToRFC3339(f.elements.startsAt.value, f.elements.timeZone.value);
+  const preview = f.querySelector("#fee-preview");
+  const updateFee = () => {
+    const fee = previewFee(pr, policy.association.timeZone, f.elements.contactHours.value, startsOf(), now);
+    if (!fee) {
+      fill(preview, h("strong", {}, "Application fee: "), "enter the contact hours and the start to see it.");
+      return;
+    }
+    const rate = `${cecText(fee.cecsHundredths)} CEC${fee.cecsHundredths === 100 ? "" : "s"} × ${money(fee.perCecCents, fee.currency)} per CEC`;
+    fill(preview,
+      h("strong", {}, "Application fee if you submit today: "), h("span", { id: "fee-amount" }, money(fee.amountCents, fee.currency)), ` (${rate}).`,
+      h("br"),
+      fee.daysBefore < 0
+        ? h("span", { class: "rejected" }, "The program has already started: it will not be considered.")
+        : fee.late
+          ? h("span", { id: "fee-late", class: "rejected" }, `Includes the late fee of ${money(pr.lateFeePerCecCents, fee.currency)} per CEC: the program starts in ${fee.daysBefore} days (${pr.lateWithinDays} or fewer).`)
+          : h("span", { id: "fee-on-time" }, `On time: the program starts in ${fee.daysBefore} days.`),
+      pr.refundable ? "" : " The fee is not refundable.");
+  };
+  for (const name of ["contactHours", "startsAt", "timeZone"]) {
+    f.elements[name].addEventListener("input", updateFee);
+    f.elements[name].addEventListener("change", updateFee);
+  }
+  updateFee();
+
+  f.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const submit = e.submitter?.value !== "save";
+    submitting(f, async () => {
+      const body = readForm(f);
+      const details = [];
+      for (const name of ["startsAt", "endsAt"]) {
+        const raw = f.elements[name].value;
+        if (!raw) continue;
+        const v = zonedToRFC3339(raw, f.elements.timeZone.value);
+        if (v) body[name] = v;
+        else details.push({ field: name, message: "must be a date and time" });
+      }
+      if (details.length) throw Object.assign(new Error("There is a problem"), { details });
+      for (const k of ["objectives", "instructors"]) if (!body[k]) body[k] = [];
+      let saved;
+      if (id) saved = await api("PUT", `/programs/${enc(id)}`, { body });
+      else saved = await api("POST", "/programs", { body });
+      if (submit) {
+        await api("POST", `/programs/${enc(saved.programId)}/submit`);
+        announce("Submitted for approval");
+      } else {
+        announce("Draft saved");
+      }
+      go(`#/provider/programs/${enc(saved.programId)}`);
+    });
+  });
+  view.append(f);
+}
+
+const busy = ["submitted", "paid"];
+
+/** #/provider/programs/:id: one program with status, fee, history and what to do next. */
+export async function programDetail(main, { id }) {
+  const view = page(main, "Program");
+  const out = h("div", { id: "program-detail" });
+  view.append(out);
+  const p = await api("GET", `/programs/${enc(id)}`);
+  draw(out, p);
+  followStatus(out, p);
+}
+
+/** Validation, invoicing and settlement run asynchronously: follow them while the page is open. */
+async function followStatus(out, p) {
+  const deadline = Date.now() + 60000;
+  while (busy.includes(p.status) && out.isConnected && Date.now() < deadline) {
+    await sleep(500);
+    let next;
+    try {
+      next = await api("GET", `/programs/${enc(p.programId)}`);
+    } catch {
+      continue;
+    }
+    if (next.status !== p.status) {
+      p = next;
+      if (!out.isConnected) return;
+      draw(out, p);
+      announce(`Status: ${programStatusText(p.status)}`);
+    }
+  }
+}
+
+function draw(out, p) {
+  const tz = p.timeZone;
+  const actions = h("div", { class: "actions" });
+  const result = h("div", { "aria-live": "polite" });
+  const enc_ = enc(p.programId);
+  if (p.status === "draft" || p.status === "refused") {
+    actions.append(h("a", { class: "button secondary", href: `#/provider/programs/${enc_}/edit`, id: "edit-program" }, "Edit"));
+  }
+  if (p.status === "draft") {
+    actions.append(h("button", { type: "button", id: "submit-program", onclick: async (e) => {
+      e.target.disabled = true;
+      try {
+        await api("POST", `/programs/${enc_}/submit`);
+        go(`#/provider/programs/${enc_}`);
+      } catch (err) { errorNotice(result, err); e.target.disabled = false; }
+    } }, "Submit for approval"));
+  }
+  if (p.status === "fee_due") {
+    actions.append(h("button", { type: "button", id: "pay-fee", onclick: async (e) => {
+      e.target.disabled = true;
+      try {
+        const co = await api("POST", `/programs/${enc_}/checkout`);
+        startPayment(co, `#/provider/programs/${enc_}`);
+      } catch (err) { errorNotice(result, err); e.target.disabled = false; }
+    } }, `Pay the fee (${money(p.fee.amountCents, p.fee.currency)})`));
+  }
+  if (p.status === "approved") {
+    actions.append(h("a", { class: "button", href: `#/provider/programs/${enc_}/attendance`, id: "report-attendance" }, "Report attendance"),
+      h("button", { type: "button", class: "secondary", id: "copy-program", onclick: async (e) => {
+        e.target.disabled = true;
+        try {
+          const cp = await api("POST", `/programs/${enc_}/copy`);
+          go(`#/provider/programs/${enc(cp.programId)}/edit`);
+        } catch (err) { errorNotice(result, err); e.target.disabled = false; }
+      } }, "Copy into a new application"));
+  }
+  fill(out,
+    h("h2", { id: "program-title" }, p.title || "(untitled draft)"),
+    h("p", {}, "Status: ", h("strong", { id: "program-status", dataset: { status: p.status } }, programStatusText(p.status)),
+      busy.includes(p.status) ? " (updating…)" : ""),
+    p.problems && p.problems.length ? notice([h("strong", {}, "Problems found:"),
+      h("ul", { id: "program-problems" }, p.problems.map((x) => h("li", {}, x.field ? `${x.field}: ${x.message}` : x.message)))], "warn") : null,
+    actions, result,
+    facts([
+      ["Program ID", h("span", { id: "program-id" }, p.programId)],
+      ["Format", formatText(p.format)],
+      ["Starts", dateTime(p.startsAt, tz)],
+      ["Ends", dateTime(p.endsAt, tz)],
+      ["Time zone", tz || "—"],
+      p.location ? ["Location", p.location] : null,
+      p.url ? ["Web address", p.url] : null,
+      ["Contact hours", String(p.contactHours || "—")],
+      ["Compliance", p.compliance ? "Yes" : "No"],
+      ["Public calendar", p.calendarOptIn ? "Yes" : "No"],
+      p.copiedFrom ? ["Copied from", p.copiedFrom] : null,
+    ]),
+    h("h2", {}, "Application fee"),
+    p.fee ? facts([
+      ["Amount", h("span", { id: "fee-amount" }, money(p.fee.amountCents, p.fee.currency))],
+      ["Rate", `${p.fee.cecs} CECs × ${money(p.fee.perCecCents, p.fee.currency)}${p.fee.late ? " (late fee included)" : ""}`],
+      ["Submitted", `${p.fee.daysBefore} days before the start`],
+      ["Status", h("span", { id: "fee-status", dataset: { status: p.fee.status } }, p.fee.status === "paid" ? `Paid ${p.fee.paidAt ? dateTime(p.fee.paidAt) : ""}` : "Open")],
+      ["Invoice", p.fee.invoiceId],
+    ], { id: "fee-facts" }) : h("p", {}, "No invoice yet: it is issued once the submitted application passes its checks."),
+    h("h2", {}, "History"),
+    table("Every change of status, oldest first", ["When", "From", "To", "By", "Why"],
+      (p.history || []).map((x) => h("tr", {}, h("td", {}, dateTime(x.at)), h("td", {}, x.from ? programStatusText(x.from) : "—"),
+        h("td", { dataset: { status: x.to } }, programStatusText(x.to)), h("td", {}, x.by), h("td", {}, x.reason || ""))), { id: "program-history" }),
+    h("p", {}, h("a", { href: "#/provider/programs" }, "All your programs")));
+}
+
+/** #/provider/programs/:id/attendance: report attendance and see the per-row report. */
+export async function attendance(main, { id }) {
+  const view = page(main, "Report attendance");
+  const p = await api("GET", `/programs/${enc(id)}`);
+  view.append(h("p", {}, h("strong", {}, p.title), ` (${p.programId}), ${dateTime(p.startsAt, p.timeZone)} to ${dateTime(p.endsAt, p.timeZone)}. `,
+    `${p.contactHours} CECs each.`));
+  if (p.status !== "approved") {
+    view.append(notice("Attendance can be reported for approved programs only.", "warn"));
+    return;
+  }
+  const report = h("section", { id: "attendance-report", "aria-live": "polite", "aria-labelledby": "report-heading" });
+
+  const csv = form({ id: "roster-form" }, [
+    h("p", {}, "A CSV file with exactly this header: ", h("code", {}, "Program ID,Holder ID,First Name,Last Name,Completion Date"),
+      ". Dates as YYYY-MM-DD or M/D/YYYY."),
+    field("Roster file (CSV)", "roster", { type: "file", attrs: { accept: ".csv,text/csv" } }),
+    field("Or paste the roster", "rosterText", { type: "textarea", kind: "manual", rows: 5 }),
+    field("Check only: judge every row and record nothing", "dryRun", { type: "checkbox", kind: "manual" }),
+  ], "Upload the roster");
+  csv.addEventListener("submit", (e) => {
+    e.preventDefault();
+    submitting(csv, async () => {
+      const file = csv.elements.roster.files[0];
+      const text = file ? await file.text() : csv.elements.rosterText.value;
+      if (!text.trim()) throw Object.assign(new Error("There is a problem"), { details: [{ field: "roster", message: "Choose a CSV file or paste the roster" }] });
+      const dry = csv.elements.dryRun.checked;
+      try {
+        const res = await api("POST", `/programs/${enc(id)}/attendance${dry ? "?dryRun=true" : ""}`, { body: text, contentType: "text/csv" });
+        await follow(report, id, res, dry);
+      } catch (err) {
+        // Roster errors name a column or row of the file: show them at the file.
+        if (["invalid_roster", "empty_roster", "body_required", "body_too_large"].includes(err.code)) {
+          err.details = (err.details.length ? err.details : [{ message: err.message }]).map((d) => ({ ...d, field: file ? "roster" : "rosterText" }));
+        }
+        throw err;
+      }
+    });
+  });
+
+  const single = form({ id: "attendee-form" }, [
+    h("div", { class: "grid two" },
+      field("Holder ID", "rows[0].holderId", { required: true, hint: "Such as H-7K3M9Q2XAB; find it below", id: "attendee-holder" }),
+      field("Completion date", "rows[0].completionDate", { type: "date", required: true, id: "attendee-date" }),
+      field("First name", "rows[0].firstName", { required: true, id: "attendee-first" }),
+      field("Last name", "rows[0].lastName", { required: true, id: "attendee-last" })),
+  ], "Report this attendee");
+  single.addEventListener("submit", (e) => {
+    e.preventDefault();
+    submitting(single, async () => {
+      const body = readForm(single);
+      const row = (body.rows && body.rows[0]) || {};
+      const rows = [{ programId: p.programId, holderId: row.holderId || "", firstName: row.firstName || "", lastName: row.lastName || "", completionDate: row.completionDate || "" }];
+      const missing = Object.entries(rows[0]).filter(([, v]) => !v).map(([k]) => ({ field: `rows[0].${k}`, message: "is required" }));
+      if (missing.length) throw Object.assign(new Error("There is a problem"), { details: missing });
+      const res = await api("POST", `/programs/${enc(id)}/attendance`, { body: { rows } });
+      await follow(report, id, res, false);
+    });
+  });
+
+  view.append(h("h2", {}, "Upload a roster"), csv, h("h2", {}, "Report one attendee"), single,
+    h("h3", {}, "Find a holder"), directorySearch((e) => {
+      single.elements["rows[0].holderId"].value = e.holderId;
+      single.elements["rows[0].firstName"].value = e.firstName;
+      single.elements["rows[0].lastName"].value = e.lastName;
+      single.elements["rows[0].holderId"].focus();
+    }),
+    report);
+}
+
+/** Shows an upload's report, polling until every row is judged. */
+async function follow(out, programId, res, dry) {
+  if (dry) {
+    drawReport(out, { ...res, status: "done" }, true);
+    return;
+  }
+  fill(out, notice(`Received ${res.rows} rows (upload ${res.uploadId}); crediting…`));
+  const deadline = Date.now() + 60000;
+  let up;
+  do {
+    up = await api("GET", `/programs/${enc(programId)}/attendance/${enc(res.uploadId)}`);
+    if (up.status === "done") break;
+    await sleep(400);
+  } while (out.isConnected && Date.now() < deadline);
+  drawReport(out, up, false);
+  announce(`Upload ${up.status === "done" ? "done" : "still processing"}: ${up.totals.accepted} accepted, ${up.totals.rejected} rejected.`);
+}
+
+function drawReport(out, up, dry) {
+  const t = up.totals;
+  fill(out,
+    h("h2", { id: "report-heading" }, dry ? "Check only: nothing was recorded" : `Upload ${up.uploadId}`),
+    dry ? null : h("p", {}, "Status: ", h("strong", { id: "upload-status", dataset: { status: up.status } }, up.status === "done" ? "Done" : "Processing")),
+    facts([
+      ["Rows", h("span", { id: "total-rows" }, String(t.rows))],
+      ["Accepted", h("span", { id: "total-accepted" }, String(t.accepted))],
+      ["Rejected", h("span", { id: "total-rejected" }, String(t.rejected))],
+      ["Filing fees", h("span", { id: "total-fees" }, money(t.fees?.amountCents ?? 0, t.fees?.currency || policy.programs.currency))],
+    ]),
+    table("Each row of the roster", ["Row", "Holder ID", "Name", "Completion date", "Result", "Fee"],
+      (up.rows || []).map((r) => h("tr", { dataset: { row: r.row, accepted: r.accepted, reason: r.reason || "" } },
+        h("td", {}, String(r.row)), h("td", {}, r.holderId), h("td", {}, [r.firstName, r.lastName].filter(Boolean).join(" ")),
+        h("td", {}, r.completionDate || ""),
+        h("td", {}, r.accepted ? h("span", { class: "accepted" }, "Accepted") : h("span", { class: "rejected" }, `Rejected: ${r.message || words(r.reason)}`)),
+        h("td", {}, r.accepted && typeof r.feeCents === "number" ? money(r.feeCents, t.fees?.currency) : ""))), { id: "row-results" }));
+}
+
+/** A directory search form; onPick(entry) adds a "Use" button per result. */
+export function directorySearch(onPick) {
+  const results = h("div", { "aria-live": "polite" });
+  const f = form({ class: "directory-form" }, [
+    field("Last name or holder ID", "q", { type: "search", required: true, hint: "At least two letters" }),
+  ], "Search", []);
+  f.addEventListener("submit", (e) => {
+    e.preventDefault();
+    submitting(f, async () => {
+      const q = f.elements.q.value.trim();
+      const res = await api("GET", `/directory?${new URLSearchParams({ q })}`);
+      fill(results, res.entries.length
+        ? table(`${res.entries.length} found`, ["Holder ID", "Name", "Credentials", "Membership", ""],
+          res.entries.map((x) => h("tr", {}, h("td", {}, x.holderId), h("td", {}, `${x.firstName} ${x.lastName}`), h("td", {}, x.credentials.join(", ") || "—"),
+            h("td", {}, words(x.membership)), h("td", {}, onPick ? h("button", { type: "button", class: "secondary", dataset: { holderId: x.holderId }, onclick: () => onPick(x) }, `Use ${x.holderId}`) : ""))))
+        : h("p", {}, "Nobody found."));
+    });
+  });
+  return h("div", {}, f, results);
+}
+
+/** #/provider/directory: the practitioner directory. */
+export async function directory(main) {
+  const view = page(main, "Practitioner directory");
+  view.append(h("p", {}, "Find attendees' holder IDs by last name or ID. The directory shows names, credentials and membership only."), directorySearch(null));
+}
+

@@ -1,0 +1,178 @@
+// Staff pages: the program review queue, the CEC submission review queue
+// (approve, reject, or reject single activities), and holders' credentials.
+
+import policy from "../policy.js";
+import { h, fill, announce, table, facts } from "./dom.js";
+import { api } from "./api.js";
+import { field, radios, form, readForm, submitting, group } from "./forms.js";
+import { page, notice, dateTime, programStatusText, formatText, badge, words, hashQuery, go } from "./view.js";
+import { money } from "./fee.js";
+import { directorySearch } from "./provider.js";
+
+const enc = encodeURIComponent;
+
+function statusFilter(id, label, statuses, current, base) {
+  const f = form({ id, class: "status-filter" }, [
+    field(label, "status", { type: "select", value: current, options: statuses.map((s) => [s[0], s[1]]), cls: "short", required: true }),
+  ], "Show");
+  f.addEventListener("submit", (e) => {
+    e.preventDefault();
+    go(`${base}?status=${enc(f.elements.status.value)}`);
+  });
+  return f;
+}
+
+/** #/staff/programs: the program review queue with a decision form per program. */
+export async function programs(main) {
+  const view = page(main, "Program applications to review");
+  const status = hashQuery().get("status") || "in_review";
+  view.append(statusFilter("program-filter", "Show applications that are", [["in_review", "In review"], ["approved", "Approved"], ["rejected", "Rejected"], ["fee_due", "Fee due"], ["refused", "Refused"], ["submitted", "Submitted"], ["draft", "Draft"]], status, "#/staff/programs"));
+  const list = h("div", { id: "program-queue" });
+  view.append(list);
+  const res = await api("GET", `/review/programs?${new URLSearchParams({ status, limit: "50" })}`);
+  if (!res.programs.length) {
+    list.append(h("p", { id: "queue-empty" }, "Nothing in this queue."));
+    return;
+  }
+  for (const p of res.programs) list.append(programCard(p));
+}
+
+function programCard(p) {
+  const card = h("article", { class: "card", dataset: { programId: p.programId }, "aria-labelledby": `t-${p.programId}` });
+  const body = () => [
+    h("h2", { id: `t-${p.programId}` }, p.title),
+    h("p", {}, `${p.providerName} · `, badge(programStatusText(p.status), p.status)),
+    facts([
+      ["Program ID", p.programId],
+      ["Format", formatText(p.format)],
+      ["When", `${dateTime(p.startsAt, p.timeZone)} to ${dateTime(p.endsAt, p.timeZone)}`],
+      p.location ? ["Location", p.location] : null,
+      p.url ? ["Web address", p.url] : null,
+      ["Contact hours", String(p.contactHours)],
+      ["Compliance", p.compliance ? "Yes" : "No"],
+      ["Objectives", h("ul", {}, p.objectives.map((o) => h("li", {}, o)))],
+      ["Instructors", p.instructors.join(", ")],
+      ["Description", p.description],
+      ["Fee", p.fee ? `${money(p.fee.amountCents, p.fee.currency)}, ${p.fee.status}${p.fee.flag ? ` (flag: ${words(p.fee.flag)})` : ""}` : "—"],
+    ]),
+  ];
+  fill(card, body());
+  if (p.status !== "in_review") return card;
+  const f = form({ class: "decision-form", id: `decide-${p.programId}` }, [
+    radios("Decision", "decision", [["approve", "Approve"], ["reject", "Reject"]], { required: true, id: `decision-${p.programId}` }),
+    field("Reason", "reason", { type: "textarea", rows: 2, hint: "Required to reject; sent to the provider", id: `reason-${p.programId}` }),
+  ], "Record the decision");
+  f.addEventListener("submit", (e) => {
+    e.preventDefault();
+    submitting(f, async () => {
+      const body = readForm(f);
+      if (!body.decision) throw Object.assign(new Error("There is a problem"), { details: [{ field: "decision", message: "Choose approve or reject" }] });
+      const decided = await api("POST", `/programs/${enc(p.programId)}/decision`, { body });
+      fill(card, body.decision && notice(`${decided.title}: ${programStatusText(decided.status).toLowerCase()}.`, "ok", { class: "notice ok decided", dataset: { status: decided.status } }));
+      announce(`${decided.title}: ${programStatusText(decided.status)}`);
+    });
+  });
+  card.append(f);
+  return card;
+}
+
+/** #/staff/submissions: the CEC submission review queue. */
+export async function submissions(main) {
+  const view = page(main, "CEC submissions to review");
+  const status = hashQuery().get("status") || "in_review";
+  view.append(statusFilter("submission-filter", "Show submissions that are", [["in_review", "In review"], ["received", "Received"], ["approved", "Approved"], ["rejected", "Rejected"]], status, "#/staff/submissions"));
+  const list = h("div", { id: "submission-queue" });
+  view.append(list);
+  const res = await api("GET", `/review/submissions?${new URLSearchParams({ status, limit: "50" })}`);
+  if (!res.submissions.length) {
+    list.append(h("p", { id: "queue-empty" }, "Nothing in this queue."));
+    return;
+  }
+  for (const s of res.submissions) list.append(submissionCard(s));
+}
+
+function submissionCard(s) {
+  const card = h("article", { class: "card", dataset: { submissionId: s.submissionId }, "aria-labelledby": `t-${s.submissionId}` });
+  card.append(
+    h("h2", { id: `t-${s.submissionId}` }, `Submission ${s.submissionId}`),
+    h("p", {}, `Holder ${s.holderId}, renewal ${s.year}, submitted ${dateTime(s.submittedAt)} · `, badge(words(s.status), s.status),
+      s.audit ? h("strong", {}, " · Documentation audit") : ""));
+  if (s.status !== "in_review") {
+    card.append(table("Activities", ["Activity", "Hours", "Decision"], s.activities.map((a) => h("tr", {}, h("td", {}, a.title), h("td", {}, String(a.hours)), h("td", {}, words(a.decision))))));
+    return card;
+  }
+  const f = form({ class: "decision-form", id: `decide-${s.submissionId}` }, [
+    s.activities.map((a) => group(`Activity ${a.index + 1}: ${a.title}`, `activities[${a.index}]`,
+      facts([
+        ["Kind", words(a.kind)],
+        ["Organisation", a.organisation],
+        ["Date", a.date],
+        ["Hours", String(a.hours)],
+        ["Compliance", a.compliance ? "Yes" : "No"],
+        ["Documentation", `${words(a.documentation.type)}: ${a.documentation.reference}`],
+        ["Verdict", `${words(a.verdict.status)}${a.verdict.message ? `: ${a.verdict.message}` : ""}`],
+      ]),
+      field("Reject this activity", `reject-${a.index}`, { type: "checkbox", kind: "manual" }),
+      field("Why it is rejected", `activities[${a.index}].reason`, { type: "textarea", rows: 2, kind: "manual" }))),
+    radios("Decision", "decision", [["approve", "Approve (except the activities marked to reject)"], ["reject", "Reject the whole submission"]], { required: true, id: `decision-${s.submissionId}` }),
+    field("Reason", "reason", { type: "textarea", rows: 2, hint: "Required to reject; sent to the holder", id: `reason-${s.submissionId}` }),
+  ], "Record the decision");
+  f.addEventListener("submit", (e) => {
+    e.preventDefault();
+    submitting(f, async () => {
+      const body = readForm(f);
+      if (!body.decision) throw Object.assign(new Error("There is a problem"), { details: [{ field: "decision", message: "Choose approve or reject" }] });
+      const rejected = s.activities.filter((a) => f.elements[`reject-${a.index}`].checked)
+        .map((a) => ({ index: a.index, decision: "reject", reason: f.elements[`activities[${a.index}].reason`].value.trim() }));
+      if (rejected.length && body.decision === "approve") body.activities = rejected;
+      const decided = await api("POST", `/submissions/${enc(s.submissionId)}/decision`, { body });
+      fill(card, notice(`Submission ${decided.submissionId}: ${words(decided.status).toLowerCase()}.${decided.result ? ` The year is ${decided.result.met ? "met" : `short by ${decided.result.outstanding} CECs`}.` : ""}`,
+        "ok", { class: "notice ok decided", dataset: { status: decided.status } }));
+      announce(`Submission ${words(decided.status)}`);
+    });
+  });
+  card.append(f);
+  return card;
+}
+
+/** #/staff/holders: record a holder's credentials and membership. */
+export async function holders(main) {
+  const view = page(main, "Holders' credentials");
+  const result = h("div", { id: "credentials-result", "aria-live": "polite" });
+  const f = form({ id: "credentials-form" }, [
+    field("Holder ID", "holderId", { required: true, kind: "manual", hint: "Such as H-7K3M9Q2XAB; search the directory below" }),
+    radios("Membership", "membership", [["member", "Member"], ["guest", "Guest"]], { required: true, value: "member" }),
+    group("Credentials held", "credentials",
+      h("p", { class: "hint" }, "Tick each credential the holder holds, with the date it was earned. This replaces the whole set."),
+      policy.credentials.map((c, i) => h("div", { class: "grid two" },
+        field(`${c.code}: ${c.name}`, `cred-${c.code}`, { type: "checkbox", kind: "manual", id: `cred-${c.code}` }),
+        field(`${c.code} earned on`, `credentials[${i}].earnedOn`, { type: "date", kind: "manual", id: `cred-${c.code}-earned` })))),
+  ], "Save the credentials");
+  f.addEventListener("submit", (e) => {
+    e.preventDefault();
+    submitting(f, async () => {
+      const holderId = f.elements.holderId.value.trim();
+      if (!holderId) throw Object.assign(new Error("There is a problem"), { details: [{ field: "holderId", message: "Enter the holder ID" }] });
+      // Ticked credentials in policy order; error indexes map back to them.
+      const ticked = policy.credentials.map((c, i) => ({ c, i })).filter(({ c }) => f.elements[`cred-${c.code}`].checked);
+      const credentials = ticked.map(({ c, i }) => ({ code: c.code, earnedOn: f.elements[`credentials[${i}].earnedOn`].value }));
+      try {
+        const updated = await api("PUT", `/holders/${enc(holderId)}/credentials`, { body: { membership: readForm(f).membership, credentials } });
+        fill(result, notice(`${updated.firstName} ${updated.lastName} (${updated.holderId}): ${words(updated.membership)}, ${updated.credentials.map((x) => x.code).join(", ") || "no credentials"}.`, "ok", { id: "credentials-saved" }));
+        announce("Credentials saved");
+      } catch (err) {
+        err.details = err.details.map((d) => {
+          const m = d.field && d.field.match(/^credentials\[(\d+)\](.*)$/);
+          if (m && ticked[Number(m[1])]) return { ...d, field: `credentials[${ticked[Number(m[1])].i}]${m[2] === ".code" ? "" : m[2]}` };
+          return d;
+        });
+        if (err.code === "holder_not_found") err.details = [{ field: "holderId", message: err.message }];
+        throw err;
+      }
+    });
+  });
+  view.append(f, result, h("h2", {}, "Find a holder"), directorySearch((x) => {
+    f.elements.holderId.value = x.holderId;
+    f.elements.holderId.focus();
+  }));
+}

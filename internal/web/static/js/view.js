@@ -1,0 +1,117 @@
+// Shared bits of the pages: headings, notices, formatting of the API's values.
+
+import config from "../config.js";
+import policy from "../policy.js";
+import { h, fill } from "./dom.js";
+
+/**
+ * Starts a page in main: an h1 that takes focus (so screen readers and
+ * keyboard users land on the new page) and a view element the page fills.
+ * The view is detached when the person navigates away; pages stop polling
+ * once view.isConnected is false.
+ */
+export function page(main, title) {
+  document.title = `${title} · CEC portal`;
+  const heading = h("h1", { tabindex: "-1" }, title);
+  const view = h("div", { class: "view" });
+  main.replaceChildren(heading, view);
+  heading.focus();
+  return view;
+}
+
+/** A notice box: kind "ok", "warn" or "" (info). role=status is announced politely. */
+export function notice(text, kind = "", attrs = {}) {
+  return h("div", { class: `notice ${kind}`, role: kind === "warn" ? "alert" : "status", ...attrs }, text);
+}
+
+/** Shows an error that belongs to no form. */
+export function errorNotice(el, err) {
+  fill(el, notice(err.message || String(err), "warn"));
+}
+
+/**
+ * "2027-03-10T09:00:00-06:00" in timeZone → "Wed, Mar 10, 2027, 9:00 AM CST";
+ * without a zone, in the association's (where its deadlines are counted).
+ */
+export function dateTime(iso, timeZone) {
+  if (!iso) return "—";
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  try {
+    return new Intl.DateTimeFormat("en-US", {
+      timeZone: timeZone || policy.association.timeZone || undefined, year: "numeric", month: "short", day: "numeric", weekday: "short",
+      hour: "numeric", minute: "2-digit", timeZoneName: "short",
+    }).format(d);
+  } catch {
+    return d.toISOString();
+  }
+}
+
+/** A date "YYYY-MM-DD" as is (unambiguous and sortable). */
+export function date(s) {
+  return s || "—";
+}
+
+const programStatus = {
+  draft: "Draft",
+  submitted: "Submitted: being checked",
+  refused: "Refused: needs correction",
+  fee_due: "Fee due",
+  paid: "Paid",
+  in_review: "In staff review",
+  approved: "Approved",
+  rejected: "Rejected",
+};
+
+/** A program status for people. */
+export function programStatusText(s) {
+  return programStatus[s] || s || "—";
+}
+
+const formats = { in_person: "In person", live_online: "Live online", recorded: "Recorded" };
+export function formatText(f) {
+  return formats[f] || f || "—";
+}
+
+/** A status badge with the raw code as data for scripts and tests. */
+export function badge(text, code) {
+  return h("span", { class: "status", dataset: { status: code || "" } }, text);
+}
+
+/** "certificate_of_completion" → "Certificate of completion". */
+export function words(code) {
+  if (!code) return "";
+  const s = String(code).replace(/_/g, " ");
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+/** Waits ms milliseconds. */
+export function sleep(ms) {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** "#/path?x=1" query of the current location. */
+export function hashQuery() {
+  const q = window.location.hash.split("?")[1] || "";
+  return new URLSearchParams(q);
+}
+
+/** Goes to a hash route (rendering it again when it is the current one). */
+export function go(hash) {
+  if (window.location.hash === hash) window.dispatchEvent(new HashChangeEvent("hashchange"));
+  else window.location.hash = hash;
+}
+
+/**
+ * Starts paying a checkout {reference, url, invoiceId, amountCents,
+ * currency}: on the local stack the simulator's page (#/pay/...), deployed
+ * the payment provider's checkout page. back is where to return.
+ */
+export function startPayment(checkout, back) {
+  if (config.devTools && /^cs_sim_/.test(checkout.reference)) {
+    sessionStorage.setItem(`cecportal.checkout.${checkout.reference}`, JSON.stringify({ ...checkout, back }));
+    go(`#/pay/${encodeURIComponent(checkout.reference)}`);
+    return;
+  }
+  window.location.assign(checkout.url);
+}

@@ -1,0 +1,291 @@
+package web_test
+
+import (
+	"bytes"
+	"flag"
+	"io"
+	"io/fs"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/cecportal/cecportal"
+	"github.com/cecportal/cecportal/internal/httpapi"
+	"github.com/cecportal/cecportal/internal/policy"
+	"github.com/cecportal/cecportal/internal/web"
+)
+
+var update = flag.Bool("update", false, "rewrite static/config.js and static/policy.js from the defaults")
+
+func defaultPolicy(t *testing.T) *policy.Policy {
+	t.Helper()
+	pol, err := policy.Load(cecportal.DefaultPolicy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pol
+}
+
+// TestShippedModules_MatchTheDefaults keeps the shipped config.js and
+// policy.js what the generator makes of the defaults, so that the files a
+// deployment copies never drift from policy/default.yaml.
+func TestShippedModules_MatchTheDefaults(t *testing.T) {
+	pol := defaultPolicy(t)
+	configJS, err := web.ConfigJS(web.LocalConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	policyJS, err := web.PolicyJS(pol)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string][]byte{"config.js": configJS, "policy.js": policyJS} {
+		path := filepath.Join("static", name)
+		if *update {
+			if err := os.WriteFile(path, want, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		got, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("static/%s differs from what the defaults generate; run: go test ./internal/web -run ShippedModules -update", name)
+		}
+	}
+}
+
+func TestViewOf_DefaultPolicy(t *testing.T) {
+	v := web.ViewOf(defaultPolicy(t))
+	if v.Programs.ApplicationFeePerCecCents != 5000 || v.Programs.LateFeePerCecCents != 2500 || v.Programs.LateWithinDays != 30 ||
+		v.Programs.Currency != "USD" || v.Association.TimeZone != "America/New_York" || v.Programs.MinContactHours != "0.5" {
+		t.Fatalf("programs %+v association %+v", v.Programs, v.Association)
+	}
+	if len(v.Credentials) != 5 || v.Credentials[0].Code != "CAM" || v.Credentials[0].CECsPerYear != "6" {
+		t.Fatalf("credentials %+v", v.Credentials)
+	}
+	kinds := map[string][]string{}
+	for _, k := range v.ActivityKinds {
+		kinds[k.Code] = k.Documentation
+	}
+	// A kind gets the types of its documentation groups, and only those.
+	if got := strings.Join(kinds["association_course"], ","); got != "certificate_of_completion,transcript_or_exam_result,receipt_or_payment_confirmation,affiliate_cec_reporting_form" {
+		t.Errorf("association_course documentation %s", got)
+	}
+	if got := kinds["association_board"]; len(got) != 5 || got[0] != "directory_or_newsletter_listing" {
+		t.Errorf("association_board documentation %v", got)
+	}
+	if got := kinds["legislative_event"]; len(got) != 9 {
+		t.Errorf("legislative_event (education and service) documentation %v", got)
+	}
+	if len(v.Vendors) != 1 || v.EarnedYearsBefore != 1 {
+		t.Errorf("vendors %v, earnedYearsBefore %d", v.Vendors, v.EarnedYearsBefore)
+	}
+}
+
+func TestConfigJS_Validation(t *testing.T) {
+	for name, tc := range map[string]struct {
+		cfg web.Config
+		ok  bool
+	}{
+		"Local":           {web.LocalConfig(), true},
+		"Cognito":         {web.Config{SignIn: "cognito", APIBase: "https://api.example.org", Cognito: web.Cognito{Domain: "https://ami.auth.us-east-1.amazoncognito.com", ClientID: "abc"}}, true},
+		"CognitoNoPool":   {web.Config{SignIn: "cognito"}, false},
+		"CognitoHTTP":     {web.Config{SignIn: "cognito", Cognito: web.Cognito{Domain: "http://x.example", ClientID: "abc"}}, false},
+		"CognitoLoopback": {web.Config{SignIn: "cognito", Cognito: web.Cognito{Domain: "http://127.0.0.1:9999", ClientID: "abc"}}, true},
+		"UnknownSignIn":   {web.Config{SignIn: "password"}, false},
+		"RelativeAPIURL":  {web.Config{SignIn: "local", APIBase: "/api"}, false},
+	} {
+		t.Run(name, func(t *testing.T) {
+			js, err := web.ConfigJS(tc.cfg)
+			if (err == nil) != tc.ok {
+				t.Fatalf("err %v, want ok=%v", err, tc.ok)
+			}
+			if tc.ok && !bytes.HasPrefix(js, []byte("// ")) || tc.ok && !bytes.Contains(js, []byte("export default {")) {
+				t.Fatalf("not an ES module: %s", js)
+			}
+		})
+	}
+}
+
+func newSite(t *testing.T, cfg web.Config) *web.Site {
+	t.Helper()
+	s, err := web.NewSite(cfg, defaultPolicy(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func get(t *testing.T, h http.Handler, method, path string, hdr map[string]string) *http.Response {
+	t.Helper()
+	req := httptest.NewRequest(method, path, nil)
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec.Result()
+}
+
+func TestSite_Front(t *testing.T) {
+	site := newSite(t, web.LocalConfig())
+	api := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("content-type", "application/json")
+		w.WriteHeader(http.StatusTeapot)
+		_, _ = io.WriteString(w, `{"api":true}`)
+	})
+	h := site.Front(api)
+
+	t.Run("Index", func(t *testing.T) {
+		resp := get(t, h, "GET", "/", nil)
+		body, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("content-type"), "text/html") ||
+			!bytes.Contains(body, []byte(`<script type="module" src="js/app.js">`)) {
+			t.Fatalf("GET / %d %s", resp.StatusCode, resp.Header.Get("content-type"))
+		}
+		csp := resp.Header.Get("content-security-policy")
+		if !strings.Contains(csp, "script-src 'self'") || !strings.Contains(csp, "frame-ancestors 'none'") {
+			t.Fatalf("csp %q", csp)
+		}
+	})
+	t.Run("ModulesAndTypes", func(t *testing.T) {
+		for path, ctype := range map[string]string{"/js/app.js": "text/javascript", "/app.css": "text/css", "/config.js": "text/javascript", "/favicon.svg": "image/svg+xml"} {
+			resp := get(t, h, "GET", path, nil)
+			if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("content-type"), ctype) || resp.Header.Get("x-content-type-options") != "nosniff" {
+				t.Errorf("GET %s: %d %q", path, resp.StatusCode, resp.Header.Get("content-type"))
+			}
+		}
+	})
+	t.Run("GeneratedConfig", func(t *testing.T) {
+		cfg := web.Config{SignIn: "cognito", APIBase: "https://api.example.org/prod", Cognito: web.Cognito{Domain: "https://ami.auth.us-east-1.amazoncognito.com", ClientID: "client123"}}
+		resp := get(t, newSite(t, cfg).Front(api), "GET", "/config.js", nil)
+		body, _ := io.ReadAll(resp.Body)
+		if !bytes.Contains(body, []byte(`"signIn": "cognito"`)) || !bytes.Contains(body, []byte(`"clientId": "client123"`)) || !bytes.Contains(body, []byte(`"devTools": false`)) {
+			t.Fatalf("config.js %s", body)
+		}
+		csp := get(t, newSite(t, cfg).Front(api), "GET", "/", nil).Header.Get("content-security-policy")
+		if !strings.Contains(csp, "connect-src 'self' https://api.example.org https://ami.auth.us-east-1.amazoncognito.com;") {
+			t.Fatalf("csp %q", csp)
+		}
+	})
+	t.Run("ETag", func(t *testing.T) {
+		first := get(t, h, "GET", "/js/app.js", nil)
+		etag := first.Header.Get("etag")
+		again := get(t, h, "GET", "/js/app.js", map[string]string{"if-none-match": etag})
+		if etag == "" || again.StatusCode != http.StatusNotModified || first.Header.Get("cache-control") != "no-cache" {
+			t.Fatalf("etag %q, revalidation %d", etag, again.StatusCode)
+		}
+	})
+	t.Run("EverythingElseIsTheAPIs", func(t *testing.T) {
+		for _, tc := range []struct{ method, path string }{
+			{"GET", "/health"}, {"GET", "/nowhere.js"}, {"POST", "/"}, {"POST", "/js/app.js"}, {"GET", "/dev/outbox"}, {"GET", "/static/index.html"},
+		} {
+			if resp := get(t, h, tc.method, tc.path, nil); resp.StatusCode != http.StatusTeapot {
+				t.Errorf("%s %s went to the site (%d)", tc.method, tc.path, resp.StatusCode)
+			}
+		}
+		if resp := get(t, h, "HEAD", "/index.html", nil); resp.StatusCode != 200 {
+			t.Errorf("HEAD /index.html %d", resp.StatusCode)
+		}
+	})
+}
+
+// TestSite_NoAPIPathServed: no file of the site may hide an API route.
+func TestSite_NoAPIPathServed(t *testing.T) {
+	doc, err := httpapi.Spec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	site := newSite(t, web.LocalConfig())
+	for _, p := range site.Paths() {
+		for api := range doc.Paths.Map() {
+			re := regexp.MustCompile("^" + regexp.MustCompile(`\\\{[^}]+\\\}`).ReplaceAllString(regexp.QuoteMeta(api), `[^/]+`) + "$")
+			if re.MatchString(p) || strings.HasPrefix(p, "/dev/") {
+				t.Errorf("site file %s would hide %s", p, api)
+			}
+		}
+	}
+}
+
+// TestStatic_Hygiene checks what the browser tests cannot see at a glance:
+// every module is referenced, nothing builds HTML from strings, and every
+// page script keeps to ES modules.
+func TestStatic_Hygiene(t *testing.T) {
+	files := web.Files()
+	var all []string
+	_ = fs.WalkDir(files, ".", func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			all = append(all, p)
+		}
+		return err
+	})
+	source := map[string]string{}
+	for _, p := range all {
+		b, _ := fs.ReadFile(files, p)
+		source[p] = string(b)
+	}
+	for p, src := range source {
+		if !strings.HasSuffix(p, ".js") {
+			continue
+		}
+		for _, bad := range []string{"innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function"} {
+			if strings.Contains(src, bad) {
+				t.Errorf("%s uses %s: build DOM nodes with dom.js instead", p, bad)
+			}
+		}
+		if p == "config.js" || p == "policy.js" {
+			continue
+		}
+		name := filepath.Base(p)
+		referenced := false
+		for q, other := range source {
+			if q != p && (strings.Contains(other, "/"+name+`"`) || strings.Contains(other, `"./`+name+`"`)) {
+				referenced = true
+			}
+		}
+		if !referenced {
+			t.Errorf("%s is not imported by any page", p)
+		}
+	}
+	if !strings.Contains(source["index.html"], `<meta name="viewport" content="width=device-width, initial-scale=1">`) || !strings.Contains(source["index.html"], `<html lang="en">`) {
+		t.Error("index.html needs lang and the viewport meta")
+	}
+}
+
+func TestSite_Export(t *testing.T) {
+	cfg := web.Config{SignIn: "cognito", APIBase: "https://api.example.org", Cognito: web.Cognito{Domain: "https://ami.auth.us-east-1.amazoncognito.com", ClientID: "c1"}}
+	site := newSite(t, cfg)
+	dir := t.TempDir()
+	if err := site.Export(dir); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range site.Paths() {
+		if p == "/" {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(strings.TrimPrefix(p, "/"))))
+		if err != nil {
+			t.Fatalf("%s not exported: %v", p, err)
+		}
+		served, _ := io.ReadAll(get(t, site, "GET", p, nil).Body)
+		if !bytes.Equal(b, served) {
+			t.Errorf("%s: exported file differs from the served one", p)
+		}
+	}
+	cfgJS, _ := os.ReadFile(filepath.Join(dir, "config.js"))
+	if !bytes.Contains(cfgJS, []byte(`"apiBase": "https://api.example.org"`)) || !bytes.Contains(cfgJS, []byte(`"devTools": false`)) {
+		t.Fatalf("exported config.js %s", cfgJS)
+	}
+	// A static host sends no CSP header: the page's meta element carries it.
+	index, _ := os.ReadFile(filepath.Join(dir, "index.html"))
+	if !bytes.Contains(index, []byte(`connect-src 'self' https://api.example.org https://ami.auth.us-east-1.amazoncognito.com; form-action 'self'; base-uri 'none'`)) {
+		t.Fatalf("exported index.html has no CSP for the API and Cognito: %s", index)
+	}
+}
