@@ -102,6 +102,12 @@ test-short: ## Go tests only, without the race detector (quick iteration)
 bench: ## Benchmarks with their targets: attendance crediting at 10,000 and 100,000 rows (a few minutes)
 	infra/bench/attendance.sh
 
+# The long variants of the fault and load tests (infra/local/fault_test.go,
+# load_test.go); make test runs their short variants. Figures in the -v log.
+.PHONY: soak
+soak: ## Faults and load on the local stack: 5 kill -9 during a 10,000-row upload, 200 clients for 30 s, with latency figures (several minutes)
+	CECPORTAL_SOAK=1 $(GO) test -count=1 -v -timeout 30m -run '^(TestFault_KillDuringCrediting|TestLoad)$$' ./infra/local/
+
 FUZZTIME ?= 60s
 .PHONY: fuzz
 fuzz: ## Fuzz every Fuzz* target for FUZZTIME each (default 60s), one after another; make test runs only the committed seed corpora

@@ -133,6 +133,7 @@ func (s *Stack) devRoutes(signer *localgw.Signer) http.Handler {
 	// The local payment simulator: the provider "pays" (or fails to) and
 	// Stripe's webhook delivery is simulated, signed, through the real route.
 	mux.HandleFunc("POST /dev/payments/{reference}/{outcome}", s.simulatePayment)
+	s.dlqRoutes(mux)
 	mux.HandleFunc("/dev/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "route_not_found", "no local endpoint "+r.Method+" "+r.URL.Path)
 	})

@@ -130,6 +130,7 @@ type Stack struct {
 	programStore  programs.Store
 	renewalStore  renewals.Store
 	db            *bbolt.DB
+	queues        *queue.Embedded // nil on the aws backend; for /dev/dlq
 	srv           *http.Server
 	scheduler     *Scheduler
 	cancel        context.CancelFunc
@@ -372,6 +373,7 @@ func (s *Stack) embeddedQueues() (map[string]queue.Queue, error) {
 	if err != nil {
 		return nil, fmt.Errorf("embedded queues: %w", err)
 	}
+	s.queues = qs
 	out := map[string]queue.Queue{}
 	for _, name := range queueNames {
 		if out[name], err = qs.Queue(name); err != nil {
