@@ -32,6 +32,10 @@ import (
 // `make test` runs the short ones.
 var soak = os.Getenv("CECPORTAL_SOAK") != ""
 
+// faultVisibility is the queues' visibility timeout of the stack the fault
+// test kills.
+const faultVisibility = 12 * time.Second
+
 // TestFault_KillDuringCrediting is the issue's fault test: the local stack
 // (`make run`'s command, built and run as a child process) is killed with
 // SIGKILL while it credits an attendance upload, and started again on the
@@ -118,8 +122,8 @@ func TestFault_KillDuringCrediting(t *testing.T) {
 		t.Fatal("no kill landed while crediting was under way")
 	}
 	res := c.waitForUploadWithin(acme, program, acc.UploadID, 3*time.Minute)
-	t.Logf("upload done %v after the last restart (a chunk in flight at a kill comes back after the queue's 30 s visibility "+
-		"timeout; a next-chunk message a kill kept in the outbox, after the relay's 10 s grace)", time.Since(restarted).Round(time.Millisecond))
+	t.Logf("upload done %v after the last restart (a chunk in flight at a kill comes back after the queue's %v visibility "+
+		"timeout; a next-chunk message a kill kept in the outbox, after the relay's 10 s grace)", time.Since(restarted).Round(time.Millisecond), faultVisibility)
 
 	// Every row has one result, the expected one.
 	results := uploadRows(c, acme, upload)
@@ -349,7 +353,11 @@ func (p *stackProc) start() {
 	env := slices.DeleteFunc(os.Environ(), func(kv string) bool {
 		return strings.HasPrefix(kv, "AWS_") || strings.HasPrefix(kv, "CECPORTAL_") || strings.HasPrefix(kv, "TABLE_NAME=") || strings.HasPrefix(kv, "PORT=")
 	})
-	cmd.Env = append(env, "CECPORTAL_ADDR="+p.addr, "CECPORTAL_DATA="+p.dir, "CECPORTAL_BACKEND=embedded", "LOG_LEVEL=WARN")
+	// A 12 s visibility timeout instead of 30 s: a chunk in flight at a kill
+	// comes back sooner; the consumers' own timeout (2 s) is still far above
+	// a chunk's work.
+	cmd.Env = append(env, "CECPORTAL_ADDR="+p.addr, "CECPORTAL_DATA="+p.dir, "CECPORTAL_BACKEND=embedded", "LOG_LEVEL=WARN",
+		"CECPORTAL_QUEUE_VISIBILITY="+faultVisibility.String())
 	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {
 		p.t.Fatalf("start the local stack: %v", err)

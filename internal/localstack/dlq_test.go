@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 )
 
@@ -29,5 +30,14 @@ func TestDLQRoutes_AWSBackend(t *testing.T) {
 	}
 	if _, err := s.Queue("mail"); err == nil {
 		t.Error("Queue on the aws backend succeeded")
+	}
+}
+
+func TestStart_QueueVisibility(t *testing.T) {
+	for _, bad := range []string{"1s", "soon", "-30s"} {
+		_, err := Start(t.Context(), Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), QueueVisibility: bad}, nil)
+		if err == nil || !strings.Contains(err.Error(), "CECPORTAL_QUEUE_VISIBILITY") {
+			t.Errorf("visibility %q: %v", bad, err)
+		}
 	}
 }

@@ -70,6 +70,10 @@ type Config struct {
 	// Tuning, mostly for tests.
 	RelayEvery time.Duration // outbox sweep interval; default 5 s (AWS: 1 min)
 	Visibility time.Duration // mail queue visibility timeout; default 30 s
+	// QueueVisibility, when set, is Visibility as a Go duration (at least
+	// 6 s: a consumer may run a sixth of it): tests that kill the stack wait
+	// less for the message in flight to come back.
+	QueueVisibility string
 }
 
 // ConfigFromEnv reads the configuration the README documents.
@@ -83,6 +87,7 @@ func ConfigFromEnv(getenv func(string) string) Config {
 		Now:              getenv("CECPORTAL_NOW"),
 		LogLevel:         getenv("LOG_LEVEL"),
 		WebhookSecret:    getenv("STRIPE_WEBHOOK_SECRET"),
+		QueueVisibility:  getenv("CECPORTAL_QUEUE_VISIBILITY"),
 		CORSAllowOrigins: getenv("CORS_ALLOW_ORIGINS"),
 		AWSEndpoint:      getenv("AWS_ENDPOINT_URL"),
 		TableName:        getenv("TABLE_NAME"),
@@ -140,6 +145,13 @@ type Stack struct {
 
 // Start builds and starts the stack; it is serving when Start returns.
 func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Stack, error) {
+	if cfg.QueueVisibility != "" {
+		d, err := time.ParseDuration(cfg.QueueVisibility)
+		if err != nil || d < 6*time.Second {
+			return nil, fmt.Errorf("CECPORTAL_QUEUE_VISIBILITY %q: want a duration of at least 6s, e.g. 30s", cfg.QueueVisibility)
+		}
+		cfg.Visibility = d
+	}
 	cfg.defaults()
 	if log == nil {
 		log = app.Logger(cfg.LogLevel, os.Stderr)
