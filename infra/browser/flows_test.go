@@ -1,7 +1,10 @@
 package browser
 
 import (
+	"bytes"
+	"encoding/csv"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,8 +12,11 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
+	"github.com/cecportal/cecportal"
 	"github.com/cecportal/cecportal/internal/localstack"
+	"github.com/cecportal/cecportal/internal/policy"
 )
 
 // TestBrowser_Flows goes through the provider's and the holder's whole
@@ -34,13 +40,8 @@ func TestBrowser_Flows(t *testing.T) {
 			acme.signIn(t, "provider", "acme", "desk@acme.example")
 			acme.waitRendered(t, "/provider")
 			f := "#provider-form "
-			acme.fill(t, f+"[name=name]", "Acme Training")
-			acme.fill(t, f+"[name=contactName]", "Dee Dunn")
-			acme.fill(t, f+"[name=email]", "desk at acme")
-			acme.fill(t, f+"[name=phone]", "+1 202 555 0142")
-			acme.fill(t, f+`[name="address.line1"]`, "9 K St")
-			acme.fill(t, f+`[name="address.city"]`, "Washington")
-			acme.fill(t, f+`[name="address.country"]`, "US")
+			acme.fillIn(t, f, "[name=name]", "Acme Training", "[name=contactName]", "Dee Dunn", "[name=email]", "desk at acme",
+				"[name=phone]", "+1 202 555 0142", `[name="address.line1"]`, "9 K St", `[name="address.city"]`, "Washington", `[name="address.country"]`, "US")
 			acme.click(t, f+"button[type=submit]")
 			// The API's error lands next to the field, and the summary takes focus.
 			if msg := acme.errorOf(t, f+"[name=email]"); !strings.Contains(strings.ToLower(msg), "email") {
@@ -164,25 +165,24 @@ func TestBrowser_Flows(t *testing.T) {
 			if got := eval[string](t, acme, "the copied content", `document.querySelector("#program-form [name=title]").value + "|" + document.querySelector("#program-form [name=startsAt]").value + "|" + document.querySelector("#program-form [name=objectives]").value`); got != "Fair Housing Update||Apply the 2027 rules\nSpot unlawful screening" {
 				t.Fatalf("copy form %q", got)
 			}
+			// Held on day from 9 to 12; the preview says so; submitted, it ends in status.
+			submitOn := func(day, preview, says, status string) {
+				acme.fill(t, f+"[name=startsAt]", day+"T09:00")
+				acme.fill(t, f+"[name=endsAt]", day+"T12:00")
+				acme.waitText(t, preview, says)
+				acme.click(t, "#submit-program")
+				acme.waitRendered(t, "/provider/programs/"+copyID)
+				acme.waitJS(t, "the status "+status, fmt.Sprintf(`document.querySelector("#program-status")?.dataset.status === %s`, js(status)))
+			}
 			// Held yesterday: submitted, then refused by the asynchronous check.
-			acme.fill(t, f+"[name=startsAt]", "2027-01-04T09:00")
-			acme.fill(t, f+"[name=endsAt]", "2027-01-04T12:00")
-			acme.waitText(t, "#fee-preview", "already started")
-			acme.click(t, "#submit-program")
-			acme.waitRendered(t, "/provider/programs/"+copyID)
-			acme.waitJS(t, "the refusal", `document.querySelector("#program-status")?.dataset.status === "refused"`)
+			submitOn("2027-01-04", "#fee-preview", "already started", "refused")
 			if problems := acme.text(t, "#program-problems"); !strings.Contains(problems, "past educational programs will not be considered") {
 				t.Fatalf("problems shown %q", problems)
 			}
 			acme.click(t, "#edit-program")
 			acme.waitRendered(t, "/provider/programs/"+copyID+"/edit")
 			acme.waitText(t, "#program-problems", "past educational programs")
-			acme.fill(t, f+"[name=startsAt]", "2027-04-14T09:00")
-			acme.fill(t, f+"[name=endsAt]", "2027-04-14T12:00")
-			acme.waitText(t, "#fee-on-time", "99 days")
-			acme.click(t, "#submit-program")
-			acme.waitRendered(t, "/provider/programs/"+copyID)
-			acme.waitJS(t, "the invoice", `document.querySelector("#program-status")?.dataset.status === "fee_due"`)
+			submitOn("2027-04-14", "#fee-on-time", "99 days", "fee_due")
 			var p struct {
 				Status, CopiedFrom, StartsAt string
 				Fee                          struct{ AmountCents int64 }
@@ -196,9 +196,7 @@ func TestBrowser_Flows(t *testing.T) {
 			ana.signIn(t, "holder", "ana", "ana@example.com")
 			ana.waitRendered(t, "/holder")
 			f := "#signup-form "
-			ana.fill(t, f+"[name=firstName]", "Ana")
-			ana.fill(t, f+"[name=lastName]", "Lima")
-			ana.fill(t, f+`[name="contact.phone"]`, "+1 703 555 0100")
+			ana.fillIn(t, f, "[name=firstName]", "Ana", "[name=lastName]", "Lima", `[name="contact.phone"]`, "+1 703 555 0100")
 			ana.click(t, f+"button[type=submit]")
 			holderID = strings.TrimSpace(ana.text(t, "#holder-id"))
 			var h struct {
@@ -210,11 +208,8 @@ func TestBrowser_Flows(t *testing.T) {
 				t.Fatalf("page shows %s; API has %+v", holderID, h)
 			}
 			c := "#contact-form "
-			ana.fill(t, c+"[name=phone]", "+1 703 555 0199")
-			ana.fill(t, c+`[name="address.line1"]`, "1 Main St")
-			ana.fill(t, c+`[name="address.city"]`, "Arlington")
-			ana.fill(t, c+`[name="address.region"]`, "VA")
-			ana.fill(t, c+`[name="address.country"]`, "XYZ")
+			ana.fillIn(t, c, "[name=phone]", "+1 703 555 0199", `[name="address.line1"]`, "1 Main St", `[name="address.city"]`, "Arlington",
+				`[name="address.region"]`, "VA", `[name="address.country"]`, "XYZ")
 			ana.click(t, c+"button[type=submit]")
 			if msg := ana.errorOf(t, c+`[name="address.country"]`); !strings.HasPrefix(msg, "Country code ") {
 				t.Fatalf("error next to the country: %q", msg)
@@ -250,6 +245,94 @@ func TestBrowser_Flows(t *testing.T) {
 			s.api(t, "GET", "/holders/me", ana.token(t), nil, 200, &h)
 			if h.Membership != "member" || len(h.Credentials) != 1 || h.Credentials[0].Code != "CAM" || h.Credentials[0].EarnedOn != "2020-06-01" {
 				t.Fatalf("credentials %+v", h)
+			}
+		}},
+		{"ProviderSearchesTheDirectory", func(t *testing.T) {
+			// 21 holders named Moreau: one more than the directory's page.
+			for i := 1; i <= 21; i++ {
+				sub := fmt.Sprintf("moreau-%02d", i)
+				var tok struct{ Token string }
+				s.api(t, "POST", "/dev/token", "", map[string]any{"sub": sub, "role": "holder", "email": sub + "@example.com"}, 200, &tok)
+				s.api(t, "POST", "/holders", tok.Token, map[string]any{"firstName": fmt.Sprintf("Zoé %02d", i), "lastName": "Moreau", "email": sub + "@example.com"}, 201, nil)
+			}
+			type entry struct {
+				HolderID, FirstName, LastName, Membership string
+				Credentials                               []string
+			}
+			apiPage := func(q, cursor string) ([]entry, string) {
+				var page struct {
+					Entries    []entry
+					NextCursor string
+				}
+				v := url.Values{"q": {q}}
+				if cursor != "" {
+					v.Set("cursor", cursor)
+				}
+				s.api(t, "GET", "/directory?"+v.Encode(), acme.token(t), nil, 200, &page)
+				return page.Entries, page.NextCursor
+			}
+			ids := func(es []entry) string {
+				var out []string
+				for _, e := range es {
+					out = append(out, e.HolderID)
+				}
+				return strings.Join(out, " ")
+			}
+			d := ".directory-results "
+			shownIDs := func() string {
+				return eval[string](t, acme, "the holders shown", `[...document.querySelectorAll(".directory-results tbody tr")].map((r) => r.dataset.holderId).join(" ")`)
+			}
+			search := func(q string) {
+				acme.fill(t, ".directory-form [name=q]", q)
+				acme.click(t, ".directory-form button[type=submit]")
+			}
+			waitCaption := func(want string) {
+				acme.waitJS(t, "the caption "+want, fmt.Sprintf(`document.querySelector(".directory-results caption")?.textContent === %s`, js(want)))
+			}
+
+			acme.open(t, "#/provider/directory")
+			search("m")
+			if msg := acme.errorOf(t, ".directory-form [name=q]"); !strings.HasPrefix(msg, "Last name or holder ID") {
+				t.Fatalf("error next to the search field: %q", msg)
+			}
+			search("moreau")
+			waitCaption("The first 20 found")
+			acme.audit(t)
+			first, cursor := apiPage("moreau", "")
+			if got := shownIDs(); cursor == "" || len(first) != 20 || got != ids(first) {
+				t.Fatalf("first page: page %q; API %d entries, cursor %q", got, len(first), cursor)
+			}
+			acme.do(t, "press Show more with the keyboard", chromedp.Focus(chromedp.CSS(d+".show-more")), chromedp.KeyEvent(kb.Enter))
+			waitCaption("21 found")
+			second, after := apiPage("moreau", cursor)
+			if got := shownIDs(); after != "" || len(second) != 1 || got != ids(append(first, second...)) {
+				t.Fatalf("after Show more: page %q; API %d more, cursor %q", got, len(second), after)
+			}
+			// Focus goes on to the new row, and the button is gone with the last page.
+			if got := eval[string](t, acme, "the focus and the button", `document.activeElement.dataset.holderId + " " + document.querySelectorAll(".show-more").length`); got != second[0].HolderID+" 0" {
+				t.Fatalf("after the last page: %q", got)
+			}
+
+			// By holder ID, in any case.
+			search(strings.ToLower(holderID))
+			waitCaption("1 found")
+			byID, _ := apiPage(holderID, "")
+			row := acme.text(t, d+"tbody tr")
+			if len(byID) != 1 || row != byID[0].HolderID+byID[0].FirstName+" "+byID[0].LastName+strings.Join(byID[0].Credentials, ", ")+strings.ToUpper(byID[0].Membership[:1])+byID[0].Membership[1:] ||
+				row != holderID+"Ana LimaCAMMember" {
+				t.Fatalf("by ID: page %q; API %+v", row, byID)
+			}
+
+			// A holder may not search: the page says so, and so does the API.
+			ana.open(t, "#/provider/directory")
+			ana.waitText(t, "#wrong-role", "This page is for providers")
+			if n := eval[int](t, ana, "the holder's menu", `document.querySelectorAll('#nav a[href="#/provider/directory"], .directory-form').length`); n != 0 {
+				t.Fatalf("the holder's page offers the directory (%d elements)", n)
+			}
+			var e struct{ Error struct{ Code string } }
+			s.api(t, "GET", "/directory?q=moreau", ana.token(t), nil, 403, &e)
+			if e.Error.Code != "forbidden" {
+				t.Fatalf("the directory for a holder: %+v", e)
 			}
 		}},
 		{"HolderSeesWhatIsOutstanding", func(t *testing.T) {
@@ -367,6 +450,15 @@ func TestBrowser_Flows(t *testing.T) {
 			}
 			ana.click(t, "#add-activity")
 			activity(1, "college_course", "Fair housing seminar", "1", "transcript_or_exam_result")
+			// One more, which staff will reject: a legislative event, whose
+			// documentation may be of either group of the policy.
+			ana.click(t, "#add-activity")
+			ana.fill(t, `#submission-form [name="activities[2].kind"]`, "legislative_event")
+			offered := eval[string](t, ana, "the documentation offered", `[...document.querySelector('#submission-form [name="activities[2].documentation.type"]').options].map((o) => o.value).filter(Boolean).join(" ")`)
+			if want := documentationOf(t, "legislative_event"); offered != want {
+				t.Fatalf("documentation offered for a legislative event %q, policy %q", offered, want)
+			}
+			activity(2, "legislative_event", "Capitol Hill day", "1", "appointment_letter")
 			ana.click(t, "#submission-form button[type=submit]")
 			shown := ana.waitText(t, "#submission-received", "SUB-")
 			subID := strings.Fields(strings.TrimPrefix(shown, "Received: submission "))[0]
@@ -376,11 +468,12 @@ func TestBrowser_Flows(t *testing.T) {
 				Activities           []struct{ Title string }
 			}
 			s.api(t, "GET", "/holders/me/submissions/"+subID, ana.token(t), nil, 200, &sub)
-			if sub.SubmissionID != subID || len(sub.Activities) != 2 || (sub.Status != "received" && sub.Status != "in_review") {
+			if sub.SubmissionID != subID || len(sub.Activities) != 3 || (sub.Status != "received" && sub.Status != "in_review") {
 				t.Fatalf("page %q; API %+v", shown, sub)
 			}
 
-			// Staff approve it from the review queue once the reviewer step queued it.
+			// Staff approve it from the review queue once the reviewer step
+			// queued it, rejecting the third activity with a reason.
 			card := fmt.Sprintf(`#submission-queue article[data-submission-id=%q] `, subID)
 			deadline := time.Now().Add(30 * time.Second)
 			for {
@@ -393,9 +486,45 @@ func TestBrowser_Flows(t *testing.T) {
 				}
 				time.Sleep(200 * time.Millisecond)
 			}
+			reason := card + `[name="activities[2].reason"]`
+			office.do(t, "tick the third activity with the keyboard", chromedp.Focus(chromedp.CSS(card+`[name="reject-2"]`)), chromedp.KeyEvent(" "))
 			office.click(t, card+"input[name=decision][value=approve]")
 			office.click(t, card+"button[type=submit]")
+			// Without a reason the API refuses it, and the error stands at the third activity's reason.
+			if msg := office.errorOf(t, reason); !strings.HasPrefix(msg, "Why activity 3 is rejected") {
+				t.Fatalf("error next to the third activity's reason: %q", msg)
+			}
+			if n := eval[int](t, office, "errors at other activities", fmt.Sprintf(`document.querySelectorAll(%s).length`, js(card+`[aria-invalid="true"]`))); n != 1 {
+				t.Fatalf("%d controls marked invalid, want the one reason", n)
+			}
+			office.audit(t)
+			office.fill(t, reason, "No record of the event")
+			office.click(t, card+"button[type=submit]")
 			office.waitJS(t, "the decision", fmt.Sprintf(`document.querySelector(%s)?.dataset.status === "approved"`, js(card+".decided")))
+			office.waitText(t, card+".decided", "The year is met")
+			var decided struct {
+				Status     string
+				Activities []struct{ Title, Decision, DecisionReason string }
+				Result     struct {
+					Met     bool
+					Counted float64
+				}
+			}
+			s.api(t, "GET", "/holders/me/submissions/"+subID, ana.token(t), nil, 200, &decided)
+			var decisions []string
+			for _, a := range decided.Activities {
+				decisions = append(decisions, a.Decision+":"+a.DecisionReason)
+			}
+			if got := strings.Join(decisions, ","); decided.Status != "approved" || got != "approved:,approved:,rejected:No record of the event" || !decided.Result.Met || decided.Result.Counted != 6 {
+				t.Fatalf("the decided submission: %+v", decided)
+			}
+			// The holder sees the decision per activity.
+			ana.click(t, "#refresh-submissions")
+			mine := fmt.Sprintf(`#my-submissions [data-submission-id=%q] `, subID)
+			ana.waitText(t, mine+"tbody tr:nth-child(3)", "Rejected: No record of the event")
+			if got := ana.text(t, mine+"tbody tr:nth-child(1)"); !strings.Contains(got, "Approved") {
+				t.Fatalf("the first activity reads %q", got)
+			}
 
 			ana.open(t, "#/holder/status?year=2028")
 			got := statusOnPage(t, ana)
@@ -403,6 +532,17 @@ func TestBrowser_Flows(t *testing.T) {
 				t.Fatalf("page %q, API %q", got, want)
 			}
 			ana.waitText(t, "#status-met", "meet the requirement")
+
+			// The transcript the page downloads is the API's CSV.
+			file := ana.download(t, "#download-transcript", "cec-transcript-2028.csv")
+			want := s.call(t, "GET", "/holders/me/transcript?year=2028", ana.token(t), nil, "text/csv", 200)
+			var tr struct{ Entries []struct{ Title string } }
+			s.api(t, "GET", "/holders/me/transcript?year=2028", ana.token(t), nil, 200, &tr)
+			records, err := csv.NewReader(bytes.NewReader(file)).ReadAll()
+			if err != nil || !bytes.Equal(file, want) || len(records) != len(tr.Entries)+1 || len(tr.Entries) < 3 ||
+				!bytes.Contains(file, []byte("Fair Housing Update")) || !bytes.Contains(file, []byte("Leasing law")) {
+				t.Fatalf("downloaded (%v):\n%s\nAPI CSV:\n%s\nAPI entries %+v", err, file, want, tr.Entries)
+			}
 		}},
 		{"HolderPaysTheRenewalInvoice", func(t *testing.T) {
 			s.setClock(t, "2027-11-02T09:00:00-05:00")
@@ -450,6 +590,25 @@ func TestBrowser_Flows(t *testing.T) {
 		}
 	}
 	t.Logf("both flows in %v", time.Since(began).Round(10*time.Millisecond))
+}
+
+// documentationOf is the documentation types the default policy accepts
+// for kind, in the order of its groups.
+func documentationOf(t *testing.T, kind string) string {
+	t.Helper()
+	pol, err := policy.Load(cecportal.DefaultPolicy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, ok := pol.ActivityKind(kind)
+	if !ok {
+		t.Fatalf("no kind %s in the policy", kind)
+	}
+	var out []string
+	for _, g := range k.Documentation {
+		out = append(out, pol.Documentation[g]...)
+	}
+	return strings.Join(out, " ")
 }
 
 // statusOnPage reads the status figures the page shows.

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
@@ -109,19 +110,24 @@ func startChromium(t *testing.T, exe string) context.Context {
 		cancelBrowser()
 		cancelAlloc()
 	})
-	// The first Run starts the browser; its context must not time out (that
-	// would stop the browser), so the wait is bounded here instead.
-	started := make(chan error, 1)
-	go func() { started <- chromedp.Do(browser, chromedp.Navigate("about:blank")) }()
-	select {
-	case err := <-started:
-		if err != nil {
-			t.Fatalf("start chromium (%s): %v", exe, err)
-		}
-	case <-time.After(60 * time.Second):
-		t.Fatalf("chromium (%s) did not start within 60 s", exe)
+	if err := firstRun(browser, 60*time.Second); err != nil {
+		t.Fatalf("start chromium (%s): %v", exe, err)
 	}
 	return browser
+}
+
+// firstRun opens the context's tab, starting the browser if need be. The
+// tab (or the browser) lives as long as the context of its first Run, which
+// must therefore have no timeout: the wait is bounded here instead.
+func firstRun(ctx context.Context, limit time.Duration) error {
+	done := make(chan error, 1)
+	go func() { done <- chromedp.Do(ctx, chromedp.Navigate("about:blank")) }()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(limit):
+		return fmt.Errorf("no answer within %v", limit)
+	}
 }
 
 // person is one signed-in person: a tab in a browser context of its own, so
@@ -149,16 +155,8 @@ func (s *suite) personAt(t *testing.T, name, url string, phone bool) *person {
 	s.mu.Lock()
 	s.people = append(s.people, p)
 	s.mu.Unlock()
-	// The tab lives as long as the context of its first Run: no timeout there.
-	opened := make(chan error, 1)
-	go func() { opened <- chromedp.Do(ctx, chromedp.Navigate("about:blank")) }()
-	select {
-	case err := <-opened:
-		if err != nil {
-			t.Fatalf("open a tab for %s: %v", name, err)
-		}
-	case <-time.After(actionTimeout):
-		t.Fatalf("open a tab for %s: no answer within %v", name, actionTimeout)
+	if err := firstRun(ctx, actionTimeout); err != nil {
+		t.Fatalf("open a tab for %s: %v", name, err)
 	}
 	steps := []chromedp.Action[chromedp.Void]{}
 	if phone {
@@ -338,6 +336,50 @@ func (p *person) fill(t *testing.T, sel, value string) {
 	})(%s, %s)`, js(sel), js(value)))
 }
 
+// fillIn fills several controls of the form (a selector ending in a
+// space): pairs of a selector within it and the value.
+func (p *person) fillIn(t *testing.T, form string, pairs ...string) {
+	t.Helper()
+	if len(pairs)%2 != 0 {
+		t.Fatalf("fillIn %s: a selector without a value", form)
+	}
+	for i := 0; i < len(pairs); i += 2 {
+		p.fill(t, form+pairs[i], pairs[i+1])
+	}
+}
+
+// download clicks sel and returns the file the tab saved as name: the
+// tab's browser context saves downloads into a directory of the test's.
+func (p *person) download(t *testing.T, sel, name string) []byte {
+	t.Helper()
+	dir := t.TempDir()
+	ctx, cancel := context.WithTimeout(p.ctx, actionTimeout)
+	defer cancel()
+	if _, err := chromedp.CallBrowser(ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
+		Behavior:         browser.SetDownloadBehaviorBehaviorAllow,
+		BrowserContextID: chromedp.FromContext(p.ctx).BrowserContextID,
+		DownloadPath:     dir,
+	}); err != nil {
+		p.s.fail(t, p, "allow downloads", err)
+	}
+	p.click(t, sel)
+	// Chromium writes the file under a temporary name and renames it when done.
+	file := filepath.Join(dir, name)
+	for deadline := time.Now().Add(actionTimeout); ; time.Sleep(50 * time.Millisecond) {
+		if b, err := os.ReadFile(file); err == nil {
+			return b
+		}
+		if time.Now().After(deadline) {
+			entries, _ := os.ReadDir(dir)
+			var names []string
+			for _, e := range entries {
+				names = append(names, e.Name())
+			}
+			p.s.fail(t, p, "download "+name, fmt.Errorf("not saved after %v; the directory holds %v", actionTimeout, names))
+		}
+	}
+}
+
 // click clicks the element with the mouse, as a person would.
 func (p *person) click(t *testing.T, sel string) {
 	t.Helper()
@@ -417,18 +459,36 @@ func (p *person) errorOf(t *testing.T, sel string) string {
 }
 
 // api calls the stack's API the way infra/local's tests do, to check what
-// the browser showed against the source.
+// the browser showed against the source: body goes as JSON, the answer
+// must have status and is decoded into out.
 func (s *suite) api(t *testing.T, method, path, token string, body any, status int, out any) {
+	t.Helper()
+	var b []byte
+	if body != nil {
+		b, _ = json.Marshal(body)
+	}
+	raw := s.call(t, method, path, token, b, "application/json", status)
+	if out != nil {
+		if err := json.Unmarshal(raw, out); err != nil {
+			t.Fatalf("%s %s: decode %s: %v", method, path, raw, err)
+		}
+	}
+}
+
+// call sends one request (body, if any, as JSON) asking for accept and
+// returns the answer's body, failing the test unless its status is status
+// and, on success, its content type is accept.
+func (s *suite) call(t *testing.T, method, path, token string, body []byte, accept string, status int) []byte {
 	t.Helper()
 	var rd io.Reader = http.NoBody
 	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
+		rd = bytes.NewReader(body)
 	}
 	req, _ := http.NewRequest(method, s.base+path, rd)
 	if body != nil {
 		req.Header.Set("content-type", "application/json")
 	}
+	req.Header.Set("accept", accept)
 	if token != "" {
 		req.Header.Set("authorization", "Bearer "+token)
 	}
@@ -441,11 +501,10 @@ func (s *suite) api(t *testing.T, method, path, token string, body any, status i
 	if resp.StatusCode != status {
 		t.Fatalf("%s %s: status %d, want %d: %s", method, path, resp.StatusCode, status, raw)
 	}
-	if out != nil {
-		if err := json.Unmarshal(raw, out); err != nil {
-			t.Fatalf("%s %s: decode %s: %v", method, path, raw, err)
-		}
+	if ct := resp.Header.Get("content-type"); status < 300 && len(raw) > 0 && !strings.HasPrefix(ct, accept) {
+		t.Fatalf("%s %s: content type %q, want %s", method, path, ct, accept)
 	}
+	return raw
 }
 
 // setClock moves the stack's clock (the Local tools page does the same).

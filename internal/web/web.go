@@ -112,7 +112,10 @@ type PolicyView struct {
 		MinContactHours           string `json:"minContactHours"`
 		MaxContactHours           string `json:"maxContactHours"`
 	} `json:"programs"`
-	Credentials   []CredentialView     `json:"credentials"`
+	Credentials []CredentialView `json:"credentials"`
+	// Documentation lists each group's documentation types once, as the
+	// policy file does; activity kinds name their groups.
+	Documentation map[string][]string  `json:"documentation"`
 	ActivityKinds []ActivityKindView   `json:"activityKinds"`
 	NotAccepted   []policy.NotAccepted `json:"notAccepted"`
 	Vendors       []string             `json:"vendors"`
@@ -127,7 +130,8 @@ type CredentialView struct {
 	CECsPerYear string `json:"cecsPerYear"`
 }
 
-// ActivityKindView is an activity kind with the documentation types that fit it.
+// ActivityKindView is an activity kind with the documentation groups whose
+// types fit it (PolicyView.Documentation).
 type ActivityKindView struct {
 	Code          string   `json:"code"`
 	Name          string   `json:"name"`
@@ -152,16 +156,13 @@ func ViewOf(pol *policy.Policy) PolicyView {
 	for _, c := range pol.Credentials {
 		v.Credentials = append(v.Credentials, CredentialView{Code: c.Code, Name: c.Name, CECsPerYear: c.CECsPerYear.String()})
 	}
+	v.Documentation = map[string][]string{}
+	for group, types := range pol.Documentation {
+		v.Documentation[group] = append([]string{}, types...)
+	}
 	for _, k := range pol.ActivityKinds {
-		kv := ActivityKindView{Code: k.Code, Name: k.Name, Category: k.Category, Documentation: []string{}}
-		for _, group := range k.Documentation {
-			for _, t := range pol.Documentation[group] {
-				if k.Documents(t) && !contains(kv.Documentation, t) {
-					kv.Documentation = append(kv.Documentation, t)
-				}
-			}
-		}
-		v.ActivityKinds = append(v.ActivityKinds, kv)
+		v.ActivityKinds = append(v.ActivityKinds, ActivityKindView{Code: k.Code, Name: k.Name, Category: k.Category,
+			Documentation: append([]string{}, k.Documentation...)})
 	}
 	v.NotAccepted = append([]policy.NotAccepted{}, pol.NotAccepted...)
 	v.Vendors = []string{}
@@ -170,15 +171,6 @@ func ViewOf(pol *policy.Policy) PolicyView {
 	}
 	v.EarnedYearsBefore = pol.Renewal.EarnedYearsBefore
 	return v
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func loopback(host string) bool {

@@ -43,16 +43,28 @@ export default {
       "cecsPerYear": "3"
     }
   ],
+  "documentation": {
+    "education": [
+      "certificate_of_completion",
+      "transcript_or_exam_result",
+      "receipt_or_payment_confirmation",
+      "affiliate_cec_reporting_form"
+    ],
+    "service": [
+      "directory_or_newsletter_listing",
+      "appointment_letter",
+      "published_article_copy",
+      "promotional_piece",
+      "teaching_confirmation_letter"
+    ]
+  },
   "activityKinds": [
     {
       "code": "national_conference",
       "name": "Session of the association's national conference (live or recorded)",
       "category": "association",
       "documentation": [
-        "certificate_of_completion",
-        "transcript_or_exam_result",
-        "receipt_or_payment_confirmation",
-        "affiliate_cec_reporting_form"
+        "education"
       ]
     },
     {
@@ -60,10 +72,7 @@ export default {
       "name": "Course or seminar of the national association, its education institute or a local affiliate",
       "category": "association",
       "documentation": [
-        "certificate_of_completion",
-        "transcript_or_exam_result",
-        "receipt_or_payment_confirmation",
-        "affiliate_cec_reporting_form"
+        "education"
       ]
     },
     {
@@ -71,11 +80,7 @@ export default {
       "name": "Serving on an association or affiliate board or committee",
       "category": "association",
       "documentation": [
-        "directory_or_newsletter_listing",
-        "appointment_letter",
-        "published_article_copy",
-        "promotional_piece",
-        "teaching_confirmation_letter"
+        "service"
       ]
     },
     {
@@ -83,15 +88,8 @@ export default {
       "name": "Taking part in an industry legislative event",
       "category": "association",
       "documentation": [
-        "certificate_of_completion",
-        "transcript_or_exam_result",
-        "receipt_or_payment_confirmation",
-        "affiliate_cec_reporting_form",
-        "directory_or_newsletter_listing",
-        "appointment_letter",
-        "published_article_copy",
-        "promotional_piece",
-        "teaching_confirmation_letter"
+        "education",
+        "service"
       ]
     },
     {
@@ -99,11 +97,7 @@ export default {
       "name": "Instructing association or affiliate courses without pay",
       "category": "association",
       "documentation": [
-        "directory_or_newsletter_listing",
-        "appointment_letter",
-        "published_article_copy",
-        "promotional_piece",
-        "teaching_confirmation_letter"
+        "service"
       ]
     },
     {
@@ -111,10 +105,7 @@ export default {
       "name": "Accredited college or university course",
       "category": "other",
       "documentation": [
-        "certificate_of_completion",
-        "transcript_or_exam_result",
-        "receipt_or_payment_confirmation",
-        "affiliate_cec_reporting_form"
+        "education"
       ]
     },
     {
@@ -122,10 +113,7 @@ export default {
       "name": "Program of a national housing organisation",
       "category": "other",
       "documentation": [
-        "certificate_of_completion",
-        "transcript_or_exam_result",
-        "receipt_or_payment_confirmation",
-        "affiliate_cec_reporting_form"
+        "education"
       ]
     },
     {
@@ -133,10 +121,7 @@ export default {
       "name": "Course approved by a state real-estate board or commission",
       "category": "other",
       "documentation": [
-        "certificate_of_completion",
-        "transcript_or_exam_result",
-        "receipt_or_payment_confirmation",
-        "affiliate_cec_reporting_form"
+        "education"
       ]
     },
     {
@@ -144,11 +129,7 @@ export default {
       "name": "Serving on a housing-related board, committee, commission or task force",
       "category": "other",
       "documentation": [
-        "directory_or_newsletter_listing",
-        "appointment_letter",
-        "published_article_copy",
-        "promotional_piece",
-        "teaching_confirmation_letter"
+        "service"
       ]
     },
     {
@@ -156,11 +137,7 @@ export default {
       "name": "Instructing industry courses without pay",
       "category": "other",
       "documentation": [
-        "directory_or_newsletter_listing",
-        "appointment_letter",
-        "published_article_copy",
-        "promotional_piece",
-        "teaching_confirmation_letter"
+        "service"
       ]
     },
     {
@@ -168,11 +145,7 @@ export default {
       "name": "Original article published, without pay, in an industry publication",
       "category": "other",
       "documentation": [
-        "directory_or_newsletter_listing",
-        "appointment_letter",
-        "published_article_copy",
-        "promotional_piece",
-        "teaching_confirmation_letter"
+        "service"
       ]
     }
   ],

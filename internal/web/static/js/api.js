@@ -63,6 +63,23 @@ export async function api(method, path, opts = {}) {
   return data;
 }
 
+/** A list's query: params, and the cursor of the page to read next. */
+export function pageQuery(params, cursor) {
+  const q = new URLSearchParams(params);
+  if (cursor) q.set("cursor", cursor);
+  return q;
+}
+
+/** GET path, or null when the API answers 404 (such as an account not created yet). */
+export async function getOrNull(path) {
+  try {
+    return await api("GET", path);
+  } catch (err) {
+    if (err.status === 404) return null;
+    throw err;
+  }
+}
+
 /** The service's clock ("today" for the fee preview; settable on the local stack). */
 export async function serverNow() {
   try {

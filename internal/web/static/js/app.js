@@ -7,7 +7,7 @@ import policy from "../policy.js";
 import { h, fill, announce } from "./dom.js";
 import { session, signOut, useRole, localSignIn, cognitoSignIn, finishCognitoSignIn } from "./auth.js";
 import { api } from "./api.js";
-import { field, radios, form, submitting, showErrors } from "./forms.js";
+import { field, radios, form, submitting, showErrors, problem } from "./forms.js";
 import { page, notice, errorNotice, go } from "./view.js";
 import { money } from "./fee.js";
 import * as provider from "./provider.js";
@@ -93,6 +93,7 @@ async function render() {
   if (!m || (m.route.dev && !config.devTools)) {
     const view = page(main, "Page not found");
     view.append(h("p", {}, "There is no such page. ", h("a", { href: "#/" }, "Go to the start page.")));
+    main.dataset.rendered = path;
     return;
   }
   const s = session();
@@ -103,8 +104,9 @@ async function render() {
   }
   if (m.route.role && s && s.role !== m.route.role) {
     const view = page(main, "Not for this role");
-    view.append(notice(`This page is for ${roleNames[m.route.role].toLowerCase()}s. You are signed in as ${(roleNames[s.role] || "no role").toLowerCase()}.`, "warn"),
+    view.append(notice(`This page is for ${roleNames[m.route.role].toLowerCase()}s. You are signed in as ${(roleNames[s.role] || "no role").toLowerCase()}.`, "warn", { id: "wrong-role" }),
       h("p", {}, h("a", { href: "#/signin" }, "Sign in with another role")));
+    main.dataset.rendered = path;
     return;
   }
   main.removeAttribute("data-rendered");
@@ -154,7 +156,7 @@ function signInPage(main) {
     const sub = f.elements.sub.value.trim();
     const email = f.elements.email.value.trim();
     if (!sub) {
-      showErrors(f, { message: "There is a problem", details: [{ field: "sub", message: "Enter a user name" }] });
+      showErrors(f, problem([{ field: "sub", message: "Enter a user name" }]));
       return;
     }
     submitting(f, async () => {

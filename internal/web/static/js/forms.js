@@ -162,6 +162,11 @@ export function readForm(formEl) {
   return prune(out) || {};
 }
 
+/** An error showErrors puts next to fields: details [{field, message}]. */
+export function problem(details, message = "There is a problem") {
+  return Object.assign(new Error(message), { details });
+}
+
 /** Clears every error the form shows. */
 export function clearErrors(formEl) {
   for (const el of formEl.querySelectorAll("[aria-invalid]")) el.removeAttribute("aria-invalid");

@@ -4,21 +4,16 @@
 
 import policy from "../policy.js";
 import { h, fill, announce, table, facts } from "./dom.js";
-import { api, serverNow } from "./api.js";
+import { api, getOrNull, serverNow } from "./api.js";
 import { session } from "./auth.js";
 import { field, addressFields, form, readForm, submitting, group } from "./forms.js";
-import { page, notice, errorNotice, dateTime, date, badge, words, startPayment, hashQuery } from "./view.js";
+import { page, notice, errorNotice, dateTime, date, badge, words, startPayment, hashQuery, actionButton } from "./view.js";
 import { money, dateIn } from "./fee.js";
 
 /** #/holder: sign up as a holder, or see the profile and update contact details. */
 export async function profile(main) {
   const view = page(main, "Your profile");
-  let me;
-  try {
-    me = await api("GET", "/holders/me");
-  } catch (err) {
-    if (err.status !== 404) throw err;
-  }
+  const me = await getOrNull("/holders/me");
   if (!me) {
     signUp(view);
     return;
@@ -214,7 +209,8 @@ function addActivity(container) {
   const docSelect = () => fs.querySelector(`[name="${p}.documentation.type"]`);
   const kindChanged = () => {
     const kind = policy.activityKinds.find((k) => k.code === fs.querySelector(`[name="${p}.kind"]`).value);
-    const types = kind ? kind.documentation : [];
+    // A kind names documentation groups; the policy lists each group's types once.
+    const types = kind ? [...new Set(kind.documentation.flatMap((g) => policy.documentation[g] || []))] : [];
     const sel = docSelect();
     const prev = sel.value;
     fill(sel, h("option", { value: "" }, "Choose a type"), types.map((t) => h("option", { value: t, selected: t === prev }, words(t))));
@@ -270,11 +266,8 @@ async function followSubmissions(out) {
   }
   const cards = [];
   for (const id of ids) {
-    try {
-      cards.push(drawSubmission(await api("GET", `/holders/me/submissions/${encodeURIComponent(id)}`)));
-    } catch (err) {
-      if (err.status !== 404) throw err;
-    }
+    const sub = await getOrNull(`/holders/me/submissions/${encodeURIComponent(id)}`);
+    if (sub) cards.push(drawSubmission(sub));
   }
   fill(out, h("h2", { id: "my-submissions-heading" }, "Your submissions"),
     h("p", {}, h("button", { type: "button", class: "secondary", id: "refresh-submissions", onclick: () => followSubmissions(out) }, "Refresh")), cards);
@@ -312,13 +305,10 @@ const stepText = {
 function drawRenewal(out, r, y) {
   const inv = r.invoice;
   const result = h("div", { "aria-live": "polite" });
-  const pay = inv.status !== "paid" ? h("button", { type: "button", id: "pay-renewal", onclick: async (e) => {
-    e.target.disabled = true;
-    try {
-      const co = await api("POST", `/holders/me/renewals/${encodeURIComponent(y)}/checkout`);
-      startPayment(co, `#/holder/renewal?year=${encodeURIComponent(y)}`);
-    } catch (err) { errorNotice(result, err); e.target.disabled = false; }
-  } }, `Pay ${money(inv.totalCents, inv.currency)}`) : null;
+  const pay = inv.status !== "paid" ? actionButton({ id: "pay-renewal" }, `Pay ${money(inv.totalCents, inv.currency)}`, result, async () => {
+    const co = await api("POST", `/holders/me/renewals/${encodeURIComponent(y)}/checkout`);
+    startPayment(co, `#/holder/renewal?year=${encodeURIComponent(y)}`);
+  }) : null;
   fill(out,
     h("h2", {}, `Renewal ${r.year}`),
     r.complete ? notice("Your renewal is complete.", "ok", { id: "renewal-complete" }) : null,

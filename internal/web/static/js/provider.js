@@ -4,9 +4,9 @@
 
 import policy from "../policy.js";
 import { h, fill, announce, table, facts } from "./dom.js";
-import { api, serverNow } from "./api.js";
-import { field, radios, group, addressFields, form, readForm, submitting } from "./forms.js";
-import { page, notice, errorNotice, dateTime, programStatusText, formatText, badge, words, sleep, go, startPayment } from "./view.js";
+import { api, getOrNull, pageQuery, serverNow } from "./api.js";
+import { field, radios, group, addressFields, form, readForm, submitting, problem } from "./forms.js";
+import { page, notice, dateTime, programStatusText, formatText, badge, words, sleep, go, startPayment, actionButton, pagedList } from "./view.js";
 import { previewFee, zonedToRFC3339, rfc3339ToZoned, money, cecText } from "./fee.js";
 
 const enc = encodeURIComponent;
@@ -14,12 +14,7 @@ const enc = encodeURIComponent;
 /** #/provider: the caller's organisation, or the registration form. */
 export async function organisation(main) {
   const view = page(main, "Your organisation");
-  let p;
-  try {
-    p = await api("GET", "/providers/me");
-  } catch (err) {
-    if (err.status !== 404) throw err;
-  }
+  const p = await getOrNull("/providers/me");
   if (p) {
     view.append(showProvider(p), h("p", {}, h("a", { class: "button", href: "#/provider/programs" }, "Your programs")));
     return;
@@ -60,36 +55,25 @@ function showProvider(p) {
 export async function programList(main) {
   const view = page(main, "Your programs");
   view.append(h("p", {}, h("a", { class: "button", href: "#/provider/programs/new", id: "new-program" }, "Apply for a new program")));
-  const body = h("tbody");
-  const more = h("div", { class: "actions" });
-  const wrap = h("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": "Your programs" },
-    h("table", { id: "program-list" }, h("caption", {}, "Applications, newest first"),
-      h("thead", {}, h("tr", {}, ["Program", "Starts", "Status", "Fee"].map((x) => h("th", { scope: "col" }, x)))), body));
-  view.append(wrap, more);
-  const load = async (cursor) => {
-    const q = new URLSearchParams({ limit: "50" });
-    if (cursor) q.set("cursor", cursor);
-    let res;
-    try {
-      res = await api("GET", `/programs?${q}`);
-    } catch (err) {
-      if (err.code === "provider_not_found") {
-        fill(view, notice("Register your organisation first.", "warn"), h("p", {}, h("a", { href: "#/provider" }, "Register")));
-        return;
-      }
-      throw err;
-    }
-    for (const p of res.programs) {
-      body.append(h("tr", { dataset: { programId: p.programId } },
-        h("td", {}, h("a", { href: `#/provider/programs/${enc(p.programId)}` }, p.title || "(untitled draft)")),
-        h("td", {}, dateTime(p.startsAt, p.timeZone)),
-        h("td", {}, badge(programStatusText(p.status), p.status)),
-        h("td", {}, p.fee ? `${money(p.fee.amountCents, p.fee.currency)} (${p.fee.status === "paid" ? "paid" : "open"})` : "—")));
-    }
-    if (!body.children.length) body.append(h("tr", {}, h("td", { colspan: "4" }, "No applications yet.")));
-    fill(more, res.nextCursor ? h("button", { type: "button", class: "secondary", onclick: () => load(res.nextCursor) }, "Show more") : null);
-  };
-  await load();
+  const rows = table("Applications, newest first", ["Program", "Starts", "Status", "Fee"], [], { id: "program-list" });
+  const body = rows.querySelector("tbody");
+  const list = pagedList(body, async (cursor) => {
+    const res = await api("GET", `/programs?${pageQuery({ limit: "50" }, cursor)}`);
+    return { items: res.programs, nextCursor: res.nextCursor };
+  }, (p) => h("tr", { dataset: { programId: p.programId } },
+    h("td", {}, h("a", { href: `#/provider/programs/${enc(p.programId)}` }, p.title || "(untitled draft)")),
+    h("td", {}, dateTime(p.startsAt, p.timeZone)),
+    h("td", {}, badge(programStatusText(p.status), p.status)),
+    h("td", {}, p.fee ? `${money(p.fee.amountCents, p.fee.currency)} (${p.fee.status === "paid" ? "paid" : "open"})` : "—")));
+  view.append(rows, list.more);
+  try {
+    await list.first();
+  } catch (err) {
+    if (err.code !== "provider_not_found") throw err;
+    fill(view, notice("Register your organisation first.", "warn"), h("p", {}, h("a", { href: "#/provider" }, "Register")));
+    return;
+  }
+  if (!body.children.length) body.append(h("tr", {}, h("td", { colspan: "4" }, "No applications yet.")));
 }
 
 /** Time zones the browser knows, the association's first. */
@@ -173,7 +157,7 @@ export async function programForm(main, { id }) {
         if (v) body[name] = v;
         else details.push({ field: name, message: "must be a date and time" });
       }
-      if (details.length) throw Object.assign(new Error("There is a problem"), { details });
+      if (details.length) throw problem(details);
       for (const k of ["objectives", "instructors"]) if (!body[k]) body[k] = [];
       let saved;
       if (id) saved = await api("PUT", `/programs/${enc(id)}`, { body });
@@ -231,32 +215,23 @@ function draw(out, p) {
     actions.append(h("a", { class: "button secondary", href: `#/provider/programs/${enc_}/edit`, id: "edit-program" }, "Edit"));
   }
   if (p.status === "draft") {
-    actions.append(h("button", { type: "button", id: "submit-program", onclick: async (e) => {
-      e.target.disabled = true;
-      try {
-        await api("POST", `/programs/${enc_}/submit`);
-        go(`#/provider/programs/${enc_}`);
-      } catch (err) { errorNotice(result, err); e.target.disabled = false; }
-    } }, "Submit for approval"));
+    actions.append(actionButton({ id: "submit-program" }, "Submit for approval", result, async () => {
+      await api("POST", `/programs/${enc_}/submit`);
+      go(`#/provider/programs/${enc_}`);
+    }));
   }
   if (p.status === "fee_due") {
-    actions.append(h("button", { type: "button", id: "pay-fee", onclick: async (e) => {
-      e.target.disabled = true;
-      try {
-        const co = await api("POST", `/programs/${enc_}/checkout`);
-        startPayment(co, `#/provider/programs/${enc_}`);
-      } catch (err) { errorNotice(result, err); e.target.disabled = false; }
-    } }, `Pay the fee (${money(p.fee.amountCents, p.fee.currency)})`));
+    actions.append(actionButton({ id: "pay-fee" }, `Pay the fee (${money(p.fee.amountCents, p.fee.currency)})`, result, async () => {
+      const co = await api("POST", `/programs/${enc_}/checkout`);
+      startPayment(co, `#/provider/programs/${enc_}`);
+    }));
   }
   if (p.status === "approved") {
     actions.append(h("a", { class: "button", href: `#/provider/programs/${enc_}/attendance`, id: "report-attendance" }, "Report attendance"),
-      h("button", { type: "button", class: "secondary", id: "copy-program", onclick: async (e) => {
-        e.target.disabled = true;
-        try {
-          const cp = await api("POST", `/programs/${enc_}/copy`);
-          go(`#/provider/programs/${enc(cp.programId)}/edit`);
-        } catch (err) { errorNotice(result, err); e.target.disabled = false; }
-      } }, "Copy into a new application"));
+      actionButton({ class: "secondary", id: "copy-program" }, "Copy into a new application", result, async () => {
+        const cp = await api("POST", `/programs/${enc_}/copy`);
+        go(`#/provider/programs/${enc(cp.programId)}/edit`);
+      }));
   }
   fill(out,
     h("h2", { id: "program-title" }, p.title || "(untitled draft)"),
@@ -317,7 +292,7 @@ export async function attendance(main, { id }) {
     submitting(csv, async () => {
       const file = csv.elements.roster.files[0];
       const text = file ? await file.text() : csv.elements.rosterText.value;
-      if (!text.trim()) throw Object.assign(new Error("There is a problem"), { details: [{ field: "roster", message: "Choose a CSV file or paste the roster" }] });
+      if (!text.trim()) throw problem([{ field: "roster", message: "Choose a CSV file or paste the roster" }]);
       const dry = csv.elements.dryRun.checked;
       try {
         const res = await api("POST", `/programs/${enc(id)}/attendance${dry ? "?dryRun=true" : ""}`, { body: text, contentType: "text/csv" });
@@ -346,7 +321,7 @@ export async function attendance(main, { id }) {
       const row = (body.rows && body.rows[0]) || {};
       const rows = [{ programId: p.programId, holderId: row.holderId || "", firstName: row.firstName || "", lastName: row.lastName || "", completionDate: row.completionDate || "" }];
       const missing = Object.entries(rows[0]).filter(([, v]) => !v).map(([k]) => ({ field: `rows[0].${k}`, message: "is required" }));
-      if (missing.length) throw Object.assign(new Error("There is a problem"), { details: missing });
+      if (missing.length) throw problem(missing);
       const res = await api("POST", `/programs/${enc(id)}/attendance`, { body: { rows } });
       await follow(report, id, res, false);
     });
@@ -399,22 +374,31 @@ function drawReport(out, up, dry) {
         h("td", {}, r.accepted && typeof r.feeCents === "number" ? money(r.feeCents, t.fees?.currency) : ""))), { id: "row-results" }));
 }
 
-/** A directory search form; onPick(entry) adds a "Use" button per result. */
+/**
+ * A directory search form with its results a page at a time; onPick(entry),
+ * when given, adds a "Use" button per result.
+ */
 export function directorySearch(onPick) {
-  const results = h("div", { "aria-live": "polite" });
+  const results = h("div", { class: "directory-results" });
   const f = form({ class: "directory-form" }, [
     field("Last name or holder ID", "q", { type: "search", required: true, hint: "At least two letters" }),
   ], "Search", []);
+  const row = (x) => h("tr", { dataset: { holderId: x.holderId } },
+    h("td", {}, x.holderId), h("td", {}, `${x.firstName} ${x.lastName}`), h("td", {}, x.credentials.join(", ") || "—"), h("td", {}, words(x.membership)),
+    onPick ? h("td", {}, h("button", { type: "button", class: "secondary", dataset: { holderId: x.holderId }, onclick: () => onPick(x) }, `Use ${x.holderId}`)) : null);
   f.addEventListener("submit", (e) => {
     e.preventDefault();
     submitting(f, async () => {
       const q = f.elements.q.value.trim();
-      const res = await api("GET", `/directory?${new URLSearchParams({ q })}`);
-      fill(results, res.entries.length
-        ? table(`${res.entries.length} found`, ["Holder ID", "Name", "Credentials", "Membership", ""],
-          res.entries.map((x) => h("tr", {}, h("td", {}, x.holderId), h("td", {}, `${x.firstName} ${x.lastName}`), h("td", {}, x.credentials.join(", ") || "—"),
-            h("td", {}, words(x.membership)), h("td", {}, onPick ? h("button", { type: "button", class: "secondary", dataset: { holderId: x.holderId }, onclick: () => onPick(x) }, `Use ${x.holderId}`) : ""))))
-        : h("p", {}, "Nobody found."));
+      const found = table("Found", ["Holder ID", "Name", "Credentials", "Membership", ...(onPick ? ["Use"] : [])], []);
+      const caption = found.querySelector("caption");
+      const list = pagedList(found.querySelector("tbody"), async (cursor) => {
+        const res = await api("GET", `/directory?${pageQuery({ q }, cursor)}`);
+        return { items: res.entries, nextCursor: res.nextCursor };
+      }, row, (shown, more) => fill(caption, more ? `The first ${shown} found` : `${shown} found`));
+      const first = await list.first();
+      fill(results, first.length ? [found, list.more] : h("p", {}, "Nobody found."));
+      announce(first.length ? caption.textContent : "Nobody found");
     });
   });
   return h("div", {}, f, results);

@@ -3,9 +3,9 @@
 
 import policy from "../policy.js";
 import { h, fill, announce, table, facts } from "./dom.js";
-import { api } from "./api.js";
-import { field, radios, form, readForm, submitting, group } from "./forms.js";
-import { page, notice, dateTime, programStatusText, formatText, badge, words, hashQuery, go } from "./view.js";
+import { api, pageQuery } from "./api.js";
+import { field, radios, form, readForm, submitting, group, problem } from "./forms.js";
+import { page, notice, dateTime, programStatusText, formatText, badge, words, hashQuery, go, pagedList } from "./view.js";
 import { money } from "./fee.js";
 import { directorySearch } from "./provider.js";
 
@@ -22,19 +22,57 @@ function statusFilter(id, label, statuses, current, base) {
   return f;
 }
 
-/** #/staff/programs: the program review queue with a decision form per program. */
-export async function programs(main) {
-  const view = page(main, "Program applications to review");
+/**
+ * A review queue page: the status filter, then a card per item of
+ * GET /review/{kind}?status=, a page at a time.
+ */
+async function queue(main, { title, kind, label, statuses, card }) {
+  const view = page(main, title);
   const status = hashQuery().get("status") || "in_review";
-  view.append(statusFilter("program-filter", "Show applications that are", [["in_review", "In review"], ["approved", "Approved"], ["rejected", "Rejected"], ["fee_due", "Fee due"], ["refused", "Refused"], ["submitted", "Submitted"], ["draft", "Draft"]], status, "#/staff/programs"));
-  const list = h("div", { id: "program-queue" });
-  view.append(list);
-  const res = await api("GET", `/review/programs?${new URLSearchParams({ status, limit: "50" })}`);
-  if (!res.programs.length) {
-    list.append(h("p", { id: "queue-empty" }, "Nothing in this queue."));
-    return;
-  }
-  for (const p of res.programs) list.append(programCard(p));
+  const base = `#/staff/${kind}`;
+  const singular = kind.replace(/s$/, "");
+  view.append(statusFilter(`${singular}-filter`, label, statuses, status, base));
+  const list = h("div", { id: `${singular}-queue` });
+  const paged = pagedList(list, async (cursor) => {
+    const res = await api("GET", `/review/${kind}?${pageQuery({ status, limit: "50" }, cursor)}`);
+    return { items: res[kind], nextCursor: res.nextCursor };
+  }, card);
+  view.append(list, paged.more);
+  if (!(await paged.first()).length) list.append(h("p", { id: "queue-empty" }, "Nothing in this queue."));
+}
+
+/**
+ * A queue card's decision form: fields (if any), approve or reject, a
+ * reason. send(body) records the decision; on success the card shows and
+ * announces said(decided).
+ */
+function decisionForm(card, { id, fields = [], choices, hint, send, said }) {
+  const f = form({ class: "decision-form", id: `decide-${id}` }, [
+    fields,
+    radios("Decision", "decision", choices, { required: true, id: `decision-${id}` }),
+    field("Reason", "reason", { type: "textarea", rows: 2, hint, id: `reason-${id}` }),
+  ], "Record the decision");
+  f.addEventListener("submit", (e) => {
+    e.preventDefault();
+    submitting(f, async () => {
+      const body = readForm(f);
+      if (!body.decision) throw problem([{ field: "decision", message: "Choose approve or reject" }]);
+      const decided = await send(body, f);
+      const text = said(decided);
+      fill(card, notice(text, "ok", { class: "notice ok decided", dataset: { status: decided.status } }));
+      announce(text);
+    });
+  });
+  return f;
+}
+
+/** #/staff/programs: the program review queue with a decision form per program. */
+export function programs(main) {
+  return queue(main, {
+    title: "Program applications to review", kind: "programs", label: "Show applications that are",
+    statuses: [["in_review", "In review"], ["approved", "Approved"], ["rejected", "Rejected"], ["fee_due", "Fee due"], ["refused", "Refused"], ["submitted", "Submitted"], ["draft", "Draft"]],
+    card: programCard,
+  });
 }
 
 function programCard(p) {
@@ -58,37 +96,21 @@ function programCard(p) {
   ];
   fill(card, body());
   if (p.status !== "in_review") return card;
-  const f = form({ class: "decision-form", id: `decide-${p.programId}` }, [
-    radios("Decision", "decision", [["approve", "Approve"], ["reject", "Reject"]], { required: true, id: `decision-${p.programId}` }),
-    field("Reason", "reason", { type: "textarea", rows: 2, hint: "Required to reject; sent to the provider", id: `reason-${p.programId}` }),
-  ], "Record the decision");
-  f.addEventListener("submit", (e) => {
-    e.preventDefault();
-    submitting(f, async () => {
-      const body = readForm(f);
-      if (!body.decision) throw Object.assign(new Error("There is a problem"), { details: [{ field: "decision", message: "Choose approve or reject" }] });
-      const decided = await api("POST", `/programs/${enc(p.programId)}/decision`, { body });
-      fill(card, body.decision && notice(`${decided.title}: ${programStatusText(decided.status).toLowerCase()}.`, "ok", { class: "notice ok decided", dataset: { status: decided.status } }));
-      announce(`${decided.title}: ${programStatusText(decided.status)}`);
-    });
-  });
-  card.append(f);
+  card.append(decisionForm(card, {
+    id: p.programId, choices: [["approve", "Approve"], ["reject", "Reject"]], hint: "Required to reject; sent to the provider",
+    send: (body) => api("POST", `/programs/${enc(p.programId)}/decision`, { body }),
+    said: (decided) => `${decided.title}: ${programStatusText(decided.status).toLowerCase()}.`,
+  }));
   return card;
 }
 
 /** #/staff/submissions: the CEC submission review queue. */
-export async function submissions(main) {
-  const view = page(main, "CEC submissions to review");
-  const status = hashQuery().get("status") || "in_review";
-  view.append(statusFilter("submission-filter", "Show submissions that are", [["in_review", "In review"], ["received", "Received"], ["approved", "Approved"], ["rejected", "Rejected"]], status, "#/staff/submissions"));
-  const list = h("div", { id: "submission-queue" });
-  view.append(list);
-  const res = await api("GET", `/review/submissions?${new URLSearchParams({ status, limit: "50" })}`);
-  if (!res.submissions.length) {
-    list.append(h("p", { id: "queue-empty" }, "Nothing in this queue."));
-    return;
-  }
-  for (const s of res.submissions) list.append(submissionCard(s));
+export function submissions(main) {
+  return queue(main, {
+    title: "CEC submissions to review", kind: "submissions", label: "Show submissions that are",
+    statuses: [["in_review", "In review"], ["received", "Received"], ["approved", "Approved"], ["rejected", "Rejected"]],
+    card: submissionCard,
+  });
 }
 
 function submissionCard(s) {
@@ -101,8 +123,10 @@ function submissionCard(s) {
     card.append(table("Activities", ["Activity", "Hours", "Decision"], s.activities.map((a) => h("tr", {}, h("td", {}, a.title), h("td", {}, String(a.hours)), h("td", {}, words(a.decision))))));
     return card;
   }
-  const f = form({ class: "decision-form", id: `decide-${s.submissionId}` }, [
-    s.activities.map((a) => group(`Activity ${a.index + 1}: ${a.title}`, `activities[${a.index}]`,
+  const n = (a) => a.index + 1;
+  card.append(decisionForm(card, {
+    id: s.submissionId,
+    fields: s.activities.map((a) => group(`Activity ${n(a)}: ${a.title}`, `activities[${a.index}]`,
       facts([
         ["Kind", words(a.kind)],
         ["Organisation", a.organisation],
@@ -112,26 +136,29 @@ function submissionCard(s) {
         ["Documentation", `${words(a.documentation.type)}: ${a.documentation.reference}`],
         ["Verdict", `${words(a.verdict.status)}${a.verdict.message ? `: ${a.verdict.message}` : ""}`],
       ]),
-      field("Reject this activity", `reject-${a.index}`, { type: "checkbox", kind: "manual" }),
-      field("Why it is rejected", `activities[${a.index}].reason`, { type: "textarea", rows: 2, kind: "manual" }))),
-    radios("Decision", "decision", [["approve", "Approve (except the activities marked to reject)"], ["reject", "Reject the whole submission"]], { required: true, id: `decision-${s.submissionId}` }),
-    field("Reason", "reason", { type: "textarea", rows: 2, hint: "Required to reject; sent to the holder", id: `reason-${s.submissionId}` }),
-  ], "Record the decision");
-  f.addEventListener("submit", (e) => {
-    e.preventDefault();
-    submitting(f, async () => {
-      const body = readForm(f);
-      if (!body.decision) throw Object.assign(new Error("There is a problem"), { details: [{ field: "decision", message: "Choose approve or reject" }] });
+      field(`Reject activity ${n(a)}`, `reject-${a.index}`, { type: "checkbox", kind: "manual" }),
+      field(`Why activity ${n(a)} is rejected`, `activities[${a.index}].reason`, { type: "textarea", rows: 2, kind: "manual", hint: "Required to reject it; sent to the holder" }))),
+    choices: [["approve", "Approve (except the activities marked to reject)"], ["reject", "Reject the whole submission"]],
+    hint: "Required to reject; sent to the holder",
+    send: async (body, f) => {
       const rejected = s.activities.filter((a) => f.elements[`reject-${a.index}`].checked)
         .map((a) => ({ index: a.index, decision: "reject", reason: f.elements[`activities[${a.index}].reason`].value.trim() }));
       if (rejected.length && body.decision === "approve") body.activities = rejected;
-      const decided = await api("POST", `/submissions/${enc(s.submissionId)}/decision`, { body });
-      fill(card, notice(`Submission ${decided.submissionId}: ${words(decided.status).toLowerCase()}.${decided.result ? ` The year is ${decided.result.met ? "met" : `short by ${decided.result.outstanding} CECs`}.` : ""}`,
-        "ok", { class: "notice ok decided", dataset: { status: decided.status } }));
-      announce(`Submission ${words(decided.status)}`);
-    });
-  });
-  card.append(f);
+      try {
+        return await api("POST", `/submissions/${enc(s.submissionId)}/decision`, { body });
+      } catch (err) {
+        // The API names the rejections' places in body.activities; the form's
+        // fields are named by the activity's index.
+        err.details = err.details.map((d) => {
+          const m = d.field && d.field.match(/^activities[.[](\d+)\]?(.*)$/);
+          const a = m && body.activities?.[Number(m[1])];
+          return a ? { ...d, field: `activities[${a.index}]${m[2] === ".index" ? "" : m[2]}` } : d;
+        });
+        throw err;
+      }
+    },
+    said: (decided) => `Submission ${decided.submissionId}: ${words(decided.status).toLowerCase()}.${decided.result ? ` The year is ${decided.result.met ? "met" : `short by ${decided.result.outstanding} CECs`}.` : ""}`,
+  }));
   return card;
 }
 
@@ -152,7 +179,7 @@ export async function holders(main) {
     e.preventDefault();
     submitting(f, async () => {
       const holderId = f.elements.holderId.value.trim();
-      if (!holderId) throw Object.assign(new Error("There is a problem"), { details: [{ field: "holderId", message: "Enter the holder ID" }] });
+      if (!holderId) throw problem([{ field: "holderId", message: "Enter the holder ID" }]);
       // Ticked credentials in policy order; error indexes map back to them.
       const ticked = policy.credentials.map((c, i) => ({ c, i })).filter(({ c }) => f.elements[`cred-${c.code}`].checked);
       const credentials = ticked.map(({ c, i }) => ({ code: c.code, earnedOn: f.elements[`credentials[${i}].earnedOn`].value }));

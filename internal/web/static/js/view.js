@@ -2,7 +2,7 @@
 
 import config from "../config.js";
 import policy from "../policy.js";
-import { h, fill } from "./dom.js";
+import { h, fill, announce } from "./dom.js";
 
 /**
  * Starts a page in main: an h1 that takes focus (so screen readers and
@@ -83,6 +83,57 @@ export function words(code) {
   if (!code) return "";
   const s = String(code).replace(/_/g, " ");
   return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+/**
+ * A button that runs work on a click: disabled meanwhile, and after a
+ * success too (work goes elsewhere or redraws); a failure shows in
+ * errorsTo and enables it again.
+ */
+export function actionButton(attrs, text, errorsTo, work) {
+  const button = h("button", { type: "button", ...attrs, onclick: async () => {
+    button.disabled = true;
+    try {
+      await work();
+    } catch (err) {
+      errorNotice(errorsTo, err);
+      button.disabled = false;
+    }
+  } }, text);
+  return button;
+}
+
+/**
+ * A list the API gives a page at a time (nextCursor). load(cursor)
+ * resolves to {items, nextCursor}; render(item) makes an item's element,
+ * appended to list; onPage(shown, more) runs after each page. Returns the
+ * "Show more" area to put below the list, and first() to load the first
+ * page. Show more appends the next page, moves focus to its first item (so
+ * keyboard users go on from there; the button goes after the last page) and
+ * says how many came.
+ */
+export function pagedList(list, load, render, onPage = () => {}) {
+  const buttons = h("div", { class: "actions" });
+  const errors = h("div", { "aria-live": "polite" });
+  let shown = 0;
+  const next = async (cursor) => {
+    const res = await load(cursor);
+    const items = res.items.map(render);
+    list.append(...items);
+    shown += items.length;
+    errors.replaceChildren();
+    fill(buttons, res.nextCursor ? actionButton({ class: "secondary show-more" }, "Show more", errors, async () => {
+      const added = await next(res.nextCursor);
+      if (added[0]) {
+        if (!added[0].hasAttribute("tabindex")) added[0].setAttribute("tabindex", "-1");
+        added[0].focus();
+      }
+      announce(`${added.length} more shown`);
+    }) : null);
+    onPage(shown, Boolean(res.nextCursor));
+    return items;
+  };
+  return { more: h("div", {}, buttons, errors), first: () => next() };
 }
 
 /** Waits ms milliseconds. */
