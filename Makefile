@@ -108,6 +108,11 @@ bench: ## Benchmarks with their targets: attendance crediting at 10,000 and 100,
 soak: ## Faults and load on the local stack: 5 kill -9 during a 10,000-row upload, 200 clients for 30 s, with latency figures (several minutes)
 	CECPORTAL_SOAK=1 $(GO) test -count=1 -v -timeout 30m -run '^(TestFault_KillDuringCrediting|TestLoad)$$' ./infra/local/
 
+# COLDSTART_ARGS passes more flags, e.g. COLDSTART_ARGS='-runs 10 -only mail-sender'.
+.PHONY: coldstart
+coldstart: ## Cold start (exec to first /next) and binary size of every function against hello-world and SDK-floor yardsticks, with their targets (about a minute)
+	$(GO) run ./infra/coldstart -go '$(GO)' -lambdas '$(LAMBDAS)' -lambda-env '$(LAMBDA_ENV)' $(COLDSTART_ARGS) -- $(LAMBDA_FLAGS)
+
 FUZZTIME ?= 60s
 .PHONY: fuzz
 fuzz: ## Fuzz every Fuzz* target for FUZZTIME each (default 60s), one after another; make test runs only the committed seed corpora

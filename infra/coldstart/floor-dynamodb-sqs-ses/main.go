@@ -1,0 +1,29 @@
+// Command floor-dynamodb-sqs-ses is the SDK floor of the functions that
+// build DynamoDB, SQS and SES clients (the mail sender): the AWS
+// configuration and those clients, with an empty handler.
+package main
+
+import (
+	"context"
+	"log"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/ses"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+)
+
+func main() {
+	cfg, err := config.LoadDefaultConfig(context.Background())
+	if err != nil {
+		log.Fatal(err)
+	}
+	db := dynamodb.NewFromConfig(cfg)
+	q := sqs.NewFromConfig(cfg)
+	mail := ses.NewFromConfig(cfg)
+	lambda.Start(func(context.Context) error {
+		_, _, _ = db, q, mail // kept reachable, as a function's handler keeps its clients
+		return nil
+	})
+}
