@@ -15,7 +15,7 @@ import (
 func main() {
 	deps, env, _ := app.Lambda("TABLE_NAME", "SUBMISSIONS_QUEUE_URL", "MAIL_QUEUE_URL",
 		"STRIPE_SECRET_KEY", "CHECKOUT_SUCCESS_URL", "CHECKOUT_CANCEL_URL")
-	checkouts, err := stripepay.NewCheckouts(env.StripeSecretKey, env.CheckoutSuccessURL, env.CheckoutCancelURL, nil)
+	checkouts, err := stripepay.NewCheckouts(env.StripeSecretKey, env.CheckoutSuccessURL, env.CheckoutCancelURL)
 	if err != nil {
 		app.Exit(deps.Log, "stripe checkouts", err)
 	}
