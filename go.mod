@@ -3,6 +3,7 @@ module github.com/cecportal/cecportal
 go 1.26.8
 
 require (
+	github.com/DataDog/datadog-agent/pkg/template v0.85.2
 	github.com/aws/aws-lambda-go v1.55.1
 	github.com/aws/aws-sdk-go-v2 v1.47.7
 	github.com/aws/aws-sdk-go-v2/config v1.33.15

@@ -7,13 +7,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ses"
 
 	"github.com/cecportal/cecportal/internal/app"
+	"github.com/cecportal/cecportal/internal/app/mailapp"
 	"github.com/cecportal/cecportal/internal/consumer"
-	"github.com/cecportal/cecportal/internal/mail"
+	"github.com/cecportal/cecportal/internal/mail/sesmail"
 )
 
 func main() {
 	deps, env, cfg := app.Lambda("TABLE_NAME", "MAIL_FROM")
-	mailer, err := app.Mailer(deps, mail.NewSES(ses.NewFromConfig(cfg)), env.MailFrom)
+	mailer, err := mailapp.Mailer(deps, sesmail.New(ses.NewFromConfig(cfg)), env.MailFrom)
 	if err != nil {
 		app.Exit(deps.Log, "mailer", err)
 	}

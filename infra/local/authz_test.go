@@ -18,7 +18,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cecportal/cecportal/internal/httpapi"
+	"github.com/cecportal/cecportal/internal/httpapi/apispec"
 	"github.com/cecportal/cecportal/internal/identity"
 	"github.com/cecportal/cecportal/internal/localgw"
 )
@@ -535,7 +535,7 @@ func TestAuthzMatrix_CoversOpenAPI(t *testing.T) { checkMatrixCoversOpenAPI(t) }
 
 func checkMatrixCoversOpenAPI(t *testing.T) {
 	t.Helper()
-	doc, err := httpapi.Spec()
+	doc, err := apispec.Spec()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -555,7 +555,7 @@ func checkMatrixCoversOpenAPI(t *testing.T) {
 				continue
 			}
 			delete(rows, key)
-			public, err := httpapi.PublicOperation(doc, op)
+			public, err := apispec.PublicOperation(doc, op)
 			if err != nil {
 				t.Fatal(err)
 			}

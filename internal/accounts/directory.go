@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/cecportal/cecportal/internal/fault"
@@ -24,8 +25,10 @@ const (
 )
 
 // holderIDShape is a holder ID as ids.New makes it, in any case: people type
-// IDs read from a roster.
-var holderIDShape = regexp.MustCompile(`(?i)^H-[0-9A-Z]{10}$`)
+// IDs read from a roster. Compiled on first use, as are this package's other
+// expressions: only some requests need them, and every Lambda would pay at
+// start for those it never uses.
+var holderIDShape = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?i)^H-[0-9A-Z]{10}$`) })
 
 // DirectoryEntry is all the directory shows of h.
 func (h Holder) DirectoryEntry() DirectoryEntry {
@@ -61,7 +64,7 @@ func (s *Service) Directory(ctx context.Context, c identity.Caller, q string, pg
 		pg.Limit = DirectoryPageDefault
 	}
 	q, ok := p.text("q", q, true, directoryMaxQuery)
-	if ok && holderIDShape.MatchString(q) {
+	if ok && holderIDShape().MatchString(q) {
 		if err := p.err("the directory search is invalid"); err != nil {
 			return nil, "", err
 		}

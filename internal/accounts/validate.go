@@ -5,6 +5,7 @@ import (
 	"net/mail"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -56,7 +57,7 @@ func invisible(r rune) bool {
 }
 
 // domainLabel is one DNS label of a mail domain.
-var domainLabel = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$`)
+var domainLabel = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$`) })
 
 func (p *problems) email(field, s string) string {
 	s, ok := p.text(field, s, true, 254)
@@ -81,7 +82,7 @@ func validEmail(s string) bool {
 		return false
 	}
 	for _, l := range labels {
-		if !domainLabel.MatchString(l) {
+		if !domainLabel().MatchString(l) {
 			return false
 		}
 	}
@@ -93,8 +94,8 @@ func validEmail(s string) bool {
 // most one pair of parentheses, 7 to 15 digits (E.164's most), and an
 // optional extension.
 var (
-	phoneChars     = regexp.MustCompile(`^\+?\(?[0-9][0-9 ().\-/]*[0-9]$`)
-	phoneExtension = regexp.MustCompile(`(?i)\s*(x|ext\.?|extension)\s*[0-9]{1,6}$`)
+	phoneChars     = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\+?\(?[0-9][0-9 ().\-/]*[0-9]$`) })
+	phoneExtension = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?i)\s*(x|ext\.?|extension)\s*[0-9]{1,6}$`) })
 )
 
 func (p *problems) phone(field, s string, required bool) string {
@@ -106,8 +107,8 @@ func (p *problems) phone(field, s string, required bool) string {
 }
 
 func validPhone(s string) bool {
-	main := phoneExtension.ReplaceAllString(s, "")
-	if !phoneChars.MatchString(main) {
+	main := phoneExtension().ReplaceAllString(s, "")
+	if !phoneChars().MatchString(main) {
 		return false
 	}
 	digits := 0
@@ -123,7 +124,7 @@ func validPhone(s string) bool {
 	return digits >= 7 && digits <= 15
 }
 
-var countryShape = regexp.MustCompile(`^[A-Z]{2}$`)
+var countryShape = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Z]{2}$`) })
 
 func (p *problems) address(field string, a Address) Address {
 	a.Line1 = p.str(field+".line1", a.Line1, true, 200)
@@ -133,7 +134,7 @@ func (p *problems) address(field string, a Address) Address {
 	a.PostalCode = p.str(field+".postalCode", a.PostalCode, false, 20)
 	country, ok := p.text(field+".country", a.Country, true, 100)
 	a.Country = strings.ToUpper(country)
-	if ok && !countryShape.MatchString(a.Country) {
+	if ok && !countryShape().MatchString(a.Country) {
 		p.add(field+".country", "invalid_country", "must be an ISO 3166-1 alpha-2 code such as US")
 	}
 	return a

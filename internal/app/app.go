@@ -18,7 +18,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
-	"github.com/cecportal/cecportal"
 	"github.com/cecportal/cecportal/internal/accounts"
 	"github.com/cecportal/cecportal/internal/attendance"
 	"github.com/cecportal/cecportal/internal/clock"
@@ -161,7 +160,7 @@ func Logger(level string, w io.Writer) *slog.Logger {
 // LoadPolicy reads the policy file at path, or the shipped one when path is "".
 func LoadPolicy(path string) (*policy.Policy, error) {
 	if path == "" {
-		return policy.Load(cecportal.DefaultPolicy)
+		return policy.Shipped()
 	}
 	return policy.LoadFile(path)
 }
@@ -260,16 +259,6 @@ func (d Deps) Transcript() *transcript.Service {
 // Submissions is the holder's CEC submissions and their staff review.
 func (d Deps) Submissions() *submissions.Service {
 	return submissions.NewService(store.NewSubmissions(d.Table), d.Accounts(), d.Policy, d.Clock, d.newID(), d.Relay())
-}
-
-// Mailer is the mail queue's consumer, sending through s from the address from.
-func Mailer(d Deps, s mail.Sender, from string) (*notify.Mailer, error) {
-	tpl, err := notify.LoadTemplates(d.Policy)
-	if err != nil {
-		return nil, err
-	}
-	return &notify.Mailer{Sender: MailSender{s}, Ledger: store.NewMailLedger(d.Table), Templates: tpl,
-		From: from, Now: d.Clock.Now, Log: d.Log}, nil
 }
 
 // MailSender lets a mail adapter serve notify, which knows no adapter.

@@ -13,6 +13,7 @@ import (
 
 	"go.etcd.io/bbolt"
 
+	"github.com/cecportal/cecportal"
 	"github.com/cecportal/cecportal/internal/app"
 	"github.com/cecportal/cecportal/internal/clock"
 	"github.com/cecportal/cecportal/internal/outbox"
@@ -160,6 +161,22 @@ func TestLoadPolicy(t *testing.T) {
 		}
 		if p.Association.Name == "" || p.Association.Location() == nil || len(p.Credentials) == 0 {
 			t.Fatalf("shipped policy looks empty: %+v", p.Association)
+		}
+	})
+	// The shipped policy comes from Go generated at build time; a file
+	// named by POLICY_FILE is still YAML read at start.
+	t.Run("File", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "policy.yaml")
+		doc := strings.Replace(string(cecportal.DefaultPolicy), "shortName: AMI", "shortName: AMX", 1)
+		if err := os.WriteFile(path, []byte(doc), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		p, err := app.LoadPolicy(path)
+		if err != nil {
+			t.Fatalf("LoadPolicy(%s): %v", path, err)
+		}
+		if p.Association.ShortName != "AMX" || p.Association.Location().String() != "America/New_York" {
+			t.Fatalf("policy file not read: %+v", p.Association)
 		}
 	})
 	t.Run("ErrMissingFileNamesPath", func(t *testing.T) {

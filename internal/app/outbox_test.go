@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/cecportal/cecportal/internal/accounts"
-	"github.com/cecportal/cecportal/internal/app"
+	"github.com/cecportal/cecportal/internal/app/mailapp"
 	"github.com/cecportal/cecportal/internal/consumer"
 	"github.com/cecportal/cecportal/internal/identity"
 	"github.com/cecportal/cecportal/internal/mail"
@@ -129,7 +129,7 @@ func TestAccounts_CrashBetweenCommitAndSend(t *testing.T) {
 		if err := ses.Verify(ctx, from); err != nil {
 			t.Fatal(err)
 		}
-		mailer, err := app.Mailer(relayDeps, ses, from)
+		mailer, err := mailapp.Mailer(relayDeps, ses, from)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/cecportal/cecportal/infra/templatecheck"
 	"github.com/cecportal/cecportal/internal/app"
 	"github.com/cecportal/cecportal/internal/httpapi"
+	"github.com/cecportal/cecportal/internal/httpapi/apispec"
 	"github.com/cecportal/cecportal/internal/identity"
 	"github.com/cecportal/cecportal/internal/payments"
 	"github.com/cecportal/cecportal/internal/stripepay"
@@ -78,7 +79,7 @@ func TestRoutes_AgreeEverywhere(t *testing.T) {
 		t.Errorf("template.yaml declares routes twice:\n\t%s", strings.Join(dupTmpl, "\n\t"))
 	}
 
-	doc, err := httpapi.Spec()
+	doc, err := apispec.Spec()
 	if err != nil {
 		t.Fatalf("openapi.yaml: %v", err)
 	}

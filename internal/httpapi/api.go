@@ -17,11 +17,9 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/getkin/kin-openapi/openapi3filter"
-	"github.com/getkin/kin-openapi/routers"
 
 	"github.com/cecportal/cecportal/internal/fault"
+	"github.com/cecportal/cecportal/internal/httpapi/contract"
 	"github.com/cecportal/cecportal/internal/store"
 )
 
@@ -41,12 +39,11 @@ const DefaultMaxBodyBytes = 64 << 10
 
 // API serves a fixed set of routes. It is safe for concurrent use.
 type API struct {
-	routes     []*route
-	byKey      map[string]*route // "GET /holders/me"
-	roleClaim  string
-	maxBody    int64
-	log        *slog.Logger
-	filterOpts *openapi3filter.Options
+	routes    []*route
+	byKey     map[string]*route // "GET /holders/me"
+	roleClaim string
+	maxBody   int64
+	log       *slog.Logger
 }
 
 // route is a Route with everything a request needs resolved at start-up.
@@ -54,42 +51,24 @@ type route struct {
 	Route
 	key  string
 	segs []segment
-	kin  *routers.Route        // for openapi3filter
-	body *openapi3.RequestBody // nil when the operation declares none
+	op   *contract.Operation
 }
 
-// LoadSpec parses and validates an OpenAPI document, refusing external
-// $refs. Call it once at cold start; the document is read-only afterwards.
-func LoadSpec(data []byte) (*openapi3.T, error) {
-	loader := openapi3.NewLoader()
-	doc, err := loader.LoadFromData(data)
-	if err != nil {
-		return nil, fmt.Errorf("load OpenAPI document: %w", err)
-	}
-	if err := doc.Validate(loader.Context); err != nil {
-		return nil, fmt.Errorf("validate OpenAPI document: %w", err)
-	}
-	return doc, nil
-}
-
-// New checks routes against doc and prepares them. It fails when a route has
-// no operation in doc, is listed twice, or its Access disagrees with the
-// operation's security (public iff the effective security is empty), so a
-// wiring mistake stops the cold start instead of opening an endpoint.
-func New(doc *openapi3.T, routes []Route, opts Options) (*API, error) {
-	if doc == nil || doc.Paths == nil {
-		return nil, fmt.Errorf("httpapi: no OpenAPI document")
+// New checks routes against c, the request contract of an OpenAPI document
+// (generatedContract for openapi.yaml; apispec.Compile for another), and
+// prepares them. It fails when a route has no operation in c, is listed
+// twice, or its Access disagrees with the operation's security (public iff
+// the effective security is empty), so a wiring mistake stops the cold
+// start instead of opening an endpoint.
+func New(c *contract.Contract, routes []Route, opts Options) (*API, error) {
+	if c == nil {
+		return nil, fmt.Errorf("httpapi: no request contract")
 	}
 	a := &API{
 		byKey:     make(map[string]*route, len(routes)),
 		roleClaim: opts.RoleClaim,
 		maxBody:   opts.MaxBodyBytes,
 		log:       opts.Logger,
-		filterOpts: &openapi3filter.Options{
-			MultiError:          true,
-			AuthenticationFunc:  openapi3filter.NoopAuthenticationFunc,
-			SkipSettingDefaults: true,
-		},
 	}
 	if a.roleClaim == "" {
 		a.roleClaim = "cognito:groups"
@@ -101,7 +80,7 @@ func New(doc *openapi3.T, routes []Route, opts Options) (*API, error) {
 		a.log = slog.Default()
 	}
 	for _, r := range routes {
-		rt, err := prepare(doc, r)
+		rt, err := prepare(c, r)
 		if err != nil {
 			return nil, fmt.Errorf("httpapi: route %s %s: %w", r.Method, r.Path, err)
 		}
@@ -114,29 +93,25 @@ func New(doc *openapi3.T, routes []Route, opts Options) (*API, error) {
 	return a, nil
 }
 
-func prepare(doc *openapi3.T, r Route) (*route, error) {
+func prepare(c *contract.Contract, r Route) (*route, error) {
 	if r.Handle == nil {
 		return nil, fmt.Errorf("no handler")
 	}
 	if r.Method != strings.ToUpper(r.Method) || r.Method == "" {
 		return nil, fmt.Errorf("method must be upper case")
 	}
-	item := doc.Paths.Value(r.Path)
-	if item == nil {
-		return nil, fmt.Errorf("path not in the OpenAPI document")
-	}
-	op := item.GetOperation(r.Method)
+	op := c.Operation(r.Method, r.Path)
 	if op == nil {
+		if !c.HasPath(r.Path) {
+			return nil, fmt.Errorf("path not in the OpenAPI document")
+		}
 		return nil, fmt.Errorf("method not in the OpenAPI document for this path")
 	}
 	segs, err := parseTemplate(r.Path)
 	if err != nil {
 		return nil, err
 	}
-	public, err := PublicOperation(doc, op)
-	if err != nil {
-		return nil, err
-	}
+	public := op.Public
 	switch {
 	case r.Access.kind == 0:
 		return nil, fmt.Errorf("no Access set")
@@ -147,16 +122,7 @@ func prepare(doc *openapi3.T, r Route) (*route, error) {
 	case !public && r.Access.kind == accessPublic:
 		return nil, fmt.Errorf("Access is public but the operation requires a token")
 	}
-	rt := &route{
-		Route: r,
-		key:   r.Method + " " + r.Path,
-		segs:  segs,
-		kin:   &routers.Route{Spec: doc, Path: r.Path, PathItem: item, Method: r.Method, Operation: op},
-	}
-	if op.RequestBody != nil {
-		rt.body = op.RequestBody.Value
-	}
-	return rt, nil
+	return &route{Route: r, key: r.Method + " " + r.Path, segs: segs, op: op}, nil
 }
 
 // RouteKeys lists the routes served, as API Gateway route keys
@@ -223,15 +189,16 @@ func (a *API) serve(ctx context.Context, ev *events.APIGatewayV2HTTPRequest, log
 		return Response{}, err
 	}
 	r.Header = headerFrom(ev)
-	if rt.body != nil {
+	var body any // the JSON body, decoded
+	if rt.op.Body != nil {
 		if r.Body, err = bodyOf(ev); err != nil {
 			return Response{}, err
 		}
-		if r.MediaType, err = checkBody(rt.body, r.Body, r.Header, a.maxBody); err != nil {
+		if r.MediaType, body, err = checkBody(rt.op.Body, r.Body, r.Header, a.maxBody); err != nil {
 			return Response{}, err
 		}
 	}
-	if err := a.validate(ctx, rt, r); err != nil {
+	if err := validate(rt.op, r, body); err != nil {
 		return Response{}, err
 	}
 	return a.call(ctx, rt, r, log)

@@ -33,6 +33,7 @@ import (
 	"github.com/cecportal/cecportal/internal/cec"
 	"github.com/cecportal/cecportal/internal/credits"
 	"github.com/cecportal/cecportal/internal/fault"
+	"github.com/cecportal/cecportal/internal/httpapi/apispec"
 	"github.com/cecportal/cecportal/internal/identity"
 	"github.com/cecportal/cecportal/internal/notify"
 	"github.com/cecportal/cecportal/internal/outbox"
@@ -322,7 +323,7 @@ func newBodyWorld(tb testing.TB) *bodyWorld {
 		}
 	}
 	// Every operation that takes a body, in every media type it takes, has a case.
-	doc, err := Spec()
+	doc, err := apispec.Spec()
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -616,7 +617,7 @@ func errorShape(resp events.APIGatewayV2HTTPResponse) error {
 
 // conforms validates the answer against the operation in openapi.yaml.
 func (c bodyCase) conforms(resp events.APIGatewayV2HTTPResponse) error {
-	doc, err := Spec()
+	doc, err := apispec.Spec()
 	if err != nil {
 		return err
 	}

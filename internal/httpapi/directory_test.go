@@ -113,11 +113,7 @@ func newDirectoryAPI(t *testing.T) (*API, *fakeAccountsStore) {
 	add("H-AAAAAAAAA3", "h3", "Zoë", "Mulder", accounts.Guest)
 	add("H-AAAAAAAAA4", "h4", "Bob", "Smith", accounts.Member, "NALP")
 	svc := accounts.NewService(st, testPolicy(t), clock.Fixed(progNow), nil, noDispatch{})
-	doc, err := Spec()
-	if err != nil {
-		t.Fatal(err)
-	}
-	api, err := New(doc, AccountsRoutes(svc, clock.Fixed(progNow)), Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	api, err := New(generatedContract(), AccountsRoutes(svc, clock.Fixed(progNow)), Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/cecportal/cecportal/internal/cec"
 	"github.com/cecportal/cecportal/internal/clock"
 	"github.com/cecportal/cecportal/internal/fault"
+	"github.com/cecportal/cecportal/internal/httpapi/apispec"
 	"github.com/cecportal/cecportal/internal/identity"
 	"github.com/cecportal/cecportal/internal/outbox"
 	"github.com/cecportal/cecportal/internal/policy"
@@ -247,11 +248,7 @@ func newProgramsFixture(t *testing.T) *programsFixture {
 	n := 0
 	newID := func(prefix string) string { n++; return fmt.Sprintf("%s-NEW%d", prefix, n) }
 	svc := programs.NewService(st, providers, fakeCheckouts{}, testPolicy(t), clock.Fixed(progNow), newID, noDispatch{})
-	doc, err := Spec()
-	if err != nil {
-		t.Fatal(err)
-	}
-	api, err := New(doc, ProgramsRoutes(svc), Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	api, err := New(generatedContract(), ProgramsRoutes(svc), Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -305,12 +302,12 @@ type progErrorBody struct {
 }
 
 func TestProgramsRoutes_AgreeWithSpec(t *testing.T) {
-	doc, err := Spec()
+	doc, err := apispec.Spec()
 	if err != nil {
 		t.Fatal(err)
 	}
 	routes := ProgramsRoutes(nil)
-	if _, err := New(doc, routes, Options{}); err != nil {
+	if _, err := New(generatedContract(), routes, Options{}); err != nil {
 		t.Fatalf("New refuses the program routes: %v", err)
 	}
 	want := []string{
@@ -324,7 +321,7 @@ func TestProgramsRoutes_AgreeWithSpec(t *testing.T) {
 		got = append(got, key)
 		t.Run(key, func(t *testing.T) {
 			op := doc.Paths.Value(r.Path).GetOperation(r.Method)
-			public, err := PublicOperation(doc, op)
+			public, err := apispec.PublicOperation(doc, op)
 			if err != nil {
 				t.Fatal(err)
 			}

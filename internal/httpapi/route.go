@@ -3,8 +3,6 @@ package httpapi
 import (
 	"fmt"
 	"strings"
-
-	"github.com/getkin/kin-openapi/openapi3"
 )
 
 // Route binds one operation of the OpenAPI document to its handler.
@@ -125,23 +123,6 @@ func outranks(a, b []bool) bool {
 		}
 	}
 	return false
-}
-
-// PublicOperation reports whether op takes no token: its own security, or
-// the document's when it has none, lists no requirement. An empty requirement
-// next to others means "optional authentication", which an API Gateway JWT
-// authorizer cannot express, so it is refused rather than guessed.
-func PublicOperation(doc *openapi3.T, op *openapi3.Operation) (bool, error) {
-	reqs := doc.Security
-	if op.Security != nil {
-		reqs = *op.Security
-	}
-	for _, r := range reqs {
-		if len(r) == 0 {
-			return false, fmt.Errorf("optional security ({} among the requirements) is not supported by API Gateway JWT authorizers")
-		}
-	}
-	return len(reqs) == 0, nil
 }
 
 // IsPublic reports whether a admits callers without a token.

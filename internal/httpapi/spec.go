@@ -1,33 +1,11 @@
 package httpapi
 
-import (
-	"fmt"
-	"sync"
+//go:generate go run ./internal/gencontract -o contract_gen.go
 
-	"github.com/getkin/kin-openapi/openapi3"
-
-	"github.com/cecportal/cecportal"
-)
-
-var spec struct {
-	once sync.Once
-	doc  *openapi3.T
-	err  error
-}
-
-// Spec is cecportal's OpenAPI document (openapi.yaml, embedded), parsed and
-// validated once per process.
-func Spec() (*openapi3.T, error) {
-	spec.once.Do(func() { spec.doc, spec.err = LoadSpec(cecportal.OpenAPI) })
-	return spec.doc, spec.err
-}
-
-// newAPI serves routes against the embedded contract: the constructor of
-// every Lambda's API.
+// newAPI serves routes against openapi.yaml's request contract, compiled
+// into contract_gen.go at build time: the constructor of every Lambda's API.
+// Loading the document itself (kin-openapi, YAML) would cost a cold start
+// about 30 ms; TestGeneratedContract_InStep keeps the two in step.
 func newAPI(routes []Route, opts Options) (*API, error) {
-	doc, err := Spec()
-	if err != nil {
-		return nil, fmt.Errorf("openapi.yaml: %w", err)
-	}
-	return New(doc, routes, opts)
+	return New(generatedContract(), routes, opts)
 }

@@ -22,15 +22,11 @@ import (
 // is not nil, the holder's renewal and its checkout (SPEC §4) beside the
 // status and transcript routes.
 func NewCecSubmissionsAPI(svc *transcript.Service, subs *submissions.Service, ren *renewals.Service, opts Options) (*API, error) {
-	doc, err := Spec()
-	if err != nil {
-		return nil, fmt.Errorf("openapi.yaml: %w", err)
-	}
 	routes := append(CecRoutes(svc), SubmissionRoutes(subs)...)
 	if ren != nil {
 		routes = append(routes, RenewalRoutes(ren)...)
 	}
-	return New(doc, routes, opts)
+	return newAPI(routes, opts)
 }
 
 // SubmissionRoutes are the routes of CEC submissions: the holder submits

@@ -20,6 +20,7 @@ import (
 
 	"github.com/cecportal/cecportal/internal/accounts"
 	"github.com/cecportal/cecportal/internal/clock"
+	"github.com/cecportal/cecportal/internal/httpapi/apispec"
 	"github.com/cecportal/cecportal/internal/identity"
 	"github.com/cecportal/cecportal/internal/outbox"
 	"github.com/cecportal/cecportal/internal/store"
@@ -101,7 +102,7 @@ func subCall(t *testing.T, api *API, method, target, caller, body string) events
 // subConforms checks a response against its operation in openapi.yaml.
 func subConforms(t *testing.T, method, template, target string, resp events.APIGatewayV2HTTPResponse) {
 	t.Helper()
-	doc, err := Spec()
+	doc, err := apispec.Spec()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,11 +21,7 @@ import (
 // NewCecAPI is the handler of the cec-api Lambda: a holder's CEC status
 // and transcript.
 func NewCecAPI(svc *transcript.Service, opts Options) (*API, error) {
-	doc, err := Spec()
-	if err != nil {
-		return nil, fmt.Errorf("openapi.yaml: %w", err)
-	}
-	return New(doc, CecRoutes(svc), opts)
+	return newAPI(CecRoutes(svc), opts)
 }
 
 // CecRoutes are the holder's CEC routes.

@@ -22,6 +22,7 @@ import (
 	"github.com/cecportal/cecportal/internal/clock"
 	"github.com/cecportal/cecportal/internal/credits"
 	"github.com/cecportal/cecportal/internal/fault"
+	"github.com/cecportal/cecportal/internal/httpapi/apispec"
 	"github.com/cecportal/cecportal/internal/identity"
 	"github.com/cecportal/cecportal/internal/transcript"
 )
@@ -125,7 +126,7 @@ func cecCall(t *testing.T, api *API, target, caller, accept string) events.APIGa
 // conforms checks a JSON response against its operation in openapi.yaml.
 func conforms(t *testing.T, target string, resp events.APIGatewayV2HTTPResponse) {
 	t.Helper()
-	doc, err := Spec()
+	doc, err := apispec.Spec()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,17 +148,17 @@ func conforms(t *testing.T, target string, resp events.APIGatewayV2HTTPResponse)
 }
 
 func TestCecRoutes_AgreeWithSpec(t *testing.T) {
-	doc, err := Spec()
+	doc, err := apispec.Spec()
 	if err != nil {
 		t.Fatal(err)
 	}
 	routes := CecRoutes(nil)
-	if _, err := New(doc, routes, Options{}); err != nil {
+	if _, err := New(generatedContract(), routes, Options{}); err != nil {
 		t.Fatalf("New refuses the CEC routes: %v", err)
 	}
 	for _, r := range routes {
 		op := doc.Paths.Value(r.Path).GetOperation(r.Method)
-		if public, _ := PublicOperation(doc, op); public || r.Access.IsPublic() {
+		if public, _ := apispec.PublicOperation(doc, op); public || r.Access.IsPublic() {
 			t.Errorf("%s %s is public", r.Method, r.Path)
 		}
 		roles, _ := op.Extensions["x-roles"].([]any)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/cecportal/cecportal/internal/httpapi"
+	"github.com/cecportal/cecportal/internal/httpapi/apispec"
 	"github.com/cecportal/cecportal/internal/identity"
 	"github.com/cecportal/cecportal/internal/localgw"
 )
@@ -20,13 +21,17 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	doc, err := httpapi.LoadSpec(spec)
+	doc, err := apispec.Load(spec)
+	if err != nil {
+		log.Fatal(err)
+	}
+	contract, err := apispec.Compile(doc)
 	if err != nil {
 		log.Fatal(err)
 	}
 
 	// What functions/holders/main.go would pass to lambda.Start.
-	holders, err := httpapi.New(doc, []httpapi.Route{{
+	holders, err := httpapi.New(contract, []httpapi.Route{{
 		Method: "GET", Path: "/holders/me", Access: httpapi.Roles(identity.RoleHolder),
 		Handle: func(ctx context.Context, r *httpapi.Request) (httpapi.Response, error) {
 			return httpapi.JSON(http.StatusOK, map[string]string{"sub": r.Caller.Sub}), nil

@@ -21,7 +21,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/cecportal/cecportal/internal/httpapi"
+	"github.com/cecportal/cecportal/internal/httpapi/apispec"
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
@@ -107,7 +107,7 @@ func New(doc *openapi3.T, targets map[string]Target, v *Verifier, opts Options) 
 		pathOnly.Paths.Set(path, &it)
 		for method, op := range item.Operations() {
 			key := method + " " + path
-			pub, err := httpapi.PublicOperation(doc, op)
+			pub, err := apispec.PublicOperation(doc, op)
 			if err != nil {
 				return nil, fmt.Errorf("localgw: %s: %w", key, err)
 			}

@@ -22,6 +22,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/cecportal/cecportal/internal/httpapi"
+	"github.com/cecportal/cecportal/internal/httpapi/apispec"
 	"github.com/cecportal/cecportal/internal/localgw"
 )
 
@@ -33,7 +34,7 @@ func loadDoc(t *testing.T) *openapi3.T {
 	if err != nil {
 		t.Fatal(err)
 	}
-	doc, err := httpapi.LoadSpec(data)
+	doc, err := apispec.Load(data)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -503,8 +504,12 @@ func TestNew(t *testing.T) {
 // does: a token from the Signer becomes a Caller with roles in a handler.
 func TestGateway_WithHTTPAPI(t *testing.T) {
 	doc := loadDoc(t)
+	c, err := apispec.Compile(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var got httpapi.Request
-	api, err := httpapi.New(doc, []httpapi.Route{{
+	api, err := httpapi.New(c, []httpapi.Route{{
 		Method: "GET", Path: "/holders/{holderId}", Access: httpapi.Roles("staff"),
 		Handle: func(_ context.Context, r *httpapi.Request) (httpapi.Response, error) {
 			got = *r

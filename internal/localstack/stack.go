@@ -25,12 +25,15 @@ import (
 	"go.etcd.io/bbolt"
 
 	"github.com/cecportal/cecportal/internal/app"
+	"github.com/cecportal/cecportal/internal/app/mailapp"
 	"github.com/cecportal/cecportal/internal/attendance"
 	"github.com/cecportal/cecportal/internal/clock"
 	"github.com/cecportal/cecportal/internal/consumer"
 	"github.com/cecportal/cecportal/internal/httpapi"
+	"github.com/cecportal/cecportal/internal/httpapi/apispec"
 	"github.com/cecportal/cecportal/internal/localgw"
 	"github.com/cecportal/cecportal/internal/mail"
+	"github.com/cecportal/cecportal/internal/mail/sesmail"
 	"github.com/cecportal/cecportal/internal/notify"
 	"github.com/cecportal/cecportal/internal/outbox"
 	"github.com/cecportal/cecportal/internal/payments"
@@ -254,7 +257,7 @@ func (s *Stack) build(ctx context.Context) (err error) {
 	}
 	deps := app.Deps{Table: table, Queues: senders, Clock: clk, Policy: pol, Log: s.log}
 	relay := deps.Relay().WithGrace(2 * cfg.RelayEvery)
-	mailer, err := app.Mailer(deps, sender, from)
+	mailer, err := mailapp.Mailer(deps, sender, from)
 	if err != nil {
 		return err
 	}
@@ -306,7 +309,7 @@ func (s *Stack) build(ctx context.Context) (err error) {
 		payments.Queue:           deps.PaymentSettler().Settle,
 	}
 
-	doc, err := httpapi.Spec()
+	doc, err := apispec.Spec()
 	if err != nil {
 		return err
 	}
@@ -407,7 +410,7 @@ func (s *Stack) awsAdapters(ctx context.Context, awsCfg aws.Config, from string)
 		if err := store.CreateTable(ctx, ddb, cfg.TableName); err != nil {
 			return nil, nil, nil, fmt.Errorf("create table: %w", err)
 		}
-		if err := mail.VerifySender(ctx, sesc, from); err != nil {
+		if err := sesmail.VerifySender(ctx, sesc, from); err != nil {
 			return nil, nil, nil, fmt.Errorf("verify sender: %w", err)
 		}
 	}
@@ -428,7 +431,7 @@ func (s *Stack) awsAdapters(ctx context.Context, awsCfg aws.Config, from string)
 		queues[name] = queue.NewSQS(sq, url)
 	}
 	table := store.NewDynamo(ddb, cfg.TableName, store.WithDynamoNow(s.Clock.Now))
-	return table, queues, capture{primary: mail.NewSES(sesc), outbox: s.Outbox}, nil
+	return table, queues, capture{primary: sesmail.New(sesc), outbox: s.Outbox}, nil
 }
 
 // capture sends through SES and keeps a copy in the local outbox, so that

@@ -17,6 +17,7 @@ import (
 	"go.etcd.io/bbolt"
 
 	"github.com/cecportal/cecportal/internal/mail"
+	"github.com/cecportal/cecportal/internal/mail/sesmail"
 	"github.com/cecportal/cecportal/internal/moto"
 )
 
@@ -83,14 +84,14 @@ func TestSES_Contract(t *testing.T) {
 	client := ses.NewFromConfig(server.Config(t))
 	runMailContract(t, func(t *testing.T) mailEnv {
 		return mailEnv{
-			sender: mail.NewSES(client),
+			sender: sesmail.New(client),
 			verify: func(t *testing.T, identity string) {
-				if err := mail.VerifySender(context.Background(), client, identity); err != nil {
+				if err := sesmail.VerifySender(context.Background(), client, identity); err != nil {
 					t.Fatal(err)
 				}
 			},
 			putTemplate: func(t *testing.T, name, subject, text, html string) {
-				if err := mail.PutTemplate(context.Background(), client, name, subject, text, html); err != nil {
+				if err := sesmail.PutTemplate(context.Background(), client, name, subject, text, html); err != nil {
 					t.Fatal(err)
 				}
 			},

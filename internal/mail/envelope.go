@@ -8,10 +8,10 @@ import (
 // MaxRecipients is the most recipients SES accepts on one message.
 const MaxRecipients = 50
 
-// checkEnvelope refuses, before anything is sent, the envelopes SES refuses.
+// CheckEnvelope refuses, before anything is sent, the envelopes SES refuses.
 // Both adapters call it, so that the outbox, and moto (which accepts a
 // message with no recipient), fail where SES would.
-func checkEnvelope(from string, to []string) error {
+func CheckEnvelope(from string, to []string) error {
 	if _, err := netmail.ParseAddress(from); err != nil {
 		return fmt.Errorf("%w: sender %q: %v", ErrRejected, from, err)
 	}

@@ -1,6 +1,7 @@
-// Package mail sends email: an SES (v1) adapter for AWS and an embedded
-// outbox that captures every message in the local stack's bbolt file where a
-// person can read it. Both pass one contract suite.
+// Package mail sends email: the Sender contract, an embedded outbox that
+// captures every message in the local stack's bbolt file where a person can
+// read it, and (in sesmail) the SES (v1) adapter for AWS. Both adapters pass
+// one contract suite.
 package mail
 
 import (

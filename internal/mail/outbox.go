@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -126,7 +127,7 @@ func (o *Outbox) Send(ctx context.Context, m Message) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", fmt.Errorf("send email: %w", err)
 	}
-	if err := checkEnvelope(m.From, m.To); err != nil {
+	if err := CheckEnvelope(m.From, m.To); err != nil {
 		return "", fmt.Errorf("send email: %w", err)
 	}
 	id, err := o.capture(Captured{
@@ -150,7 +151,7 @@ func (o *Outbox) SendTemplated(ctx context.Context, m Templated) (string, error)
 	if err := ctx.Err(); err != nil {
 		return "", fmt.Errorf("send templated email: %w", err)
 	}
-	if err := checkEnvelope(m.From, m.To); err != nil {
+	if err := CheckEnvelope(m.From, m.To); err != nil {
 		return "", fmt.Errorf("send templated email: %w", err)
 	}
 	id, err := o.capture(Captured{
@@ -284,26 +285,31 @@ func identityKey(identity string) (string, error) {
 	return strings.ToLower(identity), nil
 }
 
-var templateName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+// The outbox's expressions are compiled on first use: every Lambda links
+// this package, and only the local stack uses the outbox.
+var templateName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`) })
 
 // checkTemplateName accepts the names CreateTemplate accepts.
 func checkTemplateName(name string) error {
-	if !templateName.MatchString(name) {
+	if !templateName().MatchString(name) {
 		return fmt.Errorf("template name %q: want 1 to 64 letters, digits, '-' or '_'", name)
 	}
 	return nil
 }
 
 // placeholder matches SES's (Handlebars) {{{raw}}} and {{escaped}} variables.
-var placeholder = regexp.MustCompile(`\{\{\{\s*([\w.-]+)\s*\}\}\}|\{\{\s*([\w.-]+)\s*\}\}`)
+var placeholder = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`\{\{\{\s*([\w.-]+)\s*\}\}\}|\{\{\s*([\w.-]+)\s*\}\}`)
+})
 
 // render substitutes data into s; in HTML, {{var}} is escaped and {{{var}}}
 // is not, as Handlebars does. Unknown variables stay as written. Block
 // helpers such as {{#if}} are left alone: the outbox renders for reading,
 // not for fidelity.
 func render(s string, data map[string]string, escape bool) string {
-	return placeholder.ReplaceAllStringFunc(s, func(p string) string {
-		m := placeholder.FindStringSubmatch(p)
+	re := placeholder()
+	return re.ReplaceAllStringFunc(s, func(p string) string {
+		m := re.FindStringSubmatch(p)
 		raw, name := m[1] != "", m[1]+m[2]
 		v, ok := data[name]
 		if !ok {

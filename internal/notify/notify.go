@@ -1,6 +1,7 @@
-// Package notify is cecportal's email: the jobs services enqueue, the
-// templates they name, and the Mailer that renders and sends each job at most
-// once per job ID however often the queue delivers it.
+// Package notify is cecportal's email: the jobs services enqueue, and the
+// Mailer that renders each (with the templates of package templates, which
+// the jobs name) and sends it at most once per job ID however often the
+// queue delivers it.
 package notify
 
 import (
@@ -73,11 +74,18 @@ type Ledger interface {
 // message should come back later rather than be acknowledged.
 var ErrInFlight = errors.New("notify: job is being sent by another delivery")
 
+// Renderer makes the email a job asks for (templates.Templates). It is an
+// interface so that only the mail sender links the template engine: every
+// other function imports this package just to queue jobs.
+type Renderer interface {
+	Render(j Job) (Email, error)
+}
+
 // Mailer renders and sends jobs.
 type Mailer struct {
 	Sender    Sender
 	Ledger    Ledger
-	Templates *Templates
+	Templates Renderer
 	From      string
 	Now       func() time.Time
 	Log       *slog.Logger

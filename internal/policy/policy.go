@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"net/mail"
 	"os"
-	"regexp"
 	"strings"
 	"time"
 	_ "time/tzdata" // the Lambda runtime image has no zoneinfo
@@ -201,7 +200,7 @@ func parseMonthDay(field, s string) (monthDay, error) {
 
 func (p *Policy) validateRenewalInvoices() error {
 	r := &p.RenewalInvoices
-	if !currencyShape.MatchString(r.Currency) {
+	if !isCurrency(r.Currency) {
 		return fieldErr("renewalInvoices.currency", fmt.Sprintf("%q must be an ISO 4217 code such as USD", r.Currency))
 	}
 	for _, c := range p.Credentials {
@@ -355,8 +354,6 @@ func Load(data []byte) (*Policy, error) {
 	return &p, nil
 }
 
-var codeShape = regexp.MustCompile(`^[A-Z][A-Z0-9-]{0,15}$`)
-
 func (p *Policy) validate() error {
 	a := &p.Association
 	if strings.TrimSpace(a.Name) == "" {
@@ -396,7 +393,7 @@ func (p *Policy) validate() error {
 	p.byCode = make(map[string]Credential, len(p.Credentials))
 	for i, c := range p.Credentials {
 		f := fmt.Sprintf("credentials[%d]", i)
-		if !codeShape.MatchString(c.Code) {
+		if !isCredentialCode(c.Code) {
 			return fieldErr(f+".code", fmt.Sprintf("%q must be upper-case letters and digits (e.g. CAM)", c.Code))
 		}
 		if _, dup := p.byCode[c.Code]; dup {
@@ -425,10 +422,8 @@ func (p *Policy) validate() error {
 
 func fieldErr(field, problem string) error { return fmt.Errorf("%s %s", field, problem) }
 
-var currencyShape = regexp.MustCompile(`^[A-Z]{3}$`)
-
 func (pr *Programs) validate() error {
-	if !currencyShape.MatchString(pr.Currency) {
+	if !isCurrency(pr.Currency) {
 		return fieldErr("programs.currency", fmt.Sprintf("%q must be an ISO 4217 code such as USD", pr.Currency))
 	}
 	if pr.ApplicationFeePerCecCents < 0 {
@@ -482,8 +477,6 @@ func (a *Attendance) validate() error {
 	return nil
 }
 
-var codeWord = regexp.MustCompile(`^[a-z][a-z0-9_]{1,47}$`)
-
 func (p *Policy) validateRenewal() error {
 	r := &p.Renewal
 	if r.EarnedYearsBefore < 0 || r.EarnedYearsBefore > 5 {
@@ -501,11 +494,11 @@ func (p *Policy) validateRenewal() error {
 	}
 	r.ComplianceMinimumCECs = minimum
 	for group, types := range p.Documentation {
-		if !codeWord.MatchString(group) || len(types) == 0 {
+		if !isCodeWord(group) || len(types) == 0 {
 			return fieldErr("documentation."+group, "must be a lower-case name listing at least one type")
 		}
 		for i, t := range types {
-			if !codeWord.MatchString(t) {
+			if !isCodeWord(t) {
 				return fieldErr(fmt.Sprintf("documentation.%s[%d]", group, i), fmt.Sprintf("%q must be a lower-case code", t))
 			}
 		}
@@ -517,7 +510,7 @@ func (p *Policy) validateRenewal() error {
 	for i := range p.ActivityKinds {
 		k := &p.ActivityKinds[i]
 		f := fmt.Sprintf("activityKinds[%d]", i)
-		if !codeWord.MatchString(k.Code) {
+		if !isCodeWord(k.Code) {
 			return fieldErr(f+".code", fmt.Sprintf("%q must be a lower-case code such as national_conference", k.Code))
 		}
 		if _, dup := p.kinds[k.Code]; dup {
@@ -568,7 +561,7 @@ func (p *Policy) validateRenewal() error {
 		return fieldErr("renewal.programKind", fmt.Sprintf("%q must name an activity kind of the association category: credited programs count as it", r.ProgramKind))
 	}
 	for i, n := range p.NotAccepted {
-		if !codeWord.MatchString(n.Code) {
+		if !isCodeWord(n.Code) {
 			return fieldErr(fmt.Sprintf("notAccepted[%d].code", i), fmt.Sprintf("%q must be a lower-case code", n.Code))
 		}
 		if _, ok := p.kinds[n.Code]; ok {

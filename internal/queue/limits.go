@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"sync"
 	"time"
 	"unicode/utf8"
 )
@@ -27,11 +28,13 @@ const (
 // maxMaxReceives is the largest maxReceiveCount a redrive policy accepts.
 const maxMaxReceives = 1000
 
-var queueName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,80}$`)
+// queueName is compiled on first use: only queue creation (tests, the
+// local stack) checks names, and every Lambda would pay for it at start.
+var queueName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_-]{1,80}$`) })
 
 // validate checks cfg against what CreateQueue would accept.
 func (cfg Config) validate() error {
-	if !queueName.MatchString(cfg.Name) {
+	if !queueName().MatchString(cfg.Name) {
 		return fmt.Errorf("queue name %q: want 1 to 80 letters, digits, '-' or '_'", cfg.Name)
 	}
 	if v := cfg.VisibilityTimeout; v < 0 || v > MaxVisibility || v%time.Second != 0 {

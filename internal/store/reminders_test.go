@@ -20,6 +20,7 @@ import (
 	"github.com/cecportal/cecportal/internal/cec"
 	"github.com/cecportal/cecportal/internal/clock"
 	"github.com/cecportal/cecportal/internal/notify"
+	"github.com/cecportal/cecportal/internal/notify/templates"
 	"github.com/cecportal/cecportal/internal/outbox"
 	"github.com/cecportal/cecportal/internal/policy"
 	"github.com/cecportal/cecportal/internal/programs"
@@ -266,7 +267,7 @@ func TestReminders_Run(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tpl, err := notify.LoadTemplates(pol)
+	tpl, err := templates.Load(pol)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,7 +14,7 @@ import (
 	"testing"
 
 	"github.com/cecportal/cecportal"
-	"github.com/cecportal/cecportal/internal/httpapi"
+	"github.com/cecportal/cecportal/internal/httpapi/apispec"
 	"github.com/cecportal/cecportal/internal/policy"
 	"github.com/cecportal/cecportal/internal/web"
 )
@@ -199,7 +199,7 @@ func TestSite_Front(t *testing.T) {
 
 // TestSite_NoAPIPathServed: no file of the site may hide an API route.
 func TestSite_NoAPIPathServed(t *testing.T) {
-	doc, err := httpapi.Spec()
+	doc, err := apispec.Spec()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,8 @@
-package mail
+// Package sesmail is the Amazon SES (API v1) adapter of package mail. It is
+// a package of its own so that only the binaries that send email (the mail
+// sender, the local stack) link and initialise the SES client's packages;
+// every other function imports package mail for its types alone.
+package sesmail
 
 import (
 	"context"
@@ -12,28 +16,31 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ses"
 	"github.com/aws/aws-sdk-go-v2/service/ses/types"
 	"github.com/aws/smithy-go"
+
+	"github.com/cecportal/cecportal/internal/mail"
 )
 
-// SESAPI is the part of *ses.Client the SES adapter uses.
-type SESAPI interface {
+// API is the part of *ses.Client the adapter uses.
+type API interface {
 	SendEmail(ctx context.Context, in *ses.SendEmailInput, opts ...func(*ses.Options)) (*ses.SendEmailOutput, error)
 	SendTemplatedEmail(ctx context.Context, in *ses.SendTemplatedEmailInput, opts ...func(*ses.Options)) (*ses.SendTemplatedEmailOutput, error)
 }
 
-var _ SESAPI = (*ses.Client)(nil)
+var _ API = (*ses.Client)(nil)
 
-// SES sends email through Amazon SES (API v1).
-type SES struct {
-	client SESAPI
+// Sender sends email through Amazon SES (API v1).
+type Sender struct {
+	client API
 }
 
-var _ Sender = (*SES)(nil)
+var _ mail.Sender = (*Sender)(nil)
 
-// NewSES returns a sender on client. Build the client once, in main.
-func NewSES(client SESAPI) *SES { return &SES{client: client} }
+// New returns a sender on client. Build the client once, in main.
+func New(client API) *Sender { return &Sender{client: client} }
 
-func (s *SES) Send(ctx context.Context, m Message) (string, error) {
-	if err := checkEnvelope(m.From, m.To); err != nil {
+// Send sends a rendered message.
+func (s *Sender) Send(ctx context.Context, m mail.Message) (string, error) {
+	if err := mail.CheckEnvelope(m.From, m.To); err != nil {
 		return "", fmt.Errorf("send email: %w", err)
 	}
 	body := &types.Body{}
@@ -54,8 +61,9 @@ func (s *SES) Send(ctx context.Context, m Message) (string, error) {
 	return aws.ToString(out.MessageId), nil
 }
 
-func (s *SES) SendTemplated(ctx context.Context, m Templated) (string, error) {
-	if err := checkEnvelope(m.From, m.To); err != nil {
+// SendTemplated sends a message that SES renders from a stored template.
+func (s *Sender) SendTemplated(ctx context.Context, m mail.Templated) (string, error) {
+	if err := mail.CheckEnvelope(m.From, m.To); err != nil {
 		return "", fmt.Errorf("send templated email: %w", err)
 	}
 	data := m.Data
@@ -99,27 +107,27 @@ func classify(err error) error {
 	}
 	switch code := apiErr.ErrorCode(); {
 	case code == "TemplateDoesNotExist":
-		return fmt.Errorf("%w: %w", ErrUnknownTemplate, err)
+		return fmt.Errorf("%w: %w", mail.ErrUnknownTemplate, err)
 	case slices.Contains(rejectedCodes, code):
-		return fmt.Errorf("%w: %w", ErrRejected, err)
+		return fmt.Errorf("%w: %w", mail.ErrRejected, err)
 	}
 	return err
 }
 
-// SESAdmin is the part of *ses.Client that VerifySender and PutTemplate use.
-type SESAdmin interface {
+// Admin is the part of *ses.Client that VerifySender and PutTemplate use.
+type Admin interface {
 	VerifyEmailIdentity(ctx context.Context, in *ses.VerifyEmailIdentityInput, opts ...func(*ses.Options)) (*ses.VerifyEmailIdentityOutput, error)
 	VerifyDomainIdentity(ctx context.Context, in *ses.VerifyDomainIdentityInput, opts ...func(*ses.Options)) (*ses.VerifyDomainIdentityOutput, error)
 	CreateTemplate(ctx context.Context, in *ses.CreateTemplateInput, opts ...func(*ses.Options)) (*ses.CreateTemplateOutput, error)
 	UpdateTemplate(ctx context.Context, in *ses.UpdateTemplateInput, opts ...func(*ses.Options)) (*ses.UpdateTemplateOutput, error)
 }
 
-var _ SESAdmin = (*ses.Client)(nil)
+var _ Admin = (*ses.Client)(nil)
 
 // VerifySender asks SES to verify identity, an email address or a domain.
 // On AWS the owner must still confirm (a link, or a DNS record); moto
 // verifies at once. For tests and the local stack against moto.
-func VerifySender(ctx context.Context, client SESAdmin, identity string) error {
+func VerifySender(ctx context.Context, client Admin, identity string) error {
 	var err error
 	if strings.Contains(identity, "@") {
 		_, err = client.VerifyEmailIdentity(ctx, &ses.VerifyEmailIdentityInput{EmailAddress: aws.String(identity)})
@@ -134,7 +142,7 @@ func VerifySender(ctx context.Context, client SESAdmin, identity string) error {
 
 // PutTemplate creates the template, or updates it when it exists, so that
 // calling it again with new content converges.
-func PutTemplate(ctx context.Context, client SESAdmin, name, subject, text, html string) error {
+func PutTemplate(ctx context.Context, client Admin, name, subject, text, html string) error {
 	tpl := &types.Template{TemplateName: aws.String(name), SubjectPart: aws.String(subject)}
 	if text != "" {
 		tpl.TextPart = aws.String(text)

@@ -1,4 +1,4 @@
-package mail_test
+package sesmail_test
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/cecportal/cecportal/internal/mail"
+	"github.com/cecportal/cecportal/internal/mail/sesmail"
 )
 
 // fakeSES answers every send with err, keeping the templated request.
@@ -47,7 +48,7 @@ func TestSES_ErrorMapping(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.code, func(t *testing.T) {
 			apiErr := &smithy.GenericAPIError{Code: tt.code, Message: "m"}
-			_, err := mail.NewSES(&fakeSES{err: apiErr}).Send(context.Background(),
+			_, err := sesmail.New(&fakeSES{err: apiErr}).Send(context.Background(),
 				mail.Message{From: "a@cecportal.test", To: []string{"b@example.test"}, Subject: "s", Text: "t"})
 			if !errors.As(err, new(*smithy.GenericAPIError)) {
 				t.Errorf("error %v lost the SES error", err)
@@ -72,7 +73,7 @@ func TestSES_TemplateData(t *testing.T) {
 	}
 	for _, tt := range tests {
 		f := &fakeSES{}
-		_, err := mail.NewSES(f).SendTemplated(context.Background(),
+		_, err := sesmail.New(f).SendTemplated(context.Background(),
 			mail.Templated{From: "a@cecportal.test", To: []string{"b@example.test"}, Template: "t", Data: tt.data})
 		if err != nil {
 			t.Fatal(err)
