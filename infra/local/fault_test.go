@@ -457,11 +457,11 @@ type holderAccount struct {
 	id, first, last, token string
 }
 
-// createHolders creates n guest holders through POST /holders, eight at a time.
-func createHolders(t *testing.T, base string, n int) []holderAccount {
-	t.Helper()
-	out := make([]holderAccount, n)
-	errs := make(chan error, n)
+// inParallel calls fn(i) for every i in [0, n), eight at a time, and
+// returns the first error.
+func inParallel(n int, fn func(i int) error) error {
+	var mu sync.Mutex
+	var first error
 	next := make(chan int)
 	var wg sync.WaitGroup
 	for range 8 {
@@ -469,21 +469,13 @@ func createHolders(t *testing.T, base string, n int) []holderAccount {
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				sub := fmt.Sprintf("fault-holder-%05d", i)
-				var tok struct{ Token string }
-				if _, err := callJSON(base, "POST", "/dev/token", "", map[string]any{"sub": sub, "role": "holder"}, &tok); err != nil {
-					errs <- err
-					continue
+				if err := fn(i); err != nil {
+					mu.Lock()
+					if first == nil {
+						first = err
+					}
+					mu.Unlock()
 				}
-				h := holderAccount{first: "Ana" + strconv.Itoa(i), last: "Lima", token: tok.Token}
-				var created struct{ HolderID string }
-				if _, err := callJSON(base, "POST", "/holders", tok.Token, map[string]any{"firstName": h.first, "lastName": h.last,
-					"email": sub + "@example.com"}, &created); err != nil {
-					errs <- err
-					continue
-				}
-				h.id = created.HolderID
-				out[i] = h
 			}
 		}()
 	}
@@ -492,8 +484,30 @@ func createHolders(t *testing.T, base string, n int) []holderAccount {
 	}
 	close(next)
 	wg.Wait()
-	close(errs)
-	for err := range errs {
+	return first
+}
+
+// createHolders creates n guest holders through POST /holders, eight at a time.
+func createHolders(t *testing.T, base string, n int) []holderAccount {
+	t.Helper()
+	out := make([]holderAccount, n)
+	err := inParallel(n, func(i int) error {
+		sub := fmt.Sprintf("fault-holder-%05d", i)
+		var tok struct{ Token string }
+		if _, err := callJSON(base, "POST", "/dev/token", "", map[string]any{"sub": sub, "role": "holder"}, &tok); err != nil {
+			return err
+		}
+		h := holderAccount{first: "Ana" + strconv.Itoa(i), last: "Lima", token: tok.Token}
+		var created struct{ HolderID string }
+		if _, err := callJSON(base, "POST", "/holders", tok.Token, map[string]any{"firstName": h.first, "lastName": h.last,
+			"email": sub + "@example.com"}, &created); err != nil {
+			return err
+		}
+		h.id = created.HolderID
+		out[i] = h
+		return nil
+	})
+	if err != nil {
 		t.Fatalf("create holders: %v", err)
 	}
 	return out
@@ -616,45 +630,32 @@ func transcriptCounts(t *testing.T, base string, hs []holderAccount, program str
 	t.Helper()
 	var mu sync.Mutex
 	out := map[string]int{}
-	var firstErr error
-	next := make(chan holderAccount)
-	var wg sync.WaitGroup
-	for range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for h := range next {
-				var tr struct {
-					Entries []struct {
-						ID    string
-						Hours float64
-					}
-				}
-				_, err := callJSON(base, "GET", "/holders/me/transcript?year=2028", h.token, nil, &tr)
-				mu.Lock()
-				if err != nil && firstErr == nil {
-					firstErr = err
-				}
-				for _, e := range tr.Entries {
-					if e.ID != program {
-						continue
-					}
-					out[h.id]++
-					if e.Hours != hours && firstErr == nil {
-						firstErr = fmt.Errorf("holder %s: the program credits %v hours, want %v", h.id, e.Hours, hours)
-					}
-				}
-				mu.Unlock()
+	err := inParallel(len(hs), func(i int) error {
+		h := hs[i]
+		var tr struct {
+			Entries []struct {
+				ID    string
+				Hours float64
 			}
-		}()
-	}
-	for _, h := range hs {
-		next <- h
-	}
-	close(next)
-	wg.Wait()
-	if firstErr != nil {
-		t.Fatalf("read transcripts: %v", firstErr)
+		}
+		if _, err := callJSON(base, "GET", "/holders/me/transcript?year=2028", h.token, nil, &tr); err != nil {
+			return err
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		for _, e := range tr.Entries {
+			if e.ID != program {
+				continue
+			}
+			out[h.id]++
+			if e.Hours != hours {
+				return fmt.Errorf("holder %s: the program credits %v hours, want %v", h.id, e.Hours, hours)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("read transcripts: %v", err)
 	}
 	return out
 }

@@ -271,22 +271,10 @@ func verifyWrites(t *testing.T, lcs []*loadClient) (checks int, lost []string) {
 			lost = append(lost, what)
 		}
 	}
-	next := make(chan *loadClient)
-	var wg sync.WaitGroup
-	for range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for lc := range next {
-				lc.verify(check)
-			}
-		}()
-	}
-	for _, lc := range lcs {
-		next <- lc
-	}
-	close(next)
-	wg.Wait()
+	_ = inParallel(len(lcs), func(i int) error {
+		lcs[i].verify(check)
+		return nil
+	})
 	return checks, lost
 }
 
