@@ -55,6 +55,7 @@ define sam-build-target
 build-$(call lambda_id,$(1)):
 	@test -n "$$(ARTIFACTS_DIR)" || { echo "ARTIFACTS_DIR is not set (sam build sets it)" >&2; exit 1; }
 	$$(call go-lambda,$(call lambda_dir,$(1)),$$(ARTIFACTS_DIR)/bootstrap)
+	cp "$$$$($(GO) env GOROOT)/lib/time/zoneinfo.zip" "$$(ARTIFACTS_DIR)/zoneinfo.zip"
 endef
 $(foreach l,$(LAMBDAS),$(eval $(call sam-build-target,$(l))))
 
@@ -63,6 +64,7 @@ build: ## Build every function into .build/<dir>/bootstrap, as SAM would, and pr
 	@set -e; for d in $(FUNCTIONS); do \
 		echo "$(call go-lambda,$$d,$(BUILD_DIR)/$$d/bootstrap)"; \
 		$(call go-lambda,$$d,$(BUILD_DIR)/$$d/bootstrap); \
+		cp "$$($(GO) env GOROOT)/lib/time/zoneinfo.zip" $(BUILD_DIR)/$$d/zoneinfo.zip; \
 	done
 	@for d in $(FUNCTIONS); do \
 		printf '%-16s %6s KiB  %s\n' "$$d" "$$(( $$(wc -c < $(BUILD_DIR)/$$d/bootstrap) / 1024 ))" "$(BUILD_DIR)/$$d/bootstrap"; \
