@@ -124,6 +124,11 @@ type Store interface {
 	// Update is a read-modify-write under the invoice's version: fn's
 	// changes and messages are written at once. fn may return ErrNoChange.
 	Update(ctx context.Context, id string, fn func(inv *Invoice) ([]outbox.Message, error)) (Invoice, error)
+	// LastSweep is when IssueDue last went through every holder for year
+	// to the end (zero: never).
+	LastSweep(ctx context.Context, year int) (time.Time, error)
+	// SweepDone records a complete sweep of year at at.
+	SweepDone(ctx context.Context, year int, at time.Time) error
 }
 
 // Holders reads holders (the accounts store).

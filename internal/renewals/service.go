@@ -120,13 +120,32 @@ func (s *Service) EnsureInvoice(ctx context.Context, h accounts.Holder, year int
 	return inv, true, nil
 }
 
+// SweepEvery is how often IssueDue goes through every holder again after a
+// complete sweep. Holders credentialed after the issue date get their
+// invoice at once (CredentialsSet); the repeated sweep only catches one
+// whose immediate creation failed (logged), so a week is enough, and a
+// daily sweep would read every holder's invoice 61 times a year (a third of
+// the table's reads, docs/performance.md).
+const SweepEvery = 7 * 24 * time.Hour
+
 // IssueDue is the daily job: on and after the issue date of the coming
 // renewal year, it creates the invoice of every holder with credentials
-// that has none, reading the holders from the sparse index (never a scan).
-// It returns how many it created; running it again creates none.
+// that has none, reading the holders from the sparse index (never a scan),
+// at most once every SweepEvery after a complete sweep. It returns how many
+// it created; running it again creates none.
 func (s *Service) IssueDue(ctx context.Context) (int, error) {
 	year := s.ComingYear()
 	if !s.Issued(year) {
+		return 0, nil
+	}
+	now := s.Clock.Now()
+	last, err := s.Store.LastSweep(ctx, year)
+	if err != nil {
+		return 0, fmt.Errorf("read the last sweep of %d: %w", year, err)
+	}
+	// A clock set back (the local stack) sweeps again.
+	if !last.IsZero() && !now.Before(last) && now.Sub(last) < SweepEvery {
+		s.log().InfoContext(ctx, "renewal invoices: swept recently", "year", year, "lastSweep", last, "now", now)
 		return 0, nil
 	}
 	n := 0
@@ -149,6 +168,9 @@ func (s *Service) IssueDue(ctx context.Context) (int, error) {
 			}
 			cursor = next
 		}
+	}
+	if err := s.Store.SweepDone(ctx, year, now); err != nil {
+		return n, fmt.Errorf("record the sweep of %d: %w", year, err)
 	}
 	s.log().InfoContext(ctx, "renewal invoices issued", "year", year, "created", n)
 	return n, nil

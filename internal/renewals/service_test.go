@@ -162,12 +162,28 @@ func TestService_IssueDue(t *testing.T) {
 		t.Errorf("%d shard queries (want %d), %d holders judged (want %d), %d queries", shards, store.RenewableShards,
 			len(judged), len(with), len(e.tbl.queries))
 	}
+	// The next days within a week: no sweep at all.
+	for _, d := range []time.Duration{time.Hour, 6 * 24 * time.Hour} {
+		e.clk.Set(time.Date(2026, 11, 2, 12, 0, 0, 0, time.UTC).Add(d))
+		e.tbl.queries = nil
+		if n, err := e.svc.IssueDue(t.Context()); err != nil || n != 0 || len(e.tbl.queries) != 0 {
+			t.Fatalf("run %v after the sweep: created %d, %d queries, %v", d, n, len(e.tbl.queries), err)
+		}
+	}
+	// A week on: the index again, and no judgement (every invoice exists).
+	e.clk.Set(time.Date(2026, 11, 9, 13, 0, 0, 0, time.UTC))
 	e.tbl.queries = nil
 	if n, err := e.svc.IssueDue(t.Context()); err != nil || n != 0 {
-		t.Fatalf("second run: %d, %v", n, err)
+		t.Fatalf("a week later: %d, %v", n, err)
 	}
 	if len(e.tbl.queries) != store.RenewableShards {
-		t.Errorf("second run: %d queries; an invoice that exists needs no judgement", len(e.tbl.queries))
+		t.Errorf("a week later: %d queries; an invoice that exists needs no judgement", len(e.tbl.queries))
+	}
+	// A clock set back before the last sweep (the local stack) sweeps again.
+	e.clk.Set(time.Date(2026, 11, 1, 18, 0, 0, 0, time.UTC))
+	e.tbl.queries = nil
+	if _, err := e.svc.IssueDue(t.Context()); err != nil || len(e.tbl.queries) != store.RenewableShards {
+		t.Fatalf("clock set back: %d queries, %v", len(e.tbl.queries), err)
 	}
 	for _, h := range with {
 		if _, err := e.svc.Store.Get(t.Context(), renewals.InvoiceID(h.ID, 2027)); err != nil {

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
+	"time"
 
 	"github.com/cecportal/cecportal/internal/outbox"
 	"github.com/cecportal/cecportal/internal/renewals"
@@ -15,6 +17,7 @@ import (
 //	INVOICE#REN-<holder>-<year>  INVOICE   the renewal invoice (the whole domain value)
 //	DUE#renewal#REN-<holder>-<year>  DUE   its due marker while unpaid (see Reminders)
 //	DUE#cecs#REN-<holder>-<year>     DUE   its CEC marker while the year's CECs are outstanding
+//	RENEWALSWEEP#<year>              SWEEP when the daily job last went through every holder
 //
 // The invoice lives in its own partition, not the holder's, so that the
 // holder's one-Query reads (transcript, submissions) never meet it.
@@ -139,4 +142,40 @@ func (r *Renewals) Update(ctx context.Context, id string, fn func(inv *renewals.
 		}
 	}
 	return renewals.Invoice{}, fmt.Errorf("update invoice %s: still contended after %d attempts", id, maxAttempts)
+}
+
+type sweepItem struct {
+	PK   string `json:"PK"`
+	SK   string `json:"SK"`
+	Type string `json:"type"`
+	At   string `json:"at"`
+	TTL  int64  `json:"ttl"`
+}
+
+func sweepKey(year int) Key { return Key{"RENEWALSWEEP#" + strconv.Itoa(year), "SWEEP"} }
+
+// LastSweep reads when year was last swept (zero: never).
+func (r *Renewals) LastSweep(ctx context.Context, year int) (time.Time, error) {
+	item, err := r.t.Get(ctx, sweepKey(year))
+	if errors.Is(err, ErrNotFound) {
+		return time.Time{}, nil
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("read the sweep of %d: %w", year, err)
+	}
+	var it sweepItem
+	if err := Unmarshal(item, &it); err != nil {
+		return time.Time{}, fmt.Errorf("decode the sweep of %d: %w", year, err)
+	}
+	return parseTime(it.At), nil
+}
+
+// SweepDone records a complete sweep of year (kept for a year and more).
+func (r *Renewals) SweepDone(ctx context.Context, year int, at time.Time) error {
+	k := sweepKey(year)
+	item, err := Marshal(sweepItem{PK: k.PK, SK: k.SK, Type: "renewalSweep", At: formatTime(at), TTL: at.Add(400 * 24 * time.Hour).Unix()})
+	if err != nil {
+		return err
+	}
+	return r.t.Write(ctx, Put(item, Condition{}))
 }
