@@ -49,10 +49,18 @@ go-lambda = $(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(2) ./functions/$(1)
 # Build
 # ============================================================================
 
+# The Lambdas start with the policy compiled in from policy/default.yaml
+# (internal/policy/shipped_gen.go, made by go generate): a build refuses to
+# ship a generated policy that is not the YAML's (tests cache the verdict).
+.PHONY: check-policy
+check-policy:
+	@$(GO) test -run '^TestShipped_(GeneratedFromYAML|EqualsLoad)$$' ./internal/policy >/dev/null || \
+		{ echo "internal/policy/shipped_gen.go is not policy/default.yaml: run go generate ./internal/policy" >&2; exit 1; }
+
 # One build-<LogicalId> target per function, for SAM.
 define sam-build-target
 .PHONY: build-$(call lambda_id,$(1))
-build-$(call lambda_id,$(1)):
+build-$(call lambda_id,$(1)): check-policy
 	@test -n "$$(ARTIFACTS_DIR)" || { echo "ARTIFACTS_DIR is not set (sam build sets it)" >&2; exit 1; }
 	$$(call go-lambda,$(call lambda_dir,$(1)),$$(ARTIFACTS_DIR)/bootstrap)
 	cp "$$$$($(GO) env GOROOT)/lib/time/zoneinfo.zip" "$$(ARTIFACTS_DIR)/zoneinfo.zip"
@@ -60,7 +68,7 @@ endef
 $(foreach l,$(LAMBDAS),$(eval $(call sam-build-target,$(l))))
 
 .PHONY: build
-build: ## Build every function into .build/<dir>/bootstrap, as SAM would, and print sizes
+build: check-policy ## Build every function into .build/<dir>/bootstrap, as SAM would, and print sizes
 	@set -e; for d in $(FUNCTIONS); do \
 		echo "$(call go-lambda,$$d,$(BUILD_DIR)/$$d/bootstrap)"; \
 		$(call go-lambda,$$d,$(BUILD_DIR)/$$d/bootstrap); \
