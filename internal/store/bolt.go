@@ -84,7 +84,9 @@ func (b *Bolt) Get(ctx context.Context, k Key) (Item, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bolt get %s: %w", k, err)
 	}
-	MeterFrom(ctx).add("GetItem", readUnits(itemSize(item), true), 0)
+	if m := MeterFrom(ctx); m != nil {
+		m.add("GetItem", readUnits(itemSize(item), true), 0)
+	}
 	if item == nil || Expired(item, b.now()) {
 		return nil, ErrNotFound
 	}
@@ -161,11 +163,13 @@ func (b *Bolt) Query(ctx context.Context, q Query) (Page, error) {
 	if err != nil {
 		return Page{}, fmt.Errorf("bolt query %s: %w", indexLabel(q.Index), err)
 	}
-	read := 0
-	for _, item := range page.Items {
-		read += itemSize(item)
+	if m := MeterFrom(ctx); m != nil {
+		read := 0
+		for _, item := range page.Items {
+			read += itemSize(item)
+		}
+		m.add("Query", readUnits(read, q.Index == ""), 0)
 	}
-	MeterFrom(ctx).add("Query", readUnits(read, q.Index == ""), 0)
 	return page, nil
 }
 
@@ -231,7 +235,10 @@ func (b *Bolt) Write(ctx context.Context, ops ...Op) error {
 		return fmt.Errorf("bolt write: %w", err)
 	}
 	now := b.now()
-	units := 0.0 // the estimate: the larger of the item before and after, per op
+	// The estimate, only when a meter counts: the larger of the item
+	// before and after, per op.
+	m := MeterFrom(ctx)
+	units := 0.0
 	err := b.db.Update(func(tx *bbolt.Tx) error {
 		t := boltTx{tx}
 		for i, op := range ops {
@@ -239,11 +246,13 @@ func (b *Bolt) Write(ctx context.Context, ops ...Op) error {
 			if err != nil {
 				return err
 			}
-			size := itemSize(cur)
-			if op.Kind == OpPut {
-				size = max(size, itemSize(op.Item))
+			if m != nil {
+				size := itemSize(cur)
+				if op.Kind == OpPut {
+					size = max(size, itemSize(op.Item))
+				}
+				units += writeUnits(size)
 			}
-			units += writeUnits(size)
 			if !conditionHolds(op.Cond, cur, now) {
 				return &ConditionFailedError{Index: i, Key: op.key()}
 			}
@@ -264,11 +273,11 @@ func (b *Bolt) Write(ctx context.Context, ops ...Op) error {
 	})
 	switch {
 	case len(ops) > 1 || ops[0].Kind == OpCheck:
-		MeterFrom(ctx).add("TransactWriteItems", 0, 2*units)
+		m.add("TransactWriteItems", 0, 2*units)
 	case ops[0].Kind == OpPut:
-		MeterFrom(ctx).add("PutItem", 0, units)
+		m.add("PutItem", 0, units)
 	default:
-		MeterFrom(ctx).add("DeleteItem", 0, units)
+		m.add("DeleteItem", 0, units)
 	}
 	var failed *ConditionFailedError
 	if errors.As(err, &failed) {
@@ -439,13 +448,17 @@ func (b *Bolt) BatchGet(ctx context.Context, keys []Key) ([]Item, error) {
 		return nil, fmt.Errorf("bolt batch get: %w", err)
 	}
 	if m := MeterFrom(ctx); m != nil {
-		for i := 0; i < len(keys); i += MaxBatchGet {
-			r := 0.0
-			for _, item := range items {
-				if k := KeyOf(item); slices.Contains(keys[i:min(i+MaxBatchGet, len(keys))], k) {
-					r += readUnits(itemSize(item), true)
-				}
-			}
+		// One call per MaxBatchGet keys, as the DynamoDB adapter makes, each
+		// with the units of the items its keys found.
+		chunk := make(map[Key]int, len(keys))
+		for i, k := range keys {
+			chunk[k] = i / MaxBatchGet
+		}
+		units := make([]float64, (len(keys)+MaxBatchGet-1)/MaxBatchGet)
+		for _, item := range items {
+			units[chunk[KeyOf(item)]] += readUnits(itemSize(item), true)
+		}
+		for _, r := range units {
 			m.add("BatchGetItem", r, 0)
 		}
 	}
