@@ -178,16 +178,7 @@ func (s *Settler) Settle(ctx context.Context, body string) error {
 	}
 	p, changed, err := s.fees.SettleFee(ctx, ev.InvoiceID, programs.FeePayment{EventID: ev.ID, Kind: kind,
 		Reference: ev.Reference, AmountCents: ev.AmountCents, Currency: ev.Currency, Reason: ev.Reason})
-	if fe, ok := fault.As(err); ok {
-		s.log.WarnContext(ctx, "payment event not settled", "event", ev.ID, "invoice", ev.InvoiceID, "code", fe.Code, "err", err)
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("settle %s for %s: %w", ev.ID, ev.InvoiceID, err)
-	}
-	s.log.InfoContext(ctx, "payment event settled", "event", ev.ID, "kind", ev.Kind, "invoice", ev.InvoiceID,
-		"changed", changed, "status", p.Status)
-	return nil
+	return s.outcome(ctx, ev, changed, string(p.Status), err)
 }
 
 // settleRenewal settles a renewal invoice's event, as Settle does a fee's.
@@ -195,6 +186,12 @@ func (s *Settler) settleRenewal(ctx context.Context, ev Event) error {
 	inv, changed, err := s.renewals.Settle(ctx, ev.InvoiceID, renewals.Payment{EventID: ev.ID,
 		Kind: renewals.PaymentKind(ev.Kind), Reference: ev.Reference, AmountCents: ev.AmountCents,
 		Currency: ev.Currency, Reason: ev.Reason})
+	return s.outcome(ctx, ev, changed, string(inv.Status), err)
+}
+
+// outcome logs a settlement and tells the queue: a coded error (the event
+// can never settle) is logged and acknowledged, any other is delivered again.
+func (s *Settler) outcome(ctx context.Context, ev Event, changed bool, status string, err error) error {
 	if fe, ok := fault.As(err); ok {
 		s.log.WarnContext(ctx, "payment event not settled", "event", ev.ID, "invoice", ev.InvoiceID, "code", fe.Code, "err", err)
 		return nil
@@ -203,6 +200,6 @@ func (s *Settler) settleRenewal(ctx context.Context, ev Event) error {
 		return fmt.Errorf("settle %s for %s: %w", ev.ID, ev.InvoiceID, err)
 	}
 	s.log.InfoContext(ctx, "payment event settled", "event", ev.ID, "kind", ev.Kind, "invoice", ev.InvoiceID,
-		"changed", changed, "status", inv.Status)
+		"changed", changed, "status", status)
 	return nil
 }
