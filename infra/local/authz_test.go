@@ -10,8 +10,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -604,24 +602,6 @@ func matrixMarkdown() string {
 
 // TestAuthzMatrix_Documented: docs/security.md shows authzMatrix as it is.
 func TestAuthzMatrix_Documented(t *testing.T) {
-	file := filepath.Join("..", "..", docsFile)
-	raw, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc := string(raw)
-	start, end := strings.Index(doc, matrixBegin), strings.Index(doc, matrixEnd)
-	if start < 0 || end < start {
-		t.Fatalf("%s lacks the lines\n%s...\n%s", docsFile, matrixBegin, matrixEnd)
-	}
-	want := matrixMarkdown()
-	if got := doc[start+len(matrixBegin) : end]; got != want {
-		if !*updateDocs {
-			t.Fatalf("the matrix in %s differs from authzMatrix; run go test ./infra/local -run TestAuthzMatrix_Documented -update-docs\nwant:\n%s", docsFile, want)
-		}
-		doc = doc[:start+len(matrixBegin)] + want + doc[end:]
-		if err := os.WriteFile(file, []byte(doc), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	checkDocRegion(t, docsFile, matrixBegin, matrixEnd, matrixMarkdown(), *updateDocs,
+		"go test ./infra/local -run TestAuthzMatrix_Documented -update-docs")
 }
