@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
@@ -29,7 +30,9 @@ func main() {
 // the stack once it serves (the end-to-end tests use it).
 func run(ctx context.Context, getenv func(string) string, logs io.Writer, ready func(*localstack.Stack)) error {
 	cfg := localstack.ConfigFromEnv(getenv)
-	stack, err := localstack.Start(ctx, cfg, app.Logger(cfg.LogLevel, logs))
+	log := app.Logger(cfg.LogLevel, logs)
+	slog.SetDefault(log) // as app.Init does in a Lambda
+	stack, err := localstack.Start(ctx, cfg, log)
 	if err != nil {
 		return err
 	}

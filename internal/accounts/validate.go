@@ -10,6 +10,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/cecportal/cecportal/internal/calendar"
 	"github.com/cecportal/cecportal/internal/fault"
 )
 
@@ -159,7 +160,7 @@ func join(prefix, name string) string {
 
 // earliestDate bounds dates people type, so that a slip such as 0019
 // for 2019 is caught rather than stored.
-var earliestDate = time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)
+var earliestDate = calendar.First
 
 // date checks a calendar date YYYY-MM-DD from 1900 up to today.
 func (p *problems) date(field, s string, today time.Time) {

@@ -112,6 +112,7 @@ func (e Env) Require(names ...string) error {
 func Init(required ...string) (Env, *slog.Logger, *policy.Policy) {
 	env := EnvFrom(os.Getenv)
 	log := Logger(env.LogLevel, os.Stdout)
+	slog.SetDefault(log) // for the few adapters that log without a logger passed in (store's lists)
 	if err := env.Require(required...); err != nil {
 		Exit(log, "configuration", err)
 	}

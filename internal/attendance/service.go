@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cecportal/cecportal/internal/accounts"
+	"github.com/cecportal/cecportal/internal/calendar"
 	"github.com/cecportal/cecportal/internal/clock"
 	"github.com/cecportal/cecportal/internal/fault"
 	"github.com/cecportal/cecportal/internal/identity"
@@ -181,7 +182,7 @@ func (s *Service) canReport(p programs.Program, now time.Time, reported roster.D
 	loc := s.policy.Association.Location()
 	end := roster.DateOf(p.EndsAt.In(loc))
 	window := s.policy.Attendance.ReportingWindowDays
-	if days := programs.CalendarDays(end.Time(time.UTC), reported.Time(time.UTC)); days > window {
+	if days := calendar.Days(end.Time(time.UTC), reported.Time(time.UTC)); days > window {
 		return fault.Errorf(fault.Unprocessable, "reporting_window_closed",
 			"attendance must be reported within %d calendar days after the program's end date (%s); today is day %d", window, end, days)
 	}

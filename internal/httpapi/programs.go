@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
 	"time"
 
+	"github.com/cecportal/cecportal/internal/calendar"
 	"github.com/cecportal/cecportal/internal/cec"
 	"github.com/cecportal/cecportal/internal/fault"
 	"github.com/cecportal/cecportal/internal/identity"
@@ -187,13 +189,43 @@ func invalidFields(d ...fault.Detail) error {
 // instantIn reads an RFC 3339 date-time that carries its offset (or Z),
 // keeping that offset. A local date-time without one is refused: the
 // instant it names would be a guess.
+// The instant must also lie in the range every read can write back
+// (calendar.CheckInstant): Go parses an offset of +24:00, which it then
+// cannot encode.
 func instantIn(field, s string) (time.Time, *fault.Detail) {
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
 		return time.Time{}, &fault.Detail{Field: field, Code: "invalid_date_time",
 			Message: "must be an RFC 3339 date-time with an offset or Z, e.g. 2025-10-14T09:00:00-05:00"}
 	}
+	if d := rangeDetail(field, calendar.CheckInstant(t)); d != nil {
+		return time.Time{}, d
+	}
 	return t, nil
+}
+
+// dateIn reads a calendar date YYYY-MM-DD within the accepted years.
+func dateIn(field, s string) (time.Time, *fault.Detail) {
+	d, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return time.Time{}, &fault.Detail{Field: field, Code: "invalid_date", Message: "must be a date YYYY-MM-DD"}
+	}
+	if d := rangeDetail(field, calendar.CheckDate(d)); d != nil {
+		return time.Time{}, d
+	}
+	return d, nil
+}
+
+// rangeDetail words calendar's range errors as a detail on field.
+func rangeDetail(field string, err error) *fault.Detail {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, calendar.ErrOffset):
+		return &fault.Detail{Field: field, Code: "invalid_offset", Message: "must have a UTC offset from -12:00 to +14:00"}
+	default:
+		return &fault.Detail{Field: field, Code: "out_of_range", Message: "must be in the years 1900 to 2199"}
+	}
 }
 
 // hoursIn reads contact hours from a raw JSON number, exactly: a decimal

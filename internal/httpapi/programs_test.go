@@ -407,6 +407,12 @@ func TestContentIn(t *testing.T) {
 		{name: "NoOffset", body: `{"startsAt":"2025-03-01T09:00:00"}`, details: []fault.Detail{{Field: "startsAt", Code: "invalid_date_time"}}},
 		{name: "DateOnly", body: `{"endsAt":"2025-03-01"}`, details: []fault.Detail{{Field: "endsAt", Code: "invalid_date_time"}}},
 		{name: "NoSuchDay", body: `{"startsAt":"2025-02-30T09:00:00Z"}`, details: []fault.Detail{{Field: "startsAt", Code: "invalid_date_time"}}},
+		// Go parses these offsets but cannot write them back (issue 13, class 1).
+		{name: "Offset24", body: `{"startsAt":"2027-03-10T09:00:00+24:00"}`, details: []fault.Detail{{Field: "startsAt", Code: "invalid_offset"}}},
+		{name: "Offset2360", body: `{"endsAt":"2027-03-10T09:00:00+23:60"}`, details: []fault.Detail{{Field: "endsAt", Code: "invalid_offset"}}},
+		{name: "OffsetBeyondEarth", body: `{"startsAt":"2027-03-10T09:00:00-13:00"}`, details: []fault.Detail{{Field: "startsAt", Code: "invalid_offset"}}},
+		{name: "Year9999", body: `{"startsAt":"9999-12-31T23:59:59-05:00"}`, details: []fault.Detail{{Field: "startsAt", Code: "out_of_range"}}},
+		{name: "Year0001", body: `{"endsAt":"0001-01-01T00:00:00Z"}`, details: []fault.Detail{{Field: "endsAt", Code: "out_of_range"}}},
 		{name: "ThreePlaces", body: `{"contactHours":1.005}`, details: []fault.Detail{{Field: "contactHours", Code: "invalid_decimal"}}},
 		{name: "Negative", body: `{"contactHours":-1}`, details: []fault.Detail{{Field: "contactHours", Code: "invalid_decimal"}}},
 		{name: "Exponent", body: `{"contactHours":1e2}`, details: []fault.Detail{{Field: "contactHours", Code: "invalid_decimal"}}},
@@ -822,6 +828,9 @@ func TestProgramsAPI(t *testing.T) {
 			}},
 		{name: "CalendarNoOffset", method: "GET", target: "/calendar?from=2025-03-02T00:00:00", status: 400, code: "invalid_request", detail: &fault.Detail{Field: "from"}},
 		{name: "CalendarNoSuchDay", method: "GET", target: "/calendar?to=2025-02-30T00:00:00Z", status: 400, code: "invalid_request", detail: &fault.Detail{Field: "to", Code: "invalid_date_time"}},
+		{name: "CalendarFarFuture", method: "GET", target: "/calendar?from=9999-12-31T23:59:59Z", status: 400, code: "invalid_request", detail: &fault.Detail{Field: "from", Code: "out_of_range"}},
+		{name: "CalendarFarPast", method: "GET", target: "/calendar?to=0001-01-01T00:00:00Z", status: 400, code: "invalid_request", detail: &fault.Detail{Field: "to", Code: "out_of_range"}},
+		{name: "CalendarOffset24", method: "GET", target: "/calendar?from=2027-01-01T00:00:00%2B24:00", status: 400, code: "invalid_request", detail: &fault.Detail{Field: "from", Code: "invalid_offset"}},
 		{name: "CalendarBackwards", method: "GET", target: "/calendar?from=2025-03-02T00:00:00Z&to=2025-03-01T00:00:00Z", status: 400, code: "invalid_request", detail: &fault.Detail{Field: "to", Code: "invalid_range"}},
 	}
 	for _, tt := range tests {

@@ -152,9 +152,9 @@ func (h submissionHandlers) submit(ctx context.Context, r *Request) (Response, e
 	var details []fault.Detail
 	for i, a := range in.Activities {
 		f := fmt.Sprintf("activities[%d].", i)
-		on, err := time.Parse(time.DateOnly, a.Date)
-		if err != nil {
-			details = append(details, fault.Detail{Field: f + "date", Code: "invalid_date", Message: "must be a date YYYY-MM-DD"})
+		on, d := dateIn(f+"date", a.Date)
+		if d != nil {
+			details = append(details, *d)
 		}
 		hours, d := hoursIn(f+"hours", a.Hours)
 		if d != nil {

@@ -9,6 +9,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/cecportal/cecportal/internal/calendar"
 	"github.com/cecportal/cecportal/internal/fault"
 	"github.com/cecportal/cecportal/internal/policy"
 )
@@ -85,7 +86,15 @@ func CheckFields(c Content, pol policy.Programs) []fault.Detail {
 			p.text(f, it, maxItem, false)
 		}
 	}
-	if c.StartsAt != nil && c.EndsAt != nil && !c.EndsAt.After(*c.StartsAt) {
+	for _, f := range []struct {
+		name string
+		at   *time.Time
+	}{{"startsAt", c.StartsAt}, {"endsAt", c.EndsAt}} {
+		if f.at != nil && calendar.CheckInstant(*f.at) != nil {
+			p.add(f.name, "out_of_range", "must be in the years 1900 to 2199, with a UTC offset from -12:00 to +14:00")
+		}
+	}
+	if c.StartsAt != nil && c.EndsAt != nil && !c.EndsAt.After(*c.StartsAt) && !p.has("endsAt") {
 		p.add("endsAt", "before_start", "must be after startsAt")
 	}
 	sortDetails(p)

@@ -3,6 +3,7 @@ package programs
 import (
 	"time"
 
+	"github.com/cecportal/cecportal/internal/calendar"
 	"github.com/cecportal/cecportal/internal/cec"
 	"github.com/cecportal/cecportal/internal/policy"
 )
@@ -13,7 +14,7 @@ import (
 // dates taken in the association's time zone (loc), whatever the offsets of
 // the instants. Amounts are rounded half up to the cent.
 func ComputeFee(p policy.Programs, loc *time.Location, hours cec.Hours, starts, submitted time.Time) Fee {
-	days := CalendarDays(submitted.In(loc), starts.In(loc))
+	days := calendar.Days(submitted.In(loc), starts.In(loc))
 	late := days <= p.LateWithinDays
 	per := p.ApplicationFeePerCecCents
 	if late {
@@ -28,12 +29,4 @@ func ComputeFee(p policy.Programs, loc *time.Location, hours cec.Hours, starts, 
 		DaysBefore:  days,
 		Status:      FeeOpen,
 	}
-}
-
-// CalendarDays is the number of calendar days from a's date to b's date,
-// each read in its own location: whole days whatever DST does in between.
-func CalendarDays(a, b time.Time) int {
-	da := time.Date(a.Year(), a.Month(), a.Day(), 0, 0, 0, 0, time.UTC)
-	db := time.Date(b.Year(), b.Month(), b.Day(), 0, 0, 0, 0, time.UTC)
-	return int(db.Sub(da) / (24 * time.Hour))
 }

@@ -428,13 +428,14 @@ func (a *Accounts) Directory(ctx context.Context, prefix string, pg accounts.Pag
 	if err != nil {
 		return nil, "", CursorFault(fmt.Errorf("query directory %s: %w", q.PK, err))
 	}
-	out := make([]accounts.DirectoryEntry, 0, len(page.Items))
-	for _, item := range page.Items {
+	holders := decodeList(ctx, "directory", page.Items, func(item Item) (accounts.Holder, error) {
 		var it holderItem
-		if err := Unmarshal(item, &it); err != nil {
-			return nil, "", fmt.Errorf("unmarshal holder %s: %w", KeyOf(item), err)
-		}
-		if h := holderFromItem(it); !h.Unlisted {
+		err := Unmarshal(item, &it)
+		return holderFromItem(it), err
+	})
+	out := make([]accounts.DirectoryEntry, 0, len(holders))
+	for _, h := range holders {
+		if !h.Unlisted {
 			out = append(out, h.DirectoryEntry())
 		}
 	}

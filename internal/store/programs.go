@@ -1,11 +1,13 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"time"
 
+	"github.com/cecportal/cecportal/internal/calendar"
 	"github.com/cecportal/cecportal/internal/cec"
 	"github.com/cecportal/cecportal/internal/fault"
 	"github.com/cecportal/cecportal/internal/outbox"
@@ -184,6 +186,14 @@ func parseLocalTime(s string) (*time.Time, error) {
 	if err != nil {
 		return nil, err
 	}
+	if errors.Is(calendar.CheckInstant(t), calendar.ErrOffset) {
+		// Written before the API refused such offsets: the instant is
+		// sound, only its offset cannot be written back; read it in UTC.
+		t = t.UTC()
+	}
+	if err := calendar.CheckInstant(t); err != nil {
+		return nil, fmt.Errorf("%s: %w", s, err)
+	}
 	return &t, nil
 }
 
@@ -313,20 +323,20 @@ func calendarToItem(p programs.Program) (calendarItem, error) {
 }
 
 func calendarFromItem(it calendarItem) (programs.CalendarEntry, error) {
-	starts, err := time.Parse(time.RFC3339Nano, it.StartsAt)
-	if err != nil {
-		return programs.CalendarEntry{}, fmt.Errorf("startsAt: %w", err)
+	starts, err := parseLocalTime(it.StartsAt)
+	if err != nil || starts == nil {
+		return programs.CalendarEntry{}, fmt.Errorf("startsAt: %w", cmp.Or(err, errMissing))
 	}
-	ends, err := time.Parse(time.RFC3339Nano, it.EndsAt)
-	if err != nil {
-		return programs.CalendarEntry{}, fmt.Errorf("endsAt: %w", err)
+	ends, err := parseLocalTime(it.EndsAt)
+	if err != nil || ends == nil {
+		return programs.CalendarEntry{}, fmt.Errorf("endsAt: %w", cmp.Or(err, errMissing))
 	}
 	hours, err := parseHours(it.ContactHours)
 	if err != nil {
 		return programs.CalendarEntry{}, fmt.Errorf("contactHours: %w", err)
 	}
 	return programs.CalendarEntry{ProgramID: it.ProgramID, ProviderName: it.ProviderName, Title: it.Title,
-		Format: programs.Format(it.Format), StartsAt: starts, EndsAt: ends, TimeZone: it.TimeZone,
+		Format: programs.Format(it.Format), StartsAt: *starts, EndsAt: *ends, TimeZone: it.TimeZone,
 		Location: it.Location, URL: it.URL, ContactHours: hours, Compliance: it.Compliance}, nil
 }
 
@@ -493,15 +503,7 @@ func (r *Programs) list(ctx context.Context, what string, q Query) ([]programs.P
 	if err != nil {
 		return nil, "", CursorFault(fmt.Errorf("query %s: %w", what, err))
 	}
-	out := make([]programs.Program, 0, len(page.Items))
-	for _, item := range page.Items {
-		p, err := decodeProgram(item)
-		if err != nil {
-			return nil, "", err
-		}
-		out = append(out, p)
-	}
-	return out, page.Cursor, nil
+	return decodeList(ctx, what, page.Items, decodeProgram), page.Cursor, nil
 }
 
 // ByProvider lists a provider's programs, newest first (GSI1).
@@ -528,17 +530,11 @@ func (r *Programs) Calendar(ctx context.Context, from, to time.Time, pg programs
 	if err != nil {
 		return nil, "", CursorFault(fmt.Errorf("query calendar: %w", err))
 	}
-	out := make([]programs.CalendarEntry, 0, len(page.Items))
-	for _, item := range page.Items {
+	return decodeList(ctx, "calendar", page.Items, func(item Item) (programs.CalendarEntry, error) {
 		var it calendarItem
 		if err := Unmarshal(item, &it); err != nil {
-			return nil, "", fmt.Errorf("unmarshal calendar entry %s: %w", KeyOf(item), err)
+			return programs.CalendarEntry{}, err
 		}
-		e, err := calendarFromItem(it)
-		if err != nil {
-			return nil, "", fmt.Errorf("decode calendar entry %s: %w", KeyOf(item), err)
-		}
-		out = append(out, e)
-	}
-	return out, page.Cursor, nil
+		return calendarFromItem(it)
+	}), page.Cursor, nil
 }

@@ -635,3 +635,60 @@ func TestPrograms_QueueOrderAndCursor(t *testing.T) {
 		}
 	})
 }
+
+// One program stored with an offset Go cannot write back (accepted before
+// the API refused it) and one damaged beyond reading: the first reads back
+// in UTC, the second is left out of every list, and neither breaks a list
+// other people read (issue 13, class 1).
+func TestPrograms_BadRecordsInLists(t *testing.T) {
+	eachAdapter(t, func(t *testing.T, tbl store.Table, _ *fakeClock) {
+		ctx := t.Context()
+		repo := store.NewPrograms(tbl)
+		for i, id := range []string{"PRG-good", "PRG-offset", "PRG-damaged"} {
+			p := fullFixture(id)
+			p.ProviderID, p.Status, p.Fee = "P-1", programs.Approved, nil
+			p.CreatedAt = t0.Add(time.Duration(i) * time.Minute)
+			if err := repo.Create(ctx, p); err != nil {
+				t.Fatal(err)
+			}
+		}
+		damage := func(id, startsAt string) {
+			t.Helper()
+			k := store.Key{PK: "PROGRAM#" + id, SK: "PROGRAM"}
+			item, err := tbl.Get(ctx, k)
+			if err != nil {
+				t.Fatalf("get %s: %v", k, err)
+			}
+			item["startsAt"] = store.S(startsAt)
+			if err := tbl.Write(ctx, store.Put(item, store.Condition{})); err != nil {
+				t.Fatal(err)
+			}
+		}
+		damage("PRG-offset", "2027-03-10T09:00:00+24:00")
+		damage("PRG-damaged", "not a time")
+
+		p, err := repo.Get(ctx, "PRG-offset")
+		if err != nil {
+			t.Fatalf("Get PRG-offset: %v", err)
+		}
+		if want := time.Date(2027, 3, 9, 9, 0, 0, 0, time.UTC); !p.StartsAt.Equal(want) || offsetOf(p.StartsAt) != 0 {
+			t.Errorf("startsAt = %v, want %v in UTC", p.StartsAt, want)
+		}
+		if _, err := repo.Get(ctx, "PRG-damaged"); err == nil {
+			t.Error("Get PRG-damaged: no error")
+		}
+		byProvider, _, err := repo.ByProvider(ctx, "P-1", programs.Page{})
+		if err != nil {
+			t.Fatalf("ByProvider: %v", err)
+		}
+		byStatus, _, err := repo.ByStatus(ctx, programs.Approved, programs.Page{})
+		if err != nil {
+			t.Fatalf("ByStatus: %v", err)
+		}
+		for name, got := range map[string][]programs.Program{"ByProvider": byProvider, "ByStatus": byStatus} {
+			if ids := programIDs(got); !slices.Equal(ids, []string{"PRG-good", "PRG-offset"}) && !slices.Equal(ids, []string{"PRG-offset", "PRG-good"}) {
+				t.Errorf("%s = %v, want PRG-good and PRG-offset", name, ids)
+			}
+		}
+	})
+}

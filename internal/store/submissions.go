@@ -367,13 +367,5 @@ func (r *Submissions) ByStatus(ctx context.Context, st submissions.Status, pg su
 	if err != nil {
 		return nil, "", CursorFault(fmt.Errorf("query submissions %s: %w", st, err))
 	}
-	out := make([]submissions.Submission, 0, len(page.Items))
-	for _, item := range page.Items {
-		s, err := decodeSubmission(item)
-		if err != nil {
-			return nil, "", err
-		}
-		out = append(out, s)
-	}
-	return out, page.Cursor, nil
+	return decodeList(ctx, "submissions "+string(st), page.Items, decodeSubmission), page.Cursor, nil
 }
