@@ -37,6 +37,10 @@ type Error struct {
 	Code    string
 	Message string
 	Details []Detail
+	// Retry marks an error that the same request may not meet again (lost
+	// contention): a client may repeat the request, and a queue consumer
+	// must let the message be delivered again rather than drop it.
+	Retry bool
 }
 
 func (e *Error) Error() string {
@@ -69,4 +73,10 @@ func As(err error) (*Error, bool) {
 func Is(err error, k Kind) bool {
 	fe, ok := As(err)
 	return ok && fe.Kind == k
+}
+
+// Retryable reports whether err carries a coded error marked Retry.
+func Retryable(err error) bool {
+	fe, ok := As(err)
+	return ok && fe.Retry
 }

@@ -101,7 +101,11 @@ func responseFor(err error) (resp Response, internal bool) {
 	}
 	if fe, ok := fault.As(err); ok {
 		if status, ok := StatusOf(fe.Kind); ok {
-			return errorResponse(status, fe.Code, fe.Message, fe.Details), false
+			r := errorResponse(status, fe.Code, fe.Message, fe.Details)
+			if fe.Retry {
+				r.Headers = map[string]string{"retry-after": "1"} // seconds; the contention has passed by then
+			}
+			return r, false
 		}
 	}
 	return internalResponse(), true

@@ -190,9 +190,10 @@ func (s *Settler) settleRenewal(ctx context.Context, ev Event) error {
 }
 
 // outcome logs a settlement and tells the queue: a coded error (the event
-// can never settle) is logged and acknowledged, any other is delivered again.
+// can never settle) is logged and acknowledged, any other, and a retryable
+// one (lost contention), is delivered again.
 func (s *Settler) outcome(ctx context.Context, ev Event, changed bool, status string, err error) error {
-	if fe, ok := fault.As(err); ok {
+	if fe, ok := fault.As(err); ok && !fe.Retry {
 		s.log.WarnContext(ctx, "payment event not settled", "event", ev.ID, "invoice", ev.InvoiceID, "code", fe.Code, "err", err)
 		return nil
 	}

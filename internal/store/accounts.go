@@ -284,14 +284,11 @@ func (a *Accounts) CreateHolder(ctx context.Context, h accounts.Holder, msgs ...
 		return err
 	}
 	err = a.t.Write(ctx, append(ops, out...)...)
-	var cf *ConditionFailedError
-	if errors.As(err, &cf) {
-		switch cf.Index {
-		case 1:
-			return accounts.ErrSubTaken
-		case 2:
-			return accounts.ErrEmailTaken
-		}
+	switch {
+	case FailedOn(err, subKey(h.Sub, skHolder)):
+		return accounts.ErrSubTaken
+	case FailedOn(err, holderEmailKey(h.Email)):
+		return accounts.ErrEmailTaken
 	}
 	return err
 }
@@ -346,59 +343,53 @@ func (a *Accounts) HolderBySub(ctx context.Context, sub string) (accounts.Holder
 	return a.Holder(ctx, id)
 }
 
-// maxAttempts bounds optimistic-locking retries; a holder is written by one
-// person and the occasional staff member, so real contention is rare.
-const maxAttempts = 5
-
-// UpdateHolder is the read-modify-write of a holder under its version.
+// UpdateHolder is the read-modify-write of a holder under its version
+// (UpdateVersioned); an email another holder has is accounts.ErrEmailTaken.
 func (a *Accounts) UpdateHolder(ctx context.Context, id string, fn func(h *accounts.Holder) (accounts.Event, error)) (accounts.Holder, error) {
-	for range maxAttempts {
-		h, _, err := a.holder(ctx, id)
+	var h accounts.Holder
+	var emailLink Key // the new email's link, when the email changes
+	err := UpdateVersioned(ctx, a.t, func() (Versioned, error) {
+		before, _, err := a.holder(ctx, id)
 		if err != nil {
-			return accounts.Holder{}, err
+			return Versioned{}, err
 		}
-		before := h
+		h = before
 		ev, err := fn(&h)
 		if err != nil {
-			return accounts.Holder{}, err
+			return Versioned{}, err
 		}
 		h.ID, h.Sub, h.CreatedAt, h.Version = before.ID, before.Sub, before.CreatedAt, before.Version+1
 		item, err := Marshal(holderToItem(h))
 		if err != nil {
-			return accounts.Holder{}, fmt.Errorf("marshal holder: %w", err)
+			return Versioned{}, fmt.Errorf("marshal holder: %w", err)
 		}
-		ops := []Op{Put(item, IfEqual("version", N(before.Version)))}
-		emailOp := -1
+		var with []Op
+		emailLink = Key{}
 		if accounts.EmailKey(h.Email) != accounts.EmailKey(before.Email) {
-			link, err := linkOp(holderEmailKey(h.Email), "email-link", h.ID)
+			emailLink = holderEmailKey(h.Email)
+			link, err := linkOp(emailLink, "email-link", h.ID)
 			if err != nil {
-				return accounts.Holder{}, err
+				return Versioned{}, err
 			}
-			emailOp = len(ops)
-			ops = append(ops, link, Delete(holderEmailKey(before.Email), Condition{}))
+			with = append(with, link, Delete(holderEmailKey(before.Email), Condition{}))
 		}
 		if ev.Action != "" {
 			e, err := Marshal(eventItem{PK: "HOLDER#" + id, SK: eventPrefix + formatTime(ev.At) + "#" + ids.Random(6),
 				Type: "event", At: formatTime(ev.At), By: ev.By, Action: ev.Action, Detail: ev.Detail})
 			if err != nil {
-				return accounts.Holder{}, fmt.Errorf("marshal event: %w", err)
+				return Versioned{}, fmt.Errorf("marshal event: %w", err)
 			}
-			ops = append(ops, Put(e, IfNotExists()))
+			with = append(with, Put(e, IfNotExists()))
 		}
-		err = a.t.Write(ctx, ops...)
-		var cf *ConditionFailedError
-		switch {
-		case err == nil:
-			return h, nil
-		case errors.As(err, &cf) && cf.Index == emailOp:
-			return accounts.Holder{}, accounts.ErrEmailTaken
-		case errors.As(err, &cf) && cf.Index == 0, errors.Is(err, ErrConflict):
-			continue // someone wrote in between: read again
-		default:
-			return accounts.Holder{}, fmt.Errorf("write holder %s: %w", id, err)
-		}
+		return Versioned{Item: item, Version: before.Version, With: with}, nil
+	})
+	switch {
+	case err == nil:
+		return h, nil
+	case emailLink != (Key{}) && FailedOn(err, emailLink):
+		return accounts.Holder{}, accounts.ErrEmailTaken
 	}
-	return accounts.Holder{}, fmt.Errorf("update holder %s: still contended after %d attempts", id, maxAttempts)
+	return accounts.Holder{}, err
 }
 
 // Directory reads one page of the listed holders whose folded last name
@@ -480,8 +471,7 @@ func (a *Accounts) CreateProvider(ctx context.Context, p accounts.Provider, msgs
 		return err
 	}
 	err = a.t.Write(ctx, append([]Op{Put(item, IfNotExists()), sub}, out...)...)
-	var cf *ConditionFailedError
-	if errors.As(err, &cf) && cf.Index == 1 {
+	if FailedOn(err, subKey(p.Sub, skProvider)) {
 		return accounts.ErrSubTaken
 	}
 	return err

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -291,16 +292,25 @@ func (a *Attendance) Credit(ctx context.Context, credits []attendance.Credit) ([
 				}
 				ops = append(ops, pair...)
 			}
-			err := a.t.Write(ctx, ops...)
+			// Another writer on these items: write the group again, within
+			// the bounds of any contention (ErrContended, the message then
+			// comes back).
+			err := retryContended(ctx, func() (bool, error) {
+				err := a.t.Write(ctx, ops...)
+				return errors.Is(err, ErrConflict), err
+			})
 			var cf *ConditionFailedError
 			switch {
 			case err == nil:
 				group = nil
 			case errors.As(err, &cf):
-				refused = append(refused, group[cf.Index/2])
-				group = append(group[:cf.Index/2], group[cf.Index/2+1:]...)
-			case errors.Is(err, ErrConflict):
-				// another writer on these items: write the group again
+				// The credit whose attendance record exists, named by its key.
+				at := slices.IndexFunc(group, func(i int) bool { return attendeeKey(credits[i].ProgramID, credits[i].HolderID) == cf.Key })
+				if at < 0 {
+					return nil, fmt.Errorf("write credits: %w", err)
+				}
+				refused = append(refused, group[at])
+				group = slices.Delete(group, at, at+1)
 			default:
 				return nil, fmt.Errorf("write credits: %w", err)
 			}

@@ -377,10 +377,16 @@ func (d *Dynamo) batchGet(ctx context.Context, keys []Key) ([]Item, error) {
 	}
 }
 
-// backoff waits before retry number attempt (1-based): exponential, capped,
-// with jitter so that throttled writers do not retry in step.
+// backoff waits before retry number attempt (1-based) of a batch.
 func backoff(ctx context.Context, attempt int) error {
-	d := min(batchBackoff<<(attempt-1), batchMaxBackoff)
+	return jitteredWait(ctx, attempt, batchBackoff, batchMaxBackoff)
+}
+
+// jitteredWait waits before retry number attempt (1-based): exponential
+// from base, capped at ceiling, with jitter so that writers who collided
+// do not retry in step.
+func jitteredWait(ctx context.Context, attempt int, base, ceiling time.Duration) error {
+	d := min(base<<(attempt-1), ceiling)
 	d = d/2 + rand.N(d/2+1)
 	t := time.NewTimer(d)
 	defer t.Stop()

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -47,8 +46,7 @@ func (b *PaymentInbox) Record(ctx context.Context, ev payments.Event, at, expire
 		return false, err
 	}
 	err = b.t.Write(ctx, append([]Op{Put(item, IfNotExists())}, ops...)...)
-	var cf *ConditionFailedError
-	if errors.As(err, &cf) && cf.Index == 0 {
+	if FailedOn(err, k) {
 		return false, nil
 	}
 	if err != nil {

@@ -368,50 +368,49 @@ func cloneProgram(p programs.Program) programs.Program {
 	return c
 }
 
-// programOps returns the operations that write p under cond, with its
-// calendar entry when due and msgs. The program's put is always first.
-func programOps(before *programs.Program, p programs.Program, cond Condition, msgs []outbox.Message) ([]Op, error) {
+// programOps returns p's item and the operations that go with it: its
+// calendar entry when due, its due markers and msgs.
+func programOps(before *programs.Program, p programs.Program, msgs []outbox.Message) (Item, []Op, error) {
 	it, err := programToItem(p)
 	if err != nil {
-		return nil, fmt.Errorf("program %s: %w", p.ID, err)
+		return nil, nil, fmt.Errorf("program %s: %w", p.ID, err)
 	}
 	item, err := Marshal(it)
 	if err != nil {
-		return nil, fmt.Errorf("marshal program %s: %w", p.ID, err)
+		return nil, nil, fmt.Errorf("marshal program %s: %w", p.ID, err)
 	}
-	ops := []Op{Put(item, cond)}
+	var with []Op
 	if onCalendar(p) {
 		ci, err := calendarToItem(p)
 		if err != nil {
-			return nil, fmt.Errorf("calendar entry of %s: %w", p.ID, err)
+			return nil, nil, fmt.Errorf("calendar entry of %s: %w", p.ID, err)
 		}
 		entry, err := Marshal(ci)
 		if err != nil {
-			return nil, fmt.Errorf("marshal calendar entry of %s: %w", p.ID, err)
+			return nil, nil, fmt.Errorf("marshal calendar entry of %s: %w", p.ID, err)
 		}
-		ops = append(ops, Put(entry, Condition{})) // idempotent: rewrites the same entry
+		with = append(with, Put(entry, Condition{})) // idempotent: rewrites the same entry
 	}
 	due, err := dueProgramOps(before, p)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	out, err := OutboxOps(msgs...)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return append(append(ops, due...), out...), nil
+	return item, append(append(with, due...), out...), nil
 }
 
 // Create writes a new program with msgs (and its calendar entry when due)
 // in one transaction. A program with the same ID is a *ConditionFailedError.
 func (r *Programs) Create(ctx context.Context, p programs.Program, msgs ...outbox.Message) error {
-	ops, err := programOps(nil, p, IfNotExists(), msgs)
+	item, with, err := programOps(nil, p, msgs)
 	if err != nil {
 		return err
 	}
-	if err := r.t.Write(ctx, ops...); err != nil {
-		var cf *ConditionFailedError
-		if errors.As(err, &cf) && cf.Index == 0 {
+	if err := r.t.Write(ctx, append([]Op{Put(item, IfNotExists())}, with...)...); err != nil {
+		if FailedOn(err, programKey(p.ID)) {
 			return fmt.Errorf("create program %s: it exists already: %w", p.ID, err)
 		}
 		return fmt.Errorf("create program %s: %w", p.ID, err)
@@ -448,40 +447,35 @@ func decodeProgram(item Item) (programs.Program, error) {
 // write that lost a race is retried from a fresh read. The program's ID,
 // provider, creation time and version are the store's, whatever fn does.
 func (r *Programs) Update(ctx context.Context, id string, fn func(p *programs.Program) ([]outbox.Message, error)) (programs.Program, error) {
-	for range maxAttempts {
+	var p, unchanged programs.Program
+	err := UpdateVersioned(ctx, r.t, func() (Versioned, error) {
 		before, err := r.Get(ctx, id)
 		if err != nil {
-			return programs.Program{}, err
+			return Versioned{}, err
 		}
-		p := cloneProgram(before)
+		unchanged, p = before, cloneProgram(before)
 		msgs, err := fn(&p)
-		if errors.Is(err, programs.ErrNoChange) {
-			return before, err
-		}
 		if err != nil {
-			return programs.Program{}, err
+			return Versioned{}, err
 		}
 		p.ID, p.ProviderID, p.CreatedAt, p.Version = before.ID, before.ProviderID, before.CreatedAt, before.Version+1
-		ops, err := programOps(&before, p, IfEqual("version", N(before.Version)), msgs)
+		item, with, err := programOps(&before, p, msgs)
 		if err != nil {
-			return programs.Program{}, err
+			return Versioned{}, err
 		}
 		// An entry under another start, or of a program no longer due, is stale.
 		if onCalendar(before) && (!onCalendar(p) || calendarKey(p) != calendarKey(before)) {
-			ops = append(ops, Delete(calendarKey(before), Condition{}))
+			with = append(with, Delete(calendarKey(before), Condition{}))
 		}
-		err = r.t.Write(ctx, ops...)
-		var cf *ConditionFailedError
-		switch {
-		case err == nil:
-			return p, nil
-		case errors.As(err, &cf) && cf.Index == 0, errors.Is(err, ErrConflict):
-			continue // someone wrote in between: read again
-		default:
-			return programs.Program{}, fmt.Errorf("write program %s: %w", id, err)
-		}
+		return Versioned{Item: item, Version: before.Version, With: with}, nil
+	})
+	switch {
+	case errors.Is(err, programs.ErrNoChange):
+		return unchanged, err
+	case err != nil:
+		return programs.Program{}, err
 	}
-	return programs.Program{}, fmt.Errorf("update program %s: still contended after %d attempts", id, maxAttempts)
+	return p, nil
 }
 
 // programQuery sets a page's limit (default 50, at most 100) and cursor on q.

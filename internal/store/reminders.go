@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -260,11 +259,10 @@ func (r *Reminders) Record(ctx context.Context, id string, msg outbox.Message) (
 		return false, err
 	}
 	err = r.t.Write(ctx, append([]Op{Put(item, IfNotExists())}, out...)...)
-	var cf *ConditionFailedError
 	switch {
 	case err == nil:
 		return true, nil
-	case errors.As(err, &cf) && cf.Index == 0:
+	case FailedOn(err, KeyOf(item)):
 		return false, nil
 	default:
 		return false, fmt.Errorf("write reminder %s: %w", id, err)

@@ -78,8 +78,7 @@ func (r *Renewals) Create(ctx context.Context, inv renewals.Invoice) error {
 		return err
 	}
 	err = r.t.Write(ctx, append([]Op{Put(item, IfNotExists()), due}, cecs...)...)
-	var cf *ConditionFailedError
-	if errors.As(err, &cf) && cf.Index == 0 {
+	if FailedOn(err, KeyOf(item)) {
 		return renewals.ErrExists
 	}
 	if err != nil {
@@ -103,45 +102,40 @@ func (r *Renewals) Get(ctx context.Context, id string) (renewals.Invoice, error)
 // Update is the read-modify-write of an invoice under its version; fn's
 // messages go into the outbox in the same transaction.
 func (r *Renewals) Update(ctx context.Context, id string, fn func(inv *renewals.Invoice) ([]outbox.Message, error)) (renewals.Invoice, error) {
-	for range maxAttempts {
+	var inv, unchanged renewals.Invoice
+	err := UpdateVersioned(ctx, r.t, func() (Versioned, error) {
 		before, err := r.Get(ctx, id)
 		if err != nil {
-			return renewals.Invoice{}, err
+			return Versioned{}, err
 		}
-		inv := before
+		unchanged, inv = before, before
 		inv.Payments = append([]renewals.Payment(nil), before.Payments...)
 		msgs, err := fn(&inv)
-		if errors.Is(err, renewals.ErrNoChange) {
-			return before, err
-		}
 		if err != nil {
-			return renewals.Invoice{}, err
+			return Versioned{}, err
 		}
 		inv.ID, inv.HolderID, inv.Version = before.ID, before.HolderID, before.Version+1
 		item, err := invoiceToItem(inv)
 		if err != nil {
-			return renewals.Invoice{}, err
+			return Versioned{}, err
 		}
 		ops, err := OutboxOps(msgs...)
 		if err != nil {
-			return renewals.Invoice{}, err
+			return Versioned{}, err
 		}
 		due, err := dueRenewalOp(inv)
 		if err != nil {
-			return renewals.Invoice{}, err
+			return Versioned{}, err
 		}
-		err = r.t.Write(ctx, append([]Op{Put(item, IfEqual("version", N(before.Version))), due}, ops...)...)
-		var cf *ConditionFailedError
-		switch {
-		case err == nil:
-			return inv, nil
-		case errors.As(err, &cf) && cf.Index == 0, errors.Is(err, ErrConflict):
-			continue
-		default:
-			return renewals.Invoice{}, fmt.Errorf("write invoice %s: %w", id, err)
-		}
+		return Versioned{Item: item, Version: before.Version, With: append([]Op{due}, ops...)}, nil
+	})
+	switch {
+	case errors.Is(err, renewals.ErrNoChange):
+		return unchanged, err
+	case err != nil:
+		return renewals.Invoice{}, err
 	}
-	return renewals.Invoice{}, fmt.Errorf("update invoice %s: still contended after %d attempts", id, maxAttempts)
+	return inv, nil
 }
 
 type sweepItem struct {

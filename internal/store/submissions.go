@@ -235,7 +235,7 @@ func (r *Submissions) Record(ctx context.Context, holderID string) (submissions.
 	return rec, nil
 }
 
-func submissionOps(s submissions.Submission, cond Condition) ([]Op, error) {
+func submissionAsItem(s submissions.Submission) (Item, error) {
 	it, err := submissionToItem(s)
 	if err != nil {
 		return nil, fmt.Errorf("submission %s: %w", s.ID, err)
@@ -244,13 +244,13 @@ func submissionOps(s submissions.Submission, cond Condition) ([]Op, error) {
 	if err != nil {
 		return nil, fmt.Errorf("marshal submission %s: %w", s.ID, err)
 	}
-	return []Op{Put(item, cond)}, nil
+	return item, nil
 }
 
 // Create writes the submission, its link and the holder's open-year lock
 // with msgs in one transaction; submissions.ErrOpen when the lock is held.
 func (r *Submissions) Create(ctx context.Context, s submissions.Submission, msgs ...outbox.Message) error {
-	ops, err := submissionOps(s, IfNotExists())
+	item, err := submissionAsItem(s)
 	if err != nil {
 		return err
 	}
@@ -264,17 +264,16 @@ func (r *Submissions) Create(ctx context.Context, s submissions.Submission, msgs
 	if err != nil {
 		return fmt.Errorf("marshal submission lock %s: %w", s.ID, err)
 	}
-	ops = append(ops, Put(link, IfNotExists()), Put(lock, IfNotExists()))
+	ops := []Op{Put(item, IfNotExists()), Put(link, IfNotExists()), Put(lock, IfNotExists())}
 	out, err := OutboxOps(msgs...)
 	if err != nil {
 		return err
 	}
 	err = r.t.Write(ctx, append(ops, out...)...)
-	var cf *ConditionFailedError
 	switch {
 	case err == nil:
 		return nil
-	case errors.As(err, &cf) && cf.Index == 2:
+	case FailedOn(err, ok):
 		return fmt.Errorf("create submission %s: %w", s.ID, submissions.ErrOpen)
 	default:
 		return fmt.Errorf("create submission %s: %w", s.ID, err)
@@ -307,12 +306,13 @@ func (r *Submissions) Get(ctx context.Context, id string) (submissions.Submissio
 // Update is the read-modify-write of a submission under its version; a
 // write that decides it also frees the holder's open-year lock.
 func (r *Submissions) Update(ctx context.Context, id string, fn func(s *submissions.Submission) ([]outbox.Message, error)) (submissions.Submission, error) {
-	for range maxAttempts {
+	var s, unchanged submissions.Submission
+	err := UpdateVersioned(ctx, r.t, func() (Versioned, error) {
 		before, err := r.Get(ctx, id)
 		if err != nil {
-			return submissions.Submission{}, err
+			return Versioned{}, err
 		}
-		s := before
+		unchanged, s = before, before
 		s.Items = append([]submissions.Item{}, before.Items...)
 		s.History = append([]submissions.Transition{}, before.History...)
 		if before.Result != nil {
@@ -320,36 +320,31 @@ func (r *Submissions) Update(ctx context.Context, id string, fn func(s *submissi
 			s.Result = &res
 		}
 		msgs, err := fn(&s)
-		if errors.Is(err, submissions.ErrNoChange) {
-			return before, err
-		}
 		if err != nil {
-			return submissions.Submission{}, err
+			return Versioned{}, err
 		}
 		s.ID, s.HolderID, s.RenewalYear, s.SubmittedAt, s.Version = before.ID, before.HolderID, before.RenewalYear, before.SubmittedAt, before.Version+1
-		ops, err := submissionOps(s, IfEqual("version", N(before.Version)))
+		item, err := submissionAsItem(s)
 		if err != nil {
-			return submissions.Submission{}, err
+			return Versioned{}, err
 		}
+		var with []Op
 		if before.Status.Open() && !s.Status.Open() {
-			ops = append(ops, Delete(submissionOpenKey(s.HolderID, s.RenewalYear), Condition{}))
+			with = append(with, Delete(submissionOpenKey(s.HolderID, s.RenewalYear), Condition{}))
 		}
 		out, err := OutboxOps(msgs...)
 		if err != nil {
-			return submissions.Submission{}, err
+			return Versioned{}, err
 		}
-		err = r.t.Write(ctx, append(ops, out...)...)
-		var cf *ConditionFailedError
-		switch {
-		case err == nil:
-			return s, nil
-		case errors.As(err, &cf) && cf.Index == 0, errors.Is(err, ErrConflict):
-			continue
-		default:
-			return submissions.Submission{}, fmt.Errorf("write submission %s: %w", id, err)
-		}
+		return Versioned{Item: item, Version: before.Version, With: append(with, out...)}, nil
+	})
+	switch {
+	case errors.Is(err, submissions.ErrNoChange):
+		return unchanged, err
+	case err != nil:
+		return submissions.Submission{}, err
 	}
-	return submissions.Submission{}, fmt.Errorf("update submission %s: still contended after %d attempts", id, maxAttempts)
+	return s, nil
 }
 
 // ByStatus lists submissions in status st, longest in it first (GSI2).

@@ -1,0 +1,90 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/cecportal/cecportal/internal/fault"
+)
+
+// Contention: two writers read the same version of an item and both write.
+// One wins; the other reads again and retries, with jittered backoff so that
+// a crowd of writers spreads out, for at most contendedAttempts attempts and
+// never past the context's deadline (a request's budget). A write that
+// still loses answers ErrContended: a 409 the client may repeat, never a 5xx.
+const (
+	contendedAttempts = 8
+	contendedBase     = 10 * time.Millisecond
+	contendedCeiling  = 250 * time.Millisecond
+)
+
+// ErrContended is what a write answers when other writers kept changing the
+// same record for all its attempts. It is retryable (fault.Retryable): a
+// request may be repeated, and a queue consumer lets the message come back.
+var ErrContended = &fault.Error{Kind: fault.Conflict, Code: "conflict", Retry: true,
+	Message: "someone else was changing the same record at that moment; try again"}
+
+// retryContended runs attempt until it does not report a lost race, waiting
+// between attempts; ErrContended when every attempt lost or the context's
+// deadline leaves no time for another.
+func retryContended(ctx context.Context, attempt func() (lost bool, err error)) error {
+	for n := range contendedAttempts {
+		if n > 0 {
+			if dl, ok := ctx.Deadline(); ok && time.Until(dl) < 2*contendedCeiling {
+				break
+			}
+			if err := jitteredWait(ctx, n, contendedBase, contendedCeiling); err != nil {
+				return err
+			}
+		}
+		lost, err := attempt()
+		if !lost {
+			return err
+		}
+	}
+	return ErrContended
+}
+
+// Versioned is one attempt of a versioned read-modify-write: Item, the
+// record as changed, is put only if the record still has the version
+// Version it was read at; With are written in the same transaction.
+type Versioned struct {
+	Item    Item
+	Version int64
+	With    []Op
+}
+
+// versionAttr is the attribute every versioned record keeps its version in.
+const versionAttr = "version"
+
+// UpdateVersioned is the one read-modify-write of a versioned record: next
+// reads the record afresh and returns the write to make, or an error that
+// ends the update as it is. When the version changed in between (or the
+// transaction collided), next runs again (retryContended). A failed
+// condition of an operation in With is returned for the caller to name
+// with FailedOn.
+func UpdateVersioned(ctx context.Context, t Table, next func() (Versioned, error)) error {
+	return retryContended(ctx, func() (bool, error) {
+		v, err := next()
+		if err != nil {
+			return false, err
+		}
+		err = t.Write(ctx, append([]Op{Put(v.Item, IfEqual(versionAttr, N(v.Version)))}, v.With...)...)
+		switch {
+		case err == nil:
+			return false, nil
+		case FailedOn(err, KeyOf(v.Item)), errors.Is(err, ErrConflict):
+			return true, nil
+		}
+		return false, fmt.Errorf("write %s: %w", KeyOf(v.Item), err)
+	})
+}
+
+// FailedOn reports whether err is a write whose operation on key k failed
+// its condition: operations are named by their key, not their position.
+func FailedOn(err error, k Key) bool {
+	var cf *ConditionFailedError
+	return errors.As(err, &cf) && cf.Key == k
+}
