@@ -173,8 +173,10 @@ func TestPayments_Settle(t *testing.T) {
 		before := getProgram(t, d, "PRG-LATE")
 		deliver(t, d, q, stripepay.Simulated{Reference: "cs_1", InvoiceID: inv, AmountCents: 30000, Currency: "USD", Failed: true})
 		after := getProgram(t, d, "PRG-LATE")
-		if after.Status != programs.InReview || after.Fee.Status != programs.FeePaid || after.Version != before.Version {
-			t.Fatalf("failure after a success: %s, fee %s, version %d → %d", after.Status, after.Fee.Status, before.Version, after.Version)
+		// Recorded in the fee's payments (issue 13), and nothing else changes.
+		if after.Status != programs.InReview || after.Fee.Status != programs.FeePaid || len(after.Fee.Payments) != len(before.Fee.Payments)+1 ||
+			after.Fee.Payments[len(after.Fee.Payments)-1].Kind != programs.PaymentFailed || after.Fee.PaidAt != before.Fee.PaidAt {
+			t.Fatalf("failure after a success: %s, fee %s, payments %+v", after.Status, after.Fee.Status, after.Fee.Payments)
 		}
 	})
 	t.Run("UnknownInvoiceAcknowledged", func(t *testing.T) {

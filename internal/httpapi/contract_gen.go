@@ -220,7 +220,7 @@ func generatedContract() *contract.Contract {
 			}, Required: []string{"decision"}, NoAdditional: true}},
 		}}},
 		{Method: "POST", Path: "/webhooks/payments", Public: true, Params: []contract.Param{
-			{In: "header", Name: "Stripe-Signature", Required: true, Schema: &contract.Schema{Type: "string", MaxLength: contract.Int64(2048)}},
+			{In: "header", Name: "Stripe-Signature", Schema: &contract.Schema{Type: "string", MaxLength: contract.Int64(2048)}},
 		}, Body: &contract.Body{Required: true, Content: []contract.Media{
 			{Type: "application/json", Schema: &contract.Schema{Type: "object"}},
 		}}},

@@ -83,7 +83,7 @@ func (s *Stack) simulatePayment(w http.ResponseWriter, r *http.Request) {
 		}
 		sim = stripepay.Simulated{AmountCents: p.Fee.AmountCents, Currency: p.Fee.Currency}
 		settled = func(ctx context.Context, event string) (map[string]any, bool, error) {
-			p, ok, err := s.awaitSettlement(ctx, programID, event)
+			p, ok, err := s.awaitSettlement(ctx, programID, event, !sim.Failed)
 			out := map[string]any{"programId": p.ID, "status": p.Status}
 			if p.Fee != nil {
 				out["feeStatus"] = p.Fee.Status
@@ -103,7 +103,7 @@ func (s *Stack) simulatePayment(w http.ResponseWriter, r *http.Request) {
 		}
 		sim = stripepay.Simulated{AmountCents: inv.TotalCents, Currency: inv.Currency}
 		settled = func(ctx context.Context, event string) (map[string]any, bool, error) {
-			inv, ok, err := s.awaitRenewalSettlement(ctx, invoice, event)
+			inv, ok, err := s.awaitRenewalSettlement(ctx, invoice, event, !sim.Failed)
 			return map[string]any{"holderId": inv.HolderID, "year": inv.Year, "status": inv.Status}, ok, err
 		}
 	} else {
@@ -184,16 +184,17 @@ func (s *Stack) deliver(ctx context.Context, payload []byte, header string) (int
 	return resp.StatusCode, body, err
 }
 
-// awaitSettlement waits until the program's fee records event, or is paid
-// (after which no event changes it).
-func (s *Stack) awaitSettlement(ctx context.Context, programID, event string) (programs.Program, bool, error) {
+// awaitSettlement waits until the program's fee records event, or, for a
+// success, is paid (a second success changes nothing; a failure after the
+// payment is still recorded).
+func (s *Stack) awaitSettlement(ctx context.Context, programID, event string, success bool) (programs.Program, bool, error) {
 	deadline := time.Now().Add(settleWait)
 	for {
 		p, err := s.programStore.Get(ctx, programID)
 		if err != nil {
 			return p, false, err
 		}
-		if p.Fee != nil && (p.Fee.Status == programs.FeePaid ||
+		if p.Fee != nil && (success && p.Fee.Status == programs.FeePaid ||
 			slices.ContainsFunc(p.Fee.Payments, func(x programs.FeePayment) bool { return x.EventID == event })) {
 			return p, true, nil
 		}
@@ -208,16 +209,16 @@ func (s *Stack) awaitSettlement(ctx context.Context, programID, event string) (p
 	}
 }
 
-// awaitRenewalSettlement waits until the renewal invoice records event, or
-// is paid (after which no event changes it).
-func (s *Stack) awaitRenewalSettlement(ctx context.Context, invoiceID, event string) (renewals.Invoice, bool, error) {
+// awaitRenewalSettlement waits until the renewal invoice records event,
+// or, for a success, is paid, as awaitSettlement.
+func (s *Stack) awaitRenewalSettlement(ctx context.Context, invoiceID, event string, success bool) (renewals.Invoice, bool, error) {
 	deadline := time.Now().Add(settleWait)
 	for {
 		inv, err := s.renewalStore.Get(ctx, invoiceID)
 		if err != nil {
 			return inv, false, err
 		}
-		if inv.Status == renewals.Paid || slices.ContainsFunc(inv.Payments, func(x renewals.Payment) bool { return x.EventID == event }) {
+		if success && inv.Status == renewals.Paid || slices.ContainsFunc(inv.Payments, func(x renewals.Payment) bool { return x.EventID == event }) {
 			return inv, true, nil
 		}
 		if time.Now().After(deadline) {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"time"
 
 	"github.com/cecportal/cecportal/internal/clock"
@@ -106,8 +107,12 @@ func (w *Webhook) Receive(ctx context.Context, payload []byte, signature string)
 	if err != nil {
 		return Receipt{}, fault.New(fault.Invalid, "invalid_event", "the payment event cannot be read")
 	}
+	if d := checkIdentifiers(ev); len(d) > 0 {
+		w.log.WarnContext(ctx, "payment event refused: identifiers", "event", LogPrefix(ev.ID), "invoice", LogPrefix(ev.InvoiceID))
+		return Receipt{}, fault.New(fault.Invalid, "invalid_event", "the payment event's identifiers are not valid", d...)
+	}
 	if ev.Kind == "" {
-		w.log.InfoContext(ctx, "payment event ignored", "event", ev.ID, "type", ev.Type, "reason", ev.Reason)
+		w.log.InfoContext(ctx, "payment event ignored", "event", ev.ID, "type", LogPrefix(ev.Type), "reason", ev.Reason)
 		return Receipt{EventID: ev.ID, Ignored: true}, nil
 	}
 	msg, err := outbox.New(Queue, ev)
@@ -124,6 +129,60 @@ func (w *Webhook) Receive(ctx context.Context, payload []byte, signature string)
 	}
 	w.relay.Dispatch(ctx, msg)
 	return Receipt{EventID: ev.ID, Queued: true}, nil
+}
+
+// MaxIdentifier bounds an identifier an event carries: Stripe's IDs are at
+// most 255 characters, and each becomes part of a table key (which allows
+// 1 KiB) and of log lines.
+const MaxIdentifier = 255
+
+// identifier reports whether s is an identifier as payment providers and
+// this service issue them: letters, digits, '_' and '-'.
+func identifier(s string) bool {
+	if s == "" || len(s) > MaxIdentifier {
+		return false
+	}
+	for i := range len(s) {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// checkIdentifiers checks, before they become keys or reach a log, the
+// identifiers of a signed event: its ID always; the invoice and the
+// provider's object when the event would settle something. A signature
+// says who sent an event, not that its contents fit.
+func checkIdentifiers(ev Event) []fault.Detail {
+	var d []fault.Detail
+	bad := func(field string) {
+		d = append(d, fault.Detail{Field: field, Code: "invalid_identifier",
+			Message: fmt.Sprintf("must be 1 to %d letters, digits, '_' or '-'", MaxIdentifier)})
+	}
+	if !identifier(ev.ID) {
+		bad("id")
+	}
+	if ev.Kind != "" {
+		if !identifier(ev.InvoiceID) {
+			bad("invoiceId")
+		}
+		if !identifier(ev.Reference) {
+			bad("reference")
+		}
+	}
+	return d
+}
+
+// LogPrefix is at most the first 64 bytes of an identifier from outside, as
+// a quoted string: enough to find it, never the whole of a hostile value.
+func LogPrefix(s string) string {
+	const max = 64
+	if len(s) > max {
+		return strconv.Quote(s[:max]) + "…"
+	}
+	return strconv.Quote(s)
 }
 
 // Fees settles program application fees (programs.Service).

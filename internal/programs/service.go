@@ -419,11 +419,13 @@ func (s *Service) RecordFeePaid(ctx context.Context, programID, invoiceID, payme
 //     the program moves fee_due → paid → in_review;
 //   - succeeded with another amount or currency: recorded as a mismatch and
 //     flagged for staff; the invoice stays open;
-//   - failed: recorded; the invoice stays open (a later success still pays it);
+//   - failed: recorded; the invoice stays open (a later success still pays
+//     it), or paid when the failure arrives after the success;
 //   - refunded: recorded and flagged (the fee is non-refundable by policy).
 //
-// Events arrive in any order: a failure or a second success after the fee
-// is paid changes nothing. changed reports whether anything was written.
+// Events arrive in any order: nothing undoes a payment, and a second success
+// after the fee is paid changes nothing. changed reports whether anything
+// was written.
 // Errors: NotFound program_not_found; Conflict invoice_mismatch when the
 // invoice is not the program's; Invalid for an unknown kind.
 func (s *Service) SettleFee(ctx context.Context, invoiceID string, ev FeePayment) (p Program, changed bool, err error) {
@@ -473,9 +475,9 @@ func (s *Service) SettleFee(ctx context.Context, invoiceID string, ev FeePayment
 					"reference":   ev.Reference, "paidOn": now.Format(time.DateOnly)}}.Message()
 			return []outbox.Message{receipt}, err
 		case PaymentFailed:
-			if p.Fee.Status == FeePaid {
-				return nil, ErrNoChange // a late failure of an attempt that was superseded
-			}
+			// Recorded whenever it arrives; after the fee is paid it is a
+			// late failure of a superseded attempt, kept for the record,
+			// and the fee stays paid.
 			p.Fee.Payments, p.UpdatedAt = append(p.Fee.Payments, rec), now
 			return nil, nil
 		default: // PaymentRefunded

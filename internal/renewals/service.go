@@ -316,7 +316,8 @@ func (s *Service) StartCheckout(ctx context.Context, c identity.Caller, year int
 // per event ID, as programs.Service.SettleFee does for fees: a success of
 // the invoice's amount and currency pays it and queues the receipt in the
 // same write; another amount is recorded and flagged; a failure is
-// recorded (status failed while unpaid); a refund is recorded and flagged.
+// recorded (status failed while unpaid, paid when it arrives after the
+// payment); a refund is recorded and flagged.
 // Events arrive in any order: nothing undoes a payment.
 // Errors: NotFound renewal_not_found; Invalid invalid_payment.
 func (s *Service) Settle(ctx context.Context, invoiceID string, ev Payment) (inv Invoice, changed bool, err error) {
@@ -353,11 +354,10 @@ func (s *Service) Settle(ctx context.Context, invoiceID string, ev Payment) (inv
 			sent = []outbox.Message{m}
 			return sent, err
 		case PaymentFailed:
-			if inv.Status == Paid {
-				return nil, ErrNoChange
+			if inv.Status != Paid { // after the payment: kept for the record, the invoice stays paid
+				inv.Status = Failed
 			}
-			inv.Status, inv.UpdatedAt = Failed, now
-			inv.Payments = append(inv.Payments, rec)
+			inv.Payments, inv.UpdatedAt = append(inv.Payments, rec), now
 			return nil, nil
 		default: // refunded
 			inv.Payments, inv.Flag, inv.UpdatedAt = append(inv.Payments, rec), "refunded", now

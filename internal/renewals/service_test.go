@@ -263,10 +263,13 @@ func TestService_SettleConcurrently(t *testing.T) {
 	if err != nil || inv.Status != renewals.Paid || len(inv.Payments) != 1 {
 		t.Fatalf("%+v %v", inv, err)
 	}
-	// A late failure and a mismatch change nothing once paid.
-	_, changed, _ := e.svc.Settle(t.Context(), id, renewals.Payment{EventID: "evt_fail", Kind: renewals.PaymentFailed})
-	if changed {
-		t.Error("a failure after the payment changed the invoice")
+	// A late failure is recorded, and the invoice stays paid (issue 13).
+	late, changed, _ := e.svc.Settle(t.Context(), id, renewals.Payment{EventID: "evt_fail", Kind: renewals.PaymentFailed})
+	if !changed || late.Status != renewals.Paid || len(late.Payments) != 2 || late.Payments[1].Kind != renewals.PaymentFailed {
+		t.Errorf("a failure after the payment: changed %v, %s, payments %+v; want recorded, still paid", changed, late.Status, late.Payments)
+	}
+	if _, again, _ := e.svc.Settle(t.Context(), id, renewals.Payment{EventID: "evt_fail", Kind: renewals.PaymentFailed}); again {
+		t.Error("the same failure delivered again changed the invoice")
 	}
 	msgs, err := e.out.Pending(t.Context(), time.Now().Add(time.Hour), 100)
 	if err != nil {
