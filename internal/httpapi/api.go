@@ -181,7 +181,12 @@ func (a *API) serve(ctx context.Context, ev *events.APIGatewayV2HTTPRequest, log
 		return Response{}, err
 	}
 	*routeKey = rt.key
-	r := &Request{Event: *ev, Params: params, Caller: callerFrom(ev, a.roleClaim)}
+	caller, rolesRefused := callerFrom(ev, a.roleClaim)
+	if rolesRefused {
+		log.WarnContext(ctx, "role claim refused: not a list of plain group names; the caller holds no role",
+			"claim", a.roleClaim, "sub", caller.Sub)
+	}
+	r := &Request{Event: *ev, Params: params, Caller: caller}
 	if err := authorise(rt.Access, r); err != nil {
 		return Response{}, err
 	}

@@ -141,41 +141,69 @@ func malformed(data []byte, offset int64, msg string) *fault.Error {
 
 // callerFrom reads the identity API Gateway's JWT authorizer put in the
 // event. The token was verified there; here we only read its claims.
-func callerFrom(ev *events.APIGatewayV2HTTPRequest, roleClaim string) identity.Caller {
+// rolesRefused reports a role claim that parseRoles refused: the caller is
+// still signed in, but holds no role.
+func callerFrom(ev *events.APIGatewayV2HTTPRequest, roleClaim string) (c identity.Caller, rolesRefused bool) {
 	a := ev.RequestContext.Authorizer
 	if a == nil || a.JWT == nil || len(a.JWT.Claims) == 0 {
-		return identity.Caller{}
+		return identity.Caller{}, false
 	}
-	c := a.JWT.Claims
+	claims := a.JWT.Claims
+	roles, ok := parseRoles(claims[roleClaim])
 	return identity.Caller{
-		Sub:   strings.TrimSpace(c["sub"]),
-		Email: strings.TrimSpace(c["email"]),
-		Roles: parseRoles(c[roleClaim]),
-	}
+		Sub:   strings.TrimSpace(claims["sub"]),
+		Email: strings.TrimSpace(claims["email"]),
+		Roles: roles,
+	}, !ok
 }
 
-// parseRoles accepts the forms a list claim takes on its way to a Lambda:
-// API Gateway's "[a b]", a JSON array, "a,b", or a single "a".
-func parseRoles(s string) []string {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return nil
+// parseRoles reads the role claim in exactly the shapes it reaches a Lambda
+// in:
+//
+//   - "[holder staff]": API Gateway's JWT authorizer renders an array claim
+//     (Cognito's cognito:groups) as its names between brackets, joined by
+//     one space;
+//   - `["holder","staff"]`: a JSON array of strings (a hand-made event);
+//   - "staff": a single name, as a custom string claim (ROLE_CLAIM) holds it.
+//
+// Every name must be a plain group name (identity.ValidGroupName) and is
+// compared exactly: nothing is trimmed, split on commas or case-folded. Any
+// other claim ("holder,staff", " staff", "[holder  staff]", `["staff "]`,
+// a JSON escape, a control character) is refused: ok is false and no role
+// at all is granted, not even the well-formed names beside the bad one.
+// "" and "[]" hold no roles and are not refused.
+//
+// One ambiguity remains: API Gateway renders a group literally named
+// `"staff"` as `["staff"]`, which is also the JSON array ["staff"]. Cognito
+// groups are made only by the user pool's administrators, and ours are
+// plain names; the local authorizer (internal/localgw) refuses any token
+// whose groups are not all plain names, so that no test can forge one.
+func parseRoles(s string) (roles []string, ok bool) {
+	if s == "" || s == "[]" {
+		return nil, true
 	}
-	var fields []string
-	if strings.HasPrefix(s, "[") && strings.HasSuffix(s, "]") {
-		if err := json.Unmarshal([]byte(s), &fields); err != nil {
-			fields = strings.Fields(s[1 : len(s)-1])
+	var names []string
+	inner, bracketed := strings.CutPrefix(s, "[")
+	switch {
+	case !bracketed:
+		names = []string{s}
+	case !strings.HasSuffix(inner, "]"):
+		return nil, false
+	case strings.Contains(inner, `"`):
+		// A plain name holds no quote, so only a JSON array may; one without
+		// escapes, which a plain name never needs.
+		if strings.Contains(inner, `\`) || json.Unmarshal([]byte(s), &names) != nil {
+			return nil, false
 		}
-	} else {
-		fields = strings.Split(s, ",")
+	default:
+		names = strings.Split(strings.TrimSuffix(inner, "]"), " ")
 	}
-	roles := make([]string, 0, len(fields))
-	for _, f := range fields {
-		if f = strings.TrimSpace(f); f != "" {
-			roles = append(roles, f)
+	for _, n := range names {
+		if !identity.ValidGroupName(n) {
+			return nil, false
 		}
 	}
-	return roles
+	return names, true
 }
 
 // headerFrom rebuilds an http.Header from the event. API Gateway moves the

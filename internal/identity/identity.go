@@ -42,3 +42,32 @@ func (c Caller) RequireRole(role string) error {
 	}
 	return nil
 }
+
+// MaxGroupNameLen is Cognito's limit on a group name.
+const MaxGroupNameLen = 128
+
+// ValidGroupName reports whether s is a plain group name: 1 to
+// MaxGroupNameLen characters, each an ASCII letter or digit, '_', '-' or
+// '.'. Cognito allows more in a group name (any letter, mark, symbol,
+// number or punctuation, but never whitespace or a control character), yet
+// our roles are holder, provider and staff, and Cognito's own groups for
+// federated sign-in look like us-east-1_AbC123_Google. Keeping to this set
+// means a name never holds the separators of the forms a role claim takes
+// on its way to a Lambda (space, comma, quote, bracket), so no name can be
+// read as two, or as another. A name outside the set is refused wherever a
+// role claim is read; well-formed names that are not our roles (admins)
+// are simply not roles.
+func ValidGroupName(s string) bool {
+	if s == "" || len(s) > MaxGroupNameLen {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '_', c == '-', c == '.':
+		default:
+			return false
+		}
+	}
+	return true
+}
