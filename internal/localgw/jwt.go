@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/cecportal/cecportal/internal/identity"
 )
 
 // Local token settings. In AWS, Cognito issues the tokens and API Gateway's
@@ -92,7 +94,8 @@ func NewSigner(key []byte) *Signer {
 }
 
 // Sign returns an HS256 ID token for sub. Roles go in "cognito:groups" as a
-// JSON array, as Cognito does, and are left out when there are none.
+// JSON array, as Cognito does, and are left out when there are none; each
+// must be a plain group name, as Verify requires.
 func (s *Signer) Sign(sub, email string, roles []string, ttl time.Duration) (string, error) {
 	switch {
 	case len(s.Key) < KeySize:
@@ -101,6 +104,11 @@ func (s *Signer) Sign(sub, email string, roles []string, ttl time.Duration) (str
 		return "", fmt.Errorf("sign token: empty subject")
 	case ttl <= 0:
 		return "", fmt.Errorf("sign token: ttl must be positive")
+	}
+	for _, r := range roles {
+		if !identity.ValidGroupName(r) {
+			return "", fmt.Errorf("sign token: role %q is not a plain group name", r)
+		}
 	}
 	now := time.Now
 	if s.Now != nil {
@@ -134,7 +142,8 @@ func (s *Signer) Sign(sub, email string, roles []string, ttl time.Duration) (str
 
 // Verifier checks tokens the way API Gateway's JWT authorizer does: the
 // signature (HS256 only, so "none" and algorithm swaps fail), exp (required),
-// nbf and iat with a small leeway, iss and aud.
+// nbf and iat with a small leeway, iss and aud. Standing in for Cognito too,
+// it also refuses groups Cognito would never issue (checkGroups).
 type Verifier struct {
 	Key      []byte
 	Issuer   string
@@ -172,5 +181,37 @@ func (v *Verifier) Verify(token string) (map[string]any, error) {
 	if _, err := p.ParseWithClaims(token, claims, func(*jwt.Token) (any, error) { return v.Key, nil }); err != nil {
 		return nil, fmt.Errorf("verify token: %w", err)
 	}
+	if err := checkGroups(claims[RolesClaim]); err != nil {
+		return nil, fmt.Errorf("verify token: %w", err)
+	}
 	return claims, nil
+}
+
+// ErrGroupsRefused is Verify's answer to a token whose cognito:groups is
+// not an array of plain group names.
+var ErrGroupsRefused = errors.New("cognito:groups is not an array of plain group names")
+
+// checkGroups accepts cognito:groups only as Cognito issues it: absent, or
+// an array of group names, each plain (identity.ValidGroupName). Cognito
+// group names never hold whitespace or control characters, and only the
+// user pool's administrators create groups, so a token with " staff" or
+// "holder staff" can only be forged, here with the local key that lives in
+// the data directory. It must not get through: API Gateway renders the
+// array ["holder staff"] as "[holder staff]", two groups, and ["\"staff\""]
+// as `["staff"]`, the JSON array of staff; the Lambda cannot tell them from
+// the real thing. A string, which Cognito never puts there, is refused too.
+func checkGroups(v any) error {
+	if v == nil {
+		return nil
+	}
+	list, ok := v.([]any)
+	if !ok {
+		return fmt.Errorf("%w: a %T", ErrGroupsRefused, v)
+	}
+	for _, e := range list {
+		if name, ok := e.(string); !ok || !identity.ValidGroupName(name) {
+			return fmt.Errorf("%w: %q", ErrGroupsRefused, fmt.Sprint(e))
+		}
+	}
+	return nil
 }

@@ -113,6 +113,7 @@ func TestSigner_Sign(t *testing.T) {
 		"EmptySub": func() error { _, err := s.Sign("", "", nil, time.Hour); return err },
 		"ZeroTTL":  func() error { _, err := s.Sign("x", "", nil, 0); return err },
 		"ShortKey": func() error { _, err := localgw.NewSigner([]byte("short")).Sign("x", "", nil, time.Hour); return err },
+		"BadRole":  func() error { _, err := s.Sign("x", "", []string{"holder staff"}, time.Hour); return err },
 	} {
 		if fn() == nil {
 			t.Errorf("%s: Sign accepted it", name)
