@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"mime"
 	"net/http"
 	"strings"
@@ -23,7 +24,7 @@ type Response struct {
 	Body        any               // JSON-encoded unless Raw is set
 	Raw         []byte            // sent verbatim; base64 on the wire when not text
 	ContentType string            // defaults to application/json, or application/octet-stream for Raw
-	Headers     map[string]string // extra headers; names are lower-cased
+	Headers     map[string]string // extra headers; names are lower-cased; they win over SecurityHeaders
 }
 
 // JSON returns a response with body encoded as JSON.
@@ -33,6 +34,26 @@ func JSON(status int, body any) Response { return Response{Status: status, Body:
 func NoContent() Response { return Response{Status: http.StatusNoContent} }
 
 const contentTypeJSON = "application/json"
+
+// securityHeaders go on every answer of the API, errors included: the
+// headers OWASP's REST Security Cheat Sheet asks of every API response, and
+// no Referer to wherever a link in a response leads. The answers are JSON
+// (or a CSV download) for a script, never a page: nothing may sniff them
+// into HTML, frame them, run anything in them, or keep them in a cache,
+// since most hold someone's personal data. CORS is API Gateway's (or the
+// local gateway's) business and is untouched.
+var securityHeaders = map[string]string{
+	"cache-control":             "no-store",
+	"content-security-policy":   "default-src 'none'; frame-ancestors 'none'",
+	"referrer-policy":           "no-referrer",
+	"strict-transport-security": "max-age=31536000", // browsers ignore it over plain HTTP (the local stack)
+	"x-content-type-options":    "nosniff",
+	"x-frame-options":           "DENY",
+}
+
+// SecurityHeaders returns the headers every API answer carries, names in
+// lower case; the local gateway puts them on its own answers too.
+func SecurityHeaders() map[string]string { return maps.Clone(securityHeaders) }
 
 // errorBody is SPEC §6's error shape. Details is always present, [] when
 // empty, so clients can range over it without a null check.
@@ -111,8 +132,9 @@ func responseFor(err error) (resp Response, internal bool) {
 	return internalResponse(), true
 }
 
-// encode turns a Response into API Gateway's v2 response. It fails only
-// when Body cannot be encoded, which the caller turns into a 500.
+// encode turns a Response into API Gateway's v2 response, with the
+// security headers on every one. It fails only when Body cannot be
+// encoded, which the caller turns into a 500.
 func encode(r Response, requestID string) (events.APIGatewayV2HTTPResponse, error) {
 	status := r.Status
 	if status == 0 {
@@ -121,7 +143,8 @@ func encode(r Response, requestID string) (events.APIGatewayV2HTTPResponse, erro
 	if status < 100 || status > 599 {
 		return events.APIGatewayV2HTTPResponse{}, fmt.Errorf("handler returned status %d", status)
 	}
-	out := events.APIGatewayV2HTTPResponse{StatusCode: status, Headers: make(map[string]string, len(r.Headers)+2)}
+	out := events.APIGatewayV2HTTPResponse{StatusCode: status, Headers: make(map[string]string, len(securityHeaders)+len(r.Headers)+2)}
+	maps.Copy(out.Headers, securityHeaders)
 	for k, v := range r.Headers {
 		out.Headers[strings.ToLower(k)] = v
 	}

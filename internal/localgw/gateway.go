@@ -21,6 +21,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/cecportal/cecportal/internal/httpapi"
 	"github.com/cecportal/cecportal/internal/httpapi/apispec"
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/routers"
@@ -278,9 +279,15 @@ func roundTrip(in, out any) error {
 	return json.Unmarshal(b, out)
 }
 
-// writeError writes SPEC §6's error body; details is always [].
+// writeError writes SPEC §6's error body; details is always []. It carries
+// the API's security headers like every answer of a Lambda (API Gateway's
+// own 401 and 404 cannot: HTTP APIs do not let them be customised).
 func writeError(w http.ResponseWriter, status int, code, message string) {
-	w.Header().Set("Content-Type", "application/json")
+	h := w.Header()
+	for k, v := range httpapi.SecurityHeaders() {
+		h.Set(k, v)
+	}
+	h.Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(map[string]any{
 		"error": map[string]any{"code": code, "message": message, "details": []any{}},
