@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
@@ -158,6 +159,14 @@ func (s *suite) personAt(t *testing.T, name, url string, phone bool) *person {
 	if err := firstRun(ctx, actionTimeout); err != nil {
 		t.Fatalf("open a tab for %s: %v", name, err)
 	}
+	// Keep every Content-Security-Policy violation of every page the tab
+	// opens (a script from the protocol runs whatever the policy says).
+	if _, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: `
+		window.__cspViolations = [];
+		document.addEventListener("securitypolicyviolation", (e) => window.__cspViolations.push(
+			e.effectiveDirective + " blocked " + (e.blockedURI || "?") + " (" + (e.sourceFile || location.href) + ":" + e.lineNumber + ")"));`}); err != nil {
+		t.Fatalf("watch %s's tab for CSP violations: %v", name, err)
+	}
 	steps := []chromedp.Action[chromedp.Void]{}
 	if phone {
 		steps = append(steps, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateScale(2)))
@@ -285,6 +294,16 @@ func (p *person) waitRendered(t *testing.T, path string) {
 	t.Helper()
 	p.waitJS(t, "the page "+path, fmt.Sprintf(`document.documentElement.dataset.ready === "true" && document.getElementById("main").dataset.rendered === %s`, js(path)))
 	p.audit(t)
+	p.checkCSP(t)
+}
+
+// checkCSP fails the test on any Content-Security-Policy violation the
+// tab's page has had: the policy must allow all the forms do.
+func (p *person) checkCSP(t *testing.T) {
+	t.Helper()
+	if v := eval[[]string](t, p, "read CSP violations", `window.__cspViolations || []`); len(v) > 0 {
+		p.s.fail(t, p, "Content-Security-Policy violations", errors.New(strings.Join(v, "; ")))
+	}
 }
 
 // audit checks what every page owes its users: a label for every control,

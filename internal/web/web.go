@@ -301,27 +301,40 @@ func (s *Site) Owns(r *http.Request) bool {
 	return ok
 }
 
+// SecurityHeaders are the headers the site sends with every file, names
+// in lower case: the Content-Security-Policy (which only a header can give
+// frame-ancestors), no framing, no sniffing, no Referer, HTTPS only (which
+// browsers ignore over the local stack's plain HTTP). A static host should
+// send the same: CloudFront's response headers policy (docs/web.md), for
+// which webexport prints them.
+func (s *Site) SecurityHeaders() map[string]string {
+	return map[string]string{
+		"content-security-policy":   s.csp,
+		"referrer-policy":           "no-referrer",
+		"strict-transport-security": "max-age=31536000",
+		"x-content-type-options":    "nosniff",
+		"x-frame-options":           "DENY",
+	}
+}
+
 // ServeHTTP serves one file, or a JSON 404 like the API's.
 func (s *Site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	for k, v := range s.SecurityHeaders() {
+		h.Set(k, v)
+	}
 	f, ok := s.files[r.URL.Path]
 	if !ok || (r.Method != http.MethodGet && r.Method != http.MethodHead) {
-		w.Header().Set("content-type", "application/json")
+		h.Set("content-type", "application/json")
 		w.WriteHeader(http.StatusNotFound)
 		_, _ = w.Write([]byte(`{"error":{"code":"route_not_found","message":"no such file","details":[]}}` + "\n"))
 		return
 	}
-	h := w.Header()
 	h.Set("content-type", f.ctype)
 	h.Set("etag", f.etag)
 	// Revalidate every time: the files are small and a stale config.js
 	// would point people at the wrong API.
 	h.Set("cache-control", "no-cache")
-	h.Set("x-content-type-options", "nosniff")
-	h.Set("referrer-policy", "no-referrer")
-	if strings.HasSuffix(r.URL.Path, ".html") || r.URL.Path == "/" {
-		h.Set("content-security-policy", s.csp)
-		h.Set("x-frame-options", "DENY")
-	}
 	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(f.body))
 }
 
@@ -345,8 +358,13 @@ func metaCSP(c Config) string {
 	return strings.Replace(csp(c), " frame-ancestors 'none';", "", 1)
 }
 
-// csp allows scripts and styles from the site only, and connections to the
-// API and the Cognito domain the configuration names.
+// csp allows exactly what the pages use: nothing by default; their own ES
+// modules (no inline script, no eval), their own stylesheet (no style
+// attribute or element), their own icon; fetch to the site, the API and
+// the Cognito domain the configuration names (the token endpoint). Forms
+// never submit themselves (scripts send them with fetch), so form-action
+// is 'none'; sign-in and checkout are navigations, which CSP does not
+// govern. No framing, no <base>.
 func csp(c Config) string {
 	connect := []string{"'self'"}
 	for _, u := range []string{c.APIBase, c.Cognito.Domain} {
@@ -354,6 +372,6 @@ func csp(c Config) string {
 			connect = append(connect, pu.Scheme+"://"+pu.Host)
 		}
 	}
-	return "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src " +
-		strings.Join(connect, " ") + "; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+	return "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src " +
+		strings.Join(connect, " ") + "; form-action 'none'; frame-ancestors 'none'; base-uri 'none'"
 }

@@ -285,7 +285,7 @@ func TestSite_Export(t *testing.T) {
 	}
 	// A static host sends no CSP header: the page's meta element carries it.
 	index, _ := os.ReadFile(filepath.Join(dir, "index.html"))
-	if !bytes.Contains(index, []byte(`connect-src 'self' https://api.example.org https://ami.auth.us-east-1.amazoncognito.com; form-action 'self'; base-uri 'none'`)) {
+	if !bytes.Contains(index, []byte(`<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self' https://api.example.org https://ami.auth.us-east-1.amazoncognito.com; form-action 'none'; base-uri 'none'">`)) {
 		t.Fatalf("exported index.html has no CSP for the API and Cognito: %s", index)
 	}
 }

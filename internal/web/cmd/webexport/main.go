@@ -7,13 +7,18 @@
 //	    -cognito-client-id 1example23456789
 //	aws s3 sync dist s3://my-forms-bucket --delete
 //
-// See docs/web.md.
+// It prints the headers CloudFront's response headers policy should add to
+// every file (the Content-Security-Policy among them, which only a header
+// can give frame-ancestors). See docs/web.md.
 package main
 
 import (
 	"flag"
 	"fmt"
+	"io"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/cecportal/cecportal/internal/app"
@@ -21,13 +26,13 @@ import (
 )
 
 func main() {
-	if err := run(os.Args[1:]); err != nil {
+	if err := run(os.Args[1:], os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "webexport:", err)
 		os.Exit(1)
 	}
 }
 
-func run(args []string) error {
+func run(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("webexport", flag.ContinueOnError)
 	out := fs.String("out", "dist", "directory to write the site into")
 	apiBase := fs.String("api-base", "", "the HTTP API's base URL (empty: the origin that serves the forms)")
@@ -53,6 +58,11 @@ func run(args []string) error {
 	if err := site.Export(*out); err != nil {
 		return err
 	}
-	fmt.Printf("wrote the web forms to %s (API %q, Cognito %s)\n", *out, cfg.APIBase, cfg.Cognito.Domain)
+	fmt.Fprintf(stdout, "wrote the web forms to %s (API %q, Cognito %s)\n", *out, cfg.APIBase, cfg.Cognito.Domain)
+	fmt.Fprintln(stdout, "CloudFront's response headers policy should add to every file:")
+	headers := site.SecurityHeaders()
+	for _, k := range slices.Sorted(maps.Keys(headers)) {
+		fmt.Fprintf(stdout, "  %s: %s\n", k, headers[k])
+	}
 	return nil
 }
