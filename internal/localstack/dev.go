@@ -1,6 +1,8 @@
 package localstack
 
 import (
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,13 +15,16 @@ import (
 	"go.etcd.io/bbolt"
 
 	"github.com/cecportal/cecportal/internal/clock"
+	"github.com/cecportal/cecportal/internal/httpapi"
 	"github.com/cecportal/cecportal/internal/identity"
 	"github.com/cecportal/cecportal/internal/localgw"
 	"github.com/cecportal/cecportal/internal/mail"
 )
 
 // devRoutes are the local-only endpoints of SPEC §7. They are absent from
-// openapi.yaml and template.yaml: nothing here is ever deployed.
+// openapi.yaml and template.yaml: nothing here is ever deployed. Their
+// answers carry the API's security headers; the HTML pages replace its
+// Content-Security-Policy with their own.
 func (s *Stack) devRoutes(signer *localgw.Signer) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /dev/token", func(w http.ResponseWriter, r *http.Request) {
@@ -99,6 +104,7 @@ func (s *Stack) devRoutes(signer *localgw.Signer) http.Handler {
 		}
 		if wantsHTML(r) {
 			w.Header().Set("content-type", "text/html; charset=utf-8")
+			w.Header().Set("content-security-policy", outboxPageCSP)
 			_ = outboxPage.Execute(w, emails)
 			return
 		}
@@ -112,7 +118,7 @@ func (s *Stack) devRoutes(signer *localgw.Signer) http.Handler {
 		}
 		if r.URL.Query().Get("format") == "html" && c.HTML != "" {
 			w.Header().Set("content-type", "text/html; charset=utf-8")
-			w.Header().Set("content-security-policy", "default-src 'none'; style-src 'unsafe-inline'")
+			w.Header().Set("content-security-policy", emailCSP)
 			_, _ = w.Write([]byte(c.HTML))
 			return
 		}
@@ -137,7 +143,17 @@ func (s *Stack) devRoutes(signer *localgw.Signer) http.Handler {
 	mux.HandleFunc("/dev/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "route_not_found", "no local endpoint "+r.Method+" "+r.URL.Path)
 	})
-	return mux
+	return withSecurityHeaders(mux)
+}
+
+// withSecurityHeaders puts the API's security headers on every answer of h.
+func withSecurityHeaders(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for k, v := range httpapi.SecurityHeaders() {
+			w.Header().Set(k, v)
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 func clockView(c *clock.Settable) map[string]any {
@@ -231,10 +247,25 @@ func wantsHTML(r *http.Request) bool {
 		(r.URL.Query().Get("format") == "" && strings.Contains(r.Header.Get("accept"), "text/html"))
 }
 
+// outboxStyle is the outbox page's one style element, which its policy
+// admits by hash: no other style, and no script at all.
+const outboxStyle = `body{font-family:sans-serif;max-width:60rem;margin:auto;padding:1rem}article{border:1px solid #ccc;border-radius:6px;padding:1rem;margin:1rem 0}pre{white-space:pre-wrap}dt{font-weight:bold}`
+
+var outboxPageCSP = "default-src 'none'; style-src 'sha256-" + sha256Base64(outboxStyle) + "'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'"
+
+// emailCSP is for a captured email's HTML, shown as it would be mailed:
+// its inline styles, nothing loaded, nothing run.
+const emailCSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'"
+
+func sha256Base64(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return base64.StdEncoding.EncodeToString(sum[:])
+}
+
 var outboxPage = template.Must(template.New("outbox").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>cecportal local outbox</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<style>body{font-family:sans-serif;max-width:60rem;margin:auto;padding:1rem}article{border:1px solid #ccc;border-radius:6px;padding:1rem;margin:1rem 0}pre{white-space:pre-wrap}dt{font-weight:bold}</style>
+<style>` + outboxStyle + `</style>
 </head><body>
 <h1>Local outbox</h1>
 <p>Every email the local stack sent, newest first. Nothing leaves this machine. JSON: <a href="/dev/outbox?format=json">/dev/outbox?format=json</a>.</p>

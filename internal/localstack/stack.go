@@ -352,7 +352,7 @@ func (s *Stack) build(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	s.srv = &http.Server{Handler: site.Front(gw), ReadHeaderTimeout: 10 * time.Second}
+	s.srv = newServer(site.Front(gw))
 
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s.cancel = cancel
@@ -369,6 +369,32 @@ func (s *Stack) build(ctx context.Context) (err error) {
 	})
 	s.log.Info("local stack ready", "url", s.URL, "backend", cfg.Backend, "data", cfg.DataDir, "clock", clk.Now().Format(time.RFC3339))
 	return nil
+}
+
+// The HTTP server's timeouts bound what a slow or stalled client can hold
+// (a connection and a goroutine each), yet let the slowest honest request
+// through: a 10 MB attendance roster (API Gateway's payload limit,
+// localgw.DefaultMaxBodyBytes) takes 84 s on a 1 Mbit/s uplink.
+const (
+	// readHeaderTimeout: headers are a few kilobytes; a client that takes
+	// longer is holding the connection open on purpose (slowloris).
+	readHeaderTimeout = 10 * time.Second
+	// readTimeout: the whole request, headers and body: the roster above,
+	// with room to spare.
+	readTimeout = 2 * time.Minute
+	// writeTimeout runs from the end of the request's headers, so it
+	// covers reading the body, the handler (API Gateway gives a Lambda
+	// integration 30 s at most) and writing the answer.
+	writeTimeout = readTimeout + 30*time.Second + 30*time.Second
+	// idleTimeout: how long a kept-alive connection may wait for its next
+	// request.
+	idleTimeout = time.Minute
+)
+
+// newServer is the stack's HTTP server for h, with the timeouts above.
+func newServer(h http.Handler) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: readHeaderTimeout, ReadTimeout: readTimeout,
+		WriteTimeout: writeTimeout, IdleTimeout: idleTimeout}
 }
 
 // queueNames are the stack's queues; each has a dead-letter queue
