@@ -4,7 +4,6 @@ import (
 	"archive/zip"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 
@@ -42,8 +41,13 @@ func TestTemplate_TimeZoneDatabase(t *testing.T) {
 		t.Errorf("make build-%s does not copy Go's zoneinfo.zip next to the bootstrap:\n%s", fns[0].ID, out)
 	}
 
-	// What the build copies: the database of the Go that builds.
-	z, err := zip.OpenReader(filepath.Join(runtime.GOROOT(), "lib", "time", "zoneinfo.zip"))
+	// What the build copies: the database of the Go that builds (GO=go
+	// above, so the GOROOT that `go env` reports, as the recipe reads it).
+	goroot, err := exec.Command("go", "env", "GOROOT").Output()
+	if err != nil {
+		t.Fatalf("go env GOROOT: %v", err)
+	}
+	z, err := zip.OpenReader(filepath.Join(strings.TrimSpace(string(goroot)), "lib", "time", "zoneinfo.zip"))
 	if err != nil {
 		t.Fatal(err)
 	}

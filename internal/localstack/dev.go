@@ -157,9 +157,9 @@ func withSecurityHeaders(h http.Handler) http.Handler {
 }
 
 func clockView(c *clock.Settable) map[string]any {
-	now := c.Now()
-	return map[string]any{"now": now.UTC().Format(time.RFC3339Nano), "real": time.Now().UTC().Format(time.RFC3339Nano),
-		"offsetSeconds": int64(now.Sub(time.Now()).Round(time.Second) / time.Second)}
+	now, wall := c.Now(), time.Now()
+	return map[string]any{"now": now.UTC().Format(time.RFC3339Nano), "real": wall.UTC().Format(time.RFC3339Nano),
+		"offsetSeconds": int64(now.Sub(wall).Round(time.Second) / time.Second)}
 }
 
 // The clock's setting survives restarts, so a stack run "as of" a date stays there.

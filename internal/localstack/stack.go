@@ -23,6 +23,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ses"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 
 	"github.com/cecportal/cecportal/internal/app"
 	"github.com/cecportal/cecportal/internal/app/mailapp"
@@ -164,7 +165,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Stack, error) {
 	}
 	dbPath := filepath.Join(cfg.DataDir, "cecportal.db")
 	db, err := bbolt.Open(dbPath, 0o600, &bbolt.Options{Timeout: 2 * time.Second})
-	if errors.Is(err, bbolt.ErrTimeout) {
+	if errors.Is(err, bolterrors.ErrTimeout) {
 		return nil, fmt.Errorf("%s is in use: is another local stack running on this data directory?", dbPath)
 	}
 	if err != nil {
