@@ -101,7 +101,7 @@ run: ## Run the whole system locally (http://127.0.0.1:8080; PORT, CECPORTAL_DAT
 	$(GO) run ./infra/local
 
 .PHONY: test
-test: tools check-fmt vet lint-template ## Every check and test: gofmt, vet, cfn-lint, unit, contract suites (embedded and moto), end to end
+test: tools check-fmt vet staticcheck lint-template ## Every check and test: gofmt, vet, staticcheck, cfn-lint, unit, contract suites (embedded and moto), end to end
 	$(GO) test -race -count=1 ./...
 
 .PHONY: test-short
@@ -157,6 +157,12 @@ check-fmt: ## Fail if any Go file is not gofmt-formatted
 .PHONY: vet
 vet: ## go vet every package
 	$(GO) vet ./...
+
+# staticcheck is a tool of the module (the `tool` line of go.mod): go.sum pins
+# its version, `go mod download` fetches it, and no Lambda links it.
+.PHONY: staticcheck
+staticcheck: ## staticcheck every package (the version go.mod pins)
+	$(GO) tool staticcheck ./...
 
 # The tests start moto_server themselves and fail (never skip) without it.
 .PHONY: tools
