@@ -1,7 +1,8 @@
 // Package clock is the injected notion of "now". Every business rule here
-// depends on dates, so nothing outside this package calls time.Now: the
-// Lambdas use System, the local stack a Settable clock so that it can be run
-// "as of" any date.
+// depends on dates, so no domain package reads the wall clock (internal/arch
+// checks it): the Lambdas use System, the local stack a Settable clock so
+// that it can be run "as of" any date. Adapters keep real time for their
+// mechanics (queue visibility, token expiry, request durations).
 package clock
 
 import (
