@@ -270,7 +270,7 @@ var outboxPage = template.Must(template.New("outbox").Parse(`<!doctype html>
 <h1>Local outbox</h1>
 <p>Every email the local stack sent, newest first. Nothing leaves this machine. JSON: <a href="/dev/outbox?format=json">/dev/outbox?format=json</a>.</p>
 {{range .}}<article>
-<h2>{{if .Subject}}{{.Subject}}{{else}}template {{.Template}}{{end}}</h2>
+<h2>{{.Subject}}</h2>
 <dl><dt>To</dt><dd>{{range $i, $a := .To}}{{if $i}}, {{end}}{{$a}}{{end}}</dd><dt>From</dt><dd>{{.From}}</dd><dt>At</dt><dd>{{.At.Format "2006-01-02 15:04:05 MST"}}</dd></dl>
 {{if .HTML}}<p><a href="/dev/outbox/{{.ID}}?format=html">HTML version</a></p>{{end}}
 <pre>{{.Text}}</pre>

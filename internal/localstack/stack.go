@@ -476,14 +476,6 @@ func (c capture) Send(ctx context.Context, m mail.Message) (string, error) {
 	return id, err
 }
 
-func (c capture) SendTemplated(ctx context.Context, m mail.Templated) (string, error) {
-	id, err := c.primary.SendTemplated(ctx, m)
-	if err == nil {
-		_, _ = c.outbox.SendTemplated(ctx, m)
-	}
-	return id, err
-}
-
 func (s *Stack) goRun(f func()) {
 	s.wg.Add(1)
 	go func() { defer s.wg.Done(); f() }()

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -26,19 +25,16 @@ func TestMain(m *testing.M) { moto.Main(m) }
 // sent is a message as an adapter's inspector observes it. Body is the HTML
 // part when there is one, else the text, because that is all moto keeps.
 type sent struct {
-	From     string
-	To       []string
-	Subject  string
-	Body     string
-	Template string
-	Data     map[string]string
+	From    string
+	To      []string
+	Subject string
+	Body    string
 }
 
 // mailEnv is one adapter with what the suite needs around it.
 type mailEnv struct {
-	sender      mail.Sender
-	verify      func(t *testing.T, identity string)
-	putTemplate func(t *testing.T, name, subject, text, html string)
+	sender mail.Sender
+	verify func(t *testing.T, identity string)
 	// find returns the sent message id, or false.
 	find func(t *testing.T, id string) (sent, bool)
 }
@@ -53,11 +49,6 @@ func TestOutbox_Contract(t *testing.T) {
 					t.Fatal(err)
 				}
 			},
-			putTemplate: func(t *testing.T, name, subject, text, html string) {
-				if err := o.PutTemplate(context.Background(), name, subject, text, html); err != nil {
-					t.Fatal(err)
-				}
-			},
 			find: func(t *testing.T, id string) (sent, bool) {
 				c, err := o.Get(context.Background(), id)
 				if errors.Is(err, mail.ErrNotFound) {
@@ -65,9 +56,6 @@ func TestOutbox_Contract(t *testing.T) {
 				}
 				if err != nil {
 					t.Fatal(err)
-				}
-				if c.Template != "" { // moto keeps a templated message unrendered: compare like with like
-					return sent{From: c.From, To: c.To, Template: c.Template, Data: c.Data}, true
 				}
 				body := c.Text
 				if c.HTML != "" {
@@ -90,18 +78,13 @@ func TestSES_Contract(t *testing.T) {
 					t.Fatal(err)
 				}
 			},
-			putTemplate: func(t *testing.T, name, subject, text, html string) {
-				if err := sesmail.PutTemplate(context.Background(), client, name, subject, text, html); err != nil {
-					t.Fatal(err)
-				}
-			},
 			find: func(t *testing.T, id string) (sent, bool) { return findInMoto(t, server, id) },
 		}
 	})
 }
 
 // findInMoto looks for a sent message in moto's state, where SES keeps it
-// under ses.Message, or ses.TemplateMessage with the data as a JSON string.
+// under ses.Message.
 func findInMoto(t *testing.T, server *moto.Server, id string) (sent, bool) {
 	t.Helper()
 	type destinations struct {
@@ -116,13 +99,6 @@ func findInMoto(t *testing.T, server *moto.Server, id string) (sent, bool) {
 				Subject      string       `json:"subject"`
 				Body         string       `json:"body"`
 			}
-			TemplateMessage []struct {
-				ID           string       `json:"id"`
-				Source       string       `json:"source"`
-				Destinations destinations `json:"destinations"`
-				Template     string       `json:"template"`
-				TemplateData string       `json:"template_data"`
-			}
 		} `json:"ses"`
 	}
 	if err := json.Unmarshal(server.Data(t), &state); err != nil {
@@ -133,20 +109,11 @@ func findInMoto(t *testing.T, server *moto.Server, id string) (sent, bool) {
 			return sent{From: m.Source, To: m.Destinations.ToAddresses, Subject: m.Subject, Body: m.Body}, true
 		}
 	}
-	for _, m := range state.SES.TemplateMessage {
-		if m.ID == id {
-			var data map[string]string
-			if err := json.Unmarshal([]byte(m.TemplateData), &data); err != nil {
-				t.Fatalf("template data %q: %v", m.TemplateData, err)
-			}
-			return sent{From: m.Source, To: m.Destinations.ToAddresses, Template: m.Template, Data: data}, true
-		}
-	}
 	return sent{}, false
 }
 
 // runMailContract is the behaviour both senders promise: SES's. Addresses
-// and template names are unique per case, since moto's state is shared.
+// are unique per case, since moto's state is shared.
 func runMailContract(t *testing.T, newEnv func(t *testing.T) mailEnv) {
 	unique := func(prefix string) string { return prefix + strings.ToLower(rand.Text()[:10]) }
 	ctx := context.Background()
@@ -202,49 +169,9 @@ func runMailContract(t *testing.T, newEnv func(t *testing.T) mailEnv) {
 		t.Parallel()
 		env := newEnv(t)
 		from := unique("stranger-") + "@cecportal.test"
-		tpl := unique("tpl-")
-		env.putTemplate(t, tpl, "s", "t", "")
 		_, err := env.sender.Send(ctx, mail.Message{From: from, To: []string{"ann@example.test"}, Subject: "s", Text: "t"})
 		if !errors.Is(err, mail.ErrRejected) {
 			t.Errorf("Send from an unverified sender = %v, want ErrRejected", err)
-		}
-		_, err = env.sender.SendTemplated(ctx, mail.Templated{From: from, To: []string{"ann@example.test"}, Template: tpl})
-		if !errors.Is(err, mail.ErrRejected) {
-			t.Errorf("SendTemplated from an unverified sender = %v, want ErrRejected", err)
-		}
-	})
-
-	t.Run("SendTemplated", func(t *testing.T) {
-		t.Parallel()
-		env := newEnv(t)
-		from := unique("portal-") + "@cecportal.test"
-		env.verify(t, from)
-		tpl := unique("welcome-")
-		env.putTemplate(t, tpl, "Hi {{name}}", "Hello {{name}}", "")
-		env.putTemplate(t, tpl, "Welcome, {{name}}", "Hello {{name}}", "<p>Hello {{name}}</p>") // again: updates
-		msg := mail.Templated{From: from, To: []string{"ann@example.test"}, Template: tpl, Data: map[string]string{"name": "Ann"}}
-		id, err := env.sender.SendTemplated(ctx, msg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, ok := env.find(t, id)
-		if !ok {
-			t.Fatalf("message %s was not sent", id)
-		}
-		want := sent{From: from, To: msg.To, Template: tpl, Data: msg.Data}
-		if !equalSent(got, want) {
-			t.Errorf("sent %+v, want %+v", got, want)
-		}
-	})
-
-	t.Run("UnknownTemplate", func(t *testing.T) {
-		t.Parallel()
-		env := newEnv(t)
-		from := unique("portal-") + "@cecportal.test"
-		env.verify(t, from)
-		_, err := env.sender.SendTemplated(ctx, mail.Templated{From: from, To: []string{"ann@example.test"}, Template: unique("missing-")})
-		if !errors.Is(err, mail.ErrUnknownTemplate) {
-			t.Errorf("SendTemplated with an unknown template = %v, want ErrUnknownTemplate", err)
 		}
 	})
 
@@ -253,8 +180,6 @@ func runMailContract(t *testing.T, newEnv func(t *testing.T) mailEnv) {
 		env := newEnv(t)
 		from := unique("portal-") + "@cecportal.test"
 		env.verify(t, from)
-		tpl := unique("tpl-")
-		env.putTemplate(t, tpl, "s", "t", "")
 		tooMany := make([]string, mail.MaxRecipients+1)
 		for i := range tooMany {
 			tooMany[i] = fmt.Sprintf("r%d@example.test", i)
@@ -268,17 +193,13 @@ func runMailContract(t *testing.T, newEnv func(t *testing.T) mailEnv) {
 				if _, err := env.sender.Send(ctx, mail.Message{From: from, To: to, Subject: "s", Text: "t"}); !errors.Is(err, mail.ErrRejected) {
 					t.Errorf("Send = %v, want ErrRejected", err)
 				}
-				if _, err := env.sender.SendTemplated(ctx, mail.Templated{From: from, To: to, Template: tpl}); !errors.Is(err, mail.ErrRejected) {
-					t.Errorf("SendTemplated = %v, want ErrRejected", err)
-				}
 			})
 		}
 	})
 }
 
 func equalSent(a, b sent) bool {
-	return a.From == b.From && slices.Equal(a.To, b.To) && a.Subject == b.Subject && a.Body == b.Body &&
-		a.Template == b.Template && maps.Equal(a.Data, b.Data)
+	return a.From == b.From && slices.Equal(a.To, b.To) && a.Subject == b.Subject && a.Body == b.Body
 }
 
 func openOutbox(t *testing.T, path string, opts ...mail.OutboxOption) *mail.Outbox {

@@ -19,38 +19,23 @@ type Message struct {
 	HTML    string // optional
 }
 
-// Templated is an email rendered by the provider from a stored template.
-type Templated struct {
-	From     string
-	To       []string
-	Template string
-	Data     map[string]string
-}
-
 // Sender sends email. Each call sends at most once; the caller owns retries
 // and deduplication.
 type Sender interface {
 	Send(ctx context.Context, m Message) (messageID string, err error)
-	SendTemplated(ctx context.Context, m Templated) (messageID string, err error)
 }
 
 // Captured is one email held by the embedded outbox.
 type Captured struct {
-	ID       string            `json:"id"`
-	At       time.Time         `json:"at"`
-	From     string            `json:"from"`
-	To       []string          `json:"to"`
-	Subject  string            `json:"subject,omitempty"`
-	Text     string            `json:"text,omitempty"`
-	HTML     string            `json:"html,omitempty"`
-	Template string            `json:"template,omitempty"`
-	Data     map[string]string `json:"data,omitempty"`
+	ID      string    `json:"id"`
+	At      time.Time `json:"at"`
+	From    string    `json:"from"`
+	To      []string  `json:"to"`
+	Subject string    `json:"subject,omitempty"`
+	Text    string    `json:"text,omitempty"`
+	HTML    string    `json:"html,omitempty"`
 }
 
 // ErrRejected means the provider refused the message (for example an
 // unverified sender, or no recipient); retrying the same message will not help.
 var ErrRejected = errors.New("mail: message rejected")
-
-// ErrUnknownTemplate means SendTemplated named a template the provider does
-// not hold: a deployment fault, which retrying after the template is put fixes.
-var ErrUnknownTemplate = errors.New("mail: unknown template")

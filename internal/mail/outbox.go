@@ -6,13 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"html"
-	"maps"
 	netmail "net/mail"
-	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -25,7 +21,6 @@ const BucketPrefix = "mail:"
 var (
 	messagesBucket   = []byte(BucketPrefix + "messages")   // ID (ordered by sequence) -> Captured JSON
 	identitiesBucket = []byte(BucketPrefix + "identities") // verified address or domain -> time verified
-	templatesBucket  = []byte(BucketPrefix + "templates")  // name -> template JSON
 )
 
 // ErrNotFound means the outbox holds no message with that ID.
@@ -33,8 +28,8 @@ var ErrNotFound = errors.New("mail: message not found")
 
 // Outbox is the local stack's twin of SES. It delivers nothing: it keeps every
 // message in the bbolt file, where a person or a test reads it. Like SES it
-// refuses senders that are not verified and templates it does not hold, so
-// that the mistakes that would fail on AWS fail locally too.
+// refuses senders that are not verified and envelopes SES refuses, so that
+// the mistakes that would fail on AWS fail locally too.
 type Outbox struct {
 	db  *bbolt.DB
 	now func() time.Time
@@ -58,7 +53,7 @@ func NewOutbox(db *bbolt.DB, opts ...OutboxOption) (*Outbox, error) {
 		opt(o)
 	}
 	err := db.Update(func(tx *bbolt.Tx) error {
-		for _, name := range [][]byte{messagesBucket, identitiesBucket, templatesBucket} {
+		for _, name := range [][]byte{messagesBucket, identitiesBucket} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return fmt.Errorf("bucket %s: %w", name, err)
 			}
@@ -94,34 +89,6 @@ func (o *Outbox) Verify(ctx context.Context, identity string) error {
 	return nil
 }
 
-// template is a stored template, with SES's {{var}} placeholders.
-type template struct {
-	Subject string `json:"subject"`
-	Text    string `json:"text,omitempty"`
-	HTML    string `json:"html,omitempty"`
-}
-
-// PutTemplate creates or replaces a template.
-func (o *Outbox) PutTemplate(ctx context.Context, name, subject, text, html string) error {
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("put template %s: %w", name, err)
-	}
-	if err := checkTemplateName(name); err != nil {
-		return fmt.Errorf("put template %s: %w", name, err)
-	}
-	raw, err := json.Marshal(template{Subject: subject, Text: text, HTML: html})
-	if err != nil {
-		return fmt.Errorf("put template %s: %w", name, err)
-	}
-	err = o.db.Update(func(tx *bbolt.Tx) error {
-		return tx.Bucket(templatesBucket).Put([]byte(name), raw)
-	})
-	if err != nil {
-		return fmt.Errorf("put template %s: %w", name, err)
-	}
-	return nil
-}
-
 // Send captures m.
 func (o *Outbox) Send(ctx context.Context, m Message) (string, error) {
 	if err := ctx.Err(); err != nil {
@@ -143,48 +110,12 @@ func (o *Outbox) Send(ctx context.Context, m Message) (string, error) {
 	return id, nil
 }
 
-// SendTemplated renders the template with m.Data and captures the result
-// with the template's name and data. SES drops a message whose data lacks a
-// variable (a Rendering Failure event); the outbox keeps it with the
-// placeholder showing, so that the gap is seen.
-func (o *Outbox) SendTemplated(ctx context.Context, m Templated) (string, error) {
-	if err := ctx.Err(); err != nil {
-		return "", fmt.Errorf("send templated email: %w", err)
-	}
-	if err := CheckEnvelope(m.From, m.To); err != nil {
-		return "", fmt.Errorf("send templated email: %w", err)
-	}
-	id, err := o.capture(Captured{
-		From:     m.From,
-		To:       slices.Clone(m.To),
-		Template: m.Template,
-		Data:     maps.Clone(m.Data),
-	})
-	if err != nil {
-		return "", fmt.Errorf("send templated email: %w", err)
-	}
-	return id, nil
-}
-
-// capture checks the sender, renders c's template if it names one, and
-// stores c under a new ID, in one transaction.
+// capture checks the sender and stores c under a new ID, in one
+// transaction.
 func (o *Outbox) capture(c Captured) (string, error) {
 	err := o.db.Update(func(tx *bbolt.Tx) error {
 		if err := checkSender(tx, c.From); err != nil {
 			return err
-		}
-		if c.Template != "" {
-			raw := tx.Bucket(templatesBucket).Get([]byte(c.Template))
-			if raw == nil {
-				return fmt.Errorf("%w: %s", ErrUnknownTemplate, c.Template)
-			}
-			var tpl template
-			if err := json.Unmarshal(raw, &tpl); err != nil {
-				return fmt.Errorf("decode template %s: %w", c.Template, err)
-			}
-			c.Subject = render(tpl.Subject, c.Data, false)
-			c.Text = render(tpl.Text, c.Data, false)
-			c.HTML = render(tpl.HTML, c.Data, true)
 		}
 		b := tx.Bucket(messagesBucket)
 		seq, err := b.NextSequence()
@@ -283,41 +214,4 @@ func identityKey(identity string) (string, error) {
 		return "", fmt.Errorf("%q is neither an email address nor a domain", identity)
 	}
 	return strings.ToLower(identity), nil
-}
-
-// The outbox's expressions are compiled on first use: every Lambda links
-// this package, and only the local stack uses the outbox.
-var templateName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`) })
-
-// checkTemplateName accepts the names CreateTemplate accepts.
-func checkTemplateName(name string) error {
-	if !templateName().MatchString(name) {
-		return fmt.Errorf("template name %q: want 1 to 64 letters, digits, '-' or '_'", name)
-	}
-	return nil
-}
-
-// placeholder matches SES's (Handlebars) {{{raw}}} and {{escaped}} variables.
-var placeholder = sync.OnceValue(func() *regexp.Regexp {
-	return regexp.MustCompile(`\{\{\{\s*([\w.-]+)\s*\}\}\}|\{\{\s*([\w.-]+)\s*\}\}`)
-})
-
-// render substitutes data into s; in HTML, {{var}} is escaped and {{{var}}}
-// is not, as Handlebars does. Unknown variables stay as written. Block
-// helpers such as {{#if}} are left alone: the outbox renders for reading,
-// not for fidelity.
-func render(s string, data map[string]string, escape bool) string {
-	re := placeholder()
-	return re.ReplaceAllStringFunc(s, func(p string) string {
-		m := re.FindStringSubmatch(p)
-		raw, name := m[1] != "", m[1]+m[2]
-		v, ok := data[name]
-		if !ok {
-			return p
-		}
-		if escape && !raw {
-			return html.EscapeString(v)
-		}
-		return v
-	})
 }

@@ -24,43 +24,6 @@ func verifiedOutbox(t *testing.T, opts ...mail.OutboxOption) *mail.Outbox {
 	return o
 }
 
-func TestOutbox_SendTemplatedRenders(t *testing.T) {
-	ctx := context.Background()
-	o := verifiedOutbox(t)
-	err := o.PutTemplate(ctx, "receipt",
-		"Receipt for {{ program }}",
-		"Dear {{name}}, you paid {{amount}} for {{program}}. {{missing}}",
-		"<p>Dear {{name}},</p>{{{signature}}}")
-	if err != nil {
-		t.Fatal(err)
-	}
-	id, err := o.SendTemplated(ctx, mail.Templated{
-		From:     sender,
-		To:       []string{"ann@example.test"},
-		Template: "receipt",
-		Data:     map[string]string{"name": "Ann <3", "amount": "$40", "program": "CPR", "signature": "<b>CEC</b>"},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := o.Get(ctx, id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := mail.Captured{
-		Subject: "Receipt for CPR",
-		Text:    "Dear Ann <3, you paid $40 for CPR. {{missing}}",
-		HTML:    "<p>Dear Ann &lt;3,</p><b>CEC</b>",
-	}
-	if c.Subject != want.Subject || c.Text != want.Text || c.HTML != want.HTML {
-		t.Errorf("rendered\n subject %q\n text    %q\n html    %q\nwant\n subject %q\n text    %q\n html    %q",
-			c.Subject, c.Text, c.HTML, want.Subject, want.Text, want.HTML)
-	}
-	if c.Template != "receipt" || c.Data["name"] != "Ann <3" {
-		t.Errorf("captured template %q with data %v, want receipt and the data as sent", c.Template, c.Data)
-	}
-}
-
 func TestOutbox_ListNewestFirst(t *testing.T) {
 	ctx := context.Background()
 	now := time.Date(2026, 5, 1, 8, 0, 0, 0, time.UTC)
@@ -120,13 +83,6 @@ func TestOutbox_Verify(t *testing.T) {
 	}
 	if err := send("portal@cecportal.test"); !errors.Is(err, mail.ErrRejected) {
 		t.Errorf("another local part = %v, want ErrRejected", err)
-	}
-}
-
-func TestOutbox_PutTemplateName(t *testing.T) {
-	o := openOutbox(t, filepath.Join(t.TempDir(), "local.db"))
-	if err := o.PutTemplate(context.Background(), "has space", "s", "t", ""); err == nil {
-		t.Error("PutTemplate accepted a name SES refuses")
 	}
 }
 

@@ -6,7 +6,6 @@ package sesmail
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -23,7 +22,6 @@ import (
 // API is the part of *ses.Client the adapter uses.
 type API interface {
 	SendEmail(ctx context.Context, in *ses.SendEmailInput, opts ...func(*ses.Options)) (*ses.SendEmailOutput, error)
-	SendTemplatedEmail(ctx context.Context, in *ses.SendTemplatedEmailInput, opts ...func(*ses.Options)) (*ses.SendTemplatedEmailOutput, error)
 }
 
 var _ API = (*ses.Client)(nil)
@@ -61,31 +59,6 @@ func (s *Sender) Send(ctx context.Context, m mail.Message) (string, error) {
 	return aws.ToString(out.MessageId), nil
 }
 
-// SendTemplated sends a message that SES renders from a stored template.
-func (s *Sender) SendTemplated(ctx context.Context, m mail.Templated) (string, error) {
-	if err := mail.CheckEnvelope(m.From, m.To); err != nil {
-		return "", fmt.Errorf("send templated email: %w", err)
-	}
-	data := m.Data
-	if data == nil {
-		data = map[string]string{}
-	}
-	raw, err := json.Marshal(data)
-	if err != nil {
-		return "", fmt.Errorf("send templated email: template data: %w", err)
-	}
-	out, err := s.client.SendTemplatedEmail(ctx, &ses.SendTemplatedEmailInput{
-		Source:       aws.String(m.From),
-		Destination:  &types.Destination{ToAddresses: m.To},
-		Template:     aws.String(m.Template),
-		TemplateData: aws.String(string(raw)),
-	})
-	if err != nil {
-		return "", fmt.Errorf("send templated email: %w", classify(err))
-	}
-	return aws.ToString(out.MessageId), nil
-}
-
 func content(s string) *types.Content {
 	return &types.Content{Data: aws.String(s), Charset: aws.String("UTF-8")}
 }
@@ -99,27 +72,19 @@ var rejectedCodes = []string{
 	"InvalidParameterValue", // a malformed address, for one
 }
 
-// classify adds this package's sentinel to the SES errors that have one.
+// classify marks with mail.ErrRejected the SES errors that refuse the message.
 func classify(err error) error {
 	var apiErr smithy.APIError
-	if !errors.As(err, &apiErr) {
-		return err
-	}
-	switch code := apiErr.ErrorCode(); {
-	case code == "TemplateDoesNotExist":
-		return fmt.Errorf("%w: %w", mail.ErrUnknownTemplate, err)
-	case slices.Contains(rejectedCodes, code):
+	if errors.As(err, &apiErr) && slices.Contains(rejectedCodes, apiErr.ErrorCode()) {
 		return fmt.Errorf("%w: %w", mail.ErrRejected, err)
 	}
 	return err
 }
 
-// Admin is the part of *ses.Client that VerifySender and PutTemplate use.
+// Admin is the part of *ses.Client that VerifySender uses.
 type Admin interface {
 	VerifyEmailIdentity(ctx context.Context, in *ses.VerifyEmailIdentityInput, opts ...func(*ses.Options)) (*ses.VerifyEmailIdentityOutput, error)
 	VerifyDomainIdentity(ctx context.Context, in *ses.VerifyDomainIdentityInput, opts ...func(*ses.Options)) (*ses.VerifyDomainIdentityOutput, error)
-	CreateTemplate(ctx context.Context, in *ses.CreateTemplateInput, opts ...func(*ses.Options)) (*ses.CreateTemplateOutput, error)
-	UpdateTemplate(ctx context.Context, in *ses.UpdateTemplateInput, opts ...func(*ses.Options)) (*ses.UpdateTemplateOutput, error)
 }
 
 var _ Admin = (*ses.Client)(nil)
@@ -136,27 +101,6 @@ func VerifySender(ctx context.Context, client Admin, identity string) error {
 	}
 	if err != nil {
 		return fmt.Errorf("verify sender %s: %w", identity, err)
-	}
-	return nil
-}
-
-// PutTemplate creates the template, or updates it when it exists, so that
-// calling it again with new content converges.
-func PutTemplate(ctx context.Context, client Admin, name, subject, text, html string) error {
-	tpl := &types.Template{TemplateName: aws.String(name), SubjectPart: aws.String(subject)}
-	if text != "" {
-		tpl.TextPart = aws.String(text)
-	}
-	if html != "" {
-		tpl.HtmlPart = aws.String(html)
-	}
-	_, err := client.CreateTemplate(ctx, &ses.CreateTemplateInput{Template: tpl})
-	var exists *types.AlreadyExistsException
-	if errors.As(err, &exists) {
-		_, err = client.UpdateTemplate(ctx, &ses.UpdateTemplateInput{Template: tpl})
-	}
-	if err != nil {
-		return fmt.Errorf("put template %s: %w", name, err)
 	}
 	return nil
 }
