@@ -484,9 +484,6 @@ func (s *Stack) goRun(f func()) {
 // SigningKey is the key of the local JWT authorizer (tests forge tokens with it).
 func (s *Stack) SigningKey() []byte { return s.key }
 
-// RunJobs runs every scheduled job that is due now (tests and /dev/run).
-func (s *Stack) RunJobs(ctx context.Context) []string { return s.scheduler.RunDue(ctx) }
-
 // Close stops serving, waits for in-flight work, and closes the data file.
 func (s *Stack) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
