@@ -1,6 +1,7 @@
 // Package httpapi is the Lambda side of cecportal's HTTP API: it turns an
 // API Gateway HTTP API (payload 2.0) event into a call to a route's handler
-// and the handler's result into the response. It owns routing, reading the
+// and the handler's result into the response. It owns dispatching on the
+// route key API Gateway matched (it matches no paths itself), reading the
 // caller from the JWT authorizer's claims, checking and validating requests
 // against openapi.yaml, and mapping errors to SPEC §6 bodies, once, here.
 package httpapi
@@ -39,7 +40,7 @@ const DefaultMaxBodyBytes = 64 << 10
 
 // API serves a fixed set of routes. It is safe for concurrent use.
 type API struct {
-	routes    []*route
+	routes    []*route          // in the order given to New
 	byKey     map[string]*route // "GET /holders/me"
 	roleClaim string
 	maxBody   int64
@@ -49,9 +50,8 @@ type API struct {
 // route is a Route with everything a request needs resolved at start-up.
 type route struct {
 	Route
-	key  string
-	segs []segment
-	op   *contract.Operation
+	key string
+	op  *contract.Operation
 }
 
 // New checks routes against c, the request contract of an OpenAPI document
@@ -107,10 +107,6 @@ func prepare(c *contract.Contract, r Route) (*route, error) {
 		}
 		return nil, fmt.Errorf("method not in the OpenAPI document for this path")
 	}
-	segs, err := parseTemplate(r.Path)
-	if err != nil {
-		return nil, err
-	}
 	public := op.Public
 	switch {
 	case r.Access.kind == 0:
@@ -122,7 +118,7 @@ func prepare(c *contract.Contract, r Route) (*route, error) {
 	case !public && r.Access.kind == accessPublic:
 		return nil, fmt.Errorf("Access is public but the operation requires a token")
 	}
-	return &route{Route: r, key: r.Method + " " + r.Path, segs: segs, op: op}, nil
+	return &route{Route: r, key: r.Method + " " + r.Path, op: op}, nil
 }
 
 // RouteKeys lists the routes served, as API Gateway route keys
@@ -238,55 +234,16 @@ func authorise(acc Access, r *Request) error {
 	return nil
 }
 
-// find routes by the event's routeKey when API Gateway matched a route of
-// ours, and otherwise ($default, a proxy route, a hand-made event) by
-// method and path, preferring literal segments as API Gateway does.
+// find returns the route API Gateway matched, named by the event's
+// routeKey, with the path parameters it sent. Every route is declared in
+// template.yaml (and the local gateway, internal/localgw, matches the same
+// way), so a key that is not one of ours is a wiring mistake, answered 404.
 func (a *API) find(ev *events.APIGatewayV2HTTPRequest) (*route, map[string]string, error) {
-	method := strings.ToUpper(ev.RequestContext.HTTP.Method)
-	path := ev.RawPath
-	if path == "" {
-		path = ev.RequestContext.HTTP.Path
+	rt, ok := a.byKey[ev.RouteKey]
+	if !ok {
+		return nil, nil, fault.New(fault.NotFound, "route_not_found", "no such endpoint")
 	}
-	// With a named stage, the execute-api URL's path starts with it.
-	if st := ev.RequestContext.Stage; st != "" && st != "$default" {
-		if rest, ok := strings.CutPrefix(path, "/"+st); ok && strings.HasPrefix(rest, "/") {
-			path = rest
-		}
-	}
-	if rt, ok := a.byKey[ev.RouteKey]; ok {
-		// API Gateway sends pathParameters; a hand-made event may not.
-		params := ev.PathParameters
-		if len(params) == 0 {
-			params, _, _ = match(rt.segs, path)
-		}
-		return rt, params, nil
-	}
-
-	var best *route
-	var bestParams map[string]string
-	var bestRank []bool
-	var allow []string
-	for _, rt := range a.routes {
-		params, rank, ok := match(rt.segs, path)
-		if !ok {
-			continue
-		}
-		if rt.Method != method {
-			allow = append(allow, rt.Method)
-			continue
-		}
-		if best == nil || outranks(rank, bestRank) {
-			best, bestParams, bestRank = rt, params, rank
-		}
-	}
-	if best != nil {
-		return best, bestParams, nil
-	}
-	if len(allow) > 0 {
-		slices.Sort(allow)
-		return nil, nil, &methodNotAllowed{allow: slices.Compact(allow)}
-	}
-	return nil, nil, fault.New(fault.NotFound, "route_not_found", "no such endpoint")
+	return rt, ev.PathParameters, nil
 }
 
 // bodyOf returns the body's bytes; API Gateway base64-encodes binary bodies.

@@ -161,6 +161,7 @@ type bodyCase struct {
 	method      string
 	template    string // the path as in openapi.yaml
 	path        string
+	params      map[string]string // path parameters, as API Gateway sends them
 	query       string
 	sub, groups string // the caller; "" for none
 	contentType string
@@ -321,6 +322,11 @@ func newBodyWorld(tb testing.TB) *bodyWorld {
 		if w.apis[c.method+" "+c.template] == nil {
 			tb.Fatalf("no API serves %s %s", c.method, c.template)
 		}
+		e := gatewayEvent(tb, c.method, c.path)
+		if e.RouteKey != c.method+" "+c.template {
+			tb.Fatalf("%s: %s %s matches route %q, not %s", c.name, c.method, c.path, e.RouteKey, c.template)
+		}
+		c.params = e.PathParameters
 	}
 	// Every operation that takes a body, in every media type it takes, has a case.
 	doc, err := apispec.Spec()
@@ -566,7 +572,7 @@ func (w *bodyWorld) check(t *testing.T, op uint8, body []byte) int {
 func (c bodyCase) event(body []byte) events.APIGatewayV2HTTPRequest {
 	key := c.method + " " + c.template
 	e := events.APIGatewayV2HTTPRequest{
-		Version: "2.0", RouteKey: key, RawPath: c.path, RawQueryString: c.query,
+		Version: "2.0", RouteKey: key, RawPath: c.path, RawQueryString: c.query, PathParameters: c.params,
 		Headers: map[string]string{"host": "api.example.test", "content-type": c.contentType},
 		RequestContext: events.APIGatewayV2HTTPRequestContext{RequestID: "fuzz", RouteKey: key, Stage: "$default",
 			HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: c.method, Path: c.path}},

@@ -266,13 +266,7 @@ var progCallers = map[string][2]string{
 
 func (f *programsFixture) call(t *testing.T, method, target, caller, body string) events.APIGatewayV2HTTPResponse {
 	t.Helper()
-	path, rawQuery, _ := strings.Cut(target, "?")
-	e := events.APIGatewayV2HTTPRequest{
-		Version: "2.0", RouteKey: "$default", RawPath: path, RawQueryString: rawQuery,
-		Headers: map[string]string{"host": "api.example.test"},
-		RequestContext: events.APIGatewayV2HTTPRequestContext{RequestID: "req-1", Stage: "$default",
-			HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: method, Path: path}},
-	}
+	e := gatewayEvent(t, method, target)
 	if caller != "" {
 		c, ok := progCallers[caller]
 		if !ok {

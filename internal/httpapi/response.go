@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"maps"
 	"mime"
@@ -98,14 +97,6 @@ func StatusOf(k fault.Kind) (status int, ok bool) {
 	return 0, false
 }
 
-// methodNotAllowed is routing's own error: fault has no 405 because only the
-// edge, never the domain, can decide it.
-type methodNotAllowed struct{ allow []string }
-
-func (e *methodNotAllowed) Error() string {
-	return "method not allowed; allowed: " + strings.Join(e.allow, ", ")
-}
-
 // internalResponse is the one 500 body: it never carries the error's text.
 func internalResponse() Response {
 	return errorResponse(http.StatusInternalServerError, "internal", "an internal error occurred; quote the request ID when reporting it", nil)
@@ -114,12 +105,6 @@ func internalResponse() Response {
 // responseFor maps a handler or pipeline error to its response; internal
 // reports whether it is a 500 that the caller must log.
 func responseFor(err error) (resp Response, internal bool) {
-	var mna *methodNotAllowed
-	if errors.As(err, &mna) {
-		r := errorResponse(http.StatusMethodNotAllowed, "method_not_allowed", "the method is not allowed on this path", nil)
-		r.Headers = map[string]string{"allow": strings.Join(mna.allow, ", ")}
-		return r, false
-	}
 	if fe, ok := fault.As(err); ok {
 		if status, ok := StatusOf(fe.Kind); ok {
 			r := errorResponse(status, fe.Code, fe.Message, fe.Details)

@@ -76,15 +76,10 @@ func newSubmissionsAPI(t *testing.T) (*API, *submissions.Service, *keptMessages)
 
 func subCall(t *testing.T, api *API, method, target, caller, body string) events.APIGatewayV2HTTPResponse {
 	t.Helper()
-	path, rawQuery, _ := strings.Cut(target, "?")
-	e := events.APIGatewayV2HTTPRequest{
-		Version: "2.0", RouteKey: "$default", RawPath: path, RawQueryString: rawQuery, Body: body,
-		Headers: map[string]string{"host": "api.example.test"},
-		RequestContext: events.APIGatewayV2HTTPRequestContext{RequestID: "req-1", Stage: "$default",
-			HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: method, Path: path}},
-	}
+	e := gatewayEvent(t, method, target)
 	if body != "" {
 		e.Headers["content-type"] = "application/json"
+		e.Body = body
 	}
 	if caller != "" {
 		c := cecCallers[caller]

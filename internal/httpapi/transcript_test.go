@@ -100,13 +100,7 @@ var cecCallers = map[string][2]string{
 
 func cecCall(t *testing.T, api *API, target, caller, accept string) events.APIGatewayV2HTTPResponse {
 	t.Helper()
-	path, rawQuery, _ := strings.Cut(target, "?")
-	e := events.APIGatewayV2HTTPRequest{
-		Version: "2.0", RouteKey: "$default", RawPath: path, RawQueryString: rawQuery,
-		Headers: map[string]string{"host": "api.example.test"},
-		RequestContext: events.APIGatewayV2HTTPRequestContext{RequestID: "req-1", Stage: "$default",
-			HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: http.MethodGet, Path: path}},
-	}
+	e := gatewayEvent(t, http.MethodGet, target)
 	if accept != "" {
 		e.Headers["accept"] = accept
 	}
