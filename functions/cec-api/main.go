@@ -19,7 +19,7 @@ func main() {
 	if err != nil {
 		app.Exit(deps.Log, "stripe checkouts", err)
 	}
-	api, err := httpapi.NewCecSubmissionsAPI(deps.Transcript(), deps.Submissions(), deps.Renewals(checkouts),
+	api, err := httpapi.NewCecAPI(deps.Transcript(), deps.Submissions(), deps.Renewals(checkouts),
 		httpapi.Options{RoleClaim: env.RoleClaim, Logger: deps.Log})
 	if err != nil {
 		app.Exit(deps.Log, "http api", err)

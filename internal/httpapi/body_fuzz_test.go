@@ -277,7 +277,7 @@ func newBodyWorld(tb testing.TB) *bodyWorld {
 		func() (*API, error) { return NewAccountsAPI(acc, w.clock, opts) },
 		func() (*API, error) { return NewProgramsAPI(progs, opts) },
 		func() (*API, error) { return NewAttendanceAPI(deps.Attendance(), opts) },
-		func() (*API, error) { return NewCecSubmissionsAPI(deps.Transcript(), subs, deps.Renewals(nil), opts) },
+		func() (*API, error) { return NewCecAPI(deps.Transcript(), subs, deps.Renewals(nil), opts) },
 		func() (*API, error) {
 			return NewPaymentWebhookAPI(deps.PaymentWebhook(stripepay.Verifier{Secret: fuzzWebhookSecret}), opts)
 		},

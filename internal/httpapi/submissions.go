@@ -12,22 +12,8 @@ import (
 	"github.com/cecportal/cecportal/internal/credits"
 	"github.com/cecportal/cecportal/internal/fault"
 	"github.com/cecportal/cecportal/internal/identity"
-	"github.com/cecportal/cecportal/internal/renewals"
 	"github.com/cecportal/cecportal/internal/submissions"
-	"github.com/cecportal/cecportal/internal/transcript"
 )
-
-// NewCecSubmissionsAPI is the handler of the cec-api Lambda with the
-// holder's CEC submissions and their staff review (SPEC §3) and, when ren
-// is not nil, the holder's renewal and its checkout (SPEC §4) beside the
-// status and transcript routes.
-func NewCecSubmissionsAPI(svc *transcript.Service, subs *submissions.Service, ren *renewals.Service, opts Options) (*API, error) {
-	routes := append(CecRoutes(svc), SubmissionRoutes(subs)...)
-	if ren != nil {
-		routes = append(routes, RenewalRoutes(ren)...)
-	}
-	return newAPI(routes, opts)
-}
 
 // SubmissionRoutes are the routes of CEC submissions: the holder submits
 // and follows, staff review.

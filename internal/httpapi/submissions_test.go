@@ -66,7 +66,7 @@ func newSubmissionsAPI(t *testing.T) (*API, *submissions.Service, *keptMessages)
 		}
 	}
 	subs := submissions.NewService(store.NewSubmissions(tbl), acc, pol, clk, newID, kept)
-	api, err := NewCecSubmissionsAPI(transcript.NewService(store.NewTranscript(tbl), acc, pol, clk), subs, nil,
+	api, err := NewCecAPI(transcript.NewService(store.NewTranscript(tbl), acc, pol, clk), subs, nil,
 		Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)

@@ -15,13 +15,21 @@ import (
 	"github.com/cecportal/cecportal/internal/credits"
 	"github.com/cecportal/cecportal/internal/fault"
 	"github.com/cecportal/cecportal/internal/identity"
+	"github.com/cecportal/cecportal/internal/renewals"
+	"github.com/cecportal/cecportal/internal/submissions"
 	"github.com/cecportal/cecportal/internal/transcript"
 )
 
-// NewCecAPI is the handler of the cec-api Lambda: a holder's CEC status
-// and transcript.
-func NewCecAPI(svc *transcript.Service, opts Options) (*API, error) {
-	return newAPI(CecRoutes(svc), opts)
+// NewCecAPI is the handler of the cec-api Lambda: a holder's CEC status and
+// transcript, CEC submissions with their staff review (SPEC §3) and, when
+// ren is not nil, the holder's renewal and the checkout of its dues
+// (SPEC §4).
+func NewCecAPI(svc *transcript.Service, subs *submissions.Service, ren *renewals.Service, opts Options) (*API, error) {
+	routes := append(CecRoutes(svc), SubmissionRoutes(subs)...)
+	if ren != nil {
+		routes = append(routes, RenewalRoutes(ren)...)
+	}
+	return newAPI(routes, opts)
 }
 
 // CecRoutes are the holder's CEC routes.

@@ -83,7 +83,7 @@ func newCecAPI(t *testing.T) *API {
 	}
 	now := time.Date(2027, 3, 12, 14, 0, 0, 0, time.UTC)
 	svc := transcript.NewService(recs, recs, testPolicy(t), clock.Fixed(now))
-	api, err := NewCecAPI(svc, Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	api, err := newAPI(CecRoutes(svc), Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}

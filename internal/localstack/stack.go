@@ -285,7 +285,7 @@ func (s *Stack) build(ctx context.Context) (err error) {
 		return err
 	}
 	submissionsSvc := deps.Submissions()
-	cecAPI, err := httpapi.NewCecSubmissionsAPI(deps.Transcript(), submissionsSvc, deps.Renewals(&payments.Simulator{BaseURL: s.URL}),
+	cecAPI, err := httpapi.NewCecAPI(deps.Transcript(), submissionsSvc, deps.Renewals(&payments.Simulator{BaseURL: s.URL}),
 		httpapi.Options{Logger: s.log})
 	if err != nil {
 		return err
