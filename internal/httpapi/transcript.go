@@ -32,7 +32,7 @@ func NewCecAPI(svc *transcript.Service, subs *submissions.Service, ren *renewals
 	return newAPI(routes, opts)
 }
 
-// CecRoutes are the holder's CEC routes.
+// CecRoutes are the holder's CEC status and transcript routes.
 func CecRoutes(svc *transcript.Service) []Route {
 	h := cecHandlers{svc: svc}
 	holder := Roles(identity.RoleHolder)

@@ -73,7 +73,7 @@ type Config struct {
 
 	// Tuning, mostly for tests.
 	RelayEvery time.Duration // outbox sweep interval; default 5 s (AWS: 1 min)
-	Visibility time.Duration // mail queue visibility timeout; default 30 s
+	Visibility time.Duration // every queue's visibility timeout (a consumer may run a sixth of it); default 30 s
 	// QueueVisibility, when set, is Visibility as a Go duration (at least
 	// 6 s: a consumer may run a sixth of it): tests that kill the stack wait
 	// less for the message in flight to come back.
