@@ -19,7 +19,7 @@ const module = "github.com/cecportal/cecportal/internal/"
 // internal/. They import no AWS, HTTP or storage package and no edge package,
 // and read the time only through the clock they are given.
 var domain = []string{
-	"accounts", "attendance", "cec", "credits", "fault", "identity", "ids", "names",
+	"accounts", "attendance", "calendar", "cec", "credits", "fault", "identity", "ids", "names",
 	"notify", "notify/templates", "outbox", "payments", "policy", "programs",
 	"reminders", "renewals", "roster", "submissions", "transcript",
 }

@@ -36,7 +36,7 @@ func TestAPI_HandleSecurityHeaders(t *testing.T) {
 		{"Unauthenticated", ev("GET /holders/me", "/holders/me"), nil, 401, "application/json"},
 		{"Forbidden", ev("GET /holders/me", "/holders/me", as("p1", "[provider]")), nil, 403, "application/json"},
 		{"NotFound", ev("$default", "/nowhere", func(e *events.APIGatewayV2HTTPRequest) { e.RequestContext.HTTP.Method = "GET" }), nil, 404, "application/json"},
-		{"MethodNotAllowed", ev("$default", "/health", func(e *events.APIGatewayV2HTTPRequest) { e.RequestContext.HTTP.Method = "DELETE" }), nil, 405, "application/json"},
+		{"UnknownMethod", ev("$default", "/health", func(e *events.APIGatewayV2HTTPRequest) { e.RequestContext.HTTP.Method = "DELETE" }), nil, 404, "application/json"},
 		{"Invalid", ev("PUT /holders/me/contact", "/holders/me/contact", as("h1", "[holder]"), jsonBody(`{"fax":1}`)), nil, 400, "application/json"},
 		{"JSON", ev("GET /holders/me", "/holders/me", as("h1", "[holder]")), nil, 200, "application/json"},
 		{"CSV", ev("GET /holders/me", "/holders/me", as("h1", "[holder]")), func(f *fixture) {
