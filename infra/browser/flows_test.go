@@ -229,6 +229,15 @@ func TestBrowser_Flows(t *testing.T) {
 				t.Fatalf("after the contact update %+v", after)
 			}
 		}},
+		{"HolderWithoutCredentialsHasNothingToMeet", func(t *testing.T) {
+			// Before staff record a credential there is nothing to meet:
+			// the page says so, and offers nothing to report (issue 13).
+			ana.open(t, "#/holder/status?year=2028")
+			ana.waitText(t, "#status-no-credentials", "You hold no credential that needs renewal CECs")
+			if n := eval[int](t, ana, "the met notice and the report button", `document.querySelectorAll('#status-met, a[href^="#/holder/submit"].button').length`); n != 0 {
+				t.Fatalf("a holder without credentials is offered %d met notices or report buttons", n)
+			}
+		}},
 		{"StaffRecordsCredentials", func(t *testing.T) {
 			office.open(t, "#/staff/holders")
 			f := "#credentials-form "
@@ -434,7 +443,7 @@ func TestBrowser_Flows(t *testing.T) {
 				ana.fill(t, p+`kind"]`, kind)
 				ana.fill(t, p+`title"]`, title)
 				ana.fill(t, p+`organisation"]`, "Chapter 7")
-				ana.fill(t, p+`date"]`, "2027-04-02")
+				ana.fill(t, p+`date"]`, "2027-03-02")
 				ana.fill(t, p+`hours"]`, hours)
 				ana.fill(t, p+`documentation.type"]`, doc)
 				ana.fill(t, p+`documentation.reference"]`, "cert-42")

@@ -32,7 +32,7 @@ func TestLocalStack_Submissions(t *testing.T) {
 	}
 
 	activity := func(kind string, hours float64) map[string]any {
-		return map[string]any{"kind": kind, "title": "Leasing law", "organisation": "Chapter 7", "date": "2027-04-02",
+		return map[string]any{"kind": kind, "title": "Leasing law", "organisation": "Chapter 7", "date": "2027-03-02",
 			"hours": hours, "compliance": false, "documentation": map[string]any{"type": "certificate_of_completion", "reference": "cert-42"}}
 	}
 	type problem struct {

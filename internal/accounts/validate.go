@@ -1,17 +1,15 @@
 package accounts
 
 import (
-	"fmt"
 	"net/mail"
 	"regexp"
 	"strings"
 	"sync"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/cecportal/cecportal/internal/calendar"
 	"github.com/cecportal/cecportal/internal/fault"
+	"github.com/cecportal/cecportal/internal/freetext"
 )
 
 // problems collects field errors so that a form shows all of them at once.
@@ -35,12 +33,12 @@ func (p *problems) text(field, s string, required bool, max int) (string, bool) 
 	switch {
 	case s == "" && required:
 		p.add(field, "required", "is required")
-	case utf8.RuneCountInString(s) > max:
-		p.add(field, "too_long", fmt.Sprintf("must be at most %d characters", max))
-	case strings.ContainsFunc(s, invisible):
-		p.add(field, "control_characters", "must not contain control or text-direction characters")
 	default:
-		return s, true
+		code, msg := freetext.Check(s, max, false)
+		if code == "" {
+			return s, true
+		}
+		p.add(field, code, msg)
 	}
 	return s, false
 }
@@ -49,12 +47,6 @@ func (p *problems) text(field, s string, required bool, max int) (string, bool) 
 func (p *problems) str(field, s string, required bool, max int) string {
 	v, _ := p.text(field, s, required, max)
 	return v
-}
-
-// invisible reports control characters and the bidirectional overrides
-// that can make a name display as something else.
-func invisible(r rune) bool {
-	return unicode.IsControl(r) || (r >= 0x202A && r <= 0x202E) || (r >= 0x2066 && r <= 0x2069)
 }
 
 // domainLabel is one DNS label of a mail domain.

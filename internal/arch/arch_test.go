@@ -20,7 +20,7 @@ const module = "github.com/cecportal/cecportal/internal/"
 // and read the time only through the clock they are given.
 var domain = []string{
 	"accounts", "attendance", "calendar", "cec", "credits", "fault", "identity", "ids", "names",
-	"notify", "notify/templates", "outbox", "payments", "policy", "programs",
+	"freetext", "notify", "notify/templates", "outbox", "payments", "policy", "programs",
 	"reminders", "renewals", "roster", "submissions", "transcript",
 }
 

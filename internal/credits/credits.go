@@ -99,9 +99,11 @@ type Year struct {
 
 // Shortfall is how far a year is from one rule.
 type Shortfall struct {
-	Rule    string // total, association_minimum, compliance_minimum
-	Missing cec.Hours
-	Message string
+	Rule     string    // total, association_minimum, compliance_minimum
+	Missing  cec.Hours // Required − Counted
+	Counted  cec.Hours // what counts towards the rule
+	Required cec.Hours // what the rule asks for
+	Message  string
 }
 
 // Judge applies SPEC §3 to a renewal year.
@@ -151,15 +153,15 @@ func Judge(p *policy.Policy, renewalYear int, credentials []string, activities [
 	}
 	y.Met = y.Counted >= y.Required && y.Compliance >= complianceNeeded
 	if y.Outstanding > 0 {
-		y.Shortfalls = append(y.Shortfalls, Shortfall{Rule: "total", Missing: y.Outstanding,
+		y.Shortfalls = append(y.Shortfalls, Shortfall{Rule: "total", Missing: y.Outstanding, Counted: y.Counted, Required: y.Required,
 			Message: fmt.Sprintf("%s CECs counted of the %s required", y.Counted, y.Required)})
 	}
 	if need := y.Required - y.OtherLimit; y.Association < need {
-		y.Shortfalls = append(y.Shortfalls, Shortfall{Rule: "association_minimum", Missing: need - y.Association,
+		y.Shortfalls = append(y.Shortfalls, Shortfall{Rule: "association_minimum", Missing: need - y.Association, Counted: y.Association, Required: need,
 			Message: fmt.Sprintf("at least %s CECs must come from association sources; %s do", need, y.Association)})
 	}
 	if y.Compliance < complianceNeeded {
-		y.Shortfalls = append(y.Shortfalls, Shortfall{Rule: "compliance_minimum", Missing: complianceNeeded - y.Compliance,
+		y.Shortfalls = append(y.Shortfalls, Shortfall{Rule: "compliance_minimum", Missing: complianceNeeded - y.Compliance, Counted: y.Compliance, Required: complianceNeeded,
 			Message: fmt.Sprintf("at least %s CEC must address legislative or regulatory compliance; %s does", complianceNeeded, y.Compliance)})
 	}
 	return y

@@ -7,6 +7,8 @@ package fault
 import (
 	"errors"
 	"fmt"
+
+	"github.com/cecportal/cecportal/internal/cec"
 )
 
 // Kind classifies a coded error; each kind has exactly one HTTP status.
@@ -28,6 +30,10 @@ type Detail struct {
 	Field   string `json:"field,omitempty"`
 	Code    string `json:"code,omitempty"`
 	Message string `json:"message"`
+	// Figures are the detail's numbers, for clients that compute with them
+	// rather than read the message: a shortfall's missing, counted and
+	// required CECs, exact decimals.
+	Figures map[string]cec.Hours `json:"figures,omitempty"`
 }
 
 // Error is a coded error. Code is a stable snake_case identifier clients may

@@ -199,7 +199,7 @@ func (a *API) serve(ctx context.Context, ev *events.APIGatewayV2HTTPRequest, log
 			return Response{}, err
 		}
 	}
-	if err := validate(rt.op, r, body); err != nil {
+	if err := validate(rt.op, r, body, !rt.Verbatim); err != nil {
 		return Response{}, err
 	}
 	return a.call(ctx, rt, r, log)

@@ -38,6 +38,7 @@ import (
 	"github.com/cecportal/cecportal/internal/notify"
 	"github.com/cecportal/cecportal/internal/outbox"
 	"github.com/cecportal/cecportal/internal/payments"
+	"github.com/cecportal/cecportal/internal/policy"
 	"github.com/cecportal/cecportal/internal/programs"
 	"github.com/cecportal/cecportal/internal/store"
 	"github.com/cecportal/cecportal/internal/stripepay"
@@ -183,6 +184,7 @@ type bodyWorld struct {
 	db       *bbolt.DB
 	table    *swapTable
 	clock    *fuzzClock
+	policy   *policy.Policy
 	ids      *seqIDs
 	sent     *sentMessages
 	logs     *bytes.Buffer
@@ -262,6 +264,7 @@ func newBodyWorld(tb testing.TB) *bodyWorld {
 	if err != nil {
 		tb.Fatal(err)
 	}
+	w.policy = pol
 	log := slog.New(slog.NewTextHandler(w.logs, nil))
 	queues := map[string]outbox.Sender{}
 	for _, q := range []string{notify.Queue, programs.ValidationQueue, programs.FeeQueue, attendance.Queue, submissions.Queue, payments.Queue} {
@@ -547,6 +550,33 @@ func (w *bodyWorld) check(t *testing.T, op uint8, body []byte) int {
 		// place of the bytes sent, so a success would keep other data.
 		if c.contentType == contentTypeJSON && !utf8.Valid(body) {
 			fail("a JSON body that is not UTF-8 was accepted")
+		}
+		// Issue 13: no text people typed carries a control or text-direction
+		// character (the payment provider's events aside), and no
+		// self-reported activity is dated after today or claims more than
+		// the policy's bound.
+		var decoded any
+		if c.contentType == contentTypeJSON && !c.sign && json.Unmarshal(body, &decoded) == nil {
+			var hidden []fault.Detail
+			hiddenText(decoded, nil, &hidden)
+			if len(hidden) > 0 {
+				fail("accepted text with a control or text-direction character at %v", hidden)
+			}
+		}
+		if c.name == "submitCecs" {
+			var in struct {
+				Activities []struct {
+					Date  string
+					Hours json.Number
+				}
+			}
+			_ = json.Unmarshal(body, &in)
+			for _, a := range in.Activities {
+				h, err := cec.Parse(a.Hours.String())
+				if a.Date > w.clock.Now().Format(time.DateOnly) || err != nil || h > w.policy.Renewal.MaxActivityCECs {
+					fail("accepted an activity dated %s of %s CECs (today %s)", a.Date, a.Hours, w.clock.Now().Format(time.DateOnly))
+				}
+			}
 		}
 	case s >= 400 && s < 500:
 		if err := errorShape(resp); err != nil {

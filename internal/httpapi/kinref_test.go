@@ -91,7 +91,9 @@ func kinDetails(err error) []fault.Detail {
 	slices.SortStableFunc(out, func(x, y fault.Detail) int {
 		return cmp.Or(cmp.Compare(x.Field, y.Field), cmp.Compare(x.Code, y.Code), cmp.Compare(x.Message, y.Message))
 	})
-	return slices.Compact(out)
+	return slices.CompactFunc(out, func(x, y fault.Detail) bool {
+		return x.Field == y.Field && x.Code == y.Code && x.Message == y.Message
+	})
 }
 
 func kinRequestErrorDetails(re *openapi3filter.RequestError) []fault.Detail {

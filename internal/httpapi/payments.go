@@ -24,7 +24,7 @@ func NewPaymentWebhookAPI(w *payments.Webhook, opts Options) (*API, error) {
 // over the raw body is the authentication.
 func PaymentWebhookRoutes(w *payments.Webhook) []Route {
 	return []Route{
-		{Method: http.MethodPost, Path: "/webhooks/payments", Access: Public, Handle: webhookHandler{w}.receive},
+		{Method: http.MethodPost, Path: "/webhooks/payments", Access: Public, Handle: webhookHandler{w}.receive, Verbatim: true},
 	}
 }
 

@@ -319,7 +319,7 @@ func programOut(p programs.Program) programJSON {
 		CreatedAt: p.CreatedAt.UTC(), UpdatedAt: p.UpdatedAt.UTC(),
 	}
 	for _, d := range p.Problems {
-		out.Problems = append(out.Problems, problemJSON(d))
+		out.Problems = append(out.Problems, problemJSON{Field: d.Field, Code: d.Code, Message: d.Message})
 	}
 	for _, t := range p.History {
 		out.History = append(out.History, transitionJSON{At: t.At.UTC(), By: t.By, From: optString(string(t.From)),

@@ -8,6 +8,11 @@ type Route struct {
 	Path   string      // the template exactly as in openapi.yaml, e.g. "/holders/{holderId}/credentials"
 	Access Access      // who may call it; must agree with the operation's security
 	Handle HandlerFunc // the handler
+	// Verbatim marks a body that is another party's signed document, read
+	// byte for byte by the handler (the payment provider's events): its
+	// strings are theirs, not text people typed, so the free-text rule
+	// (freetext.Hidden) is not applied to them.
+	Verbatim bool
 }
 
 // accessKind starts at 1 so that a Route whose Access was forgotten is an

@@ -118,7 +118,7 @@ func subConforms(t *testing.T, method, template, target string, resp events.APIG
 	}
 }
 
-const activityBody = `{"kind":"association_course","title":"Leasing","organisation":"Chapter","date":"2027-04-02","hours":%s,` +
+const activityBody = `{"kind":"association_course","title":"Leasing","organisation":"Chapter","date":"2027-03-02","hours":%s,` +
 	`"compliance":true,"documentation":{"type":"certificate_of_completion","reference":"cert-1"}}`
 
 func TestSubmissionRoutes(t *testing.T) {
@@ -137,7 +137,7 @@ func TestSubmissionRoutes(t *testing.T) {
 	t.Run("BadRequests", func(t *testing.T) {
 		for name, body := range map[string]string{
 			"ThreeDecimals": submit("1.234"),
-			"BadDate":       strings.Replace(submit("6"), "2027-04-02", "2027-02-30", 1),
+			"BadDate":       strings.Replace(submit("6"), "2027-03-02", "2027-02-30", 1),
 			"NoActivities":  `{"year":2028,"activities":[]}`,
 			"UnknownField":  `{"year":2028,"activities":[],"x":1}`,
 		} {

@@ -93,6 +93,7 @@ type statusJSON struct {
 	Required    cec.Hours       `json:"required"`
 	Counted     cec.Hours       `json:"counted"`
 	Met         bool            `json:"met"`
+	Standing    string          `json:"standing"` // met, outstanding, no_credentials
 	Outstanding cec.Hours       `json:"outstanding"`
 	BySource    bySourceJSON    `json:"bySource"`
 	Compliance  complianceJSON  `json:"compliance"`
@@ -164,6 +165,14 @@ func statusOut(st transcript.Status) statusJSON {
 		Shortfalls: make([]shortfallJSON, 0, len(y.Shortfalls)), Activities: entriesOut(st.Entries)}
 	if out.Credentials == nil {
 		out.Credentials = []string{}
+	}
+	switch {
+	case st.NoRequirement:
+		out.Standing = "no_credentials"
+	case y.Met:
+		out.Standing = "met"
+	default:
+		out.Standing = "outstanding"
 	}
 	for _, s := range y.Shortfalls {
 		out.Shortfalls = append(out.Shortfalls, shortfallJSON{Rule: s.Rule, Missing: s.Missing, Message: s.Message})

@@ -224,7 +224,7 @@ func TestCecAPI_StatusWithoutCredential(t *testing.T) {
 		t.Fatalf("status %d: %s", resp.StatusCode, resp.Body)
 	}
 	conforms(t, "/holders/me/status", resp)
-	for _, want := range []string{`"renewalYear":2028`, `"credentials":[]`, `"required":0`, `"met":true`, `"compliance":{"counted":0,"minimum":0}`, `"activities":[]`} {
+	for _, want := range []string{`"renewalYear":2028`, `"credentials":[]`, `"required":0`, `"met":false`, `"standing":"no_credentials"`, `"compliance":{"counted":0,"minimum":0}`, `"activities":[]`} {
 		if !strings.Contains(resp.Body, want) {
 			t.Errorf("body lacks %s:\n%s", want, resp.Body)
 		}

@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/cecportal/cecportal/internal/fault"
+	"github.com/cecportal/cecportal/internal/freetext"
 	"github.com/cecportal/cecportal/internal/httpapi/contract"
 )
 
@@ -77,10 +78,25 @@ func isJSON(mt string) bool { return contract.IsJSON(mt) }
 // so handlers see what the client sent. A body that is not JSON (a CSV
 // roster) is parsed by its handler, which reports problems by row and
 // column; the schema only names the type.
-func validate(op *contract.Operation, r *Request, body any) error {
+//
+// With text set, every string of the query and of a JSON body is also held
+// to the one free-text rule (freetext.Hidden), whatever its field: a field
+// added later cannot let a control character through to a review queue, a
+// CSV export or an email.
+func validate(op *contract.Operation, r *Request, body any, text bool) error {
 	var out []fault.Detail
 	for i := range op.Params {
 		out = append(out, checkParam(&op.Params[i], r)...)
+	}
+	if text {
+		for name, values := range r.Query {
+			if slices.ContainsFunc(values, freetext.HasHidden) {
+				out = append(out, hiddenDetail([]string{name}))
+			}
+		}
+		if isJSON(r.MediaType) {
+			hiddenText(body, nil, &out)
+		}
 	}
 	if op.Body != nil && isJSON(r.MediaType) {
 		switch m := op.Body.Media(r.Header.Get("Content-Type")); {
@@ -98,7 +114,34 @@ func validate(op *contract.Operation, r *Request, body any) error {
 	slices.SortStableFunc(out, func(x, y fault.Detail) int {
 		return cmp.Or(cmp.Compare(x.Field, y.Field), cmp.Compare(x.Code, y.Code), cmp.Compare(x.Message, y.Message))
 	})
-	return fault.New(fault.Invalid, "invalid_request", "the request does not match the API contract", slices.Compact(out)...)
+	out = slices.CompactFunc(out, func(x, y fault.Detail) bool { // schema problems carry no figures
+		return x.Field == y.Field && x.Code == y.Code && x.Message == y.Message
+	})
+	return fault.New(fault.Invalid, "invalid_request", "the request does not match the API contract", out...)
+}
+
+// hiddenText adds a detail for every string in v (a decoded JSON value)
+// that holds a character freetext.Hidden refuses, at its path.
+func hiddenText(v any, path []string, out *[]fault.Detail) {
+	switch x := v.(type) {
+	case string:
+		if freetext.HasHidden(x) {
+			*out = append(*out, hiddenDetail(path))
+		}
+	case map[string]any:
+		for k, e := range x {
+			hiddenText(e, append(slices.Clip(path), k), out)
+		}
+	case []any:
+		for i, e := range x {
+			hiddenText(e, append(slices.Clip(path), strconv.Itoa(i)), out)
+		}
+	}
+}
+
+func hiddenDetail(path []string) fault.Detail {
+	return fault.Detail{Field: strings.Join(path, "."), Code: freetext.CodeControls,
+		Message: "must not contain control or text-direction characters"}
 }
 
 // checkParam finds, parses and checks one parameter the way openapi3filter

@@ -151,6 +151,10 @@ type Renewal struct {
 	ComplianceMinimumCECs cec.Hours   `json:"-"`
 	AuditRatePercent      int         `json:"auditRatePercent"`
 	RawComplianceMinimum  json.Number `json:"complianceMinimumCecs"`
+	// MaxActivityCECs bounds the CECs one self-reported activity may claim:
+	// more is a typing slip (100,000 hours), refused before it is judged.
+	MaxActivityCECs    cec.Hours   `json:"-"`
+	RawMaxActivityCECs json.Number `json:"maxActivityCecs"`
 }
 
 // RenewalInvoices is the renewal invoicing calendar and price list. Dates
@@ -493,6 +497,11 @@ func (p *Policy) validateRenewal() error {
 		return fieldErr("renewal.complianceMinimumCecs", err.Error())
 	}
 	r.ComplianceMinimumCECs = minimum
+	maxActivity, err := cec.Parse(r.RawMaxActivityCECs.String())
+	if err != nil || maxActivity <= 0 {
+		return fieldErr("renewal.maxActivityCecs", "must be a number of CECs above 0, e.g. 60")
+	}
+	r.MaxActivityCECs = maxActivity
 	for group, types := range p.Documentation {
 		if !isCodeWord(group) || len(types) == 0 {
 			return fieldErr("documentation."+group, "must be a lower-case name listing at least one type")

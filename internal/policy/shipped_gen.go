@@ -100,6 +100,7 @@ func shipped() *Policy {
 			OtherMaxPercent:      50,
 			AuditRatePercent:     10,
 			RawComplianceMinimum: "1",
+			RawMaxActivityCECs:   "60",
 		},
 		Documentation: map[string][]string{
 			"education": {

@@ -6,11 +6,10 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/cecportal/cecportal/internal/calendar"
 	"github.com/cecportal/cecportal/internal/fault"
+	"github.com/cecportal/cecportal/internal/freetext"
 	"github.com/cecportal/cecportal/internal/policy"
 )
 
@@ -34,16 +33,10 @@ func (p *problems) has(field string) bool {
 	return slices.ContainsFunc(*p, func(d fault.Detail) bool { return d.Field == field })
 }
 
-func invisible(r rune) bool {
-	return (unicode.IsControl(r) && r != '\n' && r != '\r' && r != '\t') || (r >= 0x202A && r <= 0x202E) || (r >= 0x2066 && r <= 0x2069)
-}
-
+// text holds s to the one rule for free text (freetext.Check).
 func (p *problems) text(field, s string, max int, multiline bool) {
-	switch {
-	case utf8.RuneCountInString(s) > max:
-		p.add(field, "too_long", fmt.Sprintf("must be at most %d characters", max))
-	case strings.ContainsFunc(s, invisible), !multiline && strings.ContainsAny(s, "\r\n\t"):
-		p.add(field, "control_characters", "must not contain control or text-direction characters")
+	if code, msg := freetext.Check(s, max, multiline); code != "" {
+		p.add(field, code, msg)
 	}
 }
 

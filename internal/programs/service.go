@@ -8,11 +8,11 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/cecportal/cecportal/internal/accounts"
 	"github.com/cecportal/cecportal/internal/clock"
 	"github.com/cecportal/cecportal/internal/fault"
+	"github.com/cecportal/cecportal/internal/freetext"
 	"github.com/cecportal/cecportal/internal/identity"
 	"github.com/cecportal/cecportal/internal/notify"
 	"github.com/cecportal/cecportal/internal/outbox"
@@ -532,9 +532,9 @@ func (s *Service) Decide(ctx context.Context, c identity.Caller, id string, d De
 		return Program{}, fault.New(fault.Invalid, "invalid_request", "a rejection needs a reason",
 			fault.Detail{Field: "reason", Code: "required", Message: "is required to reject"})
 	}
-	if utf8.RuneCountInString(d.Reason) > maxReason {
-		return Program{}, fault.New(fault.Invalid, "invalid_request", "the reason is too long",
-			fault.Detail{Field: "reason", Code: "too_long", Message: fmt.Sprintf("must be at most %d characters", maxReason)})
+	if code, msg := freetext.Check(d.Reason, maxReason, true); code != "" {
+		return Program{}, fault.New(fault.Invalid, "invalid_request", "the reason cannot be taken",
+			fault.Detail{Field: "reason", Code: code, Message: msg})
 	}
 	to, verdict := Rejected, "rejected"
 	if d.Approve {

@@ -253,7 +253,7 @@ func programToItem(p programs.Program) (programItem, error) {
 		}
 	}
 	for _, d := range p.Problems {
-		it.Problems = append(it.Problems, problemItem(d))
+		it.Problems = append(it.Problems, problemItem{Field: d.Field, Code: d.Code, Message: d.Message})
 	}
 	for _, tr := range p.History {
 		it.History = append(it.History, transitionItem{At: formatTime(tr.At), By: tr.By, From: string(tr.From),
@@ -302,7 +302,7 @@ func programFromItem(it programItem) (programs.Program, error) {
 		}
 	}
 	for _, d := range it.Problems {
-		p.Problems = append(p.Problems, fault.Detail(d))
+		p.Problems = append(p.Problems, fault.Detail{Field: d.Field, Code: d.Code, Message: d.Message})
 	}
 	for _, tr := range it.History {
 		p.History = append(p.History, programs.Transition{At: parseTime(tr.At), By: tr.By,

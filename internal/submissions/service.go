@@ -9,12 +9,14 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/cecportal/cecportal/internal/accounts"
+	"github.com/cecportal/cecportal/internal/calendar"
+	"github.com/cecportal/cecportal/internal/cec"
 	"github.com/cecportal/cecportal/internal/clock"
 	"github.com/cecportal/cecportal/internal/credits"
 	"github.com/cecportal/cecportal/internal/fault"
+	"github.com/cecportal/cecportal/internal/freetext"
 	"github.com/cecportal/cecportal/internal/identity"
 	"github.com/cecportal/cecportal/internal/notify"
 	"github.com/cecportal/cecportal/internal/outbox"
@@ -75,7 +77,10 @@ func invalid(d ...fault.Detail) error {
 	return fault.New(fault.Invalid, "invalid_request", "the submission has invalid fields", d...)
 }
 
-func check(in NewSubmission) error {
+// check checks a submission's fields, all at once: today is the date in
+// the association's time zone (no activity is dated after it), maxHours the
+// policy's bound on one activity.
+func check(in NewSubmission, today time.Time, maxHours cec.Hours) error {
 	var d []fault.Detail
 	if in.RenewalYear < MinYear || in.RenewalYear > MaxYear {
 		d = append(d, fault.Detail{Field: "year", Code: "out_of_range", Message: fmt.Sprintf("must be a renewal year from %d to %d", MinYear, MaxYear)})
@@ -85,19 +90,30 @@ func check(in NewSubmission) error {
 	}
 	for i, a := range in.Activities {
 		f := fmt.Sprintf("activities[%d].", i)
-		for name, v := range map[string]string{"kind": a.Kind, "title": a.Title, "organisation": a.Organisation} {
-			switch {
-			case v == "":
-				d = append(d, fault.Detail{Field: f + name, Code: "required", Message: "is required"})
-			case utf8.RuneCountInString(v) > maxText:
-				d = append(d, fault.Detail{Field: f + name, Code: "too_long", Message: fmt.Sprintf("must be at most %d characters", maxText)})
+		for _, t := range []struct {
+			name, v  string
+			required bool
+		}{
+			{"kind", a.Kind, true}, {"title", a.Title, true}, {"organisation", a.Organisation, true}, {"vendor", a.Vendor, false},
+			{"documentation.type", a.DocumentationType, false}, {"documentation.reference", a.DocumentationRef, false},
+		} {
+			if t.v == "" && t.required {
+				d = append(d, fault.Detail{Field: f + t.name, Code: "required", Message: "is required"})
+			} else if code, msg := freetext.Check(t.v, maxText, false); code != "" {
+				d = append(d, fault.Detail{Field: f + t.name, Code: code, Message: msg})
 			}
 		}
-		if a.Hours <= 0 {
+		switch {
+		case a.Hours <= 0:
 			d = append(d, fault.Detail{Field: f + "hours", Code: "out_of_range", Message: "must be more than 0"})
+		case a.Hours > maxHours:
+			d = append(d, fault.Detail{Field: f + "hours", Code: "out_of_range", Message: fmt.Sprintf("must be at most %s CECs for one activity", maxHours)})
 		}
-		if a.Date.IsZero() {
+		switch {
+		case a.Date.IsZero():
 			d = append(d, fault.Detail{Field: f + "date", Code: "required", Message: "is required"})
+		case a.Date.After(today):
+			d = append(d, fault.Detail{Field: f + "date", Code: "future_date", Message: "must not be after today: report what you have done"})
 		}
 	}
 	if len(d) > 0 {
@@ -156,7 +172,8 @@ func (s *Service) Submit(ctx context.Context, c identity.Caller, in NewSubmissio
 	for i := range in.Activities {
 		in.Activities[i] = clean(in.Activities[i])
 	}
-	if err := check(in); err != nil {
+	now := s.clock.Now()
+	if err := check(in, calendar.Day(now.In(s.policy.Association.Location())), s.policy.Renewal.MaxActivityCECs); err != nil {
 		return Submission{}, err
 	}
 	holderID, err := s.holders.MyHolderID(ctx, c)
@@ -193,7 +210,8 @@ func (s *Service) Submit(ctx context.Context, c identity.Caller, in NewSubmissio
 		var d []fault.Detail
 		for _, sf := range y.Shortfalls {
 			d = append(d, fault.Detail{Field: sf.Rule, Code: "shortfall",
-				Message: fmt.Sprintf("%s CEC missing: %s", sf.Missing, sf.Message)})
+				Message: fmt.Sprintf("%s CEC missing: %s", sf.Missing, sf.Message),
+				Figures: map[string]cec.Hours{"missing": sf.Missing, "counted": sf.Counted, "required": sf.Required}})
 		}
 		for i, v := range verdicts {
 			if v.Status == credits.Refused {
@@ -203,7 +221,7 @@ func (s *Service) Submit(ctx context.Context, c identity.Caller, in NewSubmissio
 		return Submission{}, fault.New(fault.Unprocessable, "requirement_not_met",
 			fmt.Sprintf("with this submission the %d renewal would still not meet its requirement; nothing was recorded", in.RenewalYear), d...)
 	}
-	now := s.clock.Now().UTC()
+	now = now.UTC()
 	sub := Submission{ID: id, HolderID: rec.Holder.ID, HolderEmail: rec.Holder.Email,
 		HolderName: strings.TrimSpace(rec.Holder.FirstName + " " + rec.Holder.LastName), RenewalYear: in.RenewalYear,
 		Status: Received, Items: make([]Item, len(in.Activities)), SubmittedAt: now, UpdatedAt: now, Version: 1,
@@ -353,8 +371,8 @@ func checkDecision(d Decision, n int) error {
 	if !d.Approve && d.Reason == "" {
 		det = append(det, fault.Detail{Field: "reason", Code: "required", Message: "is required to reject"})
 	}
-	if utf8.RuneCountInString(d.Reason) > maxReason {
-		det = append(det, fault.Detail{Field: "reason", Code: "too_long", Message: fmt.Sprintf("must be at most %d characters", maxReason)})
+	if code, msg := freetext.Check(d.Reason, maxReason, true); code != "" {
+		det = append(det, fault.Detail{Field: "reason", Code: code, Message: msg})
 	}
 	if !d.Approve && len(d.Rejections) > 0 {
 		det = append(det, fault.Detail{Field: "activities", Code: "not_allowed", Message: "a rejection rejects every activity; reject single activities of an approval"})
@@ -372,8 +390,8 @@ func checkDecision(d Decision, n int) error {
 		if r.Reason == "" {
 			det = append(det, fault.Detail{Field: f + ".reason", Code: "required", Message: "is required to reject an activity"})
 		}
-		if utf8.RuneCountInString(r.Reason) > maxReason {
-			det = append(det, fault.Detail{Field: f + ".reason", Code: "too_long", Message: fmt.Sprintf("must be at most %d characters", maxReason)})
+		if code, msg := freetext.Check(r.Reason, maxReason, true); code != "" {
+			det = append(det, fault.Detail{Field: f + ".reason", Code: code, Message: msg})
 		}
 	}
 	if len(det) > 0 {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -62,6 +63,7 @@ type world struct {
 	relay   *sent
 	holders map[string]string // name → holder ID
 	pol     *policy.Policy
+	clock   clock.Clock
 }
 
 var staff = identity.Caller{Sub: "sub-staff", Roles: []string{identity.RoleStaff}}
@@ -91,7 +93,7 @@ func newWorld(t *testing.T) *world {
 	newID := func(prefix string) string { n++; return fmt.Sprintf("%s-%010d", prefix, n) }
 	acc := accounts.NewService(store.NewAccounts(tbl), pol, clk, newID, &sent{})
 	ctx := t.Context()
-	w := &world{tbl: tbl, relay: &sent{}, holders: map[string]string{}, pol: pol}
+	w := &world{tbl: tbl, relay: &sent{}, holders: map[string]string{}, pol: pol, clock: clk}
 	for _, h := range []struct {
 		name  string
 		codes []string
@@ -201,6 +203,16 @@ func TestService_Submit(t *testing.T) {
 		if got := strings.Join(rules, ","); got != "total,association_minimum,compliance_minimum" {
 			t.Fatalf("rules %s", got)
 		}
+		// The figures, for clients that compute rather than read (issue 13).
+		for i, want := range []map[string]cec.Hours{
+			{"missing": cec.Of(3), "counted": cec.Of(3), "required": cec.Of(6)},
+			{"missing": cec.Of(3), "counted": 0, "required": cec.Of(3)},
+			{"missing": cec.Of(1), "counted": 0, "required": cec.Of(1)},
+		} {
+			if got := f.Details[i].Figures; !maps.Equal(got, want) {
+				t.Errorf("%s figures %v, want %v", f.Details[i].Field, got, want)
+			}
+		}
 	})
 	t.Run("Accepted", func(t *testing.T) {
 		w := newWorld(t)
@@ -260,6 +272,55 @@ func TestService_Submit(t *testing.T) {
 					t.Fatalf("got %v, want %s", err, tc.want)
 				}
 			})
+		}
+	})
+	// Issue 13, classes 6 and 7: one rule for the text of every field, no
+	// activity dated after today (the clock, in the association's time
+	// zone), and no activity claiming more than the policy's bound.
+	t.Run("Fields", func(t *testing.T) {
+		w := newWorld(t)
+		today := w.clock.Now().In(w.pol.Association.Location())
+		with := func(change func(a *credits.Activity)) []credits.Activity {
+			a := course("association_course", 6, true)
+			change(&a)
+			return []credits.Activity{a}
+		}
+		for _, tc := range []struct {
+			name  string
+			acts  []credits.Activity
+			field string // "" accepted
+			code  string
+		}{
+			{"Today", with(func(a *credits.Activity) {
+				a.Date = time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, time.UTC)
+			}), "", ""},
+			{"Tomorrow", with(func(a *credits.Activity) {
+				a.Date = time.Date(today.Year(), today.Month(), today.Day()+1, 0, 0, 0, 0, time.UTC)
+			}), "activities[0].date", "future_date"},
+			{"AtTheBound", with(func(a *credits.Activity) { a.Hours = w.pol.Renewal.MaxActivityCECs }), "", ""},
+			{"AbsurdHours", with(func(a *credits.Activity) { a.Hours = cec.Of(100_000) }), "activities[0].hours", "out_of_range"},
+			{"BELInTitle", with(func(a *credits.Activity) { a.Title = "Leasing\a" }), "activities[0].title", "control_characters"},
+			{"EscapeInOrganisation", with(func(a *credits.Activity) { a.Organisation = "\x1b[2JChapter" }), "activities[0].organisation", "control_characters"},
+			{"NewlineInReference", with(func(a *credits.Activity) { a.DocumentationRef = "cert\n1" }), "activities[0].documentation.reference", "control_characters"},
+			{"OverrideInVendor", with(func(a *credits.Activity) { a.Vendor = "Acme\u202e" }), "activities[0].vendor", "control_characters"},
+			{"LongTitle", with(func(a *credits.Activity) { a.Title = strings.Repeat("x", 501) }), "activities[0].title", "too_long"},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				_, err := w.svc.Submit(t.Context(), holder("bo"), submissions.NewSubmission{RenewalYear: 2028, Activities: tc.acts})
+				if tc.field == "" {
+					if code(err) == "invalid_request" {
+						t.Fatalf("refused: %v", err)
+					}
+					return
+				}
+				f, ok := fault.As(err)
+				if !ok || f.Code != "invalid_request" || len(f.Details) != 1 || f.Details[0].Field != tc.field || f.Details[0].Code != tc.code {
+					t.Fatalf("got %+v, want one detail %s/%s", err, tc.field, tc.code)
+				}
+			})
+		}
+		if p := w.pending(t); len(p) != 1 { // the one dated today
+			t.Fatalf("queued %+v, want only the accepted submission's step", p)
 		}
 	})
 }

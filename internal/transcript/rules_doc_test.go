@@ -285,6 +285,10 @@ Each activity that does not count, or not in full, shows its reason:
 | ` + "`per_item_cap`" + ` | capped: the kind's limit per board, committee or event is reached |
 | ` + "`year_cap`" + ` | capped: the kind's limit for the year is reached |
 
+Before any of this, a self-reported activity dated after today, or
+claiming more than **{{cecs .P.Renewal.MaxActivityCECs}}**, is not taken at all: the
+submission is sent back with that field to correct.
+
 ## Documentation
 
 Programs credited through attendance reporting need nothing from you: the

@@ -71,7 +71,11 @@ type Status struct {
 	// ComplianceMinimum is the compliance CECs the year needs: the policy's
 	// minimum, or 0 when the holder holds no credential (nothing to renew).
 	ComplianceMinimum cec.Hours
-	Year              credits.Year
+	// NoRequirement: the holder holds no credential that needs renewal CECs
+	// (none recorded yet, say), so there is nothing to meet; Year.Met is
+	// false then, not vacuously true.
+	NoRequirement bool
+	Year          credits.Year
 	// Entries are the activities earned in the year's window, by date then
 	// ID; Entries[i].Verdict is Year.Verdicts[i].
 	Entries []Entry
@@ -155,6 +159,8 @@ func (s *Service) judge(ctx context.Context, c identity.Caller, year int) (Statu
 	st := Status{HolderID: h.ID, Credentials: codes, Year: y, Entries: make([]Entry, len(window))}
 	if y.Required > 0 {
 		st.ComplianceMinimum = s.policy.Renewal.ComplianceMinimumCECs
+	} else {
+		st.NoRequirement, st.Year.Met = true, false
 	}
 	for i, a := range window {
 		st.Entries[i] = Entry{Activity: a, Verdict: y.Verdicts[i]}

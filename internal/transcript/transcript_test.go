@@ -167,8 +167,9 @@ func TestService_Status(t *testing.T) {
 			"2028 2027-01-01..2027-12-31 creds=CAM required=6 counted=6 assoc=6 other=0/3 compliance=6/1 outstanding=0 met=true short=[] acts=[PRG-MARCH=counted/6]"},
 		{"LargestRequirementNoCompliance", "bo", 2028,
 			"2028 2027-01-01..2027-12-31 creds=CAM,NALP required=6 counted=4 assoc=4 other=0/3 compliance=0/1 outstanding=2 met=false short=[total:2 compliance_minimum:1] acts=[PRG-B=counted/4]"},
+		// Nothing to meet is not "met" (issue 13): Status.NoRequirement says so.
 		{"NoCredentialNothingToRenew", "cy", 2028,
-			"2028 2027-01-01..2027-12-31 creds= required=0 counted=2 assoc=2 other=0/0 compliance=0/0 outstanding=0 met=true short=[] acts=[PRG-C=counted/2]"},
+			"2028 2027-01-01..2027-12-31 creds= required=0 counted=2 assoc=2 other=0/0 compliance=0/0 outstanding=0 met=false short=[] acts=[PRG-C=counted/2]"},
 		{"NothingEarned", "dee", 2028,
 			"2028 2027-01-01..2027-12-31 creds=NALP required=3 counted=0 assoc=0 other=0/1.5 compliance=0/1 outstanding=3 met=false short=[total:3 association_minimum:1.5 compliance_minimum:1] acts=[]"},
 		{"EdgeYears", "ana", transcript.MaxYear,
@@ -182,6 +183,9 @@ func TestService_Status(t *testing.T) {
 			}
 			if got := summary(st); got != tt.want {
 				t.Fatalf("status\n got %s\nwant %s", got, tt.want)
+			}
+			if st.NoRequirement != (st.Year.Required == 0) {
+				t.Fatalf("NoRequirement %v with %s required", st.NoRequirement, st.Year.Required)
 			}
 			for i, e := range st.Entries {
 				if e.Verdict.ActivityID != e.Activity.ID || !slices.Equal(st.Year.Verdicts[i:i+1], []credits.Verdict{e.Verdict}) {

@@ -117,7 +117,8 @@ export async function status(main) {
       throw err;
     }
     drawStatus(out, st);
-    if (f) announce(st.met ? `Renewal ${st.renewalYear}: requirement met.` : `Renewal ${st.renewalYear}: ${st.outstanding} CECs outstanding.`);
+    if (f) announce(st.standing === "no_credentials" ? `Renewal ${st.renewalYear}: no credential needs CECs.`
+      : st.met ? `Renewal ${st.renewalYear}: requirement met.` : `Renewal ${st.renewalYear}: ${st.outstanding} CECs outstanding.`);
   };
   view.append(yearForm("status-year", year, show), out);
   await show(year);
@@ -137,9 +138,12 @@ function drawStatus(out, st) {
   fill(out,
     h("h2", {}, `Renewal ${st.renewalYear}`),
     h("p", {}, `CECs earned from ${st.window.from} to ${st.window.to} count. Credentials: ${st.credentials.join(", ") || "none recorded"}.`),
-    st.met
-      ? notice("Your CECs meet the requirement for this renewal.", "ok", { id: "status-met" })
-      : notice(`Outstanding: ${st.outstanding} CECs.`, "warn", { id: "status-outstanding" }),
+    st.standing === "no_credentials"
+      ? notice("You hold no credential that needs renewal CECs, so there is nothing to report for this renewal. "
+        + "If you hold one, the association's office records it: contact them.", "", { id: "status-no-credentials" })
+      : st.met
+        ? notice("Your CECs meet the requirement for this renewal.", "ok", { id: "status-met" })
+        : notice(`Outstanding: ${st.outstanding} CECs.`, "warn", { id: "status-outstanding" }),
     facts([
       ["Required", h("span", { id: "status-required" }, String(st.required))],
       ["Counted", h("span", { id: "status-counted" }, String(st.counted))],
@@ -158,7 +162,7 @@ function drawStatus(out, st) {
           h("td", {}, String(a.hours)), h("td", {}, String(a.counts)),
           h("td", {}, a.status === "counted" ? h("span", { class: "accepted" }, "Counted") : h("span", { class: a.status === "refused" ? "rejected" : "" }, `${words(a.status)}: ${a.message || words(a.reason)}`)))), { id: "status-activities" })
       : h("p", {}, "No activities in this window yet."),
-    h("div", { class: "actions" }, download, st.met ? null : h("a", { class: "button", href: `#/holder/submit?year=${st.renewalYear}` }, "Report the outstanding CECs")),
+    h("div", { class: "actions" }, download, st.standing === "outstanding" ? h("a", { class: "button", href: `#/holder/submit?year=${st.renewalYear}` }, "Report the outstanding CECs") : null),
     h("div", { id: "download-error" }));
 }
 
