@@ -37,16 +37,17 @@ import (
 )
 
 // Env is the configuration the entry points read from the environment
-// (template.yaml sets it for each function).
+// (template.yaml sets it for each function; Functions says which variables
+// each one needs). vars names the variable of each field.
 type Env struct {
-	TableName    string // TABLE_NAME
-	MailQueueURL string // MAIL_QUEUE_URL
-	// PROGRAM_VALIDATION_QUEUE_URL, PROGRAM_FEE_QUEUE_URL, ATTENDANCE_CREDITING_QUEUE_URL
+	TableName string // TABLE_NAME
+	// The URLs of Queues, each in its Queue.URLVar: MAIL_QUEUE_URL, ...
+	MailQueueURL        string
 	ValidationQueueURL  string
 	FeeQueueURL         string
 	CreditingQueueURL   string
-	SubmissionsQueueURL string // SUBMISSIONS_QUEUE_URL
-	PaymentsQueueURL    string // PAYMENTS_QUEUE_URL
+	SubmissionsQueueURL string
+	PaymentsQueueURL    string
 	MailFrom            string // MAIL_FROM
 	// Stripe: the endpoint's signing secret (webhook), the secret API key
 	// and the pages the payer returns to (checkout).
@@ -61,37 +62,56 @@ type Env struct {
 
 // EnvFrom reads Env with getenv (os.Getenv).
 func EnvFrom(getenv func(string) string) Env {
-	return Env{
-		TableName:           getenv("TABLE_NAME"),
-		MailQueueURL:        getenv("MAIL_QUEUE_URL"),
-		ValidationQueueURL:  getenv("PROGRAM_VALIDATION_QUEUE_URL"),
-		FeeQueueURL:         getenv("PROGRAM_FEE_QUEUE_URL"),
-		CreditingQueueURL:   getenv("ATTENDANCE_CREDITING_QUEUE_URL"),
-		SubmissionsQueueURL: getenv("SUBMISSIONS_QUEUE_URL"),
-		PaymentsQueueURL:    getenv("PAYMENTS_QUEUE_URL"),
-		MailFrom:            getenv("MAIL_FROM"),
-		StripeWebhookSecret: getenv("STRIPE_WEBHOOK_SECRET"),
-		StripeSecretKey:     getenv("STRIPE_SECRET_KEY"),
-		CheckoutSuccessURL:  getenv("CHECKOUT_SUCCESS_URL"),
-		CheckoutCancelURL:   getenv("CHECKOUT_CANCEL_URL"),
-		RoleClaim:           getenv("ROLE_CLAIM"),
-		PolicyFile:          getenv("POLICY_FILE"),
-		LogLevel:            getenv("LOG_LEVEL"),
+	var e Env
+	for _, v := range e.vars() {
+		*v.field = getenv(v.name)
 	}
+	return e
+}
+
+// envVar is a variable Env reads, and the field that holds it.
+type envVar struct {
+	name  string
+	field *string
+}
+
+// vars are the variables Env reads, each with its field of e.
+func (e *Env) vars() []envVar {
+	return []envVar{
+		{"TABLE_NAME", &e.TableName},
+		{"MAIL_QUEUE_URL", &e.MailQueueURL},
+		{"PROGRAM_VALIDATION_QUEUE_URL", &e.ValidationQueueURL},
+		{"PROGRAM_FEE_QUEUE_URL", &e.FeeQueueURL},
+		{"ATTENDANCE_CREDITING_QUEUE_URL", &e.CreditingQueueURL},
+		{"SUBMISSIONS_QUEUE_URL", &e.SubmissionsQueueURL},
+		{"PAYMENTS_QUEUE_URL", &e.PaymentsQueueURL},
+		{"MAIL_FROM", &e.MailFrom},
+		{"STRIPE_WEBHOOK_SECRET", &e.StripeWebhookSecret},
+		{"STRIPE_SECRET_KEY", &e.StripeSecretKey},
+		{"CHECKOUT_SUCCESS_URL", &e.CheckoutSuccessURL},
+		{"CHECKOUT_CANCEL_URL", &e.CheckoutCancelURL},
+		{"ROLE_CLAIM", &e.RoleClaim},
+		{"POLICY_FILE", &e.PolicyFile},
+		{"LOG_LEVEL", &e.LogLevel},
+	}
+}
+
+// value returns the variable name as e holds it; known is false when Env
+// reads no such variable.
+func (e Env) value(name string) (v string, known bool) {
+	for _, ev := range e.vars() {
+		if ev.name == name {
+			return *ev.field, true
+		}
+	}
+	return "", false
 }
 
 // Require returns an error naming every listed variable that is empty.
 func (e Env) Require(names ...string) error {
-	vals := map[string]string{"TABLE_NAME": e.TableName, "MAIL_QUEUE_URL": e.MailQueueURL, "MAIL_FROM": e.MailFrom,
-		"ROLE_CLAIM": e.RoleClaim, "POLICY_FILE": e.PolicyFile, "LOG_LEVEL": e.LogLevel,
-		"PROGRAM_VALIDATION_QUEUE_URL": e.ValidationQueueURL, "PROGRAM_FEE_QUEUE_URL": e.FeeQueueURL,
-		"ATTENDANCE_CREDITING_QUEUE_URL": e.CreditingQueueURL, "SUBMISSIONS_QUEUE_URL": e.SubmissionsQueueURL,
-		"PAYMENTS_QUEUE_URL": e.PaymentsQueueURL, "STRIPE_WEBHOOK_SECRET": e.StripeWebhookSecret,
-		"STRIPE_SECRET_KEY": e.StripeSecretKey, "CHECKOUT_SUCCESS_URL": e.CheckoutSuccessURL,
-		"CHECKOUT_CANCEL_URL": e.CheckoutCancelURL}
 	var missing []string
 	for _, n := range names {
-		v, known := vals[n]
+		v, known := e.value(n)
 		if !known {
 			return fmt.Errorf("Require(%q): not a variable Env reads", n)
 		}
@@ -194,16 +214,13 @@ func (d Deps) Accounts() *accounts.Service {
 		OnCredentialsSet(d.Renewals(nil).CredentialsSet)
 }
 
-// QueueURLs maps the logical queue names to the URLs the environment
-// gives; queues without a URL are left out.
+// QueueURLs maps the names of Queues to the URLs the environment gives;
+// queues without a URL are left out.
 func (e Env) QueueURLs() map[string]string {
 	out := map[string]string{}
-	for name, url := range map[string]string{notify.Queue: e.MailQueueURL,
-		programs.ValidationQueue: e.ValidationQueueURL, programs.FeeQueue: e.FeeQueueURL,
-		attendance.Queue: e.CreditingQueueURL, submissions.Queue: e.SubmissionsQueueURL,
-		payments.Queue: e.PaymentsQueueURL} {
-		if url != "" {
-			out[name] = url
+	for _, q := range Queues {
+		if url, _ := e.value(q.URLVar); url != "" {
+			out[q.Name] = url
 		}
 	}
 	return out

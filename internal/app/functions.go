@@ -1,0 +1,123 @@
+package app
+
+import (
+	"time"
+
+	"github.com/cecportal/cecportal/internal/attendance"
+	"github.com/cecportal/cecportal/internal/notify"
+	"github.com/cecportal/cecportal/internal/payments"
+	"github.com/cecportal/cecportal/internal/programs"
+	"github.com/cecportal/cecportal/internal/submissions"
+)
+
+// Functions are cecportal's Lambdas: the one list of them, saying for each
+// its logical ID and directory, what invokes it, the queues it sends to and
+// the environment it needs.
+//
+// It is a literal, so that a Lambda's init does no work to build it.
+var Functions = []Function{
+	{ID: "AccountsApi", Dir: "accounts-api", Kind: HTTP, Sends: []string{notify.Queue}},
+	{ID: "MailSender", Dir: "mail-sender", Kind: Consumer, Queue: notify.Queue, Env: []string{"MAIL_FROM"}},
+	{ID: "OutboxRelay", Dir: "outbox-relay", Kind: Scheduled, Schedule: Schedule{Job: "outbox-relay", Every: time.Minute},
+		// An outbox entry may be bound for any queue.
+		Sends: []string{notify.Queue, programs.ValidationQueue, programs.FeeQueue, attendance.Queue, submissions.Queue, payments.Queue}},
+	{ID: "ProgramsApi", Dir: "programs-api", Kind: HTTP, Sends: []string{notify.Queue, programs.ValidationQueue},
+		Env: []string{"STRIPE_SECRET_KEY", "CHECKOUT_SUCCESS_URL", "CHECKOUT_CANCEL_URL"}},
+	{ID: "ProgramValidator", Dir: "program-validator", Kind: Consumer, Queue: programs.ValidationQueue,
+		Sends: []string{notify.Queue, programs.FeeQueue}},
+	{ID: "ProgramInvoicer", Dir: "program-invoicer", Kind: Consumer, Queue: programs.FeeQueue, Sends: []string{notify.Queue}},
+	{ID: "AttendanceApi", Dir: "attendance-api", Kind: HTTP, Sends: []string{attendance.Queue}},
+	// The next chunk is queued in the write that records this one done.
+	{ID: "AttendanceCrediter", Dir: "attendance-crediter", Kind: Consumer, Queue: attendance.Queue, Sends: []string{attendance.Queue}},
+	{ID: "CecApi", Dir: "cec-api", Kind: HTTP, Sends: []string{submissions.Queue, notify.Queue},
+		Env: []string{"STRIPE_SECRET_KEY", "CHECKOUT_SUCCESS_URL", "CHECKOUT_CANCEL_URL"}},
+	{ID: "CecSubmissionReviewer", Dir: "cec-submission-reviewer", Kind: Consumer, Queue: submissions.Queue, Sends: []string{notify.Queue}},
+	{ID: "PaymentWebhook", Dir: "payment-webhook", Kind: HTTP, Sends: []string{payments.Queue}, Env: []string{"STRIPE_WEBHOOK_SECRET"}},
+	{ID: "PaymentSettler", Dir: "payment-settler", Kind: Consumer, Queue: payments.Queue, Sends: []string{notify.Queue}},
+	// Daily jobs due at the same moment run in the order of their time of
+	// day: the day's invoices before the reminders that read them.
+	{ID: "RenewalInvoicer", Dir: "renewal-invoicer", Kind: Scheduled,
+		Schedule: Schedule{Job: "renewal-invoices", Daily: true, At: 6 * time.Hour}},
+	{ID: "Reminders", Dir: "reminders", Kind: Scheduled, Schedule: Schedule{Job: "reminders", Daily: true, At: 7 * time.Hour},
+		Sends: []string{notify.Queue}},
+}
+
+// Queues are the SQS queues the functions send to and drain, each with its
+// dead-letter queue, in the order the local stack lists them (/dev/dlq).
+var Queues = []Queue{
+	{Name: notify.Queue, ID: "MailQueue", URLVar: "MAIL_QUEUE_URL"},
+	{Name: programs.ValidationQueue, ID: "ProgramValidationQueue", URLVar: "PROGRAM_VALIDATION_QUEUE_URL"},
+	{Name: programs.FeeQueue, ID: "ProgramFeeQueue", URLVar: "PROGRAM_FEE_QUEUE_URL"},
+	{Name: attendance.Queue, ID: "AttendanceCreditingQueue", URLVar: "ATTENDANCE_CREDITING_QUEUE_URL"},
+	{Name: submissions.Queue, ID: "SubmissionsQueue", URLVar: "SUBMISSIONS_QUEUE_URL"},
+	{Name: payments.Queue, ID: "PaymentsQueue", URLVar: "PAYMENTS_QUEUE_URL"},
+}
+
+// Function is one Lambda.
+type Function struct {
+	ID   string // logical ID in template.yaml; the Makefile's build-<ID> builds it
+	Dir  string // its main: functions/<Dir>
+	Kind Kind
+	// Queue is the queue a Consumer drains: a Name of Queues.
+	Queue string
+	// Schedule says when a Scheduled function runs.
+	Schedule Schedule
+	// Sends are the queues it sends to (through the outbox), Names of
+	// Queues: it cannot start without their URLs.
+	Sends []string
+	// Env are the other variables it cannot start without, besides
+	// TABLE_NAME, which every function needs, and the URLs of Sends.
+	Env []string
+}
+
+// Kind is what invokes a function.
+type Kind string
+
+// The kinds of function.
+const (
+	HTTP      Kind = "HTTP API"  // API Gateway, for the routes its HttpApi events declare
+	Consumer  Kind = "consumer"  // an SQS event source on Function.Queue
+	Scheduled Kind = "scheduled" // EventBridge Scheduler, as Function.Schedule says
+)
+
+// Schedule is when a Scheduled function runs: Every interval, or Daily at a
+// time of day in the association's time zone (the policy's; the template's
+// AssociationTimeZone).
+type Schedule struct {
+	Job   string        // its name in the local stack: POST /dev/run/<Job>
+	Every time.Duration // a rate; the local stack may run it more often
+	Daily bool
+	At    time.Duration // Daily: the time of day
+}
+
+// Queue is one SQS queue.
+type Queue struct {
+	Name   string // what outbox messages and consumers call it (notify.Queue, ...)
+	ID     string // logical ID in template.yaml
+	URLVar string // the environment variable that holds its URL
+}
+
+// Required lists the variables f cannot start without: TABLE_NAME, the URL
+// of each queue it sends to, then its Env.
+func (f Function) Required() []string {
+	out := make([]string, 0, 1+len(f.Sends)+len(f.Env))
+	out = append(out, "TABLE_NAME")
+	for _, name := range f.Sends {
+		for _, q := range Queues {
+			if q.Name == name {
+				out = append(out, q.URLVar)
+			}
+		}
+	}
+	return append(out, f.Env...)
+}
+
+// FunctionByID returns the entry of Functions with logical ID id.
+func FunctionByID(id string) (Function, bool) {
+	for _, f := range Functions {
+		if f.ID == id {
+			return f, true
+		}
+	}
+	return Function{}, false
+}
