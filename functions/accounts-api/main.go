@@ -10,10 +10,10 @@ import (
 )
 
 func main() {
-	deps, env, _ := app.Lambda("TABLE_NAME", "MAIL_QUEUE_URL")
-	api, err := httpapi.NewAccountsAPI(deps.Accounts(), deps.Clock, httpapi.Options{RoleClaim: env.RoleClaim, Logger: deps.Log})
+	p := app.Lambda("AccountsApi")
+	api, err := httpapi.NewAccountsAPI(p.Accounts(), p.Clock, httpapi.Options{RoleClaim: p.Env.RoleClaim, Logger: p.Log})
 	if err != nil {
-		app.Exit(deps.Log, "http api", err)
+		app.Exit(p.Log, "http api", err)
 	}
 	lambda.Start(api.Handle)
 }

@@ -11,10 +11,10 @@ import (
 )
 
 func main() {
-	deps, env, _ := app.Lambda("TABLE_NAME", "ATTENDANCE_CREDITING_QUEUE_URL")
-	api, err := httpapi.NewAttendanceAPI(deps.Attendance(), httpapi.Options{RoleClaim: env.RoleClaim, Logger: deps.Log})
+	p := app.Lambda("AttendanceApi")
+	api, err := httpapi.NewAttendanceAPI(p.Attendance(), httpapi.Options{RoleClaim: p.Env.RoleClaim, Logger: p.Log})
 	if err != nil {
-		app.Exit(deps.Log, "http api", err)
+		app.Exit(p.Log, "http api", err)
 	}
 	lambda.Start(api.Handle)
 }

@@ -7,11 +7,10 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/cecportal/cecportal/internal/app"
-	"github.com/cecportal/cecportal/internal/attendance"
 	"github.com/cecportal/cecportal/internal/consumer"
 )
 
 func main() {
-	deps, _, _ := app.Lambda("TABLE_NAME", "ATTENDANCE_CREDITING_QUEUE_URL")
-	lambda.Start(consumer.Handler(attendance.Queue, deps.Attendance().CreditChunk, deps.Log))
+	p := app.Lambda("AttendanceCrediter")
+	lambda.Start(consumer.Handler(p.Function.Queue, p.Attendance().CreditChunk, p.Log))
 }

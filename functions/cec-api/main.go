@@ -13,16 +13,15 @@ import (
 )
 
 func main() {
-	deps, env, _ := app.Lambda("TABLE_NAME", "SUBMISSIONS_QUEUE_URL", "MAIL_QUEUE_URL",
-		"STRIPE_SECRET_KEY", "CHECKOUT_SUCCESS_URL", "CHECKOUT_CANCEL_URL")
-	checkouts, err := stripepay.NewCheckouts(env.StripeSecretKey, env.CheckoutSuccessURL, env.CheckoutCancelURL)
+	p := app.Lambda("CecApi")
+	checkouts, err := stripepay.NewCheckouts(p.Env.StripeSecretKey, p.Env.CheckoutSuccessURL, p.Env.CheckoutCancelURL)
 	if err != nil {
-		app.Exit(deps.Log, "stripe checkouts", err)
+		app.Exit(p.Log, "stripe checkouts", err)
 	}
-	api, err := httpapi.NewCecAPI(deps.Transcript(), deps.Submissions(), deps.Renewals(checkouts),
-		httpapi.Options{RoleClaim: env.RoleClaim, Logger: deps.Log})
+	api, err := httpapi.NewCecAPI(p.Transcript(), p.Submissions(), p.Renewals(checkouts),
+		httpapi.Options{RoleClaim: p.Env.RoleClaim, Logger: p.Log})
 	if err != nil {
-		app.Exit(deps.Log, "http api", err)
+		app.Exit(p.Log, "http api", err)
 	}
 	lambda.Start(api.Handle)
 }

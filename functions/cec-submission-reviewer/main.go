@@ -9,10 +9,9 @@ import (
 
 	"github.com/cecportal/cecportal/internal/app"
 	"github.com/cecportal/cecportal/internal/consumer"
-	"github.com/cecportal/cecportal/internal/submissions"
 )
 
 func main() {
-	deps, _, _ := app.Lambda("TABLE_NAME", "MAIL_QUEUE_URL")
-	lambda.Start(consumer.Handler(submissions.Queue, deps.Submissions().Review, deps.Log))
+	p := app.Lambda("CecSubmissionReviewer")
+	lambda.Start(consumer.Handler(p.Function.Queue, p.Submissions().Review, p.Log))
 }

@@ -13,10 +13,10 @@ import (
 )
 
 func main() {
-	deps, env, cfg := app.Lambda("TABLE_NAME", "MAIL_FROM")
-	mailer, err := mailapp.Mailer(deps, sesmail.New(ses.NewFromConfig(cfg)), env.MailFrom)
+	p := app.Lambda("MailSender")
+	mailer, err := mailapp.Mailer(p.Deps, sesmail.New(ses.NewFromConfig(p.AWS)), p.Env.MailFrom)
 	if err != nil {
-		app.Exit(deps.Log, "mailer", err)
+		app.Exit(p.Log, "mailer", err)
 	}
-	lambda.Start(consumer.Handler("mail", mailer.Handle, deps.Log))
+	lambda.Start(consumer.Handler(p.Function.Queue, mailer.Handle, p.Log))
 }

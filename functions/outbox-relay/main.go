@@ -12,12 +12,11 @@ import (
 )
 
 func main() {
-	deps, _, _ := app.Lambda("TABLE_NAME", "MAIL_QUEUE_URL", "PROGRAM_VALIDATION_QUEUE_URL", "PROGRAM_FEE_QUEUE_URL",
-		"ATTENDANCE_CREDITING_QUEUE_URL", "SUBMISSIONS_QUEUE_URL", "PAYMENTS_QUEUE_URL")
-	relay := deps.Relay()
+	p := app.Lambda("OutboxRelay")
+	relay := p.Relay()
 	lambda.Start(func(ctx context.Context) error {
 		n, err := relay.Sweep(ctx)
-		deps.Log.InfoContext(ctx, "outbox sweep", "sent", n)
+		p.Log.InfoContext(ctx, "outbox sweep", "sent", n)
 		return err
 	})
 }

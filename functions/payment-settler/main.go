@@ -9,10 +9,9 @@ import (
 
 	"github.com/cecportal/cecportal/internal/app"
 	"github.com/cecportal/cecportal/internal/consumer"
-	"github.com/cecportal/cecportal/internal/payments"
 )
 
 func main() {
-	deps, _, _ := app.Lambda("TABLE_NAME", "MAIL_QUEUE_URL")
-	lambda.Start(consumer.Handler(payments.Queue, deps.PaymentSettler().Settle, deps.Log))
+	p := app.Lambda("PaymentSettler")
+	lambda.Start(consumer.Handler(p.Function.Queue, p.PaymentSettler().Settle, p.Log))
 }

@@ -12,11 +12,11 @@ import (
 )
 
 func main() {
-	deps, env, _ := app.Lambda("TABLE_NAME", "PAYMENTS_QUEUE_URL", "STRIPE_WEBHOOK_SECRET")
-	api, err := httpapi.NewPaymentWebhookAPI(deps.PaymentWebhook(stripepay.Verifier{Secret: env.StripeWebhookSecret}),
-		httpapi.Options{Logger: deps.Log})
+	p := app.Lambda("PaymentWebhook")
+	api, err := httpapi.NewPaymentWebhookAPI(p.PaymentWebhook(stripepay.Verifier{Secret: p.Env.StripeWebhookSecret}),
+		httpapi.Options{Logger: p.Log})
 	if err != nil {
-		app.Exit(deps.Log, "http api", err)
+		app.Exit(p.Log, "http api", err)
 	}
 	lambda.Start(api.Handle)
 }

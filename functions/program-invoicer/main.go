@@ -11,7 +11,7 @@ import (
 )
 
 func main() {
-	deps, _, _ := app.Lambda("TABLE_NAME", "MAIL_QUEUE_URL")
-	svc := deps.Programs(nil) // a consumer starts no checkout
-	lambda.Start(consumer.Handler("program-fee", svc.Invoice, deps.Log))
+	p := app.Lambda("ProgramInvoicer")
+	svc := p.Programs(nil) // a consumer starts no checkout
+	lambda.Start(consumer.Handler(p.Function.Queue, svc.Invoice, p.Log))
 }

@@ -12,7 +12,7 @@ import (
 )
 
 func main() {
-	deps, _, _ := app.Lambda("TABLE_NAME", "MAIL_QUEUE_URL", "PROGRAM_FEE_QUEUE_URL")
-	svc := deps.Programs(nil) // a consumer starts no checkout
-	lambda.Start(consumer.Handler("program-validation", svc.Validate, deps.Log))
+	p := app.Lambda("ProgramValidator")
+	svc := p.Programs(nil) // a consumer starts no checkout
+	lambda.Start(consumer.Handler(p.Function.Queue, svc.Validate, p.Log))
 }

@@ -14,8 +14,7 @@ import (
 )
 
 func main() {
-	deps, _, _ := app.Lambda("TABLE_NAME", "MAIL_QUEUE_URL")
-	svc := deps.Reminders()
+	svc := app.Lambda("Reminders").Reminders()
 	lambda.Start(func(ctx context.Context) error {
 		_, err := svc.Run(ctx)
 		return err

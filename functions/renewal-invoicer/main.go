@@ -13,8 +13,7 @@ import (
 )
 
 func main() {
-	deps, _, _ := app.Lambda("TABLE_NAME")
-	svc := deps.Renewals(nil) // the job starts no checkout
+	svc := app.Lambda("RenewalInvoicer").Renewals(nil) // the job starts no checkout
 	lambda.Start(func(ctx context.Context) error {
 		_, err := svc.IssueDue(ctx)
 		return err

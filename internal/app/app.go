@@ -143,12 +143,27 @@ func Init(required ...string) (Env, *slog.Logger, *policy.Policy) {
 	return env, log, pol
 }
 
-// Lambda is the bootstrap of every Lambda main: Init, then the AWS
+// Process is what a Lambda main starts from: its entry in Functions, its
+// environment, the adapters built from it, and the AWS configuration for
+// the clients only some functions need (SES).
+type Process struct {
+	Deps
+	Function Function
+	Env      Env
+	AWS      aws.Config
+}
+
+// Lambda is the bootstrap of every Lambda main: Init with the variables
+// the entry of Functions with logical ID id requires, then the AWS
 // configuration, the table and the queues the environment names, on the
-// system clock. It returns the config too, for clients only some functions
-// need (SES). Any failure ends the process during init.
-func Lambda(required ...string) (Deps, Env, aws.Config) {
-	env, log, pol := Init(required...)
+// system clock. Any failure, an unknown id included, ends the process
+// during init.
+func Lambda(id string) Process {
+	fn, found := FunctionByID(id)
+	if !found {
+		Exit(Logger(os.Getenv("LOG_LEVEL"), os.Stdout), "configuration", fmt.Errorf("%q is no function of app.Functions", id))
+	}
+	env, log, pol := Init(fn.Required()...)
 	cfg, err := config.LoadDefaultConfig(context.Background())
 	if err != nil {
 		Exit(log, "aws configuration", err)
@@ -160,7 +175,7 @@ func Lambda(required ...string) (Deps, Env, aws.Config) {
 		Policy: pol,
 		Log:    log,
 	}
-	return deps, env, cfg
+	return Process{Deps: deps, Function: fn, Env: env, AWS: cfg}
 }
 
 // Exit logs why a Lambda cannot start and ends it.

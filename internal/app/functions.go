@@ -12,7 +12,8 @@ import (
 
 // Functions are cecportal's Lambdas: the one list of them, saying for each
 // its logical ID and directory, what invokes it, the queues it sends to and
-// the environment it needs.
+// the environment it needs. Each main under functions/ starts with
+// app.Lambda(<its ID>) and takes its environment from here.
 //
 // It is a literal, so that a Lambda's init does no work to build it.
 var Functions = []Function{

@@ -1,8 +1,14 @@
 package app_test
 
 import (
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"maps"
+	"os"
+	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -142,4 +148,79 @@ func TestEnv_QueueURLs(t *testing.T) {
 	if want := map[string]string{"mail": "m", "payments": "p"}; !maps.Equal(some, want) {
 		t.Errorf("QueueURLs = %v, want %v (queues without a URL left out)", some, want)
 	}
+}
+
+// TestFunctions_Mains: every directory under functions/ is an entry of
+// app.Functions, and its main starts with app.Lambda(<that entry's ID>).
+func TestFunctions_Mains(t *testing.T) {
+	root := filepath.Join("..", "..", "functions")
+	entries, err := os.ReadDir(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byDir := map[string]app.Function{}
+	for _, fn := range app.Functions {
+		byDir[fn.Dir] = fn
+	}
+	seen := map[string]bool{}
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		seen[e.Name()] = true
+		fn, ok := byDir[e.Name()]
+		if !ok {
+			t.Errorf("functions/%s is no entry of app.Functions", e.Name())
+			continue
+		}
+		ids := lambdaIDs(t, filepath.Join(root, e.Name()))
+		if len(ids) != 1 || ids[0] != fn.ID {
+			t.Errorf("functions/%s calls app.Lambda with %q, want exactly once with %q", e.Name(), ids, fn.ID)
+		}
+	}
+	for _, fn := range app.Functions {
+		if !seen[fn.Dir] {
+			t.Errorf("%s: functions/%s does not exist", fn.ID, fn.Dir)
+		}
+	}
+}
+
+// lambdaIDs returns the arguments of the app.Lambda calls in the Go files
+// of dir (a non-literal argument as "?").
+func lambdaIDs(t *testing.T, dir string) []string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(dir, "*.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	fset := token.NewFileSet()
+	for _, f := range files {
+		file, err := parser.ParseFile(fset, f, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ast.Inspect(file, func(n ast.Node) bool {
+			call, ok := n.(*ast.CallExpr)
+			if !ok {
+				return true
+			}
+			sel, ok := call.Fun.(*ast.SelectorExpr)
+			if !ok || sel.Sel.Name != "Lambda" {
+				return true
+			}
+			if pkg, ok := sel.X.(*ast.Ident); !ok || pkg.Name != "app" {
+				return true
+			}
+			id := "?"
+			if len(call.Args) == 1 {
+				if lit, ok := call.Args[0].(*ast.BasicLit); ok && lit.Kind == token.STRING {
+					id, _ = strconv.Unquote(lit.Value)
+				}
+			}
+			ids = append(ids, id)
+			return true
+		})
+	}
+	return ids
 }
