@@ -13,7 +13,9 @@ import (
 // Functions are cecportal's Lambdas: the one list of them, saying for each
 // its logical ID and directory, what invokes it, the queues it sends to and
 // the environment it needs. Each main under functions/ starts with
-// app.Lambda(<its ID>) and takes its environment from here.
+// app.Lambda(<its ID>) and takes its environment from here; the local
+// stack runs each function in-process as its kind says (the routes of an
+// HTTP function, a consumer on its queue, a schedule as a job).
 //
 // It is a literal, so that a Lambda's init does no work to build it.
 var Functions = []Function{

@@ -27,7 +27,6 @@ import (
 
 	"github.com/cecportal/cecportal/internal/app"
 	"github.com/cecportal/cecportal/internal/app/mailapp"
-	"github.com/cecportal/cecportal/internal/attendance"
 	"github.com/cecportal/cecportal/internal/clock"
 	"github.com/cecportal/cecportal/internal/consumer"
 	"github.com/cecportal/cecportal/internal/httpapi"
@@ -35,7 +34,6 @@ import (
 	"github.com/cecportal/cecportal/internal/localgw"
 	"github.com/cecportal/cecportal/internal/mail"
 	"github.com/cecportal/cecportal/internal/mail/sesmail"
-	"github.com/cecportal/cecportal/internal/notify"
 	"github.com/cecportal/cecportal/internal/outbox"
 	"github.com/cecportal/cecportal/internal/payments"
 	"github.com/cecportal/cecportal/internal/programs"
@@ -43,7 +41,6 @@ import (
 	"github.com/cecportal/cecportal/internal/renewals"
 	"github.com/cecportal/cecportal/internal/store"
 	"github.com/cecportal/cecportal/internal/stripepay"
-	"github.com/cecportal/cecportal/internal/submissions"
 	"github.com/cecportal/cecportal/internal/web"
 )
 
@@ -269,8 +266,9 @@ func (s *Stack) build(ctx context.Context) (err error) {
 		return err
 	}
 
-	// The Lambdas of template.yaml: HTTP functions by the routes they serve,
-	// queue consumers by the queue they drain.
+	// The Lambdas of app.Functions, each as its kind says: HTTP functions
+	// by the routes they serve, consumers by the queue they drain,
+	// schedules as jobs on the stack's clock.
 	accountsAPI, err := httpapi.NewAccountsAPI(deps.Accounts(), clk, httpapi.Options{Logger: s.log})
 	if err != nil {
 		return err
@@ -295,19 +293,33 @@ func (s *Stack) build(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	renewalsSvc := deps.Renewals(nil)
+	remindersSvc := deps.Reminders()
+	fns, err := wire(app.Functions, map[string]handler{
+		"AccountsApi":           {api: accountsAPI},
+		"ProgramsApi":           {api: programsAPI},
+		"AttendanceApi":         {api: attendanceAPI},
+		"CecApi":                {api: cecAPI},
+		"PaymentWebhook":        {api: webhookAPI},
+		"MailSender":            {work: mailer.Handle},
+		"ProgramValidator":      {work: programsSvc.Validate},
+		"ProgramInvoicer":       {work: programsSvc.Invoice},
+		"AttendanceCrediter":    {work: attendanceSvc.CreditChunk},
+		"CecSubmissionReviewer": {work: submissionsSvc.Review},
+		"PaymentSettler":        {work: deps.PaymentSettler().Settle},
+		// Every RelayEvery here, every minute in AWS.
+		"OutboxRelay":     {run: func(ctx context.Context) error { _, err := relay.Sweep(ctx); return err }, every: cfg.RelayEvery},
+		"RenewalInvoicer": {run: func(ctx context.Context) error { _, err := renewalsSvc.IssueDue(ctx); return err }},
+		"Reminders":       {run: func(ctx context.Context) error { _, err := remindersSvc.Run(ctx); return err }},
+	}, pol.Association.Location())
+	if err != nil {
+		return err
+	}
 	targets := map[string]localgw.Target{}
-	for _, api := range []*httpapi.API{accountsAPI, programsAPI, attendanceAPI, cecAPI, webhookAPI} {
+	for _, api := range fns.apis {
 		for _, key := range api.RouteKeys() {
 			targets[key] = api.Handle
 		}
-	}
-	consumers := map[string]consumer.Work{
-		notify.Queue:             mailer.Handle,
-		programs.ValidationQueue: programsSvc.Validate,
-		programs.FeeQueue:        programsSvc.Invoice,
-		attendance.Queue:         attendanceSvc.CreditChunk,
-		submissions.Queue:        submissionsSvc.Review,
-		payments.Queue:           deps.PaymentSettler().Settle,
 	}
 
 	doc, err := apispec.Spec()
@@ -328,18 +340,7 @@ func (s *Stack) build(ctx context.Context) (err error) {
 		return err
 	}
 
-	jobs := []Job{
-		{Name: "outbox-relay", Every: cfg.RelayEvery, Run: func(ctx context.Context) error { _, err := relay.Sweep(ctx); return err }},
-	}
-	renewalsSvc := deps.Renewals(nil)
-	// EventBridge Scheduler runs RenewalInvoicer daily at 06:00 in the
-	// association's time zone; the stack runs the same job on its clock.
-	jobs = append(jobs, Job{Name: "renewal-invoices", Daily: true, At: 6 * time.Hour, Location: pol.Association.Location(),
-		Run: func(ctx context.Context) error { _, err := renewalsSvc.IssueDue(ctx); return err }})
-	// and Reminders daily at 07:00, after the invoices of the day.
-	remindersSvc := deps.Reminders()
-	jobs = append(jobs, Job{Name: "reminders", Daily: true, At: 7 * time.Hour, Location: pol.Association.Location(),
-		Run: func(ctx context.Context) error { _, err := remindersSvc.Run(ctx); return err }})
+	jobs := fns.jobs
 	if sweepTTL != nil {
 		// DynamoDB deletes expired items itself; the embedded table needs a sweep.
 		jobs = append(jobs, Job{Name: "ttl-sweep", Daily: true, At: 3 * time.Hour, Location: pol.Association.Location(),
@@ -357,7 +358,7 @@ func (s *Stack) build(ctx context.Context) (err error) {
 
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s.cancel = cancel
-	for name, work := range consumers {
+	for name, work := range fns.consumers {
 		poller := queue.NewPoller(queues[name], queue.Handler(consumer.Handler(name, work, s.log)),
 			queue.PollerOptions{Wait: time.Second, Logger: s.log, Timeout: cfg.Visibility / 6})
 		s.goRun(func() { poller.Run(runCtx) })
@@ -398,9 +399,16 @@ func newServer(h http.Handler) *http.Server {
 		WriteTimeout: writeTimeout, IdleTimeout: idleTimeout}
 }
 
-// queueNames are the stack's queues; each has a dead-letter queue
-// "<name>-dlq" that takes a message after maxReceives failed deliveries.
-var queueNames = []string{notify.Queue, programs.ValidationQueue, programs.FeeQueue, attendance.Queue, submissions.Queue, payments.Queue}
+// queueNames are the stack's queues, the names of app.Queues; each has a
+// dead-letter queue "<name>-dlq" that takes a message after maxReceives
+// failed deliveries.
+var queueNames = func() []string {
+	names := make([]string, len(app.Queues))
+	for i, q := range app.Queues {
+		names[i] = q.Name
+	}
+	return names
+}()
 
 const maxReceives = 5
 
