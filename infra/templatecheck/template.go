@@ -3,8 +3,11 @@
 // built, how SQS consumers fail and retry, that every dead-letter queue has an
 // alarm, that queue URL variables and sqs:SendMessage grants agree, that no
 // policy grants DynamoDB by wildcard, and that CORS admits only the
-// configured web origin. HTTPRoutes lists the HTTP API's routes, so that a
-// test can compare them with openapi.yaml.
+// configured web origin. Its tests also hold the template's functions (event
+// sources, schedules, environment), its queues and the Makefile's LAMBDAS
+// to app.Functions and app.Queues, the list the Lambda mains and the local
+// stack use. HTTPRoutes lists the HTTP API's routes, so that a test can
+// compare them with openapi.yaml.
 //
 // The template is parsed with go.yaml.in/yaml/v2 (the YAML module this
 // repository's go.sum already pins). That parser accepts CloudFormation's
