@@ -224,3 +224,18 @@ func lambdaIDs(t *testing.T, dir string) []string {
 	}
 	return ids
 }
+
+// TestFunctions_HTTPAreRouted: the HTTP entries of app.Functions are the
+// functions whose routes TestRoutes_AgreeEverywhere builds (httpFunctions).
+func TestFunctions_HTTPAreRouted(t *testing.T) {
+	var list []string
+	for _, fn := range app.Functions {
+		if fn.Kind == app.HTTP {
+			list = append(list, fn.ID)
+		}
+	}
+	slices.Sort(list)
+	if routed := slices.Sorted(maps.Keys(httpFunctions)); !slices.Equal(list, routed) {
+		t.Errorf("HTTP functions of app.Functions %q, httpFunctions %q", list, routed)
+	}
+}
