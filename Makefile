@@ -13,8 +13,10 @@ CFN_LINT ?= cfn-lint
 BUILD_DIR := .build
 
 # ============================================================================
-# Functions: <template logical ID>:<directory under functions/>.
-# Adding a function is one line here (plus its resource in template.yaml).
+# Functions: <template logical ID>:<directory under functions/>, in the
+# order of app.Functions (internal/app/functions.go), the one list of the
+# functions, which says what adding one takes; infra/templatecheck fails
+# when this copy differs from it.
 # ============================================================================
 LAMBDAS := \
 	AccountsApi:accounts-api \

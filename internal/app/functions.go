@@ -17,6 +17,15 @@ import (
 // stack runs each function in-process as its kind says (the routes of an
 // HTTP function, a consumer on its queue, a schedule as a job).
 //
+// Adding a function takes: its entry here (and its queue in Queues if it
+// drains a new one); its main, functions/<Dir>/main.go, starting with
+// app.Lambda("<ID>"); its resource in template.yaml; its word <ID>:<Dir> in
+// the Makefile's LAMBDAS; its handler in the local stack
+// (internal/localstack/stack.go); for an HTTP function, its routes in
+// openapi.yaml and its constructor in internal/app/routes_test.go. Tests
+// (infra/templatecheck, internal/app, internal/localstack) name whichever
+// is missing or differs.
+//
 // It is a literal, so that a Lambda's init does no work to build it.
 var Functions = []Function{
 	{ID: "AccountsApi", Dir: "accounts-api", Kind: HTTP, Sends: []string{notify.Queue}},

@@ -19,9 +19,9 @@ import (
 	"github.com/cecportal/cecportal/internal/stripepay"
 )
 
-// httpFunctions are the Lambdas that serve the HTTP API, by their logical ID
-// in template.yaml, with the constructor their main calls. A new API is one
-// line here.
+// httpFunctions are the Lambdas that serve the HTTP API (the HTTP entries
+// of app.Functions), by their logical ID, with the constructor their main
+// calls. A new API is one line here.
 var httpFunctions = map[string]func(app.Deps) (*httpapi.API, error){
 	"AccountsApi": func(d app.Deps) (*httpapi.API, error) {
 		return httpapi.NewAccountsAPI(d.Accounts(), d.Clock, httpapi.Options{})
