@@ -20,6 +20,7 @@ import (
 
 	"github.com/cecportal/cecportal/internal/accounts"
 	"github.com/cecportal/cecportal/internal/attendance"
+	"github.com/cecportal/cecportal/internal/checkout"
 	"github.com/cecportal/cecportal/internal/clock"
 	"github.com/cecportal/cecportal/internal/ids"
 	"github.com/cecportal/cecportal/internal/mail"
@@ -251,7 +252,7 @@ func SQSQueues(client queue.SQSAPI, urls map[string]string) map[string]outbox.Se
 }
 
 // Programs is the programs service; checkouts is the payment provider.
-func (d Deps) Programs(checkouts programs.Checkouts) *programs.Service {
+func (d Deps) Programs(checkouts checkout.Starter) *programs.Service {
 	return programs.NewService(store.NewPrograms(d.Table), d.Accounts(), checkouts, d.Policy, d.Clock, d.newID(), d.Relay())
 }
 
@@ -267,7 +268,7 @@ func (d Deps) PaymentSettler() *payments.Settler {
 
 // Renewals is the renewal invoices service; checkouts is the payment
 // provider (nil where no checkout starts: the settler, the daily job).
-func (d Deps) Renewals(checkouts programs.Checkouts) *renewals.Service {
+func (d Deps) Renewals(checkouts checkout.Starter) *renewals.Service {
 	return &renewals.Service{Store: store.NewRenewals(d.Table), Holders: store.NewAccounts(d.Table),
 		Shards: store.RenewableShards, Links: store.NewAccounts(d.Table), Records: store.NewSubmissions(d.Table),
 		Checkouts: checkouts, Policy: d.Policy, Clock: d.Clock, Relay: d.Relay(), Log: d.Log}

@@ -19,7 +19,7 @@ const module = "github.com/cecportal/cecportal/internal/"
 // internal/. They import no AWS, HTTP or storage package and no edge package,
 // and read the time only through the clock they are given.
 var domain = []string{
-	"accounts", "attendance", "calendar", "cec", "credits", "fault", "identity", "ids", "names",
+	"accounts", "attendance", "calendar", "cec", "checkout", "credits", "fault", "identity", "ids", "names",
 	"freetext", "notify", "notify/templates", "outbox", "payments", "policy", "programs",
 	"reminders", "renewals", "roster", "submissions", "transcript",
 }
@@ -102,6 +102,27 @@ func TestArch_DomainImports(t *testing.T) {
 				path, _ := strconv.Unquote(imp.Path.Value)
 				if why := forbiddenImport(path); why != "" {
 					t.Errorf("%s imports %s, %s", f.name, path, why)
+				}
+			}
+		}
+	}
+}
+
+// apart lists domain packages that must not import one another: a
+// dependency that existed only for a shared helper or port, now in a
+// package of its own (checkout, calendar), must not grow back.
+var apart = map[string][]string{
+	"renewals": {"programs"},
+}
+
+// TestArch_DomainApart: see apart.
+func TestArch_DomainApart(t *testing.T) {
+	for p, others := range apart {
+		for _, f := range parseDomain(t, p) {
+			for _, imp := range f.file.Imports {
+				path, _ := strconv.Unquote(imp.Path.Value)
+				if o, ok := strings.CutPrefix(path, module); ok && slices.Contains(others, o) {
+					t.Errorf("%s imports internal/%s: take what it needs from a package of its own (checkout, calendar)", f.name, o)
 				}
 			}
 		}

@@ -21,6 +21,7 @@ import (
 	"github.com/cecportal/cecportal"
 	"github.com/cecportal/cecportal/internal/accounts"
 	"github.com/cecportal/cecportal/internal/cec"
+	"github.com/cecportal/cecportal/internal/checkout"
 	"github.com/cecportal/cecportal/internal/clock"
 	"github.com/cecportal/cecportal/internal/fault"
 	"github.com/cecportal/cecportal/internal/httpapi/apispec"
@@ -171,8 +172,8 @@ func (f fakeProviders) MyProvider(_ context.Context, c identity.Caller) (account
 
 type fakeCheckouts struct{}
 
-func (fakeCheckouts) StartCheckout(_ context.Context, req programs.CheckoutRequest) (programs.Checkout, error) {
-	return programs.Checkout{Reference: "cs_" + req.InvoiceID, URL: "https://pay.example.test/cs_" + req.InvoiceID}, nil
+func (fakeCheckouts) StartCheckout(_ context.Context, req checkout.Request) (checkout.Session, error) {
+	return checkout.Session{Reference: "cs_" + req.InvoiceID, URL: "https://pay.example.test/cs_" + req.InvoiceID}, nil
 }
 
 type noDispatch struct{}
@@ -467,7 +468,7 @@ func TestProgramOut(t *testing.T) {
 		Status: programs.FeeDue,
 		Fee: &programs.Fee{InvoiceID: "INV-PRG-1-1", AmountCents: 75375, Currency: "USD", Late: true, CECs: cec.Hours(1005),
 			PerCECCents: 7500, DaysBefore: 12, Status: programs.FeeOpen, IssuedAt: created,
-			Checkout: &programs.Checkout{Reference: "cs_1", URL: "https://pay.test/cs_1", CreatedAt: created}},
+			Checkout: &checkout.Session{Reference: "cs_1", URL: "https://pay.test/cs_1", CreatedAt: created}},
 		Problems: []fault.Detail{{Field: "title", Code: "required", Message: "is required to submit"}},
 		History: []programs.Transition{
 			{At: created, By: "sub-1", To: programs.Draft, Reason: "created"},

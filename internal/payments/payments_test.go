@@ -5,12 +5,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cecportal/cecportal/internal/programs"
+	"github.com/cecportal/cecportal/internal/checkout"
 )
 
 func TestSimulator_StartCheckout(t *testing.T) {
 	s := &Simulator{BaseURL: "http://127.0.0.1:8080/"}
-	req := programs.CheckoutRequest{InvoiceID: "INV-PRG-1-1", AmountCents: 30000, Currency: "USD"}
+	req := checkout.Request{InvoiceID: "INV-PRG-1-1", AmountCents: 30000, Currency: "USD"}
 	a, err := s.StartCheckout(context.Background(), req)
 	if err != nil {
 		t.Fatal(err)
@@ -32,7 +32,7 @@ func TestSimulator_StartCheckout(t *testing.T) {
 	if c, _ := s.StartCheckout(context.Background(), req); c.Reference == a.Reference {
 		t.Fatal("another invoice got the same reference")
 	}
-	for _, bad := range []programs.CheckoutRequest{{AmountCents: 1, Currency: "USD"}, {InvoiceID: "x", Currency: "USD"}, {InvoiceID: "x", AmountCents: 1}} {
+	for _, bad := range []checkout.Request{{AmountCents: 1, Currency: "USD"}, {InvoiceID: "x", Currency: "USD"}, {InvoiceID: "x", AmountCents: 1}} {
 		if _, err := s.StartCheckout(context.Background(), bad); err == nil {
 			t.Errorf("accepted %+v", bad)
 		}

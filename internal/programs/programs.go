@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/cecportal/cecportal/internal/cec"
+	"github.com/cecportal/cecportal/internal/checkout"
 	"github.com/cecportal/cecportal/internal/fault"
 	"github.com/cecportal/cecportal/internal/outbox"
 )
@@ -137,7 +138,7 @@ type Fee struct {
 	// unpaid-fee reminders count their days from it.
 	IssuedOn string // YYYY-MM-DD
 	PaidAt   time.Time
-	Checkout *Checkout
+	Checkout *checkout.Session
 	// Payments is what the payment provider reported about this invoice,
 	// oldest first: successes, failures, refunds and mismatches.
 	Payments []FeePayment
@@ -172,13 +173,6 @@ type FeePayment struct {
 	AmountCents int64
 	Currency    string
 	Reason      string
-}
-
-// Checkout is a payment session started with the payment provider.
-type Checkout struct {
-	Reference string
-	URL       string
-	CreatedAt time.Time
 }
 
 // CalendarEntry is what the public calendar shows of an approved program.

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cecportal/cecportal/internal/accounts"
+	"github.com/cecportal/cecportal/internal/checkout"
 	"github.com/cecportal/cecportal/internal/clock"
 	"github.com/cecportal/cecportal/internal/fault"
 	"github.com/cecportal/cecportal/internal/freetext"
@@ -33,22 +34,6 @@ type Providers interface {
 	MyProvider(ctx context.Context, c identity.Caller) (accounts.Provider, error)
 }
 
-// Checkouts starts payments with the payment provider.
-type Checkouts interface {
-	// StartCheckout opens a payment session for an invoice; the same
-	// invoice ID gives the same session (it is the idempotency key).
-	StartCheckout(ctx context.Context, req CheckoutRequest) (Checkout, error)
-}
-
-// CheckoutRequest is what the payment provider needs to take a payment.
-type CheckoutRequest struct {
-	InvoiceID   string
-	AmountCents int64
-	Currency    string
-	Description string
-	Email       string
-}
-
 // Dispatcher sends committed outbox messages on (outbox.Relay).
 type Dispatcher interface {
 	Dispatch(ctx context.Context, msgs ...outbox.Message)
@@ -59,7 +44,7 @@ type Dispatcher interface {
 type Service struct {
 	store     Store
 	providers Providers
-	checkouts Checkouts
+	checkouts checkout.Starter
 	policy    *policy.Policy
 	clock     clock.Clock
 	newID     func(prefix string) string
@@ -67,7 +52,7 @@ type Service struct {
 }
 
 // NewService wires the programs service.
-func NewService(s Store, pr Providers, co Checkouts, p *policy.Policy, c clock.Clock, newID func(string) string, relay Dispatcher) *Service {
+func NewService(s Store, pr Providers, co checkout.Starter, p *policy.Policy, c clock.Clock, newID func(string) string, relay Dispatcher) *Service {
 	return &Service{store: s, providers: pr, checkouts: co, policy: p, clock: c, newID: newID, relay: relay}
 }
 
@@ -353,18 +338,18 @@ func (s *Service) List(ctx context.Context, c identity.Caller, pg Page) ([]Progr
 
 // StartCheckout opens a payment session for the program's open invoice.
 // Errors: NotFound; Conflict fee_not_due (no open invoice).
-func (s *Service) StartCheckout(ctx context.Context, c identity.Caller, id string) (Checkout, error) {
+func (s *Service) StartCheckout(ctx context.Context, c identity.Caller, id string) (checkout.Session, error) {
 	p, pr, err := s.own(ctx, c, id)
 	if err != nil {
-		return Checkout{}, err
+		return checkout.Session{}, err
 	}
 	if p.Status != FeeDue || p.Fee == nil || p.Fee.Status != FeeOpen {
-		return Checkout{}, fault.Errorf(fault.Conflict, "fee_not_due", "a program that is %s has no open invoice to pay", p.Status)
+		return checkout.Session{}, fault.Errorf(fault.Conflict, "fee_not_due", "a program that is %s has no open invoice to pay", p.Status)
 	}
-	co, err := s.checkouts.StartCheckout(ctx, CheckoutRequest{InvoiceID: p.Fee.InvoiceID, AmountCents: p.Fee.AmountCents,
+	co, err := s.checkouts.StartCheckout(ctx, checkout.Request{InvoiceID: p.Fee.InvoiceID, AmountCents: p.Fee.AmountCents,
 		Currency: p.Fee.Currency, Description: fmt.Sprintf("CEC application fee: %s (%s CECs)", p.Title, p.Fee.CECs), Email: pr.Email})
 	if err != nil {
-		return Checkout{}, fmt.Errorf("start checkout for %s: %w", p.Fee.InvoiceID, err)
+		return checkout.Session{}, fmt.Errorf("start checkout for %s: %w", p.Fee.InvoiceID, err)
 	}
 	co.CreatedAt = s.clock.Now().UTC()
 	invoice := p.Fee.InvoiceID
@@ -379,7 +364,7 @@ func (s *Service) StartCheckout(ctx context.Context, c identity.Caller, id strin
 		return nil, nil
 	})
 	if err != nil && !errors.Is(err, ErrNoChange) {
-		return Checkout{}, fmt.Errorf("record checkout of %s: %w", id, err)
+		return checkout.Session{}, fmt.Errorf("record checkout of %s: %w", id, err)
 	}
 	return co, nil
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cecportal/cecportal/internal/accounts"
+	"github.com/cecportal/cecportal/internal/checkout"
 	"github.com/cecportal/cecportal/internal/clock"
 	"github.com/cecportal/cecportal/internal/credits"
 	"github.com/cecportal/cecportal/internal/fault"
@@ -17,7 +18,6 @@ import (
 	"github.com/cecportal/cecportal/internal/notify"
 	"github.com/cecportal/cecportal/internal/outbox"
 	"github.com/cecportal/cecportal/internal/policy"
-	"github.com/cecportal/cecportal/internal/programs"
 	"github.com/cecportal/cecportal/internal/submissions"
 )
 
@@ -45,7 +45,7 @@ type Service struct {
 	Shards    int // how many shards Holders.Renewable has
 	Links     Links
 	Records   Records
-	Checkouts programs.Checkouts // nil where no checkout starts (the settler, the job)
+	Checkouts checkout.Starter // nil where no checkout starts (the settler, the job)
 	Policy    *policy.Policy
 	Clock     clock.Clock
 	Relay     Dispatcher
@@ -294,19 +294,19 @@ func (s *Service) judge(ctx context.Context, holderID string, year int) (credits
 // StartCheckout opens a payment session for the caller's open invoice of
 // year; the invoice ID is the session's idempotency key.
 // Errors: as Renewal; Conflict invoice_paid.
-func (s *Service) StartCheckout(ctx context.Context, c identity.Caller, year int) (programs.Checkout, error) {
+func (s *Service) StartCheckout(ctx context.Context, c identity.Caller, year int) (checkout.Session, error) {
 	inv, _, err := s.myInvoice(ctx, c, year)
 	if err != nil {
-		return programs.Checkout{}, err
+		return checkout.Session{}, err
 	}
 	if inv.Status == Paid {
-		return programs.Checkout{}, fault.Errorf(fault.Conflict, "invoice_paid", "the renewal invoice %s is paid", inv.ID)
+		return checkout.Session{}, fault.Errorf(fault.Conflict, "invoice_paid", "the renewal invoice %s is paid", inv.ID)
 	}
-	co, err := s.Checkouts.StartCheckout(ctx, programs.CheckoutRequest{InvoiceID: inv.ID, AmountCents: inv.TotalCents,
+	co, err := s.Checkouts.StartCheckout(ctx, checkout.Request{InvoiceID: inv.ID, AmountCents: inv.TotalCents,
 		Currency: inv.Currency, Description: fmt.Sprintf("%d renewal: %s", year, strings.Join(inv.Credentials, ", ")),
 		Email: inv.HolderEmail})
 	if err != nil {
-		return programs.Checkout{}, fmt.Errorf("start checkout for %s: %w", inv.ID, err)
+		return checkout.Session{}, fmt.Errorf("start checkout for %s: %w", inv.ID, err)
 	}
 	co.CreatedAt = s.Clock.Now().UTC()
 	return co, nil

@@ -9,6 +9,7 @@ import (
 
 	"github.com/cecportal/cecportal/internal/calendar"
 	"github.com/cecportal/cecportal/internal/cec"
+	"github.com/cecportal/cecportal/internal/checkout"
 	"github.com/cecportal/cecportal/internal/fault"
 	"github.com/cecportal/cecportal/internal/outbox"
 	"github.com/cecportal/cecportal/internal/programs"
@@ -298,7 +299,7 @@ func programFromItem(it programItem) (programs.Program, error) {
 				At: parseTime(x.At), Reference: x.Reference, AmountCents: x.AmountCents, Currency: x.Currency, Reason: x.Reason})
 		}
 		if c := f.Checkout; c != nil {
-			p.Fee.Checkout = &programs.Checkout{Reference: c.Reference, URL: c.URL, CreatedAt: parseTime(c.CreatedAt)}
+			p.Fee.Checkout = &checkout.Session{Reference: c.Reference, URL: c.URL, CreatedAt: parseTime(c.CreatedAt)}
 		}
 	}
 	for _, d := range it.Problems {

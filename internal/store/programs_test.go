@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/cecportal/cecportal/internal/cec"
+	"github.com/cecportal/cecportal/internal/checkout"
 	"github.com/cecportal/cecportal/internal/fault"
 	"github.com/cecportal/cecportal/internal/outbox"
 	"github.com/cecportal/cecportal/internal/programs"
@@ -48,7 +49,7 @@ func fullFixture(id string) programs.Program {
 		Fee: &programs.Fee{InvoiceID: "INV-" + id + "-2", AmountCents: 12345, Currency: "USD", Late: true, CECs: 125,
 			PerCECCents: 9876, DaysBefore: 12, Status: programs.FeeOpen, IssuedAt: t0.Add(3 * time.Hour),
 			PaidAt:   t0.Add(4 * time.Hour),
-			Checkout: &programs.Checkout{Reference: "cs_1", URL: "https://pay.example/cs_1", CreatedAt: t0.Add(5 * time.Hour)},
+			Checkout: &checkout.Session{Reference: "cs_1", URL: "https://pay.example/cs_1", CreatedAt: t0.Add(5 * time.Hour)},
 			Payments: []programs.FeePayment{{EventID: "evt_1", Kind: programs.PaymentMismatch, At: t0.Add(6 * time.Hour),
 				Reference: "cs_1", AmountCents: 100, Currency: "usd", Reason: "short"}},
 			Flag: programs.FlagMismatch},

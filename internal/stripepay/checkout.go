@@ -14,7 +14,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cecportal/cecportal/internal/programs"
+	"github.com/cecportal/cecportal/internal/checkout"
 )
 
 // Checkouts opens Stripe Checkout Sessions for invoices with one POST to
@@ -32,7 +32,7 @@ type Checkouts struct {
 	wait       func(attempt int) time.Duration
 }
 
-var _ programs.Checkouts = (*Checkouts)(nil)
+var _ checkout.Starter = (*Checkouts)(nil)
 
 // APIVersion is the Stripe API version the requests ask for: stripe-go
 // v86's (a test keeps them equal), the version the webhook's events are
@@ -82,9 +82,9 @@ func retryWait(attempt int) time.Duration {
 // Stripe's 24 hours of idempotency) returns the same session; it is also in
 // the metadata of the session and of its PaymentIntent, where the webhook
 // finds it.
-func (c *Checkouts) StartCheckout(ctx context.Context, req programs.CheckoutRequest) (programs.Checkout, error) {
+func (c *Checkouts) StartCheckout(ctx context.Context, req checkout.Request) (checkout.Session, error) {
 	if req.InvoiceID == "" || req.AmountCents <= 0 || req.Currency == "" {
-		return programs.Checkout{}, fmt.Errorf("checkout needs an invoice, a positive amount and a currency: %+v", req)
+		return checkout.Session{}, fmt.Errorf("checkout needs an invoice, a positive amount and a currency: %+v", req)
 	}
 	form := c.sessionForm(req)
 	var last error
@@ -94,7 +94,7 @@ func (c *Checkouts) StartCheckout(ctx context.Context, req programs.CheckoutRequ
 			select {
 			case <-ctx.Done():
 				t.Stop()
-				return programs.Checkout{}, fmt.Errorf("create stripe checkout session for %s: %w (after %v)", req.InvoiceID, ctx.Err(), last)
+				return checkout.Session{}, fmt.Errorf("create stripe checkout session for %s: %w (after %v)", req.InvoiceID, ctx.Err(), last)
 			case <-t.C:
 			}
 		}
@@ -107,12 +107,12 @@ func (c *Checkouts) StartCheckout(ctx context.Context, req programs.CheckoutRequ
 			break
 		}
 	}
-	return programs.Checkout{}, fmt.Errorf("create stripe checkout session for %s: %w", req.InvoiceID, last)
+	return checkout.Session{}, fmt.Errorf("create stripe checkout session for %s: %w", req.InvoiceID, last)
 }
 
 // sessionForm is the request body, in Stripe's form encoding of nested
 // parameters.
-func (c *Checkouts) sessionForm(req programs.CheckoutRequest) url.Values {
+func (c *Checkouts) sessionForm(req checkout.Request) url.Values {
 	name := orDefault(req.Description, req.InvoiceID)
 	f := url.Values{}
 	f.Set("mode", "payment")
@@ -133,7 +133,7 @@ func (c *Checkouts) sessionForm(req programs.CheckoutRequest) url.Values {
 }
 
 // post makes one attempt; retry says whether another may succeed.
-func (c *Checkouts) post(ctx context.Context, invoiceID string, form url.Values) (co programs.Checkout, retry bool, err error) {
+func (c *Checkouts) post(ctx context.Context, invoiceID string, form url.Values) (co checkout.Session, retry bool, err error) {
 	r, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+"/v1/checkout/sessions", strings.NewReader(form.Encode()))
 	if err != nil {
 		return co, false, err
@@ -167,7 +167,7 @@ func (c *Checkouts) post(ctx context.Context, invoiceID string, form url.Values)
 	if err := json.NewDecoder(bytes.NewReader(body)).Decode(&s); err != nil || s.ID == "" {
 		return co, false, fmt.Errorf("stripe's checkout session is unreadable (%v): %.200s", err, body)
 	}
-	return programs.Checkout{Reference: s.ID, URL: s.URL}, false, nil
+	return checkout.Session{Reference: s.ID, URL: s.URL}, false, nil
 }
 
 func orDefault(s, def string) string {

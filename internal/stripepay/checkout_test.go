@@ -13,7 +13,7 @@ import (
 	stripe "github.com/stripe/stripe-go/v86"
 	"github.com/stripe/stripe-go/v86/form"
 
-	"github.com/cecportal/cecportal/internal/programs"
+	"github.com/cecportal/cecportal/internal/checkout"
 )
 
 // standIn is Stripe's API on loopback: it answers each POST with the next
@@ -57,7 +57,7 @@ func newTestCheckouts(t *testing.T, s *standIn) *Checkouts {
 	return c
 }
 
-var fee = programs.CheckoutRequest{InvoiceID: "INV-PRG-1-1", AmountCents: 30000, Currency: "USD",
+var fee = checkout.Request{InvoiceID: "INV-PRG-1-1", AmountCents: 30000, Currency: "USD",
 	Description: "CEC application fee", Email: "desk@acme.example"}
 
 // TestCheckouts_StartCheckout runs the adapter against a stand-in for
@@ -94,7 +94,7 @@ func TestCheckouts_StartCheckout(t *testing.T) {
 			t.Errorf("%s %q, want %q", h, got, v)
 		}
 	}
-	if _, err := c.StartCheckout(context.Background(), programs.CheckoutRequest{InvoiceID: "x", Currency: "USD"}); err == nil {
+	if _, err := c.StartCheckout(context.Background(), checkout.Request{InvoiceID: "x", Currency: "USD"}); err == nil {
 		t.Error("a zero amount was accepted")
 	}
 	if _, err := NewCheckouts("", "a", "b"); err == nil {
@@ -105,7 +105,7 @@ func TestCheckouts_StartCheckout(t *testing.T) {
 // The body is exactly what stripe-go's client sends for the same
 // parameters, so dropping the client changed nothing on the wire.
 func TestCheckouts_FormAsStripeGo(t *testing.T) {
-	for _, req := range []programs.CheckoutRequest{fee, {InvoiceID: "REN-H-1-2027", AmountCents: 12500, Currency: "EUR"}} {
+	for _, req := range []checkout.Request{fee, {InvoiceID: "REN-H-1-2027", AmountCents: 12500, Currency: "EUR"}} {
 		c, err := NewCheckouts("sk", "https://s", "https://c")
 		if err != nil {
 			t.Fatal(err)
