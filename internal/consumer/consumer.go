@@ -11,7 +11,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/cecportal/cecportal/internal/store"
+	"github.com/cecportal/cecportal/internal/meter"
 )
 
 // Work handles one message body; an error means "not done, deliver again".
@@ -29,8 +29,8 @@ func Handler(name string, work Work, log *slog.Logger) func(context.Context, eve
 		var resp events.SQSEventResponse
 		for _, rec := range ev.Records {
 			// Each message's table calls and capacity, logged with it.
-			m := store.NewMeter()
-			if err := run(store.WithMeter(ctx, m), work, rec.Body); err != nil {
+			m := meter.New()
+			if err := run(meter.With(ctx, m), work, rec.Body); err != nil {
 				log.ErrorContext(ctx, "message failed", "consumer", name, "messageId", rec.MessageId,
 					"receiveCount", rec.Attributes["ApproximateReceiveCount"], "err", err, "dynamodb", m.Usage())
 				resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: rec.MessageId})

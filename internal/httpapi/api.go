@@ -21,7 +21,7 @@ import (
 
 	"github.com/cecportal/cecportal/internal/fault"
 	"github.com/cecportal/cecportal/internal/httpapi/contract"
-	"github.com/cecportal/cecportal/internal/store"
+	"github.com/cecportal/cecportal/internal/meter"
 )
 
 // HandlerFunc serves one route. A *fault.Error becomes its 4xx; any other
@@ -144,10 +144,10 @@ func (a *API) Handle(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (ev
 	// The request's table calls and capacity, logged with its outcome: the
 	// figures behind docs/performance.md's cost per request. A caller (a
 	// test) may bring its own meter to read them.
-	m := store.MeterFrom(ctx)
+	m := meter.From(ctx)
 	if m == nil {
-		m = store.NewMeter()
-		ctx = store.WithMeter(ctx, m)
+		m = meter.New()
+		ctx = meter.With(ctx, m)
 	}
 	start := time.Now()
 

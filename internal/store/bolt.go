@@ -1,6 +1,8 @@
 package store
 
 import (
+	"github.com/cecportal/cecportal/internal/meter"
+
 	"bytes"
 	"context"
 	"encoding/json"
@@ -84,8 +86,8 @@ func (b *Bolt) Get(ctx context.Context, k Key) (Item, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bolt get %s: %w", k, err)
 	}
-	if m := MeterFrom(ctx); m != nil {
-		m.add("GetItem", readUnits(itemSize(item), true), 0)
+	if m := meter.From(ctx); m != nil {
+		m.Add("GetItem", readUnits(itemSize(item), true), 0)
 	}
 	if item == nil || Expired(item, b.now()) {
 		return nil, ErrNotFound
@@ -163,12 +165,12 @@ func (b *Bolt) Query(ctx context.Context, q Query) (Page, error) {
 	if err != nil {
 		return Page{}, fmt.Errorf("bolt query %s: %w", indexLabel(q.Index), err)
 	}
-	if m := MeterFrom(ctx); m != nil {
+	if m := meter.From(ctx); m != nil {
 		read := 0
 		for _, item := range page.Items {
 			read += itemSize(item)
 		}
-		m.add("Query", readUnits(read, q.Index == ""), 0)
+		m.Add("Query", readUnits(read, q.Index == ""), 0)
 	}
 	return page, nil
 }
@@ -237,7 +239,7 @@ func (b *Bolt) Write(ctx context.Context, ops ...Op) error {
 	now := b.now()
 	// The estimate, only when a meter counts: the larger of the item
 	// before and after, per op.
-	m := MeterFrom(ctx)
+	m := meter.From(ctx)
 	units := 0.0
 	err := b.db.Update(func(tx *bbolt.Tx) error {
 		t := boltTx{tx}
@@ -273,11 +275,11 @@ func (b *Bolt) Write(ctx context.Context, ops ...Op) error {
 	})
 	switch {
 	case len(ops) > 1 || ops[0].Kind == OpCheck:
-		m.add("TransactWriteItems", 0, 2*units)
+		m.Add("TransactWriteItems", 0, 2*units)
 	case ops[0].Kind == OpPut:
-		m.add("PutItem", 0, units)
+		m.Add("PutItem", 0, units)
 	default:
-		m.add("DeleteItem", 0, units)
+		m.Add("DeleteItem", 0, units)
 	}
 	var failed *ConditionFailedError
 	if errors.As(err, &failed) {
@@ -401,7 +403,7 @@ func (b *Bolt) BatchWrite(ctx context.Context, puts []Item, deletes []Key) error
 	if err != nil {
 		return fmt.Errorf("bolt batch write: %w", err)
 	}
-	if m := MeterFrom(ctx); m != nil {
+	if m := meter.From(ctx); m != nil {
 		units := make([]float64, 0, len(puts)+len(deletes))
 		for _, item := range puts {
 			units = append(units, writeUnits(itemSize(item)))
@@ -414,7 +416,7 @@ func (b *Bolt) BatchWrite(ctx context.Context, puts []Item, deletes []Key) error
 			for _, u := range chunk {
 				w += u
 			}
-			m.add("BatchWriteItem", 0, w)
+			m.Add("BatchWriteItem", 0, w)
 		}
 	}
 	return nil
@@ -447,7 +449,7 @@ func (b *Bolt) BatchGet(ctx context.Context, keys []Key) ([]Item, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bolt batch get: %w", err)
 	}
-	if m := MeterFrom(ctx); m != nil {
+	if m := meter.From(ctx); m != nil {
 		// One call per MaxBatchGet keys, as the DynamoDB adapter makes, each
 		// with the units of the items its keys found.
 		chunk := make(map[Key]int, len(keys))
@@ -459,7 +461,7 @@ func (b *Bolt) BatchGet(ctx context.Context, keys []Key) ([]Item, error) {
 			units[chunk[KeyOf(item)]] += readUnits(itemSize(item), true)
 		}
 		for _, r := range units {
-			m.add("BatchGetItem", r, 0)
+			m.Add("BatchGetItem", r, 0)
 		}
 	}
 	return items, nil

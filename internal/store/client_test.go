@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/cecportal/cecportal/internal/meter"
 	"github.com/cecportal/cecportal/internal/store"
 )
 
@@ -48,8 +49,8 @@ func TestNewDynamoClient_RetriesThrottling(t *testing.T) {
 			o.Retryer = retry.AddWithMaxBackoffDelay(o.Retryer, 5*time.Millisecond)
 		})
 		tbl := store.NewDynamo(client, "t")
-		m := store.NewMeter()
-		_, err := tbl.Get(store.WithMeter(t.Context(), m), store.Key{PK: "P", SK: "S"})
+		m := meter.New()
+		_, err := tbl.Get(meter.With(t.Context(), m), store.Key{PK: "P", SK: "S"})
 		srv.Close()
 		var throttled *types.ProvisionedThroughputExceededException
 		switch {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/cecportal/cecportal/internal/meter"
 	"github.com/cecportal/cecportal/internal/store"
 )
 
@@ -565,8 +566,8 @@ func runTableContract(t *testing.T, newTable newTableFunc) {
 		// capacity of the right kind (DynamoDB's figures or the estimate).
 		t.Parallel()
 		tbl, _ := newTable(t)
-		m := store.NewMeter()
-		ctx := store.WithMeter(t.Context(), m)
+		m := meter.New()
+		ctx := meter.With(t.Context(), m)
 		big := strings.Repeat("x", 3000) // 3 write units, 1 read unit
 		if err := tbl.Write(ctx, store.Put(itemOf("M#1", "A", "v", store.S(big)), store.IfNotExists())); err != nil {
 			t.Fatal(err)

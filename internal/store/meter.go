@@ -2,104 +2,20 @@ package store
 
 import (
 	"context"
-	"log/slog"
-	"maps"
 	"math"
-	"slices"
-	"strconv"
-	"strings"
-	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/cecportal/cecportal/internal/meter"
 )
 
-// Meter adds up what one unit of work (an HTTP request, a queue message, a
-// scheduled run) costs the table: the DynamoDB calls made and the capacity
-// units consumed. The entry points put one in the context (WithMeter) and
-// log it when the work is done; the adapters add to it. On DynamoDB the
-// units are DynamoDB's own (ReturnConsumedCapacity TOTAL); the embedded
-// adapter estimates them from item sizes with DynamoDB's rounding rules, so
-// that the local stack and the tests see the same shape of bill.
-type Meter struct {
-	mu    sync.Mutex
-	calls map[string]int
-	read  float64
-	write float64
-}
-
-// NewMeter returns an empty meter.
-func NewMeter() *Meter { return &Meter{calls: map[string]int{}} }
-
-type meterKey struct{}
-
-// WithMeter returns ctx carrying m: the table calls made with it are
-// counted on m.
-func WithMeter(ctx context.Context, m *Meter) context.Context {
-	return context.WithValue(ctx, meterKey{}, m)
-}
-
-// MeterFrom returns the meter in ctx, or nil.
-func MeterFrom(ctx context.Context) *Meter {
-	m, _ := ctx.Value(meterKey{}).(*Meter)
-	return m
-}
-
-// add counts one call of api (a DynamoDB API name) and its units. A nil
-// meter counts nothing, so the adapters call it unconditionally.
-func (m *Meter) add(api string, read, write float64) {
-	if m == nil {
-		return
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.calls[api]++
-	m.read += read
-	m.write += write
-}
-
-// Usage is a meter's reading.
-type Usage struct {
-	Calls      map[string]int // by DynamoDB API name
-	ReadUnits  float64
-	WriteUnits float64
-}
-
-// Usage returns what m has counted so far.
-func (m *Meter) Usage() Usage {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return Usage{Calls: maps.Clone(m.calls), ReadUnits: m.read, WriteUnits: m.write}
-}
-
-// CallCount is the number of calls of every kind.
-func (u Usage) CallCount() int {
-	n := 0
-	for _, c := range u.Calls {
-		n += c
-	}
-	return n
-}
-
-// String is the calls as "GetItem×1 Query×2", sorted by name.
-func (u Usage) String() string {
-	names := slices.Sorted(maps.Keys(u.Calls))
-	parts := make([]string, len(names))
-	for i, n := range names {
-		parts[i] = n + "×" + strconv.Itoa(u.Calls[n])
-	}
-	return strings.Join(parts, " ")
-}
-
-// LogValue groups the reading for one log line.
-func (u Usage) LogValue() slog.Value {
-	return slog.GroupValue(slog.Int("calls", u.CallCount()), slog.String("by_api", u.String()),
-		slog.Float64("rcu", u.ReadUnits), slog.Float64("wcu", u.WriteUnits))
-}
+// The table's side of the meter (package meter): DynamoDB's own consumed
+// capacity, and the embedded adapter's estimates of it.
 
 // consumed records a DynamoDB answer's consumed capacity on ctx's meter:
 // reads for read APIs, writes for write APIs.
 func consumed(ctx context.Context, api string, write bool, ccs ...*types.ConsumedCapacity) {
-	m := MeterFrom(ctx)
+	m := meter.From(ctx)
 	if m == nil {
 		return
 	}
@@ -118,7 +34,7 @@ func consumed(ctx context.Context, api string, write bool, ccs ...*types.Consume
 			r += deref(cc.CapacityUnits)
 		}
 	}
-	m.add(api, r, w)
+	m.Add(api, r, w)
 }
 
 func deref(f *float64) float64 {
