@@ -6,10 +6,8 @@ import (
 	"fmt"
 	"hash/fnv"
 	"strings"
-	"time"
 
 	"github.com/cecportal/cecportal/internal/accounts"
-	"github.com/cecportal/cecportal/internal/ids"
 	"github.com/cecportal/cecportal/internal/names"
 	"github.com/cecportal/cecportal/internal/outbox"
 )
@@ -37,19 +35,10 @@ var _ accounts.Store = (*Accounts)(nil)
 // NewAccounts returns the accounts repository on t.
 func NewAccounts(t Table) *Accounts { return &Accounts{t: t} }
 
-const (
-	skProfile    = "PROFILE"
-	skHolder     = "HOLDER"
-	skProvider   = "PROVIDER"
-	skHolderMail = "HOLDEREMAIL"
-	eventPrefix  = "EVENT#"
-)
-
 // Directory keys: see Accounts. The separator U+0001 sorts below every
 // character a name may hold (validation refuses control characters), so that
 // "Lima" comes before "Lima Barreto" and each name part sorts as a whole.
 const (
-	directoryPrefix    = "DIR#"
 	directorySep       = "\x01"
 	directoryShard     = 2   // runes of the folded last name in the partition key
 	directoryPartRunes = 100 // at most, per name in the sort key: well inside its 1 KiB
@@ -68,7 +57,7 @@ func directoryPart(name string) string {
 // directoryPK is the partition of a folded last name (or search prefix).
 func directoryPK(folded string) string {
 	r := []rune(folded)
-	return directoryPrefix + string(r[:min(len(r), directoryShard)])
+	return gsiDirectory + string(r[:min(len(r), directoryShard)])
 }
 
 // directoryKeys are h's GSI1 keys, both "" while h is not in the directory.
@@ -78,13 +67,6 @@ func directoryKeys(h accounts.Holder) (pk, sk string) {
 		return "", ""
 	}
 	return directoryPK(last), last + directorySep + directoryPart(h.FirstName) + directorySep + h.ID
-}
-
-func holderKey(id string) Key     { return Key{"HOLDER#" + id, skProfile} }
-func providerKey(id string) Key   { return Key{"PROVIDER#" + id, skProfile} }
-func subKey(sub, kind string) Key { return Key{"SUB#" + sub, kind} }
-func holderEmailKey(email string) Key {
-	return Key{"HOLDEREMAIL#" + accounts.EmailKey(email), skHolderMail}
 }
 
 type addressItem struct {
@@ -159,18 +141,6 @@ type eventItem struct {
 	Detail string `json:"detail"`
 }
 
-func formatTime(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.UTC().Format(time.RFC3339Nano)
-}
-
-func parseTime(s string) time.Time {
-	t, _ := time.Parse(time.RFC3339Nano, s) // written by formatTime; empty is the zero time
-	return t
-}
-
 func toAddressItem(a accounts.Address) addressItem { return addressItem(a) }
 
 func holderToItem(h accounts.Holder) holderItem {
@@ -206,8 +176,6 @@ func RenewableShard(id string) int {
 	_, _ = h.Write([]byte(id))
 	return int(h.Sum32() % RenewableShards)
 }
-
-func renewablePK(shard int) string { return fmt.Sprintf("RENEWABLE#%d", shard) }
 
 // Renewable reads one page of the holders with credentials of one shard
 // (GSI2, a sparse index: one Query, never a Scan).
@@ -374,7 +342,8 @@ func (a *Accounts) UpdateHolder(ctx context.Context, id string, fn func(h *accou
 			with = append(with, link, Delete(holderEmailKey(before.Email), Condition{}))
 		}
 		if ev.Action != "" {
-			e, err := Marshal(eventItem{PK: "HOLDER#" + id, SK: eventPrefix + formatTime(ev.At) + "#" + ids.Random(6),
+			ek := eventKey(id, ev.At)
+			e, err := Marshal(eventItem{PK: ek.PK, SK: ek.SK,
 				Type: "event", At: formatTime(ev.At), By: ev.By, Action: ev.Action, Detail: ev.Detail})
 			if err != nil {
 				return Versioned{}, fmt.Errorf("marshal event: %w", err)
@@ -400,14 +369,7 @@ func (a *Accounts) Directory(ctx context.Context, prefix string, pg accounts.Pag
 		return nil, "", fmt.Errorf("search directory for %q: a prefix needs %d runes, not %d", prefix, directoryShard, n)
 	}
 	q := Query{Index: IndexGSI1, PK: directoryPK(prefix), Op: SKBeginsWith, Value: prefix, Cursor: pg.Cursor}
-	switch {
-	case pg.Limit <= 0:
-		q.Limit = accounts.DirectoryPageDefault
-	case pg.Limit > accounts.DirectoryPageMax:
-		q.Limit = accounts.DirectoryPageMax
-	default:
-		q.Limit = pg.Limit
-	}
+	q.Limit = pageLimit(pg.Limit, accounts.DirectoryPageDefault, accounts.DirectoryPageMax)
 	// A cursor of another search in the same partition would be taken as a
 	// position by both backends; refuse it as one of another list.
 	if q.Cursor != "" {
@@ -436,7 +398,7 @@ func (a *Accounts) Directory(ctx context.Context, prefix string, pg accounts.Pag
 // Events reads a holder's history in order.
 func (a *Accounts) Events(ctx context.Context, holderID string) ([]accounts.Event, error) {
 	var out []accounts.Event
-	q := Query{PK: "HOLDER#" + holderID, Op: SKBeginsWith, Value: eventPrefix}
+	q := Query{PK: holderKey(holderID).PK, Op: SKBeginsWith, Value: skEvent}
 	for {
 		page, err := a.t.Query(ctx, q)
 		if err != nil {

@@ -31,19 +31,6 @@ var _ attendance.Store = (*Attendance)(nil)
 // NewAttendance returns the attendance repository on t.
 func NewAttendance(t Table) *Attendance { return &Attendance{t: t} }
 
-func uploadKey(id string) Key { return Key{"UPLOAD#" + id, "UPLOAD"} }
-func inputKey(id string, chunk int) Key {
-	return Key{"UPLOAD#" + id, fmt.Sprintf("INPUT#%05d", chunk)}
-}
-func chunkKey(id string, chunk int) Key {
-	return Key{"UPLOAD#" + id, fmt.Sprintf("CHUNK#%05d", chunk)}
-}
-func rowKey(id string, line int) Key         { return Key{"UPLOAD#" + id, fmt.Sprintf("ROW#%08d", line)} }
-func attendeeKey(program, holder string) Key { return Key{"PROGRAM#" + program, "ATTENDEE#" + holder} }
-func creditKey(holder string, on roster.Date, program string) Key {
-	return Key{"HOLDER#" + holder, "CREDIT#" + on.String() + "#PROGRAM#" + program}
-}
-
 type uploadItem struct {
 	PK          string `json:"PK"`
 	SK          string `json:"SK"`
@@ -401,7 +388,7 @@ func finished(err error) error {
 // Summaries reads the credited chunks' summaries.
 func (a *Attendance) Summaries(ctx context.Context, uploadID string) ([]attendance.ChunkSummary, error) {
 	var out []attendance.ChunkSummary
-	q := Query{PK: "UPLOAD#" + uploadID, Op: SKBeginsWith, Value: "CHUNK#", Limit: 1000}
+	q := Query{PK: uploadKey(uploadID).PK, Op: SKBeginsWith, Value: skChunk, Limit: 1000}
 	for {
 		page, err := a.t.Query(ctx, q)
 		if err != nil {
@@ -424,11 +411,8 @@ func (a *Attendance) Summaries(ctx context.Context, uploadID string) ([]attendan
 
 // Results reads row results in row order.
 func (a *Attendance) Results(ctx context.Context, uploadID string, pg attendance.Page) ([]attendance.RowResult, string, error) {
-	limit := pg.Limit
-	if limit <= 0 || limit > 1000 {
-		limit = 1000
-	}
-	page, err := a.t.Query(ctx, Query{PK: "UPLOAD#" + uploadID, Op: SKBeginsWith, Value: "ROW#", Limit: limit, Cursor: pg.Cursor})
+	limit := pageLimit(pg.Limit, 1000, 1000)
+	page, err := a.t.Query(ctx, Query{PK: uploadKey(uploadID).PK, Op: SKBeginsWith, Value: skRow, Limit: limit, Cursor: pg.Cursor})
 	if err != nil {
 		return nil, "", CursorFault(fmt.Errorf("query row results of %s: %w", uploadID, err))
 	}

@@ -1,9 +1,6 @@
 package store
 
 import (
-	"context"
-	"errors"
-	"log/slog"
 	"strconv"
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -47,27 +44,4 @@ func stringAttr(av types.AttributeValue) string {
 		return s.Value
 	}
 	return ""
-}
-
-// errMissing marks a required attribute an item lacks.
-var errMissing = errors.New("missing")
-
-// decodeList decodes the items of one page of a list that people read (a
-// review queue, the calendar, a provider's programs). An item that cannot be
-// decoded (damaged, or written by a version that accepted what it no longer
-// does) is left out and logged with its key, rather than failing the list:
-// one bad record must not hide everybody else's. Reads that compute from a
-// partition (a holder's status) fail instead, since a missing item would
-// change the answer.
-func decodeList[T any](ctx context.Context, what string, items []Item, decode func(Item) (T, error)) []T {
-	out := make([]T, 0, len(items))
-	for _, item := range items {
-		v, err := decode(item)
-		if err != nil {
-			slog.Default().ErrorContext(ctx, "list item left out: cannot be decoded", "list", what, "key", KeyOf(item).String(), "err", err)
-			continue
-		}
-		out = append(out, v)
-	}
-	return out
 }

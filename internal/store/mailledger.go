@@ -34,8 +34,6 @@ type mailJobItem struct {
 	TTL       int64  `json:"ttl,omitempty"`
 }
 
-func mailJobKey(id string) Key { return Key{"MAILJOB#" + id, "MAILJOB"} }
-
 // Claim creates the claim, or takes over one whose lease has run out.
 func (l *MailLedger) Claim(ctx context.Context, id string, now time.Time, lease time.Duration) (notify.ClaimResult, error) {
 	k := mailJobKey(id)

@@ -3,8 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"hash/fnv"
-	"strconv"
 	"time"
 
 	"github.com/cecportal/cecportal/internal/outbox"
@@ -16,9 +14,6 @@ import (
 //	OUTBOX#<shard>  <createdAt, fixed width>#<id>   one pending message
 const outboxShards = 4
 
-// outboxTime sorts lexically in time order, unlike RFC3339Nano, which trims zeros.
-const outboxTime = "2006-01-02T15:04:05.000000000Z"
-
 type outboxItem struct {
 	PK        string `json:"PK"`
 	SK        string `json:"SK"`
@@ -29,15 +24,6 @@ type outboxItem struct {
 	CreatedAt string `json:"createdAt"`
 }
 
-func outboxKey(m outbox.Message) Key {
-	h := fnv.New32a()
-	h.Write([]byte(m.ID))
-	return Key{
-		PK: "OUTBOX#" + strconv.Itoa(int(h.Sum32()%outboxShards)),
-		SK: m.CreatedAt.UTC().Format(outboxTime) + "#" + m.ID,
-	}
-}
-
 // OutboxOps returns the puts that make msgs pending, for a repository to add
 // to the transaction of the state change that causes them.
 func OutboxOps(msgs ...outbox.Message) ([]Op, error) {
@@ -45,7 +31,7 @@ func OutboxOps(msgs ...outbox.Message) ([]Op, error) {
 	for _, m := range msgs {
 		k := outboxKey(m)
 		item, err := Marshal(outboxItem{PK: k.PK, SK: k.SK, Type: "outbox", ID: m.ID, Queue: m.Queue,
-			Body: m.Body, CreatedAt: m.CreatedAt.UTC().Format(outboxTime)})
+			Body: m.Body, CreatedAt: keyTime(m.CreatedAt)})
 		if err != nil {
 			return nil, fmt.Errorf("marshal outbox message %s: %w", m.ID, err)
 		}
@@ -66,7 +52,7 @@ func NewOutbox(t Table) *Outbox { return &Outbox{t: t} }
 func (o *Outbox) Pending(ctx context.Context, before time.Time, limit int) ([]outbox.Message, error) {
 	var out []outbox.Message
 	for shard := range outboxShards {
-		q := Query{PK: "OUTBOX#" + strconv.Itoa(shard), Op: SKLess, Value: before.UTC().Format(outboxTime), Limit: limit}
+		q := Query{PK: outboxPK(shard), Op: SKLess, Value: keyTime(before), Limit: limit}
 		for len(out) < limit {
 			page, err := o.t.Query(ctx, q)
 			if err != nil {
@@ -77,7 +63,7 @@ func (o *Outbox) Pending(ctx context.Context, before time.Time, limit int) ([]ou
 				if err := Unmarshal(item, &it); err != nil {
 					return nil, fmt.Errorf("unmarshal outbox entry: %w", err)
 				}
-				at, _ := time.Parse(outboxTime, it.CreatedAt)
+				at, _ := time.Parse(keyTimeLayout, it.CreatedAt)
 				out = append(out, outbox.Message{ID: it.ID, Queue: it.Queue, Body: it.Body, CreatedAt: at})
 			}
 			if page.Cursor == "" {

@@ -30,8 +30,6 @@ type paymentEventItem struct {
 	TTL        int64  `json:"ttl"`
 }
 
-func paymentEventKey(id string) Key { return Key{"PAYEVENT#" + id, "PAYEVENT"} }
-
 // Record writes the event's item and msgs in one transaction, unless a live
 // item for the event exists (then it writes nothing and reports false).
 func (b *PaymentInbox) Record(ctx context.Context, ev payments.Event, at, expires time.Time, msgs ...outbox.Message) (bool, error) {

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/cecportal/cecportal/internal/calendar"
-	"github.com/cecportal/cecportal/internal/cec"
 	"github.com/cecportal/cecportal/internal/checkout"
 	"github.com/cecportal/cecportal/internal/fault"
 	"github.com/cecportal/cecportal/internal/outbox"
@@ -36,37 +35,15 @@ var _ programs.Store = (*Programs)(nil)
 func NewPrograms(t Table) *Programs { return &Programs{t: t} }
 
 const (
-	skProgram    = "PROGRAM"
-	pkCalendar   = "CALENDAR"
 	typeProgram  = "program"
 	typeCalendar = "calendar"
 )
 
-// programKeyTime is the fixed-width UTC layout of times in keys; unlike
-// RFC3339Nano it keeps trailing zeros, so keys sort lexically in time order.
-const programKeyTime = "2006-01-02T15:04:05.000000000Z"
-
 // Page sizes of the programs lists.
-const (
-	programPageDefault = 50
-	programPageMax     = 100
-)
-
-func programKey(id string) Key { return Key{PK: "PROGRAM#" + id, SK: skProgram} }
-
-func programKeyTimeOf(t time.Time) string { return t.UTC().Format(programKeyTime) }
-
-func providerProgramsPK(providerID string) string { return "PROVIDER#" + providerID + "#PROGRAMS" }
-
-func programStatusPK(s programs.Status) string { return "PROGSTATUS#" + string(s) }
 
 // onCalendar reports whether p belongs on the public calendar.
 func onCalendar(p programs.Program) bool {
 	return p.Status == programs.Approved && p.CalendarOptIn && p.StartsAt != nil && p.EndsAt != nil
-}
-
-func calendarKey(p programs.Program) Key {
-	return Key{PK: pkCalendar, SK: programKeyTimeOf(*p.StartsAt) + "#" + p.ID}
 }
 
 type programItem struct {
@@ -198,17 +175,6 @@ func parseLocalTime(s string) (*time.Time, error) {
 	return &t, nil
 }
 
-func hoursText(h cec.Hours) (string, error) {
-	b, err := h.MarshalText()
-	return string(b), err
-}
-
-func parseHours(s string) (cec.Hours, error) {
-	var h cec.Hours
-	err := h.UnmarshalText([]byte(s))
-	return h, err
-}
-
 // statusSince is when the program entered its status: a queue serves first
 // whoever waited longest in it, whatever else changed on the program since.
 func statusSince(p programs.Program) time.Time {
@@ -225,8 +191,8 @@ func programToItem(p programs.Program) (programItem, error) {
 		return programItem{}, fmt.Errorf("contact hours: %w", err)
 	}
 	it := programItem{PK: k.PK, SK: k.SK,
-		GSI1PK: providerProgramsPK(p.ProviderID), GSI1SK: programKeyTimeOf(p.CreatedAt) + "#" + p.ID,
-		GSI2PK: programStatusPK(p.Status), GSI2SK: programKeyTimeOf(statusSince(p)) + "#" + p.ID,
+		GSI1PK: providerProgramsPK(p.ProviderID), GSI1SK: keyTime(p.CreatedAt) + "#" + p.ID,
+		GSI2PK: programStatusPK(p.Status), GSI2SK: keyTime(statusSince(p)) + "#" + p.ID,
 		Type: typeProgram, ID: p.ID, ProviderID: p.ProviderID, ProviderName: p.ProviderName,
 		ProviderEmail: p.ProviderEmail, Title: p.Title, Description: p.Description, Format: string(p.Format),
 		StartsAt: formatLocalTime(p.StartsAt), EndsAt: formatLocalTime(p.EndsAt), TimeZone: p.TimeZone,
@@ -481,15 +447,7 @@ func (r *Programs) Update(ctx context.Context, id string, fn func(p *programs.Pr
 
 // programQuery sets a page's limit (default 50, at most 100) and cursor on q.
 func programQuery(q Query, pg programs.Page) Query {
-	switch {
-	case pg.Limit <= 0:
-		q.Limit = programPageDefault
-	case pg.Limit > programPageMax:
-		q.Limit = programPageMax
-	default:
-		q.Limit = pg.Limit
-	}
-	q.Cursor = pg.Cursor
+	q.Limit, q.Cursor = pageLimit(pg.Limit, listPageDefault, listPageMax), pg.Cursor
 	return q
 }
 
@@ -520,7 +478,7 @@ func (r *Programs) Calendar(ctx context.Context, from, to time.Time, pg programs
 	if !to.After(from) {
 		return []programs.CalendarEntry{}, "", nil
 	}
-	q := programQuery(Query{PK: pkCalendar, Op: SKBetween, Value: programKeyTimeOf(from), Value2: programKeyTimeOf(to)}, pg)
+	q := programQuery(Query{PK: pkCalendar, Op: SKBetween, Value: keyTime(from), Value2: keyTime(to)}, pg)
 	page, err := r.t.Query(ctx, q)
 	if err != nil {
 		return nil, "", CursorFault(fmt.Errorf("query calendar: %w", err))

@@ -38,11 +38,6 @@ var _ reminders.Store = (*Reminders)(nil)
 func NewReminders(t Table) *Reminders { return &Reminders{t: t} }
 
 const (
-	dueRenewal    = "DUE#renewal#"
-	dueCECs       = "DUE#cecs#"
-	dueAttendance = "DUE#attendance#"
-	dueFee        = "DUE#fee#"
-	skDue         = "DUE"
 	// reminderTTL keeps a once-only record past every reminder of its period.
 	reminderTTL = 400 * 24 * time.Hour
 	// markerTTL keeps a marker past its date by more than the policy's
@@ -67,13 +62,6 @@ type dueItem struct {
 	StartsAt string `json:"startsAt,omitempty"`
 	TTL      int64  `json:"ttl"`
 }
-
-func dueRenewalKey(invoiceID string) Key { return Key{dueRenewal + invoiceID, skDue} }
-func dueCECsKey(invoiceID string) Key    { return Key{dueCECs + invoiceID, skDue} }
-func dueAttendanceKey(programID string) Key {
-	return Key{dueAttendance + programID, skDue}
-}
-func dueFeeKey(programID string) Key { return Key{dueFee + programID, skDue} }
 
 // dueMarker is the put of a marker in prefix's index on date.
 func dueMarker(prefix string, it dueItem) (Op, error) {
@@ -249,7 +237,8 @@ func (r *Reminders) Record(ctx context.Context, id string, msg outbox.Message) (
 	if strings.ContainsRune(id, 0) {
 		return false, fmt.Errorf("reminder id %q: NUL", id)
 	}
-	item, err := Marshal(reminderItem{PK: "REMINDER#" + id, SK: "REMINDER", Type: "reminder", ID: id,
+	k := reminderKey(id)
+	item, err := Marshal(reminderItem{PK: k.PK, SK: k.SK, Type: "reminder", ID: id,
 		SentAt: formatTime(msg.CreatedAt), TTL: msg.CreatedAt.Add(reminderTTL).Unix()})
 	if err != nil {
 		return false, fmt.Errorf("marshal reminder %s: %w", id, err)

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/cecportal/cecportal/internal/outbox"
@@ -37,8 +36,6 @@ type invoiceItem struct {
 	// Invoice is the domain value as JSON: nothing queries inside it.
 	Invoice string `json:"invoice"`
 }
-
-func invoiceKey(id string) Key { return Key{"INVOICE#" + id, "INVOICE"} }
 
 func invoiceToItem(inv renewals.Invoice) (Item, error) {
 	b, err := json.Marshal(inv)
@@ -145,8 +142,6 @@ type sweepItem struct {
 	At   string `json:"at"`
 	TTL  int64  `json:"ttl"`
 }
-
-func sweepKey(year int) Key { return Key{"RENEWALSWEEP#" + strconv.Itoa(year), "SWEEP"} }
 
 // LastSweep reads when year was last swept (zero: never).
 func (r *Renewals) LastSweep(ctx context.Context, year int) (time.Time, error) {

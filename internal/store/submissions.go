@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/cecportal/cecportal/internal/credits"
@@ -31,23 +30,8 @@ var _ submissions.Store = (*Submissions)(nil)
 func NewSubmissions(t Table) *Submissions { return &Submissions{t: t} }
 
 const (
-	submissionPrefix = "SUBMISSION#"
-	skSubmissionLink = "SUBMISSION"
-	subOpenPrefix    = "SUBOPEN#"
-	typeSubmission   = "submission"
+	typeSubmission = "submission"
 )
-
-func submissionKey(holderID, id string) Key {
-	return Key{PK: holderKey(holderID).PK, SK: submissionPrefix + id}
-}
-
-func submissionLinkKey(id string) Key { return Key{PK: submissionPrefix + id, SK: skSubmissionLink} }
-
-func submissionOpenKey(holderID string, year int) Key {
-	return Key{PK: holderKey(holderID).PK, SK: subOpenPrefix + strconv.Itoa(year)}
-}
-
-func submissionStatusPK(s submissions.Status) string { return "SUBSTATUS#" + string(s) }
 
 type submissionItem struct {
 	PK          string            `json:"PK"`
@@ -116,7 +100,7 @@ type submissionOpenItem struct {
 func submissionToItem(s submissions.Submission) (submissionItem, error) {
 	k := submissionKey(s.HolderID, s.ID)
 	it := submissionItem{PK: k.PK, SK: k.SK, GSI2PK: submissionStatusPK(s.Status),
-		GSI2SK: programKeyTimeOf(s.StatusSince()) + "#" + s.ID, Type: typeSubmission, ID: s.ID, HolderID: s.HolderID,
+		GSI2SK: keyTime(s.StatusSince()) + "#" + s.ID, Type: typeSubmission, ID: s.ID, HolderID: s.HolderID,
 		HolderEmail: s.HolderEmail, HolderName: s.HolderName, RenewalYear: s.RenewalYear, Status: string(s.Status),
 		Activities: make([]subActivityItem, 0, len(s.Items)), Audit: s.Audit, Reason: s.Reason,
 		History: make([]transitionItem, 0, len(s.History)), SubmittedAt: formatTime(s.SubmittedAt),
@@ -349,15 +333,7 @@ func (r *Submissions) Update(ctx context.Context, id string, fn func(s *submissi
 
 // ByStatus lists submissions in status st, longest in it first (GSI2).
 func (r *Submissions) ByStatus(ctx context.Context, st submissions.Status, pg submissions.Page) ([]submissions.Submission, string, error) {
-	q := Query{Index: IndexGSI2, PK: submissionStatusPK(st), Cursor: pg.Cursor}
-	switch {
-	case pg.Limit <= 0:
-		q.Limit = programPageDefault
-	case pg.Limit > programPageMax:
-		q.Limit = programPageMax
-	default:
-		q.Limit = pg.Limit
-	}
+	q := Query{Index: IndexGSI2, PK: submissionStatusPK(st), Cursor: pg.Cursor, Limit: pageLimit(pg.Limit, listPageDefault, listPageMax)}
 	page, err := r.t.Query(ctx, q)
 	if err != nil {
 		return nil, "", CursorFault(fmt.Errorf("query submissions %s: %w", st, err))

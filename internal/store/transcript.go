@@ -30,8 +30,6 @@ var _ transcript.Store = (*Transcript)(nil)
 // NewTranscript returns the transcript repository on t.
 func NewTranscript(t Table) *Transcript { return &Transcript{t: t} }
 
-const creditPrefix = "CREDIT#"
-
 // recordsPageSize is the items a page asks for: a holder's partition is a
 // profile, some history and a few dozen activities a year, so one page
 // nearly always does (DynamoDB ends a page at 1 MB anyway).
@@ -82,7 +80,7 @@ func readHolderPartition(ctx context.Context, t Table, holderID string) (holderP
 					return holderPartition{}, fmt.Errorf("unmarshal holder %s: %w", holderID, err)
 				}
 				p.holder, found = holderFromItem(it), true
-			case strings.HasPrefix(sk, creditPrefix):
+			case strings.HasPrefix(sk, skCredit):
 				var it creditItem
 				if err := Unmarshal(item, &it); err != nil {
 					return holderPartition{}, fmt.Errorf("unmarshal credit %s: %w", sk, err)
@@ -92,7 +90,7 @@ func readHolderPartition(ctx context.Context, t Table, holderID string) (holderP
 					return holderPartition{}, fmt.Errorf("holder %s, credit %s: %w", holderID, sk, err)
 				}
 				p.credits = append(p.credits, a)
-			case strings.HasPrefix(sk, submissionPrefix):
+			case strings.HasPrefix(sk, skSubmission):
 				s, err := decodeSubmission(item)
 				if err != nil {
 					return holderPartition{}, fmt.Errorf("holder %s: %w", holderID, err)

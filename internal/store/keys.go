@@ -1,0 +1,211 @@
+package store
+
+import (
+	"fmt"
+	"hash/fnv"
+	"strconv"
+	"time"
+
+	"github.com/cecportal/cecportal/internal/accounts"
+	"github.com/cecportal/cecportal/internal/ids"
+	"github.com/cecportal/cecportal/internal/outbox"
+	"github.com/cecportal/cecportal/internal/programs"
+	"github.com/cecportal/cecportal/internal/roster"
+	"github.com/cecportal/cecportal/internal/submissions"
+)
+
+// Every key of the single table is made here, from the prefixes below, and
+// nowhere else in the package (TestKeys_OnePlace). docs/data-model.md's
+// Items table lists each entity with its keys (TestKeys_Documented), and no
+// two entities can be read as each other: on one partition their sort keys
+// differ and neither begins the other, and no partition prefix begins
+// another's (TestKeys_Distinct).
+
+// Partition keys of the base table: prefixes (ending in '#') and values.
+const (
+	pkHolder      = "HOLDER#"
+	pkProvider    = "PROVIDER#"
+	pkSub         = "SUB#"
+	pkHolderEmail = "HOLDEREMAIL#"
+	pkOutbox      = "OUTBOX#"
+	pkProgram     = "PROGRAM#"
+	pkCalendar    = "CALENDAR"
+	pkUpload      = "UPLOAD#"
+	pkMailJob     = "MAILJOB#"
+	pkPayEvent    = "PAYEVENT#"
+	pkSubmission  = "SUBMISSION#"
+	pkInvoice     = "INVOICE#"
+	pkSweep       = "RENEWALSWEEP#"
+	pkReminder    = "REMINDER#"
+	// Due markers: the partition of a marker, and of its index entries
+	// (with the month of its date).
+	dueRenewal    = "DUE#renewal#"
+	dueCECs       = "DUE#cecs#"
+	dueAttendance = "DUE#attendance#"
+	dueFee        = "DUE#fee#"
+)
+
+// Sort keys: values, and prefixes (ending in '#').
+const (
+	skProfile        = "PROFILE"
+	skHolder         = "HOLDER"
+	skProvider       = "PROVIDER"
+	skHolderMail     = "HOLDEREMAIL"
+	skEvent          = "EVENT#"
+	skProgram        = "PROGRAM"
+	skUpload         = "UPLOAD"
+	skInput          = "INPUT#"
+	skChunk          = "CHUNK#"
+	skRow            = "ROW#"
+	skAttendee       = "ATTENDEE#"
+	skCredit         = "CREDIT#"
+	skMailJob        = "MAILJOB"
+	skPayEvent       = "PAYEVENT"
+	skSubmission     = "SUBMISSION#"
+	skSubmissionLink = "SUBMISSION"
+	skSubOpen        = "SUBOPEN#"
+	skInvoice        = "INVOICE"
+	skSweep          = "SWEEP"
+	skDue            = "DUE"
+	skReminder       = "REMINDER"
+)
+
+// Partition keys of the indexes.
+const (
+	gsiDirectory        = "DIR#"        // GSI1: the directory, by folded last-name prefix
+	gsiProviderPrograms = "PROVIDER#"   // GSI1: a provider's programs, PROVIDER#<id>#PROGRAMS
+	gsiProgramStatus    = "PROGSTATUS#" // GSI2: programs by status
+	gsiSubmissionStatus = "SUBSTATUS#"  // GSI2: submissions by status
+	gsiRenewable        = "RENEWABLE#"  // GSI2: holders with credentials, by shard
+)
+
+// entity is the key shape of one kind of item, named as docs/data-model.md's
+// Items table names it: the fixed part of its partition and sort keys (a
+// prefix ending in '#', or the whole value; "" where nothing is fixed) and
+// of its index partition keys.
+type entity struct {
+	name       string
+	pk, sk     string
+	gsi1, gsi2 string
+}
+
+// entities is every kind of item in the table.
+var entities = []entity{
+	{name: "holder", pk: pkHolder, sk: skProfile, gsi1: gsiDirectory},
+	{name: "holder audit event", pk: pkHolder, sk: skEvent},
+	{name: "identity → holder", pk: pkSub, sk: skHolder},
+	{name: "identity → provider", pk: pkSub, sk: skProvider},
+	{name: "email → holder", pk: pkHolderEmail, sk: skHolderMail},
+	{name: "provider", pk: pkProvider, sk: skProfile},
+	{name: "outbox entry", pk: pkOutbox},
+	{name: "program", pk: pkProgram, sk: skProgram, gsi1: gsiProviderPrograms, gsi2: gsiProgramStatus},
+	{name: "calendar entry", pk: pkCalendar},
+	{name: "upload", pk: pkUpload, sk: skUpload},
+	{name: "upload input", pk: pkUpload, sk: skInput},
+	{name: "upload chunk summary", pk: pkUpload, sk: skChunk},
+	{name: "upload row result", pk: pkUpload, sk: skRow},
+	{name: "attendance record", pk: pkProgram, sk: skAttendee},
+	{name: "transcript credit", pk: pkHolder, sk: skCredit},
+	{name: "mail job", pk: pkMailJob, sk: skMailJob},
+	{name: "CEC submission", pk: pkHolder, sk: skSubmission, gsi2: gsiSubmissionStatus},
+	{name: "submission → holder", pk: pkSubmission, sk: skSubmissionLink},
+	{name: "open submission lock", pk: pkHolder, sk: skSubOpen},
+	{name: "renewable holder (index entry)", gsi2: gsiRenewable},
+	{name: "renewal invoice", pk: pkInvoice, sk: skInvoice},
+	{name: "renewal due marker", pk: dueRenewal, sk: skDue, gsi2: dueRenewal},
+	{name: "renewal sweep", pk: pkSweep, sk: skSweep},
+	{name: "CEC due marker", pk: dueCECs, sk: skDue, gsi2: dueCECs},
+	{name: "attendance due marker", pk: dueAttendance, sk: skDue, gsi2: dueAttendance},
+	{name: "fee due marker", pk: dueFee, sk: skDue, gsi2: dueFee},
+	{name: "reminder record", pk: pkReminder, sk: skReminder},
+	{name: "payment event", pk: pkPayEvent, sk: skPayEvent},
+}
+
+// Accounts.
+
+func holderKey(id string) Key     { return Key{pkHolder + id, skProfile} }
+func providerKey(id string) Key   { return Key{pkProvider + id, skProfile} }
+func subKey(sub, kind string) Key { return Key{pkSub + sub, kind} }
+func holderEmailKey(email string) Key {
+	return Key{pkHolderEmail + accounts.EmailKey(email), skHolderMail}
+}
+
+// eventKey is a new audit event's key: in time order, a random suffix
+// keeping two events of the same instant apart.
+func eventKey(holderID string, at time.Time) Key {
+	return Key{pkHolder + holderID, skEvent + formatTime(at) + "#" + ids.Random(6)}
+}
+
+func renewablePK(shard int) string { return gsiRenewable + strconv.Itoa(shard) }
+
+// Programs. Times in keys are UTC in the fixed-width layout programKeyTime.
+
+func programKey(id string) Key { return Key{PK: pkProgram + id, SK: skProgram} }
+
+func providerProgramsPK(providerID string) string {
+	return gsiProviderPrograms + providerID + "#PROGRAMS"
+}
+
+func programStatusPK(s programs.Status) string { return gsiProgramStatus + string(s) }
+
+func calendarKey(p programs.Program) Key {
+	return Key{PK: pkCalendar, SK: keyTime(*p.StartsAt) + "#" + p.ID}
+}
+
+// Attendance.
+
+func uploadKey(id string) Key { return Key{pkUpload + id, skUpload} }
+func inputKey(id string, chunk int) Key {
+	return Key{pkUpload + id, fmt.Sprintf("%s%05d", skInput, chunk)}
+}
+func chunkKey(id string, chunk int) Key {
+	return Key{pkUpload + id, fmt.Sprintf("%s%05d", skChunk, chunk)}
+}
+func rowKey(id string, line int) Key { return Key{pkUpload + id, fmt.Sprintf("%s%08d", skRow, line)} }
+func attendeeKey(program, holder string) Key {
+	return Key{pkProgram + program, skAttendee + holder}
+}
+func creditKey(holder string, on roster.Date, program string) Key {
+	return Key{pkHolder + holder, skCredit + on.String() + "#" + pkProgram + program}
+}
+
+// Submissions.
+
+func submissionKey(holderID, id string) Key {
+	return Key{PK: pkHolder + holderID, SK: skSubmission + id}
+}
+
+func submissionLinkKey(id string) Key { return Key{PK: pkSubmission + id, SK: skSubmissionLink} }
+
+func submissionOpenKey(holderID string, year int) Key {
+	return Key{PK: pkHolder + holderID, SK: skSubOpen + strconv.Itoa(year)}
+}
+
+func submissionStatusPK(s submissions.Status) string { return gsiSubmissionStatus + string(s) }
+
+// Renewals and reminders.
+
+func invoiceKey(id string) Key { return Key{pkInvoice + id, skInvoice} }
+func sweepKey(year int) Key    { return Key{pkSweep + strconv.Itoa(year), skSweep} }
+
+func dueRenewalKey(invoiceID string) Key    { return Key{dueRenewal + invoiceID, skDue} }
+func dueCECsKey(invoiceID string) Key       { return Key{dueCECs + invoiceID, skDue} }
+func dueAttendanceKey(programID string) Key { return Key{dueAttendance + programID, skDue} }
+func dueFeeKey(programID string) Key        { return Key{dueFee + programID, skDue} }
+
+func reminderKey(id string) Key { return Key{pkReminder + id, skReminder} }
+
+// Mail, payments, the outbox.
+
+func mailJobKey(id string) Key      { return Key{pkMailJob + id, skMailJob} }
+func paymentEventKey(id string) Key { return Key{pkPayEvent + id, skPayEvent} }
+
+// outboxKey spreads entries over outboxShards partitions by message ID, in
+// time order within each.
+func outboxKey(m outbox.Message) Key {
+	h := fnv.New32a()
+	h.Write([]byte(m.ID))
+	return Key{PK: outboxPK(int(h.Sum32() % outboxShards)), SK: keyTime(m.CreatedAt) + "#" + m.ID}
+}
+
+func outboxPK(shard int) string { return pkOutbox + strconv.Itoa(shard) }
