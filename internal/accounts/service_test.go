@@ -25,6 +25,7 @@ import (
 	"github.com/cecportal/cecportal/internal/outbox"
 	"github.com/cecportal/cecportal/internal/policy"
 	"github.com/cecportal/cecportal/internal/store"
+	"github.com/cecportal/cecportal/internal/table"
 )
 
 var (
@@ -78,7 +79,7 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	table, err := store.NewBolt(db, store.WithBoltNow(func() time.Time { return t0 }))
+	table, err := table.NewBolt(db, table.WithBoltNow(func() time.Time { return t0 }))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -34,6 +34,7 @@ import (
 	"github.com/cecportal/cecportal/internal/renewals"
 	"github.com/cecportal/cecportal/internal/store"
 	"github.com/cecportal/cecportal/internal/submissions"
+	"github.com/cecportal/cecportal/internal/table"
 	"github.com/cecportal/cecportal/internal/transcript"
 )
 
@@ -170,7 +171,7 @@ func Lambda(id string) Process {
 		Exit(log, "aws configuration", err)
 	}
 	deps := Deps{
-		Table:  store.NewDynamo(store.NewDynamoClient(cfg), env.TableName),
+		Table:  table.NewDynamo(table.NewDynamoClient(cfg), env.TableName),
 		Queues: SQSQueues(sqs.NewFromConfig(cfg), env.QueueURLs()),
 		Clock:  clock.System{},
 		Policy: pol,
@@ -204,7 +205,7 @@ func LoadPolicy(path string) (*policy.Policy, error) {
 
 // Deps are the adapters and settings a process built.
 type Deps struct {
-	Table  store.Table
+	Table  table.Table
 	Queues map[string]outbox.Sender // by logical name, e.g. notify.Queue
 	Clock  clock.Clock
 	Policy *policy.Policy

@@ -17,7 +17,7 @@ import (
 	"github.com/cecportal/cecportal/internal/app"
 	"github.com/cecportal/cecportal/internal/clock"
 	"github.com/cecportal/cecportal/internal/outbox"
-	"github.com/cecportal/cecportal/internal/store"
+	"github.com/cecportal/cecportal/internal/table"
 )
 
 // openDB opens a bbolt file in a temporary directory, closed when the test ends.
@@ -35,7 +35,7 @@ func openDB(t *testing.T) *bbolt.DB {
 // the real clock and the given queues.
 func newDeps(t *testing.T, db *bbolt.DB, queues map[string]outbox.Sender) app.Deps {
 	t.Helper()
-	table, err := store.NewBolt(db)
+	table, err := table.NewBolt(db)
 	if err != nil {
 		t.Fatalf("embedded table: %v", err)
 	}

@@ -25,6 +25,7 @@ import (
 	"github.com/cecportal/cecportal/internal/programs"
 	"github.com/cecportal/cecportal/internal/roster"
 	"github.com/cecportal/cecportal/internal/store"
+	"github.com/cecportal/cecportal/internal/table"
 )
 
 // queued records dispatched messages, the service's outbound port; tests
@@ -51,7 +52,7 @@ func (q *queued) take() []outbox.Message {
 type world struct {
 	svc     *attendance.Service
 	clk     *clock.Settable
-	tbl     store.Table
+	tbl     table.Table
 	q       *queued
 	acc     *accounts.Service
 	program programs.Program
@@ -80,7 +81,7 @@ func newWorld(t *testing.T) *world {
 	}
 	clk := clock.NewSettable()
 	clk.Set(time.Date(2027, 1, 5, 15, 0, 0, 0, time.UTC))
-	tbl, err := store.NewBolt(db, store.WithBoltNow(clk.Now))
+	tbl, err := table.NewBolt(db, table.WithBoltNow(clk.Now))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -248,7 +249,7 @@ func TestService_Report_Rules(t *testing.T) {
 	}
 	// Each credited holder has exactly one credit on the transcript.
 	for _, name := range []string{"Ana", "José", "Bo"} {
-		page, err := w.tbl.Query(ctx, store.Query{PK: "HOLDER#" + w.holders[name].ID, Op: store.SKBeginsWith, Value: "CREDIT#"})
+		page, err := w.tbl.Query(ctx, table.Query{PK: "HOLDER#" + w.holders[name].ID, Op: table.SKBeginsWith, Value: "CREDIT#"})
 		if err != nil || len(page.Items) != 1 {
 			t.Fatalf("%s has %d credits (%v)", name, len(page.Items), err)
 		}
@@ -362,7 +363,7 @@ func TestService_Report_DryRun(t *testing.T) {
 	if msgs := w.q.take(); len(msgs) != 0 {
 		t.Fatalf("a dry run queued %d messages", len(msgs))
 	}
-	page, _ := w.tbl.Query(ctx, store.Query{PK: "PROGRAM#" + w.program.ID, Op: store.SKBeginsWith, Value: "ATTENDEE#"})
+	page, _ := w.tbl.Query(ctx, table.Query{PK: "PROGRAM#" + w.program.ID, Op: table.SKBeginsWith, Value: "ATTENDEE#"})
 	if len(page.Items) != 0 {
 		t.Fatalf("a dry run wrote %d attendance records", len(page.Items))
 	}
@@ -413,7 +414,7 @@ func TestService_CreditChunk_Redelivery(t *testing.T) {
 	if got := verdicts(st.Rows[:4]); got != "2:ok 3:ok 4:ok 5:duplicate_in_upload" {
 		t.Fatalf("first rows %s", got)
 	}
-	page, _ := w.tbl.Query(ctx, store.Query{PK: "PROGRAM#" + w.program.ID, Op: store.SKBeginsWith, Value: "ATTENDEE#"})
+	page, _ := w.tbl.Query(ctx, table.Query{PK: "PROGRAM#" + w.program.ID, Op: table.SKBeginsWith, Value: "ATTENDEE#"})
 	if len(page.Items) != 3 {
 		t.Fatalf("%d attendance records, want 3", len(page.Items))
 	}

@@ -40,9 +40,9 @@ import (
 	"github.com/cecportal/cecportal/internal/payments"
 	"github.com/cecportal/cecportal/internal/policy"
 	"github.com/cecportal/cecportal/internal/programs"
-	"github.com/cecportal/cecportal/internal/store"
 	"github.com/cecportal/cecportal/internal/stripepay"
 	"github.com/cecportal/cecportal/internal/submissions"
+	"github.com/cecportal/cecportal/internal/table"
 )
 
 // FuzzRequestBody sends any body to every operation of openapi.yaml that
@@ -196,7 +196,7 @@ type bodyWorld struct {
 
 // swapTable lets every service keep its table while the file under it is
 // replaced by a fresh copy of the seeded one.
-type swapTable struct{ store.Table }
+type swapTable struct{ table.Table }
 
 type fuzzClock struct{ t time.Time }
 
@@ -470,7 +470,7 @@ func (w *bodyWorld) open(data []byte) error {
 	if err != nil {
 		return err
 	}
-	bt, err := store.NewBolt(db, store.WithBoltNow(w.clock.Now))
+	bt, err := table.NewBolt(db, table.WithBoltNow(w.clock.Now))
 	if err != nil {
 		db.Close()
 		return err

@@ -25,6 +25,7 @@ import (
 	"github.com/cecportal/cecportal/internal/outbox"
 	"github.com/cecportal/cecportal/internal/store"
 	"github.com/cecportal/cecportal/internal/submissions"
+	"github.com/cecportal/cecportal/internal/table"
 	"github.com/cecportal/cecportal/internal/transcript"
 )
 
@@ -44,7 +45,7 @@ func newSubmissionsAPI(t *testing.T) (*API, *submissions.Service, *keptMessages)
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	tbl, err := store.NewBolt(db)
+	tbl, err := table.NewBolt(db)
 	if err != nil {
 		t.Fatal(err)
 	}

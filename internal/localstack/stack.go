@@ -41,6 +41,7 @@ import (
 	"github.com/cecportal/cecportal/internal/renewals"
 	"github.com/cecportal/cecportal/internal/store"
 	"github.com/cecportal/cecportal/internal/stripepay"
+	"github.com/cecportal/cecportal/internal/table"
 	"github.com/cecportal/cecportal/internal/web"
 )
 
@@ -222,18 +223,18 @@ func (s *Stack) build(ctx context.Context) (err error) {
 	s.URL = "http://" + ln.Addr().String()
 
 	var (
-		table    store.Table
+		tbl      table.Table
 		sweepTTL func(context.Context) (int, error)
 		queues   map[string]queue.Queue
 		sender   mail.Sender = s.Outbox
 	)
 	switch cfg.Backend {
 	case "embedded":
-		bt, err := store.NewBolt(s.db, store.WithBoltNow(clk.Now))
+		bt, err := table.NewBolt(s.db, table.WithBoltNow(clk.Now))
 		if err != nil {
 			return fmt.Errorf("embedded table: %w", err)
 		}
-		table, sweepTTL = bt, bt.SweepExpired
+		tbl, sweepTTL = bt, bt.SweepExpired
 		if queues, err = s.embeddedQueues(); err != nil {
 			return err
 		}
@@ -242,7 +243,7 @@ func (s *Stack) build(ctx context.Context) (err error) {
 		if err != nil {
 			return fmt.Errorf("aws configuration: %w", err)
 		}
-		if table, queues, sender, err = s.awsAdapters(ctx, awsCfg, from); err != nil {
+		if tbl, queues, sender, err = s.awsAdapters(ctx, awsCfg, from); err != nil {
 			return err
 		}
 	default:
@@ -253,15 +254,15 @@ func (s *Stack) build(ctx context.Context) (err error) {
 	for name, q := range queues {
 		senders[name] = q
 	}
-	deps := app.Deps{Table: table, Queues: senders, Clock: clk, Policy: pol, Log: s.log}
+	deps := app.Deps{Table: tbl, Queues: senders, Clock: clk, Policy: pol, Log: s.log}
 	relay := deps.Relay().WithGrace(2 * cfg.RelayEvery)
 	mailer, err := mailapp.Mailer(deps, sender, from)
 	if err != nil {
 		return err
 	}
 	programsSvc := deps.Programs(&payments.Simulator{BaseURL: s.URL})
-	s.programStore = store.NewPrograms(table)
-	s.renewalStore = store.NewRenewals(table)
+	s.programStore = store.NewPrograms(tbl)
+	s.renewalStore = store.NewRenewals(tbl)
 	if s.webhookSecret, err = loadWebhookSecret(cfg.WebhookSecret, cfg.DataDir); err != nil {
 		return err
 	}
@@ -435,14 +436,14 @@ func (s *Stack) embeddedQueues() (map[string]queue.Queue, error) {
 
 // awsAdapters builds the AWS-protocol adapters, creating the resources when
 // an endpoint such as moto_server is configured.
-func (s *Stack) awsAdapters(ctx context.Context, awsCfg aws.Config, from string) (store.Table, map[string]queue.Queue, mail.Sender, error) {
+func (s *Stack) awsAdapters(ctx context.Context, awsCfg aws.Config, from string) (table.Table, map[string]queue.Queue, mail.Sender, error) {
 	cfg := s.cfg
-	ddb := store.NewDynamoClient(awsCfg)
+	ddb := table.NewDynamoClient(awsCfg)
 	sq := sqs.NewFromConfig(awsCfg)
 	sesc := ses.NewFromConfig(awsCfg)
 	create := cfg.AWSEndpoint != ""
 	if create {
-		if err := store.CreateTable(ctx, ddb, cfg.TableName); err != nil {
+		if err := table.CreateTable(ctx, ddb, cfg.TableName); err != nil {
 			return nil, nil, nil, fmt.Errorf("create table: %w", err)
 		}
 		if err := sesmail.VerifySender(ctx, sesc, from); err != nil {
@@ -465,8 +466,8 @@ func (s *Stack) awsAdapters(ctx context.Context, awsCfg aws.Config, from string)
 		}
 		queues[name] = queue.NewSQS(sq, url)
 	}
-	table := store.NewDynamo(ddb, cfg.TableName, store.WithDynamoNow(s.Clock.Now))
-	return table, queues, capture{primary: sesmail.New(sesc), outbox: s.Outbox}, nil
+	tbl := table.NewDynamo(ddb, cfg.TableName, table.WithDynamoNow(s.Clock.Now))
+	return tbl, queues, capture{primary: sesmail.New(sesc), outbox: s.Outbox}, nil
 }
 
 // capture sends through SES and keeps a copy in the local outbox, so that

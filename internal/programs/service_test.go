@@ -23,6 +23,7 @@ import (
 	"github.com/cecportal/cecportal/internal/payments"
 	"github.com/cecportal/cecportal/internal/programs"
 	"github.com/cecportal/cecportal/internal/store"
+	"github.com/cecportal/cecportal/internal/table"
 )
 
 // The service tests run the real Service on the real embedded table (bbolt),
@@ -81,7 +82,7 @@ func newServiceEnv(t *testing.T) *serviceEnv {
 	t.Cleanup(func() { db.Close() })
 	clk := clock.NewSettable()
 	clk.Set(at(t, serviceT0))
-	tbl, err := store.NewBolt(db, store.WithBoltNow(clk.Now))
+	tbl, err := table.NewBolt(db, table.WithBoltNow(clk.Now))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,16 +22,17 @@ import (
 	"github.com/cecportal/cecportal/internal/policy"
 	"github.com/cecportal/cecportal/internal/renewals"
 	"github.com/cecportal/cecportal/internal/store"
+	"github.com/cecportal/cecportal/internal/table"
 )
 
 // counting records the queries made, to prove the daily job reads the index only.
 type counting struct {
-	store.Table
+	table.Table
 	mu      sync.Mutex
-	queries []store.Query
+	queries []table.Query
 }
 
-func (c *counting) Query(ctx context.Context, q store.Query) (store.Page, error) {
+func (c *counting) Query(ctx context.Context, q table.Query) (table.Page, error) {
 	c.mu.Lock()
 	c.queries = append(c.queries, q)
 	c.mu.Unlock()
@@ -60,7 +61,7 @@ func newEnv(t *testing.T) *env {
 	t.Cleanup(func() { db.Close() })
 	clk := clock.NewSettable()
 	clk.Set(time.Date(2026, 10, 20, 15, 0, 0, 0, time.UTC))
-	bt, err := store.NewBolt(db, store.WithBoltNow(clk.Now))
+	bt, err := table.NewBolt(db, table.WithBoltNow(clk.Now))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,7 +151,7 @@ func TestService_IssueDue(t *testing.T) {
 	shards := 0
 	for _, q := range e.tbl.queries {
 		switch {
-		case q.Index == store.IndexGSI2:
+		case q.Index == table.IndexGSI2:
 			shards++
 		case q.Index == "" && strings.HasPrefix(q.PK, "HOLDER#"):
 			judged[strings.TrimPrefix(q.PK, "HOLDER#")] = true

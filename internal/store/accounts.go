@@ -10,6 +10,7 @@ import (
 	"github.com/cecportal/cecportal/internal/accounts"
 	"github.com/cecportal/cecportal/internal/names"
 	"github.com/cecportal/cecportal/internal/outbox"
+	"github.com/cecportal/cecportal/internal/table"
 )
 
 // Accounts is the accounts.Store on the single table. Key layout (see
@@ -28,12 +29,12 @@ import (
 // unlisted, which takes the holder out of the sparse index. The partition is
 // the first two runes of the last name, so that searches, which need two at
 // least, spread over many partitions; each search is one Query of one.
-type Accounts struct{ t Table }
+type Accounts struct{ t table.Table }
 
 var _ accounts.Store = (*Accounts)(nil)
 
 // NewAccounts returns the accounts repository on t.
-func NewAccounts(t Table) *Accounts { return &Accounts{t: t} }
+func NewAccounts(t table.Table) *Accounts { return &Accounts{t: t} }
 
 // Directory keys: see Accounts. The separator U+0001 sorts below every
 // character a name may hold (validation refuses control characters), so that
@@ -180,14 +181,14 @@ func RenewableShard(id string) int {
 // Renewable reads one page of the holders with credentials of one shard
 // (GSI2, a sparse index: one Query, never a Scan).
 func (a *Accounts) Renewable(ctx context.Context, shard int, cursor string) ([]accounts.Holder, string, error) {
-	pg, err := a.t.Query(ctx, Query{Index: IndexGSI2, PK: renewablePK(shard), Cursor: cursor})
+	pg, err := a.t.Query(ctx, table.Query{Index: table.IndexGSI2, PK: renewablePK(shard), Cursor: cursor})
 	if err != nil {
 		return nil, "", fmt.Errorf("query renewable holders of shard %d: %w", shard, err)
 	}
 	out := make([]accounts.Holder, 0, len(pg.Items))
 	for _, item := range pg.Items {
 		var it holderItem
-		if err := Unmarshal(item, &it); err != nil {
+		if err := table.Unmarshal(item, &it); err != nil {
 			return nil, "", fmt.Errorf("decode holder: %w", err)
 		}
 		out = append(out, holderFromItem(it))
@@ -223,18 +224,18 @@ func providerFromItem(it providerItem) accounts.Provider {
 		UpdatedAt: parseTime(it.UpdatedAt), Version: it.Version}
 }
 
-func linkOp(k Key, kind, id string) (Op, error) {
-	item, err := Marshal(linkItem{PK: k.PK, SK: k.SK, Type: kind, ID: id})
+func linkOp(k table.Key, kind, id string) (table.Op, error) {
+	item, err := table.Marshal(linkItem{PK: k.PK, SK: k.SK, Type: kind, ID: id})
 	if err != nil {
-		return Op{}, err
+		return table.Op{}, err
 	}
-	return Put(item, IfNotExists()), nil
+	return table.Put(item, table.IfNotExists()), nil
 }
 
 // CreateHolder writes the holder, its identity and email links and msgs in
 // one transaction.
 func (a *Accounts) CreateHolder(ctx context.Context, h accounts.Holder, msgs ...outbox.Message) error {
-	item, err := Marshal(holderToItem(h))
+	item, err := table.Marshal(holderToItem(h))
 	if err != nil {
 		return fmt.Errorf("marshal holder: %w", err)
 	}
@@ -246,31 +247,31 @@ func (a *Accounts) CreateHolder(ctx context.Context, h accounts.Holder, msgs ...
 	if err != nil {
 		return err
 	}
-	ops := []Op{Put(item, IfNotExists()), sub, email}
+	ops := []table.Op{table.Put(item, table.IfNotExists()), sub, email}
 	out, err := OutboxOps(msgs...)
 	if err != nil {
 		return err
 	}
 	err = a.t.Write(ctx, append(ops, out...)...)
 	switch {
-	case FailedOn(err, subKey(h.Sub, skHolder)):
+	case table.FailedOn(err, subKey(h.Sub, skHolder)):
 		return accounts.ErrSubTaken
-	case FailedOn(err, holderEmailKey(h.Email)):
+	case table.FailedOn(err, holderEmailKey(h.Email)):
 		return accounts.ErrEmailTaken
 	}
 	return err
 }
 
-func (a *Accounts) link(ctx context.Context, k Key) (string, error) {
+func (a *Accounts) link(ctx context.Context, k table.Key) (string, error) {
 	item, err := a.t.Get(ctx, k)
-	if errors.Is(err, ErrNotFound) {
+	if errors.Is(err, table.ErrNotFound) {
 		return "", accounts.ErrNotFound
 	}
 	if err != nil {
 		return "", err
 	}
 	var l linkItem
-	if err := Unmarshal(item, &l); err != nil {
+	if err := table.Unmarshal(item, &l); err != nil {
 		return "", fmt.Errorf("unmarshal link %s: %w", k, err)
 	}
 	return l.ID, nil
@@ -284,14 +285,14 @@ func (a *Accounts) Holder(ctx context.Context, id string) (accounts.Holder, erro
 
 func (a *Accounts) holder(ctx context.Context, id string) (accounts.Holder, holderItem, error) {
 	item, err := a.t.Get(ctx, holderKey(id))
-	if errors.Is(err, ErrNotFound) {
+	if errors.Is(err, table.ErrNotFound) {
 		return accounts.Holder{}, holderItem{}, accounts.ErrNotFound
 	}
 	if err != nil {
 		return accounts.Holder{}, holderItem{}, fmt.Errorf("get holder %s: %w", id, err)
 	}
 	var it holderItem
-	if err := Unmarshal(item, &it); err != nil {
+	if err := table.Unmarshal(item, &it); err != nil {
 		return accounts.Holder{}, holderItem{}, fmt.Errorf("unmarshal holder %s: %w", id, err)
 	}
 	return holderFromItem(it), it, nil
@@ -315,47 +316,47 @@ func (a *Accounts) HolderBySub(ctx context.Context, sub string) (accounts.Holder
 // (UpdateVersioned); an email another holder has is accounts.ErrEmailTaken.
 func (a *Accounts) UpdateHolder(ctx context.Context, id string, fn func(h *accounts.Holder) (accounts.Event, error)) (accounts.Holder, error) {
 	var h accounts.Holder
-	var emailLink Key // the new email's link, when the email changes
-	err := UpdateVersioned(ctx, a.t, func() (Versioned, error) {
+	var emailLink table.Key // the new email's link, when the email changes
+	err := table.UpdateVersioned(ctx, a.t, func() (table.Versioned, error) {
 		before, _, err := a.holder(ctx, id)
 		if err != nil {
-			return Versioned{}, err
+			return table.Versioned{}, err
 		}
 		h = before
 		ev, err := fn(&h)
 		if err != nil {
-			return Versioned{}, err
+			return table.Versioned{}, err
 		}
 		h.ID, h.Sub, h.CreatedAt, h.Version = before.ID, before.Sub, before.CreatedAt, before.Version+1
-		item, err := Marshal(holderToItem(h))
+		item, err := table.Marshal(holderToItem(h))
 		if err != nil {
-			return Versioned{}, fmt.Errorf("marshal holder: %w", err)
+			return table.Versioned{}, fmt.Errorf("marshal holder: %w", err)
 		}
-		var with []Op
-		emailLink = Key{}
+		var with []table.Op
+		emailLink = table.Key{}
 		if accounts.EmailKey(h.Email) != accounts.EmailKey(before.Email) {
 			emailLink = holderEmailKey(h.Email)
 			link, err := linkOp(emailLink, "email-link", h.ID)
 			if err != nil {
-				return Versioned{}, err
+				return table.Versioned{}, err
 			}
-			with = append(with, link, Delete(holderEmailKey(before.Email), Condition{}))
+			with = append(with, link, table.Delete(holderEmailKey(before.Email), table.Condition{}))
 		}
 		if ev.Action != "" {
 			ek := eventKey(id, ev.At)
-			e, err := Marshal(eventItem{PK: ek.PK, SK: ek.SK,
+			e, err := table.Marshal(eventItem{PK: ek.PK, SK: ek.SK,
 				Type: "event", At: formatTime(ev.At), By: ev.By, Action: ev.Action, Detail: ev.Detail})
 			if err != nil {
-				return Versioned{}, fmt.Errorf("marshal event: %w", err)
+				return table.Versioned{}, fmt.Errorf("marshal event: %w", err)
 			}
-			with = append(with, Put(e, IfNotExists()))
+			with = append(with, table.Put(e, table.IfNotExists()))
 		}
-		return Versioned{Item: item, Version: before.Version, With: with}, nil
+		return table.Versioned{Item: item, Version: before.Version, With: with}, nil
 	})
 	switch {
 	case err == nil:
 		return h, nil
-	case emailLink != (Key{}) && FailedOn(err, emailLink):
+	case emailLink != (table.Key{}) && table.FailedOn(err, emailLink):
 		return accounts.Holder{}, accounts.ErrEmailTaken
 	}
 	return accounts.Holder{}, err
@@ -368,22 +369,22 @@ func (a *Accounts) Directory(ctx context.Context, prefix string, pg accounts.Pag
 	if n := len([]rune(prefix)); n < directoryShard {
 		return nil, "", fmt.Errorf("search directory for %q: a prefix needs %d runes, not %d", prefix, directoryShard, n)
 	}
-	q := Query{Index: IndexGSI1, PK: directoryPK(prefix), Op: SKBeginsWith, Value: prefix, Cursor: pg.Cursor}
+	q := table.Query{Index: table.IndexGSI1, PK: directoryPK(prefix), Op: table.SKBeginsWith, Value: prefix, Cursor: pg.Cursor}
 	q.Limit = pageLimit(pg.Limit, accounts.DirectoryPageDefault, accounts.DirectoryPageMax)
 	// A cursor of another search in the same partition would be taken as a
 	// position by both backends; refuse it as one of another list.
 	if q.Cursor != "" {
-		if pos, err := decodeCursor(q.Cursor); err == nil && !strings.HasPrefix(pos[AttrGSI1SK], prefix) {
-			return nil, "", CursorFault(badCursor("cursor belongs to another search"))
+		if pos, err := table.DecodeCursor(q.Cursor); err == nil && !strings.HasPrefix(pos[table.AttrGSI1SK], prefix) {
+			return nil, "", table.CursorFault(table.BadCursor("cursor belongs to another search"))
 		}
 	}
 	page, err := a.t.Query(ctx, q)
 	if err != nil {
-		return nil, "", CursorFault(fmt.Errorf("query directory %s: %w", q.PK, err))
+		return nil, "", table.CursorFault(fmt.Errorf("query directory %s: %w", q.PK, err))
 	}
-	holders := decodeList(ctx, "directory", page.Items, func(item Item) (accounts.Holder, error) {
+	holders := decodeList(ctx, "directory", page.Items, func(item table.Item) (accounts.Holder, error) {
 		var it holderItem
-		err := Unmarshal(item, &it)
+		err := table.Unmarshal(item, &it)
 		return holderFromItem(it), err
 	})
 	out := make([]accounts.DirectoryEntry, 0, len(holders))
@@ -398,7 +399,7 @@ func (a *Accounts) Directory(ctx context.Context, prefix string, pg accounts.Pag
 // Events reads a holder's history in order.
 func (a *Accounts) Events(ctx context.Context, holderID string) ([]accounts.Event, error) {
 	var out []accounts.Event
-	q := Query{PK: holderKey(holderID).PK, Op: SKBeginsWith, Value: skEvent}
+	q := table.Query{PK: holderKey(holderID).PK, Op: table.SKBeginsWith, Value: skEvent}
 	for {
 		page, err := a.t.Query(ctx, q)
 		if err != nil {
@@ -406,7 +407,7 @@ func (a *Accounts) Events(ctx context.Context, holderID string) ([]accounts.Even
 		}
 		for _, item := range page.Items {
 			var it eventItem
-			if err := Unmarshal(item, &it); err != nil {
+			if err := table.Unmarshal(item, &it); err != nil {
 				return nil, fmt.Errorf("unmarshal event: %w", err)
 			}
 			out = append(out, accounts.Event{At: parseTime(it.At), By: it.By, Action: it.Action, Detail: it.Detail})
@@ -420,7 +421,7 @@ func (a *Accounts) Events(ctx context.Context, holderID string) ([]accounts.Even
 
 // CreateProvider writes the provider, its identity link and msgs at once.
 func (a *Accounts) CreateProvider(ctx context.Context, p accounts.Provider, msgs ...outbox.Message) error {
-	item, err := Marshal(providerToItem(p))
+	item, err := table.Marshal(providerToItem(p))
 	if err != nil {
 		return fmt.Errorf("marshal provider: %w", err)
 	}
@@ -432,8 +433,8 @@ func (a *Accounts) CreateProvider(ctx context.Context, p accounts.Provider, msgs
 	if err != nil {
 		return err
 	}
-	err = a.t.Write(ctx, append([]Op{Put(item, IfNotExists()), sub}, out...)...)
-	if FailedOn(err, subKey(p.Sub, skProvider)) {
+	err = a.t.Write(ctx, append([]table.Op{table.Put(item, table.IfNotExists()), sub}, out...)...)
+	if table.FailedOn(err, subKey(p.Sub, skProvider)) {
 		return accounts.ErrSubTaken
 	}
 	return err
@@ -446,14 +447,14 @@ func (a *Accounts) ProviderBySub(ctx context.Context, sub string) (accounts.Prov
 		return accounts.Provider{}, err
 	}
 	item, err := a.t.Get(ctx, providerKey(id))
-	if errors.Is(err, ErrNotFound) {
+	if errors.Is(err, table.ErrNotFound) {
 		return accounts.Provider{}, accounts.ErrNotFound
 	}
 	if err != nil {
 		return accounts.Provider{}, fmt.Errorf("get provider %s: %w", id, err)
 	}
 	var it providerItem
-	if err := Unmarshal(item, &it); err != nil {
+	if err := table.Unmarshal(item, &it); err != nil {
 		return accounts.Provider{}, fmt.Errorf("unmarshal provider %s: %w", id, err)
 	}
 	return providerFromItem(it), nil

@@ -14,6 +14,7 @@ import (
 	"github.com/cecportal/cecportal/internal/attendance"
 	"github.com/cecportal/cecportal/internal/outbox"
 	"github.com/cecportal/cecportal/internal/roster"
+	"github.com/cecportal/cecportal/internal/table"
 )
 
 // Attendance is the attendance.Store on the table:
@@ -24,12 +25,12 @@ import (
 //	UPLOAD#<id>    ROW#<line>         a row's result
 //	PROGRAM#<id>   ATTENDEE#<holder>  the holder attended the program: written once
 //	HOLDER#<id>    CREDIT#<date>#PROGRAM#<program>   the credit on the holder's transcript
-type Attendance struct{ t Table }
+type Attendance struct{ t table.Table }
 
 var _ attendance.Store = (*Attendance)(nil)
 
 // NewAttendance returns the attendance repository on t.
-func NewAttendance(t Table) *Attendance { return &Attendance{t: t} }
+func NewAttendance(t table.Table) *Attendance { return &Attendance{t: t} }
 
 type uploadItem struct {
 	PK          string `json:"PK"`
@@ -130,11 +131,11 @@ func (a *Attendance) PutChunk(ctx context.Context, uploadID string, chunk int, r
 		return err
 	}
 	k := inputKey(uploadID, chunk)
-	item, err := Marshal(inputItem{PK: k.PK, SK: k.SK, Type: "upload-input", Rows: raw.String(), TTL: expires.Unix()})
+	item, err := table.Marshal(inputItem{PK: k.PK, SK: k.SK, Type: "upload-input", Rows: raw.String(), TTL: expires.Unix()})
 	if err != nil {
 		return err
 	}
-	return a.t.BatchWrite(ctx, []Item{item}, nil)
+	return a.t.BatchWrite(ctx, []table.Item{item}, nil)
 }
 
 // Chunk reads a stored chunk back.
@@ -144,7 +145,7 @@ func (a *Attendance) Chunk(ctx context.Context, uploadID string, chunk int) ([]r
 		return nil, fmt.Errorf("get chunk %d of %s: %w", chunk, uploadID, err)
 	}
 	var it inputItem
-	if err := Unmarshal(item, &it); err != nil {
+	if err := table.Unmarshal(item, &it); err != nil {
 		return nil, err
 	}
 	var tuples [][6]string
@@ -166,7 +167,7 @@ func (a *Attendance) Chunk(ctx context.Context, uploadID string, chunk int) ([]r
 // CreateUpload writes the upload with its first crediting message.
 func (a *Attendance) CreateUpload(ctx context.Context, u attendance.Upload, msgs ...outbox.Message) error {
 	k := uploadKey(u.ID)
-	item, err := Marshal(uploadItem{PK: k.PK, SK: k.SK, Type: "upload", ID: u.ID, ProgramID: u.ProgramID, ProviderID: u.ProviderID,
+	item, err := table.Marshal(uploadItem{PK: k.PK, SK: k.SK, Type: "upload", ID: u.ID, ProgramID: u.ProgramID, ProviderID: u.ProviderID,
 		By: u.By, Source: u.Source, ReportedOn: u.ReportedOn.String(), Rows: u.Rows, Chunks: u.Chunks,
 		MemberCents: u.Fee.MemberCents, GuestCents: u.Fee.GuestCents, Currency: u.Fee.Currency, CreatedAt: formatTime(u.CreatedAt)})
 	if err != nil {
@@ -177,21 +178,21 @@ func (a *Attendance) CreateUpload(ctx context.Context, u attendance.Upload, msgs
 		return err
 	}
 	// Attendance is reported: the program leaves the reminders' due index.
-	ops := []Op{Put(item, IfNotExists()), Delete(dueAttendanceKey(u.ProgramID), Condition{})}
+	ops := []table.Op{table.Put(item, table.IfNotExists()), table.Delete(dueAttendanceKey(u.ProgramID), table.Condition{})}
 	return a.t.Write(ctx, append(ops, out...)...)
 }
 
 // Upload reads an upload.
 func (a *Attendance) Upload(ctx context.Context, id string) (attendance.Upload, error) {
 	item, err := a.t.Get(ctx, uploadKey(id))
-	if errors.Is(err, ErrNotFound) {
+	if errors.Is(err, table.ErrNotFound) {
 		return attendance.Upload{}, attendance.ErrNotFound
 	}
 	if err != nil {
 		return attendance.Upload{}, fmt.Errorf("get upload %s: %w", id, err)
 	}
 	var it uploadItem
-	if err := Unmarshal(item, &it); err != nil {
+	if err := table.Unmarshal(item, &it); err != nil {
 		return attendance.Upload{}, err
 	}
 	on, err := roster.ParseDate(it.ReportedOn)
@@ -204,7 +205,7 @@ func (a *Attendance) Upload(ctx context.Context, id string) (attendance.Upload, 
 }
 
 // batchKeys reads keys in BatchGet requests.
-func (a *Attendance) batchKeys(ctx context.Context, keys []Key) ([]Item, error) {
+func (a *Attendance) batchKeys(ctx context.Context, keys []table.Key) ([]table.Item, error) {
 	if len(keys) == 0 {
 		return nil, nil
 	}
@@ -213,7 +214,7 @@ func (a *Attendance) batchKeys(ctx context.Context, keys []Key) ([]Item, error) 
 
 // Holders reads holders by ID with BatchGetItem.
 func (a *Attendance) Holders(ctx context.Context, ids []string) (map[string]attendance.Holder, error) {
-	keys := make([]Key, 0, len(ids))
+	keys := make([]table.Key, 0, len(ids))
 	for _, id := range ids {
 		if id != "" && !strings.ContainsRune(id, 0) {
 			keys = append(keys, holderKey(id))
@@ -226,7 +227,7 @@ func (a *Attendance) Holders(ctx context.Context, ids []string) (map[string]atte
 	out := make(map[string]attendance.Holder, len(items))
 	for _, item := range items {
 		var it holderItem
-		if err := Unmarshal(item, &it); err != nil {
+		if err := table.Unmarshal(item, &it); err != nil {
 			return nil, err
 		}
 		out[it.ID] = attendance.Holder{ID: it.ID, FirstName: it.FirstName, LastName: it.LastName, Membership: it.Membership}
@@ -236,7 +237,7 @@ func (a *Attendance) Holders(ctx context.Context, ids []string) (map[string]atte
 
 // Attendees reads the attendance records of holders for a program.
 func (a *Attendance) Attendees(ctx context.Context, programID string, holderIDs []string) (map[string]attendance.Attendee, error) {
-	keys := make([]Key, 0, len(holderIDs))
+	keys := make([]table.Key, 0, len(holderIDs))
 	for _, id := range holderIDs {
 		if id != "" && !strings.ContainsRune(id, 0) {
 			keys = append(keys, attendeeKey(programID, id))
@@ -249,7 +250,7 @@ func (a *Attendance) Attendees(ctx context.Context, programID string, holderIDs 
 	out := make(map[string]attendance.Attendee, len(items))
 	for _, item := range items {
 		var it attendeeItem
-		if err := Unmarshal(item, &it); err != nil {
+		if err := table.Unmarshal(item, &it); err != nil {
 			return nil, err
 		}
 		out[it.HolderID] = attendance.Attendee{HolderID: it.HolderID, UploadID: it.UploadID, Line: it.Line, Credited: parseTime(it.Credited)}
@@ -258,7 +259,7 @@ func (a *Attendance) Attendees(ctx context.Context, programID string, holderIDs 
 }
 
 // creditsPerWrite fills a transaction: two operations per credit.
-const creditsPerWrite = MaxTransactOps / 2
+const creditsPerWrite = table.MaxTransactOps / 2
 
 // Credit writes credits in transactions of up to 50, each pair guarded by
 // the attendance record's absence. A pair whose record exists is refused and
@@ -271,7 +272,7 @@ func (a *Attendance) Credit(ctx context.Context, credits []attendance.Credit) ([
 			group = append(group, i)
 		}
 		for len(group) > 0 {
-			ops := make([]Op, 0, 2*len(group))
+			ops := make([]table.Op, 0, 2*len(group))
 			for _, i := range group {
 				pair, err := creditOps(credits[i])
 				if err != nil {
@@ -282,11 +283,11 @@ func (a *Attendance) Credit(ctx context.Context, credits []attendance.Credit) ([
 			// Another writer on these items: write the group again, within
 			// the bounds of any contention (ErrContended, the message then
 			// comes back).
-			err := retryContended(ctx, func() (bool, error) {
+			err := table.RetryContended(ctx, func() (bool, error) {
 				err := a.t.Write(ctx, ops...)
-				return errors.Is(err, ErrConflict), err
+				return errors.Is(err, table.ErrConflict), err
 			})
-			var cf *ConditionFailedError
+			var cf *table.ConditionFailedError
 			switch {
 			case err == nil:
 				group = nil
@@ -306,9 +307,9 @@ func (a *Attendance) Credit(ctx context.Context, credits []attendance.Credit) ([
 	return refused, nil
 }
 
-func creditOps(c attendance.Credit) ([]Op, error) {
+func creditOps(c attendance.Credit) ([]table.Op, error) {
 	ak := attendeeKey(c.ProgramID, c.HolderID)
-	att, err := Marshal(attendeeItem{PK: ak.PK, SK: ak.SK, Type: "attendee", HolderID: c.HolderID, UploadID: c.UploadID,
+	att, err := table.Marshal(attendeeItem{PK: ak.PK, SK: ak.SK, Type: "attendee", HolderID: c.HolderID, UploadID: c.UploadID,
 		Line: c.Line, Completed: c.Completed.String(), Credited: formatTime(c.Credited)})
 	if err != nil {
 		return nil, err
@@ -318,7 +319,7 @@ func creditOps(c attendance.Credit) ([]Op, error) {
 		return nil, err
 	}
 	ck := creditKey(c.HolderID, c.Completed, c.ProgramID)
-	cr, err := Marshal(creditItem{PK: ck.PK, SK: ck.SK, Type: "credit", Source: "program", ProgramID: c.ProgramID,
+	cr, err := table.Marshal(creditItem{PK: ck.PK, SK: ck.SK, Type: "credit", Source: "program", ProgramID: c.ProgramID,
 		ProviderID: c.ProviderID, ProviderName: c.ProviderName, Title: c.Title, Completed: c.Completed.String(),
 		Hours: string(hours), Association: true, Compliance: c.Compliance, UploadID: c.UploadID, Credited: formatTime(c.Credited)})
 	if err != nil {
@@ -326,7 +327,7 @@ func creditOps(c attendance.Credit) ([]Op, error) {
 	}
 	// The credit's put carries no condition of its own: the attendance
 	// record's condition already makes the pair happen once.
-	return []Op{Put(att, IfNotExists()), Put(cr, Condition{})}, nil
+	return []table.Op{table.Put(att, table.IfNotExists()), table.Put(cr, table.Condition{})}, nil
 }
 
 // FinishChunk writes the row results, then the summary with the next
@@ -335,24 +336,24 @@ func (a *Attendance) FinishChunk(ctx context.Context, uploadID string, results [
 	k := chunkKey(uploadID, s.Chunk)
 	// Results go in transactions that each check the summary's absence, so
 	// that once a chunk is recorded no later delivery rewrites its rows.
-	ops := make([]Op, 0, MaxTransactOps)
+	ops := make([]table.Op, 0, table.MaxTransactOps)
 	flush := func() error {
 		if len(ops) == 0 {
 			return nil
 		}
-		err := a.t.Write(ctx, append(ops, Check(k, IfNotExists()))...)
+		err := a.t.Write(ctx, append(ops, table.Check(k, table.IfNotExists()))...)
 		ops = ops[:0]
 		return err
 	}
 	for _, r := range results {
 		rk := rowKey(uploadID, r.Line)
-		item, err := Marshal(resultItem{PK: rk.PK, SK: rk.SK, Type: "upload-row", Line: r.Line, ProgramID: r.ProgramID,
+		item, err := table.Marshal(resultItem{PK: rk.PK, SK: rk.SK, Type: "upload-row", Line: r.Line, ProgramID: r.ProgramID,
 			HolderID: r.HolderID, FirstName: r.FirstName, LastName: r.LastName, Completed: r.Completed, Accepted: r.Accepted,
 			Code: r.Code, Message: r.Message, Membership: r.Membership, FeeCents: r.FeeCents})
 		if err != nil {
 			return err
 		}
-		if ops = append(ops, Put(item, Condition{})); len(ops) == MaxTransactOps-1 {
+		if ops = append(ops, table.Put(item, table.Condition{})); len(ops) == table.MaxTransactOps-1 {
 			if err := flush(); err != nil {
 				return finished(err)
 			}
@@ -361,7 +362,7 @@ func (a *Attendance) FinishChunk(ctx context.Context, uploadID string, results [
 	if err := flush(); err != nil {
 		return finished(err)
 	}
-	sum, err := Marshal(summaryItem{PK: k.PK, SK: k.SK, Type: "upload-chunk", Chunk: s.Chunk, Rows: s.Rows,
+	sum, err := table.Marshal(summaryItem{PK: k.PK, SK: k.SK, Type: "upload-chunk", Chunk: s.Chunk, Rows: s.Rows,
 		Accepted: s.Accepted, Rejected: s.Rejected, FeeCents: s.FeeCents, ByReason: s.ByReason})
 	if err != nil {
 		return err
@@ -370,13 +371,13 @@ func (a *Attendance) FinishChunk(ctx context.Context, uploadID string, results [
 	if err != nil {
 		return err
 	}
-	return finished(a.t.Write(ctx, append([]Op{Put(sum, IfNotExists())}, out...)...))
+	return finished(a.t.Write(ctx, append([]table.Op{table.Put(sum, table.IfNotExists())}, out...)...))
 }
 
 // finished treats "the summary exists" as done: another delivery recorded
 // the chunk first.
 func finished(err error) error {
-	if IsConditionFailed(err) {
+	if table.IsConditionFailed(err) {
 		return nil
 	}
 	if err != nil {
@@ -388,7 +389,7 @@ func finished(err error) error {
 // Summaries reads the credited chunks' summaries.
 func (a *Attendance) Summaries(ctx context.Context, uploadID string) ([]attendance.ChunkSummary, error) {
 	var out []attendance.ChunkSummary
-	q := Query{PK: uploadKey(uploadID).PK, Op: SKBeginsWith, Value: skChunk, Limit: 1000}
+	q := table.Query{PK: uploadKey(uploadID).PK, Op: table.SKBeginsWith, Value: skChunk, Limit: 1000}
 	for {
 		page, err := a.t.Query(ctx, q)
 		if err != nil {
@@ -396,7 +397,7 @@ func (a *Attendance) Summaries(ctx context.Context, uploadID string) ([]attendan
 		}
 		for _, item := range page.Items {
 			var it summaryItem
-			if err := Unmarshal(item, &it); err != nil {
+			if err := table.Unmarshal(item, &it); err != nil {
 				return nil, err
 			}
 			out = append(out, attendance.ChunkSummary{Chunk: it.Chunk, Rows: it.Rows, Accepted: it.Accepted,
@@ -412,14 +413,14 @@ func (a *Attendance) Summaries(ctx context.Context, uploadID string) ([]attendan
 // Results reads row results in row order.
 func (a *Attendance) Results(ctx context.Context, uploadID string, pg attendance.Page) ([]attendance.RowResult, string, error) {
 	limit := pageLimit(pg.Limit, 1000, 1000)
-	page, err := a.t.Query(ctx, Query{PK: uploadKey(uploadID).PK, Op: SKBeginsWith, Value: skRow, Limit: limit, Cursor: pg.Cursor})
+	page, err := a.t.Query(ctx, table.Query{PK: uploadKey(uploadID).PK, Op: table.SKBeginsWith, Value: skRow, Limit: limit, Cursor: pg.Cursor})
 	if err != nil {
-		return nil, "", CursorFault(fmt.Errorf("query row results of %s: %w", uploadID, err))
+		return nil, "", table.CursorFault(fmt.Errorf("query row results of %s: %w", uploadID, err))
 	}
 	out := make([]attendance.RowResult, 0, len(page.Items))
 	for _, item := range page.Items {
 		var it resultItem
-		if err := Unmarshal(item, &it); err != nil {
+		if err := table.Unmarshal(item, &it); err != nil {
 			return nil, "", err
 		}
 		out = append(out, attendance.RowResult{Line: it.Line, ProgramID: it.ProgramID, HolderID: it.HolderID,

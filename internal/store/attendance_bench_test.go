@@ -24,6 +24,7 @@ import (
 	"github.com/cecportal/cecportal/internal/policy"
 	"github.com/cecportal/cecportal/internal/programs"
 	"github.com/cecportal/cecportal/internal/roster"
+	"github.com/cecportal/cecportal/internal/table"
 )
 
 // The attendance benchmark (issue 4): crediting a roster of N rows on the
@@ -37,7 +38,7 @@ var benchSizes = []int{10_000, 100_000}
 // benchWorld is a fresh data file with n holders and an approved program.
 type benchWorld struct {
 	db      *bbolt.DB
-	tbl     *Bolt
+	tbl     *table.Bolt
 	svc     *attendance.Service
 	queue   *benchQueue
 	program programs.Program
@@ -79,7 +80,7 @@ func newBenchWorld(b *testing.B, n int) *benchWorld {
 	}
 	clk := clock.NewSettable()
 	clk.Set(time.Date(2027, 3, 12, 15, 0, 0, 0, time.UTC))
-	tbl, err := NewBolt(db, WithBoltNow(clk.Now))
+	tbl, err := table.NewBolt(db, table.WithBoltNow(clk.Now))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -103,11 +104,11 @@ func newBenchWorld(b *testing.B, n int) *benchWorld {
 	// n holders as fixture data, written directly in large batches.
 	var csv bytes.Buffer
 	csv.WriteString(roster.Header + "\n")
-	items := make([]Item, 0, 5000)
+	items := make([]table.Item, 0, 5000)
 	for i := range n {
 		h := accounts.Holder{ID: fmt.Sprintf("H-%010d", i), Sub: fmt.Sprintf("sub-%d", i), FirstName: "Ana", LastName: fmt.Sprintf("Lima%d", i),
 			Email: fmt.Sprintf("h%d@example.com", i), Membership: accounts.Guest, Credentials: []accounts.Credential{}, Version: 1}
-		item, err := Marshal(holderToItem(h))
+		item, err := table.Marshal(holderToItem(h))
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -211,7 +212,7 @@ func BenchmarkAttendanceYardstick(b *testing.B) {
 				b.StartTimer()
 				t0 := time.Now()
 				p := peakHeap(func() {
-					batch := make([]Item, 0, MaxBatchWrite)
+					batch := make([]table.Item, 0, table.MaxBatchWrite)
 					flush := func() {
 						if err := w.tbl.BatchWrite(ctx, batch, nil); err != nil {
 							b.Fatal(err)
@@ -226,9 +227,9 @@ func BenchmarkAttendanceYardstick(b *testing.B) {
 							b.Fatal(err)
 						}
 						k := rowKey("UPL-YARDSTICK", i+2)
-						res, _ := Marshal(resultItem{PK: k.PK, SK: k.SK, Type: "upload-row", Line: i + 2, HolderID: c.HolderID, Accepted: true})
-						for _, it := range []Item{ops[0].Item, ops[1].Item, res} {
-							if batch = append(batch, it); len(batch) == MaxBatchWrite {
+						res, _ := table.Marshal(resultItem{PK: k.PK, SK: k.SK, Type: "upload-row", Line: i + 2, HolderID: c.HolderID, Accepted: true})
+						for _, it := range []table.Item{ops[0].Item, ops[1].Item, res} {
+							if batch = append(batch, it); len(batch) == table.MaxBatchWrite {
 								flush()
 							}
 						}

@@ -22,6 +22,8 @@ import (
 	"github.com/cecportal/cecportal/internal/outbox"
 	"github.com/cecportal/cecportal/internal/roster"
 	"github.com/cecportal/cecportal/internal/store"
+	"github.com/cecportal/cecportal/internal/table"
+	"github.com/cecportal/cecportal/internal/testkit"
 )
 
 // awkwardNames are names a roster may carry in quoted cells: accents,
@@ -49,7 +51,7 @@ func attRows(n int) []roster.Row {
 
 func TestAttendance_Chunks(t *testing.T) {
 	t.Parallel()
-	eachAdapter(t, func(t *testing.T, tbl store.Table, clock *fakeClock) {
+	testkit.EachAdapter(t, func(t *testing.T, tbl table.Table, clock *testkit.Clock) {
 		ctx := t.Context()
 		repo := store.NewAttendance(tbl)
 		rows := attRows(attendance.ChunkRows)
@@ -76,8 +78,8 @@ func TestAttendance_Chunks(t *testing.T) {
 			{"FullChunk", "U-1", 0, rows, nil},
 			{"OneRow", "U-1", 1, rows[:1], nil},
 			{"NoRows", "U-1", 2, []roster.Row{}, nil},
-			{"ErrMissingChunk", "U-1", 3, nil, store.ErrNotFound},
-			{"ErrMissingUpload", "U-none", 0, nil, store.ErrNotFound},
+			{"ErrMissingChunk", "U-1", 3, nil, table.ErrNotFound},
+			{"ErrMissingUpload", "U-none", 0, nil, table.ErrNotFound},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
@@ -146,7 +148,7 @@ func TestAttendance_Chunks(t *testing.T) {
 
 func TestAttendance_Uploads(t *testing.T) {
 	t.Parallel()
-	eachAdapter(t, func(t *testing.T, tbl store.Table, _ *fakeClock) {
+	testkit.EachAdapter(t, func(t *testing.T, tbl table.Table, _ *testkit.Clock) {
 		ctx := t.Context()
 		repo, box := store.NewAttendance(tbl), store.NewOutbox(tbl)
 		u := attendance.Upload{ID: "U-1", ProgramID: "PRG-1", ProviderID: "PRV-1", By: "sub-provider", Source: "csv",
@@ -237,7 +239,7 @@ func assertPending(t *testing.T, box *store.Outbox, want ...outbox.Message) {
 
 func TestAttendance_Holders(t *testing.T) {
 	t.Parallel()
-	eachAdapter(t, func(t *testing.T, tbl store.Table, _ *fakeClock) {
+	testkit.EachAdapter(t, func(t *testing.T, tbl table.Table, _ *testkit.Clock) {
 		ctx := t.Context()
 		repo, accts := store.NewAttendance(tbl), store.NewAccounts(tbl)
 		// 250 IDs, more than one BatchGet of 100; every 13th holder exists,
@@ -326,7 +328,7 @@ func holderIDs(cs []attendance.Credit) []string {
 
 // assertCredited checks that each credit in want is the holder's only
 // record for its program: the attendance record and one transcript item.
-func assertCredited(t *testing.T, tbl store.Table, want []attendance.Credit) {
+func assertCredited(t *testing.T, tbl table.Table, want []attendance.Credit) {
 	t.Helper()
 	if len(want) == 0 {
 		return
@@ -343,20 +345,20 @@ func assertCredited(t *testing.T, tbl store.Table, want []attendance.Credit) {
 		if a.HolderID != c.HolderID || a.UploadID != c.UploadID || a.Line != c.Line || !a.Credited.Equal(c.Credited) {
 			t.Fatalf("attendee %s: got %+v, want upload %s line %d at %v", c.HolderID, a, c.UploadID, c.Line, c.Credited)
 		}
-		items := queryAll(t, tbl, store.Query{PK: "HOLDER#" + c.HolderID, Op: store.SKBeginsWith, Value: "CREDIT#"})
+		items := testkit.QueryAll(t, tbl, table.Query{PK: "HOLDER#" + c.HolderID, Op: table.SKBeginsWith, Value: "CREDIT#"})
 		if len(items) != 1 {
-			t.Fatalf("holder %s has %d credit items %q, want 1", c.HolderID, len(items), sortKeys(items))
+			t.Fatalf("holder %s has %d credit items %q, want 1", c.HolderID, len(items), testkit.SortKeys(items))
 		}
 		it := items[0]
 		hours, _ := c.Hours.MarshalText()
 		checks := []struct{ attr, got, want string }{
-			{"SK", store.KeyOf(it).SK, "CREDIT#" + c.Completed.String() + "#PROGRAM#" + c.ProgramID},
-			{"hours", strAttr(it["hours"]), string(hours)},
-			{"programId", strAttr(it["programId"]), c.ProgramID},
-			{"uploadId", strAttr(it["uploadId"]), c.UploadID},
-			{"completed", strAttr(it["completed"]), c.Completed.String()},
-			{"title", strAttr(it["title"]), c.Title},
-			{"providerName", strAttr(it["providerName"]), c.ProviderName},
+			{"SK", table.KeyOf(it).SK, "CREDIT#" + c.Completed.String() + "#PROGRAM#" + c.ProgramID},
+			{"hours", testkit.StrAttr(it["hours"]), string(hours)},
+			{"programId", testkit.StrAttr(it["programId"]), c.ProgramID},
+			{"uploadId", testkit.StrAttr(it["uploadId"]), c.UploadID},
+			{"completed", testkit.StrAttr(it["completed"]), c.Completed.String()},
+			{"title", testkit.StrAttr(it["title"]), c.Title},
+			{"providerName", testkit.StrAttr(it["providerName"]), c.ProviderName},
 		}
 		for _, ch := range checks {
 			if ch.got != ch.want {
@@ -380,9 +382,9 @@ func TestAttendance_Credit(t *testing.T) {
 	// every operation of a transaction, so its cost grows with the table.
 	tests := []struct {
 		name string
-		run  func(t *testing.T, tbl store.Table, repo *store.Attendance)
+		run  func(t *testing.T, tbl table.Table, repo *store.Attendance)
 	}{
-		{"AllWrittenThenAllRefused", func(t *testing.T, tbl store.Table, repo *store.Attendance) {
+		{"AllWrittenThenAllRefused", func(t *testing.T, tbl table.Table, repo *store.Attendance) {
 			ctx := t.Context()
 			first := attCredits("PRG-A", "A", "U-A1", 0, 120, mar)
 			refused, err := repo.Credit(ctx, first)
@@ -395,7 +397,7 @@ func TestAttendance_Credit(t *testing.T) {
 			// second transcript item or a changed attendance record.
 			again := attCredits("PRG-A", "A", "U-A2", 0, 120, feb)
 			wantRefused := seq(0, 120)
-			if _, onMoto := tbl.(*store.Dynamo); onMoto {
+			if _, onMoto := tbl.(*table.Dynamo); onMoto {
 				// Each refusal costs a transaction of the rest of its group
 				// (all 120: 120 transactions, 5,520 operations), and moto
 				// copies the table for each operation: 46 s. On moto, one
@@ -419,7 +421,7 @@ func TestAttendance_Credit(t *testing.T) {
 			}
 			assertCredited(t, tbl, first)
 		}},
-		{"SomeExist", func(t *testing.T, tbl store.Table, repo *store.Attendance) {
+		{"SomeExist", func(t *testing.T, tbl table.Table, repo *store.Attendance) {
 			ctx := t.Context()
 			batch := attCredits("PRG-B", "B", "U-B2", 0, 60, mar)
 			// Indexes on both sides of the 50-credit transaction boundary.
@@ -450,7 +452,7 @@ func TestAttendance_Credit(t *testing.T) {
 			assertCredited(t, tbl, written)
 			assertCredited(t, tbl, old)
 		}},
-		{"NoCredits", func(t *testing.T, _ store.Table, repo *store.Attendance) {
+		{"NoCredits", func(t *testing.T, _ table.Table, repo *store.Attendance) {
 			if refused, err := repo.Credit(t.Context(), nil); err != nil || len(refused) != 0 {
 				t.Fatalf("Credit(nil): %v, %v", refused, err)
 			}
@@ -459,7 +461,7 @@ func TestAttendance_Credit(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			eachAdapter(t, func(t *testing.T, tbl store.Table, _ *fakeClock) {
+			testkit.EachAdapter(t, func(t *testing.T, tbl table.Table, _ *testkit.Clock) {
 				tt.run(t, tbl, store.NewAttendance(tbl))
 			})
 		})
@@ -472,16 +474,16 @@ func TestAttendance_Credit(t *testing.T) {
 		adapters := []struct {
 			name       string
 			size, step int // each writer's credits, and the offset between writers
-			open       func(t *testing.T) store.Table
+			open       func(t *testing.T) table.Table
 		}{
 			// On bbolt, each writer crosses a 50-credit transaction boundary.
-			{"Bolt", 60, 20, func(t *testing.T) store.Table {
-				return newBolt(t, openBolt(t, filepath.Join(t.TempDir(), "local.db")), newFakeClock())
+			{"Bolt", 60, 20, func(t *testing.T) table.Table {
+				return testkit.NewBolt(t, testkit.OpenBolt(t, filepath.Join(t.TempDir(), "local.db")), testkit.NewClock())
 			}},
 			// On moto, fewer: every refusal rewrites the rest of its group.
-			{"Dynamo", 15, 5, func(t *testing.T) store.Table {
-				client := motoClient(t)
-				return store.NewDynamo(client, newTableName(t, client), store.WithDynamoNow(newFakeClock().Now))
+			{"Dynamo", 15, 5, func(t *testing.T) table.Table {
+				client := testkit.MotoClient(t)
+				return table.NewDynamo(client, testkit.NewTableName(t, client), table.WithDynamoNow(testkit.NewClock().Now))
 			}},
 		}
 		for _, a := range adapters {
@@ -497,7 +499,7 @@ func TestAttendance_Credit(t *testing.T) {
 // writer g credits holders g*step to g*step+size-1, every other writer in
 // reverse order, each with its own completion date, so that crediting a
 // holder twice would leave two transcript items.
-func concurrentCredit(t *testing.T, tbl store.Table, size, step int) {
+func concurrentCredit(t *testing.T, tbl table.Table, size, step int) {
 	ctx := t.Context()
 	repo := store.NewAttendance(tbl)
 	const writers = 4
@@ -560,7 +562,7 @@ func seq(from, to int) []int {
 
 func TestAttendance_Attendees(t *testing.T) {
 	t.Parallel()
-	eachAdapter(t, func(t *testing.T, tbl store.Table, _ *fakeClock) {
+	testkit.EachAdapter(t, func(t *testing.T, tbl table.Table, _ *testkit.Clock) {
 		ctx := t.Context()
 		repo := store.NewAttendance(tbl)
 		credits := attCredits("PRG-A", "H", "U-1", 0, 5, roster.Date{Year: 2026, Month: time.March, Day: 1})
@@ -660,7 +662,7 @@ func allResults(t *testing.T, repo *store.Attendance, uploadID string, limit int
 
 func TestAttendance_FinishChunk(t *testing.T) {
 	t.Parallel()
-	eachAdapter(t, func(t *testing.T, tbl store.Table, _ *fakeClock) {
+	testkit.EachAdapter(t, func(t *testing.T, tbl table.Table, _ *testkit.Clock) {
 		ctx := t.Context()
 		repo, box := store.NewAttendance(tbl), store.NewOutbox(tbl)
 		// Chunk 0 holds more results than one BatchWrite request.

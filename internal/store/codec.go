@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/cecportal/cecportal/internal/cec"
+	"github.com/cecportal/cecportal/internal/table"
 )
 
 // How the repositories write values into items and read them back, one way
@@ -72,12 +73,12 @@ var errMissing = errors.New("missing")
 // one bad record must not hide everybody else's. Reads that compute from a
 // partition (a holder's status) fail instead, since a missing item would
 // change the answer.
-func decodeList[T any](ctx context.Context, what string, items []Item, decode func(Item) (T, error)) []T {
+func decodeList[T any](ctx context.Context, what string, items []table.Item, decode func(table.Item) (T, error)) []T {
 	out := make([]T, 0, len(items))
 	for _, item := range items {
 		v, err := decode(item)
 		if err != nil {
-			slog.Default().ErrorContext(ctx, "list item left out: cannot be decoded", "list", what, "key", KeyOf(item).String(), "err", err)
+			slog.Default().ErrorContext(ctx, "list item left out: cannot be decoded", "list", what, "key", table.KeyOf(item).String(), "err", err)
 			continue
 		}
 		out = append(out, v)

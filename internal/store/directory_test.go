@@ -11,6 +11,8 @@ import (
 	"github.com/cecportal/cecportal/internal/fault"
 	"github.com/cecportal/cecportal/internal/names"
 	"github.com/cecportal/cecportal/internal/store"
+	"github.com/cecportal/cecportal/internal/table"
+	"github.com/cecportal/cecportal/internal/testkit"
 )
 
 // directoryFixture is the population of the directory tests: names with
@@ -81,7 +83,7 @@ func setUnlisted(t *testing.T, repo *store.Accounts, id string, unlisted bool) {
 }
 
 func TestAccounts_Directory(t *testing.T) {
-	eachAdapter(t, func(t *testing.T, tbl store.Table, _ *fakeClock) {
+	testkit.EachAdapter(t, func(t *testing.T, tbl table.Table, _ *testkit.Clock) {
 		ctx := t.Context()
 		repo := store.NewAccounts(tbl)
 		createDirectory(t, repo)
@@ -152,8 +154,8 @@ func TestAccounts_Directory(t *testing.T) {
 				"H-08": {"DIR#ło", "łos\x01łukasz\x01H-08"},
 				"H-10": {"DIR#mu", "mu ller\x01ann\x01H-10"},
 			} {
-				item := mustGet(t, tbl, store.Key{PK: "HOLDER#" + id, SK: "PROFILE"})
-				if got := [2]string{attrS(item, store.AttrGSI1PK), attrS(item, store.AttrGSI1SK)}; got != want {
+				item := testkit.MustGet(t, tbl, table.Key{PK: "HOLDER#" + id, SK: "PROFILE"})
+				if got := [2]string{attrS(item, table.AttrGSI1PK), attrS(item, table.AttrGSI1SK)}; got != want {
 					t.Fatalf("directory keys of %s: %q, want %q", id, got, want)
 				}
 			}
@@ -177,11 +179,11 @@ func TestAccounts_Directory(t *testing.T) {
 			if got := searchAll(t, repo, "muller", 0); !reflect.DeepEqual(got, []string{"H-02", "H-01", "H-07", "H-03"}) {
 				t.Fatalf("after opting out: %v", got)
 			}
-			item := mustGet(t, tbl, store.Key{PK: "HOLDER#H-06", SK: "PROFILE"})
-			if _, ok := item[store.AttrGSI1PK]; ok {
+			item := testkit.MustGet(t, tbl, table.Key{PK: "HOLDER#H-06", SK: "PROFILE"})
+			if _, ok := item[table.AttrGSI1PK]; ok {
 				t.Fatalf("an unlisted holder keeps its directory keys: %v", item)
 			}
-			if _, ok := item[store.AttrGSI1SK]; ok {
+			if _, ok := item[table.AttrGSI1SK]; ok {
 				t.Fatalf("an unlisted holder keeps its directory keys: %v", item)
 			}
 			h, err := repo.Holder(ctx, "H-06")
@@ -261,7 +263,7 @@ func TestAccounts_Directory(t *testing.T) {
 	})
 }
 
-func attrS(item store.Item, name string) string {
+func attrS(item table.Item, name string) string {
 	if s, ok := item[name].(*types.AttributeValueMemberS); ok {
 		return s.Value
 	}

@@ -1,3 +1,7 @@
+// Package store is the repositories of cecportal's single table: each
+// domain's Store interface implemented on the table engine (package table),
+// the items and their conversion to and from domain values, and every key
+// of the table, made in keys.go and listed in docs/data-model.md.
 package store
 
 import (
@@ -12,6 +16,7 @@ import (
 	"github.com/cecportal/cecportal/internal/programs"
 	"github.com/cecportal/cecportal/internal/roster"
 	"github.com/cecportal/cecportal/internal/submissions"
+	"github.com/cecportal/cecportal/internal/table"
 )
 
 // Every key of the single table is made here, from the prefixes below, and
@@ -123,24 +128,24 @@ var entities = []entity{
 
 // Accounts.
 
-func holderKey(id string) Key     { return Key{pkHolder + id, skProfile} }
-func providerKey(id string) Key   { return Key{pkProvider + id, skProfile} }
-func subKey(sub, kind string) Key { return Key{pkSub + sub, kind} }
-func holderEmailKey(email string) Key {
-	return Key{pkHolderEmail + accounts.EmailKey(email), skHolderMail}
+func holderKey(id string) table.Key     { return table.Key{PK: pkHolder + id, SK: skProfile} }
+func providerKey(id string) table.Key   { return table.Key{PK: pkProvider + id, SK: skProfile} }
+func subKey(sub, kind string) table.Key { return table.Key{PK: pkSub + sub, SK: kind} }
+func holderEmailKey(email string) table.Key {
+	return table.Key{PK: pkHolderEmail + accounts.EmailKey(email), SK: skHolderMail}
 }
 
 // eventKey is a new audit event's key: in time order, a random suffix
 // keeping two events of the same instant apart.
-func eventKey(holderID string, at time.Time) Key {
-	return Key{pkHolder + holderID, skEvent + formatTime(at) + "#" + ids.Random(6)}
+func eventKey(holderID string, at time.Time) table.Key {
+	return table.Key{PK: pkHolder + holderID, SK: skEvent + formatTime(at) + "#" + ids.Random(6)}
 }
 
 func renewablePK(shard int) string { return gsiRenewable + strconv.Itoa(shard) }
 
 // Programs. Times in keys are UTC in the fixed-width layout programKeyTime.
 
-func programKey(id string) Key { return Key{PK: pkProgram + id, SK: skProgram} }
+func programKey(id string) table.Key { return table.Key{PK: pkProgram + id, SK: skProgram} }
 
 func providerProgramsPK(providerID string) string {
 	return gsiProviderPrograms + providerID + "#PROGRAMS"
@@ -148,64 +153,72 @@ func providerProgramsPK(providerID string) string {
 
 func programStatusPK(s programs.Status) string { return gsiProgramStatus + string(s) }
 
-func calendarKey(p programs.Program) Key {
-	return Key{PK: pkCalendar, SK: keyTime(*p.StartsAt) + "#" + p.ID}
+func calendarKey(p programs.Program) table.Key {
+	return table.Key{PK: pkCalendar, SK: keyTime(*p.StartsAt) + "#" + p.ID}
 }
 
 // Attendance.
 
-func uploadKey(id string) Key { return Key{pkUpload + id, skUpload} }
-func inputKey(id string, chunk int) Key {
-	return Key{pkUpload + id, fmt.Sprintf("%s%05d", skInput, chunk)}
+func uploadKey(id string) table.Key { return table.Key{PK: pkUpload + id, SK: skUpload} }
+func inputKey(id string, chunk int) table.Key {
+	return table.Key{PK: pkUpload + id, SK: fmt.Sprintf("%s%05d", skInput, chunk)}
 }
-func chunkKey(id string, chunk int) Key {
-	return Key{pkUpload + id, fmt.Sprintf("%s%05d", skChunk, chunk)}
+func chunkKey(id string, chunk int) table.Key {
+	return table.Key{PK: pkUpload + id, SK: fmt.Sprintf("%s%05d", skChunk, chunk)}
 }
-func rowKey(id string, line int) Key { return Key{pkUpload + id, fmt.Sprintf("%s%08d", skRow, line)} }
-func attendeeKey(program, holder string) Key {
-	return Key{pkProgram + program, skAttendee + holder}
+func rowKey(id string, line int) table.Key {
+	return table.Key{PK: pkUpload + id, SK: fmt.Sprintf("%s%08d", skRow, line)}
 }
-func creditKey(holder string, on roster.Date, program string) Key {
-	return Key{pkHolder + holder, skCredit + on.String() + "#" + pkProgram + program}
+func attendeeKey(program, holder string) table.Key {
+	return table.Key{PK: pkProgram + program, SK: skAttendee + holder}
+}
+func creditKey(holder string, on roster.Date, program string) table.Key {
+	return table.Key{PK: pkHolder + holder, SK: skCredit + on.String() + "#" + pkProgram + program}
 }
 
 // Submissions.
 
-func submissionKey(holderID, id string) Key {
-	return Key{PK: pkHolder + holderID, SK: skSubmission + id}
+func submissionKey(holderID, id string) table.Key {
+	return table.Key{PK: pkHolder + holderID, SK: skSubmission + id}
 }
 
-func submissionLinkKey(id string) Key { return Key{PK: pkSubmission + id, SK: skSubmissionLink} }
+func submissionLinkKey(id string) table.Key {
+	return table.Key{PK: pkSubmission + id, SK: skSubmissionLink}
+}
 
-func submissionOpenKey(holderID string, year int) Key {
-	return Key{PK: pkHolder + holderID, SK: skSubOpen + strconv.Itoa(year)}
+func submissionOpenKey(holderID string, year int) table.Key {
+	return table.Key{PK: pkHolder + holderID, SK: skSubOpen + strconv.Itoa(year)}
 }
 
 func submissionStatusPK(s submissions.Status) string { return gsiSubmissionStatus + string(s) }
 
 // Renewals and reminders.
 
-func invoiceKey(id string) Key { return Key{pkInvoice + id, skInvoice} }
-func sweepKey(year int) Key    { return Key{pkSweep + strconv.Itoa(year), skSweep} }
+func invoiceKey(id string) table.Key { return table.Key{PK: pkInvoice + id, SK: skInvoice} }
+func sweepKey(year int) table.Key    { return table.Key{PK: pkSweep + strconv.Itoa(year), SK: skSweep} }
 
-func dueRenewalKey(invoiceID string) Key    { return Key{dueRenewal + invoiceID, skDue} }
-func dueCECsKey(invoiceID string) Key       { return Key{dueCECs + invoiceID, skDue} }
-func dueAttendanceKey(programID string) Key { return Key{dueAttendance + programID, skDue} }
-func dueFeeKey(programID string) Key        { return Key{dueFee + programID, skDue} }
+func dueRenewalKey(invoiceID string) table.Key {
+	return table.Key{PK: dueRenewal + invoiceID, SK: skDue}
+}
+func dueCECsKey(invoiceID string) table.Key { return table.Key{PK: dueCECs + invoiceID, SK: skDue} }
+func dueAttendanceKey(programID string) table.Key {
+	return table.Key{PK: dueAttendance + programID, SK: skDue}
+}
+func dueFeeKey(programID string) table.Key { return table.Key{PK: dueFee + programID, SK: skDue} }
 
-func reminderKey(id string) Key { return Key{pkReminder + id, skReminder} }
+func reminderKey(id string) table.Key { return table.Key{PK: pkReminder + id, SK: skReminder} }
 
 // Mail, payments, the outbox.
 
-func mailJobKey(id string) Key      { return Key{pkMailJob + id, skMailJob} }
-func paymentEventKey(id string) Key { return Key{pkPayEvent + id, skPayEvent} }
+func mailJobKey(id string) table.Key      { return table.Key{PK: pkMailJob + id, SK: skMailJob} }
+func paymentEventKey(id string) table.Key { return table.Key{PK: pkPayEvent + id, SK: skPayEvent} }
 
 // outboxKey spreads entries over outboxShards partitions by message ID, in
 // time order within each.
-func outboxKey(m outbox.Message) Key {
+func outboxKey(m outbox.Message) table.Key {
 	h := fnv.New32a()
 	h.Write([]byte(m.ID))
-	return Key{PK: outboxPK(int(h.Sum32() % outboxShards)), SK: keyTime(m.CreatedAt) + "#" + m.ID}
+	return table.Key{PK: outboxPK(int(h.Sum32() % outboxShards)), SK: keyTime(m.CreatedAt) + "#" + m.ID}
 }
 
 func outboxPK(shard int) string { return pkOutbox + strconv.Itoa(shard) }

@@ -7,17 +7,18 @@ import (
 	"time"
 
 	"github.com/cecportal/cecportal/internal/notify"
+	"github.com/cecportal/cecportal/internal/table"
 )
 
 // MailLedger is the notify.Ledger on the table:
 //
 //	MAILJOB#<job id>  MAILJOB   status sending (with claimedAt) or sent
-type MailLedger struct{ t Table }
+type MailLedger struct{ t table.Table }
 
 var _ notify.Ledger = (*MailLedger)(nil)
 
 // NewMailLedger returns the mail ledger on t.
-func NewMailLedger(t Table) *MailLedger { return &MailLedger{t: t} }
+func NewMailLedger(t table.Table) *MailLedger { return &MailLedger{t: t} }
 
 // sentRetention keeps a record of a sent job long enough that no redelivery,
 // replay or rerun of a yearly job can send it again.
@@ -37,26 +38,26 @@ type mailJobItem struct {
 // Claim creates the claim, or takes over one whose lease has run out.
 func (l *MailLedger) Claim(ctx context.Context, id string, now time.Time, lease time.Duration) (notify.ClaimResult, error) {
 	k := mailJobKey(id)
-	claim, err := Marshal(mailJobItem{PK: k.PK, SK: k.SK, Type: "mailjob", Status: "sending", ClaimedAt: formatTime(now)})
+	claim, err := table.Marshal(mailJobItem{PK: k.PK, SK: k.SK, Type: "mailjob", Status: "sending", ClaimedAt: formatTime(now)})
 	if err != nil {
 		return 0, err
 	}
-	err = l.t.Write(ctx, Put(claim, IfNotExists()))
+	err = l.t.Write(ctx, table.Put(claim, table.IfNotExists()))
 	if err == nil {
 		return notify.Claimed, nil
 	}
-	if !IsConditionFailed(err) {
+	if !table.IsConditionFailed(err) {
 		return 0, fmt.Errorf("claim mail job %s: %w", id, err)
 	}
 	item, err := l.t.Get(ctx, k)
-	if errors.Is(err, ErrNotFound) {
+	if errors.Is(err, table.ErrNotFound) {
 		return notify.HeldElsewhere, nil // released meanwhile: let the redelivery try
 	}
 	if err != nil {
 		return 0, fmt.Errorf("read mail job %s: %w", id, err)
 	}
 	var cur mailJobItem
-	if err := Unmarshal(item, &cur); err != nil {
+	if err := table.Unmarshal(item, &cur); err != nil {
 		return 0, fmt.Errorf("unmarshal mail job %s: %w", id, err)
 	}
 	if cur.Status == "sent" {
@@ -67,8 +68,8 @@ func (l *MailLedger) Claim(ctx context.Context, id string, now time.Time, lease 
 	}
 	// The claim's holder died mid-send. Take it over, unless another
 	// redelivery got there first (then the condition fails).
-	err = l.t.Write(ctx, Put(claim, IfEqual("claimedAt", S(cur.ClaimedAt))))
-	if IsConditionFailed(err) {
+	err = l.t.Write(ctx, table.Put(claim, table.IfEqual("claimedAt", table.S(cur.ClaimedAt))))
+	if table.IsConditionFailed(err) {
 		return notify.HeldElsewhere, nil
 	}
 	if err != nil {
@@ -80,12 +81,12 @@ func (l *MailLedger) Claim(ctx context.Context, id string, now time.Time, lease 
 // Sent marks the job sent for good.
 func (l *MailLedger) Sent(ctx context.Context, id, messageID string, now time.Time) error {
 	k := mailJobKey(id)
-	item, err := Marshal(mailJobItem{PK: k.PK, SK: k.SK, Type: "mailjob", Status: "sent", ClaimedAt: formatTime(now),
+	item, err := table.Marshal(mailJobItem{PK: k.PK, SK: k.SK, Type: "mailjob", Status: "sent", ClaimedAt: formatTime(now),
 		MessageID: messageID, SentAt: formatTime(now), TTL: now.Add(sentRetention).Unix()})
 	if err != nil {
 		return err
 	}
-	if err := l.t.Write(ctx, Put(item, Condition{})); err != nil {
+	if err := l.t.Write(ctx, table.Put(item, table.Condition{})); err != nil {
 		return fmt.Errorf("mark mail job %s sent: %w", id, err)
 	}
 	return nil
@@ -93,8 +94,8 @@ func (l *MailLedger) Sent(ctx context.Context, id, messageID string, now time.Ti
 
 // Release drops a claim that is still "sending".
 func (l *MailLedger) Release(ctx context.Context, id string) error {
-	err := l.t.Write(ctx, Delete(mailJobKey(id), IfEqual("status", S("sending"))))
-	if err != nil && !IsConditionFailed(err) {
+	err := l.t.Write(ctx, table.Delete(mailJobKey(id), table.IfEqual("status", table.S("sending"))))
+	if err != nil && !table.IsConditionFailed(err) {
 		return fmt.Errorf("release mail job %s: %w", id, err)
 	}
 	return nil

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/cecportal/cecportal/internal/outbox"
+	"github.com/cecportal/cecportal/internal/table"
 )
 
 // Outbox entries live in a few partitions so that no single partition takes
@@ -26,33 +27,33 @@ type outboxItem struct {
 
 // OutboxOps returns the puts that make msgs pending, for a repository to add
 // to the transaction of the state change that causes them.
-func OutboxOps(msgs ...outbox.Message) ([]Op, error) {
-	ops := make([]Op, 0, len(msgs))
+func OutboxOps(msgs ...outbox.Message) ([]table.Op, error) {
+	ops := make([]table.Op, 0, len(msgs))
 	for _, m := range msgs {
 		k := outboxKey(m)
-		item, err := Marshal(outboxItem{PK: k.PK, SK: k.SK, Type: "outbox", ID: m.ID, Queue: m.Queue,
+		item, err := table.Marshal(outboxItem{PK: k.PK, SK: k.SK, Type: "outbox", ID: m.ID, Queue: m.Queue,
 			Body: m.Body, CreatedAt: keyTime(m.CreatedAt)})
 		if err != nil {
 			return nil, fmt.Errorf("marshal outbox message %s: %w", m.ID, err)
 		}
-		ops = append(ops, Put(item, IfNotExists()))
+		ops = append(ops, table.Put(item, table.IfNotExists()))
 	}
 	return ops, nil
 }
 
 // Outbox is the outbox.Store on the table.
-type Outbox struct{ t Table }
+type Outbox struct{ t table.Table }
 
 var _ outbox.Store = (*Outbox)(nil)
 
 // NewOutbox returns the outbox repository on t.
-func NewOutbox(t Table) *Outbox { return &Outbox{t: t} }
+func NewOutbox(t table.Table) *Outbox { return &Outbox{t: t} }
 
 // Pending queries each shard for entries created before the cutoff.
 func (o *Outbox) Pending(ctx context.Context, before time.Time, limit int) ([]outbox.Message, error) {
 	var out []outbox.Message
 	for shard := range outboxShards {
-		q := Query{PK: outboxPK(shard), Op: SKLess, Value: keyTime(before), Limit: limit}
+		q := table.Query{PK: outboxPK(shard), Op: table.SKLess, Value: keyTime(before), Limit: limit}
 		for len(out) < limit {
 			page, err := o.t.Query(ctx, q)
 			if err != nil {
@@ -60,7 +61,7 @@ func (o *Outbox) Pending(ctx context.Context, before time.Time, limit int) ([]ou
 			}
 			for _, item := range page.Items {
 				var it outboxItem
-				if err := Unmarshal(item, &it); err != nil {
+				if err := table.Unmarshal(item, &it); err != nil {
 					return nil, fmt.Errorf("unmarshal outbox entry: %w", err)
 				}
 				at, _ := time.Parse(keyTimeLayout, it.CreatedAt)
@@ -80,8 +81,8 @@ func (o *Outbox) Pending(ctx context.Context, before time.Time, limit int) ([]ou
 
 // Done deletes sent entries.
 func (o *Outbox) Done(ctx context.Context, msgs ...outbox.Message) error {
-	keys := make([]Key, 0, len(msgs))
-	seen := make(map[Key]bool, len(msgs))
+	keys := make([]table.Key, 0, len(msgs))
+	seen := make(map[table.Key]bool, len(msgs))
 	for _, m := range msgs {
 		if k := outboxKey(m); !seen[k] { // a batch may not name a key twice
 			seen[k] = true

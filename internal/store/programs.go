@@ -12,6 +12,7 @@ import (
 	"github.com/cecportal/cecportal/internal/fault"
 	"github.com/cecportal/cecportal/internal/outbox"
 	"github.com/cecportal/cecportal/internal/programs"
+	"github.com/cecportal/cecportal/internal/table"
 )
 
 // Programs is the programs.Store on the single table. Key layout (see
@@ -27,12 +28,12 @@ import (
 // keys, so a change of status moves it from one queue to the next. The
 // calendar entry is put in the same transaction as any write of a program
 // that is approved, opted in and dated.
-type Programs struct{ t Table }
+type Programs struct{ t table.Table }
 
 var _ programs.Store = (*Programs)(nil)
 
 // NewPrograms returns the programs repository on t.
-func NewPrograms(t Table) *Programs { return &Programs{t: t} }
+func NewPrograms(t table.Table) *Programs { return &Programs{t: t} }
 
 const (
 	typeProgram  = "program"
@@ -337,26 +338,26 @@ func cloneProgram(p programs.Program) programs.Program {
 
 // programOps returns p's item and the operations that go with it: its
 // calendar entry when due, its due markers and msgs.
-func programOps(before *programs.Program, p programs.Program, msgs []outbox.Message) (Item, []Op, error) {
+func programOps(before *programs.Program, p programs.Program, msgs []outbox.Message) (table.Item, []table.Op, error) {
 	it, err := programToItem(p)
 	if err != nil {
 		return nil, nil, fmt.Errorf("program %s: %w", p.ID, err)
 	}
-	item, err := Marshal(it)
+	item, err := table.Marshal(it)
 	if err != nil {
 		return nil, nil, fmt.Errorf("marshal program %s: %w", p.ID, err)
 	}
-	var with []Op
+	var with []table.Op
 	if onCalendar(p) {
 		ci, err := calendarToItem(p)
 		if err != nil {
 			return nil, nil, fmt.Errorf("calendar entry of %s: %w", p.ID, err)
 		}
-		entry, err := Marshal(ci)
+		entry, err := table.Marshal(ci)
 		if err != nil {
 			return nil, nil, fmt.Errorf("marshal calendar entry of %s: %w", p.ID, err)
 		}
-		with = append(with, Put(entry, Condition{})) // idempotent: rewrites the same entry
+		with = append(with, table.Put(entry, table.Condition{})) // idempotent: rewrites the same entry
 	}
 	due, err := dueProgramOps(before, p)
 	if err != nil {
@@ -376,8 +377,8 @@ func (r *Programs) Create(ctx context.Context, p programs.Program, msgs ...outbo
 	if err != nil {
 		return err
 	}
-	if err := r.t.Write(ctx, append([]Op{Put(item, IfNotExists())}, with...)...); err != nil {
-		if FailedOn(err, programKey(p.ID)) {
+	if err := r.t.Write(ctx, append([]table.Op{table.Put(item, table.IfNotExists())}, with...)...); err != nil {
+		if table.FailedOn(err, programKey(p.ID)) {
 			return fmt.Errorf("create program %s: it exists already: %w", p.ID, err)
 		}
 		return fmt.Errorf("create program %s: %w", p.ID, err)
@@ -388,7 +389,7 @@ func (r *Programs) Create(ctx context.Context, p programs.Program, msgs ...outbo
 // Get reads one program, or programs.ErrNotFound.
 func (r *Programs) Get(ctx context.Context, id string) (programs.Program, error) {
 	item, err := r.t.Get(ctx, programKey(id))
-	if errors.Is(err, ErrNotFound) {
+	if errors.Is(err, table.ErrNotFound) {
 		return programs.Program{}, programs.ErrNotFound
 	}
 	if err != nil {
@@ -397,10 +398,10 @@ func (r *Programs) Get(ctx context.Context, id string) (programs.Program, error)
 	return decodeProgram(item)
 }
 
-func decodeProgram(item Item) (programs.Program, error) {
+func decodeProgram(item table.Item) (programs.Program, error) {
 	var it programItem
-	if err := Unmarshal(item, &it); err != nil {
-		return programs.Program{}, fmt.Errorf("unmarshal program %s: %w", KeyOf(item), err)
+	if err := table.Unmarshal(item, &it); err != nil {
+		return programs.Program{}, fmt.Errorf("unmarshal program %s: %w", table.KeyOf(item), err)
 	}
 	p, err := programFromItem(it)
 	if err != nil {
@@ -415,26 +416,26 @@ func decodeProgram(item Item) (programs.Program, error) {
 // provider, creation time and version are the store's, whatever fn does.
 func (r *Programs) Update(ctx context.Context, id string, fn func(p *programs.Program) ([]outbox.Message, error)) (programs.Program, error) {
 	var p, unchanged programs.Program
-	err := UpdateVersioned(ctx, r.t, func() (Versioned, error) {
+	err := table.UpdateVersioned(ctx, r.t, func() (table.Versioned, error) {
 		before, err := r.Get(ctx, id)
 		if err != nil {
-			return Versioned{}, err
+			return table.Versioned{}, err
 		}
 		unchanged, p = before, cloneProgram(before)
 		msgs, err := fn(&p)
 		if err != nil {
-			return Versioned{}, err
+			return table.Versioned{}, err
 		}
 		p.ID, p.ProviderID, p.CreatedAt, p.Version = before.ID, before.ProviderID, before.CreatedAt, before.Version+1
 		item, with, err := programOps(&before, p, msgs)
 		if err != nil {
-			return Versioned{}, err
+			return table.Versioned{}, err
 		}
 		// An entry under another start, or of a program no longer due, is stale.
 		if onCalendar(before) && (!onCalendar(p) || calendarKey(p) != calendarKey(before)) {
-			with = append(with, Delete(calendarKey(before), Condition{}))
+			with = append(with, table.Delete(calendarKey(before), table.Condition{}))
 		}
-		return Versioned{Item: item, Version: before.Version, With: with}, nil
+		return table.Versioned{Item: item, Version: before.Version, With: with}, nil
 	})
 	switch {
 	case errors.Is(err, programs.ErrNoChange):
@@ -446,28 +447,28 @@ func (r *Programs) Update(ctx context.Context, id string, fn func(p *programs.Pr
 }
 
 // programQuery sets a page's limit (default 50, at most 100) and cursor on q.
-func programQuery(q Query, pg programs.Page) Query {
+func programQuery(q table.Query, pg programs.Page) table.Query {
 	q.Limit, q.Cursor = pageLimit(pg.Limit, listPageDefault, listPageMax), pg.Cursor
 	return q
 }
 
-func (r *Programs) list(ctx context.Context, what string, q Query) ([]programs.Program, string, error) {
+func (r *Programs) list(ctx context.Context, what string, q table.Query) ([]programs.Program, string, error) {
 	page, err := r.t.Query(ctx, q)
 	if err != nil {
-		return nil, "", CursorFault(fmt.Errorf("query %s: %w", what, err))
+		return nil, "", table.CursorFault(fmt.Errorf("query %s: %w", what, err))
 	}
 	return decodeList(ctx, what, page.Items, decodeProgram), page.Cursor, nil
 }
 
 // ByProvider lists a provider's programs, newest first (GSI1).
 func (r *Programs) ByProvider(ctx context.Context, providerID string, pg programs.Page) ([]programs.Program, string, error) {
-	q := programQuery(Query{Index: IndexGSI1, PK: providerProgramsPK(providerID), Descending: true}, pg)
+	q := programQuery(table.Query{Index: table.IndexGSI1, PK: providerProgramsPK(providerID), Descending: true}, pg)
 	return r.list(ctx, "programs of provider "+providerID, q)
 }
 
 // ByStatus lists programs in status s, longest in it first (GSI2).
 func (r *Programs) ByStatus(ctx context.Context, s programs.Status, pg programs.Page) ([]programs.Program, string, error) {
-	q := programQuery(Query{Index: IndexGSI2, PK: programStatusPK(s)}, pg)
+	q := programQuery(table.Query{Index: table.IndexGSI2, PK: programStatusPK(s)}, pg)
 	return r.list(ctx, "programs "+string(s), q)
 }
 
@@ -478,14 +479,14 @@ func (r *Programs) Calendar(ctx context.Context, from, to time.Time, pg programs
 	if !to.After(from) {
 		return []programs.CalendarEntry{}, "", nil
 	}
-	q := programQuery(Query{PK: pkCalendar, Op: SKBetween, Value: keyTime(from), Value2: keyTime(to)}, pg)
+	q := programQuery(table.Query{PK: pkCalendar, Op: table.SKBetween, Value: keyTime(from), Value2: keyTime(to)}, pg)
 	page, err := r.t.Query(ctx, q)
 	if err != nil {
-		return nil, "", CursorFault(fmt.Errorf("query calendar: %w", err))
+		return nil, "", table.CursorFault(fmt.Errorf("query calendar: %w", err))
 	}
-	return decodeList(ctx, "calendar", page.Items, func(item Item) (programs.CalendarEntry, error) {
+	return decodeList(ctx, "calendar", page.Items, func(item table.Item) (programs.CalendarEntry, error) {
 		var it calendarItem
-		if err := Unmarshal(item, &it); err != nil {
+		if err := table.Unmarshal(item, &it); err != nil {
 			return programs.CalendarEntry{}, err
 		}
 		return calendarFromItem(it)

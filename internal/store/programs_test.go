@@ -18,6 +18,8 @@ import (
 	"github.com/cecportal/cecportal/internal/outbox"
 	"github.com/cecportal/cecportal/internal/programs"
 	"github.com/cecportal/cecportal/internal/store"
+	"github.com/cecportal/cecportal/internal/table"
+	"github.com/cecportal/cecportal/internal/testkit"
 )
 
 // Offsets a provider may give; the store must keep them.
@@ -118,7 +120,7 @@ func allPages[T any](t *testing.T, list func(pg programs.Page) ([]T, string, err
 	return nil
 }
 
-func pendingIDs(t *testing.T, tbl store.Table) map[string]bool {
+func pendingIDs(t *testing.T, tbl table.Table) map[string]bool {
 	t.Helper()
 	msgs, err := store.NewOutbox(tbl).Pending(t.Context(), time.Now().Add(time.Hour), 1000)
 	if err != nil {
@@ -132,7 +134,7 @@ func pendingIDs(t *testing.T, tbl store.Table) map[string]bool {
 }
 
 func TestPrograms_RoundTrip(t *testing.T) {
-	eachAdapter(t, func(t *testing.T, tbl store.Table, _ *fakeClock) {
+	testkit.EachAdapter(t, func(t *testing.T, tbl table.Table, _ *testkit.Clock) {
 		ctx := t.Context()
 		repo := store.NewPrograms(tbl)
 		for _, tc := range []struct {
@@ -178,7 +180,7 @@ func TestPrograms_RoundTrip(t *testing.T) {
 				if !pendingIDs(t, tbl)[msg.ID] {
 					t.Fatalf("message %s not in the outbox", msg.ID)
 				}
-				item := mustGet(t, tbl, store.Key{PK: "PROGRAM#" + tc.p.ID, SK: "PROGRAM"})
+				item := testkit.MustGet(t, tbl, table.Key{PK: "PROGRAM#" + tc.p.ID, SK: "PROGRAM"})
 				for attr, want := range tc.attrs {
 					av, ok := item[attr]
 					if want == "" {
@@ -198,7 +200,7 @@ func TestPrograms_RoundTrip(t *testing.T) {
 				}
 				if tc.p.Fee != nil {
 					fee, ok := item["fee"].(*types.AttributeValueMemberM)
-					if !ok || strAttr(fee.Value["cecs"]) != "1.25" {
+					if !ok || testkit.StrAttr(fee.Value["cecs"]) != "1.25" {
 						t.Errorf("fee = %#v, want a map with cecs \"1.25\"", item["fee"])
 					} else if _, ok := fee.Value["checkout"].(*types.AttributeValueMemberM); !ok {
 						t.Errorf("fee.checkout = %#v, want a map", fee.Value["checkout"])
@@ -232,7 +234,7 @@ func TestPrograms_RoundTrip(t *testing.T) {
 }
 
 func TestPrograms_Update(t *testing.T) {
-	eachAdapter(t, func(t *testing.T, tbl store.Table, _ *fakeClock) {
+	testkit.EachAdapter(t, func(t *testing.T, tbl table.Table, _ *testkit.Clock) {
 		ctx := t.Context()
 		repo := store.NewPrograms(tbl)
 		create := func(t *testing.T, p programs.Program) {
@@ -353,7 +355,7 @@ func TestPrograms_Update(t *testing.T) {
 }
 
 func TestPrograms_ByProvider(t *testing.T) {
-	eachAdapter(t, func(t *testing.T, tbl store.Table, _ *fakeClock) {
+	testkit.EachAdapter(t, func(t *testing.T, tbl table.Table, _ *testkit.Clock) {
 		ctx := t.Context()
 		repo := store.NewPrograms(tbl)
 		var want []string
@@ -391,7 +393,7 @@ func TestPrograms_ByProvider(t *testing.T) {
 }
 
 func TestPrograms_PageLimits(t *testing.T) {
-	eachAdapter(t, func(t *testing.T, tbl store.Table, _ *fakeClock) {
+	testkit.EachAdapter(t, func(t *testing.T, tbl table.Table, _ *testkit.Clock) {
 		ctx := t.Context()
 		repo := store.NewPrograms(tbl)
 		for i := range 101 {
@@ -409,7 +411,7 @@ func TestPrograms_PageLimits(t *testing.T) {
 }
 
 func TestPrograms_ByStatus(t *testing.T) {
-	eachAdapter(t, func(t *testing.T, tbl store.Table, _ *fakeClock) {
+	testkit.EachAdapter(t, func(t *testing.T, tbl table.Table, _ *testkit.Clock) {
 		ctx := t.Context()
 		repo := store.NewPrograms(tbl)
 		for i, id := range []string{"PRG-1", "PRG-2", "PRG-3"} {
@@ -474,7 +476,7 @@ func TestPrograms_ByStatus(t *testing.T) {
 }
 
 func TestPrograms_Calendar(t *testing.T) {
-	eachAdapter(t, func(t *testing.T, tbl store.Table, _ *fakeClock) {
+	testkit.EachAdapter(t, func(t *testing.T, tbl table.Table, _ *testkit.Clock) {
 		ctx := t.Context()
 		repo := store.NewPrograms(tbl)
 		program := func(id string, s programs.Status, optIn bool, starts time.Time) programs.Program {
@@ -597,7 +599,7 @@ func TestPrograms_Calendar(t *testing.T) {
 }
 
 func TestPrograms_QueueOrderAndCursor(t *testing.T) {
-	eachAdapter(t, func(t *testing.T, tbl store.Table, _ *fakeClock) {
+	testkit.EachAdapter(t, func(t *testing.T, tbl table.Table, _ *testkit.Clock) {
 		ctx := t.Context()
 		repo := store.NewPrograms(tbl)
 		base := time.Date(2027, 1, 1, 9, 0, 0, 0, time.UTC)
@@ -642,7 +644,7 @@ func TestPrograms_QueueOrderAndCursor(t *testing.T) {
 // in UTC, the second is left out of every list, and neither breaks a list
 // other people read (issue 13, class 1).
 func TestPrograms_BadRecordsInLists(t *testing.T) {
-	eachAdapter(t, func(t *testing.T, tbl store.Table, _ *fakeClock) {
+	testkit.EachAdapter(t, func(t *testing.T, tbl table.Table, _ *testkit.Clock) {
 		ctx := t.Context()
 		repo := store.NewPrograms(tbl)
 		for i, id := range []string{"PRG-good", "PRG-offset", "PRG-damaged"} {
@@ -655,13 +657,13 @@ func TestPrograms_BadRecordsInLists(t *testing.T) {
 		}
 		damage := func(id, startsAt string) {
 			t.Helper()
-			k := store.Key{PK: "PROGRAM#" + id, SK: "PROGRAM"}
+			k := table.Key{PK: "PROGRAM#" + id, SK: "PROGRAM"}
 			item, err := tbl.Get(ctx, k)
 			if err != nil {
 				t.Fatalf("get %s: %v", k, err)
 			}
-			item["startsAt"] = store.S(startsAt)
-			if err := tbl.Write(ctx, store.Put(item, store.Condition{})); err != nil {
+			item["startsAt"] = table.S(startsAt)
+			if err := tbl.Write(ctx, table.Put(item, table.Condition{})); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/cecportal/cecportal/internal/programs"
 	"github.com/cecportal/cecportal/internal/reminders"
 	"github.com/cecportal/cecportal/internal/renewals"
+	"github.com/cecportal/cecportal/internal/table"
 )
 
 // Reminders is the reminders.Store on the single table:
@@ -30,12 +31,12 @@ import (
 // one month bucket per reminder date with begins_with(GSI2SK, date). A
 // marker expires (ttl) long after its last possible reminder day, so one
 // whose entity never settles does not stay for ever.
-type Reminders struct{ t Table }
+type Reminders struct{ t table.Table }
 
 var _ reminders.Store = (*Reminders)(nil)
 
 // NewReminders returns the reminders repository on t.
-func NewReminders(t Table) *Reminders { return &Reminders{t: t} }
+func NewReminders(t table.Table) *Reminders { return &Reminders{t: t} }
 
 const (
 	// reminderTTL keeps a once-only record past every reminder of its period.
@@ -64,27 +65,27 @@ type dueItem struct {
 }
 
 // dueMarker is the put of a marker in prefix's index on date.
-func dueMarker(prefix string, it dueItem) (Op, error) {
+func dueMarker(prefix string, it dueItem) (table.Op, error) {
 	d, err := time.Parse(time.DateOnly, it.Date)
 	if err != nil {
-		return Op{}, fmt.Errorf("due marker of %s: date %q: %w", it.ID, it.Date, err)
+		return table.Op{}, fmt.Errorf("due marker of %s: date %q: %w", it.ID, it.Date, err)
 	}
-	k := Key{prefix + it.ID, skDue}
+	k := table.Key{PK: prefix + it.ID, SK: skDue}
 	it.PK, it.SK, it.Type = k.PK, k.SK, "due"
 	it.GSI2PK, it.GSI2SK = prefix+it.Date[:7], it.Date+"#"+it.ID
 	it.TTL = d.Add(markerTTL).Unix()
-	item, err := Marshal(it)
+	item, err := table.Marshal(it)
 	if err != nil {
-		return Op{}, fmt.Errorf("marshal due marker %s: %w", k.PK, err)
+		return table.Op{}, fmt.Errorf("marshal due marker %s: %w", k.PK, err)
 	}
-	return Put(item, Condition{}), nil
+	return table.Put(item, table.Condition{}), nil
 }
 
 // dueRenewalOp keeps inv's due marker in step with it: put while unpaid,
 // deleted once paid.
-func dueRenewalOp(inv renewals.Invoice) (Op, error) {
+func dueRenewalOp(inv renewals.Invoice) (table.Op, error) {
 	if inv.Status == renewals.Paid || len(inv.DueOn) < 7 {
-		return Delete(dueRenewalKey(inv.ID), Condition{}), nil
+		return table.Delete(dueRenewalKey(inv.ID), table.Condition{}), nil
 	}
 	return dueMarker(dueRenewal, dueItem{Date: inv.DueOn, ID: inv.ID, OwnerID: inv.HolderID,
 		Email: inv.HolderEmail, Name: inv.HolderName, Year: inv.Year, Amount: renewals.Money(inv.TotalCents, inv.Currency)})
@@ -92,7 +93,7 @@ func dueRenewalOp(inv renewals.Invoice) (Op, error) {
 
 // dueCECsOps is the CEC marker of a new invoice whose year was not met when
 // issued; the job takes it out once the CECs are met (CECsMet).
-func dueCECsOps(inv renewals.Invoice) ([]Op, error) {
+func dueCECsOps(inv renewals.Invoice) ([]table.Op, error) {
 	if !inv.CECsOutstandingAtIssue || len(inv.DueOn) < 7 {
 		return nil, nil
 	}
@@ -101,15 +102,15 @@ func dueCECsOps(inv renewals.Invoice) ([]Op, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []Op{op}, nil
+	return []table.Op{op}, nil
 }
 
 // dueProgramOps returns the markers' writes for a program going from before
 // to p: the attendance marker is put when it becomes approved (with an end)
 // and deleted when it stops being approved (reporting attendance deletes it
 // too: CreateUpload); the fee marker lives while its fee is due.
-func dueProgramOps(before *programs.Program, p programs.Program) ([]Op, error) {
-	var ops []Op
+func dueProgramOps(before *programs.Program, p programs.Program) ([]table.Op, error) {
+	var ops []table.Op
 	was := before != nil && before.Status == programs.Approved
 	is := p.Status == programs.Approved && p.EndsAt != nil
 	switch {
@@ -121,7 +122,7 @@ func dueProgramOps(before *programs.Program, p programs.Program) ([]Op, error) {
 		}
 		ops = append(ops, op)
 	case was && p.Status != programs.Approved:
-		ops = append(ops, Delete(dueAttendanceKey(p.ID), Condition{}))
+		ops = append(ops, table.Delete(dueAttendanceKey(p.ID), table.Condition{}))
 	}
 	feeWas := before != nil && before.Status == programs.FeeDue && before.Fee != nil
 	feeIs := p.Status == programs.FeeDue && p.Fee != nil && p.Fee.Status == programs.FeeOpen && p.StartsAt != nil
@@ -140,7 +141,7 @@ func dueProgramOps(before *programs.Program, p programs.Program) ([]Op, error) {
 		}
 		ops = append(ops, op)
 	case feeWas && !feeIs:
-		ops = append(ops, Delete(dueFeeKey(p.ID), Condition{}))
+		ops = append(ops, table.Delete(dueFeeKey(p.ID), table.Condition{}))
 	}
 	return ops, nil
 }
@@ -149,7 +150,7 @@ func (r *Reminders) due(ctx context.Context, prefix, date string) ([]dueItem, er
 	if len(date) != len(time.DateOnly) {
 		return nil, fmt.Errorf("due date %q: want YYYY-MM-DD", date)
 	}
-	q := Query{Index: IndexGSI2, PK: prefix + date[:7], Op: SKBeginsWith, Value: date + "#"}
+	q := table.Query{Index: table.IndexGSI2, PK: prefix + date[:7], Op: table.SKBeginsWith, Value: date + "#"}
 	var out []dueItem
 	for {
 		pg, err := r.t.Query(ctx, q)
@@ -158,8 +159,8 @@ func (r *Reminders) due(ctx context.Context, prefix, date string) ([]dueItem, er
 		}
 		for _, item := range pg.Items {
 			var it dueItem
-			if err := Unmarshal(item, &it); err != nil {
-				return nil, fmt.Errorf("decode due marker %s: %w", KeyOf(item), err)
+			if err := table.Unmarshal(item, &it); err != nil {
+				return nil, fmt.Errorf("decode due marker %s: %w", table.KeyOf(item), err)
 			}
 			out = append(out, it)
 		}
@@ -194,7 +195,7 @@ func (r *Reminders) DueCECs(ctx context.Context, date string) ([]reminders.CECsD
 
 // CECsMet deletes the renewal's CEC marker.
 func (r *Reminders) CECsMet(ctx context.Context, invoiceID string) error {
-	return r.t.Write(ctx, Delete(dueCECsKey(invoiceID), Condition{}))
+	return r.t.Write(ctx, table.Delete(dueCECsKey(invoiceID), table.Condition{}))
 }
 
 // DueAttendance lists the approved programs without a report that ended on date.
@@ -238,7 +239,7 @@ func (r *Reminders) Record(ctx context.Context, id string, msg outbox.Message) (
 		return false, fmt.Errorf("reminder id %q: NUL", id)
 	}
 	k := reminderKey(id)
-	item, err := Marshal(reminderItem{PK: k.PK, SK: k.SK, Type: "reminder", ID: id,
+	item, err := table.Marshal(reminderItem{PK: k.PK, SK: k.SK, Type: "reminder", ID: id,
 		SentAt: formatTime(msg.CreatedAt), TTL: msg.CreatedAt.Add(reminderTTL).Unix()})
 	if err != nil {
 		return false, fmt.Errorf("marshal reminder %s: %w", id, err)
@@ -247,11 +248,11 @@ func (r *Reminders) Record(ctx context.Context, id string, msg outbox.Message) (
 	if err != nil {
 		return false, err
 	}
-	err = r.t.Write(ctx, append([]Op{Put(item, IfNotExists())}, out...)...)
+	err = r.t.Write(ctx, append([]table.Op{table.Put(item, table.IfNotExists())}, out...)...)
 	switch {
 	case err == nil:
 		return true, nil
-	case FailedOn(err, KeyOf(item)):
+	case table.FailedOn(err, table.KeyOf(item)):
 		return false, nil
 	default:
 		return false, fmt.Errorf("write reminder %s: %w", id, err)

@@ -27,6 +27,7 @@ import (
 	"github.com/cecportal/cecportal/internal/reminders"
 	"github.com/cecportal/cecportal/internal/renewals"
 	"github.com/cecportal/cecportal/internal/roster"
+	"github.com/cecportal/cecportal/internal/table"
 )
 
 type remindSink struct {
@@ -55,11 +56,11 @@ func (s *remindSink) take() []string {
 
 // failingTable fails every Write after the first n.
 type failingTable struct {
-	Table
+	table.Table
 	n atomic.Int64
 }
 
-func (f *failingTable) Write(ctx context.Context, ops ...Op) error {
+func (f *failingTable) Write(ctx context.Context, ops ...table.Op) error {
 	if f.n.Add(-1) < 0 {
 		return errors.New("injected crash")
 	}
@@ -68,11 +69,11 @@ func (f *failingTable) Write(ctx context.Context, ops ...Op) error {
 
 // countingTable counts the items Get, Query and BatchGet return.
 type countingTable struct {
-	Table
+	table.Table
 	read atomic.Int64
 }
 
-func (c *countingTable) Get(ctx context.Context, k Key) (Item, error) {
+func (c *countingTable) Get(ctx context.Context, k table.Key) (table.Item, error) {
 	it, err := c.Table.Get(ctx, k)
 	if err == nil {
 		c.read.Add(1)
@@ -80,26 +81,26 @@ func (c *countingTable) Get(ctx context.Context, k Key) (Item, error) {
 	return it, err
 }
 
-func (c *countingTable) Query(ctx context.Context, q Query) (Page, error) {
+func (c *countingTable) Query(ctx context.Context, q table.Query) (table.Page, error) {
 	pg, err := c.Table.Query(ctx, q)
 	c.read.Add(int64(len(pg.Items)))
 	return pg, err
 }
 
-func (c *countingTable) BatchGet(ctx context.Context, keys []Key) ([]Item, error) {
+func (c *countingTable) BatchGet(ctx context.Context, keys []table.Key) ([]table.Item, error) {
 	its, err := c.Table.BatchGet(ctx, keys)
 	c.read.Add(int64(len(its)))
 	return its, err
 }
 
-func remindWorld(tb testing.TB, noSync bool) (*Bolt, *policy.Policy) {
+func remindWorld(tb testing.TB, noSync bool) (*table.Bolt, *policy.Policy) {
 	tb.Helper()
 	db, err := bbolt.Open(filepath.Join(tb.TempDir(), "r.db"), 0o600, &bbolt.Options{Timeout: time.Second, NoSync: noSync})
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { db.Close() })
-	tbl, err := NewBolt(db)
+	tbl, err := table.NewBolt(db)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -115,7 +116,7 @@ func remindInvoice(holder, dueOn string) renewals.Invoice {
 		HolderName: "Holder " + holder, Year: 2027, Currency: "USD", TotalCents: 12500, DueOn: dueOn, Status: renewals.Open}
 }
 
-func remindOn(t *testing.T, tbl Table, pol *policy.Policy, day string, sink *remindSink) (int, error) {
+func remindOn(t *testing.T, tbl table.Table, pol *policy.Policy, day string, sink *remindSink) (int, error) {
 	t.Helper()
 	loc := pol.Association.Location()
 	d, err := time.ParseInLocation(time.DateOnly, day, loc)
@@ -129,13 +130,13 @@ func remindOn(t *testing.T, tbl Table, pol *policy.Policy, day string, sink *rem
 
 // remindJudge is the renewals service as the job uses it (YearCECs), and
 // as the invoicer does (EnsureInvoice).
-func remindJudge(tbl Table, pol *policy.Policy, clk clock.Clock) *renewals.Service {
+func remindJudge(tbl table.Table, pol *policy.Policy, clk clock.Clock) *renewals.Service {
 	return &renewals.Service{Store: NewRenewals(tbl), Records: NewSubmissions(tbl), Policy: pol, Clock: clk}
 }
 
 // remindCredit credits holder 3 compliance CECs earned in 2026: a CAS
 // holder's 2027 CECs are then met.
-func remindCredit(t *testing.T, tbl Table, holder string) {
+func remindCredit(t *testing.T, tbl table.Table, holder string) {
 	t.Helper()
 	c := attendance.Credit{ProgramID: "P-C-" + holder, HolderID: holder, UploadID: "U-C", Line: 2,
 		Completed: roster.Date{Year: 2026, Month: time.June, Day: 1}, Title: "Fair Housing", ProviderID: "V-9",
@@ -255,7 +256,7 @@ func TestReminders_Run(t *testing.T) {
 		})
 	}
 	// Markers left: H-1's CECs (outstanding), none of H-2's or H-3's.
-	for k, want := range map[Key]bool{dueCECsKey("REN-H-1-2027"): true, dueCECsKey("REN-H-2-2027"): false,
+	for k, want := range map[table.Key]bool{dueCECsKey("REN-H-1-2027"): true, dueCECsKey("REN-H-2-2027"): false,
 		dueCECsKey("REN-H-3-2027"): false, dueFeeKey("F-2"): false, dueFeeKey("F-1"): true, dueAttendanceKey("P-2"): false} {
 		_, err := tbl.Get(ctx, k)
 		if has := err == nil; has != want {
@@ -359,7 +360,7 @@ func BenchmarkReminders(b *testing.B) {
 	ctx := context.Background()
 	tbl, pol := remindWorld(b, true)
 	const holders, due = 100_000, 1_000
-	var puts []Item
+	var puts []table.Item
 	var dueHolders []string
 	for i := range holders {
 		id := fmt.Sprintf("H-%06d", i)
@@ -425,9 +426,9 @@ func BenchmarkReminders(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				b.StopTimer()
 				// Each iteration sends afresh: the records of earlier ones are cleared.
-				var dels []Key
+				var dels []table.Key
 				for _, id := range dueHolders {
-					dels = append(dels, Key{"REMINDER#" + reminders.JobID(bc.reason, renewals.InvoiceID(id, 2027), "d30"), "REMINDER"})
+					dels = append(dels, table.Key{PK: "REMINDER#" + reminders.JobID(bc.reason, renewals.InvoiceID(id, 2027), "d30"), SK: "REMINDER"})
 				}
 				if err := tbl.BatchWrite(ctx, nil, dels); err != nil {
 					b.Fatal(err)

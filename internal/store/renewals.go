@@ -9,6 +9,7 @@ import (
 
 	"github.com/cecportal/cecportal/internal/outbox"
 	"github.com/cecportal/cecportal/internal/renewals"
+	"github.com/cecportal/cecportal/internal/table"
 )
 
 // Renewals is the renewals.Store on the single table:
@@ -20,12 +21,12 @@ import (
 //
 // The invoice lives in its own partition, not the holder's, so that the
 // holder's one-Query reads (transcript, submissions) never meet it.
-type Renewals struct{ t Table }
+type Renewals struct{ t table.Table }
 
 var _ renewals.Store = (*Renewals)(nil)
 
 // NewRenewals returns the renewal invoice repository on t.
-func NewRenewals(t Table) *Renewals { return &Renewals{t: t} }
+func NewRenewals(t table.Table) *Renewals { return &Renewals{t: t} }
 
 type invoiceItem struct {
 	PK      string `json:"PK"`
@@ -37,18 +38,18 @@ type invoiceItem struct {
 	Invoice string `json:"invoice"`
 }
 
-func invoiceToItem(inv renewals.Invoice) (Item, error) {
+func invoiceToItem(inv renewals.Invoice) (table.Item, error) {
 	b, err := json.Marshal(inv)
 	if err != nil {
 		return nil, fmt.Errorf("encode invoice %s: %w", inv.ID, err)
 	}
 	k := invoiceKey(inv.ID)
-	return Marshal(invoiceItem{PK: k.PK, SK: k.SK, Type: "invoice", Status: string(inv.Status), Version: inv.Version, Invoice: string(b)})
+	return table.Marshal(invoiceItem{PK: k.PK, SK: k.SK, Type: "invoice", Status: string(inv.Status), Version: inv.Version, Invoice: string(b)})
 }
 
-func invoiceFromItem(item Item) (renewals.Invoice, error) {
+func invoiceFromItem(item table.Item) (renewals.Invoice, error) {
 	var it invoiceItem
-	if err := Unmarshal(item, &it); err != nil {
+	if err := table.Unmarshal(item, &it); err != nil {
 		return renewals.Invoice{}, fmt.Errorf("decode invoice item: %w", err)
 	}
 	var inv renewals.Invoice
@@ -74,8 +75,8 @@ func (r *Renewals) Create(ctx context.Context, inv renewals.Invoice) error {
 	if err != nil {
 		return err
 	}
-	err = r.t.Write(ctx, append([]Op{Put(item, IfNotExists()), due}, cecs...)...)
-	if FailedOn(err, KeyOf(item)) {
+	err = r.t.Write(ctx, append([]table.Op{table.Put(item, table.IfNotExists()), due}, cecs...)...)
+	if table.FailedOn(err, table.KeyOf(item)) {
 		return renewals.ErrExists
 	}
 	if err != nil {
@@ -87,7 +88,7 @@ func (r *Renewals) Create(ctx context.Context, inv renewals.Invoice) error {
 // Get reads an invoice, or renewals.ErrNotFound.
 func (r *Renewals) Get(ctx context.Context, id string) (renewals.Invoice, error) {
 	item, err := r.t.Get(ctx, invoiceKey(id))
-	if errors.Is(err, ErrNotFound) {
+	if errors.Is(err, table.ErrNotFound) {
 		return renewals.Invoice{}, renewals.ErrNotFound
 	}
 	if err != nil {
@@ -100,31 +101,31 @@ func (r *Renewals) Get(ctx context.Context, id string) (renewals.Invoice, error)
 // messages go into the outbox in the same transaction.
 func (r *Renewals) Update(ctx context.Context, id string, fn func(inv *renewals.Invoice) ([]outbox.Message, error)) (renewals.Invoice, error) {
 	var inv, unchanged renewals.Invoice
-	err := UpdateVersioned(ctx, r.t, func() (Versioned, error) {
+	err := table.UpdateVersioned(ctx, r.t, func() (table.Versioned, error) {
 		before, err := r.Get(ctx, id)
 		if err != nil {
-			return Versioned{}, err
+			return table.Versioned{}, err
 		}
 		unchanged, inv = before, before
 		inv.Payments = append([]renewals.Payment(nil), before.Payments...)
 		msgs, err := fn(&inv)
 		if err != nil {
-			return Versioned{}, err
+			return table.Versioned{}, err
 		}
 		inv.ID, inv.HolderID, inv.Version = before.ID, before.HolderID, before.Version+1
 		item, err := invoiceToItem(inv)
 		if err != nil {
-			return Versioned{}, err
+			return table.Versioned{}, err
 		}
 		ops, err := OutboxOps(msgs...)
 		if err != nil {
-			return Versioned{}, err
+			return table.Versioned{}, err
 		}
 		due, err := dueRenewalOp(inv)
 		if err != nil {
-			return Versioned{}, err
+			return table.Versioned{}, err
 		}
-		return Versioned{Item: item, Version: before.Version, With: append([]Op{due}, ops...)}, nil
+		return table.Versioned{Item: item, Version: before.Version, With: append([]table.Op{due}, ops...)}, nil
 	})
 	switch {
 	case errors.Is(err, renewals.ErrNoChange):
@@ -146,14 +147,14 @@ type sweepItem struct {
 // LastSweep reads when year was last swept (zero: never).
 func (r *Renewals) LastSweep(ctx context.Context, year int) (time.Time, error) {
 	item, err := r.t.Get(ctx, sweepKey(year))
-	if errors.Is(err, ErrNotFound) {
+	if errors.Is(err, table.ErrNotFound) {
 		return time.Time{}, nil
 	}
 	if err != nil {
 		return time.Time{}, fmt.Errorf("read the sweep of %d: %w", year, err)
 	}
 	var it sweepItem
-	if err := Unmarshal(item, &it); err != nil {
+	if err := table.Unmarshal(item, &it); err != nil {
 		return time.Time{}, fmt.Errorf("decode the sweep of %d: %w", year, err)
 	}
 	return parseTime(it.At), nil
@@ -162,9 +163,9 @@ func (r *Renewals) LastSweep(ctx context.Context, year int) (time.Time, error) {
 // SweepDone records a complete sweep of year (kept for a year and more).
 func (r *Renewals) SweepDone(ctx context.Context, year int, at time.Time) error {
 	k := sweepKey(year)
-	item, err := Marshal(sweepItem{PK: k.PK, SK: k.SK, Type: "renewalSweep", At: formatTime(at), TTL: at.Add(400 * 24 * time.Hour).Unix()})
+	item, err := table.Marshal(sweepItem{PK: k.PK, SK: k.SK, Type: "renewalSweep", At: formatTime(at), TTL: at.Add(400 * 24 * time.Hour).Unix()})
 	if err != nil {
 		return err
 	}
-	return r.t.Write(ctx, Put(item, Condition{}))
+	return r.t.Write(ctx, table.Put(item, table.Condition{}))
 }

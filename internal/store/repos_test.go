@@ -3,7 +3,6 @@ package store_test
 import (
 	"errors"
 	"fmt"
-	"path/filepath"
 	"reflect"
 	"sync"
 	"testing"
@@ -13,23 +12,9 @@ import (
 	"github.com/cecportal/cecportal/internal/notify"
 	"github.com/cecportal/cecportal/internal/outbox"
 	"github.com/cecportal/cecportal/internal/store"
+	"github.com/cecportal/cecportal/internal/table"
+	"github.com/cecportal/cecportal/internal/testkit"
 )
-
-// eachAdapter runs a repository test on the embedded table and on DynamoDB
-// (moto), so that the repositories behave the same on both.
-func eachAdapter(t *testing.T, test func(t *testing.T, tbl store.Table, clock *fakeClock)) {
-	t.Run("Bolt", func(t *testing.T) {
-		t.Parallel()
-		clock := newFakeClock()
-		test(t, newBolt(t, openBolt(t, filepath.Join(t.TempDir(), "local.db")), clock), clock)
-	})
-	t.Run("Dynamo", func(t *testing.T) {
-		t.Parallel()
-		client := motoClient(t)
-		clock := newFakeClock()
-		test(t, store.NewDynamo(client, newTableName(t, client), store.WithDynamoNow(clock.Now)), clock)
-	})
-}
 
 var t0 = time.Date(2026, 3, 1, 14, 30, 0, 0, time.UTC)
 
@@ -40,7 +25,7 @@ func holderFixture(id, sub, email string) accounts.Holder {
 }
 
 func TestAccounts_Holders(t *testing.T) {
-	eachAdapter(t, func(t *testing.T, tbl store.Table, _ *fakeClock) {
+	testkit.EachAdapter(t, func(t *testing.T, tbl table.Table, _ *testkit.Clock) {
 		ctx := t.Context()
 		repo, box := store.NewAccounts(tbl), store.NewOutbox(tbl)
 		h := holderFixture("H-1", "sub-1", "Ana@Example.com")
@@ -151,7 +136,7 @@ func TestAccounts_Holders(t *testing.T) {
 }
 
 func TestAccounts_Providers(t *testing.T) {
-	eachAdapter(t, func(t *testing.T, tbl store.Table, _ *fakeClock) {
+	testkit.EachAdapter(t, func(t *testing.T, tbl table.Table, _ *testkit.Clock) {
 		ctx := t.Context()
 		repo := store.NewAccounts(tbl)
 		p := accounts.Provider{ID: "P-1", Sub: "sub-p", Name: "Acme", ContactName: "Dee", Email: "d@acme.example",
@@ -180,7 +165,7 @@ func TestAccounts_Providers(t *testing.T) {
 }
 
 func TestOutbox_PendingAndDone(t *testing.T) {
-	eachAdapter(t, func(t *testing.T, tbl store.Table, _ *fakeClock) {
+	testkit.EachAdapter(t, func(t *testing.T, tbl table.Table, _ *testkit.Clock) {
 		ctx := t.Context()
 		box := store.NewOutbox(tbl)
 		var msgs []outbox.Message
@@ -193,7 +178,7 @@ func TestOutbox_PendingAndDone(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		mustWrite(t, tbl, ops...)
+		testkit.MustWrite(t, tbl, ops...)
 		got, err := box.Pending(ctx, t0.Add(10*time.Second), 100)
 		if err != nil || len(got) != 10 {
 			t.Fatalf("pending before t0+10s: %d, %v", len(got), err)
@@ -217,7 +202,7 @@ func TestOutbox_PendingAndDone(t *testing.T) {
 }
 
 func TestMailLedger_Claim(t *testing.T) {
-	eachAdapter(t, func(t *testing.T, tbl store.Table, clock *fakeClock) {
+	testkit.EachAdapter(t, func(t *testing.T, tbl table.Table, clock *testkit.Clock) {
 		ctx := t.Context()
 		l := store.NewMailLedger(tbl)
 		lease := 2 * time.Minute

@@ -9,6 +9,7 @@ import (
 	"github.com/cecportal/cecportal/internal/credits"
 	"github.com/cecportal/cecportal/internal/outbox"
 	"github.com/cecportal/cecportal/internal/submissions"
+	"github.com/cecportal/cecportal/internal/table"
 )
 
 // Submissions is the submissions.Store on the single table. Key layout
@@ -22,12 +23,12 @@ import (
 // The submission lives in the holder's partition so that the transcript's
 // one Query sees its approved activities. The open-year lock is put with
 // the submission and deleted in the write that decides it.
-type Submissions struct{ t Table }
+type Submissions struct{ t table.Table }
 
 var _ submissions.Store = (*Submissions)(nil)
 
 // NewSubmissions returns the submissions repository on t.
-func NewSubmissions(t Table) *Submissions { return &Submissions{t: t} }
+func NewSubmissions(t table.Table) *Submissions { return &Submissions{t: t} }
 
 const (
 	typeSubmission = "submission"
@@ -177,10 +178,10 @@ func submissionFromItem(it submissionItem) (submissions.Submission, error) {
 	return s, nil
 }
 
-func decodeSubmission(item Item) (submissions.Submission, error) {
+func decodeSubmission(item table.Item) (submissions.Submission, error) {
 	var it submissionItem
-	if err := Unmarshal(item, &it); err != nil {
-		return submissions.Submission{}, fmt.Errorf("unmarshal submission %s: %w", KeyOf(item), err)
+	if err := table.Unmarshal(item, &it); err != nil {
+		return submissions.Submission{}, fmt.Errorf("unmarshal submission %s: %w", table.KeyOf(item), err)
 	}
 	s, err := submissionFromItem(it)
 	if err != nil {
@@ -219,12 +220,12 @@ func (r *Submissions) Record(ctx context.Context, holderID string) (submissions.
 	return rec, nil
 }
 
-func submissionAsItem(s submissions.Submission) (Item, error) {
+func submissionAsItem(s submissions.Submission) (table.Item, error) {
 	it, err := submissionToItem(s)
 	if err != nil {
 		return nil, fmt.Errorf("submission %s: %w", s.ID, err)
 	}
-	item, err := Marshal(it)
+	item, err := table.Marshal(it)
 	if err != nil {
 		return nil, fmt.Errorf("marshal submission %s: %w", s.ID, err)
 	}
@@ -239,16 +240,16 @@ func (r *Submissions) Create(ctx context.Context, s submissions.Submission, msgs
 		return err
 	}
 	lk := submissionLinkKey(s.ID)
-	link, err := Marshal(submissionLinkItem{PK: lk.PK, SK: lk.SK, Type: "submission-link", HolderID: s.HolderID})
+	link, err := table.Marshal(submissionLinkItem{PK: lk.PK, SK: lk.SK, Type: "submission-link", HolderID: s.HolderID})
 	if err != nil {
 		return fmt.Errorf("marshal submission link %s: %w", s.ID, err)
 	}
 	ok := submissionOpenKey(s.HolderID, s.RenewalYear)
-	lock, err := Marshal(submissionOpenItem{PK: ok.PK, SK: ok.SK, Type: "submission-open", SubmissionID: s.ID})
+	lock, err := table.Marshal(submissionOpenItem{PK: ok.PK, SK: ok.SK, Type: "submission-open", SubmissionID: s.ID})
 	if err != nil {
 		return fmt.Errorf("marshal submission lock %s: %w", s.ID, err)
 	}
-	ops := []Op{Put(item, IfNotExists()), Put(link, IfNotExists()), Put(lock, IfNotExists())}
+	ops := []table.Op{table.Put(item, table.IfNotExists()), table.Put(link, table.IfNotExists()), table.Put(lock, table.IfNotExists())}
 	out, err := OutboxOps(msgs...)
 	if err != nil {
 		return err
@@ -257,7 +258,7 @@ func (r *Submissions) Create(ctx context.Context, s submissions.Submission, msgs
 	switch {
 	case err == nil:
 		return nil
-	case FailedOn(err, ok):
+	case table.FailedOn(err, ok):
 		return fmt.Errorf("create submission %s: %w", s.ID, submissions.ErrOpen)
 	default:
 		return fmt.Errorf("create submission %s: %w", s.ID, err)
@@ -267,18 +268,18 @@ func (r *Submissions) Create(ctx context.Context, s submissions.Submission, msgs
 // Get reads a submission by ID through its link, or submissions.ErrNotFound.
 func (r *Submissions) Get(ctx context.Context, id string) (submissions.Submission, error) {
 	linkItem, err := r.t.Get(ctx, submissionLinkKey(id))
-	if errors.Is(err, ErrNotFound) {
+	if errors.Is(err, table.ErrNotFound) {
 		return submissions.Submission{}, submissions.ErrNotFound
 	}
 	if err != nil {
 		return submissions.Submission{}, fmt.Errorf("get submission link %s: %w", id, err)
 	}
 	var link submissionLinkItem
-	if err := Unmarshal(linkItem, &link); err != nil {
+	if err := table.Unmarshal(linkItem, &link); err != nil {
 		return submissions.Submission{}, fmt.Errorf("unmarshal submission link %s: %w", id, err)
 	}
 	item, err := r.t.Get(ctx, submissionKey(link.HolderID, id))
-	if errors.Is(err, ErrNotFound) {
+	if errors.Is(err, table.ErrNotFound) {
 		return submissions.Submission{}, submissions.ErrNotFound
 	}
 	if err != nil {
@@ -291,10 +292,10 @@ func (r *Submissions) Get(ctx context.Context, id string) (submissions.Submissio
 // write that decides it also frees the holder's open-year lock.
 func (r *Submissions) Update(ctx context.Context, id string, fn func(s *submissions.Submission) ([]outbox.Message, error)) (submissions.Submission, error) {
 	var s, unchanged submissions.Submission
-	err := UpdateVersioned(ctx, r.t, func() (Versioned, error) {
+	err := table.UpdateVersioned(ctx, r.t, func() (table.Versioned, error) {
 		before, err := r.Get(ctx, id)
 		if err != nil {
-			return Versioned{}, err
+			return table.Versioned{}, err
 		}
 		unchanged, s = before, before
 		s.Items = append([]submissions.Item{}, before.Items...)
@@ -305,22 +306,22 @@ func (r *Submissions) Update(ctx context.Context, id string, fn func(s *submissi
 		}
 		msgs, err := fn(&s)
 		if err != nil {
-			return Versioned{}, err
+			return table.Versioned{}, err
 		}
 		s.ID, s.HolderID, s.RenewalYear, s.SubmittedAt, s.Version = before.ID, before.HolderID, before.RenewalYear, before.SubmittedAt, before.Version+1
 		item, err := submissionAsItem(s)
 		if err != nil {
-			return Versioned{}, err
+			return table.Versioned{}, err
 		}
-		var with []Op
+		var with []table.Op
 		if before.Status.Open() && !s.Status.Open() {
-			with = append(with, Delete(submissionOpenKey(s.HolderID, s.RenewalYear), Condition{}))
+			with = append(with, table.Delete(submissionOpenKey(s.HolderID, s.RenewalYear), table.Condition{}))
 		}
 		out, err := OutboxOps(msgs...)
 		if err != nil {
-			return Versioned{}, err
+			return table.Versioned{}, err
 		}
-		return Versioned{Item: item, Version: before.Version, With: append(with, out...)}, nil
+		return table.Versioned{Item: item, Version: before.Version, With: append(with, out...)}, nil
 	})
 	switch {
 	case errors.Is(err, submissions.ErrNoChange):
@@ -333,10 +334,10 @@ func (r *Submissions) Update(ctx context.Context, id string, fn func(s *submissi
 
 // ByStatus lists submissions in status st, longest in it first (GSI2).
 func (r *Submissions) ByStatus(ctx context.Context, st submissions.Status, pg submissions.Page) ([]submissions.Submission, string, error) {
-	q := Query{Index: IndexGSI2, PK: submissionStatusPK(st), Cursor: pg.Cursor, Limit: pageLimit(pg.Limit, listPageDefault, listPageMax)}
+	q := table.Query{Index: table.IndexGSI2, PK: submissionStatusPK(st), Cursor: pg.Cursor, Limit: pageLimit(pg.Limit, listPageDefault, listPageMax)}
 	page, err := r.t.Query(ctx, q)
 	if err != nil {
-		return nil, "", CursorFault(fmt.Errorf("query submissions %s: %w", st, err))
+		return nil, "", table.CursorFault(fmt.Errorf("query submissions %s: %w", st, err))
 	}
 	return decodeList(ctx, "submissions "+string(st), page.Items, decodeSubmission), page.Cursor, nil
 }

@@ -13,6 +13,8 @@ import (
 	"github.com/cecportal/cecportal/internal/outbox"
 	"github.com/cecportal/cecportal/internal/store"
 	"github.com/cecportal/cecportal/internal/submissions"
+	"github.com/cecportal/cecportal/internal/table"
+	"github.com/cecportal/cecportal/internal/testkit"
 )
 
 func submissionFixture(id, holderID string, at time.Time) submissions.Submission {
@@ -30,7 +32,7 @@ func submissionFixture(id, holderID string, at time.Time) submissions.Submission
 }
 
 func TestSubmissions_Repository(t *testing.T) {
-	eachAdapter(t, func(t *testing.T, tbl store.Table, _ *fakeClock) {
+	testkit.EachAdapter(t, func(t *testing.T, tbl table.Table, _ *testkit.Clock) {
 		ctx := t.Context()
 		h := holderFixture("H-1", "sub-1", "ana@example.com")
 		if err := store.NewAccounts(tbl).CreateHolder(ctx, h); err != nil {

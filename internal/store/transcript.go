@@ -10,6 +10,7 @@ import (
 	"github.com/cecportal/cecportal/internal/cec"
 	"github.com/cecportal/cecportal/internal/credits"
 	"github.com/cecportal/cecportal/internal/submissions"
+	"github.com/cecportal/cecportal/internal/table"
 	"github.com/cecportal/cecportal/internal/transcript"
 )
 
@@ -23,12 +24,12 @@ import (
 //
 // and any item of a kind it does not know, which it skips, so that a later
 // feature can add its own items to the partition.
-type Transcript struct{ t Table }
+type Transcript struct{ t table.Table }
 
 var _ transcript.Store = (*Transcript)(nil)
 
 // NewTranscript returns the transcript repository on t.
-func NewTranscript(t Table) *Transcript { return &Transcript{t: t} }
+func NewTranscript(t table.Table) *Transcript { return &Transcript{t: t} }
 
 // recordsPageSize is the items a page asks for: a holder's partition is a
 // profile, some history and a few dozen activities a year, so one page
@@ -60,29 +61,29 @@ type holderPartition struct {
 
 // readHolderPartition reads the holder's partition with one Query
 // (following its pages); accounts.ErrNotFound when there is no profile.
-func readHolderPartition(ctx context.Context, t Table, holderID string) (holderPartition, error) {
+func readHolderPartition(ctx context.Context, t table.Table, holderID string) (holderPartition, error) {
 	var (
 		p     = holderPartition{credits: []credits.Activity{}}
 		found bool
 	)
-	q := Query{PK: holderKey(holderID).PK, Limit: recordsPageSize}
+	q := table.Query{PK: holderKey(holderID).PK, Limit: recordsPageSize}
 	for {
 		page, err := t.Query(ctx, q)
 		if err != nil {
 			return holderPartition{}, fmt.Errorf("query records of holder %s: %w", holderID, err)
 		}
 		for _, item := range page.Items {
-			sk := KeyOf(item).SK
+			sk := table.KeyOf(item).SK
 			switch {
 			case sk == skProfile:
 				var it holderItem
-				if err := Unmarshal(item, &it); err != nil {
+				if err := table.Unmarshal(item, &it); err != nil {
 					return holderPartition{}, fmt.Errorf("unmarshal holder %s: %w", holderID, err)
 				}
 				p.holder, found = holderFromItem(it), true
 			case strings.HasPrefix(sk, skCredit):
 				var it creditItem
-				if err := Unmarshal(item, &it); err != nil {
+				if err := table.Unmarshal(item, &it); err != nil {
 					return holderPartition{}, fmt.Errorf("unmarshal credit %s: %w", sk, err)
 				}
 				a, err := creditActivity(it)

@@ -13,6 +13,8 @@ import (
 	"github.com/cecportal/cecportal/internal/credits"
 	"github.com/cecportal/cecportal/internal/roster"
 	"github.com/cecportal/cecportal/internal/store"
+	"github.com/cecportal/cecportal/internal/table"
+	"github.com/cecportal/cecportal/internal/testkit"
 )
 
 // credit is a program credited to a holder, as attendance crediting writes it.
@@ -31,7 +33,7 @@ func creditedActivity(c attendance.Credit) credits.Activity {
 
 func TestTranscript_Records(t *testing.T) {
 	t.Parallel()
-	eachAdapter(t, func(t *testing.T, tbl store.Table, _ *fakeClock) {
+	testkit.EachAdapter(t, func(t *testing.T, tbl table.Table, _ *testkit.Clock) {
 		ctx := t.Context()
 		accts, att, repo := store.NewAccounts(tbl), store.NewAttendance(tbl), store.NewTranscript(tbl)
 
@@ -52,7 +54,7 @@ func TestTranscript_Records(t *testing.T) {
 		if refused, err := att.Credit(ctx, []attendance.Credit{march, december}); err != nil || len(refused) != 0 {
 			t.Fatalf("Credit: refused %v, %v", refused, err)
 		}
-		mustWrite(t, tbl, store.Put(itemOf("HOLDER#H-1", "ACTIVITY#2027-01-01#A-1", "type", store.S("activity")), store.IfNotExists()))
+		testkit.MustWrite(t, tbl, table.Put(testkit.ItemOf("HOLDER#H-1", "ACTIVITY#2027-01-01#A-1", "type", table.S("activity")), table.IfNotExists()))
 
 		// H-2 has a profile and nothing else; H-GHOST credits but no profile.
 		if err := accts.CreateHolder(ctx, holderFixture("H-2", "sub-2", "bo@example.com")); err != nil {
@@ -69,9 +71,9 @@ func TestTranscript_Records(t *testing.T) {
 		if err := accts.CreateHolder(ctx, holderFixture("H-3", "sub-3", "cy@example.com")); err != nil {
 			t.Fatal(err)
 		}
-		filler := make([]store.Item, 1000)
+		filler := make([]table.Item, 1000)
 		for i := range filler {
-			filler[i] = itemOf("HOLDER#H-3", fmt.Sprintf("ACTIVITY#%05d", i), "type", store.S("activity"))
+			filler[i] = testkit.ItemOf("HOLDER#H-3", fmt.Sprintf("ACTIVITY#%05d", i), "type", table.S("activity"))
 		}
 		if err := tbl.BatchWrite(ctx, filler, nil); err != nil {
 			t.Fatal(err)

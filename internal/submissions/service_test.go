@@ -28,6 +28,7 @@ import (
 	"github.com/cecportal/cecportal/internal/roster"
 	"github.com/cecportal/cecportal/internal/store"
 	"github.com/cecportal/cecportal/internal/submissions"
+	"github.com/cecportal/cecportal/internal/table"
 	"github.com/cecportal/cecportal/internal/transcript"
 )
 
@@ -59,7 +60,7 @@ func (s *sent) take() []outbox.Message {
 type world struct {
 	svc     *submissions.Service
 	tr      *transcript.Service
-	tbl     store.Table
+	tbl     table.Table
 	relay   *sent
 	holders map[string]string // name → holder ID
 	pol     *policy.Policy
@@ -83,7 +84,7 @@ func newWorld(t *testing.T) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tbl, err := store.NewBolt(db)
+	tbl, err := table.NewBolt(db)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -25,21 +25,22 @@ import (
 	"github.com/cecportal/cecportal/internal/policy"
 	"github.com/cecportal/cecportal/internal/roster"
 	"github.com/cecportal/cecportal/internal/store"
+	"github.com/cecportal/cecportal/internal/table"
 	"github.com/cecportal/cecportal/internal/transcript"
 )
 
 // counting is the embedded table, counting the reads a request makes.
 type counting struct {
-	store.Table
+	table.Table
 	gets, queries atomic.Int64
 }
 
-func (c *counting) Get(ctx context.Context, k store.Key) (store.Item, error) {
+func (c *counting) Get(ctx context.Context, k table.Key) (table.Item, error) {
 	c.gets.Add(1)
 	return c.Table.Get(ctx, k)
 }
 
-func (c *counting) Query(ctx context.Context, q store.Query) (store.Page, error) {
+func (c *counting) Query(ctx context.Context, q table.Query) (table.Page, error) {
 	c.queries.Add(1)
 	return c.Table.Query(ctx, q)
 }
@@ -76,7 +77,7 @@ func newWorld(t *testing.T) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bt, err := store.NewBolt(db)
+	bt, err := table.NewBolt(db)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package store
+package table
 
 import (
 	"encoding/base64"
@@ -25,7 +25,7 @@ const (
 	maxNestingDepth      = 32
 )
 
-func badCursor(reason string) error { return &ValidationError{Reason: reason, Err: ErrBadCursor} }
+func BadCursor(reason string) error { return &ValidationError{Reason: reason, Err: ErrBadCursor} }
 
 func invalidf(format string, args ...any) error {
 	return &ValidationError{Reason: fmt.Sprintf(format, args...)}
@@ -438,20 +438,20 @@ func planQuery(q Query) (queryPlan, error) {
 		p.limit = math.MaxInt32
 	}
 	if q.Cursor != "" {
-		start, err := decodeCursor(q.Cursor)
+		start, err := DecodeCursor(q.Cursor)
 		if err != nil {
 			return queryPlan{}, err
 		}
 		if start[keys[0]] != q.PK {
-			return queryPlan{}, badCursor("cursor belongs to another query")
+			return queryPlan{}, BadCursor("cursor belongs to another query")
 		}
 		for _, attr := range p.cursorAttrs() {
 			if err := checkKeyString(attr, start[attr], maxPartitionKeyBytes); err != nil {
-				return queryPlan{}, badCursor("cursor belongs to another query")
+				return queryPlan{}, BadCursor("cursor belongs to another query")
 			}
 		}
 		if len(start) != len(p.cursorAttrs()) {
-			return queryPlan{}, badCursor("cursor belongs to another query")
+			return queryPlan{}, BadCursor("cursor belongs to another query")
 		}
 		p.start = start
 	}
@@ -475,14 +475,14 @@ func encodeCursor(pos map[string]string) string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-func decodeCursor(s string) (map[string]string, error) {
+func DecodeCursor(s string) (map[string]string, error) {
 	b, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil {
-		return nil, badCursor("malformed cursor")
+		return nil, BadCursor("malformed cursor")
 	}
 	var pos map[string]string
 	if err := json.Unmarshal(b, &pos); err != nil || pos == nil {
-		return nil, badCursor("malformed cursor")
+		return nil, BadCursor("malformed cursor")
 	}
 	return pos, nil
 }

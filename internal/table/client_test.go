@@ -1,4 +1,4 @@
-package store_test
+package table_test
 
 import (
 	"errors"
@@ -15,7 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/cecportal/cecportal/internal/meter"
-	"github.com/cecportal/cecportal/internal/store"
+	"github.com/cecportal/cecportal/internal/table"
 )
 
 // throttling answers the first n requests as a throttled DynamoDB does,
@@ -40,17 +40,17 @@ func TestNewDynamoClient_RetriesThrottling(t *testing.T) {
 	for _, tc := range []struct {
 		throttled int64
 		ok        bool
-	}{{0, true}, {3, true}, {store.DynamoMaxAttempts - 1, true}, {store.DynamoMaxAttempts, false}} {
+	}{{0, true}, {3, true}, {table.DynamoMaxAttempts - 1, true}, {table.DynamoMaxAttempts, false}} {
 		srv, seen := throttling(tc.throttled)
 		cfg := aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("k", "s", "")}
-		client := store.NewDynamoClient(cfg, func(o *dynamodb.Options) {
+		client := table.NewDynamoClient(cfg, func(o *dynamodb.Options) {
 			o.BaseEndpoint = aws.String(srv.URL)
 			// The configured retryer, with short waits so the test is quick.
 			o.Retryer = retry.AddWithMaxBackoffDelay(o.Retryer, 5*time.Millisecond)
 		})
-		tbl := store.NewDynamo(client, "t")
+		tbl := table.NewDynamo(client, "t")
 		m := meter.New()
-		_, err := tbl.Get(meter.With(t.Context(), m), store.Key{PK: "P", SK: "S"})
+		_, err := tbl.Get(meter.With(t.Context(), m), table.Key{PK: "P", SK: "S"})
 		srv.Close()
 		var throttled *types.ProvisionedThroughputExceededException
 		switch {
@@ -59,7 +59,7 @@ func TestNewDynamoClient_RetriesThrottling(t *testing.T) {
 		case !tc.ok && !errors.As(err, &throttled):
 			t.Errorf("%d throttled answers: want the throttling error, got %v", tc.throttled, err)
 		}
-		if want := min(tc.throttled+1, store.DynamoMaxAttempts); seen.Load() != want {
+		if want := min(tc.throttled+1, table.DynamoMaxAttempts); seen.Load() != want {
 			t.Errorf("%d throttled answers: %d requests, want %d", tc.throttled, seen.Load(), want)
 		}
 		if u := m.Usage(); u.Calls["GetItem"] != 1 || (tc.ok && u.ReadUnits != 1) {

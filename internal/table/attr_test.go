@@ -1,11 +1,11 @@
-package store_test
+package table_test
 
 import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/cecportal/cecportal/internal/store"
+	"github.com/cecportal/cecportal/internal/table"
 )
 
 func TestAttr_Marshal(t *testing.T) {
@@ -18,11 +18,11 @@ func TestAttr_Marshal(t *testing.T) {
 		Note    string   `json:"note,omitempty"`
 	}
 	in := holderItem{PK: "HOLDER#1", SK: "META", Name: "Ada", Credits: 1250, Tags: []string{"a"}}
-	item, err := store.Marshal(in)
+	item, err := table.Marshal(in)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if k := store.KeyOf(item); k != (store.Key{PK: "HOLDER#1", SK: "META"}) {
+	if k := table.KeyOf(item); k != (table.Key{PK: "HOLDER#1", SK: "META"}) {
 		t.Errorf("KeyOf = %v", k)
 	}
 	if n, ok := item["credits"].(*types.AttributeValueMemberN); !ok || n.Value != "1250" {
@@ -32,13 +32,13 @@ func TestAttr_Marshal(t *testing.T) {
 		t.Error("omitempty field marshalled")
 	}
 	var out holderItem
-	if err := store.Unmarshal(item, &out); err != nil {
+	if err := table.Unmarshal(item, &out); err != nil {
 		t.Fatal(err)
 	}
 	if out.Name != in.Name || out.Credits != in.Credits || len(out.Tags) != 1 {
 		t.Errorf("round trip: %+v, want %+v", out, in)
 	}
-	if got := store.KeyOf(store.KeyItem(store.KeyOf(item))); got != store.KeyOf(item) {
+	if got := table.KeyOf(table.KeyItem(table.KeyOf(item))); got != table.KeyOf(item) {
 		t.Errorf("KeyItem/KeyOf round trip: %v", got)
 	}
 }

@@ -1,4 +1,4 @@
-package store
+package table
 
 import (
 	"context"
@@ -29,7 +29,7 @@ var ErrContended = &fault.Error{Kind: fault.Conflict, Code: "conflict", Retry: t
 // retryContended runs attempt until it does not report a lost race, waiting
 // between attempts; ErrContended when every attempt lost or the context's
 // deadline leaves no time for another.
-func retryContended(ctx context.Context, attempt func() (lost bool, err error)) error {
+func RetryContended(ctx context.Context, attempt func() (lost bool, err error)) error {
 	for n := range contendedAttempts {
 		if n > 0 {
 			if dl, ok := ctx.Deadline(); ok && time.Until(dl) < 2*contendedCeiling {
@@ -66,7 +66,7 @@ const versionAttr = "version"
 // condition of an operation in With is returned for the caller to name
 // with FailedOn.
 func UpdateVersioned(ctx context.Context, t Table, next func() (Versioned, error)) error {
-	return retryContended(ctx, func() (bool, error) {
+	return RetryContended(ctx, func() (bool, error) {
 		v, err := next()
 		if err != nil {
 			return false, err

@@ -1,4 +1,4 @@
-package store_test
+package table_test
 
 import (
 	"errors"
@@ -11,56 +11,38 @@ import (
 
 	"go.etcd.io/bbolt"
 
-	"github.com/cecportal/cecportal/internal/store"
+	"github.com/cecportal/cecportal/internal/table"
+	"github.com/cecportal/cecportal/internal/testkit"
 )
 
 func TestTable_Bolt(t *testing.T) {
-	runTableContract(t, func(t *testing.T) (store.Table, *fakeClock) {
-		clock := newFakeClock()
-		return newBolt(t, openBolt(t, filepath.Join(t.TempDir(), "local.db")), clock), clock
+	runTableContract(t, func(t *testing.T) (table.Table, *testkit.Clock) {
+		clock := testkit.NewClock()
+		return testkit.NewBolt(t, testkit.OpenBolt(t, filepath.Join(t.TempDir(), "local.db")), clock), clock
 	})
-}
-
-func openBolt(t *testing.T, path string) *bbolt.DB {
-	t.Helper()
-	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
-}
-
-func newBolt(t *testing.T, db *bbolt.DB, clock *fakeClock) *store.Bolt {
-	t.Helper()
-	b, err := store.NewBolt(db, store.WithBoltNow(clock.Now))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
 }
 
 func TestBolt_Reopen(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "local.db")
-	clock := newFakeClock()
-	db := openBolt(t, path)
-	tbl := newBolt(t, db, clock)
-	mustWrite(t, tbl,
-		store.Put(itemOf("ITEM#1", "META", "n", store.N(1), store.AttrGSI1PK, store.S("OWNER#x"), store.AttrGSI1SK, store.S("1")), store.Condition{}),
-		store.Put(itemOf("ITEM#2", "META", store.AttrGSI2PK, store.S("STATUS#open"), store.AttrGSI2SK, store.S("1")), store.Condition{}),
+	clock := testkit.NewClock()
+	db := testkit.OpenBolt(t, path)
+	tbl := testkit.NewBolt(t, db, clock)
+	testkit.MustWrite(t, tbl,
+		table.Put(testkit.ItemOf("ITEM#1", "META", "n", table.N(1), table.AttrGSI1PK, table.S("OWNER#x"), table.AttrGSI1SK, table.S("1")), table.Condition{}),
+		table.Put(testkit.ItemOf("ITEM#2", "META", table.AttrGSI2PK, table.S("STATUS#open"), table.AttrGSI2SK, table.S("1")), table.Condition{}),
 	)
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
 
-	tbl = newBolt(t, openBolt(t, path), clock)
-	if got := mustGet(t, tbl, store.Key{PK: "ITEM#1", SK: "META"}); numAttr(t, got["n"]) != 1 {
+	tbl = testkit.NewBolt(t, testkit.OpenBolt(t, path), clock)
+	if got := testkit.MustGet(t, tbl, table.Key{PK: "ITEM#1", SK: "META"}); numAttr(t, got["n"]) != 1 {
 		t.Fatalf("after reopen: %v", canon(got))
 	}
-	if got := partitionKeys(queryAll(t, tbl, store.Query{Index: store.IndexGSI1, PK: "OWNER#x"})); !slices.Equal(got, []string{"ITEM#1"}) {
+	if got := partitionKeys(testkit.QueryAll(t, tbl, table.Query{Index: table.IndexGSI1, PK: "OWNER#x"})); !slices.Equal(got, []string{"ITEM#1"}) {
 		t.Errorf("GSI1 after reopen: %q", got)
 	}
-	if got := partitionKeys(queryAll(t, tbl, store.Query{Index: store.IndexGSI2, PK: "STATUS#open"})); !slices.Equal(got, []string{"ITEM#2"}) {
+	if got := partitionKeys(testkit.QueryAll(t, tbl, table.Query{Index: table.IndexGSI2, PK: "STATUS#open"})); !slices.Equal(got, []string{"ITEM#2"}) {
 		t.Errorf("GSI2 after reopen: %q", got)
 	}
 }
@@ -68,7 +50,7 @@ func TestBolt_Reopen(t *testing.T) {
 // The file is shared with the local queues and outbox: the table keeps to
 // its own buckets and leaves theirs alone.
 func TestBolt_Buckets(t *testing.T) {
-	db := openBolt(t, filepath.Join(t.TempDir(), "local.db"))
+	db := testkit.OpenBolt(t, filepath.Join(t.TempDir(), "local.db"))
 	err := db.Update(func(tx *bbolt.Tx) error {
 		b, err := tx.CreateBucket([]byte("queue:jobs"))
 		if err != nil {
@@ -79,8 +61,8 @@ func TestBolt_Buckets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tbl := newBolt(t, db, newFakeClock())
-	if err := tbl.BatchWrite(t.Context(), []store.Item{itemOf("P", "1")}, nil); err != nil {
+	tbl := testkit.NewBolt(t, db, testkit.NewClock())
+	if err := tbl.BatchWrite(t.Context(), []table.Item{testkit.ItemOf("P", "1")}, nil); err != nil {
 		t.Fatal(err)
 	}
 	var names []string
@@ -101,23 +83,23 @@ func TestBolt_Buckets(t *testing.T) {
 		t.Fatalf("buckets %q, want %q", names, want)
 	}
 	// A second adapter on the same file finds the buckets in place.
-	mustGet(t, newBolt(t, db, newFakeClock()), store.Key{PK: "P", SK: "1"})
+	testkit.MustGet(t, testkit.NewBolt(t, db, testkit.NewClock()), table.Key{PK: "P", SK: "1"})
 }
 
 func TestBolt_SweepExpired(t *testing.T) {
-	clock := newFakeClock()
-	db := openBolt(t, filepath.Join(t.TempDir(), "local.db"))
-	tbl := newBolt(t, db, clock)
+	clock := testkit.NewClock()
+	db := testkit.OpenBolt(t, filepath.Join(t.TempDir(), "local.db"))
+	tbl := testkit.NewBolt(t, db, clock)
 	soon := clock.Now().Add(time.Hour).Unix()
 	later := clock.Now().Add(48 * time.Hour).Unix()
-	var puts []store.Item
+	var puts []table.Item
 	for i := range 2500 { // more than one sweep transaction's worth
-		puts = append(puts, itemOf("SESSION", fmt.Sprintf("%04d", i), store.AttrTTL, store.N(soon),
-			store.AttrGSI1PK, store.S("SESSIONS"), store.AttrGSI1SK, store.S(fmt.Sprintf("%04d", i))))
+		puts = append(puts, testkit.ItemOf("SESSION", fmt.Sprintf("%04d", i), table.AttrTTL, table.N(soon),
+			table.AttrGSI1PK, table.S("SESSIONS"), table.AttrGSI1SK, table.S(fmt.Sprintf("%04d", i))))
 	}
 	puts = append(puts,
-		itemOf("SESSION", "later", store.AttrTTL, store.N(later), store.AttrGSI1PK, store.S("SESSIONS"), store.AttrGSI1SK, store.S("later")),
-		itemOf("ACCOUNT", "1"),
+		testkit.ItemOf("SESSION", "later", table.AttrTTL, table.N(later), table.AttrGSI1PK, table.S("SESSIONS"), table.AttrGSI1SK, table.S("later")),
+		testkit.ItemOf("ACCOUNT", "1"),
 	)
 	if err := tbl.BatchWrite(t.Context(), puts, nil); err != nil {
 		t.Fatal(err)
@@ -144,10 +126,10 @@ func TestBolt_SweepExpired(t *testing.T) {
 	if want := map[string]int{"table:items": 2, "table:GSI1": 1, "table:GSI2": 0}; !maps.Equal(counts, want) {
 		t.Fatalf("entries left %v, want %v", counts, want)
 	}
-	if _, err := tbl.Get(t.Context(), store.Key{PK: "SESSION", SK: "later"}); err != nil {
+	if _, err := tbl.Get(t.Context(), table.Key{PK: "SESSION", SK: "later"}); err != nil {
 		t.Fatalf("live item swept: %v", err)
 	}
-	if _, err := tbl.Get(t.Context(), store.Key{PK: "SESSION", SK: "0000"}); !errors.Is(err, store.ErrNotFound) {
+	if _, err := tbl.Get(t.Context(), table.Key{PK: "SESSION", SK: "0000"}); !errors.Is(err, table.ErrNotFound) {
 		t.Fatalf("swept item: %v", err)
 	}
 }

@@ -1,4 +1,4 @@
-package store_test
+package table_test
 
 import (
 	"context"
@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -15,7 +14,8 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/cecportal/cecportal/internal/moto"
-	"github.com/cecportal/cecportal/internal/store"
+	"github.com/cecportal/cecportal/internal/table"
+	"github.com/cecportal/cecportal/internal/testkit"
 )
 
 // TestMain stops the package's moto_server after the tests. It is the
@@ -23,72 +23,18 @@ import (
 func TestMain(m *testing.M) { moto.Main(m) }
 
 func TestTable_Dynamo(t *testing.T) {
-	runTableContract(t, func(t *testing.T) (store.Table, *fakeClock) {
-		client := motoClient(t)
-		clock := newFakeClock()
-		return store.NewDynamo(client, newTableName(t, client), store.WithDynamoNow(clock.Now)), clock
+	runTableContract(t, func(t *testing.T) (table.Table, *testkit.Clock) {
+		client := testkit.MotoClient(t)
+		clock := testkit.NewClock()
+		return table.NewDynamo(client, testkit.NewTableName(t, client), table.WithDynamoNow(clock.Now)), clock
 	})
-}
-
-// motoClient is the package's client of moto_server. Its writes are
-// serialised across all the package's tests: moto's TransactWriteItems
-// copies table state without a lock, so concurrent transactions, even on
-// different tables, can fail with HTTP 500 ("dictionary changed size during
-// iteration") or undo each other, and a failed attempt the SDK retries after
-// it had in fact succeeded makes a conditional create report "exists".
-// DynamoDB serialises conflicting transactions itself; the tests of
-// concurrency still interleave their reads and writes.
-func motoClient(t *testing.T) motoDynamo {
-	t.Helper()
-	return motoDynamo{dynamodb.NewFromConfig(moto.Shared(t).Config(t))}
-}
-
-var motoWrites sync.Mutex
-
-type motoDynamo struct{ *dynamodb.Client }
-
-func (c motoDynamo) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, optFns ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
-	motoWrites.Lock()
-	defer motoWrites.Unlock()
-	return c.Client.TransactWriteItems(ctx, in, optFns...)
-}
-
-func (c motoDynamo) PutItem(ctx context.Context, in *dynamodb.PutItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
-	motoWrites.Lock()
-	defer motoWrites.Unlock()
-	return c.Client.PutItem(ctx, in, optFns...)
-}
-
-func (c motoDynamo) DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error) {
-	motoWrites.Lock()
-	defer motoWrites.Unlock()
-	return c.Client.DeleteItem(ctx, in, optFns...)
-}
-
-func (c motoDynamo) BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error) {
-	motoWrites.Lock()
-	defer motoWrites.Unlock()
-	return c.Client.BatchWriteItem(ctx, in, optFns...)
-}
-
-var tableSeq atomic.Int64
-
-// newTableName creates a fresh table on moto, so that tests may run in
-// parallel on one server.
-func newTableName(t *testing.T, client store.DynamoAdminAPI) string {
-	t.Helper()
-	name := fmt.Sprintf("cecportal-test-%d", tableSeq.Add(1))
-	if err := store.CreateTable(t.Context(), client, name); err != nil {
-		t.Fatal(err)
-	}
-	return name
 }
 
 func TestDynamo_CreateTable(t *testing.T) {
 	t.Parallel()
-	client := motoClient(t)
-	name := newTableName(t, client)
-	if err := store.CreateTable(t.Context(), client, name); err != nil {
+	client := testkit.MotoClient(t)
+	name := testkit.NewTableName(t, client)
+	if err := table.CreateTable(t.Context(), client, name); err != nil {
 		t.Fatalf("CreateTable of an existing table: %v", err)
 	}
 	out, err := client.DescribeTable(t.Context(), &dynamodb.DescribeTableInput{TableName: &name})
@@ -111,8 +57,8 @@ func TestDynamo_CreateTable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d := ttl.TimeToLiveDescription; d == nil || aws.ToString(d.AttributeName) != store.AttrTTL || d.TimeToLiveStatus != types.TimeToLiveStatusEnabled {
-		t.Errorf("TTL %+v, want enabled on %s", d, store.AttrTTL)
+	if d := ttl.TimeToLiveDescription; d == nil || aws.ToString(d.AttributeName) != table.AttrTTL || d.TimeToLiveStatus != types.TimeToLiveStatusEnabled {
+		t.Errorf("TTL %+v, want enabled on %s", d, table.AttrTTL)
 	}
 
 	t.Run("ErrOtherLayout", func(t *testing.T) {
@@ -126,7 +72,7 @@ func TestDynamo_CreateTable(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := store.CreateTable(t.Context(), client, other); err == nil {
+		if err := table.CreateTable(t.Context(), client, other); err == nil {
 			t.Fatal("CreateTable accepted an existing table of another layout")
 		}
 	})
@@ -136,7 +82,7 @@ func TestDynamo_CreateTable(t *testing.T) {
 // as unprocessed, as DynamoDB does under throttling, and records the size
 // of every batch request.
 type flakyClient struct {
-	motoDynamo
+	testkit.MotoDynamo
 	table string
 	flaky func(call int) bool // whether call (1-based) leaves half unprocessed
 
@@ -192,29 +138,29 @@ func (c *flakyClient) BatchGetItem(ctx context.Context, in *dynamodb.BatchGetIte
 
 func TestDynamo_BatchWrite(t *testing.T) {
 	t.Parallel()
-	client := motoClient(t)
-	puts := make([]store.Item, 60)
+	client := testkit.MotoClient(t)
+	puts := make([]table.Item, 60)
 	for i := range puts {
-		puts[i] = itemOf("P", fmt.Sprintf("%02d", i))
+		puts[i] = testkit.ItemOf("P", fmt.Sprintf("%02d", i))
 	}
 	t.Run("SplitsAndRetries", func(t *testing.T) {
 		t.Parallel()
-		fc := &flakyClient{motoDynamo: client, table: newTableName(t, client), flaky: func(call int) bool { return call <= 4 }}
-		tbl := store.NewDynamo(fc, fc.table)
+		fc := &flakyClient{MotoDynamo: client, table: testkit.NewTableName(t, client), flaky: func(call int) bool { return call <= 4 }}
+		tbl := table.NewDynamo(fc, fc.table)
 		if err := tbl.BatchWrite(t.Context(), puts, nil); err != nil {
 			t.Fatal(err)
 		}
-		if fc.largestReq > store.MaxBatchWrite {
-			t.Errorf("a BatchWriteItem of %d requests; DynamoDB takes at most %d", fc.largestReq, store.MaxBatchWrite)
+		if fc.largestReq > table.MaxBatchWrite {
+			t.Errorf("a BatchWriteItem of %d requests; DynamoDB takes at most %d", fc.largestReq, table.MaxBatchWrite)
 		}
-		if got := queryAll(t, tbl, store.Query{PK: "P"}); len(got) != len(puts) {
+		if got := testkit.QueryAll(t, tbl, table.Query{PK: "P"}); len(got) != len(puts) {
 			t.Fatalf("%d items written, want %d", len(got), len(puts))
 		}
 	})
 	t.Run("ErrUnprocessed", func(t *testing.T) {
 		t.Parallel()
-		fc := &flakyClient{motoDynamo: client, table: newTableName(t, client), flaky: func(int) bool { return true }}
-		err := store.NewDynamo(fc, fc.table).BatchWrite(t.Context(), puts[:1], nil)
+		fc := &flakyClient{MotoDynamo: client, table: testkit.NewTableName(t, client), flaky: func(int) bool { return true }}
+		err := table.NewDynamo(fc, fc.table).BatchWrite(t.Context(), puts[:1], nil)
 		if err == nil || !strings.Contains(err.Error(), "unprocessed") {
 			t.Fatalf("err = %v, want unprocessed requests", err)
 		}
@@ -226,17 +172,17 @@ func TestDynamo_BatchWrite(t *testing.T) {
 
 func TestDynamo_BatchGet(t *testing.T) {
 	t.Parallel()
-	client := motoClient(t)
-	fc := &flakyClient{motoDynamo: client, table: newTableName(t, client), flaky: func(call int) bool { return call%2 == 1 }}
-	tbl := store.NewDynamo(fc, fc.table)
-	var puts []store.Item
-	var keys []store.Key
+	client := testkit.MotoClient(t)
+	fc := &flakyClient{MotoDynamo: client, table: testkit.NewTableName(t, client), flaky: func(call int) bool { return call%2 == 1 }}
+	tbl := table.NewDynamo(fc, fc.table)
+	var puts []table.Item
+	var keys []table.Key
 	for i := range 250 {
-		it := itemOf("P", fmt.Sprintf("%03d", i))
+		it := testkit.ItemOf("P", fmt.Sprintf("%03d", i))
 		if i%2 == 0 {
 			puts = append(puts, it)
 		}
-		keys = append(keys, store.KeyOf(it))
+		keys = append(keys, table.KeyOf(it))
 	}
 	if err := tbl.BatchWrite(t.Context(), puts, nil); err != nil {
 		t.Fatal(err)
@@ -252,15 +198,15 @@ func TestDynamo_BatchGet(t *testing.T) {
 	if len(got) != len(puts) {
 		t.Fatalf("%d items, want %d", len(got), len(puts))
 	}
-	if fc.largestReq > store.MaxBatchGet {
-		t.Errorf("a BatchGetItem of %d keys; DynamoDB takes at most %d", fc.largestReq, store.MaxBatchGet)
+	if fc.largestReq > table.MaxBatchGet {
+		t.Errorf("a BatchGetItem of %d keys; DynamoDB takes at most %d", fc.largestReq, table.MaxBatchGet)
 	}
 }
 
 // stubClient answers the write and query calls itself, to produce the
 // errors moto cannot be made to return on demand.
 type stubClient struct {
-	store.DynamoAPI // nil: other calls panic
+	table.DynamoAPI // nil: other calls panic
 	err             error
 	calls           []string
 	query           *dynamodb.QueryInput
@@ -296,21 +242,21 @@ func canceled(codes ...string) error {
 
 func TestDynamo_Write(t *testing.T) {
 	t.Parallel()
-	a, b := itemOf("A", "1"), itemOf("B", "1")
-	two := []store.Op{store.Put(a, store.Condition{}), store.Put(b, store.IfNotExists())}
+	a, b := testkit.ItemOf("A", "1"), testkit.ItemOf("B", "1")
+	two := []table.Op{table.Put(a, table.Condition{}), table.Put(b, table.IfNotExists())}
 
 	t.Run("OneCallPerWrite", func(t *testing.T) {
 		for _, tc := range []struct {
-			ops  []store.Op
+			ops  []table.Op
 			want string
 		}{
-			{[]store.Op{store.Put(a, store.IfNotExists())}, "PutItem"},
-			{[]store.Op{store.Delete(store.KeyOf(a), store.IfExists())}, "DeleteItem"},
-			{[]store.Op{store.Check(store.KeyOf(a), store.IfExists())}, "TransactWriteItems"},
+			{[]table.Op{table.Put(a, table.IfNotExists())}, "PutItem"},
+			{[]table.Op{table.Delete(table.KeyOf(a), table.IfExists())}, "DeleteItem"},
+			{[]table.Op{table.Check(table.KeyOf(a), table.IfExists())}, "TransactWriteItems"},
 			{two, "TransactWriteItems"},
 		} {
 			s := &stubClient{}
-			if err := store.NewDynamo(s, "t").Write(t.Context(), tc.ops...); err != nil {
+			if err := table.NewDynamo(s, "t").Write(t.Context(), tc.ops...); err != nil {
 				t.Fatal(err)
 			}
 			if len(s.calls) != 1 || s.calls[0] != tc.want {
@@ -327,20 +273,20 @@ func TestDynamo_Write(t *testing.T) {
 			if _, single := err.(*types.TransactionConflictException); single {
 				ops = two[:1]
 			}
-			got := store.NewDynamo(&stubClient{err: err}, "t").Write(t.Context(), ops...)
-			if !errors.Is(got, store.ErrConflict) || store.IsConditionFailed(got) {
+			got := table.NewDynamo(&stubClient{err: err}, "t").Write(t.Context(), ops...)
+			if !errors.Is(got, table.ErrConflict) || table.IsConditionFailed(got) {
 				t.Errorf("%T: err = %v, want ErrConflict", err, got)
 			}
 		}
 	})
 	t.Run("ErrConditionFailedBeatsConflict", func(t *testing.T) {
-		err := store.NewDynamo(&stubClient{err: canceled("TransactionConflict", "ConditionalCheckFailed")}, "t").Write(t.Context(), two...)
-		wantConditionFailed(t, err, 1, store.KeyOf(b))
+		err := table.NewDynamo(&stubClient{err: canceled("TransactionConflict", "ConditionalCheckFailed")}, "t").Write(t.Context(), two...)
+		wantConditionFailed(t, err, 1, table.KeyOf(b))
 	})
 	t.Run("ErrValidation", func(t *testing.T) {
 		api := &smithy.GenericAPIError{Code: "ValidationException", Message: "One or more parameter values were invalid"}
-		err := store.NewDynamo(&stubClient{err: api}, "t").Write(t.Context(), two[:1]...)
-		var ve *store.ValidationError
+		err := table.NewDynamo(&stubClient{err: api}, "t").Write(t.Context(), two[:1]...)
+		var ve *table.ValidationError
 		if !errors.As(err, &ve) {
 			t.Fatalf("err = %v, want *ValidationError", err)
 		}
@@ -350,8 +296,8 @@ func TestDynamo_Write(t *testing.T) {
 func TestDynamo_Query(t *testing.T) {
 	t.Parallel()
 	s := &stubClient{}
-	tbl := store.NewDynamo(s, "t")
-	if _, err := tbl.Query(t.Context(), store.Query{PK: "P", Op: store.SKBetween, Value: "a", Value2: "b", Descending: true, Limit: 5}); err != nil {
+	tbl := table.NewDynamo(s, "t")
+	if _, err := tbl.Query(t.Context(), table.Query{PK: "P", Op: table.SKBetween, Value: "a", Value2: "b", Descending: true, Limit: 5}); err != nil {
 		t.Fatal(err)
 	}
 	in := s.query
@@ -359,19 +305,19 @@ func TestDynamo_Query(t *testing.T) {
 		t.Errorf("base-table query input %+v", in)
 	}
 	want := "#n0 = :v0 AND #n1 BETWEEN :v1 AND :v2"
-	if got := aws.ToString(in.KeyConditionExpression); got != want || in.ExpressionAttributeNames["#n1"] != store.AttrSK {
+	if got := aws.ToString(in.KeyConditionExpression); got != want || in.ExpressionAttributeNames["#n1"] != table.AttrSK {
 		t.Errorf("key condition %q %v, want %q", got, in.ExpressionAttributeNames, want)
 	}
 
-	if _, err := tbl.Query(t.Context(), store.Query{Index: store.IndexGSI2, PK: "P"}); err != nil {
+	if _, err := tbl.Query(t.Context(), table.Query{Index: table.IndexGSI2, PK: "P"}); err != nil {
 		t.Fatal(err)
 	}
 	in = s.query
 	// DynamoDB refuses a consistent read on a GSI.
-	if in.ConsistentRead != nil || aws.ToString(in.IndexName) != store.IndexGSI2 || aws.ToInt32(in.Limit) != store.DefaultPageSize {
+	if in.ConsistentRead != nil || aws.ToString(in.IndexName) != table.IndexGSI2 || aws.ToInt32(in.Limit) != table.DefaultPageSize {
 		t.Errorf("GSI query input %+v", in)
 	}
-	if in.ExpressionAttributeNames["#n0"] != store.AttrGSI2PK {
+	if in.ExpressionAttributeNames["#n0"] != table.AttrGSI2PK {
 		t.Errorf("GSI query names %v", in.ExpressionAttributeNames)
 	}
 }

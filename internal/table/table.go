@@ -1,11 +1,13 @@
-// Package store owns cecportal's single DynamoDB table: the narrow table
-// interface every repository is written against, its two adapters (DynamoDB
-// through aws-sdk-go-v2, and an embedded bbolt file for the local stack and
-// fast tests), and the key layout documented in docs/data-model.md.
+// Package table is the engine of cecportal's single DynamoDB table: the
+// narrow interface every repository (package store) is written against, its
+// two adapters (DynamoDB through aws-sdk-go-v2, and an embedded bbolt file for
+// the local stack and fast tests) that pass one contract suite, and the one
+// versioned read-modify-write (UpdateVersioned). It knows nothing of the
+// domain: which items exist and how they are keyed is the store's.
 //
 // Items are DynamoDB attribute maps so that attributevalue marshalling serves
 // both adapters; every key attribute (PK, SK and the GSI keys) is a string.
-package store
+package table
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package store_test
+package table_test
 
 import (
 	"context"
@@ -9,29 +9,30 @@ import (
 	"time"
 
 	"github.com/cecportal/cecportal/internal/fault"
-	"github.com/cecportal/cecportal/internal/store"
+	"github.com/cecportal/cecportal/internal/table"
+	"github.com/cecportal/cecportal/internal/testkit"
 )
 
 // losingTable is a table on which every write loses: the versioned put's
 // condition fails (another writer changed the version), or the transaction
 // collides with another in flight.
 type losingTable struct {
-	store.Table
+	table.Table
 	conflict bool
 	writes   atomic.Int32
 }
 
-func (l *losingTable) Write(_ context.Context, ops ...store.Op) error {
+func (l *losingTable) Write(_ context.Context, ops ...table.Op) error {
 	l.writes.Add(1)
 	if l.conflict {
-		return store.ErrConflict
+		return table.ErrConflict
 	}
-	return &store.ConditionFailedError{Index: 0, Key: store.KeyOf(ops[0].Item)}
+	return &table.ConditionFailedError{Index: 0, Key: table.KeyOf(ops[0].Item)}
 }
 
 func TestUpdateVersioned_Contention(t *testing.T) {
-	item := store.Item{store.AttrPK: store.S("HOLDER#H-1"), store.AttrSK: store.S("PROFILE"), "version": store.N(1)}
-	next := func() (store.Versioned, error) { return store.Versioned{Item: item, Version: 1}, nil }
+	item := table.Item{table.AttrPK: table.S("HOLDER#H-1"), table.AttrSK: table.S("PROFILE"), "version": table.N(1)}
+	next := func() (table.Versioned, error) { return table.Versioned{Item: item, Version: 1}, nil }
 	for _, tc := range []struct {
 		name     string
 		conflict bool
@@ -52,8 +53,8 @@ func TestUpdateVersioned_Contention(t *testing.T) {
 				defer cancel()
 			}
 			start := time.Now()
-			err := store.UpdateVersioned(ctx, tbl, next)
-			if !errors.Is(err, store.ErrContended) || !fault.Is(err, fault.Conflict) || !fault.Retryable(err) {
+			err := table.UpdateVersioned(ctx, tbl, next)
+			if !errors.Is(err, table.ErrContended) || !fault.Is(err, fault.Conflict) || !fault.Retryable(err) {
 				t.Fatalf("err = %v, want ErrContended (a retryable 409)", err)
 			}
 			if n := tbl.writes.Load(); n < tc.minTries || n > tc.maxTries {
@@ -65,28 +66,28 @@ func TestUpdateVersioned_Contention(t *testing.T) {
 		})
 	}
 	t.Run("OtherConditionIsTheCallers", func(t *testing.T) {
-		tbl := newBolt(t, openBolt(t, filepath.Join(t.TempDir(), "local.db")), newFakeClock())
-		other := store.Key{PK: "EMAIL#a@example.com", SK: "HOLDER"}
-		if err := tbl.Write(t.Context(), store.Put(store.Item{store.AttrPK: store.S(other.PK), store.AttrSK: store.S(other.SK)}, store.Condition{})); err != nil {
+		tbl := testkit.NewBolt(t, testkit.OpenBolt(t, filepath.Join(t.TempDir(), "local.db")), testkit.NewClock())
+		other := table.Key{PK: "EMAIL#a@example.com", SK: "HOLDER"}
+		if err := tbl.Write(t.Context(), table.Put(table.Item{table.AttrPK: table.S(other.PK), table.AttrSK: table.S(other.SK)}, table.Condition{})); err != nil {
 			t.Fatal(err)
 		}
-		if err := tbl.Write(t.Context(), store.Put(item, store.Condition{})); err != nil {
+		if err := tbl.Write(t.Context(), table.Put(item, table.Condition{})); err != nil {
 			t.Fatal(err)
 		}
 		tries := 0
-		err := store.UpdateVersioned(t.Context(), tbl, func() (store.Versioned, error) {
+		err := table.UpdateVersioned(t.Context(), tbl, func() (table.Versioned, error) {
 			tries++
-			return store.Versioned{Item: item, Version: 1,
-				With: []store.Op{store.Put(store.Item{store.AttrPK: store.S(other.PK), store.AttrSK: store.S(other.SK)}, store.IfNotExists())}}, nil
+			return table.Versioned{Item: item, Version: 1,
+				With: []table.Op{table.Put(table.Item{table.AttrPK: table.S(other.PK), table.AttrSK: table.S(other.SK)}, table.IfNotExists())}}, nil
 		})
-		if !store.FailedOn(err, other) || tries != 1 {
+		if !table.FailedOn(err, other) || tries != 1 {
 			t.Fatalf("err = %v after %d tries; want the condition on %s, named, after one try", err, tries, other)
 		}
 	})
 	t.Run("CallersErrorEndsIt", func(t *testing.T) {
 		stop := errors.New("no change")
 		tbl := &losingTable{}
-		if err := store.UpdateVersioned(t.Context(), tbl, func() (store.Versioned, error) { return store.Versioned{}, stop }); err != stop {
+		if err := table.UpdateVersioned(t.Context(), tbl, func() (table.Versioned, error) { return table.Versioned{}, stop }); err != stop {
 			t.Fatalf("err = %v, want the caller's error as is", err)
 		}
 		if n := tbl.writes.Load(); n != 0 {

@@ -1,4 +1,4 @@
-package store
+package table
 
 import (
 	"github.com/cecportal/cecportal/internal/meter"
