@@ -117,9 +117,10 @@ type Store interface {
 	HolderIDBySub(ctx context.Context, sub string) (string, error)
 	// UpdateHolder applies fn to the current holder and writes the result if
 	// nobody wrote in between (else it re-reads and applies fn again). fn's
-	// error is returned as is; a non-zero Event is appended to the history in
-	// the same write. ErrNotFound, ErrEmailTaken.
-	UpdateHolder(ctx context.Context, id string, fn func(h *Holder) (Event, error)) (Holder, error)
+	// error is returned as is; a non-zero Event is appended to the history
+	// and fn's messages are written to the outbox, in the same write.
+	// ErrNotFound, ErrEmailTaken.
+	UpdateHolder(ctx context.Context, id string, fn func(h *Holder) (Event, []outbox.Message, error)) (Holder, error)
 	// Directory returns one page of the listed holders whose last name,
 	// folded with names.Fold, starts with prefix (folded too, at least two
 	// runes): by folded last name, then folded first name, then ID. A cursor

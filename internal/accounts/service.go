@@ -171,7 +171,7 @@ func (s *Service) UpdateContact(ctx context.Context, c identity.Caller, in Conta
 	if err := p.err("the contact information has invalid fields"); err != nil {
 		return Holder{}, err
 	}
-	h, err := s.store.UpdateHolder(ctx, me.ID, func(h *Holder) (Event, error) {
+	h, err := s.update(ctx, me.ID, func(h *Holder) (Event, []outbox.Message, error) {
 		now := s.clock.Now().UTC()
 		h.Contact = contact
 		if in.Email != nil {
@@ -187,7 +187,7 @@ func (s *Service) UpdateContact(ctx context.Context, c identity.Caller, in Conta
 			}
 		}
 		h.ContactConfirmedAt, h.UpdatedAt = now, now
-		return Event{At: now, By: c.Sub, Action: "contact.update", Detail: detail}, nil
+		return Event{At: now, By: c.Sub, Action: "contact.update", Detail: detail}, nil, nil
 	})
 	if errors.Is(err, ErrEmailTaken) {
 		return Holder{}, fault.New(fault.Conflict, "email_taken", "another holder account uses this email",
@@ -238,12 +238,12 @@ func (s *Service) SetCredentials(ctx context.Context, c identity.Caller, holderI
 		return Holder{}, err
 	}
 	slices.SortFunc(creds, func(a, b Credential) int { return strings.Compare(a.Code, b.Code) })
-	h, err := s.store.UpdateHolder(ctx, holderID, func(h *Holder) (Event, error) {
+	h, err := s.update(ctx, holderID, func(h *Holder) (Event, []outbox.Message, error) {
 		now := s.clock.Now().UTC()
 		before := describe(h.Membership, h.Credentials)
 		h.Membership, h.Credentials, h.UpdatedAt = in.Membership, creds, now
 		return Event{At: now, By: c.Sub, Action: "credentials.set",
-			Detail: fmt.Sprintf("%s → %s", before, describe(h.Membership, h.Credentials))}, nil
+			Detail: fmt.Sprintf("%s → %s", before, describe(h.Membership, h.Credentials))}, nil, nil
 	})
 	if errors.Is(err, ErrNotFound) {
 		return Holder{}, fault.Errorf(fault.NotFound, "holder_not_found", "no holder %s", holderID)
@@ -255,6 +255,24 @@ func (s *Service) SetCredentials(ctx context.Context, c identity.Caller, holderI
 		s.credentialsSet(ctx, h)
 	}
 	return h, nil
+}
+
+// update is the holder's read-modify-write (Store.UpdateHolder) through
+// outbox.Apply: fn changes h and returns the history event and the
+// messages written with the change; the messages of the attempt that
+// committed are then dispatched.
+func (s *Service) update(ctx context.Context, id string, fn func(h *Holder) (Event, []outbox.Message, error)) (Holder, error) {
+	var ev Event // fn's event in the attempt under way, written beside its messages
+	write := func(ctx context.Context, id string, msgsOf func(*Holder) ([]outbox.Message, error)) (Holder, error) {
+		return s.store.UpdateHolder(ctx, id, func(h *Holder) (Event, []outbox.Message, error) {
+			msgs, err := msgsOf(h)
+			return ev, msgs, err
+		})
+	}
+	return outbox.Apply(ctx, s.relay, write, id, func(h *Holder) (msgs []outbox.Message, err error) {
+		ev, msgs, err = fn(h)
+		return msgs, err
+	})
 }
 
 func describe(m Membership, creds []Credential) string {

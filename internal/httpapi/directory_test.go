@@ -18,6 +18,7 @@ import (
 	"github.com/cecportal/cecportal/internal/clock"
 	"github.com/cecportal/cecportal/internal/fault"
 	"github.com/cecportal/cecportal/internal/names"
+	"github.com/cecportal/cecportal/internal/outbox"
 	"github.com/cecportal/cecportal/internal/programs"
 )
 
@@ -51,14 +52,14 @@ func (s *fakeAccountsStore) HolderBySub(_ context.Context, sub string) (accounts
 	return accounts.Holder{}, accounts.ErrNotFound
 }
 
-func (s *fakeAccountsStore) UpdateHolder(_ context.Context, id string, fn func(h *accounts.Holder) (accounts.Event, error)) (accounts.Holder, error) {
+func (s *fakeAccountsStore) UpdateHolder(_ context.Context, id string, fn func(h *accounts.Holder) (accounts.Event, []outbox.Message, error)) (accounts.Holder, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	h, ok := s.holders[id]
 	if !ok {
 		return accounts.Holder{}, accounts.ErrNotFound
 	}
-	if _, err := fn(&h); err != nil {
+	if _, _, err := fn(&h); err != nil {
 		return accounts.Holder{}, err
 	}
 	h.Version++

@@ -313,8 +313,10 @@ func (a *Accounts) HolderBySub(ctx context.Context, sub string) (accounts.Holder
 }
 
 // UpdateHolder is the read-modify-write of a holder under its version
-// (UpdateVersioned); an email another holder has is accounts.ErrEmailTaken.
-func (a *Accounts) UpdateHolder(ctx context.Context, id string, fn func(h *accounts.Holder) (accounts.Event, error)) (accounts.Holder, error) {
+// (UpdateVersioned); fn's event and messages (outbox entries) are written in
+// the same transaction. An email another holder has is
+// accounts.ErrEmailTaken.
+func (a *Accounts) UpdateHolder(ctx context.Context, id string, fn func(h *accounts.Holder) (accounts.Event, []outbox.Message, error)) (accounts.Holder, error) {
 	var h accounts.Holder
 	var emailLink table.Key // the new email's link, when the email changes
 	err := table.UpdateVersioned(ctx, a.t, func() (table.Versioned, error) {
@@ -323,7 +325,7 @@ func (a *Accounts) UpdateHolder(ctx context.Context, id string, fn func(h *accou
 			return table.Versioned{}, err
 		}
 		h = before
-		ev, err := fn(&h)
+		ev, msgs, err := fn(&h)
 		if err != nil {
 			return table.Versioned{}, err
 		}
@@ -351,7 +353,11 @@ func (a *Accounts) UpdateHolder(ctx context.Context, id string, fn func(h *accou
 			}
 			with = append(with, table.Put(e, table.IfNotExists()))
 		}
-		return table.Versioned{Item: item, Version: before.Version, With: with}, nil
+		out, err := OutboxOps(msgs...)
+		if err != nil {
+			return table.Versioned{}, err
+		}
+		return table.Versioned{Item: item, Version: before.Version, With: append(with, out...)}, nil
 	})
 	switch {
 	case err == nil:

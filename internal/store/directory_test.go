@@ -10,6 +10,7 @@ import (
 	"github.com/cecportal/cecportal/internal/accounts"
 	"github.com/cecportal/cecportal/internal/fault"
 	"github.com/cecportal/cecportal/internal/names"
+	"github.com/cecportal/cecportal/internal/outbox"
 	"github.com/cecportal/cecportal/internal/store"
 	"github.com/cecportal/cecportal/internal/table"
 	"github.com/cecportal/cecportal/internal/testkit"
@@ -73,9 +74,9 @@ func searchAll(t *testing.T, repo *store.Accounts, prefix string, limit int) []s
 
 func setUnlisted(t *testing.T, repo *store.Accounts, id string, unlisted bool) {
 	t.Helper()
-	_, err := repo.UpdateHolder(t.Context(), id, func(h *accounts.Holder) (accounts.Event, error) {
+	_, err := repo.UpdateHolder(t.Context(), id, func(h *accounts.Holder) (accounts.Event, []outbox.Message, error) {
 		h.Unlisted = unlisted
-		return accounts.Event{}, nil
+		return accounts.Event{}, nil, nil
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -191,9 +192,9 @@ func TestAccounts_Directory(t *testing.T) {
 				t.Fatalf("holder after opting out: %+v, %v", h, err)
 			}
 			// Other writes keep it out.
-			if _, err := repo.UpdateHolder(ctx, "H-06", func(h *accounts.Holder) (accounts.Event, error) {
+			if _, err := repo.UpdateHolder(ctx, "H-06", func(h *accounts.Holder) (accounts.Event, []outbox.Message, error) {
 				h.Contact.Phone = "+1 202 555 0199"
-				return accounts.Event{}, nil
+				return accounts.Event{}, nil, nil
 			}); err != nil {
 				t.Fatal(err)
 			}
@@ -224,9 +225,9 @@ func TestAccounts_Directory(t *testing.T) {
 			if err := repo.CreateHolder(ctx, h); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := repo.UpdateHolder(ctx, "H-21", func(h *accounts.Holder) (accounts.Event, error) {
+			if _, err := repo.UpdateHolder(ctx, "H-21", func(h *accounts.Holder) (accounts.Event, []outbox.Message, error) {
 				h.LastName = "Okafor"
-				return accounts.Event{}, nil
+				return accounts.Event{}, nil, nil
 			}); err != nil {
 				t.Fatal(err)
 			}

@@ -69,15 +69,15 @@ func TestAccounts_Holders(t *testing.T) {
 			if _, err := repo.Holder(ctx, "H-none"); !errors.Is(err, accounts.ErrNotFound) {
 				t.Fatalf("got %v", err)
 			}
-			_, err := repo.UpdateHolder(ctx, "H-none", func(*accounts.Holder) (accounts.Event, error) { return accounts.Event{}, nil })
+			_, err := repo.UpdateHolder(ctx, "H-none", func(*accounts.Holder) (accounts.Event, []outbox.Message, error) { return accounts.Event{}, nil, nil })
 			if !errors.Is(err, accounts.ErrNotFound) {
 				t.Fatalf("update of a missing holder: %v", err)
 			}
 		})
 		t.Run("UpdateMovesEmailAndKeepsHistory", func(t *testing.T) {
-			up, err := repo.UpdateHolder(ctx, "H-1", func(h *accounts.Holder) (accounts.Event, error) {
+			up, err := repo.UpdateHolder(ctx, "H-1", func(h *accounts.Holder) (accounts.Event, []outbox.Message, error) {
 				h.Email = "ana.lima@example.com"
-				return accounts.Event{At: t0.Add(time.Minute), By: "sub-1", Action: "contact.update", Detail: "x"}, nil
+				return accounts.Event{At: t0.Add(time.Minute), By: "sub-1", Action: "contact.update", Detail: "x"}, nil, nil
 			})
 			if err != nil || up.Version != 2 || up.Email != "ana.lima@example.com" {
 				t.Fatalf("update: %+v, %v", up, err)
@@ -90,9 +90,9 @@ func TestAccounts_Holders(t *testing.T) {
 				t.Fatalf("new email not taken: %v", err)
 			}
 			// Moving onto a taken email changes nothing.
-			_, err = repo.UpdateHolder(ctx, "H-1", func(h *accounts.Holder) (accounts.Event, error) {
+			_, err = repo.UpdateHolder(ctx, "H-1", func(h *accounts.Holder) (accounts.Event, []outbox.Message, error) {
 				h.Email, h.FirstName = "new@example.com", "Changed"
-				return accounts.Event{At: t0.Add(2 * time.Minute), By: "sub-1", Action: "contact.update"}, nil
+				return accounts.Event{At: t0.Add(2 * time.Minute), By: "sub-1", Action: "contact.update"}, nil, nil
 			})
 			if !errors.Is(err, accounts.ErrEmailTaken) {
 				t.Fatalf("got %v, want ErrEmailTaken", err)
@@ -103,6 +103,49 @@ func TestAccounts_Holders(t *testing.T) {
 				t.Fatalf("after refused update: %+v, events %+v, %v", h, events, err)
 			}
 		})
+		t.Run("UpdateWritesMessagesWithTheChange", func(t *testing.T) {
+			pendingIDs := func() map[string]bool {
+				t.Helper()
+				msgs, err := box.Pending(ctx, time.Now().Add(time.Hour), 100)
+				if err != nil {
+					t.Fatal(err)
+				}
+				out := map[string]bool{}
+				for _, m := range msgs {
+					out[m.ID] = true
+				}
+				return out
+			}
+			kept, _ := outbox.New("renewals", map[string]string{"holderId": "H-1"})
+			up, err := repo.UpdateHolder(ctx, "H-1", func(h *accounts.Holder) (accounts.Event, []outbox.Message, error) {
+				h.Membership = accounts.Member
+				return accounts.Event{At: t0, By: "staff", Action: "credentials.set"}, []outbox.Message{kept}, nil
+			})
+			if err != nil || up.Membership != accounts.Member || !pendingIDs()[kept.ID] {
+				t.Fatalf("update with a message: %+v, %v; pending %v", up, err, pendingIDs())
+			}
+			// Neither a refused write nor fn's error leaves its message.
+			refused, _ := outbox.New("renewals", map[string]string{"holderId": "H-1"})
+			_, err = repo.UpdateHolder(ctx, "H-1", func(h *accounts.Holder) (accounts.Event, []outbox.Message, error) {
+				h.Email = "new@example.com" // another holder's
+				return accounts.Event{}, []outbox.Message{refused}, nil
+			})
+			if !errors.Is(err, accounts.ErrEmailTaken) {
+				t.Fatalf("got %v, want ErrEmailTaken", err)
+			}
+			failed, _ := outbox.New("renewals", map[string]string{"holderId": "H-1"})
+			boom := errors.New("boom")
+			_, err = repo.UpdateHolder(ctx, "H-1", func(h *accounts.Holder) (accounts.Event, []outbox.Message, error) {
+				h.Membership = accounts.Guest
+				return accounts.Event{}, []outbox.Message{failed}, boom
+			})
+			if !errors.Is(err, boom) {
+				t.Fatalf("got %v, want fn's error", err)
+			}
+			if p := pendingIDs(); p[refused.ID] || p[failed.ID] {
+				t.Fatalf("the outbox holds the message of a write that did not happen: %v", p)
+			}
+		})
 		t.Run("ConcurrentUpdatesAllApply", func(t *testing.T) {
 			var wg sync.WaitGroup
 			errs := make(chan error, 8)
@@ -110,9 +153,9 @@ func TestAccounts_Holders(t *testing.T) {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					_, err := repo.UpdateHolder(ctx, "H-3", func(h *accounts.Holder) (accounts.Event, error) {
+					_, err := repo.UpdateHolder(ctx, "H-3", func(h *accounts.Holder) (accounts.Event, []outbox.Message, error) {
 						h.Credentials = append(h.Credentials, accounts.Credential{Code: fmt.Sprintf("C%d", i), EarnedOn: "2020-01-01"})
-						return accounts.Event{At: t0, By: "staff", Action: "credentials.set", Detail: fmt.Sprint(i)}, nil
+						return accounts.Event{At: t0, By: "staff", Action: "credentials.set", Detail: fmt.Sprint(i)}, nil, nil
 					})
 					errs <- err
 				}()

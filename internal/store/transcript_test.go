@@ -11,6 +11,7 @@ import (
 	"github.com/cecportal/cecportal/internal/attendance"
 	"github.com/cecportal/cecportal/internal/cec"
 	"github.com/cecportal/cecportal/internal/credits"
+	"github.com/cecportal/cecportal/internal/outbox"
 	"github.com/cecportal/cecportal/internal/roster"
 	"github.com/cecportal/cecportal/internal/store"
 	"github.com/cecportal/cecportal/internal/table"
@@ -43,9 +44,9 @@ func TestTranscript_Records(t *testing.T) {
 		if err := accts.CreateHolder(ctx, holderFixture("H-1", "sub-1", "ana@example.com")); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := accts.UpdateHolder(ctx, "H-1", func(h *accounts.Holder) (accounts.Event, error) {
+		if _, err := accts.UpdateHolder(ctx, "H-1", func(h *accounts.Holder) (accounts.Event, []outbox.Message, error) {
 			h.Credentials = []accounts.Credential{{Code: "CAM", EarnedOn: "2020-05-01"}, {Code: "NALP", EarnedOn: "2021-01-02"}}
-			return accounts.Event{At: t0, By: "staff", Action: "credentials.set", Detail: "CAM, NALP"}, nil
+			return accounts.Event{At: t0, By: "staff", Action: "credentials.set", Detail: "CAM, NALP"}, nil, nil
 		}); err != nil {
 			t.Fatal(err)
 		}
