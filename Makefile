@@ -31,6 +31,7 @@ LAMBDAS := \
 	CecSubmissionReviewer:cec-submission-reviewer \
 	PaymentWebhook:payment-webhook \
 	PaymentSettler:payment-settler \
+	RenewalIssuer:renewal-issuer \
 	RenewalInvoicer:renewal-invoicer \
 	Reminders:reminders
 

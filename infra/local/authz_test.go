@@ -357,7 +357,7 @@ func newAuthzFixture(t *testing.T, c *client, st *running) *authzFixture {
 	id := func(m map[string]any, key string) string { return fmt.Sprint(m[key]) }
 
 	// 2 November 2026: the 2027 invoices are out, so staff's recording of
-	// A's credentials issues A's at once.
+	// A's credentials issues A's (through the renewals queue, at once).
 	c.do("PUT", "/dev/clock", "", map[string]any{"now": "2026-11-02T09:00:00-05:00"}, 200, nil)
 	contact := map[string]any{"phone": "+1 703 555 0142", "address": map[string]any{"line1": "17 Quillon Lane", "city": "Arlington", "region": "VA", "country": "US"}}
 	b, _ := json.Marshal(contact)
@@ -369,7 +369,7 @@ func newAuthzFixture(t *testing.T, c *client, st *running) *authzFixture {
 	f.holderB = id(h, "holderId")
 	c.do("PUT", "/holders/"+f.holderA+"/credentials", f.tokens[staff], map[string]any{"membership": "member",
 		"credentials": []any{map[string]any{"code": "CAM", "earnedOn": "2020-06-01"}}}, 200, nil)
-	c.do("GET", "/holders/me/renewals/2027", f.tokens[holderA], nil, 200, nil)
+	c.waitForRenewal(f.tokens[holderA], 2027)
 
 	var p map[string]any
 	c.do("POST", "/providers", f.tokens[providerA], map[string]any{"name": "Quillfeather Learning", "contactName": "Marguerite Oakhaven",

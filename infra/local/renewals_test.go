@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cecportal/cecportal"
 	"github.com/cecportal/cecportal/internal/policy"
@@ -127,5 +128,29 @@ func TestLocalStack_Renewals(t *testing.T) {
 	}
 	if got := receipts(); len(got) != 1 {
 		t.Fatalf("%d receipts after a second payment, want 1", len(got))
+	}
+}
+
+// waitForRenewal returns the caller's renewal of year once its invoice
+// exists (the renewals queue's consumer issues it after staff record
+// credentials), waiting at most 15 s.
+func (c *client) waitForRenewal(token string, year int) map[string]any {
+	c.t.Helper()
+	path := fmt.Sprintf("/holders/me/renewals/%d", year)
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		status, e := c.raw("GET", path, token, "", "")
+		if status == 200 {
+			var r map[string]any
+			c.do("GET", path, token, nil, 200, &r)
+			return r
+		}
+		if status != 404 || e.Error.Code != "renewal_not_found" {
+			c.t.Fatalf("GET %s: %d %+v", path, status, e)
+		}
+		if time.Now().After(deadline) {
+			c.t.Fatalf("no %d renewal invoice 15 s after the credentials", year)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

@@ -2,12 +2,16 @@
 // credential holders (members and free guests) and providers. Each account
 // belongs to the identity (JWT subject) that created it; staff record which
 // credentials a holder holds. Creating an account queues a welcome email in
-// the same write, so the email can be late but never lost.
+// the same write, and recording a holder's credentials queues a message for
+// the renewals side (CredentialsSet), so that what follows a change can be
+// late but never lost.
 package accounts
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/cecportal/cecportal/internal/outbox"
@@ -85,6 +89,37 @@ type Event struct {
 	By     string // subject of the caller
 	Action string // e.g. "credentials.set"
 	Detail string
+}
+
+// RenewalsQueue is the queue of the renewals side. SetCredentials writes a
+// CredentialsSet on it in the same write as the change; its consumer
+// (renewals.Service.CredentialsSet) issues the holder's renewal invoice
+// when that year's invoices are out. The message is declared here, where
+// it is written, because renewals reads holders and accounts may not
+// import it.
+const RenewalsQueue = "renewals"
+
+// CredentialsSet is the message that staff recorded a holder's
+// credentials: the holder, and when on the business clock (the renewal
+// year is the one that was coming then, however late the message is read).
+type CredentialsSet struct {
+	HolderID string    `json:"holderId"`
+	At       time.Time `json:"at"`
+}
+
+// Message is m as an outbox message on RenewalsQueue.
+func (m CredentialsSet) Message() (outbox.Message, error) {
+	return outbox.New(RenewalsQueue, m)
+}
+
+// ParseCredentialsSet reads the body of a CredentialsSet message; one
+// without a holder or a time is an error.
+func ParseCredentialsSet(body string) (CredentialsSet, error) {
+	var m CredentialsSet
+	if err := json.Unmarshal([]byte(body), &m); err != nil || m.HolderID == "" || m.At.IsZero() {
+		return CredentialsSet{}, fmt.Errorf("malformed credentials message %q", body)
+	}
+	return m, nil
 }
 
 // DirectoryEntry is what providers and staff see of a holder in the

@@ -29,16 +29,6 @@ type Service struct {
 	clock  clock.Clock
 	newID  func(prefix string) string
 	relay  Dispatcher
-
-	credentialsSet func(ctx context.Context, h Holder)
-}
-
-// OnCredentialsSet registers f to run after staff recorded a holder's
-// credentials (the renewals service creates the holder's invoice once the
-// coming year's are issued). f handles its own failures.
-func (s *Service) OnCredentialsSet(f func(ctx context.Context, h Holder)) *Service {
-	s.credentialsSet = f
-	return s
 }
 
 // NewService wires the accounts service.
@@ -207,6 +197,8 @@ type CredentialsUpdate struct {
 
 // SetCredentials records, as staff, the credentials and membership of a
 // holder, replacing what was recorded, and keeps the change in the history.
+// The same write queues a CredentialsSet for the renewals side, which
+// issues the holder's invoice when the year's invoices are already out.
 // Errors: Unauthenticated; Forbidden unless staff; NotFound holder_not_found; Invalid
 // (unknown code, duplicate code, bad or future date, bad membership).
 func (s *Service) SetCredentials(ctx context.Context, c identity.Caller, holderID string, in CredentialsUpdate) (Holder, error) {
@@ -242,17 +234,15 @@ func (s *Service) SetCredentials(ctx context.Context, c identity.Caller, holderI
 		now := s.clock.Now().UTC()
 		before := describe(h.Membership, h.Credentials)
 		h.Membership, h.Credentials, h.UpdatedAt = in.Membership, creds, now
+		m, err := CredentialsSet{HolderID: h.ID, At: now}.Message()
 		return Event{At: now, By: c.Sub, Action: "credentials.set",
-			Detail: fmt.Sprintf("%s → %s", before, describe(h.Membership, h.Credentials))}, nil, nil
+			Detail: fmt.Sprintf("%s → %s", before, describe(h.Membership, h.Credentials))}, []outbox.Message{m}, err
 	})
 	if errors.Is(err, ErrNotFound) {
 		return Holder{}, fault.Errorf(fault.NotFound, "holder_not_found", "no holder %s", holderID)
 	}
 	if err != nil {
 		return Holder{}, fmt.Errorf("set credentials of %s: %w", holderID, err)
-	}
-	if s.credentialsSet != nil {
-		s.credentialsSet(ctx, h)
 	}
 	return h, nil
 }

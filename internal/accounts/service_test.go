@@ -201,6 +201,27 @@ func (e *env) holderUnchanged(t *testing.T, h accounts.Holder) {
 	}
 }
 
+// renewalsMessages returns the pending messages on the renewals queue and
+// those dispatched, each decoded.
+func (e *env) renewalsMessages(t *testing.T) (pending, dispatched []accounts.CredentialsSet) {
+	t.Helper()
+	decode := func(msgs []outbox.Message) []accounts.CredentialsSet {
+		var out []accounts.CredentialsSet
+		for _, m := range msgs {
+			if m.Queue != accounts.RenewalsQueue {
+				continue
+			}
+			cs, err := accounts.ParseCredentialsSet(m.Body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, cs)
+		}
+		return out
+	}
+	return decode(e.pending(t)), decode(e.relay.dispatched())
+}
+
 func decodeJob(t *testing.T, m outbox.Message) notify.Job {
 	t.Helper()
 	if m.Queue != notify.Queue {
@@ -597,6 +618,12 @@ func TestService_SetCredentials(t *testing.T) {
 			if evs := e.events(t, before.ID); !reflect.DeepEqual(evs, wantEvents) {
 				t.Errorf("history\n got %+v\nwant %+v", evs, wantEvents)
 			}
+			// The renewals side is told in the same write (the outbox
+			// entry, pending until the relay deletes it), then at once.
+			wantMsg := []accounts.CredentialsSet{{HolderID: before.ID, At: now}}
+			if pending, dispatched := e.renewalsMessages(t); !reflect.DeepEqual(pending, wantMsg) || !reflect.DeepEqual(dispatched, wantMsg) {
+				t.Errorf("renewals messages: pending %+v, dispatched %+v; want %+v in each", pending, dispatched, wantMsg)
+			}
 		})
 	}
 
@@ -624,12 +651,51 @@ func TestService_SetCredentials(t *testing.T) {
 		}
 	})
 
+	t.Run("ConcurrentChangesOneMessageEach", func(t *testing.T) {
+		// Writers that lose the version race run again: each change that
+		// committed has its event and its message, written and dispatched
+		// once; a lost attempt's message is neither.
+		t.Parallel()
+		e := newEnv(t)
+		h := e.createHolder(t, ana, validHolder())
+		var wg sync.WaitGroup
+		for i := range 4 {
+			wg.Go(func() {
+				in := accounts.CredentialsUpdate{Membership: accounts.Member, Credentials: []accounts.Credential{cam}}
+				if i%2 == 1 {
+					in.Credentials = append(in.Credentials, nalp)
+				}
+				if _, err := e.at(now).SetCredentials(t.Context(), staff, h.ID, in); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+		ids := func(msgs []outbox.Message) []string {
+			var out []string
+			for _, m := range msgs {
+				if m.Queue == accounts.RenewalsQueue {
+					out = append(out, m.ID)
+				}
+			}
+			slices.Sort(out)
+			return out
+		}
+		pending, dispatched := ids(e.pending(t)), ids(e.relay.dispatched())
+		if len(pending) != 4 || !slices.Equal(pending, dispatched) || len(e.events(t, h.ID)) != 4 {
+			t.Fatalf("4 changes: pending %v, dispatched %v, %d events", pending, dispatched, len(e.events(t, h.ID)))
+		}
+	})
+
 	t.Run("ErrHolderNotFound", func(t *testing.T) {
 		t.Parallel()
 		e := newEnv(t)
 		e.createHolder(t, ana, validHolder())
 		_, err := e.at(now).SetCredentials(t.Context(), staff, "H-0000000000", accounts.CredentialsUpdate{Membership: accounts.Member})
 		wantFault(t, err, fault.NotFound, "holder_not_found")
+		if pending, dispatched := e.renewalsMessages(t); len(pending)+len(dispatched) != 0 {
+			t.Errorf("renewals messages of a missing holder: pending %+v, dispatched %+v", pending, dispatched)
+		}
 	})
 
 	refused := []struct {
@@ -693,6 +759,9 @@ func TestService_SetCredentials(t *testing.T) {
 				t.Errorf("got %d details, want %d: %+v", len(fe.Details), len(tt.want), fe.Details)
 			}
 			e.holderUnchanged(t, h)
+			if pending, dispatched := e.renewalsMessages(t); len(pending)+len(dispatched) != 0 {
+				t.Errorf("renewals messages of a refused change: pending %+v, dispatched %+v", pending, dispatched)
+			}
 		})
 	}
 }

@@ -50,6 +50,7 @@ type Env struct {
 	CreditingQueueURL   string
 	SubmissionsQueueURL string
 	PaymentsQueueURL    string
+	RenewalsQueueURL    string
 	MailFrom            string // MAIL_FROM
 	// Stripe: the endpoint's signing secret (webhook), the secret API key
 	// and the pages the payer returns to (checkout).
@@ -87,6 +88,7 @@ func (e *Env) vars() []envVar {
 		{"ATTENDANCE_CREDITING_QUEUE_URL", &e.CreditingQueueURL},
 		{"SUBMISSIONS_QUEUE_URL", &e.SubmissionsQueueURL},
 		{"PAYMENTS_QUEUE_URL", &e.PaymentsQueueURL},
+		{"RENEWALS_QUEUE_URL", &e.RenewalsQueueURL},
 		{"MAIL_FROM", &e.MailFrom},
 		{"STRIPE_WEBHOOK_SECRET", &e.StripeWebhookSecret},
 		{"STRIPE_SECRET_KEY", &e.StripeSecretKey},
@@ -227,8 +229,7 @@ func (d Deps) Relay() *outbox.Relay {
 
 // Accounts is the accounts service.
 func (d Deps) Accounts() *accounts.Service {
-	return accounts.NewService(store.NewAccounts(d.Table), d.Policy, d.Clock, d.newID(), d.Relay()).
-		OnCredentialsSet(d.Renewals(nil).CredentialsSet)
+	return accounts.NewService(store.NewAccounts(d.Table), d.Policy, d.Clock, d.newID(), d.Relay())
 }
 
 // QueueURLs maps the names of Queues to the URLs the environment gives;

@@ -3,6 +3,7 @@ package app
 import (
 	"time"
 
+	"github.com/cecportal/cecportal/internal/accounts"
 	"github.com/cecportal/cecportal/internal/attendance"
 	"github.com/cecportal/cecportal/internal/notify"
 	"github.com/cecportal/cecportal/internal/payments"
@@ -28,11 +29,12 @@ import (
 //
 // It is a literal, so that a Lambda's init does no work to build it.
 var Functions = []Function{
-	{ID: "AccountsApi", Dir: "accounts-api", Kind: HTTP, Sends: []string{notify.Queue}},
+	{ID: "AccountsApi", Dir: "accounts-api", Kind: HTTP, Sends: []string{notify.Queue, accounts.RenewalsQueue}},
 	{ID: "MailSender", Dir: "mail-sender", Kind: Consumer, Queue: notify.Queue, Env: []string{"MAIL_FROM"}},
 	{ID: "OutboxRelay", Dir: "outbox-relay", Kind: Scheduled, Schedule: Schedule{Job: "outbox-relay", Every: time.Minute},
 		// An outbox entry may be bound for any queue.
-		Sends: []string{notify.Queue, programs.ValidationQueue, programs.FeeQueue, attendance.Queue, submissions.Queue, payments.Queue}},
+		Sends: []string{notify.Queue, programs.ValidationQueue, programs.FeeQueue, attendance.Queue, submissions.Queue, payments.Queue,
+			accounts.RenewalsQueue}},
 	{ID: "ProgramsApi", Dir: "programs-api", Kind: HTTP, Sends: []string{notify.Queue, programs.ValidationQueue},
 		Env: []string{"STRIPE_SECRET_KEY", "CHECKOUT_SUCCESS_URL", "CHECKOUT_CANCEL_URL"}},
 	{ID: "ProgramValidator", Dir: "program-validator", Kind: Consumer, Queue: programs.ValidationQueue,
@@ -46,6 +48,9 @@ var Functions = []Function{
 	{ID: "CecSubmissionReviewer", Dir: "cec-submission-reviewer", Kind: Consumer, Queue: submissions.Queue, Sends: []string{notify.Queue}},
 	{ID: "PaymentWebhook", Dir: "payment-webhook", Kind: HTTP, Sends: []string{payments.Queue}, Env: []string{"STRIPE_WEBHOOK_SECRET"}},
 	{ID: "PaymentSettler", Dir: "payment-settler", Kind: Consumer, Queue: payments.Queue, Sends: []string{notify.Queue}},
+	// Staff recorded a holder's credentials: their renewal invoice, when
+	// the year's are out.
+	{ID: "RenewalIssuer", Dir: "renewal-issuer", Kind: Consumer, Queue: accounts.RenewalsQueue},
 	// Daily jobs due at the same moment run in the order of their time of
 	// day: the day's invoices before the reminders that read them.
 	{ID: "RenewalInvoicer", Dir: "renewal-invoicer", Kind: Scheduled,
@@ -63,6 +68,7 @@ var Queues = []Queue{
 	{Name: attendance.Queue, ID: "AttendanceCreditingQueue", URLVar: "ATTENDANCE_CREDITING_QUEUE_URL"},
 	{Name: submissions.Queue, ID: "SubmissionsQueue", URLVar: "SUBMISSIONS_QUEUE_URL"},
 	{Name: payments.Queue, ID: "PaymentsQueue", URLVar: "PAYMENTS_QUEUE_URL"},
+	{Name: accounts.RenewalsQueue, ID: "RenewalsQueue", URLVar: "RENEWALS_QUEUE_URL"},
 }
 
 // Function is one Lambda.

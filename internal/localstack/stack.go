@@ -308,6 +308,7 @@ func (s *Stack) build(ctx context.Context) (err error) {
 		"AttendanceCrediter":    {work: attendanceSvc.CreditChunk},
 		"CecSubmissionReviewer": {work: submissionsSvc.Review},
 		"PaymentSettler":        {work: deps.PaymentSettler().Settle},
+		"RenewalIssuer":         {work: renewalsSvc.CredentialsSet},
 		// Every RelayEvery here, every minute in AWS.
 		"OutboxRelay":     {run: func(ctx context.Context) error { _, err := relay.Sweep(ctx); return err }, every: cfg.RelayEvery},
 		"RenewalInvoicer": {run: func(ctx context.Context) error { _, err := renewalsSvc.IssueDue(ctx); return err }},

@@ -56,7 +56,10 @@ func (s *Service) loc() *time.Location { return s.Policy.Association.Location() 
 
 // ComingYear is the renewal year whose invoices are issued next: the
 // calendar year after today's, in the association's time zone.
-func (s *Service) ComingYear() int { return s.Clock.Now().In(s.loc()).Year() + 1 }
+func (s *Service) ComingYear() int { return s.comingYearAt(s.Clock.Now()) }
+
+// comingYearAt is the renewal year that was coming at t.
+func (s *Service) comingYearAt(t time.Time) int { return t.In(s.loc()).Year() + 1 }
 
 // Issued reports whether the invoices of year are issued by now.
 func (s *Service) Issued(year int) bool {
@@ -122,10 +125,11 @@ func (s *Service) EnsureInvoice(ctx context.Context, h accounts.Holder, year int
 
 // SweepEvery is how often IssueDue goes through every holder again after a
 // complete sweep. Holders credentialed after the issue date get their
-// invoice at once (CredentialsSet); the repeated sweep only catches one
-// whose immediate creation failed (logged), so a week is enough, and a
-// daily sweep would read every holder's invoice 61 times a year (a third of
-// the table's reads, docs/performance.md).
+// invoice from the message their change queued (CredentialsSet), retried
+// until it succeeds or reaches the dead-letter queue; the repeated sweep is
+// a backstop, so a week is enough, and a daily sweep would read every
+// holder's invoice 61 times a year (a third of the table's reads,
+// docs/performance.md).
 const SweepEvery = 7 * 24 * time.Hour
 
 // IssueDue is the daily job: on and after the issue date of the coming
@@ -176,17 +180,40 @@ func (s *Service) IssueDue(ctx context.Context) (int, error) {
 	return n, nil
 }
 
-// CredentialsSet follows staff's recording of h's credentials: once the
-// coming year's invoices are issued, h's is created at once rather than
-// at the next daily run. A failure is logged only: the daily job catches up.
-func (s *Service) CredentialsSet(ctx context.Context, h accounts.Holder) {
-	year := s.ComingYear()
+// CredentialsSet is the renewals queue's consumer (accounts.RenewalsQueue):
+// staff recorded the credentials of the holder the message names. The
+// renewal year is the one that was coming when they did (a message read
+// after New Year's Eve still issues the year it was written in); once that
+// year's invoices are issued, the holder's is ensured as they hold their
+// credentials now (EnsureInvoice: once, however often the message comes).
+// Before the issue date, for a holder without credentials or one that is
+// gone, it does nothing (the daily job issues the year when its day comes).
+// Any error means "not done": the message comes back, and after its last
+// receive waits in the dead-letter queue.
+func (s *Service) CredentialsSet(ctx context.Context, body string) error {
+	m, err := accounts.ParseCredentialsSet(body)
+	if err != nil {
+		return err
+	}
+	year := s.comingYearAt(m.At)
 	if !s.Issued(year) {
-		return
+		return nil
 	}
-	if _, _, err := s.EnsureInvoice(ctx, h, year); err != nil {
-		s.log().ErrorContext(ctx, "renewal invoice after credentials", "holder", h.ID, "year", year, "err", err)
+	h, err := s.Holders.Holder(ctx, m.HolderID)
+	if errors.Is(err, accounts.ErrNotFound) {
+		return nil
 	}
+	if err != nil {
+		return fmt.Errorf("read holder %s: %w", m.HolderID, err)
+	}
+	inv, created, err := s.EnsureInvoice(ctx, h, year)
+	if err != nil {
+		return fmt.Errorf("renewal invoice of %s for %d: %w", h.ID, year, err)
+	}
+	if created {
+		s.log().InfoContext(ctx, "renewal invoice issued after credentials", "holder", h.ID, "year", year, "invoice", inv.ID)
+	}
+	return nil
 }
 
 // Step names of the renewal view, in order.

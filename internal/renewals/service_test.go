@@ -3,6 +3,8 @@ package renewals_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"log/slog"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -43,6 +45,13 @@ type nop struct{}
 
 func (nop) Dispatch(context.Context, ...outbox.Message) {}
 
+// inline is a queue whose consumer runs as a message is sent to it: a
+// relay over it delivers each message at once, and keeps the message
+// pending when the consumer fails.
+type inline func(ctx context.Context, body string) error
+
+func (q inline) Send(ctx context.Context, body string) (string, error) { return "", q(ctx, body) }
+
 type env struct {
 	svc   *renewals.Service
 	acc   *accounts.Service
@@ -72,8 +81,13 @@ func newEnv(t *testing.T) *env {
 	tbl := &counting{Table: bt}
 	svc := &renewals.Service{Store: store.NewRenewals(tbl), Holders: store.NewAccounts(tbl), Shards: store.RenewableShards,
 		Links: store.NewAccounts(tbl), Records: store.NewSubmissions(tbl), Policy: pol, Clock: clk, Relay: nop{}}
-	acc := accounts.NewService(store.NewAccounts(tbl), pol, clk, ids.New, nop{}).OnCredentialsSet(svc.CredentialsSet)
-	return &env{svc: svc, acc: acc, clk: clk, tbl: tbl, out: store.NewOutbox(tbl),
+	// The renewals queue's messages are consumed as they are dispatched
+	// (the local stack is about as quick); the others stay in the outbox.
+	out := store.NewOutbox(tbl)
+	relay := outbox.NewRelay(out, map[string]outbox.Sender{accounts.RenewalsQueue: inline(svc.CredentialsSet)},
+		slog.New(slog.DiscardHandler))
+	acc := accounts.NewService(store.NewAccounts(tbl), pol, clk, ids.New, relay)
+	return &env{svc: svc, acc: acc, clk: clk, tbl: tbl, out: out,
 		staff: identity.Caller{Sub: "staff-1", Roles: []string{identity.RoleStaff}}}
 }
 
@@ -196,6 +210,209 @@ func TestService_IssueDue(t *testing.T) {
 		inv, err := e.svc.Store.Get(t.Context(), renewals.InvoiceID(late.ID, 2027))
 		if err != nil || inv.TotalCents != 5000 {
 			t.Fatalf("invoice after SetCredentials: %+v %v", inv, err)
+		}
+	})
+}
+
+// failingCreate is an invoice store whose writes fail.
+type failingCreate struct{ renewals.Store }
+
+func (failingCreate) Create(context.Context, renewals.Invoice) error {
+	return errors.New("dynamodb: ProvisionedThroughputExceededException")
+}
+
+// failingHolders is a holder store whose reads fail.
+type failingHolders struct{ renewals.Holders }
+
+func (failingHolders) Holder(context.Context, string) (accounts.Holder, error) {
+	return accounts.Holder{}, errors.New("dynamodb: RequestLimitExceeded")
+}
+
+// TestService_CredentialsSet is the renewals queue's consumer: the message
+// SetCredentials writes with the change issues the holder's invoice once
+// the year's are out, once however often it comes, and a failure is an
+// error (the message comes back), never only a log line.
+func TestService_CredentialsSet(t *testing.T) {
+	issued := time.Date(2026, 11, 2, 12, 0, 0, 0, time.UTC)
+	msg := func(t *testing.T, holderID string, at time.Time) string {
+		t.Helper()
+		m, err := accounts.CredentialsSet{HolderID: holderID, At: at}.Message()
+		if err != nil || m.Queue != accounts.RenewalsQueue {
+			t.Fatalf("message %+v, %v", m, err)
+		}
+		return m.Body
+	}
+	invoice := func(t *testing.T, e *env, holderID string, year int) (renewals.Invoice, bool) {
+		t.Helper()
+		inv, err := e.svc.Store.Get(t.Context(), renewals.InvoiceID(holderID, year))
+		if errors.Is(err, renewals.ErrNotFound) {
+			return renewals.Invoice{}, false
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return inv, true
+	}
+
+	t.Run("BeforeTheIssueDate", func(t *testing.T) {
+		e := newEnv(t) // 20 October 2026
+		h := e.holder(t, "a", "CAM")
+		if err := e.svc.CredentialsSet(t.Context(), msg(t, h.ID, e.clk.Now())); err != nil {
+			t.Fatal(err)
+		}
+		if inv, ok := invoice(t, e, h.ID, 2027); ok {
+			t.Fatalf("an invoice before the issue date: %+v", inv)
+		}
+	})
+
+	t.Run("OnceHoweverOftenDelivered", func(t *testing.T) {
+		e := newEnv(t)
+		h := e.holder(t, "a", "CAM", "NALP")
+		e.clk.Set(issued) // the settable clock runs on from here
+		body := msg(t, h.ID, issued)
+		var wg sync.WaitGroup
+		for range 3 { // concurrent deliveries
+			wg.Go(func() {
+				if err := e.svc.CredentialsSet(t.Context(), body); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+		first, ok := invoice(t, e, h.ID, 2027)
+		if !ok || first.TotalCents != 20000 || len(first.Lines) != 2 || first.IssuedAt.Sub(issued).Abs() > time.Minute {
+			t.Fatalf("invoice %+v, %v", first, ok)
+		}
+		e.clk.Set(issued.Add(time.Hour)) // a late redelivery
+		if err := e.svc.CredentialsSet(t.Context(), body); err != nil {
+			t.Fatal(err)
+		}
+		if again, _ := invoice(t, e, h.ID, 2027); !again.IssuedAt.Equal(first.IssuedAt) || again.Version != first.Version {
+			t.Fatalf("the redelivery changed the invoice: %+v, was %+v", again, first)
+		}
+	})
+
+	t.Run("NothingToDo", func(t *testing.T) {
+		e := newEnv(t)
+		none := e.holder(t, "x") // no credentials
+		e.clk.Set(issued)
+		for name, body := range map[string]string{
+			"no credentials": msg(t, none.ID, issued),
+			"no such holder": msg(t, "H-0000000000", issued),
+		} {
+			if err := e.svc.CredentialsSet(t.Context(), body); err != nil {
+				t.Errorf("%s: %v", name, err)
+			}
+		}
+		if inv, ok := invoice(t, e, none.ID, 2027); ok {
+			t.Fatalf("an invoice of a holder without credentials: %+v", inv)
+		}
+		// Recorded on 1 January 2027: the coming year is 2028, whose
+		// invoices go out in November.
+		cam := e.holder(t, "c", "CAM")
+		e.clk.Set(time.Date(2027, 1, 2, 12, 0, 0, 0, time.UTC))
+		if err := e.svc.CredentialsSet(t.Context(), msg(t, cam.ID, time.Date(2027, 1, 1, 12, 0, 0, 0, time.UTC))); err != nil {
+			t.Fatal(err)
+		}
+		if inv, ok := invoice(t, e, cam.ID, 2028); ok {
+			t.Fatalf("a 2028 invoice before its issue date: %+v", inv)
+		}
+	})
+
+	t.Run("TheYearOfTheChange", func(t *testing.T) {
+		// Recorded at 23:30 on New Year's Eve in New York, read after
+		// midnight: still the 2027 invoice, which the daily job, now on
+		// 2028, would never issue.
+		e := newEnv(t)
+		h := e.holder(t, "a", "CAM")
+		e.clk.Set(time.Date(2027, 1, 1, 6, 0, 0, 0, time.UTC))
+		if err := e.svc.CredentialsSet(t.Context(), msg(t, h.ID, time.Date(2027, 1, 1, 4, 30, 0, 0, time.UTC))); err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := invoice(t, e, h.ID, 2027); !ok {
+			t.Fatal("no 2027 invoice for credentials recorded on 31 December 2026")
+		}
+	})
+
+	t.Run("ErrFailure", func(t *testing.T) {
+		e := newEnv(t)
+		h := e.holder(t, "a", "CAM")
+		e.clk.Set(issued)
+		body := msg(t, h.ID, issued)
+		noWrite, noRead := *e.svc, *e.svc
+		noWrite.Store, noRead.Holders = failingCreate{e.svc.Store}, failingHolders{e.svc.Holders}
+		for name, svc := range map[string]*renewals.Service{"write fails": &noWrite, "read fails": &noRead} {
+			if err := svc.CredentialsSet(t.Context(), body); err == nil {
+				t.Errorf("%s: no error, so the message would be deleted without its invoice", name)
+			}
+		}
+		for _, bad := range []string{"", "{}", `{"holderId":"` + h.ID + `"}`, "not json"} {
+			if err := e.svc.CredentialsSet(t.Context(), bad); err == nil {
+				t.Errorf("malformed message %q accepted", bad)
+			}
+		}
+		if inv, ok := invoice(t, e, h.ID, 2027); ok {
+			t.Fatalf("an invoice after failures only: %+v", inv)
+		}
+		// The message delivered again once the table answers.
+		if err := e.svc.CredentialsSet(t.Context(), body); err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := invoice(t, e, h.ID, 2027); !ok {
+			t.Fatal("no invoice after the redelivery")
+		}
+	})
+
+	t.Run("CrashAfterTheWrite", func(t *testing.T) {
+		// The accounts API dies after its commit, before dispatching: the
+		// message is in the outbox, written with the change, and the
+		// relay's sweep delivers it.
+		e := newEnv(t)
+		e.clk.Set(issued)
+		crashing := accounts.NewService(store.NewAccounts(e.tbl), e.svc.Policy, e.clk, ids.New, nop{})
+		h, err := crashing.CreateHolder(t.Context(), holderCaller("a"), accounts.NewHolder{FirstName: "Ann", LastName: "Lee", Email: "a@example.org"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := crashing.SetCredentials(t.Context(), e.staff, h.ID, accounts.CredentialsUpdate{Membership: accounts.Member,
+			Credentials: []accounts.Credential{{Code: "CAM", EarnedOn: "2020-05-01"}}}); err != nil {
+			t.Fatal(err)
+		}
+		pending := func() []outbox.Message {
+			t.Helper()
+			msgs, err := e.out.Pending(t.Context(), time.Now().Add(time.Hour), 100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []outbox.Message
+			for _, m := range msgs {
+				if m.Queue == accounts.RenewalsQueue {
+					out = append(out, m)
+				}
+			}
+			return out
+		}
+		got := pending()
+		if len(got) != 1 {
+			t.Fatalf("outbox holds %d renewals messages, want 1: %+v", len(got), got)
+		}
+		if m, err := accounts.ParseCredentialsSet(got[0].Body); err != nil || m.HolderID != h.ID || m.At.Sub(issued).Abs() > time.Minute {
+			t.Fatalf("pending message %q: %+v, %v", got[0].Body, m, err)
+		}
+		if inv, ok := invoice(t, e, h.ID, 2027); ok {
+			t.Fatalf("an invoice before the message was delivered: %+v", inv)
+		}
+		mail := inline(func(context.Context, string) error { return nil })
+		relay := outbox.NewRelay(e.out, map[string]outbox.Sender{accounts.RenewalsQueue: inline(e.svc.CredentialsSet), notify.Queue: mail},
+			slog.New(slog.DiscardHandler)).WithGrace(0)
+		if _, err := relay.Sweep(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		if inv, ok := invoice(t, e, h.ID, 2027); !ok || inv.TotalCents != 12500 {
+			t.Fatalf("after the sweep: invoice %+v, %v", inv, ok)
+		}
+		if left := pending(); len(left) != 0 {
+			t.Fatalf("the sweep left %+v", left)
 		}
 	})
 }
