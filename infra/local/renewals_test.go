@@ -131,6 +131,33 @@ func TestLocalStack_Renewals(t *testing.T) {
 	}
 }
 
+// TestLocalStack_RenewalAfterCredentials: staff record a holder's
+// credentials after the 2027 invoices went out, and the holder's invoice
+// follows through the renewals queue (the message written with the change,
+// dispatched at once, consumed by RenewalIssuer), without the daily job:
+// at 05:00 on 2 November its 06:00 run is not due, and nobody runs it.
+func TestLocalStack_RenewalAfterCredentials(t *testing.T) {
+	st := startStack(t, nil)
+	c := &client{t: t, base: st.URL}
+	c.do("PUT", "/dev/clock", "", map[string]any{"now": "2026-11-02T05:00:00-05:00"}, 200, nil)
+	staff := c.token("sub-staff", "staff", "office@example.org")
+	bo := c.token("sub-bo", "holder", "bo@example.com")
+	var holder map[string]any
+	c.do("POST", "/holders", bo, map[string]any{"firstName": "Bo", "lastName": "Berg", "email": "bo@example.com"}, 201, &holder)
+	id := fmt.Sprint(holder["holderId"])
+	if e := c.do("GET", "/holders/me/renewals/2027", bo, nil, 404, nil); e.Error.Code != "renewal_not_found" {
+		t.Fatalf("before the credentials: %+v", e)
+	}
+	c.do("PUT", "/holders/"+id+"/credentials", staff, map[string]any{"membership": "member",
+		"credentials": []any{map[string]any{"code": "CAM", "earnedOn": "2020-06-01"}}}, 200, nil)
+	r := c.waitForRenewal(bo, 2027)
+	inv := r["invoice"].(map[string]any)
+	if inv["invoiceId"] != "REN-"+id+"-2027" || inv["status"] != "open" || len(inv["lines"].([]any)) != 1 ||
+		inv["lines"].([]any)[0].(map[string]any)["credential"] != "CAM" {
+		t.Fatalf("renewal %v", r)
+	}
+}
+
 // waitForRenewal returns the caller's renewal of year once its invoice
 // exists (the renewals queue's consumer issues it after staff record
 // credentials), waiting at most 15 s.
