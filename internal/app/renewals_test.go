@@ -17,13 +17,14 @@ import (
 	"github.com/cecportal/cecportal/internal/queue"
 	"github.com/cecportal/cecportal/internal/renewals"
 	"github.com/cecportal/cecportal/internal/store"
+	"github.com/cecportal/cecportal/internal/table"
 )
 
 // failingWrites is a table whose writes fail, as DynamoDB's do when
 // throttled past the SDK's retries.
-type failingWrites struct{ store.Table }
+type failingWrites struct{ table.Table }
 
-func (failingWrites) Write(context.Context, ...store.Op) error {
+func (failingWrites) Write(context.Context, ...table.Op) error {
 	return errors.New("dynamodb: ProvisionedThroughputExceededException")
 }
 
