@@ -678,3 +678,57 @@ func (c bodyCase) conforms(resp events.APIGatewayV2HTTPResponse) error {
 		Options: &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
 	})
 }
+
+// FuzzCalendarQuery reads the public calendar (no token) over the real
+// service and embedded table with any from and to: every answer is a 200 or
+// a 400 with SPEC §6's shape, never a 5xx (issue 13, class 3: an unbounded
+// range once answered 500), and a read writes nothing.
+func FuzzCalendarQuery(f *testing.F) {
+	w := newBodyWorld(f)
+	for _, seed := range [][2]string{
+		{"", ""}, {"2027-01-01T00:00:00Z", "2027-06-01T00:00:00-05:00"}, {"9999-12-31T23:59:59Z", ""},
+		{"", "0001-01-01T00:00:00Z"}, {"2027-01-01T00:00:00+24:00", ""}, {"2199-12-31T23:59:59Z", ""},
+		{"1900-01-01T00:00:00Z", "1901-12-31T00:00:00Z"}, {"2027-03-02T00:00:00", ""}, {"x", "y"},
+	} {
+		f.Add(seed[0], seed[1])
+	}
+	f.Fuzz(func(t *testing.T, from, to string) {
+		if w.dirty {
+			if err := w.open(w.template); err != nil {
+				t.Fatal(err)
+			}
+		}
+		q := url.Values{}
+		if from != "" {
+			q.Set("from", from)
+		}
+		if to != "" {
+			q.Set("to", to)
+		}
+		e := events.APIGatewayV2HTTPRequest{Version: "2.0", RouteKey: "GET /calendar", RawPath: "/calendar", RawQueryString: q.Encode(),
+			Headers: map[string]string{"host": "api.example.test"},
+			RequestContext: events.APIGatewayV2HTTPRequestContext{RequestID: "fuzz", RouteKey: "GET /calendar", Stage: "$default",
+				HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: "GET", Path: "/calendar"}}}
+		resp, err := w.apis["GET /calendar"].Handle(context.Background(), e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		after, err := w.hash()
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.dirty = after != w.baseline
+		switch {
+		case resp.StatusCode == 200:
+		case resp.StatusCode == 400:
+			if err := errorShape(resp); err != nil {
+				t.Fatalf("from %q to %q: %v", from, to, err)
+			}
+		default:
+			t.Fatalf("from %q to %q: status %d %s", from, to, resp.StatusCode, resp.Body)
+		}
+		if w.dirty {
+			t.Fatalf("from %q to %q: reading the calendar changed the table", from, to)
+		}
+	})
+}

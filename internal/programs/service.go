@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cecportal/cecportal/internal/accounts"
+	"github.com/cecportal/cecportal/internal/calendar"
 	"github.com/cecportal/cecportal/internal/checkout"
 	"github.com/cecportal/cecportal/internal/clock"
 	"github.com/cecportal/cecportal/internal/fault"
@@ -574,6 +575,15 @@ func (s *Service) Calendar(ctx context.Context, from, to *time.Time, pg Page) ([
 	end := start.AddDate(1, 0, 0)
 	if to != nil {
 		end = *to
+	}
+	for _, b := range []struct {
+		field string
+		at    time.Time
+	}{{"from", start}, {"to", end}} {
+		if calendar.CheckInstant(b.at) != nil {
+			return nil, "", fault.New(fault.Invalid, "invalid_request", "the calendar range is invalid",
+				fault.Detail{Field: b.field, Code: "out_of_range", Message: "must be in the years 1900 to 2199, with a UTC offset from -12:00 to +14:00"})
+		}
 	}
 	if !end.After(start) || end.Sub(start) > 2*366*24*time.Hour {
 		return nil, "", fault.New(fault.Invalid, "invalid_request", "the calendar range is invalid",

@@ -1272,6 +1272,10 @@ func TestService_Calendar(t *testing.T) {
 		{"ErrToEqualsFrom", serviceT0, "2027-02-01T00:00:00Z", "2027-02-01T00:00:00Z", nil, "to:invalid_range"},
 		{"ErrOnlyToBeforeNow", serviceT0, "", "2026-10-01T00:00:00Z", nil, "to:invalid_range"},
 		{"ErrOverTwoYears", serviceT0, "2027-01-01T00:00:00Z", "2029-02-01T00:00:00Z", nil, "to:invalid_range"},
+		// Bounded whatever the caller checked (issue 13, class 3).
+		{"ErrFromFarFuture", serviceT0, "9999-12-31T23:59:59Z", "", nil, "from:out_of_range"},
+		{"ErrToFarPast", serviceT0, "", "0001-01-01T00:00:00Z", nil, "to:out_of_range"},
+		{"ErrDefaultToPastTheRange", serviceT0, "2199-06-01T00:00:00Z", "", nil, "to:out_of_range"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e.set(t, tc.now)
