@@ -1,7 +1,11 @@
 // Package testkit is the setup the tests of several packages share, so that
 // each does not keep its own copy: tables (embedded in a temporary
 // directory, or fresh on moto_server), a clock the tests move, helpers to
-// read and write items. Only tests import it.
+// read and write items (items.go); for the service tests, the shipped
+// policy, a recording dispatcher, sequential IDs (service.go) and the
+// fixtures several of them build through the services: holders with
+// credentials, providers, programs taken to approval (fixtures.go). Only
+// tests import it.
 package testkit
 
 import (
@@ -50,15 +54,56 @@ func (c *Clock) Advance(d time.Duration) {
 	c.now = c.now.Add(d)
 }
 
-// OpenBolt opens (creating it) the bbolt file at path, closed when the test ends.
+// Sync says whether a bbolt file waits for the disk at each commit.
+type Sync bool
+
+const (
+	// Fsync: each commit returns once the disk has it, as in the local
+	// stack. For tests of the file itself or of what a commit costs.
+	Fsync Sync = true
+	// NoSync: a commit returns once bbolt has written it, without fsync.
+	// The kit's choice for service tests: their file is temporary and
+	// deleted when the test ends, fsync only guards commits against the
+	// machine stopping, which such a file never has to survive, and it is
+	// most of what a commit costs on a shared disk. Transactions,
+	// conditions, isolation and what a read sees are the same either way.
+	NoSync Sync = false
+)
+
+// OpenBolt opens (creating it) the bbolt file at path, with fsync, closed
+// when the test ends.
 func OpenBolt(tb testing.TB, path string) *bbolt.DB {
 	tb.Helper()
-	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: time.Second})
+	return openBolt(tb, path, Fsync)
+}
+
+// TempBolt opens a new bbolt file in the test's temporary directory,
+// closed when the test ends.
+func TempBolt(tb testing.TB, sync Sync) *bbolt.DB {
+	tb.Helper()
+	return openBolt(tb, filepath.Join(tb.TempDir(), "local.db"), sync)
+}
+
+func openBolt(tb testing.TB, path string, sync Sync) *bbolt.DB {
+	tb.Helper()
+	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: time.Second, NoSync: !bool(sync)})
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { db.Close() })
 	return db
+}
+
+// TempTable is a new embedded table on TempBolt(tb, sync), with opts:
+// table.WithBoltNow gives the clock that decides which items have expired
+// (without it, the wall clock).
+func TempTable(tb testing.TB, sync Sync, opts ...table.BoltOption) *table.Bolt {
+	tb.Helper()
+	b, err := table.NewBolt(TempBolt(tb, sync), opts...)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
 }
 
 // NewBolt is the embedded table on db, on clock.
@@ -71,10 +116,11 @@ func NewBolt(tb testing.TB, db *bbolt.DB, clock *Clock) *table.Bolt {
 	return b
 }
 
-// Embedded is a new embedded table in the test's temporary directory.
+// Embedded is a new embedded table in the test's temporary directory, with
+// fsync, on clock: the table's own tests and the repositories'.
 func Embedded(tb testing.TB, clock *Clock) *table.Bolt {
 	tb.Helper()
-	return NewBolt(tb, OpenBolt(tb, filepath.Join(tb.TempDir(), "local.db")), clock)
+	return NewBolt(tb, TempBolt(tb, Fsync), clock)
 }
 
 // MotoDynamo is a DynamoDB client of moto_server whose writes are
