@@ -1,10 +1,8 @@
 package accounts_test
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
-	"path/filepath"
 	"reflect"
 	"regexp"
 	"slices"
@@ -13,9 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"go.etcd.io/bbolt"
-
-	"github.com/cecportal/cecportal"
 	"github.com/cecportal/cecportal/internal/accounts"
 	"github.com/cecportal/cecportal/internal/clock"
 	"github.com/cecportal/cecportal/internal/fault"
@@ -26,6 +21,7 @@ import (
 	"github.com/cecportal/cecportal/internal/policy"
 	"github.com/cecportal/cecportal/internal/store"
 	"github.com/cecportal/cecportal/internal/table"
+	"github.com/cecportal/cecportal/internal/testkit"
 )
 
 var (
@@ -45,49 +41,19 @@ var (
 	providerID = regexp.MustCompile(`^P-[0-9A-HJKMNP-TV-Z]{10}$`)
 )
 
-// recordingRelay is the service's outbound port: it remembers what it was
-// asked to dispatch.
-type recordingRelay struct {
-	mu   sync.Mutex
-	msgs []outbox.Message
-}
-
-func (r *recordingRelay) Dispatch(_ context.Context, msgs ...outbox.Message) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.msgs = append(r.msgs, msgs...)
-}
-
-func (r *recordingRelay) dispatched() []outbox.Message {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return slices.Clone(r.msgs)
-}
-
 // env is a service on a fresh embedded table.
 type env struct {
 	repo   *store.Accounts
 	box    *store.Outbox
-	relay  *recordingRelay
+	relay  *testkit.Relay
 	policy *policy.Policy
 }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	db, err := bbolt.Open(filepath.Join(t.TempDir(), "t.db"), 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	table, err := table.NewBolt(db, table.WithBoltNow(func() time.Time { return t0 }))
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := policy.Load(cecportal.DefaultPolicy)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &env{repo: store.NewAccounts(table), box: store.NewOutbox(table), relay: &recordingRelay{}, policy: p}
+	// fsync on, as these tests always had it; the table's clock stands at t0.
+	table := testkit.TempTable(t, testkit.Fsync, table.WithBoltNow(func() time.Time { return t0 }))
+	return &env{repo: store.NewAccounts(table), box: store.NewOutbox(table), relay: &testkit.Relay{}, policy: testkit.Policy(t)}
 }
 
 // at returns the service as of now; all share the env's store and relay.
@@ -219,7 +185,7 @@ func (e *env) renewalsMessages(t *testing.T) (pending, dispatched []accounts.Cre
 		}
 		return out
 	}
-	return decode(e.pending(t)), decode(e.relay.dispatched())
+	return decode(e.pending(t)), decode(e.relay.Sent())
 }
 
 func decodeJob(t *testing.T, m outbox.Message) notify.Job {
@@ -238,7 +204,7 @@ func decodeJob(t *testing.T, m outbox.Message) notify.Job {
 // one dispatched, and that it carries job.
 func (e *env) wantOneWelcome(t *testing.T, job notify.Job) {
 	t.Helper()
-	pending, sent := e.pending(t), e.relay.dispatched()
+	pending, sent := e.pending(t), e.relay.Sent()
 	if len(pending) != 1 || len(sent) != 1 {
 		t.Fatalf("pending %d, dispatched %d messages; want 1 and 1", len(pending), len(sent))
 	}
@@ -253,7 +219,7 @@ func (e *env) wantOneWelcome(t *testing.T, job notify.Job) {
 // wantNothingQueued checks that no message is pending or dispatched.
 func (e *env) wantNothingQueued(t *testing.T) {
 	t.Helper()
-	if p, s := e.pending(t), e.relay.dispatched(); len(p) != 0 || len(s) != 0 {
+	if p, s := e.pending(t), e.relay.Sent(); len(p) != 0 || len(s) != 0 {
 		t.Errorf("pending %+v, dispatched %+v; want none", p, s)
 	}
 }
@@ -681,7 +647,7 @@ func TestService_SetCredentials(t *testing.T) {
 			slices.Sort(out)
 			return out
 		}
-		pending, dispatched := ids(e.pending(t)), ids(e.relay.dispatched())
+		pending, dispatched := ids(e.pending(t)), ids(e.relay.Sent())
 		if len(pending) != 4 || !slices.Equal(pending, dispatched) || len(e.events(t, h.ID)) != 4 {
 			t.Fatalf("4 changes: pending %v, dispatched %v, %d events", pending, dispatched, len(e.events(t, h.ID)))
 		}
