@@ -4,15 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"go.etcd.io/bbolt"
-
-	"github.com/cecportal/cecportal"
 	"github.com/cecportal/cecportal/internal/accounts"
 	"github.com/cecportal/cecportal/internal/attendance"
 	"github.com/cecportal/cecportal/internal/cec"
@@ -21,39 +17,18 @@ import (
 	"github.com/cecportal/cecportal/internal/identity"
 	"github.com/cecportal/cecportal/internal/ids"
 	"github.com/cecportal/cecportal/internal/outbox"
-	"github.com/cecportal/cecportal/internal/policy"
 	"github.com/cecportal/cecportal/internal/programs"
 	"github.com/cecportal/cecportal/internal/roster"
 	"github.com/cecportal/cecportal/internal/store"
 	"github.com/cecportal/cecportal/internal/table"
+	"github.com/cecportal/cecportal/internal/testkit"
 )
-
-// queued records dispatched messages, the service's outbound port; tests
-// deliver them to the consumer by hand, as the queue would.
-type queued struct {
-	mu   sync.Mutex
-	msgs []outbox.Message
-}
-
-func (q *queued) Dispatch(_ context.Context, msgs ...outbox.Message) {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	q.msgs = append(q.msgs, msgs...)
-}
-
-func (q *queued) take() []outbox.Message {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	m := q.msgs
-	q.msgs = nil
-	return m
-}
 
 type world struct {
 	svc     *attendance.Service
 	clk     *clock.Settable
 	tbl     table.Table
-	q       *queued
+	q       *testkit.Relay // the services' outbound port; tests deliver its messages by hand, as the queue would
 	acc     *accounts.Service
 	program programs.Program
 	holders map[string]accounts.Holder // by first name
@@ -70,78 +45,33 @@ var (
 // on 12 March 2027.
 func newWorld(t *testing.T) *world {
 	t.Helper()
-	db, err := bbolt.Open(filepath.Join(t.TempDir(), "t.db"), 0o600, &bbolt.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	pol, err := policy.Load(cecportal.DefaultPolicy)
-	if err != nil {
-		t.Fatal(err)
-	}
-	clk := clock.NewSettable()
-	clk.Set(time.Date(2027, 1, 5, 15, 0, 0, 0, time.UTC))
-	tbl, err := table.NewBolt(db, table.WithBoltNow(clk.Now))
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := &queued{}
+	pol := testkit.Policy(t)
+	clk := testkit.SettableAt(time.Date(2027, 1, 5, 15, 0, 0, 0, time.UTC))
+	tbl := testkit.TempTable(t, testkit.NoSync, table.WithBoltNow(clk.Now))
+	q := &testkit.Relay{}
 	acc := accounts.NewService(store.NewAccounts(tbl), pol, clk, ids.New, q)
-	ctx := context.Background()
+	kit := testkit.Accounts{Service: acc, Staff: staff}
 	for _, c := range []identity.Caller{acme, other} {
-		if _, err := acc.CreateProvider(ctx, c, accounts.NewProvider{Name: "Org " + c.Sub, ContactName: "Dee", Email: c.Sub + "@example.org",
-			Phone: "+1 202 555 0142", Address: accounts.Address{Line1: "9 K St", City: "Washington", Country: "US"}}); err != nil {
-			t.Fatal(err)
-		}
+		kit.Provider(t, c, accounts.NewProvider{Name: "Org " + c.Sub, ContactName: "Dee", Email: c.Sub + "@example.org",
+			Phone: "+1 202 555 0142", Address: accounts.Address{Line1: "9 K St", City: "Washington", Country: "US"}})
 	}
 	w := &world{clk: clk, tbl: tbl, q: q, acc: acc, holders: map[string]accounts.Holder{}}
 	for _, h := range []struct{ first, last, member string }{{"Ana", "Lima", "member"}, {"José", "Núñez", "guest"}, {"Bo", "Berg", "guest"}} {
-		c := identity.Caller{Sub: "sub-" + h.first, Roles: []string{identity.RoleHolder}}
-		created, err := acc.CreateHolder(ctx, c, accounts.NewHolder{FirstName: h.first, LastName: h.last, Email: strings.ToLower(h.last) + "@example.com"})
-		if err != nil {
-			t.Fatal(err)
-		}
+		var set *accounts.CredentialsUpdate
 		if h.member == "member" {
-			if created, err = acc.SetCredentials(ctx, staff, created.ID, accounts.CredentialsUpdate{Membership: accounts.Member}); err != nil {
-				t.Fatal(err)
-			}
+			set = &accounts.CredentialsUpdate{Membership: accounts.Member}
 		}
-		w.holders[h.first] = created
+		w.holders[h.first] = kit.Holder(t, identity.Caller{Sub: "sub-" + h.first, Roles: []string{identity.RoleHolder}},
+			accounts.NewHolder{FirstName: h.first, LastName: h.last, Email: strings.ToLower(h.last) + "@example.com"}, set)
 	}
 	// An approved program, through the programs service and its consumers.
 	progs := programs.NewService(store.NewPrograms(tbl), acc, nil, pol, clk, ids.New, q)
 	start, end := time.Date(2027, 3, 10, 9, 0, 0, 0, time.FixedZone("", -6*3600)), time.Date(2027, 3, 10, 17, 0, 0, 0, time.FixedZone("", -6*3600))
-	p, err := progs.Create(ctx, acme, programs.Content{Title: "Fair Housing", Description: "d", Format: programs.InPerson, StartsAt: &start,
-		EndsAt: &end, TimeZone: "America/Chicago", Location: "Chicago", ContactHours: cec.Of(6), Objectives: []string{"o"},
-		Instructors: []string{"i"}, Compliance: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := progs.Submit(ctx, acme, p.ID); err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range q.take() {
-		switch m.Queue {
-		case programs.ValidationQueue:
-			if err := progs.Validate(ctx, m.Body); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	for _, m := range q.take() {
-		if m.Queue == programs.FeeQueue {
-			if err := progs.Invoice(ctx, m.Body); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	if _, err := progs.RecordFeePaid(ctx, p.ID, programs.InvoiceID(p.ID, 1), "test"); err != nil {
-		t.Fatal(err)
-	}
-	if w.program, err = progs.Decide(ctx, staff, p.ID, programs.Decision{Approve: true}); err != nil {
-		t.Fatal(err)
-	}
-	q.take()
+	w.program = testkit.Programs{Service: progs, Provider: acme, Staff: staff, Next: q.TakeBodies, PaymentRef: "test"}.Reach(t,
+		programs.Content{Title: "Fair Housing", Description: "d", Format: programs.InPerson, StartsAt: &start,
+			EndsAt: &end, TimeZone: "America/Chicago", Location: "Chicago", ContactHours: cec.Of(6), Objectives: []string{"o"},
+			Instructors: []string{"i"}, Compliance: true}, programs.Approved)
+	q.Take()
 	clk.Set(time.Date(2027, 3, 12, 15, 0, 0, 0, time.UTC))
 	w.svc = attendance.NewService(store.NewAttendance(tbl), store.NewPrograms(tbl), acc, pol, clk, ids.New, q)
 	return w
@@ -169,7 +99,7 @@ func (w *world) csv(rows ...string) attendance.Source {
 func (w *world) credit(t *testing.T) int {
 	t.Helper()
 	n := 0
-	for msgs := w.q.take(); len(msgs) > 0; msgs = w.q.take() {
+	for msgs := w.q.Take(); len(msgs) > 0; msgs = w.q.Take() {
 		for _, m := range msgs {
 			if m.Queue != attendance.Queue {
 				continue
@@ -336,7 +266,7 @@ func TestService_Report_Refusals(t *testing.T) {
 			if !ok || fe.Kind != tc.kind || fe.Code != tc.code || (tc.field != "" && (len(fe.Details) != 1 || fe.Details[0].Field != tc.field)) {
 				t.Fatalf("got %v (%+v), want %s", err, fe, tc.code)
 			}
-			if msgs := w.q.take(); len(msgs) != 0 {
+			if msgs := w.q.Take(); len(msgs) != 0 {
 				t.Fatalf("a refused report queued %d messages", len(msgs))
 			}
 		})
@@ -360,7 +290,7 @@ func TestService_Report_DryRun(t *testing.T) {
 	if got := verdicts(dry.Rows); got != "2:ok 3:duplicate_in_upload 4:name_mismatch" || dry.Totals.Accepted != 1 || dry.Totals.Rows != 3 {
 		t.Fatalf("dry run %s %+v", got, dry.Totals)
 	}
-	if msgs := w.q.take(); len(msgs) != 0 {
+	if msgs := w.q.Take(); len(msgs) != 0 {
 		t.Fatalf("a dry run queued %d messages", len(msgs))
 	}
 	page, _ := w.tbl.Query(ctx, table.Query{PK: "PROGRAM#" + w.program.ID, Op: table.SKBeginsWith, Value: "ATTENDEE#"})
@@ -393,10 +323,10 @@ func TestService_CreditChunk_Redelivery(t *testing.T) {
 	if err != nil || u.Chunks != 3 {
 		t.Fatal(err, u.Chunks)
 	}
-	first := w.q.take()
+	first := w.q.Take()
 	// Crash half-way: credit chunk 0's rows, but "die" before FinishChunk, by
 	// delivering the message to a service whose store fails on FinishChunk.
-	crashing := attendance.NewService(failingFinish{store.NewAttendance(w.tbl)}, store.NewPrograms(w.tbl), w.acc, mustPolicy(t), w.clk, ids.New, w.q)
+	crashing := attendance.NewService(failingFinish{store.NewAttendance(w.tbl)}, store.NewPrograms(w.tbl), w.acc, testkit.Policy(t), w.clk, ids.New, w.q)
 	if err := crashing.CreditChunk(ctx, first[0].Body); err == nil {
 		t.Fatal("the crash was not reported")
 	}
@@ -426,15 +356,6 @@ func (failingFinish) FinishChunk(context.Context, string, []attendance.RowResult
 	return errors.New("crash before the chunk was recorded")
 }
 
-func mustPolicy(t *testing.T) *policy.Policy {
-	t.Helper()
-	p, err := policy.Load(cecportal.DefaultPolicy)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
 // TestService_ConcurrentUploads: two uploads of the same roster credited at
 // the same time credit each holder once; the rows of one upload are
 // accepted, the other's already credited.
@@ -444,7 +365,7 @@ func TestService_ConcurrentUploads(t *testing.T) {
 	src := w.csv("Ana,Ana,Lima,2027-03-10", "José,José,Núñez,2027-03-10", "Bo,Bo,Berg,2027-03-10")
 	a, _, _ := w.svc.Report(ctx, acme, w.program.ID, "csv", src, false)
 	b, _, _ := w.svc.Report(ctx, acme, w.program.ID, "csv", src, false)
-	msgs := w.q.take()
+	msgs := w.q.Take()
 	var wg sync.WaitGroup
 	for _, m := range msgs {
 		wg.Add(1)
