@@ -8,6 +8,7 @@ import (
 	"github.com/cecportal/cecportal/internal/cec"
 	"github.com/cecportal/cecportal/internal/fault"
 	"github.com/cecportal/cecportal/internal/programs"
+	"github.com/cecportal/cecportal/internal/testkit"
 )
 
 func complete(t *testing.T) programs.Content {
@@ -27,7 +28,7 @@ func fields(d []fault.Detail) string {
 }
 
 func TestCheckSubmission(t *testing.T) {
-	pol := shipped(t).Programs
+	pol := testkit.Policy(t).Programs
 	submitted := at(t, "2026-11-01T10:00:00-05:00")
 	shift := func(c *programs.Content, start, end string) {
 		s, e := at(t, start), at(t, end)
@@ -85,7 +86,7 @@ func TestCheckSubmission(t *testing.T) {
 }
 
 func TestCheckFields_DraftMayBeIncomplete(t *testing.T) {
-	pol := shipped(t).Programs
+	pol := testkit.Policy(t).Programs
 	if d := programs.CheckFields(programs.Content{Title: "Only a title"}, pol); len(d) != 0 {
 		t.Fatalf("an incomplete draft was refused: %v", fields(d))
 	}

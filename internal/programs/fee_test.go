@@ -4,20 +4,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cecportal/cecportal"
 	"github.com/cecportal/cecportal/internal/cec"
-	"github.com/cecportal/cecportal/internal/policy"
 	"github.com/cecportal/cecportal/internal/programs"
+	"github.com/cecportal/cecportal/internal/testkit"
 )
-
-func shipped(t *testing.T) *policy.Policy {
-	t.Helper()
-	p, err := policy.Load(cecportal.DefaultPolicy)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
 
 func at(t *testing.T, s string) time.Time {
 	t.Helper()
@@ -32,7 +22,7 @@ func at(t *testing.T, s string) time.Time {
 // CEC when submitted 30 or fewer calendar days before the start date, both
 // dates read in the association's time zone (America/New_York).
 func TestComputeFee(t *testing.T) {
-	pol := shipped(t)
+	pol := testkit.Policy(t)
 	ny := pol.Association.Location()
 	for _, tc := range []struct {
 		name              string

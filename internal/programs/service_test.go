@@ -4,14 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
-
-	"go.etcd.io/bbolt"
 
 	"github.com/cecportal/cecportal/internal/accounts"
 	"github.com/cecportal/cecportal/internal/clock"
@@ -24,30 +21,12 @@ import (
 	"github.com/cecportal/cecportal/internal/programs"
 	"github.com/cecportal/cecportal/internal/store"
 	"github.com/cecportal/cecportal/internal/table"
+	"github.com/cecportal/cecportal/internal/testkit"
 )
 
 // The service tests run the real Service on the real embedded table (bbolt),
 // real accounts for the providers and the payment simulator; the only stand-in
 // is the outbound Dispatcher, which records what the service sends on.
-
-// recorder is the service's outbound port: it keeps every message the
-// service dispatched after a committed write.
-type recorder struct {
-	mu   sync.Mutex
-	msgs []outbox.Message
-}
-
-func (r *recorder) Dispatch(_ context.Context, msgs ...outbox.Message) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.msgs = append(r.msgs, msgs...)
-}
-
-func (r *recorder) all() []outbox.Message {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return slices.Clone(r.msgs)
-}
 
 var (
 	callerAcme  = identity.Caller{Sub: "sub-acme", Roles: []string{identity.RoleProvider}}
@@ -69,45 +48,33 @@ type serviceEnv struct {
 	svc        *programs.Service
 	clk        *clock.Settable
 	out        *store.Outbox
-	sent       *recorder
+	sent       *testkit.Relay // the service's outbound port
 	acme, beta accounts.Provider
 }
 
 func newServiceEnv(t *testing.T) *serviceEnv {
 	t.Helper()
-	db, err := bbolt.Open(filepath.Join(t.TempDir(), "table.db"), 0o600, &bbolt.Options{Timeout: time.Second, NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	clk := clock.NewSettable()
-	clk.Set(at(t, serviceT0))
-	tbl, err := table.NewBolt(db, table.WithBoltNow(clk.Now))
-	if err != nil {
-		t.Fatal(err)
-	}
-	pol := shipped(t)
-	acc := accounts.NewService(store.NewAccounts(tbl), pol, clk, ids.New, &recorder{})
-	sent := &recorder{}
+	clk := testkit.SettableAt(at(t, serviceT0))
+	tbl := testkit.TempTable(t, testkit.NoSync, table.WithBoltNow(clk.Now))
+	pol := testkit.Policy(t)
+	acc := accounts.NewService(store.NewAccounts(tbl), pol, clk, ids.New, testkit.NoDispatch{})
+	sent := &testkit.Relay{}
 	e := &serviceEnv{
 		svc: programs.NewService(store.NewPrograms(tbl), acc, &payments.Simulator{BaseURL: "http://127.0.0.1:8080"},
 			pol, clk, ids.New, sent),
 		clk: clk, out: store.NewOutbox(tbl), sent: sent,
 	}
-	e.acme = register(t, acc, callerAcme, "Acme Training", acmeEmail)
-	e.beta = register(t, acc, callerBeta, "Beta Seminars", "office@beta.example.org")
+	kit := testkit.Accounts{Service: acc, Staff: callerStaff}
+	e.acme = register(t, kit, callerAcme, "Acme Training", acmeEmail)
+	e.beta = register(t, kit, callerBeta, "Beta Seminars", "office@beta.example.org")
 	return e
 }
 
-func register(t *testing.T, acc *accounts.Service, c identity.Caller, name, email string) accounts.Provider {
+func register(t *testing.T, kit testkit.Accounts, c identity.Caller, name, email string) accounts.Provider {
 	t.Helper()
-	pr, err := acc.CreateProvider(t.Context(), c, accounts.NewProvider{Name: name, ContactName: "Carla Diaz", Email: email,
+	return kit.Provider(t, c, accounts.NewProvider{Name: name, ContactName: "Carla Diaz", Email: email,
 		Phone: "+1 202 555 0199", Address: accounts.Address{Line1: "9 K St NW", City: "Washington", Region: "DC",
 			PostalCode: "20001", Country: "US"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pr
 }
 
 func (e *serviceEnv) set(t *testing.T, s string) { t.Helper(); e.clk.Set(at(t, s)) }
@@ -121,7 +88,7 @@ func (e *serviceEnv) get(t *testing.T, id string) programs.Program {
 	return p
 }
 
-// pending returns the messages still in the table's outbox (the recorder
+// pending returns the messages still in the table's outbox (the Relay
 // never marks them sent, so every message written is there).
 func (e *serviceEnv) pending(t *testing.T) []outbox.Message {
 	t.Helper()
@@ -199,7 +166,7 @@ func (e *serviceEnv) reach(t *testing.T, in programs.Content, want programs.Stat
 	if want == programs.Submitted {
 		return p
 	}
-	if err := e.svc.Validate(ctx, only(t, "validation", stepsOf(t, e.sent.all(), programs.ValidationQueue, p.ID))); err != nil {
+	if err := e.svc.Validate(ctx, only(t, "validation", stepsOf(t, e.sent.Sent(), programs.ValidationQueue, p.ID))); err != nil {
 		t.Fatalf("validate: %v", err)
 	}
 	if p = e.get(t, p.ID); want == programs.Refused || p.Status == programs.Refused {
@@ -208,7 +175,7 @@ func (e *serviceEnv) reach(t *testing.T, in programs.Content, want programs.Stat
 		}
 		return p
 	}
-	if err := e.svc.Invoice(ctx, only(t, "fee", stepsOf(t, e.sent.all(), programs.FeeQueue, p.ID))); err != nil {
+	if err := e.svc.Invoice(ctx, only(t, "fee", stepsOf(t, e.sent.Sent(), programs.FeeQueue, p.ID))); err != nil {
 		t.Fatalf("invoice: %v", err)
 	}
 	if p = e.get(t, p.ID); want == programs.FeeDue {
@@ -319,7 +286,7 @@ func TestService_Lifecycle(t *testing.T) {
 		if got.Status != programs.Draft || trail(got.History) != "draft" || got.Title != in.Title || !got.StartsAt.Equal(*in.StartsAt) {
 			t.Fatalf("read back %+v", got)
 		}
-		if n := len(e.sent.all()); n != 0 {
+		if n := len(e.sent.Sent()); n != 0 {
 			t.Fatalf("a draft dispatched %d messages", n)
 		}
 	})
@@ -335,7 +302,7 @@ func TestService_Lifecycle(t *testing.T) {
 		if last := p.History[len(p.History)-1]; trail(p.History) != "draft,submitted" || last.From != programs.Draft || last.By != callerAcme.Sub {
 			t.Fatalf("history %+v", p.History)
 		}
-		dispatched := stepsOf(t, e.sent.all(), programs.ValidationQueue, p.ID)
+		dispatched := stepsOf(t, e.sent.Sent(), programs.ValidationQueue, p.ID)
 		pending := stepsOf(t, e.pending(t), programs.ValidationQueue, p.ID)
 		body := only(t, "dispatched validation", dispatched)
 		only(t, "pending validation", pending)
@@ -349,7 +316,7 @@ func TestService_Lifecycle(t *testing.T) {
 	})
 
 	step("Validate", func(t *testing.T) {
-		body := stepsOf(t, e.sent.all(), programs.ValidationQueue, p.ID)[0].Body
+		body := stepsOf(t, e.sent.Sent(), programs.ValidationQueue, p.ID)[0].Body
 		if err := e.svc.Validate(ctx, body); err != nil {
 			t.Fatal(err)
 		}
@@ -357,14 +324,14 @@ func TestService_Lifecycle(t *testing.T) {
 		if got.Status != programs.Submitted || got.Validated != 1 || trail(got.History) != "draft,submitted" || len(got.Problems) != 0 {
 			t.Fatalf("validated %+v", got)
 		}
-		fee := only(t, "dispatched fee", stepsOf(t, e.sent.all(), programs.FeeQueue, p.ID))
+		fee := only(t, "dispatched fee", stepsOf(t, e.sent.Sent(), programs.FeeQueue, p.ID))
 		if pend := only(t, "pending fee", stepsOf(t, e.pending(t), programs.FeeQueue, p.ID)); pend != fee {
 			t.Fatalf("pending %s, dispatched %s", pend, fee)
 		}
 	})
 
 	step("Invoice", func(t *testing.T) {
-		body := stepsOf(t, e.sent.all(), programs.FeeQueue, p.ID)[0].Body
+		body := stepsOf(t, e.sent.Sent(), programs.FeeQueue, p.ID)[0].Body
 		if err := e.svc.Invoice(ctx, body); err != nil {
 			t.Fatal(err)
 		}
@@ -387,7 +354,7 @@ func TestService_Lifecycle(t *testing.T) {
 		if trail(p.History) != "draft,submitted,fee_due" || last.By != "system" || !strings.Contains(last.Reason, "300.00 USD") {
 			t.Fatalf("history %+v", p.History)
 		}
-		jobs := mailsOf(t, e.sent.all(), "program_invoice", p.ID)
+		jobs := mailsOf(t, e.sent.Sent(), "program_invoice", p.ID)
 		if len(jobs) != 1 || !slices.Equal(jobs[0].To, []string{acmeEmail}) || jobs[0].Data["invoiceId"] != invoice ||
 			jobs[0].Data["amount"] != "300.00 USD" || jobs[0].Data["late"] != "false" {
 			t.Fatalf("invoice emails %+v", jobs)
@@ -472,7 +439,7 @@ func TestService_Lifecycle(t *testing.T) {
 		if want := []string{"sub-acme", "sub-acme", "system", "system", "system", "sub-staff"}; !slices.Equal(by, want) {
 			t.Fatalf("history by %v, want %v", by, want)
 		}
-		jobs := mailsOf(t, e.sent.all(), "program_decision", p.ID)
+		jobs := mailsOf(t, e.sent.Sent(), "program_decision", p.ID)
 		if len(jobs) != 1 || jobs[0].Data["decision"] != "approved" || !slices.Equal(jobs[0].To, []string{acmeEmail}) {
 			t.Fatalf("decision emails %+v", jobs)
 		}
@@ -530,7 +497,7 @@ func TestService_Validate(t *testing.T) {
 	t.Run("SameMessageTwice", func(t *testing.T) {
 		e := newServiceEnv(t)
 		p := e.reach(t, complete(t), programs.Submitted)
-		body := only(t, "validation", stepsOf(t, e.sent.all(), programs.ValidationQueue, p.ID))
+		body := only(t, "validation", stepsOf(t, e.sent.Sent(), programs.ValidationQueue, p.ID))
 		if err := e.svc.Validate(ctx, body); err != nil {
 			t.Fatal(err)
 		}
@@ -542,14 +509,14 @@ func TestService_Validate(t *testing.T) {
 		if second.Version != first.Version || trail(second.History) != trail(first.History) || second.Validated != 1 {
 			t.Fatalf("redelivery changed the program: %+v → %+v", first, second)
 		}
-		only(t, "dispatched fee", stepsOf(t, e.sent.all(), programs.FeeQueue, p.ID))
+		only(t, "dispatched fee", stepsOf(t, e.sent.Sent(), programs.FeeQueue, p.ID))
 		only(t, "pending fee", stepsOf(t, e.pending(t), programs.FeeQueue, p.ID))
 	})
 
 	t.Run("ConcurrentDeliveries", func(t *testing.T) {
 		e := newServiceEnv(t)
 		p := e.reach(t, complete(t), programs.Submitted)
-		body := only(t, "validation", stepsOf(t, e.sent.all(), programs.ValidationQueue, p.ID))
+		body := only(t, "validation", stepsOf(t, e.sent.Sent(), programs.ValidationQueue, p.ID))
 		var wg sync.WaitGroup
 		errs := make([]error, 8)
 		for i := range errs {
@@ -559,7 +526,7 @@ func TestService_Validate(t *testing.T) {
 		if err := errors.Join(errs...); err != nil {
 			t.Fatal(err)
 		}
-		only(t, "dispatched fee", stepsOf(t, e.sent.all(), programs.FeeQueue, p.ID))
+		only(t, "dispatched fee", stepsOf(t, e.sent.Sent(), programs.FeeQueue, p.ID))
 		only(t, "pending fee", stepsOf(t, e.pending(t), programs.FeeQueue, p.ID))
 		if got := e.get(t, p.ID); got.Version != p.Version+1 {
 			t.Fatalf("version %d after one validation of version %d", got.Version, p.Version)
@@ -569,7 +536,7 @@ func TestService_Validate(t *testing.T) {
 	t.Run("StaleSubmission", func(t *testing.T) {
 		e := newServiceEnv(t)
 		p := e.reach(t, programs.Content{Title: "Fair Housing Update"}, programs.Refused)
-		old := only(t, "validation", stepsOf(t, e.sent.all(), programs.ValidationQueue, p.ID))
+		old := only(t, "validation", stepsOf(t, e.sent.Sent(), programs.ValidationQueue, p.ID))
 		if _, err := e.svc.Edit(ctx, callerAcme, p.ID, complete(t)); err != nil {
 			t.Fatal(err)
 		}
@@ -589,11 +556,11 @@ func TestService_Validate(t *testing.T) {
 		if got.Version != p.Version || got.Status != programs.Submitted || got.Validated != 0 || got.Fee != nil {
 			t.Fatalf("a message of submission 1 changed submission 2: %+v", got)
 		}
-		if n := len(stepsOf(t, e.sent.all(), programs.FeeQueue, p.ID)); n != 0 {
+		if n := len(stepsOf(t, e.sent.Sent(), programs.FeeQueue, p.ID)); n != 0 {
 			t.Fatalf("%d fee messages from a stale validation", n)
 		}
 		// The current submission's message still goes through.
-		msgs := stepsOf(t, e.sent.all(), programs.ValidationQueue, p.ID)
+		msgs := stepsOf(t, e.sent.Sent(), programs.ValidationQueue, p.ID)
 		if len(msgs) != 2 {
 			t.Fatalf("%d validation messages, want 2", len(msgs))
 		}
@@ -628,7 +595,7 @@ func TestService_Validate(t *testing.T) {
 				t.Fatalf("a message for a missing program is acknowledged, got %v", err)
 			}
 		}
-		if n := len(e.sent.all()); n != 0 {
+		if n := len(e.sent.Sent()); n != 0 {
 			t.Fatalf("dispatched %d messages", n)
 		}
 	})
@@ -667,7 +634,7 @@ func TestService_Validate_Refusals(t *testing.T) {
 			if p, err = e.svc.Submit(ctx, callerAcme, p.ID); err != nil || p.Status != programs.Submitted {
 				t.Fatalf("submit: %v, %s", err, p.Status)
 			}
-			body := only(t, "validation", stepsOf(t, e.sent.all(), programs.ValidationQueue, p.ID))
+			body := only(t, "validation", stepsOf(t, e.sent.Sent(), programs.ValidationQueue, p.ID))
 			if err := e.svc.Validate(ctx, body); err != nil {
 				t.Fatal(err)
 			}
@@ -680,20 +647,20 @@ func TestService_Validate_Refusals(t *testing.T) {
 				!strings.Contains(last.Reason, strings.SplitN(tc.problems, ":", 2)[0]) {
 				t.Fatalf("refusal %+v", last)
 			}
-			jobs := mailsOf(t, e.sent.all(), "program_refused", p.ID)
+			jobs := mailsOf(t, e.sent.Sent(), "program_refused", p.ID)
 			if len(jobs) != 1 || !slices.Equal(jobs[0].To, []string{acmeEmail}) || jobs[0].Data["reasons"] != last.Reason {
 				t.Fatalf("refusal emails %+v", jobs)
 			}
 			if n := len(mailsOf(t, e.pending(t), "program_refused", p.ID)); n != 1 {
 				t.Fatalf("%d refusal emails pending, want 1", n)
 			}
-			if n := len(stepsOf(t, e.sent.all(), programs.FeeQueue, p.ID)); n != 0 {
+			if n := len(stepsOf(t, e.sent.Sent(), programs.FeeQueue, p.ID)); n != 0 {
 				t.Fatalf("a refused program went to the fee step (%d messages)", n)
 			}
 			if err := e.svc.Validate(ctx, body); err != nil || e.get(t, p.ID).Version != p.Version {
 				t.Fatalf("redelivery after refusal: %v", err)
 			}
-			if n := len(mailsOf(t, e.sent.all(), "program_refused", p.ID)); n != 1 {
+			if n := len(mailsOf(t, e.sent.Sent(), "program_refused", p.ID)); n != 1 {
 				t.Fatalf("redelivery mailed the refusal again (%d)", n)
 			}
 		})
@@ -721,11 +688,11 @@ func TestService_Validate_Refusals(t *testing.T) {
 		if got := e.get(t, p.ID); len(got.Problems) != 0 || got.Fee != nil {
 			t.Fatalf("stored after resubmission: problems %v, fee %+v", got.Problems, got.Fee)
 		}
-		msgs := stepsOf(t, e.sent.all(), programs.ValidationQueue, p.ID)
+		msgs := stepsOf(t, e.sent.Sent(), programs.ValidationQueue, p.ID)
 		if err := e.svc.Validate(ctx, msgs[len(msgs)-1].Body); err != nil {
 			t.Fatal(err)
 		}
-		if err := e.svc.Invoice(ctx, only(t, "fee", stepsOf(t, e.sent.all(), programs.FeeQueue, p.ID))); err != nil {
+		if err := e.svc.Invoice(ctx, only(t, "fee", stepsOf(t, e.sent.Sent(), programs.FeeQueue, p.ID))); err != nil {
 			t.Fatal(err)
 		}
 		got := e.get(t, p.ID)
@@ -770,10 +737,10 @@ func TestService_Invoice(t *testing.T) {
 			if tc.consumed != "" {
 				e.set(t, tc.consumed)
 			}
-			if err := e.svc.Validate(ctx, only(t, "validation", stepsOf(t, e.sent.all(), programs.ValidationQueue, p.ID))); err != nil {
+			if err := e.svc.Validate(ctx, only(t, "validation", stepsOf(t, e.sent.Sent(), programs.ValidationQueue, p.ID))); err != nil {
 				t.Fatal(err)
 			}
-			if err := e.svc.Invoice(ctx, only(t, "fee", stepsOf(t, e.sent.all(), programs.FeeQueue, p.ID))); err != nil {
+			if err := e.svc.Invoice(ctx, only(t, "fee", stepsOf(t, e.sent.Sent(), programs.FeeQueue, p.ID))); err != nil {
 				t.Fatal(err)
 			}
 			got := e.get(t, p.ID)
@@ -787,7 +754,7 @@ func TestService_Invoice(t *testing.T) {
 			if reason := got.History[len(got.History)-1].Reason; strings.Contains(reason, "late fee") != tc.late {
 				t.Fatalf("history reason %q, late %v", reason, tc.late)
 			}
-			jobs := mailsOf(t, e.sent.all(), "program_invoice", p.ID)
+			jobs := mailsOf(t, e.sent.Sent(), "program_invoice", p.ID)
 			if len(jobs) != 1 || jobs[0].Data["late"] != map[bool]string{true: "true", false: "false"}[tc.late] {
 				t.Fatalf("invoice emails %+v", jobs)
 			}
@@ -797,7 +764,7 @@ func TestService_Invoice(t *testing.T) {
 	t.Run("SameMessageTwice", func(t *testing.T) {
 		e := newServiceEnv(t)
 		p := e.reach(t, complete(t), programs.FeeDue)
-		body := only(t, "fee", stepsOf(t, e.sent.all(), programs.FeeQueue, p.ID))
+		body := only(t, "fee", stepsOf(t, e.sent.Sent(), programs.FeeQueue, p.ID))
 		e.set(t, "2026-11-05T15:00:00Z")
 		if err := e.svc.Invoice(ctx, body); err != nil {
 			t.Fatalf("redelivery: %v", err)
@@ -806,7 +773,7 @@ func TestService_Invoice(t *testing.T) {
 		if got.Version != p.Version || !got.Fee.IssuedAt.Equal(p.Fee.IssuedAt) || trail(got.History) != "draft,submitted,fee_due" {
 			t.Fatalf("redelivery re-invoiced: %+v → %+v", p.Fee, got.Fee)
 		}
-		if n := len(mailsOf(t, e.sent.all(), "program_invoice", p.ID)); n != 1 {
+		if n := len(mailsOf(t, e.sent.Sent(), "program_invoice", p.ID)); n != 1 {
 			t.Fatalf("%d invoice emails dispatched, want 1", n)
 		}
 		if n := len(mailsOf(t, e.pending(t), "program_invoice", p.ID)); n != 1 {
@@ -819,7 +786,7 @@ func TestService_Invoice(t *testing.T) {
 		// misrouted), it must not invoice an unvalidated submission.
 		e := newServiceEnv(t)
 		p := e.reach(t, complete(t), programs.Submitted)
-		if err := e.svc.Invoice(ctx, only(t, "validation", stepsOf(t, e.sent.all(), programs.ValidationQueue, p.ID))); err != nil {
+		if err := e.svc.Invoice(ctx, only(t, "validation", stepsOf(t, e.sent.Sent(), programs.ValidationQueue, p.ID))); err != nil {
 			t.Fatal(err)
 		}
 		if got := e.get(t, p.ID); got.Version != p.Version || got.Fee != nil {
@@ -888,10 +855,10 @@ func TestService_IllegalTransitions(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newServiceEnv(t)
 			p := e.get(t, e.reach(t, complete(t), tc.status).ID)
-			sent := len(e.sent.all())
+			sent := len(e.sent.Sent())
 			wantFault(t, tc.op(e, p), fault.Conflict, tc.code)
 			got := e.get(t, p.ID)
-			if got.Version != p.Version || got.Status != tc.status || len(e.sent.all()) != sent {
+			if got.Version != p.Version || got.Status != tc.status || len(e.sent.Sent()) != sent {
 				t.Fatalf("a refused %s wrote: version %d → %d, status %s", tc.name, p.Version, got.Version, got.Status)
 			}
 			ps, _, err := e.svc.List(ctx, callerAcme, programs.Page{})
@@ -1132,7 +1099,7 @@ func TestService_Decide(t *testing.T) {
 				last.By != callerStaff.Sub || last.Reason != tc.reason {
 				t.Fatalf("decided %s, last transition %+v", got.Status, last)
 			}
-			jobs := mailsOf(t, e.sent.all(), "program_decision", p.ID)
+			jobs := mailsOf(t, e.sent.Sent(), "program_decision", p.ID)
 			if len(jobs) != 1 || jobs[0].Data["decision"] != string(tc.status) || jobs[0].Data["reason"] != tc.reason ||
 				!slices.Equal(jobs[0].To, []string{acmeEmail}) {
 				t.Fatalf("decision emails %+v", jobs)
@@ -1225,7 +1192,7 @@ func TestService_Copy(t *testing.T) {
 		if _, err := e.svc.Submit(ctx, callerAcme, cp.ID); err != nil {
 			t.Fatal(err)
 		}
-		if err := e.svc.Validate(ctx, only(t, "validation", stepsOf(t, e.sent.all(), programs.ValidationQueue, cp.ID))); err != nil {
+		if err := e.svc.Validate(ctx, only(t, "validation", stepsOf(t, e.sent.Sent(), programs.ValidationQueue, cp.ID))); err != nil {
 			t.Fatal(err)
 		}
 		if got := e.get(t, cp.ID); got.Validated != 1 || got.Status != programs.Submitted {
