@@ -5,15 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"go.etcd.io/bbolt"
-
-	"github.com/cecportal/cecportal"
 	"github.com/cecportal/cecportal/internal/accounts"
 	"github.com/cecportal/cecportal/internal/clock"
 	"github.com/cecportal/cecportal/internal/identity"
@@ -21,10 +17,10 @@ import (
 	"github.com/cecportal/cecportal/internal/notify"
 	"github.com/cecportal/cecportal/internal/outbox"
 	"github.com/cecportal/cecportal/internal/payments"
-	"github.com/cecportal/cecportal/internal/policy"
 	"github.com/cecportal/cecportal/internal/renewals"
 	"github.com/cecportal/cecportal/internal/store"
 	"github.com/cecportal/cecportal/internal/table"
+	"github.com/cecportal/cecportal/internal/testkit"
 )
 
 // counting records the queries made, to prove the daily job reads the index only.
@@ -40,10 +36,6 @@ func (c *counting) Query(ctx context.Context, q table.Query) (table.Page, error)
 	c.mu.Unlock()
 	return c.Table.Query(ctx, q)
 }
-
-type nop struct{}
-
-func (nop) Dispatch(context.Context, ...outbox.Message) {}
 
 // inline is a queue whose consumer runs as a message is sent to it: a
 // relay over it delivers each message at once, and keeps the message
@@ -63,24 +55,11 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	db, err := bbolt.Open(filepath.Join(t.TempDir(), "table.db"), 0o600, &bbolt.Options{Timeout: time.Second, NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	clk := clock.NewSettable()
-	clk.Set(time.Date(2026, 10, 20, 15, 0, 0, 0, time.UTC))
-	bt, err := table.NewBolt(db, table.WithBoltNow(clk.Now))
-	if err != nil {
-		t.Fatal(err)
-	}
-	pol, err := policy.Load(cecportal.DefaultPolicy)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tbl := &counting{Table: bt}
+	clk := testkit.SettableAt(time.Date(2026, 10, 20, 15, 0, 0, 0, time.UTC))
+	pol := testkit.Policy(t)
+	tbl := &counting{Table: testkit.TempTable(t, testkit.NoSync, table.WithBoltNow(clk.Now))}
 	svc := &renewals.Service{Store: store.NewRenewals(tbl), Holders: store.NewAccounts(tbl), Shards: store.RenewableShards,
-		Links: store.NewAccounts(tbl), Records: store.NewSubmissions(tbl), Policy: pol, Clock: clk, Relay: nop{}}
+		Links: store.NewAccounts(tbl), Records: store.NewSubmissions(tbl), Policy: pol, Clock: clk, Relay: testkit.NoDispatch{}}
 	// The renewals queue's messages are consumed as they are dispatched
 	// (the local stack is about as quick); the others stay in the outbox.
 	out := store.NewOutbox(tbl)
@@ -98,22 +77,8 @@ func holderCaller(n string) identity.Caller {
 // holder creates a holder and, when codes are given, records them as staff.
 func (e *env) holder(t *testing.T, n string, codes ...string) accounts.Holder {
 	t.Helper()
-	h, err := e.acc.CreateHolder(t.Context(), holderCaller(n), accounts.NewHolder{FirstName: "Ann", LastName: "Lee " + n, Email: n + "@example.org"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(codes) == 0 {
-		return h
-	}
-	var creds []accounts.Credential
-	for _, c := range codes {
-		creds = append(creds, accounts.Credential{Code: c, EarnedOn: "2020-05-01"})
-	}
-	h, err = e.acc.SetCredentials(t.Context(), e.staff, h.ID, accounts.CredentialsUpdate{Membership: accounts.Member, Credentials: creds})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return h
+	return testkit.Accounts{Service: e.acc, Staff: e.staff}.Holder(t, holderCaller(n),
+		accounts.NewHolder{FirstName: "Ann", LastName: "Lee " + n, Email: n + "@example.org"}, testkit.Credentials("2020-05-01", codes...))
 }
 
 func TestService_EnsureInvoice(t *testing.T) {
@@ -369,15 +334,9 @@ func TestService_CredentialsSet(t *testing.T) {
 		// relay's sweep delivers it.
 		e := newEnv(t)
 		e.clk.Set(issued)
-		crashing := accounts.NewService(store.NewAccounts(e.tbl), e.svc.Policy, e.clk, ids.New, nop{})
-		h, err := crashing.CreateHolder(t.Context(), holderCaller("a"), accounts.NewHolder{FirstName: "Ann", LastName: "Lee", Email: "a@example.org"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := crashing.SetCredentials(t.Context(), e.staff, h.ID, accounts.CredentialsUpdate{Membership: accounts.Member,
-			Credentials: []accounts.Credential{{Code: "CAM", EarnedOn: "2020-05-01"}}}); err != nil {
-			t.Fatal(err)
-		}
+		crashing := accounts.NewService(store.NewAccounts(e.tbl), e.svc.Policy, e.clk, ids.New, testkit.NoDispatch{})
+		h := testkit.Accounts{Service: crashing, Staff: e.staff}.Holder(t, holderCaller("a"),
+			accounts.NewHolder{FirstName: "Ann", LastName: "Lee", Email: "a@example.org"}, testkit.Credentials("2020-05-01", "CAM"))
 		pending := func() []outbox.Message {
 			t.Helper()
 			msgs, err := e.out.Pending(t.Context(), time.Now().Add(time.Hour), 100)
