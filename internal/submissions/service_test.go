@@ -1,19 +1,12 @@
 package submissions_test
 
 import (
-	"context"
 	"errors"
-	"fmt"
 	"maps"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"go.etcd.io/bbolt"
-
-	"github.com/cecportal/cecportal"
 	"github.com/cecportal/cecportal/internal/accounts"
 	"github.com/cecportal/cecportal/internal/attendance"
 	"github.com/cecportal/cecportal/internal/cec"
@@ -29,27 +22,9 @@ import (
 	"github.com/cecportal/cecportal/internal/store"
 	"github.com/cecportal/cecportal/internal/submissions"
 	"github.com/cecportal/cecportal/internal/table"
+	"github.com/cecportal/cecportal/internal/testkit"
 	"github.com/cecportal/cecportal/internal/transcript"
 )
-
-type sent struct {
-	mu   sync.Mutex
-	msgs []outbox.Message
-}
-
-func (s *sent) Dispatch(_ context.Context, msgs ...outbox.Message) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.msgs = append(s.msgs, msgs...)
-}
-
-func (s *sent) take() []outbox.Message {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := s.msgs
-	s.msgs = nil
-	return out
-}
 
 // world is the service on a real embedded table, at 12 March 2027 (the
 // coming renewal is 2028, for CECs earned in 2027), with holders:
@@ -61,7 +36,7 @@ type world struct {
 	svc     *submissions.Service
 	tr      *transcript.Service
 	tbl     table.Table
-	relay   *sent
+	relay   *testkit.Relay    // the service's outbound port
 	holders map[string]string // name → holder ID
 	pol     *policy.Policy
 	clock   clock.Clock
@@ -75,44 +50,20 @@ func holder(name string) identity.Caller {
 
 func newWorld(t *testing.T) *world {
 	t.Helper()
-	db, err := bbolt.Open(filepath.Join(t.TempDir(), "t.db"), 0o600, &bbolt.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	pol, err := policy.Load(cecportal.DefaultPolicy)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tbl, err := table.NewBolt(db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	clk := clock.NewSettable()
-	clk.Set(time.Date(2027, 3, 12, 14, 0, 0, 0, time.UTC))
-	n := 0
-	newID := func(prefix string) string { n++; return fmt.Sprintf("%s-%010d", prefix, n) }
-	acc := accounts.NewService(store.NewAccounts(tbl), pol, clk, newID, &sent{})
+	pol := testkit.Policy(t)
+	tbl := testkit.TempTable(t, testkit.NoSync) // expiry on the wall clock, as before
+	clk := testkit.SettableAt(time.Date(2027, 3, 12, 14, 0, 0, 0, time.UTC))
+	newID := testkit.IDs()
+	acc := accounts.NewService(store.NewAccounts(tbl), pol, clk, newID, testkit.NoDispatch{})
 	ctx := t.Context()
-	w := &world{tbl: tbl, relay: &sent{}, holders: map[string]string{}, pol: pol, clock: clk}
+	w := &world{tbl: tbl, relay: &testkit.Relay{}, holders: map[string]string{}, pol: pol, clock: clk}
+	kit := testkit.Accounts{Service: acc, Staff: staff}
 	for _, h := range []struct {
 		name  string
 		codes []string
 	}{{"ana", []string{"CAM"}}, {"bo", []string{"CAM"}}, {"cy", nil}} {
-		hd, err := acc.CreateHolder(ctx, holder(h.name), accounts.NewHolder{FirstName: h.name, LastName: "Lima", Email: h.name + "@example.com"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		w.holders[h.name] = hd.ID
-		var creds []accounts.Credential
-		for _, c := range h.codes {
-			creds = append(creds, accounts.Credential{Code: c, EarnedOn: "2020-01-01"})
-		}
-		if len(creds) > 0 {
-			if _, err := acc.SetCredentials(ctx, staff, hd.ID, accounts.CredentialsUpdate{Membership: accounts.Member, Credentials: creds}); err != nil {
-				t.Fatal(err)
-			}
-		}
+		w.holders[h.name] = kit.Holder(t, holder(h.name), accounts.NewHolder{FirstName: h.name, LastName: "Lima", Email: h.name + "@example.com"},
+			testkit.Credentials("2020-01-01", h.codes...)).ID
 	}
 	if refused, err := store.NewAttendance(tbl).Credit(ctx, []attendance.Credit{{ProgramID: "PRG-1", HolderID: w.holders["ana"],
 		Completed: roster.Date{Year: 2027, Month: 2, Day: 1}, Title: "Fair Housing", ProviderName: "Acme", Hours: cec.Of(3),
@@ -229,7 +180,7 @@ func TestService_Submit(t *testing.T) {
 			sub.Items[1].Activity.ID != sub.ID+"-2" || sub.HolderEmail != "ana@example.com" {
 			t.Fatalf("submission %+v", sub)
 		}
-		msgs := w.relay.take()
+		msgs := w.relay.Take()
 		if len(msgs) != 1 || msgs[0].Queue != submissions.Queue || !strings.Contains(msgs[0].Body, sub.ID) {
 			t.Fatalf("messages %+v", msgs)
 		}
@@ -336,7 +287,7 @@ func TestService_Review(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	body := w.relay.take()[0].Body
+	body := w.relay.Take()[0].Body
 	for range 2 {
 		if err := w.svc.Review(ctx, body); err != nil {
 			t.Fatal(err)
@@ -349,7 +300,7 @@ func TestService_Review(t *testing.T) {
 	if got.Status != submissions.InReview || len(got.History) != 2 || got.Audit != submissions.Audited(sub.ID, 10) {
 		t.Fatalf("after review: %+v", got)
 	}
-	mails := w.relay.take()
+	mails := w.relay.Take()
 	if len(mails) != 1 || mails[0].Queue != notify.Queue || !strings.Contains(mails[0].Body, "submission_received") ||
 		!strings.Contains(mails[0].Body, "ana@example.com") {
 		t.Fatalf("mails %+v", mails)
@@ -413,14 +364,14 @@ func TestService_Decide(t *testing.T) {
 	}
 	review := func(t *testing.T, w *world) {
 		t.Helper()
-		for _, m := range w.relay.take() {
+		for _, m := range w.relay.Take() {
 			if m.Queue == submissions.Queue {
 				if err := w.svc.Review(t.Context(), m.Body); err != nil {
 					t.Fatal(err)
 				}
 			}
 		}
-		w.relay.take()
+		w.relay.Take()
 	}
 	t.Run("Approve", func(t *testing.T) {
 		w := newWorld(t)
@@ -438,7 +389,7 @@ func TestService_Decide(t *testing.T) {
 			got.Items[0].Decision != submissions.ActivityApprove || got.Items[1].Decision != submissions.ActivityApprove {
 			t.Fatalf("approved: %+v %+v", got, got.Result)
 		}
-		mails := w.relay.take()
+		mails := w.relay.Take()
 		if len(mails) != 1 || !strings.Contains(mails[0].Body, "submission_decision") {
 			t.Fatalf("mails %+v", mails)
 		}
