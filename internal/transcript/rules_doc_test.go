@@ -10,10 +10,10 @@ import (
 	"text/template"
 	"time"
 
-	"github.com/cecportal/cecportal"
 	"github.com/cecportal/cecportal/internal/cec"
 	"github.com/cecportal/cecportal/internal/credits"
 	"github.com/cecportal/cecportal/internal/policy"
+	"github.com/cecportal/cecportal/internal/testkit"
 	"github.com/cecportal/cecportal/internal/transcript"
 )
 
@@ -27,11 +27,7 @@ const rulesDoc = "../../docs/cec-rules.md"
 //
 //	go test ./internal/transcript -run TestRulesDoc -update
 func TestRulesDoc(t *testing.T) {
-	pol, err := policy.Load(cecportal.DefaultPolicy)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := renderRules(pol)
+	got, err := renderRules(testkit.Policy(t))
 	if err != nil {
 		t.Fatal(err)
 	}

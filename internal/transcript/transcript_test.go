@@ -4,16 +4,12 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"go.etcd.io/bbolt"
-
-	"github.com/cecportal/cecportal"
 	"github.com/cecportal/cecportal/internal/accounts"
 	"github.com/cecportal/cecportal/internal/attendance"
 	"github.com/cecportal/cecportal/internal/cec"
@@ -21,11 +17,10 @@ import (
 	"github.com/cecportal/cecportal/internal/credits"
 	"github.com/cecportal/cecportal/internal/fault"
 	"github.com/cecportal/cecportal/internal/identity"
-	"github.com/cecportal/cecportal/internal/outbox"
-	"github.com/cecportal/cecportal/internal/policy"
 	"github.com/cecportal/cecportal/internal/roster"
 	"github.com/cecportal/cecportal/internal/store"
 	"github.com/cecportal/cecportal/internal/table"
+	"github.com/cecportal/cecportal/internal/testkit"
 	"github.com/cecportal/cecportal/internal/transcript"
 )
 
@@ -44,10 +39,6 @@ func (c *counting) Query(ctx context.Context, q table.Query) (table.Page, error)
 	c.queries.Add(1)
 	return c.Table.Query(ctx, q)
 }
-
-type noDispatch struct{}
-
-func (noDispatch) Dispatch(context.Context, ...outbox.Message) {}
 
 // world is the service on a real embedded table, with holders:
 //
@@ -68,25 +59,11 @@ func holderCaller(name string) identity.Caller {
 
 func newWorld(t *testing.T) *world {
 	t.Helper()
-	db, err := bbolt.Open(filepath.Join(t.TempDir(), "t.db"), 0o600, &bbolt.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	pol, err := policy.Load(cecportal.DefaultPolicy)
-	if err != nil {
-		t.Fatal(err)
-	}
-	bt, err := table.NewBolt(db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tbl := &counting{Table: bt}
-	clk := clock.NewSettable()
-	clk.Set(time.Date(2027, 3, 12, 14, 0, 0, 0, time.UTC))
-	n := 0
-	newID := func(prefix string) string { n++; return fmt.Sprintf("%s-%010d", prefix, n) }
-	acc := accounts.NewService(store.NewAccounts(tbl), pol, clk, newID, noDispatch{})
+	pol := testkit.Policy(t)
+	tbl := &counting{Table: testkit.TempTable(t, testkit.NoSync)} // expiry on the wall clock, as before
+	clk := testkit.SettableAt(time.Date(2027, 3, 12, 14, 0, 0, 0, time.UTC))
+	acc := accounts.NewService(store.NewAccounts(tbl), pol, clk, testkit.IDs(), testkit.NoDispatch{})
+	kit := testkit.Accounts{Service: acc, Staff: identity.Caller{Sub: "sub-staff", Roles: []string{identity.RoleStaff}}}
 	ctx := t.Context()
 	day := func(y int, m time.Month, d int) roster.Date { return roster.Date{Year: y, Month: m, Day: d} }
 	var credited []attendance.Credit
@@ -108,20 +85,8 @@ func newWorld(t *testing.T) *world {
 		}},
 		{"dee", []string{"NALP"}, nil},
 	} {
-		holder, err := acc.CreateHolder(ctx, holderCaller(h.name), accounts.NewHolder{FirstName: h.name, LastName: "Lima", Email: h.name + "@example.com"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var creds []accounts.Credential
-		for _, c := range h.codes {
-			creds = append(creds, accounts.Credential{Code: c, EarnedOn: "2020-01-01"})
-		}
-		if len(creds) > 0 {
-			if _, err := acc.SetCredentials(ctx, identity.Caller{Sub: "sub-staff", Roles: []string{identity.RoleStaff}}, holder.ID,
-				accounts.CredentialsUpdate{Membership: accounts.Member, Credentials: creds}); err != nil {
-				t.Fatal(err)
-			}
-		}
+		holder := kit.Holder(t, holderCaller(h.name), accounts.NewHolder{FirstName: h.name, LastName: "Lima", Email: h.name + "@example.com"},
+			testkit.Credentials("2020-01-01", h.codes...))
 		for _, c := range h.cr {
 			c.HolderID, c.UploadID, c.Line, c.ProviderID, c.Credited = holder.ID, "UPL-1", 2, "PRV-1", clk.Now()
 			credited = append(credited, c)
