@@ -4,27 +4,21 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"path/filepath"
 	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"go.etcd.io/bbolt"
-
-	"github.com/cecportal/cecportal"
 	"github.com/cecportal/cecportal/internal/accounts"
 	"github.com/cecportal/cecportal/internal/attendance"
 	"github.com/cecportal/cecportal/internal/cec"
-	"github.com/cecportal/cecportal/internal/clock"
 	"github.com/cecportal/cecportal/internal/identity"
 	"github.com/cecportal/cecportal/internal/ids"
-	"github.com/cecportal/cecportal/internal/outbox"
-	"github.com/cecportal/cecportal/internal/policy"
 	"github.com/cecportal/cecportal/internal/programs"
 	"github.com/cecportal/cecportal/internal/roster"
 	"github.com/cecportal/cecportal/internal/table"
+	"github.com/cecportal/cecportal/internal/testkit"
 )
 
 // The attendance benchmark (issue 4): crediting a roster of N rows on the
@@ -37,61 +31,26 @@ var benchSizes = []int{10_000, 100_000}
 
 // benchWorld is a fresh data file with n holders and an approved program.
 type benchWorld struct {
-	db      *bbolt.DB
 	tbl     *table.Bolt
 	svc     *attendance.Service
-	queue   *benchQueue
+	queue   *testkit.Relay
 	program programs.Program
 	csv     []byte
-}
-
-type benchQueue struct {
-	mu   sync.Mutex
-	msgs []outbox.Message
-}
-
-func (q *benchQueue) Dispatch(_ context.Context, msgs ...outbox.Message) {
-	q.mu.Lock()
-	q.msgs = append(q.msgs, msgs...)
-	q.mu.Unlock()
-}
-
-func (q *benchQueue) take() []outbox.Message {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	m := q.msgs
-	q.msgs = nil
-	return m
 }
 
 var benchProvider = identity.Caller{Sub: "sub-bench", Roles: []string{identity.RoleProvider}}
 
 func newBenchWorld(b *testing.B, n int) *benchWorld {
 	b.Helper()
-	// fsync stays on, as in the local stack.
-	db, err := bbolt.Open(filepath.Join(b.TempDir(), "bench.db"), 0o600, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { db.Close() })
-	pol, err := policy.Load(cecportal.DefaultPolicy)
-	if err != nil {
-		b.Fatal(err)
-	}
-	clk := clock.NewSettable()
-	clk.Set(time.Date(2027, 3, 12, 15, 0, 0, 0, time.UTC))
-	tbl, err := table.NewBolt(db, table.WithBoltNow(clk.Now))
-	if err != nil {
-		b.Fatal(err)
-	}
+	pol := testkit.Policy(b)
+	clk := testkit.SettableAt(time.Date(2027, 3, 12, 15, 0, 0, 0, time.UTC))
+	// fsync stays on, as in the local stack: the figures are what a real run pays.
+	tbl := testkit.TempTable(b, testkit.Fsync, table.WithBoltNow(clk.Now))
 	ctx := context.Background()
-	q := &benchQueue{}
+	q := &testkit.Relay{}
 	acc := accounts.NewService(NewAccounts(tbl), pol, clk, ids.New, q)
-	pr, err := acc.CreateProvider(ctx, benchProvider, accounts.NewProvider{Name: "Bench", ContactName: "B", Email: "b@bench.example",
+	pr := testkit.Accounts{Service: acc}.Provider(b, benchProvider, accounts.NewProvider{Name: "Bench", ContactName: "B", Email: "b@bench.example",
 		Phone: "+1 202 555 0142", Address: accounts.Address{Line1: "1 St", City: "DC", Country: "US"}})
-	if err != nil {
-		b.Fatal(err)
-	}
 	start := time.Date(2027, 3, 10, 9, 0, 0, 0, time.UTC)
 	end := start.Add(8 * time.Hour)
 	p := programs.Program{ID: "PRG-BENCHMARK1", ProviderID: pr.ID, ProviderName: pr.Name, ProviderEmail: pr.Email,
@@ -121,7 +80,7 @@ func newBenchWorld(b *testing.B, n int) *benchWorld {
 		fmt.Fprintf(&csv, "%s,%s,Ana,Lima%d,2027-03-10\n", p.ID, h.ID, i)
 	}
 	svc := attendance.NewService(NewAttendance(tbl), NewPrograms(tbl), acc, pol, clk, ids.New, q)
-	return &benchWorld{db: db, tbl: tbl, svc: svc, queue: q, program: p, csv: csv.Bytes()}
+	return &benchWorld{tbl: tbl, svc: svc, queue: q, program: p, csv: csv.Bytes()}
 }
 
 // peakHeap samples the heap while f runs and returns the largest HeapAlloc.
@@ -172,7 +131,7 @@ func BenchmarkAttendance(b *testing.B) {
 					if err != nil {
 						b.Fatal(err)
 					}
-					for msgs := w.queue.take(); len(msgs) > 0; msgs = w.queue.take() {
+					for msgs := w.queue.Take(); len(msgs) > 0; msgs = w.queue.Take() {
 						for _, m := range msgs {
 							if m.Queue != attendance.Queue {
 								continue

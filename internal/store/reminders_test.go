@@ -5,16 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"go.etcd.io/bbolt"
-
-	"github.com/cecportal/cecportal"
 	"github.com/cecportal/cecportal/internal/accounts"
 	"github.com/cecportal/cecportal/internal/attendance"
 	"github.com/cecportal/cecportal/internal/cec"
@@ -28,30 +23,19 @@ import (
 	"github.com/cecportal/cecportal/internal/renewals"
 	"github.com/cecportal/cecportal/internal/roster"
 	"github.com/cecportal/cecportal/internal/table"
+	"github.com/cecportal/cecportal/internal/testkit"
 )
 
-type remindSink struct {
-	mu  sync.Mutex
-	ids []string
-}
-
-func (s *remindSink) Dispatch(_ context.Context, msgs ...outbox.Message) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+// jobIDs are the IDs of the email jobs among msgs.
+func jobIDs(msgs []outbox.Message) []string {
+	var ids []string
 	for _, m := range msgs {
 		var j notify.Job
 		if err := json.Unmarshal([]byte(m.Body), &j); err == nil {
-			s.ids = append(s.ids, j.ID)
+			ids = append(ids, j.ID)
 		}
 	}
-}
-
-func (s *remindSink) take() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := s.ids
-	s.ids = nil
-	return out
+	return ids
 }
 
 // failingTable fails every Write after the first n.
@@ -93,22 +77,9 @@ func (c *countingTable) BatchGet(ctx context.Context, keys []table.Key) ([]table
 	return its, err
 }
 
-func remindWorld(tb testing.TB, noSync bool) (*table.Bolt, *policy.Policy) {
+func remindWorld(tb testing.TB, sync testkit.Sync) (*table.Bolt, *policy.Policy) {
 	tb.Helper()
-	db, err := bbolt.Open(filepath.Join(tb.TempDir(), "r.db"), 0o600, &bbolt.Options{Timeout: time.Second, NoSync: noSync})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { db.Close() })
-	tbl, err := table.NewBolt(db)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	pol, err := policy.Load(cecportal.DefaultPolicy)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return tbl, pol
+	return testkit.TempTable(tb, sync), testkit.Policy(tb)
 }
 
 func remindInvoice(holder, dueOn string) renewals.Invoice {
@@ -116,7 +87,7 @@ func remindInvoice(holder, dueOn string) renewals.Invoice {
 		HolderName: "Holder " + holder, Year: 2027, Currency: "USD", TotalCents: 12500, DueOn: dueOn, Status: renewals.Open}
 }
 
-func remindOn(t *testing.T, tbl table.Table, pol *policy.Policy, day string, sink *remindSink) (int, error) {
+func remindOn(t *testing.T, tbl table.Table, pol *policy.Policy, day string, sink *testkit.Relay) (int, error) {
 	t.Helper()
 	loc := pol.Association.Location()
 	d, err := time.ParseInLocation(time.DateOnly, day, loc)
@@ -148,7 +119,7 @@ func remindCredit(t *testing.T, tbl table.Table, holder string) {
 
 func TestReminders_Run(t *testing.T) {
 	ctx := context.Background()
-	tbl, pol := remindWorld(t, false)
+	tbl, pol := remindWorld(t, testkit.Fsync)
 	ny := pol.Association.Location()
 	rs, ps, as, acc := NewRenewals(tbl), NewPrograms(tbl), NewAttendance(tbl), NewAccounts(tbl)
 
@@ -239,12 +210,12 @@ func TestReminders_Run(t *testing.T) {
 				c.before(t)
 			}
 			for run := range 2 { // the second run of the day sends nothing
-				sink := &remindSink{}
+				sink := &testkit.Relay{}
 				n, err := remindOn(t, tbl, pol, c.day, sink)
 				if err != nil {
 					t.Fatal(err)
 				}
-				got := sink.take()
+				got := jobIDs(sink.Take())
 				want := c.want
 				if run == 1 {
 					want = nil
@@ -290,15 +261,15 @@ func TestReminders_Run(t *testing.T) {
 // A policy's empty list turns a reminder off.
 func TestReminders_Off(t *testing.T) {
 	ctx := context.Background()
-	tbl, pol := remindWorld(t, false)
+	tbl, pol := remindWorld(t, testkit.Fsync)
 	if err := NewRenewals(tbl).Create(ctx, remindInvoice("H-1", "2027-01-01")); err != nil {
 		t.Fatal(err)
 	}
 	off := *pol
 	off.Reminders.RenewalDueDaysBefore = []int{}
-	sink := &remindSink{}
+	sink := &testkit.Relay{}
 	if n, err := remindOn(t, tbl, &off, "2026-12-02", sink); err != nil || n != 0 {
-		t.Fatalf("queued %d %v, %v", n, sink.take(), err)
+		t.Fatalf("queued %d %v, %v", n, jobIDs(sink.Take()), err)
 	}
 	if n, err := remindOn(t, tbl, pol, "2026-12-02", sink); err != nil || n != 1 {
 		t.Fatalf("with the default policy: queued %d, %v", n, err)
@@ -307,7 +278,7 @@ func TestReminders_Off(t *testing.T) {
 
 func TestReminders_CrashThenRerun(t *testing.T) {
 	ctx := context.Background()
-	tbl, pol := remindWorld(t, false)
+	tbl, pol := remindWorld(t, testkit.Fsync)
 	rs := NewRenewals(tbl)
 	for i := range 5 {
 		if err := rs.Create(ctx, remindInvoice(fmt.Sprintf("H-%d", i), "2027-01-01")); err != nil {
@@ -316,11 +287,11 @@ func TestReminders_CrashThenRerun(t *testing.T) {
 	}
 	ft := &failingTable{Table: tbl}
 	ft.n.Store(2)
-	sink := &remindSink{}
+	sink := &testkit.Relay{}
 	if _, err := remindOn(t, ft, pol, "2026-12-02", sink); err == nil {
 		t.Fatal("want the injected crash")
 	}
-	first := sink.take()
+	first := jobIDs(sink.Take())
 	if len(first) != 2 {
 		t.Fatalf("before the crash: %v", first)
 	}
@@ -329,7 +300,7 @@ func TestReminders_CrashThenRerun(t *testing.T) {
 		t.Fatal(err)
 	}
 	seen := map[string]int{}
-	for _, id := range append(first, sink.take()...) {
+	for _, id := range append(first, jobIDs(sink.Take())...) {
 		seen[id]++
 	}
 	if n != 3 || len(seen) != 5 {
@@ -358,7 +329,7 @@ func TestReminders_CrashThenRerun(t *testing.T) {
 // holders with one Query of their partition.
 func BenchmarkReminders(b *testing.B) {
 	ctx := context.Background()
-	tbl, pol := remindWorld(b, true)
+	tbl, pol := remindWorld(b, testkit.NoSync)
 	const holders, due = 100_000, 1_000
 	var puts []table.Item
 	var dueHolders []string
