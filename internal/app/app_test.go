@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"go.etcd.io/bbolt"
 
@@ -19,17 +18,6 @@ import (
 	"github.com/cecportal/cecportal/internal/outbox"
 	"github.com/cecportal/cecportal/internal/table"
 )
-
-// openDB opens a bbolt file in a temporary directory, closed when the test ends.
-func openDB(t *testing.T) *bbolt.DB {
-	t.Helper()
-	db, err := bbolt.Open(filepath.Join(t.TempDir(), "cecportal.db"), 0o600, &bbolt.Options{Timeout: time.Second})
-	if err != nil {
-		t.Fatalf("open bbolt: %v", err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
-}
 
 // newDeps builds Deps on the embedded table in db, with the shipped policy,
 // the real clock and the given queues.

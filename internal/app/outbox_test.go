@@ -19,6 +19,7 @@ import (
 	"github.com/cecportal/cecportal/internal/outbox"
 	"github.com/cecportal/cecportal/internal/queue"
 	"github.com/cecportal/cecportal/internal/store"
+	"github.com/cecportal/cecportal/internal/testkit"
 )
 
 // unreachable is a mail queue that cannot be reached: SQS is down, or the
@@ -37,7 +38,7 @@ func (u *unreachable) Send(context.Context, string) (string, error) {
 // often the queue delivers it.
 func TestAccounts_CrashBetweenCommitAndSend(t *testing.T) {
 	ctx := context.Background()
-	db := openDB(t)
+	db := testkit.TempBolt(t, testkit.Fsync)
 	qs, err := queue.OpenEmbedded(db,
 		queue.Config{Name: notify.Queue, VisibilityTimeout: 30 * time.Second, MaxReceives: 5, DeadLetter: notify.Queue + "-dlq"},
 		queue.Config{Name: notify.Queue + "-dlq", VisibilityTimeout: 30 * time.Second})

@@ -12,6 +12,7 @@ import (
 	"github.com/cecportal/cecportal/internal/programs"
 	"github.com/cecportal/cecportal/internal/store"
 	"github.com/cecportal/cecportal/internal/stripepay"
+	"github.com/cecportal/cecportal/internal/testkit"
 )
 
 const testSecret = "whsec_app_test_secret"
@@ -76,7 +77,7 @@ func getProgram(t *testing.T, d app.Deps, id string) programs.Program {
 func TestPayments_SameEventThreeTimesConcurrently(t *testing.T) {
 	ctx := context.Background()
 	q := &capturing{}
-	d := newDeps(t, openDB(t), map[string]outbox.Sender{payments.Queue: q})
+	d := newDeps(t, testkit.TempBolt(t, testkit.Fsync), map[string]outbox.Sender{payments.Queue: q})
 	inv := feeDueProgram(t, d, "PRG-RACE")
 	payload, header := signed(t, stripepay.Simulated{Reference: "cs_race", InvoiceID: inv, AmountCents: 30000, Currency: "USD"})
 	hook := d.PaymentWebhook(stripepay.Verifier{Secret: testSecret})
@@ -135,7 +136,7 @@ func TestPayments_Settle(t *testing.T) {
 	}
 	setup := func(t *testing.T, id string) (app.Deps, *capturing, string) {
 		q := &capturing{}
-		d := newDeps(t, openDB(t), map[string]outbox.Sender{payments.Queue: q})
+		d := newDeps(t, testkit.TempBolt(t, testkit.Fsync), map[string]outbox.Sender{payments.Queue: q})
 		return d, q, feeDueProgram(t, d, id)
 	}
 

@@ -18,6 +18,7 @@ import (
 	"github.com/cecportal/cecportal/internal/renewals"
 	"github.com/cecportal/cecportal/internal/store"
 	"github.com/cecportal/cecportal/internal/table"
+	"github.com/cecportal/cecportal/internal/testkit"
 )
 
 // failingWrites is a table whose writes fail, as DynamoDB's do when
@@ -40,7 +41,7 @@ func TestRenewals_CredentialsThroughTheOutbox(t *testing.T) {
 	if !ok || fn.Kind != app.Consumer || fn.Queue != accounts.RenewalsQueue {
 		t.Fatalf("RenewalIssuer is %+v, %v; want the consumer of %s", fn, ok, accounts.RenewalsQueue)
 	}
-	db := openDB(t)
+	db := testkit.TempBolt(t, testkit.Fsync)
 	qs, err := queue.OpenEmbedded(db,
 		queue.Config{Name: fn.Queue, VisibilityTimeout: 30 * time.Second, MaxReceives: 5, DeadLetter: fn.Queue + "-dlq"},
 		queue.Config{Name: fn.Queue + "-dlq", VisibilityTimeout: 30 * time.Second},

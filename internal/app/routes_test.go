@@ -17,6 +17,7 @@ import (
 	"github.com/cecportal/cecportal/internal/identity"
 	"github.com/cecportal/cecportal/internal/payments"
 	"github.com/cecportal/cecportal/internal/stripepay"
+	"github.com/cecportal/cecportal/internal/testkit"
 )
 
 // httpFunctions are the Lambdas that serve the HTTP API (the HTTP entries
@@ -85,7 +86,7 @@ func TestRoutes_AgreeEverywhere(t *testing.T) {
 	}
 	spec := specOperations(doc)
 
-	db := openDB(t)
+	db := testkit.TempBolt(t, testkit.Fsync)
 	deps := newDeps(t, db, nil)
 	served := map[string]servedRoute{}
 	apis := map[string]*httpapi.API{}
