@@ -43,6 +43,7 @@ import (
 	"github.com/cecportal/cecportal/internal/stripepay"
 	"github.com/cecportal/cecportal/internal/submissions"
 	"github.com/cecportal/cecportal/internal/table"
+	"github.com/cecportal/cecportal/internal/testkit"
 )
 
 // FuzzRequestBody sends any body to every operation of openapi.yaml that
@@ -381,54 +382,29 @@ func (w *bodyWorld) seed(tb testing.TB, acc *accounts.Service, progs *programs.S
 	var ids seededIDs
 	chicago, err := time.LoadLocation("America/Chicago")
 	must(err)
+	kit := testkit.Accounts{Service: acc, Staff: staff}
 	for _, h := range []struct{ sub, first string }{{"h1", "Ana"}, {"h2", "Bo"}} {
-		hd, err := acc.CreateHolder(ctx, identity.Caller{Sub: h.sub, Roles: []string{identity.RoleHolder}},
-			accounts.NewHolder{FirstName: h.first, LastName: "Lima", Email: strings.ToLower(h.first) + "@example.com"})
-		must(err)
-		_, err = acc.SetCredentials(ctx, staff, hd.ID, accounts.CredentialsUpdate{Membership: accounts.Member,
-			Credentials: []accounts.Credential{{Code: "CAM", EarnedOn: "2020-01-01"}}})
-		must(err)
+		hd := kit.Holder(tb, identity.Caller{Sub: h.sub, Roles: []string{identity.RoleHolder}},
+			accounts.NewHolder{FirstName: h.first, LastName: "Lima", Email: strings.ToLower(h.first) + "@example.com"},
+			testkit.Credentials("2020-01-01", "CAM"))
 		if h.sub == "h1" {
 			ids.ana = hd.ID
 		}
 	}
 	p1 := identity.Caller{Sub: "p1", Roles: []string{identity.RoleProvider}}
-	_, err = acc.CreateProvider(ctx, p1, accounts.NewProvider{Name: "Acme Institute", ContactName: "Ann Admin",
+	kit.Provider(tb, p1, accounts.NewProvider{Name: "Acme Institute", ContactName: "Ann Admin",
 		Email: "office@acme.example", Phone: "+1 312 555 0100",
 		Address: accounts.Address{Line1: "1 Lake St", City: "Chicago", Region: "IL", PostalCode: "60601", Country: "US"}})
-	must(err)
 
+	// The step consumers are fed what reached their queues.
+	seeded := testkit.Programs{Service: progs, Provider: p1, Staff: staff, Next: w.sent.take, PaymentRef: "cs_seed"}
 	program := func(month time.Month, day int, upTo programs.Status) string {
 		starts := time.Date(2027, month, day, 9, 0, 0, 0, chicago)
 		ends := starts.Add(8 * time.Hour)
-		p, err := progs.Create(ctx, p1, programs.Content{Title: "Fair housing update", Description: "What changed this year.",
+		return seeded.Reach(tb, programs.Content{Title: "Fair housing update", Description: "What changed this year.",
 			Format: programs.InPerson, StartsAt: &starts, EndsAt: &ends, TimeZone: "America/Chicago",
 			Location: "Hilton, Chicago", ContactHours: cec.Hours(600), Objectives: []string{"Know the rules"},
-			Instructors: []string{"A. Teacher"}, Compliance: true, CalendarOptIn: true})
-		must(err)
-		if upTo == programs.Draft {
-			return p.ID
-		}
-		_, err = progs.Submit(ctx, p1, p.ID)
-		must(err)
-		for _, m := range w.sent.take(programs.ValidationQueue) {
-			must(progs.Validate(ctx, m))
-		}
-		for _, m := range w.sent.take(programs.FeeQueue) {
-			must(progs.Invoice(ctx, m))
-		}
-		_, err = progs.RecordFeePaid(ctx, p.ID, programs.InvoiceID(p.ID, 1), "cs_seed")
-		must(err)
-		if upTo == programs.Approved {
-			_, err = progs.Decide(ctx, staff, p.ID, programs.Decision{Approve: true})
-			must(err)
-		}
-		got, err := progs.Get(ctx, staff, p.ID)
-		must(err)
-		if got.Status != upTo {
-			tb.Fatalf("seeded program %s is %s, want %s", p.ID, got.Status, upTo)
-		}
-		return p.ID
+			Instructors: []string{"A. Teacher"}, Compliance: true, CalendarOptIn: true}, upTo).ID
 	}
 	ids.held = program(time.February, 20, programs.Approved)
 	ids.inReview = program(time.May, 1, programs.InReview)

@@ -20,6 +20,7 @@ import (
 	"github.com/cecportal/cecportal/internal/names"
 	"github.com/cecportal/cecportal/internal/outbox"
 	"github.com/cecportal/cecportal/internal/programs"
+	"github.com/cecportal/cecportal/internal/testkit"
 )
 
 // fakeAccountsStore is the part of accounts.Store the directory and the
@@ -113,7 +114,7 @@ func newDirectoryAPI(t *testing.T) (*API, *fakeAccountsStore) {
 	add("H-AAAAAAAAA2", "h2", "Ana", "Muller", accounts.Guest)
 	add("H-AAAAAAAAA3", "h3", "Zoë", "Mulder", accounts.Guest)
 	add("H-AAAAAAAAA4", "h4", "Bob", "Smith", accounts.Member, "NALP")
-	svc := accounts.NewService(st, testPolicy(t), clock.Fixed(progNow), nil, noDispatch{})
+	svc := accounts.NewService(st, testkit.Policy(t), clock.Fixed(progNow), nil, testkit.NoDispatch{})
 	api, err := New(generatedContract(), AccountsRoutes(svc, clock.Fixed(progNow)), Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)

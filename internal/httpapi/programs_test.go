@@ -18,7 +18,6 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/cecportal/cecportal"
 	"github.com/cecportal/cecportal/internal/accounts"
 	"github.com/cecportal/cecportal/internal/cec"
 	"github.com/cecportal/cecportal/internal/checkout"
@@ -27,8 +26,8 @@ import (
 	"github.com/cecportal/cecportal/internal/httpapi/apispec"
 	"github.com/cecportal/cecportal/internal/identity"
 	"github.com/cecportal/cecportal/internal/outbox"
-	"github.com/cecportal/cecportal/internal/policy"
 	"github.com/cecportal/cecportal/internal/programs"
+	"github.com/cecportal/cecportal/internal/testkit"
 )
 
 // The service under these tests runs on small in-memory fakes of its store
@@ -176,10 +175,6 @@ func (fakeCheckouts) StartCheckout(_ context.Context, req checkout.Request) (che
 	return checkout.Session{Reference: "cs_" + req.InvoiceID, URL: "https://pay.example.test/cs_" + req.InvoiceID}, nil
 }
 
-type noDispatch struct{}
-
-func (noDispatch) Dispatch(context.Context, ...outbox.Message) {}
-
 func mustTime(t *testing.T, s string) *time.Time {
 	t.Helper()
 	v, err := time.Parse(time.RFC3339, s)
@@ -187,15 +182,6 @@ func mustTime(t *testing.T, s string) *time.Time {
 		t.Fatal(err)
 	}
 	return &v
-}
-
-func testPolicy(t *testing.T) *policy.Policy {
-	t.Helper()
-	pol, err := policy.Load(cecportal.DefaultPolicy)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pol
 }
 
 // programsFixture is a programs API over a seeded fake store. Provider P-ONE
@@ -248,7 +234,7 @@ func newProgramsFixture(t *testing.T) *programsFixture {
 	}
 	n := 0
 	newID := func(prefix string) string { n++; return fmt.Sprintf("%s-NEW%d", prefix, n) }
-	svc := programs.NewService(st, providers, fakeCheckouts{}, testPolicy(t), clock.Fixed(progNow), newID, noDispatch{})
+	svc := programs.NewService(st, providers, fakeCheckouts{}, testkit.Policy(t), clock.Fixed(progNow), newID, testkit.NoDispatch{})
 	api, err := New(generatedContract(), ProgramsRoutes(svc), Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -16,55 +15,32 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
-	"go.etcd.io/bbolt"
 
 	"github.com/cecportal/cecportal/internal/accounts"
 	"github.com/cecportal/cecportal/internal/clock"
 	"github.com/cecportal/cecportal/internal/httpapi/apispec"
 	"github.com/cecportal/cecportal/internal/identity"
-	"github.com/cecportal/cecportal/internal/outbox"
 	"github.com/cecportal/cecportal/internal/store"
 	"github.com/cecportal/cecportal/internal/submissions"
-	"github.com/cecportal/cecportal/internal/table"
+	"github.com/cecportal/cecportal/internal/testkit"
 	"github.com/cecportal/cecportal/internal/transcript"
 )
-
-type keptMessages struct{ msgs []outbox.Message }
-
-func (k *keptMessages) Dispatch(_ context.Context, msgs ...outbox.Message) {
-	k.msgs = append(k.msgs, msgs...)
-}
 
 // newSubmissionsAPI is the cec-api on a real embedded table at 12 March
 // 2027, with ana (subject h1, CAM) and bo (subject h2, CAM), nothing
 // credited.
-func newSubmissionsAPI(t *testing.T) (*API, *submissions.Service, *keptMessages) {
+func newSubmissionsAPI(t *testing.T) (*API, *submissions.Service, *testkit.Relay) {
 	t.Helper()
-	db, err := bbolt.Open(filepath.Join(t.TempDir(), "t.db"), 0o600, &bbolt.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	tbl, err := table.NewBolt(db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pol := testPolicy(t)
+	tbl := testkit.TempTable(t, testkit.NoSync) // expiry on the wall clock, as before
+	pol := testkit.Policy(t)
 	clk := clock.Fixed(time.Date(2027, 3, 12, 14, 0, 0, 0, time.UTC))
-	n := 0
-	newID := func(p string) string { n++; return fmt.Sprintf("%s-%010d", p, n) }
-	kept := &keptMessages{}
+	newID := testkit.IDs()
+	kept := &testkit.Relay{}
 	acc := accounts.NewService(store.NewAccounts(tbl), pol, clk, newID, kept)
+	kit := testkit.Accounts{Service: acc, Staff: identity.Caller{Sub: "s1", Roles: []string{identity.RoleStaff}}}
 	for _, h := range []struct{ sub, name string }{{"h1", "ana"}, {"h2", "bo"}} {
-		hd, err := acc.CreateHolder(t.Context(), identity.Caller{Sub: h.sub, Roles: []string{identity.RoleHolder}},
-			accounts.NewHolder{FirstName: h.name, LastName: "Lima", Email: h.name + "@example.com"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := acc.SetCredentials(t.Context(), identity.Caller{Sub: "s1", Roles: []string{identity.RoleStaff}}, hd.ID,
-			accounts.CredentialsUpdate{Membership: accounts.Member, Credentials: []accounts.Credential{{Code: "CAM", EarnedOn: "2020-01-01"}}}); err != nil {
-			t.Fatal(err)
-		}
+		kit.Holder(t, identity.Caller{Sub: h.sub, Roles: []string{identity.RoleHolder}},
+			accounts.NewHolder{FirstName: h.name, LastName: "Lima", Email: h.name + "@example.com"}, testkit.Credentials("2020-01-01", "CAM"))
 	}
 	subs := submissions.NewService(store.NewSubmissions(tbl), acc, pol, clk, newID, kept)
 	api, err := NewCecAPI(transcript.NewService(store.NewTranscript(tbl), acc, pol, clk), subs, nil,
@@ -184,7 +160,7 @@ func TestSubmissionRoutes(t *testing.T) {
 	if r := subCall(t, api, "POST", decision, "staff", `{"decision":"approve"}`); r.StatusCode != 409 {
 		t.Fatalf("decided a received submission: %d %s", r.StatusCode, r.Body)
 	}
-	for _, m := range kept.msgs {
+	for _, m := range kept.Sent() {
 		if m.Queue == submissions.Queue {
 			if err := subs.Review(t.Context(), m.Body); err != nil {
 				t.Fatal(err)

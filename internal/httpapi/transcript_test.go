@@ -24,6 +24,7 @@ import (
 	"github.com/cecportal/cecportal/internal/fault"
 	"github.com/cecportal/cecportal/internal/httpapi/apispec"
 	"github.com/cecportal/cecportal/internal/identity"
+	"github.com/cecportal/cecportal/internal/testkit"
 	"github.com/cecportal/cecportal/internal/transcript"
 )
 
@@ -82,7 +83,7 @@ func newCecAPI(t *testing.T) *API {
 		}},
 	}
 	now := time.Date(2027, 3, 12, 14, 0, 0, 0, time.UTC)
-	svc := transcript.NewService(recs, recs, testPolicy(t), clock.Fixed(now))
+	svc := transcript.NewService(recs, recs, testkit.Policy(t), clock.Fixed(now))
 	api, err := newAPI(CecRoutes(svc), Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
