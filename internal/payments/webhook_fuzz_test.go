@@ -18,6 +18,7 @@ import (
 	"github.com/cecportal/cecportal/internal/outbox"
 	"github.com/cecportal/cecportal/internal/payments"
 	"github.com/cecportal/cecportal/internal/stripepay"
+	"github.com/cecportal/cecportal/internal/testkit"
 )
 
 const fuzzSecret = "whsec_fuzz_test_secret"
@@ -36,12 +37,6 @@ func (in *memInbox) Record(_ context.Context, ev payments.Event, _, _ time.Time,
 	in.events[ev.ID] = ev
 	in.msgs = append(in.msgs, msgs...)
 	return true, nil
-}
-
-type memRelay struct{ sent []outbox.Message }
-
-func (r *memRelay) Dispatch(_ context.Context, msgs ...outbox.Message) {
-	r.sent = append(r.sent, msgs...)
 }
 
 // How FuzzWebhookReceive signs the payload.
@@ -68,7 +63,7 @@ func FuzzWebhookReceive(f *testing.F) {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	f.Fuzz(func(t *testing.T, payload []byte, header string, mode uint8, age uint16) {
 		inbox := &memInbox{events: map[string]payments.Event{}}
-		relay := &memRelay{}
+		relay := &testkit.Relay{}
 		wh := payments.NewWebhook(stripepay.Verifier{Secret: fuzzSecret}, inbox, clock.Fixed(time.Date(2027, 3, 10, 15, 0, 0, 0, time.UTC)), relay, log)
 		mode %= signModes
 		sign := func(secret string, at time.Time) string {
@@ -103,8 +98,8 @@ func FuzzWebhookReceive(f *testing.F) {
 			case fe.Code != "invalid_event" && fe.Code != "invalid_signature":
 				t.Fatalf("code %q", fe.Code)
 			}
-			if len(inbox.events) > 0 || len(inbox.msgs) > 0 || len(relay.sent) > 0 {
-				t.Fatalf("refused (%v), yet recorded %v and queued %v", err, inbox.events, relay.sent)
+			if len(inbox.events) > 0 || len(inbox.msgs) > 0 || len(relay.Sent()) > 0 {
+				t.Fatalf("refused (%v), yet recorded %v and queued %v", err, inbox.events, relay.Sent())
 			}
 			return
 		}
@@ -121,21 +116,21 @@ func FuzzWebhookReceive(f *testing.F) {
 			t.Fatalf("first delivery: receipt %+v", rec)
 		}
 		if rec.Ignored {
-			if len(inbox.events) > 0 || len(relay.sent) > 0 {
-				t.Fatalf("ignored, yet recorded %v and queued %v", inbox.events, relay.sent)
+			if len(inbox.events) > 0 || len(relay.Sent()) > 0 {
+				t.Fatalf("ignored, yet recorded %v and queued %v", inbox.events, relay.Sent())
 			}
 		} else {
 			ev, ok := inbox.events[rec.EventID]
-			if !ok || len(inbox.events) != 1 || len(relay.sent) != 1 || !reflect.DeepEqual(inbox.msgs, relay.sent) {
-				t.Fatalf("queued: inbox %v with %v, sent %v", inbox.events, inbox.msgs, relay.sent)
+			if !ok || len(inbox.events) != 1 || len(relay.Sent()) != 1 || !reflect.DeepEqual(inbox.msgs, relay.Sent()) {
+				t.Fatalf("queued: inbox %v with %v, sent %v", inbox.events, inbox.msgs, relay.Sent())
 			}
 			if ev.InvoiceID == "" || (ev.Kind != payments.Succeeded && ev.Kind != payments.Failed && ev.Kind != payments.Refunded) {
 				t.Fatalf("queued an event that settles nothing: %+v", ev)
 			}
 			var queued payments.Event
-			if relay.sent[0].Queue != payments.Queue || json.Unmarshal([]byte(relay.sent[0].Body), &queued) != nil ||
+			if relay.Sent()[0].Queue != payments.Queue || json.Unmarshal([]byte(relay.Sent()[0].Body), &queued) != nil ||
 				!queued.Created.Equal(ev.Created) {
-				t.Fatalf("message %+v for event %+v", relay.sent[0], ev)
+				t.Fatalf("message %+v for event %+v", relay.Sent()[0], ev)
 			}
 			queued.Created = ev.Created
 			if queued != ev {
@@ -147,8 +142,8 @@ func FuzzWebhookReceive(f *testing.F) {
 		if err != nil || again.EventID != rec.EventID || again.Ignored != rec.Ignored || again.Duplicate != rec.Queued || again.Queued {
 			t.Fatalf("second delivery: %+v, %v (first %+v)", again, err, rec)
 		}
-		if len(inbox.events) > 1 || len(relay.sent) > 1 {
-			t.Fatalf("second delivery recorded %v, queued %v", inbox.events, relay.sent)
+		if len(inbox.events) > 1 || len(relay.Sent()) > 1 {
+			t.Fatalf("second delivery recorded %v, queued %v", inbox.events, relay.Sent())
 		}
 	})
 }

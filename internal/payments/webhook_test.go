@@ -15,6 +15,7 @@ import (
 	"github.com/cecportal/cecportal/internal/fault"
 	"github.com/cecportal/cecportal/internal/payments"
 	"github.com/cecportal/cecportal/internal/stripepay"
+	"github.com/cecportal/cecportal/internal/testkit"
 )
 
 // Signed events whose identifiers cannot become keys are refused before
@@ -46,7 +47,7 @@ func TestWebhook_Identifiers(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			var logs bytes.Buffer
 			inbox := &memInbox{events: map[string]payments.Event{}}
-			relay := &memRelay{}
+			relay := &testkit.Relay{}
 			wh := payments.NewWebhook(stripepay.Verifier{Secret: fuzzSecret}, inbox, clock.Fixed(time.Now()), relay,
 				slog.New(slog.NewJSONHandler(&logs, nil)))
 			header := webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: tc.body, Secret: fuzzSecret, Timestamp: time.Now()}).Header
@@ -71,8 +72,8 @@ func TestWebhook_Identifiers(t *testing.T) {
 			if strings.Join(got, ",") != strings.Join(tc.fields, ",") {
 				t.Errorf("details on %v, want %v", got, tc.fields)
 			}
-			if len(inbox.events) > 0 || len(relay.sent) > 0 {
-				t.Errorf("refused, yet recorded %v and queued %v", inbox.events, relay.sent)
+			if len(inbox.events) > 0 || len(relay.Sent()) > 0 {
+				t.Errorf("refused, yet recorded %v and queued %v", inbox.events, relay.Sent())
 			}
 			if logs.Len() > 1000 || strings.Contains(logs.String(), strings.Repeat("x", 100)) {
 				t.Errorf("the log carries more than a prefix: %d bytes", logs.Len())
