@@ -9,7 +9,6 @@ import (
 
 	"github.com/cecportal/cecportal/internal/accounts"
 	"github.com/cecportal/cecportal/internal/app"
-	"github.com/cecportal/cecportal/internal/clock"
 	"github.com/cecportal/cecportal/internal/consumer"
 	"github.com/cecportal/cecportal/internal/identity"
 	"github.com/cecportal/cecportal/internal/notify"
@@ -71,8 +70,7 @@ func TestRenewals_CredentialsThroughTheOutbox(t *testing.T) {
 	}
 
 	// 2 November 2026: the 2027 invoices are out.
-	clk := clock.NewSettable()
-	clk.Set(time.Date(2026, 11, 2, 14, 0, 0, 0, time.UTC))
+	clk := testkit.SettableAt(time.Date(2026, 11, 2, 14, 0, 0, 0, time.UTC))
 	down := &unreachable{}
 	api := newDeps(t, db, map[string]outbox.Sender{fn.Queue: down, notify.Queue: down})
 	relayDeps := newDeps(t, db, map[string]outbox.Sender{fn.Queue: renewalsQueue, notify.Queue: mailQueue})
