@@ -6,34 +6,14 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"go.etcd.io/bbolt"
 
 	"github.com/cecportal/cecportal/internal/queue"
+	"github.com/cecportal/cecportal/internal/testkit"
 )
-
-// clock is a hand-moved time source for Embedded.Now.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newClock() *clock { return &clock{now: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 var (
 	workCfg = queue.Config{Name: "work", VisibilityTimeout: 30 * time.Second, MaxReceives: 3, DeadLetter: "work-dlq"}
@@ -41,10 +21,10 @@ var (
 )
 
 // embeddedWithClock opens the work queues on a fresh file with a manual clock.
-func embeddedWithClock(t *testing.T) (*queue.Embedded, *clock) {
+func embeddedWithClock(t *testing.T) (*queue.Embedded, *testkit.Clock) {
 	t.Helper()
 	e := openEmbedded(t, filepath.Join(t.TempDir(), "local.db"), workCfg, deadCfg)
-	c := newClock()
+	c := testkit.NewClock()
 	e.Now = c.Now
 	return e, c
 }
@@ -62,7 +42,7 @@ func expectDepth(t *testing.T, e *queue.Embedded, name string, visible, inFlight
 
 func TestEmbedded_SurvivesReopen(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "local.db")
-	c := newClock()
+	c := testkit.NewClock()
 	open := func() (*bbolt.DB, *queue.Embedded) {
 		db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: time.Second})
 		if err != nil {
