@@ -234,8 +234,8 @@ func TestBrowser_Flows(t *testing.T) {
 			// the page says so, and offers nothing to report (issue 13).
 			ana.open(t, "#/holder/status?year=2028")
 			ana.waitText(t, "#status-no-credentials", "You hold no credential that needs renewal CECs")
-			if n := eval[int](t, ana, "the met notice and the report button", `document.querySelectorAll('#status-met, a[href^="#/holder/submit"].button').length`); n != 0 {
-				t.Fatalf("a holder without credentials is offered %d met notices or report buttons", n)
+			if n := eval[int](t, ana, "the met notice, the figures and the report button", `document.querySelectorAll('#status-met, #status-required, a[href^="#/holder/submit"].button').length`); n != 0 {
+				t.Fatalf("a holder without credentials is shown %d met notices, figures or report buttons", n)
 			}
 		}},
 		{"StaffRecordsCredentials", func(t *testing.T) {

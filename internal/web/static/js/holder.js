@@ -144,7 +144,7 @@ function drawStatus(out, st) {
       : st.met
         ? notice("Your CECs meet the requirement for this renewal.", "ok", { id: "status-met" })
         : notice(`Outstanding: ${st.outstanding} CECs.`, "warn", { id: "status-outstanding" }),
-    facts([
+    st.standing === "no_credentials" ? null : facts([
       ["Required", h("span", { id: "status-required" }, String(st.required))],
       ["Counted", h("span", { id: "status-counted" }, String(st.counted))],
       ["Outstanding", h("span", { id: "status-outstanding-value" }, String(st.outstanding))],
