@@ -130,7 +130,7 @@ func TestBrowser_Flows(t *testing.T) {
 			// A rejection needs a reason: the API says so next to the field.
 			office.click(t, card+"input[name=decision][value=reject]")
 			office.click(t, card+"button[type=submit]")
-			if msg := office.errorOf(t, card+"[name=reason]"); !strings.Contains(msg, "required") {
+			if msg := office.errorOf(t, card+"[name=reason]"); !strings.Contains(msg, "Enter the reason") {
 				t.Fatalf("error next to the reason: %q", msg)
 			}
 			office.click(t, card+"input[name=decision][value=approve]")
@@ -211,7 +211,7 @@ func TestBrowser_Flows(t *testing.T) {
 			ana.fillIn(t, c, "[name=phone]", "+1 703 555 0199", `[name="address.line1"]`, "1 Main St", `[name="address.city"]`, "Arlington",
 				`[name="address.region"]`, "VA", `[name="address.country"]`, "XYZ")
 			ana.click(t, c+"button[type=submit]")
-			if msg := ana.errorOf(t, c+`[name="address.country"]`); !strings.HasPrefix(msg, "Country code ") {
+			if msg := ana.errorOf(t, c+`[name="address.country"]`); msg != "Enter the country code in the correct format, like US" {
 				t.Fatalf("error next to the country: %q", msg)
 			}
 			ana.fill(t, c+`[name="address.country"]`, "us")
@@ -301,7 +301,7 @@ func TestBrowser_Flows(t *testing.T) {
 
 			acme.open(t, "#/provider/directory")
 			search("m")
-			if msg := acme.errorOf(t, ".directory-form [name=q]"); !strings.HasPrefix(msg, "Last name or holder ID") {
+			if msg := acme.errorOf(t, ".directory-form [name=q]"); msg != "Enter at least 2 letters of a last name, or a holder ID" {
 				t.Fatalf("error next to the search field: %q", msg)
 			}
 			search("moreau")
@@ -500,7 +500,7 @@ func TestBrowser_Flows(t *testing.T) {
 			office.click(t, card+"input[name=decision][value=approve]")
 			office.click(t, card+"button[type=submit]")
 			// Without a reason the API refuses it, and the error stands at the third activity's reason.
-			if msg := office.errorOf(t, reason); !strings.HasPrefix(msg, "Why activity 3 is rejected") {
+			if msg := office.errorOf(t, reason); msg != "Enter the reason for rejecting it" {
 				t.Fatalf("error next to the third activity's reason: %q", msg)
 			}
 			if n := eval[int](t, office, "errors at other activities", fmt.Sprintf(`document.querySelectorAll(%s).length`, js(card+`[aria-invalid="true"]`))); n != 1 {

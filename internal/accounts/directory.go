@@ -72,7 +72,7 @@ func (s *Service) Directory(ctx context.Context, c identity.Caller, q string, pg
 	}
 	prefix := names.Fold(q)
 	if ok && utf8.RuneCountInString(prefix) < DirectoryMinPrefix {
-		p.add("q", "too_short", fmt.Sprintf("must be a holder ID or at least %d letters of a last name", DirectoryMinPrefix))
+		p.add("q", "too_short", fmt.Sprintf("Enter at least %d letters of a last name, or a holder ID", DirectoryMinPrefix))
 	}
 	if err := p.err("the directory search is invalid"); err != nil {
 		return nil, "", err

@@ -50,25 +50,12 @@ func (s *Service) CreateHolder(ctx context.Context, c identity.Caller, in NewHol
 	if c.Anonymous() {
 		return Holder{}, identity.ErrSignIn
 	}
-	var p problems
+	h, p := newHolder(in)
 	now := s.clock.Now().UTC()
-	h := Holder{
-		ID:          s.newID("H"),
-		Sub:         c.Sub,
-		FirstName:   p.str("firstName", in.FirstName, true, 100),
-		LastName:    p.str("lastName", in.LastName, true, 100),
-		Email:       p.email("email", in.Email),
-		Membership:  Guest,
-		Credentials: []Credential{},
-		CreatedAt:   now,
-		UpdatedAt:   now,
-		Version:     1,
-	}
-	if in.Contact != nil {
-		h.Contact = p.contact("contact", *in.Contact)
-		if h.Contact.Phone != "" || h.Contact.Address != nil {
-			h.ContactConfirmedAt = now
-		}
+	h.ID, h.Sub, h.Membership, h.Credentials = s.newID("H"), c.Sub, Guest, []Credential{}
+	h.CreatedAt, h.UpdatedAt, h.Version = now, now, 1
+	if h.Contact.Phone != "" || h.Contact.Address != nil {
+		h.ContactConfirmedAt = now
 	}
 	if err := p.err("the holder account has invalid fields"); err != nil {
 		return Holder{}, err
@@ -152,12 +139,7 @@ func (s *Service) UpdateContact(ctx context.Context, c identity.Caller, in Conta
 	if err != nil {
 		return Holder{}, err
 	}
-	var p problems
-	contact := p.contact("", Contact{Phone: in.Phone, Address: in.Address})
-	var email string
-	if in.Email != nil {
-		email = p.email("email", *in.Email)
-	}
+	contact, email, p := contactUpdate(in)
 	if err := p.err("the contact information has invalid fields"); err != nil {
 		return Holder{}, err
 	}
@@ -285,20 +267,9 @@ func (s *Service) CreateProvider(ctx context.Context, c identity.Caller, in NewP
 	if c.Anonymous() {
 		return Provider{}, identity.ErrSignIn
 	}
-	var p problems
+	pr, p := newProvider(in)
 	now := s.clock.Now().UTC()
-	pr := Provider{
-		ID:          s.newID("P"),
-		Sub:         c.Sub,
-		Name:        p.str("name", in.Name, true, 200),
-		ContactName: p.str("contactName", in.ContactName, true, 100),
-		Email:       p.email("email", in.Email),
-		Phone:       p.phone("phone", in.Phone, true),
-		Address:     p.address("address", in.Address),
-		CreatedAt:   now,
-		UpdatedAt:   now,
-		Version:     1,
-	}
+	pr.ID, pr.Sub, pr.CreatedAt, pr.UpdatedAt, pr.Version = s.newID("P"), c.Sub, now, now, 1
 	if err := p.err("the provider registration has invalid fields"); err != nil {
 		return Provider{}, err
 	}

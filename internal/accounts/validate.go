@@ -170,3 +170,51 @@ func (p *problems) date(field, s string, today time.Time) {
 // EmailKey is the form under which an email is unique: addresses differ only
 // in case far less often than people type them in another case.
 func EmailKey(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
+
+// The checks of what a person types into each form, each in one place: the
+// service runs them before it writes, and the HTTP edge runs them too when
+// the request contract already refused a request, so that a person hears
+// of every problem at once (Check*), not in two rounds.
+
+// newHolder is the holder in describes, its fields cleaned, with every
+// problem of them.
+func newHolder(in NewHolder) (Holder, problems) {
+	var p problems
+	h := Holder{FirstName: p.str("firstName", in.FirstName, true, 100), LastName: p.str("lastName", in.LastName, true, 100),
+		Email: p.email("email", in.Email)}
+	if in.Contact != nil {
+		h.Contact = p.contact("contact", *in.Contact)
+	}
+	return h, p
+}
+
+// newProvider is the provider in describes, cleaned, with every problem.
+func newProvider(in NewProvider) (Provider, problems) {
+	var p problems
+	pr := Provider{Name: p.str("name", in.Name, true, 200), ContactName: p.str("contactName", in.ContactName, true, 100),
+		Email: p.email("email", in.Email), Phone: p.phone("phone", in.Phone, true), Address: p.address("address", in.Address)}
+	return pr, p
+}
+
+// contactUpdate is the contact and email in sets, cleaned, with every problem.
+func contactUpdate(in ContactUpdate) (Contact, string, problems) {
+	var p problems
+	contact := p.contact("", Contact{Phone: in.Phone, Address: in.Address})
+	var email string
+	if in.Email != nil {
+		email = p.email("email", *in.Email)
+	}
+	return contact, email, p
+}
+
+// CheckNewHolder reports every problem CreateHolder would find in in's
+// fields, writing nothing.
+func CheckNewHolder(in NewHolder) []fault.Detail { _, p := newHolder(in); return p }
+
+// CheckNewProvider reports every problem CreateProvider would find in in's
+// fields, writing nothing.
+func CheckNewProvider(in NewProvider) []fault.Detail { _, p := newProvider(in); return p }
+
+// CheckContactUpdate reports every problem UpdateContact would find in in's
+// fields, writing nothing.
+func CheckContactUpdate(in ContactUpdate) []fault.Detail { _, _, p := contactUpdate(in); return p }

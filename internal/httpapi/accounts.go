@@ -25,11 +25,11 @@ func AccountsRoutes(svc *accounts.Service, c clock.Clock) []Route {
 	h := accountsHandlers{svc: svc, clock: c}
 	return []Route{
 		{Method: http.MethodGet, Path: "/health", Access: Public, Handle: h.health},
-		{Method: http.MethodPost, Path: "/holders", Access: SignedIn, Handle: h.createHolder},
+		{Method: http.MethodPost, Path: "/holders", Access: SignedIn, Handle: h.createHolder, Precheck: precheckHolder},
 		{Method: http.MethodGet, Path: "/holders/me", Access: Roles(identity.RoleHolder), Handle: h.myHolder},
-		{Method: http.MethodPut, Path: "/holders/me/contact", Access: Roles(identity.RoleHolder), Handle: h.updateContact},
+		{Method: http.MethodPut, Path: "/holders/me/contact", Access: Roles(identity.RoleHolder), Handle: h.updateContact, Precheck: precheckContact},
 		{Method: http.MethodPut, Path: "/holders/{holderId}/credentials", Access: Roles(identity.RoleStaff), Handle: h.setCredentials},
-		{Method: http.MethodPost, Path: "/providers", Access: SignedIn, Handle: h.createProvider},
+		{Method: http.MethodPost, Path: "/providers", Access: SignedIn, Handle: h.createProvider, Precheck: precheckProvider},
 		{Method: http.MethodGet, Path: "/providers/me", Access: SignedIn, Handle: h.myProvider},
 		{Method: http.MethodGet, Path: "/directory", Access: Roles(identity.RoleProvider, identity.RoleStaff), Handle: h.directory},
 	}
@@ -146,21 +146,33 @@ func (h accountsHandlers) health(_ context.Context, _ *Request) (Response, error
 	return JSON(http.StatusOK, map[string]any{"status": "ok", "time": h.clock.Now().UTC()}), nil
 }
 
-func (h accountsHandlers) createHolder(ctx context.Context, r *Request) (Response, error) {
-	var in struct {
-		FirstName string       `json:"firstName"`
-		LastName  string       `json:"lastName"`
-		Email     string       `json:"email"`
-		Contact   *contactJSON `json:"contact"`
-	}
-	if err := r.Decode(&in); err != nil {
-		return Response{}, err
-	}
+type newHolderJSON struct {
+	FirstName string       `json:"firstName"`
+	LastName  string       `json:"lastName"`
+	Email     string       `json:"email"`
+	Contact   *contactJSON `json:"contact"`
+}
+
+func (in newHolderJSON) domain() accounts.NewHolder {
 	nh := accounts.NewHolder{FirstName: in.FirstName, LastName: in.LastName, Email: in.Email}
 	if in.Contact != nil {
 		nh.Contact = &accounts.Contact{Phone: in.Contact.Phone, Address: addressIn(in.Contact.Address)}
 	}
-	holder, err := h.svc.CreateHolder(ctx, r.Caller, nh)
+	return nh
+}
+
+func precheckHolder(r *Request) []fault.Detail {
+	var in newHolderJSON
+	readLeniently(r, &in)
+	return accounts.CheckNewHolder(in.domain())
+}
+
+func (h accountsHandlers) createHolder(ctx context.Context, r *Request) (Response, error) {
+	var in newHolderJSON
+	if err := r.Decode(&in); err != nil {
+		return Response{}, err
+	}
+	holder, err := h.svc.CreateHolder(ctx, r.Caller, in.domain())
 	if err != nil {
 		return Response{}, err
 	}
@@ -177,18 +189,29 @@ func (h accountsHandlers) myHolder(ctx context.Context, r *Request) (Response, e
 	return JSON(http.StatusOK, holderOut(holder)), nil
 }
 
+type contactUpdateJSON struct {
+	Email             *string      `json:"email"`
+	Phone             string       `json:"phone"`
+	Address           *addressJSON `json:"address"`
+	ListedInDirectory *bool        `json:"listedInDirectory"`
+}
+
+func (in contactUpdateJSON) domain() accounts.ContactUpdate {
+	return accounts.ContactUpdate{Email: in.Email, Phone: in.Phone, Address: addressIn(in.Address), ListedInDirectory: in.ListedInDirectory}
+}
+
+func precheckContact(r *Request) []fault.Detail {
+	var in contactUpdateJSON
+	readLeniently(r, &in)
+	return accounts.CheckContactUpdate(in.domain())
+}
+
 func (h accountsHandlers) updateContact(ctx context.Context, r *Request) (Response, error) {
-	var in struct {
-		Email             *string      `json:"email"`
-		Phone             string       `json:"phone"`
-		Address           *addressJSON `json:"address"`
-		ListedInDirectory *bool        `json:"listedInDirectory"`
-	}
+	var in contactUpdateJSON
 	if err := r.Decode(&in); err != nil {
 		return Response{}, err
 	}
-	holder, err := h.svc.UpdateContact(ctx, r.Caller, accounts.ContactUpdate{Email: in.Email, Phone: in.Phone,
-		Address: addressIn(in.Address), ListedInDirectory: in.ListedInDirectory})
+	holder, err := h.svc.UpdateContact(ctx, r.Caller, in.domain())
 	if err != nil {
 		return Response{}, err
 	}
@@ -214,19 +237,31 @@ func (h accountsHandlers) setCredentials(ctx context.Context, r *Request) (Respo
 	return JSON(http.StatusOK, holderOut(holder)), nil
 }
 
+type newProviderJSON struct {
+	Name        string      `json:"name"`
+	ContactName string      `json:"contactName"`
+	Email       string      `json:"email"`
+	Phone       string      `json:"phone"`
+	Address     addressJSON `json:"address"`
+}
+
+func (in newProviderJSON) domain() accounts.NewProvider {
+	return accounts.NewProvider{Name: in.Name, ContactName: in.ContactName, Email: in.Email, Phone: in.Phone,
+		Address: accounts.Address(in.Address)}
+}
+
+func precheckProvider(r *Request) []fault.Detail {
+	var in newProviderJSON
+	readLeniently(r, &in)
+	return accounts.CheckNewProvider(in.domain())
+}
+
 func (h accountsHandlers) createProvider(ctx context.Context, r *Request) (Response, error) {
-	var in struct {
-		Name        string      `json:"name"`
-		ContactName string      `json:"contactName"`
-		Email       string      `json:"email"`
-		Phone       string      `json:"phone"`
-		Address     addressJSON `json:"address"`
-	}
+	var in newProviderJSON
 	if err := r.Decode(&in); err != nil {
 		return Response{}, err
 	}
-	p, err := h.svc.CreateProvider(ctx, r.Caller, accounts.NewProvider{Name: in.Name, ContactName: in.ContactName,
-		Email: in.Email, Phone: in.Phone, Address: accounts.Address(in.Address)})
+	p, err := h.svc.CreateProvider(ctx, r.Caller, in.domain())
 	if err != nil {
 		return Response{}, err
 	}

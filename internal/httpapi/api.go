@@ -200,9 +200,16 @@ func (a *API) serve(ctx context.Context, ev *events.APIGatewayV2HTTPRequest, log
 		}
 	}
 	if err := validate(rt.op, r, body, !rt.Verbatim); err != nil {
-		return Response{}, err
+		if rt.Precheck != nil && isJSON(r.MediaType) {
+			err = withDetails(err, rt.Precheck(r))
+		}
+		return Response{}, wordProblems(rt.op, r.MediaType, err)
 	}
-	return a.call(ctx, rt, r, log)
+	resp, err := a.call(ctx, rt, r, log)
+	if err != nil {
+		return Response{}, wordProblems(rt.op, r.MediaType, err)
+	}
+	return resp, nil
 }
 
 // call runs the handler, turning a panic into a 500 so that one bad request

@@ -8,15 +8,15 @@ import "github.com/cecportal/cecportal/internal/httpapi/contract"
 func generatedContract() *contract.Contract {
 	return &contract.Contract{Operations: []*contract.Operation{
 		{Method: "GET", Path: "/calendar", Public: true, Params: []contract.Param{
-			{In: "query", Name: "from", Schema: &contract.Schema{Type: "string", Format: "date-time"}},
-			{In: "query", Name: "to", Schema: &contract.Schema{Type: "string", Format: "date-time"}},
-			{In: "query", Name: "limit", Schema: &contract.Schema{Type: "integer", Minimum: contract.Float64(1), Maximum: contract.Float64(100)}},
-			{In: "query", Name: "cursor", Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(2048), Pattern: "^[A-Za-z0-9_-]+$"}},
+			{In: "query", Name: "from", Schema: &contract.Schema{Type: "string", Format: "date-time"}, Label: "the start of the period"},
+			{In: "query", Name: "to", Schema: &contract.Schema{Type: "string", Format: "date-time"}, Label: "the end of the period"},
+			{In: "query", Name: "limit", Schema: &contract.Schema{Type: "integer", Minimum: contract.Float64(1), Maximum: contract.Float64(100)}, Label: "the number of results per page"},
+			{In: "query", Name: "cursor", Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(2048), Pattern: "^[A-Za-z0-9_-]+$"}, Label: "the page"},
 		}},
 		{Method: "GET", Path: "/directory", Roles: []string{"provider", "staff"}, Params: []contract.Param{
-			{In: "query", Name: "q", Required: true, Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(100)}},
-			{In: "query", Name: "limit", Schema: &contract.Schema{Type: "integer", Minimum: contract.Float64(1), Maximum: contract.Float64(100)}},
-			{In: "query", Name: "cursor", Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(2048), Pattern: "^[A-Za-z0-9_-]+$"}},
+			{In: "query", Name: "q", Required: true, Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(100)}, Label: "the last name or holder ID"},
+			{In: "query", Name: "limit", Schema: &contract.Schema{Type: "integer", Minimum: contract.Float64(1), Maximum: contract.Float64(100)}, Label: "the number of results per page"},
+			{In: "query", Name: "cursor", Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(2048), Pattern: "^[A-Za-z0-9_-]+$"}, Label: "the page"},
 		}},
 		{Method: "GET", Path: "/health", Public: true},
 		{Method: "POST", Path: "/holders", Body: &contract.Body{Required: true, Content: []contract.Media{
@@ -24,43 +24,43 @@ func generatedContract() *contract.Contract {
 				"contact": &contract.Schema{Type: "object", Properties: map[string]*contract.Schema{
 					"address": &contract.Schema{Type: "object", Properties: map[string]*contract.Schema{
 						"city":       &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(100)},
-						"country":    &contract.Schema{Type: "string", Pattern: "^[A-Za-z]{2}$"},
+						"country":    &contract.Schema{Type: "string", Pattern: "^[A-Za-z]{2}$", Example: "US"},
 						"line1":      &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(200)},
 						"line2":      &contract.Schema{Type: "string", MaxLength: contract.Int64(200)},
 						"postalCode": &contract.Schema{Type: "string", MaxLength: contract.Int64(20)},
 						"region":     &contract.Schema{Type: "string", MaxLength: contract.Int64(100)},
-					}, Required: []string{"line1", "city", "country"}, NoAdditional: true},
+					}, Required: []string{"line1", "city", "country"}, NoAdditional: true, Labels: map[string]string{"city": "the town or city", "country": "the country code", "line1": "the first line of the address", "line2": "the second line of the address", "postalCode": "the ZIP or postal code", "region": "the state or region"}},
 					"phone": &contract.Schema{Type: "string", MaxLength: contract.Int64(40)},
-				}, NoAdditional: true},
+				}, NoAdditional: true, Labels: map[string]string{"address": "the address", "phone": "the phone number"}},
 				"email":     &contract.Schema{Type: "string", MaxLength: contract.Int64(254), Format: "email"},
 				"firstName": &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(100)},
 				"lastName":  &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(100)},
-			}, Required: []string{"firstName", "lastName", "email"}, NoAdditional: true}},
+			}, Required: []string{"firstName", "lastName", "email"}, NoAdditional: true, Labels: map[string]string{"contact": "your contact details", "email": "your email address", "firstName": "your first name", "lastName": "your last name"}}},
 		}}},
 		{Method: "GET", Path: "/holders/me", Roles: []string{"holder"}},
 		{Method: "PUT", Path: "/holders/me/contact", Roles: []string{"holder"}, Body: &contract.Body{Required: true, Content: []contract.Media{
 			{Type: "application/json", Schema: &contract.Schema{Type: "object", Properties: map[string]*contract.Schema{
 				"address": &contract.Schema{Type: "object", Properties: map[string]*contract.Schema{
 					"city":       &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(100)},
-					"country":    &contract.Schema{Type: "string", Pattern: "^[A-Za-z]{2}$"},
+					"country":    &contract.Schema{Type: "string", Pattern: "^[A-Za-z]{2}$", Example: "US"},
 					"line1":      &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(200)},
 					"line2":      &contract.Schema{Type: "string", MaxLength: contract.Int64(200)},
 					"postalCode": &contract.Schema{Type: "string", MaxLength: contract.Int64(20)},
 					"region":     &contract.Schema{Type: "string", MaxLength: contract.Int64(100)},
-				}, Required: []string{"line1", "city", "country"}, NoAdditional: true},
+				}, Required: []string{"line1", "city", "country"}, NoAdditional: true, Labels: map[string]string{"city": "the town or city", "country": "the country code", "line1": "the first line of the address", "line2": "the second line of the address", "postalCode": "the ZIP or postal code", "region": "the state or region"}},
 				"email":             &contract.Schema{Type: "string", MaxLength: contract.Int64(254), Format: "email"},
 				"listedInDirectory": &contract.Schema{Type: "boolean"},
 				"phone":             &contract.Schema{Type: "string", MaxLength: contract.Int64(40)},
-			}, NoAdditional: true}},
+			}, NoAdditional: true, Labels: map[string]string{"address": "your address", "email": "your email address", "listedInDirectory": "whether providers can find you in the directory", "phone": "your phone number"}}},
 		}}},
 		{Method: "GET", Path: "/holders/me/renewals/{year}", Roles: []string{"holder"}, Params: []contract.Param{
-			{In: "path", Name: "year", Required: true, Schema: &contract.Schema{Type: "integer", Minimum: contract.Float64(2000), Maximum: contract.Float64(2100)}},
+			{In: "path", Name: "year", Required: true, Schema: &contract.Schema{Type: "integer", Minimum: contract.Float64(2000), Maximum: contract.Float64(2100)}, Label: "the renewal year"},
 		}},
 		{Method: "POST", Path: "/holders/me/renewals/{year}/checkout", Roles: []string{"holder"}, Params: []contract.Param{
-			{In: "path", Name: "year", Required: true, Schema: &contract.Schema{Type: "integer", Minimum: contract.Float64(2000), Maximum: contract.Float64(2100)}},
+			{In: "path", Name: "year", Required: true, Schema: &contract.Schema{Type: "integer", Minimum: contract.Float64(2000), Maximum: contract.Float64(2100)}, Label: "the renewal year"},
 		}},
 		{Method: "GET", Path: "/holders/me/status", Roles: []string{"holder"}, Params: []contract.Param{
-			{In: "query", Name: "year", Schema: &contract.Schema{Type: "integer", Minimum: contract.Float64(2000), Maximum: contract.Float64(2100)}},
+			{In: "query", Name: "year", Schema: &contract.Schema{Type: "integer", Minimum: contract.Float64(2000), Maximum: contract.Float64(2100)}, Label: "the renewal year"},
 		}},
 		{Method: "POST", Path: "/holders/me/submissions", Roles: []string{"holder"}, Body: &contract.Body{Required: true, Content: []contract.Media{
 			{Type: "application/json", Schema: &contract.Schema{Type: "object", Properties: map[string]*contract.Schema{
@@ -70,37 +70,37 @@ func generatedContract() *contract.Contract {
 					"documentation": &contract.Schema{Type: "object", Properties: map[string]*contract.Schema{
 						"reference": &contract.Schema{Type: "string", MaxLength: contract.Int64(500)},
 						"type":      &contract.Schema{Type: "string", MaxLength: contract.Int64(100)},
-					}, Required: []string{"type", "reference"}, NoAdditional: true},
+					}, Required: []string{"type", "reference"}, NoAdditional: true, Labels: map[string]string{"reference": "the certificate number or file name of activity {n}", "type": "the type of documentation of activity {n}"}},
 					"hours":                     &contract.Schema{Type: "number", Minimum: contract.Float64(0)},
 					"kind":                      &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(100)},
 					"organisation":              &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(500)},
 					"purchasedThroughAffiliate": &contract.Schema{Type: "boolean"},
 					"title":                     &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(500)},
 					"vendor":                    &contract.Schema{Type: "string", MaxLength: contract.Int64(200)},
-				}, Required: []string{"kind", "title", "organisation", "date", "hours", "compliance", "documentation"}, NoAdditional: true}},
+				}, Required: []string{"kind", "title", "organisation", "date", "hours", "compliance", "documentation"}, NoAdditional: true, Labels: map[string]string{"compliance": "whether activity {n} addresses legislative or regulatory compliance", "date": "the date of activity {n}", "documentation": "the documentation of activity {n}", "hours": "the hours (CECs) of activity {n}", "kind": "the kind of activity {n}", "organisation": "who offered activity {n}", "purchasedThroughAffiliate": "whether activity {n} was bought through the local affiliate", "title": "the title of activity {n}", "vendor": "the vendor of activity {n}"}}},
 				"year": &contract.Schema{Type: "integer", Minimum: contract.Float64(2000), Maximum: contract.Float64(2100)},
-			}, Required: []string{"year", "activities"}, NoAdditional: true}},
+			}, Required: []string{"year", "activities"}, NoAdditional: true, Labels: map[string]string{"activities": "the activities", "year": "the renewal year"}}},
 		}}},
 		{Method: "GET", Path: "/holders/me/submissions/{submissionId}", Roles: []string{"holder"}, Params: []contract.Param{
-			{In: "path", Name: "submissionId", Required: true, Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(40), Pattern: "^[A-Za-z0-9-]+$", Example: "SUB-7K3M9Q2XAB"}},
+			{In: "path", Name: "submissionId", Required: true, Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(40), Pattern: "^[A-Za-z0-9-]+$", Example: "SUB-7K3M9Q2XAB"}, Label: "the submission"},
 		}},
 		{Method: "GET", Path: "/holders/me/transcript", Roles: []string{"holder"}, Params: []contract.Param{
-			{In: "query", Name: "year", Schema: &contract.Schema{Type: "integer", Minimum: contract.Float64(2000), Maximum: contract.Float64(2100)}},
+			{In: "query", Name: "year", Schema: &contract.Schema{Type: "integer", Minimum: contract.Float64(2000), Maximum: contract.Float64(2100)}, Label: "the renewal year"},
 		}},
 		{Method: "PUT", Path: "/holders/{holderId}/credentials", Roles: []string{"staff"}, Params: []contract.Param{
-			{In: "path", Name: "holderId", Required: true, Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(40), Pattern: "^[A-Za-z0-9-]+$"}},
+			{In: "path", Name: "holderId", Required: true, Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(40), Pattern: "^[A-Za-z0-9-]+$"}, Label: "the holder"},
 		}, Body: &contract.Body{Required: true, Content: []contract.Media{
 			{Type: "application/json", Schema: &contract.Schema{Type: "object", Properties: map[string]*contract.Schema{
 				"credentials": &contract.Schema{Type: "array", MaxItems: contract.Int64(20), Items: &contract.Schema{Type: "object", Properties: map[string]*contract.Schema{
 					"code":     &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(16)},
 					"earnedOn": &contract.Schema{Type: "string", Format: "date"},
-				}, Required: []string{"code", "earnedOn"}, NoAdditional: true}},
+				}, Required: []string{"code", "earnedOn"}, NoAdditional: true, Labels: map[string]string{"code": "the credential", "earnedOn": "the date the credential was earned"}}},
 				"membership": &contract.Schema{Type: "string", Enum: []string{"member", "guest"}},
-			}, Required: []string{"membership", "credentials"}, NoAdditional: true}},
+			}, Required: []string{"membership", "credentials"}, NoAdditional: true, Labels: map[string]string{"credentials": "the credentials", "membership": "the membership"}}},
 		}}},
 		{Method: "GET", Path: "/programs", Roles: []string{"provider"}, Params: []contract.Param{
-			{In: "query", Name: "limit", Schema: &contract.Schema{Type: "integer", Minimum: contract.Float64(1), Maximum: contract.Float64(100)}},
-			{In: "query", Name: "cursor", Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(2048), Pattern: "^[A-Za-z0-9_-]+$"}},
+			{In: "query", Name: "limit", Schema: &contract.Schema{Type: "integer", Minimum: contract.Float64(1), Maximum: contract.Float64(100)}, Label: "the number of results per page"},
+			{In: "query", Name: "cursor", Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(2048), Pattern: "^[A-Za-z0-9_-]+$"}, Label: "the page"},
 		}},
 		{Method: "POST", Path: "/programs", Roles: []string{"provider"}, Body: &contract.Body{Required: true, Content: []contract.Media{
 			{Type: "application/json", Schema: &contract.Schema{Type: "object", Properties: map[string]*contract.Schema{
@@ -117,13 +117,13 @@ func generatedContract() *contract.Contract {
 				"timeZone":      &contract.Schema{Type: "string", MaxLength: contract.Int64(64)},
 				"title":         &contract.Schema{Type: "string", MaxLength: contract.Int64(200)},
 				"url":           &contract.Schema{Type: "string", MaxLength: contract.Int64(2000)},
-			}, NoAdditional: true}},
+			}, NoAdditional: true, Labels: map[string]string{"calendarOptIn": "whether to list it on the public CEC calendar", "compliance": "whether it addresses legislative or regulatory compliance", "contactHours": "the contact hours (CECs)", "description": "a description of the program", "endsAt": "the end date and time", "format": "the format", "instructors": "the instructors' names", "location": "the venue and its address", "objectives": "the learning objectives", "startsAt": "the start date and time", "timeZone": "the time zone", "title": "the program's title", "url": "the web address where people attend"}}},
 		}}},
 		{Method: "GET", Path: "/programs/{programId}", Roles: []string{"provider", "staff"}, Params: []contract.Param{
-			{In: "path", Name: "programId", Required: true, Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(40), Pattern: "^[A-Za-z0-9-]+$", Example: "PRG-7K3M9Q2XAB"}},
+			{In: "path", Name: "programId", Required: true, Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(40), Pattern: "^[A-Za-z0-9-]+$", Example: "PRG-7K3M9Q2XAB"}, Label: "the program"},
 		}},
 		{Method: "PUT", Path: "/programs/{programId}", Roles: []string{"provider"}, Params: []contract.Param{
-			{In: "path", Name: "programId", Required: true, Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(40), Pattern: "^[A-Za-z0-9-]+$", Example: "PRG-7K3M9Q2XAB"}},
+			{In: "path", Name: "programId", Required: true, Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(40), Pattern: "^[A-Za-z0-9-]+$", Example: "PRG-7K3M9Q2XAB"}, Label: "the program"},
 		}, Body: &contract.Body{Required: true, Content: []contract.Media{
 			{Type: "application/json", Schema: &contract.Schema{Type: "object", Properties: map[string]*contract.Schema{
 				"calendarOptIn": &contract.Schema{Type: "boolean"},
@@ -139,11 +139,11 @@ func generatedContract() *contract.Contract {
 				"timeZone":      &contract.Schema{Type: "string", MaxLength: contract.Int64(64)},
 				"title":         &contract.Schema{Type: "string", MaxLength: contract.Int64(200)},
 				"url":           &contract.Schema{Type: "string", MaxLength: contract.Int64(2000)},
-			}, NoAdditional: true}},
+			}, NoAdditional: true, Labels: map[string]string{"calendarOptIn": "whether to list it on the public CEC calendar", "compliance": "whether it addresses legislative or regulatory compliance", "contactHours": "the contact hours (CECs)", "description": "a description of the program", "endsAt": "the end date and time", "format": "the format", "instructors": "the instructors' names", "location": "the venue and its address", "objectives": "the learning objectives", "startsAt": "the start date and time", "timeZone": "the time zone", "title": "the program's title", "url": "the web address where people attend"}}},
 		}}},
 		{Method: "POST", Path: "/programs/{programId}/attendance", Roles: []string{"provider"}, Params: []contract.Param{
-			{In: "path", Name: "programId", Required: true, Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(40), Pattern: "^[A-Za-z0-9-]+$", Example: "PRG-7K3M9Q2XAB"}},
-			{In: "query", Name: "dryRun", Schema: &contract.Schema{Type: "boolean"}},
+			{In: "path", Name: "programId", Required: true, Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(40), Pattern: "^[A-Za-z0-9-]+$", Example: "PRG-7K3M9Q2XAB"}, Label: "the program"},
+			{In: "query", Name: "dryRun", Schema: &contract.Schema{Type: "boolean"}, Label: "whether to check only"},
 		}, Body: &contract.Body{Required: true, Content: []contract.Media{
 			{Type: "application/json", Schema: &contract.Schema{Type: "object", Properties: map[string]*contract.Schema{
 				"rows": &contract.Schema{Type: "array", MinItems: 1, MaxItems: contract.Int64(10000), Items: &contract.Schema{Type: "object", Properties: map[string]*contract.Schema{
@@ -152,72 +152,72 @@ func generatedContract() *contract.Contract {
 					"holderId":       &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(40)},
 					"lastName":       &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(100)},
 					"programId":      &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(40)},
-				}, Required: []string{"programId", "holderId", "firstName", "lastName", "completionDate"}, NoAdditional: true}},
-			}, Required: []string{"rows"}, NoAdditional: true}},
+				}, Required: []string{"programId", "holderId", "firstName", "lastName", "completionDate"}, NoAdditional: true, Labels: map[string]string{"completionDate": "the completion date", "firstName": "the first name", "holderId": "the holder ID", "lastName": "the last name", "programId": "the program ID"}}},
+			}, Required: []string{"rows"}, NoAdditional: true, Labels: map[string]string{"rows": "the attendees"}}},
 			{Type: "text/csv"},
 		}}},
 		{Method: "GET", Path: "/programs/{programId}/attendance/{uploadId}", Roles: []string{"provider"}, Params: []contract.Param{
-			{In: "path", Name: "programId", Required: true, Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(40), Pattern: "^[A-Za-z0-9-]+$", Example: "PRG-7K3M9Q2XAB"}},
-			{In: "path", Name: "uploadId", Required: true, Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(40), Pattern: "^[A-Za-z0-9-]+$", Example: "UPL-7K3M9Q2XAB"}},
-			{In: "query", Name: "limit", Schema: &contract.Schema{Type: "integer", Minimum: contract.Float64(1), Maximum: contract.Float64(1000)}},
-			{In: "query", Name: "cursor", Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(2048), Pattern: "^[A-Za-z0-9_-]+$"}},
+			{In: "path", Name: "programId", Required: true, Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(40), Pattern: "^[A-Za-z0-9-]+$", Example: "PRG-7K3M9Q2XAB"}, Label: "the program"},
+			{In: "path", Name: "uploadId", Required: true, Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(40), Pattern: "^[A-Za-z0-9-]+$", Example: "UPL-7K3M9Q2XAB"}, Label: "the upload"},
+			{In: "query", Name: "limit", Schema: &contract.Schema{Type: "integer", Minimum: contract.Float64(1), Maximum: contract.Float64(1000)}, Label: "the number of results per page"},
+			{In: "query", Name: "cursor", Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(2048), Pattern: "^[A-Za-z0-9_-]+$"}, Label: "the page"},
 		}},
 		{Method: "POST", Path: "/programs/{programId}/checkout", Roles: []string{"provider"}, Params: []contract.Param{
-			{In: "path", Name: "programId", Required: true, Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(40), Pattern: "^[A-Za-z0-9-]+$", Example: "PRG-7K3M9Q2XAB"}},
+			{In: "path", Name: "programId", Required: true, Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(40), Pattern: "^[A-Za-z0-9-]+$", Example: "PRG-7K3M9Q2XAB"}, Label: "the program"},
 		}},
 		{Method: "POST", Path: "/programs/{programId}/copy", Roles: []string{"provider"}, Params: []contract.Param{
-			{In: "path", Name: "programId", Required: true, Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(40), Pattern: "^[A-Za-z0-9-]+$", Example: "PRG-7K3M9Q2XAB"}},
+			{In: "path", Name: "programId", Required: true, Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(40), Pattern: "^[A-Za-z0-9-]+$", Example: "PRG-7K3M9Q2XAB"}, Label: "the program"},
 		}},
 		{Method: "POST", Path: "/programs/{programId}/decision", Roles: []string{"staff"}, Params: []contract.Param{
-			{In: "path", Name: "programId", Required: true, Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(40), Pattern: "^[A-Za-z0-9-]+$", Example: "PRG-7K3M9Q2XAB"}},
+			{In: "path", Name: "programId", Required: true, Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(40), Pattern: "^[A-Za-z0-9-]+$", Example: "PRG-7K3M9Q2XAB"}, Label: "the program"},
 		}, Body: &contract.Body{Required: true, Content: []contract.Media{
 			{Type: "application/json", Schema: &contract.Schema{Type: "object", Properties: map[string]*contract.Schema{
 				"decision": &contract.Schema{Type: "string", Enum: []string{"approve", "reject"}},
 				"reason":   &contract.Schema{Type: "string", MaxLength: contract.Int64(2000)},
-			}, Required: []string{"decision"}, NoAdditional: true}},
+			}, Required: []string{"decision"}, NoAdditional: true, Labels: map[string]string{"decision": "whether to approve or reject", "reason": "the reason"}}},
 		}}},
 		{Method: "POST", Path: "/programs/{programId}/submit", Roles: []string{"provider"}, Params: []contract.Param{
-			{In: "path", Name: "programId", Required: true, Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(40), Pattern: "^[A-Za-z0-9-]+$", Example: "PRG-7K3M9Q2XAB"}},
+			{In: "path", Name: "programId", Required: true, Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(40), Pattern: "^[A-Za-z0-9-]+$", Example: "PRG-7K3M9Q2XAB"}, Label: "the program"},
 		}},
 		{Method: "POST", Path: "/providers", Body: &contract.Body{Required: true, Content: []contract.Media{
 			{Type: "application/json", Schema: &contract.Schema{Type: "object", Properties: map[string]*contract.Schema{
 				"address": &contract.Schema{Type: "object", Properties: map[string]*contract.Schema{
 					"city":       &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(100)},
-					"country":    &contract.Schema{Type: "string", Pattern: "^[A-Za-z]{2}$"},
+					"country":    &contract.Schema{Type: "string", Pattern: "^[A-Za-z]{2}$", Example: "US"},
 					"line1":      &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(200)},
 					"line2":      &contract.Schema{Type: "string", MaxLength: contract.Int64(200)},
 					"postalCode": &contract.Schema{Type: "string", MaxLength: contract.Int64(20)},
 					"region":     &contract.Schema{Type: "string", MaxLength: contract.Int64(100)},
-				}, Required: []string{"line1", "city", "country"}, NoAdditional: true},
+				}, Required: []string{"line1", "city", "country"}, NoAdditional: true, Labels: map[string]string{"city": "the town or city", "country": "the country code", "line1": "the first line of the address", "line2": "the second line of the address", "postalCode": "the ZIP or postal code", "region": "the state or region"}},
 				"contactName": &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(100)},
 				"email":       &contract.Schema{Type: "string", MaxLength: contract.Int64(254), Format: "email"},
 				"name":        &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(200)},
 				"phone":       &contract.Schema{Type: "string", MaxLength: contract.Int64(40)},
-			}, Required: []string{"name", "contactName", "email", "phone", "address"}, NoAdditional: true}},
+			}, Required: []string{"name", "contactName", "email", "phone", "address"}, NoAdditional: true, Labels: map[string]string{"address": "the organisation's address", "contactName": "the contact person's name", "email": "the organisation's email address", "name": "the organisation's name", "phone": "the organisation's phone number"}}},
 		}}},
 		{Method: "GET", Path: "/providers/me"},
 		{Method: "GET", Path: "/review/programs", Roles: []string{"staff"}, Params: []contract.Param{
-			{In: "query", Name: "status", Schema: &contract.Schema{Type: "string", Enum: []string{"draft", "submitted", "refused", "fee_due", "paid", "in_review", "approved", "rejected"}}},
-			{In: "query", Name: "limit", Schema: &contract.Schema{Type: "integer", Minimum: contract.Float64(1), Maximum: contract.Float64(100)}},
-			{In: "query", Name: "cursor", Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(2048), Pattern: "^[A-Za-z0-9_-]+$"}},
+			{In: "query", Name: "status", Schema: &contract.Schema{Type: "string", Enum: []string{"draft", "submitted", "refused", "fee_due", "paid", "in_review", "approved", "rejected"}}, Label: "the status"},
+			{In: "query", Name: "limit", Schema: &contract.Schema{Type: "integer", Minimum: contract.Float64(1), Maximum: contract.Float64(100)}, Label: "the number of results per page"},
+			{In: "query", Name: "cursor", Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(2048), Pattern: "^[A-Za-z0-9_-]+$"}, Label: "the page"},
 		}},
 		{Method: "GET", Path: "/review/submissions", Roles: []string{"staff"}, Params: []contract.Param{
-			{In: "query", Name: "status", Schema: &contract.Schema{Type: "string", Enum: []string{"received", "in_review", "approved", "rejected"}}},
-			{In: "query", Name: "limit", Schema: &contract.Schema{Type: "integer", Minimum: contract.Float64(1), Maximum: contract.Float64(100)}},
-			{In: "query", Name: "cursor", Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(2048), Pattern: "^[A-Za-z0-9_-]+$"}},
+			{In: "query", Name: "status", Schema: &contract.Schema{Type: "string", Enum: []string{"received", "in_review", "approved", "rejected"}}, Label: "the status"},
+			{In: "query", Name: "limit", Schema: &contract.Schema{Type: "integer", Minimum: contract.Float64(1), Maximum: contract.Float64(100)}, Label: "the number of results per page"},
+			{In: "query", Name: "cursor", Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(2048), Pattern: "^[A-Za-z0-9_-]+$"}, Label: "the page"},
 		}},
 		{Method: "POST", Path: "/submissions/{submissionId}/decision", Roles: []string{"staff"}, Params: []contract.Param{
-			{In: "path", Name: "submissionId", Required: true, Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(40), Pattern: "^[A-Za-z0-9-]+$", Example: "SUB-7K3M9Q2XAB"}},
+			{In: "path", Name: "submissionId", Required: true, Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(40), Pattern: "^[A-Za-z0-9-]+$", Example: "SUB-7K3M9Q2XAB"}, Label: "the submission"},
 		}, Body: &contract.Body{Required: true, Content: []contract.Media{
 			{Type: "application/json", Schema: &contract.Schema{Type: "object", Properties: map[string]*contract.Schema{
 				"activities": &contract.Schema{Type: "array", MaxItems: contract.Int64(50), Items: &contract.Schema{Type: "object", Properties: map[string]*contract.Schema{
 					"decision": &contract.Schema{Type: "string", Enum: []string{"reject"}},
 					"index":    &contract.Schema{Type: "integer", Minimum: contract.Float64(0), Maximum: contract.Float64(49)},
 					"reason":   &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(2000)},
-				}, Required: []string{"index", "decision", "reason"}, NoAdditional: true}},
+				}, Required: []string{"index", "decision", "reason"}, NoAdditional: true, Labels: map[string]string{"decision": "the decision", "index": "the activity", "reason": "the reason for rejecting it"}}},
 				"decision": &contract.Schema{Type: "string", Enum: []string{"approve", "reject"}},
 				"reason":   &contract.Schema{Type: "string", MaxLength: contract.Int64(2000)},
-			}, Required: []string{"decision"}, NoAdditional: true}},
+			}, Required: []string{"decision"}, NoAdditional: true, Labels: map[string]string{"activities": "the activities to reject", "decision": "whether to approve or reject", "reason": "the reason"}}},
 		}}},
 		{Method: "POST", Path: "/webhooks/payments", Public: true, Params: []contract.Param{
 			{In: "header", Name: "Stripe-Signature", Schema: &contract.Schema{Type: "string", MaxLength: contract.Int64(2048)}},

@@ -47,6 +47,13 @@ func (r *Request) Decode(v any) error {
 	return decodeJSON(r.Body, v, true)
 }
 
+// readLeniently decodes as much of the JSON body as it can into v, for a
+// Precheck: values of the wrong type and unknown fields are left out (the
+// contract has reported them already).
+func readLeniently(r *Request, v any) {
+	_ = json.Unmarshal(r.Body, v)
+}
+
 var errBodyRequired = fault.New(fault.Invalid, "body_required", "the request needs a body")
 
 // decodeJSON decodes exactly one JSON value from data into v, turning every

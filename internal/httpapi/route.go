@@ -1,6 +1,10 @@
 package httpapi
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/cecportal/cecportal/internal/fault"
+)
 
 // Route binds one operation of the OpenAPI document to its handler.
 type Route struct {
@@ -8,6 +12,11 @@ type Route struct {
 	Path   string      // the template exactly as in openapi.yaml, e.g. "/holders/{holderId}/credentials"
 	Access Access      // who may call it; must agree with the operation's security
 	Handle HandlerFunc // the handler
+	// Precheck, when set, runs the service's own checks of the fields of a
+	// request that the contract refused (writing nothing), so that a person
+	// hears of every problem at once, missing and malformed together, not
+	// in two rounds. It reads the body as best it can.
+	Precheck func(r *Request) []fault.Detail
 	// Verbatim marks a body that is another party's signed document, read
 	// byte for byte by the handler (the payment provider's events): its
 	// strings are theirs, not text people typed, so the free-text rule

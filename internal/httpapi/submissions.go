@@ -22,7 +22,7 @@ func SubmissionRoutes(svc *submissions.Service) []Route {
 	holder := Roles(identity.RoleHolder)
 	staff := Roles(identity.RoleStaff)
 	return []Route{
-		{Method: http.MethodPost, Path: "/holders/me/submissions", Access: holder, Handle: h.submit},
+		{Method: http.MethodPost, Path: "/holders/me/submissions", Access: holder, Handle: h.submit, Precheck: h.precheck},
 		{Method: http.MethodGet, Path: "/holders/me/submissions/{submissionId}", Access: holder, Handle: h.get},
 		{Method: http.MethodGet, Path: "/review/submissions", Access: staff, Handle: h.reviewQueue},
 		{Method: http.MethodPost, Path: "/submissions/{submissionId}/decision", Access: staff, Handle: h.decide},
@@ -126,14 +126,14 @@ func submissionOut(s submissions.Submission) submissionJSON {
 	return out
 }
 
-func (h submissionHandlers) submit(ctx context.Context, r *Request) (Response, error) {
-	var in struct {
-		Year       int               `json:"year"`
-		Activities []newActivityJSON `json:"activities"`
-	}
-	if err := r.Decode(&in); err != nil {
-		return Response{}, err
-	}
+type newSubmissionJSON struct {
+	Year       int               `json:"year"`
+	Activities []newActivityJSON `json:"activities"`
+}
+
+// domain is the submission in describes, and the problems of the dates and
+// numbers it could not read.
+func (in newSubmissionJSON) domain() (submissions.NewSubmission, []fault.Detail) {
 	ns := submissions.NewSubmission{RenewalYear: in.Year, Activities: make([]credits.Activity, 0, len(in.Activities))}
 	var details []fault.Detail
 	for i, a := range in.Activities {
@@ -150,8 +150,27 @@ func (h submissionHandlers) submit(ctx context.Context, r *Request) (Response, e
 			Date: on, Hours: hours, Compliance: a.Compliance, DocumentationType: a.Documentation.Type,
 			DocumentationRef: a.Documentation.Reference, Vendor: a.Vendor, PurchasedThroughAffiliate: a.PurchasedThroughAffiliate})
 	}
+	return ns, details
+}
+
+// precheck: every problem of a submission the contract refused, the
+// service's own checks included.
+func (h submissionHandlers) precheck(r *Request) []fault.Detail {
+	var in newSubmissionJSON
+	readLeniently(r, &in)
+	ns, details := in.domain()
+	return mergeDetails(details, h.svc.CheckNewSubmission(ns))
+}
+
+func (h submissionHandlers) submit(ctx context.Context, r *Request) (Response, error) {
+	var in newSubmissionJSON
+	if err := r.Decode(&in); err != nil {
+		return Response{}, err
+	}
+	ns, details := in.domain()
 	if len(details) > 0 {
-		return Response{}, invalidFields(details...)
+		// The service's checks too, so that every problem is told at once.
+		return Response{}, invalidFields(mergeDetails(details, h.svc.CheckNewSubmission(ns))...)
 	}
 	s, err := h.svc.Submit(ctx, r.Caller, ns)
 	if err != nil {

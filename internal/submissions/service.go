@@ -77,10 +77,24 @@ func invalid(d ...fault.Detail) error {
 	return fault.New(fault.Invalid, "invalid_request", "the submission has invalid fields", d...)
 }
 
+// CheckNewSubmission reports every problem Submit would find in the fields
+// of in, writing nothing (the HTTP edge tells them with the contract's).
+func (s *Service) CheckNewSubmission(in NewSubmission) []fault.Detail {
+	in.Activities = slices.Clone(in.Activities)
+	for i := range in.Activities {
+		in.Activities[i] = clean(in.Activities[i])
+	}
+	return s.checkFields(in, s.clock.Now())
+}
+
+func (s *Service) checkFields(in NewSubmission, now time.Time) []fault.Detail {
+	return check(in, calendar.Day(now.In(s.policy.Association.Location())), s.policy.Renewal.MaxActivityCECs)
+}
+
 // check checks a submission's fields, all at once: today is the date in
 // the association's time zone (no activity is dated after it), maxHours the
 // policy's bound on one activity.
-func check(in NewSubmission, today time.Time, maxHours cec.Hours) error {
+func check(in NewSubmission, today time.Time, maxHours cec.Hours) []fault.Detail {
 	var d []fault.Detail
 	if in.RenewalYear < MinYear || in.RenewalYear > MaxYear {
 		d = append(d, fault.Detail{Field: "year", Code: "out_of_range", Message: fmt.Sprintf("must be a renewal year from %d to %d", MinYear, MaxYear)})
@@ -116,11 +130,8 @@ func check(in NewSubmission, today time.Time, maxHours cec.Hours) error {
 			d = append(d, fault.Detail{Field: f + "date", Code: "future_date", Message: "must not be after today: report what you have done"})
 		}
 	}
-	if len(d) > 0 {
-		slices.SortStableFunc(d, func(a, b fault.Detail) int { return cmp.Compare(a.Field, b.Field) })
-		return invalid(d...)
-	}
-	return nil
+	slices.SortStableFunc(d, func(a, b fault.Detail) int { return cmp.Compare(a.Field, b.Field) })
+	return d
 }
 
 func clean(a credits.Activity) credits.Activity {
@@ -173,8 +184,8 @@ func (s *Service) Submit(ctx context.Context, c identity.Caller, in NewSubmissio
 		in.Activities[i] = clean(in.Activities[i])
 	}
 	now := s.clock.Now()
-	if err := check(in, calendar.Day(now.In(s.policy.Association.Location())), s.policy.Renewal.MaxActivityCECs); err != nil {
-		return Submission{}, err
+	if d := s.checkFields(in, now); len(d) > 0 {
+		return Submission{}, invalid(d...)
 	}
 	holderID, err := s.holders.MyHolderID(ctx, c)
 	if err != nil {

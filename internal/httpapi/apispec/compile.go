@@ -152,6 +152,11 @@ func compileParam(p *openapi3.Parameter) (contract.Param, error) {
 		return out, fmt.Errorf("type %q: only primitive parameters are supported", s.Type)
 	}
 	out.Schema = s
+	if raw, ok := p.Extensions["x-label"]; ok {
+		if out.Label, ok = raw.(string); !ok || out.Label == "" {
+			return out, fmt.Errorf("x-label must be a label")
+		}
+	}
 	return out, nil
 }
 
@@ -249,6 +254,20 @@ func compileSchema(ref *openapi3.SchemaRef, at string, seen []*openapi3.Schema) 
 		}
 	}
 	out.Required = slices.Clone(s.Required)
+	if raw, ok := s.Extensions["x-labels"]; ok {
+		labels, ok := raw.(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("%s: x-labels is not a map of property names to labels", where(at))
+		}
+		out.Labels = make(map[string]string, len(labels))
+		for name, l := range labels {
+			label, ok := l.(string)
+			if _, known := s.Properties[name]; !ok || !known || label == "" {
+				return nil, fmt.Errorf("%s: x-labels: %q must name a property with a label", where(at), name)
+			}
+			out.Labels[name] = label
+		}
+	}
 	switch ap := s.AdditionalProperties; {
 	case ap.Schema != nil:
 		return nil, fmt.Errorf("%s: additionalProperties as a schema is not supported", where(at))

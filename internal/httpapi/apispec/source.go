@@ -38,6 +38,9 @@ func GoSource(c *contract.Contract, pkg, funcName, source string) ([]byte, error
 				}
 				b.WriteString(", Schema: ")
 				writeSchema(&b, p.Schema)
+				if p.Label != "" {
+					fmt.Fprintf(&b, ", Label: %q", p.Label)
+				}
 				b.WriteString("},\n")
 			}
 			b.WriteString("}")
@@ -126,6 +129,21 @@ func writeSchema(b *bytes.Buffer, s *contract.Schema) {
 	}
 	if s.NoAdditional {
 		b.WriteString(", NoAdditional: true")
+	}
+	if len(s.Labels) > 0 {
+		b.WriteString(", Labels: map[string]string{")
+		names := make([]string, 0, len(s.Labels))
+		for n := range s.Labels {
+			names = append(names, n)
+		}
+		slices.Sort(names)
+		for i, n := range names {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(b, "%q: %q", n, s.Labels[n])
+		}
+		b.WriteString("}")
 	}
 	b.WriteString("}")
 }

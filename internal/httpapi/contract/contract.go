@@ -63,6 +63,7 @@ type Param struct {
 	Name     string
 	Required bool
 	Schema   *Schema
+	Label    string // how a person knows it ("the renewal year"): x-label; "" for none
 }
 
 // Body is an operation's requestBody.

@@ -41,6 +41,10 @@ type Schema struct {
 	// NoAdditional is `additionalProperties: false`; any other property is
 	// then refused. Otherwise other properties pass unchecked.
 	NoAdditional bool
+	// Labels name each property as a person knows its field ("the
+	// organisation's email address"): `x-labels` in the document. They
+	// change no verdict; the edge words its problems with them.
+	Labels map[string]string
 
 	once sync.Once
 	re   *regexp.Regexp

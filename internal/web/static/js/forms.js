@@ -206,6 +206,7 @@ export function showErrors(formEl, err) {
   const summary = formEl.querySelector(".summary");
   const items = [];
   const details = err.details && err.details.length ? err.details : [];
+  const placed = []; // [element, summary item]: listed in the order of the form
   for (const d of details) {
     // The contract check names array items "activities.0.x"; forms use "activities[0].x".
     let el = target(formEl, d.field && d.field.replace(/\.(\d+)(?=\.|$)/g, "[$1]"));
@@ -219,11 +220,13 @@ export function showErrors(formEl, err) {
       if (slot) slot.textContent = slot.textContent ? `${slot.textContent}; ${text}` : text;
       box?.classList.add("has-error");
       if (el.tagName !== "FIELDSET") el.setAttribute("aria-invalid", "true");
-      items.push(h("li", {}, h("a", { href: `#${el.id}`, onclick: (e) => { e.preventDefault(); focusField(el); } }, text)));
+      placed.push([el, h("li", {}, h("a", { href: `#${el.id}`, onclick: (e) => { e.preventDefault(); focusField(el); } }, text))]);
     } else {
-      items.push(h("li", {}, d.field ? `${d.field}: ${message}` : message));
+      items.push(h("li", {}, message));
     }
   }
+  placed.sort(([a], [b]) => (a.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING ? -1 : a === b ? 0 : 1));
+  items.unshift(...placed.map(([, li]) => li));
   if (summary) {
     fill(summary,
       h("h2", {}, err.message || "There is a problem"),
