@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -227,6 +228,19 @@ func TestBrowser_Flows(t *testing.T) {
 			s.api(t, "GET", "/holders/me", ana.token(t), nil, 200, &after)
 			if after.Contact.Phone != "+1 703 555 0199" || after.Contact.Address.Country != "US" || after.Contact.Address.City != "Arlington" || after.ContactConfirmedAt == nil {
 				t.Fatalf("after the contact update %+v", after)
+			}
+			// Opened again, the profile shows no stray "null" (an empty slot).
+			ana.open(t, "#/holder")
+			ana.waitText(t, "#holder-id", holderID)
+			if txt := eval[string](t, ana, "the profile's text", `document.querySelector("main").innerText`); regexp.MustCompile(`\b(null|undefined|NaN)\b`).MatchString(txt) {
+				t.Fatalf("the profile shows an empty slot's placeholder: %q", txt)
+			}
+			// A new error does not stand beside an earlier save's confirmation.
+			ana.fill(t, c+`[name="address.country"]`, "XYZ")
+			ana.click(t, c+"button[type=submit]")
+			ana.errorOf(t, c+`[name="address.country"]`)
+			if got := ana.text(t, "#contact-saved"); got != "" {
+				t.Fatalf("beside the error, the earlier confirmation %q", got)
 			}
 		}},
 		{"HolderWithoutCredentialsHasNothingToMeet", func(t *testing.T) {

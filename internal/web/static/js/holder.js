@@ -56,6 +56,7 @@ function drawProfile(view, me, message) {
   const saved = h("div", { "aria-live": "polite", id: "contact-saved" });
   f.addEventListener("submit", (e) => {
     e.preventDefault();
+    saved.replaceChildren(); // a save's confirmation never stands beside a later error
     submitting(f, async () => {
       const updated = await api("PUT", "/holders/me/contact", { body: readForm(f) });
       fill(saved, notice(`Contact details saved (confirmed ${dateTime(updated.contactConfirmedAt)}).`, "ok"));
@@ -64,12 +65,13 @@ function drawProfile(view, me, message) {
     });
   });
   const summaryBox = h("div", {}, summary(me));
-  view.append(
+  // Element.append writes a null as the text "null": leave it out instead.
+  view.append(...[
     message ? notice(message, "ok", { id: "holder-created" }) : null,
     summaryBox,
     h("h2", {}, "Contact details"),
     h("p", {}, "Keeping them current is the first step of your renewal."),
-    saved, f);
+    saved, f].filter((x) => x !== null));
 }
 
 function summary(me) {
