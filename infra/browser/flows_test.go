@@ -494,6 +494,12 @@ func TestBrowser_Flows(t *testing.T) {
 			if sub.SubmissionID != subID || len(sub.Activities) != 3 || (sub.Status != "received" && sub.Status != "in_review") {
 				t.Fatalf("page %q; API %+v", shown, sub)
 			}
+			// "Your submissions" comes from the API, not from this browser, and
+			// follows the asynchronous check by itself: in review, no Refresh.
+			eval[int](t, ana, "forget what this browser kept of submissions",
+				`Object.keys(localStorage).filter((k) => k.startsWith("cecportal.submissions")).map((k) => localStorage.removeItem(k)).length`)
+			ana.open(t, "#/holder/submit?year=2028")
+			ana.waitText(t, fmt.Sprintf(`#my-submissions [data-submission-id=%q] .status`, subID), "In review")
 
 			// Staff approve it from the review queue once the reviewer step
 			// queued it, rejecting the third activity with a reason.

@@ -115,6 +115,7 @@ var authzMatrix = []authzRow{
 			return jsonReq("/holders/me/submissions", `{"year":2028,"activities":[{"kind":"association_course","title":"Leasing law","organisation":"Chapter 7",`+
 				`"date":"2027-03-01","hours":3,"compliance":false,"documentation":{"type":"certificate_of_completion","reference":"cert-1"}}]}`)
 		}},
+	{"GET /holders/me/submissions", statuses(401, 401, 200, 200, 403, 403, 403), "each holder their own: A's one submission, none for B", at("/holders/me/submissions")},
 	{"GET /holders/me/submissions/{submissionId}", statuses(401, 401, 200, 404, 403, 403, 403), "A's submission", func(f *authzFixture, _ caller) authzReq {
 		return authzReq{path: "/holders/me/submissions/" + f.submission}
 	}},

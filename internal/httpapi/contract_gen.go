@@ -62,6 +62,10 @@ func generatedContract() *contract.Contract {
 		{Method: "GET", Path: "/holders/me/status", Roles: []string{"holder"}, Params: []contract.Param{
 			{In: "query", Name: "year", Schema: &contract.Schema{Type: "integer", Minimum: contract.Float64(2000), Maximum: contract.Float64(2100)}, Label: "the renewal year"},
 		}},
+		{Method: "GET", Path: "/holders/me/submissions", Roles: []string{"holder"}, Params: []contract.Param{
+			{In: "query", Name: "limit", Schema: &contract.Schema{Type: "integer", Minimum: contract.Float64(1), Maximum: contract.Float64(100)}, Label: "the number of results per page"},
+			{In: "query", Name: "cursor", Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(2048), Pattern: "^[A-Za-z0-9_-]+$"}, Label: "the page"},
+		}},
 		{Method: "POST", Path: "/holders/me/submissions", Roles: []string{"holder"}, Body: &contract.Body{Required: true, Content: []contract.Media{
 			{Type: "application/json", Schema: &contract.Schema{Type: "object", Properties: map[string]*contract.Schema{
 				"activities": &contract.Schema{Type: "array", MinItems: 1, MaxItems: contract.Int64(50), Items: &contract.Schema{Type: "object", Properties: map[string]*contract.Schema{

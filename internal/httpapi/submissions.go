@@ -23,6 +23,7 @@ func SubmissionRoutes(svc *submissions.Service) []Route {
 	staff := Roles(identity.RoleStaff)
 	return []Route{
 		{Method: http.MethodPost, Path: "/holders/me/submissions", Access: holder, Handle: h.submit, Precheck: h.precheck},
+		{Method: http.MethodGet, Path: "/holders/me/submissions", Access: holder, Handle: h.mine},
 		{Method: http.MethodGet, Path: "/holders/me/submissions/{submissionId}", Access: holder, Handle: h.get},
 		{Method: http.MethodGet, Path: "/review/submissions", Access: staff, Handle: h.reviewQueue},
 		{Method: http.MethodPost, Path: "/submissions/{submissionId}/decision", Access: staff, Handle: h.decide},
@@ -190,12 +191,24 @@ func (h submissionHandlers) get(ctx context.Context, r *Request) (Response, erro
 }
 
 func (h submissionHandlers) reviewQueue(ctx context.Context, r *Request) (Response, error) {
+	return submissionPage(r, func(pg submissions.Page) ([]submissions.Submission, string, error) {
+		return h.svc.ReviewQueue(ctx, r.Caller, submissions.Status(r.Query.Get("status")), pg)
+	})
+}
+
+func (h submissionHandlers) mine(ctx context.Context, r *Request) (Response, error) {
+	return submissionPage(r, func(pg submissions.Page) ([]submissions.Submission, string, error) {
+		return h.svc.Mine(ctx, r.Caller, pg)
+	})
+}
+
+// submissionPage answers one page of submissions that list reads.
+func submissionPage(r *Request, list func(submissions.Page) ([]submissions.Submission, string, error)) (Response, error) {
 	pg, err := pageIn(r.Query)
 	if err != nil {
 		return Response{}, err
 	}
-	subs, next, err := h.svc.ReviewQueue(ctx, r.Caller, submissions.Status(r.Query.Get("status")),
-		submissions.Page{Limit: pg.Limit, Cursor: pg.Cursor})
+	subs, next, err := list(submissions.Page{Limit: pg.Limit, Cursor: pg.Cursor})
 	if err != nil {
 		return Response{}, err
 	}

@@ -155,6 +155,15 @@ func TestSubmissionRoutes(t *testing.T) {
 	if r := subCall(t, api, "GET", own, "bo", ""); r.StatusCode != 404 {
 		t.Fatalf("bo read ana's: %d", r.StatusCode)
 	}
+	// Each holder's list holds their own submissions only.
+	if r := subCall(t, api, "GET", "/holders/me/submissions", "ana", ""); r.StatusCode != 200 || !strings.Contains(r.Body, sub.SubmissionID) {
+		t.Fatalf("ana's list: %d %s", r.StatusCode, r.Body)
+	} else {
+		subConforms(t, "GET", "/holders/me/submissions", "/holders/me/submissions", r)
+	}
+	if r := subCall(t, api, "GET", "/holders/me/submissions", "bo", ""); r.StatusCode != 200 || r.Body != `{"submissions":[]}` {
+		t.Fatalf("bo's list: %d %s", r.StatusCode, r.Body)
+	}
 
 	decision := "/submissions/" + sub.SubmissionID + "/decision"
 	if r := subCall(t, api, "POST", decision, "staff", `{"decision":"approve"}`); r.StatusCode != 409 {

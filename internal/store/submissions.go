@@ -332,6 +332,18 @@ func (r *Submissions) Update(ctx context.Context, id string, fn func(s *submissi
 	return s, nil
 }
 
+// ByHolder lists one page of a holder's submissions from the holder's
+// partition (one Query), in submission ID order.
+func (r *Submissions) ByHolder(ctx context.Context, holderID string, pg submissions.Page) ([]submissions.Submission, string, error) {
+	q := table.Query{PK: holderKey(holderID).PK, Op: table.SKBeginsWith, Value: skSubmission, Cursor: pg.Cursor,
+		Limit: pageLimit(pg.Limit, listPageDefault, listPageMax)}
+	page, err := r.t.Query(ctx, q)
+	if err != nil {
+		return nil, "", table.CursorFault(fmt.Errorf("query submissions of %s: %w", holderID, err))
+	}
+	return decodeList(ctx, "submissions of "+holderID, page.Items, decodeSubmission), page.Cursor, nil
+}
+
 // ByStatus lists submissions in status st, longest in it first (GSI2).
 func (r *Submissions) ByStatus(ctx context.Context, st submissions.Status, pg submissions.Page) ([]submissions.Submission, string, error) {
 	q := table.Query{Index: table.IndexGSI2, PK: submissionStatusPK(st), Cursor: pg.Cursor, Limit: pageLimit(pg.Limit, listPageDefault, listPageMax)}

@@ -123,3 +123,48 @@ func TestSubmissions_Repository(t *testing.T) {
 		}
 	})
 }
+
+// A holder's own submissions come from the holder's partition, one page at
+// a time, and only theirs (GET /holders/me/submissions).
+func TestSubmissions_ByHolder(t *testing.T) {
+	testkit.EachAdapter(t, func(t *testing.T, tbl table.Table, _ *testkit.Clock) {
+		ctx := t.Context()
+		for _, h := range []accounts.Holder{holderFixture("H-1", "sub-1", "ana@example.com"), holderFixture("H-2", "sub-2", "bo@example.com")} {
+			if err := store.NewAccounts(tbl).CreateHolder(ctx, h); err != nil {
+				t.Fatal(err)
+			}
+		}
+		repo := store.NewSubmissions(tbl)
+		for i, id := range []string{"SUB-A", "SUB-B", "SUB-C"} {
+			s := submissionFixture(id, "H-1", t0.Add(time.Duration(i)*time.Hour))
+			s.RenewalYear = 2026 + i // one open submission per year
+			if err := repo.Create(ctx, s); err != nil {
+				t.Fatal(err)
+			}
+		}
+		other := submissionFixture("SUB-X", "H-2", t0)
+		if err := repo.Create(ctx, other); err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		cursor := ""
+		for range 10 {
+			page, next, err := repo.ByHolder(ctx, "H-1", submissions.Page{Limit: 2, Cursor: cursor})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range page {
+				ids = append(ids, s.ID)
+			}
+			if cursor = next; cursor == "" {
+				break
+			}
+		}
+		if got := strings.Join(ids, ","); got != "SUB-A,SUB-B,SUB-C" {
+			t.Fatalf("H-1's submissions %s, want SUB-A,SUB-B,SUB-C", got)
+		}
+		if none, _, err := repo.ByHolder(ctx, "H-9", submissions.Page{}); err != nil || len(none) != 0 {
+			t.Fatalf("a holder with none: %v, %v", none, err)
+		}
+	})
+}

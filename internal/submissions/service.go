@@ -347,6 +347,25 @@ func (s *Service) Get(ctx context.Context, c identity.Caller, id string) (Submis
 // ReviewQueue lists submissions in a status for staff (default
 // in_review), longest waiting first.
 // Errors: Unauthenticated; Forbidden; Invalid unknown status.
+// Mine lists one page of the caller's submissions, the latest first
+// within the page (a holder has a few a year: one page nearly always).
+// Errors: Unauthenticated; NotFound holder_not_found; Invalid invalid_cursor.
+func (s *Service) Mine(ctx context.Context, c identity.Caller, pg Page) ([]Submission, string, error) {
+	if c.Anonymous() {
+		return nil, "", identity.ErrSignIn
+	}
+	holderID, err := s.holders.MyHolderID(ctx, c)
+	if err != nil {
+		return nil, "", err
+	}
+	subs, next, err := s.store.ByHolder(ctx, holderID, pg)
+	if err != nil {
+		return nil, "", err
+	}
+	slices.SortStableFunc(subs, func(a, b Submission) int { return b.SubmittedAt.Compare(a.SubmittedAt) })
+	return subs, next, nil
+}
+
 func (s *Service) ReviewQueue(ctx context.Context, c identity.Caller, st Status, pg Page) ([]Submission, string, error) {
 	if err := c.RequireRole(identity.RoleStaff); err != nil {
 		return nil, "", err

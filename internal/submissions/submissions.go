@@ -159,6 +159,9 @@ type Store interface {
 	Update(ctx context.Context, id string, fn func(s *Submission) ([]outbox.Message, error)) (Submission, error)
 	// ByStatus lists submissions in a status, longest in it first.
 	ByStatus(ctx context.Context, st Status, pg Page) ([]Submission, string, error)
+	// ByHolder lists one page of a holder's submissions (from the holder's
+	// partition: one Query).
+	ByHolder(ctx context.Context, holderID string, pg Page) ([]Submission, string, error)
 }
 
 // AuditBucket is a reproducible number in 0..99 for a submission ID: the

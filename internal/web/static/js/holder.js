@@ -168,8 +168,6 @@ function drawStatus(out, st) {
     h("div", { id: "download-error" }));
 }
 
-const submissionsKey = () => `cecportal.submissions.${session()?.sub || ""}`;
-
 /** #/holder/submit: self-reported CECs for a renewal year, in one submission. */
 export async function submit(main) {
   const view = page(main, "Report your CECs");
@@ -189,9 +187,6 @@ export async function submit(main) {
       const body = readForm(f);
       body.activities = (body.activities || []).filter(Boolean);
       const sub = await api("POST", "/holders/me/submissions", { body });
-      const ids = JSON.parse(localStorage.getItem(submissionsKey()) || "[]");
-      if (!ids.includes(sub.submissionId)) ids.unshift(sub.submissionId);
-      localStorage.setItem(submissionsKey(), JSON.stringify(ids.slice(0, 20)));
       announce("Submission received");
       fill(result, notice(`Received: submission ${sub.submissionId}, waiting for staff approval.`, "ok", { id: "submission-received" }), drawSubmission(sub));
       await followSubmissions(mine);
@@ -264,19 +259,27 @@ function drawSubmission(sub) {
     sub.result ? h("p", {}, sub.result.met ? `The year is met (${sub.result.counted} of ${sub.result.required} CECs).` : `Still outstanding: ${sub.result.outstanding} CECs.`) : null);
 }
 
-async function followSubmissions(out) {
-  const ids = JSON.parse(localStorage.getItem(submissionsKey()) || "[]");
-  if (!ids.length) {
+// While a submission waits for its asynchronous check (received), the list
+// reads itself again every few seconds, for a bounded while, so that the
+// step shows without a reload.
+const followEvery = 2000;
+const followFor = 60000;
+
+/** "Your submissions", from the API (GET /holders/me/submissions): the same on every device. */
+async function followSubmissions(out, since = Date.now()) {
+  clearTimeout(out.followTimer);
+  const page = await getOrNull("/holders/me/submissions");
+  const subs = page ? page.submissions : [];
+  if (!subs.length) {
     out.replaceChildren();
     return;
   }
-  const cards = [];
-  for (const id of ids) {
-    const sub = await getOrNull(`/holders/me/submissions/${encodeURIComponent(id)}`);
-    if (sub) cards.push(drawSubmission(sub));
-  }
   fill(out, h("h2", { id: "my-submissions-heading" }, "Your submissions"),
-    h("p", {}, h("button", { type: "button", class: "secondary", id: "refresh-submissions", onclick: () => followSubmissions(out) }, "Refresh")), cards);
+    h("p", {}, h("button", { type: "button", class: "secondary", id: "refresh-submissions", onclick: () => followSubmissions(out) }, "Refresh")),
+    subs.map(drawSubmission));
+  if (subs.some((s) => s.status === "received") && Date.now() - since < followFor && out.isConnected) {
+    out.followTimer = setTimeout(() => followSubmissions(out, since), followEvery);
+  }
 }
 
 /** #/holder/renewal: the renewal invoice, its steps and the pay button. */
