@@ -10,7 +10,7 @@ import (
 // TestLocalStack_Programs runs SPEC §1 through the local stack over HTTP, as
 // of 5 January 2027: application, asynchronous validation and invoicing,
 // checkout and (simulated) payment, staff review, the calendar, copies, the
-// late fee, and a refusal for a program already under way.
+// late fee, and submissions answered at once when incomplete or under way.
 func TestLocalStack_Programs(t *testing.T) {
 	st := startStack(t, nil)
 	c := &client{t: t, base: st.URL}
@@ -132,26 +132,36 @@ func TestLocalStack_Programs(t *testing.T) {
 		}
 	})
 
-	t.Run("PastProgramRefusedThenFixed", func(t *testing.T) {
+	t.Run("IncompleteOrPastAnsweredAtOnce", func(t *testing.T) {
+		mailsBefore := len(c.emails("desk@acme.example"))
+		// Nothing but a title: every missing field at once, nothing submitted.
 		var p map[string]any
-		c.do("POST", "/programs", acme, content("Already held", "2027-01-04T09:00:00-06:00", "2027-01-04T17:00:00-06:00"), 201, &p)
-		c.do("POST", "/programs/"+id(p)+"/submit", acme, nil, 202, nil)
-		p = c.waitForStatus(acme, id(p), "refused")
-		problems := fmt.Sprint(p["problems"])
-		if !strings.Contains(problems, "program_started") || !strings.Contains(problems, "past educational programs will not be considered") {
-			t.Fatalf("problems %s", problems)
+		c.do("POST", "/programs", acme, map[string]any{"title": "Half done"}, 201, &p)
+		e := c.do("POST", "/programs/"+id(p)+"/submit", acme, nil, 422, nil)
+		if e.Error.Code != "application_incomplete" ||
+			e.fields() != "contactHours,description,endsAt,format,instructors,objectives,startsAt,timeZone" {
+			t.Fatalf("incomplete: %+v", e)
 		}
-		// Editing makes it a draft again; the reasons stay in view until the
-		// next submission, so the form can show what to fix.
+		// Held yesterday: "past educational programs will not be considered".
+		c.do("PUT", "/programs/"+id(p), acme, content("Already held", "2027-01-04T09:00:00-06:00", "2027-01-04T17:00:00-06:00"), 200, &p)
+		e = c.do("POST", "/programs/"+id(p)+"/submit", acme, nil, 422, nil)
+		if e.fields() != "startsAt" || e.Error.Details[0].Code != "program_started" ||
+			!strings.Contains(e.Error.Details[0].Message, "past educational programs will not be considered") {
+			t.Fatalf("past program: %+v", e)
+		}
+		c.do("GET", "/programs/"+id(p), acme, nil, 200, &p)
+		if p["status"] != "draft" || p["submission"] != 0.0 || len(p["history"].([]any)) != 1 {
+			t.Fatalf("a refused submission wrote: %v", p)
+		}
 		c.do("PUT", "/programs/"+id(p), acme, content("Held again", "2027-04-04T09:00:00-05:00", "2027-04-04T17:00:00-05:00"), 200, &p)
-		if p["status"] != "draft" || !strings.Contains(fmt.Sprint(p["problems"]), "program_started") {
-			t.Fatalf("after edit: %v %v", p["status"], p["problems"])
-		}
 		c.do("POST", "/programs/"+id(p)+"/submit", acme, nil, 202, &p)
-		if len(p["problems"].([]any)) != 0 {
-			t.Fatalf("problems kept after resubmission: %v", p["problems"])
-		}
 		c.waitForStatus(acme, id(p), "fee_due")
+		// The invoice is the only email: no refusal was ever mailed.
+		for _, m := range c.waitForEmails("desk@acme.example", mailsBefore+1) {
+			if strings.Contains(m.Subject, "not accepted") {
+				t.Fatalf("a refusal was mailed: %q", m.Subject)
+			}
+		}
 	})
 
 	t.Run("Isolation", func(t *testing.T) {

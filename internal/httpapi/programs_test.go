@@ -185,8 +185,8 @@ func mustTime(t *testing.T, s string) *time.Time {
 }
 
 // programsFixture is a programs API over a seeded fake store. Provider P-ONE
-// (subject p1) owns one program in each interesting status; P-TWO (p2) one
-// draft.
+// (subject p1) owns one program in each interesting status; P-TWO (p2) a
+// complete draft, an incomplete one and a rejected program.
 type programsFixture struct {
 	api   *API
 	store *fakeProgramStore
@@ -227,6 +227,11 @@ func newProgramsFixture(t *testing.T) *programsFixture {
 	seed("PRG-REVIEW", "P-ONE", programs.InReview, func(p *programs.Program) { p.Fee = fee(true) })
 	seed("PRG-APPROVED", "P-ONE", programs.Approved, func(p *programs.Program) { p.Fee = fee(true) })
 	seed("PRG-OTHER", "P-TWO", programs.Draft, nil)
+	seed("PRG-INCOMPLETE", "P-TWO", programs.Draft, func(p *programs.Program) {
+		// A title and a start already past: missing and wrong fields together.
+		p.Content = programs.Content{Title: "Half done", StartsAt: mustTime(t, "2025-01-09T09:00:00-06:00")}
+	})
+	seed("PRG-REJECTED", "P-TWO", programs.Rejected, func(p *programs.Program) { p.Fee = fee(true) })
 
 	providers := fakeProviders{
 		"p1": {ID: "P-ONE", Name: "Acme Institute", Email: "office@acme.test"},
@@ -671,6 +676,8 @@ func TestProgramsAPI(t *testing.T) {
 					t.Errorf("body = %v", body)
 				}
 			}},
+		{name: "SubmitIncomplete", method: "POST", target: "/programs/PRG-INCOMPLETE/submit", caller: "p2", status: 422,
+			code: "application_incomplete", detail: &fault.Detail{Field: "description", Code: "required"}},
 		{name: "SubmitTwice", method: "POST", target: "/programs/PRG-SUBMITTED/submit", caller: "p1", status: 409, code: "illegal_transition"},
 		{name: "SubmitOthers", method: "POST", target: "/programs/PRG-OTHER/submit", caller: "p1", status: 404, code: "program_not_found"},
 		{name: "SubmitAsStaff", method: "POST", target: "/programs/PRG-DRAFT/submit", caller: "staff", status: 403, code: "forbidden"},
@@ -685,7 +692,14 @@ func TestProgramsAPI(t *testing.T) {
 					t.Errorf("body = %v", body)
 				}
 			}},
-		{name: "CopyDraft", method: "POST", target: "/programs/PRG-DRAFT/copy", caller: "p1", status: 409, code: "not_approved"},
+		{name: "CopyRejected", method: "POST", target: "/programs/PRG-REJECTED/copy", caller: "p2", status: 201,
+			check: func(t *testing.T, _ *programsFixture, _ events.APIGatewayV2HTTPResponse, body map[string]any) {
+				if body["status"] != "draft" || body["copiedFrom"] != "PRG-REJECTED" || body["startsAt"] != nil || body["title"] != "Fair housing update" {
+					t.Errorf("body = %v", body)
+				}
+			}},
+		{name: "CopyDraft", method: "POST", target: "/programs/PRG-DRAFT/copy", caller: "p1", status: 409, code: "not_decided"},
+		{name: "CopyInReview", method: "POST", target: "/programs/PRG-REVIEW/copy", caller: "p1", status: 409, code: "not_decided"},
 		{name: "CopyOthers", method: "POST", target: "/programs/PRG-APPROVED/copy", caller: "p2", status: 404, code: "program_not_found"},
 
 		{name: "Get", method: "GET", target: "/programs/PRG-REVIEW", caller: "p1", status: 200,
@@ -762,8 +776,8 @@ func TestProgramsAPI(t *testing.T) {
 			}},
 		{name: "ReviewQueueByStatus", method: "GET", target: "/review/programs?status=draft", caller: "staff", status: 200,
 			check: func(t *testing.T, _ *programsFixture, _ events.APIGatewayV2HTTPResponse, body map[string]any) {
-				if ps, _ := body["programs"].([]any); len(ps) != 2 {
-					t.Errorf("%d drafts, want 2", len(ps))
+				if ps, _ := body["programs"].([]any); len(ps) != 3 {
+					t.Errorf("%d drafts, want 3", len(ps))
 				}
 			}},
 		{name: "ReviewQueueBadStatus", method: "GET", target: "/review/programs?status=lost", caller: "staff", status: 400, code: "invalid_request", detail: &fault.Detail{Field: "status"}},
@@ -844,5 +858,45 @@ func TestProgramsAPI(t *testing.T) {
 				tt.check(t, f, resp, body)
 			}
 		})
+	}
+}
+
+// TestProgramsAPI_SubmitIncomplete: a submission the application is not
+// ready for is a 422 with every field to complete or correct, each a detail
+// with the field's name as the form and the API name it, and writes nothing.
+func TestProgramsAPI_SubmitIncomplete(t *testing.T) {
+	f := newProgramsFixture(t)
+	before, _ := f.store.Get(t.Context(), "PRG-INCOMPLETE")
+	resp := f.call(t, "POST", "/programs/PRG-INCOMPLETE/submit", "p2", "")
+	if resp.StatusCode != 422 {
+		t.Fatalf("status %d, want 422: %s", resp.StatusCode, resp.Body)
+	}
+	var eb progErrorBody
+	if err := json.Unmarshal([]byte(resp.Body), &eb); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, d := range eb.Error.Details {
+		if d.Message == "" {
+			t.Errorf("detail %+v without a message", d)
+		}
+		got = append(got, d.Field+":"+d.Code)
+	}
+	want := "contactHours:required,description:required,endsAt:required,format:required,instructors:required," +
+		"objectives:required,startsAt:program_started,timeZone:required"
+	if eb.Error.Code != programs.CodeIncomplete || strings.Join(got, ",") != want || eb.Error.Message == "" {
+		t.Fatalf("error %s %q, details %s; want %s", eb.Error.Code, eb.Error.Message, strings.Join(got, ","), want)
+	}
+	doc, err := apispec.Spec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := doc.Paths.Value("/programs/{programId}/submit").Post.Responses.Status(422); r == nil || r.Value == nil ||
+		!strings.Contains(*r.Value.Description, programs.CodeIncomplete) {
+		t.Errorf("openapi.yaml does not document the 422 %s of POST /programs/{programId}/submit", programs.CodeIncomplete)
+	}
+	after, _ := f.store.Get(t.Context(), "PRG-INCOMPLETE")
+	if after.Version != before.Version || after.Status != programs.Draft || after.Submission != 0 || len(after.History) != 1 {
+		t.Fatalf("a refused submission wrote: %+v", after)
 	}
 }

@@ -1,6 +1,6 @@
 // Package programs owns provider program applications (SPEC §1): drafts,
 // submission, the asynchronous validation and fee steps, payment of the
-// application fee, staff review, copies of approved programs and the public
+// application fee, staff review, copies of decided programs and the public
 // calendar. Every change of status is a legal transition of the machine
 // below and is kept in the program's history with who, when and why.
 //

@@ -174,15 +174,29 @@ func (s *Service) Edit(ctx context.Context, c identity.Caller, id string, in Con
 	})
 }
 
-// Submit submits a draft: it is accepted at once, and validated and
-// invoiced asynchronously (validation queue → fee queue).
-// Errors: NotFound; Conflict illegal_transition.
+// Submit submits a draft. It first checks synchronously everything the
+// application needs (CheckSubmission: complete, consistent, not started at
+// this moment); an application that falls short is answered at once with
+// every problem, one detail per field, and nothing is written, queued or
+// mailed. A complete one is accepted, and validated again and invoiced
+// asynchronously (validation queue → fee queue).
+// Errors: NotFound; Conflict illegal_transition; Unprocessable
+// application_incomplete (a detail per field of the application).
 func (s *Service) Submit(ctx context.Context, c identity.Caller, id string) (Program, error) {
 	if _, _, err := s.own(ctx, c, id); err != nil {
 		return Program{}, err
 	}
 	return s.update(ctx, id, func(p *Program) ([]outbox.Message, error) {
 		now := s.clock.Now().UTC()
+		if !p.Status.CanBecome(Submitted) {
+			return nil, illegal(p, Submitted)
+		}
+		// Judged on the content of this very write, so that an edit racing
+		// the submission cannot slip past the check.
+		if problems := CheckSubmission(p.Content, s.policy.Programs, now); len(problems) > 0 {
+			return nil, fault.New(fault.Unprocessable, CodeIncomplete,
+				"the application cannot be submitted yet: complete or correct the fields listed; nothing was submitted", problems...)
+		}
 		if err := p.move(Submitted, now, c.Sub, "submitted by the provider"); err != nil {
 			return nil, err
 		}
@@ -192,6 +206,10 @@ func (s *Service) Submit(ctx context.Context, c identity.Caller, id string) (Pro
 		return []outbox.Message{m}, err
 	})
 }
+
+// CodeIncomplete is the code of Submit's refusal of an application that is
+// not ready: its details name each field to complete or correct.
+const CodeIncomplete = "application_incomplete"
 
 // InvoiceID names the fee invoice of a program's submission; the payment
 // webhook finds the program from it.
@@ -224,7 +242,11 @@ func decodeStep(body string) (Step, error) {
 }
 
 // Validate is the validation queue's consumer: it checks the submission
-// and either refuses it with the reasons, or passes it to the fee step.
+// again, with the same rules against the moment it was submitted, and either
+// refuses it with the reasons (and mails them), or passes it to the fee step.
+// Submit has checked the same already, so a refusal here is rare: a
+// submission accepted before Submit checked it, or one judged under a policy
+// that changed between submission and validation (a deploy in between).
 // A message of an earlier submission, or one already handled, changes nothing.
 func (s *Service) Validate(ctx context.Context, body string) error {
 	st, err := decodeStep(body)
@@ -539,16 +561,18 @@ func (s *Service) Decide(ctx context.Context, c identity.Caller, id string, d De
 	return p, err
 }
 
-// Copy starts a new draft from one of the caller's approved programs: the
-// same content without dates.
-// Errors: NotFound; Conflict not_approved.
+// Copy starts a new draft from one of the caller's decided programs: the
+// same content without dates. An approved program is copied to offer it
+// again; a rejected one to apply again with what the staff's reason asks
+// changed (the rejection itself is final).
+// Errors: NotFound; Conflict not_decided (not approved or rejected).
 func (s *Service) Copy(ctx context.Context, c identity.Caller, id string) (Program, error) {
 	src, pr, err := s.own(ctx, c, id)
 	if err != nil {
 		return Program{}, err
 	}
-	if src.Status != Approved {
-		return Program{}, fault.Errorf(fault.Conflict, "not_approved", "only approved programs can be copied; %s is %s", id, src.Status)
+	if src.Status != Approved && src.Status != Rejected {
+		return Program{}, fault.Errorf(fault.Conflict, "not_decided", "only an approved or rejected program can be copied; %s is %s", id, src.Status)
 	}
 	now := s.clock.Now().UTC()
 	content := src.Content

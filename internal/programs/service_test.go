@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/cecportal/cecportal/internal/accounts"
+	"github.com/cecportal/cecportal/internal/cec"
 	"github.com/cecportal/cecportal/internal/clock"
 	"github.com/cecportal/cecportal/internal/fault"
 	"github.com/cecportal/cecportal/internal/identity"
@@ -45,7 +46,12 @@ const (
 )
 
 type serviceEnv struct {
-	svc        *programs.Service
+	svc *programs.Service
+	// strict is the same service under a policy changed since submission
+	// (at most 5 contact hours, where complete(t) asks for 6): what the
+	// asynchronous validation can still refuse after Submit checked.
+	strict     *programs.Service
+	progs      programs.Store // the same table
 	clk        *clock.Settable
 	out        *store.Outbox
 	sent       *testkit.Relay // the service's outbound port
@@ -59,10 +65,14 @@ func newServiceEnv(t *testing.T) *serviceEnv {
 	pol := testkit.Policy(t)
 	acc := accounts.NewService(store.NewAccounts(tbl), pol, clk, ids.New, testkit.NoDispatch{})
 	sent := &testkit.Relay{}
+	progs := store.NewPrograms(tbl)
+	sim := &payments.Simulator{BaseURL: "http://127.0.0.1:8080"}
+	strict := *pol
+	strict.Programs.MaxContactHours = cec.Of(5)
 	e := &serviceEnv{
-		svc: programs.NewService(store.NewPrograms(tbl), acc, &payments.Simulator{BaseURL: "http://127.0.0.1:8080"},
-			pol, clk, ids.New, sent),
-		clk: clk, out: store.NewOutbox(tbl), sent: sent,
+		svc:    programs.NewService(progs, acc, sim, pol, clk, ids.New, sent),
+		strict: programs.NewService(progs, acc, sim, &strict, clk, ids.New, sent),
+		progs:  progs, clk: clk, out: store.NewOutbox(tbl), sent: sent,
 	}
 	kit := testkit.Accounts{Service: acc, Staff: callerStaff}
 	e.acme = register(t, kit, callerAcme, "Acme Training", acmeEmail)
@@ -148,8 +158,10 @@ func only(t *testing.T, what string, msgs []outbox.Message) string {
 }
 
 // reach creates a program of Acme from in and drives it to status want
-// through the service (and the consumers, as the queues would). For
-// Refused, in must be content that validation refuses.
+// through the service (and the consumers, as the queues would). Submit
+// refuses what validation would, so Refused is reached the one way left:
+// validated under a policy changed since submission (e.strict), which
+// refuses in when it asks for more than 5 contact hours.
 func (e *serviceEnv) reach(t *testing.T, in programs.Content, want programs.Status) programs.Program {
 	t.Helper()
 	ctx := t.Context()
@@ -166,7 +178,11 @@ func (e *serviceEnv) reach(t *testing.T, in programs.Content, want programs.Stat
 	if want == programs.Submitted {
 		return p
 	}
-	if err := e.svc.Validate(ctx, only(t, "validation", stepsOf(t, e.sent.Sent(), programs.ValidationQueue, p.ID))); err != nil {
+	validator := e.svc
+	if want == programs.Refused {
+		validator = e.strict
+	}
+	if err := validator.Validate(ctx, only(t, "validation", stepsOf(t, e.sent.Sent(), programs.ValidationQueue, p.ID))); err != nil {
 		t.Fatalf("validate: %v", err)
 	}
 	if p = e.get(t, p.ID); want == programs.Refused || p.Status == programs.Refused {
@@ -535,7 +551,7 @@ func TestService_Validate(t *testing.T) {
 
 	t.Run("StaleSubmission", func(t *testing.T) {
 		e := newServiceEnv(t)
-		p := e.reach(t, programs.Content{Title: "Fair Housing Update"}, programs.Refused)
+		p := e.reach(t, complete(t), programs.Refused)
 		old := only(t, "validation", stepsOf(t, e.sent.Sent(), programs.ValidationQueue, p.ID))
 		if _, err := e.svc.Edit(ctx, callerAcme, p.ID, complete(t)); err != nil {
 			t.Fatal(err)
@@ -601,20 +617,20 @@ func TestService_Validate(t *testing.T) {
 	})
 }
 
-// TestService_Validate_Refusals: validation refuses incomplete applications
-// and programs that had started when they were submitted, tells the
-// provider, and a refused application can be edited and submitted again.
-func TestService_Validate_Refusals(t *testing.T) {
+// TestService_Submit_Refusals: Submit answers at once, with every field to
+// complete or correct, an application that is incomplete or whose program
+// has started; it writes nothing, queues nothing and mails nothing, and
+// the draft can be completed and submitted.
+func TestService_Submit_Refusals(t *testing.T) {
 	ctx := t.Context()
 	for _, tc := range []struct {
 		name     string
-		now      string // when it is submitted and validated
+		now      string // when it is submitted
 		content  func(t *testing.T) programs.Content
 		problems string
 	}{
-		// complete(t) starts 2027-01-12T15:00Z.
-		{"ProgramStarted", "2027-01-12T16:00:00Z", complete, "startsAt:program_started"},
-		{"StartedThatMorning", "2027-01-12T15:00:01Z", complete, "startsAt:program_started"},
+		{"Empty", serviceT0, func(*testing.T) programs.Content { return programs.Content{} },
+			"contactHours:required,description:required,endsAt:required,format:required,instructors:required,objectives:required,startsAt:required,timeZone:required,title:required"},
 		{"Incomplete", serviceT0, func(*testing.T) programs.Content { return programs.Content{Title: "Fair Housing Update"} },
 			"contactHours:required,description:required,endsAt:required,format:required,instructors:required,objectives:required,startsAt:required,timeZone:required"},
 		{"OnlineWithoutURL", serviceT0, func(t *testing.T) programs.Content {
@@ -622,6 +638,15 @@ func TestService_Validate_Refusals(t *testing.T) {
 			c.Format, c.Location = programs.LiveOnline, ""
 			return c
 		}, "url:required"},
+		{"MissingAndWrongTogether", serviceT0, func(t *testing.T) programs.Content {
+			c := complete(t)
+			c.Description, c.Instructors = "", nil
+			c.ContactHours = cec.Of(9) // 8 hours from 9 to 17
+			return c
+		}, "contactHours:exceeds_duration,description:required,instructors:required"},
+		// complete(t) starts 2027-01-12T15:00Z.
+		{"ProgramStarted", "2027-01-12T16:00:00Z", complete, "startsAt:program_started"},
+		{"StartedThatMorning", "2027-01-12T15:00:01Z", complete, "startsAt:program_started"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newServiceEnv(t)
@@ -630,12 +655,113 @@ func TestService_Validate_Refusals(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			// Submission is accepted at once; the checks come asynchronously.
-			if p, err = e.svc.Submit(ctx, callerAcme, p.ID); err != nil || p.Status != programs.Submitted {
-				t.Fatalf("submit: %v, %s", err, p.Status)
+			before := e.pending(t)   // the providers' welcome emails
+			for attempt := range 2 { // a second try is refused the same way
+				_, err := e.svc.Submit(ctx, callerAcme, p.ID)
+				fe := wantFault(t, err, fault.Unprocessable, programs.CodeIncomplete)
+				if got := fields(fe.Details); got != tc.problems {
+					t.Fatalf("attempt %d: details %q, want %q", attempt+1, got, tc.problems)
+				}
+				for _, d := range fe.Details {
+					if d.Message == "" {
+						t.Fatalf("detail %+v has no message", d)
+					}
+				}
 			}
-			body := only(t, "validation", stepsOf(t, e.sent.Sent(), programs.ValidationQueue, p.ID))
-			if err := e.svc.Validate(ctx, body); err != nil {
+			got := e.get(t, p.ID)
+			if got.Version != p.Version || got.Status != programs.Draft || trail(got.History) != "draft" ||
+				got.Submission != 0 || !got.SubmittedAt.IsZero() || len(got.Problems) != 0 {
+				t.Fatalf("a refused submission wrote: %+v", got)
+			}
+			if n := len(e.sent.Sent()); n != 0 {
+				t.Fatalf("a refused submission dispatched %d messages", n)
+			}
+			if after := e.pending(t); len(after) != len(before) {
+				t.Fatalf("a refused submission left messages in the outbox (no step, no email wanted): %+v, before %+v", after, before)
+			}
+		})
+	}
+
+	t.Run("CompletedThenSubmitted", func(t *testing.T) {
+		e := newServiceEnv(t)
+		p, err := e.svc.Create(ctx, callerAcme, programs.Content{Title: "Fair Housing Update"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = e.svc.Submit(ctx, callerAcme, p.ID)
+		wantFault(t, err, fault.Unprocessable, programs.CodeIncomplete)
+		if _, err := e.svc.Edit(ctx, callerAcme, p.ID, complete(t)); err != nil {
+			t.Fatal(err)
+		}
+		if p, err = e.svc.Submit(ctx, callerAcme, p.ID); err != nil || p.Status != programs.Submitted || p.Submission != 1 {
+			t.Fatalf("submit the completed draft: %v, %+v", err, p)
+		}
+		only(t, "validation", stepsOf(t, e.sent.Sent(), programs.ValidationQueue, p.ID))
+		if n := len(mailsOf(t, e.pending(t), "program_refused", p.ID)); n != 0 {
+			t.Fatalf("%d refusal emails", n)
+		}
+	})
+
+	t.Run("NotADraftIsAConflictFirst", func(t *testing.T) {
+		// The status is judged before the content: an application already
+		// submitted is illegal_transition, whatever it holds.
+		e := newServiceEnv(t)
+		p, _ := e.legacy(t, programs.Content{Title: "Fair Housing Update"})
+		_, err := e.svc.Submit(ctx, callerAcme, p.ID)
+		wantFault(t, err, fault.Conflict, "illegal_transition")
+	})
+}
+
+// legacy stores an application of Acme as submitted without Submit's check
+// (as submissions accepted before it existed were), with its validation
+// message, and returns it and the message's body.
+func (e *serviceEnv) legacy(t *testing.T, c programs.Content) (programs.Program, string) {
+	t.Helper()
+	now := e.clk.Now().UTC()
+	p := programs.Program{ID: ids.New("PRG"), ProviderID: e.acme.ID, ProviderName: e.acme.Name, ProviderEmail: e.acme.Email,
+		Content: c, Status: programs.Submitted, Submission: 1, SubmittedAt: now, CreatedAt: now, UpdatedAt: now, Version: 1,
+		History: []programs.Transition{{At: now, By: callerAcme.Sub, To: programs.Draft, Reason: "created"},
+			{At: now, By: callerAcme.Sub, From: programs.Draft, To: programs.Submitted, Reason: "submitted by the provider"}}}
+	m, err := outbox.New(programs.ValidationQueue, programs.Step{ProgramID: p.ID, Submission: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.progs.Create(t.Context(), p, m); err != nil {
+		t.Fatal(err)
+	}
+	return e.get(t, p.ID), m.Body
+}
+
+// TestService_Validate_Refusals: the asynchronous validation still refuses
+// what Submit could not see: a submission accepted before Submit checked
+// (incomplete, or of a program that had started), or one judged under a
+// policy changed since. It tells the provider once, and a refused
+// application can be edited and submitted again.
+func TestService_Validate_Refusals(t *testing.T) {
+	ctx := t.Context()
+	for _, tc := range []struct {
+		name     string
+		submit   func(t *testing.T, e *serviceEnv) (programs.Program, string)
+		validate func(e *serviceEnv) *programs.Service
+		problems string
+	}{
+		{"PolicyChangedSinceSubmission", func(t *testing.T, e *serviceEnv) (programs.Program, string) {
+			p := e.reach(t, complete(t), programs.Submitted)
+			return p, only(t, "validation", stepsOf(t, e.sent.Sent(), programs.ValidationQueue, p.ID))
+		}, func(e *serviceEnv) *programs.Service { return e.strict }, "contactHours:out_of_range"},
+		{"SubmittedIncompleteBeforeTheCheck", func(t *testing.T, e *serviceEnv) (programs.Program, string) {
+			return e.legacy(t, programs.Content{Title: "Fair Housing Update"})
+		}, func(e *serviceEnv) *programs.Service { return e.svc },
+			"contactHours:required,description:required,endsAt:required,format:required,instructors:required,objectives:required,startsAt:required,timeZone:required"},
+		{"SubmittedAfterTheStartBeforeTheCheck", func(t *testing.T, e *serviceEnv) (programs.Program, string) {
+			e.set(t, "2027-01-12T16:00:00Z") // complete(t) starts 2027-01-12T15:00Z
+			return e.legacy(t, complete(t))
+		}, func(e *serviceEnv) *programs.Service { return e.svc }, "startsAt:program_started"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newServiceEnv(t)
+			p, body := tc.submit(t, e)
+			if err := tc.validate(e).Validate(ctx, body); err != nil {
 				t.Fatal(err)
 			}
 			p = e.get(t, p.ID)
@@ -657,7 +783,7 @@ func TestService_Validate_Refusals(t *testing.T) {
 			if n := len(stepsOf(t, e.sent.Sent(), programs.FeeQueue, p.ID)); n != 0 {
 				t.Fatalf("a refused program went to the fee step (%d messages)", n)
 			}
-			if err := e.svc.Validate(ctx, body); err != nil || e.get(t, p.ID).Version != p.Version {
+			if err := tc.validate(e).Validate(ctx, body); err != nil || e.get(t, p.ID).Version != p.Version {
 				t.Fatalf("redelivery after refusal: %v", err)
 			}
 			if n := len(mailsOf(t, e.sent.Sent(), "program_refused", p.ID)); n != 1 {
@@ -668,7 +794,7 @@ func TestService_Validate_Refusals(t *testing.T) {
 
 	t.Run("EditAndSubmitAgain", func(t *testing.T) {
 		e := newServiceEnv(t)
-		p := e.reach(t, programs.Content{Title: "Fair Housing Update"}, programs.Refused)
+		p := e.reach(t, complete(t), programs.Refused)
 		edited, err := e.svc.Edit(ctx, callerAcme, p.ID, complete(t))
 		if err != nil {
 			t.Fatal(err)
@@ -848,9 +974,9 @@ func TestService_IllegalTransitions(t *testing.T) {
 		{"StartCheckoutDraft", programs.Draft, checkout, "fee_not_due"},
 		{"StartCheckoutSubmitted", programs.Submitted, checkout, "fee_not_due"},
 		{"StartCheckoutPaid", programs.InReview, checkout, "fee_not_due"},
-		{"CopyDraft", programs.Draft, cp, "not_approved"},
-		{"CopyInReview", programs.InReview, cp, "not_approved"},
-		{"CopyRejected", programs.Rejected, cp, "not_approved"},
+		{"CopyDraft", programs.Draft, cp, "not_decided"},
+		{"CopyInReview", programs.InReview, cp, "not_decided"},
+		{"CopyFeeDue", programs.FeeDue, cp, "not_decided"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newServiceEnv(t)
@@ -1200,6 +1326,24 @@ func TestService_Copy(t *testing.T) {
 		}
 		if got := e.get(t, src.ID); got.Status != programs.Approved || got.Version != src.Version {
 			t.Fatalf("source %s v%d", got.Status, got.Version)
+		}
+	})
+
+	t.Run("FromRejected", func(t *testing.T) {
+		// A rejection is final; a copy is how the provider applies again
+		// with what the staff's reason asks changed.
+		e.set(t, serviceT0) // before the program starts
+		rej := e.get(t, e.reach(t, in, programs.Rejected).ID)
+		cp, err := e.svc.Copy(ctx, callerAcme, rej.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cp.Status != programs.Draft || cp.CopiedFrom != rej.ID || cp.StartsAt != nil || cp.EndsAt != nil ||
+			cp.Title != in.Title || !slices.Equal(cp.Objectives, in.Objectives) || cp.History[0].Reason != "copied from "+rej.ID {
+			t.Fatalf("copy of a rejected program %+v", cp)
+		}
+		if got := e.get(t, rej.ID); got.Status != programs.Rejected || got.Version != rej.Version {
+			t.Fatalf("copying changed the rejected program: %s v%d", got.Status, got.Version)
 		}
 	})
 }
