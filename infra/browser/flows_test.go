@@ -158,7 +158,7 @@ func TestBrowser_Flows(t *testing.T) {
 				}
 			}
 		}},
-		{"ProviderCopiesAndCorrectsARefusal", func(t *testing.T) {
+		{"ProviderCopiesAndIsToldAtOnceWhatToFix", func(t *testing.T) {
 			acme.click(t, "#copy-program")
 			acme.waitJS(t, "the copy's form", `/^#\/provider\/programs\/PRG-[A-Z0-9]+\/edit$/.test(location.hash) && document.getElementById("main").dataset.rendered`)
 			copyID := strings.Split(eval[string](t, acme, "the copy's ID", `location.hash`), "/")[3]
@@ -166,24 +166,30 @@ func TestBrowser_Flows(t *testing.T) {
 			if got := eval[string](t, acme, "the copied content", `document.querySelector("#program-form [name=title]").value + "|" + document.querySelector("#program-form [name=startsAt]").value + "|" + document.querySelector("#program-form [name=objectives]").value`); got != "Fair Housing Update||Apply the 2027 rules\nSpot unlawful screening" {
 				t.Fatalf("copy form %q", got)
 			}
-			// Held on day from 9 to 12; the preview says so; submitted, it ends in status.
-			submitOn := func(day, preview, says, status string) {
+			// Held on day from 9 to 12; the preview says so.
+			dated := func(day, preview, says string) {
 				acme.fill(t, f+"[name=startsAt]", day+"T09:00")
 				acme.fill(t, f+"[name=endsAt]", day+"T12:00")
 				acme.waitText(t, preview, says)
 				acme.click(t, "#submit-program")
-				acme.waitRendered(t, "/provider/programs/"+copyID)
-				acme.waitJS(t, "the status "+status, fmt.Sprintf(`document.querySelector("#program-status")?.dataset.status === %s`, js(status)))
 			}
-			// Held yesterday: submitted, then refused by the asynchronous check.
-			submitOn("2027-01-04", "#fee-preview", "already started", "refused")
-			if problems := acme.text(t, "#program-problems"); !strings.Contains(problems, "past educational programs will not be considered") {
-				t.Fatalf("problems shown %q", problems)
+			// Held yesterday: answered at once, on the field; nothing submitted.
+			dated("2027-01-04", "#fee-preview", "already started")
+			if msg := acme.errorOf(t, f+"[name=startsAt]"); !strings.Contains(msg, "past educational programs will not be considered") {
+				t.Fatalf("error next to the start: %q", msg)
 			}
-			acme.click(t, "#edit-program")
-			acme.waitRendered(t, "/provider/programs/"+copyID+"/edit")
-			acme.waitText(t, "#program-problems", "past educational programs")
-			submitOn("2027-04-14", "#fee-on-time", "99 days", "fee_due")
+			acme.waitText(t, "#program-not-submitted", "not submitted")
+			var draft struct {
+				Status     string
+				Submission int
+			}
+			s.api(t, "GET", "/programs/"+copyID, acme.token(t), nil, 200, &draft)
+			if draft.Status != "draft" || draft.Submission != 0 {
+				t.Fatalf("after a submission answered at once: %+v", draft)
+			}
+			dated("2027-04-14", "#fee-on-time", "99 days")
+			acme.waitRendered(t, "/provider/programs/"+copyID)
+			acme.waitJS(t, "the status fee_due", `document.querySelector("#program-status")?.dataset.status === "fee_due"`)
 			var p struct {
 				Status, CopiedFrom, StartsAt string
 				Fee                          struct{ AmountCents int64 }

@@ -146,7 +146,7 @@ func CheckSubmission(c Content, pol policy.Programs, submitted time.Time) []faul
 		}
 	}
 	if c.StartsAt != nil && !c.StartsAt.After(submitted) && !p.has("startsAt") {
-		p.add("startsAt", "program_started", "past educational programs will not be considered: the program had started when the application was submitted")
+		p.add("startsAt", "program_started", "The program had started when the application was submitted: past educational programs will not be considered")
 	}
 	sortDetails(p)
 	return p

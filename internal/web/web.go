@@ -102,6 +102,9 @@ type PolicyView struct {
 		Name      string `json:"name"`
 		ShortName string `json:"shortName"`
 		TimeZone  string `json:"timeZone"`
+		// SupportEmail is where a person whose application or submission
+		// is stuck can ask the association's office.
+		SupportEmail string `json:"supportEmail"`
 	} `json:"association"`
 	Programs struct {
 		Currency                  string `json:"currency"`
@@ -145,6 +148,7 @@ func ViewOf(pol *policy.Policy) PolicyView {
 	v.Association.Name = pol.Association.Name
 	v.Association.ShortName = pol.Association.ShortName
 	v.Association.TimeZone = pol.Association.TimeZone
+	v.Association.SupportEmail = pol.Association.SupportEmail
 	pr := pol.Programs
 	v.Programs.Currency = pr.Currency
 	v.Programs.ApplicationFeePerCecCents = pr.ApplicationFeePerCecCents

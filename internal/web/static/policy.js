@@ -5,7 +5,8 @@ export default {
   "association": {
     "name": "Apartment Management Institute",
     "shortName": "AMI",
-    "timeZone": "America/New_York"
+    "timeZone": "America/New_York",
+    "supportEmail": "cec@example.org"
   },
   "programs": {
     "currency": "USD",

@@ -5,7 +5,7 @@
 import policy from "../policy.js";
 import { h, fill, announce, table, facts } from "./dom.js";
 import { api, getOrNull, pageQuery, serverNow } from "./api.js";
-import { field, radios, group, addressFields, form, readForm, submitting, problem } from "./forms.js";
+import { field, radios, group, addressFields, form, readForm, submitting, problem, showErrors } from "./forms.js";
 import { page, notice, dateTime, programStatusText, formatText, badge, words, sleep, go, startPayment, actionButton, pagedList } from "./view.js";
 import { previewFee, zonedToRFC3339, rfc3339ToZoned, money, cecText } from "./fee.js";
 
@@ -84,17 +84,28 @@ function timeZones() {
   return [first, ...all.filter((z) => z !== first)];
 }
 
+/** The application form's label of each field the API names. */
+const fieldLabels = {
+  title: "Title", description: "Description", format: "Format", startsAt: "Starts", endsAt: "Ends", timeZone: "Time zone",
+  location: "Location", url: "Web address", contactHours: "Contact hours", objectives: "Learning objectives", instructors: "Instructors",
+};
+
+/** A problem of an application in words: "Description is required to submit", "Learning objectives, line 2: ...". */
+function problemText(x) {
+  const m = /^([A-Za-z]+)(?:\[(\d+)\])?/.exec(x.field || "");
+  const label = m && fieldLabels[m[1]] ? fieldLabels[m[1]] + (m[2] !== undefined ? `, line ${Number(m[2]) + 1}` : "") : "";
+  if (!label) return x.message;
+  return /^[a-z]/.test(x.message) ? `${label} ${x.message}` : `${label}: ${x.message}`;
+}
+
 /** #/provider/programs/new and #/provider/programs/:id/edit: the application form. */
 export async function programForm(main, { id }) {
   const view = page(main, id ? "Edit the application" : "Apply for CEC approval");
   let p = {};
-  if (id) {
-    p = await api("GET", `/programs/${enc(id)}`);
-    if (p.problems && p.problems.length) {
-      view.append(notice([h("strong", {}, "Correct these before submitting again:"),
-        h("ul", {}, p.problems.map((x) => h("li", {}, x.field ? `${x.field}: ${x.message}` : x.message)))], "warn", { id: "program-problems" }));
-    }
-  }
+  if (id) p = await api("GET", `/programs/${enc(id)}`);
+  // Where the form says what became of a "Save and submit" that did not submit.
+  const saved = h("div", { id: "program-saved", "aria-live": "polite" });
+  view.append(saved);
   const now = await serverNow();
   const tz = p.timeZone || policy.association.timeZone;
   const pr = policy.programs;
@@ -144,6 +155,7 @@ export async function programForm(main, { id }) {
   }
   updateFee();
 
+  let current = id; // the draft the form edits, once there is one
   f.addEventListener("submit", (e) => {
     e.preventDefault();
     const submit = e.submitter?.value !== "save";
@@ -159,19 +171,41 @@ export async function programForm(main, { id }) {
       }
       if (details.length) throw problem(details);
       for (const k of ["objectives", "instructors"]) if (!body[k]) body[k] = [];
-      let saved;
-      if (id) saved = await api("PUT", `/programs/${enc(id)}`, { body });
-      else saved = await api("POST", "/programs", { body });
+      let draft;
+      if (current) draft = await api("PUT", `/programs/${enc(current)}`, { body });
+      else draft = await api("POST", "/programs", { body });
       if (submit) {
-        await api("POST", `/programs/${enc(saved.programId)}/submit`);
+        try {
+          await api("POST", `/programs/${enc(draft.programId)}/submit`);
+        } catch (err) {
+          if (err.code !== "application_incomplete") throw err;
+          // Checked at once and not submitted: the content is saved as a
+          // draft, and the form goes on editing that draft, so that the
+          // next try submits it rather than a second application.
+          if (!current) {
+            current = draft.programId;
+            history.replaceState(null, "", `#/provider/programs/${enc(current)}/edit`);
+            fill(main.querySelector("h1"), "Edit the application");
+            document.title = "Edit the application · CEC portal";
+          }
+          fill(saved, notice(["Saved as a draft (", h("a", { href: `#/provider/programs/${enc(current)}` }, current),
+            "), not submitted: nothing was sent for approval and no fee was invoiced. Correct the problems below, then submit it again."],
+          "", { id: "program-not-submitted" }));
+          err.message = "The application was not submitted: correct these first";
+          throw err;
+        }
         announce("Submitted for approval");
       } else {
         announce("Draft saved");
       }
-      go(`#/provider/programs/${enc(saved.programId)}`);
+      go(`#/provider/programs/${enc(draft.programId)}`);
     });
   });
   view.append(f);
+  if (p.problems && p.problems.length) {
+    // A refused application (or a draft edited since): its problems on their fields.
+    showErrors(f, { message: "When it was last submitted, the application was not accepted. Correct these, then submit it again:", details: p.problems });
+  }
 }
 
 const busy = ["submitted", "paid"];
@@ -206,17 +240,90 @@ async function followStatus(out, p) {
   }
 }
 
+/** The last transition of p into status, if any. */
+function lastMove(p, status) {
+  return [...(p.history || [])].reverse().find((x) => x.to === status);
+}
+
+/** What the association would like a person who is stuck to do: write to its office. */
+function contact() {
+  const email = policy.association.supportEmail;
+  return email ? ["write to the association's office at ", h("a", { href: `mailto:${email}` }, email)] : "contact the association's office";
+}
+
+/** What happened to the application, why, and what the provider can do next. */
+function outcome(p) {
+  const fee = p.fee ? money(p.fee.amountCents, p.fee.currency) : "";
+  const box = (kind, title, ...body) => notice([h("h2", {}, title), ...body], kind, { id: "program-outcome", class: `notice ${kind} outcome` });
+  switch (p.status) {
+    case "draft":
+      return box("", "Not submitted yet",
+        h("p", {}, "Nothing has been sent for approval. Check the application, then submit it: it is checked at once, and invoiced when it is complete."));
+    case "submitted":
+      return box("", "Submitted: being checked", h("p", {}, "The application fee invoice follows in a moment; this page updates itself."));
+    case "refused": {
+      const when = lastMove(p, "refused");
+      return box("warn", "Not accepted: the application needs correcting",
+        h("p", {}, `When it was checked${when ? ` (${dateTime(when.at)})` : ""}, the application had these problems:`),
+        h("ul", { id: "program-problems" }, (p.problems || []).map((x) => h("li", {}, problemText(x)))),
+        h("p", {}, "What you can do: correct the application, then submit it again. No fee was invoiced for it."));
+    }
+    case "fee_due":
+      return box("", "Waiting for the application fee",
+        h("p", {}, `Pay the application fee of ${fee} to send the application to the association's review.`));
+    case "paid":
+    case "in_review":
+      return box("", "In the association's review",
+        h("p", {}, "The fee is paid. The association's staff review the application and decide; you will get an email with their decision."));
+    case "approved": {
+      const when = lastMove(p, "approved");
+      return box("ok", "Approved",
+        h("p", {}, `The association approved this program${when ? ` on ${dateTime(when.at)}` : ""}.`),
+        h("p", {}, "What you can do next: report attendance once it is held, so that the attendees are credited; to offer it again on other dates, copy it into a new application."));
+    }
+    case "rejected": {
+      const when = lastMove(p, "rejected");
+      return box("warn", "Not approved",
+        h("p", {}, `The association's staff rejected this application${when ? ` on ${dateTime(when.at)}` : ""}. Their reason:`),
+        h("blockquote", { id: "rejection-reason" }, when?.reason || "No reason was recorded."),
+        h("p", {}, "A rejection is final for this application. What you can do: copy it into a new application, change what the reason asks for, "
+          + `and submit that one; it is checked, invoiced and reviewed like any other${policy.programs.refundable ? "" : ", and the fee paid for this one is not refunded"}.`),
+        h("p", {}, "To ask about the decision, ", contact(), "."));
+    }
+    default:
+      return null;
+  }
+}
+
+/** The problems a submission was refused for, with a way to correct them. */
+function notSubmitted(p, err) {
+  return notice([h("h2", {}, "Not submitted: the application is not ready yet"),
+    h("ul", { id: "submit-problems" }, err.details.map((x) => h("li", {}, problemText(x)))),
+    h("p", {}, h("a", { href: `#/provider/programs/${enc(p.programId)}/edit` }, "Correct the application"),
+      ", then submit it. Nothing was sent for approval and no fee was invoiced.")], "warn", { id: "program-not-submitted" });
+}
+
 function draw(out, p) {
   const tz = p.timeZone;
   const actions = h("div", { class: "actions" });
   const result = h("div", { "aria-live": "polite" });
   const enc_ = enc(p.programId);
   if (p.status === "draft" || p.status === "refused") {
-    actions.append(h("a", { class: "button secondary", href: `#/provider/programs/${enc_}/edit`, id: "edit-program" }, "Edit"));
+    actions.append(h("a", { class: `button${p.status === "refused" ? "" : " secondary"}`, href: `#/provider/programs/${enc_}/edit`, id: "edit-program" },
+      p.status === "refused" ? "Correct the application" : "Edit"));
   }
   if (p.status === "draft") {
     actions.append(actionButton({ id: "submit-program" }, "Submit for approval", result, async () => {
-      await api("POST", `/programs/${enc_}/submit`);
+      try {
+        await api("POST", `/programs/${enc_}/submit`);
+      } catch (err) {
+        if (err.code !== "application_incomplete") throw err;
+        fill(result, notSubmitted(p, err));
+        result.querySelector("h2").setAttribute("tabindex", "-1");
+        result.querySelector("h2").focus();
+        out.querySelector("#submit-program").disabled = false;
+        return;
+      }
       go(`#/provider/programs/${enc_}`);
     }));
   }
@@ -226,19 +333,19 @@ function draw(out, p) {
       startPayment(co, `#/provider/programs/${enc_}`);
     }));
   }
+  const copy = (cls) => actionButton({ class: cls, id: "copy-program" }, "Copy into a new application", result, async () => {
+    const cp = await api("POST", `/programs/${enc_}/copy`);
+    go(`#/provider/programs/${enc(cp.programId)}/edit`);
+  });
   if (p.status === "approved") {
-    actions.append(h("a", { class: "button", href: `#/provider/programs/${enc_}/attendance`, id: "report-attendance" }, "Report attendance"),
-      actionButton({ class: "secondary", id: "copy-program" }, "Copy into a new application", result, async () => {
-        const cp = await api("POST", `/programs/${enc_}/copy`);
-        go(`#/provider/programs/${enc(cp.programId)}/edit`);
-      }));
+    actions.append(h("a", { class: "button", href: `#/provider/programs/${enc_}/attendance`, id: "report-attendance" }, "Report attendance"), copy("secondary"));
   }
+  if (p.status === "rejected") actions.append(copy(""));
   fill(out,
     h("h2", { id: "program-title" }, p.title || "(untitled draft)"),
     h("p", {}, "Status: ", h("strong", { id: "program-status", dataset: { status: p.status } }, programStatusText(p.status)),
       busy.includes(p.status) ? " (updating…)" : ""),
-    p.problems && p.problems.length ? notice([h("strong", {}, "Problems found:"),
-      h("ul", { id: "program-problems" }, p.problems.map((x) => h("li", {}, x.field ? `${x.field}: ${x.message}` : x.message)))], "warn") : null,
+    outcome(p),
     actions, result,
     facts([
       ["Program ID", h("span", { id: "program-id" }, p.programId)],
