@@ -469,9 +469,14 @@ func TestBrowser_Flows(t *testing.T) {
 				ana.fill(t, p+`documentation.reference"]`, "cert-42")
 			}
 			activity(0, "association_course", "Leasing law", "2", "certificate_of_completion")
+			// While the form is filled in, a running total against the
+			// requirement: 3 credited + 2 = 5 of 6, 1 short.
+			ana.waitText(t, "#running-counted", "5 of 6 CECs")
+			ana.waitText(t, "#running-shortfalls", "Add at least 1 more CEC: 5 of the 6 CECs required count so far.")
 			ana.click(t, "#submission-form button[type=submit]")
-			// 3 credited + 2 = 5 of 6: refused whole, with what is missing.
-			ana.waitText(t, "#submission-form .summary", "1 CEC missing")
+			// Refused whole, with what is missing in words.
+			ana.waitText(t, "#submission-form .summary", "Add at least 1 more CEC: 5 of the 6 CECs required count so far.")
+			noCodesShown(t, ana)
 			var status struct{ Counted float64 }
 			s.api(t, "GET", "/holders/me/status?year=2028", ana.token(t), nil, 200, &status)
 			if status.Counted != 3 {
@@ -479,6 +484,8 @@ func TestBrowser_Flows(t *testing.T) {
 			}
 			ana.click(t, "#add-activity")
 			activity(1, "college_course", "Fair housing seminar", "1", "transcript_or_exam_result")
+			ana.waitText(t, "#running-counted", "6 of 6 CECs") // 3 credited + 2 + 1 from other sources (at most 3)
+			ana.waitText(t, "#running-verdict", "looks met")
 			// One more, which staff will reject: a legislative event, whose
 			// documentation may be of either group of the policy.
 			ana.click(t, "#add-activity")

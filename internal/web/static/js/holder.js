@@ -8,7 +8,7 @@ import { api, getOrNull, serverNow } from "./api.js";
 import { session } from "./auth.js";
 import { field, addressFields, form, readForm, submitting, group } from "./forms.js";
 import { page, notice, errorNotice, dateTime, date, badge, words, startPayment, hashQuery, actionButton } from "./view.js";
-import { money, dateIn } from "./fee.js";
+import { money, dateIn, hundredths, cecText } from "./fee.js";
 
 /** #/holder: sign up as a holder, or see the profile and update contact details. */
 export async function profile(main) {
@@ -154,7 +154,8 @@ function drawStatus(out, st) {
       ["Other sources", `${st.bySource.other} (counted ${st.bySource.otherCounted}, at most ${st.bySource.otherLimit})`],
       ["Compliance", `${st.compliance.counted} of at least ${st.compliance.minimum}`],
     ]),
-    st.shortfalls.length ? [h("h3", {}, "Still missing"), h("ul", { id: "shortfalls" }, st.shortfalls.map((x) => h("li", { dataset: { rule: x.rule } }, x.message)))] : null,
+    st.shortfalls.length ? [h("h3", {}, "Still missing"), h("ul", { id: "shortfalls" }, st.shortfalls.map((x) => h("li", { dataset: { rule: x.rule } },
+      shortfallText(x.rule, statusFigures(st, x.rule), x.message))))] : null,
     h("h3", {}, "Activities"),
     st.activities.length
       ? table("Activities earned in the window", ["Date", "Activity", "Source", "Hours", "Counts", "Verdict"],
@@ -168,6 +169,138 @@ function drawStatus(out, st) {
     h("div", { id: "download-error" }));
 }
 
+/** "CEC" for 1, "CECs" otherwise. */
+function unit(n) {
+  return Number(n) === 1 ? "CEC" : "CECs";
+}
+
+/** "1 CEC", "2.5 CECs". */
+function cecs(n) {
+  return `${n} ${unit(n)}`;
+}
+
+/**
+ * What a person must add to meet one rule of a renewal year, in words:
+ * rule is total, association_minimum or compliance_minimum and figures
+ * {missing, counted, required} its numbers (the API's shortfall details
+ * carry them; the status page's are read from its figures). An unknown
+ * rule reads as the API's message.
+ */
+export function shortfallText(rule, f, message = "") {
+  switch (rule) {
+    case "total":
+      return `Add at least ${f.missing} more ${unit(f.missing)}: ${f.counted} of the ${cecs(f.required)} required count so far.`;
+    case "association_minimum":
+      return `Add at least ${f.missing} more ${unit(f.missing)} from association sources (the association's national conference, `
+        + "a course of the association, its institute or a local affiliate, serving on their boards or committees, industry legislative events, "
+        + `teaching their courses without pay): at least ${cecs(f.required)} must come from them, and ${f.counted} do so far.`;
+    case "compliance_minimum":
+      return `At least ${cecs(f.required)} must address legislative or regulatory compliance, and ${f.counted} ${Number(f.counted) === 1 ? "does" : "do"} so far: `
+        + "add an activity that does, and tick \"Addresses legislative or regulatory compliance\" on it.";
+    default:
+      return message;
+  }
+}
+
+/** The figures of a status's shortfall by rule, from the status's own numbers. */
+function statusFigures(st, rule) {
+  const f = {
+    total: { counted: st.counted, required: st.required },
+    association_minimum: { counted: st.bySource.association, required: cecText((hundredths(st.required) || 0) - (hundredths(st.bySource.otherLimit) || 0)) },
+    compliance_minimum: { counted: st.compliance.counted, required: st.compliance.minimum },
+  }[rule] || {};
+  const missing = (hundredths(f.required) ?? 0) - (hundredths(f.counted) ?? 0);
+  return { ...f, missing: cecText(Math.max(0, missing)) };
+}
+
+/**
+ * The year's figures if the activities were counted as entered: an
+ * estimate in the browser (the activity kinds' categories from policy.js,
+ * the other sources' share, the compliance minimum), which leaves the
+ * per-kind caps and the documentation check to the server.
+ */
+function estimate(st, activities) {
+  const H = (v) => hundredths(v) ?? 0;
+  let assoc = H(st.bySource.association);
+  let other = H(st.bySource.other);
+  let compliance = H(st.compliance.counted);
+  let added = 0;
+  let otherCompliance = 0;
+  for (const a of activities) {
+    const kind = policy.activityKinds.find((k) => k.code === a?.kind);
+    const n = hundredths(a?.hours);
+    if (!kind || !n || (a.date && (a.date < st.window.from || a.date > st.window.to))) continue;
+    added += n;
+    if (kind.category === "association") {
+      assoc += n;
+      if (a.compliance) compliance += n;
+    } else {
+      other += n;
+      if (a.compliance) otherCompliance += n;
+    }
+  }
+  const limit = H(st.bySource.otherLimit);
+  const required = H(st.required);
+  const minimum = H(st.compliance.minimum);
+  const otherCounted = Math.min(other, limit);
+  // Compliance from other sources counts only as far as other sources do.
+  compliance += Math.min(otherCompliance, Math.max(0, otherCounted - H(st.bySource.otherCounted)));
+  const counted = assoc + otherCounted;
+  const rule = (name, have, need) => ({ rule: name, figures: { missing: cecText(Math.max(0, need - have)), counted: cecText(have), required: cecText(need) }, short: have < need });
+  const rules = [rule("total", counted, required), rule("association_minimum", assoc, required - limit), rule("compliance_minimum", compliance, minimum)];
+  return { counted, required, added, rules, met: !rules.some((r) => r.short) };
+}
+
+/** The running total of the submission form: the holder's status plus what the form holds. */
+function runningTotal(out, f) {
+  let st = null;
+  let year = "";
+  const draw = () => {
+    if (!st) return;
+    if (st.standing === "no_credentials") {
+      fill(out, notice(["You hold no credential that needs renewal CECs, so there is nothing to submit for this renewal. If you hold one, ",
+        policy.association.supportEmail ? ["write to the association's office at ", h("a", { href: `mailto:${policy.association.supportEmail}` }, policy.association.supportEmail)]
+          : "contact the association's office", " to have it recorded."], "warn", { id: "running-no-credentials" }));
+      return;
+    }
+    const body = readForm(f);
+    const e = estimate(st, body.activities || []);
+    const short = e.rules.filter((r) => r.short);
+    fill(out,
+      h("h2", { id: "running-heading" }, `Your running total for the ${st.renewalYear} renewal (estimate)`),
+      h("p", {},
+        h("label", { for: "running-meter" }, h("strong", { id: "running-counted" }, `${cecText(e.counted)} of ${cecs(cecText(e.required))}`),
+          ` would count: ${st.counted} counted already, and the activities below (${cecs(cecText(e.added))} entered).`),
+        " ", h("meter", { id: "running-meter", min: "0", max: String(e.required / 100 || 1), value: String(e.counted / 100) })),
+      h("ul", { id: "running-rules" },
+        h("li", {}, `From association sources: ${e.rules[1].figures.counted}, at least ${e.rules[1].figures.required} needed`),
+        h("li", {}, `Addressing legislative or regulatory compliance: ${e.rules[2].figures.counted}, at least ${e.rules[2].figures.required} needed`)),
+      e.met
+        ? h("p", { id: "running-verdict", class: "accepted" }, "With these activities the requirement looks met.")
+        : [h("p", { id: "running-verdict" }, "Still to add:"), h("ul", { id: "running-shortfalls" }, short.map((r) => h("li", { dataset: { rule: r.rule } }, shortfallText(r.rule, r.figures))))],
+      h("p", { class: "hint" }, "An estimate from what you have entered: the yearly caps of some kinds of activity and the documentation are checked when you submit, and the association's check decides."));
+  };
+  const load = async () => {
+    const y = String(f.elements.year.value || "").trim();
+    if (y === year) { draw(); return; }
+    year = y;
+    st = null;
+    let why = "Enter the renewal year to see your running total.";
+    try {
+      st = /^\d{4}$/.test(y) ? await api("GET", `/holders/me/status?${new URLSearchParams({ year: y })}`) : null;
+    } catch (err) {
+      if (err.code === "holder_not_found") why = ["Create your holder account first: ", h("a", { href: "#/holder" }, "your profile"), "."];
+    }
+    if (year !== y) return; // another year was asked meanwhile
+    if (st) draw();
+    else fill(out, h("p", {}, why));
+  };
+  f.addEventListener("input", (e) => { if (e.target.name === "year") load(); else draw(); });
+  f.addEventListener("change", (e) => { if (e.target.name === "year") load(); else draw(); });
+  f.addEventListener("click", (e) => { if (e.target.closest("button[type=button]")) setTimeout(draw, 0); }); // an activity added or removed
+  return { load, draw };
+}
+
 /** #/holder/submit: self-reported CECs for a renewal year, in one submission. */
 export async function submit(main) {
   const view = page(main, "Report your CECs");
@@ -178,15 +311,28 @@ export async function submit(main) {
     field("Renewal year", "year", { value: year, kind: "integer", inputmode: "numeric", cls: "short", required: true }),
     activities,
     h("p", {}, h("button", { type: "button", class: "secondary", id: "add-activity", onclick: () => { addActivity(activities); } }, "Add another activity")),
+    h("section", { id: "running-total", class: "running" }),
   ], "Submit for approval");
   addActivity(activities);
+  const running = runningTotal(f.querySelector("#running-total"), f);
   const result = h("section", { id: "submission-result", "aria-live": "polite" });
   f.addEventListener("submit", (e) => {
     e.preventDefault();
     submitting(f, async () => {
       const body = readForm(f);
       body.activities = (body.activities || []).filter(Boolean);
-      const sub = await api("POST", "/holders/me/submissions", { body });
+      let sub;
+      try {
+        sub = await api("POST", "/holders/me/submissions", { body });
+      } catch (err) {
+        if (err.code === "requirement_not_met") {
+          // The shortfall per rule, in words, with what to add; refused
+          // activities keep their field and land on their fieldsets.
+          err.message = `Not submitted: with these activities your ${body.year} renewal would still fall short, so nothing was recorded. Add what is missing, then submit again.`;
+          err.details = err.details.map((d) => (d.code === "shortfall" ? { message: shortfallText(d.field, d.figures || {}, d.message) } : d));
+        }
+        throw err;
+      }
       announce("Submission received");
       fill(result, notice(`Received: submission ${sub.submissionId}, waiting for staff approval.`, "ok", { id: "submission-received" }), drawSubmission(sub));
       await followSubmissions(mine);
@@ -194,6 +340,7 @@ export async function submit(main) {
   });
   const mine = h("section", { id: "my-submissions", "aria-labelledby": "my-submissions-heading" });
   view.append(f, result, mine);
+  await running.load();
   await followSubmissions(mine);
 }
 

@@ -1,0 +1,290 @@
+package browser
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cecportal/cecportal/internal/localstack"
+)
+
+// TestBrowser_DeadEnds: every state where a person could be stuck says
+// what happened, why and what to do next, in words (issue 14, items 2 and
+// 4). A provider at desktop width ("Save and submit" on an incomplete
+// application; a refused and a rejected application) and on a phone (the
+// rejected one), and a holder at desktop width whose CEC submission falls
+// short (the flows test does the same on a phone).
+func TestBrowser_DeadEnds(t *testing.T) {
+	s := start(t, localstack.Config{Now: "2027-01-05T10:00:00-05:00"})
+	acme := s.person(t, "provider", false)
+	acme.signIn(t, "provider", "acme", "desk@acme.example")
+	s.api(t, "POST", "/providers", acme.token(t), map[string]any{"name": "Acme Training", "contactName": "Dee Dunn",
+		"email": "desk@acme.example", "phone": "+1 202 555 0142",
+		"address": map[string]any{"line1": "9 K St", "city": "Washington", "country": "US"}}, 201, nil)
+	staff := s.token(t, "office", "staff", "office@example.org")
+
+	steps := []struct {
+		name string
+		run  func(t *testing.T)
+	}{
+		{"IncompleteSaveAndSubmit", func(t *testing.T) {
+			acme.open(t, "#/provider/programs/new")
+			f := "#program-form "
+			acme.fill(t, f+"[name=title]", "Half-finished application")
+			acme.click(t, "#submit-program")
+			// Every missing field at once, each on its field.
+			for _, sel := range []string{"[name=description]", "[name=startsAt]", "[name=endsAt]", "[name=contactHours]", "[name=objectives]", "[name=instructors]"} {
+				if msg := acme.errorOf(t, f+sel); !strings.Contains(msg, "required") {
+					t.Fatalf("error at %s: %q", sel, msg)
+				}
+			}
+			acme.waitJS(t, "an error at the format", `document.querySelector('#program-form fieldset[data-group="format"]').classList.contains("has-error")`)
+			if n := eval[int](t, acme, "the fields marked", `document.querySelectorAll('#program-form [aria-invalid="true"]').length`); n != 6 {
+				t.Fatalf("%d controls marked invalid, want 6", n)
+			}
+			// Saved as a draft the person can see: the page says so, and the
+			// form now edits it.
+			acme.waitText(t, "#program-not-submitted", "Saved as a draft")
+			acme.waitJS(t, "the form to edit the saved draft", `/^#\/provider\/programs\/PRG-[A-Z0-9]+\/edit$/.test(location.hash)`)
+			acme.audit(t)
+			noCodesShown(t, acme)
+			id := strings.Split(eval[string](t, acme, "the draft's ID", `location.hash`), "/")[3]
+			list := s.programs(t, acme.token(t))
+			if len(list) != 1 || list[0].ProgramID != id || list[0].Status != "draft" || list[0].Submission != 0 {
+				t.Fatalf("programs after the refused submission: %+v", list)
+			}
+
+			// Completed in the same form, it is submitted: the same draft, not a second application.
+			acme.fill(t, f+"[name=description]", "What changed in fair housing law.")
+			acme.click(t, f+"input[name=format][value=live_online]")
+			acme.fill(t, f+"[name=startsAt]", "2027-03-10T09:00")
+			acme.fill(t, f+"[name=endsAt]", "2027-03-10T12:00")
+			acme.fill(t, f+"[name=url]", "https://acme.example/live")
+			acme.fill(t, f+"[name=contactHours]", "3")
+			acme.fill(t, f+"[name=objectives]", "Apply the 2027 rules")
+			acme.fill(t, f+"[name=instructors]", "Dee Dunn")
+			acme.click(t, "#submit-program")
+			acme.waitRendered(t, "/provider/programs/"+id)
+			acme.waitJS(t, "the fee to be invoiced", `document.querySelector("#program-status")?.dataset.status === "fee_due"`)
+			acme.waitText(t, "#program-outcome", "Pay the application fee of $150.00")
+			if list := s.programs(t, acme.token(t)); len(list) != 1 {
+				t.Fatalf("%d programs, want the one draft submitted", len(list))
+			}
+			// No refusal was ever mailed: the invoice came, nothing else.
+			subjects := s.waitForMail(t, "desk@acme.example", "Application fee for")
+			for _, subj := range subjects {
+				if strings.Contains(subj, "not accepted") {
+					t.Fatalf("a refusal was mailed: %q (all: %q)", subj, subjects)
+				}
+			}
+		}},
+		{"RefusedSaysWhatToFix", func(t *testing.T) {
+			// Submit checks what validation would, so the stack refuses a
+			// program only when the policy changes between submission and
+			// validation (internal/programs tests that). Here the API's
+			// answer about one program is made a refusal, to see the page.
+			var p struct{ ProgramID string }
+			s.api(t, "POST", "/programs", acme.token(t), map[string]any{"title": "Leasing law"}, 201, &p)
+			eval[bool](t, acme, "make the program a refused one", fmt.Sprintf(`((id) => {
+				const real = window.__realFetch = window.fetch;
+				window.fetch = async (url, opts) => {
+					const resp = await real(url, opts);
+					if (!String(url).endsWith("/programs/" + id) || (opts?.method || "GET") !== "GET" || !resp.ok) return resp;
+					const p = await resp.json();
+					p.history.push({at: new Date().toISOString(), by: "system", from: "submitted", to: "refused", reason: "contactHours: must be from 0.5 to 5"});
+					Object.assign(p, {status: "refused", problems: [{field: "contactHours", code: "out_of_range", message: "must be from 0.5 to 5"}]});
+					return new Response(JSON.stringify(p), {status: 200, headers: {"content-type": "application/json"}});
+				};
+				return true;
+			})(%s)`, js(p.ProgramID)))
+			acme.open(t, "#/provider/programs/"+p.ProgramID)
+			acme.waitText(t, "#program-outcome h2", "Not accepted: the application needs correcting")
+			acme.waitText(t, "#program-problems", "Contact hours must be from 0.5 to 5")
+			acme.waitText(t, "#program-outcome", "correct the application, then submit it again")
+			noCodesShown(t, acme)
+			if got := acme.text(t, "#edit-program"); got != "Correct the application" {
+				t.Fatalf("the next step reads %q", got)
+			}
+			acme.click(t, "#edit-program")
+			acme.waitRendered(t, "/provider/programs/"+p.ProgramID+"/edit")
+			// The form shows the problems on their fields.
+			if msg := acme.errorOf(t, "#program-form [name=contactHours]"); !strings.Contains(msg, "must be from 0.5 to 5") {
+				t.Fatalf("error at the contact hours: %q", msg)
+			}
+			acme.waitText(t, "#program-form .summary", "not accepted")
+			noCodesShown(t, acme)
+			eval[bool](t, acme, "forget the doctored answers", `(window.fetch = window.__realFetch, true)`)
+		}},
+		{"RejectedSaysWhyAndOffersACopy", func(t *testing.T) {
+			const reason = "The objectives do not name a housing topic; name the fair housing rules the session covers."
+			id := s.rejectedProgram(t, acme.token(t), staff, reason)
+			phone := s.person(t, "provider-phone", true)
+			phone.signIn(t, "provider", "acme", "desk@acme.example")
+			for _, p := range []*person{phone, acme} {
+				p.open(t, "#/provider/programs/"+id)
+				p.waitText(t, "#program-outcome h2", "Not approved")
+				if got := p.text(t, "#rejection-reason"); got != reason {
+					t.Fatalf("%s: the reason reads %q", p.name, got)
+				}
+				p.waitText(t, "#program-outcome", "copy it into a new application, change what the reason asks for")
+				p.waitText(t, "#program-outcome", "cec@example.org") // whom to ask
+				if got := p.text(t, "#copy-program"); got != "Copy into a new application" {
+					t.Fatalf("%s: the next step reads %q", p.name, got)
+				}
+				p.audit(t)
+				noCodesShown(t, p)
+			}
+			acme.click(t, "#copy-program")
+			acme.waitJS(t, "the copy's form", `/^#\/provider\/programs\/PRG-[A-Z0-9]+\/edit$/.test(location.hash) && document.getElementById("main").dataset.rendered`)
+			if got := eval[string](t, acme, "the copied title", `document.querySelector("#program-form [name=title]").value`); got != "Fair Housing Update" {
+				t.Fatalf("the copy's title %q", got)
+			}
+			copyID := strings.Split(eval[string](t, acme, "the copy's ID", `location.hash`), "/")[3]
+			var cp struct{ Status, CopiedFrom string }
+			s.api(t, "GET", "/programs/"+copyID, acme.token(t), nil, 200, &cp)
+			if cp.Status != "draft" || cp.CopiedFrom != id {
+				t.Fatalf("the copy %+v", cp)
+			}
+		}},
+		{"HolderShortfallInWordsWithARunningTotal", func(t *testing.T) {
+			bo := s.person(t, "holder", false)
+			bo.signIn(t, "holder", "bo", "bo@example.com")
+			var h struct{ HolderID string }
+			s.api(t, "POST", "/holders", bo.token(t), map[string]any{"firstName": "Bo", "lastName": "Berg", "email": "bo@example.com"}, 201, &h)
+			s.api(t, "PUT", "/holders/"+h.HolderID+"/credentials", staff, map[string]any{"membership": "member",
+				"credentials": []any{map[string]any{"code": "CAM", "earnedOn": "2020-06-01"}}}, 200, nil)
+			bo.open(t, "#/holder/submit?year=2028")
+			bo.waitText(t, "#running-counted", "0 of 6 CECs")
+			a := `#submission-form [name="activities[0].`
+			bo.fill(t, a+`kind"]`, "college_course")
+			bo.fill(t, a+`title"]`, "Housing finance")
+			bo.fill(t, a+`organisation"]`, "State College")
+			bo.fill(t, a+`date"]`, "2027-01-04")
+			bo.fill(t, a+`hours"]`, "4")
+			bo.fill(t, a+`documentation.type"]`, "transcript_or_exam_result")
+			bo.fill(t, a+`documentation.reference"]`, "T-1")
+			// Other sources count for at most half of the 6: 3 of 6.
+			bo.waitText(t, "#running-counted", "3 of 6 CECs")
+			for _, want := range []string{
+				"Add at least 3 more CECs: 3 of the 6 CECs required count so far.",
+				"Add at least 3 more CECs from association sources",
+				"At least 1 CEC must address legislative or regulatory compliance",
+			} {
+				bo.waitText(t, "#running-shortfalls", want)
+			}
+			bo.click(t, "#submission-form button[type=submit]")
+			summary := bo.waitText(t, "#submission-form .summary", "nothing was recorded")
+			for _, want := range []string{
+				"Add at least 3 more CECs: 3 of the 6 CECs required count so far.",
+				"Add at least 3 more CECs from association sources",
+				"at least 3 CECs must come from them, and 0 do so far",
+				`At least 1 CEC must address legislative or regulatory compliance, and 0 do so far: add an activity that does, and tick "Addresses legislative or regulatory compliance" on it.`,
+			} {
+				if !strings.Contains(summary, want) {
+					t.Fatalf("the refusal %q lacks %q", summary, want)
+				}
+			}
+			bo.audit(t)
+			noCodesShown(t, bo)
+			// The status page says the same in the same words.
+			bo.open(t, "#/holder/status?year=2028")
+			bo.waitText(t, "#shortfalls", "Add at least 3 more CECs from association sources")
+			noCodesShown(t, bo)
+		}},
+	}
+	for _, st := range steps {
+		if !t.Run(st.name, st.run) {
+			t.Fatalf("stopped after %s failed", st.name)
+		}
+	}
+}
+
+// noCodesShown fails the test when the page's visible text holds a code of
+// the API (a snake_case word such as association_minimum, in_review or
+// requirement_not_met): what a person reads is in words.
+func noCodesShown(t *testing.T, p *person) {
+	t.Helper()
+	found := eval[[]string](t, p, "look for codes in the page's text",
+		`[...new Set(document.body.innerText.match(/\b[a-z]+(?:_[a-z]+)+\b/g) || [])]`)
+	if len(found) > 0 {
+		p.s.fail(t, p, "codes in the page's text", fmt.Errorf("%q", found))
+	}
+}
+
+// token signs sub in with role through the local stack's token route.
+func (s *suite) token(t *testing.T, sub, role, email string) string {
+	t.Helper()
+	var out struct{ Token string }
+	s.api(t, "POST", "/dev/token", "", map[string]any{"sub": sub, "role": role, "email": email}, 200, &out)
+	return out.Token
+}
+
+type programRow struct {
+	ProgramID, Status string
+	Submission        int
+}
+
+// programs lists the provider's programs from the API.
+func (s *suite) programs(t *testing.T, token string) []programRow {
+	t.Helper()
+	var out struct{ Programs []programRow }
+	s.api(t, "GET", "/programs", token, nil, 200, &out)
+	return out.Programs
+}
+
+// waitForStatus polls a program until the stack's asynchronous steps bring it to want.
+func (s *suite) waitForStatus(t *testing.T, token, id, want string) {
+	t.Helper()
+	for deadline := time.Now().Add(actionTimeout); ; time.Sleep(100 * time.Millisecond) {
+		var p struct{ Status string }
+		s.api(t, "GET", "/programs/"+id, token, nil, 200, &p)
+		if p.Status == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("program %s is %s after %v, want %s", id, p.Status, actionTimeout, want)
+		}
+	}
+}
+
+// rejectedProgram applies, pays and has staff reject a program with reason
+// through the API, and returns its ID.
+func (s *suite) rejectedProgram(t *testing.T, provider, staff, reason string) string {
+	t.Helper()
+	var p struct{ ProgramID string }
+	s.api(t, "POST", "/programs", provider, map[string]any{"title": "Fair Housing Update", "description": "What changed in fair housing law.",
+		"format": "in_person", "startsAt": "2027-03-10T09:00:00-06:00", "endsAt": "2027-03-10T12:00:00-06:00", "timeZone": "America/Chicago",
+		"location": "Hilton, 720 S Michigan Ave, Chicago", "contactHours": 3, "objectives": []string{"Understand the changes"},
+		"instructors": []string{"Dee Dunn"}}, 201, &p)
+	s.api(t, "POST", "/programs/"+p.ProgramID+"/submit", provider, nil, 202, nil)
+	s.waitForStatus(t, provider, p.ProgramID, "fee_due")
+	var co struct{ Reference string }
+	s.api(t, "POST", "/programs/"+p.ProgramID+"/checkout", provider, nil, 200, &co)
+	s.api(t, "POST", "/dev/payments/"+co.Reference+"/succeed", "", nil, 200, nil)
+	s.waitForStatus(t, provider, p.ProgramID, "in_review")
+	s.api(t, "POST", "/programs/"+p.ProgramID+"/decision", staff, map[string]any{"decision": "reject", "reason": reason}, 200, nil)
+	return p.ProgramID
+}
+
+// waitForMail waits for an email to to whose subject holds want, and
+// returns the subjects of every email to to.
+func (s *suite) waitForMail(t *testing.T, to, want string) []string {
+	t.Helper()
+	for deadline := time.Now().Add(actionTimeout); ; time.Sleep(100 * time.Millisecond) {
+		var out struct{ Emails []struct{ Subject string } }
+		s.api(t, "GET", "/dev/outbox?to="+to, "", nil, 200, &out)
+		var subjects []string
+		found := false
+		for _, e := range out.Emails {
+			subjects = append(subjects, e.Subject)
+			found = found || strings.Contains(e.Subject, want)
+		}
+		if found {
+			return subjects
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no email to %s about %q after %v: %q", to, want, actionTimeout, subjects)
+		}
+	}
+}
