@@ -33,13 +33,20 @@ func TestBrowser_DeadEnds(t *testing.T) {
 			f := "#program-form "
 			acme.fill(t, f+"[name=title]", "Half-finished application")
 			acme.click(t, "#submit-program")
-			// Every missing field at once, each on its field.
-			for _, sel := range []string{"[name=description]", "[name=startsAt]", "[name=endsAt]", "[name=contactHours]", "[name=objectives]", "[name=instructors]"} {
-				if msg := acme.errorOf(t, f+sel); !strings.Contains(msg, "required") {
-					t.Fatalf("error at %s: %q", sel, msg)
+			// Every missing field at once, each on its field, in words.
+			for sel, want := range map[string]string{
+				"[name=description]":  "Enter a description of the program",
+				"[name=startsAt]":     "Enter the start date and time",
+				"[name=endsAt]":       "Enter the end date and time",
+				"[name=contactHours]": "Enter the contact hours (CECs)",
+				"[name=objectives]":   "Add the learning objectives",
+				"[name=instructors]":  "Add the instructors' names",
+			} {
+				if msg := acme.errorOf(t, f+sel); msg != want {
+					t.Fatalf("error at %s: %q, want %q", sel, msg, want)
 				}
 			}
-			acme.waitJS(t, "an error at the format", `document.querySelector('#program-form fieldset[data-group="format"]').classList.contains("has-error")`)
+			acme.waitText(t, `#program-form fieldset[data-group="format"] .error-text`, "Choose the format")
 			if n := eval[int](t, acme, "the fields marked", `document.querySelectorAll('#program-form [aria-invalid="true"]').length`); n != 6 {
 				t.Fatalf("%d controls marked invalid, want 6", n)
 			}

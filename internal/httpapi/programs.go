@@ -9,11 +9,13 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/cecportal/cecportal/internal/calendar"
 	"github.com/cecportal/cecportal/internal/cec"
 	"github.com/cecportal/cecportal/internal/fault"
+	"github.com/cecportal/cecportal/internal/httpapi/contract"
 	"github.com/cecportal/cecportal/internal/identity"
 	"github.com/cecportal/cecportal/internal/programs"
 )
@@ -413,8 +415,25 @@ func (h programsHandlers) edit(ctx context.Context, r *Request) (Response, error
 	return JSON(http.StatusOK, programOut(p)), nil
 }
 
+// contentOp is the operation whose body holds a program's content: the
+// fields a refused submission names are its fields, and are worded with its
+// labels.
+var contentOp = sync.OnceValue(func() *contract.Operation {
+	return generatedContract().Operation(http.MethodPut, "/programs/{programId}")
+})
+
 func (h programsHandlers) submit(ctx context.Context, r *Request) (Response, error) {
 	p, err := h.svc.Submit(ctx, r.Caller, r.Params["programId"])
+	if fe, ok := fault.As(err); ok && fe.Code == programs.CodeIncomplete {
+		// The problems of the content, in the words a 400 of PUT would use.
+		out := *fe
+		out.Details = make([]fault.Detail, len(fe.Details))
+		for i, d := range fe.Details {
+			d.Message = wordDetail(contentOp(), "application/json", d)
+			out.Details[i] = d
+		}
+		return Response{}, &out
+	}
 	if err != nil {
 		return Response{}, err
 	}

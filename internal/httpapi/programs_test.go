@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"maps"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -15,6 +16,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -875,12 +877,20 @@ func TestProgramsAPI_SubmitIncomplete(t *testing.T) {
 	if err := json.Unmarshal([]byte(resp.Body), &eb); err != nil {
 		t.Fatal(err)
 	}
-	var got []string
+	var got, words []string
 	for _, d := range eb.Error.Details {
 		if d.Message == "" {
 			t.Errorf("detail %+v without a message", d)
 		}
 		got = append(got, d.Field+":"+d.Code)
+		words = append(words, d.Message)
+	}
+	// In the words of the form, as a 400 of the same fields would say.
+	wantWords := "Enter the contact hours (CECs)|Enter a description of the program|Enter the end date and time|Choose the format|" +
+		"Add the instructors' names|Add the learning objectives|" +
+		"The program had started when the application was submitted: past educational programs will not be considered|Enter the time zone"
+	if strings.Join(words, "|") != wantWords {
+		t.Errorf("messages\n%s\nwant\n%s", strings.Join(words, "|"), wantWords)
 	}
 	want := "contactHours:required,description:required,endsAt:required,format:required,instructors:required," +
 		"objectives:required,startsAt:program_started,timeZone:required"
@@ -898,5 +908,38 @@ func TestProgramsAPI_SubmitIncomplete(t *testing.T) {
 	after, _ := f.store.Get(t.Context(), "PRG-INCOMPLETE")
 	if after.Version != before.Version || after.Status != programs.Draft || after.Submission != 0 || len(after.History) != 1 {
 		t.Fatalf("a refused submission wrote: %+v", after)
+	}
+}
+
+// TestProgramsAPI_SubmitProblemsInWords: whatever a submission lacks, each
+// problem reads as a sentence naming the field as the form does, never by
+// the API's name for it.
+func TestProgramsAPI_SubmitProblemsInWords(t *testing.T) {
+	apiName := regexp.MustCompile(`[a-z][A-Z]|_`)
+	for name, mod := range map[string]func(c *programs.Content){
+		"WrongOffsetTooLongNoPlace": func(c *programs.Content) {
+			c.StartsAt = mustTime(t, "2025-03-01T09:00:00-05:00") // Chicago is -06:00 then
+			c.EndsAt = mustTime(t, "2025-04-15T17:00:00-06:00")
+			c.Location = ""
+		},
+		"HoursExceedTheDuration": func(c *programs.Content) { c.ContactHours = cec.Of(12) },
+		"OnlineWithoutURL":       func(c *programs.Content) { c.Format = programs.LiveOnline },
+	} {
+		t.Run(name, func(t *testing.T) {
+			f := newProgramsFixture(t)
+			p := f.store.items["PRG-DRAFT"]
+			mod(&p.Content)
+			f.store.items["PRG-DRAFT"] = p
+			resp := f.call(t, "POST", "/programs/PRG-DRAFT/submit", "p1", "")
+			var eb progErrorBody
+			if err := json.Unmarshal([]byte(resp.Body), &eb); err != nil || resp.StatusCode != 422 || len(eb.Error.Details) == 0 {
+				t.Fatalf("status %d: %s", resp.StatusCode, resp.Body)
+			}
+			for _, d := range eb.Error.Details {
+				if m := d.Message; m == "" || !unicode.IsUpper([]rune(m)[0]) || apiName.MatchString(m) {
+					t.Errorf("%s (%s): %q is not a sentence in words", d.Field, d.Code, m)
+				}
+			}
+		})
 	}
 }

@@ -88,7 +88,7 @@ func CheckFields(c Content, pol policy.Programs) []fault.Detail {
 		}
 	}
 	if c.StartsAt != nil && c.EndsAt != nil && !c.EndsAt.After(*c.StartsAt) && !p.has("endsAt") {
-		p.add("endsAt", "before_start", "must be after startsAt")
+		p.add("endsAt", "before_start", "must be after the start")
 	}
 	sortDetails(p)
 	return p
@@ -121,12 +121,12 @@ func CheckSubmission(c Content, pol policy.Programs, submitted time.Time) []faul
 	if c.StartsAt != nil && c.EndsAt != nil && c.EndsAt.After(*c.StartsAt) {
 		span := c.EndsAt.Sub(*c.StartsAt)
 		if span > maxDuration {
-			p.add("endsAt", "too_long", "a program may last at most 31 days")
+			p.add("endsAt", "too_long", "must be at most 31 days after the start")
 		}
 		// 1 CEC is 1 hour of education, breaks excluded: a live program
 		// cannot hold more contact hours than it lasts.
 		if c.Format != Recorded && c.ContactHours > 0 && int64(c.ContactHours)*int64(time.Hour)/100 > int64(span) && !p.has("contactHours") {
-			p.add("contactHours", "exceeds_duration", fmt.Sprintf("%s contact hours do not fit between startsAt and endsAt", c.ContactHours))
+			p.add("contactHours", "exceeds_duration", fmt.Sprintf("must fit between the start and the end: %s hours do not", c.ContactHours))
 		}
 	}
 	if c.StartsAt != nil && c.TimeZone != "" && !p.has("timeZone") {
@@ -141,7 +141,7 @@ func CheckSubmission(c Content, pol policy.Programs, submitted time.Time) []faul
 			_, given := t.at.Zone()
 			_, want := t.at.In(loc).Zone()
 			if given != want {
-				p.add(t.field, "time_zone_mismatch", fmt.Sprintf("its offset is not %s's at that date (%s)", c.TimeZone, t.at.In(loc).Format("-07:00")))
+				p.add(t.field, "time_zone_mismatch", fmt.Sprintf("must have %s's offset at that date (%s)", c.TimeZone, t.at.In(loc).Format("-07:00")))
 			}
 		}
 	}
