@@ -25,6 +25,7 @@ func TestBrowser_FeePreviewMatchesTheServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	needAxe(t)
 	pol, err := policy.Load(cecportal.DefaultPolicy)
 	if err != nil {
 		t.Fatal(err)
@@ -36,6 +37,7 @@ func TestBrowser_FeePreviewMatchesTheServer(t *testing.T) {
 	srv := httptest.NewServer(site.Front(http.NotFoundHandler()))
 	t.Cleanup(srv.Close)
 	s := &suite{base: srv.URL, browser: startChromium(t, exe)}
+	t.Cleanup(func() { s.logReview(t) })
 	p := s.personAt(t, "fees", srv.URL+"/#/", false)
 	p.waitRendered(t, "/")
 

@@ -627,7 +627,8 @@ func TestBrowser_Flows(t *testing.T) {
 		}},
 	}
 	for _, st := range steps {
-		if !t.Run(st.name, st.run) {
+		// Then axe-core on what each tab shows at the end of the step.
+		if !t.Run(st.name, func(t *testing.T) { st.run(t); s.reviewTabs(t) }) {
 			t.Fatalf("stopped after %s failed", st.name)
 		}
 	}

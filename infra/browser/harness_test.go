@@ -44,6 +44,7 @@ type suite struct {
 	mu     sync.Mutex
 	people []*person
 	shots  string
+	axe    reviewed
 }
 
 // chromiumPath finds Debian's chromium (or another Chromium the PATH has).
@@ -64,6 +65,7 @@ func start(t *testing.T, cfg localstack.Config) *suite {
 	if err != nil {
 		t.Fatal(err)
 	}
+	needAxe(t)
 	cfg.Addr, cfg.DataDir, cfg.LogLevel = "127.0.0.1:0", t.TempDir(), "WARN"
 	st, err := localstack.Start(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
@@ -74,7 +76,9 @@ func start(t *testing.T, cfg localstack.Config) *suite {
 			t.Errorf("stop the local stack: %v", err)
 		}
 	})
-	return &suite{base: st.URL, stack: st, browser: startChromium(t, exe)}
+	s := &suite{base: st.URL, stack: st, browser: startChromium(t, exe)}
+	t.Cleanup(func() { s.logReview(t) })
+	return s
 }
 
 // startChromium starts headless Chromium for the test.
@@ -134,9 +138,10 @@ func firstRun(ctx context.Context, limit time.Duration) error {
 // person is one signed-in person: a tab in a browser context of its own, so
 // sessions never mix.
 type person struct {
-	s    *suite
-	name string
-	ctx  context.Context
+	s     *suite
+	name  string
+	ctx   context.Context
+	phone bool // opened on a phone-sized screen
 }
 
 // person opens a tab for name on the forms; phone emulates a phone's screen.
@@ -152,7 +157,7 @@ func (s *suite) personAt(t *testing.T, name, url string, phone bool) *person {
 	t.Helper()
 	ctx, cancel := chromedp.NewContext(s.browser, chromedp.WithNewBrowserContext())
 	t.Cleanup(cancel)
-	p := &person{s: s, name: name, ctx: ctx}
+	p := &person{s: s, name: name, ctx: ctx, phone: phone}
 	s.mu.Lock()
 	s.people = append(s.people, p)
 	s.mu.Unlock()
@@ -169,7 +174,7 @@ func (s *suite) personAt(t *testing.T, name, url string, phone bool) *person {
 	}
 	steps := []chromedp.Action[chromedp.Void]{}
 	if phone {
-		steps = append(steps, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateScale(2)))
+		steps = append(steps, p.ownWidth())
 	}
 	steps = append(steps, chromedp.Navigate(url))
 	p.do(t, "open "+url, steps...)
@@ -309,7 +314,8 @@ func (p *person) checkCSP(t *testing.T) {
 // audit checks what every page owes its users: a label for every control,
 // aria-describedby pointing at what exists, radios in a fieldset with a
 // legend, named buttons and links, unique IDs, one h1, and no sideways
-// scrolling on the tab's screen (a phone's, for some people).
+// scrolling on the tab's screen (a phone's, for some people); then axe-core
+// at both widths (review).
 func (p *person) audit(t *testing.T) {
 	t.Helper()
 	problems := eval[[]string](t, p, "audit the page", `(() => {
@@ -339,6 +345,7 @@ func (p *person) audit(t *testing.T) {
 	if len(problems) > 0 {
 		p.s.fail(t, p, "accessibility audit", errors.New(strings.Join(problems, "; ")))
 	}
+	p.review(t)
 }
 
 // fill sets a control's value as typing would (input and change events).
@@ -470,6 +477,7 @@ func (p *person) token(t *testing.T) string {
 func (p *person) errorOf(t *testing.T, sel string) string {
 	t.Helper()
 	p.waitJS(t, "an error at "+sel, fmt.Sprintf(`document.querySelector(%s)?.getAttribute("aria-invalid") === "true"`, js(sel)))
+	p.review(t) // the page with the error, checked with axe-core
 	return eval[string](t, p, "read the error of "+sel, fmt.Sprintf(`(() => {
 		const el = document.querySelector(%s);
 		return (el.getAttribute("aria-describedby") || "").split(/\s+/).map((id) => document.getElementById(id))
