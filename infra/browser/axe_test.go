@@ -200,12 +200,12 @@ func (p *person) ownWidth() chromedp.Action[chromedp.Void] {
 	})
 }
 
-// reviewTabs reviews what every tab shows (the flows test does so after
-// each step).
-func (s *suite) reviewTabs(t *testing.T) {
+// auditTabs audits what every tab shows, axe-core included (the flows
+// test does so after each step).
+func (s *suite) auditTabs(t *testing.T) {
 	t.Helper()
 	for _, p := range s.peopleNow() {
-		p.review(t)
+		p.audit(t)
 	}
 }
 

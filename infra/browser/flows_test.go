@@ -627,8 +627,8 @@ func TestBrowser_Flows(t *testing.T) {
 		}},
 	}
 	for _, st := range steps {
-		// Then axe-core on what each tab shows at the end of the step.
-		if !t.Run(st.name, func(t *testing.T) { st.run(t); s.reviewTabs(t) }) {
+		// Then the audit and axe-core on what each tab shows at the end of the step.
+		if !t.Run(st.name, func(t *testing.T) { st.run(t); s.auditTabs(t) }) {
 			t.Fatalf("stopped after %s failed", st.name)
 		}
 	}

@@ -312,7 +312,7 @@ func (p *person) checkCSP(t *testing.T) {
 }
 
 // audit checks what every page owes its users: a label for every control,
-// aria-describedby pointing at what exists, radios in a fieldset with a
+// aria-describedby and aria-labelledby pointing at what exists, radios in a fieldset with a
 // legend, named buttons and links, unique IDs, one h1, and no sideways
 // scrolling on the tab's screen (a phone's, for some people); then axe-core
 // at both widths (review).
@@ -329,10 +329,14 @@ func (p *person) audit(t *testing.T) {
 			if (el.type === "hidden") continue;
 			const name = el.name || el.id;
 			if (!(el.labels && el.labels.length) && !el.getAttribute("aria-label")) problems.push("no label for " + name);
-			for (const ref of (el.getAttribute("aria-describedby") || "").split(/\s+/).filter(Boolean)) {
-				if (!document.getElementById(ref)) problems.push(name + " describedby missing " + ref);
-			}
 			if (el.type === "radio" && !(el.closest("fieldset") && el.closest("fieldset").querySelector("legend"))) problems.push("radio " + name + " outside a fieldset with a legend");
+		}
+		for (const el of document.querySelectorAll("[aria-describedby], [aria-labelledby]")) {
+			for (const attr of ["aria-describedby", "aria-labelledby"]) {
+				for (const ref of (el.getAttribute(attr) || "").split(/\s+/).filter(Boolean)) {
+					if (!document.getElementById(ref)) problems.push((el.name || el.id || el.tagName.toLowerCase()) + " " + attr + " names no element: " + ref);
+				}
+			}
 		}
 		for (const el of document.querySelectorAll("button, a[href]")) {
 			if (!el.textContent.trim() && !el.getAttribute("aria-label")) problems.push("a button or link without a name");

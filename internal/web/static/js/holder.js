@@ -338,7 +338,7 @@ export async function submit(main) {
       await followSubmissions(mine);
     });
   });
-  const mine = h("section", { id: "my-submissions", "aria-labelledby": "my-submissions-heading" });
+  const mine = h("section", { id: "my-submissions" }); // named by its heading once it has one
   view.append(f, result, mine);
   await running.load();
   await followSubmissions(mine);
@@ -419,8 +419,10 @@ async function followSubmissions(out, since = Date.now()) {
   const subs = page ? page.submissions : [];
   if (!subs.length) {
     out.replaceChildren();
+    out.removeAttribute("aria-labelledby");
     return;
   }
+  out.setAttribute("aria-labelledby", "my-submissions-heading");
   fill(out, h("h2", { id: "my-submissions-heading" }, "Your submissions"),
     h("p", {}, h("button", { type: "button", class: "secondary", id: "refresh-submissions", onclick: () => followSubmissions(out) }, "Refresh")),
     subs.map(drawSubmission));

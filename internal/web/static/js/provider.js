@@ -385,7 +385,8 @@ export async function attendance(main, { id }) {
     view.append(notice("Attendance can be reported for approved programs only.", "warn"));
     return;
   }
-  const report = h("section", { id: "attendance-report", "aria-live": "polite", "aria-labelledby": "report-heading" });
+  // Named by its heading (aria-labelledby) once drawReport draws one.
+  const report = h("section", { id: "attendance-report", "aria-live": "polite" });
 
   const csv = form({ id: "roster-form" }, [
     h("p", {}, "A CSV file with exactly this header: ", h("code", {}, "Program ID,Holder ID,First Name,Last Name,Completion Date"),
@@ -464,6 +465,7 @@ async function follow(out, programId, res, dry) {
 
 function drawReport(out, up, dry) {
   const t = up.totals;
+  out.setAttribute("aria-labelledby", "report-heading");
   fill(out,
     h("h2", { id: "report-heading" }, dry ? "Check only: nothing was recorded" : `Upload ${up.uploadId}`),
     dry ? null : h("p", {}, "Status: ", h("strong", { id: "upload-status", dataset: { status: up.status } }, up.status === "done" ? "Done" : "Processing")),

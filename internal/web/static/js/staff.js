@@ -59,7 +59,8 @@ function decisionForm(card, { id, fields = [], choices, hint, send, said }) {
       if (!body.decision) throw problem([{ field: "decision", message: "Choose approve or reject" }]);
       const decided = await send(body, f);
       const text = said(decided);
-      fill(card, notice(text, "ok", { class: "notice ok decided", dataset: { status: decided.status } }));
+      // The heading stays: it names the card (aria-labelledby).
+      fill(card, card.querySelector("h2"), notice(text, "ok", { class: "notice ok decided", dataset: { status: decided.status } }));
       announce(text);
     });
   });
