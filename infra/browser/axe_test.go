@@ -138,7 +138,14 @@ const runAxe = `axe.run(document, {resultTypes: ["violations", "incomplete"]}).t
 // could not decide on.
 type reviewed struct {
 	states map[string]bool
-	notes  map[string]string // "kind rule" → impact, help and the first place
+	notes  map[string]*axeNote // by "kind rule"
+}
+
+// axeNote is a result that does not fail the test: where it was first
+// found, and at how many places (state, width and element) in all.
+type axeNote struct {
+	first  string
+	places int
 }
 
 // review checks the tab's state with axe-core at both widths, once per
@@ -153,7 +160,7 @@ func (p *person) review(t *testing.T) {
 	key := hex.EncodeToString(sum[:8])
 	p.s.mu.Lock()
 	if p.s.axe.states == nil {
-		p.s.axe = reviewed{states: map[string]bool{}, notes: map[string]string{}}
+		p.s.axe = reviewed{states: map[string]bool{}, notes: map[string]*axeNote{}}
 	}
 	seen := p.s.axe.states[key]
 	p.s.axe.states[key] = true
@@ -209,15 +216,19 @@ func (s *suite) auditTabs(t *testing.T) {
 	}
 }
 
-// note keeps the first place of a result that does not fail the test.
+// note counts a result that does not fail the test, keeping its first place.
 func (s *suite) note(kind string, v axeResult, route string, w width) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	key := kind + " " + v.ID
-	if _, ok := s.axe.notes[key]; ok || len(v.Nodes) == 0 {
-		return
+	n := s.axe.notes[key]
+	if n == nil && len(v.Nodes) > 0 {
+		n = &axeNote{first: fmt.Sprintf("%s: %s; first at %s %s, %s: %s", v.Impact, v.Help, route, v.Nodes[0].Target, w.label, v.Nodes[0].Message)}
+		s.axe.notes[key] = n
 	}
-	s.axe.notes[key] = fmt.Sprintf("%s: %s; first at %s %s, %s: %s", v.Impact, v.Help, route, v.Nodes[0].Target, w.label, v.Nodes[0].Message)
+	if n != nil {
+		n.places += len(v.Nodes)
+	}
 }
 
 // logReview says, once the test is done, how many states axe-core checked
@@ -227,8 +238,8 @@ func (s *suite) logReview(t *testing.T) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var lines []string
-	for key, what := range s.axe.notes {
-		lines = append(lines, key+" ("+what+")")
+	for key, n := range s.axe.notes {
+		lines = append(lines, fmt.Sprintf("%s at %d places (%s)", key, n.places, n.first))
 	}
 	sort.Strings(lines)
 	msg := fmt.Sprintf("axe-core checked %d distinct states, each at %s and %s", len(s.axe.states), desktop.label, phone.label)
