@@ -79,12 +79,14 @@ func TestBrowser_Flows(t *testing.T) {
 			acme.fill(t, f+"[name=startsAt]", "2027-01-25T09:00")
 			acme.waitText(t, "#fee-preview", "$225.00")
 			acme.waitText(t, "#fee-late", "20 days")
+			acme.audit(t) // the form with the late fee's warning
 			acme.fill(t, f+"[name=startsAt]", "2027-03-10T09:00")
 			acme.waitText(t, "#fee-preview", "$150.00")
 			acme.fill(t, f+"[name=objectives]", "Apply the 2027 rules\nSpot unlawful screening")
 			acme.fill(t, f+"[name=instructors]", "Dee Dunn")
 			acme.click(t, f+"[name=compliance]")
 			acme.click(t, f+"[name=calendarOptIn]")
+			acme.audit(t) // the form filled in, with the fee on time
 			acme.click(t, "#submit-program")
 			acme.waitJS(t, "the program page", `/^#\/provider\/programs\/PRG-/.test(location.hash) && document.getElementById("main").dataset.rendered`)
 			acme.waitJS(t, "the fee to be invoiced", `document.querySelector("#program-status")?.dataset.status === "fee_due"`)
