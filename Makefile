@@ -126,6 +126,15 @@ soak: ## Faults and load on the local stack: 5 kill -9 during a 10,000-row uploa
 coldstart: ## Cold start (exec to first /next) and binary size of every function against hello-world and SDK-floor yardsticks, with their targets (about a minute)
 	$(GO) run ./infra/coldstart -go '$(GO)' -lambdas '$(LAMBDAS)' -lambda-env '$(LAMBDA_ENV)' $(COLDSTART_ARGS) -- $(LAMBDA_FLAGS)
 
+# The browser tests again, saving a PNG of every page and state they check
+# (desktop and phone) with an index.html into SCREENSHOTS, for review.
+SCREENSHOTS ?= $(BUILD_DIR)/screenshots
+.PHONY: screenshots
+screenshots: ## PNGs of every page and state the browser tests visit, desktop and phone, and an index.html, into SCREENSHOTS (default .build/screenshots; about a minute)
+	@mkdir -p "$(SCREENSHOTS)" && rm -f "$(SCREENSHOTS)"/*.png "$(SCREENSHOTS)/index.html"
+	CECPORTAL_PAGE_SHOTS="$(abspath $(SCREENSHOTS))" $(GO) test -count=1 -run '^TestBrowser_' ./infra/browser/
+	@echo "screenshots: $(abspath $(SCREENSHOTS))/index.html ($$(ls "$(SCREENSHOTS)"/*.png | wc -l) pictures)"
+
 FUZZTIME ?= 60s
 .PHONY: fuzz
 fuzz: ## Fuzz every Fuzz* target for FUZZTIME each (default 60s), one after another; make test runs only the committed seed corpora

@@ -150,7 +150,9 @@ type axeNote struct {
 
 // review checks the tab's state with axe-core at both widths, once per
 // distinct route and state, failing on any violation of impact serious or
-// critical. The tab is put back to its own width afterwards.
+// critical; with CECPORTAL_PAGE_SHOTS set it also saves a screenshot at
+// each width (shots_test.go). The tab is put back to its own width
+// afterwards.
 func (p *person) review(t *testing.T) {
 	t.Helper()
 	src := needAxe(t)
@@ -171,6 +173,7 @@ func (p *person) review(t *testing.T) {
 	if !eval[bool](t, p, "look for axe-core", `typeof window.axe === "object"`) {
 		eval[bool](t, p, "inject axe-core", src+"\n;true")
 	}
+	shot := newShot(t, p, route)
 	var serious []string
 	for _, w := range []width{desktop, phone} {
 		p.do(t, "emulate a "+w.label+" screen", w.emulate())
@@ -187,6 +190,7 @@ func (p *person) review(t *testing.T) {
 		for _, v := range found.Incomplete {
 			p.s.note("to review", v, route, w)
 		}
+		shot.take(t, p, w)
 	}
 	p.do(t, "restore the tab's screen", p.ownWidth())
 	if len(serious) > 0 {
