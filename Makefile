@@ -130,7 +130,7 @@ coldstart: ## Cold start (exec to first /next) and binary size of every function
 # (desktop and phone) with an index.html into SCREENSHOTS, for review.
 SCREENSHOTS ?= $(BUILD_DIR)/screenshots
 .PHONY: screenshots
-screenshots: ## PNGs of every page and state the browser tests visit, desktop and phone, and an index.html, into SCREENSHOTS (default .build/screenshots; about a minute)
+screenshots: ## PNGs of every page and state the browser tests visit, desktop and phone, and an index.html, into SCREENSHOTS (default .build/screenshots; under a minute)
 	@mkdir -p "$(SCREENSHOTS)" && rm -f "$(SCREENSHOTS)"/*.png "$(SCREENSHOTS)/index.html"
 	CECPORTAL_PAGE_SHOTS="$(abspath $(SCREENSHOTS))" $(GO) test -count=1 -run '^TestBrowser_' ./infra/browser/
 	@echo "screenshots: $(abspath $(SCREENSHOTS))/index.html ($$(ls "$(SCREENSHOTS)"/*.png | wc -l) pictures)"
