@@ -314,7 +314,8 @@ func (p *person) checkCSP(t *testing.T) {
 // audit checks what every page owes its users: a label for every control,
 // aria-describedby and aria-labelledby pointing at what exists, radios in a fieldset with a
 // legend, named buttons and links, unique IDs, one h1, and no sideways
-// scrolling on the tab's screen (a phone's, for some people); then axe-core
+// scrolling on the tab's screen (a phone's, for some people), of the page or
+// of a table on a phone; then axe-core
 // at both widths (review).
 func (p *person) audit(t *testing.T) {
 	t.Helper()
@@ -344,6 +345,12 @@ func (p *person) audit(t *testing.T) {
 		if (document.querySelectorAll("main h1").length !== 1) problems.push("want exactly one h1 in main");
 		const doc = document.documentElement;
 		if (doc.scrollWidth > window.innerWidth + 1) problems.push("the page scrolls sideways: " + doc.scrollWidth + " > " + window.innerWidth);
+		// Nor may a table on a phone: its rows stack instead (issue 14).
+		if (window.innerWidth <= 640) {
+			for (const w of document.querySelectorAll(".table-wrap")) {
+				if (w.scrollWidth > w.clientWidth + 1) problems.push("a table scrolls sideways: " + (w.querySelector("caption")?.textContent || "") + " " + w.scrollWidth + " > " + w.clientWidth);
+			}
+		}
 		return problems;
 	})()`)
 	if len(problems) > 0 {

@@ -60,11 +60,27 @@ export function announce(text) {
 /** A table inside a scrollable, keyboard-focusable wrapper. */
 export function table(caption, headers, rows, attrs = {}) {
   const id = attrs.id || nextId("table");
+  // A header is its text, or {text, outcome: true} for the column that
+  // says how it ended (a verdict, a decision, a row's result): on a phone
+  // each row stacks its cells under their headers, the outcome first.
+  const heads = headers.map((x) => (typeof x === "string" ? { text: x } : x));
+  const body = h("tbody", {}, rows);
+  const label = () => {
+    for (const tr of body.rows) {
+      [...tr.cells].forEach((td, i) => {
+        if (!heads[i]) return;
+        td.dataset.label = heads[i].text;
+        td.classList.toggle("outcome", !!heads[i].outcome);
+      });
+    }
+  };
+  label();
+  new MutationObserver(label).observe(body, { childList: true }); // rows added later (a list's next page)
   return h("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-labelledby": `${id}-caption` },
-    h("table", { ...attrs, id },
+    h("table", { ...attrs, id, class: ["stack", attrs.class].filter(Boolean).join(" ") },
       h("caption", { id: `${id}-caption` }, caption),
-      h("thead", {}, h("tr", {}, headers.map((x) => h("th", { scope: "col" }, x)))),
-      h("tbody", {}, rows)));
+      h("thead", {}, h("tr", {}, heads.map((x) => h("th", { scope: "col" }, x.text)))),
+      body));
 }
 
 /** A definition list of [term, value] pairs. */

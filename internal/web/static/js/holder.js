@@ -158,7 +158,7 @@ function drawStatus(out, st) {
       shortfallText(x.rule, statusFigures(st, x.rule), x.message))))] : null,
     h("h3", {}, "Activities"),
     st.activities.length
-      ? table("Activities earned in the window", ["Date", "Activity", "Source", "Hours", "Counts", "Verdict"],
+      ? table("Activities earned in the window", ["Date", "Activity", "Source", "Hours", "Counts", { text: "Verdict", outcome: true }],
         st.activities.map((a) => h("tr", { dataset: { source: a.source, status: a.status } },
           h("td", {}, a.date), h("td", {}, a.title, h("br"), h("span", { class: "hint" }, `${a.organisation}; ${words(a.kind)}${a.compliance ? "; compliance" : ""}`)),
           h("td", {}, a.source === "program" ? "Credited by the provider" : "Reported by you"),
@@ -399,7 +399,7 @@ function drawSubmission(sub) {
   return h("div", { class: "card", dataset: { submissionId: sub.submissionId } },
     h("h3", {}, `Submission ${sub.submissionId} for ${sub.year}`),
     h("p", {}, "Status: ", badge(words(sub.status), sub.status), sub.audit ? " (picked for a documentation audit)" : "", sub.reason ? ` Reason: ${sub.reason}` : ""),
-    table("Activities", ["Activity", "Date", "Hours", "Verdict", "Decision"], sub.activities.map((a) => h("tr", {},
+    table("Activities", ["Activity", "Date", "Hours", "Verdict", { text: "Decision", outcome: true }], sub.activities.map((a) => h("tr", {},
       h("td", {}, a.title, h("br"), h("span", { class: "hint" }, words(a.kind))), h("td", {}, a.date), h("td", {}, String(a.hours)),
       h("td", {}, `${words(a.verdict.status)}${a.verdict.message ? `: ${a.verdict.message}` : ""}`),
       h("td", {}, words(a.decision), a.decisionReason ? `: ${a.decisionReason}` : "")))),

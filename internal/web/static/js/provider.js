@@ -55,7 +55,7 @@ function showProvider(p) {
 export async function programList(main) {
   const view = page(main, "Your programs");
   view.append(h("p", {}, h("a", { class: "button", href: "#/provider/programs/new", id: "new-program" }, "Apply for a new program")));
-  const rows = table("Applications, newest first", ["Program", "Starts", "Status", "Fee"], [], { id: "program-list" });
+  const rows = table("Applications, newest first", ["Program", "Starts", { text: "Status", outcome: true }, "Fee"], [], { id: "program-list" });
   const body = rows.querySelector("tbody");
   const list = pagedList(body, async (cursor) => {
     const res = await api("GET", `/programs?${pageQuery({ limit: "50" }, cursor)}`);
@@ -475,7 +475,7 @@ function drawReport(out, up, dry) {
       ["Rejected", h("span", { id: "total-rejected" }, String(t.rejected))],
       ["Filing fees", h("span", { id: "total-fees" }, money(t.fees?.amountCents ?? 0, t.fees?.currency || policy.programs.currency))],
     ]),
-    table("Each row of the roster", ["Row", "Holder ID", "Name", "Completion date", "Result", "Fee"],
+    table("Each row of the roster", ["Row", "Holder ID", "Name", "Completion date", { text: "Result", outcome: true }, "Fee"],
       (up.rows || []).map((r) => h("tr", { dataset: { row: r.row, accepted: r.accepted, reason: r.reason || "" } },
         h("td", {}, String(r.row)), h("td", {}, r.holderId), h("td", {}, [r.firstName, r.lastName].filter(Boolean).join(" ")),
         h("td", {}, r.completionDate || ""),

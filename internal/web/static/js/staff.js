@@ -121,7 +121,7 @@ function submissionCard(s) {
     h("p", {}, `Holder ${s.holderId}, renewal ${s.year}, submitted ${dateTime(s.submittedAt)} · `, badge(words(s.status), s.status),
       s.audit ? h("strong", {}, " · Documentation audit") : ""));
   if (s.status !== "in_review") {
-    card.append(table("Activities", ["Activity", "Hours", "Decision"], s.activities.map((a) => h("tr", {}, h("td", {}, a.title), h("td", {}, String(a.hours)), h("td", {}, words(a.decision))))));
+    card.append(table("Activities", ["Activity", "Hours", { text: "Decision", outcome: true }], s.activities.map((a) => h("tr", {}, h("td", {}, a.title), h("td", {}, String(a.hours)), h("td", {}, words(a.decision))))));
     return card;
   }
   const n = (a) => a.index + 1;
