@@ -79,7 +79,7 @@ function summary(me) {
     ["Holder ID", h("span", { id: "holder-id" }, me.holderId)],
     ["Name", `${me.firstName} ${me.lastName}`],
     ["Membership", h("span", { id: "membership" }, words(me.membership))],
-    ["Credentials", h("span", { id: "credentials" }, (me.credentials || []).map((x) => `${x.code} (since ${x.earnedOn})`).join(", ") || "None recorded yet")],
+    ["Credentials", h("span", { id: "credentials" }, (me.credentials || []).map((x) => `${x.code} (since ${date(x.earnedOn)})`).join(", ") || "None recorded yet")],
     ["Contact confirmed", me.contactConfirmedAt ? dateTime(me.contactConfirmedAt) : "Not yet"],
   ]);
 }
@@ -139,7 +139,7 @@ function drawStatus(out, st) {
   } }, "Download the transcript (CSV)");
   fill(out,
     h("h2", {}, `Renewal ${st.renewalYear}`),
-    h("p", {}, `CECs earned from ${st.window.from} to ${st.window.to} count. Credentials: ${st.credentials.join(", ") || "none recorded"}.`),
+    h("p", {}, `CECs earned from ${date(st.window.from)} to ${date(st.window.to)} count. Credentials: ${st.credentials.join(", ") || "none recorded"}.`),
     st.standing === "no_credentials"
       ? notice("You hold no credential that needs renewal CECs, so there is nothing to report for this renewal. "
         + "If you hold one, the association's office records it: contact them.", "", { id: "status-no-credentials" })
@@ -160,7 +160,7 @@ function drawStatus(out, st) {
     st.activities.length
       ? table("Activities earned in the window", ["Date", "Activity", "Source", "Hours", "Counts", { text: "Verdict", outcome: true }],
         st.activities.map((a) => h("tr", { dataset: { source: a.source, status: a.status } },
-          h("td", {}, a.date), h("td", {}, a.title, h("br"), h("span", { class: "hint" }, `${a.organisation}; ${words(a.kind)}${a.compliance ? "; compliance" : ""}`)),
+          h("td", {}, date(a.date)), h("td", {}, a.title, h("br"), h("span", { class: "hint" }, `${a.organisation}; ${words(a.kind)}${a.compliance ? "; compliance" : ""}`)),
           h("td", {}, a.source === "program" ? "Credited by the provider" : "Reported by you"),
           h("td", {}, String(a.hours)), h("td", {}, String(a.counts)),
           h("td", {}, a.status === "counted" ? h("span", { class: "accepted" }, "Counted") : h("span", { class: a.status === "refused" ? "rejected" : "" }, `${words(a.status)}: ${a.message || words(a.reason)}`)))), { id: "status-activities" })
@@ -395,14 +395,32 @@ function renumber(container) {
   });
 }
 
+/**
+ * One activity's outcome, in one voice: staff's decision once there is one
+ * (a rejection with its reason), before it what the rules make of it, so
+ * that no row reads "Counted" beside "Rejected".
+ */
+function activityOutcome(a) {
+  const reason = a.decisionReason ? `: ${a.decisionReason}` : "";
+  switch (a.decision) {
+    case "approved":
+      return a.verdict.status === "refused" ? `Approved, but does not count${a.verdict.message ? `: ${a.verdict.message}` : ""}` : `Approved: counts ${a.verdict.counts}`;
+    case "rejected":
+      return h("span", { class: "rejected" }, `Rejected${reason}`);
+    default:
+      return a.verdict.status === "refused"
+        ? `Will not count${a.verdict.message ? `: ${a.verdict.message}` : ""}`
+        : `Waiting for staff: would count ${a.verdict.counts}`;
+  }
+}
+
 function drawSubmission(sub) {
   return h("div", { class: "card", dataset: { submissionId: sub.submissionId } },
     h("h3", {}, `Submission ${sub.submissionId} for ${sub.year}`),
     h("p", {}, "Status: ", badge(words(sub.status), sub.status), sub.audit ? " (picked for a documentation audit)" : "", sub.reason ? ` Reason: ${sub.reason}` : ""),
-    table("Activities", ["Activity", "Date", "Hours", "Verdict", { text: "Decision", outcome: true }], sub.activities.map((a) => h("tr", {},
-      h("td", {}, a.title, h("br"), h("span", { class: "hint" }, words(a.kind))), h("td", {}, a.date), h("td", {}, String(a.hours)),
-      h("td", {}, `${words(a.verdict.status)}${a.verdict.message ? `: ${a.verdict.message}` : ""}`),
-      h("td", {}, words(a.decision), a.decisionReason ? `: ${a.decisionReason}` : "")))),
+    table("Activities", ["Activity", "Date", "Hours", { text: "Outcome", outcome: true }], sub.activities.map((a) => h("tr", {},
+      h("td", {}, a.title, h("br"), h("span", { class: "hint" }, words(a.kind))), h("td", {}, date(a.date)), h("td", {}, String(a.hours)),
+      h("td", {}, activityOutcome(a))))),
     sub.result ? h("p", {}, sub.result.met ? `The year is met (${sub.result.counted} of ${sub.result.required} CECs).` : `Still outstanding: ${sub.result.outstanding} CECs.`) : null);
 }
 
@@ -469,7 +487,7 @@ function drawRenewal(out, r, y) {
   }) : null;
   fill(out,
     h("h2", {}, `Renewal ${r.year}`),
-    r.complete ? notice("Your renewal is complete.", "ok", { id: "renewal-complete" }) : null,
+    r.complete ? notice(`Your ${r.year} renewal is complete: your dues are paid and your CECs are approved.`, "ok", { id: "renewal-complete" }) : null,
     facts([
       ["Invoice", inv.invoiceId],
       ["Status", h("span", { id: "invoice-status", dataset: { status: inv.status } }, inv.status === "paid" ? `Paid ${dateTime(inv.paidAt)}` : words(inv.status))],

@@ -47,9 +47,16 @@ export function dateTime(iso, timeZone) {
   }
 }
 
-/** A date "YYYY-MM-DD" as is (unambiguous and sortable). */
+/**
+ * A calendar date "YYYY-MM-DD" as people read dates here: "Wed, Mar 10,
+ * 2027", the form dateTime gives instants, so one page never mixes two.
+ * A date is a day, not an instant: it is read in UTC, where it is that day.
+ */
 export function date(s) {
-  return s || "—";
+  if (!s) return "—";
+  const d = new Date(`${s}T12:00:00Z`);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(s) || Number.isNaN(d.getTime())) return s;
+  return new Intl.DateTimeFormat("en-US", { timeZone: "UTC", year: "numeric", month: "short", day: "numeric", weekday: "short" }).format(d);
 }
 
 const programStatus = {
