@@ -499,8 +499,15 @@ func TestBrowser_Flows(t *testing.T) {
 			activity(2, "legislative_event", "Capitol Hill day", "1", "appointment_letter")
 			ana.click(t, "#submission-form button[type=submit]")
 			shown := ana.waitText(t, "#submission-received", "SUB-")
-			subID := strings.Fields(strings.TrimPrefix(shown, "Received: submission "))[0]
-			subID = strings.TrimSuffix(subID, ",")
+			subID := ana.text(t, "#submission-received .reference strong")
+			// The confirmation is at the top with the focus, says what happens
+			// next, and the form starts again empty (issue 14, item 8).
+			if got := eval[string](t, ana, "the focus and the form", `document.activeElement.id + " " + document.querySelectorAll("#activities > fieldset").length + " " + document.querySelector('#submission-form [name="activities[0].title"]').value`); got != "submission-received 1 " {
+				t.Fatalf("after submitting: focus, activities, first title = %q", got)
+			}
+			if !strings.Contains(shown, "What happens next") || !strings.HasPrefix(subID, "SUB-") {
+				t.Fatalf("the confirmation reads %q", shown)
+			}
 			var sub struct {
 				SubmissionID, Status string
 				Activities           []struct{ Title string }

@@ -7,7 +7,7 @@ import { h, fill, announce, table, facts } from "./dom.js";
 import { api, getOrNull, serverNow } from "./api.js";
 import { session } from "./auth.js";
 import { field, addressFields, form, readForm, submitting, group } from "./forms.js";
-import { page, notice, errorNotice, dateTime, date, badge, words, startPayment, hashQuery, actionButton } from "./view.js";
+import { page, notice, errorNotice, dateTime, date, badge, words, startPayment, hashQuery, actionButton, confirmation } from "./view.js";
 import { money, dateIn, hundredths, cecText } from "./fee.js";
 
 /** #/holder: sign up as a holder, or see the profile and update contact details. */
@@ -38,13 +38,16 @@ function signUp(view) {
       const me = await api("POST", "/holders", { body: readForm(f) });
       announce(`Account created. Your holder ID is ${me.holderId}.`);
       view.replaceChildren();
-      drawProfile(view, me, `Account created. Your holder ID is ${me.holderId}.`);
+      drawProfile(view, me);
+      confirmation(view, { id: "holder-created", title: "Your holder account is ready", reference: me.holderId,
+        next: `Account created. Your holder ID is ${me.holderId}: give it to the providers whose programs you attend, so that they `
+          + "can report your attendance. If you hold a credential, the association's office records it; your CEC status then shows what your renewal needs." });
     });
   });
   view.append(f);
 }
 
-function drawProfile(view, me, message) {
+function drawProfile(view, me) {
   const c = me.contact || {};
   const a = c.address || {};
   const f = form({ id: "contact-form" }, [
@@ -67,7 +70,6 @@ function drawProfile(view, me, message) {
   const summaryBox = h("div", {}, summary(me));
   // Element.append writes a null as the text "null": leave it out instead.
   view.append(...[
-    message ? notice(message, "ok", { id: "holder-created" }) : null,
     summaryBox,
     h("h2", {}, "Contact details"),
     h("p", {}, "Keeping them current is the first step of your renewal."),
@@ -334,7 +336,15 @@ export async function submit(main) {
         throw err;
       }
       announce("Submission received");
-      fill(result, notice(`Received: submission ${sub.submissionId}, waiting for staff approval.`, "ok", { id: "submission-received" }), drawSubmission(sub));
+      confirmation(view, { id: "submission-received", title: "Submission received", reference: sub.submissionId,
+        next: `Received: submission ${sub.submissionId}, waiting for staff approval. The association's office reviews it; you get an email `
+          + "with their decision, and it shows under Your submissions below. Its activities count once approved." });
+      fill(result, drawSubmission(sub));
+      // The form starts again, empty, for another year or a correction.
+      f.reset();
+      activities.replaceChildren();
+      addActivity(activities);
+      running.draw();
       await followSubmissions(mine);
     });
   });

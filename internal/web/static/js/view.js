@@ -24,6 +24,23 @@ export function notice(text, kind = "", attrs = {}) {
   return h("div", { class: `notice ${kind}`, role: kind === "warn" ? "alert" : "status", ...attrs }, text);
 }
 
+/**
+ * A confirmation panel (GOV.UK's pattern): what was done, its reference,
+ * and what happens next, at the top of the view, where it takes focus, so
+ * that nobody has to look for it under the form they just sent.
+ */
+export function confirmation(view, { id, title, reference, next }) {
+  view.querySelector(".panel")?.remove();
+  const panel = h("div", { class: "panel", id, role: "status", tabindex: "-1" },
+    h("h2", {}, title),
+    reference ? h("p", { class: "reference" }, "Your reference: ", h("strong", {}, reference)) : null,
+    next ? [h("h3", {}, "What happens next"), h("p", {}, next)] : null);
+  view.prepend(panel);
+  panel.focus();
+  panel.scrollIntoView({ block: "start" });
+  return panel;
+}
+
 /** Shows an error that belongs to no form. */
 export function errorNotice(el, err) {
   fill(el, notice(err.message || String(err), "warn"));
