@@ -31,6 +31,7 @@ func TestBrowser_Flows(t *testing.T) {
 	acme := s.person(t, "provider", false)
 	office := s.person(t, "staff", false)
 	ana := s.person(t, "holder", true)
+	visitor := s.person(t, "visitor", true) // signs in as nobody
 
 	var programID, holderID string
 	steps := []struct {
@@ -159,6 +160,24 @@ func TestBrowser_Flows(t *testing.T) {
 					t.Fatalf("history %q lacks %q", history, want)
 				}
 			}
+		}},
+		{"AnyoneReadsTheCalendar", func(t *testing.T) {
+			// Approved and opted in: on the public calendar, for anyone, no
+			// sign-in, on a phone (issue 14).
+			visitor.open(t, "#/calendar")
+			entry := fmt.Sprintf(`#calendar-list li[data-program-id=%q] `, programID)
+			visitor.waitText(t, entry+"h2", "Fair Housing Update")
+			var cal struct {
+				Programs []struct{ ProgramID, Title, ProviderName string }
+			}
+			s.api(t, "GET", "/calendar", "", nil, 200, &cal)
+			if len(cal.Programs) != 1 || cal.Programs[0].ProgramID != programID {
+				t.Fatalf("the API's calendar %+v", cal)
+			}
+			if got := visitor.text(t, entry+"p"); !strings.Contains(got, cal.Programs[0].ProviderName) || !strings.Contains(got, "CECs") {
+				t.Fatalf("the calendar entry reads %q", got)
+			}
+			visitor.audit(t)
 		}},
 		{"ProviderCopiesAndIsToldAtOnceWhatToFix", func(t *testing.T) {
 			acme.click(t, "#copy-program")

@@ -13,6 +13,7 @@ import { money } from "./fee.js";
 import * as provider from "./provider.js";
 import * as holder from "./holder.js";
 import * as staff from "./staff.js";
+import { calendar } from "./calendar.js";
 
 const roleNames = { holder: "Credential holder", provider: "Provider", staff: "Association staff" };
 
@@ -20,6 +21,7 @@ const roleNames = { holder: "Credential holder", provider: "Provider", staff: "A
 const routes = [
   { path: "/", render: home },
   { path: "/signin", render: signInPage, public: true },
+  { path: "/calendar", render: calendar, public: true, nav: "CEC calendar" },
   { path: "/provider", role: "provider", nav: "Organisation", render: provider.organisation },
   { path: "/provider/programs", role: "provider", nav: "Programs", render: provider.programList },
   { path: "/provider/programs/new", role: "provider", render: provider.programForm },
