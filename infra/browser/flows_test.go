@@ -128,6 +128,12 @@ func TestBrowser_Flows(t *testing.T) {
 		}},
 		{"StaffApprovesInTheReviewQueue", func(t *testing.T) {
 			office.signInByKeyboard(t)
+			// Staff's home says how many wait, as the queue has them (issue 14).
+			office.open(t, "#/")
+			office.waitJS(t, "the program queue's count", `document.querySelector("#home-program-reviews-count")?.dataset.count === "1"`)
+			if got := office.text(t, "#home-program-reviews-count"); !strings.Contains(got, "Fair Housing Update") {
+				t.Fatalf("the longest waiting reads %q", got)
+			}
 			office.open(t, "#/staff/programs")
 			card := fmt.Sprintf(`#program-queue article[data-program-id=%q] `, programID)
 			office.waitText(t, card+"h2", "Fair Housing Update")
@@ -393,9 +399,18 @@ func TestBrowser_Flows(t *testing.T) {
 				t.Fatalf("page %q, API %q", got, want)
 			}
 			ana.waitText(t, "#status-outstanding", "Outstanding: 6 CECs")
+			// The holder's home shows the same, with a measure of progress.
+			ana.open(t, "#/")
+			ana.waitText(t, "#home-cecs-counted", "0 of 6 CECs")
+			ana.waitText(t, "#home-cecs", "Still needed: 6 CECs")
 		}},
 		{"ProviderReportsAttendance", func(t *testing.T) {
 			s.setClock(t, "2027-03-12T09:00:00-05:00")
+			// The provider's home names the report that waits, with its deadline:
+			// 45 days after 10 March 2027.
+			acme.open(t, "#/")
+			due := fmt.Sprintf(`#home-attendance-due li[data-program-id=%q]`, programID)
+			acme.waitText(t, due, "report attendance by Sat, Apr 24, 2027")
 			acme.open(t, "#/provider/programs/"+programID)
 			acme.click(t, "#report-attendance")
 			acme.waitRendered(t, "/provider/programs/"+programID+"/attendance")

@@ -124,6 +124,9 @@ type PolicyView struct {
 	Vendors       []string             `json:"vendors"`
 	// EarnedYearsBefore: renewal year Y counts what was earned in Y − this.
 	EarnedYearsBefore int `json:"earnedYearsBefore"`
+	// ReportingWindowDays: attendance is reported within this many days of
+	// a program's end (a provider's home page shows the deadline).
+	ReportingWindowDays int `json:"reportingWindowDays"`
 }
 
 // CredentialView is a credential and its yearly requirement.
@@ -174,6 +177,7 @@ func ViewOf(pol *policy.Policy) PolicyView {
 		v.Vendors = append(v.Vendors, r.Vendor)
 	}
 	v.EarnedYearsBefore = pol.Renewal.EarnedYearsBefore
+	v.ReportingWindowDays = pol.Attendance.ReportingWindowDays
 	return v
 }
 

@@ -159,5 +159,6 @@ export default {
   "vendors": [
     "Example Online Academy"
   ],
-  "earnedYearsBefore": 1
+  "earnedYearsBefore": 1,
+  "reportingWindowDays": 45
 };

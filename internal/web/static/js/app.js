@@ -14,6 +14,7 @@ import * as provider from "./provider.js";
 import * as holder from "./holder.js";
 import * as staff from "./staff.js";
 import { calendar } from "./calendar.js";
+import { homes } from "./home.js";
 
 const roleNames = { holder: "Credential holder", provider: "Provider", staff: "Association staff" };
 
@@ -122,7 +123,7 @@ async function render() {
   if (currentPath() === path) main.dataset.rendered = path;
 }
 
-function home(main) {
+async function home(main) {
   const s = session();
   const view = page(main, policy.association.name ? `${policy.association.name}: CEC portal` : "CEC portal");
   if (!s) {
@@ -130,10 +131,12 @@ function home(main) {
       h("p", {}, h("a", { class: "button", href: "#/signin" }, "Sign in")));
     return;
   }
-  const links = routes.filter((r) => r.nav && r.role === s.role);
-  view.append(h("p", {}, `Signed in as ${s.email || s.sub} (${(roleNames[s.role] || "no role").toLowerCase()}).`),
-    h("ul", {}, links.map((r) => h("li", {}, h("a", { href: `#${r.path}` }, r.nav)))));
-  if (!s.role) view.append(notice("Your account has no role yet. Ask the association's office to add you to a group.", "warn"));
+  if (!s.role) {
+    view.append(notice("Your account has no role yet. Ask the association's office to add you to a group.", "warn"));
+    return;
+  }
+  // What needs doing, and by when, for the role signed in.
+  await homes[s.role]?.(view);
 }
 
 function signInPage(main) {

@@ -87,7 +87,7 @@ function summary(me) {
 }
 
 /** The coming renewal year: the calendar year after today in the association's time zone. */
-async function comingYear() {
+export async function comingYear() {
   const now = await serverNow();
   return Number(dateIn(now, policy.association.timeZone).slice(0, 4)) + 1;
 }
