@@ -99,7 +99,7 @@ func TestBrowser_DeadEnds(t *testing.T) {
 					const resp = await real(url, opts);
 					if (!String(url).endsWith("/programs/" + id) || (opts?.method || "GET") !== "GET" || !resp.ok) return resp;
 					const p = await resp.json();
-					p.history.push({at: new Date().toISOString(), by: "system", from: "submitted", to: "refused", reason: "contactHours: must be from 0.5 to 5"});
+					p.history.push({at: new Date().toISOString(), by: "system", from: "submitted", to: "refused", reason: "Contact hours: must be from 0.5 to 5"});
 					Object.assign(p, {status: "refused", problems: [{field: "contactHours", code: "out_of_range", message: "must be from 0.5 to 5"}]});
 					return new Response(JSON.stringify(p), {status: 200, headers: {"content-type": "application/json"}});
 				};

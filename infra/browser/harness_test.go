@@ -345,6 +345,16 @@ func (p *person) audit(t *testing.T) {
 		if (document.querySelectorAll("main h1").length !== 1) problems.push("want exactly one h1 in main");
 		const doc = document.documentElement;
 		if (doc.scrollWidth > window.innerWidth + 1) problems.push("the page scrolls sideways: " + doc.scrollWidth + " > " + window.innerWidth);
+		// Nothing a person reads may be the API's own language: raw codes
+		// (in_review, association_minimum), JSON field names (startsAt), the
+		// words of the contract, or an empty slot's placeholder (issue 14).
+		// The local tools and the payment simulator, for developers, aside.
+		if (!/^#\/(dev|pay\/)/.test(location.hash)) {
+			const main = document.querySelector("main");
+			const text = (main ? main.innerText : "") + "\n" + [...document.querySelectorAll("main input[type=submit], main button")].map((b) => b.textContent).join("\n");
+			const term = /\b(?:[a-z]+_[a-z_]+|[a-z]+[A-Z][A-Za-z]*|property|properties|contract|schema|payload|null|undefined|NaN)\b/.exec(text.replace(/\S+@\S+/g, "").replace(/\bhttps?:\/\/\S+/g, ""));
+			if (term) problems.push("an API term on the page: \"" + term[0] + "\" in \"" + text.slice(Math.max(0, term.index - 40), term.index + 40).replace(/\s+/g, " ") + "\"");
+		}
 		// Nor may a table on a phone: its rows stack instead (issue 14).
 		if (window.innerWidth <= 640) {
 			for (const w of document.querySelectorAll(".table-wrap")) {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -276,10 +277,31 @@ func (s *Service) Validate(ctx context.Context, body string) error {
 	return err
 }
 
+// fieldNames are the application's fields as the form and the provider
+// name them, for what the history and the refusal email say.
+var fieldNames = map[string]string{
+	"title": "Title", "description": "Description", "format": "Format", "startsAt": "Start", "endsAt": "End",
+	"timeZone": "Time zone", "location": "Location", "url": "Web address", "contactHours": "Contact hours",
+	"objectives": "Learning objectives", "instructors": "Instructors",
+}
+
+// refusalReason is a refusal's problems in words ("Contact hours: must be
+// from 0.5 to 5; Learning objectives, line 2: must not be empty"): it is
+// kept in the history and emailed, where no field name of the API belongs.
 func refusalReason(d []fault.Detail) string {
 	parts := make([]string, 0, len(d))
 	for _, x := range d {
-		parts = append(parts, x.Field+": "+x.Message)
+		name, rest, _ := strings.Cut(x.Field, "[")
+		label := fieldNames[name]
+		if label == "" {
+			label = "The application"
+		}
+		if line, ok := strings.CutSuffix(rest, "]"); ok {
+			if n, err := strconv.Atoi(line); err == nil {
+				label = fmt.Sprintf("%s, line %d", label, n+1)
+			}
+		}
+		parts = append(parts, label+": "+x.Message)
 	}
 	return strings.Join(parts, "; ")
 }

@@ -769,9 +769,14 @@ func TestService_Validate_Refusals(t *testing.T) {
 			if p.Status != programs.Refused || fields(p.Problems) != tc.problems {
 				t.Fatalf("status %s, problems %q; want refused, %q", p.Status, fields(p.Problems), tc.problems)
 			}
-			if last.By != "system" || last.From != programs.Submitted || last.To != programs.Refused ||
-				!strings.Contains(last.Reason, strings.SplitN(tc.problems, ":", 2)[0]) {
+			if last.By != "system" || last.From != programs.Submitted || last.To != programs.Refused || last.Reason == "" {
 				t.Fatalf("refusal %+v", last)
+			}
+			// The reason is kept and emailed: in the form's words, no API field (issue 14).
+			for _, pr := range strings.Split(tc.problems, ",") {
+				if field, _, _ := strings.Cut(pr, ":"); strings.HasPrefix(last.Reason, field+":") || strings.Contains(last.Reason, "; "+field+":") {
+					t.Fatalf("the refusal names the field %q as the API does: %q", field, last.Reason)
+				}
 			}
 			jobs := mailsOf(t, e.sent.Sent(), "program_refused", p.ID)
 			if len(jobs) != 1 || !slices.Equal(jobs[0].To, []string{acmeEmail}) || jobs[0].Data["reasons"] != last.Reason {
