@@ -76,12 +76,31 @@ export async function programList(main) {
   if (!body.children.length) body.append(h("tr", {}, h("td", { colspan: "4" }, "No applications yet.")));
 }
 
-/** Time zones the browser knows, the association's first. */
+// The zones most programs are held in: the United States', east to west.
+const usZones = ["America/New_York", "America/Chicago", "America/Denver", "America/Phoenix", "America/Los_Angeles",
+  "America/Anchorage", "Pacific/Honolulu", "America/Puerto_Rico"];
+
+/** "Central Time (Chicago)" for America/Chicago: how people know a zone. */
+function zoneLabel(z) {
+  let generic = "";
+  try {
+    generic = new Intl.DateTimeFormat("en-US", { timeZone: z, timeZoneName: "longGeneric" }).formatToParts(new Date())
+      .find((x) => x.type === "timeZoneName")?.value || "";
+  } catch { /* an unknown zone: its name alone */ }
+  const city = z.split("/").pop().replaceAll("_", " ");
+  return generic && !generic.startsWith("GMT") ? `${generic} (${city})` : z.replaceAll("_", " ");
+}
+
+/**
+ * Time zones as [zone, label] pairs: the association's first, then the
+ * United States', then every other zone the browser knows, by name.
+ */
 function timeZones() {
   let all = [];
   try { all = Intl.supportedValuesOf("timeZone"); } catch { all = []; }
-  const first = policy.association.timeZone;
-  return [first, ...all.filter((z) => z !== first)];
+  const first = [policy.association.timeZone, ...usZones.filter((z) => z !== policy.association.timeZone)];
+  const rest = all.filter((z) => !first.includes(z)).sort();
+  return [...first, ...rest].map((z) => [z, zoneLabel(z)]);
 }
 
 /** The application form's label of each field the API names. */
@@ -117,7 +136,7 @@ export async function programForm(main, { id }) {
       h("div", { class: "grid two" },
         field("Starts", "startsAt", { type: "datetime-local", value: rfc3339ToZoned(p.startsAt, tz), required: true, kind: "manual", hint: "Local time at the program" }),
         field("Ends", "endsAt", { type: "datetime-local", value: rfc3339ToZoned(p.endsAt, tz), required: true, kind: "manual", hint: "Local time at the program" })),
-      field("Time zone", "timeZone", { type: "select", value: tz, options: timeZones().map((z) => [z, z]), required: true })),
+      field("Time zone", "timeZone", { type: "select", value: tz, options: timeZones(), required: true })),
     field("Location", "location", { value: p.location, hint: "Venue and address, for programs in person" }),
     field("Web address", "url", { type: "url", value: p.url, hint: "Where to attend, for online or recorded programs", inputmode: "url" }),
     field("Contact hours (CECs requested)", "contactHours", { value: p.contactHours ? String(p.contactHours) : "", kind: "decimal", inputmode: "decimal", required: true, cls: "short",
