@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"go/format"
+	"maps"
 	"slices"
 	"strconv"
 
@@ -112,12 +113,7 @@ func writeSchema(b *bytes.Buffer, s *contract.Schema) {
 	}
 	if len(s.Properties) > 0 {
 		b.WriteString(", Properties: map[string]*contract.Schema{\n")
-		names := make([]string, 0, len(s.Properties))
-		for n := range s.Properties {
-			names = append(names, n)
-		}
-		slices.Sort(names)
-		for _, n := range names {
+		for _, n := range slices.Sorted(maps.Keys(s.Properties)) {
 			fmt.Fprintf(b, "%q: ", n)
 			writeSchema(b, s.Properties[n])
 			b.WriteString(",\n")
@@ -132,12 +128,7 @@ func writeSchema(b *bytes.Buffer, s *contract.Schema) {
 	}
 	if len(s.Labels) > 0 {
 		b.WriteString(", Labels: map[string]string{")
-		names := make([]string, 0, len(s.Labels))
-		for n := range s.Labels {
-			names = append(names, n)
-		}
-		slices.Sort(names)
-		for i, n := range names {
+		for i, n := range slices.Sorted(maps.Keys(s.Labels)) {
 			if i > 0 {
 				b.WriteString(", ")
 			}
