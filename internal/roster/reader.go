@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -20,6 +21,9 @@ type Reader struct {
 	rows  int   // rows returned without error
 	err   error // sticky: io.EOF or a fatal error
 
+	width   int      // cells of the header: len(columns) and the ignored ones
+	ignored []string // the header's names of the columns after the last of columns
+
 	pending    bool // NewReader read the first row ahead to tell an empty roster
 	pendingRow Row
 	pendingErr error
@@ -28,7 +32,8 @@ type Reader struct {
 // NewReader reads and checks the header of the roster in r, which may be at
 // most limit bytes (DefaultLimit when limit <= 0), and reads ahead to the
 // first row. A UTF-8 byte order mark, CRLF line ends and blank lines are
-// tolerated.
+// tolerated, and so are columns after Completion Date (an Excel export adds
+// an Email column, say): their cells are ignored, and Ignored names them.
 //
 // Any error it returns refuses the file: a *Error with code invalid_header
 // or invalid_encoding (the header is wrong), empty_file (no header, or no
@@ -58,6 +63,10 @@ func NewReader(r io.Reader, limit int64) (*Reader, error) {
 	}
 	if err := checkHeader(rec, line); err != nil {
 		return nil, err
+	}
+	rd.width = len(rec)
+	for _, f := range rec[len(columns):] {
+		rd.ignored = append(rd.ignored, strings.Join(strings.Fields(f), " "))
 	}
 
 	// Read ahead to the first row: a roster without rows, or one refused
@@ -99,21 +108,32 @@ func (r *Reader) Next() (Row, error) {
 // Rows returns how many rows Next has returned without an error.
 func (r *Reader) Rows() int { return r.rows }
 
+// Ignored returns the names, as the header gives them ("" for a column
+// without one), of the columns after Completion Date, whose cells are not
+// read; nil when the header has just the roster's columns.
+func (r *Reader) Ignored() []string { return r.ignored }
+
 func (r *Reader) next() (Row, error) {
 	rec, line, err := r.record()
 	if err != nil {
 		return Row{}, err
 	}
-	if len(rec) != len(columns) {
+	// A row has the roster's columns, and at most as many more as the
+	// header names (a spreadsheet leaves an empty cell at the end out).
+	if len(rec) < len(columns) || len(rec) > r.width {
 		for _, f := range rec {
 			if !isText(f) {
 				return Row{Line: line}, encodingError(line, "")
 			}
 		}
+		want := fmt.Sprintf("%d (%s)", len(columns), Header)
+		if r.width > len(columns) {
+			want = fmt.Sprintf("%d to %d (as many as the header has)", len(columns), r.width)
+		}
 		return Row{Line: line}, &Error{Line: line, Code: CodeWrongColumnCount,
-			Message: fmt.Sprintf("found %d %s, expected %d (%s)", len(rec), plural(len(rec), "column"), len(columns), Header)}
+			Message: fmt.Sprintf("found %d %s, expected %s", len(rec), plural(len(rec), "column"), want)}
 	}
-	return checkCells(line, (*[5]string)(rec))
+	return checkCells(line, (*[5]string)(rec[:len(columns)]))
 }
 
 // record returns the next record whose cells are not all blank and its row
@@ -172,7 +192,7 @@ func checkHeader(rec []string, line int) error {
 		}
 	}
 	problem := ""
-	if len(rec) != len(columns) {
+	if len(rec) < len(columns) {
 		problem = fmt.Sprintf("%d %s instead of %d", len(rec), plural(len(rec), "column"), len(columns))
 		if len(rec) == 1 {
 			switch {
@@ -183,7 +203,7 @@ func checkHeader(rec []string, line int) error {
 			}
 		}
 	} else {
-		for i, f := range rec {
+		for i, f := range rec[:len(columns)] {
 			if name := strings.Join(strings.Fields(f), " "); !strings.EqualFold(name, columns[i]) {
 				problem = fmt.Sprintf("column %d is %q, expected %q", i+1, name, columns[i])
 				break
@@ -194,7 +214,7 @@ func checkHeader(rec []string, line int) error {
 		return nil
 	}
 	return &Error{Line: line, Code: CodeInvalidHeader,
-		Message: fmt.Sprintf("the header must be exactly %q; found %q (%s)", Header, clip(strings.Join(rec, ","), 200), problem)}
+		Message: fmt.Sprintf("the header must start with exactly %q; found %q (%s)", Header, clip(strings.Join(rec, ","), 200), problem)}
 }
 
 var (
@@ -244,6 +264,26 @@ func (l *limitReader) Read(p []byte) (int, error) {
 	}
 	l.left -= int64(n)
 	return n, err
+}
+
+// IgnoredNotice tells people which columns a roster's reader ignored
+// (Reader.Ignored), or is "" when it ignored none.
+func IgnoredNotice(ignored []string) string {
+	if len(ignored) == 0 {
+		return ""
+	}
+	names := make([]string, len(ignored))
+	for i, n := range ignored {
+		names[i] = strconv.Quote(n)
+		if n == "" {
+			names[i] = "(no name)"
+		}
+	}
+	what := "the column"
+	if len(ignored) > 1 {
+		what = fmt.Sprintf("%d columns", len(ignored))
+	}
+	return fmt.Sprintf("Ignored %s after %s (%s): only the roster's %d columns are read.", what, ColCompletionDate, strings.Join(names, ", "), len(columns))
 }
 
 func size(n int64) string {

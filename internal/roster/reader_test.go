@@ -57,6 +57,7 @@ func TestReader(t *testing.T) {
 		name    string
 		in      string
 		limit   int64
+		ignored []string      // the header's columns after Completion Date
 		wantNew *roster.Error // from NewReader
 		want    []any         // then from Next: Row, or Row and *Error for a row error, or a fatal *Error
 	}{
@@ -89,29 +90,29 @@ func TestReader(t *testing.T) {
 			want: []any{ok, row(3, "P-1", "H-2", "Bo", "Ek", date(2027, 3, 9)), row(4, "P-1", "H-3", "Cy", "Do", date(2027, 12, 31))}},
 		{name: "LeapDay", in: hdr + "P-1,H-1,Ann,Lee,2028-02-29\n", want: []any{row(2, "P-1", "H-1", "Ann", "Lee", date(2028, 2, 29))}},
 		{name: "Unicode", in: hdr + "P-1,H-1,Zoë,Ñúñez-Çelik,2027-03-10\n", want: []any{row(2, "P-1", "H-1", "Zoë", "Ñúñez-Çelik", march10)}},
+		{name: "TrailingColumnsIgnored", in: roster.Header + ",Email, Phone  Number \nP-1,H-1,Ann,Lee,2027-03-10,ann@example.org,555\nP-2,H-2,Bo,Ek,2027-03-11,\xff\x00\nP-3,H-3,Cy,Do,2027-03-12\n",
+			ignored: []string{"Email", "Phone Number"},
+			want:    []any{ok, row(3, "P-2", "H-2", "Bo", "Ek", date(2027, 3, 11)), row(4, "P-3", "H-3", "Cy", "Do", date(2027, 3, 12))}},
+		{name: "TrailingColumnWithoutAName", in: roster.Header + ",\nP-1,H-1,Ann,Lee,2027-03-10,x\n", ignored: []string{""}, want: []any{ok}},
 		{name: "ExactlyAtLimit", in: hdr + "P-1,H-1,Ann,Lee,2027-03-10\n", limit: int64(len(hdr) + 27), want: []any{ok}},
 
 		// Refused headers.
 		{name: "ErrHeaderWrongName", in: "Program ID,Holder,First Name,Last Name,Completion Date\nP-1,H-1,Ann,Lee,2027-03-10\n",
-			wantNew: &roster.Error{Line: 1, Code: roster.CodeInvalidHeader, Message: `the header must be exactly "Program ID,Holder ID,First Name,Last Name,Completion Date"; found "Program ID,Holder,First Name,Last Name,Completion Date" (column 2 is "Holder", expected "Holder ID")`}},
+			wantNew: &roster.Error{Line: 1, Code: roster.CodeInvalidHeader, Message: `the header must start with exactly "Program ID,Holder ID,First Name,Last Name,Completion Date"; found "Program ID,Holder,First Name,Last Name,Completion Date" (column 2 is "Holder", expected "Holder ID")`}},
 		{name: "ErrHeaderOrder", in: "Holder ID,Program ID,First Name,Last Name,Completion Date\n",
-			wantNew: &roster.Error{Line: 1, Code: roster.CodeInvalidHeader, Message: `the header must be exactly "Program ID,Holder ID,First Name,Last Name,Completion Date"; found "Holder ID,Program ID,First Name,Last Name,Completion Date" (column 1 is "Holder ID", expected "Program ID")`}},
+			wantNew: &roster.Error{Line: 1, Code: roster.CodeInvalidHeader, Message: `the header must start with exactly "Program ID,Holder ID,First Name,Last Name,Completion Date"; found "Holder ID,Program ID,First Name,Last Name,Completion Date" (column 1 is "Holder ID", expected "Program ID")`}},
 		{name: "ErrHeaderMissingColumn", in: "Program ID,Holder ID,First Name,Last Name\n",
-			wantNew: &roster.Error{Line: 1, Code: roster.CodeInvalidHeader, Message: `the header must be exactly "Program ID,Holder ID,First Name,Last Name,Completion Date"; found "Program ID,Holder ID,First Name,Last Name" (4 columns instead of 5)`}},
-		{name: "ErrHeaderExtraColumn", in: roster.Header + ",Email\n",
-			wantNew: &roster.Error{Line: 1, Code: roster.CodeInvalidHeader, Message: `the header must be exactly "Program ID,Holder ID,First Name,Last Name,Completion Date"; found "Program ID,Holder ID,First Name,Last Name,Completion Date,Email" (6 columns instead of 5)`}},
-		{name: "ErrHeaderTrailingEmptyColumn", in: roster.Header + ",\n",
-			wantNew: &roster.Error{Line: 1, Code: roster.CodeInvalidHeader, Message: `the header must be exactly "Program ID,Holder ID,First Name,Last Name,Completion Date"; found "Program ID,Holder ID,First Name,Last Name,Completion Date," (6 columns instead of 5)`}},
+			wantNew: &roster.Error{Line: 1, Code: roster.CodeInvalidHeader, Message: `the header must start with exactly "Program ID,Holder ID,First Name,Last Name,Completion Date"; found "Program ID,Holder ID,First Name,Last Name" (4 columns instead of 5)`}},
 		{name: "ErrNoHeader", in: "P-1,H-1,Ann,Lee,2027-03-10\n",
-			wantNew: &roster.Error{Line: 1, Code: roster.CodeInvalidHeader, Message: `the header must be exactly "Program ID,Holder ID,First Name,Last Name,Completion Date"; found "P-1,H-1,Ann,Lee,2027-03-10" (column 1 is "P-1", expected "Program ID")`}},
+			wantNew: &roster.Error{Line: 1, Code: roster.CodeInvalidHeader, Message: `the header must start with exactly "Program ID,Holder ID,First Name,Last Name,Completion Date"; found "P-1,H-1,Ann,Lee,2027-03-10" (column 1 is "P-1", expected "Program ID")`}},
 		{name: "ErrHeaderSemicolons", in: "Program ID;Holder ID;First Name;Last Name;Completion Date\n",
-			wantNew: &roster.Error{Line: 1, Code: roster.CodeInvalidHeader, Message: `the header must be exactly "Program ID,Holder ID,First Name,Last Name,Completion Date"; found "Program ID;Holder ID;First Name;Last Name;Completion Date" (1 column instead of 5; the file seems separated by semicolons, not commas)`}},
+			wantNew: &roster.Error{Line: 1, Code: roster.CodeInvalidHeader, Message: `the header must start with exactly "Program ID,Holder ID,First Name,Last Name,Completion Date"; found "Program ID;Holder ID;First Name;Last Name;Completion Date" (1 column instead of 5; the file seems separated by semicolons, not commas)`}},
 		{name: "ErrHeaderTabs", in: "Program ID\tHolder ID\tFirst Name\tLast Name\tCompletion Date\n",
-			wantNew: &roster.Error{Line: 1, Code: roster.CodeInvalidHeader, Message: `the header must be exactly "Program ID,Holder ID,First Name,Last Name,Completion Date"; found "Program ID\tHolder ID\tFirst Name\tLast Name\tCompletion Date" (1 column instead of 5; the file seems separated by tabs, not commas)`}},
+			wantNew: &roster.Error{Line: 1, Code: roster.CodeInvalidHeader, Message: `the header must start with exactly "Program ID,Holder ID,First Name,Last Name,Completion Date"; found "Program ID\tHolder ID\tFirst Name\tLast Name\tCompletion Date" (1 column instead of 5; the file seems separated by tabs, not commas)`}},
 		{name: "ErrHeaderLongIsClipped", in: strings.Repeat("é", 150) + "\n",
-			wantNew: &roster.Error{Line: 1, Code: roster.CodeInvalidHeader, Message: `the header must be exactly "Program ID,Holder ID,First Name,Last Name,Completion Date"; found "` + strings.Repeat("é", 100) + `…" (1 column instead of 5)`}},
+			wantNew: &roster.Error{Line: 1, Code: roster.CodeInvalidHeader, Message: `the header must start with exactly "Program ID,Holder ID,First Name,Last Name,Completion Date"; found "` + strings.Repeat("é", 100) + `…" (1 column instead of 5)`}},
 		{name: "ErrHeaderAfterBlankLines", in: "\n\nName\n",
-			wantNew: &roster.Error{Line: 3, Code: roster.CodeInvalidHeader, Message: `the header must be exactly "Program ID,Holder ID,First Name,Last Name,Completion Date"; found "Name" (1 column instead of 5)`}},
+			wantNew: &roster.Error{Line: 3, Code: roster.CodeInvalidHeader, Message: `the header must start with exactly "Program ID,Holder ID,First Name,Last Name,Completion Date"; found "Name" (1 column instead of 5)`}},
 		{name: "ErrHeaderMalformed", in: "Program \"ID\",Holder ID,First Name,Last Name,Completion Date\n",
 			wantNew: &roster.Error{Line: 1, Code: roster.CodeMalformedCSV, Message: `a quote (") inside a cell that does not start with one; put the whole cell in quotes and double the quotes inside it`}},
 		{name: "ErrHeaderInvalidUTF8", in: "Program ID,Holder ID,First Name,Last Name,Completion \xffDate\n",
@@ -136,6 +137,10 @@ func TestReader(t *testing.T) {
 		}},
 		{name: "ErrTooManyColumns", in: hdr + "P-1,H-1,Ann,Lee,2027-03-10,\n", want: []any{
 			roster.Row{Line: 2}, &roster.Error{Line: 2, Code: roster.CodeWrongColumnCount, Message: "found 6 columns, expected 5 (Program ID,Holder ID,First Name,Last Name,Completion Date)"},
+		}},
+		{name: "ErrMoreColumnsThanTheHeader", in: roster.Header + ",Email\nP-1,H-1,Ann,Lee,2027-03-10,a@b.org,x\nP-1,H-1,Lee,2027-03-10\n", ignored: []string{"Email"}, want: []any{
+			roster.Row{Line: 2}, &roster.Error{Line: 2, Code: roster.CodeWrongColumnCount, Message: "found 7 columns, expected 5 to 6 (as many as the header has)"},
+			roster.Row{Line: 3}, &roster.Error{Line: 3, Code: roster.CodeWrongColumnCount, Message: "found 4 columns, expected 5 to 6 (as many as the header has)"},
 		}},
 		{name: "ErrOneColumn", in: hdr + "\n\nP-1\n", want: []any{
 			roster.Row{Line: 4}, &roster.Error{Line: 4, Code: roster.CodeWrongColumnCount, Message: "found 1 column, expected 5 (Program ID,Holder ID,First Name,Last Name,Completion Date)"},
@@ -210,6 +215,9 @@ func TestReader(t *testing.T) {
 			if want := countRows(tt.want); r.Rows() != want {
 				t.Errorf("Rows() = %d, want %d", r.Rows(), want)
 			}
+			if !reflect.DeepEqual(r.Ignored(), tt.ignored) {
+				t.Errorf("Ignored() = %q, want %q", r.Ignored(), tt.ignored)
+			}
 		})
 	}
 }
@@ -235,6 +243,21 @@ func show(vs []any) string {
 		fmt.Fprintf(&b, "\n\t%+v", v)
 	}
 	return b.String()
+}
+
+func TestIgnoredNotice(t *testing.T) {
+	for _, tc := range []struct {
+		in   []string
+		want string
+	}{
+		{nil, ""},
+		{[]string{"Email"}, `Ignored the column after Completion Date ("Email"): only the roster's 5 columns are read.`},
+		{[]string{"Email", ""}, `Ignored 2 columns after Completion Date ("Email", (no name)): only the roster's 5 columns are read.`},
+	} {
+		if got := roster.IgnoredNotice(tc.in); got != tc.want {
+			t.Errorf("IgnoredNotice(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
 }
 
 func TestReader_MissingEachColumn(t *testing.T) {

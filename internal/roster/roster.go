@@ -16,8 +16,10 @@ import (
 	"unicode/utf8"
 )
 
-// Header is the only header a roster may have. Names are compared ignoring
-// case, surrounding spaces and runs of spaces.
+// Header is how a roster's header starts: these columns, in this order.
+// Names are compared ignoring case, surrounding spaces and runs of spaces.
+// Columns after them (an Excel export's Email, say) are ignored
+// (Reader.Ignored).
 const Header = "Program ID,Holder ID,First Name,Last Name,Completion Date"
 
 // The column names, as Error.Column reports them.
@@ -42,7 +44,7 @@ const (
 	CodeEmptyFile        = "empty_file"         // no header, or a header and no rows
 	CodeTooLarge         = "too_large"          // more bytes than the limit
 	CodeMalformedCSV     = "malformed_csv"      // a stray or unterminated quote
-	CodeWrongColumnCount = "wrong_column_count" // a row without exactly five cells
+	CodeWrongColumnCount = "wrong_column_count" // a row with fewer cells than five, or more than the header
 	CodeMissingValue     = "missing_value"      // an empty cell
 	CodeInvalidDate      = "invalid_date"       // a completion date that is not a date
 	CodeInvalidEncoding  = "invalid_encoding"   // not UTF-8 text, or control characters
