@@ -72,6 +72,17 @@ type Upload struct {
 	Chunks     int
 	Fee        FilingFee // the schedule entry in force on ReportedOn
 	CreatedAt  time.Time
+	// IgnoredColumns are the roster's columns after Completion Date, which
+	// were not read (roster.Reader.Ignored).
+	IgnoredColumns []string
+}
+
+// Entry is an upload as its program's list of uploads shows it: the
+// upload, and its totals once every chunk is credited.
+type Entry struct {
+	Upload Upload
+	Done   bool
+	Totals Totals // when Done
 }
 
 // FilingFee is what each credited attendee costs the provider.
@@ -173,7 +184,8 @@ type Store interface {
 	// PutChunk stores one chunk of an upload's rows until expires (by then
 	// it is credited, or its upload was abandoned half-way).
 	PutChunk(ctx context.Context, uploadID string, chunk int, rows []roster.Row, expires time.Time) error
-	// CreateUpload writes the upload and msgs at once.
+	// CreateUpload writes the upload, its entry in the program's list of
+	// uploads (not done) and msgs at once.
 	CreateUpload(ctx context.Context, u Upload, msgs ...outbox.Message) error
 	// Upload returns the upload, or ErrNotFound.
 	Upload(ctx context.Context, id string) (Upload, error)
@@ -189,11 +201,15 @@ type Store interface {
 	Credit(ctx context.Context, credits []Credit) (refused []int, err error)
 	// FinishChunk records a chunk's row results and summary, and next (the
 	// next chunk's message, if any), once: a second call changes nothing.
-	FinishChunk(ctx context.Context, uploadID string, results []RowResult, s ChunkSummary, next []outbox.Message) error
+	// done, given with the last chunk, is the upload's entry in its
+	// program's list with the final totals, written with the summary.
+	FinishChunk(ctx context.Context, uploadID string, results []RowResult, s ChunkSummary, next []outbox.Message, done *Entry) error
 	// Summaries returns the summaries of the chunks done so far.
 	Summaries(ctx context.Context, uploadID string) ([]ChunkSummary, error)
 	// Results returns row results in row order, a page at a time.
 	Results(ctx context.Context, uploadID string, pg Page) ([]RowResult, string, error)
+	// Uploads returns a program's uploads, newest first, a page at a time.
+	Uploads(ctx context.Context, programID string, pg Page) ([]Entry, string, error)
 }
 
 // ErrNotFound is the Store's "no such upload".

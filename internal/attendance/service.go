@@ -27,6 +27,12 @@ type Rows interface {
 	Next() (roster.Row, error)
 }
 
+// ignorer is a roster that did not read some of its columns: a CSV file's
+// columns after Completion Date (roster.Reader).
+type ignorer interface {
+	Ignored() []string
+}
+
 // Source opens a roster from its start. An upload reads it twice: once to
 // check the whole file before anything is written, once to store it.
 type Source func() (Rows, error)
@@ -106,7 +112,7 @@ func (s *Service) Report(ctx context.Context, c identity.Caller, programID, form
 	if err := s.canReport(p, now, reported); err != nil {
 		return Upload{}, nil, err
 	}
-	n, chunks, err := count(src)
+	n, chunks, ignored, err := count(src)
 	if err != nil {
 		return Upload{}, nil, err
 	}
@@ -115,7 +121,7 @@ func (s *Service) Report(ctx context.Context, c identity.Caller, programID, form
 		return Upload{}, nil, err
 	}
 	u := Upload{ID: s.newID("UPL"), ProgramID: p.ID, ProviderID: p.ProviderID, By: c.Sub, Source: format,
-		ReportedOn: reported, Rows: n, Chunks: chunks, Fee: fee, CreatedAt: now.UTC()}
+		ReportedOn: reported, Rows: n, Chunks: chunks, Fee: fee, CreatedAt: now.UTC(), IgnoredColumns: ignored}
 	if dryRun {
 		d, err := s.dryRun(ctx, u, p, src)
 		return u, d, err
@@ -213,11 +219,11 @@ func (c *chunkSize) next(r roster.Row) bool {
 }
 
 // count reads the whole roster once, refusing it at its first malformed row,
-// and returns its rows and chunks.
-func count(src Source) (rows, chunks int, err error) {
+// and returns its rows and chunks, and the columns it ignored.
+func count(src Source) (rows, chunks int, ignored []string, err error) {
 	rs, err := src()
 	if err != nil {
-		return 0, 0, rosterFault(err)
+		return 0, 0, nil, rosterFault(err)
 	}
 	var size chunkSize
 	for {
@@ -226,19 +232,22 @@ func count(src Source) (rows, chunks int, err error) {
 			break
 		}
 		if err != nil {
-			return 0, 0, rosterFault(err)
+			return 0, 0, nil, rosterFault(err)
 		}
 		if err := checkWidth(r); err != nil {
-			return 0, 0, err
+			return 0, 0, nil, err
 		}
 		if rows++; size.next(r) || rows == 1 {
 			chunks++
 		}
 	}
 	if rows == 0 {
-		return 0, 0, fault.New(fault.Invalid, "empty_roster", "the roster has no rows")
+		return 0, 0, nil, fault.New(fault.Invalid, "empty_roster", "the roster has no rows")
 	}
-	return rows, chunks, nil
+	if ig, ok := rs.(ignorer); ok {
+		ignored = ig.Ignored()
+	}
+	return rows, chunks, ignored, nil
 }
 
 // checkWidth refuses a cell longer than any ID or name can be.
@@ -467,15 +476,24 @@ func (s *Service) CreditChunk(ctx context.Context, body string) error {
 			return err
 		}
 	}
+	sum := summarise(st.Chunk, results)
 	var next []outbox.Message
+	var done *Entry
 	if st.Chunk+1 < u.Chunks {
 		m, err := outbox.New(Queue, step{UploadID: u.ID, Chunk: st.Chunk + 1})
 		if err != nil {
 			return err
 		}
 		next = append(next, m)
+	} else {
+		// The last chunk: every other one is recorded (each queued the next
+		// with its summary), so the totals are final.
+		done = &Entry{Upload: u, Done: true, Totals: Totals{Currency: u.Fee.Currency, ByReason: map[string]int{}}}
+		for _, x := range append(sums, sum) {
+			done.Totals.Add(x)
+		}
 	}
-	if err := s.store.FinishChunk(ctx, u.ID, results, summarise(st.Chunk, results), next); err != nil {
+	if err := s.store.FinishChunk(ctx, u.ID, results, sum, next, done); err != nil {
 		return fmt.Errorf("finish chunk %d of %s: %w", st.Chunk, u.ID, err)
 	}
 	s.relay.Dispatch(ctx, next...)
@@ -496,6 +514,16 @@ type Status struct {
 // page of row results.
 // Errors: NotFound program_not_found, upload_not_found.
 func (s *Service) Result(ctx context.Context, c identity.Caller, programID, uploadID string, pg Page) (Status, error) {
+	st, err := s.status(ctx, c, programID, uploadID)
+	if err != nil {
+		return Status{}, err
+	}
+	st.Rows, st.NextCursor, err = s.store.Results(ctx, st.Upload.ID, pg)
+	return st, err
+}
+
+// status reads one of the caller's uploads and its totals so far.
+func (s *Service) status(ctx context.Context, c identity.Caller, programID, uploadID string) (Status, error) {
 	if _, err := s.program(ctx, c, programID); err != nil {
 		return Status{}, err
 	}
@@ -514,6 +542,80 @@ func (s *Service) Result(ctx context.Context, c identity.Caller, programID, uplo
 	for _, x := range sums {
 		st.Totals.Add(x)
 	}
-	st.Rows, st.NextCursor, err = s.store.Results(ctx, u.ID, pg)
-	return st, err
+	return st, nil
+}
+
+// Uploads lists the uploads of one of the caller's programs, newest first,
+// a page at a time: each with its totals once it is done.
+// Errors: NotFound program_not_found; Invalid invalid_cursor.
+func (s *Service) Uploads(ctx context.Context, c identity.Caller, programID string, pg Page) ([]Entry, string, error) {
+	if _, err := s.program(ctx, c, programID); err != nil {
+		return nil, "", err
+	}
+	return s.store.Uploads(ctx, programID, pg)
+}
+
+// ExportRows is how many row results Export reads at a time.
+const ExportRows = 500
+
+// Export reads a done upload's row results for a spreadsheet that the
+// provider corrects and uploads again: the rejected rows first, then the
+// accepted ones, each in row order. It passes them to each, ExportRows or
+// fewer at a time, while each returns true, and returns the upload (with
+// its totals) and the cursor from which to go on ("" after the last row):
+// a part of the export starts at from ("" for the first).
+// Errors: NotFound program_not_found, upload_not_found; Conflict
+// upload_processing; Invalid invalid_cursor.
+func (s *Service) Export(ctx context.Context, c identity.Caller, programID, uploadID, from string, each func([]RowResult) bool) (Status, string, error) {
+	accepted, cursor, err := exportFrom(from)
+	if err != nil {
+		return Status{}, "", err
+	}
+	st, err := s.status(ctx, c, programID, uploadID)
+	if err != nil {
+		return Status{}, "", err
+	}
+	if !st.Done {
+		return Status{}, "", fault.Errorf(fault.Conflict, "upload_processing",
+			"upload %s is still being credited (%d of %d rows so far); its rows can be downloaded once it is done", uploadID, st.Totals.Rows, st.Upload.Rows)
+	}
+	for {
+		rows, next, err := s.store.Results(ctx, uploadID, Page{Limit: ExportRows, Cursor: cursor})
+		if err != nil {
+			return Status{}, "", err
+		}
+		rows = slices.DeleteFunc(rows, func(r RowResult) bool { return r.Accepted != accepted })
+		more := len(rows) == 0 || each(rows)
+		switch {
+		case next != "":
+			cursor = next
+		case !accepted:
+			accepted, cursor = true, "" // the rejected rows are out: now the accepted ones
+		default:
+			return st, "", nil
+		}
+		if !more {
+			return st, exportCursor(accepted, cursor), nil
+		}
+	}
+}
+
+// An export's cursor is the phase (R rejected rows, A accepted ones) and
+// the position in the row results.
+func exportCursor(accepted bool, cursor string) string {
+	if accepted {
+		return "A" + cursor
+	}
+	return "R" + cursor
+}
+
+func exportFrom(c string) (accepted bool, cursor string, err error) {
+	switch {
+	case c == "":
+		return false, "", nil
+	case c[0] == 'R' || c[0] == 'A':
+		return c[0] == 'A', c[1:], nil
+	}
+	return false, "", fault.New(fault.Invalid, "invalid_cursor", "the cursor is not one of an export's; start again without it",
+		fault.Detail{Field: "cursor", Code: "invalid_cursor", Message: "was not issued for this export"})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -344,6 +345,11 @@ func TestService_CreditChunk_Redelivery(t *testing.T) {
 	if got := verdicts(st.Rows[:4]); got != "2:ok 3:ok 4:ok 5:duplicate_in_upload" {
 		t.Fatalf("first rows %s", got)
 	}
+	// The program's list has the upload done, with the same totals.
+	if list, _, err := w.svc.Uploads(ctx, acme, w.program.ID, attendance.Page{}); err != nil || len(list) != 1 || !list[0].Done ||
+		list[0].Totals.Rows != 1200 || list[0].Totals.Accepted != 3 || list[0].Totals.ByReason["duplicate_in_upload"] != 1197 {
+		t.Fatalf("the program's uploads: %+v, %v", list, err)
+	}
 	page, _ := w.tbl.Query(ctx, table.Query{PK: "PROGRAM#" + w.program.ID, Op: table.SKBeginsWith, Value: "ATTENDEE#"})
 	if len(page.Items) != 3 {
 		t.Fatalf("%d attendance records, want 3", len(page.Items))
@@ -352,7 +358,7 @@ func TestService_CreditChunk_Redelivery(t *testing.T) {
 
 type failingFinish struct{ *store.Attendance }
 
-func (failingFinish) FinishChunk(context.Context, string, []attendance.RowResult, attendance.ChunkSummary, []outbox.Message) error {
+func (failingFinish) FinishChunk(context.Context, string, []attendance.RowResult, attendance.ChunkSummary, []outbox.Message, *attendance.Entry) error {
 	return errors.New("crash before the chunk was recorded")
 }
 
@@ -409,4 +415,135 @@ func TestService_Report_WideRows(t *testing.T) {
 	if fe, ok := fault.As(err); !ok || fe.Code != "invalid_roster" || fe.Details[0].Code != "too_long" || fe.Details[0].Field != "First Name" {
 		t.Fatalf("an over-long cell: %v", err)
 	}
+}
+
+// TestService_Report_IgnoredColumns: an Excel export's columns after
+// Completion Date are ignored, and the upload (and a dry run) says which.
+func TestService_Report_IgnoredColumns(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	data := roster.Header + ",Email\r\n" + w.program.ID + "," + w.holders["Ana"].ID + ",Ana,Lima,2027-03-10,lima@example.com\r\n"
+	src := func() (attendance.Rows, error) { return roster.NewReader(strings.NewReader(data), 0) }
+	_, dry, err := w.svc.Report(ctx, acme, w.program.ID, "csv", src, true)
+	if err != nil || verdicts(dry.Rows) != "2:ok" {
+		t.Fatalf("dry run: %v %+v", err, dry)
+	}
+	u, _, err := w.svc.Report(ctx, acme, w.program.ID, "csv", src, false)
+	if err != nil || !slices.Equal(u.IgnoredColumns, []string{"Email"}) {
+		t.Fatalf("upload %+v, %v", u, err)
+	}
+	w.credit(t)
+	st := w.result(t, u.ID)
+	if got := verdicts(st.Rows); got != "2:ok" || !slices.Equal(st.Upload.IgnoredColumns, []string{"Email"}) {
+		t.Fatalf("credited: %s, ignored %q", got, st.Upload.IgnoredColumns)
+	}
+}
+
+// TestService_Uploads: a program's uploads, newest first, each done with
+// its totals once its last chunk is credited; another provider's program is
+// not found.
+func TestService_Uploads(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	first, _, err := w.svc.Report(ctx, acme, w.program.ID, "csv", w.csv("Ana,Ana,Lima,2027-03-10", "Bo,Bob,Berg,2027-03-10"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.credit(t)
+	w.clk.Set(w.clk.Now().Add(time.Minute))
+	second, _, err := w.svc.Report(ctx, acme, w.program.ID, "json", w.csv("Bo,Bo,Berg,2027-03-10"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, next, err := w.svc.Uploads(ctx, acme, w.program.ID, attendance.Page{})
+	if err != nil || next != "" || len(list) != 2 {
+		t.Fatalf("uploads: %+v %q %v", list, next, err)
+	}
+	if e := list[0]; e.Upload.ID != second.ID || e.Done || e.Upload.Rows != 1 || e.Upload.Source != "json" {
+		t.Fatalf("newest: %+v", e)
+	}
+	if e := list[1]; e.Upload.ID != first.ID || !e.Done || e.Totals.Rows != 2 || e.Totals.Accepted != 1 || e.Totals.ByReason["name_mismatch"] != 1 {
+		t.Fatalf("first, credited: %+v", e)
+	}
+	w.credit(t)
+	if list, _, _ := w.svc.Uploads(ctx, acme, w.program.ID, attendance.Page{Limit: 1}); len(list) != 1 || !list[0].Done || list[0].Totals.Accepted != 1 {
+		t.Fatalf("after crediting: %+v", list)
+	}
+	if _, _, err := w.svc.Uploads(ctx, other, w.program.ID, attendance.Page{}); codeOf(err) != "program_not_found" {
+		t.Fatalf("another provider: %v", err)
+	}
+}
+
+// TestService_Export: the rejected rows first, then the accepted ones, each
+// in row order; cut into parts wherever the reader stops, the parts make
+// the whole; an upload still being credited cannot be exported yet.
+func TestService_Export(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	rows := make([]string, 0, 1100)
+	for i := range 1100 {
+		switch {
+		case i == 3:
+			rows = append(rows, "Ana,Ana,Lima,2027-03-10")
+		case i == 700:
+			rows = append(rows, "Bo,Bo,Berg,2027-03-10")
+		default:
+			rows = append(rows, fmt.Sprintf("H-NOSUCH%04d,X,Y,2027-03-10", i))
+		}
+	}
+	u, _, err := w.svc.Report(ctx, acme, w.program.ID, "csv", w.csv(rows...), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := w.svc.Export(ctx, acme, w.program.ID, u.ID, "", func([]attendance.RowResult) bool { return true }); codeOf(err) != "upload_processing" {
+		t.Fatalf("export while crediting: %v", err)
+	}
+	w.credit(t)
+
+	var whole []attendance.RowResult
+	st, next, err := w.svc.Export(ctx, acme, w.program.ID, u.ID, "", func(rs []attendance.RowResult) bool {
+		whole = append(whole, rs...)
+		return true
+	})
+	if err != nil || next != "" || !st.Done || st.Totals.Rows != 1100 {
+		t.Fatalf("export: %v, next %q, %+v", err, next, st.Totals)
+	}
+	if len(whole) != 1100 || verdicts(whole[1098:]) != "5:ok 702:ok" || whole[0].Line != 2 || whole[1097].Line != 1101 || whole[1097].Accepted {
+		t.Fatalf("export order: %d rows, first %d, last rejected %d, accepted %s", len(whole), whole[0].Line, whole[1097].Line, verdicts(whole[1098:]))
+	}
+
+	// One part per page read: the parts make the whole.
+	var parts []attendance.RowResult
+	cursor, n := "", 0
+	for {
+		_, next, err := w.svc.Export(ctx, acme, w.program.ID, u.ID, cursor, func(rs []attendance.RowResult) bool {
+			parts = append(parts, rs...)
+			return false
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n++; next == "" || n > 10 {
+			break
+		}
+		cursor = next
+	}
+	// Three pages of rejected rows, two with an accepted one, and the last page, with none.
+	if n != 6 || verdicts(parts) != verdicts(whole) {
+		t.Fatalf("%d parts; their rows differ from the whole's: %d rows %s", n, len(parts), verdicts(parts[1090:]))
+	}
+	if _, _, err := w.svc.Export(ctx, acme, w.program.ID, u.ID, "xyz", func([]attendance.RowResult) bool { return true }); codeOf(err) != "invalid_cursor" {
+		t.Fatalf("a made-up cursor: %v", err)
+	}
+	if _, _, err := w.svc.Export(ctx, other, w.program.ID, u.ID, "", func([]attendance.RowResult) bool { return true }); codeOf(err) != "program_not_found" {
+		t.Fatalf("another provider: %v", err)
+	}
+}
+
+// codeOf is err's fault code, or "" when it is not a fault.
+func codeOf(err error) string {
+	if fe, ok := fault.As(err); ok {
+		return fe.Code
+	}
+	return ""
 }

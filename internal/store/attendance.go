@@ -23,6 +23,7 @@ import (
 //	UPLOAD#<id>    INPUT#<chunk>      a chunk of its rows, as received (expires after 30 days)
 //	UPLOAD#<id>    CHUNK#<chunk>      a credited chunk's summary
 //	UPLOAD#<id>    ROW#<line>         a row's result
+//	PROGRAM#<id>   UPLOAD#<created>#<upload>  the upload in the program's list: its totals once done
 //	PROGRAM#<id>   ATTENDEE#<holder>  the holder attended the program: written once
 //	HOLDER#<id>    CREDIT#<date>#PROGRAM#<program>   the credit on the holder's transcript
 type Attendance struct{ t table.Table }
@@ -48,6 +49,20 @@ type uploadItem struct {
 	GuestCents  int64  `json:"feeGuestCents"`
 	Currency    string `json:"currency"`
 	CreatedAt   string `json:"createdAt"`
+	// Ignored are the roster's columns that were not read.
+	Ignored []string `json:"ignoredColumns,omitempty"`
+}
+
+// entryItem is an upload in its program's list: what the list shows, and
+// the totals, written again with the last chunk's summary.
+type entryItem struct {
+	uploadItem
+	Done      bool           `json:"done"`
+	TotalRows int            `json:"totalRows"`
+	Accepted  int            `json:"accepted"`
+	Rejected  int            `json:"rejected"`
+	FeeCents  int64          `json:"feeCents"`
+	ByReason  map[string]int `json:"byReason,omitempty"`
 }
 
 // inputItem holds a chunk compactly, as one JSON string of row tuples; the
@@ -164,12 +179,46 @@ func (a *Attendance) Chunk(ctx context.Context, uploadID string, chunk int) ([]r
 	return rows, nil
 }
 
-// CreateUpload writes the upload with its first crediting message.
-func (a *Attendance) CreateUpload(ctx context.Context, u attendance.Upload, msgs ...outbox.Message) error {
-	k := uploadKey(u.ID)
-	item, err := table.Marshal(uploadItem{PK: k.PK, SK: k.SK, Type: "upload", ID: u.ID, ProgramID: u.ProgramID, ProviderID: u.ProviderID,
+func uploadToItem(k table.Key, typ string, u attendance.Upload) uploadItem {
+	return uploadItem{PK: k.PK, SK: k.SK, Type: typ, ID: u.ID, ProgramID: u.ProgramID, ProviderID: u.ProviderID,
 		By: u.By, Source: u.Source, ReportedOn: u.ReportedOn.String(), Rows: u.Rows, Chunks: u.Chunks,
-		MemberCents: u.Fee.MemberCents, GuestCents: u.Fee.GuestCents, Currency: u.Fee.Currency, CreatedAt: formatTime(u.CreatedAt)})
+		MemberCents: u.Fee.MemberCents, GuestCents: u.Fee.GuestCents, Currency: u.Fee.Currency, CreatedAt: formatTime(u.CreatedAt),
+		Ignored: u.IgnoredColumns}
+}
+
+func uploadFromItem(it uploadItem) (attendance.Upload, error) {
+	on, err := roster.ParseDate(it.ReportedOn)
+	if err != nil {
+		return attendance.Upload{}, fmt.Errorf("upload %s: %w", it.ID, err)
+	}
+	return attendance.Upload{ID: it.ID, ProgramID: it.ProgramID, ProviderID: it.ProviderID, By: it.By, Source: it.Source,
+		ReportedOn: on, Rows: it.Rows, Chunks: it.Chunks, CreatedAt: parseTime(it.CreatedAt), IgnoredColumns: it.Ignored,
+		Fee: attendance.FilingFee{MemberCents: it.MemberCents, GuestCents: it.GuestCents, Currency: it.Currency}}, nil
+}
+
+// entryPut is the put of an upload's entry in its program's list.
+func entryPut(e attendance.Entry, c table.Condition) (table.Op, error) {
+	u := e.Upload
+	it := entryItem{uploadItem: uploadToItem(programUploadKey(u.ProgramID, u.CreatedAt, u.ID), "program-upload", u), Done: e.Done}
+	if e.Done {
+		t := e.Totals
+		it.TotalRows, it.Accepted, it.Rejected, it.FeeCents, it.ByReason = t.Rows, t.Accepted, t.Rejected, t.FeeCents, t.ByReason
+	}
+	item, err := table.Marshal(it)
+	if err != nil {
+		return table.Op{}, err
+	}
+	return table.Put(item, c), nil
+}
+
+// CreateUpload writes the upload and its entry in the program's list with
+// its first crediting message.
+func (a *Attendance) CreateUpload(ctx context.Context, u attendance.Upload, msgs ...outbox.Message) error {
+	item, err := table.Marshal(uploadToItem(uploadKey(u.ID), "upload", u))
+	if err != nil {
+		return err
+	}
+	entry, err := entryPut(attendance.Entry{Upload: u}, table.IfNotExists())
 	if err != nil {
 		return err
 	}
@@ -178,9 +227,38 @@ func (a *Attendance) CreateUpload(ctx context.Context, u attendance.Upload, msgs
 		return err
 	}
 	// Attendance is reported: the program leaves the reminders' due index.
-	ops := []table.Op{table.Put(item, table.IfNotExists()), table.Delete(dueAttendanceKey(u.ProgramID), table.Condition{})}
+	ops := []table.Op{table.Put(item, table.IfNotExists()), entry, table.Delete(dueAttendanceKey(u.ProgramID), table.Condition{})}
 	return a.t.Write(ctx, append(ops, out...)...)
 }
+
+// Uploads lists a program's uploads, newest first.
+func (a *Attendance) Uploads(ctx context.Context, programID string, pg attendance.Page) ([]attendance.Entry, string, error) {
+	q := table.Query{PK: pkProgram + programID, Op: table.SKBeginsWith, Value: skProgramUpload, Descending: true,
+		Limit: pageLimit(pg.Limit, uploadsPageDefault, listPageMax), Cursor: pg.Cursor}
+	page, err := a.t.Query(ctx, q)
+	if err != nil {
+		return nil, "", table.CursorFault(fmt.Errorf("query uploads of %s: %w", programID, err))
+	}
+	return decodeList(ctx, "uploads of "+programID, page.Items, func(item table.Item) (attendance.Entry, error) {
+		var it entryItem
+		if err := table.Unmarshal(item, &it); err != nil {
+			return attendance.Entry{}, err
+		}
+		u, err := uploadFromItem(it.uploadItem)
+		if err != nil {
+			return attendance.Entry{}, err
+		}
+		e := attendance.Entry{Upload: u, Done: it.Done}
+		if it.Done {
+			e.Totals = attendance.Totals{Rows: it.TotalRows, Accepted: it.Accepted, Rejected: it.Rejected, FeeCents: it.FeeCents,
+				Currency: it.Currency, ByReason: it.ByReason}
+		}
+		return e, nil
+	}), page.Cursor, nil
+}
+
+// uploadsPageDefault is a page of a program's uploads when none is asked.
+const uploadsPageDefault = 20
 
 // Upload reads an upload.
 func (a *Attendance) Upload(ctx context.Context, id string) (attendance.Upload, error) {
@@ -195,13 +273,7 @@ func (a *Attendance) Upload(ctx context.Context, id string) (attendance.Upload, 
 	if err := table.Unmarshal(item, &it); err != nil {
 		return attendance.Upload{}, err
 	}
-	on, err := roster.ParseDate(it.ReportedOn)
-	if err != nil {
-		return attendance.Upload{}, fmt.Errorf("upload %s: %w", id, err)
-	}
-	return attendance.Upload{ID: it.ID, ProgramID: it.ProgramID, ProviderID: it.ProviderID, By: it.By, Source: it.Source,
-		ReportedOn: on, Rows: it.Rows, Chunks: it.Chunks, CreatedAt: parseTime(it.CreatedAt),
-		Fee: attendance.FilingFee{MemberCents: it.MemberCents, GuestCents: it.GuestCents, Currency: it.Currency}}, nil
+	return uploadFromItem(it)
 }
 
 // batchKeys reads keys in BatchGet requests.
@@ -331,8 +403,9 @@ func creditOps(c attendance.Credit) ([]table.Op, error) {
 }
 
 // FinishChunk writes the row results, then the summary with the next
-// message in one transaction guarded by the summary's absence.
-func (a *Attendance) FinishChunk(ctx context.Context, uploadID string, results []attendance.RowResult, s attendance.ChunkSummary, next []outbox.Message) error {
+// message (or, after the last chunk, the upload's entry with its totals) in
+// one transaction guarded by the summary's absence.
+func (a *Attendance) FinishChunk(ctx context.Context, uploadID string, results []attendance.RowResult, s attendance.ChunkSummary, next []outbox.Message, done *attendance.Entry) error {
 	k := chunkKey(uploadID, s.Chunk)
 	// Results go in transactions that each check the summary's absence, so
 	// that once a chunk is recorded no later delivery rewrites its rows.
@@ -371,7 +444,15 @@ func (a *Attendance) FinishChunk(ctx context.Context, uploadID string, results [
 	if err != nil {
 		return err
 	}
-	return finished(a.t.Write(ctx, append([]table.Op{table.Put(sum, table.IfNotExists())}, out...)...))
+	last := append([]table.Op{table.Put(sum, table.IfNotExists())}, out...)
+	if done != nil {
+		entry, err := entryPut(*done, table.Condition{})
+		if err != nil {
+			return err
+		}
+		last = append(last, entry)
+	}
+	return finished(a.t.Write(ctx, last...))
 }
 
 // finished treats "the summary exists" as done: another delivery recorded

@@ -154,7 +154,7 @@ func TestAttendance_Uploads(t *testing.T) {
 		u := attendance.Upload{ID: "U-1", ProgramID: "PRG-1", ProviderID: "PRV-1", By: "sub-provider", Source: "csv",
 			ReportedOn: roster.Date{Year: 2026, Month: time.February, Day: 28}, Rows: 1234, Chunks: 3,
 			Fee:       attendance.FilingFee{MemberCents: 250, GuestCents: 575, Currency: "USD"},
-			CreatedAt: t0.Add(123456789 * time.Nanosecond)}
+			CreatedAt: t0.Add(123456789 * time.Nanosecond), IgnoredColumns: []string{"Email", ""}}
 		msg := attMessage(t, "U-1", 0, t0)
 		if err := repo.CreateUpload(ctx, u, msg); err != nil {
 			t.Fatal(err)
@@ -189,6 +189,39 @@ func TestAttendance_Uploads(t *testing.T) {
 
 		t.Run("OutboxMessage", func(t *testing.T) {
 			assertPending(t, box, msg)
+		})
+
+		t.Run("ListedNewestFirst", func(t *testing.T) {
+			later := bare
+			later.ID, later.CreatedAt = "U-3", t0.Add(time.Hour)
+			if err := repo.CreateUpload(ctx, later); err != nil {
+				t.Fatal(err)
+			}
+			other := later
+			other.ID, other.ProgramID = "U-4", "PRG-2"
+			if err := repo.CreateUpload(ctx, other); err != nil {
+				t.Fatal(err)
+			}
+			// Listed one a page, so that the cursor is followed.
+			var got []attendance.Entry
+			cursor := ""
+			for range 5 {
+				page, next, err := repo.Uploads(ctx, "PRG-1", attendance.Page{Limit: 1, Cursor: cursor})
+				if err != nil {
+					t.Fatal(err)
+				}
+				got = append(got, page...)
+				if cursor = next; cursor == "" {
+					break
+				}
+			}
+			want := []attendance.Entry{{Upload: later}, {Upload: u}, {Upload: bare}}
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("uploads of PRG-1:\n got %+v\nwant %+v", got, want)
+			}
+			if _, _, err := repo.Uploads(ctx, "PRG-1", attendance.Page{Cursor: "bm90LWEtY3Vyc29y"}); err == nil {
+				t.Fatal("a made-up cursor was accepted")
+			}
 		})
 
 		t.Run("ErrCreateTwice", func(t *testing.T) {
@@ -669,20 +702,35 @@ func TestAttendance_FinishChunk(t *testing.T) {
 		res0, sum0 := attResults(0, 2, 42)
 		res1, sum1 := attResults(1, 42, 47)
 		next0 := attMessage(t, "U-F", 1, t0)
-		if err := repo.FinishChunk(ctx, "U-F", res0, sum0, []outbox.Message{next0}); err != nil {
+		if err := repo.FinishChunk(ctx, "U-F", res0, sum0, []outbox.Message{next0}, nil); err != nil {
 			t.Fatal(err)
 		}
-		if err := repo.FinishChunk(ctx, "U-F", res1, sum1, nil); err != nil {
+		u := attendance.Upload{ID: "U-F", ProgramID: "PRG-F", ProviderID: "PRV-1", Source: "csv", Rows: 45, Chunks: 2,
+			ReportedOn: roster.Date{Year: 2027, Month: time.March, Day: 12}, CreatedAt: t0, Fee: attendance.FilingFee{Currency: "USD"}}
+		if err := repo.CreateUpload(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+		done := &attendance.Entry{Upload: u, Done: true, Totals: attendance.Totals{Currency: "USD"}}
+		done.Totals.Add(sum0)
+		done.Totals.Add(sum1)
+		if err := repo.FinishChunk(ctx, "U-F", res1, sum1, nil, done); err != nil {
 			t.Fatal(err)
 		}
 		want := append(slices.Clone(res0), res1...)
+
+		t.Run("ListedDoneWithTotals", func(t *testing.T) {
+			got, _, err := repo.Uploads(ctx, "PRG-F", attendance.Page{})
+			if err != nil || len(got) != 1 || !reflect.DeepEqual(got[0], *done) {
+				t.Fatalf("uploads of PRG-F: %+v, %v; want %+v", got, err, *done)
+			}
+		})
 
 		t.Run("NextMessage", func(t *testing.T) {
 			assertPending(t, box, next0)
 		})
 
 		t.Run("RedeliveryChangesNothing", func(t *testing.T) {
-			if err := repo.FinishChunk(ctx, "U-F", res0, sum0, []outbox.Message{attMessage(t, "U-F", 1, t0)}); err != nil {
+			if err := repo.FinishChunk(ctx, "U-F", res0, sum0, []outbox.Message{attMessage(t, "U-F", 1, t0)}, nil); err != nil {
 				t.Fatalf("second FinishChunk: %v", err)
 			}
 			assertPending(t, box, next0)
@@ -761,7 +809,7 @@ func TestAttendance_FinishChunk(t *testing.T) {
 		// Store contract says a second call changes nothing.
 		t.Run("RedeliveryWithOtherResultsChangesNothing", func(t *testing.T) {
 			first, s := attResults(0, 2, 12)
-			if err := repo.FinishChunk(ctx, "U-R", first, s, nil); err != nil {
+			if err := repo.FinishChunk(ctx, "U-R", first, s, nil, nil); err != nil {
 				t.Fatal(err)
 			}
 			second, s2 := attResults(0, 2, 12)
@@ -771,7 +819,7 @@ func TestAttendance_FinishChunk(t *testing.T) {
 			}
 			s2.Accepted, s2.Rejected, s2.FeeCents = 0, len(second), 0
 			s2.ByReason = map[string]int{attendance.ReasonAlreadyCredited: len(second)}
-			if err := repo.FinishChunk(ctx, "U-R", second, s2, nil); err != nil {
+			if err := repo.FinishChunk(ctx, "U-R", second, s2, nil, nil); err != nil {
 				t.Fatalf("second FinishChunk: %v", err)
 			}
 			sums, err := repo.Summaries(ctx, "U-R")

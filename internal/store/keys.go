@@ -63,6 +63,7 @@ const (
 	skChunk          = "CHUNK#"
 	skRow            = "ROW#"
 	skAttendee       = "ATTENDEE#"
+	skProgramUpload  = "UPLOAD#"
 	skCredit         = "CREDIT#"
 	skMailJob        = "MAILJOB"
 	skPayEvent       = "PAYEVENT"
@@ -110,6 +111,7 @@ var entities = []entity{
 	{name: "upload chunk summary", pk: pkUpload, sk: skChunk},
 	{name: "upload row result", pk: pkUpload, sk: skRow},
 	{name: "attendance record", pk: pkProgram, sk: skAttendee},
+	{name: "program upload entry", pk: pkProgram, sk: skProgramUpload},
 	{name: "transcript credit", pk: pkHolder, sk: skCredit},
 	{name: "mail job", pk: pkMailJob, sk: skMailJob},
 	{name: "CEC submission", pk: pkHolder, sk: skSubmission, gsi2: gsiSubmissionStatus},
@@ -168,6 +170,11 @@ func chunkKey(id string, chunk int) table.Key {
 }
 func rowKey(id string, line int) table.Key {
 	return table.Key{PK: pkUpload + id, SK: fmt.Sprintf("%s%08d", skRow, line)}
+}
+
+// programUploadKey is an upload's entry in its program's list, in time order.
+func programUploadKey(program string, created time.Time, upload string) table.Key {
+	return table.Key{PK: pkProgram + program, SK: skProgramUpload + keyTime(created) + "#" + upload}
 }
 func attendeeKey(program, holder string) table.Key {
 	return table.Key{PK: pkProgram + program, SK: skAttendee + holder}
