@@ -82,6 +82,47 @@ func TestLocalStack_Attendance(t *testing.T) {
 		}
 	})
 
+	t.Run("ResultsAsCSVAndTheProgramsUploads", func(t *testing.T) {
+		csv := c.csv("/programs/"+program+"/attendance/"+uploadID, acme)
+		want := "Program ID,Holder ID,First Name,Last Name,Completion Date,Result,Reason\r\n" +
+			program + ",H-NOSUCHHOLD,Cy,Cole,2027-03-10,Rejected,no holder H-NOSUCHHOLD: the attendee needs a holder account (a free guest account is enough)\r\n"
+		if !strings.HasPrefix(csv, want) || strings.Count(csv, ",Rejected,") != 3 || strings.Count(csv, ",Accepted,\r\n") != 3 ||
+			strings.Index(csv, ",Rejected,") > strings.Index(csv, ",Accepted,") {
+			t.Fatalf("results CSV, rejected rows first:\n%s", csv)
+		}
+		var list struct {
+			Uploads []struct {
+				UploadID, Status string
+				Totals           struct{ Accepted, Rejected int }
+			}
+		}
+		c.do("GET", "/programs/"+program+"/attendance", acme, nil, 200, &list)
+		if len(list.Uploads) != 1 || list.Uploads[0].UploadID != uploadID || list.Uploads[0].Status != "done" ||
+			list.Uploads[0].Totals.Accepted != 3 || list.Uploads[0].Totals.Rejected != 3 {
+			t.Fatalf("the program's uploads: %+v", list)
+		}
+	})
+
+	t.Run("CorrectedCSVGoesBackWithItsExtraColumns", func(t *testing.T) {
+		// The downloaded file, its rejected rows fixed or dropped, goes back
+		// as a roster: Result and Reason are ignored with a notice.
+		fixed := "Program ID,Holder ID,First Name,Last Name,Completion Date,Result,Reason\r\n" +
+			fmt.Sprintf("%s,%s,Ana,Lima,2027-03-10,Rejected,the completion date is not within the program's dates\r\n", program, ids["ana"]) +
+			fmt.Sprintf("%s,%s,Ana,Lima,2027-03-10,Accepted,\r\n", program, ids["jose"])
+		var acc struct {
+			UploadID       string
+			IgnoredColumns []string
+			Notices        []struct{ Code, Message string }
+		}
+		c.doRaw("POST", "/programs/"+program+"/attendance", acme, "text/csv", fixed, 202, &acc)
+		if strings.Join(acc.IgnoredColumns, ",") != "Result,Reason" || len(acc.Notices) != 1 || acc.Notices[0].Code != "columns_ignored" {
+			t.Fatalf("the answer: %+v", acc)
+		}
+		if got := verdictsOf(c.waitForUpload(acme, program, acc.UploadID)); got != "2:already_credited 3:name_mismatch" {
+			t.Fatalf("re-uploaded: %s", got)
+		}
+	})
+
 	t.Run("SameFileAgainCreditsNobody", func(t *testing.T) {
 		var acc map[string]any
 		c.doRaw("POST", "/programs/"+program+"/attendance", acme, "text/csv", roster, 202, &acc)
@@ -190,6 +231,35 @@ func (c *client) doRaw(method, path, token, ctype, body string, status int, out 
 			c.t.Fatalf("%s %s: decode %s: %v", method, path, raw, err)
 		}
 	}
+}
+
+// csv GETs path as text/csv and returns the answer, every part of it.
+func (c *client) csv(path, token string) string {
+	c.t.Helper()
+	var b strings.Builder
+	for part := 0; path != ""; part++ {
+		if part == 10 {
+			c.t.Fatalf("more than 10 parts: %s", b.String())
+		}
+		req, _ := http.NewRequest("GET", c.base+path, nil)
+		req.Header.Set("accept", "text/csv")
+		req.Header.Set("authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			c.t.Fatalf("GET %s: %v", path, err)
+		}
+		raw, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || resp.Header.Get("content-type") != "text/csv; charset=utf-8" {
+			c.t.Fatalf("GET %s as CSV: %d %s: %s", path, resp.StatusCode, resp.Header.Get("content-type"), raw)
+		}
+		b.Write(raw)
+		path = ""
+		if link := resp.Header.Get("link"); link != "" {
+			path = strings.TrimSuffix(strings.TrimPrefix(link, "<"), `>; rel="next"`)
+		}
+	}
+	return b.String()
 }
 
 func (c *client) waitForUpload(token, program, upload string) map[string]any {

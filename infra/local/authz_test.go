@@ -160,6 +160,9 @@ var authzMatrix = []authzRow{
 		return jsonReq("/programs/"+f.program+"/attendance?dryRun=true", fmt.Sprintf(
 			`{"rows":[{"programId":%q,"holderId":%q,"firstName":"Zofia","lastName":"Wrzesniewska","completionDate":"2027-03-10"}]}`, f.program, f.holderA))
 	}},
+	{"GET /programs/{programId}/attendance", statuses(401, 401, 403, 403, 200, 404, 403), "A's approved program's uploads", func(f *authzFixture, _ caller) authzReq {
+		return authzReq{path: "/programs/" + f.program + "/attendance"}
+	}},
 	{"GET /programs/{programId}/attendance/{uploadId}", statuses(401, 401, 403, 403, 200, 404, 403), "A's upload", func(f *authzFixture, _ caller) authzReq {
 		return authzReq{path: "/programs/" + f.program + "/attendance/" + f.upload}
 	}},
@@ -186,7 +189,7 @@ var unknownRoutes = []struct{ method, path string }{
 	{"GET", "/holders/{holderA}/credentials"},
 	{"DELETE", "/programs/{program}"},
 	{"PATCH", "/programs/{program}"},
-	{"GET", "/programs/{program}/attendance"},
+	{"DELETE", "/programs/{program}/attendance"},
 	{"GET", "/submissions/{submission}"},
 	{"GET", "/webhooks/payments"},
 	{"POST", "/health"},

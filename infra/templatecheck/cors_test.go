@@ -97,6 +97,9 @@ func TestCORS_SameAsLocalGateway(t *testing.T) {
 	if got := strs(cors["AllowHeaders"]); !reflect.DeepEqual(got, localgw.CORSAllowHeaders) {
 		t.Errorf("template AllowHeaders %q, local gateway %q", got, localgw.CORSAllowHeaders)
 	}
+	if got := strs(cors["ExposeHeaders"]); !reflect.DeepEqual(got, localgw.CORSExposeHeaders) {
+		t.Errorf("template ExposeHeaders %q, local gateway %q", got, localgw.CORSExposeHeaders)
+	}
 	if got, _ := toInt(cors["MaxAge"]); got != localgw.CORSMaxAge {
 		t.Errorf("template MaxAge %v, local gateway %d", cors["MaxAge"], localgw.CORSMaxAge)
 	}

@@ -3,9 +3,11 @@ package httpapi
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -19,6 +21,18 @@ import (
 // payload limit (Lambda's own limit, 6 MB, applies first in AWS).
 const AttendanceMaxBody = 10 << 20
 
+// AttendanceCSVPart bounds one part of an upload's row results as CSV:
+// with a page of the longest rows read after it, and JSON's escaping of
+// the body in Lambda's answer, a part stays under Lambda's 6 MB response
+// limit. A 20,000-row roster's results are one part.
+const AttendanceCSVPart = 2 << 20
+
+// Pages of an upload's row results.
+const (
+	resultsPageDefault = 1000
+	resultsPageMax     = 1000
+)
+
 // NewAttendanceAPI is the handler of the attendance-api Lambda.
 func NewAttendanceAPI(svc *attendance.Service, opts Options) (*API, error) {
 	if opts.MaxBodyBytes < AttendanceMaxBody {
@@ -29,15 +43,22 @@ func NewAttendanceAPI(svc *attendance.Service, opts Options) (*API, error) {
 
 // AttendanceRoutes are the attendance reporting routes.
 func AttendanceRoutes(svc *attendance.Service) []Route {
-	h := attendanceHandlers{svc: svc}
+	return attendanceRoutes(attendanceHandlers{svc: svc, csvPart: AttendanceCSVPart})
+}
+
+func attendanceRoutes(h attendanceHandlers) []Route {
 	provider := Roles(identity.RoleProvider)
 	return []Route{
 		{Method: http.MethodPost, Path: "/programs/{programId}/attendance", Access: provider, Handle: h.report},
+		{Method: http.MethodGet, Path: "/programs/{programId}/attendance", Access: provider, Handle: h.list},
 		{Method: http.MethodGet, Path: "/programs/{programId}/attendance/{uploadId}", Access: provider, Handle: h.result},
 	}
 }
 
-type attendanceHandlers struct{ svc *attendance.Service }
+type attendanceHandlers struct {
+	svc     *attendance.Service
+	csvPart int // bytes of CSV after which a part ends (AttendanceCSVPart)
+}
 
 type attendanceRowJSON struct {
 	ProgramID      string `json:"programId"`
@@ -89,13 +110,29 @@ func (h attendanceHandlers) report(ctx context.Context, r *Request) (Response, e
 		return Response{}, err
 	}
 	if dry != nil {
-		return JSON(http.StatusOK, map[string]any{"dryRun": true, "programId": dry.ProgramID,
-			"totals": totalsOut(dry.Totals), "rows": rowsOut(dry.Rows)}), nil
+		body := map[string]any{"dryRun": true, "programId": dry.ProgramID, "totals": totalsOut(dry.Totals), "rows": rowsOut(dry.Rows)}
+		ignoredOut(body, u.IgnoredColumns)
+		return JSON(http.StatusOK, body), nil
 	}
-	resp := JSON(http.StatusAccepted, map[string]any{"uploadId": u.ID, "programId": u.ProgramID, "rows": u.Rows,
-		"status": "processing", "reportedOn": u.ReportedOn.String(), "createdAt": u.CreatedAt.Format(time.RFC3339Nano)})
-	resp.Headers = map[string]string{"location": fmt.Sprintf("/programs/%s/attendance/%s", u.ProgramID, u.ID)}
+	body := map[string]any{"uploadId": u.ID, "programId": u.ProgramID, "rows": u.Rows,
+		"status": "processing", "reportedOn": u.ReportedOn.String(), "createdAt": u.CreatedAt.Format(time.RFC3339Nano)}
+	ignoredOut(body, u.IgnoredColumns)
+	resp := JSON(http.StatusAccepted, body)
+	resp.Headers = map[string]string{"location": uploadPath(u.ProgramID, u.ID)}
 	return resp, nil
+}
+
+func uploadPath(programID, uploadID string) string {
+	return fmt.Sprintf("/programs/%s/attendance/%s", url.PathEscape(programID), url.PathEscape(uploadID))
+}
+
+// ignoredOut adds the roster's ignored columns and the notice that says so.
+func ignoredOut(body map[string]any, ignored []string) {
+	if len(ignored) == 0 {
+		return
+	}
+	body["ignoredColumns"] = ignored
+	body["notices"] = []map[string]string{{"code": "columns_ignored", "message": roster.IgnoredNotice(ignored)}}
 }
 
 func boolQuery(r *Request, name string) (bool, error) {
@@ -112,33 +149,108 @@ func boolQuery(r *Request, name string) (bool, error) {
 }
 
 func (h attendanceHandlers) result(ctx context.Context, r *Request) (Response, error) {
-	limit := 1000
-	if v := r.Query.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 1000 {
-			return Response{}, fault.New(fault.Invalid, "invalid_request", "invalid query parameter",
-				fault.Detail{Field: "limit", Code: "invalid_value", Message: "must be from 1 to 1000"})
-		}
-		limit = n
+	if wantsCSV(r.Header.Get("Accept")) {
+		return h.export(ctx, r)
+	}
+	limit, err := limitIn(r.Query, resultsPageDefault, resultsPageMax)
+	if err != nil {
+		return Response{}, err
 	}
 	st, err := h.svc.Result(ctx, r.Caller, r.Params["programId"], r.Params["uploadId"],
 		attendance.Page{Limit: limit, Cursor: r.Query.Get("cursor")})
 	if err != nil {
 		return Response{}, err
 	}
-	status := "processing"
-	if st.Done {
-		status = "done"
-	}
-	body := map[string]any{"uploadId": st.Upload.ID, "programId": st.Upload.ProgramID, "status": status,
-		"reportedOn": st.Upload.ReportedOn.String(), "createdAt": st.Upload.CreatedAt.Format(time.RFC3339Nano),
-		"chunks": st.Upload.Chunks, "chunksDone": st.Chunks, "rowCount": st.Upload.Rows,
-		"filingFee": map[string]any{"memberCents": st.Upload.Fee.MemberCents, "guestCents": st.Upload.Fee.GuestCents, "currency": st.Upload.Fee.Currency},
-		"totals":    totalsOut(st.Totals), "rows": rowsOut(st.Rows)}
+	body := uploadOut(attendance.Entry{Upload: st.Upload, Done: st.Done, Totals: st.Totals})
+	body["chunks"], body["chunksDone"] = st.Upload.Chunks, st.Chunks
+	body["filingFee"] = map[string]any{"memberCents": st.Upload.Fee.MemberCents, "guestCents": st.Upload.Fee.GuestCents, "currency": st.Upload.Fee.Currency}
+	body["totals"], body["rows"] = totalsOut(st.Totals), rowsOut(st.Rows)
 	if st.NextCursor != "" {
 		body["nextCursor"] = st.NextCursor
 	}
 	return JSON(http.StatusOK, body), nil
+}
+
+// uploadOut is what an upload and its list entry say of it: totals only
+// once done.
+func uploadOut(e attendance.Entry) map[string]any {
+	u := e.Upload
+	status := "processing"
+	if e.Done {
+		status = "done"
+	}
+	body := map[string]any{"uploadId": u.ID, "programId": u.ProgramID, "status": status, "source": u.Source,
+		"reportedOn": u.ReportedOn.String(), "createdAt": u.CreatedAt.Format(time.RFC3339Nano), "rowCount": u.Rows}
+	if e.Done {
+		body["totals"] = totalsOut(e.Totals)
+	}
+	ignoredOut(body, u.IgnoredColumns)
+	return body
+}
+
+func (h attendanceHandlers) list(ctx context.Context, r *Request) (Response, error) {
+	pg, err := pageIn(r.Query)
+	if err != nil {
+		return Response{}, err
+	}
+	entries, next, err := h.svc.Uploads(ctx, r.Caller, r.Params["programId"], attendance.Page{Limit: pg.Limit, Cursor: pg.Cursor})
+	if err != nil {
+		return Response{}, err
+	}
+	out := make([]map[string]any, 0, len(entries))
+	for _, e := range entries {
+		out = append(out, uploadOut(e))
+	}
+	body := map[string]any{"uploads": out}
+	if next != "" {
+		body["nextCursor"] = next
+	}
+	return JSON(http.StatusOK, body), nil
+}
+
+// resultsHeader is the CSV of an upload's row results: the roster's
+// columns, so that the file goes back in as a roster once corrected, and
+// each row's result (the roster reader ignores these two).
+var resultsHeader = []string{roster.ColProgramID, roster.ColHolderID, roster.ColFirstName, roster.ColLastName, roster.ColCompletionDate, "Result", "Reason"}
+
+// export answers an upload's row results as CSV, the rejected rows first,
+// a part of about csvPart bytes at a time: a part that is not the last has
+// a Link to the next (rel="next"), which continues it without the header
+// row, so that the parts put together make one file.
+func (h attendanceHandlers) export(ctx context.Context, r *Request) (Response, error) {
+	from := r.Query.Get("cursor")
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	w.UseCRLF = true
+	if from == "" {
+		_ = w.Write(resultsHeader)
+	}
+	st, next, err := h.svc.Export(ctx, r.Caller, r.Params["programId"], r.Params["uploadId"], from, func(rows []attendance.RowResult) bool {
+		for _, x := range rows {
+			result, reason := "Accepted", ""
+			if !x.Accepted {
+				result, reason = "Rejected", x.Message
+			}
+			_ = w.Write([]string{spreadsheetText(x.ProgramID), spreadsheetText(x.HolderID), spreadsheetText(x.FirstName),
+				spreadsheetText(x.LastName), x.Completed, result, reason})
+		}
+		w.Flush()
+		return buf.Len() < h.csvPart
+	})
+	if err != nil {
+		return Response{}, err
+	}
+	if err := w.Error(); err != nil {
+		return Response{}, fmt.Errorf("write results CSV: %w", err)
+	}
+	headers := map[string]string{
+		"content-disposition": fmt.Sprintf(`attachment; filename="attendance-%s.csv"`, st.Upload.ID),
+		"vary":                "Accept",
+	}
+	if next != "" {
+		headers["link"] = fmt.Sprintf(`<%s?cursor=%s>; rel="next"`, uploadPath(st.Upload.ProgramID, st.Upload.ID), url.QueryEscape(next))
+	}
+	return Response{Raw: buf.Bytes(), ContentType: "text/csv; charset=utf-8", Headers: headers}, nil
 }
 
 func totalsOut(t attendance.Totals) map[string]any {

@@ -145,6 +145,11 @@ func generatedContract() *contract.Contract {
 				"url":           &contract.Schema{Type: "string", MaxLength: contract.Int64(2000)},
 			}, NoAdditional: true, Labels: map[string]string{"calendarOptIn": "whether to list it on the public CEC calendar", "compliance": "whether it addresses legislative or regulatory compliance", "contactHours": "the contact hours (CECs)", "description": "a description of the program", "endsAt": "the end date and time", "format": "the format", "instructors": "the instructors' names", "location": "the venue and its address", "objectives": "the learning objectives", "startsAt": "the start date and time", "timeZone": "the time zone", "title": "the program's title", "url": "the web address where people attend"}}},
 		}}},
+		{Method: "GET", Path: "/programs/{programId}/attendance", Roles: []string{"provider"}, Params: []contract.Param{
+			{In: "path", Name: "programId", Required: true, Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(40), Pattern: "^[A-Za-z0-9-]+$", Example: "PRG-7K3M9Q2XAB"}, Label: "the program"},
+			{In: "query", Name: "limit", Schema: &contract.Schema{Type: "integer", Minimum: contract.Float64(1), Maximum: contract.Float64(100)}, Label: "the number of results per page"},
+			{In: "query", Name: "cursor", Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(2048), Pattern: "^[A-Za-z0-9_-]+$"}, Label: "the page"},
+		}},
 		{Method: "POST", Path: "/programs/{programId}/attendance", Roles: []string{"provider"}, Params: []contract.Param{
 			{In: "path", Name: "programId", Required: true, Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(40), Pattern: "^[A-Za-z0-9-]+$", Example: "PRG-7K3M9Q2XAB"}, Label: "the program"},
 			{In: "query", Name: "dryRun", Schema: &contract.Schema{Type: "boolean"}, Label: "whether to check only"},

@@ -364,16 +364,22 @@ func calendarEntryOut(e programs.CalendarEntry) calendarEntryJSON {
 // pageIn reads limit (default 50, 1 to 100) and cursor. The operation's
 // schema has checked them already; this is the same rule for the handler.
 func pageIn(q url.Values) (programs.Page, error) {
-	pg := programs.Page{Limit: defaultPageLimit, Cursor: q.Get("cursor")}
-	if s := q.Get("limit"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > maxPageLimit {
-			return programs.Page{}, invalidFields(fault.Detail{Field: "limit", Code: "out_of_range",
-				Message: fmt.Sprintf("must be a whole number from 1 to %d", maxPageLimit)})
-		}
-		pg.Limit = n
+	limit, err := limitIn(q, defaultPageLimit, maxPageLimit)
+	return programs.Page{Limit: limit, Cursor: q.Get("cursor")}, err
+}
+
+// limitIn reads a list's limit: def when absent, else 1 to max.
+func limitIn(q url.Values, def, max int) (int, error) {
+	s := q.Get("limit")
+	if s == "" {
+		return def, nil
 	}
-	return pg, nil
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n > max {
+		return 0, invalidFields(fault.Detail{Field: "limit", Code: "out_of_range",
+			Message: fmt.Sprintf("must be a whole number from 1 to %d", max)})
+	}
+	return n, nil
 }
 
 func programLocation(id string) map[string]string {

@@ -14,15 +14,20 @@ type CORS struct {
 	AllowOrigins []string // "https://forms.example.org", "https://*" (any https origin) or "*"
 	AllowMethods []string
 	AllowHeaders []string
-	MaxAge       int // seconds a browser may cache a preflight; 0 sends none
+	// ExposeHeaders are the response headers, beyond the CORS-safelisted
+	// ones, that a page of an allowed origin may read.
+	ExposeHeaders []string
+	MaxAge        int // seconds a browser may cache a preflight; 0 sends none
 }
 
 // The methods, headers and preflight lifetime template.yaml's
-// CorsConfiguration allows; infra/templatecheck holds the two together so
-// that the local stack answers browsers as AWS will.
+// CorsConfiguration allows, and the response headers it exposes (Link: the
+// next part of an upload's results as CSV); infra/templatecheck holds the
+// two together so that the local stack answers browsers as AWS will.
 var (
-	CORSAllowMethods = []string{"GET", "POST", "PUT"}
-	CORSAllowHeaders = []string{"Authorization", "Content-Type"}
+	CORSAllowMethods  = []string{"GET", "POST", "PUT"}
+	CORSAllowHeaders  = []string{"Authorization", "Content-Type"}
+	CORSExposeHeaders = []string{"Link"}
 )
 
 // CORSMaxAge is one hour: browsers cap it lower anyway (Chrome at 2 h).
@@ -41,7 +46,7 @@ func ParseCORS(origins string) (CORS, error) {
 	if len(list) == 0 {
 		return CORS{}, nil
 	}
-	c := CORS{AllowOrigins: list, AllowMethods: CORSAllowMethods, AllowHeaders: CORSAllowHeaders, MaxAge: CORSMaxAge}
+	c := CORS{AllowOrigins: list, AllowMethods: CORSAllowMethods, AllowHeaders: CORSAllowHeaders, ExposeHeaders: CORSExposeHeaders, MaxAge: CORSMaxAge}
 	if err := c.normalize(); err != nil {
 		return CORS{}, err
 	}
@@ -143,11 +148,12 @@ func (c *CORS) preflight(w http.ResponseWriter, r *http.Request) {
 type corsWriter struct {
 	http.ResponseWriter
 	allow   string // Access-Control-Allow-Origin, "" for none
+	expose  string // Access-Control-Expose-Headers, "" for none
 	written bool
 }
 
 func (c *CORS) wrap(w http.ResponseWriter, r *http.Request) http.ResponseWriter {
-	return &corsWriter{ResponseWriter: w, allow: c.allowOrigin(r.Header.Get("Origin"))}
+	return &corsWriter{ResponseWriter: w, allow: c.allowOrigin(r.Header.Get("Origin")), expose: strings.Join(c.ExposeHeaders, ",")}
 }
 
 func (w *corsWriter) WriteHeader(status int) {
@@ -163,6 +169,9 @@ func (w *corsWriter) WriteHeader(status int) {
 		h.Add("Vary", "Origin")
 		if w.allow != "" {
 			h.Set("Access-Control-Allow-Origin", w.allow)
+			if w.expose != "" {
+				h.Set("Access-Control-Expose-Headers", w.expose)
+			}
 		}
 	}
 	w.ResponseWriter.WriteHeader(status)
