@@ -266,6 +266,9 @@ func NewSite(cfg Config, pol *policy.Policy) (*Site, error) {
 func (s *Site) add(p string, b []byte) {
 	sum := sha256.Sum256(b)
 	ctype := mime.TypeByExtension(path.Ext(p))
+	if path.Ext(p) == ".csv" { // the roster template; not every system's MIME table knows .csv
+		ctype = "text/csv; charset=utf-8"
+	}
 	if ctype == "" {
 		ctype = "application/octet-stream"
 	}

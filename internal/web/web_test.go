@@ -16,6 +16,7 @@ import (
 	"github.com/cecportal/cecportal"
 	"github.com/cecportal/cecportal/internal/httpapi/apispec"
 	"github.com/cecportal/cecportal/internal/policy"
+	"github.com/cecportal/cecportal/internal/roster"
 	"github.com/cecportal/cecportal/internal/web"
 )
 
@@ -287,5 +288,26 @@ func TestSite_Export(t *testing.T) {
 	index, _ := os.ReadFile(filepath.Join(dir, "index.html"))
 	if !bytes.Contains(index, []byte(`<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self' https://api.example.org https://ami.auth.us-east-1.amazoncognito.com; form-action 'none'; base-uri 'none'">`)) {
 		t.Fatalf("exported index.html has no CSP for the API and Cognito: %s", index)
+	}
+}
+
+// TestRosterTemplate_IsTheRosterHeader: the CSV template the attendance
+// page offers, and the header the page shows, are the roster's header, and
+// the site serves the template as CSV.
+func TestRosterTemplate_IsTheRosterHeader(t *testing.T) {
+	tmpl, err := fs.ReadFile(web.Files(), "attendance-roster-template.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(tmpl) != roster.Header+"\r\n" {
+		t.Errorf("the template is %q, want the roster's header %q and CRLF", tmpl, roster.Header)
+	}
+	page, _ := fs.ReadFile(web.Files(), "js/attendance.js")
+	if !strings.Contains(string(page), `export const rosterHeader = "`+roster.Header+`";`) {
+		t.Error("js/attendance.js does not show the roster's header as rosterHeader")
+	}
+	resp := get(t, newSite(t, web.LocalConfig()), "GET", "/attendance-roster-template.csv", nil)
+	if ct := resp.Header.Get("content-type"); resp.StatusCode != 200 || ct != "text/csv; charset=utf-8" {
+		t.Errorf("GET the template: %d %s", resp.StatusCode, ct)
 	}
 }

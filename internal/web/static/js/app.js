@@ -11,6 +11,7 @@ import { field, radios, form, submitting, showErrors, problem } from "./forms.js
 import { page, notice, errorNotice, go } from "./view.js";
 import { money } from "./fee.js";
 import * as provider from "./provider.js";
+import * as attendance from "./attendance.js";
 import * as holder from "./holder.js";
 import * as staff from "./staff.js";
 import { calendar } from "./calendar.js";
@@ -28,7 +29,8 @@ const routes = [
   { path: "/provider/programs/new", role: "provider", render: provider.programForm },
   { path: "/provider/programs/:id", role: "provider", render: provider.programDetail },
   { path: "/provider/programs/:id/edit", role: "provider", render: provider.programForm },
-  { path: "/provider/programs/:id/attendance", role: "provider", render: provider.attendance },
+  { path: "/provider/programs/:id/attendance", role: "provider", render: attendance.attendance },
+  { path: "/provider/programs/:id/attendance/:uploadId", role: "provider", render: attendance.attendance },
   { path: "/provider/directory", role: "provider", nav: "Directory", render: provider.directory },
   { path: "/holder", role: "holder", nav: "Profile", render: holder.profile },
   { path: "/holder/status", role: "holder", nav: "CEC status", render: holder.status },

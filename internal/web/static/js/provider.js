@@ -1,6 +1,6 @@
 // The provider's pages: registration, program applications with the fee
 // preview, the program list and detail (status, fee, history), payment,
-// attendance reporting with the per-row report, and the directory.
+// and the directory (attendance reporting is attendance.js).
 
 import policy from "../policy.js";
 import { h, fill, announce, table, facts } from "./dom.js";
@@ -392,114 +392,6 @@ function draw(out, p) {
       (p.history || []).map((x) => h("tr", {}, h("td", {}, dateTime(x.at)), h("td", {}, x.from ? programStatusText(x.from) : "—"),
         h("td", { dataset: { status: x.to } }, programStatusText(x.to)), h("td", {}, x.by), h("td", {}, x.reason || ""))), { id: "program-history" }),
     h("p", {}, h("a", { href: "#/provider/programs" }, "All your programs")));
-}
-
-/** #/provider/programs/:id/attendance: report attendance and see the per-row report. */
-export async function attendance(main, { id }) {
-  const view = page(main, "Report attendance");
-  const p = await api("GET", `/programs/${enc(id)}`);
-  view.append(h("p", {}, h("strong", {}, p.title), ` (${p.programId}), ${dateTime(p.startsAt, p.timeZone)} to ${dateTime(p.endsAt, p.timeZone)}. `,
-    `${p.contactHours} CECs each.`));
-  if (p.status !== "approved") {
-    view.append(notice("Attendance can be reported for approved programs only.", "warn"));
-    return;
-  }
-  // Named by its heading (aria-labelledby) once drawReport draws one.
-  const report = h("section", { id: "attendance-report", "aria-live": "polite" });
-
-  const csv = form({ id: "roster-form" }, [
-    h("p", {}, "A CSV file with exactly this header: ", h("code", {}, "Program ID,Holder ID,First Name,Last Name,Completion Date"),
-      ". Dates as YYYY-MM-DD or M/D/YYYY."),
-    field("Roster file (CSV)", "roster", { type: "file", attrs: { accept: ".csv,text/csv" } }),
-    field("Or paste the roster", "rosterText", { type: "textarea", kind: "manual", rows: 5 }),
-    field("Check only: judge every row and record nothing", "dryRun", { type: "checkbox", kind: "manual" }),
-  ], "Upload the roster");
-  csv.addEventListener("submit", (e) => {
-    e.preventDefault();
-    submitting(csv, async () => {
-      const file = csv.elements.roster.files[0];
-      const text = file ? await file.text() : csv.elements.rosterText.value;
-      if (!text.trim()) throw problem([{ field: "roster", message: "Choose a CSV file or paste the roster" }]);
-      const dry = csv.elements.dryRun.checked;
-      try {
-        const res = await api("POST", `/programs/${enc(id)}/attendance${dry ? "?dryRun=true" : ""}`, { body: text, contentType: "text/csv" });
-        await follow(report, id, res, dry);
-      } catch (err) {
-        // Roster errors name a column or row of the file: show them at the file.
-        if (["invalid_roster", "empty_roster", "body_required", "body_too_large"].includes(err.code)) {
-          err.details = (err.details.length ? err.details : [{ message: err.message }]).map((d) => ({ ...d, field: file ? "roster" : "rosterText" }));
-        }
-        throw err;
-      }
-    });
-  });
-
-  const single = form({ id: "attendee-form" }, [
-    h("div", { class: "grid two" },
-      field("Holder ID", "rows[0].holderId", { required: true, hint: "Such as H-7K3M9Q2XAB; find it below", id: "attendee-holder" }),
-      field("Completion date", "rows[0].completionDate", { type: "date", required: true, id: "attendee-date" }),
-      field("First name", "rows[0].firstName", { required: true, id: "attendee-first" }),
-      field("Last name", "rows[0].lastName", { required: true, id: "attendee-last" })),
-  ], "Report this attendee");
-  single.addEventListener("submit", (e) => {
-    e.preventDefault();
-    submitting(single, async () => {
-      const body = readForm(single);
-      const row = (body.rows && body.rows[0]) || {};
-      const rows = [{ programId: p.programId, holderId: row.holderId || "", firstName: row.firstName || "", lastName: row.lastName || "", completionDate: row.completionDate || "" }];
-      const missing = Object.entries(rows[0]).filter(([, v]) => !v).map(([k]) => ({ field: `rows[0].${k}`, message: "is required" }));
-      if (missing.length) throw problem(missing);
-      const res = await api("POST", `/programs/${enc(id)}/attendance`, { body: { rows } });
-      await follow(report, id, res, false);
-    });
-  });
-
-  view.append(h("h2", {}, "Upload a roster"), csv, h("h2", {}, "Report one attendee"), single,
-    h("h3", {}, "Find a holder"), directorySearch((e) => {
-      single.elements["rows[0].holderId"].value = e.holderId;
-      single.elements["rows[0].firstName"].value = e.firstName;
-      single.elements["rows[0].lastName"].value = e.lastName;
-      single.elements["rows[0].holderId"].focus();
-    }),
-    report);
-}
-
-/** Shows an upload's report, polling until every row is judged. */
-async function follow(out, programId, res, dry) {
-  if (dry) {
-    drawReport(out, { ...res, status: "done" }, true);
-    return;
-  }
-  fill(out, notice(`Received ${res.rows} rows (upload ${res.uploadId}); crediting…`));
-  const deadline = Date.now() + 60000;
-  let up;
-  do {
-    up = await api("GET", `/programs/${enc(programId)}/attendance/${enc(res.uploadId)}`);
-    if (up.status === "done") break;
-    await sleep(400);
-  } while (out.isConnected && Date.now() < deadline);
-  drawReport(out, up, false);
-  announce(`Upload ${up.status === "done" ? "done" : "still processing"}: ${up.totals.accepted} accepted, ${up.totals.rejected} rejected.`);
-}
-
-function drawReport(out, up, dry) {
-  const t = up.totals;
-  out.setAttribute("aria-labelledby", "report-heading");
-  fill(out,
-    h("h2", { id: "report-heading" }, dry ? "Check only: nothing was recorded" : `Upload ${up.uploadId}`),
-    dry ? null : h("p", {}, "Status: ", h("strong", { id: "upload-status", dataset: { status: up.status } }, up.status === "done" ? "Done" : "Processing")),
-    facts([
-      ["Rows", h("span", { id: "total-rows" }, String(t.rows))],
-      ["Accepted", h("span", { id: "total-accepted" }, String(t.accepted))],
-      ["Rejected", h("span", { id: "total-rejected" }, String(t.rejected))],
-      ["Filing fees", h("span", { id: "total-fees" }, money(t.fees?.amountCents ?? 0, t.fees?.currency || policy.programs.currency))],
-    ]),
-    table("Each row of the roster", ["Row", "Holder ID", "Name", "Completion date", { text: "Result", outcome: true }, "Fee"],
-      (up.rows || []).map((r) => h("tr", { dataset: { row: r.row, accepted: r.accepted, reason: r.reason || "" } },
-        h("td", {}, String(r.row)), h("td", {}, r.holderId), h("td", {}, [r.firstName, r.lastName].filter(Boolean).join(" ")),
-        h("td", {}, r.completionDate || ""),
-        h("td", {}, r.accepted ? h("span", { class: "accepted" }, "Accepted") : h("span", { class: "rejected" }, `Rejected: ${r.message || words(r.reason)}`)),
-        h("td", {}, r.accepted && typeof r.feeCents === "number" ? money(r.feeCents, t.fees?.currency) : ""))), { id: "row-results" }));
 }
 
 /**

@@ -1,0 +1,404 @@
+// A program's attendance page: upload a roster (or report one attendee),
+// follow the upload while it is credited, and read its report at the top of
+// the page: totals, the rejected rows by reason, every row a page at a time
+// (rejected first, with a filter), the results as a CSV file to correct in
+// a spreadsheet and upload again; and the program's past uploads, each
+// with its report at its own address.
+
+import policy from "../policy.js";
+import { h, fill, announce, table, facts } from "./dom.js";
+import { api, pageQuery } from "./api.js";
+import { field, radios, form, readForm, submitting, problem } from "./forms.js";
+import { page, notice, errorNotice, dateTime, sleep, pagedList, actionButton } from "./view.js";
+import { money } from "./fee.js";
+import { directorySearch } from "./provider.js";
+
+const enc = encodeURIComponent;
+
+/** The roster's header: its columns, in this order (the template holds it). */
+export const rosterHeader = "Program ID,Holder ID,First Name,Last Name,Completion Date";
+
+/** How many row results a page of the report shows (the API's limit). */
+const pageRows = 500;
+
+/** How long the page follows an upload being credited; it goes on without the page. */
+const followFor = 10 * 60 * 1000;
+
+/** Why a row was rejected, in words, by the API's reason. */
+const reasons = {
+  program_mismatch: "The row is for another program",
+  holder_not_found: "No holder account has the holder ID",
+  name_mismatch: "The name differs from the holder's account",
+  completion_outside_program: "The completion date is outside the program's dates",
+  completion_in_future: "The completion date is after the day of the report",
+  duplicate_in_upload: "The holder is on an earlier row of this file",
+  already_credited: "The holder was already credited for this program",
+};
+
+const count = (n) => Number(n || 0).toLocaleString("en-US");
+const plural = (n, one, many) => `${count(n)} ${n === 1 ? one : many}`;
+const uploadPath = (programId, uploadId) => `/programs/${enc(programId)}/attendance/${enc(uploadId)}`;
+
+/**
+ * #/provider/programs/:id/attendance and …/attendance/:uploadId: report
+ * attendance; with an upload ID, that upload's report (followed while it
+ * is credited).
+ */
+export async function attendance(main, { id, uploadId }) {
+  const view = page(main, "Report attendance");
+  const p = await api("GET", `/programs/${enc(id)}`);
+  view.append(h("p", {}, h("strong", {}, p.title), ` (${p.programId}), ${dateTime(p.startsAt, p.timeZone)} to ${dateTime(p.endsAt, p.timeZone)}. `,
+    `${p.contactHours} CECs each.`));
+  if (p.status !== "approved") {
+    view.append(notice("Attendance can be reported for approved programs only.", "warn"));
+    return;
+  }
+  // The report of the upload in hand, at the top where it is seen; named
+  // by its heading (aria-labelledby) once it has one.
+  const report = h("section", { id: "attendance-report" });
+  const past = pastUploads(id);
+  // Only the latest upload is followed: a newer one stops the older's loop.
+  let latest = 0;
+  const follow = (upload) => {
+    const mine = ++latest;
+    return followUpload(report, id, upload, () => mine === latest && report.isConnected).then(() => past.refresh()).catch((err) => errorNotice(report, err));
+  };
+  const reported = (res) => {
+    // The address names the upload: reloading, or coming back, shows its report.
+    history.replaceState(null, "", `#/provider/programs/${enc(id)}/attendance/${enc(res.uploadId)}`);
+    // Where the person looks: the upload, received, and its progress.
+    drawProgress(report, { uploadId: res.uploadId, status: res.status, rowCount: res.rows, totals: { rows: 0 } });
+    reveal(report, `Upload received: ${plural(res.rows, "row", "rows")}. Crediting.`);
+    follow(res.uploadId);
+  };
+
+  const csv = form({ id: "roster-form" }, [
+    h("p", {}, "A CSV file whose first row is exactly this header: ", h("code", { id: "roster-header" }, rosterHeader),
+      ". Dates as YYYY-MM-DD or M/D/YYYY. Columns after Completion Date, such as an Email column of a spreadsheet, are ignored."),
+    h("p", {}, h("a", { href: "attendance-roster-template.csv", download: "attendance-roster-template.csv", id: "roster-template" },
+      "Download the CSV template"), " (the header only: add a row per attendee in a spreadsheet and save it as CSV UTF-8)."),
+    field("Roster file (CSV)", "roster", { type: "file", attrs: { accept: ".csv,text/csv" } }),
+    field("Or paste the roster", "rosterText", { type: "textarea", kind: "manual", rows: 5 }),
+    field("Check only: judge every row and record nothing", "dryRun", { type: "checkbox", kind: "manual" }),
+  ], "Upload the roster");
+  csv.addEventListener("submit", (e) => {
+    e.preventDefault();
+    submitting(csv, async () => {
+      const file = csv.elements.roster.files[0];
+      const text = file ? await file.text() : csv.elements.rosterText.value;
+      if (!text.trim()) throw problem([{ field: "roster", message: "Choose a CSV file or paste the roster" }]);
+      const dry = csv.elements.dryRun.checked;
+      let res;
+      try {
+        res = await api("POST", `/programs/${enc(id)}/attendance${dry ? "?dryRun=true" : ""}`, { body: text, contentType: "text/csv" });
+      } catch (err) {
+        // Roster errors name a column or row of the file: show them at the file.
+        if (["invalid_roster", "empty_roster", "body_required", "body_too_large"].includes(err.code)) {
+          err.details = (err.details.length ? err.details : [{ message: err.message }]).map((d) => ({ ...d, field: file ? "roster" : "rosterText" }));
+        }
+        throw err;
+      }
+      csv.reset();
+      if (dry) {
+        latest++;
+        drawReport(report, { ...res, status: "done", uploadId: "" }, localPages(res.rows || []), null);
+        reveal(report, `Checked: ${plural(res.totals.rows, "row", "rows")}, ${count(res.totals.accepted)} would be accepted, ${count(res.totals.rejected)} rejected.`);
+        return;
+      }
+      reported(res);
+    });
+  });
+
+  const single = form({ id: "attendee-form" }, [
+    h("div", { class: "grid two" },
+      field("Holder ID", "rows[0].holderId", { required: true, hint: "Such as H-7K3M9Q2XAB; find it below", id: "attendee-holder" }),
+      field("Completion date", "rows[0].completionDate", { type: "date", required: true, id: "attendee-date" }),
+      field("First name", "rows[0].firstName", { required: true, id: "attendee-first" }),
+      field("Last name", "rows[0].lastName", { required: true, id: "attendee-last" })),
+  ], "Report this attendee");
+  single.addEventListener("submit", (e) => {
+    e.preventDefault();
+    submitting(single, async () => {
+      const body = readForm(single);
+      const row = (body.rows && body.rows[0]) || {};
+      const rows = [{ programId: p.programId, holderId: row.holderId || "", firstName: row.firstName || "", lastName: row.lastName || "", completionDate: row.completionDate || "" }];
+      const missing = Object.entries(rows[0]).filter(([, v]) => !v).map(([k]) => ({ field: `rows[0].${k}`, message: "is required" }));
+      if (missing.length) throw problem(missing);
+      const res = await api("POST", `/programs/${enc(id)}/attendance`, { body: { rows } });
+      single.reset();
+      reported(res);
+    });
+  });
+
+  view.append(report, h("h2", {}, "Upload a roster"), csv, h("h2", {}, "Report one attendee"), single,
+    h("h3", {}, "Find a holder"), directorySearch((e) => {
+      single.elements["rows[0].holderId"].value = e.holderId;
+      single.elements["rows[0].firstName"].value = e.firstName;
+      single.elements["rows[0].lastName"].value = e.lastName;
+      single.elements["rows[0].holderId"].focus();
+    }),
+    past.el);
+  await past.refresh();
+  if (uploadId) follow(uploadId);
+}
+
+/** Brings the report into view, focuses its heading and says what it says. */
+function reveal(out, text) {
+  const heading = out.querySelector("#report-heading");
+  heading.focus({ preventScroll: true });
+  out.scrollIntoView({ block: "start" });
+  if (text) announce(text);
+}
+
+/** One upload: GET with a page of row results (limit 1 while following). */
+function getUpload(programId, uploadId, limit, cursor) {
+  return api("GET", `${uploadPath(programId, uploadId)}?${pageQuery({ limit: String(limit) }, cursor)}`);
+}
+
+/**
+ * Follows an upload while it is credited, showing how many rows are done
+ * (the chunks credited so far), then its report. It asks less often as time
+ * goes by and stops after followFor, or when current() turns false (a newer
+ * upload, or the person left the page).
+ */
+async function followUpload(out, programId, uploadId, current) {
+  let up = await getUpload(programId, uploadId, 1);
+  if (!current()) return;
+  if (up.status !== "done") {
+    if (out.querySelector("#upload-progress")?.dataset.uploadId === uploadId) {
+      updateProgress(out, up);
+    } else {
+      drawProgress(out, up);
+      reveal(out, `Upload ${up.uploadId}: ${count(up.totals?.rows)} of ${count(up.rowCount)} rows credited so far.`);
+    }
+  }
+  const until = Date.now() + followFor;
+  for (let wait = 400; up.status !== "done" && Date.now() < until; wait = Math.min(wait * 1.5, 5000)) {
+    await sleep(wait);
+    if (!current()) return;
+    try {
+      up = await getUpload(programId, uploadId, 1);
+    } catch {
+      continue; // a blip: ask again
+    }
+    if (!current()) return;
+    if (up.status !== "done") updateProgress(out, up);
+  }
+  if (up.status !== "done") {
+    fill(out.querySelector("#upload-still"), notice(["It is taking longer than usual. The upload goes on without this page: its report will be under Past uploads. ",
+      actionButton({ class: "secondary", id: "check-again" }, "Check again", out, () => followUpload(out, programId, uploadId, current))], "warn"));
+    return;
+  }
+  const first = await getUpload(programId, uploadId, pageRows);
+  if (!current()) return;
+  drawReport(out, first, apiPages(programId, uploadId, first), () => downloadResults(programId, uploadId));
+  const t = first.totals;
+  reveal(out, `Upload done: ${count(t.accepted)} accepted, ${count(t.rejected)} rejected.`);
+}
+
+function drawProgress(out, up) {
+  out.setAttribute("aria-labelledby", "report-heading");
+  fill(out,
+    h("h2", { id: "report-heading", tabindex: "-1" }, `Crediting upload ${up.uploadId}`),
+    h("p", {}, "Status: ", h("strong", { id: "upload-status", dataset: { status: up.status } }, "Crediting")),
+    h("p", {}, "The rows are checked and the attendees credited a part at a time, and this page follows it. ",
+      "You can leave the page: the upload goes on, and its report waits under Past uploads."),
+    h("label", { for: "upload-progress", class: "label" }, "Rows credited"),
+    h("progress", { id: "upload-progress", max: String(up.rowCount || 1), value: "0", "aria-describedby": "upload-progress-text", dataset: { uploadId: up.uploadId } }),
+    h("p", { id: "upload-progress-text" }),
+    h("div", { id: "upload-still" }));
+  updateProgress(out, up);
+}
+
+function updateProgress(out, up) {
+  const done = Math.min(up.totals?.rows || 0, up.rowCount || 0);
+  const bar = out.querySelector("#upload-progress");
+  if (!bar) return;
+  bar.value = done;
+  fill(out.querySelector("#upload-progress-text"), `${count(done)} of ${count(up.rowCount)} rows credited`);
+}
+
+/** The pages of an upload's row results from the API, the first one in hand. */
+function apiPages(programId, uploadId, first) {
+  return async (cursor) => {
+    if (!cursor) return { rows: first.rows || [], nextCursor: first.nextCursor || "" };
+    const res = await getUpload(programId, uploadId, pageRows, cursor);
+    return { rows: res.rows || [], nextCursor: res.nextCursor || "" };
+  };
+}
+
+/** The pages of a dry run's rows, all in hand. */
+function localPages(rows) {
+  return async (cursor) => {
+    const from = Number(cursor || 0);
+    const to = from + pageRows;
+    return { rows: rows.slice(from, to), nextCursor: to < rows.length ? String(to) : "" };
+  };
+}
+
+/**
+ * An upload's (or a dry run's) report: what became of it, its totals, the
+ * rejected rows by reason, the results to download (download, when given)
+ * and every row, a page at a time.
+ */
+function drawReport(out, up, pages, download) {
+  const t = up.totals;
+  const currency = t.fees?.currency || policy.programs.currency;
+  const dry = !up.uploadId;
+  out.setAttribute("aria-labelledby", "report-heading");
+  const outcome = t.rejected === 0
+    ? notice(dry ? `Every row would be accepted (${plural(t.rows, "row", "rows")}).` : `Every row was accepted and its attendee credited (${plural(t.rows, "row", "rows")}).`, "ok", { id: "upload-outcome" })
+    : notice([`${plural(t.accepted, "row", "rows")} ${dry ? "would be" : "were"} accepted; ${plural(t.rejected, "row", "rows")} ${dry ? "would be" : "were"} rejected. `,
+      dry ? "Nothing was recorded." : "Correct the rejected rows and upload them again: download the results below, fix the rows marked Rejected in a spreadsheet, and upload the file. Rows already credited are not credited twice."],
+    "", { id: "upload-outcome" });
+  fill(out,
+    h("h2", { id: "report-heading", tabindex: "-1" }, dry ? "Check only: nothing was recorded" : `Upload ${up.uploadId}`),
+    dry ? null : h("p", {}, "Status: ", h("strong", { id: "upload-status", dataset: { status: up.status } }, "Done"),
+      up.createdAt ? `. Received ${dateTime(up.createdAt)}.` : ""),
+    (up.notices || []).map((n) => notice(n.message, "", { class: "notice ignored-columns", id: "ignored-columns" })),
+    outcome,
+    facts([
+      ["Rows", h("span", { id: "total-rows" }, count(t.rows))],
+      ["Accepted", h("span", { id: "total-accepted" }, count(t.accepted))],
+      ["Rejected", h("span", { id: "total-rejected" }, count(t.rejected))],
+      ["Filing fees", h("span", { id: "total-fees" }, money(t.fees?.amountCents ?? 0, currency))],
+    ]),
+    byReason(t),
+    download ? h("p", {}, actionButton({ class: "secondary", id: "download-results" }, "Download the results (CSV)", out, download),
+      " Every row with its result, the rejected rows first: correct them in a spreadsheet and upload the file again.") : null,
+    rowsView(pages, t.rows, currency));
+}
+
+/** The rejected rows counted by reason, most first. */
+function byReason(t) {
+  const entries = Object.entries(t.rejectedByReason || {}).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]);
+  if (!entries.length) return null;
+  return table("Rejected rows by reason", ["Reason", "Rows"],
+    entries.map(([code, n]) => h("tr", { dataset: { reason: code } }, h("td", {}, reasons[code] || "Rejected"), h("td", {}, count(n)))), { id: "rejected-by-reason" });
+}
+
+/**
+ * Every row of the report, a page at a time in row order (pages(cursor)
+ * resolves to {rows, nextCursor}); on each page the rejected rows first,
+ * and a filter to show only the rejected or only the accepted ones.
+ */
+function rowsView(pages, total, currency) {
+  const filter = radios("Show", "rowFilter", [["all", "All rows, the rejected first"], ["rejected", "Rejected rows only"], ["accepted", "Accepted rows only"]],
+    { value: "all", id: "row-filter" });
+  const range = h("p", { id: "rows-range", tabindex: "-1" });
+  const wrap = table("Each row of the roster", ["Row", "Holder ID", "Name", "Completion date", { text: "Result", outcome: true }, "Fee"], [], { id: "row-results" });
+  const body = wrap.querySelector("tbody");
+  const errors = h("div", {});
+  const prev = h("button", { type: "button", class: "secondary", id: "rows-prev", hidden: true }, "Previous rows");
+  const next = h("button", { type: "button", class: "secondary", id: "rows-next", hidden: true }, "Next rows");
+  // What is shown: the page's cursor and the number of rows before it, for
+  // every page up to this one (so that Previous goes back).
+  const trail = [{ cursor: "", before: 0 }];
+  let rows = [];
+  let nextCursor = "";
+
+  const draw = () => {
+    const which = filter.querySelector("input:checked")?.value || "all";
+    const rejected = rows.filter((r) => !r.accepted);
+    const accepted = rows.filter((r) => r.accepted);
+    const shown = which === "rejected" ? rejected : which === "accepted" ? accepted : [...rejected, ...accepted];
+    fill(body, shown.map((r) => h("tr", { dataset: { row: r.row, accepted: r.accepted, reason: r.reason || "" } },
+      h("td", {}, String(r.row)), h("td", {}, r.holderId), h("td", {}, [r.firstName, r.lastName].filter(Boolean).join(" ")),
+      h("td", {}, r.completionDate || ""),
+      h("td", {}, r.accepted ? h("span", { class: "accepted" }, "Accepted") : h("span", { class: "rejected" }, `Rejected: ${r.message || reasons[r.reason] || ""}`)),
+      h("td", {}, r.accepted && typeof r.feeCents === "number" ? money(r.feeCents, currency) : ""))));
+    if (!shown.length) {
+      body.append(h("tr", {}, h("td", { colspan: "6" }, which === "rejected" ? "No rejected rows on this page." : "No accepted rows on this page.")));
+    }
+    const before = trail[trail.length - 1].before;
+    fill(range, rows.length
+      ? `Results ${count(before + 1)} to ${count(before + rows.length)} of ${count(total)} (rows ${rows[0].row} to ${rows[rows.length - 1].row} of the file): ${count(rejected.length)} rejected and ${count(accepted.length)} accepted here.`
+      : "No rows.");
+    prev.hidden = trail.length < 2;
+    next.hidden = !nextCursor;
+  };
+  const load = async (cursor) => {
+    const res = await pages(cursor);
+    rows = res.rows;
+    nextCursor = res.nextCursor;
+    errors.replaceChildren();
+    draw();
+  };
+  const move = async (button, forward) => {
+    button.disabled = true;
+    try {
+      if (forward) trail.push({ cursor: nextCursor, before: trail[trail.length - 1].before + rows.length });
+      else trail.pop();
+      try {
+        await load(trail[trail.length - 1].cursor);
+      } catch (err) {
+        if (forward) trail.pop();
+        else trail.push({ cursor: "", before: 0 });
+        throw err;
+      }
+      range.focus();
+      announce(range.textContent);
+    } catch (err) {
+      errorNotice(errors, err);
+    } finally {
+      button.disabled = false;
+    }
+  };
+  prev.addEventListener("click", () => move(prev, false));
+  next.addEventListener("click", () => move(next, true));
+  filter.addEventListener("change", () => {
+    draw();
+    announce(range.textContent);
+  });
+  load("").catch((err) => errorNotice(errors, err));
+  return h("div", { id: "rows-view" }, h("h3", {}, "Each row"), filter, range, wrap, h("div", { class: "actions" }, prev, next), errors);
+}
+
+/**
+ * Downloads an upload's results as one CSV file: every part the API gives
+ * (Link rel="next"), put together, with a byte order mark so that Excel
+ * reads the names' accents right.
+ */
+async function downloadResults(programId, uploadId) {
+  const parts = ["\ufeff"];
+  let path = uploadPath(programId, uploadId);
+  for (let i = 0; path; i++) {
+    if (i === 1000) throw new Error("The results did not come to an end. Try again later.");
+    const resp = await api("GET", path, { accept: "text/csv", raw: true });
+    parts.push(await resp.text());
+    const m = /<([^>]+)>\s*;\s*rel="next"/.exec(resp.headers.get("link") || "");
+    path = m ? m[1] : "";
+  }
+  const url = URL.createObjectURL(new Blob(parts, { type: "text/csv;charset=utf-8" }));
+  const a = h("a", { href: url, download: `attendance-${uploadId}.csv`, hidden: true }, "results");
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60000);
+  announce("The results are downloaded.");
+  document.getElementById("download-results").disabled = false;
+}
+
+/** The program's past uploads, newest first, each linking to its report. */
+function pastUploads(programId) {
+  const holder = h("div", {});
+  const el = h("section", { id: "past-uploads", "aria-labelledby": "past-uploads-heading" }, h("h2", { id: "past-uploads-heading" }, "Past uploads"), holder);
+  const row = (u) => h("tr", { dataset: { uploadId: u.uploadId, status: u.status } },
+    h("td", {}, dateTime(u.createdAt)),
+    h("td", {}, count(u.rowCount)),
+    h("td", {}, u.totals ? count(u.totals.accepted) : "—"),
+    h("td", {}, u.totals ? count(u.totals.rejected) : "—"),
+    h("td", {}, u.status === "done" ? "Done" : "Crediting"),
+    h("td", {}, h("a", { href: `#/provider/programs/${enc(programId)}/attendance/${enc(u.uploadId)}` }, `Report of ${u.uploadId}`)));
+  const refresh = async () => {
+    const wrap = table("Uploads of this program, newest first", ["Received", "Rows", "Accepted", "Rejected", { text: "Status", outcome: true }, "Report"], [],
+      { id: "past-uploads-table" });
+    const list = pagedList(wrap.querySelector("tbody"), async (cursor) => {
+      const res = await api("GET", `/programs/${enc(programId)}/attendance?${pageQuery({ limit: "20" }, cursor)}`);
+      return { items: res.uploads, nextCursor: res.nextCursor };
+    }, row);
+    const first = await list.first();
+    fill(holder, first.length ? [wrap, list.more] : h("p", { id: "no-past-uploads" }, "No uploads yet: reported attendance is listed here."));
+  };
+  return { el, refresh };
+}
