@@ -234,7 +234,7 @@ func (a *Attendance) CreateUpload(ctx context.Context, u attendance.Upload, msgs
 // Uploads lists a program's uploads, newest first.
 func (a *Attendance) Uploads(ctx context.Context, programID string, pg attendance.Page) ([]attendance.Entry, string, error) {
 	q := table.Query{PK: pkProgram + programID, Op: table.SKBeginsWith, Value: skProgramUpload, Descending: true,
-		Limit: pageLimit(pg.Limit, uploadsPageDefault, listPageMax), Cursor: pg.Cursor}
+		Limit: pageLimit(pg.Limit, listPageDefault, listPageMax), Cursor: pg.Cursor}
 	page, err := a.t.Query(ctx, q)
 	if err != nil {
 		return nil, "", table.CursorFault(fmt.Errorf("query uploads of %s: %w", programID, err))
@@ -256,9 +256,6 @@ func (a *Attendance) Uploads(ctx context.Context, programID string, pg attendanc
 		return e, nil
 	}), page.Cursor, nil
 }
-
-// uploadsPageDefault is a page of a program's uploads when none is asked.
-const uploadsPageDefault = 20
 
 // Upload reads an upload.
 func (a *Attendance) Upload(ctx context.Context, id string) (attendance.Upload, error) {
