@@ -89,6 +89,17 @@ type Event struct {
 	By     string // subject of the caller
 	Action string // e.g. "credentials.set"
 	Detail string
+	// Before and After are what the holder held before and after a
+	// credentials.set (nil for other actions, and in events written before
+	// they were recorded: Detail says it in text).
+	Before, After *Held
+}
+
+// Held is what a holder holds: their membership and credentials, as staff
+// record them.
+type Held struct {
+	Membership  Membership
+	Credentials []Credential
 }
 
 // RenewalsQueue is the queue of the renewals side. SetCredentials writes a

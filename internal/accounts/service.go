@@ -214,11 +214,12 @@ func (s *Service) SetCredentials(ctx context.Context, c identity.Caller, holderI
 	slices.SortFunc(creds, func(a, b Credential) int { return strings.Compare(a.Code, b.Code) })
 	h, err := s.update(ctx, holderID, func(h *Holder) (Event, []outbox.Message, error) {
 		now := s.clock.Now().UTC()
-		before := describe(h.Membership, h.Credentials)
+		before := Held{Membership: h.Membership, Credentials: slices.Clone(h.Credentials)}
 		h.Membership, h.Credentials, h.UpdatedAt = in.Membership, creds, now
+		after := Held{Membership: h.Membership, Credentials: slices.Clone(h.Credentials)}
 		m, err := CredentialsSet{HolderID: h.ID, At: now}.Message()
 		return Event{At: now, By: c.Sub, Action: "credentials.set",
-			Detail: fmt.Sprintf("%s → %s", before, describe(h.Membership, h.Credentials))}, []outbox.Message{m}, err
+			Detail: fmt.Sprintf("%s → %s", before.describe(), after.describe()), Before: &before, After: &after}, []outbox.Message{m}, err
 	})
 	if errors.Is(err, ErrNotFound) {
 		return Holder{}, fault.Errorf(fault.NotFound, "holder_not_found", "no holder %s", holderID)
@@ -247,12 +248,45 @@ func (s *Service) update(ctx context.Context, id string, fn func(h *Holder) (Eve
 	})
 }
 
-func describe(m Membership, creds []Credential) string {
-	parts := []string{string(m)}
-	for _, c := range creds {
+// describe is what the holder holds in the history's text: "member, CAM
+// 2019-05-01".
+func (x Held) describe() string {
+	parts := []string{string(x.Membership)}
+	for _, c := range x.Credentials {
 		parts = append(parts, c.Code+" "+c.EarnedOn)
 	}
 	return strings.Join(parts, ", ")
+}
+
+// Holder returns a holder's account, for staff.
+// Errors: Unauthenticated; Forbidden unless staff; NotFound holder_not_found.
+func (s *Service) Holder(ctx context.Context, c identity.Caller, holderID string) (Holder, error) {
+	if err := c.RequireRole(identity.RoleStaff); err != nil {
+		return Holder{}, err
+	}
+	h, err := s.store.Holder(ctx, holderID)
+	if errors.Is(err, ErrNotFound) {
+		return Holder{}, fault.Errorf(fault.NotFound, "holder_not_found", "no holder %s", holderID)
+	}
+	if err != nil {
+		return Holder{}, fmt.Errorf("read holder %s: %w", holderID, err)
+	}
+	return h, nil
+}
+
+// HolderRecord returns a holder's account and its history of changes
+// (contact updates, credentials recorded), oldest first, for staff.
+// Errors: as Holder.
+func (s *Service) HolderRecord(ctx context.Context, c identity.Caller, holderID string) (Holder, []Event, error) {
+	h, err := s.Holder(ctx, c, holderID)
+	if err != nil {
+		return Holder{}, nil, err
+	}
+	evs, err := s.store.Events(ctx, holderID)
+	if err != nil {
+		return Holder{}, nil, fmt.Errorf("read history of holder %s: %w", holderID, err)
+	}
+	return h, evs, nil
 }
 
 // NewProvider is what an organisation gives to register.

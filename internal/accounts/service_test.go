@@ -540,6 +540,11 @@ func TestService_UpdateContact(t *testing.T) {
 	}
 }
 
+// held is what the history records a holder held (never a nil list).
+func held(m accounts.Membership, creds ...accounts.Credential) *accounts.Held {
+	return &accounts.Held{Membership: m, Credentials: append([]accounts.Credential{}, creds...)}
+}
+
 func TestService_SetCredentials(t *testing.T) {
 	// 03:00 UTC on 1 March is still 28 February in New York, the
 	// association's time zone.
@@ -580,7 +585,8 @@ func TestService_SetCredentials(t *testing.T) {
 				t.Fatal(err)
 			}
 			sameHolder(t, "stored holder", stored, want)
-			wantEvents := []accounts.Event{{At: now, By: "sub-staff", Action: "credentials.set", Detail: tt.wantDetail}}
+			wantEvents := []accounts.Event{{At: now, By: "sub-staff", Action: "credentials.set", Detail: tt.wantDetail,
+				Before: held(accounts.Guest), After: held(tt.in.Membership, tt.want...)}}
 			if evs := e.events(t, before.ID); !reflect.DeepEqual(evs, wantEvents) {
 				t.Errorf("history\n got %+v\nwant %+v", evs, wantEvents)
 			}
@@ -609,8 +615,10 @@ func TestService_SetCredentials(t *testing.T) {
 			t.Errorf("after clearing: %+v", got)
 		}
 		wantEvents := []accounts.Event{
-			{At: now, By: "sub-staff", Action: "credentials.set", Detail: "guest → member, CAM 2019-05-01, NALP 2021-06-01"},
-			{At: t1, By: "sub-staff", Action: "credentials.set", Detail: "member, CAM 2019-05-01, NALP 2021-06-01 → guest"},
+			{At: now, By: "sub-staff", Action: "credentials.set", Detail: "guest → member, CAM 2019-05-01, NALP 2021-06-01",
+				Before: held(accounts.Guest), After: held(accounts.Member, cam, nalp)},
+			{At: t1, By: "sub-staff", Action: "credentials.set", Detail: "member, CAM 2019-05-01, NALP 2021-06-01 → guest",
+				Before: held(accounts.Member, cam, nalp), After: held(accounts.Guest)},
 		}
 		if evs := e.events(t, h.ID); !reflect.DeepEqual(evs, wantEvents) {
 			t.Errorf("history\n got %+v\nwant %+v", evs, wantEvents)
@@ -730,6 +738,56 @@ func TestService_SetCredentials(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestService_HolderRecord(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	h := e.createHolder(t, ana, validHolder())
+	cam := accounts.Credential{Code: "CAM", EarnedOn: "2019-05-01"}
+	if _, err := e.at(t1).SetCredentials(t.Context(), staff, h.ID,
+		accounts.CredentialsUpdate{Membership: accounts.Member, Credentials: []accounts.Credential{cam}}); err != nil {
+		t.Fatal(err)
+	}
+	t2 := t1.Add(time.Hour)
+	if _, err := e.at(t2).UpdateContact(t.Context(), ana, accounts.ContactUpdate{Phone: "+1 703 555 0111"}); err != nil {
+		t.Fatal(err)
+	}
+
+	t.Run("StaffReadAccountAndHistory", func(t *testing.T) {
+		got, evs, err := e.at(t2).HolderRecord(t.Context(), staff, h.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.ID != h.ID || got.Membership != accounts.Member || !reflect.DeepEqual(got.Credentials, []accounts.Credential{cam}) ||
+			got.Contact.Phone != "+1 703 555 0111" || got.Version != 3 {
+			t.Errorf("holder %+v", got)
+		}
+		want := []accounts.Event{
+			{At: t1, By: "sub-staff", Action: "credentials.set", Detail: "guest → member, CAM 2019-05-01",
+				Before: held(accounts.Guest), After: held(accounts.Member, cam)},
+			{At: t2, By: "sub-ana", Action: "contact.update", Detail: "contact information updated by the holder"},
+		}
+		if !reflect.DeepEqual(evs, want) {
+			t.Errorf("history\n got %+v\nwant %+v", evs, want)
+		}
+	})
+	t.Run("ErrHolderNotFound", func(t *testing.T) {
+		_, _, err := e.at(t2).HolderRecord(t.Context(), staff, "H-0000000000")
+		wantFault(t, err, fault.NotFound, "holder_not_found")
+	})
+	for _, c := range []identity.Caller{ana, acme} {
+		t.Run("ErrForbidden/"+c.Sub, func(t *testing.T) {
+			_, _, err := e.at(t2).HolderRecord(t.Context(), c, h.ID)
+			wantFault(t, err, fault.Forbidden, "forbidden")
+			_, err = e.at(t2).Holder(t.Context(), c, h.ID)
+			wantFault(t, err, fault.Forbidden, "forbidden")
+		})
+	}
+	t.Run("ErrUnauthenticated", func(t *testing.T) {
+		_, err := e.at(t2).Holder(t.Context(), identity.Caller{}, h.ID)
+		wantFault(t, err, fault.Unauthenticated, "unauthenticated")
+	})
 }
 
 func TestService_CreateProvider(t *testing.T) {

@@ -140,6 +140,36 @@ type eventItem struct {
 	By     string `json:"by"`
 	Action string `json:"action"`
 	Detail string `json:"detail"`
+	// What the holder held before and after a credentials.set.
+	Before *heldItem `json:"before,omitempty"`
+	After  *heldItem `json:"after,omitempty"`
+}
+
+type heldItem struct {
+	Membership  string           `json:"membership"`
+	Credentials []credentialItem `json:"credentials"`
+}
+
+func heldToItem(x *accounts.Held) *heldItem {
+	if x == nil {
+		return nil
+	}
+	it := &heldItem{Membership: string(x.Membership), Credentials: []credentialItem{}}
+	for _, c := range x.Credentials {
+		it.Credentials = append(it.Credentials, credentialItem(c))
+	}
+	return it
+}
+
+func heldFromItem(it *heldItem) *accounts.Held {
+	if it == nil {
+		return nil
+	}
+	x := &accounts.Held{Membership: accounts.Membership(it.Membership), Credentials: []accounts.Credential{}}
+	for _, c := range it.Credentials {
+		x.Credentials = append(x.Credentials, accounts.Credential(c))
+	}
+	return x
 }
 
 func toAddressItem(a accounts.Address) addressItem { return addressItem(a) }
@@ -346,8 +376,8 @@ func (a *Accounts) UpdateHolder(ctx context.Context, id string, fn func(h *accou
 		}
 		if ev.Action != "" {
 			ek := eventKey(id, ev.At)
-			e, err := table.Marshal(eventItem{PK: ek.PK, SK: ek.SK,
-				Type: "event", At: formatTime(ev.At), By: ev.By, Action: ev.Action, Detail: ev.Detail})
+			e, err := table.Marshal(eventItem{PK: ek.PK, SK: ek.SK, Type: "event", At: formatTime(ev.At), By: ev.By,
+				Action: ev.Action, Detail: ev.Detail, Before: heldToItem(ev.Before), After: heldToItem(ev.After)})
 			if err != nil {
 				return table.Versioned{}, fmt.Errorf("marshal event: %w", err)
 			}
@@ -416,7 +446,8 @@ func (a *Accounts) Events(ctx context.Context, holderID string) ([]accounts.Even
 			if err := table.Unmarshal(item, &it); err != nil {
 				return nil, fmt.Errorf("unmarshal event: %w", err)
 			}
-			out = append(out, accounts.Event{At: parseTime(it.At), By: it.By, Action: it.Action, Detail: it.Detail})
+			out = append(out, accounts.Event{At: parseTime(it.At), By: it.By, Action: it.Action, Detail: it.Detail,
+				Before: heldFromItem(it.Before), After: heldFromItem(it.After)})
 		}
 		if page.Cursor == "" {
 			return out, nil

@@ -146,6 +146,28 @@ func TestAccounts_Holders(t *testing.T) {
 				t.Fatalf("the outbox holds the message of a write that did not happen: %v", p)
 			}
 		})
+		t.Run("HistoryKeepsWhatWasHeld", func(t *testing.T) {
+			cam := accounts.Credential{Code: "CAM", EarnedOn: "2019-05-01"}
+			ev := accounts.Event{At: t0.Add(time.Hour), By: "staff", Action: "credentials.set", Detail: "guest → member, CAM 2019-05-01",
+				Before: &accounts.Held{Membership: accounts.Guest, Credentials: []accounts.Credential{}},
+				After:  &accounts.Held{Membership: accounts.Member, Credentials: []accounts.Credential{cam}}}
+			if _, err := repo.UpdateHolder(ctx, "H-1", func(h *accounts.Holder) (accounts.Event, []outbox.Message, error) {
+				h.Membership, h.Credentials = accounts.Member, []accounts.Credential{cam}
+				return ev, nil, nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			events, err := repo.Events(ctx, "H-1")
+			if err != nil || len(events) == 0 || !reflect.DeepEqual(events[len(events)-1], ev) {
+				t.Fatalf("history %+v, %v; want it to end with %+v", events, err, ev)
+			}
+			// The earlier events, written without, hold no before and after.
+			for _, e := range events[:len(events)-1] {
+				if e.Before != nil || e.After != nil {
+					t.Fatalf("an event written without what was held has it: %+v", e)
+				}
+			}
+		})
 		t.Run("ConcurrentUpdatesAllApply", func(t *testing.T) {
 			var wg sync.WaitGroup
 			errs := make(chan error, 8)
