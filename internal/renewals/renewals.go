@@ -114,6 +114,12 @@ var (
 	ErrNoChange = errors.New("renewals: no change")
 )
 
+// Page asks for one page of a list.
+type Page struct {
+	Limit  int    // 1 to 100; 0 means the list's default
+	Cursor string // the next cursor of the previous page; "" starts at the beginning
+}
+
 // Store keeps renewal invoices.
 type Store interface {
 	// Create writes a new invoice (a conditional put); ErrExists when the
@@ -124,6 +130,9 @@ type Store interface {
 	// Update is a read-modify-write under the invoice's version: fn's
 	// changes and messages are written at once. fn may return ErrNoChange.
 	Update(ctx context.Context, id string, fn func(inv *Invoice) ([]outbox.Message, error)) (Invoice, error)
+	// ByHolder lists one page of a holder's invoices, the latest year
+	// first. A cursor of another list is a *fault.Error invalid_cursor.
+	ByHolder(ctx context.Context, holderID string, pg Page) ([]Invoice, string, error)
 	// LastSweep is when IssueDue last went through every holder for year
 	// to the end (zero: never).
 	LastSweep(ctx context.Context, year int) (time.Time, error)

@@ -288,6 +288,32 @@ func (s *Service) Renewal(ctx context.Context, c identity.Caller, year int) (Vie
 	return v, nil
 }
 
+// HolderInvoices lists one page of holder holderID's renewal invoices for
+// staff, the latest year first, each with its payments and flag. A holder
+// without invoices is told from no holder at all by reading the account,
+// only then.
+// Errors: Unauthenticated; Forbidden unless staff; NotFound
+// holder_not_found; Invalid invalid_cursor.
+func (s *Service) HolderInvoices(ctx context.Context, c identity.Caller, holderID string, pg Page) ([]Invoice, string, error) {
+	if err := c.RequireRole(identity.RoleStaff); err != nil {
+		return nil, "", err
+	}
+	invs, next, err := s.Store.ByHolder(ctx, holderID, pg)
+	if err != nil {
+		return nil, "", err
+	}
+	if len(invs) == 0 && pg.Cursor == "" {
+		_, err := s.Holders.Holder(ctx, holderID)
+		if errors.Is(err, accounts.ErrNotFound) {
+			return nil, "", fault.Errorf(fault.NotFound, "holder_not_found", "no holder %s", holderID)
+		}
+		if err != nil {
+			return nil, "", fmt.Errorf("read holder %s: %w", holderID, err)
+		}
+	}
+	return invs, next, nil
+}
+
 // YearCECs judges holder holderID's CECs for renewal year: credited
 // programs and approved activities earned in the year's window.
 func (s *Service) YearCECs(ctx context.Context, holderID string, year int) (credits.Year, error) {

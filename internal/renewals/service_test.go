@@ -12,6 +12,7 @@ import (
 
 	"github.com/cecportal/cecportal/internal/accounts"
 	"github.com/cecportal/cecportal/internal/clock"
+	"github.com/cecportal/cecportal/internal/fault"
 	"github.com/cecportal/cecportal/internal/identity"
 	"github.com/cecportal/cecportal/internal/ids"
 	"github.com/cecportal/cecportal/internal/notify"
@@ -478,6 +479,88 @@ func TestService_SettleMismatch(t *testing.T) {
 	}
 	if _, _, err := e.svc.Settle(t.Context(), "REN-nobody-2027", renewals.Payment{EventID: "e", Kind: renewals.PaymentSucceeded}); err == nil {
 		t.Fatal("settled an invoice nobody issued")
+	}
+}
+
+// TestService_HolderInvoices: staff list a holder's invoices, the latest
+// year first, with payments and flags, a page at a time from one Query of
+// GSI1; nobody else may.
+func TestService_HolderInvoices(t *testing.T) {
+	e := newEnv(t)
+	e.clk.Set(time.Date(2026, 11, 2, 12, 0, 0, 0, time.UTC))
+	a := e.holder(t, "a", "CAM") // the 2027 invoice is issued
+	none := e.holder(t, "b")
+	ctx := t.Context()
+	if _, created, err := e.svc.EnsureInvoice(ctx, a, 2028); err != nil || !created {
+		t.Fatalf("2028 invoice: %v %v", created, err)
+	}
+	id27 := renewals.InvoiceID(a.ID, 2027)
+	for _, p := range []renewals.Payment{
+		{EventID: "evt_1", Kind: renewals.PaymentSucceeded, AmountCents: 100, Currency: "USD", Reference: "cs_1"},
+		{EventID: "evt_2", Kind: renewals.PaymentSucceeded, AmountCents: 12500, Currency: "USD", Reference: "cs_2"},
+	} {
+		if _, _, err := e.svc.Settle(ctx, id27, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.tbl.mu.Lock()
+	e.tbl.queries = nil
+	e.tbl.mu.Unlock()
+	got, next, err := e.svc.HolderInvoices(ctx, e.staff, a.ID, renewals.Page{})
+	if err != nil || next != "" || len(got) != 2 {
+		t.Fatalf("%d invoices, next %q, %v", len(got), next, err)
+	}
+	if got[0].Year != 2028 || got[0].Status != renewals.Open || len(got[0].Payments) != 0 || got[0].Flag != "" {
+		t.Errorf("first: %+v", got[0])
+	}
+	if inv := got[1]; inv.ID != id27 || inv.Status != renewals.Paid || inv.Flag != "payment_mismatch" || len(inv.Payments) != 2 ||
+		inv.Payments[0].Kind != renewals.PaymentMismatch || inv.Payments[1].Kind != renewals.PaymentSucceeded {
+		t.Errorf("2027: %+v", inv)
+	}
+	e.tbl.mu.Lock()
+	qs := e.tbl.queries
+	e.tbl.mu.Unlock()
+	if len(qs) != 1 || qs[0].Index != table.IndexGSI1 || !qs[0].Descending {
+		t.Errorf("queries %+v, want one descending Query of GSI1", qs)
+	}
+
+	t.Run("Pages", func(t *testing.T) {
+		first, next, err := e.svc.HolderInvoices(ctx, e.staff, a.ID, renewals.Page{Limit: 1})
+		if err != nil || len(first) != 1 || first[0].Year != 2028 || next == "" {
+			t.Fatalf("first page: %d, next %q, %v", len(first), next, err)
+		}
+		second, last, err := e.svc.HolderInvoices(ctx, e.staff, a.ID, renewals.Page{Limit: 1, Cursor: next})
+		if err != nil || len(second) != 1 || second[0].Year != 2027 {
+			t.Fatalf("second page: %+v, %v", second, err)
+		}
+		if last != "" {
+			if rest, _, err := e.svc.HolderInvoices(ctx, e.staff, a.ID, renewals.Page{Limit: 1, Cursor: last}); err != nil || len(rest) != 0 {
+				t.Fatalf("after the last: %+v, %v", rest, err)
+			}
+		}
+	})
+	t.Run("NoInvoices", func(t *testing.T) {
+		got, next, err := e.svc.HolderInvoices(ctx, e.staff, none.ID, renewals.Page{})
+		if err != nil || len(got) != 0 || next != "" {
+			t.Fatalf("%+v %q %v", got, next, err)
+		}
+	})
+	for _, tt := range []struct {
+		name   string
+		caller identity.Caller
+		id     string
+		want   string
+	}{
+		{"ErrAnonymous", identity.Caller{}, a.ID, "unauthenticated"},
+		{"ErrHolder", holderCaller("a"), a.ID, "forbidden"},
+		{"ErrNoSuchHolder", e.staff, "H-0000000000", "holder_not_found"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, _, err := e.svc.HolderInvoices(ctx, tt.caller, tt.id, renewals.Page{})
+			if fe, ok := fault.As(err); !ok || fe.Code != tt.want {
+				t.Fatalf("got %v, want %s", err, tt.want)
+			}
+		})
 	}
 }
 

@@ -78,11 +78,12 @@ const (
 
 // Partition keys of the indexes.
 const (
-	gsiDirectory        = "DIR#"        // GSI1: the directory, by folded last-name prefix
-	gsiProviderPrograms = "PROVIDER#"   // GSI1: a provider's programs, PROVIDER#<id>#PROGRAMS
-	gsiProgramStatus    = "PROGSTATUS#" // GSI2: programs by status
-	gsiSubmissionStatus = "SUBSTATUS#"  // GSI2: submissions by status
-	gsiRenewable        = "RENEWABLE#"  // GSI2: holders with credentials, by shard
+	gsiDirectory        = "DIR#"            // GSI1: the directory, by folded last-name prefix
+	gsiProviderPrograms = "PROVIDER#"       // GSI1: a provider's programs, PROVIDER#<id>#PROGRAMS
+	gsiProgramStatus    = "PROGSTATUS#"     // GSI2: programs by status
+	gsiSubmissionStatus = "SUBSTATUS#"      // GSI2: submissions by status
+	gsiRenewable        = "RENEWABLE#"      // GSI2: holders with credentials, by shard
+	gsiHolderInvoices   = "HOLDERINVOICES#" // GSI1: a holder's renewal invoices, by year
 )
 
 // entity is the key shape of one kind of item, named as docs/data-model.md's
@@ -118,7 +119,7 @@ var entities = []entity{
 	{name: "submission → holder", pk: pkSubmission, sk: skSubmissionLink},
 	{name: "open submission lock", pk: pkHolder, sk: skSubOpen},
 	{name: "renewable holder (index entry)", gsi2: gsiRenewable},
-	{name: "renewal invoice", pk: pkInvoice, sk: skInvoice},
+	{name: "renewal invoice", pk: pkInvoice, sk: skInvoice, gsi1: gsiHolderInvoices},
 	{name: "renewal due marker", pk: dueRenewal, sk: skDue, gsi2: dueRenewal},
 	{name: "renewal sweep", pk: pkSweep, sk: skSweep},
 	{name: "CEC due marker", pk: dueCECs, sk: skDue, gsi2: dueCECs},
@@ -202,7 +203,15 @@ func submissionStatusPK(s submissions.Status) string { return gsiSubmissionStatu
 // Renewals and reminders.
 
 func invoiceKey(id string) table.Key { return table.Key{PK: pkInvoice + id, SK: skInvoice} }
-func sweepKey(year int) table.Key    { return table.Key{PK: pkSweep + strconv.Itoa(year), SK: skSweep} }
+
+// holderInvoicesKeys are a renewal invoice's GSI1 keys: the holder's
+// partition, the year (four digits, so that years sort as numbers).
+func holderInvoicesKeys(holderID string, year int) (pk, sk string) {
+	return holderInvoicesPK(holderID), fmt.Sprintf("%04d", year)
+}
+
+func holderInvoicesPK(holderID string) string { return gsiHolderInvoices + holderID }
+func sweepKey(year int) table.Key             { return table.Key{PK: pkSweep + strconv.Itoa(year), SK: skSweep} }
 
 func dueRenewalKey(invoiceID string) table.Key {
 	return table.Key{PK: dueRenewal + invoiceID, SK: skDue}

@@ -15,12 +15,14 @@ import (
 // Renewals is the renewals.Store on the single table:
 //
 //	INVOICE#REN-<holder>-<year>  INVOICE   the renewal invoice (the whole domain value)
+//	  GSI1  HOLDERINVOICES#<holder>  <year>   the holder's invoices, by year
 //	DUE#renewal#REN-<holder>-<year>  DUE   its due marker while unpaid (see Reminders)
 //	DUE#cecs#REN-<holder>-<year>     DUE   its CEC marker while the year's CECs are outstanding
 //	RENEWALSWEEP#<year>              SWEEP when the daily job last went through every holder
 //
 // The invoice lives in its own partition, not the holder's, so that the
-// holder's one-Query reads (transcript, submissions) never meet it.
+// holder's one-Query reads (transcript, submissions) never meet it; staff
+// list a holder's invoices on GSI1.
 type Renewals struct{ t table.Table }
 
 var _ renewals.Store = (*Renewals)(nil)
@@ -31,6 +33,8 @@ func NewRenewals(t table.Table) *Renewals { return &Renewals{t: t} }
 type invoiceItem struct {
 	PK      string `json:"PK"`
 	SK      string `json:"SK"`
+	GSI1PK  string `json:"GSI1PK"`
+	GSI1SK  string `json:"GSI1SK"`
 	Type    string `json:"type"`
 	Status  string `json:"status"`
 	Version int64  `json:"version"`
@@ -44,7 +48,9 @@ func invoiceToItem(inv renewals.Invoice) (table.Item, error) {
 		return nil, fmt.Errorf("encode invoice %s: %w", inv.ID, err)
 	}
 	k := invoiceKey(inv.ID)
-	return table.Marshal(invoiceItem{PK: k.PK, SK: k.SK, Type: "invoice", Status: string(inv.Status), Version: inv.Version, Invoice: string(b)})
+	gpk, gsk := holderInvoicesKeys(inv.HolderID, inv.Year)
+	return table.Marshal(invoiceItem{PK: k.PK, SK: k.SK, GSI1PK: gpk, GSI1SK: gsk, Type: "invoice", Status: string(inv.Status),
+		Version: inv.Version, Invoice: string(b)})
 }
 
 func invoiceFromItem(item table.Item) (renewals.Invoice, error) {
@@ -134,6 +140,18 @@ func (r *Renewals) Update(ctx context.Context, id string, fn func(inv *renewals.
 		return renewals.Invoice{}, err
 	}
 	return inv, nil
+}
+
+// ByHolder lists one page of a holder's invoices, the latest year first
+// (GSI1: one Query).
+func (r *Renewals) ByHolder(ctx context.Context, holderID string, pg renewals.Page) ([]renewals.Invoice, string, error) {
+	q := table.Query{Index: table.IndexGSI1, PK: holderInvoicesPK(holderID), Descending: true, Cursor: pg.Cursor,
+		Limit: pageLimit(pg.Limit, listPageDefault, listPageMax)}
+	page, err := r.t.Query(ctx, q)
+	if err != nil {
+		return nil, "", table.CursorFault(fmt.Errorf("query invoices of %s: %w", holderID, err))
+	}
+	return decodeList(ctx, "invoices of "+holderID, page.Items, invoiceFromItem), page.Cursor, nil
 }
 
 type sweepItem struct {

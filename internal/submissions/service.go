@@ -35,10 +35,13 @@ const (
 // system is who the asynchronous step acts as in the history.
 const system = "system"
 
-// Holders finds the caller's holder account (accounts.Service).
+// Holders finds the caller's holder account, and a holder for staff
+// (accounts.Service).
 type Holders interface {
 	// MyHolderID: Unauthenticated; NotFound holder_not_found.
 	MyHolderID(ctx context.Context, c identity.Caller) (string, error)
+	// Holder: Unauthenticated; Forbidden unless staff; NotFound holder_not_found.
+	Holder(ctx context.Context, c identity.Caller, holderID string) (accounts.Holder, error)
 }
 
 // Dispatcher sends committed outbox messages on (outbox.Relay).
@@ -344,9 +347,6 @@ func (s *Service) Get(ctx context.Context, c identity.Caller, id string) (Submis
 	return sub, nil
 }
 
-// ReviewQueue lists submissions in a status for staff (default
-// in_review), longest waiting first.
-// Errors: Unauthenticated; Forbidden; Invalid unknown status.
 // Mine lists one page of the caller's submissions, the latest first
 // within the page (a holder has a few a year: one page nearly always).
 // Errors: Unauthenticated; NotFound holder_not_found; Invalid invalid_cursor.
@@ -358,6 +358,32 @@ func (s *Service) Mine(ctx context.Context, c identity.Caller, pg Page) ([]Submi
 	if err != nil {
 		return nil, "", err
 	}
+	return s.byHolder(ctx, holderID, pg)
+}
+
+// OfHolder lists one page of holder holderID's submissions for staff, as
+// Mine does for the holder. A holder without submissions is told from no
+// holder at all by reading the account, only then.
+// Errors: Unauthenticated; Forbidden unless staff; NotFound
+// holder_not_found; Invalid invalid_cursor.
+func (s *Service) OfHolder(ctx context.Context, c identity.Caller, holderID string, pg Page) ([]Submission, string, error) {
+	if err := c.RequireRole(identity.RoleStaff); err != nil {
+		return nil, "", err
+	}
+	subs, next, err := s.byHolder(ctx, holderID, pg)
+	if err != nil {
+		return nil, "", err
+	}
+	if len(subs) == 0 && pg.Cursor == "" {
+		if _, err := s.holders.Holder(ctx, c, holderID); err != nil {
+			return nil, "", err
+		}
+	}
+	return subs, next, nil
+}
+
+// byHolder is one page of a holder's submissions, the latest first.
+func (s *Service) byHolder(ctx context.Context, holderID string, pg Page) ([]Submission, string, error) {
 	subs, next, err := s.store.ByHolder(ctx, holderID, pg)
 	if err != nil {
 		return nil, "", err
@@ -366,6 +392,9 @@ func (s *Service) Mine(ctx context.Context, c identity.Caller, pg Page) ([]Submi
 	return subs, next, nil
 }
 
+// ReviewQueue lists submissions in a status for staff (default
+// in_review), longest waiting first.
+// Errors: Unauthenticated; Forbidden; Invalid unknown status.
 func (s *Service) ReviewQueue(ctx context.Context, c identity.Caller, st Status, pg Page) ([]Submission, string, error) {
 	if err := c.RequireRole(identity.RoleStaff); err != nil {
 		return nil, "", err

@@ -3,6 +3,7 @@ package submissions_test
 import (
 	"errors"
 	"maps"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -494,5 +495,56 @@ func TestService_Isolation(t *testing.T) {
 	st, err := w.tr.Status(ctx, holder("bo"), 2028)
 	if err != nil || st.Year.Counted != 0 {
 		t.Fatalf("bo's status: %+v %v", st.Year, err)
+	}
+}
+
+// TestService_OfHolder: staff list any holder's submissions, as the holder
+// lists their own; a holder without any gets an empty list, an unknown ID
+// holder_not_found; nobody but staff may.
+func TestService_OfHolder(t *testing.T) {
+	w := newWorld(t)
+	ctx := t.Context()
+	sub, err := w.svc.Submit(ctx, holder("ana"), submissions.NewSubmission{RenewalYear: 2028,
+		Activities: []credits.Activity{course("association_course", 3, false)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := func(subs []submissions.Submission) []string {
+		var out []string
+		for _, s := range subs {
+			out = append(out, s.HolderID+"/"+s.ID)
+		}
+		return out
+	}
+	for _, name := range []string{"ana", "bo"} {
+		t.Run(name, func(t *testing.T) {
+			mine, _, err := w.svc.Mine(ctx, holder(name), submissions.Page{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, next, err := w.svc.OfHolder(ctx, staff, w.holders[name], submissions.Page{})
+			if err != nil || next != "" || !slices.Equal(ids(got), ids(mine)) {
+				t.Fatalf("staff read %v (next %q, %v); the holder reads %v", ids(got), next, err, ids(mine))
+			}
+		})
+	}
+	if got, _, _ := w.svc.OfHolder(ctx, staff, w.holders["ana"], submissions.Page{}); len(got) != 1 || got[0].ID != sub.ID {
+		t.Fatalf("ana's submissions: %v", ids(got))
+	}
+	for _, tt := range []struct {
+		name   string
+		caller identity.Caller
+		id     string
+		want   string
+	}{
+		{"ErrAnonymous", identity.Caller{}, w.holders["ana"], "unauthenticated"},
+		{"ErrHolder", holder("ana"), w.holders["ana"], "forbidden"},
+		{"ErrNoSuchHolder", staff, "H-0000000000", "holder_not_found"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, _, err := w.svc.OfHolder(ctx, tt.caller, tt.id, submissions.Page{}); code(err) != tt.want {
+				t.Fatalf("got %v, want %s", err, tt.want)
+			}
+		})
 	}
 }

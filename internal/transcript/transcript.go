@@ -117,24 +117,55 @@ func (s *Service) Transcript(ctx context.Context, c identity.Caller, year int) (
 		Entries: st.Entries}, nil
 }
 
-func (s *Service) judge(ctx context.Context, c identity.Caller, year int) (Status, error) {
-	if c.Anonymous() {
-		return Status{}, identity.ErrSignIn
+// StatusOf judges renewal year year (0: the coming renewal) of holder
+// holderID for staff, as Status does for the holder.
+// Errors: Unauthenticated; Forbidden unless staff; Invalid as Status;
+// NotFound holder_not_found when no holder has the ID.
+func (s *Service) StatusOf(ctx context.Context, c identity.Caller, holderID string, year int) (Status, error) {
+	if err := c.RequireRole(identity.RoleStaff); err != nil {
+		return Status{}, err
 	}
+	year, err := s.renewalYear(year)
+	if err != nil {
+		return Status{}, err
+	}
+	return s.judgeHolder(ctx, holderID, year, fault.Errorf(fault.NotFound, "holder_not_found", "no holder %s", holderID))
+}
+
+// renewalYear is year, or the coming renewal for 0, refused outside
+// MinYear..MaxYear.
+func (s *Service) renewalYear(year int) (int, error) {
 	if year == 0 {
 		year = s.ComingRenewal()
 	}
 	if year < MinYear || year > MaxYear {
-		return Status{}, fault.New(fault.Invalid, "invalid_request", "invalid renewal year",
+		return 0, fault.New(fault.Invalid, "invalid_request", "invalid renewal year",
 			fault.Detail{Field: "year", Code: "out_of_range", Message: fmt.Sprintf("must be a renewal year from %d to %d", MinYear, MaxYear)})
+	}
+	return year, nil
+}
+
+func (s *Service) judge(ctx context.Context, c identity.Caller, year int) (Status, error) {
+	if c.Anonymous() {
+		return Status{}, identity.ErrSignIn
+	}
+	year, err := s.renewalYear(year)
+	if err != nil {
+		return Status{}, err
 	}
 	holderID, err := s.holders.MyHolderID(ctx, c)
 	if err != nil {
 		return Status{}, err
 	}
+	return s.judgeHolder(ctx, holderID, year, fault.New(fault.NotFound, "holder_not_found", "you have no holder account yet: create one with POST /holders"))
+}
+
+// judgeHolder judges renewal year year of holder holderID from one read of
+// the holder's record; notFound is the error when there is no such holder.
+func (s *Service) judgeHolder(ctx context.Context, holderID string, year int, notFound error) (Status, error) {
 	h, activities, err := s.store.Records(ctx, holderID)
 	if errors.Is(err, accounts.ErrNotFound) {
-		return Status{}, fault.New(fault.NotFound, "holder_not_found", "you have no holder account yet: create one with POST /holders")
+		return Status{}, notFound
 	}
 	if err != nil {
 		return Status{}, fmt.Errorf("read records of holder %s: %w", holderID, err)

@@ -51,6 +51,7 @@ type world struct {
 	svc   *transcript.Service
 	tbl   *counting
 	clock *clock.Settable
+	ids   map[string]string // holder IDs by name
 }
 
 func holderCaller(name string) identity.Caller {
@@ -67,6 +68,7 @@ func newWorld(t *testing.T) *world {
 	ctx := t.Context()
 	day := func(y int, m time.Month, d int) roster.Date { return roster.Date{Year: y, Month: m, Day: d} }
 	var credited []attendance.Credit
+	ids := map[string]string{}
 	for _, h := range []struct {
 		name  string
 		codes []string
@@ -87,6 +89,7 @@ func newWorld(t *testing.T) *world {
 	} {
 		holder := kit.Holder(t, holderCaller(h.name), accounts.NewHolder{FirstName: h.name, LastName: "Lima", Email: h.name + "@example.com"},
 			testkit.Credentials("2020-01-01", h.codes...))
+		ids[h.name] = holder.ID
 		for _, c := range h.cr {
 			c.HolderID, c.UploadID, c.Line, c.ProviderID, c.Credited = holder.ID, "UPL-1", 2, "PRV-1", clk.Now()
 			credited = append(credited, c)
@@ -95,7 +98,7 @@ func newWorld(t *testing.T) *world {
 	if refused, err := store.NewAttendance(tbl).Credit(ctx, credited); err != nil || len(refused) > 0 {
 		t.Fatalf("credit: refused %v, %v", refused, err)
 	}
-	return &world{svc: transcript.NewService(store.NewTranscript(tbl), acc, pol, clk), tbl: tbl, clock: clk}
+	return &world{svc: transcript.NewService(store.NewTranscript(tbl), acc, pol, clk), tbl: tbl, clock: clk, ids: ids}
 }
 
 // summary is a Status in one line, so that a table row states it whole.
@@ -280,6 +283,58 @@ func TestService_Reads(t *testing.T) {
 			}
 			if g, q := w.tbl.gets.Load(), w.tbl.queries.Load(); g != 1 || q != 1 {
 				t.Fatalf("%d GetItem and %d Query, want 1 and 1", g, q)
+			}
+		})
+	}
+}
+
+// TestService_StatusOf: staff read any holder's status of any year, the
+// same as the holder's own, from one Query (no identity link); nobody else
+// may.
+func TestService_StatusOf(t *testing.T) {
+	w := newWorld(t)
+	staff := identity.Caller{Sub: "sub-staff", Roles: []string{identity.RoleStaff}}
+	for _, name := range []string{"ana", "bo", "cy", "dee"} {
+		for _, year := range []int{0, 2027, 2028, 2029} {
+			t.Run(fmt.Sprintf("%s/%d", name, year), func(t *testing.T) {
+				own, err := w.svc.Status(t.Context(), holderCaller(name), year)
+				if err != nil {
+					t.Fatal(err)
+				}
+				w.tbl.gets.Store(0)
+				w.tbl.queries.Store(0)
+				got, err := w.svc.StatusOf(t.Context(), staff, w.ids[name], year)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if summary(got) != summary(own) || got.HolderID != w.ids[name] || got.NoRequirement != own.NoRequirement {
+					t.Fatalf("staff read\n%s\nthe holder reads\n%s", summary(got), summary(own))
+				}
+				if g, q := w.tbl.gets.Load(), w.tbl.queries.Load(); g != 0 || q != 1 {
+					t.Fatalf("%d GetItem and %d Query, want 0 and 1", g, q)
+				}
+			})
+		}
+	}
+	refused := []struct {
+		name   string
+		caller identity.Caller
+		holder string
+		year   int
+		kind   fault.Kind
+		code   string
+	}{
+		{"ErrAnonymous", identity.Caller{}, w.ids["ana"], 2028, fault.Unauthenticated, "unauthenticated"},
+		{"ErrHolder", holderCaller("ana"), w.ids["ana"], 2028, fault.Forbidden, "forbidden"},
+		{"ErrProvider", identity.Caller{Sub: "sub-acme", Roles: []string{identity.RoleProvider}}, w.ids["ana"], 2028, fault.Forbidden, "forbidden"},
+		{"ErrNoSuchHolder", staff, "H-0000000000", 2028, fault.NotFound, "holder_not_found"},
+		{"ErrYear", staff, w.ids["ana"], transcript.MaxYear + 1, fault.Invalid, "invalid_request"},
+	}
+	for _, tt := range refused {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := w.svc.StatusOf(t.Context(), tt.caller, tt.holder, tt.year)
+			if fe, ok := fault.As(err); !ok || fe.Kind != tt.kind || fe.Code != tt.code {
+				t.Fatalf("got %v, want kind %d %s", err, tt.kind, tt.code)
 			}
 		})
 	}
