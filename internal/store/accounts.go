@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"slices"
 	"strings"
 
 	"github.com/cecportal/cecportal/internal/accounts"
@@ -450,6 +451,9 @@ func (a *Accounts) Events(ctx context.Context, holderID string) ([]accounts.Even
 				Before: heldFromItem(it.Before), After: heldFromItem(it.After)})
 		}
 		if page.Cursor == "" {
+			// The sort key's time is RFC 3339 with its trailing zeros cut,
+			// which sorts "…:00.5Z" before "…:00Z": order by the time itself.
+			slices.SortStableFunc(out, func(a, b accounts.Event) int { return a.At.Compare(b.At) })
 			return out, nil
 		}
 		q.Cursor = page.Cursor

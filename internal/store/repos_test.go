@@ -168,6 +168,23 @@ func TestAccounts_Holders(t *testing.T) {
 				}
 			}
 		})
+		t.Run("HistoryInTimeOrder", func(t *testing.T) {
+			// Keys cut trailing zeros: 14:00:01.5 sorts before 14:00:01.
+			if err := repo.CreateHolder(ctx, holderFixture("H-8", "sub-8", "h8@example.com")); err != nil {
+				t.Fatal(err)
+			}
+			for _, at := range []time.Time{t0.Add(1500 * time.Millisecond), t0.Add(time.Second)} {
+				if _, err := repo.UpdateHolder(ctx, "H-8", func(h *accounts.Holder) (accounts.Event, []outbox.Message, error) {
+					return accounts.Event{At: at, By: "sub-8", Action: "contact.update"}, nil, nil
+				}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			events, err := repo.Events(ctx, "H-8")
+			if err != nil || len(events) != 2 || !events[0].At.Equal(t0.Add(time.Second)) {
+				t.Fatalf("history %+v, %v; want the earlier first", events, err)
+			}
+		})
 		t.Run("ConcurrentUpdatesAllApply", func(t *testing.T) {
 			var wg sync.WaitGroup
 			errs := make(chan error, 8)
