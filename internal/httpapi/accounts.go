@@ -20,7 +20,8 @@ func NewAccountsAPI(svc *accounts.Service, c clock.Clock, opts Options) (*API, e
 }
 
 // AccountsRoutes are the routes of the accounts-api Lambda: liveness,
-// holder accounts, provider registration and the practitioner directory.
+// holder accounts (staff: one holder's account and history, and its
+// credentials), provider registration and the practitioner directory.
 func AccountsRoutes(svc *accounts.Service, c clock.Clock) []Route {
 	h := accountsHandlers{svc: svc, clock: c}
 	return []Route{
@@ -28,6 +29,7 @@ func AccountsRoutes(svc *accounts.Service, c clock.Clock) []Route {
 		{Method: http.MethodPost, Path: "/holders", Access: SignedIn, Handle: h.createHolder, Precheck: precheckHolder},
 		{Method: http.MethodGet, Path: "/holders/me", Access: Roles(identity.RoleHolder), Handle: h.myHolder},
 		{Method: http.MethodPut, Path: "/holders/me/contact", Access: Roles(identity.RoleHolder), Handle: h.updateContact, Precheck: precheckContact},
+		{Method: http.MethodGet, Path: "/holders/{holderId}", Access: Roles(identity.RoleStaff), Handle: h.holderRecord},
 		{Method: http.MethodPut, Path: "/holders/{holderId}/credentials", Access: Roles(identity.RoleStaff), Handle: h.setCredentials},
 		{Method: http.MethodPost, Path: "/providers", Access: SignedIn, Handle: h.createProvider, Precheck: precheckProvider},
 		{Method: http.MethodGet, Path: "/providers/me", Access: SignedIn, Handle: h.myProvider},
@@ -73,6 +75,26 @@ type holderJSON struct {
 	ContactConfirmedAt *time.Time       `json:"contactConfirmedAt,omitempty"`
 	CreatedAt          time.Time        `json:"createdAt"`
 	UpdatedAt          time.Time        `json:"updatedAt"`
+}
+
+// heldJSON is what a holder held at a change of their credentials.
+type heldJSON struct {
+	Membership  string           `json:"membership"`
+	Credentials []credentialJSON `json:"credentials"`
+}
+
+type holderEventJSON struct {
+	At     time.Time `json:"at"`
+	By     string    `json:"by"`
+	Action string    `json:"action"`
+	Detail string    `json:"detail"`
+	Before *heldJSON `json:"before,omitempty"`
+	After  *heldJSON `json:"after,omitempty"`
+}
+
+type holderRecordJSON struct {
+	Holder  holderJSON        `json:"holder"`
+	History []holderEventJSON `json:"history"`
 }
 
 // directoryEntryJSON is all the directory shows of a holder: never email,
@@ -127,6 +149,26 @@ func holderOut(h accounts.Holder) holderJSON {
 	if !h.ContactConfirmedAt.IsZero() {
 		t := h.ContactConfirmedAt
 		out.ContactConfirmedAt = &t
+	}
+	return out
+}
+
+func heldOut(x *accounts.Held) *heldJSON {
+	if x == nil {
+		return nil
+	}
+	out := &heldJSON{Membership: string(x.Membership), Credentials: make([]credentialJSON, 0, len(x.Credentials))}
+	for _, c := range x.Credentials {
+		out.Credentials = append(out.Credentials, credentialJSON(c))
+	}
+	return out
+}
+
+func holderRecordOut(h accounts.Holder, evs []accounts.Event) holderRecordJSON {
+	out := holderRecordJSON{Holder: holderOut(h), History: make([]holderEventJSON, 0, len(evs))}
+	for _, e := range evs {
+		out.History = append(out.History, holderEventJSON{At: e.At.UTC(), By: e.By, Action: e.Action, Detail: e.Detail,
+			Before: heldOut(e.Before), After: heldOut(e.After)})
 	}
 	return out
 }
@@ -216,6 +258,14 @@ func (h accountsHandlers) updateContact(ctx context.Context, r *Request) (Respon
 		return Response{}, err
 	}
 	return JSON(http.StatusOK, holderOut(holder)), nil
+}
+
+func (h accountsHandlers) holderRecord(ctx context.Context, r *Request) (Response, error) {
+	holder, evs, err := h.svc.HolderRecord(ctx, r.Caller, r.Params["holderId"])
+	if err != nil {
+		return Response{}, err
+	}
+	return JSON(http.StatusOK, holderRecordOut(holder, evs)), nil
 }
 
 func (h accountsHandlers) setCredentials(ctx context.Context, r *Request) (Response, error) {

@@ -91,6 +91,9 @@ func generatedContract() *contract.Contract {
 		{Method: "GET", Path: "/holders/me/transcript", Roles: []string{"holder"}, Params: []contract.Param{
 			{In: "query", Name: "year", Schema: &contract.Schema{Type: "integer", Minimum: contract.Float64(2000), Maximum: contract.Float64(2100)}, Label: "the renewal year"},
 		}},
+		{Method: "GET", Path: "/holders/{holderId}", Roles: []string{"staff"}, Params: []contract.Param{
+			{In: "path", Name: "holderId", Required: true, Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(40), Pattern: "^[A-Za-z0-9-]+$"}, Label: "the holder"},
+		}},
 		{Method: "PUT", Path: "/holders/{holderId}/credentials", Roles: []string{"staff"}, Params: []contract.Param{
 			{In: "path", Name: "holderId", Required: true, Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(40), Pattern: "^[A-Za-z0-9-]+$"}, Label: "the holder"},
 		}, Body: &contract.Body{Required: true, Content: []contract.Media{
@@ -102,6 +105,20 @@ func generatedContract() *contract.Contract {
 				"membership": &contract.Schema{Type: "string", Enum: []string{"member", "guest"}},
 			}, Required: []string{"membership", "credentials"}, NoAdditional: true, Labels: map[string]string{"credentials": "the credentials", "membership": "the membership"}}},
 		}}},
+		{Method: "GET", Path: "/holders/{holderId}/renewals", Roles: []string{"staff"}, Params: []contract.Param{
+			{In: "path", Name: "holderId", Required: true, Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(40), Pattern: "^[A-Za-z0-9-]+$"}, Label: "the holder"},
+			{In: "query", Name: "limit", Schema: &contract.Schema{Type: "integer", Minimum: contract.Float64(1), Maximum: contract.Float64(100)}, Label: "the number of results per page"},
+			{In: "query", Name: "cursor", Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(2048), Pattern: "^[A-Za-z0-9_-]+$"}, Label: "the page"},
+		}},
+		{Method: "GET", Path: "/holders/{holderId}/status", Roles: []string{"staff"}, Params: []contract.Param{
+			{In: "path", Name: "holderId", Required: true, Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(40), Pattern: "^[A-Za-z0-9-]+$"}, Label: "the holder"},
+			{In: "query", Name: "year", Schema: &contract.Schema{Type: "integer", Minimum: contract.Float64(2000), Maximum: contract.Float64(2100)}, Label: "the renewal year"},
+		}},
+		{Method: "GET", Path: "/holders/{holderId}/submissions", Roles: []string{"staff"}, Params: []contract.Param{
+			{In: "path", Name: "holderId", Required: true, Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(40), Pattern: "^[A-Za-z0-9-]+$"}, Label: "the holder"},
+			{In: "query", Name: "limit", Schema: &contract.Schema{Type: "integer", Minimum: contract.Float64(1), Maximum: contract.Float64(100)}, Label: "the number of results per page"},
+			{In: "query", Name: "cursor", Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(2048), Pattern: "^[A-Za-z0-9_-]+$"}, Label: "the page"},
+		}},
 		{Method: "GET", Path: "/programs", Roles: []string{"provider"}, Params: []contract.Param{
 			{In: "query", Name: "limit", Schema: &contract.Schema{Type: "integer", Minimum: contract.Float64(1), Maximum: contract.Float64(100)}, Label: "the number of results per page"},
 			{In: "query", Name: "cursor", Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(2048), Pattern: "^[A-Za-z0-9_-]+$"}, Label: "the page"},

@@ -14,13 +14,15 @@ import (
 )
 
 // RenewalRoutes are the holder's renewal routes (SPEC §4): the year's
-// invoice with the four steps, and the checkout of its dues.
+// invoice with the four steps, and the checkout of its dues; and staff's
+// list of a holder's invoices with their payments and flags (SPEC §5c).
 func RenewalRoutes(svc *renewals.Service) []Route {
 	h := renewalHandlers{svc: svc}
 	holder := Roles(identity.RoleHolder)
 	return []Route{
 		{Method: http.MethodGet, Path: "/holders/me/renewals/{year}", Access: holder, Handle: h.get},
 		{Method: http.MethodPost, Path: "/holders/me/renewals/{year}/checkout", Access: holder, Handle: h.checkout},
+		{Method: http.MethodGet, Path: "/holders/{holderId}/renewals", Access: Roles(identity.RoleStaff), Handle: h.ofHolder},
 	}
 }
 
@@ -44,6 +46,19 @@ type renewalInvoiceJSON struct {
 	Status       string            `json:"status"`
 	IssuedAt     time.Time         `json:"issuedAt"`
 	PaidAt       *time.Time        `json:"paidAt"`
+}
+
+// holderRenewalJSON is a renewal invoice as staff read it: with what the
+// payment provider reported and the flag.
+type holderRenewalJSON struct {
+	renewalInvoiceJSON
+	Payments []paymentJSON `json:"payments"`
+	Flag     *string       `json:"flag"`
+}
+
+type holderRenewalPageJSON struct {
+	Invoices   []holderRenewalJSON `json:"invoices"`
+	NextCursor string              `json:"nextCursor,omitempty"`
 }
 
 type renewalStepJSON struct {
@@ -108,25 +123,51 @@ func (h renewalHandlers) checkout(ctx context.Context, r *Request) (Response, er
 		AmountCents: inv.TotalCents, Currency: inv.Currency}), nil
 }
 
+func (h renewalHandlers) ofHolder(ctx context.Context, r *Request) (Response, error) {
+	pg, err := pageIn(r.Query)
+	if err != nil {
+		return Response{}, err
+	}
+	invs, next, err := h.svc.HolderInvoices(ctx, r.Caller, r.Params["holderId"], renewals.Page{Limit: pg.Limit, Cursor: pg.Cursor})
+	if err != nil {
+		return Response{}, err
+	}
+	out := holderRenewalPageJSON{Invoices: make([]holderRenewalJSON, 0, len(invs)), NextCursor: next}
+	for _, inv := range invs {
+		x := holderRenewalJSON{renewalInvoiceJSON: renewalInvoiceOut(inv), Payments: make([]paymentJSON, 0, len(inv.Payments)),
+			Flag: optString(inv.Flag)}
+		for _, p := range inv.Payments {
+			x.Payments = append(x.Payments, paymentJSON{EventID: p.EventID, Kind: string(p.Kind), At: p.At.UTC(),
+				Reference: p.Reference, AmountCents: p.AmountCents, Currency: p.Currency, Reason: p.Reason})
+		}
+		out.Invoices = append(out.Invoices, x)
+	}
+	return JSON(http.StatusOK, out), nil
+}
+
 func renewalOut(v renewals.View) renewalJSON {
-	inv := v.Invoice
-	out := renewalJSON{Year: inv.Year, Complete: v.Complete, Steps: make([]renewalStepJSON, 0, len(v.Steps)),
-		Invoice: renewalInvoiceJSON{InvoiceID: inv.ID, Year: inv.Year, Credentials: inv.Credentials,
-			Lines: make([]renewalLineJSON, 0, len(inv.Lines)), TotalCents: inv.TotalCents, Currency: inv.Currency,
-			CECsRequired: inv.CECsRequired, DueOn: inv.DueOn, GraceUntil: inv.GraceUntil, Status: string(inv.Status),
-			IssuedAt: inv.IssuedAt.UTC()}}
-	if out.Invoice.Credentials == nil {
-		out.Invoice.Credentials = []string{}
+	out := renewalJSON{Year: v.Invoice.Year, Complete: v.Complete, Steps: make([]renewalStepJSON, 0, len(v.Steps)),
+		Invoice: renewalInvoiceOut(v.Invoice)}
+	for _, s := range v.Steps {
+		out.Steps = append(out.Steps, renewalStepJSON{Step: s.Name, Done: s.Done})
+	}
+	return out
+}
+
+func renewalInvoiceOut(inv renewals.Invoice) renewalInvoiceJSON {
+	out := renewalInvoiceJSON{InvoiceID: inv.ID, Year: inv.Year, Credentials: inv.Credentials,
+		Lines: make([]renewalLineJSON, 0, len(inv.Lines)), TotalCents: inv.TotalCents, Currency: inv.Currency,
+		CECsRequired: inv.CECsRequired, DueOn: inv.DueOn, GraceUntil: inv.GraceUntil, Status: string(inv.Status),
+		IssuedAt: inv.IssuedAt.UTC()}
+	if out.Credentials == nil {
+		out.Credentials = []string{}
 	}
 	for _, l := range inv.Lines {
-		out.Invoice.Lines = append(out.Invoice.Lines, renewalLineJSON{Credential: l.Code, Cents: l.Cents})
+		out.Lines = append(out.Lines, renewalLineJSON{Credential: l.Code, Cents: l.Cents})
 	}
 	if !inv.PaidAt.IsZero() {
 		t := inv.PaidAt.UTC()
-		out.Invoice.PaidAt = &t
-	}
-	for _, s := range v.Steps {
-		out.Steps = append(out.Steps, renewalStepJSON{Step: s.Name, Done: s.Done})
+		out.PaidAt = &t
 	}
 	return out
 }

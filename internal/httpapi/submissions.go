@@ -16,7 +16,7 @@ import (
 )
 
 // SubmissionRoutes are the routes of CEC submissions: the holder submits
-// and follows, staff review.
+// and follows, staff review and read a holder's.
 func SubmissionRoutes(svc *submissions.Service) []Route {
 	h := submissionHandlers{svc: svc}
 	holder := Roles(identity.RoleHolder)
@@ -25,6 +25,7 @@ func SubmissionRoutes(svc *submissions.Service) []Route {
 		{Method: http.MethodPost, Path: "/holders/me/submissions", Access: holder, Handle: h.submit, Precheck: h.precheck},
 		{Method: http.MethodGet, Path: "/holders/me/submissions", Access: holder, Handle: h.mine},
 		{Method: http.MethodGet, Path: "/holders/me/submissions/{submissionId}", Access: holder, Handle: h.get},
+		{Method: http.MethodGet, Path: "/holders/{holderId}/submissions", Access: staff, Handle: h.ofHolder},
 		{Method: http.MethodGet, Path: "/review/submissions", Access: staff, Handle: h.reviewQueue},
 		{Method: http.MethodPost, Path: "/submissions/{submissionId}/decision", Access: staff, Handle: h.decide},
 	}
@@ -199,6 +200,12 @@ func (h submissionHandlers) reviewQueue(ctx context.Context, r *Request) (Respon
 func (h submissionHandlers) mine(ctx context.Context, r *Request) (Response, error) {
 	return submissionPage(r, func(pg submissions.Page) ([]submissions.Submission, string, error) {
 		return h.svc.Mine(ctx, r.Caller, pg)
+	})
+}
+
+func (h submissionHandlers) ofHolder(ctx context.Context, r *Request) (Response, error) {
+	return submissionPage(r, func(pg submissions.Page) ([]submissions.Submission, string, error) {
+		return h.svc.OfHolder(ctx, r.Caller, r.Params["holderId"], pg)
 	})
 }
 

@@ -32,13 +32,15 @@ func NewCecAPI(svc *transcript.Service, subs *submissions.Service, ren *renewals
 	return newAPI(routes, opts)
 }
 
-// CecRoutes are the holder's CEC status and transcript routes.
+// CecRoutes are the holder's CEC status and transcript routes, and staff's
+// reading of any holder's status.
 func CecRoutes(svc *transcript.Service) []Route {
 	h := cecHandlers{svc: svc}
 	holder := Roles(identity.RoleHolder)
 	return []Route{
 		{Method: http.MethodGet, Path: "/holders/me/status", Access: holder, Handle: h.status},
 		{Method: http.MethodGet, Path: "/holders/me/transcript", Access: holder, Handle: h.transcript},
+		{Method: http.MethodGet, Path: "/holders/{holderId}/status", Access: Roles(identity.RoleStaff), Handle: h.statusOf},
 	}
 }
 
@@ -113,6 +115,18 @@ func (h cecHandlers) status(ctx context.Context, r *Request) (Response, error) {
 		return Response{}, err
 	}
 	st, err := h.svc.Status(ctx, r.Caller, year)
+	if err != nil {
+		return Response{}, err
+	}
+	return JSON(http.StatusOK, statusOut(st)), nil
+}
+
+func (h cecHandlers) statusOf(ctx context.Context, r *Request) (Response, error) {
+	year, err := yearQuery(r)
+	if err != nil {
+		return Response{}, err
+	}
+	st, err := h.svc.StatusOf(ctx, r.Caller, r.Params["holderId"], year)
 	if err != nil {
 		return Response{}, err
 	}
