@@ -124,6 +124,18 @@ var authzMatrix = []authzRow{
 	{"PUT /holders/{holderId}/credentials", statuses(401, 401, 403, 403, 403, 403, 200), "holder A's credentials (unchanged: CAM, member)", func(f *authzFixture, _ caller) authzReq {
 		return jsonReq("/holders/"+f.holderA+"/credentials", `{"membership":"member","credentials":[{"code":"CAM","earnedOn":"2020-06-01"}]}`)
 	}},
+	{"GET /holders/{holderId}", statuses(401, 401, 403, 403, 403, 403, 200), "holder A's account and history", func(f *authzFixture, _ caller) authzReq {
+		return authzReq{path: "/holders/" + f.holderA}
+	}},
+	{"GET /holders/{holderId}/status", statuses(401, 401, 403, 403, 403, 403, 200), "holder A's renewal year 2028", func(f *authzFixture, _ caller) authzReq {
+		return authzReq{path: "/holders/" + f.holderA + "/status?year=2028"}
+	}},
+	{"GET /holders/{holderId}/submissions", statuses(401, 401, 403, 403, 403, 403, 200), "holder A's: the one submission", func(f *authzFixture, _ caller) authzReq {
+		return authzReq{path: "/holders/" + f.holderA + "/submissions"}
+	}},
+	{"GET /holders/{holderId}/renewals", statuses(401, 401, 403, 403, 403, 403, 200), "holder A's: the 2027 invoice", func(f *authzFixture, _ caller) authzReq {
+		return authzReq{path: "/holders/" + f.holderA + "/renewals"}
+	}},
 	{"GET /directory", statuses(401, 401, 403, 403, 200, 200, 200), "holder A's ID: ID, name, credentials, membership only", func(f *authzFixture, _ caller) authzReq {
 		return authzReq{path: "/directory?q=" + f.holderA}
 	}},
@@ -185,7 +197,7 @@ var unknownRoutes = []struct{ method, path string }{
 	{"GET", "/holders"},
 	{"DELETE", "/holders/me"},
 	{"PATCH", "/holders/me/contact"},
-	{"GET", "/holders/{holderA}"},
+	{"DELETE", "/holders/{holderA}"},
 	{"GET", "/holders/{holderA}/credentials"},
 	{"DELETE", "/programs/{program}"},
 	{"PATCH", "/programs/{program}"},
