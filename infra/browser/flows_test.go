@@ -287,8 +287,10 @@ func TestBrowser_Flows(t *testing.T) {
 		}},
 		{"StaffRecordsCredentials", func(t *testing.T) {
 			office.open(t, "#/staff/holders")
+			office.fill(t, "#holder-choice [name=holderId]", holderID)
+			office.click(t, "#holder-choice button[type=submit]")
+			office.waitText(t, "#credentials-now", "Guest; no credentials")
 			f := "#credentials-form "
-			office.fill(t, f+"[name=holderId]", holderID)
 			office.click(t, f+"input[name=membership][value=member]")
 			office.click(t, "#cred-CAM")
 			office.fill(t, "#cred-CAM-earned", "2020-06-01")

@@ -38,7 +38,8 @@ const routes = [
   { path: "/holder/renewal", role: "holder", nav: "Renewal", render: holder.renewal },
   { path: "/staff/programs", role: "staff", nav: "Program reviews", render: staff.programs },
   { path: "/staff/submissions", role: "staff", nav: "CEC reviews", render: staff.submissions },
-  { path: "/staff/holders", role: "staff", nav: "Credentials", render: staff.holders },
+  { path: "/staff/holders", role: "staff", nav: "Holders", render: staff.holders },
+  { path: "/staff/holders/:id", role: "staff", render: staff.holder },
   { path: "/pay/:ref", signedIn: true, dev: true, render: payPage },
   { path: "/dev", dev: true, public: true, nav: "Local tools", render: devPage },
 ];

@@ -205,7 +205,7 @@ export function shortfallText(rule, f, message = "") {
 }
 
 /** The figures of a status's shortfall by rule, from the status's own numbers. */
-function statusFigures(st, rule) {
+export function statusFigures(st, rule) {
   const f = {
     total: { counted: st.counted, required: st.required },
     association_minimum: { counted: st.bySource.association, required: cecText((hundredths(st.required) || 0) - (hundredths(st.bySource.otherLimit) || 0)) },

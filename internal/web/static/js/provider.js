@@ -396,15 +396,16 @@ function draw(out, p) {
 
 /**
  * A directory search form with its results a page at a time; onPick(entry),
- * when given, adds a "Use" button per result.
+ * when given, adds a "Use" button per result; href(entry), when given,
+ * makes each holder ID a link there.
  */
-export function directorySearch(onPick) {
+export function directorySearch(onPick, { href } = {}) {
   const results = h("div", { class: "directory-results" });
   const f = form({ class: "directory-form" }, [
     field("Last name or holder ID", "q", { type: "search", required: true, hint: "At least two letters" }),
   ], "Search", []);
   const row = (x) => h("tr", { dataset: { holderId: x.holderId } },
-    h("td", {}, x.holderId), h("td", {}, `${x.firstName} ${x.lastName}`), h("td", {}, x.credentials.join(", ") || "—"), h("td", {}, words(x.membership)),
+    h("td", {}, href ? h("a", { href: href(x) }, x.holderId) : x.holderId), h("td", {}, `${x.firstName} ${x.lastName}`), h("td", {}, x.credentials.join(", ") || "—"), h("td", {}, words(x.membership)),
     onPick ? h("td", {}, h("button", { type: "button", class: "secondary", dataset: { holderId: x.holderId }, onclick: () => onPick(x) }, `Use ${x.holderId}`)) : null);
   f.addEventListener("submit", (e) => {
     e.preventDefault();

@@ -1,15 +1,22 @@
 // Staff pages: the program review queue, the CEC submission review queue
-// (approve, reject, or reject single activities), and holders' credentials.
+// (approve, reject, or reject single activities), holders' credentials, and
+// one holder's whole record.
 
 import policy from "../policy.js";
 import { h, fill, announce, table, facts } from "./dom.js";
 import { api, pageQuery } from "./api.js";
-import { field, radios, form, readForm, submitting, group, problem } from "./forms.js";
-import { page, notice, dateTime, programStatusText, formatText, badge, words, hashQuery, go, pagedList } from "./view.js";
+import { field, radios, form, readForm, submitting, group, problem, clearErrors } from "./forms.js";
+import { page, notice, dateTime, date, programStatusText, formatText, badge, words, hashQuery, go, pagedList } from "./view.js";
 import { money } from "./fee.js";
 import { directorySearch } from "./provider.js";
+import { comingYear, shortfallText, statusFigures } from "./holder.js";
 
 const enc = encodeURIComponent;
+
+/** The address of a holder's record. */
+function holderHref(id) {
+  return `#/staff/holders/${enc(id)}`;
+}
 
 function statusFilter(id, label, statuses, current, base) {
   const f = form({ id, class: "status-filter" }, [
@@ -118,7 +125,8 @@ function submissionCard(s) {
   const card = h("article", { class: "card", dataset: { submissionId: s.submissionId }, "aria-labelledby": `t-${s.submissionId}` });
   card.append(
     h("h2", { id: `t-${s.submissionId}` }, `Submission ${s.submissionId}`),
-    h("p", {}, `Holder ${s.holderId}, renewal ${s.year}, submitted ${dateTime(s.submittedAt)} · `, badge(words(s.status), s.status),
+    h("p", {}, "Holder ", h("a", { href: holderHref(s.holderId), class: "holder-link" }, s.holderId),
+      `, renewal ${s.year}, submitted ${dateTime(s.submittedAt)} · `, badge(words(s.status), s.status),
       s.audit ? h("strong", {}, " · Documentation audit") : ""));
   if (s.status !== "in_review") {
     card.append(table("Activities", ["Activity", "Hours", { text: "Decision", outcome: true }], s.activities.map((a) => h("tr", {}, h("td", {}, a.title), h("td", {}, String(a.hours)), h("td", {}, words(a.decision))))));
@@ -163,44 +171,356 @@ function submissionCard(s) {
   return card;
 }
 
-/** #/staff/holders: record a holder's credentials and membership. */
-export async function holders(main) {
-  const view = page(main, "Holders' credentials");
+/** A credential's name in the policy, with its code: "CAM (Certified Apartment Manager)". */
+function credentialName(code) {
+  const c = policy.credentials.find((x) => x.code === code);
+  return c ? `${c.code} (${c.name})` : code;
+}
+
+/** What a holder holds, in words: "Member; CAM earned 2020-06-01, NALP earned 2021-02-03". */
+function heldText(held) {
+  const creds = (held.credentials || []).map((c) => `${c.code} earned ${date(c.earnedOn)}`).join(", ");
+  return `${words(held.membership)}; ${creds || "no credentials"}`;
+}
+
+/** One change of the history in words: who, and what. */
+function change(e) {
+  switch (e.action) {
+    case "credentials.set":
+      return {
+        who: `Staff (signed in as ${e.by})`,
+        what: e.before && e.after ? `Credentials: ${heldText(e.before)} → ${heldText(e.after)}` : `Credentials recorded: ${e.detail}`,
+      };
+    case "contact.update":
+      return { who: "The holder", what: e.detail ? e.detail.charAt(0).toUpperCase() + e.detail.slice(1) : "Contact information updated" };
+    default:
+      return { who: e.by, what: e.detail || "The account was changed" };
+  }
+}
+
+/** The history of a holder's account, newest first (the API gives it oldest first). */
+function historyTable(history, attrs = {}) {
+  if (!history.length) return h("p", attrs, "No changes recorded.");
+  return table("Changes to the account, newest first", ["When", "Who", { text: "Change", outcome: true }],
+    [...history].reverse().map((e) => {
+      const c = change(e);
+      return h("tr", { dataset: { action: e.action } }, h("td", {}, dateTime(e.at)), h("td", {}, c.who), h("td", {}, c.what));
+    }), attrs);
+}
+
+/**
+ * The before and after of a credentials change, a row per credential either
+ * held (in the policy's order), and the membership.
+ */
+function beforeAfter(before, after) {
+  const earned = (x, code) => {
+    const c = x.credentials.find((y) => y.code === code);
+    return c ? `Held, earned ${date(c.earnedOn)}` : "Not held";
+  };
+  const codes = policy.credentials.map((c) => c.code)
+    .filter((code) => [before, after].some((x) => x.credentials.some((y) => y.code === code)));
+  const rows = [
+    ["Membership", words(before.membership), words(after.membership)],
+    ...codes.map((code) => [credentialName(code), earned(before, code), earned(after, code)]),
+  ];
+  return table("Before and after", ["Held", "Before", { text: "After", outcome: true }],
+    rows.map(([what, b, a]) => h("tr", { class: b === a ? "" : "changed" }, h("td", {}, what), h("td", {}, b), h("td", {}, a))),
+    { id: "credentials-before-after" });
+}
+
+/**
+ * The credentials form: choose a holder (by ID, or from the directory), see
+ * what they hold now, change it. Nothing can be ticked or saved before the
+ * chosen holder's own membership and credentials are loaded into the form,
+ * and choosing another holder loads theirs, so one holder's ticks never
+ * stay for the next. Saving shows before and after.
+ * Returns the section and choose(holderId).
+ */
+function credentialsSection() {
+  let loaded = null; // the record the form shows: {holder, history}
+  let loading = 0; // the latest load; an older one that answers late is ignored
+  const choice = form({ id: "holder-choice" }, [
+    field("Holder ID", "holderId", { required: true, hint: "Such as H-7K3M9Q2XAB; or search the directory below", autocomplete: "off", cls: "short" }),
+  ], "Show their credentials");
+  const current = h("div", { id: "credentials-current", "aria-live": "polite" });
   const result = h("div", { id: "credentials-result", "aria-live": "polite" });
-  const f = form({ id: "credentials-form" }, [
-    field("Holder ID", "holderId", { required: true, kind: "manual", hint: "Such as H-7K3M9Q2XAB; search the directory below" }),
-    radios("Membership", "membership", [["member", "Member"], ["guest", "Guest"]], { required: true, value: "member" }),
+  const f = form({ id: "credentials-form", hidden: true }, [
+    radios("Membership", "membership", [["member", "Member"], ["guest", "Guest"]], { required: true }),
     group("Credentials held", "credentials",
-      h("p", { class: "hint" }, "Tick each credential the holder holds, with the date it was earned. This replaces the whole set."),
+      h("p", { class: "hint" }, "Tick each credential the holder holds, with the date it was earned. Saving replaces the whole set with what is ticked here."),
       policy.credentials.map((c, i) => h("div", { class: "grid two" },
         field(`${c.code}: ${c.name}`, `cred-${c.code}`, { type: "checkbox", kind: "manual", id: `cred-${c.code}` }),
         field(`${c.code} earned on`, `credentials[${i}].earnedOn`, { type: "date", kind: "manual", id: `cred-${c.code}-earned` })))),
   ], "Save the credentials");
+
+  // Hides the form while no holder, or another than the ID field names, is loaded.
+  const forget = () => {
+    loaded = null;
+    f.hidden = true;
+    clearErrors(f);
+    current.replaceChildren();
+  };
+  const show = (rec) => {
+    loaded = rec;
+    const x = rec.holder;
+    for (const el of f.querySelectorAll("input[name=membership]")) el.checked = el.value === x.membership;
+    policy.credentials.forEach((c, i) => {
+      const held = x.credentials.find((y) => y.code === c.code);
+      f.elements[`cred-${c.code}`].checked = Boolean(held);
+      f.elements[`credentials[${i}].earnedOn`].value = held ? held.earnedOn : "";
+    });
+    clearErrors(f);
+    const last = [...rec.history].reverse().find((e) => e.action === "credentials.set");
+    fill(current, h("div", { class: "card", dataset: { holderId: x.holderId } },
+      h("h2", { id: "credentials-holder", tabindex: "-1" }, `${x.firstName} ${x.lastName} (${x.holderId})`),
+      facts([
+        ["Holds now", h("span", { id: "credentials-now" }, heldText(x))],
+        ["Last recorded", last ? `${dateTime(last.at)}, ${change(last).who.toLowerCase()}` : "Never"],
+      ]),
+      h("p", {}, h("a", { href: holderHref(x.holderId), id: "open-holder-record" }, `Open ${x.firstName} ${x.lastName}'s record and history`))));
+    f.hidden = false;
+  };
+  const choose = async (id, focus = true) => {
+    const holderId = String(id || "").trim();
+    choice.elements.holderId.value = holderId;
+    forget();
+    result.replaceChildren();
+    if (!holderId) throw problem([{ field: "holderId", message: "Enter the holder ID" }]);
+    const mine = ++loading;
+    fill(current, notice(`Reading ${holderId}'s credentials…`));
+    try {
+      const rec = await api("GET", `/holders/${enc(holderId)}`);
+      if (mine !== loading) return;
+      show(rec);
+      announce(`${rec.holder.firstName} ${rec.holder.lastName}: ${heldText(rec.holder)}`);
+      if (focus) current.querySelector("h2").focus();
+    } catch (err) {
+      if (mine !== loading) return;
+      current.replaceChildren();
+      if (err.code === "holder_not_found") {
+        err.details = [{ field: "holderId", message: `No holder has the ID ${holderId}: check it, or search the directory below` }];
+      }
+      throw err;
+    }
+  };
+  choice.addEventListener("submit", (e) => {
+    e.preventDefault();
+    submitting(choice, () => choose(choice.elements.holderId.value));
+  });
+  // Typing another ID takes the form away until that holder's values are in it.
+  choice.elements.holderId.addEventListener("input", () => {
+    if (loaded && choice.elements.holderId.value.trim() !== loaded.holder.holderId) forget();
+  });
   f.addEventListener("submit", (e) => {
     e.preventDefault();
     submitting(f, async () => {
-      const holderId = f.elements.holderId.value.trim();
-      if (!holderId) throw problem([{ field: "holderId", message: "Enter the holder ID" }]);
+      if (!loaded) throw problem([{ field: "holderId", message: "Choose the holder first" }]);
+      const before = loaded.holder;
       // Ticked credentials in policy order; error indexes map back to them.
       const ticked = policy.credentials.map((c, i) => ({ c, i })).filter(({ c }) => f.elements[`cred-${c.code}`].checked);
       const credentials = ticked.map(({ c, i }) => ({ code: c.code, earnedOn: f.elements[`credentials[${i}].earnedOn`].value }));
+      const membership = readForm(f).membership;
+      if (!membership) throw problem([{ field: "membership", message: "Choose member or guest" }]);
+      let updated;
       try {
-        const updated = await api("PUT", `/holders/${enc(holderId)}/credentials`, { body: { membership: readForm(f).membership, credentials } });
-        fill(result, notice(`${updated.firstName} ${updated.lastName} (${updated.holderId}): ${words(updated.membership)}, ${updated.credentials.map((x) => x.code).join(", ") || "no credentials"}.`, "ok", { id: "credentials-saved" }));
-        announce("Credentials saved");
+        updated = await api("PUT", `/holders/${enc(before.holderId)}/credentials`, { body: { membership, credentials } });
       } catch (err) {
         err.details = err.details.map((d) => {
           const m = d.field && d.field.match(/^credentials\[(\d+)\](.*)$/);
           if (m && ticked[Number(m[1])]) return { ...d, field: `credentials[${ticked[Number(m[1])].i}]${m[2] === ".code" ? "" : m[2]}` };
           return d;
         });
-        if (err.code === "holder_not_found") err.details = [{ field: "holderId", message: err.message }];
         throw err;
       }
+      const same = heldText(before) === heldText(updated);
+      fill(result, h("div", { class: "notice ok", role: "status", id: "credentials-saved", tabindex: "-1", dataset: { holderId: updated.holderId } },
+        h("h2", {}, `Saved for ${updated.firstName} ${updated.lastName} (${updated.holderId})`),
+        h("p", {}, same ? "Nothing changed: the holder already held exactly this." : `Now: ${heldText(updated)}.`),
+        beforeAfter(before, updated)));
+      // What the holder holds now, with the change in the history.
+      try {
+        show(await api("GET", `/holders/${enc(updated.holderId)}`));
+      } catch {
+        show({ holder: updated, history: loaded.history });
+      }
+      result.querySelector("#credentials-saved").focus();
+      announce(`Credentials saved for ${updated.firstName} ${updated.lastName}`);
     });
   });
-  view.append(f, result, h("h2", {}, "Find a holder"), directorySearch((x) => {
-    f.elements.holderId.value = x.holderId;
-    f.elements.holderId.focus();
-  }));
+  const section = h("section", { "aria-labelledby": "record-credentials" },
+    h("h2", { id: "record-credentials" }, "Record a holder's credentials"), choice, current, f, result);
+  return { section, choose: (id, focus) => submitting(choice, () => choose(id, focus)) };
+}
+
+/** #/staff/holders: find a holder, open their record, record their credentials. */
+export async function holders(main) {
+  const view = page(main, "Holders");
+  const { section, choose } = credentialsSection();
+  view.append(h("p", {}, "Find a holder to open their record (profile, credentials and their history, CEC status, submissions, renewal invoices), or record the credentials they hold."),
+    section,
+    h("h2", {}, "Find a holder"),
+    directorySearch((x) => choose(x.holderId), { href: (x) => holderHref(x.holderId) }));
+  const pre = hashQuery().get("holder");
+  if (pre) await choose(pre, false);
+}
+
+const standingText = {
+  met: () => "Met",
+  outstanding: (st) => `Outstanding: ${st.outstanding} CECs`,
+  no_credentials: () => "No credential that needs CECs",
+};
+
+const invoiceStatusText = { open: "Not paid yet", paid: "Paid", failed: "Not paid: the last payment failed" };
+
+const flagText = {
+  payment_mismatch: "Payment mismatch: a payment whose amount or currency was not the invoice's was recorded and not taken as payment. Check it with the payment provider.",
+  refunded: "Refunded: the payment provider reported a refund of this invoice.",
+};
+
+const paymentText = {
+  succeeded: "Paid",
+  failed: "Payment failed",
+  refunded: "Refunded",
+};
+
+/** #/staff/holders/{id}: one holder's whole record. */
+export async function holder(main, { id }) {
+  let rec;
+  try {
+    rec = await api("GET", `/holders/${enc(id)}`);
+  } catch (err) {
+    if (err.code !== "holder_not_found") throw err;
+    const view = page(main, "Holder not found");
+    view.append(notice(`No holder has the ID ${id}.`, "warn", { id: "holder-not-found" }), h("p", {}, h("a", { href: "#/staff/holders" }, "Find a holder")));
+    return;
+  }
+  const x = rec.holder;
+  const view = page(main, `${x.firstName} ${x.lastName}`);
+  const c = x.contact || {};
+  const a = c.address;
+  const section = (sid, title, ...children) => h("section", { id: sid, "aria-labelledby": `${sid}-heading` }, h("h2", { id: `${sid}-heading` }, title), children);
+  const statusOut = h("div", { "aria-live": "polite" });
+  const submissionsOut = h("div", { id: "holder-submission-list" });
+  const renewalsOut = h("div", { id: "holder-renewal-list" });
+  view.append(
+    section("holder-profile", "Profile", facts([
+      ["Holder ID", h("span", { id: "record-holder-id" }, x.holderId)],
+      ["Name", `${x.firstName} ${x.lastName}`],
+      ["Email", x.email],
+      ["Phone", c.phone || "None given"],
+      ["Address", a ? [a.line1, a.line2, [a.city, a.region, a.postalCode].filter(Boolean).join(" "), a.country].filter(Boolean).join(", ") : "None given"],
+      ["Membership", h("span", { id: "record-membership" }, words(x.membership))],
+      ["In the directory", x.listedInDirectory ? "Listed" : "Not listed (the holder opted out)"],
+      ["Contact confirmed", x.contactConfirmedAt ? dateTime(x.contactConfirmedAt) : "Not yet"],
+      ["Account opened", dateTime(x.createdAt)],
+    ])),
+    section("holder-credentials", "Credentials",
+      x.credentials.length
+        ? table("Credentials held", ["Credential", "Earned on"], x.credentials.map((cr) => h("tr", { dataset: { code: cr.code } },
+          h("td", {}, credentialName(cr.code)), h("td", {}, date(cr.earnedOn)))), { id: "record-credentials" })
+        : h("p", { id: "record-credentials" }, "No credentials recorded."),
+      h("p", {}, h("a", { class: "button secondary", href: `#/staff/holders?holder=${enc(x.holderId)}`, id: "change-credentials" }, "Change the credentials")),
+      h("h3", {}, "History of changes"),
+      historyTable(rec.history, { id: "record-history" })),
+    section("holder-status", "CEC status by renewal year", statusOut),
+    section("holder-submissions", "CEC submissions", submissionsOut),
+    section("holder-renewals", "Renewal invoices", renewalsOut));
+  await Promise.all([
+    drawHolderStatus(statusOut, x),
+    listed(submissionsOut, `/holders/${enc(x.holderId)}/submissions`, "submissions", holderSubmission, "No submissions."),
+    listed(renewalsOut, `/holders/${enc(x.holderId)}/renewals`, "invoices", holderInvoice, "No renewal invoices."),
+  ]);
+}
+
+/** A list of the API, a page at a time, into out; empty says so. */
+async function listed(out, path, key, render, none) {
+  const list = h("div", {});
+  const paged = pagedList(list, async (cursor) => {
+    const res = await api("GET", `${path}?${pageQuery({ limit: "20" }, cursor)}`);
+    return { items: res[key], nextCursor: res.nextCursor };
+  }, render);
+  out.append(list, paged.more);
+  if (!(await paged.first()).length) list.append(h("p", {}, none));
+}
+
+/**
+ * The holder's CEC status: a line per renewal year (the coming renewal and
+ * the two before it, and the year asked for), then the chosen year's
+ * activities with their verdicts.
+ */
+async function drawHolderStatus(out, x) {
+  const coming = await comingYear();
+  const y = Number(hashQuery().get("year"));
+  const asked = Number.isInteger(y) && y >= 2000 && y <= 2100 ? y : coming;
+  const years = [...new Set([coming, coming - 1, coming - 2, asked])].sort((p, q) => q - p);
+  const statuses = await Promise.all(years.map((y) => api("GET", `/holders/${enc(x.holderId)}/status?year=${y}`)));
+  const st = statuses[years.indexOf(asked)];
+  const yearLink = (y) => (y === asked ? h("strong", { "aria-current": "true" }, String(y))
+    : h("a", { href: `${holderHref(x.holderId)}?year=${y}` }, String(y)));
+  fill(out,
+    table("Each renewal year", ["Renewal year", "Earned in", "Required", "Counted", "Compliance", { text: "Standing", outcome: true }],
+      statuses.map((s) => h("tr", { dataset: { year: s.renewalYear, standing: s.standing } },
+        h("td", {}, yearLink(s.renewalYear)), h("td", {}, String(s.renewalYear - policy.earnedYearsBefore)),
+        h("td", {}, String(s.required)), h("td", {}, String(s.counted)),
+        h("td", {}, s.standing === "no_credentials" ? "—" : `${s.compliance.counted} of at least ${s.compliance.minimum}`),
+        h("td", {}, standingText[s.standing] ? standingText[s.standing](s) : words(s.standing)))), { id: "record-years" }),
+    h("h3", { id: "record-year-heading" }, `Renewal ${st.renewalYear} in detail`),
+    h("p", {}, `CECs earned from ${date(st.window.from)} to ${date(st.window.to)} count. Credentials: ${st.credentials.join(", ") || "none recorded"}.`),
+    st.standing === "no_credentials" ? null : facts([
+      ["Required", String(st.required)],
+      ["Counted", h("span", { id: "record-counted" }, String(st.counted))],
+      ["Outstanding", String(st.outstanding)],
+      ["Association sources", String(st.bySource.association)],
+      ["Other sources", `${st.bySource.other} (counted ${st.bySource.otherCounted}, at most ${st.bySource.otherLimit})`],
+      ["Compliance", `${st.compliance.counted} of at least ${st.compliance.minimum}`],
+    ]),
+    st.shortfalls.length ? h("ul", { id: "record-shortfalls" }, st.shortfalls.map((s) => h("li", {}, shortfallText(s.rule, statusFigures(st, s.rule), s.message)))) : null,
+    st.activities.length
+      ? table(`Activities earned for renewal ${st.renewalYear}`, ["Date", "Activity", "Source", "Hours", "Counts", { text: "Verdict", outcome: true }],
+        st.activities.map((ac) => h("tr", { dataset: { id: ac.id, status: ac.status } },
+          h("td", {}, date(ac.date)), h("td", {}, ac.title, h("br"), h("span", { class: "hint" }, `${ac.organisation}; ${words(ac.kind)}${ac.compliance ? "; compliance" : ""}`)),
+          h("td", {}, ac.source === "program" ? "Credited by the provider" : "Reported by the holder"),
+          h("td", {}, String(ac.hours)), h("td", {}, String(ac.counts)),
+          h("td", {}, ac.status === "counted" ? "Counted" : `${words(ac.status)}: ${ac.message || words(ac.reason)}`))), { id: "record-activities" })
+      : h("p", { id: "record-activities" }, "No activities earned in this window."));
+}
+
+/** One of the holder's submissions. */
+function holderSubmission(s) {
+  return h("article", { class: "card", dataset: { submissionId: s.submissionId, status: s.status }, "aria-labelledby": `sub-${s.submissionId}` },
+    h("h3", { id: `sub-${s.submissionId}` }, `Submission ${s.submissionId} for renewal ${s.year}`),
+    h("p", {}, `Submitted ${dateTime(s.submittedAt)} · `, badge(words(s.status), s.status), s.audit ? " · picked for a documentation audit" : "",
+      s.status === "in_review" ? [" · ", h("a", { href: "#/staff/submissions?status=in_review" }, "Decide it in the review queue")] : null),
+    s.reason ? h("p", {}, `Reason: ${s.reason}`) : null,
+    table("Activities", ["Activity", "Date", "Hours", "Verdict", { text: "Decision", outcome: true }], s.activities.map((ac) => h("tr", {},
+      h("td", {}, ac.title, h("br"), h("span", { class: "hint" }, `${ac.organisation}; ${words(ac.kind)}; ${words(ac.documentation.type)}: ${ac.documentation.reference}`)),
+      h("td", {}, date(ac.date)), h("td", {}, String(ac.hours)),
+      h("td", {}, `${words(ac.verdict.status)}${ac.verdict.message ? `: ${ac.verdict.message}` : ""}`),
+      h("td", {}, words(ac.decision), ac.decisionReason ? `: ${ac.decisionReason}` : "")))),
+    s.result ? h("p", {}, s.result.met ? `After the decision the year is met (${s.result.counted} of ${s.result.required} CECs).`
+      : `After the decision ${s.result.outstanding} CECs are still outstanding.`) : null);
+}
+
+/** One of the holder's renewal invoices, with its payments and flag. */
+function holderInvoice(inv) {
+  return h("article", { class: "card", dataset: { invoiceId: inv.invoiceId, status: inv.status, flag: inv.flag || "" }, "aria-labelledby": `inv-${inv.invoiceId}` },
+    h("h3", { id: `inv-${inv.invoiceId}` }, `Renewal ${inv.year}`),
+    inv.flag ? notice(flagText[inv.flag] || `Look at this invoice: ${words(inv.flag)}.`, "warn", { class: "notice warn invoice-flag", role: "status" }) : null,
+    facts([
+      ["Invoice", inv.invoiceId],
+      ["Status", h("span", { class: "invoice-status" }, inv.status === "paid" && inv.paidAt ? `Paid ${dateTime(inv.paidAt)}` : invoiceStatusText[inv.status] || words(inv.status))],
+      ["Credentials", inv.credentials.join(", ") || "None"],
+      ["Total", h("span", { class: "invoice-total" }, money(inv.totalCents, inv.currency))],
+      ["Due", date(inv.dueOn)],
+      ["Grace period until", date(inv.graceUntil)],
+      ["CECs required", String(inv.cecsRequired)],
+      ["Issued", dateTime(inv.issuedAt)],
+    ]),
+    inv.payments.length
+      ? table("Payments reported", ["When", "Amount", "Reference", { text: "Outcome", outcome: true }], inv.payments.map((p) => h("tr", { dataset: { kind: p.kind } },
+        h("td", {}, dateTime(p.at)), h("td", {}, money(p.amountCents, p.currency?.toUpperCase())), h("td", {}, p.reference || "—"),
+        h("td", {}, p.kind === "mismatch"
+          ? `Not taken as payment: ${money(p.amountCents, p.currency?.toUpperCase())} paid, and the invoice is ${money(inv.totalCents, inv.currency)}`
+          : [paymentText[p.kind] || words(p.kind), p.reason ? `: ${p.reason}` : ""]))))
+      : h("p", {}, "No payments reported."));
 }
