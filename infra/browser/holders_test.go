@@ -95,17 +95,18 @@ func TestBrowser_StaffHolders(t *testing.T) {
 			office.waitText(t, "#credentials-saved", "Saved for Ana Quillfeather ("+anaID+")")
 			// Before and after, row by row.
 			rows := eval[[]string](t, office, "the before and after", `[...document.querySelectorAll("#credentials-before-after tbody tr")].map((tr) => [...tr.cells].map((c) => c.textContent).join(" | "))`)
-			want := []string{"Membership | Guest | Member", "CAM (Certified Apartment Manager) | Not held | Held, earned 2020-06-01"}
+			want := []string{"Membership | Guest | Member", "CAM (Certified Apartment Manager) | Not held | Earned Mon, Jun 1, 2020"}
 			if strings.Join(rows, "\n") != strings.Join(want, "\n") {
 				t.Fatalf("before and after:\n%s\nwant\n%s", strings.Join(rows, "\n"), strings.Join(want, "\n"))
 			}
 			if focused := eval[string](t, office, "focus", `document.activeElement.id`); focused != "credentials-saved" {
 				t.Fatalf("focus on %q after saving, want the confirmation", focused)
 			}
+			office.audit(t)
 			if h := apiHolder(anaID); h.Membership != "member" || len(h.Credentials) != 1 || h.Credentials[0].Code != "CAM" || h.Credentials[0].EarnedOn != "2020-06-01" {
 				t.Fatalf("the API has %+v", h)
 			}
-			office.waitText(t, "#credentials-now", "Member; CAM earned 2020-06-01")
+			office.waitText(t, "#credentials-now", "Member; CAM earned Mon, Jun 1, 2020")
 			noCodesShown(t, office)
 
 			// Holder B, picked from the directory: B's own values, none of A's.
@@ -116,7 +117,7 @@ func TestBrowser_StaffHolders(t *testing.T) {
 			if got := form(office); got != "guest, NALP 2019-03-04" {
 				t.Fatalf("after saving Ana and choosing Bo the form shows %q, want Bo's own: guest, NALP 2019-03-04", got)
 			}
-			office.waitText(t, "#credentials-now", "Guest; NALP earned 2019-03-04")
+			office.waitText(t, "#credentials-now", "Guest; NALP earned Mon, Mar 4, 2019")
 			office.audit(t)
 			// A holder typed by ID is read as well; a mistyped one is refused at the field.
 			choose(office, cyID, "Cy Wrenfield")
@@ -144,8 +145,8 @@ func TestBrowser_StaffHolders(t *testing.T) {
 			phone.click(t, "#credentials-form button[type=submit]")
 			phone.waitText(t, "#credentials-saved", "Saved for Bo Quillfeather")
 			rows := eval[[]string](t, phone, "the before and after", `[...document.querySelectorAll("#credentials-before-after tbody tr")].map((tr) => [...tr.cells].map((c) => c.textContent).join(" | "))`)
-			want := []string{"Membership | Guest | Guest", "NALP (National Apartment Leasing Professional) | Held, earned 2019-03-04 | Held, earned 2019-03-04",
-				"CAPS (Certified Apartment Portfolio Supervisor) | Not held | Held, earned 2022-09-30"}
+			want := []string{"Membership | Guest | Guest", "NALP (National Apartment Leasing Professional) | Earned Mon, Mar 4, 2019 | Earned Mon, Mar 4, 2019",
+				"CAPS (Certified Apartment Portfolio Supervisor) | Not held | Earned Fri, Sep 30, 2022"}
 			if strings.Join(rows, "\n") != strings.Join(want, "\n") {
 				t.Fatalf("before and after:\n%s\nwant\n%s", strings.Join(rows, "\n"), strings.Join(want, "\n"))
 			}
@@ -257,7 +258,7 @@ func checkRecord(t *testing.T, s *suite, p *person, id, submissionID, staff stri
 			t.Fatalf("the profile lacks %q: %q", want, profile)
 		}
 	}
-	creds := eval[[]string](t, p, "the credentials", `[...document.querySelectorAll("#record-credentials tbody tr")].map((tr) => tr.dataset.code + " " + tr.cells[1].textContent)`)
+	creds := eval[[]string](t, p, "the credentials", `[...document.querySelectorAll("#record-credentials tbody tr")].map((tr) => tr.dataset.code + " " + tr.dataset.earnedOn)`)
 	if len(creds) != len(rec.Holder.Credentials) {
 		t.Fatalf("credentials shown %q, the API has %+v", creds, rec.Holder.Credentials)
 	}
@@ -269,7 +270,7 @@ func checkRecord(t *testing.T, s *suite, p *person, id, submissionID, staff stri
 	// The history, newest first: the credentials staff recorded, then the holder's account.
 	history := eval[[]string](t, p, "the history", `[...document.querySelectorAll("#record-history tbody tr")].map((tr) => tr.cells[2].textContent)`)
 	if len(history) != len(rec.History) || len(history) == 0 ||
-		history[0] != "Credentials: Guest; no credentials → Member; CAM earned 2020-06-01" {
+		history[0] != "Credentials: Guest; no credentials → Member; CAM earned Mon, Jun 1, 2020" {
 		t.Fatalf("history shown %q; the API has %d changes", history, len(rec.History))
 	}
 

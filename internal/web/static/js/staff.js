@@ -6,7 +6,7 @@ import policy from "../policy.js";
 import { h, fill, announce, table, facts } from "./dom.js";
 import { api, pageQuery } from "./api.js";
 import { field, radios, form, readForm, submitting, group, problem, clearErrors } from "./forms.js";
-import { page, notice, dateTime, date, programStatusText, formatText, badge, words, hashQuery, go, pagedList } from "./view.js";
+import { page, notice, confirmation, dateTime, date, programStatusText, formatText, badge, words, hashQuery, go, pagedList } from "./view.js";
 import { money } from "./fee.js";
 import { directorySearch } from "./provider.js";
 import { comingYear, shortfallText, statusFigures } from "./holder.js";
@@ -177,7 +177,7 @@ function credentialName(code) {
   return c ? `${c.code} (${c.name})` : code;
 }
 
-/** What a holder holds, in words: "Member; CAM earned 2020-06-01, NALP earned 2021-02-03". */
+/** What a holder holds, in words: "Member; CAM earned Mon, Jun 1, 2020, NALP earned …". */
 function heldText(held) {
   const creds = (held.credentials || []).map((c) => `${c.code} earned ${date(c.earnedOn)}`).join(", ");
   return `${words(held.membership)}; ${creds || "no credentials"}`;
@@ -215,7 +215,7 @@ function historyTable(history, attrs = {}) {
 function beforeAfter(before, after) {
   const earned = (x, code) => {
     const c = x.credentials.find((y) => y.code === code);
-    return c ? `Held, earned ${date(c.earnedOn)}` : "Not held";
+    return c ? `Earned ${date(c.earnedOn)}` : "Not held";
   };
   const codes = policy.credentials.map((c) => c.code)
     .filter((code) => [before, after].some((x) => x.credentials.some((y) => y.code === code)));
@@ -233,17 +233,16 @@ function beforeAfter(before, after) {
  * what they hold now, change it. Nothing can be ticked or saved before the
  * chosen holder's own membership and credentials are loaded into the form,
  * and choosing another holder loads theirs, so one holder's ticks never
- * stay for the next. Saving shows before and after.
- * Returns the section and choose(holderId).
+ * stay for the next. Saving shows before and after in a confirmation at
+ * the top of view. Returns the section and choose(holderId).
  */
-function credentialsSection() {
+function credentialsSection(view) {
   let loaded = null; // the record the form shows: {holder, history}
   let loading = 0; // the latest load; an older one that answers late is ignored
   const choice = form({ id: "holder-choice" }, [
     field("Holder ID", "holderId", { required: true, hint: "Such as H-7K3M9Q2XAB; or search the directory below", autocomplete: "off", cls: "short" }),
   ], "Show their credentials");
   const current = h("div", { id: "credentials-current", "aria-live": "polite" });
-  const result = h("div", { id: "credentials-result", "aria-live": "polite" });
   const f = form({ id: "credentials-form", hidden: true }, [
     radios("Membership", "membership", [["member", "Member"], ["guest", "Guest"]], { required: true }),
     group("Credentials held", "credentials",
@@ -284,7 +283,7 @@ function credentialsSection() {
     const holderId = String(id || "").trim();
     choice.elements.holderId.value = holderId;
     forget();
-    result.replaceChildren();
+    view.querySelector("#credentials-saved")?.remove(); // it was about the holder chosen before
     if (!holderId) throw problem([{ field: "holderId", message: "Enter the holder ID" }]);
     const mine = ++loading;
     fill(current, notice(`Reading ${holderId}'s credentials…`));
@@ -333,29 +332,29 @@ function credentialsSection() {
         throw err;
       }
       const same = heldText(before) === heldText(updated);
-      fill(result, h("div", { class: "notice ok", role: "status", id: "credentials-saved", tabindex: "-1", dataset: { holderId: updated.holderId } },
-        h("h2", {}, `Saved for ${updated.firstName} ${updated.lastName} (${updated.holderId})`),
-        h("p", {}, same ? "Nothing changed: the holder already held exactly this." : `Now: ${heldText(updated)}.`),
-        beforeAfter(before, updated)));
       // What the holder holds now, with the change in the history.
       try {
         show(await api("GET", `/holders/${enc(updated.holderId)}`));
       } catch {
         show({ holder: updated, history: loaded.history });
       }
-      result.querySelector("#credentials-saved").focus();
+      const panel = confirmation(view, { id: "credentials-saved", title: `Saved for ${updated.firstName} ${updated.lastName} (${updated.holderId})`,
+        next: "The change is in the holder's history. When this year's renewal invoices are out and the holder had none, theirs is issued now." });
+      panel.dataset.holderId = updated.holderId;
+      panel.insertBefore(h("p", {}, same ? "Nothing changed: the holder already held exactly this." : `Now: ${heldText(updated)}.`), panel.querySelector("h3"));
+      panel.insertBefore(beforeAfter(before, updated), panel.querySelector("h3"));
       announce(`Credentials saved for ${updated.firstName} ${updated.lastName}`);
     });
   });
   const section = h("section", { "aria-labelledby": "record-credentials" },
-    h("h2", { id: "record-credentials" }, "Record a holder's credentials"), choice, current, f, result);
+    h("h2", { id: "record-credentials" }, "Record a holder's credentials"), choice, current, f);
   return { section, choose: (id, focus) => submitting(choice, () => choose(id, focus)) };
 }
 
 /** #/staff/holders: find a holder, open their record, record their credentials. */
 export async function holders(main) {
   const view = page(main, "Holders");
-  const { section, choose } = credentialsSection();
+  const { section, choose } = credentialsSection(view);
   view.append(h("p", {}, "Find a holder to open their record (profile, credentials and their history, CEC status, submissions, renewal invoices), or record the credentials they hold."),
     section,
     h("h2", {}, "Find a holder"),
@@ -416,7 +415,7 @@ export async function holder(main, { id }) {
     ])),
     section("holder-credentials", "Credentials",
       x.credentials.length
-        ? table("Credentials held", ["Credential", "Earned on"], x.credentials.map((cr) => h("tr", { dataset: { code: cr.code } },
+        ? table("Credentials held", ["Credential", "Earned on"], x.credentials.map((cr) => h("tr", { dataset: { code: cr.code, earnedOn: cr.earnedOn } },
           h("td", {}, credentialName(cr.code)), h("td", {}, date(cr.earnedOn)))), { id: "record-credentials" })
         : h("p", { id: "record-credentials" }, "No credentials recorded."),
       h("p", {}, h("a", { class: "button secondary", href: `#/staff/holders?holder=${enc(x.holderId)}`, id: "change-credentials" }, "Change the credentials")),
