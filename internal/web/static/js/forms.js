@@ -41,7 +41,9 @@ export function field(label, name, opts = {}) {
     control = h("input", { ...common, type, value: opts.value ?? "" });
   }
   return h("div", { class: "field" },
-    h("label", { for: id }, label, opts.required ? "" : h("span", { class: "hint-inline" }, " (optional)")),
+    // A field needed only in one case says which ("needed to reject"),
+    // rather than "optional" beside a rule that requires it.
+    h("label", { for: id }, label, opts.required ? "" : h("span", { class: "hint-inline" }, ` (${opts.neededWhen || "optional"})`)),
     opts.hint ? h("span", { class: "hint", id: hintId }, opts.hint) : null,
     h("span", { class: "error-text", id: errId }),
     control);
@@ -193,7 +195,7 @@ function target(formEl, fieldPath) {
 function labelOf(el) {
   if (el.tagName === "FIELDSET") return el.querySelector("legend")?.textContent || "";
   if (el.type === "radio") return el.closest("fieldset")?.querySelector("legend")?.textContent || "";
-  return el.labels?.[0]?.textContent.replace(/ \(optional\)$/, "") || "";
+  return el.labels?.[0]?.textContent.replace(/ \((?:optional|needed [^)]*)\)$/, "") || "";
 }
 
 /**

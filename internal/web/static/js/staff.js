@@ -57,7 +57,7 @@ function decisionForm(card, { id, fields = [], choices, hint, send, said }) {
   const f = form({ class: "decision-form", id: `decide-${id}` }, [
     fields,
     radios("Decision", "decision", choices, { required: true, id: `decision-${id}` }),
-    field("Reason", "reason", { type: "textarea", rows: 2, hint, id: `reason-${id}` }),
+    field("Reason", "reason", { type: "textarea", rows: 2, hint, id: `reason-${id}`, neededWhen: "needed to reject" }),
   ], "Record the decision");
   f.addEventListener("submit", (e) => {
     e.preventDefault();
@@ -105,7 +105,7 @@ function programCard(p) {
   fill(card, body());
   if (p.status !== "in_review") return card;
   card.append(decisionForm(card, {
-    id: p.programId, choices: [["approve", "Approve"], ["reject", "Reject"]], hint: "Required to reject; sent to the provider",
+    id: p.programId, choices: [["approve", "Approve"], ["reject", "Reject"]], hint: "Sent to the provider",
     send: (body) => api("POST", `/programs/${enc(p.programId)}/decision`, { body }),
     said: (decided) => `${decided.title}: ${programStatusText(decided.status).toLowerCase()}.`,
   }));
@@ -146,9 +146,9 @@ function submissionCard(s) {
         ["Verdict", `${words(a.verdict.status)}${a.verdict.message ? `: ${a.verdict.message}` : ""}`],
       ]),
       field(`Reject activity ${n(a)}`, `reject-${a.index}`, { type: "checkbox", kind: "manual" }),
-      field(`Why activity ${n(a)} is rejected`, `activities[${a.index}].reason`, { type: "textarea", rows: 2, kind: "manual", hint: "Required to reject it; sent to the holder" }))),
+      field(`Why activity ${n(a)} is rejected`, `activities[${a.index}].reason`, { type: "textarea", rows: 2, kind: "manual", hint: "Sent to the holder", neededWhen: "needed to reject it" }))),
     choices: [["approve", "Approve (except the activities marked to reject)"], ["reject", "Reject the whole submission"]],
-    hint: "Required to reject; sent to the holder",
+    hint: "Sent to the holder",
     send: async (body, f) => {
       const rejected = s.activities.filter((a) => f.elements[`reject-${a.index}`].checked)
         .map((a) => ({ index: a.index, decision: "reject", reason: f.elements[`activities[${a.index}].reason`].value.trim() }));
