@@ -578,6 +578,12 @@ func TestBrowser_Flows(t *testing.T) {
 			reason := card + `[name="activities[2].reason"]`
 			office.do(t, "tick the third activity with the keyboard", chromedp.Focus(chromedp.CSS(card+`[name="reject-2"]`)), chromedp.KeyEvent(" "))
 			office.click(t, card+"input[name=decision][value=approve]")
+			// Before it is recorded, the decision's effect on the year (issue 14):
+			// 3 credited + 2 + 1 kept = 6 of 6.
+			office.waitText(t, card+".preview", "Approving it and rejecting 1 activity would leave the 2028 year met")
+			office.click(t, card+"input[name=decision][value=reject]")
+			office.waitText(t, card+".preview", "Rejecting the whole submission would leave the 2028 year 3 CECs short")
+			office.click(t, card+"input[name=decision][value=approve]")
 			office.click(t, card+"button[type=submit]")
 			// Without a reason the API refuses it, and the error stands at the third activity's reason.
 			if msg := office.errorOf(t, reason); msg != "Enter the reason for rejecting it" {

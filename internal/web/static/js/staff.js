@@ -7,7 +7,7 @@ import { h, fill, announce, table, facts } from "./dom.js";
 import { api, pageQuery } from "./api.js";
 import { field, radios, form, readForm, submitting, group, problem, clearErrors } from "./forms.js";
 import { page, notice, confirmation, dateTime, date, programStatusText, formatText, badge, words, hashQuery, go, pagedList } from "./view.js";
-import { money } from "./fee.js";
+import { money, hundredths, cecText } from "./fee.js";
 import { directorySearch } from "./provider.js";
 import { comingYear, shortfallText, statusFigures } from "./holder.js";
 
@@ -139,7 +139,7 @@ function submissionCard(s) {
       facts([
         ["Kind", words(a.kind)],
         ["Organisation", a.organisation],
-        ["Date", a.date],
+        ["Date", date(a.date)],
         ["Hours", String(a.hours)],
         ["Compliance", a.compliance ? "Yes" : "No"],
         ["Documentation", `${words(a.documentation.type)}: ${a.documentation.reference}`],
@@ -168,7 +168,44 @@ function submissionCard(s) {
     },
     said: (decided) => `Submission ${decided.submissionId}: ${words(decided.status).toLowerCase()}.${decided.result ? ` The year is ${decided.result.met ? "met" : `short by ${decided.result.outstanding} CECs`}.` : ""}`,
   }));
+  decisionPreview(card, s);
   return card;
+}
+
+/**
+ * What the decision being prepared would leave the holder's renewal year
+ * at, before it is recorded ("rejecting activity 3 leaves the 2028 year
+ * 1 CEC short"): the holder's status without this submission (its
+ * activities count only once approved), plus what each activity kept
+ * would count. An estimate, said so: the decision's own answer is the
+ * authority.
+ */
+function decisionPreview(card, s) {
+  const out = h("p", { class: "preview", id: `preview-${s.submissionId}`, "aria-live": "polite" });
+  const f = card.querySelector("form");
+  f.querySelector(".actions, button[type=submit]")?.before(out);
+  let st = null;
+  const draw = () => {
+    if (!st || st.standing === "no_credentials") return;
+    const decision = f.querySelector("input[name=decision]:checked")?.value;
+    if (!decision) {
+      fill(out, "Choose a decision to see what it would leave the year at.");
+      return;
+    }
+    const kept = decision === "reject" ? [] : s.activities.filter((a) => !f.elements[`reject-${a.index}`]?.checked);
+    const counted = (hundredths(st.counted) || 0) + kept.reduce((n, a) => n + (hundredths(a.verdict.counts) || 0), 0);
+    const required = hundredths(st.required) || 0;
+    const short = required - counted;
+    const dropped = s.activities.length - kept.length;
+    const what = decision === "reject" ? "Rejecting the whole submission" : dropped ? `Approving it and rejecting ${dropped === 1 ? "1 activity" : `${dropped} activities`}` : "Approving it";
+    fill(out, `${what} would leave the ${s.year} year `,
+      h("strong", {}, short > 0 ? `${cecText(short)} ${short === 100 ? "CEC" : "CECs"} short` : "met"),
+      ` (about ${cecText(Math.min(counted, Math.max(required, counted)))} of ${cecText(required)} CECs; an estimate before the caps and the compliance rule).`);
+  };
+  f.addEventListener("change", draw);
+  api("GET", `/holders/${encodeURIComponent(s.holderId)}/status?${new URLSearchParams({ year: String(s.year) })}`)
+    .then((x) => { st = x; draw(); })
+    .catch(() => fill(out, ""));
 }
 
 /** A credential's name in the policy, with its code: "CAM (Certified Apartment Manager)". */
