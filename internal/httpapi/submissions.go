@@ -85,6 +85,7 @@ type submissionResultJSON struct {
 type submissionJSON struct {
 	SubmissionID string                   `json:"submissionId"`
 	HolderID     string                   `json:"holderId"`
+	HolderName   string                   `json:"holderName,omitempty"`
 	RenewalYear  int                      `json:"year"`
 	Status       string                   `json:"status"`
 	Audit        bool                     `json:"audit"`
@@ -102,7 +103,7 @@ type submissionPageJSON struct {
 }
 
 func submissionOut(s submissions.Submission) submissionJSON {
-	out := submissionJSON{SubmissionID: s.ID, HolderID: s.HolderID, RenewalYear: s.RenewalYear, Status: string(s.Status),
+	out := submissionJSON{SubmissionID: s.ID, HolderID: s.HolderID, HolderName: s.HolderName, RenewalYear: s.RenewalYear, Status: string(s.Status),
 		Audit: s.Audit, Reason: s.Reason, Activities: make([]submissionActivityJSON, 0, len(s.Items)),
 		History: make([]transitionJSON, 0, len(s.History)), SubmittedAt: s.SubmittedAt, UpdatedAt: s.UpdatedAt}
 	for i, it := range s.Items {

@@ -110,7 +110,7 @@ export async function staffHome(view) {
   });
   view.append(
     queue("home-program-reviews", "Program applications to review", "/review/programs", "#/staff/programs", (p) => `${p.title} (${p.providerName})`),
-    queue("home-submission-reviews", "CEC submissions to review", "/review/submissions", "#/staff/submissions", (s) => `holder ${s.holderId}, ${s.year} renewal`));
+    queue("home-submission-reviews", "CEC submissions to review", "/review/submissions", "#/staff/submissions", (s) => `${s.holderName || `holder ${s.holderId}`}, ${s.year} renewal`));
 }
 
 export const homes = { holder: holderHome, provider: providerHome, staff: staffHome };

@@ -125,7 +125,7 @@ function submissionCard(s) {
   const card = h("article", { class: "card", dataset: { submissionId: s.submissionId }, "aria-labelledby": `t-${s.submissionId}` });
   card.append(
     h("h2", { id: `t-${s.submissionId}` }, `Submission ${s.submissionId}`),
-    h("p", {}, "Holder ", h("a", { href: holderHref(s.holderId), class: "holder-link" }, s.holderId),
+    h("p", {}, s.holderName ? `${s.holderName} (holder ` : "Holder ", h("a", { href: holderHref(s.holderId), class: "holder-link" }, s.holderId), s.holderName ? ")" : "",
       `, renewal ${s.year}, submitted ${dateTime(s.submittedAt)} · `, badge(words(s.status), s.status),
       s.audit ? h("strong", {}, " · Documentation audit") : ""));
   if (s.status !== "in_review") {
