@@ -92,6 +92,11 @@ func TestBrowser_Flows(t *testing.T) {
 			acme.waitJS(t, "the program page", `/^#\/provider\/programs\/PRG-/.test(location.hash) && document.getElementById("main").dataset.rendered`)
 			acme.waitJS(t, "the fee to be invoiced", `document.querySelector("#program-status")?.dataset.status === "fee_due"`)
 			programID = acme.text(t, "#program-id")
+			// The confirmation stands at the top with the reference and what
+			// happens next, and has the focus (issue 14, item 8).
+			if got := acme.text(t, "#program-submitted"); !strings.Contains(got, programID) || !strings.Contains(got, "What happens next") {
+				t.Fatalf("the confirmation reads %q", got)
+			}
 			shown := acme.text(t, "#fee-amount")
 			var p struct {
 				Status, StartsAt string

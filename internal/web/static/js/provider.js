@@ -6,7 +6,7 @@ import policy from "../policy.js";
 import { h, fill, announce, table, facts } from "./dom.js";
 import { api, getOrNull, pageQuery, serverNow } from "./api.js";
 import { field, radios, group, addressFields, form, readForm, submitting, problem, showErrors } from "./forms.js";
-import { page, notice, dateTime, programStatusText, formatText, badge, words, sleep, go, startPayment, actionButton, pagedList } from "./view.js";
+import { page, notice, dateTime, programStatusText, formatText, badge, words, sleep, go, startPayment, actionButton, pagedList, confirmNext, showConfirmed } from "./view.js";
 import { previewFee, zonedToRFC3339, rfc3339ToZoned, money, cecText } from "./fee.js";
 
 const enc = encodeURIComponent;
@@ -214,8 +214,13 @@ export async function programForm(main, { id }) {
           throw err;
         }
         announce("Submitted for approval");
+        confirmNext({ id: "program-submitted", title: "Application submitted", reference: draft.programId,
+          next: "The association checks it and invoices the application fee, usually within a minute: this page follows it. "
+            + "Once you have paid the fee, the association's office reviews the application, and you get an email with their decision." });
       } else {
         announce("Draft saved");
+        confirmNext({ id: "draft-saved", title: "Draft saved", reference: draft.programId,
+          next: "Nothing was sent for approval yet. Edit it whenever you like, and submit it when it is complete." });
       }
       go(`#/provider/programs/${enc(draft.programId)}`);
     });
@@ -236,6 +241,7 @@ export async function programDetail(main, { id }) {
   view.append(out);
   const p = await api("GET", `/programs/${enc(id)}`);
   draw(out, p);
+  showConfirmed(view);
   followStatus(out, p);
 }
 

@@ -41,6 +41,26 @@ export function confirmation(view, { id, title, reference, next }) {
   return panel;
 }
 
+const flashKey = "cecportal.confirmation";
+
+/**
+ * Keeps a confirmation for the page a form goes to next (confirmation's
+ * arguments), so that it stands at the top of that page.
+ */
+export function confirmNext(c) {
+  sessionStorage.setItem(flashKey, JSON.stringify(c));
+}
+
+/** Shows, once, a confirmation kept for this page by confirmNext. */
+export function showConfirmed(view) {
+  const raw = sessionStorage.getItem(flashKey);
+  if (!raw) return;
+  sessionStorage.removeItem(flashKey);
+  try {
+    confirmation(view, JSON.parse(raw));
+  } catch { /* not ours: nothing to show */ }
+}
+
 /** Shows an error that belongs to no form. */
 export function errorNotice(el, err) {
   fill(el, notice(err.message || String(err), "warn"));
