@@ -61,6 +61,9 @@ func TestBrowser_Flows(t *testing.T) {
 			if !strings.Contains(shown, p.ProviderID) || p.Name != "Acme Training" || p.Email != "desk@acme.example" {
 				t.Fatalf("page says %q; API has %+v", shown, p)
 			}
+			if got := eval[string](t, acme, "the focus", `document.activeElement.id`); got != "provider-registered" || !strings.Contains(shown, "What happens next") {
+				t.Fatalf("focus on %q; the confirmation reads %q", got, shown)
+			}
 		}},
 		{"ProviderAppliesWithFeePreview", func(t *testing.T) {
 			acme.open(t, "#/provider/programs/new")

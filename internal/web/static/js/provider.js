@@ -6,7 +6,7 @@ import policy from "../policy.js";
 import { h, fill, announce, table, facts } from "./dom.js";
 import { api, getOrNull, pageQuery, serverNow } from "./api.js";
 import { field, radios, group, addressFields, form, readForm, submitting, problem, showErrors } from "./forms.js";
-import { page, notice, dateTime, programStatusText, formatText, badge, words, sleep, go, startPayment, actionButton, pagedList, confirmNext, showConfirmed } from "./view.js";
+import { page, notice, dateTime, programStatusText, formatText, badge, words, sleep, go, startPayment, actionButton, pagedList, confirmNext, showConfirmed, confirmation } from "./view.js";
 import { previewFee, zonedToRFC3339, rfc3339ToZoned, money, cecText } from "./fee.js";
 
 const enc = encodeURIComponent;
@@ -32,8 +32,10 @@ export async function organisation(main) {
     submitting(f, async () => {
       const created = await api("POST", "/providers", { body: readForm(f) });
       announce(`Registered. Your provider ID is ${created.providerId}.`);
-      fill(view, notice(`Registered. Your provider ID is ${created.providerId}.`, "ok", { id: "provider-registered" }), showProvider(created),
-        h("p", {}, h("a", { class: "button", href: "#/provider/programs/new" }, "Apply for a program")));
+      fill(view, showProvider(created), h("p", {}, h("a", { class: "button", href: "#/provider/programs/new" }, "Apply for a program")));
+      confirmation(view, { id: "provider-registered", title: "Your organisation is registered", reference: created.providerId,
+        next: `Registered. Your provider ID is ${created.providerId}. Apply for CEC approval of each program you run: `
+          + "the application fee is invoiced when you submit, and the association's office reviews the application once it is paid." });
     });
   });
   view.append(f);
