@@ -114,6 +114,19 @@ func TestBrowser_Flows(t *testing.T) {
 				t.Fatalf("page shows %s; API has %+v", shown, p)
 			}
 		}},
+		{"ProviderSavesADraft", func(t *testing.T) {
+			acme.open(t, "#/provider/programs/new")
+			acme.fill(t, "#program-form [name=title]", "Leasing basics (draft)")
+			acme.click(t, "#save-draft")
+			shown := acme.waitText(t, "#draft-saved", "PRG-")
+			draftID := acme.text(t, "#draft-saved .reference strong")
+			var d struct{ Status, Title string }
+			s.api(t, "GET", "/programs/"+draftID, acme.token(t), nil, 200, &d)
+			if d.Status != "draft" || d.Title != "Leasing basics (draft)" || !strings.Contains(shown, "Nothing was sent for approval") {
+				t.Fatalf("the page says %q; the API has %+v", shown, d)
+			}
+			acme.open(t, "#/provider/programs/"+programID) // back to the application, for the payment
+		}},
 		{"ProviderPays", func(t *testing.T) {
 			acme.click(t, "#pay-fee")
 			acme.waitRendered(t, "/pay/cs_sim_INV-"+programID+"-1")
