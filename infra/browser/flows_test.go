@@ -158,6 +158,15 @@ func TestBrowser_Flows(t *testing.T) {
 			office.open(t, "#/staff/programs")
 			card := fmt.Sprintf(`#program-queue article[data-program-id=%q] `, programID)
 			office.waitText(t, card+"h2", "Fair Housing Update")
+			// The queue says how many wait, and finds in what it shows.
+			office.waitText(t, "#program-count", "1, longest waiting first.")
+			office.fill(t, "#program-search", "no such words")
+			office.waitText(t, "#program-count", "0 of the 1 shown match.")
+			if hidden := eval[bool](t, office, "the card hidden", fmt.Sprintf(`document.querySelector(%s).hidden`, js(strings.TrimSpace(card)))); !hidden {
+				t.Fatal("a card that does not match is still shown")
+			}
+			office.fill(t, "#program-search", "housing acme")
+			office.waitText(t, "#program-count", "1 of the 1 shown match.")
 			// A rejection needs a reason: the API says so next to the field.
 			office.click(t, card+"input[name=decision][value=reject]")
 			office.click(t, card+"button[type=submit]")

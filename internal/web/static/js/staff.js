@@ -40,11 +40,37 @@ async function queue(main, { title, kind, label, statuses, card }) {
   const singular = kind.replace(/s$/, "");
   view.append(statusFilter(`${singular}-filter`, label, statuses, status, base));
   const list = h("div", { id: `${singular}-queue` });
+  // How many are shown, longest waiting first (the API's order), and a
+  // search over what is shown: a holder's or provider's name, an ID, a title.
+  const count = h("p", { id: `${singular}-count`, "aria-live": "polite" });
+  const search = h("input", { type: "search", id: `${singular}-search`, autocomplete: "off", "aria-describedby": `${singular}-search-hint` });
+  const filter = () => {
+    const words = search.value.trim().toLowerCase().split(/\s+/).filter(Boolean);
+    let shown = 0;
+    for (const el of list.querySelectorAll(":scope > article")) {
+      const hit = words.every((w) => el.textContent.toLowerCase().includes(w));
+      el.hidden = !hit;
+      if (hit) shown += 1;
+    }
+    return shown;
+  };
+  let loaded = 0;
+  let more = false;
+  const tell = () => {
+    const shown = filter();
+    fill(count, loaded === 0 ? "" : search.value.trim()
+      ? `${shown} of the ${loaded} shown match.`
+      : `${loaded}${more ? " shown, and more below" : ""}, longest waiting first.`);
+  };
+  search.addEventListener("input", tell);
   const paged = pagedList(list, async (cursor) => {
     const res = await api("GET", `/review/${kind}?${pageQuery({ status, limit: "50" }, cursor)}`);
     return { items: res[kind], nextCursor: res.nextCursor };
-  }, card);
-  view.append(list, paged.more);
+  }, card, (n, m) => { loaded = n; more = m; tell(); });
+  view.append(
+    h("div", { class: "field" }, h("label", { for: search.id }, "Find in this queue"),
+      h("span", { class: "hint", id: `${singular}-search-hint` }, "A name, an ID or a word of a title"), search),
+    count, list, paged.more);
   if (!(await paged.first()).length) list.append(h("p", { id: "queue-empty" }, "Nothing in this queue."));
 }
 
