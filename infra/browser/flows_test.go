@@ -42,6 +42,20 @@ func TestBrowser_Flows(t *testing.T) {
 			acme.signIn(t, "provider", "acme", "desk@acme.example")
 			acme.waitRendered(t, "/provider")
 			f := "#provider-form "
+			// Sent empty, the form lists every problem at once, in the API's
+			// words and the form's order, without a request (issue 14).
+			eval[bool](t, acme, "count requests", `(() => { window.sent = 0; const f = window.fetch; window.fetch = (...a) => { window.sent++; return f(...a); }; return true; })()`)
+			acme.click(t, f+"button[type=submit]")
+			acme.waitText(t, f+".summary", "There is a problem")
+			listed := eval[string](t, acme, "the summary's lines", `document.querySelector("#provider-form .summary").innerText.trim()`)
+			want := "There is a problem\nEnter the organisation's name\nEnter the contact person's name\nEnter the organisation's email address\n" +
+				"Enter the organisation's phone number\nEnter the first line of the address\nEnter the town or city\nEnter the country code"
+			if listed != want || eval[float64](t, acme, "requests sent", `window.sent`) != 0 {
+				t.Fatalf("the empty form's summary reads %q (want %q), after %v requests", listed, want, eval[float64](t, acme, "requests sent", `window.sent`))
+			}
+			if msg := acme.errorOf(t, f+"[name=contactName]"); msg != "Enter the contact person's name" {
+				t.Fatalf("error next to the contact person: %q", msg)
+			}
 			acme.fillIn(t, f, "[name=name]", "Acme Training", "[name=contactName]", "Dee Dunn", "[name=email]", "desk at acme",
 				"[name=phone]", "+1 202 555 0142", `[name="address.line1"]`, "9 K St", `[name="address.city"]`, "Washington", `[name="address.country"]`, "US")
 			acme.click(t, f+"button[type=submit]")
@@ -528,6 +542,12 @@ func TestBrowser_Flows(t *testing.T) {
 		}},
 		{"HolderSubmitsSelfReportedCECs", func(t *testing.T) {
 			ana.open(t, "#/holder/submit?year=2028")
+			// Sent empty, each problem names its activity by number, as the API would.
+			ana.click(t, "#submission-form button[type=submit]")
+			ana.waitText(t, "#submission-form .summary", "Choose the kind of activity 1")
+			if msg := ana.errorOf(t, `#submission-form [name="activities[0].documentation.reference"]`); msg != "Enter the certificate number or file name of activity 1" {
+				t.Fatalf("error next to the reference: %q", msg)
+			}
 			activity := func(i int, kind, title, hours, doc string) {
 				p := fmt.Sprintf(`#submission-form [name="activities[%d].`, i)
 				ana.fill(t, p+`kind"]`, kind)

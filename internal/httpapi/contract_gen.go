@@ -73,10 +73,10 @@ func generatedContract() *contract.Contract {
 					"date":       &contract.Schema{Type: "string", Format: "date"},
 					"documentation": &contract.Schema{Type: "object", Properties: map[string]*contract.Schema{
 						"reference": &contract.Schema{Type: "string", MaxLength: contract.Int64(500)},
-						"type":      &contract.Schema{Type: "string", MaxLength: contract.Int64(100)},
+						"type":      &contract.Schema{Type: "string", MaxLength: contract.Int64(100), Choice: true},
 					}, Required: []string{"type", "reference"}, NoAdditional: true, Labels: map[string]string{"reference": "the certificate number or file name of activity {n}", "type": "the type of documentation of activity {n}"}},
 					"hours":                     &contract.Schema{Type: "number", Minimum: contract.Float64(0)},
-					"kind":                      &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(100)},
+					"kind":                      &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(100), Choice: true},
 					"organisation":              &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(500)},
 					"purchasedThroughAffiliate": &contract.Schema{Type: "boolean"},
 					"title":                     &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(500)},
@@ -99,7 +99,7 @@ func generatedContract() *contract.Contract {
 		}, Body: &contract.Body{Required: true, Content: []contract.Media{
 			{Type: "application/json", Schema: &contract.Schema{Type: "object", Properties: map[string]*contract.Schema{
 				"credentials": &contract.Schema{Type: "array", MaxItems: contract.Int64(20), Items: &contract.Schema{Type: "object", Properties: map[string]*contract.Schema{
-					"code":     &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(16)},
+					"code":     &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(16), Choice: true},
 					"earnedOn": &contract.Schema{Type: "string", Format: "date"},
 				}, Required: []string{"code", "earnedOn"}, NoAdditional: true, Labels: map[string]string{"code": "the credential", "earnedOn": "the date the credential was earned"}}},
 				"membership": &contract.Schema{Type: "string", Enum: []string{"member", "guest"}},
@@ -135,7 +135,7 @@ func generatedContract() *contract.Contract {
 				"location":      &contract.Schema{Type: "string", MaxLength: contract.Int64(500)},
 				"objectives":    &contract.Schema{Type: "array", MaxItems: contract.Int64(30), Items: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(500)}},
 				"startsAt":      &contract.Schema{Type: "string", Format: "date-time"},
-				"timeZone":      &contract.Schema{Type: "string", MaxLength: contract.Int64(64)},
+				"timeZone":      &contract.Schema{Type: "string", MaxLength: contract.Int64(64), Choice: true},
 				"title":         &contract.Schema{Type: "string", MaxLength: contract.Int64(200)},
 				"url":           &contract.Schema{Type: "string", MaxLength: contract.Int64(2000)},
 			}, NoAdditional: true, Labels: map[string]string{"calendarOptIn": "whether to list it on the public CEC calendar", "compliance": "whether it addresses legislative or regulatory compliance", "contactHours": "the contact hours (CECs)", "description": "a description of the program", "endsAt": "the end date and time", "format": "the format", "instructors": "the instructors' names", "location": "the venue and its address", "objectives": "the learning objectives", "startsAt": "the start date and time", "timeZone": "the time zone", "title": "the program's title", "url": "the web address where people attend"}}},
@@ -157,7 +157,7 @@ func generatedContract() *contract.Contract {
 				"location":      &contract.Schema{Type: "string", MaxLength: contract.Int64(500)},
 				"objectives":    &contract.Schema{Type: "array", MaxItems: contract.Int64(30), Items: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(500)}},
 				"startsAt":      &contract.Schema{Type: "string", Format: "date-time"},
-				"timeZone":      &contract.Schema{Type: "string", MaxLength: contract.Int64(64)},
+				"timeZone":      &contract.Schema{Type: "string", MaxLength: contract.Int64(64), Choice: true},
 				"title":         &contract.Schema{Type: "string", MaxLength: contract.Int64(200)},
 				"url":           &contract.Schema{Type: "string", MaxLength: contract.Int64(2000)},
 			}, NoAdditional: true, Labels: map[string]string{"calendarOptIn": "whether to list it on the public CEC calendar", "compliance": "whether it addresses legislative or regulatory compliance", "contactHours": "the contact hours (CECs)", "description": "a description of the program", "endsAt": "the end date and time", "format": "the format", "instructors": "the instructors' names", "location": "the venue and its address", "objectives": "the learning objectives", "startsAt": "the start date and time", "timeZone": "the time zone", "title": "the program's title", "url": "the web address where people attend"}}},

@@ -888,7 +888,7 @@ func TestProgramsAPI_SubmitIncomplete(t *testing.T) {
 	// In the words of the form, as a 400 of the same fields would say.
 	wantWords := "Enter the contact hours (CECs)|Enter a description of the program|Enter the end date and time|Choose the format|" +
 		"Add the instructors' names|Add the learning objectives|" +
-		"The program had started when the application was submitted: past educational programs will not be considered|Enter the time zone"
+		"The program had started when the application was submitted: past educational programs will not be considered|Choose the time zone"
 	if strings.Join(words, "|") != wantWords {
 		t.Errorf("messages\n%s\nwant\n%s", strings.Join(words, "|"), wantWords)
 	}

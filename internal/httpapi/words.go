@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -52,6 +53,13 @@ func wordDetail(op *contract.Operation, mediaType string, d fault.Detail) string
 	if label == "" {
 		return sentence(d.Message)
 	}
+	return problemWords(d.Code, d.Message, label, s)
+}
+
+// problemWords words a problem of a field with this label, checked by s
+// (nil when unknown); message is the check's own words.
+func problemWords(code, message, label string, s *contract.Schema) string {
+	d := fault.Detail{Code: code, Message: message}
 	switch d.Code {
 	case "required", "empty":
 		return verb(s) + " " + label
@@ -206,7 +214,7 @@ func verb(s *contract.Schema) string {
 	switch {
 	case s == nil:
 		return "Enter"
-	case len(s.Enum) > 0, s.Type == "boolean":
+	case len(s.Enum) > 0, s.Type == "boolean", s.Choice:
 		return "Choose"
 	case s.Type == "array":
 		return "Add"
@@ -306,4 +314,59 @@ func formField(field string) string {
 		b.WriteString(p)
 	}
 	return b.String()
+}
+
+// ProblemsJS is the web forms' problems.js: for every field of every JSON
+// request body, by operation ("POST /providers") and field path (list items
+// written "[]": "activities[].title"), the words of its two problems a
+// browser can see before sending: left empty, and (for an email address)
+// not in the shape of one. A "{n}" in them is the item's number in its list.
+// The forms thus word these problems exactly as the API does, from the same
+// x-labels, without a round trip.
+func ProblemsJS() []byte {
+	type words struct {
+		Required string `json:"required"`
+		Email    string `json:"email,omitempty"`
+	}
+	all := map[string]map[string]words{}
+	var walk func(out map[string]words, at string, s *contract.Schema)
+	walk = func(out map[string]words, at string, s *contract.Schema) {
+		if s == nil {
+			return
+		}
+		for name, p := range s.Properties {
+			f := name
+			if at != "" {
+				f = at + "." + name
+			}
+			if l := s.Labels[name]; l != "" {
+				w := words{Required: problemWords("required", "", l, p)}
+				if p.Format == "email" {
+					w.Email = problemWords("invalid_email", "", l, p)
+				}
+				out[f] = w
+			}
+			walk(out, f, p)
+		}
+		walk(out, at+"[]", s.Items)
+	}
+	for _, op := range generatedContract().Operations {
+		if op.Body == nil {
+			continue
+		}
+		out := map[string]words{}
+		for _, m := range op.Body.Content {
+			if contract.IsJSON(m.Type) {
+				walk(out, "", m.Schema)
+			}
+		}
+		if len(out) > 0 {
+			all[op.Method+" "+op.Path] = out
+		}
+	}
+	b, _ := json.MarshalIndent(all, "", "  ") // maps of strings: cannot fail
+	return append([]byte("// What each request's fields are called when left empty or mistyped, from\n"+
+		"// openapi.yaml's x-labels (go test ./internal/web -run ShippedModules\n"+
+		"// -update writes it from httpapi.ProblemsJS): do not edit.\n"+
+		"export default "), append(b, ";\n"...)...)
 }

@@ -14,13 +14,14 @@ import (
 	"testing"
 
 	"github.com/cecportal/cecportal"
+	"github.com/cecportal/cecportal/internal/httpapi"
 	"github.com/cecportal/cecportal/internal/httpapi/apispec"
 	"github.com/cecportal/cecportal/internal/policy"
 	"github.com/cecportal/cecportal/internal/roster"
 	"github.com/cecportal/cecportal/internal/web"
 )
 
-var update = flag.Bool("update", false, "rewrite static/config.js and static/policy.js from the defaults")
+var update = flag.Bool("update", false, "rewrite static/config.js, static/policy.js and static/js/problems.js from their sources")
 
 func defaultPolicy(t *testing.T) *policy.Policy {
 	t.Helper()
@@ -31,9 +32,10 @@ func defaultPolicy(t *testing.T) *policy.Policy {
 	return pol
 }
 
-// TestShippedModules_MatchTheDefaults keeps the shipped config.js and
-// policy.js what the generator makes of the defaults, so that the files a
-// deployment copies never drift from policy/default.yaml.
+// TestShippedModules_MatchTheDefaults keeps the shipped config.js,
+// policy.js and js/problems.js what the generators make of the defaults and
+// openapi.yaml, so that the files a deployment copies never drift from
+// policy/default.yaml or the API's words.
 func TestShippedModules_MatchTheDefaults(t *testing.T) {
 	pol := defaultPolicy(t)
 	configJS, err := web.ConfigJS(web.LocalConfig())
@@ -44,8 +46,18 @@ func TestShippedModules_MatchTheDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, want := range map[string][]byte{"config.js": configJS, "policy.js": policyJS} {
-		path := filepath.Join("static", name)
+	modules := map[string][]byte{"config.js": configJS, "policy.js": policyJS, "js/problems.js": httpapi.ProblemsJS()}
+	// problems.js words what the forms find before sending as the API would.
+	for _, s := range []string{`"POST /providers"`, `"Enter the organisation's email address"`,
+		`"Enter the organisation's email address in the correct format, like name@example.org"`,
+		`"Enter the title of activity {n}"`, `"Choose the kind of activity {n}"`,
+		`"Choose whether activity {n} addresses legislative or regulatory compliance"`} {
+		if !bytes.Contains(modules["js/problems.js"], []byte(s)) {
+			t.Errorf("problems.js lacks %s", s)
+		}
+	}
+	for name, want := range modules {
+		path := filepath.Join("static", filepath.FromSlash(name))
 		if *update {
 			if err := os.WriteFile(path, want, 0o644); err != nil {
 				t.Fatal(err)
@@ -57,7 +69,7 @@ func TestShippedModules_MatchTheDefaults(t *testing.T) {
 			t.Fatal(err)
 		}
 		if !bytes.Equal(got, want) {
-			t.Errorf("static/%s differs from what the defaults generate; run: go test ./internal/web -run ShippedModules -update", name)
+			t.Errorf("static/%s differs from what the defaults and openapi.yaml generate; run: go test ./internal/web -run ShippedModules -update", name)
 		}
 	}
 }

@@ -268,6 +268,13 @@ func compileSchema(ref *openapi3.SchemaRef, at string, seen []*openapi3.Schema) 
 			out.Labels[name] = label
 		}
 	}
+	if raw, ok := s.Extensions["x-choice"]; ok {
+		choice, ok := raw.(bool)
+		if !ok || out.Type != "string" {
+			return nil, fmt.Errorf("%s: x-choice is true or false, on a string", where(at))
+		}
+		out.Choice = choice
+	}
 	switch ap := s.AdditionalProperties; {
 	case ap.Schema != nil:
 		return nil, fmt.Errorf("%s: additionalProperties as a schema is not supported", where(at))

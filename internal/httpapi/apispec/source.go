@@ -126,6 +126,9 @@ func writeSchema(b *bytes.Buffer, s *contract.Schema) {
 	if s.NoAdditional {
 		b.WriteString(", NoAdditional: true")
 	}
+	if s.Choice {
+		b.WriteString(", Choice: true")
+	}
 	if len(s.Labels) > 0 {
 		b.WriteString(", Labels: map[string]string{")
 		for i, n := range slices.Sorted(maps.Keys(s.Labels)) {

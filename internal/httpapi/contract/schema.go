@@ -45,6 +45,10 @@ type Schema struct {
 	// organisation's email address"): `x-labels` in the document. They
 	// change no verdict; the edge words its problems with them.
 	Labels map[string]string
+	// Choice marks a value picked from a list the document does not hold
+	// (the policy's activity kinds): `x-choice: true`. A missing one is
+	// then asked for as a choice ("Choose the kind of activity 1").
+	Choice bool
 
 	once sync.Once
 	re   *regexp.Regexp

@@ -4,6 +4,7 @@
 // summary with links to those fields is announced at the top of the form.
 
 import { h, nextId, fill, announce } from "./dom.js";
+import problems from "./problems.js";
 
 /**
  * A labelled control. name is the API field path ("address.line1",
@@ -167,6 +168,36 @@ export function readForm(formEl) {
 /** An error showErrors puts next to fields: details [{field, message}]. */
 export function problem(details, message = "There is a problem") {
   return Object.assign(new Error(message), { details });
+}
+
+// No stricter than the API's check (a bare address at a dotted domain), so
+// that the form never refuses an address the API would take.
+const EMAIL = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/;
+
+/**
+ * Checks what a browser can see before sending: every required field
+ * answered, every email address shaped like one. The problems are worded as
+ * the API words them for operation ("POST /providers"), from problems.js,
+ * and thrown all at once (for submitting to show) without a request.
+ */
+export function precheck(formEl, operation) {
+  const words = problems[operation] || {};
+  const found = [];
+  const seen = new Set();
+  for (const el of formEl.querySelectorAll("[data-field]")) {
+    if (el.disabled || !el.name || el.type === "file" || el.type === "checkbox" || seen.has(el.name)) continue;
+    seen.add(el.name);
+    const w = words[el.name.replace(/\[\d+\]/g, "[]")];
+    if (!w) continue;
+    const n = el.name.match(/\[(\d+)\]/);
+    const say = (text) => text.replaceAll("{n}", n ? String(Number(n[1]) + 1) : "");
+    const value = el.type === "radio"
+      ? formEl.querySelector(`[data-field="${CSS.escape(el.name)}"]:checked`)?.value || ""
+      : el.value.trim();
+    if (value === "" && el.required) found.push({ field: el.name, code: "required", message: say(w.required) });
+    else if (value !== "" && el.type === "email" && w.email && !EMAIL.test(value)) found.push({ field: el.name, code: "invalid_email", message: say(w.email) });
+  }
+  if (found.length) throw problem(found);
 }
 
 /** Clears every error the form shows. */

@@ -6,7 +6,7 @@ import policy from "../policy.js";
 import { h, fill, announce, table, facts } from "./dom.js";
 import { api, getOrNull, serverNow } from "./api.js";
 import { session } from "./auth.js";
-import { field, addressFields, form, readForm, submitting, group } from "./forms.js";
+import { field, addressFields, form, readForm, submitting, group, precheck } from "./forms.js";
 import { page, notice, errorNotice, dateTime, date, badge, words, startPayment, hashQuery, actionButton, confirmation } from "./view.js";
 import { money, dateIn, hundredths, cecText } from "./fee.js";
 
@@ -35,6 +35,7 @@ function signUp(view) {
   f.addEventListener("submit", (e) => {
     e.preventDefault();
     submitting(f, async () => {
+      precheck(f, "POST /holders");
       const me = await api("POST", "/holders", { body: readForm(f) });
       announce(`Account created. Your holder ID is ${me.holderId}.`);
       view.replaceChildren();
@@ -61,6 +62,7 @@ function drawProfile(view, me) {
     e.preventDefault();
     saved.replaceChildren(); // a save's confirmation never stands beside a later error
     submitting(f, async () => {
+      precheck(f, "PUT /holders/me/contact");
       const updated = await api("PUT", "/holders/me/contact", { body: readForm(f) });
       fill(saved, notice(`Contact details saved (confirmed ${dateTime(updated.contactConfirmedAt)}).`, "ok"));
       fill(summaryBox, summary(updated));
@@ -321,6 +323,7 @@ export async function submit(main) {
   f.addEventListener("submit", (e) => {
     e.preventDefault();
     submitting(f, async () => {
+      precheck(f, "POST /holders/me/submissions");
       const body = readForm(f);
       body.activities = (body.activities || []).filter(Boolean);
       let sub;

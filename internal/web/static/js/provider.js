@@ -5,7 +5,7 @@
 import policy from "../policy.js";
 import { h, fill, announce, table, facts } from "./dom.js";
 import { api, getOrNull, pageQuery, serverNow } from "./api.js";
-import { field, radios, group, addressFields, form, readForm, submitting, problem, showErrors } from "./forms.js";
+import { field, radios, group, addressFields, form, readForm, submitting, problem, showErrors, precheck } from "./forms.js";
 import { page, notice, dateTime, programStatusText, formatText, badge, words, sleep, go, startPayment, actionButton, pagedList, confirmNext, showConfirmed, confirmation } from "./view.js";
 import { previewFee, zonedToRFC3339, rfc3339ToZoned, money, cecText } from "./fee.js";
 
@@ -30,6 +30,7 @@ export async function organisation(main) {
   f.addEventListener("submit", (e) => {
     e.preventDefault();
     submitting(f, async () => {
+      precheck(f, "POST /providers");
       const created = await api("POST", "/providers", { body: readForm(f) });
       announce(`Registered. Your provider ID is ${created.providerId}.`);
       fill(view, showProvider(created), h("p", {}, h("a", { class: "button", href: "#/provider/programs/new" }, "Apply for a program")));
