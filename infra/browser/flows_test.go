@@ -105,6 +105,19 @@ func TestBrowser_Flows(t *testing.T) {
 			acme.click(t, f+"[name=compliance]")
 			acme.click(t, f+"[name=calendarOptIn]")
 			acme.audit(t) // the form filled in, with the fee on time
+			// A year typed with the time's digits after it (Chromium's year
+			// takes six) is asked for again, on its field, and nothing is sent.
+			if !eval[bool](t, acme, "type a six-digit year", `(() => { const el = document.querySelector("#program-form [name=startsAt]"); el.value = "202709-03-10T09:00"; return el.value === "202709-03-10T09:00"; })()`) {
+				t.Fatal("the start did not take the six-digit year")
+			}
+			acme.click(t, "#submit-program")
+			if msg := acme.errorOf(t, f+"[name=startsAt]"); msg != "Enter the start date and time in full, with a four-digit year" {
+				t.Fatalf("error next to the start: %q", msg)
+			}
+			if got := eval[string](t, acme, "the address", `location.hash`); got != "#/provider/programs/new" {
+				t.Fatalf("went on to %s", got)
+			}
+			acme.fill(t, f+"[name=startsAt]", "2027-03-10T09:00")
 			acme.click(t, "#submit-program")
 			acme.waitJS(t, "the program page", `/^#\/provider\/programs\/PRG-/.test(location.hash) && document.getElementById("main").dataset.rendered`)
 			acme.waitJS(t, "the fee to be invoiced", `document.querySelector("#program-status")?.dataset.status === "fee_due"`)

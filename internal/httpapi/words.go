@@ -318,13 +318,15 @@ func formField(field string) string {
 
 // ProblemsJS is the web forms' problems.js: for every field of every JSON
 // request body, by operation ("POST /providers") and field path (list items
-// written "[]": "activities[].title"), the words of its two problems a
-// browser can see before sending: left empty, and (for an email address)
-// not in the shape of one. A "{n}" in them is the item's number in its list.
+// written "[]": "activities[].title"), its label and the words of its two
+// problems a browser can see before sending: left empty, and (for an email
+// address) not in the shape of one. A "{n}" in them is the item's number in
+// its list.
 // The forms thus word these problems exactly as the API does, from the same
 // x-labels, without a round trip.
 func ProblemsJS() []byte {
 	type words struct {
+		Label    string `json:"label"`
 		Required string `json:"required"`
 		Email    string `json:"email,omitempty"`
 	}
@@ -340,7 +342,7 @@ func ProblemsJS() []byte {
 				f = at + "." + name
 			}
 			if l := s.Labels[name]; l != "" {
-				w := words{Required: problemWords("required", "", l, p)}
+				w := words{Label: l, Required: problemWords("required", "", l, p)}
 				if p.Format == "email" {
 					w.Email = problemWords("invalid_email", "", l, p)
 				}

@@ -6,6 +6,7 @@ import policy from "../policy.js";
 import { h, fill, announce, table, facts } from "./dom.js";
 import { api, getOrNull, pageQuery, serverNow } from "./api.js";
 import { field, radios, group, addressFields, form, readForm, submitting, problem, showErrors, precheck } from "./forms.js";
+import problems from "./problems.js";
 import { page, notice, dateTime, programStatusText, formatText, badge, words, sleep, go, startPayment, actionButton, pagedList, confirmNext, showConfirmed, confirmation } from "./view.js";
 import { previewFee, zonedToRFC3339, rfc3339ToZoned, money, cecText } from "./fee.js";
 
@@ -185,11 +186,24 @@ export async function programForm(main, { id }) {
       const body = readForm(f);
       const details = [];
       for (const name of ["startsAt", "endsAt"]) {
-        const raw = f.elements[name].value;
-        if (!raw) continue;
-        const v = zonedToRFC3339(raw, f.elements.timeZone.value);
+        const el = f.elements[name];
+        const label = problems["POST /programs"][name].label;
+        // A date and time half typed reads as empty; a year typed with the
+        // time's digits after it (Chromium's year takes six) reads as year
+        // 202709: both are asked for again rather than sent or dropped.
+        if (el.validity.badInput || (el.value && !/^\d{4}-/.test(el.value))) {
+          details.push({ field: name, message: `Enter ${label} in full, with a four-digit year` });
+          continue;
+        }
+        if (!el.value) continue;
+        const zone = f.elements.timeZone.value;
+        if (!zone) { // the wall clock means nothing without it
+          if (!details.some((d) => d.field === "timeZone")) details.push({ field: "timeZone", message: problems["POST /programs"].timeZone.required });
+          continue;
+        }
+        const v = zonedToRFC3339(el.value, zone);
         if (v) body[name] = v;
-        else details.push({ field: name, message: "must be a date and time" });
+        else details.push({ field: name, message: `Enter ${label} in full, with a four-digit year` });
       }
       if (details.length) throw problem(details);
       for (const k of ["objectives", "instructors"]) if (!body[k]) body[k] = [];
