@@ -525,8 +525,14 @@ func TestBrowser_Flows(t *testing.T) {
 				t.Fatalf("row 3 reads %q", msg)
 			}
 
-			// One attendee: found in the directory, reported as JSON; Ana is
-			// credited already, so nobody is credited twice.
+			// One attendee: sent empty, each field says what it needs.
+			acme.click(t, "#attendee-form button[type=submit]")
+			if msg := acme.errorOf(t, "#attendee-date"); msg != "Enter the completion date" {
+				t.Fatalf("error next to the completion date: %q", msg)
+			}
+			acme.waitText(t, "#attendee-form .summary", "Enter the holder ID")
+			// Found in the directory, reported as JSON; Ana is credited
+			// already, so nobody is credited twice.
 			acme.fill(t, ".directory-form [name=q]", "lim")
 			acme.click(t, ".directory-form button[type=submit]")
 			acme.click(t, fmt.Sprintf(`button[data-holder-id=%q]`, holderID))

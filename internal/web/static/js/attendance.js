@@ -8,7 +8,7 @@
 import policy from "../policy.js";
 import { h, fill, announce, table, facts } from "./dom.js";
 import { api, pageQuery } from "./api.js";
-import { field, radios, form, readForm, submitting, problem } from "./forms.js";
+import { field, radios, form, readForm, submitting, problem, precheck } from "./forms.js";
 import { page, notice, errorNotice, dateTime, sleep, pagedList, actionButton } from "./view.js";
 import { money } from "./fee.js";
 import { directorySearch } from "./provider.js";
@@ -119,11 +119,9 @@ export async function attendance(main, { id, uploadId }) {
   single.addEventListener("submit", (e) => {
     e.preventDefault();
     submitting(single, async () => {
-      const body = readForm(single);
-      const row = (body.rows && body.rows[0]) || {};
-      const rows = [{ programId: p.programId, holderId: row.holderId || "", firstName: row.firstName || "", lastName: row.lastName || "", completionDate: row.completionDate || "" }];
-      const missing = Object.entries(rows[0]).filter(([, v]) => !v).map(([k]) => ({ field: `rows[0].${k}`, message: "is required" }));
-      if (missing.length) throw problem(missing);
+      precheck(single, "POST /programs/{programId}/attendance");
+      const row = readForm(single).rows[0];
+      const rows = [{ programId: p.programId, holderId: row.holderId, firstName: row.firstName, lastName: row.lastName, completionDate: row.completionDate }];
       const res = await api("POST", `/programs/${enc(id)}/attendance`, { body: { rows } });
       single.reset();
       reported(res);
