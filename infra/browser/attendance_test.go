@@ -217,6 +217,30 @@ func TestBrowser_AttendanceUpload(t *testing.T) {
 			acme.waitText(t, "#report-heading", "Upload "+uploadID)
 			acme.waitJS(t, "the report's rows", `document.querySelectorAll("#row-results tbody tr").length > 0 && document.activeElement.id === "report-heading"`)
 			acme.waitText(t, "#ignored-columns", `"Email"`)
+			if tc.phone {
+				return
+			}
+
+			// Rows copied from Excel and pasted arrive separated by tabs:
+			// they are read as the roster (checked only: Ana is credited already).
+			tsv := strings.ReplaceAll(roster.Header, ",", "\t") + "\tEmail\n" + program + "\t" + holders["Ana"] + "\tAna\tLima\t3/10/2027\tana@example.com\n"
+			acme.fill(t, "#roster-form [name=rosterText]", tsv)
+			acme.click(t, "#roster-form [name=dryRun]")
+			acme.click(t, "#roster-form button[type=submit]")
+			acme.waitText(t, "#report-heading", "Check only: nothing was recorded")
+			if got := shown(); got != "2!" {
+				t.Fatalf("the pasted rows: %q", got)
+			}
+			acme.waitText(t, `#row-results tr[data-row="2"]`, "already credited")
+			// A pasted roster without the header is refused at the pasted
+			// roster, in a sentence of its own.
+			acme.fill(t, "#roster-form [name=rosterText]", "Name\tEmail\nAna Lima\tana@example.com\n")
+			acme.click(t, "#roster-form button[type=submit]")
+			acme.waitText(t, "#roster-form .summary", "Row 1: the header must start with exactly")
+			if msg := acme.errorOf(t, "#roster-form [name=rosterText]"); !strings.HasPrefix(msg, "Row 1: the header must start with exactly") {
+				t.Fatalf("the error at the pasted roster: %q", msg)
+			}
+			noCodesShown(t, acme)
 		})
 	}
 }

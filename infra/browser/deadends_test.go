@@ -199,6 +199,59 @@ func TestBrowser_DeadEnds(t *testing.T) {
 			bo.waitText(t, "#shortfalls", "Add at least 3 more CECs from association sources")
 			noCodesShown(t, bo)
 		}},
+		{"WrongAddressesAndFaultsInWords", func(t *testing.T) {
+			// A program that is not the provider's: a page that says so, in
+			// words, with the way on.
+			for _, hash := range []string{"#/provider/programs/PRG-NOSUCH1", "#/provider/programs/PRG-NOSUCH1/attendance"} {
+				acme.open(t, hash)
+				acme.waitText(t, "main h1", "Not found")
+				acme.waitText(t, "#page-error", "We could not find that program. Check the link, or open it from the list of programs.")
+				if href := eval[string](t, acme, "the way on", `document.querySelector("#page-error + p a").getAttribute("href")`); href != "#/" {
+					t.Fatalf("%s: the way on is %q", hash, href)
+				}
+				if text := acme.text(t, "main"); strings.Contains(text, "among yours") || strings.Contains(text, "went wrong") {
+					t.Fatalf("%s reads %q", hash, text)
+				}
+				noCodesShown(t, acme)
+			}
+			acme.audit(t)
+			// A fault of the service: an apology that says nothing was saved.
+			eval[bool](t, acme, "a service that fails", `(() => {
+				const real = window.__realFetch = window.fetch;
+				window.fetch = (url, opts) => String(url).includes("/programs/") ? Promise.resolve(new Response(
+					JSON.stringify({error: {code: "internal", message: "internal error"}}), {status: 500, headers: {"content-type": "application/json"}})) : real(url, opts);
+				return true;
+			})()`)
+			acme.open(t, "#/provider/programs/PRG-ANY1")
+			acme.waitText(t, "main h1", "Sorry, there is a problem with the service")
+			acme.waitText(t, "#page-error", "Nothing was saved. Try again later.")
+			eval[bool](t, acme, "forget the doctored answers", `(window.fetch = window.__realFetch, true)`)
+
+			// A renewal year that is not one is asked for again on its
+			// field, before anything is asked of the API.
+			cy := s.person(t, "holder-year", true)
+			cy.signIn(t, "holder", "cy", "cy@example.com")
+			s.api(t, "POST", "/holders", cy.token(t), map[string]any{"firstName": "Cy", "lastName": "Núñez", "email": "cy@example.com"}, 201, nil)
+			for _, pg := range []struct{ hash, form string }{{"#/holder/status?year=abc", "#status-year"}, {"#/holder/renewal?year=20288", "#renewal-year"}} {
+				cy.open(t, pg.hash)
+				cy.waitText(t, pg.form+" .summary", "Enter the renewal year as four digits, like 2028")
+				if msg := cy.errorOf(t, pg.form+" [name=year]"); msg != "Enter the renewal year as four digits, like 2028" {
+					t.Fatalf("%s: the error at the year is %q", pg.hash, msg)
+				}
+				if title := eval[string](t, cy, "the title", `document.title`); !strings.HasPrefix(title, "Error: ") {
+					t.Fatalf("%s: the title %q does not say there is an error", pg.hash, title)
+				}
+				cy.audit(t)
+				noCodesShown(t, cy)
+			}
+			// Corrected, the page shows the year and the title loses "Error: ".
+			cy.fill(t, "#renewal-year [name=year]", "2028")
+			cy.click(t, "#renewal-year button[type=submit]")
+			cy.waitText(t, "#no-renewal", "There is no renewal invoice for 2028 (yet)")
+			if title := eval[string](t, cy, "the title", `document.title`); strings.HasPrefix(title, "Error: ") {
+				t.Fatalf("the title %q still says there is an error", title)
+			}
+		}},
 	}
 	for _, st := range steps {
 		if !t.Run(st.name, st.run) {

@@ -541,14 +541,20 @@ func TestBrowser_Flows(t *testing.T) {
 			}
 			acme.fill(t, "#attendee-date", "2027-03-10")
 			acme.click(t, "#attendee-form button[type=submit]")
-			acme.waitJS(t, "the second upload", fmt.Sprintf(`document.querySelector("#report-heading")?.textContent !== %s && document.querySelector("#upload-status")?.dataset.status === "done"`, js("Upload "+uploadID)))
-			second := strings.TrimPrefix(acme.text(t, "#report-heading"), "Upload ")
+			// The outcome speaks of Ana, not of rows of a file.
+			acme.waitJS(t, "the attendee's outcome", `document.querySelector("#report-heading")?.dataset.uploadId !== undefined`)
+			second := eval[string](t, acme, "the upload", `document.querySelector("#report-heading").dataset.uploadId`)
 			var again struct {
 				Rows []struct{ Reason string }
 			}
 			s.api(t, "GET", "/programs/"+programID+"/attendance/"+second, acme.token(t), nil, 200, &again)
-			if shown := acme.text(t, "#row-results tbody"); len(again.Rows) != 1 || again.Rows[0].Reason != "already_credited" || !strings.Contains(shown, "Rejected") {
-				t.Fatalf("single attendee: page %q, API %+v", shown, again)
+			heading, outcome := acme.text(t, "#report-heading"), acme.text(t, "#upload-outcome")
+			if len(again.Rows) != 1 || again.Rows[0].Reason != "already_credited" || heading != "Already credited" ||
+				outcome != "Ana Lima ("+holderID+") was already credited for this program: nothing was changed." {
+				t.Fatalf("single attendee: page %q / %q, API %+v", heading, outcome, again)
+			}
+			if second == uploadID || strings.Contains(outcome, "row") {
+				t.Fatalf("the outcome %q (upload %s) speaks of the file", outcome, second)
 			}
 		}},
 		{"HolderIsCredited", func(t *testing.T) {

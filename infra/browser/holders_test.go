@@ -141,6 +141,14 @@ func TestBrowser_StaffHolders(t *testing.T) {
 			phone.open(t, "#/staff/holders")
 			choose(phone, boID, "Bo Quillfeather")
 			phone.click(t, "#cred-CAPS")
+			// Ticked without its date: asked for on that credential's date, by name.
+			phone.click(t, "#credentials-form button[type=submit]")
+			if msg := phone.errorOf(t, "#cred-CAPS-earned"); msg != "Enter the date CAPS was earned" {
+				t.Fatalf("the error at CAPS's date: %q", msg)
+			}
+			if h := apiHolder(boID); len(h.Credentials) != 1 {
+				t.Fatalf("Bo changed in the API: %+v", h)
+			}
 			phone.fill(t, "#cred-CAPS-earned", "2022-09-30")
 			phone.click(t, "#credentials-form button[type=submit]")
 			phone.waitText(t, "#credentials-saved", "Saved for Bo Quillfeather")

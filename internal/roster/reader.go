@@ -32,7 +32,9 @@ type Reader struct {
 // NewReader reads and checks the header of the roster in r, which may be at
 // most limit bytes (DefaultLimit when limit <= 0), and reads ahead to the
 // first row. A UTF-8 byte order mark, CRLF line ends and blank lines are
-// tolerated, and so are columns after Completion Date (an Excel export adds
+// tolerated, and so are cells separated by tabs (what Excel puts on the
+// clipboard, and its "Text (Tab delimited)" export) or by semicolons (its
+// CSV where the decimal separator is a comma), told from the header; and so are columns after Completion Date (an Excel export adds
 // an Email column, say): their cells are ignored, and Ignored names them.
 //
 // Any error it returns refuses the file: a *Error with code invalid_header
@@ -49,6 +51,7 @@ func NewReader(r io.Reader, limit int64) (*Reader, error) {
 		return nil, err
 	}
 	c := csv.NewReader(br)
+	c.Comma = separator(br)
 	c.FieldsPerRecord = -1
 	c.LazyQuotes = false
 	c.ReuseRecord = true
@@ -194,14 +197,6 @@ func checkHeader(rec []string, line int) error {
 	problem := ""
 	if len(rec) < len(columns) {
 		problem = fmt.Sprintf("%d %s instead of %d", len(rec), plural(len(rec), "column"), len(columns))
-		if len(rec) == 1 {
-			switch {
-			case strings.Count(rec[0], ";") >= len(columns)-1:
-				problem += "; the file seems separated by semicolons, not commas"
-			case strings.Count(rec[0], "\t") >= len(columns)-1:
-				problem += "; the file seems separated by tabs, not commas"
-			}
-		}
 	} else {
 		for i, f := range rec[:len(columns)] {
 			if name := strings.Join(strings.Fields(f), " "); !strings.EqualFold(name, columns[i]) {
@@ -215,6 +210,30 @@ func checkHeader(rec []string, line int) error {
 	}
 	return &Error{Line: line, Code: CodeInvalidHeader,
 		Message: fmt.Sprintf("the header must start with exactly %q; found %q (%s)", Header, clip(strings.Join(rec, ","), 200), problem)}
+}
+
+// separator tells how the header's cells are separated: by tabs or by
+// semicolons when its first line has no comma and at least as many of
+// those as the header's columns need, else by commas. A header longer than
+// the reader's buffer is read as comma-separated (and refused if it is not).
+func separator(br *bufio.Reader) rune {
+	_, _ = br.Peek(1) // fill the buffer
+	head, _ := br.Peek(br.Buffered())
+	for len(head) > 0 && (head[0] == '\n' || head[0] == '\r') {
+		head = head[1:] // blank lines before the header
+	}
+	if i := bytes.IndexByte(head, '\n'); i >= 0 {
+		head = head[:i]
+	}
+	if bytes.IndexByte(head, ',') >= 0 {
+		return ','
+	}
+	for _, sep := range []byte{'\t', ';'} {
+		if bytes.Count(head, []byte{sep}) >= len(columns)-1 {
+			return rune(sep)
+		}
+	}
+	return ','
 }
 
 var (

@@ -4,14 +4,81 @@
 import config from "../config.js";
 import { session, signOut } from "./auth.js";
 
-/** An error answer of the API: status, code, message, details [{field, code, message}]. */
+/**
+ * What a person reads when the API refuses, by the answer's code: the API's
+ * own message is for API clients and may name routes, IDs or states.
+ * Codes not listed keep the API's message when it is a sentence, or read
+ * as their status (below).
+ */
+export const plainWords = {
+  program_not_found: "We could not find that program. Check the link, or open it from the list of programs.",
+  submission_not_found: "We could not find that submission. Check the link, or open it from your list.",
+  upload_not_found: "We could not find that upload of the roster. Open it from the list of past uploads.",
+  invoice_not_found: "We could not find that invoice.",
+  holder_not_found: "There is no holder with that ID. Check the ID and try again.",
+  renewal_not_found: "There is no renewal invoice for that year yet.",
+  provider_not_found: "Your organisation is not registered yet. Register it first.",
+  route_not_found: "This page asked for something the service does not have. Check the link, or start again from the start page.",
+  forbidden: "Your account cannot do this. Sign in with the account that can.",
+  unauthenticated: "Sign in to continue.",
+  conflict: "Others were changing the same record at that moment. Nothing was saved: try again.",
+  illegal_transition: "This can no longer be done: it changed since the page was shown. Reload the page to see where it stands.",
+  not_decided: "Only an approved or rejected program can be copied.",
+  program_not_approved: "Attendance can be reported only for an approved program.",
+  program_not_held: "Attendance can be reported once the program has started.",
+  fee_not_due: "There is no fee to pay for this program now.",
+  invoice_paid: "This renewal is already paid.",
+  invoice_mismatch: "This payment does not belong to this invoice. Reload the page and try again.",
+  email_taken: "Another holder account uses this email address. Use another one, or sign in with that account.",
+  holder_exists: "You already have a holder account.",
+  provider_exists: "You have already registered your organisation.",
+  upload_processing: "This upload is still being credited. Its rows can be downloaded when it is done.",
+  roster_too_large: "The roster is larger than 10 MB. Split it into smaller files.",
+  body_too_large: "What you sent is too large. Send less at a time.",
+  unsupported_media_type: "This kind of file cannot be sent here.",
+  network: "The server could not be reached. Check your connection and try again.",
+};
+
+const byStatus = {
+  400: "There is a problem",
+  404: "We could not find what you asked for. Check the link, or start again from the start page.",
+  409: "This could not be done: it changed since the page was shown. Reload the page and try again.",
+  422: "This could not be done.",
+};
+
+/** The service's own fault: nothing of the request was saved. */
+export const serviceFault = "Sorry, there is a problem with the service. Nothing was saved. Try again later.";
+
+/** "the roster has no rows" → "The roster has no rows." */
+export function sentence(s) {
+  const t = String(s || "").trim();
+  if (!t) return t;
+  return t[0].toUpperCase() + t.slice(1) + (/[.!?)"]$/.test(t) ? "" : ".");
+}
+
+/**
+ * An error answer of the API: status, code, details [{field, code,
+ * message}], the API's message as apiMessage, and as message what a person
+ * reads: "There is a problem" when the details say what (each is in words
+ * for people already), else the words for its code.
+ */
 export class ApiError extends Error {
   constructor(status, body) {
     const e = (body && body.error) || {};
-    super(e.message || `The server answered ${status}`);
+    const details = Array.isArray(e.details) ? e.details : [];
+    const code = e.code || "http_" + status;
+    let message;
+    if (status >= 500) message = serviceFault;
+    else if (plainWords[code]) message = plainWords[code];
+    else if (details.length) message = "There is a problem";
+    else if (/^[A-Z]/.test(e.message || "")) message = e.message;
+    else if (e.message && status !== 404 && status !== 409) message = sentence(e.message);
+    else message = byStatus[status] || "Something went wrong. Try again.";
+    super(message);
     this.status = status;
-    this.code = e.code || "http_" + status;
-    this.details = Array.isArray(e.details) ? e.details : [];
+    this.code = code;
+    this.apiMessage = e.message || "";
+    this.details = details;
   }
 }
 
@@ -43,7 +110,7 @@ export async function api(method, path, opts = {}) {
   try {
     resp = await fetch(apiBase() + path, { method, headers, body });
   } catch (err) {
-    throw new ApiError(0, { error: { code: "network", message: "The server could not be reached. Check your connection and try again." } });
+    throw new ApiError(0, { error: { code: "network" } });
   }
   if (opts.raw && resp.ok) return resp;
   const text = await resp.text();

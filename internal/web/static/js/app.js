@@ -8,7 +8,7 @@ import { h, fill, announce } from "./dom.js";
 import { session, signOut, useRole, localSignIn, cognitoSignIn, finishCognitoSignIn } from "./auth.js";
 import { api } from "./api.js";
 import { field, radios, form, submitting, showErrors, problem } from "./forms.js";
-import { page, notice, errorNotice, go } from "./view.js";
+import { page, notice, errorNotice, failedPage, go } from "./view.js";
 import { money } from "./fee.js";
 import * as provider from "./provider.js";
 import * as attendance from "./attendance.js";
@@ -119,8 +119,7 @@ async function render() {
   try {
     await m.route.render(main, m.params, go);
   } catch (err) {
-    const view = page(main, "Something went wrong");
-    errorNotice(view, err);
+    failedPage(main, err);
   }
   // Scripts and tests wait for this: the page has its content.
   if (currentPath() === path) main.dataset.rendered = path;
@@ -266,7 +265,8 @@ async function start() {
   } catch (err) {
     header();
     const view = page(document.getElementById("main"), "Sign-in failed");
-    errorNotice(view, err);
+    console.error(err);
+    view.append(notice("We could not finish signing you in. Nothing was changed: try again.", "warn", { id: "sign-in-failed" }));
     view.append(h("p", {}, h("a", { href: "#/signin" }, "Try again")));
     document.documentElement.dataset.ready = "true";
     return;

@@ -7,7 +7,7 @@
 
 import policy from "../policy.js";
 import { h, fill, announce, table, facts } from "./dom.js";
-import { api, pageQuery } from "./api.js";
+import { api, pageQuery, sentence } from "./api.js";
 import { field, radios, form, readForm, submitting, problem, precheck } from "./forms.js";
 import { page, notice, errorNotice, dateTime, sleep, pagedList, actionButton } from "./view.js";
 import { money } from "./fee.js";
@@ -59,17 +59,18 @@ export async function attendance(main, { id, uploadId }) {
   const past = pastUploads(id);
   // Only the latest upload is followed: a newer one stops the older's loop.
   let latest = 0;
-  const follow = (upload) => {
+  const follow = (upload, single) => {
     const mine = ++latest;
-    return followUpload(report, id, upload, () => mine === latest && report.isConnected).then(() => past.refresh()).catch((err) => errorNotice(report, err));
+    return followUpload(report, id, upload, () => mine === latest && report.isConnected, single).then(() => past.refresh()).catch((err) => errorNotice(report, err));
   };
-  const reported = (res) => {
+  // single: one attendee reported with the form, told of as a person, not as rows of a file.
+  const reported = (res, single) => {
     // The address names the upload: reloading, or coming back, shows its report.
     history.replaceState(null, "", `#/provider/programs/${enc(id)}/attendance/${enc(res.uploadId)}`);
     // Where the person looks: the upload, received, and its progress.
-    drawProgress(report, { uploadId: res.uploadId, status: res.status, rowCount: res.rows, totals: { rows: 0 } });
-    reveal(report, `Upload received: ${plural(res.rows, "row", "rows")}. Crediting.`);
-    follow(res.uploadId);
+    drawProgress(report, { uploadId: res.uploadId, status: res.status, rowCount: res.rows, totals: { rows: 0 } }, single);
+    reveal(report, single ? "Attendee received. Crediting." : `Upload received: ${plural(res.rows, "row", "rows")}. Crediting.`);
+    follow(res.uploadId, single);
   };
 
   const csv = form({ id: "roster-form" }, [
@@ -94,7 +95,10 @@ export async function attendance(main, { id, uploadId }) {
       } catch (err) {
         // Roster errors name a column or row of the file: show them at the file.
         if (["invalid_roster", "empty_roster", "body_required", "body_too_large"].includes(err.code)) {
-          err.details = (err.details.length ? err.details : [{ message: err.message }]).map((d) => ({ ...d, field: file ? "roster" : "rosterText" }));
+          // The reader's words start "row 3, column Holder ID: ..."; as a
+          // sentence of their own, not after the field's label.
+          err.details = (err.details.length ? err.details : [{ message: err.message }])
+            .map((d) => ({ ...d, field: file ? "roster" : "rosterText", message: sentence(d.message) }));
         }
         throw err;
       }
@@ -124,7 +128,7 @@ export async function attendance(main, { id, uploadId }) {
       const rows = [{ programId: p.programId, holderId: row.holderId, firstName: row.firstName, lastName: row.lastName, completionDate: row.completionDate }];
       const res = await api("POST", `/programs/${enc(id)}/attendance`, { body: { rows } });
       single.reset();
-      reported(res);
+      reported(res, true);
     });
   });
 
@@ -159,14 +163,14 @@ function getUpload(programId, uploadId, limit, cursor) {
  * goes by and stops after followFor, or when current() turns false (a newer
  * upload, or the person left the page).
  */
-async function followUpload(out, programId, uploadId, current) {
+async function followUpload(out, programId, uploadId, current, single = false) {
   let up = await getUpload(programId, uploadId, 1);
   if (!current()) return;
   if (up.status !== "done") {
     if (out.querySelector("#upload-progress")?.dataset.uploadId === uploadId) {
       updateProgress(out, up);
     } else {
-      drawProgress(out, up);
+      drawProgress(out, up, single);
       reveal(out, `Upload ${up.uploadId}: ${count(up.totals?.rows)} of ${count(up.rowCount)} rows credited so far.`);
     }
   }
@@ -184,18 +188,27 @@ async function followUpload(out, programId, uploadId, current) {
   }
   if (up.status !== "done") {
     fill(out.querySelector("#upload-still"), notice(["It is taking longer than usual. The upload goes on without this page: its report will be under Past uploads. ",
-      actionButton({ class: "secondary", id: "check-again" }, "Check again", out, () => followUpload(out, programId, uploadId, current))], "warn"));
+      actionButton({ class: "secondary", id: "check-again" }, "Check again", out, () => followUpload(out, programId, uploadId, current, single))], "warn"));
     return;
   }
   const first = await getUpload(programId, uploadId, pageRows);
   if (!current()) return;
+  if (single && first.rows?.length === 1) {
+    reveal(out, drawAttendee(out, first));
+    return;
+  }
   drawReport(out, first, apiPages(programId, uploadId, first), () => downloadResults(programId, uploadId));
   const t = first.totals;
   reveal(out, `Upload done: ${count(t.accepted)} accepted, ${count(t.rejected)} rejected.`);
 }
 
-function drawProgress(out, up) {
+function drawProgress(out, up, single) {
   out.setAttribute("aria-labelledby", "report-heading");
+  if (single) {
+    fill(out, h("h2", { id: "report-heading", tabindex: "-1" }, "Reporting the attendee"),
+      h("p", { id: "upload-status", dataset: { status: up.status } }, "Checking the holder and crediting their CECs…"), h("div", { id: "upload-still" }));
+    return;
+  }
   fill(out,
     h("h2", { id: "report-heading", tabindex: "-1" }, `Crediting upload ${up.uploadId}`),
     h("p", {}, "Status: ", h("strong", { id: "upload-status", dataset: { status: up.status } }, "Crediting")),
@@ -214,6 +227,34 @@ function updateProgress(out, up) {
   if (!bar) return;
   bar.value = done;
   fill(out.querySelector("#upload-progress-text"), `${count(done)} of ${count(up.rowCount)} rows credited`);
+}
+
+/**
+ * The outcome of one attendee reported with the form, in words about that
+ * person; returns what to announce.
+ */
+function drawAttendee(out, up) {
+  const r = up.rows[0];
+  const who = `${[r.firstName, r.lastName].filter(Boolean).join(" ")} (${r.holderId})`;
+  const currency = up.totals.fees?.currency || policy.programs.currency;
+  const fee = typeof r.feeCents === "number" && r.feeCents > 0 ? ` The filing fee for this attendee is ${money(r.feeCents, currency)}.` : "";
+  let title;
+  let body;
+  if (r.accepted) {
+    title = "Attendee credited";
+    body = notice(`${who} is credited for this program, completed on ${r.completionDate}. It is on their transcript now.${fee}`, "ok", { id: "upload-outcome" });
+  } else if (r.reason === "already_credited") {
+    title = "Already credited";
+    body = notice(`${who} was already credited for this program: nothing was changed.`, "", { id: "upload-outcome" });
+  } else {
+    title = "Attendee not credited";
+    body = notice([`${who} was not credited: ${r.message || reasons[r.reason] || "the report was refused"}. `,
+      "Correct it in the form below and report the attendee again."], "warn", { id: "upload-outcome" });
+  }
+  out.setAttribute("aria-labelledby", "report-heading");
+  fill(out, h("h2", { id: "report-heading", tabindex: "-1", dataset: { uploadId: up.uploadId } }, title), body,
+    h("p", {}, "It is also listed under Past uploads, below."));
+  return `${title}: ${body.textContent}`;
 }
 
 /** The pages of an upload's row results from the API, the first one in hand. */
@@ -309,9 +350,10 @@ function rowsView(pages, total, currency) {
       body.append(h("tr", {}, h("td", { colspan: "6" }, which === "rejected" ? "No rejected rows on this page." : "No accepted rows on this page.")));
     }
     const before = trail[trail.length - 1].before;
-    fill(range, rows.length
-      ? `Results ${count(before + 1)} to ${count(before + rows.length)} of ${count(total)} (rows ${rows[0].row} to ${rows[rows.length - 1].row} of the file): ${count(rejected.length)} rejected and ${count(accepted.length)} accepted here.`
-      : "No rows.");
+    const here = `results ${count(before + 1)} to ${count(before + rows.length)} of ${count(total)} (rows ${rows[0]?.row} to ${rows[rows.length - 1]?.row} of the file)`;
+    fill(range, !rows.length ? "No rows."
+      : which === "all" ? `${sentence(here)}: ${count(rejected.length)} rejected and ${count(accepted.length)} accepted here.`
+        : `Showing the ${plural(shown.length, `${which} row`, `${which} rows`)} of ${here}.`);
     prev.hidden = trail.length < 2;
     next.hidden = !nextCursor;
   };
@@ -361,7 +403,7 @@ async function downloadResults(programId, uploadId) {
   const parts = ["\ufeff"];
   let path = uploadPath(programId, uploadId);
   for (let i = 0; path; i++) {
-    if (i === 1000) throw new Error("The results did not come to an end. Try again later.");
+    if (i === 1000) throw problem([], "The results did not come to an end. Try again later.");
     const resp = await api("GET", path, { accept: "text/csv", raw: true });
     parts.push(await resp.text());
     const m = /<([^>]+)>\s*;\s*rel="next"/.exec(resp.headers.get("link") || "");

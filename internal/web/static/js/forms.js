@@ -5,6 +5,7 @@
 
 import { h, nextId, fill, announce } from "./dom.js";
 import problems from "./problems.js";
+import { errorWords } from "./view.js";
 
 /**
  * A labelled control. name is the API field path ("address.line1",
@@ -207,6 +208,7 @@ export function clearErrors(formEl) {
   for (const el of formEl.querySelectorAll(".error-text")) el.textContent = "";
   const summary = formEl.querySelector(".summary");
   if (summary) summary.replaceChildren();
+  if (!document.querySelector(".summary:not(:empty)")) document.title = document.title.replace(/^Error: /, "");
 }
 
 /** The control or group an error's field names, trying shorter paths. */
@@ -260,13 +262,18 @@ export function showErrors(formEl, err) {
   }
   placed.sort(([a], [b]) => (a.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING ? -1 : a === b ? 0 : 1));
   items.unshift(...placed.map(([, li]) => li));
+  // GOV.UK's error summary: always this heading; a message that is more
+  // than it (what was not done, and why) under it, then the list.
+  const lead = err.message && err.message !== "There is a problem" ? err.message : "";
   if (summary) {
     fill(summary,
-      h("h2", {}, err.message || "There is a problem"),
+      h("h2", {}, "There is a problem"),
+      lead ? h("p", {}, lead) : null,
       items.length ? h("ul", {}, items) : null);
     summary.focus();
   }
-  announce(err.message || "There is a problem");
+  if (!document.title.startsWith("Error: ")) document.title = `Error: ${document.title}`;
+  announce(lead || "There is a problem");
 }
 
 function focusField(el) {
@@ -286,7 +293,7 @@ export async function submitting(formEl, work) {
     clearErrors(formEl);
     return await work();
   } catch (err) {
-    showErrors(formEl, err.details ? err : { message: err.message || String(err), details: [] });
+    showErrors(formEl, err.details ? err : { message: errorWords(err).message, details: [] });
     return undefined;
   } finally {
     buttons.forEach((b) => { b.disabled = false; });

@@ -6,7 +6,7 @@ import policy from "../policy.js";
 import { h, fill, announce, table, facts } from "./dom.js";
 import { api, getOrNull, serverNow } from "./api.js";
 import { session } from "./auth.js";
-import { field, addressFields, form, readForm, submitting, group, precheck } from "./forms.js";
+import { field, addressFields, form, readForm, submitting, group, precheck, problem } from "./forms.js";
 import { page, notice, errorNotice, dateTime, date, badge, words, startPayment, hashQuery, actionButton, confirmation } from "./view.js";
 import { money, dateIn, hundredths, cecText } from "./fee.js";
 
@@ -94,15 +94,27 @@ export async function comingYear() {
   return Number(dateIn(now, policy.association.timeZone).slice(0, 4)) + 1;
 }
 
+/**
+ * The form that picks a renewal year, checked before anything is asked of
+ * the API. Its run() shows year (the page's first), with any problem on
+ * the field like a submission's.
+ */
 function yearForm(id, year, onYear) {
+  const y = Number(year) || 2028;
   const f = form({ id, class: "year-form" }, [
     field("Renewal year", "year", { value: String(year), inputmode: "numeric", cls: "short", kind: "integer", required: true,
-      hint: `The renewal of year Y counts CECs earned during year Y − ${policy.earnedYearsBefore}` }),
+      hint: `Four digits. The ${y} renewal counts the CECs earned in ${y - policy.earnedYearsBefore}.` }),
   ], "Show");
+  const run = (first) => submitting(f, () => {
+    const v = f.elements.year.value.trim();
+    if (!/^\d{4}$/.test(v)) throw problem([{ field: "year", message: "Enter the renewal year as four digits, like 2028" }]);
+    return onYear(v, first ? undefined : f);
+  });
   f.addEventListener("submit", (e) => {
     e.preventDefault();
-    submitting(f, () => onYear(f.elements.year.value.trim(), f));
+    run(false);
   });
+  f.run = () => run(true);
   return f;
 }
 
@@ -126,8 +138,9 @@ export async function status(main) {
     if (f) announce(st.standing === "no_credentials" ? `Renewal ${st.renewalYear}: no credential needs CECs.`
       : st.met ? `Renewal ${st.renewalYear}: requirement met.` : `Renewal ${st.renewalYear}: ${st.outstanding} CECs outstanding.`);
   };
-  view.append(yearForm("status-year", year, show), out);
-  await show(year);
+  const f = yearForm("status-year", year, show);
+  view.append(f, out);
+  await f.run();
 }
 
 function drawStatus(out, st) {
@@ -480,8 +493,9 @@ export async function renewal(main) {
     }
     drawRenewal(out, r, y);
   };
-  view.append(yearForm("renewal-year", year, show), out);
-  await show(year);
+  const f = yearForm("renewal-year", year, show);
+  view.append(f, out);
+  await f.run();
 }
 
 const stepText = {

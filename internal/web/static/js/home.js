@@ -5,7 +5,7 @@
 import policy from "../policy.js";
 import { h, fill } from "./dom.js";
 import { api, getOrNull, serverNow } from "./api.js";
-import { notice, date, dateTime, words, programStatusText } from "./view.js";
+import { notice, errorNotice, date, dateTime, words, programStatusText } from "./view.js";
 import { money, dateIn, hundredths } from "./fee.js";
 import { comingYear } from "./holder.js";
 
@@ -13,7 +13,7 @@ import { comingYear } from "./holder.js";
 function part(id, title, load) {
   const body = h("div", { "aria-live": "polite" }, h("p", { class: "hint" }, "Loading…"));
   const section = h("section", { id, class: "card", "aria-labelledby": `${id}-heading` }, h("h2", { id: `${id}-heading` }, title), body);
-  load().then((content) => fill(body, content)).catch((err) => fill(body, notice(err.message || String(err), "warn")));
+  load().then((content) => fill(body, content)).catch((err) => errorNotice(body, err));
   return section;
 }
 

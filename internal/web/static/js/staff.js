@@ -286,7 +286,8 @@ function beforeAfter(before, after) {
     ["Membership", words(before.membership), words(after.membership)],
     ...codes.map((code) => [credentialName(code), earned(before, code), earned(after, code)]),
   ];
-  return table("Before and after", ["Held", "Before", { text: "After", outcome: true }],
+  // No outcome column: on a phone each row keeps its order, what is held first.
+  return table("Before and after", ["Held", "Before", "After"],
     rows.map(([what, b, a]) => h("tr", { class: b === a ? "" : "changed" }, h("td", {}, what), h("td", {}, b), h("td", {}, a))),
     { id: "credentials-before-after" });
 }
@@ -312,7 +313,7 @@ function credentialsSection(view) {
       h("p", { class: "hint" }, "Tick each credential the holder holds, with the date it was earned. Saving replaces the whole set with what is ticked here."),
       policy.credentials.map((c, i) => h("div", { class: "grid two" },
         field(`${c.code}: ${c.name}`, `cred-${c.code}`, { type: "checkbox", kind: "manual", id: `cred-${c.code}` }),
-        field(`${c.code} earned on`, `credentials[${i}].earnedOn`, { type: "date", kind: "manual", id: `cred-${c.code}-earned` })))),
+        field(`${c.code} earned on`, `credentials[${i}].earnedOn`, { type: "date", kind: "manual", id: `cred-${c.code}-earned`, neededWhen: "needed when ticked" })))),
   ], "Save the credentials");
 
   // Hides the form while no holder, or another than the ID field names, is loaded.
@@ -361,6 +362,7 @@ function credentialsSection(view) {
       current.replaceChildren();
       if (err.code === "holder_not_found") {
         err.details = [{ field: "holderId", message: `No holder has the ID ${holderId}: check it, or search the directory below` }];
+        err.message = "There is a problem";
       }
       throw err;
     }
@@ -382,15 +384,25 @@ function credentialsSection(view) {
       const ticked = policy.credentials.map((c, i) => ({ c, i })).filter(({ c }) => f.elements[`cred-${c.code}`].checked);
       const credentials = ticked.map(({ c, i }) => ({ code: c.code, earnedOn: f.elements[`credentials[${i}].earnedOn`].value }));
       const membership = readForm(f).membership;
-      if (!membership) throw problem([{ field: "membership", message: "Choose member or guest" }]);
+      // Every problem at once, before anything is sent.
+      const missing = [
+        ...(membership ? [] : [{ field: "membership", message: "Choose member or guest" }]),
+        ...ticked.filter((_, k) => !credentials[k].earnedOn)
+          .map(({ c, i }) => ({ field: `credentials[${i}].earnedOn`, message: `Enter the date ${c.code} was earned` })),
+      ];
+      if (missing.length) throw problem(missing);
       let updated;
       try {
         updated = await api("PUT", `/holders/${enc(before.holderId)}/credentials`, { body: { membership, credentials } });
       } catch (err) {
+        // The API counts the ticked credentials (credentials.1.earnedOn or
+        // credentials[1].earnedOn); the form has a row per credential of the policy.
         err.details = err.details.map((d) => {
-          const m = d.field && d.field.match(/^credentials\[(\d+)\](.*)$/);
-          if (m && ticked[Number(m[1])]) return { ...d, field: `credentials[${ticked[Number(m[1])].i}]${m[2] === ".code" ? "" : m[2]}` };
-          return d;
+          const m = d.field && d.field.replace(/\.(\d+)(?=\.|$)/g, "[$1]").match(/^credentials\[(\d+)\](.*)$/);
+          const t = m && ticked[Number(m[1])];
+          if (!t) return d;
+          const message = (d.message || "").replace("the credential", t.c.code);
+          return { ...d, message, field: `credentials[${t.i}]${m[2] === ".code" ? "" : m[2]}` };
         });
         throw err;
       }

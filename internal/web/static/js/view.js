@@ -61,9 +61,40 @@ export function showConfirmed(view) {
   } catch { /* not ours: nothing to show */ }
 }
 
+/**
+ * What a person reads of an error: an API's answer in its plain words (and
+ * its field problems), a problem the page found itself (forms.js problem)
+ * as it words it, anything else (a fault of the page's own script)
+ * as a plain apology, its text left to the console.
+ */
+export function errorWords(err) {
+  if (err && (typeof err.status === "number" || Array.isArray(err.details))) {
+    const listed = (err.details || []).map((d) => d.message).filter(Boolean);
+    return { message: err.message, listed: err.message === "There is a problem" ? listed : [] };
+  }
+  console.error(err);
+  return { message: "Sorry, something went wrong on this page. Reload it and try again.", listed: [] };
+}
+
 /** Shows an error that belongs to no form. */
 export function errorNotice(el, err) {
-  fill(el, notice(err.message || String(err), "warn"));
+  const { message, listed } = errorWords(err);
+  fill(el, notice([message, listed.length ? h("ul", {}, listed.map((m) => h("li", {}, m))) : null], "warn"));
+}
+
+const failedTitles = { 0: "The service could not be reached", 401: "Sign in to continue", 403: "You cannot view this page", 404: "Not found" };
+
+/**
+ * A page that could not be shown: a title that says so, the reason in
+ * plain words, and the way on (no dead end).
+ */
+export function failedPage(main, err) {
+  const status = typeof err?.status === "number" ? err.status : 500;
+  const view = page(main, status >= 500 ? "Sorry, there is a problem with the service" : failedTitles[status] || "There is a problem");
+  const box = h("div", { id: "page-error" });
+  errorNotice(box, err);
+  view.append(box, h("p", {}, h("a", { href: "#/" }, "Go to the start page")));
+  return view;
 }
 
 /**
