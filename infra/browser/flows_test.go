@@ -218,9 +218,16 @@ func TestBrowser_Flows(t *testing.T) {
 			acme.waitJS(t, "approved in the list", fmt.Sprintf(`document.querySelector('#program-list tr[data-program-id=%q] [data-status]')?.dataset.status === "approved"`, programID))
 			acme.open(t, "#/provider/programs/"+programID)
 			history := acme.text(t, "#program-history tbody")
-			for _, want := range []string{"Draft", "Submitted: being checked", "Fee due", "Paid", "In staff review", "Approved", "Meets the criteria."} {
+			for _, want := range []string{"Draft", "Submitted: being checked", "Fee due", "Paid", "In staff review", "Approved", "Meets the criteria.",
+				"Application started", "Application fee invoiced: $", "Application fee paid, payment reference ", "The association's office", "The portal, automatically"} {
 				if !strings.Contains(history, want) {
 					t.Fatalf("history %q lacks %q", history, want)
+				}
+			}
+			// The portal's notes for its log, and account IDs, are not what people read.
+			for _, not := range []string{"created", "invoiced ", "queued for", " USD", "system", "acme"} {
+				if strings.Contains(history, not) {
+					t.Fatalf("history %q shows %q", history, not)
 				}
 			}
 		}},
@@ -621,6 +628,11 @@ func TestBrowser_Flows(t *testing.T) {
 			if !strings.Contains(shown, "What happens next") || !strings.HasPrefix(subID, "SUB-") {
 				t.Fatalf("the confirmation reads %q", shown)
 			}
+			// The running total does not ask again for what was just sent.
+			ana.waitText(t, "#running-pending", "Your submission "+subID+" for the 2028 renewal is waiting for the association's review.")
+			if eval[bool](t, ana, "a shortfall shown", `!!document.querySelector("#running-shortfalls")`) {
+				t.Fatal("the running total asks for more CECs while the submission waits for review")
+			}
 			var sub struct {
 				SubmissionID, Status string
 				Activities           []struct{ Title string }
@@ -660,8 +672,8 @@ func TestBrowser_Flows(t *testing.T) {
 			office.waitText(t, card+".preview", "Rejecting the whole submission would leave the 2028 year 3 CECs short")
 			office.click(t, card+"input[name=decision][value=approve]")
 			office.click(t, card+"button[type=submit]")
-			// Without a reason the API refuses it, and the error stands at the third activity's reason.
-			if msg := office.errorOf(t, reason); msg != "Enter the reason for rejecting it" {
+			// Without a reason it is asked for at the third activity's reason, by number.
+			if msg := office.errorOf(t, reason); msg != "Enter why activity 3 is rejected" {
 				t.Fatalf("error next to the third activity's reason: %q", msg)
 			}
 			if n := eval[int](t, office, "errors at other activities", fmt.Sprintf(`document.querySelectorAll(%s).length`, js(card+`[aria-invalid="true"]`))); n != 1 {
@@ -751,6 +763,12 @@ func TestBrowser_Flows(t *testing.T) {
 			}
 			if !r.Complete || r.Invoice.Status != "paid" || r.Invoice.TotalCents != 12500 || pageSteps != strings.Join(apiSteps, " ") {
 				t.Fatalf("page steps %q; API %+v", pageSteps, r)
+			}
+			// Complete, with a step not done: the page says why both hold.
+			open := eval[bool](t, ana, "a step not done", `!!document.querySelector('#renewal-steps li[data-done="false"]')`)
+			explained := eval[bool](t, ana, "the explanation", `!!document.querySelector("#steps-still-open")`)
+			if open != explained || ana.text(t, "#renewal h3") != "The steps" {
+				t.Fatalf("a step not done: %v; explained: %v; heading %q", open, explained, ana.text(t, "#renewal h3"))
 			}
 		}},
 	}

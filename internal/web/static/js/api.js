@@ -32,6 +32,7 @@ export const plainWords = {
   email_taken: "Another holder account uses this email address. Use another one, or sign in with that account.",
   holder_exists: "You already have a holder account.",
   provider_exists: "You have already registered your organisation.",
+  submission_open: "You already have a submission for this renewal year waiting for review. You can submit more once it is decided.",
   upload_processing: "This upload is still being credited. Its rows can be downloaded when it is done.",
   roster_too_large: "The roster is larger than 10 MB. Split it into smaller files.",
   body_too_large: "What you sent is too large. Send less at a time.",

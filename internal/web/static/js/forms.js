@@ -11,7 +11,8 @@ import { errorWords } from "./view.js";
  * A labelled control. name is the API field path ("address.line1",
  * "activities[0].hours"); it is also data-field, which errors match.
  * opts: type (text, email, tel, date, datetime-local, number, textarea,
- * select, checkbox, file), value, hint, required, options [[value, text]],
+ * select, checkbox, file), value, hint, required, options [[value, text]]
+ * (or [group label, [[value, text]]] for an optgroup),
  * autocomplete, inputmode, kind ("lines": one array item per line;
  * "decimal": a number), id, cls, attrs.
  */
@@ -31,8 +32,11 @@ export function field(label, name, opts = {}) {
     control = h("textarea", { ...common, rows: opts.rows || 4 });
     control.value = opts.value ?? "";
   } else if (type === "select") {
-    control = h("select", common, (opts.options || []).map(([v, t]) =>
-      h("option", { value: v, selected: String(opts.value ?? "") === String(v) }, t)));
+    // An option is [value, text]; [label, [options]] is a group of them.
+    const option = ([v, t]) => Array.isArray(t)
+      ? h("optgroup", { label: v }, t.map(option))
+      : h("option", { value: v, selected: String(opts.value ?? "") === String(v) }, t);
+    control = h("select", common, (opts.options || []).map(option));
   } else if (type === "checkbox") {
     control = h("input", { ...common, type, checked: Boolean(opts.value) });
     return h("div", { class: "field" },

@@ -7,7 +7,7 @@ import { h, fill, announce, table, facts } from "./dom.js";
 import { api, getOrNull, serverNow } from "./api.js";
 import { session } from "./auth.js";
 import { field, addressFields, form, readForm, submitting, group, precheck, problem } from "./forms.js";
-import { page, notice, errorNotice, dateTime, date, badge, words, startPayment, hashQuery, actionButton, confirmation } from "./view.js";
+import { page, notice, errorNotice, dateTime, date, badge, words, kindName, invoiceStatusText, startPayment, hashQuery, actionButton, confirmation } from "./view.js";
 import { money, dateIn, hundredths, cecText } from "./fee.js";
 
 /** #/holder: sign up as a holder, or see the profile and update contact details. */
@@ -177,7 +177,7 @@ function drawStatus(out, st) {
     st.activities.length
       ? table("Activities earned in the window", ["Date", "Activity", "Source", "Hours", "Counts", { text: "Verdict", outcome: true }],
         st.activities.map((a) => h("tr", { dataset: { source: a.source, status: a.status } },
-          h("td", {}, date(a.date)), h("td", {}, a.title, h("br"), h("span", { class: "hint" }, `${a.organisation}; ${words(a.kind)}${a.compliance ? "; compliance" : ""}`)),
+          h("td", {}, date(a.date)), h("td", {}, a.title, h("br"), h("span", { class: "hint" }, `${a.organisation}; ${kindName(a.kind)}${a.compliance ? "; compliance" : ""}`)),
           h("td", {}, a.source === "program" ? "Credited by the provider" : "Reported by you"),
           h("td", {}, String(a.hours)), h("td", {}, String(a.counts)),
           h("td", {}, a.status === "counted" ? h("span", { class: "accepted" }, "Counted") : h("span", { class: a.status === "refused" ? "rejected" : "" }, `${words(a.status)}: ${a.message || words(a.reason)}`)))), { id: "status-activities" })
@@ -271,9 +271,19 @@ function estimate(st, activities) {
 /** The running total of the submission form: the holder's status plus what the form holds. */
 function runningTotal(out, f) {
   let st = null;
+  let open = null; // the year's submission waiting for review, if any
   let year = "";
   const draw = () => {
     if (!st) return;
+    if (open) {
+      // Its activities count once approved, and the API takes no other
+      // submission for the year meanwhile: an estimate without it would
+      // read "add 6 more" to someone who just sent them.
+      fill(out, notice([h("strong", {}, `Your submission ${open.submissionId} for the ${open.year} renewal is waiting for the association's review.`),
+        ` Its activities count once approved (${st.counted} of ${cecs(st.required)} count now). You can submit more for ${open.year} once it is decided; `,
+        "for another renewal year, change the year above."], "", { id: "running-pending" }));
+      return;
+    }
     if (st.standing === "no_credentials") {
       fill(out, notice(["You hold no credential that needs renewal CECs, so there is nothing to submit for this renewal. If you hold one, ",
         policy.association.supportEmail ? ["write to the association's office at ", h("a", { href: `mailto:${policy.association.supportEmail}` }, policy.association.supportEmail)]
@@ -297,14 +307,20 @@ function runningTotal(out, f) {
         : [h("p", { id: "running-verdict" }, "Still to add:"), h("ul", { id: "running-shortfalls" }, short.map((r) => h("li", { dataset: { rule: r.rule } }, shortfallText(r.rule, r.figures))))],
       h("p", { class: "hint" }, "An estimate from what you have entered: the yearly caps of some kinds of activity and the documentation are checked when you submit, and the association's check decides."));
   };
-  const load = async () => {
+  // again: read the year's status and submissions even when the year is the same.
+  const load = async (again = false) => {
     const y = String(f.elements.year.value || "").trim();
-    if (y === year) { draw(); return; }
+    if (y === year && !again) { draw(); return; }
     year = y;
     st = null;
+    open = null;
     let why = "Enter the renewal year to see your running total.";
     try {
-      st = /^\d{4}$/.test(y) ? await api("GET", `/holders/me/status?${new URLSearchParams({ year: y })}`) : null;
+      if (/^\d{4}$/.test(y)) {
+        const [status, subs] = await Promise.all([api("GET", `/holders/me/status?${new URLSearchParams({ year: y })}`), getOrNull("/holders/me/submissions")]);
+        st = status;
+        open = (subs?.submissions || []).find((x) => String(x.year) === y && (x.status === "received" || x.status === "in_review")) || null;
+      }
     } catch (err) {
       if (err.code === "holder_not_found") why = ["Create your holder account first: ", h("a", { href: "#/holder" }, "your profile"), "."];
     }
@@ -358,9 +374,10 @@ export async function submit(main) {
       fill(result, drawSubmission(sub));
       // The form starts again, empty, for another year or a correction.
       f.reset();
+      f.elements.year.value = String(body.year); // the year stays: its running total says what waits
       activities.replaceChildren();
       addActivity(activities);
-      running.draw();
+      await running.load(true);
       await followSubmissions(mine);
     });
   });
@@ -371,9 +388,10 @@ export async function submit(main) {
 }
 
 function kindOptions() {
+  // Grouped, so that each option is the kind's name alone: shorter on a phone.
   const groups = { association: "Association sources", other: "Other sources" };
-  return [["", "Choose a kind"], ...Object.entries(groups).flatMap(([cat, label]) =>
-    policy.activityKinds.filter((k) => k.category === cat).map((k) => [k.code, `${label}: ${k.name}`]))];
+  return [["", "Choose a kind"], ...Object.entries(groups).map(([cat, label]) =>
+    [label, policy.activityKinds.filter((k) => k.category === cat).map((k) => [k.code, k.name])])];
 }
 
 /** Adds one activity's fieldset; fields are activities[i].x so errors land on them. */
@@ -445,7 +463,7 @@ function drawSubmission(sub) {
     h("h3", {}, `Submission ${sub.submissionId} for ${sub.year}`),
     h("p", {}, "Status: ", badge(words(sub.status), sub.status), sub.audit ? " (picked for a documentation audit)" : "", sub.reason ? ` Reason: ${sub.reason}` : ""),
     table("Activities", ["Activity", "Date", "Hours", { text: "Outcome", outcome: true }], sub.activities.map((a) => h("tr", {},
-      h("td", {}, a.title, h("br"), h("span", { class: "hint" }, words(a.kind))), h("td", {}, date(a.date)), h("td", {}, String(a.hours)),
+      h("td", {}, a.title, h("br"), h("span", { class: "hint" }, kindName(a.kind))), h("td", {}, date(a.date)), h("td", {}, String(a.hours)),
       h("td", {}, activityOutcome(a))))),
     sub.result ? h("p", {}, sub.result.met ? `The year is met (${sub.result.counted} of ${sub.result.required} CECs).` : `Still outstanding: ${sub.result.outstanding} CECs.`) : null);
 }
@@ -517,7 +535,7 @@ function drawRenewal(out, r, y) {
     r.complete ? notice(`Your ${r.year} renewal is complete: your dues are paid and your CECs are approved.`, "ok", { id: "renewal-complete" }) : null,
     facts([
       ["Invoice", inv.invoiceId],
-      ["Status", h("span", { id: "invoice-status", dataset: { status: inv.status } }, inv.status === "paid" ? `Paid ${dateTime(inv.paidAt)}` : words(inv.status))],
+      ["Status", h("span", { id: "invoice-status", dataset: { status: inv.status } }, inv.status === "paid" ? `Paid ${dateTime(inv.paidAt)}` : invoiceStatusText[inv.status] || words(inv.status))],
       ["Due", date(inv.dueOn)],
       ["Grace period until", date(inv.graceUntil)],
       ["CECs required", String(inv.cecsRequired)],
@@ -527,7 +545,10 @@ function drawRenewal(out, r, y) {
       h("tr", {}, h("th", { scope: "row" }, "Total"), h("td", { id: "invoice-total" }, money(inv.totalCents, inv.currency))),
     ], { id: "invoice-lines" }),
     h("div", { class: "actions" }, pay), result,
-    h("h3", {}, "Steps, in any order"),
+    h("h3", {}, r.complete ? "The steps" : "Steps, in any order"),
+    // Complete is paid and CECs approved (SPEC); the other steps help, and can still be done.
+    r.complete && r.steps.some((x) => !x.done)
+      ? h("p", { class: "hint", id: "steps-still-open" }, "Paying and having your CECs approved complete the renewal. The other steps are there to help you: you can still do them.") : null,
     h("ul", { class: "steps", id: "renewal-steps" }, r.steps.map((s) => {
       const [text, href] = stepText[s.step] || [words(s.step), null];
       return h("li", { class: s.done ? "done" : "", dataset: { step: s.step, done: s.done } },

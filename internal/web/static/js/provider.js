@@ -4,10 +4,10 @@
 
 import policy from "../policy.js";
 import { h, fill, announce, table, facts } from "./dom.js";
-import { api, getOrNull, pageQuery, serverNow } from "./api.js";
+import { api, getOrNull, pageQuery, serverNow, sentence } from "./api.js";
 import { field, radios, group, addressFields, form, readForm, submitting, problem, showErrors, precheck } from "./forms.js";
 import problems from "./problems.js";
-import { page, notice, dateTime, programStatusText, formatText, badge, words, sleep, go, startPayment, actionButton, pagedList, confirmNext, showConfirmed, confirmation } from "./view.js";
+import { page, notice, dateTime, programStatusText, formatText, badge, words, invoiceStatusText, sleep, go, startPayment, actionButton, pagedList, confirmNext, showConfirmed, confirmation } from "./view.js";
 import { previewFee, zonedToRFC3339, rfc3339ToZoned, money, cecText } from "./fee.js";
 
 const enc = encodeURIComponent;
@@ -251,6 +251,39 @@ export async function programForm(main, { id }) {
 
 const busy = ["submitted", "paid"];
 
+/** Who changed a program's status, as its provider reads it (the API gives an account's ID). */
+function changedBy(x) {
+  if (x.by === "system") return "The portal, automatically";
+  return x.to === "approved" || x.to === "rejected" ? "The association's office" : "Your organisation";
+}
+
+/**
+ * Why a program's status changed, in words: the portal's own steps by the
+ * status they led to (the API keeps a note for its log), the reasons
+ * people wrote (a refusal's problems, staff's decision) as they are.
+ */
+function whyText(x, p) {
+  const note = x.reason || "";
+  switch (x.to) {
+    case "draft":
+      if (note === "created") return "Application started";
+      if (note.startsWith("copied from ")) return `Copied from ${note.slice("copied from ".length)}`;
+      return "Changed to be corrected";
+    case "submitted":
+      return "Submitted for approval";
+    case "fee_due":
+      return p.fee ? `Application fee invoiced: ${money(p.fee.amountCents, p.fee.currency)} for ${p.fee.cecs} CECs` : "Application fee invoiced";
+    case "paid": {
+      const ref = /\(([^()]+)\)$/.exec(note);
+      return `Application fee paid${ref ? `, payment reference ${ref[1]}` : ""}`;
+    }
+    case "in_review":
+      return "Sent to the association's office for review";
+    default:
+      return note ? sentence(note) : "";
+  }
+}
+
 /** #/provider/programs/:id: one program with status, fee, history and what to do next. */
 export async function programDetail(main, { id }) {
   const view = page(main, "Program");
@@ -394,7 +427,7 @@ function draw(out, p) {
       ["Format", formatText(p.format)],
       ["Starts", dateTime(p.startsAt, tz)],
       ["Ends", dateTime(p.endsAt, tz)],
-      ["Time zone", tz || "—"],
+      ["Time zone", tz ? zoneLabel(tz) : "—"],
       p.location ? ["Location", p.location] : null,
       p.url ? ["Web address", p.url] : null,
       ["Contact hours", String(p.contactHours || "—")],
@@ -407,13 +440,13 @@ function draw(out, p) {
       ["Amount", h("span", { id: "fee-amount" }, money(p.fee.amountCents, p.fee.currency))],
       ["Rate", `${p.fee.cecs} CECs × ${money(p.fee.perCecCents, p.fee.currency)}${p.fee.late ? " (late fee included)" : ""}`],
       ["Submitted", `${p.fee.daysBefore} days before the start`],
-      ["Status", h("span", { id: "fee-status", dataset: { status: p.fee.status } }, p.fee.status === "paid" ? `Paid ${p.fee.paidAt ? dateTime(p.fee.paidAt) : ""}` : "Open")],
+      ["Status", h("span", { id: "fee-status", dataset: { status: p.fee.status } }, p.fee.status === "paid" ? `Paid ${p.fee.paidAt ? dateTime(p.fee.paidAt) : ""}` : invoiceStatusText[p.fee.status] || words(p.fee.status))],
       ["Invoice", p.fee.invoiceId],
     ], { id: "fee-facts" }) : h("p", {}, "No invoice yet: it is issued once the submitted application passes its checks."),
     h("h2", {}, "History"),
     table("Every change of status, oldest first", ["When", "From", "To", "By", "Why"],
       (p.history || []).map((x) => h("tr", {}, h("td", {}, dateTime(x.at)), h("td", {}, x.from ? programStatusText(x.from) : "—"),
-        h("td", { dataset: { status: x.to } }, programStatusText(x.to)), h("td", {}, x.by), h("td", {}, x.reason || ""))), { id: "program-history" }),
+        h("td", { dataset: { status: x.to } }, programStatusText(x.to)), h("td", {}, changedBy(x)), h("td", {}, whyText(x, p)))), { id: "program-history" }),
     h("p", {}, h("a", { href: "#/provider/programs" }, "All your programs")));
 }
 

@@ -6,7 +6,7 @@ import policy from "../policy.js";
 import { h, fill, announce, table, facts } from "./dom.js";
 import { api, pageQuery } from "./api.js";
 import { field, radios, form, readForm, submitting, group, problem, clearErrors } from "./forms.js";
-import { page, notice, confirmation, dateTime, date, programStatusText, formatText, badge, words, hashQuery, go, pagedList } from "./view.js";
+import { page, notice, confirmation, dateTime, date, programStatusText, formatText, badge, words, kindName, invoiceStatusText, hashQuery, go, pagedList } from "./view.js";
 import { money, hundredths, cecText } from "./fee.js";
 import { directorySearch } from "./provider.js";
 import { comingYear, shortfallText, statusFigures } from "./holder.js";
@@ -89,7 +89,10 @@ function decisionForm(card, { id, fields = [], choices, hint, send, said }) {
     e.preventDefault();
     submitting(f, async () => {
       const body = readForm(f);
-      if (!body.decision) throw problem([{ field: "decision", message: "Choose approve or reject" }]);
+      const missing = [];
+      if (!body.decision) missing.push({ field: "decision", message: "Choose approve or reject" });
+      if (body.decision === "reject" && !String(body.reason || "").trim()) missing.push({ field: "reason", message: "Enter the reason for rejecting it: it is sent with the decision" });
+      if (missing.length) throw problem(missing);
       const decided = await send(body, f);
       const text = said(decided);
       // The heading stays: it names the card (aria-labelledby).
@@ -125,7 +128,7 @@ function programCard(p) {
       ["Objectives", h("ul", {}, p.objectives.map((o) => h("li", {}, o)))],
       ["Instructors", p.instructors.join(", ")],
       ["Description", p.description],
-      ["Fee", p.fee ? `${money(p.fee.amountCents, p.fee.currency)}, ${p.fee.status}${p.fee.flag ? ` (flag: ${words(p.fee.flag)})` : ""}` : "—"],
+      ["Fee", p.fee ? `${money(p.fee.amountCents, p.fee.currency)}, ${(invoiceStatusText[p.fee.status] || words(p.fee.status)).toLowerCase()}${p.fee.flag ? ` (look at it: ${(flagText[p.fee.flag] || words(p.fee.flag)).split(":")[0].toLowerCase()})` : ""}` : "—"],
     ]),
   ];
   fill(card, body());
@@ -163,7 +166,7 @@ function submissionCard(s) {
     id: s.submissionId,
     fields: s.activities.map((a) => group(`Activity ${n(a)}: ${a.title}`, `activities[${a.index}]`,
       facts([
-        ["Kind", words(a.kind)],
+        ["Kind", kindName(a.kind)],
         ["Organisation", a.organisation],
         ["Date", date(a.date)],
         ["Hours", String(a.hours)],
@@ -178,7 +181,12 @@ function submissionCard(s) {
     send: async (body, f) => {
       const rejected = s.activities.filter((a) => f.elements[`reject-${a.index}`].checked)
         .map((a) => ({ index: a.index, decision: "reject", reason: f.elements[`activities[${a.index}].reason`].value.trim() }));
-      if (rejected.length && body.decision === "approve") body.activities = rejected;
+      if (rejected.length && body.decision === "approve") {
+        // A rejection goes to the holder with its reason: asked for on its activity, by number.
+        const missing = rejected.filter((r) => !r.reason).map((r) => ({ field: `activities[${r.index}].reason`, message: `Enter why activity ${r.index + 1} is rejected` }));
+        if (missing.length) throw problem(missing);
+        body.activities = rejected;
+      }
       try {
         return await api("POST", `/submissions/${enc(s.submissionId)}/decision`, { body });
       } catch (err) {
@@ -187,7 +195,9 @@ function submissionCard(s) {
         err.details = err.details.map((d) => {
           const m = d.field && d.field.match(/^activities[.[](\d+)\]?(.*)$/);
           const a = m && body.activities?.[Number(m[1])];
-          return a ? { ...d, field: `activities[${a.index}]${m[2] === ".index" ? "" : m[2]}` } : d;
+          if (!a) return d;
+          const message = m[2] === ".reason" ? `Enter why activity ${a.index + 1} is rejected` : d.message;
+          return { ...d, message, field: `activities[${a.index}]${m[2] === ".index" ? "" : m[2]}` };
         });
         throw err;
       }
@@ -444,7 +454,6 @@ const standingText = {
   no_credentials: () => "No credential that needs CECs",
 };
 
-const invoiceStatusText = { open: "Not paid yet", paid: "Paid", failed: "Not paid: the last payment failed" };
 
 const flagText = {
   payment_mismatch: "Payment mismatch: a payment whose amount or currency was not the invoice's was recorded and not taken as payment. Check it with the payment provider.",
@@ -552,7 +561,7 @@ async function drawHolderStatus(out, x) {
     st.activities.length
       ? table(`Activities earned for renewal ${st.renewalYear}`, ["Date", "Activity", "Source", "Hours", "Counts", { text: "Verdict", outcome: true }],
         st.activities.map((ac) => h("tr", { dataset: { id: ac.id, status: ac.status } },
-          h("td", {}, date(ac.date)), h("td", {}, ac.title, h("br"), h("span", { class: "hint" }, `${ac.organisation}; ${words(ac.kind)}${ac.compliance ? "; compliance" : ""}`)),
+          h("td", {}, date(ac.date)), h("td", {}, ac.title, h("br"), h("span", { class: "hint" }, `${ac.organisation}; ${kindName(ac.kind)}${ac.compliance ? "; compliance" : ""}`)),
           h("td", {}, ac.source === "program" ? "Credited by the provider" : "Reported by the holder"),
           h("td", {}, String(ac.hours)), h("td", {}, String(ac.counts)),
           h("td", {}, ac.status === "counted" ? "Counted" : `${words(ac.status)}: ${ac.message || words(ac.reason)}`))), { id: "record-activities" })
@@ -567,7 +576,7 @@ function holderSubmission(s) {
       s.status === "in_review" ? [" · ", h("a", { href: "#/staff/submissions?status=in_review" }, "Decide it in the review queue")] : null),
     s.reason ? h("p", {}, `Reason: ${s.reason}`) : null,
     table("Activities", ["Activity", "Date", "Hours", "Verdict", { text: "Decision", outcome: true }], s.activities.map((ac) => h("tr", {},
-      h("td", {}, ac.title, h("br"), h("span", { class: "hint" }, `${ac.organisation}; ${words(ac.kind)}; ${words(ac.documentation.type)}: ${ac.documentation.reference}`)),
+      h("td", {}, ac.title, h("br"), h("span", { class: "hint" }, `${ac.organisation}; ${kindName(ac.kind)}; ${words(ac.documentation.type)}: ${ac.documentation.reference}`)),
       h("td", {}, date(ac.date)), h("td", {}, String(ac.hours)),
       h("td", {}, `${words(ac.verdict.status)}${ac.verdict.message ? `: ${ac.verdict.message}` : ""}`),
       h("td", {}, words(ac.decision), ac.decisionReason ? `: ${ac.decisionReason}` : "")))),

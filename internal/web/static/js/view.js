@@ -154,10 +154,18 @@ export function badge(text, code) {
 }
 
 /** "certificate_of_completion" → "Certificate of completion". */
+/** An invoice's status, in words. */
+export const invoiceStatusText = { open: "Not paid yet", paid: "Paid", failed: "Not paid: the last payment failed" };
+
 export function words(code) {
   if (!code) return "";
-  const s = String(code).replace(/_/g, " ");
+  const s = String(code).replace(/_/g, " ").replace(/\b(cec|cecs|id|url)\b/g, (w) => (w === "cecs" ? "CECs" : w.toUpperCase()));
   return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+/** An activity kind's name, as the policy gives it. */
+export function kindName(code) {
+  return policy.activityKinds.find((k) => k.code === code)?.name || words(code);
 }
 
 /**
