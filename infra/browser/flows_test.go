@@ -110,10 +110,21 @@ func TestBrowser_Flows(t *testing.T) {
 			if !eval[bool](t, acme, "type a six-digit year", `(() => { const el = document.querySelector("#program-form [name=startsAt]"); el.value = "202709-03-10T09:00"; return el.value === "202709-03-10T09:00"; })()`) {
 				t.Fatal("the start did not take the six-digit year")
 			}
+			// A start typed half: no fee of an earlier value stays in the preview.
+			acme.fill(t, f+"[name=startsAt]", "")
+			acme.do(t, "type only the month of the start", chromedp.SendKeys(f+"[name=startsAt]", "03"))
+			acme.waitText(t, "#fee-preview", "enter the start date and time in full to see it")
+			// With it, the other problems the browser can find, all at once.
+			hoursBefore := eval[string](t, acme, "the contact hours", `document.querySelector("#program-form [name=contactHours]").value`)
+			acme.fill(t, f+"[name=contactHours]", "500")
 			acme.click(t, "#submit-program")
 			if msg := acme.errorOf(t, f+"[name=startsAt]"); msg != "Enter the start date and time in full, with a four-digit year" {
 				t.Fatalf("error next to the start: %q", msg)
 			}
+			if msg := acme.errorOf(t, f+"[name=contactHours]"); msg != "The contact hours (CECs) must be from 0.5 to 100" {
+				t.Fatalf("error next to the contact hours: %q", msg)
+			}
+			acme.fill(t, f+"[name=contactHours]", hoursBefore)
 			if got := eval[string](t, acme, "the address", `location.hash`); got != "#/provider/programs/new" {
 				t.Fatalf("went on to %s", got)
 			}
@@ -266,6 +277,9 @@ func TestBrowser_Flows(t *testing.T) {
 			}
 			// Held yesterday: answered at once, on the field; nothing submitted.
 			dated("2027-01-04", "#fee-preview", "already started")
+			if eval[bool](t, acme, "a fee shown", `!!document.querySelector("#fee-preview #fee-amount")`) {
+				t.Fatal("the preview shows a fee for a program that has started, which would not be invoiced")
+			}
 			if msg := acme.errorOf(t, f+"[name=startsAt]"); !strings.Contains(msg, "past educational programs will not be considered") {
 				t.Fatalf("error next to the start: %q", msg)
 			}

@@ -51,13 +51,13 @@ func CheckFields(c Content, pol policy.Programs) []fault.Detail {
 	}
 	if c.TimeZone != "" {
 		if _, err := time.LoadLocation(c.TimeZone); err != nil || !strings.Contains(c.TimeZone, "/") && c.TimeZone != "UTC" {
-			p.add("timeZone", "invalid_time_zone", "must be an IANA time zone such as America/Chicago")
+			p.add("timeZone", "invalid_time_zone", "must be one of the list, such as America/Chicago")
 		}
 	}
 	p.text("location", c.Location, maxPlace, true)
 	if c.URL != "" {
 		if u, err := url.Parse(c.URL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(c.URL) > 2000 {
-			p.add("url", "invalid_url", "must be an http(s) URL")
+			p.add("url", "invalid_url", "must start with https:// (or http://) and name a site, like https://example.org/course")
 		}
 	}
 	if c.ContactHours != 0 && (c.ContactHours < pol.MinContactHours || c.ContactHours > pol.MaxContactHours) {

@@ -156,18 +156,27 @@ export async function programForm(main, { id }) {
   const startsOf = () => zonedToRFC3339(f.elements.startsAt.value, f.elements.timeZone.value);
   const preview = f.querySelector("#fee-preview");
   const updateFee = () => {
+    // A start typed half reads as empty (validity.badInput): no fee of an earlier value stays.
+    if (f.elements.startsAt.validity.badInput) {
+      fill(preview, h("strong", {}, "Application fee: "), "enter the start date and time in full to see it.");
+      return;
+    }
     const fee = previewFee(pr, policy.association.timeZone, f.elements.contactHours.value, startsOf(), now);
     if (!fee) {
       fill(preview, h("strong", {}, "Application fee: "), "enter the contact hours and the start to see it.");
+      return;
+    }
+    if (new Date(startsOf()) <= now) {
+      // Refused when submitted: no fee would be invoiced, so none is shown.
+      fill(preview, h("strong", { class: "rejected", id: "fee-started" }, "The program has already started: "),
+        "an application for it is not considered, and no fee is invoiced. Check the start date and time.");
       return;
     }
     const rate = `${cecText(fee.cecsHundredths)} CEC${fee.cecsHundredths === 100 ? "" : "s"} × ${money(fee.perCecCents, fee.currency)} per CEC`;
     fill(preview,
       h("strong", {}, "Application fee if you submit today: "), h("span", { id: "fee-amount" }, money(fee.amountCents, fee.currency)), ` (${rate}).`,
       h("br"),
-      fee.daysBefore < 0
-        ? h("span", { class: "rejected" }, "The program has already started: it will not be considered.")
-        : fee.late
+      fee.late
           ? h("span", { id: "fee-late", class: "rejected" }, `Includes the late fee of ${money(pr.lateFeePerCecCents, fee.currency)} per CEC: the program starts in ${fee.daysBefore} days (${pr.lateWithinDays} or fewer).`)
           : h("span", { id: "fee-on-time" }, `On time: the program starts in ${fee.daysBefore} days.`),
       pr.refundable ? "" : " The fee is not refundable.");
@@ -176,6 +185,9 @@ export async function programForm(main, { id }) {
     f.elements[name].addEventListener("input", updateFee);
     f.elements[name].addEventListener("change", updateFee);
   }
+  // Clearing one part of the date (Backspace) fires no input event in every browser.
+  f.elements.startsAt.addEventListener("keyup", updateFee);
+  f.elements.startsAt.addEventListener("blur", updateFee);
   updateFee();
 
   let current = id; // the draft the form edits, once there is one
@@ -204,6 +216,21 @@ export async function programForm(main, { id }) {
         const v = zonedToRFC3339(el.value, zone);
         if (v) body[name] = v;
         else details.push({ field: name, message: `Enter ${label} in full, with a four-digit year` });
+      }
+      // What else the API checks in any draft, found here too so that it
+      // shows with the dates' problems rather than after them.
+      const labels = problems["POST /programs"];
+      const hours = Number(body.contactHours);
+      if (body.contactHours !== undefined && body.contactHours !== "" && Number.isNaN(hours)) {
+        details.push({ field: "contactHours", message: `Enter ${labels.contactHours.label} as a number, like 3` });
+      } else if (body.contactHours !== undefined && (hours < Number(pr.minContactHours) || hours > Number(pr.maxContactHours))) {
+        details.push({ field: "contactHours", message: `${sentenceStart(labels.contactHours.label)} must be from ${pr.minContactHours} to ${pr.maxContactHours}` });
+      }
+      if (body.startsAt && body.endsAt && !details.some((d) => d.field === "endsAt") && new Date(body.endsAt) <= new Date(body.startsAt)) {
+        details.push({ field: "endsAt", message: `${sentenceStart(labels.endsAt.label)} must be after the start` });
+      }
+      if (body.url && !/^https?:\/\/[^\s/?#]+\.[^\s/?#]+/i.test(body.url)) {
+        details.push({ field: "url", message: `${sentenceStart(labels.url.label)} must start with https:// (or http://) and name a site, like https://example.org/course` });
       }
       if (details.length) throw problem(details);
       for (const k of ["objectives", "instructors"]) if (!body[k]) body[k] = [];
@@ -250,6 +277,8 @@ export async function programForm(main, { id }) {
 }
 
 const busy = ["submitted", "paid"];
+
+const sentenceStart = (s) => s.charAt(0).toUpperCase() + s.slice(1);
 
 /** Who changed a program's status, as its provider reads it (the API gives an account's ID). */
 function changedBy(x) {
