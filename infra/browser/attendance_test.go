@@ -169,6 +169,10 @@ func TestBrowser_AttendanceUpload(t *testing.T) {
 			acme.waitText(t, "#rows-range", "Results 7 to 7 of 7")
 			acme.click(t, "#rows-prev")
 			acme.waitText(t, "#rows-range", "Results 4 to 6 of 7")
+			// Dates as people read them, the reason's too.
+			if got := acme.text(t, `#row-results tr[data-row="7"]`); !strings.Contains(got, "Thu, Mar 11, 2027") || !strings.Contains(got, "Wed, Mar 10, 2027") || strings.Contains(got, "2027-03") {
+				t.Fatalf("row 7 reads %q", got)
+			}
 
 			// The filter, on this page.
 			acme.click(t, "#row-filter input[value=rejected]")

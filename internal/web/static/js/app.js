@@ -8,7 +8,7 @@ import { h, fill, announce } from "./dom.js";
 import { session, signOut, useRole, localSignIn, cognitoSignIn, finishCognitoSignIn } from "./auth.js";
 import { api } from "./api.js";
 import { field, radios, form, submitting, showErrors, problem } from "./forms.js";
-import { page, notice, errorNotice, failedPage, go } from "./view.js";
+import { page, notice, errorNotice, failedPage, writeToOffice, go } from "./view.js";
 import { money } from "./fee.js";
 import * as provider from "./provider.js";
 import * as attendance from "./attendance.js";
@@ -134,7 +134,7 @@ async function home(main) {
     return;
   }
   if (!s.role) {
-    view.append(notice("Your account has no role yet. Ask the association's office to add you to a group.", "warn"));
+    view.append(notice(["Your account cannot use the portal yet. To be let in, ", writeToOffice(), "."], "warn"));
     return;
   }
   // What needs doing, and by when, for the role signed in.

@@ -9,7 +9,7 @@ import policy from "../policy.js";
 import { h, fill, announce, table, facts } from "./dom.js";
 import { api, pageQuery, sentence } from "./api.js";
 import { field, radios, form, readForm, submitting, problem, precheck } from "./forms.js";
-import { page, notice, errorNotice, dateTime, sleep, pagedList, actionButton } from "./view.js";
+import { page, notice, errorNotice, dateTime, date, humanDates, sleep, pagedList, actionButton } from "./view.js";
 import { money } from "./fee.js";
 import { directorySearch } from "./provider.js";
 
@@ -242,13 +242,13 @@ function drawAttendee(out, up) {
   let body;
   if (r.accepted) {
     title = "Attendee credited";
-    body = notice(`${who} is credited for this program, completed on ${r.completionDate}. It is on their transcript now.${fee}`, "ok", { id: "upload-outcome" });
+    body = notice(`${who} is credited for this program, completed on ${date(r.completionDate)}. It is on their transcript now.${fee}`, "ok", { id: "upload-outcome" });
   } else if (r.reason === "already_credited") {
     title = "Already credited";
     body = notice(`${who} was already credited for this program: nothing was changed.`, "", { id: "upload-outcome" });
   } else {
     title = "Attendee not credited";
-    body = notice([`${who} was not credited: ${r.message || reasons[r.reason] || "the report was refused"}. `,
+    body = notice([`${who} was not credited: ${humanDates(r.message) || reasons[r.reason] || "the report was refused"}. `,
       "Correct it in the form below and report the attendee again."], "warn", { id: "upload-outcome" });
   }
   out.setAttribute("aria-labelledby", "report-heading");
@@ -343,8 +343,8 @@ function rowsView(pages, total, currency) {
     const shown = which === "rejected" ? rejected : which === "accepted" ? accepted : [...rejected, ...accepted];
     fill(body, shown.map((r) => h("tr", { dataset: { row: r.row, accepted: r.accepted, reason: r.reason || "" } },
       h("td", {}, String(r.row)), h("td", {}, r.holderId), h("td", {}, [r.firstName, r.lastName].filter(Boolean).join(" ")),
-      h("td", {}, r.completionDate || ""),
-      h("td", {}, r.accepted ? h("span", { class: "accepted" }, "Accepted") : h("span", { class: "rejected" }, `Rejected: ${r.message || reasons[r.reason] || ""}`)),
+      h("td", {}, r.completionDate ? date(r.completionDate) : ""),
+      h("td", {}, r.accepted ? h("span", { class: "accepted" }, "Accepted") : h("span", { class: "rejected" }, `Rejected: ${humanDates(r.message) || reasons[r.reason] || ""}`)),
       h("td", {}, r.accepted && typeof r.feeCents === "number" ? money(r.feeCents, currency) : ""))));
     if (!shown.length) {
       body.append(h("tr", {}, h("td", { colspan: "6" }, which === "rejected" ? "No rejected rows on this page." : "No accepted rows on this page.")));

@@ -7,7 +7,7 @@ import { h, fill, announce, table, facts } from "./dom.js";
 import { api, getOrNull, serverNow } from "./api.js";
 import { session } from "./auth.js";
 import { field, addressFields, form, readForm, submitting, group, precheck, problem } from "./forms.js";
-import { page, notice, errorNotice, dateTime, date, badge, words, kindName, invoiceStatusText, startPayment, hashQuery, actionButton, confirmation } from "./view.js";
+import { page, notice, writeToOffice, errorNotice, dateTime, date, badge, words, kindName, invoiceStatusText, startPayment, hashQuery, actionButton, confirmation } from "./view.js";
 import { money, dateIn, hundredths, cecText } from "./fee.js";
 
 /** #/holder: sign up as a holder, or see the profile and update contact details. */
@@ -158,8 +158,8 @@ function drawStatus(out, st) {
     h("h2", {}, `Renewal ${st.renewalYear}`),
     h("p", {}, `CECs earned from ${date(st.window.from)} to ${date(st.window.to)} count. Credentials: ${st.credentials.join(", ") || "none recorded"}.`),
     st.standing === "no_credentials"
-      ? notice("You hold no credential that needs renewal CECs, so there is nothing to report for this renewal. "
-        + "If you hold one, the association's office records it: contact them.", "", { id: "status-no-credentials" })
+      ? notice(["You hold no credential that needs renewal CECs, so there is nothing to report for this renewal. "
+        + "If you hold one, the association's office records it: ", writeToOffice(), "."], "", { id: "status-no-credentials" })
       : st.met
         ? notice("Your CECs meet the requirement for this renewal.", "ok", { id: "status-met" })
         : notice(`Outstanding: ${st.outstanding} CECs.`, "warn", { id: "status-outstanding" }),
@@ -286,8 +286,7 @@ function runningTotal(out, f) {
     }
     if (st.standing === "no_credentials") {
       fill(out, notice(["You hold no credential that needs renewal CECs, so there is nothing to submit for this renewal. If you hold one, ",
-        policy.association.supportEmail ? ["write to the association's office at ", h("a", { href: `mailto:${policy.association.supportEmail}` }, policy.association.supportEmail)]
-          : "contact the association's office", " to have it recorded."], "warn", { id: "running-no-credentials" }));
+        writeToOffice(), " to have it recorded."], "warn", { id: "running-no-credentials" }));
       return;
     }
     const body = readForm(f);

@@ -5,7 +5,7 @@
 import policy from "../policy.js";
 import { h, fill } from "./dom.js";
 import { api, getOrNull, serverNow } from "./api.js";
-import { notice, errorNotice, date, dateTime, words, programStatusText } from "./view.js";
+import { notice, errorNotice, writeToOffice, date, dateTime, words, programStatusText } from "./view.js";
 import { money, dateIn, hundredths } from "./fee.js";
 import { comingYear } from "./holder.js";
 
@@ -30,7 +30,7 @@ export async function holderHome(view) {
     part("home-cecs", `Your CECs for the ${year} renewal`, async () => {
       const st = await api("GET", `/holders/me/status?${new URLSearchParams({ year: String(year) })}`);
       if (st.standing === "no_credentials") {
-        return h("p", {}, "You hold no credential that needs renewal CECs. If you hold one, the association's office records it.");
+        return h("p", {}, "You hold no credential that needs renewal CECs. If you hold one, the association's office records it: ", writeToOffice(), ".");
       }
       const req = hundredths(st.required) || 0;
       const got = Math.min(hundredths(st.counted) || 0, req);

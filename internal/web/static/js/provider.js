@@ -7,7 +7,7 @@ import { h, fill, announce, table, facts } from "./dom.js";
 import { api, getOrNull, pageQuery, serverNow, sentence } from "./api.js";
 import { field, radios, group, addressFields, form, readForm, submitting, problem, showErrors, precheck } from "./forms.js";
 import problems from "./problems.js";
-import { page, notice, dateTime, programStatusText, formatText, badge, words, invoiceStatusText, sleep, go, startPayment, actionButton, pagedList, confirmNext, showConfirmed, confirmation } from "./view.js";
+import { page, notice, writeToOffice, dateTime, programStatusText, formatText, badge, words, invoiceStatusText, sleep, go, startPayment, actionButton, pagedList, confirmNext, showConfirmed, confirmation } from "./view.js";
 import { previewFee, zonedToRFC3339, rfc3339ToZoned, money, cecText } from "./fee.js";
 
 const enc = encodeURIComponent;
@@ -349,11 +349,6 @@ function lastMove(p, status) {
   return [...(p.history || [])].reverse().find((x) => x.to === status);
 }
 
-/** What the association would like a person who is stuck to do: write to its office. */
-function contact() {
-  const email = policy.association.supportEmail;
-  return email ? ["write to the association's office at ", h("a", { href: `mailto:${email}` }, email)] : "contact the association's office";
-}
 
 /** What happened to the application, why, and what the provider can do next. */
 function outcome(p) {
@@ -392,7 +387,7 @@ function outcome(p) {
         h("blockquote", { id: "rejection-reason" }, when?.reason || "No reason was recorded."),
         h("p", {}, "A rejection is final for this application. What you can do: copy it into a new application, change what the reason asks for, "
           + `and submit that one; it is checked, invoiced and reviewed like any other${policy.programs.refundable ? "" : ", and the fee paid for this one is not refunded"}.`),
-        h("p", {}, "To ask about the decision, ", contact(), "."));
+        h("p", {}, "To ask about the decision, ", writeToOffice(), "."));
     }
     default:
       return null;

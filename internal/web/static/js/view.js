@@ -127,6 +127,11 @@ export function date(s) {
   return new Intl.DateTimeFormat("en-US", { timeZone: "UTC", year: "numeric", month: "short", day: "numeric", weekday: "short" }).format(d);
 }
 
+/** The API's words with each ISO date in them ("2027-03-10") as people read dates. */
+export function humanDates(text) {
+  return String(text || "").replace(/\b\d{4}-\d{2}-\d{2}\b/g, (d) => date(d));
+}
+
 const programStatus = {
   draft: "Draft",
   submitted: "Submitted: being checked",
@@ -154,6 +159,15 @@ export function badge(text, code) {
 }
 
 /** "certificate_of_completion" → "Certificate of completion". */
+/**
+ * What the association would like a person who is stuck to do: "write to
+ * the association's office at office@…" (a mail link), from the policy.
+ */
+export function writeToOffice() {
+  const email = policy.association.supportEmail;
+  return email ? ["write to the association's office at ", h("a", { href: `mailto:${email}` }, email)] : "contact the association's office";
+}
+
 /** An invoice's status, in words. */
 export const invoiceStatusText = { open: "Not paid yet", paid: "Paid", failed: "Not paid: the last payment failed" };
 
