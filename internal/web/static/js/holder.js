@@ -65,11 +65,13 @@ function drawProfile(view, me) {
       precheck(f, "PUT /holders/me/contact");
       const updated = await api("PUT", "/holders/me/contact", { body: readForm(f) });
       fill(saved, notice(`Contact details saved (confirmed ${dateTime(updated.contactConfirmedAt)}).`, "ok"));
-      fill(summaryBox, summary(updated));
+      summaryBox.firstChild.replaceWith(summary(updated));
       announce("Contact details saved");
     });
   });
-  const summaryBox = h("div", {}, summary(me));
+  // A name is the one on the holder's credentials: the office changes it.
+  const summaryBox = h("div", {}, summary(me),
+    h("p", { class: "hint", id: "change-name" }, "Your name is the one on your credentials. To change it, ", writeToOffice(), " with your holder ID."));
   // Element.append writes a null as the text "null": leave it out instead.
   view.append(...[
     summaryBox,

@@ -17,7 +17,11 @@ export async function organisation(main) {
   const view = page(main, "Your organisation");
   const p = await getOrNull("/providers/me");
   if (p) {
-    view.append(showProvider(p), h("p", {}, h("a", { class: "button", href: "#/provider/programs" }, "Your programs")));
+    // No route changes a provider's details yet (programs keep the name and
+    // email they were applied with): the way to change them is the office.
+    view.append(showProvider(p),
+      h("p", { id: "change-provider-details" }, "To change these details, ", writeToOffice(), " with your provider ID."),
+      h("p", {}, h("a", { class: "button", href: "#/provider/programs" }, "Your programs")));
     return;
   }
   view.append(h("p", {}, "Register your organisation once to apply for CEC approval of its programs."));
