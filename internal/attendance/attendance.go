@@ -98,6 +98,7 @@ type Holder struct {
 	FirstName  string
 	LastName   string
 	Membership string // member or guest
+	Listed     bool   // in the practitioner directory: a mismatch may show the name on file
 }
 
 // Attendee is the record that a holder was credited for a program: written

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/cecportal/cecportal/internal/accounts"
@@ -369,7 +370,7 @@ func (s *Service) judge(ctx context.Context, u Upload, p programs.Program, chunk
 		case !known:
 			res.Code, res.Message = ReasonHolderNotFound, fmt.Sprintf("no holder %s: the attendee needs a holder account (a free guest account is enough)", r.HolderID)
 		case !names.Equal(h.FirstName, r.FirstName) || !names.Equal(h.LastName, r.LastName):
-			res.Code, res.Message = ReasonNameMismatch, fmt.Sprintf("the name does not match holder %s's account", r.HolderID)
+			res.Code, res.Message = ReasonNameMismatch, nameMismatch(h, r)
 		case r.Completed.Compare(first) < 0 || r.Completed.Compare(last) > 0:
 			res.Code, res.Message = ReasonOutsideProgram, fmt.Sprintf("the completion date is not within the program's dates (%s to %s)", first, last)
 		case r.Completed.Compare(u.ReportedOn) > 0:
@@ -618,4 +619,32 @@ func exportFrom(c string) (accepted bool, cursor string, err error) {
 	}
 	return false, "", fault.New(fault.Invalid, "invalid_cursor", "the cursor is not one of an export's; start again without it",
 		fault.Detail{Field: "cursor", Code: "invalid_cursor", Message: "was not issued for this export"})
+}
+
+// nameMismatch says how a row's name differs from the holder's account, so
+// that the provider can fix the roster: swapped, a letter or two off, or
+// another name; and the name on file when the holder is listed in the
+// directory (whose names anyone signed in may read), never otherwise.
+func nameMismatch(h Holder, r roster.Row) string {
+	var how string
+	if names.Equal(h.FirstName, r.LastName) && names.Equal(h.LastName, r.FirstName) {
+		how = "the first and last names are swapped"
+	} else {
+		var parts []string
+		for _, n := range []struct{ what, onFile, given string }{{"first name", h.FirstName, r.FirstName}, {"last name", h.LastName, r.LastName}} {
+			switch d := names.Distance(n.onFile, n.given, 2); {
+			case d == 0:
+			case d <= 2:
+				parts = append(parts, fmt.Sprintf("the %s is %d %s off", n.what, d, map[bool]string{true: "letter", false: "letters"}[d == 1]))
+			default:
+				parts = append(parts, "the "+n.what+" is different")
+			}
+		}
+		how = strings.Join(parts, " and ")
+	}
+	msg := fmt.Sprintf("the name does not match holder %s's account: %s", r.HolderID, how)
+	if h.Listed {
+		msg += fmt.Sprintf(" (on file: %s %s)", h.FirstName, h.LastName)
+	}
+	return msg
 }

@@ -547,3 +547,41 @@ func codeOf(err error) string {
 	}
 	return ""
 }
+
+// TestService_NameMismatchHints: a rejected name says how close it is, and
+// the name on file only when the holder is listed in the directory.
+func TestService_NameMismatchHints(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	no := false
+	if _, err := w.acc.UpdateContact(ctx, identity.Caller{Sub: "sub-José", Roles: []string{identity.RoleHolder}},
+		accounts.ContactUpdate{ListedInDirectory: &no}); err != nil {
+		t.Fatal(err)
+	}
+	_, dry, err := w.svc.Report(ctx, acme, w.program.ID, "csv", w.csv(
+		"Ana,Lima,Ana,2027-03-10",    // row 2: swapped
+		"Bo,Bo,Burg,2027-03-10",      // row 3: a letter off
+		"Bo,Bob,Bergg,2027-03-10",    // row 4: a letter off each
+		"Bo,Zed,Berg,2027-03-10",     // row 5: another first name
+		"José,Jose,Nunes,2027-03-10", // row 6: unlisted, a letter off
+	), true)
+	if err != nil || dry == nil {
+		t.Fatal(err, dry)
+	}
+	want := []string{
+		"the name does not match holder %s's account: the first and last names are swapped (on file: Ana Lima)",
+		"the name does not match holder %s's account: the last name is 1 letter off (on file: Bo Berg)",
+		"the name does not match holder %s's account: the first name is 1 letter off and the last name is 1 letter off (on file: Bo Berg)",
+		"the name does not match holder %s's account: the first name is different (on file: Bo Berg)",
+		"the name does not match holder %s's account: the last name is 1 letter off",
+	}
+	holders := []string{"Ana", "Bo", "Bo", "Bo", "José"}
+	if len(dry.Rows) != len(want) {
+		t.Fatalf("%d rows", len(dry.Rows))
+	}
+	for i, r := range dry.Rows {
+		if w := fmt.Sprintf(want[i], w.holders[holders[i]].ID); r.Code != attendance.ReasonNameMismatch || r.Message != w {
+			t.Errorf("row %d: %s %q\n want %q", r.Line, r.Code, r.Message, w)
+		}
+	}
+}

@@ -58,3 +58,36 @@ var typographic = strings.NewReplacer(
 
 // Equal reports whether a and b are the same name once folded.
 func Equal(a, b string) bool { return Fold(a) == Fold(b) }
+
+// Distance is the number of single-letter edits (insert, delete, replace)
+// between a and b once folded, counted up to limit: limit+1 when they are
+// further apart. It tells a misspelt name ("Okafor" for "Okafur": 1) from
+// another person's (a large number).
+func Distance(a, b string, limit int) int {
+	x, y := []rune(Fold(a)), []rune(Fold(b))
+	if d := len(x) - len(y); d > limit || -d > limit {
+		return limit + 1
+	}
+	prev := make([]int, len(y)+1)
+	cur := make([]int, len(y)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(x); i++ {
+		cur[0] = i
+		best := cur[0]
+		for j := 1; j <= len(y); j++ {
+			cost := 1
+			if x[i-1] == y[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			best = min(best, cur[j])
+		}
+		if best > limit {
+			return limit + 1
+		}
+		prev, cur = cur, prev
+	}
+	return min(prev[len(y)], limit+1)
+}

@@ -86,3 +86,25 @@ func BenchmarkFold(b *testing.B) {
 		names.Fold("  María-José   Ñúñez de la Peña ")
 	}
 }
+
+func TestDistance(t *testing.T) {
+	for _, tc := range []struct {
+		a, b  string
+		limit int
+		want  int
+	}{
+		{"Okafor", "Okafor", 2, 0},
+		{"Okafor", "okafór", 2, 0}, // folded first
+		{"Okafor", "Okafur", 2, 1},
+		{"Ben", "Benn", 2, 1},
+		{"Okafor", "Okfaor", 2, 2}, // a swap is two edits
+		{"Lima", "Berg", 2, 3},     // capped at limit+1
+		{"Ana", "Anastasia", 2, 3}, // lengths alone tell
+		{"", "Bo", 2, 2},
+		{"Smith-Jones", "Smith Jones", 2, 1},
+	} {
+		if got := names.Distance(tc.a, tc.b, tc.limit); got != tc.want {
+			t.Errorf("Distance(%q, %q, %d) = %d, want %d", tc.a, tc.b, tc.limit, got, tc.want)
+		}
+	}
+}

@@ -299,7 +299,7 @@ func (a *Attendance) Holders(ctx context.Context, ids []string) (map[string]atte
 		if err := table.Unmarshal(item, &it); err != nil {
 			return nil, err
 		}
-		out[it.ID] = attendance.Holder{ID: it.ID, FirstName: it.FirstName, LastName: it.LastName, Membership: it.Membership}
+		out[it.ID] = attendance.Holder{ID: it.ID, FirstName: it.FirstName, LastName: it.LastName, Membership: it.Membership, Listed: !it.Unlisted}
 	}
 	return out, nil
 }

@@ -293,10 +293,11 @@ func TestAttendance_Holders(t *testing.T) {
 			if i%2 == 0 {
 				h.Membership = accounts.Member
 			}
+			h.Unlisted = i%3 == 0 // some out of the directory: Listed says which
 			if err := accts.CreateHolder(ctx, h); err != nil {
 				t.Fatalf("create %s: %v", id, err)
 			}
-			want[id] = attendance.Holder{ID: id, FirstName: h.FirstName, LastName: h.LastName, Membership: string(h.Membership)}
+			want[id] = attendance.Holder{ID: id, FirstName: h.FirstName, LastName: h.LastName, Membership: string(h.Membership), Listed: !h.Unlisted}
 		}
 		if len(want) < 3 || !strings.HasPrefix(slices.Max(slices.Collect(maps.Keys(want))), "H-2") {
 			t.Fatalf("fixture: holders %v do not reach the third batch", slices.Sorted(maps.Keys(want)))
