@@ -119,6 +119,12 @@ func TestBrowser_StaffHolders(t *testing.T) {
 			}
 			office.waitText(t, "#credentials-now", "Guest; NALP earned Mon, Mar 4, 2019")
 			office.audit(t)
+			// A holder out of the directory is found by the email of their account.
+			s.api(t, "PUT", "/holders/me/contact", holderToken("cy"), map[string]any{"phone": "+1 703 555 0142",
+				"address": map[string]any{"line1": "17 Quillon Lane", "city": "Arlington", "region": "VA", "country": "US"}, "listedInDirectory": false}, 200, nil)
+			office.fill(t, ".directory-form [name=q]", "CY@example.com")
+			office.click(t, ".directory-form button[type=submit]")
+			office.waitText(t, fmt.Sprintf(`.directory-results tr[data-holder-id=%q]`, cyID), "Cy Wrenfield")
 			// A holder typed by ID is read as well; a mistyped one is refused at the field.
 			choose(office, cyID, "Cy Wrenfield")
 			if got := form(office); got != "guest" {

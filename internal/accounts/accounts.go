@@ -158,6 +158,9 @@ type Store interface {
 	Holder(ctx context.Context, id string) (Holder, error)
 	// HolderBySub returns the subject's holder, or ErrNotFound.
 	HolderBySub(ctx context.Context, sub string) (Holder, error)
+	// HolderByEmail returns the holder whose account has email (compared
+	// as EmailKey does), or ErrNotFound.
+	HolderByEmail(ctx context.Context, email string) (Holder, error)
 	// HolderIDBySub returns the ID of the subject's holder (one read of the
 	// identity link), or ErrNotFound.
 	HolderIDBySub(ctx context.Context, sub string) (string, error)

@@ -64,15 +64,27 @@ func (s *Service) Directory(ctx context.Context, c identity.Caller, q string, pg
 		pg.Limit = DirectoryPageDefault
 	}
 	q, ok := p.text("q", q, true, directoryMaxQuery)
+	staff := c.Has(identity.RoleStaff)
 	if ok && holderIDShape().MatchString(q) {
 		if err := p.err("the directory search is invalid"); err != nil {
 			return nil, "", err
 		}
-		return s.directoryByID(ctx, strings.ToUpper(q), pg)
+		return s.directoryExact(ctx, pg, staff, func() (Holder, error) { return s.store.Holder(ctx, strings.ToUpper(q)) })
+	}
+	if ok && staff && strings.Contains(q, "@") {
+		// Staff find any holder by the email of their account (issue 15).
+		if err := p.err("the directory search is invalid"); err != nil {
+			return nil, "", err
+		}
+		return s.directoryExact(ctx, pg, staff, func() (Holder, error) { return s.store.HolderByEmail(ctx, q) })
 	}
 	prefix := names.Fold(q)
 	if ok && utf8.RuneCountInString(prefix) < DirectoryMinPrefix {
-		p.add("q", "too_short", fmt.Sprintf("Enter at least %d letters of a last name, or a holder ID", DirectoryMinPrefix))
+		what := "a holder ID"
+		if staff {
+			what = "a holder ID or an email address"
+		}
+		p.add("q", "too_short", fmt.Sprintf("Enter at least %d letters of a last name, or %s", DirectoryMinPrefix, what))
 	}
 	if err := p.err("the directory search is invalid"); err != nil {
 		return nil, "", err
@@ -84,20 +96,21 @@ func (s *Service) Directory(ctx context.Context, c identity.Caller, q string, pg
 	return entries, next, nil
 }
 
-// directoryByID is the exact lookup: one GetItem, and an unlisted holder is
-// as absent as an unknown ID.
-func (s *Service) directoryByID(ctx context.Context, id string, pg Page) ([]DirectoryEntry, string, error) {
-	if pg.Cursor != "" { // an ID's result is one page, so no cursor belongs to it
+// directoryExact is an exact lookup (a holder ID, or for staff an email):
+// one or two GetItems. An unlisted holder is as absent as an unknown one,
+// except to staff, who keep the association's records of everyone.
+func (s *Service) directoryExact(ctx context.Context, pg Page, staff bool, get func() (Holder, error)) ([]DirectoryEntry, string, error) {
+	if pg.Cursor != "" { // an exact result is one page, so no cursor belongs to it
 		return nil, "", fault.New(fault.Invalid, "invalid_cursor", "the cursor does not belong to this list; start again without it",
 			fault.Detail{Field: "cursor", Code: "invalid_cursor", Message: "was not issued for this list"})
 	}
-	h, err := s.store.Holder(ctx, id)
+	h, err := get()
 	switch {
 	case errors.Is(err, ErrNotFound):
 		return []DirectoryEntry{}, "", nil
 	case err != nil:
-		return nil, "", fmt.Errorf("look up %s in the directory: %w", id, err)
-	case h.Unlisted:
+		return nil, "", fmt.Errorf("look up a holder for the directory: %w", err)
+	case h.Unlisted && !staff:
 		return []DirectoryEntry{}, "", nil
 	}
 	return []DirectoryEntry{h.DirectoryEntry()}, "", nil

@@ -127,6 +127,28 @@ func TestService_Directory(t *testing.T) {
 			t.Fatalf("history: %q", details)
 		}
 	})
+	t.Run("StaffFindAnyoneByIDOrEmail", func(t *testing.T) {
+		e := newEnv(t)
+		h := e.setListed(t, e.person(t, 7, "Ben", "Okafor"), false)
+		svc := e.at(t1)
+		for _, tc := range []struct {
+			who  identity.Caller
+			q    string
+			want []string
+		}{
+			{staff, h.ID, []string{h.ID}},             // unlisted, but staff keep everyone's records
+			{staff, "P7@Example.org", []string{h.ID}}, // the account's email, as EmailKey compares it
+			{staff, " p7@example.org ", []string{h.ID}},
+			{staff, "nobody@example.org", []string{}},
+			{acme, h.ID, []string{}},             // providers see the directory only
+			{acme, "p7@example.org", []string{}}, // and search it by name, never by email
+		} {
+			got, next, err := svc.Directory(ctx, tc.who, tc.q, accounts.Page{})
+			if err != nil || next != "" || !reflect.DeepEqual(entryIDs(got), tc.want) {
+				t.Errorf("%s searching %q: %v, %q, %v; want %v", tc.who.Sub, tc.q, entryIDs(got), next, err, tc.want)
+			}
+		}
+	})
 	t.Run("Pages", func(t *testing.T) {
 		e := newEnv(t)
 		var want []string

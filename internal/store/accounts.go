@@ -343,6 +343,15 @@ func (a *Accounts) HolderBySub(ctx context.Context, sub string) (accounts.Holder
 	return a.Holder(ctx, id)
 }
 
+// HolderByEmail follows the email link (one GetItem) to the holder.
+func (a *Accounts) HolderByEmail(ctx context.Context, email string) (accounts.Holder, error) {
+	id, err := a.link(ctx, holderEmailKey(email))
+	if err != nil {
+		return accounts.Holder{}, err
+	}
+	return a.Holder(ctx, id)
+}
+
 // UpdateHolder is the read-modify-write of a holder under its version
 // (UpdateVersioned); fn's event and messages (outbox entries) are written in
 // the same transaction. An email another holder has is

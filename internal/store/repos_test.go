@@ -65,6 +65,16 @@ func TestAccounts_Holders(t *testing.T) {
 				t.Fatalf("refused holder was linked: %v", err)
 			}
 		})
+		t.Run("ByEmail", func(t *testing.T) {
+			for _, email := range []string{"Ana@Example.com", "ana@example.COM"} {
+				if got, err := repo.HolderByEmail(ctx, email); err != nil || got.ID != "H-1" {
+					t.Fatalf("%s: %+v, %v", email, got, err)
+				}
+			}
+			if _, err := repo.HolderByEmail(ctx, "nobody@example.com"); !errors.Is(err, accounts.ErrNotFound) {
+				t.Fatalf("unknown email: %v", err)
+			}
+		})
 		t.Run("NotFound", func(t *testing.T) {
 			if _, err := repo.Holder(ctx, "H-none"); !errors.Is(err, accounts.ErrNotFound) {
 				t.Fatalf("got %v", err)

@@ -5,6 +5,7 @@
 import policy from "../policy.js";
 import { h, fill, announce, table, facts } from "./dom.js";
 import { api, getOrNull, pageQuery, serverNow, sentence } from "./api.js";
+import { session } from "./auth.js";
 import { field, radios, group, addressFields, form, readForm, submitting, problem, showErrors, precheck } from "./forms.js";
 import problems from "./problems.js";
 import { page, notice, writeToOffice, dateTime, programStatusText, formatText, badge, words, invoiceStatusText, sleep, go, startPayment, actionButton, pagedList, confirmNext, showConfirmed, confirmation } from "./view.js";
@@ -484,9 +485,11 @@ function draw(out, p) {
  * makes each holder ID a link there.
  */
 export function directorySearch(onPick, { href } = {}) {
+  const staffSearch = session()?.role === "staff"; // staff also find by email, and unlisted holders
   const results = h("div", { class: "directory-results" });
   const f = form({ class: "directory-form" }, [
-    field("Last name or holder ID", "q", { type: "search", required: true, hint: "At least two letters" }),
+    field(staffSearch ? "Last name, holder ID or email" : "Last name or holder ID", "q", { type: "search", required: true,
+      hint: staffSearch ? "At least two letters of a last name; an email or holder ID also finds holders not listed in the directory" : "At least two letters" }),
   ], "Search", []);
   const row = (x) => h("tr", { dataset: { holderId: x.holderId } },
     h("td", {}, href ? h("a", { href: href(x) }, x.holderId) : x.holderId), h("td", {}, `${x.firstName} ${x.lastName}`), h("td", {}, x.credentials.join(", ") || "—"), h("td", {}, words(x.membership)),
