@@ -236,6 +236,10 @@ func TestBrowser_AttendanceUpload(t *testing.T) {
 				t.Fatalf("the pasted rows: %q", got)
 			}
 			acme.waitText(t, `#row-results tr[data-row="2"]`, "already credited")
+			// Already credited is nothing to correct (a corrected file uploaded again).
+			if got := acme.text(t, "#upload-outcome"); got != "1 row is for attendees already credited for this program: nothing to do for it. Nothing is left to correct." {
+				t.Fatalf("the outcome of a file whose rows are all credited already: %q", got)
+			}
 			// A pasted roster without the header is refused at the pasted
 			// roster, in a sentence of its own.
 			acme.fill(t, "#roster-form [name=rosterText]", "Name\tEmail\nAna Lima\tana@example.com\n")
@@ -245,6 +249,18 @@ func TestBrowser_AttendanceUpload(t *testing.T) {
 				t.Fatalf("the error at the pasted roster: %q", msg)
 			}
 			noCodesShown(t, acme)
+
+			// One attendee refused: the form keeps what was typed, with the
+			// reason on its field, to correct and send again.
+			acme.fillIn(t, "#attendee-form ", "#attendee-holder", "H-NOSUCHHOLD", "#attendee-date", "2027-03-10", "#attendee-first", "Dee", "#attendee-last", "Dunn")
+			acme.click(t, "#attendee-form button[type=submit]")
+			acme.waitText(t, "#report-heading", "Attendee not credited")
+			if msg := acme.errorOf(t, "#attendee-holder"); !strings.HasPrefix(msg, "No holder H-NOSUCHHOLD") {
+				t.Fatalf("the error at the holder ID: %q", msg)
+			}
+			if got := eval[string](t, acme, "the form", `["attendee-holder", "attendee-date", "attendee-first", "attendee-last"].map((id) => document.getElementById(id).value).join(" ")`); got != "H-NOSUCHHOLD 2027-03-10 Dee Dunn" {
+				t.Fatalf("the form after the refusal: %q", got)
+			}
 		})
 	}
 }

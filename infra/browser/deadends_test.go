@@ -50,19 +50,18 @@ func TestBrowser_DeadEnds(t *testing.T) {
 			if n := eval[int](t, acme, "the fields marked", `document.querySelectorAll('#program-form [aria-invalid="true"]').length`); n != 6 {
 				t.Fatalf("%d controls marked invalid, want 6", n)
 			}
-			// Saved as a draft the person can see: the page says so, and the
-			// form now edits it.
-			acme.waitText(t, "#program-not-submitted", "Saved as a draft")
-			acme.waitJS(t, "the form to edit the saved draft", `/^#\/provider\/programs\/PRG-[A-Z0-9]+\/edit$/.test(location.hash)`)
+			// Found before anything is sent: no application was created, and
+			// the form keeps what was typed.
 			acme.audit(t)
 			noCodesShown(t, acme)
-			id := strings.Split(eval[string](t, acme, "the draft's ID", `location.hash`), "/")[3]
-			list := s.programs(t, acme.token(t))
-			if len(list) != 1 || list[0].ProgramID != id || list[0].Status != "draft" || list[0].Submission != 0 {
-				t.Fatalf("programs after the refused submission: %+v", list)
+			if list := s.programs(t, acme.token(t)); len(list) != 0 {
+				t.Fatalf("programs after the incomplete submission: %+v", list)
+			}
+			if got := eval[string](t, acme, "the address and the title", `location.hash + " " + document.querySelector("#program-form [name=title]").value`); got != "#/provider/programs/new Half-finished application" {
+				t.Fatalf("after the incomplete submission: %q", got)
 			}
 
-			// Completed in the same form, it is submitted: the same draft, not a second application.
+			// Completed in the same form, it is submitted: one application.
 			acme.fill(t, f+"[name=description]", "What changed in fair housing law.")
 			acme.click(t, f+"input[name=format][value=live_online]")
 			acme.fill(t, f+"[name=startsAt]", "2027-03-10T09:00")
@@ -72,7 +71,7 @@ func TestBrowser_DeadEnds(t *testing.T) {
 			acme.fill(t, f+"[name=objectives]", "Apply the 2027 rules")
 			acme.fill(t, f+"[name=instructors]", "Dee Dunn")
 			acme.click(t, "#submit-program")
-			acme.waitRendered(t, "/provider/programs/"+id)
+			acme.waitJS(t, "the program page", `/^#\/provider\/programs\/PRG-[A-Z0-9]+$/.test(location.hash) && document.getElementById("main").dataset.rendered`)
 			acme.waitJS(t, "the fee to be invoiced", `document.querySelector("#program-status")?.dataset.status === "fee_due"`)
 			acme.waitText(t, "#program-outcome", "Pay the application fee of $150.00")
 			if list := s.programs(t, acme.token(t)); len(list) != 1 {
@@ -205,7 +204,7 @@ func TestBrowser_DeadEnds(t *testing.T) {
 			for _, hash := range []string{"#/provider/programs/PRG-NOSUCH1", "#/provider/programs/PRG-NOSUCH1/attendance"} {
 				acme.open(t, hash)
 				acme.waitText(t, "main h1", "Not found")
-				acme.waitText(t, "#page-error", "We could not find that program. Check the link, or open it from the list of programs.")
+				acme.waitText(t, "#page-error", "We could not find that program. Check the link you followed, or find the program under Programs at the top of the page.")
 				if href := eval[string](t, acme, "the way on", `document.querySelector("#page-error + p a").getAttribute("href")`); href != "#/" {
 					t.Fatalf("%s: the way on is %q", hash, href)
 				}

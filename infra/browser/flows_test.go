@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -43,21 +44,34 @@ func TestBrowser_Flows(t *testing.T) {
 			acme.waitRendered(t, "/provider")
 			f := "#provider-form "
 			// Sent empty, the form lists every problem at once, in the API's
-			// words and the form's order, without a request (issue 14).
-			eval[bool](t, acme, "count requests", `(() => { window.sent = 0; const f = window.fetch; window.fetch = (...a) => { window.sent++; return f(...a); }; return true; })()`)
+			// words and the form's order; the only request asks the API to
+			// check, writing nothing (issue 14).
+			eval[bool](t, acme, "count requests", `(() => { window.sent = []; const f = window.fetch; window.fetch = (...a) => { window.sent.push((a[1]?.method || "GET") + " " + String(a[0]).replace(/^https?:\/\/[^/]+/, "")); return f(...a); }; return true; })()`)
 			acme.click(t, f+"button[type=submit]")
 			acme.waitText(t, f+".summary", "There is a problem")
 			listed := eval[string](t, acme, "the summary's lines", `document.querySelector("#provider-form .summary").innerText.trim()`)
 			want := "There is a problem\nEnter the organisation's name\nEnter the contact person's name\nEnter the organisation's email address\n" +
 				"Enter the organisation's phone number\nEnter the first line of the address\nEnter the town or city\nEnter the country code"
-			if listed != want || eval[float64](t, acme, "requests sent", `window.sent`) != 0 {
-				t.Fatalf("the empty form's summary reads %q (want %q), after %v requests", listed, want, eval[float64](t, acme, "requests sent", `window.sent`))
+			if sent := eval[[]string](t, acme, "requests sent", `window.sent`); listed != want || !slices.Equal(sent, []string{"POST /providers?checkOnly=true"}) {
+				t.Fatalf("the empty form's summary reads %q (want %q), after requests %q", listed, want, sent)
 			}
 			if msg := acme.errorOf(t, f+"[name=contactName]"); msg != "Enter the contact person's name" {
 				t.Fatalf("error next to the contact person: %q", msg)
 			}
+			// A malformed email (found by the browser) with a malformed phone
+			// number and country (found by the API's check): all in one round.
 			acme.fillIn(t, f, "[name=name]", "Acme Training", "[name=contactName]", "Dee Dunn", "[name=email]", "desk at acme",
-				"[name=phone]", "+1 202 555 0142", `[name="address.line1"]`, "9 K St", `[name="address.city"]`, "Washington", `[name="address.country"]`, "US")
+				"[name=phone]", "12", `[name="address.line1"]`, "9 K St", `[name="address.city"]`, "Washington", `[name="address.country"]`, "Atlantis")
+			acme.click(t, f+"button[type=submit]")
+			for sel, want := range map[string]string{
+				"[name=phone]":             "Enter the organisation's phone number in the correct format, like +1 703 555 0100",
+				`[name="address.country"]`: "Enter the country code in the correct format, like US",
+			} {
+				if msg := acme.errorOf(t, f+sel); msg != want {
+					t.Fatalf("error at %s: %q, want %q", sel, msg, want)
+				}
+			}
+			acme.fillIn(t, f, "[name=phone]", "+1 202 555 0142", `[name="address.country"]`, "US")
 			acme.click(t, f+"button[type=submit]")
 			// The API's error lands next to the field, and the summary takes focus.
 			if msg := acme.errorOf(t, f+"[name=email]"); !strings.Contains(strings.ToLower(msg), "email") {
@@ -197,7 +211,7 @@ func TestBrowser_Flows(t *testing.T) {
 			card := fmt.Sprintf(`#program-queue article[data-program-id=%q] `, programID)
 			office.waitText(t, card+"h2", "Fair Housing Update")
 			// The queue says how many wait, and finds in what it shows.
-			office.waitText(t, "#program-count", "1, longest waiting first.")
+			office.waitText(t, "#program-count", "1 is shown: the longest waiting first.")
 			office.fill(t, "#program-search", "no such words")
 			office.waitText(t, "#program-count", "0 of the 1 shown match.")
 			if hidden := eval[bool](t, office, "the card hidden", fmt.Sprintf(`document.querySelector(%s).hidden`, js(strings.TrimSpace(card)))); !hidden {
@@ -577,6 +591,9 @@ func TestBrowser_Flows(t *testing.T) {
 			if second == uploadID || strings.Contains(outcome, "row") {
 				t.Fatalf("the outcome %q (upload %s) speaks of the file", outcome, second)
 			}
+			// Home says it is reported, and until when more can be.
+			acme.open(t, "#/")
+			acme.waitText(t, due, "more attendees can be reported until Sat, Apr 24, 2027")
 		}},
 		{"HolderIsCredited", func(t *testing.T) {
 			ana.open(t, "#/holder/status?year=2028")
@@ -659,6 +676,14 @@ func TestBrowser_Flows(t *testing.T) {
 			// follows the asynchronous check by itself: in review, no Refresh.
 			eval[int](t, ana, "forget what this browser kept of submissions",
 				`Object.keys(localStorage).filter((k) => k.startsWith("cecportal.submissions")).map((k) => localStorage.removeItem(k)).length`)
+			ana.open(t, "#/holder/submit?year=2028")
+			ana.waitText(t, fmt.Sprintf(`#my-submissions [data-submission-id=%q] .status`, subID), "In review")
+			// The status page says it waits, and offers no second submission.
+			ana.open(t, "#/holder/status?year=2028")
+			ana.waitText(t, "#status-pending", "Your submission "+subID)
+			if eval[bool](t, ana, "an offer to report", `[...document.querySelectorAll("#cec-status a")].some((a) => a.textContent.includes("Report the outstanding CECs"))`) {
+				t.Fatal("the status page offers a second submission while one waits for review")
+			}
 			ana.open(t, "#/holder/submit?year=2028")
 			ana.waitText(t, fmt.Sprintf(`#my-submissions [data-submission-id=%q] .status`, subID), "In review")
 
@@ -758,6 +783,7 @@ func TestBrowser_Flows(t *testing.T) {
 			ana.waitRendered(t, "/holder/renewal")
 			ana.waitJS(t, "the invoice to be paid", `document.querySelector("#invoice-status")?.dataset.status === "paid"`)
 			ana.waitText(t, "#renewal-complete", "complete")
+			ana.waitText(t, "#payment-received", "Your 2028 dues are paid")
 			var r struct {
 				Complete bool
 				Invoice  struct {

@@ -147,11 +147,17 @@ func TestBrowser_StaffHolders(t *testing.T) {
 			phone.open(t, "#/staff/holders")
 			choose(phone, boID, "Bo Quillfeather")
 			phone.click(t, "#cred-CAPS")
-			// Ticked without its date: asked for on that credential's date, by name.
+			// Ticked without its date: asked for on that credential's date, by
+			// name; a date without its tick is not dropped silently.
+			phone.fill(t, "#cred-CAM-earned", "2021-01-01")
 			phone.click(t, "#credentials-form button[type=submit]")
 			if msg := phone.errorOf(t, "#cred-CAPS-earned"); msg != "Enter the date CAPS was earned" {
 				t.Fatalf("the error at CAPS's date: %q", msg)
 			}
+			if msg := phone.errorOf(t, "#cred-CAM"); msg != "Tick CAM to record it, or clear its date" {
+				t.Fatalf("the error at CAM: %q", msg)
+			}
+			phone.fill(t, "#cred-CAM-earned", "")
 			if h := apiHolder(boID); len(h.Credentials) != 1 {
 				t.Fatalf("Bo changed in the API: %+v", h)
 			}

@@ -205,6 +205,14 @@ func (a *API) serve(ctx context.Context, ev *events.APIGatewayV2HTTPRequest, log
 		}
 		return Response{}, wordProblems(rt.op, r.MediaType, err)
 	}
+	if rt.Precheck != nil && r.Query.Get("checkOnly") == "true" {
+		// Check only: the service's field checks, no handler, nothing written.
+		if problems := rt.Precheck(r); len(problems) > 0 {
+			return Response{}, wordProblems(rt.op, r.MediaType,
+				fault.New(fault.Invalid, "invalid_request", "There is a problem", problems...))
+		}
+		return NoContent(), nil
+	}
 	resp, err := a.call(ctx, rt, r, log)
 	if err != nil {
 		return Response{}, wordProblems(rt.op, r.MediaType, err)

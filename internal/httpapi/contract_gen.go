@@ -19,7 +19,9 @@ func generatedContract() *contract.Contract {
 			{In: "query", Name: "cursor", Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(2048), Pattern: "^[A-Za-z0-9_-]+$"}, Label: "the page"},
 		}},
 		{Method: "GET", Path: "/health", Public: true},
-		{Method: "POST", Path: "/holders", Body: &contract.Body{Required: true, Content: []contract.Media{
+		{Method: "POST", Path: "/holders", Params: []contract.Param{
+			{In: "query", Name: "checkOnly", Schema: &contract.Schema{Type: "boolean"}, Label: "whether only to check"},
+		}, Body: &contract.Body{Required: true, Content: []contract.Media{
 			{Type: "application/json", Schema: &contract.Schema{Type: "object", Properties: map[string]*contract.Schema{
 				"contact": &contract.Schema{Type: "object", Properties: map[string]*contract.Schema{
 					"address": &contract.Schema{Type: "object", Properties: map[string]*contract.Schema{
@@ -38,7 +40,9 @@ func generatedContract() *contract.Contract {
 			}, Required: []string{"firstName", "lastName", "email"}, NoAdditional: true, Labels: map[string]string{"contact": "your contact details", "email": "your email address", "firstName": "your first name", "lastName": "your last name"}}},
 		}}},
 		{Method: "GET", Path: "/holders/me", Roles: []string{"holder"}},
-		{Method: "PUT", Path: "/holders/me/contact", Roles: []string{"holder"}, Body: &contract.Body{Required: true, Content: []contract.Media{
+		{Method: "PUT", Path: "/holders/me/contact", Roles: []string{"holder"}, Params: []contract.Param{
+			{In: "query", Name: "checkOnly", Schema: &contract.Schema{Type: "boolean"}, Label: "whether only to check"},
+		}, Body: &contract.Body{Required: true, Content: []contract.Media{
 			{Type: "application/json", Schema: &contract.Schema{Type: "object", Properties: map[string]*contract.Schema{
 				"address": &contract.Schema{Type: "object", Properties: map[string]*contract.Schema{
 					"city":       &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(100)},
@@ -66,7 +70,9 @@ func generatedContract() *contract.Contract {
 			{In: "query", Name: "limit", Schema: &contract.Schema{Type: "integer", Minimum: contract.Float64(1), Maximum: contract.Float64(100)}, Label: "the number of results per page"},
 			{In: "query", Name: "cursor", Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(2048), Pattern: "^[A-Za-z0-9_-]+$"}, Label: "the page"},
 		}},
-		{Method: "POST", Path: "/holders/me/submissions", Roles: []string{"holder"}, Body: &contract.Body{Required: true, Content: []contract.Media{
+		{Method: "POST", Path: "/holders/me/submissions", Roles: []string{"holder"}, Params: []contract.Param{
+			{In: "query", Name: "checkOnly", Schema: &contract.Schema{Type: "boolean"}, Label: "whether only to check"},
+		}, Body: &contract.Body{Required: true, Content: []contract.Media{
 			{Type: "application/json", Schema: &contract.Schema{Type: "object", Properties: map[string]*contract.Schema{
 				"activities": &contract.Schema{Type: "array", MinItems: 1, MaxItems: contract.Int64(50), Items: &contract.Schema{Type: "object", Properties: map[string]*contract.Schema{
 					"compliance": &contract.Schema{Type: "boolean"},
@@ -205,7 +211,9 @@ func generatedContract() *contract.Contract {
 		{Method: "POST", Path: "/programs/{programId}/submit", Roles: []string{"provider"}, Params: []contract.Param{
 			{In: "path", Name: "programId", Required: true, Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(40), Pattern: "^[A-Za-z0-9-]+$", Example: "PRG-7K3M9Q2XAB"}, Label: "the program"},
 		}},
-		{Method: "POST", Path: "/providers", Body: &contract.Body{Required: true, Content: []contract.Media{
+		{Method: "POST", Path: "/providers", Params: []contract.Param{
+			{In: "query", Name: "checkOnly", Schema: &contract.Schema{Type: "boolean"}, Label: "whether only to check"},
+		}, Body: &contract.Body{Required: true, Content: []contract.Media{
 			{Type: "application/json", Schema: &contract.Schema{Type: "object", Properties: map[string]*contract.Schema{
 				"address": &contract.Schema{Type: "object", Properties: map[string]*contract.Schema{
 					"city":       &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(100)},

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"maps"
 	"regexp"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/cecportal/cecportal/internal/fault"
@@ -140,5 +142,52 @@ func TestAPI_EveryProblemAtOnce(t *testing.T) {
 	}
 	if !maps.Equal(got, want) || body.Error.Message != "There is a problem" {
 		t.Fatalf("%q with\n%v\nwant every problem at once:\n%v", body.Error.Message, got, want)
+	}
+}
+
+// TestAPI_CheckOnly: checkOnly=true answers what the operation's field
+// checks find, the contract's and the service's, and never reaches the
+// handler: the fake store has no CreateProvider, so a call would be a 500.
+func TestAPI_CheckOnly(t *testing.T) {
+	api, _ := newDirectoryAPI(t)
+	const good = `{"name":"Acme","contactName":"Dee","email":"desk@acme.example","phone":"+1 202 555 0142","address":{"line1":"9 K St","city":"Washington","country":"US"}}`
+	for _, tc := range []struct {
+		name, target, body string
+		status             int
+		fields             []string
+	}{
+		{"WellFormed", "/providers?checkOnly=true", good, 204, nil},
+		{"ServiceCheck", "/providers?checkOnly=true", strings.Replace(good, "+1 202 555 0142", "12", 1), 400, []string{"phone"}},
+		{"ContractAndService", "/providers?checkOnly=true", `{"email":"x","phone":"12","address":{"line1":"9 K St","country":"USA"}}`, 400,
+			[]string{"address.city", "address.country", "contactName", "email", "name", "phone"}},
+		{"NotABoolean", "/providers?checkOnly=yes", good, 400, []string{"checkOnly"}},
+		{"False", "/providers?checkOnly=false", good, 500, nil}, // reaches the store, which the fake lacks
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			resp := dirCall(t, api, "POST", tc.target, "p1", tc.body)
+			if resp.StatusCode != tc.status {
+				t.Fatalf("status %d, want %d: %s", resp.StatusCode, tc.status, resp.Body)
+			}
+			if tc.status == 204 && resp.Body != "" {
+				t.Fatalf("a body with 204: %q", resp.Body)
+			}
+			if tc.status != 400 {
+				return
+			}
+			var body struct {
+				Error struct{ Details []struct{ Field string } }
+			}
+			if err := json.Unmarshal([]byte(resp.Body), &body); err != nil {
+				t.Fatal(err)
+			}
+			var fields []string
+			for _, d := range body.Error.Details {
+				fields = append(fields, d.Field)
+			}
+			slices.Sort(fields)
+			if !slices.Equal(fields, tc.fields) {
+				t.Fatalf("problems on %v, want %v", fields, tc.fields)
+			}
+		})
 	}
 }

@@ -209,7 +209,7 @@ func checkHeader(rec []string, line int) error {
 		return nil
 	}
 	return &Error{Line: line, Code: CodeInvalidHeader,
-		Message: fmt.Sprintf("the header must start with exactly %q; found %q (%s)", Header, clip(strings.Join(rec, ","), 200), problem)}
+		Message: fmt.Sprintf("the header must start with exactly %q (its cells separated by commas, tabs or semicolons); found %q (%s)", Header, clip(strings.Join(rec, ","), 200), problem)}
 }
 
 // separator tells how the header's cells are separated: by tabs or by

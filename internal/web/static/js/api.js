@@ -11,7 +11,7 @@ import { session, signOut } from "./auth.js";
  * as their status (below).
  */
 export const plainWords = {
-  program_not_found: "We could not find that program. Check the link, or open it from the list of programs.",
+  program_not_found: "We could not find that program. Check the link you followed, or find the program under Programs at the top of the page.",
   submission_not_found: "We could not find that submission. Check the link, or open it from your list.",
   upload_not_found: "We could not find that upload of the roster. Open it from the list of past uploads.",
   invoice_not_found: "We could not find that invoice.",

@@ -110,7 +110,8 @@ async function render() {
   }
   if (m.route.role && s && s.role !== m.route.role) {
     const view = page(main, "Not for this role");
-    view.append(notice(`This page is for ${roleNames[m.route.role].toLowerCase()}s. You are signed in as ${(roleNames[s.role] || "no role").toLowerCase()}.`, "warn", { id: "wrong-role" }),
+    const whom = { holder: "credential holders", provider: "providers", staff: "the association's staff" }[m.route.role];
+    view.append(notice(`This page is for ${whom}. You are signed in as ${(roleNames[s.role] || "no role").toLowerCase()}.`, "warn", { id: "wrong-role" }),
       h("p", {}, h("a", { href: "#/signin" }, "Sign in with another role")));
     main.dataset.rendered = path;
     return;
@@ -127,7 +128,7 @@ async function render() {
 
 async function home(main) {
   const s = session();
-  const view = page(main, policy.association.name ? `${policy.association.name}: CEC portal` : "CEC portal");
+  const view = page(main, policy.association.name ? `${policy.association.name}: CEC portal` : "CEC portal", { bare: true });
   if (!s) {
     view.append(h("p", {}, "Apply for CEC approval of your programs, report attendance, follow your CECs and renew your credentials."),
       h("p", {}, h("a", { class: "button", href: "#/signin" }, "Sign in")));

@@ -8,7 +8,7 @@
 import policy from "../policy.js";
 import { h, fill, announce, table, facts } from "./dom.js";
 import { api, pageQuery, sentence } from "./api.js";
-import { field, radios, form, readForm, submitting, problem, precheck } from "./forms.js";
+import { field, radios, form, readForm, submitting, problem, precheck, showErrors } from "./forms.js";
 import { page, notice, errorNotice, dateTime, date, humanDates, sleep, pagedList, actionButton } from "./view.js";
 import { money } from "./fee.js";
 import { directorySearch } from "./provider.js";
@@ -123,12 +123,11 @@ export async function attendance(main, { id, uploadId }) {
   single.addEventListener("submit", (e) => {
     e.preventDefault();
     submitting(single, async () => {
-      precheck(single, "POST /programs/{programId}/attendance");
+      await precheck(single, "POST /programs/{programId}/attendance");
       const row = readForm(single).rows[0];
       const rows = [{ programId: p.programId, holderId: row.holderId, firstName: row.firstName, lastName: row.lastName, completionDate: row.completionDate }];
       const res = await api("POST", `/programs/${enc(id)}/attendance`, { body: { rows } });
-      single.reset();
-      reported(res, true);
+      reported(res, single); // the form is emptied once the attendee is credited, kept to correct otherwise
     });
   });
 
@@ -194,7 +193,7 @@ async function followUpload(out, programId, uploadId, current, single = false) {
   const first = await getUpload(programId, uploadId, pageRows);
   if (!current()) return;
   if (single && first.rows?.length === 1) {
-    reveal(out, drawAttendee(out, first));
+    reveal(out, drawAttendee(out, first, single));
     return;
   }
   drawReport(out, first, apiPages(programId, uploadId, first), () => downloadResults(programId, uploadId));
@@ -229,11 +228,20 @@ function updateProgress(out, up) {
   fill(out.querySelector("#upload-progress-text"), `${count(done)} of ${count(up.rowCount)} rows credited`);
 }
 
+/** The single attendee form's field a rejection belongs to. */
+const attendeeField = {
+  holder_not_found: "rows[0].holderId",
+  completion_outside_program: "rows[0].completionDate",
+  completion_in_future: "rows[0].completionDate",
+};
+
 /**
- * The outcome of one attendee reported with the form, in words about that
- * person; returns what to announce.
+ * The outcome of one attendee reported with the form (formEl), in words
+ * about that person; returns what to announce. Credited, the form is
+ * emptied for the next; refused, it keeps what was typed, with the reason
+ * on its field, to correct and send again.
  */
-function drawAttendee(out, up) {
+function drawAttendee(out, up, formEl) {
   const r = up.rows[0];
   const who = `${[r.firstName, r.lastName].filter(Boolean).join(" ")} (${r.holderId})`;
   const currency = up.totals.fees?.currency || policy.programs.currency;
@@ -248,9 +256,13 @@ function drawAttendee(out, up) {
     body = notice(`${who} was already credited for this program: nothing was changed.`, "", { id: "upload-outcome" });
   } else {
     title = "Attendee not credited";
-    body = notice([`${who} was not credited: ${humanDates(r.message) || reasons[r.reason] || "the report was refused"}. `,
+    const why = humanDates(r.message) || reasons[r.reason] || "the report was refused";
+    body = notice([`${who} was not credited: ${why}. `,
       "Correct it in the form below and report the attendee again."], "warn", { id: "upload-outcome" });
+    const field = attendeeField[r.reason] || (r.reason === "name_mismatch" ? (/first name/.test(why) && !/last name/.test(why) ? "rows[0].firstName" : "rows[0].lastName") : "");
+    if (formEl && field) showErrors(formEl, { message: "The attendee was not credited", details: [{ field, message: sentence(why) }] });
   }
+  if (formEl && (r.accepted || r.reason === "already_credited")) formEl.reset();
   out.setAttribute("aria-labelledby", "report-heading");
   fill(out, h("h2", { id: "report-heading", tabindex: "-1", dataset: { uploadId: up.uploadId } }, title), body,
     h("p", {}, "It is also listed under Past uploads, below."));
@@ -285,10 +297,18 @@ function drawReport(out, up, pages, download) {
   const currency = t.fees?.currency || policy.programs.currency;
   const dry = !up.uploadId;
   out.setAttribute("aria-labelledby", "report-heading");
-  const outcome = t.rejected === 0
-    ? notice(dry ? `Every row would be accepted (${plural(t.rows, "row", "rows")}).` : `Every row was accepted and its attendee credited (${plural(t.rows, "row", "rows")}).`, "ok", { id: "upload-outcome" })
-    : notice([`${plural(t.accepted, "row", "rows")} ${dry ? "would be" : "were"} accepted; ${plural(t.rejected, "row", "rows")} ${dry ? "would be" : "were"} rejected. `,
-      dry ? "Nothing was recorded." : "Correct the rejected rows and upload them again: download the results below, fix the rows marked Rejected in a spreadsheet, and upload the file. Rows already credited are not credited twice."],
+  // A row already credited (a corrected file uploaded again) needs nothing:
+  // only the other rejected rows are to correct.
+  const already = t.rejectedByReason?.already_credited || 0;
+  const toFix = t.rejected - already;
+  const was = (n) => (dry ? "would be" : n === 1 ? "was" : "were");
+  const alreadyText = already ? ` ${plural(already, "row is", "rows are")} for attendees already credited for this program: nothing to do for ${already === 1 ? "it" : "them"}.` : "";
+  const outcome = toFix === 0
+    ? notice(t.rejected === 0
+      ? (dry ? `Every row would be accepted (${plural(t.rows, "row", "rows")}).` : `Every row was accepted and its attendee credited (${plural(t.rows, "row", "rows")}).`)
+      : `${t.accepted ? `${plural(t.accepted, "row", "rows")} ${was(t.accepted)} accepted and credited.` : ""}${alreadyText} Nothing is left to correct.`.trim(), "ok", { id: "upload-outcome" })
+    : notice([`${plural(t.accepted, "row", "rows")} ${was(t.accepted)} accepted; ${plural(toFix, "row", "rows")} ${was(toFix)} rejected and ${toFix === 1 ? "needs" : "need"} correcting.${alreadyText} `,
+      dry ? "Nothing was recorded." : "Download the results below, fix the rows marked Rejected in a spreadsheet, and upload the file again: rows already credited are not credited twice."],
     "", { id: "upload-outcome" });
   fill(out,
     h("h2", { id: "report-heading", tabindex: "-1" }, dry ? "Check only: nothing was recorded" : `Upload ${up.uploadId}`),
@@ -330,6 +350,9 @@ function rowsView(pages, total, currency) {
   const errors = h("div", {});
   const prev = h("button", { type: "button", class: "secondary", id: "rows-prev", hidden: true }, "Previous rows");
   const next = h("button", { type: "button", class: "secondary", id: "rows-next", hidden: true }, "Next rows");
+  // The same pair above the table: 500 rows are long to scroll past.
+  const prevTop = h("button", { type: "button", class: "secondary", id: "rows-prev-top", hidden: true }, "Previous rows");
+  const nextTop = h("button", { type: "button", class: "secondary", id: "rows-next-top", hidden: true }, "Next rows");
   // What is shown: the page's cursor and the number of rows before it, for
   // every page up to this one (so that Previous goes back).
   const trail = [{ cursor: "", before: 0 }];
@@ -354,8 +377,8 @@ function rowsView(pages, total, currency) {
     fill(range, !rows.length ? "No rows."
       : which === "all" ? `${sentence(here)}: ${count(rejected.length)} rejected and ${count(accepted.length)} accepted here.`
         : `Showing the ${plural(shown.length, `${which} row`, `${which} rows`)} of ${here}.`);
-    prev.hidden = trail.length < 2;
-    next.hidden = !nextCursor;
+    prev.hidden = prevTop.hidden = trail.length < 2;
+    next.hidden = nextTop.hidden = !nextCursor;
   };
   const load = async (cursor) => {
     const res = await pages(cursor);
@@ -386,12 +409,15 @@ function rowsView(pages, total, currency) {
   };
   prev.addEventListener("click", () => move(prev, false));
   next.addEventListener("click", () => move(next, true));
+  prevTop.addEventListener("click", () => move(prevTop, false));
+  nextTop.addEventListener("click", () => move(nextTop, true));
   filter.addEventListener("change", () => {
     draw();
     announce(range.textContent);
   });
   load("").catch((err) => errorNotice(errors, err));
-  return h("div", { id: "rows-view" }, h("h3", {}, "Each row"), filter, range, wrap, h("div", { class: "actions" }, prev, next), errors);
+  return h("div", { id: "rows-view" }, h("h3", {}, "Each row"), filter, range, h("div", { class: "actions" }, prevTop, nextTop), wrap,
+    h("div", { class: "actions" }, prev, next), errors);
 }
 
 /**

@@ -6,6 +6,7 @@
 import { h, nextId, fill, announce } from "./dom.js";
 import problems from "./problems.js";
 import { errorWords } from "./view.js";
+import { api } from "./api.js";
 
 /**
  * A labelled control. name is the API field path ("address.line1",
@@ -84,14 +85,46 @@ export function group(legend, name, ...children) {
 /** The address fields under prefix ("address", "contact.address"). */
 export function addressFields(prefix, value = {}, required = true) {
   const v = value || {};
-  return group("Address", prefix,
-    field("Street address", `${prefix}.line1`, { value: v.line1, required, autocomplete: "address-line1" }),
+  // An address that may be left out is all or nothing: its required lines
+  // say so rather than "optional".
+  const needed = required ? {} : { neededWhen: "needed for an address" };
+  const f = group("Address", prefix,
+    required ? null : h("p", { class: "hint" }, "You can leave the whole address out."),
+    field("Street address", `${prefix}.line1`, { value: v.line1, required, autocomplete: "address-line1", ...needed }),
     field("Address line 2", `${prefix}.line2`, { value: v.line2, autocomplete: "address-line2" }),
     h("div", { class: "grid two" },
-      field("Town or city", `${prefix}.city`, { value: v.city, required, autocomplete: "address-level2" }),
+      field("Town or city", `${prefix}.city`, { value: v.city, required, autocomplete: "address-level2", ...needed }),
       field("State or region", `${prefix}.region`, { value: v.region, autocomplete: "address-level1" }),
       field("Postal code", `${prefix}.postalCode`, { value: v.postalCode, autocomplete: "postal-code", cls: "short" }),
-      field("Country code", `${prefix}.country`, { value: v.country, required, autocomplete: "country", cls: "short", hint: "Two letters, such as US" })));
+      field("Country", `${prefix}.country`, { value: v.country, required, autocomplete: "country", cls: "short", kind: "country", hint: "Its two-letter code, such as US, or its name", ...needed })));
+  // "United States", "USA", "us": the code the API takes, once typed.
+  const country = f.querySelector(`[name="${prefix}.country"]`);
+  country.addEventListener("change", () => { country.value = countryCode(country.value); });
+  return f;
+}
+
+/**
+ * The two-letter code of a country typed as its name ("United States"),
+ * three-letter code (USA) or code in any case; the text itself when unknown
+ * (the API says what is wrong with it).
+ */
+export function countryCode(text) {
+  const t = String(text || "").trim();
+  if (/^[A-Za-z]{2}$/.test(t)) return t.toUpperCase();
+  const key = t.toLowerCase().replace(/[.\s]+/g, " ").trim();
+  const aliases = { usa: "US", "u s a": "US", "u s": "US", "united states of america": "US", america: "US", can: "CA", gbr: "GB", uk: "GB", mex: "MX" };
+  if (aliases[key]) return aliases[key];
+  try {
+    const names = new Intl.DisplayNames(["en"], { type: "region" });
+    for (let a = 65; a <= 90; a++) {
+      for (let b = 65; b <= 90; b++) {
+        const code = String.fromCharCode(a, b);
+        const name = names.of(code);
+        if (name && name !== code && name.toLowerCase() === key) return code;
+      }
+    }
+  } catch { /* no Intl.DisplayNames: the text as typed */ }
+  return t;
 }
 
 /** A form with an error summary at the top and a submit button. */
@@ -161,6 +194,8 @@ export function readForm(formEl) {
     else if (el.dataset.kind === "decimal") {
       const s = el.value.trim();
       v = s === "" ? "" : /^\d+(\.\d+)?$/.test(s) ? Number(s) : s;
+    } else if (el.dataset.kind === "country") {
+      v = countryCode(el.value);
     } else if (el.dataset.kind === "integer") {
       const s = el.value.trim();
       v = /^\d+$/.test(s) ? Number(s) : s;
@@ -183,9 +218,36 @@ const EMAIL = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/;
  * Checks what a browser can see before sending: every required field
  * answered, every email address shaped like one. The problems are worded as
  * the API words them for operation ("POST /providers"), from problems.js,
- * and thrown all at once (for submitting to show) without a request.
+ * and thrown all at once (for submitting to show). With send ({path, body}:
+ * the request the form is about to make), the API is asked, when the
+ * browser found something, to check the same request without writing
+ * (checkOnly=true), and its problems on the other fields (a phone number,
+ * a country code, hours over a limit) are thrown with them: one round.
  */
-export function precheck(formEl, operation) {
+export async function precheck(formEl, operation, send) {
+  const found = localProblems(formEl, operation);
+  if (!found.length) return;
+  if (send) {
+    const [method, path] = [operation.split(" ")[0], send.path];
+    try {
+      await api(method, `${path}${path.includes("?") ? "&" : "?"}checkOnly=true`, { body: send.body });
+    } catch (err) {
+      if (err.status === 400) {
+        // A field already said, or a group holding one or held by one
+        // ("address" beside "address.city"), is not said twice.
+        const norm = (f) => String(f || "").replace(/\.(\d+)(?=\.|$)/g, "[$1]");
+        const near = (a, b) => a === b || a.startsWith(`${b}.`) || a.startsWith(`${b}[`) || b.startsWith(`${a}.`) || b.startsWith(`${a}[`);
+        for (const d of err.details) {
+          const f = norm(d.field);
+          if (!found.some((x) => near(x.field, f))) found.push({ ...d, field: f });
+        }
+      } // anything else (offline, say): the browser's own problems are enough for now
+    }
+  }
+  throw problem(found);
+}
+
+function localProblems(formEl, operation) {
   const words = problems[operation] || {};
   const found = [];
   const seen = new Set();
@@ -202,7 +264,7 @@ export function precheck(formEl, operation) {
     if (value === "" && el.required) found.push({ field: el.name, code: "required", message: say(w.required) });
     else if (value !== "" && el.type === "email" && w.email && !EMAIL.test(value)) found.push({ field: el.name, code: "invalid_email", message: say(w.email) });
   }
-  if (found.length) throw problem(found);
+  return found;
 }
 
 /** Clears every error the form shows. */

@@ -7,7 +7,7 @@ import { h, fill, announce, table, facts } from "./dom.js";
 import { api, getOrNull, serverNow } from "./api.js";
 import { session } from "./auth.js";
 import { field, addressFields, form, readForm, submitting, group, precheck, problem } from "./forms.js";
-import { page, notice, writeToOffice, errorNotice, dateTime, date, badge, words, kindName, invoiceStatusText, startPayment, hashQuery, actionButton, confirmation } from "./view.js";
+import { page, notice, writeToOffice, errorNotice, dateTime, date, badge, words, kindName, invoiceStatusText, startPayment, paidConfirmation, hashQuery, actionButton, confirmation } from "./view.js";
 import { money, dateIn, hundredths, cecText } from "./fee.js";
 
 /** #/holder: sign up as a holder, or see the profile and update contact details. */
@@ -35,8 +35,9 @@ function signUp(view) {
   f.addEventListener("submit", (e) => {
     e.preventDefault();
     submitting(f, async () => {
-      precheck(f, "POST /holders");
-      const me = await api("POST", "/holders", { body: readForm(f) });
+      const body = readForm(f);
+      await precheck(f, "POST /holders", { path: "/holders", body });
+      const me = await api("POST", "/holders", { body });
       announce(`Account created. Your holder ID is ${me.holderId}.`);
       view.replaceChildren();
       drawProfile(view, me);
@@ -62,9 +63,13 @@ function drawProfile(view, me) {
     e.preventDefault();
     saved.replaceChildren(); // a save's confirmation never stands beside a later error
     submitting(f, async () => {
-      precheck(f, "PUT /holders/me/contact");
-      const updated = await api("PUT", "/holders/me/contact", { body: readForm(f) });
-      fill(saved, notice(`Contact details saved (confirmed ${dateTime(updated.contactConfirmedAt)}).`, "ok"));
+      const body = readForm(f);
+      await precheck(f, "PUT /holders/me/contact", { path: "/holders/me/contact", body });
+      const updated = await api("PUT", "/holders/me/contact", { body });
+      fill(saved, notice(`Contact details saved (confirmed ${dateTime(updated.contactConfirmedAt)}).`, "ok", { tabindex: "-1", id: "contact-saved-notice" }));
+      // Where the person looks, on a phone too: the form's button is far below it.
+      saved.firstChild.focus({ preventScroll: true });
+      saved.scrollIntoView({ block: "start" });
       summaryBox.firstChild.replaceWith(summary(updated));
       announce("Contact details saved");
     });
@@ -136,7 +141,7 @@ export async function status(main) {
       }
       throw err;
     }
-    drawStatus(out, st);
+    drawStatus(out, st, await openSubmission(y));
     if (f) announce(st.standing === "no_credentials" ? `Renewal ${st.renewalYear}: no credential needs CECs.`
       : st.met ? `Renewal ${st.renewalYear}: requirement met.` : `Renewal ${st.renewalYear}: ${st.outstanding} CECs outstanding.`);
   };
@@ -145,7 +150,20 @@ export async function status(main) {
   await f.run();
 }
 
-function drawStatus(out, st) {
+/** The holder's submission for year that waits for review (received or in review), or null. */
+async function openSubmission(year) {
+  const subs = await getOrNull("/holders/me/submissions");
+  return (subs?.submissions || []).find((x) => String(x.year) === String(year) && (x.status === "received" || x.status === "in_review")) || null;
+}
+
+/** What a submission waiting for review would add, and that it counts once approved. */
+function pendingNotice(open, id) {
+  const hours = open.activities.reduce((n, a) => n + (hundredths(a.hours) || 0), 0);
+  return notice([h("strong", {}, `Your submission ${open.submissionId} (${cecs(cecText(hours))}, sent ${dateTime(open.submittedAt)}) is waiting for the association's review.`),
+    " Its activities count once approved; you get an email with the decision. You can submit more for this renewal once it is decided."], "", { id });
+}
+
+function drawStatus(out, st, open) {
   const download = h("button", { type: "button", class: "secondary", id: "download-transcript", onclick: async () => {
     try {
       const resp = await api("GET", `/holders/me/transcript?year=${st.renewalYear}`, { accept: "text/csv", raw: true });
@@ -164,7 +182,8 @@ function drawStatus(out, st) {
         + "If you hold one, the association's office records it: ", writeToOffice(), "."], "", { id: "status-no-credentials" })
       : st.met
         ? notice("Your CECs meet the requirement for this renewal.", "ok", { id: "status-met" })
-        : notice(`Outstanding: ${st.outstanding} CECs.`, "warn", { id: "status-outstanding" }),
+        : notice(`Outstanding: ${st.outstanding} CECs${open ? " until the submission waiting for review is approved" : ""}.`, "warn", { id: "status-outstanding" }),
+    open ? pendingNotice(open, "status-pending") : null,
     st.standing === "no_credentials" ? null : facts([
       ["Required", h("span", { id: "status-required" }, String(st.required))],
       ["Counted", h("span", { id: "status-counted" }, String(st.counted))],
@@ -184,7 +203,7 @@ function drawStatus(out, st) {
           h("td", {}, String(a.hours)), h("td", {}, String(a.counts)),
           h("td", {}, a.status === "counted" ? h("span", { class: "accepted" }, "Counted") : h("span", { class: a.status === "refused" ? "rejected" : "" }, `${words(a.status)}: ${a.message || words(a.reason)}`)))), { id: "status-activities" })
       : h("p", {}, "No activities in this window yet."),
-    h("div", { class: "actions" }, download, st.standing === "outstanding" ? h("a", { class: "button", href: `#/holder/submit?year=${st.renewalYear}` }, "Report the outstanding CECs") : null),
+    h("div", { class: "actions" }, download, st.standing === "outstanding" && !open ? h("a", { class: "button", href: `#/holder/submit?year=${st.renewalYear}` }, "Report the outstanding CECs") : null),
     h("div", { id: "download-error" }));
 }
 
@@ -277,6 +296,12 @@ function runningTotal(out, f) {
   let year = "";
   const draw = () => {
     if (!st) return;
+    // While the year's submission waits, the API takes no other for it: the
+    // activities and the button give way to what is waiting (the year
+    // stays, to choose another).
+    for (const el of [f.querySelector("#activities"), f.querySelector("#add-activity")?.parentElement, f.querySelector(".actions")]) {
+      if (el) el.hidden = Boolean(open);
+    }
     if (open) {
       // Its activities count once approved, and the API takes no other
       // submission for the year meanwhile: an estimate without it would
@@ -298,7 +323,7 @@ function runningTotal(out, f) {
       h("h2", { id: "running-heading" }, `Your running total for the ${st.renewalYear} renewal (estimate)`),
       h("p", {},
         h("label", { for: "running-meter" }, h("strong", { id: "running-counted" }, `${cecText(e.counted)} of ${cecs(cecText(e.required))}`),
-          ` would count: ${st.counted} counted already, and the activities below (${cecs(cecText(e.added))} entered).`),
+          ` would count: ${st.counted} counted already, and the activities above (${cecs(cecText(e.added))} entered).`),
         " ", h("meter", { id: "running-meter", min: "0", max: String(e.required / 100 || 1), value: String(e.counted / 100) })),
       h("ul", { id: "running-rules" },
         h("li", {}, `From association sources: ${e.rules[1].figures.counted}, at least ${e.rules[1].figures.required} needed`),
@@ -349,13 +374,12 @@ export async function submit(main) {
   ], "Submit for approval");
   addActivity(activities);
   const running = runningTotal(f.querySelector("#running-total"), f);
-  const result = h("section", { id: "submission-result", "aria-live": "polite" });
   f.addEventListener("submit", (e) => {
     e.preventDefault();
     submitting(f, async () => {
-      precheck(f, "POST /holders/me/submissions");
       const body = readForm(f);
       body.activities = (body.activities || []).filter(Boolean);
+      await precheck(f, "POST /holders/me/submissions", { path: "/holders/me/submissions", body });
       let sub;
       try {
         sub = await api("POST", "/holders/me/submissions", { body });
@@ -372,7 +396,6 @@ export async function submit(main) {
       confirmation(view, { id: "submission-received", title: "Submission received", reference: sub.submissionId,
         next: `Received: submission ${sub.submissionId}, waiting for staff approval. The association's office reviews it; you get an email `
           + "with their decision, and it shows under Your submissions below. Its activities count once approved." });
-      fill(result, drawSubmission(sub));
       // The form starts again, empty, for another year or a correction.
       f.reset();
       f.elements.year.value = String(body.year); // the year stays: its running total says what waits
@@ -383,7 +406,7 @@ export async function submit(main) {
     });
   });
   const mine = h("section", { id: "my-submissions" }); // named by its heading once it has one
-  view.append(f, result, mine);
+  view.append(f, mine);
   await running.load();
   await followSubmissions(mine);
 }
@@ -511,6 +534,9 @@ export async function renewal(main) {
       throw err;
     }
     drawRenewal(out, r, y);
+    paidConfirmation(view, r.invoice.status === "paid", { title: "Payment received",
+      next: `Your ${r.year} dues are paid; the receipt is emailed to you. ${r.complete ? `Your ${r.year} renewal is complete.`
+        : "The renewal is complete once your CECs for it are approved: the steps below say what is left."}` });
   };
   const f = yearForm("renewal-year", year, show);
   view.append(f, out);

@@ -82,9 +82,16 @@ export async function providerHome(view) {
     h("li", { dataset: { programId: p.programId } }, h("a", { href: `#/provider/programs/${p.programId}` }, p.title || "(untitled draft)"), `: ${what(p)}`));
   const list = (items, none) => (items.length ? h("ul", {}, items) : h("p", {}, none));
   view.append(
-    part("home-attendance-due", "Attendance to report", async () => list(due.map(({ p, by }) =>
-      h("li", { dataset: { programId: p.programId } }, h("a", { href: `#/provider/programs/${p.programId}/attendance` }, p.title), `: report attendance by ${date(by)}`)),
-    "No program waits for its attendance report.")),
+    part("home-attendance-due", "Attendance to report", async () => {
+      // Whether each is reported already (its latest upload: one Query each,
+      // for the few programs within their window).
+      const latest = await Promise.all(due.map(({ p }) => api("GET", `/programs/${encodeURIComponent(p.programId)}/attendance?limit=1`)
+        .then((r) => r.uploads?.[0] || null).catch(() => null)));
+      return list(due.map(({ p, by }, i) => h("li", { dataset: { programId: p.programId, reported: String(Boolean(latest[i])) } },
+        h("a", { href: `#/provider/programs/${p.programId}/attendance` }, p.title),
+        latest[i] ? `: reported ${dateTime(latest[i].createdAt)}; more attendees can be reported until ${date(by)}` : `: report attendance by ${date(by)}`)),
+      "No program waits for its attendance report.");
+    }),
     part("home-to-do", "Applications that need you", async () => list([
       ...todo(["fee_due"], (p) => `pay the application fee${p.fee ? ` of ${money(p.fee.amountCents, p.fee.currency)}` : ""}`),
       ...todo(["refused"], () => "correct it and submit it again"),

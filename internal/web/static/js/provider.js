@@ -36,8 +36,9 @@ export async function organisation(main) {
   f.addEventListener("submit", (e) => {
     e.preventDefault();
     submitting(f, async () => {
-      precheck(f, "POST /providers");
-      const created = await api("POST", "/providers", { body: readForm(f) });
+      const body = readForm(f);
+      await precheck(f, "POST /providers", { path: "/providers", body });
+      const created = await api("POST", "/providers", { body });
       announce(`Registered. Your provider ID is ${created.providerId}.`);
       fill(view, showProvider(created), h("p", {}, h("a", { class: "button", href: "#/provider/programs/new" }, "Apply for a program")));
       confirmation(view, { id: "provider-registered", title: "Your organisation is registered", reference: created.providerId,
@@ -97,7 +98,8 @@ function zoneLabel(z) {
       .find((x) => x.type === "timeZoneName")?.value || "";
   } catch { /* an unknown zone: its name alone */ }
   const city = z.split("/").pop().replaceAll("_", " ");
-  return generic && !generic.startsWith("GMT") ? `${generic} (${city})` : z.replaceAll("_", " ");
+  if (!generic || generic.startsWith("GMT")) return z.replaceAll("_", " ");
+  return generic.includes(`(${city})`) ? generic : `${generic} (${city})`; // "Mountain Time (Inuvik)" names its city already
 }
 
 /**
@@ -108,8 +110,13 @@ function timeZones() {
   let all = [];
   try { all = Intl.supportedValuesOf("timeZone"); } catch { all = []; }
   const first = [policy.association.timeZone, ...usZones.filter((z) => z !== policy.association.timeZone)];
-  const rest = all.filter((z) => !first.includes(z)).sort();
-  return [...first, ...rest].map((z) => [z, zoneLabel(z)]);
+  // The rest grouped by region and sorted by their names, so that a person
+  // can scan for "Europe" and then "Berlin".
+  const rest = all.filter((z) => !first.includes(z));
+  const regions = [...new Set(rest.map((z) => z.split("/")[0]))].sort();
+  return [["The association's and the United States' time zones", first.map((z) => [z, zoneLabel(z)])],
+    ...regions.map((r) => [r.replaceAll("_", " "), rest.filter((z) => z.split("/")[0] === r)
+      .map((z) => [z, zoneLabel(z)]).sort((a, b) => a[1].localeCompare(b[1]))])];
 }
 
 /** The application form's label of each field the API names. */
@@ -146,8 +153,8 @@ export async function programForm(main, { id }) {
         field("Starts", "startsAt", { type: "datetime-local", value: rfc3339ToZoned(p.startsAt, tz), required: true, kind: "manual", hint: "Local time at the program" }),
         field("Ends", "endsAt", { type: "datetime-local", value: rfc3339ToZoned(p.endsAt, tz), required: true, kind: "manual", hint: "Local time at the program" })),
       field("Time zone", "timeZone", { type: "select", value: tz, options: timeZones(), required: true })),
-    field("Location", "location", { value: p.location, hint: "Venue and address, for programs in person" }),
-    field("Web address", "url", { type: "url", value: p.url, hint: "Where to attend, for online or recorded programs", inputmode: "url" }),
+    field("Location", "location", { value: p.location, hint: "Venue and address", neededWhen: "needed for a program in person" }),
+    field("Web address", "url", { type: "url", value: p.url, hint: "Where to attend, such as https://example.org/course", inputmode: "url", neededWhen: "needed for a program online or recorded" }),
     field("Contact hours (CECs requested)", "contactHours", { value: p.contactHours ? String(p.contactHours) : "", kind: "decimal", inputmode: "decimal", required: true, cls: "short",
       hint: `1 CEC = 1 hour of education, meals and breaks excluded; ${pr.minContactHours} to ${pr.maxContactHours}, at most two decimals` }),
     h("div", { class: "fee", id: "fee-preview", "aria-live": "polite", "aria-atomic": "true" }),
@@ -201,6 +208,11 @@ export async function programForm(main, { id }) {
     const submit = e.submitter?.value !== "save";
     submitting(f, async () => {
       const body = readForm(f);
+      // "zoom.us/j/123": a web address without its scheme is taken as https.
+      if (body.url && !/^[a-z][a-z0-9+.-]*:/i.test(body.url) && /^[^\s/]+\.[^\s/]+/.test(body.url)) {
+        body.url = `https://${body.url}`;
+        f.elements.url.value = body.url;
+      }
       const details = [];
       for (const name of ["startsAt", "endsAt"]) {
         const el = f.elements[name];
@@ -236,6 +248,20 @@ export async function programForm(main, { id }) {
       }
       if (body.url && !/^https?:\/\/[^\s/?#]+\.[^\s/?#]+/i.test(body.url)) {
         details.push({ field: "url", message: `${sentenceStart(labels.url.label)} must start with https:// (or http://) and name a site, like https://example.org/course` });
+      }
+      // Submitting needs what the API's submission check needs (422
+      // application_incomplete), in its words: found here, with the rest,
+      // nothing is saved or sent until the form is complete. A draft needs
+      // a title, so that it can be told from another.
+      const need = submit
+        ? ["title", "description", "format", "startsAt", "endsAt", "timeZone", "contactHours", "objectives", "instructors",
+          body.format === "in_person" ? "location" : body.format ? "url" : ""]
+        : ["title"];
+      for (const name of need.filter(Boolean)) {
+        const v = body[name];
+        if ((v === undefined || v === "" || (Array.isArray(v) && !v.length)) && !details.some((d) => d.field === name)) {
+          details.push({ field: name, message: labels[name].required });
+        }
       }
       if (details.length) throw problem(details);
       for (const k of ["objectives", "instructors"]) if (!body[k]) body[k] = [];

@@ -35,7 +35,10 @@ function statusFilter(id, label, statuses, current, base) {
  */
 async function queue(main, { title, kind, label, statuses, card }) {
   const view = page(main, title);
-  const status = hashQuery().get("status") || "in_review";
+  // A status from the address that is not one of the list (a stale or
+  // mistyped link) shows the default queue rather than an error.
+  const asked = hashQuery().get("status");
+  const status = statuses.some((x) => x[0] === asked) ? asked : "in_review";
   const base = `#/staff/${kind}`;
   const singular = kind.replace(/s$/, "");
   view.append(statusFilter(`${singular}-filter`, label, statuses, status, base));
@@ -60,7 +63,7 @@ async function queue(main, { title, kind, label, statuses, card }) {
     const shown = filter();
     fill(count, loaded === 0 ? "" : search.value.trim()
       ? `${shown} of the ${loaded} shown match.`
-      : `${loaded}${more ? " shown, and more below" : ""}, longest waiting first.`);
+      : `${loaded} ${loaded === 1 ? "is" : "are"} shown${more ? ", and more below" : ""}: the longest waiting first.`);
   };
   search.addEventListener("input", tell);
   const paged = pagedList(list, async (cursor) => {
@@ -112,6 +115,14 @@ export function programs(main) {
   });
 }
 
+/** A decided program's decision: when, and the reason the office gave. */
+function decided(p) {
+  if (p.status !== "approved" && p.status !== "rejected") return null;
+  const last = [...(p.history || [])].reverse().find((x) => x.to === p.status);
+  if (!last) return null;
+  return [p.status === "rejected" ? "Rejected" : "Approved", `${dateTime(last.at)}${last.reason ? `: ${last.reason}` : ""}`];
+}
+
 function programCard(p) {
   const card = h("article", { class: "card", dataset: { programId: p.programId }, "aria-labelledby": `t-${p.programId}` });
   const body = () => [
@@ -129,6 +140,7 @@ function programCard(p) {
       ["Instructors", p.instructors.join(", ")],
       ["Description", p.description],
       ["Fee", p.fee ? `${money(p.fee.amountCents, p.fee.currency)}, ${(invoiceStatusText[p.fee.status] || words(p.fee.status)).toLowerCase()}${p.fee.flag ? ` (look at it: ${(flagText[p.fee.flag] || words(p.fee.flag)).split(":")[0].toLowerCase()})` : ""}` : "—"],
+      decided(p),
     ]),
   ];
   fill(card, body());
@@ -399,6 +411,10 @@ function credentialsSection(view) {
         ...(membership ? [] : [{ field: "membership", message: "Choose member or guest" }]),
         ...ticked.filter((_, k) => !credentials[k].earnedOn)
           .map(({ c, i }) => ({ field: `credentials[${i}].earnedOn`, message: `Enter the date ${c.code} was earned` })),
+        // A date typed for a credential not ticked would be dropped without a word.
+        ...policy.credentials.map((c, i) => ({ c, i }))
+          .filter(({ c, i }) => !f.elements[`cred-${c.code}`].checked && f.elements[`credentials[${i}].earnedOn`].value)
+          .map(({ c }) => ({ field: `cred-${c.code}`, message: `Tick ${c.code} to record it, or clear its date` })),
       ];
       if (missing.length) throw problem(missing);
       let updated;

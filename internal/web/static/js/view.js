@@ -10,8 +10,8 @@ import { h, fill, announce } from "./dom.js";
  * The view is detached when the person navigates away; pages stop polling
  * once view.isConnected is false.
  */
-export function page(main, title) {
-  document.title = `${title} · CEC portal`;
+export function page(main, title, { bare = false } = {}) {
+  document.title = bare ? title : `${title} · CEC portal`; // bare: the title names the portal already
   const heading = h("h1", { tabindex: "-1" }, title);
   const view = h("div", { class: "view" });
   main.replaceChildren(heading, view);
@@ -255,7 +255,24 @@ export function go(hash) {
  * currency}: on the local stack the simulator's page (#/pay/...), deployed
  * the payment provider's checkout page. back is where to return.
  */
+const payingKey = "cecportal.paying";
+
+/**
+ * Back from paying, on the page the payment started from: once the
+ * invoice reads paid, a confirmation at the top (title, what happens next),
+ * once. Before that (the payment provider's message not in yet) nothing.
+ */
+export function paidConfirmation(view, paid, { title, next }) {
+  let pending = null;
+  try { pending = JSON.parse(sessionStorage.getItem(payingKey) || "null"); } catch { pending = null; }
+  if (!pending || !paid || pending.back !== window.location.hash) return;
+  sessionStorage.removeItem(payingKey);
+  confirmation(view, { id: "payment-received", title, reference: pending.reference, next });
+}
+
 export function startPayment(checkout, back) {
+  // The page the person comes back to says "Payment received" once (paidConfirmation).
+  sessionStorage.setItem(payingKey, JSON.stringify({ back, reference: checkout.reference }));
   if (config.devTools && /^cs_sim_/.test(checkout.reference)) {
     sessionStorage.setItem(`cecportal.checkout.${checkout.reference}`, JSON.stringify({ ...checkout, back }));
     go(`#/pay/${encodeURIComponent(checkout.reference)}`);
