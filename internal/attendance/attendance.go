@@ -97,6 +97,7 @@ type Holder struct {
 	ID         string
 	FirstName  string
 	LastName   string
+	Email      string // where a correction's notice goes
 	Membership string // member or guest
 	Listed     bool   // in the practitioner directory: a mismatch may show the name on file
 }
@@ -104,10 +105,11 @@ type Holder struct {
 // Attendee is the record that a holder was credited for a program: written
 // once, conditionally, so that nobody is credited twice for a program.
 type Attendee struct {
-	HolderID string
-	UploadID string
-	Line     int
-	Credited time.Time
+	HolderID  string
+	UploadID  string
+	Line      int // 0 when added by a correction
+	Completed roster.Date
+	Credited  time.Time
 }
 
 // Credit is an accepted row: the attendance record and the transcript credit.
@@ -211,6 +213,49 @@ type Store interface {
 	Results(ctx context.Context, uploadID string, pg Page) ([]RowResult, string, error)
 	// Uploads returns a program's uploads, newest first, a page at a time.
 	Uploads(ctx context.Context, programID string, pg Page) ([]Entry, string, error)
+	// Withdraw deletes the holder's attendance record for the program, if
+	// it is the one of c.UploadID, and its transcript credit, and writes c
+	// (in its upload's and everyone's list of corrections), the holder's
+	// history event and msgs, all at once. ErrNotCredited otherwise.
+	Withdraw(ctx context.Context, c Correction, msgs ...outbox.Message) error
+	// AddCredit writes cr (the attendance record, only if the holder has
+	// none for the program, and the credit) with c, the event and msgs, all
+	// at once. ErrAlreadyCredited otherwise.
+	AddCredit(ctx context.Context, cr Credit, c Correction, msgs ...outbox.Message) error
+	// Corrections returns an upload's corrections, oldest first.
+	Corrections(ctx context.Context, uploadID string) ([]Correction, error)
+	// AllCorrections returns every correction, newest first, a page at a time.
+	AllCorrections(ctx context.Context, pg Page) ([]Correction, string, error)
+}
+
+// ErrNotCredited: the holder has no attendance record of that upload.
+var ErrNotCredited = errors.New("attendance: not credited by the upload")
+
+// ErrAlreadyCredited: the holder has an attendance record for the program.
+var ErrAlreadyCredited = errors.New("attendance: already credited")
+
+// Correction actions.
+const (
+	CorrectionRemove = "remove"
+	CorrectionAdd    = "add"
+)
+
+// Correction is a change to a posted upload, after crediting: an attendee
+// removed (their credit withdrawn) or added (credited), with the reason.
+type Correction struct {
+	ID        string
+	ProgramID string
+	UploadID  string
+	Action    string // CorrectionRemove or CorrectionAdd
+	HolderID  string
+	FirstName string
+	LastName  string
+	Completed roster.Date // of the credit withdrawn or added
+	Hours     cec.Hours
+	Reason    string
+	By        string // the caller's subject
+	ByStaff   bool
+	At        time.Time
 }
 
 // ErrNotFound is the Store's "no such upload".

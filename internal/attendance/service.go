@@ -77,9 +77,20 @@ type DryRun struct {
 }
 
 // program returns the caller's program; another provider's is NotFound.
-func (s *Service) program(ctx context.Context, c identity.Caller, id string) (programs.Program, error) {
+// With staffMay, staff read any program (its uploads and corrections).
+func (s *Service) program(ctx context.Context, c identity.Caller, id string, staffMay bool) (programs.Program, error) {
 	if c.Anonymous() {
 		return programs.Program{}, identity.ErrSignIn
+	}
+	if staffMay && c.Has(identity.RoleStaff) {
+		p, err := s.programs.Get(ctx, id)
+		if errors.Is(err, programs.ErrNotFound) {
+			return programs.Program{}, fault.Errorf(fault.NotFound, "program_not_found", "no program %s", id)
+		}
+		if err != nil {
+			return programs.Program{}, fmt.Errorf("read program %s: %w", id, err)
+		}
+		return p, nil
 	}
 	pr, err := s.providers.MyProvider(ctx, c)
 	if err != nil {
@@ -104,7 +115,7 @@ func (s *Service) program(ctx context.Context, c identity.Caller, id string) (pr
 // program_not_held; Unprocessable reporting_window_closed; Invalid
 // invalid_roster, empty_roster.
 func (s *Service) Report(ctx context.Context, c identity.Caller, programID, format string, src Source, dryRun bool) (Upload, *DryRun, error) {
-	p, err := s.program(ctx, c, programID)
+	p, err := s.program(ctx, c, programID, false)
 	if err != nil {
 		return Upload{}, nil, err
 	}
@@ -351,11 +362,7 @@ func (s *Service) judge(ctx context.Context, u Upload, p programs.Program, chunk
 	if err != nil {
 		return nil, nil, ChunkSummary{}, fmt.Errorf("read attendance of %s: %w", p.ID, err)
 	}
-	ploc, _ := time.LoadLocation(p.TimeZone) // validated when the program was submitted
-	if ploc == nil {
-		ploc = time.UTC
-	}
-	first, last := roster.DateOf(p.StartsAt.In(ploc)), roster.DateOf(p.EndsAt.In(ploc))
+	first, last := programDays(p)
 	results := make([]RowResult, 0, len(rows))
 	var credits []Credit
 	for _, r := range rows {
@@ -525,7 +532,7 @@ func (s *Service) Result(ctx context.Context, c identity.Caller, programID, uplo
 
 // status reads one of the caller's uploads and its totals so far.
 func (s *Service) status(ctx context.Context, c identity.Caller, programID, uploadID string) (Status, error) {
-	if _, err := s.program(ctx, c, programID); err != nil {
+	if _, err := s.program(ctx, c, programID, true); err != nil {
 		return Status{}, err
 	}
 	u, err := s.store.Upload(ctx, uploadID)
@@ -550,7 +557,7 @@ func (s *Service) status(ctx context.Context, c identity.Caller, programID, uplo
 // a page at a time: each with its totals once it is done.
 // Errors: NotFound program_not_found; Invalid invalid_cursor.
 func (s *Service) Uploads(ctx context.Context, c identity.Caller, programID string, pg Page) ([]Entry, string, error) {
-	if _, err := s.program(ctx, c, programID); err != nil {
+	if _, err := s.program(ctx, c, programID, true); err != nil {
 		return nil, "", err
 	}
 	return s.store.Uploads(ctx, programID, pg)
@@ -647,4 +654,14 @@ func nameMismatch(h Holder, r roster.Row) string {
 		msg += fmt.Sprintf(" (on file: %s %s)", h.FirstName, h.LastName)
 	}
 	return msg
+}
+
+// programDays are the first and last days of p in its own time zone: the
+// dates a completion date must lie between.
+func programDays(p programs.Program) (first, last roster.Date) {
+	ploc, _ := time.LoadLocation(p.TimeZone) // validated when the program was submitted
+	if ploc == nil {
+		ploc = time.UTC
+	}
+	return roster.DateOf(p.StartsAt.In(ploc)), roster.DateOf(p.EndsAt.In(ploc))
 }

@@ -70,8 +70,12 @@ type Programs struct {
 
 // Attendance is what reporting attendance allows and costs.
 type Attendance struct {
-	ReportingWindowDays int         `json:"reportingWindowDays"`
-	FilingFees          []FilingFee `json:"filingFees"`
+	ReportingWindowDays int `json:"reportingWindowDays"`
+	// CorrectionWindowDays: a provider may remove or add an attendee of a
+	// posted upload for this many calendar days after its reporting date;
+	// after it only staff can.
+	CorrectionWindowDays int         `json:"correctionWindowDays"`
+	FilingFees           []FilingFee `json:"filingFees"`
 }
 
 // FilingFee is the filing fee per credited attendee from a date on.
@@ -459,6 +463,9 @@ func (pr *Programs) validate() error {
 func (a *Attendance) validate() error {
 	if a.ReportingWindowDays < 1 || a.ReportingWindowDays > 366 {
 		return fieldErr("attendance.reportingWindowDays", "must be between 1 and 366")
+	}
+	if a.CorrectionWindowDays < 0 || a.CorrectionWindowDays > 366 {
+		return fieldErr("attendance.correctionWindowDays", "must be between 0 and 366")
 	}
 	if len(a.FilingFees) == 0 {
 		return fieldErr("attendance.filingFees", "must list at least one entry")

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/cecportal/cecportal/internal/attendance"
+	"github.com/cecportal/cecportal/internal/cec"
 	"github.com/cecportal/cecportal/internal/outbox"
 	"github.com/cecportal/cecportal/internal/roster"
 	"github.com/cecportal/cecportal/internal/table"
@@ -299,7 +300,7 @@ func (a *Attendance) Holders(ctx context.Context, ids []string) (map[string]atte
 		if err := table.Unmarshal(item, &it); err != nil {
 			return nil, err
 		}
-		out[it.ID] = attendance.Holder{ID: it.ID, FirstName: it.FirstName, LastName: it.LastName, Membership: it.Membership, Listed: !it.Unlisted}
+		out[it.ID] = attendance.Holder{ID: it.ID, FirstName: it.FirstName, LastName: it.LastName, Email: it.Email, Membership: it.Membership, Listed: !it.Unlisted}
 	}
 	return out, nil
 }
@@ -322,7 +323,8 @@ func (a *Attendance) Attendees(ctx context.Context, programID string, holderIDs 
 		if err := table.Unmarshal(item, &it); err != nil {
 			return nil, err
 		}
-		out[it.HolderID] = attendance.Attendee{HolderID: it.HolderID, UploadID: it.UploadID, Line: it.Line, Credited: parseTime(it.Credited)}
+		completed, _ := roster.ParseDate(it.Completed) // written by creditOps: always a date
+		out[it.HolderID] = attendance.Attendee{HolderID: it.HolderID, UploadID: it.UploadID, Line: it.Line, Completed: completed, Credited: parseTime(it.Credited)}
 	}
 	return out, nil
 }
@@ -506,4 +508,141 @@ func (a *Attendance) Results(ctx context.Context, uploadID string, pg attendance
 			Code: it.Code, Message: it.Message, Membership: it.Membership, FeeCents: it.FeeCents})
 	}
 	return out, page.Cursor, nil
+}
+
+// correctionItem is a correction on its upload's partition, and in
+// everyone's list of corrections (GSI1, newest first) that staff read.
+type correctionItem struct {
+	PK        string `json:"PK"`
+	SK        string `json:"SK"`
+	GSI1PK    string `json:"GSI1PK"`
+	GSI1SK    string `json:"GSI1SK"`
+	Type      string `json:"type"`
+	ID        string `json:"correctionId"`
+	ProgramID string `json:"programId"`
+	UploadID  string `json:"uploadId"`
+	Action    string `json:"action"`
+	HolderID  string `json:"holderId"`
+	FirstName string `json:"firstName,omitempty"`
+	LastName  string `json:"lastName,omitempty"`
+	Completed string `json:"completed"`
+	Hours     string `json:"hours"`
+	Reason    string `json:"reason"`
+	By        string `json:"by"`
+	ByStaff   bool   `json:"byStaff,omitempty"`
+	At        string `json:"at"`
+}
+
+// correctionOps are the writes every correction makes besides the credit:
+// the correction (created once) and the holder's history event.
+func correctionOps(c attendance.Correction) ([]table.Op, error) {
+	hours, err := c.Hours.MarshalText()
+	if err != nil {
+		return nil, err
+	}
+	k, g := correctionKey(c.UploadID, c.At, c.ID), correctionsIndexSK(c.At, c.ID)
+	item, err := table.Marshal(correctionItem{PK: k.PK, SK: k.SK, GSI1PK: gsiCorrections, GSI1SK: g, Type: "correction", ID: c.ID,
+		ProgramID: c.ProgramID, UploadID: c.UploadID, Action: c.Action, HolderID: c.HolderID, FirstName: c.FirstName, LastName: c.LastName,
+		Completed: c.Completed.String(), Hours: string(hours), Reason: c.Reason, By: c.By, ByStaff: c.ByStaff, At: formatTime(c.At)})
+	if err != nil {
+		return nil, fmt.Errorf("marshal correction: %w", err)
+	}
+	what := map[string]string{attendance.CorrectionRemove: "credit.withdrawn", attendance.CorrectionAdd: "credit.added"}[c.Action]
+	detail := fmt.Sprintf("%s CECs of program %s (completed %s), upload %s, correction %s: %s", hours, c.ProgramID, c.Completed, c.UploadID, c.ID, c.Reason)
+	ek := eventKey(c.HolderID, c.At)
+	ev, err := table.Marshal(eventItem{PK: ek.PK, SK: ek.SK, Type: "event", At: formatTime(c.At), By: c.By, Action: what, Detail: detail})
+	if err != nil {
+		return nil, fmt.Errorf("marshal event: %w", err)
+	}
+	return []table.Op{table.Put(item, table.IfNotExists()), table.Put(ev, table.IfNotExists())}, nil
+}
+
+// Withdraw deletes the attendance record (only the one of c's upload) and
+// its credit with the correction, the event and msgs in one transaction.
+func (a *Attendance) Withdraw(ctx context.Context, c attendance.Correction, msgs ...outbox.Message) error {
+	ops, err := correctionOps(c)
+	if err != nil {
+		return err
+	}
+	out, err := OutboxOps(msgs...)
+	if err != nil {
+		return err
+	}
+	ak := attendeeKey(c.ProgramID, c.HolderID)
+	ops = append(ops, table.Delete(ak, table.IfEqual("uploadId", table.S(c.UploadID))),
+		table.Delete(creditKey(c.HolderID, c.Completed, c.ProgramID), table.IfExists()))
+	err = a.t.Write(ctx, append(ops, out...)...)
+	if table.FailedOn(err, ak) || table.FailedOn(err, creditKey(c.HolderID, c.Completed, c.ProgramID)) {
+		return attendance.ErrNotCredited
+	}
+	return err
+}
+
+// AddCredit writes the credit with its attendance record (once) and the
+// correction, the event and msgs in one transaction.
+func (a *Attendance) AddCredit(ctx context.Context, cr attendance.Credit, c attendance.Correction, msgs ...outbox.Message) error {
+	pair, err := creditOps(cr)
+	if err != nil {
+		return err
+	}
+	ops, err := correctionOps(c)
+	if err != nil {
+		return err
+	}
+	out, err := OutboxOps(msgs...)
+	if err != nil {
+		return err
+	}
+	err = a.t.Write(ctx, append(append(pair, ops...), out...)...)
+	if table.FailedOn(err, attendeeKey(cr.ProgramID, cr.HolderID)) {
+		return attendance.ErrAlreadyCredited
+	}
+	return err
+}
+
+func correctionFromItem(item table.Item) (attendance.Correction, error) {
+	var it correctionItem
+	if err := table.Unmarshal(item, &it); err != nil {
+		return attendance.Correction{}, err
+	}
+	on, err := roster.ParseDate(it.Completed)
+	if err != nil {
+		return attendance.Correction{}, fmt.Errorf("correction %s: %w", it.ID, err)
+	}
+	var hours cec.Hours
+	if err := hours.UnmarshalText([]byte(it.Hours)); err != nil {
+		return attendance.Correction{}, fmt.Errorf("correction %s: %w", it.ID, err)
+	}
+	return attendance.Correction{ID: it.ID, ProgramID: it.ProgramID, UploadID: it.UploadID, Action: it.Action, HolderID: it.HolderID,
+		FirstName: it.FirstName, LastName: it.LastName, Completed: on, Hours: hours, Reason: it.Reason, By: it.By, ByStaff: it.ByStaff,
+		At: parseTime(it.At)}, nil
+}
+
+// Corrections reads an upload's corrections, oldest first (a Query of its
+// partition; an upload has a few).
+func (a *Attendance) Corrections(ctx context.Context, uploadID string) ([]attendance.Correction, error) {
+	var out []attendance.Correction
+	q := table.Query{PK: pkUpload + uploadID, Op: table.SKBeginsWith, Value: skCorrection, Limit: listPageMax}
+	for {
+		page, err := a.t.Query(ctx, q)
+		if err != nil {
+			return nil, fmt.Errorf("query corrections of %s: %w", uploadID, err)
+		}
+		out = append(out, decodeList(ctx, "corrections of "+uploadID, page.Items, correctionFromItem)...)
+		if page.Cursor == "" {
+			return out, nil
+		}
+		q.Cursor = page.Cursor
+	}
+}
+
+// AllCorrections reads everyone's corrections, newest first, a page at a time.
+func (a *Attendance) AllCorrections(ctx context.Context, pg attendance.Page) ([]attendance.Correction, string, error) {
+	q := table.Query{Index: table.IndexGSI1, PK: gsiCorrections, Descending: true,
+		Limit: pageLimit(pg.Limit, listPageDefault, listPageMax), Cursor: pg.Cursor}
+	page, err := a.t.Query(ctx, q)
+	if err != nil {
+		return nil, "", table.CursorFault(fmt.Errorf("query corrections: %w", err))
+	}
+	return decodeList(ctx, "corrections", page.Items, correctionFromItem), page.Cursor, nil
 }

@@ -297,7 +297,7 @@ func TestAttendance_Holders(t *testing.T) {
 			if err := accts.CreateHolder(ctx, h); err != nil {
 				t.Fatalf("create %s: %v", id, err)
 			}
-			want[id] = attendance.Holder{ID: id, FirstName: h.FirstName, LastName: h.LastName, Membership: string(h.Membership), Listed: !h.Unlisted}
+			want[id] = attendance.Holder{ID: id, FirstName: h.FirstName, LastName: h.LastName, Email: h.Email, Membership: string(h.Membership), Listed: !h.Unlisted}
 		}
 		if len(want) < 3 || !strings.HasPrefix(slices.Max(slices.Collect(maps.Keys(want))), "H-2") {
 			t.Fatalf("fixture: holders %v do not reach the third batch", slices.Sorted(maps.Keys(want)))
@@ -837,5 +837,72 @@ func TestAttendance_FinishChunk(t *testing.T) {
 				t.Errorf("a redelivered FinishChunk rewrote %d of %d row results; the summary still says %d accepted", changed, len(first), s.Accepted)
 			}
 		})
+	})
+}
+
+// TestAttendance_Corrections: a credit withdrawn only by its own upload and
+// once, added only once, each with the correction in its upload's list and
+// everyone's, the holder's history event and the outbox message.
+func TestAttendance_Corrections(t *testing.T) {
+	testkit.EachAdapter(t, func(t *testing.T, tbl table.Table, _ *testkit.Clock) {
+		ctx := t.Context()
+		repo, accts, box := store.NewAttendance(tbl), store.NewAccounts(tbl), store.NewOutbox(tbl)
+		mar := roster.Date{Year: 2026, Month: time.March, Day: 1}
+		credit := attendance.Credit{ProgramID: "PRG-C", HolderID: "H-1", UploadID: "U-1", Line: 2, Completed: mar, Title: "T",
+			ProviderID: "P-1", ProviderName: "Acme", Hours: cec.Of(3), Credited: t0}
+		if refused, err := repo.Credit(ctx, []attendance.Credit{credit}); err != nil || len(refused) != 0 {
+			t.Fatalf("credit: %v, %v", refused, err)
+		}
+		corr := func(id, action, upload string, at time.Time) attendance.Correction {
+			return attendance.Correction{ID: id, ProgramID: "PRG-C", UploadID: upload, Action: action, HolderID: "H-1", FirstName: "Ana",
+				LastName: "Lima", Completed: mar, Hours: cec.Of(3), Reason: "r " + id, By: "sub-p", At: at}
+		}
+		msg, _ := outbox.New("mail", map[string]string{"id": "correction:C-1"})
+		msg.CreatedAt = t0
+
+		if err := repo.Withdraw(ctx, corr("C-0", "remove", "U-2", t0), msg); !errors.Is(err, attendance.ErrNotCredited) {
+			t.Fatalf("withdraw by another upload: %v", err)
+		}
+		if err := repo.Withdraw(ctx, corr("C-1", "remove", "U-1", t0.Add(time.Minute)), msg); err != nil {
+			t.Fatal(err)
+		}
+		if att, err := repo.Attendees(ctx, "PRG-C", []string{"H-1"}); err != nil || len(att) != 0 {
+			t.Fatalf("attendance after the withdrawal: %v, %v", att, err)
+		}
+		if err := repo.Withdraw(ctx, corr("C-2", "remove", "U-1", t0.Add(2*time.Minute))); !errors.Is(err, attendance.ErrNotCredited) {
+			t.Fatalf("second withdrawal: %v", err)
+		}
+		added := credit
+		added.Line = 0
+		if err := repo.AddCredit(ctx, added, corr("C-3", "add", "U-1", t0.Add(3*time.Minute))); err != nil {
+			t.Fatal(err)
+		}
+		if err := repo.AddCredit(ctx, added, corr("C-4", "add", "U-1", t0.Add(4*time.Minute))); !errors.Is(err, attendance.ErrAlreadyCredited) {
+			t.Fatalf("second addition: %v", err)
+		}
+		att, err := repo.Attendees(ctx, "PRG-C", []string{"H-1"})
+		if err != nil || att["H-1"].UploadID != "U-1" || att["H-1"].Completed != mar || att["H-1"].Line != 0 {
+			t.Fatalf("attendance after the addition: %+v, %v", att, err)
+		}
+
+		list, err := repo.Corrections(ctx, "U-1")
+		if err != nil || len(list) != 2 || list[0].ID != "C-1" || list[1].ID != "C-3" || list[0].Hours.String() != "3" || list[1].Completed != mar {
+			t.Fatalf("the upload's corrections: %+v, %v", list, err)
+		}
+		all, _, err := repo.AllCorrections(ctx, attendance.Page{})
+		if err != nil || len(all) != 2 || all[0].ID != "C-3" || all[1].ID != "C-1" {
+			t.Fatalf("every correction: %+v, %v", all, err)
+		}
+		events, err := accts.Events(ctx, "H-1")
+		var actions []string
+		for _, e := range events {
+			actions = append(actions, e.Action)
+		}
+		if err != nil || !slices.Equal(actions, []string{"credit.withdrawn", "credit.added"}) {
+			t.Fatalf("history %q, %v", actions, err)
+		}
+		if pending, err := box.Pending(ctx, t0.Add(time.Hour), 10); err != nil || len(pending) != 1 {
+			t.Fatalf("outbox: %+v, %v (one message: the refused writes left none)", pending, err)
+		}
 	})
 }

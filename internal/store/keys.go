@@ -74,6 +74,7 @@ const (
 	skSweep          = "SWEEP"
 	skDue            = "DUE"
 	skReminder       = "REMINDER"
+	skCorrection     = "CORRECTION#"
 )
 
 // Partition keys of the indexes.
@@ -84,6 +85,7 @@ const (
 	gsiSubmissionStatus = "SUBSTATUS#"      // GSI2: submissions by status
 	gsiRenewable        = "RENEWABLE#"      // GSI2: holders with credentials, by shard
 	gsiHolderInvoices   = "HOLDERINVOICES#" // GSI1: a holder's renewal invoices, by year
+	gsiCorrections      = "CORRECTIONS"     // GSI1: every correction of a posted upload, by time
 )
 
 // entity is the key shape of one kind of item, named as docs/data-model.md's
@@ -111,6 +113,7 @@ var entities = []entity{
 	{name: "upload input", pk: pkUpload, sk: skInput},
 	{name: "upload chunk summary", pk: pkUpload, sk: skChunk},
 	{name: "upload row result", pk: pkUpload, sk: skRow},
+	{name: "attendance correction", pk: pkUpload, sk: skCorrection, gsi1: gsiCorrections},
 	{name: "attendance record", pk: pkProgram, sk: skAttendee},
 	{name: "program upload entry", pk: pkProgram, sk: skProgramUpload},
 	{name: "transcript credit", pk: pkHolder, sk: skCredit},
@@ -177,6 +180,14 @@ func rowKey(id string, line int) table.Key {
 func programUploadKey(program string, created time.Time, upload string) table.Key {
 	return table.Key{PK: pkProgram + program, SK: skProgramUpload + keyTime(created) + "#" + upload}
 }
+// correctionKey is a correction on its upload's partition, in time order.
+func correctionKey(upload string, at time.Time, id string) table.Key {
+	return table.Key{PK: pkUpload + upload, SK: skCorrection + keyTime(at) + "#" + id}
+}
+
+// correctionsIndexSK orders everyone's corrections by time (GSI1).
+func correctionsIndexSK(at time.Time, id string) string { return keyTime(at) + "#" + id }
+
 func attendeeKey(program, holder string) table.Key {
 	return table.Key{PK: pkProgram + program, SK: skAttendee + holder}
 }

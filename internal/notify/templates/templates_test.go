@@ -223,3 +223,30 @@ func TestTemplates_ConcurrentFirstUse(t *testing.T) {
 		}
 	}
 }
+
+func TestTemplates_AttendanceCorrection(t *testing.T) {
+	tpl := load(t)
+	for _, tc := range []struct {
+		action, subject string
+		body            []string
+	}{
+		{"remove", "A credit was withdrawn from your CEC transcript", []string{"no longer recorded as attending", "3 CECs (completed 2027-03-10) are withdrawn", "Wrong person.", "H-1"}},
+		{"add", "A credit was added to your CEC transcript", []string{"now recorded as attending", "3 CECs (completed\n2027-03-10) are on your transcript", "Left off the roster."}},
+	} {
+		reason := map[string]string{"remove": "Wrong person.", "add": "Left off the roster."}[tc.action]
+		e, err := tpl.Render(notify.Job{ID: "x", Template: "attendance_correction", To: []string{"a@b.co"}, Data: map[string]string{
+			"action": tc.action, "holderName": "Ana Lima", "holderId": "H-1", "title": "Fair Housing", "programId": "PRG-1",
+			"hours": "3", "completed": "2027-03-10", "reason": reason}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.Subject != tc.subject {
+			t.Errorf("%s: subject %q", tc.action, e.Subject)
+		}
+		for _, want := range tc.body {
+			if !strings.Contains(e.Text, want) {
+				t.Errorf("%s: body lacks %q:\n%s", tc.action, want, e.Text)
+			}
+		}
+	}
+}
