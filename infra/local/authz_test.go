@@ -172,12 +172,24 @@ var authzMatrix = []authzRow{
 		return jsonReq("/programs/"+f.program+"/attendance?dryRun=true", fmt.Sprintf(
 			`{"rows":[{"programId":%q,"holderId":%q,"firstName":"Zofia","lastName":"Wrzesniewska","completionDate":"2027-03-10"}]}`, f.program, f.holderA))
 	}},
-	{"GET /programs/{programId}/attendance", statuses(401, 401, 403, 403, 200, 404, 403), "A's approved program's uploads", func(f *authzFixture, _ caller) authzReq {
+	{"GET /programs/{programId}/attendance", statuses(401, 401, 403, 403, 200, 404, 200), "A's approved program's uploads", func(f *authzFixture, _ caller) authzReq {
 		return authzReq{path: "/programs/" + f.program + "/attendance"}
 	}},
-	{"GET /programs/{programId}/attendance/{uploadId}", statuses(401, 401, 403, 403, 200, 404, 403), "A's upload", func(f *authzFixture, _ caller) authzReq {
+	{"GET /programs/{programId}/attendance/{uploadId}", statuses(401, 401, 403, 403, 200, 404, 200), "A's upload", func(f *authzFixture, _ caller) authzReq {
 		return authzReq{path: "/programs/" + f.program + "/attendance/" + f.upload}
 	}},
+	{"POST /programs/{programId}/attendance/{uploadId}/corrections", statuses(401, 401, 403, 403, 201, 404, 201),
+		"provider A removes holder A from A's upload; staff add holder A back", func(f *authzFixture, who caller) authzReq {
+			body := fmt.Sprintf(`{"action":"remove","holderId":%q,"reason":"Matrix: not there."}`, f.holderA)
+			if who == staff {
+				body = fmt.Sprintf(`{"action":"add","holderId":%q,"firstName":"Zofia","lastName":"Wrzesniewska","completionDate":"2027-03-10","reason":"Matrix: there after all."}`, f.holderA)
+			}
+			return jsonReq("/programs/"+f.program+"/attendance/"+f.upload+"/corrections", body)
+		}},
+	{"GET /programs/{programId}/attendance/{uploadId}/corrections", statuses(401, 401, 403, 403, 200, 404, 200), "A's upload's corrections", func(f *authzFixture, _ caller) authzReq {
+		return authzReq{path: "/programs/" + f.program + "/attendance/" + f.upload + "/corrections"}
+	}},
+	{"GET /review/corrections", statuses(401, 401, 403, 403, 403, 403, 200), "every correction (A's upload's)", at("/review/corrections")},
 
 	{"GET /review/programs", statuses(401, 401, 403, 403, 403, 403, 200), "the staff queue (holds A's paid program)", at("/review/programs")},
 	{"GET /review/submissions", statuses(401, 401, 403, 403, 403, 403, 200), "the staff queue (holds A's submission)", at("/review/submissions")},

@@ -40,7 +40,8 @@ var Functions = []Function{
 	{ID: "ProgramValidator", Dir: "program-validator", Kind: Consumer, Queue: programs.ValidationQueue,
 		Sends: []string{notify.Queue, programs.FeeQueue}},
 	{ID: "ProgramInvoicer", Dir: "program-invoicer", Kind: Consumer, Queue: programs.FeeQueue, Sends: []string{notify.Queue}},
-	{ID: "AttendanceApi", Dir: "attendance-api", Kind: HTTP, Sends: []string{attendance.Queue}},
+	// A correction after posting tells the holder by email.
+	{ID: "AttendanceApi", Dir: "attendance-api", Kind: HTTP, Sends: []string{attendance.Queue, notify.Queue}},
 	// The next chunk is queued in the write that records this one done.
 	{ID: "AttendanceCrediter", Dir: "attendance-crediter", Kind: Consumer, Queue: attendance.Queue, Sends: []string{attendance.Queue}},
 	{ID: "CecApi", Dir: "cec-api", Kind: HTTP, Sends: []string{submissions.Queue, notify.Queue},

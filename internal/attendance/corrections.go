@@ -46,7 +46,7 @@ func (s *Service) Correct(ctx context.Context, c identity.Caller, programID, upl
 	if err != nil {
 		return Correction{}, err
 	}
-	st, err := s.status(ctx, c, programID, uploadID)
+	st, err := s.uploadStatus(ctx, p.ID, uploadID)
 	if err != nil {
 		return Correction{}, err
 	}

@@ -535,6 +535,12 @@ func (s *Service) status(ctx context.Context, c identity.Caller, programID, uplo
 	if _, err := s.program(ctx, c, programID, true); err != nil {
 		return Status{}, err
 	}
+	return s.uploadStatus(ctx, programID, uploadID)
+}
+
+// uploadStatus reads an upload of programID (the caller's, checked before)
+// and its totals so far.
+func (s *Service) uploadStatus(ctx context.Context, programID, uploadID string) (Status, error) {
 	u, err := s.store.Upload(ctx, uploadID)
 	if errors.Is(err, ErrNotFound) || (err == nil && u.ProgramID != programID) {
 		return Status{}, fault.Errorf(fault.NotFound, "upload_not_found", "no upload %s for program %s", uploadID, programID)

@@ -48,11 +48,76 @@ func AttendanceRoutes(svc *attendance.Service) []Route {
 
 func attendanceRoutes(h attendanceHandlers) []Route {
 	provider := Roles(identity.RoleProvider)
+	// Staff read any program's uploads and correct them after the window.
+	providerOrStaff := Roles(identity.RoleProvider, identity.RoleStaff)
 	return []Route{
 		{Method: http.MethodPost, Path: "/programs/{programId}/attendance", Access: provider, Handle: h.report},
-		{Method: http.MethodGet, Path: "/programs/{programId}/attendance", Access: provider, Handle: h.list},
-		{Method: http.MethodGet, Path: "/programs/{programId}/attendance/{uploadId}", Access: provider, Handle: h.result},
+		{Method: http.MethodGet, Path: "/programs/{programId}/attendance", Access: providerOrStaff, Handle: h.list},
+		{Method: http.MethodGet, Path: "/programs/{programId}/attendance/{uploadId}", Access: providerOrStaff, Handle: h.result},
+		{Method: http.MethodPost, Path: "/programs/{programId}/attendance/{uploadId}/corrections", Access: providerOrStaff, Handle: h.correct},
+		{Method: http.MethodGet, Path: "/programs/{programId}/attendance/{uploadId}/corrections", Access: providerOrStaff, Handle: h.corrections},
+		{Method: http.MethodGet, Path: "/review/corrections", Access: Roles(identity.RoleStaff), Handle: h.allCorrections},
 	}
+}
+
+type correctionInJSON struct {
+	Action         string `json:"action"`
+	HolderID       string `json:"holderId"`
+	FirstName      string `json:"firstName"`
+	LastName       string `json:"lastName"`
+	CompletionDate string `json:"completionDate"`
+	Reason         string `json:"reason"`
+}
+
+func correctionOut(c attendance.Correction) map[string]any {
+	out := map[string]any{"correctionId": c.ID, "programId": c.ProgramID, "uploadId": c.UploadID, "action": c.Action,
+		"holderId": c.HolderID, "firstName": c.FirstName, "lastName": c.LastName, "completionDate": c.Completed.String(),
+		"cecs": c.Hours, "reason": c.Reason, "byStaff": c.ByStaff, "at": c.At.UTC().Format(time.RFC3339Nano)}
+	return out
+}
+
+func (h attendanceHandlers) correct(ctx context.Context, r *Request) (Response, error) {
+	var in correctionInJSON
+	if err := r.Decode(&in); err != nil {
+		return Response{}, err
+	}
+	c, err := h.svc.Correct(ctx, r.Caller, r.Params["programId"], r.Params["uploadId"], attendance.NewCorrection(in))
+	if err != nil {
+		return Response{}, err
+	}
+	return JSON(http.StatusCreated, correctionOut(c)), nil
+}
+
+func (h attendanceHandlers) corrections(ctx context.Context, r *Request) (Response, error) {
+	list, until, err := h.svc.Corrections(ctx, r.Caller, r.Params["programId"], r.Params["uploadId"])
+	if err != nil {
+		return Response{}, err
+	}
+	out := make([]map[string]any, 0, len(list))
+	for _, c := range list {
+		out = append(out, correctionOut(c))
+	}
+	return JSON(http.StatusOK, map[string]any{"corrections": out, "providerMayCorrectUntil": until.Format(time.DateOnly)}), nil
+}
+
+func (h attendanceHandlers) allCorrections(ctx context.Context, r *Request) (Response, error) {
+	pg, err := pageIn(r.Query)
+	if err != nil {
+		return Response{}, err
+	}
+	list, next, err := h.svc.AllCorrections(ctx, r.Caller, attendance.Page{Limit: pg.Limit, Cursor: pg.Cursor})
+	if err != nil {
+		return Response{}, err
+	}
+	out := make([]map[string]any, 0, len(list))
+	for _, c := range list {
+		out = append(out, correctionOut(c))
+	}
+	body := map[string]any{"corrections": out}
+	if next != "" {
+		body["nextCursor"] = next
+	}
+	return JSON(http.StatusOK, body), nil
 }
 
 type attendanceHandlers struct {

@@ -40,6 +40,7 @@ import (
 	"github.com/cecportal/cecportal/internal/payments"
 	"github.com/cecportal/cecportal/internal/policy"
 	"github.com/cecportal/cecportal/internal/programs"
+	"github.com/cecportal/cecportal/internal/roster"
 	"github.com/cecportal/cecportal/internal/stripepay"
 	"github.com/cecportal/cecportal/internal/submissions"
 	"github.com/cecportal/cecportal/internal/table"
@@ -275,12 +276,13 @@ func newBodyWorld(tb testing.TB) *bodyWorld {
 	acc := deps.Accounts()
 	progs := deps.Programs(&payments.Simulator{BaseURL: "http://127.0.0.1:9"})
 	subs := deps.Submissions()
+	att := deps.Attendance()
 	opts := Options{Logger: log}
 	var apis []*API
 	for _, mk := range []func() (*API, error){
 		func() (*API, error) { return NewAccountsAPI(acc, w.clock, opts) },
 		func() (*API, error) { return NewProgramsAPI(progs, opts) },
-		func() (*API, error) { return NewAttendanceAPI(deps.Attendance(), opts) },
+		func() (*API, error) { return NewAttendanceAPI(att, opts) },
 		func() (*API, error) { return NewCecAPI(deps.Transcript(), subs, deps.Renewals(nil), opts) },
 		func() (*API, error) {
 			return NewPaymentWebhookAPI(deps.PaymentWebhook(stripepay.Verifier{Secret: fuzzWebhookSecret}), opts)
@@ -298,7 +300,7 @@ func newBodyWorld(tb testing.TB) *bodyWorld {
 		}
 	}
 
-	ids := w.seed(tb, acc, progs, subs)
+	ids := w.seed(tb, acc, progs, subs, att)
 	// The corpus names a case by its index: add new ones at the end.
 	w.cases = []bodyCase{
 		{name: "createHolder", method: "POST", template: "/holders", sub: "n1"},
@@ -314,6 +316,8 @@ func newBodyWorld(tb testing.TB) *bodyWorld {
 		{name: "submitCecs", method: "POST", template: "/holders/me/submissions", sub: "h1", groups: "[holder]"},
 		{name: "decideSubmission", method: "POST", template: "/submissions/{submissionId}/decision", path: "/submissions/" + ids.submission + "/decision", sub: "s1", groups: "[staff]"},
 		{name: "receivePaymentEvent", method: "POST", template: "/webhooks/payments", sign: true},
+		{name: "correctAttendance", method: "POST", template: "/programs/{programId}/attendance/{uploadId}/corrections",
+			path: "/programs/" + ids.held + "/attendance/" + ids.upload + "/corrections", sub: "p1", groups: "[provider]"},
 	}
 	for i := range w.cases {
 		c := &w.cases[i]
@@ -365,11 +369,11 @@ func newBodyWorld(tb testing.TB) *bodyWorld {
 }
 
 // seededIDs are the records the cases act on.
-type seededIDs struct{ ana, draft, inReview, held, submission string }
+type seededIDs struct{ ana, draft, inReview, held, submission, upload string }
 
 // seed builds the world through the services, as the API and the queue
 // consumers would, so that the records are what production writes.
-func (w *bodyWorld) seed(tb testing.TB, acc *accounts.Service, progs *programs.Service, subs *submissions.Service) seededIDs {
+func (w *bodyWorld) seed(tb testing.TB, acc *accounts.Service, progs *programs.Service, subs *submissions.Service, att *attendance.Service) seededIDs {
 	tb.Helper()
 	ctx := context.Background()
 	must := func(err error) {
@@ -422,6 +426,21 @@ func (w *bodyWorld) seed(tb testing.TB, acc *accounts.Service, progs *programs.S
 		must(subs.Review(ctx, m))
 	}
 	ids.submission = sub.ID
+	// Program A's attendance: Bo credited by an upload, which corrections change.
+	p1c := identity.Caller{Sub: "p1", Roles: []string{identity.RoleProvider}}
+	bo, err := acc.MyHolder(ctx, identity.Caller{Sub: "h2", Roles: []string{identity.RoleHolder}})
+	must(err)
+	row := fmt.Sprintf("%s\n%s,%s,Bo,Lima,2027-02-20\n", roster.Header, ids.held, bo.ID)
+	up, _, err := att.Report(ctx, p1c, ids.held, "csv", func() (attendance.Rows, error) {
+		return roster.NewReader(strings.NewReader(row), 0)
+	}, false)
+	must(err)
+	for msgs := w.sent.take(attendance.Queue); len(msgs) > 0; msgs = w.sent.take(attendance.Queue) {
+		for _, m := range msgs {
+			must(att.CreditChunk(ctx, m))
+		}
+	}
+	ids.upload = up.ID
 	w.sent.bodies = map[string][]string{}
 	return ids
 }

@@ -168,7 +168,7 @@ func generatedContract() *contract.Contract {
 				"url":           &contract.Schema{Type: "string", MaxLength: contract.Int64(2000)},
 			}, NoAdditional: true, Labels: map[string]string{"calendarOptIn": "whether to list it on the public CEC calendar", "compliance": "whether it addresses legislative or regulatory compliance", "contactHours": "the contact hours (CECs)", "description": "a description of the program", "endsAt": "the end date and time", "format": "the format", "instructors": "the instructors' names", "location": "the venue and its address", "objectives": "the learning objectives", "startsAt": "the start date and time", "timeZone": "the time zone", "title": "the program's title", "url": "the web address where people attend"}}},
 		}}},
-		{Method: "GET", Path: "/programs/{programId}/attendance", Roles: []string{"provider"}, Params: []contract.Param{
+		{Method: "GET", Path: "/programs/{programId}/attendance", Roles: []string{"provider", "staff"}, Params: []contract.Param{
 			{In: "path", Name: "programId", Required: true, Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(40), Pattern: "^[A-Za-z0-9-]+$", Example: "PRG-7K3M9Q2XAB"}, Label: "the program"},
 			{In: "query", Name: "limit", Schema: &contract.Schema{Type: "integer", Minimum: contract.Float64(1), Maximum: contract.Float64(100)}, Label: "the number of results per page"},
 			{In: "query", Name: "cursor", Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(2048), Pattern: "^[A-Za-z0-9_-]+$"}, Label: "the page"},
@@ -188,12 +188,29 @@ func generatedContract() *contract.Contract {
 			}, Required: []string{"rows"}, NoAdditional: true, Labels: map[string]string{"rows": "the attendees"}}},
 			{Type: "text/csv"},
 		}}},
-		{Method: "GET", Path: "/programs/{programId}/attendance/{uploadId}", Roles: []string{"provider"}, Params: []contract.Param{
+		{Method: "GET", Path: "/programs/{programId}/attendance/{uploadId}", Roles: []string{"provider", "staff"}, Params: []contract.Param{
 			{In: "path", Name: "programId", Required: true, Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(40), Pattern: "^[A-Za-z0-9-]+$", Example: "PRG-7K3M9Q2XAB"}, Label: "the program"},
 			{In: "path", Name: "uploadId", Required: true, Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(40), Pattern: "^[A-Za-z0-9-]+$", Example: "UPL-7K3M9Q2XAB"}, Label: "the upload"},
 			{In: "query", Name: "limit", Schema: &contract.Schema{Type: "integer", Minimum: contract.Float64(1), Maximum: contract.Float64(1000)}, Label: "the number of results per page"},
 			{In: "query", Name: "cursor", Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(2048), Pattern: "^[A-Za-z0-9_-]+$"}, Label: "the page"},
 		}},
+		{Method: "GET", Path: "/programs/{programId}/attendance/{uploadId}/corrections", Roles: []string{"provider", "staff"}, Params: []contract.Param{
+			{In: "path", Name: "programId", Required: true, Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(40), Pattern: "^[A-Za-z0-9-]+$", Example: "PRG-7K3M9Q2XAB"}, Label: "the program"},
+			{In: "path", Name: "uploadId", Required: true, Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(40), Pattern: "^[A-Za-z0-9-]+$", Example: "UPL-7K3M9Q2XAB"}, Label: "the upload"},
+		}},
+		{Method: "POST", Path: "/programs/{programId}/attendance/{uploadId}/corrections", Roles: []string{"provider", "staff"}, Params: []contract.Param{
+			{In: "path", Name: "programId", Required: true, Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(40), Pattern: "^[A-Za-z0-9-]+$", Example: "PRG-7K3M9Q2XAB"}, Label: "the program"},
+			{In: "path", Name: "uploadId", Required: true, Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(40), Pattern: "^[A-Za-z0-9-]+$", Example: "UPL-7K3M9Q2XAB"}, Label: "the upload"},
+		}, Body: &contract.Body{Required: true, Content: []contract.Media{
+			{Type: "application/json", Schema: &contract.Schema{Type: "object", Properties: map[string]*contract.Schema{
+				"action":         &contract.Schema{Type: "string", Enum: []string{"remove", "add"}},
+				"completionDate": &contract.Schema{Type: "string", MaxLength: contract.Int64(10)},
+				"firstName":      &contract.Schema{Type: "string", MaxLength: contract.Int64(256)},
+				"holderId":       &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(40)},
+				"lastName":       &contract.Schema{Type: "string", MaxLength: contract.Int64(256)},
+				"reason":         &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(2000)},
+			}, Required: []string{"action", "holderId", "reason"}, NoAdditional: true, Labels: map[string]string{"action": "whether to remove or add the attendee", "completionDate": "the completion date", "firstName": "the first name", "holderId": "the holder ID", "lastName": "the last name", "reason": "the reason for the correction"}}},
+		}}},
 		{Method: "POST", Path: "/programs/{programId}/checkout", Roles: []string{"provider"}, Params: []contract.Param{
 			{In: "path", Name: "programId", Required: true, Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(40), Pattern: "^[A-Za-z0-9-]+$", Example: "PRG-7K3M9Q2XAB"}, Label: "the program"},
 		}},
@@ -230,6 +247,10 @@ func generatedContract() *contract.Contract {
 			}, Required: []string{"name", "contactName", "email", "phone", "address"}, NoAdditional: true, Labels: map[string]string{"address": "the organisation's address", "contactName": "the contact person's name", "email": "the organisation's email address", "name": "the organisation's name", "phone": "the organisation's phone number"}}},
 		}}},
 		{Method: "GET", Path: "/providers/me"},
+		{Method: "GET", Path: "/review/corrections", Roles: []string{"staff"}, Params: []contract.Param{
+			{In: "query", Name: "limit", Schema: &contract.Schema{Type: "integer", Minimum: contract.Float64(1), Maximum: contract.Float64(100)}, Label: "the number of results per page"},
+			{In: "query", Name: "cursor", Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(2048), Pattern: "^[A-Za-z0-9_-]+$"}, Label: "the page"},
+		}},
 		{Method: "GET", Path: "/review/programs", Roles: []string{"staff"}, Params: []contract.Param{
 			{In: "query", Name: "status", Schema: &contract.Schema{Type: "string", Enum: []string{"draft", "submitted", "refused", "fee_due", "paid", "in_review", "approved", "rejected"}}, Label: "the status"},
 			{In: "query", Name: "limit", Schema: &contract.Schema{Type: "integer", Minimum: contract.Float64(1), Maximum: contract.Float64(100)}, Label: "the number of results per page"},

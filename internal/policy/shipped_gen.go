@@ -48,7 +48,8 @@ func shipped() *Policy {
 			RawMaxContactHours:        "100",
 		},
 		Attendance: Attendance{
-			ReportingWindowDays: 45,
+			ReportingWindowDays:  45,
+			CorrectionWindowDays: 30,
 			FilingFees: []FilingFee{
 				{
 					From:        "2000-01-01",

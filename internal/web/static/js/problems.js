@@ -187,6 +187,32 @@ export default {
       "required": "Enter the program ID"
     }
   },
+  "POST /programs/{programId}/attendance/{uploadId}/corrections": {
+    "action": {
+      "label": "whether to remove or add the attendee",
+      "required": "Choose whether to remove or add the attendee"
+    },
+    "completionDate": {
+      "label": "the completion date",
+      "required": "Enter the completion date"
+    },
+    "firstName": {
+      "label": "the first name",
+      "required": "Enter the first name"
+    },
+    "holderId": {
+      "label": "the holder ID",
+      "required": "Enter the holder ID"
+    },
+    "lastName": {
+      "label": "the last name",
+      "required": "Enter the last name"
+    },
+    "reason": {
+      "label": "the reason for the correction",
+      "required": "Enter the reason for the correction"
+    }
+  },
   "POST /programs/{programId}/decision": {
     "decision": {
       "label": "whether to approve or reject",
