@@ -261,6 +261,55 @@ func TestBrowser_AttendanceUpload(t *testing.T) {
 			if got := eval[string](t, acme, "the form", `["attendee-holder", "attendee-date", "attendee-first", "attendee-last"].map((id) => document.getElementById(id).value).join(" ")`); got != "H-NOSUCHHOLD 2027-03-10 Dee Dunn" {
 				t.Fatalf("the form after the refusal: %q", got)
 			}
+
+			// A correction after posting: sent empty, every problem at once;
+			// then Bo removed (his credit withdrawn, he is emailed) and added back.
+			acme.open(t, attendancePage+"/"+uploadID)
+			acme.waitText(t, "#corrections-window", "Found a mistake after crediting?")
+			acme.click(t, "#correction-form button[type=submit]")
+			acme.waitText(t, "#correction-form .summary", "Choose whether to remove or add the attendee")
+			for sel, want := range map[string]string{"#correction-holder": "Enter the holder ID", "#correction-reason": "Enter the reason for the correction"} {
+				if msg := acme.errorOf(t, sel); msg != want {
+					t.Fatalf("the error at %s: %q", sel, msg)
+				}
+			}
+			correct := func(action, reason string, more ...string) string {
+				acme.click(t, "#correction-form input[name=action][value="+action+"]")
+				acme.fillIn(t, "#correction-form ", append([]string{"#correction-holder", holders["Bo"], "#correction-reason", reason}, more...)...)
+				acme.click(t, "#correction-form button[type=submit]")
+				return acme.waitText(t, "#correction-recorded", "Bo Berg ("+holders["Bo"]+")")
+			}
+			if got := correct("remove", "Bo left before the session began."); !strings.Contains(got, "is removed from this upload: their 3 CECs for this program are withdrawn") {
+				t.Fatalf("the removal reads %q", got)
+			}
+			acme.audit(t)
+			if got := correct("add", "He was there after all.", "#correction-first", "Bo", "#correction-last", "Berg", "#correction-date", "2027-03-10"); !strings.Contains(got, "is added: 3 CECs for this program, completed on Wed, Mar 10, 2027") {
+				t.Fatalf("the addition reads %q", got)
+			}
+			acme.waitJS(t, "both corrections listed", `document.querySelectorAll("#corrections-table tbody tr").length === 2`)
+			var made struct {
+				Corrections []struct{ Action, HolderID, Reason string }
+			}
+			s.api(t, "GET", "/programs/"+program+"/attendance/"+uploadID+"/corrections", provider, nil, 200, &made)
+			if len(made.Corrections) != 2 || made.Corrections[0].Action != "remove" || made.Corrections[1].Reason != "He was there after all." {
+				t.Fatalf("the API's corrections: %+v", made)
+			}
+			subjects := s.waitForMail(t, "bo@example.com", "A credit was added to your CEC transcript")
+			if !slices.Contains(subjects, "A credit was withdrawn from your CEC transcript") {
+				t.Fatalf("Bo's emails: %q", subjects)
+			}
+			noCodesShown(t, acme)
+
+			// Staff see every correction.
+			office := s.person(t, "staff", false)
+			office.signIn(t, "staff", "office", "office@example.org")
+			office.open(t, "#/staff/corrections")
+			office.waitJS(t, "the corrections", `document.querySelectorAll("#all-corrections tbody tr").length === 2`)
+			if got := office.text(t, "#all-corrections tbody tr:first-child"); !strings.Contains(got, "Added: 3 CECs credited") || !strings.Contains(got, "The provider") {
+				t.Fatalf("the newest correction reads %q", got)
+			}
+			office.audit(t)
+			noCodesShown(t, office)
 		})
 	}
 }

@@ -7,10 +7,11 @@
 
 import policy from "../policy.js";
 import { h, fill, announce, table, facts } from "./dom.js";
-import { api, pageQuery, sentence } from "./api.js";
+import { api, pageQuery, sentence, serverNow } from "./api.js";
+import { session } from "./auth.js";
 import { field, radios, form, readForm, submitting, problem, precheck, showErrors } from "./forms.js";
-import { page, notice, errorNotice, dateTime, date, humanDates, sleep, pagedList, actionButton } from "./view.js";
-import { money } from "./fee.js";
+import { page, notice, errorNotice, dateTime, date, humanDates, sleep, pagedList, actionButton, writeToOffice } from "./view.js";
+import { money, dateIn } from "./fee.js";
 import { directorySearch } from "./provider.js";
 
 const enc = encodeURIComponent;
@@ -197,6 +198,7 @@ async function followUpload(out, programId, uploadId, current, single = false) {
     return;
   }
   drawReport(out, first, apiPages(programId, uploadId, first), () => downloadResults(programId, uploadId));
+  out.append(correctionsSection(programId, uploadId));
   const t = first.totals;
   reveal(out, `Upload done: ${count(t.accepted)} accepted, ${count(t.rejected)} rejected.`);
 }
@@ -467,4 +469,74 @@ function pastUploads(programId) {
     fill(holder, first.length ? [wrap, list.more] : h("p", { id: "no-past-uploads" }, "No uploads yet: reported attendance is listed here."));
   };
   return { el, refresh };
+}
+
+/**
+ * Corrections of a posted upload: the ones made, and while the provider
+ * may still correct it (the API's providerMayCorrectUntil), a form to
+ * remove an attendee (their credit withdrawn) or add one who was left off,
+ * with the reason the holder is told.
+ */
+function correctionsSection(programId, uploadId) {
+  const path = `${uploadPath(programId, uploadId)}/corrections`;
+  const listBox = h("div", { id: "corrections-list", "aria-live": "polite" });
+  const done = h("div", { id: "correction-done" });
+  const addFields = h("div", { class: "grid two", id: "correction-add-fields", hidden: true },
+    field("First name", "firstName", { id: "correction-first", neededWhen: "needed to add" }),
+    field("Last name", "lastName", { id: "correction-last", neededWhen: "needed to add" }),
+    field("Completion date", "completionDate", { type: "date", id: "correction-date", neededWhen: "needed to add" }));
+  const f = form({ id: "correction-form" }, [
+    radios("Correction", "action", [["remove", "Remove an attendee: their credit for this program is withdrawn"], ["add", "Add an attendee who was left off"]],
+      { required: true, id: "correction-action" }),
+    field("Holder ID", "holderId", { required: true, id: "correction-holder", cls: "short" }),
+    addFields,
+    field("Reason", "reason", { type: "textarea", rows: 2, required: true, id: "correction-reason", hint: "Kept in the history and sent to the holder" }),
+  ], "Record the correction");
+  const adding = () => f.querySelector("input[name=action]:checked")?.value === "add";
+  f.addEventListener("change", () => { addFields.hidden = !adding(); });
+  f.addEventListener("submit", (e) => {
+    e.preventDefault();
+    done.replaceChildren();
+    submitting(f, async () => {
+      const body = readForm(f);
+      const need = [["action", "Choose whether to remove or add the attendee"], ["holderId", "Enter the holder ID"],
+        ...(adding() ? [["firstName", "Enter the first name"], ["lastName", "Enter the last name"], ["completionDate", "Enter the completion date"]] : []),
+        ["reason", "Enter the reason for the correction"]];
+      const missing = need.filter(([k]) => !body[k]).map(([field, message]) => ({ field, message }));
+      if (missing.length) throw problem(missing);
+      if (!adding()) for (const k of ["firstName", "lastName", "completionDate"]) delete body[k];
+      const c = await api("POST", path, { body });
+      f.reset();
+      addFields.hidden = true;
+      const who = `${[c.firstName, c.lastName].filter(Boolean).join(" ")} (${c.holderId})`;
+      const text = c.action === "remove"
+        ? `${who} is removed from this upload: their ${c.cecs} CECs for this program are withdrawn. They are told by email, with your reason.`
+        : `${who} is added: ${c.cecs} CECs for this program, completed on ${date(c.completionDate)}, are on their transcript. They are told by email, with your reason.`;
+      fill(done, notice(text, "ok", { tabindex: "-1", id: "correction-recorded" }));
+      done.firstChild.focus();
+      announce(text);
+      await load();
+    });
+  });
+  const load = async () => {
+    const [res, now] = await Promise.all([api("GET", path), serverNow()]);
+    const until = res.providerMayCorrectUntil;
+    // The association's calendar on the service's clock; the API decides.
+    const open = until >= dateIn(now, policy.association.timeZone) || session()?.role === "staff";
+    f.hidden = !open;
+    fill(listBox,
+      h("p", { id: "corrections-window" }, open
+        ? `Found a mistake after crediting? Remove an attendee, or add one who was left off, until ${date(until)}.`
+        : ["This upload can no longer be corrected here (the last day was ", date(until), "). To correct it, ", writeToOffice(), " with the upload's reference."]),
+      res.corrections.length
+        ? table("Corrections of this upload, oldest first", ["When", "Attendee", { text: "Correction", outcome: true }, "Reason"],
+          res.corrections.map((c) => h("tr", { dataset: { correctionId: c.correctionId, action: c.action } },
+            h("td", {}, dateTime(c.at)), h("td", {}, `${[c.firstName, c.lastName].filter(Boolean).join(" ")} (${c.holderId})`),
+            h("td", {}, c.action === "remove" ? `Removed: ${c.cecs} CECs withdrawn` : `Added: ${c.cecs} CECs credited`, c.byStaff ? " (by the association's office)" : ""),
+            h("td", {}, c.reason))), { id: "corrections-table" })
+        : null);
+  };
+  load().catch((err) => errorNotice(listBox, err));
+  return h("section", { id: "corrections", "aria-labelledby": "corrections-heading" },
+    h("h3", { id: "corrections-heading" }, "Corrections after posting"), listBox, done, f);
 }

@@ -6,7 +6,7 @@ import policy from "../policy.js";
 import { h, fill, announce, table, facts } from "./dom.js";
 import { api, pageQuery } from "./api.js";
 import { field, radios, form, readForm, submitting, group, problem, clearErrors } from "./forms.js";
-import { page, notice, confirmation, dateTime, date, programStatusText, formatText, badge, words, kindName, invoiceStatusText, hashQuery, go, pagedList } from "./view.js";
+import { page, notice, confirmation, dateTime, date, humanDates, programStatusText, formatText, badge, words, kindName, invoiceStatusText, hashQuery, go, pagedList } from "./view.js";
 import { money, hundredths, cecText } from "./fee.js";
 import { directorySearch } from "./provider.js";
 import { comingYear, shortfallText, statusFigures } from "./holder.js";
@@ -276,6 +276,11 @@ function change(e) {
         who: `Staff (signed in as ${e.by})`,
         what: e.before && e.after ? `Credentials: ${heldText(e.before)} → ${heldText(e.after)}` : `Credentials recorded: ${e.detail}`,
       };
+    case "credit.withdrawn":
+    case "credit.added":
+      // A correction of a posted upload: the provider's, or staff's.
+      return { who: `A correction of the attendance (signed in as ${e.by})`,
+        what: `${e.action === "credit.added" ? "Credit added" : "Credit withdrawn"}: ${humanDates(e.detail)}` };
     case "contact.update":
       return { who: "The holder", what: e.detail ? e.detail.charAt(0).toUpperCase() + e.detail.slice(1) : "Contact information updated" };
     default:
@@ -622,4 +627,27 @@ function holderInvoice(inv) {
           ? `Not taken as payment: ${money(p.amountCents, p.currency?.toUpperCase())} paid, and the invoice is ${money(inv.totalCents, inv.currency)}`
           : [paymentText[p.kind] || words(p.kind), p.reason ? `: ${p.reason}` : ""]))))
       : h("p", {}, "No payments reported."));
+}
+
+/**
+ * #/staff/corrections: every correction of a posted upload, newest first
+ * (GET /review/corrections): who was removed or added, on which upload,
+ * by whom and why.
+ */
+export async function corrections(main) {
+  const view = page(main, "Corrections of attendance");
+  view.append(h("p", {}, "Attendees removed from, or added to, a roster after it was posted, newest first. Each holder was told by email, with the reason; the change is in their history."));
+  const wrap = table("Corrections, newest first", ["When", "Attendee", "Program and upload", { text: "Correction", outcome: true }, "By", "Reason"], [], { id: "all-corrections" });
+  const list = pagedList(wrap.querySelector("tbody"), async (cursor) => {
+    const res = await api("GET", `/review/corrections?${pageQuery({ limit: "50" }, cursor)}`);
+    return { items: res.corrections, nextCursor: res.nextCursor };
+  }, (c) => h("tr", { dataset: { correctionId: c.correctionId, action: c.action } },
+    h("td", {}, dateTime(c.at)),
+    h("td", {}, h("a", { href: holderHref(c.holderId) }, `${[c.firstName, c.lastName].filter(Boolean).join(" ")} (${c.holderId})`)),
+    h("td", {}, `${c.programId}, upload ${c.uploadId}`),
+    h("td", {}, c.action === "remove" ? `Removed: ${c.cecs} CECs withdrawn` : `Added: ${c.cecs} CECs credited`),
+    h("td", {}, c.byStaff ? "The association's office" : "The provider"),
+    h("td", {}, c.reason)));
+  const first = await list.first();
+  view.append(...(first.length ? [wrap, list.more] : [h("p", { id: "no-corrections" }, "No upload has been corrected.")]).filter(Boolean));
 }
