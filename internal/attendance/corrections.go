@@ -53,7 +53,9 @@ func (s *Service) Correct(ctx context.Context, c identity.Caller, programID, upl
 	in.HolderID = strings.ToUpper(strings.TrimSpace(in.HolderID))
 	in.Reason = strings.TrimSpace(in.Reason)
 	var problems []fault.Detail
-	add := func(field, code, msg string) { problems = append(problems, fault.Detail{Field: field, Code: code, Message: msg}) }
+	add := func(field, code, msg string) {
+		problems = append(problems, fault.Detail{Field: field, Code: code, Message: msg})
+	}
 	if in.Action != CorrectionRemove && in.Action != CorrectionAdd {
 		add("action", "invalid_value", `must be "remove" or "add"`)
 	}

@@ -180,6 +180,7 @@ func rowKey(id string, line int) table.Key {
 func programUploadKey(program string, created time.Time, upload string) table.Key {
 	return table.Key{PK: pkProgram + program, SK: skProgramUpload + keyTime(created) + "#" + upload}
 }
+
 // correctionKey is a correction on its upload's partition, in time order.
 func correctionKey(upload string, at time.Time, id string) table.Key {
 	return table.Key{PK: pkUpload + upload, SK: skCorrection + keyTime(at) + "#" + id}
