@@ -44,6 +44,7 @@ type renewalInvoiceJSON struct {
 	DueOn        string            `json:"dueOn"`
 	GraceUntil   string            `json:"graceUntil"`
 	Status       string            `json:"status"`
+	Lapsed       bool              `json:"lapsed"`
 	IssuedAt     time.Time         `json:"issuedAt"`
 	PaidAt       *time.Time        `json:"paidAt"`
 }
@@ -157,7 +158,7 @@ func renewalOut(v renewals.View) renewalJSON {
 func renewalInvoiceOut(inv renewals.Invoice) renewalInvoiceJSON {
 	out := renewalInvoiceJSON{InvoiceID: inv.ID, Year: inv.Year, Credentials: inv.Credentials,
 		Lines: make([]renewalLineJSON, 0, len(inv.Lines)), TotalCents: inv.TotalCents, Currency: inv.Currency,
-		CECsRequired: inv.CECsRequired, DueOn: inv.DueOn, GraceUntil: inv.GraceUntil, Status: string(inv.Status),
+		CECsRequired: inv.CECsRequired, DueOn: inv.DueOn, GraceUntil: inv.GraceUntil, Status: string(inv.Status), Lapsed: inv.Lapsed,
 		IssuedAt: inv.IssuedAt.UTC()}
 	if out.Credentials == nil {
 		out.Credentials = []string{}

@@ -82,7 +82,16 @@ type Invoice struct {
 	CreatedAt              time.Time
 	UpdatedAt              time.Time
 	Version                int64
+	// Lapsed: unpaid after GraceUntil, on the association's calendar and
+	// the service's clock. Judged when read (Service.judgeLapse), never
+	// stored: it changes with the date, not with a write.
+	Lapsed bool `json:"-"`
 }
+
+// LineReinstatement is the code of the reinstatement fee's line, added once
+// to an invoice paid after its grace period (policy
+// renewalInvoices.reinstatementFeeCents).
+const LineReinstatement = "reinstatement"
 
 // Prefix starts every renewal invoice ID.
 const Prefix = "REN-"

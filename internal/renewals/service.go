@@ -276,6 +276,7 @@ func (s *Service) Renewal(ctx context.Context, c identity.Caller, year int) (Vie
 	if err != nil {
 		return View{}, err
 	}
+	s.judgeLapse(&inv)
 	submitted := slices.ContainsFunc(rec.Submissions, func(x submissions.Submission) bool { return x.RenewalYear == year })
 	issue := s.Policy.RenewalInvoices.IssueDate(year, s.loc())
 	paid := inv.Status == Paid
@@ -286,6 +287,13 @@ func (s *Service) Renewal(ctx context.Context, c identity.Caller, year int) (Vie
 		{StepCECs, y.Met},
 	}}
 	return v, nil
+}
+
+// judgeLapse sets inv.Lapsed: unpaid, and the association's today is after
+// the last day of grace.
+func (s *Service) judgeLapse(inv *Invoice) {
+	today := s.Clock.Now().In(s.loc()).Format(time.DateOnly)
+	inv.Lapsed = inv.Status != Paid && inv.GraceUntil != "" && today > inv.GraceUntil
 }
 
 // HolderInvoices lists one page of holder holderID's renewal invoices for
@@ -301,6 +309,9 @@ func (s *Service) HolderInvoices(ctx context.Context, c identity.Caller, holderI
 	invs, next, err := s.Store.ByHolder(ctx, holderID, pg)
 	if err != nil {
 		return nil, "", err
+	}
+	for i := range invs {
+		s.judgeLapse(&invs[i])
 	}
 	if len(invs) == 0 && pg.Cursor == "" {
 		_, err := s.Holders.Holder(ctx, holderID)
@@ -355,6 +366,11 @@ func (s *Service) StartCheckout(ctx context.Context, c identity.Caller, year int
 	if inv.Status == Paid {
 		return checkout.Session{}, fault.Errorf(fault.Conflict, "invoice_paid", "the renewal invoice %s is paid", inv.ID)
 	}
+	if s.judgeLapse(&inv); inv.Lapsed {
+		if inv, err = s.addReinstatement(ctx, inv.ID); err != nil {
+			return checkout.Session{}, err
+		}
+	}
 	co, err := s.Checkouts.StartCheckout(ctx, checkout.Request{InvoiceID: inv.ID, AmountCents: inv.TotalCents,
 		Currency: inv.Currency, Description: fmt.Sprintf("%d renewal: %s", year, strings.Join(inv.Credentials, ", ")),
 		Email: inv.HolderEmail})
@@ -363,6 +379,26 @@ func (s *Service) StartCheckout(ctx context.Context, c identity.Caller, year int
 	}
 	co.CreatedAt = s.Clock.Now().UTC()
 	return co, nil
+}
+
+// addReinstatement adds the policy's reinstatement fee to a lapsed
+// invoice, once (a line of its own), and returns the invoice as it is now.
+func (s *Service) addReinstatement(ctx context.Context, id string) (Invoice, error) {
+	fee := s.Policy.RenewalInvoices.ReinstatementFeeCents
+	inv, err := s.Store.Update(ctx, id, func(inv *Invoice) ([]outbox.Message, error) {
+		if fee == 0 || inv.Status == Paid || slices.ContainsFunc(inv.Lines, func(l Line) bool { return l.Code == LineReinstatement }) {
+			return nil, ErrNoChange
+		}
+		inv.Lines = append(inv.Lines, Line{Code: LineReinstatement, Cents: fee})
+		inv.TotalCents += fee
+		inv.UpdatedAt = s.Clock.Now().UTC()
+		return nil, nil
+	})
+	if err != nil && !errors.Is(err, ErrNoChange) { // ErrNoChange: inv is the invoice as it stands
+		return Invoice{}, fmt.Errorf("add the reinstatement fee to %s: %w", id, err)
+	}
+	s.judgeLapse(&inv)
+	return inv, nil
 }
 
 // Settle records a payment event on the renewal invoice it names, once

@@ -575,3 +575,85 @@ func TestParseInvoiceID(t *testing.T) {
 		}
 	}
 }
+
+// TestService_LapseAndReinstatement: unpaid after the grace period (31
+// March, New York), an invoice reads lapsed; a checkout then adds the
+// reinstatement fee once, and paying it reinstates.
+func TestService_LapseAndReinstatement(t *testing.T) {
+	e := newEnv(t)
+	e.svc.Checkouts = &payments.Simulator{BaseURL: "http://127.0.0.1:9"}
+	h := e.holder(t, "a", "NALP")
+	other := e.holder(t, "b", "NALP")
+	c := holderCaller("a")
+	e.clk.Set(time.Date(2026, 11, 2, 12, 0, 0, 0, time.UTC))
+	if _, err := e.svc.IssueDue(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	id := renewals.InvoiceID(h.ID, 2027)
+	base := e.view(t, c).Invoice.TotalCents
+	fee := e.svc.Policy.RenewalInvoices.ReinstatementFeeCents
+	if fee <= 0 {
+		t.Fatalf("the shipped policy has no reinstatement fee (%d)", fee)
+	}
+
+	// The last day of grace, late in the evening in New York: not lapsed.
+	e.clk.Set(time.Date(2027, 4, 1, 3, 30, 0, 0, time.UTC))
+	if v := e.view(t, c); v.Invoice.Lapsed {
+		t.Fatal("lapsed on the last day of grace")
+	}
+	if _, err := e.svc.StartCheckout(t.Context(), c, 2027); err != nil {
+		t.Fatal(err)
+	}
+	if v := e.view(t, c); v.Invoice.TotalCents != base || len(v.Invoice.Lines) != 1 {
+		t.Fatalf("a checkout in grace changed the invoice: %+v", v.Invoice)
+	}
+
+	// The next day: lapsed; a checkout adds the fee, once.
+	e.clk.Set(time.Date(2027, 4, 1, 5, 0, 0, 0, time.UTC))
+	if v := e.view(t, c); !v.Invoice.Lapsed {
+		t.Fatal("not lapsed after the grace period")
+	}
+	for range 2 {
+		if _, err := e.svc.StartCheckout(t.Context(), c, 2027); err != nil {
+			t.Fatal(err)
+		}
+	}
+	v := e.view(t, c)
+	if v.Invoice.TotalCents != base+fee || len(v.Invoice.Lines) != 2 || v.Invoice.Lines[1] != (renewals.Line{Code: renewals.LineReinstatement, Cents: fee}) {
+		t.Fatalf("after two checkouts: %+v", v.Invoice)
+	}
+	// The old amount is no longer the invoice's; the new one pays and reinstates.
+	if inv, _, err := e.svc.Settle(t.Context(), id, renewals.Payment{EventID: "evt_old", Kind: renewals.PaymentSucceeded,
+		AmountCents: base, Currency: "usd"}); err != nil || inv.Status == renewals.Paid || inv.Flag != "payment_mismatch" {
+		t.Fatalf("the amount before the fee: %+v, %v", inv, err)
+	}
+	if _, _, err := e.svc.Settle(t.Context(), id, renewals.Payment{EventID: "evt_new", Kind: renewals.PaymentSucceeded,
+		AmountCents: base + fee, Currency: "usd"}); err != nil {
+		t.Fatal(err)
+	}
+	if v := e.view(t, c); v.Invoice.Status != renewals.Paid || v.Invoice.Lapsed {
+		t.Fatalf("after paying: %+v", v.Invoice)
+	}
+	// Staff's view of each holder's invoices says the same.
+	for _, tc := range []struct {
+		holder string
+		lapsed bool
+	}{{h.ID, false}, {other.ID, true}} {
+		invs, _, err := e.svc.HolderInvoices(t.Context(), e.staff, tc.holder, renewals.Page{})
+		if err != nil || len(invs) != 1 || invs[0].Lapsed != tc.lapsed {
+			t.Fatalf("%s: %+v, %v", tc.holder, invs, err)
+		}
+	}
+	if _, err := e.svc.StartCheckout(t.Context(), c, 2027); err == nil {
+		t.Fatal("a checkout of a paid invoice")
+	}
+}
+
+func (e *env) view(t *testing.T, c identity.Caller) renewals.View {
+	t.Helper()
+	v, err := e.svc.Renewal(t.Context(), c, 2027)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}

@@ -78,8 +78,11 @@ func retryWait(attempt int) time.Duration {
 }
 
 // StartCheckout creates a Checkout Session for one invoice. The invoice ID
-// is the idempotency key, so asking again for the same invoice (within
-// Stripe's 24 hours of idempotency) returns the same session; it is also in
+// and the amount are the idempotency key, so asking again for the same
+// invoice (within Stripe's 24 hours of idempotency) returns the same
+// session, and one whose amount changed since (a renewal's reinstatement
+// fee, added after its grace period) gets a session of its own, where
+// Stripe would refuse a key reused with other parameters; it is also in
 // the metadata of the session and of its PaymentIntent, where the webhook
 // finds it.
 func (c *Checkouts) StartCheckout(ctx context.Context, req checkout.Request) (checkout.Session, error) {
@@ -98,7 +101,7 @@ func (c *Checkouts) StartCheckout(ctx context.Context, req checkout.Request) (ch
 			case <-t.C:
 			}
 		}
-		co, retry, err := c.post(ctx, req.InvoiceID, form)
+		co, retry, err := c.post(ctx, fmt.Sprintf("checkout-%s-%d", req.InvoiceID, req.AmountCents), form)
 		if err == nil {
 			return co, nil
 		}
@@ -133,14 +136,14 @@ func (c *Checkouts) sessionForm(req checkout.Request) url.Values {
 }
 
 // post makes one attempt; retry says whether another may succeed.
-func (c *Checkouts) post(ctx context.Context, invoiceID string, form url.Values) (co checkout.Session, retry bool, err error) {
+func (c *Checkouts) post(ctx context.Context, key string, form url.Values) (co checkout.Session, retry bool, err error) {
 	r, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+"/v1/checkout/sessions", strings.NewReader(form.Encode()))
 	if err != nil {
 		return co, false, err
 	}
 	r.Header.Set("Authorization", "Bearer "+c.key)
 	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	r.Header.Set("Idempotency-Key", "checkout-"+invoiceID)
+	r.Header.Set("Idempotency-Key", key)
 	r.Header.Set("Stripe-Version", APIVersion)
 	resp, err := c.http.Do(r)
 	if err != nil {

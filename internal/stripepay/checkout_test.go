@@ -88,7 +88,7 @@ func TestCheckouts_StartCheckout(t *testing.T) {
 			t.Errorf("%s = %q, want %q", k, r.PostForm.Get(k), v)
 		}
 	}
-	for h, v := range map[string]string{"Idempotency-Key": "checkout-INV-PRG-1-1", "Authorization": "Bearer sk_test_123",
+	for h, v := range map[string]string{"Idempotency-Key": "checkout-INV-PRG-1-1-30000", "Authorization": "Bearer sk_test_123",
 		"Stripe-Version": stripe.APIVersion, "Content-Type": "application/x-www-form-urlencoded"} {
 		if got := r.Header.Get(h); got != v {
 			t.Errorf("%s %q, want %q", h, got, v)
@@ -163,7 +163,7 @@ func TestCheckouts_Retries(t *testing.T) {
 			t.Errorf("the refusal's message is lost: %v", err)
 		}
 		for _, r := range s.reqs {
-			if r.Header.Get("Idempotency-Key") != "checkout-INV-PRG-1-1" {
+			if r.Header.Get("Idempotency-Key") != "checkout-INV-PRG-1-1-30000" {
 				t.Errorf("attempt without the idempotency key")
 			}
 		}

@@ -127,6 +127,9 @@ type PolicyView struct {
 	// ReportingWindowDays: attendance is reported within this many days of
 	// a program's end (a provider's home page shows the deadline).
 	ReportingWindowDays int `json:"reportingWindowDays"`
+	// ReinstatementFeeCents: what paying a renewal after its grace period
+	// adds (the renewal page says so before it is added).
+	ReinstatementFeeCents int64 `json:"reinstatementFeeCents"`
 }
 
 // CredentialView is a credential and its yearly requirement.
@@ -178,6 +181,7 @@ func ViewOf(pol *policy.Policy) PolicyView {
 	}
 	v.EarnedYearsBefore = pol.Renewal.EarnedYearsBefore
 	v.ReportingWindowDays = pol.Attendance.ReportingWindowDays
+	v.ReinstatementFeeCents = pol.RenewalInvoices.ReinstatementFeeCents
 	return v
 }
 

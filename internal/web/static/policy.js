@@ -160,5 +160,6 @@ export default {
     "Example Online Academy"
   ],
   "earnedYearsBefore": 1,
-  "reportingWindowDays": 45
+  "reportingWindowDays": 45,
+  "reinstatementFeeCents": 5000
 };

@@ -553,13 +553,20 @@ const stepText = {
 function drawRenewal(out, r, y) {
   const inv = r.invoice;
   const result = h("div", { "aria-live": "polite" });
-  const pay = inv.status !== "paid" ? actionButton({ id: "pay-renewal" }, `Pay ${money(inv.totalCents, inv.currency)}`, result, async () => {
+  // Lapsed, the checkout adds the reinstatement fee first (once): the button says what will be charged.
+  const due = inv.totalCents + (inv.lapsed && !inv.lines.some((l) => l.credential === "reinstatement") ? policy.reinstatementFeeCents || 0 : 0);
+  const pay = inv.status !== "paid" ? actionButton({ id: "pay-renewal" }, `Pay ${money(due, inv.currency)}`, result, async () => {
     const co = await api("POST", `/holders/me/renewals/${encodeURIComponent(y)}/checkout`);
     startPayment(co, `#/holder/renewal?year=${encodeURIComponent(y)}`);
   }) : null;
   fill(out,
     h("h2", {}, `Renewal ${r.year}`),
     r.complete ? notice(`Your ${r.year} renewal is complete: your dues are paid and your CECs are approved.`, "ok", { id: "renewal-complete" }) : null,
+    // Unpaid after the grace period: what it means, and how to come back.
+    inv.lapsed ? notice(`Your ${r.year} credentials have lapsed: the renewal was not paid by ${date(inv.graceUntil)}, the end of the grace period. `
+      + (policy.reinstatementFeeCents > 0
+        ? `Paying now adds the reinstatement fee of ${money(policy.reinstatementFeeCents, inv.currency)}, once, and reinstates them.`
+        : "Paying now reinstates them."), "warn", { id: "renewal-lapsed" }) : null,
     facts([
       ["Invoice", inv.invoiceId],
       ["Status", h("span", { id: "invoice-status", dataset: { status: inv.status } }, inv.status === "paid" ? `Paid ${dateTime(inv.paidAt)}` : invoiceStatusText[inv.status] || words(inv.status))],
@@ -568,7 +575,8 @@ function drawRenewal(out, r, y) {
       ["CECs required", String(inv.cecsRequired)],
     ]),
     table("Dues", ["Credential", "Amount"], [
-      ...inv.lines.map((l) => h("tr", {}, h("td", {}, l.credential), h("td", {}, money(l.cents, inv.currency)))),
+      ...inv.lines.map((l) => h("tr", { dataset: { line: l.credential } }, h("td", {}, l.credential === "reinstatement" ? "Reinstatement fee" : l.credential),
+        h("td", {}, money(l.cents, inv.currency)))),
       h("tr", {}, h("th", { scope: "row" }, "Total"), h("td", { id: "invoice-total" }, money(inv.totalCents, inv.currency))),
     ], { id: "invoice-lines" }),
     h("div", { class: "actions" }, pay), result,

@@ -612,7 +612,8 @@ function holderInvoice(inv) {
     inv.flag ? notice(flagText[inv.flag] || `Look at this invoice: ${words(inv.flag)}.`, "warn", { class: "notice warn invoice-flag", role: "status" }) : null,
     facts([
       ["Invoice", inv.invoiceId],
-      ["Status", h("span", { class: "invoice-status" }, inv.status === "paid" && inv.paidAt ? `Paid ${dateTime(inv.paidAt)}` : invoiceStatusText[inv.status] || words(inv.status))],
+      ["Status", h("span", { class: "invoice-status" }, inv.status === "paid" && inv.paidAt ? `Paid ${dateTime(inv.paidAt)}`
+        : `${invoiceStatusText[inv.status] || words(inv.status)}${inv.lapsed ? `; lapsed since the grace period ended on ${date(inv.graceUntil)}` : ""}`)],
       ["Credentials", inv.credentials.join(", ") || "None"],
       ["Total", h("span", { class: "invoice-total" }, money(inv.totalCents, inv.currency))],
       ["Due", date(inv.dueOn)],
