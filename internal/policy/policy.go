@@ -108,6 +108,9 @@ func (a Attendance) FilingFeeOn(day time.Time) (FilingFee, bool) {
 type Reminders struct {
 	// RenewalDueDaysBefore: an unpaid renewal invoice, days before its due date.
 	RenewalDueDaysBefore []int `json:"renewalDueDaysBefore"`
+	// RenewalGraceEndingDaysBefore: an unpaid renewal invoice, days before
+	// its grace period ends (after it the credentials lapse).
+	RenewalGraceEndingDaysBefore []int `json:"renewalGraceEndingDaysBefore"`
 	// CECsOutstandingDaysBefore: the coming renewal's CECs not met, days before the due date.
 	CECsOutstandingDaysBefore []int `json:"cecsOutstandingDaysBefore"`
 	// AttendanceDaysAfterEnd: an approved program without an attendance
@@ -126,6 +129,7 @@ func (p *Policy) validateReminders() error {
 		max  int
 	}{
 		{"reminders.renewalDueDaysBefore", r.RenewalDueDaysBefore, 366},
+		{"reminders.renewalGraceEndingDaysBefore", r.RenewalGraceEndingDaysBefore, 366},
 		{"reminders.cecsOutstandingDaysBefore", r.CECsOutstandingDaysBefore, 366},
 		{"reminders.attendanceDaysAfterEnd", r.AttendanceDaysAfterEnd, p.Attendance.ReportingWindowDays - 1},
 		{"reminders.applicationFeeDaysAfterInvoice", r.ApplicationFeeDaysAfterInvoice, 366},

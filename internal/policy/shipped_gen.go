@@ -81,6 +81,10 @@ func shipped() *Policy {
 				30,
 				7,
 			},
+			RenewalGraceEndingDaysBefore: []int{
+				14,
+				3,
+			},
 			CECsOutstandingDaysBefore: []int{
 				60,
 				30,

@@ -25,6 +25,7 @@ import (
 // Reasons, as they appear in job IDs and template names (reminder_<reason>).
 const (
 	ReasonRenewal    = "renewal_due"
+	ReasonGrace      = "renewal_grace_ending"
 	ReasonCECs       = "cecs_outstanding"
 	ReasonAttendance = "attendance_due"
 	ReasonFee        = "fee_due"
@@ -122,6 +123,7 @@ func (s *Service) Run(ctx context.Context) (int, error) {
 		run    func(ctx context.Context, date string, days int) ([]notify.Job, error)
 	}{
 		{ReasonRenewal, r.RenewalDueDaysBefore, 1, s.renewals},
+		{ReasonGrace, r.RenewalGraceEndingDaysBefore, 1, s.graceEnding},
 		{ReasonCECs, r.CECsOutstandingDaysBefore, 1, s.cecs},
 		{ReasonAttendance, r.AttendanceDaysAfterEnd, -1, s.attendance},
 		{ReasonFee, r.ApplicationFeeDaysAfterInvoice, -1, s.fees},
@@ -159,6 +161,34 @@ func (s *Service) renewals(ctx context.Context, date string, d int) ([]notify.Jo
 		jobs = append(jobs, notify.Job{ID: JobID(ReasonRenewal, r.InvoiceID, period(d)), Template: "reminder_" + ReasonRenewal,
 			To: []string{r.Email}, Data: map[string]string{"name": r.Name, "invoiceId": r.InvoiceID,
 				"year": strconv.Itoa(r.Year), "dueOn": r.DueOn, "amount": r.Amount, "days": strconv.Itoa(d)}})
+	}
+	return jobs, nil
+}
+
+// graceEnding reminds the holders of year Y's unpaid invoices when date is
+// Y's last day of grace. Every invoice of a year is due on the same day
+// (policy renewalInvoices.dueOn of Y), so they are the due index's entries
+// of that day: one Query, as the renewal_due reminder.
+func (s *Service) graceEnding(ctx context.Context, date string, d int) ([]notify.Job, error) {
+	loc := s.Policy.Association.Location()
+	day, err := time.ParseInLocation(time.DateOnly, date, loc)
+	if err != nil {
+		return nil, err
+	}
+	ri := s.Policy.RenewalInvoices
+	if !ri.GraceDate(day.Year(), loc).Equal(day) {
+		return nil, nil
+	}
+	dues, err := s.Store.DueRenewals(ctx, ri.DueDate(day.Year(), loc).Format(time.DateOnly))
+	if err != nil {
+		return nil, err
+	}
+	fee := fmt.Sprintf("%d.%02d", ri.ReinstatementFeeCents/100, ri.ReinstatementFeeCents%100)
+	jobs := make([]notify.Job, 0, len(dues))
+	for _, r := range dues {
+		jobs = append(jobs, notify.Job{ID: JobID(ReasonGrace, r.InvoiceID, period(d)), Template: "reminder_" + ReasonGrace,
+			To: []string{r.Email}, Data: map[string]string{"name": r.Name, "invoiceId": r.InvoiceID, "year": strconv.Itoa(r.Year),
+				"graceUntil": date, "amount": r.Amount, "days": strconv.Itoa(d), "reinstatementFee": fee + " " + s.Policy.Programs.Currency}})
 	}
 	return jobs, nil
 }

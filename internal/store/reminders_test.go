@@ -203,6 +203,10 @@ func TestReminders_Run(t *testing.T) {
 		{day: "2026-12-25", want: []string{"reminder:renewal_due:REN-H-1-2027:d7", "reminder:renewal_due:REN-H-3-2027:d7",
 			"reminder:cecs_outstanding:REN-H-1-2027:d7"}},
 		{day: "2026-12-26"},
+		// The grace period ends on 31 March 2027: 14 and 3 days before it, the unpaid.
+		{day: "2027-03-17", want: []string{"reminder:renewal_grace_ending:REN-H-1-2027:d14", "reminder:renewal_grace_ending:REN-H-3-2027:d14"}},
+		{day: "2027-03-18"},
+		{day: "2027-03-28", want: []string{"reminder:renewal_grace_ending:REN-H-1-2027:d3", "reminder:renewal_grace_ending:REN-H-3-2027:d3"}},
 	}
 	for _, c := range cases {
 		t.Run(c.day, func(t *testing.T) {
