@@ -45,6 +45,27 @@ func TestBrowser_LapsedRenewal(t *testing.T) {
 	office.signIn(t, "staff", "office", "office@example.org")
 	office.open(t, "#/staff/holders/"+h.HolderID)
 	office.waitText(t, ".invoice-status", "Not paid yet; lapsed since the grace period ended on Wed, Mar 31, 2027")
+	// Staff reverse the lapse, with a reason (asked for when missing), then undo it.
+	invID := "REN-" + h.HolderID + "-2027"
+	office.click(t, "#lapse-"+invID+" button[type=submit]")
+	if msg := office.errorOf(t, "#lapse-reason-"+invID); msg != "Enter why the lapse is reversed" {
+		t.Fatalf("the error at the reason: %q", msg)
+	}
+	office.fill(t, "#lapse-reason-"+invID, "In hospital in March; the office agreed.")
+	office.click(t, "#lapse-"+invID+" button[type=submit]")
+	office.waitText(t, ".invoice-status", "its lapse was reversed by the office")
+	office.waitText(t, ".lapse-changes", "In hospital in March; the office agreed.")
+	office.audit(t)
+	cy.open(t, "#/holder/renewal?year=2027")
+	cy.waitText(t, "#invoice-status", "Not paid yet")
+	if eval[bool](t, cy, "the lapse notice", `!!document.querySelector("#renewal-lapsed")`) {
+		t.Fatal("the holder's page says lapsed after staff reversed it")
+	}
+	office.fill(t, "#lapse-reason-"+invID, "Reversed by mistake.")
+	office.click(t, "#lapse-"+invID+" button[type=submit]")
+	office.waitText(t, ".invoice-status", "lapsed since the grace period ended")
+	cy.open(t, "#/holder/renewal?year=2027")
+	cy.waitText(t, "#renewal-lapsed", "have lapsed")
 	cy.click(t, "#pay-renewal")
 	cy.waitRendered(t, "/pay/cs_sim_REN-"+h.HolderID+"-2027")
 	cy.click(t, "#pay-succeed")

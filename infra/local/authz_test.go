@@ -133,6 +133,9 @@ var authzMatrix = []authzRow{
 	{"GET /holders/{holderId}/submissions", statuses(401, 401, 403, 403, 403, 403, 200), "holder A's: the one submission", func(f *authzFixture, _ caller) authzReq {
 		return authzReq{path: "/holders/" + f.holderA + "/submissions"}
 	}},
+	{"PUT /holders/{holderId}/renewals/{year}/lapse", statuses(401, 401, 403, 403, 403, 403, 200), "holder A's 2027 invoice: not lapsed (set again: no change)", func(f *authzFixture, _ caller) authzReq {
+		return jsonReq("/holders/"+f.holderA+"/renewals/2027/lapse", `{"waived":false,"reason":"Matrix: no change."}`)
+	}},
 	{"GET /holders/{holderId}/renewals", statuses(401, 401, 403, 403, 403, 403, 200), "holder A's: the 2027 invoice", func(f *authzFixture, _ caller) authzReq {
 		return authzReq{path: "/holders/" + f.holderA + "/renewals"}
 	}},

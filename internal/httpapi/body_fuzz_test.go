@@ -40,6 +40,7 @@ import (
 	"github.com/cecportal/cecportal/internal/payments"
 	"github.com/cecportal/cecportal/internal/policy"
 	"github.com/cecportal/cecportal/internal/programs"
+	"github.com/cecportal/cecportal/internal/renewals"
 	"github.com/cecportal/cecportal/internal/roster"
 	"github.com/cecportal/cecportal/internal/stripepay"
 	"github.com/cecportal/cecportal/internal/submissions"
@@ -277,13 +278,14 @@ func newBodyWorld(tb testing.TB) *bodyWorld {
 	progs := deps.Programs(&payments.Simulator{BaseURL: "http://127.0.0.1:9"})
 	subs := deps.Submissions()
 	att := deps.Attendance()
+	ren := deps.Renewals(nil)
 	opts := Options{Logger: log}
 	var apis []*API
 	for _, mk := range []func() (*API, error){
 		func() (*API, error) { return NewAccountsAPI(acc, w.clock, opts) },
 		func() (*API, error) { return NewProgramsAPI(progs, opts) },
 		func() (*API, error) { return NewAttendanceAPI(att, opts) },
-		func() (*API, error) { return NewCecAPI(deps.Transcript(), subs, deps.Renewals(nil), opts) },
+		func() (*API, error) { return NewCecAPI(deps.Transcript(), subs, ren, opts) },
 		func() (*API, error) {
 			return NewPaymentWebhookAPI(deps.PaymentWebhook(stripepay.Verifier{Secret: fuzzWebhookSecret}), opts)
 		},
@@ -300,7 +302,7 @@ func newBodyWorld(tb testing.TB) *bodyWorld {
 		}
 	}
 
-	ids := w.seed(tb, acc, progs, subs, att)
+	ids := w.seed(tb, acc, progs, subs, att, ren)
 	// The corpus names a case by its index: add new ones at the end.
 	w.cases = []bodyCase{
 		{name: "createHolder", method: "POST", template: "/holders", sub: "n1"},
@@ -318,6 +320,8 @@ func newBodyWorld(tb testing.TB) *bodyWorld {
 		{name: "receivePaymentEvent", method: "POST", template: "/webhooks/payments", sign: true},
 		{name: "correctAttendance", method: "POST", template: "/programs/{programId}/attendance/{uploadId}/corrections",
 			path: "/programs/" + ids.held + "/attendance/" + ids.upload + "/corrections", sub: "p1", groups: "[provider]"},
+		{name: "setRenewalLapse", method: "PUT", template: "/holders/{holderId}/renewals/{year}/lapse",
+			path: "/holders/" + ids.ana + "/renewals/2027/lapse", sub: "s1", groups: "[staff]"},
 	}
 	for i := range w.cases {
 		c := &w.cases[i]
@@ -373,7 +377,7 @@ type seededIDs struct{ ana, draft, inReview, held, submission, upload string }
 
 // seed builds the world through the services, as the API and the queue
 // consumers would, so that the records are what production writes.
-func (w *bodyWorld) seed(tb testing.TB, acc *accounts.Service, progs *programs.Service, subs *submissions.Service, att *attendance.Service) seededIDs {
+func (w *bodyWorld) seed(tb testing.TB, acc *accounts.Service, progs *programs.Service, subs *submissions.Service, att *attendance.Service, ren *renewals.Service) seededIDs {
 	tb.Helper()
 	ctx := context.Background()
 	must := func(err error) {
@@ -441,6 +445,11 @@ func (w *bodyWorld) seed(tb testing.TB, acc *accounts.Service, progs *programs.S
 		}
 	}
 	ids.upload = up.ID
+	// Ana's 2027 renewal invoice, unpaid (staff may reverse its lapse).
+	ana, err := acc.MyHolder(ctx, identity.Caller{Sub: "h1", Roles: []string{identity.RoleHolder}})
+	must(err)
+	_, _, err = ren.EnsureInvoice(ctx, ana, 2027)
+	must(err)
 	w.sent.bodies = map[string][]string{}
 	return ids
 }

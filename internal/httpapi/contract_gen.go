@@ -116,6 +116,15 @@ func generatedContract() *contract.Contract {
 			{In: "query", Name: "limit", Schema: &contract.Schema{Type: "integer", Minimum: contract.Float64(1), Maximum: contract.Float64(100)}, Label: "the number of results per page"},
 			{In: "query", Name: "cursor", Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(2048), Pattern: "^[A-Za-z0-9_-]+$"}, Label: "the page"},
 		}},
+		{Method: "PUT", Path: "/holders/{holderId}/renewals/{year}/lapse", Roles: []string{"staff"}, Params: []contract.Param{
+			{In: "path", Name: "holderId", Required: true, Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(40), Pattern: "^[A-Za-z0-9-]+$"}, Label: "the holder"},
+			{In: "path", Name: "year", Required: true, Schema: &contract.Schema{Type: "integer", Minimum: contract.Float64(2000), Maximum: contract.Float64(2100)}, Label: "the renewal year"},
+		}, Body: &contract.Body{Required: true, Content: []contract.Media{
+			{Type: "application/json", Schema: &contract.Schema{Type: "object", Properties: map[string]*contract.Schema{
+				"reason": &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(2000)},
+				"waived": &contract.Schema{Type: "boolean"},
+			}, Required: []string{"waived", "reason"}, NoAdditional: true, Labels: map[string]string{"reason": "the reason for the change", "waived": "whether the lapse is reversed"}}},
+		}}},
 		{Method: "GET", Path: "/holders/{holderId}/status", Roles: []string{"staff"}, Params: []contract.Param{
 			{In: "path", Name: "holderId", Required: true, Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(40), Pattern: "^[A-Za-z0-9-]+$"}, Label: "the holder"},
 			{In: "query", Name: "year", Schema: &contract.Schema{Type: "integer", Minimum: contract.Float64(2000), Maximum: contract.Float64(2100)}, Label: "the renewal year"},

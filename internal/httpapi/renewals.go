@@ -23,6 +23,7 @@ func RenewalRoutes(svc *renewals.Service) []Route {
 		{Method: http.MethodGet, Path: "/holders/me/renewals/{year}", Access: holder, Handle: h.get},
 		{Method: http.MethodPost, Path: "/holders/me/renewals/{year}/checkout", Access: holder, Handle: h.checkout},
 		{Method: http.MethodGet, Path: "/holders/{holderId}/renewals", Access: Roles(identity.RoleStaff), Handle: h.ofHolder},
+		{Method: http.MethodPut, Path: "/holders/{holderId}/renewals/{year}/lapse", Access: Roles(identity.RoleStaff), Handle: h.setLapse},
 	}
 }
 
@@ -53,8 +54,17 @@ type renewalInvoiceJSON struct {
 // payment provider reported and the flag.
 type holderRenewalJSON struct {
 	renewalInvoiceJSON
-	Payments []paymentJSON `json:"payments"`
-	Flag     *string       `json:"flag"`
+	Payments     []paymentJSON     `json:"payments"`
+	Flag         *string           `json:"flag"`
+	LapseWaived  bool              `json:"lapseWaived"`
+	LapseChanges []lapseChangeJSON `json:"lapseChanges"`
+}
+
+type lapseChangeJSON struct {
+	At     time.Time `json:"at"`
+	By     string    `json:"by"`
+	Waived bool      `json:"waived"`
+	Reason string    `json:"reason"`
 }
 
 type holderRenewalPageJSON struct {
@@ -135,15 +145,43 @@ func (h renewalHandlers) ofHolder(ctx context.Context, r *Request) (Response, er
 	}
 	out := holderRenewalPageJSON{Invoices: make([]holderRenewalJSON, 0, len(invs)), NextCursor: next}
 	for _, inv := range invs {
-		x := holderRenewalJSON{renewalInvoiceJSON: renewalInvoiceOut(inv), Payments: make([]paymentJSON, 0, len(inv.Payments)),
-			Flag: optString(inv.Flag)}
-		for _, p := range inv.Payments {
-			x.Payments = append(x.Payments, paymentJSON{EventID: p.EventID, Kind: string(p.Kind), At: p.At.UTC(),
-				Reference: p.Reference, AmountCents: p.AmountCents, Currency: p.Currency, Reason: p.Reason})
-		}
-		out.Invoices = append(out.Invoices, x)
+		out.Invoices = append(out.Invoices, holderRenewalOut(inv))
 	}
 	return JSON(http.StatusOK, out), nil
+}
+
+// holderRenewalOut is an invoice as staff read it.
+func holderRenewalOut(inv renewals.Invoice) holderRenewalJSON {
+	x := holderRenewalJSON{renewalInvoiceJSON: renewalInvoiceOut(inv), Payments: make([]paymentJSON, 0, len(inv.Payments)),
+		Flag: optString(inv.Flag), LapseWaived: inv.LapseWaived, LapseChanges: make([]lapseChangeJSON, 0, len(inv.LapseChanges))}
+	for _, p := range inv.Payments {
+		x.Payments = append(x.Payments, paymentJSON{EventID: p.EventID, Kind: string(p.Kind), At: p.At.UTC(),
+			Reference: p.Reference, AmountCents: p.AmountCents, Currency: p.Currency, Reason: p.Reason})
+	}
+	for _, c := range inv.LapseChanges {
+		x.LapseChanges = append(x.LapseChanges, lapseChangeJSON{At: c.At.UTC(), By: c.By, Waived: c.Waived, Reason: c.Reason})
+	}
+	return x
+}
+
+// setLapse is staff reversing a renewal's lapse, or undoing that.
+func (h renewalHandlers) setLapse(ctx context.Context, r *Request) (Response, error) {
+	year, err := yearParam(r)
+	if err != nil {
+		return Response{}, err
+	}
+	var in struct {
+		Waived *bool  `json:"waived"`
+		Reason string `json:"reason"`
+	}
+	if err := r.Decode(&in); err != nil {
+		return Response{}, err
+	}
+	inv, err := h.svc.SetLapseWaived(ctx, r.Caller, r.Params["holderId"], year, in.Waived != nil && *in.Waived, in.Reason)
+	if err != nil {
+		return Response{}, err
+	}
+	return JSON(http.StatusOK, holderRenewalOut(inv)), nil
 }
 
 func renewalOut(v renewals.View) renewalJSON {

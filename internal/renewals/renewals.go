@@ -82,10 +82,22 @@ type Invoice struct {
 	CreatedAt              time.Time
 	UpdatedAt              time.Time
 	Version                int64
+	// LapseWaived: staff reversed the lapse (LapseChanges says who, when
+	// and why): the invoice is not lapsed, and paying adds no reinstatement.
+	LapseWaived  bool          `json:",omitempty"`
+	LapseChanges []LapseChange `json:",omitempty"` // oldest first
 	// Lapsed: unpaid after GraceUntil, on the association's calendar and
-	// the service's clock. Judged when read (Service.judgeLapse), never
-	// stored: it changes with the date, not with a write.
+	// the service's clock, and not waived. Judged when read
+	// (Service.judgeLapse), never stored: it changes with the date.
 	Lapsed bool `json:"-"`
+}
+
+// LapseChange is staff reversing a lapse (Waived) or undoing that, with why.
+type LapseChange struct {
+	At     time.Time
+	By     string // the staff member's subject
+	Waived bool
+	Reason string
 }
 
 // LineReinstatement is the code of the reinstatement fee's line, added once

@@ -14,6 +14,7 @@ import (
 	"github.com/cecportal/cecportal/internal/clock"
 	"github.com/cecportal/cecportal/internal/credits"
 	"github.com/cecportal/cecportal/internal/fault"
+	"github.com/cecportal/cecportal/internal/freetext"
 	"github.com/cecportal/cecportal/internal/identity"
 	"github.com/cecportal/cecportal/internal/notify"
 	"github.com/cecportal/cecportal/internal/outbox"
@@ -293,7 +294,62 @@ func (s *Service) Renewal(ctx context.Context, c identity.Caller, year int) (Vie
 // the last day of grace.
 func (s *Service) judgeLapse(inv *Invoice) {
 	today := s.Clock.Now().In(s.loc()).Format(time.DateOnly)
-	inv.Lapsed = inv.Status != Paid && inv.GraceUntil != "" && today > inv.GraceUntil
+	inv.Lapsed = inv.Status != Paid && !inv.LapseWaived && inv.GraceUntil != "" && today > inv.GraceUntil
+}
+
+// MaxLapseReason bounds the reason of a lapse's reversal.
+const MaxLapseReason = 2000
+
+// SetLapseWaived records, as staff, that holderID's invoice of year is not
+// to be treated as lapsed (waived true: the reinstatement fee, if a
+// checkout added it and it is unpaid, comes off) or that it is again
+// (false), with the reason, in the invoice's history of such changes.
+// Setting what is already set changes nothing.
+// Errors: Unauthenticated; Forbidden unless staff; Invalid reason;
+// NotFound renewal_not_found; Conflict invoice_paid.
+func (s *Service) SetLapseWaived(ctx context.Context, c identity.Caller, holderID string, year int, waived bool, reason string) (Invoice, error) {
+	if err := c.RequireRole(identity.RoleStaff); err != nil {
+		return Invoice{}, err
+	}
+	reason = strings.TrimSpace(reason)
+	if code, msg := freetext.Check(reason, MaxLapseReason, true); code != "" || reason == "" {
+		if code == "" {
+			code, msg = "required", "is required"
+		}
+		return Invoice{}, fault.New(fault.Invalid, "invalid_request", "the change has invalid fields", fault.Detail{Field: "reason", Code: code, Message: msg})
+	}
+	id := InvoiceID(holderID, year)
+	inv, err := s.Store.Update(ctx, id, func(inv *Invoice) ([]outbox.Message, error) {
+		if inv.Status == Paid {
+			return nil, fault.Errorf(fault.Conflict, "invoice_paid", "the renewal invoice %s is paid", inv.ID)
+		}
+		if inv.LapseWaived == waived {
+			return nil, ErrNoChange
+		}
+		now := s.Clock.Now().UTC()
+		inv.LapseWaived, inv.UpdatedAt = waived, now
+		inv.LapseChanges = append(inv.LapseChanges, LapseChange{At: now, By: c.Sub, Waived: waived, Reason: reason})
+		if waived {
+			kept := inv.Lines[:0:0]
+			for _, l := range inv.Lines {
+				if l.Code == LineReinstatement {
+					inv.TotalCents -= l.Cents
+					continue
+				}
+				kept = append(kept, l)
+			}
+			inv.Lines = kept
+		}
+		return nil, nil
+	})
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return Invoice{}, fault.Errorf(fault.NotFound, "renewal_not_found", "no renewal invoice %s", id)
+	case err != nil && !errors.Is(err, ErrNoChange):
+		return Invoice{}, err
+	}
+	s.judgeLapse(&inv)
+	return inv, nil
 }
 
 // HolderInvoices lists one page of holder holderID's renewal invoices for

@@ -657,3 +657,63 @@ func (e *env) view(t *testing.T, c identity.Caller) renewals.View {
 	}
 	return v
 }
+
+// TestService_LapseWaived: staff reverse a lapse with a reason (the fee a
+// checkout added comes off; nothing more is added) and can undo it; each
+// change is in the invoice's history once.
+func TestService_LapseWaived(t *testing.T) {
+	e := newEnv(t)
+	e.svc.Checkouts = &payments.Simulator{BaseURL: "http://127.0.0.1:9"}
+	h := e.holder(t, "a", "NALP")
+	c := holderCaller("a")
+	e.clk.Set(time.Date(2026, 11, 2, 12, 0, 0, 0, time.UTC))
+	if _, err := e.svc.IssueDue(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	base := e.view(t, c).Invoice.TotalCents
+	e.clk.Set(time.Date(2027, 4, 2, 15, 0, 0, 0, time.UTC))
+	if _, err := e.svc.StartCheckout(t.Context(), c, 2027); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // the second changes nothing
+		inv, err := e.svc.SetLapseWaived(t.Context(), e.staff, h.ID, 2027, true, "In hospital in March; the office agreed.")
+		if err != nil || inv.Lapsed || inv.TotalCents != base || len(inv.Lines) != 1 || len(inv.LapseChanges) != 1 || !inv.LapseChanges[0].Waived {
+			t.Fatalf("waived: %+v, %v", inv, err)
+		}
+	}
+	if _, err := e.svc.StartCheckout(t.Context(), c, 2027); err != nil {
+		t.Fatal(err)
+	}
+	if v := e.view(t, c); v.Invoice.Lapsed || v.Invoice.TotalCents != base {
+		t.Fatalf("a checkout after the waiver: %+v", v.Invoice)
+	}
+	inv, err := e.svc.SetLapseWaived(t.Context(), e.staff, h.ID, 2027, false, "Waived by mistake.")
+	if err != nil || !inv.Lapsed || len(inv.LapseChanges) != 2 || inv.LapseChanges[1].Reason != "Waived by mistake." || inv.LapseChanges[1].By != e.staff.Sub {
+		t.Fatalf("undone: %+v, %v", inv, err)
+	}
+	for _, tc := range []struct {
+		name   string
+		caller identity.Caller
+		holder string
+		reason string
+		kind   fault.Kind
+		code   string
+	}{
+		{"NotStaff", c, h.ID, "x", fault.Forbidden, "forbidden"},
+		{"NoReason", e.staff, h.ID, "  ", fault.Invalid, "invalid_request"},
+		{"NoInvoice", e.staff, "H-NONE", "x", fault.NotFound, "renewal_not_found"},
+	} {
+		_, err := e.svc.SetLapseWaived(t.Context(), tc.caller, tc.holder, 2027, true, tc.reason)
+		if fe, ok := fault.As(err); !ok || fe.Kind != tc.kind || fe.Code != tc.code {
+			t.Errorf("%s: %v", tc.name, err)
+		}
+	}
+	if _, _, err := e.svc.Settle(t.Context(), renewals.InvoiceID(h.ID, 2027), renewals.Payment{EventID: "evt_1", Kind: renewals.PaymentSucceeded,
+		AmountCents: base, Currency: "usd"}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.svc.SetLapseWaived(t.Context(), e.staff, h.ID, 2027, true, "x")
+	if fe, ok := fault.As(err); !ok || fe.Code != "invoice_paid" {
+		t.Fatalf("a paid invoice: %v", err)
+	}
+}

@@ -532,7 +532,7 @@ export async function holder(main, { id }) {
   await Promise.all([
     drawHolderStatus(statusOut, x),
     listed(submissionsOut, `/holders/${enc(x.holderId)}/submissions`, "submissions", holderSubmission, "No submissions."),
-    listed(renewalsOut, `/holders/${enc(x.holderId)}/renewals`, "invoices", holderInvoice, "No renewal invoices."),
+    listed(renewalsOut, `/holders/${enc(x.holderId)}/renewals`, "invoices", (inv) => holderInvoice(inv, x.holderId), "No renewal invoices."),
   ]);
 }
 
@@ -605,15 +605,43 @@ function holderSubmission(s) {
       : `After the decision ${s.result.outstanding} CECs are still outstanding.`) : null);
 }
 
+/**
+ * Staff's reversal of a renewal's lapse (or its undoing), with the reason
+ * kept in the invoice's history; the card is drawn again with the answer.
+ */
+function lapseForm(inv, holderId, card) {
+  if (inv.status === "paid" || !(inv.lapsed || inv.lapseWaived)) return null;
+  const waive = !inv.lapseWaived;
+  const f = form({ class: "lapse-form", id: `lapse-${inv.invoiceId}` }, [
+    field(waive ? "Why the lapse is reversed" : "Why the reversal is undone", "reason", { type: "textarea", rows: 2, required: true,
+      id: `lapse-reason-${inv.invoiceId}`, hint: "Kept in the invoice's history" }),
+  ], waive ? "Reverse the lapse" : "Undo the reversal");
+  f.addEventListener("submit", (e) => {
+    e.preventDefault();
+    submitting(f, async () => {
+      const reason = f.elements.reason.value.trim();
+      if (!reason) throw problem([{ field: "reason", message: waive ? "Enter why the lapse is reversed" : "Enter why the reversal is undone" }]);
+      const updated = await api("PUT", `/holders/${enc(holderId)}/renewals/${inv.year}/lapse`, { body: { waived: waive, reason } });
+      const next = holderInvoice(updated, holderId);
+      card.replaceWith(next);
+      next.querySelector("h3").focus();
+      announce(waive ? `The ${inv.year} lapse is reversed.` : `The ${inv.year} lapse stands again.`);
+    });
+  });
+  return f;
+}
+
 /** One of the holder's renewal invoices, with its payments and flag. */
-function holderInvoice(inv) {
-  return h("article", { class: "card", dataset: { invoiceId: inv.invoiceId, status: inv.status, flag: inv.flag || "" }, "aria-labelledby": `inv-${inv.invoiceId}` },
-    h("h3", { id: `inv-${inv.invoiceId}` }, `Renewal ${inv.year}`),
+function holderInvoice(inv, holderId) {
+  const card = h("article", { class: "card", dataset: { invoiceId: inv.invoiceId, status: inv.status, flag: inv.flag || "", lapsed: String(Boolean(inv.lapsed)) }, "aria-labelledby": `inv-${inv.invoiceId}` });
+  fill(card,
+    h("h3", { id: `inv-${inv.invoiceId}`, tabindex: "-1" }, `Renewal ${inv.year}`),
     inv.flag ? notice(flagText[inv.flag] || `Look at this invoice: ${words(inv.flag)}.`, "warn", { class: "notice warn invoice-flag", role: "status" }) : null,
     facts([
       ["Invoice", inv.invoiceId],
       ["Status", h("span", { class: "invoice-status" }, inv.status === "paid" && inv.paidAt ? `Paid ${dateTime(inv.paidAt)}`
-        : `${invoiceStatusText[inv.status] || words(inv.status)}${inv.lapsed ? `; lapsed since the grace period ended on ${date(inv.graceUntil)}` : ""}`)],
+        : `${invoiceStatusText[inv.status] || words(inv.status)}${inv.lapsed ? `; lapsed since the grace period ended on ${date(inv.graceUntil)}`
+          : inv.lapseWaived ? "; its lapse was reversed by the office" : ""}`)],
       ["Credentials", inv.credentials.join(", ") || "None"],
       ["Total", h("span", { class: "invoice-total" }, money(inv.totalCents, inv.currency))],
       ["Due", date(inv.dueOn)],
@@ -627,7 +655,15 @@ function holderInvoice(inv) {
         h("td", {}, p.kind === "mismatch"
           ? `Not taken as payment: ${money(p.amountCents, p.currency?.toUpperCase())} paid, and the invoice is ${money(inv.totalCents, inv.currency)}`
           : [paymentText[p.kind] || words(p.kind), p.reason ? `: ${p.reason}` : ""]))))
-      : h("p", {}, "No payments reported."));
+      : h("p", {}, "No payments reported."),
+    inv.lapseChanges?.length
+      ? table("Lapse reversed or restored", ["When", "By", { text: "Change", outcome: true }, "Reason"], inv.lapseChanges.map((c) => h("tr", {},
+        h("td", {}, dateTime(c.at)), h("td", {}, `Staff (signed in as ${c.by})`), h("td", {}, c.waived ? "Lapse reversed" : "Reversal undone"), h("td", {}, c.reason))),
+      { class: "lapse-changes" })
+      : null);
+  const f = lapseForm(inv, holderId, card);
+  if (f) card.append(f);
+  return card;
 }
 
 /**
