@@ -41,6 +41,11 @@ func TestBrowser_LapsedRenewal(t *testing.T) {
 	}
 	cy.audit(t)
 	noCodesShown(t, cy)
+	// The status page says so too, with the way to the renewal.
+	cy.open(t, "#/holder/status?year=2027")
+	cy.waitText(t, "#status-lapsed", "Your 2027 credentials have lapsed")
+	cy.open(t, "#/holder/renewal?year=2027")
+	cy.waitText(t, "#renewal-lapsed", "have lapsed")
 	office := s.person(t, "staff", false)
 	office.signIn(t, "staff", "office", "office@example.org")
 	office.open(t, "#/staff/holders/"+h.HolderID)

@@ -25,17 +25,28 @@ import (
 // ren is not nil, the holder's renewal and the checkout of its dues
 // (SPEC §4).
 func NewCecAPI(svc *transcript.Service, subs *submissions.Service, ren *renewals.Service, opts Options) (*API, error) {
-	routes := append(CecRoutes(svc), SubmissionRoutes(subs)...)
+	var lapses Lapses
+	if ren != nil {
+		lapses = ren
+	}
+	routes := append(CecRoutes(svc, lapses), SubmissionRoutes(subs)...)
 	if ren != nil {
 		routes = append(routes, RenewalRoutes(ren)...)
 	}
 	return newAPI(routes, opts)
 }
 
+// Lapses tells whether a holder's renewal of a year has lapsed
+// (renewals.Service): the status says so beside the CECs.
+type Lapses interface {
+	Lapsed(ctx context.Context, holderID string, year int) (bool, error)
+}
+
 // CecRoutes are the holder's CEC status and transcript routes, and staff's
-// reading of any holder's status.
-func CecRoutes(svc *transcript.Service) []Route {
-	h := cecHandlers{svc: svc}
+// reading of any holder's status; lapses, when not nil, adds whether the
+// year's renewal has lapsed.
+func CecRoutes(svc *transcript.Service, lapses Lapses) []Route {
+	h := cecHandlers{svc: svc, lapses: lapses}
 	holder := Roles(identity.RoleHolder)
 	return []Route{
 		{Method: http.MethodGet, Path: "/holders/me/status", Access: holder, Handle: h.status},
@@ -44,7 +55,10 @@ func CecRoutes(svc *transcript.Service) []Route {
 	}
 }
 
-type cecHandlers struct{ svc *transcript.Service }
+type cecHandlers struct {
+	svc    *transcript.Service
+	lapses Lapses // nil: never lapsed
+}
 
 type windowJSON struct {
 	From string `json:"from"`
@@ -101,6 +115,7 @@ type statusJSON struct {
 	Compliance  complianceJSON  `json:"compliance"`
 	Shortfalls  []shortfallJSON `json:"shortfalls"`
 	Activities  []entryJSON     `json:"activities"`
+	Lapsed      bool            `json:"lapsed"`
 }
 
 type transcriptJSON struct {
@@ -118,7 +133,20 @@ func (h cecHandlers) status(ctx context.Context, r *Request) (Response, error) {
 	if err != nil {
 		return Response{}, err
 	}
-	return JSON(http.StatusOK, statusOut(st)), nil
+	return h.statusWithLapse(ctx, st)
+}
+
+// statusWithLapse answers a status, with whether its year's renewal lapsed.
+func (h cecHandlers) statusWithLapse(ctx context.Context, st transcript.Status) (Response, error) {
+	out := statusOut(st)
+	if h.lapses != nil {
+		lapsed, err := h.lapses.Lapsed(ctx, st.HolderID, st.Year.RenewalYear)
+		if err != nil {
+			return Response{}, err
+		}
+		out.Lapsed = lapsed
+	}
+	return JSON(http.StatusOK, out), nil
 }
 
 func (h cecHandlers) statusOf(ctx context.Context, r *Request) (Response, error) {
@@ -130,7 +158,7 @@ func (h cecHandlers) statusOf(ctx context.Context, r *Request) (Response, error)
 	if err != nil {
 		return Response{}, err
 	}
-	return JSON(http.StatusOK, statusOut(st)), nil
+	return h.statusWithLapse(ctx, st)
 }
 
 func (h cecHandlers) transcript(ctx context.Context, r *Request) (Response, error) {

@@ -83,7 +83,7 @@ func newCecAPI(t *testing.T) *API {
 	}
 	now := time.Date(2027, 3, 12, 14, 0, 0, 0, time.UTC)
 	svc := transcript.NewService(recs, recs, testkit.Policy(t), clock.Fixed(now))
-	api, err := newAPI(CecRoutes(svc), Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	api, err := newAPI(CecRoutes(svc, nil), Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,7 +148,7 @@ func TestCecRoutes_AgreeWithSpec(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	routes := CecRoutes(nil)
+	routes := CecRoutes(nil, nil)
 	if _, err := New(generatedContract(), routes, Options{}); err != nil {
 		t.Fatalf("New refuses the CEC routes: %v", err)
 	}

@@ -297,6 +297,20 @@ func (s *Service) judgeLapse(inv *Invoice) {
 	inv.Lapsed = inv.Status != Paid && !inv.LapseWaived && inv.GraceUntil != "" && today > inv.GraceUntil
 }
 
+// Lapsed tells whether holderID's renewal of year has lapsed (false when
+// there is no invoice for the year): one GetItem.
+func (s *Service) Lapsed(ctx context.Context, holderID string, year int) (bool, error) {
+	inv, err := s.Store.Get(ctx, InvoiceID(holderID, year))
+	if errors.Is(err, ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("read renewal %d of %s: %w", year, holderID, err)
+	}
+	s.judgeLapse(&inv)
+	return inv.Lapsed, nil
+}
+
 // MaxLapseReason bounds the reason of a lapse's reversal.
 const MaxLapseReason = 2000
 

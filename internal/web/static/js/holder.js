@@ -184,6 +184,9 @@ function drawStatus(out, st, open) {
         ? notice("Your CECs meet the requirement for this renewal.", "ok", { id: "status-met" })
         : notice(`Outstanding: ${st.outstanding} CECs${open ? " until the submission waiting for review is approved" : ""}.`, "warn", { id: "status-outstanding" }),
     open ? pendingNotice(open, "status-pending") : null,
+    st.lapsed ? notice([`Your ${st.renewalYear} credentials have lapsed: the renewal was not paid by the end of its grace period. `,
+      h("a", { href: `#/holder/renewal?year=${st.renewalYear}` }, "Pay it on your renewal page"), " to reinstate them (a reinstatement fee applies)."],
+    "warn", { id: "status-lapsed" }) : null,
     st.standing === "no_credentials" ? null : facts([
       ["Required", h("span", { id: "status-required" }, String(st.required))],
       ["Counted", h("span", { id: "status-counted" }, String(st.counted))],
