@@ -357,6 +357,16 @@ export default {
       "required": "Choose the membership"
     }
   },
+  "PUT /holders/{holderId}/renewals/{year}/lapse": {
+    "reason": {
+      "label": "the reason for the change",
+      "required": "Enter the reason for the change"
+    },
+    "waived": {
+      "label": "whether the lapse is reversed",
+      "required": "Choose whether the lapse is reversed"
+    }
+  },
   "PUT /programs/{programId}": {
     "calendarOptIn": {
       "label": "whether to list it on the public CEC calendar",
