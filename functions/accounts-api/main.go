@@ -11,7 +11,7 @@ import (
 
 func main() {
 	p := app.Lambda("AccountsApi")
-	api, err := httpapi.NewAccountsAPI(p.Accounts(), p.Clock, httpapi.Options{RoleClaim: p.Env.RoleClaim, Logger: p.Log})
+	api, err := httpapi.NewAccountsAPI(p.Accounts(), p.Clock, p.Renewals(nil), httpapi.Options{RoleClaim: p.Env.RoleClaim, Logger: p.Log})
 	if err != nil {
 		app.Exit(p.Log, "http api", err)
 	}

@@ -50,6 +50,13 @@ func TestBrowser_LapsedRenewal(t *testing.T) {
 	office.signIn(t, "staff", "office", "office@example.org")
 	office.open(t, "#/staff/holders/"+h.HolderID)
 	office.waitText(t, ".invoice-status", "Not paid yet; lapsed since the grace period ended on Wed, Mar 31, 2027")
+	// The directory says so.
+	office.open(t, "#/staff/holders")
+	office.fill(t, ".directory-form [name=q]", "cy@example.com")
+	office.click(t, ".directory-form button[type=submit]")
+	office.waitText(t, fmt.Sprintf(`.directory-results tr[data-holder-id=%q]`, h.HolderID), "CAM (lapsed: renewal not paid)")
+	office.open(t, "#/staff/holders/"+h.HolderID)
+	office.waitText(t, ".invoice-status", "lapsed since")
 	// Staff reverse the lapse, with a reason (asked for when missing), then undo it.
 	invID := "REN-" + h.HolderID + "-2027"
 	office.click(t, "#lapse-"+invID+" button[type=submit]")

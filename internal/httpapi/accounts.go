@@ -15,15 +15,16 @@ import (
 )
 
 // NewAccountsAPI is the handler of the accounts-api Lambda.
-func NewAccountsAPI(svc *accounts.Service, c clock.Clock, opts Options) (*API, error) {
-	return newAPI(AccountsRoutes(svc, c), opts)
+// lapses, when not nil, marks the directory's holders whose renewal lapsed.
+func NewAccountsAPI(svc *accounts.Service, c clock.Clock, lapses DirectoryLapses, opts Options) (*API, error) {
+	return newAPI(AccountsRoutes(svc, c, lapses), opts)
 }
 
 // AccountsRoutes are the routes of the accounts-api Lambda: liveness,
 // holder accounts (staff: one holder's account and history, and its
 // credentials), provider registration and the practitioner directory.
-func AccountsRoutes(svc *accounts.Service, c clock.Clock) []Route {
-	h := accountsHandlers{svc: svc, clock: c}
+func AccountsRoutes(svc *accounts.Service, c clock.Clock, lapses DirectoryLapses) []Route {
+	h := accountsHandlers{svc: svc, clock: c, lapses: lapses}
 	return []Route{
 		{Method: http.MethodGet, Path: "/health", Access: Public, Handle: h.health},
 		{Method: http.MethodPost, Path: "/holders", Access: SignedIn, Handle: h.createHolder, Precheck: precheckHolder},
@@ -38,8 +39,9 @@ func AccountsRoutes(svc *accounts.Service, c clock.Clock) []Route {
 }
 
 type accountsHandlers struct {
-	svc   *accounts.Service
-	clock clock.Clock
+	svc    *accounts.Service
+	clock  clock.Clock
+	lapses DirectoryLapses // nil: nobody reads as lapsed
 }
 
 // Wire shapes of SPEC §7, kept apart from the domain types.
@@ -105,6 +107,13 @@ type directoryEntryJSON struct {
 	LastName    string   `json:"lastName"`
 	Credentials []string `json:"credentials"`
 	Membership  string   `json:"membership"`
+	Lapsed      bool     `json:"lapsed"`
+}
+
+// DirectoryLapses tells which holders' renewals of the current year have
+// lapsed (renewals.Service), so that the directory says so.
+type DirectoryLapses interface {
+	LapsedAmong(ctx context.Context, holderIDs []string) (map[string]bool, error)
 }
 
 type directoryPageJSON struct {
@@ -338,8 +347,20 @@ func (h accountsHandlers) directory(ctx context.Context, r *Request) (Response, 
 		return Response{}, err
 	}
 	out := directoryPageJSON{Entries: make([]directoryEntryJSON, 0, len(entries)), NextCursor: next}
+	lapsed := map[string]bool{}
+	if h.lapses != nil && len(entries) > 0 {
+		ids := make([]string, 0, len(entries))
+		for _, e := range entries {
+			ids = append(ids, e.HolderID)
+		}
+		if lapsed, err = h.lapses.LapsedAmong(ctx, ids); err != nil {
+			return Response{}, err
+		}
+	}
 	for _, e := range entries {
-		out.Entries = append(out.Entries, directoryEntryOut(e))
+		x := directoryEntryOut(e)
+		x.Lapsed = lapsed[e.HolderID]
+		out.Entries = append(out.Entries, x)
 	}
 	return JSON(http.StatusOK, out), nil
 }

@@ -282,7 +282,7 @@ func newBodyWorld(tb testing.TB) *bodyWorld {
 	opts := Options{Logger: log}
 	var apis []*API
 	for _, mk := range []func() (*API, error){
-		func() (*API, error) { return NewAccountsAPI(acc, w.clock, opts) },
+		func() (*API, error) { return NewAccountsAPI(acc, w.clock, ren, opts) },
 		func() (*API, error) { return NewProgramsAPI(progs, opts) },
 		func() (*API, error) { return NewAttendanceAPI(att, opts) },
 		func() (*API, error) { return NewCecAPI(deps.Transcript(), subs, ren, opts) },

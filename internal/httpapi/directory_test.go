@@ -115,7 +115,7 @@ func newDirectoryAPI(t *testing.T) (*API, *fakeAccountsStore) {
 	add("H-AAAAAAAAA3", "h3", "Zoë", "Mulder", accounts.Guest)
 	add("H-AAAAAAAAA4", "h4", "Bob", "Smith", accounts.Member, "NALP")
 	svc := accounts.NewService(st, testkit.Policy(t), clock.Fixed(progNow), nil, testkit.NoDispatch{})
-	api, err := New(generatedContract(), AccountsRoutes(svc, clock.Fixed(progNow)), Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	api, err := New(generatedContract(), AccountsRoutes(svc, clock.Fixed(progNow), nil), Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,7 +178,7 @@ func TestAccountsAPI_Directory(t *testing.T) {
 			if len(page.Entries) != 3 {
 				t.Fatalf("%d entries: %s", len(page.Entries), resp.Body)
 			}
-			want := []string{"credentials", "firstName", "holderId", "lastName", "membership"}
+			want := []string{"credentials", "firstName", "holderId", "lapsed", "lastName", "membership"}
 			for _, e := range page.Entries {
 				if got := jsonKeys(t, e); !reflect.DeepEqual(got, want) {
 					t.Fatalf("entry keys %v, want %v", got, want)
@@ -188,9 +188,9 @@ func TestAccountsAPI_Directory(t *testing.T) {
 			json.Unmarshal(page.Entries[0], &first)
 			json.Unmarshal(page.Entries[2], &third)
 			wantFirst := map[string]any{"holderId": "H-AAAAAAAAA3", "firstName": "Zoë", "lastName": "Mulder",
-				"credentials": []any{}, "membership": "guest"}
+				"credentials": []any{}, "membership": "guest", "lapsed": false}
 			wantThird := map[string]any{"holderId": "H-AAAAAAAAA1", "firstName": "José", "lastName": "Müller",
-				"credentials": []any{"CAM", "CAPS"}, "membership": "member"}
+				"credentials": []any{"CAM", "CAPS"}, "membership": "member", "lapsed": false}
 			if !reflect.DeepEqual(first, wantFirst) || !reflect.DeepEqual(third, wantThird) {
 				t.Fatalf("entries:\n got %v, %v\nwant %v, %v", first, third, wantFirst, wantThird)
 			}

@@ -148,6 +148,9 @@ type Store interface {
 	Create(ctx context.Context, inv Invoice) error
 	// Get reads an invoice, or ErrNotFound.
 	Get(ctx context.Context, id string) (Invoice, error)
+	// GetMany reads the invoices of ids that exist (BatchGetItem), in no
+	// particular order.
+	GetMany(ctx context.Context, ids []string) ([]Invoice, error)
 	// Update is a read-modify-write under the invoice's version: fn's
 	// changes and messages are written at once. fn may return ErrNoChange.
 	Update(ctx context.Context, id string, fn func(inv *Invoice) ([]outbox.Message, error)) (Invoice, error)

@@ -311,6 +311,29 @@ func (s *Service) Lapsed(ctx context.Context, holderID string, year int) (bool, 
 	return inv.Lapsed, nil
 }
 
+// LapsedAmong tells which of holderIDs have a lapsed renewal for the
+// current calendar year (association time zone), whose grace period is the
+// one that ends in it: one BatchGetItem (a directory page holds at most
+// 100 holders).
+func (s *Service) LapsedAmong(ctx context.Context, holderIDs []string) (map[string]bool, error) {
+	year := s.Clock.Now().In(s.loc()).Year()
+	ids := make([]string, 0, len(holderIDs))
+	for _, h := range holderIDs {
+		ids = append(ids, InvoiceID(h, year))
+	}
+	invs, err := s.Store.GetMany(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]bool{}
+	for i := range invs {
+		if s.judgeLapse(&invs[i]); invs[i].Lapsed {
+			out[invs[i].HolderID] = true
+		}
+	}
+	return out, nil
+}
+
 // MaxLapseReason bounds the reason of a lapse's reversal.
 const MaxLapseReason = 2000
 

@@ -634,6 +634,10 @@ func TestService_LapseAndReinstatement(t *testing.T) {
 	if v := e.view(t, c); v.Invoice.Status != renewals.Paid || v.Invoice.Lapsed {
 		t.Fatalf("after paying: %+v", v.Invoice)
 	}
+	// The directory's marks: the one unpaid, of the current year's renewals.
+	if got, err := e.svc.LapsedAmong(t.Context(), []string{h.ID, other.ID, "H-NONE"}); err != nil || len(got) != 1 || !got[other.ID] {
+		t.Fatalf("lapsed among: %v, %v", got, err)
+	}
 	// Staff's view of each holder's invoices says the same.
 	for _, tc := range []struct {
 		holder string

@@ -103,6 +103,30 @@ func (r *Renewals) Get(ctx context.Context, id string) (renewals.Invoice, error)
 	return invoiceFromItem(item)
 }
 
+// GetMany reads the invoices of ids that exist, with BatchGetItem.
+func (r *Renewals) GetMany(ctx context.Context, ids []string) ([]renewals.Invoice, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	keys := make([]table.Key, 0, len(ids))
+	for _, id := range ids {
+		keys = append(keys, invoiceKey(id))
+	}
+	items, err := r.t.BatchGet(ctx, keys)
+	if err != nil {
+		return nil, fmt.Errorf("batch get invoices: %w", err)
+	}
+	out := make([]renewals.Invoice, 0, len(items))
+	for _, item := range items {
+		inv, err := invoiceFromItem(item)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, inv)
+	}
+	return out, nil
+}
+
 // Update is the read-modify-write of an invoice under its version; fn's
 // messages go into the outbox in the same transaction.
 func (r *Renewals) Update(ctx context.Context, id string, fn func(inv *renewals.Invoice) ([]outbox.Message, error)) (renewals.Invoice, error) {

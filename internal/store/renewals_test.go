@@ -34,6 +34,16 @@ func TestRenewals_ByHolder(t *testing.T) {
 		}); err != nil {
 			t.Fatal(err)
 		}
+		// Several at once, the missing left out (the directory's lapse marks).
+		many, err := repo.GetMany(ctx, []string{renewals.InvoiceID("H-1", 2027), renewals.InvoiceID("H-10", 2027), renewals.InvoiceID("H-9", 2027)})
+		if err != nil || len(many) != 2 {
+			t.Fatalf("GetMany: %+v, %v", many, err)
+		}
+		for _, inv := range many {
+			if inv.HolderID != "H-1" && inv.HolderID != "H-10" || inv.Year != 2027 {
+				t.Fatalf("GetMany read %+v", inv)
+			}
+		}
 		years := func(invs []renewals.Invoice) (out []string) {
 			for _, inv := range invs {
 				out = append(out, fmt.Sprintf("%s/%d/%s%s", inv.HolderID, inv.Year, inv.Status, inv.Flag))

@@ -518,7 +518,7 @@ export function directorySearch(onPick, { href } = {}) {
       hint: staffSearch ? "At least two letters of a last name; an email or holder ID also finds holders not listed in the directory" : "At least two letters" }),
   ], "Search", []);
   const row = (x) => h("tr", { dataset: { holderId: x.holderId } },
-    h("td", {}, href ? h("a", { href: href(x) }, x.holderId) : x.holderId), h("td", {}, `${x.firstName} ${x.lastName}`), h("td", {}, x.credentials.join(", ") || "—"), h("td", {}, words(x.membership)),
+    h("td", {}, href ? h("a", { href: href(x) }, x.holderId) : x.holderId), h("td", {}, `${x.firstName} ${x.lastName}`), h("td", {}, x.credentials.join(", ") || "—", x.lapsed ? " (lapsed: renewal not paid)" : ""), h("td", {}, words(x.membership)),
     onPick ? h("td", {}, h("button", { type: "button", class: "secondary", dataset: { holderId: x.holderId }, onclick: () => onPick(x) }, `Use ${x.holderId}`)) : null);
   f.addEventListener("submit", (e) => {
     e.preventDefault();
