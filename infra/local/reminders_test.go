@@ -107,7 +107,10 @@ func TestLocalStack_Reminders(t *testing.T) {
 	run()
 	settle(map[string]int{"fee": 1})
 
-	at("2026-11-02T09:00:00-05:00")
+	// Before the daily jobs' hours (06:00 and 07:00), so that the stack's own
+	// scheduler does not run the reminders of 2 November (60 days before the
+	// due date) on a tick between this and the next move of the clock.
+	at("2026-11-02T05:00:00-05:00")
 	c.do("POST", "/dev/run/renewal-invoices", "", nil, 200, nil)
 	// 3 December is no reminder day (29 days before): nothing.
 	at("2026-12-03T09:00:00-05:00")
