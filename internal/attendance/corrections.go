@@ -101,7 +101,17 @@ func (s *Service) Correct(ctx context.Context, c identity.Caller, programID, upl
 	}
 	h, known := holders[in.HolderID]
 	corr := Correction{ID: s.newID("COR"), ProgramID: p.ID, UploadID: uploadID, Action: in.Action, HolderID: in.HolderID,
-		FirstName: h.FirstName, LastName: h.LastName, Hours: p.ContactHours, Reason: in.Reason, By: c.Sub, ByStaff: staff, At: now.UTC()}
+		Hours: p.ContactHours, Reason: in.Reason, By: c.Sub, ByStaff: staff, At: now.UTC()}
+	// The name the correction shows the provider: the one they typed for an
+	// addition (it matched); for a removal the account's only when the
+	// holder is listed in the directory (an unlisted holder's name, maybe
+	// changed since, is not theirs to read).
+	switch {
+	case in.Action == CorrectionAdd:
+		corr.FirstName, corr.LastName = strings.TrimSpace(in.FirstName), strings.TrimSpace(in.LastName)
+	case h.Listed || staff:
+		corr.FirstName, corr.LastName = h.FirstName, h.LastName
+	}
 	if in.Action == CorrectionRemove {
 		att, err := s.store.Attendees(ctx, p.ID, []string{in.HolderID})
 		if err != nil {

@@ -7,8 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cecportal/cecportal/internal/accounts"
 	"github.com/cecportal/cecportal/internal/attendance"
 	"github.com/cecportal/cecportal/internal/fault"
+	"github.com/cecportal/cecportal/internal/identity"
 	"github.com/cecportal/cecportal/internal/notify"
 )
 
@@ -106,6 +108,23 @@ func TestService_Corrections(t *testing.T) {
 	_, err = w.svc.Correct(ctx, acme, w.program.ID, u.ID, add)
 	wantFaultCode(t, err, fault.Conflict, "already_credited")
 
+	// An unlisted holder's name is not shown to the provider in a removal.
+	no := false
+	if _, err := w.acc.UpdateContact(ctx, identity.Caller{Sub: "sub-Bo", Roles: []string{identity.RoleHolder}},
+		accounts.ContactUpdate{ListedInDirectory: &no}); err != nil {
+		t.Fatal(err)
+	}
+	if rc, err := w.svc.Correct(ctx, acme, w.program.ID, u.ID, attendance.NewCorrection{Action: "remove", HolderID: w.holders["Bo"].ID,
+		Reason: "Not Bo."}); err != nil || rc.FirstName != "" || rc.LastName != "" {
+		t.Fatalf("an unlisted holder's removal: %+v, %v", rc, err)
+	}
+	w.mails(t)
+	if _, err := w.svc.Correct(ctx, acme, w.program.ID, u.ID, attendance.NewCorrection{Action: "add", HolderID: w.holders["Bo"].ID,
+		FirstName: "Bo", LastName: "Berg", CompletionDate: "2027-03-10", Reason: "Bo after all."}); err != nil {
+		t.Fatal(err)
+	}
+	w.mails(t)
+
 	// Every problem of a request at once.
 	_, err = w.svc.Correct(ctx, acme, w.program.ID, u.ID, attendance.NewCorrection{Action: "move"})
 	wantFaultCode(t, err, fault.Invalid, "invalid_request", "action", "holderId", "reason")
@@ -120,7 +139,7 @@ func TestService_Corrections(t *testing.T) {
 	_, err = w.svc.Correct(ctx, other, w.program.ID, u.ID, remove)
 	wantFaultCode(t, err, fault.NotFound, "program_not_found")
 	list, until, err := w.svc.Corrections(ctx, acme, w.program.ID, u.ID)
-	if err != nil || len(list) != 2 || list[0].Action != "remove" || list[1].Action != "add" || until.Format(time.DateOnly) != "2027-04-11" {
+	if err != nil || len(list) != 4 || list[0].Action != "remove" || list[1].Action != "add" || until.Format(time.DateOnly) != "2027-04-11" {
 		t.Fatalf("corrections %+v until %v, %v", list, until, err)
 	}
 
@@ -134,7 +153,7 @@ func TestService_Corrections(t *testing.T) {
 		t.Fatalf("staff's correction %+v, %v", sc, err)
 	}
 	all, _, err := w.svc.AllCorrections(ctx, staff, attendance.Page{})
-	if err != nil || len(all) != 3 || all[0].ID != sc.ID {
+	if err != nil || len(all) != 5 || all[0].ID != sc.ID {
 		t.Fatalf("every correction, newest first: %+v, %v", all, err)
 	}
 	_, _, err = w.svc.AllCorrections(ctx, acme, attendance.Page{})

@@ -636,9 +636,15 @@ func exportFrom(c string) (accepted bool, cursor string, err error) {
 
 // nameMismatch says how a row's name differs from the holder's account, so
 // that the provider can fix the roster: swapped, a letter or two off, or
-// another name; and the name on file when the holder is listed in the
-// directory (whose names anyone signed in may read), never otherwise.
+// another name, with the name on file, when the holder is listed in the
+// directory (whose names anyone signed in may read); for an unlisted
+// holder, only that it does not match.
 func nameMismatch(h Holder, r roster.Row) string {
+	if !h.Listed {
+		// How close a guess is would tell an unlisted holder's name, a letter
+		// at a time (a dry run judges any number of rows).
+		return fmt.Sprintf("the name does not match holder %s's account", r.HolderID)
+	}
 	var how string
 	if names.Equal(h.FirstName, r.LastName) && names.Equal(h.LastName, r.FirstName) {
 		how = "the first and last names are swapped"
@@ -655,11 +661,7 @@ func nameMismatch(h Holder, r roster.Row) string {
 		}
 		how = strings.Join(parts, " and ")
 	}
-	msg := fmt.Sprintf("the name does not match holder %s's account: %s", r.HolderID, how)
-	if h.Listed {
-		msg += fmt.Sprintf(" (on file: %s %s)", h.FirstName, h.LastName)
-	}
-	return msg
+	return fmt.Sprintf("the name does not match holder %s's account: %s (on file: %s %s)", r.HolderID, how, h.FirstName, h.LastName)
 }
 
 // programDays are the first and last days of p in its own time zone: the

@@ -548,8 +548,9 @@ func codeOf(err error) string {
 	return ""
 }
 
-// TestService_NameMismatchHints: a rejected name says how close it is, and
-// the name on file only when the holder is listed in the directory.
+// TestService_NameMismatchHints: a rejected name of a listed holder says how
+// close it is, with the name on file; of an unlisted one, only that it
+// does not match.
 func TestService_NameMismatchHints(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
@@ -573,7 +574,7 @@ func TestService_NameMismatchHints(t *testing.T) {
 		"the name does not match holder %s's account: the last name is 1 letter off (on file: Bo Berg)",
 		"the name does not match holder %s's account: the first name is 1 letter off and the last name is 1 letter off (on file: Bo Berg)",
 		"the name does not match holder %s's account: the first name is different (on file: Bo Berg)",
-		"the name does not match holder %s's account: the last name is 1 letter off",
+		"the name does not match holder %s's account", // unlisted: how close a guess is would tell the name
 	}
 	holders := []string{"Ana", "Bo", "Bo", "Bo", "José"}
 	if len(dry.Rows) != len(want) {

@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"runtime/debug"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -205,7 +206,7 @@ func (a *API) serve(ctx context.Context, ev *events.APIGatewayV2HTTPRequest, log
 		}
 		return Response{}, wordProblems(rt.op, r.MediaType, err)
 	}
-	if rt.Precheck != nil && r.Query.Get("checkOnly") == "true" {
+	if rt.Precheck != nil && checkOnly(r.Query["checkOnly"]) {
 		// Check only: the service's field checks, no handler, nothing written.
 		if problems := rt.Precheck(r); len(problems) > 0 {
 			return Response{}, wordProblems(rt.op, r.MediaType,
@@ -277,4 +278,17 @@ func newRequestID() string {
 	b := make([]byte, 12)
 	_, _ = rand.Read(b)
 	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// checkOnly reads checkOnly as the contract validated it: the first
+// non-empty value, parsed as strconv.ParseBool does ("1", "TRUE", "true"),
+// so that no value the contract takes as true reaches the handler.
+func checkOnly(values []string) bool {
+	for _, v := range values {
+		if v != "" {
+			b, err := strconv.ParseBool(v)
+			return err == nil && b
+		}
+	}
+	return false
 }

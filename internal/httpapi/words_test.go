@@ -162,6 +162,10 @@ func TestAPI_CheckOnly(t *testing.T) {
 			[]string{"address.city", "address.country", "contactName", "email", "name", "phone"}},
 		{"NotABoolean", "/providers?checkOnly=yes", good, 400, []string{"checkOnly"}},
 		{"False", "/providers?checkOnly=false", good, 500, nil}, // reaches the store, which the fake lacks
+		// Every spelling the contract takes as true checks only.
+		{"One", "/providers?checkOnly=1", good, 204, nil},
+		{"Upper", "/providers?checkOnly=TRUE", good, 204, nil},
+		{"EmptyThenTrue", "/providers?checkOnly=&checkOnly=true", good, 204, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			resp := dirCall(t, api, "POST", tc.target, "p1", tc.body)

@@ -183,12 +183,15 @@ func (s *Service) graceEnding(ctx context.Context, date string, d int) ([]notify
 	if err != nil {
 		return nil, err
 	}
-	fee := fmt.Sprintf("%d.%02d", ri.ReinstatementFeeCents/100, ri.ReinstatementFeeCents%100)
+	fee := ""
+	if ri.ReinstatementFeeCents > 0 {
+		fee = fmt.Sprintf("%d.%02d %s", ri.ReinstatementFeeCents/100, ri.ReinstatementFeeCents%100, ri.Currency)
+	}
 	jobs := make([]notify.Job, 0, len(dues))
 	for _, r := range dues {
 		jobs = append(jobs, notify.Job{ID: JobID(ReasonGrace, r.InvoiceID, period(d)), Template: "reminder_" + ReasonGrace,
 			To: []string{r.Email}, Data: map[string]string{"name": r.Name, "invoiceId": r.InvoiceID, "year": strconv.Itoa(r.Year),
-				"graceUntil": date, "amount": r.Amount, "days": strconv.Itoa(d), "reinstatementFee": fee + " " + s.Policy.Programs.Currency}})
+				"graceUntil": date, "amount": r.Amount, "days": strconv.Itoa(d), "reinstatementFee": fee}})
 	}
 	return jobs, nil
 }

@@ -479,7 +479,9 @@ func (s *Service) StartCheckout(ctx context.Context, c identity.Caller, year int
 func (s *Service) addReinstatement(ctx context.Context, id string) (Invoice, error) {
 	fee := s.Policy.RenewalInvoices.ReinstatementFeeCents
 	inv, err := s.Store.Update(ctx, id, func(inv *Invoice) ([]outbox.Message, error) {
-		if fee == 0 || inv.Status == Paid || slices.ContainsFunc(inv.Lines, func(l Line) bool { return l.Code == LineReinstatement }) {
+		// Judged again on the invoice as it is now: staff may have reversed
+		// the lapse since the caller read it.
+		if s.judgeLapse(inv); !inv.Lapsed || fee == 0 || slices.ContainsFunc(inv.Lines, func(l Line) bool { return l.Code == LineReinstatement }) {
 			return nil, ErrNoChange
 		}
 		inv.Lines = append(inv.Lines, Line{Code: LineReinstatement, Cents: fee})
