@@ -79,8 +79,12 @@ export async function attendance(main, { id, uploadId }) {
       ". Dates as YYYY-MM-DD or M/D/YYYY. Columns after Completion Date, such as an Email column of a spreadsheet, are ignored."),
     h("p", {}, h("a", { href: "attendance-roster-template.csv", download: "attendance-roster-template.csv", id: "roster-template" },
       "Download the CSV template"), " (the header only: add a row per attendee in a spreadsheet and save it as CSV UTF-8)."),
-    field("Roster file (CSV)", "roster", { type: "file", attrs: { accept: ".csv,text/csv" } }),
-    field("Or paste the roster", "rosterText", { type: "textarea", kind: "manual", rows: 5 }),
+    // One of the two: each says so, rather than "optional". Excel's tab-
+    // separated text export is read too (the API tells the separator).
+    field("Roster file (CSV)", "roster", { type: "file", neededWhen: "or paste the rows below",
+      attrs: { accept: ".csv,.txt,.tsv,text/csv,text/plain,text/tab-separated-values" } }),
+    field("Or paste the roster", "rosterText", { type: "textarea", kind: "manual", rows: 5, neededWhen: "or choose a file above",
+      hint: "The header row first, then a row per attendee: rows copied from Excel are fine" }),
     field("Check only: judge every row and record nothing", "dryRun", { type: "checkbox", kind: "manual" }),
   ], "Upload the roster");
   csv.addEventListener("submit", (e) => {

@@ -572,7 +572,8 @@ function drawRenewal(out, r, y) {
         : "Paying now reinstates them."), "warn", { id: "renewal-lapsed" }) : null,
     facts([
       ["Invoice", inv.invoiceId],
-      ["Status", h("span", { id: "invoice-status", dataset: { status: inv.status } }, inv.status === "paid" ? `Paid ${dateTime(inv.paidAt)}` : invoiceStatusText[inv.status] || words(inv.status))],
+      ["Status", h("span", { id: "invoice-status", dataset: { status: inv.status } }, inv.status === "paid" ? `Paid ${dateTime(inv.paidAt)}`
+        : `${invoiceStatusText[inv.status] || words(inv.status)}${inv.lapsed ? ": lapsed" : ""}`)],
       ["Due", date(inv.dueOn)],
       ["Grace period until", date(inv.graceUntil)],
       ["CECs required", String(inv.cecsRequired)],
