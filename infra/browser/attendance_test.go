@@ -310,6 +310,17 @@ func TestBrowser_AttendanceUpload(t *testing.T) {
 			}
 			office.audit(t)
 			noCodesShown(t, office)
+			// The office opens the upload by its references and corrects it.
+			office.fillIn(t, "#open-upload ", "[name=programId]", strings.ToLower(program), "[name=uploadId]", uploadID)
+			office.click(t, "#open-upload button[type=submit]")
+			office.waitRendered(t, "/staff/uploads/"+program+"/"+uploadID)
+			office.waitJS(t, "the upload's corrections", `document.querySelectorAll("#corrections-table tbody tr").length === 2`)
+			office.click(t, "#correction-form input[name=action][value=remove]")
+			office.fillIn(t, "#correction-form ", "#correction-holder", holders["Bo"], "#correction-reason", "The provider wrote in: Bo was not there.")
+			office.click(t, "#correction-form button[type=submit]")
+			office.waitText(t, "#correction-recorded", "is removed from this upload")
+			office.waitText(t, `#corrections-table tbody tr:last-child`, "(by the association's office)")
+			office.audit(t)
 		})
 	}
 }

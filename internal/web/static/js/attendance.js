@@ -531,7 +531,8 @@ function correctionsSection(programId, uploadId) {
     fill(listBox,
       h("p", { id: "corrections-window" }, open
         ? `Found a mistake after crediting? Remove an attendee, or add one who was left off, until ${date(until)}.`
-        : ["This upload can no longer be corrected here (the last day was ", date(until), "). To correct it, ", writeToOffice(), " with the upload's reference."]),
+        : ["This upload can no longer be corrected here (the last day was ", date(until), "). To correct it, ", writeToOffice(),
+          ` with the program ID (${programId}) and the upload's reference (${uploadId}).`]),
       res.corrections.length
         ? table("Corrections of this upload, oldest first", ["When", "Attendee", { text: "Correction", outcome: true }, "Reason"],
           res.corrections.map((c) => h("tr", { dataset: { correctionId: c.correctionId, action: c.action } },
@@ -543,4 +544,27 @@ function correctionsSection(programId, uploadId) {
   load().catch((err) => errorNotice(listBox, err));
   return h("section", { id: "corrections", "aria-labelledby": "corrections-heading" },
     h("h3", { id: "corrections-heading" }, "Corrections after posting"), listBox, done, f);
+}
+
+/**
+ * #/staff/uploads/:id/:uploadId: an upload as the association's office
+ * reads it, with its corrections and the form to correct it at any time
+ * (after the provider's window, only the office can).
+ */
+export async function staffUpload(main, { id, uploadId }) {
+  const view = page(main, "Correct an upload");
+  const [p, up] = await Promise.all([api("GET", `/programs/${enc(id)}`), api("GET", `${uploadPath(id, uploadId)}?limit=1`)]);
+  const t = up.totals || {};
+  view.append(
+    h("p", {}, h("strong", {}, p.title), ` (${p.programId}), ${p.providerName || "the provider"}; ${dateTime(p.startsAt, p.timeZone)}. ${p.contactHours} CECs each.`),
+    facts([
+      ["Upload", up.uploadId],
+      ["Received", dateTime(up.createdAt)],
+      ["Rows", count(up.rowCount)],
+      ["Accepted", count(t.accepted)],
+      ["Rejected", count(t.rejected)],
+      ["Status", up.status === "done" ? "Done" : "Crediting"],
+    ]),
+    correctionsSection(id, uploadId),
+    h("p", {}, h("a", { href: "#/staff/corrections" }, "Every correction")));
 }

@@ -673,7 +673,27 @@ function holderInvoice(inv, holderId) {
  */
 export async function corrections(main) {
   const view = page(main, "Corrections of attendance");
-  view.append(h("p", {}, "Attendees removed from, or added to, a roster after it was posted, newest first. Each holder was told by email, with the reason; the change is in their history."));
+  // An upload named by a provider who writes in (the page gives them both
+  // references), to correct after their window.
+  const open = form({ id: "open-upload", class: "grid two" }, [
+    field("Program ID", "programId", { required: true, cls: "short", hint: "Such as PRG-7K3M9Q2XAB" }),
+    field("Upload reference", "uploadId", { required: true, cls: "short", hint: "Such as UPL-7K3M9Q2XAB" }),
+  ], "Open the upload");
+  open.addEventListener("submit", (e) => {
+    e.preventDefault();
+    submitting(open, async () => {
+      const programId = open.elements.programId.value.trim().toUpperCase();
+      const uploadId = open.elements.uploadId.value.trim().toUpperCase();
+      const missing = [...(programId ? [] : [{ field: "programId", message: "Enter the program ID" }]),
+        ...(uploadId ? [] : [{ field: "uploadId", message: "Enter the upload reference" }])];
+      if (missing.length) throw problem(missing);
+      go(`#/staff/uploads/${enc(programId)}/${enc(uploadId)}`);
+    });
+  });
+  view.append(h("p", {}, "Attendees removed from, or added to, a roster after it was posted, newest first. Each holder was told by email, with the reason; the change is in their history."),
+    h("h2", {}, "Correct an upload"),
+    h("p", {}, "After the provider's window only the office can correct an upload: open it by its references."), open,
+    h("h2", {}, "Every correction"));
   const wrap = table("Corrections, newest first", ["When", "Attendee", "Program and upload", { text: "Correction", outcome: true }, "By", "Reason"], [], { id: "all-corrections" });
   const list = pagedList(wrap.querySelector("tbody"), async (cursor) => {
     const res = await api("GET", `/review/corrections?${pageQuery({ limit: "50" }, cursor)}`);
@@ -681,7 +701,7 @@ export async function corrections(main) {
   }, (c) => h("tr", { dataset: { correctionId: c.correctionId, action: c.action } },
     h("td", {}, dateTime(c.at)),
     h("td", {}, h("a", { href: holderHref(c.holderId) }, `${[c.firstName, c.lastName].filter(Boolean).join(" ")} (${c.holderId})`)),
-    h("td", {}, `${c.programId}, upload ${c.uploadId}`),
+    h("td", {}, h("a", { href: `#/staff/uploads/${enc(c.programId)}/${enc(c.uploadId)}` }, `${c.programId}, upload ${c.uploadId}`)),
     h("td", {}, c.action === "remove" ? `Removed: ${c.cecs} CECs withdrawn` : `Added: ${c.cecs} CECs credited`),
     h("td", {}, c.byStaff ? "The association's office" : "The provider"),
     h("td", {}, c.reason)));
