@@ -122,9 +122,13 @@ func TestBrowser_StaffHolders(t *testing.T) {
 			// A holder out of the directory is found by the email of their account.
 			s.api(t, "PUT", "/holders/me/contact", holderToken("cy"), map[string]any{"phone": "+1 703 555 0142",
 				"address": map[string]any{"line1": "17 Quillon Lane", "city": "Arlington", "region": "VA", "country": "US"}, "listedInDirectory": false}, 200, nil)
-			office.fill(t, ".directory-form [name=q]", "CY@example.com")
-			office.click(t, ".directory-form button[type=submit]")
-			office.waitText(t, fmt.Sprintf(`.directory-results tr[data-holder-id=%q]`, cyID), "Cy Wrenfield")
+			for _, q := range []string{"CY@example.com", "wrenf"} { // by email, and by name
+				office.fill(t, ".directory-form [name=q]", q)
+				office.click(t, ".directory-form button[type=submit]")
+				office.waitText(t, fmt.Sprintf(`.directory-results tr[data-holder-id=%q]`, cyID), "Cy Wrenfield")
+				office.fill(t, ".directory-form [name=q]", "")
+				eval[bool](t, office, "clear the results", `(document.querySelector(".directory-results").replaceChildren(), true)`)
+			}
 			// A holder typed by ID is read as well; a mistyped one is refused at the field.
 			choose(office, cyID, "Cy Wrenfield")
 			if got := form(office); got != "guest" {

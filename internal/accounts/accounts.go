@@ -175,6 +175,9 @@ type Store interface {
 	// runes): by folded last name, then folded first name, then ID. A cursor
 	// of another search is a *fault.Error invalid_cursor.
 	Directory(ctx context.Context, prefix string, pg Page) ([]DirectoryEntry, string, error)
+	// StaffDirectory is Directory over every holder, listed or not (staff's
+	// search by name).
+	StaffDirectory(ctx context.Context, prefix string, pg Page) ([]DirectoryEntry, string, error)
 	// Events returns the holder's audit history, oldest first.
 	Events(ctx context.Context, holderID string) ([]Event, error)
 	// CreateProvider writes a new provider with msgs. ErrSubTaken.

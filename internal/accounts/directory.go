@@ -89,7 +89,11 @@ func (s *Service) Directory(ctx context.Context, c identity.Caller, q string, pg
 	if err := p.err("the directory search is invalid"); err != nil {
 		return nil, "", err
 	}
-	entries, next, err := s.store.Directory(ctx, prefix, pg)
+	search := s.store.Directory
+	if staff {
+		search = s.store.StaffDirectory // staff keep the association's records of everyone
+	}
+	entries, next, err := search(ctx, prefix, pg)
 	if err != nil {
 		return nil, "", fmt.Errorf("search directory: %w", err)
 	}

@@ -140,6 +140,8 @@ func TestService_Directory(t *testing.T) {
 			{staff, "P7@Example.org", []string{h.ID}}, // the account's email, as EmailKey compares it
 			{staff, " p7@example.org ", []string{h.ID}},
 			{staff, "nobody@example.org", []string{}},
+			{staff, "Okaf", []string{h.ID}},      // and by name
+			{acme, "Okaf", []string{}},           // providers search the listed only
 			{acme, h.ID, []string{}},             // providers see the directory only
 			{acme, "p7@example.org", []string{}}, // and search it by name, never by email
 		} {

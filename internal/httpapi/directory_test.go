@@ -69,11 +69,20 @@ func (s *fakeAccountsStore) UpdateHolder(_ context.Context, id string, fn func(h
 }
 
 // Directory is the store's contract, the slow way: filter, sort, page.
-func (s *fakeAccountsStore) Directory(_ context.Context, prefix string, pg accounts.Page) ([]accounts.DirectoryEntry, string, error) {
+func (s *fakeAccountsStore) Directory(ctx context.Context, prefix string, pg accounts.Page) ([]accounts.DirectoryEntry, string, error) {
+	return s.search(ctx, prefix, pg, false)
+}
+
+// StaffDirectory is Directory over the unlisted holders too.
+func (s *fakeAccountsStore) StaffDirectory(ctx context.Context, prefix string, pg accounts.Page) ([]accounts.DirectoryEntry, string, error) {
+	return s.search(ctx, prefix, pg, true)
+}
+
+func (s *fakeAccountsStore) search(_ context.Context, prefix string, pg accounts.Page, everyone bool) ([]accounts.DirectoryEntry, string, error) {
 	s.mu.Lock()
 	var hs []accounts.Holder
 	for _, h := range s.holders {
-		if !h.Unlisted && strings.HasPrefix(names.Fold(h.LastName), names.Fold(prefix)) {
+		if (everyone || !h.Unlisted) && strings.HasPrefix(names.Fold(h.LastName), names.Fold(prefix)) {
 			hs = append(hs, h)
 		}
 	}

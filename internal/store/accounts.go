@@ -62,6 +62,44 @@ func directoryPK(folded string) string {
 	return gsiDirectory + string(r[:min(len(r), directoryShard)])
 }
 
+// staffDirectoryPK is the partition of staff's search by name: as the
+// directory's, for every holder.
+func staffDirectoryPK(folded string) string {
+	r := []rune(folded)
+	return gsiStaffDirectory + string(r[:min(len(r), directoryShard)])
+}
+
+// holderFindItem is a holder's entry in staff's search by name: every
+// holder, listed in the directory or not, with what a directory entry
+// shows. It is written with the holder, in the same transaction.
+type holderFindItem struct {
+	PK          string   `json:"PK"`
+	SK          string   `json:"SK"`
+	GSI1PK      string   `json:"GSI1PK,omitempty"` // absent without a last name: out of the index
+	GSI1SK      string   `json:"GSI1SK,omitempty"`
+	Type        string   `json:"type"`
+	ID          string   `json:"holderId"`
+	FirstName   string   `json:"firstName"`
+	LastName    string   `json:"lastName"`
+	Membership  string   `json:"membership"`
+	Credentials []string `json:"credentials"`
+}
+
+// holderFindPut is the put of h's search entry.
+func holderFindPut(h accounts.Holder) (table.Op, error) {
+	k := holderFindKey(h.ID)
+	it := holderFindItem{PK: k.PK, SK: k.SK, Type: "holder-find", ID: h.ID, FirstName: h.FirstName, LastName: h.LastName,
+		Membership: string(h.Membership), Credentials: h.DirectoryEntry().Credentials}
+	if last := directoryPart(h.LastName); last != "" {
+		it.GSI1PK, it.GSI1SK = staffDirectoryPK(last), last+directorySep+directoryPart(h.FirstName)+directorySep+h.ID
+	}
+	item, err := table.Marshal(it)
+	if err != nil {
+		return table.Op{}, fmt.Errorf("marshal holder search entry: %w", err)
+	}
+	return table.Put(item, table.Condition{}), nil
+}
+
 // directoryKeys are h's GSI1 keys, both "" while h is not in the directory.
 func directoryKeys(h accounts.Holder) (pk, sk string) {
 	last := directoryPart(h.LastName)
@@ -278,7 +316,11 @@ func (a *Accounts) CreateHolder(ctx context.Context, h accounts.Holder, msgs ...
 	if err != nil {
 		return err
 	}
-	ops := []table.Op{table.Put(item, table.IfNotExists()), sub, email}
+	find, err := holderFindPut(h)
+	if err != nil {
+		return err
+	}
+	ops := []table.Op{table.Put(item, table.IfNotExists()), sub, email, find}
 	out, err := OutboxOps(msgs...)
 	if err != nil {
 		return err
@@ -393,6 +435,11 @@ func (a *Accounts) UpdateHolder(ctx context.Context, id string, fn func(h *accou
 			}
 			with = append(with, table.Put(e, table.IfNotExists()))
 		}
+		find, err := holderFindPut(h)
+		if err != nil {
+			return table.Versioned{}, err
+		}
+		with = append(with, find)
 		out, err := OutboxOps(msgs...)
 		if err != nil {
 			return table.Versioned{}, err
@@ -439,6 +486,39 @@ func (a *Accounts) Directory(ctx context.Context, prefix string, pg accounts.Pag
 			out = append(out, h.DirectoryEntry())
 		}
 	}
+	return out, page.Cursor, nil
+}
+
+// StaffDirectory reads one page of every holder, listed in the directory or
+// not, whose folded last name starts with prefix (GSI1, staff's search):
+// one Query of the prefix's partition. Holders written before the search
+// entries existed enter it with their next write.
+func (a *Accounts) StaffDirectory(ctx context.Context, prefix string, pg accounts.Page) ([]accounts.DirectoryEntry, string, error) {
+	prefix = directoryPart(prefix)
+	if n := len([]rune(prefix)); n < directoryShard {
+		return nil, "", fmt.Errorf("search holders for %q: a prefix needs %d runes, not %d", prefix, directoryShard, n)
+	}
+	q := table.Query{Index: table.IndexGSI1, PK: staffDirectoryPK(prefix), Op: table.SKBeginsWith, Value: prefix, Cursor: pg.Cursor}
+	q.Limit = pageLimit(pg.Limit, accounts.DirectoryPageDefault, accounts.DirectoryPageMax)
+	if q.Cursor != "" {
+		if pos, err := table.DecodeCursor(q.Cursor); err == nil && !strings.HasPrefix(pos[table.AttrGSI1SK], prefix) {
+			return nil, "", table.CursorFault(table.BadCursor("cursor belongs to another search"))
+		}
+	}
+	page, err := a.t.Query(ctx, q)
+	if err != nil {
+		return nil, "", table.CursorFault(fmt.Errorf("query staff directory %s: %w", q.PK, err))
+	}
+	out := decodeList(ctx, "staff directory", page.Items, func(item table.Item) (accounts.DirectoryEntry, error) {
+		var it holderFindItem
+		err := table.Unmarshal(item, &it)
+		creds := it.Credentials
+		if creds == nil {
+			creds = []string{}
+		}
+		return accounts.DirectoryEntry{HolderID: it.ID, FirstName: it.FirstName, LastName: it.LastName,
+			Credentials: creds, Membership: accounts.Membership(it.Membership)}, err
+	})
 	return out, page.Cursor, nil
 }
 

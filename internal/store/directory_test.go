@@ -270,3 +270,52 @@ func attrS(item table.Item, name string) string {
 	}
 	return ""
 }
+
+// TestAccounts_StaffDirectory: staff's search by name holds every holder,
+// listed or not, in the directory's order, and follows a renamed or
+// re-listed holder in the same write as the holder.
+func TestAccounts_StaffDirectory(t *testing.T) {
+	testkit.EachAdapter(t, func(t *testing.T, tbl table.Table, _ *testkit.Clock) {
+		ctx := t.Context()
+		repo := store.NewAccounts(tbl)
+		for i, p := range []struct {
+			id, first, last string
+			unlisted        bool
+		}{{"H-1", "Ana", "Okafor", false}, {"H-2", "Ben", "Okafor", true}, {"H-3", "Cy", "Okoro", false}} {
+			h := accounts.Holder{ID: p.id, Sub: fmt.Sprintf("sub-%d", i), FirstName: p.first, LastName: p.last,
+				Email: fmt.Sprintf("h%d@example.org", i), Membership: accounts.Guest, Unlisted: p.unlisted,
+				Credentials: []accounts.Credential{{Code: "CAM", EarnedOn: "2020-01-01"}}}
+			if err := repo.CreateHolder(ctx, h); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ids := func(es []accounts.DirectoryEntry) []string {
+			out := []string{}
+			for _, e := range es {
+				out = append(out, e.HolderID)
+			}
+			return out
+		}
+		staff, _, err := repo.StaffDirectory(ctx, "oka", accounts.Page{})
+		if err != nil || !reflect.DeepEqual(ids(staff), []string{"H-1", "H-2"}) || !reflect.DeepEqual(staff[1].Credentials, []string{"CAM"}) {
+			t.Fatalf("staff's search: %+v, %v", staff, err)
+		}
+		listed, _, err := repo.Directory(ctx, "oka", accounts.Page{})
+		if err != nil || !reflect.DeepEqual(ids(listed), []string{"H-1"}) {
+			t.Fatalf("the directory: %+v, %v", listed, err)
+		}
+		// Renamed: found under the new name only.
+		if _, err := repo.UpdateHolder(ctx, "H-2", func(h *accounts.Holder) (accounts.Event, []outbox.Message, error) {
+			h.LastName = "Okoro"
+			return accounts.Event{}, nil, nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		for prefix, want := range map[string][]string{"oka": {"H-1"}, "oko": {"H-2", "H-3"}} {
+			got, _, err := repo.StaffDirectory(ctx, prefix, accounts.Page{})
+			if err != nil || !reflect.DeepEqual(ids(got), want) {
+				t.Fatalf("%s after the rename: %v, %v", prefix, ids(got), err)
+			}
+		}
+	})
+}

@@ -42,6 +42,7 @@ const (
 	pkInvoice     = "INVOICE#"
 	pkSweep       = "RENEWALSWEEP#"
 	pkReminder    = "REMINDER#"
+	pkHolderFind  = "HOLDERFIND#"
 	// Due markers: the partition of a marker, and of its index entries
 	// (with the month of its date).
 	dueRenewal    = "DUE#renewal#"
@@ -75,6 +76,7 @@ const (
 	skDue            = "DUE"
 	skReminder       = "REMINDER"
 	skCorrection     = "CORRECTION#"
+	skHolderFind     = "HOLDERFIND"
 )
 
 // Partition keys of the indexes.
@@ -86,6 +88,7 @@ const (
 	gsiRenewable        = "RENEWABLE#"      // GSI2: holders with credentials, by shard
 	gsiHolderInvoices   = "HOLDERINVOICES#" // GSI1: a holder's renewal invoices, by year
 	gsiCorrections      = "CORRECTIONS"     // GSI1: every correction of a posted upload, by time
+	gsiStaffDirectory   = "STAFFDIR#"       // GSI1: every holder, listed or not, by folded last-name prefix (staff)
 )
 
 // entity is the key shape of one kind of item, named as docs/data-model.md's
@@ -105,6 +108,7 @@ var entities = []entity{
 	{name: "identity → holder", pk: pkSub, sk: skHolder},
 	{name: "identity → provider", pk: pkSub, sk: skProvider},
 	{name: "email → holder", pk: pkHolderEmail, sk: skHolderMail},
+	{name: "holder search entry", pk: pkHolderFind, sk: skHolderFind, gsi1: gsiStaffDirectory},
 	{name: "provider", pk: pkProvider, sk: skProfile},
 	{name: "outbox entry", pk: pkOutbox},
 	{name: "program", pk: pkProgram, sk: skProgram, gsi1: gsiProviderPrograms, gsi2: gsiProgramStatus},
@@ -140,6 +144,9 @@ func subKey(sub, kind string) table.Key { return table.Key{PK: pkSub + sub, SK: 
 func holderEmailKey(email string) table.Key {
 	return table.Key{PK: pkHolderEmail + accounts.EmailKey(email), SK: skHolderMail}
 }
+
+// holderFindKey is a holder's entry in staff's search by name.
+func holderFindKey(id string) table.Key { return table.Key{PK: pkHolderFind + id, SK: skHolderFind} }
 
 // eventKey is a new audit event's key: in time order, a random suffix
 // keeping two events of the same instant apart.

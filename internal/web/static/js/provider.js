@@ -515,7 +515,7 @@ export function directorySearch(onPick, { href } = {}) {
   const results = h("div", { class: "directory-results" });
   const f = form({ class: "directory-form" }, [
     field(staffSearch ? "Last name, holder ID or email" : "Last name or holder ID", "q", { type: "search", required: true,
-      hint: staffSearch ? "At least two letters of a last name; an email or holder ID also finds holders not listed in the directory" : "At least two letters" }),
+      hint: staffSearch ? "At least two letters of a last name; you find every holder, listed in the directory or not" : "At least two letters" }),
   ], "Search", []);
   const row = (x) => h("tr", { dataset: { holderId: x.holderId } },
     h("td", {}, href ? h("a", { href: href(x) }, x.holderId) : x.holderId), h("td", {}, `${x.firstName} ${x.lastName}`), h("td", {}, x.credentials.join(", ") || "—", x.lapsed ? " (lapsed: renewal not paid)" : ""), h("td", {}, words(x.membership)),
