@@ -458,22 +458,9 @@ func (a *Accounts) UpdateHolder(ctx context.Context, id string, fn func(h *accou
 // Directory reads one page of the listed holders whose folded last name
 // starts with prefix (GSI1): one Query of the prefix's partition.
 func (a *Accounts) Directory(ctx context.Context, prefix string, pg accounts.Page) ([]accounts.DirectoryEntry, string, error) {
-	prefix = directoryPart(prefix)
-	if n := len([]rune(prefix)); n < directoryShard {
-		return nil, "", fmt.Errorf("search directory for %q: a prefix needs %d runes, not %d", prefix, directoryShard, n)
-	}
-	q := table.Query{Index: table.IndexGSI1, PK: directoryPK(prefix), Op: table.SKBeginsWith, Value: prefix, Cursor: pg.Cursor}
-	q.Limit = pageLimit(pg.Limit, accounts.DirectoryPageDefault, accounts.DirectoryPageMax)
-	// A cursor of another search in the same partition would be taken as a
-	// position by both backends; refuse it as one of another list.
-	if q.Cursor != "" {
-		if pos, err := table.DecodeCursor(q.Cursor); err == nil && !strings.HasPrefix(pos[table.AttrGSI1SK], prefix) {
-			return nil, "", table.CursorFault(table.BadCursor("cursor belongs to another search"))
-		}
-	}
-	page, err := a.t.Query(ctx, q)
+	page, err := a.searchNames(ctx, directoryPK, prefix, pg)
 	if err != nil {
-		return nil, "", table.CursorFault(fmt.Errorf("query directory %s: %w", q.PK, err))
+		return nil, "", err
 	}
 	holders := decodeList(ctx, "directory", page.Items, func(item table.Item) (accounts.Holder, error) {
 		var it holderItem
@@ -489,25 +476,38 @@ func (a *Accounts) Directory(ctx context.Context, prefix string, pg accounts.Pag
 	return out, page.Cursor, nil
 }
 
+// searchNames is one page of a name index (GSI1) by folded last-name
+// prefix, in the partition partition(prefix) names: the directory's, or
+// staff's of every holder.
+func (a *Accounts) searchNames(ctx context.Context, partition func(string) string, prefix string, pg accounts.Page) (table.Page, error) {
+	prefix = directoryPart(prefix)
+	if n := len([]rune(prefix)); n < directoryShard {
+		return table.Page{}, fmt.Errorf("search names for %q: a prefix needs %d runes, not %d", prefix, directoryShard, n)
+	}
+	q := table.Query{Index: table.IndexGSI1, PK: partition(prefix), Op: table.SKBeginsWith, Value: prefix, Cursor: pg.Cursor}
+	q.Limit = pageLimit(pg.Limit, accounts.DirectoryPageDefault, accounts.DirectoryPageMax)
+	// A cursor of another search in the same partition would be taken as a
+	// position by both backends; refuse it as one of another list.
+	if q.Cursor != "" {
+		if pos, err := table.DecodeCursor(q.Cursor); err == nil && !strings.HasPrefix(pos[table.AttrGSI1SK], prefix) {
+			return table.Page{}, table.CursorFault(table.BadCursor("cursor belongs to another search"))
+		}
+	}
+	page, err := a.t.Query(ctx, q)
+	if err != nil {
+		return table.Page{}, table.CursorFault(fmt.Errorf("query names %s: %w", q.PK, err))
+	}
+	return page, nil
+}
+
 // StaffDirectory reads one page of every holder, listed in the directory or
 // not, whose folded last name starts with prefix (GSI1, staff's search):
 // one Query of the prefix's partition. Holders written before the search
 // entries existed enter it with their next write.
 func (a *Accounts) StaffDirectory(ctx context.Context, prefix string, pg accounts.Page) ([]accounts.DirectoryEntry, string, error) {
-	prefix = directoryPart(prefix)
-	if n := len([]rune(prefix)); n < directoryShard {
-		return nil, "", fmt.Errorf("search holders for %q: a prefix needs %d runes, not %d", prefix, directoryShard, n)
-	}
-	q := table.Query{Index: table.IndexGSI1, PK: staffDirectoryPK(prefix), Op: table.SKBeginsWith, Value: prefix, Cursor: pg.Cursor}
-	q.Limit = pageLimit(pg.Limit, accounts.DirectoryPageDefault, accounts.DirectoryPageMax)
-	if q.Cursor != "" {
-		if pos, err := table.DecodeCursor(q.Cursor); err == nil && !strings.HasPrefix(pos[table.AttrGSI1SK], prefix) {
-			return nil, "", table.CursorFault(table.BadCursor("cursor belongs to another search"))
-		}
-	}
-	page, err := a.t.Query(ctx, q)
+	page, err := a.searchNames(ctx, staffDirectoryPK, prefix, pg)
 	if err != nil {
-		return nil, "", table.CursorFault(fmt.Errorf("query staff directory %s: %w", q.PK, err))
+		return nil, "", err
 	}
 	out := decodeList(ctx, "staff directory", page.Items, func(item table.Item) (accounts.DirectoryEntry, error) {
 		var it holderFindItem
