@@ -1,6 +1,7 @@
 package table_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -253,6 +254,23 @@ func runTableContract(t *testing.T, newTable newTableFunc) {
 				t.Fatalf("count %d at version %d, want %d: an update was lost", c, v, workers*loops)
 			}
 		})
+	})
+
+	t.Run("LostAnswerAppliedOnce", func(t *testing.T) {
+		// A versioned write that took effect but answered a failed condition
+		// (its answer lost, the SDK's retry refused) is not applied again.
+		t.Parallel()
+		tbl, _ := newTable(t)
+		k := table.Key{PK: "COUNTER", SK: "lost"}
+		testkit.MustWrite(t, tbl, table.Put(testkit.ItemOf(k.PK, k.SK, "version", table.N(0), "count", table.N(0)), table.IfNotExists()))
+		lossy := &lostAnswer{Table: tbl, key: k}
+		if _, err := increment(t, lossy, k); err != nil {
+			t.Fatal(err)
+		}
+		got := testkit.MustGet(t, tbl, k)
+		if c, v := numAttr(t, got["count"]), numAttr(t, got["version"]); !lossy.done.Load() || c != 1 || v != 1 {
+			t.Fatalf("count %d at version %d after one increment whose answer was lost (lost: %v)", c, v, lossy.done.Load())
+		}
 	})
 
 	t.Run("Query", func(t *testing.T) {
@@ -674,23 +692,47 @@ func runTableContract(t *testing.T, newTable newTableFunc) {
 
 // increment is a read-modify-write with a version check, retried on
 // conflict as a repository would; it returns the number of retries.
+// increment adds 1 to the counter at k through the one read-modify-write
+// (UpdateVersioned), sending it again when others kept winning (a 409 a
+// client repeats), and returns how many attempts lost a race.
 func increment(t *testing.T, tbl table.Table, k table.Key) (int, error) {
-	for retries := range 1000 {
-		cur, err := tbl.Get(t.Context(), k)
-		if err != nil {
-			return retries, err
+	attempts := 0
+	for range 100 {
+		err := table.UpdateVersioned(t.Context(), tbl, func() (table.Versioned, error) {
+			attempts++
+			cur, err := tbl.Get(t.Context(), k)
+			if err != nil {
+				return table.Versioned{}, err
+			}
+			v := numAttr(t, cur["version"])
+			return table.Versioned{Item: testkit.ItemOf(k.PK, k.SK, "version", table.N(v+1), "count", table.N(numAttr(t, cur["count"])+1)),
+				Version: v}, nil
+		})
+		if errors.Is(err, table.ErrContended) {
+			continue
 		}
-		v := numAttr(t, cur["version"])
-		next := testkit.ItemOf(k.PK, k.SK, "version", table.N(v+1), "count", table.N(numAttr(t, cur["count"])+1))
-		err = tbl.Write(t.Context(), table.Put(next, table.IfEqual("version", table.N(v))))
-		if err == nil {
-			return retries, nil
-		}
-		if !table.IsConditionFailed(err) && !errors.Is(err, table.ErrConflict) {
-			return retries, err
-		}
+		return attempts - 1, err
 	}
-	return 1000, errors.New("increment: no success in 1000 attempts")
+	return attempts, errors.New("increment: contended 100 times")
+}
+
+// lostAnswer is a table whose first write of key takes effect but answers
+// that its condition failed: what a write whose answer was lost, sent again
+// by the SDK, answers.
+type lostAnswer struct {
+	table.Table
+	key  table.Key
+	done atomic.Bool
+}
+
+func (l *lostAnswer) Write(ctx context.Context, ops ...table.Op) error {
+	if err := l.Table.Write(ctx, ops...); err != nil {
+		return err
+	}
+	if len(ops) > 0 && table.KeyOf(ops[0].Item) == l.key && l.done.CompareAndSwap(false, true) {
+		return &table.ConditionFailedError{Index: 0, Key: l.key}
+	}
+	return nil
 }
 
 func wantConditionFailed(t *testing.T, err error, index int, k table.Key) {

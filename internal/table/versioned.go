@@ -2,9 +2,13 @@ package table
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/cecportal/cecportal/internal/fault"
 )
@@ -71,15 +75,48 @@ func UpdateVersioned(ctx context.Context, t Table, next func() (Versioned, error
 		if err != nil {
 			return false, err
 		}
+		// Each attempt marks the record it writes. A write that took
+		// effect but whose answer was lost is sent again by the SDK (a
+		// single-item write carries no idempotency token, unlike a
+		// transaction) and then fails its condition: finding the mark tells
+		// that this attempt did happen, so it is not applied a second time.
+		mark := writeMark()
+		v.Item[markAttr] = S(mark)
 		err = t.Write(ctx, append([]Op{Put(v.Item, IfEqual(versionAttr, N(v.Version)))}, v.With...)...)
 		switch {
 		case err == nil:
 			return false, nil
-		case FailedOn(err, KeyOf(v.Item)), errors.Is(err, ErrConflict):
+		case FailedOn(err, KeyOf(v.Item)):
+			if landed(ctx, t, KeyOf(v.Item), mark) {
+				return false, nil
+			}
+			return true, nil
+		case errors.Is(err, ErrConflict):
 			return true, nil
 		}
 		return false, fmt.Errorf("write %s: %w", KeyOf(v.Item), err)
 	})
+}
+
+// markAttr holds the mark of the attempt that last wrote a versioned record.
+const markAttr = "writeMark"
+
+// writeMark is a fresh, unique mark for one write attempt.
+func writeMark() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:]) // crypto/rand does not fail
+	return hex.EncodeToString(b[:])
+}
+
+// landed reports whether the record at k carries mark: the attempt that
+// wrote it is the one whose answer said its condition failed.
+func landed(ctx context.Context, t Table, k Key, mark string) bool {
+	item, err := t.Get(ctx, k)
+	if err != nil {
+		return false
+	}
+	m, ok := item[markAttr].(*types.AttributeValueMemberS)
+	return ok && m.Value == mark
 }
 
 // FailedOn reports whether err is a write whose operation on key k failed
