@@ -82,6 +82,10 @@ type Invoice struct {
 	CreatedAt              time.Time
 	UpdatedAt              time.Time
 	Version                int64
+	// Quotes are the amounts checkouts were started for, oldest first: a
+	// payment of one of them is taken though the total changed since (the
+	// reinstatement fee added, or taken off by a waiver), and flagged.
+	Quotes []int64 `json:",omitempty"`
 	// LapseWaived: staff reversed the lapse (LapseChanges says who, when
 	// and why): the invoice is not lapsed, and paying adds no reinstatement.
 	LapseWaived  bool          `json:",omitempty"`

@@ -464,6 +464,9 @@ func (s *Service) StartCheckout(ctx context.Context, c identity.Caller, year int
 			return checkout.Session{}, err
 		}
 	}
+	if inv, err = s.quote(ctx, inv); err != nil {
+		return checkout.Session{}, err
+	}
 	co, err := s.Checkouts.StartCheckout(ctx, checkout.Request{InvoiceID: inv.ID, AmountCents: inv.TotalCents,
 		Currency: inv.Currency, Description: fmt.Sprintf("%d renewal: %s", year, strings.Join(inv.Credentials, ", ")),
 		Email: inv.HolderEmail})
@@ -496,6 +499,29 @@ func (s *Service) addReinstatement(ctx context.Context, id string) (Invoice, err
 	return inv, nil
 }
 
+// quote records that a checkout is started for inv's total, once per
+// amount, so that its payment is taken even if the total changes before it
+// arrives (Settle), and returns the invoice as it is now.
+func (s *Service) quote(ctx context.Context, inv Invoice) (Invoice, error) {
+	if slices.Contains(inv.Quotes, inv.TotalCents) {
+		return inv, nil
+	}
+	total := inv.TotalCents
+	out, err := s.Store.Update(ctx, inv.ID, func(x *Invoice) ([]outbox.Message, error) {
+		if x.Status == Paid || x.TotalCents != total || slices.Contains(x.Quotes, total) {
+			return nil, ErrNoChange
+		}
+		x.Quotes = append(x.Quotes, total)
+		x.UpdatedAt = s.Clock.Now().UTC()
+		return nil, nil
+	})
+	if err != nil && !errors.Is(err, ErrNoChange) {
+		return Invoice{}, fmt.Errorf("record the quote of %s: %w", inv.ID, err)
+	}
+	s.judgeLapse(&out)
+	return out, nil
+}
+
 // Settle records a payment event on the renewal invoice it names, once
 // per event ID, as programs.Service.SettleFee does for fees: a success of
 // the invoice's amount and currency pays it and queues the receipt in the
@@ -524,16 +550,26 @@ func (s *Service) Settle(ctx context.Context, invoiceID string, ev Payment) (inv
 			if inv.Status == Paid {
 				return nil, ErrNoChange
 			}
-			if ev.AmountCents != inv.TotalCents || !strings.EqualFold(ev.Currency, inv.Currency) {
+			sameCurrency := strings.EqualFold(ev.Currency, inv.Currency)
+			quoted := sameCurrency && ev.AmountCents != inv.TotalCents && slices.Contains(inv.Quotes, ev.AmountCents)
+			if !quoted && (ev.AmountCents != inv.TotalCents || !sameCurrency) {
 				rec.Kind = PaymentMismatch
 				rec.Reason = fmt.Sprintf("paid %s, invoice is %s: not taken as payment",
 					Money(ev.AmountCents, strings.ToUpper(ev.Currency)), Money(inv.TotalCents, inv.Currency))
 				inv.Payments, inv.Flag, inv.UpdatedAt = append(inv.Payments, rec), "payment_mismatch", now
 				return nil, nil
 			}
+			if quoted {
+				// The amount a checkout was started for, before the total
+				// changed: taken (the holder paid what they were asked),
+				// and flagged for staff to settle the difference.
+				rec.Reason = fmt.Sprintf("paid %s, the amount of an earlier checkout; the invoice is now %s",
+					Money(ev.AmountCents, inv.Currency), Money(inv.TotalCents, inv.Currency))
+				inv.Flag = "quoted_amount"
+			}
 			inv.Status, inv.PaidAt, inv.UpdatedAt = Paid, now, now
 			inv.Payments = append(inv.Payments, rec)
-			m, err := Receipt(inv.ID, inv.HolderEmail, inv.HolderName, Money(inv.TotalCents, inv.Currency),
+			m, err := Receipt(inv.ID, inv.HolderEmail, inv.HolderName, Money(ev.AmountCents, inv.Currency),
 				fmt.Sprintf("%d renewal: %s", inv.Year, strings.Join(inv.Credentials, ", ")), ev.Reference, now)
 			sent = []outbox.Message{m}
 			return sent, err

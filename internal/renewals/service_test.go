@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -622,14 +623,17 @@ func TestService_LapseAndReinstatement(t *testing.T) {
 	if v.Invoice.TotalCents != base+fee || len(v.Invoice.Lines) != 2 || v.Invoice.Lines[1] != (renewals.Line{Code: renewals.LineReinstatement, Cents: fee}) {
 		t.Fatalf("after two checkouts: %+v", v.Invoice)
 	}
-	// The old amount is no longer the invoice's; the new one pays and reinstates.
-	if inv, _, err := e.svc.Settle(t.Context(), id, renewals.Payment{EventID: "evt_old", Kind: renewals.PaymentSucceeded,
-		AmountCents: base, Currency: "usd"}); err != nil || inv.Status == renewals.Paid || inv.Flag != "payment_mismatch" {
-		t.Fatalf("the amount before the fee: %+v, %v", inv, err)
+	// An amount no checkout was started for is a mismatch; the amount of the
+	// checkout started in grace (before the fee) is taken, and flagged for
+	// staff: the holder paid what they were asked.
+	if inv, _, err := e.svc.Settle(t.Context(), id, renewals.Payment{EventID: "evt_odd", Kind: renewals.PaymentSucceeded,
+		AmountCents: 100, Currency: "usd"}); err != nil || inv.Status == renewals.Paid || inv.Flag != "payment_mismatch" {
+		t.Fatalf("an amount never asked: %+v, %v", inv, err)
 	}
-	if _, _, err := e.svc.Settle(t.Context(), id, renewals.Payment{EventID: "evt_new", Kind: renewals.PaymentSucceeded,
-		AmountCents: base + fee, Currency: "usd"}); err != nil {
-		t.Fatal(err)
+	if inv, _, err := e.svc.Settle(t.Context(), id, renewals.Payment{EventID: "evt_old", Kind: renewals.PaymentSucceeded,
+		AmountCents: base, Currency: "usd"}); err != nil || inv.Status != renewals.Paid || inv.Flag != "quoted_amount" ||
+		!slices.Equal(inv.Quotes, []int64{base, base + fee}) {
+		t.Fatalf("the amount quoted before the fee: %+v, %v", inv, err)
 	}
 	if v := e.view(t, c); v.Invoice.Status != renewals.Paid || v.Invoice.Lapsed {
 		t.Fatalf("after paying: %+v", v.Invoice)

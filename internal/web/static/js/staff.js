@@ -479,6 +479,7 @@ const standingText = {
 const flagText = {
   payment_mismatch: "Payment mismatch: a payment whose amount or currency was not the invoice's was recorded and not taken as payment. Check it with the payment provider.",
   refunded: "Refunded: the payment provider reported a refund of this invoice.",
+  quoted_amount: "Paid an earlier amount: the holder paid what an earlier checkout asked, before the total changed (the reinstatement fee added, or taken off when the lapse was reversed). It is taken as payment; settle the difference with the holder.",
 };
 
 const paymentText = {
