@@ -287,6 +287,8 @@ func TestBrowser_AttendanceUpload(t *testing.T) {
 				t.Fatalf("the addition reads %q", got)
 			}
 			acme.waitJS(t, "both corrections listed", `document.querySelectorAll("#corrections-table tbody tr").length === 2`)
+			// The report beside its rows says it was corrected since.
+			acme.waitText(t, "#upload-corrected", "Corrected since it was posted: 2 corrections")
 			var made struct {
 				Corrections []struct{ Action, HolderID, Reason string }
 			}
@@ -310,7 +312,13 @@ func TestBrowser_AttendanceUpload(t *testing.T) {
 			}
 			office.audit(t)
 			noCodesShown(t, office)
-			// The office opens the upload by its references and corrects it.
+			// The office opens the upload by its references (a wrong one is
+			// said on its field) and corrects it.
+			office.fillIn(t, "#open-upload ", "[name=programId]", program, "[name=uploadId]", "UPL-NOSUCH")
+			office.click(t, "#open-upload button[type=submit]")
+			if msg := office.errorOf(t, "#open-upload [name=uploadId]"); msg != "Program "+program+" has no upload UPL-NOSUCH" {
+				t.Fatalf("the error at the upload reference: %q", msg)
+			}
 			office.fillIn(t, "#open-upload ", "[name=programId]", strings.ToLower(program), "[name=uploadId]", uploadID)
 			office.click(t, "#open-upload button[type=submit]")
 			office.waitRendered(t, "/staff/uploads/"+program+"/"+uploadID)

@@ -36,6 +36,7 @@ func TestBrowser_LapsedRenewal(t *testing.T) {
 	cy.open(t, "#/holder/renewal?year=2027")
 	cy.waitText(t, "#renewal-lapsed", "Your 2027 credentials have lapsed: the renewal was not paid by Wed, Mar 31, 2027")
 	cy.waitText(t, "#renewal-lapsed", "reinstatement fee of $50.00")
+	cy.waitText(t, `#invoice-lines tr[data-line="reinstatement-due"]`, "Reinstatement fee (added when you pay)$50.00")
 	if got, want := cy.text(t, "#pay-renewal"), "Pay "+dollars(inv.Invoice.TotalCents+5000); got != want {
 		t.Fatalf("the pay button reads %q, want %q", got, want)
 	}
@@ -65,6 +66,7 @@ func TestBrowser_LapsedRenewal(t *testing.T) {
 	}
 	office.fill(t, "#lapse-reason-"+invID, "In hospital in March; the office agreed.")
 	office.click(t, "#lapse-"+invID+" button[type=submit]")
+	office.waitText(t, ".lapse-changed", "The 2027 lapse is reversed: the holder owes")
 	office.waitText(t, ".invoice-status", "its lapse was reversed by the office")
 	office.waitText(t, ".lapse-changes", "In hospital in March; the office agreed.")
 	office.audit(t)

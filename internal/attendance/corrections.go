@@ -142,11 +142,13 @@ func (s *Service) Correct(ctx context.Context, c identity.Caller, programID, upl
 		problems = append(problems, fault.Detail{Field: "holderId", Code: ReasonHolderNotFound,
 			Message: fmt.Sprintf("no holder %s: the attendee needs a holder account (a free guest account is enough)", in.HolderID)})
 	case !names.Equal(h.FirstName, row.FirstName) || !names.Equal(h.LastName, row.LastName):
-		problems = append(problems, fault.Detail{Field: "lastName", Code: ReasonNameMismatch, Message: nameMismatch(h, row)})
+		// A sentence of its own: it names the holder and says how.
+		msg := nameMismatch(h, row)
+		problems = append(problems, fault.Detail{Field: "lastName", Code: ReasonNameMismatch, Message: strings.ToUpper(msg[:1]) + msg[1:]})
 	}
 	if row.Completed.Compare(first) < 0 || row.Completed.Compare(last) > 0 {
 		problems = append(problems, fault.Detail{Field: "completionDate", Code: ReasonOutsideProgram,
-			Message: fmt.Sprintf("must be within the program's dates (%s to %s)", first, last)})
+			Message: outsideProgram(first, last)})
 	} else if row.Completed.Compare(today) > 0 {
 		problems = append(problems, fault.Detail{Field: "completionDate", Code: ReasonInFuture, Message: "must be today or in the past"})
 	}
@@ -216,4 +218,12 @@ func correctionMail(c Correction, h Holder, title string) (outbox.Message, error
 		Data: map[string]string{"action": c.Action, "holderName": strings.TrimSpace(h.FirstName + " " + h.LastName), "holderId": h.ID,
 			"title": title, "programId": c.ProgramID, "hours": c.Hours.String(), "completed": c.Completed.String(), "reason": c.Reason},
 	}.Message()
+}
+
+// outsideProgram words a completion date outside the program's days.
+func outsideProgram(first, last roster.Date) string {
+	if first == last {
+		return fmt.Sprintf("must be the day of the program, %s", first)
+	}
+	return fmt.Sprintf("must be within the program's dates, %s to %s", first, last)
 }

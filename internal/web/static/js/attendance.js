@@ -202,7 +202,11 @@ async function followUpload(out, programId, uploadId, current, single = false) {
     return;
   }
   drawReport(out, first, apiPages(programId, uploadId, first), () => downloadResults(programId, uploadId));
-  out.append(correctionsSection(programId, uploadId));
+  out.append(correctionsSection(programId, uploadId, (n) => {
+    // The rows and totals are as reported: say, beside them, that it changed since.
+    out.querySelector("#upload-corrected")?.remove();
+    if (n) out.querySelector("#upload-outcome")?.after(notice(`Corrected since it was posted: ${plural(n, "correction", "corrections")} (below, under Corrections after posting). The rows and totals here are as reported.`, "", { id: "upload-corrected" }));
+  }));
   const t = first.totals;
   reveal(out, `Upload done: ${count(t.accepted)} accepted, ${count(t.rejected)} rejected.`);
 }
@@ -481,7 +485,7 @@ function pastUploads(programId) {
  * remove an attendee (their credit withdrawn) or add one who was left off,
  * with the reason the holder is told.
  */
-function correctionsSection(programId, uploadId) {
+function correctionsSection(programId, uploadId, onCount = () => {}) {
   const path = `${uploadPath(programId, uploadId)}/corrections`;
   const listBox = h("div", { id: "corrections-list", "aria-live": "polite" });
   const done = h("div", { id: "correction-done" });
@@ -509,10 +513,25 @@ function correctionsSection(programId, uploadId) {
       const missing = need.filter(([k]) => !body[k]).map(([field, message]) => ({ field, message }));
       if (missing.length) throw problem(missing);
       if (!adding()) for (const k of ["firstName", "lastName", "completionDate"]) delete body[k];
-      const c = await api("POST", path, { body });
+      let c;
+      try {
+        c = await api("POST", path, { body });
+      } catch (err) {
+        // The refusals about the holder stand on the holder's field, dates
+        // in the API's words as people read them.
+        if (["not_credited", "already_credited"].includes(err.code)) {
+          err.details = [{ field: "holderId", message: err.code === "not_credited"
+            ? `${body.holderId} is not credited by this upload, so there is nothing to remove. A credit from another upload is corrected on that upload.`
+            : `${body.holderId} is already credited for this program: nothing was changed.` }];
+          err.message = "There is a problem";
+        }
+        err.details = (err.details || []).map((d) => ({ ...d, message: humanDates(d.message) }));
+        throw err;
+      }
       f.reset();
       addFields.hidden = true;
-      const who = `${[c.firstName, c.lastName].filter(Boolean).join(" ")} (${c.holderId})`;
+      const name = [c.firstName, c.lastName].filter(Boolean).join(" ");
+      const who = name ? `${name} (${c.holderId})` : `Holder ${c.holderId}`;
       const text = c.action === "remove"
         ? `${who} is removed from this upload: their ${c.cecs} CECs for this program are withdrawn. They are told by email, with your reason.`
         : `${who} is added: ${c.cecs} CECs for this program, completed on ${date(c.completionDate)}, are on their transcript. They are told by email, with your reason.`;
@@ -529,17 +548,20 @@ function correctionsSection(programId, uploadId) {
     const open = until >= dateIn(now, policy.association.timeZone) || session()?.role === "staff";
     f.hidden = !open;
     fill(listBox,
-      h("p", { id: "corrections-window" }, open
+      h("p", { id: "corrections-window" }, session()?.role === "staff"
+        ? `The provider could correct it until ${date(until)}; the association's office can correct it at any time.`
+        : open
         ? `Found a mistake after crediting? Remove an attendee, or add one who was left off, until ${date(until)}.`
         : ["This upload can no longer be corrected here (the last day was ", date(until), "). To correct it, ", writeToOffice(),
           ` with the program ID (${programId}) and the upload's reference (${uploadId}).`]),
       res.corrections.length
         ? table("Corrections of this upload, oldest first", ["When", "Attendee", { text: "Correction", outcome: true }, "Reason"],
           res.corrections.map((c) => h("tr", { dataset: { correctionId: c.correctionId, action: c.action } },
-            h("td", {}, dateTime(c.at)), h("td", {}, `${[c.firstName, c.lastName].filter(Boolean).join(" ")} (${c.holderId})`),
+            h("td", {}, dateTime(c.at)), h("td", {}, [c.firstName, c.lastName].filter(Boolean).length ? `${[c.firstName, c.lastName].filter(Boolean).join(" ")} (${c.holderId})` : `Holder ${c.holderId}`),
             h("td", {}, c.action === "remove" ? `Removed: ${c.cecs} CECs withdrawn` : `Added: ${c.cecs} CECs credited`, c.byStaff ? " (by the association's office)" : ""),
             h("td", {}, c.reason))), { id: "corrections-table" })
         : null);
+    onCount(res.corrections.length);
   };
   load().catch((err) => errorNotice(listBox, err));
   return h("section", { id: "corrections", "aria-labelledby": "corrections-heading" },

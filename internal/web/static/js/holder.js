@@ -66,6 +66,7 @@ function drawProfile(view, me) {
       const body = readForm(f);
       await precheck(f, "PUT /holders/me/contact", { path: "/holders/me/contact", body });
       const updated = await api("PUT", "/holders/me/contact", { body });
+      view.querySelector(".panel")?.remove(); // the account's first confirmation is old news now
       fill(saved, notice(`Contact details saved (confirmed ${dateTime(updated.contactConfirmedAt)}).`, "ok", { tabindex: "-1", id: "contact-saved-notice" }));
       // Where the person looks, on a phone too: the form's button is far below it.
       saved.firstChild.focus({ preventScroll: true });
@@ -182,7 +183,9 @@ function drawStatus(out, st, open) {
         + "If you hold one, the association's office records it: ", writeToOffice(), "."], "", { id: "status-no-credentials" })
       : st.met
         ? notice("Your CECs meet the requirement for this renewal.", "ok", { id: "status-met" })
-        : notice(`Outstanding: ${st.outstanding} CECs${open ? " until the submission waiting for review is approved" : ""}.`, "warn", { id: "status-outstanding" }),
+        : notice(Number(st.outstanding) > 0
+          ? `Outstanding: ${st.outstanding} CECs${open ? " until the submission waiting for review is approved" : ""}.`
+          : "Not met yet: the CECs are there, but a rule is not met. See what is still missing below.", "warn", { id: "status-outstanding" }),
     open ? pendingNotice(open, "status-pending") : null,
     st.lapsed ? notice([`Your ${st.renewalYear} credentials have lapsed: the renewal was not paid by the end of its grace period. `,
       h("a", { href: `#/holder/renewal?year=${st.renewalYear}` }, "Pay it on your renewal page"), " to reinstate them (a reinstatement fee applies)."],
@@ -537,8 +540,9 @@ export async function renewal(main) {
       throw err;
     }
     drawRenewal(out, r, y);
-    paidConfirmation(view, r.invoice.status === "paid", { title: "Payment received",
-      next: `Your ${r.year} dues are paid; the receipt is emailed to you. ${r.complete ? `Your ${r.year} renewal is complete.`
+    const reinstated = r.invoice.lines.some((l) => l.credential === "reinstatement");
+    paidConfirmation(view, r.invoice.status === "paid", { title: "Payment received", reference: r.invoice.invoiceId,
+      next: `Your ${r.year} dues are paid; the receipt is emailed to you.${reinstated ? ` Your ${r.year} credentials are reinstated.` : ""} ${r.complete ? `Your ${r.year} renewal is complete.`
         : "The renewal is complete once your CECs for it are approved: the steps below say what is left."}` });
   };
   const f = yearForm("renewal-year", year, show);
@@ -581,6 +585,9 @@ function drawRenewal(out, r, y) {
     table("Dues", ["Credential", "Amount"], [
       ...inv.lines.map((l) => h("tr", { dataset: { line: l.credential } }, h("td", {}, l.credential === "reinstatement" ? "Reinstatement fee" : l.credential),
         h("td", {}, money(l.cents, inv.currency)))),
+      // Lapsed, the fee comes on when paying: shown before, so that the button's amount adds up.
+      due !== inv.totalCents ? h("tr", { dataset: { line: "reinstatement-due" } }, h("td", {}, "Reinstatement fee (added when you pay)"),
+        h("td", {}, money(due - inv.totalCents, inv.currency))) : null,
       h("tr", {}, h("th", { scope: "row" }, "Total"), h("td", { id: "invoice-total" }, money(inv.totalCents, inv.currency))),
     ], { id: "invoice-lines" }),
     h("div", { class: "actions" }, pay), result,

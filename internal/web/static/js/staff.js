@@ -624,9 +624,13 @@ function lapseForm(inv, holderId, card) {
       if (!reason) throw problem([{ field: "reason", message: waive ? "Enter why the lapse is reversed" : "Enter why the reversal is undone" }]);
       const updated = await api("PUT", `/holders/${enc(holderId)}/renewals/${inv.year}/lapse`, { body: { waived: waive, reason } });
       const next = holderInvoice(updated, holderId);
+      const said = waive
+        ? `The ${inv.year} lapse is reversed: the holder owes ${money(updated.totalCents, updated.currency)}, with no reinstatement fee. The holder is not emailed; their pages say so at once.`
+        : `The ${inv.year} lapse stands again: paying now adds the reinstatement fee. The holder is not emailed; their pages say so at once.`;
+      next.insertBefore(notice(said, "ok", { class: "notice ok lapse-changed", tabindex: "-1" }), next.children[1]);
       card.replaceWith(next);
-      next.querySelector("h3").focus();
-      announce(waive ? `The ${inv.year} lapse is reversed.` : `The ${inv.year} lapse stands again.`);
+      next.querySelector(".lapse-changed").focus();
+      announce(said);
     });
   });
   return f;
@@ -644,6 +648,7 @@ function holderInvoice(inv, holderId) {
         : `${invoiceStatusText[inv.status] || words(inv.status)}${inv.lapsed ? `; lapsed since the grace period ended on ${date(inv.graceUntil)}`
           : inv.lapseWaived ? "; its lapse was reversed by the office" : ""}`)],
       ["Credentials", inv.credentials.join(", ") || "None"],
+      ["Lines", inv.lines.map((l) => `${l.credential === "reinstatement" ? "Reinstatement fee" : l.credential} ${money(l.cents, inv.currency)}`).join("; ")],
       ["Total", h("span", { class: "invoice-total" }, money(inv.totalCents, inv.currency))],
       ["Due", date(inv.dueOn)],
       ["Grace period until", date(inv.graceUntil)],
@@ -688,6 +693,14 @@ export async function corrections(main) {
       const missing = [...(programId ? [] : [{ field: "programId", message: "Enter the program ID" }]),
         ...(uploadId ? [] : [{ field: "uploadId", message: "Enter the upload reference" }])];
       if (missing.length) throw problem(missing);
+      try {
+        await api("GET", `/programs/${enc(programId)}/attendance/${enc(uploadId)}?limit=1`);
+      } catch (err) {
+        if (err.status !== 404) throw err;
+        throw problem([err.code === "program_not_found"
+          ? { field: "programId", message: `No program has the ID ${programId}` }
+          : { field: "uploadId", message: `Program ${programId} has no upload ${uploadId}` }]);
+      }
       go(`#/staff/uploads/${enc(programId)}/${enc(uploadId)}`);
     });
   });

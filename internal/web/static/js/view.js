@@ -262,12 +262,12 @@ const payingKey = "cecportal.paying";
  * invoice reads paid, a confirmation at the top (title, what happens next),
  * once. Before that (the payment provider's message not in yet) nothing.
  */
-export function paidConfirmation(view, paid, { title, next }) {
+export function paidConfirmation(view, paid, { title, next, reference }) {
   let pending = null;
   try { pending = JSON.parse(sessionStorage.getItem(payingKey) || "null"); } catch { pending = null; }
   if (!pending || !paid || pending.back !== window.location.hash) return;
   sessionStorage.removeItem(payingKey);
-  confirmation(view, { id: "payment-received", title, reference: pending.reference, next });
+  confirmation(view, { id: "payment-received", title, reference: reference || pending.reference, next });
 }
 
 export function startPayment(checkout, back) {
