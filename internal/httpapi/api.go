@@ -280,15 +280,10 @@ func newRequestID() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// checkOnly reads checkOnly as the contract validated it: the first
-// non-empty value, parsed as strconv.ParseBool does ("1", "TRUE", "true"),
-// so that no value the contract takes as true reaches the handler.
+// checkOnly reads checkOnly as the contract validated it (firstNonEmpty,
+// parsed as strconv.ParseBool does: "1", "TRUE", "true"), so that no value
+// the contract takes as true reaches the handler.
 func checkOnly(values []string) bool {
-	for _, v := range values {
-		if v != "" {
-			b, err := strconv.ParseBool(v)
-			return err == nil && b
-		}
-	}
-	return false
+	b, err := strconv.ParseBool(firstNonEmpty(values))
+	return err == nil && b
 }

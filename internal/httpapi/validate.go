@@ -162,15 +162,7 @@ func checkParam(p *contract.Param, r *Request) []fault.Detail {
 		var values []string
 		values, found = r.Query[p.Name]
 		if present = len(values) > 0; present {
-			// Repeated keys: the first non-empty value, so that an empty
-			// leading one cannot hide a later one.
-			raw = values[0]
-			for _, v := range values[1:] {
-				if raw != "" {
-					break
-				}
-				raw = v
-			}
+			raw = firstNonEmpty(values)
 		}
 	case "header":
 		var values []string
@@ -300,4 +292,16 @@ func snake(s string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// firstNonEmpty is the value a repeated query key stands for: the first
+// non-empty one, so that an empty leading one cannot hide a later one
+// ("" when all are empty).
+func firstNonEmpty(values []string) string {
+	for _, v := range values {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
 }
