@@ -53,11 +53,16 @@ const byStatus = {
 /** The service's own fault: nothing of the request was saved. */
 export const serviceFault = "Sorry, there is a problem with the service. Nothing was saved. Try again later.";
 
+/** "the contact hours" → "The contact hours". */
+export function capital(s) {
+  return s ? s[0].toUpperCase() + s.slice(1) : s;
+}
+
 /** "the roster has no rows" → "The roster has no rows." */
 export function sentence(s) {
   const t = String(s || "").trim();
   if (!t) return t;
-  return t[0].toUpperCase() + t.slice(1) + (/[.!?)"]$/.test(t) ? "" : ".");
+  return capital(t) + (/[.!?)"]$/.test(t) ? "" : ".");
 }
 
 /**

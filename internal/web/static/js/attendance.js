@@ -10,7 +10,7 @@ import { h, fill, announce, table, facts } from "./dom.js";
 import { api, pageQuery, sentence, serverNow } from "./api.js";
 import { session } from "./auth.js";
 import { field, radios, form, readForm, submitting, problem, precheck, showErrors } from "./forms.js";
-import { page, notice, errorNotice, dateTime, date, humanDates, sleep, pagedList, actionButton, writeToOffice } from "./view.js";
+import { page, notice, errorNotice, dateTime, date, humanDates, sleep, pagedList, actionButton, writeToOffice, holderLabel } from "./view.js";
 import { money, dateIn } from "./fee.js";
 import { directorySearch } from "./provider.js";
 
@@ -253,7 +253,7 @@ const attendeeField = {
  */
 function drawAttendee(out, up, formEl) {
   const r = up.rows[0];
-  const who = `${[r.firstName, r.lastName].filter(Boolean).join(" ")} (${r.holderId})`;
+  const who = holderLabel(r.firstName, r.lastName, r.holderId);
   const currency = up.totals.fees?.currency || policy.programs.currency;
   const fee = typeof r.feeCents === "number" && r.feeCents > 0 ? ` The filing fee for this attendee is ${money(r.feeCents, currency)}.` : "";
   let title;
@@ -530,8 +530,7 @@ function correctionsSection(programId, uploadId, onCount = () => {}) {
       }
       f.reset();
       addFields.hidden = true;
-      const name = [c.firstName, c.lastName].filter(Boolean).join(" ");
-      const who = name ? `${name} (${c.holderId})` : `Holder ${c.holderId}`;
+      const who = holderLabel(c.firstName, c.lastName, c.holderId);
       const text = c.action === "remove"
         ? `${who} is removed from this upload: their ${c.cecs} CECs for this program are withdrawn. They are told by email, with your reason.`
         : `${who} is added: ${c.cecs} CECs for this program, completed on ${date(c.completionDate)}, are on their transcript. They are told by email, with your reason.`;
@@ -557,7 +556,7 @@ function correctionsSection(programId, uploadId, onCount = () => {}) {
       res.corrections.length
         ? table("Corrections of this upload, oldest first", ["When", "Attendee", { text: "Correction", outcome: true }, "Reason"],
           res.corrections.map((c) => h("tr", { dataset: { correctionId: c.correctionId, action: c.action } },
-            h("td", {}, dateTime(c.at)), h("td", {}, [c.firstName, c.lastName].filter(Boolean).length ? `${[c.firstName, c.lastName].filter(Boolean).join(" ")} (${c.holderId})` : `Holder ${c.holderId}`),
+            h("td", {}, dateTime(c.at)), h("td", {}, holderLabel(c.firstName, c.lastName, c.holderId)),
             h("td", {}, c.action === "remove" ? `Removed: ${c.cecs} CECs withdrawn` : `Added: ${c.cecs} CECs credited`, c.byStaff ? " (by the association's office)" : ""),
             h("td", {}, c.reason))), { id: "corrections-table" })
         : null);

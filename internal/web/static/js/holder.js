@@ -349,9 +349,7 @@ function runningTotal(out, f) {
     let why = "Enter the renewal year to see your running total.";
     try {
       if (/^\d{4}$/.test(y)) {
-        const [status, subs] = await Promise.all([api("GET", `/holders/me/status?${new URLSearchParams({ year: y })}`), getOrNull("/holders/me/submissions")]);
-        st = status;
-        open = (subs?.submissions || []).find((x) => String(x.year) === y && (x.status === "received" || x.status === "in_review")) || null;
+        [st, open] = await Promise.all([api("GET", `/holders/me/status?${new URLSearchParams({ year: y })}`), openSubmission(y)]);
       }
     } catch (err) {
       if (err.code === "holder_not_found") why = ["Create your holder account first: ", h("a", { href: "#/holder" }, "your profile"), "."];

@@ -4,7 +4,7 @@
 
 import policy from "../policy.js";
 import { h, fill, announce, table, facts } from "./dom.js";
-import { api, getOrNull, pageQuery, serverNow, sentence } from "./api.js";
+import { api, getOrNull, pageQuery, serverNow, sentence, capital } from "./api.js";
 import { session } from "./auth.js";
 import { field, radios, group, addressFields, form, readForm, submitting, problem, showErrors, precheck } from "./forms.js";
 import problems from "./problems.js";
@@ -241,13 +241,13 @@ export async function programForm(main, { id }) {
       if (body.contactHours !== undefined && body.contactHours !== "" && Number.isNaN(hours)) {
         details.push({ field: "contactHours", message: `Enter ${labels.contactHours.label} as a number, like 3` });
       } else if (body.contactHours !== undefined && (hours < Number(pr.minContactHours) || hours > Number(pr.maxContactHours))) {
-        details.push({ field: "contactHours", message: `${sentenceStart(labels.contactHours.label)} must be from ${pr.minContactHours} to ${pr.maxContactHours}` });
+        details.push({ field: "contactHours", message: `${capital(labels.contactHours.label)} must be from ${pr.minContactHours} to ${pr.maxContactHours}` });
       }
       if (body.startsAt && body.endsAt && !details.some((d) => d.field === "endsAt") && new Date(body.endsAt) <= new Date(body.startsAt)) {
-        details.push({ field: "endsAt", message: `${sentenceStart(labels.endsAt.label)} must be after the start` });
+        details.push({ field: "endsAt", message: `${capital(labels.endsAt.label)} must be after the start` });
       }
       if (body.url && !/^https?:\/\/[^\s/?#]+\.[^\s/?#]+/i.test(body.url)) {
-        details.push({ field: "url", message: `${sentenceStart(labels.url.label)} must start with https:// (or http://) and name a site, like https://example.org/course` });
+        details.push({ field: "url", message: `${capital(labels.url.label)} must start with https:// (or http://) and name a site, like https://example.org/course` });
       }
       // Submitting needs what the API's submission check needs (422
       // application_incomplete), in its words: found here, with the rest,
@@ -308,8 +308,6 @@ export async function programForm(main, { id }) {
 }
 
 const busy = ["submitted", "paid"];
-
-const sentenceStart = (s) => s.charAt(0).toUpperCase() + s.slice(1);
 
 /** Who changed a program's status, as its provider reads it (the API gives an account's ID). */
 function changedBy(x) {

@@ -6,7 +6,7 @@ import policy from "../policy.js";
 import { h, fill, announce, table, facts } from "./dom.js";
 import { api, pageQuery } from "./api.js";
 import { field, radios, form, readForm, submitting, group, problem, clearErrors } from "./forms.js";
-import { page, notice, confirmation, dateTime, date, humanDates, programStatusText, formatText, badge, words, kindName, invoiceStatusText, hashQuery, go, pagedList } from "./view.js";
+import { page, notice, confirmation, dateTime, date, humanDates, holderLabel, programStatusText, formatText, badge, words, kindName, invoiceStatusText, hashQuery, go, pagedList } from "./view.js";
 import { money, hundredths, cecText } from "./fee.js";
 import { directorySearch } from "./provider.js";
 import { comingYear, shortfallText, statusFigures } from "./holder.js";
@@ -714,7 +714,7 @@ export async function corrections(main) {
     return { items: res.corrections, nextCursor: res.nextCursor };
   }, (c) => h("tr", { dataset: { correctionId: c.correctionId, action: c.action } },
     h("td", {}, dateTime(c.at)),
-    h("td", {}, h("a", { href: holderHref(c.holderId) }, `${[c.firstName, c.lastName].filter(Boolean).join(" ")} (${c.holderId})`)),
+    h("td", {}, h("a", { href: holderHref(c.holderId) }, holderLabel(c.firstName, c.lastName, c.holderId))),
     h("td", {}, h("a", { href: `#/staff/uploads/${enc(c.programId)}/${enc(c.uploadId)}` }, `${c.programId}, upload ${c.uploadId}`)),
     h("td", {}, c.action === "remove" ? `Removed: ${c.cecs} CECs withdrawn` : `Added: ${c.cecs} CECs credited`),
     h("td", {}, c.byStaff ? "The association's office" : "The provider"),

@@ -168,6 +168,12 @@ export function writeToOffice() {
   return email ? ["write to the association's office at ", h("a", { href: `mailto:${email}` }, email)] : "contact the association's office";
 }
 
+/** "Ana Lima (H-…)", or "Holder H-…" when the name is not ours to show. */
+export function holderLabel(first, last, id) {
+  const name = [first, last].filter(Boolean).join(" ");
+  return name ? `${name} (${id})` : `Holder ${id}`;
+}
+
 /** An invoice's status, in words. */
 export const invoiceStatusText = { open: "Not paid yet", paid: "Paid", failed: "Not paid: the last payment failed" };
 
