@@ -459,12 +459,7 @@ func (s *Service) StartCheckout(ctx context.Context, c identity.Caller, year int
 	if inv.Status == Paid {
 		return checkout.Session{}, fault.Errorf(fault.Conflict, "invoice_paid", "the renewal invoice %s is paid", inv.ID)
 	}
-	if s.judgeLapse(&inv); inv.Lapsed {
-		if inv, err = s.addReinstatement(ctx, inv.ID); err != nil {
-			return checkout.Session{}, err
-		}
-	}
-	if inv, err = s.quote(ctx, inv); err != nil {
+	if inv, err = s.prepareCheckout(ctx, inv); err != nil {
 		return checkout.Session{}, err
 	}
 	co, err := s.Checkouts.StartCheckout(ctx, checkout.Request{InvoiceID: inv.ID, AmountCents: inv.TotalCents,
@@ -477,46 +472,44 @@ func (s *Service) StartCheckout(ctx context.Context, c identity.Caller, year int
 	return co, nil
 }
 
-// addReinstatement adds the policy's reinstatement fee to a lapsed
-// invoice, once (a line of its own), and returns the invoice as it is now.
-func (s *Service) addReinstatement(ctx context.Context, id string) (Invoice, error) {
+// prepareCheckout readies inv for a checkout in one versioned update: a
+// lapsed invoice gets the reinstatement fee, once (judged again on the
+// invoice as it is now: staff may have reversed the lapse since it was
+// read), and the total to be asked is kept among its Quotes, so that its
+// payment is taken even if the total changes before it arrives (Settle).
+// Nothing is written when neither is needed. It returns the invoice as it
+// is now.
+func (s *Service) prepareCheckout(ctx context.Context, inv Invoice) (Invoice, error) {
 	fee := s.Policy.RenewalInvoices.ReinstatementFeeCents
-	inv, err := s.Store.Update(ctx, id, func(inv *Invoice) ([]outbox.Message, error) {
-		// Judged again on the invoice as it is now: staff may have reversed
-		// the lapse since the caller read it.
-		if s.judgeLapse(inv); !inv.Lapsed || fee == 0 || slices.ContainsFunc(inv.Lines, func(l Line) bool { return l.Code == LineReinstatement }) {
-			return nil, ErrNoChange
-		}
-		inv.Lines = append(inv.Lines, Line{Code: LineReinstatement, Cents: fee})
-		inv.TotalCents += fee
-		inv.UpdatedAt = s.Clock.Now().UTC()
-		return nil, nil
-	})
-	if err != nil && !errors.Is(err, ErrNoChange) { // ErrNoChange: inv is the invoice as it stands
-		return Invoice{}, fmt.Errorf("add the reinstatement fee to %s: %w", id, err)
+	needsFee := func(x *Invoice) bool {
+		s.judgeLapse(x)
+		return x.Lapsed && fee > 0 && !slices.ContainsFunc(x.Lines, func(l Line) bool { return l.Code == LineReinstatement })
 	}
-	s.judgeLapse(&inv)
-	return inv, nil
-}
-
-// quote records that a checkout is started for inv's total, once per
-// amount, so that its payment is taken even if the total changes before it
-// arrives (Settle), and returns the invoice as it is now.
-func (s *Service) quote(ctx context.Context, inv Invoice) (Invoice, error) {
-	if slices.Contains(inv.Quotes, inv.TotalCents) {
+	if !needsFee(&inv) && slices.Contains(inv.Quotes, inv.TotalCents) {
 		return inv, nil
 	}
-	total := inv.TotalCents
 	out, err := s.Store.Update(ctx, inv.ID, func(x *Invoice) ([]outbox.Message, error) {
-		if x.Status == Paid || x.TotalCents != total || slices.Contains(x.Quotes, total) {
+		if x.Status == Paid {
 			return nil, ErrNoChange
 		}
-		x.Quotes = append(x.Quotes, total)
+		changed := false
+		if needsFee(x) {
+			x.Lines = append(x.Lines, Line{Code: LineReinstatement, Cents: fee})
+			x.TotalCents += fee
+			changed = true
+		}
+		if !slices.Contains(x.Quotes, x.TotalCents) {
+			x.Quotes = append(x.Quotes, x.TotalCents)
+			changed = true
+		}
+		if !changed {
+			return nil, ErrNoChange
+		}
 		x.UpdatedAt = s.Clock.Now().UTC()
 		return nil, nil
 	})
-	if err != nil && !errors.Is(err, ErrNoChange) {
-		return Invoice{}, fmt.Errorf("record the quote of %s: %w", inv.ID, err)
+	if err != nil && !errors.Is(err, ErrNoChange) { // ErrNoChange: out is the invoice as it stands
+		return Invoice{}, fmt.Errorf("ready %s for its checkout: %w", inv.ID, err)
 	}
 	s.judgeLapse(&out)
 	return out, nil
