@@ -174,17 +174,16 @@ func (s *Service) Correct(ctx context.Context, c identity.Caller, programID, upl
 // Corrections lists the corrections of one of the caller's uploads (any
 // upload, for staff), oldest first.
 // Errors: NotFound program_not_found, upload_not_found.
-func (s *Service) Corrections(ctx context.Context, c identity.Caller, programID, uploadID string) ([]Correction, time.Time, error) {
+// until is the last day the provider may correct it.
+func (s *Service) Corrections(ctx context.Context, c identity.Caller, programID, uploadID string) (list []Correction, until roster.Date, err error) {
 	st, err := s.status(ctx, c, programID, uploadID)
 	if err != nil {
-		return nil, time.Time{}, err
+		return nil, roster.Date{}, err
 	}
-	list, err := s.store.Corrections(ctx, uploadID)
-	if err != nil {
-		return nil, time.Time{}, err
+	if list, err = s.store.Corrections(ctx, uploadID); err != nil {
+		return nil, roster.Date{}, err
 	}
-	until := s.correctableUntil(st.Upload)
-	return list, time.Date(until.Year, until.Month, until.Day, 0, 0, 0, 0, time.UTC), nil
+	return list, s.correctableUntil(st.Upload), nil
 }
 
 // AllCorrections lists every correction, newest first, for staff.

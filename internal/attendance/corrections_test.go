@@ -139,7 +139,7 @@ func TestService_Corrections(t *testing.T) {
 	_, err = w.svc.Correct(ctx, other, w.program.ID, u.ID, remove)
 	wantFaultCode(t, err, fault.NotFound, "program_not_found")
 	list, until, err := w.svc.Corrections(ctx, acme, w.program.ID, u.ID)
-	if err != nil || len(list) != 4 || list[0].Action != "remove" || list[1].Action != "add" || until.Format(time.DateOnly) != "2027-04-11" {
+	if err != nil || len(list) != 4 || list[0].Action != "remove" || list[1].Action != "add" || until.String() != "2027-04-11" {
 		t.Fatalf("corrections %+v until %v, %v", list, until, err)
 	}
 

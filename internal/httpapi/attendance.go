@@ -97,7 +97,7 @@ func (h attendanceHandlers) corrections(ctx context.Context, r *Request) (Respon
 	for _, c := range list {
 		out = append(out, correctionOut(c))
 	}
-	return JSON(http.StatusOK, map[string]any{"corrections": out, "providerMayCorrectUntil": until.Format(time.DateOnly)}), nil
+	return JSON(http.StatusOK, map[string]any{"corrections": out, "providerMayCorrectUntil": until.String()}), nil
 }
 
 func (h attendanceHandlers) allCorrections(ctx context.Context, r *Request) (Response, error) {
