@@ -37,6 +37,9 @@ func TestBrowser_LapsedRenewal(t *testing.T) {
 	cy.waitText(t, "#renewal-lapsed", "Your 2027 credentials have lapsed: the renewal was not paid by Wed, Mar 31, 2027")
 	cy.waitText(t, "#renewal-lapsed", "reinstatement fee of $50.00")
 	cy.waitText(t, `#invoice-lines tr[data-line="reinstatement-due"]`, "Reinstatement fee (added when you pay)$50.00")
+	if got, want := cy.text(t, "#invoice-total"), dollars(inv.Invoice.TotalCents+5000); got != want {
+		t.Fatalf("the total reads %q beside the fee to be added, want %q", got, want)
+	}
 	if got, want := cy.text(t, "#pay-renewal"), "Pay "+dollars(inv.Invoice.TotalCents+5000); got != want {
 		t.Fatalf("the pay button reads %q, want %q", got, want)
 	}

@@ -586,7 +586,7 @@ function drawRenewal(out, r, y) {
       // Lapsed, the fee comes on when paying: shown before, so that the button's amount adds up.
       due !== inv.totalCents ? h("tr", { dataset: { line: "reinstatement-due" } }, h("td", {}, "Reinstatement fee (added when you pay)"),
         h("td", {}, money(due - inv.totalCents, inv.currency))) : null,
-      h("tr", {}, h("th", { scope: "row" }, "Total"), h("td", { id: "invoice-total" }, money(inv.totalCents, inv.currency))),
+      h("tr", {}, h("th", { scope: "row" }, "Total"), h("td", { id: "invoice-total" }, money(due, inv.currency))),
     ], { id: "invoice-lines" }),
     h("div", { class: "actions" }, pay), result,
     h("h3", {}, r.complete ? "The steps" : "Steps, in any order"),
