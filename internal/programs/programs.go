@@ -146,34 +146,25 @@ type Fee struct {
 	Flag string
 }
 
-// PaymentKind is what a payment event says happened.
-type PaymentKind string
+// PaymentKind is what a payment event says happened (checkout's, shared
+// by every invoice).
+type PaymentKind = checkout.PaymentKind
 
 const (
-	PaymentSucceeded PaymentKind = "succeeded"
-	PaymentFailed    PaymentKind = "failed"
-	PaymentRefunded  PaymentKind = "refunded"
-	// PaymentMismatch is a success whose amount or currency is not the
-	// invoice's: recorded, flagged, and not taken as payment.
-	PaymentMismatch PaymentKind = "mismatch"
+	PaymentSucceeded = checkout.Succeeded
+	PaymentFailed    = checkout.Failed
+	PaymentRefunded  = checkout.Refunded
+	PaymentMismatch  = checkout.Mismatch
 )
 
 // Flags on a fee that staff should look at.
 const (
-	FlagMismatch = "payment_mismatch"
-	FlagRefunded = "refunded"
+	FlagMismatch = checkout.FlagMismatch
+	FlagRefunded = checkout.FlagRefunded
 )
 
 // FeePayment is one payment event recorded on a fee.
-type FeePayment struct {
-	EventID     string // the payment provider's event ID
-	Kind        PaymentKind
-	At          time.Time // when it was recorded
-	Reference   string    // the provider's object (checkout session, payment intent, charge)
-	AmountCents int64
-	Currency    string
-	Reason      string
-}
+type FeePayment = checkout.Payment
 
 // CalendarEntry is what the public calendar shows of an approved program.
 type CalendarEntry struct {

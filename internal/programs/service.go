@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -340,9 +339,7 @@ func (s *Service) Invoice(ctx context.Context, body string) error {
 	return err
 }
 
-func money(cents int64, currency string) string {
-	return fmt.Sprintf("%d.%02d %s", cents/100, cents%100, currency)
-}
+func money(cents int64, currency string) string { return checkout.Money(cents, currency) }
 
 // mail queues an email about p to the provider's contact.
 func (s *Service) mail(p *Program, template string, data map[string]string) (outbox.Message, error) {
@@ -472,48 +469,34 @@ func (s *Service) SettleFee(ctx context.Context, invoiceID string, ev FeePayment
 		if p.Fee == nil || p.Fee.InvoiceID != invoiceID {
 			return nil, fault.Errorf(fault.Conflict, "invoice_mismatch", "invoice %s is not the invoice of %s", invoiceID, p.ID)
 		}
-		if ev.EventID != "" && slices.ContainsFunc(p.Fee.Payments, func(x FeePayment) bool { return x.EventID == ev.EventID }) {
-			return nil, ErrNoChange // this event was recorded already
-		}
 		now := s.clock.Now().UTC()
-		rec := ev
-		rec.At = now
-		switch ev.Kind {
-		case PaymentSucceeded:
-			if p.Fee.Status == FeePaid {
-				return nil, ErrNoChange
-			}
-			if ev.AmountCents != p.Fee.AmountCents || !strings.EqualFold(ev.Currency, p.Fee.Currency) {
-				rec.Kind = PaymentMismatch
-				rec.Reason = fmt.Sprintf("paid %s, invoice is %s: not taken as payment",
-					money(ev.AmountCents, strings.ToUpper(ev.Currency)), money(p.Fee.AmountCents, p.Fee.Currency))
-				p.Fee.Payments, p.Fee.Flag, p.UpdatedAt = append(p.Fee.Payments, rec), FlagMismatch, now
-				return nil, nil
-			}
-			if err := p.move(Paid, now, system, "application fee paid ("+ev.Reference+")"); err != nil {
-				return nil, err
-			}
-			p.Fee.Status, p.Fee.PaidAt = FeePaid, now
-			p.Fee.Payments = append(p.Fee.Payments, rec)
-			if err := p.move(InReview, now, system, "queued for staff review"); err != nil {
-				return nil, err
-			}
-			// The receipt is queued in the same write; one per invoice.
-			receipt, err := notify.Job{ID: "receipt:" + invoiceID, Template: "receipt", To: []string{p.ProviderEmail},
-				Data: map[string]string{"invoiceId": invoiceID, "name": p.ProviderName, "amount": money(p.Fee.AmountCents, p.Fee.Currency),
-					"description": fmt.Sprintf("CEC application fee: %s (%s CECs)", p.Title, p.Fee.CECs),
-					"reference":   ev.Reference, "paidOn": now.Format(time.DateOnly)}}.Message()
-			return []outbox.Message{receipt}, err
-		case PaymentFailed:
-			// Recorded whenever it arrives; after the fee is paid it is a
-			// late failure of a superseded attempt, kept for the record,
-			// and the fee stays paid.
-			p.Fee.Payments, p.UpdatedAt = append(p.Fee.Payments, rec), now
-			return nil, nil
-		default: // PaymentRefunded
-			p.Fee.Payments, p.Fee.Flag, p.UpdatedAt = append(p.Fee.Payments, rec), FlagRefunded, now
+		d := checkout.Decide(checkout.Ledger{Paid: p.Fee.Status == FeePaid, TotalCents: p.Fee.AmountCents, Currency: p.Fee.Currency,
+			Payments: p.Fee.Payments}, ev, now)
+		if d.Effect == checkout.Unchanged {
+			return nil, ErrNoChange
+		}
+		p.Fee.Payments, p.UpdatedAt = append(p.Fee.Payments, d.Record), now
+		if d.Flag != "" {
+			p.Fee.Flag = d.Flag
+		}
+		if d.Effect == checkout.Recorded {
+			// A failure after the payment is a superseded attempt's, kept
+			// for the record; the fee stays paid.
 			return nil, nil
 		}
+		if err := p.move(Paid, now, system, "application fee paid ("+ev.Reference+")"); err != nil {
+			return nil, err
+		}
+		p.Fee.Status, p.Fee.PaidAt = FeePaid, now
+		if err := p.move(InReview, now, system, "queued for staff review"); err != nil {
+			return nil, err
+		}
+		// The receipt is queued in the same write; one per invoice.
+		receipt, err := notify.Job{ID: "receipt:" + invoiceID, Template: "receipt", To: []string{p.ProviderEmail},
+			Data: map[string]string{"invoiceId": invoiceID, "name": p.ProviderName, "amount": money(p.Fee.AmountCents, p.Fee.Currency),
+				"description": fmt.Sprintf("CEC application fee: %s (%s CECs)", p.Title, p.Fee.CECs),
+				"reference":   ev.Reference, "paidOn": now.Format(time.DateOnly)}}.Message()
+		return []outbox.Message{receipt}, err
 	})
 	switch {
 	case errors.Is(err, ErrNoChange):

@@ -14,6 +14,7 @@ import (
 
 	"github.com/cecportal/cecportal/internal/accounts"
 	"github.com/cecportal/cecportal/internal/cec"
+	"github.com/cecportal/cecportal/internal/checkout"
 	"github.com/cecportal/cecportal/internal/outbox"
 )
 
@@ -34,28 +35,19 @@ type Line struct {
 	Cents int64
 }
 
-// PaymentKind is what a payment event says happened.
-type PaymentKind string
+// PaymentKind is what a payment event says happened (checkout's, shared
+// by every invoice).
+type PaymentKind = checkout.PaymentKind
 
 const (
-	PaymentSucceeded PaymentKind = "succeeded"
-	PaymentFailed    PaymentKind = "failed"
-	PaymentRefunded  PaymentKind = "refunded"
-	// PaymentMismatch is a success whose amount or currency is not the
-	// invoice's: recorded, flagged, not taken as payment.
-	PaymentMismatch PaymentKind = "mismatch"
+	PaymentSucceeded = checkout.Succeeded
+	PaymentFailed    = checkout.Failed
+	PaymentRefunded  = checkout.Refunded
+	PaymentMismatch  = checkout.Mismatch
 )
 
 // Payment is one payment provider event recorded on an invoice.
-type Payment struct {
-	EventID     string
-	Kind        PaymentKind
-	Reference   string
-	AmountCents int64
-	Currency    string
-	Reason      string
-	At          time.Time
-}
+type Payment = checkout.Payment
 
 // Invoice is a holder's renewal invoice for one renewal year.
 type Invoice struct {

@@ -532,50 +532,27 @@ func (s *Service) Settle(ctx context.Context, invoiceID string, ev Payment) (inv
 	var sent []outbox.Message
 	inv, err = s.Store.Update(ctx, invoiceID, func(inv *Invoice) ([]outbox.Message, error) {
 		sent = nil
-		if ev.EventID != "" && slices.ContainsFunc(inv.Payments, func(x Payment) bool { return x.EventID == ev.EventID }) {
+		now := s.Clock.Now().UTC()
+		d := checkout.Decide(checkout.Ledger{Paid: inv.Status == Paid, TotalCents: inv.TotalCents, Currency: inv.Currency,
+			Quotes: inv.Quotes, Payments: inv.Payments}, ev, now)
+		if d.Effect == checkout.Unchanged {
 			return nil, ErrNoChange
 		}
-		now := s.Clock.Now().UTC()
-		rec := ev
-		rec.At = now
-		switch ev.Kind {
-		case PaymentSucceeded:
-			if inv.Status == Paid {
-				return nil, ErrNoChange
-			}
-			sameCurrency := strings.EqualFold(ev.Currency, inv.Currency)
-			quoted := sameCurrency && ev.AmountCents != inv.TotalCents && slices.Contains(inv.Quotes, ev.AmountCents)
-			if !quoted && (ev.AmountCents != inv.TotalCents || !sameCurrency) {
-				rec.Kind = PaymentMismatch
-				rec.Reason = fmt.Sprintf("paid %s, invoice is %s: not taken as payment",
-					Money(ev.AmountCents, strings.ToUpper(ev.Currency)), Money(inv.TotalCents, inv.Currency))
-				inv.Payments, inv.Flag, inv.UpdatedAt = append(inv.Payments, rec), "payment_mismatch", now
-				return nil, nil
-			}
-			if quoted {
-				// The amount a checkout was started for, before the total
-				// changed: taken (the holder paid what they were asked),
-				// and flagged for staff to settle the difference.
-				rec.Reason = fmt.Sprintf("paid %s, the amount of an earlier checkout; the invoice is now %s",
-					Money(ev.AmountCents, inv.Currency), Money(inv.TotalCents, inv.Currency))
-				inv.Flag = "quoted_amount"
-			}
-			inv.Status, inv.PaidAt, inv.UpdatedAt = Paid, now, now
-			inv.Payments = append(inv.Payments, rec)
-			m, err := Receipt(inv.ID, inv.HolderEmail, inv.HolderName, Money(ev.AmountCents, inv.Currency),
-				fmt.Sprintf("%d renewal: %s", inv.Year, strings.Join(inv.Credentials, ", ")), ev.Reference, now)
-			sent = []outbox.Message{m}
-			return sent, err
-		case PaymentFailed:
-			if inv.Status != Paid { // after the payment: kept for the record, the invoice stays paid
+		inv.Payments, inv.UpdatedAt = append(inv.Payments, d.Record), now
+		if d.Flag != "" {
+			inv.Flag = d.Flag
+		}
+		if d.Effect == checkout.Recorded {
+			if d.Record.Kind == PaymentFailed && inv.Status != Paid { // after the payment: kept for the record only
 				inv.Status = Failed
 			}
-			inv.Payments, inv.UpdatedAt = append(inv.Payments, rec), now
-			return nil, nil
-		default: // refunded
-			inv.Payments, inv.Flag, inv.UpdatedAt = append(inv.Payments, rec), "refunded", now
 			return nil, nil
 		}
+		inv.Status, inv.PaidAt = Paid, now
+		m, err := Receipt(inv.ID, inv.HolderEmail, inv.HolderName, Money(ev.AmountCents, inv.Currency),
+			fmt.Sprintf("%d renewal: %s", inv.Year, strings.Join(inv.Credentials, ", ")), ev.Reference, now)
+		sent = []outbox.Message{m}
+		return sent, err
 	})
 	switch {
 	case errors.Is(err, ErrNoChange):
@@ -600,9 +577,7 @@ func Receipt(invoiceID, to, name, amount, description, reference string, at time
 }
 
 // Money formats cents as "125.00 USD".
-func Money(cents int64, currency string) string {
-	return fmt.Sprintf("%d.%02d %s", cents/100, cents%100, currency)
-}
+func Money(cents int64, currency string) string { return checkout.Money(cents, currency) }
 
 func (s *Service) log() *slog.Logger {
 	if s.Log != nil {
