@@ -1,6 +1,7 @@
 // Command attendance-api is the Lambda behind the attendance routes: it
 // takes a provider's roster (CSV or JSON rows), checks it whole, stores it
-// and queues its crediting; and it reports an upload's per-row results.
+// and queues its crediting; it reports an upload's per-row results, and
+// opens the checkout of an upload's filing fee (Stripe Checkout).
 package main
 
 import (
@@ -8,11 +9,16 @@ import (
 
 	"github.com/cecportal/cecportal/internal/app"
 	"github.com/cecportal/cecportal/internal/httpapi"
+	"github.com/cecportal/cecportal/internal/stripepay"
 )
 
 func main() {
 	p := app.Lambda("AttendanceApi")
-	api, err := httpapi.NewAttendanceAPI(p.Attendance(), httpapi.Options{RoleClaim: p.Env.RoleClaim, Logger: p.Log})
+	checkouts, err := stripepay.NewCheckouts(p.Env.StripeSecretKey, p.Env.CheckoutSuccessURL, p.Env.CheckoutCancelURL)
+	if err != nil {
+		app.Exit(p.Log, "stripe checkouts", err)
+	}
+	api, err := httpapi.NewAttendanceAPI(p.Attendance(checkouts), httpapi.Options{RoleClaim: p.Env.RoleClaim, Logger: p.Log})
 	if err != nil {
 		app.Exit(p.Log, "http api", err)
 	}

@@ -12,5 +12,5 @@ import (
 
 func main() {
 	p := app.Lambda("AttendanceCrediter")
-	lambda.Start(consumer.Handler(p.Function.Queue, p.Attendance().CreditChunk, p.Log))
+	lambda.Start(consumer.Handler(p.Function.Queue, p.Attendance(nil).CreditChunk, p.Log))
 }

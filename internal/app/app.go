@@ -265,7 +265,7 @@ func (d Deps) PaymentWebhook(v payments.Verifier) *payments.Webhook {
 
 // PaymentSettler is the payments queue's consumer.
 func (d Deps) PaymentSettler() *payments.Settler {
-	return payments.NewSettler(d.Programs(nil), d.Renewals(nil), d.Log) // settling starts no checkout
+	return payments.NewSettler(d.Programs(nil), d.Renewals(nil), d.Attendance(nil), d.Log) // settling starts no checkout
 }
 
 // Renewals is the renewal invoices service; checkouts is the payment
@@ -282,9 +282,10 @@ func (d Deps) Reminders() *reminders.Service {
 		Relay: d.Relay(), Log: d.Log}
 }
 
-// Attendance is the attendance reporting and crediting service.
-func (d Deps) Attendance() *attendance.Service {
-	return attendance.NewService(store.NewAttendance(d.Table), store.NewPrograms(d.Table), d.Accounts(), d.Policy, d.Clock, d.newID(), d.Relay())
+// Attendance is the attendance reporting and crediting service; checkouts
+// is the payment provider of filing fees (nil where none starts).
+func (d Deps) Attendance(checkouts checkout.Starter) *attendance.Service {
+	return attendance.NewService(store.NewAttendance(d.Table), store.NewPrograms(d.Table), d.Accounts(), checkouts, d.Policy, d.Clock, d.newID(), d.Relay())
 }
 
 // Transcript is the holder's CEC status and transcript.

@@ -83,6 +83,9 @@ type Entry struct {
 	Upload Upload
 	Done   bool
 	Totals Totals // when Done
+	// Fee is the upload's filing fee invoice, when its accepted rows cost
+	// one (written with the last chunk; read with the list).
+	Fee *FilingInvoice
 }
 
 // FilingFee is what each credited attendee costs the provider.
@@ -110,6 +113,8 @@ type Attendee struct {
 	Line      int // 0 when added by a correction
 	Completed roster.Date
 	Credited  time.Time
+	// Held: reported, and credited once the upload's filing fee is paid.
+	Held bool
 }
 
 // Credit is an accepted row: the attendance record and the transcript credit.
@@ -125,6 +130,9 @@ type Credit struct {
 	Hours        cec.Hours
 	Compliance   bool
 	Credited     time.Time
+	// Held: the row costs a filing fee; its attendance record is written
+	// and the credit waits for the payment (Store.Release).
+	Held bool
 }
 
 // RowResult is the verdict on one row.
@@ -149,6 +157,8 @@ type ChunkSummary struct {
 	Accepted int
 	Rejected int
 	FeeCents int64
+	Members  int // accepted rows charged the member fee
+	Guests   int // accepted rows charged the guest fee
 	ByReason map[string]int
 }
 
@@ -158,6 +168,8 @@ type Totals struct {
 	Accepted int
 	Rejected int
 	FeeCents int64
+	Members  int // accepted rows charged the member fee
+	Guests   int // accepted rows charged the guest fee
 	Currency string
 	ByReason map[string]int
 }
@@ -168,6 +180,8 @@ func (t *Totals) Add(s ChunkSummary) {
 	t.Accepted += s.Accepted
 	t.Rejected += s.Rejected
 	t.FeeCents += s.FeeCents
+	t.Members += s.Members
+	t.Guests += s.Guests
 	if t.ByReason == nil {
 		t.ByReason = map[string]int{}
 	}
@@ -200,12 +214,30 @@ type Store interface {
 	Attendees(ctx context.Context, programID string, holderIDs []string) (map[string]Attendee, error)
 	// Credit writes each credit with its attendance record, each pair
 	// atomically and only if the holder has no record for the program yet;
-	// it returns the indexes of credits refused because one existed.
+	// it returns the indexes of credits refused because one existed. A
+	// held credit is kept with its upload instead of the transcript.
 	Credit(ctx context.Context, credits []Credit) (refused []int, err error)
+	// Held returns up to limit of an upload's held credits.
+	Held(ctx context.Context, uploadID string, limit int) ([]Credit, error)
+	// Release writes each held credit to the transcript and marks its
+	// attendance record credited, each with the deletion of its held
+	// record, so that each is released once; one released before is
+	// skipped.
+	Release(ctx context.Context, credits []Credit) error
+	// FilingInvoice returns an upload's filing fee invoice, or ErrNotFound.
+	FilingInvoice(ctx context.Context, uploadID string) (FilingInvoice, error)
+	// UpdateFilingInvoice is the read-modify-write of an upload's invoice
+	// under its version, with fn's messages; fn's ErrNoChange writes
+	// nothing and is returned with the invoice as it is.
+	UpdateFilingInvoice(ctx context.Context, uploadID string, fn func(*FilingInvoice) ([]outbox.Message, error)) (FilingInvoice, error)
+	// OpenFilingInvoices lists the unpaid filing fee invoices, oldest
+	// first, a page at a time.
+	OpenFilingInvoices(ctx context.Context, pg Page) ([]FilingInvoice, string, error)
 	// FinishChunk records a chunk's row results and summary, and next (the
 	// next chunk's message, if any), once: a second call changes nothing.
 	// done, given with the last chunk, is the upload's entry in its
-	// program's list with the final totals, written with the summary.
+	// program's list with the final totals, written with the summary, and
+	// its filing fee invoice (done.Fee), if any.
 	FinishChunk(ctx context.Context, uploadID string, results []RowResult, s ChunkSummary, next []outbox.Message, done *Entry) error
 	// Summaries returns the summaries of the chunks done so far.
 	Summaries(ctx context.Context, uploadID string) ([]ChunkSummary, error)

@@ -39,8 +39,9 @@ type NewCorrection struct {
 // at any time. A retried request changes nothing more: a removal answers
 // not_credited, an addition already_credited.
 // Errors: NotFound program_not_found, upload_not_found; Invalid (each
-// field); Conflict upload_processing, correction_window_closed,
-// not_credited, already_credited.
+// field); Conflict upload_processing, filing_fee_unpaid (until the held
+// credits are issued), correction_window_closed, not_credited,
+// already_credited.
 func (s *Service) Correct(ctx context.Context, c identity.Caller, programID, uploadID string, in NewCorrection) (Correction, error) {
 	p, err := s.program(ctx, c, programID, true)
 	if err != nil {
@@ -87,6 +88,12 @@ func (s *Service) Correct(ctx context.Context, c identity.Caller, programID, upl
 	}
 	if !st.Done {
 		return Correction{}, fault.Errorf(fault.Conflict, "upload_processing", "upload %s is still being credited; correct it once it is done", uploadID)
+	}
+	if inv, found, err := s.invoiceOf(ctx, uploadID); err != nil {
+		return Correction{}, err
+	} else if found && !inv.Released() {
+		return Correction{}, fault.Errorf(fault.Conflict, "filing_fee_unpaid",
+			"upload %s's filing fee is not paid yet: its credits are issued once it is, and it can be corrected then", uploadID)
 	}
 	now := s.clock.Now()
 	staff := c.Has(identity.RoleStaff)

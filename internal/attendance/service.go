@@ -2,7 +2,6 @@ package attendance
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/cecportal/cecportal/internal/accounts"
 	"github.com/cecportal/cecportal/internal/calendar"
+	"github.com/cecportal/cecportal/internal/checkout"
 	"github.com/cecportal/cecportal/internal/clock"
 	"github.com/cecportal/cecportal/internal/fault"
 	"github.com/cecportal/cecportal/internal/identity"
@@ -62,11 +62,13 @@ type Service struct {
 	clock     clock.Clock
 	newID     func(string) string
 	relay     Dispatcher
+	checkouts checkout.Starter // the payment provider, for filing fees
 }
 
-// NewService wires the attendance service.
-func NewService(s Store, pr Programs, pv Providers, p *policy.Policy, c clock.Clock, newID func(string) string, relay Dispatcher) *Service {
-	return &Service{store: s, programs: pr, providers: pv, policy: p, clock: c, newID: newID, relay: relay}
+// NewService wires the attendance service; checkouts (the payment
+// provider) may be nil where no filing fee checkout starts.
+func NewService(s Store, pr Programs, pv Providers, co checkout.Starter, p *policy.Policy, c clock.Clock, newID func(string) string, relay Dispatcher) *Service {
+	return &Service{store: s, programs: pr, providers: pv, checkouts: co, policy: p, clock: c, newID: newID, relay: relay}
 }
 
 // DryRun is the verdict on a roster that was checked but not recorded.
@@ -390,6 +392,8 @@ func (s *Service) judge(ctx context.Context, u Upload, p programs.Program, chunk
 				line = a.Line
 			}
 			res.Code, res.Message = ReasonDuplicateInFile, fmt.Sprintf("holder %s is already on row %d of this upload", r.HolderID, line)
+		case credited && a.Held:
+			res.Code, res.Message = ReasonAlreadyCredited, fmt.Sprintf("holder %s was already reported for this program (upload %s); the credit is issued once that upload's filing fee is paid", r.HolderID, a.UploadID)
 		case credited:
 			res.Code, res.Message = ReasonAlreadyCredited, fmt.Sprintf("holder %s was already credited for this program (upload %s)", r.HolderID, a.UploadID)
 		default:
@@ -407,6 +411,10 @@ func (s *Service) judge(ctx context.Context, u Upload, p programs.Program, chunk
 			if h.Membership == string(accounts.Member) {
 				res.FeeCents = u.Fee.MemberCents
 			}
+			if n := len(credits); n > 0 && credits[n-1].HolderID == r.HolderID && credits[n-1].Line == r.Line {
+				// A row that costs a filing fee waits for its payment.
+				credits[n-1].Held = res.FeeCents > 0
+			}
 		}
 		results = append(results, res)
 	}
@@ -419,6 +427,11 @@ func summarise(chunk int, results []RowResult) ChunkSummary {
 		if r.Accepted {
 			s.Accepted++
 			s.FeeCents += r.FeeCents
+			if r.FeeCents > 0 && r.Membership == string(accounts.Member) {
+				s.Members++
+			} else if r.FeeCents > 0 {
+				s.Guests++
+			}
 		} else {
 			s.Rejected++
 			s.ByReason[r.Code]++
@@ -437,9 +450,12 @@ type step struct {
 // credits its accepted rows, records the results and queues the next chunk.
 // A redelivery, or a crash half-way and a retry, credits nobody twice.
 func (s *Service) CreditChunk(ctx context.Context, body string) error {
-	var st step
-	if err := json.Unmarshal([]byte(body), &st); err != nil || st.UploadID == "" || st.Chunk < 0 {
-		return fmt.Errorf("malformed crediting message %q", body)
+	st, rel, err := decodeMessage(body)
+	if err != nil {
+		return err
+	}
+	if rel.UploadID != "" {
+		return s.release(ctx, rel)
 	}
 	u, err := s.store.Upload(ctx, st.UploadID)
 	if errors.Is(err, ErrNotFound) {
@@ -499,6 +515,15 @@ func (s *Service) CreditChunk(ctx context.Context, body string) error {
 		done = &Entry{Upload: u, Done: true, Totals: Totals{Currency: u.Fee.Currency, ByReason: map[string]int{}}}
 		for _, x := range append(sums, sum) {
 			done.Totals.Add(x)
+		}
+		// The held rows' filing fee: the invoice is written with the
+		// totals, once, and the provider told in the same write.
+		if done.Fee = s.filingInvoice(u, programEssentials{p.Title, p.ProviderName, p.ProviderEmail}, done.Totals, now); done.Fee != nil {
+			m, err := invoiceMail(*done.Fee)
+			if err != nil {
+				return err
+			}
+			next = append(next, m)
 		}
 	}
 	if err := s.store.FinishChunk(ctx, u.ID, results, sum, next, done); err != nil {

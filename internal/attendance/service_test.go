@@ -74,7 +74,7 @@ func newWorld(t *testing.T) *world {
 			Instructors: []string{"i"}, Compliance: true}, programs.Approved)
 	q.Take()
 	clk.Set(time.Date(2027, 3, 12, 15, 0, 0, 0, time.UTC))
-	w.svc = attendance.NewService(store.NewAttendance(tbl), store.NewPrograms(tbl), acc, pol, clk, ids.New, q)
+	w.svc = attendance.NewService(store.NewAttendance(tbl), store.NewPrograms(tbl), acc, nil, pol, clk, ids.New, q)
 	return w
 }
 
@@ -327,7 +327,7 @@ func TestService_CreditChunk_Redelivery(t *testing.T) {
 	first := w.q.Take()
 	// Crash half-way: credit chunk 0's rows, but "die" before FinishChunk, by
 	// delivering the message to a service whose store fails on FinishChunk.
-	crashing := attendance.NewService(failingFinish{store.NewAttendance(w.tbl)}, store.NewPrograms(w.tbl), w.acc, testkit.Policy(t), w.clk, ids.New, w.q)
+	crashing := attendance.NewService(failingFinish{store.NewAttendance(w.tbl)}, store.NewPrograms(w.tbl), w.acc, nil, testkit.Policy(t), w.clk, ids.New, w.q)
 	if err := crashing.CreditChunk(ctx, first[0].Body); err == nil {
 		t.Fatal("the crash was not reported")
 	}

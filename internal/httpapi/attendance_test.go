@@ -115,7 +115,7 @@ func (oneProgram) MyProvider(_ context.Context, c identity.Caller) (accounts.Pro
 
 func newAttendanceAPI(t *testing.T, csvPart int) *API {
 	t.Helper()
-	svc := attendance.NewService(newDoneUpload(), oneProgram{}, oneProgram{}, testkit.Policy(t),
+	svc := attendance.NewService(newDoneUpload(), oneProgram{}, oneProgram{}, nil, testkit.Policy(t),
 		clock.Fixed(time.Date(2027, 3, 12, 15, 0, 0, 0, time.UTC)), testkit.IDs(), testkit.NoDispatch{})
 	api, err := newAPI(attendanceRoutes(attendanceHandlers{svc: svc, csvPart: csvPart}), Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
@@ -247,7 +247,7 @@ func TestAttendanceAPI_ResultsCSV(t *testing.T) {
 func TestAttendanceAPI_ResultsCSV_Processing(t *testing.T) {
 	store := newDoneUpload()
 	store.upload.Chunks = 2 // one of two chunks done
-	svc := attendance.NewService(store, oneProgram{}, oneProgram{}, testkit.Policy(t),
+	svc := attendance.NewService(store, oneProgram{}, oneProgram{}, nil, testkit.Policy(t),
 		clock.Fixed(time.Date(2027, 3, 12, 15, 0, 0, 0, time.UTC)), testkit.IDs(), testkit.NoDispatch{})
 	api, err := newAPI(AttendanceRoutes(svc), Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {

@@ -277,7 +277,7 @@ func newBodyWorld(tb testing.TB) *bodyWorld {
 	acc := deps.Accounts()
 	progs := deps.Programs(&payments.Simulator{BaseURL: "http://127.0.0.1:9"})
 	subs := deps.Submissions()
-	att := deps.Attendance()
+	att := deps.Attendance(nil)
 	ren := deps.Renewals(nil)
 	opts := Options{Logger: log}
 	var apis []*API

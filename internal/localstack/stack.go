@@ -278,7 +278,7 @@ func (s *Stack) build(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	attendanceSvc := deps.Attendance()
+	attendanceSvc := deps.Attendance(&payments.Simulator{BaseURL: s.URL})
 	attendanceAPI, err := httpapi.NewAttendanceAPI(attendanceSvc, httpapi.Options{Logger: s.log})
 	if err != nil {
 		return err

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/cecportal/cecportal/internal/attendance"
+	"github.com/cecportal/cecportal/internal/checkout"
 	"github.com/cecportal/cecportal/internal/clock"
 	"github.com/cecportal/cecportal/internal/fault"
 	"github.com/cecportal/cecportal/internal/outbox"
@@ -195,21 +197,27 @@ type Renewals interface {
 	Settle(ctx context.Context, invoiceID string, ev renewals.Payment) (renewals.Invoice, bool, error)
 }
 
+// FilingFees settles attendance filing fees (attendance.Service).
+type FilingFees interface {
+	SettleFilingFee(ctx context.Context, invoiceID string, ev checkout.Payment) (attendance.FilingInvoice, bool, error)
+}
+
 // Settler is the payments queue's consumer: it settles the invoice an
 // event names, in the domain that issued it: program application fees
-// (INV-…) and renewal invoices (REN-…).
+// (INV-…), renewal invoices (REN-…) and filing fees (FIL-…).
 type Settler struct {
 	fees     Fees
 	renewals Renewals
+	filing   FilingFees
 	log      *slog.Logger
 }
 
 // NewSettler wires the settler.
-func NewSettler(fees Fees, ren Renewals, log *slog.Logger) *Settler {
+func NewSettler(fees Fees, ren Renewals, filing FilingFees, log *slog.Logger) *Settler {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Settler{fees: fees, renewals: ren, log: log}
+	return &Settler{fees: fees, renewals: ren, filing: filing, log: log}
 }
 
 var kinds = map[Kind]programs.PaymentKind{Succeeded: programs.PaymentSucceeded, Failed: programs.PaymentFailed, Refunded: programs.PaymentRefunded}
@@ -230,6 +238,11 @@ func (s *Settler) Settle(ctx context.Context, body string) error {
 	}
 	if _, _, isRenewal := renewals.ParseInvoiceID(ev.InvoiceID); isRenewal {
 		return s.settleRenewal(ctx, ev)
+	}
+	if _, isFiling := attendance.UploadOfInvoice(ev.InvoiceID); isFiling {
+		inv, changed, err := s.filing.SettleFilingFee(ctx, ev.InvoiceID, checkout.Payment{EventID: ev.ID, Kind: kind,
+			Reference: ev.Reference, AmountCents: ev.AmountCents, Currency: ev.Currency, Reason: ev.Reason})
+		return s.outcome(ctx, ev, changed, string(inv.Status), err)
 	}
 	if _, isProgram := programs.ProgramOfInvoice(ev.InvoiceID); !isProgram {
 		s.log.WarnContext(ctx, "payment for an invoice nobody issued", "event", ev.ID, "invoice", ev.InvoiceID)

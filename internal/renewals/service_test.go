@@ -426,7 +426,7 @@ func TestService_SettleConcurrently(t *testing.T) {
 	e.clk.Set(time.Date(2026, 11, 2, 12, 0, 0, 0, time.UTC))
 	h := e.holder(t, "a", "CAM")
 	id := renewals.InvoiceID(h.ID, 2027)
-	settler := payments.NewSettler(nil, e.svc, nil)
+	settler := payments.NewSettler(nil, e.svc, nil, nil)
 	body, _ := json.Marshal(payments.Event{ID: "evt_pay", Kind: payments.Succeeded, InvoiceID: id, AmountCents: 12500,
 		Currency: "USD", Reference: "cs_x"})
 	var wg sync.WaitGroup

@@ -27,6 +27,8 @@ import (
 //	PROGRAM#<id>   UPLOAD#<created>#<upload>  the upload in the program's list: its totals once done
 //	PROGRAM#<id>   ATTENDEE#<holder>  the holder attended the program: written once
 //	HOLDER#<id>    CREDIT#<date>#PROGRAM#<program>   the credit on the holder's transcript
+//
+// and the filing fees' items (filing.go).
 type Attendance struct{ t table.Table }
 
 var _ attendance.Store = (*Attendance)(nil)
@@ -63,7 +65,11 @@ type entryItem struct {
 	Accepted  int            `json:"accepted"`
 	Rejected  int            `json:"rejected"`
 	FeeCents  int64          `json:"feeCents"`
+	Members   int            `json:"members,omitempty"`
+	Guests    int            `json:"guests,omitempty"`
 	ByReason  map[string]int `json:"byReason,omitempty"`
+	// HasFee: the upload has a filing fee invoice (read with the list).
+	HasFee bool `json:"hasFee,omitempty"`
 }
 
 // inputItem holds a chunk compactly, as one JSON string of row tuples; the
@@ -85,6 +91,8 @@ type summaryItem struct {
 	Accepted int            `json:"accepted"`
 	Rejected int            `json:"rejected"`
 	FeeCents int64          `json:"feeCents"`
+	Members  int            `json:"members,omitempty"`
+	Guests   int            `json:"guests,omitempty"`
 	ByReason map[string]int `json:"byReason"`
 }
 
@@ -113,7 +121,9 @@ type attendeeItem struct {
 	UploadID  string `json:"uploadId"`
 	Line      int    `json:"line"`
 	Completed string `json:"completed"`
-	Credited  string `json:"creditedAt"`
+	Credited  string `json:"creditedAt,omitempty"`
+	// Held: credited once the upload's filing fee is paid.
+	Held bool `json:"held,omitempty"`
 }
 
 // creditItem is a transcript entry; the transcript feature reads it.
@@ -204,6 +214,7 @@ func entryPut(e attendance.Entry, c table.Condition) (table.Op, error) {
 	if e.Done {
 		t := e.Totals
 		it.TotalRows, it.Accepted, it.Rejected, it.FeeCents, it.ByReason = t.Rows, t.Accepted, t.Rejected, t.FeeCents, t.ByReason
+		it.Members, it.Guests, it.HasFee = t.Members, t.Guests, e.Fee != nil
 	}
 	item, err := table.Marshal(it)
 	if err != nil {
@@ -240,7 +251,8 @@ func (a *Attendance) Uploads(ctx context.Context, programID string, pg attendanc
 	if err != nil {
 		return nil, "", table.CursorFault(fmt.Errorf("query uploads of %s: %w", programID, err))
 	}
-	return decodeList(ctx, "uploads of "+programID, page.Items, func(item table.Item) (attendance.Entry, error) {
+	var withFee []string
+	entries := decodeList(ctx, "uploads of "+programID, page.Items, func(item table.Item) (attendance.Entry, error) {
 		var it entryItem
 		if err := table.Unmarshal(item, &it); err != nil {
 			return attendance.Entry{}, err
@@ -252,10 +264,24 @@ func (a *Attendance) Uploads(ctx context.Context, programID string, pg attendanc
 		e := attendance.Entry{Upload: u, Done: it.Done}
 		if it.Done {
 			e.Totals = attendance.Totals{Rows: it.TotalRows, Accepted: it.Accepted, Rejected: it.Rejected, FeeCents: it.FeeCents,
-				Currency: it.Currency, ByReason: it.ByReason}
+				Members: it.Members, Guests: it.Guests, Currency: it.Currency, ByReason: it.ByReason}
+		}
+		if it.HasFee {
+			withFee = append(withFee, u.ID)
 		}
 		return e, nil
-	}), page.Cursor, nil
+	})
+	// The filing fees' states, as they are now: one BatchGetItem for the page.
+	fees, err := a.filingInvoices(ctx, withFee)
+	if err != nil {
+		return nil, "", err
+	}
+	for i := range entries {
+		if f, ok := fees[entries[i].Upload.ID]; ok {
+			entries[i].Fee = &f
+		}
+	}
+	return entries, page.Cursor, nil
 }
 
 // Upload reads an upload.
@@ -324,7 +350,8 @@ func (a *Attendance) Attendees(ctx context.Context, programID string, holderIDs 
 			return nil, err
 		}
 		completed, _ := roster.ParseDate(it.Completed) // written by creditOps: always a date
-		out[it.HolderID] = attendance.Attendee{HolderID: it.HolderID, UploadID: it.UploadID, Line: it.Line, Completed: completed, Credited: parseTime(it.Credited)}
+		out[it.HolderID] = attendance.Attendee{HolderID: it.HolderID, UploadID: it.UploadID, Line: it.Line, Completed: completed,
+			Credited: parseTime(it.Credited), Held: it.Held}
 	}
 	return out, nil
 }
@@ -378,12 +405,22 @@ func (a *Attendance) Credit(ctx context.Context, credits []attendance.Credit) ([
 	return refused, nil
 }
 
+// creditOps are the attendance record's put (only if absent) and the
+// transcript credit's, or for a held credit its held item's.
 func creditOps(c attendance.Credit) ([]table.Op, error) {
 	ak := attendeeKey(c.ProgramID, c.HolderID)
-	att, err := table.Marshal(attendeeItem{PK: ak.PK, SK: ak.SK, Type: "attendee", HolderID: c.HolderID, UploadID: c.UploadID,
-		Line: c.Line, Completed: c.Completed.String(), Credited: formatTime(c.Credited)})
+	it := attendeeItem{PK: ak.PK, SK: ak.SK, Type: "attendee", HolderID: c.HolderID, UploadID: c.UploadID,
+		Line: c.Line, Completed: c.Completed.String(), Credited: formatTime(c.Credited), Held: c.Held}
+	if c.Held {
+		it.Credited = ""
+	}
+	att, err := table.Marshal(it)
 	if err != nil {
 		return nil, err
+	}
+	if c.Held {
+		held, err := heldOp(c)
+		return []table.Op{table.Put(att, table.IfNotExists()), held}, err
 	}
 	hours, err := c.Hours.MarshalText()
 	if err != nil {
@@ -435,7 +472,7 @@ func (a *Attendance) FinishChunk(ctx context.Context, uploadID string, results [
 		return finished(err)
 	}
 	sum, err := table.Marshal(summaryItem{PK: k.PK, SK: k.SK, Type: "upload-chunk", Chunk: s.Chunk, Rows: s.Rows,
-		Accepted: s.Accepted, Rejected: s.Rejected, FeeCents: s.FeeCents, ByReason: s.ByReason})
+		Accepted: s.Accepted, Rejected: s.Rejected, FeeCents: s.FeeCents, Members: s.Members, Guests: s.Guests, ByReason: s.ByReason})
 	if err != nil {
 		return err
 	}
@@ -450,6 +487,13 @@ func (a *Attendance) FinishChunk(ctx context.Context, uploadID string, results [
 			return err
 		}
 		last = append(last, entry)
+		if done.Fee != nil {
+			fee, err := filingCreateOps(*done.Fee)
+			if err != nil {
+				return err
+			}
+			last = append(last, fee...)
+		}
 	}
 	return finished(a.t.Write(ctx, last...))
 }
@@ -481,7 +525,7 @@ func (a *Attendance) Summaries(ctx context.Context, uploadID string) ([]attendan
 				return nil, err
 			}
 			out = append(out, attendance.ChunkSummary{Chunk: it.Chunk, Rows: it.Rows, Accepted: it.Accepted,
-				Rejected: it.Rejected, FeeCents: it.FeeCents, ByReason: it.ByReason})
+				Rejected: it.Rejected, FeeCents: it.FeeCents, Members: it.Members, Guests: it.Guests, ByReason: it.ByReason})
 		}
 		if page.Cursor == "" {
 			return out, nil

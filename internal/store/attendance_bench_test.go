@@ -79,7 +79,7 @@ func newBenchWorld(b *testing.B, n int) *benchWorld {
 		}
 		fmt.Fprintf(&csv, "%s,%s,Ana,Lima%d,2027-03-10\n", p.ID, h.ID, i)
 	}
-	svc := attendance.NewService(NewAttendance(tbl), NewPrograms(tbl), acc, pol, clk, ids.New, q)
+	svc := attendance.NewService(NewAttendance(tbl), NewPrograms(tbl), acc, nil, pol, clk, ids.New, q)
 	return &benchWorld{tbl: tbl, svc: svc, queue: q, program: p, csv: csv.Bytes()}
 }
 

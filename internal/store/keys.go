@@ -49,6 +49,7 @@ const (
 	dueCECs       = "DUE#cecs#"
 	dueAttendance = "DUE#attendance#"
 	dueFee        = "DUE#fee#"
+	dueFiling     = "DUE#filing#"
 )
 
 // Sort keys: values, and prefixes (ending in '#').
@@ -77,6 +78,8 @@ const (
 	skReminder       = "REMINDER"
 	skCorrection     = "CORRECTION#"
 	skHolderFind     = "HOLDERFIND"
+	skHeld           = "HELD#"
+	skFilingFee      = "FILINGFEE"
 )
 
 // Partition keys of the indexes.
@@ -89,6 +92,7 @@ const (
 	gsiHolderInvoices   = "HOLDERINVOICES#" // GSI1: a holder's renewal invoices, by year
 	gsiCorrections      = "CORRECTIONS"     // GSI1: every correction of a posted upload, by time
 	gsiStaffDirectory   = "STAFFDIR#"       // GSI1: every holder, listed or not, by folded last-name prefix (staff)
+	gsiOpenFilingFees   = "FILINGFEES"      // GSI1: unpaid filing fee invoices, by issue time
 )
 
 // entity is the key shape of one kind of item, named as docs/data-model.md's
@@ -118,6 +122,9 @@ var entities = []entity{
 	{name: "upload chunk summary", pk: pkUpload, sk: skChunk},
 	{name: "upload row result", pk: pkUpload, sk: skRow},
 	{name: "attendance correction", pk: pkUpload, sk: skCorrection, gsi1: gsiCorrections},
+	{name: "held credit", pk: pkUpload, sk: skHeld},
+	{name: "filing fee invoice", pk: pkUpload, sk: skFilingFee, gsi1: gsiOpenFilingFees},
+	{name: "filing fee due marker", pk: dueFiling, sk: skDue, gsi2: dueFiling},
 	{name: "attendance record", pk: pkProgram, sk: skAttendee},
 	{name: "program upload entry", pk: pkProgram, sk: skProgramUpload},
 	{name: "transcript credit", pk: pkHolder, sk: skCredit},
@@ -187,6 +194,19 @@ func rowKey(id string, line int) table.Key {
 func programUploadKey(program string, created time.Time, upload string) table.Key {
 	return table.Key{PK: pkProgram + program, SK: skProgramUpload + keyTime(created) + "#" + upload}
 }
+
+// heldKey is an accepted row's credit held until its upload's filing fee
+// is paid.
+func heldKey(upload, holder string) table.Key {
+	return table.Key{PK: pkUpload + upload, SK: skHeld + holder}
+}
+
+func filingFeeKey(upload string) table.Key { return table.Key{PK: pkUpload + upload, SK: skFilingFee} }
+
+// openFilingFeesSK orders the unpaid filing fees by issue time (GSI1).
+func openFilingFeesSK(issued time.Time, upload string) string { return keyTime(issued) + "#" + upload }
+
+func dueFilingKey(upload string) table.Key { return table.Key{PK: dueFiling + upload, SK: skDue} }
 
 // correctionKey is a correction on its upload's partition, in time order.
 func correctionKey(upload string, at time.Time, id string) table.Key {

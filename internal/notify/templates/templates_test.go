@@ -71,6 +71,9 @@ func TestTemplates_Programs(t *testing.T) {
 			`Application fee for "Fair Housing 2027": 225.00 USD`, []string{"INV-PRG-1-1", "3 CECs", "late fee", "30 or fewer days"}},
 		{"program_invoice", with(map[string]string{"amount": "150.00 USD", "invoiceId": "INV-PRG-1-1", "late": "false", "cecs": "3", "lateWithinDays": "30"}),
 			`Application fee for "Fair Housing 2027": 150.00 USD`, []string{"non-refundable"}},
+		{"filing_fee_invoice", with(map[string]string{"name": "Acme", "amount": "15.00 USD", "invoiceId": "FIL-UPL-1", "reportedOn": "2021-08-31",
+			"uploadId": "UPL-1", "attendees": "2", "members": "1", "guests": "1"}),
+			`Filing fee for "Fair Housing 2027": 15.00 USD`, []string{"FIL-UPL-1", "2 attendees", "1 members of the association, 1 guests", "as soon as it is paid", "reported on 2021-08-31"}},
 		{"program_decision", with(map[string]string{"decision": "approved", "reason": ""}),
 			`Your CEC application "Fair Housing 2027" was approved`, []string{"within 45 days"}},
 		{"program_decision", with(map[string]string{"decision": "rejected", "reason": "Objectives are not measurable."}),
@@ -119,6 +122,9 @@ func TestTemplates_Reminders(t *testing.T) {
 			"title": "Leasing <Law>", "invoiceId": "INV-PRG-2-1", "amount": "150.00 USD", "issuedOn": "2027-02-01",
 			"startsOn": "2027-04-01", "days": "7"}},
 			`Application fee for "Leasing <Law>" is still unpaid`, []string{"INV-PRG-2-1", "150.00 USD", "issued on 2027-02-01", "starts on 2027-04-01"}},
+		{notify.Job{ID: "r5", Template: "reminder_filing_fee_due", To: []string{"a@b.co"}, Data: map[string]string{"programId": "PRG-3",
+			"title": "Leasing <Law>", "invoiceId": "FIL-UPL-1", "amount": "15.00 USD", "issuedOn": "2027-02-01", "days": "7"}},
+			`Filing fee for "Leasing <Law>" is still unpaid`, []string{"FIL-UPL-1", "15.00 USD", "issued on 2027-02-01", "only once it is\npaid"}},
 	} {
 		e, err := tpl.Render(tc.job)
 		if err != nil {
