@@ -193,6 +193,13 @@ var authzMatrix = []authzRow{
 		return authzReq{path: "/programs/" + f.program + "/attendance/" + f.upload + "/corrections"}
 	}},
 	{"GET /review/corrections", statuses(401, 401, 403, 403, 403, 403, 200), "every correction (A's upload's)", at("/review/corrections")},
+	// The stack's policy charges no filing fee since 2021-09-01: A reaches
+	// the handler, which finds nothing to pay.
+	{"POST /programs/{programId}/attendance/{uploadId}/checkout", statuses(401, 401, 403, 403, 409, 404, 403), "A's upload, which owes no filing fee",
+		func(f *authzFixture, _ caller) authzReq {
+			return authzReq{path: "/programs/" + f.program + "/attendance/" + f.upload + "/checkout"}
+		}},
+	{"GET /review/filing-fees", statuses(401, 401, 403, 403, 403, 403, 200), "every unpaid filing fee", at("/review/filing-fees")},
 
 	{"GET /review/programs", statuses(401, 401, 403, 403, 403, 403, 200), "the staff queue (holds A's paid program)", at("/review/programs")},
 	{"GET /review/submissions", statuses(401, 401, 403, 403, 403, 403, 200), "the staff queue (holds A's submission)", at("/review/submissions")},

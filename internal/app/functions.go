@@ -40,15 +40,19 @@ var Functions = []Function{
 	{ID: "ProgramValidator", Dir: "program-validator", Kind: Consumer, Queue: programs.ValidationQueue,
 		Sends: []string{notify.Queue, programs.FeeQueue}},
 	{ID: "ProgramInvoicer", Dir: "program-invoicer", Kind: Consumer, Queue: programs.FeeQueue, Sends: []string{notify.Queue}},
-	// A correction after posting tells the holder by email.
-	{ID: "AttendanceApi", Dir: "attendance-api", Kind: HTTP, Sends: []string{attendance.Queue, notify.Queue}},
-	// The next chunk is queued in the write that records this one done.
-	{ID: "AttendanceCrediter", Dir: "attendance-crediter", Kind: Consumer, Queue: attendance.Queue, Sends: []string{attendance.Queue}},
+	// A correction after posting tells the holder by email; a filing fee
+	// is paid through the payment provider's checkout.
+	{ID: "AttendanceApi", Dir: "attendance-api", Kind: HTTP, Sends: []string{attendance.Queue, notify.Queue},
+		Env: []string{"STRIPE_SECRET_KEY", "CHECKOUT_SUCCESS_URL", "CHECKOUT_CANCEL_URL"}},
+	// The next chunk (or release step) is queued in the write that records
+	// this one done; the last chunk's filing fee invoice is emailed.
+	{ID: "AttendanceCrediter", Dir: "attendance-crediter", Kind: Consumer, Queue: attendance.Queue, Sends: []string{attendance.Queue, notify.Queue}},
 	{ID: "CecApi", Dir: "cec-api", Kind: HTTP, Sends: []string{submissions.Queue, notify.Queue},
 		Env: []string{"STRIPE_SECRET_KEY", "CHECKOUT_SUCCESS_URL", "CHECKOUT_CANCEL_URL"}},
 	{ID: "CecSubmissionReviewer", Dir: "cec-submission-reviewer", Kind: Consumer, Queue: submissions.Queue, Sends: []string{notify.Queue}},
 	{ID: "PaymentWebhook", Dir: "payment-webhook", Kind: HTTP, Sends: []string{payments.Queue}, Env: []string{"STRIPE_WEBHOOK_SECRET"}},
-	{ID: "PaymentSettler", Dir: "payment-settler", Kind: Consumer, Queue: payments.Queue, Sends: []string{notify.Queue}},
+	// A paid filing fee queues the release of its held credits.
+	{ID: "PaymentSettler", Dir: "payment-settler", Kind: Consumer, Queue: payments.Queue, Sends: []string{notify.Queue, attendance.Queue}},
 	// Staff recorded a holder's credentials: their renewal invoice, when
 	// the year's are out.
 	{ID: "RenewalIssuer", Dir: "renewal-issuer", Kind: Consumer, Queue: accounts.RenewalsQueue},

@@ -541,15 +541,25 @@ type Status struct {
 	Totals     Totals
 	Rows       []RowResult
 	NextCursor string
+	Fee        *FilingInvoice // once done, when the upload owes a filing fee
 }
 
-// Result reports an upload: totals over the chunks credited so far and one
-// page of row results.
+// Result reports an upload: totals over the chunks credited so far, one
+// page of row results, and once done its filing fee, if any.
 // Errors: NotFound program_not_found, upload_not_found.
 func (s *Service) Result(ctx context.Context, c identity.Caller, programID, uploadID string, pg Page) (Status, error) {
 	st, err := s.status(ctx, c, programID, uploadID)
 	if err != nil {
 		return Status{}, err
+	}
+	if st.Done {
+		inv, found, err := s.invoiceOf(ctx, uploadID)
+		if err != nil {
+			return Status{}, err
+		}
+		if found {
+			st.Fee = &inv
+		}
 	}
 	st.Rows, st.NextCursor, err = s.store.Results(ctx, st.Upload.ID, pg)
 	return st, err

@@ -57,7 +57,63 @@ func attendanceRoutes(h attendanceHandlers) []Route {
 		{Method: http.MethodPost, Path: "/programs/{programId}/attendance/{uploadId}/corrections", Access: providerOrStaff, Handle: h.correct},
 		{Method: http.MethodGet, Path: "/programs/{programId}/attendance/{uploadId}/corrections", Access: providerOrStaff, Handle: h.corrections},
 		{Method: http.MethodGet, Path: "/review/corrections", Access: Roles(identity.RoleStaff), Handle: h.allCorrections},
+		{Method: http.MethodPost, Path: "/programs/{programId}/attendance/{uploadId}/checkout", Access: provider, Handle: h.checkout},
+		{Method: http.MethodGet, Path: "/review/filing-fees", Access: Roles(identity.RoleStaff), Handle: h.openFilingFees},
 	}
+}
+
+// filingFeeOut is an upload's filing fee invoice as the API shows it.
+func filingFeeOut(f attendance.FilingInvoice) map[string]any {
+	out := map[string]any{"invoiceId": f.ID, "uploadId": f.UploadID, "programId": f.ProgramID, "programTitle": f.ProgramTitle,
+		"providerName": f.ProviderName, "status": f.Status, "amountCents": f.AmountCents, "currency": f.Currency,
+		"members": f.Members, "guests": f.Guests, "memberCents": f.MemberCents, "guestCents": f.GuestCents,
+		"reportedOn": f.ReportedOn.String(), "issuedAt": f.IssuedAt.UTC().Format(time.RFC3339Nano), "credited": f.Released()}
+	if !f.PaidAt.IsZero() {
+		out["paidAt"] = f.PaidAt.UTC().Format(time.RFC3339Nano)
+	}
+	if c := f.Checkout; c != nil {
+		out["checkout"] = map[string]any{"reference": c.Reference, "url": c.URL, "createdAt": c.CreatedAt.UTC().Format(time.RFC3339Nano)}
+	}
+	if f.Flag != "" {
+		out["flag"] = f.Flag
+	}
+	return out
+}
+
+// checkout starts the payment of an upload's filing fee and answers with
+// the invoice it pays.
+func (h attendanceHandlers) checkout(ctx context.Context, r *Request) (Response, error) {
+	programID, uploadID := r.Params["programId"], r.Params["uploadId"]
+	co, err := h.svc.StartFilingCheckout(ctx, r.Caller, programID, uploadID)
+	if err != nil {
+		return Response{}, err
+	}
+	inv, found, err := h.svc.FilingFee(ctx, r.Caller, programID, uploadID)
+	if err != nil || !found {
+		return Response{}, fmt.Errorf("read the filing fee of %s after its checkout %s: %w", uploadID, co.Reference, err)
+	}
+	return JSON(http.StatusOK, map[string]any{"reference": co.Reference, "url": co.URL, "invoiceId": inv.ID,
+		"amountCents": inv.AmountCents, "currency": inv.Currency}), nil
+}
+
+func (h attendanceHandlers) openFilingFees(ctx context.Context, r *Request) (Response, error) {
+	pg, err := pageIn(r.Query)
+	if err != nil {
+		return Response{}, err
+	}
+	list, next, err := h.svc.OpenFilingFees(ctx, r.Caller, attendance.Page{Limit: pg.Limit, Cursor: pg.Cursor})
+	if err != nil {
+		return Response{}, err
+	}
+	out := make([]map[string]any, 0, len(list))
+	for _, f := range list {
+		out = append(out, filingFeeOut(f))
+	}
+	body := map[string]any{"filingFees": out}
+	if next != "" {
+		body["nextCursor"] = next
+	}
+	return JSON(http.StatusOK, body), nil
 }
 
 type correctionInJSON struct {
@@ -226,7 +282,7 @@ func (h attendanceHandlers) result(ctx context.Context, r *Request) (Response, e
 	if err != nil {
 		return Response{}, err
 	}
-	body := uploadOut(attendance.Entry{Upload: st.Upload, Done: st.Done, Totals: st.Totals})
+	body := uploadOut(attendance.Entry{Upload: st.Upload, Done: st.Done, Totals: st.Totals, Fee: st.Fee})
 	body["chunks"], body["chunksDone"] = st.Upload.Chunks, st.Chunks
 	body["filingFee"] = map[string]any{"memberCents": st.Upload.Fee.MemberCents, "guestCents": st.Upload.Fee.GuestCents, "currency": st.Upload.Fee.Currency}
 	body["totals"], body["rows"] = totalsOut(st.Totals), rowsOut(st.Rows)
@@ -248,6 +304,9 @@ func uploadOut(e attendance.Entry) map[string]any {
 		"reportedOn": u.ReportedOn.String(), "createdAt": u.CreatedAt.Format(time.RFC3339Nano), "rowCount": u.Rows}
 	if e.Done {
 		body["totals"] = totalsOut(e.Totals)
+	}
+	if e.Fee != nil {
+		body["filingFeeInvoice"] = filingFeeOut(*e.Fee)
 	}
 	ignoredOut(body, u.IgnoredColumns)
 	return body

@@ -64,6 +64,11 @@ func (d *doneUpload) Upload(_ context.Context, id string) (attendance.Upload, er
 	return d.upload, nil
 }
 
+// FilingInvoice: the upload owes none (its schedule charged nothing).
+func (d *doneUpload) FilingInvoice(context.Context, string) (attendance.FilingInvoice, error) {
+	return attendance.FilingInvoice{}, attendance.ErrNotFound
+}
+
 func (d *doneUpload) Summaries(context.Context, string) ([]attendance.ChunkSummary, error) {
 	s := attendance.ChunkSummary{Rows: len(d.rows), ByReason: map[string]int{}}
 	for _, r := range d.rows {

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cecportal/cecportal/internal/attendance"
+	"github.com/cecportal/cecportal/internal/checkout"
 	"github.com/cecportal/cecportal/internal/payments"
 	"github.com/cecportal/cecportal/internal/programs"
 	"github.com/cecportal/cecportal/internal/renewals"
@@ -56,7 +58,8 @@ const settleWait = 15 * time.Second
 // currency (or those of an optional body {"amountCents", "currency"}, to
 // try a mismatch), signs it with the local webhook secret, POSTs it to the
 // gateway's /webhooks/payments like Stripe would, and waits until the
-// payments queue's consumer has settled it.
+// payments queue's consumer has settled it (for a filing fee, until the
+// credits it held are issued).
 func (s *Stack) simulatePayment(w http.ResponseWriter, r *http.Request) {
 	ref, outcome := r.PathValue("reference"), r.PathValue("outcome")
 	if outcome != "succeed" && outcome != "fail" {
@@ -70,41 +73,74 @@ func (s *Stack) simulatePayment(w http.ResponseWriter, r *http.Request) {
 	}
 	var sim stripepay.Simulated
 	var settled func(ctx context.Context, event string) (map[string]any, bool, error)
+	success := outcome == "succeed"
+	notFound := func(what string) {
+		writeError(w, http.StatusNotFound, "unknown_invoice", "no "+what+" has invoice "+invoice)
+	}
+	readFailed := func(err error) {
+		s.log.Error("simulated payment: read the invoice", "reference", ref, "err", err)
+		writeError(w, http.StatusInternalServerError, "internal", "could not read the invoice")
+	}
 	if programID, isProgram := programs.ProgramOfInvoice(invoice); isProgram {
 		p, err := s.programStore.Get(r.Context(), programID)
 		if errors.Is(err, programs.ErrNotFound) || (err == nil && (p.Fee == nil || p.Fee.InvoiceID != invoice)) {
-			writeError(w, http.StatusNotFound, "unknown_invoice", "no program has invoice "+invoice)
+			notFound("program")
 			return
 		}
 		if err != nil {
-			s.log.Error("simulated payment: read program", "reference", ref, "err", err)
-			writeError(w, http.StatusInternalServerError, "internal", "could not read the invoice")
+			readFailed(err)
 			return
 		}
 		sim = stripepay.Simulated{AmountCents: p.Fee.AmountCents, Currency: p.Fee.Currency}
-		settled = func(ctx context.Context, event string) (map[string]any, bool, error) {
-			p, ok, err := s.awaitSettlement(ctx, programID, event, !sim.Failed)
-			out := map[string]any{"programId": p.ID, "status": p.Status}
-			if p.Fee != nil {
-				out["feeStatus"] = p.Fee.Status
-			}
+		settled = func(ctx context.Context, event string) (out map[string]any, ok bool, err error) {
+			ok, err = poll(ctx, func() (bool, error) {
+				p, err := s.programStore.Get(ctx, programID)
+				out = map[string]any{"programId": p.ID, "status": p.Status}
+				if p.Fee != nil {
+					out["feeStatus"] = p.Fee.Status
+				}
+				return p.Fee != nil && (success && p.Fee.Status == programs.FeePaid || recorded(p.Fee.Payments, event)), err
+			})
 			return out, ok, err
 		}
 	} else if _, _, isRenewal := renewals.ParseInvoiceID(invoice); isRenewal {
 		inv, err := s.renewalStore.Get(r.Context(), invoice)
 		if errors.Is(err, renewals.ErrNotFound) {
-			writeError(w, http.StatusNotFound, "unknown_invoice", "no renewal invoice "+invoice)
+			notFound("renewal")
 			return
 		}
 		if err != nil {
-			s.log.Error("simulated payment: read renewal invoice", "reference", ref, "err", err)
-			writeError(w, http.StatusInternalServerError, "internal", "could not read the invoice")
+			readFailed(err)
 			return
 		}
 		sim = stripepay.Simulated{AmountCents: inv.TotalCents, Currency: inv.Currency}
-		settled = func(ctx context.Context, event string) (map[string]any, bool, error) {
-			inv, ok, err := s.awaitRenewalSettlement(ctx, invoice, event, !sim.Failed)
-			return map[string]any{"holderId": inv.HolderID, "year": inv.Year, "status": inv.Status}, ok, err
+		settled = func(ctx context.Context, event string) (out map[string]any, ok bool, err error) {
+			ok, err = poll(ctx, func() (bool, error) {
+				inv, err := s.renewalStore.Get(ctx, invoice)
+				out = map[string]any{"holderId": inv.HolderID, "year": inv.Year, "status": inv.Status}
+				return success && inv.Status == renewals.Paid || recorded(inv.Payments, event), err
+			})
+			return out, ok, err
+		}
+	} else if uploadID, isFiling := attendance.UploadOfInvoice(invoice); isFiling {
+		inv, err := s.filingStore.FilingInvoice(r.Context(), uploadID)
+		if errors.Is(err, attendance.ErrNotFound) {
+			notFound("upload")
+			return
+		}
+		if err != nil {
+			readFailed(err)
+			return
+		}
+		sim = stripepay.Simulated{AmountCents: inv.AmountCents, Currency: inv.Currency}
+		// A success is settled once the held credits are issued too.
+		settled = func(ctx context.Context, event string) (out map[string]any, ok bool, err error) {
+			ok, err = poll(ctx, func() (bool, error) {
+				inv, err := s.filingStore.FilingInvoice(ctx, uploadID)
+				out = map[string]any{"programId": inv.ProgramID, "uploadId": inv.UploadID, "status": inv.Status, "credited": inv.Released()}
+				return success && inv.Released() || recorded(inv.Payments, event) && (inv.Status != attendance.FilingPaid || inv.Released()), err
+			})
+			return out, ok, err
 		}
 	} else {
 		writeError(w, http.StatusNotFound, "unknown_reference", "not a checkout reference of the local payment simulator")
@@ -184,50 +220,26 @@ func (s *Stack) deliver(ctx context.Context, payload []byte, header string) (int
 	return resp.StatusCode, body, err
 }
 
-// awaitSettlement waits until the program's fee records event, or, for a
-// success, is paid (a second success changes nothing; a failure after the
-// payment is still recorded).
-func (s *Stack) awaitSettlement(ctx context.Context, programID, event string, success bool) (programs.Program, bool, error) {
+// poll asks done every 50 ms until it says so, or settleWait passes (ok
+// false), or ctx ends.
+func poll(ctx context.Context, done func() (bool, error)) (ok bool, err error) {
 	deadline := time.Now().Add(settleWait)
 	for {
-		p, err := s.programStore.Get(ctx, programID)
-		if err != nil {
-			return p, false, err
-		}
-		if p.Fee != nil && (success && p.Fee.Status == programs.FeePaid ||
-			slices.ContainsFunc(p.Fee.Payments, func(x programs.FeePayment) bool { return x.EventID == event })) {
-			return p, true, nil
+		if ok, err := done(); ok || err != nil {
+			return ok, err
 		}
 		if time.Now().After(deadline) {
-			return p, false, nil
+			return false, nil
 		}
 		select {
 		case <-ctx.Done():
-			return p, false, ctx.Err()
+			return false, ctx.Err()
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
 }
 
-// awaitRenewalSettlement waits until the renewal invoice records event,
-// or, for a success, is paid, as awaitSettlement.
-func (s *Stack) awaitRenewalSettlement(ctx context.Context, invoiceID, event string, success bool) (renewals.Invoice, bool, error) {
-	deadline := time.Now().Add(settleWait)
-	for {
-		inv, err := s.renewalStore.Get(ctx, invoiceID)
-		if err != nil {
-			return inv, false, err
-		}
-		if success && inv.Status == renewals.Paid || slices.ContainsFunc(inv.Payments, func(x renewals.Payment) bool { return x.EventID == event }) {
-			return inv, true, nil
-		}
-		if time.Now().After(deadline) {
-			return inv, false, nil
-		}
-		select {
-		case <-ctx.Done():
-			return inv, false, ctx.Err()
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
+// recorded reports whether an invoice's payments hold event.
+func recorded(payments []checkout.Payment, event string) bool {
+	return slices.ContainsFunc(payments, func(x checkout.Payment) bool { return x.EventID == event })
 }

@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/cecportal/cecportal/internal/attendance"
 	"log/slog"
 	"net"
 	"net/http"
@@ -136,6 +137,7 @@ type Stack struct {
 	webhookSecret string
 	programStore  programs.Store
 	renewalStore  renewals.Store
+	filingStore   attendance.Store
 	db            *bbolt.DB
 	queues        *queue.Embedded // nil on the aws backend; for /dev/dlq
 	srv           *http.Server
@@ -263,6 +265,7 @@ func (s *Stack) build(ctx context.Context) (err error) {
 	programsSvc := deps.Programs(&payments.Simulator{BaseURL: s.URL})
 	s.programStore = store.NewPrograms(tbl)
 	s.renewalStore = store.NewRenewals(tbl)
+	s.filingStore = store.NewAttendance(tbl)
 	if s.webhookSecret, err = loadWebhookSecret(cfg.WebhookSecret, cfg.DataDir); err != nil {
 		return err
 	}
