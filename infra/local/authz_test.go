@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -193,9 +195,9 @@ var authzMatrix = []authzRow{
 		return authzReq{path: "/programs/" + f.program + "/attendance/" + f.upload + "/corrections"}
 	}},
 	{"GET /review/corrections", statuses(401, 401, 403, 403, 403, 403, 200), "every correction (A's upload's)", at("/review/corrections")},
-	// The stack's policy charges no filing fee since 2021-09-01: A reaches
-	// the handler, which finds nothing to pay.
-	{"POST /programs/{programId}/attendance/{uploadId}/checkout", statuses(401, 401, 403, 403, 409, 404, 403), "A's upload, which owes no filing fee",
+	// The fixture paid it: A reaches the handler, which finds nothing to
+	// pay (the cost is of the fixture's checkout).
+	{"POST /programs/{programId}/attendance/{uploadId}/checkout", statuses(401, 401, 403, 403, 409, 404, 403), "A's upload, whose filing fee the fixture paid",
 		func(f *authzFixture, _ caller) authzReq {
 			return authzReq{path: "/programs/" + f.program + "/attendance/" + f.upload + "/checkout"}
 		}},
@@ -279,7 +281,7 @@ const webOrigin = "https://forms.example.org"
 // read, and that CORS headers come from the gateway for the forms' origin.
 func TestLocalStack_Authz(t *testing.T) {
 	checkMatrixCoversOpenAPI(t)
-	st := startStack(t, map[string]string{"CORS_ALLOW_ORIGINS": webOrigin})
+	st := startStack(t, map[string]string{"CORS_ALLOW_ORIGINS": webOrigin, "POLICY_FILE": chargingPolicy(t)})
 	c := &client{t: t, base: st.URL}
 	f := newAuthzFixture(t, c, st)
 
@@ -370,6 +372,27 @@ func TestLocalStack_Authz(t *testing.T) {
 	})
 }
 
+// chargingPolicy is the default policy with a filing fee from 2027 on
+// ($4.00 a member, $9.00 a guest), so that the fixture's upload owes one:
+// a file in the test's directory, for POLICY_FILE.
+func chargingPolicy(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "policy", "default.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const last = "    - from: \"2021-09-01\"\n      memberCents: 0\n      guestCents: 0\n"
+	if !bytes.Contains(b, []byte(last)) {
+		t.Fatal("policy/default.yaml's filing fee schedule does not end as this test expects")
+	}
+	b = bytes.Replace(b, []byte(last), []byte(last+"    - from: \"2027-01-01\"\n      memberCents: 400\n      guestCents: 900\n"), 1)
+	path := filepath.Join(t.TempDir(), "charging.yaml")
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
 // newAuthzFixture creates, over HTTP, everything A owns: holder A with CAM
 // and the 2027 renewal invoice (issued 1 November 2026), provider A with an
 // approved program that credited holder A, a draft, a complete draft, a
@@ -446,8 +469,20 @@ func newAuthzFixture(t *testing.T, c *client, st *running) *authzFixture {
 	var acc map[string]any
 	c.doRaw("POST", "/programs/"+f.program+"/attendance", f.tokens[providerA], "text/csv", roster, 202, &acc)
 	f.upload = id(acc, "uploadId")
-	if got := verdictsOf(c.waitForUpload(f.tokens[providerA], f.program, f.upload)); got != "2:ok" {
+	up := c.waitForUpload(f.tokens[providerA], f.program, f.upload)
+	if got := verdictsOf(up); got != "2:ok" {
 		t.Fatalf("upload %s", got)
+	}
+	// Holder A is a member: the filing fee is $4.00, and holder A's credit
+	// is issued once it is paid.
+	if fee, _ := up["filingFeeInvoice"].(map[string]any); fee == nil || fee["amountCents"] != float64(400) || fee["status"] != "open" {
+		t.Fatalf("filing fee %v", up["filingFeeInvoice"])
+	}
+	c.do("POST", "/programs/"+f.program+"/attendance/"+f.upload+"/checkout", f.tokens[providerA], nil, 200, &co)
+	var paid map[string]any
+	c.do("POST", "/dev/payments/"+id(co, "reference")+"/succeed", "", nil, 200, &paid)
+	if paid["credited"] != true {
+		t.Fatalf("filing fee paid: %v", paid)
 	}
 	activity := func(kind string, hours int) map[string]any {
 		return map[string]any{"kind": kind, "title": "Leasing law", "organisation": "Chapter 7", "date": "2027-03-01", "hours": hours,

@@ -64,7 +64,7 @@ func (s *logSink) requests() []requestLog {
 // writes shows up here and must be documented (-update-cost).
 func TestLocalStack_CostPerRequest(t *testing.T) {
 	sink := &logSink{}
-	st := startStackLogged(t, map[string]string{"LOG_LEVEL": "INFO"}, sink)
+	st := startStackLogged(t, map[string]string{"LOG_LEVEL": "INFO", "POLICY_FILE": chargingPolicy(t)}, sink)
 	c := &client{t: t, base: st.URL}
 	f := newAuthzFixture(t, c, st)
 
