@@ -121,16 +121,6 @@ func (f FilingInvoice) description() string {
 	return fmt.Sprintf("CEC filing fee: %s, attendance reported %s (%d attendees)", f.ProgramTitle, f.ReportedOn, f.Members+f.Guests)
 }
 
-// FilingFee returns the filing fee invoice of one of the caller's uploads
-// (any upload, for staff); found is false when the upload owes none.
-// Errors: NotFound program_not_found, upload_not_found.
-func (s *Service) FilingFee(ctx context.Context, c identity.Caller, programID, uploadID string) (inv FilingInvoice, found bool, err error) {
-	if _, err := s.status(ctx, c, programID, uploadID); err != nil {
-		return FilingInvoice{}, false, err
-	}
-	return s.invoiceOf(ctx, uploadID)
-}
-
 func (s *Service) invoiceOf(ctx context.Context, uploadID string) (FilingInvoice, bool, error) {
 	inv, err := s.store.FilingInvoice(ctx, uploadID)
 	if errors.Is(err, ErrNotFound) {
@@ -143,30 +133,37 @@ func (s *Service) invoiceOf(ctx context.Context, uploadID string) (FilingInvoice
 }
 
 // StartFilingCheckout opens a payment session for an upload's unpaid
-// filing fee (the provider's own; staff do not pay for providers).
+// filing fee (the provider's own; staff do not pay for providers) and
+// returns it with the invoice it pays.
 // Errors: NotFound program_not_found, upload_not_found; Conflict
 // filing_fee_not_due (none, or paid).
-func (s *Service) StartFilingCheckout(ctx context.Context, c identity.Caller, programID, uploadID string) (checkout.Session, error) {
-	if _, err := s.program(ctx, c, programID, false); err != nil {
-		return checkout.Session{}, err
-	}
-	if _, err := s.uploadStatus(ctx, programID, uploadID); err != nil {
-		return checkout.Session{}, err
+func (s *Service) StartFilingCheckout(ctx context.Context, c identity.Caller, programID, uploadID string) (checkout.Session, FilingInvoice, error) {
+	p, err := s.program(ctx, c, programID, false)
+	if err != nil {
+		return checkout.Session{}, FilingInvoice{}, err
 	}
 	inv, found, err := s.invoiceOf(ctx, uploadID)
 	if err != nil {
-		return checkout.Session{}, err
+		return checkout.Session{}, FilingInvoice{}, err
+	}
+	if found && inv.ProgramID != p.ID {
+		found = false // another program's upload: not found, below
+	}
+	if !found {
+		if _, err := s.uploadStatus(ctx, p.ID, uploadID); err != nil {
+			return checkout.Session{}, FilingInvoice{}, err // upload_not_found
+		}
 	}
 	if !found || inv.Status != FilingOpen {
-		return checkout.Session{}, fault.Errorf(fault.Conflict, "filing_fee_not_due", "upload %s has no filing fee to pay", uploadID)
+		return checkout.Session{}, FilingInvoice{}, fault.Errorf(fault.Conflict, "filing_fee_not_due", "upload %s has no filing fee to pay", uploadID)
 	}
 	co, err := s.checkouts.StartCheckout(ctx, checkout.Request{InvoiceID: inv.ID, AmountCents: inv.AmountCents, Currency: inv.Currency,
 		Description: inv.description(), Email: inv.ProviderEmail})
 	if err != nil {
-		return checkout.Session{}, fmt.Errorf("start checkout for %s: %w", inv.ID, err)
+		return checkout.Session{}, FilingInvoice{}, fmt.Errorf("start checkout for %s: %w", inv.ID, err)
 	}
 	co.CreatedAt = s.clock.Now().UTC()
-	_, err = s.store.UpdateFilingInvoice(ctx, uploadID, func(f *FilingInvoice) ([]outbox.Message, error) {
+	inv, err = s.store.UpdateFilingInvoice(ctx, uploadID, func(f *FilingInvoice) ([]outbox.Message, error) {
 		if f.Status != FilingOpen || (f.Checkout != nil && f.Checkout.Reference == co.Reference) {
 			return nil, ErrNoChange
 		}
@@ -174,9 +171,9 @@ func (s *Service) StartFilingCheckout(ctx context.Context, c identity.Caller, pr
 		return nil, nil
 	})
 	if err != nil && !errors.Is(err, ErrNoChange) {
-		return checkout.Session{}, fmt.Errorf("record checkout of %s: %w", inv.ID, err)
+		return checkout.Session{}, FilingInvoice{}, fmt.Errorf("record checkout of %s: %w", uploadID, err)
 	}
-	return co, nil
+	return co, inv, nil
 }
 
 // release is the crediting queue's message that credits an upload's held

@@ -51,6 +51,13 @@ func (w *world) deliver(t *testing.T, steps *[]outbox.Message) []string {
 	return mails
 }
 
+// fee is an upload's filing fee as its result shows it (nil: none).
+func (w *world) fee(t *testing.T, c identity.Caller, uploadID string) (*attendance.FilingInvoice, error) {
+	t.Helper()
+	st, err := w.svc.Result(context.Background(), c, w.program.ID, uploadID, attendance.Page{Limit: 1})
+	return st.Fee, err
+}
+
 func (w *world) credits(t *testing.T, name string) int {
 	t.Helper()
 	page, err := w.tbl.Query(context.Background(), table.Query{PK: "HOLDER#" + w.holders[name].ID, Op: table.SKBeginsWith, Value: "CREDIT#"})
@@ -83,10 +90,11 @@ func TestService_FilingFees(t *testing.T) {
 	if w.credits(t, "Ana")+w.credits(t, "Bo") != 0 {
 		t.Fatal("a held row was credited before the filing fee was paid")
 	}
-	inv, found, err := w.svc.FilingFee(ctx, acme, w.program.ID, u.ID)
-	if err != nil || !found {
-		t.Fatalf("filing fee: %v %v", found, err)
+	fee, err := w.fee(t, acme, u.ID)
+	if err != nil || fee == nil {
+		t.Fatalf("filing fee: %v %v", fee, err)
 	}
+	inv := *fee
 	if inv.ID != "FIL-"+u.ID || inv.AmountCents != 1500 || inv.Members != 1 || inv.Guests != 1 || inv.Status != attendance.FilingOpen ||
 		inv.IssuedOn != "2021-08-31" || inv.ProviderEmail != "sub-acme@example.org" {
 		t.Fatalf("invoice %+v", inv)
@@ -96,7 +104,7 @@ func TestService_FilingFees(t *testing.T) {
 	if err != nil || len(open) != 1 || open[0].ID != inv.ID {
 		t.Fatalf("open filing fees %+v %v", open, err)
 	}
-	if _, _, err := w.svc.FilingFee(ctx, other, w.program.ID, u.ID); codeOf(err) != "program_not_found" {
+	if _, err := w.fee(t, other, u.ID); codeOf(err) != "program_not_found" {
 		t.Fatalf("another provider: %v", err)
 	}
 	if _, _, err := w.svc.OpenFilingFees(ctx, acme, attendance.Page{}); codeOf(err) != "forbidden" {
@@ -111,19 +119,22 @@ func TestService_FilingFees(t *testing.T) {
 	if rows := w.result(t, u2.ID).Rows; len(rows) != 1 || rows[0].Code != attendance.ReasonAlreadyCredited || !strings.Contains(rows[0].Message, "filing fee is paid") {
 		t.Fatalf("second upload %+v", rows)
 	}
-	if _, found, _ := w.svc.FilingFee(ctx, acme, w.program.ID, u2.ID); found {
+	if fee, _ := w.fee(t, acme, u2.ID); fee != nil {
 		t.Fatal("an upload with nothing accepted has a filing fee")
 	}
 	// No correction until the credits are issued.
 	_, err = w.svc.Correct(ctx, acme, w.program.ID, u.ID, attendance.NewCorrection{Action: attendance.CorrectionRemove, HolderID: w.holders["Bo"].ID, Reason: "left early"})
 	wantFaultCode(t, err, fault.Conflict, "filing_fee_unpaid")
 
-	co, err := w.svc.StartFilingCheckout(ctx, acme, w.program.ID, u.ID)
-	if err != nil || co.Reference != "cs_sim_FIL-"+u.ID {
-		t.Fatalf("checkout %+v %v", co, err)
+	co, withCo, err := w.svc.StartFilingCheckout(ctx, acme, w.program.ID, u.ID)
+	if err != nil || co.Reference != "cs_sim_FIL-"+u.ID || withCo.Checkout == nil || withCo.Checkout.Reference != co.Reference {
+		t.Fatalf("checkout %+v %+v %v", co, withCo, err)
 	}
-	if _, err := w.svc.StartFilingCheckout(ctx, staff, w.program.ID, u.ID); err == nil {
+	if _, _, err := w.svc.StartFilingCheckout(ctx, staff, w.program.ID, u.ID); err == nil {
 		t.Fatal("staff started a provider's checkout")
+	}
+	if _, _, err := w.svc.StartFilingCheckout(ctx, acme, w.program.ID, "UPL-NONE"); codeOf(err) != "upload_not_found" {
+		t.Fatalf("checkout of no upload: %v", err)
 	}
 	// Paid the wrong amount: recorded, flagged, nothing released.
 	pay := func(id string, cents int64) (attendance.FilingInvoice, bool) {
@@ -162,14 +173,17 @@ func TestService_FilingFees(t *testing.T) {
 	if a, b, j := w.credits(t, "Ana"), w.credits(t, "Bo"), w.credits(t, "José"); a != 1 || b != 1 || j != 0 {
 		t.Fatalf("credits after the payment: Ana %d, Bo %d, José %d", a, b, j)
 	}
-	inv, _, _ = w.svc.FilingFee(ctx, acme, w.program.ID, u.ID)
+	if fee, _ = w.fee(t, acme, u.ID); fee == nil {
+		t.Fatal("no filing fee")
+	}
+	inv = *fee
 	if !inv.Released() || len(inv.Payments) != 2 {
 		t.Fatalf("released invoice %+v", inv)
 	}
 	if open, _, _ := w.svc.OpenFilingFees(ctx, staff, attendance.Page{}); len(open) != 0 {
 		t.Fatalf("a paid filing fee is still listed as unpaid: %+v", open)
 	}
-	if _, err := w.svc.StartFilingCheckout(ctx, acme, w.program.ID, u.ID); codeOf(err) != "filing_fee_not_due" {
+	if _, _, err := w.svc.StartFilingCheckout(ctx, acme, w.program.ID, u.ID); codeOf(err) != "filing_fee_not_due" {
 		t.Fatalf("checkout of a paid fee: %v", err)
 	}
 	// The list of uploads tells each fee's state.
@@ -202,7 +216,7 @@ func TestService_FilingFees_FreeRowsCreditAtOnce(t *testing.T) {
 	if w.credits(t, "Ana") != 1 || w.credits(t, "Bo") != 1 {
 		t.Fatal("free rows were not credited at once")
 	}
-	if _, found, err := w.svc.FilingFee(ctx, acme, w.program.ID, u.ID); found || err != nil {
+	if fee, err := w.fee(t, acme, u.ID); fee != nil || err != nil {
 		t.Fatalf("a free upload has a filing fee (%v)", err)
 	}
 }
@@ -228,8 +242,12 @@ func TestService_FilingFees_ReleaseInSteps(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.deliver(t, nil)
-	inv, _, err := w.svc.FilingFee(ctx, acme, w.program.ID, u.ID)
-	if err != nil || inv.Guests != n || inv.AmountCents != int64(n)*1000 {
+	fee, err := w.fee(t, acme, u.ID)
+	if err != nil || fee == nil {
+		t.Fatalf("filing fee %v", err)
+	}
+	inv := *fee
+	if inv.Guests != n || inv.AmountCents != int64(n)*1000 {
 		t.Fatalf("invoice %+v %v", inv, err)
 	}
 	if _, _, err := w.svc.SettleFilingFee(ctx, inv.ID, checkout.Payment{EventID: "evt_1", Kind: checkout.Succeeded, Reference: "cs_1",
@@ -246,7 +264,7 @@ func TestService_FilingFees_ReleaseInSteps(t *testing.T) {
 			t.Fatalf("Guest%03d has %d credits", i, c)
 		}
 	}
-	if inv, _, _ = w.svc.FilingFee(ctx, acme, w.program.ID, u.ID); !inv.Released() || inv.ReleaseStep != 2 {
+	if fee, _ = w.fee(t, acme, u.ID); fee == nil || !fee.Released() || fee.ReleaseStep != 2 {
 		t.Fatalf("invoice after the release %+v", inv)
 	}
 }

@@ -84,13 +84,9 @@ func filingFeeOut(f attendance.FilingInvoice) map[string]any {
 // the invoice it pays.
 func (h attendanceHandlers) checkout(ctx context.Context, r *Request) (Response, error) {
 	programID, uploadID := r.Params["programId"], r.Params["uploadId"]
-	co, err := h.svc.StartFilingCheckout(ctx, r.Caller, programID, uploadID)
+	co, inv, err := h.svc.StartFilingCheckout(ctx, r.Caller, programID, uploadID)
 	if err != nil {
 		return Response{}, err
-	}
-	inv, found, err := h.svc.FilingFee(ctx, r.Caller, programID, uploadID)
-	if err != nil || !found {
-		return Response{}, fmt.Errorf("read the filing fee of %s after its checkout %s: %w", uploadID, co.Reference, err)
 	}
 	return JSON(http.StatusOK, map[string]any{"reference": co.Reference, "url": co.URL, "invoiceId": inv.ID,
 		"amountCents": inv.AmountCents, "currency": inv.Currency}), nil
