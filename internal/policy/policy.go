@@ -119,6 +119,9 @@ type Reminders struct {
 	// ApplicationFeeDaysAfterInvoice: an unpaid application fee, days after
 	// the invoice, while the program has not started.
 	ApplicationFeeDaysAfterInvoice []int `json:"applicationFeeDaysAfterInvoice"`
+	// FilingFeeDaysAfterInvoice: an unpaid filing fee (its attendees'
+	// credits held), days after the invoice.
+	FilingFeeDaysAfterInvoice []int `json:"filingFeeDaysAfterInvoice"`
 }
 
 func (p *Policy) validateReminders() error {
@@ -133,6 +136,7 @@ func (p *Policy) validateReminders() error {
 		{"reminders.cecsOutstandingDaysBefore", r.CECsOutstandingDaysBefore, 366},
 		{"reminders.attendanceDaysAfterEnd", r.AttendanceDaysAfterEnd, p.Attendance.ReportingWindowDays - 1},
 		{"reminders.applicationFeeDaysAfterInvoice", r.ApplicationFeeDaysAfterInvoice, 366},
+		{"reminders.filingFeeDaysAfterInvoice", r.FilingFeeDaysAfterInvoice, 366},
 	} {
 		if f.days == nil {
 			return fieldErr(f.name, "is required (a list of days; [] for none)")

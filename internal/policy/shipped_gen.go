@@ -98,6 +98,10 @@ func shipped() *Policy {
 				7,
 				14,
 			},
+			FilingFeeDaysAfterInvoice: []int{
+				7,
+				21,
+			},
 		},
 		Renewal: Renewal{
 			EarnedYearsBefore:    1,

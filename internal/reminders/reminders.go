@@ -1,7 +1,7 @@
 // Package reminders owns the daily reminder emails of SPEC §5: renewal dues
 // still unpaid and CECs still outstanding before the renewal's due date,
-// attendance not yet reported after a program's end, and application fees
-// still unpaid after their invoice, on the days the policy lists. Each
+// attendance not yet reported after a program's end, and application and
+// filing fees still unpaid after their invoice, on the days the policy lists. Each
 // reminder is recorded once (a conditional put) in the same write that
 // queues its mail job, so a job run twice, or killed half-way and run again,
 // sends nothing twice and misses nobody.
@@ -29,6 +29,7 @@ const (
 	ReasonCECs       = "cecs_outstanding"
 	ReasonAttendance = "attendance_due"
 	ReasonFee        = "fee_due"
+	ReasonFiling     = "filing_fee_due"
 )
 
 // RenewalDue is an unpaid renewal invoice as the due index holds it.
@@ -60,6 +61,13 @@ type FeeDue struct {
 	StartsAt                                       time.Time
 }
 
+// FilingDue is an upload whose filing fee invoice is unpaid.
+type FilingDue struct {
+	UploadID, ProgramID, ProviderID, Email, Title, InvoiceID string
+	Amount                                                   string
+	IssuedOn                                                 string // YYYY-MM-DD
+}
+
 // Store reads the sparse due index and records reminders.
 type Store interface {
 	// DueRenewals lists the unpaid renewal invoices due on date (YYYY-MM-DD).
@@ -70,6 +78,9 @@ type Store interface {
 	DueAttendance(ctx context.Context, date string) ([]AttendanceDue, error)
 	// DueFees lists the programs whose fee invoice, issued on date, is unpaid.
 	DueFees(ctx context.Context, date string) ([]FeeDue, error)
+	// DueFilingFees lists the uploads whose filing fee invoice, issued on
+	// date, is unpaid.
+	DueFilingFees(ctx context.Context, date string) ([]FilingDue, error)
 	// CECsMet takes a renewal out of DueCECs: its CECs are met.
 	CECsMet(ctx context.Context, invoiceID string) error
 	// Record writes the once-only record of reminder id together with msg's
@@ -127,6 +138,7 @@ func (s *Service) Run(ctx context.Context) (int, error) {
 		{ReasonCECs, r.CECsOutstandingDaysBefore, 1, s.cecs},
 		{ReasonAttendance, r.AttendanceDaysAfterEnd, -1, s.attendance},
 		{ReasonFee, r.ApplicationFeeDaysAfterInvoice, -1, s.fees},
+		{ReasonFiling, r.FilingFeeDaysAfterInvoice, -1, s.filingFees},
 	}
 	n := 0
 	for _, st := range steps {
@@ -263,6 +275,21 @@ func (s *Service) fees(ctx context.Context, date string, d int) ([]notify.Job, e
 		jobs = append(jobs, notify.Job{ID: JobID(ReasonFee, f.InvoiceID, period(d)), Template: "reminder_" + ReasonFee,
 			To: []string{f.Email}, Data: map[string]string{"programId": f.ProgramID, "title": f.Title, "invoiceId": f.InvoiceID,
 				"amount": f.Amount, "issuedOn": f.IssuedOn, "startsOn": f.StartsAt.Format(time.DateOnly), "days": strconv.Itoa(d)}})
+	}
+	return jobs, nil
+}
+
+// filingFees reminds unpaid filing fees: the attendees' credits wait for them.
+func (s *Service) filingFees(ctx context.Context, date string, d int) ([]notify.Job, error) {
+	dues, err := s.Store.DueFilingFees(ctx, date)
+	if err != nil {
+		return nil, err
+	}
+	jobs := make([]notify.Job, 0, len(dues))
+	for _, f := range dues {
+		jobs = append(jobs, notify.Job{ID: JobID(ReasonFiling, f.InvoiceID, period(d)), Template: "reminder_" + ReasonFiling,
+			To: []string{f.Email}, Data: map[string]string{"programId": f.ProgramID, "title": f.Title, "invoiceId": f.InvoiceID,
+				"amount": f.Amount, "issuedOn": f.IssuedOn, "days": strconv.Itoa(d)}})
 	}
 	return jobs, nil
 }

@@ -142,11 +142,21 @@ func (d Date) Before(e Date) bool { return d.Compare(e) < 0 }
 // After reports whether d is a later day than e.
 func (d Date) After(e Date) bool { return d.Compare(e) > 0 }
 
-// MarshalText writes the date as YYYY-MM-DD (JSON uses it).
-func (d Date) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+// MarshalText writes the date as YYYY-MM-DD (JSON uses it), and no date
+// as "", so that a value without one reads back.
+func (d Date) MarshalText() ([]byte, error) {
+	if d.IsZero() {
+		return nil, nil
+	}
+	return []byte(d.String()), nil
+}
 
-// UnmarshalText reads any form ParseDate accepts.
+// UnmarshalText reads any form ParseDate accepts, and "" as no date.
 func (d *Date) UnmarshalText(b []byte) error {
+	if len(b) == 0 {
+		*d = Date{}
+		return nil
+	}
 	v, err := ParseDate(string(b))
 	if err != nil {
 		return err

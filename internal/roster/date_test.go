@@ -99,3 +99,17 @@ func TestDate(t *testing.T) {
 		t.Error("Unmarshal accepted 2027-02-30")
 	}
 }
+
+// No date goes through JSON and back as no date; a date as itself.
+func TestDate_JSON(t *testing.T) {
+	for _, d := range []roster.Date{{}, {Year: 2021, Month: time.August, Day: 31}} {
+		b, err := json.Marshal(struct{ On roster.Date }{d})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back struct{ On roster.Date }
+		if err := json.Unmarshal(b, &back); err != nil || back.On != d {
+			t.Fatalf("%v → %s → %v (%v)", d, b, back.On, err)
+		}
+	}
+}

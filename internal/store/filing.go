@@ -163,7 +163,7 @@ func dueFilingOp(inv attendance.FilingInvoice) (table.Op, error) {
 	if inv.Status != attendance.FilingOpen {
 		return table.Delete(dueFilingKey(inv.UploadID), table.Condition{}), nil
 	}
-	return dueMarker(dueFiling, dueItem{Date: inv.IssuedOn, ID: inv.UploadID, Invoice: inv.ID, OwnerID: inv.ProviderID,
+	return dueMarker(dueFiling, dueItem{Date: inv.IssuedOn, ID: inv.UploadID, Invoice: inv.ID, OwnerID: inv.ProviderID, Program: inv.ProgramID,
 		Email: inv.ProviderEmail, Name: inv.ProgramTitle, Amount: checkout.Money(inv.AmountCents, inv.Currency)})
 }
 

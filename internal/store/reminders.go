@@ -23,6 +23,8 @@ import (
 //	                                       GSI2 DUE#attendance#<yyyy-mm of end date> / <end date>#<programId>
 //	DUE#fee#<programId>         DUE        due marker of an unpaid application fee
 //	                                       GSI2 DUE#fee#<yyyy-mm of issue date> / <issue date>#<programId>
+//	DUE#filing#<uploadId>       DUE        due marker of an unpaid filing fee (written with the invoice: filing.go)
+//	                                       GSI2 DUE#filing#<yyyy-mm of issue date> / <issue date>#<uploadId>
 //	REMINDER#<job id>           REMINDER   a reminder sent (the once-only record)
 //
 // The markers are small items of their own, written and deleted in the
@@ -61,6 +63,7 @@ type dueItem struct {
 	Amount   string `json:"amount,omitempty"`
 	Invoice  string `json:"invoice,omitempty"`
 	StartsAt string `json:"startsAt,omitempty"`
+	Program  string `json:"program,omitempty"`
 	TTL      int64  `json:"ttl"`
 }
 
@@ -220,6 +223,17 @@ func (r *Reminders) DueFees(ctx context.Context, date string) ([]reminders.FeeDu
 		}
 		out = append(out, reminders.FeeDue{ProgramID: it.ID, ProviderID: it.OwnerID, Email: it.Email, Title: it.Name,
 			InvoiceID: it.Invoice, Amount: it.Amount, IssuedOn: it.Date, StartsAt: starts})
+	}
+	return out, err
+}
+
+// DueFilingFees lists the uploads whose unpaid filing fee was issued on date.
+func (r *Reminders) DueFilingFees(ctx context.Context, date string) ([]reminders.FilingDue, error) {
+	its, err := r.due(ctx, dueFiling, date)
+	out := make([]reminders.FilingDue, 0, len(its))
+	for _, it := range its {
+		out = append(out, reminders.FilingDue{UploadID: it.ID, ProgramID: it.Program, ProviderID: it.OwnerID, Email: it.Email,
+			Title: it.Name, InvoiceID: it.Invoice, Amount: it.Amount, IssuedOn: it.Date})
 	}
 	return out, err
 }

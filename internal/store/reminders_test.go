@@ -184,6 +184,24 @@ func TestReminders_Run(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
+	// Filing fees invoiced on 3 November: U-F1's unpaid, U-F2's paid.
+	for _, id := range []string{"U-F1", "U-F2"} {
+		ops, err := filingCreateOps(attendance.FilingInvoice{ID: "FIL-" + id, UploadID: id, ProgramID: "P-2", ProgramTitle: "Program P-2",
+			ProviderID: "V-1", ProviderEmail: "v1@example.org", AmountCents: 1500, Currency: "USD", Status: attendance.FilingOpen,
+			IssuedAt: time.Date(2026, 11, 3, 20, 0, 0, 0, ny), IssuedOn: "2026-11-03"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := tbl.Write(ctx, ops...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := as.UpdateFilingInvoice(ctx, "U-F2", func(f *attendance.FilingInvoice) ([]outbox.Message, error) {
+		f.Status = attendance.FilingPaid
+		return nil, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
 
 	cases := []struct {
 		day    string
@@ -195,8 +213,10 @@ func TestReminders_Run(t *testing.T) {
 		{day: "2026-11-02", want: []string{"reminder:renewal_due:REN-H-1-2027:d60", "reminder:renewal_due:REN-H-3-2027:d60",
 			"reminder:cecs_outstanding:REN-H-1-2027:d60", "reminder:cecs_outstanding:REN-H-3-2027:d60"}},
 		{day: "2026-11-09", before: func(t *testing.T) { remindCredit(t, tbl, "H-3") }},
-		{day: "2026-11-10", want: []string{"reminder:attendance_due:P-1:d40", "reminder:fee_due:INV-F-1-1:d7", "reminder:fee_due:INV-F-3-1:d7"}},
+		{day: "2026-11-10", want: []string{"reminder:attendance_due:P-1:d40", "reminder:fee_due:INV-F-1-1:d7", "reminder:fee_due:INV-F-3-1:d7",
+			"reminder:filing_fee_due:FIL-U-F1:d7"}},
 		{day: "2026-11-17", want: []string{"reminder:fee_due:INV-F-1-1:d14"}},
+		{day: "2026-11-24", want: []string{"reminder:filing_fee_due:FIL-U-F1:d21"}},
 		{day: "2026-12-02", want: []string{"reminder:renewal_due:REN-H-1-2027:d30", "reminder:renewal_due:REN-H-3-2027:d30",
 			"reminder:cecs_outstanding:REN-H-1-2027:d30"}},
 		{day: "2026-12-03"},
@@ -232,7 +252,8 @@ func TestReminders_Run(t *testing.T) {
 	}
 	// Markers left: H-1's CECs (outstanding), none of H-2's or H-3's.
 	for k, want := range map[table.Key]bool{dueCECsKey("REN-H-1-2027"): true, dueCECsKey("REN-H-2-2027"): false,
-		dueCECsKey("REN-H-3-2027"): false, dueFeeKey("F-2"): false, dueFeeKey("F-1"): true, dueAttendanceKey("P-2"): false} {
+		dueCECsKey("REN-H-3-2027"): false, dueFeeKey("F-2"): false, dueFeeKey("F-1"): true, dueAttendanceKey("P-2"): false,
+		dueFilingKey("U-F1"): true, dueFilingKey("U-F2"): false} {
 		_, err := tbl.Get(ctx, k)
 		if has := err == nil; has != want {
 			t.Errorf("marker %s present %v, want %v (%v)", k.PK, has, want, err)
