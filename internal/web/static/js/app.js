@@ -41,6 +41,7 @@ const routes = [
   { path: "/staff/holders", role: "staff", nav: "Holders", render: staff.holders },
   { path: "/staff/holders/:id", role: "staff", render: staff.holder },
   { path: "/staff/corrections", role: "staff", nav: "Corrections", render: staff.corrections },
+  { path: "/staff/filing-fees", role: "staff", nav: "Filing fees", render: staff.filingFees },
   { path: "/staff/uploads/:id/:uploadId", role: "staff", render: attendance.staffUpload },
   { path: "/pay/:ref", signedIn: true, dev: true, render: payPage },
   { path: "/dev", dev: true, public: true, nav: "Local tools", render: devPage },

@@ -10,7 +10,7 @@ import { h, fill, announce, table, facts } from "./dom.js";
 import { api, pageQuery, sentence, serverNow } from "./api.js";
 import { session } from "./auth.js";
 import { field, radios, form, readForm, submitting, problem, precheck, showErrors } from "./forms.js";
-import { page, notice, errorNotice, dateTime, date, humanDates, sleep, pagedList, actionButton, writeToOffice, holderLabel } from "./view.js";
+import { page, notice, errorNotice, dateTime, date, humanDates, sleep, pagedList, actionButton, writeToOffice, holderLabel, startPayment, paidConfirmation } from "./view.js";
 import { money, dateIn } from "./fee.js";
 import { directorySearch } from "./provider.js";
 
@@ -35,6 +35,9 @@ const reasons = {
   duplicate_in_upload: "The holder is on an earlier row of this file",
   already_credited: "The holder was already credited for this program",
 };
+
+/** An upload's filing fee whose attendees' CECs wait for its payment. */
+const held = (up) => up.filingFeeInvoice && !up.filingFeeInvoice.credited;
 
 const count = (n) => Number(n || 0).toLocaleString("en-US");
 const plural = (n, one, many) => `${count(n)} ${n === 1 ? one : many}`;
@@ -199,16 +202,58 @@ async function followUpload(out, programId, uploadId, current, single = false) {
   if (!current()) return;
   if (single && first.rows?.length === 1) {
     reveal(out, drawAttendee(out, first, single));
+    filingFeeSection(out, programId, first);
     return;
   }
   drawReport(out, first, apiPages(programId, uploadId, first), () => downloadResults(programId, uploadId));
-  out.append(correctionsSection(programId, uploadId, (n) => {
+  filingFeeSection(out, programId, first);
+  if (held(first)) {
+    out.append(h("section", { id: "corrections", "aria-labelledby": "corrections-heading" }, h("h3", { id: "corrections-heading" }, "Corrections after posting"),
+      h("p", { id: "corrections-after-fee" }, "Once the filing fee is paid and the attendees' CECs are issued, attendees can be removed from or added to this upload here.")));
+  } else out.append(correctionsSection(programId, uploadId, (n) => {
     // The rows and totals are as reported: say, beside them, that it changed since.
     out.querySelector("#upload-corrected")?.remove();
     if (n) out.querySelector("#upload-outcome")?.after(notice(`Corrected since it was posted: ${plural(n, "correction", "corrections")} (below, under Corrections after posting). The rows and totals here are as reported.`, "", { id: "upload-corrected" }));
   }));
   const t = first.totals;
-  reveal(out, `Upload done: ${count(t.accepted)} accepted, ${count(t.rejected)} rejected.`);
+  reveal(out, `Upload done: ${count(t.accepted)} accepted, ${count(t.rejected)} rejected.${held(first) ? " The filing fee is due before the CECs are issued." : ""}`);
+  paidConfirmation(out, first.filingFeeInvoice?.status === "paid", {
+    title: "Payment received",
+    next: "Thank you. The attendees' CECs are on their transcripts, and the receipt is on its way to your email.",
+  });
+}
+
+/**
+ * The upload's filing fee, right under what became of the upload: while
+ * unpaid, what it is for and the button to pay it (the attendees' CECs
+ * wait for it); once paid, when, and whether the CECs are issued yet.
+ */
+function filingFeeSection(out, programId, up) {
+  const f = up.filingFeeInvoice;
+  if (!f) return;
+  const amount = money(f.amountCents, f.currency);
+  const who = [f.members ? plural(f.members, `member at ${money(f.memberCents, f.currency)}`, `members at ${money(f.memberCents, f.currency)} each`) : "",
+    f.guests ? plural(f.guests, `guest at ${money(f.guestCents, f.currency)}`, `guests at ${money(f.guestCents, f.currency)} each`) : ""].filter(Boolean).join(" and ");
+  const section = h("section", { id: "filing-fee", "aria-labelledby": "filing-fee-heading", dataset: { status: f.status, credited: String(f.credited) } },
+    h("h3", { id: "filing-fee-heading" }, "Filing fee"));
+  if (f.status === "open") {
+    const result = h("div", { "aria-live": "polite" });
+    section.append(
+      notice(`The filing fee of ${amount} is due: ${who}, reported on ${date(f.reportedOn)}. The accepted attendees' CECs go on their transcripts as soon as it is paid.`,
+        "warn", { id: "filing-fee-due" }),
+      h("div", { class: "actions" }, actionButton({ id: "pay-filing-fee" }, `Pay the filing fee (${amount})`, result, async () => {
+        const co = await api("POST", `${uploadPath(programId, up.uploadId)}/checkout`);
+        startPayment(co, `#/provider/programs/${enc(programId)}/attendance/${enc(up.uploadId)}`);
+      })),
+      result);
+  } else {
+    section.append(notice(f.credited
+      ? `Paid ${f.paidAt ? `on ${dateTime(f.paidAt)}` : ""}: ${amount} for ${who}. The accepted attendees' CECs are on their transcripts.`
+      : `Paid ${f.paidAt ? `on ${dateTime(f.paidAt)}` : ""}: ${amount}. The accepted attendees' CECs are being issued; reload the page in a minute to see it done.`,
+    f.credited ? "ok" : "", { id: "filing-fee-paid" }));
+  }
+  section.append(h("p", { id: "filing-fee-invoice" }, "Invoice reference: ", h("strong", {}, f.invoiceId)));
+  (out.querySelector("#upload-outcome") || out.lastChild).after(section);
 }
 
 function drawProgress(out, up, single) {
@@ -258,7 +303,10 @@ function drawAttendee(out, up, formEl) {
   const fee = typeof r.feeCents === "number" && r.feeCents > 0 ? ` The filing fee for this attendee is ${money(r.feeCents, currency)}.` : "";
   let title;
   let body;
-  if (r.accepted) {
+  if (r.accepted && held(up)) {
+    title = "Attendee reported";
+    body = notice(`${who} is reported for this program, completed on ${date(r.completionDate)}. Their CECs go on their transcript once the filing fee is paid (below).`, "ok", { id: "upload-outcome" });
+  } else if (r.accepted) {
     title = "Attendee credited";
     body = notice(`${who} is credited for this program, completed on ${date(r.completionDate)}. It is on their transcript now.${fee}`, "ok", { id: "upload-outcome" });
   } else if (r.reason === "already_credited") {
@@ -313,11 +361,15 @@ function drawReport(out, up, pages, download) {
   const toFix = t.rejected - already;
   const was = (n) => (dry ? "would be" : n === 1 ? "was" : "were");
   const alreadyText = already ? ` ${plural(already, "row is", "rows are")} for attendees already credited for this program: nothing to do for ${already === 1 ? "it" : "them"}.` : "";
+  // Held for the filing fee, the accepted attendees are reported, not yet credited.
+  const waits = held(up);
+  const heldText = waits ? " Their attendees' CECs are issued once the filing fee below is paid." : "";
   const outcome = toFix === 0
     ? notice(t.rejected === 0
-      ? (dry ? `Every row would be accepted (${plural(t.rows, "row", "rows")}).` : `Every row was accepted and its attendee credited (${plural(t.rows, "row", "rows")}).`)
-      : `${t.accepted ? `${plural(t.accepted, "row", "rows")} ${was(t.accepted)} accepted and credited.` : ""}${alreadyText} Nothing is left to correct.`.trim(), "ok", { id: "upload-outcome" })
-    : notice([`${plural(t.accepted, "row", "rows")} ${was(t.accepted)} accepted; ${plural(toFix, "row", "rows")} ${was(toFix)} rejected and ${toFix === 1 ? "needs" : "need"} correcting.${alreadyText} `,
+      ? (dry ? `Every row would be accepted (${plural(t.rows, "row", "rows")}).`
+        : waits ? `Every row was accepted (${plural(t.rows, "row", "rows")}).${heldText}` : `Every row was accepted and its attendee credited (${plural(t.rows, "row", "rows")}).`)
+      : `${t.accepted ? `${plural(t.accepted, "row", "rows")} ${was(t.accepted)} accepted${waits ? "." : " and credited."}` : ""}${alreadyText} Nothing is left to correct.${t.accepted ? heldText : ""}`.trim(), "ok", { id: "upload-outcome" })
+    : notice([`${plural(t.accepted, "row", "rows")} ${was(t.accepted)} accepted; ${plural(toFix, "row", "rows")} ${was(toFix)} rejected and ${toFix === 1 ? "needs" : "need"} correcting.${alreadyText}${t.accepted ? heldText : ""} `,
       dry ? "Nothing was recorded." : "Download the results below, fix the rows marked Rejected in a spreadsheet, and upload the file again: rows already credited are not credited twice."],
     "", { id: "upload-outcome" });
   fill(out,
@@ -332,6 +384,9 @@ function drawReport(out, up, pages, download) {
       ["Rejected", h("span", { id: "total-rejected" }, count(t.rejected))],
       ["Filing fees", h("span", { id: "total-fees" }, money(t.fees?.amountCents ?? 0, currency))],
     ]),
+    dry && t.fees?.amountCents > 0
+      ? notice(`A filing fee of ${money(t.fees.amountCents, currency)} would be due for the accepted rows: their attendees' CECs are issued once it is paid.`, "", { id: "dry-run-fee" })
+      : null,
     byReason(t),
     download ? h("p", {}, actionButton({ class: "secondary", id: "download-results" }, "Download the results (CSV)", out, download),
       " Every row with its result, the rejected rows first: correct them in a spreadsheet and upload the file again.") : null,
@@ -465,9 +520,12 @@ function pastUploads(programId) {
     h("td", {}, u.totals ? count(u.totals.accepted) : "—"),
     h("td", {}, u.totals ? count(u.totals.rejected) : "—"),
     h("td", {}, u.status === "done" ? "Done" : "Crediting"),
+    h("td", {}, !u.filingFeeInvoice ? "None"
+      : u.filingFeeInvoice.status === "open" ? h("strong", {}, `${money(u.filingFeeInvoice.amountCents, u.filingFeeInvoice.currency)} unpaid`)
+        : `${money(u.filingFeeInvoice.amountCents, u.filingFeeInvoice.currency)} paid`),
     h("td", {}, h("a", { href: `#/provider/programs/${enc(programId)}/attendance/${enc(u.uploadId)}` }, `Report of ${u.uploadId}`)));
   const refresh = async () => {
-    const wrap = table("Uploads of this program, newest first", ["Received", "Rows", "Accepted", "Rejected", { text: "Status", outcome: true }, "Report"], [],
+    const wrap = table("Uploads of this program, newest first", ["Received", "Rows", "Accepted", "Rejected", { text: "Status", outcome: true }, "Filing fee", "Report"], [],
       { id: "past-uploads-table" });
     const list = pagedList(wrap.querySelector("tbody"), async (cursor) => {
       const res = await api("GET", `/programs/${enc(programId)}/attendance?${pageQuery({ limit: "20" }, cursor)}`);
@@ -585,6 +643,9 @@ export async function staffUpload(main, { id, uploadId }) {
       ["Accepted", count(t.accepted)],
       ["Rejected", count(t.rejected)],
       ["Status", up.status === "done" ? "Done" : "Crediting"],
+      ["Filing fee", !up.filingFeeInvoice ? "None"
+        : `${money(up.filingFeeInvoice.amountCents, up.filingFeeInvoice.currency)}, ${up.filingFeeInvoice.status === "open" ? "unpaid: the attendees' CECs wait for it"
+          : up.filingFeeInvoice.credited ? "paid; the CECs are issued" : "paid; the CECs are being issued"}`],
     ]),
     correctionsSection(id, uploadId),
     h("p", {}, h("a", { href: "#/staff/corrections" }, "Every correction")));

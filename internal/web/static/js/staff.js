@@ -722,3 +722,28 @@ export async function corrections(main) {
   const first = await list.first();
   view.append(...(first.length ? [wrap, list.more] : [h("p", { id: "no-corrections" }, "No upload has been corrected.")]).filter(Boolean));
 }
+
+/**
+ * #/staff/filing-fees: the filing fees of attendance reports still unpaid,
+ * the oldest first (GET /review/filing-fees): whose attendees' CECs wait,
+ * for how much, since when. The provider is reminded by email; the office
+ * can follow up.
+ */
+export async function filingFees(main) {
+  const view = page(main, "Unpaid filing fees");
+  view.append(h("p", {}, "Attendance reports whose filing fee is not paid yet, the oldest first. Their accepted attendees' CECs go on the transcripts once it is paid. ",
+    "The provider is reminded by email; the upload's page has the attendees."));
+  const wrap = table("Unpaid filing fees, the oldest first", ["Invoiced", "Program", "Provider", "Attendees", { text: "Amount", outcome: true }, "Upload"], [], { id: "unpaid-filing-fees" });
+  const list = pagedList(wrap.querySelector("tbody"), async (cursor) => {
+    const res = await api("GET", `/review/filing-fees?${pageQuery({ limit: "50" }, cursor)}`);
+    return { items: res.filingFees, nextCursor: res.nextCursor };
+  }, (f) => h("tr", { dataset: { invoiceId: f.invoiceId, uploadId: f.uploadId } },
+    h("td", {}, dateTime(f.issuedAt)),
+    h("td", {}, `${f.programTitle} (${f.programId})`),
+    h("td", {}, f.providerName || ""),
+    h("td", {}, `${f.members + f.guests} (${f.members} ${f.members === 1 ? "member" : "members"}, ${f.guests} ${f.guests === 1 ? "guest" : "guests"})`),
+    h("td", {}, money(f.amountCents, f.currency)),
+    h("td", {}, h("a", { href: `#/staff/uploads/${enc(f.programId)}/${enc(f.uploadId)}` }, `Upload ${f.uploadId}`))));
+  const first = await list.first();
+  view.append(...(first.length ? [wrap, list.more] : [h("p", { id: "no-unpaid-filing-fees" }, "Every filing fee is paid.")]).filter(Boolean));
+}

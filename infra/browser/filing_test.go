@@ -1,0 +1,101 @@
+package browser
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/cecportal/cecportal/internal/localstack"
+)
+
+// TestBrowser_FilingFee: under a policy that charges filing fees (the
+// sleep technologists' example: $6.00 a guest), a provider's report holds
+// the attendees' CECs until its filing fee is paid (issue 15): the report
+// says so with the fee and the button to pay, the past uploads list it
+// unpaid, staff list it; paid through the checkout, the page confirms it
+// and the CECs are on the transcripts. At desktop width and on a phone.
+func TestBrowser_FilingFee(t *testing.T) {
+	s := start(t, localstack.Config{Now: "2027-01-05T10:00:00-05:00", PolicyFile: filepath.Join("..", "..", "policy", "examples", "sleep-technologists.yaml")})
+	provider := s.token(t, "acme", "provider", "desk@acme.example")
+	s.api(t, "POST", "/providers", provider, map[string]any{"name": "Acme Training", "contactName": "Dee Dunn",
+		"email": "desk@acme.example", "phone": "+1 202 555 0142",
+		"address": map[string]any{"line1": "9 K St", "city": "Washington", "country": "US"}}, 201, nil)
+	staff := s.token(t, "office", "staff", "office@example.org")
+	holders := map[string]string{}
+	tokens := map[string]string{}
+	for _, name := range [][2]string{{"Ana", "Lima"}, {"Bo", "Berg"}} {
+		var h struct{ HolderID string }
+		tokens[name[0]] = s.token(t, "h-"+name[0], "holder", strings.ToLower(name[0])+"@example.com")
+		s.api(t, "POST", "/holders", tokens[name[0]], map[string]any{"firstName": name[0], "lastName": name[1], "email": strings.ToLower(name[0]) + "@example.com"}, 201, &h)
+		holders[name[0]] = h.HolderID
+	}
+	programs := map[bool]string{false: s.approvedProgram(t, provider, staff, "Scoring Update"), true: s.approvedProgram(t, provider, staff, "Sleep Staging")}
+	s.setClock(t, "2027-03-12T09:00:00-05:00")
+	credits := func(who string) int {
+		var tr struct{ Entries []map[string]any }
+		s.api(t, "GET", "/holders/me/transcript?year=2028", tokens[who], nil, 200, &tr)
+		return len(tr.Entries)
+	}
+
+	for _, tc := range []struct {
+		name  string
+		phone bool
+	}{{"Desktop", false}, {"Phone", true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			program := programs[tc.phone]
+			before := credits("Ana")
+			acme := s.person(t, "provider-"+strings.ToLower(tc.name), tc.phone)
+			acme.signIn(t, "provider", "acme", "desk@acme.example")
+			acme.open(t, "#/provider/programs/"+program+"/attendance")
+			acme.fill(t, "#roster-form [name=rosterText]", "Program ID,Holder ID,First Name,Last Name,Completion Date\n"+
+				program+","+holders["Ana"]+",Ana,Lima,2027-03-10\n"+program+","+holders["Bo"]+",Bo,Berg,2027-03-10\n")
+			acme.click(t, "#roster-form button[type=submit]")
+			acme.waitJS(t, "the upload to be done", `document.querySelector("#upload-status")?.dataset.status === "done"`)
+			uploadID := strings.TrimPrefix(acme.text(t, "#report-heading"), "Upload ")
+			acme.waitText(t, "#upload-outcome", "Every row was accepted (2 rows). Their attendees' CECs are issued once the filing fee below is paid.")
+			acme.waitText(t, "#filing-fee-due", "The filing fee of $12.00 is due: 2 guests at $6.00 each, reported on")
+			acme.waitText(t, "#corrections-after-fee", "Once the filing fee is paid")
+			if got := acme.text(t, "#pay-filing-fee"); got != "Pay the filing fee ($12.00)" {
+				t.Fatalf("the pay button reads %q", got)
+			}
+			if n := credits("Ana"); n != before {
+				t.Fatalf("Ana has %d transcript entries before the fee is paid, want %d", n, before)
+			}
+			acme.audit(t)
+			noCodesShown(t, acme)
+			acme.waitText(t, `#past-uploads-table tr[data-upload-id="`+uploadID+`"]`, "$12.00 unpaid")
+
+			if !tc.phone {
+				office := s.person(t, "staff", false)
+				office.signIn(t, "staff", "office", "office@example.org")
+				office.open(t, "#/staff/filing-fees")
+				office.waitText(t, `#unpaid-filing-fees tr[data-upload-id="`+uploadID+`"]`, "2 (0 members, 2 guests)$12.00")
+				office.audit(t)
+				noCodesShown(t, office)
+				office.click(t, `#unpaid-filing-fees tr[data-upload-id="`+uploadID+`"] a`)
+				office.waitText(t, ".facts", "$12.00, unpaid: the attendees' CECs wait for it")
+			}
+
+			acme.click(t, "#pay-filing-fee")
+			acme.waitRendered(t, "/pay/cs_sim_FIL-"+uploadID)
+			acme.waitText(t, "#pay-amount", "$12.00")
+			acme.click(t, "#pay-succeed")
+			acme.waitText(t, "#pay-result", "Payment received")
+			acme.click(t, "#pay-back")
+			acme.waitText(t, "#payment-received", "The attendees' CECs are on their transcripts")
+			acme.waitText(t, "#filing-fee-paid", "$12.00 for 2 guests at $6.00 each. The accepted attendees' CECs are on their transcripts.")
+			if n := credits("Ana"); n != before+1 {
+				t.Fatalf("Ana has %d transcript entries after the fee is paid, want %d", n, before+1)
+			}
+			acme.waitText(t, "#corrections-heading", "Corrections after posting")
+			acme.audit(t)
+			noCodesShown(t, acme)
+			acme.waitText(t, `#past-uploads-table tr[data-upload-id="`+uploadID+`"]`, "$12.00 paid")
+		})
+	}
+	office := s.person(t, "staff-after", true)
+	office.signIn(t, "staff", "office", "office@example.org")
+	office.open(t, "#/staff/filing-fees")
+	office.waitText(t, "#no-unpaid-filing-fees", "Every filing fee is paid.")
+	office.audit(t)
+}
