@@ -12,36 +12,43 @@ import (
 	"unicode/utf8"
 )
 
-// Reader streams the rows of a CSV roster. It holds one record at a time, so
-// its memory does not grow with the file.
-type Reader struct {
+// Sheet streams the records of a CSV file exported from a spreadsheet whose
+// header starts with given columns: the reading every upload of a table
+// shares (attendance rosters here; staff's import of holders), with the
+// same tolerance of what spreadsheets write and the same row numbers. It
+// holds one record at a time, so its memory does not grow with the file.
+type Sheet struct {
 	csv   *csv.Reader
 	limit *limitReader
 	extra int   // line breaks inside quoted cells so far: physical line - extra = row
-	rows  int   // rows returned without error
 	err   error // sticky: io.EOF or a fatal error
+	cols  []string
+	noun  string // what the file is, in messages: "roster"
 
-	width   int      // cells of the header: len(columns) and the ignored ones
-	ignored []string // the header's names of the columns after the last of columns
+	width   int      // cells of the header: len(cols) and the ignored ones
+	ignored []string // the header's names of the columns after the last of cols
 
-	pending    bool // NewReader read the first row ahead to tell an empty roster
-	pendingRow Row
-	pendingErr error
+	pending     bool // NewSheet read the first record ahead to tell an empty file
+	pendingRec  []string
+	pendingLine int
+	pendingErr  error
 }
 
-// NewReader reads and checks the header of the roster in r, which may be at
-// most limit bytes (DefaultLimit when limit <= 0), and reads ahead to the
-// first row. A UTF-8 byte order mark, CRLF line ends and blank lines are
+// NewSheet reads and checks the header of the file in r (called noun in
+// messages), which may be at most limit bytes (DefaultLimit when limit <=
+// 0) and whose header must start with cols, and reads ahead to the first
+// record. A UTF-8 byte order mark, CRLF line ends and blank lines are
 // tolerated, and so are cells separated by tabs (what Excel puts on the
 // clipboard, and its "Text (Tab delimited)" export) or by semicolons (its
-// CSV where the decimal separator is a comma), told from the header; and so are columns after Completion Date (an Excel export adds
-// an Email column, say): their cells are ignored, and Ignored names them.
+// CSV where the decimal separator is a comma), told from the header; and
+// so are columns after the last of cols (an Excel export adds an Email
+// column, say): their cells are ignored, and Ignored names them.
 //
 // Any error it returns refuses the file: a *Error with code invalid_header
 // or invalid_encoding (the header is wrong), empty_file (no header, or no
 // rows after it), malformed_csv or too_large (met before the first row), or
 // a wrapped error reading r, which is not a *Error.
-func NewReader(r io.Reader, limit int64) (*Reader, error) {
+func NewSheet(r io.Reader, limit int64, cols []string, noun string) (*Sheet, error) {
 	if limit <= 0 {
 		limit = DefaultLimit
 	}
@@ -51,38 +58,107 @@ func NewReader(r io.Reader, limit int64) (*Reader, error) {
 		return nil, err
 	}
 	c := csv.NewReader(br)
-	c.Comma = separator(br)
+	c.Comma = separator(br, len(cols))
 	c.FieldsPerRecord = -1
 	c.LazyQuotes = false
 	c.ReuseRecord = true
-	rd := &Reader{csv: c, limit: lr}
+	sh := &Sheet{csv: c, limit: lr, cols: cols, noun: noun}
 
-	rec, line, err := rd.record()
+	rec, line, err := sh.record()
 	if err == io.EOF {
-		return nil, &Error{Code: CodeEmptyFile, Message: "the roster is empty: it has no header and no rows"}
+		return nil, &Error{Code: CodeEmptyFile, Message: fmt.Sprintf("the %s is empty: it has no header and no rows", noun)}
 	}
 	if err != nil {
 		return nil, err
 	}
-	if err := checkHeader(rec, line); err != nil {
+	if err := sh.checkHeader(rec, line); err != nil {
 		return nil, err
 	}
-	rd.width = len(rec)
-	for _, f := range rec[len(columns):] {
-		rd.ignored = append(rd.ignored, strings.Join(strings.Fields(f), " "))
+	sh.width = len(rec)
+	for _, f := range rec[len(cols):] {
+		sh.ignored = append(sh.ignored, strings.Join(strings.Fields(f), " "))
 	}
 
-	// Read ahead to the first row: a roster without rows, or one refused
+	// Read ahead to the first record: a file without rows, or one refused
 	// before its first row, is refused here.
-	rd.pendingRow, rd.pendingErr = rd.next()
-	if rd.pendingErr == io.EOF {
-		return nil, &Error{Code: CodeEmptyFile, Message: "the roster has a header but no rows"}
+	sh.pendingRec, sh.pendingLine, sh.pendingErr = sh.next()
+	if sh.pendingErr == io.EOF {
+		return nil, &Error{Code: CodeEmptyFile, Message: fmt.Sprintf("the %s has a header but no rows", noun)}
 	}
-	if rd.err != nil {
-		return nil, rd.err
+	if sh.err != nil {
+		return nil, sh.err
 	}
-	rd.pending = true
-	return rd, nil
+	sh.pending = true
+	return sh, nil
+}
+
+// Next returns the cells of the next row under cols (the ignored columns
+// left out; the slice is reused by the next call) and its row number, or
+// io.EOF after the last one.
+//
+// A *Error with code wrong_column_count or invalid_encoding concerns one
+// row: its Line is returned with it, and the next call reads on. A *Error
+// with code too_large or malformed_csv refuses the file (Error.Fatal) and
+// is returned again by every later call, as is an error reading the input.
+func (s *Sheet) Next() ([]string, int, error) {
+	if s.pending {
+		rec, line, err := s.pendingRec, s.pendingLine, s.pendingErr
+		s.pending, s.pendingRec, s.pendingErr = false, nil, nil
+		return rec, line, err
+	}
+	return s.next()
+}
+
+// Ignored returns the names, as the header gives them ("" for a column
+// without one), of the columns after the last of cols, whose cells are not
+// read; nil when the header has just cols.
+func (s *Sheet) Ignored() []string { return s.ignored }
+
+func (s *Sheet) next() ([]string, int, error) {
+	rec, line, err := s.record()
+	if err != nil {
+		return nil, 0, err
+	}
+	// A row has the sheet's columns, and at most as many more as the
+	// header names (a spreadsheet leaves an empty cell at the end out).
+	if len(rec) < len(s.cols) || len(rec) > s.width {
+		for _, f := range rec {
+			if !isText(f) {
+				return nil, line, encodingError(line, "")
+			}
+		}
+		want := fmt.Sprintf("%d (%s)", len(s.cols), strings.Join(s.cols, ","))
+		if s.width > len(s.cols) {
+			want = fmt.Sprintf("%d to %d (as many as the header has)", len(s.cols), s.width)
+		}
+		return nil, line, &Error{Line: line, Code: CodeWrongColumnCount,
+			Message: fmt.Sprintf("found %d %s, expected %s", len(rec), plural(len(rec), "column"), want)}
+	}
+	rec = rec[:len(s.cols)]
+	for i, f := range rec {
+		if !isText(f) {
+			return nil, line, encodingError(line, s.cols[i])
+		}
+	}
+	return rec, line, nil
+}
+
+// Reader streams the rows of a CSV roster (a Sheet of the roster's
+// columns), each checked as CheckRow checks one.
+type Reader struct {
+	sheet *Sheet
+	rows  int // rows returned without error
+}
+
+// NewReader reads and checks the header of the roster in r, which may be at
+// most limit bytes (DefaultLimit when limit <= 0), and reads ahead to the
+// first row, as NewSheet does with the roster's columns (Header).
+func NewReader(r io.Reader, limit int64) (*Reader, error) {
+	sh, err := NewSheet(r, limit, columns[:], "roster")
+	if err != nil {
+		return nil, err
+	}
+	return &Reader{sheet: sh}, nil
 }
 
 // Next returns the next row, or io.EOF after the last one.
@@ -94,14 +170,11 @@ func NewReader(r io.Reader, limit int64) (*Reader, error) {
 // (Error.Fatal) and is returned again by every later call, as is an error
 // reading the input.
 func (r *Reader) Next() (Row, error) {
-	var row Row
-	var err error
-	if r.pending {
-		row, err = r.pendingRow, r.pendingErr
-		r.pending, r.pendingRow, r.pendingErr = false, Row{}, nil
-	} else {
-		row, err = r.next()
+	rec, line, err := r.sheet.Next()
+	if err != nil {
+		return Row{Line: line}, err
 	}
+	row, err := checkCells(line, (*[5]string)(rec))
 	if err == nil {
 		r.rows++
 	}
@@ -114,34 +187,11 @@ func (r *Reader) Rows() int { return r.rows }
 // Ignored returns the names, as the header gives them ("" for a column
 // without one), of the columns after Completion Date, whose cells are not
 // read; nil when the header has just the roster's columns.
-func (r *Reader) Ignored() []string { return r.ignored }
-
-func (r *Reader) next() (Row, error) {
-	rec, line, err := r.record()
-	if err != nil {
-		return Row{}, err
-	}
-	// A row has the roster's columns, and at most as many more as the
-	// header names (a spreadsheet leaves an empty cell at the end out).
-	if len(rec) < len(columns) || len(rec) > r.width {
-		for _, f := range rec {
-			if !isText(f) {
-				return Row{Line: line}, encodingError(line, "")
-			}
-		}
-		want := fmt.Sprintf("%d (%s)", len(columns), Header)
-		if r.width > len(columns) {
-			want = fmt.Sprintf("%d to %d (as many as the header has)", len(columns), r.width)
-		}
-		return Row{Line: line}, &Error{Line: line, Code: CodeWrongColumnCount,
-			Message: fmt.Sprintf("found %d %s, expected %s", len(rec), plural(len(rec), "column"), want)}
-	}
-	return checkCells(line, (*[5]string)(rec[:len(columns)]))
-}
+func (r *Reader) Ignored() []string { return r.sheet.Ignored() }
 
 // record returns the next record whose cells are not all blank and its row
 // number. Its errors are sticky.
-func (r *Reader) record() ([]string, int, error) {
+func (r *Sheet) record() ([]string, int, error) {
 	if r.err != nil {
 		return nil, 0, r.err
 	}
@@ -168,13 +218,13 @@ func (r *Reader) record() ([]string, int, error) {
 	}
 }
 
-func (r *Reader) readError(err error) error {
+func (r *Sheet) readError(err error) error {
 	if err == io.EOF {
 		return err
 	}
 	if r.limit.over {
 		return &Error{Code: CodeTooLarge,
-			Message: fmt.Sprintf("the roster is larger than the limit of %s; split it into smaller files", size(r.limit.limit))}
+			Message: fmt.Sprintf("the %s is larger than the limit of %s; split it into smaller files", r.noun, size(r.limit.limit))}
 	}
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
@@ -185,22 +235,22 @@ func (r *Reader) readError(err error) error {
 		}
 		return &Error{Line: line, Code: CodeMalformedCSV, Message: msg}
 	}
-	return fmt.Errorf("read roster: %w", err)
+	return fmt.Errorf("read %s: %w", r.noun, err)
 }
 
-func checkHeader(rec []string, line int) error {
+func (s *Sheet) checkHeader(rec []string, line int) error {
 	for _, f := range rec {
 		if !isText(f) {
 			return encodingError(line, "")
 		}
 	}
 	problem := ""
-	if len(rec) < len(columns) {
-		problem = fmt.Sprintf("%d %s instead of %d", len(rec), plural(len(rec), "column"), len(columns))
+	if len(rec) < len(s.cols) {
+		problem = fmt.Sprintf("%d %s instead of %d", len(rec), plural(len(rec), "column"), len(s.cols))
 	} else {
-		for i, f := range rec[:len(columns)] {
-			if name := strings.Join(strings.Fields(f), " "); !strings.EqualFold(name, columns[i]) {
-				problem = fmt.Sprintf("column %d is %q, expected %q", i+1, name, columns[i])
+		for i, f := range rec[:len(s.cols)] {
+			if name := strings.Join(strings.Fields(f), " "); !strings.EqualFold(name, s.cols[i]) {
+				problem = fmt.Sprintf("column %d is %q, expected %q", i+1, name, s.cols[i])
 				break
 			}
 		}
@@ -209,14 +259,14 @@ func checkHeader(rec []string, line int) error {
 		return nil
 	}
 	return &Error{Line: line, Code: CodeInvalidHeader,
-		Message: fmt.Sprintf("the header must start with exactly %q (its cells separated by commas, tabs or semicolons); found %q (%s)", Header, clip(strings.Join(rec, ","), 200), problem)}
+		Message: fmt.Sprintf("the header must start with exactly %q (its cells separated by commas, tabs or semicolons); found %q (%s)", strings.Join(s.cols, ","), clip(strings.Join(rec, ","), 200), problem)}
 }
 
 // separator tells how the header's cells are separated: by tabs or by
 // semicolons when its first line has no comma and at least as many of
 // those as the header's columns need, else by commas. A header longer than
 // the reader's buffer is read as comma-separated (and refused if it is not).
-func separator(br *bufio.Reader) rune {
+func separator(br *bufio.Reader, columns int) rune {
 	_, _ = br.Peek(1) // fill the buffer
 	head, _ := br.Peek(br.Buffered())
 	for len(head) > 0 && (head[0] == '\n' || head[0] == '\r') {
@@ -229,7 +279,7 @@ func separator(br *bufio.Reader) rune {
 		return ','
 	}
 	for _, sep := range []byte{'\t', ';'} {
-		if bytes.Count(head, []byte{sep}) >= len(columns)-1 {
+		if bytes.Count(head, []byte{sep}) >= columns-1 {
 			return rune(sep)
 		}
 	}
