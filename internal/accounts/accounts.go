@@ -49,8 +49,14 @@ type Credential struct {
 
 // Holder is a practitioner's account.
 type Holder struct {
-	ID          string
-	Sub         string // the identity that owns the account
+	ID  string
+	Sub string // the identity that owns the account; "" for an imported holder nobody claimed yet
+	// MemberNumber is the association's own number of the holder, as its
+	// import gave it (MemberNumberKey form); "" for holders who signed up.
+	MemberNumber string
+	// ImportedBy names the import row that created the holder
+	// ("<importId>:<row>"); "" for holders who signed up.
+	ImportedBy  string
 	FirstName   string
 	LastName    string
 	Email       string
@@ -161,14 +167,19 @@ type Store interface {
 	// HolderByEmail returns the holder whose account has email (compared
 	// as EmailKey does), or ErrNotFound.
 	HolderByEmail(ctx context.Context, email string) (Holder, error)
+	// HolderByMemberNumber returns the holder with the association's
+	// member number (compared as MemberNumberKey does), or ErrNotFound.
+	HolderByMemberNumber(ctx context.Context, number string) (Holder, error)
 	// HolderIDBySub returns the ID of the subject's holder (one read of the
 	// identity link), or ErrNotFound.
 	HolderIDBySub(ctx context.Context, sub string) (string, error)
 	// UpdateHolder applies fn to the current holder and writes the result if
 	// nobody wrote in between (else it re-reads and applies fn again). fn's
 	// error is returned as is; a non-zero Event is appended to the history
-	// and fn's messages are written to the outbox, in the same write.
-	// ErrNotFound, ErrEmailTaken.
+	// and fn's messages are written to the outbox, in the same write. fn may
+	// set the Sub of a holder that has none (claiming an imported holder),
+	// and no other change of Sub or MemberNumber is kept.
+	// ErrNotFound, ErrEmailTaken, ErrSubTaken.
 	UpdateHolder(ctx context.Context, id string, fn func(h *Holder) (Event, []outbox.Message, error)) (Holder, error)
 	// Directory returns one page of the listed holders whose last name,
 	// folded with names.Fold, starts with prefix (folded too, at least two

@@ -78,11 +78,19 @@ func (s *Service) Directory(ctx context.Context, c identity.Caller, q string, pg
 		}
 		return s.directoryExact(ctx, pg, staff, func() (Holder, error) { return s.store.HolderByEmail(ctx, q) })
 	}
+	if ok && staff && LooksLikeMemberNumber(q) {
+		// Staff find a holder by the association's member number (names
+		// have no digits): an imported holder's, through its link.
+		if err := p.err("the directory search is invalid"); err != nil {
+			return nil, "", err
+		}
+		return s.directoryExact(ctx, pg, staff, func() (Holder, error) { return s.store.HolderByMemberNumber(ctx, q) })
+	}
 	prefix := names.Fold(q)
 	if ok && utf8.RuneCountInString(prefix) < DirectoryMinPrefix {
 		what := "a holder ID"
 		if staff {
-			what = "a holder ID or an email address"
+			what = "a holder ID, an email address or a member number"
 		}
 		p.add("q", "too_short", fmt.Sprintf("Enter at least %d letters of a last name, or %s", DirectoryMinPrefix, what))
 	}

@@ -78,12 +78,58 @@ func (s *Service) CreateHolder(ctx context.Context, c identity.Caller, in NewHol
 		return Holder{}, fault.New(fault.Conflict, "holder_exists", "you already have a holder account",
 			fault.Detail{Field: "holderId", Message: existing.ID})
 	case errors.Is(err, ErrEmailTaken):
-		return Holder{}, fault.New(fault.Conflict, "email_taken", "another holder account uses this email",
-			fault.Detail{Field: "email", Code: "taken", Message: "is already used by another holder account"})
+		return s.claim(ctx, c, h)
 	case err != nil:
 		return Holder{}, fmt.Errorf("create holder: %w", err)
 	}
 	s.relay.Dispatch(ctx, welcome)
+	return h, nil
+}
+
+// claim gives the caller the holder record the association imported for
+// them (nobody owns it yet, and its email is the one the identity provider
+// asserts for the caller: the address they proved they read), keeping what
+// the association recorded (names, membership, credentials, member number)
+// and adding the contact they gave. Any other holder with the email is
+// email_taken, as before.
+func (s *Service) claim(ctx context.Context, c identity.Caller, in Holder) (Holder, error) {
+	taken := fault.New(fault.Conflict, "email_taken", "another holder account uses this email",
+		fault.Detail{Field: "email", Code: "taken", Message: "is already used by another holder account"})
+	existing, err := s.store.HolderByEmail(ctx, in.Email)
+	if errors.Is(err, ErrNotFound) {
+		return Holder{}, taken // the email was released meanwhile: a retry creates it
+	}
+	if err != nil {
+		return Holder{}, fmt.Errorf("read the holder of %s: %w", in.Email, err)
+	}
+	if existing.Sub != "" || c.Email == "" || EmailKey(c.Email) != EmailKey(existing.Email) {
+		return Holder{}, taken
+	}
+	h, err := s.update(ctx, existing.ID, func(h *Holder) (Event, []outbox.Message, error) {
+		if h.Sub != "" {
+			return Event{}, nil, taken // claimed by another sign-in meanwhile
+		}
+		now := s.clock.Now().UTC()
+		h.Sub, h.UpdatedAt = c.Sub, now
+		if in.Contact.Phone != "" || in.Contact.Address != nil {
+			h.Contact, h.ContactConfirmedAt = in.Contact, now
+		}
+		m, err := notify.Job{ID: "welcome:holder:" + h.ID, Template: "welcome_holder", To: []string{h.Email},
+			Data: map[string]string{"firstName": h.FirstName, "lastName": h.LastName, "holderId": h.ID}}.Message()
+		return Event{At: now, By: c.Sub, Action: "account.claimed",
+			Detail: "the imported record was claimed by signing in with " + h.Email}, []outbox.Message{m}, err
+	})
+	switch {
+	case errors.Is(err, ErrSubTaken):
+		mine, gerr := s.store.HolderBySub(ctx, c.Sub)
+		if gerr != nil {
+			return Holder{}, fmt.Errorf("read existing holder: %w", gerr)
+		}
+		return Holder{}, fault.New(fault.Conflict, "holder_exists", "you already have a holder account",
+			fault.Detail{Field: "holderId", Message: mine.ID})
+	case err != nil:
+		return Holder{}, err
+	}
 	return h, nil
 }
 

@@ -133,6 +133,8 @@ type holderItem struct {
 	Type               string           `json:"type"`
 	ID                 string           `json:"holderId"`
 	Sub                string           `json:"sub"`
+	MemberNumber       string           `json:"memberNumber,omitempty"`
+	ImportedBy         string           `json:"importedBy,omitempty"`
 	FirstName          string           `json:"firstName"`
 	LastName           string           `json:"lastName"`
 	Email              string           `json:"email"`
@@ -216,7 +218,7 @@ func toAddressItem(a accounts.Address) addressItem { return addressItem(a) }
 func holderToItem(h accounts.Holder) holderItem {
 	k := holderKey(h.ID)
 	gpk, gsk := directoryKeys(h)
-	it := holderItem{PK: k.PK, SK: k.SK, GSI1PK: gpk, GSI1SK: gsk, Type: "holder", ID: h.ID, Sub: h.Sub,
+	it := holderItem{PK: k.PK, SK: k.SK, GSI1PK: gpk, GSI1SK: gsk, Type: "holder", ID: h.ID, Sub: h.Sub, MemberNumber: h.MemberNumber, ImportedBy: h.ImportedBy,
 		FirstName: h.FirstName, LastName: h.LastName, Email: h.Email, Membership: string(h.Membership),
 		Phone: h.Contact.Phone, Credentials: []credentialItem{}, Unlisted: h.Unlisted,
 		ContactConfirmedAt: formatTime(h.ContactConfirmedAt), CreatedAt: formatTime(h.CreatedAt),
@@ -266,7 +268,7 @@ func (a *Accounts) Renewable(ctx context.Context, shard int, cursor string) ([]a
 }
 
 func holderFromItem(it holderItem) accounts.Holder {
-	h := accounts.Holder{ID: it.ID, Sub: it.Sub, FirstName: it.FirstName, LastName: it.LastName, Email: it.Email,
+	h := accounts.Holder{ID: it.ID, Sub: it.Sub, MemberNumber: it.MemberNumber, ImportedBy: it.ImportedBy, FirstName: it.FirstName, LastName: it.LastName, Email: it.Email,
 		Membership: accounts.Membership(it.Membership), Contact: accounts.Contact{Phone: it.Phone},
 		Unlisted: it.Unlisted, ContactConfirmedAt: parseTime(it.ContactConfirmedAt), CreatedAt: parseTime(it.CreatedAt),
 		UpdatedAt: parseTime(it.UpdatedAt), Version: it.Version, Credentials: []accounts.Credential{}}
@@ -385,6 +387,16 @@ func (a *Accounts) HolderBySub(ctx context.Context, sub string) (accounts.Holder
 	return a.Holder(ctx, id)
 }
 
+// HolderByMemberNumber follows the member number's link (one GetItem) to
+// the holder.
+func (a *Accounts) HolderByMemberNumber(ctx context.Context, number string) (accounts.Holder, error) {
+	id, err := a.link(ctx, memberNumberKey(number))
+	if err != nil {
+		return accounts.Holder{}, err
+	}
+	return a.Holder(ctx, id)
+}
+
 // HolderByEmail follows the email link (one GetItem) to the holder.
 func (a *Accounts) HolderByEmail(ctx context.Context, email string) (accounts.Holder, error) {
 	id, err := a.link(ctx, holderEmailKey(email))
@@ -397,10 +409,13 @@ func (a *Accounts) HolderByEmail(ctx context.Context, email string) (accounts.Ho
 // UpdateHolder is the read-modify-write of a holder under its version
 // (UpdateVersioned); fn's event and messages (outbox entries) are written in
 // the same transaction. An email another holder has is
-// accounts.ErrEmailTaken.
+// accounts.ErrEmailTaken. fn may give a holder nobody owns (an imported
+// one) its owner: the identity's link is written too, and
+// accounts.ErrSubTaken when the identity has a holder already.
 func (a *Accounts) UpdateHolder(ctx context.Context, id string, fn func(h *accounts.Holder) (accounts.Event, []outbox.Message, error)) (accounts.Holder, error) {
 	var h accounts.Holder
 	var emailLink table.Key // the new email's link, when the email changes
+	var claimed table.Key   // the identity's link, when fn claims the holder
 	err := table.UpdateVersioned(ctx, a.t, func() (table.Versioned, error) {
 		before, _, err := a.holder(ctx, id)
 		if err != nil {
@@ -411,12 +426,24 @@ func (a *Accounts) UpdateHolder(ctx context.Context, id string, fn func(h *accou
 		if err != nil {
 			return table.Versioned{}, err
 		}
-		h.ID, h.Sub, h.CreatedAt, h.Version = before.ID, before.Sub, before.CreatedAt, before.Version+1
+		claimed = table.Key{}
+		if before.Sub != "" || h.Sub == "" {
+			h.Sub = before.Sub // the owner never changes, once there is one
+		}
+		h.ID, h.MemberNumber, h.ImportedBy, h.CreatedAt, h.Version = before.ID, before.MemberNumber, before.ImportedBy, before.CreatedAt, before.Version+1
 		item, err := table.Marshal(holderToItem(h))
 		if err != nil {
 			return table.Versioned{}, fmt.Errorf("marshal holder: %w", err)
 		}
 		var with []table.Op
+		if h.Sub != before.Sub {
+			claimed = subKey(h.Sub, skHolder)
+			link, err := linkOp(claimed, "sub-link", h.ID)
+			if err != nil {
+				return table.Versioned{}, err
+			}
+			with = append(with, link)
+		}
 		emailLink = table.Key{}
 		if accounts.EmailKey(h.Email) != accounts.EmailKey(before.Email) {
 			emailLink = holderEmailKey(h.Email)
@@ -451,6 +478,8 @@ func (a *Accounts) UpdateHolder(ctx context.Context, id string, fn func(h *accou
 		return h, nil
 	case emailLink != (table.Key{}) && table.FailedOn(err, emailLink):
 		return accounts.Holder{}, accounts.ErrEmailTaken
+	case claimed != (table.Key{}) && table.FailedOn(err, claimed):
+		return accounts.Holder{}, accounts.ErrSubTaken
 	}
 	return accounts.Holder{}, err
 }

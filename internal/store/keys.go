@@ -43,6 +43,8 @@ const (
 	pkSweep       = "RENEWALSWEEP#"
 	pkReminder    = "REMINDER#"
 	pkHolderFind  = "HOLDERFIND#"
+	pkMemberNo    = "MEMBERNO#"
+	pkImport      = "IMPORT#"
 	// Due markers: the partition of a marker, and of its index entries
 	// (with the month of its date).
 	dueRenewal    = "DUE#renewal#"
@@ -78,6 +80,8 @@ const (
 	skReminder       = "REMINDER"
 	skCorrection     = "CORRECTION#"
 	skHolderFind     = "HOLDERFIND"
+	skMemberNo       = "MEMBERNO"
+	skImport         = "IMPORT"
 	skHeld           = "HELD#"
 	skFilingFee      = "FILINGFEE"
 )
@@ -93,6 +97,7 @@ const (
 	gsiCorrections      = "CORRECTIONS"     // GSI1: every correction of a posted upload, by time
 	gsiStaffDirectory   = "STAFFDIR#"       // GSI1: every holder, listed or not, by folded last-name prefix (staff)
 	gsiOpenFilingFees   = "FILINGFEES"      // GSI1: unpaid filing fee invoices, by issue time
+	gsiImports          = "IMPORTS"         // GSI1: staff's imports of holders, by time
 )
 
 // entity is the key shape of one kind of item, named as docs/data-model.md's
@@ -113,6 +118,11 @@ var entities = []entity{
 	{name: "identity → provider", pk: pkSub, sk: skProvider},
 	{name: "email → holder", pk: pkHolderEmail, sk: skHolderMail},
 	{name: "holder search entry", pk: pkHolderFind, sk: skHolderFind, gsi1: gsiStaffDirectory},
+	{name: "member number → holder", pk: pkMemberNo, sk: skMemberNo},
+	{name: "holder import", pk: pkImport, sk: skImport, gsi1: gsiImports},
+	{name: "holder import input", pk: pkImport, sk: skInput},
+	{name: "holder import chunk summary", pk: pkImport, sk: skChunk},
+	{name: "holder import row result", pk: pkImport, sk: skRow},
 	{name: "provider", pk: pkProvider, sk: skProfile},
 	{name: "outbox entry", pk: pkOutbox},
 	{name: "program", pk: pkProgram, sk: skProgram, gsi1: gsiProviderPrograms, gsi2: gsiProgramStatus},
@@ -151,6 +161,27 @@ func subKey(sub, kind string) table.Key { return table.Key{PK: pkSub + sub, SK: 
 func holderEmailKey(email string) table.Key {
 	return table.Key{PK: pkHolderEmail + accounts.EmailKey(email), SK: skHolderMail}
 }
+
+// memberNumberKey links the association's member number to its holder.
+func memberNumberKey(number string) table.Key {
+	return table.Key{PK: pkMemberNo + accounts.MemberNumberKey(number), SK: skMemberNo}
+}
+
+// Holder imports: the import, its input chunks, chunk summaries and row
+// results on its partition, as an upload's.
+func importKey(id string) table.Key { return table.Key{PK: pkImport + id, SK: skImport} }
+func importInputKey(id string, chunk int) table.Key {
+	return table.Key{PK: pkImport + id, SK: fmt.Sprintf("%s%05d", skInput, chunk)}
+}
+func importChunkKey(id string, chunk int) table.Key {
+	return table.Key{PK: pkImport + id, SK: fmt.Sprintf("%s%05d", skChunk, chunk)}
+}
+func importRowKey(id string, line int) table.Key {
+	return table.Key{PK: pkImport + id, SK: fmt.Sprintf("%s%08d", skRow, line)}
+}
+
+// importsIndexSK orders staff's imports by time (GSI1).
+func importsIndexSK(at time.Time, id string) string { return keyTime(at) + "#" + id }
 
 // holderFindKey is a holder's entry in staff's search by name.
 func holderFindKey(id string) table.Key { return table.Key{PK: pkHolderFind + id, SK: skHolderFind} }
