@@ -51,7 +51,7 @@ func LooksLikeMemberNumber(q string) bool {
 
 // Imported is one row of an import, its cells as they were typed.
 type Imported struct {
-	Line                                                                int
+	Line                                                              int
 	MemberNumber, FirstName, LastName, Email, Membership, Credentials string
 }
 
