@@ -27,6 +27,7 @@ LAMBDAS := \
 	ProgramInvoicer:program-invoicer \
 	AttendanceApi:attendance-api \
 	AttendanceCrediter:attendance-crediter \
+	HolderImporter:holder-importer \
 	CecApi:cec-api \
 	CecSubmissionReviewer:cec-submission-reviewer \
 	PaymentWebhook:payment-webhook \

@@ -202,6 +202,13 @@ var authzMatrix = []authzRow{
 			return authzReq{path: "/programs/" + f.program + "/attendance/" + f.upload + "/checkout"}
 		}},
 	{"GET /review/filing-fees", statuses(401, 401, 403, 403, 403, 403, 200), "every unpaid filing fee", at("/review/filing-fees")},
+	{"POST /holder-imports", statuses(401, 401, 403, 403, 403, 403, 200), "a dry run of a list of one holder", func(*authzFixture, caller) authzReq {
+		return authzReq{path: "/holder-imports?dryRun=true", ctype: "text/csv", body: importList}
+	}},
+	{"GET /holder-imports", statuses(401, 401, 403, 403, 403, 403, 200), "every import (the fixture's)", at("/holder-imports")},
+	{"GET /holder-imports/{importId}", statuses(401, 401, 403, 403, 403, 403, 200), "the fixture's import", func(f *authzFixture, _ caller) authzReq {
+		return authzReq{path: "/holder-imports/" + f.importID}
+	}},
 
 	{"GET /review/programs", statuses(401, 401, 403, 403, 403, 403, 200), "the staff queue (holds A's paid program)", at("/review/programs")},
 	{"GET /review/submissions", statuses(401, 401, 403, 403, 403, 403, 200), "the staff queue (holds A's submission)", at("/review/submissions")},
@@ -269,6 +276,7 @@ type authzFixture struct {
 	holderAContact                          string // JSON of PUT /holders/me/contact that keeps A's details
 	program, draftEdit, draftSubmit, feeDue string // provider A's
 	inReview, upload, submission            string
+	importID                                string // staff's import of importList
 	programB                                string // provider B's draft
 	markers                                 map[string]markerClass
 }
@@ -372,6 +380,9 @@ func TestLocalStack_Authz(t *testing.T) {
 	})
 }
 
+// importList is a list of one holder that staff import.
+const importList = "Member Number,First Name,Last Name,Email,Membership,Credentials\nA-7001,Ysolde,Quarrington,ysolde@example.com,member,CAM 2019-05-01\n"
+
 // chargingPolicy is the default policy with a filing fee from 2027 on
 // ($4.00 a member, $9.00 a guest), so that the fixture's upload owes one:
 // a file in the test's directory, for POLICY_FILE.
@@ -461,6 +472,17 @@ func newAuthzFixture(t *testing.T, c *client, st *running) *authzFixture {
 	c.do("POST", "/programs/"+f.inReview+"/checkout", f.tokens[providerA], nil, 200, &co)
 	c.do("POST", "/dev/payments/"+id(co, "reference")+"/succeed", "", nil, 200, nil)
 	c.waitForStatus(f.tokens[providerA], f.inReview, "in_review")
+
+	// Staff import a holder.
+	var im map[string]any
+	c.doRaw("POST", "/holder-imports", f.tokens[staff], "text/csv", importList, 202, &im)
+	f.importID = id(im, "importId")
+	for deadline := time.Now().Add(15 * time.Second); im["status"] != "done"; c.waitALittle() {
+		if time.Now().After(deadline) {
+			t.Fatalf("import is %v after 15 s", im["status"])
+		}
+		c.do("GET", "/holder-imports/"+f.importID, f.tokens[staff], nil, 200, &im)
+	}
 
 	// 12 March 2027, two days after the approved program: A reports holder
 	// A's attendance, and holder A submits the rest of 2028's CECs.

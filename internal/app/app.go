@@ -22,6 +22,7 @@ import (
 	"github.com/cecportal/cecportal/internal/attendance"
 	"github.com/cecportal/cecportal/internal/checkout"
 	"github.com/cecportal/cecportal/internal/clock"
+	"github.com/cecportal/cecportal/internal/holderimport"
 	"github.com/cecportal/cecportal/internal/ids"
 	"github.com/cecportal/cecportal/internal/mail"
 	"github.com/cecportal/cecportal/internal/notify"
@@ -51,6 +52,7 @@ type Env struct {
 	SubmissionsQueueURL string
 	PaymentsQueueURL    string
 	RenewalsQueueURL    string
+	HolderImportURL     string
 	MailFrom            string // MAIL_FROM
 	// Stripe: the endpoint's signing secret (webhook), the secret API key
 	// and the pages the payer returns to (checkout).
@@ -89,6 +91,7 @@ func (e *Env) vars() []envVar {
 		{"SUBMISSIONS_QUEUE_URL", &e.SubmissionsQueueURL},
 		{"PAYMENTS_QUEUE_URL", &e.PaymentsQueueURL},
 		{"RENEWALS_QUEUE_URL", &e.RenewalsQueueURL},
+		{"HOLDER_IMPORT_QUEUE_URL", &e.HolderImportURL},
 		{"MAIL_FROM", &e.MailFrom},
 		{"STRIPE_WEBHOOK_SECRET", &e.StripeWebhookSecret},
 		{"STRIPE_SECRET_KEY", &e.StripeSecretKey},
@@ -286,6 +289,11 @@ func (d Deps) Reminders() *reminders.Service {
 // is the payment provider of filing fees (nil where none starts).
 func (d Deps) Attendance(checkouts checkout.Starter) *attendance.Service {
 	return attendance.NewService(store.NewAttendance(d.Table), store.NewPrograms(d.Table), d.Accounts(), checkouts, d.Policy, d.Clock, d.newID(), d.Relay())
+}
+
+// HolderImport is staff's import of holders.
+func (d Deps) HolderImport() *holderimport.Service {
+	return holderimport.NewService(store.NewHolderImports(d.Table), d.Accounts(), d.Clock, d.newID(), d.Relay())
 }
 
 // Transcript is the holder's CEC status and transcript.

@@ -5,6 +5,7 @@ import (
 
 	"github.com/cecportal/cecportal/internal/accounts"
 	"github.com/cecportal/cecportal/internal/attendance"
+	"github.com/cecportal/cecportal/internal/holderimport"
 	"github.com/cecportal/cecportal/internal/notify"
 	"github.com/cecportal/cecportal/internal/payments"
 	"github.com/cecportal/cecportal/internal/programs"
@@ -34,19 +35,22 @@ var Functions = []Function{
 	{ID: "OutboxRelay", Dir: "outbox-relay", Kind: Scheduled, Schedule: Schedule{Job: "outbox-relay", Every: time.Minute},
 		// An outbox entry may be bound for any queue.
 		Sends: []string{notify.Queue, programs.ValidationQueue, programs.FeeQueue, attendance.Queue, submissions.Queue, payments.Queue,
-			accounts.RenewalsQueue}},
+			accounts.RenewalsQueue, holderimport.Queue}},
 	{ID: "ProgramsApi", Dir: "programs-api", Kind: HTTP, Sends: []string{notify.Queue, programs.ValidationQueue},
 		Env: []string{"STRIPE_SECRET_KEY", "CHECKOUT_SUCCESS_URL", "CHECKOUT_CANCEL_URL"}},
 	{ID: "ProgramValidator", Dir: "program-validator", Kind: Consumer, Queue: programs.ValidationQueue,
 		Sends: []string{notify.Queue, programs.FeeQueue}},
 	{ID: "ProgramInvoicer", Dir: "program-invoicer", Kind: Consumer, Queue: programs.FeeQueue, Sends: []string{notify.Queue}},
 	// A correction after posting tells the holder by email; a filing fee
-	// is paid through the payment provider's checkout.
-	{ID: "AttendanceApi", Dir: "attendance-api", Kind: HTTP, Sends: []string{attendance.Queue, notify.Queue},
+	// is paid through the payment provider's checkout; staff's imports of
+	// holders are uploaded here too.
+	{ID: "AttendanceApi", Dir: "attendance-api", Kind: HTTP, Sends: []string{attendance.Queue, notify.Queue, holderimport.Queue},
 		Env: []string{"STRIPE_SECRET_KEY", "CHECKOUT_SUCCESS_URL", "CHECKOUT_CANCEL_URL"}},
 	// The next chunk (or release step) is queued in the write that records
 	// this one done; the last chunk's filing fee invoice is emailed.
 	{ID: "AttendanceCrediter", Dir: "attendance-crediter", Kind: Consumer, Queue: attendance.Queue, Sends: []string{attendance.Queue, notify.Queue}},
+	// An import's next chunk is queued in the write that records this one done.
+	{ID: "HolderImporter", Dir: "holder-importer", Kind: Consumer, Queue: holderimport.Queue, Sends: []string{holderimport.Queue}},
 	{ID: "CecApi", Dir: "cec-api", Kind: HTTP, Sends: []string{submissions.Queue, notify.Queue},
 		Env: []string{"STRIPE_SECRET_KEY", "CHECKOUT_SUCCESS_URL", "CHECKOUT_CANCEL_URL"}},
 	{ID: "CecSubmissionReviewer", Dir: "cec-submission-reviewer", Kind: Consumer, Queue: submissions.Queue, Sends: []string{notify.Queue}},
@@ -74,6 +78,7 @@ var Queues = []Queue{
 	{Name: submissions.Queue, ID: "SubmissionsQueue", URLVar: "SUBMISSIONS_QUEUE_URL"},
 	{Name: payments.Queue, ID: "PaymentsQueue", URLVar: "PAYMENTS_QUEUE_URL"},
 	{Name: accounts.RenewalsQueue, ID: "RenewalsQueue", URLVar: "RENEWALS_QUEUE_URL"},
+	{Name: holderimport.Queue, ID: "HolderImportQueue", URLVar: "HOLDER_IMPORT_QUEUE_URL"},
 }
 
 // Function is one Lambda.

@@ -28,7 +28,7 @@ var httpFunctions = map[string]func(app.Deps) (*httpapi.API, error){
 		return httpapi.NewAccountsAPI(d.Accounts(), d.Clock, d.Renewals(nil), httpapi.Options{})
 	},
 	"AttendanceApi": func(d app.Deps) (*httpapi.API, error) {
-		return httpapi.NewAttendanceAPI(d.Attendance(nil), httpapi.Options{})
+		return httpapi.NewAttendanceAPI(d.Attendance(nil), d.HolderImport(), httpapi.Options{})
 	},
 	"CecApi": func(d app.Deps) (*httpapi.API, error) {
 		return httpapi.NewCecAPI(d.Transcript(), d.Submissions(), d.Renewals(&payments.Simulator{}), httpapi.Options{})

@@ -19,6 +19,20 @@ func generatedContract() *contract.Contract {
 			{In: "query", Name: "cursor", Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(2048), Pattern: "^[A-Za-z0-9_-]+$"}, Label: "the page"},
 		}},
 		{Method: "GET", Path: "/health", Public: true},
+		{Method: "GET", Path: "/holder-imports", Roles: []string{"staff"}, Params: []contract.Param{
+			{In: "query", Name: "limit", Schema: &contract.Schema{Type: "integer", Minimum: contract.Float64(1), Maximum: contract.Float64(100)}, Label: "the number of results per page"},
+			{In: "query", Name: "cursor", Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(2048), Pattern: "^[A-Za-z0-9_-]+$"}, Label: "the page"},
+		}},
+		{Method: "POST", Path: "/holder-imports", Roles: []string{"staff"}, Params: []contract.Param{
+			{In: "query", Name: "dryRun", Schema: &contract.Schema{Type: "boolean"}, Label: "whether to check only"},
+		}, Body: &contract.Body{Required: true, Content: []contract.Media{
+			{Type: "text/csv"},
+		}}},
+		{Method: "GET", Path: "/holder-imports/{importId}", Roles: []string{"staff"}, Params: []contract.Param{
+			{In: "path", Name: "importId", Required: true, Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(40), Pattern: "^[A-Za-z0-9-]+$", Example: "IMP-7K3M9Q2XAB"}, Label: "the import"},
+			{In: "query", Name: "limit", Schema: &contract.Schema{Type: "integer", Minimum: contract.Float64(1), Maximum: contract.Float64(1000)}, Label: "the number of results per page"},
+			{In: "query", Name: "cursor", Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(2048), Pattern: "^[A-Za-z0-9_-]+$"}, Label: "the page"},
+		}},
 		{Method: "POST", Path: "/holders", Params: []contract.Param{
 			{In: "query", Name: "checkOnly", Schema: &contract.Schema{Type: "boolean"}, Label: "whether only to check"},
 		}, Body: &contract.Body{Required: true, Content: []contract.Media{

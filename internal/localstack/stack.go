@@ -282,7 +282,7 @@ func (s *Stack) build(ctx context.Context) (err error) {
 		return err
 	}
 	attendanceSvc := deps.Attendance(&payments.Simulator{BaseURL: s.URL})
-	attendanceAPI, err := httpapi.NewAttendanceAPI(attendanceSvc, httpapi.Options{Logger: s.log})
+	attendanceAPI, err := httpapi.NewAttendanceAPI(attendanceSvc, deps.HolderImport(), httpapi.Options{Logger: s.log})
 	if err != nil {
 		return err
 	}
@@ -309,6 +309,7 @@ func (s *Stack) build(ctx context.Context) (err error) {
 		"ProgramValidator":      {work: programsSvc.Validate},
 		"ProgramInvoicer":       {work: programsSvc.Invoice},
 		"AttendanceCrediter":    {work: attendanceSvc.CreditChunk},
+		"HolderImporter":        {work: deps.HolderImport().Step},
 		"CecSubmissionReviewer": {work: submissionsSvc.Review},
 		"PaymentSettler":        {work: deps.PaymentSettler().Settle},
 		"RenewalIssuer":         {work: renewalsSvc.CredentialsSet},

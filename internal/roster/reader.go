@@ -337,7 +337,11 @@ func (l *limitReader) Read(p []byte) (int, error) {
 
 // IgnoredNotice tells people which columns a roster's reader ignored
 // (Reader.Ignored), or is "" when it ignored none.
-func IgnoredNotice(ignored []string) string {
+func IgnoredNotice(ignored []string) string { return IgnoredColumnsNotice(ignored, columns[:], "roster") }
+
+// IgnoredColumnsNotice tells people which columns of a sheet of cols
+// (called noun) were ignored (Sheet.Ignored), or is "" when none were.
+func IgnoredColumnsNotice(ignored, cols []string, noun string) string {
 	if len(ignored) == 0 {
 		return ""
 	}
@@ -352,7 +356,7 @@ func IgnoredNotice(ignored []string) string {
 	if len(ignored) > 1 {
 		what = fmt.Sprintf("%d columns", len(ignored))
 	}
-	return fmt.Sprintf("Ignored %s after %s (%s): only the roster's %d columns are read.", what, ColCompletionDate, strings.Join(names, ", "), len(columns))
+	return fmt.Sprintf("Ignored %s after %s (%s): only the %s's %d columns are read.", what, cols[len(cols)-1], strings.Join(names, ", "), noun, len(cols))
 }
 
 func size(n int64) string {

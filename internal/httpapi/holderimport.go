@@ -1,0 +1,139 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/cecportal/cecportal/internal/accounts"
+	"github.com/cecportal/cecportal/internal/holderimport"
+	"github.com/cecportal/cecportal/internal/identity"
+	"github.com/cecportal/cecportal/internal/roster"
+)
+
+// HolderImportRoutes are staff's import of holders (served by the
+// attendance-api Lambda, which takes the large CSV bodies).
+func HolderImportRoutes(svc *holderimport.Service) []Route {
+	h := importHandlers{svc: svc}
+	staff := Roles(identity.RoleStaff)
+	return []Route{
+		{Method: http.MethodPost, Path: "/holder-imports", Access: staff, Handle: h.report},
+		{Method: http.MethodGet, Path: "/holder-imports", Access: staff, Handle: h.list},
+		{Method: http.MethodGet, Path: "/holder-imports/{importId}", Access: staff, Handle: h.result},
+	}
+}
+
+type importHandlers struct{ svc *holderimport.Service }
+
+func importPath(id string) string { return "/holder-imports/" + url.PathEscape(id) }
+
+func importTotalsOut(t holderimport.Totals) map[string]any {
+	by := t.ByReason
+	if by == nil {
+		by = map[string]int{}
+	}
+	return map[string]any{"rows": t.Rows, "created": t.Created, "existing": t.Existing, "rejected": t.Rejected, "rejectedByReason": by}
+}
+
+func importRowsOut(rows []holderimport.RowResult) []map[string]any {
+	out := make([]map[string]any, 0, len(rows))
+	for _, r := range rows {
+		m := map[string]any{"row": r.Line, "memberNumber": r.MemberNumber, "firstName": r.FirstName, "lastName": r.LastName,
+			"email": r.Email, "outcome": r.Outcome}
+		if r.HolderID != "" {
+			m["holderId"] = r.HolderID
+		}
+		if r.Code != "" {
+			m["reason"] = r.Code
+		}
+		if r.Message != "" {
+			m["message"] = r.Message
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+func importOut(e holderimport.Entry) map[string]any {
+	im := e.Import
+	status := "processing"
+	if e.Done {
+		status = "done"
+	}
+	body := map[string]any{"importId": im.ID, "status": status, "rowCount": im.Rows, "createdAt": im.CreatedAt.UTC().Format(time.RFC3339Nano)}
+	if e.Done {
+		body["totals"] = importTotalsOut(e.Totals)
+	}
+	importIgnoredOut(body, im.Ignored)
+	return body
+}
+
+func importIgnoredOut(body map[string]any, ignored []string) {
+	if len(ignored) == 0 {
+		return
+	}
+	body["ignoredColumns"] = ignored
+	body["notices"] = []map[string]string{{"code": "columns_ignored",
+		"message": roster.IgnoredColumnsNotice(ignored, accounts.ImportColumns, "list of holders")}}
+}
+
+func (h importHandlers) report(ctx context.Context, r *Request) (Response, error) {
+	dryRun, err := boolQuery(r, "dryRun")
+	if err != nil {
+		return Response{}, err
+	}
+	body := r.Body
+	im, dry, err := h.svc.Report(ctx, r.Caller, func() (io.Reader, error) { return bytes.NewReader(body), nil }, dryRun)
+	if err != nil {
+		return Response{}, err
+	}
+	if dry != nil {
+		out := map[string]any{"dryRun": true, "totals": importTotalsOut(dry.Totals), "rows": importRowsOut(dry.Rows)}
+		importIgnoredOut(out, im.Ignored)
+		return JSON(http.StatusOK, out), nil
+	}
+	out := importOut(holderimport.Entry{Import: im})
+	resp := JSON(http.StatusAccepted, out)
+	resp.Headers = map[string]string{"location": importPath(im.ID)}
+	return resp, nil
+}
+
+func (h importHandlers) result(ctx context.Context, r *Request) (Response, error) {
+	limit, err := limitIn(r.Query, resultsPageDefault, resultsPageMax)
+	if err != nil {
+		return Response{}, err
+	}
+	st, err := h.svc.Result(ctx, r.Caller, r.Params["importId"], holderimport.Page{Limit: limit, Cursor: r.Query.Get("cursor")})
+	if err != nil {
+		return Response{}, err
+	}
+	body := importOut(holderimport.Entry{Import: st.Import, Done: st.Done, Totals: st.Totals})
+	body["totals"], body["rows"], body["chunks"], body["chunksDone"] = importTotalsOut(st.Totals), importRowsOut(st.Rows), st.Import.Chunks, st.Chunks
+	if st.NextCursor != "" {
+		body["nextCursor"] = st.NextCursor
+	}
+	return JSON(http.StatusOK, body), nil
+}
+
+func (h importHandlers) list(ctx context.Context, r *Request) (Response, error) {
+	pg, err := pageIn(r.Query)
+	if err != nil {
+		return Response{}, err
+	}
+	entries, next, err := h.svc.Imports(ctx, r.Caller, holderimport.Page{Limit: pg.Limit, Cursor: pg.Cursor})
+	if err != nil {
+		return Response{}, err
+	}
+	out := make([]map[string]any, 0, len(entries))
+	for _, e := range entries {
+		out = append(out, importOut(e))
+	}
+	body := map[string]any{"imports": out}
+	if next != "" {
+		body["nextCursor"] = next
+	}
+	return JSON(http.StatusOK, body), nil
+}
