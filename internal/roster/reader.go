@@ -337,7 +337,9 @@ func (l *limitReader) Read(p []byte) (int, error) {
 
 // IgnoredNotice tells people which columns a roster's reader ignored
 // (Reader.Ignored), or is "" when it ignored none.
-func IgnoredNotice(ignored []string) string { return IgnoredColumnsNotice(ignored, columns[:], "roster") }
+func IgnoredNotice(ignored []string) string {
+	return IgnoredColumnsNotice(ignored, columns[:], "roster")
+}
 
 // IgnoredColumnsNotice tells people which columns of a sheet of cols
 // (called noun) were ignored (Sheet.Ignored), or is "" when none were.
