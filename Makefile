@@ -113,8 +113,8 @@ test-short: ## Go tests only, without the race detector (quick iteration)
 	$(GO) test -count=1 ./...
 
 .PHONY: bench
-bench: ## Benchmarks with their targets: attendance crediting at 10,000 and 100,000 rows (a few minutes)
-	infra/bench/attendance.sh
+bench: ## Benchmarks with their targets: attendance crediting and the import of holders at 10,000 and 100,000 rows (about five minutes)
+	infra/bench/bench.sh
 
 # The long variants of the fault and load tests (infra/local/fault_test.go,
 # load_test.go); make test runs their short variants. Figures in the -v log.

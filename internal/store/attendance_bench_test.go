@@ -23,7 +23,7 @@ import (
 
 // The attendance benchmark (issue 4): crediting a roster of N rows on the
 // embedded store, beside a yardstick of bare batch writes of the same items
-// to the same store. Run it with `make bench` (infra/bench/attendance.sh),
+// to the same store. Run it with `make bench` (infra/bench/bench.sh),
 // which reports rows per second, the ratio to the yardstick and the peak
 // heap; docs/performance.md keeps the figures.
 
