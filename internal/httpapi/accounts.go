@@ -75,8 +75,12 @@ type holderJSON struct {
 	Credentials        []credentialJSON `json:"credentials"`
 	ListedInDirectory  bool             `json:"listedInDirectory"`
 	ContactConfirmedAt *time.Time       `json:"contactConfirmedAt,omitempty"`
-	CreatedAt          time.Time        `json:"createdAt"`
-	UpdatedAt          time.Time        `json:"updatedAt"`
+	// MemberNumber and Claimed: an imported holder's number, and whether
+	// its person has made it their account yet.
+	MemberNumber string    `json:"memberNumber,omitempty"`
+	Claimed      bool      `json:"claimed"`
+	CreatedAt    time.Time `json:"createdAt"`
+	UpdatedAt    time.Time `json:"updatedAt"`
 }
 
 // heldJSON is what a holder held at a change of their credentials.
@@ -151,7 +155,7 @@ func holderOut(h accounts.Holder) holderJSON {
 	out := holderJSON{HolderID: h.ID, FirstName: h.FirstName, LastName: h.LastName, Email: h.Email,
 		Membership: string(h.Membership), Contact: contactJSON{Phone: h.Contact.Phone, Address: addressOut(h.Contact.Address)},
 		Credentials: make([]credentialJSON, 0, len(h.Credentials)), ListedInDirectory: !h.Unlisted,
-		CreatedAt: h.CreatedAt, UpdatedAt: h.UpdatedAt}
+		MemberNumber: h.MemberNumber, Claimed: h.Sub != "", CreatedAt: h.CreatedAt, UpdatedAt: h.UpdatedAt}
 	for _, c := range h.Credentials {
 		out.Credentials = append(out.Credentials, credentialJSON(c))
 	}

@@ -322,6 +322,7 @@ func newBodyWorld(tb testing.TB) *bodyWorld {
 			path: "/programs/" + ids.held + "/attendance/" + ids.upload + "/corrections", sub: "p1", groups: "[provider]"},
 		{name: "setRenewalLapse", method: "PUT", template: "/holders/{holderId}/renewals/{year}/lapse",
 			path: "/holders/" + ids.ana + "/renewals/2027/lapse", sub: "s1", groups: "[staff]"},
+		{name: "importHolders (CSV)", method: "POST", template: "/holder-imports", sub: "s1", groups: "[staff]", contentType: "text/csv"},
 	}
 	for i := range w.cases {
 		c := &w.cases[i]
