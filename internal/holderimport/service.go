@@ -223,7 +223,11 @@ func (s *Service) judge(ctx context.Context, im Import, rows []accounts.Imported
 		if len(problems) > 0 {
 			parts := make([]string, 0, len(problems))
 			for _, p := range problems {
-				parts = append(parts, p.Field+": "+p.Message)
+				if strings.HasPrefix(p.Message, "is ") || strings.HasPrefix(p.Message, "must ") {
+					parts = append(parts, p.Field+" "+p.Message) // "Last Name is required"
+				} else {
+					parts = append(parts, p.Field+": "+p.Message)
+				}
 			}
 			res.Outcome, res.Code, res.Message = Rejected, problems[0].Code, strings.Join(parts, "; ")
 		} else {

@@ -128,7 +128,7 @@ func TestImport_Rows(t *testing.T) {
 	if tot := st.Totals; tot.Rows != 9 || tot.Created != 2 || tot.Existing != 0 || tot.Rejected != 7 || tot.Rows != tot.Created+tot.Existing+tot.Rejected {
 		t.Fatalf("totals %+v", tot)
 	}
-	if msg := st.Rows[3].Message; !strings.Contains(msg, "Email: ") || !strings.Contains(msg, `Credentials: "XYZ" is not a credential`) {
+	if msg := st.Rows[3].Message; !strings.Contains(msg, "Email must be") || !strings.Contains(msg, `Credentials: "XYZ" is not a credential`) {
 		t.Fatalf("row 5 says %q: every problem, each on its column", msg)
 	}
 	ana, err := w.acc.Holder(ctx, staff, st.Rows[0].HolderID)

@@ -79,6 +79,7 @@ type holderJSON struct {
 	// its person has made it their account yet.
 	MemberNumber string    `json:"memberNumber,omitempty"`
 	Claimed      bool      `json:"claimed"`
+	Imported     bool      `json:"imported"`
 	CreatedAt    time.Time `json:"createdAt"`
 	UpdatedAt    time.Time `json:"updatedAt"`
 }
@@ -155,7 +156,7 @@ func holderOut(h accounts.Holder) holderJSON {
 	out := holderJSON{HolderID: h.ID, FirstName: h.FirstName, LastName: h.LastName, Email: h.Email,
 		Membership: string(h.Membership), Contact: contactJSON{Phone: h.Contact.Phone, Address: addressOut(h.Contact.Address)},
 		Credentials: make([]credentialJSON, 0, len(h.Credentials)), ListedInDirectory: !h.Unlisted,
-		MemberNumber: h.MemberNumber, Claimed: h.Sub != "", CreatedAt: h.CreatedAt, UpdatedAt: h.UpdatedAt}
+		MemberNumber: h.MemberNumber, Claimed: h.Sub != "", Imported: h.ImportedBy != "", CreatedAt: h.CreatedAt, UpdatedAt: h.UpdatedAt}
 	for _, c := range h.Credentials {
 		out.Credentials = append(out.Credentials, credentialJSON(c))
 	}

@@ -3,6 +3,7 @@ package web_test
 import (
 	"bytes"
 	"flag"
+	"github.com/cecportal/cecportal/internal/accounts"
 	"io"
 	"io/fs"
 	"net/http"
@@ -300,6 +301,22 @@ func TestSite_Export(t *testing.T) {
 	index, _ := os.ReadFile(filepath.Join(dir, "index.html"))
 	if !bytes.Contains(index, []byte(`<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self' https://api.example.org https://ami.auth.us-east-1.amazoncognito.com; form-action 'none'; base-uri 'none'">`)) {
 		t.Fatalf("exported index.html has no CSP for the API and Cognito: %s", index)
+	}
+}
+
+// TestImportTemplate_IsTheImportHeader: the CSV template staff's import
+// page offers, and the header it shows, are the import's header.
+func TestImportTemplate_IsTheImportHeader(t *testing.T) {
+	tmpl, err := fs.ReadFile(web.Files(), "holders-import-template.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(tmpl) != accounts.ImportHeader+"\r\n" {
+		t.Errorf("the template is %q, want the import's header %q and CRLF", tmpl, accounts.ImportHeader)
+	}
+	page, _ := fs.ReadFile(web.Files(), "js/imports.js")
+	if !strings.Contains(string(page), `export const importHeader = "`+accounts.ImportHeader+`";`) {
+		t.Error("js/imports.js does not show the import's header as importHeader")
 	}
 }
 

@@ -14,6 +14,7 @@ export const plainWords = {
   program_not_found: "We could not find that program. Check the link you followed, or find the program under Programs at the top of the page.",
   submission_not_found: "We could not find that submission. Check the link, or open it from your list.",
   upload_not_found: "We could not find that upload of the roster. Open it from the list of past uploads.",
+  import_not_found: "We could not find that import. Open it from the list of past imports.",
   invoice_not_found: "We could not find that invoice.",
   holder_not_found: "There is no holder with that ID. Check the ID and try again.",
   renewal_not_found: "There is no renewal invoice for that year yet.",

@@ -12,6 +12,7 @@ import { page, notice, errorNotice, failedPage, writeToOffice, go } from "./view
 import { money } from "./fee.js";
 import * as provider from "./provider.js";
 import * as attendance from "./attendance.js";
+import * as imports from "./imports.js";
 import * as holder from "./holder.js";
 import * as staff from "./staff.js";
 import { calendar } from "./calendar.js";
@@ -40,6 +41,8 @@ const routes = [
   { path: "/staff/submissions", role: "staff", nav: "CEC reviews", render: staff.submissions },
   { path: "/staff/holders", role: "staff", nav: "Holders", render: staff.holders },
   { path: "/staff/holders/:id", role: "staff", render: staff.holder },
+  { path: "/staff/import", role: "staff", render: imports.importHolders },
+  { path: "/staff/import/:importId", role: "staff", render: imports.importHolders },
   { path: "/staff/corrections", role: "staff", nav: "Corrections", render: staff.corrections },
   { path: "/staff/filing-fees", role: "staff", nav: "Filing fees", render: staff.filingFees },
   { path: "/staff/uploads/:id/:uploadId", role: "staff", render: attendance.staffUpload },

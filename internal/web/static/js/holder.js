@@ -42,8 +42,11 @@ function signUp(view) {
       view.replaceChildren();
       drawProfile(view, me);
       confirmation(view, { id: "holder-created", title: "Your holder account is ready", reference: me.holderId,
-        next: `Account created. Your holder ID is ${me.holderId}: give it to the providers whose programs you attend, so that they `
-          + "can report your attendance. If you hold a credential, the association's office records it; your CEC status then shows what your renewal needs." });
+        next: me.imported
+          ? `We found the record the association keeps of you, and it is your account now: your membership and credentials are on it. Your holder ID is ${me.holderId}: `
+            + "give it to the providers whose programs you attend, so that they can report your attendance. Your CEC status shows what your renewal needs."
+          : `Account created. Your holder ID is ${me.holderId}: give it to the providers whose programs you attend, so that they `
+            + "can report your attendance. If you hold a credential, the association's office records it; your CEC status then shows what your renewal needs." });
     });
   });
   view.append(f);

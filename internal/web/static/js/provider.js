@@ -512,7 +512,7 @@ export function directorySearch(onPick, { href } = {}) {
   const staffSearch = session()?.role === "staff"; // staff also find by email, and unlisted holders
   const results = h("div", { class: "directory-results" });
   const f = form({ class: "directory-form" }, [
-    field(staffSearch ? "Last name, holder ID or email" : "Last name or holder ID", "q", { type: "search", required: true,
+    field(staffSearch ? "Last name, holder ID, email or member number" : "Last name or holder ID", "q", { type: "search", required: true,
       hint: staffSearch ? "At least two letters of a last name; you find every holder, listed in the directory or not" : "At least two letters" }),
   ], "Search", []);
   const row = (x) => h("tr", { dataset: { holderId: x.holderId } },

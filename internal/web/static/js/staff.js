@@ -462,6 +462,7 @@ export async function holders(main) {
   const view = page(main, "Holders");
   const { section, choose } = credentialsSection(view);
   view.append(h("p", {}, "Find a holder to open their record (profile, credentials and their history, CEC status, submissions, renewal invoices), or record the credentials they hold."),
+    h("p", {}, "Bringing the association's holders in from a spreadsheet? ", h("a", { href: "#/staff/import", id: "to-import" }, "Import holders"), "."),
     section,
     h("h2", {}, "Find a holder"),
     directorySearch((x) => choose(x.holderId), { href: (x) => holderHref(x.holderId) }));
@@ -512,6 +513,9 @@ export async function holder(main, { id }) {
       ["Holder ID", h("span", { id: "record-holder-id" }, x.holderId)],
       ["Name", `${x.firstName} ${x.lastName}`],
       ["Email", x.email],
+      ...(x.memberNumber ? [["Member number", h("span", { id: "record-member-number" }, x.memberNumber)]] : []),
+      ["Account", h("span", { id: "record-claimed" }, x.claimed ? "The holder's own: they sign in to it"
+        : "Imported, not claimed yet: it becomes the holder's when they create their holder account signed in with this email")],
       ["Phone", c.phone || "None given"],
       ["Address", a ? [a.line1, a.line2, [a.city, a.region, a.postalCode].filter(Boolean).join(" "), a.country].filter(Boolean).join(", ") : "None given"],
       ["Membership", h("span", { id: "record-membership" }, words(x.membership))],
