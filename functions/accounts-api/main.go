@@ -1,5 +1,6 @@
 // Command accounts-api is the Lambda behind the HTTP API's account routes:
-// liveness, holder accounts and provider registration.
+// liveness, holder accounts and provider registration, and staff's imports
+// of holders.
 package main
 
 import (
@@ -11,7 +12,7 @@ import (
 
 func main() {
 	p := app.Lambda("AccountsApi")
-	api, err := httpapi.NewAccountsAPI(p.Accounts(), p.Clock, p.Renewals(nil), httpapi.Options{RoleClaim: p.Env.RoleClaim, Logger: p.Log})
+	api, err := httpapi.NewAccountsAPI(p.Accounts(), p.Clock, p.Renewals(nil), p.HolderImport(), httpapi.Options{RoleClaim: p.Env.RoleClaim, Logger: p.Log})
 	if err != nil {
 		app.Exit(p.Log, "http api", err)
 	}

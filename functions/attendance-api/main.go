@@ -1,8 +1,7 @@
 // Command attendance-api is the Lambda behind the attendance routes: it
 // takes a provider's roster (CSV or JSON rows), checks it whole, stores it
 // and queues its crediting; it reports an upload's per-row results, and
-// opens the checkout of an upload's filing fee (Stripe Checkout); and it
-// takes staff's imports of holders, the other spreadsheet upload.
+// opens the checkout of an upload's filing fee (Stripe Checkout).
 package main
 
 import (
@@ -19,7 +18,7 @@ func main() {
 	if err != nil {
 		app.Exit(p.Log, "stripe checkouts", err)
 	}
-	api, err := httpapi.NewAttendanceAPI(p.Attendance(checkouts), p.HolderImport(), httpapi.Options{RoleClaim: p.Env.RoleClaim, Logger: p.Log})
+	api, err := httpapi.NewAttendanceAPI(p.Attendance(checkouts), httpapi.Options{RoleClaim: p.Env.RoleClaim, Logger: p.Log})
 	if err != nil {
 		app.Exit(p.Log, "http api", err)
 	}

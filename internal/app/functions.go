@@ -30,7 +30,8 @@ import (
 //
 // It is a literal, so that a Lambda's init does no work to build it.
 var Functions = []Function{
-	{ID: "AccountsApi", Dir: "accounts-api", Kind: HTTP, Sends: []string{notify.Queue, accounts.RenewalsQueue}},
+	// Staff's imports of holders are uploaded here.
+	{ID: "AccountsApi", Dir: "accounts-api", Kind: HTTP, Sends: []string{notify.Queue, accounts.RenewalsQueue, holderimport.Queue}},
 	{ID: "MailSender", Dir: "mail-sender", Kind: Consumer, Queue: notify.Queue, Env: []string{"MAIL_FROM"}},
 	{ID: "OutboxRelay", Dir: "outbox-relay", Kind: Scheduled, Schedule: Schedule{Job: "outbox-relay", Every: time.Minute},
 		// An outbox entry may be bound for any queue.
@@ -42,9 +43,8 @@ var Functions = []Function{
 		Sends: []string{notify.Queue, programs.FeeQueue}},
 	{ID: "ProgramInvoicer", Dir: "program-invoicer", Kind: Consumer, Queue: programs.FeeQueue, Sends: []string{notify.Queue}},
 	// A correction after posting tells the holder by email; a filing fee
-	// is paid through the payment provider's checkout; staff's imports of
-	// holders are uploaded here too.
-	{ID: "AttendanceApi", Dir: "attendance-api", Kind: HTTP, Sends: []string{attendance.Queue, notify.Queue, holderimport.Queue},
+	// is paid through the payment provider's checkout.
+	{ID: "AttendanceApi", Dir: "attendance-api", Kind: HTTP, Sends: []string{attendance.Queue, notify.Queue},
 		Env: []string{"STRIPE_SECRET_KEY", "CHECKOUT_SUCCESS_URL", "CHECKOUT_CANCEL_URL"}},
 	// The next chunk (or release step) is queued in the write that records
 	// this one done; the last chunk's filing fee invoice is emailed.

@@ -25,10 +25,10 @@ import (
 // calls. A new API is one line here.
 var httpFunctions = map[string]func(app.Deps) (*httpapi.API, error){
 	"AccountsApi": func(d app.Deps) (*httpapi.API, error) {
-		return httpapi.NewAccountsAPI(d.Accounts(), d.Clock, d.Renewals(nil), httpapi.Options{})
+		return httpapi.NewAccountsAPI(d.Accounts(), d.Clock, d.Renewals(nil), d.HolderImport(), httpapi.Options{})
 	},
 	"AttendanceApi": func(d app.Deps) (*httpapi.API, error) {
-		return httpapi.NewAttendanceAPI(d.Attendance(nil), d.HolderImport(), httpapi.Options{})
+		return httpapi.NewAttendanceAPI(d.Attendance(nil), httpapi.Options{})
 	},
 	"CecApi": func(d app.Deps) (*httpapi.API, error) {
 		return httpapi.NewCecAPI(d.Transcript(), d.Submissions(), d.Renewals(&payments.Simulator{}), httpapi.Options{})

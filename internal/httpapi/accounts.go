@@ -11,13 +11,19 @@ import (
 	"github.com/cecportal/cecportal/internal/accounts"
 	"github.com/cecportal/cecportal/internal/clock"
 	"github.com/cecportal/cecportal/internal/fault"
+	"github.com/cecportal/cecportal/internal/holderimport"
 	"github.com/cecportal/cecportal/internal/identity"
 )
 
 // NewAccountsAPI is the handler of the accounts-api Lambda.
 // lapses, when not nil, marks the directory's holders whose renewal lapsed.
-func NewAccountsAPI(svc *accounts.Service, c clock.Clock, lapses DirectoryLapses, opts Options) (*API, error) {
-	return newAPI(AccountsRoutes(svc, c, lapses), opts)
+// imports, staff's import of holders, may be nil where it is not served.
+func NewAccountsAPI(svc *accounts.Service, c clock.Clock, lapses DirectoryLapses, imports *holderimport.Service, opts Options) (*API, error) {
+	routes := AccountsRoutes(svc, c, lapses)
+	if imports != nil {
+		routes = append(routes, HolderImportRoutes(imports)...)
+	}
+	return newAPI(routes, opts)
 }
 
 // AccountsRoutes are the routes of the accounts-api Lambda: liveness,

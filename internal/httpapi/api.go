@@ -196,7 +196,11 @@ func (a *API) serve(ctx context.Context, ev *events.APIGatewayV2HTTPRequest, log
 		if r.Body, err = bodyOf(ev); err != nil {
 			return Response{}, err
 		}
-		if r.MediaType, body, err = checkBody(rt.op.Body, r.Body, r.Header, a.maxBody); err != nil {
+		limit := a.maxBody
+		if rt.MaxBodyBytes > 0 {
+			limit = rt.MaxBodyBytes
+		}
+		if r.MediaType, body, err = checkBody(rt.op.Body, r.Body, r.Header, limit); err != nil {
 			return Response{}, err
 		}
 	}

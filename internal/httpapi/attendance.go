@@ -13,7 +13,6 @@ import (
 
 	"github.com/cecportal/cecportal/internal/attendance"
 	"github.com/cecportal/cecportal/internal/fault"
-	"github.com/cecportal/cecportal/internal/holderimport"
 	"github.com/cecportal/cecportal/internal/identity"
 	"github.com/cecportal/cecportal/internal/roster"
 )
@@ -34,14 +33,12 @@ const (
 	resultsPageMax     = 1000
 )
 
-// NewAttendanceAPI is the handler of the attendance-api Lambda: the
-// routes of attendance and filing fees, and staff's import of holders (the
-// other upload of a spreadsheet: the same body limit).
-func NewAttendanceAPI(svc *attendance.Service, imports *holderimport.Service, opts Options) (*API, error) {
+// NewAttendanceAPI is the handler of the attendance-api Lambda.
+func NewAttendanceAPI(svc *attendance.Service, opts Options) (*API, error) {
 	if opts.MaxBodyBytes < AttendanceMaxBody {
 		opts.MaxBodyBytes = AttendanceMaxBody
 	}
-	return newAPI(append(AttendanceRoutes(svc), HolderImportRoutes(imports)...), opts)
+	return newAPI(AttendanceRoutes(svc), opts)
 }
 
 // AttendanceRoutes are the attendance reporting routes.

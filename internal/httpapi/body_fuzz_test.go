@@ -282,9 +282,9 @@ func newBodyWorld(tb testing.TB) *bodyWorld {
 	opts := Options{Logger: log}
 	var apis []*API
 	for _, mk := range []func() (*API, error){
-		func() (*API, error) { return NewAccountsAPI(acc, w.clock, ren, opts) },
+		func() (*API, error) { return NewAccountsAPI(acc, w.clock, ren, deps.HolderImport(), opts) },
 		func() (*API, error) { return NewProgramsAPI(progs, opts) },
-		func() (*API, error) { return NewAttendanceAPI(att, deps.HolderImport(), opts) },
+		func() (*API, error) { return NewAttendanceAPI(att, opts) },
 		func() (*API, error) { return NewCecAPI(deps.Transcript(), subs, ren, opts) },
 		func() (*API, error) {
 			return NewPaymentWebhookAPI(deps.PaymentWebhook(stripepay.Verifier{Secret: fuzzWebhookSecret}), opts)

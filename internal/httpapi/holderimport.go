@@ -15,12 +15,12 @@ import (
 )
 
 // HolderImportRoutes are staff's import of holders (served by the
-// attendance-api Lambda, which takes the large CSV bodies).
+// accounts-api Lambda; the upload's body may be a spreadsheet's size).
 func HolderImportRoutes(svc *holderimport.Service) []Route {
 	h := importHandlers{svc: svc}
 	staff := Roles(identity.RoleStaff)
 	return []Route{
-		{Method: http.MethodPost, Path: "/holder-imports", Access: staff, Handle: h.report},
+		{Method: http.MethodPost, Path: "/holder-imports", Access: staff, Handle: h.report, MaxBodyBytes: holderimport.MaxBytes},
 		{Method: http.MethodGet, Path: "/holder-imports", Access: staff, Handle: h.list},
 		{Method: http.MethodGet, Path: "/holder-imports/{importId}", Access: staff, Handle: h.result},
 	}

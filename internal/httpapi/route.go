@@ -17,6 +17,10 @@ type Route struct {
 	// hears of every problem at once, missing and malformed together, not
 	// in two rounds. It reads the body as best it can.
 	Precheck func(r *Request) []fault.Detail
+	// MaxBodyBytes, when set, bounds this route's body instead of the
+	// API's Options.MaxBodyBytes: an upload of a spreadsheet on an API of
+	// forms.
+	MaxBodyBytes int64
 	// Verbatim marks a body that is another party's signed document, read
 	// byte for byte by the handler (the payment provider's events): its
 	// strings are theirs, not text people typed, so the free-text rule

@@ -273,7 +273,7 @@ func (s *Stack) build(ctx context.Context) (err error) {
 	// The Lambdas of app.Functions, each as its kind says: HTTP functions
 	// by the routes they serve, consumers by the queue they drain,
 	// schedules as jobs on the stack's clock.
-	accountsAPI, err := httpapi.NewAccountsAPI(deps.Accounts(), clk, deps.Renewals(nil), httpapi.Options{Logger: s.log})
+	accountsAPI, err := httpapi.NewAccountsAPI(deps.Accounts(), clk, deps.Renewals(nil), deps.HolderImport(), httpapi.Options{Logger: s.log})
 	if err != nil {
 		return err
 	}
@@ -282,7 +282,7 @@ func (s *Stack) build(ctx context.Context) (err error) {
 		return err
 	}
 	attendanceSvc := deps.Attendance(&payments.Simulator{BaseURL: s.URL})
-	attendanceAPI, err := httpapi.NewAttendanceAPI(attendanceSvc, deps.HolderImport(), httpapi.Options{Logger: s.log})
+	attendanceAPI, err := httpapi.NewAttendanceAPI(attendanceSvc, httpapi.Options{Logger: s.log})
 	if err != nil {
 		return err
 	}
