@@ -64,6 +64,11 @@ func TestBrowser_FilingFee(t *testing.T) {
 			acme.audit(t)
 			noCodesShown(t, acme)
 			acme.waitText(t, `#past-uploads-table tr[data-upload-id="`+uploadID+`"]`, "$12.00 unpaid")
+			// The home page asks for it, with the way to pay.
+			acme.open(t, "#/")
+			acme.waitText(t, `#home-filing-fees li[data-upload-id="`+uploadID+`"]`, "$12.00 for the attendance reported on")
+			acme.click(t, `#home-filing-fees li[data-upload-id="`+uploadID+`"] a`)
+			acme.waitText(t, "#filing-fee-due", "The filing fee of $12.00 is due")
 
 			if !tc.phone {
 				office := s.person(t, "staff", false)
@@ -91,6 +96,11 @@ func TestBrowser_FilingFee(t *testing.T) {
 			acme.audit(t)
 			noCodesShown(t, acme)
 			acme.waitText(t, `#past-uploads-table tr[data-upload-id="`+uploadID+`"]`, "$12.00 paid")
+			acme.open(t, "#/")
+			acme.waitText(t, "#home-to-do", "Nothing waits for you.")
+			if tc.phone && eval[bool](t, acme, "the filing fees card", `!!document.querySelector("#home-filing-fees")`) {
+				t.Fatal("the home page asks for filing fees when every one is paid")
+			}
 		})
 	}
 	office := s.person(t, "staff-after", true)

@@ -202,6 +202,7 @@ var authzMatrix = []authzRow{
 			return authzReq{path: "/programs/" + f.program + "/attendance/" + f.upload + "/checkout"}
 		}},
 	{"GET /review/filing-fees", statuses(401, 401, 403, 403, 403, 403, 200), "every unpaid filing fee", at("/review/filing-fees")},
+	{"GET /providers/me/filing-fees", statuses(401, 401, 403, 403, 200, 200, 403), "the caller's organisation's unpaid filing fees", at("/providers/me/filing-fees")},
 	{"POST /holder-imports", statuses(401, 401, 403, 403, 403, 403, 200), "a dry run of a list of one holder", func(*authzFixture, caller) authzReq {
 		return authzReq{path: "/holder-imports?dryRun=true", ctype: "text/csv", body: importList}
 	}},

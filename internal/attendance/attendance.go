@@ -233,6 +233,9 @@ type Store interface {
 	// OpenFilingInvoices lists the unpaid filing fee invoices, oldest
 	// first, a page at a time.
 	OpenFilingInvoices(ctx context.Context, pg Page) ([]FilingInvoice, string, error)
+	// ProviderOpenFilingInvoices lists one provider's unpaid filing fee
+	// invoices, oldest first, a page at a time.
+	ProviderOpenFilingInvoices(ctx context.Context, providerID string, pg Page) ([]FilingInvoice, string, error)
 	// FinishChunk records a chunk's row results and summary, and next (the
 	// next chunk's message, if any), once: a second call changes nothing.
 	// done, given with the last chunk, is the upload's entry in its

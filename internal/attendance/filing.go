@@ -295,6 +295,21 @@ func (s *Service) OpenFilingFees(ctx context.Context, c identity.Caller, pg Page
 	return s.store.OpenFilingInvoices(ctx, pg)
 }
 
+// MyOpenFilingFees lists the caller's organisation's unpaid filing fees,
+// oldest first: what the provider's home page asks them to pay.
+// Errors: Unauthenticated; NotFound provider_not_found; Invalid
+// invalid_cursor.
+func (s *Service) MyOpenFilingFees(ctx context.Context, c identity.Caller, pg Page) ([]FilingInvoice, string, error) {
+	if c.Anonymous() {
+		return nil, "", identity.ErrSignIn
+	}
+	pr, err := s.providers.MyProvider(ctx, c)
+	if err != nil {
+		return nil, "", err
+	}
+	return s.store.ProviderOpenFilingInvoices(ctx, pr.ID, pg)
+}
+
 // decodeMessage reads a crediting queue message: a chunk step or a
 // release step.
 func decodeMessage(body string) (step, release, error) {

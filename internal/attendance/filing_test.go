@@ -104,6 +104,12 @@ func TestService_FilingFees(t *testing.T) {
 	if err != nil || len(open) != 1 || open[0].ID != inv.ID {
 		t.Fatalf("open filing fees %+v %v", open, err)
 	}
+	if mine, _, err := w.svc.MyOpenFilingFees(ctx, acme, attendance.Page{}); err != nil || len(mine) != 1 || mine[0].ID != inv.ID {
+		t.Fatalf("the provider's unpaid filing fees %+v %v", mine, err)
+	}
+	if theirs, _, err := w.svc.MyOpenFilingFees(ctx, other, attendance.Page{}); err != nil || len(theirs) != 0 {
+		t.Fatalf("another provider's unpaid filing fees %+v %v", theirs, err)
+	}
 	if _, err := w.fee(t, other, u.ID); codeOf(err) != "program_not_found" {
 		t.Fatalf("another provider: %v", err)
 	}
@@ -179,6 +185,9 @@ func TestService_FilingFees(t *testing.T) {
 	inv = *fee
 	if !inv.Released() || len(inv.Payments) != 2 {
 		t.Fatalf("released invoice %+v", inv)
+	}
+	if mine, _, _ := w.svc.MyOpenFilingFees(ctx, acme, attendance.Page{}); len(mine) != 0 {
+		t.Fatalf("a paid filing fee is still the provider's to pay: %+v", mine)
 	}
 	if open, _, _ := w.svc.OpenFilingFees(ctx, staff, attendance.Page{}); len(open) != 0 {
 		t.Fatalf("a paid filing fee is still listed as unpaid: %+v", open)

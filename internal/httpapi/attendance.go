@@ -59,6 +59,7 @@ func attendanceRoutes(h attendanceHandlers) []Route {
 		{Method: http.MethodGet, Path: "/review/corrections", Access: Roles(identity.RoleStaff), Handle: h.allCorrections},
 		{Method: http.MethodPost, Path: "/programs/{programId}/attendance/{uploadId}/checkout", Access: provider, Handle: h.checkout},
 		{Method: http.MethodGet, Path: "/review/filing-fees", Access: Roles(identity.RoleStaff), Handle: h.openFilingFees},
+		{Method: http.MethodGet, Path: "/providers/me/filing-fees", Access: provider, Handle: h.myOpenFilingFees},
 	}
 }
 
@@ -93,16 +94,25 @@ func (h attendanceHandlers) checkout(ctx context.Context, r *Request) (Response,
 }
 
 func (h attendanceHandlers) openFilingFees(ctx context.Context, r *Request) (Response, error) {
+	return h.filingFeePage(ctx, r, h.svc.OpenFilingFees)
+}
+
+func (h attendanceHandlers) myOpenFilingFees(ctx context.Context, r *Request) (Response, error) {
+	return h.filingFeePage(ctx, r, h.svc.MyOpenFilingFees)
+}
+
+// filingFeePage answers one page of a list of filing fees.
+func (h attendanceHandlers) filingFeePage(ctx context.Context, r *Request, list func(context.Context, identity.Caller, attendance.Page) ([]attendance.FilingInvoice, string, error)) (Response, error) {
 	pg, err := pageIn(r.Query)
 	if err != nil {
 		return Response{}, err
 	}
-	list, next, err := h.svc.OpenFilingFees(ctx, r.Caller, attendance.Page{Limit: pg.Limit, Cursor: pg.Cursor})
+	fees, next, err := list(ctx, r.Caller, attendance.Page{Limit: pg.Limit, Cursor: pg.Cursor})
 	if err != nil {
 		return Response{}, err
 	}
-	out := make([]map[string]any, 0, len(list))
-	for _, f := range list {
+	out := make([]map[string]any, 0, len(fees))
+	for _, f := range fees {
 		out = append(out, filingFeeOut(f))
 	}
 	body := map[string]any{"filingFees": out}

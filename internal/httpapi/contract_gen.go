@@ -274,6 +274,10 @@ func generatedContract() *contract.Contract {
 			}, Required: []string{"name", "contactName", "email", "phone", "address"}, NoAdditional: true, Labels: map[string]string{"address": "the organisation's address", "contactName": "the contact person's name", "email": "the organisation's email address", "name": "the organisation's name", "phone": "the organisation's phone number"}}},
 		}}},
 		{Method: "GET", Path: "/providers/me"},
+		{Method: "GET", Path: "/providers/me/filing-fees", Roles: []string{"provider"}, Params: []contract.Param{
+			{In: "query", Name: "limit", Schema: &contract.Schema{Type: "integer", Minimum: contract.Float64(1), Maximum: contract.Float64(100)}, Label: "the number of results per page"},
+			{In: "query", Name: "cursor", Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(2048), Pattern: "^[A-Za-z0-9_-]+$"}, Label: "the page"},
+		}},
 		{Method: "GET", Path: "/review/corrections", Roles: []string{"staff"}, Params: []contract.Param{
 			{In: "query", Name: "limit", Schema: &contract.Schema{Type: "integer", Minimum: contract.Float64(1), Maximum: contract.Float64(100)}, Label: "the number of results per page"},
 			{In: "query", Name: "cursor", Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(2048), Pattern: "^[A-Za-z0-9_-]+$"}, Label: "the page"},

@@ -19,6 +19,7 @@ import (
 //	UPLOAD#<id>          HELD#<holder>  an accepted row's credit held until the filing fee is paid
 //	UPLOAD#<id>          FILINGFEE      the upload's filing fee invoice (the whole domain value)
 //	  GSI1  FILINGFEES   <issued>#<upload>   while unpaid: staff's list
+//	  GSI2  PROVIDERFILING#<provider>  <issued>#<upload>   while unpaid: the provider's list
 //	DUE#filing#<upload>  DUE            its due marker while unpaid (see Reminders)
 
 // heldCreditItem is a held credit: everything the transcript credit will say.
@@ -124,6 +125,8 @@ type filingItem struct {
 	SK      string `json:"SK"`
 	GSI1PK  string `json:"GSI1PK,omitempty"`
 	GSI1SK  string `json:"GSI1SK,omitempty"`
+	GSI2PK  string `json:"GSI2PK,omitempty"`
+	GSI2SK  string `json:"GSI2SK,omitempty"`
 	Type    string `json:"type"`
 	Status  string `json:"status"`
 	Version int64  `json:"version"`
@@ -140,6 +143,7 @@ func filingToItem(inv attendance.FilingInvoice) (table.Item, error) {
 	it := filingItem{PK: k.PK, SK: k.SK, Type: "filing-fee", Status: string(inv.Status), Version: inv.Version, Invoice: string(b)}
 	if inv.Status == attendance.FilingOpen {
 		it.GSI1PK, it.GSI1SK = gsiOpenFilingFees, openFilingFeesSK(inv.IssuedAt, inv.UploadID)
+		it.GSI2PK, it.GSI2SK = gsiProviderFiling+inv.ProviderID, openFilingFeesSK(inv.IssuedAt, inv.UploadID)
 	}
 	return table.Marshal(it)
 }
@@ -241,6 +245,17 @@ func (a *Attendance) OpenFilingInvoices(ctx context.Context, pg attendance.Page)
 		return nil, "", table.CursorFault(fmt.Errorf("query open filing fees: %w", err))
 	}
 	return decodeList(ctx, "open filing fees", page.Items, filingFromItem), page.Cursor, nil
+}
+
+// ProviderOpenFilingInvoices lists a provider's unpaid invoices, oldest
+// first (GSI2: one Query).
+func (a *Attendance) ProviderOpenFilingInvoices(ctx context.Context, providerID string, pg attendance.Page) ([]attendance.FilingInvoice, string, error) {
+	q := table.Query{Index: table.IndexGSI2, PK: gsiProviderFiling + providerID, Cursor: pg.Cursor, Limit: pageLimit(pg.Limit, listPageDefault, listPageMax)}
+	page, err := a.t.Query(ctx, q)
+	if err != nil {
+		return nil, "", table.CursorFault(fmt.Errorf("query open filing fees of %s: %w", providerID, err))
+	}
+	return decodeList(ctx, "open filing fees of "+providerID, page.Items, filingFromItem), page.Cursor, nil
 }
 
 // filingInvoices reads the invoices of these uploads that exist, by upload

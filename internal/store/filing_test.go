@@ -106,6 +106,13 @@ func TestAttendance_FilingInvoice(t *testing.T) {
 		if err != nil || len(open) != 1 || open[0].ID != "FIL-U-I" {
 			t.Fatalf("open: %+v, %v", open, err)
 		}
+		mine, _, err := repo.ProviderOpenFilingInvoices(ctx, "PRV-1", attendance.Page{})
+		if err != nil || len(mine) != 1 || mine[0].ID != "FIL-U-I" {
+			t.Fatalf("the provider's open: %+v, %v", mine, err)
+		}
+		if others, _, err := repo.ProviderOpenFilingInvoices(ctx, "PRV-2", attendance.Page{}); err != nil || len(others) != 0 {
+			t.Fatalf("another provider's open: %+v, %v", others, err)
+		}
 		if _, err := tbl.Get(ctx, table.Key{PK: "DUE#filing#U-I", SK: "DUE"}); err != nil {
 			t.Fatalf("due marker: %v", err)
 		}
@@ -125,6 +132,9 @@ func TestAttendance_FilingInvoice(t *testing.T) {
 		assertPending(t, store.NewOutbox(tbl), msg)
 		if open, _, err := repo.OpenFilingInvoices(ctx, attendance.Page{}); err != nil || len(open) != 0 {
 			t.Fatalf("open after the payment: %+v, %v", open, err)
+		}
+		if mine, _, err := repo.ProviderOpenFilingInvoices(ctx, "PRV-1", attendance.Page{}); err != nil || len(mine) != 0 {
+			t.Fatalf("the provider's open after the payment: %+v, %v", mine, err)
 		}
 		if _, err := tbl.Get(ctx, table.Key{PK: "DUE#filing#U-I", SK: "DUE"}); !errors.Is(err, table.ErrNotFound) {
 			t.Fatalf("due marker after the payment: %v", err)

@@ -98,6 +98,7 @@ const (
 	gsiStaffDirectory   = "STAFFDIR#"       // GSI1: every holder, listed or not, by folded last-name prefix (staff)
 	gsiOpenFilingFees   = "FILINGFEES"      // GSI1: unpaid filing fee invoices, by issue time
 	gsiImports          = "IMPORTS"         // GSI1: staff's imports of holders, by time
+	gsiProviderFiling   = "PROVIDERFILING#" // GSI2: a provider's unpaid filing fee invoices, by issue time
 )
 
 // entity is the key shape of one kind of item, named as docs/data-model.md's
@@ -133,7 +134,7 @@ var entities = []entity{
 	{name: "upload row result", pk: pkUpload, sk: skRow},
 	{name: "attendance correction", pk: pkUpload, sk: skCorrection, gsi1: gsiCorrections},
 	{name: "held credit", pk: pkUpload, sk: skHeld},
-	{name: "filing fee invoice", pk: pkUpload, sk: skFilingFee, gsi1: gsiOpenFilingFees},
+	{name: "filing fee invoice", pk: pkUpload, sk: skFilingFee, gsi1: gsiOpenFilingFees, gsi2: gsiProviderFiling},
 	{name: "filing fee due marker", pk: dueFiling, sk: skDue, gsi2: dueFiling},
 	{name: "attendance record", pk: pkProgram, sk: skAttendee},
 	{name: "program upload entry", pk: pkProgram, sk: skProgramUpload},

@@ -65,7 +65,9 @@ export async function providerHome(view) {
       h("p", {}, h("a", { class: "button", href: "#/provider" }, "Register your organisation")));
     return;
   }
-  const [page, now] = await Promise.all([api("GET", "/programs?limit=100"), serverNow()]);
+  // Filing fees are asked for only when there is one to pay: most policies charge none.
+  const [page, now, fees] = await Promise.all([api("GET", "/programs?limit=100"), serverNow(),
+    api("GET", "/providers/me/filing-fees?limit=100").catch(() => ({ filingFees: [] }))]);
   const today = dateIn(now, policy.association.timeZone);
   const window = policy.reportingWindowDays || 45;
   const due = [];
@@ -81,7 +83,10 @@ export async function providerHome(view) {
   const todo = (statuses, what) => page.programs.filter((p) => statuses.includes(p.status)).map((p) =>
     h("li", { dataset: { programId: p.programId } }, h("a", { href: `#/provider/programs/${p.programId}` }, p.title || "(untitled draft)"), `: ${what(p)}`));
   const list = (items, none) => (items.length ? h("ul", {}, items) : h("p", {}, none));
-  view.append(
+  view.append(...[
+    fees.filingFees.length ? part("home-filing-fees", "Filing fees to pay", async () => list(fees.filingFees.map((f) => h("li", { dataset: { uploadId: f.uploadId } },
+      h("a", { href: `#/provider/programs/${encodeURIComponent(f.programId)}/attendance/${encodeURIComponent(f.uploadId)}` }, f.programTitle),
+      `: ${money(f.amountCents, f.currency)} for the attendance reported on ${date(f.reportedOn)}; the attendees' CECs are issued once it is paid`)), "")) : null,
     part("home-attendance-due", "Attendance to report", async () => {
       // Whether each is reported already (its latest upload: one Query each,
       // for the few programs within their window).
@@ -99,7 +104,7 @@ export async function providerHome(view) {
     ], "Nothing waits for you.")),
     part("home-waiting", "Waiting for the association", async () => list(
       todo(["submitted", "paid", "in_review"], (p) => programStatusText(p.status).toLowerCase()), "Nothing is waiting.")),
-    h("p", {}, h("a", { class: "button", href: "#/provider/programs/new" }, "Apply for a new program")));
+    h("p", {}, h("a", { class: "button", href: "#/provider/programs/new" }, "Apply for a new program"))].filter(Boolean));
 }
 
 /** Staff's home: the review queues, how long they are, and who waits longest. */
