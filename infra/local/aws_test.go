@@ -80,6 +80,23 @@ func TestLocalStack_AWSBackend(t *testing.T) {
 	c.waitForEmails("ana@example.com", 1)
 	c.waitForEmails("desk@acme.example", 1)
 
+	// Staff import a holder: the import's chunk goes through its SQS queue
+	// to the importer, which writes the holder to DynamoDB.
+	office := c.token("sub-office", "staff", "office@example.org")
+	var im map[string]any
+	c.doRaw("POST", "/holder-imports", office, "text/csv", importList, 202, &im)
+	for deadline := time.Now().Add(15 * time.Second); im["status"] != "done"; c.waitALittle() {
+		if time.Now().After(deadline) {
+			t.Fatalf("import is %v after 15 s", im["status"])
+		}
+		c.do("GET", "/holder-imports/"+fmt.Sprint(im["importId"]), office, nil, 200, &im)
+	}
+	var found struct{ Entries []struct{ HolderID string } }
+	c.do("GET", "/directory?q=A-7001", office, nil, 200, &found)
+	if len(found.Entries) != 1 {
+		t.Fatalf("the imported holder is not found by member number: %+v", found)
+	}
+
 	ctx := context.Background()
 	cfg := srv.Config(t)
 
