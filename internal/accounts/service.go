@@ -88,7 +88,8 @@ func (s *Service) CreateHolder(ctx context.Context, c identity.Caller, in NewHol
 
 // claim gives the caller the holder record the association imported for
 // them (nobody owns it yet, and its email is the one the identity provider
-// asserts for the caller: the address they proved they read), keeping what
+// asserts for the caller and says they verified: an address they proved
+// they read, not one they typed into their profile), keeping what
 // the association recorded (names, membership, credentials, member number)
 // and adding the contact they gave. Any other holder with the email is
 // email_taken, as before.
@@ -102,7 +103,7 @@ func (s *Service) claim(ctx context.Context, c identity.Caller, in Holder) (Hold
 	if err != nil {
 		return Holder{}, fmt.Errorf("read the holder of %s: %w", in.Email, err)
 	}
-	if existing.Sub != "" || c.Email == "" || EmailKey(c.Email) != EmailKey(existing.Email) {
+	if existing.Sub != "" || !c.EmailVerified || c.Email == "" || EmailKey(c.Email) != EmailKey(existing.Email) {
 		return Holder{}, taken
 	}
 	h, err := s.update(ctx, existing.ID, func(h *Holder) (Event, []outbox.Message, error) {

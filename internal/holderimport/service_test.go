@@ -175,10 +175,14 @@ func TestImport_Claim(t *testing.T) {
 	st := w.run(t, file(rows[0]))
 	id := st.Rows[0].HolderID
 	in := accounts.NewHolder{FirstName: "Ana", LastName: "Lima", Email: "Ana@Example.com"}
-	if _, err := w.acc.CreateHolder(ctx, identity.Caller{Sub: "sub-mallory", Email: "mallory@example.com"}, in); !isCode(err, "email_taken") {
+	if _, err := w.acc.CreateHolder(ctx, identity.Caller{Sub: "sub-mallory", Email: "mallory@example.com", EmailVerified: true}, in); !isCode(err, "email_taken") {
 		t.Fatalf("someone else claiming: %v", err)
 	}
-	ana := identity.Caller{Sub: "sub-ana", Email: "ana@example.com", Roles: []string{identity.RoleHolder}}
+	// Ana's address typed into a profile, not verified: no claim.
+	if _, err := w.acc.CreateHolder(ctx, identity.Caller{Sub: "sub-mallory", Email: "ana@example.com"}, in); !isCode(err, "email_taken") {
+		t.Fatalf("a claim with an unverified email: %v", err)
+	}
+	ana := identity.Caller{Sub: "sub-ana", Email: "ana@example.com", EmailVerified: true, Roles: []string{identity.RoleHolder}}
 	in.Contact = &accounts.Contact{Phone: "+1 202 555 0142"}
 	h, err := w.acc.CreateHolder(ctx, ana, in)
 	if err != nil {
@@ -191,7 +195,7 @@ func TestImport_Claim(t *testing.T) {
 		t.Fatalf("my holder %+v %v", mine, err)
 	}
 	// Claimed once: another identity with the same email cannot take it.
-	if _, err := w.acc.CreateHolder(ctx, identity.Caller{Sub: "sub-ana-2", Email: "ana@example.com"}, in); !isCode(err, "email_taken") {
+	if _, err := w.acc.CreateHolder(ctx, identity.Caller{Sub: "sub-ana-2", Email: "ana@example.com", EmailVerified: true}, in); !isCode(err, "email_taken") {
 		t.Fatalf("a second claim: %v", err)
 	}
 	_, events, err := w.acc.HolderRecord(ctx, staff, id)

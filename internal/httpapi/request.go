@@ -158,9 +158,10 @@ func callerFrom(ev *events.APIGatewayV2HTTPRequest, roleClaim string) (c identit
 	claims := a.JWT.Claims
 	roles, ok := parseRoles(claims[roleClaim])
 	return identity.Caller{
-		Sub:   strings.TrimSpace(claims["sub"]),
-		Email: strings.TrimSpace(claims["email"]),
-		Roles: roles,
+		Sub:           strings.TrimSpace(claims["sub"]),
+		Email:         strings.TrimSpace(claims["email"]),
+		EmailVerified: claims["email_verified"] == "true",
+		Roles:         roles,
 	}, !ok
 }
 

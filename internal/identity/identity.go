@@ -18,9 +18,12 @@ const (
 
 // Caller is a verified identity. The zero Caller is anonymous.
 type Caller struct {
-	Sub   string   // the identity provider's stable subject
-	Email string   // as the identity provider asserts it; may be empty
-	Roles []string // e.g. RoleHolder
+	Sub   string // the identity provider's stable subject
+	Email string // as the identity provider asserts it; may be empty
+	// EmailVerified: the identity provider says its person proved they
+	// read Email (Cognito's email_verified), not only typed it.
+	EmailVerified bool
+	Roles         []string // e.g. RoleHolder
 }
 
 // Anonymous reports whether no identity was verified.

@@ -128,7 +128,8 @@ func (s *Signer) Sign(sub, email string, roles []string, ttl time.Duration) (str
 		"jti":       base64.RawURLEncoding.EncodeToString(jti),
 	}
 	if email != "" {
-		claims["email"] = email
+		// As a Cognito ID token of a user who confirmed their address.
+		claims["email"], claims["email_verified"] = email, true
 	}
 	if len(roles) > 0 {
 		claims[RolesClaim] = append([]string(nil), roles...)
