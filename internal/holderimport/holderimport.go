@@ -27,6 +27,17 @@ const Queue = "holder-import"
 // ChunkRows is how many rows one import step handles at most.
 const ChunkRows = 500
 
+// ChunkBytes bounds the stored size of a chunk, well under DynamoDB's
+// 400 KB item limit: a chunk closes at ChunkRows rows or this many bytes.
+const ChunkBytes = 256 << 10
+
+// RowBytes is the most a row can take in a stored chunk: JSON escapes at
+// most double a cell (quotes and backslashes; the sheet lets no control
+// character through, and the chunk is written without HTML escaping).
+func RowBytes(r accounts.Imported) int {
+	return 2*(len(r.MemberNumber)+len(r.FirstName)+len(r.LastName)+len(r.Email)+len(r.Membership)+len(r.Credentials)) + 48
+}
+
 // HoldersPerWrite is how many holders one transaction creates: four
 // operations each (the holder, its email and member number links, its
 // search entry), within DynamoDB's 100.
@@ -35,7 +46,8 @@ const HoldersPerWrite = 25
 // InputRetention is how long an import's rows are kept for the steps.
 const InputRetention = 30 * 24 * time.Hour
 
-// MaxCellBytes bounds one cell, so that any row fits a chunk.
+// MaxCellBytes bounds one cell: no name, email or list of credentials is
+// this long.
 const MaxCellBytes = 512
 
 // Outcomes of a row.

@@ -138,6 +138,7 @@ func (s *Service) each(src Source, fn func([]accounts.Imported) error, ignored .
 		*ignored[0] = sh.Ignored()
 	}
 	chunk := make([]accounts.Imported, 0, ChunkRows)
+	size := 0
 	for {
 		rec, line, err := sh.Next()
 		if errors.Is(err, io.EOF) {
@@ -153,14 +154,18 @@ func (s *Service) each(src Source, fn func([]accounts.Imported) error, ignored .
 					fault.Detail{Field: accounts.ImportColumns[i], Code: "too_long", Message: msg})
 			}
 		}
-		chunk = append(chunk, accounts.Imported{Line: line, MemberNumber: rec[0], FirstName: rec[1], LastName: rec[2],
-			Email: rec[3], Membership: rec[4], Credentials: rec[5]})
-		if len(chunk) == ChunkRows {
+		row := accounts.Imported{Line: line, MemberNumber: rec[0], FirstName: rec[1], LastName: rec[2],
+			Email: rec[3], Membership: rec[4], Credentials: rec[5]}
+		// A chunk closes at ChunkRows rows, or before a row that would take
+		// it over ChunkBytes: it is stored as one item.
+		if len(chunk) == ChunkRows || len(chunk) > 0 && size+RowBytes(row) > ChunkBytes {
 			if err := fn(chunk); err != nil {
 				return err
 			}
-			chunk = chunk[:0]
+			chunk, size = chunk[:0], 0
 		}
+		chunk = append(chunk, row)
+		size += RowBytes(row)
 	}
 	if len(chunk) > 0 {
 		return fn(chunk)

@@ -237,3 +237,19 @@ type failingFinish struct{ holderimport.Store }
 func (failingFinish) FinishChunk(context.Context, string, []holderimport.RowResult, holderimport.ChunkSummary, []outbox.Message, *holderimport.Entry) error {
 	return errors.New("crash")
 }
+
+// TestImport_WideRows: rows whose cells are long (a notes column pasted
+// into a name) are rejected one by one; the chunks they are stored in stay
+// under DynamoDB's item limit, so the upload is no 500.
+func TestImport_WideRows(t *testing.T) {
+	w := newWorld(t)
+	long := strings.Repeat("Ünïcødé <&> \\\" ", 25) // 450 bytes, escapes included
+	var rows []string
+	for i := range holderimport.ChunkRows {
+		rows = append(rows, fmt.Sprintf(`M%d,"%s","%s",w%d@example.com,member,`, i, strings.ReplaceAll(long, `"`, `""`), strings.ReplaceAll(long, `"`, `""`), i))
+	}
+	st := w.run(t, file(rows...))
+	if st.Totals.Rows != holderimport.ChunkRows || st.Totals.Rejected != holderimport.ChunkRows || st.Import.Chunks < 2 {
+		t.Fatalf("totals %+v in %d chunks", st.Totals, st.Import.Chunks)
+	}
+}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -86,12 +87,14 @@ func (h *HolderImports) PutChunk(ctx context.Context, importID string, chunk int
 	for _, r := range rows {
 		tuples = append(tuples, [7]string{strconv.Itoa(r.Line), r.MemberNumber, r.FirstName, r.LastName, r.Email, r.Membership, r.Credentials})
 	}
-	raw, err := json.Marshal(tuples)
-	if err != nil {
+	var raw bytes.Buffer
+	enc := json.NewEncoder(&raw)
+	enc.SetEscapeHTML(false) // <, > and & as themselves: holderimport.RowBytes counts on it
+	if err := enc.Encode(tuples); err != nil {
 		return err
 	}
 	k := importInputKey(importID, chunk)
-	item, err := table.Marshal(inputItem{PK: k.PK, SK: k.SK, Type: "holder-import-input", Rows: string(raw), TTL: expires.Unix()})
+	item, err := table.Marshal(inputItem{PK: k.PK, SK: k.SK, Type: "holder-import-input", Rows: raw.String(), TTL: expires.Unix()})
 	if err != nil {
 		return err
 	}
