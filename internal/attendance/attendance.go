@@ -217,8 +217,9 @@ type Store interface {
 	// it returns the indexes of credits refused because one existed. A
 	// held credit is kept with its upload instead of the transcript.
 	Credit(ctx context.Context, credits []Credit) (refused []int, err error)
-	// Held returns up to limit of an upload's held credits.
-	Held(ctx context.Context, uploadID string, limit int) ([]Credit, error)
+	// Held returns up to limit of an upload's held credits, and whether
+	// more may follow them.
+	Held(ctx context.Context, uploadID string, limit int) (held []Credit, more bool, err error)
 	// Release writes each held credit to the transcript and marks its
 	// attendance record credited, each with the deletion of its held
 	// record, so that each is released once; one released before is

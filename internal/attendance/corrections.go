@@ -40,8 +40,9 @@ type NewCorrection struct {
 // not_credited, an addition already_credited.
 // Errors: NotFound program_not_found, upload_not_found; Invalid (each
 // field); Conflict upload_processing, filing_fee_unpaid (until the held
-// credits are issued), correction_window_closed, not_credited,
-// already_credited.
+// credits are issued), filing_fee_applies (an addition to a report that
+// owes a filing fee per attendee), correction_window_closed,
+// not_credited, already_credited.
 func (s *Service) Correct(ctx context.Context, c identity.Caller, programID, uploadID string, in NewCorrection) (Correction, error) {
 	p, err := s.program(ctx, c, programID, true)
 	if err != nil {
@@ -89,16 +90,25 @@ func (s *Service) Correct(ctx context.Context, c identity.Caller, programID, upl
 	if !st.Done {
 		return Correction{}, fault.Errorf(fault.Conflict, "upload_processing", "upload %s is still being credited; correct it once it is done", uploadID)
 	}
-	if inv, found, err := s.invoiceOf(ctx, uploadID); err != nil {
+	inv, found, err := s.invoiceOf(ctx, uploadID)
+	if err != nil {
 		return Correction{}, err
-	} else if found && !inv.Released() {
+	}
+	if found && !inv.Released() {
 		return Correction{}, fault.Errorf(fault.Conflict, "filing_fee_unpaid",
 			"upload %s's filing fee is not paid yet: its credits are issued once it is, and it can be corrected then", uploadID)
+	}
+	if in.Action == CorrectionAdd && st.Upload.Fee.Charges() {
+		// An attendee added here would be credited without the filing fee
+		// the report's reporting date charges: they are reported with a
+		// new upload, whose fee is invoiced with it.
+		return Correction{}, fault.Errorf(fault.Conflict, "filing_fee_applies",
+			"attendance reported on %s owes a filing fee per attendee: report a missing attendee with a new upload, which invoices their fee", st.Upload.ReportedOn)
 	}
 	now := s.clock.Now()
 	staff := c.Has(identity.RoleStaff)
 	today := roster.DateOf(now.In(s.policy.Association.Location()))
-	if until := s.correctableUntil(st.Upload); !staff && today.Compare(until) > 0 {
+	if until := s.correctableUntil(st.Upload, inv); !staff && today.Compare(until) > 0 {
 		return Correction{}, fault.Errorf(fault.Conflict, "correction_window_closed",
 			"the upload could be corrected until %s; since then only the association's office can correct it", until)
 	}
@@ -190,7 +200,11 @@ func (s *Service) Corrections(ctx context.Context, c identity.Caller, programID,
 	if list, err = s.store.Corrections(ctx, uploadID); err != nil {
 		return nil, roster.Date{}, err
 	}
-	return list, s.correctableUntil(st.Upload), nil
+	inv, _, err := s.invoiceOf(ctx, uploadID)
+	if err != nil {
+		return nil, roster.Date{}, err
+	}
+	return list, s.correctableUntil(st.Upload, inv), nil
 }
 
 // AllCorrections lists every correction, newest first, for staff.
@@ -205,9 +219,17 @@ func (s *Service) AllCorrections(ctx context.Context, c identity.Caller, pg Page
 	return s.store.AllCorrections(ctx, pg)
 }
 
-// correctableUntil is the last day a provider may correct u.
-func (s *Service) correctableUntil(u Upload) roster.Date {
-	t := time.Date(u.ReportedOn.Year, u.ReportedOn.Month, u.ReportedOn.Day+s.policy.Attendance.CorrectionWindowDays, 0, 0, 0, 0, time.UTC)
+// correctableUntil is the last day a provider may correct u: the window
+// counts from the reporting date, or, when the upload's credits waited for
+// its filing fee (inv, zero when none), from the day they were issued.
+func (s *Service) correctableUntil(u Upload, inv FilingInvoice) roster.Date {
+	from := u.ReportedOn
+	if inv.Released() {
+		if issued := roster.DateOf(inv.ReleasedAt.In(s.policy.Association.Location())); issued.After(from) {
+			from = issued
+		}
+	}
+	t := time.Date(from.Year, from.Month, from.Day+s.policy.Attendance.CorrectionWindowDays, 0, 0, 0, 0, time.UTC)
 	return roster.DateOf(t)
 }
 

@@ -173,6 +173,9 @@ func (s *Service) StartFilingCheckout(ctx context.Context, c identity.Caller, pr
 	if err != nil && !errors.Is(err, ErrNoChange) {
 		return checkout.Session{}, FilingInvoice{}, fmt.Errorf("record checkout of %s: %w", uploadID, err)
 	}
+	if inv.Status != FilingOpen { // paid while the session was opened
+		return checkout.Session{}, FilingInvoice{}, fault.Errorf(fault.Conflict, "filing_fee_not_due", "upload %s's filing fee is paid", uploadID)
+	}
 	return co, inv, nil
 }
 
@@ -250,7 +253,7 @@ func (s *Service) release(ctx context.Context, r release) error {
 	if !found || inv.Status != FilingPaid || inv.Released() || r.Release != inv.ReleaseStep {
 		return nil // nothing to release, or a step run before
 	}
-	held, err := s.store.Held(ctx, r.UploadID, ChunkRows)
+	held, more, err := s.store.Held(ctx, r.UploadID, ChunkRows)
 	if err != nil {
 		return fmt.Errorf("read held rows of %s: %w", r.UploadID, err)
 	}
@@ -267,7 +270,7 @@ func (s *Service) release(ctx context.Context, r release) error {
 		if f.Released() || f.ReleaseStep != r.Release {
 			return nil, ErrNoChange
 		}
-		if len(held) < ChunkRows {
+		if !more {
 			f.ReleasedAt = now // this step took the last of them
 			return nil, nil
 		}

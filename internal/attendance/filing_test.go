@@ -207,6 +207,16 @@ func TestService_FilingFees(t *testing.T) {
 	if w.credits(t, "Bo") != 0 {
 		t.Fatal("Bo's credit was not withdrawn")
 	}
+	// Adding an attendee here would credit them without their fee: they
+	// are reported with a new upload.
+	_, err = w.svc.Correct(ctx, acme, w.program.ID, u.ID, attendance.NewCorrection{Action: attendance.CorrectionAdd, HolderID: w.holders["Bo"].ID,
+		FirstName: "Bo", LastName: "Berg", CompletionDate: "2021-08-20", Reason: "was there after all"})
+	wantFaultCode(t, err, fault.Conflict, "filing_fee_applies")
+	// The provider's correction window counts from the day the credits
+	// were issued (2 September), not from the report (31 August).
+	if _, until, err := w.svc.Corrections(ctx, acme, w.program.ID, u.ID); err != nil || until.String() != "2021-10-02" {
+		t.Fatalf("correctable until %s (%v), want 2021-10-02", until, err)
+	}
 }
 
 // TestService_FilingFees_FreeRowsCreditAtOnce: a schedule that charges

@@ -45,31 +45,33 @@ func heldOp(c attendance.Credit) (table.Op, error) {
 	return table.Put(item, table.Condition{}), nil
 }
 
-// Held reads up to limit of an upload's held credits (one Query).
-func (a *Attendance) Held(ctx context.Context, uploadID string, limit int) ([]attendance.Credit, error) {
+// Held reads up to limit of an upload's held credits (one Query); more is
+// whether the Query stopped before the end (at limit, or at DynamoDB's
+// 1 MB page).
+func (a *Attendance) Held(ctx context.Context, uploadID string, limit int) ([]attendance.Credit, bool, error) {
 	page, err := a.t.Query(ctx, table.Query{PK: pkUpload + uploadID, Op: table.SKBeginsWith, Value: skHeld, Limit: limit})
 	if err != nil {
-		return nil, fmt.Errorf("query held credits of %s: %w", uploadID, err)
+		return nil, false, fmt.Errorf("query held credits of %s: %w", uploadID, err)
 	}
 	out := make([]attendance.Credit, 0, len(page.Items))
 	for _, item := range page.Items {
 		var it heldCreditItem
 		if err := table.Unmarshal(item, &it); err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		on, err := roster.ParseDate(it.Completed)
 		if err != nil {
-			return nil, fmt.Errorf("held credit of %s in %s: %w", it.HolderID, uploadID, err)
+			return nil, false, fmt.Errorf("held credit of %s in %s: %w", it.HolderID, uploadID, err)
 		}
 		var hours cec.Hours
 		if err := hours.UnmarshalText([]byte(it.Hours)); err != nil {
-			return nil, fmt.Errorf("held credit of %s in %s: %w", it.HolderID, uploadID, err)
+			return nil, false, fmt.Errorf("held credit of %s in %s: %w", it.HolderID, uploadID, err)
 		}
 		out = append(out, attendance.Credit{ProgramID: it.ProgramID, HolderID: it.HolderID, UploadID: it.UploadID, Line: it.Line,
 			Completed: on, Title: it.Title, ProviderID: it.ProviderID, ProviderName: it.ProviderName, Hours: hours,
 			Compliance: it.Compliance, Held: true})
 	}
-	return out, nil
+	return out, page.Cursor != "", nil
 }
 
 // releasesPerWrite fills a transaction: three operations per credit.
@@ -97,16 +99,16 @@ func (a *Attendance) Release(ctx context.Context, credits []attendance.Credit) e
 				err := a.t.Write(ctx, ops...)
 				return errors.Is(err, table.ErrConflict), err
 			})
-			var cf *table.ConditionFailedError
 			switch {
 			case err == nil:
 				group = nil
-			case errors.As(err, &cf):
-				rest := make([]attendance.Credit, 0, len(group))
-				for _, c := range group {
-					if heldKey(c.UploadID, c.HolderID) != cf.Key {
-						rest = append(rest, c)
-					}
+			case table.IsConditionFailed(err):
+				// Another delivery released some of them: keep the ones
+				// still held (one BatchGet), rather than one failed
+				// transaction per released credit.
+				rest, rerr := a.stillHeld(ctx, group)
+				if rerr != nil {
+					return rerr
 				}
 				if len(rest) == len(group) {
 					return fmt.Errorf("release credits: %w", err)
@@ -118,6 +120,29 @@ func (a *Attendance) Release(ctx context.Context, credits []attendance.Credit) e
 		}
 	}
 	return nil
+}
+
+// stillHeld is the credits of group whose held item is still there.
+func (a *Attendance) stillHeld(ctx context.Context, group []attendance.Credit) ([]attendance.Credit, error) {
+	keys := make([]table.Key, 0, len(group))
+	for _, c := range group {
+		keys = append(keys, heldKey(c.UploadID, c.HolderID))
+	}
+	items, err := a.t.BatchGet(ctx, keys)
+	if err != nil {
+		return nil, fmt.Errorf("batch get held credits: %w", err)
+	}
+	there := map[table.Key]bool{}
+	for _, it := range items {
+		there[table.KeyOf(it)] = true
+	}
+	rest := make([]attendance.Credit, 0, len(group))
+	for _, c := range group {
+		if there[heldKey(c.UploadID, c.HolderID)] {
+			rest = append(rest, c)
+		}
+	}
+	return rest, nil
 }
 
 type filingItem struct {

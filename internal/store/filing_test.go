@@ -42,9 +42,12 @@ func TestAttendance_HeldAndReleased(t *testing.T) {
 		if refused, err := repo.Credit(ctx, held[:3]); err != nil || len(refused) != 3 {
 			t.Fatalf("held twice: refused %v, %v", refused, err)
 		}
-		got, err := repo.Held(ctx, "U-H", 100)
-		if err != nil || len(got) != 40 {
-			t.Fatalf("held: %d, %v", len(got), err)
+		if some, more, err := repo.Held(ctx, "U-H", 25); err != nil || len(some) != 25 || !more {
+			t.Fatalf("held, 25 at most: %d, more %v, %v", len(some), more, err)
+		}
+		got, more, err := repo.Held(ctx, "U-H", 100)
+		if err != nil || len(got) != 40 || more {
+			t.Fatalf("held: %d, more %v, %v", len(got), more, err)
 		}
 		for i := range got {
 			got[i].Credited = held[i].Credited
@@ -67,7 +70,7 @@ func TestAttendance_HeldAndReleased(t *testing.T) {
 		if att, _ := repo.Attendees(ctx, "PRG-H", holderIDs(held)); att["H-039"].Held {
 			t.Fatal("a released attendance record is still held")
 		}
-		if rest, err := repo.Held(ctx, "U-H", 100); err != nil || len(rest) != 0 {
+		if rest, _, err := repo.Held(ctx, "U-H", 100); err != nil || len(rest) != 0 {
 			t.Fatalf("held after the release: %d, %v", len(rest), err)
 		}
 	})
