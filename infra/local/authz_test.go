@@ -197,9 +197,9 @@ var authzMatrix = []authzRow{
 	{"GET /review/corrections", statuses(401, 401, 403, 403, 403, 403, 200), "every correction (A's upload's)", at("/review/corrections")},
 	// The fixture paid it: A reaches the handler, which finds nothing to
 	// pay (the cost is of the fixture's checkout).
-	{"POST /programs/{programId}/attendance/{uploadId}/checkout", statuses(401, 401, 403, 403, 409, 404, 403), "A's upload, whose filing fee the fixture paid",
+	{"POST /programs/{programId}/attendance/{uploadId}/checkout", statuses(401, 401, 403, 403, 409, 404, 403), "A's report of a guest, whose filing fee the fixture paid",
 		func(f *authzFixture, _ caller) authzReq {
-			return authzReq{path: "/programs/" + f.program + "/attendance/" + f.upload + "/checkout"}
+			return authzReq{path: "/programs/" + f.program + "/attendance/" + f.feeUpload + "/checkout"}
 		}},
 	{"GET /review/filing-fees", statuses(401, 401, 403, 403, 403, 403, 200), "every unpaid filing fee", at("/review/filing-fees")},
 	{"GET /providers/me/filing-fees", statuses(401, 401, 403, 403, 200, 200, 403), "the caller's organisation's unpaid filing fees", at("/providers/me/filing-fees")},
@@ -277,6 +277,7 @@ type authzFixture struct {
 	holderAContact                          string // JSON of PUT /holders/me/contact that keeps A's details
 	program, draftEdit, draftSubmit, feeDue string // provider A's
 	inReview, upload, submission            string
+	feeUpload                               string // A's report of another holder, a guest: it owed a filing fee, paid
 	importID                                string // staff's import of importList
 	programB                                string // provider B's draft
 	markers                                 map[string]markerClass
@@ -385,8 +386,8 @@ func TestLocalStack_Authz(t *testing.T) {
 const importList = "Member Number,First Name,Last Name,Email,Membership,Credentials\nA-7001,Ysolde,Quarrington,ysolde@example.com,member,CAM 2019-05-01\n"
 
 // chargingPolicy is the default policy with a filing fee from 2027 on
-// ($4.00 a member, $9.00 a guest), so that the fixture's upload owes one:
-// a file in the test's directory, for POLICY_FILE.
+// (none for a member, $9.00 a guest), so that the fixture's report of a
+// guest owes one: a file in the test's directory, for POLICY_FILE.
 func chargingPolicy(t *testing.T) string {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("..", "..", "policy", "default.yaml"))
@@ -397,7 +398,7 @@ func chargingPolicy(t *testing.T) string {
 	if !bytes.Contains(b, []byte(last)) {
 		t.Fatal("policy/default.yaml's filing fee schedule does not end as this test expects")
 	}
-	b = bytes.Replace(b, []byte(last), []byte(last+"    - from: \"2027-01-01\"\n      memberCents: 400\n      guestCents: 900\n"), 1)
+	b = bytes.Replace(b, []byte(last), []byte(last+"    - from: \"2027-01-01\"\n      memberCents: 0\n      guestCents: 900\n"), 1)
 	path := filepath.Join(t.TempDir(), "charging.yaml")
 	if err := os.WriteFile(path, b, 0o600); err != nil {
 		t.Fatal(err)
@@ -492,16 +493,22 @@ func newAuthzFixture(t *testing.T, c *client, st *running) *authzFixture {
 	var acc map[string]any
 	c.doRaw("POST", "/programs/"+f.program+"/attendance", f.tokens[providerA], "text/csv", roster, 202, &acc)
 	f.upload = id(acc, "uploadId")
-	up := c.waitForUpload(f.tokens[providerA], f.program, f.upload)
-	if got := verdictsOf(up); got != "2:ok" {
+	if got := verdictsOf(c.waitForUpload(f.tokens[providerA], f.program, f.upload)); got != "2:ok" {
 		t.Fatalf("upload %s", got)
 	}
-	// Holder A is a member: the filing fee is $4.00, and holder A's credit
-	// is issued once it is paid.
-	if fee, _ := up["filingFeeInvoice"].(map[string]any); fee == nil || fee["amountCents"] != float64(400) || fee["status"] != "open" {
+	// Another holder, a guest, none of the matrix's callers: the filing fee
+	// of reporting them is $9.00, and their credit is issued once it is paid.
+	var guest map[string]any
+	c.do("POST", "/holders", c.token("sub-cassia", "holder", "cassia.thornbury@example.com"),
+		map[string]any{"firstName": "Cassia", "lastName": "Thornbury", "email": "cassia.thornbury@example.com"}, 201, &guest)
+	roster = "Program ID,Holder ID,First Name,Last Name,Completion Date\n" + f.program + "," + id(guest, "holderId") + ",Cassia,Thornbury,2027-03-10\n"
+	c.doRaw("POST", "/programs/"+f.program+"/attendance", f.tokens[providerA], "text/csv", roster, 202, &acc)
+	f.feeUpload = id(acc, "uploadId")
+	up := c.waitForUpload(f.tokens[providerA], f.program, f.feeUpload)
+	if fee, _ := up["filingFeeInvoice"].(map[string]any); fee == nil || fee["amountCents"] != float64(900) || fee["status"] != "open" {
 		t.Fatalf("filing fee %v", up["filingFeeInvoice"])
 	}
-	c.do("POST", "/programs/"+f.program+"/attendance/"+f.upload+"/checkout", f.tokens[providerA], nil, 200, &co)
+	c.do("POST", "/programs/"+f.program+"/attendance/"+f.feeUpload+"/checkout", f.tokens[providerA], nil, 200, &co)
 	var paid map[string]any
 	c.do("POST", "/dev/payments/"+id(co, "reference")+"/succeed", "", nil, 200, &paid)
 	if paid["credited"] != true {

@@ -40,8 +40,8 @@ type NewCorrection struct {
 // not_credited, an addition already_credited.
 // Errors: NotFound program_not_found, upload_not_found; Invalid (each
 // field); Conflict upload_processing, filing_fee_unpaid (until the held
-// credits are issued), filing_fee_applies (an addition to a report that
-// owes a filing fee per attendee), correction_window_closed,
+// credits are issued), filing_fee_applies (an addition that the report's
+// filing fee schedule charges for), correction_window_closed,
 // not_credited, already_credited.
 func (s *Service) Correct(ctx context.Context, c identity.Caller, programID, uploadID string, in NewCorrection) (Correction, error) {
 	p, err := s.program(ctx, c, programID, true)
@@ -98,13 +98,6 @@ func (s *Service) Correct(ctx context.Context, c identity.Caller, programID, upl
 		return Correction{}, fault.Errorf(fault.Conflict, "filing_fee_unpaid",
 			"upload %s's filing fee is not paid yet: its credits are issued once it is, and it can be corrected then", uploadID)
 	}
-	if in.Action == CorrectionAdd && st.Upload.Fee.Charges() {
-		// An attendee added here would be credited without the filing fee
-		// the report's reporting date charges: they are reported with a
-		// new upload, whose fee is invoiced with it.
-		return Correction{}, fault.Errorf(fault.Conflict, "filing_fee_applies",
-			"attendance reported on %s owes a filing fee per attendee: report a missing attendee with a new upload, which invoices their fee", st.Upload.ReportedOn)
-	}
 	now := s.clock.Now()
 	staff := c.Has(identity.RoleStaff)
 	today := roster.DateOf(now.In(s.policy.Association.Location()))
@@ -152,6 +145,13 @@ func (s *Service) Correct(ctx context.Context, c identity.Caller, programID, upl
 		return corr, nil
 	}
 
+	if known && st.Upload.Fee.For(h.Membership) > 0 {
+		// The attendee would be credited without the filing fee the
+		// report's date charges for them: they are reported with a new
+		// upload, whose fee is invoiced with it.
+		return Correction{}, fault.Errorf(fault.Conflict, "filing_fee_applies",
+			"attendance reported on %s owes a filing fee for holder %s: report them with a new upload, which invoices their fee", st.Upload.ReportedOn, h.ID)
+	}
 	// An addition is judged as a roster row of this upload would be.
 	first, last := programDays(p)
 	switch {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cecportal/cecportal/internal/accounts"
 	"github.com/cecportal/cecportal/internal/checkout"
 	"github.com/cecportal/cecportal/internal/fault"
 	"github.com/cecportal/cecportal/internal/identity"
@@ -40,6 +41,14 @@ func UploadOfInvoice(invoiceID string) (string, bool) {
 
 // Charges reports whether the schedule entry charges for anyone.
 func (f FilingFee) Charges() bool { return f.MemberCents > 0 || f.GuestCents > 0 }
+
+// For is what the entry charges for a holder of membership.
+func (f FilingFee) For(membership string) int64 {
+	if membership == string(accounts.Member) {
+		return f.MemberCents
+	}
+	return f.GuestCents
+}
 
 // FilingStatus is the state of a filing fee invoice.
 type FilingStatus string

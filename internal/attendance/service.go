@@ -406,11 +406,7 @@ func (s *Service) judge(ctx context.Context, u Upload, p programs.Program, chunk
 			seen[r.HolderID] = r.Line // only an accepted row claims the holder
 		}
 		if res.Accepted {
-			res.Membership = h.Membership
-			res.FeeCents = u.Fee.GuestCents
-			if h.Membership == string(accounts.Member) {
-				res.FeeCents = u.Fee.MemberCents
-			}
+			res.Membership, res.FeeCents = h.Membership, u.Fee.For(h.Membership)
 			if n := len(credits); n > 0 && credits[n-1].HolderID == r.HolderID && credits[n-1].Line == r.Line {
 				// A row that costs a filing fee waits for its payment.
 				credits[n-1].Held = res.FeeCents > 0

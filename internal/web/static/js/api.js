@@ -39,7 +39,7 @@ export const plainWords = {
   correction_window_closed: "This upload can no longer be corrected here. Write to the association's office to correct it.",
   upload_processing: "This upload is still being credited. Its rows can be downloaded when it is done.",
   filing_fee_unpaid: "This upload's filing fee is not paid yet. Once it is paid and the attendees' CECs are issued, the upload can be corrected.",
-  filing_fee_applies: "An attendee cannot be added to attendance that owes a filing fee: report them with a new upload, which invoices their fee.",
+  filing_fee_applies: "This attendee cannot be added here: the report's filing fee applies to them. Report them with a new upload, which invoices their fee.",
   filing_fee_not_due: "There is no filing fee to pay for this upload now: it is paid, or none was charged.",
   roster_too_large: "The roster is larger than 10 MB. Split it into smaller files.",
   body_too_large: "What you sent is too large. Send less at a time.",
