@@ -71,11 +71,14 @@ func NewService(s Store, pr Programs, pv Providers, co checkout.Starter, p *poli
 	return &Service{store: s, programs: pr, providers: pv, checkouts: co, policy: p, clock: c, newID: newID, relay: relay}
 }
 
-// DryRun is the verdict on a roster that was checked but not recorded.
+// DryRun is the verdict on a roster that was checked but not recorded:
+// totals over every row, and up to roster.DryRunRows row results, the
+// rejected first (Omitted are the others).
 type DryRun struct {
 	ProgramID string
 	Totals    Totals
 	Rows      []RowResult
+	Omitted   int
 }
 
 // program returns the caller's program; another provider's is NotFound.
@@ -306,6 +309,7 @@ func (s *Service) dryRun(ctx context.Context, u Upload, p programs.Program, src 
 		return nil, err
 	}
 	d := &DryRun{ProgramID: p.ID, Totals: Totals{Currency: u.Fee.Currency, ByReason: map[string]int{}}}
+	kept := roster.NewKept[RowResult](roster.DryRunRows)
 	seen := map[string]int{} // holder → first line in the file
 	chunk := make([]roster.Row, 0, ChunkRows)
 	var size chunkSize
@@ -314,7 +318,9 @@ func (s *Service) dryRun(ctx context.Context, u Upload, p programs.Program, src 
 		if err != nil {
 			return err
 		}
-		d.Rows = append(d.Rows, results...)
+		for _, r := range results {
+			kept.Add(r, r.Accepted)
+		}
 		d.Totals.Add(sum)
 		chunk = chunk[:0]
 		return nil
@@ -341,6 +347,7 @@ func (s *Service) dryRun(ctx context.Context, u Upload, p programs.Program, src 
 			return nil, err
 		}
 	}
+	d.Rows, d.Omitted = kept.Rows(func(r RowResult) int { return r.Line })
 	return d, nil
 }
 

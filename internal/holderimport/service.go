@@ -51,10 +51,13 @@ func NewService(s Store, check Checker, c clock.Clock, newID func(string) string
 	return &Service{store: s, check: check, clock: c, newID: newID, relay: relay, limit: MaxBytes}
 }
 
-// DryRun is the verdict on a file that was checked but not imported.
+// DryRun is the verdict on a file that was checked but not imported:
+// totals over every row, and up to roster.DryRunRows row results, the
+// rejected first (Omitted are the others).
 type DryRun struct {
-	Totals Totals
-	Rows   []RowResult
+	Totals  Totals
+	Rows    []RowResult
+	Omitted int
 }
 
 func staffOnly(c identity.Caller) error {
@@ -198,6 +201,7 @@ func fileFault(err error) error {
 
 func (s *Service) dryRun(ctx context.Context, im Import, src Source) (*DryRun, error) {
 	d := &DryRun{Totals: Totals{ByReason: map[string]int{}}}
+	kept := roster.NewKept[RowResult](roster.DryRunRows)
 	seen := map[string]int{}
 	i := 0
 	err := s.each(src, func(rows []accounts.Imported) error {
@@ -205,11 +209,14 @@ func (s *Service) dryRun(ctx context.Context, im Import, src Source) (*DryRun, e
 		if err != nil {
 			return err
 		}
-		d.Rows = append(d.Rows, results...)
+		for _, r := range results {
+			kept.Add(r, r.Outcome != Rejected)
+		}
 		d.Totals.Add(summarise(i, results))
 		i++
 		return nil
 	})
+	d.Rows, d.Omitted = kept.Rows(func(r RowResult) int { return r.Line })
 	return d, err
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/cecportal/cecportal/internal/identity"
 	"github.com/cecportal/cecportal/internal/ids"
 	"github.com/cecportal/cecportal/internal/outbox"
+	"github.com/cecportal/cecportal/internal/roster"
 	"github.com/cecportal/cecportal/internal/store"
 	"github.com/cecportal/cecportal/internal/table"
 	"github.com/cecportal/cecportal/internal/testkit"
@@ -251,5 +252,34 @@ func TestImport_WideRows(t *testing.T) {
 	st := w.run(t, file(rows...))
 	if st.Totals.Rows != holderimport.ChunkRows || st.Totals.Rejected != holderimport.ChunkRows || st.Import.Chunks < 2 {
 		t.Fatalf("totals %+v in %d chunks", st.Totals, st.Import.Chunks)
+	}
+}
+
+// TestImport_DryRunOfALongList: a check answers at most
+// roster.DryRunRows rows' results, every rejected one among them, and
+// totals over every row.
+func TestImport_DryRunOfALongList(t *testing.T) {
+	w := newWorld(t)
+	n := roster.DryRunRows + 100
+	var rows []string
+	for i := range n {
+		last := fmt.Sprintf("Lima%d", i)
+		if i%50 == 49 {
+			last = "" // rejected: 1 in 50
+		}
+		rows = append(rows, fmt.Sprintf("M%d,Ana,%s,h%d@example.com,member,", i, last, i))
+	}
+	_, d, err := w.svc.Report(context.Background(), staff, file(rows...), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rejected := 0
+	for _, r := range d.Rows {
+		if r.Outcome == holderimport.Rejected {
+			rejected++
+		}
+	}
+	if len(d.Rows) != roster.DryRunRows || d.Omitted != 100 || rejected != n/50 || d.Totals.Rows != n || d.Totals.Rejected != n/50 {
+		t.Fatalf("%d rows shown (%d rejected), %d omitted, totals %+v", len(d.Rows), rejected, d.Omitted, d.Totals)
 	}
 }

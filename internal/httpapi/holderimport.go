@@ -91,7 +91,7 @@ func (h importHandlers) report(ctx context.Context, r *Request) (Response, error
 		return Response{}, err
 	}
 	if dry != nil {
-		out := map[string]any{"dryRun": true, "totals": importTotalsOut(dry.Totals), "rows": importRowsOut(dry.Rows)}
+		out := map[string]any{"dryRun": true, "totals": importTotalsOut(dry.Totals), "rows": importRowsOut(dry.Rows), "rowsOmitted": dry.Omitted}
 		importIgnoredOut(out, im.Ignored)
 		return JSON(http.StatusOK, out), nil
 	}

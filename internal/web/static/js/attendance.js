@@ -387,10 +387,13 @@ function drawReport(out, up, pages, download) {
     dry && t.fees?.amountCents > 0
       ? notice(`A filing fee of ${money(t.fees.amountCents, currency)} would be due for the accepted rows: their attendees' CECs are issued once it is paid.`, "", { id: "dry-run-fee" })
       : null,
+    up.rowsOmitted > 0
+      ? notice(`The check shows ${count(up.rows.length)} of the ${count(t.rows)} rows: every rejected row first, then accepted ones. The totals count every row.`, "", { id: "dry-run-omitted" })
+      : null,
     byReason(t),
     download ? h("p", {}, actionButton({ class: "secondary", id: "download-results" }, "Download the results (CSV)", out, download),
       " Every row with its result, the rejected rows first: correct them in a spreadsheet and upload the file again.") : null,
-    rowsView(pages, t.rows, currency));
+    rowsView(pages, up.rowsOmitted > 0 ? up.rows.length : t.rows, currency));
 }
 
 /** The rejected rows counted by reason, most first. */

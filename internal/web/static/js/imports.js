@@ -134,6 +134,9 @@ function drawReport(out, im, pages, dry) {
     dry ? null : h("p", {}, `Done. Received ${dateTime(im.createdAt)}.`),
     (im.notices || []).map((n) => notice(n.message, "", { class: "notice", id: "import-ignored-columns" })),
     outcome,
+    im.rowsOmitted > 0
+      ? notice(`The check shows ${count(im.rows.length)} of the ${count(t.rows)} rows: every rejected row first, then the others. The totals count every row.`, "", { id: "import-omitted" })
+      : null,
     facts([
       ["Rows", h("span", { id: "import-total-rows" }, count(t.rows))],
       ["Created", h("span", { id: "import-total-created" }, count(t.created))],
