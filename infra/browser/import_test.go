@@ -63,6 +63,12 @@ func TestBrowser_ImportHolders(t *testing.T) {
 			office.waitText(t, `#import-by-reason tr[data-reason="required"]`, "A name or the email is missing")
 			office.waitText(t, `#import-rows tr[data-row="4"]`, `Rejected: Last Name is required; Credentials: "XYZ" is not a credential of`)
 			anaID := eval[string](t, office, "Ana's holder ID", `document.querySelector('#import-rows tr[data-row="2"] a').textContent`)
+			// The results as a spreadsheet: the rejected row first.
+			results := string(office.download(t, "#download-import-results", "holders-import-"+strings.TrimPrefix(office.text(t, "#import-heading"), "Import ")+".csv"))
+			if lines := strings.Split(strings.TrimPrefix(results, "\ufeff"), "\r\n"); len(lines) < 4 || lines[0] != accounts.ImportHeader+",Result,Reason" ||
+				!strings.HasPrefix(lines[1], tc.prefix+"-1003,Cy,,cy@example.com,member,XYZ 2019-01-01,Rejected,") {
+				t.Fatalf("the results file:\n%s", results)
+			}
 			office.audit(t)
 			noCodesShown(t, office)
 			office.waitJS(t, "the past imports", `document.querySelectorAll("#past-imports-table tbody tr").length >= 1`)

@@ -607,22 +607,13 @@ func (s *Service) Uploads(ctx context.Context, c identity.Caller, programID stri
 	return s.store.Uploads(ctx, programID, pg)
 }
 
-// ExportRows is how many row results Export reads at a time.
-const ExportRows = 500
-
 // Export reads a done upload's row results for a spreadsheet that the
-// provider corrects and uploads again: the rejected rows first, then the
-// accepted ones, each in row order. It passes them to each, ExportRows or
-// fewer at a time, while each returns true, and returns the upload (with
-// its totals) and the cursor from which to go on ("" after the last row):
-// a part of the export starts at from ("" for the first).
+// provider corrects and uploads again (roster.Export: the rejected rows
+// first, then the accepted ones), and returns the upload (with its totals)
+// and the cursor from which to go on ("" after the last row).
 // Errors: NotFound program_not_found, upload_not_found; Conflict
 // upload_processing; Invalid invalid_cursor.
 func (s *Service) Export(ctx context.Context, c identity.Caller, programID, uploadID, from string, each func([]RowResult) bool) (Status, string, error) {
-	accepted, cursor, err := exportFrom(from)
-	if err != nil {
-		return Status{}, "", err
-	}
 	st, err := s.status(ctx, c, programID, uploadID)
 	if err != nil {
 		return Status{}, "", err
@@ -631,45 +622,13 @@ func (s *Service) Export(ctx context.Context, c identity.Caller, programID, uplo
 		return Status{}, "", fault.Errorf(fault.Conflict, "upload_processing",
 			"upload %s is still being credited (%d of %d rows so far); its rows can be downloaded once it is done", uploadID, st.Totals.Rows, st.Upload.Rows)
 	}
-	for {
-		rows, next, err := s.store.Results(ctx, uploadID, Page{Limit: ExportRows, Cursor: cursor})
-		if err != nil {
-			return Status{}, "", err
-		}
-		rows = slices.DeleteFunc(rows, func(r RowResult) bool { return r.Accepted != accepted })
-		more := len(rows) == 0 || each(rows)
-		switch {
-		case next != "":
-			cursor = next
-		case !accepted:
-			accepted, cursor = true, "" // the rejected rows are out: now the accepted ones
-		default:
-			return st, "", nil
-		}
-		if !more {
-			return st, exportCursor(accepted, cursor), nil
-		}
+	next, err := roster.Export(from, func(cursor string, limit int) ([]RowResult, string, error) {
+		return s.store.Results(ctx, uploadID, Page{Limit: limit, Cursor: cursor})
+	}, func(r RowResult) bool { return !r.Accepted }, each)
+	if err != nil {
+		return Status{}, "", err
 	}
-}
-
-// An export's cursor is the phase (R rejected rows, A accepted ones) and
-// the position in the row results.
-func exportCursor(accepted bool, cursor string) string {
-	if accepted {
-		return "A" + cursor
-	}
-	return "R" + cursor
-}
-
-func exportFrom(c string) (accepted bool, cursor string, err error) {
-	switch {
-	case c == "":
-		return false, "", nil
-	case c[0] == 'R' || c[0] == 'A':
-		return c[0] == 'A', c[1:], nil
-	}
-	return false, "", fault.New(fault.Invalid, "invalid_cursor", "the cursor is not one of an export's; start again without it",
-		fault.Detail{Field: "cursor", Code: "invalid_cursor", Message: "was not issued for this export"})
+	return st, next, nil
 }
 
 // nameMismatch says how a row's name differs from the holder's account, so

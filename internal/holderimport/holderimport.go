@@ -81,6 +81,8 @@ type RowResult struct {
 	FirstName    string
 	LastName     string
 	Email        string
+	Membership   string // as typed
+	Credentials  string // as typed
 	Outcome      string
 	HolderID     string // created or existing
 	Code         string // rejected: why

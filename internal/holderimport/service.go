@@ -230,7 +230,8 @@ func (s *Service) judge(ctx context.Context, im Import, rows []accounts.Imported
 	var emails, numbers []string
 	for i, r := range rows {
 		res := RowResult{Line: r.Line, MemberNumber: strings.TrimSpace(r.MemberNumber), FirstName: strings.TrimSpace(r.FirstName),
-			LastName: strings.TrimSpace(r.LastName), Email: strings.TrimSpace(r.Email)}
+			LastName: strings.TrimSpace(r.LastName), Email: strings.TrimSpace(r.Email), Membership: strings.TrimSpace(r.Membership),
+			Credentials: strings.TrimSpace(r.Credentials)}
 		h, problems := s.check.CheckImported(r)
 		if len(problems) > 0 {
 			parts := make([]string, 0, len(problems))
@@ -431,6 +432,30 @@ func (s *Service) Result(ctx context.Context, c identity.Caller, id string, pg P
 	}
 	st.Rows, st.NextCursor, err = s.store.Results(ctx, id, pg)
 	return st, err
+}
+
+// Export reads a done import's row results for the spreadsheet staff
+// correct and import again (roster.Export: the rejected rows first, then
+// the others) and returns the import and the cursor from which to go on
+// ("" after the last row).
+// Errors: Unauthenticated; Forbidden; NotFound import_not_found; Conflict
+// import_processing; Invalid invalid_cursor.
+func (s *Service) Export(ctx context.Context, c identity.Caller, id, from string, each func([]RowResult) bool) (Status, string, error) {
+	st, err := s.Result(ctx, c, id, Page{Limit: 1})
+	if err != nil {
+		return Status{}, "", err
+	}
+	if !st.Done {
+		return Status{}, "", fault.Errorf(fault.Conflict, "import_processing",
+			"import %s is still running (%d of %d rows so far); its rows can be downloaded once it is done", id, st.Totals.Rows, st.Import.Rows)
+	}
+	next, err := roster.Export(from, func(cursor string, limit int) ([]RowResult, string, error) {
+		return s.store.Results(ctx, id, Page{Limit: limit, Cursor: cursor})
+	}, func(r RowResult) bool { return r.Outcome == Rejected }, each)
+	if err != nil {
+		return Status{}, "", err
+	}
+	return st, next, nil
 }
 
 // Imports lists every import, newest first, for staff.

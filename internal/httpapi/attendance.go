@@ -349,39 +349,64 @@ var resultsHeader = []string{roster.ColProgramID, roster.ColHolderID, roster.Col
 // a Link to the next (rel="next"), which continues it without the header
 // row, so that the parts put together make one file.
 func (h attendanceHandlers) export(ctx context.Context, r *Request) (Response, error) {
-	from := r.Query.Get("cursor")
-	var buf bytes.Buffer
-	w := csv.NewWriter(&buf)
-	w.UseCRLF = true
-	if from == "" {
-		_ = w.Write(resultsHeader)
-	}
-	st, next, err := h.svc.Export(ctx, r.Caller, r.Params["programId"], r.Params["uploadId"], from, func(rows []attendance.RowResult) bool {
-		for _, x := range rows {
-			result, reason := "Accepted", ""
-			if !x.Accepted {
-				result, reason = "Rejected", x.Message
+	return csvParts(r, resultsHeader, h.csvPart, func(from string, part *csvPart) (string, string, string, error) {
+		st, next, err := h.svc.Export(ctx, r.Caller, r.Params["programId"], r.Params["uploadId"], from, func(rows []attendance.RowResult) bool {
+			for _, x := range rows {
+				result, reason := "Accepted", ""
+				if !x.Accepted {
+					result, reason = "Rejected", x.Message
+				}
+				part.write(spreadsheetText(x.ProgramID), spreadsheetText(x.HolderID), spreadsheetText(x.FirstName),
+					spreadsheetText(x.LastName), x.Completed, result, reason)
 			}
-			_ = w.Write([]string{spreadsheetText(x.ProgramID), spreadsheetText(x.HolderID), spreadsheetText(x.FirstName),
-				spreadsheetText(x.LastName), x.Completed, result, reason})
-		}
-		w.Flush()
-		return buf.Len() < h.csvPart
+			return !part.full()
+		})
+		return fmt.Sprintf("attendance-%s.csv", st.Upload.ID), uploadPath(st.Upload.ProgramID, st.Upload.ID), next, err
 	})
+}
+
+// csvPart is one part of a CSV answer: about size bytes of rows.
+type csvPart struct {
+	buf  bytes.Buffer
+	w    *csv.Writer
+	size int
+}
+
+func (p *csvPart) write(cells ...string) { _ = p.w.Write(cells) }
+
+// full reports whether the part has reached its size.
+func (p *csvPart) full() bool {
+	p.w.Flush()
+	return p.buf.Len() >= p.size
+}
+
+// csvParts answers a report's row results as CSV (RFC 4180, CRLF), a part
+// of about size bytes at a time: a part that is not the last has a Link to
+// the next (rel="next", its cursor), which continues it without the header
+// row, so that the parts put together make one file. export writes the
+// rows from cursor from into part until it is full, and returns the
+// file's name, the path of the report and the next cursor.
+func csvParts(r *Request, header []string, size int, export func(from string, part *csvPart) (name, path, next string, err error)) (Response, error) {
+	from := r.Query.Get("cursor")
+	part := &csvPart{size: size}
+	part.w = csv.NewWriter(&part.buf)
+	part.w.UseCRLF = true
+	if from == "" {
+		part.write(header...)
+	}
+	name, path, next, err := export(from, part)
 	if err != nil {
 		return Response{}, err
 	}
-	if err := w.Error(); err != nil {
+	part.w.Flush()
+	if err := part.w.Error(); err != nil {
 		return Response{}, fmt.Errorf("write results CSV: %w", err)
 	}
-	headers := map[string]string{
-		"content-disposition": fmt.Sprintf(`attachment; filename="attendance-%s.csv"`, st.Upload.ID),
-		"vary":                "Accept",
-	}
+	headers := map[string]string{"content-disposition": fmt.Sprintf(`attachment; filename="%s"`, name), "vary": "Accept"}
 	if next != "" {
-		headers["link"] = fmt.Sprintf(`<%s?cursor=%s>; rel="next"`, uploadPath(st.Upload.ProgramID, st.Upload.ID), url.QueryEscape(next))
+		headers["link"] = fmt.Sprintf(`<%s?cursor=%s>; rel="next"`, path, url.QueryEscape(next))
 	}
-	return Response{Raw: buf.Bytes(), ContentType: "text/csv; charset=utf-8", Headers: headers}, nil
+	return Response{Raw: part.buf.Bytes(), ContentType: "text/csv; charset=utf-8", Headers: headers}, nil
 }
 
 func totalsOut(t attendance.Totals) map[string]any {

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -101,7 +102,38 @@ func (h importHandlers) report(ctx context.Context, r *Request) (Response, error
 	return resp, nil
 }
 
+// importResultsHeader is the CSV of an import's row results: the list's
+// columns, so that the file goes back in once corrected, and each row's
+// result (the import ignores these two).
+var importResultsHeader = append(append([]string(nil), accounts.ImportColumns...), "Result", "Reason")
+
+var importOutcomeWords = map[string]string{holderimport.Created: "Created", holderimport.Existing: "Already a holder", holderimport.Rejected: "Rejected"}
+
+// export answers an import's row results as CSV, the rejected rows first,
+// in parts as an upload's (csvParts). The list's cells are the import's
+// cells as they were typed (trimmed), and for a created row the holder's ID
+// as its reason.
+func (h importHandlers) export(ctx context.Context, r *Request) (Response, error) {
+	return csvParts(r, importResultsHeader, AttendanceCSVPart, func(from string, part *csvPart) (string, string, string, error) {
+		st, next, err := h.svc.Export(ctx, r.Caller, r.Params["importId"], from, func(rows []holderimport.RowResult) bool {
+			for _, x := range rows {
+				reason := x.Message
+				if x.Outcome == holderimport.Created {
+					reason = x.HolderID
+				}
+				part.write(spreadsheetText(x.MemberNumber), spreadsheetText(x.FirstName), spreadsheetText(x.LastName),
+					spreadsheetText(x.Email), spreadsheetText(x.Membership), spreadsheetText(x.Credentials), importOutcomeWords[x.Outcome], spreadsheetText(reason))
+			}
+			return !part.full()
+		})
+		return fmt.Sprintf("holders-import-%s.csv", st.Import.ID), importPath(st.Import.ID), next, err
+	})
+}
+
 func (h importHandlers) result(ctx context.Context, r *Request) (Response, error) {
+	if wantsCSV(r.Header.Get("Accept")) {
+		return h.export(ctx, r)
+	}
 	limit, err := limitIn(r.Query, resultsPageDefault, resultsPageMax)
 	if err != nil {
 		return Response{}, err

@@ -285,6 +285,8 @@ type importRowItem struct {
 	FirstName    string `json:"firstName"`
 	LastName     string `json:"lastName"`
 	Email        string `json:"email"`
+	Membership   string `json:"membership,omitempty"`
+	Credentials  string `json:"credentials,omitempty"`
 	Outcome      string `json:"outcome"`
 	HolderID     string `json:"holderId,omitempty"`
 	Code         string `json:"code,omitempty"`
@@ -320,7 +322,8 @@ func (h *HolderImports) FinishChunk(ctx context.Context, importID string, result
 	for _, r := range results {
 		rk := importRowKey(importID, r.Line)
 		item, err := table.Marshal(importRowItem{PK: rk.PK, SK: rk.SK, Type: "holder-import-row", Line: r.Line, MemberNumber: r.MemberNumber,
-			FirstName: r.FirstName, LastName: r.LastName, Email: r.Email, Outcome: r.Outcome, HolderID: r.HolderID, Code: r.Code, Message: r.Message})
+			FirstName: r.FirstName, LastName: r.LastName, Email: r.Email, Membership: r.Membership, Credentials: r.Credentials,
+			Outcome: r.Outcome, HolderID: r.HolderID, Code: r.Code, Message: r.Message})
 		if err != nil {
 			return err
 		}
@@ -391,7 +394,7 @@ func (h *HolderImports) Results(ctx context.Context, importID string, pg holderi
 			return nil, "", err
 		}
 		out = append(out, holderimport.RowResult{Line: it.Line, MemberNumber: it.MemberNumber, FirstName: it.FirstName, LastName: it.LastName,
-			Email: it.Email, Outcome: it.Outcome, HolderID: it.HolderID, Code: it.Code, Message: it.Message})
+			Email: it.Email, Membership: it.Membership, Credentials: it.Credentials, Outcome: it.Outcome, HolderID: it.HolderID, Code: it.Code, Message: it.Message})
 	}
 	return out, page.Cursor, nil
 }

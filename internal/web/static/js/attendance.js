@@ -11,6 +11,7 @@ import { api, pageQuery, sentence, serverNow } from "./api.js";
 import { session } from "./auth.js";
 import { field, radios, form, readForm, submitting, problem, precheck, showErrors } from "./forms.js";
 import { page, notice, errorNotice, dateTime, date, humanDates, sleep, pagedList, actionButton, writeToOffice, holderLabel, startPayment, paidConfirmation } from "./view.js";
+import { downloadCSV } from "./download.js";
 import { money, dateIn } from "./fee.js";
 import { directorySearch } from "./provider.js";
 
@@ -488,29 +489,9 @@ function rowsView(pages, total, currency) {
     h("div", { class: "actions" }, prev, next), errors);
 }
 
-/**
- * Downloads an upload's results as one CSV file: every part the API gives
- * (Link rel="next"), put together, with a byte order mark so that Excel
- * reads the names' accents right.
- */
-async function downloadResults(programId, uploadId) {
-  const parts = ["\ufeff"];
-  let path = uploadPath(programId, uploadId);
-  for (let i = 0; path; i++) {
-    if (i === 1000) throw problem([], "The results did not come to an end. Try again later.");
-    const resp = await api("GET", path, { accept: "text/csv", raw: true });
-    parts.push(await resp.text());
-    const m = /<([^>]+)>\s*;\s*rel="next"/.exec(resp.headers.get("link") || "");
-    path = m ? m[1] : "";
-  }
-  const url = URL.createObjectURL(new Blob(parts, { type: "text/csv;charset=utf-8" }));
-  const a = h("a", { href: url, download: `attendance-${uploadId}.csv`, hidden: true }, "results");
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 60000);
-  announce("The results are downloaded.");
-  document.getElementById("download-results").disabled = false;
+/** Downloads an upload's results as one CSV file (downloadCSV). */
+function downloadResults(programId, uploadId) {
+  return downloadCSV(uploadPath(programId, uploadId), `attendance-${uploadId}.csv`, "download-results");
 }
 
 /** The program's past uploads, newest first, each linking to its report. */

@@ -6,7 +6,8 @@
 import { h, fill, announce, table, facts } from "./dom.js";
 import { api, pageQuery, sentence } from "./api.js";
 import { field, form, submitting, problem } from "./forms.js";
-import { page, notice, errorNotice, dateTime, sleep, pagedList } from "./view.js";
+import { page, notice, errorNotice, dateTime, sleep, pagedList, actionButton } from "./view.js";
+import { downloadCSV } from "./download.js";
 
 const enc = encodeURIComponent;
 
@@ -145,6 +146,9 @@ function drawReport(out, im, pages, dry) {
     ]),
     byReason.length ? table("Rejected rows by reason", ["Reason", "Rows"], byReason.map(([code, n]) =>
       h("tr", { dataset: { reason: code } }, h("td", {}, reasons[code] || "Rejected"), h("td", {}, count(n)))), { id: "import-by-reason" }) : null,
+    dry ? null : h("p", {}, actionButton({ class: "secondary", id: "download-import-results" }, "Download the results (CSV)", out,
+      () => downloadCSV(`/holder-imports/${enc(im.importId)}`, `holders-import-${im.importId}.csv`, "download-import-results")),
+    " Every row with its result, the rejected rows first: correct them in a spreadsheet and import the file again."),
     dry ? null : h("p", {}, "Each created holder is a record nobody owns yet: the person gets it by creating their holder account, signed in with the same email."),
     h("h3", {}, "Each row"), wrap, list.more);
   return list.first().catch((err) => errorNotice(out, err));

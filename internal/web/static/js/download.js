@@ -1,0 +1,32 @@
+// Downloads of a report's row results as CSV, the parts the API gives put
+// together into one file.
+
+import { h, announce } from "./dom.js";
+import { api } from "./api.js";
+import { problem } from "./forms.js";
+
+/**
+ * Downloads a report's row results as one CSV file named filename: every
+ * part the API gives at path (Link rel="next"), put together, with a byte
+ * order mark so that Excel reads the names' accents right; buttonId is the
+ * button that asked, enabled again after.
+ */
+export async function downloadCSV(path, filename, buttonId) {
+  const parts = ["\ufeff"];
+  for (let i = 0; path; i++) {
+    if (i === 1000) throw problem([], "The results did not come to an end. Try again later.");
+    const resp = await api("GET", path, { accept: "text/csv", raw: true });
+    parts.push(await resp.text());
+    const m = /<([^>]+)>\s*;\s*rel="next"/.exec(resp.headers.get("link") || "");
+    path = m ? m[1] : "";
+  }
+  const url = URL.createObjectURL(new Blob(parts, { type: "text/csv;charset=utf-8" }));
+  const a = h("a", { href: url, download: filename, hidden: true }, "results");
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60000);
+  announce("The results are downloaded.");
+  const button = document.getElementById(buttonId);
+  if (button) button.disabled = false;
+}
