@@ -61,6 +61,20 @@ func TestBrowser_FilingFee(t *testing.T) {
 			if n := credits("Ana"); n != before {
 				t.Fatalf("Ana has %d transcript entries before the fee is paid, want %d", n, before)
 			}
+			// Ana's status says the credit waits for the provider's fee.
+			var st struct{ Pending []struct{ ProgramID string } }
+			s.api(t, "GET", "/holders/me/status?year=2028", tokens["Ana"], nil, 200, &st)
+			if len(st.Pending) != 1 || st.Pending[0].ProgramID != program {
+				t.Fatalf("Ana's pending credits %+v", st.Pending)
+			}
+			if tc.phone {
+				ana := s.person(t, "holder-ana", true)
+				ana.signIn(t, "holder", "h-Ana", "ana@example.com")
+				ana.open(t, "#/holder/status?year=2028")
+				ana.waitText(t, `#status-awaiting-fee li[data-program-id="`+program+`"]`, "Sleep Staging (Acme Training), completed")
+				ana.audit(t)
+				noCodesShown(t, ana)
+			}
 			acme.audit(t)
 			noCodesShown(t, acme)
 			acme.waitText(t, `#past-uploads-table tr[data-upload-id="`+uploadID+`"]`, "$12.00 unpaid")
@@ -91,6 +105,10 @@ func TestBrowser_FilingFee(t *testing.T) {
 			acme.waitText(t, "#filing-fee-paid", "$12.00 for 2 guests at $6.00 each. The accepted attendees' CECs are on their transcripts.")
 			if n := credits("Ana"); n != before+1 {
 				t.Fatalf("Ana has %d transcript entries after the fee is paid, want %d", n, before+1)
+			}
+			s.api(t, "GET", "/holders/me/status?year=2028", tokens["Ana"], nil, 200, &st)
+			if len(st.Pending) != 0 {
+				t.Fatalf("Ana's credit still pending after the fee is paid: %+v", st.Pending)
 			}
 			acme.waitText(t, "#corrections-heading", "Corrections after posting")
 			acme.audit(t)

@@ -115,7 +115,17 @@ type statusJSON struct {
 	Compliance  complianceJSON  `json:"compliance"`
 	Shortfalls  []shortfallJSON `json:"shortfalls"`
 	Activities  []entryJSON     `json:"activities"`
+	Pending     []pendingJSON   `json:"pending"`
 	Lapsed      bool            `json:"lapsed"`
+}
+
+// pendingJSON is a program whose credit waits for its filing fee.
+type pendingJSON struct {
+	ProgramID    string    `json:"programId"`
+	Title        string    `json:"title"`
+	ProviderName string    `json:"providerName"`
+	Completed    string    `json:"completed"`
+	CECs         cec.Hours `json:"cecs"`
 }
 
 type transcriptJSON struct {
@@ -204,7 +214,12 @@ func statusOut(st transcript.Status) statusJSON {
 		Required: y.Required, Counted: y.Counted, Met: y.Met, Outstanding: y.Outstanding,
 		BySource:   bySourceJSON{Association: y.Association, Other: y.Other, OtherLimit: y.OtherLimit, OtherCounted: y.OtherCounted},
 		Compliance: complianceJSON{Counted: y.Compliance, Minimum: st.ComplianceMinimum},
-		Shortfalls: make([]shortfallJSON, 0, len(y.Shortfalls)), Activities: entriesOut(st.Entries)}
+		Shortfalls: make([]shortfallJSON, 0, len(y.Shortfalls)), Activities: entriesOut(st.Entries),
+		Pending: make([]pendingJSON, 0, len(st.Pending))}
+	for _, p := range st.Pending {
+		out.Pending = append(out.Pending, pendingJSON{ProgramID: p.ProgramID, Title: p.Title, ProviderName: p.ProviderName,
+			Completed: p.Completed.Format(time.DateOnly), CECs: p.Hours})
+	}
 	if out.Credentials == nil {
 		out.Credentials = []string{}
 	}

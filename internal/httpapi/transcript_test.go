@@ -45,6 +45,9 @@ func (r cecRecords) Records(_ context.Context, id string) (accounts.Holder, []cr
 	return h, slices.Clone(r.activities[id]), nil
 }
 
+// Pending: nobody's credit waits for a filing fee here.
+func (r cecRecords) Pending(context.Context, string) ([]transcript.Pending, error) { return nil, nil }
+
 // MyHolderID finds the caller's holder by subject, as accounts.Service does.
 func (r cecRecords) MyHolderID(_ context.Context, c identity.Caller) (string, error) {
 	for _, h := range r.holders {

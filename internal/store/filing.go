@@ -22,9 +22,12 @@ import (
 //	  GSI2  PROVIDERFILING#<provider>  <issued>#<upload>   while unpaid: the provider's list
 //	DUE#filing#<upload>  DUE            its due marker while unpaid (see Reminders)
 
-// heldCreditItem is a held credit: everything the transcript credit will say.
+// heldCreditItem is a held credit: everything the transcript credit will
+// say; on GSI2 under its holder, so that their status can say it waits.
 type heldCreditItem struct {
 	creditItem
+	GSI2PK   string `json:"GSI2PK"`
+	GSI2SK   string `json:"GSI2SK"`
 	HolderID string `json:"holderId"`
 	Line     int    `json:"line"`
 }
@@ -38,11 +41,30 @@ func heldOp(c attendance.Credit) (table.Op, error) {
 	item, err := table.Marshal(heldCreditItem{creditItem: creditItem{PK: k.PK, SK: k.SK, Type: "held-credit", Source: "program",
 		ProgramID: c.ProgramID, ProviderID: c.ProviderID, ProviderName: c.ProviderName, Title: c.Title,
 		Completed: c.Completed.String(), Hours: string(hours), Association: true, Compliance: c.Compliance, UploadID: c.UploadID},
-		HolderID: c.HolderID, Line: c.Line})
+		GSI2PK: gsiHolderHeld + c.HolderID, GSI2SK: c.Completed.String() + "#" + c.ProgramID, HolderID: c.HolderID, Line: c.Line})
 	if err != nil {
 		return table.Op{}, err
 	}
 	return table.Put(item, table.Condition{}), nil
+}
+
+// heldCreditFromItem is a held credit read back.
+func heldCreditFromItem(item table.Item) (attendance.Credit, error) {
+	var it heldCreditItem
+	if err := table.Unmarshal(item, &it); err != nil {
+		return attendance.Credit{}, err
+	}
+	on, err := roster.ParseDate(it.Completed)
+	if err != nil {
+		return attendance.Credit{}, fmt.Errorf("held credit of %s in %s: %w", it.HolderID, it.UploadID, err)
+	}
+	var hours cec.Hours
+	if err := hours.UnmarshalText([]byte(it.Hours)); err != nil {
+		return attendance.Credit{}, fmt.Errorf("held credit of %s in %s: %w", it.HolderID, it.UploadID, err)
+	}
+	return attendance.Credit{ProgramID: it.ProgramID, HolderID: it.HolderID, UploadID: it.UploadID, Line: it.Line,
+		Completed: on, Title: it.Title, ProviderID: it.ProviderID, ProviderName: it.ProviderName, Hours: hours,
+		Compliance: it.Compliance, Held: true}, nil
 }
 
 // Held reads up to limit of an upload's held credits (one Query); more is
@@ -55,21 +77,11 @@ func (a *Attendance) Held(ctx context.Context, uploadID string, limit int) ([]at
 	}
 	out := make([]attendance.Credit, 0, len(page.Items))
 	for _, item := range page.Items {
-		var it heldCreditItem
-		if err := table.Unmarshal(item, &it); err != nil {
+		c, err := heldCreditFromItem(item)
+		if err != nil {
 			return nil, false, err
 		}
-		on, err := roster.ParseDate(it.Completed)
-		if err != nil {
-			return nil, false, fmt.Errorf("held credit of %s in %s: %w", it.HolderID, uploadID, err)
-		}
-		var hours cec.Hours
-		if err := hours.UnmarshalText([]byte(it.Hours)); err != nil {
-			return nil, false, fmt.Errorf("held credit of %s in %s: %w", it.HolderID, uploadID, err)
-		}
-		out = append(out, attendance.Credit{ProgramID: it.ProgramID, HolderID: it.HolderID, UploadID: it.UploadID, Line: it.Line,
-			Completed: on, Title: it.Title, ProviderID: it.ProviderID, ProviderName: it.ProviderName, Hours: hours,
-			Compliance: it.Compliance, Held: true})
+		out = append(out, c)
 	}
 	return out, page.Cursor != "", nil
 }

@@ -38,6 +38,11 @@ func TestAttendance_HeldAndReleased(t *testing.T) {
 		if items := testkit.QueryAll(t, tbl, table.Query{PK: "HOLDER#H-000", Op: table.SKBeginsWith, Value: "CREDIT#"}); len(items) != 0 {
 			t.Fatal("a held row is on the transcript")
 		}
+		// The holder's status can say the credit waits.
+		if pending, err := store.NewTranscript(tbl).Pending(ctx, "H-000"); err != nil || len(pending) != 1 ||
+			pending[0].ProgramID != "PRG-H" || pending[0].Title != held[0].Title || pending[0].Hours != held[0].Hours {
+			t.Fatalf("pending of H-000: %+v, %v", pending, err)
+		}
 		// Held again (a redelivered chunk): refused, as a credited row is.
 		if refused, err := repo.Credit(ctx, held[:3]); err != nil || len(refused) != 3 {
 			t.Fatalf("held twice: refused %v, %v", refused, err)
@@ -69,6 +74,9 @@ func TestAttendance_HeldAndReleased(t *testing.T) {
 		assertCredited(t, tbl, held)
 		if att, _ := repo.Attendees(ctx, "PRG-H", holderIDs(held)); att["H-039"].Held {
 			t.Fatal("a released attendance record is still held")
+		}
+		if pending, err := store.NewTranscript(tbl).Pending(ctx, "H-000"); err != nil || len(pending) != 0 {
+			t.Fatalf("pending of H-000 after the release: %+v, %v", pending, err)
 		}
 		if rest, _, err := repo.Held(ctx, "U-H", 100); err != nil || len(rest) != 0 {
 			t.Fatalf("held after the release: %d, %v", len(rest), err)

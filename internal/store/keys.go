@@ -99,6 +99,7 @@ const (
 	gsiOpenFilingFees   = "FILINGFEES"      // GSI1: unpaid filing fee invoices, by issue time
 	gsiImports          = "IMPORTS"         // GSI1: staff's imports of holders, by time
 	gsiProviderFiling   = "PROVIDERFILING#" // GSI2: a provider's unpaid filing fee invoices, by issue time
+	gsiHolderHeld       = "HOLDERHELD#"     // GSI2: a holder's credits held for a filing fee, by completion date
 )
 
 // entity is the key shape of one kind of item, named as docs/data-model.md's
@@ -133,7 +134,7 @@ var entities = []entity{
 	{name: "upload chunk summary", pk: pkUpload, sk: skChunk},
 	{name: "upload row result", pk: pkUpload, sk: skRow},
 	{name: "attendance correction", pk: pkUpload, sk: skCorrection, gsi1: gsiCorrections},
-	{name: "held credit", pk: pkUpload, sk: skHeld},
+	{name: "held credit", pk: pkUpload, sk: skHeld, gsi2: gsiHolderHeld},
 	{name: "filing fee invoice", pk: pkUpload, sk: skFilingFee, gsi1: gsiOpenFilingFees, gsi2: gsiProviderFiling},
 	{name: "filing fee due marker", pk: dueFiling, sk: skDue, gsi2: dueFiling},
 	{name: "attendance record", pk: pkProgram, sk: skAttendee},

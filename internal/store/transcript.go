@@ -52,6 +52,25 @@ func (r *Transcript) Records(ctx context.Context, holderID string) (accounts.Hol
 	return p.holder, acts, nil
 }
 
+// Pending reads the holder's credits held for a filing fee (GSI2: one
+// Query; a holder is on a few reports at a time).
+func (r *Transcript) Pending(ctx context.Context, holderID string) ([]transcript.Pending, error) {
+	page, err := r.t.Query(ctx, table.Query{Index: table.IndexGSI2, PK: gsiHolderHeld + holderID, Limit: listPageMax})
+	if err != nil {
+		return nil, fmt.Errorf("query held credits of %s: %w", holderID, err)
+	}
+	out := make([]transcript.Pending, 0, len(page.Items))
+	for _, item := range page.Items {
+		c, err := heldCreditFromItem(item)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, transcript.Pending{ProgramID: c.ProgramID, Title: c.Title, ProviderName: c.ProviderName,
+			Completed: c.Completed.Time(time.UTC), Hours: c.Hours})
+	}
+	return out, nil
+}
+
 // holderPartition is what one Query of a holder's partition read.
 type holderPartition struct {
 	holder      accounts.Holder

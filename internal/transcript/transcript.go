@@ -35,6 +35,19 @@ type Store interface {
 	// activities they report themselves), in sort-key order, from one read
 	// of the holder's partition. accounts.ErrNotFound when no holder has id.
 	Records(ctx context.Context, holderID string) (accounts.Holder, []credits.Activity, error)
+	// Pending returns the programs whose attendance reports the holder is
+	// on and whose credit waits for the provider's filing fee.
+	Pending(ctx context.Context, holderID string) ([]Pending, error)
+}
+
+// Pending is a program the holder was reported for whose credit waits for
+// the provider's filing fee (docs/attendance.md): it counts once issued.
+type Pending struct {
+	ProgramID    string
+	Title        string
+	ProviderName string
+	Completed    time.Time // civil date
+	Hours        cec.Hours
 }
 
 // Holders finds the caller's holder account (accounts.Service).
@@ -79,6 +92,9 @@ type Status struct {
 	// Entries are the activities earned in the year's window, by date then
 	// ID; Entries[i].Verdict is Year.Verdicts[i].
 	Entries []Entry
+	// Pending are the year window's programs whose credit waits for the
+	// provider's filing fee: not counted yet.
+	Pending []Pending
 }
 
 // Transcript is the activities earned in a renewal year's window.
@@ -102,14 +118,14 @@ func (s *Service) ComingRenewal() int {
 // out_of_range) for a year outside MinYear..MaxYear; NotFound
 // holder_not_found when the caller has no holder account.
 func (s *Service) Status(ctx context.Context, c identity.Caller, year int) (Status, error) {
-	return s.judge(ctx, c, year)
+	return s.judge(ctx, c, year, true)
 }
 
 // Transcript lists the activities the caller earned in renewal year year's
 // window (0: the coming renewal's), each with its verdict.
 // Errors: as Status.
 func (s *Service) Transcript(ctx context.Context, c identity.Caller, year int) (Transcript, error) {
-	st, err := s.judge(ctx, c, year)
+	st, err := s.judge(ctx, c, year, false)
 	if err != nil {
 		return Transcript{}, err
 	}
@@ -129,7 +145,7 @@ func (s *Service) StatusOf(ctx context.Context, c identity.Caller, holderID stri
 	if err != nil {
 		return Status{}, err
 	}
-	return s.judgeHolder(ctx, holderID, year, fault.Errorf(fault.NotFound, "holder_not_found", "no holder %s", holderID))
+	return s.judgeHolder(ctx, holderID, year, true, fault.Errorf(fault.NotFound, "holder_not_found", "no holder %s", holderID))
 }
 
 // renewalYear is year, or the coming renewal for 0, refused outside
@@ -145,7 +161,7 @@ func (s *Service) renewalYear(year int) (int, error) {
 	return year, nil
 }
 
-func (s *Service) judge(ctx context.Context, c identity.Caller, year int) (Status, error) {
+func (s *Service) judge(ctx context.Context, c identity.Caller, year int, withPending bool) (Status, error) {
 	if c.Anonymous() {
 		return Status{}, identity.ErrSignIn
 	}
@@ -157,12 +173,13 @@ func (s *Service) judge(ctx context.Context, c identity.Caller, year int) (Statu
 	if err != nil {
 		return Status{}, err
 	}
-	return s.judgeHolder(ctx, holderID, year, fault.New(fault.NotFound, "holder_not_found", "you have no holder account yet: create one with POST /holders"))
+	return s.judgeHolder(ctx, holderID, year, withPending, fault.New(fault.NotFound, "holder_not_found", "you have no holder account yet: create one with POST /holders"))
 }
 
 // judgeHolder judges renewal year year of holder holderID from one read of
-// the holder's record; notFound is the error when there is no such holder.
-func (s *Service) judgeHolder(ctx context.Context, holderID string, year int, notFound error) (Status, error) {
+// the holder's record (and, withPending, one of their credits waiting for a
+// filing fee); notFound is the error when there is no such holder.
+func (s *Service) judgeHolder(ctx context.Context, holderID string, year int, withPending bool, notFound error) (Status, error) {
 	h, activities, err := s.store.Records(ctx, holderID)
 	if errors.Is(err, accounts.ErrNotFound) {
 		return Status{}, notFound
@@ -195,6 +212,13 @@ func (s *Service) judgeHolder(ctx context.Context, holderID string, year int, no
 	}
 	for i, a := range window {
 		st.Entries[i] = Entry{Activity: a, Verdict: y.Verdicts[i]}
+	}
+	if withPending {
+		pending, err := s.store.Pending(ctx, holderID)
+		if err != nil {
+			return Status{}, fmt.Errorf("read pending credits of holder %s: %w", holderID, err)
+		}
+		st.Pending = slices.DeleteFunc(pending, func(p Pending) bool { return p.Completed.Year() != earned })
 	}
 	return st, nil
 }

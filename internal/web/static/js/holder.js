@@ -190,6 +190,10 @@ function drawStatus(out, st, open) {
           ? `Outstanding: ${st.outstanding} CECs${open ? " until the submission waiting for review is approved" : ""}.`
           : "Not met yet: the CECs are there, but a rule is not met. See what is still missing below.", "warn", { id: "status-outstanding" }),
     open ? pendingNotice(open, "status-pending") : null,
+    (st.pending || []).length ? notice([
+      `Reported by ${st.pending.length === 1 ? "a provider" : "providers"}, not counted yet: the credit is issued once the provider pays the association's filing fee for the report. `,
+      h("ul", {}, st.pending.map((p) => h("li", { dataset: { programId: p.programId } },
+        `${p.title} (${p.providerName}), completed ${date(p.completed)}: ${p.cecs} CECs`)))], "", { id: "status-awaiting-fee" }) : null,
     st.lapsed ? notice([`Your ${st.renewalYear} credentials have lapsed: the renewal was not paid by the end of its grace period. `,
       h("a", { href: `#/holder/renewal?year=${st.renewalYear}` }, "Pay it on your renewal page"), " to reinstate them (a reinstatement fee applies)."],
     "warn", { id: "status-lapsed" }) : null,
