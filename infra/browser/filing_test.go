@@ -85,10 +85,12 @@ func TestBrowser_FilingFee(t *testing.T) {
 			acme.waitText(t, "#filing-fee-due", "The filing fee of $12.00 is due")
 
 			if !tc.phone {
+				// A payment of another amount: recorded, not taken, flagged for staff.
+				s.api(t, "POST", "/dev/payments/cs_sim_FIL-"+uploadID+"/succeed", "", map[string]any{"amountCents": 100, "currency": "USD"}, 200, nil)
 				office := s.person(t, "staff", false)
 				office.signIn(t, "staff", "office", "office@example.org")
 				office.open(t, "#/staff/filing-fees")
-				office.waitText(t, `#unpaid-filing-fees tr[data-upload-id="`+uploadID+`"]`, "2 (0 members, 2 guests)$12.00")
+				office.waitText(t, `#unpaid-filing-fees tr[data-upload-id="`+uploadID+`"]`, "2 (0 members, 2 guests)$12.00Payment mismatch")
 				office.audit(t)
 				noCodesShown(t, office)
 				office.click(t, `#unpaid-filing-fees tr[data-upload-id="`+uploadID+`"] a`)

@@ -746,7 +746,7 @@ export async function filingFees(main) {
     h("td", {}, `${f.programTitle} (${f.programId})`),
     h("td", {}, f.providerName || ""),
     h("td", {}, `${f.members + f.guests} (${f.members} ${f.members === 1 ? "member" : "members"}, ${f.guests} ${f.guests === 1 ? "guest" : "guests"})`),
-    h("td", {}, money(f.amountCents, f.currency)),
+    h("td", {}, money(f.amountCents, f.currency), f.flag ? [h("br"), h("span", { class: "rejected filing-flag" }, flagText[f.flag] || "Look at its payments")] : null),
     h("td", {}, h("a", { href: `#/staff/uploads/${enc(f.programId)}/${enc(f.uploadId)}` }, `Upload ${f.uploadId}`))));
   const first = await list.first();
   view.append(...(first.length ? [wrap, list.more] : [h("p", { id: "no-unpaid-filing-fees" }, "Every filing fee is paid.")]).filter(Boolean));
