@@ -95,6 +95,8 @@ func TestBrowser_FilingFee(t *testing.T) {
 				noCodesShown(t, office)
 				office.click(t, `#unpaid-filing-fees tr[data-upload-id="`+uploadID+`"] a`)
 				office.waitText(t, ".facts", "$12.00, unpaid: the attendees' CECs wait for it")
+				office.waitText(t, `#staff-filing-fee tr[data-kind="mismatch"]`, "Not taken as payment: $1.00 paid, and the invoice is $12.00")
+				office.audit(t)
 			}
 
 			acme.click(t, "#pay-filing-fee")

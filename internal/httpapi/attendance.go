@@ -78,6 +78,7 @@ func filingFeeOut(f attendance.FilingInvoice) map[string]any {
 	if f.Flag != "" {
 		out["flag"] = f.Flag
 	}
+	out["payments"] = paymentsOut(f.Payments)
 	return out
 }
 

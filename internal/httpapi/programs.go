@@ -14,6 +14,7 @@ import (
 
 	"github.com/cecportal/cecportal/internal/calendar"
 	"github.com/cecportal/cecportal/internal/cec"
+	"github.com/cecportal/cecportal/internal/checkout"
 	"github.com/cecportal/cecportal/internal/fault"
 	"github.com/cecportal/cecportal/internal/httpapi/contract"
 	"github.com/cecportal/cecportal/internal/identity"
@@ -114,6 +115,17 @@ type feeJSON struct {
 	Checkout    *checkoutJSON `json:"checkout"`
 	Payments    []paymentJSON `json:"payments"`
 	Flag        *string       `json:"flag"`
+}
+
+// paymentsOut is an invoice's payment events as the API shows them: every
+// invoice (application fee, renewal, filing fee) keeps the same record.
+func paymentsOut(ps []checkout.Payment) []paymentJSON {
+	out := make([]paymentJSON, 0, len(ps))
+	for _, x := range ps {
+		out = append(out, paymentJSON{EventID: x.EventID, Kind: string(x.Kind), At: x.At.UTC(),
+			Reference: x.Reference, AmountCents: x.AmountCents, Currency: x.Currency, Reason: x.Reason})
+	}
+	return out
 }
 
 type paymentJSON struct {
@@ -336,11 +348,7 @@ func feeOut(f *programs.Fee) *feeJSON {
 	}
 	out := &feeJSON{InvoiceID: f.InvoiceID, AmountCents: f.AmountCents, Currency: f.Currency, Late: f.Late,
 		Status: string(f.Status), CECs: f.CECs, PerCECCents: f.PerCECCents, DaysBefore: f.DaysBefore,
-		IssuedAt: f.IssuedAt.UTC(), PaidAt: optTime(f.PaidAt), Flag: optString(f.Flag), Payments: []paymentJSON{}}
-	for _, x := range f.Payments {
-		out.Payments = append(out.Payments, paymentJSON{EventID: x.EventID, Kind: string(x.Kind), At: x.At.UTC(),
-			Reference: x.Reference, AmountCents: x.AmountCents, Currency: x.Currency, Reason: x.Reason})
-	}
+		IssuedAt: f.IssuedAt.UTC(), PaidAt: optTime(f.PaidAt), Flag: optString(f.Flag), Payments: paymentsOut(f.Payments)}
 	if co := f.Checkout; co != nil {
 		out.Checkout = &checkoutJSON{Reference: co.Reference, URL: co.URL, CreatedAt: co.CreatedAt.UTC()}
 	}

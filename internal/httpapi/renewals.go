@@ -152,12 +152,8 @@ func (h renewalHandlers) ofHolder(ctx context.Context, r *Request) (Response, er
 
 // holderRenewalOut is an invoice as staff read it.
 func holderRenewalOut(inv renewals.Invoice) holderRenewalJSON {
-	x := holderRenewalJSON{renewalInvoiceJSON: renewalInvoiceOut(inv), Payments: make([]paymentJSON, 0, len(inv.Payments)),
+	x := holderRenewalJSON{renewalInvoiceJSON: renewalInvoiceOut(inv), Payments: paymentsOut(inv.Payments),
 		Flag: optString(inv.Flag), LapseWaived: inv.LapseWaived, LapseChanges: make([]lapseChangeJSON, 0, len(inv.LapseChanges))}
-	for _, p := range inv.Payments {
-		x.Payments = append(x.Payments, paymentJSON{EventID: p.EventID, Kind: string(p.Kind), At: p.At.UTC(),
-			Reference: p.Reference, AmountCents: p.AmountCents, Currency: p.Currency, Reason: p.Reason})
-	}
 	for _, c := range inv.LapseChanges {
 		x.LapseChanges = append(x.LapseChanges, lapseChangeJSON{At: c.At.UTC(), By: c.By, Waived: c.Waived, Reason: c.Reason})
 	}

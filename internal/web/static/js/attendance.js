@@ -14,6 +14,7 @@ import { page, notice, errorNotice, dateTime, date, humanDates, sleep, pagedList
 import { downloadCSV } from "./download.js";
 import { money, dateIn } from "./fee.js";
 import { directorySearch } from "./provider.js";
+import { paymentsTable } from "./staff.js";
 
 const enc = encodeURIComponent;
 
@@ -618,7 +619,7 @@ export async function staffUpload(main, { id, uploadId }) {
   const view = page(main, "Correct an upload");
   const [p, up] = await Promise.all([api("GET", `/programs/${enc(id)}`), api("GET", `${uploadPath(id, uploadId)}?limit=1`)]);
   const t = up.totals || {};
-  view.append(
+  view.append(...[
     h("p", {}, h("strong", {}, p.title), ` (${p.programId}), ${p.providerName || "the provider"}; ${dateTime(p.startsAt, p.timeZone)}. ${p.contactHours} CECs each.`),
     facts([
       ["Upload", up.uploadId],
@@ -631,6 +632,9 @@ export async function staffUpload(main, { id, uploadId }) {
         : `${money(up.filingFeeInvoice.amountCents, up.filingFeeInvoice.currency)}, ${up.filingFeeInvoice.status === "open" ? "unpaid: the attendees' CECs wait for it"
           : up.filingFeeInvoice.credited ? "paid; the CECs are issued" : "paid; the CECs are being issued"}`],
     ]),
+    up.filingFeeInvoice ? h("section", { id: "staff-filing-fee", "aria-labelledby": "staff-filing-fee-heading" },
+      h("h2", { id: "staff-filing-fee-heading" }, `Filing fee ${up.filingFeeInvoice.invoiceId}`),
+      paymentsTable(up.filingFeeInvoice.payments, up.filingFeeInvoice.amountCents, up.filingFeeInvoice.currency)) : null,
     correctionsSection(id, uploadId),
-    h("p", {}, h("a", { href: "#/staff/corrections" }, "Every correction")));
+    h("p", {}, h("a", { href: "#/staff/corrections" }, "Every correction"))].filter(Boolean));
 }

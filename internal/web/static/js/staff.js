@@ -483,6 +483,16 @@ const flagText = {
   quoted_amount: "Paid an earlier amount: the holder paid what an earlier checkout asked, before the total changed (the reinstatement fee added, or taken off when the lapse was reversed). It is taken as payment; settle the difference with the holder.",
 };
 
+/** An invoice's payment events in words (any invoice: they keep the same record). */
+export function paymentsTable(payments, totalCents, currency) {
+  if (!payments?.length) return h("p", {}, "No payments reported.");
+  return table("Payments reported", ["When", "Amount", "Reference", { text: "Outcome", outcome: true }], payments.map((p) => h("tr", { dataset: { kind: p.kind } },
+    h("td", {}, dateTime(p.at)), h("td", {}, money(p.amountCents, p.currency?.toUpperCase())), h("td", {}, p.reference || "—"),
+    h("td", {}, p.kind === "mismatch"
+      ? `Not taken as payment: ${money(p.amountCents, p.currency?.toUpperCase())} paid, and the invoice is ${money(totalCents, currency)}`
+      : [paymentText[p.kind] || words(p.kind), p.reason ? `: ${p.reason}` : ""]))));
+}
+
 const paymentText = {
   succeeded: "Paid",
   failed: "Payment failed",
@@ -659,13 +669,7 @@ function holderInvoice(inv, holderId) {
       ["CECs required", String(inv.cecsRequired)],
       ["Issued", dateTime(inv.issuedAt)],
     ]),
-    inv.payments.length
-      ? table("Payments reported", ["When", "Amount", "Reference", { text: "Outcome", outcome: true }], inv.payments.map((p) => h("tr", { dataset: { kind: p.kind } },
-        h("td", {}, dateTime(p.at)), h("td", {}, money(p.amountCents, p.currency?.toUpperCase())), h("td", {}, p.reference || "—"),
-        h("td", {}, p.kind === "mismatch"
-          ? `Not taken as payment: ${money(p.amountCents, p.currency?.toUpperCase())} paid, and the invoice is ${money(inv.totalCents, inv.currency)}`
-          : [paymentText[p.kind] || words(p.kind), p.reason ? `: ${p.reason}` : ""]))))
-      : h("p", {}, "No payments reported."),
+    paymentsTable(inv.payments, inv.totalCents, inv.currency),
     inv.lapseChanges?.length
       ? table("Lapse reversed or restored", ["When", "By", { text: "Change", outcome: true }, "Reason"], inv.lapseChanges.map((c) => h("tr", {},
         h("td", {}, dateTime(c.at)), h("td", {}, `Staff (signed in as ${c.by})`), h("td", {}, c.waived ? "Lapse reversed" : "Reversal undone"), h("td", {}, c.reason))),
