@@ -1,9 +1,7 @@
 package store
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -150,33 +148,14 @@ func (a *Attendance) PutChunk(ctx context.Context, uploadID string, chunk int, r
 	for _, r := range rows {
 		tuples = append(tuples, [6]string{strconv.Itoa(r.Line), r.ProgramID, r.HolderID, r.FirstName, r.LastName, r.Completed.String()})
 	}
-	var raw bytes.Buffer
-	enc := json.NewEncoder(&raw)
-	enc.SetEscapeHTML(false) // <, > and & as themselves: RowBytes counts on it
-	if err := enc.Encode(tuples); err != nil {
-		return err
-	}
-	k := inputKey(uploadID, chunk)
-	item, err := table.Marshal(inputItem{PK: k.PK, SK: k.SK, Type: "upload-input", Rows: raw.String(), TTL: expires.Unix()})
-	if err != nil {
-		return err
-	}
-	return a.t.BatchWrite(ctx, []table.Item{item}, nil)
+	return putInput(ctx, a.t, inputKey(uploadID, chunk), "upload-input", tuples, expires)
 }
 
 // Chunk reads a stored chunk back.
 func (a *Attendance) Chunk(ctx context.Context, uploadID string, chunk int) ([]roster.Row, error) {
-	item, err := a.t.Get(ctx, inputKey(uploadID, chunk))
-	if err != nil {
-		return nil, fmt.Errorf("get chunk %d of %s: %w", chunk, uploadID, err)
-	}
-	var it inputItem
-	if err := table.Unmarshal(item, &it); err != nil {
-		return nil, err
-	}
 	var tuples [][6]string
-	if err := json.Unmarshal([]byte(it.Rows), &tuples); err != nil {
-		return nil, fmt.Errorf("decode chunk %d of %s: %w", chunk, uploadID, err)
+	if err := getInput(ctx, a.t, inputKey(uploadID, chunk), &tuples); err != nil {
+		return nil, err
 	}
 	rows := make([]roster.Row, 0, len(tuples))
 	for _, t := range tuples {
@@ -438,22 +417,11 @@ func creditOps(c attendance.Credit) ([]table.Op, error) {
 	return []table.Op{table.Put(att, table.IfNotExists()), table.Put(cr, table.Condition{})}, nil
 }
 
-// FinishChunk writes the row results, then the summary with the next
-// message (or, after the last chunk, the upload's entry with its totals) in
-// one transaction guarded by the summary's absence.
+// FinishChunk records the chunk once (recordChunkOnce): its row results,
+// then its summary with the next message, or after the last chunk the
+// upload's entry with its totals and its filing fee invoice.
 func (a *Attendance) FinishChunk(ctx context.Context, uploadID string, results []attendance.RowResult, s attendance.ChunkSummary, next []outbox.Message, done *attendance.Entry) error {
-	k := chunkKey(uploadID, s.Chunk)
-	// Results go in transactions that each check the summary's absence, so
-	// that once a chunk is recorded no later delivery rewrites its rows.
-	ops := make([]table.Op, 0, table.MaxTransactOps)
-	flush := func() error {
-		if len(ops) == 0 {
-			return nil
-		}
-		err := a.t.Write(ctx, append(ops, table.Check(k, table.IfNotExists()))...)
-		ops = ops[:0]
-		return err
-	}
+	rows := make([]table.Item, 0, len(results))
 	for _, r := range results {
 		rk := rowKey(uploadID, r.Line)
 		item, err := table.Marshal(resultItem{PK: rk.PK, SK: rk.SK, Type: "upload-row", Line: r.Line, ProgramID: r.ProgramID,
@@ -462,76 +430,52 @@ func (a *Attendance) FinishChunk(ctx context.Context, uploadID string, results [
 		if err != nil {
 			return err
 		}
-		if ops = append(ops, table.Put(item, table.Condition{})); len(ops) == table.MaxTransactOps-1 {
-			if err := flush(); err != nil {
-				return finished(err)
-			}
-		}
+		rows = append(rows, item)
 	}
-	if err := flush(); err != nil {
-		return finished(err)
-	}
+	k := chunkKey(uploadID, s.Chunk)
 	sum, err := table.Marshal(summaryItem{PK: k.PK, SK: k.SK, Type: "upload-chunk", Chunk: s.Chunk, Rows: s.Rows,
 		Accepted: s.Accepted, Rejected: s.Rejected, FeeCents: s.FeeCents, Members: s.Members, Guests: s.Guests, ByReason: s.ByReason})
 	if err != nil {
 		return err
 	}
-	out, err := OutboxOps(next...)
+	with, err := OutboxOps(next...)
 	if err != nil {
 		return err
 	}
-	last := append([]table.Op{table.Put(sum, table.IfNotExists())}, out...)
 	if done != nil {
 		entry, err := entryPut(*done, table.Condition{})
 		if err != nil {
 			return err
 		}
-		last = append(last, entry)
+		with = append(with, entry)
 		if done.Fee != nil {
 			fee, err := filingCreateOps(*done.Fee)
 			if err != nil {
 				return err
 			}
-			last = append(last, fee...)
+			with = append(with, fee...)
 		}
 	}
-	return finished(a.t.Write(ctx, last...))
-}
-
-// finished treats "the summary exists" as done: another delivery recorded
-// the chunk first.
-func finished(err error) error {
-	if table.IsConditionFailed(err) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("record chunk: %w", err)
-	}
-	return nil
+	return recordChunkOnce(ctx, a.t, sum, rows, with...)
 }
 
 // Summaries reads the credited chunks' summaries.
 func (a *Attendance) Summaries(ctx context.Context, uploadID string) ([]attendance.ChunkSummary, error) {
 	var out []attendance.ChunkSummary
 	q := table.Query{PK: uploadKey(uploadID).PK, Op: table.SKBeginsWith, Value: skChunk, Limit: 1000}
-	for {
-		page, err := a.t.Query(ctx, q)
-		if err != nil {
-			return nil, fmt.Errorf("query chunk summaries of %s: %w", uploadID, err)
+	err := queryAll(ctx, a.t, q, func(item table.Item) error {
+		var it summaryItem
+		if err := table.Unmarshal(item, &it); err != nil {
+			return err
 		}
-		for _, item := range page.Items {
-			var it summaryItem
-			if err := table.Unmarshal(item, &it); err != nil {
-				return nil, err
-			}
-			out = append(out, attendance.ChunkSummary{Chunk: it.Chunk, Rows: it.Rows, Accepted: it.Accepted,
-				Rejected: it.Rejected, FeeCents: it.FeeCents, Members: it.Members, Guests: it.Guests, ByReason: it.ByReason})
-		}
-		if page.Cursor == "" {
-			return out, nil
-		}
-		q.Cursor = page.Cursor
+		out = append(out, attendance.ChunkSummary{Chunk: it.Chunk, Rows: it.Rows, Accepted: it.Accepted,
+			Rejected: it.Rejected, FeeCents: it.FeeCents, Members: it.Members, Guests: it.Guests, ByReason: it.ByReason})
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("query chunk summaries of %s: %w", uploadID, err)
 	}
+	return out, nil
 }
 
 // Results reads row results in row order.

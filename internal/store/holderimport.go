@@ -1,9 +1,7 @@
 package store
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -87,33 +85,14 @@ func (h *HolderImports) PutChunk(ctx context.Context, importID string, chunk int
 	for _, r := range rows {
 		tuples = append(tuples, [7]string{strconv.Itoa(r.Line), r.MemberNumber, r.FirstName, r.LastName, r.Email, r.Membership, r.Credentials})
 	}
-	var raw bytes.Buffer
-	enc := json.NewEncoder(&raw)
-	enc.SetEscapeHTML(false) // <, > and & as themselves: holderimport.RowBytes counts on it
-	if err := enc.Encode(tuples); err != nil {
-		return err
-	}
-	k := importInputKey(importID, chunk)
-	item, err := table.Marshal(inputItem{PK: k.PK, SK: k.SK, Type: "holder-import-input", Rows: raw.String(), TTL: expires.Unix()})
-	if err != nil {
-		return err
-	}
-	return h.t.BatchWrite(ctx, []table.Item{item}, nil)
+	return putInput(ctx, h.t, importInputKey(importID, chunk), "holder-import-input", tuples, expires)
 }
 
 // Chunk reads a stored chunk back.
 func (h *HolderImports) Chunk(ctx context.Context, importID string, chunk int) ([]accounts.Imported, error) {
-	item, err := h.t.Get(ctx, importInputKey(importID, chunk))
-	if err != nil {
-		return nil, fmt.Errorf("get chunk %d of %s: %w", chunk, importID, err)
-	}
-	var it inputItem
-	if err := table.Unmarshal(item, &it); err != nil {
-		return nil, err
-	}
 	var tuples [][7]string
-	if err := json.Unmarshal([]byte(it.Rows), &tuples); err != nil {
-		return nil, fmt.Errorf("decode chunk %d of %s: %w", chunk, importID, err)
+	if err := getInput(ctx, h.t, importInputKey(importID, chunk), &tuples); err != nil {
+		return nil, err
 	}
 	rows := make([]accounts.Imported, 0, len(tuples))
 	for _, t := range tuples {
@@ -305,20 +284,11 @@ type importChunkItem struct {
 	ByReason map[string]int `json:"byReason"`
 }
 
-// FinishChunk writes the row results in transactions that check the
-// summary's absence, then the summary with next (or the import with its
-// totals) in one transaction guarded by it: once.
+// FinishChunk records the chunk once (recordChunkOnce): its row results,
+// then its summary with the next message, or after the last chunk the
+// import with its totals.
 func (h *HolderImports) FinishChunk(ctx context.Context, importID string, results []holderimport.RowResult, s holderimport.ChunkSummary, next []outbox.Message, done *holderimport.Entry) error {
-	k := importChunkKey(importID, s.Chunk)
-	ops := make([]table.Op, 0, table.MaxTransactOps)
-	flush := func() error {
-		if len(ops) == 0 {
-			return nil
-		}
-		err := h.t.Write(ctx, append(ops, table.Check(k, table.IfNotExists()))...)
-		ops = ops[:0]
-		return err
-	}
+	rows := make([]table.Item, 0, len(results))
 	for _, r := range results {
 		rk := importRowKey(importID, r.Line)
 		item, err := table.Marshal(importRowItem{PK: rk.PK, SK: rk.SK, Type: "holder-import-row", Line: r.Line, MemberNumber: r.MemberNumber,
@@ -327,57 +297,45 @@ func (h *HolderImports) FinishChunk(ctx context.Context, importID string, result
 		if err != nil {
 			return err
 		}
-		if ops = append(ops, table.Put(item, table.Condition{})); len(ops) == table.MaxTransactOps-1 {
-			if err := flush(); err != nil {
-				return finished(err)
-			}
-		}
+		rows = append(rows, item)
 	}
-	if err := flush(); err != nil {
-		return finished(err)
-	}
+	k := importChunkKey(importID, s.Chunk)
 	sum, err := table.Marshal(importChunkItem{PK: k.PK, SK: k.SK, Type: "holder-import-chunk", Chunk: s.Chunk, Rows: s.Rows,
 		Created: s.Created, Existing: s.Existing, Rejected: s.Rejected, ByReason: s.ByReason})
 	if err != nil {
 		return err
 	}
-	out, err := OutboxOps(next...)
+	with, err := OutboxOps(next...)
 	if err != nil {
 		return err
 	}
-	last := append([]table.Op{table.Put(sum, table.IfNotExists())}, out...)
 	if done != nil {
 		item, err := importToItem(*done)
 		if err != nil {
 			return err
 		}
-		last = append(last, table.Put(item, table.Condition{}))
+		with = append(with, table.Put(item, table.Condition{}))
 	}
-	return finished(h.t.Write(ctx, last...))
+	return recordChunkOnce(ctx, h.t, sum, rows, with...)
 }
 
 // Summaries reads the done chunks' summaries.
 func (h *HolderImports) Summaries(ctx context.Context, importID string) ([]holderimport.ChunkSummary, error) {
 	var out []holderimport.ChunkSummary
 	q := table.Query{PK: pkImport + importID, Op: table.SKBeginsWith, Value: skChunk, Limit: 1000}
-	for {
-		page, err := h.t.Query(ctx, q)
-		if err != nil {
-			return nil, fmt.Errorf("query chunk summaries of %s: %w", importID, err)
+	err := queryAll(ctx, h.t, q, func(item table.Item) error {
+		var it importChunkItem
+		if err := table.Unmarshal(item, &it); err != nil {
+			return err
 		}
-		for _, item := range page.Items {
-			var it importChunkItem
-			if err := table.Unmarshal(item, &it); err != nil {
-				return nil, err
-			}
-			out = append(out, holderimport.ChunkSummary{Chunk: it.Chunk, Rows: it.Rows, Created: it.Created, Existing: it.Existing,
-				Rejected: it.Rejected, ByReason: it.ByReason})
-		}
-		if page.Cursor == "" {
-			return out, nil
-		}
-		q.Cursor = page.Cursor
+		out = append(out, holderimport.ChunkSummary{Chunk: it.Chunk, Rows: it.Rows, Created: it.Created, Existing: it.Existing,
+			Rejected: it.Rejected, ByReason: it.ByReason})
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("query chunk summaries of %s: %w", importID, err)
 	}
+	return out, nil
 }
 
 // Results reads row results in row order.
