@@ -104,23 +104,9 @@ func (h attendanceHandlers) myOpenFilingFees(ctx context.Context, r *Request) (R
 
 // filingFeePage answers one page of a list of filing fees.
 func (h attendanceHandlers) filingFeePage(ctx context.Context, r *Request, list func(context.Context, identity.Caller, attendance.Page) ([]attendance.FilingInvoice, string, error)) (Response, error) {
-	pg, err := pageIn(r.Query)
-	if err != nil {
-		return Response{}, err
-	}
-	fees, next, err := list(ctx, r.Caller, attendance.Page{Limit: pg.Limit, Cursor: pg.Cursor})
-	if err != nil {
-		return Response{}, err
-	}
-	out := make([]map[string]any, 0, len(fees))
-	for _, f := range fees {
-		out = append(out, filingFeeOut(f))
-	}
-	body := map[string]any{"filingFees": out}
-	if next != "" {
-		body["nextCursor"] = next
-	}
-	return JSON(http.StatusOK, body), nil
+	return listPage(r, "filingFees", func(limit int, cursor string) ([]attendance.FilingInvoice, string, error) {
+		return list(ctx, r.Caller, attendance.Page{Limit: limit, Cursor: cursor})
+	}, filingFeeOut)
 }
 
 type correctionInJSON struct {
@@ -164,23 +150,9 @@ func (h attendanceHandlers) corrections(ctx context.Context, r *Request) (Respon
 }
 
 func (h attendanceHandlers) allCorrections(ctx context.Context, r *Request) (Response, error) {
-	pg, err := pageIn(r.Query)
-	if err != nil {
-		return Response{}, err
-	}
-	list, next, err := h.svc.AllCorrections(ctx, r.Caller, attendance.Page{Limit: pg.Limit, Cursor: pg.Cursor})
-	if err != nil {
-		return Response{}, err
-	}
-	out := make([]map[string]any, 0, len(list))
-	for _, c := range list {
-		out = append(out, correctionOut(c))
-	}
-	body := map[string]any{"corrections": out}
-	if next != "" {
-		body["nextCursor"] = next
-	}
-	return JSON(http.StatusOK, body), nil
+	return listPage(r, "corrections", func(limit int, cursor string) ([]attendance.Correction, string, error) {
+		return h.svc.AllCorrections(ctx, r.Caller, attendance.Page{Limit: limit, Cursor: cursor})
+	}, correctionOut)
 }
 
 type attendanceHandlers struct {
@@ -321,19 +293,27 @@ func uploadOut(e attendance.Entry) map[string]any {
 }
 
 func (h attendanceHandlers) list(ctx context.Context, r *Request) (Response, error) {
+	return listPage(r, "uploads", func(limit int, cursor string) ([]attendance.Entry, string, error) {
+		return h.svc.Uploads(ctx, r.Caller, r.Params["programId"], attendance.Page{Limit: limit, Cursor: cursor})
+	}, uploadOut)
+}
+
+// listPage answers one page of a list as {key: [...], nextCursor}: the
+// page asked for by ?limit= and ?cursor= (pageIn), each item as out has it.
+func listPage[T any](r *Request, key string, list func(limit int, cursor string) ([]T, string, error), out func(T) map[string]any) (Response, error) {
 	pg, err := pageIn(r.Query)
 	if err != nil {
 		return Response{}, err
 	}
-	entries, next, err := h.svc.Uploads(ctx, r.Caller, r.Params["programId"], attendance.Page{Limit: pg.Limit, Cursor: pg.Cursor})
+	items, next, err := list(pg.Limit, pg.Cursor)
 	if err != nil {
 		return Response{}, err
 	}
-	out := make([]map[string]any, 0, len(entries))
-	for _, e := range entries {
-		out = append(out, uploadOut(e))
+	shown := make([]map[string]any, 0, len(items))
+	for _, it := range items {
+		shown = append(shown, out(it))
 	}
-	body := map[string]any{"uploads": out}
+	body := map[string]any{key: shown}
 	if next != "" {
 		body["nextCursor"] = next
 	}

@@ -151,21 +151,7 @@ func (h importHandlers) result(ctx context.Context, r *Request) (Response, error
 }
 
 func (h importHandlers) list(ctx context.Context, r *Request) (Response, error) {
-	pg, err := pageIn(r.Query)
-	if err != nil {
-		return Response{}, err
-	}
-	entries, next, err := h.svc.Imports(ctx, r.Caller, holderimport.Page{Limit: pg.Limit, Cursor: pg.Cursor})
-	if err != nil {
-		return Response{}, err
-	}
-	out := make([]map[string]any, 0, len(entries))
-	for _, e := range entries {
-		out = append(out, importOut(e))
-	}
-	body := map[string]any{"imports": out}
-	if next != "" {
-		body["nextCursor"] = next
-	}
-	return JSON(http.StatusOK, body), nil
+	return listPage(r, "imports", func(limit int, cursor string) ([]holderimport.Entry, string, error) {
+		return h.svc.Imports(ctx, r.Caller, holderimport.Page{Limit: limit, Cursor: cursor})
+	}, importOut)
 }
