@@ -111,41 +111,20 @@ func peakHeap(f func()) uint64 {
 	return peak.Load()
 }
 
-// BenchmarkAttendance credits a whole roster: the upload (the roster read
-// twice, stored in chunks) and every crediting step, as the queue would
-// deliver them, one after the other.
-func BenchmarkAttendance(b *testing.B) {
+// benchRows runs, for each size, the work prepare returns on a fresh world
+// (prepared outside the timer), and reports rows per second and the peak
+// heap while the work runs: every benchmark of `make bench` measures so.
+func benchRows(b *testing.B, prepare func(b *testing.B, n int) func()) {
 	for _, n := range benchSizes {
 		b.Run(fmt.Sprintf("rows=%d", n), func(b *testing.B) {
 			var elapsed time.Duration
 			var peak uint64
 			for range b.N {
 				b.StopTimer()
-				w := newBenchWorld(b, n)
-				ctx := context.Background()
+				work := prepare(b, n)
 				b.StartTimer()
 				t0 := time.Now()
-				p := peakHeap(func() {
-					src := func() (attendance.Rows, error) { return roster.NewReader(bytes.NewReader(w.csv), 0) }
-					u, _, err := w.svc.Report(ctx, benchProvider, w.program.ID, "csv", src, false)
-					if err != nil {
-						b.Fatal(err)
-					}
-					for msgs := w.queue.Take(); len(msgs) > 0; msgs = w.queue.Take() {
-						for _, m := range msgs {
-							if m.Queue != attendance.Queue {
-								continue
-							}
-							if err := w.svc.CreditChunk(ctx, m.Body); err != nil {
-								b.Fatal(err)
-							}
-						}
-					}
-					st, err := w.svc.Result(ctx, benchProvider, w.program.ID, u.ID, attendance.Page{Limit: 1})
-					if err != nil || !st.Done || st.Totals.Accepted != n {
-						b.Fatalf("not all credited: %+v %v", st.Totals, err)
-					}
-				})
+				p := peakHeap(work)
 				elapsed += time.Since(t0)
 				peak = max(peak, p)
 			}
@@ -155,53 +134,81 @@ func BenchmarkAttendance(b *testing.B) {
 	}
 }
 
+// BenchmarkAttendance credits a whole roster: the upload (the roster read
+// twice, stored in chunks) and every crediting step, as the queue would
+// deliver them, one after the other.
+func BenchmarkAttendance(b *testing.B) {
+	benchRows(b, func(b *testing.B, n int) func() {
+		w := newBenchWorld(b, n)
+		ctx := context.Background()
+		return func() {
+			src := func() (attendance.Rows, error) { return roster.NewReader(bytes.NewReader(w.csv), 0) }
+			u, _, err := w.svc.Report(ctx, benchProvider, w.program.ID, "csv", src, false)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for msgs := w.queue.Take(); len(msgs) > 0; msgs = w.queue.Take() {
+				for _, m := range msgs {
+					if m.Queue != attendance.Queue {
+						continue
+					}
+					if err := w.svc.CreditChunk(ctx, m.Body); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			st, err := w.svc.Result(ctx, benchProvider, w.program.ID, u.ID, attendance.Page{Limit: 1})
+			if err != nil || !st.Done || st.Totals.Accepted != n {
+				b.Fatalf("not all credited: %+v %v", st.Totals, err)
+			}
+		}
+	})
+}
+
 // BenchmarkAttendanceYardstick writes, for each row, the same three items
 // crediting writes (attendance record, transcript credit, row result) with
 // bare BatchWrite calls of 25 items, DynamoDB's batch size: no reads, no
 // rules, no conditions, no transactions.
 func BenchmarkAttendanceYardstick(b *testing.B) {
-	for _, n := range benchSizes {
-		b.Run(fmt.Sprintf("rows=%d", n), func(b *testing.B) {
-			var elapsed time.Duration
-			var peak uint64
-			for range b.N {
-				b.StopTimer()
-				w := newBenchWorld(b, n)
-				ctx := context.Background()
-				b.StartTimer()
-				t0 := time.Now()
-				p := peakHeap(func() {
-					batch := make([]table.Item, 0, table.MaxBatchWrite)
-					flush := func() {
-						if err := w.tbl.BatchWrite(ctx, batch, nil); err != nil {
-							b.Fatal(err)
-						}
-						batch = batch[:0]
-					}
-					for i := range n {
-						c := attendance.Credit{ProgramID: w.program.ID, HolderID: fmt.Sprintf("H-%010d", i), UploadID: "UPL-YARDSTICK",
-							Line: i + 2, Completed: roster.Date{Year: 2027, Month: 3, Day: 10}, Hours: cec.Of(6)}
-						ops, err := creditOps(c)
-						if err != nil {
-							b.Fatal(err)
-						}
-						k := rowKey("UPL-YARDSTICK", i+2)
-						res, _ := table.Marshal(resultItem{PK: k.PK, SK: k.SK, Type: "upload-row", Line: i + 2, HolderID: c.HolderID, Accepted: true})
-						for _, it := range []table.Item{ops[0].Item, ops[1].Item, res} {
-							if batch = append(batch, it); len(batch) == table.MaxBatchWrite {
-								flush()
-							}
-						}
-					}
-					if len(batch) > 0 {
-						flush()
-					}
-				})
-				elapsed += time.Since(t0)
-				peak = max(peak, p)
+	benchRows(b, func(b *testing.B, n int) func() {
+		w := newBenchWorld(b, n)
+		return func() {
+			add, flush := batchWriter(b, w.tbl)
+			for i := range n {
+				c := attendance.Credit{ProgramID: w.program.ID, HolderID: fmt.Sprintf("H-%010d", i), UploadID: "UPL-YARDSTICK",
+					Line: i + 2, Completed: roster.Date{Year: 2027, Month: 3, Day: 10}, Hours: cec.Of(6)}
+				ops, err := creditOps(c)
+				if err != nil {
+					b.Fatal(err)
+				}
+				k := rowKey("UPL-YARDSTICK", i+2)
+				res, _ := table.Marshal(resultItem{PK: k.PK, SK: k.SK, Type: "upload-row", Line: i + 2, HolderID: c.HolderID, Accepted: true})
+				add(ops[0].Item, ops[1].Item, res)
 			}
-			b.ReportMetric(float64(n)*float64(b.N)/elapsed.Seconds(), "rows/s")
-			b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
-		})
+			flush()
+		}
+	})
+}
+
+// batchWriter is a yardstick's writes: bare BatchWrite calls of 25 items,
+// DynamoDB's batch size; flush writes the rest.
+func batchWriter(b *testing.B, tbl table.Table) (add func(...table.Item), flush func()) {
+	batch := make([]table.Item, 0, table.MaxBatchWrite)
+	flush = func() {
+		if len(batch) == 0 {
+			return
+		}
+		if err := tbl.BatchWrite(context.Background(), batch, nil); err != nil {
+			b.Fatal(err)
+		}
+		batch = batch[:0]
 	}
+	add = func(items ...table.Item) {
+		for _, it := range items {
+			if batch = append(batch, it); len(batch) == table.MaxBatchWrite {
+				flush()
+			}
+		}
+	}
+	return add, flush
 }

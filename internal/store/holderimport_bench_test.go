@@ -51,43 +51,30 @@ func newImportWorld(b *testing.B, n int) *importWorld {
 // BenchmarkHolderImport imports a whole list: the upload (read twice,
 // stored in chunks) and every step, as the queue would deliver them.
 func BenchmarkHolderImport(b *testing.B) {
-	for _, n := range benchSizes {
-		b.Run(fmt.Sprintf("rows=%d", n), func(b *testing.B) {
-			var elapsed time.Duration
-			var peak uint64
-			for range b.N {
-				b.StopTimer()
-				w := newImportWorld(b, n)
-				ctx := context.Background()
-				b.StartTimer()
-				t0 := time.Now()
-				p := peakHeap(func() {
-					im, _, err := w.svc.Report(ctx, benchStaff, func() (io.Reader, error) { return bytes.NewReader(w.csv), nil }, false)
-					if err != nil {
+	benchRows(b, func(b *testing.B, n int) func() {
+		w := newImportWorld(b, n)
+		ctx := context.Background()
+		return func() {
+			im, _, err := w.svc.Report(ctx, benchStaff, func() (io.Reader, error) { return bytes.NewReader(w.csv), nil }, false)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for msgs := w.queue.Take(); len(msgs) > 0; msgs = w.queue.Take() {
+				for _, m := range msgs {
+					if m.Queue != holderimport.Queue {
+						continue
+					}
+					if err := w.svc.Step(ctx, m.Body); err != nil {
 						b.Fatal(err)
 					}
-					for msgs := w.queue.Take(); len(msgs) > 0; msgs = w.queue.Take() {
-						for _, m := range msgs {
-							if m.Queue != holderimport.Queue {
-								continue
-							}
-							if err := w.svc.Step(ctx, m.Body); err != nil {
-								b.Fatal(err)
-							}
-						}
-					}
-					st, err := w.svc.Result(ctx, benchStaff, im.ID, holderimport.Page{Limit: 1})
-					if err != nil || !st.Done || st.Totals.Created != n {
-						b.Fatalf("not all imported: %+v %v", st.Totals, err)
-					}
-				})
-				elapsed += time.Since(t0)
-				peak = max(peak, p)
+				}
 			}
-			b.ReportMetric(float64(n)*float64(b.N)/elapsed.Seconds(), "rows/s")
-			b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
-		})
-	}
+			st, err := w.svc.Result(ctx, benchStaff, im.ID, holderimport.Page{Limit: 1})
+			if err != nil || !st.Done || st.Totals.Created != n {
+				b.Fatalf("not all imported: %+v %v", st.Totals, err)
+			}
+		}
+	})
 }
 
 // BenchmarkHolderImportYardstick writes, for each row, the same items the
@@ -95,55 +82,29 @@ func BenchmarkHolderImport(b *testing.B) {
 // entry, the row's result) with bare BatchWrite calls of 25 items: no
 // reads, no checks, no conditions, no transactions.
 func BenchmarkHolderImportYardstick(b *testing.B) {
-	for _, n := range benchSizes {
-		b.Run(fmt.Sprintf("rows=%d", n), func(b *testing.B) {
-			var elapsed time.Duration
-			var peak uint64
-			for range b.N {
-				b.StopTimer()
-				w := newImportWorld(b, n)
-				ctx := context.Background()
-				now := time.Date(2027, 1, 5, 15, 0, 0, 0, time.UTC)
-				b.StartTimer()
-				t0 := time.Now()
-				p := peakHeap(func() {
-					batch := make([]table.Item, 0, table.MaxBatchWrite)
-					add := func(it table.Item) {
-						if batch = append(batch, it); len(batch) == table.MaxBatchWrite {
-							if err := w.tbl.BatchWrite(ctx, batch, nil); err != nil {
-								b.Fatal(err)
-							}
-							batch = batch[:0]
-						}
-					}
-					for i := range n {
-						h := accounts.Holder{ID: fmt.Sprintf("H-%010d", i), MemberNumber: fmt.Sprintf("M%d", i), FirstName: "Ana",
-							LastName: fmt.Sprintf("Lima%d", i), Email: fmt.Sprintf("h%d@ex.com", i), Membership: accounts.Member,
-							ImportedBy: fmt.Sprintf("IMP-YARDSTICK:%d", i+2), Credentials: []accounts.Credential{{Code: "CAM", EarnedOn: "2019-05-01"}},
-							CreatedAt: now, UpdatedAt: now, Version: 1}
-						ops, err := importedOps(h)
-						if err != nil {
-							b.Fatal(err)
-						}
-						for _, op := range ops {
-							add(op.Item)
-						}
-						k := importRowKey("IMP-YARDSTICK", i+2)
-						res, _ := table.Marshal(importRowItem{PK: k.PK, SK: k.SK, Type: "holder-import-row", Line: i + 2, MemberNumber: h.MemberNumber,
-							FirstName: h.FirstName, LastName: h.LastName, Email: h.Email, Outcome: holderimport.Created, HolderID: h.ID})
-						add(res)
-					}
-					if len(batch) > 0 {
-						if err := w.tbl.BatchWrite(ctx, batch, nil); err != nil {
-							b.Fatal(err)
-						}
-					}
-				})
-				elapsed += time.Since(t0)
-				peak = max(peak, p)
+	benchRows(b, func(b *testing.B, n int) func() {
+		w := newImportWorld(b, n)
+		now := time.Date(2027, 1, 5, 15, 0, 0, 0, time.UTC)
+		return func() {
+			add, flush := batchWriter(b, w.tbl)
+			for i := range n {
+				h := accounts.Holder{ID: fmt.Sprintf("H-%010d", i), MemberNumber: fmt.Sprintf("M%d", i), FirstName: "Ana",
+					LastName: fmt.Sprintf("Lima%d", i), Email: fmt.Sprintf("h%d@ex.com", i), Membership: accounts.Member,
+					ImportedBy: fmt.Sprintf("IMP-YARDSTICK:%d", i+2), Credentials: []accounts.Credential{{Code: "CAM", EarnedOn: "2019-05-01"}},
+					CreatedAt: now, UpdatedAt: now, Version: 1}
+				ops, err := importedOps(h)
+				if err != nil {
+					b.Fatal(err)
+				}
+				for _, op := range ops {
+					add(op.Item)
+				}
+				k := importRowKey("IMP-YARDSTICK", i+2)
+				res, _ := table.Marshal(importRowItem{PK: k.PK, SK: k.SK, Type: "holder-import-row", Line: i + 2, MemberNumber: h.MemberNumber,
+					FirstName: h.FirstName, LastName: h.LastName, Email: h.Email, Outcome: holderimport.Created, HolderID: h.ID})
+				add(res)
 			}
-			b.ReportMetric(float64(n)*float64(b.N)/elapsed.Seconds(), "rows/s")
-			b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
-		})
-	}
+			flush()
+		}
+	})
 }
