@@ -64,6 +64,7 @@ const (
 type Upload struct {
 	ID         string
 	ProgramID  string
+	Offering   int // which of the program's offerings it reports, from 1
 	ProviderID string
 	By         string // the caller's subject
 	Source     string // "csv" or "json"

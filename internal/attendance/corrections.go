@@ -153,7 +153,7 @@ func (s *Service) Correct(ctx context.Context, c identity.Caller, programID, upl
 			"attendance reported on %s owes a filing fee for holder %s: report them with a new upload, which invoices their fee", st.Upload.ReportedOn, h.ID)
 	}
 	// An addition is judged as a roster row of this upload would be.
-	first, last := programDays(p)
+	first, last := programDays(p, st.Upload.Offering)
 	switch {
 	case !known:
 		problems = append(problems, fault.Detail{Field: "holderId", Code: ReasonHolderNotFound,

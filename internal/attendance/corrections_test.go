@@ -19,7 +19,7 @@ import (
 func corrected(t *testing.T) (*world, attendance.Upload) {
 	t.Helper()
 	w := newWorld(t)
-	u, _, err := w.svc.Report(context.Background(), acme, w.program.ID, "csv", w.csv(
+	u, _, err := w.svc.Report(context.Background(), acme, w.program.ID, 0, "csv", w.csv(
 		"Ana,Ana,Lima,2027-03-10", "Bo,Bo,Berg,2027-03-10", "José,Jose,Nunes,2027-03-10"), false)
 	if err != nil {
 		t.Fatal(err)
@@ -84,7 +84,7 @@ func TestService_Corrections(t *testing.T) {
 		t.Fatalf("a refused correction mailed %q", got)
 	}
 	// Withdrawn for good: a new report credits her again.
-	u2, _, err := w.svc.Report(ctx, acme, w.program.ID, "csv", w.csv("Ana,Ana,Lima,2027-03-10"), false)
+	u2, _, err := w.svc.Report(ctx, acme, w.program.ID, 0, "csv", w.csv("Ana,Ana,Lima,2027-03-10"), false)
 	if err != nil {
 		t.Fatal(err)
 	}

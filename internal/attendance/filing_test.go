@@ -77,7 +77,7 @@ func TestService_FilingFees(t *testing.T) {
 	w.svc = attendance.NewService(store.NewAttendance(w.tbl), store.NewPrograms(w.tbl), w.acc, &payments.Simulator{BaseURL: "http://local"},
 		testkit.Policy(t), w.clk, ids.New, w.q)
 	w.clk.Set(time.Date(2021, 8, 31, 15, 0, 0, 0, time.UTC))
-	u, _, err := w.svc.Report(ctx, acme, w.program.ID, "csv", w.csv("Ana,Ana,Lima,2021-08-20", "Bo,Bo,Berg,2021-08-20", "José,Jose,Nunes,2021-08-20"), false)
+	u, _, err := w.svc.Report(ctx, acme, w.program.ID, 0, "csv", w.csv("Ana,Ana,Lima,2021-08-20", "Bo,Bo,Berg,2021-08-20", "José,Jose,Nunes,2021-08-20"), false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +117,7 @@ func TestService_FilingFees(t *testing.T) {
 		t.Fatalf("a provider listing every filing fee: %v", err)
 	}
 	// A held holder is reported: a second upload does not hold them again.
-	u2, _, err := w.svc.Report(ctx, acme, w.program.ID, "csv", w.csv("Ana,Ana,Lima,2021-08-20"), false)
+	u2, _, err := w.svc.Report(ctx, acme, w.program.ID, 0, "csv", w.csv("Ana,Ana,Lima,2021-08-20"), false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -225,7 +225,7 @@ func TestService_FilingFees_FreeRowsCreditAtOnce(t *testing.T) {
 	ctx := context.Background()
 	w := newWorldOn(t, time.Date(2021, 8, 20, 9, 0, 0, 0, time.FixedZone("", -5*3600)))
 	w.clk.Set(time.Date(2021, 9, 1, 15, 0, 0, 0, time.UTC))
-	u, _, err := w.svc.Report(ctx, acme, w.program.ID, "csv", w.csv("Ana,Ana,Lima,2021-08-20", "Bo,Bo,Berg,2021-08-20"), false)
+	u, _, err := w.svc.Report(ctx, acme, w.program.ID, 0, "csv", w.csv("Ana,Ana,Lima,2021-08-20", "Bo,Bo,Berg,2021-08-20"), false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -256,7 +256,7 @@ func TestService_FilingFees_ReleaseInSteps(t *testing.T) {
 		rows = append(rows, first+","+first+",Many,2021-08-20")
 	}
 	w.clk.Set(time.Date(2021, 8, 31, 15, 0, 0, 0, time.UTC))
-	u, _, err := w.svc.Report(ctx, acme, w.program.ID, "csv", w.csv(rows...), false)
+	u, _, err := w.svc.Report(ctx, acme, w.program.ID, 0, "csv", w.csv(rows...), false)
 	if err != nil {
 		t.Fatal(err)
 	}

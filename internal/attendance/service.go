@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -118,15 +119,22 @@ func (s *Service) program(ctx context.Context, c identity.Caller, id string, sta
 // credited asynchronously.
 // Errors: NotFound program_not_found; Conflict program_not_approved,
 // program_not_held; Unprocessable reporting_window_closed; Invalid
-// invalid_roster, empty_roster.
-func (s *Service) Report(ctx context.Context, c identity.Caller, programID, format string, src Source, dryRun bool) (Upload, *DryRun, error) {
+// invalid_roster, empty_roster, offering_required, unknown_offering.
+//
+// offering names which of the program's offerings the roster reports (from
+// 1); 0 is the only one of a program with a single offering not refused.
+func (s *Service) Report(ctx context.Context, c identity.Caller, programID string, offering int, format string, src Source, dryRun bool) (Upload, *DryRun, error) {
 	p, err := s.program(ctx, c, programID, false)
+	if err != nil {
+		return Upload{}, nil, err
+	}
+	offering, o, err := offeringOf(p, offering)
 	if err != nil {
 		return Upload{}, nil, err
 	}
 	now := s.clock.Now()
 	reported := roster.DateOf(now.In(s.policy.Association.Location()))
-	if err := s.canReport(p, now, reported); err != nil {
+	if err := s.canReport(p, o, now, reported); err != nil {
 		return Upload{}, nil, err
 	}
 	n, chunks, ignored, err := count(src)
@@ -137,7 +145,7 @@ func (s *Service) Report(ctx context.Context, c identity.Caller, programID, form
 	if err != nil {
 		return Upload{}, nil, err
 	}
-	u := Upload{ID: s.newID("UPL"), ProgramID: p.ID, ProviderID: p.ProviderID, By: c.Sub, Source: format,
+	u := Upload{ID: s.newID("UPL"), ProgramID: p.ID, Offering: offering, ProviderID: p.ProviderID, By: c.Sub, Source: format,
 		ReportedOn: reported, Rows: n, Chunks: chunks, Fee: fee, CreatedAt: now.UTC(), IgnoredColumns: ignored}
 	if dryRun {
 		d, err := s.dryRun(ctx, u, p, src)
@@ -193,17 +201,49 @@ func (s *Service) Report(ctx context.Context, c identity.Caller, programID, form
 	return u, nil, nil
 }
 
-// canReport applies SPEC §2's window: an approved program, held (started),
-// reported within the window after its end date (association time zone).
-func (s *Service) canReport(p programs.Program, now time.Time, reported roster.Date) error {
+// offeringOf is the offering an upload reports: the one asked for (from
+// 1), or, when none is asked, the program's only offering not refused.
+func offeringOf(p programs.Program, asked int) (int, programs.Offering, error) {
+	active := p.Active()
+	if asked == 0 && len(active) == 1 {
+		asked = active[0]
+	}
+	if asked == 0 {
+		return 0, programs.Offering{}, fault.New(fault.Invalid, "offering_required", "the program has several offerings",
+			fault.Detail{Field: "offering", Code: "required", Message: fmt.Sprintf("must name the offering the attendance is for: %s", numbers(active))})
+	}
+	o, ok := p.Offering(asked)
+	if !ok {
+		return 0, programs.Offering{}, fault.New(fault.Invalid, "unknown_offering", "no such offering",
+			fault.Detail{Field: "offering", Code: "unknown_offering", Message: fmt.Sprintf("must be one of the program's offerings: %s", numbers(active))})
+	}
+	return asked, o, nil
+}
+
+// numbers lists offering numbers in words: "1", "1 or 2", "1, 2 or 3".
+func numbers(ns []int) string {
+	s := make([]string, len(ns))
+	for i, n := range ns {
+		s[i] = strconv.Itoa(n)
+	}
+	if len(s) < 2 {
+		return strings.Join(s, "")
+	}
+	return strings.Join(s[:len(s)-1], ", ") + " or " + s[len(s)-1]
+}
+
+// canReport applies SPEC §2's window to offering o of program p: an
+// approved program, the offering held (started), reported within the
+// window after the offering's end date (association time zone).
+func (s *Service) canReport(p programs.Program, o programs.Offering, now time.Time, reported roster.Date) error {
 	if p.Status != programs.Approved {
 		return fault.Errorf(fault.Conflict, "program_not_approved", "attendance is reported for approved programs; this one is %s", p.Status)
 	}
-	if p.StartsAt == nil || p.EndsAt == nil || now.Before(*p.StartsAt) {
+	if o.StartsAt == nil || o.EndsAt == nil || now.Before(*o.StartsAt) {
 		return fault.New(fault.Conflict, "program_not_held", "attendance is reported after the program is held; it has not started yet")
 	}
 	loc := s.policy.Association.Location()
-	end := roster.DateOf(p.EndsAt.In(loc))
+	end := roster.DateOf(o.EndsAt.In(loc))
 	window := s.policy.Attendance.ReportingWindowDays
 	if days := calendar.Days(end.Time(time.UTC), reported.Time(time.UTC)); days > window {
 		return fault.Errorf(fault.Unprocessable, "reporting_window_closed",
@@ -371,7 +411,7 @@ func (s *Service) judge(ctx context.Context, u Upload, p programs.Program, chunk
 	if err != nil {
 		return nil, nil, ChunkSummary{}, fmt.Errorf("read attendance of %s: %w", p.ID, err)
 	}
-	first, last := programDays(p)
+	first, last := programDays(p, u.Offering)
 	results := make([]RowResult, 0, len(rows))
 	var credits []Credit
 	for _, r := range rows {
@@ -661,12 +701,17 @@ func nameMismatch(h Holder, r roster.Row) string {
 	return fmt.Sprintf("the name does not match holder %s's account: %s (on file: %s %s)", r.HolderID, how, h.FirstName, h.LastName)
 }
 
-// programDays are the first and last days of p in its own time zone: the
-// dates a completion date must lie between.
-func programDays(p programs.Program) (first, last roster.Date) {
-	ploc, _ := time.LoadLocation(p.TimeZone) // validated when the program was submitted
+// programDays are the first and last days of offering n of p in its own
+// time zone: the dates a completion date must lie between.
+func programDays(p programs.Program, n int) (first, last roster.Date) {
+	all := p.Offerings()
+	o := all[0]
+	if n > 1 && n <= len(all) {
+		o = all[n-1]
+	}
+	ploc, _ := time.LoadLocation(o.TimeZone) // validated when the program was submitted
 	if ploc == nil {
 		ploc = time.UTC
 	}
-	return roster.DateOf(p.StartsAt.In(ploc)), roster.DateOf(p.EndsAt.In(ploc))
+	return roster.DateOf(o.StartsAt.In(ploc)), roster.DateOf(o.EndsAt.In(ploc))
 }

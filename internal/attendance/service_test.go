@@ -138,7 +138,7 @@ func verdicts(rows []attendance.RowResult) string {
 func TestService_Report_Rules(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
-	u, dry, err := w.svc.Report(ctx, acme, w.program.ID, "csv", w.csv(
+	u, dry, err := w.svc.Report(ctx, acme, w.program.ID, 0, "csv", w.csv(
 		"Ana,ana,LIMA,2027-03-10",        // row 2: names match ignoring case
 		"José, Jose ,  Nunez ,3/10/2027", // row 3: accents and spaces ignored
 		"Bo,Bob,Berg,2027-03-10",         // row 4: another first name
@@ -170,7 +170,7 @@ func TestService_Report_Rules(t *testing.T) {
 		t.Fatalf("by reason %v", tot.ByReason)
 	}
 	// The same file again credits nobody: every row is already credited.
-	u2, _, err := w.svc.Report(ctx, acme, w.program.ID, "csv", w.csv("Ana,Ana,Lima,2027-03-10", "Bo,Bo,Berg,2027-03-10"), false)
+	u2, _, err := w.svc.Report(ctx, acme, w.program.ID, 0, "csv", w.csv("Ana,Ana,Lima,2027-03-10", "Bo,Bo,Berg,2027-03-10"), false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -203,7 +203,7 @@ func TestService_Report_FilingFees(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			w := newWorldOn(t, time.Date(2021, 8, 20, 9, 0, 0, 0, time.FixedZone("", -5*3600)))
 			w.clk.Set(tc.reported)
-			u, _, err := w.svc.Report(context.Background(), acme, w.program.ID, "csv",
+			u, _, err := w.svc.Report(context.Background(), acme, w.program.ID, 0, "csv",
 				w.csv("Ana,Ana,Lima,2021-08-20", "Bo,Bo,Berg,2021-08-20"), false)
 			if err != nil {
 				t.Fatal(err)
@@ -262,7 +262,7 @@ func TestService_Report_Refusals(t *testing.T) {
 				w.clk.Set(tc.now)
 				defer w.clk.Set(time.Date(2027, 3, 12, 15, 0, 0, 0, time.UTC))
 			}
-			_, _, err := w.svc.Report(ctx, tc.caller, w.program.ID, "csv", tc.src, false)
+			_, _, err := w.svc.Report(ctx, tc.caller, w.program.ID, 0, "csv", tc.src, false)
 			fe, ok := fault.As(err)
 			if !ok || fe.Kind != tc.kind || fe.Code != tc.code || (tc.field != "" && (len(fe.Details) != 1 || fe.Details[0].Field != tc.field)) {
 				t.Fatalf("got %v (%+v), want %s", err, fe, tc.code)
@@ -275,7 +275,7 @@ func TestService_Report_Refusals(t *testing.T) {
 	t.Run("Day45", func(t *testing.T) {
 		w.clk.Set(time.Date(2027, 4, 24, 16, 0, 0, 0, time.UTC))
 		defer w.clk.Set(time.Date(2027, 3, 12, 15, 0, 0, 0, time.UTC))
-		if _, _, err := w.svc.Report(ctx, acme, w.program.ID, "csv", w.csv("Ana,Ana,Lima,2027-03-10"), true); err != nil {
+		if _, _, err := w.svc.Report(ctx, acme, w.program.ID, 0, "csv", w.csv("Ana,Ana,Lima,2027-03-10"), true); err != nil {
 			t.Fatalf("day 45 refused: %v", err)
 		}
 	})
@@ -284,7 +284,7 @@ func TestService_Report_Refusals(t *testing.T) {
 func TestService_Report_DryRun(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
-	_, dry, err := w.svc.Report(ctx, acme, w.program.ID, "csv", w.csv("Ana,Ana,Lima,2027-03-10", "Ana,Ana,Lima,2027-03-10", "Bo,Bob,Berg,2027-03-10"), true)
+	_, dry, err := w.svc.Report(ctx, acme, w.program.ID, 0, "csv", w.csv("Ana,Ana,Lima,2027-03-10", "Ana,Ana,Lima,2027-03-10", "Bo,Bob,Berg,2027-03-10"), true)
 	if err != nil || dry == nil {
 		t.Fatal(err)
 	}
@@ -299,7 +299,7 @@ func TestService_Report_DryRun(t *testing.T) {
 		t.Fatalf("a dry run wrote %d attendance records", len(page.Items))
 	}
 	// Nothing was recorded, so a real upload still credits Ana.
-	u, _, _ := w.svc.Report(ctx, acme, w.program.ID, "csv", w.csv("Ana,Ana,Lima,2027-03-10"), false)
+	u, _, _ := w.svc.Report(ctx, acme, w.program.ID, 0, "csv", w.csv("Ana,Ana,Lima,2027-03-10"), false)
 	w.credit(t)
 	if got := verdicts(w.result(t, u.ID).Rows); got != "2:ok" {
 		t.Fatalf("after the dry run: %s", got)
@@ -320,7 +320,7 @@ func TestService_CreditChunk_Redelivery(t *testing.T) {
 		last := map[string]string{"Ana": "Lima", "José": "Núñez", "Bo": "Berg"}[name]
 		rows = append(rows, fmt.Sprintf("%s,%s,%s,2027-03-10", name, name, last))
 	}
-	u, _, err := w.svc.Report(ctx, acme, w.program.ID, "csv", w.csv(rows...), false)
+	u, _, err := w.svc.Report(ctx, acme, w.program.ID, 0, "csv", w.csv(rows...), false)
 	if err != nil || u.Chunks != 3 {
 		t.Fatal(err, u.Chunks)
 	}
@@ -369,8 +369,8 @@ func TestService_ConcurrentUploads(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
 	src := w.csv("Ana,Ana,Lima,2027-03-10", "José,José,Núñez,2027-03-10", "Bo,Bo,Berg,2027-03-10")
-	a, _, _ := w.svc.Report(ctx, acme, w.program.ID, "csv", src, false)
-	b, _, _ := w.svc.Report(ctx, acme, w.program.ID, "csv", src, false)
+	a, _, _ := w.svc.Report(ctx, acme, w.program.ID, 0, "csv", src, false)
+	b, _, _ := w.svc.Report(ctx, acme, w.program.ID, 0, "csv", src, false)
 	msgs := w.q.Take()
 	var wg sync.WaitGroup
 	for _, m := range msgs {
@@ -400,7 +400,7 @@ func TestService_Report_WideRows(t *testing.T) {
 	for range 400 {
 		rows = append(rows, "H-NOSUCHHOLD,"+long+","+long+",2027-03-10")
 	}
-	u, _, err := w.svc.Report(ctx, acme, w.program.ID, "csv", w.csv(rows...), false)
+	u, _, err := w.svc.Report(ctx, acme, w.program.ID, 0, "csv", w.csv(rows...), false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -411,7 +411,7 @@ func TestService_Report_WideRows(t *testing.T) {
 	if st := w.result(t, u.ID); !st.Done || st.Totals.Rows != 400 || st.Totals.ByReason["holder_not_found"] != 400 {
 		t.Fatalf("totals %+v done %v", st.Totals, st.Done)
 	}
-	_, _, err = w.svc.Report(ctx, acme, w.program.ID, "csv", w.csv("Ana,"+strings.Repeat("x", attendance.MaxCellBytes+1)+",Lima,2027-03-10"), false)
+	_, _, err = w.svc.Report(ctx, acme, w.program.ID, 0, "csv", w.csv("Ana,"+strings.Repeat("x", attendance.MaxCellBytes+1)+",Lima,2027-03-10"), false)
 	if fe, ok := fault.As(err); !ok || fe.Code != "invalid_roster" || fe.Details[0].Code != "too_long" || fe.Details[0].Field != "First Name" {
 		t.Fatalf("an over-long cell: %v", err)
 	}
@@ -424,11 +424,11 @@ func TestService_Report_IgnoredColumns(t *testing.T) {
 	ctx := context.Background()
 	data := roster.Header + ",Email\r\n" + w.program.ID + "," + w.holders["Ana"].ID + ",Ana,Lima,2027-03-10,lima@example.com\r\n"
 	src := func() (attendance.Rows, error) { return roster.NewReader(strings.NewReader(data), 0) }
-	_, dry, err := w.svc.Report(ctx, acme, w.program.ID, "csv", src, true)
+	_, dry, err := w.svc.Report(ctx, acme, w.program.ID, 0, "csv", src, true)
 	if err != nil || verdicts(dry.Rows) != "2:ok" {
 		t.Fatalf("dry run: %v %+v", err, dry)
 	}
-	u, _, err := w.svc.Report(ctx, acme, w.program.ID, "csv", src, false)
+	u, _, err := w.svc.Report(ctx, acme, w.program.ID, 0, "csv", src, false)
 	if err != nil || !slices.Equal(u.IgnoredColumns, []string{"Email"}) {
 		t.Fatalf("upload %+v, %v", u, err)
 	}
@@ -445,13 +445,13 @@ func TestService_Report_IgnoredColumns(t *testing.T) {
 func TestService_Uploads(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
-	first, _, err := w.svc.Report(ctx, acme, w.program.ID, "csv", w.csv("Ana,Ana,Lima,2027-03-10", "Bo,Bob,Berg,2027-03-10"), false)
+	first, _, err := w.svc.Report(ctx, acme, w.program.ID, 0, "csv", w.csv("Ana,Ana,Lima,2027-03-10", "Bo,Bob,Berg,2027-03-10"), false)
 	if err != nil {
 		t.Fatal(err)
 	}
 	w.credit(t)
 	w.clk.Set(w.clk.Now().Add(time.Minute))
-	second, _, err := w.svc.Report(ctx, acme, w.program.ID, "json", w.csv("Bo,Bo,Berg,2027-03-10"), false)
+	second, _, err := w.svc.Report(ctx, acme, w.program.ID, 0, "json", w.csv("Bo,Bo,Berg,2027-03-10"), false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -491,7 +491,7 @@ func TestService_Export(t *testing.T) {
 			rows = append(rows, fmt.Sprintf("H-NOSUCH%04d,X,Y,2027-03-10", i))
 		}
 	}
-	u, _, err := w.svc.Report(ctx, acme, w.program.ID, "csv", w.csv(rows...), false)
+	u, _, err := w.svc.Report(ctx, acme, w.program.ID, 0, "csv", w.csv(rows...), false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -559,7 +559,7 @@ func TestService_NameMismatchHints(t *testing.T) {
 		accounts.ContactUpdate{ListedInDirectory: &no}); err != nil {
 		t.Fatal(err)
 	}
-	_, dry, err := w.svc.Report(ctx, acme, w.program.ID, "csv", w.csv(
+	_, dry, err := w.svc.Report(ctx, acme, w.program.ID, 0, "csv", w.csv(
 		"Ana,Lima,Ana,2027-03-10",    // row 2: swapped
 		"Bo,Bo,Burg,2027-03-10",      // row 3: a letter off
 		"Bo,Bob,Bergg,2027-03-10",    // row 4: a letter off each
@@ -585,4 +585,71 @@ func TestService_NameMismatchHints(t *testing.T) {
 			t.Errorf("row %d: %s %q\n want %q", r.Line, r.Code, r.Message, w)
 		}
 	}
+}
+
+// TestService_SeveralOfferings: attendance is reported per offering (SPEC
+// §1), each with its own dates and 45-day window; a holder is credited once
+// per program whichever offering they attended.
+func TestService_SeveralOfferings(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	// Offering 2 on 20 March 2027 in Chicago; offering 3 refused (it had
+	// started when the application was submitted).
+	chicago := time.FixedZone("", -5*3600) // CDT from 14 March
+	s2, e2 := time.Date(2027, 3, 20, 9, 0, 0, 0, chicago), time.Date(2027, 3, 20, 17, 0, 0, 0, chicago)
+	p, err := store.NewPrograms(w.tbl).Update(ctx, w.program.ID, func(p *programs.Program) ([]outbox.Message, error) {
+		p.MoreOfferings = []programs.Offering{{StartsAt: &s2, EndsAt: &e2, TimeZone: "America/Chicago", Location: "Palmer House"},
+			{StartsAt: &s2, EndsAt: &e2, TimeZone: "America/Chicago", Location: "Refused"}}
+		p.RefusedOfferings = []programs.RefusedOffering{{Offering: 3, Reason: "offering 3 had started"}}
+		return nil, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.program = p
+	refused := func(t *testing.T, offering int, code, message string) {
+		t.Helper()
+		_, _, err := w.svc.Report(ctx, acme, p.ID, offering, "csv", w.csv("Bo,Bo,Berg,2027-03-10"), true)
+		fe, ok := fault.As(err)
+		if !ok || fe.Code != code || (message != "" && (len(fe.Details) != 1 || fe.Details[0].Field != "offering" || fe.Details[0].Message != message)) {
+			t.Fatalf("offering %d: %v (%+v), want %s", offering, err, fe, code)
+		}
+	}
+	t.Run("WhichOffering", func(t *testing.T) {
+		refused(t, 0, "offering_required", "must name the offering the attendance is for: 1 or 2")
+		refused(t, 3, "unknown_offering", "must be one of the program's offerings: 1 or 2")
+		refused(t, 4, "unknown_offering", "must be one of the program's offerings: 1 or 2")
+		refused(t, 2, "program_not_held", "") // 12 March: offering 2 is on the 20th
+	})
+	t.Run("EachOfferingsDates", func(t *testing.T) {
+		_, dry, err := w.svc.Report(ctx, acme, p.ID, 1, "csv", w.csv("Bo,Bo,Berg,2027-03-10", "Ana,Ana,Lima,2027-03-20"), true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !dry.Rows[0].Accepted || dry.Rows[1].Code != attendance.ReasonOutsideProgram {
+			t.Fatalf("rows %+v", dry.Rows)
+		}
+	})
+	// Bo attended offering 1 and is credited.
+	u1, _, err := w.svc.Report(ctx, acme, p.ID, 1, "csv", w.csv("Bo,Bo,Berg,2027-03-10"), false)
+	if err != nil || u1.Offering != 1 {
+		t.Fatalf("upload %+v, %v", u1, err)
+	}
+	w.credit(t)
+	// 30 April: offering 1's window closed on 24 April, offering 2's is open
+	// until 4 May.
+	w.clk.Set(time.Date(2027, 4, 30, 15, 0, 0, 0, time.UTC))
+	refused(t, 1, "reporting_window_closed", "")
+	u2, _, err := w.svc.Report(ctx, acme, p.ID, 2, "csv", w.csv("Bo,Bo,Berg,2027-03-20", "Ana,Ana,Lima,2027-03-20", "José,José,Núñez,2027-03-10"), false)
+	if err != nil || u2.Offering != 2 {
+		t.Fatalf("upload %+v, %v", u2, err)
+	}
+	w.credit(t)
+	st := w.result(t, u2.ID)
+	if st.Upload.Offering != 2 || st.Totals.Accepted != 1 || st.Totals.ByReason[attendance.ReasonAlreadyCredited] != 1 ||
+		st.Totals.ByReason[attendance.ReasonOutsideProgram] != 1 {
+		t.Fatalf("offering 2's upload: %+v", st)
+	}
+	w.clk.Set(time.Date(2027, 5, 5, 15, 0, 0, 0, time.UTC))
+	refused(t, 2, "reporting_window_closed", "")
 }

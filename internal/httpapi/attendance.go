@@ -189,6 +189,14 @@ func (h attendanceHandlers) report(ctx context.Context, r *Request) (Response, e
 	if err != nil {
 		return Response{}, err
 	}
+	offering := 0
+	if v := r.Query.Get("offering"); v != "" {
+		// The operation's schema has checked it is a number from 1 to 20.
+		if offering, err = strconv.Atoi(v); err != nil {
+			return Response{}, fault.New(fault.Invalid, "invalid_request", "invalid query parameter",
+				fault.Detail{Field: "offering", Code: "invalid_value", Message: "must be the offering's number, such as 1"})
+		}
+	}
 	var src attendance.Source
 	format := "csv"
 	switch r.MediaType {
@@ -205,7 +213,7 @@ func (h attendanceHandlers) report(ctx context.Context, r *Request) (Response, e
 		}
 		src = func() (attendance.Rows, error) { return &jsonRows{rows: in.Rows}, nil }
 	}
-	u, dry, err := h.svc.Report(ctx, r.Caller, r.Params["programId"], format, src, dryRun)
+	u, dry, err := h.svc.Report(ctx, r.Caller, r.Params["programId"], offering, format, src, dryRun)
 	if err != nil {
 		return Response{}, err
 	}
@@ -215,7 +223,7 @@ func (h attendanceHandlers) report(ctx context.Context, r *Request) (Response, e
 		ignoredOut(body, u.IgnoredColumns)
 		return JSON(http.StatusOK, body), nil
 	}
-	body := map[string]any{"uploadId": u.ID, "programId": u.ProgramID, "rows": u.Rows,
+	body := map[string]any{"uploadId": u.ID, "programId": u.ProgramID, "offering": u.Offering, "rows": u.Rows,
 		"status": "processing", "reportedOn": u.ReportedOn.String(), "createdAt": u.CreatedAt.Format(time.RFC3339Nano)}
 	ignoredOut(body, u.IgnoredColumns)
 	resp := JSON(http.StatusAccepted, body)
@@ -280,7 +288,7 @@ func uploadOut(e attendance.Entry) map[string]any {
 	if e.Done {
 		status = "done"
 	}
-	body := map[string]any{"uploadId": u.ID, "programId": u.ProgramID, "status": status, "source": u.Source,
+	body := map[string]any{"uploadId": u.ID, "programId": u.ProgramID, "offering": u.Offering, "status": status, "source": u.Source,
 		"reportedOn": u.ReportedOn.String(), "createdAt": u.CreatedAt.Format(time.RFC3339Nano), "rowCount": u.Rows}
 	if e.Done {
 		body["totals"] = totalsOut(e.Totals)

@@ -436,7 +436,7 @@ func (w *bodyWorld) seed(tb testing.TB, acc *accounts.Service, progs *programs.S
 	bo, err := acc.MyHolder(ctx, identity.Caller{Sub: "h2", Roles: []string{identity.RoleHolder}})
 	must(err)
 	row := fmt.Sprintf("%s\n%s,%s,Bo,Lima,2027-02-20\n", roster.Header, ids.held, bo.ID)
-	up, _, err := att.Report(ctx, p1c, ids.held, "csv", func() (attendance.Rows, error) {
+	up, _, err := att.Report(ctx, p1c, ids.held, 0, "csv", func() (attendance.Rows, error) {
 		return roster.NewReader(strings.NewReader(row), 0)
 	}, false)
 	must(err)

@@ -61,44 +61,70 @@ type programContentJSON struct {
 	Title         string          `json:"title"`
 	Description   string          `json:"description"`
 	Format        string          `json:"format"`
-	StartsAt      *string         `json:"startsAt"`
-	EndsAt        *string         `json:"endsAt"`
-	TimeZone      string          `json:"timeZone"`
-	Location      string          `json:"location"`
-	URL           string          `json:"url"`
+	offeringJSON                  // the first offering's dates and place
 	ContactHours  json.RawMessage `json:"contactHours"`
 	Objectives    []string        `json:"objectives"`
 	Instructors   []string        `json:"instructors"`
 	Compliance    bool            `json:"compliance"`
 	CalendarOptIn bool            `json:"calendarOptIn"`
+	MoreOfferings []offeringJSON  `json:"moreOfferings"`
+}
+
+// offeringJSON is one more offering as a request carries it (raw dates).
+type offeringJSON struct {
+	StartsAt *string `json:"startsAt"`
+	EndsAt   *string `json:"endsAt"`
+	TimeZone string  `json:"timeZone"`
+	Location string  `json:"location"`
+	URL      string  `json:"url"`
+}
+
+type offeringOutJSON struct {
+	StartsAt *time.Time `json:"startsAt"`
+	EndsAt   *time.Time `json:"endsAt"`
+	TimeZone string     `json:"timeZone"`
+	Location string     `json:"location"`
+	URL      string     `json:"url"`
+}
+
+type refusedOfferingJSON struct {
+	Offering int    `json:"offering"`
+	Reason   string `json:"reason"`
+}
+
+type feeLineJSON struct {
+	Offering    int       `json:"offering"`
+	StartsAt    time.Time `json:"startsAt"`
+	Late        bool      `json:"late"`
+	DaysBefore  int       `json:"daysBefore"`
+	PerCECCents int64     `json:"perCecCents"`
+	AmountCents int64     `json:"amountCents"`
 }
 
 type programJSON struct {
-	ProgramID     string           `json:"programId"`
-	ProviderID    string           `json:"providerId"`
-	ProviderName  string           `json:"providerName"`
-	Title         string           `json:"title"`
-	Description   string           `json:"description"`
-	Format        *string          `json:"format"`
-	StartsAt      *time.Time       `json:"startsAt"`
-	EndsAt        *time.Time       `json:"endsAt"`
-	TimeZone      string           `json:"timeZone"`
-	Location      string           `json:"location"`
-	URL           string           `json:"url"`
-	ContactHours  cec.Hours        `json:"contactHours"`
-	Objectives    []string         `json:"objectives"`
-	Instructors   []string         `json:"instructors"`
-	Compliance    bool             `json:"compliance"`
-	CalendarOptIn bool             `json:"calendarOptIn"`
-	Status        string           `json:"status"`
-	Fee           *feeJSON         `json:"fee"`
-	Problems      []problemJSON    `json:"problems"`
-	History       []transitionJSON `json:"history"`
-	Submission    int              `json:"submission"`
-	SubmittedAt   *time.Time       `json:"submittedAt"`
-	CopiedFrom    *string          `json:"copiedFrom"`
-	CreatedAt     time.Time        `json:"createdAt"`
-	UpdatedAt     time.Time        `json:"updatedAt"`
+	ProgramID       string                `json:"programId"`
+	ProviderID      string                `json:"providerId"`
+	ProviderName    string                `json:"providerName"`
+	Title           string                `json:"title"`
+	Description     string                `json:"description"`
+	Format          *string               `json:"format"`
+	offeringOutJSON                       // the first offering's dates and place
+	ContactHours    cec.Hours             `json:"contactHours"`
+	Objectives      []string              `json:"objectives"`
+	Instructors     []string              `json:"instructors"`
+	Compliance      bool                  `json:"compliance"`
+	CalendarOptIn   bool                  `json:"calendarOptIn"`
+	MoreOfferings   []offeringOutJSON     `json:"moreOfferings"`
+	Refused         []refusedOfferingJSON `json:"refusedOfferings"`
+	Status          string                `json:"status"`
+	Fee             *feeJSON              `json:"fee"`
+	Problems        []problemJSON         `json:"problems"`
+	History         []transitionJSON      `json:"history"`
+	Submission      int                   `json:"submission"`
+	SubmittedAt     *time.Time            `json:"submittedAt"`
+	CopiedFrom      *string               `json:"copiedFrom"`
+	CreatedAt       time.Time             `json:"createdAt"`
+	UpdatedAt       time.Time             `json:"updatedAt"`
 }
 
 type feeJSON struct {
@@ -115,6 +141,7 @@ type feeJSON struct {
 	Checkout    *checkoutJSON `json:"checkout"`
 	Payments    []paymentJSON `json:"payments"`
 	Flag        *string       `json:"flag"`
+	Offerings   []feeLineJSON `json:"offerings"`
 }
 
 // paymentsOut is an invoice's payment events as the API shows them: every
@@ -173,6 +200,7 @@ type programCheckoutJSON struct {
 
 type calendarEntryJSON struct {
 	ProgramID    string    `json:"programId"`
+	Offering     int       `json:"offering"`
 	ProviderName string    `json:"providerName"`
 	Title        string    `json:"title"`
 	Format       string    `json:"format"`
@@ -270,20 +298,30 @@ func contentIn(in programContentJSON) (programs.Content, error) {
 		Compliance: in.Compliance, CalendarOptIn: in.CalendarOptIn,
 	}
 	var details []fault.Detail
-	for _, f := range []struct {
-		name string
-		in   *string
-		out  **time.Time
-	}{{"startsAt", in.StartsAt, &c.StartsAt}, {"endsAt", in.EndsAt, &c.EndsAt}} {
-		if f.in == nil {
-			continue
+	dates := func(prefix string, starts, ends *string, c *programs.Offering) {
+		for _, f := range []struct {
+			name string
+			in   *string
+			out  **time.Time
+		}{{"startsAt", starts, &c.StartsAt}, {"endsAt", ends, &c.EndsAt}} {
+			if f.in == nil {
+				continue
+			}
+			t, d := instantIn(prefix+f.name, *f.in)
+			if d != nil {
+				details = append(details, *d)
+				continue
+			}
+			*f.out = &t
 		}
-		t, d := instantIn(f.name, *f.in)
-		if d != nil {
-			details = append(details, *d)
-			continue
-		}
-		*f.out = &t
+	}
+	var first programs.Offering
+	dates("", in.StartsAt, in.EndsAt, &first)
+	c.StartsAt, c.EndsAt = first.StartsAt, first.EndsAt
+	for i, o := range in.MoreOfferings {
+		more := programs.Offering{TimeZone: o.TimeZone, Location: o.Location, URL: o.URL}
+		dates(fmt.Sprintf("moreOfferings[%d].", i), o.StartsAt, o.EndsAt, &more)
+		c.MoreOfferings = append(c.MoreOfferings, more)
 	}
 	h, d := hoursIn("contactHours", in.ContactHours)
 	if d != nil {
@@ -323,10 +361,10 @@ func programOut(p programs.Program) programJSON {
 	out := programJSON{
 		ProgramID: p.ID, ProviderID: p.ProviderID, ProviderName: p.ProviderName,
 		Title: p.Title, Description: p.Description, Format: optString(string(p.Format)),
-		StartsAt: p.StartsAt, EndsAt: p.EndsAt, // with the offset the provider gave
-		TimeZone: p.TimeZone, Location: p.Location, URL: p.URL, ContactHours: p.ContactHours,
+		offeringOutJSON: offeringOut(p.Offerings()[0]), ContactHours: p.ContactHours,
 		Objectives: stringsOut(p.Objectives), Instructors: stringsOut(p.Instructors),
 		Compliance: p.Compliance, CalendarOptIn: p.CalendarOptIn,
+		MoreOfferings: make([]offeringOutJSON, 0, len(p.MoreOfferings)), Refused: make([]refusedOfferingJSON, 0, len(p.RefusedOfferings)),
 		Status: string(p.Status), Fee: feeOut(p.Fee),
 		Problems: make([]problemJSON, 0, len(p.Problems)), History: make([]transitionJSON, 0, len(p.History)),
 		Submission: p.Submission, SubmittedAt: optTime(p.SubmittedAt), CopiedFrom: optString(p.CopiedFrom),
@@ -335,11 +373,22 @@ func programOut(p programs.Program) programJSON {
 	for _, d := range p.Problems {
 		out.Problems = append(out.Problems, problemJSON{Field: d.Field, Code: d.Code, Message: d.Message})
 	}
+	for _, o := range p.MoreOfferings {
+		out.MoreOfferings = append(out.MoreOfferings, offeringOut(o))
+	}
+	for _, r := range p.RefusedOfferings {
+		out.Refused = append(out.Refused, refusedOfferingJSON{Offering: r.Offering, Reason: r.Reason})
+	}
 	for _, t := range p.History {
 		out.History = append(out.History, transitionJSON{At: t.At.UTC(), By: t.By, From: optString(string(t.From)),
 			To: string(t.To), Reason: t.Reason})
 	}
 	return out
+}
+
+// offeringOut keeps the dates' offsets, the provider's.
+func offeringOut(o programs.Offering) offeringOutJSON {
+	return offeringOutJSON{StartsAt: o.StartsAt, EndsAt: o.EndsAt, TimeZone: o.TimeZone, Location: o.Location, URL: o.URL}
 }
 
 func feeOut(f *programs.Fee) *feeJSON {
@@ -348,7 +397,12 @@ func feeOut(f *programs.Fee) *feeJSON {
 	}
 	out := &feeJSON{InvoiceID: f.InvoiceID, AmountCents: f.AmountCents, Currency: f.Currency, Late: f.Late,
 		Status: string(f.Status), CECs: f.CECs, PerCECCents: f.PerCECCents, DaysBefore: f.DaysBefore,
-		IssuedAt: f.IssuedAt.UTC(), PaidAt: optTime(f.PaidAt), Flag: optString(f.Flag), Payments: paymentsOut(f.Payments)}
+		IssuedAt: f.IssuedAt.UTC(), PaidAt: optTime(f.PaidAt), Flag: optString(f.Flag), Payments: paymentsOut(f.Payments),
+		Offerings: make([]feeLineJSON, 0, len(f.Offerings))}
+	for _, l := range f.Offerings {
+		out.Offerings = append(out.Offerings, feeLineJSON{Offering: l.Offering, StartsAt: l.StartsAt, Late: l.Late,
+			DaysBefore: l.DaysBefore, PerCECCents: l.PerCECCents, AmountCents: l.AmountCents})
+	}
 	if co := f.Checkout; co != nil {
 		out.Checkout = &checkoutJSON{Reference: co.Reference, URL: co.URL, CreatedAt: co.CreatedAt.UTC()}
 	}
@@ -364,7 +418,7 @@ func programsOut(ps []programs.Program, next string) programPageJSON {
 }
 
 func calendarEntryOut(e programs.CalendarEntry) calendarEntryJSON {
-	return calendarEntryJSON{ProgramID: e.ProgramID, ProviderName: e.ProviderName, Title: e.Title,
+	return calendarEntryJSON{ProgramID: e.ProgramID, Offering: e.Offering, ProviderName: e.ProviderName, Title: e.Title,
 		Format: string(e.Format), StartsAt: e.StartsAt, EndsAt: e.EndsAt, TimeZone: e.TimeZone,
 		Location: e.Location, URL: e.URL, ContactHours: e.ContactHours, Compliance: e.Compliance}
 }

@@ -153,7 +153,7 @@ func (s *fakeProgramStore) Calendar(_ context.Context, from, to time.Time, pg pr
 	sort.Slice(ps, func(i, j int) bool { return ps[i].StartsAt.Before(*ps[j].StartsAt) })
 	entries := make([]programs.CalendarEntry, 0, len(ps))
 	for _, p := range ps {
-		entries = append(entries, programs.CalendarEntry{ProgramID: p.ID, ProviderName: p.ProviderName, Title: p.Title,
+		entries = append(entries, programs.CalendarEntry{ProgramID: p.ID, Offering: 1, ProviderName: p.ProviderName, Title: p.Title,
 			Format: p.Format, StartsAt: *p.StartsAt, EndsAt: *p.EndsAt, TimeZone: p.TimeZone, Location: p.Location,
 			URL: p.URL, ContactHours: p.ContactHours, Compliance: p.Compliance})
 	}
@@ -407,6 +407,16 @@ func TestContentIn(t *testing.T) {
 		{name: "String", body: `{"contactHours":"6"}`, details: []fault.Detail{{Field: "contactHours", Code: "invalid_decimal"}}},
 		{name: "AllAtOnce", body: `{"startsAt":"tomorrow","endsAt":"2025-03-01T09:00","contactHours":0.125}`, details: []fault.Detail{
 			{Field: "startsAt", Code: "invalid_date_time"}, {Field: "endsAt", Code: "invalid_date_time"}, {Field: "contactHours", Code: "invalid_decimal"}}},
+		{name: "MoreOfferings", body: `{"moreOfferings":[{"startsAt":"2025-04-01T09:00:00-05:00","endsAt":"2025-04-01T17:00:00-05:00",
+			"timeZone":"America/Chicago","location":"Palmer House"},{"url":"https://x.test/2"}]}`, check: func(t *testing.T, c programs.Content) {
+			if len(c.MoreOfferings) != 2 || c.MoreOfferings[0].StartsAt.Format(time.RFC3339) != "2025-04-01T09:00:00-05:00" ||
+				c.MoreOfferings[0].Location != "Palmer House" || c.MoreOfferings[1].StartsAt != nil || c.MoreOfferings[1].URL != "https://x.test/2" {
+				t.Errorf("offerings = %+v", c.MoreOfferings)
+			}
+		}},
+		{name: "OfferingDatesNamed", body: `{"startsAt":"soon","moreOfferings":[{},{"startsAt":"2025-04-01","endsAt":"2025-04-01T17:00:00+24:00"}]}`,
+			details: []fault.Detail{{Field: "startsAt", Code: "invalid_date_time"}, {Field: "moreOfferings[1].startsAt", Code: "invalid_date_time"},
+				{Field: "moreOfferings[1].endsAt", Code: "invalid_offset"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -457,12 +467,17 @@ func TestProgramOut(t *testing.T) {
 	full := programs.Program{ID: "PRG-1", ProviderID: "P-1", ProviderName: "Acme", ProviderEmail: "secret@acme.test",
 		Content: programs.Content{Title: "T", Format: programs.Recorded,
 			StartsAt: mustTime(t, "2025-03-01T09:00:00-06:00"), EndsAt: mustTime(t, "2025-03-01T17:00:00+05:45"),
-			TimeZone: "America/Chicago", ContactHours: cec.Hours(1005), Objectives: []string{"o1", "o2"}},
+			TimeZone: "America/Chicago", ContactHours: cec.Hours(1005), Objectives: []string{"o1", "o2"},
+			MoreOfferings: []programs.Offering{{StartsAt: mustTime(t, "2025-04-01T09:00:00-05:00"), EndsAt: mustTime(t, "2025-04-01T17:00:00-05:00"),
+				TimeZone: "America/Chicago", URL: "https://x.test/2"}}},
 		Status: programs.FeeDue,
 		Fee: &programs.Fee{InvoiceID: "INV-PRG-1-1", AmountCents: 75375, Currency: "USD", Late: true, CECs: cec.Hours(1005),
 			PerCECCents: 7500, DaysBefore: 12, Status: programs.FeeOpen, IssuedAt: created,
+			Offerings: []programs.OfferingFee{{Offering: 2, StartsAt: *mustTime(t, "2025-04-01T09:00:00-05:00"), Late: true, DaysBefore: 12,
+				PerCECCents: 7500, AmountCents: 75375}},
 			Checkout: &checkout.Session{Reference: "cs_1", URL: "https://pay.test/cs_1", CreatedAt: created}},
-		Problems: []fault.Detail{{Field: "title", Code: "required", Message: "is required to submit"}},
+		Problems:         []fault.Detail{{Field: "title", Code: "required", Message: "is required to submit"}},
+		RefusedOfferings: []programs.RefusedOffering{{Offering: 1, Reason: "offering 1 had started"}},
 		History: []programs.Transition{
 			{At: created, By: "sub-1", To: programs.Draft, Reason: "created"},
 			{At: created, By: "system", From: programs.Submitted, To: programs.FeeDue, Reason: "invoiced"}},
@@ -497,12 +512,16 @@ func TestProgramOut(t *testing.T) {
 			"createdAt":              `"2025-01-02T02:04:05Z"`,
 			"instructors":            `[]`,
 			"objectives":             `["o1","o2"]`,
+			"moreOfferings":          `[{"startsAt":"2025-04-01T09:00:00-05:00","endsAt":"2025-04-01T17:00:00-05:00","timeZone":"America/Chicago","location":"","url":"https://x.test/2"}]`,
+			"refusedOfferings":       `[{"offering":1,"reason":"offering 1 had started"}]`,
+			"fee.offerings":          `[{"offering":2,"startsAt":"2025-04-01T09:00:00-05:00","late":true,"daysBefore":12,"perCecCents":7500,"amountCents":75375}]`,
 		}},
 		{name: "FreshDraft", in: programs.Program{ID: "PRG-2", ProviderID: "P-1", Status: programs.Draft, CreatedAt: created, UpdatedAt: created},
 			want: map[string]string{
 				"fee": `null`, "format": `null`, "startsAt": `null`, "endsAt": `null`, "contactHours": `0`,
 				"problems": `[]`, "history": `[]`, "objectives": `[]`, "instructors": `[]`,
 				"submittedAt": `null`, "copiedFrom": `null`, "title": `""`, "status": `"draft"`,
+				"moreOfferings": `[]`, "refusedOfferings": `[]`,
 			}},
 		{name: "PaidFee", in: programs.Program{ID: "PRG-3", Status: programs.InReview, Fee: &programs.Fee{Status: programs.FeePaid,
 			PaidAt: created, IssuedAt: created}}, want: map[string]string{
@@ -551,11 +570,11 @@ func rawAt(t *testing.T, text, path string) string {
 }
 
 func TestCalendarEntryOut(t *testing.T) {
-	e := programs.CalendarEntry{ProgramID: "PRG-1", ProviderName: "Acme", Title: "T", Format: programs.InPerson,
+	e := programs.CalendarEntry{ProgramID: "PRG-1", Offering: 2, ProviderName: "Acme", Title: "T", Format: programs.InPerson,
 		StartsAt: *mustTime(t, "2025-03-01T09:00:00-06:00"), EndsAt: *mustTime(t, "2025-03-01T17:00:00-06:00"),
 		TimeZone: "America/Chicago", Location: "Hall", ContactHours: cec.Hours(75), Compliance: true}
 	text, _ := jsonOf(t, calendarEntryOut(e))
-	want := `{"programId":"PRG-1","providerName":"Acme","title":"T","format":"in_person","startsAt":"2025-03-01T09:00:00-06:00","endsAt":"2025-03-01T17:00:00-06:00","timeZone":"America/Chicago","location":"Hall","url":"","contactHours":0.75,"compliance":true}`
+	want := `{"programId":"PRG-1","offering":2,"providerName":"Acme","title":"T","format":"in_person","startsAt":"2025-03-01T09:00:00-06:00","endsAt":"2025-03-01T17:00:00-06:00","timeZone":"America/Chicago","location":"Hall","url":"","contactHours":0.75,"compliance":true}`
 	if text != want {
 		t.Errorf("got  %s\nwant %s", text, want)
 	}
@@ -812,7 +831,7 @@ func TestProgramsAPI(t *testing.T) {
 
 		{name: "Calendar", method: "GET", target: "/calendar", status: 200,
 			check: func(t *testing.T, _ *programsFixture, resp events.APIGatewayV2HTTPResponse, _ map[string]any) {
-				want := `{"programs":[{"programId":"PRG-APPROVED","providerName":"Acme Institute","title":"Fair housing update","format":"in_person","startsAt":"2025-03-01T09:00:00-06:00","endsAt":"2025-03-01T17:00:00-06:00","timeZone":"America/Chicago","location":"Hilton, Chicago","url":"","contactHours":6.5,"compliance":true}]}`
+				want := `{"programs":[{"programId":"PRG-APPROVED","offering":1,"providerName":"Acme Institute","title":"Fair housing update","format":"in_person","startsAt":"2025-03-01T09:00:00-06:00","endsAt":"2025-03-01T17:00:00-06:00","timeZone":"America/Chicago","location":"Hilton, Chicago","url":"","contactHours":6.5,"compliance":true}]}`
 				if resp.Body != want {
 					t.Errorf("body = %s\nwant %s", resp.Body, want)
 				}

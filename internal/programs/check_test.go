@@ -1,6 +1,8 @@
 package programs_test
 
 import (
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -34,52 +36,112 @@ func TestCheckSubmission(t *testing.T) {
 		s, e := at(t, start), at(t, end)
 		c.StartsAt, c.EndsAt = &s, &e
 	}
+	// offering adds an offering from start to end in Chicago.
+	offering := func(c *programs.Content, start, end string) {
+		s, e := at(t, start), at(t, end)
+		c.MoreOfferings = append(c.MoreOfferings, programs.Offering{StartsAt: &s, EndsAt: &e, TimeZone: "America/Chicago", Location: "Palmer House, Chicago"})
+	}
 	for _, tc := range []struct {
-		name string
-		edit func(c *programs.Content)
-		want string
+		name    string
+		edit    func(c *programs.Content)
+		want    string
+		refused []int // offerings refused by themselves
 	}{
-		{"Complete", func(*programs.Content) {}, ""},
+		{"Complete", func(*programs.Content) {}, "", nil},
 		{"NothingGiven", func(c *programs.Content) { *c = programs.Content{} },
-			"contactHours:required,description:required,endsAt:required,format:required,instructors:required,objectives:required,startsAt:required,timeZone:required,title:required"},
-		{"InPersonNeedsLocation", func(c *programs.Content) { c.Location = " " }, "location:required"},
-		{"OnlineNeedsURL", func(c *programs.Content) { c.Format, c.Location = programs.LiveOnline, "" }, "url:required"},
+			"contactHours:required,description:required,endsAt:required,format:required,instructors:required,objectives:required,startsAt:required,timeZone:required,title:required", nil},
+		{"InPersonNeedsLocation", func(c *programs.Content) { c.Location = " " }, "location:required", nil},
+		{"OnlineNeedsURL", func(c *programs.Content) { c.Format, c.Location = programs.LiveOnline, "" }, "url:required", nil},
 		{"OnlineWithURL", func(c *programs.Content) {
 			c.Format, c.Location, c.URL = programs.LiveOnline, "", "https://meet.example/x"
-		}, ""},
-		{"BadURL", func(c *programs.Content) { c.Format, c.URL = programs.Recorded, "ftp://x" }, "url:invalid_url"},
-		{"EndsBeforeStart", func(c *programs.Content) { shift(c, "2027-01-12T09:00:00-06:00", "2027-01-12T08:00:00-06:00") }, "endsAt:before_start"},
-		{"LongerThan31Days", func(c *programs.Content) { shift(c, "2027-01-12T09:00:00-06:00", "2027-02-13T09:00:00-06:00") }, "endsAt:too_long"},
+		}, "", nil},
+		{"BadURL", func(c *programs.Content) { c.Format, c.URL = programs.Recorded, "ftp://x" }, "url:invalid_url", nil},
+		{"EndsBeforeStart", func(c *programs.Content) { shift(c, "2027-01-12T09:00:00-06:00", "2027-01-12T08:00:00-06:00") }, "endsAt:before_start", nil},
+		{"LongerThan31Days", func(c *programs.Content) { shift(c, "2027-01-12T09:00:00-06:00", "2027-02-13T09:00:00-06:00") }, "endsAt:too_long", nil},
 		// 6 contact hours do not fit in 5 hours; a recorded program is
 		// available over its dates, so there they may.
-		{"HoursExceedDuration", func(c *programs.Content) { shift(c, "2027-01-12T09:00:00-06:00", "2027-01-12T14:00:00-06:00") }, "contactHours:exceeds_duration"},
+		{"HoursExceedDuration", func(c *programs.Content) { shift(c, "2027-01-12T09:00:00-06:00", "2027-01-12T14:00:00-06:00") }, "contactHours:exceeds_duration", nil},
 		{"RecordedHoursMayExceed", func(c *programs.Content) {
 			c.Format, c.URL = programs.Recorded, "https://learn.example/x"
 			shift(c, "2027-01-12T09:00:00-06:00", "2027-01-12T10:00:00-06:00")
-		}, ""},
-		{"HoursExactlyDuration", func(c *programs.Content) { shift(c, "2027-01-12T09:00:00-06:00", "2027-01-12T15:00:00-06:00") }, ""},
-		{"HoursOutOfPolicy", func(c *programs.Content) { c.ContactHours = 25 }, "contactHours:out_of_range"},
+		}, "", nil},
+		{"HoursExactlyDuration", func(c *programs.Content) { shift(c, "2027-01-12T09:00:00-06:00", "2027-01-12T15:00:00-06:00") }, "", nil},
+		{"HoursOutOfPolicy", func(c *programs.Content) { c.ContactHours = 25 }, "contactHours:out_of_range", nil},
 		// Chicago is on CST (-06:00) in January: -05:00 is another zone's time.
 		{"OffsetNotTheZones", func(c *programs.Content) { shift(c, "2027-01-12T09:00:00-05:00", "2027-01-12T17:00:00-05:00") },
-			"endsAt:time_zone_mismatch,startsAt:time_zone_mismatch"},
-		{"SummerOffset", func(c *programs.Content) { shift(c, "2027-07-12T09:00:00-05:00", "2027-07-12T17:00:00-05:00") }, ""},
-		{"UnknownZone", func(c *programs.Content) { c.TimeZone = "Mars/Olympus" }, "timeZone:invalid_time_zone"},
-		{"AbbreviationNotAZone", func(c *programs.Content) { c.TimeZone = "EST" }, "timeZone:invalid_time_zone"},
-		{"StartedBeforeSubmission", func(c *programs.Content) { shift(c, "2026-11-01T08:00:00-06:00", "2026-11-01T16:00:00-06:00") }, "startsAt:program_started"},
-		{"StartsAtSubmission", func(c *programs.Content) { shift(c, "2026-11-01T09:00:00-06:00", "2026-11-01T17:00:00-06:00") }, "startsAt:program_started"},
-		{"StartsAMinuteAfter", func(c *programs.Content) { shift(c, "2026-11-01T09:01:00-06:00", "2026-11-01T17:01:00-06:00") }, ""},
-		{"EmptyObjective", func(c *programs.Content) { c.Objectives = []string{"ok", " "} }, "objectives[1]:required"},
-		{"ControlInTitle", func(c *programs.Content) { c.Title = "Fair\u202eHousing" }, "title:control_characters"},
-		{"NewlineAllowedInDescription", func(c *programs.Content) { c.Description = "Line one.\nLine two." }, ""},
-		{"TitleTooLong", func(c *programs.Content) { c.Title = strings.Repeat("é", 201) }, "title:too_long"},
-		{"BadFormat", func(c *programs.Content) { c.Format = "hybrid" }, "format:invalid_format"},
+			"endsAt:time_zone_mismatch,startsAt:time_zone_mismatch", nil},
+		{"SummerOffset", func(c *programs.Content) { shift(c, "2027-07-12T09:00:00-05:00", "2027-07-12T17:00:00-05:00") }, "", nil},
+		{"UnknownZone", func(c *programs.Content) { c.TimeZone = "Mars/Olympus" }, "timeZone:invalid_time_zone", nil},
+		{"AbbreviationNotAZone", func(c *programs.Content) { c.TimeZone = "EST" }, "timeZone:invalid_time_zone", nil},
+		{"StartedBeforeSubmission", func(c *programs.Content) { shift(c, "2026-11-01T08:00:00-06:00", "2026-11-01T16:00:00-06:00") }, "startsAt:program_started", nil},
+		{"StartsAtSubmission", func(c *programs.Content) { shift(c, "2026-11-01T09:00:00-06:00", "2026-11-01T17:00:00-06:00") }, "startsAt:program_started", nil},
+		{"StartsAMinuteAfter", func(c *programs.Content) { shift(c, "2026-11-01T09:01:00-06:00", "2026-11-01T17:01:00-06:00") }, "", nil},
+		{"EmptyObjective", func(c *programs.Content) { c.Objectives = []string{"ok", " "} }, "objectives[1]:required", nil},
+		{"ControlInTitle", func(c *programs.Content) { c.Title = "Fair\u202eHousing" }, "title:control_characters", nil},
+		{"NewlineAllowedInDescription", func(c *programs.Content) { c.Description = "Line one.\nLine two." }, "", nil},
+		{"TitleTooLong", func(c *programs.Content) { c.Title = strings.Repeat("é", 201) }, "title:too_long", nil},
+		{"BadFormat", func(c *programs.Content) { c.Format = "hybrid" }, "format:invalid_format", nil},
+		// Several offerings: each is checked as the first one is, and its
+		// problems name it (moreOfferings[0] is offering 2).
+		{"TwoOfferings", func(c *programs.Content) { offering(c, "2027-02-12T09:00:00-06:00", "2027-02-12T17:00:00-06:00") }, "", nil},
+		{"SecondOfferingIncomplete", func(c *programs.Content) {
+			c.MoreOfferings = []programs.Offering{{}}
+		}, "moreOfferings[0].endsAt:required,moreOfferings[0].location:required,moreOfferings[0].startsAt:required,moreOfferings[0].timeZone:required", nil},
+		{"SecondOfferingTooShort", func(c *programs.Content) { offering(c, "2027-02-12T09:00:00-06:00", "2027-02-12T12:00:00-06:00") },
+			"moreOfferings[0].endsAt:exceeds_duration", nil},
+		{"SecondOfferingWrongOffset", func(c *programs.Content) { offering(c, "2027-02-12T09:00:00-05:00", "2027-02-12T17:00:00-05:00") },
+			"moreOfferings[0].endsAt:time_zone_mismatch,moreOfferings[0].startsAt:time_zone_mismatch", nil},
+		{"SecondOfferingBadURL", func(c *programs.Content) {
+			offering(c, "2027-02-12T09:00:00-06:00", "2027-02-12T17:00:00-06:00")
+			c.MoreOfferings[0].URL = "mailto:x"
+		}, "moreOfferings[0].url:invalid_url", nil},
+		// An offering that had started is refused by itself; the
+		// application goes on with the others.
+		{"FirstOfferingStarted", func(c *programs.Content) {
+			shift(c, "2026-10-30T09:00:00-05:00", "2026-10-30T17:00:00-05:00")
+			offering(c, "2027-02-12T09:00:00-06:00", "2027-02-12T17:00:00-06:00")
+		}, "", []int{1}},
+		{"ThirdOfferingStarted", func(c *programs.Content) {
+			offering(c, "2027-02-12T09:00:00-06:00", "2027-02-12T17:00:00-06:00")
+			offering(c, "2026-11-01T09:00:00-06:00", "2026-11-01T17:00:00-06:00")
+		}, "", []int{3}},
+		// Nothing would be left to approve: the application is refused.
+		{"EveryOfferingStarted", func(c *programs.Content) {
+			shift(c, "2026-10-30T09:00:00-05:00", "2026-10-30T17:00:00-05:00")
+			offering(c, "2026-10-31T09:00:00-05:00", "2026-10-31T17:00:00-05:00")
+		}, "moreOfferings[0].startsAt:program_started,startsAt:program_started", nil},
+		// Problems elsewhere: nothing is refused by itself yet.
+		{"StartedOfferingAndAProblem", func(c *programs.Content) {
+			offering(c, "2026-10-31T09:00:00-05:00", "2026-10-31T17:00:00-05:00")
+			c.Title = ""
+		}, "title:required", nil},
+		{"TooManyOfferings", func(c *programs.Content) {
+			for range programs.MaxOfferings {
+				offering(c, "2027-02-12T09:00:00-06:00", "2027-02-12T17:00:00-06:00")
+			}
+		}, "moreOfferings:too_many", nil},
+		{"MaxOfferings", func(c *programs.Content) {
+			for range programs.MaxOfferings - 1 {
+				offering(c, "2027-02-12T09:00:00-06:00", "2027-02-12T17:00:00-06:00")
+			}
+		}, "", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := complete(t)
 			tc.edit(&c)
-			got := fields(programs.CheckSubmission(c, pol, submitted))
-			if got != tc.want {
+			d, refused := programs.CheckSubmission(c, pol, submitted)
+			if got := fields(d); got != tc.want {
 				t.Fatalf("problems %q, want %q", got, tc.want)
+			}
+			var got []int
+			for _, r := range refused {
+				got = append(got, r.Offering)
+				if !strings.Contains(r.Reason, fmt.Sprintf("offering %d had started", r.Offering)) {
+					t.Errorf("reason %q", r.Reason)
+				}
+			}
+			if !slices.Equal(got, tc.refused) {
+				t.Fatalf("refused offerings %v, want %v", got, tc.refused)
 			}
 		})
 	}

@@ -1,6 +1,7 @@
 package programs
 
 import (
+	"slices"
 	"time"
 
 	"github.com/cecportal/cecportal/internal/calendar"
@@ -29,4 +30,43 @@ func ComputeFee(p policy.Programs, loc *time.Location, hours cec.Hours, starts, 
 		DaysBefore:  days,
 		Status:      FeeOpen,
 	}
+}
+
+// OfferingFee is one offering's line of an application fee.
+type OfferingFee struct {
+	Offering    int // its number, from 1
+	StartsAt    time.Time
+	Late        bool
+	DaysBefore  int
+	PerCECCents int64
+	AmountCents int64
+}
+
+// PriceOfferings prices an application of hours CECs for each offering
+// listed (the ones not refused) submitted at submitted: each offering is
+// priced by ComputeFee on its own start (lateness is judged per offering,
+// SPEC §1) and rounded on its own, and the fee is their sum. The fee's
+// CECs are hours times the offerings; Late is whether any is late;
+// PerCECCents and DaysBefore are the first offering's (the only one's,
+// for most applications).
+func PriceOfferings(p policy.Programs, loc *time.Location, hours cec.Hours, offerings map[int]time.Time, submitted time.Time) Fee {
+	ns := make([]int, 0, len(offerings))
+	for n := range offerings {
+		ns = append(ns, n)
+	}
+	slices.Sort(ns)
+	var total Fee
+	for i, n := range ns {
+		f := ComputeFee(p, loc, hours, offerings[n], submitted)
+		if i == 0 {
+			total = f
+			total.AmountCents, total.CECs, total.Late = 0, 0, false
+		}
+		total.AmountCents += f.AmountCents
+		total.CECs += f.CECs
+		total.Late = total.Late || f.Late
+		total.Offerings = append(total.Offerings, OfferingFee{Offering: n, StartsAt: offerings[n], Late: f.Late,
+			DaysBefore: f.DaysBefore, PerCECCents: f.PerCECCents, AmountCents: f.AmountCents})
+	}
+	return total
 }

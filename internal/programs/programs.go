@@ -66,20 +66,83 @@ var Formats = []Format{InPerson, LiveOnline, Recorded}
 
 // Content is what a provider writes in an application; a draft may leave
 // any of it empty, a submitted application must be complete.
+//
+// The dates and place at the top are the first offering; MoreOfferings
+// are the second and later offerings of the same content (SPEC §1: each
+// with its own start, end, time zone and location or URL). Offerings are
+// numbered from 1 in that order, and the number stays with an offering.
 type Content struct {
-	Title         string
-	Description   string
-	Format        Format
-	StartsAt      *time.Time // with the offset the provider gave
-	EndsAt        *time.Time
-	TimeZone      string // IANA zone of the program, e.g. America/Chicago
-	Location      string // venue and address (in person)
-	URL           string // where to attend (live online, recorded)
+	Title       string
+	Description string
+	Format      Format
+	StartsAt    *time.Time // with the offset the provider gave
+	EndsAt      *time.Time
+	TimeZone    string // IANA zone of the program, e.g. America/Chicago
+	Location    string // venue and address (in person)
+	URL         string // where to attend (live online, recorded)
+	// MoreOfferings are offerings 2, 3, … (MaxOfferings in all).
+	MoreOfferings []Offering
 	ContactHours  cec.Hours
 	Objectives    []string
 	Instructors   []string
 	Compliance    bool // addresses legislative or regulatory compliance
 	CalendarOptIn bool // list it on the public CEC calendar
+}
+
+// Offering is one time and place a program is held.
+type Offering struct {
+	StartsAt *time.Time
+	EndsAt   *time.Time
+	TimeZone string
+	Location string
+	URL      string
+}
+
+// MaxOfferings is how many offerings one application may list.
+const MaxOfferings = 20
+
+// Offerings are c's offerings in order: offering n is Offerings()[n-1].
+func (c Content) Offerings() []Offering {
+	first := Offering{StartsAt: c.StartsAt, EndsAt: c.EndsAt, TimeZone: c.TimeZone, Location: c.Location, URL: c.URL}
+	return append([]Offering{first}, c.MoreOfferings...)
+}
+
+// RefusedOffering is an offering refused by itself while the others of
+// the application go on (it had started when the application was submitted).
+type RefusedOffering struct {
+	Offering int // its number, from 1
+	Reason   string
+}
+
+// Active lists the numbers of p's offerings that were not refused, in order.
+func (p Program) Active() []int {
+	var out []int
+	for i := range p.Offerings() {
+		if !slices.ContainsFunc(p.RefusedOfferings, func(r RefusedOffering) bool { return r.Offering == i+1 }) {
+			out = append(out, i+1)
+		}
+	}
+	return out
+}
+
+// Offering returns offering n of p and whether p has it and did not refuse it.
+func (p Program) Offering(n int) (Offering, bool) {
+	all := p.Offerings()
+	if n < 1 || n > len(all) || !slices.Contains(p.Active(), n) {
+		return Offering{}, false
+	}
+	return all[n-1], true
+}
+
+// FirstStart is the earliest start of p's offerings not refused, or nil.
+func (p Program) FirstStart() *time.Time {
+	var first *time.Time
+	for _, n := range p.Active() {
+		if o, _ := p.Offering(n); o.StartsAt != nil && (first == nil || o.StartsAt.Before(*first)) {
+			first = o.StartsAt
+		}
+	}
+	return first
 }
 
 // Program is one application.
@@ -93,7 +156,10 @@ type Program struct {
 	Fee    *Fee // set by the fee step
 	// Problems are the reasons of the last refusal.
 	Problems []fault.Detail
-	History  []Transition
+	// RefusedOfferings are the offerings of the current submission refused
+	// by themselves (the application goes on with the others).
+	RefusedOfferings []RefusedOffering
+	History          []Transition
 	// Submission counts submissions, so that a queue message from an
 	// earlier submission is recognised and ignored.
 	Submission  int
@@ -144,6 +210,8 @@ type Fee struct {
 	Payments []FeePayment
 	// Flag, when set, asks staff to look at the fee (FlagMismatch, FlagRefunded).
 	Flag string
+	// Offerings are the fee's lines, one per offering invoiced.
+	Offerings []OfferingFee
 }
 
 // PaymentKind is what a payment event says happened (checkout's, shared
@@ -169,6 +237,7 @@ type FeePayment = checkout.Payment
 // CalendarEntry is what the public calendar shows of an approved program.
 type CalendarEntry struct {
 	ProgramID    string
+	Offering     int // its number in the program, from 1
 	ProviderName string
 	Title        string
 	Format       Format

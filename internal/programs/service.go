@@ -193,15 +193,20 @@ func (s *Service) Submit(ctx context.Context, c identity.Caller, id string) (Pro
 		}
 		// Judged on the content of this very write, so that an edit racing
 		// the submission cannot slip past the check.
-		if problems := CheckSubmission(p.Content, s.policy.Programs, now); len(problems) > 0 {
+		problems, refused := CheckSubmission(p.Content, s.policy.Programs, now)
+		if len(problems) > 0 {
 			return nil, fault.New(fault.Unprocessable, CodeIncomplete,
 				"the application cannot be submitted yet: complete or correct the fields listed; nothing was submitted", problems...)
 		}
-		if err := p.move(Submitted, now, c.Sub, "submitted by the provider"); err != nil {
+		reason := "submitted by the provider"
+		for _, r := range refused {
+			reason += "; " + r.Reason + ", so it is refused (the other offerings go on)"
+		}
+		if err := p.move(Submitted, now, c.Sub, reason); err != nil {
 			return nil, err
 		}
 		p.Submission++
-		p.SubmittedAt, p.Problems, p.Fee = now, nil, nil
+		p.SubmittedAt, p.Problems, p.Fee, p.RefusedOfferings = now, nil, nil, refused
 		m, err := outbox.New(ValidationQueue, Step{ProgramID: p.ID, Submission: p.Submission})
 		return []outbox.Message{m}, err
 	})
@@ -258,7 +263,8 @@ func (s *Service) Validate(ctx context.Context, body string) error {
 			return nil, ErrNoChange
 		}
 		now := s.clock.Now().UTC()
-		if problems := CheckSubmission(p.Content, s.policy.Programs, p.SubmittedAt); len(problems) > 0 {
+		problems, refused := CheckSubmission(p.Content, s.policy.Programs, p.SubmittedAt)
+		if len(problems) > 0 {
 			if err := p.move(Refused, now, system, refusalReason(problems)); err != nil {
 				return nil, err
 			}
@@ -266,7 +272,7 @@ func (s *Service) Validate(ctx context.Context, body string) error {
 			m, err := s.mail(p, "program_refused", map[string]string{"reasons": refusalReason(problems)})
 			return []outbox.Message{m}, err
 		}
-		p.Validated, p.UpdatedAt = st.Submission, now
+		p.Validated, p.UpdatedAt, p.RefusedOfferings = st.Submission, now, refused
 		m, err := outbox.New(FeeQueue, st)
 		return []outbox.Message{m}, err
 	})
@@ -281,7 +287,7 @@ func (s *Service) Validate(ctx context.Context, body string) error {
 var fieldNames = map[string]string{
 	"title": "Title", "description": "Description", "format": "Format", "startsAt": "Start", "endsAt": "End",
 	"timeZone": "Time zone", "location": "Location", "url": "Web address", "contactHours": "Contact hours",
-	"objectives": "Learning objectives", "instructors": "Instructors",
+	"objectives": "Learning objectives", "instructors": "Instructors", "moreOfferings": "Offerings",
 }
 
 // refusalReason is a refusal's problems in words ("Contact hours: must be
@@ -291,9 +297,20 @@ func refusalReason(d []fault.Detail) string {
 	parts := make([]string, 0, len(d))
 	for _, x := range d {
 		name, rest, _ := strings.Cut(x.Field, "[")
+		offering := ""
+		if name == "moreOfferings" && rest != "" {
+			// moreOfferings[0].startsAt is offering 2's start.
+			i, field, _ := strings.Cut(rest, "].")
+			if n, err := strconv.Atoi(i); err == nil {
+				offering = fmt.Sprintf("Offering %d, ", n+2)
+			}
+			name, rest = field, ""
+		}
 		label := fieldNames[name]
 		if label == "" {
 			label = "The application"
+		} else if offering != "" {
+			label = offering + strings.ToLower(label)
 		}
 		if line, ok := strings.CutSuffix(rest, "]"); ok {
 			if n, err := strconv.Atoi(line); err == nil {
@@ -317,12 +334,33 @@ func (s *Service) Invoice(ctx context.Context, body string) error {
 			return nil, ErrNoChange
 		}
 		now := s.clock.Now().UTC()
-		fee := ComputeFee(s.policy.Programs, s.policy.Association.Location(), p.ContactHours, *p.StartsAt, p.SubmittedAt)
+		starts := map[int]time.Time{}
+		for _, n := range p.Active() {
+			o, _ := p.Offering(n)
+			starts[n] = *o.StartsAt // validated: every offering has its dates
+		}
+		fee := PriceOfferings(s.policy.Programs, s.policy.Association.Location(), p.ContactHours, starts, p.SubmittedAt)
 		fee.InvoiceID, fee.IssuedAt = InvoiceID(p.ID, p.Submission), now
 		fee.IssuedOn = now.In(s.policy.Association.Location()).Format(time.DateOnly)
 		reason := fmt.Sprintf("invoiced %s for %s CECs", money(fee.AmountCents, fee.Currency), fee.CECs)
+		lines := ""
+		if len(fee.Offerings) > 1 {
+			reason += fmt.Sprintf(" (%d offerings of %s CECs)", len(fee.Offerings), p.ContactHours)
+			for _, l := range fee.Offerings {
+				lines += fmt.Sprintf("\n    Offering %d, starting %s: %s", l.Offering, l.StartsAt.Format("2 January 2006"), money(l.AmountCents, fee.Currency))
+				if l.Late {
+					lines += ", late fee included"
+				}
+			}
+		}
 		if fee.Late {
-			reason += fmt.Sprintf(", late fee included (submitted %d days before the start)", fee.DaysBefore)
+			var late []string
+			for _, l := range fee.Offerings {
+				if l.Late {
+					late = append(late, strconv.Itoa(l.DaysBefore))
+				}
+			}
+			reason += fmt.Sprintf(", late fee included (submitted %s days before the start)", strings.Join(late, " and "))
 		}
 		if err := p.move(FeeDue, now, system, reason); err != nil {
 			return nil, err
@@ -330,13 +368,22 @@ func (s *Service) Invoice(ctx context.Context, body string) error {
 		p.Fee = &fee
 		m, err := s.mail(p, "program_invoice", map[string]string{"amount": money(fee.AmountCents, fee.Currency),
 			"invoiceId": fee.InvoiceID, "late": fmt.Sprint(fee.Late), "cecs": fee.CECs.String(),
-			"lateWithinDays": fmt.Sprint(s.policy.Programs.LateWithinDays)})
+			"lateWithinDays": fmt.Sprint(s.policy.Programs.LateWithinDays), "offerings": lines, "refused": refusedText(p.RefusedOfferings)})
 		return []outbox.Message{m}, err
 	})
 	if errors.Is(err, ErrNoChange) || errors.Is(err, ErrNotFound) {
 		return nil
 	}
 	return err
+}
+
+// refusedText is the offerings refused by themselves, for an email.
+func refusedText(r []RefusedOffering) string {
+	var parts []string
+	for _, x := range r {
+		parts = append(parts, strings.ToUpper(x.Reason[:1])+x.Reason[1:]+".")
+	}
+	return strings.Join(parts, " ")
 }
 
 func money(cents int64, currency string) string { return checkout.Money(cents, currency) }
@@ -582,6 +629,10 @@ func (s *Service) Copy(ctx context.Context, c identity.Caller, id string) (Progr
 	now := s.clock.Now().UTC()
 	content := src.Content
 	content.StartsAt, content.EndsAt = nil, nil
+	content.MoreOfferings = nil
+	for _, o := range src.MoreOfferings { // the same places, new dates
+		content.MoreOfferings = append(content.MoreOfferings, Offering{TimeZone: o.TimeZone, Location: o.Location, URL: o.URL})
+	}
 	content.Objectives = append([]string(nil), src.Objectives...)
 	content.Instructors = append([]string(nil), src.Instructors...)
 	p := Program{ID: s.newID("PRG"), ProviderID: pr.ID, ProviderName: pr.Name, ProviderEmail: pr.Email, Content: content,

@@ -173,7 +173,9 @@ func (e *serviceEnv) reach(t *testing.T, in programs.Content, want programs.Stat
 		return p
 	}
 	if p, err = e.svc.Submit(ctx, callerAcme, p.ID); err != nil {
-		t.Fatalf("submit: %v", err)
+		var f *fault.Error
+		errors.As(err, &f)
+		t.Fatalf("submit: %v %+v", err, f.Details)
 	}
 	if want == programs.Submitted {
 		return p
@@ -924,6 +926,92 @@ func TestService_Invoice(t *testing.T) {
 			t.Fatalf("invoiced before validation: %+v", got)
 		}
 	})
+}
+
+// TestService_SeveralOfferings: an application of three offerings whose
+// first had started at submission (SPEC §1): that one is refused by itself,
+// the others are invoiced each on its own start and summed.
+func TestService_SeveralOfferings(t *testing.T) {
+	ctx := t.Context()
+	e := newServiceEnv(t)
+	e.set(t, serviceT0) // 1 November 2026, 10:00 in New York
+	c := complete(t)
+	s1, e1 := at(t, "2026-10-30T09:00:00-05:00"), at(t, "2026-10-30T17:00:00-05:00")
+	s2, e2 := at(t, "2026-11-21T09:00:00-06:00"), at(t, "2026-11-21T17:00:00-06:00") // 20 days: late
+	c.StartsAt, c.EndsAt = &s1, &e1
+	c.MoreOfferings = []programs.Offering{
+		{StartsAt: &s2, EndsAt: &e2, TimeZone: "America/Chicago", Location: "Palmer House, Chicago"},
+		{StartsAt: c2(t, "2027-01-12T09:00:00-06:00"), EndsAt: c2(t, "2027-01-12T17:00:00-06:00"), TimeZone: "America/Chicago", Location: "Hilton, Chicago"},
+	}
+	p := e.reach(t, c, programs.Submitted)
+	if len(p.RefusedOfferings) != 1 || p.RefusedOfferings[0].Offering != 1 || !slices.Equal(p.Active(), []int{2, 3}) {
+		t.Fatalf("refused %+v, active %v", p.RefusedOfferings, p.Active())
+	}
+	if _, ok := p.Offering(1); ok {
+		t.Fatal("the refused offering 1 is still offered")
+	}
+	if r := p.History[len(p.History)-1].Reason; !strings.Contains(r, "offering 1 had started") || !strings.Contains(r, "the other offerings go on") {
+		t.Fatalf("history %q", r)
+	}
+	if err := e.svc.Validate(ctx, only(t, "validation", stepsOf(t, e.sent.Sent(), programs.ValidationQueue, p.ID))); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.svc.Invoice(ctx, only(t, "fee", stepsOf(t, e.sent.Sent(), programs.FeeQueue, p.ID))); err != nil {
+		t.Fatal(err)
+	}
+	got := e.get(t, p.ID)
+	f := got.Fee
+	// 6 CECs × ($50 + $25 late) for offering 2, 6 × $50 for offering 3.
+	if got.Status != programs.FeeDue || f.AmountCents != 45000+30000 || f.CECs != cec.Of(12) || !f.Late || len(f.Offerings) != 2 {
+		t.Fatalf("status %s, fee %+v", got.Status, f)
+	}
+	for i, want := range []programs.OfferingFee{{Offering: 2, Late: true, DaysBefore: 20, PerCECCents: 7500, AmountCents: 45000},
+		{Offering: 3, Late: false, DaysBefore: 72, PerCECCents: 5000, AmountCents: 30000}} {
+		l := f.Offerings[i]
+		l.StartsAt = time.Time{}
+		if l != want {
+			t.Fatalf("line %d: %+v, want %+v", i, l, want)
+		}
+	}
+	if len(got.RefusedOfferings) != 1 {
+		t.Fatalf("validation lost the refusal: %+v", got.RefusedOfferings)
+	}
+	jobs := mailsOf(t, e.sent.Sent(), "program_invoice", p.ID)
+	if len(jobs) != 1 || !strings.Contains(jobs[0].Data["offerings"], "Offering 2, starting 21 November 2026: 450.00 USD, late fee included") ||
+		!strings.Contains(jobs[0].Data["offerings"], "Offering 3, starting 12 January 2027: 300.00 USD") ||
+		!strings.Contains(jobs[0].Data["refused"], "Offering 1 had started") {
+		t.Fatalf("invoice email %+v", jobs)
+	}
+
+	t.Run("EveryOfferingStartedRefusesTheApplication", func(t *testing.T) {
+		c := complete(t)
+		c.StartsAt, c.EndsAt = &s1, &e1
+		c.MoreOfferings = []programs.Offering{{StartsAt: &s1, EndsAt: &e1, TimeZone: "America/Chicago", Location: "Palmer House"}}
+		d, err := e.svc.Create(ctx, callerAcme, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = e.svc.Submit(ctx, callerAcme, d.ID)
+		var f *fault.Error
+		if !errors.As(err, &f) || f.Code != programs.CodeIncomplete || len(f.Details) != 2 ||
+			f.Details[0].Field != "moreOfferings[0].startsAt" || !strings.Contains(f.Details[0].Message, "Offering 2 had started") {
+			t.Fatalf("submit: %v %+v", err, f.Details)
+		}
+	})
+
+	t.Run("CopyKeepsPlacesNotDates", func(t *testing.T) {
+		e.set(t, "2027-01-20T15:00:00Z")
+		_, err := e.svc.Decide(ctx, callerStaff, p.ID, programs.Decision{Approve: true})
+		if err == nil {
+			t.Fatal("decided an application that was not in review")
+		}
+	})
+}
+
+func c2(t *testing.T, s string) *time.Time {
+	t.Helper()
+	v := at(t, s)
+	return &v
 }
 
 // TestService_IllegalTransitions: every step outside the machine is a

@@ -50,6 +50,7 @@ type CECsDue struct {
 // AttendanceDue is an approved program without an attendance report.
 type AttendanceDue struct {
 	ProgramID, ProviderID, Email, Title string
+	Offering                            int    // the offering that ended, from 1
 	EndsOn                              string // YYYY-MM-DD
 }
 
@@ -252,9 +253,15 @@ func (s *Service) attendance(ctx context.Context, date string, d int) ([]notify.
 	deadline := end.AddDate(0, 0, s.Policy.Attendance.ReportingWindowDays).Format(time.DateOnly)
 	jobs := make([]notify.Job, 0, len(dues))
 	for _, a := range dues {
-		jobs = append(jobs, notify.Job{ID: JobID(ReasonAttendance, a.ProgramID, period(d)), Template: "reminder_" + ReasonAttendance,
+		// Each offering has its own window, so its own reminder (the first
+		// offering's job ID is the program's, as before offerings).
+		id, offering := a.ProgramID, ""
+		if a.Offering > 1 {
+			id, offering = fmt.Sprintf("%s#%d", a.ProgramID, a.Offering), strconv.Itoa(a.Offering)
+		}
+		jobs = append(jobs, notify.Job{ID: JobID(ReasonAttendance, id, period(d)), Template: "reminder_" + ReasonAttendance,
 			To: []string{a.Email}, Data: map[string]string{"programId": a.ProgramID, "title": a.Title, "endsOn": a.EndsOn,
-				"deadline": deadline, "days": strconv.Itoa(d)}})
+				"deadline": deadline, "days": strconv.Itoa(d), "offering": offering}})
 	}
 	return jobs, nil
 }

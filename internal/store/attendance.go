@@ -40,6 +40,7 @@ type uploadItem struct {
 	Type        string `json:"type"`
 	ID          string `json:"uploadId"`
 	ProgramID   string `json:"programId"`
+	Offering    int    `json:"offering,omitempty"` // 0: the first (before offerings)
 	ProviderID  string `json:"providerId"`
 	By          string `json:"by"`
 	Source      string `json:"source"`
@@ -170,7 +171,7 @@ func (a *Attendance) Chunk(ctx context.Context, uploadID string, chunk int) ([]r
 }
 
 func uploadToItem(k table.Key, typ string, u attendance.Upload) uploadItem {
-	return uploadItem{PK: k.PK, SK: k.SK, Type: typ, ID: u.ID, ProgramID: u.ProgramID, ProviderID: u.ProviderID,
+	return uploadItem{PK: k.PK, SK: k.SK, Type: typ, ID: u.ID, ProgramID: u.ProgramID, Offering: u.Offering, ProviderID: u.ProviderID,
 		By: u.By, Source: u.Source, ReportedOn: u.ReportedOn.String(), Rows: u.Rows, Chunks: u.Chunks,
 		MemberCents: u.Fee.MemberCents, GuestCents: u.Fee.GuestCents, Currency: u.Fee.Currency, CreatedAt: formatTime(u.CreatedAt),
 		Ignored: u.IgnoredColumns}
@@ -181,7 +182,7 @@ func uploadFromItem(it uploadItem) (attendance.Upload, error) {
 	if err != nil {
 		return attendance.Upload{}, fmt.Errorf("upload %s: %w", it.ID, err)
 	}
-	return attendance.Upload{ID: it.ID, ProgramID: it.ProgramID, ProviderID: it.ProviderID, By: it.By, Source: it.Source,
+	return attendance.Upload{ID: it.ID, ProgramID: it.ProgramID, Offering: max(it.Offering, 1), ProviderID: it.ProviderID, By: it.By, Source: it.Source,
 		ReportedOn: on, Rows: it.Rows, Chunks: it.Chunks, CreatedAt: parseTime(it.CreatedAt), IgnoredColumns: it.Ignored,
 		Fee: attendance.FilingFee{MemberCents: it.MemberCents, GuestCents: it.GuestCents, Currency: it.Currency}}, nil
 }
@@ -217,8 +218,8 @@ func (a *Attendance) CreateUpload(ctx context.Context, u attendance.Upload, msgs
 	if err != nil {
 		return err
 	}
-	// Attendance is reported: the program leaves the reminders' due index.
-	ops := []table.Op{table.Put(item, table.IfNotExists()), entry, table.Delete(dueAttendanceKey(u.ProgramID), table.Condition{})}
+	// Attendance is reported: the offering leaves the reminders' due index.
+	ops := []table.Op{table.Put(item, table.IfNotExists()), entry, table.Delete(dueAttendanceKey(u.ProgramID, u.Offering), table.Condition{})}
 	return a.t.Write(ctx, append(ops, out...)...)
 }
 

@@ -143,7 +143,7 @@ func BenchmarkAttendance(b *testing.B) {
 		ctx := context.Background()
 		return func() {
 			src := func() (attendance.Rows, error) { return roster.NewReader(bytes.NewReader(w.csv), 0) }
-			u, _, err := w.svc.Report(ctx, benchProvider, w.program.ID, "csv", src, false)
+			u, _, err := w.svc.Report(ctx, benchProvider, w.program.ID, 0, "csv", src, false)
 			if err != nil {
 				b.Fatal(err)
 			}

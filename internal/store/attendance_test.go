@@ -151,7 +151,7 @@ func TestAttendance_Uploads(t *testing.T) {
 	testkit.EachAdapter(t, func(t *testing.T, tbl table.Table, _ *testkit.Clock) {
 		ctx := t.Context()
 		repo, box := store.NewAttendance(tbl), store.NewOutbox(tbl)
-		u := attendance.Upload{ID: "U-1", ProgramID: "PRG-1", ProviderID: "PRV-1", By: "sub-provider", Source: "csv",
+		u := attendance.Upload{ID: "U-1", ProgramID: "PRG-1", Offering: 3, ProviderID: "PRV-1", By: "sub-provider", Source: "csv",
 			ReportedOn: roster.Date{Year: 2026, Month: time.February, Day: 28}, Rows: 1234, Chunks: 3,
 			Fee:       attendance.FilingFee{MemberCents: 250, GuestCents: 575, Currency: "USD"},
 			CreatedAt: t0.Add(123456789 * time.Nanosecond), IgnoredColumns: []string{"Email", ""}}
@@ -159,7 +159,7 @@ func TestAttendance_Uploads(t *testing.T) {
 		if err := repo.CreateUpload(ctx, u, msg); err != nil {
 			t.Fatal(err)
 		}
-		bare := attendance.Upload{ID: "U-2", ProgramID: "PRG-1", ProviderID: "PRV-1", Source: "json",
+		bare := attendance.Upload{ID: "U-2", ProgramID: "PRG-1", Offering: 1, ProviderID: "PRV-1", Source: "json",
 			ReportedOn: roster.Date{Year: 2026, Month: time.January, Day: 1}, Rows: 1, Chunks: 1}
 		if err := repo.CreateUpload(ctx, bare); err != nil {
 			t.Fatal(err)
@@ -706,7 +706,7 @@ func TestAttendance_FinishChunk(t *testing.T) {
 		if err := repo.FinishChunk(ctx, "U-F", res0, sum0, []outbox.Message{next0}, nil); err != nil {
 			t.Fatal(err)
 		}
-		u := attendance.Upload{ID: "U-F", ProgramID: "PRG-F", ProviderID: "PRV-1", Source: "csv", Rows: 45, Chunks: 2,
+		u := attendance.Upload{ID: "U-F", ProgramID: "PRG-F", Offering: 1, ProviderID: "PRV-1", Source: "csv", Rows: 45, Chunks: 2,
 			ReportedOn: roster.Date{Year: 2027, Month: time.March, Day: 12}, CreatedAt: t0, Fee: attendance.FilingFee{Currency: "USD"}}
 		if err := repo.CreateUpload(ctx, u); err != nil {
 			t.Fatal(err)

@@ -206,8 +206,14 @@ func providerProgramsPK(providerID string) string {
 
 func programStatusPK(s programs.Status) string { return gsiProgramStatus + string(s) }
 
-func calendarKey(p programs.Program) table.Key {
-	return table.Key{PK: pkCalendar, SK: keyTime(*p.StartsAt) + "#" + p.ID}
+// calendarKey is the calendar entry of offering n of program id starting
+// at starts. The first offering's has no number, as before offerings.
+func calendarKey(id string, n int, starts time.Time) table.Key {
+	sk := keyTime(starts) + "#" + id
+	if n > 1 {
+		sk += fmt.Sprintf("#%d", n)
+	}
+	return table.Key{PK: pkCalendar, SK: sk}
 }
 
 // Attendance.
@@ -289,8 +295,17 @@ func dueRenewalKey(invoiceID string) table.Key {
 	return table.Key{PK: dueRenewal + invoiceID, SK: skDue}
 }
 func dueCECsKey(invoiceID string) table.Key { return table.Key{PK: dueCECs + invoiceID, SK: skDue} }
-func dueAttendanceKey(programID string) table.Key {
-	return table.Key{PK: dueAttendance + programID, SK: skDue}
+func dueAttendanceKey(programID string, offering int) table.Key {
+	return table.Key{PK: dueAttendance + attendanceMarkerID(programID, offering), SK: skDue}
+}
+
+// attendanceMarkerID names the attendance marker of an offering: the
+// first offering's is the program's ID, as before offerings.
+func attendanceMarkerID(programID string, offering int) string {
+	if offering > 1 {
+		return fmt.Sprintf("%s#%d", programID, offering)
+	}
+	return programID
 }
 func dueFeeKey(programID string) table.Key { return table.Key{PK: dueFee + programID, SK: skDue} }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/cecportal/cecportal/internal/calendar"
@@ -21,13 +22,14 @@ import (
 //	PROGRAM#<id>  PROGRAM                  the program (application)
 //	  GSI1  PROVIDER#<providerId>#PROGRAMS  <createdAt>#<id>   a provider's programs, read newest first
 //	  GSI2  PROGSTATUS#<status>             <entered status at>#<id>   programs in a status, longest waiting first
-//	CALENDAR      <startsAt>#<id>          an approved, opted-in program on the public calendar
+//	CALENDAR      <startsAt>#<id>[#<n>]    an offering of an approved, opted-in program on the public calendar
 //
 // Times in keys are UTC in the fixed-width layout programKeyTime, so that
 // keys sort in time order. Every write of a program recomputes both GSI
 // keys, so a change of status moves it from one queue to the next. The
-// calendar entry is put in the same transaction as any write of a program
-// that is approved, opted in and dated.
+// calendar entries (one per offering not refused) are put in the same
+// transaction as any write of a program that is approved, opted in and
+// dated.
 type Programs struct{ t table.Table }
 
 var _ programs.Store = (*Programs)(nil)
@@ -42,9 +44,19 @@ const (
 
 // Page sizes of the programs lists.
 
-// onCalendar reports whether p belongs on the public calendar.
-func onCalendar(p programs.Program) bool {
-	return p.Status == programs.Approved && p.CalendarOptIn && p.StartsAt != nil && p.EndsAt != nil
+// calendarKeys are the keys of p's entries on the public calendar: one
+// per dated offering not refused, while p is approved and opted in.
+func calendarKeys(p programs.Program) []table.Key {
+	if p.Status != programs.Approved || !p.CalendarOptIn {
+		return nil
+	}
+	var out []table.Key
+	for _, n := range p.Active() {
+		if o, _ := p.Offering(n); o.StartsAt != nil && o.EndsAt != nil {
+			out = append(out, calendarKey(p.ID, n, *o.StartsAt))
+		}
+	}
+	return out
 }
 
 type programItem struct {
@@ -67,7 +79,8 @@ type programItem struct {
 	TimeZone      string           `json:"timeZone"`
 	Location      string           `json:"location"`
 	URL           string           `json:"url"`
-	ContactHours  string           `json:"contactHours"` // exact decimal, e.g. "1.5"
+	MoreOfferings []offeringItem   `json:"moreOfferings,omitempty"` // offerings 2, 3, …
+	ContactHours  string           `json:"contactHours"`            // exact decimal, e.g. "1.5"
 	Objectives    []string         `json:"objectives"`
 	Instructors   []string         `json:"instructors"`
 	Compliance    bool             `json:"compliance"`
@@ -75,6 +88,7 @@ type programItem struct {
 	Status        string           `json:"status"`
 	Fee           *feeItem         `json:"fee,omitempty"`
 	Problems      []problemItem    `json:"problems"`
+	Refused       []refusedItem    `json:"refusedOfferings,omitempty"`
 	History       []transitionItem `json:"history"`
 	Submission    int              `json:"submission"`
 	SubmittedAt   string           `json:"submittedAt,omitempty"`
@@ -100,6 +114,29 @@ type feeItem struct {
 	Checkout    *checkoutItem `json:"checkout,omitempty"`
 	Payments    []paymentItem `json:"payments,omitempty"`
 	Flag        string        `json:"flag,omitempty"`
+	Offerings   []feeLineItem `json:"offerings,omitempty"`
+}
+
+type offeringItem struct {
+	StartsAt string `json:"startsAt,omitempty"` // RFC 3339 with the provider's offset
+	EndsAt   string `json:"endsAt,omitempty"`
+	TimeZone string `json:"timeZone"`
+	Location string `json:"location"`
+	URL      string `json:"url"`
+}
+
+type refusedItem struct {
+	Offering int    `json:"offering"`
+	Reason   string `json:"reason"`
+}
+
+type feeLineItem struct {
+	Offering    int    `json:"offering"`
+	StartsAt    string `json:"startsAt"`
+	Late        bool   `json:"late"`
+	DaysBefore  int    `json:"daysBefore"`
+	PerCECCents int64  `json:"perCecCents"`
+	AmountCents int64  `json:"amountCents"`
 }
 
 type paymentItem struct {
@@ -137,6 +174,7 @@ type calendarItem struct {
 	SK           string `json:"SK"`
 	Type         string `json:"type"`
 	ProgramID    string `json:"programId"`
+	Offering     int    `json:"offering,omitempty"` // 0 for the first, as before offerings
 	ProviderName string `json:"providerName"`
 	Title        string `json:"title"`
 	Format       string `json:"format"`
@@ -219,9 +257,20 @@ func programToItem(p programs.Program) (programItem, error) {
 		if c := f.Checkout; c != nil {
 			it.Fee.Checkout = &checkoutItem{Reference: c.Reference, URL: c.URL, CreatedAt: formatTime(c.CreatedAt)}
 		}
+		for _, l := range f.Offerings {
+			it.Fee.Offerings = append(it.Fee.Offerings, feeLineItem{Offering: l.Offering, StartsAt: formatLocalTime(&l.StartsAt),
+				Late: l.Late, DaysBefore: l.DaysBefore, PerCECCents: l.PerCECCents, AmountCents: l.AmountCents})
+		}
 	}
 	for _, d := range p.Problems {
 		it.Problems = append(it.Problems, problemItem{Field: d.Field, Code: d.Code, Message: d.Message})
+	}
+	for _, o := range p.MoreOfferings {
+		it.MoreOfferings = append(it.MoreOfferings, offeringItem{StartsAt: formatLocalTime(o.StartsAt), EndsAt: formatLocalTime(o.EndsAt),
+			TimeZone: o.TimeZone, Location: o.Location, URL: o.URL})
+	}
+	for _, r := range p.RefusedOfferings {
+		it.Refused = append(it.Refused, refusedItem{Offering: r.Offering, Reason: r.Reason})
 	}
 	for _, tr := range p.History {
 		it.History = append(it.History, transitionItem{At: formatTime(tr.At), By: tr.By, From: string(tr.From),
@@ -268,9 +317,32 @@ func programFromItem(it programItem) (programs.Program, error) {
 		if c := f.Checkout; c != nil {
 			p.Fee.Checkout = &checkout.Session{Reference: c.Reference, URL: c.URL, CreatedAt: parseTime(c.CreatedAt)}
 		}
+		for i, l := range f.Offerings {
+			starts, err := parseLocalTime(l.StartsAt)
+			if err != nil || starts == nil {
+				return programs.Program{}, fmt.Errorf("fee offerings[%d].startsAt: %w", i, cmp.Or(err, errMissing))
+			}
+			p.Fee.Offerings = append(p.Fee.Offerings, programs.OfferingFee{Offering: l.Offering, StartsAt: *starts, Late: l.Late,
+				DaysBefore: l.DaysBefore, PerCECCents: l.PerCECCents, AmountCents: l.AmountCents})
+		}
 	}
 	for _, d := range it.Problems {
 		p.Problems = append(p.Problems, fault.Detail{Field: d.Field, Code: d.Code, Message: d.Message})
+	}
+	for i, o := range it.MoreOfferings {
+		starts, err := parseLocalTime(o.StartsAt)
+		if err != nil {
+			return programs.Program{}, fmt.Errorf("moreOfferings[%d].startsAt: %w", i, err)
+		}
+		ends, err := parseLocalTime(o.EndsAt)
+		if err != nil {
+			return programs.Program{}, fmt.Errorf("moreOfferings[%d].endsAt: %w", i, err)
+		}
+		p.MoreOfferings = append(p.MoreOfferings, programs.Offering{StartsAt: starts, EndsAt: ends, TimeZone: o.TimeZone,
+			Location: o.Location, URL: o.URL})
+	}
+	for _, r := range it.Refused {
+		p.RefusedOfferings = append(p.RefusedOfferings, programs.RefusedOffering{Offering: r.Offering, Reason: r.Reason})
 	}
 	for _, tr := range it.History {
 		p.History = append(p.History, programs.Transition{At: parseTime(tr.At), By: tr.By,
@@ -279,15 +351,28 @@ func programFromItem(it programItem) (programs.Program, error) {
 	return p, nil
 }
 
-func calendarToItem(p programs.Program) (calendarItem, error) {
-	k := calendarKey(p)
+// calendarToItems are p's calendar entries (calendarKeys).
+func calendarToItems(p programs.Program) ([]calendarItem, error) {
 	hours, err := hoursText(p.ContactHours)
 	if err != nil {
-		return calendarItem{}, fmt.Errorf("contact hours: %w", err)
+		return nil, fmt.Errorf("contact hours: %w", err)
 	}
-	return calendarItem{PK: k.PK, SK: k.SK, Type: typeCalendar, ProgramID: p.ID, ProviderName: p.ProviderName,
-		Title: p.Title, Format: string(p.Format), StartsAt: formatLocalTime(p.StartsAt), EndsAt: formatLocalTime(p.EndsAt),
-		TimeZone: p.TimeZone, Location: p.Location, URL: p.URL, ContactHours: hours, Compliance: p.Compliance}, nil
+	var out []calendarItem
+	for _, n := range p.Active() {
+		o, _ := p.Offering(n)
+		if o.StartsAt == nil || o.EndsAt == nil || p.Status != programs.Approved || !p.CalendarOptIn {
+			continue
+		}
+		k := calendarKey(p.ID, n, *o.StartsAt)
+		it := calendarItem{PK: k.PK, SK: k.SK, Type: typeCalendar, ProgramID: p.ID, ProviderName: p.ProviderName,
+			Title: p.Title, Format: string(p.Format), StartsAt: formatLocalTime(o.StartsAt), EndsAt: formatLocalTime(o.EndsAt),
+			TimeZone: o.TimeZone, Location: o.Location, URL: o.URL, ContactHours: hours, Compliance: p.Compliance}
+		if n > 1 {
+			it.Offering = n
+		}
+		out = append(out, it)
+	}
+	return out, nil
 }
 
 func calendarFromItem(it calendarItem) (programs.CalendarEntry, error) {
@@ -303,7 +388,7 @@ func calendarFromItem(it calendarItem) (programs.CalendarEntry, error) {
 	if err != nil {
 		return programs.CalendarEntry{}, fmt.Errorf("contactHours: %w", err)
 	}
-	return programs.CalendarEntry{ProgramID: it.ProgramID, ProviderName: it.ProviderName, Title: it.Title,
+	return programs.CalendarEntry{ProgramID: it.ProgramID, Offering: max(it.Offering, 1), ProviderName: it.ProviderName, Title: it.Title,
 		Format: programs.Format(it.Format), StartsAt: *starts, EndsAt: *ends, TimeZone: it.TimeZone,
 		Location: it.Location, URL: it.URL, ContactHours: hours, Compliance: it.Compliance}, nil
 }
@@ -323,10 +408,24 @@ func cloneProgram(p programs.Program) programs.Program {
 	c.Objectives = append([]string{}, p.Objectives...)
 	c.Instructors = append([]string{}, p.Instructors...)
 	c.Problems = append([]fault.Detail{}, p.Problems...)
+	c.MoreOfferings = nil
+	for _, o := range p.MoreOfferings {
+		if o.StartsAt != nil {
+			t := *o.StartsAt
+			o.StartsAt = &t
+		}
+		if o.EndsAt != nil {
+			t := *o.EndsAt
+			o.EndsAt = &t
+		}
+		c.MoreOfferings = append(c.MoreOfferings, o)
+	}
+	c.RefusedOfferings = append([]programs.RefusedOffering(nil), p.RefusedOfferings...)
 	c.History = append([]programs.Transition{}, p.History...)
 	if p.Fee != nil {
 		f := *p.Fee
 		f.Payments = append([]programs.FeePayment(nil), p.Fee.Payments...)
+		f.Offerings = append([]programs.OfferingFee(nil), p.Fee.Offerings...)
 		if f.Checkout != nil {
 			co := *f.Checkout
 			f.Checkout = &co
@@ -348,11 +447,11 @@ func programOps(before *programs.Program, p programs.Program, msgs []outbox.Mess
 		return nil, nil, fmt.Errorf("marshal program %s: %w", p.ID, err)
 	}
 	var with []table.Op
-	if onCalendar(p) {
-		ci, err := calendarToItem(p)
-		if err != nil {
-			return nil, nil, fmt.Errorf("calendar entry of %s: %w", p.ID, err)
-		}
+	entries, err := calendarToItems(p)
+	if err != nil {
+		return nil, nil, fmt.Errorf("calendar entries of %s: %w", p.ID, err)
+	}
+	for _, ci := range entries {
 		entry, err := table.Marshal(ci)
 		if err != nil {
 			return nil, nil, fmt.Errorf("marshal calendar entry of %s: %w", p.ID, err)
@@ -431,9 +530,12 @@ func (r *Programs) Update(ctx context.Context, id string, fn func(p *programs.Pr
 		if err != nil {
 			return table.Versioned{}, err
 		}
-		// An entry under another start, or of a program no longer due, is stale.
-		if onCalendar(before) && (!onCalendar(p) || calendarKey(p) != calendarKey(before)) {
-			with = append(with, table.Delete(calendarKey(before), table.Condition{}))
+		// An entry under another start, or of an offering or program no
+		// longer due, is stale.
+		for _, k := range calendarKeys(before) {
+			if !slices.Contains(calendarKeys(p), k) {
+				with = append(with, table.Delete(k, table.Condition{}))
+			}
 		}
 		return table.Versioned{Item: item, Version: before.Version, With: with}, nil
 	})

@@ -46,15 +46,23 @@ func fullFixture(id string) programs.Program {
 			EndsAt:   timePtr(time.Date(2027, 3, 11, 2, 30, 0, 0, indiaTime)),
 			TimeZone: "America/Chicago", Location: "1 Main St, Springfield", URL: "https://acme.example/ethics",
 			ContactHours: 150, Objectives: []string{"Know the code", "Apply it"}, Instructors: []string{"Dee Ray"},
-			Compliance: true, CalendarOptIn: true},
-		Status: programs.FeeDue,
+			Compliance: true, CalendarOptIn: true,
+			MoreOfferings: []programs.Offering{
+				{StartsAt: timePtr(time.Date(2027, 4, 10, 9, 0, 0, 0, indiaTime)), EndsAt: timePtr(time.Date(2027, 4, 10, 17, 0, 0, 0, indiaTime)),
+					TimeZone: "Asia/Kolkata", Location: "2 Park St, Kolkata"},
+				{TimeZone: "America/Chicago", URL: "https://acme.example/live"}, // a draft's: no dates yet
+			}},
+		RefusedOfferings: []programs.RefusedOffering{{Offering: 1, Reason: "offering 1 had started"}},
+		Status:           programs.FeeDue,
 		Fee: &programs.Fee{InvoiceID: "INV-" + id + "-2", AmountCents: 12345, Currency: "USD", Late: true, CECs: 125,
 			PerCECCents: 9876, DaysBefore: 12, Status: programs.FeeOpen, IssuedAt: t0.Add(3 * time.Hour),
 			PaidAt:   t0.Add(4 * time.Hour),
 			Checkout: &checkout.Session{Reference: "cs_1", URL: "https://pay.example/cs_1", CreatedAt: t0.Add(5 * time.Hour)},
 			Payments: []programs.FeePayment{{EventID: "evt_1", Kind: programs.PaymentMismatch, At: t0.Add(6 * time.Hour),
 				Reference: "cs_1", AmountCents: 100, Currency: "usd", Reason: "short"}},
-			Flag: programs.FlagMismatch},
+			Flag: programs.FlagMismatch,
+			Offerings: []programs.OfferingFee{{Offering: 2, StartsAt: time.Date(2027, 4, 10, 3, 30, 0, 0, time.UTC), Late: true,
+				DaysBefore: 12, PerCECCents: 9876, AmountCents: 12345}}},
 		Problems: []fault.Detail{{Field: "startsAt", Code: "too_soon", Message: "starts too soon"}, {Message: "no field"}},
 		History: []programs.Transition{
 			{At: t0, By: "sub-p", To: programs.Draft, Reason: "created"},
@@ -76,6 +84,23 @@ func normalProgram(p programs.Program) programs.Program {
 	p.Objectives = append([]string{}, p.Objectives...)
 	p.Instructors = append([]string{}, p.Instructors...)
 	p.Problems = append([]fault.Detail{}, p.Problems...)
+	more := p.MoreOfferings
+	p.MoreOfferings = nil
+	for _, o := range more {
+		if o.StartsAt != nil {
+			o.StartsAt, o.EndsAt = timePtr(o.StartsAt.UTC()), timePtr(o.EndsAt.UTC())
+		}
+		p.MoreOfferings = append(p.MoreOfferings, o)
+	}
+	if p.Fee != nil {
+		f := *p.Fee
+		f.Offerings = nil
+		for _, l := range p.Fee.Offerings {
+			l.StartsAt = l.StartsAt.UTC()
+			f.Offerings = append(f.Offerings, l)
+		}
+		p.Fee = &f
+	}
 	p.History = append([]programs.Transition{}, p.History...)
 	return p
 }
@@ -544,7 +569,7 @@ func TestPrograms_Calendar(t *testing.T) {
 				t.Fatalf("got %+v, %v", got, err)
 			}
 			e := got[0]
-			want := programs.CalendarEntry{ProgramID: "PRG-a", ProviderName: "Acme", Title: "Title PRG-a",
+			want := programs.CalendarEntry{ProgramID: "PRG-a", Offering: 1, ProviderName: "Acme", Title: "Title PRG-a",
 				Format: programs.LiveOnline, StartsAt: march10, EndsAt: march10.Add(3 * time.Hour),
 				TimeZone: "America/Chicago", URL: "https://acme.example/PRG-a", ContactHours: cec.Hours(275), Compliance: true}
 			if !e.StartsAt.Equal(want.StartsAt) || !e.EndsAt.Equal(want.EndsAt) ||
@@ -580,6 +605,65 @@ func TestPrograms_Calendar(t *testing.T) {
 			want := []string{"PRG-c", "PRG-a", "PRG-review", "PRG-b"}
 			if got := calendar(t, year[0], year[1], 100); !slices.Equal(got, want) {
 				t.Fatalf("got %v, want %v", got, want)
+			}
+		})
+		t.Run("AnEntryPerOffering", func(t *testing.T) {
+			// Three offerings, the first refused: offerings 2 and 3 are
+			// listed, each at its own start and place.
+			p := program("PRG-m", programs.Approved, true, march10.Add(-48*time.Hour))
+			p.MoreOfferings = []programs.Offering{
+				{StartsAt: timePtr(march12), EndsAt: timePtr(march12.Add(3 * time.Hour)), TimeZone: "UTC", URL: "https://acme.example/2"},
+				{StartsAt: timePtr(year[1].Add(-time.Hour)), EndsAt: timePtr(year[1]), TimeZone: "UTC", URL: "https://acme.example/3"},
+			}
+			p.RefusedOfferings = []programs.RefusedOffering{{Offering: 1, Reason: "started"}}
+			if err := repo.Create(ctx, p); err != nil {
+				t.Fatal(err)
+			}
+			got, _, err := repo.Calendar(ctx, year[0], year[1], programs.Page{Limit: 100})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var mine []string
+			for _, e := range got {
+				if e.ProgramID == "PRG-m" {
+					mine = append(mine, fmt.Sprintf("%d %s %s", e.Offering, e.StartsAt.UTC().Format(time.RFC3339), e.URL))
+				}
+			}
+			want := []string{"2 2027-03-12T00:00:00Z https://acme.example/2", "3 2027-12-31T23:00:00Z https://acme.example/3"}
+			if !slices.Equal(mine, want) {
+				t.Fatalf("entries %v, want %v", mine, want)
+			}
+			// A change that leaves offering 3 alone removes offering 2's
+			// entry only; withdrawing approval removes every entry.
+			if _, err := repo.Update(ctx, "PRG-m", func(p *programs.Program) ([]outbox.Message, error) {
+				p.RefusedOfferings = append(p.RefusedOfferings, programs.RefusedOffering{Offering: 2})
+				return nil, nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			count := func() (n int) {
+				got, _, err := repo.Calendar(ctx, year[0], year[1], programs.Page{Limit: 100})
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, e := range got {
+					if e.ProgramID == "PRG-m" {
+						n++
+					}
+				}
+				return n
+			}
+			if n := count(); n != 1 {
+				t.Fatalf("%d entries after offering 2 left, want 1", n)
+			}
+			if _, err := repo.Update(ctx, "PRG-m", func(p *programs.Program) ([]outbox.Message, error) {
+				p.CalendarOptIn = false
+				return nil, nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			if n := count(); n != 0 {
+				t.Fatalf("%d entries after opting out, want 0", n)
 			}
 		})
 		t.Run("OptOutRemovesEntry", func(t *testing.T) {

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -64,6 +65,7 @@ type dueItem struct {
 	Invoice  string `json:"invoice,omitempty"`
 	StartsAt string `json:"startsAt,omitempty"`
 	Program  string `json:"program,omitempty"`
+	Offering int    `json:"offering,omitempty"`
 	TTL      int64  `json:"ttl"`
 }
 
@@ -115,20 +117,27 @@ func dueCECsOps(inv renewals.Invoice) ([]table.Op, error) {
 func dueProgramOps(before *programs.Program, p programs.Program) ([]table.Op, error) {
 	var ops []table.Op
 	was := before != nil && before.Status == programs.Approved
-	is := p.Status == programs.Approved && p.EndsAt != nil
 	switch {
-	case is && !was:
-		op, err := dueMarker(dueAttendance, dueItem{Date: p.EndsAt.Format(time.DateOnly), ID: p.ID, OwnerID: p.ProviderID,
-			Email: p.ProviderEmail, Name: p.Title})
-		if err != nil {
-			return nil, err
+	case p.Status == programs.Approved && !was:
+		for _, n := range p.Active() { // one marker per offering: each has its own window
+			o, _ := p.Offering(n)
+			if o.EndsAt == nil {
+				continue
+			}
+			op, err := dueMarker(dueAttendance, dueItem{Date: o.EndsAt.Format(time.DateOnly), ID: attendanceMarkerID(p.ID, n),
+				Program: p.ID, Offering: n, OwnerID: p.ProviderID, Email: p.ProviderEmail, Name: p.Title})
+			if err != nil {
+				return nil, err
+			}
+			ops = append(ops, op)
 		}
-		ops = append(ops, op)
 	case was && p.Status != programs.Approved:
-		ops = append(ops, table.Delete(dueAttendanceKey(p.ID), table.Condition{}))
+		for _, n := range before.Active() {
+			ops = append(ops, table.Delete(dueAttendanceKey(p.ID, n), table.Condition{}))
+		}
 	}
 	feeWas := before != nil && before.Status == programs.FeeDue && before.Fee != nil
-	feeIs := p.Status == programs.FeeDue && p.Fee != nil && p.Fee.Status == programs.FeeOpen && p.StartsAt != nil
+	feeIs := p.Status == programs.FeeDue && p.Fee != nil && p.Fee.Status == programs.FeeOpen && p.FirstStart() != nil
 	switch {
 	case feeIs && (!feeWas || before.Fee.InvoiceID != p.Fee.InvoiceID):
 		f := p.Fee
@@ -138,7 +147,7 @@ func dueProgramOps(before *programs.Program, p programs.Program) ([]table.Op, er
 		}
 		op, err := dueMarker(dueFee, dueItem{Date: on, ID: p.ID, Invoice: f.InvoiceID, OwnerID: p.ProviderID,
 			Email: p.ProviderEmail, Name: p.Title, Amount: renewals.Money(f.AmountCents, f.Currency),
-			StartsAt: p.StartsAt.Format(time.RFC3339)})
+			StartsAt: p.FirstStart().Format(time.RFC3339)})
 		if err != nil {
 			return nil, err
 		}
@@ -206,8 +215,8 @@ func (r *Reminders) DueAttendance(ctx context.Context, date string) ([]reminders
 	its, err := r.due(ctx, dueAttendance, date)
 	out := make([]reminders.AttendanceDue, 0, len(its))
 	for _, it := range its {
-		out = append(out, reminders.AttendanceDue{ProgramID: it.ID, ProviderID: it.OwnerID, Email: it.Email,
-			Title: it.Name, EndsOn: it.Date})
+		out = append(out, reminders.AttendanceDue{ProgramID: cmp.Or(it.Program, it.ID), Offering: max(it.Offering, 1),
+			ProviderID: it.OwnerID, Email: it.Email, Title: it.Name, EndsOn: it.Date})
 	}
 	return out, err
 }

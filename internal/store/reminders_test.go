@@ -164,6 +164,23 @@ func TestReminders_Run(t *testing.T) {
 	if err := as.CreateUpload(ctx, attendance.Upload{ID: "U-1", ProgramID: "P-2", ProviderID: "V-1"}); err != nil {
 		t.Fatal(err)
 	}
+	// P-3 has two offerings, ended on 1 and 11 October; the first is
+	// reported: the second is reminded on its own dates.
+	end2 := end.AddDate(0, 0, 10)
+	p3 := programs.Program{ID: "P-3", ProviderID: "V-1", ProviderEmail: "v1@example.org", Status: programs.Submitted,
+		Content: programs.Content{Title: "Program P-3", EndsAt: &end, MoreOfferings: []programs.Offering{{EndsAt: &end2}}}}
+	if err := ps.Create(ctx, p3); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ps.Update(ctx, "P-3", func(p *programs.Program) ([]outbox.Message, error) {
+		p.Status = programs.Approved
+		return nil, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := as.CreateUpload(ctx, attendance.Upload{ID: "U-3", ProgramID: "P-3", Offering: 1, ProviderID: "V-1"}); err != nil {
+		t.Fatal(err)
+	}
 	// Fees invoiced on 3 November: F-1's program starts in February, F-2 is
 	// paid, F-3's program starts on 15 November (no reminder after that).
 	for _, f := range []struct {
@@ -213,9 +230,10 @@ func TestReminders_Run(t *testing.T) {
 		{day: "2026-11-02", want: []string{"reminder:renewal_due:REN-H-1-2027:d60", "reminder:renewal_due:REN-H-3-2027:d60",
 			"reminder:cecs_outstanding:REN-H-1-2027:d60", "reminder:cecs_outstanding:REN-H-3-2027:d60"}},
 		{day: "2026-11-09", before: func(t *testing.T) { remindCredit(t, tbl, "H-3") }},
-		{day: "2026-11-10", want: []string{"reminder:attendance_due:P-1:d40", "reminder:fee_due:INV-F-1-1:d7", "reminder:fee_due:INV-F-3-1:d7",
+		{day: "2026-11-10", want: []string{"reminder:attendance_due:P-3#2:d30", "reminder:attendance_due:P-1:d40", "reminder:fee_due:INV-F-1-1:d7", "reminder:fee_due:INV-F-3-1:d7",
 			"reminder:filing_fee_due:FIL-U-F1:d7"}},
 		{day: "2026-11-17", want: []string{"reminder:fee_due:INV-F-1-1:d14"}},
+		{day: "2026-11-20", want: []string{"reminder:attendance_due:P-3#2:d40"}},
 		{day: "2026-11-24", want: []string{"reminder:filing_fee_due:FIL-U-F1:d21"}},
 		{day: "2026-12-02", want: []string{"reminder:renewal_due:REN-H-1-2027:d30", "reminder:renewal_due:REN-H-3-2027:d30",
 			"reminder:cecs_outstanding:REN-H-1-2027:d30"}},
@@ -252,7 +270,8 @@ func TestReminders_Run(t *testing.T) {
 	}
 	// Markers left: H-1's CECs (outstanding), none of H-2's or H-3's.
 	for k, want := range map[table.Key]bool{dueCECsKey("REN-H-1-2027"): true, dueCECsKey("REN-H-2-2027"): false,
-		dueCECsKey("REN-H-3-2027"): false, dueFeeKey("F-2"): false, dueFeeKey("F-1"): true, dueAttendanceKey("P-2"): false,
+		dueCECsKey("REN-H-3-2027"): false, dueFeeKey("F-2"): false, dueFeeKey("F-1"): true, dueAttendanceKey("P-2", 1): false,
+		dueAttendanceKey("P-3", 1): false, dueAttendanceKey("P-3", 2): true,
 		dueFilingKey("U-F1"): true, dueFilingKey("U-F2"): false} {
 		_, err := tbl.Get(ctx, k)
 		if has := err == nil; has != want {

@@ -140,6 +140,30 @@ export default {
       "label": "the venue and its address",
       "required": "Enter the venue and its address"
     },
+    "moreOfferings": {
+      "label": "the other offerings",
+      "required": "Add the other offerings"
+    },
+    "moreOfferings[].endsAt": {
+      "label": "the offering's end date and time",
+      "required": "Enter the offering's end date and time"
+    },
+    "moreOfferings[].location": {
+      "label": "the offering's venue and its address",
+      "required": "Enter the offering's venue and its address"
+    },
+    "moreOfferings[].startsAt": {
+      "label": "the offering's start date and time",
+      "required": "Enter the offering's start date and time"
+    },
+    "moreOfferings[].timeZone": {
+      "label": "the offering's time zone",
+      "required": "Choose the offering's time zone"
+    },
+    "moreOfferings[].url": {
+      "label": "the offering's web address",
+      "required": "Enter the offering's web address"
+    },
     "objectives": {
       "label": "the learning objectives",
       "required": "Add the learning objectives"
@@ -399,6 +423,30 @@ export default {
     "location": {
       "label": "the venue and its address",
       "required": "Enter the venue and its address"
+    },
+    "moreOfferings": {
+      "label": "the other offerings",
+      "required": "Add the other offerings"
+    },
+    "moreOfferings[].endsAt": {
+      "label": "the offering's end date and time",
+      "required": "Enter the offering's end date and time"
+    },
+    "moreOfferings[].location": {
+      "label": "the offering's venue and its address",
+      "required": "Enter the offering's venue and its address"
+    },
+    "moreOfferings[].startsAt": {
+      "label": "the offering's start date and time",
+      "required": "Enter the offering's start date and time"
+    },
+    "moreOfferings[].timeZone": {
+      "label": "the offering's time zone",
+      "required": "Choose the offering's time zone"
+    },
+    "moreOfferings[].url": {
+      "label": "the offering's web address",
+      "required": "Enter the offering's web address"
     },
     "objectives": {
       "label": "the learning objectives",
