@@ -27,11 +27,7 @@ import (
 // and coming back.
 func TestBrowser_AttendanceUpload(t *testing.T) {
 	s := start(t, localstack.Config{Now: "2027-01-05T10:00:00-05:00"})
-	provider := s.token(t, "acme", "provider", "desk@acme.example")
-	s.api(t, "POST", "/providers", provider, map[string]any{"name": "Acme Training", "contactName": "Dee Dunn",
-		"email": "desk@acme.example", "phone": "+1 202 555 0142",
-		"address": map[string]any{"line1": "9 K St", "city": "Washington", "country": "US"}}, 201, nil)
-	staff := s.token(t, "office", "staff", "office@example.org")
+	provider, staff := s.acme(t)
 	holders := map[string]string{}
 	for _, name := range [][2]string{{"Ana", "Lima"}, {"Bo", "Berg"}, {"Cy", "Núñez"}} {
 		var h struct{ HolderID string }
@@ -335,6 +331,17 @@ func TestBrowser_AttendanceUpload(t *testing.T) {
 
 // approvedProgram applies, pays and has staff approve a program held on
 // 10 March 2027 through the API, and returns its ID.
+// acme registers the provider Acme Training (signed in as "acme") and
+// returns its token and a staff member's.
+func (s *suite) acme(t *testing.T) (provider, staff string) {
+	t.Helper()
+	provider = s.token(t, "acme", "provider", "desk@acme.example")
+	s.api(t, "POST", "/providers", provider, map[string]any{"name": "Acme Training", "contactName": "Dee Dunn",
+		"email": "desk@acme.example", "phone": "+1 202 555 0142",
+		"address": map[string]any{"line1": "9 K St", "city": "Washington", "country": "US"}}, 201, nil)
+	return provider, s.token(t, "office", "staff", "office@example.org")
+}
+
 func (s *suite) approvedProgram(t *testing.T, provider, staff, title string) string {
 	t.Helper()
 	var p struct{ ProgramID string }

@@ -16,11 +16,7 @@ import (
 // and the CECs are on the transcripts. At desktop width and on a phone.
 func TestBrowser_FilingFee(t *testing.T) {
 	s := start(t, localstack.Config{Now: "2027-01-05T10:00:00-05:00", PolicyFile: filepath.Join("..", "..", "policy", "examples", "sleep-technologists.yaml")})
-	provider := s.token(t, "acme", "provider", "desk@acme.example")
-	s.api(t, "POST", "/providers", provider, map[string]any{"name": "Acme Training", "contactName": "Dee Dunn",
-		"email": "desk@acme.example", "phone": "+1 202 555 0142",
-		"address": map[string]any{"line1": "9 K St", "city": "Washington", "country": "US"}}, 201, nil)
-	staff := s.token(t, "office", "staff", "office@example.org")
+	provider, staff := s.acme(t)
 	holders := map[string]string{}
 	tokens := map[string]string{}
 	for _, name := range [][2]string{{"Ana", "Lima"}, {"Bo", "Berg"}} {

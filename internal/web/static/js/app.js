@@ -32,6 +32,7 @@ const routes = [
   { path: "/provider/programs/:id/edit", role: "provider", render: provider.programForm },
   { path: "/provider/programs/:id/attendance", role: "provider", render: attendance.attendance },
   { path: "/provider/programs/:id/attendance/:uploadId", role: "provider", render: attendance.attendance },
+  { path: "/provider/programs/:id/attendance/offering/:offering", role: "provider", render: attendance.attendance },
   { path: "/provider/directory", role: "provider", nav: "Directory", render: provider.directory },
   { path: "/holder", role: "holder", nav: "Profile", render: holder.profile },
   { path: "/holder/status", role: "holder", nav: "CEC status", render: holder.status },

@@ -10,7 +10,7 @@ import { h, fill, announce, table, facts } from "./dom.js";
 import { api, pageQuery, sentence, serverNow } from "./api.js";
 import { session } from "./auth.js";
 import { field, radios, form, readForm, submitting, problem, precheck, showErrors } from "./forms.js";
-import { page, notice, errorNotice, dateTime, date, humanDates, sleep, pagedList, actionButton, writeToOffice, holderLabel, startPayment, paidConfirmation } from "./view.js";
+import { page, notice, errorNotice, dateTime, date, humanDates, sleep, pagedList, actionButton, writeToOffice, holderLabel, startPayment, paidConfirmation, offeringsOf, reportBy } from "./view.js";
 import { downloadCSV } from "./download.js";
 import { money, dateIn } from "./fee.js";
 import { directorySearch } from "./provider.js";
@@ -46,23 +46,42 @@ const plural = (n, one, many) => `${count(n)} ${n === 1 ? one : many}`;
 const uploadPath = (programId, uploadId) => `/programs/${enc(programId)}/attendance/${enc(uploadId)}`;
 
 /**
- * #/provider/programs/:id/attendance and …/attendance/:uploadId: report
- * attendance; with an upload ID, that upload's report (followed while it
- * is credited).
+ * #/provider/programs/:id/attendance, …/attendance/offering/:offering and
+ * …/attendance/:uploadId: report attendance of one offering of a program
+ * (a program of several first asks which); with an upload ID, that
+ * upload's report (followed while it is credited).
  */
-export async function attendance(main, { id, uploadId }) {
+export async function attendance(main, { id, uploadId, offering }) {
   const view = page(main, "Report attendance");
   const p = await api("GET", `/programs/${enc(id)}`);
-  view.append(h("p", {}, h("strong", {}, p.title), ` (${p.programId}), ${dateTime(p.startsAt, p.timeZone)} to ${dateTime(p.endsAt, p.timeZone)}. `,
+  const offerings = offeringsOf(p);
+  let n = Number(offering) || 0;
+  if (!n && uploadId) n = (await getUpload(id, uploadId, 1)).offering || 1; // the offering the upload reported
+  if (!n && offerings.length === 1) n = offerings[0].n;
+  const o = offerings.find((x) => x.n === n);
+  const several = offerings.length > 1;
+  view.append(h("p", { id: "attendance-program" }, h("strong", {}, p.title), ` (${p.programId})`,
+    o ? [several ? `, offering ${o.n}: ` : ", ", `${dateTime(o.startsAt, o.timeZone)} to ${dateTime(o.endsAt, o.timeZone)}. `] : ". ",
     `${p.contactHours} CECs each.`));
   if (p.status !== "approved") {
     view.append(notice("Attendance can be reported for approved programs only.", "warn"));
     return;
   }
+  if (!o) {
+    const past = pastUploads(id, several);
+    view.append(chooseOffering(p, offerings, await serverNow()), past.el);
+    await past.refresh();
+    return;
+  }
+  if (several) {
+    view.append(h("p", {}, `Each offering is reported on its own, within ${policy.reportingWindowDays || 45} days after it ends. A holder is credited once for the program, whichever offering they attended. `,
+      h("a", { href: `#/provider/programs/${enc(id)}/attendance`, id: "other-offering" }, "Report another offering")));
+  }
+  const query = (dry) => `?offering=${o.n}${dry ? "&dryRun=true" : ""}`;
   // The report of the upload in hand, at the top where it is seen; named
   // by its heading (aria-labelledby) once it has one.
   const report = h("section", { id: "attendance-report" });
-  const past = pastUploads(id);
+  const past = pastUploads(id, several);
   // Only the latest upload is followed: a newer one stops the older's loop.
   let latest = 0;
   const follow = (upload, single) => {
@@ -101,7 +120,7 @@ export async function attendance(main, { id, uploadId }) {
       const dry = csv.elements.dryRun.checked;
       let res;
       try {
-        res = await api("POST", `/programs/${enc(id)}/attendance${dry ? "?dryRun=true" : ""}`, { body: text, contentType: "text/csv" });
+        res = await api("POST", `/programs/${enc(id)}/attendance${query(dry)}`, { body: text, contentType: "text/csv" });
       } catch (err) {
         // Roster errors name a column or row of the file: show them at the file.
         if (["invalid_roster", "empty_roster", "body_required", "body_too_large"].includes(err.code)) {
@@ -136,7 +155,7 @@ export async function attendance(main, { id, uploadId }) {
       await precheck(single, "POST /programs/{programId}/attendance");
       const row = readForm(single).rows[0];
       const rows = [{ programId: p.programId, holderId: row.holderId, firstName: row.firstName, lastName: row.lastName, completionDate: row.completionDate }];
-      const res = await api("POST", `/programs/${enc(id)}/attendance`, { body: { rows } });
+      const res = await api("POST", `/programs/${enc(id)}/attendance${query(false)}`, { body: { rows } });
       reported(res, single); // the form is emptied once the attendee is credited, kept to correct otherwise
     });
   });
@@ -151,6 +170,26 @@ export async function attendance(main, { id, uploadId }) {
     past.el);
   await past.refresh();
   if (uploadId) follow(uploadId);
+}
+
+/** A program of several offerings: which one the attendance is for, with each one's window. */
+function chooseOffering(p, offerings, now) {
+  const today = dateIn(now, policy.association.timeZone);
+  const windowDays = policy.reportingWindowDays || 45;
+  return h("section", { id: "choose-offering", "aria-labelledby": "choose-offering-heading" },
+    h("h2", { id: "choose-offering-heading" }, "Which offering is the attendance for?"),
+    h("p", {}, `Each offering is reported on its own, within ${windowDays} days after it ends.`),
+    h("ul", { class: "offerings" }, offerings.map((o) => {
+      const { by } = reportBy(o.endsAt, windowDays);
+      const held = new Date(o.startsAt) <= now;
+      const status = !held ? `not held yet: it starts ${dateTime(o.startsAt, o.timeZone)}`
+        : today > by ? `reporting closed on ${date(by)}`
+          : `report by ${date(by)}`;
+      const text = `Offering ${o.n}: ${dateTime(o.startsAt, o.timeZone)}${o.location ? `, ${o.location}` : ""}`;
+      return h("li", { dataset: { offering: String(o.n) } },
+        held && today <= by ? h("a", { href: `#/provider/programs/${enc(p.programId)}/attendance/offering/${o.n}` }, text) : h("span", {}, text),
+        ` (${status})`);
+    })));
 }
 
 /** Brings the report into view, focuses its heading and says what it says. */
@@ -496,11 +535,12 @@ function downloadResults(programId, uploadId) {
 }
 
 /** The program's past uploads, newest first, each linking to its report. */
-function pastUploads(programId) {
+function pastUploads(programId, several = false) {
   const holder = h("div", {});
   const el = h("section", { id: "past-uploads", "aria-labelledby": "past-uploads-heading" }, h("h2", { id: "past-uploads-heading" }, "Past uploads"), holder);
   const row = (u) => h("tr", { dataset: { uploadId: u.uploadId, status: u.status } },
     h("td", {}, dateTime(u.createdAt)),
+    several ? h("td", {}, String(u.offering || 1)) : null,
     h("td", {}, count(u.rowCount)),
     h("td", {}, u.totals ? count(u.totals.accepted) : "—"),
     h("td", {}, u.totals ? count(u.totals.rejected) : "—"),
@@ -510,7 +550,7 @@ function pastUploads(programId) {
         : `${money(u.filingFeeInvoice.amountCents, u.filingFeeInvoice.currency)} paid`),
     h("td", {}, h("a", { href: `#/provider/programs/${enc(programId)}/attendance/${enc(u.uploadId)}` }, `Report of ${u.uploadId}`)));
   const refresh = async () => {
-    const wrap = table("Uploads of this program, newest first", ["Received", "Rows", "Accepted", "Rejected", { text: "Status", outcome: true }, "Filing fee", "Report"], [],
+    const wrap = table("Uploads of this program, newest first", ["Received", ...(several ? ["Offering"] : []), "Rows", "Accepted", "Rejected", { text: "Status", outcome: true }, "Filing fee", "Report"], [],
       { id: "past-uploads-table" });
     const list = pagedList(wrap.querySelector("tbody"), async (cursor) => {
       const res = await api("GET", `/programs/${enc(programId)}/attendance?${pageQuery({ limit: "20" }, cursor)}`);

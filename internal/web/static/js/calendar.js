@@ -32,7 +32,7 @@ export async function calendar(main) {
 /** One program of the calendar. */
 function entry(e) {
   const place = e.location || (e.url ? h("a", { href: e.url, rel: "noopener" }, "Join online") : "");
-  return h("li", { class: "card", dataset: { programId: e.programId } },
+  return h("li", { class: "card", dataset: { programId: e.programId, offering: String(e.offering || 1) } },
     h("h2", {}, e.title),
     h("p", {}, `${e.providerName} · ${formatText(e.format)} · ${e.contactHours} ${Number(e.contactHours) === 1 ? "CEC" : "CECs"}`,
       e.compliance ? " · addresses legislative or regulatory compliance" : ""),

@@ -5,7 +5,7 @@
 import policy from "../policy.js";
 import { h, fill } from "./dom.js";
 import { api, getOrNull, serverNow } from "./api.js";
-import { notice, errorNotice, writeToOffice, date, dateTime, words, programStatusText } from "./view.js";
+import { notice, errorNotice, writeToOffice, date, dateTime, words, programStatusText, offeringsOf, reportBy } from "./view.js";
 import { money, dateIn, hundredths } from "./fee.js";
 import { comingYear } from "./holder.js";
 
@@ -72,12 +72,13 @@ export async function providerHome(view) {
   const window = policy.reportingWindowDays || 45;
   const due = [];
   for (const p of page.programs) {
-    if (p.status === "approved" && p.endsAt) {
-      const end = dateIn(p.endsAt, policy.association.timeZone);
-      const deadline = new Date(`${end}T12:00:00Z`);
-      deadline.setUTCDate(deadline.getUTCDate() + window);
-      const by = deadline.toISOString().slice(0, 10);
-      if (end <= today && today <= by) due.push({ p, by });
+    if (p.status !== "approved") continue;
+    // Each offering has its own window (a program of several, one line each).
+    const offerings = offeringsOf(p);
+    for (const o of offerings) {
+      if (!o.endsAt) continue;
+      const { end, by } = reportBy(o.endsAt, window);
+      if (end <= today && today <= by) due.push({ p, by, n: offerings.length > 1 ? o.n : 0 });
     }
   }
   const todo = (statuses, what) => page.programs.filter((p) => statuses.includes(p.status)).map((p) =>
@@ -90,10 +91,11 @@ export async function providerHome(view) {
     part("home-attendance-due", "Attendance to report", async () => {
       // Whether each is reported already (its latest upload: one Query each,
       // for the few programs within their window).
-      const latest = await Promise.all(due.map(({ p }) => api("GET", `/programs/${encodeURIComponent(p.programId)}/attendance?limit=1`)
-        .then((r) => r.uploads?.[0] || null).catch(() => null)));
-      return list(due.map(({ p, by }, i) => h("li", { dataset: { programId: p.programId, reported: String(Boolean(latest[i])) } },
-        h("a", { href: `#/provider/programs/${p.programId}/attendance` }, p.title),
+      // An offering's report is its latest upload among the program's few.
+      const latest = await Promise.all(due.map(({ p, n }) => api("GET", `/programs/${encodeURIComponent(p.programId)}/attendance?limit=${n ? 20 : 1}`)
+        .then((r) => (r.uploads || []).find((u) => !n || u.offering === n) || null).catch(() => null)));
+      return list(due.map(({ p, by, n }, i) => h("li", { dataset: { programId: p.programId, reported: String(Boolean(latest[i])) } },
+        h("a", { href: `#/provider/programs/${p.programId}/attendance${n ? `/offering/${n}` : ""}` }, n ? `${p.title}, offering ${n}` : p.title),
         latest[i] ? `: reported ${dateTime(latest[i].createdAt)}; more attendees can be reported until ${date(by)}` : `: report attendance by ${date(by)}`)),
       "No program waits for its attendance report.");
     }),

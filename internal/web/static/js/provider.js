@@ -119,6 +119,9 @@ function timeZones() {
       .map((z) => [z, zoneLabel(z)]).sort((a, b) => a[1].localeCompare(b[1]))])];
 }
 
+/** How many offerings one application may list (the API's limit). */
+const MAX_OFFERINGS = 20;
+
 /** The application form's label of each field the API names. */
 const fieldLabels = {
   title: "Title", description: "Description", format: "Format", startsAt: "Starts", endsAt: "Ends", timeZone: "Time zone",
@@ -127,6 +130,12 @@ const fieldLabels = {
 
 /** A problem of an application in words: "Description is required to submit", "Learning objectives, line 2: ...". */
 function problemText(x) {
+  // "moreOfferings[0].startsAt" is offering 2's start.
+  const o = /^moreOfferings\[(\d+)\]\.([A-Za-z]+)$/.exec(x.field || "");
+  if (o && fieldLabels[o[2]]) {
+    const label = `Offering ${Number(o[1]) + 2}, ${fieldLabels[o[2]].toLowerCase()}`;
+    return /^[a-z]/.test(x.message) ? `${label} ${x.message}` : `${label}: ${x.message}`;
+  }
   const m = /^([A-Za-z]+)(?:\[(\d+)\])?/.exec(x.field || "");
   const label = m && fieldLabels[m[1]] ? fieldLabels[m[1]] + (m[2] !== undefined ? `, line ${Number(m[2]) + 1}` : "") : "";
   if (!label) return x.message;
@@ -148,13 +157,18 @@ export async function programForm(main, { id }) {
     field("Title", "title", { value: p.title, required: true }),
     field("Description", "description", { type: "textarea", value: p.description, required: true }),
     radios("Format", "format", [["in_person", "In person"], ["live_online", "Live online"], ["recorded", "Recorded"]], { value: p.format, required: true }),
-    group("When", "when",
+    group(h("span", { id: "first-offering-legend" }, "When and where"), "when",
       h("div", { class: "grid two" },
         field("Starts", "startsAt", { type: "datetime-local", value: rfc3339ToZoned(p.startsAt, tz), required: true, kind: "manual", hint: "Local time at the program" }),
         field("Ends", "endsAt", { type: "datetime-local", value: rfc3339ToZoned(p.endsAt, tz), required: true, kind: "manual", hint: "Local time at the program" })),
-      field("Time zone", "timeZone", { type: "select", value: tz, options: timeZones(), required: true })),
-    field("Location", "location", { value: p.location, hint: "Venue and address", neededWhen: "needed for a program in person" }),
-    field("Web address", "url", { type: "url", value: p.url, hint: "Where to attend, such as https://example.org/course", inputmode: "url", neededWhen: "needed for a program online or recorded" }),
+      field("Time zone", "timeZone", { type: "select", value: tz, options: timeZones(), required: true }),
+      field("Location", "location", { value: p.location, hint: "Venue and address", neededWhen: "needed for a program in person" }),
+      field("Web address", "url", { type: "url", value: p.url, hint: "Where to attend, such as https://example.org/course", inputmode: "url", neededWhen: "needed for a program online or recorded" })),
+    h("div", { id: "more-offerings" }),
+    h("div", { class: "field" },
+      h("button", { type: "button", class: "secondary", id: "add-offering" }, "Add another offering"),
+      h("span", { class: "hint", id: "add-offering-hint" },
+        `The same program held again at another time or place (up to ${MAX_OFFERINGS} offerings in one application). The fee counts every offering.`)),
     field("Contact hours (CECs requested)", "contactHours", { value: p.contactHours ? String(p.contactHours) : "", kind: "decimal", inputmode: "decimal", required: true, cls: "short",
       hint: `1 CEC = 1 hour of education, meals and breaks excluded; ${pr.minContactHours} to ${pr.maxContactHours}, at most two decimals` }),
     h("div", { class: "fee", id: "fee-preview", "aria-live": "polite", "aria-atomic": "true" }),
@@ -165,41 +179,125 @@ export async function programForm(main, { id }) {
   ], "Save and submit for approval", [h("button", { type: "submit", class: "secondary", name: "action", value: "save", id: "save-draft" }, "Save as draft")]);
   f.querySelector(".actions button:first-child").id = "submit-program";
 
-  const startsOf = () => zonedToRFC3339(f.elements.startsAt.value, f.elements.timeZone.value);
   const preview = f.querySelector("#fee-preview");
+  const more = f.querySelector("#more-offerings");
+  const addButton = f.querySelector("#add-offering");
+  // Offering n's controls: the first offering's are at the top of the
+  // form, offering n ≥ 2's under moreOfferings[n-2] (as the API names them).
+  const control = (n, name) => f.elements[n === 1 ? name : `moreOfferings[${n - 2}].${name}`];
+  const offeringCount = () => 1 + more.children.length;
+  const startOf = (n) => zonedToRFC3339(control(n, "startsAt").value, control(n, "timeZone").value);
   const updateFee = () => {
+    const count = offeringCount();
+    const several = count > 1;
+    const name = (n) => (several ? `Offering ${n}` : "The program");
     // A start typed half reads as empty (validity.badInput): no fee of an earlier value stays.
-    if (f.elements.startsAt.validity.badInput) {
-      fill(preview, h("strong", {}, "Application fee: "), "enter the start date and time in full to see it.");
+    const half = [...Array(count).keys()].map((i) => i + 1).filter((n) => control(n, "startsAt").validity.badInput);
+    if (half.length) {
+      fill(preview, h("strong", {}, "Application fee: "), `enter ${several ? `offering ${half[0]}'s` : "the"} start date and time in full to see it.`);
       return;
     }
-    const fee = previewFee(pr, policy.association.timeZone, f.elements.contactHours.value, startsOf(), now);
-    if (!fee) {
-      fill(preview, h("strong", {}, "Application fee: "), "enter the contact hours and the start to see it.");
-      return;
+    const lines = [];
+    const started = [];
+    for (let n = 1; n <= count; n++) {
+      const start = startOf(n);
+      const fee = previewFee(pr, policy.association.timeZone, f.elements.contactHours.value, start, now);
+      if (!fee) {
+        fill(preview, h("strong", {}, "Application fee: "), several
+          ? `enter the contact hours and every offering's start to see it (offering ${n}'s is missing).`
+          : "enter the contact hours and the start to see it.");
+        return;
+      }
+      if (new Date(start) <= now) started.push(n);
+      else lines.push({ n, fee });
     }
-    if (new Date(startsOf()) <= now) {
+    if (!lines.length) {
       // Refused when submitted: no fee would be invoiced, so none is shown.
-      fill(preview, h("strong", { class: "rejected", id: "fee-started" }, "The program has already started: "),
+      fill(preview, h("strong", { class: "rejected", id: "fee-started" }, several ? "Every offering has already started: " : "The program has already started: "),
         "an application for it is not considered, and no fee is invoiced. Check the start date and time.");
       return;
     }
-    const rate = `${cecText(fee.cecsHundredths)} CEC${fee.cecsHundredths === 100 ? "" : "s"} × ${money(fee.perCecCents, fee.currency)} per CEC`;
+    const currency = lines[0].fee.currency;
+    const total = lines.reduce((sum, l) => sum + l.fee.amountCents, 0);
+    const cecs = (fee) => `${cecText(fee.cecsHundredths)} CEC${fee.cecsHundredths === 100 ? "" : "s"}`;
+    const when = (l) => l.fee.late
+      ? h("span", { class: "rejected fee-late", id: lines.length === 1 && !several ? "fee-late" : null },
+        `Includes the late fee of ${money(pr.lateFeePerCecCents, currency)} per CEC: ${several ? `offering ${l.n} starts` : "the program starts"} in ${l.fee.daysBefore} days (${pr.lateWithinDays} or fewer).`)
+      : h("span", { class: "fee-on-time", id: lines.length === 1 && !several ? "fee-on-time" : null }, `On time: ${several ? `offering ${l.n} starts` : "the program starts"} in ${l.fee.daysBefore} days.`);
+    const rate = (l) => `${cecs(l.fee)} × ${money(l.fee.perCecCents, currency)} per CEC`;
     fill(preview,
-      h("strong", {}, "Application fee if you submit today: "), h("span", { id: "fee-amount" }, money(fee.amountCents, fee.currency)), ` (${rate}).`,
-      h("br"),
-      fee.late
-          ? h("span", { id: "fee-late", class: "rejected" }, `Includes the late fee of ${money(pr.lateFeePerCecCents, fee.currency)} per CEC: the program starts in ${fee.daysBefore} days (${pr.lateWithinDays} or fewer).`)
-          : h("span", { id: "fee-on-time" }, `On time: the program starts in ${fee.daysBefore} days.`),
+      h("strong", {}, "Application fee if you submit today: "), h("span", { id: "fee-amount" }, money(total, currency)),
+      several ? "." : ` (${rate(lines[0])}).`,
+      several
+        ? h("ul", { id: "fee-lines" }, lines.map((l) => h("li", {}, `${name(l.n)}: ${money(l.fee.amountCents, currency)} (${rate(l)}). `, when(l))))
+        : [h("br"), when(lines[0])],
+      started.length ? h("p", { class: "rejected", id: "fee-started" },
+        `${started.map((n) => `Offering ${n}`).join(" and ")} ${started.length === 1 ? "has" : "have"} already started: refused by ${started.length === 1 ? "itself" : "themselves"} when you submit, and not invoiced.`) : null,
       pr.refundable ? "" : " The fee is not refundable.");
   };
-  for (const name of ["contactHours", "startsAt", "timeZone"]) {
+  const watch = (n) => {
+    for (const name of ["startsAt", "timeZone"]) {
+      control(n, name).addEventListener("input", updateFee);
+      control(n, name).addEventListener("change", updateFee);
+    }
+    // Clearing one part of the date (Backspace) fires no input event in every browser.
+    control(n, "startsAt").addEventListener("keyup", updateFee);
+    control(n, "startsAt").addEventListener("blur", updateFee);
+  };
+  /** Numbers the offerings' fieldsets in order, after one is removed. */
+  const renumber = () => {
+    [...more.children].forEach((set, i) => {
+      const n = i + 2;
+      set.dataset.group = `moreOfferings[${i}]`;
+      set.querySelector("legend").textContent = `Offering ${n}`;
+      for (const el of set.querySelectorAll("[data-field]")) {
+        el.name = el.dataset.field = el.dataset.field.replace(/^moreOfferings\[\d+\]/, `moreOfferings[${i}]`);
+      }
+      for (const el of set.querySelectorAll(".offering-number")) el.textContent = `Offering ${n}: `;
+      set.querySelector(".remove-offering").textContent = `Remove offering ${n}`;
+    });
+    fill(f.querySelector("#first-offering-legend"), more.children.length ? "Offering 1" : "When and where");
+    addButton.hidden = offeringCount() >= MAX_OFFERINGS;
+  };
+  const addOffering = (o = {}, focus = false) => {
+    const i = more.children.length;
+    const zone = o.timeZone || f.elements.timeZone.value || policy.association.timeZone;
+    // The labels say which offering, for the error summary and screen
+    // readers; the fieldset's legend says it to the eye.
+    const label = (text) => [h("span", { class: "visually-hidden offering-number" }, `Offering ${i + 2}: `), text];
+    const prefix = `moreOfferings[${i}].`;
+    const set = h("fieldset", { class: "offering", dataset: { group: `moreOfferings[${i}]` } },
+      h("legend", {}, `Offering ${i + 2}`),
+      h("div", { class: "grid two" },
+        field(label("Starts"), `${prefix}startsAt`, { type: "datetime-local", value: rfc3339ToZoned(o.startsAt, zone), required: true, kind: "manual", hint: "Local time at the offering" }),
+        field(label("Ends"), `${prefix}endsAt`, { type: "datetime-local", value: rfc3339ToZoned(o.endsAt, zone), required: true, kind: "manual", hint: "Local time at the offering" })),
+      field(label("Time zone"), `${prefix}timeZone`, { type: "select", value: zone, options: timeZones(), required: true }),
+      field(label("Location"), `${prefix}location`, { value: o.location ?? f.elements.location.value, hint: "Venue and address", neededWhen: "needed for a program in person" }),
+      field(label("Web address"), `${prefix}url`, { type: "url", value: o.url ?? f.elements.url.value, inputmode: "url", neededWhen: "needed for a program online or recorded" }),
+      h("button", { type: "button", class: "secondary remove-offering" }, `Remove offering ${i + 2}`));
+    set.querySelector(".remove-offering").addEventListener("click", () => {
+      set.remove();
+      renumber();
+      updateFee();
+      announce("Offering removed");
+      addButton.focus();
+    });
+    more.append(set);
+    watch(i + 2);
+    renumber();
+    if (focus) set.querySelector("input").focus();
+  };
+  addButton.addEventListener("click", () => {
+    addOffering({}, true);
+    updateFee();
+    announce(`Offering ${offeringCount()} added`);
+  });
+  for (const o of p.moreOfferings || []) addOffering(o);
+  for (const name of ["contactHours"]) {
     f.elements[name].addEventListener("input", updateFee);
     f.elements[name].addEventListener("change", updateFee);
   }
-  // Clearing one part of the date (Backspace) fires no input event in every browser.
-  f.elements.startsAt.addEventListener("keyup", updateFee);
-  f.elements.startsAt.addEventListener("blur", updateFee);
+  watch(1);
   updateFee();
 
   let current = id; // the draft the form edits, once there is one
@@ -214,40 +312,55 @@ export async function programForm(main, { id }) {
         f.elements.url.value = body.url;
       }
       const details = [];
-      for (const name of ["startsAt", "endsAt"]) {
-        const el = f.elements[name];
-        const label = problems["POST /programs"][name].label;
-        // A date and time half typed reads as empty; a year typed with the
-        // time's digits after it (Chromium's year takes six) reads as year
-        // 202709: both are asked for again rather than sent or dropped.
-        if (el.validity.badInput || (el.value && !/^\d{4}-/.test(el.value))) {
-          details.push({ field: name, message: `Enter ${label} in full, with a four-digit year` });
-          continue;
+      const labels = problems["POST /programs"];
+      const count = offeringCount();
+      // Offering n's fields: its path, the words for it, and its values in body.
+      const at = (n, name) => (n === 1 ? name : `moreOfferings[${n - 2}].${name}`);
+      const labelOf = (n, name) => (n === 1 ? labels[name].label : `offering ${n}'s ${labels[name].label.replace(/^the /, "")}`);
+      const values = (n) => (n === 1 ? body : ((body.moreOfferings ||= [])[n - 2] ||= {}));
+      for (let n = 1; n <= count; n++) {
+        for (const name of ["startsAt", "endsAt"]) {
+          const el = control(n, name);
+          const label = labelOf(n, name);
+          // A date and time half typed reads as empty; a year typed with the
+          // time's digits after it (Chromium's year takes six) reads as year
+          // 202709: both are asked for again rather than sent or dropped.
+          if (el.validity.badInput || (el.value && !/^\d{4}-/.test(el.value))) {
+            details.push({ field: at(n, name), message: `Enter ${label} in full, with a four-digit year` });
+            continue;
+          }
+          if (!el.value) continue;
+          const zone = control(n, "timeZone").value;
+          if (!zone) { // the wall clock means nothing without it
+            if (!details.some((d) => d.field === at(n, "timeZone"))) details.push({ field: at(n, "timeZone"), message: `Choose ${labelOf(n, "timeZone")}` });
+            continue;
+          }
+          const v = zonedToRFC3339(el.value, zone);
+          if (v) values(n)[name] = v;
+          else details.push({ field: at(n, name), message: `Enter ${label} in full, with a four-digit year` });
         }
-        if (!el.value) continue;
-        const zone = f.elements.timeZone.value;
-        if (!zone) { // the wall clock means nothing without it
-          if (!details.some((d) => d.field === "timeZone")) details.push({ field: "timeZone", message: problems["POST /programs"].timeZone.required });
-          continue;
-        }
-        const v = zonedToRFC3339(el.value, zone);
-        if (v) body[name] = v;
-        else details.push({ field: name, message: `Enter ${label} in full, with a four-digit year` });
       }
       // What else the API checks in any draft, found here too so that it
       // shows with the dates' problems rather than after them.
-      const labels = problems["POST /programs"];
       const hours = Number(body.contactHours);
       if (body.contactHours !== undefined && body.contactHours !== "" && Number.isNaN(hours)) {
         details.push({ field: "contactHours", message: `Enter ${labels.contactHours.label} as a number, like 3` });
       } else if (body.contactHours !== undefined && (hours < Number(pr.minContactHours) || hours > Number(pr.maxContactHours))) {
         details.push({ field: "contactHours", message: `${capital(labels.contactHours.label)} must be from ${pr.minContactHours} to ${pr.maxContactHours}` });
       }
-      if (body.startsAt && body.endsAt && !details.some((d) => d.field === "endsAt") && new Date(body.endsAt) <= new Date(body.startsAt)) {
-        details.push({ field: "endsAt", message: `${capital(labels.endsAt.label)} must be after the start` });
-      }
-      if (body.url && !/^https?:\/\/[^\s/?#]+\.[^\s/?#]+/i.test(body.url)) {
-        details.push({ field: "url", message: `${capital(labels.url.label)} must start with https:// (or http://) and name a site, like https://example.org/course` });
+      for (let n = 1; n <= count; n++) {
+        const o = values(n);
+        // "zoom.us/j/123": a web address without its scheme is taken as https.
+        if (n > 1 && o.url && !/^[a-z][a-z0-9+.-]*:/i.test(o.url) && /^[^\s/]+\.[^\s/]+/.test(o.url)) {
+          o.url = `https://${o.url}`;
+          control(n, "url").value = o.url;
+        }
+        if (o.startsAt && o.endsAt && !details.some((d) => d.field === at(n, "endsAt")) && new Date(o.endsAt) <= new Date(o.startsAt)) {
+          details.push({ field: at(n, "endsAt"), message: `${capital(labelOf(n, "endsAt"))} must be after the start` });
+        }
+        if (o.url && !/^https?:\/\/[^\s/?#]+\.[^\s/?#]+/i.test(o.url)) {
+          details.push({ field: at(n, "url"), message: `${capital(labelOf(n, "url"))} must start with https:// (or http://) and name a site, like https://example.org/course` });
+        }
       }
       // Submitting needs what the API's submission check needs (422
       // application_incomplete), in its words: found here, with the rest,
@@ -263,7 +376,17 @@ export async function programForm(main, { id }) {
           details.push({ field: name, message: labels[name].required });
         }
       }
+      // Every other offering needs its own dates and place to submit.
+      for (let n = 2; submit && n <= count; n++) {
+        const o = values(n);
+        for (const name of ["startsAt", "endsAt", "timeZone", body.format === "in_person" ? "location" : body.format ? "url" : ""].filter(Boolean)) {
+          if (!o[name] && !details.some((d) => d.field === at(n, name))) {
+            details.push({ field: at(n, name), message: `${name === "timeZone" ? "Choose" : "Enter"} ${labelOf(n, name)}` });
+          }
+        }
+      }
       if (details.length) throw problem(details);
+      if (body.moreOfferings) body.moreOfferings = body.moreOfferings.filter(Boolean);
       for (const k of ["objectives", "instructors"]) if (!body[k]) body[k] = [];
       let draft;
       if (current) draft = await api("PUT", `/programs/${enc(current)}`, { body });
@@ -431,8 +554,24 @@ function notSubmitted(p, err) {
       ", then submit it. Nothing was sent for approval and no fee was invoiced.")], "warn", { id: "program-not-submitted" });
 }
 
+/** Every offering of a program: when, where, and whether it was refused by itself. */
+function offeringsTable(p) {
+  const all = [{ startsAt: p.startsAt, endsAt: p.endsAt, timeZone: p.timeZone, location: p.location, url: p.url }, ...(p.moreOfferings || [])];
+  const refused = new Map((p.refusedOfferings || []).map((r) => [r.offering, r.reason]));
+  return table("Each offering of the program, with its own dates and place", ["Offering", "Starts", "Ends", "Where", "Status"],
+    all.map((o, i) => h("tr", { dataset: { offering: String(i + 1) } },
+      h("td", {}, String(i + 1)),
+      h("td", {}, dateTime(o.startsAt, o.timeZone), o.timeZone ? h("br") : null, o.timeZone ? h("span", { class: "hint" }, zoneLabel(o.timeZone)) : null),
+      h("td", {}, dateTime(o.endsAt, o.timeZone)),
+      h("td", {}, o.location || o.url || "—"),
+      h("td", {}, refused.has(i + 1)
+        ? h("span", { class: "rejected" }, `Refused by itself: it ${refused.get(i + 1).replace(/^offering \d+ /, "")}`)
+        : p.submission ? "Going ahead" : "Not submitted yet"))), { id: "program-offerings" });
+}
+
 function draw(out, p) {
   const tz = p.timeZone;
+  const several = (p.moreOfferings || []).length > 0;
   const actions = h("div", { class: "actions" });
   const result = h("div", { "aria-live": "polite" });
   const enc_ = enc(p.programId);
@@ -478,21 +617,26 @@ function draw(out, p) {
     facts([
       ["Program ID", h("span", { id: "program-id" }, p.programId)],
       ["Format", formatText(p.format)],
-      ["Starts", dateTime(p.startsAt, tz)],
-      ["Ends", dateTime(p.endsAt, tz)],
-      ["Time zone", tz ? zoneLabel(tz) : "—"],
-      p.location ? ["Location", p.location] : null,
-      p.url ? ["Web address", p.url] : null,
-      ["Contact hours", String(p.contactHours || "—")],
+      ...(several ? [] : [
+        ["Starts", dateTime(p.startsAt, tz)],
+        ["Ends", dateTime(p.endsAt, tz)],
+        ["Time zone", tz ? zoneLabel(tz) : "—"],
+        p.location ? ["Location", p.location] : null,
+        p.url ? ["Web address", p.url] : null]),
+      ["Contact hours", several ? `${p.contactHours || "—"} per offering` : String(p.contactHours || "—")],
       ["Compliance", p.compliance ? "Yes" : "No"],
       ["Public calendar", p.calendarOptIn ? "Yes" : "No"],
       p.copiedFrom ? ["Copied from", p.copiedFrom] : null,
     ]),
+    several ? [h("h2", {}, "Offerings"), offeringsTable(p)] : null,
     h("h2", {}, "Application fee"),
     p.fee ? facts([
       ["Amount", h("span", { id: "fee-amount" }, money(p.fee.amountCents, p.fee.currency))],
-      ["Rate", `${p.fee.cecs} CECs × ${money(p.fee.perCecCents, p.fee.currency)}${p.fee.late ? " (late fee included)" : ""}`],
-      ["Submitted", `${p.fee.daysBefore} days before the start`],
+      ...((p.fee.offerings || []).length > 1
+        ? [["Offerings invoiced", h("ul", { id: "fee-lines" }, p.fee.offerings.map((l) => h("li", {},
+          `Offering ${l.offering}: ${money(l.amountCents, p.fee.currency)} (${p.contactHours} CECs × ${money(l.perCecCents, p.fee.currency)}, submitted ${l.daysBefore} days before it starts${l.late ? ", late fee included" : ""})`)))]]
+        : [["Rate", `${p.fee.cecs} CECs × ${money(p.fee.perCecCents, p.fee.currency)}${p.fee.late ? " (late fee included)" : ""}`],
+          ["Submitted", `${p.fee.daysBefore} days before the start`]]),
       ["Status", h("span", { id: "fee-status", dataset: { status: p.fee.status } }, p.fee.status === "paid" ? `Paid ${p.fee.paidAt ? dateTime(p.fee.paidAt) : ""}` : invoiceStatusText[p.fee.status] || words(p.fee.status))],
       ["Invoice", p.fee.invoiceId],
     ], { id: "fee-facts" }) : h("p", {}, "No invoice yet: it is issued once the submitted application passes its checks."),

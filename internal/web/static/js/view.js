@@ -286,3 +286,24 @@ export function startPayment(checkout, back) {
   }
   window.location.assign(checkout.url);
 }
+
+/**
+ * A program's offerings not refused, in order: {n, startsAt, endsAt,
+ * timeZone, location, url}. The first is the program's own dates and
+ * place, the others its moreOfferings (the API numbers them from 1).
+ */
+export function offeringsOf(p) {
+  const refused = new Set((p.refusedOfferings || []).map((r) => r.offering));
+  return [{ startsAt: p.startsAt, endsAt: p.endsAt, timeZone: p.timeZone, location: p.location, url: p.url }, ...(p.moreOfferings || [])]
+    .map((o, i) => ({ ...o, n: i + 1 }))
+    .filter((o) => !refused.has(o.n));
+}
+
+/** The last day attendance of an offering ending at endsAt may be reported (YYYY-MM-DD, the association's calendar). */
+export function reportBy(endsAt, windowDays) {
+  const end = new Intl.DateTimeFormat("en-CA", { timeZone: policy.association.timeZone, year: "numeric", month: "2-digit", day: "2-digit" })
+    .format(new Date(endsAt));
+  const d = new Date(`${end}T12:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + windowDays);
+  return { end, by: d.toISOString().slice(0, 10) };
+}
