@@ -12,7 +12,7 @@ import (
 // offering's dates and place, the fee preview prices each offering on its
 // own start and sums them, a missing date of the second offering is said on
 // its field in its own words; the program page lists both offerings and the
-// fee's lines. Once approved, the attendance page asks which offering, only
+// fee's lines, and staff review both. Once approved, the attendance page asks which offering, only
 // offers the ones whose window is open, and the upload reports offering 2.
 // At desktop width and on a phone.
 func TestBrowser_SeveralOfferings(t *testing.T) {
@@ -31,6 +31,8 @@ func TestBrowser_SeveralOfferings(t *testing.T) {
 	for _, w := range widths {
 		people[w.name] = s.person(t, "provider-"+strings.ToLower(w.name), w.phone) // for both parts
 	}
+	office := s.person(t, "staff", false)
+	office.signIn(t, "staff", "office", "office@example.org")
 	for _, w := range widths {
 		t.Run("Apply"+w.name, func(t *testing.T) {
 			acme := people[w.name]
@@ -51,8 +53,18 @@ func TestBrowser_SeveralOfferings(t *testing.T) {
 			if got := eval[string](t, acme, "the focus", `document.activeElement.name`); got != "moreOfferings[0].startsAt" {
 				t.Fatalf("focus on %q after adding an offering", got)
 			}
+			// A third, filled in, then the empty second removed: the third
+			// becomes offering 2, with what was typed in it.
+			acme.click(t, "#add-offering")
+			acme.fill(t, `#more-offerings [name="moreOfferings[1].startsAt"]`, "2027-03-10T09:00")
+			acme.click(t, `#more-offerings fieldset:first-child .remove-offering`)
+			if got := eval[string](t, acme, "the offerings left", `[...document.querySelectorAll("#more-offerings fieldset")].map((f) => f.querySelector("legend").textContent + " " + f.querySelector("input").name + " " + f.querySelector("input").value).join("; ")`); got != "Offering 2 moreOfferings[0].startsAt 2027-03-10T09:00" {
+				t.Fatalf("after removing offering 2: %q", got)
+			}
+			if got := eval[string](t, acme, "the focus", `document.activeElement.id`); got != "add-offering" {
+				t.Fatalf("focus on %q after removing an offering", got)
+			}
 			second := `#more-offerings [name="moreOfferings[0].`
-			acme.fill(t, second+`startsAt"]`, "2027-03-10T09:00")
 			acme.fill(t, second+`location"]`, "Palmer House, 17 E Monroe St, Chicago")
 			// Offering 2 on 10 March: on time, $150; with offering 1's $225.
 			acme.waitText(t, "#fee-amount", "$375.00")
@@ -98,6 +110,10 @@ func TestBrowser_SeveralOfferings(t *testing.T) {
 			s.api(t, "POST", "/programs/"+id+"/checkout", provider, nil, 200, &co)
 			s.api(t, "POST", "/dev/payments/"+co.Reference+"/succeed", "", nil, 200, nil)
 			s.waitForStatus(t, provider, id, "in_review")
+			// Staff review every offering, each with its dates and place.
+			office.open(t, "#/staff/programs")
+			office.waitText(t, `article[data-program-id="`+id+`"] .offerings li[data-offering="2"]`, "Offering 2: Wed, Mar 10, 2027, 9:00 AM CST to Wed, Mar 10, 2027, 12:00 PM CST, Palmer House")
+			office.audit(t)
 			s.api(t, "POST", "/programs/"+id+"/decision", staff, map[string]any{"decision": "approve"}, 200, nil)
 		})
 	}

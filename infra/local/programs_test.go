@@ -205,6 +205,9 @@ func TestLocalStack_Programs(t *testing.T) {
 			"ThreeDecimal": {map[string]any{"contactHours": 1.234}, "contactHours"},
 			"BadFormat":    {map[string]any{"format": "hybrid"}, "format"},
 			"UnknownField": {map[string]any{"venue": "x"}, "venue"},
+			"OfferingNoOffset": {map[string]any{"moreOfferings": []any{map[string]any{}, map[string]any{"endsAt": "2027-03-10T09:00"}}},
+				"moreOfferings.1.endsAt"}, // the contract check names items so (forms read both)
+			"OfferingUnknownField": {map[string]any{"moreOfferings": []any{map[string]any{"venue": "x"}}}, "moreOfferings.0.venue"},
 		} {
 			e := c.do("POST", "/programs", acme, tc.body, 400, nil)
 			if e.fields() != tc.field {
@@ -212,6 +215,8 @@ func TestLocalStack_Programs(t *testing.T) {
 			}
 		}
 	})
+
+	t.Run("SeveralOfferings", func(t *testing.T) { severalOfferings(t, c, acme, staff) })
 }
 
 // waitForStatus polls a program until the asynchronous steps bring it to want.
@@ -228,5 +233,105 @@ func (c *client) waitForStatus(token, id, want string) map[string]any {
 			c.t.Fatalf("program %s is %v after 15 s, want %s (problems %v)", id, p["status"], want, p["problems"])
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// severalOfferings runs an application of three offerings through the
+// stack over HTTP, on whichever backend it runs (issue 15): on 5 January
+// 2027 offering 1 has started (refused by itself), offering 2 on 20 January
+// is late, offering 3 on 10 March is on time; the invoice sums them and its
+// email says each; paid and approved, the calendar lists offerings 2 and 3;
+// on 12 March attendance names its offering, and offering 3's is credited.
+func severalOfferings(t *testing.T, c *client, provider, staff string) {
+	t.Helper()
+	c.do("PUT", "/dev/clock", "", map[string]any{"now": "2027-01-05T10:00:00-05:00"}, 200, nil)
+	ona := c.token("sub-ona", "holder", "ona@example.com")
+	var holder struct{ HolderID string }
+	c.do("POST", "/holders", ona, map[string]any{"firstName": "Ona", "lastName": "Lind", "email": "ona@example.com"}, 201, &holder)
+	offering := func(day string) map[string]any {
+		return map[string]any{"startsAt": day + "T09:00:00-06:00", "endsAt": day + "T12:00:00-06:00", "timeZone": "America/Chicago",
+			"location": "Palmer House " + day}
+	}
+	var p struct {
+		ProgramID        string
+		Status           string
+		RefusedOfferings []struct{ Offering int }
+		Fee              struct {
+			AmountCents int64
+			Offerings   []struct {
+				Offering int
+				Late     bool
+			}
+		}
+	}
+	c.do("POST", "/programs", provider, map[string]any{"title": "Leasing in three cities", "description": "The same course, three times.",
+		"format": "in_person", "startsAt": "2027-01-04T09:00:00-06:00", "endsAt": "2027-01-04T12:00:00-06:00", "timeZone": "America/Chicago",
+		"location": "Hilton, Chicago", "contactHours": 2, "objectives": []string{"Lease well"}, "instructors": []string{"Dee Dunn"},
+		"calendarOptIn": true, "moreOfferings": []any{offering("2027-01-20"), offering("2027-03-10")}}, 201, &p)
+	c.do("POST", "/programs/"+p.ProgramID+"/submit", provider, nil, 202, &p)
+	if len(p.RefusedOfferings) != 1 || p.RefusedOfferings[0].Offering != 1 {
+		t.Fatalf("refused offerings %+v, want offering 1 alone", p.RefusedOfferings)
+	}
+	c.waitForStatus(provider, p.ProgramID, "fee_due")
+	c.do("GET", "/programs/"+p.ProgramID, provider, nil, 200, &p)
+	// 2 CECs × $75 (offering 2, 15 days ahead) + 2 CECs × $50 (offering 3).
+	if p.Fee.AmountCents != 25000 || len(p.Fee.Offerings) != 2 || !p.Fee.Offerings[0].Late || p.Fee.Offerings[1].Late {
+		t.Fatalf("fee %+v", p.Fee)
+	}
+	invoice := false
+	for deadline := time.Now().Add(15 * time.Second); !invoice; c.waitALittle() {
+		for _, e := range c.emails("desk@acme.example") {
+			invoice = invoice || strings.Contains(e.Subject, "Leasing in three cities") && strings.Contains(e.Text, "Offering 3, starting 10 March 2027: 100.00 USD") &&
+				strings.Contains(e.Text, "Offering 1 had started when the application was submitted")
+		}
+		if !invoice && time.Now().After(deadline) {
+			t.Fatalf("no invoice email naming each offering: %+v", c.emails("desk@acme.example"))
+		}
+	}
+	var co struct{ Reference string }
+	c.do("POST", "/programs/"+p.ProgramID+"/checkout", provider, nil, 200, &co)
+	c.do("POST", "/dev/payments/"+co.Reference+"/succeed", "", nil, 200, nil)
+	c.waitForStatus(provider, p.ProgramID, "in_review")
+	c.do("POST", "/programs/"+p.ProgramID+"/decision", staff, map[string]any{"decision": "approve"}, 200, nil)
+
+	var cal struct {
+		Programs []struct {
+			ProgramID, Location string
+			Offering            int
+		}
+	}
+	c.do("GET", "/calendar?from=2027-01-01T00:00:00Z&to=2027-12-31T00:00:00Z", "", nil, 200, &cal)
+	var listed []string
+	for _, e := range cal.Programs {
+		if e.ProgramID == p.ProgramID {
+			listed = append(listed, fmt.Sprintf("%d %s", e.Offering, e.Location))
+		}
+	}
+	if fmt.Sprint(listed) != "[2 Palmer House 2027-01-20 3 Palmer House 2027-03-10]" {
+		t.Fatalf("calendar lists %v, want offerings 2 and 3", listed)
+	}
+
+	c.do("PUT", "/dev/clock", "", map[string]any{"now": "2027-03-12T10:00:00-05:00"}, 200, nil)
+	roster := "Program ID,Holder ID,First Name,Last Name,Completion Date\n" + p.ProgramID + "," + holder.HolderID + ",Ona,Lind,2027-03-10\n"
+	path := "/programs/" + p.ProgramID + "/attendance"
+	for _, tc := range []struct {
+		query  string
+		status int
+		code   string
+	}{
+		{"", 400, "offering_required"},
+		{"?offering=1", 400, "unknown_offering"}, // refused
+		{"?offering=4", 400, "unknown_offering"},
+		{"?offering=2", 422, "reporting_window_closed"}, // ended 20 January: closed on 6 March
+	} {
+		if status, e := c.raw("POST", path+tc.query, provider, "text/csv", roster); status != tc.status || e.Error.Code != tc.code {
+			t.Fatalf("attendance%s: %d %+v, want %d %s", tc.query, status, e, tc.status, tc.code)
+		}
+	}
+	var up struct{ UploadID string }
+	c.doRaw("POST", path+"?offering=3", provider, "text/csv", roster, 202, &up)
+	done := c.waitForUpload(provider, p.ProgramID, up.UploadID)
+	if done["offering"] != 3.0 || done["totals"].(map[string]any)["accepted"] != 1.0 {
+		t.Fatalf("offering 3's upload: %v", done)
 	}
 }

@@ -218,7 +218,7 @@ func (h attendanceHandlers) report(ctx context.Context, r *Request) (Response, e
 		return Response{}, err
 	}
 	if dry != nil {
-		body := map[string]any{"dryRun": true, "programId": dry.ProgramID, "totals": totalsOut(dry.Totals), "rows": rowsOut(dry.Rows),
+		body := map[string]any{"dryRun": true, "programId": dry.ProgramID, "offering": u.Offering, "totals": totalsOut(dry.Totals), "rows": rowsOut(dry.Rows),
 			"rowsOmitted": dry.Omitted}
 		ignoredOut(body, u.IgnoredColumns)
 		return JSON(http.StatusOK, body), nil

@@ -3,7 +3,9 @@ package programs
 import (
 	"fmt"
 	"net/url"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -162,10 +164,12 @@ func CheckSubmission(c Content, pol policy.Programs, submitted time.Time) (d []f
 			}
 			// 1 CEC is 1 hour of education, breaks excluded: a live program
 			// cannot hold more contact hours than it lasts.
-			if c.Format != Recorded && c.ContactHours > 0 && int64(c.ContactHours)*int64(time.Hour)/100 > int64(span) {
-				if n == 1 && !p.has("contactHours") {
+			// With several offerings the problem is the offering's end (the
+			// hours fit the others); with one, the hours or the end alike.
+			if c.Format != Recorded && c.ContactHours > 0 && int64(c.ContactHours)*int64(time.Hour)/100 > int64(span) && !p.has("contactHours") {
+				if len(offerings) == 1 {
 					p.add("contactHours", "exceeds_duration", fmt.Sprintf("must fit between the start and the end: %s hours do not", c.ContactHours))
-				} else if n > 1 && !p.has(f("endsAt")) {
+				} else if !p.has(f("endsAt")) {
 					p.add(f("endsAt"), "exceeds_duration", fmt.Sprintf("must leave room for the %s contact hours after the start", c.ContactHours))
 				}
 			}
@@ -211,6 +215,16 @@ func CheckSubmission(c Content, pol policy.Programs, submitted time.Time) (d []f
 	return p, refused
 }
 
+// sortDetails orders problems by field, numbers by value ("items[2]"
+// before "items[10]"), so that they read in the order of the form.
 func sortDetails(p problems) {
-	slices.SortStableFunc(p, func(a, b fault.Detail) int { return strings.Compare(a.Field, b.Field) })
+	key := func(field string) string {
+		return index.ReplaceAllStringFunc(field, func(m string) string {
+			n, _ := strconv.Atoi(m[1 : len(m)-1])
+			return fmt.Sprintf("[%06d]", n)
+		})
+	}
+	slices.SortStableFunc(p, func(a, b fault.Detail) int { return strings.Compare(key(a.Field), key(b.Field)) })
 }
+
+var index = regexp.MustCompile(`\[\d+\]`)

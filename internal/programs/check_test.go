@@ -120,6 +120,23 @@ func TestCheckSubmission(t *testing.T) {
 				offering(c, "2027-02-12T09:00:00-06:00", "2027-02-12T17:00:00-06:00")
 			}
 		}, "moreOfferings:too_many", nil},
+		// Offering 1 too short beside another: said on its end, as for the others.
+		{"FirstOfSeveralTooShort", func(c *programs.Content) {
+			shift(c, "2027-01-12T09:00:00-06:00", "2027-01-12T12:00:00-06:00")
+			offering(c, "2027-02-12T09:00:00-06:00", "2027-02-12T17:00:00-06:00")
+		}, "endsAt:exceeds_duration", nil},
+		// Hours out of the policy's bounds: no offering is said too short.
+		{"HoursOutOfPolicyWithOfferings", func(c *programs.Content) {
+			c.ContactHours = 25
+			offering(c, "2027-02-12T09:00:00-06:00", "2027-02-12T10:00:00-06:00")
+		}, "contactHours:out_of_range", nil},
+		// In the order of the form: offering 3 before offering 12.
+		{"ProblemsInFormOrder", func(c *programs.Content) {
+			for range 11 {
+				offering(c, "2027-02-12T09:00:00-06:00", "2027-02-12T17:00:00-06:00")
+			}
+			c.MoreOfferings[1].URL, c.MoreOfferings[10].URL = "ftp://x", "ftp://y"
+		}, "moreOfferings[1].url:invalid_url,moreOfferings[10].url:invalid_url", nil},
 		{"MaxOfferings", func(c *programs.Content) {
 			for range programs.MaxOfferings - 1 {
 				offering(c, "2027-02-12T09:00:00-06:00", "2027-02-12T17:00:00-06:00")

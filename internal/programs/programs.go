@@ -70,7 +70,8 @@ var Formats = []Format{InPerson, LiveOnline, Recorded}
 // The dates and place at the top are the first offering; MoreOfferings
 // are the second and later offerings of the same content (SPEC §1: each
 // with its own start, end, time zone and location or URL). Offerings are
-// numbered from 1 in that order, and the number stays with an offering.
+// numbered from 1 in that order; from submission on the number stays with
+// an offering.
 type Content struct {
 	Title       string
 	Description string
@@ -132,17 +133,6 @@ func (p Program) Offering(n int) (Offering, bool) {
 		return Offering{}, false
 	}
 	return all[n-1], true
-}
-
-// FirstStart is the earliest start of p's offerings not refused, or nil.
-func (p Program) FirstStart() *time.Time {
-	var first *time.Time
-	for _, n := range p.Active() {
-		if o, _ := p.Offering(n); o.StartsAt != nil && (first == nil || o.StartsAt.Before(*first)) {
-			first = o.StartsAt
-		}
-	}
-	return first
 }
 
 // Program is one application.

@@ -115,6 +115,14 @@ func normalise(c Content) Content {
 		return out
 	}
 	c.Objectives, c.Instructors = trim(c.Objectives), trim(c.Instructors)
+	if c.MoreOfferings != nil {
+		more := make([]Offering, len(c.MoreOfferings))
+		for i, o := range c.MoreOfferings {
+			o.TimeZone, o.Location, o.URL = strings.TrimSpace(o.TimeZone), strings.TrimSpace(o.Location), strings.TrimSpace(o.URL)
+			more[i] = o
+		}
+		c.MoreOfferings = more
+	}
 	return c
 }
 
@@ -169,7 +177,9 @@ func (s *Service) Edit(ctx context.Context, c identity.Caller, id string, in Con
 		default:
 			return nil, fault.Errorf(fault.Conflict, "illegal_transition", "a program that is %s can no longer be edited", p.Status)
 		}
-		p.Content, p.UpdatedAt = in, now
+		// A draft's offerings may be renumbered: refusals belong to the
+		// next submission.
+		p.Content, p.UpdatedAt, p.RefusedOfferings = in, now, nil
 		return nil, nil
 	})
 }
@@ -200,7 +210,7 @@ func (s *Service) Submit(ctx context.Context, c identity.Caller, id string) (Pro
 		}
 		reason := "submitted by the provider"
 		for _, r := range refused {
-			reason += "; " + r.Reason + ", so it is refused (the other offerings go on)"
+			reason += "; " + r.Reason + " (the other offerings are)"
 		}
 		if err := p.move(Submitted, now, c.Sub, reason); err != nil {
 			return nil, err
@@ -268,7 +278,7 @@ func (s *Service) Validate(ctx context.Context, body string) error {
 			if err := p.move(Refused, now, system, refusalReason(problems)); err != nil {
 				return nil, err
 			}
-			p.Problems = problems
+			p.Problems, p.RefusedOfferings = problems, nil
 			m, err := s.mail(p, "program_refused", map[string]string{"reasons": refusalReason(problems)})
 			return []outbox.Message{m}, err
 		}
@@ -342,10 +352,9 @@ func (s *Service) Invoice(ctx context.Context, body string) error {
 		fee := PriceOfferings(s.policy.Programs, s.policy.Association.Location(), p.ContactHours, starts, p.SubmittedAt)
 		fee.InvoiceID, fee.IssuedAt = InvoiceID(p.ID, p.Submission), now
 		fee.IssuedOn = now.In(s.policy.Association.Location()).Format(time.DateOnly)
-		reason := fmt.Sprintf("invoiced %s for %s CECs", money(fee.AmountCents, fee.Currency), fee.CECs)
+		reason := fmt.Sprintf("invoiced %s for %s", money(fee.AmountCents, fee.Currency), fee.cecsText(p.ContactHours))
 		lines := ""
 		if len(fee.Offerings) > 1 {
-			reason += fmt.Sprintf(" (%d offerings of %s CECs)", len(fee.Offerings), p.ContactHours)
 			for _, l := range fee.Offerings {
 				lines += fmt.Sprintf("\n    Offering %d, starting %s: %s", l.Offering, l.StartsAt.Format("2 January 2006"), money(l.AmountCents, fee.Currency))
 				if l.Late {
@@ -353,21 +362,20 @@ func (s *Service) Invoice(ctx context.Context, body string) error {
 				}
 			}
 		}
-		if fee.Late {
-			var late []string
-			for _, l := range fee.Offerings {
-				if l.Late {
-					late = append(late, strconv.Itoa(l.DaysBefore))
-				}
+		if fee.Late && len(fee.Offerings) <= 1 {
+			reason += fmt.Sprintf(", late fee included (submitted %d days before the start)", fee.DaysBefore)
+		}
+		for _, l := range fee.Offerings {
+			if l.Late && len(fee.Offerings) > 1 {
+				reason += fmt.Sprintf(", late fee included for offering %d (submitted %d days before it starts)", l.Offering, l.DaysBefore)
 			}
-			reason += fmt.Sprintf(", late fee included (submitted %s days before the start)", strings.Join(late, " and "))
 		}
 		if err := p.move(FeeDue, now, system, reason); err != nil {
 			return nil, err
 		}
 		p.Fee = &fee
 		m, err := s.mail(p, "program_invoice", map[string]string{"amount": money(fee.AmountCents, fee.Currency),
-			"invoiceId": fee.InvoiceID, "late": fmt.Sprint(fee.Late), "cecs": fee.CECs.String(),
+			"invoiceId": fee.InvoiceID, "late": fmt.Sprint(fee.Late), "cecs": fee.cecsText(p.ContactHours),
 			"lateWithinDays": fmt.Sprint(s.policy.Programs.LateWithinDays), "offerings": lines, "refused": refusedText(p.RefusedOfferings)})
 		return []outbox.Message{m}, err
 	})
@@ -377,11 +385,22 @@ func (s *Service) Invoice(ctx context.Context, body string) error {
 	return err
 }
 
+// cecsText is what a fee is for, in words: "6 CECs", or "6 CECs × 2
+// offerings" (each attendee is credited the program's hours, once).
+func (f Fee) cecsText(hours fmt.Stringer) string {
+	if n := len(f.Offerings); n > 1 {
+		return fmt.Sprintf("%s CECs × %d offerings", hours, n)
+	}
+	return f.CECs.String() + " CECs"
+}
+
 // refusedText is the offerings refused by themselves, for an email.
 func refusedText(r []RefusedOffering) string {
 	var parts []string
 	for _, x := range r {
-		parts = append(parts, strings.ToUpper(x.Reason[:1])+x.Reason[1:]+".")
+		if x.Reason != "" {
+			parts = append(parts, strings.ToUpper(x.Reason[:1])+x.Reason[1:]+".")
+		}
 	}
 	return strings.Join(parts, " ")
 }
@@ -436,7 +455,7 @@ func (s *Service) StartCheckout(ctx context.Context, c identity.Caller, id strin
 		return checkout.Session{}, fault.Errorf(fault.Conflict, "fee_not_due", "a program that is %s has no open invoice to pay", p.Status)
 	}
 	co, err := s.checkouts.StartCheckout(ctx, checkout.Request{InvoiceID: p.Fee.InvoiceID, AmountCents: p.Fee.AmountCents,
-		Currency: p.Fee.Currency, Description: fmt.Sprintf("CEC application fee: %s (%s CECs)", p.Title, p.Fee.CECs), Email: pr.Email})
+		Currency: p.Fee.Currency, Description: fmt.Sprintf("CEC application fee: %s (%s)", p.Title, p.Fee.cecsText(p.ContactHours)), Email: pr.Email})
 	if err != nil {
 		return checkout.Session{}, fmt.Errorf("start checkout for %s: %w", p.Fee.InvoiceID, err)
 	}
@@ -541,7 +560,7 @@ func (s *Service) SettleFee(ctx context.Context, invoiceID string, ev FeePayment
 		// The receipt is queued in the same write; one per invoice.
 		receipt, err := notify.Job{ID: "receipt:" + invoiceID, Template: "receipt", To: []string{p.ProviderEmail},
 			Data: map[string]string{"invoiceId": invoiceID, "name": p.ProviderName, "amount": money(p.Fee.AmountCents, p.Fee.Currency),
-				"description": fmt.Sprintf("CEC application fee: %s (%s CECs)", p.Title, p.Fee.CECs),
+				"description": fmt.Sprintf("CEC application fee: %s (%s)", p.Title, p.Fee.cecsText(p.ContactHours)),
 				"reference":   ev.Reference, "paidOn": now.Format(time.DateOnly)}}.Message()
 		return []outbox.Message{receipt}, err
 	})

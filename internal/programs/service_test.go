@@ -950,7 +950,7 @@ func TestService_SeveralOfferings(t *testing.T) {
 	if _, ok := p.Offering(1); ok {
 		t.Fatal("the refused offering 1 is still offered")
 	}
-	if r := p.History[len(p.History)-1].Reason; !strings.Contains(r, "offering 1 had started") || !strings.Contains(r, "the other offerings go on") {
+	if r := p.History[len(p.History)-1].Reason; !strings.Contains(r, "offering 1 had started") || !strings.Contains(r, "will not be considered (the other offerings are)") {
 		t.Fatalf("history %q", r)
 	}
 	if err := e.svc.Validate(ctx, only(t, "validation", stepsOf(t, e.sent.Sent(), programs.ValidationQueue, p.ID))); err != nil {
@@ -999,11 +999,42 @@ func TestService_SeveralOfferings(t *testing.T) {
 		}
 	})
 
+	t.Run("EditClearsRefusals", func(t *testing.T) {
+		// Refused by validation (a policy that changed, say) and edited: the
+		// draft's offerings may be renumbered, so no refusal stays.
+		c := complete(t)
+		c.StartsAt, c.EndsAt = &s1, &e1
+		c.MoreOfferings = []programs.Offering{{StartsAt: &s2, EndsAt: &e2, TimeZone: " America/Chicago ", Location: " Palmer House "}}
+		d := e.reach(t, c, programs.Submitted)
+		if len(d.RefusedOfferings) != 1 || d.MoreOfferings[0].TimeZone != "America/Chicago" || d.MoreOfferings[0].Location != "Palmer House" {
+			t.Fatalf("submitted %+v, offerings %+v", d.RefusedOfferings, d.MoreOfferings)
+		}
+		if err := e.strict.Validate(ctx, only(t, "validation", stepsOf(t, e.sent.Sent(), programs.ValidationQueue, d.ID))); err != nil {
+			t.Fatal(err)
+		}
+		if r := e.get(t, d.ID); r.Status != programs.Refused || r.RefusedOfferings != nil {
+			t.Fatalf("refused by validation: %s, %+v", r.Status, r.RefusedOfferings)
+		}
+		got, err := e.svc.Edit(ctx, callerAcme, d.ID, c)
+		if err != nil || got.Status != programs.Draft || got.RefusedOfferings != nil {
+			t.Fatalf("edited: %v %+v", err, got.RefusedOfferings)
+		}
+	})
+
 	t.Run("CopyKeepsPlacesNotDates", func(t *testing.T) {
-		e.set(t, "2027-01-20T15:00:00Z")
-		_, err := e.svc.Decide(ctx, callerStaff, p.ID, programs.Decision{Approve: true})
-		if err == nil {
-			t.Fatal("decided an application that was not in review")
+		if _, err := e.progs.Update(ctx, p.ID, func(p *programs.Program) ([]outbox.Message, error) { // approved, as review would
+			p.Status = programs.Approved
+			return nil, nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		cp, err := e.svc.Copy(ctx, callerAcme, p.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cp.StartsAt != nil || len(cp.MoreOfferings) != 2 || cp.MoreOfferings[0].StartsAt != nil || cp.MoreOfferings[1].EndsAt != nil ||
+			cp.MoreOfferings[0].Location != "Palmer House, Chicago" || cp.MoreOfferings[1].Location != "Hilton, Chicago" || cp.RefusedOfferings != nil {
+			t.Fatalf("copy %+v", cp.Content)
 		}
 	})
 }

@@ -11,6 +11,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -50,7 +51,7 @@ type CECsDue struct {
 // AttendanceDue is an approved program without an attendance report.
 type AttendanceDue struct {
 	ProgramID, ProviderID, Email, Title string
-	Offering                            int    // the offering that ended, from 1
+	Offering                            int    // the offering that ended, from 1; 0 for a program of one
 	EndsOn                              string // YYYY-MM-DD
 }
 
@@ -59,7 +60,8 @@ type FeeDue struct {
 	ProgramID, ProviderID, Email, Title, InvoiceID string
 	Amount                                         string
 	IssuedOn                                       string // YYYY-MM-DD
-	StartsAt                                       time.Time
+	// Starts are the starts of the offerings invoiced, earliest first.
+	Starts []time.Time
 }
 
 // FilingDue is an upload whose filing fee invoice is unpaid.
@@ -254,10 +256,14 @@ func (s *Service) attendance(ctx context.Context, date string, d int) ([]notify.
 	jobs := make([]notify.Job, 0, len(dues))
 	for _, a := range dues {
 		// Each offering has its own window, so its own reminder (the first
-		// offering's job ID is the program's, as before offerings).
+		// offering's job ID is the program's, as before offerings); the
+		// email names the offering when the program has several.
 		id, offering := a.ProgramID, ""
 		if a.Offering > 1 {
-			id, offering = fmt.Sprintf("%s#%d", a.ProgramID, a.Offering), strconv.Itoa(a.Offering)
+			id = fmt.Sprintf("%s#%d", a.ProgramID, a.Offering)
+		}
+		if a.Offering > 0 {
+			offering = strconv.Itoa(a.Offering)
 		}
 		jobs = append(jobs, notify.Job{ID: JobID(ReasonAttendance, id, period(d)), Template: "reminder_" + ReasonAttendance,
 			To: []string{a.Email}, Data: map[string]string{"programId": a.ProgramID, "title": a.Title, "endsOn": a.EndsOn,
@@ -266,8 +272,9 @@ func (s *Service) attendance(ctx context.Context, date string, d int) ([]notify.
 	return jobs, nil
 }
 
-// fees reminds unpaid application fees while the program has not started:
-// after the start an approval can no longer precede the program.
+// fees reminds unpaid application fees while an offering invoiced has not
+// started (the next one is named): after the last start an approval can no
+// longer precede any offering.
 func (s *Service) fees(ctx context.Context, date string, d int) ([]notify.Job, error) {
 	dues, err := s.Store.DueFees(ctx, date)
 	if err != nil {
@@ -276,12 +283,13 @@ func (s *Service) fees(ctx context.Context, date string, d int) ([]notify.Job, e
 	now := s.Clock.Now()
 	var jobs []notify.Job
 	for _, f := range dues {
-		if !f.StartsAt.After(now) {
+		i := slices.IndexFunc(f.Starts, func(s time.Time) bool { return s.After(now) })
+		if i < 0 {
 			continue
 		}
 		jobs = append(jobs, notify.Job{ID: JobID(ReasonFee, f.InvoiceID, period(d)), Template: "reminder_" + ReasonFee,
 			To: []string{f.Email}, Data: map[string]string{"programId": f.ProgramID, "title": f.Title, "invoiceId": f.InvoiceID,
-				"amount": f.Amount, "issuedOn": f.IssuedOn, "startsOn": f.StartsAt.Format(time.DateOnly), "days": strconv.Itoa(d)}})
+				"amount": f.Amount, "issuedOn": f.IssuedOn, "startsOn": f.Starts[i].Format(time.DateOnly), "days": strconv.Itoa(d)}})
 	}
 	return jobs, nil
 }

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -50,23 +51,24 @@ const (
 )
 
 type dueItem struct {
-	PK       string `json:"PK"`
-	SK       string `json:"SK"`
-	GSI2PK   string `json:"GSI2PK"`
-	GSI2SK   string `json:"GSI2SK"`
-	Type     string `json:"type"`
-	Date     string `json:"date"`
-	ID       string `json:"id"`
-	OwnerID  string `json:"ownerId"`
-	Email    string `json:"email"`
-	Name     string `json:"name"`
-	Year     int    `json:"year,omitempty"`
-	Amount   string `json:"amount,omitempty"`
-	Invoice  string `json:"invoice,omitempty"`
-	StartsAt string `json:"startsAt,omitempty"`
-	Program  string `json:"program,omitempty"`
-	Offering int    `json:"offering,omitempty"`
-	TTL      int64  `json:"ttl"`
+	PK       string   `json:"PK"`
+	SK       string   `json:"SK"`
+	GSI2PK   string   `json:"GSI2PK"`
+	GSI2SK   string   `json:"GSI2SK"`
+	Type     string   `json:"type"`
+	Date     string   `json:"date"`
+	ID       string   `json:"id"`
+	OwnerID  string   `json:"ownerId"`
+	Email    string   `json:"email"`
+	Name     string   `json:"name"`
+	Year     int      `json:"year,omitempty"`
+	Amount   string   `json:"amount,omitempty"`
+	Invoice  string   `json:"invoice,omitempty"`
+	StartsAt string   `json:"startsAt,omitempty"` // the first offering's (markers written before offerings have only it)
+	Starts   []string `json:"starts,omitempty"`   // every offering invoiced, earliest first
+	Program  string   `json:"program,omitempty"`
+	Offering int      `json:"offering,omitempty"` // of a program of several offerings
+	TTL      int64    `json:"ttl"`
 }
 
 // dueMarker is the put of a marker in prefix's index on date.
@@ -119,13 +121,18 @@ func dueProgramOps(before *programs.Program, p programs.Program) ([]table.Op, er
 	was := before != nil && before.Status == programs.Approved
 	switch {
 	case p.Status == programs.Approved && !was:
-		for _, n := range p.Active() { // one marker per offering: each has its own window
+		active := p.Active()
+		for _, n := range active { // one marker per offering: each has its own window
 			o, _ := p.Offering(n)
 			if o.EndsAt == nil {
 				continue
 			}
-			op, err := dueMarker(dueAttendance, dueItem{Date: o.EndsAt.Format(time.DateOnly), ID: attendanceMarkerID(p.ID, n),
-				Program: p.ID, Offering: n, OwnerID: p.ProviderID, Email: p.ProviderEmail, Name: p.Title})
+			it := dueItem{Date: o.EndsAt.Format(time.DateOnly), ID: attendanceMarkerID(p.ID, n),
+				Program: p.ID, OwnerID: p.ProviderID, Email: p.ProviderEmail, Name: p.Title}
+			if len(active) > 1 {
+				it.Offering = n // the reminder names it
+			}
+			op, err := dueMarker(dueAttendance, it)
 			if err != nil {
 				return nil, err
 			}
@@ -137,7 +144,7 @@ func dueProgramOps(before *programs.Program, p programs.Program) ([]table.Op, er
 		}
 	}
 	feeWas := before != nil && before.Status == programs.FeeDue && before.Fee != nil
-	feeIs := p.Status == programs.FeeDue && p.Fee != nil && p.Fee.Status == programs.FeeOpen && p.FirstStart() != nil
+	feeIs := p.Status == programs.FeeDue && p.Fee != nil && p.Fee.Status == programs.FeeOpen && len(activeStarts(p)) > 0
 	switch {
 	case feeIs && (!feeWas || before.Fee.InvoiceID != p.Fee.InvoiceID):
 		f := p.Fee
@@ -147,7 +154,7 @@ func dueProgramOps(before *programs.Program, p programs.Program) ([]table.Op, er
 		}
 		op, err := dueMarker(dueFee, dueItem{Date: on, ID: p.ID, Invoice: f.InvoiceID, OwnerID: p.ProviderID,
 			Email: p.ProviderEmail, Name: p.Title, Amount: renewals.Money(f.AmountCents, f.Currency),
-			StartsAt: p.FirstStart().Format(time.RFC3339)})
+			StartsAt: activeStarts(p)[0], Starts: activeStarts(p)})
 		if err != nil {
 			return nil, err
 		}
@@ -156,6 +163,22 @@ func dueProgramOps(before *programs.Program, p programs.Program) ([]table.Op, er
 		ops = append(ops, table.Delete(dueFeeKey(p.ID), table.Condition{}))
 	}
 	return ops, nil
+}
+
+// activeStarts are the starts of p's offerings not refused, earliest first (RFC 3339).
+func activeStarts(p programs.Program) []string {
+	var ts []time.Time
+	for _, n := range p.Active() {
+		if o, _ := p.Offering(n); o.StartsAt != nil {
+			ts = append(ts, *o.StartsAt)
+		}
+	}
+	slices.SortFunc(ts, time.Time.Compare)
+	out := make([]string, len(ts))
+	for i, t := range ts {
+		out[i] = t.Format(time.RFC3339)
+	}
+	return out
 }
 
 func (r *Reminders) due(ctx context.Context, prefix, date string) ([]dueItem, error) {
@@ -215,7 +238,7 @@ func (r *Reminders) DueAttendance(ctx context.Context, date string) ([]reminders
 	its, err := r.due(ctx, dueAttendance, date)
 	out := make([]reminders.AttendanceDue, 0, len(its))
 	for _, it := range its {
-		out = append(out, reminders.AttendanceDue{ProgramID: cmp.Or(it.Program, it.ID), Offering: max(it.Offering, 1),
+		out = append(out, reminders.AttendanceDue{ProgramID: cmp.Or(it.Program, it.ID), Offering: it.Offering,
 			ProviderID: it.OwnerID, Email: it.Email, Title: it.Name, EndsOn: it.Date})
 	}
 	return out, err
@@ -226,12 +249,19 @@ func (r *Reminders) DueFees(ctx context.Context, date string) ([]reminders.FeeDu
 	its, err := r.due(ctx, dueFee, date)
 	out := make([]reminders.FeeDue, 0, len(its))
 	for _, it := range its {
-		starts, perr := time.Parse(time.RFC3339, it.StartsAt)
-		if perr != nil {
-			return nil, fmt.Errorf("due marker %s: start %q: %w", it.PK, it.StartsAt, perr)
+		var starts []time.Time
+		if len(it.Starts) == 0 { // written before offerings
+			it.Starts = []string{it.StartsAt}
+		}
+		for _, s := range it.Starts {
+			t, perr := time.Parse(time.RFC3339, s)
+			if perr != nil {
+				return nil, fmt.Errorf("due marker %s: start %q: %w", it.PK, s, perr)
+			}
+			starts = append(starts, t)
 		}
 		out = append(out, reminders.FeeDue{ProgramID: it.ID, ProviderID: it.OwnerID, Email: it.Email, Title: it.Name,
-			InvoiceID: it.Invoice, Amount: it.Amount, IssuedOn: it.Date, StartsAt: starts})
+			InvoiceID: it.Invoice, Amount: it.Amount, IssuedOn: it.Date, Starts: starts})
 	}
 	return out, err
 }

@@ -195,6 +195,17 @@ func TestReminders_Run(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// F-4 has two offerings, on 15 November and 1 February: reminded while
+	// the second is to come.
+	second := time.Date(2027, 2, 1, 9, 0, 0, 0, ny)
+	first := time.Date(2026, 11, 15, 9, 0, 0, 0, ny)
+	f4 := programs.Program{ID: "F-4", ProviderID: "V-2", ProviderEmail: "v2@example.org", Status: programs.FeeDue,
+		Content: programs.Content{Title: "Program F-4", StartsAt: &first, MoreOfferings: []programs.Offering{{StartsAt: &second}}},
+		Fee: &programs.Fee{InvoiceID: "INV-F-4-1", AmountCents: 30000, Currency: "USD", Status: programs.FeeOpen,
+			IssuedAt: time.Date(2026, 11, 3, 20, 0, 0, 0, ny), IssuedOn: "2026-11-03"}}
+	if err := ps.Create(ctx, f4); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := ps.Update(ctx, "F-2", func(p *programs.Program) ([]outbox.Message, error) {
 		p.Status, p.Fee.Status = programs.Paid, programs.FeePaid
 		return nil, nil
@@ -230,9 +241,9 @@ func TestReminders_Run(t *testing.T) {
 		{day: "2026-11-02", want: []string{"reminder:renewal_due:REN-H-1-2027:d60", "reminder:renewal_due:REN-H-3-2027:d60",
 			"reminder:cecs_outstanding:REN-H-1-2027:d60", "reminder:cecs_outstanding:REN-H-3-2027:d60"}},
 		{day: "2026-11-09", before: func(t *testing.T) { remindCredit(t, tbl, "H-3") }},
-		{day: "2026-11-10", want: []string{"reminder:attendance_due:P-3#2:d30", "reminder:attendance_due:P-1:d40", "reminder:fee_due:INV-F-1-1:d7", "reminder:fee_due:INV-F-3-1:d7",
+		{day: "2026-11-10", want: []string{"reminder:attendance_due:P-3#2:d30", "reminder:attendance_due:P-1:d40", "reminder:fee_due:INV-F-1-1:d7", "reminder:fee_due:INV-F-3-1:d7", "reminder:fee_due:INV-F-4-1:d7",
 			"reminder:filing_fee_due:FIL-U-F1:d7"}},
-		{day: "2026-11-17", want: []string{"reminder:fee_due:INV-F-1-1:d14"}},
+		{day: "2026-11-17", want: []string{"reminder:fee_due:INV-F-1-1:d14", "reminder:fee_due:INV-F-4-1:d14"}},
 		{day: "2026-11-20", want: []string{"reminder:attendance_due:P-3#2:d40"}},
 		{day: "2026-11-24", want: []string{"reminder:filing_fee_due:FIL-U-F1:d21"}},
 		{day: "2026-12-02", want: []string{"reminder:renewal_due:REN-H-1-2027:d30", "reminder:renewal_due:REN-H-3-2027:d30",
@@ -294,6 +305,10 @@ func TestReminders_Run(t *testing.T) {
 		}
 		if !strings.HasPrefix(j.ID, "reminder:") {
 			continue
+		}
+		// After its first offering started, F-4's fee reminder names the next.
+		if j.ID == "reminder:fee_due:INV-F-4-1:d14" && j.Data["startsOn"] != "2027-02-01" {
+			t.Errorf("%s says the program starts on %s, want 2027-02-01", j.ID, j.Data["startsOn"])
 		}
 		e, err := tpl.Render(j)
 		if err != nil || e.Text == "" || e.HTML == "" {

@@ -660,7 +660,13 @@ export async function staffUpload(main, { id, uploadId }) {
   const [p, up] = await Promise.all([api("GET", `/programs/${enc(id)}`), api("GET", `${uploadPath(id, uploadId)}?limit=1`)]);
   const t = up.totals || {};
   view.append(...[
-    h("p", {}, h("strong", {}, p.title), ` (${p.programId}), ${p.providerName || "the provider"}; ${dateTime(p.startsAt, p.timeZone)}. ${p.contactHours} CECs each.`),
+    h("p", {}, h("strong", {}, p.title), ` (${p.programId}), ${p.providerName || "the provider"}; `,
+      // The offering the upload reported: its dates are the ones a completion must lie within.
+      ...(() => {
+        const o = offeringsOf(p).find((x) => x.n === (up.offering || 1)) || p;
+        return [(p.moreOfferings || []).length ? `offering ${up.offering || 1}, ` : "", `${dateTime(o.startsAt, o.timeZone)} to ${dateTime(o.endsAt, o.timeZone)}. `];
+      })(),
+      `${p.contactHours} CECs each.`),
     facts([
       ["Upload", up.uploadId],
       ["Received", dateTime(up.createdAt)],

@@ -6,9 +6,9 @@ import policy from "../policy.js";
 import { h, fill, announce, table, facts } from "./dom.js";
 import { api, getOrNull, pageQuery, serverNow, sentence, capital } from "./api.js";
 import { session } from "./auth.js";
-import { field, radios, group, addressFields, form, readForm, submitting, problem, showErrors, precheck } from "./forms.js";
+import { field, radios, group, addressFields, form, readForm, submitting, problem, showErrors, precheck, clearErrors } from "./forms.js";
 import problems from "./problems.js";
-import { page, notice, writeToOffice, dateTime, programStatusText, formatText, badge, words, invoiceStatusText, sleep, go, startPayment, actionButton, pagedList, confirmNext, showConfirmed, confirmation } from "./view.js";
+import { page, notice, writeToOffice, dateTime, programStatusText, formatText, badge, words, invoiceStatusText, sleep, go, startPayment, actionButton, pagedList, confirmNext, showConfirmed, confirmation, offeringsOf } from "./view.js";
 import { previewFee, zonedToRFC3339, rfc3339ToZoned, money, cecText } from "./fee.js";
 
 const enc = encodeURIComponent;
@@ -72,7 +72,11 @@ export async function programList(main) {
     return { items: res.programs, nextCursor: res.nextCursor };
   }, (p) => h("tr", { dataset: { programId: p.programId } },
     h("td", {}, h("a", { href: `#/provider/programs/${enc(p.programId)}` }, p.title || "(untitled draft)")),
-    h("td", {}, dateTime(p.startsAt, p.timeZone)),
+    h("td", {}, ...(() => {
+      // The first offering still on (a refused one is not the program's start), and how many more.
+      const [first, ...rest] = offeringsOf(p);
+      return first ? [dateTime(first.startsAt, first.timeZone), rest.length ? ` and ${rest.length} more ${rest.length === 1 ? "offering" : "offerings"}` : ""] : ["—"];
+    })()),
     h("td", {}, badge(programStatusText(p.status), p.status)),
     h("td", {}, p.fee ? `${money(p.fee.amountCents, p.fee.currency)} (${p.fee.status === "paid" ? "paid" : "open"})` : "—")));
   view.append(rows, list.more);
@@ -128,12 +132,15 @@ const fieldLabels = {
   location: "Location", url: "Web address", contactHours: "Contact hours", objectives: "Learning objectives", instructors: "Instructors",
 };
 
+/** The words for an offering's fields ("Offering 2, end: must be after the start"). */
+const offeringLabels = { startsAt: "start", endsAt: "end", timeZone: "time zone", location: "location", url: "web address" };
+
 /** A problem of an application in words: "Description is required to submit", "Learning objectives, line 2: ...". */
 function problemText(x) {
   // "moreOfferings[0].startsAt" is offering 2's start.
   const o = /^moreOfferings\[(\d+)\]\.([A-Za-z]+)$/.exec(x.field || "");
-  if (o && fieldLabels[o[2]]) {
-    const label = `Offering ${Number(o[1]) + 2}, ${fieldLabels[o[2]].toLowerCase()}`;
+  if (o && offeringLabels[o[2]]) {
+    const label = `Offering ${Number(o[1]) + 2}, ${offeringLabels[o[2]]}`;
     return /^[a-z]/.test(x.message) ? `${label} ${x.message}` : `${label}: ${x.message}`;
   }
   const m = /^([A-Za-z]+)(?:\[(\d+)\])?/.exec(x.field || "");
@@ -153,17 +160,19 @@ export async function programForm(main, { id }) {
   const now = await serverNow();
   const tz = p.timeZone || policy.association.timeZone;
   const pr = policy.programs;
+  // Offering 1's labels say so (to screen readers and in the error summary) once there are several.
+  const first = (text) => [h("span", { class: "visually-hidden first-offering-number" }), text];
   const f = form({ id: "program-form" }, [
     field("Title", "title", { value: p.title, required: true }),
     field("Description", "description", { type: "textarea", value: p.description, required: true }),
     radios("Format", "format", [["in_person", "In person"], ["live_online", "Live online"], ["recorded", "Recorded"]], { value: p.format, required: true }),
     group(h("span", { id: "first-offering-legend" }, "When and where"), "when",
       h("div", { class: "grid two" },
-        field("Starts", "startsAt", { type: "datetime-local", value: rfc3339ToZoned(p.startsAt, tz), required: true, kind: "manual", hint: "Local time at the program" }),
-        field("Ends", "endsAt", { type: "datetime-local", value: rfc3339ToZoned(p.endsAt, tz), required: true, kind: "manual", hint: "Local time at the program" })),
-      field("Time zone", "timeZone", { type: "select", value: tz, options: timeZones(), required: true }),
-      field("Location", "location", { value: p.location, hint: "Venue and address", neededWhen: "needed for a program in person" }),
-      field("Web address", "url", { type: "url", value: p.url, hint: "Where to attend, such as https://example.org/course", inputmode: "url", neededWhen: "needed for a program online or recorded" })),
+        field(first("Starts"), "startsAt", { type: "datetime-local", value: rfc3339ToZoned(p.startsAt, tz), required: true, kind: "manual", hint: "Local time at the program" }),
+        field(first("Ends"), "endsAt", { type: "datetime-local", value: rfc3339ToZoned(p.endsAt, tz), required: true, kind: "manual", hint: "Local time at the program" })),
+      field(first("Time zone"), "timeZone", { type: "select", value: tz, options: timeZones(), required: true }),
+      field(first("Location"), "location", { value: p.location, hint: "Venue and address", neededWhen: "needed for a program in person" }),
+      field(first("Web address"), "url", { type: "url", value: p.url, hint: "Where to attend, such as https://example.org/course", inputmode: "url", neededWhen: "needed for a program online or recorded" })),
     h("div", { id: "more-offerings" }),
     h("div", { class: "field" },
       h("button", { type: "button", class: "secondary", id: "add-offering" }, "Add another offering"),
@@ -195,6 +204,10 @@ export async function programForm(main, { id }) {
     const half = [...Array(count).keys()].map((i) => i + 1).filter((n) => control(n, "startsAt").validity.badInput);
     if (half.length) {
       fill(preview, h("strong", {}, "Application fee: "), `enter ${several ? `offering ${half[0]}'s` : "the"} start date and time in full to see it.`);
+      return;
+    }
+    if (previewFee(pr, policy.association.timeZone, f.elements.contactHours.value, now.toISOString(), now) === null) {
+      fill(preview, h("strong", {}, "Application fee: "), `enter the contact hours and ${several ? "every offering's" : "the"} start to see it.`);
       return;
     }
     const lines = [];
@@ -231,8 +244,9 @@ export async function programForm(main, { id }) {
       several
         ? h("ul", { id: "fee-lines" }, lines.map((l) => h("li", {}, `${name(l.n)}: ${money(l.fee.amountCents, currency)} (${rate(l)}). `, when(l))))
         : [h("br"), when(lines[0])],
-      started.length ? h("p", { class: "rejected", id: "fee-started" },
-        `${started.map((n) => `Offering ${n}`).join(" and ")} ${started.length === 1 ? "has" : "have"} already started: refused by ${started.length === 1 ? "itself" : "themselves"} when you submit, and not invoiced.`) : null,
+      started.length ? h("p", { class: "rejected", id: "fee-started" }, started.length === 1
+        ? `Offering ${started[0]} has already started. It will not be considered and you will not be charged for it. Change its dates or remove it.`
+        : `Offerings ${started.slice(0, -1).join(", ")} and ${started.at(-1)} have already started. They will not be considered and you will not be charged for them. Change their dates or remove them.`) : null,
       pr.refundable ? "" : " The fee is not refundable.");
   };
   const watch = (n) => {
@@ -257,6 +271,7 @@ export async function programForm(main, { id }) {
       set.querySelector(".remove-offering").textContent = `Remove offering ${n}`;
     });
     fill(f.querySelector("#first-offering-legend"), more.children.length ? "Offering 1" : "When and where");
+    for (const el of f.querySelectorAll(".first-offering-number")) el.textContent = more.children.length ? "Offering 1: " : "";
     addButton.hidden = offeringCount() >= MAX_OFFERINGS;
   };
   const addOffering = (o = {}, focus = false) => {
@@ -276,6 +291,7 @@ export async function programForm(main, { id }) {
       field(label("Web address"), `${prefix}url`, { type: "url", value: o.url ?? f.elements.url.value, inputmode: "url", neededWhen: "needed for a program online or recorded" }),
       h("button", { type: "button", class: "secondary remove-offering" }, `Remove offering ${i + 2}`));
     set.querySelector(".remove-offering").addEventListener("click", () => {
+      clearErrors(f); // their words name offerings by numbers that change now
       set.remove();
       renumber();
       updateFee();
@@ -317,7 +333,11 @@ export async function programForm(main, { id }) {
       // Offering n's fields: its path, the words for it, and its values in body.
       const at = (n, name) => (n === 1 ? name : `moreOfferings[${n - 2}].${name}`);
       const labelOf = (n, name) => (n === 1 ? labels[name].label : `offering ${n}'s ${labels[name].label.replace(/^the /, "")}`);
-      const values = (n) => (n === 1 ? body : ((body.moreOfferings ||= [])[n - 2] ||= {}));
+      // Each further offering read from its own fieldset, so that an empty
+      // one keeps its place (and the numbers of those after it).
+      body.moreOfferings = [...more.children].map((_, i) => Object.fromEntries(["timeZone", "location", "url"]
+        .map((name) => [name, control(i + 2, name).value.trim()]).filter(([, v]) => v)));
+      const values = (n) => (n === 1 ? body : body.moreOfferings[n - 2]);
       for (let n = 1; n <= count; n++) {
         for (const name of ["startsAt", "endsAt"]) {
           const el = control(n, name);
@@ -386,7 +406,6 @@ export async function programForm(main, { id }) {
         }
       }
       if (details.length) throw problem(details);
-      if (body.moreOfferings) body.moreOfferings = body.moreOfferings.filter(Boolean);
       for (const k of ["objectives", "instructors"]) if (!body[k]) body[k] = [];
       let draft;
       if (current) draft = await api("PUT", `/programs/${enc(current)}`, { body });
@@ -453,7 +472,8 @@ function whyText(x, p) {
     case "submitted":
       return "Submitted for approval";
     case "fee_due":
-      return p.fee ? `Application fee invoiced: ${money(p.fee.amountCents, p.fee.currency)} for ${p.fee.cecs} CECs` : "Application fee invoiced";
+      return p.fee ? `Application fee invoiced: ${money(p.fee.amountCents, p.fee.currency)} for ${(p.fee.offerings || []).length > 1
+        ? `${p.contactHours} CECs × ${p.fee.offerings.length} offerings` : `${p.fee.cecs} CECs`}` : "Application fee invoiced";
     case "paid": {
       const ref = /\(([^()]+)\)$/.exec(note);
       return `Application fee paid${ref ? `, payment reference ${ref[1]}` : ""}`;
@@ -565,8 +585,9 @@ function offeringsTable(p) {
       h("td", {}, dateTime(o.endsAt, o.timeZone)),
       h("td", {}, o.location || o.url || "—"),
       h("td", {}, refused.has(i + 1)
-        ? h("span", { class: "rejected" }, `Refused by itself: it ${refused.get(i + 1).replace(/^offering \d+ /, "")}`)
-        : p.submission ? "Going ahead" : "Not submitted yet"))), { id: "program-offerings" });
+        ? h("span", { class: "rejected" }, "Not considered: it had already started when you submitted the application")
+        : ["draft", "refused"].includes(p.status) ? "Not submitted yet"
+          : p.status === "rejected" ? "Rejected with the application" : "Going ahead"))), { id: "program-offerings" });
 }
 
 function draw(out, p) {

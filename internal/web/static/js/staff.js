@@ -6,7 +6,7 @@ import policy from "../policy.js";
 import { h, fill, announce, table, facts } from "./dom.js";
 import { api, pageQuery } from "./api.js";
 import { field, radios, form, readForm, submitting, group, problem, clearErrors } from "./forms.js";
-import { page, notice, confirmation, dateTime, date, humanDates, holderLabel, programStatusText, formatText, badge, words, kindName, invoiceStatusText, hashQuery, go, pagedList } from "./view.js";
+import { page, notice, confirmation, dateTime, date, humanDates, holderLabel, programStatusText, formatText, badge, words, kindName, invoiceStatusText, hashQuery, go, pagedList, offeringsOf } from "./view.js";
 import { money, hundredths, cecText } from "./fee.js";
 import { directorySearch } from "./provider.js";
 import { comingYear, shortfallText, statusFigures } from "./holder.js";
@@ -131,10 +131,16 @@ function programCard(p) {
     facts([
       ["Program ID", p.programId],
       ["Format", formatText(p.format)],
-      ["When", `${dateTime(p.startsAt, p.timeZone)} to ${dateTime(p.endsAt, p.timeZone)}`],
-      p.location ? ["Location", p.location] : null,
-      p.url ? ["Web address", p.url] : null,
-      ["Contact hours", String(p.contactHours)],
+      ...((p.moreOfferings || []).length
+        // Several offerings: each with its dates and place; the refused
+        // ones (started before submission) are not for review.
+        ? [["Offerings", h("ul", { class: "offerings" }, offeringsOf(p).map((o) => h("li", { dataset: { offering: String(o.n) } },
+          `Offering ${o.n}: ${dateTime(o.startsAt, o.timeZone)} to ${dateTime(o.endsAt, o.timeZone)}, ${o.location || o.url || "no place given"}`)))],
+        (p.refusedOfferings || []).length ? ["Not considered", (p.refusedOfferings || []).map((r) => `Offering ${r.offering} had already started when the application was submitted.`).join(" ")] : null]
+        : [["When", `${dateTime(p.startsAt, p.timeZone)} to ${dateTime(p.endsAt, p.timeZone)}`],
+          p.location ? ["Location", p.location] : null,
+          p.url ? ["Web address", p.url] : null]),
+      ["Contact hours", (p.moreOfferings || []).length ? `${p.contactHours} per offering` : String(p.contactHours)],
       ["Compliance", p.compliance ? "Yes" : "No"],
       ["Objectives", h("ul", {}, p.objectives.map((o) => h("li", {}, o)))],
       ["Instructors", p.instructors.join(", ")],
