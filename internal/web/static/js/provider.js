@@ -274,6 +274,7 @@ export async function programForm(main, { id }) {
     for (const el of f.querySelectorAll(".first-offering-number")) el.textContent = more.children.length ? "Offering 1: " : "";
     addButton.hidden = offeringCount() >= MAX_OFFERINGS;
   };
+  let nextOffering = 0;
   const addOffering = (o = {}, focus = false) => {
     const i = more.children.length;
     const zone = o.timeZone || f.elements.timeZone.value || policy.association.timeZone;
@@ -281,8 +282,10 @@ export async function programForm(main, { id }) {
     // readers; the fieldset's legend says it to the eye.
     const label = (text) => [h("span", { class: "visually-hidden offering-number" }, `Offering ${i + 2}: `), text];
     const prefix = `moreOfferings[${i}].`;
-    const set = h("fieldset", { class: "offering", dataset: { group: `moreOfferings[${i}]` } },
+    const errorId = `offering-error-${nextOffering++}`; // stays with the fieldset as it is renumbered
+    const set = h("fieldset", { class: "offering", dataset: { group: `moreOfferings[${i}]` }, "aria-describedby": errorId },
       h("legend", {}, `Offering ${i + 2}`),
+      h("span", { class: "error-text", id: errorId }),
       h("div", { class: "grid two" },
         field(label("Starts"), `${prefix}startsAt`, { type: "datetime-local", value: rfc3339ToZoned(o.startsAt, zone), required: true, kind: "manual", hint: "Local time at the offering" }),
         field(label("Ends"), `${prefix}endsAt`, { type: "datetime-local", value: rfc3339ToZoned(o.endsAt, zone), required: true, kind: "manual", hint: "Local time at the offering" })),
