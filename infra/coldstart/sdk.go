@@ -12,8 +12,9 @@ import (
 const sdkServicePrefix = "github.com/aws/aws-sdk-go-v2/service/"
 
 // configServices are the clients config.LoadDefaultConfig links for its
-// credential providers (SSO, STS, sign-in), in every function and floor
-// alike; the table leaves them out so that it shows what the code chose.
+// credential providers (SSO, STS, sign-in); the functions and floors build
+// their configuration without it (internal/awsenv), and should one use it
+// again, the table leaves them out so that it shows what the code chose.
 var configServices = map[string]bool{"sso": true, "ssooidc": true, "sts": true, "signin": true}
 
 // linkedServices names the AWS SDK clients the binary at path can

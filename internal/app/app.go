@@ -15,11 +15,11 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/cecportal/cecportal/internal/accounts"
 	"github.com/cecportal/cecportal/internal/attendance"
+	"github.com/cecportal/cecportal/internal/awsenv"
 	"github.com/cecportal/cecportal/internal/checkout"
 	"github.com/cecportal/cecportal/internal/clock"
 	"github.com/cecportal/cecportal/internal/holderimport"
@@ -171,7 +171,7 @@ func Lambda(id string) Process {
 		Exit(Logger(os.Getenv("LOG_LEVEL"), os.Stdout), "configuration", fmt.Errorf("%q is no function of app.Functions", id))
 	}
 	env, log, pol := Init(fn.Required()...)
-	cfg, err := config.LoadDefaultConfig(context.Background())
+	cfg, err := awsenv.Config(os.Getenv)
 	if err != nil {
 		Exit(log, "aws configuration", err)
 	}

@@ -1,21 +1,24 @@
 // Command floor-dynamodb-sqs is the SDK floor of the functions that build a
 // DynamoDB and an SQS client: it does only what their start cannot avoid
-// (load the AWS configuration, construct those clients) and has an empty
+// (build the AWS configuration from the Lambda environment, construct
+// those clients) and has an empty
 // handler, so that the harness can tell SDK cost from the function's own.
 package main
 
 import (
 	"context"
 	"log"
+	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/cecportal/cecportal/internal/awsenv"
 )
 
 func main() {
-	cfg, err := config.LoadDefaultConfig(context.Background())
+	cfg, err := awsenv.Config(os.Getenv) // as every function configures the SDK
 	if err != nil {
 		log.Fatal(err)
 	}
