@@ -19,7 +19,7 @@ func main() {
 		app.Exit(p.Log, "stripe checkouts", err)
 	}
 	api, err := httpapi.NewCecAPI(p.Transcript(), p.Submissions(), p.Renewals(checkouts),
-		httpapi.Options{RoleClaim: p.Env.RoleClaim, Logger: p.Log})
+		httpapi.Options{RoleClaim: p.Env.RoleClaim, Logger: p.Log, Roles: p.Accounts()})
 	if err != nil {
 		app.Exit(p.Log, "http api", err)
 	}

@@ -17,7 +17,7 @@ func main() {
 	if err != nil {
 		app.Exit(p.Log, "stripe checkouts", err)
 	}
-	api, err := httpapi.NewProgramsAPI(p.Programs(checkouts), httpapi.Options{RoleClaim: p.Env.RoleClaim, Logger: p.Log})
+	api, err := httpapi.NewProgramsAPI(p.Programs(checkouts), httpapi.Options{RoleClaim: p.Env.RoleClaim, Logger: p.Log, Roles: p.Accounts()})
 	if err != nil {
 		app.Exit(p.Log, "http api", err)
 	}

@@ -91,9 +91,10 @@ func jsonReq(p, body string) authzReq {
 }
 
 // authzMatrix runs in this order, and each caller in callerNames order: a
-// row may depend on an earlier one (GET /providers/me comes before POST
-// /providers registers holders and staff as providers), and the staff
-// decisions come last because they move A's program and submission on.
+// row may depend on an earlier one, the staff decisions come near the end
+// because they move A's program and submission on, and POST /providers and
+// POST /holders come last because they give holders and staff the provider
+// role, and providers and staff the holder role, from then on.
 var authzMatrix = []authzRow{
 	{"GET /health", statuses(200, 200, 200, 200, 200, 200, 200), "public", at("/health")},
 	{"GET /calendar", statuses(200, 200, 200, 200, 200, 200, 200), "public; A's approved program did not opt in and is not listed", at("/calendar?from=2027-01-01T00:00:00Z")},
@@ -102,7 +103,7 @@ var authzMatrix = []authzRow{
 			return jsonReq("/webhooks/payments", `{"id":"evt_matrix","object":"event","type":"checkout.session.completed","data":{"object":{}}}`)
 		}},
 
-	{"GET /holders/me", statuses(401, 401, 200, 200, 403, 403, 403), "each holder reads their own profile", at("/holders/me")},
+	{"GET /holders/me", statuses(401, 401, 200, 200, 404, 404, 404), "each holder reads their own profile; anyone else has none (yet)", at("/holders/me")},
 	{"PUT /holders/me/contact", statuses(401, 401, 200, 200, 403, 403, 403), "each holder updates their own contact",
 		func(f *authzFixture, who caller) authzReq {
 			if who == holderA { // A's own details again, so that later rows still find them
@@ -146,13 +147,7 @@ var authzMatrix = []authzRow{
 	}},
 
 	{"GET /providers/me", statuses(401, 401, 404, 404, 200, 200, 404), "each caller's own provider; holders and staff have none (yet)", at("/providers/me")},
-	{"POST /providers", statuses(401, 401, 201, 201, 409, 409, 201), "any signed-in person registers their organisation once", func(_ *authzFixture, who caller) authzReq {
-		return jsonReq("/providers", fmt.Sprintf(`{"name":"Matrix Org %d","contactName":"Matrix Person","email":"org%d@matrix.example",`+
-			`"phone":"+1 202 555 0100","address":{"line1":"1 Matrix Way","city":"Boston","country":"US"}}`, who, who))
-	}},
-	{"POST /holders", statuses(401, 401, 409, 409, 201, 201, 201), "any signed-in person creates their holder account once", func(_ *authzFixture, who caller) authzReq {
-		return jsonReq("/holders", fmt.Sprintf(`{"firstName":"Matrix","lastName":"Caller","email":"caller%d@matrix.example"}`, who))
-	}},
+	{"GET /me", statuses(401, 401, 200, 200, 200, 200, 200), "each caller's roles: the token's and their own records'", at("/me")},
 
 	{"POST /programs", statuses(401, 401, 403, 403, 201, 201, 403), "a draft of the caller's own provider", func(*authzFixture, caller) authzReq {
 		return jsonReq("/programs", `{"title":"Matrix draft"}`)
@@ -218,6 +213,16 @@ var authzMatrix = []authzRow{
 	}},
 	{"POST /submissions/{submissionId}/decision", statuses(401, 401, 403, 403, 403, 403, 200), "approve A's submission in review", func(f *authzFixture, _ caller) authzReq {
 		return jsonReq("/submissions/"+f.submission+"/decision", `{"decision":"approve"}`)
+	}},
+	// Last: each makes its caller a provider or a holder from then on (a
+	// person's own records give them the role, docs/security.md#roles),
+	// so every row above sees the roles of the tokens alone.
+	{"POST /providers", statuses(401, 401, 201, 201, 409, 409, 201), "any signed-in person registers their organisation once; from then on they are a provider", func(_ *authzFixture, who caller) authzReq {
+		return jsonReq("/providers", fmt.Sprintf(`{"name":"Matrix Org %d","contactName":"Matrix Person","email":"org%d@matrix.example",`+
+			`"phone":"+1 202 555 0100","address":{"line1":"1 Matrix Way","city":"Boston","country":"US"}}`, who, who))
+	}},
+	{"POST /holders", statuses(401, 401, 409, 409, 201, 201, 201), "any signed-in person creates their holder account once; from then on they are a holder", func(_ *authzFixture, who caller) authzReq {
+		return jsonReq("/holders", fmt.Sprintf(`{"firstName":"Matrix","lastName":"Caller","email":"caller%d@matrix.example"}`, who))
 	}},
 }
 

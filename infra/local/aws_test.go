@@ -206,6 +206,7 @@ func TestLocalStack_AWSBackend(t *testing.T) {
 	// After the checks above, which count every email and queue: a program
 	// of several offerings, end to end on DynamoDB, SQS and SES.
 	t.Run("SeveralOfferings", func(t *testing.T) { severalOfferings(t, c, acme, office) })
+	t.Run("SelfSignUp", func(t *testing.T) { selfSignUp(t, c) })
 }
 
 // eventually retries check until it reports no problem, and reports the

@@ -395,3 +395,51 @@ func (c *client) acmeProvider() string {
 		"phone": "+1 202 555 0142", "address": map[string]any{"line1": "9 K St", "city": "Washington", "country": "US"}}, 201, nil)
 	return acme
 }
+
+// TestLocalStack_SelfSignUp: a person who signed up through the hosted UI
+// has a token with no group (issue 16); creating their holder account makes
+// them a holder, registering their organisation a provider, at once and
+// with nobody acting first; staff stays a group the office grants.
+func TestLocalStack_SelfSignUp(t *testing.T) {
+	st := startStack(t, nil)
+	selfSignUp(t, &client{t: t, base: st.URL})
+}
+
+// selfSignUp runs the sign-up of a person with no group over HTTP, on
+// whichever backend the stack runs.
+func selfSignUp(t *testing.T, c *client) {
+	t.Helper()
+	dee := c.token("sub-dee-self", "", "dee@example.com") // what the hosted UI gives a new person
+	roles := func() []string {
+		var me struct{ Roles []string }
+		c.do("GET", "/me", dee, nil, 200, &me)
+		return me.Roles
+	}
+	if got := roles(); len(got) != 0 {
+		t.Fatalf("a new person has roles %v", got)
+	}
+	c.do("GET", "/holders/me", dee, nil, 404, nil)
+	c.do("GET", "/holders/me/status?year=2028", dee, nil, 403, nil)
+	c.do("GET", "/programs", dee, nil, 403, nil)
+
+	c.do("POST", "/holders", dee, map[string]any{"firstName": "Dee", "lastName": "Self", "email": "dee@example.com"}, 201, nil)
+	if got := fmt.Sprint(roles()); got != "[holder]" {
+		t.Fatalf("after creating the holder account: roles %s", got)
+	}
+	c.do("GET", "/holders/me", dee, nil, 200, nil)
+	c.do("GET", "/holders/me/status?year=2028", dee, nil, 200, nil)
+	c.do("GET", "/programs", dee, nil, 403, nil) // not a provider yet
+
+	c.do("POST", "/providers", dee, map[string]any{"name": "Dee's Training", "contactName": "Dee Self", "email": "dee@example.com",
+		"phone": "+1 202 555 0142", "address": map[string]any{"line1": "9 K St", "city": "Washington", "country": "US"}}, 201, nil)
+	if got := fmt.Sprint(roles()); got != "[holder provider]" {
+		t.Fatalf("after registering the organisation: roles %s", got)
+	}
+	c.do("GET", "/programs", dee, nil, 200, nil)
+	c.do("POST", "/programs", dee, map[string]any{"title": "Dee's first program"}, 201, nil)
+	c.do("GET", "/directory?q=Self", dee, nil, 200, nil)
+	c.do("GET", "/holders/me/status?year=2028", dee, nil, 200, nil) // both at once
+	// Staff is never derived.
+	c.do("GET", "/review/programs", dee, nil, 403, nil)
+	c.do("GET", "/holders/H-NONE", dee, nil, 403, nil)
+}

@@ -195,6 +195,9 @@ type Store interface {
 	CreateProvider(ctx context.Context, p Provider, msgs ...outbox.Message) error
 	// ProviderBySub returns the subject's provider, or ErrNotFound.
 	ProviderBySub(ctx context.Context, sub string) (Provider, error)
+	// ProviderIDBySub returns the ID of the subject's provider (one read of
+	// the identity link), or ErrNotFound.
+	ProviderIDBySub(ctx context.Context, sub string) (string, error)
 }
 
 // Errors a Store returns; the Service turns them into coded errors.

@@ -167,6 +167,35 @@ func (s *Service) MyHolderID(ctx context.Context, c identity.Caller) (string, er
 	return id, nil
 }
 
+// HasRole reports whether the subject's own records make them role: a
+// holder account makes a holder, a registered organisation a provider (one
+// read of the identity link). Staff is never derived: it is a role the
+// association's office grants (a Cognito group). This is how a person who
+// signs themselves up uses the portal at once, with nobody acting first
+// (docs/security.md#roles).
+func (s *Service) HasRole(ctx context.Context, sub, role string) (bool, error) {
+	var read func(context.Context, string) (string, error)
+	switch role {
+	case identity.RoleHolder:
+		read = s.store.HolderIDBySub
+	case identity.RoleProvider:
+		read = s.store.ProviderIDBySub
+	default:
+		return false, nil
+	}
+	if sub == "" {
+		return false, nil
+	}
+	_, err := read(ctx, sub)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("read the %s link of %s: %w", role, sub, err)
+	}
+	return true, nil
+}
+
 // ContactUpdate replaces the holder's contact details. Email, when given,
 // changes the account's email too; ListedInDirectory, when given, lists the
 // holder in the practitioner directory or takes them out of it (omitted, the

@@ -33,8 +33,12 @@ func AccountsRoutes(svc *accounts.Service, c clock.Clock, lapses DirectoryLapses
 	h := accountsHandlers{svc: svc, clock: c, lapses: lapses}
 	return []Route{
 		{Method: http.MethodGet, Path: "/health", Access: Public, Handle: h.health},
+		{Method: http.MethodGet, Path: "/me", Access: SignedIn, Handle: h.me},
 		{Method: http.MethodPost, Path: "/holders", Access: SignedIn, Handle: h.createHolder, Precheck: precheckHolder},
-		{Method: http.MethodGet, Path: "/holders/me", Access: Roles(identity.RoleHolder), Handle: h.myHolder},
+		// Any signed-in caller: 404 holder_not_found until they create their
+		// account (as GET /providers/me), so that a person who signed up can
+		// ask before they have one.
+		{Method: http.MethodGet, Path: "/holders/me", Access: SignedIn, Handle: h.myHolder},
 		{Method: http.MethodPut, Path: "/holders/me/contact", Access: Roles(identity.RoleHolder), Handle: h.updateContact, Precheck: precheckContact},
 		{Method: http.MethodGet, Path: "/holders/{holderId}", Access: Roles(identity.RoleStaff), Handle: h.holderRecord},
 		{Method: http.MethodPut, Path: "/holders/{holderId}/credentials", Access: Roles(identity.RoleStaff), Handle: h.setCredentials},
@@ -338,6 +342,27 @@ func (h accountsHandlers) createProvider(ctx context.Context, r *Request) (Respo
 	resp := JSON(http.StatusCreated, providerOut(p))
 	resp.Headers = map[string]string{"location": "/providers/me"}
 	return resp, nil
+}
+
+// me says who the caller is to the portal: their roles, from their token
+// (staff, and groups the office assigned) and from their own records (a
+// holder account, a registered organisation), so that the web forms offer
+// what the API will allow.
+func (h accountsHandlers) me(ctx context.Context, r *Request) (Response, error) {
+	roles := []string{}
+	for _, role := range []string{identity.RoleHolder, identity.RoleProvider, identity.RoleStaff} {
+		has := r.Caller.Has(role)
+		if !has {
+			var err error
+			if has, err = h.svc.HasRole(ctx, r.Caller.Sub, role); err != nil {
+				return Response{}, err
+			}
+		}
+		if has {
+			roles = append(roles, role)
+		}
+	}
+	return JSON(http.StatusOK, map[string]any{"sub": r.Caller.Sub, "email": r.Caller.Email, "roles": roles}), nil
 }
 
 func (h accountsHandlers) myProvider(ctx context.Context, r *Request) (Response, error) {

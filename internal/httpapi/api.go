@@ -29,9 +29,20 @@ import (
 // error is a 500 whose text is logged, never sent.
 type HandlerFunc func(ctx context.Context, r *Request) (Response, error)
 
+// RoleSource tells whether a caller's own records give them a role their
+// token does not carry (accounts.Service.HasRole: a holder account makes a
+// holder, a registered organisation a provider).
+type RoleSource interface {
+	HasRole(ctx context.Context, sub, role string) (bool, error)
+}
+
 // Options tune an API; the zero value is ready to use.
 type Options struct {
-	RoleClaim    string       // claim holding the caller's roles; default "cognito:groups"
+	RoleClaim string // claim holding the caller's roles; default "cognito:groups"
+	// Roles, when set, gives a caller the holder or provider role a route
+	// needs and their token lacks, from their own records; nil takes the
+	// token's roles alone.
+	Roles        RoleSource
 	MaxBodyBytes int64        // largest accepted body, after base64 decoding; default 64 KiB
 	Logger       *slog.Logger // default slog.Default()
 }
@@ -44,6 +55,7 @@ type API struct {
 	routes    []*route          // in the order given to New
 	byKey     map[string]*route // "GET /holders/me"
 	roleClaim string
+	roles     *derivedRoles // nil without Options.Roles
 	maxBody   int64
 	log       *slog.Logger
 }
@@ -70,6 +82,9 @@ func New(c *contract.Contract, routes []Route, opts Options) (*API, error) {
 		roleClaim: opts.RoleClaim,
 		maxBody:   opts.MaxBodyBytes,
 		log:       opts.Logger,
+	}
+	if opts.Roles != nil {
+		a.roles = &derivedRoles{source: opts.Roles}
 	}
 	if a.roleClaim == "" {
 		a.roleClaim = "cognito:groups"
@@ -184,6 +199,9 @@ func (a *API) serve(ctx context.Context, ev *events.APIGatewayV2HTTPRequest, log
 			"claim", a.roleClaim, "sub", caller.Sub)
 	}
 	r := &Request{Event: *ev, Params: params, Caller: caller}
+	if err := a.roles.add(ctx, rt.Access, &r.Caller); err != nil {
+		return Response{}, err
+	}
 	if err := authorise(rt.Access, r); err != nil {
 		return Response{}, err
 	}

@@ -53,7 +53,7 @@ func generatedContract() *contract.Contract {
 				"lastName":  &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(100)},
 			}, Required: []string{"firstName", "lastName", "email"}, NoAdditional: true, Labels: map[string]string{"contact": "your contact details", "email": "your email address", "firstName": "your first name", "lastName": "your last name"}}},
 		}}},
-		{Method: "GET", Path: "/holders/me", Roles: []string{"holder"}},
+		{Method: "GET", Path: "/holders/me"},
 		{Method: "PUT", Path: "/holders/me/contact", Roles: []string{"holder"}, Params: []contract.Param{
 			{In: "query", Name: "checkOnly", Schema: &contract.Schema{Type: "boolean"}, Label: "whether only to check"},
 		}, Body: &contract.Body{Required: true, Content: []contract.Media{
@@ -148,6 +148,7 @@ func generatedContract() *contract.Contract {
 			{In: "query", Name: "limit", Schema: &contract.Schema{Type: "integer", Minimum: contract.Float64(1), Maximum: contract.Float64(100)}, Label: "the number of results per page"},
 			{In: "query", Name: "cursor", Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(2048), Pattern: "^[A-Za-z0-9_-]+$"}, Label: "the page"},
 		}},
+		{Method: "GET", Path: "/me"},
 		{Method: "GET", Path: "/programs", Roles: []string{"provider"}, Params: []contract.Param{
 			{In: "query", Name: "limit", Schema: &contract.Schema{Type: "integer", Minimum: contract.Float64(1), Maximum: contract.Float64(100)}, Label: "the number of results per page"},
 			{In: "query", Name: "cursor", Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(2048), Pattern: "^[A-Za-z0-9_-]+$"}, Label: "the page"},

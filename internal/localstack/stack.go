@@ -273,22 +273,25 @@ func (s *Stack) build(ctx context.Context) (err error) {
 	// The Lambdas of app.Functions, each as its kind says: HTTP functions
 	// by the routes they serve, consumers by the queue they drain,
 	// schedules as jobs on the stack's clock.
-	accountsAPI, err := httpapi.NewAccountsAPI(deps.Accounts(), clk, deps.Renewals(nil), deps.HolderImport(), httpapi.Options{Logger: s.log})
+	// Every API gives callers the holder and provider roles their own
+	// records give them, as the Lambdas do (docs/security.md#roles).
+	apiOptions := httpapi.Options{Logger: s.log, Roles: deps.Accounts()}
+	accountsAPI, err := httpapi.NewAccountsAPI(deps.Accounts(), clk, deps.Renewals(nil), deps.HolderImport(), apiOptions)
 	if err != nil {
 		return err
 	}
-	programsAPI, err := httpapi.NewProgramsAPI(programsSvc, httpapi.Options{Logger: s.log})
+	programsAPI, err := httpapi.NewProgramsAPI(programsSvc, apiOptions)
 	if err != nil {
 		return err
 	}
 	attendanceSvc := deps.Attendance(&payments.Simulator{BaseURL: s.URL})
-	attendanceAPI, err := httpapi.NewAttendanceAPI(attendanceSvc, httpapi.Options{Logger: s.log})
+	attendanceAPI, err := httpapi.NewAttendanceAPI(attendanceSvc, apiOptions)
 	if err != nil {
 		return err
 	}
 	submissionsSvc := deps.Submissions()
 	cecAPI, err := httpapi.NewCecAPI(deps.Transcript(), submissionsSvc, deps.Renewals(&payments.Simulator{BaseURL: s.URL}),
-		httpapi.Options{Logger: s.log})
+		apiOptions)
 	if err != nil {
 		return err
 	}

@@ -599,6 +599,11 @@ func (a *Accounts) CreateProvider(ctx context.Context, p accounts.Provider, msgs
 	return err
 }
 
+// ProviderIDBySub reads the identity link only.
+func (a *Accounts) ProviderIDBySub(ctx context.Context, sub string) (string, error) {
+	return a.link(ctx, subKey(sub, skProvider))
+}
+
 // ProviderBySub follows the identity link to the provider.
 func (a *Accounts) ProviderBySub(ctx context.Context, sub string) (accounts.Provider, error) {
 	id, err := a.link(ctx, subKey(sub, skProvider))
