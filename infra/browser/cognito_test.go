@@ -30,6 +30,7 @@ type fakeHostedUI struct {
 
 	mu        sync.Mutex
 	codes     map[string]string // code → challenge
+	pages     map[string]int    // hosted UI page → visits: /oauth2/authorize, /forgotPassword, /signup
 	exchanges int
 	logouts   int
 	problems  []string
@@ -44,7 +45,16 @@ func (f *fakeHostedUI) problem(format string, args ...any) {
 func (f *fakeHostedUI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	switch r.URL.Path {
-	case "/oauth2/authorize":
+	// Sign-in, "Forgot your password?" and "Sign up" take the same
+	// parameters and, once the person is through (a new password chosen, an
+	// account confirmed), come back the same way with a code.
+	case "/oauth2/authorize", "/forgotPassword", "/signup":
+		f.mu.Lock()
+		if f.pages == nil {
+			f.pages = map[string]int{}
+		}
+		f.pages[r.URL.Path]++
+		f.mu.Unlock()
 		for k, want := range map[string]string{"response_type": "code", "client_id": f.clientID, "redirect_uri": f.redirect, "code_challenge_method": "S256"} {
 			if q.Get(k) != want {
 				f.problem("authorize: %s=%q, want %q", k, q.Get(k), want)
@@ -96,22 +106,19 @@ func (f *fakeHostedUI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// TestBrowser_CognitoSignIn runs the forms as deployed: served from their
-// own origin, calling the API on another (apiBase, allowed by CORS), and
-// signing in through the hosted UI (a stand-in here): the sign-in button
-// goes there, the page trades the code for tokens with its PKCE verifier,
-// and the ID token it keeps is accepted by the API; signing out ends the
-// hosted UI's session too.
-func TestBrowser_CognitoSignIn(t *testing.T) {
+// cognitoSite serves the forms as deployed: on their own origin, as on
+// CloudFront, calling the stack's API on another (config.js apiBase, which
+// allows that origin by CORS), signing in through the hosted UI's stand-in.
+func cognitoSite(t *testing.T, cfg localstack.Config) (*suite, *fakeHostedUI, string) {
+	t.Helper()
 	pol, err := policy.Load(cecportal.DefaultPolicy)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The forms on their own origin, as on CloudFront, calling the API on
-	// another (config.js apiBase), which allows that origin (CORS).
 	siteSrv := httptest.NewUnstartedServer(nil)
 	siteURL := "http://" + siteSrv.Listener.Addr().String() + "/"
-	s := start(t, localstack.Config{CORSAllowOrigins: strings.TrimSuffix(siteURL, "/")})
+	cfg.CORSAllowOrigins = strings.TrimSuffix(siteURL, "/")
+	s := start(t, cfg)
 	hosted := &fakeHostedUI{clientID: "client-123", redirect: siteURL, codes: map[string]string{}}
 	hostedSrv := httptest.NewServer(hosted)
 	t.Cleanup(hostedSrv.Close)
@@ -123,6 +130,17 @@ func TestBrowser_CognitoSignIn(t *testing.T) {
 	siteSrv.Config.Handler = site.Front(http.NotFoundHandler())
 	siteSrv.Start()
 	t.Cleanup(siteSrv.Close)
+	return s, hosted, siteURL
+}
+
+// TestBrowser_CognitoSignIn runs the forms as deployed: served from their
+// own origin, calling the API on another (apiBase, allowed by CORS), and
+// signing in through the hosted UI (a stand-in here): the sign-in button
+// goes there, the page trades the code for tokens with its PKCE verifier,
+// and the ID token it keeps is accepted by the API; signing out ends the
+// hosted UI's session too.
+func TestBrowser_CognitoSignIn(t *testing.T) {
+	s, hosted, siteURL := cognitoSite(t, localstack.Config{})
 	hosted.idToken = func() string {
 		var out struct{ Token string }
 		s.api(t, "POST", "/dev/token", "", map[string]any{"sub": "cognito-ana", "role": "holder", "email": "ana@example.com"}, 200, &out)
@@ -163,5 +181,70 @@ func TestBrowser_CognitoSignIn(t *testing.T) {
 	defer hosted.mu.Unlock()
 	if len(hosted.problems) > 0 || hosted.exchanges != 1 || hosted.logouts != 1 {
 		t.Fatalf("hosted UI saw %d exchanges, %d logouts, problems %v", hosted.exchanges, hosted.logouts, hosted.problems)
+	}
+}
+
+// TestBrowser_SelfSignUp: a person who signs themselves up through the
+// hosted UI (issue 16) gets a token with no group, and uses the portal at
+// once: the start page asks what they would like to do, creating their
+// holder account makes every holder page theirs, registering their
+// organisation makes them a provider too (the role switch offers both);
+// "Forgot your password?" goes through the hosted UI and back. On a phone.
+func TestBrowser_SelfSignUp(t *testing.T) {
+	s, hosted, siteURL := cognitoSite(t, localstack.Config{Now: "2027-01-05T10:00:00-05:00"})
+	// What Cognito gives a person who has just signed up: no group.
+	hosted.idToken = func() string {
+		var out struct{ Token string }
+		s.api(t, "POST", "/dev/token", "", map[string]any{"sub": "cognito-dee", "email": "dee@example.com"}, 200, &out)
+		return out.Token
+	}
+
+	dee := s.personAt(t, "new-person", siteURL+"#/signin", true)
+	dee.waitRendered(t, "/signin")
+	// Forgot the password: the hosted UI's page, then back signed in.
+	dee.click(t, "#forgot-password")
+	dee.waitRendered(t, "/")
+	dee.waitText(t, "#get-started-heading", "What would you like to do?")
+	dee.waitText(t, "#signed-in-role", "No account yet")
+	dee.audit(t)
+	noCodesShown(t, dee)
+
+	// A holder account: every holder page opens at once.
+	dee.click(t, "#start-holder")
+	dee.waitRendered(t, "/holder")
+	dee.fill(t, "#signup-form [name=firstName]", "Dee")
+	dee.fill(t, "#signup-form [name=lastName]", "Self")
+	dee.click(t, "#signup-form button[type=submit]")
+	dee.waitText(t, "#holder-created", "H-")
+	dee.waitText(t, "#signed-in-role", "Credential holder")
+	dee.open(t, "#/holder/status?year=2028")
+	if n := eval[int](t, dee, "a wrong-role notice", `document.querySelectorAll("#wrong-role").length`); n != 0 {
+		t.Fatal("the new holder is told the status page is not for them")
+	}
+	dee.audit(t)
+
+	// Their organisation too, with the same sign-in.
+	dee.open(t, "#/")
+	dee.click(t, "#also-provider")
+	dee.waitRendered(t, "/provider")
+	dee.fillIn(t, "#provider-form ", "[name=name]", "Dee's Training", "[name=contactName]", "Dee Self", "[name=email]", "dee@example.com",
+		"[name=phone]", "+1 202 555 0142", `[name="address.line1"]`, "9 K St", `[name="address.city"]`, "Washington", `[name="address.country"]`, "US")
+	dee.click(t, "#provider-form button[type=submit]")
+	dee.waitText(t, "#provider-registered", "P-")
+	if got := eval[string](t, dee, "the roles offered", `[...document.querySelectorAll("#role-switch option")].map((o) => o.value).join(",")`); got != "holder,provider" {
+		t.Fatalf("the role switch offers %q", got)
+	}
+	dee.open(t, "#/provider/programs")
+	dee.waitText(t, "#program-list caption", "Applications")
+	// Back to a holder page: the page acts as a holder again.
+	dee.open(t, "#/holder/status?year=2028")
+	dee.waitJS(t, "the holder role", `document.querySelector("#role-switch")?.value === "holder"`)
+	dee.audit(t)
+	noCodesShown(t, dee)
+
+	hosted.mu.Lock()
+	defer hosted.mu.Unlock()
+	if len(hosted.problems) > 0 || hosted.pages["/forgotPassword"] != 1 || hosted.exchanges != 1 {
+		t.Fatalf("hosted UI pages %v, %d exchanges, problems %v", hosted.pages, hosted.exchanges, hosted.problems)
 	}
 }

@@ -6,6 +6,7 @@ import config from "../config.js";
 import policy from "../policy.js";
 import { h, fill, announce } from "./dom.js";
 import { session, signOut, useRole, localSignIn, cognitoSignIn, finishCognitoSignIn } from "./auth.js";
+// A person's roles come from their token and their own accounts (GET /me, auth.refreshRoles).
 import { api } from "./api.js";
 import { field, radios, form, submitting, showErrors, problem } from "./forms.js";
 import { page, notice, errorNotice, failedPage, writeToOffice, go } from "./view.js";
@@ -25,7 +26,9 @@ const routes = [
   { path: "/", render: home },
   { path: "/signin", render: signInPage, public: true },
   { path: "/calendar", render: calendar, public: true, nav: "CEC calendar" },
-  { path: "/provider", role: "provider", nav: "Organisation", render: provider.organisation },
+  // join: a signed-in person without the role may open it to get the role
+  // (register the organisation, create the holder account).
+  { path: "/provider", role: "provider", join: true, nav: "Organisation", render: provider.organisation },
   { path: "/provider/programs", role: "provider", nav: "Programs", render: provider.programList },
   { path: "/provider/programs/new", role: "provider", render: provider.programForm },
   { path: "/provider/programs/:id", role: "provider", render: provider.programDetail },
@@ -34,7 +37,7 @@ const routes = [
   { path: "/provider/programs/:id/attendance/:uploadId", role: "provider", render: attendance.attendance },
   { path: "/provider/programs/:id/attendance/offering/:offering", role: "provider", render: attendance.attendance },
   { path: "/provider/directory", role: "provider", nav: "Directory", render: provider.directory },
-  { path: "/holder", role: "holder", nav: "Profile", render: holder.profile },
+  { path: "/holder", role: "holder", join: true, nav: "Profile", render: holder.profile },
   { path: "/holder/status", role: "holder", nav: "CEC status", render: holder.status },
   { path: "/holder/submit", role: "holder", nav: "Report CECs", render: holder.submit },
   { path: "/holder/renewal", role: "holder", nav: "Renewal", render: holder.renewal },
@@ -90,7 +93,7 @@ function header() {
   const roleControl = s.roles.length > 1
     ? h("label", {}, "Acting as ", h("select", { id: "role-switch", onchange: (e) => { useRole(e.target.value); go("#/"); } },
       s.roles.map((r) => h("option", { value: r, selected: r === s.role }, roleNames[r] || r))))
-    : h("span", { id: "signed-in-role" }, roleNames[s.role] || "No role");
+    : h("span", { id: "signed-in-role" }, roleNames[s.role] || "No account yet");
   fill(who,
     h("span", {}, "Signed in as ", h("strong", { id: "signed-in-as" }, s.email || s.sub)),
     roleControl,
@@ -115,11 +118,18 @@ async function render() {
     go("#/signin");
     return;
   }
-  if (m.route.role && s && s.role !== m.route.role) {
+  if (m.route.role && s && s.role !== m.route.role && s.roles.includes(m.route.role)) {
+    useRole(m.route.role); // a person with both accounts acts as the page needs
+    header();
+  }
+  if (m.route.role && s && !s.roles.includes(m.route.role) && !m.route.join) {
     const view = page(main, "Not for this role");
     const whom = { holder: "credential holders", provider: "providers", staff: "the association's staff" }[m.route.role];
-    view.append(notice(`This page is for ${whom}. You are signed in as ${(roleNames[s.role] || "no role").toLowerCase()}.`, "warn", { id: "wrong-role" }),
-      h("p", {}, h("a", { href: "#/signin" }, "Sign in with another role")));
+    view.append(notice(`This page is for ${whom}. You are signed in ${s.role ? `as ${roleNames[s.role].toLowerCase()}` : "without an account here yet"}.`, "warn", { id: "wrong-role" }),
+      m.route.role === "staff"
+        ? h("p", {}, "The association's office gives staff access. ", h("a", { href: "#/" }, "Go to the start page"))
+        : h("p", {}, h("a", { href: m.route.role === "holder" ? "#/holder" : "#/provider" },
+          m.route.role === "holder" ? "Create your holder account" : "Register your organisation"), " to use it."));
     main.dataset.rendered = path;
     return;
   }
@@ -142,25 +152,43 @@ async function home(main) {
     return;
   }
   if (!s.role) {
-    view.append(notice(["Your account cannot use the portal yet. To be let in, ", writeToOffice(), "."], "warn"));
+    // Signed up, nothing created yet: what the person can become, at once.
+    view.append(h("section", { id: "get-started", "aria-labelledby": "get-started-heading" },
+      h("h2", { id: "get-started-heading" }, "What would you like to do?"),
+      h("ul", { class: "choices" },
+        h("li", {}, h("a", { href: "#/holder", id: "start-holder" }, "Follow your CECs and renew your credentials"),
+          h("p", { class: "hint" }, "Create your holder account: a free guest account, which the association's office marks as a member account when you are one.")),
+        h("li", {}, h("a", { href: "#/provider", id: "start-provider" }, "Apply for CEC approval of your programs"),
+          h("p", { class: "hint" }, "Register your organisation once; then apply for approval and report attendance."))),
+      h("p", {}, "You can do both with the same sign-in. The association's staff are given their access by the office: ", writeToOffice(), " if you work there.")));
     return;
   }
   // What needs doing, and by when, for the role signed in.
   await homes[s.role]?.(view);
+  // The other account a person may open for themselves, with the same sign-in.
+  const also = [["holder", "#/holder", "also-holder", "Create your holder account"], ["provider", "#/provider", "also-provider", "Register your organisation"]]
+    .filter(([role]) => !s.roles.includes(role) && s.role !== "staff");
+  if (also.length) {
+    view.append(h("p", { id: "also" }, "With the same sign-in you can also ",
+      also.map(([, href, id, text], i) => [i ? " or " : "", h("a", { href, id }, text.charAt(0).toLowerCase() + text.slice(1))]), "."));
+  }
 }
 
 function signInPage(main) {
   const view = page(main, "Sign in");
   const after = sessionStorage.getItem("cecportal.after") || "";
-  const landing = (role) => (after && after.startsWith(`#/${role}`) ? after : { holder: "#/holder", provider: "#/provider", staff: "#/staff/programs" }[role]);
+  const landing = (role) => (after && role && after.startsWith(`#/${role}`) ? after : { holder: "#/holder", provider: "#/provider", staff: "#/staff/programs" }[role] || "#/");
   if (config.signIn === "cognito") {
     view.append(h("p", {}, `You sign in with your ${policy.association.shortName || "association"} account.`),
-      h("p", {}, h("button", { type: "button", id: "cognito-sign-in", onclick: () => cognitoSignIn(after || "#/") }, "Sign in or create an account")));
+      h("p", {}, h("button", { type: "button", id: "cognito-sign-in", onclick: () => cognitoSignIn(after || "#/") }, "Sign in or create an account")),
+      h("p", {}, h("a", { href: "#", id: "forgot-password", onclick: (e) => { e.preventDefault(); cognitoSignIn(after || "#/", "forgotPassword"); } },
+        "Forgot your password?"), " You choose a new one on the sign-in page, then come back here."));
     return;
   }
   view.append(notice("Local stack only: pick who you are. The token comes from /dev/token; in AWS people sign in through Cognito.", ""));
   const f = form({ id: "signin-form" }, [
-    radios("Sign in as", "role", [["holder", "Credential holder (practitioner)"], ["provider", "Provider (runs programs)"], ["staff", "Association staff"]],
+    radios("Sign in as", "role", [["holder", "Credential holder (practitioner)"], ["provider", "Provider (runs programs)"], ["staff", "Association staff"],
+      ["", "A new person, signed up a moment ago (no account yet)"]],
       { value: "holder", required: true }),
     field("User name", "sub", { required: true, autocomplete: "username", hint: "Any name: the same name signs you in to the same account again." }),
     field("Email", "email", { type: "email", autocomplete: "email" }),

@@ -38,6 +38,28 @@ function keep(token, preferredRole) {
   return s;
 }
 
+/**
+ * Asks the API which roles the signed-in person has (GET /me): their
+ * token's, and their own accounts' (a holder account makes a holder, a
+ * registered organisation a provider, at once), and keeps them. The role
+ * acted as stays, or becomes preferredRole when they have it. Offline, the
+ * token's roles stay.
+ */
+export async function refreshRoles(preferredRole) {
+  const s = session();
+  if (!s) return null;
+  let roles = s.roles;
+  try {
+    const resp = await fetch(base() + "/me", { headers: { authorization: `Bearer ${s.token}` } });
+    if (resp.ok) roles = ((await resp.json()).roles || []).filter((r) => ROLES.includes(r));
+  } catch { /* the token's roles, until the next try */ }
+  const role = roles.includes(preferredRole) ? preferredRole : roles.includes(s.role) ? s.role : roles[0] || "";
+  const next = { ...s, roles, role };
+  sessionStorage.setItem(KEY, JSON.stringify(next));
+  window.dispatchEvent(new Event("cecportal:session"));
+  return next;
+}
+
 /** Switches the active role among those the token carries. */
 export function useRole(role) {
   const s = session();
@@ -76,7 +98,8 @@ export async function localSignIn(role, sub, email) {
     err.details = e.details || [];
     throw err;
   }
-  return keep(data.token, role);
+  keep(data.token, role);
+  return refreshRoles(role);
 }
 
 function b64url(bytes) {
@@ -87,8 +110,12 @@ function redirectUri() {
   return config.cognito.redirectUri || window.location.origin + window.location.pathname;
 }
 
-/** Sends the browser to the Cognito hosted UI (PKCE, S256). */
-export async function cognitoSignIn(returnTo) {
+/**
+ * Sends the browser to the Cognito hosted UI (PKCE, S256): its sign-in page,
+ * or page "forgotPassword" or "signup", which take the same parameters and
+ * come back the same way once the person has signed in.
+ */
+export async function cognitoSignIn(returnTo, page = "oauth2/authorize") {
   const c = config.cognito;
   const verifier = b64url(crypto.getRandomValues(new Uint8Array(32)));
   const state = b64url(crypto.getRandomValues(new Uint8Array(16)));
@@ -103,7 +130,7 @@ export async function cognitoSignIn(returnTo) {
     code_challenge: challenge,
     code_challenge_method: "S256",
   });
-  window.location.assign(`${c.domain.replace(/\/+$/, "")}/oauth2/authorize?${q}`);
+  window.location.assign(`${c.domain.replace(/\/+$/, "")}/${page}?${q}`);
 }
 
 /**
@@ -137,6 +164,7 @@ export async function finishCognitoSignIn() {
   const data = await resp.json().catch(() => ({}));
   if (!resp.ok || !data.id_token) throw new Error(`Sign-in failed: ${data.error || resp.status}`);
   keep(data.id_token);
+  await refreshRoles();
   return pending.returnTo || "#/";
 }
 

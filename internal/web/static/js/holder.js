@@ -5,7 +5,7 @@
 import policy from "../policy.js";
 import { h, fill, announce, table, facts } from "./dom.js";
 import { api, getOrNull, serverNow } from "./api.js";
-import { session } from "./auth.js";
+import { session, refreshRoles } from "./auth.js";
 import { field, addressFields, form, readForm, submitting, group, precheck, problem } from "./forms.js";
 import { page, notice, writeToOffice, errorNotice, dateTime, date, badge, words, kindName, invoiceStatusText, startPayment, paidConfirmation, hashQuery, actionButton, confirmation } from "./view.js";
 import { money, dateIn, hundredths, cecText } from "./fee.js";
@@ -38,6 +38,7 @@ function signUp(view) {
       const body = readForm(f);
       await precheck(f, "POST /holders", { path: "/holders", body });
       const me = await api("POST", "/holders", { body });
+      await refreshRoles("holder"); // a holder from now on: every holder page opens
       announce(`Account created. Your holder ID is ${me.holderId}.`);
       view.replaceChildren();
       drawProfile(view, me);

@@ -5,7 +5,7 @@
 import policy from "../policy.js";
 import { h, fill, announce, table, facts } from "./dom.js";
 import { api, getOrNull, pageQuery, serverNow, sentence, capital } from "./api.js";
-import { session } from "./auth.js";
+import { session, refreshRoles } from "./auth.js";
 import { field, radios, group, addressFields, form, readForm, submitting, problem, showErrors, precheck, clearErrors } from "./forms.js";
 import problems from "./problems.js";
 import { page, notice, writeToOffice, dateTime, programStatusText, formatText, badge, words, invoiceStatusText, sleep, go, startPayment, actionButton, pagedList, confirmNext, showConfirmed, confirmation, offeringsOf } from "./view.js";
@@ -39,6 +39,7 @@ export async function organisation(main) {
       const body = readForm(f);
       await precheck(f, "POST /providers", { path: "/providers", body });
       const created = await api("POST", "/providers", { body });
+      await refreshRoles("provider"); // a provider from now on: every provider page opens
       announce(`Registered. Your provider ID is ${created.providerId}.`);
       fill(view, showProvider(created), h("p", {}, h("a", { class: "button", href: "#/provider/programs/new" }, "Apply for a program")));
       confirmation(view, { id: "provider-registered", title: "Your organisation is registered", reference: created.providerId,
