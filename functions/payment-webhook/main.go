@@ -13,7 +13,7 @@ import (
 
 func main() {
 	p := app.Lambda("PaymentWebhook")
-	api, err := httpapi.NewPaymentWebhookAPI(p.PaymentWebhook(stripepay.Verifier{Secret: p.Env.StripeWebhookSecret}),
+	api, err := httpapi.NewPaymentWebhookAPI(p.PaymentWebhook(stripepay.Verifier{Secret: p.Secret(p.Env.StripeWebhookSecretParameter)}),
 		httpapi.Options{Logger: p.Log})
 	if err != nil {
 		app.Exit(p.Log, "http api", err)

@@ -13,7 +13,7 @@ import (
 
 func main() {
 	p := app.Lambda("ProgramsApi")
-	checkouts, err := stripepay.NewCheckouts(p.Env.StripeSecretKey, p.Env.CheckoutSuccessURL, p.Env.CheckoutCancelURL)
+	checkouts, err := stripepay.NewCheckouts(p.Secret(p.Env.StripeSecretKeyParameter), p.Env.CheckoutSuccessURL, p.Env.CheckoutCancelURL)
 	if err != nil {
 		app.Exit(p.Log, "stripe checkouts", err)
 	}

@@ -33,6 +33,7 @@ import (
 	"github.com/cecportal/cecportal/internal/queue"
 	"github.com/cecportal/cecportal/internal/reminders"
 	"github.com/cecportal/cecportal/internal/renewals"
+	"github.com/cecportal/cecportal/internal/secrets"
 	"github.com/cecportal/cecportal/internal/store"
 	"github.com/cecportal/cecportal/internal/submissions"
 	"github.com/cecportal/cecportal/internal/table"
@@ -54,15 +55,16 @@ type Env struct {
 	RenewalsQueueURL    string
 	HolderImportURL     string
 	MailFrom            string // MAIL_FROM
-	// Stripe: the endpoint's signing secret (webhook), the secret API key
-	// and the pages the payer returns to (checkout).
-	StripeWebhookSecret string // STRIPE_WEBHOOK_SECRET
-	StripeSecretKey     string // STRIPE_SECRET_KEY
-	CheckoutSuccessURL  string // CHECKOUT_SUCCESS_URL
-	CheckoutCancelURL   string // CHECKOUT_CANCEL_URL
-	RoleClaim           string // ROLE_CLAIM, default cognito:groups
-	PolicyFile          string // POLICY_FILE, default the shipped policy
-	LogLevel            string // LOG_LEVEL, default INFO
+	// Stripe: the names of the SecureString parameters that hold the
+	// endpoint's signing secret (webhook) and the secret API key (read at
+	// first use: secrets.Parameter), and the pages the payer returns to.
+	StripeWebhookSecretParameter string // STRIPE_WEBHOOK_SECRET_PARAMETER
+	StripeSecretKeyParameter     string // STRIPE_SECRET_KEY_PARAMETER
+	CheckoutSuccessURL           string // CHECKOUT_SUCCESS_URL
+	CheckoutCancelURL            string // CHECKOUT_CANCEL_URL
+	RoleClaim                    string // ROLE_CLAIM, default cognito:groups
+	PolicyFile                   string // POLICY_FILE, default the shipped policy
+	LogLevel                     string // LOG_LEVEL, default INFO
 }
 
 // EnvFrom reads Env with getenv (os.Getenv).
@@ -93,8 +95,8 @@ func (e *Env) vars() []envVar {
 		{"RENEWALS_QUEUE_URL", &e.RenewalsQueueURL},
 		{"HOLDER_IMPORT_QUEUE_URL", &e.HolderImportURL},
 		{"MAIL_FROM", &e.MailFrom},
-		{"STRIPE_WEBHOOK_SECRET", &e.StripeWebhookSecret},
-		{"STRIPE_SECRET_KEY", &e.StripeSecretKey},
+		{"STRIPE_WEBHOOK_SECRET_PARAMETER", &e.StripeWebhookSecretParameter},
+		{"STRIPE_SECRET_KEY_PARAMETER", &e.StripeSecretKeyParameter},
 		{"CHECKOUT_SUCCESS_URL", &e.CheckoutSuccessURL},
 		{"CHECKOUT_CANCEL_URL", &e.CheckoutCancelURL},
 		{"ROLE_CLAIM", &e.RoleClaim},
@@ -183,6 +185,12 @@ func Lambda(id string) Process {
 		Log:    log,
 	}
 	return Process{Deps: deps, Function: fn, Env: env, AWS: cfg}
+}
+
+// Secret is the SecureString parameter name of Parameter Store, read with
+// the function's role at its first use and kept (package secrets).
+func (p Process) Secret(name string) *secrets.Secret {
+	return secrets.Parameter(secrets.NewParameterStore(p.AWS), name)
 }
 
 // Exit logs why a Lambda cannot start and ends it.

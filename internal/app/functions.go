@@ -38,23 +38,23 @@ var Functions = []Function{
 		Sends: []string{notify.Queue, programs.ValidationQueue, programs.FeeQueue, attendance.Queue, submissions.Queue, payments.Queue,
 			accounts.RenewalsQueue, holderimport.Queue}},
 	{ID: "ProgramsApi", Dir: "programs-api", Kind: HTTP, Sends: []string{notify.Queue, programs.ValidationQueue},
-		Env: []string{"STRIPE_SECRET_KEY", "CHECKOUT_SUCCESS_URL", "CHECKOUT_CANCEL_URL"}},
+		Env: []string{"STRIPE_SECRET_KEY_PARAMETER", "CHECKOUT_SUCCESS_URL", "CHECKOUT_CANCEL_URL"}},
 	{ID: "ProgramValidator", Dir: "program-validator", Kind: Consumer, Queue: programs.ValidationQueue,
 		Sends: []string{notify.Queue, programs.FeeQueue}},
 	{ID: "ProgramInvoicer", Dir: "program-invoicer", Kind: Consumer, Queue: programs.FeeQueue, Sends: []string{notify.Queue}},
 	// A correction after posting tells the holder by email; a filing fee
 	// is paid through the payment provider's checkout.
 	{ID: "AttendanceApi", Dir: "attendance-api", Kind: HTTP, Sends: []string{attendance.Queue, notify.Queue},
-		Env: []string{"STRIPE_SECRET_KEY", "CHECKOUT_SUCCESS_URL", "CHECKOUT_CANCEL_URL"}},
+		Env: []string{"STRIPE_SECRET_KEY_PARAMETER", "CHECKOUT_SUCCESS_URL", "CHECKOUT_CANCEL_URL"}},
 	// The next chunk (or release step) is queued in the write that records
 	// this one done; the last chunk's filing fee invoice is emailed.
 	{ID: "AttendanceCrediter", Dir: "attendance-crediter", Kind: Consumer, Queue: attendance.Queue, Sends: []string{attendance.Queue, notify.Queue}},
 	// An import's next chunk is queued in the write that records this one done.
 	{ID: "HolderImporter", Dir: "holder-importer", Kind: Consumer, Queue: holderimport.Queue, Sends: []string{holderimport.Queue}},
 	{ID: "CecApi", Dir: "cec-api", Kind: HTTP, Sends: []string{submissions.Queue, notify.Queue},
-		Env: []string{"STRIPE_SECRET_KEY", "CHECKOUT_SUCCESS_URL", "CHECKOUT_CANCEL_URL"}},
+		Env: []string{"STRIPE_SECRET_KEY_PARAMETER", "CHECKOUT_SUCCESS_URL", "CHECKOUT_CANCEL_URL"}},
 	{ID: "CecSubmissionReviewer", Dir: "cec-submission-reviewer", Kind: Consumer, Queue: submissions.Queue, Sends: []string{notify.Queue}},
-	{ID: "PaymentWebhook", Dir: "payment-webhook", Kind: HTTP, Sends: []string{payments.Queue}, Env: []string{"STRIPE_WEBHOOK_SECRET"}},
+	{ID: "PaymentWebhook", Dir: "payment-webhook", Kind: HTTP, Sends: []string{payments.Queue}, Env: []string{"STRIPE_WEBHOOK_SECRET_PARAMETER"}},
 	// A paid filing fee queues the release of its held credits.
 	{ID: "PaymentSettler", Dir: "payment-settler", Kind: Consumer, Queue: payments.Queue, Sends: []string{notify.Queue, attendance.Queue}},
 	// Staff recorded a holder's credentials: their renewal invoice, when

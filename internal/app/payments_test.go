@@ -10,6 +10,7 @@ import (
 	"github.com/cecportal/cecportal/internal/outbox"
 	"github.com/cecportal/cecportal/internal/payments"
 	"github.com/cecportal/cecportal/internal/programs"
+	"github.com/cecportal/cecportal/internal/secrets"
 	"github.com/cecportal/cecportal/internal/store"
 	"github.com/cecportal/cecportal/internal/stripepay"
 	"github.com/cecportal/cecportal/internal/testkit"
@@ -80,7 +81,7 @@ func TestPayments_SameEventThreeTimesConcurrently(t *testing.T) {
 	d := newDeps(t, testkit.TempBolt(t, testkit.Fsync), map[string]outbox.Sender{payments.Queue: q})
 	inv := feeDueProgram(t, d, "PRG-RACE")
 	payload, header := signed(t, stripepay.Simulated{Reference: "cs_race", InvoiceID: inv, AmountCents: 30000, Currency: "USD"})
-	hook := d.PaymentWebhook(stripepay.Verifier{Secret: testSecret})
+	hook := d.PaymentWebhook(stripepay.Verifier{Secret: secrets.Value(testSecret)})
 
 	receipts := make([]payments.Receipt, 3)
 	errs := make([]error, 3)
@@ -126,7 +127,7 @@ func TestPayments_Settle(t *testing.T) {
 	deliver := func(t *testing.T, d app.Deps, q *capturing, sim stripepay.Simulated) {
 		t.Helper()
 		payload, header := signed(t, sim)
-		if _, err := d.PaymentWebhook(stripepay.Verifier{Secret: testSecret}).Receive(ctx, payload, header); err != nil {
+		if _, err := d.PaymentWebhook(stripepay.Verifier{Secret: secrets.Value(testSecret)}).Receive(ctx, payload, header); err != nil {
 			t.Fatal(err)
 		}
 		bodies := q.sent()

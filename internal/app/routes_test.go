@@ -16,6 +16,7 @@ import (
 	"github.com/cecportal/cecportal/internal/httpapi/apispec"
 	"github.com/cecportal/cecportal/internal/identity"
 	"github.com/cecportal/cecportal/internal/payments"
+	"github.com/cecportal/cecportal/internal/secrets"
 	"github.com/cecportal/cecportal/internal/stripepay"
 	"github.com/cecportal/cecportal/internal/testkit"
 )
@@ -37,7 +38,7 @@ var httpFunctions = map[string]func(app.Deps) (*httpapi.API, error){
 		return httpapi.NewProgramsAPI(d.Programs(&payments.Simulator{}), httpapi.Options{})
 	},
 	"PaymentWebhook": func(d app.Deps) (*httpapi.API, error) {
-		return httpapi.NewPaymentWebhookAPI(d.PaymentWebhook(stripepay.Verifier{Secret: "whsec_test"}), httpapi.Options{})
+		return httpapi.NewPaymentWebhookAPI(d.PaymentWebhook(stripepay.Verifier{Secret: secrets.Value("whsec_test")}), httpapi.Options{})
 	},
 }
 

@@ -29,7 +29,7 @@ var domain = []string{
 var edge = []string{
 	"app", "app/mailapp", "arch", "clock", "consumer",
 	"httpapi", "httpapi/apispec", "httpapi/contract", "httpapi/internal/gencontract",
-	"awsenv", "localgw", "localstack", "mail", "mail/sesmail", "meter", "moto", "queue", "store", "table", "testkit",
+	"awsenv", "localgw", "localstack", "mail", "mail/sesmail", "meter", "moto", "queue", "secrets", "store", "table", "testkit",
 	"stripepay", "web", "web/cmd/webexport",
 }
 

@@ -42,6 +42,7 @@ import (
 	"github.com/cecportal/cecportal/internal/programs"
 	"github.com/cecportal/cecportal/internal/renewals"
 	"github.com/cecportal/cecportal/internal/roster"
+	"github.com/cecportal/cecportal/internal/secrets"
 	"github.com/cecportal/cecportal/internal/stripepay"
 	"github.com/cecportal/cecportal/internal/submissions"
 	"github.com/cecportal/cecportal/internal/table"
@@ -287,7 +288,7 @@ func newBodyWorld(tb testing.TB) *bodyWorld {
 		func() (*API, error) { return NewAttendanceAPI(att, opts) },
 		func() (*API, error) { return NewCecAPI(deps.Transcript(), subs, ren, opts) },
 		func() (*API, error) {
-			return NewPaymentWebhookAPI(deps.PaymentWebhook(stripepay.Verifier{Secret: fuzzWebhookSecret}), opts)
+			return NewPaymentWebhookAPI(deps.PaymentWebhook(stripepay.Verifier{Secret: secrets.Value(fuzzWebhookSecret)}), opts)
 		},
 	} {
 		api, err := mk()

@@ -40,6 +40,7 @@ import (
 	"github.com/cecportal/cecportal/internal/programs"
 	"github.com/cecportal/cecportal/internal/queue"
 	"github.com/cecportal/cecportal/internal/renewals"
+	"github.com/cecportal/cecportal/internal/secrets"
 	"github.com/cecportal/cecportal/internal/store"
 	"github.com/cecportal/cecportal/internal/stripepay"
 	"github.com/cecportal/cecportal/internal/table"
@@ -295,7 +296,7 @@ func (s *Stack) build(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	webhookAPI, err := httpapi.NewPaymentWebhookAPI(deps.PaymentWebhook(stripepay.Verifier{Secret: s.webhookSecret}),
+	webhookAPI, err := httpapi.NewPaymentWebhookAPI(deps.PaymentWebhook(stripepay.Verifier{Secret: secrets.Value(s.webhookSecret)}),
 		httpapi.Options{Logger: s.log})
 	if err != nil {
 		return err

@@ -56,7 +56,7 @@ var ErrBadSignature = errors.New("payments: invalid or stale signature")
 // event (the Stripe adapter). It returns ErrBadSignature for a bad or stale
 // signature; an event it does not handle comes back with an empty Kind.
 type Verifier interface {
-	Verify(payload []byte, signature string) (Event, error)
+	Verify(ctx context.Context, payload []byte, signature string) (Event, error)
 }
 
 // Inbox remembers the events received.
@@ -102,7 +102,7 @@ type Receipt struct {
 // Errors: Invalid invalid_signature (nothing recorded); anything else is
 // internal (the provider delivers again).
 func (w *Webhook) Receive(ctx context.Context, payload []byte, signature string) (Receipt, error) {
-	ev, err := w.verifier.Verify(payload, signature)
+	ev, err := w.verifier.Verify(ctx, payload, signature)
 	if errors.Is(err, ErrBadSignature) {
 		return Receipt{}, fault.New(fault.Invalid, "invalid_signature", "the payment event's signature is invalid or too old")
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/cecportal/cecportal/internal/httpapi"
 	"github.com/cecportal/cecportal/internal/outbox"
 	"github.com/cecportal/cecportal/internal/payments"
+	"github.com/cecportal/cecportal/internal/secrets"
 	"github.com/cecportal/cecportal/internal/stripepay"
 	"github.com/cecportal/cecportal/internal/testkit"
 )
@@ -64,7 +65,7 @@ func FuzzWebhookReceive(f *testing.F) {
 	f.Fuzz(func(t *testing.T, payload []byte, header string, mode uint8, age uint16) {
 		inbox := &memInbox{events: map[string]payments.Event{}}
 		relay := &testkit.Relay{}
-		wh := payments.NewWebhook(stripepay.Verifier{Secret: fuzzSecret}, inbox, clock.Fixed(time.Date(2027, 3, 10, 15, 0, 0, 0, time.UTC)), relay, log)
+		wh := payments.NewWebhook(stripepay.Verifier{Secret: secrets.Value(fuzzSecret)}, inbox, clock.Fixed(time.Date(2027, 3, 10, 15, 0, 0, 0, time.UTC)), relay, log)
 		mode %= signModes
 		sign := func(secret string, at time.Time) string {
 			return webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: payload, Secret: secret, Timestamp: at}).Header

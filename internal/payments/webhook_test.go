@@ -14,6 +14,7 @@ import (
 	"github.com/cecportal/cecportal/internal/clock"
 	"github.com/cecportal/cecportal/internal/fault"
 	"github.com/cecportal/cecportal/internal/payments"
+	"github.com/cecportal/cecportal/internal/secrets"
 	"github.com/cecportal/cecportal/internal/stripepay"
 	"github.com/cecportal/cecportal/internal/testkit"
 )
@@ -48,7 +49,7 @@ func TestWebhook_Identifiers(t *testing.T) {
 			var logs bytes.Buffer
 			inbox := &memInbox{events: map[string]payments.Event{}}
 			relay := &testkit.Relay{}
-			wh := payments.NewWebhook(stripepay.Verifier{Secret: fuzzSecret}, inbox, clock.Fixed(time.Now()), relay,
+			wh := payments.NewWebhook(stripepay.Verifier{Secret: secrets.Value(fuzzSecret)}, inbox, clock.Fixed(time.Now()), relay,
 				slog.New(slog.NewJSONHandler(&logs, nil)))
 			header := webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: tc.body, Secret: fuzzSecret, Timestamp: time.Now()}).Header
 			rec, err := wh.Receive(context.Background(), tc.body, header)

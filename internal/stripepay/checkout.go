@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/cecportal/cecportal/internal/checkout"
+	"github.com/cecportal/cecportal/internal/secrets"
 )
 
 // Checkouts opens Stripe Checkout Sessions for invoices with one POST to
@@ -24,7 +25,7 @@ import (
 // form is small, documented and pinned by a test against stripe-go's own
 // encoding (checkout_test.go).
 type Checkouts struct {
-	key        string
+	key        *secrets.Secret
 	successURL string
 	cancelURL  string
 	base       string
@@ -53,10 +54,10 @@ func WithAPIBase(base string, client *http.Client) CheckoutOption {
 	}
 }
 
-// NewCheckouts returns the adapter with the secret API key (sk_...) and
-// the pages Stripe sends the payer back to.
-func NewCheckouts(secretKey, successURL, cancelURL string, opts ...CheckoutOption) (*Checkouts, error) {
-	if secretKey == "" || successURL == "" || cancelURL == "" {
+// NewCheckouts returns the adapter with the secret API key (sk_...), read
+// at the first checkout, and the pages Stripe sends the payer back to.
+func NewCheckouts(secretKey *secrets.Secret, successURL, cancelURL string, opts ...CheckoutOption) (*Checkouts, error) {
+	if secretKey == nil || successURL == "" || cancelURL == "" {
 		return nil, errors.New("stripepay: checkouts need a secret key, a success URL and a cancel URL")
 	}
 	c := &Checkouts{key: secretKey, successURL: successURL, cancelURL: cancelURL, base: "https://api.stripe.com",
@@ -141,7 +142,11 @@ func (c *Checkouts) post(ctx context.Context, key string, form url.Values) (co c
 	if err != nil {
 		return co, false, err
 	}
-	r.Header.Set("Authorization", "Bearer "+c.key)
+	secret, err := c.key.Get(ctx)
+	if err != nil {
+		return co, false, fmt.Errorf("stripe secret key: %w", err)
+	}
+	r.Header.Set("Authorization", "Bearer "+secret)
 	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	r.Header.Set("Idempotency-Key", key)
 	r.Header.Set("Stripe-Version", APIVersion)

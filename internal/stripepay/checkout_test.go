@@ -2,6 +2,7 @@ package stripepay
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -14,6 +15,7 @@ import (
 	"github.com/stripe/stripe-go/v86/form"
 
 	"github.com/cecportal/cecportal/internal/checkout"
+	"github.com/cecportal/cecportal/internal/secrets"
 )
 
 // standIn is Stripe's API on loopback: it answers each POST with the next
@@ -49,7 +51,7 @@ func newTestCheckouts(t *testing.T, s *standIn) *Checkouts {
 	t.Helper()
 	srv := httptest.NewServer(s)
 	t.Cleanup(srv.Close)
-	c, err := NewCheckouts("sk_test_123", "https://app.example/paid", "https://app.example/cancelled", WithAPIBase(srv.URL, srv.Client()))
+	c, err := NewCheckouts(secrets.Value("sk_test_123"), "https://app.example/paid", "https://app.example/cancelled", WithAPIBase(srv.URL, srv.Client()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,8 +99,17 @@ func TestCheckouts_StartCheckout(t *testing.T) {
 	if _, err := c.StartCheckout(context.Background(), checkout.Request{InvoiceID: "x", Currency: "USD"}); err == nil {
 		t.Error("a zero amount was accepted")
 	}
-	if _, err := NewCheckouts("", "a", "b"); err == nil {
+	if _, err := NewCheckouts(nil, "a", "b"); err == nil {
 		t.Error("no key accepted")
+	}
+	// A key that cannot be read (a parameter missing) fails the checkout,
+	// at its first use, not the function's start.
+	unread, err := NewCheckouts(secrets.Value(""), "https://s", "https://c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := unread.StartCheckout(context.Background(), fee); !errors.Is(err, secrets.ErrNotConfigured) {
+		t.Errorf("a checkout without its key: %v", err)
 	}
 }
 
@@ -106,7 +117,7 @@ func TestCheckouts_StartCheckout(t *testing.T) {
 // parameters, so dropping the client changed nothing on the wire.
 func TestCheckouts_FormAsStripeGo(t *testing.T) {
 	for _, req := range []checkout.Request{fee, {InvoiceID: "REN-H-1-2027", AmountCents: 12500, Currency: "EUR"}} {
-		c, err := NewCheckouts("sk", "https://s", "https://c")
+		c, err := NewCheckouts(secrets.Value("sk"), "https://s", "https://c")
 		if err != nil {
 			t.Fatal(err)
 		}

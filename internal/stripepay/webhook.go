@@ -6,6 +6,7 @@
 package stripepay
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -18,6 +19,7 @@ import (
 	"github.com/stripe/stripe-go/v86/webhook"
 
 	"github.com/cecportal/cecportal/internal/payments"
+	"github.com/cecportal/cecportal/internal/secrets"
 )
 
 // Tolerance is how old a delivery's signature timestamp may be. Stripe-go
@@ -43,22 +45,23 @@ const (
 )
 
 // Verifier checks the Stripe-Signature header with the endpoint's signing
-// secret (whsec_...).
+// secret (whsec_...), read at the first event.
 type Verifier struct {
-	Secret string
+	Secret *secrets.Secret
 }
 
 var _ payments.Verifier = Verifier{}
 
 // Verify checks payload's signature and reads the event. A bad, missing or
 // stale signature is payments.ErrBadSignature.
-func (v Verifier) Verify(payload []byte, signature string) (payments.Event, error) {
-	if v.Secret == "" {
-		return payments.Event{}, errors.New("stripepay: no webhook secret configured")
+func (v Verifier) Verify(ctx context.Context, payload []byte, signature string) (payments.Event, error) {
+	secret, err := v.Secret.Get(ctx)
+	if err != nil {
+		return payments.Event{}, fmt.Errorf("stripepay: webhook signing secret: %w", err)
 	}
 	// The event's API version may differ from stripe-go's: only the few
 	// stable fields below are read, so the mismatch is harmless.
-	ev, err := webhook.ConstructEventWithOptions(payload, signature, v.Secret,
+	ev, err := webhook.ConstructEventWithOptions(payload, signature, secret,
 		webhook.ConstructEventOptions{Tolerance: Tolerance, IgnoreAPIVersionMismatch: true})
 	switch {
 	case errors.Is(err, webhook.ErrNotSigned), errors.Is(err, webhook.ErrInvalidHeader),

@@ -1,6 +1,7 @@
 package stripepay
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/stripe/stripe-go/v86/webhook"
 
 	"github.com/cecportal/cecportal/internal/payments"
+	"github.com/cecportal/cecportal/internal/secrets"
 )
 
 // fuzzTypes are the event types the fuzzer picks from: those cecportal
@@ -45,7 +47,7 @@ func FuzzVerifierSignedEvent(f *testing.F) {
 		}
 		header := webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: payload, Secret: secret, Timestamp: time.Now()}).Header
 
-		ev, err := Verifier{Secret: secret}.Verify(payload, header)
+		ev, err := Verifier{Secret: secrets.Value(secret)}.Verify(context.Background(), payload, header)
 		if errors.Is(err, payments.ErrBadSignature) {
 			t.Fatalf("a correct signature refused: %v", err)
 		}

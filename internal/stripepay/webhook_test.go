@@ -1,6 +1,7 @@
 package stripepay
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"testing"
@@ -9,6 +10,7 @@ import (
 	"github.com/stripe/stripe-go/v86/webhook"
 
 	"github.com/cecportal/cecportal/internal/payments"
+	"github.com/cecportal/cecportal/internal/secrets"
 )
 
 const secret = "whsec_test_secret"
@@ -40,7 +42,7 @@ func TestVerifier_Signatures(t *testing.T) {
 		{"NoV1", payload, "t=1700000000,v0=abcd", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			ev, err := Verifier{Secret: secret}.Verify(tc.payload, tc.header)
+			ev, err := Verifier{Secret: secrets.Value(secret)}.Verify(context.Background(), tc.payload, tc.header)
 			if tc.bad {
 				if !errors.Is(err, payments.ErrBadSignature) {
 					t.Fatalf("err = %v, want ErrBadSignature", err)
@@ -56,7 +58,7 @@ func TestVerifier_Signatures(t *testing.T) {
 			}
 		})
 	}
-	if _, err := (Verifier{}).Verify(payload, header); err == nil || errors.Is(err, payments.ErrBadSignature) {
+	if _, err := (Verifier{}).Verify(context.Background(), payload, header); err == nil || errors.Is(err, payments.ErrBadSignature) {
 		t.Fatalf("no secret configured: %v", err)
 	}
 }
@@ -85,7 +87,7 @@ func TestVerifier_Events(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			header := webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: tc.body, Secret: secret}).Header
-			ev, err := Verifier{Secret: secret}.Verify(tc.body, header)
+			ev, err := Verifier{Secret: secrets.Value(secret)}.Verify(context.Background(), tc.body, header)
 			if err != nil {
 				t.Fatal(err)
 			}
