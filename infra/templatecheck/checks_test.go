@@ -29,6 +29,8 @@ var templateChecks = []struct {
 	{"QueueSendersMayForgetOutboxEntries", checkOutboxSenders},
 	{"NoWildcardDynamoDBActions", checkNoWildcardActions},
 	{"FunctionsLogWithRetention", checkLogGroups},
+	{"NamesFitAnyStackName", checkNames},
+	{"ScheduledJobsRetryAndRecordFailures", checkScheduledJobs},
 	{"HTTPRoutesUnique", checkRoutes},
 	{"CORSFromConfiguration", checkCORS},
 }
@@ -163,7 +165,8 @@ func checkDeadLetterAlarms(t *template) []string {
 }
 
 // deadLetterQueues returns the logical IDs of the queues the template uses
-// as dead-letter queues: redrive targets of queues and functions' DLQs.
+// as dead-letter queues: redrive targets of queues, functions' DLQs, and
+// the queues failed asynchronous invocations go to (scheduled jobs).
 func deadLetterQueues(t *template) []string {
 	set := map[string]bool{}
 	for _, q := range t.ofType(typeQueue) {
@@ -179,6 +182,9 @@ func deadLetterQueues(t *template) []string {
 			if id, ok := t.target(dl["TargetArn"]); ok {
 				set[id] = true
 			}
+		}
+		if id, ok := onFailureQueue(t, fn); ok {
+			set[id] = true
 		}
 	}
 	ids := make([]string, 0, len(set))
@@ -287,6 +293,58 @@ func checkLogGroups(t *template) []string {
 		name, _ := lg.Properties["LogGroupName"].(string)
 		if fname, ok := fn.Properties["FunctionName"].(string); ok && name != "/aws/lambda/"+fname {
 			out = append(out, fmt.Sprintf("log group %s: LogGroupName %q, want %q", lg.ID, name, "/aws/lambda/"+fname))
+		}
+	}
+	return out
+}
+
+// onFailureQueue is the queue a function's failed asynchronous runs go to
+// (EventInvokeConfig.DestinationConfig.OnFailure of type SQS).
+func onFailureQueue(t *template, fn resource) (string, bool) {
+	of := mapping(mapping(mapping(fn.Properties["EventInvokeConfig"])["DestinationConfig"])["OnFailure"])
+	if of["Type"] != "SQS" {
+		return "", false
+	}
+	id, ok := t.target(of["Destination"])
+	return id, ok && t.Resources[id].Type == typeQueue
+}
+
+// checkScheduledJobs: a scheduled function's failed run is retried a set
+// number of times and then recorded on a queue with an alarm: EventBridge
+// Scheduler invokes asynchronously, and its RetryPolicy covers failures to
+// invoke, not the function's errors, which Lambda would otherwise drop.
+func checkScheduledJobs(t *template) []string {
+	var out []string
+	for _, fn := range t.ofType(typeFunction) {
+		if !slices.ContainsFunc(fn.events(), func(ev event) bool { return ev.Type == "ScheduleV2" || ev.Type == "Schedule" }) {
+			continue
+		}
+		cfg := mapping(fn.Properties["EventInvokeConfig"])
+		if _, ok := toInt(cfg["MaximumRetryAttempts"]); !ok {
+			out = append(out, fmt.Sprintf("function %s: scheduled, but no literal EventInvokeConfig.MaximumRetryAttempts", fn.ID))
+		}
+		if _, ok := onFailureQueue(t, fn); !ok {
+			out = append(out, fmt.Sprintf("function %s: scheduled, but a failed run goes nowhere (EventInvokeConfig.DestinationConfig.OnFailure: an SQS queue of this template)", fn.ID))
+		}
+	}
+	return out
+}
+
+// checkNames: no name with a short limit is built from the stack's name,
+// which may have up to 128 characters: functions (64) get the names
+// CloudFormation makes (it shortens the stack's part), schedules (64) are
+// named after the stage (at most 16 characters, its AllowedPattern).
+func checkNames(t *template) []string {
+	var out []string
+	for _, fn := range t.ofType(typeFunction) {
+		if _, ok := fn.Properties["FunctionName"]; ok {
+			out = append(out, fmt.Sprintf("function %s: FunctionName is set; leave it to CloudFormation, whose names fit 64 characters for any stack name", fn.ID))
+		}
+		for _, ev := range fn.events() {
+			name, _ := ev.Properties["Name"].(string)
+			if ev.Type == "ScheduleV2" && (strings.Contains(name, "AWS::StackName") || len(strings.ReplaceAll(name, "${Stage}", strings.Repeat("s", 16))) > 64) {
+				out = append(out, fmt.Sprintf("function %s event %s: schedule Name %q may exceed 64 characters; name it after ${Stage}", fn.ID, ev.Name, name))
+			}
 		}
 	}
 	return out
