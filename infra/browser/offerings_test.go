@@ -155,3 +155,21 @@ func TestBrowser_SeveralOfferings(t *testing.T) {
 		})
 	}
 }
+
+// TestBrowser_ReturnedFromPayment: the payment provider's checkout sends
+// the payer back to #/returned (the stack's default success and cancel
+// page), which takes them to the page they paid from, or to the start page
+// when the tab holds no payment under way.
+func TestBrowser_ReturnedFromPayment(t *testing.T) {
+	s := start(t, localstack.Config{})
+	p := s.person(t, "payer", true)
+	back := func() { eval[bool](t, p, "come back from the checkout", `(location.hash = "#/returned", true)`) }
+	back()
+	p.waitRendered(t, "/")
+	eval[bool](t, p, "a payment under way", `(sessionStorage.setItem("cecportal.paying", JSON.stringify({back: "#/calendar", reference: "cs_test_1"})), true)`)
+	back()
+	p.waitRendered(t, "/calendar")
+	if got := eval[string](t, p, "the address", `location.hash`); got != "#/calendar" {
+		t.Fatalf("back at %q", got)
+	}
+}

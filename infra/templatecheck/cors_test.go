@@ -19,6 +19,24 @@ var requiredCORSHeaders = []string{"Authorization", "Content-Type"}
 // template), which sends no credentials (the forms send bearer tokens, not
 // cookies), allows every method the API routes and the headers the forms
 // send, and lets browsers cache preflights.
+// configuredOrigin reports whether an AllowOrigins item comes from the
+// configuration: a parameter, the https origin of one of the template's
+// CloudFront distributions ("https://${X.DomainName}"), or an !If (read as
+// [condition, then, else]) of those.
+func (t *template) configuredOrigin(o any) bool {
+	if _, ok := t.parameter(o); ok {
+		return true
+	}
+	if s, ok := o.(string); ok {
+		id, found := strings.CutSuffix(strings.TrimPrefix(s, "https://${"), ".DomainName}")
+		return strings.HasPrefix(s, "https://${") && found && t.Resources[id].Type == "AWS::CloudFront::Distribution"
+	}
+	if l := asList(o); len(l) == 3 {
+		return t.configuredOrigin(l[1]) && t.configuredOrigin(l[2])
+	}
+	return false
+}
+
 func checkCORS(t *template) []string {
 	var out []string
 	routes, err := t.routes()
@@ -37,8 +55,8 @@ func checkCORS(t *template) []string {
 			out = append(out, fmt.Sprintf("%s: CorsConfiguration has no AllowOrigins", api.ID))
 		}
 		for _, o := range origins {
-			if _, ok := t.parameter(o); !ok {
-				out = append(out, fmt.Sprintf("%s: CorsConfiguration AllowOrigins item %v is not a !Ref to a parameter", api.ID, o))
+			if !t.configuredOrigin(o) {
+				out = append(out, fmt.Sprintf("%s: CorsConfiguration AllowOrigins item %v is neither a !Ref to a parameter nor the https origin of the template's distribution (or an !If of the two)", api.ID, o))
 			}
 		}
 		if cors["AllowCredentials"] == true {
@@ -105,8 +123,12 @@ func TestCORS_SameAsLocalGateway(t *testing.T) {
 	}
 	// The parameter's default must be an origin the local gateway accepts,
 	// so both read origins the same way.
+	// Empty is the stack's own distribution.
 	def := fmt.Sprint(mapping(tpl.Parameters["WebOrigin"])["Default"])
-	if c, err := localgw.ParseCORS(def); err != nil || len(c.AllowOrigins) != 1 {
+	if c, err := localgw.ParseCORS(def); def != "" && (err != nil || len(c.AllowOrigins) != 1) {
 		t.Errorf("WebOrigin default %q: %v", def, err)
+	}
+	if def == "" && len(tpl.ofType("AWS::CloudFront::Distribution")) != 1 {
+		t.Error("WebOrigin defaults to the stack's distribution, and the template has none")
 	}
 }

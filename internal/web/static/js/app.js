@@ -9,7 +9,7 @@ import { session, signOut, useRole, localSignIn, cognitoSignIn, finishCognitoSig
 // A person's roles come from their token and their own accounts (GET /me, auth.refreshRoles).
 import { api } from "./api.js";
 import { field, radios, form, submitting, showErrors, problem } from "./forms.js";
-import { page, notice, errorNotice, failedPage, writeToOffice, go } from "./view.js";
+import { page, notice, errorNotice, failedPage, writeToOffice, go, returnedFromPayment } from "./view.js";
 import { money } from "./fee.js";
 import * as provider from "./provider.js";
 import * as attendance from "./attendance.js";
@@ -51,6 +51,8 @@ const routes = [
   { path: "/staff/filing-fees", role: "staff", nav: "Filing fees", render: staff.filingFees },
   { path: "/staff/uploads/:id/:uploadId", role: "staff", render: attendance.staffUpload },
   { path: "/pay/:ref", signedIn: true, dev: true, render: payPage },
+  // The payment provider's checkout returns here (paid or cancelled).
+  { path: "/returned", public: true, render: () => { history.replaceState(null, "", returnedFromPayment()); window.dispatchEvent(new HashChangeEvent("hashchange")); } },
   { path: "/dev", dev: true, public: true, nav: "Local tools", render: devPage },
 ];
 

@@ -276,6 +276,18 @@ export function paidConfirmation(view, paid, { title, next, reference }) {
   confirmation(view, { id: "payment-received", title, reference: reference || pending.reference, next });
 }
 
+/**
+ * Where a person who left for the payment provider's checkout goes when
+ * they come back (#/returned, the checkout's success and cancel page): the
+ * page they paid from, which says whether the payment arrived; else the
+ * start page.
+ */
+export function returnedFromPayment() {
+  let pending = null;
+  try { pending = JSON.parse(sessionStorage.getItem(payingKey) || "null"); } catch { pending = null; }
+  return pending?.back && pending.back.startsWith("#/") ? pending.back : "#/";
+}
+
 export function startPayment(checkout, back) {
   // The page the person comes back to says "Payment received" once (paidConfirmation).
   sessionStorage.setItem(payingKey, JSON.stringify({ back, reference: checkout.reference }));
