@@ -40,40 +40,56 @@ func NewParameterStore(cfg aws.Config) *ParameterStore {
 	if cfg.BaseEndpoint != nil && *cfg.BaseEndpoint != "" {
 		endpoint = strings.TrimRight(*cfg.BaseEndpoint, "/")
 	}
-	return &ParameterStore{cfg: cfg, endpoint: endpoint, http: &http.Client{Timeout: 10 * time.Second}, signer: v4.NewSigner()}
+	// Well under the functions' 10 s: a hung read fails its request with a
+	// clear error, not the invocation with a timeout.
+	return &ParameterStore{cfg: cfg, endpoint: endpoint, http: &http.Client{Timeout: 3 * time.Second}, signer: v4.NewSigner()}
 }
 
-// Read returns the decrypted value of the parameter name.
+// Read returns the decrypted value of the parameter name. A throttled or
+// failed call (429, 5xx, a network error) is tried once more after 200 ms.
 func (p *ParameterStore) Read(ctx context.Context, name string) (string, error) {
+	v, retry, err := p.read(ctx, name)
+	if err != nil && retry && ctx.Err() == nil {
+		select {
+		case <-ctx.Done():
+			return "", err
+		case <-time.After(200 * time.Millisecond):
+		}
+		v, _, err = p.read(ctx, name)
+	}
+	return v, err
+}
+
+func (p *ParameterStore) read(ctx context.Context, name string) (value string, retry bool, err error) {
 	body, err := json.Marshal(map[string]any{"Name": name, "WithDecryption": true})
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.endpoint+"/", bytes.NewReader(body))
 	if err != nil {
-		return "", fmt.Errorf("secrets: parameter %s: %w", name, err)
+		return "", false, fmt.Errorf("secrets: parameter %s: %w", name, err)
 	}
 	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
 	req.Header.Set("X-Amz-Target", "AmazonSSM.GetParameter")
 	if p.cfg.Credentials == nil {
-		return "", fmt.Errorf("secrets: parameter %s: no AWS credentials", name)
+		return "", false, fmt.Errorf("secrets: parameter %s: no AWS credentials", name)
 	}
 	creds, err := p.cfg.Credentials.Retrieve(ctx)
 	if err != nil {
-		return "", fmt.Errorf("secrets: parameter %s: credentials: %w", name, err)
+		return "", false, fmt.Errorf("secrets: parameter %s: credentials: %w", name, err)
 	}
 	sum := sha256.Sum256(body)
 	if err := p.signer.SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), "ssm", p.cfg.Region, time.Now()); err != nil {
-		return "", fmt.Errorf("secrets: parameter %s: sign: %w", name, err)
+		return "", false, fmt.Errorf("secrets: parameter %s: sign: %w", name, err)
 	}
 	resp, err := p.http.Do(req)
 	if err != nil {
-		return "", fmt.Errorf("secrets: parameter %s: %w", name, err)
+		return "", true, fmt.Errorf("secrets: parameter %s: %w", name, err)
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if err != nil {
-		return "", fmt.Errorf("secrets: parameter %s: %w", name, err)
+		return "", false, fmt.Errorf("secrets: parameter %s: %w", name, err)
 	}
 	var out struct {
 		Parameter *struct{ Value string }
@@ -81,15 +97,16 @@ func (p *ParameterStore) Read(ctx context.Context, name string) (string, error) 
 		Message   string `json:"message"`
 	}
 	if err := json.Unmarshal(raw, &out); err != nil {
-		return "", fmt.Errorf("secrets: parameter %s: status %d, unreadable answer", name, resp.StatusCode)
+		return "", false, fmt.Errorf("secrets: parameter %s: status %d, unreadable answer", name, resp.StatusCode)
 	}
 	if resp.StatusCode != http.StatusOK {
 		// "com.amazonaws.ssm#ParameterNotFound" or "ParameterNotFound".
 		kind := out.Type[strings.LastIndex(out.Type, "#")+1:]
-		return "", fmt.Errorf("secrets: parameter %s: %s (status %d) %s", name, kind, resp.StatusCode, out.Message)
+		retry := resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500 || kind == "ThrottlingException"
+		return "", retry, fmt.Errorf("secrets: parameter %s: %s (status %d) %s", name, kind, resp.StatusCode, out.Message)
 	}
 	if out.Parameter == nil || out.Parameter.Value == "" {
-		return "", fmt.Errorf("secrets: parameter %s is empty", name)
+		return "", false, fmt.Errorf("secrets: parameter %s is empty", name)
 	}
-	return out.Parameter.Value, nil
+	return out.Parameter.Value, false, nil
 }

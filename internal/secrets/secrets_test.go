@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
@@ -86,6 +89,51 @@ func TestValue(t *testing.T) {
 			v, err := tc.secret.Get(ctx)
 			if v != tc.want || !errors.Is(err, tc.err) {
 				t.Fatalf("Get = %q, %v; want %q, %v", v, err, tc.want, tc.err)
+			}
+		})
+	}
+}
+
+// TestParameterStore_Retries: a throttled or failed call is tried once
+// more; a parameter that does not exist is not.
+func TestParameterStore_Retries(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		answers []int // status of each call
+		calls   int
+		ok      bool
+	}{
+		{"ServerErrorThenValue", []int{500, 200}, 2, true},
+		{"ThrottledThenValue", []int{400, 200}, 2, true}, // ThrottlingException is a 400
+		{"NotFound", []int{400}, 1, false},
+		{"FailsTwice", []int{503, 503}, 2, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			calls := 0
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				status := tc.answers[min(calls, len(tc.answers)-1)]
+				calls++
+				if r.Header.Get("X-Amz-Target") != "AmazonSSM.GetParameter" || !strings.Contains(r.Header.Get("Authorization"), "/ssm/aws4_request") {
+					t.Errorf("request headers %v", r.Header)
+				}
+				w.WriteHeader(status)
+				switch {
+				case status == 200:
+					fmt.Fprint(w, `{"Parameter":{"Name":"/x","Value":"sk_test_1"}}`)
+				case tc.name == "ThrottledThenValue":
+					fmt.Fprint(w, `{"__type":"ThrottlingException","message":"Rate exceeded"}`)
+				case status == 400:
+					fmt.Fprint(w, `{"__type":"ParameterNotFound"}`)
+				default:
+					fmt.Fprint(w, `{"__type":"InternalServerError"}`)
+				}
+			}))
+			defer srv.Close()
+			cfg := aws.Config{Region: "eu-west-1", BaseEndpoint: aws.String(srv.URL),
+				Credentials: aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider("AKIA", "secret", ""))}
+			v, err := secrets.NewParameterStore(cfg).Read(t.Context(), "/x")
+			if calls != tc.calls || (err == nil) != tc.ok || (tc.ok && v != "sk_test_1") {
+				t.Fatalf("%d calls, %q, %v", calls, v, err)
 			}
 		})
 	}

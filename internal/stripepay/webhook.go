@@ -55,6 +55,9 @@ var _ payments.Verifier = Verifier{}
 // Verify checks payload's signature and reads the event. A bad, missing or
 // stale signature is payments.ErrBadSignature.
 func (v Verifier) Verify(ctx context.Context, payload []byte, signature string) (payments.Event, error) {
+	if signature == "" { // refused without reading the secret: no call per unsigned request
+		return payments.Event{}, fmt.Errorf("%w: no signature", payments.ErrBadSignature)
+	}
 	secret, err := v.Secret.Get(ctx)
 	if err != nil {
 		return payments.Event{}, fmt.Errorf("stripepay: webhook signing secret: %w", err)

@@ -5,7 +5,10 @@
 import config from "../config.js";
 import policy from "../policy.js";
 import { h, fill, announce } from "./dom.js";
-import { session, signOut, useRole, localSignIn, cognitoSignIn, finishCognitoSignIn } from "./auth.js";
+import { session, signOut, useRole, localSignIn, cognitoSignIn, finishCognitoSignIn, refreshRoles } from "./auth.js";
+
+// Whether this page load asked the API for the person's roles again (once).
+let rolesAsked = false;
 // A person's roles come from their token and their own accounts (GET /me, auth.refreshRoles).
 import { api } from "./api.js";
 import { field, radios, form, submitting, showErrors, problem } from "./forms.js";
@@ -114,11 +117,18 @@ async function render() {
     main.dataset.rendered = path;
     return;
   }
-  const s = session();
+  let s = session();
   if (!m.route.public && (m.route.role || m.route.signedIn) && !s) {
     sessionStorage.setItem("cecportal.after", window.location.hash);
     go("#/signin");
     return;
+  }
+  if (m.route.role && s && !s.roles.includes(m.route.role) && !rolesAsked) {
+    // An account made in another tab, or a /me that failed at sign-in: ask
+    // once more before saying the page is not for this person.
+    rolesAsked = true;
+    s = (await refreshRoles()) || s;
+    header();
   }
   if (m.route.role && s && s.role !== m.route.role && s.roles.includes(m.route.role)) {
     useRole(m.route.role); // a person with both accounts acts as the page needs
