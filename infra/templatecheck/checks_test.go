@@ -31,6 +31,7 @@ var templateChecks = []struct {
 	{"FunctionsLogWithRetention", checkLogGroups},
 	{"NamesFitAnyStackName", checkNames},
 	{"ScheduledJobsRetryAndRecordFailures", checkScheduledJobs},
+	{"SQSConsumersReadOnlyTheirQueue", checkConsumerBoundaries},
 	{"HTTPRoutesUnique", checkRoutes},
 	{"CORSFromConfiguration", checkCORS},
 }
@@ -328,6 +329,71 @@ func checkScheduledJobs(t *template) []string {
 		}
 	}
 	return out
+}
+
+// consumeActions are what an SQS event source needs on its queue, and what
+// SAM's AWSLambdaSQSQueueExecutionRole grants on every queue.
+var consumeActions = []string{"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"}
+
+// checkConsumerBoundaries: every function with an SQS event has a
+// permissions boundary of this template that allows consuming its own
+// queue only: SAM attaches AWSLambdaSQSQueueExecutionRole (those actions on
+// every queue) to the role it makes for an SQS event source.
+func checkConsumerBoundaries(t *template) []string {
+	var out []string
+	for _, fn := range t.ofType(typeFunction) {
+		var queues []string
+		for _, ev := range fn.events() {
+			if id, ok := t.target(ev.Properties["Queue"]); ok && ev.Type == "SQS" {
+				queues = append(queues, id)
+			}
+		}
+		if len(queues) == 0 {
+			continue
+		}
+		id, ok := t.target(fn.Properties["PermissionsBoundary"])
+		if !ok || t.Resources[id].Type != "AWS::IAM::ManagedPolicy" {
+			out = append(out, fmt.Sprintf("function %s: consumes %v but has no PermissionsBoundary of this template limiting it to that queue", fn.ID, queues))
+			continue
+		}
+		excluded := false
+		for _, st := range asList(mapping(t.Resources[id].Properties["PolicyDocument"])["Statement"]) {
+			s := mapping(st)
+			if s["Effect"] != "Allow" {
+				continue
+			}
+			if not := toStrings(s["NotAction"]); len(not) > 0 {
+				if !containsAll(not, consumeActions) {
+					out = append(out, fmt.Sprintf("boundary %s: a NotAction statement lets %v through, on any queue", id, consumeActions))
+				}
+				excluded = true
+				continue
+			}
+			for _, a := range toStrings(s["Action"]) {
+				grants := a == "*" || a == "sqs:*" || slices.Contains(consumeActions, a)
+				if !grants {
+					continue
+				}
+				res, _, _ := t.reference(s["Resource"])
+				if res == "" || !slices.Contains(queues, res) {
+					out = append(out, fmt.Sprintf("boundary %s: %s on %v, not only on %v", id, a, s["Resource"], queues))
+				}
+			}
+		}
+		if !excluded {
+			out = append(out, fmt.Sprintf("boundary %s: no statement allows the function's other actions (NotAction %v)", id, consumeActions))
+		}
+	}
+	return out
+}
+
+func containsAll(have, want []string) bool {
+	for _, w := range want {
+		if !slices.Contains(have, w) {
+			return false
+		}
+	}
+	return true
 }
 
 // checkNames: no name with a short limit is built from the stack's name,

@@ -97,6 +97,17 @@ Resources:
     Properties:
       LogGroupName: !Sub /aws/lambda/${Worker}
       RetentionInDays: 30
+  WorkerBoundary:
+    Type: AWS::IAM::ManagedPolicy
+    Properties:
+      PolicyDocument:
+        Statement:
+          - Effect: Allow
+            NotAction: [sqs:ReceiveMessage, sqs:DeleteMessage, sqs:ChangeMessageVisibility, sqs:GetQueueAttributes]
+            Resource: "*"
+          - Effect: Allow
+            Action: [sqs:ReceiveMessage, sqs:DeleteMessage, sqs:ChangeMessageVisibility, sqs:GetQueueAttributes]
+            Resource: !GetAtt Queue.Arn
   Worker:
     Type: AWS::Serverless::Function
     Metadata:
@@ -112,6 +123,7 @@ Resources:
       Environment:
         Variables:
           QUEUE_URL: !Ref Queue
+      PermissionsBoundary: !Ref WorkerBoundary
       Events:
         Jobs:
           Type: SQS
@@ -194,6 +206,10 @@ func TestChecks_FindProblems(t *testing.T) {
 			"        Daily:\n          Type: ScheduleV2\n          Properties: {ScheduleExpression: rate(1 day)}\n        Ping:\n", "goes nowhere"},
 		{"ScheduleNamedAfterStack", checkNames, "        Ping:\n",
 			"        Daily:\n          Type: ScheduleV2\n          Properties: {ScheduleExpression: rate(1 day), Name: !Sub '${AWS::StackName}-Daily'}\n        Ping:\n", "schedule Name"},
+		{"ConsumerWithoutBoundary", checkConsumerBoundaries, "      PermissionsBoundary: !Ref WorkerBoundary\n", "", "no PermissionsBoundary"},
+		{"BoundaryConsumesAnyQueue", checkConsumerBoundaries, "            Resource: !GetAtt Queue.Arn\n  Worker:", "            Resource: \"*\"\n  Worker:", "not only on"},
+		{"BoundaryLetsConsumingThrough", checkConsumerBoundaries, "NotAction: [sqs:ReceiveMessage, sqs:DeleteMessage, sqs:ChangeMessageVisibility, sqs:GetQueueAttributes]",
+			"NotAction: [sqs:DeleteMessage]", "lets"},
 		{"FunctionNamedAfterStack", checkNames, "    Properties:\n      Policies:",
 			"    Properties:\n      FunctionName: !Sub ${AWS::StackName}-Worker\n      Policies:", "FunctionName is set"},
 		{"LogGroupNotNamedAfterFunction", checkLogGroups, "    Properties:\n      Policies:",
