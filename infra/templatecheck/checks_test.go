@@ -32,6 +32,7 @@ var templateChecks = []struct {
 	{"NamesFitAnyStackName", checkNames},
 	{"ScheduledJobsRetryAndRecordFailures", checkScheduledJobs},
 	{"SQSConsumersReadOnlyTheirQueue", checkConsumerBoundaries},
+	{"OperatorsSeeFailures", checkOperatorAlarms},
 	{"HTTPRoutesUnique", checkRoutes},
 	{"CORSFromConfiguration", checkCORS},
 }
@@ -326,6 +327,40 @@ func checkScheduledJobs(t *template) []string {
 		}
 		if _, ok := onFailureQueue(t, fn); !ok {
 			out = append(out, fmt.Sprintf("function %s: scheduled, but a failed run goes nowhere (EventInvokeConfig.DestinationConfig.OnFailure: an SQS queue of this template)", fn.ID))
+		}
+	}
+	return out
+}
+
+// checkOperatorAlarms: every function has an alarm on its Errors and one
+// on its Throttles, and every queue a function consumes one on the age of
+// its oldest message, each notifying someone (docs/operations.md).
+func checkOperatorAlarms(t *template) []string {
+	var out []string
+	alarmed := func(ns, metric, dim, target string) bool {
+		for _, a := range t.ofType(typeAlarm) {
+			p := a.Properties
+			if p["Namespace"] != ns || p["MetricName"] != metric || len(asList(p["AlarmActions"])) == 0 {
+				continue
+			}
+			for _, d := range asList(p["Dimensions"]) {
+				if id, ok := t.target(mapping(d)["Value"]); ok && mapping(d)["Name"] == dim && id == target {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	for _, fn := range t.ofType(typeFunction) {
+		for _, m := range []string{"Errors", "Throttles"} {
+			if !alarmed("AWS/Lambda", m, "FunctionName", fn.ID) {
+				out = append(out, fmt.Sprintf("function %s: no alarm on its %s", fn.ID, m))
+			}
+		}
+		for _, ev := range fn.events() {
+			if q, ok := t.target(ev.Properties["Queue"]); ok && ev.Type == "SQS" && !alarmed("AWS/SQS", "ApproximateAgeOfOldestMessage", "QueueName", q) {
+				out = append(out, fmt.Sprintf("queue %s: no alarm on the age of its oldest message", q))
+			}
 		}
 	}
 	return out

@@ -97,6 +97,30 @@ Resources:
     Properties:
       LogGroupName: !Sub /aws/lambda/${Worker}
       RetentionInDays: 30
+  WorkerErrors:
+    Type: AWS::CloudWatch::Alarm
+    Properties:
+      Namespace: AWS/Lambda
+      MetricName: Errors
+      Dimensions: [{Name: FunctionName, Value: !Ref Worker}]
+      AlarmActions:
+        - !Ref Topic
+  WorkerThrottles:
+    Type: AWS::CloudWatch::Alarm
+    Properties:
+      Namespace: AWS/Lambda
+      MetricName: Throttles
+      Dimensions: [{Name: FunctionName, Value: !Ref Worker}]
+      AlarmActions:
+        - !Ref Topic
+  QueueAge:
+    Type: AWS::CloudWatch::Alarm
+    Properties:
+      Namespace: AWS/SQS
+      MetricName: ApproximateAgeOfOldestMessage
+      Dimensions: [{Name: QueueName, Value: !GetAtt Queue.QueueName}]
+      AlarmActions:
+        - !Ref Topic
   WorkerBoundary:
     Type: AWS::IAM::ManagedPolicy
     Properties:
@@ -206,6 +230,10 @@ func TestChecks_FindProblems(t *testing.T) {
 			"        Daily:\n          Type: ScheduleV2\n          Properties: {ScheduleExpression: rate(1 day)}\n        Ping:\n", "goes nowhere"},
 		{"ScheduleNamedAfterStack", checkNames, "        Ping:\n",
 			"        Daily:\n          Type: ScheduleV2\n          Properties: {ScheduleExpression: rate(1 day), Name: !Sub '${AWS::StackName}-Daily'}\n        Ping:\n", "schedule Name"},
+		{"NoErrorsAlarm", checkOperatorAlarms, "      MetricName: Errors\n", "      MetricName: Invocations\n", "no alarm on its Errors"},
+		{"ThrottlesAlarmNotifiesNobody", checkOperatorAlarms, "      Dimensions: [{Name: FunctionName, Value: !Ref Worker}]\n      AlarmActions:\n        - !Ref Topic\n  QueueAge:",
+			"      Dimensions: [{Name: FunctionName, Value: !Ref Worker}]\n  QueueAge:", "no alarm on its Throttles"},
+		{"NoQueueAgeAlarm", checkOperatorAlarms, "Value: !GetAtt Queue.QueueName}]", "Value: !GetAtt DLQ.QueueName}]", "oldest message"},
 		{"ConsumerWithoutBoundary", checkConsumerBoundaries, "      PermissionsBoundary: !Ref WorkerBoundary\n", "", "no PermissionsBoundary"},
 		{"BoundaryConsumesAnyQueue", checkConsumerBoundaries, "            Resource: !GetAtt Queue.Arn\n  Worker:", "            Resource: \"*\"\n  Worker:", "not only on"},
 		{"BoundaryLetsConsumingThrough", checkConsumerBoundaries, "NotAction: [sqs:ReceiveMessage, sqs:DeleteMessage, sqs:ChangeMessageVisibility, sqs:GetQueueAttributes]",
