@@ -124,6 +124,15 @@ soak: ## Faults and load on the local stack: 5 kill -9 during a 10,000-row uploa
 
 # COLDSTART_ARGS passes more flags, e.g. COLDSTART_ARGS='-runs 10 -only mail-sender'.
 .PHONY: coldstart
+# A short end-to-end check of a deployed stack (docs/deploy.md, Smoke test);
+# make test runs the same check against the local stack (infra/smoke).
+API ?=
+REGION ?=
+.PHONY: smoke
+smoke: ## Smoke-test a deployed stack: make smoke API=https://... REGION=... SMOKE_CLIENT_ID=... SMOKE_USER=... (SMOKE_PASSWORD in the environment)
+	@test -n "$(API)" || { echo "make smoke API=https://<the stack's ApiUrl> REGION=<region>; see docs/deploy.md" >&2; exit 2; }
+	$(GO) run ./infra/smoke -api '$(API)' -cognito-region '$(REGION)' $(if $(LOCAL),-local,)
+
 coldstart: ## Cold start (exec to first /next) and binary size of every function against hello-world and SDK-floor yardsticks, with their targets (about a minute)
 	$(GO) run ./infra/coldstart -go '$(GO)' -lambdas '$(LAMBDAS)' -lambda-env '$(LAMBDA_ENV)' $(COLDSTART_ARGS) -- $(LAMBDA_FLAGS)
 
