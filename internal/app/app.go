@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -205,7 +206,8 @@ func Logger(level string, w io.Writer) *slog.Logger {
 	if err := l.UnmarshalText([]byte(level)); err != nil {
 		l = slog.LevelInfo
 	}
-	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+	return slog.New(metricsHandler{next: slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}),
+		now: func() int64 { return time.Now().UnixMilli() }})
 }
 
 // LoadPolicy reads the policy file at path, or the shipped one when path is "".
