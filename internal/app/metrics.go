@@ -35,7 +35,9 @@ type metricsHandler struct {
 	now  func() int64 // milliseconds since the epoch, for the directive
 }
 
-func (h metricsHandler) Enabled(ctx context.Context, l slog.Level) bool { return h.next.Enabled(ctx, l) }
+func (h metricsHandler) Enabled(ctx context.Context, l slog.Level) bool {
+	return h.next.Enabled(ctx, l)
+}
 func (h metricsHandler) WithAttrs(a []slog.Attr) slog.Handler {
 	return metricsHandler{next: h.next.WithAttrs(a), now: h.now}
 }
