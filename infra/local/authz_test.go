@@ -322,6 +322,40 @@ func TestLocalStack_Authz(t *testing.T) {
 		})
 	}
 
+	// After the last rows every holder is also a provider (their own
+	// organisation) and every provider a holder (their own account): the
+	// roles their records give them reach their own records only.
+	t.Run("DerivedRolesReachOnlyTheirOwn", func(t *testing.T) {
+		c := &client{t: t, base: st.URL}
+		for _, tc := range []struct {
+			who            caller
+			method, path   string
+			status         int
+			mustNotContain string
+		}{
+			{holderA, "GET", "/programs/" + f.program, 404, ""}, // provider A's program
+			{holderA, "GET", "/programs", 200, f.program},
+			{holderB, "GET", "/programs/" + f.programB, 404, ""},
+			{holderA, "GET", "/review/programs", 403, ""}, // staff is never derived
+			{holderA, "GET", "/holders/" + f.holderB, 403, ""},
+			{providerA, "GET", "/holders/me", 200, f.holderA},
+			{providerB, "GET", "/holders/me/status?year=2028", 200, f.holderA},
+			{providerA, "GET", "/holders/" + f.holderA, 403, ""},
+		} {
+			status, h, body := c.send(tc.method, authzReq{path: tc.path}, f.tokens[tc.who], nil)
+			where := fmt.Sprintf("%s %s as %s (a derived role)", tc.method, tc.path, callerNames[tc.who])
+			if status != tc.status {
+				t.Errorf("%s: status %d, want %d: %s", where, status, tc.status, clip(body))
+			}
+			if status >= 400 {
+				checkErrorShape(t, where, h, body)
+			}
+			if tc.mustNotContain != "" && strings.Contains(string(body), tc.mustNotContain) {
+				t.Errorf("%s: the answer carries %s: %s", where, tc.mustNotContain, clip(body))
+			}
+		}
+	})
+
 	t.Run("UnknownRoutes", func(t *testing.T) {
 		c := &client{t: t, base: st.URL}
 		r := strings.NewReplacer("{holderA}", f.holderA, "{program}", f.program, "{submission}", f.submission)
