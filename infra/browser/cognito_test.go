@@ -239,6 +239,10 @@ func TestBrowser_SelfSignUp(t *testing.T) {
 	// Back to a holder page: the page acts as a holder again.
 	dee.open(t, "#/holder/status?year=2028")
 	dee.waitJS(t, "the holder role", `document.querySelector("#role-switch")?.value === "holder"`)
+	// The switch reads on the dark bar: its text is not its background's colour.
+	if got := eval[string](t, dee, "the role switch's colours", `(() => { const c = getComputedStyle(document.querySelector("#role-switch")); return c.color + " on " + c.backgroundColor; })()`); got != "rgb(27, 27, 27) on rgb(255, 255, 255)" {
+		t.Fatalf("the role switch is %s", got)
+	}
 	dee.audit(t)
 	noCodesShown(t, dee)
 
