@@ -298,7 +298,8 @@ func (d Deps) Reminders() *reminders.Service {
 // Attendance is the attendance reporting and crediting service; checkouts
 // is the payment provider of filing fees (nil where none starts).
 func (d Deps) Attendance(checkouts checkout.Starter) *attendance.Service {
-	return attendance.NewService(store.NewAttendance(d.Table), store.NewPrograms(d.Table), d.Accounts(), checkouts, d.Policy, d.Clock, d.newID(), d.Relay())
+	return attendance.NewService(store.NewAttendance(d.Table), store.NewPrograms(d.Table), d.Accounts(), checkouts, d.Policy, d.Clock, d.newID(), d.Relay()).
+		WithLog(d.Log)
 }
 
 // HolderImport is staff's import of holders.

@@ -16,6 +16,11 @@ var logMetrics = map[string]logMetric{
 	"payment event settled": {Name: "PaymentEventsSettled"},
 	"outbox sweep":          {Name: "OutboxEntriesRelayed", From: "sent"},
 	"message done":          {Name: "MessagesDone", Dimension: "consumer"},
+	// Attendance: rows accepted (credited, or held for a filing fee), held
+	// credits issued once the fee is paid, uploads fully credited.
+	"attendance chunk credited": {Name: "AttendeesAccepted", From: "accepted"},
+	"held credits released":     {Name: "HeldCreditsReleased", From: "credits"},
+	"attendance upload done":    {Name: "UploadsProcessed"},
 }
 
 // logMetric is one metric: its name, the attribute whose value it takes

@@ -23,6 +23,9 @@ func TestMetricsHandler(t *testing.T) {
 		{"PaymentSettled", func(l *slog.Logger) { l.Info("payment event settled", "event", "evt_1", "kind", "succeeded") }, "PaymentEventsSettled", 1.0, []any{}},
 		{"MessageDone", func(l *slog.Logger) { l.Info("message done", "consumer", "mail", "messageId", "m-1") }, "MessagesDone", 1.0, []any{"consumer"}},
 		{"WithLoggerAttrs", func(l *slog.Logger) { l.With("request_id", "r-1").Info("outbox sweep", "sent", 3) }, "OutboxEntriesRelayed", 3.0, []any{}},
+		{"AttendeesAccepted", func(l *slog.Logger) { l.Info("attendance chunk credited", "upload", "U-1", "accepted", 499) }, "AttendeesAccepted", 499.0, []any{}},
+		{"HeldCreditsReleased", func(l *slog.Logger) { l.Info("held credits released", "upload", "U-1", "credits", 7) }, "HeldCreditsReleased", 7.0, []any{}},
+		{"UploadsProcessed", func(l *slog.Logger) { l.Info("attendance upload done", "upload", "U-1") }, "UploadsProcessed", 1.0, []any{}},
 		{"OtherLine", func(l *slog.Logger) { l.Info("request", "status", 200) }, "", nil, nil},
 		{"Error", func(l *slog.Logger) { l.Error("request failed", "err", "x") }, "", nil, nil},
 	} {

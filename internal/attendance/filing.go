@@ -292,6 +292,9 @@ func (s *Service) release(ctx context.Context, r release) error {
 		return fmt.Errorf("record release step %d of %s: %w", r.Release, r.UploadID, err)
 	}
 	s.relay.Dispatch(ctx, sent...)
+	if !errors.Is(err, ErrNoChange) {
+		s.logger().InfoContext(ctx, "held credits released", "upload", r.UploadID, "step", r.Release, "credits", len(held))
+	}
 	return nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"slices"
 	"strconv"
 	"strings"
@@ -64,6 +65,22 @@ type Service struct {
 	newID     func(string) string
 	relay     Dispatcher
 	checkouts checkout.Starter // the payment provider, for filing fees
+	log       *slog.Logger     // what crediting did, a line a chunk; WithLog
+}
+
+// WithLog has s log what crediting did (a line a chunk, one an upload
+// done, one a release step): the functions turn those lines into metrics
+// (docs/operations.md#metrics).
+func (s *Service) WithLog(l *slog.Logger) *Service {
+	s.log = l
+	return s
+}
+
+func (s *Service) logger() *slog.Logger {
+	if s.log == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return s.log
 }
 
 // NewService wires the attendance service; checkouts (the payment
@@ -573,6 +590,11 @@ func (s *Service) CreditChunk(ctx context.Context, body string) error {
 		return fmt.Errorf("finish chunk %d of %s: %w", st.Chunk, u.ID, err)
 	}
 	s.relay.Dispatch(ctx, next...)
+	// Once, after the write: a redelivered chunk returns above, unlogged.
+	s.logger().InfoContext(ctx, "attendance chunk credited", "upload", u.ID, "chunk", st.Chunk, "accepted", sum.Accepted, "rejected", sum.Rejected)
+	if done != nil {
+		s.logger().InfoContext(ctx, "attendance upload done", "upload", u.ID, "rows", done.Totals.Rows, "accepted", done.Totals.Accepted)
+	}
 	return nil
 }
 

@@ -1,9 +1,12 @@
 package attendance_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"sync"
@@ -652,4 +655,46 @@ func TestService_SeveralOfferings(t *testing.T) {
 	}
 	w.clk.Set(time.Date(2027, 5, 5, 15, 0, 0, 0, time.UTC))
 	refused(t, 2, "reporting_window_closed", "")
+}
+
+// TestService_LogsWhatCreditingDid: a line a chunk and one when the upload
+// is done, once (a redelivered chunk logs nothing): the functions turn them
+// into metrics (docs/operations.md#metrics).
+func TestService_LogsWhatCreditingDid(t *testing.T) {
+	w := newWorld(t)
+	var buf bytes.Buffer
+	w.svc.WithLog(slog.New(slog.NewJSONHandler(&buf, nil)))
+	u, _, err := w.svc.Report(context.Background(), acme, w.program.ID, 0, "csv", w.csv("Ana,Ana,Lima,2027-03-10", "Bo,Bob,Berg,2027-03-10"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bodies []string
+	for _, m := range w.q.Take() {
+		if m.Queue == attendance.Queue {
+			bodies = append(bodies, m.Body)
+		}
+	}
+	for range 2 { // the same message twice
+		for _, b := range bodies {
+			if err := w.svc.CreditChunk(context.Background(), b); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	var lines []string
+	for _, l := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
+		var rec struct {
+			Msg      string
+			Upload   string
+			Accepted int
+		}
+		if err := json.Unmarshal([]byte(l), &rec); err != nil {
+			t.Fatal(err)
+		}
+		lines = append(lines, fmt.Sprintf("%s %v %d", rec.Msg, rec.Upload == u.ID, rec.Accepted))
+	}
+	want := []string{"attendance chunk credited true 1", "attendance upload done true 1"}
+	if !slices.Equal(lines, want) {
+		t.Fatalf("log lines %q, want %q", lines, want)
+	}
 }
