@@ -26,11 +26,29 @@ export function session() {
   return s;
 }
 
-function keep(token, preferredRole) {
+/**
+ * Keeps the session of token: its roles are the API's answer (rolesOf:
+ * the token's groups and the person's own accounts), asked before the
+ * session exists, so that nothing sees a session whose roles change.
+ */
+async function signedIn(token, preferredRole) {
+  return keep(token, preferredRole, await rolesOf(token));
+}
+
+/** The roles GET /me answers for token; null when it cannot be asked. */
+async function rolesOf(token) {
+  try {
+    const resp = await fetch(base() + "/me", { headers: { authorization: `Bearer ${token}` } });
+    if (resp.ok) return ((await resp.json()).roles || []).filter((r) => ROLES.includes(r));
+  } catch { /* offline: the token's roles */ }
+  return null;
+}
+
+function keep(token, preferredRole, known) {
   const claims = decodeJwt(token);
   let roles = claims["cognito:groups"] || [];
   if (typeof roles === "string") roles = roles.split(/[ ,]+/);
-  roles = roles.filter((r) => ROLES.includes(r));
+  roles = known || roles.filter((r) => ROLES.includes(r));
   const role = roles.includes(preferredRole) ? preferredRole : roles[0] || "";
   const s = { token, sub: claims.sub || "", email: claims.email || "", roles, role, exp: claims.exp || 0 };
   sessionStorage.setItem(KEY, JSON.stringify(s));
@@ -48,11 +66,7 @@ function keep(token, preferredRole) {
 export async function refreshRoles(preferredRole) {
   const s = session();
   if (!s) return null;
-  let roles = s.roles;
-  try {
-    const resp = await fetch(base() + "/me", { headers: { authorization: `Bearer ${s.token}` } });
-    if (resp.ok) roles = ((await resp.json()).roles || []).filter((r) => ROLES.includes(r));
-  } catch { /* the token's roles, until the next try */ }
+  const roles = (await rolesOf(s.token)) || s.roles;
   const role = roles.includes(preferredRole) ? preferredRole : roles.includes(s.role) ? s.role : roles[0] || "";
   const next = { ...s, roles, role };
   sessionStorage.setItem(KEY, JSON.stringify(next));
@@ -98,8 +112,7 @@ export async function localSignIn(role, sub, email) {
     err.details = e.details || [];
     throw err;
   }
-  keep(data.token, role);
-  return refreshRoles(role);
+  return signedIn(data.token, role);
 }
 
 function b64url(bytes) {
@@ -163,8 +176,7 @@ export async function finishCognitoSignIn() {
   });
   const data = await resp.json().catch(() => ({}));
   if (!resp.ok || !data.id_token) throw new Error(`Sign-in failed: ${data.error || resp.status}`);
-  keep(data.id_token);
-  await refreshRoles();
+  await signedIn(data.id_token);
   return pending.returnTo || "#/";
 }
 
