@@ -221,9 +221,9 @@ func (s *Service) Report(ctx context.Context, c identity.Caller, programID strin
 // offeringOf is the offering an upload reports: the one asked for (from
 // 1), or, when none is asked, the program's only offering not refused.
 func offeringOf(p programs.Program, asked int) (int, programs.Offering, error) {
-	active := p.Active()
+	active := p.ActiveOfferings()
 	if asked == 0 && len(active) == 1 {
-		asked = active[0]
+		asked = active[0].N
 	}
 	if asked == 0 {
 		return 0, programs.Offering{}, fault.New(fault.Invalid, "offering_required", "the program has several offerings",
@@ -237,11 +237,11 @@ func offeringOf(p programs.Program, asked int) (int, programs.Offering, error) {
 	return asked, o, nil
 }
 
-// numbers lists offering numbers in words: "1", "1 or 2", "1, 2 or 3".
-func numbers(ns []int) string {
-	s := make([]string, len(ns))
-	for i, n := range ns {
-		s[i] = strconv.Itoa(n)
+// numbers lists offerings' numbers in words: "1", "1 or 2", "1, 2 or 3".
+func numbers(os []programs.NumberedOffering) string {
+	s := make([]string, len(os))
+	for i, o := range os {
+		s[i] = strconv.Itoa(o.N)
 	}
 	if len(s) < 2 {
 		return strings.Join(s, "")

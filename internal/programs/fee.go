@@ -1,7 +1,6 @@
 package programs
 
 import (
-	"slices"
 	"time"
 
 	"github.com/cecportal/cecportal/internal/calendar"
@@ -43,21 +42,16 @@ type OfferingFee struct {
 }
 
 // PriceOfferings prices an application of hours CECs for each offering
-// listed (the ones not refused) submitted at submitted: each offering is
-// priced by ComputeFee on its own start (lateness is judged per offering,
-// SPEC §1) and rounded on its own, and the fee is their sum. The fee's
-// CECs are hours times the offerings; Late is whether any is late;
-// PerCECCents and DaysBefore are the first offering's (the only one's,
-// for most applications).
-func PriceOfferings(p policy.Programs, loc *time.Location, hours cec.Hours, offerings map[int]time.Time, submitted time.Time) Fee {
-	ns := make([]int, 0, len(offerings))
-	for n := range offerings {
-		ns = append(ns, n)
-	}
-	slices.Sort(ns)
+// listed (the ones not refused, in order, each dated) submitted at
+// submitted: each offering is priced by ComputeFee on its own start
+// (lateness is judged per offering, SPEC §1) and rounded on its own, and
+// the fee is their sum. The fee's CECs are hours times the offerings; Late
+// is whether any is late; PerCECCents and DaysBefore are the first
+// offering's (the only one's, for most applications).
+func PriceOfferings(p policy.Programs, loc *time.Location, hours cec.Hours, offerings []NumberedOffering, submitted time.Time) Fee {
 	var total Fee
-	for i, n := range ns {
-		f := ComputeFee(p, loc, hours, offerings[n], submitted)
+	for i, o := range offerings {
+		f := ComputeFee(p, loc, hours, *o.StartsAt, submitted)
 		if i == 0 {
 			total = f
 			total.AmountCents, total.CECs, total.Late = 0, 0, false
@@ -65,7 +59,7 @@ func PriceOfferings(p policy.Programs, loc *time.Location, hours cec.Hours, offe
 		total.AmountCents += f.AmountCents
 		total.CECs += f.CECs
 		total.Late = total.Late || f.Late
-		total.Offerings = append(total.Offerings, OfferingFee{Offering: n, StartsAt: offerings[n], Late: f.Late,
+		total.Offerings = append(total.Offerings, OfferingFee{Offering: o.N, StartsAt: *o.StartsAt, Late: f.Late,
 			DaysBefore: f.DaysBefore, PerCECCents: f.PerCECCents, AmountCents: f.AmountCents})
 	}
 	return total

@@ -115,12 +115,18 @@ type RefusedOffering struct {
 	Reason   string
 }
 
-// Active lists the numbers of p's offerings that were not refused, in order.
-func (p Program) Active() []int {
-	var out []int
-	for i := range p.Offerings() {
-		if !slices.ContainsFunc(p.RefusedOfferings, func(r RefusedOffering) bool { return r.Offering == i+1 }) {
-			out = append(out, i+1)
+// NumberedOffering is an offering with its number in its program, from 1.
+type NumberedOffering struct {
+	N int
+	Offering
+}
+
+// ActiveOfferings are p's offerings that were not refused, in order.
+func (p Program) ActiveOfferings() []NumberedOffering {
+	var out []NumberedOffering
+	for i, o := range p.Offerings() {
+		if !p.refused(i + 1) {
+			out = append(out, NumberedOffering{N: i + 1, Offering: o})
 		}
 	}
 	return out
@@ -129,10 +135,14 @@ func (p Program) Active() []int {
 // Offering returns offering n of p and whether p has it and did not refuse it.
 func (p Program) Offering(n int) (Offering, bool) {
 	all := p.Offerings()
-	if n < 1 || n > len(all) || !slices.Contains(p.Active(), n) {
+	if n < 1 || n > len(all) || p.refused(n) {
 		return Offering{}, false
 	}
 	return all[n-1], true
+}
+
+func (p Program) refused(n int) bool {
+	return slices.ContainsFunc(p.RefusedOfferings, func(r RefusedOffering) bool { return r.Offering == n })
 }
 
 // Program is one application.

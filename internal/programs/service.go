@@ -344,12 +344,8 @@ func (s *Service) Invoice(ctx context.Context, body string) error {
 			return nil, ErrNoChange
 		}
 		now := s.clock.Now().UTC()
-		starts := map[int]time.Time{}
-		for _, n := range p.Active() {
-			o, _ := p.Offering(n)
-			starts[n] = *o.StartsAt // validated: every offering has its dates
-		}
-		fee := PriceOfferings(s.policy.Programs, s.policy.Association.Location(), p.ContactHours, starts, p.SubmittedAt)
+		// Validated: every offering has its dates.
+		fee := PriceOfferings(s.policy.Programs, s.policy.Association.Location(), p.ContactHours, p.ActiveOfferings(), p.SubmittedAt)
 		fee.InvoiceID, fee.IssuedAt = InvoiceID(p.ID, p.Submission), now
 		fee.IssuedOn = now.In(s.policy.Association.Location()).Format(time.DateOnly)
 		reason := fmt.Sprintf("invoiced %s for %s", money(fee.AmountCents, fee.Currency), fee.cecsText(p.ContactHours))

@@ -44,17 +44,26 @@ const (
 
 // Page sizes of the programs lists.
 
-// calendarKeys are the keys of p's entries on the public calendar: one
-// per dated offering not refused, while p is approved and opted in.
-func calendarKeys(p programs.Program) []table.Key {
+// calendarOfferings are p's offerings on the public calendar: the dated
+// ones not refused, while p is approved and opted in.
+func calendarOfferings(p programs.Program) []programs.NumberedOffering {
 	if p.Status != programs.Approved || !p.CalendarOptIn {
 		return nil
 	}
-	var out []table.Key
-	for _, n := range p.Active() {
-		if o, _ := p.Offering(n); o.StartsAt != nil && o.EndsAt != nil {
-			out = append(out, calendarKey(p.ID, n, *o.StartsAt))
+	var out []programs.NumberedOffering
+	for _, o := range p.ActiveOfferings() {
+		if o.StartsAt != nil && o.EndsAt != nil {
+			out = append(out, o)
 		}
+	}
+	return out
+}
+
+// calendarKeys are the keys of p's entries on the public calendar.
+func calendarKeys(p programs.Program) []table.Key {
+	var out []table.Key
+	for _, o := range calendarOfferings(p) {
+		out = append(out, calendarKey(p.ID, o.N, *o.StartsAt))
 	}
 	return out
 }
@@ -358,17 +367,13 @@ func calendarToItems(p programs.Program) ([]calendarItem, error) {
 		return nil, fmt.Errorf("contact hours: %w", err)
 	}
 	var out []calendarItem
-	for _, n := range p.Active() {
-		o, _ := p.Offering(n)
-		if o.StartsAt == nil || o.EndsAt == nil || p.Status != programs.Approved || !p.CalendarOptIn {
-			continue
-		}
-		k := calendarKey(p.ID, n, *o.StartsAt)
+	for _, o := range calendarOfferings(p) {
+		k := calendarKey(p.ID, o.N, *o.StartsAt)
 		it := calendarItem{PK: k.PK, SK: k.SK, Type: typeCalendar, ProgramID: p.ID, ProviderName: p.ProviderName,
 			Title: p.Title, Format: string(p.Format), StartsAt: formatLocalTime(o.StartsAt), EndsAt: formatLocalTime(o.EndsAt),
 			TimeZone: o.TimeZone, Location: o.Location, URL: o.URL, ContactHours: hours, Compliance: p.Compliance}
-		if n > 1 {
-			it.Offering = n
+		if o.N > 1 {
+			it.Offering = o.N
 		}
 		out = append(out, it)
 	}
@@ -532,8 +537,9 @@ func (r *Programs) Update(ctx context.Context, id string, fn func(p *programs.Pr
 		}
 		// An entry under another start, or of an offering or program no
 		// longer due, is stale.
+		now := calendarKeys(p)
 		for _, k := range calendarKeys(before) {
-			if !slices.Contains(calendarKeys(p), k) {
+			if !slices.Contains(now, k) {
 				with = append(with, table.Delete(k, table.Condition{}))
 			}
 		}

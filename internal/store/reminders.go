@@ -121,16 +121,15 @@ func dueProgramOps(before *programs.Program, p programs.Program) ([]table.Op, er
 	was := before != nil && before.Status == programs.Approved
 	switch {
 	case p.Status == programs.Approved && !was:
-		active := p.Active()
-		for _, n := range active { // one marker per offering: each has its own window
-			o, _ := p.Offering(n)
+		active := p.ActiveOfferings()
+		for _, o := range active { // one marker per offering: each has its own window
 			if o.EndsAt == nil {
 				continue
 			}
-			it := dueItem{Date: o.EndsAt.Format(time.DateOnly), ID: attendanceMarkerID(p.ID, n),
+			it := dueItem{Date: o.EndsAt.Format(time.DateOnly), ID: attendanceMarkerID(p.ID, o.N),
 				Program: p.ID, OwnerID: p.ProviderID, Email: p.ProviderEmail, Name: p.Title}
 			if len(active) > 1 {
-				it.Offering = n // the reminder names it
+				it.Offering = o.N // the reminder names it
 			}
 			op, err := dueMarker(dueAttendance, it)
 			if err != nil {
@@ -139,12 +138,13 @@ func dueProgramOps(before *programs.Program, p programs.Program) ([]table.Op, er
 			ops = append(ops, op)
 		}
 	case was && p.Status != programs.Approved:
-		for _, n := range before.Active() {
-			ops = append(ops, table.Delete(dueAttendanceKey(p.ID, n), table.Condition{}))
+		for _, o := range before.ActiveOfferings() {
+			ops = append(ops, table.Delete(dueAttendanceKey(p.ID, o.N), table.Condition{}))
 		}
 	}
 	feeWas := before != nil && before.Status == programs.FeeDue && before.Fee != nil
-	feeIs := p.Status == programs.FeeDue && p.Fee != nil && p.Fee.Status == programs.FeeOpen && len(activeStarts(p)) > 0
+	starts := activeStarts(p)
+	feeIs := p.Status == programs.FeeDue && p.Fee != nil && p.Fee.Status == programs.FeeOpen && len(starts) > 0
 	switch {
 	case feeIs && (!feeWas || before.Fee.InvoiceID != p.Fee.InvoiceID):
 		f := p.Fee
@@ -154,7 +154,7 @@ func dueProgramOps(before *programs.Program, p programs.Program) ([]table.Op, er
 		}
 		op, err := dueMarker(dueFee, dueItem{Date: on, ID: p.ID, Invoice: f.InvoiceID, OwnerID: p.ProviderID,
 			Email: p.ProviderEmail, Name: p.Title, Amount: renewals.Money(f.AmountCents, f.Currency),
-			StartsAt: activeStarts(p)[0], Starts: activeStarts(p)})
+			StartsAt: starts[0], Starts: starts})
 		if err != nil {
 			return nil, err
 		}
@@ -168,8 +168,8 @@ func dueProgramOps(before *programs.Program, p programs.Program) ([]table.Op, er
 // activeStarts are the starts of p's offerings not refused, earliest first (RFC 3339).
 func activeStarts(p programs.Program) []string {
 	var ts []time.Time
-	for _, n := range p.Active() {
-		if o, _ := p.Offering(n); o.StartsAt != nil {
+	for _, o := range p.ActiveOfferings() {
+		if o.StartsAt != nil {
 			ts = append(ts, *o.StartsAt)
 		}
 	}
