@@ -180,7 +180,7 @@ function chooseOffering(p, offerings, now) {
     h("h2", { id: "choose-offering-heading" }, "Which offering is the attendance for?"),
     h("p", {}, `Each offering is reported on its own, within ${windowDays} days after it ends.`),
     h("ul", { class: "offerings" }, offerings.map((o) => {
-      const { by } = reportBy(o.endsAt, windowDays);
+      const { by } = reportBy(o.endsAt);
       const held = new Date(o.startsAt) <= now;
       const status = !held ? `not held yet: it starts ${dateTime(o.startsAt, o.timeZone)}`
         : today > by ? `reporting closed on ${date(by)}`

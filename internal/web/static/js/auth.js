@@ -50,7 +50,11 @@ function keep(token, preferredRole, known) {
   if (typeof roles === "string") roles = roles.split(/[ ,]+/);
   roles = known || roles.filter((r) => ROLES.includes(r));
   const role = roles.includes(preferredRole) ? preferredRole : roles[0] || "";
-  const s = { token, sub: claims.sub || "", email: claims.email || "", roles, role, exp: claims.exp || 0 };
+  return store({ token, sub: claims.sub || "", email: claims.email || "", roles, role, exp: claims.exp || 0 });
+}
+
+/** Writes the session s and tells the page it changed. */
+function store(s) {
   sessionStorage.setItem(KEY, JSON.stringify(s));
   window.dispatchEvent(new Event("cecportal:session"));
   return s;
@@ -67,20 +71,14 @@ export async function refreshRoles(preferredRole) {
   const s = session();
   if (!s) return null;
   const roles = (await rolesOf(s.token)) || s.roles;
-  const role = roles.includes(preferredRole) ? preferredRole : roles.includes(s.role) ? s.role : roles[0] || "";
-  const next = { ...s, roles, role };
-  sessionStorage.setItem(KEY, JSON.stringify(next));
-  window.dispatchEvent(new Event("cecportal:session"));
-  return next;
+  return keep(s.token, roles.includes(preferredRole) ? preferredRole : s.role, roles);
 }
 
 /** Switches the active role among those the token carries. */
 export function useRole(role) {
   const s = session();
   if (!s || !s.roles.includes(role)) return;
-  s.role = role;
-  sessionStorage.setItem(KEY, JSON.stringify(s));
-  window.dispatchEvent(new Event("cecportal:session"));
+  store({ ...s, role });
 }
 
 /** The claims of a JWT, unverified: the API verifies; the forms only read. */

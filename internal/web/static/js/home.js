@@ -69,7 +69,6 @@ export async function providerHome(view) {
   const [page, now, fees] = await Promise.all([api("GET", "/programs?limit=100"), serverNow(),
     api("GET", "/providers/me/filing-fees?limit=100").catch(() => ({ filingFees: [] }))]);
   const today = dateIn(now, policy.association.timeZone);
-  const window = policy.reportingWindowDays || 45;
   const due = [];
   for (const p of page.programs) {
     if (p.status !== "approved") continue;
@@ -77,7 +76,7 @@ export async function providerHome(view) {
     const offerings = offeringsOf(p);
     for (const o of offerings) {
       if (!o.endsAt) continue;
-      const { end, by } = reportBy(o.endsAt, window);
+      const { end, by } = reportBy(o.endsAt);
       if (end <= today && today <= by) due.push({ p, by, n: offerings.length > 1 ? o.n : 0 });
     }
   }

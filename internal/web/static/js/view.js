@@ -3,6 +3,7 @@
 import config from "../config.js";
 import policy from "../policy.js";
 import { h, fill, announce } from "./dom.js";
+import { dateIn } from "./fee.js";
 
 /**
  * Starts a page in main: an h1 that takes focus (so screen readers and
@@ -311,11 +312,14 @@ export function offeringsOf(p) {
     .filter((o) => !refused.has(o.n));
 }
 
-/** The last day attendance of an offering ending at endsAt may be reported (YYYY-MM-DD, the association's calendar). */
-export function reportBy(endsAt, windowDays) {
-  const end = new Intl.DateTimeFormat("en-CA", { timeZone: policy.association.timeZone, year: "numeric", month: "2-digit", day: "2-digit" })
-    .format(new Date(endsAt));
+/**
+ * The day an offering ending at endsAt ended and the last day its
+ * attendance may be reported (YYYY-MM-DD, the association's calendar, the
+ * policy's reporting window).
+ */
+export function reportBy(endsAt) {
+  const end = dateIn(endsAt, policy.association.timeZone);
   const d = new Date(`${end}T12:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + windowDays);
+  d.setUTCDate(d.getUTCDate() + (policy.reportingWindowDays || 45));
   return { end, by: d.toISOString().slice(0, 10) };
 }
