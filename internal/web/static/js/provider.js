@@ -8,7 +8,7 @@ import { api, getOrNull, pageQuery, serverNow, sentence, capital } from "./api.j
 import { session, refreshRoles } from "./auth.js";
 import { field, radios, group, addressFields, form, readForm, submitting, problem, showErrors, precheck, clearErrors } from "./forms.js";
 import problems from "./problems.js";
-import { page, notice, writeToOffice, dateTime, programStatusText, formatText, badge, words, invoiceStatusText, sleep, go, startPayment, actionButton, pagedList, confirmNext, showConfirmed, confirmation, offeringsOf } from "./view.js";
+import { page, notice, writeToOffice, dateTime, programStatusText, formatText, badge, words, invoiceStatusText, sleep, go, startPayment, actionButton, pagedList, confirmNext, showConfirmed, confirmation, offeringsOf, allOfferings } from "./view.js";
 import { previewFee, zonedToRFC3339, rfc3339ToZoned, money, cecText } from "./fee.js";
 
 const enc = encodeURIComponent;
@@ -580,15 +580,13 @@ function notSubmitted(p, err) {
 
 /** Every offering of a program: when, where, and whether it was refused by itself. */
 function offeringsTable(p) {
-  const all = [{ startsAt: p.startsAt, endsAt: p.endsAt, timeZone: p.timeZone, location: p.location, url: p.url }, ...(p.moreOfferings || [])];
-  const refused = new Map((p.refusedOfferings || []).map((r) => [r.offering, r.reason]));
   return table("Each offering of the program, with its own dates and place", ["Offering", "Starts", "Ends", "Where", "Status"],
-    all.map((o, i) => h("tr", { dataset: { offering: String(i + 1) } },
-      h("td", {}, String(i + 1)),
+    allOfferings(p).map((o) => h("tr", { dataset: { offering: String(o.n) } },
+      h("td", {}, String(o.n)),
       h("td", {}, dateTime(o.startsAt, o.timeZone), o.timeZone ? h("br") : null, o.timeZone ? h("span", { class: "hint" }, zoneLabel(o.timeZone)) : null),
       h("td", {}, dateTime(o.endsAt, o.timeZone)),
       h("td", {}, o.location || o.url || "—"),
-      h("td", {}, refused.has(i + 1)
+      h("td", {}, o.refused !== undefined
         ? h("span", { class: "rejected" }, "Not considered: it had already started when you submitted the application")
         : ["draft", "refused"].includes(p.status) ? "Not submitted yet"
           : p.status === "rejected" ? "Rejected with the application" : "Going ahead"))), { id: "program-offerings" });

@@ -301,15 +301,20 @@ export function startPayment(checkout, back) {
 }
 
 /**
- * A program's offerings not refused, in order: {n, startsAt, endsAt,
- * timeZone, location, url}. The first is the program's own dates and
- * place, the others its moreOfferings (the API numbers them from 1).
+ * A program's offerings, in order: {n, startsAt, endsAt, timeZone,
+ * location, url, refused}. The first is the program's own dates and place,
+ * the others its moreOfferings (the API numbers them from 1); refused is
+ * the reason an offering was refused by itself, or undefined.
  */
-export function offeringsOf(p) {
-  const refused = new Set((p.refusedOfferings || []).map((r) => r.offering));
+export function allOfferings(p) {
+  const refused = new Map((p.refusedOfferings || []).map((r) => [r.offering, r.reason]));
   return [{ startsAt: p.startsAt, endsAt: p.endsAt, timeZone: p.timeZone, location: p.location, url: p.url }, ...(p.moreOfferings || [])]
-    .map((o, i) => ({ ...o, n: i + 1 }))
-    .filter((o) => !refused.has(o.n));
+    .map((o, i) => ({ ...o, n: i + 1, refused: refused.get(i + 1) }));
+}
+
+/** A program's offerings not refused, in order (allOfferings). */
+export function offeringsOf(p) {
+  return allOfferings(p).filter((o) => o.refused === undefined);
 }
 
 /**
