@@ -293,7 +293,7 @@ func (s *Service) release(ctx context.Context, r release) error {
 	}
 	s.relay.Dispatch(ctx, sent...)
 	if !errors.Is(err, ErrNoChange) {
-		s.logger().InfoContext(ctx, "held credits released", "upload", r.UploadID, "step", r.Release, "credits", len(held))
+		s.log.InfoContext(ctx, "held credits released", "upload", r.UploadID, "step", r.Release, "credits", len(held))
 	}
 	return nil
 }

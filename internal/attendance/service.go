@@ -65,7 +65,7 @@ type Service struct {
 	newID     func(string) string
 	relay     Dispatcher
 	checkouts checkout.Starter // the payment provider, for filing fees
-	log       *slog.Logger     // what crediting did, a line a chunk; WithLog
+	log       *slog.Logger     // what crediting did, a line a chunk; WithLog (else nowhere)
 }
 
 // WithLog has s log what crediting did (a line a chunk, one an upload
@@ -76,17 +76,11 @@ func (s *Service) WithLog(l *slog.Logger) *Service {
 	return s
 }
 
-func (s *Service) logger() *slog.Logger {
-	if s.log == nil {
-		return slog.New(slog.DiscardHandler)
-	}
-	return s.log
-}
-
 // NewService wires the attendance service; checkouts (the payment
 // provider) may be nil where no filing fee checkout starts.
 func NewService(s Store, pr Programs, pv Providers, co checkout.Starter, p *policy.Policy, c clock.Clock, newID func(string) string, relay Dispatcher) *Service {
-	return &Service{store: s, programs: pr, providers: pv, checkouts: co, policy: p, clock: c, newID: newID, relay: relay}
+	return &Service{store: s, programs: pr, providers: pv, checkouts: co, policy: p, clock: c, newID: newID, relay: relay,
+		log: slog.New(slog.DiscardHandler)}
 }
 
 // DryRun is the verdict on a roster that was checked but not recorded:
@@ -591,9 +585,9 @@ func (s *Service) CreditChunk(ctx context.Context, body string) error {
 	}
 	s.relay.Dispatch(ctx, next...)
 	// Once, after the write: a redelivered chunk returns above, unlogged.
-	s.logger().InfoContext(ctx, "attendance chunk credited", "upload", u.ID, "chunk", st.Chunk, "accepted", sum.Accepted, "rejected", sum.Rejected)
+	s.log.InfoContext(ctx, "attendance chunk credited", "upload", u.ID, "chunk", st.Chunk, "accepted", sum.Accepted, "rejected", sum.Rejected)
 	if done != nil {
-		s.logger().InfoContext(ctx, "attendance upload done", "upload", u.ID, "rows", done.Totals.Rows, "accepted", done.Totals.Accepted)
+		s.log.InfoContext(ctx, "attendance upload done", "upload", u.ID, "rows", done.Totals.Rows, "accepted", done.Totals.Accepted)
 	}
 	return nil
 }
