@@ -198,26 +198,31 @@ func deadLetterQueues(t *template) []string {
 }
 
 func hasDLQAlarm(t *template, dlq string) bool {
+	return slices.ContainsFunc(alarmsOn(t, "AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", dlq), func(a resource) bool {
+		p := a.Properties
+		threshold, ok := toInt(p["Threshold"])
+		return ok && ((p["ComparisonOperator"] == "GreaterThanThreshold" && threshold == 0) ||
+			(p["ComparisonOperator"] == "GreaterThanOrEqualToThreshold" && threshold == 1))
+	})
+}
+
+// alarmsOn are the template's alarms on metric of namespace ns whose
+// dimension dim is the resource target, that notify someone (AlarmActions).
+func alarmsOn(t *template, ns, metric, dim, target string) []resource {
+	var out []resource
 	for _, a := range t.ofType(typeAlarm) {
 		p := a.Properties
-		if p["Namespace"] != "AWS/SQS" || p["MetricName"] != "ApproximateNumberOfMessagesVisible" {
+		if p["Namespace"] != ns || p["MetricName"] != metric || len(asList(p["AlarmActions"])) == 0 {
 			continue
 		}
-		onQueue := false
-		for _, d := range asList(p["Dimensions"]) {
-			dm := mapping(d)
-			if id, ok := t.target(dm["Value"]); ok && dm["Name"] == "QueueName" && id == dlq {
-				onQueue = true
-			}
-		}
-		threshold, ok := toInt(p["Threshold"])
-		firesOnFirst := ok && ((p["ComparisonOperator"] == "GreaterThanThreshold" && threshold == 0) ||
-			(p["ComparisonOperator"] == "GreaterThanOrEqualToThreshold" && threshold == 1))
-		if onQueue && firesOnFirst && len(asList(p["AlarmActions"])) > 0 {
-			return true
+		if slices.ContainsFunc(asList(p["Dimensions"]), func(d any) bool {
+			id, ok := t.target(mapping(d)["Value"])
+			return ok && mapping(d)["Name"] == dim && id == target
+		}) {
+			out = append(out, a)
 		}
 	}
-	return false
+	return out
 }
 
 // checkNoWildcardActions: no function, role or policy allows DynamoDB
@@ -337,30 +342,28 @@ func checkScheduledJobs(t *template) []string {
 // its oldest message, each notifying someone (docs/operations.md).
 func checkOperatorAlarms(t *template) []string {
 	var out []string
-	alarmed := func(ns, metric, dim, target string) bool {
-		for _, a := range t.ofType(typeAlarm) {
-			p := a.Properties
-			if p["Namespace"] != ns || p["MetricName"] != metric || len(asList(p["AlarmActions"])) == 0 {
-				continue
-			}
-			for _, d := range asList(p["Dimensions"]) {
-				if id, ok := t.target(mapping(d)["Value"]); ok && mapping(d)["Name"] == dim && id == target {
-					return true
-				}
-			}
-		}
-		return false
-	}
+	alarmed := func(ns, metric, dim, target string) bool { return len(alarmsOn(t, ns, metric, dim, target)) > 0 }
 	for _, fn := range t.ofType(typeFunction) {
 		for _, m := range []string{"Errors", "Throttles"} {
 			if !alarmed("AWS/Lambda", m, "FunctionName", fn.ID) {
 				out = append(out, fmt.Sprintf("function %s: no alarm on its %s", fn.ID, m))
 			}
 		}
-		for _, ev := range fn.events() {
-			if q, ok := t.target(ev.Properties["Queue"]); ok && ev.Type == "SQS" && !alarmed("AWS/SQS", "ApproximateAgeOfOldestMessage", "QueueName", q) {
+		for _, q := range consumedQueues(t, fn) {
+			if !alarmed("AWS/SQS", "ApproximateAgeOfOldestMessage", "QueueName", q) {
 				out = append(out, fmt.Sprintf("queue %s: no alarm on the age of its oldest message", q))
 			}
+		}
+	}
+	return out
+}
+
+// consumedQueues are the template's queues fn has an SQS event on.
+func consumedQueues(t *template, fn resource) []string {
+	var out []string
+	for _, ev := range fn.events() {
+		if id, ok := t.target(ev.Properties["Queue"]); ok && ev.Type == "SQS" {
+			out = append(out, id)
 		}
 	}
 	return out
@@ -377,12 +380,7 @@ var consumeActions = []string{"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:Ch
 func checkConsumerBoundaries(t *template) []string {
 	var out []string
 	for _, fn := range t.ofType(typeFunction) {
-		var queues []string
-		for _, ev := range fn.events() {
-			if id, ok := t.target(ev.Properties["Queue"]); ok && ev.Type == "SQS" {
-				queues = append(queues, id)
-			}
-		}
+		queues := consumedQueues(t, fn)
 		if len(queues) == 0 {
 			continue
 		}
@@ -535,13 +533,8 @@ func checkQueuesConsumed(t *template) []string {
 		drained[id] = true
 	}
 	for _, fn := range t.ofType(typeFunction) {
-		for _, ev := range fn.events() {
-			if ev.Type != "SQS" {
-				continue
-			}
-			if id, ok := t.target(ev.Properties["Queue"]); ok {
-				drained[id] = true
-			}
+		for _, id := range consumedQueues(t, fn) {
+			drained[id] = true
 		}
 	}
 	var out []string
