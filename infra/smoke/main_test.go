@@ -29,19 +29,17 @@ func stack(t *testing.T) *localstack.Stack {
 // twice (the second run finds the test user's holder account).
 func TestSmoke_LocalStack(t *testing.T) {
 	st := stack(t)
-	for run := range 2 {
+	for round := range 2 {
 		var said []string
-		err := run_(t, config{API: st.URL, Local: true, Say: func(f string, a ...any) { said = append(said, f) }})
+		err := run(t.Context(), config{API: st.URL, Local: true, Say: func(f string, a ...any) { said = append(said, f) }})
 		if err != nil {
-			t.Fatalf("run %d: %v", run, err)
+			t.Fatalf("run %d: %v", round, err)
 		}
-		if created := strings.Contains(strings.Join(said, "\n"), "POST /holders"); created != (run == 0) {
-			t.Fatalf("run %d: the holder account created: %v (%q)", run, created, said)
+		if created := strings.Contains(strings.Join(said, "\n"), "POST /holders"); created != (round == 0) {
+			t.Fatalf("run %d: the holder account created: %v (%q)", round, created, said)
 		}
 	}
 }
-
-func run_(t *testing.T, c config) error { t.Helper(); return run(t.Context(), c) }
 
 // TestSmoke_Cognito: deployed, the test user signs in with
 // USER_PASSWORD_AUTH against the pool (a stand-in here, whose ID token the
@@ -87,7 +85,7 @@ func TestSmoke_Cognito(t *testing.T) {
 				}
 			}))
 			defer pool.Close()
-			err := run_(t, config{API: st.URL, Cognito: pool.URL, ClientID: "smoke-client", User: "smoke@example.org", Password: tc.password,
+			err := run(t.Context(), config{API: st.URL, Cognito: pool.URL, ClientID: "smoke-client", User: "smoke@example.org", Password: tc.password,
 				Say: func(string, ...any) {}})
 			if tc.err == "" && err != nil || tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)) {
 				t.Fatalf("run: %v, want %q", err, tc.err)
