@@ -21,6 +21,7 @@ BUILD_DIR := .build
 LAMBDAS := \
 	AccountsApi:accounts-api \
 	MailSender:mail-sender \
+	MailFeedback:mail-feedback \
 	OutboxRelay:outbox-relay \
 	ProgramsApi:programs-api \
 	ProgramValidator:program-validator \

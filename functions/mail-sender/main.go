@@ -14,7 +14,7 @@ import (
 
 func main() {
 	p := app.Lambda("MailSender")
-	mailer, err := mailapp.Mailer(p.Deps, sesmail.New(ses.NewFromConfig(p.AWS)), p.Env.MailFrom)
+	mailer, err := mailapp.Mailer(p.Deps, sesmail.New(ses.NewFromConfig(p.AWS)).WithConfigurationSet(p.Env.MailConfigurationSet), p.Env.MailFrom)
 	if err != nil {
 		app.Exit(p.Log, "mailer", err)
 	}

@@ -190,6 +190,12 @@ var authzMatrix = []authzRow{
 		return authzReq{path: "/programs/" + f.program + "/attendance/" + f.upload + "/corrections"}
 	}},
 	{"GET /review/corrections", statuses(401, 401, 403, 403, 403, 403, 200), "every correction (A's upload's)", at("/review/corrections")},
+	{"GET /undeliverable-emails", statuses(401, 401, 403, 403, 403, 403, 200), "every undeliverable address", at("/undeliverable-emails")},
+	{"POST /undeliverable-emails/resume", statuses(401, 401, 404, 404, 404, 404, 200),
+		"the bounced address of a holder who is none of the callers: only staff may resume it (its owner may too: TestLocalStack_UndeliverableMail)",
+		func(f *authzFixture, _ caller) authzReq {
+			return jsonReq("/undeliverable-emails/resume", `{"email":"`+f.bounced+`"}`)
+		}},
 	// The fixture paid it: A reaches the handler, which finds nothing to
 	// pay (the cost is of the fixture's checkout).
 	{"POST /programs/{programId}/attendance/{uploadId}/checkout", statuses(401, 401, 403, 403, 409, 404, 403), "A's report of a guest, whose filing fee the fixture paid",
@@ -285,6 +291,7 @@ type authzFixture struct {
 	feeUpload                               string // A's report of another holder, a guest: it owed a filing fee, paid
 	importID                                string // staff's import of importList
 	programB                                string // provider B's draft
+	bounced                                 string // the address of a holder none of the callers is; its welcome bounced
 	markers                                 map[string]markerClass
 }
 
@@ -566,6 +573,20 @@ func newAuthzFixture(t *testing.T, c *client, st *running) *authzFixture {
 			t.Fatalf("submission is %v after 15 s", sub["status"])
 		}
 		c.do("GET", "/holders/me/submissions/"+f.submission, f.tokens[holderA], nil, 200, &sub)
+	}
+
+	// A holder whose welcome bounced (SES's simulator address).
+	f.bounced = "bounce+matrix@simulator.amazonses.com"
+	c.do("POST", "/holders", c.token("sub-bounced", "", f.bounced), map[string]any{"firstName": "Bea", "lastName": "Bounce", "email": f.bounced}, 201, nil)
+	for deadline := time.Now().Add(15 * time.Second); ; c.waitALittle() {
+		var list struct{ Addresses []struct{ Email string } }
+		c.do("GET", "/undeliverable-emails", f.tokens[staff], nil, 200, &list)
+		if len(list.Addresses) > 0 && list.Addresses[0].Email == f.bounced {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the bounce did not mark the address within 15 s")
+		}
 	}
 
 	for class, values := range map[markerClass][]string{

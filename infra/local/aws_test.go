@@ -207,6 +207,8 @@ func TestLocalStack_AWSBackend(t *testing.T) {
 	// of several offerings, end to end on DynamoDB, SQS and SES.
 	t.Run("SeveralOfferings", func(t *testing.T) { severalOfferings(t, c, acme, office) })
 	t.Run("SelfSignUp", func(t *testing.T) { selfSignUp(t, c) })
+	// The bounce reaches the feedback queue on SQS, the mark DynamoDB.
+	t.Run("UndeliverableMail", func(t *testing.T) { undeliverableMail(t, c, office) })
 }
 
 // eventually retries check until it reports no problem, and reports the

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -359,7 +360,7 @@ type email struct {
 func (c *client) emails(to string) []email {
 	c.t.Helper()
 	var out struct{ Emails []email }
-	c.do("GET", "/dev/outbox?format=json&to="+to, "", nil, 200, &out)
+	c.do("GET", "/dev/outbox?format=json&to="+url.QueryEscape(to), "", nil, 200, &out)
 	return out.Emails
 }
 

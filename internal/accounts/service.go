@@ -407,6 +407,28 @@ func (s *Service) CreateProvider(ctx context.Context, c identity.Caller, in NewP
 	return pr, nil
 }
 
+// EmailsOf returns the addresses that are the caller's own: their holder
+// account's and their organisation's, those they have (undeliverable: a
+// person may start mailing their own address again).
+func (s *Service) EmailsOf(ctx context.Context, c identity.Caller) ([]string, error) {
+	var out []string
+	h, err := s.MyHolder(ctx, c)
+	switch {
+	case err == nil:
+		out = append(out, h.Email)
+	case !fault.Is(err, fault.NotFound):
+		return nil, err
+	}
+	pr, err := s.MyProvider(ctx, c)
+	switch {
+	case err == nil:
+		out = append(out, pr.Email)
+	case !fault.Is(err, fault.NotFound):
+		return nil, err
+	}
+	return out, nil
+}
+
 // MyProvider returns the caller's provider.
 // Errors: Unauthenticated; NotFound provider_not_found.
 func (s *Service) MyProvider(ctx context.Context, c identity.Caller) (Provider, error) {

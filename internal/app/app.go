@@ -39,6 +39,7 @@ import (
 	"github.com/cecportal/cecportal/internal/submissions"
 	"github.com/cecportal/cecportal/internal/table"
 	"github.com/cecportal/cecportal/internal/transcript"
+	"github.com/cecportal/cecportal/internal/undeliverable"
 )
 
 // Env is the configuration the entry points read from the environment
@@ -55,7 +56,11 @@ type Env struct {
 	PaymentsQueueURL    string
 	RenewalsQueueURL    string
 	HolderImportURL     string
+	MailFeedbackURL     string
 	MailFrom            string // MAIL_FROM
+	// MailConfigurationSet is the SES configuration set every mail is sent
+	// with (MAIL_CONFIGURATION_SET): its bounces and complaints come back.
+	MailConfigurationSet string
 	// Stripe: the names of the SecureString parameters that hold the
 	// endpoint's signing secret (webhook) and the secret API key (read at
 	// first use: secrets.Parameter), and the pages the payer returns to.
@@ -95,7 +100,9 @@ func (e *Env) vars() []envVar {
 		{"PAYMENTS_QUEUE_URL", &e.PaymentsQueueURL},
 		{"RENEWALS_QUEUE_URL", &e.RenewalsQueueURL},
 		{"HOLDER_IMPORT_QUEUE_URL", &e.HolderImportURL},
+		{"MAIL_FEEDBACK_QUEUE_URL", &e.MailFeedbackURL},
 		{"MAIL_FROM", &e.MailFrom},
+		{"MAIL_CONFIGURATION_SET", &e.MailConfigurationSet},
 		{"STRIPE_WEBHOOK_SECRET_PARAMETER", &e.StripeWebhookSecretParameter},
 		{"STRIPE_SECRET_KEY_PARAMETER", &e.StripeSecretKeyParameter},
 		{"CHECKOUT_SUCCESS_URL", &e.CheckoutSuccessURL},
@@ -310,6 +317,13 @@ func (d Deps) HolderImport() *holderimport.Service {
 // Transcript is the holder's CEC status and transcript.
 func (d Deps) Transcript() *transcript.Service {
 	return transcript.NewService(store.NewTranscript(d.Table), d.Accounts(), d.Policy, d.Clock)
+}
+
+// Undeliverable is the email addresses mail no longer goes to: the
+// mail-feedback queue's consumer marks them, the mail sender skips them,
+// staff and their owners clear them.
+func (d Deps) Undeliverable() *undeliverable.Service {
+	return undeliverable.NewService(store.NewUndeliverable(d.Table), d.Accounts()).WithLog(d.Log)
 }
 
 // Submissions is the holder's CEC submissions and their staff review.

@@ -10,6 +10,7 @@ import (
 	"github.com/cecportal/cecportal/internal/payments"
 	"github.com/cecportal/cecportal/internal/programs"
 	"github.com/cecportal/cecportal/internal/submissions"
+	"github.com/cecportal/cecportal/internal/undeliverable"
 )
 
 // Functions are cecportal's Lambdas: the one list of them, saying for each
@@ -32,7 +33,10 @@ import (
 var Functions = []Function{
 	// Staff's imports of holders are uploaded here.
 	{ID: "AccountsApi", Dir: "accounts-api", Kind: HTTP, Sends: []string{notify.Queue, accounts.RenewalsQueue, holderimport.Queue}},
-	{ID: "MailSender", Dir: "mail-sender", Kind: Consumer, Queue: notify.Queue, Env: []string{"MAIL_FROM"}},
+	// MAIL_CONFIGURATION_SET sends SES's bounces and complaints to the
+	// mail-feedback queue (through SNS), which MailFeedback drains.
+	{ID: "MailSender", Dir: "mail-sender", Kind: Consumer, Queue: notify.Queue, Env: []string{"MAIL_FROM", "MAIL_CONFIGURATION_SET"}},
+	{ID: "MailFeedback", Dir: "mail-feedback", Kind: Consumer, Queue: undeliverable.Queue},
 	{ID: "OutboxRelay", Dir: "outbox-relay", Kind: Scheduled, Schedule: Schedule{Job: "outbox-relay", Every: time.Minute},
 		// An outbox entry may be bound for any queue.
 		Sends: []string{notify.Queue, programs.ValidationQueue, programs.FeeQueue, attendance.Queue, submissions.Queue, payments.Queue,
@@ -79,6 +83,10 @@ var Queues = []Queue{
 	{Name: payments.Queue, ID: "PaymentsQueue", URLVar: "PAYMENTS_QUEUE_URL"},
 	{Name: accounts.RenewalsQueue, ID: "RenewalsQueue", URLVar: "RENEWALS_QUEUE_URL"},
 	{Name: holderimport.Queue, ID: "HolderImportQueue", URLVar: "HOLDER_IMPORT_QUEUE_URL"},
+	// Nothing of the system sends to it (the local stack's mail outbox
+	// does, for SES's mailbox simulator addresses).
+	{Name: undeliverable.Queue, ID: "MailFeedbackQueue", URLVar: "MAIL_FEEDBACK_QUEUE_URL",
+		FedBy: "SES's bounce and complaint events, through SNS"},
 }
 
 // Function is one Lambda.
@@ -123,6 +131,9 @@ type Queue struct {
 	Name   string // what outbox messages and consumers call it (notify.Queue, ...)
 	ID     string // logical ID in template.yaml
 	URLVar string // the environment variable that holds its URL
+	// FedBy names what sends to it from outside the system; "" for the
+	// queues the outbox relay feeds.
+	FedBy string
 }
 
 // Required lists the variables f cannot start without: TABLE_NAME, the URL

@@ -21,6 +21,10 @@ var logMetrics = map[string]logMetric{
 	"attendance chunk credited": {Name: "AttendeesAccepted", From: "accepted"},
 	"held credits released":     {Name: "HeldCreditsReleased", From: "credits"},
 	"attendance upload done":    {Name: "UploadsProcessed"},
+	// Mail that does not arrive: addresses SES bounced or complained of,
+	// and mails not sent because each recipient's address was one.
+	"email address marked undeliverable": {Name: "AddressesMarkedUndeliverable"},
+	"mail not sent: undeliverable":       {Name: "MailsNotSentUndeliverable"},
 }
 
 // logMetric is one metric: its name, the attribute whose value it takes

@@ -13,15 +13,21 @@ import (
 	"github.com/cecportal/cecportal/internal/fault"
 	"github.com/cecportal/cecportal/internal/holderimport"
 	"github.com/cecportal/cecportal/internal/identity"
+	"github.com/cecportal/cecportal/internal/undeliverable"
 )
 
 // NewAccountsAPI is the handler of the accounts-api Lambda.
 // lapses, when not nil, marks the directory's holders whose renewal lapsed.
-// imports, staff's import of holders, may be nil where it is not served.
-func NewAccountsAPI(svc *accounts.Service, c clock.Clock, lapses DirectoryLapses, imports *holderimport.Service, opts Options) (*API, error) {
-	routes := AccountsRoutes(svc, c, lapses)
+// imports, staff's import of holders, and undeliv, the addresses mail no
+// longer goes to, may be nil where they are not served.
+func NewAccountsAPI(svc *accounts.Service, c clock.Clock, lapses DirectoryLapses, imports *holderimport.Service,
+	undeliv *undeliverable.Service, opts Options) (*API, error) {
+	routes := AccountsRoutes(svc, c, lapses, undeliv)
 	if imports != nil {
 		routes = append(routes, HolderImportRoutes(imports)...)
+	}
+	if undeliv != nil {
+		routes = append(routes, UndeliverableRoutes(undeliv)...)
 	}
 	return newAPI(routes, opts)
 }
@@ -29,8 +35,10 @@ func NewAccountsAPI(svc *accounts.Service, c clock.Clock, lapses DirectoryLapses
 // AccountsRoutes are the routes of the accounts-api Lambda: liveness,
 // holder accounts (staff: one holder's account and history, and its
 // credentials), provider registration and the practitioner directory.
-func AccountsRoutes(svc *accounts.Service, c clock.Clock, lapses DirectoryLapses) []Route {
-	h := accountsHandlers{svc: svc, clock: c, lapses: lapses}
+// undeliv, when not nil, says on a holder's or a provider's account when
+// mail no longer goes to its address.
+func AccountsRoutes(svc *accounts.Service, c clock.Clock, lapses DirectoryLapses, undeliv *undeliverable.Service) []Route {
+	h := accountsHandlers{svc: svc, clock: c, lapses: lapses, undeliv: undeliv}
 	return []Route{
 		{Method: http.MethodGet, Path: "/health", Access: Public, Handle: h.health},
 		{Method: http.MethodGet, Path: "/me", Access: SignedIn, Handle: h.me},
@@ -49,9 +57,10 @@ func AccountsRoutes(svc *accounts.Service, c clock.Clock, lapses DirectoryLapses
 }
 
 type accountsHandlers struct {
-	svc    *accounts.Service
-	clock  clock.Clock
-	lapses DirectoryLapses // nil: nobody reads as lapsed
+	svc     *accounts.Service
+	clock   clock.Clock
+	lapses  DirectoryLapses        // nil: nobody reads as lapsed
+	undeliv *undeliverable.Service // nil: no address reads as undeliverable
 }
 
 // Wire shapes of SPEC §7, kept apart from the domain types.
@@ -92,6 +101,9 @@ type holderJSON struct {
 	Imported     bool      `json:"imported"`
 	CreatedAt    time.Time `json:"createdAt"`
 	UpdatedAt    time.Time `json:"updatedAt"`
+	// EmailUndeliverable: mail no longer goes to Email (it bounced for
+	// good, or its person reported it as spam).
+	EmailUndeliverable *undeliverableJSON `json:"emailUndeliverable,omitempty"`
 }
 
 // heldJSON is what a holder held at a change of their credentials.
@@ -144,6 +156,8 @@ type providerJSON struct {
 	Phone       string      `json:"phone"`
 	Address     addressJSON `json:"address"`
 	CreatedAt   time.Time   `json:"createdAt"`
+	// EmailUndeliverable: mail no longer goes to Email.
+	EmailUndeliverable *undeliverableJSON `json:"emailUndeliverable,omitempty"`
 }
 
 func addressIn(a *addressJSON) *accounts.Address {
@@ -252,7 +266,11 @@ func (h accountsHandlers) myHolder(ctx context.Context, r *Request) (Response, e
 	if err != nil {
 		return Response{}, err
 	}
-	return JSON(http.StatusOK, holderOut(holder)), nil
+	out := holderOut(holder)
+	if out.EmailUndeliverable, err = markOf(ctx, h.undeliv, holder.Email); err != nil {
+		return Response{}, err
+	}
+	return JSON(http.StatusOK, out), nil
 }
 
 type contactUpdateJSON struct {
@@ -289,7 +307,11 @@ func (h accountsHandlers) holderRecord(ctx context.Context, r *Request) (Respons
 	if err != nil {
 		return Response{}, err
 	}
-	return JSON(http.StatusOK, holderRecordOut(holder, evs)), nil
+	out := holderRecordOut(holder, evs)
+	if out.Holder.EmailUndeliverable, err = markOf(ctx, h.undeliv, holder.Email); err != nil {
+		return Response{}, err
+	}
+	return JSON(http.StatusOK, out), nil
 }
 
 func (h accountsHandlers) setCredentials(ctx context.Context, r *Request) (Response, error) {
@@ -370,7 +392,11 @@ func (h accountsHandlers) myProvider(ctx context.Context, r *Request) (Response,
 	if err != nil {
 		return Response{}, err
 	}
-	return JSON(http.StatusOK, providerOut(p)), nil
+	out := providerOut(p)
+	if out.EmailUndeliverable, err = markOf(ctx, h.undeliv, p.Email); err != nil {
+		return Response{}, err
+	}
+	return JSON(http.StatusOK, out), nil
 }
 
 func (h accountsHandlers) directory(ctx context.Context, r *Request) (Response, error) {

@@ -46,7 +46,9 @@ import (
 	"github.com/cecportal/cecportal/internal/stripepay"
 	"github.com/cecportal/cecportal/internal/submissions"
 	"github.com/cecportal/cecportal/internal/table"
+	"github.com/cecportal/cecportal/internal/store"
 	"github.com/cecportal/cecportal/internal/testkit"
+	"github.com/cecportal/cecportal/internal/undeliverable"
 )
 
 // FuzzRequestBody sends any body to every operation of openapi.yaml that
@@ -283,7 +285,7 @@ func newBodyWorld(tb testing.TB) *bodyWorld {
 	opts := Options{Logger: log}
 	var apis []*API
 	for _, mk := range []func() (*API, error){
-		func() (*API, error) { return NewAccountsAPI(acc, w.clock, ren, deps.HolderImport(), opts) },
+		func() (*API, error) { return NewAccountsAPI(acc, w.clock, ren, deps.HolderImport(), deps.Undeliverable(), opts) },
 		func() (*API, error) { return NewProgramsAPI(progs, opts) },
 		func() (*API, error) { return NewAttendanceAPI(att, opts) },
 		func() (*API, error) { return NewCecAPI(deps.Transcript(), subs, ren, opts) },
@@ -324,6 +326,7 @@ func newBodyWorld(tb testing.TB) *bodyWorld {
 		{name: "setRenewalLapse", method: "PUT", template: "/holders/{holderId}/renewals/{year}/lapse",
 			path: "/holders/" + ids.ana + "/renewals/2027/lapse", sub: "s1", groups: "[staff]"},
 		{name: "importHolders (CSV)", method: "POST", template: "/holder-imports", sub: "s1", groups: "[staff]", contentType: "text/csv"},
+		{name: "resumeUndeliverableEmail", method: "POST", template: "/undeliverable-emails/resume", sub: "s1", groups: "[staff]"},
 	}
 	for i := range w.cases {
 		c := &w.cases[i]
@@ -451,6 +454,10 @@ func (w *bodyWorld) seed(tb testing.TB, acc *accounts.Service, progs *programs.S
 	ana, err := acc.MyHolder(ctx, identity.Caller{Sub: "h1", Roles: []string{identity.RoleHolder}})
 	must(err)
 	_, _, err = ren.EnsureInvoice(ctx, ana, 2027)
+	must(err)
+	// Bo's address bounced: staff may start mailing it again.
+	_, err = store.NewUndeliverable(w.table).Mark(ctx, undeliverable.Address{Email: "bo@example.com", Reason: undeliverable.NoMailbox,
+		At: w.clock.t, FeedbackID: "fb-seed"})
 	must(err)
 	w.sent.bodies = map[string][]string{}
 	return ids

@@ -325,6 +325,15 @@ func generatedContract() *contract.Contract {
 				"reason":   &contract.Schema{Type: "string", MaxLength: contract.Int64(2000)},
 			}, Required: []string{"decision"}, NoAdditional: true, Labels: map[string]string{"activities": "the activities to reject", "decision": "whether to approve or reject", "reason": "the reason"}}},
 		}}},
+		{Method: "GET", Path: "/undeliverable-emails", Roles: []string{"staff"}, Params: []contract.Param{
+			{In: "query", Name: "limit", Schema: &contract.Schema{Type: "integer", Minimum: contract.Float64(1), Maximum: contract.Float64(100)}, Label: "the number of results per page"},
+			{In: "query", Name: "cursor", Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(2048), Pattern: "^[A-Za-z0-9_-]+$"}, Label: "the page"},
+		}},
+		{Method: "POST", Path: "/undeliverable-emails/resume", Body: &contract.Body{Required: true, Content: []contract.Media{
+			{Type: "application/json", Schema: &contract.Schema{Type: "object", Properties: map[string]*contract.Schema{
+				"email": &contract.Schema{Type: "string", MaxLength: contract.Int64(254), Format: "email"},
+			}, Required: []string{"email"}, NoAdditional: true, Labels: map[string]string{"email": "the email address"}}},
+		}}},
 		{Method: "POST", Path: "/webhooks/payments", Public: true, Params: []contract.Param{
 			{In: "header", Name: "Stripe-Signature", Schema: &contract.Schema{Type: "string", MaxLength: contract.Int64(2048)}},
 		}, Body: &contract.Body{Required: true, Content: []contract.Media{

@@ -124,7 +124,7 @@ func newDirectoryAPI(t *testing.T) (*API, *fakeAccountsStore) {
 	add("H-AAAAAAAAA3", "h3", "Zoë", "Mulder", accounts.Guest)
 	add("H-AAAAAAAAA4", "h4", "Bob", "Smith", accounts.Member, "NALP")
 	svc := accounts.NewService(st, testkit.Policy(t), clock.Fixed(progNow), nil, testkit.NoDispatch{})
-	api, err := New(generatedContract(), AccountsRoutes(svc, clock.Fixed(progNow), nil), Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	api, err := New(generatedContract(), AccountsRoutes(svc, clock.Fixed(progNow), nil, nil), Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -44,6 +44,7 @@ import (
 	"github.com/cecportal/cecportal/internal/store"
 	"github.com/cecportal/cecportal/internal/stripepay"
 	"github.com/cecportal/cecportal/internal/table"
+	"github.com/cecportal/cecportal/internal/undeliverable"
 	"github.com/cecportal/cecportal/internal/web"
 )
 
@@ -207,7 +208,14 @@ func (s *Stack) build(ctx context.Context) (err error) {
 	if from == "" {
 		from = "cec@localhost.localdomain"
 	}
-	if s.Outbox, err = mail.NewOutbox(s.db, mail.WithNow(clk.Now)); err != nil {
+	// The outbox answers mail to SES's simulator addresses with bounces and
+	// complaints on the mail-feedback queue, as SES does through SNS.
+	var feedback queue.Queue
+	sendFeedback := func(ctx context.Context, event string) error {
+		_, err := feedback.Send(ctx, event)
+		return err
+	}
+	if s.Outbox, err = mail.NewOutbox(s.db, mail.WithNow(clk.Now), mail.WithFeedback(sendFeedback)); err != nil {
 		return fmt.Errorf("mail outbox: %w", err)
 	}
 	if err := s.Outbox.Verify(ctx, from); err != nil {
@@ -253,6 +261,7 @@ func (s *Stack) build(ctx context.Context) (err error) {
 		return fmt.Errorf("CECPORTAL_BACKEND %q: want embedded or aws", cfg.Backend)
 	}
 
+	feedback = queues[undeliverable.Queue]
 	senders := make(map[string]outbox.Sender, len(queues))
 	for name, q := range queues {
 		senders[name] = q
@@ -277,7 +286,7 @@ func (s *Stack) build(ctx context.Context) (err error) {
 	// Every API gives callers the holder and provider roles their own
 	// records give them, as the Lambdas do (docs/security.md#roles).
 	apiOptions := httpapi.Options{Logger: s.log, Roles: deps.Accounts()}
-	accountsAPI, err := httpapi.NewAccountsAPI(deps.Accounts(), clk, deps.Renewals(nil), deps.HolderImport(), apiOptions)
+	accountsAPI, err := httpapi.NewAccountsAPI(deps.Accounts(), clk, deps.Renewals(nil), deps.HolderImport(), deps.Undeliverable(), apiOptions)
 	if err != nil {
 		return err
 	}
@@ -310,6 +319,7 @@ func (s *Stack) build(ctx context.Context) (err error) {
 		"CecApi":                {api: cecAPI},
 		"PaymentWebhook":        {api: webhookAPI},
 		"MailSender":            {work: mailer.Handle},
+		"MailFeedback":          {work: deps.Undeliverable().Feedback},
 		"ProgramValidator":      {work: programsSvc.Validate},
 		"ProgramInvoicer":       {work: programsSvc.Invoice},
 		"AttendanceCrediter":    {work: attendanceSvc.CreditChunk},

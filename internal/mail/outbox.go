@@ -31,8 +31,9 @@ var ErrNotFound = errors.New("mail: message not found")
 // refuses senders that are not verified and envelopes SES refuses, so that
 // the mistakes that would fail on AWS fail locally too.
 type Outbox struct {
-	db  *bbolt.DB
-	now func() time.Time
+	db       *bbolt.DB
+	now      func() time.Time
+	feedback func(ctx context.Context, event string) error // WithFeedback
 }
 
 var _ Sender = (*Outbox)(nil)
@@ -95,6 +96,15 @@ func (o *Outbox) Send(ctx context.Context, m Message) (string, error) {
 		return "", fmt.Errorf("send email: %w", err)
 	}
 	if err := CheckEnvelope(m.From, m.To); err != nil {
+		return "", fmt.Errorf("send email: %w", err)
+	}
+	// Before the capture: a send whose feedback failed is tried again
+	// whole, and the system takes a repeated event as one. A sender SES
+	// would refuse gets no feedback.
+	if err := o.db.View(func(tx *bbolt.Tx) error { return checkSender(tx, m.From) }); err != nil {
+		return "", fmt.Errorf("send email: %w", err)
+	}
+	if err := o.simulate(ctx, m, "simulated-"+strings.ToLower(rand.Text()[:12])); err != nil {
 		return "", fmt.Errorf("send email: %w", err)
 	}
 	id, err := o.capture(Captured{

@@ -11,9 +11,11 @@ import (
 	"fmt"
 	"log/slog"
 	"net/mail"
+	"slices"
 	"time"
 
 	"github.com/cecportal/cecportal/internal/outbox"
+	"github.com/cecportal/cecportal/internal/undeliverable"
 )
 
 // Queue is the logical name of the mail queue.
@@ -81,14 +83,23 @@ type Renderer interface {
 	Render(j Job) (Email, error)
 }
 
+// Undeliverable says which addresses mail must not go to
+// (undeliverable.Service): they bounced for good or complained.
+type Undeliverable interface {
+	Undeliverable(ctx context.Context, emails []string) ([]undeliverable.Address, error)
+}
+
 // Mailer renders and sends jobs.
 type Mailer struct {
 	Sender    Sender
 	Ledger    Ledger
 	Templates Renderer
-	From      string
-	Now       func() time.Time
-	Log       *slog.Logger
+	// Undeliverable, when set, keeps mail from the addresses it names: a
+	// job to none but those is recorded as done without sending.
+	Undeliverable Undeliverable
+	From          string
+	Now           func() time.Time
+	Log           *slog.Logger
 	// Lease bounds how long a claim blocks redeliveries; past it a crashed
 	// delivery's job is sent again (at least once beats never).
 	Lease time.Duration
@@ -127,6 +138,9 @@ func (m *Mailer) Deliver(ctx context.Context, j Job) error {
 	case HeldElsewhere:
 		return fmt.Errorf("job %s: %w", j.ID, ErrInFlight)
 	}
+	if e.To, err = m.deliverable(ctx, j.ID, e.To); err != nil || len(e.To) == 0 {
+		return m.skip(ctx, j, err)
+	}
 	id, err := m.Sender.Send(ctx, e)
 	if err != nil {
 		if rerr := m.Ledger.Release(ctx, j.ID); rerr != nil {
@@ -141,6 +155,47 @@ func (m *Mailer) Deliver(ctx context.Context, j Job) error {
 	m.log().InfoContext(ctx, "mail sent", "job", j.ID, "template", j.Template, "messageId", id)
 	return nil
 }
+
+// deliverable is to without its undeliverable addresses.
+func (m *Mailer) deliverable(ctx context.Context, job string, to []string) ([]string, error) {
+	if m.Undeliverable == nil {
+		return to, nil
+	}
+	marked, err := m.Undeliverable.Undeliverable(ctx, to)
+	if err != nil || len(marked) == 0 {
+		return to, err
+	}
+	out := make([]string, 0, len(to))
+	for _, addr := range to {
+		n := undeliverable.Normalize(addr)
+		if !slices.ContainsFunc(marked, func(a undeliverable.Address) bool { return a.Email == n }) {
+			out = append(out, addr)
+		}
+	}
+	m.log().InfoContext(ctx, "mail recipients skipped: undeliverable", "job", job, "skipped", len(to)-len(out))
+	return out, nil
+}
+
+// skip ends a claimed job that is not sent: for good when none of its
+// recipients can be mailed, or released for a redelivery when reading
+// their marks failed (err).
+func (m *Mailer) skip(ctx context.Context, j Job, err error) error {
+	if err != nil {
+		if rerr := m.Ledger.Release(ctx, j.ID); rerr != nil {
+			err = errors.Join(err, fmt.Errorf("release claim: %w", rerr))
+		}
+		return fmt.Errorf("job %s: read undeliverable addresses: %w", j.ID, err)
+	}
+	if err := m.Ledger.Sent(ctx, j.ID, SkippedUndeliverable, m.Now()); err != nil {
+		return fmt.Errorf("record job %s skipped: %w", j.ID, err)
+	}
+	m.log().InfoContext(ctx, "mail not sent: undeliverable", "job", j.ID, "template", j.Template)
+	return nil
+}
+
+// SkippedUndeliverable is the message ID the ledger records for a job none
+// of whose recipients could be mailed.
+const SkippedUndeliverable = "not-sent:undeliverable"
 
 func (j Job) validate() error {
 	if j.ID == "" || j.Template == "" || len(j.To) == 0 {

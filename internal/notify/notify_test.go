@@ -3,6 +3,7 @@ package notify_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	"github.com/cecportal/cecportal/internal/notify"
 	"github.com/cecportal/cecportal/internal/notify/templates"
 	"github.com/cecportal/cecportal/internal/policy"
+	"github.com/cecportal/cecportal/internal/undeliverable"
 )
 
 // memLedger and memSender are doubles for the Mailer's own logic; the
@@ -137,4 +139,62 @@ func TestMailer_Deliver(t *testing.T) {
 			t.Fatalf("bad jobs sent %d emails", len(s.sent))
 		}
 	})
+}
+
+// marked is the undeliverable addresses, as undeliverable.Service answers.
+type marked struct {
+	emails []string
+	err    error
+}
+
+func (m marked) Undeliverable(_ context.Context, emails []string) ([]undeliverable.Address, error) {
+	var out []undeliverable.Address
+	for _, e := range emails {
+		if slices.Contains(m.emails, undeliverable.Normalize(e)) {
+			out = append(out, undeliverable.Address{Email: undeliverable.Normalize(e), Reason: undeliverable.NoMailbox})
+		}
+	}
+	return out, m.err
+}
+
+func TestMailer_SkipsUndeliverable(t *testing.T) {
+	ctx := context.Background()
+	two := welcome
+	two.ID, two.To = "welcome:two", []string{"Ana@Example.com", "bo@example.com"}
+	for _, tc := range []struct {
+		name     string
+		job      notify.Job
+		marked   marked
+		wantTo   []string // nil: nothing sent
+		wantSent string   // the ledger's record; "" for none
+		wantErr  bool
+	}{
+		{"NoneMarked", welcome, marked{}, []string{"ana@example.com"}, "msg-1", false},
+		{"OnlyRecipientMarked", welcome, marked{emails: []string{"ana@example.com"}}, nil, notify.SkippedUndeliverable, false},
+		{"OneOfTwoMarked", two, marked{emails: []string{"ana@example.com"}}, []string{"bo@example.com"}, "msg-1", false},
+		// The marks cannot be read: not sent, and the claim released for
+		// the queue's next delivery.
+		{"MarksUnreadable", welcome, marked{err: errors.New("throttled")}, nil, "", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m, s, l, _ := newMailer(t)
+			m.Undeliverable = tc.marked
+			err := m.Deliver(ctx, tc.job)
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("Deliver = %v, want error %v", err, tc.wantErr)
+			}
+			switch {
+			case tc.wantTo == nil && len(s.sent) != 0:
+				t.Fatalf("sent %+v, want nothing", s.sent)
+			case tc.wantTo != nil && (len(s.sent) != 1 || !slices.Equal(s.sent[0].To, tc.wantTo)):
+				t.Fatalf("sent %+v, want one email to %v", s.sent, tc.wantTo)
+			}
+			if got := l.sent[tc.job.ID]; got != tc.wantSent {
+				t.Fatalf("ledger records %q, want %q", got, tc.wantSent)
+			}
+			if _, claimed := l.claims[tc.job.ID]; tc.wantErr && claimed {
+				t.Fatal("the claim of an unsent job was kept: the next delivery would wait out its lease")
+			}
+		})
+	}
 }

@@ -45,6 +45,7 @@ const (
 	pkHolderFind  = "HOLDERFIND#"
 	pkMemberNo    = "MEMBERNO#"
 	pkImport      = "IMPORT#"
+	pkUndeliv     = "UNDELIVERABLE#"
 	// Due markers: the partition of a marker, and of its index entries
 	// (with the month of its date).
 	dueRenewal    = "DUE#renewal#"
@@ -84,6 +85,7 @@ const (
 	skImport         = "IMPORT"
 	skHeld           = "HELD#"
 	skFilingFee      = "FILINGFEE"
+	skUndeliv        = "UNDELIVERABLE"
 )
 
 // Partition keys of the indexes.
@@ -100,6 +102,7 @@ const (
 	gsiImports          = "IMPORTS"         // GSI1: staff's imports of holders, by time
 	gsiProviderFiling   = "PROVIDERFILING#" // GSI2: a provider's unpaid filing fee invoices, by issue time
 	gsiHolderHeld       = "HOLDERHELD#"     // GSI2: a holder's credits held for a filing fee, by completion date
+	gsiUndeliverable    = "UNDELIVERABLES"  // GSI1: undeliverable email addresses, by time marked
 )
 
 // entity is the key shape of one kind of item, named as docs/data-model.md's
@@ -153,6 +156,7 @@ var entities = []entity{
 	{name: "fee due marker", pk: dueFee, sk: skDue, gsi2: dueFee},
 	{name: "reminder record", pk: pkReminder, sk: skReminder},
 	{name: "payment event", pk: pkPayEvent, sk: skPayEvent},
+	{name: "undeliverable address", pk: pkUndeliv, sk: skUndeliv, gsi1: gsiUndeliverable},
 }
 
 // Accounts.
@@ -313,6 +317,9 @@ func reminderKey(id string) table.Key { return table.Key{PK: pkReminder + id, SK
 
 // Mail, payments, the outbox.
 
+func undeliverableKey(email string) table.Key {
+	return table.Key{PK: pkUndeliv + email, SK: skUndeliv}
+}
 func mailJobKey(id string) table.Key      { return table.Key{PK: pkMailJob + id, SK: skMailJob} }
 func paymentEventKey(id string) table.Key { return table.Key{PK: pkPayEvent + id, SK: skPayEvent} }
 

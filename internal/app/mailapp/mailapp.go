@@ -18,5 +18,6 @@ func Mailer(d app.Deps, s mail.Sender, from string) (*notify.Mailer, error) {
 		return nil, err
 	}
 	return &notify.Mailer{Sender: app.MailSender{S: s}, Ledger: store.NewMailLedger(d.Table), Templates: tpl,
-		From: from, Now: d.Clock.Now, Log: d.Log}, nil
+		Undeliverable: d.Undeliverable(),
+		From:          from, Now: d.Clock.Now, Log: d.Log}, nil
 }

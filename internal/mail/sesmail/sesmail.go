@@ -29,12 +29,21 @@ var _ API = (*ses.Client)(nil)
 // Sender sends email through Amazon SES (API v1).
 type Sender struct {
 	client API
+	set    string
 }
 
 var _ mail.Sender = (*Sender)(nil)
 
 // New returns a sender on client. Build the client once, in main.
 func New(client API) *Sender { return &Sender{client: client} }
+
+// WithConfigurationSet sends every message with the SES configuration set
+// name, whose event destination takes its bounces and complaints to the
+// system (the template's MailConfigurationSet).
+func (s *Sender) WithConfigurationSet(name string) *Sender {
+	s.set = name
+	return s
+}
 
 // Send sends a rendered message.
 func (s *Sender) Send(ctx context.Context, m mail.Message) (string, error) {
@@ -48,11 +57,15 @@ func (s *Sender) Send(ctx context.Context, m mail.Message) (string, error) {
 	if m.HTML != "" {
 		body.Html = content(m.HTML)
 	}
-	out, err := s.client.SendEmail(ctx, &ses.SendEmailInput{
+	in := &ses.SendEmailInput{
 		Source:      aws.String(m.From),
 		Destination: &types.Destination{ToAddresses: m.To},
 		Message:     &types.Message{Subject: content(m.Subject), Body: body},
-	})
+	}
+	if s.set != "" {
+		in.ConfigurationSetName = aws.String(s.set)
+	}
+	out, err := s.client.SendEmail(ctx, in)
 	if err != nil {
 		return "", fmt.Errorf("send email: %w", classify(err))
 	}

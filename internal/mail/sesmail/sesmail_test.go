@@ -47,3 +47,27 @@ func TestSES_ErrorMapping(t *testing.T) {
 		})
 	}
 }
+
+// recordingSES keeps the input of each send.
+type recordingSES struct{ in []*ses.SendEmailInput }
+
+func (r *recordingSES) SendEmail(_ context.Context, in *ses.SendEmailInput, _ ...func(*ses.Options)) (*ses.SendEmailOutput, error) {
+	r.in = append(r.in, in)
+	return &ses.SendEmailOutput{MessageId: aws.String("m1")}, nil
+}
+
+// Every mail names the configuration set, whose event destination brings
+// its bounces and complaints back (moto ignores the name, so a double
+// records it here).
+func TestSES_ConfigurationSet(t *testing.T) {
+	msg := mail.Message{From: "a@cecportal.test", To: []string{"b@example.test"}, Subject: "s", Text: "t"}
+	for _, tc := range []struct{ set, want string }{{"cecportal-prod", "cecportal-prod"}, {"", ""}} {
+		r := &recordingSES{}
+		if _, err := sesmail.New(r).WithConfigurationSet(tc.set).Send(context.Background(), msg); err != nil {
+			t.Fatal(err)
+		}
+		if got := aws.ToString(r.in[0].ConfigurationSetName); got != tc.want {
+			t.Errorf("WithConfigurationSet(%q): sent with %q", tc.set, got)
+		}
+	}
+}

@@ -320,6 +320,13 @@ export default {
       "required": "Enter the reason"
     }
   },
+  "POST /undeliverable-emails/resume": {
+    "email": {
+      "label": "the email address",
+      "required": "Enter the email address",
+      "email": "Enter the email address in the correct format, like name@example.org"
+    }
+  },
   "PUT /holders/me/contact": {
     "address": {
       "label": "your address",
