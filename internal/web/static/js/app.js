@@ -21,6 +21,7 @@ import * as holder from "./holder.js";
 import * as staff from "./staff.js";
 import { calendar } from "./calendar.js";
 import { homes } from "./home.js";
+import { undeliverablePage } from "./undeliverable.js";
 
 const roleNames = { holder: "Credential holder", provider: "Provider", staff: "Association staff" };
 
@@ -52,6 +53,7 @@ const routes = [
   { path: "/staff/import/:importId", role: "staff", render: imports.importHolders },
   { path: "/staff/corrections", role: "staff", nav: "Corrections", render: staff.corrections },
   { path: "/staff/filing-fees", role: "staff", nav: "Filing fees", render: staff.filingFees },
+  { path: "/staff/email", role: "staff", nav: "Email problems", render: undeliverablePage },
   { path: "/staff/uploads/:id/:uploadId", role: "staff", render: attendance.staffUpload },
   { path: "/pay/:ref", signedIn: true, dev: true, render: payPage },
   // The payment provider's checkout returns here (paid or cancelled).

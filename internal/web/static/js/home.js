@@ -8,6 +8,7 @@ import { api, getOrNull, serverNow } from "./api.js";
 import { notice, errorNotice, writeToOffice, date, dateTime, words, programStatusText, offeringsOf, reportBy } from "./view.js";
 import { money, dateIn, hundredths } from "./fee.js";
 import { comingYear } from "./holder.js";
+import { cannotEmail } from "./undeliverable.js";
 
 /** One part of a home page: a heading and what loads into it. */
 function part(id, title, load) {
@@ -26,6 +27,7 @@ export async function holderHome(view) {
     return;
   }
   const year = await comingYear();
+  if (me.emailUndeliverable) view.append(cannotEmail(me.emailUndeliverable, "holder"));
   view.append(
     part("home-cecs", `Your CECs for the ${year} renewal`, async () => {
       const st = await api("GET", `/holders/me/status?${new URLSearchParams({ year: String(year) })}`);
@@ -65,6 +67,7 @@ export async function providerHome(view) {
       h("p", {}, h("a", { class: "button", href: "#/provider" }, "Register your organisation")));
     return;
   }
+  if (me.emailUndeliverable) view.append(cannotEmail(me.emailUndeliverable, "provider"));
   // Filing fees are asked for only when there is one to pay: most policies charge none.
   const [page, now, fees] = await Promise.all([api("GET", "/programs?limit=100"), serverNow(),
     api("GET", "/providers/me/filing-fees?limit=100").catch(() => ({ filingFees: [] }))]);
@@ -123,7 +126,17 @@ export async function staffHome(view) {
   });
   view.append(
     queue("home-program-reviews", "Program applications to review", "/review/programs", "#/staff/programs", (p) => `${p.title} (${p.providerName})`),
-    queue("home-submission-reviews", "CEC submissions to review", "/review/submissions", "#/staff/submissions", (s) => `${s.holderName || `holder ${s.holderId}`}, ${s.year} renewal`));
+    queue("home-submission-reviews", "CEC submissions to review", "/review/submissions", "#/staff/submissions", (s) => `${s.holderName || `holder ${s.holderId}`}, ${s.year} renewal`),
+    part("home-undeliverable", "Email addresses we cannot reach", async () => {
+      const res = await api("GET", "/undeliverable-emails?limit=100");
+      const n = res.addresses.length;
+      if (!n) return h("p", { id: "home-undeliverable-count", dataset: { count: "0" } }, "We can email every address.");
+      return [
+        h("p", { id: "home-undeliverable-count", dataset: { count: String(n) } }, h("strong", {}, `${n}${res.nextCursor ? " or more" : ""}`),
+          ` ${n === 1 && !res.nextCursor ? "address is" : "addresses are"} not emailed. The latest: ${res.addresses[0].email}, since ${dateTime(res.addresses[0].since)}.`),
+        h("p", {}, h("a", { href: "#/staff/email" }, "See the addresses")),
+      ];
+    }));
 }
 
 export const homes = { holder: holderHome, provider: providerHome, staff: staffHome };

@@ -675,7 +675,7 @@ function draw(out, p) {
  * when given, adds a "Use" button per result; href(entry), when given,
  * makes each holder ID a link there.
  */
-export function directorySearch(onPick, { href } = {}) {
+export function directorySearch(onPick, { href, q } = {}) {
   const staffSearch = session()?.role === "staff"; // staff also find by email, and unlisted holders
   const results = h("div", { class: "directory-results" });
   const f = form({ class: "directory-form" }, [
@@ -700,6 +700,10 @@ export function directorySearch(onPick, { href } = {}) {
       announce(first.length ? caption.textContent : "Nobody found");
     });
   });
+  if (q) {
+    f.elements.q.value = q;
+    queueMicrotask(() => f.requestSubmit()); // once the page holds the form
+  }
   return h("div", {}, f, results);
 }
 

@@ -10,6 +10,7 @@ import { page, notice, confirmation, dateTime, date, humanDates, holderLabel, pr
 import { money, hundredths, cecText } from "./fee.js";
 import { directorySearch } from "./provider.js";
 import { comingYear, shortfallText, statusFigures } from "./holder.js";
+import { addressForStaff } from "./undeliverable.js";
 
 const enc = encodeURIComponent;
 
@@ -471,7 +472,8 @@ export async function holders(main) {
     h("p", {}, "Bringing the association's holders in from a spreadsheet? ", h("a", { href: "#/staff/import", id: "to-import" }, "Import holders"), "."),
     section,
     h("h2", {}, "Find a holder"),
-    directorySearch((x) => choose(x.holderId), { href: (x) => holderHref(x.holderId) }));
+    // ?q= searches at once (the list of addresses we cannot email links here).
+    directorySearch((x) => choose(x.holderId), { href: (x) => holderHref(x.holderId), q: hashQuery().get("q") }));
   const pre = hashQuery().get("holder");
   if (pre) await choose(pre, false);
 }
@@ -528,7 +530,7 @@ export async function holder(main, { id }) {
     section("holder-profile", "Profile", facts([
       ["Holder ID", h("span", { id: "record-holder-id" }, x.holderId)],
       ["Name", `${x.firstName} ${x.lastName}`],
-      ["Email", x.email],
+      ["Email", addressForStaff(x.email, x.emailUndeliverable)],
       ...(x.memberNumber ? [["Member number", h("span", { id: "record-member-number" }, x.memberNumber)]] : []),
       ["Account", h("span", { id: "record-claimed" }, x.claimed ? "The holder's own: they sign in to it"
         : "Imported, not claimed yet: it becomes the holder's when they create their holder account signed in with this email")],
