@@ -90,8 +90,8 @@ build: check-policy ## Build every function into .build/<dir>/bootstrap, as SAM 
 # cfn-lint's exit code is a bit mask: 2 errors, 4 warnings, 8 informational.
 # Errors and warnings fail; informational messages are printed but pass.
 .PHONY: lint-template
-lint-template: ## Lint template.yaml with cfn-lint (fails on errors and warnings)
-	@rc=0; $(CFN_LINT) template.yaml || rc=$$?; \
+lint-template: ## Lint template.yaml and infra/mailidentity/template.yaml with cfn-lint (fails on errors and warnings)
+	@rc=0; $(CFN_LINT) template.yaml infra/mailidentity/template.yaml || rc=$$?; \
 	if [ $$(( rc & ~8 )) -ne 0 ]; then echo "cfn-lint failed (exit $$rc)" >&2; exit 1; fi
 
 # ============================================================================

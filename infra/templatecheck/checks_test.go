@@ -35,6 +35,7 @@ var templateChecks = []struct {
 	{"OperatorsSeeFailures", checkOperatorAlarms},
 	{"HTTPRoutesUnique", checkRoutes},
 	{"CORSFromConfiguration", checkCORS},
+	{"BouncesAndComplaintsReachTheSystem", checkMailFeedback},
 }
 
 // minMaxReceiveCount is the least maxReceiveCount AWS advises for a queue

@@ -147,6 +147,8 @@ Resources:
       Environment:
         Variables:
           QUEUE_URL: !Ref Queue
+          MAIL_FROM: cec@example.org
+          MAIL_CONFIGURATION_SET: !Ref MailSet
       PermissionsBoundary: !Ref WorkerBoundary
       Events:
         Jobs:
@@ -160,6 +162,39 @@ Resources:
         Things:
           Type: HttpApi
           Properties: {ApiId: !Ref Api, Method: post, Path: /things}
+  MailSet:
+    Type: AWS::SES::ConfigurationSet
+  MailDestination:
+    Type: AWS::SES::ConfigurationSetEventDestination
+    Properties:
+      ConfigurationSetName: !Ref MailSet
+      EventDestination:
+        Enabled: true
+        MatchingEventTypes: [bounce, complaint]
+        SnsDestination: {TopicARN: !Ref MailTopic}
+  MailTopic:
+    Type: AWS::SNS::Topic
+  MailTopicPolicy:
+    Type: AWS::SNS::TopicPolicy
+    Properties:
+      Topics: [!Ref MailTopic]
+      PolicyDocument:
+        Statement:
+          - {Effect: Allow, Principal: {Service: ses.amazonaws.com}, Action: sns:Publish, Resource: !Ref MailTopic}
+  MailSubscription:
+    Type: AWS::SNS::Subscription
+    Properties:
+      TopicArn: !Ref MailTopic
+      Protocol: sqs
+      Endpoint: !GetAtt Queue.Arn
+      RawMessageDelivery: true
+  MailQueuePolicy:
+    Type: AWS::SQS::QueuePolicy
+    Properties:
+      Queues: [!Ref Queue]
+      PolicyDocument:
+        Statement:
+          - {Effect: Allow, Principal: {Service: sns.amazonaws.com}, Action: sqs:SendMessage, Resource: !GetAtt Queue.Arn}
   Table:
     Type: AWS::DynamoDB::Table
 Outputs:
@@ -275,6 +310,16 @@ func TestChecks_FindProblems(t *testing.T) {
 		{"CORSMethodMissing", checkCORS, "AllowMethods: [GET, POST]", "AllowMethods: [GET]", "lacks POST"},
 		{"CORSHeaderMissing", checkCORS, "AllowHeaders: [authorization, Content-Type]", "AllowHeaders: [Content-Type]", "lacks Authorization"},
 		{"CORSNoMaxAge", checkCORS, "        MaxAge: 600\n", "", "MaxAge"},
+		{"MailWithoutConfigurationSet", checkMailFeedback, "          MAIL_CONFIGURATION_SET: !Ref MailSet\n", "", "sends mail (MAIL_FROM)"},
+		{"MailConfigurationSetLiteral", checkMailFeedback, "MAIL_CONFIGURATION_SET: !Ref MailSet", "MAIL_CONFIGURATION_SET: cecportal-dev", "no !Ref"},
+		{"PoolWithoutConfigurationSet", checkMailFeedback, "  MailSet:\n",
+			"  Pool:\n    Type: AWS::Cognito::UserPool\n    Properties:\n      EmailConfiguration: {EmailSendingAccount: DEVELOPER, From: cec@example.org}\n  MailSet:\n", "user pool Pool"},
+		{"OnlyBounces", checkMailFeedback, "MatchingEventTypes: [bounce, complaint]", "MatchingEventTypes: [bounce]", "both bounce and complaint"},
+		{"DestinationDisabled", checkMailFeedback, "        Enabled: true\n", "        Enabled: false\n", "no enabled event destination"},
+		{"SESMayNotPublish", checkMailFeedback, "Principal: {Service: ses.amazonaws.com}", "Principal: {Service: events.amazonaws.com}", "lets ses.amazonaws.com"},
+		{"NotRaw", checkMailFeedback, "      RawMessageDelivery: true\n", "", "RawMessageDelivery"},
+		{"TopicMayNotSend", checkMailFeedback, "Action: sqs:SendMessage, Resource: !GetAtt Queue.Arn}", "Action: sqs:ReceiveMessage, Resource: !GetAtt Queue.Arn}", "may not deliver"},
+		{"SubscriptionToIdleQueue", checkMailFeedback, "      Endpoint: !GetAtt Queue.Arn\n", "      Endpoint: !GetAtt DLQ.Arn\n", "no sqs subscription delivers it to a queue a function consumes"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
