@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -319,7 +320,14 @@ func (p *person) checkCSP(t *testing.T) {
 // at both widths (review).
 func (p *person) audit(t *testing.T) {
 	t.Helper()
-	problems := eval[[]string](t, p, "audit the page", `(() => {
+	// The screen's width: on an emulated phone the layout viewport
+	// (innerWidth) grows to fit content that is too wide, as a phone's
+	// browser zooms out, so that it cannot show the overflow.
+	screenWidth := "window.innerWidth"
+	if p.phone {
+		screenWidth = strconv.FormatInt(phone.w, 10)
+	}
+	problems := eval[[]string](t, p, "audit the page", `((screenWidth) => {
 		const problems = [];
 		const seen = {};
 		for (const el of document.querySelectorAll("[id]")) {
@@ -344,7 +352,7 @@ func (p *person) audit(t *testing.T) {
 		}
 		if (document.querySelectorAll("main h1").length !== 1) problems.push("want exactly one h1 in main");
 		const doc = document.documentElement;
-		if (doc.scrollWidth > window.innerWidth + 1) problems.push("the page scrolls sideways: " + doc.scrollWidth + " > " + window.innerWidth);
+		if (doc.scrollWidth > screenWidth + 1) problems.push("the page scrolls sideways: " + doc.scrollWidth + " > " + screenWidth);
 		// Nothing a person reads may be the API's own language: raw codes
 		// (in_review, association_minimum), JSON field names (startsAt), the
 		// words of the contract, or an empty slot's placeholder (issue 14).
@@ -362,7 +370,7 @@ func (p *person) audit(t *testing.T) {
 			}
 		}
 		return problems;
-	})()`)
+	})(`+screenWidth+`)`)
 	if len(problems) > 0 {
 		p.s.fail(t, p, "accessibility audit", errors.New(strings.Join(problems, "; ")))
 	}

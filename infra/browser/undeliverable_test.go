@@ -48,8 +48,8 @@ func TestBrowser_UndeliverableEmail(t *testing.T) {
 	provider := s.person(t, "provider", true)
 	provider.signIn(t, "provider", "acme", acmeAddr)
 	provider.open(t, "#/")
-	provider.waitText(t, "#cannot-email-heading", "We cannot email your organisation at "+acmeAddr)
-	provider.waitText(t, "#cannot-email", "an email we sent to it was reported as spam")
+	provider.waitText(t, "#cannot-email-heading", "We have stopped emailing your organisation at "+acmeAddr)
+	provider.waitText(t, "#cannot-email", "our email to this address was marked as spam")
 	provider.waitText(t, "#cannot-email", "write to the association's office")
 	provider.audit(t)
 
@@ -61,7 +61,9 @@ func TestBrowser_UndeliverableEmail(t *testing.T) {
 		office.audit(t)
 		office.open(t, "#/staff/email")
 		office.waitText(t, fmt.Sprintf(`#undeliverable-emails tr[data-email=%q]`, gilAddr), "The mail server that receives it refuses our email.")
-		office.waitText(t, fmt.Sprintf(`#undeliverable-emails tr[data-email=%q]`, acmeAddr), "An email we sent to it was reported as spam.")
+		office.waitText(t, fmt.Sprintf(`#undeliverable-emails tr[data-email=%q]`, acmeAddr), "Our email to it was reported as spam.")
+		office.waitText(t, fmt.Sprintf(`#undeliverable-emails tr[data-email=%q]`, acmeAddr), "No holder account has it")
+		office.waitText(t, fmt.Sprintf(`#undeliverable-emails tr[data-email=%q]`, gilAddr), "Gil Marsh ("+gil.HolderID+")")
 		office.audit(t)
 		noCodesShown(t, office)
 		if phone {
@@ -69,14 +71,15 @@ func TestBrowser_UndeliverableEmail(t *testing.T) {
 		}
 		// From the address to the holder's record, which says the same.
 		office.click(t, fmt.Sprintf(`#undeliverable-emails tr[data-email=%q] a`, gilAddr))
-		office.waitText(t, fmt.Sprintf(`.directory-results tr[data-holder-id=%q]`, gil.HolderID), "Gil Marsh")
-		office.open(t, "#/staff/holders/"+gil.HolderID)
 		office.waitText(t, "#record-email-undeliverable", "Not emailed: The mail server that receives it refuses our email.")
 		office.audit(t)
 		// The provider's address, emailed again from the list.
 		office.open(t, "#/staff/email")
 		office.click(t, fmt.Sprintf(`#undeliverable-emails button[data-email=%q]`, acmeAddr))
-		office.waitText(t, fmt.Sprintf(`#undeliverable-emails tr[data-email=%q]`, acmeAddr), "Emailed again from now on.")
+		office.waitText(t, fmt.Sprintf(`#undeliverable-emails tr[data-email=%q]`, acmeAddr), "Emailed again from now on")
+		if got := eval[string](t, office, "where focus is", `document.activeElement.textContent`); got != "Emailed again from now on" {
+			t.Fatalf("focus after Email again is on %q, want the row's new status", got)
+		}
 	}
 	provider.open(t, "#/")
 	provider.waitText(t, "#home-to-do", "Nothing waits for you")
