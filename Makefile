@@ -35,7 +35,8 @@ LAMBDAS := \
 	PaymentSettler:payment-settler \
 	RenewalIssuer:renewal-issuer \
 	RenewalInvoicer:renewal-invoicer \
-	Reminders:reminders
+	Reminders:reminders \
+	DailyWorker:daily-worker
 
 lambda_id  = $(word 1,$(subst :, ,$(1)))
 lambda_dir = $(word 2,$(subst :, ,$(1)))

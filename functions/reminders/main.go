@@ -1,8 +1,8 @@
-// Command reminders is the daily reminder job: unpaid renewal dues 60, 30
-// and 7 days before they are due, unreported attendance 30 and 40 days
-// after a program's end. It reads the sparse DUE# month buckets of GSI2 for
-// those dates only, records each reminder once with its mail job in the
-// outbox, and sends the jobs on to the mail queue.
+// Command reminders is the daily reminder job's schedule: it plans today's
+// reminders, and those of any day a missed run left (within
+// reminders.CatchUpDays), as pieces of the daily work queue; DailyWorker
+// reads the sparse DUE# month buckets of GSI2 a page at a time and records
+// each reminder once with its mail job in the outbox.
 package main
 
 import (

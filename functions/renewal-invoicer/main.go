@@ -1,7 +1,8 @@
-// Command renewal-invoicer is the daily renewal invoice job: on and after
-// the policy's issue date it creates the coming renewal year's invoice of
-// every holder with credentials (reading the sparse RENEWABLE# index of
-// GSI2, never scanning), once per holder however often it runs.
+// Command renewal-invoicer is the daily renewal invoice job's schedule: on
+// and after the policy's issue date, once a week, it plans a sweep that
+// creates the coming renewal year's invoice of every holder with
+// credentials; DailyWorker does it, a page of the sparse RENEWABLE# index
+// of GSI2 at a time (never a scan), once per holder however often it runs.
 package main
 
 import (

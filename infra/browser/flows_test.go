@@ -771,6 +771,12 @@ func TestBrowser_Flows(t *testing.T) {
 			ana.open(t, "#/dev")
 			ana.click(t, "#job-renewal-invoices")
 			ana.waitText(t, "#job-result", "done")
+			// The sweep's pieces go through the daily work queue.
+			for deadline := time.Now().Add(actionTimeout); s.status(t, "/holders/me/renewals/2028", ana.token(t)) != 200; time.Sleep(100 * time.Millisecond) {
+				if time.Now().After(deadline) {
+					t.Fatal("the 2028 invoice was not issued")
+				}
+			}
 			ana.open(t, "#/holder/renewal?year=2028")
 			if got := ana.text(t, "#invoice-total"); got != "$125.00" {
 				t.Fatalf("invoice total %q", got)

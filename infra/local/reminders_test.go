@@ -9,11 +9,13 @@ import (
 
 // TestLocalStack_Reminders moves the stack's clock through a season and
 // runs the daily job on chosen days, each often, checking that exactly the
-// expected emails arrive, once each:
+// expected emails arrive, once each (a day the job missed is caught up by
+// the next run):
 //   - a program applied for on 20 October is invoiced that day and left
 //     unpaid: the provider is reminded on 27 October and 3 November;
 //   - Ana's 2027 renewal invoice (issued 2 November, due 1 January) is
-//     reminded on 2 December (30 days before) with her outstanding CECs;
+//     reminded for 2 December (30 days before) with her outstanding CECs,
+//     on 3 December, the run of 2 December missed;
 //     once paid, 25 December (7 days before) brings only the CEC reminder;
 //   - a program approved in January that ends on 10 March 2027 and is not
 //     reported is reminded on 9 and 19 April (30 and 40 days after).
@@ -112,16 +114,21 @@ func TestLocalStack_Reminders(t *testing.T) {
 	// due date) on a tick between this and the next move of the clock.
 	at("2026-11-02T05:00:00-05:00")
 	c.do("POST", "/dev/run/renewal-invoices", "", nil, 200, nil)
-	// 3 December is no reminder day (29 days before): nothing.
-	at("2026-12-03T09:00:00-05:00")
+	// 1 December is no reminder day, and no run planned the week before it
+	// (the stack's clock jumped): that day only, nothing.
+	at("2026-12-01T09:00:00-05:00")
 	run()
 	settle(nil)
-	// 2 December, 30 days before 1 January: the renewal and the CECs, once
-	// each, however often the job runs.
-	at("2026-12-02T09:00:00-05:00")
+	// 2 December, 30 days before 1 January, is missed: the run of 3
+	// December catches it up, and the renewal and the CECs go out, once
+	// each, however often the job runs (on 2 December too).
+	at("2026-12-03T09:00:00-05:00")
 	run()
 	run()
 	settle(map[string]int{"renewal": 1, "cecs": 1})
+	at("2026-12-02T09:00:00-05:00")
+	run()
+	settle(nil)
 	if e := lastTo("ana@example.com", "renewal is due"); !strings.Contains(e.Subject, "Your 2027 renewal is due on 2027-01-01") ||
 		!strings.Contains(e.Text, "in 30 days") {
 		t.Fatalf("renewal reminder %q:\n%s", e.Subject, e.Text)

@@ -45,6 +45,7 @@ func TestLocalStack_Renewals(t *testing.T) {
 
 	c.do("PUT", "/dev/clock", "", map[string]any{"now": "2026-11-02T09:00:00-05:00"}, 200, nil)
 	c.do("POST", "/dev/run/renewal-invoices", "", nil, 200, nil)
+	c.waitForRenewal(ana, 2027) // the sweep's pieces go through the daily work queue
 
 	steps := func(r map[string]any) map[string]bool {
 		out := map[string]bool{}

@@ -23,6 +23,7 @@ import (
 	"github.com/cecportal/cecportal/internal/awsenv"
 	"github.com/cecportal/cecportal/internal/checkout"
 	"github.com/cecportal/cecportal/internal/clock"
+	"github.com/cecportal/cecportal/internal/daily"
 	"github.com/cecportal/cecportal/internal/holderimport"
 	"github.com/cecportal/cecportal/internal/ids"
 	"github.com/cecportal/cecportal/internal/mail"
@@ -56,6 +57,7 @@ type Env struct {
 	PaymentsQueueURL    string
 	RenewalsQueueURL    string
 	HolderImportURL     string
+	DailyWorkURL        string
 	MailFeedbackURL     string
 	MailFrom            string // MAIL_FROM
 	// MailConfigurationSet is the SES configuration set every mail is sent
@@ -100,6 +102,7 @@ func (e *Env) vars() []envVar {
 		{"PAYMENTS_QUEUE_URL", &e.PaymentsQueueURL},
 		{"RENEWALS_QUEUE_URL", &e.RenewalsQueueURL},
 		{"HOLDER_IMPORT_QUEUE_URL", &e.HolderImportURL},
+		{"DAILY_WORK_QUEUE_URL", &e.DailyWorkURL},
 		{"MAIL_FEEDBACK_QUEUE_URL", &e.MailFeedbackURL},
 		{"MAIL_FROM", &e.MailFrom},
 		{"MAIL_CONFIGURATION_SET", &e.MailConfigurationSet},
@@ -293,13 +296,19 @@ func (d Deps) PaymentSettler() *payments.Settler {
 func (d Deps) Renewals(checkouts checkout.Starter) *renewals.Service {
 	return &renewals.Service{Store: store.NewRenewals(d.Table), Holders: store.NewAccounts(d.Table),
 		Shards: store.RenewableShards, Links: store.NewAccounts(d.Table), Records: store.NewSubmissions(d.Table),
-		Checkouts: checkouts, Policy: d.Policy, Clock: d.Clock, Relay: d.Relay(), Log: d.Log}
+		Checkouts: checkouts, Policy: d.Policy, Clock: d.Clock, Relay: d.Relay(), Pieces: store.NewPieces(d.Table), Log: d.Log}
 }
 
 // Reminders is the daily reminder job.
 func (d Deps) Reminders() *reminders.Service {
-	return &reminders.Service{Store: store.NewReminders(d.Table), CECs: d.Renewals(nil), Policy: d.Policy, Clock: d.Clock,
-		Relay: d.Relay(), Log: d.Log}
+	return &reminders.Service{Store: store.NewReminders(d.Table), Pieces: store.NewPieces(d.Table), CECs: d.Renewals(nil),
+		Policy: d.Policy, Clock: d.Clock, Relay: d.Relay(), Log: d.Log}
+}
+
+// DailyWorker is the daily work queue's consumer: the pieces of the
+// renewal invoice and reminder jobs.
+func (d Deps) DailyWorker() daily.Worker {
+	return daily.Worker{renewals.Job: d.Renewals(nil).Handle, reminders.Job: d.Reminders().Handle}
 }
 
 // Attendance is the attendance reporting and crediting service; checkouts

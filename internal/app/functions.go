@@ -5,6 +5,7 @@ import (
 
 	"github.com/cecportal/cecportal/internal/accounts"
 	"github.com/cecportal/cecportal/internal/attendance"
+	"github.com/cecportal/cecportal/internal/daily"
 	"github.com/cecportal/cecportal/internal/holderimport"
 	"github.com/cecportal/cecportal/internal/notify"
 	"github.com/cecportal/cecportal/internal/payments"
@@ -40,7 +41,7 @@ var Functions = []Function{
 	{ID: "OutboxRelay", Dir: "outbox-relay", Kind: Scheduled, Schedule: Schedule{Job: "outbox-relay", Every: time.Minute},
 		// An outbox entry may be bound for any queue.
 		Sends: []string{notify.Queue, programs.ValidationQueue, programs.FeeQueue, attendance.Queue, submissions.Queue, payments.Queue,
-			accounts.RenewalsQueue, holderimport.Queue}},
+			accounts.RenewalsQueue, holderimport.Queue, daily.Queue}},
 	{ID: "ProgramsApi", Dir: "programs-api", Kind: HTTP, Sends: []string{notify.Queue, programs.ValidationQueue},
 		Env: []string{"STRIPE_SECRET_KEY_PARAMETER", "CHECKOUT_SUCCESS_URL", "CHECKOUT_CANCEL_URL"}},
 	{ID: "ProgramValidator", Dir: "program-validator", Kind: Consumer, Queue: programs.ValidationQueue,
@@ -65,11 +66,16 @@ var Functions = []Function{
 	// the year's are out.
 	{ID: "RenewalIssuer", Dir: "renewal-issuer", Kind: Consumer, Queue: accounts.RenewalsQueue},
 	// Daily jobs due at the same moment run in the order of their time of
-	// day: the day's invoices before the reminders that read them.
+	// day: the day's invoices before the reminders that read them. Each
+	// only plans: its pieces go through the daily work queue
+	// (docs/reminders.md#pieces).
 	{ID: "RenewalInvoicer", Dir: "renewal-invoicer", Kind: Scheduled,
-		Schedule: Schedule{Job: "renewal-invoices", Daily: true, At: 6 * time.Hour}},
+		Schedule: Schedule{Job: "renewal-invoices", Daily: true, At: 6 * time.Hour}, Sends: []string{daily.Queue}},
 	{ID: "Reminders", Dir: "reminders", Kind: Scheduled, Schedule: Schedule{Job: "reminders", Daily: true, At: 7 * time.Hour},
-		Sends: []string{notify.Queue}},
+		Sends: []string{daily.Queue}},
+	// A piece queues the next; a reminder's mail job goes to the mail queue.
+	{ID: "DailyWorker", Dir: "daily-worker", Kind: Consumer, Queue: daily.Queue, Sends: []string{daily.Queue, notify.Queue},
+		Timeout: 60 * time.Second},
 }
 
 // Queues are the SQS queues the functions send to and drain, each with its
@@ -83,6 +89,7 @@ var Queues = []Queue{
 	{Name: payments.Queue, ID: "PaymentsQueue", URLVar: "PAYMENTS_QUEUE_URL"},
 	{Name: accounts.RenewalsQueue, ID: "RenewalsQueue", URLVar: "RENEWALS_QUEUE_URL"},
 	{Name: holderimport.Queue, ID: "HolderImportQueue", URLVar: "HOLDER_IMPORT_QUEUE_URL"},
+	{Name: daily.Queue, ID: "DailyWorkQueue", URLVar: "DAILY_WORK_QUEUE_URL"},
 	// Nothing of the system sends to it (the local stack's mail outbox
 	// does, for SES's mailbox simulator addresses).
 	{Name: undeliverable.Queue, ID: "MailFeedbackQueue", URLVar: "MAIL_FEEDBACK_QUEUE_URL",
@@ -104,6 +111,11 @@ type Function struct {
 	// Env are the other variables it cannot start without, besides
 	// TABLE_NAME, which every function needs, and the URLs of Sends.
 	Env []string
+	// Timeout, when set, is the function's Timeout in template.yaml, which
+	// its work counts on (a daily piece stops daily.Margin before it); the
+	// local stack gives its consumer as long. Unset: the template's is
+	// the function's own business, and the local stack's default applies.
+	Timeout time.Duration
 }
 
 // Kind is what invokes a function.

@@ -43,10 +43,10 @@ import (
 	"github.com/cecportal/cecportal/internal/renewals"
 	"github.com/cecportal/cecportal/internal/roster"
 	"github.com/cecportal/cecportal/internal/secrets"
+	"github.com/cecportal/cecportal/internal/store"
 	"github.com/cecportal/cecportal/internal/stripepay"
 	"github.com/cecportal/cecportal/internal/submissions"
 	"github.com/cecportal/cecportal/internal/table"
-	"github.com/cecportal/cecportal/internal/store"
 	"github.com/cecportal/cecportal/internal/testkit"
 	"github.com/cecportal/cecportal/internal/undeliverable"
 )
@@ -285,7 +285,9 @@ func newBodyWorld(tb testing.TB) *bodyWorld {
 	opts := Options{Logger: log}
 	var apis []*API
 	for _, mk := range []func() (*API, error){
-		func() (*API, error) { return NewAccountsAPI(acc, w.clock, ren, deps.HolderImport(), deps.Undeliverable(), opts) },
+		func() (*API, error) {
+			return NewAccountsAPI(acc, w.clock, ren, deps.HolderImport(), deps.Undeliverable(), opts)
+		},
 		func() (*API, error) { return NewProgramsAPI(progs, opts) },
 		func() (*API, error) { return NewAttendanceAPI(att, opts) },
 		func() (*API, error) { return NewCecAPI(deps.Transcript(), subs, ren, opts) },

@@ -320,6 +320,7 @@ func (s *Stack) build(ctx context.Context) (err error) {
 		"PaymentWebhook":        {api: webhookAPI},
 		"MailSender":            {work: mailer.Handle},
 		"MailFeedback":          {work: deps.Undeliverable().Feedback},
+		"DailyWorker":           {work: deps.DailyWorker().Handle},
 		"ProgramValidator":      {work: programsSvc.Validate},
 		"ProgramInvoicer":       {work: programsSvc.Invoice},
 		"AttendanceCrediter":    {work: attendanceSvc.CreditChunk},
@@ -380,7 +381,7 @@ func (s *Stack) build(ctx context.Context) (err error) {
 	s.cancel = cancel
 	for name, work := range fns.consumers {
 		poller := queue.NewPoller(queues[name], queue.Handler(consumer.Handler(name, work, s.log)),
-			queue.PollerOptions{Wait: time.Second, Logger: s.log, Timeout: cfg.Visibility / 6})
+			queue.PollerOptions{Wait: time.Second, Logger: s.log, Timeout: s.consumerTimeout(name)})
 		s.goRun(func() { poller.Run(runCtx) })
 	}
 	s.goRun(func() { s.scheduler.Run(runCtx) })
@@ -432,11 +433,25 @@ var queueNames = func() []string {
 
 const maxReceives = 5
 
+// consumerTimeout is how long the consumer of queue name has for a
+// message: its function's Timeout where app.Functions gives one (as in
+// AWS), else a sixth of the queues' visibility.
+func (s *Stack) consumerTimeout(name string) time.Duration {
+	for _, fn := range app.Functions {
+		if fn.Kind == app.Consumer && fn.Queue == name && fn.Timeout > 0 {
+			return fn.Timeout
+		}
+	}
+	return s.cfg.Visibility / 6
+}
+
 func (s *Stack) embeddedQueues() (map[string]queue.Queue, error) {
 	var cfgs []queue.Config
 	for _, name := range queueNames {
+		// At least six times its consumer's time, as the template's queues.
+		visibility := max(s.cfg.Visibility, 6*s.consumerTimeout(name))
 		cfgs = append(cfgs,
-			queue.Config{Name: name, VisibilityTimeout: s.cfg.Visibility, MaxReceives: maxReceives, DeadLetter: name + "-dlq"},
+			queue.Config{Name: name, VisibilityTimeout: visibility, MaxReceives: maxReceives, DeadLetter: name + "-dlq"},
 			queue.Config{Name: name + "-dlq", VisibilityTimeout: s.cfg.Visibility})
 	}
 	qs, err := queue.OpenEmbedded(s.db, cfgs...)
@@ -477,7 +492,7 @@ func (s *Stack) awsAdapters(ctx context.Context, awsCfg aws.Config, from string)
 				return nil, nil, nil, fmt.Errorf("no URL for the %s queue: set its *_QUEUE_URL against AWS", name)
 			}
 			var err error
-			url, err = queue.CreateQueues(ctx, sq, queue.Config{Name: cfg.TableName + "-" + name, VisibilityTimeout: cfg.Visibility,
+			url, err = queue.CreateQueues(ctx, sq, queue.Config{Name: cfg.TableName + "-" + name, VisibilityTimeout: max(cfg.Visibility, 6*s.consumerTimeout(name)),
 				MaxReceives: maxReceives, DeadLetter: cfg.TableName + "-" + name + "-dlq"})
 			if err != nil {
 				return nil, nil, nil, fmt.Errorf("create %s queue: %w", name, err)

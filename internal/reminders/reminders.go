@@ -9,6 +9,8 @@ package reminders
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -18,6 +20,7 @@ import (
 
 	"github.com/cecportal/cecportal/internal/clock"
 	"github.com/cecportal/cecportal/internal/credits"
+	"github.com/cecportal/cecportal/internal/daily"
 	"github.com/cecportal/cecportal/internal/notify"
 	"github.com/cecportal/cecportal/internal/outbox"
 	"github.com/cecportal/cecportal/internal/policy"
@@ -71,19 +74,27 @@ type FilingDue struct {
 	IssuedOn                                                 string // YYYY-MM-DD
 }
 
-// Store reads the sparse due index and records reminders.
+// Page asks for one page of the due index: from Cursor (empty: the first),
+// at most Limit entries.
+type Page struct {
+	Cursor string
+	Limit  int
+}
+
+// Store reads the sparse due index, a page at a time (each list returns the
+// cursor of the next page, empty after the last), and records reminders.
 type Store interface {
 	// DueRenewals lists the unpaid renewal invoices due on date (YYYY-MM-DD).
-	DueRenewals(ctx context.Context, date string) ([]RenewalDue, error)
+	DueRenewals(ctx context.Context, date string, p Page) ([]RenewalDue, string, error)
 	// DueCECs lists the renewals due on date whose CECs were outstanding.
-	DueCECs(ctx context.Context, date string) ([]CECsDue, error)
+	DueCECs(ctx context.Context, date string, p Page) ([]CECsDue, string, error)
 	// DueAttendance lists the approved, unreported programs that ended on date.
-	DueAttendance(ctx context.Context, date string) ([]AttendanceDue, error)
+	DueAttendance(ctx context.Context, date string, p Page) ([]AttendanceDue, string, error)
 	// DueFees lists the programs whose fee invoice, issued on date, is unpaid.
-	DueFees(ctx context.Context, date string) ([]FeeDue, error)
+	DueFees(ctx context.Context, date string, p Page) ([]FeeDue, string, error)
 	// DueFilingFees lists the uploads whose filing fee invoice, issued on
 	// date, is unpaid.
-	DueFilingFees(ctx context.Context, date string) ([]FilingDue, error)
+	DueFilingFees(ctx context.Context, date string, p Page) ([]FilingDue, string, error)
 	// CECsMet takes a renewal out of DueCECs: its CECs are met.
 	CECsMet(ctx context.Context, invoiceID string) error
 	// Record writes the once-only record of reminder id together with msg's
@@ -97,18 +108,14 @@ type CECs interface {
 	YearCECs(ctx context.Context, holderID string, year int) (credits.Year, error)
 }
 
-// Dispatcher sends committed outbox messages on (outbox.Relay).
-type Dispatcher interface {
-	Dispatch(ctx context.Context, msgs ...outbox.Message)
-}
-
 // Service is the reminder job.
 type Service struct {
 	Store  Store
+	Pieces daily.Once // queues the job's pieces once
 	CECs   CECs
 	Policy *policy.Policy
 	Clock  clock.Clock
-	Relay  Dispatcher // nil: the relay's sweep sends the outbox later
+	Relay  daily.Dispatcher // nil: the relay's sweep sends the outbox later
 	Log    *slog.Logger
 }
 
@@ -121,21 +128,38 @@ func JobID(reason, entity, period string) string {
 // period names the reminder day of a list: d<days>.
 func period(days int) string { return "d" + strconv.Itoa(days) }
 
-// Run sends today's reminders (today in the association's time zone) and
-// returns how many it queued; reminders queued by an earlier run are not
-// queued again. Its reads grow with the invoices and programs due on the
-// reminder dates, not with all holders.
-func (s *Service) Run(ctx context.Context) (int, error) {
-	loc := s.Policy.Association.Location()
-	now := s.Clock.Now().In(loc)
-	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, loc)
+// Job is the reminders' name on the daily work queue.
+const Job = "reminders"
+
+// CatchUpDays is how far back a run looks for days no run planned (the
+// schedule failed, the account was down): each such day is planned now, so
+// that a reminder due then goes out today, once. A run that finds none of
+// them planned is the first, or follows an outage longer than this: it
+// plans today only.
+const CatchUpDays = 7
+
+// part is a piece of the reminder job: a day to fan out (no Reason), or one
+// page of one reminder list of the day.
+type part struct {
+	Day    string `json:"day"` // the day the reminders are for, YYYY-MM-DD
+	Reason string `json:"reason,omitempty"`
+	Days   int    `json:"days,omitempty"`
+	Cursor string `json:"cursor,omitempty"`
+}
+
+// list is one reminder list of the policy: its reason, its days, whether
+// they count before (+1) or after (-1) the indexed date, and how a page of
+// it is read.
+type list struct {
+	reason string
+	days   []int
+	sign   int
+	page   func(ctx context.Context, date string, days int, p Page) ([]notify.Job, string, error)
+}
+
+func (s *Service) lists() []list {
 	r := s.Policy.Reminders
-	steps := []struct {
-		reason string
-		days   []int
-		sign   int // +1: days before the indexed date; -1: days after it
-		run    func(ctx context.Context, date string, days int) ([]notify.Job, error)
-	}{
+	return []list{
 		{ReasonRenewal, r.RenewalDueDaysBefore, 1, s.renewals},
 		{ReasonGrace, r.RenewalGraceEndingDaysBefore, 1, s.graceEnding},
 		{ReasonCECs, r.CECsOutstandingDaysBefore, 1, s.cecs},
@@ -143,33 +167,135 @@ func (s *Service) Run(ctx context.Context) (int, error) {
 		{ReasonFee, r.ApplicationFeeDaysAfterInvoice, -1, s.fees},
 		{ReasonFiling, r.FilingFeeDaysAfterInvoice, -1, s.filingFees},
 	}
+}
+
+// Run is the daily schedule's run (today in the association's time zone):
+// it plans today, and the days before it that no run planned, within
+// CatchUpDays; the daily work queue does the rest. It returns how many days
+// it planned now.
+func (s *Service) Run(ctx context.Context) (int, error) {
+	loc := s.Policy.Association.Location()
+	now := s.Clock.Now().In(loc)
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, loc)
+	days := []time.Time{today}
+	for back := 1; back <= CatchUpDays; back++ {
+		d := today.AddDate(0, 0, -back)
+		planned, err := s.Pieces.Recorded(ctx, planKey(d))
+		if err != nil {
+			return 0, fmt.Errorf("was %s planned: %w", d.Format(time.DateOnly), err)
+		}
+		if planned {
+			break
+		}
+		if back == CatchUpDays {
+			s.log().WarnContext(ctx, "reminders: no day of the catch-up window was planned; planning today only", "days", CatchUpDays)
+			days = days[:1]
+			break
+		}
+		days = append(days, d)
+	}
 	n := 0
-	for _, st := range steps {
-		for _, d := range st.days {
-			date := today.AddDate(0, 0, st.sign*d).Format(time.DateOnly)
-			jobs, err := st.run(ctx, date, d)
-			if err != nil {
-				return n, fmt.Errorf("%s reminders for %s: %w", st.reason, date, err)
-			}
-			for _, j := range jobs {
-				ok, err := s.send(ctx, j)
-				if err != nil {
-					return n, err
-				}
-				if ok {
-					n++
-				}
-			}
+	for i := len(days) - 1; i >= 0; i-- { // the oldest first
+		planned, err := s.Plan(ctx, days[i])
+		if err != nil {
+			return n, err
+		}
+		if planned {
+			n++
 		}
 	}
-	s.log().InfoContext(ctx, "reminders queued", "date", today.Format(time.DateOnly), "queued", n)
+	if n > 1 {
+		s.log().WarnContext(ctx, "reminders: missed days caught up", "days", n-1)
+	}
 	return n, nil
 }
 
-func (s *Service) renewals(ctx context.Context, date string, d int) ([]notify.Job, error) {
-	dues, err := s.Store.DueRenewals(ctx, date)
+func planKey(day time.Time) string { return "plan:" + Job + ":" + day.Format(time.DateOnly) }
+
+// Plan queues day's reminders on the daily work queue, once: planned is
+// false when day was planned before.
+func (s *Service) Plan(ctx context.Context, day time.Time) (bool, error) {
+	return daily.Enqueue(ctx, s.Pieces, s.Relay, planKey(day), Job, part{Day: day.Format(time.DateOnly)})
+}
+
+// Handle does one piece of the reminder job (the daily work queue's
+// handler of Job).
+func (s *Service) Handle(ctx context.Context, raw json.RawMessage) error {
+	_, err := s.Piece(ctx, raw)
+	return err
+}
+
+// Piece does one piece of the reminder job: a day fans out to the first
+// page of each of its reminder lists; a page queues the reminders of up to
+// daily.PageSize index entries, then the next page. It returns how many
+// reminders it queued. Out of time (daily.InTime) it stops with
+// daily.ErrOutOfTime: delivered again, it skips what it recorded.
+func (s *Service) Piece(ctx context.Context, raw json.RawMessage) (int, error) {
+	var p part
+	if err := json.Unmarshal(raw, &p); err != nil {
+		return 0, fmt.Errorf("decode reminder piece: %w", err)
+	}
+	day, err := time.ParseInLocation(time.DateOnly, p.Day, s.Policy.Association.Location())
 	if err != nil {
-		return nil, err
+		return 0, fmt.Errorf("reminder piece: day %q: %w", p.Day, err)
+	}
+	if p.Reason == "" {
+		for _, l := range s.lists() {
+			for _, d := range l.days {
+				first := part{Day: p.Day, Reason: l.reason, Days: d}
+				if _, err := daily.Enqueue(ctx, s.Pieces, s.Relay, pageKey(first), Job, first); err != nil {
+					return 0, err
+				}
+			}
+		}
+		return 0, nil
+	}
+	i := slices.IndexFunc(s.lists(), func(l list) bool { return l.reason == p.Reason })
+	if i < 0 {
+		return 0, fmt.Errorf("reminder piece of unknown reason %q", p.Reason)
+	}
+	l := s.lists()[i]
+	date := day.AddDate(0, 0, l.sign*p.Days).Format(time.DateOnly)
+	jobs, next, err := l.page(ctx, date, p.Days, Page{Cursor: p.Cursor, Limit: daily.PageSize})
+	if err != nil {
+		return 0, fmt.Errorf("%s reminders for %s: %w", p.Reason, date, err)
+	}
+	n := 0
+	for _, j := range jobs {
+		if !daily.InTime(ctx) {
+			s.log().InfoContext(ctx, "reminders queued", "day", p.Day, "reason", p.Reason, "queued", n)
+			return n, daily.ErrOutOfTime
+		}
+		ok, err := s.send(ctx, j)
+		if err != nil {
+			return n, err
+		}
+		if ok {
+			n++
+		}
+	}
+	if next != "" {
+		more := p
+		more.Cursor = next
+		if _, err := daily.Enqueue(ctx, s.Pieces, s.Relay, pageKey(more), Job, more); err != nil {
+			return n, err
+		}
+	}
+	s.log().InfoContext(ctx, "reminders queued", "day", p.Day, "reason", p.Reason, "queued", n)
+	return n, nil
+}
+
+// pageKey is the once-only key of a page piece: its day, list and cursor
+// (hashed: a cursor is longer than a key should be).
+func pageKey(p part) string {
+	sum := sha256.Sum256([]byte(p.Cursor))
+	return fmt.Sprintf("page:%s:%s:%s:d%d:%x", Job, p.Day, p.Reason, p.Days, sum[:8])
+}
+
+func (s *Service) renewals(ctx context.Context, date string, d int, p Page) ([]notify.Job, string, error) {
+	dues, next, err := s.Store.DueRenewals(ctx, date, p)
+	if err != nil {
+		return nil, "", err
 	}
 	jobs := make([]notify.Job, 0, len(dues))
 	for _, r := range dues {
@@ -177,26 +303,26 @@ func (s *Service) renewals(ctx context.Context, date string, d int) ([]notify.Jo
 			To: []string{r.Email}, Data: map[string]string{"name": r.Name, "invoiceId": r.InvoiceID,
 				"year": strconv.Itoa(r.Year), "dueOn": r.DueOn, "amount": r.Amount, "days": strconv.Itoa(d)}})
 	}
-	return jobs, nil
+	return jobs, next, nil
 }
 
 // graceEnding reminds the holders of year Y's unpaid invoices when date is
 // Y's last day of grace. Every invoice of a year is due on the same day
 // (policy renewalInvoices.dueOn of Y), so they are the due index's entries
 // of that day: one Query, as the renewal_due reminder.
-func (s *Service) graceEnding(ctx context.Context, date string, d int) ([]notify.Job, error) {
+func (s *Service) graceEnding(ctx context.Context, date string, d int, p Page) ([]notify.Job, string, error) {
 	loc := s.Policy.Association.Location()
 	day, err := time.ParseInLocation(time.DateOnly, date, loc)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	ri := s.Policy.RenewalInvoices
 	if !ri.GraceDate(day.Year(), loc).Equal(day) {
-		return nil, nil
+		return nil, "", nil
 	}
-	dues, err := s.Store.DueRenewals(ctx, ri.DueDate(day.Year(), loc).Format(time.DateOnly))
+	dues, next, err := s.Store.DueRenewals(ctx, ri.DueDate(day.Year(), loc).Format(time.DateOnly), p)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	fee := ""
 	if ri.ReinstatementFeeCents > 0 {
@@ -208,25 +334,28 @@ func (s *Service) graceEnding(ctx context.Context, date string, d int) ([]notify
 			To: []string{r.Email}, Data: map[string]string{"name": r.Name, "invoiceId": r.InvoiceID, "year": strconv.Itoa(r.Year),
 				"graceUntil": date, "amount": r.Amount, "days": strconv.Itoa(d), "reinstatementFee": fee}})
 	}
-	return jobs, nil
+	return jobs, next, nil
 }
 
 // cecs judges each renewal of the index afresh: a holder whose CECs are met
 // by now gets no reminder and leaves the index, so later days read fewer.
-func (s *Service) cecs(ctx context.Context, date string, d int) ([]notify.Job, error) {
-	dues, err := s.Store.DueCECs(ctx, date)
+func (s *Service) cecs(ctx context.Context, date string, d int, p Page) ([]notify.Job, string, error) {
+	dues, next, err := s.Store.DueCECs(ctx, date, p)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	var jobs []notify.Job
 	for _, c := range dues {
+		if !daily.InTime(ctx) {
+			return nil, "", daily.ErrOutOfTime
+		}
 		y, err := s.CECs.YearCECs(ctx, c.HolderID, c.Year)
 		if err != nil {
-			return nil, fmt.Errorf("judge %d CECs of holder %s: %w", c.Year, c.HolderID, err)
+			return nil, "", fmt.Errorf("judge %d CECs of holder %s: %w", c.Year, c.HolderID, err)
 		}
 		if y.Met {
 			if err := s.Store.CECsMet(ctx, c.InvoiceID); err != nil {
-				return nil, fmt.Errorf("CECs of %s met: %w", c.InvoiceID, err)
+				return nil, "", fmt.Errorf("CECs of %s met: %w", c.InvoiceID, err)
 			}
 			continue
 		}
@@ -240,17 +369,17 @@ func (s *Service) cecs(ctx context.Context, date string, d int) ([]notify.Job, e
 				"shortfalls": strings.Join(lines, "\n"),
 				"earnedYear": strconv.Itoa(c.Year - s.Policy.Renewal.EarnedYearsBefore)}})
 	}
-	return jobs, nil
+	return jobs, next, nil
 }
 
-func (s *Service) attendance(ctx context.Context, date string, d int) ([]notify.Job, error) {
-	dues, err := s.Store.DueAttendance(ctx, date)
+func (s *Service) attendance(ctx context.Context, date string, d int, p Page) ([]notify.Job, string, error) {
+	dues, next, err := s.Store.DueAttendance(ctx, date, p)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	end, err := time.Parse(time.DateOnly, date)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	deadline := end.AddDate(0, 0, s.Policy.Attendance.ReportingWindowDays).Format(time.DateOnly)
 	jobs := make([]notify.Job, 0, len(dues))
@@ -269,16 +398,16 @@ func (s *Service) attendance(ctx context.Context, date string, d int) ([]notify.
 			To: []string{a.Email}, Data: map[string]string{"programId": a.ProgramID, "title": a.Title, "endsOn": a.EndsOn,
 				"deadline": deadline, "days": strconv.Itoa(d), "offering": offering}})
 	}
-	return jobs, nil
+	return jobs, next, nil
 }
 
 // fees reminds unpaid application fees while an offering invoiced has not
 // started (the next one is named): after the last start an approval can no
 // longer precede any offering.
-func (s *Service) fees(ctx context.Context, date string, d int) ([]notify.Job, error) {
-	dues, err := s.Store.DueFees(ctx, date)
+func (s *Service) fees(ctx context.Context, date string, d int, p Page) ([]notify.Job, string, error) {
+	dues, next, err := s.Store.DueFees(ctx, date, p)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	now := s.Clock.Now()
 	var jobs []notify.Job
@@ -291,14 +420,14 @@ func (s *Service) fees(ctx context.Context, date string, d int) ([]notify.Job, e
 			To: []string{f.Email}, Data: map[string]string{"programId": f.ProgramID, "title": f.Title, "invoiceId": f.InvoiceID,
 				"amount": f.Amount, "issuedOn": f.IssuedOn, "startsOn": f.Starts[i].Format(time.DateOnly), "days": strconv.Itoa(d)}})
 	}
-	return jobs, nil
+	return jobs, next, nil
 }
 
 // filingFees reminds unpaid filing fees: the attendees' credits wait for them.
-func (s *Service) filingFees(ctx context.Context, date string, d int) ([]notify.Job, error) {
-	dues, err := s.Store.DueFilingFees(ctx, date)
+func (s *Service) filingFees(ctx context.Context, date string, d int, p Page) ([]notify.Job, string, error) {
+	dues, next, err := s.Store.DueFilingFees(ctx, date, p)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	jobs := make([]notify.Job, 0, len(dues))
 	for _, f := range dues {
@@ -306,7 +435,7 @@ func (s *Service) filingFees(ctx context.Context, date string, d int) ([]notify.
 			To: []string{f.Email}, Data: map[string]string{"programId": f.ProgramID, "title": f.Title, "invoiceId": f.InvoiceID,
 				"amount": f.Amount, "issuedOn": f.IssuedOn, "days": strconv.Itoa(d)}})
 	}
-	return jobs, nil
+	return jobs, next, nil
 }
 
 func (s *Service) send(ctx context.Context, j notify.Job) (bool, error) {

@@ -153,10 +153,10 @@ type Store interface {
 	// ByHolder lists one page of a holder's invoices, the latest year
 	// first. A cursor of another list is a *fault.Error invalid_cursor.
 	ByHolder(ctx context.Context, holderID string, pg Page) ([]Invoice, string, error)
-	// LastSweep is when IssueDue last went through every holder for year
+	// LastSweep is when IssueDue last planned a sweep of every holder for year
 	// to the end (zero: never).
 	LastSweep(ctx context.Context, year int) (time.Time, error)
-	// SweepDone records a complete sweep of year at at.
+	// SweepDone records that a sweep of year was planned at at.
 	SweepDone(ctx context.Context, year int, at time.Time) error
 }
 
@@ -166,5 +166,5 @@ type Holders interface {
 	Holder(ctx context.Context, id string) (accounts.Holder, error)
 	// Renewable reads one page of one shard of the sparse index of holders
 	// with credentials; cursor "" starts, a "" next cursor ends.
-	Renewable(ctx context.Context, shard int, cursor string) ([]accounts.Holder, string, error)
+	Renewable(ctx context.Context, shard int, cursor string, limit int) ([]accounts.Holder, string, error)
 }

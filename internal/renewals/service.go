@@ -2,6 +2,8 @@ package renewals
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -13,6 +15,7 @@ import (
 	"github.com/cecportal/cecportal/internal/checkout"
 	"github.com/cecportal/cecportal/internal/clock"
 	"github.com/cecportal/cecportal/internal/credits"
+	"github.com/cecportal/cecportal/internal/daily"
 	"github.com/cecportal/cecportal/internal/fault"
 	"github.com/cecportal/cecportal/internal/freetext"
 	"github.com/cecportal/cecportal/internal/identity"
@@ -50,7 +53,9 @@ type Service struct {
 	Policy    *policy.Policy
 	Clock     clock.Clock
 	Relay     Dispatcher
-	Log       *slog.Logger
+	// Pieces queues the daily job's pieces once (store.Pieces).
+	Pieces daily.Once
+	Log    *slog.Logger
 }
 
 func (s *Service) loc() *time.Location { return s.Policy.Association.Location() }
@@ -133,11 +138,25 @@ func (s *Service) EnsureInvoice(ctx context.Context, h accounts.Holder, year int
 // docs/performance.md).
 const SweepEvery = 7 * 24 * time.Hour
 
-// IssueDue is the daily job: on and after the issue date of the coming
-// renewal year, it creates the invoice of every holder with credentials
-// that has none, reading the holders from the sparse index (never a scan),
-// at most once every SweepEvery after a complete sweep. It returns how many
-// it created; running it again creates none.
+// Job is the renewal invoices' name on the daily work queue.
+const Job = "renewals"
+
+// sweep is a piece of the renewal invoice job: a sweep of Year to fan out
+// to its shards (Shard -1), or one page of one shard of the renewable index.
+type sweep struct {
+	Year   int    `json:"year"`
+	On     string `json:"on"` // the day the sweep was planned, YYYY-MM-DD
+	Shard  int    `json:"shard"`
+	Cursor string `json:"cursor,omitempty"`
+}
+
+// IssueDue is the daily schedule's run: on and after the issue date of the
+// coming renewal year, at most once every SweepEvery, it plans a sweep of
+// every holder with credentials (the sparse renewable index, never a scan);
+// the daily work queue does it, a page at a time, each holder's invoice
+// created once however often a page runs (EnsureInvoice). A day the run
+// missed is caught up by the next: the sweep is due as long as the last one
+// is SweepEvery old. It returns 1 when it planned a sweep now.
 func (s *Service) IssueDue(ctx context.Context) (int, error) {
 	year := s.ComingYear()
 	if !s.Issued(year) {
@@ -153,32 +172,88 @@ func (s *Service) IssueDue(ctx context.Context) (int, error) {
 		s.log().InfoContext(ctx, "renewal invoices: swept recently", "year", year, "lastSweep", last, "now", now)
 		return 0, nil
 	}
+	on := now.In(s.loc()).Format(time.DateOnly)
+	planned, err := daily.Enqueue(ctx, s.Pieces, s.Relay, fmt.Sprintf("plan:%s:%d:%s", Job, year, on), Job, sweep{Year: year, On: on, Shard: -1})
+	if err != nil {
+		return 0, err
+	}
+	// The sweep is planned: the next is due SweepEvery from now, whether
+	// or not this one is done (a piece that keeps failing waits in the
+	// dead-letter queue, where its alarm calls an operator).
+	if err := s.Store.SweepDone(ctx, year, now); err != nil {
+		return 0, fmt.Errorf("record the sweep of %d: %w", year, err)
+	}
+	if !planned {
+		return 0, nil
+	}
+	s.log().InfoContext(ctx, "renewal invoices: sweep planned", "year", year, "on", on)
+	return 1, nil
+}
+
+// Handle does one piece of the renewal invoice job (the daily work
+// queue's handler of Job).
+func (s *Service) Handle(ctx context.Context, raw json.RawMessage) error {
+	_, err := s.Piece(ctx, raw)
+	return err
+}
+
+// Piece does one piece of a sweep: the sweep fans out to the first page of
+// each shard; a page ensures the invoice of up to daily.PageSize holders,
+// then queues the next page. It returns how many invoices it created. Out
+// of time (daily.InTime) it stops with daily.ErrOutOfTime: delivered
+// again, the invoices it created are found and kept.
+func (s *Service) Piece(ctx context.Context, raw json.RawMessage) (int, error) {
+	var p sweep
+	if err := json.Unmarshal(raw, &p); err != nil {
+		return 0, fmt.Errorf("decode renewal piece: %w", err)
+	}
+	// Not before the year's issue date, whenever the piece comes (a clock
+	// set back, on the local stack).
+	if !s.Issued(p.Year) {
+		return 0, nil
+	}
+	if p.Shard < 0 {
+		for shard := range s.Shards {
+			first := sweep{Year: p.Year, On: p.On, Shard: shard}
+			if _, err := daily.Enqueue(ctx, s.Pieces, s.Relay, sweepKey(first), Job, first); err != nil {
+				return 0, err
+			}
+		}
+		return 0, nil
+	}
+	hs, next, err := s.Holders.Renewable(ctx, p.Shard, p.Cursor, daily.PageSize)
+	if err != nil {
+		return 0, err
+	}
 	n := 0
-	for shard := range s.Shards {
-		cursor := ""
-		for {
-			hs, next, err := s.Holders.Renewable(ctx, shard, cursor)
-			if err != nil {
-				return n, err
-			}
-			for _, h := range hs {
-				if _, created, err := s.EnsureInvoice(ctx, h, year); err != nil {
-					return n, err
-				} else if created {
-					n++
-				}
-			}
-			if next == "" {
-				break
-			}
-			cursor = next
+	for _, h := range hs {
+		if !daily.InTime(ctx) {
+			s.log().InfoContext(ctx, "renewal invoices issued", "year", p.Year, "shard", p.Shard, "created", n)
+			return n, daily.ErrOutOfTime
+		}
+		_, created, err := s.EnsureInvoice(ctx, h, p.Year)
+		if err != nil {
+			return n, err
+		}
+		if created {
+			n++
 		}
 	}
-	if err := s.Store.SweepDone(ctx, year, now); err != nil {
-		return n, fmt.Errorf("record the sweep of %d: %w", year, err)
+	if next != "" {
+		more := p
+		more.Cursor = next
+		if _, err := daily.Enqueue(ctx, s.Pieces, s.Relay, sweepKey(more), Job, more); err != nil {
+			return n, err
+		}
 	}
-	s.log().InfoContext(ctx, "renewal invoices issued", "year", year, "created", n)
+	s.log().InfoContext(ctx, "renewal invoices issued", "year", p.Year, "shard", p.Shard, "created", n)
 	return n, nil
+}
+
+// sweepKey is the once-only key of a page piece (its cursor hashed).
+func sweepKey(p sweep) string {
+	sum := sha256.Sum256([]byte(p.Cursor))
+	return fmt.Sprintf("page:%s:%d:%s:%d:%x", Job, p.Year, p.On, p.Shard, sum[:8])
 }
 
 // CredentialsSet is the renewals queue's consumer (accounts.RenewalsQueue):

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"slices"
 	"strings"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/cecportal/cecportal/internal/accounts"
 	"github.com/cecportal/cecportal/internal/clock"
+	"github.com/cecportal/cecportal/internal/daily"
 	"github.com/cecportal/cecportal/internal/fault"
 	"github.com/cecportal/cecportal/internal/identity"
 	"github.com/cecportal/cecportal/internal/ids"
@@ -61,7 +63,8 @@ func newEnv(t *testing.T) *env {
 	pol := testkit.Policy(t)
 	tbl := &counting{Table: testkit.TempTable(t, testkit.NoSync, table.WithBoltNow(clk.Now))}
 	svc := &renewals.Service{Store: store.NewRenewals(tbl), Holders: store.NewAccounts(tbl), Shards: store.RenewableShards,
-		Links: store.NewAccounts(tbl), Records: store.NewSubmissions(tbl), Policy: pol, Clock: clk, Relay: testkit.NoDispatch{}}
+		Links: store.NewAccounts(tbl), Records: store.NewSubmissions(tbl), Policy: pol, Clock: clk, Relay: testkit.NoDispatch{},
+		Pieces: store.NewPieces(tbl)}
 	// The renewals queue's messages are consumed as they are dispatched
 	// (the local stack is about as quick); the others stay in the outbox.
 	out := store.NewOutbox(tbl)
@@ -70,6 +73,49 @@ func newEnv(t *testing.T) *env {
 	acc := accounts.NewService(store.NewAccounts(tbl), pol, clk, ids.New, relay)
 	return &env{svc: svc, acc: acc, clk: clk, tbl: tbl, out: out,
 		staff: identity.Caller{Sub: "staff-1", Roles: []string{identity.RoleStaff}}}
+}
+
+// issueDue is the daily schedule's run, its pieces then done as the daily
+// work queue delivers them (from the outbox, as the relay would send
+// them); it returns how many invoices they created. The outbox's reads are
+// not counted as the job's queries.
+func (e *env) issueDue(t *testing.T) (int, error) {
+	t.Helper()
+	ctx := t.Context()
+	if _, err := e.svc.IssueDue(ctx); err != nil {
+		return 0, err
+	}
+	created := 0
+	w := daily.Worker{renewals.Job: func(ctx context.Context, raw json.RawMessage) error {
+		n, err := e.svc.Piece(ctx, raw)
+		created += n
+		return err
+	}}
+	for {
+		seen := len(e.tbl.queries)
+		pending, err := e.out.Pending(ctx, time.Now().Add(time.Hour), 10000)
+		e.tbl.queries = e.tbl.queries[:seen]
+		if err != nil {
+			return created, err
+		}
+		var pieces []outbox.Message
+		for _, m := range pending {
+			if m.Queue == daily.Queue {
+				pieces = append(pieces, m)
+			}
+		}
+		if len(pieces) == 0 {
+			return created, nil
+		}
+		for _, m := range pieces {
+			if err := w.Handle(ctx, m.Body); err != nil {
+				return created, err
+			}
+			if err := e.out.Done(ctx, m); err != nil {
+				return created, err
+			}
+		}
+	}
 }
 
 func holderCaller(n string) identity.Caller {
@@ -117,12 +163,12 @@ func TestService_IssueDue(t *testing.T) {
 		with = append(with, e.holder(t, n, "CAS"))
 	}
 	e.holder(t, "x") // no credentials: no invoice
-	if n, err := e.svc.IssueDue(t.Context()); err != nil || n != 0 {
+	if n, err := e.issueDue(t); err != nil || n != 0 {
 		t.Fatalf("before the issue date: %d, %v", n, err)
 	}
 	e.clk.Set(time.Date(2026, 11, 2, 12, 0, 0, 0, time.UTC))
 	e.tbl.queries = nil
-	n, err := e.svc.IssueDue(t.Context())
+	n, err := e.issueDue(t)
 	if err != nil || n != len(with) {
 		t.Fatalf("first run: %d, %v", n, err)
 	}
@@ -148,14 +194,14 @@ func TestService_IssueDue(t *testing.T) {
 	for _, d := range []time.Duration{time.Hour, 6 * 24 * time.Hour} {
 		e.clk.Set(time.Date(2026, 11, 2, 12, 0, 0, 0, time.UTC).Add(d))
 		e.tbl.queries = nil
-		if n, err := e.svc.IssueDue(t.Context()); err != nil || n != 0 || len(e.tbl.queries) != 0 {
+		if n, err := e.issueDue(t); err != nil || n != 0 || len(e.tbl.queries) != 0 {
 			t.Fatalf("run %v after the sweep: created %d, %d queries, %v", d, n, len(e.tbl.queries), err)
 		}
 	}
 	// A week on: the index again, and no judgement (every invoice exists).
 	e.clk.Set(time.Date(2026, 11, 9, 13, 0, 0, 0, time.UTC))
 	e.tbl.queries = nil
-	if n, err := e.svc.IssueDue(t.Context()); err != nil || n != 0 {
+	if n, err := e.issueDue(t); err != nil || n != 0 {
 		t.Fatalf("a week later: %d, %v", n, err)
 	}
 	if len(e.tbl.queries) != store.RenewableShards {
@@ -164,7 +210,7 @@ func TestService_IssueDue(t *testing.T) {
 	// A clock set back before the last sweep (the local stack) sweeps again.
 	e.clk.Set(time.Date(2026, 11, 1, 18, 0, 0, 0, time.UTC))
 	e.tbl.queries = nil
-	if _, err := e.svc.IssueDue(t.Context()); err != nil || len(e.tbl.queries) != store.RenewableShards {
+	if _, err := e.issueDue(t); err != nil || len(e.tbl.queries) != store.RenewableShards {
 		t.Fatalf("clock set back: %d queries, %v", len(e.tbl.queries), err)
 	}
 	for _, h := range with {
@@ -341,7 +387,7 @@ func TestService_CredentialsSet(t *testing.T) {
 			accounts.NewHolder{FirstName: "Ann", LastName: "Lee", Email: "a@example.org"}, testkit.Credentials("2020-05-01", "CAM"))
 		pending := func() []outbox.Message {
 			t.Helper()
-			msgs, err := e.out.Pending(t.Context(), time.Now().Add(time.Hour), 100)
+			msgs, err := e.out.Pending(t.Context(), time.Now().Add(time.Hour), 10000)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -386,7 +432,7 @@ func TestService_RenewalSteps(t *testing.T) {
 		t.Fatal("a renewal before its invoice")
 	}
 	e.clk.Set(time.Date(2026, 11, 2, 12, 0, 0, 0, time.UTC))
-	if _, err := e.svc.IssueDue(t.Context()); err != nil {
+	if _, err := e.issueDue(t); err != nil {
 		t.Fatal(err)
 	}
 	v, err := e.svc.Renewal(t.Context(), c, 2027)
@@ -450,7 +496,7 @@ func TestService_SettleConcurrently(t *testing.T) {
 	if _, again, _ := e.svc.Settle(t.Context(), id, renewals.Payment{EventID: "evt_fail", Kind: renewals.PaymentFailed}); again {
 		t.Error("the same failure delivered again changed the invoice")
 	}
-	msgs, err := e.out.Pending(t.Context(), time.Now().Add(time.Hour), 100)
+	msgs, err := e.out.Pending(t.Context(), time.Now().Add(time.Hour), 10000)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -587,7 +633,7 @@ func TestService_LapseAndReinstatement(t *testing.T) {
 	other := e.holder(t, "b", "NALP")
 	c := holderCaller("a")
 	e.clk.Set(time.Date(2026, 11, 2, 12, 0, 0, 0, time.UTC))
-	if _, err := e.svc.IssueDue(t.Context()); err != nil {
+	if _, err := e.issueDue(t); err != nil {
 		t.Fatal(err)
 	}
 	id := renewals.InvoiceID(h.ID, 2027)
@@ -675,7 +721,7 @@ func TestService_LapseWaived(t *testing.T) {
 	h := e.holder(t, "a", "NALP")
 	c := holderCaller("a")
 	e.clk.Set(time.Date(2026, 11, 2, 12, 0, 0, 0, time.UTC))
-	if _, err := e.svc.IssueDue(t.Context()); err != nil {
+	if _, err := e.issueDue(t); err != nil {
 		t.Fatal(err)
 	}
 	base := e.view(t, c).Invoice.TotalCents
@@ -723,5 +769,69 @@ func TestService_LapseWaived(t *testing.T) {
 	_, err = e.svc.SetLapseWaived(t.Context(), e.staff, h.ID, 2027, true, "x")
 	if fe, ok := fault.As(err); !ok || fe.Code != "invoice_paid" {
 		t.Fatalf("a paid invoice: %v", err)
+	}
+}
+
+// A sweep does a page of daily.PageSize holders a piece, each page queuing
+// the next once; a page out of time stops, and delivered again goes on.
+func TestService_IssueDuePages(t *testing.T) {
+	e := newEnv(t)
+	const holders = daily.PageSize*store.RenewableShards + 50 // more than a page in some shard
+	for i := range holders {
+		e.holder(t, fmt.Sprintf("p%03d", i), "CAS")
+	}
+	e.clk.Set(time.Date(2026, 11, 2, 12, 0, 0, 0, time.UTC))
+	// The first page piece of each shard is delivered first with too little
+	// time: it stops before its first holder.
+	if n, err := e.svc.IssueDue(t.Context()); err != nil || n != 1 {
+		t.Fatalf("plan: %d, %v", n, err)
+	}
+	short, cancel := context.WithDeadline(t.Context(), time.Now().Add(daily.Margin/2))
+	defer cancel()
+	stopped := 0
+	for range 2 { // the plan's piece, then the shards' first pages
+		pending, err := e.out.Pending(t.Context(), time.Now().Add(time.Hour), 10000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range pending {
+			if m.Queue != daily.Queue {
+				continue
+			}
+			err := daily.Worker{renewals.Job: e.svc.Handle}.Handle(short, m.Body)
+			if daily.IsOutOfTime(err) {
+				stopped++
+				continue // stays pending: delivered again below
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := e.out.Done(t.Context(), m); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if stopped != store.RenewableShards {
+		t.Fatalf("%d first pages stopped for lack of time, want %d", stopped, store.RenewableShards)
+	}
+	e.tbl.queries = nil
+	created, err := e.issueDue(t) // swept recently: plans nothing; the pieces left are done
+	if err != nil || created != holders {
+		t.Fatalf("created %d, %v; want %d", created, err, holders)
+	}
+	pages := 0
+	for _, q := range e.tbl.queries {
+		if q.Index == table.IndexGSI2 {
+			pages++
+			if q.Limit != daily.PageSize {
+				t.Fatalf("a page of %d holders, want %d", q.Limit, daily.PageSize)
+			}
+		}
+	}
+	if pages <= store.RenewableShards {
+		t.Fatalf("%d pages for %d holders in %d shards: the sweep did not page", pages, holders, store.RenewableShards)
+	}
+	if again, err := e.issueDue(t); err != nil || again != 0 {
+		t.Fatalf("a second run created %d, %v", again, err)
 	}
 }

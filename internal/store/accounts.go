@@ -251,8 +251,8 @@ func RenewableShard(id string) int {
 
 // Renewable reads one page of the holders with credentials of one shard
 // (GSI2, a sparse index: one Query, never a Scan).
-func (a *Accounts) Renewable(ctx context.Context, shard int, cursor string) ([]accounts.Holder, string, error) {
-	pg, err := a.t.Query(ctx, table.Query{Index: table.IndexGSI2, PK: renewablePK(shard), Cursor: cursor})
+func (a *Accounts) Renewable(ctx context.Context, shard int, cursor string, limit int) ([]accounts.Holder, string, error) {
+	pg, err := a.t.Query(ctx, table.Query{Index: table.IndexGSI2, PK: renewablePK(shard), Cursor: cursor, Limit: limit})
 	if err != nil {
 		return nil, "", fmt.Errorf("query renewable holders of shard %d: %w", shard, err)
 	}

@@ -46,6 +46,7 @@ const (
 	pkMemberNo    = "MEMBERNO#"
 	pkImport      = "IMPORT#"
 	pkUndeliv     = "UNDELIVERABLE#"
+	pkPiece       = "PIECE#"
 	// Due markers: the partition of a marker, and of its index entries
 	// (with the month of its date).
 	dueRenewal    = "DUE#renewal#"
@@ -86,6 +87,7 @@ const (
 	skHeld           = "HELD#"
 	skFilingFee      = "FILINGFEE"
 	skUndeliv        = "UNDELIVERABLE"
+	skPiece          = "PIECE"
 )
 
 // Partition keys of the indexes.
@@ -157,6 +159,7 @@ var entities = []entity{
 	{name: "reminder record", pk: pkReminder, sk: skReminder},
 	{name: "payment event", pk: pkPayEvent, sk: skPayEvent},
 	{name: "undeliverable address", pk: pkUndeliv, sk: skUndeliv, gsi1: gsiUndeliverable},
+	{name: "daily job piece record", pk: pkPiece, sk: skPiece},
 }
 
 // Accounts.
@@ -314,6 +317,7 @@ func attendanceMarkerID(programID string, offering int) string {
 func dueFeeKey(programID string) table.Key { return table.Key{PK: dueFee + programID, SK: skDue} }
 
 func reminderKey(id string) table.Key { return table.Key{PK: pkReminder + id, SK: skReminder} }
+func pieceKey(key string) table.Key   { return table.Key{PK: pkPiece + key, SK: skPiece} }
 
 // Mail, payments, the outbox.
 

@@ -181,51 +181,50 @@ func activeStarts(p programs.Program) []string {
 	return out
 }
 
-func (r *Reminders) due(ctx context.Context, prefix, date string) ([]dueItem, error) {
+func (r *Reminders) due(ctx context.Context, prefix, date string, p reminders.Page) ([]dueItem, string, error) {
 	if len(date) != len(time.DateOnly) {
-		return nil, fmt.Errorf("due date %q: want YYYY-MM-DD", date)
+		return nil, "", fmt.Errorf("due date %q: want YYYY-MM-DD", date)
 	}
-	q := table.Query{Index: table.IndexGSI2, PK: prefix + date[:7], Op: table.SKBeginsWith, Value: date + "#"}
-	var out []dueItem
-	for {
-		pg, err := r.t.Query(ctx, q)
-		if err != nil {
-			return nil, fmt.Errorf("query %s%s: %w", prefix, date, err)
-		}
-		for _, item := range pg.Items {
-			var it dueItem
-			if err := table.Unmarshal(item, &it); err != nil {
-				return nil, fmt.Errorf("decode due marker %s: %w", table.KeyOf(item), err)
-			}
-			out = append(out, it)
-		}
-		if pg.Cursor == "" {
-			return out, nil
-		}
-		q.Cursor = pg.Cursor
+	q := table.Query{Index: table.IndexGSI2, PK: prefix + date[:7], Op: table.SKBeginsWith, Value: date + "#",
+		Limit: pageLimit(p.Limit, dueLimit, dueLimit), Cursor: p.Cursor}
+	pg, err := r.t.Query(ctx, q)
+	if err != nil {
+		return nil, "", fmt.Errorf("query %s%s: %w", prefix, date, err)
 	}
+	out := make([]dueItem, 0, len(pg.Items))
+	for _, item := range pg.Items {
+		var it dueItem
+		if err := table.Unmarshal(item, &it); err != nil {
+			return nil, "", fmt.Errorf("decode due marker %s: %w", table.KeyOf(item), err)
+		}
+		out = append(out, it)
+	}
+	return out, pg.Cursor, nil
 }
 
+// dueLimit is the most due markers a page reads.
+const dueLimit = 1000
+
 // DueRenewals lists the unpaid renewal invoices due on date.
-func (r *Reminders) DueRenewals(ctx context.Context, date string) ([]reminders.RenewalDue, error) {
-	its, err := r.due(ctx, dueRenewal, date)
+func (r *Reminders) DueRenewals(ctx context.Context, date string, p reminders.Page) ([]reminders.RenewalDue, string, error) {
+	its, next, err := r.due(ctx, dueRenewal, date, p)
 	out := make([]reminders.RenewalDue, 0, len(its))
 	for _, it := range its {
 		out = append(out, reminders.RenewalDue{InvoiceID: it.ID, HolderID: it.OwnerID, Email: it.Email, Name: it.Name,
 			Year: it.Year, DueOn: it.Date, Amount: it.Amount})
 	}
-	return out, err
+	return out, next, err
 }
 
 // DueCECs lists the renewals due on date whose CECs were outstanding.
-func (r *Reminders) DueCECs(ctx context.Context, date string) ([]reminders.CECsDue, error) {
-	its, err := r.due(ctx, dueCECs, date)
+func (r *Reminders) DueCECs(ctx context.Context, date string, p reminders.Page) ([]reminders.CECsDue, string, error) {
+	its, next, err := r.due(ctx, dueCECs, date, p)
 	out := make([]reminders.CECsDue, 0, len(its))
 	for _, it := range its {
 		out = append(out, reminders.CECsDue{InvoiceID: it.ID, HolderID: it.OwnerID, Email: it.Email, Name: it.Name,
 			Year: it.Year, DueOn: it.Date})
 	}
-	return out, err
+	return out, next, err
 }
 
 // CECsMet deletes the renewal's CEC marker.
@@ -234,19 +233,19 @@ func (r *Reminders) CECsMet(ctx context.Context, invoiceID string) error {
 }
 
 // DueAttendance lists the approved programs without a report that ended on date.
-func (r *Reminders) DueAttendance(ctx context.Context, date string) ([]reminders.AttendanceDue, error) {
-	its, err := r.due(ctx, dueAttendance, date)
+func (r *Reminders) DueAttendance(ctx context.Context, date string, p reminders.Page) ([]reminders.AttendanceDue, string, error) {
+	its, next, err := r.due(ctx, dueAttendance, date, p)
 	out := make([]reminders.AttendanceDue, 0, len(its))
 	for _, it := range its {
 		out = append(out, reminders.AttendanceDue{ProgramID: cmp.Or(it.Program, it.ID), Offering: it.Offering,
 			ProviderID: it.OwnerID, Email: it.Email, Title: it.Name, EndsOn: it.Date})
 	}
-	return out, err
+	return out, next, err
 }
 
 // DueFees lists the programs whose unpaid fee invoice was issued on date.
-func (r *Reminders) DueFees(ctx context.Context, date string) ([]reminders.FeeDue, error) {
-	its, err := r.due(ctx, dueFee, date)
+func (r *Reminders) DueFees(ctx context.Context, date string, p reminders.Page) ([]reminders.FeeDue, string, error) {
+	its, next, err := r.due(ctx, dueFee, date, p)
 	out := make([]reminders.FeeDue, 0, len(its))
 	for _, it := range its {
 		var starts []time.Time
@@ -256,25 +255,25 @@ func (r *Reminders) DueFees(ctx context.Context, date string) ([]reminders.FeeDu
 		for _, s := range it.Starts {
 			t, perr := time.Parse(time.RFC3339, s)
 			if perr != nil {
-				return nil, fmt.Errorf("due marker %s: start %q: %w", it.PK, s, perr)
+				return nil, "", fmt.Errorf("due marker %s: start %q: %w", it.PK, s, perr)
 			}
 			starts = append(starts, t)
 		}
 		out = append(out, reminders.FeeDue{ProgramID: it.ID, ProviderID: it.OwnerID, Email: it.Email, Title: it.Name,
 			InvoiceID: it.Invoice, Amount: it.Amount, IssuedOn: it.Date, Starts: starts})
 	}
-	return out, err
+	return out, next, err
 }
 
 // DueFilingFees lists the uploads whose unpaid filing fee was issued on date.
-func (r *Reminders) DueFilingFees(ctx context.Context, date string) ([]reminders.FilingDue, error) {
-	its, err := r.due(ctx, dueFiling, date)
+func (r *Reminders) DueFilingFees(ctx context.Context, date string, p reminders.Page) ([]reminders.FilingDue, string, error) {
+	its, next, err := r.due(ctx, dueFiling, date, p)
 	out := make([]reminders.FilingDue, 0, len(its))
 	for _, it := range its {
 		out = append(out, reminders.FilingDue{UploadID: it.ID, ProgramID: it.Program, ProviderID: it.OwnerID, Email: it.Email,
 			Title: it.Name, InvoiceID: it.Invoice, Amount: it.Amount, IssuedOn: it.Date})
 	}
-	return out, err
+	return out, next, err
 }
 
 type reminderItem struct {
@@ -288,26 +287,32 @@ type reminderItem struct {
 
 // Record puts REMINDER#<id> if absent with msg's outbox entry, atomically.
 func (r *Reminders) Record(ctx context.Context, id string, msg outbox.Message) (bool, error) {
+	return recordOnce(ctx, r.t, reminderKey(id), "reminder", id, msg)
+}
+
+// recordOnce puts the once-only record k (of type typ, naming id) if absent,
+// with msg's outbox entry, in one transaction; false when k was recorded
+// before (nothing is written then).
+func recordOnce(ctx context.Context, t table.Table, k table.Key, typ, id string, msg outbox.Message) (bool, error) {
 	if strings.ContainsRune(id, 0) {
-		return false, fmt.Errorf("reminder id %q: NUL", id)
+		return false, fmt.Errorf("%s id %q: NUL", typ, id)
 	}
-	k := reminderKey(id)
-	item, err := table.Marshal(reminderItem{PK: k.PK, SK: k.SK, Type: "reminder", ID: id,
+	item, err := table.Marshal(reminderItem{PK: k.PK, SK: k.SK, Type: typ, ID: id,
 		SentAt: formatTime(msg.CreatedAt), TTL: msg.CreatedAt.Add(reminderTTL).Unix()})
 	if err != nil {
-		return false, fmt.Errorf("marshal reminder %s: %w", id, err)
+		return false, fmt.Errorf("marshal %s %s: %w", typ, id, err)
 	}
 	out, err := OutboxOps(msg)
 	if err != nil {
 		return false, err
 	}
-	err = r.t.Write(ctx, append([]table.Op{table.Put(item, table.IfNotExists())}, out...)...)
+	err = t.Write(ctx, append([]table.Op{table.Put(item, table.IfNotExists())}, out...)...)
 	switch {
 	case err == nil:
 		return true, nil
 	case table.FailedOn(err, table.KeyOf(item)):
 		return false, nil
 	default:
-		return false, fmt.Errorf("write reminder %s: %w", id, err)
+		return false, fmt.Errorf("write %s %s: %w", typ, id, err)
 	}
 }

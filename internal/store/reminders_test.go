@@ -14,6 +14,7 @@ import (
 	"github.com/cecportal/cecportal/internal/attendance"
 	"github.com/cecportal/cecportal/internal/cec"
 	"github.com/cecportal/cecportal/internal/clock"
+	"github.com/cecportal/cecportal/internal/daily"
 	"github.com/cecportal/cecportal/internal/notify"
 	"github.com/cecportal/cecportal/internal/notify/templates"
 	"github.com/cecportal/cecportal/internal/outbox"
@@ -87,7 +88,17 @@ func remindInvoice(holder, dueOn string) renewals.Invoice {
 		HolderName: "Holder " + holder, Year: 2027, Currency: "USD", TotalCents: 12500, DueOn: dueOn, Status: renewals.Open}
 }
 
+// remindOn runs the reminder job of day as production does: the day is
+// planned, then its pieces are done as the daily work queue delivers
+// them (each piece queued by another, in turn), until none is left or one
+// fails (the failed one and those not done stay in q, for the next call).
+// It returns how many reminders were queued now.
 func remindOn(t *testing.T, tbl table.Table, pol *policy.Policy, day string, sink *testkit.Relay) (int, error) {
+	t.Helper()
+	return remindWith(t, tbl, pol, day, sink, &pieceQueue{})
+}
+
+func remindWith(t *testing.T, tbl table.Table, pol *policy.Policy, day string, sink *testkit.Relay, q *pieceQueue) (int, error) {
 	t.Helper()
 	loc := pol.Association.Location()
 	d, err := time.ParseInLocation(time.DateOnly, day, loc)
@@ -95,8 +106,42 @@ func remindOn(t *testing.T, tbl table.Table, pol *policy.Policy, day string, sin
 		t.Fatal(err)
 	}
 	clk := clock.Fixed(d.Add(7 * time.Hour))
-	svc := &reminders.Service{Store: NewReminders(tbl), CECs: remindJudge(tbl, pol, clk), Policy: pol, Clock: clk, Relay: sink}
-	return svc.Run(context.Background())
+	svc := &reminders.Service{Store: NewReminders(tbl), Pieces: NewPieces(tbl), CECs: remindJudge(tbl, pol, clk), Policy: pol, Clock: clk, Relay: sink}
+	before := len(mailIn(sink))
+	if _, err := svc.Plan(context.Background(), d); err != nil {
+		return 0, err
+	}
+	err = q.drain(sink, daily.Worker{reminders.Job: svc.Handle})
+	return len(mailIn(sink)) - before, err
+}
+
+// mailIn are the mail messages sink holds.
+func mailIn(sink *testkit.Relay) []outbox.Message {
+	var out []outbox.Message
+	for _, m := range sink.Sent() {
+		if m.Queue == notify.Queue {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// pieceQueue holds the daily work queue's pieces not done yet.
+type pieceQueue struct{ bodies []string }
+
+// drain takes the pieces sink was given into q, and does them in order with
+// w (those they queue too) until none is left; a piece that fails stays.
+func (q *pieceQueue) drain(sink *testkit.Relay, w daily.Worker) error {
+	for {
+		q.bodies = append(q.bodies, sink.TakeBodies(daily.Queue)...)
+		if len(q.bodies) == 0 {
+			return nil
+		}
+		if err := w.Handle(context.Background(), q.bodies[0]); err != nil {
+			return err
+		}
+		q.bodies = q.bodies[1:]
+	}
 }
 
 // remindJudge is the renewals service as the job uses it (YearCECs), and
@@ -330,11 +375,19 @@ func TestReminders_Off(t *testing.T) {
 	if n, err := remindOn(t, tbl, &off, "2026-12-02", sink); err != nil || n != 0 {
 		t.Fatalf("queued %d %v, %v", n, jobIDs(sink.Take()), err)
 	}
-	if n, err := remindOn(t, tbl, pol, "2026-12-02", sink); err != nil || n != 1 {
+	// The same with the default policy (on a table of its own: a day is
+	// planned once, whatever the policy says later).
+	tbl2, _ := remindWorld(t, testkit.Fsync)
+	if err := NewRenewals(tbl2).Create(ctx, remindInvoice("H-1", "2027-01-01")); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := remindOn(t, tbl2, pol, "2026-12-02", sink); err != nil || n != 1 {
 		t.Fatalf("with the default policy: queued %d, %v", n, err)
 	}
 }
 
+// A piece that crashes half-way is delivered again: it queues the rest,
+// and nothing twice.
 func TestReminders_CrashThenRerun(t *testing.T) {
 	ctx := context.Background()
 	tbl, pol := remindWorld(t, testkit.Fsync)
@@ -344,17 +397,24 @@ func TestReminders_CrashThenRerun(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// The plan, one first piece per reminder list, then two reminders.
+	r := pol.Reminders
+	lists := len(r.RenewalDueDaysBefore) + len(r.RenewalGraceEndingDaysBefore) + len(r.CECsOutstandingDaysBefore) +
+		len(r.AttendanceDaysAfterEnd) + len(r.ApplicationFeeDaysAfterInvoice) + len(r.FilingFeeDaysAfterInvoice)
 	ft := &failingTable{Table: tbl}
-	ft.n.Store(2)
+	ft.n.Store(int64(1 + lists + 2))
 	sink := &testkit.Relay{}
-	if _, err := remindOn(t, ft, pol, "2026-12-02", sink); err == nil {
+	q := &pieceQueue{}
+	if _, err := remindWith(t, ft, pol, "2026-12-02", sink, q); err == nil {
 		t.Fatal("want the injected crash")
 	}
 	first := jobIDs(sink.Take())
 	if len(first) != 2 {
 		t.Fatalf("before the crash: %v", first)
 	}
-	n, err := remindOn(t, tbl, pol, "2026-12-02", sink)
+	// The queue delivers the failed piece again (the day is planned: the
+	// plan is not made twice).
+	n, err := remindWith(t, tbl, pol, "2026-12-02", sink, q)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -371,12 +431,18 @@ func TestReminders_CrashThenRerun(t *testing.T) {
 		}
 	}
 	// Every queued job is in the outbox (the relay's sweep sends any not dispatched).
-	pending, err := NewOutbox(tbl).Pending(ctx, time.Now().Add(time.Hour), 100)
+	pending, err := NewOutbox(tbl).Pending(ctx, time.Now().Add(time.Hour), 1000)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(pending) != 5 {
-		t.Fatalf("outbox holds %d, want 5", len(pending))
+	mails := 0
+	for _, m := range pending {
+		if m.Queue == notify.Queue {
+			mails++
+		}
+	}
+	if mails != 5 {
+		t.Fatalf("outbox holds %d mail jobs, want 5", mails)
 	}
 }
 
@@ -465,12 +531,19 @@ func BenchmarkReminders(b *testing.B) {
 				}
 				ct := &countingTable{Table: tbl}
 				clk := clock.Fixed(today)
-				svc := &reminders.Service{Store: NewReminders(ct), CECs: remindJudge(ct, &only, clk), Policy: &only, Clock: clk}
+				// The pieces' records on a table of their own, fresh each time,
+				// so that the day is planned again (and their reads not counted).
+				sink := &testkit.Relay{}
+				svc := &reminders.Service{Store: NewReminders(ct), Pieces: NewPieces(testkit.TempTable(b, testkit.NoSync)),
+					CECs: remindJudge(ct, &only, clk), Policy: &only, Clock: clk, Relay: sink}
 				b.StartTimer()
-				n, err := svc.Run(ctx)
-				if err != nil {
+				if _, err := svc.Plan(ctx, today); err != nil {
 					b.Fatal(err)
 				}
+				if err := (&pieceQueue{}).drain(sink, daily.Worker{reminders.Job: svc.Handle}); err != nil {
+					b.Fatal(err)
+				}
+				n := len(mailIn(sink))
 				if n != due {
 					b.Fatalf("queued %d, want %d", n, due)
 				}
@@ -486,5 +559,117 @@ func BenchmarkReminders(b *testing.B) {
 				b.ReportMetric(float64(ct.read.Load())/due, "items-read/due")
 			}
 		})
+	}
+}
+
+// runOn is the daily schedule's run on day (Run: today and the days it
+// catches up), its pieces done as the queue delivers them; it returns the
+// days planned and the reminders queued.
+func runOn(t *testing.T, tbl table.Table, pol *policy.Policy, day string, sink *testkit.Relay) (days, queued int) {
+	t.Helper()
+	d, err := time.ParseInLocation(time.DateOnly, day, pol.Association.Location())
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk := clock.Fixed(d.Add(7 * time.Hour))
+	svc := &reminders.Service{Store: NewReminders(tbl), Pieces: NewPieces(tbl), CECs: remindJudge(tbl, pol, clk), Policy: pol, Clock: clk, Relay: sink}
+	before := len(mailIn(sink))
+	if days, err = svc.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := (&pieceQueue{}).drain(sink, daily.Worker{reminders.Job: svc.Handle}); err != nil {
+		t.Fatal(err)
+	}
+	return days, len(mailIn(sink)) - before
+}
+
+// Days the schedule missed are caught up by the next run, within
+// reminders.CatchUpDays: a reminder due then goes out, once.
+func TestReminders_CatchUp(t *testing.T) {
+	ctx := context.Background()
+	tbl, pol := remindWorld(t, testkit.Fsync)
+	if err := NewRenewals(tbl).Create(ctx, remindInvoice("H-1", "2027-01-01")); err != nil {
+		t.Fatal(err)
+	}
+	sink := &testkit.Relay{}
+	for _, c := range []struct {
+		day          string
+		days, queued int
+		why          string
+	}{
+		{"2026-11-30", 1, 0, "the first run plans its day only"},
+		{"2026-12-01", 1, 0, "the day after: its day"},
+		// 2 and 3 December missed: the 30-day reminder of 2 December goes out on the 4th.
+		{"2026-12-04", 3, 1, "two missed days and its own"},
+		{"2026-12-04", 0, 0, "a second run of the day"},
+		// 5 to 28 December missed, longer than the window: the 7-day
+		// reminder of 25 December is lost (an operator runs the job for
+		// such a day: docs/reminders.md#pieces).
+		{"2026-12-29", 1, 0, "after an outage longer than the window, its day only"},
+	} {
+		days, queued := runOn(t, tbl, pol, c.day, sink)
+		if days != c.days || queued != c.queued {
+			t.Fatalf("%s (%s): planned %d days, queued %d; want %d, %d", c.day, c.why, days, queued, c.days, c.queued)
+		}
+	}
+	if got := jobIDs(mailIn(sink)); fmt.Sprint(got) != "[reminder:renewal_due:REN-H-1-2027:d30]" {
+		t.Fatalf("queued %v", got)
+	}
+}
+
+// A list longer than a page is done a page a piece, each piece queuing the
+// next once; a piece out of time stops and, delivered again, goes on.
+func TestReminders_Pages(t *testing.T) {
+	ctx := context.Background()
+	tbl, pol := remindWorld(t, testkit.NoSync)
+	const due = 2*daily.PageSize + 50
+	for i := range due {
+		if err := NewRenewals(tbl).Create(ctx, remindInvoice(fmt.Sprintf("H-%04d", i), "2027-01-01")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sink := &testkit.Relay{}
+	d, _ := time.ParseInLocation(time.DateOnly, "2026-12-02", pol.Association.Location())
+	clk := clock.Fixed(d.Add(7 * time.Hour))
+	svc := &reminders.Service{Store: NewReminders(tbl), Pieces: NewPieces(tbl), CECs: remindJudge(tbl, pol, clk), Policy: pol, Clock: clk, Relay: sink}
+	if _, err := svc.Plan(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	// Each piece delivered twice (a redelivery), the first time with too
+	// little time left: it stops at once, queuing nothing; the second does it.
+	q := &pieceQueue{}
+	pages := 0
+	for {
+		q.bodies = append(q.bodies, sink.TakeBodies(daily.Queue)...)
+		if len(q.bodies) == 0 {
+			break
+		}
+		body := q.bodies[0]
+		short, cancel := context.WithDeadline(ctx, time.Now().Add(daily.Margin/2))
+		err := daily.Worker{reminders.Job: svc.Handle}.Handle(short, body)
+		cancel()
+		if strings.Contains(body, `"reason":"renewal_due"`) && strings.Contains(body, `"days":30`) {
+			if !daily.IsOutOfTime(err) {
+				t.Fatalf("a page with too little time: %v, want out of time", err)
+			}
+			pages++
+		}
+		// The redelivery, in time (a piece that was done is done again:
+		// it queues nothing new).
+		if err := (daily.Worker{reminders.Job: svc.Handle}).Handle(ctx, body); err != nil {
+			t.Fatal(err)
+		}
+		q.bodies = q.bodies[1:]
+	}
+	ids := jobIDs(mailIn(sink))
+	seen := map[string]bool{}
+	for _, id := range ids {
+		if seen[id] {
+			t.Fatalf("%s queued twice", id)
+		}
+		seen[id] = true
+	}
+	if len(ids) != due || pages != 3 {
+		t.Fatalf("queued %d of %d in %d pages, want 3", len(ids), due, pages)
 	}
 }

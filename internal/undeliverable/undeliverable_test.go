@@ -103,7 +103,9 @@ func TestParse(t *testing.T) {
 // owners gives each subject their own addresses.
 type owners map[string][]string
 
-func (o owners) EmailsOf(_ context.Context, c identity.Caller) ([]string, error) { return o[c.Sub], nil }
+func (o owners) EmailsOf(_ context.Context, c identity.Caller) ([]string, error) {
+	return o[c.Sub], nil
+}
 
 var (
 	staff = identity.Caller{Sub: "s", Roles: []string{identity.RoleStaff}}

@@ -53,7 +53,7 @@ const routes = [
   { path: "/staff/import/:importId", role: "staff", render: imports.importHolders },
   { path: "/staff/corrections", role: "staff", nav: "Corrections", render: staff.corrections },
   { path: "/staff/filing-fees", role: "staff", nav: "Filing fees", render: staff.filingFees },
-  { path: "/staff/email", role: "staff", nav: "Email problems", render: undeliverablePage },
+  { path: "/staff/email", role: "staff", nav: "Unreachable email", render: undeliverablePage },
   { path: "/staff/uploads/:id/:uploadId", role: "staff", render: attendance.staffUpload },
   { path: "/pay/:ref", signedIn: true, dev: true, render: payPage },
   // The payment provider's checkout returns here (paid or cancelled).
@@ -289,7 +289,7 @@ async function devPage(main) {
   const job = (name, text) => h("button", { type: "button", class: "secondary", id: `job-${name}`, onclick: async () => {
     try {
       await api("POST", `/dev/run/${name}`, { auth: false });
-      fill(jobResult, notice(`${text}: done.`, "ok"));
+      fill(jobResult, notice(`${text}: done. The daily jobs do their work in pieces, in the background: give it a few seconds.`, "ok"));
     } catch (err) { errorNotice(jobResult, err); }
   } }, text);
   view.append(h("h2", {}, "Clock"), clockNow, clockForm,
