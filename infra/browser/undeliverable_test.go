@@ -39,7 +39,7 @@ func TestBrowser_UndeliverableEmail(t *testing.T) {
 	holder.signIn(t, "holder", "gil", gilAddr)
 	holder.open(t, "#/")
 	holder.waitText(t, "#cannot-email-heading", "We cannot email you at "+gilAddr)
-	holder.waitText(t, "#cannot-email", "the mail server that receives it refuses our email")
+	holder.waitText(t, "#cannot-email", "the mailbox has refused our emails")
 	holder.waitText(t, "#cannot-email", "no reminders, receipts or decisions")
 	holder.waitText(t, "#change-email", "change your email address")
 	holder.audit(t)

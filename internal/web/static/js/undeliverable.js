@@ -5,7 +5,7 @@
 
 import { h, fill, announce, table } from "./dom.js";
 import { api, pageQuery } from "./api.js";
-import { page, notice, date, dateTime, actionButton, writeToOffice, pagedList, holderLabel } from "./view.js";
+import { page, notice, date, dateTime, actionButton, writeToOffice, pagedList } from "./view.js";
 
 /** Why a mailbox refused our email, in words (the API's reason). */
 const refusal = {
@@ -45,9 +45,11 @@ export function cannotEmail(mark, whose) {
   const box = h("section", { class: "notice warn", id: "cannot-email", "aria-labelledby": "cannot-email-heading" },
     h("h2", { id: "cannot-email-heading" }, complaint ? `We have stopped emailing ${holder ? "you" : "your organisation"} at ${mark.email}`
       : `We cannot email ${holder ? "you" : "your organisation"} at ${mark.email}`),
-    h("p", {}, complaint
-      ? `On ${since} our email to this address was marked as spam, so we stopped sending to it.`
-      : `Since ${since} the mailbox has refused our emails: ${refusal[mark.reason] || "they do not reach it"}.`),
+    h("p", {}, {
+      complaint: `On ${since} our email to this address was marked as spam, so we stopped sending to it.`,
+      no_mailbox: `Since ${since} our emails to this address have come back: the address does not exist.`,
+      suppressed: `Since ${since} our emails to this address have failed, so our email service stopped sending to it.`,
+    }[mark.reason] || `Since ${since} the mailbox has refused our emails.`),
     h("p", {}, "Until this is put right we send it nothing: no reminders, receipts or decisions. ", elsewhere),
     h("p", {}, complaint ? "If you want our emails again:" : "If the mailbox works again:"),
     h("p", {}, actionButton({ id: "email-me-again" }, holder ? "Email me again" : "Email this address again", errors, async () => {
@@ -96,7 +98,7 @@ async function ownerOf(cell, email) {
   try {
     const res = await api("GET", `/directory?${pageQuery({ q: email, limit: "1" })}`);
     const x = res.entries[0];
-    fill(cell, x ? h("a", { href: `#/staff/holders/${enc(x.holderId)}` }, holderLabel(x.firstName, x.lastName, x.holderId))
+    fill(cell, x ? h("a", { href: `#/staff/holders/${enc(x.holderId)}` }, `${x.firstName} ${x.lastName} `, h("span", { class: "nowrap" }, `(${x.holderId})`))
       : "No holder account has it: an organisation's, or an address since changed");
   } catch {
     fill(cell, "Not known");
@@ -118,7 +120,7 @@ export async function undeliverablePage(main) {
     const errors = h("div", { "aria-live": "polite" });
     const whose = h("td", {}, "Looking…");
     ownerOf(whose, a.email);
-    fill(status, "Not emailed ", actionButton({ class: "secondary", dataset: { email: a.email } },
+    fill(status, "Not emailed ", actionButton({ class: "secondary nowrap", dataset: { email: a.email } },
       ["Email again", h("span", { class: "visually-hidden" }, ` ${a.email}`)], errors, async () => {
         await resume(a.email);
         const done = h("span", { class: "accepted", tabindex: "-1" }, "Emailed again from now on");
@@ -126,7 +128,7 @@ export async function undeliverablePage(main) {
         done.focus();
         announce(`${a.email} is emailed again`);
       }), errors);
-    return h("tr", { dataset: { email: a.email } }, h("td", {}, a.email), whose, h("td", {}, reasonSentence(a.reason)), h("td", {}, dateTime(a.since)), status);
+    return h("tr", { dataset: { email: a.email } }, h("td", {}, a.email), whose, h("td", {}, reasonSentence(a.reason)), h("td", {}, date(a.since.slice(0, 10))), status);
   });
   const first = await list.first();
   view.append(...(first.length ? [wrap, list.more] : [h("p", { id: "no-undeliverable-emails" }, "We can email every address.")]));
