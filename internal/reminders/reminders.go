@@ -226,8 +226,8 @@ func (s *Service) Handle(ctx context.Context, raw json.RawMessage) error {
 }
 
 // Piece does one piece of the reminder job: a day fans out to the first
-// page of each of its reminder lists; a page queues the reminders of up to
-// daily.PageSize index entries, then the next page. It returns how many
+// page of each of its reminder lists; a page queues the next page, then
+// the reminders of up to daily.PageSize index entries. It returns how many
 // reminders it queued. Out of time (daily.InTime) it stops with
 // daily.ErrOutOfTime: delivered again, it skips what it recorded.
 func (s *Service) Piece(ctx context.Context, raw json.RawMessage) (int, error) {
@@ -260,6 +260,15 @@ func (s *Service) Piece(ctx context.Context, raw json.RawMessage) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("%s reminders for %s: %w", p.Reason, date, err)
 	}
+	// The next page first: the pages of a long list are done side by side
+	// (as many as the worker runs at once), not one after the other.
+	if next != "" {
+		more := p
+		more.Cursor = next
+		if _, err := daily.Enqueue(ctx, s.Pieces, s.Relay, pageKey(more), Job, more); err != nil {
+			return 0, err
+		}
+	}
 	n := 0
 	for _, j := range jobs {
 		if !daily.InTime(ctx) {
@@ -272,13 +281,6 @@ func (s *Service) Piece(ctx context.Context, raw json.RawMessage) (int, error) {
 		}
 		if ok {
 			n++
-		}
-	}
-	if next != "" {
-		more := p
-		more.Cursor = next
-		if _, err := daily.Enqueue(ctx, s.Pieces, s.Relay, pageKey(more), Job, more); err != nil {
-			return n, err
 		}
 	}
 	s.log().InfoContext(ctx, "reminders queued", "day", p.Day, "reason", p.Reason, "queued", n)

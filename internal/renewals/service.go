@@ -198,8 +198,8 @@ func (s *Service) Handle(ctx context.Context, raw json.RawMessage) error {
 }
 
 // Piece does one piece of a sweep: the sweep fans out to the first page of
-// each shard; a page ensures the invoice of up to daily.PageSize holders,
-// then queues the next page. It returns how many invoices it created. Out
+// each shard; a page queues the next page, then ensures the invoice of up
+// to daily.PageSize holders. It returns how many invoices it created. Out
 // of time (daily.InTime) it stops with daily.ErrOutOfTime: delivered
 // again, the invoices it created are found and kept.
 func (s *Service) Piece(ctx context.Context, raw json.RawMessage) (int, error) {
@@ -225,6 +225,14 @@ func (s *Service) Piece(ctx context.Context, raw json.RawMessage) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	// The next page first: a shard's pages are done side by side.
+	if next != "" {
+		more := p
+		more.Cursor = next
+		if _, err := daily.Enqueue(ctx, s.Pieces, s.Relay, sweepKey(more), Job, more); err != nil {
+			return 0, err
+		}
+	}
 	n := 0
 	for _, h := range hs {
 		if !daily.InTime(ctx) {
@@ -237,13 +245,6 @@ func (s *Service) Piece(ctx context.Context, raw json.RawMessage) (int, error) {
 		}
 		if created {
 			n++
-		}
-	}
-	if next != "" {
-		more := p
-		more.Cursor = next
-		if _, err := daily.Enqueue(ctx, s.Pieces, s.Relay, sweepKey(more), Job, more); err != nil {
-			return n, err
 		}
 	}
 	s.log().InfoContext(ctx, "renewal invoices issued", "year", p.Year, "shard", p.Shard, "created", n)
