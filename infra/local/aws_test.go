@@ -209,6 +209,8 @@ func TestLocalStack_AWSBackend(t *testing.T) {
 	t.Run("SelfSignUp", func(t *testing.T) { selfSignUp(t, c) })
 	// The bounce reaches the feedback queue on SQS, the mark DynamoDB.
 	t.Run("UndeliverableMail", func(t *testing.T) { undeliverableMail(t, c, office) })
+	// The daily jobs' pieces through SQS, their writes to DynamoDB.
+	t.Run("DailyJobs", func(t *testing.T) { dailyJobs(t, c, office) })
 }
 
 // eventually retries check until it reports no problem, and reports the
