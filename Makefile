@@ -123,11 +123,9 @@ bench: ## Benchmarks with their targets: attendance crediting and the import of 
 # 10 ms a table or queue call, 8 pieces at once, 5 % of the invocations
 # killed at a random call. 200,000 (issue 16's figure) takes about an hour.
 HOLDERS ?= 20000
-# BACKEND=dynamodb: the DynamoDB adapter on moto_server (slow: 2,000 holders).
-BACKEND ?= embedded
 .PHONY: bench-daily
 bench-daily: ## The daily jobs at scale: HOLDERS (20,000; 200,000 takes about an hour) invoices and reminders on one day, 10 ms a call, random kills
-	CECPORTAL_DAILY_HOLDERS=$(HOLDERS) CECPORTAL_DAILY_BACKEND=$(BACKEND) $(GO) test -count=1 -v -timeout 3h -run '^TestDailyJobsAtScale$$' ./internal/store/ 2>&1 | grep -v '^20[0-9][0-9]/'
+	CECPORTAL_DAILY_HOLDERS=$(HOLDERS) $(GO) test -count=1 -v -timeout 3h -run '^TestDailyJobsAtScale$$' ./internal/store/ 2>&1 | grep -v '^20[0-9][0-9]/'
 
 # The long variants of the fault and load tests (infra/local/fault_test.go,
 # load_test.go); make test runs their short variants. Figures in the -v log.

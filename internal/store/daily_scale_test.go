@@ -41,10 +41,9 @@ import (
 // and reports the wall time, the longest invocation and the busiest
 // partition's writes a second (docs/performance.md#daily-jobs-at-scale).
 //
-// The table is the embedded one (bbolt), or with CECPORTAL_DAILY_BACKEND=
-// dynamodb the DynamoDB adapter against moto_server: moto takes about 330
-// writes a second, so that 200,000 holders would take hours of moto's own
-// time there; the latency stands for DynamoDB's and SQS's.
+// The table is the embedded one (bbolt), not DynamoDB on moto: moto takes
+// about 330 writes a second, so that 200,000 holders would take hours of
+// moto's own time; the latency stands for DynamoDB's and SQS's.
 func TestDailyJobsAtScale(t *testing.T) {
 	n, _ := strconv.Atoi(os.Getenv("CECPORTAL_DAILY_HOLDERS"))
 	if n <= 0 {
@@ -59,11 +58,7 @@ func TestDailyJobsAtScale(t *testing.T) {
 		kills = f
 	}
 	ctx := context.Background()
-	var raw table.Table = testkit.TempTable(t, testkit.NoSync)
-	if os.Getenv("CECPORTAL_DAILY_BACKEND") == "dynamodb" {
-		raw = testkit.OnMoto(t, testkit.NewClock()) // the DynamoDB adapter against moto_server
-	}
-	pol := testkit.Policy(t)
+	raw, pol := testkit.TempTable(t, testkit.NoSync), testkit.Policy(t)
 	ny := pol.Association.Location()
 	ids := make([]string, n)
 	acc := NewAccounts(raw)
