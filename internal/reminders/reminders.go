@@ -303,7 +303,7 @@ func (s *Service) renewals(ctx context.Context, date string, d int, p Page) ([]n
 	for _, r := range dues {
 		jobs = append(jobs, notify.Job{ID: JobID(ReasonRenewal, r.InvoiceID, period(d)), Template: "reminder_" + ReasonRenewal,
 			To: []string{r.Email}, Data: map[string]string{"name": r.Name, "invoiceId": r.InvoiceID,
-				"year": strconv.Itoa(r.Year), "dueOn": r.DueOn, "amount": r.Amount, "days": strconv.Itoa(d)}})
+				"year": strconv.Itoa(r.Year), "dueOn": r.DueOn, "amount": r.Amount, "days": s.daysLeft(r.DueOn, d)}})
 	}
 	return jobs, next, nil
 }
@@ -334,7 +334,7 @@ func (s *Service) graceEnding(ctx context.Context, date string, d int, p Page) (
 	for _, r := range dues {
 		jobs = append(jobs, notify.Job{ID: JobID(ReasonGrace, r.InvoiceID, period(d)), Template: "reminder_" + ReasonGrace,
 			To: []string{r.Email}, Data: map[string]string{"name": r.Name, "invoiceId": r.InvoiceID, "year": strconv.Itoa(r.Year),
-				"graceUntil": date, "amount": r.Amount, "days": strconv.Itoa(d), "reinstatementFee": fee}})
+				"graceUntil": date, "amount": r.Amount, "days": s.daysLeft(date, d), "reinstatementFee": fee}})
 	}
 	return jobs, next, nil
 }
@@ -367,7 +367,7 @@ func (s *Service) cecs(ctx context.Context, date string, d int, p Page) ([]notif
 		}
 		jobs = append(jobs, notify.Job{ID: JobID(ReasonCECs, c.InvoiceID, period(d)), Template: "reminder_" + ReasonCECs,
 			To: []string{c.Email}, Data: map[string]string{"name": c.Name, "holderId": c.HolderID, "year": strconv.Itoa(c.Year),
-				"dueOn": c.DueOn, "days": strconv.Itoa(d), "required": y.Required.String(), "counted": y.Counted.String(),
+				"dueOn": c.DueOn, "days": s.daysLeft(c.DueOn, d), "required": y.Required.String(), "counted": y.Counted.String(),
 				"shortfalls": strings.Join(lines, "\n"),
 				"earnedYear": strconv.Itoa(c.Year - s.Policy.Renewal.EarnedYearsBefore)}})
 	}
@@ -438,6 +438,21 @@ func (s *Service) filingFees(ctx context.Context, date string, d int, p Page) ([
 				"amount": f.Amount, "issuedOn": f.IssuedOn, "days": strconv.Itoa(d)}})
 	}
 	return jobs, next, nil
+}
+
+// daysLeft is how many days are left until date (YYYY-MM-DD) today, in
+// the association's time zone: the list's d on its own day, fewer when the
+// reminder goes out on a later run that caught its day up, so that the
+// email says what is true when it is read. An unreadable date keeps d.
+func (s *Service) daysLeft(date string, d int) string {
+	loc := s.Policy.Association.Location()
+	on, err := time.ParseInLocation(time.DateOnly, date, loc)
+	if err != nil {
+		return strconv.Itoa(d)
+	}
+	now := s.Clock.Now().In(loc)
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, loc)
+	return strconv.Itoa(max(0, int(on.Sub(today).Hours()/24+0.5)))
 }
 
 func (s *Service) send(ctx context.Context, j notify.Job) (bool, error) {

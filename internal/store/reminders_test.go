@@ -612,8 +612,14 @@ func TestReminders_CatchUp(t *testing.T) {
 			t.Fatalf("%s (%s): planned %d days, queued %d; want %d, %d", c.day, c.why, days, queued, c.days, c.queued)
 		}
 	}
-	if got := jobIDs(mailIn(sink)); fmt.Sprint(got) != "[reminder:renewal_due:REN-H-1-2027:d30]" {
+	mails := mailIn(sink)
+	if got := jobIDs(mails); fmt.Sprint(got) != "[reminder:renewal_due:REN-H-1-2027:d30]" {
 		t.Fatalf("queued %v", got)
+	}
+	// Sent on 4 December, the email says what is true then: 28 days left.
+	var j notify.Job
+	if err := json.Unmarshal([]byte(mails[0].Body), &j); err != nil || j.Data["days"] != "28" {
+		t.Fatalf("the caught-up reminder says %q days (%v), want 28", j.Data["days"], err)
 	}
 }
 
