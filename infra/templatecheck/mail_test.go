@@ -2,6 +2,7 @@ package templatecheck
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 )
@@ -42,7 +43,7 @@ func checkMailFeedback(t *template) []string {
 		}
 		sets[id] = true
 	}
-	for _, set := range sortedKeys(sets) {
+	for _, set := range slices.Sorted(maps.Keys(sets)) {
 		out = append(out, t.feedbackOf(set)...)
 	}
 	return out
@@ -105,8 +106,7 @@ func (t *template) feedbackOf(set string) []string {
 func (t *template) allows(target, typ, key, service, action string) bool {
 	for _, p := range t.ofType(typ) {
 		attached := false
-		list, _ := p.Properties[key].([]any)
-		for _, v := range list {
+		for _, v := range asList(p.Properties[key]) {
 			if id, ok := t.target(v); ok && id == target {
 				attached = true
 			}
@@ -114,7 +114,8 @@ func (t *template) allows(target, typ, key, service, action string) bool {
 		if !attached {
 			continue
 		}
-		for _, s := range statements(p.Properties["PolicyDocument"]) {
+		for _, st := range asList(mapping(p.Properties["PolicyDocument"])["Statement"]) {
+			s := mapping(st)
 			principal := mapping(s["Principal"])
 			if s["Effect"] == "Allow" && slices.Contains(toStrings(principal["Service"]), service) &&
 				slices.ContainsFunc(toStrings(s["Action"]), func(a string) bool { return strings.EqualFold(a, action) }) {
@@ -123,26 +124,4 @@ func (t *template) allows(target, typ, key, service, action string) bool {
 		}
 	}
 	return false
-}
-
-func statements(doc any) []map[string]any {
-	var out []map[string]any
-	switch s := mapping(doc)["Statement"].(type) {
-	case []any:
-		for _, x := range s {
-			out = append(out, mapping(x))
-		}
-	case map[string]any:
-		out = append(out, s)
-	}
-	return out
-}
-
-func sortedKeys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
 }

@@ -10,6 +10,7 @@ package daily
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -71,6 +72,13 @@ func Enqueue(ctx context.Context, once Once, relay Dispatcher, key, job string, 
 		relay.Dispatch(ctx, m)
 	}
 	return queued, nil
+}
+
+// PageKey is the once-only key of the page piece named by of that starts
+// at cursor: the cursor hashed, as a cursor is longer than a key should be.
+func PageKey(of, cursor string) string {
+	sum := sha256.Sum256([]byte(cursor))
+	return fmt.Sprintf("%s:%x", of, sum[:8])
 }
 
 // Handler does one piece of a job.

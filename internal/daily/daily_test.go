@@ -86,3 +86,13 @@ func TestInTime(t *testing.T) {
 		t.Fatal("a wrapped out_of_time is not seen")
 	}
 }
+
+func TestPageKey(t *testing.T) {
+	a, b := daily.PageKey("page:x:1", "cursor-a"), daily.PageKey("page:x:1", "cursor-b")
+	if a == b || !strings.HasPrefix(a, "page:x:1:") || a != daily.PageKey("page:x:1", "cursor-a") {
+		t.Fatalf("PageKey: %q and %q; want one key per cursor, stable, under its name", a, b)
+	}
+	if first := daily.PageKey("page:x:1", ""); len(first) != len("page:x:1:")+16 {
+		t.Fatalf("the first page's key %q", first)
+	}
+}

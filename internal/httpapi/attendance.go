@@ -307,8 +307,9 @@ func (h attendanceHandlers) list(ctx context.Context, r *Request) (Response, err
 }
 
 // listPage answers one page of a list as {key: [...], nextCursor}: the
-// page asked for by ?limit= and ?cursor= (pageIn), each item as out has it.
-func listPage[T any](r *Request, key string, list func(limit int, cursor string) ([]T, string, error), out func(T) map[string]any) (Response, error) {
+// page asked for by ?limit= and ?cursor= (pageIn), each item as out has it
+// (a map, or a wire struct).
+func listPage[T, O any](r *Request, key string, list func(limit int, cursor string) ([]T, string, error), out func(T) O) (Response, error) {
 	pg, err := pageIn(r.Query)
 	if err != nil {
 		return Response{}, err
@@ -317,7 +318,7 @@ func listPage[T any](r *Request, key string, list func(limit int, cursor string)
 	if err != nil {
 		return Response{}, err
 	}
-	shown := make([]map[string]any, 0, len(items))
+	shown := make([]O, 0, len(items))
 	for _, it := range items {
 		shown = append(shown, out(it))
 	}

@@ -39,10 +39,7 @@ func undeliverableOut(a undeliverable.Address) undeliverableJSON {
 func (h undeliverableHandlers) list(ctx context.Context, r *Request) (Response, error) {
 	return listPage(r, "addresses", func(limit int, cursor string) ([]undeliverable.Address, string, error) {
 		return h.svc.List(ctx, r.Caller, undeliverable.Page{Limit: limit, Cursor: cursor})
-	}, func(a undeliverable.Address) map[string]any {
-		o := undeliverableOut(a)
-		return map[string]any{"email": o.Email, "reason": o.Reason, "since": o.Since}
-	})
+	}, undeliverableOut)
 }
 
 func (h undeliverableHandlers) resume(ctx context.Context, r *Request) (Response, error) {

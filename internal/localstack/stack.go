@@ -445,13 +445,17 @@ func (s *Stack) consumerTimeout(name string) time.Duration {
 	return s.cfg.Visibility / 6
 }
 
+// queueVisibility is the visibility timeout of queue name: the stack's, or
+// six times its consumer's time when that is longer, as the template's.
+func (s *Stack) queueVisibility(name string) time.Duration {
+	return max(s.cfg.Visibility, 6*s.consumerTimeout(name))
+}
+
 func (s *Stack) embeddedQueues() (map[string]queue.Queue, error) {
 	var cfgs []queue.Config
 	for _, name := range queueNames {
-		// At least six times its consumer's time, as the template's queues.
-		visibility := max(s.cfg.Visibility, 6*s.consumerTimeout(name))
 		cfgs = append(cfgs,
-			queue.Config{Name: name, VisibilityTimeout: visibility, MaxReceives: maxReceives, DeadLetter: name + "-dlq"},
+			queue.Config{Name: name, VisibilityTimeout: s.queueVisibility(name), MaxReceives: maxReceives, DeadLetter: name + "-dlq"},
 			queue.Config{Name: name + "-dlq", VisibilityTimeout: s.cfg.Visibility})
 	}
 	qs, err := queue.OpenEmbedded(s.db, cfgs...)
@@ -492,7 +496,7 @@ func (s *Stack) awsAdapters(ctx context.Context, awsCfg aws.Config, from string)
 				return nil, nil, nil, fmt.Errorf("no URL for the %s queue: set its *_QUEUE_URL against AWS", name)
 			}
 			var err error
-			url, err = queue.CreateQueues(ctx, sq, queue.Config{Name: cfg.TableName + "-" + name, VisibilityTimeout: max(cfg.Visibility, 6*s.consumerTimeout(name)),
+			url, err = queue.CreateQueues(ctx, sq, queue.Config{Name: cfg.TableName + "-" + name, VisibilityTimeout: s.queueVisibility(name),
 				MaxReceives: maxReceives, DeadLetter: cfg.TableName + "-" + name + "-dlq"})
 			if err != nil {
 				return nil, nil, nil, fmt.Errorf("create %s queue: %w", name, err)

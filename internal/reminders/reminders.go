@@ -9,7 +9,6 @@ package reminders
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -174,9 +173,7 @@ func (s *Service) lists() []list {
 // CatchUpDays; the daily work queue does the rest. It returns how many days
 // it planned now.
 func (s *Service) Run(ctx context.Context) (int, error) {
-	loc := s.Policy.Association.Location()
-	now := s.Clock.Now().In(loc)
-	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, loc)
+	today := s.today()
 	days := []time.Time{today}
 	for back := 1; back <= CatchUpDays; back++ {
 		d := today.AddDate(0, 0, -back)
@@ -250,11 +247,12 @@ func (s *Service) Piece(ctx context.Context, raw json.RawMessage) (int, error) {
 		}
 		return 0, nil
 	}
-	i := slices.IndexFunc(s.lists(), func(l list) bool { return l.reason == p.Reason })
+	lists := s.lists()
+	i := slices.IndexFunc(lists, func(l list) bool { return l.reason == p.Reason })
 	if i < 0 {
 		return 0, fmt.Errorf("reminder piece of unknown reason %q", p.Reason)
 	}
-	l := s.lists()[i]
+	l := lists[i]
 	date := day.AddDate(0, 0, l.sign*p.Days).Format(time.DateOnly)
 	jobs, next, err := l.page(ctx, date, p.Days, Page{Cursor: p.Cursor, Limit: daily.PageSize})
 	if err != nil {
@@ -287,11 +285,9 @@ func (s *Service) Piece(ctx context.Context, raw json.RawMessage) (int, error) {
 	return n, nil
 }
 
-// pageKey is the once-only key of a page piece: its day, list and cursor
-// (hashed: a cursor is longer than a key should be).
+// pageKey is the once-only key of a page piece: its day, list and cursor.
 func pageKey(p part) string {
-	sum := sha256.Sum256([]byte(p.Cursor))
-	return fmt.Sprintf("page:%s:%s:%s:d%d:%x", Job, p.Day, p.Reason, p.Days, sum[:8])
+	return daily.PageKey(fmt.Sprintf("page:%s:%s:%s:d%d", Job, p.Day, p.Reason, p.Days), p.Cursor)
 }
 
 func (s *Service) renewals(ctx context.Context, date string, d int, p Page) ([]notify.Job, string, error) {
@@ -445,14 +441,18 @@ func (s *Service) filingFees(ctx context.Context, date string, d int, p Page) ([
 // reminder goes out on a later run that caught its day up, so that the
 // email says what is true when it is read. An unreadable date keeps d.
 func (s *Service) daysLeft(date string, d int) string {
-	loc := s.Policy.Association.Location()
-	on, err := time.ParseInLocation(time.DateOnly, date, loc)
+	on, err := time.ParseInLocation(time.DateOnly, date, s.Policy.Association.Location())
 	if err != nil {
 		return strconv.Itoa(d)
 	}
+	return strconv.Itoa(max(0, int(on.Sub(s.today()).Hours()/24+0.5)))
+}
+
+// today is the start of today in the association's time zone.
+func (s *Service) today() time.Time {
+	loc := s.Policy.Association.Location()
 	now := s.Clock.Now().In(loc)
-	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, loc)
-	return strconv.Itoa(max(0, int(on.Sub(today).Hours()/24+0.5)))
+	return time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, loc)
 }
 
 func (s *Service) send(ctx context.Context, j notify.Job) (bool, error) {

@@ -2,7 +2,6 @@ package renewals
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -251,10 +250,9 @@ func (s *Service) Piece(ctx context.Context, raw json.RawMessage) (int, error) {
 	return n, nil
 }
 
-// sweepKey is the once-only key of a page piece (its cursor hashed).
+// sweepKey is the once-only key of a page piece: its sweep, shard and cursor.
 func sweepKey(p sweep) string {
-	sum := sha256.Sum256([]byte(p.Cursor))
-	return fmt.Sprintf("page:%s:%d:%s:%d:%x", Job, p.Year, p.On, p.Shard, sum[:8])
+	return daily.PageKey(fmt.Sprintf("page:%s:%d:%s:%d", Job, p.Year, p.On, p.Shard), p.Cursor)
 }
 
 // CredentialsSet is the renewals queue's consumer (accounts.RenewalsQueue):

@@ -36,6 +36,7 @@ function resume(address) {
  */
 export function cannotEmail(mark, whose) {
   const holder = whose === "holder";
+  const whom = holder ? "you" : "your organisation";
   const since = date(mark.since.slice(0, 10));
   const complaint = mark.reason === "complaint";
   const errors = h("div", { "aria-live": "polite" });
@@ -43,8 +44,8 @@ export function cannotEmail(mark, whose) {
     ? ["Your ", h("a", { href: "#/holder/status" }, "CEC status"), " and ", h("a", { href: "#/holder/renewal" }, "renewal"), " pages show what you owe and what you have paid."]
     : ["Your ", h("a", { href: "#/provider/programs" }, "programs"), " pages show every decision, invoice and filing fee."];
   const box = h("section", { class: "notice warn", id: "cannot-email", "aria-labelledby": "cannot-email-heading" },
-    h("h2", { id: "cannot-email-heading" }, complaint ? `We have stopped emailing ${holder ? "you" : "your organisation"} at ${mark.email}`
-      : `We cannot email ${holder ? "you" : "your organisation"} at ${mark.email}`),
+    h("h2", { id: "cannot-email-heading" }, complaint ? `We have stopped emailing ${whom} at ${mark.email}`
+      : `We cannot email ${whom} at ${mark.email}`),
     h("p", {}, {
       complaint: `On ${since} our email to this address was marked as spam, so we stopped sending to it.`,
       no_mailbox: `Since ${since} our emails to this address have come back: the address does not exist.`,
@@ -54,7 +55,7 @@ export function cannotEmail(mark, whose) {
     h("p", {}, complaint ? "If you want our emails again:" : "If the mailbox works again:"),
     h("p", {}, actionButton({ id: "email-me-again" }, holder ? "Email me again" : "Email this address again", errors, async () => {
       await resume(mark.email);
-      const done = notice([`We will email ${holder ? "you" : "your organisation"} at ${mark.email} again. If our emails still do not arrive, `,
+      const done = notice([`We will email ${whom} at ${mark.email} again. If our emails still do not arrive, `,
         holder ? h("a", { href: "#/holder" }, "use another address") : ["ask the association's office to change it: ", writeToOffice()], "."],
       "ok", { id: "emailing-again", tabindex: "-1" });
       box.replaceWith(done);
