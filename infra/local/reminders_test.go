@@ -14,8 +14,9 @@ import (
 //   - a program applied for on 20 October is invoiced that day and left
 //     unpaid: the provider is reminded on 27 October and 3 November;
 //   - Ana's 2027 renewal invoice (issued 2 November, due 1 January) is
-//     reminded for 2 December (30 days before) with her outstanding CECs,
-//     on 3 December, the run of 2 December missed;
+//     reminded for 2 November (60 days before) on 3 November and for 2
+//     December (30 days before) on 3 December, with her outstanding CECs,
+//     each caught up, the run of its day missed;
 //     once paid, 25 December (7 days before) brings only the CEC reminder;
 //   - a program approved in January that ends on 10 March 2027 and is not
 //     reported is reminded on 9 and 19 April (30 and 40 days after).
@@ -83,9 +84,10 @@ func TestLocalStack_Reminders(t *testing.T) {
 	lastTo := func(to, subject string) email {
 		t.Helper()
 		var found email
-		for _, e := range c.emails(to) {
+		for _, e := range c.emails(to) { // newest first
 			if strings.Contains(e.Subject, subject) {
 				found = e
+				break
 			}
 		}
 		if found.Subject == "" || found.HTML == "" {
@@ -105,15 +107,19 @@ func TestLocalStack_Reminders(t *testing.T) {
 	at("2026-10-28T09:00:00-04:00")
 	run()
 	settle(nil)
-	at("2026-11-03T09:00:00-05:00")
-	run()
-	settle(map[string]int{"fee": 1})
-
-	// Before the daily jobs' hours (06:00 and 07:00), so that the stack's own
-	// scheduler does not run the reminders of 2 November (60 days before the
-	// due date) on a tick between this and the next move of the clock.
+	// 2 November, before the daily jobs' hours (06:00 and 07:00): the 2027
+	// invoices, waited for (their sweep goes through the daily work queue),
+	// so that no reminder piece races them.
 	at("2026-11-02T05:00:00-05:00")
 	c.do("POST", "/dev/run/renewal-invoices", "", nil, 200, nil)
+	c.waitForRenewal(ana, 2027)
+	// 3 November: the fee's 14-day reminder, and the renewal and CEC
+	// reminders of 2 November (60 days before the due date), a day no run
+	// planned (the clock jumped from 28 October): caught up, once each.
+	at("2026-11-03T09:00:00-05:00")
+	run()
+	run()
+	settle(map[string]int{"fee": 1, "renewal": 1, "cecs": 1})
 	// 1 December is no reminder day, and no run planned the week before it
 	// (the stack's clock jumped): that day only, nothing.
 	at("2026-12-01T09:00:00-05:00")
