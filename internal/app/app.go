@@ -24,6 +24,8 @@ import (
 	"github.com/cecportal/cecportal/internal/checkout"
 	"github.com/cecportal/cecportal/internal/clock"
 	"github.com/cecportal/cecportal/internal/daily"
+	"github.com/cecportal/cecportal/internal/documents"
+	"github.com/cecportal/cecportal/internal/files"
 	"github.com/cecportal/cecportal/internal/holderimport"
 	"github.com/cecportal/cecportal/internal/ids"
 	"github.com/cecportal/cecportal/internal/mail"
@@ -59,7 +61,10 @@ type Env struct {
 	HolderImportURL     string
 	DailyWorkURL        string
 	MailFeedbackURL     string
-	MailFrom            string // MAIL_FROM
+	// DocumentsBucket is the S3 bucket of the files holders attach
+	// (DOCUMENTS_BUCKET).
+	DocumentsBucket string
+	MailFrom        string // MAIL_FROM
 	// MailConfigurationSet is the SES configuration set every mail is sent
 	// with (MAIL_CONFIGURATION_SET): its bounces and complaints come back.
 	MailConfigurationSet string
@@ -104,6 +109,7 @@ func (e *Env) vars() []envVar {
 		{"HOLDER_IMPORT_QUEUE_URL", &e.HolderImportURL},
 		{"DAILY_WORK_QUEUE_URL", &e.DailyWorkURL},
 		{"MAIL_FEEDBACK_QUEUE_URL", &e.MailFeedbackURL},
+		{"DOCUMENTS_BUCKET", &e.DocumentsBucket},
 		{"MAIL_FROM", &e.MailFrom},
 		{"MAIL_CONFIGURATION_SET", &e.MailConfigurationSet},
 		{"STRIPE_WEBHOOK_SECRET_PARAMETER", &e.StripeWebhookSecretParameter},
@@ -338,6 +344,12 @@ func (d Deps) Undeliverable() *undeliverable.Service {
 // Submissions is the holder's CEC submissions and their staff review.
 func (d Deps) Submissions() *submissions.Service {
 	return submissions.NewService(store.NewSubmissions(d.Table), d.Accounts(), d.Policy, d.Clock, d.newID(), d.Relay())
+}
+
+// Documents is the files holders attach to self-reported activities,
+// kept in f.
+func (d Deps) Documents(f files.Store) *documents.Service {
+	return documents.NewService(store.NewDocuments(d.Table), f, d.Accounts(), d.Policy, d.Clock, d.newID())
 }
 
 // MailSender lets a mail adapter serve notify, which knows no adapter.

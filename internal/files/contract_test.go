@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/cecportal/cecportal/internal/files"
+	"github.com/cecportal/cecportal/internal/files/diskfiles"
 	"github.com/cecportal/cecportal/internal/files/s3files"
 	"github.com/cecportal/cecportal/internal/moto"
 )
@@ -42,7 +43,7 @@ func TestDisk_Contract(t *testing.T) {
 		mux := http.NewServeMux()
 		srv := httptest.NewServer(mux)
 		t.Cleanup(srv.Close)
-		d, err := files.NewDisk(t.TempDir(), srv.URL+"/files", bytes.Repeat([]byte("k"), 32), func() time.Time { return now })
+		d, err := diskfiles.New(t.TempDir(), srv.URL+"/files", bytes.Repeat([]byte("k"), 32), func() time.Time { return now })
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,12 +1,12 @@
-// Package files keeps the bytes of the documents holders attach: the Store
-// contract, a twin on the local disk (Disk) that serves the same
-// presign-and-verify protocol as Amazon S3 over HTTP, and (in s3files) the
-// S3 adapter. Both pass one contract suite.
+// Package files is the port to the bytes of the documents holders attach:
+// the Store contract, with the local stack's twin on disk (diskfiles), which
+// serves the same presign-and-verify protocol as Amazon S3 over HTTP, and
+// the S3 adapter (s3files). Both pass one contract suite (contract_test.go).
 //
 // A file never passes through a Lambda on its way in: the service presigns
 // a form post whose policy fixes the key, the content type and the size
 // range, and the browser posts the file straight to the store. The store
-// refuses a post its policy does not allow (S3 does; so does Disk). The
+// refuses a post its policy does not allow (S3 does; so does the disk twin). The
 // service then reads the object back and checks it before it counts
 // (package documents), because not every S3-protocol server enforces a
 // policy (moto does not), and a policy cannot say what the bytes are.

@@ -33,6 +33,8 @@ import (
 	"github.com/cecportal/cecportal/internal/cec"
 	"github.com/cecportal/cecportal/internal/credits"
 	"github.com/cecportal/cecportal/internal/fault"
+	"github.com/cecportal/cecportal/internal/files"
+	"github.com/cecportal/cecportal/internal/files/diskfiles"
 	"github.com/cecportal/cecportal/internal/httpapi/apispec"
 	"github.com/cecportal/cecportal/internal/identity"
 	"github.com/cecportal/cecportal/internal/notify"
@@ -290,7 +292,9 @@ func newBodyWorld(tb testing.TB) *bodyWorld {
 		},
 		func() (*API, error) { return NewProgramsAPI(progs, opts) },
 		func() (*API, error) { return NewAttendanceAPI(att, opts) },
-		func() (*API, error) { return NewCecAPI(deps.Transcript(), subs, ren, opts) },
+		func() (*API, error) {
+			return NewCecAPI(deps.Transcript(), subs, ren, deps.Documents(fileStore(tb, w.clock.Now)), opts)
+		},
 		func() (*API, error) {
 			return NewPaymentWebhookAPI(deps.PaymentWebhook(stripepay.Verifier{Secret: secrets.Value(fuzzWebhookSecret)}), opts)
 		},
@@ -329,6 +333,7 @@ func newBodyWorld(tb testing.TB) *bodyWorld {
 			path: "/holders/" + ids.ana + "/renewals/2027/lapse", sub: "s1", groups: "[staff]"},
 		{name: "importHolders (CSV)", method: "POST", template: "/holder-imports", sub: "s1", groups: "[staff]", contentType: "text/csv"},
 		{name: "resumeUndeliverableEmail", method: "POST", template: "/undeliverable-emails/resume", sub: "s1", groups: "[staff]"},
+		{name: "startDocument", method: "POST", template: "/holders/me/documents", sub: "h1", groups: "[holder]"},
 	}
 	for i := range w.cases {
 		c := &w.cases[i]
@@ -746,4 +751,14 @@ func FuzzCalendarQuery(f *testing.F) {
 			t.Fatalf("from %q to %q: reading the calendar changed the table", from, to)
 		}
 	})
+}
+
+// fileStore is a files.Store on disk that nothing serves: the routes
+// presign against it, and no file ever arrives.
+func fileStore(tb testing.TB, now func() time.Time) files.Store {
+	d, err := diskfiles.New(tb.TempDir(), "http://127.0.0.1:9/files", bytes.Repeat([]byte{3}, 32), now)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return d
 }

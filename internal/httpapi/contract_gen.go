@@ -71,6 +71,22 @@ func generatedContract() *contract.Contract {
 				"phone":             &contract.Schema{Type: "string", MaxLength: contract.Int64(40)},
 			}, NoAdditional: true, Labels: map[string]string{"address": "your address", "email": "your email address", "listedInDirectory": "whether providers can find you in the directory", "phone": "your phone number"}}},
 		}}},
+		{Method: "POST", Path: "/holders/me/documents", Roles: []string{"holder"}, Body: &contract.Body{Required: true, Content: []contract.Media{
+			{Type: "application/json", Schema: &contract.Schema{Type: "object", Properties: map[string]*contract.Schema{
+				"contentType": &contract.Schema{Type: "string", MaxLength: contract.Int64(100), Choice: true},
+				"name":        &contract.Schema{Type: "string", MaxLength: contract.Int64(1000)},
+				"size":        &contract.Schema{Type: "integer", Minimum: contract.Float64(0)},
+			}, Required: []string{"name", "contentType", "size"}, NoAdditional: true, Labels: map[string]string{"contentType": "the kind of file", "name": "the file's name", "size": "the file's size"}}},
+		}}},
+		{Method: "DELETE", Path: "/holders/me/documents/{documentId}", Roles: []string{"holder"}, Params: []contract.Param{
+			{In: "path", Name: "documentId", Required: true, Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(40), Pattern: "^[A-Za-z0-9-]+$", Example: "DOC-7K3M9Q2XAB"}, Label: "the document"},
+		}},
+		{Method: "GET", Path: "/holders/me/documents/{documentId}", Roles: []string{"holder"}, Params: []contract.Param{
+			{In: "path", Name: "documentId", Required: true, Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(40), Pattern: "^[A-Za-z0-9-]+$", Example: "DOC-7K3M9Q2XAB"}, Label: "the document"},
+		}},
+		{Method: "POST", Path: "/holders/me/documents/{documentId}/check", Roles: []string{"holder"}, Params: []contract.Param{
+			{In: "path", Name: "documentId", Required: true, Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(40), Pattern: "^[A-Za-z0-9-]+$", Example: "DOC-7K3M9Q2XAB"}, Label: "the document"},
+		}},
 		{Method: "GET", Path: "/holders/me/renewals/{year}", Roles: []string{"holder"}, Params: []contract.Param{
 			{In: "path", Name: "year", Required: true, Schema: &contract.Schema{Type: "integer", Minimum: contract.Float64(2000), Maximum: contract.Float64(2100)}, Label: "the renewal year"},
 		}},
@@ -95,13 +111,14 @@ func generatedContract() *contract.Contract {
 						"reference": &contract.Schema{Type: "string", MaxLength: contract.Int64(500)},
 						"type":      &contract.Schema{Type: "string", MaxLength: contract.Int64(100), Choice: true},
 					}, Required: []string{"type", "reference"}, NoAdditional: true, Labels: map[string]string{"reference": "the certificate number or file name of activity {n}", "type": "the type of documentation of activity {n}"}},
+					"documents":                 &contract.Schema{Type: "array", MaxItems: contract.Int64(20), Items: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(40), Pattern: "^[A-Za-z0-9-]+$"}},
 					"hours":                     &contract.Schema{Type: "number", Minimum: contract.Float64(0)},
 					"kind":                      &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(100), Choice: true},
 					"organisation":              &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(500)},
 					"purchasedThroughAffiliate": &contract.Schema{Type: "boolean"},
 					"title":                     &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(500)},
 					"vendor":                    &contract.Schema{Type: "string", MaxLength: contract.Int64(200)},
-				}, Required: []string{"kind", "title", "organisation", "date", "hours", "compliance", "documentation"}, NoAdditional: true, Labels: map[string]string{"compliance": "whether activity {n} addresses legislative or regulatory compliance", "date": "the date of activity {n}", "documentation": "the documentation of activity {n}", "hours": "the hours (CECs) of activity {n}", "kind": "the kind of activity {n}", "organisation": "who offered activity {n}", "purchasedThroughAffiliate": "whether activity {n} was bought through the local affiliate", "title": "the title of activity {n}", "vendor": "the vendor of activity {n}"}}},
+				}, Required: []string{"kind", "title", "organisation", "date", "hours", "compliance", "documentation"}, NoAdditional: true, Labels: map[string]string{"compliance": "whether activity {n} addresses legislative or regulatory compliance", "date": "the date of activity {n}", "documentation": "the documentation of activity {n}", "documents": "the files of activity {n}", "hours": "the hours (CECs) of activity {n}", "kind": "the kind of activity {n}", "organisation": "who offered activity {n}", "purchasedThroughAffiliate": "whether activity {n} was bought through the local affiliate", "title": "the title of activity {n}", "vendor": "the vendor of activity {n}"}}},
 				"year": &contract.Schema{Type: "integer", Minimum: contract.Float64(2000), Maximum: contract.Float64(2100)},
 			}, Required: []string{"year", "activities"}, NoAdditional: true, Labels: map[string]string{"activities": "the activities", "year": "the renewal year"}}},
 		}}},
@@ -125,6 +142,10 @@ func generatedContract() *contract.Contract {
 				"membership": &contract.Schema{Type: "string", Enum: []string{"member", "guest"}},
 			}, Required: []string{"membership", "credentials"}, NoAdditional: true, Labels: map[string]string{"credentials": "the credentials", "membership": "the membership"}}},
 		}}},
+		{Method: "GET", Path: "/holders/{holderId}/documents/{documentId}", Roles: []string{"staff"}, Params: []contract.Param{
+			{In: "path", Name: "holderId", Required: true, Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(40), Pattern: "^[A-Za-z0-9-]+$"}, Label: "the holder"},
+			{In: "path", Name: "documentId", Required: true, Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(40), Pattern: "^[A-Za-z0-9-]+$", Example: "DOC-7K3M9Q2XAB"}, Label: "the document"},
+		}},
 		{Method: "GET", Path: "/holders/{holderId}/renewals", Roles: []string{"staff"}, Params: []contract.Param{
 			{In: "path", Name: "holderId", Required: true, Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(40), Pattern: "^[A-Za-z0-9-]+$"}, Label: "the holder"},
 			{In: "query", Name: "limit", Schema: &contract.Schema{Type: "integer", Minimum: contract.Float64(1), Maximum: contract.Float64(100)}, Label: "the number of results per page"},

@@ -48,6 +48,7 @@ type newActivityJSON struct {
 	Documentation             documentationJSON `json:"documentation"`
 	Vendor                    string            `json:"vendor"`
 	PurchasedThroughAffiliate bool              `json:"purchasedThroughAffiliate"`
+	Documents                 []string          `json:"documents"`
 }
 
 type submissionActivityJSON struct {
@@ -65,6 +66,7 @@ type submissionActivityJSON struct {
 	Verdict                   verdictJSON       `json:"verdict"`
 	Decision                  string            `json:"decision"`
 	DecisionReason            string            `json:"decisionReason,omitempty"`
+	Documents                 []documentRefJSON `json:"documents,omitempty"`
 }
 
 type verdictJSON struct {
@@ -114,6 +116,10 @@ func submissionOut(s submissions.Submission) submissionJSON {
 			PurchasedThroughAffiliate: a.PurchasedThroughAffiliate,
 			Verdict:                   verdictJSON{Status: string(v.Status), Category: v.Category, Counts: v.Counts, Reason: v.Reason, Message: v.Message},
 			Decision:                  string(it.Decision), DecisionReason: it.DecisionReason})
+		for _, d := range it.Documents {
+			last := &out.Activities[len(out.Activities)-1]
+			last.Documents = append(last.Documents, documentRefJSON{DocumentID: d.ID, Name: d.Name, ContentType: d.ContentType, Size: d.Size})
+		}
 	}
 	if r := s.Result; r != nil {
 		out.Result = &submissionResultJSON{Met: r.Met, Required: r.Required, Counted: r.Counted, Outstanding: r.Outstanding}
@@ -152,6 +158,12 @@ func (in newSubmissionJSON) domain() (submissions.NewSubmission, []fault.Detail)
 		ns.Activities = append(ns.Activities, credits.Activity{Kind: a.Kind, Title: a.Title, Organisation: a.Organisation,
 			Date: on, Hours: hours, Compliance: a.Compliance, DocumentationType: a.Documentation.Type,
 			DocumentationRef: a.Documentation.Reference, Vendor: a.Vendor, PurchasedThroughAffiliate: a.PurchasedThroughAffiliate})
+		if len(a.Documents) > 0 {
+			for len(ns.Attachments) < i {
+				ns.Attachments = append(ns.Attachments, nil)
+			}
+			ns.Attachments = append(ns.Attachments, a.Documents)
+		}
 	}
 	return ns, details
 }

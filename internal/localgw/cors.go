@@ -25,7 +25,7 @@ type CORS struct {
 // next part of an upload's results as CSV); infra/templatecheck holds the
 // two together so that the local stack answers browsers as AWS will.
 var (
-	CORSAllowMethods  = []string{"GET", "POST", "PUT"}
+	CORSAllowMethods  = []string{"GET", "POST", "PUT", "DELETE"}
 	CORSAllowHeaders  = []string{"Authorization", "Content-Type"}
 	CORSExposeHeaders = []string{"Link"}
 )

@@ -60,7 +60,7 @@ func corsHeaders(h http.Header) map[string]string {
 func TestGateway_CORSPreflight(t *testing.T) {
 	allowed := map[string]string{
 		"Access-Control-Allow-Origin":  formsOrigin,
-		"Access-Control-Allow-Methods": "GET,POST,PUT",
+		"Access-Control-Allow-Methods": "GET,POST,PUT,DELETE",
 		"Access-Control-Allow-Headers": "Authorization,Content-Type",
 		"Access-Control-Max-Age":       "3600",
 	}
@@ -81,7 +81,7 @@ func TestGateway_CORSPreflight(t *testing.T) {
 		{"UnknownPath", formsOrigin, "/nowhere", formsOrigin, "GET", 204, allowed},
 		{"SchemeWildcard", "https://*", "/holders/me", formsOrigin, "GET", 204, allowed},
 		{"AnyOrigin", "*", "/holders/me", formsOrigin, "GET", 204, map[string]string{
-			"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Methods": "GET,POST,PUT",
+			"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Methods": "GET,POST,PUT,DELETE",
 			"Access-Control-Allow-Headers": "Authorization,Content-Type", "Access-Control-Max-Age": "3600"}},
 		{"DisallowedOrigin", formsOrigin, "/holders/me", "https://evil.example", "GET", 204, map[string]string{}},
 		{"OtherPort", formsOrigin, "/holders/me", formsOrigin + ":8443", "GET", 204, map[string]string{}},

@@ -102,7 +102,7 @@ func TestStack_Jobs(t *testing.T) {
 		at    time.Duration // daily
 	}
 	want := []job{{"outbox-relay", 3 * time.Second, 0}, {"renewal-invoices", 0, 6 * time.Hour}, {"reminders", 0, 7 * time.Hour},
-		{"ttl-sweep", 0, 3 * time.Hour}}
+		{"ttl-sweep", 0, 3 * time.Hour}, {"files-sweep", 0, 3 * time.Hour}}
 	var got []job
 	for _, j := range s.scheduler.jobs {
 		got = append(got, job{j.Name, j.Every, j.At})

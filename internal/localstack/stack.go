@@ -30,6 +30,9 @@ import (
 	"github.com/cecportal/cecportal/internal/app/mailapp"
 	"github.com/cecportal/cecportal/internal/clock"
 	"github.com/cecportal/cecportal/internal/consumer"
+	"github.com/cecportal/cecportal/internal/files"
+	"github.com/cecportal/cecportal/internal/files/diskfiles"
+	"github.com/cecportal/cecportal/internal/files/s3files"
 	"github.com/cecportal/cecportal/internal/httpapi"
 	"github.com/cecportal/cecportal/internal/httpapi/apispec"
 	"github.com/cecportal/cecportal/internal/localgw"
@@ -37,6 +40,7 @@ import (
 	"github.com/cecportal/cecportal/internal/mail/sesmail"
 	"github.com/cecportal/cecportal/internal/outbox"
 	"github.com/cecportal/cecportal/internal/payments"
+	"github.com/cecportal/cecportal/internal/policy"
 	"github.com/cecportal/cecportal/internal/programs"
 	"github.com/cecportal/cecportal/internal/queue"
 	"github.com/cecportal/cecportal/internal/renewals"
@@ -69,8 +73,11 @@ type Config struct {
 	// Backend "aws": names of the resources. When AWSEndpoint is set (e.g.
 	// moto_server) the stack creates missing ones; against AWS they must exist.
 	AWSEndpoint string
-	TableName   string            // default cecportal-local
-	QueueURLs   map[string]string // by logical name; missing ones are created as <table>-<name>
+	TableName   string // default cecportal-local
+	// DocumentsBucket is the S3 bucket of holders' files; default
+	// <table>-documents, created when AWSEndpoint is set.
+	DocumentsBucket string
+	QueueURLs       map[string]string // by logical name; missing ones are created as <table>-<name>
 
 	// Tuning, mostly for tests.
 	RelayEvery time.Duration // outbox sweep interval; default 5 s (AWS: 1 min)
@@ -96,6 +103,7 @@ func ConfigFromEnv(getenv func(string) string) Config {
 		CORSAllowOrigins: getenv("CORS_ALLOW_ORIGINS"),
 		AWSEndpoint:      getenv("AWS_ENDPOINT_URL"),
 		TableName:        getenv("TABLE_NAME"),
+		DocumentsBucket:  getenv("DOCUMENTS_BUCKET"),
 		QueueURLs:        app.EnvFrom(getenv).QueueURLs(),
 	}
 	if port := getenv("PORT"); port != "" && c.Addr == "" {
@@ -238,6 +246,8 @@ func (s *Stack) build(ctx context.Context) (err error) {
 		sweepTTL func(context.Context) (int, error)
 		queues   map[string]queue.Queue
 		sender   mail.Sender = s.Outbox
+		docFiles files.Store
+		disk     *diskfiles.Disk
 	)
 	switch cfg.Backend {
 	case "embedded":
@@ -249,12 +259,24 @@ func (s *Stack) build(ctx context.Context) (err error) {
 		if queues, err = s.embeddedQueues(); err != nil {
 			return err
 		}
+		// Holders' files on disk, served under /files as S3 serves a bucket.
+		fileKey, err := localgw.NewKey(filepath.Join(cfg.DataDir, "files.key"))
+		if err != nil {
+			return err
+		}
+		if disk, err = diskfiles.New(filepath.Join(cfg.DataDir, "files"), s.URL+filesPath, fileKey, clk.Now); err != nil {
+			return err
+		}
+		docFiles = disk
 	case "aws":
 		awsCfg, err := config.LoadDefaultConfig(ctx)
 		if err != nil {
 			return fmt.Errorf("aws configuration: %w", err)
 		}
 		if tbl, queues, sender, err = s.awsAdapters(ctx, awsCfg, from); err != nil {
+			return err
+		}
+		if docFiles, err = s.awsFiles(ctx, awsCfg); err != nil {
 			return err
 		}
 	default:
@@ -301,7 +323,7 @@ func (s *Stack) build(ctx context.Context) (err error) {
 	}
 	submissionsSvc := deps.Submissions()
 	cecAPI, err := httpapi.NewCecAPI(deps.Transcript(), submissionsSvc, deps.Renewals(&payments.Simulator{BaseURL: s.URL}),
-		apiOptions)
+		deps.Documents(docFiles), apiOptions)
 	if err != nil {
 		return err
 	}
@@ -366,6 +388,12 @@ func (s *Stack) build(ctx context.Context) (err error) {
 		// DynamoDB deletes expired items itself; the embedded table needs a sweep.
 		jobs = append(jobs, Job{Name: "ttl-sweep", Daily: true, At: 3 * time.Hour, Location: pol.Association.Location(),
 			Run: func(ctx context.Context) error { _, err := sweepTTL(ctx); return err }})
+	}
+	if disk != nil {
+		// S3 removes files by the bucket's lifecycle rules; the disk needs a sweep.
+		jobs = append(jobs, Job{Name: "files-sweep", Daily: true, At: 3 * time.Hour, Location: pol.Association.Location(),
+			Run: func(ctx context.Context) error { _, err := disk.Sweep(ctx, lifecycle(pol)); return err }})
+		gw.Mount(filesPath, disk.Handler())
 	}
 	s.scheduler = NewScheduler(clk, s.log, time.Second, jobs...)
 	gw.Mount("/dev", s.devRoutes(localgw.NewSigner(key)))
@@ -506,6 +534,35 @@ func (s *Stack) awsAdapters(ctx context.Context, awsCfg aws.Config, from string)
 	}
 	tbl := table.NewDynamo(ddb, cfg.TableName, table.WithDynamoNow(s.Clock.Now))
 	return tbl, queues, capture{primary: sesmail.New(sesc), outbox: s.Outbox}, nil
+}
+
+// filesPath is where the embedded stack serves holders' files, as S3
+// serves a bucket: presigned form posts and presigned downloads.
+const filesPath = "/files"
+
+// lifecycle is the documents bucket's lifecycle rules as the disk's sweep
+// applies them (template.yaml's DocumentsBucket has the same): uploads
+// never checked go after a day, documents after the policy's keepDays.
+func lifecycle(pol *policy.Policy) map[string]time.Duration {
+	return map[string]time.Duration{"uploads/": 24 * time.Hour, "documents/": time.Duration(pol.Attachments.KeepDays) * 24 * time.Hour}
+}
+
+// awsFiles is the documents bucket on S3: DocumentsBucket, or one created
+// on the endpoint (moto_server), addressed in the path as it needs.
+func (s *Stack) awsFiles(ctx context.Context, awsCfg aws.Config) (files.Store, error) {
+	cfg := s.cfg
+	client := s3files.NewClient(awsCfg, cfg.AWSEndpoint != "")
+	bucket := cfg.DocumentsBucket
+	if bucket == "" {
+		if cfg.AWSEndpoint == "" {
+			return nil, errors.New("no documents bucket: set DOCUMENTS_BUCKET against AWS")
+		}
+		bucket = cfg.TableName + "-documents"
+		if err := s3files.CreateBucket(ctx, client, bucket); err != nil {
+			return nil, fmt.Errorf("create documents bucket: %w", err)
+		}
+	}
+	return s3files.New(client, bucket), nil
 }
 
 // capture sends through SES and keeps a copy in the local outbox, so that

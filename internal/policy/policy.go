@@ -31,7 +31,9 @@ type Policy struct {
 	// Reminders is on which days the daily job sends each reminder.
 	Reminders Reminders `json:"reminders"`
 
-	Renewal            Renewal             `json:"renewal"`
+	Renewal Renewal `json:"renewal"`
+	// Attachments are the files holders attach to self-reported activities.
+	Attachments        Attachments         `json:"attachments"`
 	Documentation      map[string][]string `json:"documentation"`
 	ActivityKinds      []ActivityKind      `json:"activityKinds"`
 	NotAccepted        []NotAccepted       `json:"notAccepted"`
@@ -167,6 +169,38 @@ type Renewal struct {
 	// more is a typing slip (100,000 hours), refused before it is judged.
 	MaxActivityCECs    cec.Hours   `json:"-"`
 	RawMaxActivityCECs json.Number `json:"maxActivityCecs"`
+}
+
+// Attachments bound the files a holder attaches as documentation (SPEC §3:
+// a PDF or a photo, up to 10 MB) and say how long they are kept. A policy
+// that leaves the section out gets the defaults below.
+type Attachments struct {
+	MaxMegabytes int `json:"maxMegabytes"` // the largest file, in MB of 2^20 bytes; default 10
+	PerActivity  int `json:"perActivity"`  // files one activity may carry; default 5
+	// KeepDays is how long a file is kept after its upload, then removed
+	// (the documents bucket's lifecycle rule, the local stack's sweep);
+	// default 1095, three years.
+	KeepDays int `json:"keepDays"`
+}
+
+// MaxBytes is the largest file in bytes.
+func (a Attachments) MaxBytes() int64 { return int64(a.MaxMegabytes) << 20 }
+
+func (p *Policy) validateAttachments() error {
+	a := &p.Attachments
+	for _, f := range []struct {
+		name     string
+		v        *int
+		def, max int
+	}{{"maxMegabytes", &a.MaxMegabytes, 10, 100}, {"perActivity", &a.PerActivity, 5, 20}, {"keepDays", &a.KeepDays, 1095, 3650}} {
+		if *f.v == 0 {
+			*f.v = f.def
+		}
+		if *f.v < 1 || *f.v > f.max {
+			return fieldErr("attachments."+f.name, fmt.Sprintf("must be between 1 and %d", f.max))
+		}
+	}
+	return nil
 }
 
 // RenewalInvoices is the renewal invoicing calendar and price list. Dates
@@ -398,6 +432,9 @@ func (p *Policy) validate() error {
 		return err
 	}
 	if err := p.validateRenewal(); err != nil {
+		return err
+	}
+	if err := p.validateAttachments(); err != nil {
 		return err
 	}
 	if err := p.validateReminders(); err != nil {

@@ -111,6 +111,11 @@ func shipped() *Policy {
 			RawComplianceMinimum: "1",
 			RawMaxActivityCECs:   "60",
 		},
+		Attachments: Attachments{
+			MaxMegabytes: 10,
+			PerActivity:  5,
+			KeepDays:     1095,
+		},
 		Documentation: map[string][]string{
 			"education": {
 				"certificate_of_completion",

@@ -88,6 +88,7 @@ const (
 	skFilingFee      = "FILINGFEE"
 	skUndeliv        = "UNDELIVERABLE"
 	skPiece          = "PIECE"
+	skDocument       = "DOC#"
 )
 
 // Partition keys of the indexes.
@@ -160,9 +161,15 @@ var entities = []entity{
 	{name: "payment event", pk: pkPayEvent, sk: skPayEvent},
 	{name: "undeliverable address", pk: pkUndeliv, sk: skUndeliv, gsi1: gsiUndeliverable},
 	{name: "daily job piece record", pk: pkPiece, sk: skPiece},
+	{name: "document", pk: pkHolder, sk: skDocument},
 }
 
 // Accounts.
+
+// documentKey is a holder's document, in the holder's partition.
+func documentKey(holderID, id string) table.Key {
+	return table.Key{PK: pkHolder + holderID, SK: skDocument + id}
+}
 
 func holderKey(id string) table.Key     { return table.Key{PK: pkHolder + id, SK: skProfile} }
 func providerKey(id string) table.Key   { return table.Key{PK: pkProvider + id, SK: skProfile} }

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/cecportal/cecportal/internal/credits"
+	"github.com/cecportal/cecportal/internal/documents"
 	"github.com/cecportal/cecportal/internal/outbox"
 	"github.com/cecportal/cecportal/internal/submissions"
 	"github.com/cecportal/cecportal/internal/table"
@@ -57,24 +59,33 @@ type submissionItem struct {
 }
 
 type subActivityItem struct {
-	ID                        string `json:"id"`
-	Kind                      string `json:"kind"`
-	Title                     string `json:"title"`
-	Organisation              string `json:"organisation"`
-	Date                      string `json:"date"` // YYYY-MM-DD
-	Hours                     string `json:"hours"`
-	Compliance                bool   `json:"compliance"`
-	DocumentationType         string `json:"documentationType"`
-	DocumentationRef          string `json:"documentationRef"`
-	Vendor                    string `json:"vendor,omitempty"`
-	PurchasedThroughAffiliate bool   `json:"purchasedThroughAffiliate"`
-	VerdictStatus             string `json:"verdictStatus"`
-	VerdictCategory           string `json:"verdictCategory,omitempty"`
-	VerdictCounts             string `json:"verdictCounts"`
-	VerdictReason             string `json:"verdictReason,omitempty"`
-	VerdictMessage            string `json:"verdictMessage,omitempty"`
-	Decision                  string `json:"decision"`
-	DecisionReason            string `json:"decisionReason,omitempty"`
+	ID                        string       `json:"id"`
+	Kind                      string       `json:"kind"`
+	Title                     string       `json:"title"`
+	Organisation              string       `json:"organisation"`
+	Date                      string       `json:"date"` // YYYY-MM-DD
+	Hours                     string       `json:"hours"`
+	Compliance                bool         `json:"compliance"`
+	DocumentationType         string       `json:"documentationType"`
+	DocumentationRef          string       `json:"documentationRef"`
+	Vendor                    string       `json:"vendor,omitempty"`
+	PurchasedThroughAffiliate bool         `json:"purchasedThroughAffiliate"`
+	VerdictStatus             string       `json:"verdictStatus"`
+	VerdictCategory           string       `json:"verdictCategory,omitempty"`
+	VerdictCounts             string       `json:"verdictCounts"`
+	VerdictReason             string       `json:"verdictReason,omitempty"`
+	VerdictMessage            string       `json:"verdictMessage,omitempty"`
+	Decision                  string       `json:"decision"`
+	DecisionReason            string       `json:"decisionReason,omitempty"`
+	Documents                 []docRefItem `json:"documents,omitempty"`
+}
+
+// docRefItem is a document an activity names, as a person recognises it.
+type docRefItem struct {
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	ContentType string `json:"contentType"`
+	Size        int64  `json:"size"`
 }
 
 type subResultItem struct {
@@ -122,6 +133,10 @@ func submissionToItem(s submissions.Submission) (submissionItem, error) {
 			PurchasedThroughAffiliate: a.PurchasedThroughAffiliate, VerdictStatus: string(v.Status),
 			VerdictCategory: v.Category, VerdictCounts: counts, VerdictReason: v.Reason, VerdictMessage: v.Message,
 			Decision: string(x.Decision), DecisionReason: x.DecisionReason})
+		for _, d := range x.Documents {
+			last := &it.Activities[len(it.Activities)-1]
+			last.Documents = append(last.Documents, docRefItem{ID: d.ID, Name: d.Name, ContentType: d.ContentType, Size: d.Size})
+		}
 	}
 	if r := s.Result; r != nil {
 		it.Result = &subResultItem{Met: r.Met, Required: r.Required.String(), Counted: r.Counted.String(),
@@ -161,6 +176,10 @@ func submissionFromItem(it submissionItem) (submissions.Submission, error) {
 				Status: credits.Status(a.VerdictStatus), Hours: hours, Counts: counts, Reason: a.VerdictReason,
 				Message: a.VerdictMessage},
 			Decision: submissions.ActivityDecision(a.Decision), DecisionReason: a.DecisionReason})
+		for _, d := range a.Documents {
+			last := &s.Items[len(s.Items)-1]
+			last.Documents = append(last.Documents, documents.Ref{ID: d.ID, Name: d.Name, ContentType: d.ContentType, Size: d.Size})
+		}
 	}
 	if r := it.Result; r != nil {
 		req, err1 := parseHours(r.Required)
@@ -213,7 +232,7 @@ func (r *Submissions) Record(ctx context.Context, holderID string) (submissions.
 	if err != nil {
 		return submissions.Record{}, err
 	}
-	rec := submissions.Record{Holder: p.holder, Activities: p.credits, Submissions: p.submissions}
+	rec := submissions.Record{Holder: p.holder, Activities: p.credits, Submissions: p.submissions, Documents: p.documents}
 	for _, s := range p.submissions {
 		rec.Activities = append(rec.Activities, approvedActivities(s)...)
 	}
@@ -233,8 +252,10 @@ func submissionAsItem(s submissions.Submission) (table.Item, error) {
 }
 
 // Create writes the submission, its link and the holder's open-year lock
-// with msgs in one transaction; submissions.ErrOpen when the lock is held.
-func (r *Submissions) Create(ctx context.Context, s submissions.Submission, msgs ...outbox.Message) error {
+// with msgs, and attaches the documents, in one transaction;
+// submissions.ErrOpen when the lock is held, ErrDocumentChanged when a
+// document's version moved.
+func (r *Submissions) Create(ctx context.Context, s submissions.Submission, attach []documents.Document, msgs ...outbox.Message) error {
 	item, err := submissionAsItem(s)
 	if err != nil {
 		return err
@@ -250,16 +271,22 @@ func (r *Submissions) Create(ctx context.Context, s submissions.Submission, msgs
 		return fmt.Errorf("marshal submission lock %s: %w", s.ID, err)
 	}
 	ops := []table.Op{table.Put(item, table.IfNotExists()), table.Put(link, table.IfNotExists()), table.Put(lock, table.IfNotExists())}
+	docs, err := attachOps(attach, s.ID)
+	if err != nil {
+		return err
+	}
 	out, err := OutboxOps(msgs...)
 	if err != nil {
 		return err
 	}
-	err = r.t.Write(ctx, append(ops, out...)...)
+	err = r.t.Write(ctx, slices.Concat(ops, docs, out)...)
 	switch {
 	case err == nil:
 		return nil
 	case table.FailedOn(err, ok):
 		return fmt.Errorf("create submission %s: %w", s.ID, submissions.ErrOpen)
+	case slices.ContainsFunc(attach, func(d documents.Document) bool { return table.FailedOn(err, documentKey(d.HolderID, d.ID)) }):
+		return fmt.Errorf("create submission %s: %w", s.ID, submissions.ErrDocumentChanged)
 	default:
 		return fmt.Errorf("create submission %s: %w", s.ID, err)
 	}

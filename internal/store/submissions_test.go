@@ -42,7 +42,7 @@ func TestSubmissions_Repository(t *testing.T) {
 		s := submissionFixture("SUB-1", "H-1", t0)
 		msg, _ := outbox.New(submissions.Queue, submissions.Step{SubmissionID: "SUB-1"})
 		msg.CreatedAt = t0
-		if err := repo.Create(ctx, s, msg); err != nil {
+		if err := repo.Create(ctx, s, nil, msg); err != nil {
 			t.Fatal(err)
 		}
 		got, err := repo.Get(ctx, "SUB-1")
@@ -57,7 +57,7 @@ func TestSubmissions_Repository(t *testing.T) {
 		}
 
 		t.Run("OneOpenPerYear", func(t *testing.T) {
-			err := repo.Create(ctx, submissionFixture("SUB-2", "H-1", t0))
+			err := repo.Create(ctx, submissionFixture("SUB-2", "H-1", t0), nil)
 			if !errors.Is(err, submissions.ErrOpen) {
 				t.Fatalf("got %v, want ErrOpen", err)
 			}
@@ -111,7 +111,7 @@ func TestSubmissions_Repository(t *testing.T) {
 			t.Fatalf("records %+v %v", acts, err)
 		}
 		// Decided, the year is open again.
-		if err := repo.Create(ctx, submissionFixture("SUB-3", "H-1", at)); err != nil {
+		if err := repo.Create(ctx, submissionFixture("SUB-3", "H-1", at), nil); err != nil {
 			t.Fatalf("create after decision: %v", err)
 		}
 		if _, err := repo.Record(ctx, "H-none"); !errors.Is(err, accounts.ErrNotFound) {
@@ -138,12 +138,12 @@ func TestSubmissions_ByHolder(t *testing.T) {
 		for i, id := range []string{"SUB-A", "SUB-B", "SUB-C"} {
 			s := submissionFixture(id, "H-1", t0.Add(time.Duration(i)*time.Hour))
 			s.RenewalYear = 2026 + i // one open submission per year
-			if err := repo.Create(ctx, s); err != nil {
+			if err := repo.Create(ctx, s, nil); err != nil {
 				t.Fatal(err)
 			}
 		}
 		other := submissionFixture("SUB-X", "H-2", t0)
-		if err := repo.Create(ctx, other); err != nil {
+		if err := repo.Create(ctx, other, nil); err != nil {
 			t.Fatal(err)
 		}
 		var ids []string

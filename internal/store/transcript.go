@@ -9,6 +9,7 @@ import (
 	"github.com/cecportal/cecportal/internal/accounts"
 	"github.com/cecportal/cecportal/internal/cec"
 	"github.com/cecportal/cecportal/internal/credits"
+	"github.com/cecportal/cecportal/internal/documents"
 	"github.com/cecportal/cecportal/internal/submissions"
 	"github.com/cecportal/cecportal/internal/table"
 	"github.com/cecportal/cecportal/internal/transcript"
@@ -76,6 +77,7 @@ type holderPartition struct {
 	holder      accounts.Holder
 	credits     []credits.Activity
 	submissions []submissions.Submission
+	documents   []documents.Document
 }
 
 // readHolderPartition reads the holder's partition with one Query
@@ -116,6 +118,12 @@ func readHolderPartition(ctx context.Context, t table.Table, holderID string) (h
 					return holderPartition{}, fmt.Errorf("holder %s: %w", holderID, err)
 				}
 				p.submissions = append(p.submissions, s)
+			case strings.HasPrefix(sk, skDocument):
+				d, err := decodeDocument(item)
+				if err != nil {
+					return holderPartition{}, fmt.Errorf("holder %s: %w", holderID, err)
+				}
+				p.documents = append(p.documents, d)
 			}
 		}
 		if page.Cursor == "" {

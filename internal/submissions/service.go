@@ -15,6 +15,7 @@ import (
 	"github.com/cecportal/cecportal/internal/cec"
 	"github.com/cecportal/cecportal/internal/clock"
 	"github.com/cecportal/cecportal/internal/credits"
+	"github.com/cecportal/cecportal/internal/documents"
 	"github.com/cecportal/cecportal/internal/fault"
 	"github.com/cecportal/cecportal/internal/freetext"
 	"github.com/cecportal/cecportal/internal/identity"
@@ -74,6 +75,9 @@ var (
 type NewSubmission struct {
 	RenewalYear int
 	Activities  []credits.Activity // Kind, Title, Organisation, Date, Hours, Compliance, documentation, vendor
+	// Attachments are the IDs of the documents attached to each activity,
+	// by the activity's index (shorter when the last have none).
+	Attachments [][]string
 }
 
 func invalid(d ...fault.Detail) error {
@@ -211,6 +215,10 @@ func (s *Service) Submit(ctx context.Context, c identity.Caller, in NewSubmissio
 			return Submission{}, openConflict(o)
 		}
 	}
+	attach, refs, d := s.attachments(in, rec.Documents)
+	if len(d) > 0 {
+		return Submission{}, invalid(d...)
+	}
 	id := s.newID("SUB")
 	existing := s.window(rec.Activities, in.RenewalYear)
 	all := slices.Clone(existing)
@@ -241,21 +249,64 @@ func (s *Service) Submit(ctx context.Context, c identity.Caller, in NewSubmissio
 		Status: Received, Items: make([]Item, len(in.Activities)), SubmittedAt: now, UpdatedAt: now, Version: 1,
 		History: []Transition{{At: now, By: c.Sub, To: Received, Reason: "submitted by the holder"}}}
 	for i, a := range in.Activities {
-		sub.Items[i] = Item{Activity: a, Verdict: verdicts[i], Decision: Pending}
+		sub.Items[i] = Item{Activity: a, Verdict: verdicts[i], Decision: Pending, Documents: refs[i]}
 	}
 	m, err := outbox.New(Queue, Step{SubmissionID: id})
 	if err != nil {
 		return Submission{}, err
 	}
-	err = s.store.Create(ctx, sub, m)
+	err = s.store.Create(ctx, sub, attach, m)
 	if errors.Is(err, ErrOpen) {
 		return Submission{}, fault.Errorf(fault.Conflict, "submission_open", "you already have an open submission for the %d renewal", in.RenewalYear)
+	}
+	if errors.Is(err, ErrDocumentChanged) {
+		e := fault.New(fault.Conflict, "document_changed", "one of the attached files changed while you submitted: submit again")
+		e.Retry = true
+		return Submission{}, e
 	}
 	if err != nil {
 		return Submission{}, fmt.Errorf("create submission: %w", err)
 	}
 	s.relay.Dispatch(ctx, m)
 	return sub, nil
+}
+
+// attachments resolves in's attachments among the holder's documents:
+// the documents to attach and each activity's references, or a detail per
+// problem on field activities[i].documents.
+func (s *Service) attachments(in NewSubmission, docs []documents.Document) ([]documents.Document, [][]documents.Ref, []fault.Detail) {
+	var (
+		attach []documents.Document
+		refs   = make([][]documents.Ref, len(in.Activities))
+		d      []fault.Detail
+		seen   = map[string]bool{}
+	)
+	if len(in.Attachments) > len(in.Activities) {
+		return nil, nil, []fault.Detail{{Field: "activities", Code: "count", Message: "names documents for activities it does not have"}}
+	}
+	for i, ids := range in.Attachments {
+		field := fmt.Sprintf("activities[%d].documents", i)
+		if max := s.policy.Attachments.PerActivity; len(ids) > max {
+			d = append(d, fault.Detail{Field: field, Code: "count", Message: fmt.Sprintf("attach at most %d files to one activity", max)})
+			continue
+		}
+		for _, id := range ids {
+			k := slices.IndexFunc(docs, func(x documents.Document) bool { return x.ID == id })
+			switch {
+			case k < 0:
+				d = append(d, fault.Detail{Field: field, Code: "document_not_found", Message: "a file is not among yours, or it was removed: attach it again"})
+			case docs[k].Status != documents.Ready:
+				d = append(d, fault.Detail{Field: field, Code: "document_not_ready", Message: "a file has not finished uploading: wait for it, or attach it again"})
+			case docs[k].SubmissionID != "" || seen[id]:
+				d = append(d, fault.Detail{Field: field, Code: "document_attached", Message: "a file already documents another activity: attach a copy of it instead"})
+			default:
+				seen[id] = true
+				attach = append(attach, docs[k])
+				refs[i] = append(refs[i], docs[k].Ref())
+			}
+		}
+	}
+	return attach, refs, d
 }
 
 func openConflict(o Submission) error {

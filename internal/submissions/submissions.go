@@ -22,6 +22,7 @@ import (
 	"github.com/cecportal/cecportal/internal/accounts"
 	"github.com/cecportal/cecportal/internal/cec"
 	"github.com/cecportal/cecportal/internal/credits"
+	"github.com/cecportal/cecportal/internal/documents"
 	"github.com/cecportal/cecportal/internal/outbox"
 )
 
@@ -73,6 +74,8 @@ type Item struct {
 	Verdict        credits.Verdict  // as judged at submission
 	Decision       ActivityDecision
 	DecisionReason string
+	// Documents are the files the holder attached to it.
+	Documents []documents.Ref
 }
 
 // Result is the renewal year re-evaluated with the approved activities,
@@ -133,6 +136,9 @@ type Record struct {
 	// credited through attendance and approved self-reported activities.
 	Activities  []credits.Activity
 	Submissions []Submission
+	// Documents are the holder's documents: those ready and not attached
+	// may be attached to a new submission.
+	Documents []documents.Document
 }
 
 // Errors of Store.
@@ -140,6 +146,9 @@ var (
 	ErrNotFound = errors.New("submissions: not found")
 	// ErrOpen: the holder already has an open submission for the year.
 	ErrOpen = errors.New("submissions: an open submission exists for the year")
+	// ErrDocumentChanged: a document to attach changed since it was read
+	// (attached elsewhere, deleted).
+	ErrDocumentChanged = errors.New("submissions: a document changed")
 	// ErrNoChange: an update function's way to say there is nothing to write.
 	ErrNoChange = errors.New("submissions: no change")
 )
@@ -149,9 +158,11 @@ type Store interface {
 	// Record reads the holder's partition in one query; accounts.ErrNotFound
 	// when no holder has id.
 	Record(ctx context.Context, holderID string) (Record, error)
-	// Create writes a new submission with msgs at once; ErrOpen when the
-	// holder has an open submission for its year.
-	Create(ctx context.Context, s Submission, msgs ...outbox.Message) error
+	// Create writes a new submission with msgs at once, and attaches
+	// attach to it, each under the version it was read at; ErrOpen when
+	// the holder has an open submission for its year, ErrDocumentChanged
+	// when a document changed since.
+	Create(ctx context.Context, s Submission, attach []documents.Document, msgs ...outbox.Message) error
 	// Get reads a submission by ID, or ErrNotFound.
 	Get(ctx context.Context, id string) (Submission, error)
 	// Update is a read-modify-write under the submission's version: fn's

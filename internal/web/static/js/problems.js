@@ -53,6 +53,20 @@ export default {
       "required": "Enter your last name"
     }
   },
+  "POST /holders/me/documents": {
+    "contentType": {
+      "label": "the kind of file",
+      "required": "Choose the kind of file"
+    },
+    "name": {
+      "label": "the file's name",
+      "required": "Enter the file's name"
+    },
+    "size": {
+      "label": "the file's size",
+      "required": "Enter the file's size"
+    }
+  },
   "POST /holders/me/submissions": {
     "activities": {
       "label": "the activities",
@@ -77,6 +91,10 @@ export default {
     "activities[].documentation.type": {
       "label": "the type of documentation of activity {n}",
       "required": "Choose the type of documentation of activity {n}"
+    },
+    "activities[].documents": {
+      "label": "the files of activity {n}",
+      "required": "Add the files of activity {n}"
     },
     "activities[].hours": {
       "label": "the hours (CECs) of activity {n}",

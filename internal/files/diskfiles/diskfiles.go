@@ -1,4 +1,7 @@
-package files
+// Package diskfiles is the files.Store of the local stack: objects are
+// files under a directory, and its Handler serves presigned form posts and
+// downloads over HTTP as S3 does, policy checks included.
+package diskfiles
 
 import (
 	"context"
@@ -20,9 +23,11 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/cecportal/cecportal/internal/files"
 )
 
-// Disk is the Store of the local stack: objects are files under a
+// Disk is the files.Store of the local stack: objects are files under a
 // directory (the stack's data directory), each with its content type
 // beside it, and its Handler serves the presigned form posts and downloads
 // over HTTP as S3 does, policy checks included, signed with a secret of
@@ -37,11 +42,11 @@ type Disk struct {
 	now    func() time.Time
 }
 
-var _ Store = (*Disk)(nil)
+var _ files.Store = (*Disk)(nil)
 
-// NewDisk keeps objects under dir and presigns URLs under baseURL, where
+// New keeps objects under dir and presigns URLs under baseURL, where
 // the caller serves Handler, signing them with secret (at least 32 bytes).
-func NewDisk(dir, baseURL string, secret []byte, now func() time.Time) (*Disk, error) {
+func New(dir, baseURL string, secret []byte, now func() time.Time) (*Disk, error) {
 	u, err := url.Parse(strings.TrimSuffix(baseURL, "/"))
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
 		return nil, fmt.Errorf("files: base URL %q: want http(s)://host/path", baseURL)
@@ -59,7 +64,7 @@ func NewDisk(dir, baseURL string, secret []byte, now func() time.Time) (*Disk, e
 }
 
 func (d *Disk) path(key string) (string, error) {
-	if !ValidKey(key) {
+	if !files.ValidKey(key) {
 		return "", fmt.Errorf("files: invalid key %q", key)
 	}
 	return filepath.Join(d.dir, filepath.FromSlash(key)), nil
@@ -80,9 +85,9 @@ type postPolicy struct {
 
 // PresignUpload signs a post policy that fixes the key, the content type
 // and the size range.
-func (d *Disk) PresignUpload(_ context.Context, u UploadRequest) (Upload, error) {
-	if !ValidKey(u.Key) {
-		return Upload{}, fmt.Errorf("files: invalid key %q", u.Key)
+func (d *Disk) PresignUpload(_ context.Context, u files.UploadRequest) (files.Upload, error) {
+	if !files.ValidKey(u.Key) {
+		return files.Upload{}, fmt.Errorf("files: invalid key %q", u.Key)
 	}
 	exp := d.now().Add(u.Expires).UTC().Truncate(time.Second)
 	doc, err := json.Marshal(postPolicy{Expiration: exp.Format(time.RFC3339), Conditions: []any{
@@ -91,37 +96,37 @@ func (d *Disk) PresignUpload(_ context.Context, u UploadRequest) (Upload, error)
 		[]any{"content-length-range", 1, u.MaxBytes},
 	}})
 	if err != nil {
-		return Upload{}, err
+		return files.Upload{}, err
 	}
 	p := base64.StdEncoding.EncodeToString(doc)
-	return Upload{URL: d.base.String(), ExpiresAt: exp,
+	return files.Upload{URL: d.base.String(), ExpiresAt: exp,
 		Fields: map[string]string{"key": u.Key, "Content-Type": u.ContentType, "policy": p, "signature": d.sign("POST", p)}}, nil
 }
 
 // Open reads the object at key.
-func (d *Disk) Open(_ context.Context, key string) (io.ReadCloser, Info, error) {
+func (d *Disk) Open(_ context.Context, key string) (io.ReadCloser, files.Info, error) {
 	p, err := d.path(key)
 	if err != nil {
-		return nil, Info{}, err
+		return nil, files.Info{}, err
 	}
 	f, err := os.Open(p)
 	if errors.Is(err, os.ErrNotExist) {
-		return nil, Info{}, ErrNotFound
+		return nil, files.Info{}, files.ErrNotFound
 	}
 	if err != nil {
-		return nil, Info{}, err
+		return nil, files.Info{}, err
 	}
 	st, err := f.Stat()
 	if err != nil {
 		f.Close()
-		return nil, Info{}, err
+		return nil, files.Info{}, err
 	}
 	ct, err := os.ReadFile(p + ".type")
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		f.Close()
-		return nil, Info{}, err
+		return nil, files.Info{}, err
 	}
-	return f, Info{Size: st.Size(), ContentType: string(ct)}, nil
+	return f, files.Info{Size: st.Size(), ContentType: string(ct)}, nil
 }
 
 // Copy copies the object at from to to.
@@ -147,7 +152,52 @@ func (d *Disk) put(key, contentType string, r io.Reader) error {
 	if err := writeAtomic(p+".type", strings.NewReader(contentType)); err != nil {
 		return err
 	}
-	return writeAtomic(p, r)
+	if err := writeAtomic(p, r); err != nil {
+		return err
+	}
+	// Its time is the store's clock's, so that Sweep ages it as the
+	// local stack's settable clock runs, as S3 would have.
+	now := d.now()
+	return os.Chtimes(p, now, now)
+}
+
+// Sweep removes the objects under each key prefix of rules older than its
+// age, as the lifecycle rules of a bucket would: the local stack runs it
+// daily. It returns how many it removed.
+func (d *Disk) Sweep(ctx context.Context, rules map[string]time.Duration) (int, error) {
+	n := 0
+	for prefix, age := range rules {
+		root := filepath.Join(d.dir, filepath.FromSlash(strings.TrimSuffix(prefix, "/")))
+		cutoff := d.now().Add(-age)
+		err := filepath.WalkDir(root, func(path string, e os.DirEntry, err error) error {
+			if errors.Is(err, os.ErrNotExist) {
+				return filepath.SkipDir
+			}
+			if err != nil || e.IsDir() || strings.Contains(e.Name(), ".") {
+				return err
+			}
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			info, err := e.Info()
+			if err != nil || !info.ModTime().Before(cutoff) {
+				return err
+			}
+			rel, err := filepath.Rel(d.dir, path)
+			if err != nil {
+				return err
+			}
+			if err := d.Delete(ctx, filepath.ToSlash(rel)); err != nil {
+				return err
+			}
+			n++
+			return nil
+		})
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
 }
 
 func writeAtomic(path string, r io.Reader) error {
@@ -181,12 +231,12 @@ func (d *Disk) Delete(_ context.Context, key string) error {
 }
 
 // PresignDownload signs a URL of Handler's that serves the object.
-func (d *Disk) PresignDownload(_ context.Context, key string, dl Download) (string, error) {
-	if !ValidKey(key) {
+func (d *Disk) PresignDownload(_ context.Context, key string, dl files.Download) (string, error) {
+	if !files.ValidKey(key) {
 		return "", fmt.Errorf("files: invalid key %q", key)
 	}
 	exp := strconv.FormatInt(d.now().Add(dl.Expires).Unix(), 10)
-	name := SafeName(dl.FileName)
+	name := files.SafeName(dl.FileName)
 	q := url.Values{"expires": {exp}, "type": {dl.ContentType}, "name": {name},
 		"signature": {d.sign("GET", key, exp, dl.ContentType, name)}}
 	return d.base.String() + "/o/" + key + "?" + q.Encode(), nil
@@ -309,7 +359,7 @@ func (d *Disk) receive(w http.ResponseWriter, fields map[string]string, file io.
 		}
 	}
 	key := fields["key"]
-	if !ValidKey(key) {
+	if !files.ValidKey(key) {
 		writeS3Error(w, http.StatusBadRequest, "InvalidArgument", "Invalid key.")
 		return
 	}
@@ -365,7 +415,7 @@ func (d *Disk) download(w http.ResponseWriter, r *http.Request) {
 	exp, name, ct := q.Get("expires"), q.Get("name"), q.Get("type")
 	at, err := strconv.ParseInt(exp, 10, 64)
 	switch {
-	case !ValidKey(key) || err != nil || !hmac.Equal([]byte(q.Get("signature")), []byte(d.sign("GET", key, exp, ct, name))):
+	case !files.ValidKey(key) || err != nil || !hmac.Equal([]byte(q.Get("signature")), []byte(d.sign("GET", key, exp, ct, name))):
 		writeS3Error(w, http.StatusForbidden, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided.")
 		return
 	case d.now().Unix() >= at:
@@ -373,7 +423,7 @@ func (d *Disk) download(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f, info, err := d.Open(r.Context(), key)
-	if errors.Is(err, ErrNotFound) {
+	if errors.Is(err, files.ErrNotFound) {
 		writeS3Error(w, http.StatusNotFound, "NoSuchKey", "The specified key does not exist.")
 		return
 	}
