@@ -122,6 +122,21 @@ var authzMatrix = []authzRow{
 	{"GET /holders/me/submissions/{submissionId}", statuses(401, 401, 200, 404, 403, 403, 403), "A's submission", func(f *authzFixture, _ caller) authzReq {
 		return authzReq{path: "/holders/me/submissions/" + f.submission}
 	}},
+	{"POST /holders/me/documents", statuses(401, 401, 201, 201, 403, 403, 403), "each holder starts a document of their own (a presigned upload)",
+		func(*authzFixture, caller) authzReq {
+			return jsonReq("/holders/me/documents", `{"name":"certificate.pdf","contentType":"application/pdf","size":1200}`)
+		}},
+	{"GET /holders/me/documents/{documentId}", statuses(401, 401, 200, 404, 403, 403, 403), "A's document", func(f *authzFixture, _ caller) authzReq {
+		return authzReq{path: "/holders/me/documents/" + f.document}
+	}},
+	{"POST /holders/me/documents/{documentId}/check", statuses(401, 401, 200, 404, 403, 403, 403), "A's document, already checked", func(f *authzFixture, _ caller) authzReq {
+		return authzReq{path: "/holders/me/documents/" + f.document + "/check"}
+	}},
+	{"DELETE /holders/me/documents/{documentId}", statuses(401, 401, 409, 204, 403, 403, 403), "A's document: attached to A's submission, it stays (`document_attached`); B has none of that ID, and deleting nothing is no error",
+		func(f *authzFixture, _ caller) authzReq { return authzReq{path: "/holders/me/documents/" + f.document} }},
+	{"GET /holders/{holderId}/documents/{documentId}", statuses(401, 401, 403, 403, 403, 403, 200), "holder A's document", func(f *authzFixture, _ caller) authzReq {
+		return authzReq{path: "/holders/" + f.holderA + "/documents/" + f.document}
+	}},
 	{"GET /holders/me/renewals/{year}", statuses(401, 401, 200, 404, 403, 403, 403), "2027: A's invoice; B has none", at("/holders/me/renewals/2027")},
 	{"POST /holders/me/renewals/{year}/checkout", statuses(401, 401, 200, 404, 403, 403, 403), "2027: A's invoice; B has none", at("/holders/me/renewals/2027/checkout")},
 	{"PUT /holders/{holderId}/credentials", statuses(401, 401, 403, 403, 403, 403, 200), "holder A's credentials (unchanged: CAM, member)", func(f *authzFixture, _ caller) authzReq {
@@ -288,6 +303,7 @@ type authzFixture struct {
 	holderAContact                          string // JSON of PUT /holders/me/contact that keeps A's details
 	program, draftEdit, draftSubmit, feeDue string // provider A's
 	inReview, upload, submission            string
+	document                                string // A's, ready and attached to A's submission
 	feeUpload                               string // A's report of another holder, a guest: it owed a filing fee, paid
 	importID                                string // staff's import of importList
 	programB                                string // provider B's draft
@@ -412,7 +428,7 @@ func TestLocalStack_Authz(t *testing.T) {
 			"Access-Control-Request-Headers": "authorization,content-type"}
 		status, h, _ := c.send("OPTIONS", authzReq{path: "/holders/me/contact"}, "", preflight)
 		if status != http.StatusNoContent || h.Get("Access-Control-Allow-Origin") != webOrigin ||
-			h.Get("Access-Control-Allow-Methods") != "GET,POST,PUT" || h.Get("Access-Control-Allow-Headers") != "Authorization,Content-Type" ||
+			h.Get("Access-Control-Allow-Methods") != "GET,POST,PUT,DELETE" || h.Get("Access-Control-Allow-Headers") != "Authorization,Content-Type" ||
 			h.Get("Access-Control-Max-Age") != "3600" {
 			t.Errorf("preflight from the forms: %d %v", status, h)
 		}
@@ -564,9 +580,12 @@ func newAuthzFixture(t *testing.T, c *client, st *running) *authzFixture {
 		return map[string]any{"kind": kind, "title": "Leasing law", "organisation": "Chapter 7", "date": "2027-03-01", "hours": hours,
 			"compliance": false, "documentation": map[string]any{"type": "certificate_of_completion", "reference": "cert-42"}}
 	}
+	f.document = attach(t, c, f.tokens[holderA], "certificate.pdf", "application/pdf", []byte("%PDF-1.7\nmatrix"), 200).DocumentID
+	withDocument := activity("association_course", 2)
+	withDocument["documents"] = []string{f.document}
 	var sub map[string]any
 	c.do("POST", "/holders/me/submissions", f.tokens[holderA], map[string]any{"year": 2028,
-		"activities": []any{activity("association_course", 2), activity("college_course", 1)}}, 201, &sub)
+		"activities": []any{withDocument, activity("college_course", 1)}}, 201, &sub)
 	f.submission = id(sub, "submissionId")
 	for deadline := time.Now().Add(15 * time.Second); sub["status"] != "in_review"; c.waitALittle() {
 		if time.Now().After(deadline) {

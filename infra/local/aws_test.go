@@ -211,6 +211,8 @@ func TestLocalStack_AWSBackend(t *testing.T) {
 	t.Run("UndeliverableMail", func(t *testing.T) { undeliverableMail(t, c, office) })
 	// The daily jobs' pieces through SQS, their writes to DynamoDB.
 	t.Run("DailyJobs", func(t *testing.T) { dailyJobs(t, c, office) })
+	// Files posted to S3 with a presigned form, checked and read back.
+	t.Run("Documents", func(t *testing.T) { documentsFlow(t, c, office) })
 }
 
 // eventually retries check until it reports no problem, and reports the

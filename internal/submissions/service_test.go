@@ -13,6 +13,7 @@ import (
 	"github.com/cecportal/cecportal/internal/cec"
 	"github.com/cecportal/cecportal/internal/clock"
 	"github.com/cecportal/cecportal/internal/credits"
+	"github.com/cecportal/cecportal/internal/documents"
 	"github.com/cecportal/cecportal/internal/fault"
 	"github.com/cecportal/cecportal/internal/identity"
 	"github.com/cecportal/cecportal/internal/ids"
@@ -544,6 +545,108 @@ func TestService_OfHolder(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			if _, _, err := w.svc.OfHolder(ctx, tt.caller, tt.id, submissions.Page{}); code(err) != tt.want {
 				t.Fatalf("got %v, want %s", err, tt.want)
+			}
+		})
+	}
+}
+
+// A submission attaches the holder's checked documents that no submission
+// names yet, each once, at most the policy's number per activity; any
+// other is a problem on the activity's documents, and nothing is written.
+func TestService_SubmitAttachments(t *testing.T) {
+	docStore := func(w *world) *store.Documents { return store.NewDocuments(w.tbl) }
+	seed := func(t *testing.T, w *world) map[string]documents.Document {
+		t.Helper()
+		now := w.clock.Now().UTC()
+		out := map[string]documents.Document{}
+		for _, d := range []struct {
+			name, holder string
+			status       documents.Status
+			submission   string
+		}{
+			{"ready", "ana", documents.Ready, ""}, {"ready2", "ana", documents.Ready, ""}, {"awaiting", "ana", documents.AwaitingUpload, ""},
+			{"attached", "ana", documents.Ready, "SUB-OLD"}, {"bos", "bo", documents.Ready, ""},
+			{"r3", "ana", documents.Ready, ""}, {"r4", "ana", documents.Ready, ""}, {"r5", "ana", documents.Ready, ""}, {"r6", "ana", documents.Ready, ""},
+		} {
+			doc := documents.Document{ID: "DOC-" + strings.ToUpper(d.name), HolderID: w.holders[d.holder], Name: d.name + ".pdf",
+				ContentType: "application/pdf", Size: 1234, Status: d.status, SubmissionID: d.submission, CreatedAt: now,
+				KeepUntil: now.AddDate(3, 0, 0), Version: 1}
+			if err := docStore(w).Create(t.Context(), doc); err != nil {
+				t.Fatal(err)
+			}
+			out[d.name] = doc
+		}
+		return out
+	}
+	submit := func(w *world, attach ...[]string) (submissions.Submission, error) {
+		return w.svc.Submit(t.Context(), holder("ana"), submissions.NewSubmission{RenewalYear: 2028,
+			Activities: []credits.Activity{course("association_course", 3, false), course("association_course", 1, false)}, Attachments: attach})
+	}
+	for _, c := range []struct {
+		name   string
+		attach [][]string // by the seeded documents' names
+		want   string     // "" or the detail code on activities[i].documents
+	}{
+		{"Ready", [][]string{{"ready"}, {"ready2"}}, ""},
+		{"OnTheSecondOnly", [][]string{nil, {"ready"}}, ""},
+		{"Unknown", [][]string{{"nope"}}, "document_not_found"},
+		{"AnotherHolders", [][]string{{"bos"}}, "document_not_found"},
+		{"NotChecked", [][]string{{"awaiting"}}, "document_not_ready"},
+		{"AttachedElsewhere", [][]string{{"attached"}}, "document_attached"},
+		{"Twice", [][]string{{"ready"}, {"ready"}}, "document_attached"},
+		{"TooMany", [][]string{{"ready", "ready2", "r3", "r4", "r5", "r6"}}, "count"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			w := newWorld(t)
+			docs := seed(t, w)
+			ids := make([][]string, len(c.attach))
+			for i, names := range c.attach {
+				for _, n := range names {
+					id := "DOC-" + strings.ToUpper(n)
+					ids[i] = append(ids[i], id)
+				}
+			}
+			sub, err := submit(w, ids...)
+			if c.want != "" {
+				var f *fault.Error
+				if !errors.As(err, &f) || f.Code != "invalid_request" || len(f.Details) != 1 || !strings.HasSuffix(f.Details[0].Field, ".documents") || f.Details[0].Code != c.want {
+					t.Fatalf("got %v %+v, want a %s problem on an activity's documents", err, f, c.want)
+				}
+				if len(w.pending(t)) != 0 {
+					t.Fatal("a refused submission queued a message")
+				}
+				for _, d := range docs {
+					if got, _ := docStore(w).Get(t.Context(), d.HolderID, d.ID); got.SubmissionID != d.SubmissionID || got.Version != 1 {
+						t.Fatalf("a refused submission changed %s: %+v", d.ID, got)
+					}
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, names := range c.attach {
+				var got []string
+				for _, r := range sub.Items[i].Documents {
+					got = append(got, r.Name)
+				}
+				var want []string
+				for _, n := range names {
+					want = append(want, n+".pdf")
+				}
+				if !slices.Equal(got, want) {
+					t.Errorf("activity %d documents %v, want %v", i, got, want)
+				}
+				for _, n := range names {
+					d, err := docStore(w).Get(t.Context(), docs[n].HolderID, docs[n].ID)
+					if err != nil || d.SubmissionID != sub.ID || d.Version != 2 {
+						t.Errorf("%s after the submission: %+v, %v", n, d, err)
+					}
+				}
+			}
+			stored, err := w.svc.Get(t.Context(), holder("ana"), sub.ID)
+			if err != nil || !slices.EqualFunc(stored.Items, sub.Items, func(a, b submissions.Item) bool { return slices.Equal(a.Documents, b.Documents) }) {
+				t.Fatalf("stored documents differ: %+v, %v", stored.Items, err)
 			}
 		})
 	}
