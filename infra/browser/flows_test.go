@@ -608,8 +608,8 @@ func TestBrowser_Flows(t *testing.T) {
 			// Sent empty, each problem names its activity by number, as the API would.
 			ana.click(t, "#submission-form button[type=submit]")
 			ana.waitText(t, "#submission-form .summary", "Choose the kind of activity 1")
-			if msg := ana.errorOf(t, `#submission-form [name="activities[0].documentation.reference"]`); msg != "Enter the certificate number or file name of activity 1" {
-				t.Fatalf("error next to the reference: %q", msg)
+			if msg := ana.errorOf(t, `#submission-form [name="activities[0].documentation.type"]`); msg != "Choose the type of documentation of activity 1" {
+				t.Fatalf("error next to the documentation's type: %q", msg)
 			}
 			activity := func(i int, kind, title, hours, doc string) {
 				p := fmt.Sprintf(`#submission-form [name="activities[%d].`, i)

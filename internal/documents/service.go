@@ -7,8 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
-	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -61,26 +59,17 @@ type NewDocument struct {
 	Size        int64
 }
 
-// typeNames is "a PDF, a JPEG image or a PNG image".
-func typeNames() string {
-	var names []string
-	for _, t := range slices.Sorted(maps.Keys(Types)) {
-		names = append(names, "a "+Types[t])
-	}
-	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
-}
-
 // CheckNew reports every problem of in's fields, writing nothing.
 func (s *Service) CheckNew(in NewDocument) []fault.Detail {
 	var d []fault.Detail
 	if _, ok := Types[in.ContentType]; !ok {
-		d = append(d, fault.Detail{Field: "contentType", Code: "unsupported_type", Message: "the file must be " + typeNames()})
+		d = append(d, fault.Detail{Field: "contentType", Code: "unsupported_type", Message: "must be a PDF, JPG or PNG"})
 	}
 	switch max := s.policy.Attachments.MaxBytes(); {
 	case in.Size < 1:
-		d = append(d, fault.Detail{Field: "size", Code: "empty", Message: "the file is empty"})
+		d = append(d, fault.Detail{Field: "size", Code: "empty", Message: "is empty"})
 	case in.Size > max:
-		d = append(d, fault.Detail{Field: "size", Code: "too_large", Message: fmt.Sprintf("the file must be %d MB or smaller", s.policy.Attachments.MaxMegabytes)})
+		d = append(d, fault.Detail{Field: "size", Code: "too_large", Message: fmt.Sprintf("must be smaller than %dMB", s.policy.Attachments.MaxMegabytes)})
 	}
 	return d
 }
@@ -157,23 +146,27 @@ func examine(r io.Reader, max int64) (size int64, head []byte, sum string, err e
 }
 
 // refusal says why a file of size bytes opening with head does not count
-// as declared, or "" when it does.
+// as declared, or "" when it does. The message follows the file's name
+// ("evidence.pdf is empty"), in the words of GOV.UK's file upload pattern.
 func (s *Service) refusal(declared string, size int64, head []byte) (code, message string) {
 	switch max := s.policy.Attachments.MaxBytes(); {
 	case size == 0:
-		return ReasonEmpty, "The file is empty. Choose the file again, or another copy of it."
+		return ReasonEmpty, "is empty"
 	case size > max:
-		return ReasonTooLarge, fmt.Sprintf("The file is larger than %d MB. Attach a smaller copy, for example a photo at a lower resolution.", s.policy.Attachments.MaxMegabytes)
+		return ReasonTooLarge, fmt.Sprintf("must be smaller than %dMB", s.policy.Attachments.MaxMegabytes)
 	}
 	got := Sniff(head)
 	switch {
 	case got == "":
-		return ReasonWrongType, fmt.Sprintf("The file is not %s, whatever its name says. Attach a PDF, JPEG or PNG file.", "a "+Types[declared])
+		return ReasonWrongType, "must be a PDF, JPG or PNG"
 	case got != declared:
-		return ReasonWrongType, fmt.Sprintf("The file is a %s, not a %s as it was sent. Choose it again.", Types[got], Types[declared])
+		return ReasonWrongType, fmt.Sprintf("is a %s, not a %s: rename it to end in .%s, or choose another file", Types[got], Types[declared], extension[got])
 	}
 	return "", ""
 }
+
+// extension is the usual file name ending of each type.
+var extension = map[string]string{"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
 
 // Check examines the caller's uploaded file. A file that counts is kept
 // and its document is ready; one that does not is deleted with its record,
@@ -216,7 +209,7 @@ func (s *Service) Check(ctx context.Context, c identity.Caller, id string) (Docu
 	if code == "" && info.ContentType != d.ContentType {
 		// Stored as another type than its form allowed: only a store that
 		// enforces no policy takes it, and a download must not serve it so.
-		code, msg = ReasonWrongType, "The file was sent as another kind of file than it is. Choose it again."
+		code, msg = ReasonWrongType, "must be a PDF, JPG or PNG"
 	}
 	if code != "" {
 		// Nothing of a refused file stays: the record goes with the bytes.

@@ -76,7 +76,7 @@ func generatedContract() *contract.Contract {
 				"contentType": &contract.Schema{Type: "string", MaxLength: contract.Int64(100), Choice: true},
 				"name":        &contract.Schema{Type: "string", MaxLength: contract.Int64(1000)},
 				"size":        &contract.Schema{Type: "integer", Minimum: contract.Float64(0)},
-			}, Required: []string{"name", "contentType", "size"}, NoAdditional: true, Labels: map[string]string{"contentType": "the kind of file", "name": "the file's name", "size": "the file's size"}}},
+			}, Required: []string{"name", "contentType", "size"}, NoAdditional: true, Labels: map[string]string{"contentType": "the file", "name": "the file's name", "size": "the file"}}},
 		}}},
 		{Method: "DELETE", Path: "/holders/me/documents/{documentId}", Roles: []string{"holder"}, Params: []contract.Param{
 			{In: "path", Name: "documentId", Required: true, Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(40), Pattern: "^[A-Za-z0-9-]+$", Example: "DOC-7K3M9Q2XAB"}, Label: "the document"},
@@ -110,7 +110,7 @@ func generatedContract() *contract.Contract {
 					"documentation": &contract.Schema{Type: "object", Properties: map[string]*contract.Schema{
 						"reference": &contract.Schema{Type: "string", MaxLength: contract.Int64(500)},
 						"type":      &contract.Schema{Type: "string", MaxLength: contract.Int64(100), Choice: true},
-					}, Required: []string{"type", "reference"}, NoAdditional: true, Labels: map[string]string{"reference": "the certificate number or file name of activity {n}", "type": "the type of documentation of activity {n}"}},
+					}, Required: []string{"type"}, NoAdditional: true, Labels: map[string]string{"reference": "the certificate number of activity {n}", "type": "the type of documentation of activity {n}"}},
 					"documents":                 &contract.Schema{Type: "array", MaxItems: contract.Int64(20), Items: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(40), Pattern: "^[A-Za-z0-9-]+$"}},
 					"hours":                     &contract.Schema{Type: "number", Minimum: contract.Float64(0)},
 					"kind":                      &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(100), Choice: true},

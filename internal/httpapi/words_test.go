@@ -74,7 +74,7 @@ func TestWordDetail(t *testing.T) {
 		{"ItemNumber", op("POST", "/holders/me/submissions"), fault.Detail{Field: "activities[1].title", Code: "required", Message: "is required"},
 			"Enter the title of activity 2", ""},
 		{"ItemNumberContractPath", op("POST", "/holders/me/submissions"), fault.Detail{Field: "activities.2.documentation.reference", Code: "required"},
-			"Enter the certificate number or file name of activity 3", ""},
+			"Enter the certificate number of activity 3", ""},
 		{"DomainFragment", op("POST", "/holders/me/submissions"), fault.Detail{Field: "activities[0].hours", Code: "out_of_range", Message: "must be at most 60 CECs for one activity"},
 			"The hours (CECs) of activity 1 must be at most 60 CECs for one activity", ""},
 		{"FutureDate", op("POST", "/holders/me/submissions"), fault.Detail{Field: "activities[0].date", Code: "future_date"},

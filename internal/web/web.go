@@ -54,6 +54,10 @@ type Config struct {
 	// "cognito" (the Cognito hosted UI, authorization code flow with PKCE).
 	SignIn  string  `json:"signIn"`
 	Cognito Cognito `json:"cognito"`
+	// FilesOrigin is where the forms post holders' files: the documents
+	// bucket's https origin (the stack's DocumentsOrigin output); empty
+	// means the origin that serves the forms (the local stack's /files).
+	FilesOrigin string `json:"filesOrigin,omitempty"`
 	// DevTools shows the local stack's clock, jobs, outbox and payment
 	// simulator. Never true in a deployment: those endpoints do not exist there.
 	DevTools bool `json:"devTools"`
@@ -89,6 +93,11 @@ func (c Config) validate() error {
 	if c.APIBase != "" {
 		if u, err := url.Parse(c.APIBase); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 			return fmt.Errorf("web: apiBase %q must be an http(s) URL or empty", c.APIBase)
+		}
+	}
+	if c.FilesOrigin != "" {
+		if u, err := url.Parse(c.FilesOrigin); err != nil || (u.Scheme != "https" && !(u.Scheme == "http" && loopback(u.Hostname()))) || u.Host == "" || (u.Path != "" && u.Path != "/") {
+			return fmt.Errorf("web: filesOrigin %q must be an https origin (http only on loopback) or empty", c.FilesOrigin)
 		}
 	}
 	return nil
@@ -130,6 +139,12 @@ type PolicyView struct {
 	// ReinstatementFeeCents: what paying a renewal after its grace period
 	// adds (the renewal page says so before it is added).
 	ReinstatementFeeCents int64 `json:"reinstatementFeeCents"`
+	// Attachments bound the files a holder attaches (the form checks a
+	// file's size before sending it).
+	Attachments struct {
+		MaxMegabytes int `json:"maxMegabytes"`
+		PerActivity  int `json:"perActivity"`
+	} `json:"attachments"`
 }
 
 // CredentialView is a credential and its yearly requirement.
@@ -182,6 +197,8 @@ func ViewOf(pol *policy.Policy) PolicyView {
 	v.EarnedYearsBefore = pol.Renewal.EarnedYearsBefore
 	v.ReportingWindowDays = pol.Attendance.ReportingWindowDays
 	v.ReinstatementFeeCents = pol.RenewalInvoices.ReinstatementFeeCents
+	v.Attachments.MaxMegabytes = pol.Attachments.MaxMegabytes
+	v.Attachments.PerActivity = pol.Attachments.PerActivity
 	return v
 }
 
@@ -382,7 +399,7 @@ func metaCSP(c Config) string {
 // govern. No framing, no <base>.
 func csp(c Config) string {
 	connect := []string{"'self'"}
-	for _, u := range []string{c.APIBase, c.Cognito.Domain} {
+	for _, u := range []string{c.APIBase, c.Cognito.Domain, c.FilesOrigin} {
 		if pu, err := url.Parse(u); err == nil && pu.Host != "" {
 			connect = append(connect, pu.Scheme+"://"+pu.Host)
 		}

@@ -161,5 +161,9 @@ export default {
   ],
   "earnedYearsBefore": 1,
   "reportingWindowDays": 45,
-  "reinstatementFeeCents": 5000
+  "reinstatementFeeCents": 5000,
+  "attachments": {
+    "maxMegabytes": 10,
+    "perActivity": 5
+  }
 };

@@ -42,6 +42,7 @@ func run(args []string, stdout io.Writer) error {
 	redirect := fs.String("cognito-redirect-uri", "", "the callback URL registered in the app client (default: the forms' own URL)")
 	logout := fs.String("cognito-logout-uri", "", "the sign-out URL registered in the app client (default: the redirect URI)")
 	scopes := fs.String("cognito-scopes", "openid email", "OAuth scopes, space-separated")
+	filesOrigin := fs.String("files-origin", "", "where the forms post holders' files: the stack's DocumentsOrigin output")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -49,7 +50,7 @@ func run(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	cfg := web.Config{SignIn: "cognito", APIBase: strings.TrimRight(*apiBase, "/"), Cognito: web.Cognito{
+	cfg := web.Config{SignIn: "cognito", APIBase: strings.TrimRight(*apiBase, "/"), FilesOrigin: strings.TrimRight(*filesOrigin, "/"), Cognito: web.Cognito{
 		Domain: strings.TrimRight(*domain, "/"), ClientID: *clientID, RedirectURI: *redirect, LogoutURI: *logout, Scopes: strings.Fields(*scopes)}}
 	site, err := web.NewSite(cfg, pol)
 	if err != nil {

@@ -9,6 +9,7 @@ import { session, refreshRoles } from "./auth.js";
 import { field, addressFields, form, readForm, submitting, group, precheck, problem } from "./forms.js";
 import { page, notice, writeToOffice, errorNotice, dateTime, date, badge, words, kindName, invoiceStatusText, startPayment, paidConfirmation, hashQuery, actionButton, confirmation } from "./view.js";
 import { money, dateIn, hundredths, cecText } from "./fee.js";
+import { attachField, attachedIds, uploading, documentList } from "./documents.js";
 
 /** #/holder: sign up as a holder, or see the profile and update contact details. */
 export async function profile(main) {
@@ -391,6 +392,15 @@ export async function submit(main) {
     submitting(f, async () => {
       const body = readForm(f);
       body.activities = (body.activities || []).filter(Boolean);
+      // Each activity's files that passed their check; one still on its
+      // way holds the submission until it is there.
+      const boxes = [...activities.children].map((fs) => fs.querySelector(".attach"));
+      const waiting = boxes.flatMap((box, i) => (uploading(box) ? [{ field: `activities[${i}].documents`, message: `Wait for the files of activity ${i + 1} to finish uploading` }] : []));
+      if (waiting.length) throw problem(waiting);
+      boxes.forEach((box, i) => {
+        const ids = attachedIds(box);
+        if (ids.length && body.activities[i]) body.activities[i].documents = ids;
+      });
       await precheck(f, "POST /holders/me/submissions", { path: "/holders/me/submissions", body });
       let sub;
       try {
@@ -453,7 +463,8 @@ function addActivity(container) {
     field("Addresses legislative or regulatory compliance", `${p}.compliance`, { type: "checkbox" }),
     group("Documentation", `${p}.documentation`,
       field("Type", `${p}.documentation.type`, { type: "select", options: [["", "Choose a kind first"]], required: true }),
-      field("Reference", `${p}.documentation.reference`, { required: true, hint: "A certificate number or file name" })),
+      attachField(`${p}.documents`),
+      field("Certificate number", `${p}.documentation.reference`, { hint: "If the document has one" })),
     policy.vendors.length ? field("Vendor of an online course", `${p}.vendor`, { hint: `Courses of ${policy.vendors.join(", ")} count only when bought through the local association` }) : null,
     policy.vendors.length ? field("Bought through the local association", `${p}.purchasedThroughAffiliate`, { type: "checkbox" }) : null,
     i > 0 ? h("button", { type: "button", class: "secondary", onclick: () => { fs.remove(); renumber(container); } }, `Remove activity ${i + 1}`) : null);
@@ -499,7 +510,9 @@ function drawSubmission(sub) {
     h("h3", {}, `Submission ${sub.submissionId} for ${sub.year}`),
     h("p", {}, "Status: ", badge(words(sub.status), sub.status), sub.audit ? " (picked for a documentation audit)" : "", sub.reason ? ` Reason: ${sub.reason}` : ""),
     table("Activities", ["Activity", "Date", "Hours", { text: "Outcome", outcome: true }], sub.activities.map((a) => h("tr", {},
-      h("td", {}, a.title, h("br"), h("span", { class: "hint" }, kindName(a.kind))), h("td", {}, date(a.date)), h("td", {}, String(a.hours)),
+      h("td", {}, a.title, h("br"), h("span", { class: "hint" }, kindName(a.kind)),
+        documentList(a.documents, (d) => `/holders/me/documents/${encodeURIComponent(d.documentId)}`)),
+      h("td", {}, date(a.date)), h("td", {}, String(a.hours)),
       h("td", {}, activityOutcome(a))))),
     sub.result ? h("p", {}, sub.result.met ? `The year is met (${sub.result.counted} of ${sub.result.required} CECs).` : `Still outstanding: ${sub.result.outstanding} CECs.`) : null);
 }

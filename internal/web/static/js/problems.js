@@ -55,16 +55,16 @@ export default {
   },
   "POST /holders/me/documents": {
     "contentType": {
-      "label": "the kind of file",
-      "required": "Choose the kind of file"
+      "label": "the file",
+      "required": "Choose the file"
     },
     "name": {
       "label": "the file's name",
       "required": "Enter the file's name"
     },
     "size": {
-      "label": "the file's size",
-      "required": "Enter the file's size"
+      "label": "the file",
+      "required": "Enter the file"
     }
   },
   "POST /holders/me/submissions": {
@@ -85,8 +85,8 @@ export default {
       "required": "Enter the documentation of activity {n}"
     },
     "activities[].documentation.reference": {
-      "label": "the certificate number or file name of activity {n}",
-      "required": "Enter the certificate number or file name of activity {n}"
+      "label": "the certificate number of activity {n}",
+      "required": "Enter the certificate number of activity {n}"
     },
     "activities[].documentation.type": {
       "label": "the type of documentation of activity {n}",

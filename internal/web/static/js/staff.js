@@ -11,6 +11,7 @@ import { money, hundredths, cecText } from "./fee.js";
 import { directorySearch } from "./provider.js";
 import { comingYear, shortfallText, statusFigures } from "./holder.js";
 import { addressForStaff } from "./undeliverable.js";
+import { documentList } from "./documents.js";
 
 const enc = encodeURIComponent;
 
@@ -177,7 +178,8 @@ function submissionCard(s) {
       `, renewal ${s.year}, submitted ${dateTime(s.submittedAt)} · `, badge(words(s.status), s.status),
       s.audit ? h("strong", {}, " · Documentation audit") : ""));
   if (s.status !== "in_review") {
-    card.append(table("Activities", ["Activity", "Hours", { text: "Decision", outcome: true }], s.activities.map((a) => h("tr", {}, h("td", {}, a.title), h("td", {}, String(a.hours)), h("td", {}, words(a.decision))))));
+    card.append(table("Activities", ["Activity", "Hours", { text: "Decision", outcome: true }], s.activities.map((a) => h("tr", {},
+      h("td", {}, a.title, documentList(a.documents, (d) => documentPath(s.holderId, d))), h("td", {}, String(a.hours)), h("td", {}, words(a.decision))))));
     return card;
   }
   const n = (a) => a.index + 1;
@@ -190,7 +192,8 @@ function submissionCard(s) {
         ["Date", date(a.date)],
         ["Hours", String(a.hours)],
         ["Compliance", a.compliance ? "Yes" : "No"],
-        ["Documentation", `${words(a.documentation.type)}: ${a.documentation.reference}`],
+        ["Documentation", documentationText(a)],
+        ["Files", documentList(a.documents, (d) => documentPath(s.holderId, d)) || "None attached"],
         ["Verdict", `${words(a.verdict.status)}${a.verdict.message ? `: ${a.verdict.message}` : ""}`],
       ]),
       field(`Reject activity ${n(a)}`, `reject-${a.index}`, { type: "checkbox", kind: "manual" }),
@@ -612,6 +615,17 @@ async function drawHolderStatus(out, x) {
       : h("p", { id: "record-activities" }, "No activities earned in this window."));
 }
 
+/** "Certificate of completion: cert-42", or the type alone when there is no number. */
+function documentationText(a) {
+  const ref = a.documentation.reference;
+  return ref ? `${words(a.documentation.type)}: ${ref}` : words(a.documentation.type);
+}
+
+/** Staff's route to a holder's document. */
+function documentPath(holderId, d) {
+  return `/holders/${encodeURIComponent(holderId)}/documents/${encodeURIComponent(d.documentId)}`;
+}
+
 /** One of the holder's submissions. */
 function holderSubmission(s) {
   return h("article", { class: "card", dataset: { submissionId: s.submissionId, status: s.status }, "aria-labelledby": `sub-${s.submissionId}` },
@@ -620,7 +634,8 @@ function holderSubmission(s) {
       s.status === "in_review" ? [" · ", h("a", { href: "#/staff/submissions?status=in_review" }, "Decide it in the review queue")] : null),
     s.reason ? h("p", {}, `Reason: ${s.reason}`) : null,
     table("Activities", ["Activity", "Date", "Hours", "Verdict", { text: "Decision", outcome: true }], s.activities.map((ac) => h("tr", {},
-      h("td", {}, ac.title, h("br"), h("span", { class: "hint" }, `${ac.organisation}; ${kindName(ac.kind)}; ${words(ac.documentation.type)}: ${ac.documentation.reference}`)),
+      h("td", {}, ac.title, h("br"), h("span", { class: "hint" }, `${ac.organisation}; ${kindName(ac.kind)}; ${documentationText(ac)}`),
+        documentList(ac.documents, (d) => documentPath(s.holderId, d))),
       h("td", {}, date(ac.date)), h("td", {}, String(ac.hours)),
       h("td", {}, `${words(ac.verdict.status)}${ac.verdict.message ? `: ${ac.verdict.message}` : ""}`),
       h("td", {}, words(ac.decision), ac.decisionReason ? `: ${ac.decisionReason}` : "")))),
