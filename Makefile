@@ -30,6 +30,7 @@ LAMBDAS := \
 	AttendanceCrediter:attendance-crediter \
 	HolderImporter:holder-importer \
 	CecApi:cec-api \
+	DocumentsApi:documents-api \
 	CecSubmissionReviewer:cec-submission-reviewer \
 	PaymentWebhook:payment-webhook \
 	PaymentSettler:payment-settler \

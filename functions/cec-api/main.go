@@ -1,15 +1,13 @@
 // Command cec-api is the Lambda behind a holder's CEC routes: "check your
 // CEC status" for a renewal year, the transcript (JSON or CSV), CEC
 // submissions with their staff review, and the holder's yearly renewal
-// with the checkout of its dues (Stripe Checkout), and the files holders
-// attach as documentation (presigned to and from S3, checked here).
+// with the checkout of its dues (Stripe Checkout).
 package main
 
 import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/cecportal/cecportal/internal/app"
-	"github.com/cecportal/cecportal/internal/files/s3files"
 	"github.com/cecportal/cecportal/internal/httpapi"
 	"github.com/cecportal/cecportal/internal/stripepay"
 )
@@ -20,8 +18,7 @@ func main() {
 	if err != nil {
 		app.Exit(p.Log, "stripe checkouts", err)
 	}
-	docs := p.Documents(s3files.New(s3files.NewClient(p.AWS, false), p.Env.DocumentsBucket))
-	api, err := httpapi.NewCecAPI(p.Transcript(), p.Submissions(), p.Renewals(checkouts), docs,
+	api, err := httpapi.NewCecAPI(p.Transcript(), p.Submissions(), p.Renewals(checkouts),
 		httpapi.Options{RoleClaim: p.Env.RoleClaim, Logger: p.Log, Roles: p.Accounts()})
 	if err != nil {
 		app.Exit(p.Log, "http api", err)

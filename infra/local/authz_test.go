@@ -581,6 +581,10 @@ func newAuthzFixture(t *testing.T, c *client, st *running) *authzFixture {
 			"compliance": false, "documentation": map[string]any{"type": "certificate_of_completion", "reference": "cert-42"}}
 	}
 	f.document = attach(t, c, f.tokens[holderA], "certificate.pdf", "application/pdf", []byte("%PDF-1.7\nmatrix"), 200).DocumentID
+	// One attached by mistake and removed: the fixture's 2xx of the removal
+	// (the matrix's own is refused: A's document is attached).
+	spare := attach(t, c, f.tokens[holderA], "spare.pdf", "application/pdf", []byte("%PDF-1.7\nspare"), 200).DocumentID
+	c.do("DELETE", "/holders/me/documents/"+spare, f.tokens[holderA], nil, 204, nil)
 	withDocument := activity("association_course", 2)
 	withDocument["documents"] = []string{f.document}
 	var sub map[string]any

@@ -56,10 +56,12 @@ var Functions = []Function{
 	{ID: "AttendanceCrediter", Dir: "attendance-crediter", Kind: Consumer, Queue: attendance.Queue, Sends: []string{attendance.Queue, notify.Queue}},
 	// An import's next chunk is queued in the write that records this one done.
 	{ID: "HolderImporter", Dir: "holder-importer", Kind: Consumer, Queue: holderimport.Queue, Sends: []string{holderimport.Queue}},
-	// The files holders attach are presigned, checked and read here, in
-	// DOCUMENTS_BUCKET.
 	{ID: "CecApi", Dir: "cec-api", Kind: HTTP, Sends: []string{submissions.Queue, notify.Queue},
-		Env: []string{"STRIPE_SECRET_KEY_PARAMETER", "CHECKOUT_SUCCESS_URL", "CHECKOUT_CANCEL_URL", "DOCUMENTS_BUCKET"}},
+		Env: []string{"STRIPE_SECRET_KEY_PARAMETER", "CHECKOUT_SUCCESS_URL", "CHECKOUT_CANCEL_URL"}},
+	// The files holders attach are presigned, checked and read here, in
+	// DOCUMENTS_BUCKET: a function of its own, so that the S3 client stays
+	// out of the others (docs/documents.md).
+	{ID: "DocumentsApi", Dir: "documents-api", Kind: HTTP, Env: []string{"DOCUMENTS_BUCKET"}},
 	{ID: "CecSubmissionReviewer", Dir: "cec-submission-reviewer", Kind: Consumer, Queue: submissions.Queue, Sends: []string{notify.Queue}},
 	{ID: "PaymentWebhook", Dir: "payment-webhook", Kind: HTTP, Sends: []string{payments.Queue}, Env: []string{"STRIPE_WEBHOOK_SECRET_PARAMETER"}},
 	// A paid filing fee queues the release of its held credits.

@@ -32,7 +32,10 @@ var httpFunctions = map[string]func(app.Deps) (*httpapi.API, error){
 		return httpapi.NewAttendanceAPI(d.Attendance(nil), httpapi.Options{})
 	},
 	"CecApi": func(d app.Deps) (*httpapi.API, error) {
-		return httpapi.NewCecAPI(d.Transcript(), d.Submissions(), d.Renewals(&payments.Simulator{}), d.Documents(nil), httpapi.Options{})
+		return httpapi.NewCecAPI(d.Transcript(), d.Submissions(), d.Renewals(&payments.Simulator{}), httpapi.Options{})
+	},
+	"DocumentsApi": func(d app.Deps) (*httpapi.API, error) {
+		return httpapi.NewDocumentsAPI(d.Documents(nil), httpapi.Options{})
 	},
 	"ProgramsApi": func(d app.Deps) (*httpapi.API, error) {
 		return httpapi.NewProgramsAPI(d.Programs(&payments.Simulator{}), httpapi.Options{})

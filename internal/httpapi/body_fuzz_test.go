@@ -293,7 +293,10 @@ func newBodyWorld(tb testing.TB) *bodyWorld {
 		func() (*API, error) { return NewProgramsAPI(progs, opts) },
 		func() (*API, error) { return NewAttendanceAPI(att, opts) },
 		func() (*API, error) {
-			return NewCecAPI(deps.Transcript(), subs, ren, deps.Documents(fileStore(tb, w.clock.Now)), opts)
+			return NewCecAPI(deps.Transcript(), subs, ren, opts)
+		},
+		func() (*API, error) {
+			return NewDocumentsAPI(deps.Documents(fileStore(tb, w.clock.Now)), opts)
 		},
 		func() (*API, error) {
 			return NewPaymentWebhookAPI(deps.PaymentWebhook(stripepay.Verifier{Secret: secrets.Value(fuzzWebhookSecret)}), opts)

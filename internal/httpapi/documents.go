@@ -10,6 +10,12 @@ import (
 	"github.com/cecportal/cecportal/internal/identity"
 )
 
+// NewDocumentsAPI is the handler of the documents-api Lambda: the files
+// holders attach to self-reported activities.
+func NewDocumentsAPI(svc *documents.Service, opts Options) (*API, error) {
+	return newAPI(DocumentRoutes(svc), opts)
+}
+
 // DocumentRoutes are the files a holder attaches to self-reported
 // activities: started and checked by the holder, read by the holder and
 // staff (docs/documents.md). The files themselves never pass through here.

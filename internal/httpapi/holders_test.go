@@ -50,7 +50,7 @@ func newHolderWorld(t *testing.T) holderWorld {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cecAPI, err := NewCecAPI(transcript.NewService(store.NewTranscript(tbl), acc, pol, clk), subs, ren, nil, quiet)
+	cecAPI, err := NewCecAPI(transcript.NewService(store.NewTranscript(tbl), acc, pol, clk), subs, ren, quiet)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -43,7 +43,7 @@ func newSubmissionsAPI(t *testing.T) (*API, *submissions.Service, *testkit.Relay
 			accounts.NewHolder{FirstName: h.name, LastName: "Lima", Email: h.name + "@example.com"}, testkit.Credentials("2020-01-01", "CAM"))
 	}
 	subs := submissions.NewService(store.NewSubmissions(tbl), acc, pol, clk, newID, kept)
-	api, err := NewCecAPI(transcript.NewService(store.NewTranscript(tbl), acc, pol, clk), subs, nil, nil,
+	api, err := NewCecAPI(transcript.NewService(store.NewTranscript(tbl), acc, pol, clk), subs, nil,
 		Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)

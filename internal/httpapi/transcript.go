@@ -13,7 +13,6 @@ import (
 
 	"github.com/cecportal/cecportal/internal/cec"
 	"github.com/cecportal/cecportal/internal/credits"
-	"github.com/cecportal/cecportal/internal/documents"
 	"github.com/cecportal/cecportal/internal/fault"
 	"github.com/cecportal/cecportal/internal/identity"
 	"github.com/cecportal/cecportal/internal/renewals"
@@ -24,8 +23,8 @@ import (
 // NewCecAPI is the handler of the cec-api Lambda: a holder's CEC status and
 // transcript, CEC submissions with their staff review (SPEC §3) and, when
 // ren is not nil, the holder's renewal and the checkout of its dues
-// (SPEC §4); docs, when not nil, the files holders attach as documentation.
-func NewCecAPI(svc *transcript.Service, subs *submissions.Service, ren *renewals.Service, docs *documents.Service, opts Options) (*API, error) {
+// (SPEC §4).
+func NewCecAPI(svc *transcript.Service, subs *submissions.Service, ren *renewals.Service, opts Options) (*API, error) {
 	var lapses Lapses
 	if ren != nil {
 		lapses = ren
@@ -33,9 +32,6 @@ func NewCecAPI(svc *transcript.Service, subs *submissions.Service, ren *renewals
 	routes := append(CecRoutes(svc, lapses), SubmissionRoutes(subs)...)
 	if ren != nil {
 		routes = append(routes, RenewalRoutes(ren)...)
-	}
-	if docs != nil {
-		routes = append(routes, DocumentRoutes(docs)...)
 	}
 	return newAPI(routes, opts)
 }

@@ -323,7 +323,11 @@ func (s *Stack) build(ctx context.Context) (err error) {
 	}
 	submissionsSvc := deps.Submissions()
 	cecAPI, err := httpapi.NewCecAPI(deps.Transcript(), submissionsSvc, deps.Renewals(&payments.Simulator{BaseURL: s.URL}),
-		deps.Documents(docFiles), apiOptions)
+		apiOptions)
+	if err != nil {
+		return err
+	}
+	documentsAPI, err := httpapi.NewDocumentsAPI(deps.Documents(docFiles), apiOptions)
 	if err != nil {
 		return err
 	}
@@ -339,6 +343,7 @@ func (s *Stack) build(ctx context.Context) (err error) {
 		"ProgramsApi":           {api: programsAPI},
 		"AttendanceApi":         {api: attendanceAPI},
 		"CecApi":                {api: cecAPI},
+		"DocumentsApi":          {api: documentsAPI},
 		"PaymentWebhook":        {api: webhookAPI},
 		"MailSender":            {work: mailer.Handle},
 		"MailFeedback":          {work: deps.Undeliverable().Feedback},

@@ -43,6 +43,10 @@ func New(client *s3.Client, bucket string) *Store {
 func NewClient(cfg aws.Config, pathStyle bool) *s3.Client {
 	return s3.NewFromConfig(cfg, func(o *s3.Options) {
 		o.UsePathStyle = pathStyle
+		// The check hashes every file itself (SHA-256), and stops reading
+		// one over the limit: the SDK's own checksum of a response would
+		// only complain of the bytes left unread.
+		o.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
 		o.DisableLogOutputChecksumValidationSkipped = true // objects posted through a form carry no checksum
 	})
 }
