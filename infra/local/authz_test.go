@@ -137,6 +137,10 @@ var authzMatrix = []authzRow{
 	{"GET /holders/{holderId}/documents/{documentId}", statuses(401, 401, 403, 403, 403, 403, 200), "holder A's document", func(f *authzFixture, _ caller) authzReq {
 		return authzReq{path: "/holders/" + f.holderA + "/documents/" + f.document}
 	}},
+	{"POST /holders/me/submissions/{submissionId}/documents", statuses(401, 401, 200, 404, 403, 403, 403), "A adds a checked file to A's submission in review; B has no such submission",
+		func(f *authzFixture, _ caller) authzReq {
+			return jsonReq("/holders/me/submissions/"+f.submission+"/documents", `{"activities":[{"index":1,"documents":["`+f.loose+`"]}]}`)
+		}},
 	{"GET /holders/me/renewals/{year}", statuses(401, 401, 200, 404, 403, 403, 403), "2027: A's invoice; B has none", at("/holders/me/renewals/2027")},
 	{"POST /holders/me/renewals/{year}/checkout", statuses(401, 401, 200, 404, 403, 403, 403), "2027: A's invoice; B has none", at("/holders/me/renewals/2027/checkout")},
 	{"PUT /holders/{holderId}/credentials", statuses(401, 401, 403, 403, 403, 403, 200), "holder A's credentials (unchanged: CAM, member)", func(f *authzFixture, _ caller) authzReq {
@@ -304,6 +308,7 @@ type authzFixture struct {
 	program, draftEdit, draftSubmit, feeDue string // provider A's
 	inReview, upload, submission            string
 	document                                string // A's, ready and attached to A's submission
+	loose                                   string // A's, ready and attached to nothing: A adds it to the submission
 	feeUpload                               string // A's report of another holder, a guest: it owed a filing fee, paid
 	importID                                string // staff's import of importList
 	programB                                string // provider B's draft
@@ -583,6 +588,7 @@ func newAuthzFixture(t *testing.T, c *client, st *running) *authzFixture {
 	f.document = attach(t, c, f.tokens[holderA], "certificate.pdf", "application/pdf", []byte("%PDF-1.7\nmatrix"), 200).DocumentID
 	// One attached by mistake and removed: the fixture's 2xx of the removal
 	// (the matrix's own is refused: A's document is attached).
+	f.loose = attach(t, c, f.tokens[holderA], "loose.pdf", "application/pdf", []byte("%PDF-1.7\nloose"), 200).DocumentID
 	spare := attach(t, c, f.tokens[holderA], "spare.pdf", "application/pdf", []byte("%PDF-1.7\nspare"), 200).DocumentID
 	c.do("DELETE", "/holders/me/documents/"+spare, f.tokens[holderA], nil, 204, nil)
 	withDocument := activity("association_course", 2)

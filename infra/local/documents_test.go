@@ -8,7 +8,11 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 )
 
 // TestLocalStack_Documents: a holder attaches a PDF and a phone photo to a
@@ -146,4 +150,138 @@ func documentsFlow(t *testing.T, c *client, staff string) {
 	c.do("GET", "/holders/me/documents/"+cert.DocumentID, eve, nil, 404, nil)
 	c.do("POST", "/holders/me/documents/"+cert.DocumentID+"/check", eve, nil, 404, nil)
 	c.do("GET", fmt.Sprintf("/holders/%s/documents/%s", holder.HolderID, cert.DocumentID), eve, nil, 403, nil)
+}
+
+// auditPolicy is the shipped policy with every submission picked for the
+// documentation audit.
+func auditPolicy(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "policy", "default.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const rate = "  auditRatePercent: 10\n"
+	if !bytes.Contains(b, []byte(rate)) {
+		t.Fatal("policy/default.yaml's audit rate is not as this test expects")
+	}
+	path := filepath.Join(t.TempDir(), "audit.yaml")
+	if err := os.WriteFile(path, bytes.Replace(b, []byte(rate), []byte("  auditRatePercent: 100\n"), 1), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestLocalStack_DocumentationAudit: the audit as a process over HTTP
+// (issue 17). Two holders' submissions are picked; each is asked for the
+// files its activities lack, by 30 days on. One holder is reminded a week
+// before and sends them: the request is provided and the history says so.
+// The other sends nothing: the day after the deadline the association's
+// office is told, and staff see it overdue.
+func TestLocalStack_DocumentationAudit(t *testing.T) {
+	st := startStack(t, map[string]string{"POLICY_FILE": auditPolicy(t)})
+	c := &client{t: t, base: st.URL}
+	auditFlow(t, c, c.token("sub-office-audit", "staff", "office@example.org"))
+}
+
+// withSubject is the text of the email among mails whose subject has
+// subject, or "".
+func withSubject(mails []email, subject string) string {
+	for _, m := range mails {
+		if strings.Contains(m.Subject, subject) {
+			return m.Text
+		}
+	}
+	return ""
+}
+
+func auditFlow(t *testing.T, c *client, staff string) {
+	t.Helper()
+	at := func(now string) { c.do("PUT", "/dev/clock", "", map[string]any{"now": now}, 200, nil) }
+	at("2027-03-12T09:00:00-05:00")
+	type audit struct {
+		State, Due string
+		ProvidedAt *time.Time
+	}
+	type submission struct {
+		SubmissionID, Status string
+		AuditRequest         *audit
+		History              []struct{ Reason string }
+		Activities           []struct{ Documents []struct{ DocumentID string } }
+	}
+	holders := map[string]string{}
+	subs := map[string]submission{}
+	for _, name := range []string{"fay", "gus"} {
+		addr := name + ".audit@example.com"
+		tok := c.token("sub-"+name+"-audit", "holder", addr)
+		var h struct{ HolderID string }
+		c.do("POST", "/holders", tok, map[string]any{"firstName": name, "lastName": "Audit", "email": addr}, 201, &h)
+		c.do("PUT", "/holders/"+h.HolderID+"/credentials", staff, map[string]any{"membership": "member",
+			"credentials": []any{map[string]any{"code": "CAM", "earnedOn": "2020-06-01"}}}, 200, nil)
+		holders[name] = tok
+		var sub submission
+		c.do("POST", "/holders/me/submissions", tok, map[string]any{"year": 2028, "activities": []any{map[string]any{
+			"kind": "association_course", "title": "Fair housing", "organisation": "Chapter 7", "date": "2027-03-02", "hours": 6,
+			"compliance": true, "documentation": map[string]any{"type": "certificate_of_completion"}}}}, 201, &sub)
+		for deadline := time.Now().Add(15 * time.Second); sub.AuditRequest == nil; c.waitALittle() {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s's submission is %s without an audit request after 15 s", name, sub.Status)
+			}
+			c.do("GET", "/holders/me/submissions/"+sub.SubmissionID, tok, nil, 200, &sub)
+		}
+		if *sub.AuditRequest != (audit{State: "requested", Due: "2027-04-11"}) {
+			t.Fatalf("%s's audit: %+v", name, *sub.AuditRequest)
+		}
+		subs[name] = sub
+		// The welcome, and the received email that asks for the files.
+		received := withSubject(c.waitForEmails(addr, 2), "We received your CEC submission")
+		if !strings.Contains(received, "by 2027-04-11") || !strings.Contains(received, "activity 1, Fair housing") {
+			t.Fatalf("%s's received email:\n%s", name, received)
+		}
+	}
+
+	// A week before the deadline both are reminded.
+	at("2027-04-04T05:00:00-04:00")
+	c.do("POST", "/dev/run/reminders", "", nil, 200, nil)
+	for _, name := range []string{"fay", "gus"} {
+		if withSubject(c.waitForEmails(name+".audit@example.com", 3), "Send the documentation of your CEC submission by 2027-04-11") == "" {
+			t.Fatalf("%s was not reminded", name)
+		}
+	}
+	// Fay sends the certificate.
+	fay := holders["fay"]
+	doc := attach(t, c, fay, "Fair housing.pdf", "application/pdf", append([]byte("%PDF-1.7\n"), bytes.Repeat([]byte("x"), 300)...), 200)
+	var sent submission
+	c.do("POST", "/holders/me/submissions/"+subs["fay"].SubmissionID+"/documents", holders["gus"],
+		map[string]any{"activities": []any{map[string]any{"index": 0, "documents": []string{doc.DocumentID}}}}, 404, nil)
+	c.do("POST", "/holders/me/submissions/"+subs["fay"].SubmissionID+"/documents", fay,
+		map[string]any{"activities": []any{map[string]any{"index": 0, "documents": []string{doc.DocumentID}}}}, 200, &sent)
+	if sent.AuditRequest == nil || sent.AuditRequest.State != "provided" || sent.AuditRequest.ProvidedAt == nil ||
+		len(sent.Activities[0].Documents) != 1 || !strings.Contains(sent.History[len(sent.History)-1].Reason, "complete") {
+		t.Fatalf("fay's submission after the files: %+v", sent)
+	}
+
+	// The day after the deadline the office hears of Gus's, and only his.
+	at("2027-04-12T05:00:00-04:00")
+	c.do("POST", "/dev/run/reminders", "", nil, 200, nil)
+	office := c.waitForEmails("cec@example.org", 1)
+	var overdue []string
+	for _, m := range office {
+		if strings.Contains(m.Subject, "Audit overdue") {
+			overdue = append(overdue, m.Subject)
+		}
+	}
+	if len(overdue) != 1 || !strings.Contains(overdue[0], subs["gus"].SubmissionID) {
+		t.Fatalf("the office's overdue emails: %v", overdue)
+	}
+	var queue struct{ Submissions []submission }
+	c.do("GET", "/review/submissions", staff, nil, 200, &queue)
+	states := map[string]string{}
+	for _, s := range queue.Submissions {
+		if s.AuditRequest != nil {
+			states[s.SubmissionID] = s.AuditRequest.State
+		}
+	}
+	if states[subs["fay"].SubmissionID] != "provided" || states[subs["gus"].SubmissionID] != "requested" {
+		t.Fatalf("staff's queue: %v", states)
+	}
 }

@@ -32,6 +32,7 @@ import (
 	"github.com/cecportal/cecportal/internal/attendance"
 	"github.com/cecportal/cecportal/internal/cec"
 	"github.com/cecportal/cecportal/internal/credits"
+	"github.com/cecportal/cecportal/internal/documents"
 	"github.com/cecportal/cecportal/internal/fault"
 	"github.com/cecportal/cecportal/internal/files"
 	"github.com/cecportal/cecportal/internal/files/diskfiles"
@@ -337,6 +338,8 @@ func newBodyWorld(tb testing.TB) *bodyWorld {
 		{name: "importHolders (CSV)", method: "POST", template: "/holder-imports", sub: "s1", groups: "[staff]", contentType: "text/csv"},
 		{name: "resumeUndeliverableEmail", method: "POST", template: "/undeliverable-emails/resume", sub: "s1", groups: "[staff]"},
 		{name: "startDocument", method: "POST", template: "/holders/me/documents", sub: "h1", groups: "[holder]"},
+		{name: "provideSubmissionDocuments", method: "POST", template: "/holders/me/submissions/{submissionId}/documents",
+			path: "/holders/me/submissions/" + ids.submission + "/documents", sub: "h2", groups: "[holder]"},
 	}
 	for i := range w.cases {
 		c := &w.cases[i]
@@ -449,6 +452,10 @@ func (w *bodyWorld) seed(tb testing.TB, acc *accounts.Service, progs *programs.S
 	p1c := identity.Caller{Sub: "p1", Roles: []string{identity.RoleProvider}}
 	bo, err := acc.MyHolder(ctx, identity.Caller{Sub: "h2", Roles: []string{identity.RoleHolder}})
 	must(err)
+	// Bo's checked file, which Bo may attach to the submission.
+	must(store.NewDocuments(w.table).Create(ctx, documents.Document{ID: "DOC-FUZZ0001", HolderID: bo.ID, Name: "certificate.pdf",
+		ContentType: "application/pdf", Size: 1200, SHA256: "00", Status: documents.Ready, CreatedAt: w.clock.t,
+		CheckedAt: w.clock.t, KeepUntil: w.clock.t.AddDate(3, 0, 0), Version: 1}))
 	row := fmt.Sprintf("%s\n%s,%s,Bo,Lima,2027-02-20\n", roster.Header, ids.held, bo.ID)
 	up, _, err := att.Report(ctx, p1c, ids.held, 0, "csv", func() (attendance.Rows, error) {
 		return roster.NewReader(strings.NewReader(row), 0)

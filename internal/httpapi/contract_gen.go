@@ -125,6 +125,16 @@ func generatedContract() *contract.Contract {
 		{Method: "GET", Path: "/holders/me/submissions/{submissionId}", Roles: []string{"holder"}, Params: []contract.Param{
 			{In: "path", Name: "submissionId", Required: true, Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(40), Pattern: "^[A-Za-z0-9-]+$", Example: "SUB-7K3M9Q2XAB"}, Label: "the submission"},
 		}},
+		{Method: "POST", Path: "/holders/me/submissions/{submissionId}/documents", Roles: []string{"holder"}, Params: []contract.Param{
+			{In: "path", Name: "submissionId", Required: true, Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(40), Pattern: "^[A-Za-z0-9-]+$", Example: "SUB-7K3M9Q2XAB"}, Label: "the submission"},
+		}, Body: &contract.Body{Required: true, Content: []contract.Media{
+			{Type: "application/json", Schema: &contract.Schema{Type: "object", Properties: map[string]*contract.Schema{
+				"activities": &contract.Schema{Type: "array", MinItems: 1, MaxItems: contract.Int64(50), Items: &contract.Schema{Type: "object", Properties: map[string]*contract.Schema{
+					"documents": &contract.Schema{Type: "array", MinItems: 1, MaxItems: contract.Int64(20), Items: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(40), Pattern: "^[A-Za-z0-9-]+$"}},
+					"index":     &contract.Schema{Type: "integer", Minimum: contract.Float64(0), Maximum: contract.Float64(49)},
+				}, Required: []string{"index", "documents"}, NoAdditional: true, Labels: map[string]string{"documents": "the files of activity {n}", "index": "the activity"}}},
+			}, Required: []string{"activities"}, NoAdditional: true, Labels: map[string]string{"activities": "the activities"}}},
+		}}},
 		{Method: "GET", Path: "/holders/me/transcript", Roles: []string{"holder"}, Params: []contract.Param{
 			{In: "query", Name: "year", Schema: &contract.Schema{Type: "integer", Minimum: contract.Float64(2000), Maximum: contract.Float64(2100)}, Label: "the renewal year"},
 		}},

@@ -25,6 +25,7 @@ func SubmissionRoutes(svc *submissions.Service) []Route {
 		{Method: http.MethodPost, Path: "/holders/me/submissions", Access: holder, Handle: h.submit, Precheck: h.precheck},
 		{Method: http.MethodGet, Path: "/holders/me/submissions", Access: holder, Handle: h.mine},
 		{Method: http.MethodGet, Path: "/holders/me/submissions/{submissionId}", Access: holder, Handle: h.get},
+		{Method: http.MethodPost, Path: "/holders/me/submissions/{submissionId}/documents", Access: holder, Handle: h.provide},
 		{Method: http.MethodGet, Path: "/holders/{holderId}/submissions", Access: staff, Handle: h.ofHolder},
 		{Method: http.MethodGet, Path: "/review/submissions", Access: staff, Handle: h.reviewQueue},
 		{Method: http.MethodPost, Path: "/submissions/{submissionId}/decision", Access: staff, Handle: h.decide},
@@ -91,12 +92,20 @@ type submissionJSON struct {
 	RenewalYear  int                      `json:"year"`
 	Status       string                   `json:"status"`
 	Audit        bool                     `json:"audit"`
+	AuditRequest *auditRequestJSON        `json:"auditRequest,omitempty"`
 	Reason       string                   `json:"reason,omitempty"`
 	Activities   []submissionActivityJSON `json:"activities"`
 	Result       *submissionResultJSON    `json:"result"`
 	History      []transitionJSON         `json:"history"`
 	SubmittedAt  time.Time                `json:"submittedAt"`
 	UpdatedAt    time.Time                `json:"updatedAt"`
+}
+
+type auditRequestJSON struct {
+	State       string     `json:"state"`
+	RequestedAt time.Time  `json:"requestedAt"`
+	Due         string     `json:"due"`
+	ProvidedAt  *time.Time `json:"providedAt,omitempty"`
 }
 
 type submissionPageJSON struct {
@@ -119,6 +128,13 @@ func submissionOut(s submissions.Submission) submissionJSON {
 		for _, d := range it.Documents {
 			last := &out.Activities[len(out.Activities)-1]
 			last.Documents = append(last.Documents, documentRefJSON{DocumentID: d.ID, Name: d.Name, ContentType: d.ContentType, Size: d.Size})
+		}
+	}
+	if a := s.AuditRequest; a != nil {
+		out.AuditRequest = &auditRequestJSON{State: string(a.State), RequestedAt: a.RequestedAt, Due: a.Due.Format(time.DateOnly)}
+		if !a.ProvidedAt.IsZero() {
+			at := a.ProvidedAt
+			out.AuditRequest.ProvidedAt = &at
 		}
 	}
 	if r := s.Result; r != nil {
@@ -198,6 +214,27 @@ func (h submissionHandlers) submit(ctx context.Context, r *Request) (Response, e
 
 func (h submissionHandlers) get(ctx context.Context, r *Request) (Response, error) {
 	s, err := h.svc.Get(ctx, r.Caller, r.Params["submissionId"])
+	if err != nil {
+		return Response{}, err
+	}
+	return JSON(http.StatusOK, submissionOut(s)), nil
+}
+
+func (h submissionHandlers) provide(ctx context.Context, r *Request) (Response, error) {
+	var in struct {
+		Activities []struct {
+			Index     int      `json:"index"`
+			Documents []string `json:"documents"`
+		} `json:"activities"`
+	}
+	if err := r.Decode(&in); err != nil {
+		return Response{}, err
+	}
+	files := make([]submissions.ActivityFiles, 0, len(in.Activities))
+	for _, a := range in.Activities {
+		files = append(files, submissions.ActivityFiles{Index: a.Index, Documents: a.Documents})
+	}
+	s, err := h.svc.Provide(ctx, r.Caller, r.Params["submissionId"], files)
 	if err != nil {
 		return Response{}, err
 	}

@@ -124,6 +124,13 @@ type Reminders struct {
 	// FilingFeeDaysAfterInvoice: an unpaid filing fee (its attendees'
 	// credits held), days after the invoice.
 	FilingFeeDaysAfterInvoice []int `json:"filingFeeDaysAfterInvoice"`
+	// AuditDocumentsDaysBefore: a submission picked for the documentation
+	// audit whose files have not all come, days before their deadline
+	// (renewal.auditDocumentsDays after the request).
+	AuditDocumentsDaysBefore []int `json:"auditDocumentsDaysBefore"`
+	// AuditOverdueDaysAfter: the same, days after the deadline: the
+	// association's office is told (the escalation).
+	AuditOverdueDaysAfter []int `json:"auditOverdueDaysAfter"`
 }
 
 func (p *Policy) validateReminders() error {
@@ -139,6 +146,8 @@ func (p *Policy) validateReminders() error {
 		{"reminders.attendanceDaysAfterEnd", r.AttendanceDaysAfterEnd, p.Attendance.ReportingWindowDays - 1},
 		{"reminders.applicationFeeDaysAfterInvoice", r.ApplicationFeeDaysAfterInvoice, 366},
 		{"reminders.filingFeeDaysAfterInvoice", r.FilingFeeDaysAfterInvoice, 366},
+		{"reminders.auditDocumentsDaysBefore", r.AuditDocumentsDaysBefore, p.Renewal.AuditDocumentsDays - 1},
+		{"reminders.auditOverdueDaysAfter", r.AuditOverdueDaysAfter, 366},
 	} {
 		if f.days == nil {
 			return fieldErr(f.name, "is required (a list of days; [] for none)")
@@ -159,12 +168,15 @@ func (p *Policy) validateReminders() error {
 
 // Renewal is how a renewal year's CECs are judged.
 type Renewal struct {
-	EarnedYearsBefore     int         `json:"earnedYearsBefore"`
-	ProgramKind           string      `json:"programKind"` // the kind a credited program counts as
-	OtherMaxPercent       int         `json:"otherMaxPercent"`
-	ComplianceMinimumCECs cec.Hours   `json:"-"`
-	AuditRatePercent      int         `json:"auditRatePercent"`
-	RawComplianceMinimum  json.Number `json:"complianceMinimumCecs"`
+	EarnedYearsBefore     int       `json:"earnedYearsBefore"`
+	ProgramKind           string    `json:"programKind"` // the kind a credited program counts as
+	OtherMaxPercent       int       `json:"otherMaxPercent"`
+	ComplianceMinimumCECs cec.Hours `json:"-"`
+	AuditRatePercent      int       `json:"auditRatePercent"`
+	// AuditDocumentsDays is how long a holder whose submission is picked
+	// for the documentation audit has to send its files.
+	AuditDocumentsDays   int         `json:"auditDocumentsDays"`
+	RawComplianceMinimum json.Number `json:"complianceMinimumCecs"`
 	// MaxActivityCECs bounds the CECs one self-reported activity may claim:
 	// more is a typing slip (100,000 hours), refused before it is judged.
 	MaxActivityCECs    cec.Hours   `json:"-"`
@@ -543,6 +555,9 @@ func (p *Policy) validateRenewal() error {
 	}
 	if r.AuditRatePercent < 0 || r.AuditRatePercent > 100 {
 		return fieldErr("renewal.auditRatePercent", "must be between 0 and 100")
+	}
+	if r.AuditDocumentsDays < 1 || r.AuditDocumentsDays > 366 {
+		return fieldErr("renewal.auditDocumentsDays", "must be between 1 and 366")
 	}
 	minimum, err := cec.Parse(r.RawComplianceMinimum.String())
 	if err != nil {

@@ -102,12 +102,19 @@ func shipped() *Policy {
 				7,
 				21,
 			},
+			AuditDocumentsDaysBefore: []int{
+				7,
+			},
+			AuditOverdueDaysAfter: []int{
+				1,
+			},
 		},
 		Renewal: Renewal{
 			EarnedYearsBefore:    1,
 			ProgramKind:          "association_course",
 			OtherMaxPercent:      50,
 			AuditRatePercent:     10,
+			AuditDocumentsDays:   30,
 			RawComplianceMinimum: "1",
 			RawMaxActivityCECs:   "60",
 		},

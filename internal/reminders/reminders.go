@@ -33,6 +33,10 @@ const (
 	ReasonAttendance = "attendance_due"
 	ReasonFee        = "fee_due"
 	ReasonFiling     = "filing_fee_due"
+	// An audited submission's files are still missing: the holder, before
+	// the deadline; the association's office, after it.
+	ReasonAudit        = "audit_documents"
+	ReasonAuditOverdue = "audit_overdue"
 )
 
 // RenewalDue is an unpaid renewal invoice as the due index holds it.
@@ -73,6 +77,13 @@ type FilingDue struct {
 	IssuedOn                                                 string // YYYY-MM-DD
 }
 
+// AuditDue is a submission whose documentation audit waits for files.
+type AuditDue struct {
+	SubmissionID, HolderID, Email, Name string
+	Year                                int
+	DueOn                               string // YYYY-MM-DD: the last day to send them
+}
+
 // Page asks for one page of the due index: from Cursor (empty: the first),
 // at most Limit entries.
 type Page struct {
@@ -94,6 +105,8 @@ type Store interface {
 	// DueFilingFees lists the uploads whose filing fee invoice, issued on
 	// date, is unpaid.
 	DueFilingFees(ctx context.Context, date string, p Page) ([]FilingDue, string, error)
+	// DueAudits lists the audits whose files are due on date and missing.
+	DueAudits(ctx context.Context, date string, p Page) ([]AuditDue, string, error)
 	// CECsMet takes a renewal out of DueCECs: its CECs are met.
 	CECsMet(ctx context.Context, invoiceID string) error
 	// Record writes the once-only record of reminder id together with msg's
@@ -165,6 +178,8 @@ func (s *Service) lists() []list {
 		{ReasonAttendance, r.AttendanceDaysAfterEnd, -1, s.attendance},
 		{ReasonFee, r.ApplicationFeeDaysAfterInvoice, -1, s.fees},
 		{ReasonFiling, r.FilingFeeDaysAfterInvoice, -1, s.filingFees},
+		{ReasonAudit, r.AuditDocumentsDaysBefore, 1, s.audits},
+		{ReasonAuditOverdue, r.AuditOverdueDaysAfter, -1, s.auditsOverdue},
 	}
 }
 
@@ -366,6 +381,41 @@ func (s *Service) cecs(ctx context.Context, date string, d int, p Page) ([]notif
 				"dueOn": c.DueOn, "days": s.daysLeft(c.DueOn, d), "required": y.Required.String(), "counted": y.Counted.String(),
 				"shortfalls": strings.Join(lines, "\n"),
 				"earnedYear": strconv.Itoa(c.Year - s.Policy.Renewal.EarnedYearsBefore)}})
+	}
+	return jobs, next, nil
+}
+
+// audits reminds the holders whose audit's files are due on date.
+func (s *Service) audits(ctx context.Context, date string, d int, p Page) ([]notify.Job, string, error) {
+	dues, next, err := s.Store.DueAudits(ctx, date, p)
+	if err != nil {
+		return nil, "", err
+	}
+	jobs := make([]notify.Job, 0, len(dues))
+	for _, a := range dues {
+		jobs = append(jobs, notify.Job{ID: JobID(ReasonAudit, a.SubmissionID, period(d)), Template: "reminder_" + ReasonAudit,
+			To: []string{a.Email}, Data: map[string]string{"name": a.Name, "submissionId": a.SubmissionID,
+				"year": strconv.Itoa(a.Year), "dueOn": a.DueOn, "days": s.daysLeft(a.DueOn, d)}})
+	}
+	return jobs, next, nil
+}
+
+// auditsOverdue tells the association's office of the audits whose files
+// were due on date and are still missing: staff decide what follows.
+func (s *Service) auditsOverdue(ctx context.Context, date string, d int, p Page) ([]notify.Job, string, error) {
+	office := s.Policy.Association.SupportEmail
+	if office == "" {
+		return nil, "", nil
+	}
+	dues, next, err := s.Store.DueAudits(ctx, date, p)
+	if err != nil {
+		return nil, "", err
+	}
+	jobs := make([]notify.Job, 0, len(dues))
+	for _, a := range dues {
+		jobs = append(jobs, notify.Job{ID: JobID(ReasonAuditOverdue, a.SubmissionID, period(d)), Template: "reminder_" + ReasonAuditOverdue,
+			To: []string{office}, Data: map[string]string{"name": a.Name, "submissionId": a.SubmissionID, "holderId": a.HolderID,
+				"year": strconv.Itoa(a.Year), "dueOn": a.DueOn, "days": strconv.Itoa(d)}})
 	}
 	return jobs, next, nil
 }

@@ -54,6 +54,7 @@ const (
 	dueAttendance = "DUE#attendance#"
 	dueFee        = "DUE#fee#"
 	dueFiling     = "DUE#filing#"
+	dueAudit      = "DUE#audit#"
 )
 
 // Sort keys: values, and prefixes (ending in '#').
@@ -162,6 +163,7 @@ var entities = []entity{
 	{name: "undeliverable address", pk: pkUndeliv, sk: skUndeliv, gsi1: gsiUndeliverable},
 	{name: "daily job piece record", pk: pkPiece, sk: skPiece},
 	{name: "document", pk: pkHolder, sk: skDocument},
+	{name: "audit due marker", pk: dueAudit, sk: skDue, gsi2: dueAudit},
 }
 
 // Accounts.
@@ -309,6 +311,11 @@ func dueRenewalKey(invoiceID string) table.Key {
 	return table.Key{PK: dueRenewal + invoiceID, SK: skDue}
 }
 func dueCECsKey(invoiceID string) table.Key { return table.Key{PK: dueCECs + invoiceID, SK: skDue} }
+
+// dueAuditKey is the marker of a submission whose audit waits for files.
+func dueAuditKey(submissionID string) table.Key {
+	return table.Key{PK: dueAudit + submissionID, SK: skDue}
+}
 func dueAttendanceKey(programID string, offering int) table.Key {
 	return table.Key{PK: dueAttendance + attendanceMarkerID(programID, offering), SK: skDue}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/cecportal/cecportal/internal/programs"
 	"github.com/cecportal/cecportal/internal/reminders"
 	"github.com/cecportal/cecportal/internal/renewals"
+	"github.com/cecportal/cecportal/internal/submissions"
 	"github.com/cecportal/cecportal/internal/table"
 )
 
@@ -27,6 +28,8 @@ import (
 //	                                       GSI2 DUE#fee#<yyyy-mm of issue date> / <issue date>#<programId>
 //	DUE#filing#<uploadId>       DUE        due marker of an unpaid filing fee (written with the invoice: filing.go)
 //	                                       GSI2 DUE#filing#<yyyy-mm of issue date> / <issue date>#<uploadId>
+//	DUE#audit#<submissionId>    DUE        due marker of an audit waiting for the holder's files
+//	                                       GSI2 DUE#audit#<yyyy-mm of its last day> / <last day>#<submissionId>
 //	REMINDER#<job id>           REMINDER   a reminder sent (the once-only record)
 //
 // The markers are small items of their own, written and deleted in the
@@ -225,6 +228,37 @@ func (r *Reminders) DueCECs(ctx context.Context, date string, p reminders.Page) 
 			Year: it.Year, DueOn: it.Date})
 	}
 	return out, next, err
+}
+
+// DueAudits lists the audits whose last day for the holder's files is date
+// and that still wait for them.
+func (r *Reminders) DueAudits(ctx context.Context, date string, p reminders.Page) ([]reminders.AuditDue, string, error) {
+	its, next, err := r.due(ctx, dueAudit, date, p)
+	out := make([]reminders.AuditDue, 0, len(its))
+	for _, it := range its {
+		out = append(out, reminders.AuditDue{SubmissionID: it.ID, HolderID: it.OwnerID, Email: it.Email, Name: it.Name,
+			Year: it.Year, DueOn: it.Date})
+	}
+	return out, next, err
+}
+
+// dueAuditOps keeps an audited submission's marker in step with it: put
+// while its audit waits for files and staff have not decided, deleted
+// otherwise. A submission never audited has none to write.
+func dueAuditOps(s submissions.Submission) ([]table.Op, error) {
+	a := s.AuditRequest
+	if a == nil {
+		return nil, nil
+	}
+	if a.State != submissions.AuditRequested || !s.Status.Open() {
+		return []table.Op{table.Delete(dueAuditKey(s.ID), table.Condition{})}, nil
+	}
+	op, err := dueMarker(dueAudit, dueItem{Date: a.Due.Format(time.DateOnly), ID: s.ID, OwnerID: s.HolderID,
+		Email: s.HolderEmail, Name: s.HolderName, Year: s.RenewalYear})
+	if err != nil {
+		return nil, err
+	}
+	return []table.Op{op}, nil
 }
 
 // CECsMet deletes the renewal's CEC marker.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -23,6 +24,7 @@ import (
 	"github.com/cecportal/cecportal/internal/reminders"
 	"github.com/cecportal/cecportal/internal/renewals"
 	"github.com/cecportal/cecportal/internal/roster"
+	"github.com/cecportal/cecportal/internal/submissions"
 	"github.com/cecportal/cecportal/internal/table"
 	"github.com/cecportal/cecportal/internal/testkit"
 )
@@ -400,7 +402,8 @@ func TestReminders_CrashThenRerun(t *testing.T) {
 	// The plan, one first piece per reminder list, then two reminders.
 	r := pol.Reminders
 	lists := len(r.RenewalDueDaysBefore) + len(r.RenewalGraceEndingDaysBefore) + len(r.CECsOutstandingDaysBefore) +
-		len(r.AttendanceDaysAfterEnd) + len(r.ApplicationFeeDaysAfterInvoice) + len(r.FilingFeeDaysAfterInvoice)
+		len(r.AttendanceDaysAfterEnd) + len(r.ApplicationFeeDaysAfterInvoice) + len(r.FilingFeeDaysAfterInvoice) +
+		len(r.AuditDocumentsDaysBefore) + len(r.AuditOverdueDaysAfter)
 	ft := &failingTable{Table: tbl}
 	ft.n.Store(int64(1 + lists + 2))
 	sink := &testkit.Relay{}
@@ -677,5 +680,72 @@ func TestReminders_Pages(t *testing.T) {
 	}
 	if len(ids) != due || pages != 3 {
 		t.Fatalf("queued %d of %d in %d pages, want 3", len(ids), due, pages)
+	}
+}
+
+// An audit waiting for files reminds its holder the policy's days before
+// its last day, and tells the association's office the days after it; an
+// audit whose files came, and a submission decided, remind nobody.
+func TestReminders_Audits(t *testing.T) {
+	ctx := context.Background()
+	tbl, pol := remindWorld(t, testkit.Fsync)
+	subs := NewSubmissions(tbl)
+	due := time.Date(2027, 4, 11, 0, 0, 0, 0, time.UTC)
+	t0 := time.Date(2027, 3, 12, 14, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		id    string
+		state submissions.AuditState
+	}{{"SUB-WAITS", submissions.AuditRequested}, {"SUB-SENT", submissions.AuditProvided}} {
+		s := submissions.Submission{ID: c.id, HolderID: "H-" + c.id, HolderEmail: "ana@example.com", HolderName: "Ana Lima",
+			RenewalYear: 2028, Status: submissions.Received, SubmittedAt: t0, UpdatedAt: t0, Version: 1,
+			History: []submissions.Transition{{At: t0, By: "sub-ana", To: submissions.Received}}}
+		if err := subs.Create(ctx, s, nil); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := subs.Update(ctx, c.id, func(s *submissions.Submission) ([]outbox.Message, error) {
+			s.Status, s.Audit = submissions.InReview, true
+			s.AuditRequest = &submissions.AuditRequest{State: c.state, RequestedAt: t0, Due: due}
+			return nil, nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	type sent struct{ id, to string }
+	sentOn := func(day string) []sent {
+		t.Helper()
+		sink := &testkit.Relay{}
+		if _, err := remindOn(t, tbl, pol, day, sink); err != nil {
+			t.Fatal(err)
+		}
+		var out []sent
+		for _, m := range mailIn(sink) {
+			var j notify.Job
+			if err := json.Unmarshal([]byte(m.Body), &j); err != nil {
+				t.Fatal(err)
+			}
+			if strings.Contains(j.ID, "audit") {
+				out = append(out, sent{j.ID, strings.Join(j.To, ",")})
+			}
+		}
+		return out
+	}
+	if got := sentOn("2027-04-04"); !reflect.DeepEqual(got, []sent{{"reminder:audit_documents:SUB-WAITS:d7", "ana@example.com"}}) {
+		t.Fatalf("7 days before: %v", got)
+	}
+	if got := sentOn("2027-04-11"); len(got) != 0 {
+		t.Fatalf("on the last day: %v", got)
+	}
+	if got := sentOn("2027-04-12"); !reflect.DeepEqual(got, []sent{{"reminder:audit_overdue:SUB-WAITS:d1", pol.Association.SupportEmail}}) {
+		t.Fatalf("the day after: %v", got)
+	}
+	// Decided: its marker goes with the write that decides it.
+	if _, err := subs.Update(ctx, "SUB-WAITS", func(s *submissions.Submission) ([]outbox.Message, error) {
+		s.Status = submissions.Rejected
+		return nil, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if dues, _, err := NewReminders(tbl).DueAudits(ctx, "2027-04-11", reminders.Page{}); err != nil || len(dues) != 0 {
+		t.Fatalf("a decided submission is still due: %+v, %v", dues, err)
 	}
 }

@@ -50,6 +50,7 @@ type submissionItem struct {
 	Status      string            `json:"status"`
 	Activities  []subActivityItem `json:"activities"`
 	Audit       bool              `json:"audit"`
+	AuditReq    *auditRequestItem `json:"auditRequest,omitempty"`
 	Reason      string            `json:"reason,omitempty"`
 	Result      *subResultItem    `json:"result,omitempty"`
 	History     []transitionItem  `json:"history"`
@@ -86,6 +87,13 @@ type docRefItem struct {
 	Name        string `json:"name"`
 	ContentType string `json:"contentType"`
 	Size        int64  `json:"size"`
+}
+
+type auditRequestItem struct {
+	State       string `json:"state"`
+	RequestedAt string `json:"requestedAt"`
+	Due         string `json:"due"` // YYYY-MM-DD
+	ProvidedAt  string `json:"providedAt,omitempty"`
 }
 
 type subResultItem struct {
@@ -138,6 +146,10 @@ func submissionToItem(s submissions.Submission) (submissionItem, error) {
 			last.Documents = append(last.Documents, docRefItem{ID: d.ID, Name: d.Name, ContentType: d.ContentType, Size: d.Size})
 		}
 	}
+	if a := s.AuditRequest; a != nil {
+		it.AuditReq = &auditRequestItem{State: string(a.State), RequestedAt: formatTime(a.RequestedAt),
+			Due: a.Due.Format(time.DateOnly), ProvidedAt: formatTime(a.ProvidedAt)}
+	}
 	if r := s.Result; r != nil {
 		it.Result = &subResultItem{Met: r.Met, Required: r.Required.String(), Counted: r.Counted.String(),
 			Outstanding: r.Outstanding.String()}
@@ -180,6 +192,14 @@ func submissionFromItem(it submissionItem) (submissions.Submission, error) {
 			last := &s.Items[len(s.Items)-1]
 			last.Documents = append(last.Documents, documents.Ref{ID: d.ID, Name: d.Name, ContentType: d.ContentType, Size: d.Size})
 		}
+	}
+	if a := it.AuditReq; a != nil {
+		due, err := time.Parse(time.DateOnly, a.Due)
+		if err != nil {
+			return submissions.Submission{}, fmt.Errorf("audit due: %w", err)
+		}
+		s.AuditRequest = &submissions.AuditRequest{State: submissions.AuditState(a.State), RequestedAt: parseTime(a.RequestedAt),
+			Due: due, ProvidedAt: parseTime(a.ProvidedAt)}
 	}
 	if r := it.Result; r != nil {
 		req, err1 := parseHours(r.Required)
@@ -292,6 +312,43 @@ func (r *Submissions) Create(ctx context.Context, s submissions.Submission, atta
 	}
 }
 
+// Save writes s under the version it was read at (s.Version-1) with its
+// audit marker, attaches the documents and writes msgs, in one transaction.
+func (r *Submissions) Save(ctx context.Context, s submissions.Submission, attach []documents.Document, msgs ...outbox.Message) error {
+	item, err := submissionAsItem(s)
+	if err != nil {
+		return err
+	}
+	k := submissionKey(s.HolderID, s.ID)
+	ops := []table.Op{table.Put(item, table.IfEqual("version", table.N(s.Version-1)))}
+	marker, err := dueAuditOps(s)
+	if err != nil {
+		return err
+	}
+	docs, err := attachOps(attach, s.ID)
+	if err != nil {
+		return err
+	}
+	out, err := OutboxOps(msgs...)
+	if err != nil {
+		return err
+	}
+	if !s.Status.Open() {
+		return fmt.Errorf("save submission %s: only an open submission is saved this way", s.ID)
+	}
+	err = r.t.Write(ctx, slices.Concat(ops, marker, docs, out)...)
+	switch {
+	case err == nil:
+		return nil
+	case table.FailedOn(err, k):
+		return fmt.Errorf("save submission %s: %w", s.ID, submissions.ErrChanged)
+	case slices.ContainsFunc(attach, func(d documents.Document) bool { return table.FailedOn(err, documentKey(d.HolderID, d.ID)) }):
+		return fmt.Errorf("save submission %s: %w", s.ID, submissions.ErrDocumentChanged)
+	default:
+		return fmt.Errorf("save submission %s: %w", s.ID, err)
+	}
+}
+
 // Get reads a submission by ID through its link, or submissions.ErrNotFound.
 func (r *Submissions) Get(ctx context.Context, id string) (submissions.Submission, error) {
 	linkItem, err := r.t.Get(ctx, submissionLinkKey(id))
@@ -331,6 +388,10 @@ func (r *Submissions) Update(ctx context.Context, id string, fn func(s *submissi
 			res := *before.Result
 			s.Result = &res
 		}
+		if before.AuditRequest != nil {
+			a := *before.AuditRequest
+			s.AuditRequest = &a
+		}
 		msgs, err := fn(&s)
 		if err != nil {
 			return table.Versioned{}, err
@@ -340,7 +401,10 @@ func (r *Submissions) Update(ctx context.Context, id string, fn func(s *submissi
 		if err != nil {
 			return table.Versioned{}, err
 		}
-		var with []table.Op
+		with, err := dueAuditOps(s)
+		if err != nil {
+			return table.Versioned{}, err
+		}
 		if before.Status.Open() && !s.Status.Open() {
 			with = append(with, table.Delete(submissionOpenKey(s.HolderID, s.RenewalYear), table.Condition{}))
 		}

@@ -271,26 +271,44 @@ func (s *Service) Submit(ctx context.Context, c identity.Caller, in NewSubmissio
 	return sub, nil
 }
 
-// attachments resolves in's attachments among the holder's documents:
-// the documents to attach and each activity's references, or a detail per
+// attachments resolves in's attachments among the holder's documents: the
+// documents to attach and each activity's references, or a detail per
 // problem on field activities[i].documents.
 func (s *Service) attachments(in NewSubmission, docs []documents.Document) ([]documents.Document, [][]documents.Ref, []fault.Detail) {
-	var (
-		attach []documents.Document
-		refs   = make([][]documents.Ref, len(in.Activities))
-		d      []fault.Detail
-		seen   = map[string]bool{}
-	)
 	if len(in.Attachments) > len(in.Activities) {
 		return nil, nil, []fault.Detail{{Field: "activities", Code: "count", Message: "names documents for activities it does not have"}}
 	}
+	wanted := make([]ActivityFiles, 0, len(in.Attachments))
 	for i, ids := range in.Attachments {
-		field := fmt.Sprintf("activities[%d].documents", i)
-		if max := s.policy.Attachments.PerActivity; len(ids) > max {
+		wanted = append(wanted, ActivityFiles{Index: i, Documents: ids})
+	}
+	return s.resolve(wanted, make([]int, len(in.Activities)), docs)
+}
+
+// resolve finds each of wanted's documents among the holder's docs: it
+// must be theirs, checked, named by no submission and named once, and an
+// activity may have at most the policy's number of files, counting the
+// have it has already. It returns the documents to attach and each
+// activity's new references, or a detail per problem.
+func (s *Service) resolve(wanted []ActivityFiles, have []int, docs []documents.Document) ([]documents.Document, [][]documents.Ref, []fault.Detail) {
+	var (
+		attach []documents.Document
+		refs   = make([][]documents.Ref, len(have))
+		d      []fault.Detail
+		seen   = map[string]bool{}
+	)
+	for _, w := range wanted {
+		field := fmt.Sprintf("activities[%d].documents", w.Index)
+		if w.Index < 0 || w.Index >= len(have) {
+			d = append(d, fault.Detail{Field: fmt.Sprintf("activities[%d].index", w.Index), Code: "out_of_range",
+				Message: fmt.Sprintf("must name one of the %d activities", len(have))})
+			continue
+		}
+		if max := s.policy.Attachments.PerActivity; have[w.Index]+len(refs[w.Index])+len(w.Documents) > max {
 			d = append(d, fault.Detail{Field: field, Code: "count", Message: fmt.Sprintf("attach at most %d files to one activity", max)})
 			continue
 		}
-		for _, id := range ids {
+		for _, id := range w.Documents {
 			k := slices.IndexFunc(docs, func(x documents.Document) bool { return x.ID == id })
 			switch {
 			case k < 0:
@@ -302,11 +320,101 @@ func (s *Service) attachments(in NewSubmission, docs []documents.Document) ([]do
 			default:
 				seen[id] = true
 				attach = append(attach, docs[k])
-				refs[i] = append(refs[i], docs[k].Ref())
+				refs[w.Index] = append(refs[w.Index], docs[k].Ref())
 			}
 		}
 	}
 	return attach, refs, d
+}
+
+// ActivityFiles are documents to attach to the activity at Index.
+type ActivityFiles struct {
+	Index     int
+	Documents []string
+}
+
+// Provide attaches the caller's checked documents to activities of their
+// submission while staff have not decided it: the files a documentation
+// audit asks for, or any the holder adds meanwhile. Once every activity
+// has its files, an audit's request is provided. The documents, the
+// submission and its history change in one write.
+// Errors: Unauthenticated; NotFound holder_not_found, submission_not_found
+// (also another holder's); Conflict submission_decided; Invalid
+// invalid_request (no files; an activity out of range; a document not the
+// caller's, not ready, already attached, or one too many, each on
+// activities[i].documents); Conflict document_changed, submission_changed
+// (retry).
+func (s *Service) Provide(ctx context.Context, c identity.Caller, id string, files []ActivityFiles) (Submission, error) {
+	if c.Anonymous() {
+		return Submission{}, identity.ErrSignIn
+	}
+	n := 0
+	for _, f := range files {
+		n += len(f.Documents)
+	}
+	if n == 0 {
+		return Submission{}, invalid(fault.Detail{Field: "activities", Code: "required", Message: "must name at least one file"})
+	}
+	holderID, err := s.holders.MyHolderID(ctx, c)
+	if err != nil {
+		return Submission{}, err
+	}
+	rec, err := s.store.Record(ctx, holderID)
+	if err != nil {
+		return Submission{}, fmt.Errorf("read record of holder %s: %w", holderID, err)
+	}
+	k := slices.IndexFunc(rec.Submissions, func(x Submission) bool { return x.ID == id })
+	if k < 0 {
+		return Submission{}, errNotFound
+	}
+	sub := rec.Submissions[k]
+	if !sub.Status.Open() {
+		return Submission{}, fault.Errorf(fault.Conflict, "submission_decided",
+			"your submission %s is %s: files can no longer be added to it", sub.ID, sub.Status)
+	}
+	have := make([]int, len(sub.Items))
+	for i, it := range sub.Items {
+		have[i] = len(it.Documents)
+	}
+	attach, refs, d := s.resolve(files, have, rec.Documents)
+	if len(d) > 0 {
+		return Submission{}, invalid(d...)
+	}
+	now := s.clock.Now().UTC()
+	sub.Items = slices.Clone(sub.Items)
+	for i := range sub.Items {
+		sub.Items[i].Documents = append(slices.Clone(sub.Items[i].Documents), refs[i]...)
+	}
+	reason := fmt.Sprintf("%d %s added by the holder", len(attach), plural(len(attach), "file", "files"))
+	if a := sub.AuditRequest; a != nil && a.State == AuditRequested && len(sub.Missing()) == 0 {
+		req := *a
+		req.State, req.ProvidedAt = AuditProvided, now
+		sub.AuditRequest = &req
+		reason += ": the documentation the audit asked for is complete"
+	}
+	sub.History = append(slices.Clone(sub.History), Transition{At: now, By: c.Sub, From: sub.Status, To: sub.Status, Reason: reason})
+	sub.UpdatedAt, sub.Version = now, sub.Version+1
+	err = s.store.Save(ctx, sub, attach)
+	switch {
+	case errors.Is(err, ErrDocumentChanged):
+		e := fault.New(fault.Conflict, "document_changed", "one of the files changed while you sent it: send it again")
+		e.Retry = true
+		return Submission{}, e
+	case errors.Is(err, ErrChanged):
+		e := fault.New(fault.Conflict, "submission_changed", "your submission changed while you sent the files: send them again")
+		e.Retry = true
+		return Submission{}, e
+	case err != nil:
+		return Submission{}, fmt.Errorf("save submission %s: %w", id, err)
+	}
+	return sub, nil
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 func openConflict(o Submission) error {
@@ -337,13 +445,45 @@ func (s *Service) Review(ctx context.Context, body string) error {
 			return nil, err
 		}
 		sub.Audit = Audited(sub.ID, s.policy.Renewal.AuditRatePercent)
-		m, err := s.mail(sub, "submission_received", map[string]string{"audit": fmt.Sprint(sub.Audit)})
+		data := map[string]string{"audit": fmt.Sprint(sub.Audit)}
+		if sub.Audit {
+			s.requestAudit(sub, data)
+		}
+		m, err := s.mail(sub, "submission_received", data)
 		return []outbox.Message{m}, err
 	})
 	if errors.Is(err, ErrNoChange) || errors.Is(err, ErrNotFound) {
 		return nil
 	}
 	return err
+}
+
+// requestAudit asks the holder of sub, picked for the audit, for the files
+// of each activity by the policy's days from today; a submission whose
+// every activity has its files already has provided them. data gets what
+// the received email says of it.
+func (s *Service) requestAudit(sub *Submission, data map[string]string) {
+	now := s.clock.Now().UTC()
+	due := calendar.Day(now.In(s.policy.Association.Location())).AddDate(0, 0, s.policy.Renewal.AuditDocumentsDays)
+	sub.AuditRequest = &AuditRequest{State: AuditRequested, RequestedAt: now, Due: due}
+	missing := sub.Missing()
+	if len(missing) == 0 {
+		sub.AuditRequest.State, sub.AuditRequest.ProvidedAt = AuditProvided, now
+	}
+	data["auditDue"] = due.Format(time.DateOnly)
+	data["auditProvided"] = fmt.Sprint(len(missing) == 0)
+	data["auditMissing"] = s.missingText(*sub, missing)
+}
+
+// missingText lists the activities of sub at indexes, one a line, with
+// the documentation each asks for.
+func (s *Service) missingText(sub Submission, indexes []int) string {
+	lines := make([]string, 0, len(indexes))
+	for _, i := range indexes {
+		a := sub.Items[i].Activity
+		lines = append(lines, fmt.Sprintf("- activity %d, %s: %s", i+1, a.Title, strings.ReplaceAll(a.DocumentationType, "_", " ")))
+	}
+	return strings.Join(lines, "\n")
 }
 
 func (sub *Submission) move(to Status, at time.Time, by, reason string) error {

@@ -20,6 +20,7 @@ import (
 	"github.com/cecportal/cecportal/internal/notify"
 	"github.com/cecportal/cecportal/internal/outbox"
 	"github.com/cecportal/cecportal/internal/policy"
+	"github.com/cecportal/cecportal/internal/reminders"
 	"github.com/cecportal/cecportal/internal/roster"
 	"github.com/cecportal/cecportal/internal/store"
 	"github.com/cecportal/cecportal/internal/submissions"
@@ -650,4 +651,157 @@ func TestService_SubmitAttachments(t *testing.T) {
 			}
 		})
 	}
+}
+
+// The documentation audit as a process: a submission picked for it asks
+// its holder for the files its activities lack, by the policy's days;
+// the holder sends them (and only theirs, checked, once each) while staff
+// have not decided; the request is provided once every activity has its
+// files, and the history says so. The due marker lives exactly while the
+// request waits.
+func TestService_Audit(t *testing.T) {
+	ctx := t.Context()
+	setup := func(t *testing.T, rate int) (*world, func(name string) string) {
+		t.Helper()
+		w := newWorld(t)
+		w.pol.Renewal.AuditRatePercent = rate
+		now := w.clock.Now().UTC()
+		for _, n := range []string{"D1", "D2", "D3", "D4"} {
+			if err := store.NewDocuments(w.tbl).Create(ctx, documents.Document{ID: "DOC-" + n, HolderID: w.holders["ana"], Name: n + ".pdf",
+				ContentType: "application/pdf", Size: 10, Status: documents.Ready, CreatedAt: now, KeepUntil: now.AddDate(3, 0, 0), Version: 1}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return w, func(name string) string { return "DOC-" + name }
+	}
+	review := func(t *testing.T, w *world, attach ...[]string) submissions.Submission {
+		t.Helper()
+		sub, err := w.svc.Submit(ctx, holder("ana"), submissions.NewSubmission{RenewalYear: 2028,
+			Activities: []credits.Activity{course("association_course", 2, false), course("college_course", 1, false)}, Attachments: attach})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range w.relay.TakeBodies(submissions.Queue) {
+			if err := w.svc.Review(ctx, m); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := w.svc.Get(ctx, staff, sub.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	dueOn := func(t *testing.T, w *world, date string) []string {
+		t.Helper()
+		dues, _, err := store.NewReminders(w.tbl).DueAudits(ctx, date, reminders.Page{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, d := range dues {
+			ids = append(ids, d.SubmissionID)
+		}
+		return ids
+	}
+
+	t.Run("AsksForTheMissingFiles", func(t *testing.T) {
+		w, doc := setup(t, 100)
+		sub := review(t, w, []string{doc("D1")})
+		a := sub.AuditRequest
+		if !sub.Audit || a == nil || a.State != submissions.AuditRequested || a.Due.Format(time.DateOnly) != "2027-04-11" {
+			t.Fatalf("the audit's request: %+v", a)
+		}
+		mails := w.relay.TakeBodies(notify.Queue)
+		if len(mails) != 1 || !strings.Contains(mails[0], `"auditDue":"2027-04-11"`) ||
+			!strings.Contains(mails[0], "activity 2, Course college_course: certificate of completion") || strings.Contains(mails[0], "activity 1,") {
+			t.Fatalf("the received email asks for %v", mails)
+		}
+		if got := dueOn(t, w, "2027-04-11"); !slices.Equal(got, []string{sub.ID}) {
+			t.Fatalf("due audits on its last day: %v", got)
+		}
+		for _, c := range []struct {
+			name  string
+			who   string
+			files []submissions.ActivityFiles
+			want  string
+		}{
+			{"Nothing", "ana", nil, "invalid_request"},
+			{"AnotherHolder", "bo", []submissions.ActivityFiles{{Index: 1, Documents: []string{doc("D2")}}}, "submission_not_found"},
+			{"AttachedAlready", "ana", []submissions.ActivityFiles{{Index: 1, Documents: []string{doc("D1")}}}, "invalid_request"},
+			{"NoSuchActivity", "ana", []submissions.ActivityFiles{{Index: 5, Documents: []string{doc("D2")}}}, "invalid_request"},
+			{"NotTheirs", "ana", []submissions.ActivityFiles{{Index: 1, Documents: []string{"DOC-NONE"}}}, "invalid_request"},
+		} {
+			if _, err := w.svc.Provide(ctx, holder(c.who), sub.ID, c.files); code(err) != c.want {
+				t.Errorf("%s: %v, want %s", c.name, err, c.want)
+			}
+		}
+		done, err := w.svc.Provide(ctx, holder("ana"), sub.ID, []submissions.ActivityFiles{{Index: 1, Documents: []string{doc("D2")}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		last := done.History[len(done.History)-1]
+		if done.AuditRequest.State != submissions.AuditProvided || done.AuditRequest.ProvidedAt.IsZero() ||
+			!strings.Contains(last.Reason, "1 file added by the holder: the documentation the audit asked for is complete") ||
+			len(done.Items[1].Documents) != 1 || done.Items[1].Documents[0].ID != doc("D2") {
+			t.Fatalf("after the files: %+v, history %+v", done.AuditRequest, last)
+		}
+		if stored, _ := w.svc.Get(ctx, staff, sub.ID); stored.AuditRequest.State != submissions.AuditProvided || stored.Version != done.Version {
+			t.Fatalf("stored: %+v", stored)
+		}
+		if d, _ := store.NewDocuments(w.tbl).Get(ctx, w.holders["ana"], doc("D2")); d.SubmissionID != sub.ID {
+			t.Fatalf("D2 after: %+v", d)
+		}
+		if got := dueOn(t, w, "2027-04-11"); len(got) != 0 {
+			t.Fatalf("the due marker outlived the request: %v", got)
+		}
+		// More may come while staff have not decided; once decided, none.
+		if _, err := w.svc.Provide(ctx, holder("ana"), sub.ID, []submissions.ActivityFiles{{Index: 0, Documents: []string{doc("D3")}}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.svc.Decide(ctx, staff, sub.ID, submissions.Decision{Approve: true}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.svc.Provide(ctx, holder("ana"), sub.ID, []submissions.ActivityFiles{{Index: 0, Documents: []string{doc("D4")}}}); code(err) != "submission_decided" {
+			t.Fatalf("files after the decision: %v", err)
+		}
+	})
+
+	t.Run("DecidedWhileWaiting", func(t *testing.T) {
+		w, doc := setup(t, 100)
+		sub := review(t, w, []string{doc("D1")})
+		if _, err := w.svc.Decide(ctx, staff, sub.ID, submissions.Decision{Approve: false, Reason: "No documentation came."}); err != nil {
+			t.Fatal(err)
+		}
+		if got := dueOn(t, w, "2027-04-11"); len(got) != 0 {
+			t.Fatalf("a decided submission is still due: %v", got)
+		}
+	})
+
+	t.Run("AnsweredAtOnce", func(t *testing.T) {
+		w, doc := setup(t, 100)
+		sub := review(t, w, []string{doc("D1")}, []string{doc("D2")})
+		if sub.AuditRequest == nil || sub.AuditRequest.State != submissions.AuditProvided {
+			t.Fatalf("every activity documented, yet %+v", sub.AuditRequest)
+		}
+		if mails := w.relay.TakeBodies(notify.Queue); len(mails) != 1 || !strings.Contains(mails[0], `"auditProvided":"true"`) {
+			t.Fatalf("the received email: %v", mails)
+		}
+		if got := dueOn(t, w, "2027-04-11"); len(got) != 0 {
+			t.Fatalf("nothing is asked for, yet due: %v", got)
+		}
+	})
+
+	t.Run("NotPicked", func(t *testing.T) {
+		w, doc := setup(t, 0)
+		sub := review(t, w)
+		if sub.Audit || sub.AuditRequest != nil {
+			t.Fatalf("not picked, yet %+v", sub.AuditRequest)
+		}
+		// Files may still be added while it waits for staff.
+		got, err := w.svc.Provide(ctx, holder("ana"), sub.ID, []submissions.ActivityFiles{{Index: 0, Documents: []string{doc("D1")}}})
+		if err != nil || got.AuditRequest != nil || len(got.Items[0].Documents) != 1 {
+			t.Fatalf("adding a file: %+v, %v", got, err)
+		}
+	})
 }

@@ -67,6 +67,46 @@ const (
 	ActivityReject  ActivityDecision = "rejected"
 )
 
+// AuditState is where a documentation audit stands.
+type AuditState string
+
+const (
+	// AuditRequested: the holder is asked for the files of every activity
+	// (reminded before the deadline, the office told after it).
+	AuditRequested AuditState = "requested"
+	// AuditProvided: every activity has its files; staff decide with them
+	// in view.
+	AuditProvided AuditState = "provided"
+)
+
+// AuditRequest is the documentation audit of a submission picked for it
+// (SPEC §3): the holder sends the files of each activity by Due.
+type AuditRequest struct {
+	State       AuditState
+	RequestedAt time.Time
+	// Due is the last day to send them, a date in the association's
+	// calendar (midnight UTC of that date, as calendar.Day gives).
+	Due        time.Time
+	ProvidedAt time.Time
+}
+
+// Overdue reports whether the request still waits after its last day, on
+// today (a calendar.Day).
+func (a *AuditRequest) Overdue(today time.Time) bool {
+	return a != nil && a.State == AuditRequested && today.After(a.Due)
+}
+
+// Missing lists the indexes of the activities of s without a file.
+func (s Submission) Missing() []int {
+	var out []int
+	for i, it := range s.Items {
+		if len(it.Documents) == 0 {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
 // Item is one self-reported activity of a submission, with the engine's
 // verdict when it was submitted and staff's decision.
 type Item struct {
@@ -105,13 +145,15 @@ type Submission struct {
 	RenewalYear int
 	Status      Status
 	Items       []Item
-	Audit       bool    // picked for a documentation audit by the reviewer step
-	Reason      string  // staff's reason for the decision
-	Result      *Result // after the decision
-	History     []Transition
-	SubmittedAt time.Time
-	UpdatedAt   time.Time
-	Version     int64
+	Audit       bool // picked for a documentation audit by the reviewer step
+	// AuditRequest is the audit's request for files, when Audit.
+	AuditRequest *AuditRequest
+	Reason       string  // staff's reason for the decision
+	Result       *Result // after the decision
+	History      []Transition
+	SubmittedAt  time.Time
+	UpdatedAt    time.Time
+	Version      int64
 }
 
 // StatusSince is when s entered its status: the staff queue serves first
@@ -149,6 +191,8 @@ var (
 	// ErrDocumentChanged: a document to attach changed since it was read
 	// (attached elsewhere, deleted).
 	ErrDocumentChanged = errors.New("submissions: a document changed")
+	// ErrChanged: the submission changed since it was read.
+	ErrChanged = errors.New("submissions: changed since read")
 	// ErrNoChange: an update function's way to say there is nothing to write.
 	ErrNoChange = errors.New("submissions: no change")
 )
@@ -163,6 +207,11 @@ type Store interface {
 	// the holder has an open submission for its year, ErrDocumentChanged
 	// when a document changed since.
 	Create(ctx context.Context, s Submission, attach []documents.Document, msgs ...outbox.Message) error
+	// Save writes s, read at version s.Version-1, and attaches attach to
+	// it (each under the version it was read at) with msgs, at once;
+	// ErrChanged when the submission moved on, ErrDocumentChanged when a
+	// document did.
+	Save(ctx context.Context, s Submission, attach []documents.Document, msgs ...outbox.Message) error
 	// Get reads a submission by ID, or ErrNotFound.
 	Get(ctx context.Context, id string) (Submission, error)
 	// Update is a read-modify-write under the submission's version: fn's

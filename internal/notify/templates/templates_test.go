@@ -133,6 +133,12 @@ func TestTemplates_Reminders(t *testing.T) {
 		{notify.Job{ID: "r5", Template: "reminder_filing_fee_due", To: []string{"a@b.co"}, Data: map[string]string{"programId": "PRG-3",
 			"title": "Leasing <Law>", "invoiceId": "FIL-UPL-1", "amount": "15.00 USD", "issuedOn": "2027-02-01", "days": "7"}},
 			`Filing fee for "Leasing <Law>" is still unpaid`, []string{"FIL-UPL-1", "15.00 USD", "issued on 2027-02-01", "only once it is\npaid"}},
+		{notify.Job{ID: "r6", Template: "reminder_audit_documents", To: []string{"a@b.co"}, Data: map[string]string{"name": "Ana Lima",
+			"submissionId": "SUB-1", "year": "2028", "dueOn": "2027-04-11", "days": "7"}},
+			"Send the documentation of your CEC submission by 2027-04-11", []string{"SUB-1", "2028 renewal", "in\n7 days", "Send the documentation"}},
+		{notify.Job{ID: "r7", Template: "reminder_audit_overdue", To: []string{"office@b.co"}, Data: map[string]string{"name": "Ana Lima",
+			"submissionId": "SUB-1", "holderId": "H-1", "year": "2028", "dueOn": "2027-04-11", "days": "1"}},
+			"Audit overdue: submission SUB-1 has no documentation", []string{"Ana Lima", "holder H-1", "by 2027-04-11", "That day has passed"}},
 	} {
 		e, err := tpl.Render(tc.job)
 		if err != nil {
@@ -262,5 +268,51 @@ func TestTemplates_AttendanceCorrection(t *testing.T) {
 				t.Errorf("%s: body lacks %q:\n%s", tc.action, want, e.Text)
 			}
 		}
+	}
+}
+
+// The received email says what an audit asks for, by when, or that the
+// files attached already answer it; a submission not audited says nothing
+// of it.
+func TestTemplates_SubmissionReceived(t *testing.T) {
+	tpl := load(t)
+	base := map[string]string{"submissionId": "SUB-1", "holderName": "Ana Lima", "renewalYear": "2028", "activities": "2"}
+	for _, tc := range []struct {
+		name  string
+		extra map[string]string
+		want  []string
+		not   []string
+	}{
+		{"NotAudited", map[string]string{"audit": "false"}, []string{"SUB-1 of 2", "review it and email you"}, []string{"audit"}},
+		{"AuditAsksForFiles", map[string]string{"audit": "true", "auditProvided": "false", "auditDue": "2027-04-11",
+			"auditMissing": "- activity 2, Leasing law: certificate of completion"},
+			[]string{"selected for a documentation audit", "by 2027-04-11", "- activity 2, Leasing law: certificate of completion", "Send the\ndocumentation"},
+			[]string{"nothing more is needed"}},
+		{"AuditAnsweredAlready", map[string]string{"audit": "true", "auditProvided": "true", "auditDue": "2027-04-11", "auditMissing": ""},
+			[]string{"selected for a documentation audit", "nothing more is needed from you"}, []string{"2027-04-11"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			data := map[string]string{}
+			for k, v := range base {
+				data[k] = v
+			}
+			for k, v := range tc.extra {
+				data[k] = v
+			}
+			e, err := tpl.Render(notify.Job{ID: "s", Template: "submission_received", To: []string{"a@b.co"}, Data: data})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(e.Text, w) {
+					t.Errorf("lacks %q:\n%s", w, e.Text)
+				}
+			}
+			for _, n := range tc.not {
+				if strings.Contains(e.Text, n) {
+					t.Errorf("says %q:\n%s", n, e.Text)
+				}
+			}
+		})
 	}
 }

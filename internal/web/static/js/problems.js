@@ -125,6 +125,20 @@ export default {
       "required": "Enter the renewal year"
     }
   },
+  "POST /holders/me/submissions/{submissionId}/documents": {
+    "activities": {
+      "label": "the activities",
+      "required": "Add the activities"
+    },
+    "activities[].documents": {
+      "label": "the files of activity {n}",
+      "required": "Add the files of activity {n}"
+    },
+    "activities[].index": {
+      "label": "the activity",
+      "required": "Enter the activity"
+    }
+  },
   "POST /programs": {
     "calendarOptIn": {
       "label": "whether to list it on the public CEC calendar",
