@@ -34,16 +34,17 @@ function typeOf(file) {
 
 /**
  * The field of an activity's files: name is its API path
- * ("activities[0].documents"), where errors land.
+ * ("activities[0].documents"), where errors land; required when the files
+ * are what is asked for (an audit).
  */
-export function attachField(name) {
+export function attachField(name, { required = false } = {}) {
   const id = nextId("files");
   const list = h("ul", { class: "attached", id: `${id}-list`, "aria-live": "polite" });
   const input = h("input", { type: "file", id, name, multiple: true, class: "file",
     accept: ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png",
     "aria-describedby": `${id}-hint ${id}-error`, dataset: { field: name } });
   const box = h("div", { class: "field attach" },
-    h("label", { for: id }, "Attach the documentation", h("span", { class: "hint-inline" }, " (optional)")),
+    h("label", { for: id }, "Attach the documentation", required ? null : h("span", { class: "hint-inline" }, " (optional)")),
     h("span", { class: "hint", id: `${id}-hint` },
       `A PDF, or a photo or scan as JPG or PNG, up to ${maxMB()}MB each. You can attach up to ${perActivity()} files. On a phone you can take a photo of the certificate.`),
     h("span", { class: "error-text", id: `${id}-error` }),

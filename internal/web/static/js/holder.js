@@ -505,16 +505,64 @@ function activityOutcome(a) {
   }
 }
 
-function drawSubmission(sub) {
+function drawSubmission(sub, out) {
   return h("div", { class: "card", dataset: { submissionId: sub.submissionId } },
     h("h3", {}, `Submission ${sub.submissionId} for ${sub.year}`),
     h("p", {}, "Status: ", badge(words(sub.status), sub.status), sub.audit ? " (picked for a documentation audit)" : "", sub.reason ? ` Reason: ${sub.reason}` : ""),
+    auditPart(sub, out),
     table("Activities", ["Activity", "Date", "Hours", { text: "Outcome", outcome: true }], sub.activities.map((a) => h("tr", {},
       h("td", {}, a.title, h("br"), h("span", { class: "hint" }, kindName(a.kind)),
         documentList(a.documents, (d) => `/holders/me/documents/${encodeURIComponent(d.documentId)}`)),
       h("td", {}, date(a.date)), h("td", {}, String(a.hours)),
       h("td", {}, activityOutcome(a))))),
     sub.result ? h("p", {}, sub.result.met ? `The year is met (${sub.result.counted} of ${sub.result.required} CECs).` : `Still outstanding: ${sub.result.outstanding} CECs.`) : null);
+}
+
+/**
+ * The documentation audit of a submission, in the holder's words: what to
+ * send and by when, with a field per activity that has no file yet and
+ * "Send the documentation"; or that it was sent. Once sent, the list is
+ * drawn again from the API.
+ */
+function auditPart(sub, out) {
+  const a = sub.auditRequest;
+  if (!a) return null;
+  if (a.state === "provided") {
+    return h("p", { class: "audit-done" }, `Documentation audit: the documentation was sent${a.providedAt ? ` on ${dateTime(a.providedAt)}` : ""}. The association's office decides with it in view.`);
+  }
+  if (sub.status !== "in_review" && sub.status !== "received") return null;
+  const missing = sub.activities.filter((ac) => !(ac.documents || []).length);
+  const id = `audit-${sub.submissionId}`;
+  const f = form({ class: "audit-form", id }, [
+    h("h4", {}, "Documentation audit"),
+    h("p", {}, `Your submission was selected for a documentation audit. Send the documentation of ${missing.length === 1 ? "this activity" : "these activities"} by `,
+      h("strong", {}, date(a.due)), ". Without it, the association's office decides on the submission without seeing it."),
+    missing.map((ac) => group(`Activity ${ac.index + 1}: ${ac.title}`, `activities[${ac.index}]`,
+      h("p", { class: "hint" }, `Documentation: ${words(ac.documentation.type)}`),
+      attachField(`activities[${ac.index}].documents`, { required: true }))),
+  ], "Send the documentation");
+  f.addEventListener("submit", (e) => {
+    e.preventDefault();
+    submitting(f, async () => {
+      const boxes = missing.map((ac) => [ac, f.querySelector(`fieldset[data-group="activities[${ac.index}]"] .attach`)]);
+      const waiting = boxes.filter(([, box]) => uploading(box)).map(([ac]) => ({ field: `activities[${ac.index}].documents`, message: `Wait for the files of activity ${ac.index + 1} to finish uploading` }));
+      if (waiting.length) throw problem(waiting);
+      const activities = boxes.map(([ac, box]) => ({ index: ac.index, documents: attachedIds(box) })).filter((x) => x.documents.length);
+      if (!activities.length) {
+        throw problem(missing.map((ac) => ({ field: `activities[${ac.index}].documents`, message: `Attach the documentation of activity ${ac.index + 1}` })));
+      }
+      await api("POST", `/holders/me/submissions/${encodeURIComponent(sub.submissionId)}/documents`, { body: { activities } });
+      announce("Documentation sent");
+      await followSubmissions(out);
+      const card = out.querySelector(`[data-submission-id="${CSS.escape(sub.submissionId)}"]`);
+      const done = card?.querySelector(".audit-done, .audit-form");
+      if (done) {
+        done.setAttribute("tabindex", "-1");
+        done.focus();
+      }
+    });
+  });
+  return f;
 }
 
 // While a submission waits for its asynchronous check (received), the list
@@ -536,7 +584,7 @@ async function followSubmissions(out, since = Date.now()) {
   out.setAttribute("aria-labelledby", "my-submissions-heading");
   fill(out, h("h2", { id: "my-submissions-heading" }, "Your submissions"),
     h("p", {}, h("button", { type: "button", class: "secondary", id: "refresh-submissions", onclick: () => followSubmissions(out) }, "Refresh")),
-    subs.map(drawSubmission));
+    subs.map((sub) => drawSubmission(sub, out)));
   if (subs.some((s) => s.status === "received") && Date.now() - since < followFor && out.isConnected) {
     out.followTimer = setTimeout(() => followSubmissions(out, since), followEvery);
   }

@@ -4,10 +4,10 @@
 
 import policy from "../policy.js";
 import { h, fill, announce, table, facts } from "./dom.js";
-import { api, pageQuery } from "./api.js";
+import { api, pageQuery, serverNow } from "./api.js";
 import { field, radios, form, readForm, submitting, group, problem, clearErrors } from "./forms.js";
 import { page, notice, confirmation, dateTime, date, humanDates, holderLabel, programStatusText, formatText, badge, words, kindName, invoiceStatusText, hashQuery, go, pagedList, offeringsOf } from "./view.js";
-import { money, hundredths, cecText } from "./fee.js";
+import { money, hundredths, cecText, dateIn } from "./fee.js";
 import { directorySearch } from "./provider.js";
 import { comingYear, shortfallText, statusFigures } from "./holder.js";
 import { addressForStaff } from "./undeliverable.js";
@@ -161,8 +161,13 @@ function programCard(p) {
   return card;
 }
 
+// The association's date of the service's clock when the queue was read:
+// an audit is overdue after its last day by that date.
+let serviceDay = "";
+
 /** #/staff/submissions: the CEC submission review queue. */
-export function submissions(main) {
+export async function submissions(main) {
+  serviceDay = dateIn(await serverNow(), policy.association.timeZone);
   return queue(main, {
     title: "CEC submissions to review", kind: "submissions", label: "Show submissions that are",
     statuses: [["in_review", "In review"], ["received", "Received"], ["approved", "Approved"], ["rejected", "Rejected"]],
@@ -176,7 +181,8 @@ function submissionCard(s) {
     h("h2", { id: `t-${s.submissionId}` }, `Submission ${s.submissionId}`),
     h("p", {}, s.holderName ? `${s.holderName} (holder ` : "Holder ", h("a", { href: holderHref(s.holderId), class: "holder-link" }, s.holderId), s.holderName ? ")" : "",
       `, renewal ${s.year}, submitted ${dateTime(s.submittedAt)} · `, badge(words(s.status), s.status),
-      s.audit ? h("strong", {}, " · Documentation audit") : ""));
+      s.audit ? h("strong", {}, " · Documentation audit") : ""),
+    auditLine(s));
   if (s.status !== "in_review") {
     card.append(table("Activities", ["Activity", "Hours", { text: "Decision", outcome: true }], s.activities.map((a) => h("tr", {},
       h("td", {}, a.title, documentList(a.documents, (d) => documentPath(s.holderId, d))), h("td", {}, String(a.hours)), h("td", {}, words(a.decision))))));
@@ -615,6 +621,20 @@ async function drawHolderStatus(out, x) {
       : h("p", { id: "record-activities" }, "No activities earned in this window."));
 }
 
+/**
+ * Where a submission's documentation audit stands, for staff: sent (and
+ * when), asked for by its date, or overdue since it (the office is emailed
+ * the day after).
+ */
+function auditLine(s) {
+  const a = s.auditRequest;
+  if (!a) return null;
+  if (a.state === "provided") return h("p", { class: "audit" }, `Documentation audit: the holder sent the documentation${a.providedAt ? ` on ${dateTime(a.providedAt)}` : ""}.`);
+  return serviceDay && a.due < serviceDay
+    ? h("p", { class: "audit overdue" }, h("strong", {}, `Documentation audit overdue: the files were asked for by ${date(a.due)} and have not all come.`), " Decide without them, or write to the holder.")
+    : h("p", { class: "audit" }, `Documentation audit: the files are asked for by ${date(a.due)}.`);
+}
+
 /** "Certificate of completion: cert-42", or the type alone when there is no number. */
 function documentationText(a) {
   const ref = a.documentation.reference;
@@ -632,6 +652,7 @@ function holderSubmission(s) {
     h("h3", { id: `sub-${s.submissionId}` }, `Submission ${s.submissionId} for renewal ${s.year}`),
     h("p", {}, `Submitted ${dateTime(s.submittedAt)} · `, badge(words(s.status), s.status), s.audit ? " · picked for a documentation audit" : "",
       s.status === "in_review" ? [" · ", h("a", { href: "#/staff/submissions?status=in_review" }, "Decide it in the review queue")] : null),
+    s.status === "in_review" || s.status === "received" ? auditLine(s) : null,
     s.reason ? h("p", {}, `Reason: ${s.reason}`) : null,
     table("Activities", ["Activity", "Date", "Hours", "Verdict", { text: "Decision", outcome: true }], s.activities.map((ac) => h("tr", {},
       h("td", {}, ac.title, h("br"), h("span", { class: "hint" }, `${ac.organisation}; ${kindName(ac.kind)}; ${documentationText(ac)}`),
