@@ -182,7 +182,7 @@ function submissionCard(s) {
     h("p", {}, s.holderName ? `${s.holderName} (holder ` : "Holder ", h("a", { href: holderHref(s.holderId), class: "holder-link" }, s.holderId), s.holderName ? ")" : "",
       `, renewal ${s.year}, submitted ${dateTime(s.submittedAt)} · `, badge(words(s.status), s.status),
       s.audit ? h("strong", {}, " · Documentation audit") : ""),
-    auditLine(s));
+    auditLine(s) || "");
   if (s.status !== "in_review") {
     card.append(table("Activities", ["Activity", "Hours", { text: "Decision", outcome: true }], s.activities.map((a) => h("tr", {},
       h("td", {}, a.title, documentList(a.documents, (d) => documentPath(s.holderId, d))), h("td", {}, String(a.hours)), h("td", {}, words(a.decision))))));
