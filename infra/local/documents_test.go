@@ -150,6 +150,41 @@ func documentsFlow(t *testing.T, c *client, staff string) {
 	c.do("GET", "/holders/me/documents/"+cert.DocumentID, eve, nil, 404, nil)
 	c.do("POST", "/holders/me/documents/"+cert.DocumentID+"/check", eve, nil, 404, nil)
 	c.do("GET", fmt.Sprintf("/holders/%s/documents/%s", holder.HolderID, cert.DocumentID), eve, nil, 403, nil)
+
+	// Refused whole, the submission's files go: a step after the decision
+	// removes each record and its file.
+	var before docJSON
+	c.do("GET", fmt.Sprintf("/holders/%s/documents/%s", holder.HolderID, snap.DocumentID), staff, nil, 200, &before)
+	for deadline := time.Now().Add(15 * time.Second); ; c.waitALittle() {
+		var s struct{ Status string }
+		c.do("GET", "/holders/me/submissions/"+sub.SubmissionID, dee, nil, 200, &s)
+		if s.Status == "in_review" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the submission is %s after 15 s", s.Status)
+		}
+	}
+	c.do("POST", "/submissions/"+sub.SubmissionID+"/decision", staff, map[string]any{"decision": "reject", "reason": "Not CEC-eligible."}, 200, nil)
+	for _, doc := range []string{cert.DocumentID, snap.DocumentID} {
+		for deadline := time.Now().Add(15 * time.Second); ; c.waitALittle() {
+			status, _ := c.raw("GET", fmt.Sprintf("/holders/%s/documents/%s", holder.HolderID, doc), staff, "", "")
+			if status == 404 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s of the refused submission is still there after 15 s (%d)", doc, status)
+			}
+		}
+	}
+	res, err := http.Get(before.Download.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode == 200 {
+		t.Fatal("the removed file still downloads")
+	}
 }
 
 // auditPolicy is the shipped policy with every submission picked for the

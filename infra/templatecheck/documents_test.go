@@ -16,8 +16,9 @@ import (
 // encrypted, HTTPS only. Its lifecycle removes unchecked uploads after a
 // day and kept documents after DocumentsKeepDays, whose default is the
 // shipped policy's attachments.keepDays (the local stack's sweep applies the
-// same rules). Browsers may post to it from the web forms' origin only, and
-// the function may put, read and delete under both prefixes and nowhere else.
+// same rules). Browsers may post to it from the web forms' origin only. A
+// function may act under both prefixes and nowhere else: delete, and, if it
+// serves routes, put and read.
 func checkDocumentsBucket(t *template, keepDays int) []string {
 	var out []string
 	for _, fn := range t.ofType(typeFunction) {
@@ -47,8 +48,14 @@ func checkDocumentsBucket(t *template, keepDays int) []string {
 				}
 			}
 		}
+		// Every function that keeps files removes them; one that serves
+		// routes also presigns posts (PutObject) and reads (GetObject).
+		need := []string{"s3:DeleteObject"}
+		if t.servesRoutes(fn) {
+			need = append(need, "s3:PutObject", "s3:GetObject")
+		}
 		for _, prefix := range []string{"uploads", "documents"} {
-			for _, a := range []string{"s3:PutObject", "s3:GetObject", "s3:DeleteObject"} {
+			for _, a := range need {
 				if !slices.Contains(actions, prefix+" "+a) {
 					out = append(out, fmt.Sprintf("function %s: may not %s under %s/ of %s", fn.ID, a, prefix, id))
 				}
@@ -56,6 +63,16 @@ func checkDocumentsBucket(t *template, keepDays int) []string {
 		}
 	}
 	return out
+}
+
+// servesRoutes reports whether fn has HttpApi events.
+func (t *template) servesRoutes(fn resource) bool {
+	for _, ev := range mapping(fn.Properties["Events"]) {
+		if mapping(ev)["Type"] == "HttpApi" {
+			return true
+		}
+	}
+	return false
 }
 
 // statements are the inline policy statements of a function's Policies.
@@ -162,9 +179,10 @@ func TestDocumentsBucket(t *testing.T) {
 		{"AnyOrigin", "          - AllowedOrigins:\n              - !If [CreateWebSite", "          - AllowedOrigins:\n              - \"*\"\n              - !If [CreateWebSite", "configured origin"},
 		{"NoTLSRule", "            Resource: [!GetAtt DocumentsBucket.Arn, !Sub \"${DocumentsBucket.Arn}/*\"]\n            Condition:\n              Bool: { aws:SecureTransport: \"false\" }",
 			"            Resource: [!GetAtt DocumentsBucket.Arn, !Sub \"${DocumentsBucket.Arn}/*\"]", "without TLS"},
-		{"CannotDelete", "                - s3:DeleteObject\n              Resource:\n                - !Sub ${DocumentsBucket.Arn}/uploads/*", "              Resource:\n                - !Sub ${DocumentsBucket.Arn}/uploads/*", "s3:DeleteObject"},
-		{"WholeBucket", "                - !Sub ${DocumentsBucket.Arn}/documents/*\n", "                - !Sub ${DocumentsBucket.Arn}/documents/*\n                - !Sub ${DocumentsBucket.Arn}/*\n", "beyond uploads/"},
-		{"BucketLiteral", "DOCUMENTS_BUCKET: !Ref DocumentsBucket", "DOCUMENTS_BUCKET: cecportal-documents", "no !Ref"},
+		{"CannotDelete", "                - s3:GetObject\n                - s3:DeleteObject\n", "                - s3:GetObject\n", "s3:DeleteObject"},
+		{"ReviewerCannotRemove", "            - Sid: DocumentFiles\n              Effect: Allow\n              Action:\n                - s3:DeleteObject\n", "            - Sid: DocumentFiles\n              Effect: Allow\n              Action:\n                - s3:GetObject\n", "function CecSubmissionReviewer: may not s3:DeleteObject"},
+		{"WholeBucket", "                - s3:GetObject\n                - s3:DeleteObject\n              Resource:\n                - !Sub ${DocumentsBucket.Arn}/uploads/*\n", "                - s3:GetObject\n                - s3:DeleteObject\n              Resource:\n                - !Sub ${DocumentsBucket.Arn}/*\n                - !Sub ${DocumentsBucket.Arn}/uploads/*\n", "beyond uploads/"},
+		{"BucketLiteral", "          DOCUMENTS_BUCKET: !Ref DocumentsBucket\n          ROLE_CLAIM", "          DOCUMENTS_BUCKET: cecportal-documents\n          ROLE_CLAIM", "no !Ref"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			if strings.Count(string(src), c.old) != 1 {

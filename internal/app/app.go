@@ -352,6 +352,13 @@ func (d Deps) Documents(f files.Store) *documents.Service {
 	return documents.NewService(store.NewDocuments(d.Table), f, d.Accounts(), d.Policy, d.Clock, d.newID())
 }
 
+// SubmissionReviewer is the submissions queue's consumer: the reviewer
+// step, and the removal of the files (kept in f) of submissions refused
+// whole.
+func (d Deps) SubmissionReviewer(f files.Store) *submissions.Service {
+	return d.Submissions().WithFiles(d.Documents(f))
+}
+
 // MailSender lets a mail adapter serve notify, which knows no adapter.
 type MailSender struct{ S mail.Sender }
 

@@ -62,7 +62,9 @@ var Functions = []Function{
 	// DOCUMENTS_BUCKET: a function of its own, so that the S3 client stays
 	// out of the others (docs/documents.md).
 	{ID: "DocumentsApi", Dir: "documents-api", Kind: HTTP, Env: []string{"DOCUMENTS_BUCKET"}},
-	{ID: "CecSubmissionReviewer", Dir: "cec-submission-reviewer", Kind: Consumer, Queue: submissions.Queue, Sends: []string{notify.Queue}},
+	// A submission refused whole has its files removed from DOCUMENTS_BUCKET.
+	{ID: "CecSubmissionReviewer", Dir: "cec-submission-reviewer", Kind: Consumer, Queue: submissions.Queue, Sends: []string{notify.Queue},
+		Env: []string{"DOCUMENTS_BUCKET"}},
 	{ID: "PaymentWebhook", Dir: "payment-webhook", Kind: HTTP, Sends: []string{payments.Queue}, Env: []string{"STRIPE_WEBHOOK_SECRET_PARAMETER"}},
 	// A paid filing fee queues the release of its held credits.
 	{ID: "PaymentSettler", Dir: "payment-settler", Kind: Consumer, Queue: payments.Queue, Sends: []string{notify.Queue, attendance.Queue}},

@@ -324,3 +324,20 @@ func (s *Service) Delete(ctx context.Context, c identity.Caller, id string) erro
 	}
 	return nil
 }
+
+// Remove removes a holder's document and its files, attached or not: the
+// files of a submission refused whole (submissions.StepRemoveFiles). The
+// files go first, then the record, so that a removal cut short is done
+// again whole when it is asked again; removing what is gone is no error.
+func (s *Service) Remove(ctx context.Context, holderID, id string) error {
+	d := Document{ID: id, HolderID: holderID}
+	if !files.ValidKey(d.Key()) {
+		return fmt.Errorf("remove document %q of %q: not a document's key", id, holderID)
+	}
+	for _, k := range []string{d.Key(), d.UploadKey()} {
+		if err := s.files.Delete(ctx, k); err != nil {
+			return err
+		}
+	}
+	return s.store.Delete(ctx, holderID, id, true)
+}

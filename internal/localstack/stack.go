@@ -352,7 +352,7 @@ func (s *Stack) build(ctx context.Context) (err error) {
 		"ProgramInvoicer":       {work: programsSvc.Invoice},
 		"AttendanceCrediter":    {work: attendanceSvc.CreditChunk},
 		"HolderImporter":        {work: deps.HolderImport().Step},
-		"CecSubmissionReviewer": {work: submissionsSvc.Review},
+		"CecSubmissionReviewer": {work: deps.SubmissionReviewer(docFiles).Review},
 		"PaymentSettler":        {work: deps.PaymentSettler().Settle},
 		"RenewalIssuer":         {work: renewalsSvc.CredentialsSet},
 		// Every RelayEvery here, every minute in AWS.

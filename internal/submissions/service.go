@@ -59,6 +59,7 @@ type Service struct {
 	clock   clock.Clock
 	newID   func(prefix string) string
 	relay   Dispatcher
+	files   FileRemover // nil where no files are removed
 }
 
 // NewService wires the submissions service.
@@ -425,6 +426,26 @@ func openConflict(o Submission) error {
 // Step is the message to the reviewer step.
 type Step struct {
 	SubmissionID string `json:"submissionId"`
+	// Step is what to do: "" reviews a new submission; StepRemoveFiles
+	// removes the files of a submission refused whole.
+	Step string `json:"step,omitempty"`
+}
+
+// StepRemoveFiles is the step that removes the files of a submission
+// refused whole: they document nothing any more.
+const StepRemoveFiles = "remove_files"
+
+// FileRemover removes a holder's document and its files, whatever it is
+// attached to (documents.Service).
+type FileRemover interface {
+	Remove(ctx context.Context, holderID, documentID string) error
+}
+
+// WithFiles lets the service remove the files of submissions refused
+// whole (the consumer of the submissions queue needs it; nothing else).
+func (s *Service) WithFiles(r FileRemover) *Service {
+	s.files = r
+	return s
 }
 
 // Review is the submissions queue's consumer: received → in_review, picks
@@ -436,6 +457,13 @@ func (s *Service) Review(ctx context.Context, body string) error {
 	var st Step
 	if err := json.Unmarshal([]byte(body), &st); err != nil || st.SubmissionID == "" {
 		return fmt.Errorf("malformed submission message %q", body)
+	}
+	switch st.Step {
+	case "":
+	case StepRemoveFiles:
+		return s.removeFiles(ctx, st.SubmissionID)
+	default:
+		return fmt.Errorf("submission message of unknown step %q", st.Step)
 	}
 	_, err := s.update(ctx, st.SubmissionID, func(sub *Submission) ([]outbox.Message, error) {
 		if sub.Status != Received {
@@ -456,6 +484,33 @@ func (s *Service) Review(ctx context.Context, body string) error {
 		return nil
 	}
 	return err
+}
+
+// removeFiles removes the files of every activity of a submission refused
+// whole. Each removal is idempotent, so a message delivered again does it
+// again harmlessly; a submission not refused keeps its files.
+func (s *Service) removeFiles(ctx context.Context, id string) error {
+	sub, err := s.store.Get(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read submission %s: %w", id, err)
+	}
+	if sub.Status != Rejected {
+		return nil
+	}
+	if s.files == nil {
+		return fmt.Errorf("remove the files of submission %s: this process keeps no files", id)
+	}
+	for _, it := range sub.Items {
+		for _, d := range it.Documents {
+			if err := s.files.Remove(ctx, sub.HolderID, d.ID); err != nil {
+				return fmt.Errorf("remove document %s of submission %s: %w", d.ID, id, err)
+			}
+		}
+	}
+	return nil
 }
 
 // requestAudit asks the holder of sub, picked for the audit, for the files
@@ -716,7 +771,20 @@ func (s *Service) Decide(ctx context.Context, c identity.Caller, id string, d De
 			"approved": fmt.Sprint(len(approved)), "rejected": fmt.Sprint(len(sub.Items) - len(approved)),
 			"met": fmt.Sprint(y.Met), "counted": y.Counted.String(), "required": y.Required.String(),
 			"outstanding": y.Outstanding.String()})
-		return []outbox.Message{m}, err
+		if err != nil {
+			return nil, err
+		}
+		msgs := []outbox.Message{m}
+		if !d.Approve && slices.ContainsFunc(sub.Items, func(it Item) bool { return len(it.Documents) > 0 }) {
+			// Refused whole: its files go, in a step of their own after
+			// this write (the store of files is not the table's).
+			rm, err := outbox.New(Queue, Step{SubmissionID: sub.ID, Step: StepRemoveFiles})
+			if err != nil {
+				return nil, err
+			}
+			msgs = append(msgs, rm)
+		}
+		return msgs, nil
 	})
 	if errors.Is(err, ErrNotFound) {
 		return Submission{}, fault.Errorf(fault.NotFound, "submission_not_found", "no submission %s", id)

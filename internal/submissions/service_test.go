@@ -1,8 +1,14 @@
 package submissions_test
 
 import (
+	"bytes"
+	"context"
 	"errors"
+	"fmt"
 	"maps"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -15,6 +21,8 @@ import (
 	"github.com/cecportal/cecportal/internal/credits"
 	"github.com/cecportal/cecportal/internal/documents"
 	"github.com/cecportal/cecportal/internal/fault"
+	"github.com/cecportal/cecportal/internal/files"
+	"github.com/cecportal/cecportal/internal/files/diskfiles"
 	"github.com/cecportal/cecportal/internal/identity"
 	"github.com/cecportal/cecportal/internal/ids"
 	"github.com/cecportal/cecportal/internal/notify"
@@ -804,4 +812,101 @@ func TestService_Audit(t *testing.T) {
 			t.Fatalf("adding a file: %+v, %v", got, err)
 		}
 	})
+}
+
+// A submission refused whole has its files removed, in a step of its own
+// after the decision (the file store is not the table): the step removes
+// each file and its record, and does it again harmlessly. An approved
+// submission keeps its files, a rejected activity of it too.
+func TestService_RemoveFilesOfRefused(t *testing.T) {
+	ctx := t.Context()
+	for _, c := range []struct {
+		name   string
+		d      submissions.Decision
+		remove bool
+	}{
+		{"RefusedWhole", submissions.Decision{Approve: false, Reason: "Not CEC-eligible."}, true},
+		{"Approved", submissions.Decision{Approve: true}, false},
+		{"OneActivityRejected", submissions.Decision{Approve: true, Rejections: []submissions.ActivityRejection{{Index: 0, Reason: "No record."}}}, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			w := newWorld(t)
+			disk, err := diskfiles.New(t.TempDir(), "http://127.0.0.1:9/files", bytes.Repeat([]byte{5}, 32), w.clock.Now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			docs := documents.NewService(store.NewDocuments(w.tbl), disk, nil, w.pol, w.clock, ids.New)
+			w.svc.WithFiles(docs)
+			now := w.clock.Now().UTC()
+			d := documents.Document{ID: "DOC-KEPT", HolderID: w.holders["ana"], Name: "c.pdf", ContentType: "application/pdf", Size: 8,
+				Status: documents.Ready, CreatedAt: now, KeepUntil: now.AddDate(3, 0, 0), Version: 1}
+			if err := store.NewDocuments(w.tbl).Create(ctx, d); err != nil {
+				t.Fatal(err)
+			}
+			// The file itself, where a checked file is kept.
+			if err := putFile(disk, d.UploadKey()); err != nil {
+				t.Fatal(err)
+			}
+			if err := disk.Copy(ctx, d.UploadKey(), d.Key()); err != nil {
+				t.Fatal(err)
+			}
+			sub, err := w.svc.Submit(ctx, holder("ana"), submissions.NewSubmission{RenewalYear: 2028,
+				Activities: []credits.Activity{course("association_course", 2, false), course("college_course", 1, false)}, Attachments: [][]string{{d.ID}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range w.relay.TakeBodies(submissions.Queue) {
+				if err := w.svc.Review(ctx, m); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := w.svc.Decide(ctx, staff, sub.ID, c.d); err != nil {
+				t.Fatal(err)
+			}
+			steps := w.relay.TakeBodies(submissions.Queue)
+			if got := len(steps) == 1 && strings.Contains(steps[0], submissions.StepRemoveFiles); got != c.remove {
+				t.Fatalf("steps after the decision: %v", steps)
+			}
+			for range 2 { // delivered twice: removed once, no error
+				for _, m := range steps {
+					if err := w.svc.Review(ctx, m); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			_, _, ferr := disk.Open(ctx, d.Key())
+			_, rerr := store.NewDocuments(w.tbl).Get(ctx, d.HolderID, d.ID)
+			if gone := errors.Is(ferr, files.ErrNotFound) && errors.Is(rerr, documents.ErrNotFound); gone != c.remove {
+				t.Fatalf("file gone %v (%v), record gone %v (%v); want removed %v", errors.Is(ferr, files.ErrNotFound), ferr,
+					errors.Is(rerr, documents.ErrNotFound), rerr, c.remove)
+			}
+		})
+	}
+}
+
+// putFile puts a small PDF at key of disk as a post would.
+func putFile(disk *diskfiles.Disk, key string) error {
+	srv := httptest.NewServer(disk.Handler())
+	defer srv.Close()
+	up, err := disk.PresignUpload(context.Background(), files.UploadRequest{Key: key, ContentType: "application/pdf", MaxBytes: 100, Expires: time.Minute})
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	for k, v := range up.Fields {
+		mw.WriteField(k, v)
+	}
+	fw, _ := mw.CreateFormFile("file", "c.pdf")
+	fw.Write([]byte("%PDF-1.7"))
+	mw.Close()
+	res, err := http.Post(strings.Replace(up.URL, "http://127.0.0.1:9", srv.URL, 1), mw.FormDataContentType(), &buf)
+	if err != nil {
+		return err
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusNoContent {
+		return fmt.Errorf("post: %d", res.StatusCode)
+	}
+	return nil
 }

@@ -173,9 +173,17 @@ export function openButton(doc, path, errorsTo) {
   return [b, h("span", { class: "hint-inline" }, ` (${types[doc.contentType]?.toUpperCase() || "file"}, ${sizeText(doc.size)})`)];
 }
 
-/** An activity's files as a list of Open buttons; null when it has none. */
-export function documentList(docs, pathOf) {
+/**
+ * An activity's files as a list of Open buttons; null when it has none.
+ * Those of a submission refused whole were removed with it: their names
+ * only, said so.
+ */
+export function documentList(docs, pathOf, { removed = false } = {}) {
   if (!docs?.length) return null;
+  if (removed) {
+    return h("div", { class: "documents" }, h("ul", { class: "files" }, docs.map((d) => h("li", {}, d.name,
+      h("span", { class: "hint-inline" }, " (removed with the refused submission)")))));
+  }
   const errors = h("div", { "aria-live": "polite" });
   return h("div", { class: "documents" },
     h("ul", { class: "files" }, docs.map((d) => h("li", {}, openButton(d, pathOf(d), errors)))), errors);

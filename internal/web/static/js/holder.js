@@ -512,7 +512,7 @@ function drawSubmission(sub, out) {
     auditPart(sub, out),
     table("Activities", ["Activity", "Date", "Hours", { text: "Outcome", outcome: true }], sub.activities.map((a) => h("tr", {},
       h("td", {}, a.title, h("br"), h("span", { class: "hint" }, kindName(a.kind)),
-        documentList(a.documents, (d) => `/holders/me/documents/${encodeURIComponent(d.documentId)}`)),
+        documentList(a.documents, (d) => `/holders/me/documents/${encodeURIComponent(d.documentId)}`, { removed: sub.status === "rejected" })),
       h("td", {}, date(a.date)), h("td", {}, String(a.hours)),
       h("td", {}, activityOutcome(a))))),
     sub.result ? h("p", {}, sub.result.met ? `The year is met (${sub.result.counted} of ${sub.result.required} CECs).` : `Still outstanding: ${sub.result.outstanding} CECs.`) : null);

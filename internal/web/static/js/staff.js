@@ -185,7 +185,7 @@ function submissionCard(s) {
     auditLine(s) || "");
   if (s.status !== "in_review") {
     card.append(table("Activities", ["Activity", "Hours", { text: "Decision", outcome: true }], s.activities.map((a) => h("tr", {},
-      h("td", {}, a.title, documentList(a.documents, (d) => documentPath(s.holderId, d))), h("td", {}, String(a.hours)), h("td", {}, words(a.decision))))));
+      h("td", {}, a.title, documentList(a.documents, (d) => documentPath(s.holderId, d), { removed: s.status === "rejected" })), h("td", {}, String(a.hours)), h("td", {}, words(a.decision))))));
     return card;
   }
   const n = (a) => a.index + 1;
@@ -656,7 +656,7 @@ function holderSubmission(s) {
     s.reason ? h("p", {}, `Reason: ${s.reason}`) : null,
     table("Activities", ["Activity", "Date", "Hours", "Verdict", { text: "Decision", outcome: true }], s.activities.map((ac) => h("tr", {},
       h("td", {}, ac.title, h("br"), h("span", { class: "hint" }, `${ac.organisation}; ${kindName(ac.kind)}; ${documentationText(ac)}`),
-        documentList(ac.documents, (d) => documentPath(s.holderId, d))),
+        documentList(ac.documents, (d) => documentPath(s.holderId, d), { removed: s.status === "rejected" })),
       h("td", {}, date(ac.date)), h("td", {}, String(ac.hours)),
       h("td", {}, `${words(ac.verdict.status)}${ac.verdict.message ? `: ${ac.verdict.message}` : ""}`),
       h("td", {}, words(ac.decision), ac.decisionReason ? `: ${ac.decisionReason}` : "")))),
