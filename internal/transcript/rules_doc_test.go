@@ -336,8 +336,11 @@ activities:
   ` + "`requirement_not_met`" + `) with the shortfall per rule and the reason each refused
   activity is refused, and **nothing of it is recorded**;
 - otherwise it is recorded (` + "`received`" + `) and goes to the staff review queue
-  (` + "`in_review`" + `); you get a receipt by email. {{.P.Renewal.AuditRatePercent}}% of submissions are
-  picked for a documentation audit: keep each activity's documentation at hand.
+  (` + "`in_review`" + `); you get a receipt by email. Attach each activity's
+  documentation as a file when you submit ([documents.md](documents.md)).
+  {{.P.Renewal.AuditRatePercent}}% of submissions are picked for a documentation audit: the
+  receipt then lists the activities without a file, and you send their files
+  within {{.P.Renewal.AuditDocumentsDays}} days ([documents.md](documents.md#the-documentation-audit)).
 
 You can have one open submission per renewal year. Staff approve it, reject it
 with a reason, or approve it while rejecting single activities with a reason;
