@@ -193,17 +193,25 @@ func (s *Service) Check(ctx context.Context, c identity.Caller, id string) (Docu
 	if d.Status == Ready {
 		return d, nil
 	}
-	r, info, err := s.files.Open(ctx, d.UploadKey())
+	// The upload is copied first to documents/, where no form can post,
+	// and the copy is what is checked: a second post to the upload's key
+	// (its form lives 15 minutes) cannot slip past the check. A crash
+	// after the copy leaves a copy that the next check checks again.
+	err = s.files.Copy(ctx, d.UploadKey(), d.Key())
 	if errors.Is(err, files.ErrNotFound) {
 		return Document{}, fault.New(fault.Unprocessable, "not_uploaded", "the file has not arrived: send it again")
 	}
 	if err != nil {
 		return Document{}, err
 	}
+	r, info, err := s.files.Open(ctx, d.Key())
+	if err != nil {
+		return Document{}, fmt.Errorf("read the copy of upload %s: %w", id, err)
+	}
 	size, head, sum, err := examine(r, s.policy.Attachments.MaxBytes())
 	r.Close()
 	if err != nil {
-		return Document{}, fmt.Errorf("read upload %s: %w", id, err)
+		return Document{}, fmt.Errorf("read the copy of upload %s: %w", id, err)
 	}
 	code, msg := s.refusal(d.ContentType, size, head)
 	if code == "" && info.ContentType != d.ContentType {
@@ -213,20 +221,16 @@ func (s *Service) Check(ctx context.Context, c identity.Caller, id string) (Docu
 	}
 	if code != "" {
 		// Nothing of a refused file stays: the record goes with the bytes.
-		if err := s.files.Delete(ctx, d.UploadKey()); err != nil {
-			return Document{}, err
+		for _, k := range []string{d.Key(), d.UploadKey()} {
+			if err := s.files.Delete(ctx, k); err != nil {
+				return Document{}, err
+			}
 		}
 		if err := s.store.Delete(ctx, holderID, id, false); err != nil {
 			return Document{}, fmt.Errorf("delete refused document %s: %w", id, err)
 		}
 		return Document{}, fault.New(fault.Unprocessable, "file_refused", "the file cannot be attached",
 			fault.Detail{Field: "file", Code: code, Message: msg})
-	}
-	// Copy before the record says ready, so that a ready document always
-	// has its file; a crash between leaves an upload that Check finishes
-	// when it is asked again.
-	if err := s.files.Copy(ctx, d.UploadKey(), d.Key()); err != nil {
-		return Document{}, err
 	}
 	now := s.clock.Now().UTC()
 	d, err = s.store.Update(ctx, holderID, id, func(d *Document) error {
@@ -333,6 +337,13 @@ func (s *Service) Remove(ctx context.Context, holderID, id string) error {
 	d := Document{ID: id, HolderID: holderID}
 	if !files.ValidKey(d.Key()) {
 		return fmt.Errorf("remove document %q of %q: not a document's key", id, holderID)
+	}
+	// The record goes last: without it, the files went before, so a
+	// removal asked again skips what it did.
+	if _, err := s.store.Get(ctx, holderID, id); errors.Is(err, ErrNotFound) {
+		return nil
+	} else if err != nil {
+		return err
 	}
 	for _, k := range []string{d.Key(), d.UploadKey()} {
 		if err := s.files.Delete(ctx, k); err != nil {

@@ -374,3 +374,52 @@ func TestService_Expiry(t *testing.T) {
 		}
 	})
 }
+
+// racing is a file store on which a second post lands on an upload's key
+// while the check runs (a form lives 15 minutes), just before the copy:
+// whatever is kept must be what was checked.
+type racing struct {
+	files.Store
+	post func(key string)
+}
+
+func (r racing) Copy(ctx context.Context, from, to string) error {
+	r.post(from)
+	return r.Store.Copy(ctx, from, to)
+}
+
+func TestService_SecondPostDuringTheCheck(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e env) {
+		ctx := t.Context()
+		var up files.Upload
+		svc := documents.NewService(store.NewDocuments(e.tbl), racing{Store: e.files, post: func(string) {
+			send(t, up, nil, script) // a script, with the form of the PDF
+		}}, holders{"ana": "H-ANA"}, testkit.Policy(t), e.clock, ids.New)
+		d, u, err := svc.Start(ctx, ana, documents.NewDocument{Name: "c.pdf", ContentType: "application/pdf", Size: int64(len(pdf))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		up = u
+		if st := send(t, up, nil, pdf); st/100 != 2 {
+			t.Fatalf("upload: %d", st)
+		}
+		got, err := svc.Check(ctx, ana, d.ID)
+		r, _, oerr := e.files.Open(ctx, d.Key())
+		if err != nil {
+			// Refused (the script was what the check read): nothing kept.
+			if code, _ := codeOf(err); code != "file_refused" || !errors.Is(oerr, files.ErrNotFound) {
+				t.Fatalf("check: %v; the kept file: %v", err, oerr)
+			}
+			return
+		}
+		if oerr != nil {
+			t.Fatal(oerr)
+		}
+		kept, _ := io.ReadAll(r)
+		r.Close()
+		sum := sha256.Sum256(kept)
+		if documents.Sniff(kept) != "application/pdf" || got.SHA256 != hex.EncodeToString(sum[:]) {
+			t.Fatalf("kept %q…, which is not what was checked (%s)", kept[:min(12, len(kept))], got.SHA256)
+		}
+	})
+}

@@ -209,6 +209,18 @@ func runFilesContract(t *testing.T, open func(t *testing.T) filesEnv) {
 			if _, err := e.store.PresignUpload(ctx, files.UploadRequest{Key: k, ContentType: "application/pdf", MaxBytes: 10, Expires: time.Minute}); err == nil {
 				t.Errorf("key %q presigned", k)
 			}
+			if _, _, err := e.store.Open(ctx, k); err == nil || errors.Is(err, files.ErrNotFound) {
+				t.Errorf("key %q opened: %v", k, err)
+			}
+			if err := e.store.Delete(ctx, k); err == nil {
+				t.Errorf("key %q deleted", k)
+			}
+			if err := e.store.Copy(ctx, "uploads/H1/D1", k); err == nil || errors.Is(err, files.ErrNotFound) {
+				t.Errorf("copied to key %q: %v", k, err)
+			}
+			if _, err := e.store.PresignDownload(ctx, k, files.Download{ContentType: "application/pdf", Expires: time.Minute}); err == nil {
+				t.Errorf("key %q presigned for download", k)
+			}
 		}
 	})
 

@@ -29,6 +29,9 @@ const (
 	MinYear       = 2000
 	MaxYear       = 2100
 	MaxActivities = 50
+	// MaxFilesPerWrite bounds the documents one write attaches: each is an
+	// operation of the write's transaction (at most 100 in all).
+	MaxFilesPerWrite = 50
 	maxText       = 500
 	maxReason     = 2000
 )
@@ -298,6 +301,14 @@ func (s *Service) resolve(wanted []ActivityFiles, have []int, docs []documents.D
 		d      []fault.Detail
 		seen   = map[string]bool{}
 	)
+	total := 0
+	for _, w := range wanted {
+		total += len(w.Documents)
+	}
+	if total > MaxFilesPerWrite {
+		return nil, nil, []fault.Detail{{Field: "activities", Code: "count",
+			Message: fmt.Sprintf("attach at most %d files at a time: send the others in a second round", MaxFilesPerWrite)}}
+	}
 	for _, w := range wanted {
 		field := fmt.Sprintf("activities[%d].documents", w.Index)
 		if w.Index < 0 || w.Index >= len(have) {

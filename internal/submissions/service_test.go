@@ -739,6 +739,7 @@ func TestService_Audit(t *testing.T) {
 			{"AttachedAlready", "ana", []submissions.ActivityFiles{{Index: 1, Documents: []string{doc("D1")}}}, "invalid_request"},
 			{"NoSuchActivity", "ana", []submissions.ActivityFiles{{Index: 5, Documents: []string{doc("D2")}}}, "invalid_request"},
 			{"NotTheirs", "ana", []submissions.ActivityFiles{{Index: 1, Documents: []string{"DOC-NONE"}}}, "invalid_request"},
+			{"TooManyAtOnce", "ana", []submissions.ActivityFiles{{Index: 1, Documents: slices.Repeat([]string{"DOC-X"}, submissions.MaxFilesPerWrite+1)}}, "invalid_request"},
 		} {
 			if _, err := w.svc.Provide(ctx, holder(c.who), sub.ID, c.files); code(err) != c.want {
 				t.Errorf("%s: %v, want %s", c.name, err, c.want)
@@ -756,6 +757,11 @@ func TestService_Audit(t *testing.T) {
 		}
 		if stored, _ := w.svc.Get(ctx, staff, sub.ID); stored.AuditRequest.State != submissions.AuditProvided || stored.Version != done.Version {
 			t.Fatalf("stored: %+v", stored)
+		}
+		// Files added keep its place in staff's queue: it waits since it
+		// entered review, not since the files came.
+		if !done.StatusSince().Equal(sub.StatusSince()) {
+			t.Fatalf("waiting since %v after the files, since %v before", done.StatusSince(), sub.StatusSince())
 		}
 		if d, _ := store.NewDocuments(w.tbl).Get(ctx, w.holders["ana"], doc("D2")); d.SubmissionID != sub.ID {
 			t.Fatalf("D2 after: %+v", d)

@@ -159,8 +159,12 @@ type Submission struct {
 // StatusSince is when s entered its status: the staff queue serves first
 // whoever waited longest.
 func (s Submission) StatusSince() time.Time {
-	if n := len(s.History); n > 0 {
-		return s.History[n-1].At
+	// The last entry that changed the status: files added meanwhile are in
+	// the history too, and must not send it to the back of the queue.
+	for i := len(s.History) - 1; i >= 0; i-- {
+		if h := s.History[i]; h.From != h.To {
+			return h.At
+		}
 	}
 	return s.SubmittedAt
 }

@@ -131,6 +131,9 @@ func (d *Disk) Open(_ context.Context, key string) (io.ReadCloser, files.Info, e
 
 // Copy copies the object at from to to.
 func (d *Disk) Copy(ctx context.Context, from, to string) error {
+	if !files.ValidKey(to) {
+		return fmt.Errorf("files: invalid key %q", to)
+	}
 	r, info, err := d.Open(ctx, from)
 	if err != nil {
 		return err
@@ -440,5 +443,8 @@ func (d *Disk) download(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Disposition", fmt.Sprintf("inline; filename=%q", name))
 	w.Header().Set("Cache-Control", "private, no-store")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
+	// Served from the forms' own origin on the local stack: nothing in a
+	// file may run as that origin's page.
+	w.Header().Set("Content-Security-Policy", "sandbox")
 	_, _ = io.Copy(w, f)
 }

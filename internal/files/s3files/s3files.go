@@ -78,6 +78,9 @@ func (s *Store) PresignUpload(ctx context.Context, u files.UploadRequest) (files
 
 // Open reads the object at key.
 func (s *Store) Open(ctx context.Context, key string) (io.ReadCloser, files.Info, error) {
+	if !files.ValidKey(key) {
+		return nil, files.Info{}, fmt.Errorf("s3files: invalid key %q", key)
+	}
 	out, err := s.client.GetObject(ctx, &s3.GetObjectInput{Bucket: &s.bucket, Key: &key})
 	if notFound(err) {
 		return nil, files.Info{}, files.ErrNotFound
@@ -90,6 +93,9 @@ func (s *Store) Open(ctx context.Context, key string) (io.ReadCloser, files.Info
 
 // Copy copies the object at from to to, within the bucket.
 func (s *Store) Copy(ctx context.Context, from, to string) error {
+	if !files.ValidKey(from) || !files.ValidKey(to) {
+		return fmt.Errorf("s3files: invalid key %q or %q", from, to)
+	}
 	src := url.PathEscape(s.bucket) + "/" + (&url.URL{Path: from}).EscapedPath()
 	_, err := s.client.CopyObject(ctx, &s3.CopyObjectInput{Bucket: &s.bucket, Key: &to, CopySource: &src})
 	if notFound(err) {
@@ -103,6 +109,9 @@ func (s *Store) Copy(ctx context.Context, from, to string) error {
 
 // Delete removes the object at key (S3 answers an absent key as deleted).
 func (s *Store) Delete(ctx context.Context, key string) error {
+	if !files.ValidKey(key) {
+		return fmt.Errorf("s3files: invalid key %q", key)
+	}
 	if _, err := s.client.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &s.bucket, Key: &key}); err != nil {
 		return fmt.Errorf("delete %s: %w", key, err)
 	}
@@ -111,6 +120,9 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 
 // PresignDownload presigns a GET that serves the object as d says.
 func (s *Store) PresignDownload(ctx context.Context, key string, d files.Download) (string, error) {
+	if !files.ValidKey(key) {
+		return "", fmt.Errorf("s3files: invalid key %q", key)
+	}
 	disp := fmt.Sprintf("inline; filename=%q", files.SafeName(d.FileName))
 	req, err := s.presign.PresignGetObject(ctx, &s3.GetObjectInput{Bucket: &s.bucket, Key: &key,
 		ResponseContentType: &d.ContentType, ResponseContentDisposition: &disp},

@@ -118,12 +118,16 @@ async function send(box, file) {
       remove.disabled = true;
       try {
         await api("DELETE", `/holders/me/documents/${encodeURIComponent(entry.id)}`);
-      } catch { /* not attached to anything yet: the day's clean-up goes for it anyway */ }
+      } catch (err) {
+        // Kept, and said so: a file that stays would be kept for years.
+        remove.disabled = false;
+        showProblems(box, [box.querySelector(".error-text").textContent, `${file.name} could not be removed – try again`].filter(Boolean));
+        return;
+      }
       drop();
       announce(`${file.name} removed`);
       box.querySelector("input[type=file]").focus();
     });
-    announce(`${file.name} attached`);
   } catch (err) {
     drop();
     const detail = err.code === "file_refused" && err.details?.[0]?.message;

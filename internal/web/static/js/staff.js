@@ -161,8 +161,8 @@ function programCard(p) {
   return card;
 }
 
-// The association's date of the service's clock when the queue was read:
-// an audit is overdue after its last day by that date.
+// The association's date of the service's clock when the queue or the
+// holder's record was read: an audit is overdue after its last day by it.
 let serviceDay = "";
 
 /** #/staff/submissions: the CEC submission review queue. */
@@ -520,7 +520,8 @@ const paymentText = {
 export async function holder(main, { id }) {
   let rec;
   try {
-    rec = await api("GET", `/holders/${enc(id)}`);
+    [rec, serviceDay] = await Promise.all([api("GET", `/holders/${enc(id)}`),
+      serverNow().then((now) => dateIn(now, policy.association.timeZone))]);
   } catch (err) {
     if (err.code !== "holder_not_found") throw err;
     const view = page(main, "Holder not found");
