@@ -32,8 +32,8 @@ const (
 	// MaxFilesPerWrite bounds the documents one write attaches: each is an
 	// operation of the write's transaction (at most 100 in all).
 	MaxFilesPerWrite = 50
-	maxText       = 500
-	maxReason     = 2000
+	maxText          = 500
+	maxReason        = 2000
 )
 
 // system is who the asynchronous step acts as in the history.
