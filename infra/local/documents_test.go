@@ -1,12 +1,14 @@
 package main
 
 import (
+	"github.com/cecportal/cecportal/internal/files"
+	"github.com/cecportal/cecportal/internal/testkit"
+
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"io"
-	"mime/multipart"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -40,21 +42,11 @@ type docJSON struct {
 // the file store's status.
 func postFile(t *testing.T, up uploadForm, body []byte) int {
 	t.Helper()
-	var buf bytes.Buffer
-	mw := multipart.NewWriter(&buf)
-	for k, v := range up.Fields {
-		mw.WriteField(k, v)
-	}
-	fw, _ := mw.CreateFormFile("file", "from-the-phone")
-	fw.Write(body)
-	mw.Close()
-	res, err := http.Post(up.URL, mw.FormDataContentType(), &buf)
+	st, err := testkit.PostFile(files.Upload{URL: up.URL, Fields: up.Fields}, nil, body)
 	if err != nil {
 		t.Fatal(err)
 	}
-	io.Copy(io.Discard, res.Body)
-	res.Body.Close()
-	return res.StatusCode
+	return st
 }
 
 // attach starts a document, posts body and asks for the check, which must

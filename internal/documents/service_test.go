@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -93,24 +92,11 @@ func eachBackend(t *testing.T, test func(t *testing.T, e env)) {
 // returns the store's status.
 func send(t *testing.T, up files.Upload, set map[string]string, body []byte) int {
 	t.Helper()
-	var buf bytes.Buffer
-	mw := multipart.NewWriter(&buf)
-	for k, v := range up.Fields {
-		if o, ok := set[k]; ok {
-			v = o
-		}
-		mw.WriteField(k, v)
-	}
-	fw, _ := mw.CreateFormFile("file", "upload")
-	fw.Write(body)
-	mw.Close()
-	res, err := http.Post(up.URL, mw.FormDataContentType(), &buf)
+	st, err := testkit.PostFile(up, set, body)
 	if err != nil {
 		t.Fatal(err)
 	}
-	io.Copy(io.Discard, res.Body)
-	res.Body.Close()
-	return res.StatusCode
+	return st
 }
 
 // The files a phone or an office sends, and the hostile ones.

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -18,6 +17,7 @@ import (
 	"github.com/cecportal/cecportal/internal/files/diskfiles"
 	"github.com/cecportal/cecportal/internal/files/s3files"
 	"github.com/cecportal/cecportal/internal/moto"
+	"github.com/cecportal/cecportal/internal/testkit"
 )
 
 func TestMain(m *testing.M) { moto.Main(m) }
@@ -65,36 +65,14 @@ func TestS3_Contract(t *testing.T) {
 	})
 }
 
-// post sends a file with up's form as a browser does; it returns the
-// status.
+// post sends a file with up's form as a browser does; it returns the status.
 func post(t *testing.T, up files.Upload, fields map[string]string, body []byte) int {
 	t.Helper()
-	var buf bytes.Buffer
-	mw := multipart.NewWriter(&buf)
-	for k, v := range up.Fields {
-		if o, ok := fields[k]; ok {
-			v = o
-		}
-		mw.WriteField(k, v)
-	}
-	for k, v := range fields {
-		if _, ok := up.Fields[k]; !ok {
-			mw.WriteField(k, v)
-		}
-	}
-	fw, err := mw.CreateFormFile("file", "evidence.pdf")
+	st, err := testkit.PostFile(up, fields, body)
 	if err != nil {
 		t.Fatal(err)
 	}
-	fw.Write(body)
-	mw.Close()
-	res, err := http.Post(up.URL, mw.FormDataContentType(), &buf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	io.Copy(io.Discard, res.Body)
-	return res.StatusCode
+	return st
 }
 
 func read(t *testing.T, s files.Store, key string) ([]byte, files.Info, error) {

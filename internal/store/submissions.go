@@ -291,7 +291,14 @@ func (r *Submissions) Create(ctx context.Context, s submissions.Submission, atta
 		return fmt.Errorf("marshal submission lock %s: %w", s.ID, err)
 	}
 	ops := []table.Op{table.Put(item, table.IfNotExists()), table.Put(link, table.IfNotExists()), table.Put(lock, table.IfNotExists())}
-	docs, err := attachOps(attach, s.ID)
+	return r.write(ctx, "create", s.ID, ops, attach, msgs, map[table.Key]error{ok: submissions.ErrOpen})
+}
+
+// write writes ops, the attachment of attach to submission id and msgs in
+// one transaction; a failed condition is named by the error of its key in
+// failed, or of a document (ErrDocumentChanged).
+func (r *Submissions) write(ctx context.Context, what, id string, ops []table.Op, attach []documents.Document, msgs []outbox.Message, failed map[table.Key]error) error {
+	docs, err := attachOps(attach, id)
 	if err != nil {
 		return err
 	}
@@ -300,16 +307,18 @@ func (r *Submissions) Create(ctx context.Context, s submissions.Submission, atta
 		return err
 	}
 	err = r.t.Write(ctx, slices.Concat(ops, docs, out)...)
-	switch {
-	case err == nil:
+	if err == nil {
 		return nil
-	case table.FailedOn(err, ok):
-		return fmt.Errorf("create submission %s: %w", s.ID, submissions.ErrOpen)
-	case slices.ContainsFunc(attach, func(d documents.Document) bool { return table.FailedOn(err, documentKey(d.HolderID, d.ID)) }):
-		return fmt.Errorf("create submission %s: %w", s.ID, submissions.ErrDocumentChanged)
-	default:
-		return fmt.Errorf("create submission %s: %w", s.ID, err)
 	}
+	for k, e := range failed {
+		if table.FailedOn(err, k) {
+			return fmt.Errorf("%s submission %s: %w", what, id, e)
+		}
+	}
+	if slices.ContainsFunc(attach, func(d documents.Document) bool { return table.FailedOn(err, documentKey(d.HolderID, d.ID)) }) {
+		return fmt.Errorf("%s submission %s: %w", what, id, submissions.ErrDocumentChanged)
+	}
+	return fmt.Errorf("%s submission %s: %w", what, id, err)
 }
 
 // Save writes s under the version it was read at (s.Version-1) with its
@@ -325,28 +334,10 @@ func (r *Submissions) Save(ctx context.Context, s submissions.Submission, attach
 	if err != nil {
 		return err
 	}
-	docs, err := attachOps(attach, s.ID)
-	if err != nil {
-		return err
-	}
-	out, err := OutboxOps(msgs...)
-	if err != nil {
-		return err
-	}
 	if !s.Status.Open() {
 		return fmt.Errorf("save submission %s: only an open submission is saved this way", s.ID)
 	}
-	err = r.t.Write(ctx, slices.Concat(ops, marker, docs, out)...)
-	switch {
-	case err == nil:
-		return nil
-	case table.FailedOn(err, k):
-		return fmt.Errorf("save submission %s: %w", s.ID, submissions.ErrChanged)
-	case slices.ContainsFunc(attach, func(d documents.Document) bool { return table.FailedOn(err, documentKey(d.HolderID, d.ID)) }):
-		return fmt.Errorf("save submission %s: %w", s.ID, submissions.ErrDocumentChanged)
-	default:
-		return fmt.Errorf("save submission %s: %w", s.ID, err)
-	}
+	return r.write(ctx, "save", s.ID, append(ops, marker...), attach, msgs, map[table.Key]error{k: submissions.ErrChanged})
 }
 
 // Get reads a submission by ID through its link, or submissions.ErrNotFound.

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -898,21 +897,10 @@ func putFile(disk *diskfiles.Disk, key string) error {
 	if err != nil {
 		return err
 	}
-	var buf bytes.Buffer
-	mw := multipart.NewWriter(&buf)
-	for k, v := range up.Fields {
-		mw.WriteField(k, v)
+	up.URL = strings.Replace(up.URL, "http://127.0.0.1:9", srv.URL, 1)
+	st, err := testkit.PostFile(up, nil, []byte("%PDF-1.7"))
+	if err == nil && st != http.StatusNoContent {
+		err = fmt.Errorf("post: %d", st)
 	}
-	fw, _ := mw.CreateFormFile("file", "c.pdf")
-	fw.Write([]byte("%PDF-1.7"))
-	mw.Close()
-	res, err := http.Post(strings.Replace(up.URL, "http://127.0.0.1:9", srv.URL, 1), mw.FormDataContentType(), &buf)
-	if err != nil {
-		return err
-	}
-	res.Body.Close()
-	if res.StatusCode != http.StatusNoContent {
-		return fmt.Errorf("post: %d", res.StatusCode)
-	}
-	return nil
+	return err
 }

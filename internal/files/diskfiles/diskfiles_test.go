@@ -3,7 +3,6 @@ package diskfiles_test
 import (
 	"bytes"
 	"errors"
-	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/cecportal/cecportal/internal/files"
 	"github.com/cecportal/cecportal/internal/files/diskfiles"
+	"github.com/cecportal/cecportal/internal/testkit"
 )
 
 // Sweep removes what the bucket's lifecycle rules would, by the store's
@@ -30,17 +30,9 @@ func TestDisk_Sweep(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var buf bytes.Buffer
-		mw := multipart.NewWriter(&buf)
-		for k, v := range up.Fields {
-			mw.WriteField(k, v)
-		}
-		fw, _ := mw.CreateFormFile("file", "x.png")
-		fw.Write([]byte("\x89PNG\r\n\x1a\n"))
-		mw.Close()
-		res, err := http.Post(up.URL, mw.FormDataContentType(), &buf)
-		if err != nil || res.StatusCode != http.StatusNoContent {
-			t.Fatalf("post %s: %v %v", key, res.StatusCode, err)
+		st, err := testkit.PostFile(up, nil, []byte("\x89PNG\r\n\x1a\n"))
+		if err != nil || st != http.StatusNoContent {
+			t.Fatalf("post %s: %v %v", key, st, err)
 		}
 	}
 	put("uploads/H1/OLD")
