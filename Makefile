@@ -31,6 +31,7 @@ LAMBDAS := \
 	HolderImporter:holder-importer \
 	CecApi:cec-api \
 	DocumentsApi:documents-api \
+	RecordsApi:records-api \
 	CecSubmissionReviewer:cec-submission-reviewer \
 	PaymentWebhook:payment-webhook \
 	PaymentSettler:payment-settler \

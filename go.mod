@@ -3,6 +3,7 @@ module github.com/cecportal/cecportal
 go 1.26.8
 
 require (
+	codeberg.org/go-pdf/fpdf v0.12.0
 	github.com/DataDog/datadog-agent/pkg/template v0.85.2
 	github.com/aws/aws-lambda-go v1.55.1
 	github.com/aws/aws-sdk-go-v2 v1.48.0

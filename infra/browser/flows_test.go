@@ -810,6 +810,11 @@ func TestBrowser_Flows(t *testing.T) {
 			if !r.Complete || r.Invoice.Status != "paid" || r.Invoice.TotalCents != 12500 || pageSteps != strings.Join(apiSteps, " ") {
 				t.Fatalf("page steps %q; API %+v", pageSteps, r)
 			}
+			// Paid, the receipt downloads: the API's PDF, byte for byte.
+			receipt := ana.download(t, "#download-receipt", "receipt-REN-"+holderID+"-2028.pdf")
+			if want := s.call(t, "GET", "/holders/me/renewals/2028/receipt", ana.token(t), nil, "application/pdf", 200); !bytes.HasPrefix(receipt, []byte("%PDF-")) || !bytes.Equal(receipt, want) {
+				t.Fatalf("the downloaded receipt (%d bytes) is not the API's (%d bytes)", len(receipt), len(want))
+			}
 			// Complete, with a step not done: the page says why both hold.
 			open := eval[bool](t, ana, "a step not done", `!!document.querySelector('#renewal-steps li[data-done="false"]')`)
 			explained := eval[bool](t, ana, "the explanation", `!!document.querySelector("#steps-still-open")`)

@@ -143,6 +143,7 @@ var authzMatrix = []authzRow{
 		}},
 	{"GET /holders/me/renewals/{year}", statuses(401, 401, 200, 404, 403, 403, 403), "2027: A's invoice; B has none", at("/holders/me/renewals/2027")},
 	{"POST /holders/me/renewals/{year}/checkout", statuses(401, 401, 200, 404, 403, 403, 403), "2027: A's invoice; B has none", at("/holders/me/renewals/2027/checkout")},
+	{"GET /holders/me/renewals/{year}/receipt", statuses(401, 401, 409, 404, 403, 403, 403), "2027: A's invoice, not paid (`not_paid`); B has none", at("/holders/me/renewals/2027/receipt")},
 	{"PUT /holders/{holderId}/credentials", statuses(401, 401, 403, 403, 403, 403, 200), "holder A's credentials (unchanged: CAM, member)", func(f *authzFixture, _ caller) authzReq {
 		return jsonReq("/holders/"+f.holderA+"/credentials", `{"membership":"member","credentials":[{"code":"CAM","earnedOn":"2020-06-01"}]}`)
 	}},
@@ -511,6 +512,17 @@ func newAuthzFixture(t *testing.T, c *client, st *running) *authzFixture {
 	c.do("PUT", "/holders/"+f.holderA+"/credentials", f.tokens[staff], map[string]any{"membership": "member",
 		"credentials": []any{map[string]any{"code": "CAM", "earnedOn": "2020-06-01"}}}, 200, nil)
 	c.waitForRenewal(f.tokens[holderA], 2027)
+	// Holder C, no caller of the matrix, pays the 2027 renewal and takes its
+	// receipt: the fixture's 2xx of the receipt (A's stays unpaid).
+	cTok := c.token("sub-cyra", identity.RoleHolder, "cyra.receipt@example.com")
+	c.do("POST", "/holders", cTok, map[string]any{"firstName": "Cyra", "lastName": "Receipt", "email": "cyra.receipt@example.com"}, 201, &h)
+	c.do("PUT", "/holders/"+id(h, "holderId")+"/credentials", f.tokens[staff], map[string]any{"membership": "member",
+		"credentials": []any{map[string]any{"code": "CAM", "earnedOn": "2020-06-01"}}}, 200, nil)
+	c.waitForRenewal(cTok, 2027)
+	var cco map[string]any
+	c.do("POST", "/holders/me/renewals/2027/checkout", cTok, nil, 200, &cco)
+	c.do("POST", "/dev/payments/"+id(cco, "reference")+"/succeed", "", nil, 200, nil)
+	c.download("/holders/me/renewals/2027/receipt", cTok, "application/pdf")
 
 	var p map[string]any
 	c.do("POST", "/providers", f.tokens[providerA], map[string]any{"name": "Quillfeather Learning", "contactName": "Marguerite Oakhaven",

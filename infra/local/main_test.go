@@ -295,6 +295,24 @@ func (c *client) raw(method, path, token, ctype, body string) (int, apiError) {
 	return resp.StatusCode, e
 }
 
+// download GETs path as token, requires a 200 of content type ctype
+// offered as an attachment, and returns the body.
+func (c *client) download(path, token, ctype string) string {
+	c.t.Helper()
+	req, _ := http.NewRequest("GET", c.base+path, nil)
+	req.Header.Set("authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		c.t.Fatalf("GET %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 || resp.Header.Get("content-type") != ctype || !strings.HasPrefix(resp.Header.Get("content-disposition"), "attachment;") {
+		c.t.Fatalf("GET %s: %d %s %q: %.200s", path, resp.StatusCode, resp.Header.Get("content-type"), resp.Header.Get("content-disposition"), raw)
+	}
+	return string(raw)
+}
+
 // do sends body as JSON, checks the status and decodes the answer into out.
 func (c *client) do(method, path, token string, body any, status int, out any) apiError {
 	c.t.Helper()

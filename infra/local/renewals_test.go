@@ -75,6 +75,10 @@ func TestLocalStack_Renewals(t *testing.T) {
 		t.Fatalf("steps after the contact update %v", s)
 	}
 
+	// No receipt before it is paid.
+	if e := c.do("GET", "/holders/me/renewals/2027/receipt", ana, nil, 409, nil); e.Error.Code != "not_paid" {
+		t.Fatalf("receipt of an unpaid invoice: %+v", e)
+	}
 	var co map[string]any
 	c.do("POST", "/holders/me/renewals/2027/checkout", ana, nil, 200, &co)
 	ref := fmt.Sprint(co["reference"])
@@ -93,6 +97,13 @@ func TestLocalStack_Renewals(t *testing.T) {
 	}
 	if e := c.do("POST", "/holders/me/renewals/2027/checkout", ana, nil, 409, nil); e.Error.Code != "invoice_paid" {
 		t.Fatalf("checkout of a paid invoice: %+v", e)
+	}
+	// The receipt, a PDF with the invoice, the amount and the reference.
+	pdf := c.download("/holders/me/renewals/2027/receipt", ana, "application/pdf")
+	for _, part := range []string{"%PDF-", want, "Renewal 2027", ref} {
+		if !strings.Contains(pdf, part) {
+			t.Fatalf("the receipt lacks %q", part)
+		}
 	}
 
 	receipts := func() []email {

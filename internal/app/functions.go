@@ -62,6 +62,9 @@ var Functions = []Function{
 	// DOCUMENTS_BUCKET: a function of its own, so that the S3 client stays
 	// out of the others (docs/documents.md).
 	{ID: "DocumentsApi", Dir: "documents-api", Kind: HTTP, Env: []string{"DOCUMENTS_BUCKET"}},
+	// Records as PDFs: a function of its own, so that the PDF library
+	// stays out of the others (docs/records.md).
+	{ID: "RecordsApi", Dir: "records-api", Kind: HTTP},
 	// A submission refused whole has its files removed from DOCUMENTS_BUCKET.
 	{ID: "CecSubmissionReviewer", Dir: "cec-submission-reviewer", Kind: Consumer, Queue: submissions.Queue, Sends: []string{notify.Queue},
 		Env: []string{"DOCUMENTS_BUCKET"}},

@@ -16,6 +16,7 @@ import (
 	"github.com/cecportal/cecportal/internal/httpapi/apispec"
 	"github.com/cecportal/cecportal/internal/identity"
 	"github.com/cecportal/cecportal/internal/payments"
+	"github.com/cecportal/cecportal/internal/records"
 	"github.com/cecportal/cecportal/internal/secrets"
 	"github.com/cecportal/cecportal/internal/stripepay"
 	"github.com/cecportal/cecportal/internal/testkit"
@@ -36,6 +37,9 @@ var httpFunctions = map[string]func(app.Deps) (*httpapi.API, error){
 	},
 	"DocumentsApi": func(d app.Deps) (*httpapi.API, error) {
 		return httpapi.NewDocumentsAPI(d.Documents(nil), httpapi.Options{})
+	},
+	"RecordsApi": func(d app.Deps) (*httpapi.API, error) {
+		return httpapi.NewRecordsAPI(d.Renewals(nil), records.RenewalReceiptPDF(d.Policy), httpapi.Options{})
 	},
 	"ProgramsApi": func(d app.Deps) (*httpapi.API, error) {
 		return httpapi.NewProgramsAPI(d.Programs(&payments.Simulator{}), httpapi.Options{})

@@ -43,6 +43,7 @@ import (
 	"github.com/cecportal/cecportal/internal/policy"
 	"github.com/cecportal/cecportal/internal/programs"
 	"github.com/cecportal/cecportal/internal/queue"
+	"github.com/cecportal/cecportal/internal/records"
 	"github.com/cecportal/cecportal/internal/renewals"
 	"github.com/cecportal/cecportal/internal/secrets"
 	"github.com/cecportal/cecportal/internal/store"
@@ -331,6 +332,10 @@ func (s *Stack) build(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	recordsAPI, err := httpapi.NewRecordsAPI(deps.Renewals(nil), records.RenewalReceiptPDF(pol), apiOptions)
+	if err != nil {
+		return err
+	}
 	webhookAPI, err := httpapi.NewPaymentWebhookAPI(deps.PaymentWebhook(stripepay.Verifier{Secret: secrets.Value(s.webhookSecret)}),
 		httpapi.Options{Logger: s.log})
 	if err != nil {
@@ -344,6 +349,7 @@ func (s *Stack) build(ctx context.Context) (err error) {
 		"AttendanceApi":         {api: attendanceAPI},
 		"CecApi":                {api: cecAPI},
 		"DocumentsApi":          {api: documentsAPI},
+		"RecordsApi":            {api: recordsAPI},
 		"PaymentWebhook":        {api: webhookAPI},
 		"MailSender":            {work: mailer.Handle},
 		"MailFeedback":          {work: deps.Undeliverable().Feedback},

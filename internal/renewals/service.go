@@ -364,6 +364,20 @@ func (s *Service) Renewal(ctx context.Context, c identity.Caller, year int) (Vie
 	return v, nil
 }
 
+// Receipt is the caller's paid renewal invoice of year, for its receipt.
+// Errors: Unauthenticated; Invalid year; NotFound holder_not_found,
+// renewal_not_found; Conflict not_paid.
+func (s *Service) Receipt(ctx context.Context, c identity.Caller, year int) (Invoice, error) {
+	inv, _, err := s.myInvoice(ctx, c, year)
+	if err != nil {
+		return Invoice{}, err
+	}
+	if inv.Status != Paid {
+		return Invoice{}, fault.Errorf(fault.Conflict, "not_paid", "your %d renewal is not paid yet: its receipt comes once it is", year)
+	}
+	return inv, nil
+}
+
 // judgeLapse sets inv.Lapsed: unpaid, and the association's today is after
 // the last day of grace.
 func (s *Service) judgeLapse(inv *Invoice) {

@@ -1,5 +1,5 @@
-// Downloads of a report's row results as CSV, the parts the API gives put
-// together into one file.
+// Downloads: a report's row results as CSV, the parts the API gives put
+// together into one file; and a file the API draws, such as a receipt.
 
 import { h, announce } from "./dom.js";
 import { api } from "./api.js";
@@ -29,4 +29,19 @@ export async function downloadCSV(path, filename, buttonId) {
   announce("The results are downloaded.");
   const button = document.getElementById(buttonId);
   if (button) button.disabled = false;
+}
+
+/**
+ * Downloads the file the API answers at path (of type accept) as filename:
+ * fetched with the person's token, then saved, as a link cannot carry it.
+ */
+export async function downloadFile(path, accept, filename) {
+  const resp = await api("GET", path, { accept, raw: true });
+  const url = URL.createObjectURL(await resp.blob());
+  const a = h("a", { href: url, download: filename, hidden: true }, filename);
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60000);
+  announce(`${filename} is downloaded.`);
 }

@@ -10,6 +10,7 @@ import { field, addressFields, form, readForm, submitting, group, precheck, prob
 import { page, notice, writeToOffice, errorNotice, dateTime, date, badge, words, kindName, invoiceStatusText, startPayment, paidConfirmation, hashQuery, actionButton, confirmation } from "./view.js";
 import { money, dateIn, hundredths, cecText } from "./fee.js";
 import { attachField, attachedIds, uploading, documentList } from "./documents.js";
+import { downloadFile } from "./download.js";
 
 /** #/holder: sign up as a holder, or see the profile and update contact details. */
 export async function profile(main) {
@@ -632,7 +633,10 @@ function drawRenewal(out, r, y) {
   const pay = inv.status !== "paid" ? actionButton({ id: "pay-renewal" }, `Pay ${money(due, inv.currency)}`, result, async () => {
     const co = await api("POST", `/holders/me/renewals/${encodeURIComponent(y)}/checkout`);
     startPayment(co, `#/holder/renewal?year=${encodeURIComponent(y)}`);
-  }) : null;
+  }) : actionButton({ id: "download-receipt", class: "secondary" }, "Download the receipt (PDF)", result, async () => {
+    await downloadFile(`/holders/me/renewals/${encodeURIComponent(y)}/receipt`, "application/pdf", `receipt-${inv.invoiceId}.pdf`);
+    document.getElementById("download-receipt").disabled = false;
+  });
   fill(out,
     h("h2", {}, `Renewal ${r.year}`),
     r.complete ? notice(`Your ${r.year} renewal is complete: your dues are paid and your CECs are approved.`, "ok", { id: "renewal-complete" }) : null,

@@ -1,0 +1,21 @@
+// Command records-api is the Lambda behind the records a person prints or
+// keeps, drawn as PDFs on the server: the receipt of a renewal's payment.
+// It alone links the PDF library.
+package main
+
+import (
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/cecportal/cecportal/internal/app"
+	"github.com/cecportal/cecportal/internal/httpapi"
+	"github.com/cecportal/cecportal/internal/records"
+)
+
+func main() {
+	p := app.Lambda("RecordsApi")
+	api, err := httpapi.NewRecordsAPI(p.Renewals(nil), records.RenewalReceiptPDF(p.Policy), httpapi.Options{RoleClaim: p.Env.RoleClaim, Logger: p.Log, Roles: p.Accounts()})
+	if err != nil {
+		app.Exit(p.Log, "http api", err)
+	}
+	lambda.Start(api.Handle)
+}

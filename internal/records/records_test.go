@@ -1,0 +1,92 @@
+package records_test
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cecportal/cecportal/internal/checkout"
+	"github.com/cecportal/cecportal/internal/records"
+	"github.com/cecportal/cecportal/internal/renewals"
+	"github.com/cecportal/cecportal/internal/testkit"
+)
+
+func paidInvoice() renewals.Invoice {
+	paid := time.Date(2027, 3, 12, 15, 4, 0, 0, time.UTC)
+	return renewals.Invoice{ID: "REN-H-1-2028", HolderID: "H-1", HolderEmail: "zoe@example.com", HolderName: "Zoë Lima", Year: 2028,
+		Credentials: []string{"CAM", "NALP"}, Lines: []renewals.Line{{Code: "CAM", Cents: 7500}, {Code: "NALP", Cents: 5000}, {Code: renewals.LineReinstatement, Cents: 2500}},
+		TotalCents: 15000, Currency: "USD", Status: renewals.Paid, PaidAt: paid,
+		Payments: []renewals.Payment{{EventID: "evt_1", Kind: checkout.Failed, At: paid.Add(-time.Hour), Reference: "cs_failed"},
+			{EventID: "evt_2", Kind: checkout.Succeeded, At: paid, Reference: "cs_test_42", AmountCents: 15000, Currency: "USD"}}}
+}
+
+// A paid renewal's receipt says who paid whom, for what, how much, when
+// and under which reference, in words: each credential by its name, the
+// reinstatement fee, the day in the association's time zone.
+func TestRenewalReceipt(t *testing.T) {
+	pol := testkit.Policy(t)
+	r, err := records.RenewalReceipt(pol, paidInvoice())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := records.Receipt{Association: pol.Association.Name, PortalURL: pol.Association.PortalURL, Support: pol.Association.SupportEmail,
+		Title: "Receipt", Number: "REN-H-1-2028", PayerName: "Zoë Lima", PayerEmail: "zoe@example.com", For: "Renewal 2028",
+		Lines: []records.Line{{What: "Certified Apartment Manager (CAM) dues", Amount: "75.00 USD"},
+			{What: "National Apartment Leasing Professional (NALP) dues", Amount: "50.00 USD"},
+			{What: "Reinstatement fee (paid after the grace period)", Amount: "25.00 USD"}},
+		Total: "150.00 USD", PaidOn: "March 12, 2027", Reference: "cs_test_42"}
+	r.Notes = nil
+	if got := r; !equal(got, want) {
+		t.Fatalf("receipt\n got %+v\nwant %+v", got, want)
+	}
+	unpaid := paidInvoice()
+	unpaid.Status = renewals.Open
+	if _, err := records.RenewalReceipt(pol, unpaid); err == nil {
+		t.Fatal("a receipt of an unpaid invoice")
+	}
+}
+
+func equal(a, b records.Receipt) bool {
+	return a.Association == b.Association && a.PortalURL == b.PortalURL && a.Support == b.Support && a.Title == b.Title &&
+		a.Number == b.Number && a.PayerName == b.PayerName && a.PayerEmail == b.PayerEmail && a.For == b.For &&
+		a.Total == b.Total && a.PaidOn == b.PaidOn && a.Reference == b.Reference && strings.Join(lines(a), "|") == strings.Join(lines(b), "|")
+}
+
+func lines(r records.Receipt) []string {
+	var out []string
+	for _, l := range r.Lines {
+		out = append(out, l.What+"="+l.Amount)
+	}
+	return out
+}
+
+// The PDF is a PDF, the same bytes every time for the same receipt, and
+// carries the receipt's text (the core fonts' Windows-1252, so "ë" stays).
+func TestReceipt_PDF(t *testing.T) {
+	pol := testkit.Policy(t)
+	r, err := records.RenewalReceipt(pol, paidInvoice())
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := r.PDF(paidInvoice().PaidAt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := r.PDF(paidInvoice().PaidAt)
+	if !bytes.HasPrefix(a, []byte("%PDF-1.")) || !bytes.Contains(a, []byte("%%EOF")) || !bytes.Equal(a, b) {
+		t.Fatalf("not one stable PDF: %q…, %d and %d bytes", a[:8], len(a), len(b))
+	}
+	for _, s := range []string{"Receipt", "REN-H-1-2028", "Renewal 2028", "150.00 USD", "March 12, 2027", "cs_test_42",
+		`Certified Apartment Manager \(CAM\) dues`} { // parentheses are escaped in a PDF string
+		if !bytes.Contains(a, []byte(s)) {
+			t.Errorf("the PDF lacks %q", s)
+		}
+	}
+	if !bytes.Contains(a, []byte("Zo\xeb Lima")) {
+		t.Error("the payer's name is not in Windows-1252")
+	}
+	if len(a) > 20_000 {
+		t.Errorf("a one-page receipt of %d bytes", len(a))
+	}
+}
