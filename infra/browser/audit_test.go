@@ -59,6 +59,10 @@ func TestBrowser_DocumentationAudit(t *testing.T) {
 	fay.open(t, "#/holder/submit?year=2028")
 	card := fmt.Sprintf(`#my-submissions [data-submission-id=%q] `, subs["fay"])
 	fay.waitText(t, card+".audit-form", "Send the documentation of this activity by Sun, Apr 11, 2027")
+	// What to do comes first, above the form, with the way to it.
+	fay.waitText(t, "#running-pending .audit-action", "Action needed: your submission was selected for a documentation audit. Send the documentation by Sun, Apr 11, 2027")
+	fay.click(t, "#running-pending .audit-action a")
+	fay.waitJS(t, "the audit form's heading focused", fmt.Sprintf(`document.activeElement === document.querySelector(%s)`, js(card+".audit-form h4")))
 	fay.audit(t)
 	// Sent without a file, it says what is missing on the activity's field.
 	fay.click(t, card+".audit-form button[type=submit]")
@@ -77,13 +81,19 @@ func TestBrowser_DocumentationAudit(t *testing.T) {
 	fay.audit(t)
 	noCodesShown(t, fay)
 
-	// After the last day, staff see Gus's audit overdue and Fay's sent.
+	// After the last day Gus reads that the date has passed and that he
+	// can still send it; staff see his audit overdue and Fay's sent.
 	s.setClock(t, "2027-04-12T09:00:00-04:00")
+	gus := s.person(t, "gus", true)
+	gus.signIn(t, "holder", "gus", "gus@example.com")
+	gus.open(t, "#/holder/submit?year=2028")
+	gus.waitText(t, fmt.Sprintf(`#my-submissions [data-submission-id=%q] .audit-form`, subs["gus"]),
+		"The date to send the documentation, Sun, Apr 11, 2027, has passed, but you can still send it until the association's office decides.")
 	office := s.person(t, "office", false)
 	office.signIn(t, "staff", "office", "office@example.org")
 	office.open(t, "#/staff/submissions")
 	queue := `#submission-queue article[data-submission-id=%q] `
-	office.waitText(t, fmt.Sprintf(queue, subs["gus"])+".audit.overdue", "Documentation audit overdue: the files were asked for by Sun, Apr 11, 2027")
+	office.waitText(t, fmt.Sprintf(queue, subs["gus"])+".audit.overdue", "Documentation audit overdue: the files were asked for by Sun, Apr 11, 2027, and none has come.")
 	office.waitText(t, fmt.Sprintf(queue, subs["fay"])+".audit", "the holder sent the documentation")
 	office.waitText(t, fmt.Sprintf(queue, subs["fay"]), "Open Fair housing certificate.pdf")
 	office.audit(t)

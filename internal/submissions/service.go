@@ -307,7 +307,7 @@ func (s *Service) resolve(wanted []ActivityFiles, have []int, docs []documents.D
 	}
 	if total > MaxFilesPerWrite {
 		return nil, nil, []fault.Detail{{Field: "activities", Code: "count",
-			Message: fmt.Sprintf("attach at most %d files at a time: send the others in a second round", MaxFilesPerWrite)}}
+			Message: fmt.Sprintf("Attach at most %d files at a time: send the others in a second round", MaxFilesPerWrite)}}
 	}
 	for _, w := range wanted {
 		field := fmt.Sprintf("activities[%d].documents", w.Index)
@@ -317,18 +317,18 @@ func (s *Service) resolve(wanted []ActivityFiles, have []int, docs []documents.D
 			continue
 		}
 		if max := s.policy.Attachments.PerActivity; have[w.Index]+len(refs[w.Index])+len(w.Documents) > max {
-			d = append(d, fault.Detail{Field: field, Code: "count", Message: fmt.Sprintf("attach at most %d files to one activity", max)})
+			d = append(d, fault.Detail{Field: field, Code: "count", Message: fmt.Sprintf("Attach at most %d files to one activity", max)})
 			continue
 		}
 		for _, id := range w.Documents {
 			k := slices.IndexFunc(docs, func(x documents.Document) bool { return x.ID == id })
 			switch {
 			case k < 0:
-				d = append(d, fault.Detail{Field: field, Code: "document_not_found", Message: "a file is not among yours, or it was removed: attach it again"})
+				d = append(d, fault.Detail{Field: field, Code: "document_not_found", Message: "One of the files is not among yours, or it was removed: attach it again"})
 			case docs[k].Status != documents.Ready:
-				d = append(d, fault.Detail{Field: field, Code: "document_not_ready", Message: "a file has not finished uploading: wait for it, or attach it again"})
+				d = append(d, fault.Detail{Field: field, Code: "document_not_ready", Message: "One of the files has not finished uploading: wait for it, or attach it again"})
 			case docs[k].SubmissionID != "" || seen[id]:
-				d = append(d, fault.Detail{Field: field, Code: "document_attached", Message: "a file already documents another activity: attach a copy of it instead"})
+				d = append(d, fault.Detail{Field: field, Code: "document_attached", Message: "One of the files already documents another activity: attach a copy of it instead"})
 			default:
 				seen[id] = true
 				attach = append(attach, docs[k])

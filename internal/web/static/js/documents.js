@@ -105,7 +105,9 @@ async function send(box, file) {
     fd.append("file", file);
     let res;
     try {
-      res = await fetch(started.upload.url, { method: "POST", body: fd });
+      // A phone that loses its signal would wait for ever: after 5 minutes
+      // (10MB at 300 kbit/s) the file is given up and can be sent again.
+      res = await fetch(started.upload.url, { method: "POST", body: fd, signal: AbortSignal.timeout(5 * 60 * 1000) });
     } catch {
       res = null;
     }
@@ -174,7 +176,7 @@ export function openButton(doc, path, errorsTo) {
       fill(errorsTo, h("p", { class: "error-text" }, errorWords(err).message));
     }
   });
-  return [b, h("span", { class: "hint-inline" }, ` (${types[doc.contentType]?.toUpperCase() || "file"}, ${sizeText(doc.size)})`)];
+  return [b, h("span", { class: "hint-inline" }, ` (${types[doc.contentType]?.toUpperCase() || "file"}, ${sizeText(doc.size)}; opens in a new tab)`)];
 }
 
 /**

@@ -166,8 +166,21 @@ async function openSubmission(year) {
 /** What a submission waiting for review would add, and that it counts once approved. */
 function pendingNotice(open, id) {
   const hours = open.activities.reduce((n, a) => n + (hundredths(a.hours) || 0), 0);
-  return notice([h("strong", {}, `Your submission ${open.submissionId} (${cecs(cecText(hours))}, sent ${dateTime(open.submittedAt)}) is waiting for the association's review.`),
-    " Its activities count once approved; you get an email with the decision. You can submit more for this renewal once it is decided."], "", { id });
+  const action = auditAction(open);
+  return notice([action, h("strong", {}, `Your submission ${open.submissionId} (${cecs(cecText(hours))}, sent ${dateTime(open.submittedAt)}) is waiting for the association's review.`),
+    " Its activities count once approved; you get an email with the decision. You can submit more for this renewal once it is decided."], action ? "warn" : "", { id });
+}
+
+/**
+ * "Action needed" first, when a documentation audit waits for the
+ * holder's files: the way to the form that sends them. Null otherwise.
+ */
+function auditAction(open) {
+  const a = open.auditRequest;
+  if (!a || a.state !== "requested") return null;
+  return h("p", { class: "audit-action" }, h("strong", {}, "Action needed: "),
+    `your submission was selected for a documentation audit. Send the documentation by ${date(a.due)}: `,
+    h("a", { href: `#/holder/submit?year=${encodeURIComponent(open.year)}&audit=${encodeURIComponent(open.submissionId)}` }, "send the documentation"), ".");
 }
 
 function drawStatus(out, st, open) {
@@ -322,9 +335,10 @@ function runningTotal(out, f) {
       // Its activities count once approved, and the API takes no other
       // submission for the year meanwhile: an estimate without it would
       // read "add 6 more" to someone who just sent them.
-      fill(out, notice([h("strong", {}, `Your submission ${open.submissionId} for the ${open.year} renewal is waiting for the association's review.`),
+      const action = auditAction(open);
+      fill(out, notice([action, h("strong", {}, `Your submission ${open.submissionId} for the ${open.year} renewal is waiting for the association's review.`),
         ` Its activities count once approved (${st.counted} of ${cecs(st.required)} count now). You can submit more for ${open.year} once it is decided; `,
-        "for another renewal year, change the year above."], "", { id: "running-pending" }));
+        "for another renewal year, change the year above."], action ? "warn" : "", { id: "running-pending" }));
       return;
     }
     if (st.standing === "no_credentials") {
@@ -432,6 +446,13 @@ export async function submit(main) {
   view.append(f, mine);
   await running.load();
   await followSubmissions(mine);
+  // Sent here to send an audit's documentation: to its form.
+  const audit = hashQuery().get("audit");
+  const heading = audit && document.getElementById(`audit-${audit}`)?.querySelector("h4");
+  if (heading) {
+    heading.setAttribute("tabindex", "-1");
+    heading.focus();
+  }
 }
 
 function kindOptions() {
@@ -526,6 +547,7 @@ function drawSubmission(sub, out) {
  * drawn again from the API.
  */
 function auditPart(sub, out) {
+  const serviceToday = out.serviceDay || "";
   const a = sub.auditRequest;
   if (!a) return null;
   if (a.state === "provided") {
@@ -536,8 +558,11 @@ function auditPart(sub, out) {
   const id = `audit-${sub.submissionId}`;
   const f = form({ class: "audit-form", id }, [
     h("h4", {}, "Documentation audit"),
-    h("p", {}, `Your submission was selected for a documentation audit. Send the documentation of ${missing.length === 1 ? "this activity" : "these activities"} by `,
-      h("strong", {}, date(a.due)), ". Without it, the association's office decides on the submission without seeing it."),
+    serviceToday && a.due < serviceToday
+      ? h("p", {}, "Your submission was selected for a documentation audit. The date to send the documentation, ", h("strong", {}, date(a.due)),
+        `, has passed, but you can still send it until the association's office decides. Without it, the ${missing.length === 1 ? "activity" : "activities"} may not count.`)
+      : h("p", {}, `Your submission was selected for a documentation audit. Send the documentation of ${missing.length === 1 ? "this activity" : "these activities"} by `,
+        h("strong", {}, date(a.due)), `. Without it, the ${missing.length === 1 ? "activity" : "activities"} may not count: the association's office decides on what it has.`),
     missing.map((ac) => group(`Activity ${ac.index + 1}: ${ac.title}`, `activities[${ac.index}]`,
       h("p", { class: "hint" }, `Documentation: ${words(ac.documentation.type)}`),
       attachField(`activities[${ac.index}].documents`, { required: true }))),
@@ -575,7 +600,9 @@ const followFor = 60000;
 /** "Your submissions", from the API (GET /holders/me/submissions): the same on every device. */
 async function followSubmissions(out, since = Date.now()) {
   clearTimeout(out.followTimer);
-  const page = await getOrNull("/holders/me/submissions");
+  // The service's date, for an audit's date that has passed.
+  const [page, now] = await Promise.all([getOrNull("/holders/me/submissions"), out.serviceDay ? null : serverNow()]);
+  if (now) out.serviceDay = dateIn(now, policy.association.timeZone);
   const subs = page ? page.submissions : [];
   if (!subs.length) {
     out.replaceChildren();

@@ -631,9 +631,13 @@ function auditLine(s) {
   const a = s.auditRequest;
   if (!a) return null;
   if (a.state === "provided") return h("p", { class: "audit" }, `Documentation audit: the holder sent the documentation${a.providedAt ? ` on ${dateTime(a.providedAt)}` : ""}.`);
+  const n = s.activities.length;
+  const sent = s.activities.filter((ac) => (ac.documents || []).length).length;
+  const so = sent === 0 ? "none has come" : `files have come for ${sent} of the ${n} activities`;
   return serviceDay && a.due < serviceDay
-    ? h("p", { class: "audit overdue" }, h("strong", {}, `Documentation audit overdue: the files were asked for by ${date(a.due)} and have not all come.`), " Decide without them, or write to the holder.")
-    : h("p", { class: "audit" }, `Documentation audit: the files are asked for by ${date(a.due)}.`);
+    ? h("p", { class: "audit overdue" }, h("strong", {}, `Documentation audit overdue: the files were asked for by ${date(a.due)}, and ${so}.`),
+      " Decide with what there is, or write to the holder (their email is on ", h("a", { href: holderHref(s.holderId) }, "their record"), ").")
+    : h("p", { class: "audit" }, `Documentation audit: the files are asked for by ${date(a.due)}; ${so}.`);
 }
 
 /** "Certificate of completion: cert-42", or the type alone when there is no number. */
