@@ -602,6 +602,12 @@ func TestBrowser_Flows(t *testing.T) {
 				t.Fatalf("page %q, API %q", got, want)
 			}
 			ana.waitText(t, `#status-activities tr[data-source=program]`, "Fair Housing Update")
+			// Its certificate of completion downloads: the API's PDF.
+			id := eval[string](t, ana, "the credited program's ID", `document.querySelector("#status-activities button.certificate").dataset.programId`)
+			cert := ana.download(t, "#status-activities button.certificate", "certificate-"+id+".pdf")
+			if want := s.call(t, "GET", "/holders/me/certificates/"+id, ana.token(t), nil, "application/pdf", 200); !bytes.HasPrefix(cert, []byte("%PDF-")) || !bytes.Equal(cert, want) {
+				t.Fatalf("the downloaded certificate (%d bytes) is not the API's (%d bytes)", len(cert), len(want))
+			}
 		}},
 		{"HolderSubmitsSelfReportedCECs", func(t *testing.T) {
 			ana.open(t, "#/holder/submit?year=2028")

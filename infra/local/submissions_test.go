@@ -30,6 +30,14 @@ func TestLocalStack_Submissions(t *testing.T) {
 	if got := verdictsOf(c.waitForUpload(acme, program, fmt.Sprint(acc["uploadId"]))); got != "2:ok" {
 		t.Fatalf("upload %s", got)
 	}
+	// The credited program's certificate of completion, Ana's only.
+	cert := c.download("/holders/me/certificates/"+program, ana, "application/pdf")
+	for _, part := range []string{"%PDF-", "Certificate of completion", "Ana Lima", program} {
+		if !strings.Contains(cert, part) {
+			t.Fatalf("the certificate lacks %q", part)
+		}
+	}
+	c.do("GET", "/holders/me/certificates/PRG-NOTCREDITED", ana, nil, 404, nil)
 
 	activity := func(kind string, hours float64) map[string]any {
 		return map[string]any{"kind": kind, "title": "Leasing law", "organisation": "Chapter 7", "date": "2027-03-02",

@@ -39,7 +39,8 @@ var httpFunctions = map[string]func(app.Deps) (*httpapi.API, error){
 		return httpapi.NewDocumentsAPI(d.Documents(nil), httpapi.Options{})
 	},
 	"RecordsApi": func(d app.Deps) (*httpapi.API, error) {
-		return httpapi.NewRecordsAPI(d.Renewals(nil), records.RenewalReceiptPDF(d.Policy), httpapi.Options{})
+		return httpapi.NewRecordsAPI(d.Renewals(nil), d.Transcript(),
+			httpapi.Drawings{Receipt: records.RenewalReceiptPDF(d.Policy), Certificate: records.CertificatePDF(d.Policy)}, httpapi.Options{})
 	},
 	"ProgramsApi": func(d app.Deps) (*httpapi.API, error) {
 		return httpapi.NewProgramsAPI(d.Programs(&payments.Simulator{}), httpapi.Options{})

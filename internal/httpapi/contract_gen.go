@@ -54,6 +54,9 @@ func generatedContract() *contract.Contract {
 			}, Required: []string{"firstName", "lastName", "email"}, NoAdditional: true, Labels: map[string]string{"contact": "your contact details", "email": "your email address", "firstName": "your first name", "lastName": "your last name"}}},
 		}}},
 		{Method: "GET", Path: "/holders/me"},
+		{Method: "GET", Path: "/holders/me/certificates/{programId}", Roles: []string{"holder"}, Params: []contract.Param{
+			{In: "path", Name: "programId", Required: true, Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(40), Pattern: "^[A-Za-z0-9-]+$", Example: "PRG-7K3M9Q2XAB"}, Label: "the program"},
+		}},
 		{Method: "PUT", Path: "/holders/me/contact", Roles: []string{"holder"}, Params: []contract.Param{
 			{In: "query", Name: "checkOnly", Schema: &contract.Schema{Type: "boolean"}, Label: "whether only to check"},
 		}, Body: &contract.Body{Required: true, Content: []contract.Media{

@@ -5,28 +5,37 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/cecportal/cecportal/internal/accounts"
+	"github.com/cecportal/cecportal/internal/credits"
 	"github.com/cecportal/cecportal/internal/identity"
 	"github.com/cecportal/cecportal/internal/renewals"
+	"github.com/cecportal/cecportal/internal/transcript"
 )
 
-// Draw draws the record of an invoice as a PDF (records.RenewalReceiptPDF).
-// It is passed in, so that this package, which every API function links,
-// does not link the PDF library: only records-api does.
-type Draw func(inv renewals.Invoice) ([]byte, error)
+// Drawings draw records as PDFs (records.RenewalReceiptPDF,
+// records.CertificatePDF). They are passed in, so that this package,
+// which every API function links, does not link the PDF library: only
+// records-api does.
+type Drawings struct {
+	Receipt     func(inv renewals.Invoice) ([]byte, error)
+	Certificate func(h accounts.Holder, a credits.Activity) ([]byte, error)
+}
 
 // NewRecordsAPI is the handler of the records-api Lambda: the records a
-// person prints or keeps, as PDFs drawn on the server (docs/records.md);
-// receipt draws a paid renewal's receipt.
-func NewRecordsAPI(ren *renewals.Service, receipt Draw, opts Options) (*API, error) {
-	h := recordHandlers{renewals: ren, receipt: receipt}
+// person prints or keeps, as PDFs drawn on the server (docs/records.md).
+func NewRecordsAPI(ren *renewals.Service, tr *transcript.Service, draw Drawings, opts Options) (*API, error) {
+	h := recordHandlers{renewals: ren, transcript: tr, draw: draw}
+	holder := Roles(identity.RoleHolder)
 	return newAPI([]Route{
-		{Method: http.MethodGet, Path: "/holders/me/renewals/{year}/receipt", Access: Roles(identity.RoleHolder), Handle: h.renewalReceipt},
+		{Method: http.MethodGet, Path: "/holders/me/renewals/{year}/receipt", Access: holder, Handle: h.renewalReceipt},
+		{Method: http.MethodGet, Path: "/holders/me/certificates/{programId}", Access: holder, Handle: h.certificate},
 	}, opts)
 }
 
 type recordHandlers struct {
-	renewals *renewals.Service
-	receipt  Draw
+	renewals   *renewals.Service
+	transcript *transcript.Service
+	draw       Drawings
 }
 
 // pdfResponse is a PDF offered for saving as name.
@@ -44,9 +53,21 @@ func (h recordHandlers) renewalReceipt(ctx context.Context, r *Request) (Respons
 	if err != nil {
 		return Response{}, err
 	}
-	raw, err := h.receipt(inv)
+	raw, err := h.draw.Receipt(inv)
 	if err != nil {
 		return Response{}, err
 	}
 	return pdfResponse(raw, fmt.Sprintf("receipt-%s.pdf", inv.ID)), nil
+}
+
+func (h recordHandlers) certificate(ctx context.Context, r *Request) (Response, error) {
+	holder, a, err := h.transcript.Certificate(ctx, r.Caller, r.Params["programId"])
+	if err != nil {
+		return Response{}, err
+	}
+	raw, err := h.draw.Certificate(holder, a)
+	if err != nil {
+		return Response{}, err
+	}
+	return pdfResponse(raw, fmt.Sprintf("certificate-%s.pdf", a.ID)), nil
 }

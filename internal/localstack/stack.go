@@ -332,7 +332,8 @@ func (s *Stack) build(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	recordsAPI, err := httpapi.NewRecordsAPI(deps.Renewals(nil), records.RenewalReceiptPDF(pol), apiOptions)
+	recordsAPI, err := httpapi.NewRecordsAPI(deps.Renewals(nil), deps.Transcript(),
+		httpapi.Drawings{Receipt: records.RenewalReceiptPDF(pol), Certificate: records.CertificatePDF(pol)}, apiOptions)
 	if err != nil {
 		return err
 	}

@@ -1,7 +1,8 @@
 // Package records makes the records a person prints or keeps: PDFs drawn on
 // the server from what the system holds, so that a receipt looks the same
 // on every device and can be filed (issue 17, "Records out"). The first is
-// the receipt of a renewal's payment.
+// the receipt of a renewal's payment, and the certificate of completion of
+// a program credited through attendance.
 //
 // The PDFs are drawn with codeberg.org/go-pdf/fpdf (the maintained
 // continuation of jung-kurt/gofpdf): pure Go, no dependencies, the
@@ -18,7 +19,9 @@ import (
 
 	"codeberg.org/go-pdf/fpdf"
 
+	"github.com/cecportal/cecportal/internal/accounts"
 	"github.com/cecportal/cecportal/internal/checkout"
+	"github.com/cecportal/cecportal/internal/credits"
 	"github.com/cecportal/cecportal/internal/policy"
 	"github.com/cecportal/cecportal/internal/renewals"
 )
@@ -85,45 +88,38 @@ func lineName(pol *policy.Policy, code string) string {
 	return code
 }
 
-// PDF draws r on one US Letter page, with created as the document's
-// creation date, so that the same receipt gives the same bytes.
-func (r Receipt) PDF(created time.Time) ([]byte, error) {
+// page starts a one-page US Letter document of the association's, titled
+// title, dated created (so that the same record gives the same bytes), and
+// returns it with the translator its text goes through: the core fonts
+// are Windows-1252, so names with other letters are translated, and what
+// has no counterpart becomes "?".
+func page(association, portal, title string, created time.Time) (*fpdf.Fpdf, func(string) string) {
 	pdf := fpdf.New("P", "mm", "Letter", "")
 	pdf.SetCatalogSort(true) // fonts and resources in one order: the same bytes each time
 	pdf.SetCreationDate(created)
 	pdf.SetModificationDate(created)
-	pdf.SetTitle(fmt.Sprintf("%s %s", r.Title, r.Number), true)
-	pdf.SetAuthor(r.Association, true)
-	// Uncompressed: a one-page receipt is a few kilobytes either way, and
+	pdf.SetTitle(title, true)
+	pdf.SetAuthor(association, true)
+	// Uncompressed: a one-page record is a few kilobytes either way, and
 	// its text stays searchable by tests and by tools that file it.
 	pdf.SetCompression(false)
 	pdf.SetMargins(20, 20, 20)
 	pdf.SetAutoPageBreak(true, 20)
 	pdf.AddPage()
-	// The core fonts are Windows-1252: names with other letters are
-	// translated, and what has no counterpart becomes "?".
-	tr := pdf.UnicodeTranslatorFromDescriptor("")
-	text := func(s string) string { return tr(s) }
-
+	text := pdf.UnicodeTranslatorFromDescriptor("")
 	pdf.SetFont("Helvetica", "B", 16)
-	pdf.CellFormat(0, 8, text(r.Association), "", 1, "L", false, 0, "")
+	pdf.CellFormat(0, 8, text(association), "", 1, "L", false, 0, "")
 	pdf.SetFont("Helvetica", "", 10)
-	if r.PortalURL != "" {
-		pdf.CellFormat(0, 5, text(r.PortalURL), "", 1, "L", false, 0, "")
+	if portal != "" {
+		pdf.CellFormat(0, 5, text(portal), "", 1, "L", false, 0, "")
 	}
 	pdf.Ln(8)
-	pdf.SetFont("Helvetica", "B", 20)
-	pdf.CellFormat(0, 10, text(r.Title), "", 1, "L", false, 0, "")
-	pdf.Ln(2)
+	return pdf, text
+}
 
-	pdf.SetFont("Helvetica", "", 11)
-	for _, kv := range [][2]string{
-		{"Invoice", r.Number},
-		{"Paid by", strings.TrimSpace(r.PayerName + "  " + r.PayerEmail)},
-		{"For", r.For},
-		{"Paid on", r.PaidOn},
-		{"Payment reference", r.Reference},
-	} {
+// facts draws label–value rows, leaving out empty values.
+func facts(pdf *fpdf.Fpdf, text func(string) string, rows [][2]string) {
+	for _, kv := range rows {
 		if kv[1] == "" {
 			continue
 		}
@@ -132,6 +128,31 @@ func (r Receipt) PDF(created time.Time) ([]byte, error) {
 		pdf.SetFont("Helvetica", "", 11)
 		pdf.MultiCell(0, 7, text(kv[1]), "", "L", false)
 	}
+}
+
+// finish writes the document out.
+func finish(pdf *fpdf.Fpdf, what string) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := pdf.Output(&buf); err != nil {
+		return nil, fmt.Errorf("records: draw %s: %w", what, err)
+	}
+	return buf.Bytes(), nil
+}
+
+// PDF draws r on one US Letter page, with created as the document's
+// creation date, so that the same receipt gives the same bytes.
+func (r Receipt) PDF(created time.Time) ([]byte, error) {
+	pdf, text := page(r.Association, r.PortalURL, fmt.Sprintf("%s %s", r.Title, r.Number), created)
+	pdf.SetFont("Helvetica", "B", 20)
+	pdf.CellFormat(0, 10, text(r.Title), "", 1, "L", false, 0, "")
+	pdf.Ln(2)
+	facts(pdf, text, [][2]string{
+		{"Invoice", r.Number},
+		{"Paid by", strings.TrimSpace(r.PayerName + "  " + r.PayerEmail)},
+		{"For", r.For},
+		{"Paid on", r.PaidOn},
+		{"Payment reference", r.Reference},
+	})
 	pdf.Ln(4)
 
 	pdf.SetFont("Helvetica", "B", 11)
@@ -156,11 +177,83 @@ func (r Receipt) PDF(created time.Time) ([]byte, error) {
 	if r.Support != "" {
 		pdf.MultiCell(0, 5, text("Questions about this receipt: "+r.Support), "", "L", false)
 	}
-	var buf bytes.Buffer
-	if err := pdf.Output(&buf); err != nil {
-		return nil, fmt.Errorf("records: draw %s: %w", r.Number, err)
+	return finish(pdf, r.Number)
+}
+
+// Certificate is a certificate of completion of a program credited to a
+// holder through attendance: who, what, by whom, when, how many CECs, and
+// the association's approval ID (the program's ID).
+type Certificate struct {
+	Association, PortalURL, Support string
+	HolderName, HolderID            string
+	Program, Provider               string
+	Completed                       string // "March 10, 2027"
+	CECs                            string // "6"
+	Compliance                      bool
+	ApprovalID                      string
+}
+
+// CertificateOf is the certificate of credited program a of holder h.
+func CertificateOf(pol *policy.Policy, h accounts.Holder, a credits.Activity) (Certificate, error) {
+	if a.Source != credits.Credited {
+		return Certificate{}, fmt.Errorf("records: activity %s is not a credited program", a.ID)
 	}
-	return buf.Bytes(), nil
+	return Certificate{Association: pol.Association.Name, PortalURL: pol.Association.PortalURL, Support: pol.Association.SupportEmail,
+		HolderName: strings.TrimSpace(h.FirstName + " " + h.LastName), HolderID: h.ID, Program: a.Title, Provider: a.Organisation,
+		Completed: a.Date.Format("January 2, 2006"), CECs: a.Hours.String(), Compliance: a.Compliance, ApprovalID: a.ID}, nil
+}
+
+// PDF draws the certificate, dated its completion.
+func (c Certificate) PDF(created time.Time) ([]byte, error) {
+	pdf, text := page(c.Association, c.PortalURL, "Certificate of completion "+c.ApprovalID, created)
+	pdf.SetFont("Helvetica", "B", 22)
+	pdf.CellFormat(0, 12, text("Certificate of completion"), "", 1, "C", false, 0, "")
+	pdf.Ln(6)
+	pdf.SetFont("Helvetica", "", 12)
+	pdf.MultiCell(0, 7, text("This certifies that"), "", "C", false)
+	pdf.SetFont("Helvetica", "B", 18)
+	pdf.MultiCell(0, 10, text(c.HolderName), "", "C", false)
+	pdf.SetFont("Helvetica", "", 12)
+	pdf.MultiCell(0, 7, text("completed"), "", "C", false)
+	pdf.SetFont("Helvetica", "B", 14)
+	pdf.MultiCell(0, 8, text(c.Program), "", "C", false)
+	pdf.SetFont("Helvetica", "", 12)
+	unit := "CECs"
+	if c.CECs == "1" {
+		unit = "CEC"
+	}
+	pdf.MultiCell(0, 7, text(fmt.Sprintf("offered by %s, on %s, earning %s %s.", c.Provider, c.Completed, c.CECs, unit)), "", "C", false)
+	pdf.Ln(8)
+	compliance := "No"
+	if c.Compliance {
+		compliance = "Yes"
+	}
+	facts(pdf, text, [][2]string{
+		{"Holder ID", c.HolderID},
+		{"Approval ID", c.ApprovalID},
+		{"CECs", c.CECs},
+		{"Compliance CECs", compliance},
+	})
+	pdf.Ln(6)
+	pdf.SetFont("Helvetica", "", 10)
+	pdf.MultiCell(0, 5, text(fmt.Sprintf("The provider reported this attendance to %s, which credited it to the holder's transcript. The approval ID is the program's, as %s approved it.", c.Association, c.Association)), "", "L", false)
+	if c.Support != "" {
+		pdf.Ln(2)
+		pdf.MultiCell(0, 5, text("Questions about this certificate: "+c.Support), "", "L", false)
+	}
+	return finish(pdf, c.ApprovalID)
+}
+
+// CertificatePDF draws the certificate of credited program a of holder h
+// under pol, dated its completion.
+func CertificatePDF(pol *policy.Policy) func(accounts.Holder, credits.Activity) ([]byte, error) {
+	return func(h accounts.Holder, a credits.Activity) ([]byte, error) {
+		c, err := CertificateOf(pol, h, a)
+		if err != nil {
+			return nil, err
+		}
+		return c.PDF(a.Date)
+	}
 }
 
 // RenewalReceiptPDF draws the receipt of a paid renewal invoice under pol,

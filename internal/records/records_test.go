@@ -6,7 +6,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cecportal/cecportal/internal/accounts"
+	"github.com/cecportal/cecportal/internal/cec"
 	"github.com/cecportal/cecportal/internal/checkout"
+	"github.com/cecportal/cecportal/internal/credits"
 	"github.com/cecportal/cecportal/internal/records"
 	"github.com/cecportal/cecportal/internal/renewals"
 	"github.com/cecportal/cecportal/internal/testkit"
@@ -88,5 +91,40 @@ func TestReceipt_PDF(t *testing.T) {
 	}
 	if len(a) > 20_000 {
 		t.Errorf("a one-page receipt of %d bytes", len(a))
+	}
+}
+
+// A credited program's certificate names the holder, the program, its
+// provider, the day, the CECs and the approval ID; a self-reported
+// activity has none.
+func TestCertificate(t *testing.T) {
+	pol := testkit.Policy(t)
+	h := accounts.Holder{ID: "H-7", FirstName: "Ana", LastName: "Lima"}
+	a := credits.Activity{ID: "PRG-42", Source: credits.Credited, Title: "Fair Housing Update", Organisation: "Acme (Training)",
+		Date: time.Date(2027, 3, 10, 0, 0, 0, 0, time.UTC), Hours: cec.Of(6), Compliance: true}
+	c, err := records.CertificateOf(pol, h, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.HolderName != "Ana Lima" || c.Program != "Fair Housing Update" || c.Provider != "Acme (Training)" || c.Completed != "March 10, 2027" ||
+		c.CECs != "6" || !c.Compliance || c.ApprovalID != "PRG-42" {
+		t.Fatalf("certificate %+v", c)
+	}
+	raw, err := records.CertificatePDF(pol)(h, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, _ := records.CertificatePDF(pol)(h, a)
+	if !bytes.HasPrefix(raw, []byte("%PDF-")) || !bytes.Equal(raw, again) {
+		t.Fatal("not one stable PDF")
+	}
+	for _, s := range []string{"Certificate of completion", "Ana Lima", "Fair Housing Update", `offered by Acme \(Training\), on March 10, 2027, earning 6 CECs.`, "PRG-42", "H-7"} {
+		if !bytes.Contains(raw, []byte(s)) {
+			t.Errorf("the PDF lacks %q", s)
+		}
+	}
+	a.Source = credits.SelfReported
+	if _, err := records.CertificateOf(pol, h, a); err == nil {
+		t.Fatal("a certificate of a self-reported activity")
 	}
 }

@@ -176,6 +176,30 @@ func (s *Service) judge(ctx context.Context, c identity.Caller, year int, withPe
 	return s.judgeHolder(ctx, holderID, year, withPending, fault.New(fault.NotFound, "holder_not_found", "you have no holder account yet: create one with POST /holders"))
 }
 
+// Certificate returns the caller and a program credited to them through
+// attendance: what its certificate of completion says.
+// Errors: Unauthenticated; NotFound holder_not_found, credit_not_found
+// (no credited program of that ID on the caller's record).
+func (s *Service) Certificate(ctx context.Context, c identity.Caller, programID string) (accounts.Holder, credits.Activity, error) {
+	if c.Anonymous() {
+		return accounts.Holder{}, credits.Activity{}, identity.ErrSignIn
+	}
+	holderID, err := s.holders.MyHolderID(ctx, c)
+	if err != nil {
+		return accounts.Holder{}, credits.Activity{}, err
+	}
+	h, activities, err := s.store.Records(ctx, holderID)
+	if err != nil {
+		return accounts.Holder{}, credits.Activity{}, fmt.Errorf("read records of holder %s: %w", holderID, err)
+	}
+	for _, a := range activities {
+		if a.Source == credits.Credited && a.ID == programID {
+			return h, a, nil
+		}
+	}
+	return accounts.Holder{}, credits.Activity{}, fault.New(fault.NotFound, "credit_not_found", "no program of that ID is credited on your record")
+}
+
 // judgeHolder judges renewal year year of holder holderID from one read of
 // the holder's record (and, withPending, one of their credits waiting for a
 // filing fee); notFound is the error when there is no such holder.

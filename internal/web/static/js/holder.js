@@ -227,13 +227,25 @@ function drawStatus(out, st, open) {
     st.activities.length
       ? table("Activities earned in the window", ["Date", "Activity", "Source", "Hours", "Counts", { text: "Verdict", outcome: true }],
         st.activities.map((a) => h("tr", { dataset: { source: a.source, status: a.status } },
-          h("td", {}, date(a.date)), h("td", {}, a.title, h("br"), h("span", { class: "hint" }, `${a.organisation}; ${kindName(a.kind)}${a.compliance ? "; compliance" : ""}`)),
+          h("td", {}, date(a.date)), h("td", {}, a.title, h("br"), h("span", { class: "hint" }, `${a.organisation}; ${kindName(a.kind)}${a.compliance ? "; compliance" : ""}`),
+            // A program credited through attendance has its certificate of completion.
+            a.source === "program" ? certificateButton(a) : null),
           h("td", {}, a.source === "program" ? "Credited by the provider" : "Reported by you"),
           h("td", {}, String(a.hours)), h("td", {}, String(a.counts)),
           h("td", {}, a.status === "counted" ? h("span", { class: "accepted" }, "Counted") : h("span", { class: a.status === "refused" ? "rejected" : "" }, `${words(a.status)}: ${a.message || words(a.reason)}`)))), { id: "status-activities" })
       : h("p", {}, "No activities in this window yet."),
     h("div", { class: "actions" }, download, st.standing === "outstanding" && !open ? h("a", { class: "button", href: `#/holder/submit?year=${st.renewalYear}` }, "Report the outstanding CECs") : null),
     h("div", { id: "download-error" }));
+}
+
+/** The download of a credited program's certificate of completion, with its own place for an error. */
+function certificateButton(a) {
+  const errors = h("span", { "aria-live": "polite" });
+  const b = actionButton({ class: "link certificate", dataset: { programId: a.id } }, "Certificate of completion (PDF)", errors, async () => {
+    await downloadFile(`/holders/me/certificates/${encodeURIComponent(a.id)}`, "application/pdf", `certificate-${a.id}.pdf`);
+    b.disabled = false;
+  });
+  return [h("br"), b, errors];
 }
 
 /** "CEC" for 1, "CECs" otherwise. */
