@@ -760,6 +760,11 @@ func TestBrowser_Flows(t *testing.T) {
 			}
 			ana.waitText(t, "#status-met", "meet the requirement")
 
+			// And as a PDF, the API's: the year met, the activities listed.
+			trPDF := ana.download(t, "#download-transcript-pdf", "cec-transcript-2028.pdf")
+			if !bytes.HasPrefix(trPDF, []byte("%PDF-")) || !bytes.Contains(trPDF, []byte("met: 6 of the 6 CECs required count")) {
+				t.Fatalf("the downloaded transcript PDF (%d bytes) does not say the year is met", len(trPDF))
+			}
 			// The transcript the page downloads is the API's CSV.
 			file := ana.download(t, "#download-transcript", "cec-transcript-2028.csv")
 			want := s.call(t, "GET", "/holders/me/transcript?year=2028", ana.token(t), nil, "text/csv", 200)

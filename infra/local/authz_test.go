@@ -146,6 +146,7 @@ var authzMatrix = []authzRow{
 	{"GET /holders/me/certificates/{programId}", statuses(401, 401, 200, 404, 403, 403, 403), "the program credited to A; B has no credit of it", func(f *authzFixture, _ caller) authzReq {
 		return authzReq{path: "/holders/me/certificates/" + f.program}
 	}},
+	{"GET /holders/me/transcripts/{year}", statuses(401, 401, 200, 200, 403, 403, 403), "renewal year 2028: each holder their own", at("/holders/me/transcripts/2028")},
 	{"GET /holders/me/renewals/{year}/receipt", statuses(401, 401, 409, 404, 403, 403, 403), "2027: A's invoice, not paid (`not_paid`); B has none", at("/holders/me/renewals/2027/receipt")},
 	{"PUT /holders/{holderId}/credentials", statuses(401, 401, 403, 403, 403, 403, 200), "holder A's credentials (unchanged: CAM, member)", func(f *authzFixture, _ caller) authzReq {
 		return jsonReq("/holders/"+f.holderA+"/credentials", `{"membership":"member","credentials":[{"code":"CAM","earnedOn":"2020-06-01"}]}`)

@@ -119,6 +119,13 @@ func TestLocalStack_Submissions(t *testing.T) {
 	if !status.Met || status.Counted != 6 {
 		t.Fatalf("status after approval %+v", status)
 	}
+	// The year's transcript as a PDF says so, with each activity.
+	tr := c.download("/holders/me/transcripts/2028", ana, "application/pdf")
+	for _, part := range []string{"CEC transcript, 2028 renewal", "met: 6 of the 6 CECs required count", "Leasing law", "reported by the holder, approved"} {
+		if !strings.Contains(tr, part) {
+			t.Fatalf("the transcript lacks %q", part)
+		}
+	}
 	var subjects []string
 	for _, e := range c.waitForEmails("ana@example.com", 3) {
 		subjects = append(subjects, e.Subject)

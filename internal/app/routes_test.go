@@ -40,7 +40,8 @@ var httpFunctions = map[string]func(app.Deps) (*httpapi.API, error){
 	},
 	"RecordsApi": func(d app.Deps) (*httpapi.API, error) {
 		return httpapi.NewRecordsAPI(d.Renewals(nil), d.Transcript(),
-			httpapi.Drawings{Receipt: records.RenewalReceiptPDF(d.Policy), Certificate: records.CertificatePDF(d.Policy)}, httpapi.Options{})
+			httpapi.Drawings{Receipt: records.RenewalReceiptPDF(d.Policy), Certificate: records.CertificatePDF(d.Policy),
+				Transcript: records.TranscriptPDF(d.Policy)}, d.Clock, httpapi.Options{})
 	},
 	"ProgramsApi": func(d app.Deps) (*httpapi.API, error) {
 		return httpapi.NewProgramsAPI(d.Programs(&payments.Simulator{}), httpapi.Options{})

@@ -144,6 +144,9 @@ func generatedContract() *contract.Contract {
 		{Method: "GET", Path: "/holders/me/transcript", Roles: []string{"holder"}, Params: []contract.Param{
 			{In: "query", Name: "year", Schema: &contract.Schema{Type: "integer", Minimum: contract.Float64(2000), Maximum: contract.Float64(2100)}, Label: "the renewal year"},
 		}},
+		{Method: "GET", Path: "/holders/me/transcripts/{year}", Roles: []string{"holder"}, Params: []contract.Param{
+			{In: "path", Name: "year", Required: true, Schema: &contract.Schema{Type: "integer", Minimum: contract.Float64(2000), Maximum: contract.Float64(2100)}, Label: "the renewal year"},
+		}},
 		{Method: "GET", Path: "/holders/{holderId}", Roles: []string{"staff"}, Params: []contract.Param{
 			{In: "path", Name: "holderId", Required: true, Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(40), Pattern: "^[A-Za-z0-9-]+$"}, Label: "the holder"},
 		}},

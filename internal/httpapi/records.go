@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/cecportal/cecportal/internal/accounts"
+	"github.com/cecportal/cecportal/internal/clock"
 	"github.com/cecportal/cecportal/internal/credits"
 	"github.com/cecportal/cecportal/internal/identity"
 	"github.com/cecportal/cecportal/internal/renewals"
@@ -19,16 +21,18 @@ import (
 type Drawings struct {
 	Receipt     func(inv renewals.Invoice) ([]byte, error)
 	Certificate func(h accounts.Holder, a credits.Activity) ([]byte, error)
+	Transcript  func(st transcript.Status, at time.Time) ([]byte, error)
 }
 
 // NewRecordsAPI is the handler of the records-api Lambda: the records a
 // person prints or keeps, as PDFs drawn on the server (docs/records.md).
-func NewRecordsAPI(ren *renewals.Service, tr *transcript.Service, draw Drawings, opts Options) (*API, error) {
-	h := recordHandlers{renewals: ren, transcript: tr, draw: draw}
+func NewRecordsAPI(ren *renewals.Service, tr *transcript.Service, draw Drawings, clk clock.Clock, opts Options) (*API, error) {
+	h := recordHandlers{renewals: ren, transcript: tr, draw: draw, clock: clk}
 	holder := Roles(identity.RoleHolder)
 	return newAPI([]Route{
 		{Method: http.MethodGet, Path: "/holders/me/renewals/{year}/receipt", Access: holder, Handle: h.renewalReceipt},
 		{Method: http.MethodGet, Path: "/holders/me/certificates/{programId}", Access: holder, Handle: h.certificate},
+		{Method: http.MethodGet, Path: "/holders/me/transcripts/{year}", Access: holder, Handle: h.transcriptPDF},
 	}, opts)
 }
 
@@ -36,6 +40,7 @@ type recordHandlers struct {
 	renewals   *renewals.Service
 	transcript *transcript.Service
 	draw       Drawings
+	clock      clock.Clock
 }
 
 // pdfResponse is a PDF offered for saving as name.
@@ -70,4 +75,20 @@ func (h recordHandlers) certificate(ctx context.Context, r *Request) (Response, 
 		return Response{}, err
 	}
 	return pdfResponse(raw, fmt.Sprintf("certificate-%s.pdf", a.ID)), nil
+}
+
+func (h recordHandlers) transcriptPDF(ctx context.Context, r *Request) (Response, error) {
+	year, err := yearParam(r)
+	if err != nil {
+		return Response{}, err
+	}
+	st, err := h.transcript.Status(ctx, r.Caller, year)
+	if err != nil {
+		return Response{}, err
+	}
+	raw, err := h.draw.Transcript(st, h.clock.Now())
+	if err != nil {
+		return Response{}, err
+	}
+	return pdfResponse(raw, fmt.Sprintf("cec-transcript-%d.pdf", year)), nil
 }

@@ -333,7 +333,8 @@ func (s *Stack) build(ctx context.Context) (err error) {
 		return err
 	}
 	recordsAPI, err := httpapi.NewRecordsAPI(deps.Renewals(nil), deps.Transcript(),
-		httpapi.Drawings{Receipt: records.RenewalReceiptPDF(pol), Certificate: records.CertificatePDF(pol)}, apiOptions)
+		httpapi.Drawings{Receipt: records.RenewalReceiptPDF(pol), Certificate: records.CertificatePDF(pol), Transcript: records.TranscriptPDF(pol)},
+		clk, apiOptions)
 	if err != nil {
 		return err
 	}

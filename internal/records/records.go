@@ -24,6 +24,7 @@ import (
 	"github.com/cecportal/cecportal/internal/credits"
 	"github.com/cecportal/cecportal/internal/policy"
 	"github.com/cecportal/cecportal/internal/renewals"
+	"github.com/cecportal/cecportal/internal/transcript"
 )
 
 // Receipt is what a receipt says: who paid whom, for what, how much and
@@ -265,5 +266,63 @@ func RenewalReceiptPDF(pol *policy.Policy) func(renewals.Invoice) ([]byte, error
 			return nil, err
 		}
 		return r.PDF(inv.PaidAt)
+	}
+}
+
+// TranscriptPDF draws a holder's CEC transcript of a renewal year under
+// pol: every activity of the year's window with what it counts, and where
+// the year stands, dated at (the service's time: a transcript changes as
+// activities are credited and approved).
+func TranscriptPDF(pol *policy.Policy) func(st transcript.Status, at time.Time) ([]byte, error) {
+	return func(st transcript.Status, at time.Time) ([]byte, error) {
+		y := st.Year
+		title := fmt.Sprintf("CEC transcript, %d renewal", y.RenewalYear)
+		pdf, text := page(pol.Association.Name, pol.Association.PortalURL, title, at)
+		pdf.SetFont("Helvetica", "B", 18)
+		pdf.CellFormat(0, 10, text(title), "", 1, "L", false, 0, "")
+		pdf.Ln(2)
+		day := func(t time.Time) string { return t.Format("January 2, 2006") }
+		standing := fmt.Sprintf("met: %s of the %s CECs required count", y.Counted, y.Required)
+		if st.NoRequirement {
+			standing = "no credential that needs renewal CECs is recorded"
+		} else if !y.Met {
+			standing = fmt.Sprintf("%s of the %s CECs required count; %s still outstanding", y.Counted, y.Required, y.Outstanding)
+		}
+		facts(pdf, text, [][2]string{
+			{"Holder", strings.TrimSpace(st.HolderName + "  (" + st.HolderID + ")")},
+			{"Credentials", strings.Join(st.Credentials, ", ")},
+			{"CECs earned", fmt.Sprintf("%s to %s", day(y.From), day(y.To))},
+			{"Standing", standing},
+			{"As of", at.In(pol.Association.Location()).Format("January 2, 2006")},
+		})
+		pdf.Ln(4)
+		pdf.SetFont("Helvetica", "B", 12)
+		pdf.CellFormat(0, 8, text("Activities"), "B", 1, "L", false, 0, "")
+		pdf.Ln(1)
+		if len(st.Entries) == 0 {
+			pdf.SetFont("Helvetica", "", 11)
+			pdf.MultiCell(0, 6, text("No activities in this window yet."), "", "L", false)
+		}
+		for _, e := range st.Entries {
+			a, v := e.Activity, e.Verdict
+			source := "credited by the provider"
+			if a.Source == credits.SelfReported {
+				source = "reported by the holder, approved"
+			}
+			counts := fmt.Sprintf("counts %s", v.Counts)
+			if v.Status != credits.Counted && v.Message != "" {
+				counts += ": " + v.Message
+			}
+			pdf.SetFont("Helvetica", "B", 11)
+			pdf.MultiCell(0, 6, text(day(a.Date)+"   "+a.Title), "", "L", false)
+			pdf.SetFont("Helvetica", "", 10)
+			compliance := ""
+			if a.Compliance {
+				compliance = "; compliance"
+			}
+			pdf.MultiCell(0, 5, text(fmt.Sprintf("%s; %s; %s CECs%s; %s", a.Organisation, source, a.Hours, compliance, counts)), "", "L", false)
+			pdf.Ln(2)
+		}
+		return finish(pdf, title)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/cecportal/cecportal/internal/records"
 	"github.com/cecportal/cecportal/internal/renewals"
 	"github.com/cecportal/cecportal/internal/testkit"
+	"github.com/cecportal/cecportal/internal/transcript"
 )
 
 func paidInvoice() renewals.Invoice {
@@ -126,5 +127,32 @@ func TestCertificate(t *testing.T) {
 	a.Source = credits.SelfReported
 	if _, err := records.CertificateOf(pol, h, a); err == nil {
 		t.Fatal("a certificate of a self-reported activity")
+	}
+}
+
+// A year's transcript names the holder and the window, says where the
+// year stands, and lists each activity with what it counts.
+func TestTranscriptPDF(t *testing.T) {
+	pol := testkit.Policy(t)
+	from, to := time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2027, 12, 31, 0, 0, 0, 0, time.UTC)
+	st := transcript.Status{HolderID: "H-7", HolderName: "Ana Lima", Credentials: []string{"CAM"},
+		Year: credits.Year{RenewalYear: 2028, From: from, To: to, Required: cec.Of(6), Counted: cec.Of(4), Outstanding: cec.Of(2)},
+		Entries: []transcript.Entry{
+			{Activity: credits.Activity{ID: "PRG-1", Source: credits.Credited, Title: "Fair Housing Update", Organisation: "Acme",
+				Date: time.Date(2027, 3, 10, 0, 0, 0, 0, time.UTC), Hours: cec.Of(3), Compliance: true},
+				Verdict: credits.Verdict{Status: credits.Counted, Counts: cec.Of(3)}},
+			{Activity: credits.Activity{ID: "SUB-1-1", Source: credits.SelfReported, Title: "College course", Organisation: "State U",
+				Date: time.Date(2027, 5, 2, 0, 0, 0, 0, time.UTC), Hours: cec.Of(4)},
+				Verdict: credits.Verdict{Status: credits.Capped, Counts: cec.Of(1), Message: "at most half the requirement from other sources"}}}}
+	raw, err := records.TranscriptPDF(pol)(st, time.Date(2027, 6, 1, 15, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"CEC transcript, 2028 renewal", "Ana Lima", "H-7", "January 1, 2027 to December 31, 2027",
+		"4 of the 6 CECs required count; 2 still outstanding", "Fair Housing Update", "credited by the provider", "compliance; counts 3",
+		"College course", "reported by the holder, approved", "counts 1: at most half the requirement from other sources"} {
+		if !bytes.Contains(raw, []byte(s)) {
+			t.Errorf("the transcript lacks %q", s)
+		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/cecportal/cecportal/internal/accounts"
@@ -80,6 +81,7 @@ type Entry struct {
 // Status is where a holder stands for one renewal year.
 type Status struct {
 	HolderID    string
+	HolderName  string   // first and last name, for records
 	Credentials []string // codes of the credentials held, as staff recorded them
 	// ComplianceMinimum is the compliance CECs the year needs: the policy's
 	// minimum, or 0 when the holder holds no credential (nothing to renew).
@@ -228,7 +230,8 @@ func (s *Service) judgeHolder(ctx context.Context, holderID string, year int, wi
 		return cmp.Or(civil(a.Date).Compare(civil(b.Date)), cmp.Compare(a.ID, b.ID))
 	})
 	y := credits.Judge(s.policy, year, codes, window)
-	st := Status{HolderID: h.ID, Credentials: codes, Year: y, Entries: make([]Entry, len(window))}
+	st := Status{HolderID: h.ID, HolderName: strings.TrimSpace(h.FirstName + " " + h.LastName), Credentials: codes, Year: y,
+		Entries: make([]Entry, len(window))}
 	if y.Required > 0 {
 		st.ComplianceMinimum = s.policy.Renewal.ComplianceMinimumCECs
 	} else {

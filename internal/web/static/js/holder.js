@@ -194,6 +194,11 @@ function drawStatus(out, st, open) {
       a.remove();
     } catch (err) { errorNotice(out.querySelector("#download-error"), err); }
   } }, "Download the transcript (CSV)");
+  const pdf = h("button", { type: "button", class: "secondary", id: "download-transcript-pdf", onclick: async () => {
+    try {
+      await downloadFile(`/holders/me/transcripts/${encodeURIComponent(st.renewalYear)}`, "application/pdf", `cec-transcript-${st.renewalYear}.pdf`);
+    } catch (err) { errorNotice(out.querySelector("#download-error"), err); }
+  } }, "Download the transcript (PDF)");
   fill(out,
     h("h2", {}, `Renewal ${st.renewalYear}`),
     h("p", {}, `CECs earned from ${date(st.window.from)} to ${date(st.window.to)} count. Credentials: ${st.credentials.join(", ") || "none recorded"}.`),
@@ -234,7 +239,7 @@ function drawStatus(out, st, open) {
           h("td", {}, String(a.hours)), h("td", {}, String(a.counts)),
           h("td", {}, a.status === "counted" ? h("span", { class: "accepted" }, "Counted") : h("span", { class: a.status === "refused" ? "rejected" : "" }, `${words(a.status)}: ${a.message || words(a.reason)}`)))), { id: "status-activities" })
       : h("p", {}, "No activities in this window yet."),
-    h("div", { class: "actions" }, download, st.standing === "outstanding" && !open ? h("a", { class: "button", href: `#/holder/submit?year=${st.renewalYear}` }, "Report the outstanding CECs") : null),
+    h("div", { class: "actions" }, download, pdf, st.standing === "outstanding" && !open ? h("a", { class: "button", href: `#/holder/submit?year=${st.renewalYear}` }, "Report the outstanding CECs") : null),
     h("div", { id: "download-error" }));
 }
 
