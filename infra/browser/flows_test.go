@@ -198,6 +198,13 @@ func TestBrowser_Flows(t *testing.T) {
 			if p.Status != "in_review" || p.Fee.Status != "paid" || acme.text(t, "#fee-status") == "Open" {
 				t.Fatalf("after paying: %+v, page fee status %q", p, acme.text(t, "#fee-status"))
 			}
+			// The fee's receipt downloads: the API's PDF.
+			var withFee struct{ Fee struct{ InvoiceID string } }
+			s.api(t, "GET", "/programs/"+programID, acme.token(t), nil, 200, &withFee)
+			receipt := acme.download(t, "#download-fee-receipt", "receipt-"+withFee.Fee.InvoiceID+".pdf")
+			if want := s.call(t, "GET", "/programs/"+programID+"/fee/receipt", acme.token(t), nil, "application/pdf", 200); !bytes.HasPrefix(receipt, []byte("%PDF-")) || !bytes.Equal(receipt, want) {
+				t.Fatalf("the downloaded fee receipt (%d bytes) is not the API's (%d bytes)", len(receipt), len(want))
+			}
 		}},
 		{"StaffApprovesInTheReviewQueue", func(t *testing.T) {
 			office.signInByKeyboard(t)

@@ -147,6 +147,8 @@ var authzMatrix = []authzRow{
 		return authzReq{path: "/holders/me/certificates/" + f.program}
 	}},
 	{"GET /holders/me/transcripts/{year}", statuses(401, 401, 200, 200, 403, 403, 403), "renewal year 2028: each holder their own", at("/holders/me/transcripts/2028")},
+	{"GET /programs/{programId}/fee/receipt", statuses(401, 401, 403, 403, 200, 404, 200), "A's program in review, its fee paid; B has no such program",
+		func(f *authzFixture, _ caller) authzReq { return authzReq{path: "/programs/" + f.inReview + "/fee/receipt"} }},
 	{"GET /holders/me/renewals/{year}/receipt", statuses(401, 401, 409, 404, 403, 403, 403), "2027: A's invoice, not paid (`not_paid`); B has none", at("/holders/me/renewals/2027/receipt")},
 	{"PUT /holders/{holderId}/credentials", statuses(401, 401, 403, 403, 403, 403, 200), "holder A's credentials (unchanged: CAM, member)", func(f *authzFixture, _ caller) authzReq {
 		return jsonReq("/holders/"+f.holderA+"/credentials", `{"membership":"member","credentials":[{"code":"CAM","earnedOn":"2020-06-01"}]}`)

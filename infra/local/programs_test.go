@@ -49,6 +49,9 @@ func TestLocalStack_Programs(t *testing.T) {
 			t.Fatalf("invoice email %q", e.Subject)
 		}
 
+		if e := c.do("GET", "/programs/"+id(prog)+"/fee/receipt", acme, nil, 409, nil); e.Error.Code != "not_paid" {
+			t.Fatalf("receipt of an unpaid fee: %+v", e)
+		}
 		var co, co2 map[string]any
 		c.do("POST", "/programs/"+id(prog)+"/checkout", acme, nil, 200, &co)
 		c.do("POST", "/programs/"+id(prog)+"/checkout", acme, nil, 200, &co2)
@@ -60,6 +63,15 @@ func TestLocalStack_Programs(t *testing.T) {
 		c.do("GET", "/programs/"+id(prog), acme, nil, 200, &prog)
 		if prog["status"] != "in_review" || prog["fee"].(map[string]any)["status"] != "paid" {
 			t.Fatalf("after payment: %v, fee %v", prog["status"], prog["fee"])
+		}
+		// The fee's receipt, for the provider and for staff.
+		for _, who := range []string{acme, staff} {
+			receipt := c.download("/programs/"+id(prog)+"/fee/receipt", who, "application/pdf")
+			for _, part := range []string{"%PDF-", fmt.Sprint(prog["fee"].(map[string]any)["invoiceId"]), "300.00 USD", fmt.Sprint(co["reference"])} {
+				if !strings.Contains(receipt, part) {
+					t.Fatalf("the fee receipt lacks %q", part)
+				}
+			}
 		}
 
 		var queue struct{ Programs []map[string]any }

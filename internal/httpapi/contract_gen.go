@@ -308,6 +308,9 @@ func generatedContract() *contract.Contract {
 				"reason":   &contract.Schema{Type: "string", MaxLength: contract.Int64(2000)},
 			}, Required: []string{"decision"}, NoAdditional: true, Labels: map[string]string{"decision": "whether to approve or reject", "reason": "the reason"}}},
 		}}},
+		{Method: "GET", Path: "/programs/{programId}/fee/receipt", Roles: []string{"provider", "staff"}, Params: []contract.Param{
+			{In: "path", Name: "programId", Required: true, Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(40), Pattern: "^[A-Za-z0-9-]+$", Example: "PRG-7K3M9Q2XAB"}, Label: "the program"},
+		}},
 		{Method: "POST", Path: "/programs/{programId}/submit", Roles: []string{"provider"}, Params: []contract.Param{
 			{In: "path", Name: "programId", Required: true, Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(40), Pattern: "^[A-Za-z0-9-]+$", Example: "PRG-7K3M9Q2XAB"}, Label: "the program"},
 		}},

@@ -10,6 +10,7 @@ import (
 	"github.com/cecportal/cecportal/internal/clock"
 	"github.com/cecportal/cecportal/internal/credits"
 	"github.com/cecportal/cecportal/internal/identity"
+	"github.com/cecportal/cecportal/internal/programs"
 	"github.com/cecportal/cecportal/internal/renewals"
 	"github.com/cecportal/cecportal/internal/transcript"
 )
@@ -20,23 +21,33 @@ import (
 // records-api does.
 type Drawings struct {
 	Receipt     func(inv renewals.Invoice) ([]byte, error)
+	FeeReceipt  func(p programs.Program) ([]byte, error)
 	Certificate func(h accounts.Holder, a credits.Activity) ([]byte, error)
 	Transcript  func(st transcript.Status, at time.Time) ([]byte, error)
 }
 
 // NewRecordsAPI is the handler of the records-api Lambda: the records a
 // person prints or keeps, as PDFs drawn on the server (docs/records.md).
-func NewRecordsAPI(ren *renewals.Service, tr *transcript.Service, draw Drawings, clk clock.Clock, opts Options) (*API, error) {
-	h := recordHandlers{renewals: ren, transcript: tr, draw: draw, clock: clk}
+func NewRecordsAPI(svc RecordServices, draw Drawings, clk clock.Clock, opts Options) (*API, error) {
+	h := recordHandlers{renewals: svc.Renewals, transcript: svc.Transcript, programs: svc.Programs, draw: draw, clock: clk}
 	holder := Roles(identity.RoleHolder)
 	return newAPI([]Route{
 		{Method: http.MethodGet, Path: "/holders/me/renewals/{year}/receipt", Access: holder, Handle: h.renewalReceipt},
 		{Method: http.MethodGet, Path: "/holders/me/certificates/{programId}", Access: holder, Handle: h.certificate},
 		{Method: http.MethodGet, Path: "/holders/me/transcripts/{year}", Access: holder, Handle: h.transcriptPDF},
+		{Method: http.MethodGet, Path: "/programs/{programId}/fee/receipt", Access: Roles(identity.RoleProvider, identity.RoleStaff), Handle: h.feeReceipt},
 	}, opts)
 }
 
+// RecordServices are the services the records are read from.
+type RecordServices struct {
+	Renewals   *renewals.Service
+	Transcript *transcript.Service
+	Programs   *programs.Service
+}
+
 type recordHandlers struct {
+	programs   *programs.Service
 	renewals   *renewals.Service
 	transcript *transcript.Service
 	draw       Drawings
@@ -91,4 +102,16 @@ func (h recordHandlers) transcriptPDF(ctx context.Context, r *Request) (Response
 		return Response{}, err
 	}
 	return pdfResponse(raw, fmt.Sprintf("cec-transcript-%d.pdf", year)), nil
+}
+
+func (h recordHandlers) feeReceipt(ctx context.Context, r *Request) (Response, error) {
+	p, err := h.programs.FeeReceipt(ctx, r.Caller, r.Params["programId"])
+	if err != nil {
+		return Response{}, err
+	}
+	raw, err := h.draw.FeeReceipt(p)
+	if err != nil {
+		return Response{}, err
+	}
+	return pdfResponse(raw, fmt.Sprintf("receipt-%s.pdf", p.Fee.InvoiceID)), nil
 }

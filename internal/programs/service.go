@@ -418,6 +418,24 @@ func (s *Service) update(ctx context.Context, id string, fn func(*Program) ([]ou
 
 // Get returns one of the caller's programs; staff may read any.
 // Errors: NotFound program_not_found.
+// FeeReceipt returns a program whose application fee is paid, for its
+// receipt: the provider's own, or any for staff.
+// Errors: as Get; NotFound fee_not_found (no fee invoiced); Conflict
+// not_paid.
+func (s *Service) FeeReceipt(ctx context.Context, c identity.Caller, id string) (Program, error) {
+	p, err := s.Get(ctx, c, id)
+	if err != nil {
+		return Program{}, err
+	}
+	if p.Fee == nil {
+		return Program{}, fault.New(fault.NotFound, "fee_not_found", "no application fee is invoiced for this program")
+	}
+	if p.Fee.Status != FeePaid {
+		return Program{}, fault.New(fault.Conflict, "not_paid", "the application fee is not paid yet: its receipt comes once it is")
+	}
+	return p, nil
+}
+
 func (s *Service) Get(ctx context.Context, c identity.Caller, id string) (Program, error) {
 	if c.Has(identity.RoleStaff) {
 		p, err := s.store.Get(ctx, id)

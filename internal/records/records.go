@@ -23,6 +23,7 @@ import (
 	"github.com/cecportal/cecportal/internal/checkout"
 	"github.com/cecportal/cecportal/internal/credits"
 	"github.com/cecportal/cecportal/internal/policy"
+	"github.com/cecportal/cecportal/internal/programs"
 	"github.com/cecportal/cecportal/internal/renewals"
 	"github.com/cecportal/cecportal/internal/transcript"
 )
@@ -64,15 +65,7 @@ func RenewalReceipt(pol *policy.Policy, inv renewals.Invoice) (Receipt, error) {
 	for _, l := range inv.Lines {
 		r.Lines = append(r.Lines, Line{What: lineName(pol, l.Code), Amount: checkout.Money(l.Cents, inv.Currency)})
 	}
-	for i := len(inv.Payments) - 1; i >= 0; i-- {
-		if p := inv.Payments[i]; p.Kind == checkout.Succeeded {
-			r.Reference = p.Reference
-			if r.PaidOn == "" || inv.PaidAt.IsZero() {
-				r.PaidOn = p.At.In(pol.Association.Location()).Format("January 2, 2006")
-			}
-			break
-		}
-	}
+	r.Reference = lastSucceeded(inv.Payments)
 	r.Notes = append(r.Notes, fmt.Sprintf("This receipt confirms the payment of the %d renewal dues. The CECs the renewal needs are a separate step: see your CEC status.", inv.Year))
 	return r, nil
 }
@@ -324,5 +317,55 @@ func TranscriptPDF(pol *policy.Policy) func(st transcript.Status, at time.Time) 
 			pdf.Ln(2)
 		}
 		return finish(pdf, title)
+	}
+}
+
+// FeeReceipt is the receipt of a program's paid application fee: each
+// offering invoiced with its CECs and rate (and the late fee, when it
+// applied). It is an error for a fee that is not paid.
+func FeeReceipt(pol *policy.Policy, p programs.Program) (Receipt, error) {
+	f := p.Fee
+	if f == nil || f.Status != programs.FeePaid {
+		return Receipt{}, fmt.Errorf("records: the fee of program %s is not paid", p.ID)
+	}
+	loc := pol.Association.Location()
+	r := Receipt{Association: pol.Association.Name, PortalURL: pol.Association.PortalURL, Support: pol.Association.SupportEmail,
+		Title: "Receipt", Number: f.InvoiceID, PayerName: p.ProviderName, PayerEmail: p.ProviderEmail,
+		For: fmt.Sprintf("Application fee of %q (%s)", p.Content.Title, p.ID), Total: checkout.Money(f.AmountCents, f.Currency),
+		PaidOn: f.PaidAt.In(loc).Format("January 2, 2006"), Reference: lastSucceeded(f.Payments)}
+	for _, o := range f.Offerings {
+		what := fmt.Sprintf("Offering %d, starting %s: %s CECs at %s each", o.Offering, o.StartsAt.In(loc).Format("January 2, 2006"),
+			f.CECs, checkout.Money(o.PerCECCents, f.Currency))
+		if o.Late {
+			what += ", late fee included"
+		}
+		r.Lines = append(r.Lines, Line{What: what, Amount: checkout.Money(o.AmountCents, f.Currency)})
+	}
+	if len(r.Lines) == 0 {
+		r.Lines = []Line{{What: fmt.Sprintf("Application fee: %s CECs", f.CECs), Amount: r.Total}}
+	}
+	r.Notes = []string{"This receipt confirms the payment of the program's application fee. The association's review of the application follows; its decision is emailed."}
+	return r, nil
+}
+
+// lastSucceeded is the reference of the last successful payment.
+func lastSucceeded(ps []checkout.Payment) string {
+	for i := len(ps) - 1; i >= 0; i-- {
+		if ps[i].Kind == checkout.Succeeded {
+			return ps[i].Reference
+		}
+	}
+	return ""
+}
+
+// FeeReceiptPDF draws the receipt of a program's paid application fee,
+// dated its payment.
+func FeeReceiptPDF(pol *policy.Policy) func(programs.Program) ([]byte, error) {
+	return func(p programs.Program) ([]byte, error) {
+		r, err := FeeReceipt(pol, p)
+		if err != nil {
+			return nil, err
+		}
+		return r.PDF(p.Fee.PaidAt)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/cecportal/cecportal/internal/cec"
 	"github.com/cecportal/cecportal/internal/checkout"
 	"github.com/cecportal/cecportal/internal/credits"
+	"github.com/cecportal/cecportal/internal/programs"
 	"github.com/cecportal/cecportal/internal/records"
 	"github.com/cecportal/cecportal/internal/renewals"
 	"github.com/cecportal/cecportal/internal/testkit"
@@ -154,5 +155,36 @@ func TestTranscriptPDF(t *testing.T) {
 		if !bytes.Contains(raw, []byte(s)) {
 			t.Errorf("the transcript lacks %q", s)
 		}
+	}
+}
+
+// A paid application fee's receipt lists each offering invoiced with its
+// CECs and rate; an unpaid fee has none.
+func TestFeeReceipt(t *testing.T) {
+	pol := testkit.Policy(t)
+	paid := time.Date(2027, 2, 3, 16, 0, 0, 0, time.UTC)
+	p := programs.Program{ID: "PRG-9", ProviderName: "Acme Training", ProviderEmail: "desk@acme.example",
+		Content: programs.Content{Title: "Fair Housing"},
+		Fee: &programs.Fee{InvoiceID: "INV-PRG-9-1", AmountCents: 45000, Currency: "USD", CECs: cec.Of(3), Status: programs.FeePaid, PaidAt: paid,
+			Offerings: []programs.OfferingFee{{Offering: 1, StartsAt: time.Date(2027, 4, 1, 13, 0, 0, 0, time.UTC), PerCECCents: 5000, AmountCents: 15000},
+				{Offering: 2, StartsAt: time.Date(2027, 3, 1, 14, 0, 0, 0, time.UTC), Late: true, PerCECCents: 10000, AmountCents: 30000}},
+			Payments: []programs.FeePayment{{Kind: checkout.Succeeded, Reference: "cs_fee_1", At: paid}}}}
+	r, err := records.FeeReceipt(pol, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(lines(r), "|"); got != "Offering 1, starting April 1, 2027: 3 CECs at 50.00 USD each=150.00 USD|"+
+		"Offering 2, starting March 1, 2027: 3 CECs at 100.00 USD each, late fee included=300.00 USD" ||
+		r.Total != "450.00 USD" || r.Reference != "cs_fee_1" || r.PaidOn != "February 3, 2027" || r.PayerName != "Acme Training" ||
+		r.For != `Application fee of "Fair Housing" (PRG-9)` {
+		t.Fatalf("receipt %+v", r)
+	}
+	raw, err := records.FeeReceiptPDF(pol)(p)
+	if err != nil || !bytes.Contains(raw, []byte("INV-PRG-9-1")) {
+		t.Fatalf("the PDF: %v", err)
+	}
+	p.Fee.Status = programs.FeeOpen
+	if _, err := records.FeeReceipt(pol, p); err == nil {
+		t.Fatal("a receipt of an unpaid fee")
 	}
 }

@@ -10,6 +10,7 @@ import { field, radios, group, addressFields, form, readForm, submitting, proble
 import problems from "./problems.js";
 import { page, notice, writeToOffice, dateTime, programStatusText, formatText, badge, words, invoiceStatusText, sleep, go, startPayment, actionButton, pagedList, confirmNext, showConfirmed, confirmation, offeringsOf, allOfferings } from "./view.js";
 import { previewFee, zonedToRFC3339, rfc3339ToZoned, money, cecText } from "./fee.js";
+import { downloadFile } from "./download.js";
 
 const enc = encodeURIComponent;
 
@@ -663,11 +664,22 @@ function draw(out, p) {
       ["Status", h("span", { id: "fee-status", dataset: { status: p.fee.status } }, p.fee.status === "paid" ? `Paid ${p.fee.paidAt ? dateTime(p.fee.paidAt) : ""}` : invoiceStatusText[p.fee.status] || words(p.fee.status))],
       ["Invoice", p.fee.invoiceId],
     ], { id: "fee-facts" }) : h("p", {}, "No invoice yet: it is issued once the submitted application passes its checks."),
+    p.fee?.status === "paid" ? feeReceiptButton(p) : null,
     h("h2", {}, "History"),
     table("Every change of status, oldest first", ["When", "From", "To", "By", "Why"],
       (p.history || []).map((x) => h("tr", {}, h("td", {}, dateTime(x.at)), h("td", {}, x.from ? programStatusText(x.from) : "—"),
         h("td", { dataset: { status: x.to } }, programStatusText(x.to)), h("td", {}, changedBy(x)), h("td", {}, whyText(x, p)))), { id: "program-history" }),
     h("p", {}, h("a", { href: "#/provider/programs" }, "All your programs")));
+}
+
+/** The download of a paid fee's receipt, with its own place for an error. */
+function feeReceiptButton(p) {
+  const errors = h("div", { "aria-live": "polite" });
+  const b = actionButton({ class: "secondary", id: "download-fee-receipt" }, "Download the receipt (PDF)", errors, async () => {
+    await downloadFile(`/programs/${encodeURIComponent(p.programId)}/fee/receipt`, "application/pdf", `receipt-${p.fee.invoiceId}.pdf`);
+    b.disabled = false;
+  });
+  return h("div", { class: "actions" }, b, errors);
 }
 
 /**
