@@ -1,6 +1,7 @@
 package browser
 
 import (
+	"bytes"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -103,6 +104,11 @@ func TestBrowser_FilingFee(t *testing.T) {
 			acme.click(t, "#pay-back")
 			acme.waitText(t, "#payment-received", "The attendees' CECs are on their transcripts")
 			acme.waitText(t, "#filing-fee-paid", "$12.00 for 2 guests at $6.00 each. The accepted attendees' CECs are on their transcripts.")
+			// Its receipt downloads: a PDF with the invoice and the guests.
+			receipt := acme.download(t, "#download-filing-receipt", "receipt-FIL-"+uploadID+".pdf")
+			if !bytes.HasPrefix(receipt, []byte("%PDF-")) || !bytes.Contains(receipt, []byte("2 guests at 6.00 USD each")) {
+				t.Fatalf("the downloaded filing fee receipt (%d bytes) does not list the guests", len(receipt))
+			}
 			if n := credits("Ana"); n != before+1 {
 				t.Fatalf("Ana has %d transcript entries after the fee is paid, want %d", n, before+1)
 			}

@@ -148,7 +148,9 @@ var authzMatrix = []authzRow{
 	}},
 	{"GET /holders/me/transcripts/{year}", statuses(401, 401, 200, 200, 403, 403, 403), "renewal year 2028: each holder their own", at("/holders/me/transcripts/2028")},
 	{"GET /programs/{programId}/fee/receipt", statuses(401, 401, 403, 403, 200, 404, 200), "A's program in review, its fee paid; B has no such program",
-		func(f *authzFixture, _ caller) authzReq { return authzReq{path: "/programs/" + f.inReview + "/fee/receipt"} }},
+		func(f *authzFixture, _ caller) authzReq {
+			return authzReq{path: "/programs/" + f.inReview + "/fee/receipt"}
+		}},
 	{"GET /holders/me/renewals/{year}/receipt", statuses(401, 401, 409, 404, 403, 403, 403), "2027: A's invoice, not paid (`not_paid`); B has none", at("/holders/me/renewals/2027/receipt")},
 	{"PUT /holders/{holderId}/credentials", statuses(401, 401, 403, 403, 403, 403, 200), "holder A's credentials (unchanged: CAM, member)", func(f *authzFixture, _ caller) authzReq {
 		return jsonReq("/holders/"+f.holderA+"/credentials", `{"membership":"member","credentials":[{"code":"CAM","earnedOn":"2020-06-01"}]}`)
@@ -227,6 +229,10 @@ var authzMatrix = []authzRow{
 	{"POST /programs/{programId}/attendance/{uploadId}/checkout", statuses(401, 401, 403, 403, 409, 404, 403), "A's report of a guest, whose filing fee the fixture paid",
 		func(f *authzFixture, _ caller) authzReq {
 			return authzReq{path: "/programs/" + f.program + "/attendance/" + f.feeUpload + "/checkout"}
+		}},
+	{"GET /programs/{programId}/attendance/{uploadId}/receipt", statuses(401, 401, 403, 403, 200, 404, 200), "the receipt of the filing fee the fixture paid",
+		func(f *authzFixture, _ caller) authzReq {
+			return authzReq{path: "/programs/" + f.program + "/attendance/" + f.feeUpload + "/receipt"}
 		}},
 	{"GET /review/filing-fees", statuses(401, 401, 403, 403, 403, 403, 200), "every unpaid filing fee", at("/review/filing-fees")},
 	{"GET /providers/me/filing-fees", statuses(401, 401, 403, 403, 200, 200, 403), "the caller's organisation's unpaid filing fees", at("/providers/me/filing-fees")},
@@ -598,6 +604,12 @@ func newAuthzFixture(t *testing.T, c *client, st *running) *authzFixture {
 	c.do("POST", "/dev/payments/"+id(co, "reference")+"/succeed", "", nil, 200, &paid)
 	if paid["credited"] != true {
 		t.Fatalf("filing fee paid: %v", paid)
+	}
+	filingReceipt := c.download("/programs/"+f.program+"/attendance/"+f.feeUpload+"/receipt", f.tokens[providerA], "application/pdf")
+	for _, part := range []string{"%PDF-", "1 guest at 9.00 USD each", id(co, "reference")} {
+		if !strings.Contains(filingReceipt, part) {
+			t.Fatalf("the filing fee's receipt lacks %q", part)
+		}
 	}
 	activity := func(kind string, hours int) map[string]any {
 		return map[string]any{"kind": kind, "title": "Leasing law", "organisation": "Chapter 7", "date": "2027-03-01", "hours": hours,

@@ -141,6 +141,31 @@ func (s *Service) invoiceOf(ctx context.Context, uploadID string) (FilingInvoice
 	return inv, true, nil
 }
 
+// FilingReceipt returns an upload's paid filing fee invoice, for its
+// receipt: the provider's own, or any for staff.
+// Errors: Unauthenticated; NotFound program_not_found, upload_not_found,
+// filing_fee_not_found (no fee was charged); Conflict not_paid.
+func (s *Service) FilingReceipt(ctx context.Context, c identity.Caller, programID, uploadID string) (FilingInvoice, error) {
+	p, err := s.program(ctx, c, programID, true)
+	if err != nil {
+		return FilingInvoice{}, err
+	}
+	inv, found, err := s.invoiceOf(ctx, uploadID)
+	if err != nil {
+		return FilingInvoice{}, err
+	}
+	if !found || inv.ProgramID != p.ID {
+		if _, err := s.uploadStatus(ctx, p.ID, uploadID); err != nil {
+			return FilingInvoice{}, err // upload_not_found
+		}
+		return FilingInvoice{}, fault.New(fault.NotFound, "filing_fee_not_found", "no filing fee was charged for this upload")
+	}
+	if inv.Status != FilingPaid {
+		return FilingInvoice{}, fault.New(fault.Conflict, "not_paid", "the filing fee is not paid yet: its receipt comes once it is")
+	}
+	return inv, nil
+}
+
 // StartFilingCheckout opens a payment session for an upload's unpaid
 // filing fee (the provider's own; staff do not pay for providers) and
 // returns it with the invoice it pays.

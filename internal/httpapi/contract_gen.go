@@ -294,6 +294,10 @@ func generatedContract() *contract.Contract {
 				"reason":         &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(2000)},
 			}, Required: []string{"action", "holderId", "reason"}, NoAdditional: true, Labels: map[string]string{"action": "whether to remove or add the attendee", "completionDate": "the completion date", "firstName": "the first name", "holderId": "the holder ID", "lastName": "the last name", "reason": "the reason for the correction"}}},
 		}}},
+		{Method: "GET", Path: "/programs/{programId}/attendance/{uploadId}/receipt", Roles: []string{"provider", "staff"}, Params: []contract.Param{
+			{In: "path", Name: "programId", Required: true, Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(40), Pattern: "^[A-Za-z0-9-]+$", Example: "PRG-7K3M9Q2XAB"}, Label: "the program"},
+			{In: "path", Name: "uploadId", Required: true, Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(40), Pattern: "^[A-Za-z0-9-]+$", Example: "UPL-7K3M9Q2XAB"}, Label: "the upload"},
+		}},
 		{Method: "POST", Path: "/programs/{programId}/checkout", Roles: []string{"provider"}, Params: []contract.Param{
 			{In: "path", Name: "programId", Required: true, Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(40), Pattern: "^[A-Za-z0-9-]+$", Example: "PRG-7K3M9Q2XAB"}, Label: "the program"},
 		}},

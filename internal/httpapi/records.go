@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/cecportal/cecportal/internal/accounts"
+	"github.com/cecportal/cecportal/internal/attendance"
 	"github.com/cecportal/cecportal/internal/clock"
 	"github.com/cecportal/cecportal/internal/credits"
 	"github.com/cecportal/cecportal/internal/identity"
@@ -22,6 +23,7 @@ import (
 type Drawings struct {
 	Receipt     func(inv renewals.Invoice) ([]byte, error)
 	FeeReceipt  func(p programs.Program) ([]byte, error)
+	Filing      func(f attendance.FilingInvoice) ([]byte, error)
 	Certificate func(h accounts.Holder, a credits.Activity) ([]byte, error)
 	Transcript  func(st transcript.Status, at time.Time) ([]byte, error)
 }
@@ -29,24 +31,27 @@ type Drawings struct {
 // NewRecordsAPI is the handler of the records-api Lambda: the records a
 // person prints or keeps, as PDFs drawn on the server (docs/records.md).
 func NewRecordsAPI(svc RecordServices, draw Drawings, clk clock.Clock, opts Options) (*API, error) {
-	h := recordHandlers{renewals: svc.Renewals, transcript: svc.Transcript, programs: svc.Programs, draw: draw, clock: clk}
+	h := recordHandlers{attendance: svc.Attendance, renewals: svc.Renewals, transcript: svc.Transcript, programs: svc.Programs, draw: draw, clock: clk}
 	holder := Roles(identity.RoleHolder)
 	return newAPI([]Route{
 		{Method: http.MethodGet, Path: "/holders/me/renewals/{year}/receipt", Access: holder, Handle: h.renewalReceipt},
 		{Method: http.MethodGet, Path: "/holders/me/certificates/{programId}", Access: holder, Handle: h.certificate},
 		{Method: http.MethodGet, Path: "/holders/me/transcripts/{year}", Access: holder, Handle: h.transcriptPDF},
 		{Method: http.MethodGet, Path: "/programs/{programId}/fee/receipt", Access: Roles(identity.RoleProvider, identity.RoleStaff), Handle: h.feeReceipt},
+		{Method: http.MethodGet, Path: "/programs/{programId}/attendance/{uploadId}/receipt", Access: Roles(identity.RoleProvider, identity.RoleStaff), Handle: h.filingReceipt},
 	}, opts)
 }
 
 // RecordServices are the services the records are read from.
 type RecordServices struct {
+	Attendance *attendance.Service
 	Renewals   *renewals.Service
 	Transcript *transcript.Service
 	Programs   *programs.Service
 }
 
 type recordHandlers struct {
+	attendance *attendance.Service
 	programs   *programs.Service
 	renewals   *renewals.Service
 	transcript *transcript.Service
@@ -114,4 +119,16 @@ func (h recordHandlers) feeReceipt(ctx context.Context, r *Request) (Response, e
 		return Response{}, err
 	}
 	return pdfResponse(raw, fmt.Sprintf("receipt-%s.pdf", p.Fee.InvoiceID)), nil
+}
+
+func (h recordHandlers) filingReceipt(ctx context.Context, r *Request) (Response, error) {
+	inv, err := h.attendance.FilingReceipt(ctx, r.Caller, r.Params["programId"], r.Params["uploadId"])
+	if err != nil {
+		return Response{}, err
+	}
+	raw, err := h.draw.Filing(inv)
+	if err != nil {
+		return Response{}, err
+	}
+	return pdfResponse(raw, fmt.Sprintf("receipt-%s.pdf", inv.ID)), nil
 }

@@ -20,6 +20,7 @@ import (
 	"codeberg.org/go-pdf/fpdf"
 
 	"github.com/cecportal/cecportal/internal/accounts"
+	"github.com/cecportal/cecportal/internal/attendance"
 	"github.com/cecportal/cecportal/internal/checkout"
 	"github.com/cecportal/cecportal/internal/credits"
 	"github.com/cecportal/cecportal/internal/policy"
@@ -367,5 +368,47 @@ func FeeReceiptPDF(pol *policy.Policy) func(programs.Program) ([]byte, error) {
 			return nil, err
 		}
 		return r.PDF(p.Fee.PaidAt)
+	}
+}
+
+// FilingReceipt is the receipt of an upload's paid filing fee: the members
+// and guests reported, at their rates. It is an error for a fee not paid.
+func FilingReceipt(pol *policy.Policy, f attendance.FilingInvoice) (Receipt, error) {
+	if f.Status != attendance.FilingPaid {
+		return Receipt{}, fmt.Errorf("records: filing fee %s is not paid", f.ID)
+	}
+	r := Receipt{Association: pol.Association.Name, PortalURL: pol.Association.PortalURL, Support: pol.Association.SupportEmail,
+		Title: "Receipt", Number: f.ID, PayerName: f.ProviderName, PayerEmail: f.ProviderEmail,
+		For:   fmt.Sprintf("Filing fee of the attendance reported on %s for %q (%s)", f.ReportedOn.Time(time.UTC).Format("January 2, 2006"), f.ProgramTitle, f.ProgramID),
+		Total: checkout.Money(f.AmountCents, f.Currency), PaidOn: f.PaidAt.In(pol.Association.Location()).Format("January 2, 2006"),
+		Reference: lastSucceeded(f.Payments)}
+	for _, l := range []struct {
+		n     int
+		who   string
+		cents int64
+	}{{f.Members, "member", f.MemberCents}, {f.Guests, "guest", f.GuestCents}} {
+		if l.n == 0 {
+			continue
+		}
+		who := l.who + "s"
+		if l.n == 1 {
+			who = l.who
+		}
+		r.Lines = append(r.Lines, Line{What: fmt.Sprintf("%d %s at %s each", l.n, who, checkout.Money(l.cents, f.Currency)),
+			Amount: checkout.Money(int64(l.n)*l.cents, f.Currency)})
+	}
+	r.Notes = []string{"This receipt confirms the payment of the attendance report's filing fee. The attendees' CECs are issued to their transcripts once it is paid."}
+	return r, nil
+}
+
+// FilingReceiptPDF draws the receipt of an upload's paid filing fee,
+// dated its payment.
+func FilingReceiptPDF(pol *policy.Policy) func(attendance.FilingInvoice) ([]byte, error) {
+	return func(f attendance.FilingInvoice) ([]byte, error) {
+		r, err := FilingReceipt(pol, f)
+		if err != nil {
+			return nil, err
+		}
+		return r.PDF(f.PaidAt)
 	}
 }

@@ -7,11 +7,13 @@ import (
 	"time"
 
 	"github.com/cecportal/cecportal/internal/accounts"
+	"github.com/cecportal/cecportal/internal/attendance"
 	"github.com/cecportal/cecportal/internal/cec"
 	"github.com/cecportal/cecportal/internal/checkout"
 	"github.com/cecportal/cecportal/internal/credits"
 	"github.com/cecportal/cecportal/internal/programs"
 	"github.com/cecportal/cecportal/internal/records"
+	"github.com/cecportal/cecportal/internal/roster"
 	"github.com/cecportal/cecportal/internal/renewals"
 	"github.com/cecportal/cecportal/internal/testkit"
 	"github.com/cecportal/cecportal/internal/transcript"
@@ -186,5 +188,31 @@ func TestFeeReceipt(t *testing.T) {
 	p.Fee.Status = programs.FeeOpen
 	if _, err := records.FeeReceipt(pol, p); err == nil {
 		t.Fatal("a receipt of an unpaid fee")
+	}
+}
+
+// A paid filing fee's receipt counts the members and guests at their
+// rates; an unpaid one has none.
+func TestFilingReceipt(t *testing.T) {
+	pol := testkit.Policy(t)
+	paid := time.Date(2027, 3, 20, 16, 0, 0, 0, time.UTC)
+	f := attendance.FilingInvoice{ID: "FIL-UPL-1", UploadID: "UPL-1", ProgramID: "PRG-3", ProgramTitle: "Leasing Law", ProviderName: "Acme",
+		ProviderEmail: "desk@acme.example", ReportedOn: roster.Date{Year: 2027, Month: time.March, Day: 18}, Members: 2, Guests: 1,
+		MemberCents: 0, GuestCents: 900, AmountCents: 900, Currency: "USD", Status: attendance.FilingPaid, PaidAt: paid,
+		Payments: []checkout.Payment{{Kind: checkout.Succeeded, Reference: "cs_fil_1", At: paid}}}
+	r, err := records.FilingReceipt(pol, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(lines(r), "|"); got != "2 members at 0.00 USD each=0.00 USD|1 guest at 9.00 USD each=9.00 USD" ||
+		r.Total != "9.00 USD" || r.Reference != "cs_fil_1" || r.For != `Filing fee of the attendance reported on March 18, 2027 for "Leasing Law" (PRG-3)` {
+		t.Fatalf("receipt %+v", r)
+	}
+	if raw, err := records.FilingReceiptPDF(pol)(f); err != nil || !bytes.Contains(raw, []byte("FIL-UPL-1")) {
+		t.Fatalf("the PDF: %v", err)
+	}
+	f.Status = attendance.FilingOpen
+	if _, err := records.FilingReceipt(pol, f); err == nil {
+		t.Fatal("a receipt of an unpaid filing fee")
 	}
 }
