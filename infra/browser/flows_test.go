@@ -799,6 +799,10 @@ func TestBrowser_Flows(t *testing.T) {
 			if got := ana.text(t, "#invoice-total"); got != "$125.00" {
 				t.Fatalf("invoice total %q", got)
 			}
+			// The invoice downloads as a PDF, unpaid.
+			if inv := ana.download(t, "#download-invoice", "invoice-REN-"+holderID+"-2028.pdf"); !bytes.Contains(inv, []byte("Unpaid: due")) {
+				t.Fatalf("the downloaded invoice (%d bytes) does not say it is unpaid", len(inv))
+			}
 			ana.click(t, "#pay-renewal")
 			ana.waitRendered(t, "/pay/cs_sim_REN-"+holderID+"-2028")
 			ana.click(t, "#pay-succeed")

@@ -75,6 +75,10 @@ func TestLocalStack_Renewals(t *testing.T) {
 		t.Fatalf("steps after the contact update %v", s)
 	}
 
+	// The invoice as a PDF, unpaid.
+	if pdf := c.download("/holders/me/renewals/2027/invoice", ana, "application/pdf"); !strings.Contains(pdf, want) || !strings.Contains(pdf, "Unpaid: due") {
+		t.Fatal("the invoice PDF does not say it is unpaid")
+	}
 	// No receipt before it is paid.
 	if e := c.do("GET", "/holders/me/renewals/2027/receipt", ana, nil, 409, nil); e.Error.Code != "not_paid" {
 		t.Fatalf("receipt of an unpaid invoice: %+v", e)

@@ -40,7 +40,7 @@ var httpFunctions = map[string]func(app.Deps) (*httpapi.API, error){
 	},
 	"RecordsApi": func(d app.Deps) (*httpapi.API, error) {
 		return httpapi.NewRecordsAPI(httpapi.RecordServices{Attendance: d.Attendance(nil), Renewals: d.Renewals(nil), Transcript: d.Transcript(), Programs: d.Programs(nil)},
-			httpapi.Drawings{Receipt: records.RenewalReceiptPDF(d.Policy), FeeReceipt: records.FeeReceiptPDF(d.Policy), Filing: records.FilingReceiptPDF(d.Policy), Certificate: records.CertificatePDF(d.Policy),
+			httpapi.Drawings{Receipt: records.RenewalReceiptPDF(d.Policy), Invoice: records.InvoicePDF(d.Policy), FeeReceipt: records.FeeReceiptPDF(d.Policy), Filing: records.FilingReceiptPDF(d.Policy), Certificate: records.CertificatePDF(d.Policy),
 				Transcript: records.TranscriptPDF(d.Policy)}, d.Clock, httpapi.Options{})
 	},
 	"ProgramsApi": func(d app.Deps) (*httpapi.API, error) {

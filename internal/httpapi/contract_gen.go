@@ -96,6 +96,9 @@ func generatedContract() *contract.Contract {
 		{Method: "POST", Path: "/holders/me/renewals/{year}/checkout", Roles: []string{"holder"}, Params: []contract.Param{
 			{In: "path", Name: "year", Required: true, Schema: &contract.Schema{Type: "integer", Minimum: contract.Float64(2000), Maximum: contract.Float64(2100)}, Label: "the renewal year"},
 		}},
+		{Method: "GET", Path: "/holders/me/renewals/{year}/invoice", Roles: []string{"holder"}, Params: []contract.Param{
+			{In: "path", Name: "year", Required: true, Schema: &contract.Schema{Type: "integer", Minimum: contract.Float64(2000), Maximum: contract.Float64(2100)}, Label: "the renewal year"},
+		}},
 		{Method: "GET", Path: "/holders/me/renewals/{year}/receipt", Roles: []string{"holder"}, Params: []contract.Param{
 			{In: "path", Name: "year", Required: true, Schema: &contract.Schema{Type: "integer", Minimum: contract.Float64(2000), Maximum: contract.Float64(2100)}, Label: "the renewal year"},
 		}},

@@ -22,6 +22,7 @@ import (
 // records-api does.
 type Drawings struct {
 	Receipt     func(inv renewals.Invoice) ([]byte, error)
+	Invoice     func(inv renewals.Invoice, at time.Time) ([]byte, error)
 	FeeReceipt  func(p programs.Program) ([]byte, error)
 	Filing      func(f attendance.FilingInvoice) ([]byte, error)
 	Certificate func(h accounts.Holder, a credits.Activity) ([]byte, error)
@@ -35,6 +36,7 @@ func NewRecordsAPI(svc RecordServices, draw Drawings, clk clock.Clock, opts Opti
 	holder := Roles(identity.RoleHolder)
 	return newAPI([]Route{
 		{Method: http.MethodGet, Path: "/holders/me/renewals/{year}/receipt", Access: holder, Handle: h.renewalReceipt},
+		{Method: http.MethodGet, Path: "/holders/me/renewals/{year}/invoice", Access: holder, Handle: h.renewalInvoice},
 		{Method: http.MethodGet, Path: "/holders/me/certificates/{programId}", Access: holder, Handle: h.certificate},
 		{Method: http.MethodGet, Path: "/holders/me/transcripts/{year}", Access: holder, Handle: h.transcriptPDF},
 		{Method: http.MethodGet, Path: "/programs/{programId}/fee/receipt", Access: Roles(identity.RoleProvider, identity.RoleStaff), Handle: h.feeReceipt},
@@ -131,4 +133,20 @@ func (h recordHandlers) filingReceipt(ctx context.Context, r *Request) (Response
 		return Response{}, err
 	}
 	return pdfResponse(raw, fmt.Sprintf("receipt-%s.pdf", inv.ID)), nil
+}
+
+func (h recordHandlers) renewalInvoice(ctx context.Context, r *Request) (Response, error) {
+	year, err := yearParam(r)
+	if err != nil {
+		return Response{}, err
+	}
+	inv, err := h.renewals.Invoice(ctx, r.Caller, year)
+	if err != nil {
+		return Response{}, err
+	}
+	raw, err := h.draw.Invoice(inv, h.clock.Now())
+	if err != nil {
+		return Response{}, err
+	}
+	return pdfResponse(raw, fmt.Sprintf("invoice-%s.pdf", inv.ID)), nil
 }

@@ -412,3 +412,69 @@ func FilingReceiptPDF(pol *policy.Policy) func(attendance.FilingInvoice) ([]byte
 		return r.PDF(f.PaidAt)
 	}
 }
+
+// InvoicePDF draws a renewal invoice as it stands: what is due, by when,
+// until when without reinstatement, and how to pay; a paid one says so.
+// It is dated at (the service's time: its standing changes).
+func InvoicePDF(pol *policy.Policy) func(inv renewals.Invoice, at time.Time) ([]byte, error) {
+	return func(inv renewals.Invoice, at time.Time) ([]byte, error) {
+		loc := pol.Association.Location()
+		day := func(d string) string {
+			t, err := time.Parse(time.DateOnly, d)
+			if err != nil {
+				return d
+			}
+			return t.Format("January 2, 2006")
+		}
+		title := fmt.Sprintf("Invoice %s", inv.ID)
+		pdf, text := page(pol.Association.Name, pol.Association.PortalURL, title, at)
+		pdf.SetFont("Helvetica", "B", 20)
+		pdf.CellFormat(0, 10, text("Invoice"), "", 1, "L", false, 0, "")
+		pdf.Ln(2)
+		status := "Unpaid: due " + day(inv.DueOn)
+		switch {
+		case inv.Status == renewals.Paid:
+			status = "Paid on " + inv.PaidAt.In(loc).Format("January 2, 2006")
+		case inv.Lapsed:
+			status = fmt.Sprintf("Unpaid after the grace period (%s): the credentials have lapsed; paying reinstates them", day(inv.GraceUntil))
+		}
+		facts(pdf, text, [][2]string{
+			{"Invoice", inv.ID},
+			{"To", strings.TrimSpace(inv.HolderName + "  " + inv.HolderEmail)},
+			{"For", fmt.Sprintf("Renewal %d", inv.Year)},
+			{"Issued on", inv.IssuedAt.In(loc).Format("January 2, 2006")},
+			{"Due on", day(inv.DueOn)},
+			{"Grace period until", day(inv.GraceUntil)},
+			{"Status", status},
+		})
+		pdf.Ln(4)
+		pdf.SetFont("Helvetica", "B", 11)
+		pdf.SetFillColor(235, 238, 242)
+		pdf.CellFormat(130, 8, text("Item"), "B", 0, "L", true, 0, "")
+		pdf.CellFormat(0, 8, text("Amount"), "B", 1, "R", true, 0, "")
+		pdf.SetFont("Helvetica", "", 11)
+		for _, l := range inv.Lines {
+			pdf.CellFormat(130, 8, text(lineName(pol, l.Code)), "B", 0, "L", false, 0, "")
+			pdf.CellFormat(0, 8, text(checkout.Money(l.Cents, inv.Currency)), "B", 1, "R", false, 0, "")
+		}
+		pdf.SetFont("Helvetica", "B", 12)
+		pdf.CellFormat(130, 9, text("Total"), "", 0, "L", false, 0, "")
+		pdf.CellFormat(0, 9, text(checkout.Money(inv.TotalCents, inv.Currency)), "", 1, "R", false, 0, "")
+		pdf.Ln(6)
+		pdf.SetFont("Helvetica", "", 10)
+		if inv.Status != renewals.Paid {
+			how := "Pay online: sign in to the portal and open Renewal."
+			if pol.Association.PortalURL != "" {
+				how = fmt.Sprintf("Pay online: sign in at %s and open Renewal.", pol.Association.PortalURL)
+			}
+			pdf.MultiCell(0, 5, text(how), "", "L", false)
+			pdf.Ln(2)
+		}
+		pdf.MultiCell(0, 5, text(fmt.Sprintf("The %d renewal also needs %s CECs, a separate step: see your CEC status.", inv.Year, inv.CECsRequired)), "", "L", false)
+		if pol.Association.SupportEmail != "" {
+			pdf.Ln(2)
+			pdf.MultiCell(0, 5, text("Questions about this invoice: "+pol.Association.SupportEmail), "", "L", false)
+		}
+		return finish(pdf, inv.ID)
+	}
+}

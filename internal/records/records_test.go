@@ -13,8 +13,8 @@ import (
 	"github.com/cecportal/cecportal/internal/credits"
 	"github.com/cecportal/cecportal/internal/programs"
 	"github.com/cecportal/cecportal/internal/records"
-	"github.com/cecportal/cecportal/internal/roster"
 	"github.com/cecportal/cecportal/internal/renewals"
+	"github.com/cecportal/cecportal/internal/roster"
 	"github.com/cecportal/cecportal/internal/testkit"
 	"github.com/cecportal/cecportal/internal/transcript"
 )
@@ -214,5 +214,38 @@ func TestFilingReceipt(t *testing.T) {
 	f.Status = attendance.FilingOpen
 	if _, err := records.FilingReceipt(pol, f); err == nil {
 		t.Fatal("a receipt of an unpaid filing fee")
+	}
+}
+
+// The invoice says what is due, by when and how to pay while unpaid,
+// that the credentials lapsed after the grace period, and when it was paid.
+func TestInvoicePDF(t *testing.T) {
+	pol := testkit.Policy(t)
+	at := time.Date(2027, 1, 5, 12, 0, 0, 0, time.UTC)
+	inv := paidInvoice()
+	inv.Status, inv.IssuedAt, inv.DueOn, inv.GraceUntil, inv.CECsRequired = renewals.Open, time.Date(2026, 11, 1, 11, 0, 0, 0, time.UTC), "2027-01-01", "2027-03-31", cec.Of(6)
+	for _, c := range []struct {
+		name string
+		edit func(*renewals.Invoice)
+		want []string
+	}{
+		{"Unpaid", func(*renewals.Invoice) {}, []string{"Invoice", "REN-H-1-2028", "Unpaid: due January 1, 2027", "March 31, 2027", "150.00 USD", "Pay online: sign in at"}},
+		{"Lapsed", func(i *renewals.Invoice) { i.Lapsed = true }, []string{"lapsed", "reinstates"}},
+		{"Paid", func(i *renewals.Invoice) { i.Status = renewals.Paid }, []string{"Paid on March 12, 2027"}},
+	} {
+		i := inv
+		c.edit(&i)
+		raw, err := records.InvoicePDF(pol)(i, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range c.want {
+			if !bytes.Contains(raw, []byte(w)) {
+				t.Errorf("%s: the invoice lacks %q", c.name, w)
+			}
+		}
+		if c.name == "Paid" && bytes.Contains(raw, []byte("Pay online")) {
+			t.Error("a paid invoice asks to pay")
+		}
 	}
 }

@@ -364,6 +364,19 @@ func (s *Service) Renewal(ctx context.Context, c identity.Caller, year int) (Vie
 	return v, nil
 }
 
+// Invoice is the caller's renewal invoice of year, as it stands (lapsed
+// judged today), for the printed invoice.
+// Errors: Unauthenticated; Invalid year; NotFound holder_not_found,
+// renewal_not_found.
+func (s *Service) Invoice(ctx context.Context, c identity.Caller, year int) (Invoice, error) {
+	inv, _, err := s.myInvoice(ctx, c, year)
+	if err != nil {
+		return Invoice{}, err
+	}
+	s.judgeLapse(&inv)
+	return inv, nil
+}
+
 // Receipt is the caller's paid renewal invoice of year, for its receipt.
 // Errors: Unauthenticated; Invalid year; NotFound holder_not_found,
 // renewal_not_found; Conflict not_paid.

@@ -681,6 +681,10 @@ function drawRenewal(out, r, y) {
     await downloadFile(`/holders/me/renewals/${encodeURIComponent(y)}/receipt`, "application/pdf", `receipt-${inv.invoiceId}.pdf`);
     document.getElementById("download-receipt").disabled = false;
   });
+  const invoicePDF = actionButton({ id: "download-invoice", class: "secondary" }, "Download the invoice (PDF)", result, async () => {
+    await downloadFile(`/holders/me/renewals/${encodeURIComponent(y)}/invoice`, "application/pdf", `invoice-${inv.invoiceId}.pdf`);
+    invoicePDF.disabled = false;
+  });
   fill(out,
     h("h2", {}, `Renewal ${r.year}`),
     r.complete ? notice(`Your ${r.year} renewal is complete: your dues are paid and your CECs are approved.`, "ok", { id: "renewal-complete" }) : null,
@@ -705,7 +709,7 @@ function drawRenewal(out, r, y) {
         h("td", {}, money(due - inv.totalCents, inv.currency))) : null,
       h("tr", {}, h("th", { scope: "row" }, "Total"), h("td", { id: "invoice-total" }, money(due, inv.currency))),
     ], { id: "invoice-lines" }),
-    h("div", { class: "actions" }, pay), result,
+    h("div", { class: "actions" }, pay, invoicePDF), result,
     h("h3", {}, r.complete ? "The steps" : "Steps, in any order"),
     // Complete is paid and CECs approved (SPEC); the other steps help, and can still be done.
     r.complete && r.steps.some((x) => !x.done)
