@@ -254,7 +254,8 @@ func (s *Service) SettleFilingFee(ctx context.Context, invoiceID string, ev chec
 		f.Status, f.PaidAt, f.ReleaseStep = FilingPaid, now, 1
 		receipt, err := notify.Job{ID: "receipt:" + f.ID, Template: "receipt", To: []string{f.ProviderEmail},
 			Data: map[string]string{"invoiceId": f.ID, "name": f.ProviderName, "amount": checkout.Money(f.AmountCents, f.Currency),
-				"description": f.description(), "reference": ev.Reference, "paidOn": now.Format(time.DateOnly)}}.Message()
+				"description": f.description(), "reference": ev.Reference, "paidOn": now.Format(time.DateOnly),
+				"pdfPage": "#/provider/programs/" + f.ProgramID + "/attendance/" + f.UploadID}}.Message()
 		if err != nil {
 			return nil, err
 		}

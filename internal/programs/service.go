@@ -575,7 +575,7 @@ func (s *Service) SettleFee(ctx context.Context, invoiceID string, ev FeePayment
 		receipt, err := notify.Job{ID: "receipt:" + invoiceID, Template: "receipt", To: []string{p.ProviderEmail},
 			Data: map[string]string{"invoiceId": invoiceID, "name": p.ProviderName, "amount": money(p.Fee.AmountCents, p.Fee.Currency),
 				"description": fmt.Sprintf("CEC application fee: %s (%s)", p.Title, p.Fee.cecsText(p.ContactHours)),
-				"reference":   ev.Reference, "paidOn": now.Format(time.DateOnly)}}.Message()
+				"reference":   ev.Reference, "paidOn": now.Format(time.DateOnly), "pdfPage": "#/provider/programs/" + p.ID}}.Message()
 		return []outbox.Message{receipt}, err
 	})
 	switch {

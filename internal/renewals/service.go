@@ -651,7 +651,8 @@ func (s *Service) Settle(ctx context.Context, invoiceID string, ev Payment) (inv
 		}
 		inv.Status, inv.PaidAt = Paid, now
 		m, err := Receipt(inv.ID, inv.HolderEmail, inv.HolderName, Money(ev.AmountCents, inv.Currency),
-			fmt.Sprintf("%d renewal: %s", inv.Year, strings.Join(inv.Credentials, ", ")), ev.Reference, now)
+			fmt.Sprintf("%d renewal: %s", inv.Year, strings.Join(inv.Credentials, ", ")), ev.Reference, now,
+			fmt.Sprintf("#/holder/renewal?year=%d", inv.Year))
 		sent = []outbox.Message{m}
 		return sent, err
 	})
@@ -670,11 +671,12 @@ func (s *Service) Settle(ctx context.Context, invoiceID string, ev Payment) (inv
 }
 
 // Receipt is the mail job of a payment's receipt: one per invoice (its ID
-// is "receipt:<invoice>"), whatever redelivers it.
-func Receipt(invoiceID, to, name, amount, description, reference string, at time.Time) (outbox.Message, error) {
+// is "receipt:<invoice>"), whatever redelivers it. pdfPage is the page of
+// the portal (a route after "#") where its PDF downloads.
+func Receipt(invoiceID, to, name, amount, description, reference string, at time.Time, pdfPage string) (outbox.Message, error) {
 	return notify.Job{ID: "receipt:" + invoiceID, Template: "receipt", To: []string{to}, Data: map[string]string{
 		"invoiceId": invoiceID, "name": name, "amount": amount, "description": description,
-		"reference": reference, "paidOn": at.Format(time.DateOnly)}}.Message()
+		"reference": reference, "paidOn": at.Format(time.DateOnly), "pdfPage": pdfPage}}.Message()
 }
 
 // Money formats cents as "125.00 USD".

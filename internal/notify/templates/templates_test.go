@@ -316,3 +316,26 @@ func TestTemplates_SubmissionReceived(t *testing.T) {
 		})
 	}
 }
+
+// A receipt says where its PDF downloads; a receipt job queued before jobs
+// carried the page renders without it.
+func TestTemplates_ReceiptLinksThePDF(t *testing.T) {
+	tpl := load(t)
+	data := map[string]string{"invoiceId": "REN-H-1-2028", "name": "Ana Lima", "amount": "125.00 USD", "description": "2028 renewal: CAM",
+		"reference": "cs_1", "paidOn": "2027-03-12"}
+	old, err := tpl.Render(notify.Job{ID: "r", Template: "receipt", To: []string{"a@b.co"}, Data: data})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(old.Text, "as a PDF") || !strings.Contains(old.Text, "https://cec.example.org") {
+		t.Errorf("a receipt without its page:\n%s", old.Text)
+	}
+	data["pdfPage"] = "#/holder/renewal?year=2028"
+	e, err := tpl.Render(notify.Job{ID: "r", Template: "receipt", To: []string{"a@b.co"}, Data: data})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(e.Text, "Download this receipt as a PDF") || !strings.Contains(e.Text, "https://cec.example.org/#/holder/renewal?year=2028") {
+		t.Errorf("the receipt does not link its PDF:\n%s", e.Text)
+	}
+}
