@@ -78,6 +78,16 @@ func TestBrowser_DocumentationAudit(t *testing.T) {
 	fay.click(t, card+".audit-form button[type=submit]")
 	fay.waitText(t, card+".audit-done", "the documentation was sent")
 	fay.waitText(t, card, "Open Fair housing certificate.pdf")
+	// A better copy can still be added while the office has not decided.
+	fay.click(t, card+"details.more-files summary")
+	better := filepath.Join(t.TempDir(), "Certificate, better scan.pdf")
+	if err := os.WriteFile(better, append([]byte("%PDF-1.7\n"), bytes.Repeat([]byte("y"), 2000)...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	fay.do(t, "attach a better copy", chromedp.SetUploadFiles(chromedp.CSS(card+`.files-form [name="activities[0].documents"]`), []string{better}))
+	fay.waitText(t, card+".files-form ul.attached", "Attached")
+	fay.click(t, card+".files-form button[type=submit]")
+	fay.waitText(t, card, "Open Certificate, better scan.pdf")
 	fay.audit(t)
 	noCodesShown(t, fay)
 

@@ -566,39 +566,64 @@ function drawSubmission(sub, out) {
 function auditPart(sub, out) {
   const serviceToday = out.serviceDay || "";
   const a = sub.auditRequest;
-  if (!a) return null;
-  if (a.state === "provided") {
-    return h("p", { class: "audit-done" }, `Documentation audit: the documentation was sent${a.providedAt ? ` on ${dateTime(a.providedAt)}` : ""}. The association's office decides with it in view.`);
+  const open = sub.status === "in_review" || sub.status === "received";
+  if (a?.state === "provided") {
+    return [h("p", { class: "audit-done" }, `Documentation audit: the documentation was sent${a.providedAt ? ` on ${dateTime(a.providedAt)}` : ""}. The association's office decides with it in view.`),
+      open ? moreFiles(sub, out) : null];
   }
-  if (sub.status !== "in_review" && sub.status !== "received") return null;
+  if (!open) return null;
+  if (!a) return moreFiles(sub, out);
   const missing = sub.activities.filter((ac) => !(ac.documents || []).length);
-  const id = `audit-${sub.submissionId}`;
-  const f = form({ class: "audit-form", id }, [
-    h("h4", {}, "Documentation audit"),
-    serviceToday && a.due < serviceToday
-      ? h("p", {}, "Your submission was selected for a documentation audit. The date to send the documentation, ", h("strong", {}, date(a.due)),
-        `, has passed, but you can still send it until the association's office decides. Without it, the ${missing.length === 1 ? "activity" : "activities"} may not count.`)
-      : h("p", {}, `Your submission was selected for a documentation audit. Send the documentation of ${missing.length === 1 ? "this activity" : "these activities"} by `,
-        h("strong", {}, date(a.due)), `. Without it, the ${missing.length === 1 ? "activity" : "activities"} may not count: the association's office decides on what it has.`),
-    missing.map((ac) => group(`Activity ${ac.index + 1}: ${ac.title}`, `activities[${ac.index}]`,
+  return filesForm(sub, out, missing, {
+    id: `audit-${sub.submissionId}`, cls: "audit-form", required: true, submitText: "Send the documentation",
+    intro: [h("h4", {}, "Documentation audit"),
+      serviceToday && a.due < serviceToday
+        ? h("p", {}, "Your submission was selected for a documentation audit. The date to send the documentation, ", h("strong", {}, date(a.due)),
+          `, has passed, but you can still send it until the association's office decides. Without it, the ${missing.length === 1 ? "activity" : "activities"} may not count.`)
+        : h("p", {}, `Your submission was selected for a documentation audit. Send the documentation of ${missing.length === 1 ? "this activity" : "these activities"} by `,
+          h("strong", {}, date(a.due)), `. Without it, the ${missing.length === 1 ? "activity" : "activities"} may not count: the association's office decides on what it has.`)],
+  });
+}
+
+/**
+ * "Add a file" to a submission waiting for staff: a better copy, or a
+ * file forgotten. Folded away: most people need nothing more.
+ */
+function moreFiles(sub, out) {
+  return h("details", { class: "more-files" }, h("summary", {}, "Add a file to this submission"),
+    filesForm(sub, out, sub.activities, {
+      id: `files-${sub.submissionId}`, cls: "files-form", required: false, submitText: "Send the files",
+      intro: [h("p", { class: "hint" }, "A file you send is added to the activity's: to replace a poor copy, send the better one, and the office reads both.")],
+    }));
+}
+
+/**
+ * A form that sends files for activities of sub (POST
+ * /holders/me/submissions/{id}/documents), each activity with its file
+ * field; the list is drawn again from the API once they are sent.
+ */
+function filesForm(sub, out, activities, { id, cls, required, submitText, intro }) {
+  const f = form({ class: cls, id }, [
+    intro,
+    activities.map((ac) => group(`Activity ${ac.index + 1}: ${ac.title}`, `activities[${ac.index}]`,
       h("p", { class: "hint" }, `Documentation: ${words(ac.documentation.type)}`),
-      attachField(`activities[${ac.index}].documents`, { required: true }))),
-  ], "Send the documentation");
+      attachField(`activities[${ac.index}].documents`, { required }))),
+  ], submitText);
   f.addEventListener("submit", (e) => {
     e.preventDefault();
     submitting(f, async () => {
-      const boxes = missing.map((ac) => [ac, f.querySelector(`fieldset[data-group="activities[${ac.index}]"] .attach`)]);
+      const boxes = activities.map((ac) => [ac, f.querySelector(`fieldset[data-group="activities[${ac.index}]"] .attach`)]);
       const waiting = boxes.filter(([, box]) => uploading(box)).map(([ac]) => ({ field: `activities[${ac.index}].documents`, message: `Wait for the files of activity ${ac.index + 1} to finish uploading` }));
       if (waiting.length) throw problem(waiting);
-      const activities = boxes.map(([ac, box]) => ({ index: ac.index, documents: attachedIds(box) })).filter((x) => x.documents.length);
-      if (!activities.length) {
-        throw problem(missing.map((ac) => ({ field: `activities[${ac.index}].documents`, message: `Attach the documentation of activity ${ac.index + 1}` })));
+      const sent = boxes.map(([ac, box]) => ({ index: ac.index, documents: attachedIds(box) })).filter((x) => x.documents.length);
+      if (!sent.length) {
+        throw problem(activities.map((ac) => ({ field: `activities[${ac.index}].documents`, message: `Attach the documentation of activity ${ac.index + 1}` })));
       }
-      await api("POST", `/holders/me/submissions/${encodeURIComponent(sub.submissionId)}/documents`, { body: { activities } });
-      announce("Documentation sent");
+      await api("POST", `/holders/me/submissions/${encodeURIComponent(sub.submissionId)}/documents`, { body: { activities: sent } });
+      announce(required ? "Documentation sent" : "Files sent");
       await followSubmissions(out);
       const card = out.querySelector(`[data-submission-id="${CSS.escape(sub.submissionId)}"]`);
-      const done = card?.querySelector(".audit-done, .audit-form");
+      const done = card?.querySelector(".audit-done, .audit-form, h3");
       if (done) {
         done.setAttribute("tabindex", "-1");
         done.focus();
