@@ -92,6 +92,12 @@ func TestBrowser_Documents(t *testing.T) {
 	holder.fill(t, p+`hours"]`, "6")
 	holder.click(t, p+`compliance"]`)
 	holder.fill(t, p+`documentation.type"]`, "certificate_of_completion")
+	// A refusal the holder may have missed stops the first submission, in
+	// the summary; the next goes on without the refused file.
+	choose("attach a text file at the last moment", textPath)
+	holder.click(t, "#submission-form button[type=submit]")
+	holder.waitText(t, "#submission-form .summary", "Some files were not attached")
+	holder.waitText(t, "#submission-form .summary", "Not attached: notes.txt must be a PDF, JPG or PNG. Choose another file, or submit again without it")
 	holder.click(t, "#submission-form button[type=submit]")
 	holder.waitText(t, "#submission-received", "SUB-")
 	subID := holder.text(t, "#submission-received .reference strong")

@@ -77,6 +77,8 @@ function showProblems(box, problems) {
   const slot = box.querySelector(".error-text");
   const input = box.querySelector("input[type=file]");
   slot.textContent = problems.join("\n");
+  box.refusals = problems.join("\n"); // for the submission to stop on once (unseenRefusals)
+  box.refusalsSeen = false;
   box.classList.toggle("has-error", problems.length > 0);
   if (problems.length) {
     input.setAttribute("aria-invalid", "true");
@@ -139,6 +141,18 @@ async function send(box, file) {
     const slot = box.querySelector(".error-text");
     showProblems(box, [slot.textContent, words].filter(Boolean));
   }
+}
+
+/**
+ * The refusals box shows that were not seen by a submission yet: a person
+ * on a phone may have missed them, and believe the file went with it. The
+ * first submission after a refusal stops on it; the next goes on without
+ * the refused file.
+ */
+export function unseenRefusals(box) {
+  if (!box?.refusals || box.refusalsSeen) return "";
+  box.refusalsSeen = true;
+  return box.refusals;
 }
 
 /** The IDs of the files attached in box (an activity's attachField). */

@@ -9,7 +9,7 @@ import { session, refreshRoles } from "./auth.js";
 import { field, addressFields, form, readForm, submitting, group, precheck, problem } from "./forms.js";
 import { page, notice, writeToOffice, errorNotice, dateTime, date, badge, words, kindName, invoiceStatusText, startPayment, paidConfirmation, hashQuery, actionButton, confirmation } from "./view.js";
 import { money, dateIn, hundredths, cecText } from "./fee.js";
-import { attachField, attachedIds, uploading, documentList } from "./documents.js";
+import { attachField, attachedIds, uploading, documentList, unseenRefusals } from "./documents.js";
 import { downloadFile } from "./download.js";
 
 /** #/holder: sign up as a holder, or see the profile and update contact details. */
@@ -421,6 +421,11 @@ export async function submit(main) {
   const running = runningTotal(f.querySelector("#running-total"), f);
   f.addEventListener("submit", (e) => {
     e.preventDefault();
+    // Read before submitting clears the form's messages: a refused file's.
+    const refused = [...activities.children].flatMap((fs, i) => {
+      const text = unseenRefusals(fs.querySelector(".attach"));
+      return text ? [{ field: `activities[${i}].documents`, message: `Not attached: ${text.split("\n").join(". ")}. Choose another file, or submit again without it` }] : [];
+    });
     submitting(f, async () => {
       const body = readForm(f);
       body.activities = (body.activities || []).filter(Boolean);
@@ -429,6 +434,7 @@ export async function submit(main) {
       const boxes = [...activities.children].map((fs) => fs.querySelector(".attach"));
       const waiting = boxes.flatMap((box, i) => (uploading(box) ? [{ field: `activities[${i}].documents`, message: `Wait for the files of activity ${i + 1} to finish uploading` }] : []));
       if (waiting.length) throw problem(waiting);
+      if (refused.length) throw problem(refused, "Some files were not attached");
       boxes.forEach((box, i) => {
         const ids = attachedIds(box);
         if (ids.length && body.activities[i]) body.activities[i].documents = ids;
