@@ -24,15 +24,17 @@ import (
 // (moto_server) instead of the embedded file: the holder and provider go to
 // DynamoDB, their welcome jobs through SQS, their emails through SES. It
 // proves the three adapters are wired end to end, as they are in AWS.
-func TestLocalStack_AWSBackend(t *testing.T) {
+// startMoto starts a moto_server for the test and points the process's
+// AWS configuration at it: run() reads the stack's settings through
+// getenv, but the AWS SDK's config.LoadDefaultConfig reads the process
+// environment.
+func startMoto(t *testing.T) *moto.Server {
+	t.Helper()
 	srv, err := moto.Start()
 	if err != nil {
 		t.Fatalf("moto_server is required for this test and could not start: %v", err)
 	}
 	t.Cleanup(srv.Stop)
-
-	// run() reads the stack's settings through getenv, but the AWS SDK's
-	// config.LoadDefaultConfig reads the process environment.
 	noFile := filepath.Join(t.TempDir(), "none")
 	for k, v := range map[string]string{
 		"AWS_ENDPOINT_URL":            srv.Endpoint,
@@ -46,6 +48,33 @@ func TestLocalStack_AWSBackend(t *testing.T) {
 	} {
 		t.Setenv(k, v)
 	}
+	return srv
+}
+
+// TestLocalStack_AWSBackendAudit: the documentation audit (every
+// submission picked) on DynamoDB, SQS, SES and S3 on moto: the request,
+// the holder reminded and the office told through the daily work queue,
+// the files sent to S3; and the year's transcript as a PDF (issue 17).
+func TestLocalStack_AWSBackendAudit(t *testing.T) {
+	srv := startMoto(t)
+	st := startStack(t, map[string]string{
+		"CECPORTAL_BACKEND": "aws",
+		"AWS_ENDPOINT_URL":  srv.Endpoint,
+		"TABLE_NAME":        fmt.Sprintf("cecportal-test-%d", time.Now().UnixNano()),
+		"MAIL_FROM":         "cec@example.org",
+		"POLICY_FILE":       auditPolicy(t),
+	})
+	c := &client{t: t, base: st.URL}
+	auditFlow(t, c, c.token("sub-office-audit", "staff", "office@example.org"))
+	fay := c.token("sub-fay-audit", "holder", "fay.audit@example.com")
+	if pdf := c.download("/holders/me/transcripts/2028", fay, "application/pdf"); !strings.Contains(pdf, "CEC transcript, 2028 renewal") {
+		t.Fatal("the transcript PDF does not name its year")
+	}
+}
+
+func TestLocalStack_AWSBackend(t *testing.T) {
+	srv := startMoto(t)
+
 	const from = "cec@example.org"
 	table := fmt.Sprintf("cecportal-test-%d", time.Now().UnixNano())
 	st := startStack(t, map[string]string{
