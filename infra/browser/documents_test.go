@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 
@@ -82,6 +83,19 @@ func TestBrowser_Documents(t *testing.T) {
 	holder.waitJS(t, "the third file attached", fmt.Sprintf(`[...document.querySelectorAll(%s)].some((li) => li.textContent.includes("extra.pdf") && li.textContent.includes("Attached"))`, js(entries)))
 	eval[bool](t, holder, "remove it", fmt.Sprintf(`(() => { [...document.querySelectorAll(%s)].find((li) => li.textContent.includes("extra.pdf")).querySelector("button").click(); return true; })()`, js(entries)))
 	holder.waitJS(t, "the third file removed", fmt.Sprintf(`![...document.querySelectorAll(%s)].some((li) => li.textContent.includes("extra.pdf"))`, js(entries)))
+	// On a slow line the upload shows its progress and can be cancelled:
+	// nothing of it is attached.
+	slowPath := file("slow scan.pdf", append([]byte("%PDF-1.7\n"), bytes.Repeat([]byte("s"), 1<<20)...))
+	holder.throttleUploads(t, 64<<10)
+	choose("attach a large scan on a slow line", slowPath)
+	holder.waitJS(t, "the upload's progress", fmt.Sprintf(`[...document.querySelectorAll(%s)].some((li) => li.textContent.includes("slow scan.pdf") && li.querySelector("progress"))`, js(entries)))
+	eval[bool](t, holder, "cancel it", fmt.Sprintf(`(() => { [...document.querySelectorAll(%s)].find((li) => li.textContent.includes("slow scan.pdf")).querySelector("button.cancel").click(); return true; })()`, js(entries)))
+	holder.throttleUploads(t, -1)
+	holder.waitJS(t, "the cancelled upload gone", fmt.Sprintf(`![...document.querySelectorAll(%s)].some((li) => li.textContent.includes("slow scan.pdf"))`, js(entries)))
+	time.Sleep(time.Second) // nothing comes back to attach it
+	if n := eval[int](t, holder, "the files listed", fmt.Sprintf(`document.querySelectorAll(%s).length`, js(entries))); n != 2 {
+		t.Fatalf("%d files listed after the cancel, want the 2 attached", n)
+	}
 	holder.audit(t)
 	noCodesShown(t, holder)
 
@@ -174,5 +188,19 @@ func (p *person) openInNewTab(t *testing.T, sel string) string {
 	case <-ctx.Done():
 		p.s.fail(t, p, "a new tab on the file", ctx.Err())
 		return ""
+	}
+}
+
+// throttleUploads limits the tab's upload to bytesPerSecond (-1: no limit).
+func (p *person) throttleUploads(t *testing.T, bytesPerSecond float64) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(p.ctx, actionTimeout)
+	defer cancel()
+	if _, err := chromedp.Call(ctx, network.Enable, network.EnableParams{}); err != nil {
+		p.s.fail(t, p, "enable the network domain", err)
+	}
+	if _, err := chromedp.Call(ctx, network.EmulateNetworkConditionsByRule, network.EmulateNetworkConditionsByRuleParams{
+		MatchedNetworkConditions: []*network.Conditions{{DownloadThroughput: -1, UploadThroughput: bytesPerSecond}}}); err != nil {
+		p.s.fail(t, p, "throttle the uploads", err)
 	}
 }

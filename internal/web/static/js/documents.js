@@ -91,8 +91,10 @@ function showProblems(box, problems) {
 /** Sends one file: start, post to the store, check; its entry says how it went. */
 async function send(box, file) {
   const status = h("span", { class: "status" }, "Uploading…");
-  const remove = h("button", { type: "button", class: "link", disabled: true }, "Remove", h("span", { class: "visually-hidden" }, ` ${file.name}`));
-  const li = h("li", {}, h("span", { class: "name" }, file.name), " ", h("span", { class: "hint" }, sizeText(file.size)), " ", status, " ", remove);
+  const progress = h("progress", { max: "100", value: "0", "aria-label": `Upload of ${file.name}` });
+  const cancel = h("button", { type: "button", class: "link cancel" }, "Cancel", h("span", { class: "visually-hidden" }, ` the upload of ${file.name}`));
+  const remove = h("button", { type: "button", class: "link", hidden: true }, "Remove", h("span", { class: "visually-hidden" }, ` ${file.name}`));
+  const li = h("li", {}, h("span", { class: "name" }, file.name), " ", h("span", { class: "hint" }, sizeText(file.size)), " ", status, " ", progress, " ", cancel, remove);
   const entry = { name: file.name, id: "", state: "uploading", li };
   box.entries.push(entry);
   box.querySelector(".attached").append(li);
@@ -100,24 +102,29 @@ async function send(box, file) {
     box.entries = box.entries.filter((e) => e !== entry);
     li.remove();
   };
+  const aborter = new AbortController();
+  cancel.addEventListener("click", () => {
+    aborter.abort();
+    drop();
+    announce(`The upload of ${file.name} is cancelled`);
+    box.querySelector("input[type=file]").focus();
+  });
   try {
     const started = await api("POST", "/holders/me/documents", { body: { name: file.name, contentType: typeOf(file), size: file.size } });
+    if (aborter.signal.aborted) return;
     const fd = new FormData();
     for (const [k, v] of Object.entries(started.upload.fields)) fd.append(k, v);
     fd.append("file", file);
-    let res;
-    try {
-      // A phone that loses its signal would wait for ever: after 5 minutes
-      // (10MB at 300 kbit/s) the file is given up and can be sent again.
-      res = await fetch(started.upload.url, { method: "POST", body: fd, signal: AbortSignal.timeout(5 * 60 * 1000) });
-    } catch {
-      res = null;
-    }
-    if (!res || !res.ok) throw new Error("upload");
+    const sent = await post(started.upload.url, fd, aborter.signal, (done) => { progress.value = String(Math.round(done * 100)); });
+    if (aborter.signal.aborted) return;
+    if (!sent) throw new Error("upload");
     const doc = await api("POST", `/holders/me/documents/${encodeURIComponent(started.document.documentId)}/check`);
+    if (aborter.signal.aborted) return;
     Object.assign(entry, { id: doc.documentId, state: "attached" });
     fill(status, h("strong", { class: "ok" }, "Attached"));
-    remove.disabled = false;
+    progress.remove();
+    cancel.remove();
+    remove.hidden = false;
     remove.addEventListener("click", async () => {
       remove.disabled = true;
       try {
@@ -133,6 +140,7 @@ async function send(box, file) {
       box.querySelector("input[type=file]").focus();
     });
   } catch (err) {
+    if (aborter.signal.aborted) return;
     drop();
     const detail = err.code === "file_refused" && err.details?.[0]?.message;
     const words = detail ? `${file.name} ${detail}`
@@ -141,6 +149,26 @@ async function send(box, file) {
     const slot = box.querySelector(".error-text");
     showProblems(box, [slot.textContent, words].filter(Boolean));
   }
+}
+
+/**
+ * Posts a form to the file store, telling onProgress how much of it went
+ * (0 to 1): fetch tells nothing of an upload's progress, XMLHttpRequest
+ * does. Resolves whether the store took it; false when it failed, timed
+ * out (after 5 minutes: 10MB at 300 kbit/s, a phone that lost its signal)
+ * or was cancelled through signal.
+ */
+function post(url, form, signal, onProgress) {
+  return new Promise((resolve) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", url);
+    xhr.timeout = 5 * 60 * 1000;
+    xhr.upload.addEventListener("progress", (e) => { if (e.lengthComputable) onProgress(e.loaded / e.total); });
+    xhr.addEventListener("load", () => resolve(xhr.status >= 200 && xhr.status < 300));
+    for (const ev of ["error", "timeout", "abort"]) xhr.addEventListener(ev, () => resolve(false));
+    signal.addEventListener("abort", () => xhr.abort());
+    xhr.send(form);
+  });
 }
 
 /**
