@@ -29,6 +29,9 @@ import (
 	"github.com/cecportal/cecportal/internal/transcript"
 )
 
+// longDate is how the records write a date: "March 12, 2027".
+const longDate = "January 2, 2006"
+
 // Receipt is what a receipt says: who paid whom, for what, how much and
 // when, with the references that find the payment again.
 type Receipt struct {
@@ -62,13 +65,21 @@ func RenewalReceipt(pol *policy.Policy, inv renewals.Invoice) (Receipt, error) {
 	r := Receipt{Association: pol.Association.Name, PortalURL: pol.Association.PortalURL, Support: pol.Association.SupportEmail,
 		Title: "Receipt", Number: inv.ID, PayerName: inv.HolderName, PayerEmail: inv.HolderEmail,
 		For: fmt.Sprintf("Renewal %d", inv.Year), Total: checkout.Money(inv.TotalCents, inv.Currency),
-		PaidOn: inv.PaidAt.In(pol.Association.Location()).Format("January 2, 2006")}
-	for _, l := range inv.Lines {
-		r.Lines = append(r.Lines, Line{What: lineName(pol, l.Code), Amount: checkout.Money(l.Cents, inv.Currency)})
-	}
+		PaidOn: inv.PaidAt.In(pol.Association.Location()).Format(longDate)}
+	r.Lines = renewalLines(pol, inv)
 	r.Reference = lastSucceeded(inv.Payments)
 	r.Notes = append(r.Notes, fmt.Sprintf("This receipt confirms the payment of the %d renewal dues. The CECs the renewal needs are a separate step: see your CEC status.", inv.Year))
 	return r, nil
+}
+
+// renewalLines are a renewal invoice's lines in words, with their amounts:
+// the invoice and its receipt list the same.
+func renewalLines(pol *policy.Policy, inv renewals.Invoice) []Line {
+	out := make([]Line, 0, len(inv.Lines))
+	for _, l := range inv.Lines {
+		out = append(out, Line{What: lineName(pol, l.Code), Amount: checkout.Money(l.Cents, inv.Currency)})
+	}
+	return out
 }
 
 // lineName is what a line of a renewal invoice is, for people: the
@@ -125,6 +136,24 @@ func facts(pdf *fpdf.Fpdf, text func(string) string, rows [][2]string) {
 	}
 }
 
+// items draws lines as a table of item and amount, then the total under
+// label.
+func items(pdf *fpdf.Fpdf, text func(string) string, lines []Line, label, total string) {
+	pdf.SetFont("Helvetica", "B", 11)
+	pdf.SetFillColor(235, 238, 242)
+	pdf.CellFormat(130, 8, text("Item"), "B", 0, "L", true, 0, "")
+	pdf.CellFormat(0, 8, text("Amount"), "B", 1, "R", true, 0, "")
+	pdf.SetFont("Helvetica", "", 11)
+	for _, l := range lines {
+		pdf.CellFormat(130, 8, text(l.What), "B", 0, "L", false, 0, "")
+		pdf.CellFormat(0, 8, text(l.Amount), "B", 1, "R", false, 0, "")
+	}
+	pdf.SetFont("Helvetica", "B", 12)
+	pdf.CellFormat(130, 9, text(label), "", 0, "L", false, 0, "")
+	pdf.CellFormat(0, 9, text(total), "", 1, "R", false, 0, "")
+	pdf.Ln(6)
+}
+
 // finish writes the document out.
 func finish(pdf *fpdf.Fpdf, what string) ([]byte, error) {
 	var buf bytes.Buffer
@@ -150,19 +179,7 @@ func (r Receipt) PDF(created time.Time) ([]byte, error) {
 	})
 	pdf.Ln(4)
 
-	pdf.SetFont("Helvetica", "B", 11)
-	pdf.SetFillColor(235, 238, 242)
-	pdf.CellFormat(130, 8, text("Item"), "B", 0, "L", true, 0, "")
-	pdf.CellFormat(0, 8, text("Amount"), "B", 1, "R", true, 0, "")
-	pdf.SetFont("Helvetica", "", 11)
-	for _, l := range r.Lines {
-		pdf.CellFormat(130, 8, text(l.What), "B", 0, "L", false, 0, "")
-		pdf.CellFormat(0, 8, text(l.Amount), "B", 1, "R", false, 0, "")
-	}
-	pdf.SetFont("Helvetica", "B", 12)
-	pdf.CellFormat(130, 9, text("Total paid"), "", 0, "L", false, 0, "")
-	pdf.CellFormat(0, 9, text(r.Total), "", 1, "R", false, 0, "")
-	pdf.Ln(6)
+	items(pdf, text, r.Lines, "Total paid", r.Total)
 
 	pdf.SetFont("Helvetica", "", 10)
 	for _, n := range r.Notes {
@@ -195,7 +212,7 @@ func CertificateOf(pol *policy.Policy, h accounts.Holder, a credits.Activity) (C
 	}
 	return Certificate{Association: pol.Association.Name, PortalURL: pol.Association.PortalURL, Support: pol.Association.SupportEmail,
 		HolderName: strings.TrimSpace(h.FirstName + " " + h.LastName), HolderID: h.ID, Program: a.Title, Provider: a.Organisation,
-		Completed: a.Date.Format("January 2, 2006"), CECs: a.Hours.String(), Compliance: a.Compliance, ApprovalID: a.ID}, nil
+		Completed: a.Date.Format(longDate), CECs: a.Hours.String(), Compliance: a.Compliance, ApprovalID: a.ID}, nil
 }
 
 // PDF draws the certificate, dated its completion.
@@ -275,7 +292,7 @@ func TranscriptPDF(pol *policy.Policy) func(st transcript.Status, at time.Time) 
 		pdf.SetFont("Helvetica", "B", 18)
 		pdf.CellFormat(0, 10, text(title), "", 1, "L", false, 0, "")
 		pdf.Ln(2)
-		day := func(t time.Time) string { return t.Format("January 2, 2006") }
+		day := func(t time.Time) string { return t.Format(longDate) }
 		standing := fmt.Sprintf("met: %s of the %s CECs required count", y.Counted, y.Required)
 		if st.NoRequirement {
 			standing = "no credential that needs renewal CECs is recorded"
@@ -287,7 +304,7 @@ func TranscriptPDF(pol *policy.Policy) func(st transcript.Status, at time.Time) 
 			{"Credentials", strings.Join(st.Credentials, ", ")},
 			{"CECs earned", fmt.Sprintf("%s to %s", day(y.From), day(y.To))},
 			{"Standing", standing},
-			{"As of", at.In(pol.Association.Location()).Format("January 2, 2006")},
+			{"As of", at.In(pol.Association.Location()).Format(longDate)},
 		})
 		pdf.Ln(4)
 		pdf.SetFont("Helvetica", "B", 12)
@@ -333,9 +350,9 @@ func FeeReceipt(pol *policy.Policy, p programs.Program) (Receipt, error) {
 	r := Receipt{Association: pol.Association.Name, PortalURL: pol.Association.PortalURL, Support: pol.Association.SupportEmail,
 		Title: "Receipt", Number: f.InvoiceID, PayerName: p.ProviderName, PayerEmail: p.ProviderEmail,
 		For: fmt.Sprintf("Application fee of %q (%s)", p.Content.Title, p.ID), Total: checkout.Money(f.AmountCents, f.Currency),
-		PaidOn: f.PaidAt.In(loc).Format("January 2, 2006"), Reference: lastSucceeded(f.Payments)}
+		PaidOn: f.PaidAt.In(loc).Format(longDate), Reference: lastSucceeded(f.Payments)}
 	for _, o := range f.Offerings {
-		what := fmt.Sprintf("Offering %d, starting %s: %s CECs at %s each", o.Offering, o.StartsAt.In(loc).Format("January 2, 2006"),
+		what := fmt.Sprintf("Offering %d, starting %s: %s CECs at %s each", o.Offering, o.StartsAt.In(loc).Format(longDate),
 			f.CECs, checkout.Money(o.PerCECCents, f.Currency))
 		if o.Late {
 			what += ", late fee included"
@@ -379,8 +396,8 @@ func FilingReceipt(pol *policy.Policy, f attendance.FilingInvoice) (Receipt, err
 	}
 	r := Receipt{Association: pol.Association.Name, PortalURL: pol.Association.PortalURL, Support: pol.Association.SupportEmail,
 		Title: "Receipt", Number: f.ID, PayerName: f.ProviderName, PayerEmail: f.ProviderEmail,
-		For:   fmt.Sprintf("Filing fee of the attendance reported on %s for %q (%s)", f.ReportedOn.Time(time.UTC).Format("January 2, 2006"), f.ProgramTitle, f.ProgramID),
-		Total: checkout.Money(f.AmountCents, f.Currency), PaidOn: f.PaidAt.In(pol.Association.Location()).Format("January 2, 2006"),
+		For:   fmt.Sprintf("Filing fee of the attendance reported on %s for %q (%s)", f.ReportedOn.Time(time.UTC).Format(longDate), f.ProgramTitle, f.ProgramID),
+		Total: checkout.Money(f.AmountCents, f.Currency), PaidOn: f.PaidAt.In(pol.Association.Location()).Format(longDate),
 		Reference: lastSucceeded(f.Payments)}
 	for _, l := range []struct {
 		n     int
@@ -424,7 +441,7 @@ func InvoicePDF(pol *policy.Policy) func(inv renewals.Invoice, at time.Time) ([]
 			if err != nil {
 				return d
 			}
-			return t.Format("January 2, 2006")
+			return t.Format(longDate)
 		}
 		title := fmt.Sprintf("Invoice %s", inv.ID)
 		pdf, text := page(pol.Association.Name, pol.Association.PortalURL, title, at)
@@ -434,7 +451,7 @@ func InvoicePDF(pol *policy.Policy) func(inv renewals.Invoice, at time.Time) ([]
 		status := "Unpaid: due " + day(inv.DueOn)
 		switch {
 		case inv.Status == renewals.Paid:
-			status = "Paid on " + inv.PaidAt.In(loc).Format("January 2, 2006")
+			status = "Paid on " + inv.PaidAt.In(loc).Format(longDate)
 		case inv.Lapsed:
 			status = fmt.Sprintf("Unpaid after the grace period (%s): the credentials have lapsed; paying reinstates them", day(inv.GraceUntil))
 		}
@@ -442,25 +459,13 @@ func InvoicePDF(pol *policy.Policy) func(inv renewals.Invoice, at time.Time) ([]
 			{"Invoice", inv.ID},
 			{"To", strings.TrimSpace(inv.HolderName + "  " + inv.HolderEmail)},
 			{"For", fmt.Sprintf("Renewal %d", inv.Year)},
-			{"Issued on", inv.IssuedAt.In(loc).Format("January 2, 2006")},
+			{"Issued on", inv.IssuedAt.In(loc).Format(longDate)},
 			{"Due on", day(inv.DueOn)},
 			{"Grace period until", day(inv.GraceUntil)},
 			{"Status", status},
 		})
 		pdf.Ln(4)
-		pdf.SetFont("Helvetica", "B", 11)
-		pdf.SetFillColor(235, 238, 242)
-		pdf.CellFormat(130, 8, text("Item"), "B", 0, "L", true, 0, "")
-		pdf.CellFormat(0, 8, text("Amount"), "B", 1, "R", true, 0, "")
-		pdf.SetFont("Helvetica", "", 11)
-		for _, l := range inv.Lines {
-			pdf.CellFormat(130, 8, text(lineName(pol, l.Code)), "B", 0, "L", false, 0, "")
-			pdf.CellFormat(0, 8, text(checkout.Money(l.Cents, inv.Currency)), "B", 1, "R", false, 0, "")
-		}
-		pdf.SetFont("Helvetica", "B", 12)
-		pdf.CellFormat(130, 9, text("Total"), "", 0, "L", false, 0, "")
-		pdf.CellFormat(0, 9, text(checkout.Money(inv.TotalCents, inv.Currency)), "", 1, "R", false, 0, "")
-		pdf.Ln(6)
+		items(pdf, text, renewalLines(pol, inv), "Total", checkout.Money(inv.TotalCents, inv.Currency))
 		pdf.SetFont("Helvetica", "", 10)
 		if inv.Status != renewals.Paid {
 			how := "Pay online: sign in to the portal and open Renewal."
