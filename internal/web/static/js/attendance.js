@@ -11,7 +11,7 @@ import { api, pageQuery, sentence, serverNow } from "./api.js";
 import { session } from "./auth.js";
 import { field, radios, form, readForm, submitting, problem, precheck, showErrors } from "./forms.js";
 import { page, notice, errorNotice, dateTime, date, humanDates, sleep, pagedList, actionButton, writeToOffice, holderLabel, startPayment, paidConfirmation, offeringsOf, reportBy } from "./view.js";
-import { downloadCSV, downloadFile } from "./download.js";
+import { downloadCSV, pdfButton } from "./download.js";
 import { money, dateIn } from "./fee.js";
 import { directorySearch } from "./provider.js";
 import { paymentsTable } from "./staff.js";
@@ -296,10 +296,8 @@ function filingFeeSection(out, programId, up) {
   section.append(h("p", { id: "filing-fee-invoice" }, "Invoice reference: ", h("strong", {}, f.invoiceId)));
   if (f.status === "paid") {
     const errors = h("div", { "aria-live": "polite" });
-    const b = actionButton({ class: "secondary", id: "download-filing-receipt" }, "Download the receipt (PDF)", errors, async () => {
-      await downloadFile(`${uploadPath(programId, up.uploadId)}/receipt`, "application/pdf", `receipt-${f.invoiceId}.pdf`);
-      b.disabled = false;
-    });
+    const b = pdfButton({ class: "secondary", id: "download-filing-receipt" }, "Download the receipt (PDF)", errors,
+      `${uploadPath(programId, up.uploadId)}/receipt`, `receipt-${f.invoiceId}.pdf`);
     section.append(h("div", { class: "actions" }, b), errors);
   }
   (out.querySelector("#upload-outcome") || out.lastChild).after(section);

@@ -4,6 +4,7 @@
 import { h, announce } from "./dom.js";
 import { api } from "./api.js";
 import { problem } from "./forms.js";
+import { actionButton } from "./view.js";
 
 /**
  * Downloads a report's row results as one CSV file named filename: every
@@ -44,4 +45,17 @@ export async function downloadFile(path, accept, filename) {
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 60000);
   announce(`${filename} is downloaded.`);
+}
+
+/**
+ * A button (attrs, text) that downloads the PDF the API draws at path as
+ * filename; a failure shows in errorsTo, and the button can be pressed
+ * again either way.
+ */
+export function pdfButton(attrs, text, errorsTo, path, filename) {
+  const button = actionButton(attrs, text, errorsTo, async () => {
+    await downloadFile(path, "application/pdf", filename);
+    button.disabled = false;
+  });
+  return button;
 }

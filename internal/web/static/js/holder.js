@@ -10,7 +10,7 @@ import { field, addressFields, form, readForm, submitting, group, precheck, prob
 import { page, notice, writeToOffice, errorNotice, dateTime, date, badge, words, kindName, invoiceStatusText, startPayment, paidConfirmation, hashQuery, actionButton, confirmation } from "./view.js";
 import { money, dateIn, hundredths, cecText } from "./fee.js";
 import { attachField, attachedIds, uploading, documentList, unseenRefusals } from "./documents.js";
-import { downloadFile } from "./download.js";
+import { downloadFile, pdfButton } from "./download.js";
 
 /** #/holder: sign up as a holder, or see the profile and update contact details. */
 export async function profile(main) {
@@ -246,10 +246,8 @@ function drawStatus(out, st, open) {
 /** The download of a credited program's certificate of completion, with its own place for an error. */
 function certificateButton(a) {
   const errors = h("span", { "aria-live": "polite" });
-  const b = actionButton({ class: "link certificate", dataset: { programId: a.id } }, "Certificate of completion (PDF)", errors, async () => {
-    await downloadFile(`/holders/me/certificates/${encodeURIComponent(a.id)}`, "application/pdf", `certificate-${a.id}.pdf`);
-    b.disabled = false;
-  });
+  const b = pdfButton({ class: "link certificate", dataset: { programId: a.id } }, "Certificate of completion (PDF)", errors,
+    `/holders/me/certificates/${encodeURIComponent(a.id)}`, `certificate-${a.id}.pdf`);
   return [h("br"), b, errors];
 }
 
@@ -708,14 +706,10 @@ function drawRenewal(out, r, y) {
   const pay = inv.status !== "paid" ? actionButton({ id: "pay-renewal" }, `Pay ${money(due, inv.currency)}`, result, async () => {
     const co = await api("POST", `/holders/me/renewals/${encodeURIComponent(y)}/checkout`);
     startPayment(co, `#/holder/renewal?year=${encodeURIComponent(y)}`);
-  }) : actionButton({ id: "download-receipt", class: "secondary" }, "Download the receipt (PDF)", result, async () => {
-    await downloadFile(`/holders/me/renewals/${encodeURIComponent(y)}/receipt`, "application/pdf", `receipt-${inv.invoiceId}.pdf`);
-    document.getElementById("download-receipt").disabled = false;
-  });
-  const invoicePDF = actionButton({ id: "download-invoice", class: "secondary" }, "Download the invoice (PDF)", result, async () => {
-    await downloadFile(`/holders/me/renewals/${encodeURIComponent(y)}/invoice`, "application/pdf", `invoice-${inv.invoiceId}.pdf`);
-    invoicePDF.disabled = false;
-  });
+  }) : pdfButton({ id: "download-receipt", class: "secondary" }, "Download the receipt (PDF)", result,
+    `/holders/me/renewals/${encodeURIComponent(y)}/receipt`, `receipt-${inv.invoiceId}.pdf`);
+  const invoicePDF = pdfButton({ id: "download-invoice", class: "secondary" }, "Download the invoice (PDF)", result,
+    `/holders/me/renewals/${encodeURIComponent(y)}/invoice`, `invoice-${inv.invoiceId}.pdf`);
   fill(out,
     h("h2", {}, `Renewal ${r.year}`),
     r.complete ? notice(`Your ${r.year} renewal is complete: your dues are paid and your CECs are approved.`, "ok", { id: "renewal-complete" }) : null,

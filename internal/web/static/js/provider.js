@@ -10,7 +10,7 @@ import { field, radios, group, addressFields, form, readForm, submitting, proble
 import problems from "./problems.js";
 import { page, notice, writeToOffice, dateTime, programStatusText, formatText, badge, words, invoiceStatusText, sleep, go, startPayment, actionButton, pagedList, confirmNext, showConfirmed, confirmation, offeringsOf, allOfferings } from "./view.js";
 import { previewFee, zonedToRFC3339, rfc3339ToZoned, money, cecText } from "./fee.js";
-import { downloadFile } from "./download.js";
+import { pdfButton } from "./download.js";
 
 const enc = encodeURIComponent;
 
@@ -675,10 +675,8 @@ function draw(out, p) {
 /** The download of a paid fee's receipt, with its own place for an error. */
 function feeReceiptButton(p) {
   const errors = h("div", { "aria-live": "polite" });
-  const b = actionButton({ class: "secondary", id: "download-fee-receipt" }, "Download the receipt (PDF)", errors, async () => {
-    await downloadFile(`/programs/${encodeURIComponent(p.programId)}/fee/receipt`, "application/pdf", `receipt-${p.fee.invoiceId}.pdf`);
-    b.disabled = false;
-  });
+  const b = pdfButton({ class: "secondary", id: "download-fee-receipt" }, "Download the receipt (PDF)", errors,
+    `/programs/${encodeURIComponent(p.programId)}/fee/receipt`, `receipt-${p.fee.invoiceId}.pdf`);
   return h("div", { class: "actions" }, b, errors);
 }
 
