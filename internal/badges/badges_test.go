@@ -1,0 +1,460 @@
+package badges_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+	"github.com/lestrrat-go/jwx/v3/jwk"
+	"github.com/lestrrat-go/jwx/v3/jws"
+	"github.com/lestrrat-go/jwx/v3/jwt"
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/cecportal/cecportal/internal/badges"
+	"github.com/cecportal/cecportal/internal/cec"
+)
+
+var (
+	keyOnce sync.Once
+	key     *rsa.PrivateKey
+)
+
+// testKey is one 2048-bit key for the package's tests (making one takes
+// a while).
+func testKey(t *testing.T) badges.KeySigner {
+	t.Helper()
+	keyOnce.Do(func() {
+		var err error
+		if key, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
+			panic(err)
+		}
+	})
+	return badges.KeySigner{Key: key}
+}
+
+var issuer = badges.Issuer{Base: "https://api.example.org", Name: "National Apartment Association Education Institute",
+	URL: "https://cec.example.org", Email: "cec@example.org"}
+
+func hours(t *testing.T, s string) cec.Hours {
+	t.Helper()
+	h, err := cec.Parse(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+// schema is the OB 3.0 AchievementCredential schema of testdata, with
+// formats asserted.
+func schema(t *testing.T) *jsonschema.Schema {
+	t.Helper()
+	c := jsonschema.NewCompiler()
+	c.AssertFormat()
+	f, err := os.Open(filepath.Join("testdata", "achievementcredential.schema.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	doc, err := jsonschema.UnmarshalJSON(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.AddResource("ob3.json", doc); err != nil {
+		t.Fatal(err)
+	}
+	s, err := c.Compile("ob3.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func validate(t *testing.T, s *jsonschema.Schema, payload []byte) error {
+	t.Helper()
+	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(payload))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s.Validate(inst)
+}
+
+// jwks is the published key set as JSON (what GET /badges/keys serves).
+func jwks(t *testing.T, s badges.Signer) []byte {
+	t.Helper()
+	pub, _ := s.Public(context.Background())
+	k, err := badges.JWK(issuer, pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := json.Marshal(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{k}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raw
+}
+
+// verifyIndependently verifies token with lestrrat-go/jwx, a JOSE library
+// apart from the one that signed it, from the published key set only, and
+// returns its payload.
+func verifyIndependently(t *testing.T, set []byte, token string, at time.Time) map[string]any {
+	t.Helper()
+	ks, err := jwk.Parse(set)
+	if err != nil {
+		t.Fatalf("jwx cannot read the key set: %v", err)
+	}
+	payload, err := jws.Verify([]byte(token), jws.WithKeySet(ks, jws.WithRequireKid(true)))
+	if err != nil {
+		t.Fatalf("jwx does not verify the credential: %v", err)
+	}
+	if _, err := jwt.Parse([]byte(token), jwt.WithKeySet(ks), jwt.WithClock(jwt.ClockFunc(func() time.Time { return at }))); err != nil {
+		t.Fatalf("jwx refuses the JWT's claims at %s: %v", at, err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(payload, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func header(t *testing.T, token string) map[string]any {
+	t.Helper()
+	raw, err := base64.RawURLEncoding.DecodeString(strings.Split(token, ".")[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var h map[string]any
+	if err := json.Unmarshal(raw, &h); err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+func get(m map[string]any, path ...string) any {
+	var v any = m
+	for _, p := range path {
+		mm, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		v = mm[p]
+	}
+	return v
+}
+
+var issued = badges.Issue{ID: "urn:uuid:1b4e28ba-2fa1-41d2-883f-0016d3cca427", List: 1, Index: 94567,
+	IssuedAt: time.Date(2027, 3, 12, 15, 4, 5, 0, time.UTC)}
+
+func awards(t *testing.T) map[string]badges.Award {
+	return map[string]badges.Award{
+		"program": {Kind: badges.Program, Key: "P-7K2M9Q4XRT", HolderID: "H-2B4D6F8H0J", HolderName: "Dana Whitfield",
+			HolderEmail: "Dana.Whitfield@example.com", Title: "Fair Housing Essentials", Provider: "Apartment Association of Metro Denver",
+			On: time.Date(2027, 3, 10, 0, 0, 0, 0, time.UTC), CECs: hours(t, "1.5"), Compliance: true},
+		"renewal": {Kind: badges.Renewal, Key: "2027", HolderID: "H-2B4D6F8H0J", HolderName: "Dana Whitfield",
+			HolderEmail: "dana.whitfield@example.com", Title: "CAM, CAPS", On: time.Date(2027, 1, 20, 0, 0, 0, 0, time.UTC),
+			CECs: hours(t, "10"), Year: 2027},
+		"program without email or provider": {Kind: badges.Program, Key: "P-0000000001", HolderID: "H-0000000001", HolderName: "Lee Park",
+			Title: "Maintenance Safety", On: time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC), CECs: hours(t, "1")},
+	}
+}
+
+// TestEncode_IssuedCredentialsAreValidOpenBadges: every kind of credential
+// validates against the OB 3.0 schema and verifies with an independent
+// library from the published keys alone, with the claims §8.2 requires.
+func TestEncode_IssuedCredentialsAreValidOpenBadges(t *testing.T) {
+	s := testKey(t)
+	sch := schema(t)
+	set := jwks(t, s)
+	ctx := context.Background()
+	for name, a := range awards(t) {
+		t.Run(name, func(t *testing.T) {
+			c, err := badges.Build(issuer, a, issued)
+			if err != nil {
+				t.Fatal(err)
+			}
+			token, err := badges.Encode(ctx, issuer, s, c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			h := header(t, token)
+			pub, _ := s.Public(ctx)
+			tp, _ := badges.Thumbprint(pub)
+			if h["alg"] != "RS256" || h["typ"] != "JWT" || h["kid"] != issuer.KeyURL(tp) || len(h) != 3 {
+				t.Errorf("JOSE header = %v, want exactly alg RS256, typ JWT and kid %s", h, issuer.KeyURL(tp))
+			}
+			m := verifyIndependently(t, set, token, issued.IssuedAt.Add(time.Hour))
+			payload, _ := json.Marshal(m)
+			if err := validate(t, sch, payload); err != nil {
+				t.Fatalf("not a valid AchievementCredential: %v\n%s", err, payload)
+			}
+			for claim, want := range map[string]any{"iss": issuer.ProfileID(), "jti": issued.ID, "sub": badges.HolderURN(a.HolderID),
+				"nbf": float64(issued.IssuedAt.Unix())} {
+				if m[claim] != want {
+					t.Errorf("%s = %v, want %v", claim, m[claim], want)
+				}
+			}
+			if m["sub"] != get(m, "credentialSubject", "id") || m["iss"] != get(m, "issuer", "id") || m["jti"] != m["id"] {
+				t.Errorf("claims disagree with the credential: %v", m)
+			}
+			// The CECs as the exact decimal, not a float's rounding.
+			if !strings.Contains(string(mustPayload(t, token)), `"creditsEarned":`+a.CECs.String()+`,`) {
+				t.Errorf("creditsEarned is not %s exactly: %s", a.CECs, mustPayload(t, token))
+			}
+			if got := get(m, "credentialStatus", "statusListIndex"); got != "94567" {
+				t.Errorf("statusListIndex = %v", got)
+			}
+			if get(m, "credentialStatus", "statusListCredential") != issuer.StatusListURL(1) {
+				t.Errorf("statusListCredential = %v", get(m, "credentialStatus", "statusListCredential"))
+			}
+			if !strings.Contains(m["name"].(string), a.HolderName) {
+				t.Errorf("name %q does not say whose it is", m["name"])
+			}
+			// The same award and record are the same credential, byte for byte.
+			again, _ := badges.Encode(ctx, issuer, s, c)
+			if again != token {
+				t.Error("encoding the same credential twice gave two tokens")
+			}
+			d, err := badges.Decode(issuer, pub, token, issued.IssuedAt)
+			if err != nil {
+				t.Fatalf("Decode: %v", err)
+			}
+			if d.Credential.CredentialSubject.CreditsEarned.String() != a.CECs.String() {
+				t.Errorf("decoded creditsEarned = %s", d.Credential.CredentialSubject.CreditsEarned)
+			}
+		})
+	}
+}
+
+func mustPayload(t *testing.T, token string) []byte {
+	t.Helper()
+	raw, err := base64.RawURLEncoding.DecodeString(strings.Split(token, ".")[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raw
+}
+
+// TestEncode_EmailIsHashedWithTheCredentialsSalt: the address is never in
+// the credential as it is; whoever knows it can check it.
+func TestEncode_EmailIsHashedWithTheCredentialsSalt(t *testing.T) {
+	a := awards(t)["program"]
+	c, err := badges.Build(issuer, a, issued)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := json.Marshal(c)
+	if bytes.Contains(bytes.ToLower(raw), []byte("dana.whitfield@example.com")) {
+		t.Fatal("the email address is in the credential in clear")
+	}
+	var found bool
+	for _, id := range c.CredentialSubject.Identifier {
+		if id.IdentityType == "emailAddress" {
+			found = true
+			if !id.Hashed || id.IdentityHash != badges.HashEmail(" dana.whitfield@EXAMPLE.com", id.Salt) {
+				t.Errorf("identity %+v is not the salted hash of the address", id)
+			}
+		}
+	}
+	if !found {
+		t.Error("no hashed email identity")
+	}
+	other := issued
+	other.ID = "urn:uuid:00000000-0000-4000-8000-000000000000"
+	c2, _ := badges.Build(issuer, a, other)
+	if c2.CredentialSubject.Identifier[1].IdentityHash == c.CredentialSubject.Identifier[1].IdentityHash {
+		t.Error("two credentials of one holder share the hash of their address")
+	}
+}
+
+// TestSchema_RefusesBrokenCredentials: the schema the credentials pass is
+// one that fails what OB 3.0 forbids.
+func TestSchema_RefusesBrokenCredentials(t *testing.T) {
+	sch := schema(t)
+	c, err := badges.Build(issuer, awards(t)["program"], issued)
+	if err != nil {
+		t.Fatal(err)
+	}
+	good, _ := json.Marshal(c)
+	if err := validate(t, sch, good); err != nil {
+		t.Fatalf("the unbroken credential fails: %v", err)
+	}
+	for name, breakIt := range map[string]func(m map[string]any){
+		"no validFrom":                  func(m map[string]any) { delete(m, "validFrom") },
+		"validFrom without a time zone": func(m map[string]any) { m["validFrom"] = "2027-03-12T15:04:05" },
+		"no OpenBadgeCredential type":   func(m map[string]any) { m["type"] = []any{"VerifiableCredential"} },
+		"VC 1.1 context first": func(m map[string]any) {
+			m["@context"] = []any{"https://www.w3.org/2018/credentials/v1", badges.ContextOB3}
+		},
+		"no issuer id":                     func(m map[string]any) { delete(m["issuer"].(map[string]any), "id") },
+		"subject with a member of its own": func(m map[string]any) { m["credentialSubject"].(map[string]any)["name"] = "Dana" },
+		"achievement without criteria": func(m map[string]any) {
+			delete(get(m, "credentialSubject", "achievement").(map[string]any), "criteria")
+		},
+		"achievement without description": func(m map[string]any) {
+			delete(get(m, "credentialSubject", "achievement").(map[string]any), "description")
+		},
+		"creditsEarned as text": func(m map[string]any) { m["credentialSubject"].(map[string]any)["creditsEarned"] = "1.5" },
+		"hashed identity in clear": func(m map[string]any) {
+			get(m, "credentialSubject").(map[string]any)["identifier"].([]any)[1].(map[string]any)["identityHash"] = "dana@example.com"
+		},
+		"unknown achievement type": func(m map[string]any) {
+			get(m, "credentialSubject", "achievement").(map[string]any)["achievementType"] = "Trophy"
+		},
+		"status without its list":  func(m map[string]any) { delete(m["credentialStatus"].(map[string]any), "statusListCredential") },
+		"status index as a number": func(m map[string]any) { m["credentialStatus"].(map[string]any)["statusListIndex"] = 94567 },
+		"subject without id or others": func(m map[string]any) {
+			s := m["credentialSubject"].(map[string]any)
+			delete(s, "id")
+			delete(s, "identifier")
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			var m map[string]any
+			if err := json.Unmarshal(good, &m); err != nil {
+				t.Fatal(err)
+			}
+			breakIt(m)
+			raw, _ := json.Marshal(m)
+			if validate(t, sch, raw) == nil {
+				t.Errorf("the schema passes a credential with %s", name)
+			}
+		})
+	}
+}
+
+// TestDecode_RefusesWhatTheAssociationDidNotSign.
+func TestDecode_RefusesWhatTheAssociationDidNotSign(t *testing.T) {
+	ctx := context.Background()
+	s := testKey(t)
+	pub, _ := s.Public(ctx)
+	c, err := badges.Build(issuer, awards(t)["program"], issued)
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, err := badges.Encode(ctx, issuer, s, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged, _ := badges.Encode(ctx, issuer, badges.KeySigner{Key: other}, c)
+	parts := strings.Split(token, ".")
+	var m map[string]any
+	_ = json.Unmarshal(mustPayload(t, token), &m)
+	m["credentialSubject"].(map[string]any)["creditsEarned"] = 15
+	more, _ := json.Marshal(m)
+	tampered := parts[0] + "." + base64.RawURLEncoding.EncodeToString(more) + "." + parts[2]
+	mismatch := c
+	mismatch.CredentialSubject.ID = "urn:uuid:00000000-0000-5000-8000-000000000000"
+	badSub, _ := badges.Sign(ctx, issuer, s, map[string]any{"iss": issuer.ProfileID(), "jti": c.ID, "sub": "urn:x:other", "nbf": issued.IssuedAt.Unix(),
+		"@context": c.Context, "id": c.ID, "issuer": c.Issuer, "validFrom": c.ValidFrom, "credentialSubject": mismatch.CredentialSubject})
+	for name, tc := range map[string]struct {
+		token string
+		at    time.Time
+		want  error
+	}{
+		"the credential":          {token, issued.IssuedAt, nil},
+		"signed by another key":   {forged, issued.IssuedAt, badges.ErrSignature},
+		"CECs changed":            {tampered, issued.IssuedAt, badges.ErrSignature},
+		"not a JWS":               {"hello", issued.IssuedAt, badges.ErrMalformed},
+		"sub and subject differ":  {badSub, issued.IssuedAt, badges.ErrClaims},
+		"before it is valid from": {token, issued.IssuedAt.Add(-time.Second), badges.ErrNotYet},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := badges.Decode(issuer, pub, tc.token, tc.at)
+			if !errors.Is(err, tc.want) {
+				t.Errorf("Decode = %v, want %v", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestStatusList: a list is 16 KB of bits, its set entries are exactly the
+// revoked ones, and the signed list verifies independently.
+func TestStatusList(t *testing.T) {
+	revoked := []int{0, 7, 8, 94567, badges.ListBits - 1}
+	enc, err := badges.EncodeList(revoked)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bits, err := badges.DecodeList(enc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(bits) != 16384 {
+		t.Fatalf("list of %d bytes, want 16384", len(bits))
+	}
+	set := map[int]bool{}
+	for _, i := range revoked {
+		set[i] = true
+	}
+	for i := range badges.ListBits {
+		if badges.Set(bits, i) != set[i] {
+			t.Fatalf("entry %d set = %v", i, badges.Set(bits, i))
+		}
+	}
+	if bits[0] != 0x81 || bits[1] != 0x80 {
+		t.Errorf("first bytes %08b %08b: entry 0 must be the first byte's highest bit", bits[0], bits[1])
+	}
+	if _, err := badges.EncodeList([]int{badges.ListBits}); err == nil {
+		t.Error("an index past the list was taken")
+	}
+
+	ctx := context.Background()
+	s := testKey(t)
+	at := time.Date(2027, 4, 1, 9, 0, 0, 0, time.UTC)
+	token, err := badges.EncodeStatusList(ctx, issuer, s, 1, revoked, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := verifyIndependently(t, jwks(t, s), token, at.Add(time.Minute))
+	if get(m, "credentialSubject", "statusPurpose") != "revocation" || get(m, "credentialSubject", "type") != "BitstringStatusList" ||
+		m["id"] != issuer.StatusListURL(1) || m["issuer"] != issuer.ProfileID() {
+		t.Errorf("status list credential = %v", m)
+	}
+	got, err := badges.DecodeList(get(m, "credentialSubject", "encodedList").(string))
+	if err != nil || !badges.Set(got, 94567) || badges.Set(got, 94566) {
+		t.Errorf("signed list's entries wrong (err %v)", err)
+	}
+	// A day later the list has expired: a verifier must fetch it again.
+	ks, _ := jwk.Parse(jwks(t, s))
+	if _, err := jwt.Parse([]byte(token), jwt.WithKeySet(ks), jwt.WithClock(jwt.ClockFunc(func() time.Time { return at.Add(25 * time.Hour) }))); err == nil {
+		t.Error("a status list a day old still validates")
+	}
+}
+
+// TestLoadKeyFile: the local stack's key is made once, kept private, and
+// read back the same.
+func TestLoadKeyFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "keys", "badges.pem")
+	a, err := badges.LoadKeyFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := os.Stat(path)
+	if err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("key file %v mode %v, want 0600", err, st.Mode())
+	}
+	b, err := badges.LoadKeyFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !a.Key.Equal(b.Key) || a.Key.N.BitLen() != badges.KeyBits {
+		t.Error("the key read back differs, or is not the size made")
+	}
+	if _, err := badges.ParseKey([]byte("not a key")); err == nil {
+		t.Error("ParseKey took garbage")
+	}
+}
