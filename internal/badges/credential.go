@@ -10,6 +10,8 @@ package badges
 
 import (
 	"crypto/sha1"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -65,14 +67,21 @@ type Award struct {
 // place in a status list, and since when it is valid. The store keeps it,
 // so that every download of the same award is the same credential.
 type Issue struct {
+	HolderID string
+	Kind     Kind
+	Key      string
 	ID       string // urn:uuid:…
 	List     int    // status list number, from 1
 	Index    int    // index in the list, 0 to ListBits-1
 	IssuedAt time.Time
-	// Revoked: withdrawn (a roster correction or a staff decision), with why.
+	// Revoked: withdrawn (a roster correction or a staff decision), with
+	// why. ByStaff: by staff's decision, which a new download does not
+	// undo (a credit withdrawn and credited again is issued anew).
 	Revoked   bool
+	ByStaff   bool
 	RevokedAt time.Time
 	Reason    string
+	RevokedBy string
 }
 
 // Issuer is the association as it signs: Base is the public origin of the
@@ -298,4 +307,9 @@ func NewID(rnd [16]byte) string {
 
 func civil(t time.Time) time.Time {
 	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+}
+
+func sha256Hex(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
 }

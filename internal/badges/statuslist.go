@@ -3,7 +3,6 @@ package badges
 import (
 	"bytes"
 	"compress/gzip"
-	"context"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -91,32 +90,20 @@ type StatusListSubject struct {
 	EncodedList   string `json:"encodedList"`
 }
 
-// statusListClaims is a status list as a VC-JWT payload.
-type statusListClaims struct {
-	StatusList
-	Iss string `json:"iss"`
-	Jti string `json:"jti"`
-	Nbf int64  `json:"nbf"`
-	Exp int64  `json:"exp"`
-	Sub string `json:"sub"`
-}
-
 // StatusListValidity is how long a served status list is valid: a
 // verifier that holds an older one fetches it again.
 const StatusListValidity = 24 * time.Hour
 
-// EncodeStatusList is status list n, with the entries at revoked set,
-// signed by s at at.
-func EncodeStatusList(ctx context.Context, is Issuer, s Signer, n int, revoked []int, at time.Time) (string, error) {
+// NewStatusList is status list n with the entries at revoked set, valid
+// from at for StatusListValidity.
+func NewStatusList(is Issuer, n int, revoked []int, at time.Time) (StatusList, error) {
 	enc, err := EncodeList(revoked)
 	if err != nil {
-		return "", err
+		return StatusList{}, err
 	}
 	from := at.UTC().Truncate(time.Second)
-	until := from.Add(StatusListValidity)
 	id := is.StatusListURL(n)
-	sl := StatusList{Context: []string{ContextVC2}, ID: id, Type: []string{"VerifiableCredential", "BitstringStatusListCredential"},
-		Issuer: is.ProfileID(), ValidFrom: from.Format(time.RFC3339), ValidUntil: until.Format(time.RFC3339),
-		CredentialSubject: StatusListSubject{ID: id + "#list", Type: "BitstringStatusList", StatusPurpose: "revocation", EncodedList: enc}}
-	return Sign(ctx, is, s, statusListClaims{StatusList: sl, Iss: sl.Issuer, Jti: id, Nbf: from.Unix(), Exp: until.Unix(), Sub: sl.CredentialSubject.ID})
+	return StatusList{Context: []string{ContextVC2}, ID: id, Type: []string{"VerifiableCredential", "BitstringStatusListCredential"},
+		Issuer: is.ProfileID(), ValidFrom: from.Format(time.RFC3339), ValidUntil: from.Add(StatusListValidity).Format(time.RFC3339),
+		CredentialSubject: StatusListSubject{ID: id + "#list", Type: "BitstringStatusList", StatusPurpose: "revocation", EncodedList: enc}}, nil
 }

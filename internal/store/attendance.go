@@ -560,11 +560,23 @@ func (a *Attendance) Withdraw(ctx context.Context, c attendance.Correction, msgs
 	ak := attendeeKey(c.ProgramID, c.HolderID)
 	ops = append(ops, table.Delete(ak, table.IfEqual("uploadId", table.S(c.UploadID))),
 		table.Delete(creditKey(c.HolderID, c.Completed, c.ProgramID), table.IfExists()))
-	err = a.t.Write(ctx, append(ops, out...)...)
-	if table.FailedOn(err, ak) || table.FailedOn(err, creditKey(c.HolderID, c.Completed, c.ProgramID)) {
-		return attendance.ErrNotCredited
-	}
-	return err
+	// The program's badge, if the holder downloaded one, is revoked with
+	// the credit; if none, none may be issued meanwhile (Badges.Record
+	// checks the credit): a race between the two reads again.
+	return table.RetryContended(ctx, func() (bool, error) {
+		badge, bk, err := withdrawOps(ctx, a.t, c.HolderID, c.ProgramID, "the provider's attendance report was corrected: "+c.Reason, c.By, c.At)
+		if err != nil {
+			return false, err
+		}
+		err = a.t.Write(ctx, append(append(slices.Clone(ops), badge...), out...)...)
+		switch {
+		case table.FailedOn(err, ak) || table.FailedOn(err, creditKey(c.HolderID, c.Completed, c.ProgramID)):
+			return false, attendance.ErrNotCredited
+		case table.FailedOn(err, bk) || errors.Is(err, table.ErrConflict):
+			return true, nil
+		}
+		return false, err
+	})
 }
 
 // AddCredit writes the credit with its attendance record (once) and the

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/cecportal/cecportal/internal/accounts"
+	"github.com/cecportal/cecportal/internal/badges"
 	"github.com/cecportal/cecportal/internal/ids"
 	"github.com/cecportal/cecportal/internal/outbox"
 	"github.com/cecportal/cecportal/internal/programs"
@@ -47,6 +48,8 @@ const (
 	pkImport      = "IMPORT#"
 	pkUndeliv     = "UNDELIVERABLE#"
 	pkPiece       = "PIECE#"
+	pkBadgeCount  = "BADGECOUNT"
+	pkBadgeList   = "BADGELIST#"
 	// Due markers: the partition of a marker, and of its index entries
 	// (with the month of its date).
 	dueRenewal    = "DUE#renewal#"
@@ -90,6 +93,9 @@ const (
 	skUndeliv        = "UNDELIVERABLE"
 	skPiece          = "PIECE"
 	skDocument       = "DOC#"
+	skCredential     = "BADGE#"
+	skBadgeCount     = "COUNTER"
+	skRevoked        = "REVOKED#"
 )
 
 // Partition keys of the indexes.
@@ -164,7 +170,29 @@ var entities = []entity{
 	{name: "daily job piece record", pk: pkPiece, sk: skPiece},
 	{name: "document", pk: pkHolder, sk: skDocument},
 	{name: "audit due marker", pk: dueAudit, sk: skDue, gsi2: dueAudit},
+	{name: "badge (verifiable credential)", pk: pkHolder, sk: skCredential},
+	{name: "badge counter", pk: pkBadgeCount, sk: skBadgeCount},
+	{name: "revoked status entry", pk: pkBadgeList, sk: skRevoked},
 }
+
+// Verifiable credentials (docs/badges.md).
+
+// badgeKey is the record of a holder's credential of kind and key
+// (a program's ID, a renewal's year), in the holder's partition.
+func badgeKey(holderID string, kind badges.Kind, key string) table.Key {
+	return table.Key{PK: pkHolder + holderID, SK: skCredential + string(kind) + "#" + key}
+}
+
+// badgeCounterKey counts the credentials ever issued: each one's place in
+// the status lists.
+func badgeCounterKey() table.Key { return table.Key{PK: pkBadgeCount, SK: skBadgeCount} }
+
+// revokedKey is the revoked entry index of status list n (six digits, so
+// that entries sort as numbers).
+func revokedKey(n, index int) table.Key {
+	return table.Key{PK: badgeListPK(n), SK: fmt.Sprintf("%s%06d", skRevoked, index)}
+}
+func badgeListPK(n int) string { return pkBadgeList + strconv.Itoa(n) }
 
 // Accounts.
 

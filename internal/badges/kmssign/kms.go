@@ -15,7 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 
-	"github.com/cecportal/cecportal/internal/badges"
+	"github.com/cecportal/cecportal/internal/badges/vcjwt"
 )
 
 // API is the part of the KMS client the signer calls.
@@ -29,7 +29,7 @@ type API interface {
 // gives the same RS256 signature.
 const rawMax = 4096
 
-// Signer is a badges.Signer over the KMS key KeyID (an ID, ARN or alias).
+// Signer is a vcjwt.Signer over the KMS key KeyID (an ID, ARN or alias).
 type Signer struct {
 	api   API
 	keyID string
@@ -38,7 +38,7 @@ type Signer struct {
 	pub *rsa.PublicKey // read once, at the first use
 }
 
-var _ badges.Signer = (*Signer)(nil)
+var _ vcjwt.Signer = (*Signer)(nil)
 
 // New signs with key keyID through api (kms.NewFromConfig).
 func New(api API, keyID string) *Signer { return &Signer{api: api, keyID: keyID} }

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 
 	"github.com/cecportal/cecportal/internal/badges"
+	"github.com/cecportal/cecportal/internal/badges/vcjwt"
 	"github.com/cecportal/cecportal/internal/badges/kmssign"
 	"github.com/cecportal/cecportal/internal/moto"
 )
@@ -57,11 +58,12 @@ func TestSigner_SignsCredentialsWithAKMSKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	token, err := badges.Encode(ctx, is, s, c)
+	sealer := vcjwt.Sealer{Issuer: is, Signer: s}
+	token, err := sealer.Seal(ctx, c)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := badges.Decode(is, pub, token, iss.IssuedAt); err != nil {
+	if _, err := sealer.Open(ctx, token, iss.IssuedAt); err != nil {
 		t.Fatalf("a credential KMS signed does not decode: %v", err)
 	}
 

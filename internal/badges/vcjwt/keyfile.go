@@ -1,4 +1,4 @@
-package badges
+package vcjwt
 
 import (
 	"context"
@@ -41,7 +41,7 @@ func LoadKeyFile(path string) (KeySigner, error) {
 	if errors.Is(err, fs.ErrNotExist) {
 		key, err := rsa.GenerateKey(rand.Reader, KeyBits)
 		if err != nil {
-			return KeySigner{}, fmt.Errorf("badges: make key: %w", err)
+			return KeySigner{}, fmt.Errorf("vcjwt: make key: %w", err)
 		}
 		der, err := x509.MarshalPKCS8PrivateKey(key)
 		if err != nil {
@@ -51,12 +51,12 @@ func LoadKeyFile(path string) (KeySigner, error) {
 			return KeySigner{}, err
 		}
 		if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
-			return KeySigner{}, fmt.Errorf("badges: write key %s: %w", path, err)
+			return KeySigner{}, fmt.Errorf("vcjwt: write key %s: %w", path, err)
 		}
 		return KeySigner{Key: key}, nil
 	}
 	if err != nil {
-		return KeySigner{}, fmt.Errorf("badges: read key %s: %w", path, err)
+		return KeySigner{}, fmt.Errorf("vcjwt: read key %s: %w", path, err)
 	}
 	return ParseKey(raw)
 }
@@ -65,21 +65,21 @@ func LoadKeyFile(path string) (KeySigner, error) {
 func ParseKey(raw []byte) (KeySigner, error) {
 	block, _ := pem.Decode(raw)
 	if block == nil {
-		return KeySigner{}, errors.New("badges: signing key: no PEM block")
+		return KeySigner{}, errors.New("vcjwt: signing key: no PEM block")
 	}
 	if k, err := x509.ParsePKCS1PrivateKey(block.Bytes); err == nil {
 		return KeySigner{Key: k}, nil
 	}
 	k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
 	if err != nil {
-		return KeySigner{}, fmt.Errorf("badges: signing key: %w", err)
+		return KeySigner{}, fmt.Errorf("vcjwt: signing key: %w", err)
 	}
 	rk, ok := k.(*rsa.PrivateKey)
 	if !ok {
-		return KeySigner{}, fmt.Errorf("badges: signing key is %T, want RSA (RS256)", k)
+		return KeySigner{}, fmt.Errorf("vcjwt: signing key is %T, want RSA (RS256)", k)
 	}
 	if rk.N.BitLen() < 2048 {
-		return KeySigner{}, fmt.Errorf("badges: signing key has %d bits, want at least 2048", rk.N.BitLen())
+		return KeySigner{}, fmt.Errorf("vcjwt: signing key has %d bits, want at least 2048", rk.N.BitLen())
 	}
 	return KeySigner{Key: rk}, nil
 }

@@ -1,4 +1,4 @@
-package badges_test
+package vcjwt_test
 
 import (
 	"bytes"
@@ -22,6 +22,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/cecportal/cecportal/internal/badges"
+	"github.com/cecportal/cecportal/internal/badges/vcjwt"
 	"github.com/cecportal/cecportal/internal/cec"
 )
 
@@ -32,7 +33,7 @@ var (
 
 // testKey is one 2048-bit key for the package's tests (making one takes
 // a while).
-func testKey(t *testing.T) badges.KeySigner {
+func testKey(t *testing.T) vcjwt.KeySigner {
 	t.Helper()
 	keyOnce.Do(func() {
 		var err error
@@ -40,7 +41,7 @@ func testKey(t *testing.T) badges.KeySigner {
 			panic(err)
 		}
 	})
-	return badges.KeySigner{Key: key}
+	return vcjwt.KeySigner{Key: key}
 }
 
 var issuer = badges.Issuer{Base: "https://api.example.org", Name: "National Apartment Association Education Institute",
@@ -90,10 +91,10 @@ func validate(t *testing.T, s *jsonschema.Schema, payload []byte) error {
 }
 
 // jwks is the published key set as JSON (what GET /badges/keys serves).
-func jwks(t *testing.T, s badges.Signer) []byte {
+func jwks(t *testing.T, s vcjwt.Signer) []byte {
 	t.Helper()
 	pub, _ := s.Public(context.Background())
-	k, err := badges.JWK(issuer, pub)
+	k, err := vcjwt.JWK(issuer, pub)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,13 +183,13 @@ func TestEncode_IssuedCredentialsAreValidOpenBadges(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			token, err := badges.Encode(ctx, issuer, s, c)
+			token, err := vcjwt.Sealer{Issuer: issuer, Signer: s}.Seal(ctx, c)
 			if err != nil {
 				t.Fatal(err)
 			}
 			h := header(t, token)
 			pub, _ := s.Public(ctx)
-			tp, _ := badges.Thumbprint(pub)
+			tp, _ := vcjwt.Thumbprint(pub)
 			if h["alg"] != "RS256" || h["typ"] != "JWT" || h["kid"] != issuer.KeyURL(tp) || len(h) != 3 {
 				t.Errorf("JOSE header = %v, want exactly alg RS256, typ JWT and kid %s", h, issuer.KeyURL(tp))
 			}
@@ -220,16 +221,16 @@ func TestEncode_IssuedCredentialsAreValidOpenBadges(t *testing.T) {
 				t.Errorf("name %q does not say whose it is", m["name"])
 			}
 			// The same award and record are the same credential, byte for byte.
-			again, _ := badges.Encode(ctx, issuer, s, c)
+			again, _ := vcjwt.Sealer{Issuer: issuer, Signer: s}.Seal(ctx, c)
 			if again != token {
 				t.Error("encoding the same credential twice gave two tokens")
 			}
-			d, err := badges.Decode(issuer, pub, token, issued.IssuedAt)
+			d, err := vcjwt.Sealer{Issuer: issuer, Signer: s}.Open(ctx, token, issued.IssuedAt)
 			if err != nil {
-				t.Fatalf("Decode: %v", err)
+				t.Fatalf("Open: %v", err)
 			}
-			if d.Credential.CredentialSubject.CreditsEarned.String() != a.CECs.String() {
-				t.Errorf("decoded creditsEarned = %s", d.Credential.CredentialSubject.CreditsEarned)
+			if d.CredentialSubject.CreditsEarned.String() != a.CECs.String() {
+				t.Errorf("opened creditsEarned = %s", d.CredentialSubject.CreditsEarned)
 			}
 		})
 	}
@@ -336,12 +337,11 @@ func TestSchema_RefusesBrokenCredentials(t *testing.T) {
 func TestDecode_RefusesWhatTheAssociationDidNotSign(t *testing.T) {
 	ctx := context.Background()
 	s := testKey(t)
-	pub, _ := s.Public(ctx)
 	c, err := badges.Build(issuer, awards(t)["program"], issued)
 	if err != nil {
 		t.Fatal(err)
 	}
-	token, err := badges.Encode(ctx, issuer, s, c)
+	token, err := vcjwt.Sealer{Issuer: issuer, Signer: s}.Seal(ctx, c)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -349,7 +349,7 @@ func TestDecode_RefusesWhatTheAssociationDidNotSign(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	forged, _ := badges.Encode(ctx, issuer, badges.KeySigner{Key: other}, c)
+	forged, _ := vcjwt.Sealer{Issuer: issuer, Signer: vcjwt.KeySigner{Key: other}}.Seal(ctx, c)
 	parts := strings.Split(token, ".")
 	var m map[string]any
 	_ = json.Unmarshal(mustPayload(t, token), &m)
@@ -358,7 +358,7 @@ func TestDecode_RefusesWhatTheAssociationDidNotSign(t *testing.T) {
 	tampered := parts[0] + "." + base64.RawURLEncoding.EncodeToString(more) + "." + parts[2]
 	mismatch := c
 	mismatch.CredentialSubject.ID = "urn:uuid:00000000-0000-5000-8000-000000000000"
-	badSub, _ := badges.Sign(ctx, issuer, s, map[string]any{"iss": issuer.ProfileID(), "jti": c.ID, "sub": "urn:x:other", "nbf": issued.IssuedAt.Unix(),
+	badSub := signRaw(t, s, map[string]any{"iss": issuer.ProfileID(), "jti": c.ID, "sub": "urn:x:other", "nbf": issued.IssuedAt.Unix(),
 		"@context": c.Context, "id": c.ID, "issuer": c.Issuer, "validFrom": c.ValidFrom, "credentialSubject": mismatch.CredentialSubject})
 	for name, tc := range map[string]struct {
 		token string
@@ -373,9 +373,9 @@ func TestDecode_RefusesWhatTheAssociationDidNotSign(t *testing.T) {
 		"before it is valid from": {token, issued.IssuedAt.Add(-time.Second), badges.ErrNotYet},
 	} {
 		t.Run(name, func(t *testing.T) {
-			_, err := badges.Decode(issuer, pub, tc.token, tc.at)
+			_, err := vcjwt.Sealer{Issuer: issuer, Signer: s}.Open(ctx, tc.token, tc.at)
 			if !errors.Is(err, tc.want) {
-				t.Errorf("Decode = %v, want %v", err, tc.want)
+				t.Errorf("Open = %v, want %v", err, tc.want)
 			}
 		})
 	}
@@ -415,7 +415,11 @@ func TestStatusList(t *testing.T) {
 	ctx := context.Background()
 	s := testKey(t)
 	at := time.Date(2027, 4, 1, 9, 0, 0, 0, time.UTC)
-	token, err := badges.EncodeStatusList(ctx, issuer, s, 1, revoked, at)
+	sl, err := badges.NewStatusList(issuer, 1, revoked, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, err := vcjwt.Sealer{Issuer: issuer, Signer: s}.SealList(ctx, sl)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -439,7 +443,7 @@ func TestStatusList(t *testing.T) {
 // read back the same.
 func TestLoadKeyFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "keys", "badges.pem")
-	a, err := badges.LoadKeyFile(path)
+	a, err := vcjwt.LoadKeyFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -447,14 +451,40 @@ func TestLoadKeyFile(t *testing.T) {
 	if err != nil || st.Mode().Perm() != 0o600 {
 		t.Fatalf("key file %v mode %v, want 0600", err, st.Mode())
 	}
-	b, err := badges.LoadKeyFile(path)
+	b, err := vcjwt.LoadKeyFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !a.Key.Equal(b.Key) || a.Key.N.BitLen() != badges.KeyBits {
+	if !a.Key.Equal(b.Key) || a.Key.N.BitLen() != vcjwt.KeyBits {
 		t.Error("the key read back differs, or is not the size made")
 	}
-	if _, err := badges.ParseKey([]byte("not a key")); err == nil {
+	if _, err := vcjwt.ParseKey([]byte("not a key")); err == nil {
 		t.Error("ParseKey took garbage")
 	}
+}
+
+// signRaw signs claims as the association would, with its header: a JWT
+// whose claims this package would never write.
+func signRaw(t *testing.T, s vcjwt.KeySigner, claims any) string {
+	t.Helper()
+	pub, _ := s.Public(context.Background())
+	k, err := vcjwt.JWK(issuer, pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: s.Key},
+		(&jose.SignerOptions{}).WithType("JWT").WithHeader(jose.HeaderKey("kid"), k.KeyID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := json.Marshal(claims)
+	obj, err := signer.Sign(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, err := obj.CompactSerialize()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return token
 }
