@@ -32,6 +32,7 @@ LAMBDAS := \
 	CecApi:cec-api \
 	DocumentsApi:documents-api \
 	RecordsApi:records-api \
+	BadgesApi:badges-api \
 	CecSubmissionReviewer:cec-submission-reviewer \
 	PaymentWebhook:payment-webhook \
 	PaymentSettler:payment-settler \

@@ -147,6 +147,28 @@ var authzMatrix = []authzRow{
 		return authzReq{path: "/holders/me/certificates/" + f.program}
 	}},
 	{"GET /holders/me/transcripts/{year}", statuses(401, 401, 200, 200, 403, 403, 403), "renewal year 2028: each holder their own", at("/holders/me/transcripts/2028")},
+	{"GET /holders/me/badges/programs/{programId}", statuses(401, 401, 200, 404, 403, 403, 403), "the program credited to A (its Open Badge); B has no credit of it",
+		func(f *authzFixture, _ caller) authzReq {
+			return authzReq{path: "/holders/me/badges/programs/" + f.program}
+		}},
+	{"GET /holders/me/badges/renewals/{year}", statuses(401, 401, 409, 404, 403, 403, 403), "2027: A's renewal, not paid (`renewal_not_complete`); B has none", at("/holders/me/badges/renewals/2027")},
+	{"GET /holders/{holderId}/badges", statuses(401, 401, 403, 403, 403, 403, 200), "holder A's badges", func(f *authzFixture, _ caller) authzReq {
+		return authzReq{path: "/holders/" + f.holderA + "/badges"}
+	}},
+	{"POST /holders/{holderId}/badges/{kind}/{key}/revoke", statuses(401, 401, 403, 403, 403, 403, 200), "holder A's badge of the program credited to A",
+		func(f *authzFixture, _ caller) authzReq {
+			return jsonReq("/holders/"+f.holderA+"/badges/program/"+f.program+"/revoke", `{"reason":"issued in error"}`)
+		}},
+	{"GET /badges/issuer", statuses(200, 200, 200, 200, 200, 200, 200), "public", at("/badges/issuer")},
+	{"GET /badges/keys", statuses(200, 200, 200, 200, 200, 200, 200), "public", at("/badges/keys")},
+	{"GET /badges/keys/{kid}", statuses(200, 200, 200, 200, 200, 200, 200), "public; the badges' signing key", func(f *authzFixture, _ caller) authzReq {
+		return authzReq{path: "/badges/keys/" + f.badgeKid}
+	}},
+	{"GET /badges/status/{list}", statuses(200, 200, 200, 200, 200, 200, 200), "public; status list 1", at("/badges/status/1")},
+	{"POST /badges/verify", statuses(200, 200, 200, 200, 200, 200, 200), "public; a valid badge (another holder's renewal)",
+		func(f *authzFixture, _ caller) authzReq {
+			return jsonReq("/badges/verify", `{"credential":"`+f.badge+`"}`)
+		}},
 	{"GET /programs/{programId}/fee/receipt", statuses(401, 401, 403, 403, 200, 404, 200), "A's program in review, its fee paid; B has no such program",
 		func(f *authzFixture, _ caller) authzReq {
 			return authzReq{path: "/programs/" + f.inReview + "/fee/receipt"}
@@ -327,6 +349,8 @@ type authzFixture struct {
 	importID                                string // staff's import of importList
 	programB                                string // provider B's draft
 	bounced                                 string // the address of a holder none of the callers is; its welcome bounced
+	badgeKid                                string // the thumbprint of the badges' signing key
+	badge                                   string // holder C's badge of a completed renewal, valid
 	markers                                 map[string]markerClass
 }
 
@@ -643,6 +667,27 @@ func newAuthzFixture(t *testing.T, c *client, st *running) *authzFixture {
 		}
 		c.do("GET", "/holders/me/submissions/"+f.submission, f.tokens[holderA], nil, 200, &sub)
 	}
+	// Cyra's 2026 CECs, approved, complete her 2027 renewal: the fixture's
+	// 2xx of its badge (A's renewal stays incomplete). After A's submission,
+	// whose cost is the submission's in docs/performance.md.
+	var csub map[string]any
+	c.do("POST", "/holders/me/submissions", cTok, map[string]any{"year": 2027, "activities": []any{map[string]any{
+		"kind": "association_course", "title": "Fair housing", "organisation": "Chapter 7", "date": "2026-05-01", "hours": 6,
+		"compliance": true, "documentation": map[string]any{"type": "certificate_of_completion", "reference": "cert-7"}}}}, 201, &csub)
+	for deadline := time.Now().Add(15 * time.Second); csub["status"] != "in_review"; c.waitALittle() {
+		if time.Now().After(deadline) {
+			t.Fatalf("Cyra's submission is %v after 15 s", csub["status"])
+		}
+		c.do("GET", "/holders/me/submissions/"+id(csub, "submissionId"), cTok, nil, 200, &csub)
+	}
+	c.do("POST", "/submissions/"+id(csub, "submissionId")+"/decision", f.tokens[staff], map[string]any{"decision": "approve"}, 200, nil)
+	f.badge = c.download("/holders/me/badges/renewals/2027", cTok, "application/vc+jwt")
+	// The badges' key, as GET /badges/keys publishes it.
+	var keys struct{ Keys []struct{ Kid string } }
+	if err := json.Unmarshal(c.public("/badges/keys"), &keys); err != nil || len(keys.Keys) != 1 {
+		t.Fatalf("the badges' key set: %+v, %v", keys, err)
+	}
+	f.badgeKid = keys.Keys[0].Kid[strings.LastIndex(keys.Keys[0].Kid, "/")+1:]
 
 	// A holder whose welcome bounced (SES's simulator address).
 	f.bounced = "bounce+matrix@simulator.amazonses.com"

@@ -21,6 +21,7 @@ import (
 	"github.com/cecportal/cecportal/internal/accounts"
 	"github.com/cecportal/cecportal/internal/attendance"
 	"github.com/cecportal/cecportal/internal/awsenv"
+	"github.com/cecportal/cecportal/internal/badges"
 	"github.com/cecportal/cecportal/internal/checkout"
 	"github.com/cecportal/cecportal/internal/clock"
 	"github.com/cecportal/cecportal/internal/daily"
@@ -64,7 +65,14 @@ type Env struct {
 	// DocumentsBucket is the S3 bucket of the files holders attach
 	// (DOCUMENTS_BUCKET).
 	DocumentsBucket string
-	MailFrom        string // MAIL_FROM
+	// APIURLParameter names the parameter (API_URL_PARAMETER) holding the
+	// HTTP API's public base URL, under which the badges' issuer profile,
+	// keys and status lists are published.
+	APIURLParameter string
+	// BadgeKeyID is the AWS KMS key the badges are signed with
+	// (BADGE_KEY_ID: its ARN).
+	BadgeKeyID string
+	MailFrom   string // MAIL_FROM
 	// MailConfigurationSet is the SES configuration set every mail is sent
 	// with (MAIL_CONFIGURATION_SET): its bounces and complaints come back.
 	MailConfigurationSet string
@@ -110,6 +118,8 @@ func (e *Env) vars() []envVar {
 		{"DAILY_WORK_QUEUE_URL", &e.DailyWorkURL},
 		{"MAIL_FEEDBACK_QUEUE_URL", &e.MailFeedbackURL},
 		{"DOCUMENTS_BUCKET", &e.DocumentsBucket},
+		{"API_URL_PARAMETER", &e.APIURLParameter},
+		{"BADGE_KEY_ID", &e.BadgeKeyID},
 		{"MAIL_FROM", &e.MailFrom},
 		{"MAIL_CONFIGURATION_SET", &e.MailConfigurationSet},
 		{"STRIPE_WEBHOOK_SECRET_PARAMETER", &e.StripeWebhookSecretParameter},
@@ -332,6 +342,20 @@ func (d Deps) HolderImport() *holderimport.Service {
 // Transcript is the holder's CEC status and transcript.
 func (d Deps) Transcript() *transcript.Service {
 	return transcript.NewService(store.NewTranscript(d.Table), d.Accounts(), d.Policy, d.Clock)
+}
+
+// BadgeIssuer is the association as its badges name it, publishing under
+// base, the API's public URL (docs/badges.md).
+func (d Deps) BadgeIssuer(base string) badges.Issuer {
+	a := d.Policy.Association
+	return badges.Issuer{Base: strings.TrimRight(base, "/"), Name: a.Name, URL: a.PortalURL, Email: a.SupportEmail}
+}
+
+// Badges is the badges service of issuer is, its proof sealer (vcjwt.Sealer
+// with the key file locally, AWS KMS in AWS).
+func (d Deps) Badges(is badges.Issuer, sealer badges.Sealer) *badges.Service {
+	return &badges.Service{Issuer: is, Sealer: sealer, Store: store.NewBadges(d.Table), Certificates: d.Transcript(),
+		Renewals: d.Renewals(nil), Clock: d.Clock}
 }
 
 // Undeliverable is the email addresses mail no longer goes to: the

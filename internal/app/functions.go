@@ -65,6 +65,10 @@ var Functions = []Function{
 	// Records as PDFs: a function of its own, so that the PDF library
 	// stays out of the others (docs/records.md).
 	{ID: "RecordsApi", Dir: "records-api", Kind: HTTP},
+	// Open Badges: signed with the KMS key BADGE_KEY_ID, published under
+	// the URL in API_URL_PARAMETER; a function of its own, so that the JOSE
+	// library and the KMS client stay out of the others (docs/badges.md).
+	{ID: "BadgesApi", Dir: "badges-api", Kind: HTTP, Env: []string{"API_URL_PARAMETER", "BADGE_KEY_ID"}},
 	// A submission refused whole has its files removed from DOCUMENTS_BUCKET.
 	{ID: "CecSubmissionReviewer", Dir: "cec-submission-reviewer", Kind: Consumer, Queue: submissions.Queue, Sends: []string{notify.Queue},
 		Env: []string{"DOCUMENTS_BUCKET"}},

@@ -12,6 +12,7 @@ import (
 
 	"github.com/cecportal/cecportal/infra/templatecheck"
 	"github.com/cecportal/cecportal/internal/app"
+	"github.com/cecportal/cecportal/internal/badges/vcjwt"
 	"github.com/cecportal/cecportal/internal/httpapi"
 	"github.com/cecportal/cecportal/internal/httpapi/apispec"
 	"github.com/cecportal/cecportal/internal/identity"
@@ -42,6 +43,10 @@ var httpFunctions = map[string]func(app.Deps) (*httpapi.API, error){
 		return httpapi.NewRecordsAPI(httpapi.RecordServices{Attendance: d.Attendance(nil), Renewals: d.Renewals(nil), Transcript: d.Transcript(), Programs: d.Programs(nil)},
 			httpapi.Drawings{Receipt: records.RenewalReceiptPDF(d.Policy), Invoice: records.InvoicePDF(d.Policy), FeeReceipt: records.FeeReceiptPDF(d.Policy), Filing: records.FilingReceiptPDF(d.Policy), Certificate: records.CertificatePDF(d.Policy),
 				Transcript: records.TranscriptPDF(d.Policy)}, d.Clock, httpapi.Options{})
+	},
+	"BadgesApi": func(d app.Deps) (*httpapi.API, error) {
+		is := d.BadgeIssuer("https://api.example.org")
+		return httpapi.NewBadgesAPI(d.Badges(is, vcjwt.Sealer{Issuer: is}), httpapi.Options{})
 	},
 	"ProgramsApi": func(d app.Deps) (*httpapi.API, error) {
 		return httpapi.NewProgramsAPI(d.Programs(&payments.Simulator{}), httpapi.Options{})

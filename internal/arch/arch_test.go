@@ -21,7 +21,7 @@ const module = "github.com/cecportal/cecportal/internal/"
 var domain = []string{
 	"accounts", "attendance", "calendar", "cec", "checkout", "credits", "fault", "identity", "ids", "names",
 	"freetext", "holderimport", "notify", "notify/templates", "outbox", "payments", "policy", "programs",
-	"reminders", "renewals", "roster", "submissions", "transcript", "undeliverable", "daily", "documents", "files", "records",
+	"reminders", "renewals", "roster", "submissions", "transcript", "undeliverable", "daily", "documents", "files", "records", "badges",
 }
 
 // edge are the other packages: adapters, wiring, generators, the local stack,
@@ -30,7 +30,7 @@ var edge = []string{
 	"app", "app/mailapp", "arch", "clock", "consumer",
 	"httpapi", "httpapi/apispec", "httpapi/contract", "httpapi/internal/gencontract",
 	"awsenv", "localgw", "localstack", "mail", "mail/sesmail", "meter", "moto", "queue", "secrets", "store", "table", "testkit",
-	"stripepay", "web", "web/cmd/webexport", "files/diskfiles", "files/s3files",
+	"stripepay", "web", "web/cmd/webexport", "files/diskfiles", "files/s3files", "badges/vcjwt", "badges/kmssign", "badges/badgetest",
 }
 
 // wallClock are the functions of package time that read the wall clock.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -14,6 +13,7 @@ import (
 	"github.com/cecportal/cecportal/internal/accounts"
 	"github.com/cecportal/cecportal/internal/attendance"
 	"github.com/cecportal/cecportal/internal/badges"
+	"github.com/cecportal/cecportal/internal/badges/badgetest"
 	"github.com/cecportal/cecportal/internal/badges/vcjwt"
 	"github.com/cecportal/cecportal/internal/cec"
 	"github.com/cecportal/cecportal/internal/credits"
@@ -135,8 +135,9 @@ func TestService_IssueVerifyRevoke(t *testing.T) {
 		t.Fatal(err)
 	}
 	var claims map[string]any
-	raw, _ := json.Marshal(payloadOf(t, list))
-	_ = json.Unmarshal(raw, &claims)
+	if err := json.Unmarshal(badgetest.Payload(t, list), &claims); err != nil {
+		t.Fatal(err)
+	}
 	bits, err := badges.DecodeList(claims["credentialSubject"].(map[string]any)["encodedList"].(string))
 	if _, index := badges.Place(0); err != nil || !badges.Set(bits, index) {
 		t.Fatalf("the published list does not revoke entry %d (%v)", index, err)
@@ -223,22 +224,3 @@ func TestPlace(t *testing.T) {
 		t.Error("neighbouring credentials sit side by side")
 	}
 }
-
-func payloadOf(t *testing.T, token string) map[string]any {
-	t.Helper()
-	parts := strings.Split(token, ".")
-	if len(parts) != 3 {
-		t.Fatalf("not a compact JWS: %q", token)
-	}
-	raw, err := base64URL(parts[1])
-	if err != nil {
-		t.Fatal(err)
-	}
-	var m map[string]any
-	if err := json.Unmarshal(raw, &m); err != nil {
-		t.Fatal(err)
-	}
-	return m
-}
-
-func base64URL(s string) ([]byte, error) { return base64.RawURLEncoding.DecodeString(s) }

@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -183,6 +184,33 @@ func (a *API) Handle(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (ev
 	}
 	log.InfoContext(ctx, "request", "route", routeKey, "status", out.StatusCode, "ms", time.Since(start).Milliseconds(), "dynamodb", m.Usage())
 	return out, nil
+}
+
+// Deferred is a lambda.Start handler that serves the API build makes at
+// the first request: for an API that needs a setting read at first use
+// (badges-api's public URL, from Parameter Store), so that the read is not
+// on the cold start. A failed build answers 500, logged, and is tried
+// again at the next request.
+func Deferred(log *slog.Logger, build func(ctx context.Context) (*API, error)) func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	var (
+		mu  sync.Mutex
+		api *API
+	)
+	return func(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+		mu.Lock()
+		a := api
+		if a == nil {
+			var err error
+			if a, err = build(ctx); err != nil {
+				mu.Unlock()
+				log.ErrorContext(ctx, "request failed: the API could not be built", "err", err)
+				return encode(internalResponse(), ev.RequestContext.RequestID)
+			}
+			api = a
+		}
+		mu.Unlock()
+		return a.Handle(ctx, ev)
+	}
 }
 
 // serve runs the pipeline: route, authorise, read and check the body,

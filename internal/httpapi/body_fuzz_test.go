@@ -3,6 +3,8 @@ package httpapi
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
@@ -17,6 +19,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -30,6 +33,8 @@ import (
 	"github.com/cecportal/cecportal/internal/accounts"
 	"github.com/cecportal/cecportal/internal/app"
 	"github.com/cecportal/cecportal/internal/attendance"
+	"github.com/cecportal/cecportal/internal/badges"
+	"github.com/cecportal/cecportal/internal/badges/vcjwt"
 	"github.com/cecportal/cecportal/internal/cec"
 	"github.com/cecportal/cecportal/internal/credits"
 	"github.com/cecportal/cecportal/internal/documents"
@@ -302,6 +307,10 @@ func newBodyWorld(tb testing.TB) *bodyWorld {
 		func() (*API, error) {
 			return NewPaymentWebhookAPI(deps.PaymentWebhook(stripepay.Verifier{Secret: secrets.Value(fuzzWebhookSecret)}), opts)
 		},
+		func() (*API, error) {
+			is := deps.BadgeIssuer("https://api.example.org")
+			return NewBadgesAPI(deps.Badges(is, vcjwt.Sealer{Issuer: is, Signer: vcjwt.KeySigner{Key: fuzzBadgeKey(tb)}}), opts)
+		},
 	} {
 		api, err := mk()
 		if err != nil {
@@ -340,6 +349,9 @@ func newBodyWorld(tb testing.TB) *bodyWorld {
 		{name: "startDocument", method: "POST", template: "/holders/me/documents", sub: "h1", groups: "[holder]"},
 		{name: "provideSubmissionDocuments", method: "POST", template: "/holders/me/submissions/{submissionId}/documents",
 			path: "/holders/me/submissions/" + ids.submission + "/documents", sub: "h2", groups: "[holder]"},
+		{name: "verifyBadge", method: "POST", template: "/badges/verify"},
+		{name: "revokeHolderBadge", method: "POST", template: "/holders/{holderId}/badges/{kind}/{key}/revoke",
+			path: "/holders/" + ids.bo + "/badges/program/" + ids.held + "/revoke", sub: "s1", groups: "[staff]"},
 	}
 	for i := range w.cases {
 		c := &w.cases[i]
@@ -391,7 +403,7 @@ func newBodyWorld(tb testing.TB) *bodyWorld {
 }
 
 // seededIDs are the records the cases act on.
-type seededIDs struct{ ana, draft, inReview, held, submission, upload string }
+type seededIDs struct{ ana, bo, draft, inReview, held, submission, upload string }
 
 // seed builds the world through the services, as the API and the queue
 // consumers would, so that the records are what production writes.
@@ -467,6 +479,11 @@ func (w *bodyWorld) seed(tb testing.TB, acc *accounts.Service, progs *programs.S
 		}
 	}
 	ids.upload = up.ID
+	ids.bo = bo.ID
+	// Bo downloaded the program's badge: staff may revoke it.
+	_, err = store.NewBadges(w.table).Record(ctx, bo.ID, badges.Program, ids.held, time.Date(2027, 2, 20, 0, 0, 0, 0, time.UTC),
+		"urn:uuid:00000000-0000-4000-8000-00000000f022", w.clock.t)
+	must(err)
 	// Ana's 2027 renewal invoice, unpaid (staff may reverse its lapse).
 	ana, err := acc.MyHolder(ctx, identity.Caller{Sub: "h1", Roles: []string{identity.RoleHolder}})
 	must(err)
@@ -771,4 +788,21 @@ func fileStore(tb testing.TB, now func() time.Time) files.Store {
 		tb.Fatal(err)
 	}
 	return d
+}
+
+var (
+	badgeKeyOnce sync.Once
+	badgeKey     *rsa.PrivateKey
+)
+
+// fuzzBadgeKey is the badges' signing key of the fuzz world (made once:
+// an RSA key takes a while).
+func fuzzBadgeKey(tb testing.TB) *rsa.PrivateKey {
+	badgeKeyOnce.Do(func() {
+		var err error
+		if badgeKey, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
+			panic(err)
+		}
+	})
+	return badgeKey
 }

@@ -7,6 +7,19 @@ import "github.com/cecportal/cecportal/internal/httpapi/contract"
 // generatedContract is the request contract of openapi.yaml, compiled at build time.
 func generatedContract() *contract.Contract {
 	return &contract.Contract{Operations: []*contract.Operation{
+		{Method: "GET", Path: "/badges/issuer", Public: true},
+		{Method: "GET", Path: "/badges/keys", Public: true},
+		{Method: "GET", Path: "/badges/keys/{kid}", Public: true, Params: []contract.Param{
+			{In: "path", Name: "kid", Required: true, Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(64), Pattern: "^[a-f0-9]+$"}, Label: "the key"},
+		}},
+		{Method: "GET", Path: "/badges/status/{list}", Public: true, Params: []contract.Param{
+			{In: "path", Name: "list", Required: true, Schema: &contract.Schema{Type: "integer", Minimum: contract.Float64(1), Maximum: contract.Float64(1000)}, Label: "the status list"},
+		}},
+		{Method: "POST", Path: "/badges/verify", Public: true, Body: &contract.Body{Required: true, Content: []contract.Media{
+			{Type: "application/json", Schema: &contract.Schema{Type: "object", Properties: map[string]*contract.Schema{
+				"credential": &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(65536)},
+			}, Required: []string{"credential"}, NoAdditional: true, Labels: map[string]string{"credential": "the badge"}}},
+		}}},
 		{Method: "GET", Path: "/calendar", Public: true, Params: []contract.Param{
 			{In: "query", Name: "from", Schema: &contract.Schema{Type: "string", Format: "date-time"}, Label: "the start of the period"},
 			{In: "query", Name: "to", Schema: &contract.Schema{Type: "string", Format: "date-time"}, Label: "the end of the period"},
@@ -54,6 +67,12 @@ func generatedContract() *contract.Contract {
 			}, Required: []string{"firstName", "lastName", "email"}, NoAdditional: true, Labels: map[string]string{"contact": "your contact details", "email": "your email address", "firstName": "your first name", "lastName": "your last name"}}},
 		}}},
 		{Method: "GET", Path: "/holders/me"},
+		{Method: "GET", Path: "/holders/me/badges/programs/{programId}", Roles: []string{"holder"}, Params: []contract.Param{
+			{In: "path", Name: "programId", Required: true, Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(40), Pattern: "^[A-Za-z0-9-]+$", Example: "PRG-7K3M9Q2XAB"}, Label: "the program"},
+		}},
+		{Method: "GET", Path: "/holders/me/badges/renewals/{year}", Roles: []string{"holder"}, Params: []contract.Param{
+			{In: "path", Name: "year", Required: true, Schema: &contract.Schema{Type: "integer", Minimum: contract.Float64(2000), Maximum: contract.Float64(2100)}, Label: "the renewal year"},
+		}},
 		{Method: "GET", Path: "/holders/me/certificates/{programId}", Roles: []string{"holder"}, Params: []contract.Param{
 			{In: "path", Name: "programId", Required: true, Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(40), Pattern: "^[A-Za-z0-9-]+$", Example: "PRG-7K3M9Q2XAB"}, Label: "the program"},
 		}},
@@ -153,6 +172,18 @@ func generatedContract() *contract.Contract {
 		{Method: "GET", Path: "/holders/{holderId}", Roles: []string{"staff"}, Params: []contract.Param{
 			{In: "path", Name: "holderId", Required: true, Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(40), Pattern: "^[A-Za-z0-9-]+$"}, Label: "the holder"},
 		}},
+		{Method: "GET", Path: "/holders/{holderId}/badges", Roles: []string{"staff"}, Params: []contract.Param{
+			{In: "path", Name: "holderId", Required: true, Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(40), Pattern: "^[A-Za-z0-9-]+$"}, Label: "the holder"},
+		}},
+		{Method: "POST", Path: "/holders/{holderId}/badges/{kind}/{key}/revoke", Roles: []string{"staff"}, Params: []contract.Param{
+			{In: "path", Name: "holderId", Required: true, Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(40), Pattern: "^[A-Za-z0-9-]+$"}, Label: "the holder"},
+			{In: "path", Name: "kind", Required: true, Schema: &contract.Schema{Type: "string", Enum: []string{"program", "renewal"}}, Label: "the kind of badge"},
+			{In: "path", Name: "key", Required: true, Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(40), Pattern: "^[A-Za-z0-9-]+$"}, Label: "the program or year"},
+		}, Body: &contract.Body{Required: true, Content: []contract.Media{
+			{Type: "application/json", Schema: &contract.Schema{Type: "object", Properties: map[string]*contract.Schema{
+				"reason": &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(500)},
+			}, Required: []string{"reason"}, NoAdditional: true, Labels: map[string]string{"reason": "the reason"}}},
+		}}},
 		{Method: "PUT", Path: "/holders/{holderId}/credentials", Roles: []string{"staff"}, Params: []contract.Param{
 			{In: "path", Name: "holderId", Required: true, Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(40), Pattern: "^[A-Za-z0-9-]+$"}, Label: "the holder"},
 		}, Body: &contract.Body{Required: true, Content: []contract.Media{

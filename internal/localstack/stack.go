@@ -28,6 +28,7 @@ import (
 
 	"github.com/cecportal/cecportal/internal/app"
 	"github.com/cecportal/cecportal/internal/app/mailapp"
+	"github.com/cecportal/cecportal/internal/badges/vcjwt"
 	"github.com/cecportal/cecportal/internal/clock"
 	"github.com/cecportal/cecportal/internal/consumer"
 	"github.com/cecportal/cecportal/internal/files"
@@ -338,6 +339,17 @@ func (s *Stack) build(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	// The badges are signed with a key file of the data directory, made
+	// at the first start (KMS signs them in AWS: docs/badges.md).
+	badgeKey, err := vcjwt.LoadKeyFile(filepath.Join(cfg.DataDir, "badges-key.pem"))
+	if err != nil {
+		return err
+	}
+	badgeIssuer := deps.BadgeIssuer(s.URL)
+	badgesAPI, err := httpapi.NewBadgesAPI(deps.Badges(badgeIssuer, vcjwt.Sealer{Issuer: badgeIssuer, Signer: badgeKey}), apiOptions)
+	if err != nil {
+		return err
+	}
 	webhookAPI, err := httpapi.NewPaymentWebhookAPI(deps.PaymentWebhook(stripepay.Verifier{Secret: secrets.Value(s.webhookSecret)}),
 		httpapi.Options{Logger: s.log})
 	if err != nil {
@@ -352,6 +364,7 @@ func (s *Stack) build(ctx context.Context) (err error) {
 		"CecApi":                {api: cecAPI},
 		"DocumentsApi":          {api: documentsAPI},
 		"RecordsApi":            {api: recordsAPI},
+		"BadgesApi":             {api: badgesAPI},
 		"PaymentWebhook":        {api: webhookAPI},
 		"MailSender":            {work: mailer.Handle},
 		"MailFeedback":          {work: deps.Undeliverable().Feedback},

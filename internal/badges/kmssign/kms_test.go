@@ -13,8 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 
 	"github.com/cecportal/cecportal/internal/badges"
-	"github.com/cecportal/cecportal/internal/badges/vcjwt"
 	"github.com/cecportal/cecportal/internal/badges/kmssign"
+	"github.com/cecportal/cecportal/internal/badges/vcjwt"
 	"github.com/cecportal/cecportal/internal/moto"
 )
 

@@ -16,12 +16,9 @@ import (
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
-	"github.com/lestrrat-go/jwx/v3/jwk"
-	"github.com/lestrrat-go/jwx/v3/jws"
-	"github.com/lestrrat-go/jwx/v3/jwt"
-	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/cecportal/cecportal/internal/badges"
+	"github.com/cecportal/cecportal/internal/badges/badgetest"
 	"github.com/cecportal/cecportal/internal/badges/vcjwt"
 	"github.com/cecportal/cecportal/internal/cec"
 )
@@ -56,40 +53,6 @@ func hours(t *testing.T, s string) cec.Hours {
 	return h
 }
 
-// schema is the OB 3.0 AchievementCredential schema of testdata, with
-// formats asserted.
-func schema(t *testing.T) *jsonschema.Schema {
-	t.Helper()
-	c := jsonschema.NewCompiler()
-	c.AssertFormat()
-	f, err := os.Open(filepath.Join("testdata", "achievementcredential.schema.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	doc, err := jsonschema.UnmarshalJSON(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := c.AddResource("ob3.json", doc); err != nil {
-		t.Fatal(err)
-	}
-	s, err := c.Compile("ob3.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
-func validate(t *testing.T, s *jsonschema.Schema, payload []byte) error {
-	t.Helper()
-	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(payload))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s.Validate(inst)
-}
-
 // jwks is the published key set as JSON (what GET /badges/keys serves).
 func jwks(t *testing.T, s vcjwt.Signer) []byte {
 	t.Helper()
@@ -103,54 +66,6 @@ func jwks(t *testing.T, s vcjwt.Signer) []byte {
 		t.Fatal(err)
 	}
 	return raw
-}
-
-// verifyIndependently verifies token with lestrrat-go/jwx, a JOSE library
-// apart from the one that signed it, from the published key set only, and
-// returns its payload.
-func verifyIndependently(t *testing.T, set []byte, token string, at time.Time) map[string]any {
-	t.Helper()
-	ks, err := jwk.Parse(set)
-	if err != nil {
-		t.Fatalf("jwx cannot read the key set: %v", err)
-	}
-	payload, err := jws.Verify([]byte(token), jws.WithKeySet(ks, jws.WithRequireKid(true)))
-	if err != nil {
-		t.Fatalf("jwx does not verify the credential: %v", err)
-	}
-	if _, err := jwt.Parse([]byte(token), jwt.WithKeySet(ks), jwt.WithClock(jwt.ClockFunc(func() time.Time { return at }))); err != nil {
-		t.Fatalf("jwx refuses the JWT's claims at %s: %v", at, err)
-	}
-	var m map[string]any
-	if err := json.Unmarshal(payload, &m); err != nil {
-		t.Fatal(err)
-	}
-	return m
-}
-
-func header(t *testing.T, token string) map[string]any {
-	t.Helper()
-	raw, err := base64.RawURLEncoding.DecodeString(strings.Split(token, ".")[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	var h map[string]any
-	if err := json.Unmarshal(raw, &h); err != nil {
-		t.Fatal(err)
-	}
-	return h
-}
-
-func get(m map[string]any, path ...string) any {
-	var v any = m
-	for _, p := range path {
-		mm, ok := v.(map[string]any)
-		if !ok {
-			return nil
-		}
-		v = mm[p]
-	}
-	return v
 }
 
 var issued = badges.Issue{ID: "urn:uuid:1b4e28ba-2fa1-41d2-883f-0016d3cca427", List: 1, Index: 94567,
@@ -174,7 +89,6 @@ func awards(t *testing.T) map[string]badges.Award {
 // library from the published keys alone, with the claims §8.2 requires.
 func TestEncode_IssuedCredentialsAreValidOpenBadges(t *testing.T) {
 	s := testKey(t)
-	sch := schema(t)
 	set := jwks(t, s)
 	ctx := context.Background()
 	for name, a := range awards(t) {
@@ -187,15 +101,15 @@ func TestEncode_IssuedCredentialsAreValidOpenBadges(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			h := header(t, token)
+			h := badgetest.Header(t, token)
 			pub, _ := s.Public(ctx)
 			tp, _ := vcjwt.Thumbprint(pub)
 			if h["alg"] != "RS256" || h["typ"] != "JWT" || h["kid"] != issuer.KeyURL(tp) || len(h) != 3 {
 				t.Errorf("JOSE header = %v, want exactly alg RS256, typ JWT and kid %s", h, issuer.KeyURL(tp))
 			}
-			m := verifyIndependently(t, set, token, issued.IssuedAt.Add(time.Hour))
+			m := badgetest.Verify(t, set, token, issued.IssuedAt.Add(time.Hour))
 			payload, _ := json.Marshal(m)
-			if err := validate(t, sch, payload); err != nil {
+			if err := badgetest.Validate(t, payload); err != nil {
 				t.Fatalf("not a valid AchievementCredential: %v\n%s", err, payload)
 			}
 			for claim, want := range map[string]any{"iss": issuer.ProfileID(), "jti": issued.ID, "sub": badges.HolderURN(a.HolderID),
@@ -204,18 +118,18 @@ func TestEncode_IssuedCredentialsAreValidOpenBadges(t *testing.T) {
 					t.Errorf("%s = %v, want %v", claim, m[claim], want)
 				}
 			}
-			if m["sub"] != get(m, "credentialSubject", "id") || m["iss"] != get(m, "issuer", "id") || m["jti"] != m["id"] {
+			if m["sub"] != badgetest.Get(m, "credentialSubject", "id") || m["iss"] != badgetest.Get(m, "issuer", "id") || m["jti"] != m["id"] {
 				t.Errorf("claims disagree with the credential: %v", m)
 			}
 			// The CECs as the exact decimal, not a float's rounding.
-			if !strings.Contains(string(mustPayload(t, token)), `"creditsEarned":`+a.CECs.String()+`,`) {
-				t.Errorf("creditsEarned is not %s exactly: %s", a.CECs, mustPayload(t, token))
+			if !strings.Contains(string(badgetest.Payload(t, token)), `"creditsEarned":`+a.CECs.String()+`,`) {
+				t.Errorf("creditsEarned is not %s exactly: %s", a.CECs, badgetest.Payload(t, token))
 			}
-			if got := get(m, "credentialStatus", "statusListIndex"); got != "94567" {
+			if got := badgetest.Get(m, "credentialStatus", "statusListIndex"); got != "94567" {
 				t.Errorf("statusListIndex = %v", got)
 			}
-			if get(m, "credentialStatus", "statusListCredential") != issuer.StatusListURL(1) {
-				t.Errorf("statusListCredential = %v", get(m, "credentialStatus", "statusListCredential"))
+			if badgetest.Get(m, "credentialStatus", "statusListCredential") != issuer.StatusListURL(1) {
+				t.Errorf("statusListCredential = %v", badgetest.Get(m, "credentialStatus", "statusListCredential"))
 			}
 			if !strings.Contains(m["name"].(string), a.HolderName) {
 				t.Errorf("name %q does not say whose it is", m["name"])
@@ -234,15 +148,6 @@ func TestEncode_IssuedCredentialsAreValidOpenBadges(t *testing.T) {
 			}
 		})
 	}
-}
-
-func mustPayload(t *testing.T, token string) []byte {
-	t.Helper()
-	raw, err := base64.RawURLEncoding.DecodeString(strings.Split(token, ".")[1])
-	if err != nil {
-		t.Fatal(err)
-	}
-	return raw
 }
 
 // TestEncode_EmailIsHashedWithTheCredentialsSalt: the address is never in
@@ -280,13 +185,12 @@ func TestEncode_EmailIsHashedWithTheCredentialsSalt(t *testing.T) {
 // TestSchema_RefusesBrokenCredentials: the schema the credentials pass is
 // one that fails what OB 3.0 forbids.
 func TestSchema_RefusesBrokenCredentials(t *testing.T) {
-	sch := schema(t)
 	c, err := badges.Build(issuer, awards(t)["program"], issued)
 	if err != nil {
 		t.Fatal(err)
 	}
 	good, _ := json.Marshal(c)
-	if err := validate(t, sch, good); err != nil {
+	if err := badgetest.Validate(t, good); err != nil {
 		t.Fatalf("the unbroken credential fails: %v", err)
 	}
 	for name, breakIt := range map[string]func(m map[string]any){
@@ -299,17 +203,17 @@ func TestSchema_RefusesBrokenCredentials(t *testing.T) {
 		"no issuer id":                     func(m map[string]any) { delete(m["issuer"].(map[string]any), "id") },
 		"subject with a member of its own": func(m map[string]any) { m["credentialSubject"].(map[string]any)["name"] = "Dana" },
 		"achievement without criteria": func(m map[string]any) {
-			delete(get(m, "credentialSubject", "achievement").(map[string]any), "criteria")
+			delete(badgetest.Get(m, "credentialSubject", "achievement").(map[string]any), "criteria")
 		},
 		"achievement without description": func(m map[string]any) {
-			delete(get(m, "credentialSubject", "achievement").(map[string]any), "description")
+			delete(badgetest.Get(m, "credentialSubject", "achievement").(map[string]any), "description")
 		},
 		"creditsEarned as text": func(m map[string]any) { m["credentialSubject"].(map[string]any)["creditsEarned"] = "1.5" },
 		"hashed identity in clear": func(m map[string]any) {
-			get(m, "credentialSubject").(map[string]any)["identifier"].([]any)[1].(map[string]any)["identityHash"] = "dana@example.com"
+			badgetest.Get(m, "credentialSubject").(map[string]any)["identifier"].([]any)[1].(map[string]any)["identityHash"] = "dana@example.com"
 		},
 		"unknown achievement type": func(m map[string]any) {
-			get(m, "credentialSubject", "achievement").(map[string]any)["achievementType"] = "Trophy"
+			badgetest.Get(m, "credentialSubject", "achievement").(map[string]any)["achievementType"] = "Trophy"
 		},
 		"status without its list":  func(m map[string]any) { delete(m["credentialStatus"].(map[string]any), "statusListCredential") },
 		"status index as a number": func(m map[string]any) { m["credentialStatus"].(map[string]any)["statusListIndex"] = 94567 },
@@ -326,7 +230,7 @@ func TestSchema_RefusesBrokenCredentials(t *testing.T) {
 			}
 			breakIt(m)
 			raw, _ := json.Marshal(m)
-			if validate(t, sch, raw) == nil {
+			if badgetest.Validate(t, raw) == nil {
 				t.Errorf("the schema passes a credential with %s", name)
 			}
 		})
@@ -352,7 +256,7 @@ func TestDecode_RefusesWhatTheAssociationDidNotSign(t *testing.T) {
 	forged, _ := vcjwt.Sealer{Issuer: issuer, Signer: vcjwt.KeySigner{Key: other}}.Seal(ctx, c)
 	parts := strings.Split(token, ".")
 	var m map[string]any
-	_ = json.Unmarshal(mustPayload(t, token), &m)
+	_ = json.Unmarshal(badgetest.Payload(t, token), &m)
 	m["credentialSubject"].(map[string]any)["creditsEarned"] = 15
 	more, _ := json.Marshal(m)
 	tampered := parts[0] + "." + base64.RawURLEncoding.EncodeToString(more) + "." + parts[2]
@@ -423,18 +327,17 @@ func TestStatusList(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := verifyIndependently(t, jwks(t, s), token, at.Add(time.Minute))
-	if get(m, "credentialSubject", "statusPurpose") != "revocation" || get(m, "credentialSubject", "type") != "BitstringStatusList" ||
+	m := badgetest.Verify(t, jwks(t, s), token, at.Add(time.Minute))
+	if badgetest.Get(m, "credentialSubject", "statusPurpose") != "revocation" || badgetest.Get(m, "credentialSubject", "type") != "BitstringStatusList" ||
 		m["id"] != issuer.StatusListURL(1) || m["issuer"] != issuer.ProfileID() {
 		t.Errorf("status list credential = %v", m)
 	}
-	got, err := badges.DecodeList(get(m, "credentialSubject", "encodedList").(string))
+	got, err := badges.DecodeList(badgetest.Get(m, "credentialSubject", "encodedList").(string))
 	if err != nil || !badges.Set(got, 94567) || badges.Set(got, 94566) {
 		t.Errorf("signed list's entries wrong (err %v)", err)
 	}
 	// A day later the list has expired: a verifier must fetch it again.
-	ks, _ := jwk.Parse(jwks(t, s))
-	if _, err := jwt.Parse([]byte(token), jwt.WithKeySet(ks), jwt.WithClock(jwt.ClockFunc(func() time.Time { return at.Add(25 * time.Hour) }))); err == nil {
+	if !badgetest.Expired(t, jwks(t, s), token, at.Add(25*time.Hour)) {
 		t.Error("a status list a day old still validates")
 	}
 }

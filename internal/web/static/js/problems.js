@@ -2,6 +2,12 @@
 // openapi.yaml's x-labels (go test ./internal/web -run ShippedModules
 // -update writes it from httpapi.ProblemsJS): do not edit.
 export default {
+  "POST /badges/verify": {
+    "credential": {
+      "label": "the badge",
+      "required": "Enter the badge"
+    }
+  },
   "POST /holders": {
     "contact": {
       "label": "your contact details",
@@ -137,6 +143,12 @@ export default {
     "activities[].index": {
       "label": "the activity",
       "required": "Enter the activity"
+    }
+  },
+  "POST /holders/{holderId}/badges/{kind}/{key}/revoke": {
+    "reason": {
+      "label": "the reason",
+      "required": "Enter the reason"
     }
   },
   "POST /programs": {
