@@ -180,7 +180,7 @@ func (s Sealer) SealList(ctx context.Context, sl badges.StatusList) (string, err
 // valid from at or before now. Errors: badges.ErrMalformed, ErrSignature,
 // ErrClaims, ErrNotYet; any other is the key's.
 func (s Sealer) Open(ctx context.Context, token string, now time.Time) (badges.Credential, error) {
-	obj, err := jose.ParseSigned(token, []jose.SignatureAlgorithm{jose.RS256})
+	obj, err := jose.ParseSignedCompact(token, []jose.SignatureAlgorithm{jose.RS256})
 	if err != nil || len(obj.Signatures) != 1 {
 		return badges.Credential{}, badges.ErrMalformed
 	}
