@@ -35,6 +35,7 @@ func TestBrowser_Flows(t *testing.T) {
 	visitor := s.person(t, "visitor", true) // signs in as nobody
 
 	var programID, holderID string
+	var programBadge []byte
 	steps := []struct {
 		name string
 		run  func(t *testing.T)
@@ -615,6 +616,62 @@ func TestBrowser_Flows(t *testing.T) {
 			if want := s.call(t, "GET", "/holders/me/certificates/"+id, ana.token(t), nil, "application/pdf", 200); !bytes.HasPrefix(cert, []byte("%PDF-")) || !bytes.Equal(cert, want) {
 				t.Fatalf("the downloaded certificate (%d bytes) is not the API's (%d bytes)", len(cert), len(want))
 			}
+			// And its digital badge: the API's signed file.
+			ana.waitText(t, "#status-about-badges", "check a digital badge")
+			badge := ana.download(t, "#status-activities button.open-badge", "badge-"+id+".jwt")
+			if want := s.call(t, "GET", "/holders/me/badges/programs/"+id, ana.token(t), nil, "application/vc+jwt", 200); !bytes.HasPrefix(badge, []byte("eyJ")) || !bytes.Equal(badge, want) {
+				t.Fatalf("the downloaded badge (%d bytes) is not the API's (%d bytes)", len(badge), len(want))
+			}
+			programBadge = badge
+		}},
+		{"AnyoneChecksTheBadge", func(t *testing.T) {
+			// Signed in as nobody, on a phone: the badge's file checks as genuine.
+			visitor.open(t, "#/badges/check")
+			visitor.click(t, "#badge-check button[type=submit]")
+			visitor.waitText(t, "#badge-check .summary", "Choose the badge file, or paste the badge")
+			if msg := visitor.errorOf(t, `#badge-check [name=file]`); msg != "Choose the badge file, or paste the badge" {
+				t.Fatalf("error next to the file: %q", msg)
+			}
+			visitor.review(t)
+			path := filepath.Join(t.TempDir(), "badge.jwt")
+			if err := os.WriteFile(path, programBadge, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			visitor.do(t, "choose the badge file", chromedp.SetUploadFiles(chromedp.CSS("#badge-check [name=file]"), []string{path}))
+			visitor.click(t, "#badge-check button[type=submit]")
+			visitor.waitText(t, "#badge-valid", "This badge is genuine")
+			if got := visitor.text(t, "#badge-result"); !strings.Contains(got, "Ana Lima") || !strings.Contains(got, "Fair Housing Update") {
+				t.Fatalf("the check shows %q", got)
+			}
+			visitor.review(t)
+			// A badge whose CECs were changed by hand is not genuine.
+			parts := strings.Split(string(programBadge), ".")
+			visitor.fill(t, "#badge-check [name=credential]", parts[0]+"."+parts[1]+"x."+parts[2])
+			visitor.click(t, "#badge-check button[type=submit]")
+			visitor.waitText(t, "#badge-not-valid", "This is not a genuine badge")
+			visitor.review(t)
+		}},
+		{"StaffWithdrawTheBadge", func(t *testing.T) {
+			office.open(t, "#/staff/holders/"+holderID)
+			card := fmt.Sprintf(`#holder-badges .badge-card[data-kind=program][data-key="%s"] `, programID)
+			office.waitText(t, card+".badge-standing", "Valid")
+			// Sent without a reason, it says what to write, and withdraws nothing.
+			office.click(t, card+"button[type=submit]")
+			office.waitText(t, card+".summary", "Enter why the badge is withdrawn")
+			office.review(t)
+			office.fill(t, card+"[name=reason]", "Reported in error: Ana attended another session.")
+			office.click(t, card+"button[type=submit]")
+			office.waitText(t, "#badge-withdrawn-program-"+programID, "The badge is withdrawn")
+			office.waitText(t, card+".badge-standing", "by the association's office: Reported in error")
+			office.review(t)
+			// Checked again, it says so.
+			visitor.fill(t, "#badge-check [name=credential]", string(programBadge))
+			visitor.click(t, "#badge-check button[type=submit]")
+			visitor.waitText(t, "#badge-revoked", "has withdrawn it")
+			if got := visitor.text(t, "#badge-result"); !strings.Contains(got, "Reported in error: Ana attended another session.") {
+				t.Fatalf("the check of the withdrawn badge shows %q", got)
+			}
+			visitor.review(t)
 		}},
 		{"HolderSubmitsSelfReportedCECs", func(t *testing.T) {
 			ana.open(t, "#/holder/submit?year=2028")

@@ -300,9 +300,9 @@ func (s *Service) Revoke(ctx context.Context, c identity.Caller, holderID string
 		problems = append(problems, fault.Detail{Field: "kind", Code: "invalid", Message: "must be program or renewal"})
 	}
 	if reason == "" {
-		problems = append(problems, fault.Detail{Field: "reason", Code: "required", Message: "Enter why the credential is revoked"})
+		problems = append(problems, fault.Detail{Field: "reason", Code: "required", Message: "Enter why the badge is withdrawn"})
 	} else if len(reason) > 500 {
-		problems = append(problems, fault.Detail{Field: "reason", Code: "too_long", Message: "The reason must be 500 characters or fewer"})
+		problems = append(problems, fault.Detail{Field: "reason", Code: "too_long", Message: "Why the badge is withdrawn must be 500 characters or fewer"})
 	}
 	if len(problems) > 0 {
 		return Issue{}, fault.New(fault.Invalid, "invalid_request", "the revocation is not valid", problems...)

@@ -182,7 +182,7 @@ func generatedContract() *contract.Contract {
 		}, Body: &contract.Body{Required: true, Content: []contract.Media{
 			{Type: "application/json", Schema: &contract.Schema{Type: "object", Properties: map[string]*contract.Schema{
 				"reason": &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(500)},
-			}, Required: []string{"reason"}, NoAdditional: true, Labels: map[string]string{"reason": "the reason"}}},
+			}, Required: []string{"reason"}, NoAdditional: true, Labels: map[string]string{"reason": "why the badge is withdrawn"}}},
 		}}},
 		{Method: "PUT", Path: "/holders/{holderId}/credentials", Roles: []string{"staff"}, Params: []contract.Param{
 			{In: "path", Name: "holderId", Required: true, Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(40), Pattern: "^[A-Za-z0-9-]+$"}, Label: "the holder"},

@@ -20,6 +20,7 @@ import * as imports from "./imports.js";
 import * as holder from "./holder.js";
 import * as staff from "./staff.js";
 import { calendar } from "./calendar.js";
+import { checkBadge } from "./openbadge.js";
 import { homes } from "./home.js";
 import { undeliverablePage } from "./undeliverable.js";
 
@@ -30,6 +31,7 @@ const routes = [
   { path: "/", render: home },
   { path: "/signin", render: signInPage, public: true },
   { path: "/calendar", render: calendar, public: true, nav: "CEC calendar" },
+  { path: "/badges/check", render: checkBadge, public: true, nav: "Check a badge" },
   // join: a signed-in person without the role may open it to get the role
   // (register the organisation, create the holder account).
   { path: "/provider", role: "provider", join: true, nav: "Organisation", render: provider.organisation },

@@ -48,14 +48,19 @@ export async function downloadFile(path, accept, filename) {
 }
 
 /**
- * A button (attrs, text) that downloads the PDF the API draws at path as
- * filename; a failure shows in errorsTo, and the button can be pressed
- * again either way.
+ * A button (attrs, text) that downloads the file the API answers at path
+ * (of type accept) as filename; a failure shows in errorsTo, and the button
+ * can be pressed again either way.
  */
-export function pdfButton(attrs, text, errorsTo, path, filename) {
+export function fileButton(attrs, text, errorsTo, path, accept, filename) {
   const button = actionButton(attrs, text, errorsTo, async () => {
-    await downloadFile(path, "application/pdf", filename);
+    await downloadFile(path, accept, filename);
     button.disabled = false;
   });
   return button;
+}
+
+/** fileButton for a PDF the API draws. */
+export function pdfButton(attrs, text, errorsTo, path, filename) {
+  return fileButton(attrs, text, errorsTo, path, "application/pdf", filename);
 }

@@ -11,6 +11,7 @@ import { page, notice, writeToOffice, errorNotice, dateTime, date, badge, words,
 import { money, dateIn, hundredths, cecText } from "./fee.js";
 import { attachField, attachedIds, uploading, documentList, unseenRefusals } from "./documents.js";
 import { downloadFile, pdfButton } from "./download.js";
+import { programBadgeButton, renewalBadgeButton, aboutBadges } from "./openbadge.js";
 
 /** #/holder: sign up as a holder, or see the profile and update contact details. */
 export async function profile(main) {
@@ -239,16 +240,20 @@ function drawStatus(out, st, open) {
           h("td", {}, String(a.hours)), h("td", {}, String(a.counts)),
           h("td", {}, a.status === "counted" ? h("span", { class: "accepted" }, "Counted") : h("span", { class: a.status === "refused" ? "rejected" : "" }, `${words(a.status)}: ${a.message || words(a.reason)}`)))), { id: "status-activities" })
       : h("p", {}, "No activities in this window yet."),
+    st.activities.some((a) => a.source === "program") ? aboutBadges("status-about-badges") : null,
     h("div", { class: "actions" }, download, pdf, st.standing === "outstanding" && !open ? h("a", { class: "button", href: `#/holder/submit?year=${st.renewalYear}` }, "Report the outstanding CECs") : null),
     h("div", { id: "download-error" }));
 }
 
-/** The download of a credited program's certificate of completion, with its own place for an error. */
+/**
+ * The downloads of a credited program's certificate of completion and its
+ * digital badge, with their own place for an error.
+ */
 function certificateButton(a) {
   const errors = h("span", { "aria-live": "polite" });
   const b = pdfButton({ class: "link certificate", dataset: { programId: a.id } }, "Certificate of completion (PDF)", errors,
     `/holders/me/certificates/${encodeURIComponent(a.id)}`, `certificate-${a.id}.pdf`);
-  return [h("br"), b, errors];
+  return [h("br"), b, h("br"), programBadgeButton(a.id, errors), errors];
 }
 
 /** "CEC" for 1, "CECs" otherwise. */
@@ -734,7 +739,8 @@ function drawRenewal(out, r, y) {
         h("td", {}, money(due - inv.totalCents, inv.currency))) : null,
       h("tr", {}, h("th", { scope: "row" }, "Total"), h("td", { id: "invoice-total" }, money(due, inv.currency))),
     ], { id: "invoice-lines" }),
-    h("div", { class: "actions" }, pay, invoicePDF), result,
+    h("div", { class: "actions" }, pay, invoicePDF, r.complete ? renewalBadgeButton(y, result) : null), result,
+    r.complete ? aboutBadges("renewal-about-badges") : null,
     h("h3", {}, r.complete ? "The steps" : "Steps, in any order"),
     // Complete is paid and CECs approved (SPEC); the other steps help, and can still be done.
     r.complete && r.steps.some((x) => !x.done)

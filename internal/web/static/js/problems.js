@@ -147,8 +147,8 @@ export default {
   },
   "POST /holders/{holderId}/badges/{kind}/{key}/revoke": {
     "reason": {
-      "label": "the reason",
-      "required": "Enter the reason"
+      "label": "why the badge is withdrawn",
+      "required": "Enter why the badge is withdrawn"
     }
   },
   "POST /programs": {

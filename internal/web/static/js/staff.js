@@ -5,7 +5,7 @@
 import policy from "../policy.js";
 import { h, fill, announce, table, facts } from "./dom.js";
 import { api, pageQuery, serverNow } from "./api.js";
-import { field, radios, form, readForm, submitting, group, problem, clearErrors } from "./forms.js";
+import { field, radios, form, readForm, submitting, group, problem, clearErrors, precheck } from "./forms.js";
 import { page, notice, confirmation, dateTime, date, humanDates, holderLabel, programStatusText, formatText, badge, words, kindName, invoiceStatusText, hashQuery, go, pagedList, offeringsOf } from "./view.js";
 import { money, hundredths, cecText, dateIn } from "./fee.js";
 import { directorySearch } from "./provider.js";
@@ -536,6 +536,7 @@ export async function holder(main, { id }) {
   const statusOut = h("div", { "aria-live": "polite" });
   const submissionsOut = h("div", { id: "holder-submission-list" });
   const renewalsOut = h("div", { id: "holder-renewal-list" });
+  const badgesOut = h("div", { id: "holder-badge-list" });
   view.append(
     section("holder-profile", "Profile", facts([
       ["Holder ID", h("span", { id: "record-holder-id" }, x.holderId)],
@@ -561,12 +562,60 @@ export async function holder(main, { id }) {
       historyTable(rec.history, { id: "record-history" })),
     section("holder-status", "CEC status by renewal year", statusOut),
     section("holder-submissions", "CEC submissions", submissionsOut),
-    section("holder-renewals", "Renewal invoices", renewalsOut));
+    section("holder-renewals", "Renewal invoices", renewalsOut),
+    section("holder-badges", "Digital badges", badgesOut));
   await Promise.all([
+    drawHolderBadges(badgesOut, x.holderId),
     drawHolderStatus(statusOut, x),
     listed(submissionsOut, `/holders/${enc(x.holderId)}/submissions`, "submissions", holderSubmission, "No submissions."),
     listed(renewalsOut, `/holders/${enc(x.holderId)}/renewals`, "invoices", (inv) => holderInvoice(inv, x.holderId), "No renewal invoices."),
   ]);
+}
+
+/**
+ * The digital badges the holder downloaded (docs/badges.md), each with its
+ * standing, and a form to withdraw one that stands.
+ */
+async function drawHolderBadges(out, holderId) {
+  const res = await api("GET", `/holders/${enc(holderId)}/badges`);
+  fill(out,
+    h("p", { class: "hint" }, "A badge is issued when the holder first downloads it. One withdrawn checks as withdrawn, with the reason, "
+      + "for anyone who checks it; a provider's correction that removes the credit withdraws the program's badge by itself."),
+    res.badges.length ? h("div", {}, res.badges.map((b) => badgeCard(b, holderId))) : h("p", { id: "no-badges" }, "No badges issued."));
+}
+
+function badgeCard(b, holderId) {
+  const card = h("div", { class: "card badge-card", dataset: { kind: b.kind, key: b.key, revoked: String(b.revoked) } });
+  const what = b.kind === "renewal" ? `Renewal ${b.key}` : `Program ${b.key}`;
+  const standing = () => b.revoked
+    ? `Withdrawn ${dateTime(b.revokedAt)}${b.byStaff ? " by the association's office" : " when the provider removed the credit"}: ${b.reason}`
+    : "Valid";
+  const draw = () => fill(card, h("h3", {}, what), facts([
+    ["Issued", dateTime(b.issuedAt)],
+    ["Standing", h("span", { class: "badge-standing" }, standing())],
+    ["Badge ID", h("span", { class: "badge-id" }, b.credentialId)],
+  ]), b.revoked ? null : withdrawForm());
+  const withdrawForm = () => {
+    const f = form({ class: "withdraw-badge" }, [
+      field("Why is it withdrawn?", "reason", { type: "textarea", rows: 2, required: true,
+        hint: "Anyone who checks the badge reads this, the holder included." }),
+    ], "Withdraw the badge");
+    f.querySelector("button[type=submit]").classList.add("danger");
+    f.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      await submitting(f, async () => {
+        const body = readForm(f);
+        await precheck(f, "POST /holders/{holderId}/badges/{kind}/{key}/revoke");
+        b = await api("POST", `/holders/${enc(holderId)}/badges/${enc(b.kind)}/${enc(b.key)}/revoke`, { body });
+        card.dataset.revoked = "true";
+        draw();
+        card.append(notice("The badge is withdrawn. Anyone who checks it now sees that, with your reason, and the holder cannot download it again.", "ok", { id: `badge-withdrawn-${b.kind}-${b.key}` }));
+      });
+    });
+    return f;
+  };
+  draw();
+  return card;
 }
 
 /** A list of the API, a page at a time, into out; empty says so. */
