@@ -61,6 +61,8 @@ type Award struct {
 	Compliance bool
 	// Year: the renewal year (0 for a program).
 	Year int
+	// Required: the CECs the renewal year required (0 for a program).
+	Required cec.Hours
 }
 
 // Issue is the record of an award's credential once issued: its ID, its
@@ -244,7 +246,7 @@ func Build(is Issuer, a Award, iss Issue) (Credential, error) {
 		}
 		sub.Achievement = Achievement{
 			ID: is.Base + "/badges/achievements/program/" + a.Key, Type: []string{"Achievement"}, AchievementType: "CertificateOfCompletion",
-			Name: a.Title, Description: fmt.Sprintf("%s, offered by %s and approved by %s for %s %s (approval ID %s).", a.Title, a.Provider, is.Name, a.CECs, unit, a.Key),
+			Name: a.Title, Description: programDescription(is, a, unit),
 			Criteria: Criteria{Narrative: criteria}, CreditsAvailable: cecs, HumanCode: a.Key,
 		}
 		c.Name = fmt.Sprintf("%s: certificate of completion for %s", a.Title, a.HolderName)
@@ -258,13 +260,23 @@ func Build(is Issuer, a Award, iss Issue) (Credential, error) {
 			Description: fmt.Sprintf("Renewal for %d of the credentials %s, granted by %s.", a.Year, a.Title, is.Name),
 			Criteria:    Criteria{Narrative: fmt.Sprintf("Earn the continuing-education credits %s requires for the %d renewal and pay the renewal.", is.Name, a.Year)},
 			// The CECs the year required; creditsEarned says what the holder's counted.
-			CreditsAvailable: cecs,
+			CreditsAvailable: json.Number(a.Required.String()),
 		}
 		c.Name = fmt.Sprintf("%s renewal %d for %s", a.Title, a.Year, a.HolderName)
 		c.Description = fmt.Sprintf("%s renewed %s for %d on %s.", a.HolderName, a.Title, a.Year, on.Format("January 2, 2006"))
 	}
 	c.CredentialSubject = sub
 	return c, nil
+}
+
+// programDescription says what the program is, and who offered and
+// approved it.
+func programDescription(is Issuer, a Award, unit string) string {
+	offered := ""
+	if a.Provider != "" {
+		offered = ", offered by " + a.Provider + " and"
+	}
+	return fmt.Sprintf("%s%s approved by %s for %s %s (approval ID %s).", a.Title, offered, is.Name, a.CECs, unit, a.Key)
 }
 
 // HolderURN is the credential subject's ID of holder id (the JWT's sub):

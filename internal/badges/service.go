@@ -8,9 +8,12 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/cecportal/cecportal/internal/accounts"
+	"github.com/cecportal/cecportal/internal/checkout"
 	"github.com/cecportal/cecportal/internal/clock"
 	"github.com/cecportal/cecportal/internal/credits"
 	"github.com/cecportal/cecportal/internal/fault"
@@ -34,6 +37,9 @@ type Store interface {
 	// Revoke revokes the record by staff's decision, with reason; a record
 	// revoked already is returned as it is.
 	Revoke(ctx context.Context, holderID string, kind Kind, key string, reason, by string, at time.Time) (Issue, error)
+	// Lists is how many status lists badges have places in (0 before the
+	// first badge).
+	Lists(ctx context.Context) (int, error)
 	// RevokedIn lists the revoked entries of status list n.
 	RevokedIn(ctx context.Context, n int) ([]int, error)
 	// Entry reads entry index of status list n: the revocation, if any.
@@ -89,6 +95,11 @@ type Service struct {
 	Certificates Certificates
 	Renewals     Renewals
 	Clock        clock.Clock
+
+	lists struct { // the status lists signed lately (StatusList)
+		mu  sync.Mutex
+		byN map[int]signedList
+	}
 }
 
 // Program is the caller's credential of program programID, credited to
@@ -120,9 +131,12 @@ func (s *Service) Renewal(ctx context.Context, c identity.Caller, year int) (str
 			"your %d renewal is not complete yet: its credential comes once the renewal is paid and its CECs are approved", year)
 	}
 	inv := v.Invoice
-	counted := v.CECs.Counted
+	if inv.Flag == checkout.FlagRefunded {
+		return "", fault.Errorf(fault.Conflict, "renewal_not_complete",
+			"your %d renewal's payment was refunded, so it has no badge: ask the association's office", year)
+	}
 	award := Award{Kind: Renewal, Key: strconv.Itoa(year), HolderID: inv.HolderID, HolderName: inv.HolderName, HolderEmail: inv.HolderEmail,
-		Title: strings.Join(inv.Credentials, ", "), On: inv.PaidAt, CECs: counted, Year: year}
+		Title: strings.Join(inv.Credentials, ", "), On: inv.PaidAt, CECs: v.CECs.Counted, Required: v.CECs.Required, Year: year}
 	return s.issue(ctx, award, fault.Errorf(fault.Conflict, "renewal_not_complete", "your %d renewal is not paid", year))
 }
 
@@ -159,21 +173,55 @@ func newID() string {
 	return NewID(b)
 }
 
-// StatusList is status list n, signed as of now.
-// Errors: NotFound status_list_not_found (n is no list's number).
+// StatusListFresh is how long a process serves a status list it signed
+// before reading and signing it again: a revocation shows within it, and
+// a crowd of verifiers (or anyone calling in a loop) costs one Query and
+// one signature a list per process and minute, not one per request.
+const StatusListFresh = time.Minute
+
+// StatusList is status list n, signed as of its reading.
+// Errors: NotFound status_list_not_found (no badge has a place in list n).
 func (s *Service) StatusList(ctx context.Context, n int) (string, error) {
+	notFound := fault.Errorf(fault.NotFound, "status_list_not_found", "no status list %d", n)
 	if n < 1 || n > MaxLists {
-		return "", fault.Errorf(fault.NotFound, "status_list_not_found", "no status list %d", n)
+		return "", notFound
+	}
+	now := s.Clock.Now()
+	s.lists.mu.Lock()
+	defer s.lists.mu.Unlock()
+	if c, ok := s.lists.byN[n]; ok && now.Sub(c.at) >= 0 && now.Sub(c.at) < StatusListFresh {
+		return c.token, nil
+	}
+	opened, err := s.Store.Lists(ctx)
+	if err != nil {
+		return "", fmt.Errorf("count status lists: %w", err)
+	}
+	if n > opened {
+		return "", notFound
 	}
 	revoked, err := s.Store.RevokedIn(ctx, n)
 	if err != nil {
 		return "", fmt.Errorf("read status list %d: %w", n, err)
 	}
-	sl, err := NewStatusList(s.Issuer, n, revoked, s.Clock.Now())
+	sl, err := NewStatusList(s.Issuer, n, revoked, now)
 	if err != nil {
 		return "", err
 	}
-	return s.Sealer.SealList(ctx, sl)
+	token, err := s.Sealer.SealList(ctx, sl)
+	if err != nil {
+		return "", err
+	}
+	if s.lists.byN == nil {
+		s.lists.byN = map[int]signedList{}
+	}
+	s.lists.byN[n] = signedList{token: token, at: now}
+	return token, nil
+}
+
+// signedList is a status list as signed at at.
+type signedList struct {
+	token string
+	at    time.Time
 }
 
 // Keys is the published key set (a JWKS): the key credentials are signed with.
@@ -240,7 +288,7 @@ func (s *Service) Verify(ctx context.Context, token string) (Verdict, error) {
 	}
 	n, index, ok := s.place(c.CredentialStatus)
 	if !ok {
-		return Verdict{Result: NotValid, Summary: "This credential is not valid: it names no status list of the association's."}, nil
+		return Verdict{Result: NotValid, Summary: "This credential is not valid: it does not say where to check whether the association withdrew it."}, nil
 	}
 	rec, revoked, err := s.Store.Entry(ctx, n, index)
 	if err != nil {
@@ -301,7 +349,7 @@ func (s *Service) Revoke(ctx context.Context, c identity.Caller, holderID string
 	}
 	if reason == "" {
 		problems = append(problems, fault.Detail{Field: "reason", Code: "required", Message: "Enter why the badge is withdrawn"})
-	} else if len(reason) > 500 {
+	} else if utf8.RuneCountInString(reason) > 500 {
 		problems = append(problems, fault.Detail{Field: "reason", Code: "too_long", Message: "Why the badge is withdrawn must be 500 characters or fewer"})
 	}
 	if len(problems) > 0 {

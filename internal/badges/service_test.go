@@ -16,6 +16,7 @@ import (
 	"github.com/cecportal/cecportal/internal/badges/badgetest"
 	"github.com/cecportal/cecportal/internal/badges/vcjwt"
 	"github.com/cecportal/cecportal/internal/cec"
+	"github.com/cecportal/cecportal/internal/checkout"
 	"github.com/cecportal/cecportal/internal/credits"
 	"github.com/cecportal/cecportal/internal/fault"
 	"github.com/cecportal/cecportal/internal/identity"
@@ -45,11 +46,15 @@ func (certificates) Certificate(_ context.Context, c identity.Caller, programID 
 }
 
 // renewalsOf answers views of the 2027 renewal, complete or not.
-type renewalsOf struct{ complete bool }
+type renewalsOf struct{ complete, refunded bool }
 
 func (r renewalsOf) Renewal(_ context.Context, c identity.Caller, year int) (renewals.View, error) {
+	flag := ""
+	if r.refunded {
+		flag = checkout.FlagRefunded
+	}
 	return renewals.View{Complete: r.complete, Invoice: renewals.Invoice{ID: renewals.InvoiceID("H-1", year), HolderID: "H-1", HolderName: "Ana Lima",
-		Year: year, Credentials: []string{"CAM", "CAPS"}, Status: renewals.Paid, PaidAt: march10}, CECs: credits.Year{Counted: cec.Of(8), Required: cec.Of(8)}}, nil
+		Year: year, Credentials: []string{"CAM", "CAPS"}, Status: renewals.Paid, PaidAt: march10, Flag: flag}, CECs: credits.Year{Counted: cec.Of(8), Required: cec.Of(8)}}, nil
 }
 
 func newService(t *testing.T, complete bool) (*badges.Service, *testkit.Clock, *store.Attendance) {
@@ -142,8 +147,18 @@ func TestService_IssueVerifyRevoke(t *testing.T) {
 	if _, index := badges.Place(0); err != nil || !badges.Set(bits, index) {
 		t.Fatalf("the published list does not revoke entry %d (%v)", index, err)
 	}
-	if _, err := svc.StatusList(ctx, 0); code(err) != "status_list_not_found" {
-		t.Fatalf("list 0: %v", err)
+	for _, n := range []int{0, 2, badges.MaxLists + 1} {
+		if _, err := svc.StatusList(ctx, n); code(err) != "status_list_not_found" {
+			t.Fatalf("list %d: %v", n, err)
+		}
+	}
+	// Within a minute the same signed list is served; after it, a fresh one.
+	if again, _ := svc.StatusList(ctx, 1); again != list {
+		t.Error("the list signed a moment ago was signed again")
+	}
+	clock.Advance(badges.StatusListFresh)
+	if later, _ := svc.StatusList(ctx, 1); later == list {
+		t.Error("a list a minute old is still served")
 	}
 	if _, err := svc.Key(ctx, "nope"); code(err) != "key_not_found" {
 		t.Fatalf("an unknown key: %v", err)
@@ -166,6 +181,10 @@ func TestService_Renewal(t *testing.T) {
 	if err != nil || v.Result != badges.Valid || v.Achievement != "CAM, CAPS renewal, 2027" || v.CECs != "8" {
 		t.Fatalf("verdict %+v, %v", v, err)
 	}
+	svc.Renewals = renewalsOf{complete: true, refunded: true}
+	if _, err := svc.Renewal(ctx, holder, 2027); code(err) != "renewal_not_complete" {
+		t.Fatalf("a refunded renewal: %v", err)
+	}
 }
 
 // TestService_WithdrawnCreditRevokesItsBadge: the provider's correction
@@ -183,7 +202,7 @@ func TestService_WithdrawnCreditRevokesItsBadge(t *testing.T) {
 		t.Fatal(err)
 	}
 	v, err := svc.Verify(ctx, token)
-	if err != nil || v.Result != badges.Revoked || !strings.Contains(v.Revoked.Reason, "not there") {
+	if err != nil || v.Result != badges.Revoked || v.Revoked.Reason != store.WithdrawnReason || strings.Contains(v.Summary, "not there") {
 		t.Fatalf("verdict after the correction %+v, %v", v, err)
 	}
 	added := attendance.Credit{ProgramID: "PRG-1", HolderID: "H-1", UploadID: "U-1", Completed: roster.DateOf(march10), Title: "Fair Housing",

@@ -88,11 +88,18 @@ type StatusListSubject struct {
 	Type          string `json:"type"`
 	StatusPurpose string `json:"statusPurpose"`
 	EncodedList   string `json:"encodedList"`
+	// TTL: how long, in milliseconds, a verifier may keep the list before
+	// fetching it again (the recommendation's ttl): five minutes, so that
+	// a revocation reaches verifiers that long after it, not a day.
+	TTL int64 `json:"ttl"`
 }
 
 // StatusListValidity is how long a served status list is valid: a
 // verifier that holds an older one fetches it again.
 const StatusListValidity = 24 * time.Hour
+
+// StatusListTTL is how long a verifier may keep a status list (its ttl).
+const StatusListTTL = 5 * time.Minute
 
 // NewStatusList is status list n with the entries at revoked set, valid
 // from at for StatusListValidity.
@@ -105,5 +112,6 @@ func NewStatusList(is Issuer, n int, revoked []int, at time.Time) (StatusList, e
 	id := is.StatusListURL(n)
 	return StatusList{Context: []string{ContextVC2}, ID: id, Type: []string{"VerifiableCredential", "BitstringStatusListCredential"},
 		Issuer: is.ProfileID(), ValidFrom: from.Format(time.RFC3339), ValidUntil: from.Add(StatusListValidity).Format(time.RFC3339),
-		CredentialSubject: StatusListSubject{ID: id + "#list", Type: "BitstringStatusList", StatusPurpose: "revocation", EncodedList: enc}}, nil
+		CredentialSubject: StatusListSubject{ID: id + "#list", Type: "BitstringStatusList", StatusPurpose: "revocation", EncodedList: enc,
+			TTL: StatusListTTL.Milliseconds()}}, nil
 }

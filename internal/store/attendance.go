@@ -564,7 +564,7 @@ func (a *Attendance) Withdraw(ctx context.Context, c attendance.Correction, msgs
 	// the credit; if none, none may be issued meanwhile (Badges.Record
 	// checks the credit): a race between the two reads again.
 	return table.RetryContended(ctx, func() (bool, error) {
-		badge, bk, err := withdrawOps(ctx, a.t, c.HolderID, c.ProgramID, "the provider's attendance report was corrected: "+c.Reason, c.By, c.At)
+		badge, lost, err := withdrawOps(ctx, a.t, c.HolderID, c.ProgramID, c.By, c.At)
 		if err != nil {
 			return false, err
 		}
@@ -572,7 +572,7 @@ func (a *Attendance) Withdraw(ctx context.Context, c attendance.Correction, msgs
 		switch {
 		case table.FailedOn(err, ak) || table.FailedOn(err, creditKey(c.HolderID, c.Completed, c.ProgramID)):
 			return false, attendance.ErrNotCredited
-		case table.FailedOn(err, bk) || errors.Is(err, table.ErrConflict):
+		case lost(err):
 			return true, nil
 		}
 		return false, err

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
 	"github.com/cecportal/cecportal/internal/badges"
 	"github.com/cecportal/cecportal/internal/renewals"
 	"github.com/cecportal/cecportal/internal/roster"
@@ -42,18 +44,20 @@ const (
 )
 
 type badgeItem struct {
-	PK        string `json:"PK"`
-	SK        string `json:"SK"`
-	Type      string `json:"type"`
-	HolderID  string `json:"holderId"`
-	Kind      string `json:"kind"`
-	Key       string `json:"key"`
-	ID        string `json:"credentialId"`
-	List      int    `json:"list"`
-	Index     int    `json:"index"`
-	IssuedAt  string `json:"issuedAt"`
-	Revoked   bool   `json:"revoked,omitempty"`
-	ByStaff   bool   `json:"byStaff,omitempty"`
+	PK       string `json:"PK"`
+	SK       string `json:"SK"`
+	Type     string `json:"type"`
+	HolderID string `json:"holderId"`
+	Kind     string `json:"kind"`
+	Key      string `json:"key"`
+	ID       string `json:"credentialId"`
+	List     int    `json:"list"`
+	Index    int    `json:"index"`
+	IssuedAt string `json:"issuedAt"`
+	// Always written: the writes that replace or revoke a record are
+	// conditioned on them (a staff revocation is never undone by a race).
+	Revoked   bool   `json:"revoked"`
+	ByStaff   bool   `json:"byStaff"`
 	RevokedAt string `json:"revokedAt,omitempty"`
 	Reason    string `json:"reason,omitempty"`
 	RevokedBy string `json:"revokedBy,omitempty"`
@@ -108,6 +112,20 @@ func (b *Badges) Issued(ctx context.Context, holderID string, kind badges.Kind, 
 	return badgeFromItem(item)
 }
 
+// standing is the condition that the record of badge id still stands as
+// read: revoked or not, and by staff or not.
+func standing(id string, revoked, byStaff bool) table.Condition {
+	return table.Condition{Exists: table.MustExist, Equal: map[string]types.AttributeValue{
+		"credentialId": table.S(id), "revoked": table.Bool(revoked), "byStaff": table.Bool(byStaff)}}
+}
+
+// lostRace reports whether err is a write that lost to another on the
+// badge or its status entry: read again and retry.
+func lostRace(err error, iss badges.Issue) bool {
+	return table.FailedOn(err, badgeKey(iss.HolderID, iss.Kind, iss.Key)) || table.FailedOn(err, revokedKey(iss.List, iss.Index)) ||
+		errors.Is(err, table.ErrConflict)
+}
+
 // earnedCheck is the condition that award kind/key of the holder stands:
 // the program's credit on the holder's record, or the renewal's invoice
 // paid.
@@ -143,7 +161,7 @@ func (b *Badges) Record(ctx context.Context, holderID string, kind badges.Kind, 
 			out = prev // issued meanwhile, or revoked for good
 			return false, nil
 		case err == nil:
-			cond = table.IfEqual("credentialId", table.S(prev.ID)) // withdrawn, and earned again
+			cond = standing(prev.ID, true, false) // withdrawn, and earned again; not if staff revoke it meanwhile
 		case !errors.Is(err, badges.ErrNotIssued):
 			return false, err
 		}
@@ -210,17 +228,28 @@ func revokeOps(iss badges.Issue, reason, by string, byStaff bool, at time.Time) 
 	if err != nil {
 		return badges.Issue{}, nil, err
 	}
-	ek := eventKey(iss.HolderID, at)
-	ev, err := table.Marshal(eventItem{PK: ek.PK, SK: ek.SK, Type: "event", At: formatTime(at), By: by, Action: "credential.revoked",
-		Detail: fmt.Sprintf("the %s credential %s (%s %s), status list %d entry %d: %s", iss.Kind, iss.ID, iss.Kind, iss.Key, iss.List, iss.Index, reason)})
+	ev, err := revokedEvent(iss, by, at)
 	if err != nil {
 		return badges.Issue{}, nil, err
 	}
-	return iss, []table.Op{table.Put(rec, table.IfEqual("credentialId", table.S(iss.ID))), table.Put(entry, table.IfNotExists()),
+	return iss, []table.Op{table.Put(rec, standing(iss.ID, false, false)), table.Put(entry, table.IfNotExists()),
 		table.Put(ev, table.IfNotExists())}, nil
 }
 
-// Revoke revokes a credential by staff's decision.
+// revokedEvent is the holder's history event of iss's revocation.
+func revokedEvent(iss badges.Issue, by string, at time.Time) (table.Item, error) {
+	ek := eventKey(iss.HolderID, at)
+	who := "a correction of the provider's attendance report"
+	if iss.ByStaff {
+		who = "the association's office"
+	}
+	return table.Marshal(eventItem{PK: ek.PK, SK: ek.SK, Type: "event", At: formatTime(at), By: by, Action: "badge.revoked",
+		Detail: fmt.Sprintf("the %s badge %s (%s), status list %d entry %d, revoked by %s: %s", iss.Kind, iss.ID, iss.Key, iss.List, iss.Index, who, iss.Reason)})
+}
+
+// Revoke revokes a badge by staff's decision. One its credit's withdrawal
+// revoked already is marked staff's too, with their reason: then a new
+// credit issues no badge either.
 func (b *Badges) Revoke(ctx context.Context, holderID string, kind badges.Kind, key string, reason, by string, at time.Time) (badges.Issue, error) {
 	var out badges.Issue
 	err := table.RetryContended(ctx, func() (bool, error) {
@@ -228,58 +257,82 @@ func (b *Badges) Revoke(ctx context.Context, holderID string, kind badges.Kind, 
 		if err != nil {
 			return false, err
 		}
-		if iss.Revoked {
-			if iss.ByStaff {
-				out = iss
-				return false, nil
-			}
-			// Withdrawn with its credit: its entry is set; the record now
-			// says staff's decision too, so that a new credit issues none.
-			iss.ByStaff, iss.Reason = true, iss.Reason+"; "+reason
+		var ops []table.Op
+		switch {
+		case iss.Revoked && iss.ByStaff:
+			out = iss
+			return false, nil
+		case iss.Revoked:
+			prev := iss
+			iss.ByStaff, iss.Reason, iss.RevokedBy = true, reason, by
 			rec, err := badgeAsItem(iss)
 			if err != nil {
 				return false, err
 			}
-			err = b.t.Write(ctx, table.Put(rec, table.IfEqual("credentialId", table.S(iss.ID))))
-			if table.FailedOn(err, badgeKey(holderID, kind, key)) || errors.Is(err, table.ErrConflict) {
-				return true, nil
+			rk := revokedKey(iss.List, iss.Index)
+			entry, err := table.Marshal(revokedItem{PK: rk.PK, SK: rk.SK, Type: typeRevoked, Index: iss.Index, ID: iss.ID, HolderID: iss.HolderID,
+				Kind: string(iss.Kind), Key: iss.Key, RevokedAt: formatTime(iss.RevokedAt), Reason: reason})
+			if err != nil {
+				return false, err
 			}
-			out = iss
-			return false, err
-		}
-		revoked, ops, err := revokeOps(iss, reason, by, true, at)
-		if err != nil {
-			return false, err
+			ev, err := revokedEvent(iss, by, at)
+			if err != nil {
+				return false, err
+			}
+			ops = []table.Op{table.Put(rec, standing(prev.ID, true, false)), table.Put(entry, table.IfEqual("credentialId", table.S(iss.ID))),
+				table.Put(ev, table.IfNotExists())}
+		default:
+			if iss, ops, err = revokeOps(iss, reason, by, true, at); err != nil {
+				return false, err
+			}
 		}
 		err = b.t.Write(ctx, ops...)
-		if table.FailedOn(err, badgeKey(holderID, kind, key)) || errors.Is(err, table.ErrConflict) {
+		if lostRace(err, iss) {
 			return true, nil
 		}
 		if err != nil {
-			return false, fmt.Errorf("revoke credential %s: %w", iss.ID, err)
+			return false, fmt.Errorf("revoke badge %s: %w", iss.ID, err)
 		}
-		out = revoked
+		out = iss
 		return false, nil
 	})
 	return out, err
 }
 
-// withdrawOps are the writes a withdrawn credit makes to its credential:
-// none, with a check that none is issued meanwhile, when none was; its
-// revocation when one stands. key is the credential's, for FailedOn.
-func withdrawOps(ctx context.Context, t table.Table, holderID, programID, reason, by string, at time.Time) ([]table.Op, table.Key, error) {
+// WithdrawnReason is what a badge whose credit a provider's correction
+// withdrew says to whoever checks it. Not the provider's own words: those
+// are for the holder and staff, and the check is public.
+const WithdrawnReason = "The provider corrected its report of attendance, and the credit for this program was withdrawn."
+
+// withdrawOps are the writes a withdrawn credit makes to its badge: none,
+// with a check that none is issued meanwhile, when none was; its
+// revocation when one stands. lost says whether a failed write lost a race
+// on the badge (read again and retry).
+func withdrawOps(ctx context.Context, t table.Table, holderID, programID, by string, at time.Time) (ops []table.Op, lost func(error) bool, err error) {
 	ck := badgeKey(holderID, badges.Program, programID)
 	iss, err := (&Badges{t: t}).Issued(ctx, holderID, badges.Program, programID)
+	onKey := func(err error) bool { return table.FailedOn(err, ck) || errors.Is(err, table.ErrConflict) }
 	switch {
 	case errors.Is(err, badges.ErrNotIssued):
-		return []table.Op{table.Check(ck, table.IfNotExists())}, ck, nil
+		return []table.Op{table.Check(ck, table.IfNotExists())}, onKey, nil
 	case err != nil:
-		return nil, ck, err
+		return nil, nil, err
 	case iss.Revoked:
-		return []table.Op{table.Check(ck, table.IfEqual("credentialId", table.S(iss.ID)))}, ck, nil
+		return []table.Op{table.Check(ck, table.IfEqual("credentialId", table.S(iss.ID)))}, onKey, nil
 	}
-	_, ops, err := revokeOps(iss, reason, by, false, at)
-	return ops, ck, err
+	revoked, ops, err := revokeOps(iss, WithdrawnReason, by, false, at)
+	return ops, func(err error) bool { return lostRace(err, revoked) }, err
+}
+
+// Lists is how many status lists badges have places in: the list of the
+// last badge issued (one GetItem of the counter).
+func (b *Badges) Lists(ctx context.Context) (int, error) {
+	next, _, err := b.count(ctx)
+	if err != nil || next == 0 {
+		return 0, err
+	}
+	list, _ := badges.Place(next - 1)
+	return list, nil
 }
 
 // RevokedIn lists the revoked entries of status list n: Queries of its

@@ -1,9 +1,11 @@
 package store_test
 
 import (
+	"context"
 	"errors"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -37,6 +39,9 @@ func TestBadges_Repository(t *testing.T) {
 			}
 		}
 
+		if n, err := repo.Lists(ctx); err != nil || n != 0 {
+			t.Fatalf("lists opened before any badge: %d, %v", n, err)
+		}
 		if _, err := repo.Record(ctx, "H-1", badges.Program, "PRG-NONE", on, "urn:uuid:x", t0); !errors.Is(err, badges.ErrNotEarned) {
 			t.Fatalf("a program not credited: %v, want ErrNotEarned", err)
 		}
@@ -74,8 +79,11 @@ func TestBadges_Repository(t *testing.T) {
 			t.Fatal(err)
 		}
 		got, err := repo.Issued(ctx, "H-1", badges.Program, "PRG-A")
-		if err != nil || !got.Revoked || got.ByStaff || !strings.Contains(got.Reason, "was not there") {
+		if err != nil || !got.Revoked || got.ByStaff || got.Reason != store.WithdrawnReason || strings.Contains(got.Reason, "was not there") {
 			t.Fatalf("badge after the withdrawal: %+v, %v", got, err)
+		}
+		if n, err := repo.Lists(ctx); err != nil || n != 1 {
+			t.Fatalf("lists opened: %d, %v", n, err)
 		}
 		revoked, err := repo.RevokedIn(ctx, 1)
 		if err != nil || !slices.Equal(revoked, []int{a.Index}) {
@@ -89,7 +97,7 @@ func TestBadges_Repository(t *testing.T) {
 			t.Fatal("PRG-B's entry is revoked")
 		}
 		events, _ := accts.Events(ctx, "H-1")
-		if !slices.ContainsFunc(events, func(e accounts.Event) bool { return e.Action == "credential.revoked" }) {
+		if !slices.ContainsFunc(events, func(e accounts.Event) bool { return e.Action == "badge.revoked" && strings.Contains(e.Detail, "PRG-A") }) {
 			t.Errorf("no history event of the revocation in %+v", events)
 		}
 		if _, err := repo.Record(ctx, "H-1", badges.Program, "PRG-A", on, "urn:uuid:late", t0); !errors.Is(err, badges.ErrNotEarned) {
@@ -153,4 +161,88 @@ func TestBadges_Repository(t *testing.T) {
 			t.Fatalf("a paid renewal: %+v, %v", r, err)
 		}
 	})
+}
+
+// hooked runs fn once, just before the first write that passes through it:
+// another writer getting in between a read and its write.
+type hooked struct {
+	table.Table
+	once sync.Once
+	fn   func()
+}
+
+func (h *hooked) Write(ctx context.Context, ops ...table.Op) error {
+	h.once.Do(h.fn)
+	return h.Table.Write(ctx, ops...)
+}
+
+// TestBadges_Races, on both backends: staff's revocation landing between
+// another write's read and its write is never undone, and that write
+// neither fails nor overrides it.
+func TestBadges_Races(t *testing.T) {
+	testkit.EachAdapter(t, func(t *testing.T, tbl table.Table, _ *testkit.Clock) {
+		ctx := t.Context()
+		repo, att := store.NewBadges(tbl), store.NewAttendance(tbl)
+		mar := roster.Date{Year: 2026, Month: time.March, Day: 1}
+		on := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+		credit := attendance.Credit{ProgramID: "PRG-R", HolderID: "H-1", UploadID: "U-R", Line: 2, Completed: mar, Title: "T",
+			ProviderID: "P-1", ProviderName: "Acme", Hours: cec.Of(3), Credited: t0}
+		if _, err := att.Credit(ctx, []attendance.Credit{credit}); err != nil {
+			t.Fatal(err)
+		}
+		corr := attendance.Correction{ID: "C-1", ProgramID: "PRG-R", UploadID: "U-R", Action: attendance.CorrectionRemove, HolderID: "H-1",
+			Completed: mar, Hours: cec.Of(3), Reason: "r", By: "sub-p", At: t0.Add(time.Minute)}
+		staffRevokes := func() {
+			if _, err := repo.Revoke(ctx, "H-1", badges.Program, "PRG-R", "issued in error", "sub-staff", t0.Add(2*time.Minute)); err != nil {
+				t.Errorf("staff's revocation: %v", err)
+			}
+		}
+
+		// A withdrawal whose read saw the badge standing; staff revoke it first.
+		if _, err := repo.Record(ctx, "H-1", badges.Program, "PRG-R", on, "urn:uuid:r1", t0); err != nil {
+			t.Fatal(err)
+		}
+		if err := store.NewAttendance(&hooked{Table: tbl, fn: staffRevokes}).Withdraw(ctx, corr); err != nil {
+			t.Fatalf("the withdrawal that lost the race to staff: %v", err)
+		}
+		got, err := repo.Issued(ctx, "H-1", badges.Program, "PRG-R")
+		if err != nil || !got.Revoked || !got.ByStaff || got.Reason != "issued in error" {
+			t.Fatalf("after both: %+v, %v", got, err)
+		}
+
+		// Credited again; a download whose read saw the badge withdrawn (not
+		// by staff) races staff marking it theirs: no new badge comes of it.
+		add := corr
+		add.ID, add.Action = "C-2", attendance.CorrectionAdd
+		if err := att.AddCredit(ctx, credit, add); err != nil {
+			t.Fatal(err)
+		}
+		// Back to withdrawn-not-by-staff: the state the race starts from.
+		if err := reviseBadge(ctx, tbl, func(it map[string]any) { it["byStaff"] = false; it["reason"] = store.WithdrawnReason }); err != nil {
+			t.Fatal(err)
+		}
+		r, err := store.NewBadges(&hooked{Table: tbl, fn: staffRevokes}).Record(ctx, "H-1", badges.Program, "PRG-R", on, "urn:uuid:r2", t0.Add(3*time.Minute))
+		if err != nil || r.ID != "urn:uuid:r1" || !r.Revoked || !r.ByStaff {
+			t.Fatalf("the download that lost the race to staff: %+v, %v (want the staff-revoked r1)", r, err)
+		}
+	})
+}
+
+// reviseBadge rewrites H-1's PRG-R badge record with change applied.
+func reviseBadge(ctx context.Context, tbl table.Table, change func(map[string]any)) error {
+	k := table.Key{PK: "HOLDER#H-1", SK: "BADGE#program#PRG-R"}
+	item, err := tbl.Get(ctx, k)
+	if err != nil {
+		return err
+	}
+	var m map[string]any
+	if err := table.Unmarshal(item, &m); err != nil {
+		return err
+	}
+	change(m)
+	out, err := table.Marshal(m)
+	if err != nil {
+		return err
+	}
+	return tbl.Write(ctx, table.Put(out, table.IfExists()))
 }

@@ -16,6 +16,9 @@ func N(v int64) types.AttributeValue {
 	return &types.AttributeValueMemberN{Value: strconv.FormatInt(v, 10)}
 }
 
+// Bool is a boolean attribute.
+func Bool(v bool) types.AttributeValue { return &types.AttributeValueMemberBOOL{Value: v} }
+
 // KeyOf returns item's primary key; a missing or non-string key attribute
 // reads as "", which every Table method rejects.
 func KeyOf(item Item) Key {

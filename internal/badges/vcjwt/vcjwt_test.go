@@ -78,7 +78,7 @@ func awards(t *testing.T) map[string]badges.Award {
 			On: time.Date(2027, 3, 10, 0, 0, 0, 0, time.UTC), CECs: hours(t, "1.5"), Compliance: true},
 		"renewal": {Kind: badges.Renewal, Key: "2027", HolderID: "H-2B4D6F8H0J", HolderName: "Dana Whitfield",
 			HolderEmail: "dana.whitfield@example.com", Title: "CAM, CAPS", On: time.Date(2027, 1, 20, 0, 0, 0, 0, time.UTC),
-			CECs: hours(t, "10"), Year: 2027},
+			CECs: hours(t, "10"), Required: hours(t, "8"), Year: 2027},
 		"program without email or provider": {Kind: badges.Program, Key: "P-0000000001", HolderID: "H-0000000001", HolderName: "Lee Park",
 			Title: "Maintenance Safety", On: time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC), CECs: hours(t, "1")},
 	}
