@@ -17,6 +17,7 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"github.com/cecportal/cecportal"
+	"github.com/cecportal/cecportal/internal/badges/badgetest"
 	"github.com/cecportal/cecportal/internal/localstack"
 	"github.com/cecportal/cecportal/internal/policy"
 )
@@ -621,6 +622,9 @@ func TestBrowser_Flows(t *testing.T) {
 			badge := ana.download(t, "#status-activities button.open-badge", "badge-"+id+".jwt")
 			if want := s.call(t, "GET", "/holders/me/badges/programs/"+id, ana.token(t), nil, "application/vc+jwt", 200); !bytes.HasPrefix(badge, []byte("eyJ")) || !bytes.Equal(badge, want) {
 				t.Fatalf("the downloaded badge (%d bytes) is not the API's (%d bytes)", len(badge), len(want))
+			}
+			if err := badgetest.Validate(t, badgetest.Payload(t, string(badge))); err != nil {
+				t.Fatalf("the downloaded badge is not a valid OB 3.0 AchievementCredential: %v", err)
 			}
 			programBadge = badge
 		}},

@@ -98,6 +98,9 @@ func TestService_IssueVerifyRevoke(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := badgetest.Validate(t, badgetest.Payload(t, token)); err != nil {
+		t.Fatalf("the program's badge is not a valid OB 3.0 AchievementCredential: %v", err)
+	}
 	clock.Advance(time.Hour)
 	again, err := svc.Program(ctx, holder, "PRG-1")
 	if err != nil || again != token {
@@ -176,6 +179,9 @@ func TestService_Renewal(t *testing.T) {
 	token, err := svc.Renewal(ctx, holder, 2027)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if err := badgetest.Validate(t, badgetest.Payload(t, token)); err != nil {
+		t.Fatalf("the renewal's badge is not a valid OB 3.0 AchievementCredential: %v", err)
 	}
 	v, err := svc.Verify(ctx, token)
 	if err != nil || v.Result != badges.Valid || v.Achievement != "CAM, CAPS renewal, 2027" || v.CECs != "8" {
