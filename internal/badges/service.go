@@ -71,7 +71,7 @@ type Sealer interface {
 
 // Verification problems, in words a person reads.
 var (
-	ErrMalformed = errors.New("it could not be read as a signed credential")
+	ErrMalformed = errors.New("it could not be read as a signed badge")
 	ErrSignature = errors.New("its signature does not match: it was changed after the association signed it, or someone else signed it")
 	ErrClaims    = errors.New("its signed details disagree with its contents")
 	ErrNotYet    = errors.New("it is not valid yet")
@@ -277,7 +277,7 @@ func (s *Service) Verify(ctx context.Context, token string) (Verdict, error) {
 		if !known {
 			return Verdict{}, err
 		}
-		return Verdict{Result: NotValid, Summary: "This credential is not valid: " + err.Error() + "."}, nil
+		return Verdict{Result: NotValid, Summary: "This badge is not valid: " + err.Error() + "."}, nil
 	}
 	v := Verdict{Result: Valid, Name: c.Name, Achievement: c.CredentialSubject.Achievement.Name, CECs: c.CredentialSubject.CreditsEarned.String()}
 	if from, err := time.Parse(time.RFC3339, c.ValidFrom); err == nil {
@@ -288,7 +288,7 @@ func (s *Service) Verify(ctx context.Context, token string) (Verdict, error) {
 	}
 	n, index, ok := s.place(c.CredentialStatus)
 	if !ok {
-		return Verdict{Result: NotValid, Summary: "This credential is not valid: it does not say where to check whether the association withdrew it."}, nil
+		return Verdict{Result: NotValid, Summary: "This badge is not valid: it does not say where to check whether the association withdrew it."}, nil
 	}
 	rec, revoked, err := s.Store.Entry(ctx, n, index)
 	if err != nil {
@@ -297,10 +297,10 @@ func (s *Service) Verify(ctx context.Context, token string) (Verdict, error) {
 	if revoked && rec.ID == c.ID {
 		v.Result = Revoked
 		v.Revoked = &Revocation{On: rec.RevokedAt.In(time.UTC).Format("January 2, 2006"), Reason: rec.Reason}
-		v.Summary = fmt.Sprintf("This credential was issued by %s but was revoked on %s: %s", s.Issuer.Name, v.Revoked.On, strings.TrimSuffix(rec.Reason, "."))
+		v.Summary = fmt.Sprintf("This badge was issued by %s but was revoked on %s: %s", s.Issuer.Name, v.Revoked.On, strings.TrimSuffix(rec.Reason, "."))
 		return v, nil
 	}
-	v.Summary = fmt.Sprintf("This credential is valid: %s issued it and has not revoked it.", s.Issuer.Name)
+	v.Summary = fmt.Sprintf("This badge is valid: %s issued it and has not revoked it.", s.Issuer.Name)
 	return v, nil
 }
 

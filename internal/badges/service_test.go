@@ -114,7 +114,7 @@ func TestService_IssueVerifyRevoke(t *testing.T) {
 		t.Fatalf("verdict %+v, %v", v, err)
 	}
 	for name, bad := range map[string]string{"garbage": "not a credential", "tampered": token[:len(token)-4] + "AAAA", "empty": " "} {
-		if v, err := svc.Verify(ctx, bad); err != nil || v.Result != badges.NotValid || !strings.HasPrefix(v.Summary, "This credential is not valid: ") {
+		if v, err := svc.Verify(ctx, bad); err != nil || v.Result != badges.NotValid || !strings.HasPrefix(v.Summary, "This badge is not valid: ") {
 			t.Errorf("%s: verdict %+v, %v", name, v, err)
 		}
 	}

@@ -82,6 +82,6 @@ function verdict(v, name) {
     case "revoked":
       return [notice(`${name} issued this badge but has withdrawn it: it no longer counts.`, "warn", { id: "badge-revoked" }), details];
     default:
-      return notice([`This is not a genuine badge of ${name}. `, v.summary.replace(/^This credential is not valid: /, "The check found that ")], "error", { id: "badge-not-valid" });
+      return notice([`This is not a genuine badge of ${name}. `, v.summary.replace(/^This badge is not valid: /, "The check found that ")], "error", { id: "badge-not-valid" });
   }
 }
