@@ -63,6 +63,7 @@ const (
 	ReasonNoHours           = "no_hours"
 	ReasonPerItemCap        = "per_item_cap"
 	ReasonYearCap           = "year_cap"
+	ReasonGroupCap          = "group_cap"
 )
 
 // Verdict is the judgement on one activity.
@@ -108,10 +109,12 @@ type Shortfall struct {
 
 // Judge applies SPEC §3 to a renewal year.
 func Judge(p *policy.Policy, renewalYear int, credentials []string, activities []Activity) Year {
-	earned := renewalYear - p.Renewal.EarnedYearsBefore
-	y := Year{RenewalYear: renewalYear, Required: p.Requirement(credentials),
-		From: time.Date(earned, 1, 1, 0, 0, 0, 0, time.UTC), To: time.Date(earned, 12, 31, 0, 0, 0, 0, time.UTC)}
-	y.OtherLimit = y.Required * cec.Hours(p.Renewal.OtherMaxPercent) / 100
+	y := Year{RenewalYear: renewalYear, Required: p.Requirement(credentials)}
+	y.From, y.To = p.Window(renewalYear)
+	// What may come from other sources: the requirement less the minimum
+	// from the association's (the governing credential's own, or the share
+	// renewal.otherMaxPercent leaves).
+	y.OtherLimit = y.Required - p.AssociationMinimum(credentials)
 
 	// Judge in a canonical order, so that which activity a cap trims does
 	// not depend on the order they were given in.
@@ -121,12 +124,13 @@ func Judge(p *policy.Policy, renewalYear int, credentials []string, activities [
 	}
 	slices.SortStableFunc(order, func(a, b int) int { return compareActivities(activities[a], activities[b]) })
 	verdicts := make([]Verdict, len(activities))
-	perItem := map[string]cec.Hours{} // kind|item → counted so far
-	perKind := map[string]cec.Hours{} // kind → counted so far
+	perItem := map[string]cec.Hours{}  // kind|item → counted so far
+	perKind := map[string]cec.Hours{}  // kind → counted so far
+	perGroup := map[string]cec.Hours{} // cap group → counted so far
 	var otherCompliance cec.Hours
 	for _, i := range order {
 		a := activities[i]
-		v := judgeOne(p, y, a, perItem, perKind)
+		v := judgeOne(p, y, a, perItem, perKind, perGroup)
 		verdicts[i] = v
 		switch v.Category {
 		case policy.CategoryAssociation:
@@ -208,7 +212,7 @@ func civil(t time.Time) date {
 
 func (d date) Compare(e date) int { return d.t.Compare(e.t) }
 
-func judgeOne(p *policy.Policy, y Year, a Activity, perItem, perKind map[string]cec.Hours) Verdict {
+func judgeOne(p *policy.Policy, y Year, a Activity, perItem, perKind, perGroup map[string]cec.Hours) Verdict {
 	v := Verdict{ActivityID: a.ID, Kind: a.Kind, Hours: a.Hours, Status: Refused}
 	refuse := func(reason, msg string) Verdict { v.Reason, v.Message = reason, msg; return v }
 	kind, ok := p.ActivityKind(a.Kind)
@@ -220,6 +224,10 @@ func judgeOne(p *policy.Policy, y Year, a Activity, perItem, perKind map[string]
 	}
 	d := civil(a.Date)
 	if d.t.Before(y.From) || d.t.After(y.To) {
+		if p.Renewal.RollingMonths > 0 {
+			return refuse(ReasonOutsideWindow, fmt.Sprintf("the %d renewal accepts CECs earned from %s to %s only", y.RenewalYear,
+				y.From.Format("January 2, 2006"), y.To.Format("January 2, 2006")))
+		}
 		return refuse(ReasonOutsideWindow, fmt.Sprintf("the %d renewal accepts CECs earned in %d only", y.RenewalYear, y.From.Year()))
 	}
 	if a.Hours <= 0 {
@@ -257,7 +265,18 @@ func judgeOne(p *policy.Policy, y Year, a Activity, perItem, perKind map[string]
 			v.Message = fmt.Sprintf("%s counts at most %s CECs a year", kind.Name, kind.YearCapCECs)
 		}
 	}
+	groups := p.CapGroupsOf(kind.Code)
+	for _, g := range groups {
+		room := max(0, g.CapCECs-perGroup[g.Code])
+		if v.Counts > room {
+			v.Status, v.Counts, v.Reason = Capped, room, ReasonGroupCap
+			v.Message = fmt.Sprintf("%s count at most %s CECs together", g.Name, g.CapCECs)
+		}
+	}
 	perKind[kind.Code] += v.Counts
+	for _, g := range groups {
+		perGroup[g.Code] += v.Counts
+	}
 	return v
 }
 

@@ -373,17 +373,38 @@ func propDump(creds []string, acts []credits.Activity) string {
 
 // propRun runs check on propCases seeded cases; the first failing case
 // stops the test with its seed, problems and activities.
+//
+// It runs under the shipped policy and under policy/examples/naaei-2021.yaml,
+// whose rules have other shapes: a rolling window, in-network minimums per
+// credential, and a cap on a group of kinds together.
 func propRun(t *testing.T, salt uint64, check func(g *propGen) (creds []string, acts []credits.Activity, problems []string)) {
 	t.Helper()
-	p := propPolicy(t)
-	for i := range uint64(propCases) {
-		seed := salt<<32 | i
-		g := propNewGen(p, seed)
-		creds, acts, problems := check(g)
-		if len(problems) > 0 {
-			t.Fatalf("seed %#x (propNewGen(p, %#x)):\n  %s\n%s", seed, seed, strings.Join(problems, "\n  "), propDump(creds, acts))
-		}
+	for _, pol := range []struct {
+		name string
+		p    *policy.Policy
+	}{{"shipped", propPolicy(t)}, {"naaei-2021", propNAAEI(t)}} {
+		t.Run(pol.name, func(t *testing.T) {
+			for i := range uint64(propCases) {
+				seed := salt<<32 | i
+				g := propNewGen(pol.p, seed)
+				creds, acts, problems := check(g)
+				if len(problems) > 0 {
+					t.Fatalf("seed %#x (propNewGen(p, %#x)):\n  %s\n%s", seed, seed, strings.Join(problems, "\n  "), propDump(creds, acts))
+				}
+			}
+		})
 	}
+}
+
+var propNAAEIOnce = sync.OnceValues(func() (*policy.Policy, error) { return policy.LoadFile("../../policy/examples/naaei-2021.yaml") })
+
+func propNAAEI(t *testing.T) *policy.Policy {
+	t.Helper()
+	p, err := propNAAEIOnce()
+	if err != nil {
+		t.Fatalf("policy/examples/naaei-2021.yaml: %v", err)
+	}
+	return p
 }
 
 // TestProp_RefusedChangesNothing: adding activities that must be refused
@@ -483,7 +504,7 @@ func TestProp_Bounds(t *testing.T) {
 					bad("counted %s: %+v", a.ID, v)
 				}
 			case credits.Capped:
-				if v.Counts >= v.Hours || (v.Reason != credits.ReasonPerItemCap && v.Reason != credits.ReasonYearCap) || v.Message == "" {
+				if v.Counts >= v.Hours || (v.Reason != credits.ReasonPerItemCap && v.Reason != credits.ReasonYearCap && v.Reason != credits.ReasonGroupCap) || v.Message == "" {
 					bad("capped %s: %+v", a.ID, v)
 				}
 			default:
@@ -565,11 +586,13 @@ func TestProp_Identities(t *testing.T) {
 		var problems []string
 		bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 		r := g.p.Renewal
+		// Both policies' windows are calendar year propRenewal − 1 (the
+		// rolling one ends the day before a 1 January due date).
 		if y.RenewalYear != propRenewal || y.From != time.Date(g.earned, 1, 1, 0, 0, 0, 0, time.UTC) || y.To != time.Date(g.earned, 12, 31, 0, 0, 0, 0, time.UTC) {
 			bad("window of %d: %s to %s", y.RenewalYear, y.From, y.To)
 		}
-		if y.OtherLimit*100 != y.Required*cec.Hours(r.OtherMaxPercent) {
-			bad("other limit %s is not %d%% of %s", y.OtherLimit, r.OtherMaxPercent, y.Required)
+		if want := y.Required - propMinimum(g.p, creds); y.OtherLimit != want {
+			bad("other limit %s, want %s: the requirement %s less the governing credential's minimum", y.OtherLimit, want, y.Required)
 		}
 		if y.OtherCounted != min(y.Other, y.OtherLimit) {
 			bad("other counted %s, other %s, limit %s", y.OtherCounted, y.Other, y.OtherLimit)
@@ -616,6 +639,30 @@ func TestProp_Identities(t *testing.T) {
 	})
 }
 
+// propMinimum is the in-network minimum of the credentials held, worked
+// out from the policy's list apart from the engine: of the credentials whose
+// requirement is the largest, the largest minimum (their own, or what the
+// share of other sources leaves).
+func propMinimum(p *policy.Policy, creds []string) cec.Hours {
+	var req, out cec.Hours
+	for _, c := range p.Credentials {
+		if slices.Contains(creds, c.Code) {
+			req = max(req, c.CECsPerYear)
+		}
+	}
+	for _, c := range p.Credentials {
+		if !slices.Contains(creds, c.Code) || c.CECsPerYear != req {
+			continue
+		}
+		m := c.CECsPerYear * cec.Hours(100-p.Renewal.OtherMaxPercent) / 100
+		if c.RawAssociationMinimum != "" {
+			m = c.AssociationMinimumCECs
+		}
+		out = max(out, m)
+	}
+	return out
+}
+
 // TestProp_Caps: per kind, the year's counted sum is at most its
 // yearCapCecs, per board or event at most its perItemCecs, and caps trim
 // no more than they must: each kind counts exactly
@@ -632,7 +679,7 @@ func TestProp_Caps(t *testing.T) {
 			org, title int
 			day        time.Time
 		}
-		kindCounts := map[string]cec.Hours{}
+		kindCounts, kindWant := map[string]cec.Hours{}, map[string]cec.Hours{}
 		itemCounts, itemGiven := map[item]cec.Hours{}, map[item]cec.Hours{}
 		for i, a := range acts {
 			v := y.Verdicts[i]
@@ -672,8 +719,27 @@ func TestProp_Caps(t *testing.T) {
 				}
 				want = min(want, k.YearCapCECs)
 			}
+			// A kind in a cap group shares the group's cap: which of them a
+			// group cap trims depends on the canonical order, so the group
+			// is checked as a whole below.
+			if len(g.p.CapGroupsOf(k.Code)) > 0 {
+				kindWant[k.Code] = want
+				continue
+			}
 			if kindCounts[k.Code] != want {
 				bad("%s counts %s, want %s", k.Code, kindCounts[k.Code], want)
+			}
+		}
+		// Each group counts exactly min(its cap, what its kinds would
+		// count without it).
+		for _, grp := range g.p.CapGroups {
+			var got, want cec.Hours
+			for _, k := range grp.Kinds {
+				got += kindCounts[k]
+				want += kindWant[k]
+			}
+			if want = min(want, grp.CapCECs); got != want {
+				bad("group %s counts %s, want %s", grp.Code, got, want)
 			}
 		}
 		return creds, acts, problems

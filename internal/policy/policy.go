@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net/mail"
 	"os"
+	"slices"
 	"strings"
 	"time"
 	_ "time/tzdata" // the Lambda runtime image has no zoneinfo
@@ -33,9 +34,11 @@ type Policy struct {
 
 	Renewal Renewal `json:"renewal"`
 	// Attachments are the files holders attach to self-reported activities.
-	Attachments        Attachments         `json:"attachments"`
-	Documentation      map[string][]string `json:"documentation"`
-	ActivityKinds      []ActivityKind      `json:"activityKinds"`
+	Attachments   Attachments         `json:"attachments"`
+	Documentation map[string][]string `json:"documentation"`
+	ActivityKinds []ActivityKind      `json:"activityKinds"`
+	// CapGroups cap kinds together over the renewal year's window.
+	CapGroups          []CapGroup          `json:"capGroups,omitempty"`
 	NotAccepted        []NotAccepted       `json:"notAccepted"`
 	VendorRestrictions []VendorRestriction `json:"vendorRestrictions"`
 
@@ -168,7 +171,12 @@ func (p *Policy) validateReminders() error {
 
 // Renewal is how a renewal year's CECs are judged.
 type Renewal struct {
-	EarnedYearsBefore     int       `json:"earnedYearsBefore"`
+	EarnedYearsBefore int `json:"earnedYearsBefore"`
+	// RollingMonths, when set, makes the window a rolling span: the
+	// renewal for year Y accepts CECs earned in the RollingMonths months
+	// before its due date (renewalInvoices.dueOn of Y), instead of calendar
+	// year Y − EarnedYearsBefore (Window).
+	RollingMonths         int       `json:"rollingMonthsBeforeDue,omitempty"`
 	ProgramKind           string    `json:"programKind"` // the kind a credited program counts as
 	OtherMaxPercent       int       `json:"otherMaxPercent"`
 	ComplianceMinimumCECs cec.Hours `json:"-"`
@@ -294,7 +302,47 @@ func (p *Policy) validateRenewalInvoices() error {
 	if r.ReinstatementFeeCents < 0 {
 		return fieldErr("renewalInvoices.reinstatementFeeCents", "must not be negative")
 	}
+	return p.validateCapGroups()
+}
+
+func (p *Policy) validateCapGroups() error {
+	seen := map[string]bool{}
+	for i := range p.CapGroups {
+		g := &p.CapGroups[i]
+		f := fmt.Sprintf("capGroups[%d]", i)
+		if !isCodeWord(g.Code) || seen[g.Code] {
+			return fieldErr(f+".code", fmt.Sprintf("%q must be a lower-case code listed once", g.Code))
+		}
+		seen[g.Code] = true
+		if strings.TrimSpace(g.Name) == "" {
+			return fieldErr(f+".name", "is required: the verdicts name the group")
+		}
+		if len(g.Kinds) == 0 {
+			return fieldErr(f+".kinds", "must list at least one activity kind")
+		}
+		for j, k := range g.Kinds {
+			if _, ok := p.kinds[k]; !ok {
+				return fieldErr(fmt.Sprintf("%s.kinds[%d]", f, j), fmt.Sprintf("%q is not an activity kind", k))
+			}
+		}
+		h, err := cec.Parse(g.RawCap.String())
+		if err != nil || h <= 0 {
+			return fieldErr(f+".capCecs", "must be a positive decimal with at most two places")
+		}
+		g.CapCECs = h
+	}
 	return nil
+}
+
+// CapGroupsOf are the groups that cap kind.
+func (p *Policy) CapGroupsOf(kind string) []CapGroup {
+	var out []CapGroup
+	for _, g := range p.CapGroups {
+		if slices.Contains(g.Kinds, kind) {
+			out = append(out, g)
+		}
+	}
+	return out
 }
 
 // Categories of activity.
@@ -375,10 +423,79 @@ type Credential struct {
 	Code        string    `json:"code"`
 	Name        string    `json:"name"`
 	CECsPerYear cec.Hours `json:"-"`
+	// AssociationMinimumCECs, when set, is how many of the year's CECs must
+	// come from association sources for this credential, instead of the
+	// share renewal.otherMaxPercent leaves (AssociationMinimum).
+	AssociationMinimumCECs cec.Hours `json:"-"`
 
-	// The file's text of the number, parsed in validate so that an error
+	// The file's text of the numbers, parsed in validate so that an error
 	// names the field.
-	RawCECsPerYear json.Number `json:"cecsPerYear"`
+	RawCECsPerYear        json.Number `json:"cecsPerYear"`
+	RawAssociationMinimum json.Number `json:"associationMinimumCecs,omitempty"`
+}
+
+// AssociationMinimum is the CECs a year needs from association sources for
+// the credentials held: the minimum of the credential whose requirement is
+// the year's (the largest; of two as large, the larger minimum), its own
+// associationMinimumCecs or what renewal.otherMaxPercent leaves.
+func (p *Policy) AssociationMinimum(codes []string) cec.Hours {
+	req := p.Requirement(codes)
+	var out cec.Hours
+	for _, c := range codes {
+		cr, ok := p.byCode[c]
+		if !ok || cr.CECsPerYear != req {
+			continue
+		}
+		m := cr.CECsPerYear - cr.CECsPerYear*cec.Hours(p.Renewal.OtherMaxPercent)/100
+		if cr.RawAssociationMinimum != "" {
+			m = cr.AssociationMinimumCECs
+		}
+		out = max(out, m)
+	}
+	return out
+}
+
+// Window is the civil dates (UTC midnight) between which, inclusive, the
+// CECs of renewal year year are earned: calendar year year −
+// renewal.earnedYearsBefore, or the renewal.rollingMonthsBeforeDue months
+// before the year's due date (the due date itself not included).
+func (p *Policy) Window(year int) (from, to time.Time) {
+	if n := p.Renewal.RollingMonths; n > 0 {
+		due := p.RenewalInvoices.DueDate(year, time.UTC)
+		return due.AddDate(0, -n, 0), due.AddDate(0, 0, -1)
+	}
+	earned := year - p.Renewal.EarnedYearsBefore
+	return time.Date(earned, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(earned, 12, 31, 0, 0, 0, 0, time.UTC)
+}
+
+// WindowWords says when the CECs of renewal year year are earned, to
+// follow "CECs earned": "in 2026", or "from April 1, 2026 to March 31, 2027".
+func (p *Policy) WindowWords(year int) string {
+	from, to := p.Window(year)
+	if p.Renewal.RollingMonths == 0 {
+		return fmt.Sprintf("in %d", from.Year())
+	}
+	return fmt.Sprintf("from %s to %s", from.Format("January 2, 2006"), to.Format("January 2, 2006"))
+}
+
+// InWindow reports whether civil date d (its time of day ignored) is in
+// the window of renewal year year.
+func (p *Policy) InWindow(year int, d time.Time) bool {
+	from, to := p.Window(year)
+	day := time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, time.UTC)
+	return !day.Before(from) && !day.After(to)
+}
+
+// CapGroup caps kinds of activity together over the renewal year's window:
+// what they count in all is at most CapCECs (e.g. association
+// participation: boards, committees and legislative events, 2 CECs).
+type CapGroup struct {
+	Code    string    `json:"code"`
+	Name    string    `json:"name"`
+	Kinds   []string  `json:"kinds"`
+	CapCECs cec.Hours `json:"-"`
+
+	RawCap json.Number `json:"capCecs"`
 }
 
 // Location is the association's time zone.
@@ -476,8 +593,15 @@ func (p *Policy) validate() error {
 		if c.CECsPerYear <= 0 {
 			return fieldErr(f+".cecsPerYear", "must be more than 0")
 		}
-		// The share from other sources must be exact in hundredths of a CEC.
-		if int64(c.CECsPerYear)*int64(p.Renewal.OtherMaxPercent)%100 != 0 {
+		if c.RawAssociationMinimum != "" {
+			m, err := cec.Parse(c.RawAssociationMinimum.String())
+			if err != nil || m < 0 || m > c.CECsPerYear {
+				return fieldErr(f+".associationMinimumCecs", fmt.Sprintf("must be a number of CECs from 0 to cecsPerYear %s", c.CECsPerYear))
+			}
+			c.AssociationMinimumCECs = m
+			p.Credentials[i] = c
+		} else if int64(c.CECsPerYear)*int64(p.Renewal.OtherMaxPercent)%100 != 0 {
+			// The share from other sources must be exact in hundredths of a CEC.
 			return fieldErr(f+".cecsPerYear", fmt.Sprintf("%s × renewal.otherMaxPercent %d%% is not a whole number of hundredths", c.CECsPerYear, p.Renewal.OtherMaxPercent))
 		}
 		p.byCode[c.Code] = c
@@ -549,6 +673,9 @@ func (p *Policy) validateRenewal() error {
 	r := &p.Renewal
 	if r.EarnedYearsBefore < 0 || r.EarnedYearsBefore > 5 {
 		return fieldErr("renewal.earnedYearsBefore", "must be between 0 and 5")
+	}
+	if r.RollingMonths < 0 || r.RollingMonths > 60 {
+		return fieldErr("renewal.rollingMonthsBeforeDue", "must be between 1 and 60 months, or left out for calendar years")
 	}
 	if r.OtherMaxPercent < 0 || r.OtherMaxPercent > 100 {
 		return fieldErr("renewal.otherMaxPercent", "must be between 0 and 100")

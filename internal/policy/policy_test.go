@@ -73,6 +73,12 @@ func TestLoad_Invalid(t *testing.T) {
 		{"ReminderTwice", "applicationFeeDaysAfterInvoice: [7, 14]", "applicationFeeDaysAfterInvoice: [7, 7]", "reminders.applicationFeeDaysAfterInvoice[1]"},
 		{"ReminderZero", "cecsOutstandingDaysBefore: [60, 30, 7]", "cecsOutstandingDaysBefore: [0]", "reminders.cecsOutstandingDaysBefore[0]"},
 		{"ProgramKindOther", "programKind: association_course", "programKind: college_course", "renewal.programKind"},
+		{"RollingTooLong", "  earnedYearsBefore: 1", "  earnedYearsBefore: 1\n  rollingMonthsBeforeDue: 61", "renewal.rollingMonthsBeforeDue"},
+		{"MinimumAboveRequirement", "cecsPerYear: 6\n  - code: NALP", "cecsPerYear: 6\n    associationMinimumCecs: 7\n  - code: NALP", "credentials[0].associationMinimumCecs"},
+		{"MinimumNotHundredths", "cecsPerYear: 6\n  - code: NALP", "cecsPerYear: 6\n    associationMinimumCecs: 2.555\n  - code: NALP", "credentials[0].associationMinimumCecs"},
+		{"CapGroupUnknownKind", "\n# Never accepted", "\ncapGroups:\n  - code: participation\n    name: Participation\n    kinds: [association_board, webinar]\n    capCecs: 2\n# Never accepted", "capGroups[0].kinds[1]"},
+		{"CapGroupNoCap", "\n# Never accepted", "\ncapGroups:\n  - code: participation\n    name: Participation\n    kinds: [association_board]\n    capCecs: 0\n# Never accepted", "capGroups[0].capCecs"},
+		{"CapGroupNoName", "\n# Never accepted", "\ncapGroups:\n  - code: participation\n    name: \"\"\n    kinds: [association_board]\n    capCecs: 2\n# Never accepted", "capGroups[0].name"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			doc := strings.Replace(base, tc.old, tc.new, 1)
@@ -128,5 +134,47 @@ func TestAttendance_FilingFeeOn(t *testing.T) {
 	}
 	if _, ok := p.Attendance.FilingFeeOn(time.Date(1999, 1, 1, 0, 0, 0, 0, time.UTC)); ok {
 		t.Error("a fee before the schedule starts")
+	}
+}
+
+// TestExamples_Load: every policy under policy/examples loads.
+func TestExamples_Load(t *testing.T) {
+	for _, name := range []string{"sleep-technologists.yaml", "naaei-2021.yaml"} {
+		if _, err := policy.LoadFile("../../policy/examples/" + name); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
+
+// TestWindow: calendar years by default; a rolling span before the due
+// date when renewal.rollingMonthsBeforeDue says so.
+func TestWindow(t *testing.T) {
+	day := func(s string) time.Time { d, _ := time.Parse(time.DateOnly, s); return d }
+	shipped, err := policy.Load(cecportal.DefaultPolicy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rolling, err := policy.Load([]byte(strings.Replace(strings.Replace(string(cecportal.DefaultPolicy),
+		"  earnedYearsBefore: 1", "  earnedYearsBefore: 1\n  rollingMonthsBeforeDue: 18", 1), `dueOn: "01-01"`, `dueOn: "03-15"`, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		p        *policy.Policy
+		from, to string
+		words    string
+	}{
+		{shipped, "2027-01-01", "2027-12-31", "in 2027"},
+		// Due 15 March 2028: the 18 months before it.
+		{rolling, "2026-09-15", "2028-03-14", "from September 15, 2026 to March 14, 2028"},
+	} {
+		from, to := tc.p.Window(2028)
+		if from != day(tc.from) || to != day(tc.to) || tc.p.WindowWords(2028) != tc.words {
+			t.Errorf("window %s to %s (%q), want %s to %s (%q)", from, to, tc.p.WindowWords(2028), tc.from, tc.to, tc.words)
+		}
+		if !tc.p.InWindow(2028, day(tc.from).Add(23*time.Hour)) || tc.p.InWindow(2028, day(tc.from).AddDate(0, 0, -1)) ||
+			!tc.p.InWindow(2028, day(tc.to)) || tc.p.InWindow(2028, day(tc.to).AddDate(0, 0, 1)) {
+			t.Errorf("InWindow disagrees with %s to %s", tc.from, tc.to)
+		}
 	}
 }

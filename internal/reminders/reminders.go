@@ -380,7 +380,7 @@ func (s *Service) cecs(ctx context.Context, date string, d int, p Page) ([]notif
 			To: []string{c.Email}, Data: map[string]string{"name": c.Name, "holderId": c.HolderID, "year": strconv.Itoa(c.Year),
 				"dueOn": c.DueOn, "days": s.daysLeft(c.DueOn, d), "required": y.Required.String(), "counted": y.Counted.String(),
 				"shortfalls": strings.Join(lines, "\n"),
-				"earnedYear": strconv.Itoa(c.Year - s.Policy.Renewal.EarnedYearsBefore)}})
+				"earnedYear": strconv.Itoa(c.Year - s.Policy.Renewal.EarnedYearsBefore), "earned": s.Policy.WindowWords(c.Year)}})
 	}
 	return jobs, next, nil
 }

@@ -532,9 +532,8 @@ func (s *Service) judge(ctx context.Context, holderID string, year int) (credits
 		return credits.Year{}, submissions.Record{}, fmt.Errorf("read record of holder %s: %w", holderID, err)
 	}
 	acts := make([]credits.Activity, 0, len(rec.Activities))
-	earned := year - s.Policy.Renewal.EarnedYearsBefore
 	for _, a := range rec.Activities {
-		if a.Date.Year() != earned {
+		if !s.Policy.InWindow(year, a.Date) {
 			continue
 		}
 		if a.Source == credits.Credited {

@@ -157,10 +157,9 @@ func clean(a credits.Activity) credits.Activity {
 // window, as the engine sees them (credited programs count as the policy's
 // program kind).
 func (s *Service) window(acts []credits.Activity, year int) []credits.Activity {
-	earned := year - s.policy.Renewal.EarnedYearsBefore
 	out := make([]credits.Activity, 0, len(acts))
 	for _, a := range acts {
-		if a.Date.Year() != earned {
+		if !s.policy.InWindow(year, a.Date) {
 			continue
 		}
 		if a.Source == credits.Credited {

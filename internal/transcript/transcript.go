@@ -224,8 +224,7 @@ func (s *Service) judgeHolder(ctx context.Context, holderID string, year int, wi
 	for _, cr := range h.Credentials {
 		codes = append(codes, cr.Code)
 	}
-	earned := year - s.policy.Renewal.EarnedYearsBefore
-	window := slices.DeleteFunc(slices.Clone(activities), func(a credits.Activity) bool { return a.Date.Year() != earned })
+	window := slices.DeleteFunc(slices.Clone(activities), func(a credits.Activity) bool { return !s.policy.InWindow(year, a.Date) })
 	slices.SortStableFunc(window, func(a, b credits.Activity) int {
 		return cmp.Or(civil(a.Date).Compare(civil(b.Date)), cmp.Compare(a.ID, b.ID))
 	})
@@ -245,7 +244,7 @@ func (s *Service) judgeHolder(ctx context.Context, holderID string, year int, wi
 		if err != nil {
 			return Status{}, fmt.Errorf("read pending credits of holder %s: %w", holderID, err)
 		}
-		st.Pending = slices.DeleteFunc(pending, func(p Pending) bool { return p.Completed.Year() != earned })
+		st.Pending = slices.DeleteFunc(pending, func(p Pending) bool { return !s.policy.InWindow(year, p.Completed) })
 	}
 	return st, nil
 }

@@ -131,8 +131,10 @@ type PolicyView struct {
 	ActivityKinds []ActivityKindView   `json:"activityKinds"`
 	NotAccepted   []policy.NotAccepted `json:"notAccepted"`
 	Vendors       []string             `json:"vendors"`
-	// EarnedYearsBefore: renewal year Y counts what was earned in Y − this.
-	EarnedYearsBefore int `json:"earnedYearsBefore"`
+	// EarnedYearsBefore: renewal year Y counts what was earned in Y − this,
+	// unless RollingMonthsBeforeDue: the months before Y's due date.
+	EarnedYearsBefore      int `json:"earnedYearsBefore"`
+	RollingMonthsBeforeDue int `json:"rollingMonthsBeforeDue"`
 	// ReportingWindowDays: attendance is reported within this many days of
 	// a program's end (a provider's home page shows the deadline).
 	ReportingWindowDays int `json:"reportingWindowDays"`
@@ -195,6 +197,7 @@ func ViewOf(pol *policy.Policy) PolicyView {
 		v.Vendors = append(v.Vendors, r.Vendor)
 	}
 	v.EarnedYearsBefore = pol.Renewal.EarnedYearsBefore
+	v.RollingMonthsBeforeDue = pol.Renewal.RollingMonths
 	v.ReportingWindowDays = pol.Attendance.ReportingWindowDays
 	v.ReinstatementFeeCents = pol.RenewalInvoices.ReinstatementFeeCents
 	v.Attachments.MaxMegabytes = pol.Attachments.MaxMegabytes

@@ -160,6 +160,7 @@ export default {
     "Example Online Academy"
   ],
   "earnedYearsBefore": 1,
+  "rollingMonthsBeforeDue": 0,
   "reportingWindowDays": 45,
   "reinstatementFeeCents": 5000,
   "attachments": {

@@ -118,7 +118,9 @@ function yearForm(id, year, onYear) {
   const y = Number(year) || 2028;
   const f = form({ id, class: "year-form" }, [
     field("Renewal year", "year", { value: String(year), inputmode: "numeric", cls: "short", kind: "integer", required: true,
-      hint: `Four digits. The ${y} renewal counts the CECs earned in ${y - policy.earnedYearsBefore}.` }),
+      hint: policy.rollingMonthsBeforeDue
+        ? `Four digits. The ${y} renewal counts the CECs earned in the ${policy.rollingMonthsBeforeDue} months before it is due.`
+        : `Four digits. The ${y} renewal counts the CECs earned in ${y - policy.earnedYearsBefore}.` }),
   ], "Show");
   const run = (first) => submitting(f, () => {
     const v = f.elements.year.value.trim();

@@ -618,6 +618,12 @@ function badgeCard(b, holderId) {
   return card;
 }
 
+/** When a renewal year's CECs are earned: its calendar year, or its dates. */
+function earnedIn(w) {
+  const [from, to] = [w.from, w.to];
+  return from.slice(5) === "01-01" && to.slice(5) === "12-31" && from.slice(0, 4) === to.slice(0, 4) ? from.slice(0, 4) : `${date(from)} to ${date(to)}`;
+}
+
 /** A list of the API, a page at a time, into out; empty says so. */
 async function listed(out, path, key, render, none) {
   const list = h("div", {});
@@ -646,7 +652,7 @@ async function drawHolderStatus(out, x) {
   fill(out,
     table("Each renewal year", ["Renewal year", "Earned in", "Required", "Counted", "Compliance", { text: "Standing", outcome: true }],
       statuses.map((s) => h("tr", { dataset: { year: s.renewalYear, standing: s.standing } },
-        h("td", {}, yearLink(s.renewalYear)), h("td", {}, String(s.renewalYear - policy.earnedYearsBefore)),
+        h("td", {}, yearLink(s.renewalYear)), h("td", {}, earnedIn(s.window)),
         h("td", {}, String(s.required)), h("td", {}, String(s.counted)),
         h("td", {}, s.standing === "no_credentials" ? "—" : `${s.compliance.counted} of at least ${s.compliance.minimum}`),
         h("td", {}, standingText[s.standing] ? standingText[s.standing](s) : words(s.standing), s.lapsed ? "; the renewal has lapsed" : ""))), { id: "record-years" }),
