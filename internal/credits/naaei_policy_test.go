@@ -61,7 +61,6 @@ func mustDay(s string) time.Time {
 	return d
 }
 
-
 func TestNAAEI2021_HandWorked(t *testing.T) {
 	type want struct {
 		required, counted, association, otherCounted, outstanding string
