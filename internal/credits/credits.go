@@ -64,6 +64,7 @@ const (
 	ReasonPerItemCap        = "per_item_cap"
 	ReasonYearCap           = "year_cap"
 	ReasonGroupCap          = "group_cap"
+	ReasonCountedOnce       = "counted_once"
 )
 
 // Verdict is the judgement on one activity.
@@ -124,13 +125,22 @@ func Judge(p *policy.Policy, renewalYear int, credentials []string, activities [
 	}
 	slices.SortStableFunc(order, func(a, b int) int { return compareActivities(activities[a], activities[b]) })
 	verdicts := make([]Verdict, len(activities))
+	repeats := repeatsOf(p, y, activities)
 	perItem := map[string]cec.Hours{}  // kind|item → counted so far
 	perKind := map[string]cec.Hours{}  // kind → counted so far
 	perGroup := map[string]cec.Hours{} // cap group → counted so far
 	var otherCompliance cec.Hours
 	for _, i := range order {
 		a := activities[i]
-		v := judgeOne(p, y, a, perItem, perKind, perGroup)
+		var v Verdict
+		if first, repeat := repeats[i]; repeat {
+			kind, _ := p.ActivityKind(a.Kind)
+			v = Verdict{ActivityID: a.ID, Kind: a.Kind, Hours: a.Hours, Status: Refused, Reason: ReasonCountedOnce,
+				Message: fmt.Sprintf("%s counts once in a renewal's window: the same one (%s, %s), taken on %s, is the one that counts",
+					kind.Name, strings.TrimSpace(a.Title), strings.TrimSpace(a.Organisation), civil(activities[first].Date).t.Format("January 2, 2006"))}
+		} else {
+			v = judgeOne(p, y, a, perItem, perKind, perGroup)
+		}
 		verdicts[i] = v
 		switch v.Category {
 		case policy.CategoryAssociation:
@@ -169,6 +179,43 @@ func Judge(p *policy.Policy, renewalYear int, credentials []string, activities [
 			Message: fmt.Sprintf("at least %s CEC must address legislative or regulatory compliance; %s does", complianceNeeded, y.Compliance)})
 	}
 	return y
+}
+
+// repeatsOf finds the activities of a kind that counts once taken again
+// (the same title and organisation, folded): each maps to the one that
+// counts, the one of them with the most hours (then the first in the
+// canonical order), so that adding an activity never lowers what counts.
+// Only activities that could count take part: one refused for itself (out
+// of the window, undocumented) repeats nothing.
+func repeatsOf(p *policy.Policy, y Year, activities []Activity) map[int]int {
+	keyOf := func(a Activity) (string, bool) {
+		k, ok := p.ActivityKind(a.Kind)
+		if !ok || !k.CountsOnce {
+			return "", false
+		}
+		if _, _, refused := refusal(p, y, a); refused {
+			return "", false
+		}
+		return k.Code + "|" + names.Fold(a.Title) + "|" + names.Fold(a.Organisation), true
+	}
+	best := map[string]int{}
+	for i, a := range activities {
+		key, ok := keyOf(a)
+		if !ok {
+			continue
+		}
+		j, seen := best[key]
+		if !seen || a.Hours > activities[j].Hours || (a.Hours == activities[j].Hours && compareActivities(a, activities[j]) < 0) {
+			best[key] = i
+		}
+	}
+	out := map[int]int{}
+	for i, a := range activities {
+		if key, ok := keyOf(a); ok && best[key] != i {
+			out[i] = best[key]
+		}
+	}
+	return out
 }
 
 // compareActivities is a total order on everything that can change a
@@ -212,40 +259,50 @@ func civil(t time.Time) date {
 
 func (d date) Compare(e date) int { return d.t.Compare(e.t) }
 
-func judgeOne(p *policy.Policy, y Year, a Activity, perItem, perKind, perGroup map[string]cec.Hours) Verdict {
-	v := Verdict{ActivityID: a.ID, Kind: a.Kind, Hours: a.Hours, Status: Refused}
-	refuse := func(reason, msg string) Verdict { v.Reason, v.Message = reason, msg; return v }
+// refusal is why activity a cannot count at all in year y, if so: its
+// kind, its date, its hours, its vendor, its documentation.
+func refusal(p *policy.Policy, y Year, a Activity) (reason, message string, refused bool) {
 	kind, ok := p.ActivityKind(a.Kind)
 	if !ok {
 		if n, listed := p.Refused(a.Kind); listed {
-			return refuse(ReasonKindNotAccepted, n.Name+" is not accepted")
+			return ReasonKindNotAccepted, n.Name + " is not accepted", true
 		}
-		return refuse(ReasonKindNotAccepted, fmt.Sprintf("%q is not an activity that counts toward renewal", a.Kind))
+		return ReasonKindNotAccepted, fmt.Sprintf("%q is not an activity that counts toward renewal", a.Kind), true
 	}
 	d := civil(a.Date)
 	if d.t.Before(y.From) || d.t.After(y.To) {
 		if p.Renewal.RollingMonths > 0 {
-			return refuse(ReasonOutsideWindow, fmt.Sprintf("the %d renewal accepts CECs earned from %s to %s only", y.RenewalYear,
-				y.From.Format("January 2, 2006"), y.To.Format("January 2, 2006")))
+			return ReasonOutsideWindow, fmt.Sprintf("the %d renewal accepts CECs earned from %s to %s only", y.RenewalYear,
+				y.From.Format("January 2, 2006"), y.To.Format("January 2, 2006")), true
 		}
-		return refuse(ReasonOutsideWindow, fmt.Sprintf("the %d renewal accepts CECs earned in %d only", y.RenewalYear, y.From.Year()))
+		return ReasonOutsideWindow, fmt.Sprintf("the %d renewal accepts CECs earned in %d only", y.RenewalYear, y.From.Year()), true
 	}
 	if a.Hours <= 0 {
-		return refuse(ReasonNoHours, "an activity needs its hours")
+		return ReasonNoHours, "an activity needs its hours", true
 	}
 	for _, r := range p.VendorRestrictions {
 		if a.Vendor != "" && names.Equal(a.Vendor, r.Vendor) && !a.PurchasedThroughAffiliate {
-			return refuse(ReasonVendorException, fmt.Sprintf("online courses of %s count only when %s", r.Vendor, r.Exception))
+			return ReasonVendorException, fmt.Sprintf("online courses of %s count only when %s", r.Vendor, r.Exception), true
 		}
 	}
 	if a.Source != Credited {
 		switch {
 		case strings.TrimSpace(a.DocumentationType) == "":
-			return refuse(ReasonDocumentationNone, "a self-reported activity needs its documentation")
+			return ReasonDocumentationNone, "a self-reported activity needs its documentation", true
 		case !kind.Documents(a.DocumentationType):
-			return refuse(ReasonDocumentationFit, fmt.Sprintf("%s does not document %s", a.DocumentationType, kind.Name))
+			return ReasonDocumentationFit, fmt.Sprintf("%s does not document %s", a.DocumentationType, kind.Name), true
 		}
 	}
+	return "", "", false
+}
+
+func judgeOne(p *policy.Policy, y Year, a Activity, perItem, perKind, perGroup map[string]cec.Hours) Verdict {
+	v := Verdict{ActivityID: a.ID, Kind: a.Kind, Hours: a.Hours, Status: Refused}
+	if reason, msg, refused := refusal(p, y, a); refused {
+		v.Reason, v.Message = reason, msg
+		return v
+	}
+	kind, _ := p.ActivityKind(a.Kind)
 	v.Category = kind.Category
 	v.Status, v.Counts = Counted, a.Hours
 	if kind.PerItemCECs > 0 {

@@ -211,3 +211,40 @@ func TestJudge_TiesDoNotDependOnOrder(t *testing.T) {
 		t.Fatalf("the compliance twin should be the one counted: compliance %s", one.Compliance)
 	}
 }
+
+// TestJudge_CountsOnce: a kind that counts once (the shipped policy with
+// college courses so marked) counts the same course, taken twice in the
+// window, once: the longer of the two, whatever the spelling; a copy
+// outside the window or undocumented takes no part.
+func TestJudge_CountsOnce(t *testing.T) {
+	p, err := policy.Load([]byte(strings.Replace(string(cecportal.DefaultPolicy),
+		"  - code: college_course\n", "  - code: college_course\n    countsOnce: true\n", 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	acts := []credits.Activity{
+		a("c1", "college_course", "2026-03-01", "2", title("Sleep Scoring 101"), org("State University")),
+		a("c2", "college_course", "2026-06-01", "3", title("  sleep scoring 101 "), org("STATE UNIVERSITY")),
+		a("c3", "college_course", "2025-06-01", "5", title("Sleep Scoring 101"), org("State University")), // outside the window
+		a("c4", "college_course", "2026-07-01", "4", title("Sleep Scoring 101"), org("State University"), doc("")),
+		a("c5", "college_course", "2026-08-01", "1", title("Sleep Scoring 102"), org("State University")),
+	}
+	y := credits.Judge(p, 2027, []string{"CAM"}, acts)
+	want := map[string]string{"c1": "refused counted_once 0", "c2": "counted 3", "c3": "refused outside_window 0",
+		"c4": "refused documentation_missing 0", "c5": "counted 1"}
+	for i, v := range y.Verdicts {
+		got := strings.TrimSpace(string(v.Status) + " " + v.Reason + " " + v.Counts.String())
+		got = strings.ReplaceAll(got, "  ", " ")
+		if got != want[acts[i].ID] {
+			t.Errorf("%s: %q, want %q (%s)", acts[i].ID, got, want[acts[i].ID], v.Message)
+		}
+	}
+	if msg := y.Verdicts[0].Message; msg != "Accredited college or university course counts once in a renewal's window: the same one (Sleep Scoring 101, State University), taken on June 1, 2026, is the one that counts" {
+		t.Errorf("message %q", msg)
+	}
+	// The order they come in changes nothing.
+	rev := []credits.Activity{acts[4], acts[3], acts[2], acts[1], acts[0]}
+	if y2 := credits.Judge(p, 2027, []string{"CAM"}, rev); y2.Other != y.Other || y2.Verdicts[4].Reason != credits.ReasonCountedOnce {
+		t.Errorf("reversed: other %s (want %s), c1 %+v", y2.Other, y.Other, y2.Verdicts[4])
+	}
+}

@@ -382,7 +382,7 @@ func propRun(t *testing.T, salt uint64, check func(g *propGen) (creds []string, 
 	for _, pol := range []struct {
 		name string
 		p    *policy.Policy
-	}{{"shipped", propPolicy(t)}, {"naaei-2021", propNAAEI(t)}} {
+	}{{"shipped", propPolicy(t)}, {"naaei-2021", propNAAEI(t)}, {"counts-once", propCountsOnce(t)}} {
 		t.Run(pol.name, func(t *testing.T) {
 			for i := range uint64(propCases) {
 				seed := salt<<32 | i
@@ -394,6 +394,28 @@ func propRun(t *testing.T, salt uint64, check func(g *propGen) (creds []string, 
 			}
 		})
 	}
+}
+
+// propCountsOnce is the shipped policy with college courses and housing
+// organisations' programs counting once (the same title and organisation
+// taken again counts once): the generator's small pools of titles and
+// organisations repeat them often.
+var propCountsOnceP = sync.OnceValues(func() (*policy.Policy, error) {
+	doc := strings.Replace(string(cecportal.DefaultPolicy), "  - code: college_course\n", "  - code: college_course\n    countsOnce: true\n", 1)
+	doc = strings.Replace(doc, "  - code: housing_organization_program\n", "  - code: housing_organization_program\n    countsOnce: true\n", 1)
+	return policy.Load([]byte(doc))
+})
+
+func propCountsOnce(t *testing.T) *policy.Policy {
+	t.Helper()
+	p, err := propCountsOnceP()
+	if err != nil {
+		t.Fatalf("shipped policy with countsOnce: %v", err)
+	}
+	if k, _ := p.ActivityKind("college_course"); !k.CountsOnce {
+		t.Fatal("the edit did not make college courses count once")
+	}
+	return p
 }
 
 var propNAAEIOnce = sync.OnceValues(func() (*policy.Policy, error) { return policy.LoadFile("../../policy/examples/naaei-2021.yaml") })
@@ -489,6 +511,8 @@ func TestProp_Bounds(t *testing.T) {
 				if v.Status != credits.Refused || !slices.Contains(reasons, v.Reason) {
 					bad("%s must be refused for one of %v: %+v", a.ID, reasons, v)
 				}
+			case v.Status == credits.Refused && v.Reason == credits.ReasonCountedOnce:
+				// Another like it counts (TestProp_CountsOnce).
 			case v.Status == credits.Refused:
 				bad("%s refused though nothing refuses it: %+v", a.ID, v)
 			case v.Category != k.Category:
@@ -684,7 +708,7 @@ func TestProp_Caps(t *testing.T) {
 		for i, a := range acts {
 			v := y.Verdicts[i]
 			k, known := g.p.ActivityKind(a.Kind)
-			if !known || len(g.refusals(a)) > 0 {
+			if !known || len(g.refusals(a)) > 0 || v.Reason == credits.ReasonCountedOnce {
 				continue
 			}
 			kindCounts[k.Code] += v.Counts
@@ -779,5 +803,59 @@ func TestProp_RequirementIsLargest(t *testing.T) {
 			problems = append(problems, fmt.Sprintf("adding %s: required %s, want %s", extra.Code, r, max(want, extra.CECsPerYear)))
 		}
 		return creds, nil, problems
+	})
+}
+
+// TestProp_CountsOnce: of the activities of a kind that counts once which
+// could count (in the window, documented), those with the same title and
+// organisation (folded) count once: exactly one of them is not refused as
+// a repeat, one with the most hours, and each repeat names it.
+func TestProp_CountsOnce(t *testing.T) {
+	propRun(t, 7, func(g *propGen) ([]string, []credits.Activity, []string) {
+		creds := g.credentials()
+		acts := g.activities(g.r.IntN(41))
+		y := credits.Judge(g.p, propRenewal, creds, acts)
+		var problems []string
+		bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+		type group struct {
+			most    cec.Hours
+			winners []int
+			members int
+		}
+		groups := map[string]*group{}
+		for i, a := range acts {
+			k, known := g.p.ActivityKind(a.Kind)
+			v := y.Verdicts[i]
+			if !known || !k.CountsOnce || len(g.refusals(a)) > 0 {
+				if v.Reason == credits.ReasonCountedOnce {
+					bad("%s refused as a repeat, yet its kind does not count once or it could not count", a.ID)
+				}
+				continue
+			}
+			m := g.meta[a.ID]
+			key := fmt.Sprintf("%s|%d|%d", k.Code, m.title, m.org)
+			gr := groups[key]
+			if gr == nil {
+				gr = &group{}
+				groups[key] = gr
+			}
+			gr.members++
+			gr.most = max(gr.most, a.Hours)
+			if v.Reason != credits.ReasonCountedOnce {
+				gr.winners = append(gr.winners, i)
+			} else if !strings.Contains(v.Message, "is the one that counts") {
+				bad("%s: repeat message %q", a.ID, v.Message)
+			}
+		}
+		for key, gr := range groups {
+			if len(gr.winners) != 1 {
+				bad("%s: %d of %d count, want exactly 1", key, len(gr.winners), gr.members)
+				continue
+			}
+			if acts[gr.winners[0]].Hours != gr.most {
+				bad("%s: the one that counts has %s hours, the most is %s", key, acts[gr.winners[0]].Hours, gr.most)
+			}
+		}
+		return creds, acts, problems
 	})
 }

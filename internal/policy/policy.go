@@ -364,6 +364,10 @@ type ActivityKind struct {
 	Category      string   `json:"category"`
 	Documentation []string `json:"documentation"` // groups of Policy.Documentation
 	ItemKey       string   `json:"itemKey,omitempty"`
+	// CountsOnce: the same activity (its title and organisation, whatever
+	// the case, accents or spacing) counts once in a window, however often
+	// it is taken: e.g. an online course taken twice.
+	CountsOnce bool `json:"countsOnce,omitempty"`
 
 	PerItemCECs cec.Hours `json:"-"` // 0: no cap
 	YearCapCECs cec.Hours `json:"-"` // 0: no cap

@@ -70,6 +70,7 @@ type rulesView struct {
 	MinYear, MaxYear    int
 	ProgramKind         policy.ActivityKind
 	ComplianceNeededFor policy.Credential
+	CountsOnce          bool // some kind counts once in a window
 }
 
 type docGroup struct {
@@ -107,6 +108,7 @@ func renderRules(p *policy.Policy) ([]byte, error) {
 		if k.PerItemCECs > 0 || k.YearCapCECs > 0 {
 			v.Capped = append(v.Capped, k)
 		}
+		v.CountsOnce = v.CountsOnce || k.CountsOnce
 	}
 	var groups []string
 	for g := range p.Documentation {
@@ -280,6 +282,12 @@ Each activity that does not count, or not in full, shows its reason:
 | ` + "`no_hours`" + ` | the activity gives no CECs |
 | ` + "`per_item_cap`" + ` | capped: the kind's limit per board, committee or event is reached |
 | ` + "`year_cap`" + ` | capped: the kind's limit for the year is reached |
+{{- range .P.CapGroups}}
+| ` + "`group_cap`" + ` | capped: {{lower .Name}} count at most {{cecs .CapCECs}} CECs together |
+{{- end}}
+{{- if .CountsOnce}}
+| ` + "`counted_once`" + ` | the same activity (title and organisation) was taken again in the window: it counts once, the time with the most hours |
+{{- end}}
 
 Before any of this, a self-reported activity dated after today, or
 claiming more than **{{cecs .P.Renewal.MaxActivityCECs}}**, is not taken at all: the
