@@ -227,7 +227,8 @@ function drawStatus(out, st, open) {
       ["Outstanding", h("span", { id: "status-outstanding-value" }, String(st.outstanding))],
       ["Association sources", String(st.bySource.association)],
       ["Other sources", `${st.bySource.other} (counted ${st.bySource.otherCounted}, at most ${st.bySource.otherLimit})`],
-      ["Compliance", `${st.compliance.counted} of at least ${st.compliance.minimum}`],
+      // A policy without a compliance minimum has nothing to show here.
+      ...(Number(st.compliance.minimum) > 0 ? [["Compliance", `${st.compliance.counted} of at least ${st.compliance.minimum}`]] : []),
     ]),
     st.shortfalls.length ? [h("h3", {}, "Still missing"), h("ul", { id: "shortfalls" }, st.shortfalls.map((x) => h("li", { dataset: { rule: x.rule } },
       shortfallText(x.rule, statusFigures(st, x.rule), x.message))))] : null,

@@ -654,7 +654,7 @@ async function drawHolderStatus(out, x) {
       statuses.map((s) => h("tr", { dataset: { year: s.renewalYear, standing: s.standing } },
         h("td", {}, yearLink(s.renewalYear)), h("td", {}, earnedIn(s.window)),
         h("td", {}, String(s.required)), h("td", {}, String(s.counted)),
-        h("td", {}, s.standing === "no_credentials" ? "—" : `${s.compliance.counted} of at least ${s.compliance.minimum}`),
+        h("td", {}, s.standing === "no_credentials" ? "—" : Number(s.compliance.minimum) > 0 ? `${s.compliance.counted} of at least ${s.compliance.minimum}` : "None required"),
         h("td", {}, standingText[s.standing] ? standingText[s.standing](s) : words(s.standing), s.lapsed ? "; the renewal has lapsed" : ""))), { id: "record-years" }),
     h("h3", { id: "record-year-heading" }, `Renewal ${st.renewalYear} in detail`),
     h("p", {}, `CECs earned from ${date(st.window.from)} to ${date(st.window.to)} count. Credentials: ${st.credentials.join(", ") || "none recorded"}.`),
