@@ -125,7 +125,7 @@ func Judge(p *policy.Policy, renewalYear int, credentials []string, activities [
 	}
 	slices.SortStableFunc(order, func(a, b int) int { return compareActivities(activities[a], activities[b]) })
 	verdicts := make([]Verdict, len(activities))
-	repeats := repeatsOf(p, y, activities)
+	repeats, compliant := repeatsOf(p, y, activities)
 	perItem := map[string]cec.Hours{}  // kind|item → counted so far
 	perKind := map[string]cec.Hours{}  // kind → counted so far
 	perGroup := map[string]cec.Hours{} // cap group → counted so far
@@ -145,12 +145,12 @@ func Judge(p *policy.Policy, renewalYear int, credentials []string, activities [
 		switch v.Category {
 		case policy.CategoryAssociation:
 			y.Association += v.Counts
-			if a.Compliance {
+			if a.Compliance || compliant[i] {
 				y.Compliance += v.Counts
 			}
 		case policy.CategoryOther:
 			y.Other += v.Counts
-			if a.Compliance {
+			if a.Compliance || compliant[i] {
 				otherCompliance += v.Counts
 			}
 		}
@@ -185,9 +185,11 @@ func Judge(p *policy.Policy, renewalYear int, credentials []string, activities [
 // (the same title and organisation, folded): each maps to the one that
 // counts, the one of them with the most hours (then the first in the
 // canonical order), so that adding an activity never lowers what counts.
+// compliant marks the ones that count whose repeats include one that
+// addresses compliance: it is the same activity, so it does.
 // Only activities that could count take part: one refused for itself (out
 // of the window, undocumented) repeats nothing.
-func repeatsOf(p *policy.Policy, y Year, activities []Activity) map[int]int {
+func repeatsOf(p *policy.Policy, y Year, activities []Activity) (repeats map[int]int, compliant map[int]bool) {
 	keyOf := func(a Activity) (string, bool) {
 		k, ok := p.ActivityKind(a.Kind)
 		if !ok || !k.CountsOnce {
@@ -209,13 +211,16 @@ func repeatsOf(p *policy.Policy, y Year, activities []Activity) map[int]int {
 			best[key] = i
 		}
 	}
-	out := map[int]int{}
+	repeats, compliant = map[int]int{}, map[int]bool{}
 	for i, a := range activities {
 		if key, ok := keyOf(a); ok && best[key] != i {
-			out[i] = best[key]
+			repeats[i] = best[key]
+			if a.Compliance {
+				compliant[best[key]] = true
+			}
 		}
 	}
-	return out
+	return repeats, compliant
 }
 
 // compareActivities is a total order on everything that can change a
@@ -313,7 +318,7 @@ func judgeOne(p *policy.Policy, y Year, a Activity, perItem, perKind, perGroup m
 			v.Message = fmt.Sprintf("%s counts at most %s CEC for each %s", kind.Name, kind.PerItemCECs, map[string]string{
 				policy.ItemOrganisation: "board or committee", policy.ItemEvent: "event"}[kind.ItemKey])
 		}
-		perItem[key] += v.Counts
+		defer func() { perItem[key] += v.Counts }() // what the item counts after every cap
 	}
 	if kind.YearCapCECs > 0 {
 		room := max(0, kind.YearCapCECs-perKind[kind.Code])

@@ -486,6 +486,14 @@ func TestProp_Bounds(t *testing.T) {
 		var problems []string
 		bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 		var given, assocGiven, otherGiven, assocCounts, otherCounts, complianceCounts cec.Hours
+		// An activity that counts once addresses compliance if any of its
+		// repeats does: it is the same activity.
+		compliantKeys := map[string]bool{}
+		for _, a := range acts {
+			if k := propOnceKey(g, a); k != "" && a.Compliance && len(g.refusals(a)) == 0 {
+				compliantKeys[k] = true
+			}
+		}
 		if len(y.Verdicts) != len(acts) {
 			bad("%d verdicts for %d activities", len(y.Verdicts), len(acts))
 			return creds, acts, problems
@@ -540,7 +548,7 @@ func TestProp_Bounds(t *testing.T) {
 			case policy.CategoryOther:
 				otherCounts += v.Counts
 			}
-			if v.Status != credits.Refused && a.Compliance {
+			if v.Status != credits.Refused && (a.Compliance || compliantKeys[propOnceKey(g, a)]) {
 				complianceCounts += v.Counts
 			}
 		}
@@ -857,5 +865,47 @@ func TestProp_CountsOnce(t *testing.T) {
 			}
 		}
 		return creds, acts, problems
+	})
+}
+
+// propOnceKey is the key of an activity of a kind that counts once (its
+// kind, title and organisation as the generator chose them), or "".
+func propOnceKey(g *propGen, a credits.Activity) string {
+	k, ok := g.p.ActivityKind(a.Kind)
+	if !ok || !k.CountsOnce {
+		return ""
+	}
+	m := g.meta[a.ID]
+	return fmt.Sprintf("%s|%d|%d", k.Code, m.title, m.org)
+}
+
+// TestProp_AddingNeverLowers: adding an activity, of any kind, on any day,
+// with any documentation, never lowers what counts, in all or from each
+// source, whatever caps, groups and repeats it runs into.
+//
+// Not compliance: caps fill in date order, so an earlier activity of a
+// capped kind may take the room of a later one that addresses compliance
+// (the seed's rule; docs/policy.md says so).
+func TestProp_AddingNeverLowers(t *testing.T) {
+	propRun(t, 8, func(g *propGen) ([]string, []credits.Activity, []string) {
+		creds := g.credentials()
+		acts := g.activities(g.r.IntN(41))
+		before := credits.Judge(g.p, propRenewal, creds, acts)
+		more := append(slices.Clone(acts), g.activity())
+		after := credits.Judge(g.p, propRenewal, creds, more)
+		var problems []string
+		bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+		for _, f := range []struct {
+			name          string
+			before, after cec.Hours
+		}{
+			{"counted", before.Counted, after.Counted}, {"association", before.Association, after.Association},
+			{"other", before.Other, after.Other}, {"other counted", before.OtherCounted, after.OtherCounted},
+		} {
+			if f.after < f.before {
+				bad("adding %s lowered %s from %s to %s", more[len(more)-1].ID, f.name, f.before, f.after)
+			}
+		}
+		return creds, more, problems
 	})
 }

@@ -302,11 +302,21 @@ func (p *Policy) validateRenewalInvoices() error {
 	if r.ReinstatementFeeCents < 0 {
 		return fieldErr("renewalInvoices.reinstatementFeeCents", "must not be negative")
 	}
-	return p.validateCapGroups()
+	// 29 February has no date in three years of four: a window ending the
+	// day before it would leave days no renewal takes.
+	if p.Renewal.RollingMonths > 0 && r.DueOn == "02-29" {
+		return fieldErr("renewalInvoices.dueOn", "must not be 02-29 with renewal.rollingMonthsBeforeDue")
+	}
+	return nil
 }
 
+// validateCapGroups keeps groups disjoint, each of one category, and off
+// kinds that count once with a per-item cap: then caps nest (per item, per
+// kind, one group), so that filling them in date order counts the most, and
+// adding an activity never lowers what counts.
 func (p *Policy) validateCapGroups() error {
 	seen := map[string]bool{}
+	grouped := map[string]string{} // kind → its group
 	for i := range p.CapGroups {
 		g := &p.CapGroups[i]
 		f := fmt.Sprintf("capGroups[%d]", i)
@@ -321,9 +331,17 @@ func (p *Policy) validateCapGroups() error {
 			return fieldErr(f+".kinds", "must list at least one activity kind")
 		}
 		for j, k := range g.Kinds {
-			if _, ok := p.kinds[k]; !ok {
-				return fieldErr(fmt.Sprintf("%s.kinds[%d]", f, j), fmt.Sprintf("%q is not an activity kind", k))
+			kind, ok := p.kinds[k]
+			field := fmt.Sprintf("%s.kinds[%d]", f, j)
+			switch {
+			case !ok:
+				return fieldErr(field, fmt.Sprintf("%q is not an activity kind", k))
+			case grouped[k] != "":
+				return fieldErr(field, fmt.Sprintf("%q is in group %s already: a kind belongs to one group at most", k, grouped[k]))
+			case kind.Category != p.kinds[g.Kinds[0]].Category:
+				return fieldErr(field, fmt.Sprintf("%q is of category %s, unlike %s: a group's kinds share one category", k, kind.Category, g.Kinds[0]))
 			}
+			grouped[k] = g.Code
 		}
 		h, err := cec.Parse(g.RawCap.String())
 		if err != nil || h <= 0 {
@@ -482,6 +500,23 @@ func (p *Policy) WindowWords(year int) string {
 	return fmt.Sprintf("from %s to %s", from.Format("January 2, 2006"), to.Format("January 2, 2006"))
 }
 
+// ComingRenewal is the renewal year whose CECs are being earned on today (a
+// date in the association's time zone): the year after today's with
+// calendar windows; with a rolling window, the first renewal whose window
+// has not ended.
+func (p *Policy) ComingRenewal(today time.Time) int {
+	y := today.Year() + 1
+	if p.Renewal.RollingMonths == 0 {
+		return y
+	}
+	day := time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, time.UTC)
+	for y = today.Year() - 1; ; y++ {
+		if _, to := p.Window(y); !day.After(to) {
+			return y
+		}
+	}
+}
+
 // InWindow reports whether civil date d (its time of day ignored) is in
 // the window of renewal year year.
 func (p *Policy) InWindow(year int, d time.Time) bool {
@@ -610,7 +645,35 @@ func (p *Policy) validate() error {
 		}
 		p.byCode[c.Code] = c
 	}
+	if err := p.validateMinimums(); err != nil {
+		return err
+	}
+	if err := p.validateCapGroups(); err != nil {
+		return err
+	}
 	return p.validateRenewalInvoices()
+}
+
+// validateMinimums: a credential needing more CECs needs no fewer from
+// association sources, so that the minimum of the credential a holder owes
+// (AssociationMinimum) satisfies every credential they hold.
+func (p *Policy) validateMinimums() error {
+	minimum := func(c Credential) cec.Hours {
+		if c.RawAssociationMinimum != "" {
+			return c.AssociationMinimumCECs
+		}
+		return c.CECsPerYear - c.CECsPerYear*cec.Hours(p.Renewal.OtherMaxPercent)/100
+	}
+	for i, a := range p.Credentials {
+		for _, b := range p.Credentials {
+			if a.CECsPerYear > b.CECsPerYear && minimum(a) < minimum(b) {
+				return fieldErr(fmt.Sprintf("credentials[%d].associationMinimumCecs", i), fmt.Sprintf(
+					"%s needs more CECs than %s but fewer from association sources (%s, %s): a holder of both would owe %s's",
+					a.Code, b.Code, minimum(a), minimum(b), a.Code))
+			}
+		}
+	}
+	return nil
 }
 
 func fieldErr(field, problem string) error { return fmt.Errorf("%s %s", field, problem) }
@@ -678,8 +741,11 @@ func (p *Policy) validateRenewal() error {
 	if r.EarnedYearsBefore < 0 || r.EarnedYearsBefore > 5 {
 		return fieldErr("renewal.earnedYearsBefore", "must be between 0 and 5")
 	}
-	if r.RollingMonths < 0 || r.RollingMonths > 60 {
-		return fieldErr("renewal.rollingMonthsBeforeDue", "must be between 1 and 60 months, or left out for calendar years")
+	// Only a year's window for now: a longer one would count a CEC toward
+	// two renewals, a shorter leave days no renewal takes (periods of
+	// several years are still to come: docs/policy.md).
+	if r.RollingMonths != 0 && r.RollingMonths != 12 {
+		return fieldErr("renewal.rollingMonthsBeforeDue", "must be 12 (the year before the due date), or left out for calendar years")
 	}
 	if r.OtherMaxPercent < 0 || r.OtherMaxPercent > 100 {
 		return fieldErr("renewal.otherMaxPercent", "must be between 0 and 100")
@@ -763,6 +829,11 @@ func (p *Policy) validateRenewal() error {
 			return fieldErr(f+".itemKey", "needs perItemCecs")
 		}
 		p.kinds[k.Code] = *k
+	}
+	for i, k := range p.ActivityKinds {
+		if k.CountsOnce && k.PerItemCECs > 0 {
+			return fieldErr(fmt.Sprintf("activityKinds[%d].countsOnce", i), "cannot go with perItemCecs: one activity would count toward two items")
+		}
 	}
 	if k, ok := p.kinds[r.ProgramKind]; !ok || k.Category != CategoryAssociation {
 		return fieldErr("renewal.programKind", fmt.Sprintf("%q must name an activity kind of the association category: credited programs count as it", r.ProgramKind))

@@ -78,10 +78,19 @@ func TestLoad_Invalid(t *testing.T) {
 		{"MinimumNotHundredths", "cecsPerYear: 6\n  - code: NALP", "cecsPerYear: 6\n    associationMinimumCecs: 2.555\n  - code: NALP", "credentials[0].associationMinimumCecs"},
 		{"CapGroupUnknownKind", "\n# Never accepted", "\ncapGroups:\n  - code: participation\n    name: Participation\n    kinds: [association_board, webinar]\n    capCecs: 2\n# Never accepted", "capGroups[0].kinds[1]"},
 		{"CapGroupNoCap", "\n# Never accepted", "\ncapGroups:\n  - code: participation\n    name: Participation\n    kinds: [association_board]\n    capCecs: 0\n# Never accepted", "capGroups[0].capCecs"},
+		{"RollingNotAYear", "  earnedYearsBefore: 1", "  earnedYearsBefore: 1\n  rollingMonthsBeforeDue: 18", "renewal.rollingMonthsBeforeDue"},
+		{"RollingFromLeapDay", "  earnedYearsBefore: 1", "  earnedYearsBefore: 1\n  rollingMonthsBeforeDue: 12", "renewalInvoices.dueOn"},
+		{"CapGroupMixedCategories", "\n# Never accepted", "\ncapGroups:\n  - code: boards\n    name: Boards\n    kinds: [association_board, housing_board_service]\n    capCecs: 2\n# Never accepted", "capGroups[0].kinds[1]"},
+		{"CapGroupsOverlap", "\n# Never accepted", "\ncapGroups:\n  - code: g1\n    name: G1\n    kinds: [association_board]\n    capCecs: 2\n  - code: g2\n    name: G2\n    kinds: [association_course, association_board]\n    capCecs: 2\n# Never accepted", "capGroups[1].kinds[1]"},
+		{"CountsOncePerItem", "    perItemCecs: 1\n    itemKey: organisation\n", "    perItemCecs: 1\n    itemKey: organisation\n    countsOnce: true\n", "activityKinds[2].countsOnce"},
+		{"MinimumBelowASmallerCredentials", "cecsPerYear: 6\n  - code: NALP", "cecsPerYear: 6\n    associationMinimumCecs: 1\n  - code: NALP", "credentials[0].associationMinimumCecs"},
 		{"CapGroupNoName", "\n# Never accepted", "\ncapGroups:\n  - code: participation\n    name: \"\"\n    kinds: [association_board]\n    capCecs: 2\n# Never accepted", "capGroups[0].name"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			doc := strings.Replace(base, tc.old, tc.new, 1)
+			if tc.name == "RollingFromLeapDay" {
+				doc = strings.Replace(doc, `dueOn: "01-01"`, `dueOn: "02-29"`, 1)
+			}
 			if doc == base {
 				t.Fatalf("test edit %q not applied", tc.old)
 			}
@@ -155,7 +164,7 @@ func TestWindow(t *testing.T) {
 		t.Fatal(err)
 	}
 	rolling, err := policy.Load([]byte(strings.Replace(strings.Replace(string(cecportal.DefaultPolicy),
-		"  earnedYearsBefore: 1", "  earnedYearsBefore: 1\n  rollingMonthsBeforeDue: 18", 1), `dueOn: "01-01"`, `dueOn: "03-15"`, 1)))
+		"  earnedYearsBefore: 1", "  earnedYearsBefore: 1\n  rollingMonthsBeforeDue: 12", 1), `dueOn: "01-01"`, `dueOn: "03-15"`, 1)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,8 +174,8 @@ func TestWindow(t *testing.T) {
 		words    string
 	}{
 		{shipped, "2027-01-01", "2027-12-31", "in 2027"},
-		// Due 15 March 2028: the 18 months before it.
-		{rolling, "2026-09-15", "2028-03-14", "from September 15, 2026 to March 14, 2028"},
+		// Due 15 March 2028: the 12 months before it.
+		{rolling, "2027-03-15", "2028-03-14", "from March 15, 2027 to March 14, 2028"},
 	} {
 		from, to := tc.p.Window(2028)
 		if from != day(tc.from) || to != day(tc.to) || tc.p.WindowWords(2028) != tc.words {
@@ -175,6 +184,21 @@ func TestWindow(t *testing.T) {
 		if !tc.p.InWindow(2028, day(tc.from).Add(23*time.Hour)) || tc.p.InWindow(2028, day(tc.from).AddDate(0, 0, -1)) ||
 			!tc.p.InWindow(2028, day(tc.to)) || tc.p.InWindow(2028, day(tc.to).AddDate(0, 0, 1)) {
 			t.Errorf("InWindow disagrees with %s to %s", tc.from, tc.to)
+		}
+	}
+	// The coming renewal: the year after today's with calendar windows;
+	// with the rolling one, the first whose window has not ended (on 15
+	// February 2027 the 2027 renewal, due 15 March, still takes CECs).
+	for _, tc := range []struct {
+		p     *policy.Policy
+		today string
+		want  int
+	}{
+		{shipped, "2027-02-15", 2028}, {shipped, "2027-12-31", 2028},
+		{rolling, "2027-02-15", 2027}, {rolling, "2027-03-14", 2027}, {rolling, "2027-03-15", 2028}, {rolling, "2027-12-31", 2028},
+	} {
+		if got := tc.p.ComingRenewal(day(tc.today)); got != tc.want {
+			t.Errorf("coming renewal on %s: %d, want %d", tc.today, got, tc.want)
 		}
 	}
 }

@@ -107,10 +107,10 @@ type Transcript struct {
 	Entries     []Entry   // by date, then ID
 }
 
-// ComingRenewal is the renewal year a holder is earning CECs for today: the
-// calendar year after today's date in the association's time zone.
+// ComingRenewal is the renewal year a holder is earning CECs for today, in
+// the association's time zone (policy.ComingRenewal).
 func (s *Service) ComingRenewal() int {
-	return s.clock.Now().In(s.policy.Association.Location()).Year() + 1
+	return s.policy.ComingRenewal(s.clock.Now().In(s.policy.Association.Location()))
 }
 
 // Status judges renewal year year (0: the coming renewal) for the caller:
