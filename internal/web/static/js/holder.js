@@ -306,8 +306,11 @@ export function statusFigures(st, rule) {
 /**
  * The year's figures if the activities were counted as entered: an
  * estimate in the browser (the activity kinds' categories from policy.js,
- * the other sources' share, the compliance minimum), which leaves the
- * per-kind caps and the documentation check to the server.
+ * the in-network minimum, the compliance minimum), which leaves every cap
+ * (per item, per kind, per group of kinds), activities that count once,
+ * and the documentation check to the server: it may read higher than the
+ * server counts, never lower, and the submission's answer says by rule
+ * what is still missing.
  */
 function estimate(st, activities) {
   const H = (v) => hundredths(v) ?? 0;
