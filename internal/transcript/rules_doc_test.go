@@ -304,6 +304,25 @@ carries one documentation type that fits its kind:
 - {{.}}
 {{- end}}
 {{end}}
+## Other rule shapes
+
+The association's policy file can say its rules in other shapes, which the
+portal applies the same way ([policy.md](policy.md) shows how to write each).
+The shipped policy does not use them. Another body's policy might say:
+
+- **A rolling window**: CECs earned in the 12 months before the renewal's
+  due date count. With a due date of 1 April, the 2028 renewal takes CECs
+  earned from 1 April 2027 to 31 March 2028.
+- **An in-network minimum per credential**: CAM needs 8 CECs, at least 5 of
+  them from association sources; CALP needs 5, at least 3. If you hold both,
+  you owe 8, at least 5 of them from association sources.
+- **A cap on several kinds together**: legislative events, instructing
+  without pay and serving on boards count at most 2 CECs together (reason
+  ` + "`group_cap`" + `).
+- **Counts once**: the same course, by its title and organisation, taken
+  twice in the window counts once, the time with more hours (reason
+  ` + "`counted_once`" + `).
+
 ## Checking your status
 
 Signed in as a holder, two read-only endpoints answer for a renewal year
