@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"maps"
 	"math/rand/v2"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -91,18 +92,18 @@ type propMeta struct {
 
 // propGen generates activities for one case.
 type propGen struct {
-	r      *rand.Rand
-	p      *policy.Policy
-	earned int
-	days   []time.Time // this case's pool of civil dates, some outside the window
-	next   int
-	meta   map[string]propMeta
-	types  []string // every documentation type of the policy
+	r        *rand.Rand
+	p        *policy.Policy
+	from, to time.Time   // the window of propRenewal under p
+	days     []time.Time // this case's pool of civil dates, some outside the window
+	next     int
+	meta     map[string]propMeta
+	types    []string // every documentation type of the policy
 }
 
 func propNewGen(p *policy.Policy, seed uint64) *propGen {
-	g := &propGen{r: rand.New(rand.NewPCG(seed, 0x5ec3)), p: p, earned: propRenewal - p.Renewal.EarnedYearsBefore,
-		meta: map[string]propMeta{}}
+	g := &propGen{r: rand.New(rand.NewPCG(seed, 0x5ec3)), p: p, meta: map[string]propMeta{}}
+	g.from, g.to = p.Window(propRenewal)
 	for _, group := range p.Documentation {
 		g.types = append(g.types, group...)
 	}
@@ -122,14 +123,14 @@ func (g *propGen) day() time.Time {
 	case 1:
 		off = 365 + g.r.IntN(45)
 	}
-	return time.Date(g.earned, 1, 1+off, 0, 0, 0, 0, time.UTC)
+	return g.from.AddDate(0, 0, off)
 }
 
 func (g *propGen) outsideDay() time.Time {
 	if g.r.IntN(2) == 0 {
-		return time.Date(g.earned, 1, -g.r.IntN(400), 0, 0, 0, 0, time.UTC) // Dec 31 of the year before, or earlier
+		return g.from.AddDate(0, 0, -1-g.r.IntN(400)) // the day before the window, or earlier
 	}
-	return time.Date(g.earned+1, 1, 1+g.r.IntN(400), 0, 0, 0, 0, time.UTC)
+	return g.to.AddDate(0, 0, 1+g.r.IntN(400))
 }
 
 // at is day at a random time of day in a random zone: the civil date stays day.
@@ -314,7 +315,7 @@ func (g *propGen) refusals(a credits.Activity) []string {
 	if !known {
 		out = append(out, credits.ReasonKindNotAccepted)
 	}
-	if m.day.Year() != g.earned {
+	if m.day.Before(g.from) || m.day.After(g.to) {
 		out = append(out, credits.ReasonOutsideWindow)
 	}
 	if a.Hours <= 0 {
@@ -382,7 +383,7 @@ func propRun(t *testing.T, salt uint64, check func(g *propGen) (creds []string, 
 	for _, pol := range []struct {
 		name string
 		p    *policy.Policy
-	}{{"shipped", propPolicy(t)}, {"naaei-2021", propNAAEI(t)}, {"counts-once", propCountsOnce(t)}} {
+	}{{"shipped", propPolicy(t)}, {"naaei-2021", propNAAEI(t)}, {"naaei-due-april", propNAAEIApril(t)}, {"counts-once", propCountsOnce(t)}} {
 		t.Run(pol.name, func(t *testing.T) {
 			for i := range uint64(propCases) {
 				seed := salt<<32 | i
@@ -414,6 +415,29 @@ func propCountsOnce(t *testing.T) *policy.Policy {
 	}
 	if k, _ := p.ActivityKind("college_course"); !k.CountsOnce {
 		t.Fatal("the edit did not make college courses count once")
+	}
+	return p
+}
+
+// propNAAEIApril is NAAEI's policy with its renewals due on 1 April: its
+// rolling window is then not a calendar year.
+var propNAAEIAprilP = sync.OnceValues(func() (*policy.Policy, error) {
+	b, err := os.ReadFile("../../policy/examples/naaei-2021.yaml")
+	if err != nil {
+		return nil, err
+	}
+	doc := strings.Replace(strings.Replace(string(b), `dueOn: "01-01"`, `dueOn: "04-01"`, 1), `graceUntil: "03-31"`, `graceUntil: "06-30"`, 1)
+	return policy.Load([]byte(doc))
+})
+
+func propNAAEIApril(t *testing.T) *policy.Policy {
+	t.Helper()
+	p, err := propNAAEIAprilP()
+	if err != nil {
+		t.Fatalf("NAAEI's policy due 1 April: %v", err)
+	}
+	if from, _ := p.Window(propRenewal); from.Month() != time.April {
+		t.Fatalf("the edit did not move the window: it starts %s", from)
 	}
 	return p
 }
@@ -618,9 +642,14 @@ func TestProp_Identities(t *testing.T) {
 		var problems []string
 		bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 		r := g.p.Renewal
-		// Both policies' windows are calendar year propRenewal − 1 (the
-		// rolling one ends the day before a 1 January due date).
-		if y.RenewalYear != propRenewal || y.From != time.Date(g.earned, 1, 1, 0, 0, 0, 0, time.UTC) || y.To != time.Date(g.earned, 12, 31, 0, 0, 0, 0, time.UTC) {
+		// The window: a calendar year, or the 12 months before the due date
+		// (worked out here apart from Policy.Window).
+		due := time.Date(propRenewal, time.January, 1, 0, 0, 0, 0, time.UTC)
+		if g.p.Renewal.RollingMonths > 0 {
+			due = time.Date(propRenewal, g.p.RenewalInvoices.DueDate(propRenewal, time.UTC).Month(), g.p.RenewalInvoices.DueDate(propRenewal, time.UTC).Day(), 0, 0, 0, 0, time.UTC)
+		}
+		wantFrom := time.Date(due.Year()-1, due.Month(), due.Day(), 0, 0, 0, 0, time.UTC)
+		if y.RenewalYear != propRenewal || y.From != wantFrom || y.To != due.AddDate(0, 0, -1) {
 			bad("window of %d: %s to %s", y.RenewalYear, y.From, y.To)
 		}
 		if want := y.Required - propMinimum(g.p, creds); y.OtherLimit != want {
