@@ -214,17 +214,27 @@ func (b *Badges) count(ctx context.Context) (int64, table.Condition, error) {
 	return it.Next, table.IfEqual("next", table.N(it.Next)), nil
 }
 
-// revokeOps are the writes that revoke iss: its record, under its ID, and
-// its entry of its status list, with the holder's history event.
+// revokeOps are the writes that revoke iss: its record, under its ID and
+// standing as read, and its entry of its status list, with the holder's
+// history event. A record its credit's withdrawal revoked already keeps
+// its revocation's time, and its entry is rewritten with the new reason
+// (staff's decision making it theirs).
 func revokeOps(iss badges.Issue, reason, by string, byStaff bool, at time.Time) (badges.Issue, []table.Op, error) {
-	iss.Revoked, iss.ByStaff, iss.RevokedAt, iss.Reason, iss.RevokedBy = true, byStaff, at, reason, by
+	already := iss.Revoked
+	entryCond := table.IfNotExists()
+	if already {
+		entryCond = table.IfEqual("credentialId", table.S(iss.ID))
+	} else {
+		iss.RevokedAt = at
+	}
+	iss.Revoked, iss.ByStaff, iss.Reason, iss.RevokedBy = true, byStaff, reason, by
 	rec, err := badgeAsItem(iss)
 	if err != nil {
 		return badges.Issue{}, nil, err
 	}
 	rk := revokedKey(iss.List, iss.Index)
 	entry, err := table.Marshal(revokedItem{PK: rk.PK, SK: rk.SK, Type: typeRevoked, Index: iss.Index, ID: iss.ID, HolderID: iss.HolderID,
-		Kind: string(iss.Kind), Key: iss.Key, RevokedAt: formatTime(at), Reason: reason})
+		Kind: string(iss.Kind), Key: iss.Key, RevokedAt: formatTime(iss.RevokedAt), Reason: reason})
 	if err != nil {
 		return badges.Issue{}, nil, err
 	}
@@ -232,7 +242,7 @@ func revokeOps(iss badges.Issue, reason, by string, byStaff bool, at time.Time) 
 	if err != nil {
 		return badges.Issue{}, nil, err
 	}
-	return iss, []table.Op{table.Put(rec, standing(iss.ID, false, false)), table.Put(entry, table.IfNotExists()),
+	return iss, []table.Op{table.Put(rec, standing(iss.ID, already, false)), table.Put(entry, entryCond),
 		table.Put(ev, table.IfNotExists())}, nil
 }
 
@@ -257,34 +267,13 @@ func (b *Badges) Revoke(ctx context.Context, holderID string, kind badges.Kind, 
 		if err != nil {
 			return false, err
 		}
-		var ops []table.Op
-		switch {
-		case iss.Revoked && iss.ByStaff:
+		if iss.Revoked && iss.ByStaff {
 			out = iss
 			return false, nil
-		case iss.Revoked:
-			prev := iss
-			iss.ByStaff, iss.Reason, iss.RevokedBy = true, reason, by
-			rec, err := badgeAsItem(iss)
-			if err != nil {
-				return false, err
-			}
-			rk := revokedKey(iss.List, iss.Index)
-			entry, err := table.Marshal(revokedItem{PK: rk.PK, SK: rk.SK, Type: typeRevoked, Index: iss.Index, ID: iss.ID, HolderID: iss.HolderID,
-				Kind: string(iss.Kind), Key: iss.Key, RevokedAt: formatTime(iss.RevokedAt), Reason: reason})
-			if err != nil {
-				return false, err
-			}
-			ev, err := revokedEvent(iss, by, at)
-			if err != nil {
-				return false, err
-			}
-			ops = []table.Op{table.Put(rec, standing(prev.ID, true, false)), table.Put(entry, table.IfEqual("credentialId", table.S(iss.ID))),
-				table.Put(ev, table.IfNotExists())}
-		default:
-			if iss, ops, err = revokeOps(iss, reason, by, true, at); err != nil {
-				return false, err
-			}
+		}
+		iss, ops, err := revokeOps(iss, reason, by, true, at)
+		if err != nil {
+			return false, err
 		}
 		err = b.t.Write(ctx, ops...)
 		if lostRace(err, iss) {
