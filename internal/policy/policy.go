@@ -464,17 +464,20 @@ func (p *Policy) AssociationMinimum(codes []string) cec.Hours {
 	req := p.Requirement(codes)
 	var out cec.Hours
 	for _, c := range codes {
-		cr, ok := p.byCode[c]
-		if !ok || cr.CECsPerYear != req {
-			continue
+		if cr, ok := p.byCode[c]; ok && cr.CECsPerYear == req {
+			out = max(out, p.minimumOf(cr))
 		}
-		m := cr.CECsPerYear - cr.CECsPerYear*cec.Hours(p.Renewal.OtherMaxPercent)/100
-		if cr.RawAssociationMinimum != "" {
-			m = cr.AssociationMinimumCECs
-		}
-		out = max(out, m)
 	}
 	return out
+}
+
+// minimumOf is credential c's association minimum: its own, or what the
+// share of other sources leaves.
+func (p *Policy) minimumOf(c Credential) cec.Hours {
+	if c.RawAssociationMinimum != "" {
+		return c.AssociationMinimumCECs
+	}
+	return c.CECsPerYear - c.CECsPerYear*cec.Hours(p.Renewal.OtherMaxPercent)/100
 }
 
 // Window is the civil dates (UTC midnight) between which, inclusive, the
@@ -658,12 +661,7 @@ func (p *Policy) validate() error {
 // association sources, so that the minimum of the credential a holder owes
 // (AssociationMinimum) satisfies every credential they hold.
 func (p *Policy) validateMinimums() error {
-	minimum := func(c Credential) cec.Hours {
-		if c.RawAssociationMinimum != "" {
-			return c.AssociationMinimumCECs
-		}
-		return c.CECsPerYear - c.CECsPerYear*cec.Hours(p.Renewal.OtherMaxPercent)/100
-	}
+	minimum := p.minimumOf
 	for i, a := range p.Credentials {
 		for _, b := range p.Credentials {
 			if a.CECsPerYear > b.CECsPerYear && minimum(a) < minimum(b) {
