@@ -56,12 +56,7 @@ func hours(t *testing.T, s string) cec.Hours {
 // jwks is the published key set as JSON (what GET /badges/keys serves).
 func jwks(t *testing.T, s vcjwt.Signer) []byte {
 	t.Helper()
-	pub, _ := s.Public(context.Background())
-	k, err := vcjwt.JWK(issuer, pub)
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, err := json.Marshal(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{k}})
+	raw, err := vcjwt.Sealer{Issuer: issuer, Signer: s}.Keys(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
