@@ -211,7 +211,8 @@ func Build(is Issuer, a Award, iss Issue) (Credential, error) {
 		Identifier: []Identity{
 			{Type: "IdentityObject", Hashed: false, IdentityHash: a.HolderID, IdentityType: "identifier"},
 		},
-		CreditsEarned: cecs,
+		CreditsEarned:   cecs,
+		ActivityEndDate: on.Format(time.RFC3339), // the program's completion, or the renewal's payment
 	}
 	if e := strings.TrimSpace(a.HolderEmail); e != "" {
 		salt := saltOf(iss.ID)
@@ -235,7 +236,6 @@ func Build(is Issuer, a Award, iss Issue) (Credential, error) {
 	}
 	switch a.Kind {
 	case Program:
-		sub.ActivityEndDate = on.Format(time.RFC3339)
 		if a.Provider != "" {
 			sub.Source = &Profile{ID: nameURN("provider", a.Provider), Type: []string{"Profile"}, Name: a.Provider,
 				Description: "The provider who offered the program and reported the holder's attendance."}
@@ -252,7 +252,6 @@ func Build(is Issuer, a Award, iss Issue) (Credential, error) {
 		c.Name = fmt.Sprintf("%s: certificate of completion for %s", a.Title, a.HolderName)
 		c.Description = fmt.Sprintf("%s completed %s on %s, earning %s %s.", a.HolderName, a.Title, on.Format("January 2, 2006"), a.CECs, unit)
 	case Renewal:
-		sub.ActivityEndDate = on.Format(time.RFC3339)
 		sub.Term = fmt.Sprintf("%d renewal", a.Year)
 		sub.Achievement = Achievement{
 			ID: fmt.Sprintf("%s/badges/achievements/renewal/%d", is.Base, a.Year), Type: []string{"Achievement"}, AchievementType: "Certification",
