@@ -56,20 +56,28 @@ func startMoto(t *testing.T) *moto.Server {
 // the holder reminded and the office told through the daily work queue,
 // the files sent to S3; and the year's transcript as a PDF (issue 17).
 func TestLocalStack_AWSBackendAudit(t *testing.T) {
-	srv := startMoto(t)
-	st := startStack(t, map[string]string{
-		"CECPORTAL_BACKEND": "aws",
-		"AWS_ENDPOINT_URL":  srv.Endpoint,
-		"TABLE_NAME":        fmt.Sprintf("cecportal-test-%d", time.Now().UnixNano()),
-		"MAIL_FROM":         "cec@example.org",
-		"POLICY_FILE":       auditPolicy(t),
-	})
+	st := startAWSStack(t, map[string]string{"POLICY_FILE": auditPolicy(t)})
 	c := &client{t: t, base: st.URL}
 	auditFlow(t, c, c.token("sub-office-audit", "staff", "office@example.org"))
 	fay := c.token("sub-fay-audit", "holder", "fay.audit@example.com")
 	if pdf := c.download("/holders/me/transcripts/2028", fay, "application/pdf"); !strings.Contains(pdf, "CEC transcript, 2028 renewal") {
 		t.Fatal("the transcript PDF does not name its year")
 	}
+}
+
+// startAWSStack starts the stack on the AWS backend against a moto_server
+// of its own, with a table of its own, and env besides.
+func startAWSStack(t *testing.T, env map[string]string) *running {
+	t.Helper()
+	srv := startMoto(t)
+	all := map[string]string{
+		"CECPORTAL_BACKEND": "aws",
+		"AWS_ENDPOINT_URL":  srv.Endpoint,
+		"TABLE_NAME":        fmt.Sprintf("cecportal-test-%d", time.Now().UnixNano()),
+		"MAIL_FROM":         "cec@example.org",
+	}
+	maps.Copy(all, env)
+	return startStack(t, all)
 }
 
 func TestLocalStack_AWSBackend(t *testing.T) {

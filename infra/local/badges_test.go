@@ -27,14 +27,7 @@ func TestLocalStack_Badges(t *testing.T) {
 
 // TestLocalStack_AWSBackendBadges: the same on DynamoDB, SQS and SES on moto.
 func TestLocalStack_AWSBackendBadges(t *testing.T) {
-	srv := startMoto(t)
-	st := startStack(t, map[string]string{
-		"CECPORTAL_BACKEND": "aws",
-		"AWS_ENDPOINT_URL":  srv.Endpoint,
-		"TABLE_NAME":        fmt.Sprintf("cecportal-test-%d", time.Now().UnixNano()),
-		"MAIL_FROM":         "cec@example.org",
-	})
-	badgeFlow(t, &client{t: t, base: st.URL})
+	badgeFlow(t, &client{t: t, base: startAWSStack(t, nil).URL})
 }
 
 func badgeFlow(t *testing.T, c *client) {
