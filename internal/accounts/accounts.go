@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/cecportal/cecportal/internal/outbox"
+	"github.com/cecportal/cecportal/internal/policy"
 )
 
 // Membership is a holder's standing with the association.
@@ -45,6 +46,17 @@ type Contact struct {
 type Credential struct {
 	Code     string // a code the policy lists, e.g. CAM
 	EarnedOn string // YYYY-MM-DD
+}
+
+// Held is the credentials h holds as the policy's periods read them (a
+// date that does not parse is left zero: the loaders check every date).
+func (h Holder) Held() []policy.Held {
+	out := make([]policy.Held, 0, len(h.Credentials))
+	for _, c := range h.Credentials {
+		on, _ := time.Parse(time.DateOnly, c.EarnedOn)
+		out = append(out, policy.Held{Code: c.Code, EarnedOn: on})
+	}
+	return out
 }
 
 // Holder is a practitioner's account.

@@ -42,6 +42,9 @@ type Activity struct {
 	DocumentationRef          string
 	Vendor                    string // for online courses: who sold it
 	PurchasedThroughAffiliate bool
+	// Format is a credited program's format (policy.ProgramFormats), which
+	// cap groups may cap; "" for self-reported activities.
+	Format string
 }
 
 // Status is an activity's verdict.
@@ -79,11 +82,13 @@ type Verdict struct {
 	Message    string
 }
 
-// Year is the judgement of a renewal year.
+// Year is the judgement of a renewal period (a renewal year's, or a cycle
+// of several years due in that year).
 type Year struct {
 	RenewalYear int
-	From, To    time.Time // the window: activities dated within count
-	Required    cec.Hours // the largest requirement of the credentials held
+	From, To    time.Time     // the window: activities dated within count
+	Period      policy.Period // what the verdicts judge against
+	Required    cec.Hours     // the largest requirement of the credentials held
 	// Association and Other are the counted hours of each category after
 	// the per-kind caps; OtherCounted is Other limited to its share of the
 	// requirement (OtherLimit).
@@ -108,14 +113,14 @@ type Shortfall struct {
 	Message  string
 }
 
-// Judge applies SPEC §3 to a renewal year.
-func Judge(p *policy.Policy, renewalYear int, credentials []string, activities []Activity) Year {
-	y := Year{RenewalYear: renewalYear, Required: p.Requirement(credentials)}
-	y.From, y.To = p.Window(renewalYear)
+// Judge applies SPEC §3 to a holder's renewal period (policy.Period: the
+// window, the requirement of the credentials they hold).
+func Judge(p *policy.Policy, period policy.Period, activities []Activity) Year {
+	y := Year{RenewalYear: period.Year, From: period.From, To: period.To, Period: period, Required: period.Required}
 	// What may come from other sources: the requirement less the minimum
 	// from the association's (the governing credential's own, or the share
 	// renewal.otherMaxPercent leaves).
-	y.OtherLimit = y.Required - p.AssociationMinimum(credentials)
+	y.OtherLimit = y.Required - period.AssociationMinimum
 
 	// Judge in a canonical order, so that which activity a cap trims does
 	// not depend on the order they were given in.
@@ -161,10 +166,9 @@ func Judge(p *policy.Policy, renewalYear int, credentials []string, activities [
 	y.Compliance += min(otherCompliance, y.OtherCounted)
 	y.Counted = y.Association + y.OtherCounted
 	y.Outstanding = max(0, y.Required-y.Counted)
-	complianceNeeded := p.Renewal.ComplianceMinimumCECs
-	if y.Required == 0 {
-		complianceNeeded = 0 // no credential, nothing to renew
-	}
+	// No credential, nothing to renew; a prorated requirement below the
+	// compliance minimum asks no more than itself.
+	complianceNeeded := min(p.Renewal.ComplianceMinimumCECs, y.Required)
 	y.Met = y.Counted >= y.Required && y.Compliance >= complianceNeeded
 	if y.Outstanding > 0 {
 		y.Shortfalls = append(y.Shortfalls, Shortfall{Rule: "total", Missing: y.Outstanding, Counted: y.Counted, Required: y.Required,
@@ -240,6 +244,7 @@ func compareActivities(x, z Activity) int {
 		cmp.Compare(x.DocumentationRef, z.DocumentationRef),
 		cmp.Compare(x.Vendor, z.Vendor),
 		cmpBool(x.PurchasedThroughAffiliate, z.PurchasedThroughAffiliate),
+		cmp.Compare(x.Format, z.Format),
 	)
 }
 
@@ -274,13 +279,8 @@ func refusal(p *policy.Policy, y Year, a Activity) (reason, message string, refu
 		}
 		return ReasonKindNotAccepted, fmt.Sprintf("%q is not an activity that counts toward renewal", a.Kind), true
 	}
-	d := civil(a.Date)
-	if d.t.Before(y.From) || d.t.After(y.To) {
-		if p.Renewal.RollingMonths > 0 {
-			return ReasonOutsideWindow, fmt.Sprintf("the %d renewal accepts CECs earned from %s to %s only", y.RenewalYear,
-				y.From.Format("January 2, 2006"), y.To.Format("January 2, 2006")), true
-		}
-		return ReasonOutsideWindow, fmt.Sprintf("the %d renewal accepts CECs earned in %d only", y.RenewalYear, y.From.Year()), true
+	if !y.Period.Contains(a.Date) {
+		return ReasonOutsideWindow, fmt.Sprintf("the %d renewal accepts CECs earned %s only", y.RenewalYear, y.Period.WindowWords()), true
 	}
 	if a.Hours <= 0 {
 		return ReasonNoHours, "an activity needs its hours", true
@@ -320,19 +320,28 @@ func judgeOne(p *policy.Policy, y Year, a Activity, perItem, perKind, perGroup m
 		}
 		defer func() { perItem[key] += v.Counts }() // what the item counts after every cap
 	}
-	if kind.YearCapCECs > 0 {
-		room := max(0, kind.YearCapCECs-perKind[kind.Code])
+	if kind.PeriodCapCECs > 0 {
+		room := max(0, kind.PeriodCapCECs-perKind[kind.Code])
 		if v.Counts > room {
 			v.Status, v.Counts, v.Reason = Capped, room, ReasonYearCap
-			v.Message = fmt.Sprintf("%s counts at most %s CECs a year", kind.Name, kind.YearCapCECs)
+			v.Message = fmt.Sprintf("%s counts at most %s CECs %s", kind.Name, kind.PeriodCapCECs, y.Period.SpanWords())
 		}
 	}
-	groups := p.CapGroupsOf(kind.Code)
+	// A credited program joins a cap group by its format (the program kind
+	// is in none by kind, and has no cap of its own: caps still nest).
+	format := ""
+	if a.Source == Credited && kind.Code == p.Renewal.ProgramKind {
+		format = a.Format
+	}
+	groups := p.CapGroupsOf(kind.Code, format)
 	for _, g := range groups {
 		room := max(0, g.CapCECs-perGroup[g.Code])
 		if v.Counts > room {
 			v.Status, v.Counts, v.Reason = Capped, room, ReasonGroupCap
 			v.Message = fmt.Sprintf("%s count at most %s CECs together", g.Name, g.CapCECs)
+			if y.Period.SpanWords() != "a year" {
+				v.Message += " " + y.Period.SpanWords()
+			}
 		}
 	}
 	perKind[kind.Code] += v.Counts

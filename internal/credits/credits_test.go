@@ -172,7 +172,7 @@ func TestJudge(t *testing.T) {
 			verdicts: "1:refused:documentation_missing 2:refused:documentation_unfit 3:counted 4:counted"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			y := credits.Judge(p, 2027, tc.creds, tc.acts)
+			y := judge(p, 2027, tc.creds, tc.acts)
 			got := fmt.Sprintf("required %s counted %s association %s other %s compliance %s met %v",
 				y.Required, y.Counted, y.Association, y.OtherCounted, y.Compliance, y.Met)
 			want := fmt.Sprintf("required %s counted %s association %s other %s compliance %s met %v",
@@ -202,8 +202,8 @@ func TestJudge_TiesDoNotDependOnOrder(t *testing.T) {
 	y := x
 	y.Compliance = true
 	z := a("c", "college_course", "2026-03-01", "3")
-	one := credits.Judge(p, 2027, []string{"CAM"}, []credits.Activity{x, y, z})
-	two := credits.Judge(p, 2027, []string{"CAM"}, []credits.Activity{y, x, z})
+	one := judge(p, 2027, []string{"CAM"}, []credits.Activity{x, y, z})
+	two := judge(p, 2027, []string{"CAM"}, []credits.Activity{y, x, z})
 	if one.Compliance != two.Compliance || one.Met != two.Met || one.Counted != two.Counted {
 		t.Fatalf("[x y z]: compliance %s met %v; [y x z]: compliance %s met %v", one.Compliance, one.Met, two.Compliance, two.Met)
 	}
@@ -229,7 +229,7 @@ func TestJudge_CountsOnce(t *testing.T) {
 		a("c4", "college_course", "2026-07-01", "4", title("Sleep Scoring 101"), org("State University"), doc("")),
 		a("c5", "college_course", "2026-08-01", "1", title("Sleep Scoring 102"), org("State University")),
 	}
-	y := credits.Judge(p, 2027, []string{"CAM"}, acts)
+	y := judge(p, 2027, []string{"CAM"}, acts)
 	want := map[string]string{"c1": "refused counted_once 0", "c2": "counted 3", "c3": "refused outside_window 0",
 		"c4": "refused documentation_missing 0", "c5": "counted 1"}
 	for i, v := range y.Verdicts {
@@ -244,7 +244,7 @@ func TestJudge_CountsOnce(t *testing.T) {
 	}
 	// The order they come in changes nothing.
 	rev := []credits.Activity{acts[4], acts[3], acts[2], acts[1], acts[0]}
-	if y2 := credits.Judge(p, 2027, []string{"CAM"}, rev); y2.Other != y.Other || y2.Verdicts[4].Reason != credits.ReasonCountedOnce {
+	if y2 := judge(p, 2027, []string{"CAM"}, rev); y2.Other != y.Other || y2.Verdicts[4].Reason != credits.ReasonCountedOnce {
 		t.Errorf("reversed: other %s (want %s), c1 %+v", y2.Other, y.Other, y2.Verdicts[4])
 	}
 }

@@ -156,7 +156,7 @@ func TestExamplePolicy_Loads(t *testing.T) {
 		t.Errorf("association %+v in %v", p.Association, p.Association.Location())
 	}
 	for code, want := range map[string]string{"RPSGT": "10", "CPSGT": "8", "CCSH": "10", "RST": "6"} {
-		if c, ok := p.Credential(code); !ok || c.CECsPerYear != exH(want) {
+		if c, ok := p.Credential(code); !ok || c.CECsPerPeriod != exH(want) {
 			t.Errorf("credential %s: %+v (known %v), want %s CECs", code, c, ok, want)
 		}
 	}
@@ -183,7 +183,7 @@ func TestExamplePolicy_Loads(t *testing.T) {
 		{"hospital_inservice", policy.CategoryOther, "0", "0", ""},
 	} {
 		got, ok := p.ActivityKind(k.code)
-		if !ok || got.Category != k.category || got.PerItemCECs != exH(k.perItem) || got.YearCapCECs != exH(k.yearCap) || got.ItemKey != k.itemKey {
+		if !ok || got.Category != k.category || got.PerItemCECs != exH(k.perItem) || got.PeriodCapCECs != exH(k.yearCap) || got.ItemKey != k.itemKey {
 			t.Errorf("kind %s: %+v (known %v), want %+v", k.code, got, ok, k)
 		}
 	}
@@ -289,13 +289,13 @@ func TestExamplePolicy_Judge(t *testing.T) {
 			want: exWant{"0", "0", "0", "0", "0", "0", true, "", ""}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			exCheck(t, credits.Judge(p, exRenewal, tc.creds, tc.acts), tc.want)
+			exCheck(t, judge(p, exRenewal, tc.creds, tc.acts), tc.want)
 		})
 	}
 
 	t.Run("OtherLimitByCredential", func(t *testing.T) {
 		for creds, want := range map[string]string{"RPSGT": "2.5", "CPSGT": "2", "RST": "1.5", "CPSGT RST": "2", "CCSH RPSGT": "2.5"} {
-			if got := credits.Judge(p, exRenewal, strings.Fields(creds), nil).OtherLimit; got != exH(want) {
+			if got := judge(p, exRenewal, strings.Fields(creds), nil).OtherLimit; got != exH(want) {
 				t.Errorf("%s: other limit %s, want %s", creds, got, want)
 			}
 		}
@@ -335,8 +335,8 @@ func TestExamplePolicy_AgainstShipped(t *testing.T) {
 				"total=3.5 association_minimum=3 compliance_minimum=1"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			exCheck(t, credits.Judge(sleep, exRenewal, creds, tc.acts), tc.withSleep)
-			exCheck(t, credits.Judge(shipped, exRenewal, creds, tc.acts), tc.withAMI)
+			exCheck(t, judge(sleep, exRenewal, creds, tc.acts), tc.withSleep)
+			exCheck(t, judge(shipped, exRenewal, creds, tc.acts), tc.withAMI)
 		})
 	}
 }
@@ -393,8 +393,8 @@ func TestExamplePolicy_NumbersFromFile(t *testing.T) {
 				"total=10 association_minimum=7.5 compliance_minimum=2"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			exCheck(t, credits.Judge(p, exRenewal, rpsgt, tc.acts), tc.before)
-			exCheck(t, credits.Judge(exEdited(t, tc.old, tc.new), exRenewal, rpsgt, tc.acts), tc.after)
+			exCheck(t, judge(p, exRenewal, rpsgt, tc.acts), tc.before)
+			exCheck(t, judge(exEdited(t, tc.old, tc.new), exRenewal, rpsgt, tc.acts), tc.after)
 		})
 	}
 }

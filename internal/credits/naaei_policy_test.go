@@ -136,7 +136,7 @@ func TestNAAEI2021_HandWorked(t *testing.T) {
 	p := naaei(t)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			y := credits.Judge(p, 2028, c.creds, c.acts)
+			y := judge(p, 2028, c.creds, c.acts)
 			got := want{required: y.Required.String(), counted: y.Counted.String(), association: y.Association.String(),
 				otherCounted: y.OtherCounted.String(), outstanding: y.Outstanding.String(), met: y.Met}
 			w := c.want
@@ -177,7 +177,7 @@ func TestNAAEI2021_HandWorked(t *testing.T) {
 // themselves in words a holder reads.
 func TestNAAEI2021_Words(t *testing.T) {
 	p := naaei(t, `dueOn: "01-01"`, `dueOn: "04-01"`, `graceUntil: "03-31"`, `graceUntil: "06-30"`)
-	y := credits.Judge(p, 2028, []string{"CAM"}, []credits.Activity{
+	y := judge(p, 2028, []string{"CAM"}, []credits.Activity{
 		nAct("early", "association_course", "2", "2027-03-31", "Metro AA"),
 		nAct("late", "association_course", "2", "2028-03-31", "Metro AA"),
 		nAct("b1", "association_board", "1", "2027-05-01", "Board A"),
@@ -200,7 +200,7 @@ func TestNAAEI2021_Words(t *testing.T) {
 			t.Errorf("%s: %q, want %q", y.Verdicts[i].ActivityID, got, want)
 		}
 	}
-	if got := p.WindowWords(2028); got != "from April 1, 2027 to March 31, 2028" {
+	if got := p.Period(2028, nil).WindowWords(); got != "from April 1, 2027 to March 31, 2028" {
 		t.Errorf("WindowWords %q", got)
 	}
 }

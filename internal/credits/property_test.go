@@ -97,7 +97,9 @@ type propMeta struct {
 type propGen struct {
 	r        *rand.Rand
 	p        *policy.Policy
-	from, to time.Time   // the window of propRenewal under p
+	earned   time.Time // when the holder earned each credential: zero unless p reads it
+	period   policy.Period
+	from, to time.Time   // the window of propRenewal's period under p
 	days     []time.Time // this case's pool of civil dates, some outside the window
 	next     int
 	meta     map[string]propMeta
@@ -106,7 +108,17 @@ type propGen struct {
 
 func propNewGen(p *policy.Policy, seed uint64) *propGen {
 	g := &propGen{r: rand.New(rand.NewPCG(seed, 0x5ec3)), p: p, meta: map[string]propMeta{}}
-	g.from, g.to = p.Window(propRenewal)
+	switch {
+	case p.Renewal.PeriodAnchor == policy.AnchorCredential:
+		// Cycles starting anywhere in the 12 years before the renewal.
+		g.earned = time.Date(propRenewal-12, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, g.r.IntN(12*365))
+	case p.Renewal.ProrateFirstPeriod:
+		// Earned before the period (in full), during it (prorated) or after it.
+		first := p.Period(propRenewal, nil)
+		g.earned = first.From.AddDate(-1, 0, g.r.IntN(365*(p.Renewal.PeriodYears+1)+60))
+	}
+	g.period = p.Period(propRenewal, []policy.Held{{Code: p.Credentials[0].Code, EarnedOn: g.earned}})
+	g.from, g.to = g.period.From, g.period.To
 	for _, group := range p.Documentation {
 		g.types = append(g.types, group...)
 	}
@@ -119,12 +131,13 @@ func propNewGen(p *policy.Policy, seed uint64) *propGen {
 
 // day is a civil date in the window (mostly) or within 45 days of it.
 func (g *propGen) day() time.Time {
-	off := g.r.IntN(365)
+	span := int(g.to.Sub(g.from).Hours()/24) + 1
+	off := g.r.IntN(span)
 	switch g.r.IntN(8) {
 	case 0:
 		off = -1 - g.r.IntN(45)
 	case 1:
-		off = 365 + g.r.IntN(45)
+		off = span + g.r.IntN(45)
 	}
 	return g.from.AddDate(0, 0, off)
 }
@@ -181,6 +194,7 @@ func (g *propGen) activity() credits.Activity {
 	}
 	if r.IntN(4) == 0 {
 		a.Source = credits.Credited
+		a.Format = g.pick(policy.ProgramFormats)
 	}
 	a.DocumentationType = g.documentation(a.Kind)
 	if a.Source == credits.Credited && r.IntN(2) == 0 {
@@ -189,7 +203,7 @@ func (g *propGen) activity() credits.Activity {
 	a.DocumentationRef = "ref-" + a.ID
 	switch n := r.IntN(100); {
 	case n < 12:
-		a.Vendor, m.restricted = g.pick(propRestricted), true
+		a.Vendor, m.restricted = g.pick(propRestricted), g.restricts()
 		a.PurchasedThroughAffiliate = r.IntN(2) == 0
 	case n < 18:
 		a.Vendor, a.PurchasedThroughAffiliate = "Another Online Academy", r.IntN(2) == 0
@@ -244,7 +258,26 @@ func (g *propGen) credentials() []string {
 		}
 		out = append(out, g.p.Credentials[g.r.IntN(len(g.p.Credentials))].Code)
 	}
+	// A holder's own cycle starts with a credential: without one there is
+	// no period to judge.
+	if g.p.Renewal.PeriodAnchor == policy.AnchorCredential && !slices.ContainsFunc(out, func(c string) bool { _, ok := g.p.Credential(c); return ok }) {
+		out = append(out, g.p.Credentials[g.r.IntN(len(g.p.Credentials))].Code)
+	}
 	return out
+}
+
+// held is creds as a holder holds them: each earned on g.earned.
+func (g *propGen) held(creds []string) []policy.Held {
+	out := make([]policy.Held, len(creds))
+	for i, c := range creds {
+		out[i] = policy.Held{Code: c, EarnedOn: g.earned}
+	}
+	return out
+}
+
+// judge judges propRenewal's period of a holder of creds.
+func (g *propGen) judge(creds []string, acts []credits.Activity) credits.Year {
+	return credits.Judge(g.p, g.p.Period(propRenewal, g.held(creds)), acts)
 }
 
 // Ways to make an activity refused.
@@ -287,10 +320,19 @@ func (g *propGen) refused(way int) (credits.Activity, string) {
 		}
 		return a, credits.ReasonDocumentationFit
 	default:
+		if !g.restricts() { // a policy without the vendor: refused for its kind instead
+			a.Kind = g.p.NotAccepted[g.r.IntN(len(g.p.NotAccepted))].Code
+			return a, credits.ReasonKindNotAccepted
+		}
 		a.Vendor, a.PurchasedThroughAffiliate = g.pick(propRestricted), false
 		m.restricted = true
 		return g.keep(a, m), credits.ReasonVendorException
 	}
+}
+
+// restricts reports whether the policy restricts propRestricted's vendor.
+func (g *propGen) restricts() bool {
+	return slices.ContainsFunc(g.p.VendorRestrictions, func(v policy.VendorRestriction) bool { return v.Vendor == propRestricted[0] })
 }
 
 func (g *propGen) unfit(k policy.ActivityKind) []string {
@@ -386,7 +428,8 @@ func propRun(t *testing.T, salt uint64, check func(g *propGen) (creds []string, 
 	for _, pol := range []struct {
 		name string
 		p    *policy.Policy
-	}{{"shipped", propPolicy(t)}, {"naaei-2021", propNAAEI(t)}, {"naaei-due-april", propNAAEIApril(t)}, {"counts-once", propCountsOnce(t)}} {
+	}{{"shipped", propPolicy(t)}, {"naaei-2021", propNAAEI(t)}, {"naaei-due-april", propNAAEIApril(t)}, {"counts-once", propCountsOnce(t)},
+		{"brpt", propBRPT(t)}, {"three-years-prorated", propThreeYears(t)}} {
 		t.Run(pol.name, func(t *testing.T) {
 			for i := range uint64(propCases) {
 				seed := salt<<32 | i
@@ -439,8 +482,51 @@ func propNAAEIApril(t *testing.T) *policy.Policy {
 	if err != nil {
 		t.Fatalf("NAAEI's policy due 1 April: %v", err)
 	}
-	if from, _ := p.Window(propRenewal); from.Month() != time.April {
+	if from := p.Period(propRenewal, nil).From; from.Month() != time.April {
 		t.Fatalf("the edit did not move the window: it starts %s", from)
+	}
+	return p
+}
+
+var propBRPTOnce = sync.OnceValues(func() (*policy.Policy, error) {
+	return policy.LoadFile("../../policy/examples/brpt-recertification.yaml")
+})
+
+// propBRPT is the 5-year cycles anchored on each holder's credential, with
+// caps over the cycle per kind and per format, and online courses counting
+// once: each case's holder earned their credential on another day, so the
+// cases' cycles fall anywhere in 12 years.
+func propBRPT(t *testing.T) *policy.Policy {
+	t.Helper()
+	p, err := propBRPTOnce()
+	if err != nil {
+		t.Fatalf("policy/examples/brpt-recertification.yaml: %v", err)
+	}
+	return p
+}
+
+// propThreeYearsP is the shipped policy over periods of three calendar
+// years (renewals in 2026, 2029, …) with three times its requirements, its
+// yearly caps over the period, and a first period prorated.
+var propThreeYearsP = sync.OnceValues(func() (*policy.Policy, error) {
+	doc := string(cecportal.DefaultPolicy)
+	for _, r := range [][2]string{
+		{"cecsPerYear: 6", "cecsPerPeriod: 18"}, {"cecsPerYear: 3", "cecsPerPeriod: 9"}, {"yearCapCecs", "periodCapCecs"},
+		{"  earnedYearsBefore: 1", "  earnedYearsBefore: 1\n  periodYears: 3\n  periodStartYear: 2023\n  prorateFirstPeriod: true"},
+	} {
+		doc = strings.ReplaceAll(doc, r[0], r[1])
+	}
+	return policy.Load([]byte(doc))
+})
+
+func propThreeYears(t *testing.T) *policy.Policy {
+	t.Helper()
+	p, err := propThreeYearsP()
+	if err != nil {
+		t.Fatalf("the shipped policy over three years: %v", err)
+	}
+	if r := p.Period(propRenewal, nil); r.Year != propRenewal || r.From.Year() != propRenewal-3 {
+		t.Fatalf("the edit did not make %d a three-year renewal: %+v", propRenewal, r)
 	}
 	return p
 }
@@ -464,7 +550,7 @@ func TestProp_RefusedChangesNothing(t *testing.T) {
 	propRun(t, 1, func(g *propGen) ([]string, []credits.Activity, []string) {
 		creds := g.credentials()
 		acts := g.activities(g.r.IntN(31))
-		before := credits.Judge(g.p, propRenewal, creds, acts)
+		before := g.judge(creds, acts)
 		more := slices.Clone(acts)
 		want := map[string]string{}
 		for range 1 + g.r.IntN(3) {
@@ -472,7 +558,7 @@ func TestProp_RefusedChangesNothing(t *testing.T) {
 			want[a.ID] = reason
 			more = slices.Insert(more, g.r.IntN(len(more)+1), a)
 		}
-		after := credits.Judge(g.p, propRenewal, creds, more)
+		after := g.judge(creds, more)
 		var problems []string
 		if b, a := propTotalsOf(before), propTotalsOf(after); b != a {
 			problems = append(problems, fmt.Sprintf("totals changed:\n   before %+v\n   after  %+v", b, a))
@@ -509,7 +595,7 @@ func TestProp_Bounds(t *testing.T) {
 	propRun(t, 2, func(g *propGen) ([]string, []credits.Activity, []string) {
 		creds := g.credentials()
 		acts := g.activities(g.r.IntN(41))
-		y := credits.Judge(g.p, propRenewal, creds, acts)
+		y := g.judge(creds, acts)
 		var problems []string
 		bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 		var given, assocGiven, otherGiven, assocCounts, otherCounts, complianceCounts cec.Hours
@@ -606,7 +692,7 @@ func TestProp_OrderDoesNotMatter(t *testing.T) {
 		creds := g.credentials()
 		acts := g.activities(g.r.IntN(41))
 		orig := slices.Clone(acts)
-		y := credits.Judge(g.p, propRenewal, creds, acts)
+		y := g.judge(creds, acts)
 		var problems []string
 		if !slices.Equal(acts, orig) {
 			problems = append(problems, "Judge changed its input")
@@ -619,7 +705,7 @@ func TestProp_OrderDoesNotMatter(t *testing.T) {
 			} else {
 				g.r.Shuffle(len(perm), func(i, j int) { perm[i], perm[j] = perm[j], perm[i] })
 			}
-			z := credits.Judge(g.p, propRenewal, slices.Clone(creds), perm)
+			z := g.judge(slices.Clone(creds), perm)
 			if got := propTotalsOf(z); got != want {
 				problems = append(problems, fmt.Sprintf("permutation %d: totals\n   %+v\n   want %+v", n, got, want))
 			}
@@ -641,21 +727,16 @@ func TestProp_Identities(t *testing.T) {
 	propRun(t, 4, func(g *propGen) ([]string, []credits.Activity, []string) {
 		creds := g.credentials()
 		acts := g.activities(g.r.IntN(41))
-		y := credits.Judge(g.p, propRenewal, creds, acts)
+		y := g.judge(creds, acts)
 		var problems []string
 		bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 		r := g.p.Renewal
-		// The window: a calendar year, or the 12 months before the due date
-		// (worked out here apart from Policy.Window).
-		due := time.Date(propRenewal, time.January, 1, 0, 0, 0, 0, time.UTC)
-		if g.p.Renewal.RollingMonths > 0 {
-			due = time.Date(propRenewal, g.p.RenewalInvoices.DueDate(propRenewal, time.UTC).Month(), g.p.RenewalInvoices.DueDate(propRenewal, time.UTC).Day(), 0, 0, 0, 0, time.UTC)
+		// The window (worked out here apart from Policy.Period).
+		wantYear, wantFrom, wantTo := propWindow(g)
+		if y.RenewalYear != wantYear || y.From != wantFrom || y.To != wantTo {
+			bad("window of %d: %s to %s, want %d: %s to %s", y.RenewalYear, y.From, y.To, wantYear, wantFrom, wantTo)
 		}
-		wantFrom := time.Date(due.Year()-1, due.Month(), due.Day(), 0, 0, 0, 0, time.UTC)
-		if y.RenewalYear != propRenewal || y.From != wantFrom || y.To != due.AddDate(0, 0, -1) {
-			bad("window of %d: %s to %s", y.RenewalYear, y.From, y.To)
-		}
-		if want := y.Required - propMinimum(g.p, creds); y.OtherLimit != want {
+		if want := y.Required - propMinimum(g, creds); y.OtherLimit != want {
 			bad("other limit %s, want %s: the requirement %s less the governing credential's minimum", y.OtherLimit, want, y.Required)
 		}
 		if y.OtherCounted != min(y.Other, y.OtherLimit) {
@@ -667,7 +748,7 @@ func TestProp_Identities(t *testing.T) {
 		if y.Outstanding != max(0, y.Required-y.Counted) {
 			bad("outstanding %s, required %s, counted %s", y.Outstanding, y.Required, y.Counted)
 		}
-		complianceOK := y.Required == 0 || y.Compliance >= r.ComplianceMinimumCECs
+		complianceOK := y.Compliance >= min(y.Required, r.ComplianceMinimumCECs)
 		if met := y.Counted >= y.Required && complianceOK; y.Met != met {
 			bad("met %v: counted %s of %s, compliance %s of %s", y.Met, y.Counted, y.Required, y.Compliance, r.ComplianceMinimumCECs)
 		}
@@ -675,10 +756,7 @@ func TestProp_Identities(t *testing.T) {
 			bad("met %v with shortfalls %+v", y.Met, y.Shortfalls)
 		}
 		// One shortfall per rule broken, by how much.
-		needed := r.ComplianceMinimumCECs
-		if y.Required == 0 {
-			needed = 0
-		}
+		needed := min(r.ComplianceMinimumCECs, y.Required) // nothing without a credential
 		want := map[string]cec.Hours{}
 		if y.Outstanding > 0 {
 			want["total"] = y.Outstanding
@@ -703,47 +781,110 @@ func TestProp_Identities(t *testing.T) {
 	})
 }
 
-// propMinimum is the in-network minimum of the credentials held, worked
-// out from the policy's list apart from the engine: of the credentials whose
-// requirement is the largest, the largest minimum (their own, or what the
-// share of other sources leaves).
-func propMinimum(p *policy.Policy, creds []string) cec.Hours {
-	var req, out cec.Hours
-	for _, c := range p.Credentials {
+// propWindow is the renewal year and window of g's holder, worked out
+// apart from the engine: the holder's cycle that is due in propRenewal or
+// next; the calendar's renewal year from propRenewal on, its calendar
+// years or the months before its due date.
+func propWindow(g *propGen) (year int, from, to time.Time) {
+	r := g.p.Renewal
+	n := max(1, r.PeriodYears)
+	if r.PeriodAnchor == policy.AnchorCredential {
+		k := 1
+		for g.earned.AddDate(k*n, 0, 0).Year() < propRenewal {
+			k++
+		}
+		due := g.earned.AddDate(k*n, 0, 0)
+		return due.Year(), g.earned.AddDate((k-1)*n, 0, 0), due.AddDate(0, 0, -1)
+	}
+	year = propRenewal
+	for n > 1 && (year-r.PeriodStartYear)%n != 0 {
+		year++
+	}
+	if r.RollingMonths > 0 {
+		md, _ := time.Parse("01-02", g.p.RenewalInvoices.DueOn)
+		due := time.Date(year, md.Month(), md.Day(), 0, 0, 0, 0, time.UTC)
+		return year, due.AddDate(0, -r.RollingMonths, 0), due.AddDate(0, 0, -1)
+	}
+	last := year - r.EarnedYearsBefore
+	return year, time.Date(last-n+1, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(last, 12, 31, 0, 0, 0, 0, time.UTC)
+}
+
+// propShare is the share of a credential's requirement g's holder owes in
+// the period from to: all of it, or, when the policy prorates a first
+// period and they earned it after the period began, the whole months left
+// after the month they earned it in, of the period's months.
+func propShare(g *propGen, from, to time.Time) (left, months int64) {
+	months = int64((to.Year()-from.Year())*12 + int(to.Month()) - int(from.Month()) + 1)
+	if !g.p.Renewal.ProrateFirstPeriod || !g.earned.After(from) {
+		return months, months
+	}
+	left = int64((to.Year()-g.earned.Year())*12 + int(to.Month()) - int(g.earned.Month()))
+	return max(0, min(months, left)), months
+}
+
+// propRequirement is the requirement and in-network minimum of the
+// credentials held, worked out from the policy's list apart from the
+// engine: of the credentials whose (prorated) requirement is the largest,
+// the largest minimum (their own, or what the share of other sources
+// leaves), prorated alike, in hundredths rounded down.
+func propRequirement(g *propGen, creds []string) (req, minimum cec.Hours) {
+	_, from, to := propWindow(g)
+	left, months := propShare(g, from, to)
+	share := func(h cec.Hours) cec.Hours { return cec.Hours(int64(h) * left / months) }
+	for _, c := range g.p.Credentials {
 		if slices.Contains(creds, c.Code) {
-			req = max(req, c.CECsPerYear)
+			req = max(req, share(c.CECsPerPeriod))
 		}
 	}
-	for _, c := range p.Credentials {
-		if !slices.Contains(creds, c.Code) || c.CECsPerYear != req {
+	for _, c := range g.p.Credentials {
+		if !slices.Contains(creds, c.Code) || share(c.CECsPerPeriod) != req {
 			continue
 		}
-		m := c.CECsPerYear * cec.Hours(100-p.Renewal.OtherMaxPercent) / 100
+		m := c.CECsPerPeriod * cec.Hours(100-g.p.Renewal.OtherMaxPercent) / 100
 		if c.RawAssociationMinimum != "" {
 			m = c.AssociationMinimumCECs
 		}
-		out = max(out, m)
+		minimum = max(minimum, share(m))
 	}
-	return out
+	return req, minimum
 }
 
-// TestProp_Caps: per kind, the year's counted sum is at most its
-// yearCapCecs, per board or event at most its perItemCecs, and caps trim
-// no more than they must: each kind counts exactly
-// min(yearCap, Σ over items of min(perItem, the item's accepted hours)).
+func propMinimum(g *propGen, creds []string) cec.Hours {
+	_, m := propRequirement(g, creds)
+	return m
+}
+
+// TestProp_Caps: per kind, the period's counted sum is at most its
+// cap, per board or event at most its perItemCecs, and caps trim no more
+// than they must: each kind counts exactly min(cap, Σ over items of
+// min(perItem, the item's accepted hours)), and each cap group (its kinds,
+// and credited programs of its formats) exactly min(its cap, what its
+// members would count without it).
 func TestProp_Caps(t *testing.T) {
 	propRun(t, 5, func(g *propGen) ([]string, []credits.Activity, []string) {
 		creds := g.credentials()
 		acts := g.activities(g.r.IntN(41))
-		y := credits.Judge(g.p, propRenewal, creds, acts)
+		y := g.judge(creds, acts)
 		var problems []string
 		bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 		type item struct {
-			kind       string
-			org, title int
-			day        time.Time
+			kind, group string // group: the cap group the activity counts in, if any
+			org, title  int
+			day         time.Time
 		}
-		kindCounts, kindWant := map[string]cec.Hours{}, map[string]cec.Hours{}
+		// The group an activity counts in: its kind's, or, for a credited
+		// program, its format's (worked out from the policy's lists).
+		groupOf := func(a credits.Activity) string {
+			for _, grp := range g.p.CapGroups {
+				if slices.Contains(grp.Kinds, a.Kind) || a.Source == credits.Credited && a.Kind == g.p.Renewal.ProgramKind && slices.Contains(grp.Formats, a.Format) {
+					return grp.Code
+				}
+			}
+			return ""
+		}
+		type bucket struct{ kind, group string }
+		kindCounts := map[string]cec.Hours{}
+		bucketCounts, bucketWant := map[bucket]cec.Hours{}, map[bucket]cec.Hours{}
 		itemCounts, itemGiven := map[item]cec.Hours{}, map[item]cec.Hours{}
 		for i, a := range acts {
 			v := y.Verdicts[i]
@@ -752,7 +893,8 @@ func TestProp_Caps(t *testing.T) {
 				continue
 			}
 			kindCounts[k.Code] += v.Counts
-			it := item{kind: k.Code}
+			it := item{kind: k.Code, group: groupOf(a)}
+			bucketCounts[bucket{k.Code, it.group}] += v.Counts
 			m := g.meta[a.ID]
 			switch k.ItemKey {
 			case policy.ItemOrganisation:
@@ -764,7 +906,9 @@ func TestProp_Caps(t *testing.T) {
 			itemGiven[it] += a.Hours
 		}
 		for _, k := range g.p.ActivityKinds {
-			var want cec.Hours
+			// A capped kind's activities are all in one group (or none):
+			// the policy's loader keeps caps nested.
+			wants := map[string]cec.Hours{}
 			for it, given := range itemGiven {
 				if it.kind != k.Code {
 					continue
@@ -775,32 +919,38 @@ func TestProp_Caps(t *testing.T) {
 					}
 					given = min(given, k.PerItemCECs)
 				}
-				want += given
+				wants[it.group] += given
 			}
-			if k.YearCapCECs > 0 {
-				if kindCounts[k.Code] > k.YearCapCECs {
-					bad("%s counts %s, more than its year cap %s", k.Code, kindCounts[k.Code], k.YearCapCECs)
+			if k.PeriodCapCECs > 0 {
+				if kindCounts[k.Code] > k.PeriodCapCECs {
+					bad("%s counts %s, more than its cap %s", k.Code, kindCounts[k.Code], k.PeriodCapCECs)
 				}
-				want = min(want, k.YearCapCECs)
+				if len(wants) > 1 {
+					bad("%s is capped and counts in groups %v", k.Code, wants)
+				}
+				for grp := range wants {
+					wants[grp] = min(wants[grp], k.PeriodCapCECs)
+				}
 			}
-			// A kind in a cap group shares the group's cap: which of them a
-			// group cap trims depends on the canonical order, so the group
-			// is checked as a whole below.
-			if len(g.p.CapGroupsOf(k.Code)) > 0 {
-				kindWant[k.Code] = want
-				continue
-			}
-			if kindCounts[k.Code] != want {
-				bad("%s counts %s, want %s", k.Code, kindCounts[k.Code], want)
+			for grp, want := range wants {
+				// In a cap group, which member the group's cap trims depends
+				// on the canonical order: the group is checked as a whole below.
+				if grp != "" {
+					bucketWant[bucket{k.Code, grp}] = want
+					continue
+				}
+				if got := bucketCounts[bucket{k.Code, ""}]; got != want {
+					bad("%s counts %s, want %s", k.Code, got, want)
+				}
 			}
 		}
-		// Each group counts exactly min(its cap, what its kinds would
-		// count without it).
 		for _, grp := range g.p.CapGroups {
 			var got, want cec.Hours
-			for _, k := range grp.Kinds {
-				got += kindCounts[k]
-				want += kindWant[k]
+			for b, w := range bucketWant {
+				if b.group == grp.Code {
+					got += bucketCounts[b]
+					want += w
+				}
 			}
 			if want = min(want, grp.CapCECs); got != want {
 				bad("group %s counts %s, want %s", grp.Code, got, want)
@@ -811,36 +961,36 @@ func TestProp_Caps(t *testing.T) {
 }
 
 // TestProp_RequirementIsLargest: the requirement is the largest of the
-// credentials held, never their sum, whatever the order, repeats or
-// unknown codes.
+// credentials held (prorated alike where the policy says so), never their
+// sum, whatever the order, repeats or unknown codes.
 func TestProp_RequirementIsLargest(t *testing.T) {
 	propRun(t, 6, func(g *propGen) ([]string, []credits.Activity, []string) {
 		creds := g.credentials()
 		var problems []string
-		var want, sum cec.Hours
+		var sum cec.Hours
 		distinct := map[string]bool{}
 		for _, c := range g.p.Credentials {
 			if slices.Contains(creds, c.Code) {
-				want = max(want, c.CECsPerYear)
-				sum += c.CECsPerYear
+				sum += c.CECsPerPeriod
 				distinct[c.Code] = true
 			}
 		}
-		y := credits.Judge(g.p, propRenewal, creds, nil)
-		if y.Required != want || g.p.Requirement(creds) != want {
-			problems = append(problems, fmt.Sprintf("required %s (policy says %s), want the largest %s", y.Required, g.p.Requirement(creds), want))
+		want, _ := propRequirement(g, creds)
+		y := g.judge(creds, nil)
+		if y.Required != want {
+			problems = append(problems, fmt.Sprintf("required %s, want the largest %s", y.Required, want))
 		}
 		if len(distinct) > 1 && y.Required >= sum {
 			problems = append(problems, fmt.Sprintf("required %s is the sum %s", y.Required, sum))
 		}
 		shuffled := append(slices.Clone(creds), creds...)
 		g.r.Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
-		if r := g.p.Requirement(shuffled); r != want {
+		if r := g.judge(shuffled, nil).Required; r != want {
 			problems = append(problems, fmt.Sprintf("repeated and shuffled %q: required %s, want %s", shuffled, r, want))
 		}
-		extra := g.p.Credentials[g.r.IntN(len(g.p.Credentials))]
-		if r := g.p.Requirement(append(slices.Clone(creds), extra.Code)); r != max(want, extra.CECsPerYear) {
-			problems = append(problems, fmt.Sprintf("adding %s: required %s, want %s", extra.Code, r, max(want, extra.CECsPerYear)))
+		more := append(slices.Clone(creds), g.p.Credentials[g.r.IntN(len(g.p.Credentials))].Code)
+		if r, w := g.judge(more, nil).Required, max(want, func() cec.Hours { w, _ := propRequirement(g, more); return w }()); r != w || r < want {
+			problems = append(problems, fmt.Sprintf("adding %s: required %s, want %s", more[len(more)-1], r, w))
 		}
 		return creds, nil, problems
 	})
@@ -854,7 +1004,7 @@ func TestProp_CountsOnce(t *testing.T) {
 	propRun(t, 7, func(g *propGen) ([]string, []credits.Activity, []string) {
 		creds := g.credentials()
 		acts := g.activities(g.r.IntN(41))
-		y := credits.Judge(g.p, propRenewal, creds, acts)
+		y := g.judge(creds, acts)
 		var problems []string
 		bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 		type group struct {
@@ -922,9 +1072,9 @@ func TestProp_AddingNeverLowers(t *testing.T) {
 	propRun(t, 8, func(g *propGen) ([]string, []credits.Activity, []string) {
 		creds := g.credentials()
 		acts := g.activities(g.r.IntN(41))
-		before := credits.Judge(g.p, propRenewal, creds, acts)
+		before := g.judge(creds, acts)
 		more := append(slices.Clone(acts), g.activity())
-		after := credits.Judge(g.p, propRenewal, creds, more)
+		after := g.judge(creds, more)
 		var problems []string
 		bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 		for _, f := range []struct {

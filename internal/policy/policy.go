@@ -176,7 +176,21 @@ type Renewal struct {
 	// renewal for year Y accepts CECs earned in the RollingMonths months
 	// before its due date (renewalInvoices.dueOn of Y), instead of calendar
 	// year Y − EarnedYearsBefore (Window).
-	RollingMonths         int       `json:"rollingMonthsBeforeDue,omitempty"`
+	RollingMonths int `json:"rollingMonthsBeforeDue,omitempty"`
+	// PeriodYears is how many years one renewal period lasts (1 when left
+	// out): the CECs of a period are required once, at its end.
+	PeriodYears int `json:"periodYears,omitempty"`
+	// PeriodAnchor: calendar (every holder's periods are the same) or
+	// credential (a holder's periods start on the date they earned their
+	// first credential: Period).
+	PeriodAnchor string `json:"periodAnchor,omitempty"`
+	// PeriodStartYear, with periods of several calendar years, is the first
+	// year of any one period: the renewal years are this one's, every
+	// PeriodYears years.
+	PeriodStartYear int `json:"periodStartYear,omitempty"`
+	// ProrateFirstPeriod: a credential earned during a calendar period
+	// requires only the share of the whole months left in it.
+	ProrateFirstPeriod    bool      `json:"prorateFirstPeriod,omitempty"`
 	ProgramKind           string    `json:"programKind"` // the kind a credited program counts as
 	OtherMaxPercent       int       `json:"otherMaxPercent"`
 	ComplianceMinimumCECs cec.Hours `json:"-"`
@@ -231,10 +245,15 @@ type RenewalInvoices struct {
 	Currency string `json:"currency"` // ISO 4217
 	// DuesCents is the yearly dues per credential code, in cents.
 	DuesCents             map[string]int64 `json:"duesCents"`
-	IssueOn               string           `json:"issueOn"`
-	DueOn                 string           `json:"dueOn"`
-	GraceUntil            string           `json:"graceUntil"`
+	IssueOn               string           `json:"issueOn,omitempty"`
+	DueOn                 string           `json:"dueOn,omitempty"`
+	GraceUntil            string           `json:"graceUntil,omitempty"`
 	ReinstatementFeeCents int64            `json:"reinstatementFeeCents"`
+	// IssueDaysBeforeDue and GraceDaysAfterDue replace the month-days when
+	// periods are anchored on the holder's credential: the renewal is due
+	// on the anniversary that ends the period.
+	IssueDaysBeforeDue int `json:"issueDaysBeforeDue,omitempty"`
+	GraceDaysAfterDue  int `json:"graceDaysAfterDue,omitempty"`
 
 	issue, due, grace monthDay
 }
@@ -287,6 +306,9 @@ func (p *Policy) validateRenewalInvoices() error {
 			return fieldErr("renewalInvoices.duesCents."+code, "is not a credential")
 		}
 	}
+	if p.Renewal.PeriodAnchor == AnchorCredential {
+		return nil // dated by the holder's anniversaries (validatePeriod)
+	}
 	var err error
 	for _, f := range []struct {
 		name, raw string
@@ -316,7 +338,8 @@ func (p *Policy) validateRenewalInvoices() error {
 // adding an activity never lowers what counts.
 func (p *Policy) validateCapGroups() error {
 	seen := map[string]bool{}
-	grouped := map[string]string{} // kind → its group
+	grouped := map[string]string{} // kind, or "format:" and a format → its group
+	formats := false
 	for i := range p.CapGroups {
 		g := &p.CapGroups[i]
 		f := fmt.Sprintf("capGroups[%d]", i)
@@ -327,8 +350,12 @@ func (p *Policy) validateCapGroups() error {
 		if strings.TrimSpace(g.Name) == "" {
 			return fieldErr(f+".name", "is required: the verdicts name the group")
 		}
-		if len(g.Kinds) == 0 {
-			return fieldErr(f+".kinds", "must list at least one activity kind")
+		if len(g.Kinds) == 0 && len(g.Formats) == 0 {
+			return fieldErr(f+".kinds", "must list at least one activity kind or program format")
+		}
+		category := p.kinds[p.Renewal.ProgramKind].Category // of credited programs, grouped by format
+		if len(g.Kinds) > 0 {
+			category = p.kinds[g.Kinds[0]].Category
 		}
 		for j, k := range g.Kinds {
 			kind, ok := p.kinds[k]
@@ -338,10 +365,23 @@ func (p *Policy) validateCapGroups() error {
 				return fieldErr(field, fmt.Sprintf("%q is not an activity kind", k))
 			case grouped[k] != "":
 				return fieldErr(field, fmt.Sprintf("%q is in group %s already: a kind belongs to one group at most", k, grouped[k]))
-			case kind.Category != p.kinds[g.Kinds[0]].Category:
+			case kind.Category != category:
 				return fieldErr(field, fmt.Sprintf("%q is of category %s, unlike %s: a group's kinds share one category", k, kind.Category, g.Kinds[0]))
 			}
 			grouped[k] = g.Code
+		}
+		for j, fm := range g.Formats {
+			field := fmt.Sprintf("%s.formats[%d]", f, j)
+			switch {
+			case !slices.Contains(ProgramFormats, fm):
+				return fieldErr(field, fmt.Sprintf("%q is not a program format (%s)", fm, strings.Join(ProgramFormats, ", ")))
+			case grouped["format:"+fm] != "":
+				return fieldErr(field, fmt.Sprintf("%q is in group %s already: a format belongs to one group at most", fm, grouped["format:"+fm]))
+			case category != p.kinds[p.Renewal.ProgramKind].Category:
+				return fieldErr(field, fmt.Sprintf("credited programs count as %s, of category %s: a group's kinds share one category", p.Renewal.ProgramKind, p.kinds[p.Renewal.ProgramKind].Category))
+			}
+			grouped["format:"+fm] = g.Code
+			formats = true
 		}
 		h, err := cec.Parse(g.RawCap.String())
 		if err != nil || h <= 0 {
@@ -349,19 +389,29 @@ func (p *Policy) validateCapGroups() error {
 		}
 		g.CapCECs = h
 	}
+	// Credited programs join a group by their format alone, so that caps
+	// still nest: the program kind has no cap of its own and is in no group.
+	if k := p.kinds[p.Renewal.ProgramKind]; formats && (grouped[k.Code] != "" || k.PeriodCapCECs > 0 || k.PerItemCECs > 0) {
+		return fieldErr("renewal.programKind", fmt.Sprintf("%s may have no cap of its own and be in no group by kind when groups list program formats", k.Code))
+	}
 	return nil
 }
 
-// CapGroupsOf are the groups that cap kind.
-func (p *Policy) CapGroupsOf(kind string) []CapGroup {
+// CapGroupsOf are the groups that cap an activity of kind, or a credited
+// program of format ("" for a self-reported activity).
+func (p *Policy) CapGroupsOf(kind, format string) []CapGroup {
 	var out []CapGroup
 	for _, g := range p.CapGroups {
-		if slices.Contains(g.Kinds, kind) {
+		if slices.Contains(g.Kinds, kind) || format != "" && slices.Contains(g.Formats, format) {
 			out = append(out, g)
 		}
 	}
 	return out
 }
+
+// ProgramFormats are the formats of programs (programs.Formats), which
+// cap groups may list.
+var ProgramFormats = []string{"in_person", "live_online", "recorded"}
 
 // Categories of activity.
 const (
@@ -387,11 +437,13 @@ type ActivityKind struct {
 	// it is taken: e.g. an online course taken twice.
 	CountsOnce bool `json:"countsOnce,omitempty"`
 
-	PerItemCECs cec.Hours `json:"-"` // 0: no cap
-	YearCapCECs cec.Hours `json:"-"` // 0: no cap
+	PerItemCECs   cec.Hours `json:"-"` // 0: no cap
+	PeriodCapCECs cec.Hours `json:"-"` // 0: no cap
 
 	RawPerItem json.Number `json:"perItemCecs,omitempty"`
 	RawYearCap json.Number `json:"yearCapCecs,omitempty"`
+	// RawPeriodCap is yearCapCecs's name for periods of several years.
+	RawPeriodCap json.Number `json:"periodCapCecs,omitempty"`
 
 	docTypes map[string]bool
 }
@@ -427,24 +479,11 @@ func (p *Policy) Refused(code string) (NotAccepted, bool) {
 	return NotAccepted{}, false
 }
 
-// Requirement is the CECs a year needs for the credentials held: the
-// largest single requirement, since the same CECs serve every credential.
-// Unknown codes are ignored.
-func (p *Policy) Requirement(codes []string) cec.Hours {
-	var req cec.Hours
-	for _, c := range codes {
-		if cr, ok := p.byCode[c]; ok && cr.CECsPerYear > req {
-			req = cr.CECsPerYear
-		}
-	}
-	return req
-}
-
 // Credential is one credential and its yearly CEC requirement.
 type Credential struct {
-	Code        string    `json:"code"`
-	Name        string    `json:"name"`
-	CECsPerYear cec.Hours `json:"-"`
+	Code          string    `json:"code"`
+	Name          string    `json:"name"`
+	CECsPerPeriod cec.Hours `json:"-"`
 	// AssociationMinimumCECs, when set, is how many of the year's CECs must
 	// come from association sources for this credential, instead of the
 	// share renewal.otherMaxPercent leaves (AssociationMinimum).
@@ -452,23 +491,9 @@ type Credential struct {
 
 	// The file's text of the numbers, parsed in validate so that an error
 	// names the field.
-	RawCECsPerYear        json.Number `json:"cecsPerYear"`
+	RawCECsPerYear        json.Number `json:"cecsPerYear,omitempty"`
+	RawCECsPerPeriod      json.Number `json:"cecsPerPeriod,omitempty"`
 	RawAssociationMinimum json.Number `json:"associationMinimumCecs,omitempty"`
-}
-
-// AssociationMinimum is the CECs a year needs from association sources for
-// the credentials held: the minimum of the credential whose requirement is
-// the year's (the largest; of two as large, the larger minimum), its own
-// associationMinimumCecs or what renewal.otherMaxPercent leaves.
-func (p *Policy) AssociationMinimum(codes []string) cec.Hours {
-	req := p.Requirement(codes)
-	var out cec.Hours
-	for _, c := range codes {
-		if cr, ok := p.byCode[c]; ok && cr.CECsPerYear == req {
-			out = max(out, p.minimumOf(cr))
-		}
-	}
-	return out
 }
 
 // minimumOf is credential c's association minimum: its own, or what the
@@ -477,64 +502,19 @@ func (p *Policy) minimumOf(c Credential) cec.Hours {
 	if c.RawAssociationMinimum != "" {
 		return c.AssociationMinimumCECs
 	}
-	return c.CECsPerYear - c.CECsPerYear*cec.Hours(p.Renewal.OtherMaxPercent)/100
-}
-
-// Window is the civil dates (UTC midnight) between which, inclusive, the
-// CECs of renewal year year are earned: calendar year year −
-// renewal.earnedYearsBefore, or the renewal.rollingMonthsBeforeDue months
-// before the year's due date (the due date itself not included).
-func (p *Policy) Window(year int) (from, to time.Time) {
-	if n := p.Renewal.RollingMonths; n > 0 {
-		due := p.RenewalInvoices.DueDate(year, time.UTC)
-		return due.AddDate(0, -n, 0), due.AddDate(0, 0, -1)
-	}
-	earned := year - p.Renewal.EarnedYearsBefore
-	return time.Date(earned, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(earned, 12, 31, 0, 0, 0, 0, time.UTC)
-}
-
-// WindowWords says when the CECs of renewal year year are earned, to
-// follow "CECs earned": "in 2026", or "from April 1, 2026 to March 31, 2027".
-func (p *Policy) WindowWords(year int) string {
-	from, to := p.Window(year)
-	if p.Renewal.RollingMonths == 0 {
-		return fmt.Sprintf("in %d", from.Year())
-	}
-	return fmt.Sprintf("from %s to %s", from.Format("January 2, 2006"), to.Format("January 2, 2006"))
-}
-
-// ComingRenewal is the renewal year whose CECs are being earned on today (a
-// date in the association's time zone): the year after today's with
-// calendar windows; with a rolling window, the first renewal whose window
-// has not ended.
-func (p *Policy) ComingRenewal(today time.Time) int {
-	y := today.Year() + 1
-	if p.Renewal.RollingMonths == 0 {
-		return y
-	}
-	day := time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, time.UTC)
-	for y = today.Year() - 1; ; y++ {
-		if _, to := p.Window(y); !day.After(to) {
-			return y
-		}
-	}
-}
-
-// InWindow reports whether civil date d (its time of day ignored) is in
-// the window of renewal year year.
-func (p *Policy) InWindow(year int, d time.Time) bool {
-	from, to := p.Window(year)
-	day := time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, time.UTC)
-	return !day.Before(from) && !day.After(to)
+	return c.CECsPerPeriod - c.CECsPerPeriod*cec.Hours(p.Renewal.OtherMaxPercent)/100
 }
 
 // CapGroup caps kinds of activity together over the renewal year's window:
 // what they count in all is at most CapCECs (e.g. association
 // participation: boards, committees and legislative events, 2 CECs).
 type CapGroup struct {
-	Code    string    `json:"code"`
-	Name    string    `json:"name"`
-	Kinds   []string  `json:"kinds"`
+	Code  string   `json:"code"`
+	Name  string   `json:"name"`
+	Kinds []string `json:"kinds"`
+	// Formats are the program formats (ProgramFormats) whose credited
+	// programs count in the group, e.g. live online and recorded courses.
+	Formats []string  `json:"formats,omitempty"`
 	CapCECs cec.Hours `json:"-"`
 
 	RawCap json.Number `json:"capCecs"`
@@ -626,25 +606,29 @@ func (p *Policy) validate() error {
 		if strings.TrimSpace(c.Name) == "" {
 			return fieldErr(f+".name", "is required")
 		}
-		h, err := cec.Parse(c.RawCECsPerYear.String())
+		name, raw, err := p.perPeriod(c.RawCECsPerYear, c.RawCECsPerPeriod, "cecsPerYear", "cecsPerPeriod")
 		if err != nil {
-			return fieldErr(f+".cecsPerYear", err.Error())
+			return fieldErr(f+"."+name, err.Error())
 		}
-		c.CECsPerYear = h
+		h, err := cec.Parse(raw.String())
+		if err != nil {
+			return fieldErr(f+"."+name, err.Error())
+		}
+		c.CECsPerPeriod = h
 		p.Credentials[i] = c
-		if c.CECsPerYear <= 0 {
-			return fieldErr(f+".cecsPerYear", "must be more than 0")
+		if c.CECsPerPeriod <= 0 {
+			return fieldErr(f+"."+name, "must be more than 0")
 		}
 		if c.RawAssociationMinimum != "" {
 			m, err := cec.Parse(c.RawAssociationMinimum.String())
-			if err != nil || m < 0 || m > c.CECsPerYear {
-				return fieldErr(f+".associationMinimumCecs", fmt.Sprintf("must be a number of CECs from 0 to cecsPerYear %s", c.CECsPerYear))
+			if err != nil || m < 0 || m > c.CECsPerPeriod {
+				return fieldErr(f+".associationMinimumCecs", fmt.Sprintf("must be a number of CECs from 0 to %s %s", name, c.CECsPerPeriod))
 			}
 			c.AssociationMinimumCECs = m
 			p.Credentials[i] = c
-		} else if int64(c.CECsPerYear)*int64(p.Renewal.OtherMaxPercent)%100 != 0 {
+		} else if int64(c.CECsPerPeriod)*int64(p.Renewal.OtherMaxPercent)%100 != 0 {
 			// The share from other sources must be exact in hundredths of a CEC.
-			return fieldErr(f+".cecsPerYear", fmt.Sprintf("%s × renewal.otherMaxPercent %d%% is not a whole number of hundredths", c.CECsPerYear, p.Renewal.OtherMaxPercent))
+			return fieldErr(f+"."+name, fmt.Sprintf("%s × renewal.otherMaxPercent %d%% is not a whole number of hundredths", c.CECsPerPeriod, p.Renewal.OtherMaxPercent))
 		}
 		p.byCode[c.Code] = c
 	}
@@ -664,7 +648,7 @@ func (p *Policy) validateMinimums() error {
 	minimum := p.minimumOf
 	for i, a := range p.Credentials {
 		for _, b := range p.Credentials {
-			if a.CECsPerYear > b.CECsPerYear && minimum(a) < minimum(b) {
+			if a.CECsPerPeriod > b.CECsPerPeriod && minimum(a) < minimum(b) {
 				return fieldErr(fmt.Sprintf("credentials[%d].associationMinimumCecs", i), fmt.Sprintf(
 					"%s needs more CECs than %s but fewer from association sources (%s, %s): a holder of both would owe %s's",
 					a.Code, b.Code, minimum(a), minimum(b), a.Code))
@@ -672,6 +656,20 @@ func (p *Policy) validateMinimums() error {
 		}
 	}
 	return nil
+}
+
+// perPeriod picks the number given under its yearly name or its period's
+// (one of the two): the yearly one only with periods of a year.
+func (p *Policy) perPeriod(yearly, period json.Number, yearlyName, periodName string) (string, json.Number, error) {
+	switch {
+	case yearly != "" && period != "":
+		return periodName, "", fmt.Errorf("and %s say the same: give one", yearlyName)
+	case period != "":
+		return periodName, period, nil
+	case yearly != "" && p.periodYears() > 1:
+		return yearlyName, "", fmt.Errorf("is for periods of a year: name it %s with periods of %d years", periodName, p.periodYears())
+	}
+	return yearlyName, yearly, nil
 }
 
 func fieldErr(field, problem string) error { return fmt.Errorf("%s %s", field, problem) }
@@ -739,11 +737,8 @@ func (p *Policy) validateRenewal() error {
 	if r.EarnedYearsBefore < 0 || r.EarnedYearsBefore > 5 {
 		return fieldErr("renewal.earnedYearsBefore", "must be between 0 and 5")
 	}
-	// Only a year's window for now: a longer one would count a CEC toward
-	// two renewals, a shorter leave days no renewal takes (periods of
-	// several years are still to come: docs/policy.md).
-	if r.RollingMonths != 0 && r.RollingMonths != 12 {
-		return fieldErr("renewal.rollingMonthsBeforeDue", "must be 12 (the year before the due date), or left out for calendar years")
+	if err := p.validatePeriod(); err != nil {
+		return err
 	}
 	if r.OtherMaxPercent < 0 || r.OtherMaxPercent > 100 {
 		return fieldErr("renewal.otherMaxPercent", "must be between 0 and 100")
@@ -806,17 +801,21 @@ func (p *Policy) validateRenewal() error {
 				k.docTypes[t] = true
 			}
 		}
+		capName, capRaw, err := p.perPeriod(k.RawYearCap, k.RawPeriodCap, "yearCapCecs", "periodCapCecs")
+		if err != nil {
+			return fieldErr(f+"."+capName, err.Error())
+		}
 		for _, c := range []struct {
 			name string
 			raw  json.Number
 			dst  *cec.Hours
-		}{{".perItemCecs", k.RawPerItem, &k.PerItemCECs}, {".yearCapCecs", k.RawYearCap, &k.YearCapCECs}} {
+		}{{"perItemCecs", k.RawPerItem, &k.PerItemCECs}, {capName, capRaw, &k.PeriodCapCECs}} {
 			if c.raw == "" {
 				continue
 			}
 			h, err := cec.Parse(c.raw.String())
 			if err != nil || h <= 0 {
-				return fieldErr(f+c.name, "must be a positive decimal with at most two places")
+				return fieldErr(f+"."+c.name, "must be a positive decimal with at most two places")
 			}
 			*c.dst = h
 		}

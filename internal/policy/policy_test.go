@@ -18,7 +18,7 @@ func TestLoad_Default(t *testing.T) {
 	want := map[string]cec.Hours{"CAM": cec.Of(6), "NALP": cec.Of(3), "CAPS": cec.Of(6), "CAS": cec.Of(3), "AIME": cec.Of(3)}
 	for code, h := range want {
 		c, ok := p.Credential(code)
-		if !ok || c.CECsPerYear != h {
+		if !ok || c.CECsPerPeriod != h {
 			t.Errorf("credential %s: got %+v (known %v), want %v CECs", code, c, ok, h)
 		}
 	}
@@ -148,7 +148,7 @@ func TestAttendance_FilingFeeOn(t *testing.T) {
 
 // TestExamples_Load: every policy under policy/examples loads.
 func TestExamples_Load(t *testing.T) {
-	for _, name := range []string{"sleep-technologists.yaml", "naaei-2021.yaml"} {
+	for _, name := range []string{"sleep-technologists.yaml", "naaei-2021.yaml", "brpt-recertification.yaml"} {
 		if _, err := policy.LoadFile("../../policy/examples/" + name); err != nil {
 			t.Errorf("%s: %v", name, err)
 		}
@@ -177,13 +177,13 @@ func TestWindow(t *testing.T) {
 		// Due 15 March 2028: the 12 months before it.
 		{rolling, "2027-03-15", "2028-03-14", "from March 15, 2027 to March 14, 2028"},
 	} {
-		from, to := tc.p.Window(2028)
-		if from != day(tc.from) || to != day(tc.to) || tc.p.WindowWords(2028) != tc.words {
-			t.Errorf("window %s to %s (%q), want %s to %s (%q)", from, to, tc.p.WindowWords(2028), tc.from, tc.to, tc.words)
+		r := tc.p.Period(2028, nil)
+		if r.From != day(tc.from) || r.To != day(tc.to) || r.WindowWords() != tc.words {
+			t.Errorf("window %s to %s (%q), want %s to %s (%q)", r.From, r.To, r.WindowWords(), tc.from, tc.to, tc.words)
 		}
-		if !tc.p.InWindow(2028, day(tc.from).Add(23*time.Hour)) || tc.p.InWindow(2028, day(tc.from).AddDate(0, 0, -1)) ||
-			!tc.p.InWindow(2028, day(tc.to)) || tc.p.InWindow(2028, day(tc.to).AddDate(0, 0, 1)) {
-			t.Errorf("InWindow disagrees with %s to %s", tc.from, tc.to)
+		if !r.Contains(day(tc.from).Add(23*time.Hour)) || r.Contains(day(tc.from).AddDate(0, 0, -1)) ||
+			!r.Contains(day(tc.to)) || r.Contains(day(tc.to).AddDate(0, 0, 1)) {
+			t.Errorf("Contains disagrees with %s to %s", tc.from, tc.to)
 		}
 	}
 	// The coming renewal: the year after today's with calendar windows;
@@ -197,7 +197,7 @@ func TestWindow(t *testing.T) {
 		{shipped, "2027-02-15", 2028}, {shipped, "2027-12-31", 2028},
 		{rolling, "2027-02-15", 2027}, {rolling, "2027-03-14", 2027}, {rolling, "2027-03-15", 2028}, {rolling, "2027-12-31", 2028},
 	} {
-		if got := tc.p.ComingRenewal(day(tc.today)); got != tc.want {
+		if got := tc.p.ComingPeriod(day(tc.today), nil).Year; got != tc.want {
 			t.Errorf("coming renewal on %s: %d, want %d", tc.today, got, tc.want)
 		}
 	}

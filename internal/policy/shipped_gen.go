@@ -111,6 +111,7 @@ func shipped() *Policy {
 		},
 		Renewal: Renewal{
 			EarnedYearsBefore:    1,
+			PeriodAnchor:         "calendar",
 			ProgramKind:          "association_course",
 			OtherMaxPercent:      50,
 			AuditRatePercent:     10,

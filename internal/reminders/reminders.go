@@ -322,7 +322,9 @@ func (s *Service) renewals(ctx context.Context, date string, d int, p Page) ([]n
 // graceEnding reminds the holders of year Y's unpaid invoices when date is
 // Y's last day of grace. Every invoice of a year is due on the same day
 // (policy renewalInvoices.dueOn of Y), so they are the due index's entries
-// of that day: one Query, as the renewal_due reminder.
+// of that day: one Query, as the renewal_due reminder. With periods
+// anchored on holders' credentials every day ends someone's grace: the
+// invoices due renewalInvoices.graceDaysAfterDue days before date.
 func (s *Service) graceEnding(ctx context.Context, date string, d int, p Page) ([]notify.Job, string, error) {
 	loc := s.Policy.Association.Location()
 	day, err := time.ParseInLocation(time.DateOnly, date, loc)
@@ -330,10 +332,15 @@ func (s *Service) graceEnding(ctx context.Context, date string, d int, p Page) (
 		return nil, "", err
 	}
 	ri := s.Policy.RenewalInvoices
-	if !ri.GraceDate(day.Year(), loc).Equal(day) {
-		return nil, "", nil
+	due := day.AddDate(0, 0, -ri.GraceDaysAfterDue)
+	if s.Policy.Renewal.PeriodAnchor != policy.AnchorCredential {
+		year := s.Policy.Period(day.Year(), nil)
+		if year.Year != day.Year() || !policy.Day(year.Grace, loc).Equal(day) {
+			return nil, "", nil
+		}
+		due = policy.Day(year.Due, loc)
 	}
-	dues, next, err := s.Store.DueRenewals(ctx, ri.DueDate(day.Year(), loc).Format(time.DateOnly), p)
+	dues, next, err := s.Store.DueRenewals(ctx, due.Format(time.DateOnly), p)
 	if err != nil {
 		return nil, "", err
 	}
@@ -380,7 +387,7 @@ func (s *Service) cecs(ctx context.Context, date string, d int, p Page) ([]notif
 			To: []string{c.Email}, Data: map[string]string{"name": c.Name, "holderId": c.HolderID, "year": strconv.Itoa(c.Year),
 				"dueOn": c.DueOn, "days": s.daysLeft(c.DueOn, d), "required": y.Required.String(), "counted": y.Counted.String(),
 				"shortfalls": strings.Join(lines, "\n"),
-				"earnedYear": strconv.Itoa(c.Year - s.Policy.Renewal.EarnedYearsBefore), "earned": s.Policy.WindowWords(c.Year)}})
+				"earnedYear": strconv.Itoa(y.From.Year()), "earned": y.Period.WindowWords()}})
 	}
 	return jobs, next, nil
 }

@@ -60,24 +60,51 @@ type Service struct {
 func (s *Service) loc() *time.Location { return s.Policy.Association.Location() }
 
 // ComingYear is the renewal year whose invoices are issued next: the
-// calendar year after today's, in the association's time zone.
-func (s *Service) ComingYear() int { return s.comingYearAt(s.Clock.Now()) }
+// calendar year after today's, in the association's time zone. With
+// periods anchored on holders' credentials each holder has their own
+// (comingPeriod), and it is 0.
+func (s *Service) ComingYear() int {
+	if s.anchored() {
+		return 0
+	}
+	return s.comingPeriod(accounts.Holder{}, s.Clock.Now()).Year
+}
 
-// comingYearAt is the renewal year that was coming at t.
-func (s *Service) comingYearAt(t time.Time) int { return t.In(s.loc()).Year() + 1 }
+func (s *Service) anchored() bool { return s.Policy.Renewal.PeriodAnchor == policy.AnchorCredential }
 
-// Issued reports whether the invoices of year are issued by now.
+// comingPeriod is holder h's renewal period that was coming at t: the
+// calendar's first renewal year after t's, or the holder's own period
+// whose window had not ended.
+func (s *Service) comingPeriod(h accounts.Holder, t time.Time) policy.Period {
+	if s.anchored() {
+		return s.Policy.ComingPeriod(t.In(s.loc()), h.Held())
+	}
+	return s.Policy.Period(t.In(s.loc()).Year()+1, h.Held())
+}
+
+// Issued reports whether the invoices of year are issued by now (calendar
+// periods: every holder's on the same day).
 func (s *Service) Issued(year int) bool {
-	return !s.Clock.Now().Before(s.Policy.RenewalInvoices.IssueDate(year, s.loc()))
+	return s.issued(s.Policy.Period(year, nil))
+}
+
+// issued reports whether period's invoice is issued by now.
+func (s *Service) issued(period policy.Period) bool {
+	return !s.Clock.Now().Before(policy.Day(period.Issue, s.loc()))
 }
 
 // NewInvoice prices holder h's renewal of year from the policy; ok is false
-// when h holds no credential the policy prices (nothing to renew).
+// when h holds no credential the policy prices (nothing to renew), or has
+// no renewal due in year (periods of several years).
 func NewInvoice(p *policy.Policy, h accounts.Holder, year int, now time.Time) (Invoice, bool) {
-	r, loc := p.RenewalInvoices, p.Association.Location()
+	r := p.RenewalInvoices
+	period := p.Period(year, h.Held())
+	if period.Year != year {
+		return Invoice{}, false
+	}
 	inv := Invoice{ID: InvoiceID(h.ID, year), HolderID: h.ID, HolderEmail: h.Email,
 		HolderName: strings.TrimSpace(h.FirstName + " " + h.LastName), Year: year, Currency: r.Currency,
-		DueOn: r.DueDate(year, loc).Format(time.DateOnly), GraceUntil: r.GraceDate(year, loc).Format(time.DateOnly),
+		DueOn: period.Due.Format(time.DateOnly), GraceUntil: period.Grace.Format(time.DateOnly),
 		Status: Open, IssuedAt: now, CreatedAt: now, UpdatedAt: now}
 	for _, c := range h.Credentials {
 		cents, ok := r.DuesCents[c.Code]
@@ -90,7 +117,7 @@ func NewInvoice(p *policy.Policy, h accounts.Holder, year int, now time.Time) (I
 	}
 	slices.Sort(inv.Credentials)
 	slices.SortFunc(inv.Lines, func(a, b Line) int { return strings.Compare(a.Code, b.Code) })
-	inv.CECsRequired = p.Requirement(inv.Credentials)
+	inv.CECsRequired = period.Required
 	return inv, len(inv.Lines) > 0
 }
 
@@ -155,10 +182,15 @@ type sweep struct {
 // the daily work queue does it, a page at a time, each holder's invoice
 // created once however often a page runs (EnsureInvoice). A day the run
 // missed is caught up by the next: the sweep is due as long as the last one
-// is SweepEvery old. It returns 1 when it planned a sweep now.
+// is SweepEvery old. With periods anchored on holders' credentials
+// (ComingYear 0) the sweep is due all year, and a holder's invoice is
+// ensured once their own period's issue date has come: at 10× the stated
+// scale a sweep reads the renewable index and, for the holders inside
+// their issue window, an invoice (docs/data-model.md). It returns 1 when
+// it planned a sweep now.
 func (s *Service) IssueDue(ctx context.Context) (int, error) {
 	year := s.ComingYear()
-	if !s.Issued(year) {
+	if !s.anchored() && !s.Issued(year) {
 		return 0, nil
 	}
 	now := s.Clock.Now()
@@ -207,8 +239,9 @@ func (s *Service) Piece(ctx context.Context, raw json.RawMessage) (int, error) {
 		return 0, fmt.Errorf("decode renewal piece: %w", err)
 	}
 	// Not before the year's issue date, whenever the piece comes (a clock
-	// set back, on the local stack).
-	if !s.Issued(p.Year) {
+	// set back, on the local stack); with holders' own periods, each
+	// holder's (below).
+	if !s.anchored() && !s.Issued(p.Year) {
 		return 0, nil
 	}
 	if p.Shard < 0 {
@@ -238,7 +271,15 @@ func (s *Service) Piece(ctx context.Context, raw json.RawMessage) (int, error) {
 			s.log().InfoContext(ctx, "renewal invoices issued", "year", p.Year, "shard", p.Shard, "created", n)
 			return n, daily.ErrOutOfTime
 		}
-		_, created, err := s.EnsureInvoice(ctx, h, p.Year)
+		year := p.Year
+		if s.anchored() {
+			period := s.comingPeriod(h, s.Clock.Now())
+			if !s.issued(period) {
+				continue
+			}
+			year = period.Year
+		}
+		_, created, err := s.EnsureInvoice(ctx, h, year)
 		if err != nil {
 			return n, err
 		}
@@ -270,9 +311,12 @@ func (s *Service) CredentialsSet(ctx context.Context, body string) error {
 	if err != nil {
 		return err
 	}
-	year := s.comingYearAt(m.At)
-	if !s.Issued(year) {
-		return nil
+	year := s.ComingYear()
+	if !s.anchored() {
+		year = s.comingPeriod(accounts.Holder{}, m.At).Year
+		if !s.Issued(year) {
+			return nil
+		}
 	}
 	h, err := s.Holders.Holder(ctx, m.HolderID)
 	if errors.Is(err, accounts.ErrNotFound) {
@@ -280,6 +324,13 @@ func (s *Service) CredentialsSet(ctx context.Context, body string) error {
 	}
 	if err != nil {
 		return fmt.Errorf("read holder %s: %w", m.HolderID, err)
+	}
+	if s.anchored() { // the holder's own period, from the dates just recorded
+		period := s.comingPeriod(h, m.At)
+		if !s.issued(period) {
+			return nil
+		}
+		year = period.Year
 	}
 	inv, created, err := s.EnsureInvoice(ctx, h, year)
 	if err != nil {
@@ -353,7 +404,7 @@ func (s *Service) Renewal(ctx context.Context, c identity.Caller, year int) (Vie
 	}
 	s.judgeLapse(&inv)
 	submitted := slices.ContainsFunc(rec.Submissions, func(x submissions.Submission) bool { return x.RenewalYear == year })
-	issue := s.Policy.RenewalInvoices.IssueDate(year, s.loc())
+	issue := policy.Day(y.Period.Issue, s.loc())
 	paid := inv.Status == Paid
 	v := View{Invoice: inv, CECs: y, Complete: paid && y.Met, Steps: []Step{
 		{StepContact, !rec.Holder.ContactConfirmedAt.IsZero() && !rec.Holder.ContactConfirmedAt.Before(issue)},
@@ -531,9 +582,10 @@ func (s *Service) judge(ctx context.Context, holderID string, year int) (credits
 	if err != nil {
 		return credits.Year{}, submissions.Record{}, fmt.Errorf("read record of holder %s: %w", holderID, err)
 	}
+	period := s.Policy.Period(year, rec.Holder.Held())
 	acts := make([]credits.Activity, 0, len(rec.Activities))
 	for _, a := range rec.Activities {
-		if !s.Policy.InWindow(year, a.Date) {
+		if !period.Contains(a.Date) {
 			continue
 		}
 		if a.Source == credits.Credited {
@@ -541,11 +593,7 @@ func (s *Service) judge(ctx context.Context, holderID string, year int) (credits
 		}
 		acts = append(acts, a)
 	}
-	codes := make([]string, 0, len(rec.Holder.Credentials))
-	for _, cr := range rec.Holder.Credentials {
-		codes = append(codes, cr.Code)
-	}
-	return credits.Judge(s.Policy, year, codes, acts), rec, nil
+	return credits.Judge(s.Policy, period, acts), rec, nil
 }
 
 // StartCheckout opens a payment session for the caller's open invoice of

@@ -153,27 +153,19 @@ func clean(a credits.Activity) credits.Activity {
 	return a
 }
 
-// window returns the record's activities earned in the renewal year's
+// window returns the record's activities earned in the renewal period's
 // window, as the engine sees them (credited programs count as the policy's
 // program kind).
-func (s *Service) window(acts []credits.Activity, year int) []credits.Activity {
+func (s *Service) window(acts []credits.Activity, period policy.Period) []credits.Activity {
 	out := make([]credits.Activity, 0, len(acts))
 	for _, a := range acts {
-		if !s.policy.InWindow(year, a.Date) {
+		if !period.Contains(a.Date) {
 			continue
 		}
 		if a.Source == credits.Credited {
 			a.Kind = s.policy.Renewal.ProgramKind
 		}
 		out = append(out, a)
-	}
-	return out
-}
-
-func codes(h accounts.Holder) []string {
-	out := make([]string, 0, len(h.Credentials))
-	for _, c := range h.Credentials {
-		out = append(out, c.Code)
 	}
 	return out
 }
@@ -208,10 +200,17 @@ func (s *Service) Submit(ctx context.Context, c identity.Caller, in NewSubmissio
 	if err != nil {
 		return Submission{}, fmt.Errorf("read record of holder %s: %w", holderID, err)
 	}
-	creds := codes(rec.Holder)
-	if s.policy.Requirement(creds) == 0 {
+	period := s.policy.Period(in.RenewalYear, rec.Holder.Held())
+	if period.Required == 0 {
 		return Submission{}, fault.New(fault.Unprocessable, "no_credentials",
 			"you hold no credential that needs renewal CECs: staff record the credentials you hold")
+	}
+	if period.Year != in.RenewalYear {
+		// Periods of several years: the holder renews in some years only.
+		return Submission{}, fault.New(fault.Unprocessable, "not_a_renewal_year", fmt.Sprintf("you have no renewal due in %d", in.RenewalYear),
+			fault.Detail{Field: "renewalYear", Code: "not_a_renewal_year", Message: fmt.Sprintf(
+				"you have no renewal due in %d: your next is due on %s, for CECs earned %s", in.RenewalYear,
+				period.Due.Format("January 2, 2006"), period.WindowWords())})
 	}
 	for _, o := range rec.Submissions {
 		if o.RenewalYear == in.RenewalYear && o.Status.Open() {
@@ -223,13 +222,13 @@ func (s *Service) Submit(ctx context.Context, c identity.Caller, in NewSubmissio
 		return Submission{}, invalid(d...)
 	}
 	id := s.newID("SUB")
-	existing := s.window(rec.Activities, in.RenewalYear)
+	existing := s.window(rec.Activities, period)
 	all := slices.Clone(existing)
 	for i := range in.Activities {
 		in.Activities[i].ID = fmt.Sprintf("%s-%d", id, i+1)
 		all = append(all, in.Activities[i])
 	}
-	y := credits.Judge(s.policy, in.RenewalYear, creds, all)
+	y := credits.Judge(s.policy, period, all)
 	verdicts := y.Verdicts[len(existing):]
 	if !y.Met {
 		var d []fault.Detail
@@ -774,8 +773,8 @@ func (s *Service) Decide(ctx context.Context, c identity.Caller, id string, d De
 				approved = append(approved, it.Activity)
 			}
 		}
-		y := credits.Judge(s.policy, sub.RenewalYear, codes(rec.Holder),
-			append(s.window(rec.Activities, sub.RenewalYear), approved...))
+		period := s.policy.Period(sub.RenewalYear, rec.Holder.Held())
+		y := credits.Judge(s.policy, period, append(s.window(rec.Activities, period), approved...))
 		sub.Result = &Result{Met: y.Met, Required: y.Required, Counted: y.Counted, Outstanding: y.Outstanding}
 		m, err := s.mail(sub, "submission_decision", map[string]string{"decision": verdict, "reason": d.Reason,
 			"approved": fmt.Sprint(len(approved)), "rejected": fmt.Sprint(len(sub.Items) - len(approved)),

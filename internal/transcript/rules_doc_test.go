@@ -89,23 +89,23 @@ func renderRules(p *policy.Policy) ([]byte, error) {
 	// smallest requirement.
 	v.Largest, v.Smallest = p.Credentials[0], p.Credentials[0]
 	for _, c := range p.Credentials {
-		if c.CECsPerYear > v.Largest.CECsPerYear {
+		if c.CECsPerPeriod > v.Largest.CECsPerPeriod {
 			v.Largest = c
 		}
-		if c.CECsPerYear < v.Smallest.CECsPerYear {
+		if c.CECsPerPeriod < v.Smallest.CECsPerPeriod {
 			v.Smallest = c
 		}
 	}
-	v.Sum = v.Largest.CECsPerYear + v.Smallest.CECsPerYear
-	v.SmallestOther = v.Smallest.CECsPerYear * cec.Hours(p.Renewal.OtherMaxPercent) / 100
-	v.LargestAssociation = v.Largest.CECsPerYear - v.Largest.CECsPerYear*cec.Hours(p.Renewal.OtherMaxPercent)/100
+	v.Sum = v.Largest.CECsPerPeriod + v.Smallest.CECsPerPeriod
+	v.SmallestOther = v.Smallest.CECsPerPeriod * cec.Hours(p.Renewal.OtherMaxPercent) / 100
+	v.LargestAssociation = v.Largest.CECsPerPeriod - v.Largest.CECsPerPeriod*cec.Hours(p.Renewal.OtherMaxPercent)/100
 	for _, k := range p.ActivityKinds {
 		if k.Category == policy.CategoryAssociation {
 			v.AssociationKinds = append(v.AssociationKinds, k)
 		} else {
 			v.OtherKinds = append(v.OtherKinds, k)
 		}
-		if k.PerItemCECs > 0 || k.YearCapCECs > 0 {
+		if k.PerItemCECs > 0 || k.PeriodCapCECs > 0 {
 			v.Capped = append(v.Capped, k)
 		}
 		v.CountsOnce = v.CountsOnce || k.CountsOnce
@@ -127,11 +127,11 @@ func renderRules(p *policy.Policy) ([]byte, error) {
 	// The worked year: a third of the requirement from association
 	// sources, and the rest and one more from other sources.
 	if len(v.AssociationKinds) > 0 && len(v.OtherKinds) > 0 {
-		req := v.Largest.CECsPerYear
+		req := v.Largest.CECsPerPeriod
 		v.WorkedAssociation = req / 3
 		v.WorkedOther = req - v.WorkedAssociation + cec.Of(1)
 		on := time.Date(v.Earned, time.May, 1, 0, 0, 0, 0, time.UTC)
-		v.Worked = credits.Judge(p, exampleYear, []string{v.Largest.Code}, []credits.Activity{
+		v.Worked = credits.Judge(p, p.Period(exampleYear, []policy.Held{{Code: v.Largest.Code}}), []credits.Activity{
 			{ID: "A", Source: credits.Credited, Kind: v.AssociationKinds[0].Code, Date: on, Hours: v.WorkedAssociation, Compliance: true},
 			{ID: "B", Source: credits.Credited, Kind: v.OtherKinds[0].Code, Date: on, Hours: v.WorkedOther},
 		})
@@ -202,12 +202,12 @@ CECs are exact decimals with at most two places, such as 1.5 or 0.25.
 | code | credential | CECs a year |
 | --- | --- | --- |
 {{- range .P.Credentials}}
-| {{.Code}} | {{.Name}} | {{.CECsPerYear}} |
+| {{.Code}} | {{.Name}} | {{.CECsPerPeriod}} |
 {{- end}}
 
 If you hold several credentials, the same CECs serve all of them: you need
 the **largest** single requirement, not the sum. {{.Largest.Code}} and
-{{.Smallest.Code}} together need {{cecs .Largest.CECsPerYear}}, not {{.Sum}}.
+{{.Smallest.Code}} together need {{cecs .Largest.CECsPerPeriod}}, not {{.Sum}}.
 
 ## When the CECs must be earned
 
@@ -221,7 +221,7 @@ another year's renewal). An activity's date is the day you completed it.
 
 **Association sources**: at least {{.AssociationPercent}}% of your requirement must come from here.
 {{range .AssociationKinds}}
-- {{.Name}}{{if or .PerItemCECs .YearCapCECs}} ({{if .PerItemCECs}}{{cecs .PerItemCECs}} for each {{itemNoun .ItemKey}}{{end}}{{if and .PerItemCECs .YearCapCECs}}, {{end}}{{if .YearCapCECs}}at most {{cecs .YearCapCECs}} a year{{end}}){{end}}
+- {{.Name}}{{if or .PerItemCECs .PeriodCapCECs}} ({{if .PerItemCECs}}{{cecs .PerItemCECs}} for each {{itemNoun .ItemKey}}{{end}}{{if and .PerItemCECs .PeriodCapCECs}}, {{end}}{{if .PeriodCapCECs}}at most {{cecs .PeriodCapCECs}} a year{{end}}){{end}}
 {{- end}}
 {{- if .ProgramKind.Code}}
 
@@ -231,14 +231,14 @@ report count as a {{lower .ProgramKind.Name}}.
 
 **Other sources**: at most {{.OtherPercent}}% of your requirement may come from here.
 {{range .OtherKinds}}
-- {{.Name}}{{if or .PerItemCECs .YearCapCECs}} ({{if .PerItemCECs}}{{cecs .PerItemCECs}} for each {{itemNoun .ItemKey}}{{end}}{{if and .PerItemCECs .YearCapCECs}}, {{end}}{{if .YearCapCECs}}at most {{cecs .YearCapCECs}} a year{{end}}){{end}}
+- {{.Name}}{{if or .PerItemCECs .PeriodCapCECs}} ({{if .PerItemCECs}}{{cecs .PerItemCECs}} for each {{itemNoun .ItemKey}}{{end}}{{if and .PerItemCECs .PeriodCapCECs}}, {{end}}{{if .PeriodCapCECs}}at most {{cecs .PeriodCapCECs}} a year{{end}}){{end}}
 {{- end}}
 
 CECs from other sources count only up to {{.OtherPercent}}% of the requirement; any more
 are not refused, they simply do not count. With {{.Smallest.Code}}'s requirement of
-{{cecs .Smallest.CECsPerYear}}, other sources count for at most {{cecs .SmallestOther}}, so at least
+{{cecs .Smallest.CECsPerPeriod}}, other sources count for at most {{cecs .SmallestOther}}, so at least
 {{cecs .SmallestOther}} must come from association sources. With {{.Largest.Code}}'s
-{{cecs .Largest.CECsPerYear}}, other sources count for at most {{cecs .Worked.OtherLimit}}, and at least
+{{cecs .Largest.CECsPerPeriod}}, other sources count for at most {{cecs .Worked.OtherLimit}}, and at least
 {{cecs .LargestAssociation}} must come from association sources.
 
 A year is counted as: association CECs (after the caps below) + the
@@ -252,7 +252,7 @@ from other sources has {{.Worked.Association}} + {{.Worked.OtherCounted}} = {{ce
 Some kinds count only up to a cap; the hours beyond it do not count
 (the activity shows as ` + "`capped`" + `, with how much still counts):
 {{range .Capped}}
-- {{.Name}}:{{if .PerItemCECs}} at most {{cecs .PerItemCECs}} for each {{itemNoun .ItemKey}}{{end}}{{if and .PerItemCECs .YearCapCECs}},{{end}}{{if .YearCapCECs}} at most {{cecs .YearCapCECs}} a year{{end}}.
+- {{.Name}}:{{if .PerItemCECs}} at most {{cecs .PerItemCECs}} for each {{itemNoun .ItemKey}}{{end}}{{if and .PerItemCECs .PeriodCapCECs}},{{end}}{{if .PeriodCapCECs}} at most {{cecs .PeriodCapCECs}} a year{{end}}.
 {{- end}}
 
 The same board or committee under another spelling (case, accents,

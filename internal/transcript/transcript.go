@@ -107,10 +107,13 @@ type Transcript struct {
 	Entries     []Entry   // by date, then ID
 }
 
-// ComingRenewal is the renewal year a holder is earning CECs for today, in
-// the association's time zone (policy.ComingRenewal).
-func (s *Service) ComingRenewal() int {
-	return s.policy.ComingRenewal(s.clock.Now().In(s.policy.Association.Location()))
+// period is holder h's renewal period of year, or the one they are
+// earning CECs for today (association time zone) when year is 0.
+func (s *Service) period(h accounts.Holder, year int) policy.Period {
+	if year == 0 {
+		return s.policy.ComingPeriod(s.clock.Now().In(s.policy.Association.Location()), h.Held())
+	}
+	return s.policy.Period(year, h.Held())
 }
 
 // Status judges renewal year year (0: the coming renewal) for the caller:
@@ -150,13 +153,10 @@ func (s *Service) StatusOf(ctx context.Context, c identity.Caller, holderID stri
 	return s.judgeHolder(ctx, holderID, year, true, fault.Errorf(fault.NotFound, "holder_not_found", "no holder %s", holderID))
 }
 
-// renewalYear is year, or the coming renewal for 0, refused outside
-// MinYear..MaxYear.
+// renewalYear is year (0: the coming renewal, which is the holder's),
+// refused outside MinYear..MaxYear.
 func (s *Service) renewalYear(year int) (int, error) {
-	if year == 0 {
-		year = s.ComingRenewal()
-	}
-	if year < MinYear || year > MaxYear {
+	if year != 0 && year < MinYear || year > MaxYear {
 		return 0, fault.New(fault.Invalid, "invalid_request", "invalid renewal year",
 			fault.Detail{Field: "year", Code: "out_of_range", Message: fmt.Sprintf("must be a renewal year from %d to %d", MinYear, MaxYear)})
 	}
@@ -224,15 +224,16 @@ func (s *Service) judgeHolder(ctx context.Context, holderID string, year int, wi
 	for _, cr := range h.Credentials {
 		codes = append(codes, cr.Code)
 	}
-	window := slices.DeleteFunc(slices.Clone(activities), func(a credits.Activity) bool { return !s.policy.InWindow(year, a.Date) })
+	period := s.period(h, year)
+	window := slices.DeleteFunc(slices.Clone(activities), func(a credits.Activity) bool { return !period.Contains(a.Date) })
 	slices.SortStableFunc(window, func(a, b credits.Activity) int {
 		return cmp.Or(civil(a.Date).Compare(civil(b.Date)), cmp.Compare(a.ID, b.ID))
 	})
-	y := credits.Judge(s.policy, year, codes, window)
+	y := credits.Judge(s.policy, period, window)
 	st := Status{HolderID: h.ID, HolderName: strings.TrimSpace(h.FirstName + " " + h.LastName), Credentials: codes, Year: y,
 		Entries: make([]Entry, len(window))}
 	if y.Required > 0 {
-		st.ComplianceMinimum = s.policy.Renewal.ComplianceMinimumCECs
+		st.ComplianceMinimum = min(s.policy.Renewal.ComplianceMinimumCECs, y.Required)
 	} else {
 		st.NoRequirement, st.Year.Met = true, false
 	}
@@ -244,7 +245,7 @@ func (s *Service) judgeHolder(ctx context.Context, holderID string, year int, wi
 		if err != nil {
 			return Status{}, fmt.Errorf("read pending credits of holder %s: %w", holderID, err)
 		}
-		st.Pending = slices.DeleteFunc(pending, func(p Pending) bool { return !s.policy.InWindow(year, p.Completed) })
+		st.Pending = slices.DeleteFunc(pending, func(p Pending) bool { return !period.Contains(p.Completed) })
 	}
 	return st, nil
 }

@@ -253,9 +253,6 @@ func TestService_ComingRenewal(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			now, _ := time.Parse(time.RFC3339, tt.now)
 			w.clock.Set(now)
-			if got := w.svc.ComingRenewal(); got != tt.want {
-				t.Fatalf("ComingRenewal at %s = %d, want %d", tt.now, got, tt.want)
-			}
 			st, err := w.svc.Status(t.Context(), holderCaller("ana"), 0)
 			if err != nil || st.Year.RenewalYear != tt.want {
 				t.Fatalf("Status(0) judged %d, %v; want %d", st.Year.RenewalYear, err, tt.want)

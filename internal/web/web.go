@@ -151,9 +151,9 @@ type PolicyView struct {
 
 // CredentialView is a credential and its yearly requirement.
 type CredentialView struct {
-	Code        string `json:"code"`
-	Name        string `json:"name"`
-	CECsPerYear string `json:"cecsPerYear"`
+	Code          string `json:"code"`
+	Name          string `json:"name"`
+	CECsPerPeriod string `json:"cecsPerYear"`
 }
 
 // ActivityKindView is an activity kind with the documentation groups whose
@@ -181,7 +181,7 @@ func ViewOf(pol *policy.Policy) PolicyView {
 	v.Programs.MinContactHours = pr.MinContactHours.String()
 	v.Programs.MaxContactHours = pr.MaxContactHours.String()
 	for _, c := range pol.Credentials {
-		v.Credentials = append(v.Credentials, CredentialView{Code: c.Code, Name: c.Name, CECsPerYear: c.CECsPerYear.String()})
+		v.Credentials = append(v.Credentials, CredentialView{Code: c.Code, Name: c.Name, CECsPerPeriod: c.CECsPerPeriod.String()})
 	}
 	v.Documentation = map[string][]string{}
 	for group, types := range pol.Documentation {

@@ -81,7 +81,7 @@ func TestViewOf_DefaultPolicy(t *testing.T) {
 		v.Programs.Currency != "USD" || v.Association.TimeZone != "America/New_York" || v.Programs.MinContactHours != "0.5" {
 		t.Fatalf("programs %+v association %+v", v.Programs, v.Association)
 	}
-	if len(v.Credentials) != 5 || v.Credentials[0].Code != "CAM" || v.Credentials[0].CECsPerYear != "6" {
+	if len(v.Credentials) != 5 || v.Credentials[0].Code != "CAM" || v.Credentials[0].CECsPerPeriod != "6" {
 		t.Fatalf("credentials %+v", v.Credentials)
 	}
 	kinds := map[string]string{}
