@@ -130,7 +130,10 @@ type Credit struct {
 	ProviderName string
 	Hours        cec.Hours
 	Compliance   bool
-	Credited     time.Time
+	// Format is the program's (in person, live online, recorded): a
+	// policy may cap formats together.
+	Format   string
+	Credited time.Time
 	// Held: the row costs a filing fee; its attendance record is written
 	// and the credit waits for the payment (Store.Release).
 	Held bool

@@ -178,7 +178,7 @@ func (s *Service) Correct(ctx context.Context, c identity.Caller, programID, upl
 		return Correction{}, err
 	}
 	credit := Credit{ProgramID: p.ID, HolderID: h.ID, UploadID: uploadID, Completed: row.Completed, Title: p.Title,
-		ProviderID: p.ProviderID, ProviderName: p.ProviderName, Hours: p.ContactHours, Compliance: p.Compliance, Credited: now.UTC()}
+		ProviderID: p.ProviderID, ProviderName: p.ProviderName, Hours: p.ContactHours, Compliance: p.Compliance, Format: string(p.Format), Credited: now.UTC()}
 	if err := s.store.AddCredit(ctx, credit, corr, msg); errors.Is(err, ErrAlreadyCredited) {
 		return Correction{}, fault.Errorf(fault.Conflict, "already_credited", "holder %s is already credited for this program", h.ID)
 	} else if err != nil {

@@ -458,7 +458,7 @@ func (s *Service) judge(ctx context.Context, u Upload, p programs.Program, chunk
 			res.Accepted = true
 			credits = append(credits, Credit{ProgramID: p.ID, HolderID: r.HolderID, UploadID: u.ID, Line: r.Line,
 				Completed: r.Completed, Title: p.Title, ProviderID: p.ProviderID, ProviderName: p.ProviderName,
-				Hours: p.ContactHours, Compliance: p.Compliance})
+				Hours: p.ContactHours, Compliance: p.Compliance, Format: string(p.Format)})
 		}
 		if res.Accepted && !again {
 			seen[r.HolderID] = r.Line // only an accepted row claims the holder

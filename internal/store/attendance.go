@@ -139,8 +139,11 @@ type creditItem struct {
 	Hours        string `json:"hours"` // exact decimal text
 	Association  bool   `json:"association"`
 	Compliance   bool   `json:"compliance"`
-	UploadID     string `json:"uploadId"`
-	Credited     string `json:"creditedAt"`
+	// Format is the program's; "" on credits written before it was kept
+	// (they join no cap group by format).
+	Format   string `json:"format,omitempty"`
+	UploadID string `json:"uploadId"`
+	Credited string `json:"creditedAt"`
 }
 
 // PutChunk stores a chunk of rows.
@@ -409,7 +412,7 @@ func creditOps(c attendance.Credit) ([]table.Op, error) {
 	ck := creditKey(c.HolderID, c.Completed, c.ProgramID)
 	cr, err := table.Marshal(creditItem{PK: ck.PK, SK: ck.SK, Type: "credit", Source: "program", ProgramID: c.ProgramID,
 		ProviderID: c.ProviderID, ProviderName: c.ProviderName, Title: c.Title, Completed: c.Completed.String(),
-		Hours: string(hours), Association: true, Compliance: c.Compliance, UploadID: c.UploadID, Credited: formatTime(c.Credited)})
+		Hours: string(hours), Association: true, Compliance: c.Compliance, Format: c.Format, UploadID: c.UploadID, Credited: formatTime(c.Credited)})
 	if err != nil {
 		return nil, err
 	}

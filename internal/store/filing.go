@@ -40,7 +40,7 @@ func heldOp(c attendance.Credit) (table.Op, error) {
 	k := heldKey(c.UploadID, c.HolderID)
 	item, err := table.Marshal(heldCreditItem{creditItem: creditItem{PK: k.PK, SK: k.SK, Type: "held-credit", Source: "program",
 		ProgramID: c.ProgramID, ProviderID: c.ProviderID, ProviderName: c.ProviderName, Title: c.Title,
-		Completed: c.Completed.String(), Hours: string(hours), Association: true, Compliance: c.Compliance, UploadID: c.UploadID},
+		Completed: c.Completed.String(), Hours: string(hours), Association: true, Compliance: c.Compliance, Format: c.Format, UploadID: c.UploadID},
 		GSI2PK: gsiHolderHeld + c.HolderID, GSI2SK: c.Completed.String() + "#" + c.ProgramID, HolderID: c.HolderID, Line: c.Line})
 	if err != nil {
 		return table.Op{}, err
@@ -64,7 +64,7 @@ func heldCreditFromItem(item table.Item) (attendance.Credit, error) {
 	}
 	return attendance.Credit{ProgramID: it.ProgramID, HolderID: it.HolderID, UploadID: it.UploadID, Line: it.Line,
 		Completed: on, Title: it.Title, ProviderID: it.ProviderID, ProviderName: it.ProviderName, Hours: hours,
-		Compliance: it.Compliance, Held: true}, nil
+		Compliance: it.Compliance, Format: it.Format, Held: true}, nil
 }
 
 // Held reads up to limit of an upload's held credits (one Query); more is

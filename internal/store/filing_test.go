@@ -27,6 +27,7 @@ func TestAttendance_HeldAndReleased(t *testing.T) {
 		held := attCredits("PRG-H", "H", "U-H", 0, 40, on)
 		for i := range held {
 			held[i].Held = true
+			held[i].Format = []string{"in_person", "recorded", ""}[i%3] // read back with the rest
 		}
 		if refused, err := repo.Credit(ctx, held); err != nil || len(refused) != 0 {
 			t.Fatalf("hold: refused %v, %v", refused, err)

@@ -152,5 +152,5 @@ func creditActivity(it creditItem) (credits.Activity, error) {
 	// The kind a credited program counts as is the policy's to say; the
 	// transcript service sets it.
 	return credits.Activity{ID: it.ProgramID, Source: credits.Credited, Title: it.Title,
-		Organisation: it.ProviderName, Date: on, Hours: hours, Compliance: it.Compliance}, nil
+		Organisation: it.ProviderName, Date: on, Hours: hours, Compliance: it.Compliance, Format: it.Format}, nil
 }

@@ -29,7 +29,7 @@ func credit(holder, program string, on roster.Date, hours cec.Hours, compliance 
 func creditedActivity(c attendance.Credit) credits.Activity {
 	return credits.Activity{ID: c.ProgramID, Source: credits.Credited, Title: c.Title,
 		Organisation: c.ProviderName, Date: time.Date(c.Completed.Year, c.Completed.Month, c.Completed.Day, 0, 0, 0, 0, time.UTC),
-		Hours: c.Hours, Compliance: c.Compliance}
+		Hours: c.Hours, Compliance: c.Compliance, Format: c.Format}
 }
 
 func TestTranscript_Records(t *testing.T) {
@@ -51,6 +51,7 @@ func TestTranscript_Records(t *testing.T) {
 			t.Fatal(err)
 		}
 		march := credit("H-1", "PRG-MARCH", roster.Date{Year: 2027, Month: time.March, Day: 10}, cec.Of(6), true)
+		march.Format = "live_online" // a policy may cap formats; december's credit has none, as credits written before formats were kept
 		december := credit("H-1", "PRG-DEC", roster.Date{Year: 2026, Month: time.December, Day: 31}, cec.Hours(125), false)
 		if refused, err := att.Credit(ctx, []attendance.Credit{march, december}); err != nil || len(refused) != 0 {
 			t.Fatalf("Credit: refused %v, %v", refused, err)
