@@ -187,6 +187,10 @@ func TestService_Report_Rules(t *testing.T) {
 		if err != nil || len(page.Items) != 1 {
 			t.Fatalf("%s has %d credits (%v)", name, len(page.Items), err)
 		}
+		// With the program's format, which a policy may cap.
+		if _, acts, err := store.NewTranscript(w.tbl).Records(ctx, w.holders[name].ID); err != nil || len(acts) != 1 || acts[0].Format != string(programs.InPerson) {
+			t.Fatalf("%s's credit: %+v, %v; want one of format in_person", name, acts, err)
+		}
 	}
 }
 
