@@ -105,6 +105,8 @@ type shortfallJSON struct {
 type statusJSON struct {
 	RenewalYear int             `json:"renewalYear"`
 	Window      windowJSON      `json:"window"`
+	DueOn       string          `json:"dueOn"`
+	Prorated    bool            `json:"prorated"`
 	Credentials []string        `json:"credentials"`
 	Required    cec.Hours       `json:"required"`
 	Counted     cec.Hours       `json:"counted"`
@@ -210,7 +212,7 @@ func yearQuery(r *Request) (int, error) {
 
 func statusOut(st transcript.Status) statusJSON {
 	y := st.Year
-	out := statusJSON{RenewalYear: y.RenewalYear, Window: windowOut(y.From, y.To), Credentials: st.Credentials,
+	out := statusJSON{RenewalYear: y.RenewalYear, Window: windowOut(y.From, y.To), DueOn: y.Period.Due.Format(time.DateOnly), Prorated: y.Period.Prorated, Credentials: st.Credentials,
 		Required: y.Required, Counted: y.Counted, Met: y.Met, Outstanding: y.Outstanding,
 		BySource:   bySourceJSON{Association: y.Association, Other: y.Other, OtherLimit: y.OtherLimit, OtherCounted: y.OtherCounted},
 		Compliance: complianceJSON{Counted: y.Compliance, Minimum: st.ComplianceMinimum},

@@ -463,24 +463,42 @@ func (s *Service) Lapsed(ctx context.Context, holderID string, year int) (bool, 
 	return inv.Lapsed, nil
 }
 
-// LapsedAmong tells which of holderIDs have a lapsed renewal for the
-// current calendar year (association time zone), whose grace period is the
-// one that ends in it: one BatchGetItem (a directory page holds at most
-// 100 holders).
+// LapsedAmong tells which of holderIDs have a lapsed renewal: for
+// calendar periods the current calendar year's (association time zone),
+// whose grace period is the one that ends in it; for holders' own cycles
+// of N years the latest of theirs due by today, which fell due in one of
+// the last N years. One BatchGetItem per 100 invoices: a directory page
+// holds at most 100 holders, so N calls at most.
 func (s *Service) LapsedAmong(ctx context.Context, holderIDs []string) (map[string]bool, error) {
-	year := s.Clock.Now().In(s.loc()).Year()
-	ids := make([]string, 0, len(holderIDs))
+	now := s.Clock.Now().In(s.loc())
+	years := []int{now.Year()}
+	for y := now.Year() - 1; s.anchored() && y > now.Year()-max(1, s.Policy.Renewal.PeriodYears); y-- {
+		years = append(years, y)
+	}
+	ids := make([]string, 0, len(holderIDs)*len(years))
 	for _, h := range holderIDs {
-		ids = append(ids, InvoiceID(h, year))
+		for _, y := range years {
+			ids = append(ids, InvoiceID(h, y))
+		}
 	}
 	invs, err := s.Store.GetMany(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
+	today := now.Format(time.DateOnly)
+	latest := map[string]Invoice{}
+	for _, inv := range invs {
+		if s.anchored() && inv.DueOn > today {
+			continue // not due yet: the holder's previous renewal is the one that stands
+		}
+		if l, ok := latest[inv.HolderID]; !ok || inv.Year > l.Year {
+			latest[inv.HolderID] = inv
+		}
+	}
 	out := map[string]bool{}
-	for i := range invs {
-		if s.judgeLapse(&invs[i]); invs[i].Lapsed {
-			out[invs[i].HolderID] = true
+	for id, inv := range latest {
+		if s.judgeLapse(&inv); inv.Lapsed {
+			out[id] = true
 		}
 	}
 	return out, nil

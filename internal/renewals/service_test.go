@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -21,6 +22,7 @@ import (
 	"github.com/cecportal/cecportal/internal/notify"
 	"github.com/cecportal/cecportal/internal/outbox"
 	"github.com/cecportal/cecportal/internal/payments"
+	"github.com/cecportal/cecportal/internal/policy"
 	"github.com/cecportal/cecportal/internal/renewals"
 	"github.com/cecportal/cecportal/internal/store"
 	"github.com/cecportal/cecportal/internal/table"
@@ -59,8 +61,12 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
+	return newEnvWith(t, testkit.Policy(t))
+}
+
+func newEnvWith(t *testing.T, pol *policy.Policy) *env {
+	t.Helper()
 	clk := testkit.SettableAt(time.Date(2026, 10, 20, 15, 0, 0, 0, time.UTC))
-	pol := testkit.Policy(t)
 	tbl := &counting{Table: testkit.TempTable(t, testkit.NoSync, table.WithBoltNow(clk.Now))}
 	svc := &renewals.Service{Store: store.NewRenewals(tbl), Holders: store.NewAccounts(tbl), Shards: store.RenewableShards,
 		Links: store.NewAccounts(tbl), Records: store.NewSubmissions(tbl), Policy: pol, Clock: clk, Relay: testkit.NoDispatch{},
@@ -833,5 +839,88 @@ func TestService_IssueDuePages(t *testing.T) {
 	}
 	if again, err := e.issueDue(t); err != nil || again != 0 {
 		t.Fatalf("a second run created %d, %v", again, err)
+	}
+}
+
+// TestService_OwnCycles: under 5-year cycles anchored on each holder's
+// credential (policy/examples/brpt-recertification.yaml), each holder is
+// invoiced on their own issue date, due on their own anniversary, and
+// lapses on their own grace date.
+func TestService_OwnCycles(t *testing.T) {
+	pol, err := policy.LoadFile("../../policy/examples/brpt-recertification.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnvWith(t, pol)
+	ctx := t.Context()
+	e.clk.Set(time.Date(2027, 8, 1, 12, 0, 0, 0, time.UTC))
+	staff := testkit.Accounts{Service: e.acc, Staff: e.staff}
+	holder := func(n, earned, code string) accounts.Holder {
+		return staff.Holder(t, holderCaller(n), accounts.NewHolder{FirstName: "Ann", LastName: "Lee " + n, Email: n + "@example.org"},
+			testkit.Credentials(earned, code))
+	}
+	// a: due 15 March 2028, issued 16 November 2027 (120 days before).
+	// b: due 1 August 2029. c: due 20 December 2027, issued 22 August 2027.
+	a, b, c := holder("a", "2023-03-15", "RPSGT"), holder("b", "2024-08-01", "RPSGT"), holder("c", "2022-12-20", "CCSH")
+	invoiced := func() map[string]renewals.Invoice {
+		out := map[string]renewals.Invoice{}
+		for _, h := range []accounts.Holder{a, b, c} {
+			for y := 2027; y <= 2029; y++ {
+				if inv, err := e.svc.Store.Get(ctx, renewals.InvoiceID(h.ID, y)); err == nil {
+					out[inv.ID] = inv
+				}
+			}
+		}
+		return out
+	}
+	if n, err := e.issueDue(t); err != nil || n != 0 || len(invoiced()) != 0 {
+		t.Fatalf("before anyone's issue date: %d, %v, %v", n, err, invoiced())
+	}
+	e.clk.Set(time.Date(2027, 9, 1, 12, 0, 0, 0, time.UTC))
+	if n, err := e.issueDue(t); err != nil || n != 1 {
+		t.Fatalf("on c's: %d, %v", n, err)
+	}
+	inv, err := e.svc.Store.Get(ctx, renewals.InvoiceID(c.ID, 2027))
+	if err != nil || inv.DueOn != "2027-12-20" || inv.GraceUntil != "2028-02-18" || inv.CECsRequired != 5000 || inv.TotalCents != 32500 {
+		t.Fatalf("c's invoice: %+v, %v", inv, err)
+	}
+	e.clk.Set(time.Date(2027, 11, 20, 12, 0, 0, 0, time.UTC))
+	if n, err := e.issueDue(t); err != nil || n != 1 {
+		t.Fatalf("on a's: %d, %v", n, err)
+	}
+	got := invoiced()
+	if _, ok := got[renewals.InvoiceID(a.ID, 2028)]; !ok || len(got) != 2 {
+		t.Fatalf("invoices %v: want c's 2027 and a's 2028, none of b's", slices.Collect(maps.Keys(got)))
+	}
+	if _, ok := renewals.NewInvoice(pol, b, 2027, e.clk.Now()); ok {
+		t.Error("b has a renewal due in 2027")
+	}
+	// Credentials recorded now, earned on 1 December 2022: due 1 December
+	// 2027, so the invoice comes at once.
+	d := holder("d", "2022-12-01", "RPSGT")
+	if inv, err := e.svc.Store.Get(ctx, renewals.InvoiceID(d.ID, 2027)); err != nil || inv.DueOn != "2027-12-01" {
+		t.Fatalf("d's invoice after its credentials: %+v, %v", inv, err)
+	}
+	// d's grace ended on 30 January 2028, c's ends on 18 February; a's
+	// renewal is not due until 15 March, so no earlier one of a's stands.
+	for _, tc := range []struct {
+		now  time.Time
+		want []string
+	}{
+		{time.Date(2028, 1, 30, 20, 0, 0, 0, time.UTC), nil},
+		{time.Date(2028, 2, 18, 20, 0, 0, 0, time.UTC), []string{d.ID}},
+		{time.Date(2028, 2, 19, 12, 0, 0, 0, time.UTC), []string{c.ID, d.ID}},
+		{time.Date(2028, 5, 15, 12, 0, 0, 0, time.UTC), []string{a.ID, c.ID, d.ID}},
+	} {
+		e.clk.Set(tc.now)
+		lapsed, err := e.svc.LapsedAmong(ctx, []string{a.ID, b.ID, c.ID, d.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := slices.Sorted(maps.Keys(lapsed))
+		want := slices.Sorted(slices.Values(tc.want))
+		if !slices.Equal(got, want) {
+			t.Errorf("lapsed on %s: %v, want %v", tc.now.Format(time.DateOnly), got, want)
+		}
 	}
 }
