@@ -208,9 +208,9 @@ func (s *Service) Submit(ctx context.Context, c identity.Caller, in NewSubmissio
 	if period.Year != in.RenewalYear {
 		// Periods of several years: the holder renews in some years only.
 		return Submission{}, fault.New(fault.Unprocessable, "not_a_renewal_year", fmt.Sprintf("you have no renewal due in %d", in.RenewalYear),
-			fault.Detail{Field: "renewalYear", Code: "not_a_renewal_year", Message: fmt.Sprintf(
-				"you have no renewal due in %d: your next is due on %s, for CECs earned %s", in.RenewalYear,
-				period.Due.Format("January 2, 2006"), period.WindowWords())})
+			fault.Detail{Field: "year", Code: "not_a_renewal_year", Message: fmt.Sprintf(
+				"You have no renewal due in %d. Your next is due on %s, for CECs earned %s: enter %d.", in.RenewalYear,
+				period.Due.Format("January 2, 2006"), period.WindowWords(), period.Year)})
 	}
 	for _, o := range rec.Submissions {
 		if o.RenewalYear == in.RenewalYear && o.Status.Open() {

@@ -135,6 +135,14 @@ type PolicyView struct {
 	// unless RollingMonthsBeforeDue: the months before Y's due date.
 	EarnedYearsBefore      int `json:"earnedYearsBefore"`
 	RollingMonthsBeforeDue int `json:"rollingMonthsBeforeDue"`
+	// PeriodYears and PeriodAnchor: renewals every PeriodYears years, on the
+	// calendar or on each holder's own anniversary ("credential"), when the
+	// forms ask the API which renewal is a holder's next.
+	PeriodYears  int    `json:"periodYears"`
+	PeriodAnchor string `json:"periodAnchor"`
+	// IssueDaysBeforeDue: with holders' own cycles, how long before its due
+	// date a renewal is invoiced.
+	IssueDaysBeforeDue int `json:"issueDaysBeforeDue"`
 	// ReportingWindowDays: attendance is reported within this many days of
 	// a program's end (a provider's home page shows the deadline).
 	ReportingWindowDays int `json:"reportingWindowDays"`
@@ -198,6 +206,9 @@ func ViewOf(pol *policy.Policy) PolicyView {
 	}
 	v.EarnedYearsBefore = pol.Renewal.EarnedYearsBefore
 	v.RollingMonthsBeforeDue = pol.Renewal.RollingMonths
+	v.PeriodYears = max(1, pol.Renewal.PeriodYears)
+	v.PeriodAnchor = pol.Renewal.PeriodAnchor
+	v.IssueDaysBeforeDue = pol.RenewalInvoices.IssueDaysBeforeDue
 	v.ReportingWindowDays = pol.Attendance.ReportingWindowDays
 	v.ReinstatementFeeCents = pol.RenewalInvoices.ReinstatementFeeCents
 	v.Attachments.MaxMegabytes = pol.Attachments.MaxMegabytes

@@ -161,6 +161,9 @@ export default {
   ],
   "earnedYearsBefore": 1,
   "rollingMonthsBeforeDue": 0,
+  "periodYears": 1,
+  "periodAnchor": "calendar",
+  "issueDaysBeforeDue": 0,
   "reportingWindowDays": 45,
   "reinstatementFeeCents": 5000,
   "attachments": {

@@ -103,8 +103,22 @@ function summary(me) {
   ]);
 }
 
-/** The coming renewal year: the calendar year after today in the association's time zone. */
-export async function comingYear() {
+/**
+ * Renewals the forms cannot date alone: periods of several years, or each
+ * holder's own cycle from the day they earned their first credential.
+ */
+export const ownPeriods = policy.periodYears > 1 || policy.periodAnchor === "credential";
+
+/**
+ * The coming renewal year: the calendar year after today in the
+ * association's time zone; with ownPeriods, the API's answer for the holder
+ * (holderId: staff looking at one), whose period it is.
+ */
+export async function comingYear(holderId) {
+  if (ownPeriods) {
+    const st = await getOrNull(holderId ? `/holders/${encodeURIComponent(holderId)}/status` : "/holders/me/status");
+    if (st) return st.renewalYear;
+  }
   const now = await serverNow();
   return Number(dateIn(now, policy.association.timeZone).slice(0, 4)) + 1;
 }
@@ -118,9 +132,7 @@ function yearForm(id, year, onYear) {
   const y = Number(year) || 2028;
   const f = form({ id, class: "year-form" }, [
     field("Renewal year", "year", { value: String(year), inputmode: "numeric", cls: "short", kind: "integer", required: true,
-      hint: policy.rollingMonthsBeforeDue
-        ? `Four digits. The ${y} renewal counts the CECs earned in the ${policy.rollingMonthsBeforeDue} months before it is due.`
-        : `Four digits. The ${y} renewal counts the CECs earned in ${y - policy.earnedYearsBefore}.` }),
+      hint: yearHint(y) }),
   ], "Show");
   const run = (first) => submitting(f, () => {
     const v = f.elements.year.value.trim();
@@ -134,6 +146,23 @@ function yearForm(id, year, onYear) {
   f.run = () => run(true);
   return f;
 }
+
+/** What a renewal year's CECs are, in the policy's shape. */
+function yearHint(y) {
+  const every = policy.periodYears > 1 ? `${policy.periodYears} years` : "year";
+  if (policy.periodAnchor === "credential") {
+    return `Four digits. You renew every ${every}, on the anniversary of the day you earned your first credential. You see the renewal due in that year, or the next one after it.`;
+  }
+  if (policy.periodYears > 1) {
+    return `Four digits. Renewals fall every ${every} and count the CECs earned in the ${every} before. You see the renewal due in that year, or the next one after it.`;
+  }
+  return policy.rollingMonthsBeforeDue
+    ? `Four digits. The ${y} renewal counts the CECs earned in the ${policy.rollingMonthsBeforeDue} months before it is due.`
+    : `Four digits. The ${y} renewal counts the CECs earned in ${y - policy.earnedYearsBefore}.`;
+}
+
+/** Whether the policy has kinds of "other" sources (else the status shows no split by source). */
+export const otherSources = policy.activityKinds.some((k) => k.category === "other");
 
 /** #/holder/status: the CEC status of a renewal year. */
 export async function status(main) {
@@ -204,7 +233,8 @@ function drawStatus(out, st, open) {
   } }, "Download the transcript (PDF)");
   fill(out,
     h("h2", {}, `Renewal ${st.renewalYear}`),
-    h("p", {}, `CECs earned from ${date(st.window.from)} to ${date(st.window.to)} count. Credentials: ${st.credentials.join(", ") || "none recorded"}.`),
+    h("p", { id: "status-window" }, `CECs earned from ${date(st.window.from)} to ${date(st.window.to)} count; the renewal is due on ${date(st.dueOn)}. Credentials: ${st.credentials.join(", ") || "none recorded"}.`),
+    st.prorated ? h("p", { id: "status-prorated" }, `You earned your credential during this period, so you need only a share of its CECs: ${st.required}, for the whole months left in the period after the month you earned it.`) : null,
     st.standing === "no_credentials"
       ? notice(["You hold no credential that needs renewal CECs, so there is nothing to report for this renewal. "
         + "If you hold one, the association's office records it: ", writeToOffice(), "."], "", { id: "status-no-credentials" })
@@ -225,8 +255,9 @@ function drawStatus(out, st, open) {
       ["Required", h("span", { id: "status-required" }, String(st.required))],
       ["Counted", h("span", { id: "status-counted" }, String(st.counted))],
       ["Outstanding", h("span", { id: "status-outstanding-value" }, String(st.outstanding))],
-      ["Association sources", String(st.bySource.association)],
-      ["Other sources", `${st.bySource.other} (counted ${st.bySource.otherCounted}, at most ${st.bySource.otherLimit})`],
+      // A policy whose sources are all of one kind has no split to show.
+      ...(otherSources ? [["Association sources", String(st.bySource.association)],
+        ["Other sources", `${st.bySource.other} (counted ${st.bySource.otherCounted}, at most ${st.bySource.otherLimit})`]] : []),
       // A policy without a compliance minimum has nothing to show here.
       ...(Number(st.compliance.minimum) > 0 ? [["Compliance", `${st.compliance.counted} of at least ${st.compliance.minimum}`]] : []),
     ]),
@@ -375,19 +406,28 @@ function runningTotal(out, f) {
     const body = readForm(f);
     const e = estimate(st, body.activities || []);
     const short = e.rules.filter((r) => r.short);
+    // Only the rules the policy sets: a minimum of 0 asks nothing.
+    const rules = [
+      otherSources && Number(e.rules[1].figures.required) > 0 ? `From association sources: ${e.rules[1].figures.counted}, at least ${e.rules[1].figures.required} needed` : null,
+      Number(e.rules[2].figures.required) > 0 ? `Addressing legislative or regulatory compliance: ${e.rules[2].figures.counted}, at least ${e.rules[2].figures.required} needed` : null,
+    ].filter(Boolean);
+    // Periods of several years: a year without a renewal of the holder's
+    // shows the next one, and says which year to submit for.
+    const elsewhere = String(st.renewalYear) !== year ? notice([`You have no renewal due in ${year}. Your next is the ${st.renewalYear} renewal, due on ${date(st.dueOn)}. `,
+      h("button", { type: "button", class: "link", id: "running-use-year", onclick: () => { f.elements.year.value = String(st.renewalYear); load(); } },
+        `Report for ${st.renewalYear} instead`)], "warn", { id: "running-other-year" }) : null;
     fill(out,
+      elsewhere,
       h("h2", { id: "running-heading" }, `Your running total for the ${st.renewalYear} renewal (estimate)`),
       h("p", {},
         h("label", { for: "running-meter" }, h("strong", { id: "running-counted" }, `${cecText(e.counted)} of ${cecs(cecText(e.required))}`),
           ` would count: ${st.counted} counted already, and the activities above (${cecs(cecText(e.added))} entered).`),
         " ", h("meter", { id: "running-meter", min: "0", max: String(e.required / 100 || 1), value: String(e.counted / 100) })),
-      h("ul", { id: "running-rules" },
-        h("li", {}, `From association sources: ${e.rules[1].figures.counted}, at least ${e.rules[1].figures.required} needed`),
-        h("li", {}, `Addressing legislative or regulatory compliance: ${e.rules[2].figures.counted}, at least ${e.rules[2].figures.required} needed`)),
+      rules.length ? h("ul", { id: "running-rules" }, rules.map((r) => h("li", {}, r))) : null,
       e.met
         ? h("p", { id: "running-verdict", class: "accepted" }, "With these activities the requirement looks met.")
         : [h("p", { id: "running-verdict" }, "Still to add:"), h("ul", { id: "running-shortfalls" }, short.map((r) => h("li", { dataset: { rule: r.rule } }, shortfallText(r.rule, r.figures))))],
-      h("p", { class: "hint" }, "An estimate from what you have entered: the yearly caps of some kinds of activity and the documentation are checked when you submit, and the association's check decides."));
+      h("p", { class: "hint" }, "An estimate from what you have entered: the caps of some kinds of activity and the documentation are checked when you submit, and the association's check decides."));
   };
   // again: read the year's status and submissions even when the year is the same.
   const load = async (again = false) => {
@@ -675,6 +715,13 @@ async function followSubmissions(out, since = Date.now()) {
   }
 }
 
+/** When renewal invoices go out, in the policy's shape. */
+export function invoicesWhen() {
+  return policy.periodAnchor === "credential"
+    ? `Invoices are issued ${policy.issueDaysBeforeDue} days before your renewal is due, on the anniversary that ends your ${policy.periodYears > 1 ? `${policy.periodYears}-year cycle` : "year"}.`
+    : "Invoices are issued in the autumn before the renewal year.";
+}
+
 /** #/holder/renewal: the renewal invoice, its steps and the pay button. */
 export async function renewal(main) {
   const view = page(main, "Your renewal");
@@ -686,7 +733,7 @@ export async function renewal(main) {
       r = await api("GET", `/holders/me/renewals/${encodeURIComponent(y)}`);
     } catch (err) {
       if (err.code === "renewal_not_found" || err.code === "holder_not_found") {
-        fill(out, notice(err.code === "renewal_not_found" ? `There is no renewal invoice for ${y} (yet). Invoices are issued in the autumn before the renewal year.` : "Create your holder account first.", "warn", { id: "no-renewal" }));
+        fill(out, notice(err.code === "renewal_not_found" ? `There is no renewal invoice for ${y} (yet). ${invoicesWhen()}` : "Create your holder account first.", "warn", { id: "no-renewal" }));
         return;
       }
       throw err;

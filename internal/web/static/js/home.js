@@ -7,7 +7,7 @@ import { h, fill } from "./dom.js";
 import { api, getOrNull, serverNow } from "./api.js";
 import { notice, errorNotice, writeToOffice, date, dateTime, words, programStatusText, offeringsOf, reportBy } from "./view.js";
 import { money, dateIn, hundredths } from "./fee.js";
-import { comingYear } from "./holder.js";
+import { comingYear, invoicesWhen } from "./holder.js";
 import { cannotEmail } from "./undeliverable.js";
 
 /** One part of a home page: a heading and what loads into it. */
@@ -48,7 +48,7 @@ export async function holderHome(view) {
     }),
     part("home-renewal", `Your ${year} renewal`, async () => {
       const r = await getOrNull(`/holders/me/renewals/${year}`);
-      if (!r) return h("p", {}, "Your renewal invoice is not out yet: invoices go out in the autumn before the renewal year.");
+      if (!r) return h("p", {}, `Your renewal invoice is not out yet. ${invoicesWhen()}`);
       const inv = r.invoice;
       return [
         h("p", { id: "home-renewal-status" }, inv.status === "paid"

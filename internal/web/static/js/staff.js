@@ -9,7 +9,7 @@ import { field, radios, form, readForm, submitting, group, problem, clearErrors,
 import { page, notice, confirmation, dateTime, date, humanDates, holderLabel, programStatusText, formatText, badge, words, kindName, invoiceStatusText, hashQuery, go, pagedList, offeringsOf } from "./view.js";
 import { money, hundredths, cecText, dateIn } from "./fee.js";
 import { directorySearch } from "./provider.js";
-import { comingYear, shortfallText, statusFigures } from "./holder.js";
+import { comingYear, otherSources, shortfallText, statusFigures } from "./holder.js";
 import { addressForStaff } from "./undeliverable.js";
 import { documentList } from "./documents.js";
 
@@ -641,12 +641,16 @@ async function listed(out, path, key, render, none) {
  * activities with their verdicts.
  */
 async function drawHolderStatus(out, x) {
-  const coming = await comingYear();
+  const coming = await comingYear(x.holderId);
   const y = Number(hashQuery().get("year"));
   const asked = Number.isInteger(y) && y >= 2000 && y <= 2100 ? y : coming;
-  const years = [...new Set([coming, coming - 1, coming - 2, asked])].sort((p, q) => q - p);
-  const statuses = await Promise.all(years.map((y) => api("GET", `/holders/${enc(x.holderId)}/status?year=${y}`)));
-  const st = statuses[years.indexOf(asked)];
+  // The coming renewal and the two before it (periods of several years apart).
+  const n = policy.periodYears || 1;
+  const years = [...new Set([coming, coming - n, coming - 2 * n, asked])].sort((p, q) => q - p);
+  const all = await Promise.all(years.map((y) => api("GET", `/holders/${enc(x.holderId)}/status?year=${y}`)));
+  const st = all[years.indexOf(asked)];
+  // A year that is not one of the holder's renewals shows the next one: once.
+  const statuses = all.filter((s, i) => all.findIndex((o) => o.renewalYear === s.renewalYear) === i);
   const yearLink = (y) => (y === asked ? h("strong", { "aria-current": "true" }, String(y))
     : h("a", { href: `${holderHref(x.holderId)}?year=${y}` }, String(y)));
   fill(out,
@@ -657,14 +661,14 @@ async function drawHolderStatus(out, x) {
         h("td", {}, s.standing === "no_credentials" ? "—" : Number(s.compliance.minimum) > 0 ? `${s.compliance.counted} of at least ${s.compliance.minimum}` : "None required"),
         h("td", {}, standingText[s.standing] ? standingText[s.standing](s) : words(s.standing), s.lapsed ? "; the renewal has lapsed" : ""))), { id: "record-years" }),
     h("h3", { id: "record-year-heading" }, `Renewal ${st.renewalYear} in detail`),
-    h("p", {}, `CECs earned from ${date(st.window.from)} to ${date(st.window.to)} count. Credentials: ${st.credentials.join(", ") || "none recorded"}.`),
+    h("p", {}, `CECs earned from ${date(st.window.from)} to ${date(st.window.to)} count; due on ${date(st.dueOn)}${st.prorated ? " (prorated: a credential was earned during the period)" : ""}. Credentials: ${st.credentials.join(", ") || "none recorded"}.`),
     st.standing === "no_credentials" ? null : facts([
       ["Required", String(st.required)],
       ["Counted", h("span", { id: "record-counted" }, String(st.counted))],
       ["Outstanding", String(st.outstanding)],
-      ["Association sources", String(st.bySource.association)],
-      ["Other sources", `${st.bySource.other} (counted ${st.bySource.otherCounted}, at most ${st.bySource.otherLimit})`],
-      ["Compliance", `${st.compliance.counted} of at least ${st.compliance.minimum}`],
+      ...(otherSources ? [["Association sources", String(st.bySource.association)],
+        ["Other sources", `${st.bySource.other} (counted ${st.bySource.otherCounted}, at most ${st.bySource.otherLimit})`]] : []),
+      ...(Number(st.compliance.minimum) > 0 ? [["Compliance", `${st.compliance.counted} of at least ${st.compliance.minimum}`]] : []),
     ]),
     st.shortfalls.length ? h("ul", { id: "record-shortfalls" }, st.shortfalls.map((s) => h("li", {}, shortfallText(s.rule, statusFigures(st, s.rule), s.message)))) : null,
     st.activities.length
