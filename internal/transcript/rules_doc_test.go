@@ -322,12 +322,29 @@ The shipped policy does not use them. Another body's policy might say:
 - **Counts once**: the same course, by its title and organisation, taken
   twice in the window counts once, the time with more hours (reason
   ` + "`counted_once`" + `).
+- **Periods of several years, anchored on your own dates**: 50 CECs in a
+  5-year cycle that starts on the day you earned your credential. Earned on
+  15 March 2023, your cycle runs to 14 March 2028, and your renewal is due
+  on 15 March 2028, then every five years; your status, invoice and
+  reminders follow it, not the calendar year. A second credential earned
+  later joins the cycle of the first.
+- **Periods of several calendar years, with a prorated first period**: 18
+  CECs from 2024 to 2026 for the 2027 renewal; earned in June 2025, you owe
+  only the share of the whole months left after June (18 of 36): 9 CECs,
+  rounded down to the hundredth.
+- **Caps over the period, and caps by format**: journals and self-study
+  count at most 15 CECs in a cycle (reason ` + "`year_cap`" + `); online courses, both
+  programs credited as live online or recorded and online courses you report
+  yourself, at most 30 together (reason ` + "`group_cap`" + `).
 
 ## Checking your status
 
 Signed in as a holder, two read-only endpoints answer for a renewal year
 ` + "`year`" + ` (from {{.MinYear}} to {{.MaxYear}}; by default the coming renewal: the calendar
-year after today in the association's time zone, {{.P.Association.TimeZone}}):
+year after today in the association's time zone, {{.P.Association.TimeZone}}, or with
+periods of several years the period you are earning CECs for; asked for a
+year in which no renewal of yours falls due, the status is of the next one,
+and ` + "`renewalYear`" + ` and ` + "`dueOn`" + ` say which):
 
 - ` + "`GET /holders/me/status?year={{.Year}}`" + ` is "check your CEC status":
   ` + "`required`" + ` (the largest requirement of your ` + "`credentials`" + `), ` + "`counted`" + `, ` + "`met`" + `,
