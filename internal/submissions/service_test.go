@@ -904,3 +904,44 @@ func putFile(disk *diskfiles.Disk, key string) error {
 	}
 	return err
 }
+
+// TestService_SubmitOwnCycle: under 5-year cycles anchored on the holder's
+// credential (policy/examples/brpt-recertification.yaml), a submission is
+// judged against the holder's own cycle, and one for a year in which no
+// renewal of theirs falls due is refused on its year, naming the one that
+// does; nothing is recorded.
+func TestService_SubmitOwnCycle(t *testing.T) {
+	pol, err := policy.LoadFile("../../policy/examples/brpt-recertification.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tbl := testkit.TempTable(t, testkit.NoSync)
+	clk := testkit.SettableAt(time.Date(2027, 9, 1, 14, 0, 0, 0, time.UTC))
+	newID := testkit.IDs()
+	acc := accounts.NewService(store.NewAccounts(tbl), pol, clk, newID, testkit.NoDispatch{})
+	testkit.Accounts{Service: acc, Staff: staff}.Holder(t, holder("ana"), accounts.NewHolder{FirstName: "Ana", LastName: "Lima", Email: "ana@example.com"},
+		testkit.Credentials("2022-12-20", "RPSGT"))
+	svc := submissions.NewService(store.NewSubmissions(tbl), acc, pol, clk, newID, &testkit.Relay{})
+	act := func(kind, day string, hours int64) credits.Activity {
+		d, _ := time.Parse(time.DateOnly, day)
+		return credits.Activity{Kind: kind, Title: "Course " + day, Organisation: "Sleep Academy", Date: d, Hours: cec.Of(hours),
+			DocumentationType: "certificate_of_completion", DocumentationRef: "cert"}
+	}
+	_, err = svc.Submit(t.Context(), holder("ana"), submissions.NewSubmission{RenewalYear: 2026, Activities: []credits.Activity{act("college_course", "2026-03-01", 40)}})
+	var f *fault.Error
+	if !errors.As(err, &f) || f.Kind != fault.Unprocessable || f.Code != "not_a_renewal_year" || len(f.Details) != 1 || f.Details[0].Field != "year" ||
+		f.Details[0].Message != "You have no renewal due in 2026. Your next is due on December 20, 2027, for CECs earned from December 20, 2022 to December 19, 2027: enter 2027." {
+		t.Fatalf("a submission for 2026: %v %+v", err, f)
+	}
+	// 2027's cycle began on 20 December 2022: 19 December 2022 is outside it.
+	_, err = svc.Submit(t.Context(), holder("ana"), submissions.NewSubmission{RenewalYear: 2027, Activities: []credits.Activity{
+		act("college_course", "2022-12-19", 10), act("college_course", "2026-03-01", 40)}})
+	if !errors.As(err, &f) || f.Code != "requirement_not_met" || !strings.Contains(fmt.Sprint(f.Details), "earned from December 20, 2022 to December 19, 2027 only") {
+		t.Fatalf("a submission short of the cycle's 50: %v %+v", err, f)
+	}
+	sub, err := svc.Submit(t.Context(), holder("ana"), submissions.NewSubmission{RenewalYear: 2027, Activities: []credits.Activity{
+		act("college_course", "2022-12-20", 10), act("college_course", "2026-03-01", 40)}})
+	if err != nil || sub.RenewalYear != 2027 || sub.Status != submissions.Received {
+		t.Fatalf("a submission meeting the cycle: %+v, %v", sub, err)
+	}
+}
