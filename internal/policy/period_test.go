@@ -175,6 +175,8 @@ func TestLoad_InvalidPeriods(t *testing.T) {
 		{"FormatTwice", brptDoc, "formats: [live_online, recorded]", "formats: [live_online, live_online]", "capGroups[0].formats[1]"},
 		{"ProgramKindCappedWithFormats", brptDoc, "  - code: approved_course\n    name: Course or meeting session approved for CECs (AAST or another accrediting body)\n",
 			"  - code: approved_course\n    name: Course or meeting session approved for CECs (AAST or another accrediting body)\n    periodCapCecs: 40\n", "renewal.programKind"},
+		{"ReminderBeforeInvoice", brptDoc, "cecsOutstandingDaysBefore: [90, 60, 30]", "cecsOutstandingDaysBefore: [365, 60, 30]", "reminders.cecsOutstandingDaysBefore[0]"},
+		{"CalendarReminderBeforeInvoice", shipped, "renewalDueDaysBefore: [60, 30, 7]", "renewalDueDaysBefore: [62, 30, 7]", "reminders.renewalDueDaysBefore[0]"},
 		{"DaysWithCalendar", shipped, `graceUntil: "03-31"`, "graceUntil: \"03-31\"\n  issueDaysBeforeDue: 30", "renewalInvoices.issueDaysBeforeDue"},
 		{"CalendarCycleNoStart", shipped, "  earnedYearsBefore: 1", "  earnedYearsBefore: 1\n  periodYears: 3", "renewal.periodStartYear"},
 		{"StartWithYearlyPeriods", shipped, "  earnedYearsBefore: 1", "  earnedYearsBefore: 1\n  periodStartYear: 2024", "renewal.periodStartYear"},

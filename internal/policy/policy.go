@@ -638,7 +638,29 @@ func (p *Policy) validate() error {
 	if err := p.validateCapGroups(); err != nil {
 		return err
 	}
-	return p.validateRenewalInvoices()
+	if err := p.validateRenewalInvoices(); err != nil {
+		return err
+	}
+	return p.validateReminderReach()
+}
+
+// validateReminderReach: the renewal and CEC reminders are read from the
+// renewal invoices (their due dates), so a day before the invoice is
+// issued would never be reminded: refused rather than silently dropped.
+func (p *Policy) validateReminderReach() error {
+	r := p.Period(2001, nil) // a common year: the shortest span of month-days
+	reach := int(r.Due.Sub(r.Issue).Hours() / 24)
+	for _, f := range []struct {
+		name string
+		days []int
+	}{{"reminders.renewalDueDaysBefore", p.Reminders.RenewalDueDaysBefore}, {"reminders.cecsOutstandingDaysBefore", p.Reminders.CECsOutstandingDaysBefore}} {
+		for i, d := range f.days {
+			if d > reach {
+				return fieldErr(fmt.Sprintf("%s[%d]", f.name, i), fmt.Sprintf("is %d days before the due date, but renewal invoices are issued %d days before it: the reminder would never go", d, reach))
+			}
+		}
+	}
+	return nil
 }
 
 // validateMinimums: a credential needing more CECs needs no fewer from
