@@ -98,7 +98,7 @@ func (p *Policy) Period(year int, held []Held) Period {
 	ri := p.RenewalInvoices
 	if p.Renewal.PeriodAnchor == AnchorCredential {
 		anchor, ok := firstEarned(p, held)
-		if !ok { // nothing held: a period of the calendar, requiring nothing
+		if !ok { // no date to anchor on (nothing held): a period of the calendar
 			anchor = time.Date(year-n, 1, 1, 0, 0, 0, 0, time.UTC)
 		}
 		k := max(1, ceilDiv(year-anchor.Year(), n))
@@ -130,7 +130,7 @@ func (p *Policy) Period(year int, held []Held) Period {
 // (the earliest date a code was earned on governs).
 func (p *Policy) require(r *Period, held []Held) {
 	months := monthsBetween(r.From, r.To.AddDate(0, 0, 1))
-	for _, code := range r.Credentials {
+	for i, code := range r.Credentials {
 		c := p.byCode[code]
 		var earned time.Time
 		for _, h := range held {
@@ -151,7 +151,7 @@ func (p *Policy) require(r *Period, held []Held) {
 		req := cec.Hours(int64(c.CECsPerPeriod) * int64(left) / int64(months))
 		minimum := cec.Hours(int64(p.minimumOf(c)) * int64(left) / int64(months))
 		switch {
-		case req > r.Required:
+		case i == 0 || req > r.Required:
 			r.Required, r.AssociationMinimum, r.Prorated = req, minimum, left < months
 		case req == r.Required:
 			r.AssociationMinimum = max(r.AssociationMinimum, minimum)
@@ -238,8 +238,10 @@ func (p *Policy) validatePeriod() error {
 			return fieldErr("renewal.prorateFirstPeriod", "is for calendar periods: a holder's own period starts when they earn the credential")
 		case ri.IssueOn != "" || ri.DueOn != "" || ri.GraceUntil != "":
 			return fieldErr("renewalInvoices.dueOn", "is for calendar periods: with periodAnchor credential a renewal is due on the anniversary, issued issueDaysBeforeDue before it")
-		case ri.IssueDaysBeforeDue < 1 || ri.IssueDaysBeforeDue > 366:
-			return fieldErr("renewalInvoices.issueDaysBeforeDue", "must be between 1 and 366")
+		// The invoices' sweep runs weekly (renewals.SweepEvery): two weeks
+		// at least, so that it meets every holder inside their issue window.
+		case ri.IssueDaysBeforeDue < 14 || ri.IssueDaysBeforeDue > 366:
+			return fieldErr("renewalInvoices.issueDaysBeforeDue", "must be between 14 and 366")
 		case ri.GraceDaysAfterDue < 0 || ri.GraceDaysAfterDue > 366:
 			return fieldErr("renewalInvoices.graceDaysAfterDue", "must be between 0 and 366")
 		}

@@ -102,9 +102,10 @@ func TestPeriod(t *testing.T) {
 		// NALP in full (9) and CAM prorated to 9: as large; not prorated.
 		{"ThreeYearsTie", three, 2027, held("NALP", "2022-01-01", "CAM", "2025-06-10"), 2027, "2024-01-01", "2026-12-31", "2027-01-01",
 			"2026-11-01", "2027-03-31", cec.Of(9), 450, false, "from January 1, 2024 to December 31, 2026", "in a 3-year cycle"},
-		// Earned in December of the period's last year: nothing owed in it.
+		// Earned in December of the period's last year: nothing owed in it
+		// (prorated to nothing, not "no credential").
 		{"ThreeYearsEarnedLast", three, 2027, held("CAM", "2026-12-20"), 2027, "2024-01-01", "2026-12-31", "2027-01-01",
-			"2026-11-01", "2027-03-31", 0, 0, false, "from January 1, 2024 to December 31, 2026", "in a 3-year cycle"},
+			"2026-11-01", "2027-03-31", 0, 0, true, "from January 1, 2024 to December 31, 2026", "in a 3-year cycle"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := tc.p.Period(tc.year, tc.held)
@@ -177,6 +178,10 @@ func TestLoad_InvalidPeriods(t *testing.T) {
 			"  - code: approved_course\n    name: Course or meeting session approved for CECs (AAST or another accrediting body)\n    periodCapCecs: 40\n", "renewal.programKind"},
 		{"ReminderBeforeInvoice", brptDoc, "cecsOutstandingDaysBefore: [90, 60, 30]", "cecsOutstandingDaysBefore: [365, 60, 30]", "reminders.cecsOutstandingDaysBefore[0]"},
 		{"CalendarReminderBeforeInvoice", shipped, "renewalDueDaysBefore: [60, 30, 7]", "renewalDueDaysBefore: [62, 30, 7]", "reminders.renewalDueDaysBefore[0]"},
+		{"IssueTooLate", brptDoc, "issueDaysBeforeDue: 120", "issueDaysBeforeDue: 10", "renewalInvoices.issueDaysBeforeDue"},
+		{"ProgramKindOnceWithFormats", brptDoc, "  - code: approved_course\n    name: Course or meeting session approved for CECs (AAST or another accrediting body)\n",
+			"  - code: approved_course\n    name: Course or meeting session approved for CECs (AAST or another accrediting body)\n    countsOnce: true\n", "renewal.programKind"},
+		{"NegativeReinstatementWithAnchor", brptDoc, "reinstatementFeeCents: 10000", "reinstatementFeeCents: -1", "renewalInvoices.reinstatementFeeCents"},
 		{"DaysWithCalendar", shipped, `graceUntil: "03-31"`, "graceUntil: \"03-31\"\n  issueDaysBeforeDue: 30", "renewalInvoices.issueDaysBeforeDue"},
 		{"CalendarCycleNoStart", shipped, "  earnedYearsBefore: 1", "  earnedYearsBefore: 1\n  periodYears: 3", "renewal.periodStartYear"},
 		{"StartWithYearlyPeriods", shipped, "  earnedYearsBefore: 1", "  earnedYearsBefore: 1\n  periodStartYear: 2024", "renewal.periodStartYear"},

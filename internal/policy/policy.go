@@ -306,6 +306,9 @@ func (p *Policy) validateRenewalInvoices() error {
 			return fieldErr("renewalInvoices.duesCents."+code, "is not a credential")
 		}
 	}
+	if r.ReinstatementFeeCents < 0 {
+		return fieldErr("renewalInvoices.reinstatementFeeCents", "must not be negative")
+	}
 	if p.Renewal.PeriodAnchor == AnchorCredential {
 		return nil // dated by the holder's anniversaries (validatePeriod)
 	}
@@ -320,9 +323,6 @@ func (p *Policy) validateRenewalInvoices() error {
 	}
 	if r.GraceDate(2001, time.UTC).Before(r.DueDate(2001, time.UTC)) {
 		return fieldErr("renewalInvoices.graceUntil", "must not be before dueOn")
-	}
-	if r.ReinstatementFeeCents < 0 {
-		return fieldErr("renewalInvoices.reinstatementFeeCents", "must not be negative")
 	}
 	// 29 February has no date in three years of four: a window ending the
 	// day before it would leave days no renewal takes.
@@ -391,8 +391,11 @@ func (p *Policy) validateCapGroups() error {
 	}
 	// Credited programs join a group by their format alone, so that caps
 	// still nest: the program kind has no cap of its own and is in no group.
-	if k := p.kinds[p.Renewal.ProgramKind]; formats && (grouped[k.Code] != "" || k.PeriodCapCECs > 0 || k.PerItemCECs > 0) {
-		return fieldErr("renewal.programKind", fmt.Sprintf("%s may have no cap of its own and be in no group by kind when groups list program formats", k.Code))
+	// For the same reason it may not count once: copies of one course in
+	// two formats would be in two groups, and the longest copy could be in
+	// the full one.
+	if k := p.kinds[p.Renewal.ProgramKind]; formats && (grouped[k.Code] != "" || k.PeriodCapCECs > 0 || k.PerItemCECs > 0 || k.CountsOnce) {
+		return fieldErr("renewal.programKind", fmt.Sprintf("%s may have no cap of its own, not count once, and be in no group by kind when groups list program formats", k.Code))
 	}
 	return nil
 }
@@ -648,7 +651,7 @@ func (p *Policy) validate() error {
 // renewal invoices (their due dates), so a day before the invoice is
 // issued would never be reminded: refused rather than silently dropped.
 func (p *Policy) validateReminderReach() error {
-	r := p.Period(2001, nil) // a common year: the shortest span of month-days
+	r := p.Period(2002, nil) // issued and due in common years: the shortest span of month-days
 	reach := int(r.Due.Sub(r.Issue).Hours() / 24)
 	for _, f := range []struct {
 		name string

@@ -463,16 +463,20 @@ func (s *Service) Lapsed(ctx context.Context, holderID string, year int) (bool, 
 	return inv.Lapsed, nil
 }
 
-// LapsedAmong tells which of holderIDs have a lapsed renewal: for
+// LapsedAmong tells which of holderIDs have a lapsed renewal: for yearly
 // calendar periods the current calendar year's (association time zone),
-// whose grace period is the one that ends in it; for holders' own cycles
-// of N years the latest of theirs due by today, which fell due in one of
-// the last N years. One BatchGetItem per 100 invoices: a directory page
-// holds at most 100 holders, so N calls at most.
+// whose grace period is the one that ends in it; for periods of N years,
+// or holders' own cycles, the latest renewal due by today, which fell due
+// in this calendar year or one of the N before it (before a holder's
+// anniversary, the last one is N calendar years back). One BatchGetItem
+// per 100 invoices: a directory page holds at most 100 holders, so N + 1
+// calls at most.
 func (s *Service) LapsedAmong(ctx context.Context, holderIDs []string) (map[string]bool, error) {
 	now := s.Clock.Now().In(s.loc())
+	n := max(1, s.Policy.Renewal.PeriodYears)
+	own := s.anchored() || n > 1
 	years := []int{now.Year()}
-	for y := now.Year() - 1; s.anchored() && y > now.Year()-max(1, s.Policy.Renewal.PeriodYears); y-- {
+	for y := now.Year() - 1; own && y >= now.Year()-n; y-- {
 		years = append(years, y)
 	}
 	ids := make([]string, 0, len(holderIDs)*len(years))
@@ -488,7 +492,7 @@ func (s *Service) LapsedAmong(ctx context.Context, holderIDs []string) (map[stri
 	today := now.Format(time.DateOnly)
 	latest := map[string]Invoice{}
 	for _, inv := range invs {
-		if s.anchored() && inv.DueOn > today {
+		if own && inv.DueOn > today {
 			continue // not due yet: the holder's previous renewal is the one that stands
 		}
 		if l, ok := latest[inv.HolderID]; !ok || inv.Year > l.Year {

@@ -911,6 +911,10 @@ func TestService_OwnCycles(t *testing.T) {
 		{time.Date(2028, 2, 18, 20, 0, 0, 0, time.UTC), []string{d.ID}},
 		{time.Date(2028, 2, 19, 12, 0, 0, 0, time.UTC), []string{c.ID, d.ID}},
 		{time.Date(2028, 5, 15, 12, 0, 0, 0, time.UTC), []string{a.ID, c.ID, d.ID}},
+		// Five calendar years on, before c's next anniversary (20 December
+		// 2032): the unpaid 2027 renewal is still the latest due, so still
+		// lapsed; and after it, while the 2032 one is in grace, not yet.
+		{time.Date(2032, 2, 1, 12, 0, 0, 0, time.UTC), []string{a.ID, c.ID, d.ID}},
 	} {
 		e.clk.Set(tc.now)
 		lapsed, err := e.svc.LapsedAmong(ctx, []string{a.ID, b.ID, c.ID, d.ID})

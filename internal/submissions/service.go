@@ -201,7 +201,7 @@ func (s *Service) Submit(ctx context.Context, c identity.Caller, in NewSubmissio
 		return Submission{}, fmt.Errorf("read record of holder %s: %w", holderID, err)
 	}
 	period := s.policy.Period(in.RenewalYear, rec.Holder.Held())
-	if period.Required == 0 {
+	if len(period.Credentials) == 0 {
 		return Submission{}, fault.New(fault.Unprocessable, "no_credentials",
 			"you hold no credential that needs renewal CECs: staff record the credentials you hold")
 	}
@@ -211,6 +211,10 @@ func (s *Service) Submit(ctx context.Context, c identity.Caller, in NewSubmissio
 			fault.Detail{Field: "year", Code: "not_a_renewal_year", Message: fmt.Sprintf(
 				"You have no renewal due in %d. Your next is due on %s, for CECs earned %s: enter %d.", in.RenewalYear,
 				period.Due.Format("January 2, 2006"), period.WindowWords(), period.Year)})
+	}
+	if period.Required == 0 { // prorated to nothing: earned in the period's last month
+		return Submission{}, fault.Errorf(fault.Unprocessable, "nothing_required",
+			"your %d renewal needs no CECs: you earned your credential at the end of its period; your CECs count toward the next renewal", period.Year)
 	}
 	for _, o := range rec.Submissions {
 		if o.RenewalYear == in.RenewalYear && o.Status.Open() {

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cecportal/cecportal"
 	"github.com/cecportal/cecportal/internal/accounts"
 	"github.com/cecportal/cecportal/internal/attendance"
 	"github.com/cecportal/cecportal/internal/cec"
@@ -943,5 +944,40 @@ func TestService_SubmitOwnCycle(t *testing.T) {
 		act("college_course", "2022-12-20", 10), act("college_course", "2026-03-01", 40)}})
 	if err != nil || sub.RenewalYear != 2027 || sub.Status != submissions.Received {
 		t.Fatalf("a submission meeting the cycle: %+v, %v", sub, err)
+	}
+}
+
+// TestService_ProratedToNothing: over periods of three calendar years with
+// a prorated first period, a CAM earned in the period's last month owes
+// nothing for it: the status is met and says it is prorated, and a
+// submission for it is refused in words, not as "no credential".
+func TestService_ProratedToNothing(t *testing.T) {
+	doc := string(cecportal.DefaultPolicy)
+	for _, r := range [][2]string{
+		{"cecsPerYear: 6", "cecsPerPeriod: 18"}, {"cecsPerYear: 3", "cecsPerPeriod: 9"}, {"yearCapCecs", "periodCapCecs"},
+		{"  earnedYearsBefore: 1", "  earnedYearsBefore: 1\n  periodYears: 3\n  periodStartYear: 2024\n  prorateFirstPeriod: true"},
+	} {
+		doc = strings.ReplaceAll(doc, r[0], r[1])
+	}
+	pol, err := policy.Load([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tbl := testkit.TempTable(t, testkit.NoSync)
+	clk := testkit.SettableAt(time.Date(2026, 12, 28, 14, 0, 0, 0, time.UTC))
+	newID := testkit.IDs()
+	acc := accounts.NewService(store.NewAccounts(tbl), pol, clk, newID, testkit.NoDispatch{})
+	testkit.Accounts{Service: acc, Staff: staff}.Holder(t, holder("ana"), accounts.NewHolder{FirstName: "Ana", LastName: "Lima", Email: "ana@example.com"},
+		testkit.Credentials("2026-12-20", "CAM"))
+	st, err := transcript.NewService(store.NewTranscript(tbl), acc, pol, clk).Status(t.Context(), holder("ana"), 2027)
+	if err != nil || st.NoRequirement || !st.Year.Met || st.Year.Required != 0 || !st.Year.Period.Prorated {
+		t.Fatalf("status: %+v, %v; want met, prorated to 0, not 'no credential'", st.Year, err)
+	}
+	svc := submissions.NewService(store.NewSubmissions(tbl), acc, pol, clk, newID, &testkit.Relay{})
+	_, err = svc.Submit(t.Context(), holder("ana"), submissions.NewSubmission{RenewalYear: 2027, Activities: []credits.Activity{{Kind: "college_course",
+		Title: "Finance", Organisation: "State College", Date: time.Date(2026, 12, 21, 0, 0, 0, 0, time.UTC), Hours: cec.Of(2),
+		DocumentationType: "certificate_of_completion", DocumentationRef: "cert"}}})
+	if code(err) != "nothing_required" {
+		t.Fatalf("a submission for a period that needs nothing: %v", err)
 	}
 }

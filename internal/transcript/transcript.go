@@ -232,7 +232,9 @@ func (s *Service) judgeHolder(ctx context.Context, holderID string, year int, wi
 	y := credits.Judge(s.policy, period, window)
 	st := Status{HolderID: h.ID, HolderName: strings.TrimSpace(h.FirstName + " " + h.LastName), Credentials: codes, Year: y,
 		Entries: make([]Entry, len(window))}
-	if y.Required > 0 {
+	// A credential prorated to nothing (earned in the period's last month)
+	// is still held: that period is met, and the page says why.
+	if len(period.Credentials) > 0 {
 		st.ComplianceMinimum = min(s.policy.Renewal.ComplianceMinimumCECs, y.Required)
 	} else {
 		st.NoRequirement, st.Year.Met = true, false

@@ -718,7 +718,7 @@ async function followSubmissions(out, since = Date.now()) {
 /** When renewal invoices go out, in the policy's shape. */
 export function invoicesWhen() {
   return policy.periodAnchor === "credential"
-    ? `Invoices are issued ${policy.issueDaysBeforeDue} days before your renewal is due, on the anniversary that ends your ${policy.periodYears > 1 ? `${policy.periodYears}-year cycle` : "year"}.`
+    ? `Your renewal is due on the anniversary that ends your ${policy.periodYears > 1 ? `${policy.periodYears}-year cycle` : "year"}; its invoice is issued ${policy.issueDaysBeforeDue} days before.`
     : "Invoices are issued in the autumn before the renewal year.";
 }
 

@@ -461,7 +461,9 @@ function credentialsSection(view) {
         show({ holder: updated, history: loaded.history });
       }
       const panel = confirmation(view, { id: "credentials-saved", title: `Saved for ${updated.firstName} ${updated.lastName} (${updated.holderId})`,
-        next: "The change is in the holder's history. When this year's renewal invoices are out and the holder had none, theirs is issued now." });
+        next: policy.periodAnchor === "credential"
+          ? "The change is in the holder's history. If the holder's renewal is due within the next " + policy.issueDaysBeforeDue + " days and they had no invoice, theirs is issued now."
+          : "The change is in the holder's history. When this year's renewal invoices are out and the holder had none, theirs is issued now." });
       panel.dataset.holderId = updated.holderId;
       panel.insertBefore(h("p", {}, same ? "Nothing changed: the holder already held exactly this." : `Now: ${heldText(updated)}.`), panel.querySelector("h3"));
       panel.insertBefore(beforeAfter(before, updated), panel.querySelector("h3"));
@@ -651,7 +653,8 @@ async function drawHolderStatus(out, x) {
   const st = all[years.indexOf(asked)];
   // A year that is not one of the holder's renewals shows the next one: once.
   const statuses = all.filter((s, i) => all.findIndex((o) => o.renewalYear === s.renewalYear) === i);
-  const yearLink = (y) => (y === asked ? h("strong", { "aria-current": "true" }, String(y))
+  // The row of the year asked for: its own, or the renewal it folds into.
+  const yearLink = (y) => (y === st.renewalYear ? h("strong", { "aria-current": "true" }, String(y))
     : h("a", { href: `${holderHref(x.holderId)}?year=${y}` }, String(y)));
   fill(out,
     table("Each renewal year", ["Renewal year", "Earned in", "Required", "Counted", "Compliance", { text: "Standing", outcome: true }],
