@@ -9,6 +9,7 @@ import (
 	"github.com/cecportal/cecportal/internal/attendance"
 	"github.com/cecportal/cecportal/internal/cec"
 	"github.com/cecportal/cecportal/internal/checkout"
+	"github.com/cecportal/cecportal/internal/ledger"
 	"github.com/cecportal/cecportal/internal/outbox"
 	"github.com/cecportal/cecportal/internal/roster"
 	"github.com/cecportal/cecportal/internal/table"
@@ -263,7 +264,13 @@ func (a *Attendance) UpdateFilingInvoice(ctx context.Context, uploadID string, f
 		if err != nil {
 			return table.Versioned{}, err
 		}
-		return table.Versioned{Item: item, Version: before.Version, With: append([]table.Op{due}, ops...)}, nil
+		paid, err := ledgerOps(before.Payments, inv.Payments, func(p checkout.Payment) ledger.Entry {
+			return ledger.Of(p, ledger.FilingFee, inv.ID, inv.ProviderID, inv.ProviderName, 0)
+		})
+		if err != nil {
+			return table.Versioned{}, err
+		}
+		return table.Versioned{Item: item, Version: before.Version, With: append(append([]table.Op{due}, ops...), paid...)}, nil
 	})
 	switch {
 	case errors.Is(err, attendance.ErrNoChange):

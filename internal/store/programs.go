@@ -11,6 +11,7 @@ import (
 	"github.com/cecportal/cecportal/internal/calendar"
 	"github.com/cecportal/cecportal/internal/checkout"
 	"github.com/cecportal/cecportal/internal/fault"
+	"github.com/cecportal/cecportal/internal/ledger"
 	"github.com/cecportal/cecportal/internal/outbox"
 	"github.com/cecportal/cecportal/internal/programs"
 	"github.com/cecportal/cecportal/internal/table"
@@ -471,7 +472,21 @@ func programOps(before *programs.Program, p programs.Program, msgs []outbox.Mess
 	if err != nil {
 		return nil, nil, err
 	}
-	return item, append(append(with, due...), out...), nil
+	with = append(append(with, due...), out...)
+	if p.Fee != nil { // the fee's payments recorded by this write, in the ledger
+		var was []checkout.Payment
+		if before != nil && before.Fee != nil {
+			was = before.Fee.Payments
+		}
+		paid, err := ledgerOps(was, p.Fee.Payments, func(x checkout.Payment) ledger.Entry {
+			return ledger.Of(x, ledger.ApplicationFee, p.Fee.InvoiceID, p.ProviderID, p.ProviderName, 0)
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+		with = append(with, paid...)
+	}
+	return item, with, nil
 }
 
 // Create writes a new program with msgs (and its calendar entry when due)

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/cecportal/cecportal/internal/checkout"
+	"github.com/cecportal/cecportal/internal/ledger"
 	"github.com/cecportal/cecportal/internal/outbox"
 	"github.com/cecportal/cecportal/internal/renewals"
 	"github.com/cecportal/cecportal/internal/table"
@@ -155,7 +157,19 @@ func (r *Renewals) Update(ctx context.Context, id string, fn func(inv *renewals.
 		if err != nil {
 			return table.Versioned{}, err
 		}
-		return table.Versioned{Item: item, Version: before.Version, With: append([]table.Op{due}, ops...)}, nil
+		paid, err := ledgerOps(before.Payments, inv.Payments, func(p checkout.Payment) ledger.Entry {
+			var reinstatement int64
+			for _, l := range inv.Lines {
+				if l.Code == renewals.LineReinstatement {
+					reinstatement += l.Cents
+				}
+			}
+			return ledger.Of(p, ledger.Renewal, inv.ID, inv.HolderID, inv.HolderName, reinstatement)
+		})
+		if err != nil {
+			return table.Versioned{}, err
+		}
+		return table.Versioned{Item: item, Version: before.Version, With: append(append([]table.Op{due}, ops...), paid...)}, nil
 	})
 	switch {
 	case errors.Is(err, renewals.ErrNoChange):

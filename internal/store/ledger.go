@@ -1,0 +1,123 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/cecportal/cecportal/internal/checkout"
+	"github.com/cecportal/cecportal/internal/ledger"
+	"github.com/cecportal/cecportal/internal/table"
+)
+
+// The payments ledger (docs/data-model.md): an entry per payment event
+// recorded on an invoice, put in the transaction that records it, under
+// its month (UTC): LEDGER#<yyyy-mm> / <at, fixed width>#<invoice>#<event>.
+// A range of dates is one Query per month it touches.
+
+const pkLedger = "LEDGER#"
+
+// ledgerAt is an instant as a sort key: fixed width, so that it sorts as
+// it reads.
+const ledgerAt = "2006-01-02T15:04:05.000000000Z"
+
+type ledgerItem struct {
+	PK                 string `json:"PK"`
+	SK                 string `json:"SK"`
+	Type               string `json:"type"`
+	At                 string `json:"at"`
+	EventID            string `json:"eventId"`
+	Reference          string `json:"reference,omitempty"`
+	Status             string `json:"status"`
+	AmountCents        int64  `json:"amountCents"`
+	Currency           string `json:"currency"`
+	Reason             string `json:"reason,omitempty"`
+	Kind               string `json:"kind"`
+	InvoiceID          string `json:"invoiceId"`
+	ReinstatementCents int64  `json:"reinstatementCents,omitempty"`
+	PayerID            string `json:"payerId"`
+	PayerName          string `json:"payerName,omitempty"`
+}
+
+// ledgerOps puts the ledger entries of the payments after appended to
+// before (payments are only ever appended), each made by entry.
+func ledgerOps(before, after []checkout.Payment, entry func(checkout.Payment) ledger.Entry) ([]table.Op, error) {
+	var ops []table.Op
+	for _, p := range after[min(len(before), len(after)):] {
+		e := entry(p)
+		at := e.At.UTC()
+		item, err := table.Marshal(ledgerItem{PK: pkLedger + at.Format("2006-01"), SK: at.Format(ledgerAt) + "#" + e.InvoiceID + "#" + e.EventID,
+			Type: "ledger", At: formatTime(at), EventID: e.EventID, Reference: e.Reference, Status: string(e.Status), AmountCents: e.AmountCents,
+			Currency: e.Currency, Reason: e.Reason, Kind: e.Kind, InvoiceID: e.InvoiceID, ReinstatementCents: e.ReinstatementCents,
+			PayerID: e.PayerID, PayerName: e.PayerName})
+		if err != nil {
+			return nil, err
+		}
+		ops = append(ops, table.Put(item, table.Condition{}))
+	}
+	return ops, nil
+}
+
+// Ledger reads the payments ledger.
+type Ledger struct{ t table.Table }
+
+// NewLedger is the ledger in t.
+func NewLedger(t table.Table) *Ledger { return &Ledger{t: t} }
+
+var _ ledger.Store = (*Ledger)(nil)
+
+// Between lists one page of the entries from from to to (exclusive),
+// oldest first: a Query per month of the range, from the cursor's month
+// on. The cursor is "<yyyy-mm>:<the month's Query cursor>".
+func (l *Ledger) Between(ctx context.Context, from, to time.Time, pg ledger.Page) ([]ledger.Entry, string, error) {
+	from, to = from.UTC(), to.UTC()
+	month := time.Date(from.Year(), from.Month(), 1, 0, 0, 0, 0, time.UTC)
+	cursor := ""
+	if pg.Cursor != "" {
+		m, c, ok := strings.Cut(pg.Cursor, ":")
+		at, err := time.Parse("2006-01", m)
+		if !ok || err != nil || at.Before(month) || !at.Before(to) {
+			return nil, "", table.CursorFault(table.ErrBadCursor)
+		}
+		month, cursor = at, c
+	}
+	limit := pageLimit(pg.Limit, listPageDefault, 1000)
+	var out []ledger.Entry
+	for ; month.Before(to); month, cursor = month.AddDate(0, 1, 0), "" {
+		for {
+			page, err := l.t.Query(ctx, table.Query{PK: pkLedger + month.Format("2006-01"), Op: table.SKBetween,
+				Value: from.Format(ledgerAt), Value2: to.Add(-time.Nanosecond).Format(ledgerAt) + "$", Limit: limit - len(out), Cursor: cursor})
+			if err != nil {
+				return nil, "", table.CursorFault(fmt.Errorf("query the ledger of %s: %w", month.Format("2006-01"), err))
+			}
+			for _, item := range page.Items {
+				var it ledgerItem
+				if err := table.Unmarshal(item, &it); err != nil {
+					return nil, "", fmt.Errorf("decode ledger entry: %w", err)
+				}
+				at, err := time.Parse(time.RFC3339Nano, it.At)
+				if err != nil {
+					return nil, "", fmt.Errorf("ledger entry %s: %w", it.SK, err)
+				}
+				out = append(out, ledger.Entry{At: at, EventID: it.EventID, Reference: it.Reference, Status: checkout.PaymentKind(it.Status),
+					AmountCents: it.AmountCents, Currency: it.Currency, Reason: it.Reason, Kind: it.Kind, InvoiceID: it.InvoiceID,
+					ReinstatementCents: it.ReinstatementCents, PayerID: it.PayerID, PayerName: it.PayerName})
+			}
+			cursor = page.Cursor
+			if len(out) == limit {
+				if cursor != "" {
+					return out, month.Format("2006-01") + ":" + cursor, nil
+				}
+				if next := month.AddDate(0, 1, 0); next.Before(to) {
+					return out, next.Format("2006-01") + ":", nil
+				}
+				return out, "", nil
+			}
+			if cursor == "" {
+				break
+			}
+		}
+	}
+	return out, "", nil
+}
