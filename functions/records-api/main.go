@@ -1,6 +1,7 @@
 // Command records-api is the Lambda behind the records a person prints or
 // keeps, drawn as PDFs on the server: the receipt of a renewal's payment.
-// It alone links the PDF library.
+// It alone links the PDF library. It also serves staff the payments ledger
+// and its CSV for the bookkeeper.
 package main
 
 import (
@@ -13,7 +14,7 @@ import (
 
 func main() {
 	p := app.Lambda("RecordsApi")
-	api, err := httpapi.NewRecordsAPI(httpapi.RecordServices{Attendance: p.Attendance(nil), Renewals: p.Renewals(nil), Transcript: p.Transcript(), Programs: p.Programs(nil)},
+	api, err := httpapi.NewRecordsAPI(httpapi.RecordServices{Attendance: p.Attendance(nil), Renewals: p.Renewals(nil), Transcript: p.Transcript(), Programs: p.Programs(nil), Ledger: p.Ledger()},
 		httpapi.Drawings{Receipt: records.RenewalReceiptPDF(p.Policy), Invoice: records.InvoicePDF(p.Policy), FeeReceipt: records.FeeReceiptPDF(p.Policy), Filing: records.FilingReceiptPDF(p.Policy), Certificate: records.CertificatePDF(p.Policy),
 			Transcript: records.TranscriptPDF(p.Policy)}, p.Clock,
 		httpapi.Options{RoleClaim: p.Env.RoleClaim, Logger: p.Log, Roles: p.Accounts()})

@@ -268,6 +268,8 @@ var authzMatrix = []authzRow{
 	}},
 
 	{"GET /review/programs", statuses(401, 401, 403, 403, 403, 403, 200), "the staff queue (holds A's paid program)", at("/review/programs")},
+	{"GET /payments", statuses(401, 401, 403, 403, 403, 403, 200), "the payments ledger of the first quarter of 2027", at("/payments?from=2027-01-01&to=2027-03-31")},
+	{"GET /payments/totals", statuses(401, 401, 403, 403, 403, 403, 200), "the ledger's totals of the same range", at("/payments/totals?from=2027-01-01&to=2027-03-31")},
 	{"GET /review/submissions", statuses(401, 401, 403, 403, 403, 403, 200), "the staff queue (holds A's submission)", at("/review/submissions")},
 	{"POST /programs/{programId}/decision", statuses(401, 401, 403, 403, 403, 403, 200), "approve A's program in review", func(f *authzFixture, _ caller) authzReq {
 		return jsonReq("/programs/"+f.inReview+"/decision", `{"decision":"approve"}`)

@@ -29,6 +29,7 @@ import (
 	"github.com/cecportal/cecportal/internal/files"
 	"github.com/cecportal/cecportal/internal/holderimport"
 	"github.com/cecportal/cecportal/internal/ids"
+	"github.com/cecportal/cecportal/internal/ledger"
 	"github.com/cecportal/cecportal/internal/mail"
 	"github.com/cecportal/cecportal/internal/notify"
 	"github.com/cecportal/cecportal/internal/outbox"
@@ -342,6 +343,11 @@ func (d Deps) HolderImport() *holderimport.Service {
 // Transcript is the holder's CEC status and transcript.
 func (d Deps) Transcript() *transcript.Service {
 	return transcript.NewService(store.NewTranscript(d.Table), d.Accounts(), d.Policy, d.Clock)
+}
+
+// Ledger is the payments ledger staff read (docs/payments.md#the-ledger).
+func (d Deps) Ledger() *ledger.Service {
+	return &ledger.Service{Store: store.NewLedger(d.Table), Loc: d.Policy.Association.Location()}
 }
 
 // BadgeIssuer is the association as its badges name it, publishing under

@@ -223,6 +223,18 @@ func generatedContract() *contract.Contract {
 			{In: "query", Name: "cursor", Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(2048), Pattern: "^[A-Za-z0-9_-]+$"}, Label: "the page"},
 		}},
 		{Method: "GET", Path: "/me"},
+		{Method: "GET", Path: "/payments", Roles: []string{"staff"}, Params: []contract.Param{
+			{In: "query", Name: "from", Required: true, Schema: &contract.Schema{Type: "string", Format: "date"}, Label: "the first date"},
+			{In: "query", Name: "to", Required: true, Schema: &contract.Schema{Type: "string", Format: "date"}, Label: "the last date"},
+			{In: "query", Name: "kind", Schema: &contract.Schema{Type: "string", Enum: []string{"application_fee", "filing_fee", "renewal", "reinstatement"}}, Label: "the kind of payment"},
+			{In: "query", Name: "limit", Schema: &contract.Schema{Type: "integer", Minimum: contract.Float64(1), Maximum: contract.Float64(100)}, Label: "the number of results per page"},
+			{In: "query", Name: "cursor", Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(2048), Pattern: "^[A-Za-z0-9_-]+$"}, Label: "the page"},
+		}},
+		{Method: "GET", Path: "/payments/totals", Roles: []string{"staff"}, Params: []contract.Param{
+			{In: "query", Name: "from", Required: true, Schema: &contract.Schema{Type: "string", Format: "date"}, Label: "the first date"},
+			{In: "query", Name: "to", Required: true, Schema: &contract.Schema{Type: "string", Format: "date"}, Label: "the last date"},
+			{In: "query", Name: "kind", Schema: &contract.Schema{Type: "string", Enum: []string{"application_fee", "filing_fee", "renewal", "reinstatement"}}, Label: "the kind of payment"},
+		}},
 		{Method: "GET", Path: "/programs", Roles: []string{"provider"}, Params: []contract.Param{
 			{In: "query", Name: "limit", Schema: &contract.Schema{Type: "integer", Minimum: contract.Float64(1), Maximum: contract.Float64(100)}, Label: "the number of results per page"},
 			{In: "query", Name: "cursor", Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(2048), Pattern: "^[A-Za-z0-9_-]+$"}, Label: "the page"},

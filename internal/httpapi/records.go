@@ -11,6 +11,7 @@ import (
 	"github.com/cecportal/cecportal/internal/clock"
 	"github.com/cecportal/cecportal/internal/credits"
 	"github.com/cecportal/cecportal/internal/identity"
+	"github.com/cecportal/cecportal/internal/ledger"
 	"github.com/cecportal/cecportal/internal/programs"
 	"github.com/cecportal/cecportal/internal/renewals"
 	"github.com/cecportal/cecportal/internal/transcript"
@@ -32,7 +33,7 @@ type Drawings struct {
 // NewRecordsAPI is the handler of the records-api Lambda: the records a
 // person prints or keeps, as PDFs drawn on the server (docs/records.md).
 func NewRecordsAPI(svc RecordServices, draw Drawings, clk clock.Clock, opts Options) (*API, error) {
-	h := recordHandlers{attendance: svc.Attendance, renewals: svc.Renewals, transcript: svc.Transcript, programs: svc.Programs, draw: draw, clock: clk}
+	h := recordHandlers{attendance: svc.Attendance, renewals: svc.Renewals, transcript: svc.Transcript, programs: svc.Programs, ledger: svc.Ledger, draw: draw, clock: clk}
 	holder := Roles(identity.RoleHolder)
 	return newAPI([]Route{
 		{Method: http.MethodGet, Path: "/holders/me/renewals/{year}/receipt", Access: holder, Handle: h.renewalReceipt},
@@ -41,6 +42,8 @@ func NewRecordsAPI(svc RecordServices, draw Drawings, clk clock.Clock, opts Opti
 		{Method: http.MethodGet, Path: "/holders/me/transcripts/{year}", Access: holder, Handle: h.transcriptPDF},
 		{Method: http.MethodGet, Path: "/programs/{programId}/fee/receipt", Access: Roles(identity.RoleProvider, identity.RoleStaff), Handle: h.feeReceipt},
 		{Method: http.MethodGet, Path: "/programs/{programId}/attendance/{uploadId}/receipt", Access: Roles(identity.RoleProvider, identity.RoleStaff), Handle: h.filingReceipt},
+		{Method: http.MethodGet, Path: "/payments", Access: Roles(identity.RoleStaff), Handle: h.payments},
+		{Method: http.MethodGet, Path: "/payments/totals", Access: Roles(identity.RoleStaff), Handle: h.paymentTotals},
 	}, opts)
 }
 
@@ -50,9 +53,11 @@ type RecordServices struct {
 	Renewals   *renewals.Service
 	Transcript *transcript.Service
 	Programs   *programs.Service
+	Ledger     *ledger.Service // the payments ledger and the bookkeeper's CSV
 }
 
 type recordHandlers struct {
+	ledger     *ledger.Service
 	attendance *attendance.Service
 	programs   *programs.Service
 	renewals   *renewals.Service

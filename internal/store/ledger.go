@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"strings"
 	"time"
@@ -69,13 +70,14 @@ var _ ledger.Store = (*Ledger)(nil)
 
 // Between lists one page of the entries from from to to (exclusive),
 // oldest first: a Query per month of the range, from the cursor's month
-// on. The cursor is "<yyyy-mm>:<the month's Query cursor>".
+// on. The cursor is "<yyyy-mm>:<the month's Query cursor>" in base64url.
 func (l *Ledger) Between(ctx context.Context, from, to time.Time, pg ledger.Page) ([]ledger.Entry, string, error) {
 	from, to = from.UTC(), to.UTC()
 	month := time.Date(from.Year(), from.Month(), 1, 0, 0, 0, 0, time.UTC)
 	cursor := ""
 	if pg.Cursor != "" {
-		m, c, ok := strings.Cut(pg.Cursor, ":")
+		raw, _ := base64.RawURLEncoding.DecodeString(pg.Cursor)
+		m, c, ok := strings.Cut(string(raw), ":")
 		at, err := time.Parse("2006-01", m)
 		if !ok || err != nil || at.Before(month) || !at.Before(to) {
 			return nil, "", table.CursorFault(table.ErrBadCursor)
@@ -107,10 +109,10 @@ func (l *Ledger) Between(ctx context.Context, from, to time.Time, pg ledger.Page
 			cursor = page.Cursor
 			if len(out) == limit {
 				if cursor != "" {
-					return out, month.Format("2006-01") + ":" + cursor, nil
+					return out, ledgerCursor(month, cursor), nil
 				}
 				if next := month.AddDate(0, 1, 0); next.Before(to) {
-					return out, next.Format("2006-01") + ":", nil
+					return out, ledgerCursor(next, ""), nil
 				}
 				return out, "", nil
 			}
@@ -120,4 +122,8 @@ func (l *Ledger) Between(ctx context.Context, from, to time.Time, pg ledger.Page
 		}
 	}
 	return out, "", nil
+}
+
+func ledgerCursor(month time.Time, cursor string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(month.Format("2006-01") + ":" + cursor))
 }

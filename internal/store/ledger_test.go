@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"encoding/base64"
 	"errors"
 	"testing"
 	"time"
@@ -144,7 +145,7 @@ func TestLedger_MirrorsPayments(t *testing.T) {
 			t.Fatalf("paged: %v", paged)
 		}
 		var f *fault.Error
-		if _, _, err := repo.Between(ctx, from, to, ledger.Page{Cursor: "1999-01:"}); !errors.As(err, &f) || f.Code != "invalid_cursor" {
+		if _, _, err := repo.Between(ctx, from, to, ledger.Page{Cursor: base64.RawURLEncoding.EncodeToString([]byte("1999-01:"))}); !errors.As(err, &f) || f.Code != "invalid_cursor" {
 			t.Fatalf("a cursor of another range: %v", err)
 		}
 	})
