@@ -109,7 +109,9 @@ func ledgerCSV(entries []ledger.Entry, loc *time.Location) ([]byte, error) {
 	w := csv.NewWriter(&buf)
 	w.UseCRLF = true
 	_ = w.Write(ledgerHeader)
-	money := func(cents int64) string { return strconv.FormatInt(cents/100, 10) + "." + fmt.Sprintf("%02d", cents%100) }
+	money := func(cents int64) string {
+		return strconv.FormatInt(cents/100, 10) + "." + fmt.Sprintf("%02d", cents%100)
+	}
 	for _, e := range entries {
 		at := e.At.In(loc)
 		reinst := ""
