@@ -146,12 +146,35 @@ func (s *Service) List(ctx context.Context, c identity.Caller, f Filter, pg Page
 	if err != nil {
 		return nil, "", err
 	}
-	es, next, err := s.Store.Between(ctx, from, to, pg)
-	if err != nil {
-		return nil, "", err
+	// A kind is kept from what is read: read on, asking no more than the
+	// page still needs (so that the cursor never skips an entry), until it
+	// is full, the range ends, or maxReads Queries found too few.
+	limit := pg.Limit
+	if limit <= 0 {
+		limit = 50
 	}
-	return slices.DeleteFunc(es, func(e Entry) bool { return !keep(e, f.Kind) }), next, nil
+	var out []Entry
+	for range maxReads {
+		es, next, err := s.Store.Between(ctx, from, to, Page{Limit: limit - len(out), Cursor: pg.Cursor})
+		if err != nil {
+			return nil, "", err
+		}
+		for _, e := range es {
+			if keep(e, f.Kind) {
+				out = append(out, e)
+			}
+		}
+		pg.Cursor = next
+		if next == "" || len(out) == limit {
+			break
+		}
+	}
+	return out, pg.Cursor, nil
 }
+
+// maxReads bounds the reads of one page of a kind: a rare kind over a long
+// range answers a short page, with the cursor to go on.
+const maxReads = 20
 
 // Report is every entry of f and its totals: what the bookkeeper
 // downloads.
