@@ -19,6 +19,7 @@ import * as attendance from "./attendance.js";
 import * as imports from "./imports.js";
 import * as holder from "./holder.js";
 import * as staff from "./staff.js";
+import * as ledger from "./ledger.js";
 import { calendar } from "./calendar.js";
 import { checkBadge } from "./openbadge.js";
 import { homes } from "./home.js";
@@ -55,6 +56,7 @@ const routes = [
   { path: "/staff/import/:importId", role: "staff", render: imports.importHolders },
   { path: "/staff/corrections", role: "staff", nav: "Corrections", render: staff.corrections },
   { path: "/staff/filing-fees", role: "staff", nav: "Filing fees", render: staff.filingFees },
+  { path: "/staff/payments", role: "staff", nav: "Payments", render: ledger.payments },
   { path: "/staff/email", role: "staff", nav: "Unreachable email", render: undeliverablePage },
   { path: "/staff/uploads/:id/:uploadId", role: "staff", render: attendance.staffUpload },
   { path: "/pay/:ref", signedIn: true, dev: true, render: payPage },

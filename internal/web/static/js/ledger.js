@@ -1,0 +1,117 @@
+// #/staff/payments: the payments ledger for the office and its bookkeeper
+// (GET /payments, GET /payments/totals): every payment event of every
+// invoice in a range of dates, the totals per month and kind, and the CSV.
+
+import policy from "../policy.js";
+import { h, fill, announce, table } from "./dom.js";
+import { api, serverNow } from "./api.js";
+import { field, form, readForm, submitting, problem } from "./forms.js";
+import { page, notice, date, dateTime, hashQuery, pagedList } from "./view.js";
+import { money, dateIn } from "./fee.js";
+import { downloadFile } from "./download.js";
+
+const kindText = {
+  application_fee: "Application fee",
+  filing_fee: "Filing fee",
+  renewal: "Renewal",
+  reinstatement: "Reinstatement fee",
+};
+
+const statusText = {
+  succeeded: "Paid",
+  failed: "Failed",
+  refunded: "Refunded",
+  mismatch: "Paid another amount (not taken)",
+};
+
+/** The longest range the ledger reads at once, in days (the API's rule). */
+const maxDays = 93;
+
+/** Days from a to b, two YYYY-MM-DD dates. */
+function daysBetween(a, b) {
+  return Math.round((Date.parse(`${b}T00:00:00Z`) - Date.parse(`${a}T00:00:00Z`)) / 86400000);
+}
+
+/** The problems of a range, on their fields, as the API would say them. */
+function rangeProblems(q) {
+  const out = [];
+  const isDate = (s) => /^\d{4}-\d{2}-\d{2}$/.test(s || "") && !Number.isNaN(Date.parse(`${s}T00:00:00Z`));
+  if (!isDate(q.from)) out.push({ field: "from", message: "Enter the first date, like 2027-01-01" });
+  if (!isDate(q.to)) out.push({ field: "to", message: "Enter the last date, like 2027-03-31" });
+  if (out.length) return out;
+  const days = daysBetween(q.from, q.to);
+  if (days < 0) out.push({ field: "to", message: "The last date must not be before the first date" });
+  else if (days >= maxDays) out.push({ field: "to", message: `The last date must be at most ${maxDays} days after the first date: choose a shorter range, such as a quarter` });
+  return out;
+}
+
+/** #/staff/payments: the ledger, for a range of dates and a kind. */
+export async function payments(main) {
+  const view = page(main, "Payments");
+  const tz = policy.association.timeZone;
+  const today = dateIn(await serverNow(), tz);
+  const q = hashQuery();
+  const start = { from: q.get("from") || `${today.slice(0, 8)}01`, to: q.get("to") || today, kind: q.get("kind") || "" };
+  view.append(h("p", {}, "Every payment event of every invoice: what was paid, what failed, what was refunded, and what came with another amount and was not taken. ",
+    `Dates and times are in the association's time zone (${tz}).`));
+  const f = form({ id: "ledger-form" }, [
+    field("First date", "from", { type: "date", required: true, value: start.from }),
+    field("Last date", "to", { type: "date", required: true, value: start.to, hint: `At most ${maxDays} days after the first date (a quarter).` }),
+    field("Kind of payment", "kind", { type: "select", value: start.kind, options: [["", "All payments"], ...Object.entries(kindText)] }),
+  ], "Show the payments");
+  const out = h("section", { id: "ledger", "aria-live": "polite" });
+  view.append(f, out);
+  const show = async (range) => {
+    const query = new URLSearchParams({ from: range.from, to: range.to, ...(range.kind ? { kind: range.kind } : {}) });
+    const { totals } = await api("GET", `/payments/totals?${query}`);
+    history.replaceState(null, "", `#/staff/payments?${query}`);
+    const errors = h("div", { "aria-live": "polite" });
+    const csv = h("button", { type: "button", class: "secondary", id: "ledger-csv", onclick: async () => {
+      errors.replaceChildren();
+      try {
+        await downloadFile(`/payments?${query}`, "text/csv", `payments-${range.from}-to-${range.to}.csv`);
+      } catch (err) {
+        fill(errors, notice(err.message || "The file could not be downloaded. Try again.", "warn"));
+      }
+    } }, "Download as CSV (for the bookkeeper)");
+    const rows = table("Payments, the oldest first", ["When", "Kind", "Payer", "Invoice", { text: "Amount", outcome: true }, "Status"], [], { id: "ledger-entries" });
+    const list = pagedList(rows.querySelector("tbody"), async (cursor) => {
+      const res = await api("GET", `/payments?${query}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
+      return { items: res.entries, nextCursor: res.nextCursor };
+    }, (e) => h("tr", { dataset: { eventId: e.eventId, status: e.status } },
+      h("td", {}, dateTime(e.at, tz)),
+      h("td", {}, kindText[e.kind] || e.kind, e.reinstatementCents > 0 ? [h("br"), h("span", { class: "hint" }, `with a ${money(e.reinstatementCents, e.currency)} reinstatement fee`)] : null),
+      h("td", {}, e.payerName || "", h("br"), h("span", { class: "hint" }, e.payerId)),
+      h("td", {}, e.invoiceId),
+      h("td", {}, money(e.amountCents, e.currency)),
+      h("td", {}, h("span", { class: e.status === "succeeded" ? "accepted" : e.status === "failed" ? "" : "rejected" }, statusText[e.status] || e.status),
+        e.reason ? [h("br"), h("span", { class: "hint" }, e.reason)] : null)));
+    const first = await list.first();
+    const sum = (k) => totals.reduce((n, t) => n + (t.kind === "reinstatement" && range.kind !== "reinstatement" ? 0 : t[k]), 0);
+    fill(out,
+      h("h2", { id: "ledger-heading" }, `${kindText[range.kind] ? `${kindText[range.kind]}s` : "Payments"} from ${date(range.from)} to ${date(range.to)}`),
+      totals.length
+        ? [table("Totals by month", ["Month", "Kind", "Paid", "Refunded", { text: "Net", outcome: true }, "Another amount, not taken", "Failed attempts"],
+          totals.map((t) => h("tr", { dataset: { month: t.month, kind: t.kind } },
+            h("td", {}, t.month), h("td", {}, kindText[t.kind] || t.kind), h("td", {}, money(t.succeededCents, t.currency)),
+            h("td", {}, money(t.refundedCents, t.currency)), h("td", {}, money(t.netCents, t.currency)),
+            h("td", {}, money(t.mismatchedCents, t.currency)), h("td", {}, String(t.failed)))), { id: "ledger-totals" }),
+          h("p", { id: "ledger-net" }, `Net for the range: ${money(sum("netCents"), totals[0].currency)}`
+            + (range.kind ? "." : " (reinstatement fees are part of their renewals)."))]
+        : null,
+      first.length ? [rows, list.more] : h("p", { id: "ledger-none" }, "No payments in this range."),
+      first.length ? h("div", { class: "actions" }, csv) : null,
+      errors);
+    announce(first.length ? `${first.length} payments shown` : "No payments in this range");
+  };
+  f.addEventListener("submit", (e) => {
+    e.preventDefault();
+    submitting(f, async () => {
+      const range = readForm(f);
+      const bad = rangeProblems(range);
+      if (bad.length) throw problem(bad);
+      await show(range);
+    });
+  });
+  if (!rangeProblems(start).length) await submitting(f, () => show(start));
+}
