@@ -270,6 +270,11 @@ var authzMatrix = []authzRow{
 	{"GET /review/programs", statuses(401, 401, 403, 403, 403, 403, 200), "the staff queue (holds A's paid program)", at("/review/programs")},
 	{"GET /payments", statuses(401, 401, 403, 403, 403, 403, 200), "the payments ledger of the first quarter of 2027", at("/payments?from=2027-01-01&to=2027-03-31")},
 	{"GET /payments/totals", statuses(401, 401, 403, 403, 403, 403, 200), "the ledger's totals of the same range", at("/payments/totals?from=2027-01-01&to=2027-03-31")},
+	{"GET /review/payment-issues", statuses(401, 401, 403, 403, 403, 403, 200), "staff's queue of refunds and mismatches", at("/review/payment-issues")},
+	{"POST /review/payment-issues/{issueId}/notes", statuses(401, 401, 403, 403, 403, 403, 200), "a note resolving holder C's mismatch",
+		func(f *authzFixture, _ caller) authzReq {
+			return jsonReq("/review/payment-issues/"+f.paymentIssue+"/notes", `{"note":"Refunded the short payment.","resolved":true}`)
+		}},
 	{"GET /review/submissions", statuses(401, 401, 403, 403, 403, 403, 200), "the staff queue (holds A's submission)", at("/review/submissions")},
 	{"POST /programs/{programId}/decision", statuses(401, 401, 403, 403, 403, 403, 200), "approve A's program in review", func(f *authzFixture, _ caller) authzReq {
 		return jsonReq("/programs/"+f.inReview+"/decision", `{"decision":"approve"}`)
@@ -353,6 +358,7 @@ type authzFixture struct {
 	bounced                                 string // the address of a holder none of the callers is; its welcome bounced
 	badgeKid                                string // the thumbprint of the badges' signing key
 	badge                                   string // holder C's badge of a completed renewal, valid
+	paymentIssue                            string // holder C's renewal paid $1 short first: a mismatch in staff's queue
 	markers                                 map[string]markerClass
 }
 
@@ -569,6 +575,10 @@ func newAuthzFixture(t *testing.T, c *client, st *running) *authzFixture {
 	c.waitForRenewal(cTok, 2027)
 	var cco map[string]any
 	c.do("POST", "/holders/me/renewals/2027/checkout", cTok, nil, 200, &cco)
+	// First $1 short: a mismatch in staff's queue of payment issues.
+	var short map[string]any
+	c.do("POST", "/dev/payments/"+id(cco, "reference")+"/succeed", "", map[string]any{"amountCents": 12400, "currency": "USD"}, 200, &short)
+	f.paymentIssue = id(short, "eventId")
 	c.do("POST", "/dev/payments/"+id(cco, "reference")+"/succeed", "", nil, 200, nil)
 	c.download("/holders/me/renewals/2027/receipt", cTok, "application/pdf")
 

@@ -350,6 +350,11 @@ func (d Deps) Ledger() *ledger.Service {
 	return &ledger.Service{Store: store.NewLedger(d.Table), Loc: d.Policy.Association.Location()}
 }
 
+// PaymentIssues is staff's queue of refunds and mismatches.
+func (d Deps) PaymentIssues() *ledger.IssueService {
+	return &ledger.IssueService{Store: store.NewLedger(d.Table), Now: d.Clock.Now}
+}
+
 // BadgeIssuer is the association as its badges name it, publishing under
 // base, the API's public URL (docs/badges.md).
 func (d Deps) BadgeIssuer(base string) badges.Issuer {

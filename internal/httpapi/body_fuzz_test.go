@@ -299,6 +299,10 @@ func newBodyWorld(tb testing.TB) *bodyWorld {
 		func() (*API, error) { return NewProgramsAPI(progs, opts) },
 		func() (*API, error) { return NewAttendanceAPI(att, opts) },
 		func() (*API, error) {
+			return NewRecordsAPI(RecordServices{Attendance: att, Renewals: ren, Transcript: deps.Transcript(), Programs: progs,
+				Ledger: deps.Ledger(), PaymentIssues: deps.PaymentIssues()}, Drawings{}, w.clock, opts)
+		},
+		func() (*API, error) {
 			return NewCecAPI(deps.Transcript(), subs, ren, opts)
 		},
 		func() (*API, error) {
@@ -352,6 +356,8 @@ func newBodyWorld(tb testing.TB) *bodyWorld {
 		{name: "verifyBadge", method: "POST", template: "/badges/verify"},
 		{name: "revokeHolderBadge", method: "POST", template: "/holders/{holderId}/badges/{kind}/{key}/revoke",
 			path: "/holders/" + ids.bo + "/badges/program/" + ids.held + "/revoke", sub: "s1", groups: "[staff]"},
+		{name: "notePaymentIssue", method: "POST", template: "/review/payment-issues/{issueId}/notes",
+			path: "/review/payment-issues/evt_seeded_short/notes", sub: "s1", groups: "[staff]"},
 	}
 	for i := range w.cases {
 		c := &w.cases[i]
@@ -488,6 +494,10 @@ func (w *bodyWorld) seed(tb testing.TB, acc *accounts.Service, progs *programs.S
 	ana, err := acc.MyHolder(ctx, identity.Caller{Sub: "h1", Roles: []string{identity.RoleHolder}})
 	must(err)
 	_, _, err = ren.EnsureInvoice(ctx, ana, 2027)
+	must(err)
+	// She paid $1 short: a mismatch in staff's queue of payment issues.
+	_, _, err = ren.Settle(ctx, renewals.InvoiceID(ana.ID, 2027), renewals.Payment{EventID: "evt_seeded_short", Kind: renewals.PaymentSucceeded,
+		Reference: "cs_seeded", AmountCents: 12400, Currency: "USD"})
 	must(err)
 	// Bo's address bounced: staff may start mailing it again.
 	_, err = store.NewUndeliverable(w.table).Mark(ctx, undeliverable.Address{Email: "bo@example.com", Reason: undeliverable.NoMailbox,

@@ -395,6 +395,19 @@ func generatedContract() *contract.Contract {
 			{In: "query", Name: "limit", Schema: &contract.Schema{Type: "integer", Minimum: contract.Float64(1), Maximum: contract.Float64(100)}, Label: "the number of results per page"},
 			{In: "query", Name: "cursor", Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(2048), Pattern: "^[A-Za-z0-9_-]+$"}, Label: "the page"},
 		}},
+		{Method: "GET", Path: "/review/payment-issues", Roles: []string{"staff"}, Params: []contract.Param{
+			{In: "query", Name: "status", Schema: &contract.Schema{Type: "string", Enum: []string{"open", "resolved"}}, Label: "the queue"},
+			{In: "query", Name: "limit", Schema: &contract.Schema{Type: "integer", Minimum: contract.Float64(1), Maximum: contract.Float64(100)}, Label: "the number of results per page"},
+			{In: "query", Name: "cursor", Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(2048), Pattern: "^[A-Za-z0-9_-]+$"}, Label: "the page"},
+		}},
+		{Method: "POST", Path: "/review/payment-issues/{issueId}/notes", Roles: []string{"staff"}, Params: []contract.Param{
+			{In: "path", Name: "issueId", Required: true, Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(255), Pattern: "^[A-Za-z0-9_-]+$", Example: "evt_1NXk"}, Label: "the payment issue"},
+		}, Body: &contract.Body{Required: true, Content: []contract.Media{
+			{Type: "application/json", Schema: &contract.Schema{Type: "object", Properties: map[string]*contract.Schema{
+				"note":     &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(2000)},
+				"resolved": &contract.Schema{Type: "boolean"},
+			}, Required: []string{"note", "resolved"}, NoAdditional: true, Labels: map[string]string{"note": "the note", "resolved": "whether the issue is resolved"}}},
+		}}},
 		{Method: "GET", Path: "/review/programs", Roles: []string{"staff"}, Params: []contract.Param{
 			{In: "query", Name: "status", Schema: &contract.Schema{Type: "string", Enum: []string{"draft", "submitted", "refused", "fee_due", "paid", "in_review", "approved", "rejected"}}, Label: "the status"},
 			{In: "query", Name: "limit", Schema: &contract.Schema{Type: "integer", Minimum: contract.Float64(1), Maximum: contract.Float64(100)}, Label: "the number of results per page"},

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/cecportal/cecportal/internal/fault"
 	"github.com/cecportal/cecportal/internal/ledger"
 )
 
@@ -75,9 +76,7 @@ func (h recordHandlers) payments(ctx context.Context, r *Request) (Response, err
 	}
 	out := ledgerPageJSON{Entries: make([]ledgerEntryJSON, 0, len(es)), NextCursor: next}
 	for _, e := range es {
-		out.Entries = append(out.Entries, ledgerEntryJSON{At: e.At.UTC().Format(time.RFC3339), EventID: e.EventID, Reference: e.Reference,
-			Status: string(e.Status), AmountCents: e.AmountCents, Currency: e.Currency, Reason: e.Reason, Kind: e.Kind, InvoiceID: e.InvoiceID,
-			ReinstatementCents: e.ReinstatementCents, PayerID: e.PayerID, PayerName: e.PayerName})
+		out.Entries = append(out.Entries, ledgerEntryOut(e))
 	}
 	return JSON(http.StatusOK, out), nil
 }
@@ -126,4 +125,81 @@ func ledgerCSV(entries []ledger.Entry, loc *time.Location) ([]byte, error) {
 		return nil, fmt.Errorf("write ledger CSV: %w", err)
 	}
 	return buf.Bytes(), nil
+}
+
+type issueNoteJSON struct {
+	At       string `json:"at"`
+	By       string `json:"by"`
+	Note     string `json:"note"`
+	Resolved bool   `json:"resolved"`
+}
+
+type paymentIssueJSON struct {
+	IssueID string `json:"issueId"`
+	Why     string `json:"why"`
+	ledgerEntryJSON
+	Notes      []issueNoteJSON `json:"notes"`
+	Resolved   bool            `json:"resolved"`
+	ResolvedAt string          `json:"resolvedAt,omitempty"`
+	ResolvedBy string          `json:"resolvedBy,omitempty"`
+}
+
+func ledgerEntryOut(e ledger.Entry) ledgerEntryJSON {
+	return ledgerEntryJSON{At: e.At.UTC().Format(time.RFC3339), EventID: e.EventID, Reference: e.Reference,
+		Status: string(e.Status), AmountCents: e.AmountCents, Currency: e.Currency, Reason: e.Reason, Kind: e.Kind, InvoiceID: e.InvoiceID,
+		ReinstatementCents: e.ReinstatementCents, PayerID: e.PayerID, PayerName: e.PayerName}
+}
+
+func paymentIssueOut(is ledger.Issue) paymentIssueJSON {
+	out := paymentIssueJSON{IssueID: is.ID(), Why: is.Why, ledgerEntryJSON: ledgerEntryOut(is.Entry), Notes: []issueNoteJSON{}, Resolved: is.Resolved,
+		ResolvedBy: is.ResolvedBy}
+	if !is.ResolvedAt.IsZero() {
+		out.ResolvedAt = is.ResolvedAt.UTC().Format(time.RFC3339)
+	}
+	for _, n := range is.Notes {
+		out.Notes = append(out.Notes, issueNoteJSON{At: n.At.UTC().Format(time.RFC3339), By: n.By, Note: n.Text, Resolved: n.Resolved})
+	}
+	return out
+}
+
+func (h recordHandlers) paymentIssues(ctx context.Context, r *Request) (Response, error) {
+	limit, err := limitIn(r.Query, defaultPageLimit, maxPageLimit)
+	if err != nil {
+		return Response{}, err
+	}
+	var resolved bool
+	switch r.Query.Get("status") {
+	case "", "open":
+	case "resolved":
+		resolved = true
+	default:
+		return Response{}, invalidFields(fault.Detail{Field: "status", Code: "invalid_value", Message: "must be open or resolved"})
+	}
+	is, next, err := h.issues.Queue(ctx, r.Caller, resolved, ledger.Page{Limit: limit, Cursor: r.Query.Get("cursor")})
+	if err != nil {
+		return Response{}, err
+	}
+	out := struct {
+		Issues     []paymentIssueJSON `json:"issues"`
+		NextCursor string             `json:"nextCursor,omitempty"`
+	}{Issues: make([]paymentIssueJSON, 0, len(is)), NextCursor: next}
+	for _, i := range is {
+		out.Issues = append(out.Issues, paymentIssueOut(i))
+	}
+	return JSON(http.StatusOK, out), nil
+}
+
+func (h recordHandlers) paymentIssueNote(ctx context.Context, r *Request) (Response, error) {
+	var in struct {
+		Note     string `json:"note"`
+		Resolved *bool  `json:"resolved"`
+	}
+	if err := r.Decode(&in); err != nil {
+		return Response{}, err
+	}
+	is, err := h.issues.AddNote(ctx, r.Caller, r.Params["issueId"], in.Note, in.Resolved != nil && *in.Resolved)
+	if err != nil {
+		return Response{}, err
+	}
+	return JSON(http.StatusOK, paymentIssueOut(is)), nil
 }

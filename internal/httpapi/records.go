@@ -33,7 +33,7 @@ type Drawings struct {
 // NewRecordsAPI is the handler of the records-api Lambda: the records a
 // person prints or keeps, as PDFs drawn on the server (docs/records.md).
 func NewRecordsAPI(svc RecordServices, draw Drawings, clk clock.Clock, opts Options) (*API, error) {
-	h := recordHandlers{attendance: svc.Attendance, renewals: svc.Renewals, transcript: svc.Transcript, programs: svc.Programs, ledger: svc.Ledger, draw: draw, clock: clk}
+	h := recordHandlers{attendance: svc.Attendance, renewals: svc.Renewals, transcript: svc.Transcript, programs: svc.Programs, ledger: svc.Ledger, issues: svc.PaymentIssues, draw: draw, clock: clk}
 	holder := Roles(identity.RoleHolder)
 	return newAPI([]Route{
 		{Method: http.MethodGet, Path: "/holders/me/renewals/{year}/receipt", Access: holder, Handle: h.renewalReceipt},
@@ -44,6 +44,8 @@ func NewRecordsAPI(svc RecordServices, draw Drawings, clk clock.Clock, opts Opti
 		{Method: http.MethodGet, Path: "/programs/{programId}/attendance/{uploadId}/receipt", Access: Roles(identity.RoleProvider, identity.RoleStaff), Handle: h.filingReceipt},
 		{Method: http.MethodGet, Path: "/payments", Access: Roles(identity.RoleStaff), Handle: h.payments},
 		{Method: http.MethodGet, Path: "/payments/totals", Access: Roles(identity.RoleStaff), Handle: h.paymentTotals},
+		{Method: http.MethodGet, Path: "/review/payment-issues", Access: Roles(identity.RoleStaff), Handle: h.paymentIssues},
+		{Method: http.MethodPost, Path: "/review/payment-issues/{issueId}/notes", Access: Roles(identity.RoleStaff), Handle: h.paymentIssueNote},
 	}, opts)
 }
 
@@ -54,10 +56,13 @@ type RecordServices struct {
 	Transcript *transcript.Service
 	Programs   *programs.Service
 	Ledger     *ledger.Service // the payments ledger and the bookkeeper's CSV
+	// PaymentIssues is staff's queue of refunds and mismatches.
+	PaymentIssues *ledger.IssueService
 }
 
 type recordHandlers struct {
 	ledger     *ledger.Service
+	issues     *ledger.IssueService
 	attendance *attendance.Service
 	programs   *programs.Service
 	renewals   *renewals.Service

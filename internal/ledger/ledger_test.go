@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
@@ -277,5 +278,65 @@ func TestService_ReconcilesWithInvoices(t *testing.T) {
 		if e.Kind != ledger.Renewal || e.ReinstatementCents != 5000 {
 			t.Fatalf("a reinstatement entry %+v", e)
 		}
+	}
+}
+
+// TestIssueService_AddNote: staff write a note on an issue, resolving it
+// or keeping it open; the note is required and bounded; others are refused;
+// an unknown issue is not found.
+func TestIssueService_AddNote(t *testing.T) {
+	tbl := testkit.TempTable(t, testkit.NoSync)
+	ctx := t.Context()
+	ren := store.NewRenewals(tbl)
+	inv := renewals.Invoice{ID: renewals.InvoiceID("H-1", 2027), HolderID: "H-1", HolderName: "Ana Lima", Year: 2027, Currency: "USD", TotalCents: 12500, Status: renewals.Open}
+	if err := ren.Create(ctx, inv); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ren.Update(ctx, inv.ID, func(x *renewals.Invoice) ([]outbox.Message, error) {
+		x.Payments = append(x.Payments, checkout.Payment{EventID: "evt_m", Kind: checkout.Mismatch, At: time.Date(2027, 1, 3, 15, 0, 0, 0, time.UTC),
+			AmountCents: 12400, Currency: "USD", Reason: "paid 124.00 USD, invoice is 125.00 USD: not taken as payment"})
+		return nil, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2027, 1, 4, 15, 0, 0, 0, time.UTC)
+	svc := &ledger.IssueService{Store: store.NewLedger(tbl), Now: func() time.Time { return now }}
+	for _, tc := range []struct {
+		name   string
+		caller identity.Caller
+		id     string
+		note   string
+		code   string
+	}{
+		{"Holder", holderOne, "evt_m", "x", "forbidden"},
+		{"NoNote", staff, "evt_m", "  ", "invalid_request"},
+		{"TooLong", staff, "evt_m", strings.Repeat("a", ledger.MaxNote+1), "invalid_request"},
+		{"Unknown", staff, "evt_x", "Checked.", "payment_issue_not_found"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := svc.AddNote(ctx, tc.caller, tc.id, tc.note, true)
+			var f *fault.Error
+			if !errors.As(err, &f) || f.Code != tc.code {
+				t.Fatalf("got %v, want %s", err, tc.code)
+			}
+		})
+	}
+	open, _, err := svc.Queue(ctx, staff, false, ledger.Page{})
+	if err != nil || len(open) != 1 || open[0].Why != ledger.IssueMismatch || open[0].PayerName != "Ana Lima" {
+		t.Fatalf("the open queue: %+v, %v", open, err)
+	}
+	is, err := svc.AddNote(ctx, staff, "evt_m", "Asked Ana to pay the $1 left.", false)
+	if err != nil || is.Resolved || len(is.Notes) != 1 || is.Notes[0].By != "office" || !is.Notes[0].At.Equal(now) {
+		t.Fatalf("a note keeping it open: %+v, %v", is, err)
+	}
+	is, err = svc.AddNote(ctx, staff, "evt_m", "Refunded the $124; Ana paid again.", true)
+	if err != nil || !is.Resolved || is.ResolvedBy != "office" || len(is.Notes) != 2 {
+		t.Fatalf("resolving: %+v, %v", is, err)
+	}
+	if open, _, _ := svc.Queue(ctx, staff, false, ledger.Page{}); len(open) != 0 {
+		t.Fatalf("still open: %+v", open)
+	}
+	if done, _, _ := svc.Queue(ctx, staff, true, ledger.Page{}); len(done) != 1 || done[0].Notes[1].Text != "Refunded the $124; Ana paid again." {
+		t.Fatalf("resolved: %+v", done)
 	}
 }

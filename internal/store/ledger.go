@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -56,6 +57,13 @@ func ledgerOps(before, after []checkout.Payment, entry func(checkout.Payment) le
 			return nil, err
 		}
 		ops = append(ops, table.Put(item, table.Condition{}))
+		if why, ok := ledger.IssueOf(e); ok { // and in staff's queue
+			issue, err := issueToItem(ledger.Issue{Entry: e, Why: why, Version: 1})
+			if err != nil {
+				return nil, err
+			}
+			ops = append(ops, table.Put(issue, table.Condition{}))
+		}
 	}
 	return ops, nil
 }
@@ -126,4 +134,126 @@ func (l *Ledger) Between(ctx context.Context, from, to time.Time, pg ledger.Page
 
 func ledgerCursor(month time.Time, cursor string) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(month.Format("2006-01") + ":" + cursor))
+}
+
+// Payment issues (docs/payments.md#refunds-and-mismatches): one item per
+// issue, PAYISSUE#<event>/ISSUE, in GSI1 under PAYISSUES#open or
+// PAYISSUES#resolved by when it was recorded: the queue is one Query.
+
+const (
+	pkIssue           = "PAYISSUE#"
+	skIssue           = "ISSUE"
+	gsiIssuesOpen     = "PAYISSUES#open"
+	gsiIssuesResolved = "PAYISSUES#resolved"
+)
+
+type issueNoteItem struct {
+	At       string `json:"at"`
+	By       string `json:"by"`
+	Text     string `json:"text"`
+	Resolved bool   `json:"resolved"`
+}
+
+type issueItem struct {
+	ledgerItem
+	GSI1PK     string          `json:"GSI1PK"`
+	GSI1SK     string          `json:"GSI1SK"`
+	Why        string          `json:"why"`
+	Notes      []issueNoteItem `json:"notes,omitempty"`
+	Resolved   bool            `json:"resolved"`
+	ResolvedAt string          `json:"resolvedAt,omitempty"`
+	ResolvedBy string          `json:"resolvedBy,omitempty"`
+	Version    int64           `json:"version"`
+}
+
+func issueToItem(is ledger.Issue) (table.Item, error) {
+	at := is.At.UTC()
+	it := issueItem{ledgerItem: ledgerItem{PK: pkIssue + is.ID(), SK: skIssue, Type: "payment-issue", At: formatTime(at), EventID: is.EventID,
+		Reference: is.Reference, Status: string(is.Status), AmountCents: is.AmountCents, Currency: is.Currency, Reason: is.Reason, Kind: is.Kind,
+		InvoiceID: is.InvoiceID, ReinstatementCents: is.ReinstatementCents, PayerID: is.PayerID, PayerName: is.PayerName},
+		GSI1PK: gsiIssuesOpen, GSI1SK: at.Format(ledgerAt) + "#" + is.ID(), Why: is.Why, Resolved: is.Resolved,
+		ResolvedAt: formatTime(is.ResolvedAt), ResolvedBy: is.ResolvedBy, Version: is.Version}
+	if is.Resolved {
+		it.GSI1PK = gsiIssuesResolved
+	}
+	for _, n := range is.Notes {
+		it.Notes = append(it.Notes, issueNoteItem{At: formatTime(n.At), By: n.By, Text: n.Text, Resolved: n.Resolved})
+	}
+	return table.Marshal(it)
+}
+
+func issueFromItem(item table.Item) (ledger.Issue, error) {
+	var it issueItem
+	if err := table.Unmarshal(item, &it); err != nil {
+		return ledger.Issue{}, err
+	}
+	parse := func(s string) time.Time {
+		t, _ := time.Parse(time.RFC3339Nano, s)
+		return t
+	}
+	is := ledger.Issue{Entry: ledger.Entry{At: parse(it.At), EventID: it.EventID, Reference: it.Reference, Status: checkout.PaymentKind(it.Status),
+		AmountCents: it.AmountCents, Currency: it.Currency, Reason: it.Reason, Kind: it.Kind, InvoiceID: it.InvoiceID,
+		ReinstatementCents: it.ReinstatementCents, PayerID: it.PayerID, PayerName: it.PayerName},
+		Why: it.Why, Resolved: it.Resolved, ResolvedAt: parse(it.ResolvedAt), ResolvedBy: it.ResolvedBy, Version: it.Version}
+	for _, n := range it.Notes {
+		is.Notes = append(is.Notes, ledger.Note{At: parse(n.At), By: n.By, Text: n.Text, Resolved: n.Resolved})
+	}
+	return is, nil
+}
+
+var _ ledger.Issues = (*Ledger)(nil)
+
+// Queue lists one page of the open or resolved issues, oldest first: one
+// Query of GSI1.
+func (l *Ledger) Queue(ctx context.Context, resolved bool, pg ledger.Page) ([]ledger.Issue, string, error) {
+	pk := gsiIssuesOpen
+	if resolved {
+		pk = gsiIssuesResolved
+	}
+	page, err := l.t.Query(ctx, table.Query{Index: table.IndexGSI1, PK: pk, Limit: pageLimit(pg.Limit, listPageDefault, listPageMax), Cursor: pg.Cursor})
+	if err != nil {
+		return nil, "", table.CursorFault(fmt.Errorf("query payment issues: %w", err))
+	}
+	out := make([]ledger.Issue, 0, len(page.Items))
+	for _, item := range page.Items {
+		is, err := issueFromItem(item)
+		if err != nil {
+			return nil, "", fmt.Errorf("decode payment issue: %w", err)
+		}
+		out = append(out, is)
+	}
+	return out, page.Cursor, nil
+}
+
+// UpdateIssue is the read-modify-write of issue id under its version.
+func (l *Ledger) UpdateIssue(ctx context.Context, id string, fn func(*ledger.Issue) error) (ledger.Issue, error) {
+	var is ledger.Issue
+	err := table.UpdateVersioned(ctx, l.t, func() (table.Versioned, error) {
+		item, err := l.t.Get(ctx, table.Key{PK: pkIssue + id, SK: skIssue})
+		if errors.Is(err, table.ErrNotFound) {
+			return table.Versioned{}, ledger.ErrIssueNotFound
+		}
+		if err != nil {
+			return table.Versioned{}, err
+		}
+		before, err := issueFromItem(item)
+		if err != nil {
+			return table.Versioned{}, err
+		}
+		is = before
+		is.Notes = append([]ledger.Note(nil), before.Notes...)
+		if err := fn(&is); err != nil {
+			return table.Versioned{}, err
+		}
+		is.EventID, is.Version = before.EventID, before.Version+1
+		next, err := issueToItem(is)
+		if err != nil {
+			return table.Versioned{}, err
+		}
+		return table.Versioned{Item: next, Version: before.Version}, nil
+	})
+	if err != nil {
+		return ledger.Issue{}, err
+	}
+	return is, nil
 }

@@ -148,5 +148,36 @@ func TestLedger_MirrorsPayments(t *testing.T) {
 		if _, _, err := repo.Between(ctx, from, to, ledger.Page{Cursor: base64.RawURLEncoding.EncodeToString([]byte("1999-01:"))}); !errors.As(err, &f) || f.Code != "invalid_cursor" {
 			t.Fatalf("a cursor of another range: %v", err)
 		}
+
+		// The mismatch and the refund are in staff's queue, oldest first;
+		// the payments and the failure are not.
+		queue := func(resolved bool) []string {
+			is, _, err := repo.Queue(ctx, resolved, ledger.Page{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []string
+			for _, i := range is {
+				out = append(out, i.ID()+" "+i.Why+" "+i.InvoiceID)
+			}
+			return out
+		}
+		if got := queue(false); len(got) != 2 || got[0] != "evt_r1 mismatch "+inv.ID || got[1] != "evt_f2 refunded FIL-U-L" {
+			t.Fatalf("open issues: %v", got)
+		}
+		resolved, err := repo.UpdateIssue(ctx, "evt_r1", func(is *ledger.Issue) error {
+			is.Notes = append(is.Notes, ledger.Note{At: at("2027-02-02T10:00:00Z"), By: "office", Text: "Refunded the $1 by hand.", Resolved: true})
+			is.Resolved, is.ResolvedAt, is.ResolvedBy = true, at("2027-02-02T10:00:00Z"), "office"
+			return nil
+		})
+		if err != nil || !resolved.Resolved || resolved.Version != 2 || len(resolved.Notes) != 1 || resolved.AmountCents != 100 {
+			t.Fatalf("resolved: %+v, %v", resolved, err)
+		}
+		if open, done := queue(false), queue(true); len(open) != 1 || len(done) != 1 || done[0] != "evt_r1 mismatch "+inv.ID {
+			t.Fatalf("after resolving: open %v, resolved %v", open, done)
+		}
+		if _, err := repo.UpdateIssue(ctx, "evt_none", func(*ledger.Issue) error { return nil }); !errors.Is(err, ledger.ErrIssueNotFound) {
+			t.Fatalf("an unknown issue: %v", err)
+		}
 	})
 }
