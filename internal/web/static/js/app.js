@@ -57,6 +57,7 @@ const routes = [
   { path: "/staff/corrections", role: "staff", nav: "Corrections", render: staff.corrections },
   { path: "/staff/filing-fees", role: "staff", nav: "Filing fees", render: staff.filingFees },
   { path: "/staff/payments", role: "staff", nav: "Payments", render: ledger.payments },
+  { path: "/staff/payment-issues", role: "staff", nav: "Payment issues", render: ledger.paymentIssues },
   { path: "/staff/email", role: "staff", nav: "Unreachable email", render: undeliverablePage },
   { path: "/staff/uploads/:id/:uploadId", role: "staff", render: attendance.staffUpload },
   { path: "/pay/:ref", signedIn: true, dev: true, render: payPage },

@@ -53,7 +53,7 @@ export async function payments(main) {
   const q = hashQuery();
   const start = { from: q.get("from") || `${today.slice(0, 8)}01`, to: q.get("to") || today, kind: q.get("kind") || "" };
   view.append(h("p", {}, "Every payment event of every invoice: what was paid, what failed, what was refunded, and what came with another amount and was not taken. ",
-    `Dates and times are in the association's time zone (${tz}).`));
+    `Dates and times are in the association's time zone (${tz}). Refunds and other amounts to act on are on `, h("a", { href: "#/staff/payment-issues" }, "Payment issues"), "."));
   const f = form({ id: "ledger-form" }, [
     field("First date", "from", { type: "date", required: true, value: start.from }),
     field("Last date", "to", { type: "date", required: true, value: start.to, hint: `At most ${maxDays} days after the first date (a quarter).` }),
@@ -114,4 +114,71 @@ export async function payments(main) {
     });
   });
   if (!rangeProblems(start).length) await submitting(f, () => show(start));
+}
+
+const whyText = {
+  refunded: "Refunded",
+  mismatch: "Paid another amount: not taken",
+  quoted: "Paid an earlier checkout's amount: taken, the difference to settle",
+};
+
+/** One payment issue: what happened, the notes, and the form to add one. */
+function issueCard(is, tz, onSaved) {
+  const errors = h("div", { "aria-live": "polite" });
+  const headingId = `issue-${is.issueId}-heading`;
+  const f = form({ class: "issue-note" }, [
+    field("Note", "note", { type: "textarea", required: true, rows: 3, id: `issue-${is.issueId}-note`,
+      hint: "What you did or found: a refund made, the payer contacted, the difference settled." }),
+    field("Resolved: nothing more to do", "resolved", { type: "checkbox", value: is.resolved, id: `issue-${is.issueId}-resolved`, hint: is.resolved ? "Untick it to open the issue again." : undefined }),
+  ], "Save the note");
+  f.addEventListener("submit", (e) => {
+    e.preventDefault();
+    submitting(f, async () => {
+      const body = readForm(f);
+      if (!String(body.note || "").trim()) throw problem([{ field: "note", message: "Enter the note" }]);
+      const saved = await api("POST", `/review/payment-issues/${encodeURIComponent(is.issueId)}/notes`, { body: { note: body.note, resolved: Boolean(body.resolved) } });
+      onSaved(saved);
+    });
+  });
+  return h("article", { class: "card", id: `issue-${is.issueId}`, dataset: { issueId: is.issueId, why: is.why }, "aria-labelledby": headingId },
+    h("h2", { id: headingId }, `${whyText[is.why] || is.why}: ${money(is.amountCents, is.currency)}, ${is.payerName || is.payerId}`),
+    is.resolved ? notice(`Resolved ${dateTime(is.resolvedAt, tz)} by ${is.resolvedBy}.`, "ok") : null,
+    h("dl", { class: "facts" },
+      ...[["When", dateTime(is.at, tz)], ["Kind", kindText[is.kind] || is.kind], ["Invoice", is.invoiceId], ["Payer", `${is.payerName || ""} (${is.payerId})`],
+        ["Amount", money(is.amountCents, is.currency)], ["Provider reference", is.reference], ...(is.reason ? [["What the payment system recorded", is.reason]] : [])]
+        .flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, v)])),
+    is.notes.length ? [h("h3", {}, "Notes"), h("ul", { class: "notes" }, is.notes.map((n) => h("li", {},
+      `${dateTime(n.at, tz)}, ${n.by}: ${n.note}`, n.resolved ? h("span", { class: "accepted" }, " (resolved)") : "")))] : null,
+    f, errors);
+}
+
+/** #/staff/payment-issues: refunds and mismatches to work through. */
+export async function paymentIssues(main) {
+  const view = page(main, "Payment issues");
+  const tz = policy.association.timeZone;
+  const resolved = hashQuery().get("status") === "resolved";
+  view.append(
+    h("p", {}, "Payments to look at: refunds, payments of another amount (not taken: refund them or ask for the rest), and payments of an earlier checkout's amount (taken: settle the difference). ",
+      "Write what you did on each; mark it resolved when nothing more is to be done. Every payment is on the ", h("a", { href: "#/staff/payments" }, "Payments"), " page."),
+    h("p", {}, resolved
+      ? ["Showing the resolved issues. ", h("a", { href: "#/staff/payment-issues", id: "issues-open-link" }, "Show the open ones")]
+      : ["Showing the open issues, the oldest first. ", h("a", { href: "#/staff/payment-issues?status=resolved", id: "issues-resolved-link" }, "Show the resolved ones")]));
+  const list = h("div", { id: "payment-issues" });
+  const paged = pagedList(list, async (cursor) => {
+    const res = await api("GET", `/review/payment-issues?${new URLSearchParams({ status: resolved ? "resolved" : "open", ...(cursor ? { cursor } : {}) })}`);
+    return { items: res.issues, nextCursor: res.nextCursor };
+  }, function render(is) {
+    const card = issueCard(is, tz, (saved) => {
+      const next = render(saved);
+      card.replaceWith(next);
+      const heading = next.querySelector("h2");
+      heading.setAttribute("tabindex", "-1");
+      heading.focus();
+      announce(saved.resolved ? "Note saved; the issue is resolved" : "Note saved; the issue stays open");
+    });
+    return card;
+  });
+  const first = await paged.first();
+  view.append(list, paged.more);
+  if (!first.length) list.append(h("p", { id: "no-payment-issues" }, resolved ? "No issue is resolved yet." : "Nothing to look at: every payment is as it should be."));
 }
