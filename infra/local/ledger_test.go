@@ -47,7 +47,7 @@ func TestLocalStack_PaymentsLedger(t *testing.T) {
 	var page struct {
 		Entries []struct {
 			Status, Kind, InvoiceID, PayerID, PayerName, Currency string
-			AmountCents                                          int64
+			AmountCents                                           int64
 		}
 		NextCursor string
 	}
@@ -83,9 +83,9 @@ func TestLocalStack_PaymentsLedger(t *testing.T) {
 
 	var totals struct {
 		Totals []struct {
-			Month, Kind                                string
+			Month, Kind                               string
 			SucceededCents, NetCents, MismatchedCents int64
-			Failed                                     int
+			Failed                                    int
 		}
 	}
 	c.do("GET", "/payments/totals?from=2026-11-01&to=2027-01-31", staff, nil, 200, &totals)
