@@ -55,12 +55,12 @@ func TestBrowser_PaymentsLedger(t *testing.T) {
 	o.waitText(t, "#ledger-heading", "Application fees from Fri, Jan 1, 2027 to Sun, Jan 31, 2027")
 	got := o.download(t, "#ledger-csv", "payments-2027-01-01-to-2027-01-31.csv")
 	want := s.call(t, "GET", "/payments?from=2027-01-01&to=2027-01-31&kind=application_fee", staff, nil, "text/csv", 200)
-	if string(got) != string(want) || !strings.HasPrefix(string(got), "Date,Time,Kind,Status,Amount") {
+	if string(got) != string(want) || !strings.HasPrefix(string(got), "Date,Time,UTC offset,Kind,Status,Amount") {
 		t.Fatalf("the CSV downloaded:\n%s\nthe API's:\n%s", got, want)
 	}
 	o.fill(t, "#ledger-form [name=from]", "2026-10-01")
 	o.click(t, "#ledger-form button[type=submit]")
-	if e := o.errorOf(t, "#ledger-form [name=to]"); !strings.Contains(e, "at most 93 days after the first date") {
+	if e := o.errorOf(t, "#ledger-form [name=to]"); !strings.Contains(e, "The range must be at most 93 days, both dates included") {
 		t.Fatalf("a range of four months: %q", e)
 	}
 

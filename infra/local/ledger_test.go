@@ -75,9 +75,9 @@ func TestLocalStack_PaymentsLedger(t *testing.T) {
 		t.Errorf("CSV offered as %q", hdr.Get("content-disposition"))
 	}
 	lines := strings.Split(strings.TrimSpace(csv), "\r\n")
-	if len(lines) != 4 || lines[0] != "Date,Time,Kind,Status,Amount,Currency,Reinstatement fee,Invoice,Payer ID,Payer,Provider reference,Event,Note" ||
-		!strings.HasPrefix(lines[1], "2026-11-03,10:00:00,renewal,succeeded,125.00,USD,,REN-"+hid+"-2027,"+hid+",Ana Lima,") ||
-		!strings.HasPrefix(lines[3], "2027-01-05,10:00:00,application_fee,succeeded,300.00,USD,,") {
+	if len(lines) != 4 || lines[0] != "Date,Time,UTC offset,Kind,Status,Amount,Currency,Reinstatement fee,Invoice,Payer ID,Payer,Payment system reference,Event,Note" ||
+		!strings.HasPrefix(lines[1], "2026-11-03,10:00:00,-05:00,Renewal,Paid,125.00,USD,,REN-"+hid+"-2027,"+hid+",Ana Lima,") ||
+		!strings.HasPrefix(lines[3], "2027-01-05,10:00:00,-05:00,Application fee,Paid,300.00,USD,,") {
 		t.Fatalf("CSV:\n%s", csv)
 	}
 

@@ -30,6 +30,7 @@ type ledgerEntryJSON struct {
 	ReinstatementCents int64  `json:"reinstatementCents"`
 	PayerID            string `json:"payerId"`
 	PayerName          string `json:"payerName"`
+	Untaken            bool   `json:"untaken,omitempty"`
 }
 
 type ledgerPageJSON struct {
@@ -97,8 +98,14 @@ func (h recordHandlers) paymentTotals(ctx context.Context, r *Request) (Response
 }
 
 // ledgerHeader is the bookkeeper's CSV's first row.
-var ledgerHeader = []string{"Date", "Time", "Kind", "Status", "Amount", "Currency", "Reinstatement fee", "Invoice", "Payer ID", "Payer",
-	"Provider reference", "Event", "Note"}
+var ledgerHeader = []string{"Date", "Time", "UTC offset", "Kind", "Status", "Amount", "Currency", "Reinstatement fee", "Invoice", "Payer ID", "Payer",
+	"Payment system reference", "Event", "Note"}
+
+// ledgerKindWords and ledgerStatusWords are the CSV's words, the page's.
+var (
+	ledgerKindWords   = map[string]string{ledger.ApplicationFee: "Application fee", ledger.FilingFee: "Filing fee", ledger.Renewal: "Renewal"}
+	ledgerStatusWords = map[string]string{"succeeded": "Paid", "failed": "Failed", "refunded": "Refunded", "mismatch": "Paid another amount (not taken)"}
+)
 
 // ledgerCSV writes entries as the bookkeeper's CSV: dates and times in the
 // association's time zone, amounts as decimal money (a refund as it was
@@ -109,7 +116,11 @@ func ledgerCSV(entries []ledger.Entry, loc *time.Location) ([]byte, error) {
 	w.UseCRLF = true
 	_ = w.Write(ledgerHeader)
 	money := func(cents int64) string {
-		return strconv.FormatInt(cents/100, 10) + "." + fmt.Sprintf("%02d", cents%100)
+		sign := ""
+		if cents < 0 {
+			sign, cents = "-", -cents
+		}
+		return sign + strconv.FormatInt(cents/100, 10) + "." + fmt.Sprintf("%02d", cents%100)
 	}
 	for _, e := range entries {
 		at := e.At.In(loc)
@@ -117,7 +128,11 @@ func ledgerCSV(entries []ledger.Entry, loc *time.Location) ([]byte, error) {
 		if e.ReinstatementCents > 0 {
 			reinst = money(e.ReinstatementCents)
 		}
-		_ = w.Write([]string{at.Format(time.DateOnly), at.Format("15:04:05"), e.Kind, string(e.Status), money(e.AmountCents), e.Currency, reinst,
+		status := ledgerStatusWords[string(e.Status)]
+		if e.Untaken {
+			status = "Refunded (another amount, never taken)"
+		}
+		_ = w.Write([]string{at.Format(time.DateOnly), at.Format("15:04:05"), at.Format("-07:00"), ledgerKindWords[e.Kind], status, money(e.AmountCents), e.Currency, reinst,
 			e.InvoiceID, e.PayerID, spreadsheetText(e.PayerName), spreadsheetText(e.Reference), e.EventID, spreadsheetText(e.Reason)})
 	}
 	w.Flush()
@@ -147,7 +162,7 @@ type paymentIssueJSON struct {
 func ledgerEntryOut(e ledger.Entry) ledgerEntryJSON {
 	return ledgerEntryJSON{At: e.At.UTC().Format(time.RFC3339), EventID: e.EventID, Reference: e.Reference,
 		Status: string(e.Status), AmountCents: e.AmountCents, Currency: e.Currency, Reason: e.Reason, Kind: e.Kind, InvoiceID: e.InvoiceID,
-		ReinstatementCents: e.ReinstatementCents, PayerID: e.PayerID, PayerName: e.PayerName}
+		ReinstatementCents: e.ReinstatementCents, PayerID: e.PayerID, PayerName: e.PayerName, Untaken: e.Untaken}
 }
 
 func paymentIssueOut(is ledger.Issue) paymentIssueJSON {

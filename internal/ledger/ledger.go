@@ -12,6 +12,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/cecportal/cecportal/internal/checkout"
@@ -26,8 +27,8 @@ const (
 	Renewal        = "renewal"         // a renewal's dues (and reinstatement fee)
 )
 
-// Reinstatement filters the renewals whose invoice carried the
-// reinstatement fee when the payment came.
+// Reinstatement filters the renewal payments (and refunds) that hold a
+// reinstatement fee.
 const Reinstatement = "reinstatement"
 
 // Kinds are the filters of the ledger, in the order the totals list them.
@@ -44,18 +45,50 @@ type Entry struct {
 	Reason      string // of a mismatch or a quoted amount
 	Kind        string // ApplicationFee, FilingFee or Renewal
 	InvoiceID   string
-	// ReinstatementCents is the reinstatement fee on the renewal invoice
-	// when the event came (part of AmountCents when it paid it).
+	// ReinstatementCents is the part of AmountCents that is a renewal's
+	// reinstatement fee: what the payment (or refund) holds beyond the
+	// invoice's other lines.
 	ReinstatementCents int64
 	PayerID            string // the provider's or holder's ID
 	PayerName          string
+	// Untaken: a refund of money never taken as payment (a payment of
+	// another amount, refunded before the invoice was paid).
+	Untaken bool
 }
 
 // Of is the entry of payment p recorded on an invoice of kind.
-func Of(p checkout.Payment, kind, invoiceID, payerID, payerName string, reinstatementCents int64) Entry {
+func Of(p checkout.Payment, kind, invoiceID, payerID, payerName string) Entry {
 	return Entry{At: p.At, EventID: p.EventID, Reference: p.Reference, Status: p.Kind, AmountCents: p.AmountCents,
-		Currency: p.Currency, Reason: p.Reason, Kind: kind, InvoiceID: invoiceID, ReinstatementCents: reinstatementCents,
-		PayerID: payerID, PayerName: payerName}
+		Currency: p.Currency, Reason: p.Reason, Kind: kind, InvoiceID: invoiceID, PayerID: payerID, PayerName: payerName}
+}
+
+// ReinstatementPart is the part of amount that pays a reinstatement fee of
+// fee on an invoice of total: what is beyond the invoice's other lines
+// (none of an earlier checkout's amount, paid before the fee was added).
+func ReinstatementPart(amount, total, fee int64) int64 {
+	return max(0, min(fee, amount-(total-fee)))
+}
+
+// Refund makes refund p, recorded after the payments prior, what the
+// ledger keeps: the payment provider reports what was refunded in all on a
+// charge, so the entry's amount is what this refund adds; and a refund
+// before any payment was taken returns money never taken (untaken).
+func Refund(p checkout.Payment, prior []checkout.Payment) (adjusted checkout.Payment, untaken bool) {
+	var before int64
+	taken := false
+	for _, x := range prior {
+		switch {
+		case x.Kind == checkout.Refunded && x.Reference == p.Reference:
+			before = max(before, x.AmountCents)
+		case x.Kind == checkout.Succeeded:
+			taken = true
+		}
+	}
+	if before > 0 && p.AmountCents >= before {
+		p.Reason = strings.TrimSpace(p.Reason + " " + fmt.Sprintf("(%s refunded in all on this charge)", checkout.Money(p.AmountCents, p.Currency)))
+		p.AmountCents -= before
+	}
+	return p, !taken
 }
 
 // Page asks for one page of entries.
@@ -111,7 +144,7 @@ func (s *Service) span(c identity.Caller, f Filter) (from, to time.Time, err err
 		case to.Before(from):
 			d = append(d, fault.Detail{Field: "to", Code: "before_from", Message: "must not be before the first date"})
 		case civilDays(from, to) >= MaxDays:
-			d = append(d, fault.Detail{Field: "to", Code: "too_long", Message: fmt.Sprintf("must be at most %d days after the first date", MaxDays)})
+			d = append(d, fault.Detail{Field: "to", Code: "too_long", Message: fmt.Sprintf("must make a range of at most %d days, both dates included", MaxDays)})
 		}
 	}
 	if len(d) > 0 {
@@ -191,8 +224,9 @@ type Total struct {
 	Succeeded int64 // cents taken as payment
 	Refunded  int64
 	Net       int64 // Succeeded − Refunded
-	// Mismatched: paid with another amount or currency, not taken (to be
-	// refunded or settled by staff); Failed counts failed attempts.
+	// Mismatched: paid with another amount or currency, not taken, less
+	// what of it was refunded: held, for staff to refund or settle. Failed
+	// counts failed attempts.
 	Mismatched int64
 	Failed     int
 }
@@ -224,6 +258,9 @@ func (s *Service) All(ctx context.Context, c identity.Caller, f Filter) (Report,
 		pg.Cursor = next
 	}
 	r.Totals = Totals(r.Entries, s.Loc)
+	if f.Kind != "" { // only the kind asked for: a reinstatement's renewal row is not one
+		r.Totals = slices.DeleteFunc(r.Totals, func(t Total) bool { return t.Kind != f.Kind })
+	}
 	return r, nil
 }
 
@@ -237,14 +274,16 @@ func Totals(entries []Entry, loc *time.Location) []Total {
 			t = &Total{Month: k.month, Kind: k.kind, Currency: k.currency}
 			sums[k] = t
 		}
-		switch e.Status {
-		case checkout.Succeeded:
+		switch {
+		case e.Status == checkout.Succeeded:
 			t.Succeeded += cents
-		case checkout.Refunded:
+		case e.Status == checkout.Refunded && e.Untaken: // held money given back
+			t.Mismatched -= cents
+		case e.Status == checkout.Refunded:
 			t.Refunded += cents
-		case checkout.Mismatch:
+		case e.Status == checkout.Mismatch:
 			t.Mismatched += cents
-		case checkout.Failed:
+		case e.Status == checkout.Failed:
 			t.Failed++
 		}
 		t.Net = t.Succeeded - t.Refunded
@@ -252,8 +291,8 @@ func Totals(entries []Entry, loc *time.Location) []Total {
 	for _, e := range entries {
 		month := e.At.In(loc).Format("2006-01")
 		add(key{month, e.Kind, e.Currency}, e, e.AmountCents)
-		if e.Kind == Renewal && e.ReinstatementCents > 0 && e.Status != checkout.Mismatch {
-			add(key{month, Reinstatement, e.Currency}, e, min(e.ReinstatementCents, e.AmountCents))
+		if e.Kind == Renewal && e.ReinstatementCents > 0 {
+			add(key{month, Reinstatement, e.Currency}, e, e.ReinstatementCents)
 		}
 	}
 	out := make([]Total, 0, len(sums))

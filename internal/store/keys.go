@@ -50,6 +50,8 @@ const (
 	pkPiece       = "PIECE#"
 	pkBadgeCount  = "BADGECOUNT"
 	pkBadgeList   = "BADGELIST#"
+	pkLedger      = "LEDGER#"
+	pkIssue       = "PAYISSUE#"
 	// Due markers: the partition of a marker, and of its index entries
 	// (with the month of its date).
 	dueRenewal    = "DUE#renewal#"
@@ -96,6 +98,7 @@ const (
 	skCredential     = "BADGE#"
 	skBadgeCount     = "COUNTER"
 	skRevoked        = "REVOKED#"
+	skIssue          = "ISSUE"
 )
 
 // Partition keys of the indexes.
@@ -113,6 +116,7 @@ const (
 	gsiProviderFiling   = "PROVIDERFILING#" // GSI2: a provider's unpaid filing fee invoices, by issue time
 	gsiHolderHeld       = "HOLDERHELD#"     // GSI2: a holder's credits held for a filing fee, by completion date
 	gsiUndeliverable    = "UNDELIVERABLES"  // GSI1: undeliverable email addresses, by time marked
+	gsiIssues           = "PAYISSUES#"      // GSI1: payment issues, open or resolved, by time recorded
 )
 
 // entity is the key shape of one kind of item, named as docs/data-model.md's
@@ -173,6 +177,34 @@ var entities = []entity{
 	{name: "badge (verifiable credential)", pk: pkHolder, sk: skCredential},
 	{name: "badge counter", pk: pkBadgeCount, sk: skBadgeCount},
 	{name: "revoked status entry", pk: pkBadgeList, sk: skRevoked},
+	{name: "ledger entry", pk: pkLedger},
+	{name: "payment issue", pk: pkIssue, sk: skIssue, gsi1: gsiIssues},
+}
+
+// The payments ledger (docs/payments.md#the-ledger).
+
+// ledgerAt is an instant as a sort key: fixed width, so that it sorts as
+// it reads.
+const ledgerAt = "2006-01-02T15:04:05.000000000Z"
+
+// ledgerKey is a payment event's entry: under its month (UTC), by time.
+func ledgerKey(at time.Time, invoiceID, eventID string) table.Key {
+	at = at.UTC()
+	return table.Key{PK: ledgerPK(at), SK: at.Format(ledgerAt) + "#" + invoiceID + "#" + eventID}
+}
+
+// ledgerPK is the partition of the entries of month's (UTC) month.
+func ledgerPK(month time.Time) string { return pkLedger + month.UTC().Format("2006-01") }
+
+// issueKey is a payment issue, by its event.
+func issueKey(id string) table.Key { return table.Key{PK: pkIssue + id, SK: skIssue} }
+
+// issuesPK is GSI1's partition of the open or the resolved issues.
+func issuesPK(resolved bool) string {
+	if resolved {
+		return gsiIssues + "resolved"
+	}
+	return gsiIssues + "open"
 }
 
 // Verifiable credentials (docs/badges.md).

@@ -18,12 +18,6 @@ import (
 // its month (UTC): LEDGER#<yyyy-mm> / <at, fixed width>#<invoice>#<event>.
 // A range of dates is one Query per month it touches.
 
-const pkLedger = "LEDGER#"
-
-// ledgerAt is an instant as a sort key: fixed width, so that it sorts as
-// it reads.
-const ledgerAt = "2006-01-02T15:04:05.000000000Z"
-
 type ledgerItem struct {
 	PK                 string `json:"PK"`
 	SK                 string `json:"SK"`
@@ -40,19 +34,32 @@ type ledgerItem struct {
 	ReinstatementCents int64  `json:"reinstatementCents,omitempty"`
 	PayerID            string `json:"payerId"`
 	PayerName          string `json:"payerName,omitempty"`
+	Untaken            bool   `json:"untaken,omitempty"`
 }
 
 // ledgerOps puts the ledger entries of the payments after appended to
-// before (payments are only ever appended), each made by entry.
+// before (payments are only ever appended), each made by entry from the
+// payment (a refund first made what it adds: ledger.Refund).
 func ledgerOps(before, after []checkout.Payment, entry func(checkout.Payment) ledger.Entry) ([]table.Op, error) {
 	var ops []table.Op
-	for _, p := range after[min(len(before), len(after)):] {
+	for i := min(len(before), len(after)); i < len(after); i++ {
+		p, untaken := after[i], false
+		if p.EventID == "" {
+			return nil, fmt.Errorf("ledger: a payment without its event (%s %s): the ledger and the issues are keyed by it", p.Kind, p.Reference)
+		}
+		if p.Kind == checkout.Refunded {
+			p, untaken = ledger.Refund(p, after[:i])
+		}
 		e := entry(p)
+		if e.Untaken = untaken; untaken {
+			e.ReinstatementCents = 0 // given back, never taken: no fee in it
+		}
 		at := e.At.UTC()
-		item, err := table.Marshal(ledgerItem{PK: pkLedger + at.Format("2006-01"), SK: at.Format(ledgerAt) + "#" + e.InvoiceID + "#" + e.EventID,
+		k := ledgerKey(at, e.InvoiceID, e.EventID)
+		item, err := table.Marshal(ledgerItem{PK: k.PK, SK: k.SK,
 			Type: "ledger", At: formatTime(at), EventID: e.EventID, Reference: e.Reference, Status: string(e.Status), AmountCents: e.AmountCents,
 			Currency: e.Currency, Reason: e.Reason, Kind: e.Kind, InvoiceID: e.InvoiceID, ReinstatementCents: e.ReinstatementCents,
-			PayerID: e.PayerID, PayerName: e.PayerName})
+			PayerID: e.PayerID, PayerName: e.PayerName, Untaken: e.Untaken})
 		if err != nil {
 			return nil, err
 		}
@@ -96,7 +103,7 @@ func (l *Ledger) Between(ctx context.Context, from, to time.Time, pg ledger.Page
 	var out []ledger.Entry
 	for ; month.Before(to); month, cursor = month.AddDate(0, 1, 0), "" {
 		for {
-			page, err := l.t.Query(ctx, table.Query{PK: pkLedger + month.Format("2006-01"), Op: table.SKBetween,
+			page, err := l.t.Query(ctx, table.Query{PK: ledgerPK(month), Op: table.SKBetween,
 				Value: from.Format(ledgerAt), Value2: to.Add(-time.Nanosecond).Format(ledgerAt) + "$", Limit: limit - len(out), Cursor: cursor})
 			if err != nil {
 				return nil, "", table.CursorFault(fmt.Errorf("query the ledger of %s: %w", month.Format("2006-01"), err))
@@ -112,7 +119,7 @@ func (l *Ledger) Between(ctx context.Context, from, to time.Time, pg ledger.Page
 				}
 				out = append(out, ledger.Entry{At: at, EventID: it.EventID, Reference: it.Reference, Status: checkout.PaymentKind(it.Status),
 					AmountCents: it.AmountCents, Currency: it.Currency, Reason: it.Reason, Kind: it.Kind, InvoiceID: it.InvoiceID,
-					ReinstatementCents: it.ReinstatementCents, PayerID: it.PayerID, PayerName: it.PayerName})
+					ReinstatementCents: it.ReinstatementCents, PayerID: it.PayerID, PayerName: it.PayerName, Untaken: it.Untaken})
 			}
 			cursor = page.Cursor
 			if len(out) == limit {
@@ -140,13 +147,6 @@ func ledgerCursor(month time.Time, cursor string) string {
 // issue, PAYISSUE#<event>/ISSUE, in GSI1 under PAYISSUES#open or
 // PAYISSUES#resolved by when it was recorded: the queue is one Query.
 
-const (
-	pkIssue           = "PAYISSUE#"
-	skIssue           = "ISSUE"
-	gsiIssuesOpen     = "PAYISSUES#open"
-	gsiIssuesResolved = "PAYISSUES#resolved"
-)
-
 type issueNoteItem struct {
 	At       string `json:"at"`
 	By       string `json:"by"`
@@ -168,14 +168,12 @@ type issueItem struct {
 
 func issueToItem(is ledger.Issue) (table.Item, error) {
 	at := is.At.UTC()
-	it := issueItem{ledgerItem: ledgerItem{PK: pkIssue + is.ID(), SK: skIssue, Type: "payment-issue", At: formatTime(at), EventID: is.EventID,
+	k := issueKey(is.ID())
+	it := issueItem{ledgerItem: ledgerItem{PK: k.PK, SK: k.SK, Type: "payment-issue", At: formatTime(at), EventID: is.EventID,
 		Reference: is.Reference, Status: string(is.Status), AmountCents: is.AmountCents, Currency: is.Currency, Reason: is.Reason, Kind: is.Kind,
 		InvoiceID: is.InvoiceID, ReinstatementCents: is.ReinstatementCents, PayerID: is.PayerID, PayerName: is.PayerName},
-		GSI1PK: gsiIssuesOpen, GSI1SK: at.Format(ledgerAt) + "#" + is.ID(), Why: is.Why, Resolved: is.Resolved,
+		GSI1PK: issuesPK(is.Resolved), GSI1SK: at.Format(ledgerAt) + "#" + is.ID(), Why: is.Why, Resolved: is.Resolved,
 		ResolvedAt: formatTime(is.ResolvedAt), ResolvedBy: is.ResolvedBy, Version: is.Version}
-	if is.Resolved {
-		it.GSI1PK = gsiIssuesResolved
-	}
 	for _, n := range is.Notes {
 		it.Notes = append(it.Notes, issueNoteItem{At: formatTime(n.At), By: n.By, Text: n.Text, Resolved: n.Resolved})
 	}
@@ -206,11 +204,7 @@ var _ ledger.Issues = (*Ledger)(nil)
 // Queue lists one page of the open or resolved issues, oldest first: one
 // Query of GSI1.
 func (l *Ledger) Queue(ctx context.Context, resolved bool, pg ledger.Page) ([]ledger.Issue, string, error) {
-	pk := gsiIssuesOpen
-	if resolved {
-		pk = gsiIssuesResolved
-	}
-	page, err := l.t.Query(ctx, table.Query{Index: table.IndexGSI1, PK: pk, Limit: pageLimit(pg.Limit, listPageDefault, listPageMax), Cursor: pg.Cursor})
+	page, err := l.t.Query(ctx, table.Query{Index: table.IndexGSI1, PK: issuesPK(resolved), Limit: pageLimit(pg.Limit, listPageDefault, listPageMax), Cursor: pg.Cursor})
 	if err != nil {
 		return nil, "", table.CursorFault(fmt.Errorf("query payment issues: %w", err))
 	}
@@ -229,7 +223,7 @@ func (l *Ledger) Queue(ctx context.Context, resolved bool, pg ledger.Page) ([]le
 func (l *Ledger) UpdateIssue(ctx context.Context, id string, fn func(*ledger.Issue) error) (ledger.Issue, error) {
 	var is ledger.Issue
 	err := table.UpdateVersioned(ctx, l.t, func() (table.Versioned, error) {
-		item, err := l.t.Get(ctx, table.Key{PK: pkIssue + id, SK: skIssue})
+		item, err := l.t.Get(ctx, issueKey(id))
 		if errors.Is(err, table.ErrNotFound) {
 			return table.Versioned{}, ledger.ErrIssueNotFound
 		}

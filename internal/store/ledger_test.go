@@ -105,7 +105,7 @@ func TestLedger_MirrorsPayments(t *testing.T) {
 			cents, reinstatement        int64
 		}
 		want := []row{
-			{"evt_r1", ledger.Renewal, inv.ID, "H-1", checkout.Mismatch, 100, 5000},
+			{"evt_r1", ledger.Renewal, inv.ID, "H-1", checkout.Mismatch, 100, 0},
 			{"evt_r2", ledger.Renewal, inv.ID, "H-1", checkout.Succeeded, 17500, 5000},
 			{"evt_p1", ledger.ApplicationFee, "INV-PRG-L", "PRV-1", checkout.Succeeded, 15000, 0},
 			{"evt_f1", ledger.FilingFee, "FIL-U-L", "PRV-1", checkout.Failed, 500, 0},

@@ -479,7 +479,7 @@ func programOps(before *programs.Program, p programs.Program, msgs []outbox.Mess
 			was = before.Fee.Payments
 		}
 		paid, err := ledgerOps(was, p.Fee.Payments, func(x checkout.Payment) ledger.Entry {
-			return ledger.Of(x, ledger.ApplicationFee, p.Fee.InvoiceID, p.ProviderID, p.ProviderName, 0)
+			return ledger.Of(x, ledger.ApplicationFee, p.Fee.InvoiceID, p.ProviderID, p.ProviderName)
 		})
 		if err != nil {
 			return nil, nil, err

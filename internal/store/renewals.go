@@ -158,13 +158,17 @@ func (r *Renewals) Update(ctx context.Context, id string, fn func(inv *renewals.
 			return table.Versioned{}, err
 		}
 		paid, err := ledgerOps(before.Payments, inv.Payments, func(p checkout.Payment) ledger.Entry {
-			var reinstatement int64
+			e := ledger.Of(p, ledger.Renewal, inv.ID, inv.HolderID, inv.HolderName)
+			var fee int64
 			for _, l := range inv.Lines {
 				if l.Code == renewals.LineReinstatement {
-					reinstatement += l.Cents
+					fee += l.Cents
 				}
 			}
-			return ledger.Of(p, ledger.Renewal, inv.ID, inv.HolderID, inv.HolderName, reinstatement)
+			if p.Kind == checkout.Succeeded || p.Kind == checkout.Refunded {
+				e.ReinstatementCents = ledger.ReinstatementPart(p.AmountCents, inv.TotalCents, fee)
+			}
+			return e
 		})
 		if err != nil {
 			return table.Versioned{}, err

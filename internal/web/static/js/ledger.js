@@ -24,6 +24,17 @@ const statusText = {
   mismatch: "Paid another amount (not taken)",
 };
 
+/** "2027-01" as "January 2027". */
+function monthText(m) {
+  return new Date(`${m}-01T00:00:00Z`).toLocaleDateString("en-US", { month: "long", year: "numeric", timeZone: "UTC" });
+}
+
+/** Who paid: a holder's name links to their record. */
+function payer(e) {
+  const who = [e.payerName || "", h("br"), h("span", { class: "hint" }, e.payerId)];
+  return e.kind === "renewal" ? h("a", { href: `#/staff/holders/${encodeURIComponent(e.payerId)}` }, e.payerName || e.payerId) : who;
+}
+
 /** The longest range the ledger reads at once, in days (the API's rule). */
 const maxDays = 93;
 
@@ -41,7 +52,7 @@ function rangeProblems(q) {
   if (out.length) return out;
   const days = daysBetween(q.from, q.to);
   if (days < 0) out.push({ field: "to", message: "The last date must not be before the first date" });
-  else if (days >= maxDays) out.push({ field: "to", message: `The last date must be at most ${maxDays} days after the first date: choose a shorter range, such as a quarter` });
+  else if (days >= maxDays) out.push({ field: "to", message: `The range must be at most ${maxDays} days, both dates included: choose a shorter one, such as a quarter` });
   return out;
 }
 
@@ -56,7 +67,7 @@ export async function payments(main) {
     `Dates and times are in the association's time zone (${tz}). Refunds and other amounts to act on are on `, h("a", { href: "#/staff/payment-issues" }, "Payment issues"), "."));
   const f = form({ id: "ledger-form" }, [
     field("First date", "from", { type: "date", required: true, value: start.from }),
-    field("Last date", "to", { type: "date", required: true, value: start.to, hint: `At most ${maxDays} days after the first date (a quarter).` }),
+    field("Last date", "to", { type: "date", required: true, value: start.to, hint: `At most ${maxDays} days from the first date, both included (a quarter).` }),
     field("Kind of payment", "kind", { type: "select", value: start.kind, options: [["", "All payments"], ...Object.entries(kindText)] }),
   ], "Show the payments");
   const out = h("section", { id: "ledger", "aria-live": "polite" });
@@ -81,22 +92,29 @@ export async function payments(main) {
     }, (e) => h("tr", { dataset: { eventId: e.eventId, status: e.status } },
       h("td", {}, dateTime(e.at, tz)),
       h("td", {}, kindText[e.kind] || e.kind, e.reinstatementCents > 0 ? [h("br"), h("span", { class: "hint" }, `with a ${money(e.reinstatementCents, e.currency)} reinstatement fee`)] : null),
-      h("td", {}, e.payerName || "", h("br"), h("span", { class: "hint" }, e.payerId)),
+      h("td", {}, payer(e)),
       h("td", {}, e.invoiceId),
       h("td", {}, money(e.amountCents, e.currency)),
-      h("td", {}, h("span", { class: e.status === "succeeded" ? "accepted" : e.status === "failed" ? "" : "rejected" }, statusText[e.status] || e.status),
+      h("td", {}, h("span", { class: e.status === "succeeded" ? "accepted" : e.status === "failed" ? "" : "rejected" },
+        e.untaken ? "Refunded (another amount, never taken)" : statusText[e.status] || e.status),
         e.reason ? [h("br"), h("span", { class: "hint" }, e.reason)] : null)));
     const first = await list.first();
-    const sum = (k) => totals.reduce((n, t) => n + (t.kind === "reinstatement" && range.kind !== "reinstatement" ? 0 : t[k]), 0);
+    // The net per currency; reinstatement fees are part of their renewals.
+    const nets = new Map();
+    for (const t of totals) {
+      if (t.kind === "reinstatement" && range.kind !== "reinstatement") continue;
+      nets.set(t.currency, (nets.get(t.currency) || 0) + t.netCents);
+    }
+    const net = [...nets].map(([c, cents]) => money(cents, c)).join("; ");
     fill(out,
       h("h2", { id: "ledger-heading" }, `${kindText[range.kind] ? `${kindText[range.kind]}s` : "Payments"} from ${date(range.from)} to ${date(range.to)}`),
       totals.length
-        ? [table("Totals by month", ["Month", "Kind", "Paid", "Refunded", { text: "Net", outcome: true }, "Another amount, not taken", "Failed attempts"],
+        ? [table("Totals by month", ["Month", "Kind", "Paid", "Refunded", { text: "Net", outcome: true }, "Another amount, held", "Failed attempts"],
           totals.map((t) => h("tr", { dataset: { month: t.month, kind: t.kind } },
-            h("td", {}, t.month), h("td", {}, kindText[t.kind] || t.kind), h("td", {}, money(t.succeededCents, t.currency)),
+            h("td", {}, monthText(t.month)), h("td", {}, kindText[t.kind] || t.kind), h("td", {}, money(t.succeededCents, t.currency)),
             h("td", {}, money(t.refundedCents, t.currency)), h("td", {}, money(t.netCents, t.currency)),
             h("td", {}, money(t.mismatchedCents, t.currency)), h("td", {}, String(t.failed)))), { id: "ledger-totals" }),
-          h("p", { id: "ledger-net" }, `Net for the range: ${money(sum("netCents"), totals[0].currency)}`
+          h("p", { id: "ledger-net" }, `Net for the range: ${net}`
             + (range.kind ? "." : " (reinstatement fees are part of their renewals)."))]
         : null,
       first.length ? [rows, list.more] : h("p", { id: "ledger-none" }, "No payments in this range."),
@@ -142,13 +160,13 @@ function issueCard(is, tz, onSaved) {
   });
   return h("article", { class: "card", id: `issue-${is.issueId}`, dataset: { issueId: is.issueId, why: is.why }, "aria-labelledby": headingId },
     h("h2", { id: headingId }, `${whyText[is.why] || is.why}: ${money(is.amountCents, is.currency)}, ${is.payerName || is.payerId}`),
-    is.resolved ? notice(`Resolved ${dateTime(is.resolvedAt, tz)} by ${is.resolvedBy}.`, "ok") : null,
+    is.resolved ? notice(`Resolved ${dateTime(is.resolvedAt, tz)} by staff (signed in as ${is.resolvedBy}).`, "ok") : null,
     h("dl", { class: "facts" },
-      ...[["When", dateTime(is.at, tz)], ["Kind", kindText[is.kind] || is.kind], ["Invoice", is.invoiceId], ["Payer", `${is.payerName || ""} (${is.payerId})`],
-        ["Amount", money(is.amountCents, is.currency)], ["Provider reference", is.reference], ...(is.reason ? [["What the payment system recorded", is.reason]] : [])]
+      ...[["When", dateTime(is.at, tz)], ["Kind", kindText[is.kind] || is.kind], ["Invoice", is.invoiceId], ["Payer", payer(is)],
+        ["Amount", money(is.amountCents, is.currency)], ["Payment system reference", is.reference], ...(is.reason ? [["What the payment system recorded", is.reason]] : [])]
         .flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, v)])),
     is.notes.length ? [h("h3", {}, "Notes"), h("ul", { class: "notes" }, is.notes.map((n) => h("li", {},
-      `${dateTime(n.at, tz)}, ${n.by}: ${n.note}`, n.resolved ? h("span", { class: "accepted" }, " (resolved)") : "")))] : null,
+      `${dateTime(n.at, tz)}, staff (signed in as ${n.by}): ${n.note}`, n.resolved ? h("span", { class: "accepted" }, " (resolved)") : "")))] : null,
     f, errors);
 }
 

@@ -338,6 +338,16 @@ export default {
       "required": "Enter the organisation's phone number"
     }
   },
+  "POST /review/payment-issues/{issueId}/notes": {
+    "note": {
+      "label": "the note",
+      "required": "Enter the note"
+    },
+    "resolved": {
+      "label": "whether the issue is resolved",
+      "required": "Choose whether the issue is resolved"
+    }
+  },
   "POST /submissions/{submissionId}/decision": {
     "activities": {
       "label": "the activities to reject",
