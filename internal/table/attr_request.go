@@ -330,6 +330,16 @@ func checkWrite(ops []Op) error {
 			if err == nil && op.Cond.existence() == Either {
 				err = invalidf("a check needs a condition")
 			}
+		case OpAdd:
+			err = checkKey(op.Key)
+			if err == nil && len(op.Add) == 0 {
+				err = invalidf("an add needs at least one attribute")
+			}
+			for name := range op.Add {
+				if err == nil && (name == "" || name == AttrPK || name == AttrSK) {
+					err = invalidf("an add cannot change attribute %q", name)
+				}
+			}
 		default:
 			err = invalidf("unknown operation kind %d", op.Kind)
 		}

@@ -266,6 +266,14 @@ func (b *Bolt) Write(ctx context.Context, ops ...Op) error {
 				err = t.put(op.Item)
 			case OpDelete:
 				err = t.delete(op.Key)
+			case OpAdd:
+				var cur Item
+				if cur, err = t.get(op.Key); err == nil {
+					var next Item
+					if next, err = added(cur, op, now); err == nil {
+						err = t.put(next)
+					}
+				}
 			}
 			if err != nil {
 				return err
@@ -274,7 +282,7 @@ func (b *Bolt) Write(ctx context.Context, ops ...Op) error {
 		return nil
 	})
 	switch {
-	case len(ops) > 1 || ops[0].Kind == OpCheck:
+	case len(ops) > 1 || ops[0].Kind == OpCheck || ops[0].Kind == OpAdd:
 		m.Add("TransactWriteItems", 0, 2*units)
 	case ops[0].Kind == OpPut:
 		m.Add("PutItem", 0, units)
@@ -289,6 +297,33 @@ func (b *Bolt) Write(ctx context.Context, ops ...Op) error {
 		return fmt.Errorf("bolt write of %d operations: %w", len(ops), err)
 	}
 	return nil
+}
+
+// added is cur (absent or expired: a new item of op's key) with op's
+// numbers added, as DynamoDB's ADD does; a non-number attribute of the
+// name is a validation error, as there.
+func added(cur Item, op Op, now time.Time) (Item, error) {
+	next := KeyItem(op.Key)
+	if cur != nil && !Expired(cur, now) {
+		next = make(Item, len(cur)+len(op.Add))
+		for k, v := range cur {
+			next[k] = v
+		}
+	}
+	for name, n := range op.Add {
+		var have int64
+		if v, ok := next[name]; ok {
+			num, isNum := v.(*types.AttributeValueMemberN)
+			if !isNum {
+				return nil, invalidf("attribute %q of %s is not a number", name, op.Key)
+			}
+			if _, err := fmt.Sscan(num.Value, &have); err != nil {
+				return nil, invalidf("attribute %q of %s is not a whole number", name, op.Key)
+			}
+		}
+		next[name] = N(have + n)
+	}
+	return next, nil
 }
 
 // conditionHolds evaluates c on the current item cur (nil if there is

@@ -9,8 +9,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
+	"sync"
 	"testing"
 	"time"
 
@@ -176,6 +176,76 @@ func runTableContract(t *testing.T, newTable newTableFunc) {
 			testkit.MustWrite(t, tbl, table.Delete(k, table.IfEqual("version", table.N(4))))
 			if _, err := tbl.Get(t.Context(), k); !errors.Is(err, table.ErrNotFound) {
 				t.Fatalf("Get after delete: %v", err)
+			}
+		})
+		t.Run("Add", func(t *testing.T) {
+			t.Parallel()
+			tbl, _ := newTable(t)
+			ctx := t.Context()
+			k := table.Key{PK: "STATS#x", SK: "2027-01"}
+			read := func() table.Item {
+				t.Helper()
+				it, err := tbl.Get(ctx, k)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return it
+			}
+			// Absent: created with the counts; then added to, a new attribute
+			// from 0, a negative count taking away.
+			testkit.MustWrite(t, tbl, table.Add(k, map[string]int64{"paid": 12500, "count": 1}))
+			testkit.MustWrite(t, tbl, table.Add(k, map[string]int64{"paid": -2500, "refunds": 1}))
+			it := read()
+			if numAttr(t, it["paid"]) != 10000 || numAttr(t, it["count"]) != 1 || numAttr(t, it["refunds"]) != 1 || len(it) != 5 {
+				t.Fatalf("after two adds: %v", canon(it))
+			}
+			// With a put whose condition fails: nothing of either.
+			other := table.Key{PK: "P", SK: "taken"}
+			testkit.MustWrite(t, tbl, table.Put(testkit.ItemOf(other.PK, other.SK), table.Condition{}))
+			err := tbl.Write(ctx, table.Put(testkit.ItemOf(other.PK, other.SK), table.IfNotExists()), table.Add(k, map[string]int64{"count": 1}))
+			wantConditionFailed(t, err, 0, other)
+			if numAttr(t, read()["count"]) != 1 {
+				t.Fatal("an add was applied with a failed condition beside it")
+			}
+			// With a put that lands: both.
+			testkit.MustWrite(t, tbl, table.Put(testkit.ItemOf("P", "new"), table.IfNotExists()), table.Add(k, map[string]int64{"count": 1}))
+			if numAttr(t, read()["count"]) != 2 {
+				t.Fatal("an add beside a put did not land")
+			}
+			// Onto an attribute that is not a number: refused, nothing applied.
+			testkit.MustWrite(t, tbl, table.Put(testkit.ItemOf("STATS#x", "text", "paid", table.S("n/a")), table.Condition{}))
+			if err := tbl.Write(ctx, table.Add(table.Key{PK: "STATS#x", SK: "text"}, map[string]int64{"paid": 1})); err == nil {
+				t.Fatal("an add onto a string attribute was taken")
+			}
+			for _, bad := range []table.Op{table.Add(k, nil), table.Add(k, map[string]int64{table.AttrPK: 1})} {
+				var ve *table.ValidationError
+				if err := tbl.Write(ctx, bad); !errors.As(err, &ve) {
+					t.Errorf("%+v: %v, want a validation error", bad, err)
+				}
+			}
+		})
+		t.Run("ConcurrentAdds", func(t *testing.T) {
+			t.Parallel()
+			tbl, _ := newTable(t)
+			k := table.Key{PK: "STATS#c", SK: "all"}
+			var wg sync.WaitGroup
+			errs := make(chan error, 20)
+			for range 20 {
+				wg.Go(func() { errs <- tbl.Write(t.Context(), table.Add(k, map[string]int64{"n": 1})) })
+			}
+			wg.Wait()
+			close(errs)
+			lost := 0
+			for err := range errs {
+				if errors.Is(err, table.ErrConflict) {
+					lost++ // a conflict lands nothing: the caller retries
+				} else if err != nil {
+					t.Fatal(err)
+				}
+			}
+			it, err := tbl.Get(t.Context(), k)
+			if err != nil || numAttr(t, it["n"]) != int64(20-lost) {
+				t.Fatalf("20 adds, %d conflicts: %v, %v", lost, it, err)
 			}
 		})
 		t.Run("ErrValidation", func(t *testing.T) {

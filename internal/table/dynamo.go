@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -177,7 +178,7 @@ func (d *Dynamo) Write(ctx context.Context, ops ...Op) error {
 		return err
 	}
 	now := d.now()
-	if len(ops) == 1 && ops[0].Kind != OpCheck {
+	if len(ops) == 1 && ops[0].Kind != OpCheck && ops[0].Kind != OpAdd {
 		return d.writeOne(ctx, ops[0], now)
 	}
 	items := make([]types.TransactWriteItem, len(ops))
@@ -198,6 +199,16 @@ func (d *Dynamo) Write(ctx context.Context, ops ...Op) error {
 		case OpCheck:
 			items[i].ConditionCheck = &types.ConditionCheck{
 				TableName: &d.table, Key: KeyItem(op.Key), ConditionExpression: cond,
+				ExpressionAttributeNames: e.names, ExpressionAttributeValues: e.values,
+			}
+		case OpAdd:
+			adds := make([]string, 0, len(op.Add))
+			for _, name := range slices.Sorted(maps.Keys(op.Add)) {
+				adds = append(adds, e.name(name)+" "+e.value(N(op.Add[name])))
+			}
+			expr := "ADD " + strings.Join(adds, ", ")
+			items[i].Update = &types.Update{
+				TableName: &d.table, Key: KeyItem(op.Key), UpdateExpression: &expr, ConditionExpression: cond,
 				ExpressionAttributeNames: e.names, ExpressionAttributeValues: e.values,
 			}
 		}

@@ -135,13 +135,15 @@ const (
 	OpPut OpKind = iota + 1
 	OpDelete
 	OpCheck // a condition on an item that is not written
+	OpAdd   // numbers added to an item's attributes (a counter)
 )
 
 // Op is one operation of an atomic Write.
 type Op struct {
 	Kind OpKind
-	Item Item // OpPut
-	Key  Key  // OpDelete and OpCheck
+	Item Item             // OpPut
+	Key  Key              // OpDelete, OpCheck and OpAdd
+	Add  map[string]int64 // OpAdd: what to add to each number attribute
 	Cond Condition
 }
 
@@ -154,6 +156,13 @@ func Delete(k Key, c Condition) Op { return Op{Kind: OpDelete, Key: k, Cond: c} 
 
 // Check asserts c on the item with key k without writing it.
 func Check(k Key, c Condition) Op { return Op{Kind: OpCheck, Key: k, Cond: c} }
+
+// Add adds each of counts to the number attribute of that name on the item
+// with key k, creating the item (its key alone) or the attribute at 0
+// first: a counter kept in the transaction of the write it counts changes
+// with it, once. A lone Add is still sent as a transaction, whose
+// idempotency token keeps a retried request from counting twice.
+func Add(k Key, counts map[string]int64) Op { return Op{Kind: OpAdd, Key: k, Add: counts} }
 
 // Table is the narrow interface to the single table. Get, Query and BatchGet
 // never return expired items (ttl in the past), whatever the backend.
