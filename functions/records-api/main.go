@@ -14,7 +14,7 @@ import (
 
 func main() {
 	p := app.Lambda("RecordsApi")
-	api, err := httpapi.NewRecordsAPI(httpapi.RecordServices{Attendance: p.Attendance(nil), Renewals: p.Renewals(nil), Transcript: p.Transcript(), Programs: p.Programs(nil), Ledger: p.Ledger(), PaymentIssues: p.PaymentIssues()},
+	api, err := httpapi.NewRecordsAPI(httpapi.RecordServices{Attendance: p.Attendance(nil), Renewals: p.Renewals(nil), Transcript: p.Transcript(), Programs: p.Programs(nil), Ledger: p.Ledger(), PaymentIssues: p.PaymentIssues(), Dashboard: p.Dashboard()},
 		httpapi.Drawings{Receipt: records.RenewalReceiptPDF(p.Policy), Invoice: records.InvoicePDF(p.Policy), FeeReceipt: records.FeeReceiptPDF(p.Policy), Filing: records.FilingReceiptPDF(p.Policy), Certificate: records.CertificatePDF(p.Policy),
 			Transcript: records.TranscriptPDF(p.Policy)}, p.Clock,
 		httpapi.Options{RoleClaim: p.Env.RoleClaim, Logger: p.Log, Roles: p.Accounts()})

@@ -271,6 +271,7 @@ var authzMatrix = []authzRow{
 	{"GET /payments", statuses(401, 401, 403, 403, 403, 403, 200), "the payments ledger of the first quarter of 2027", at("/payments?from=2027-01-01&to=2027-03-31")},
 	{"GET /payments/totals", statuses(401, 401, 403, 403, 403, 403, 200), "the ledger's totals of the same range", at("/payments/totals?from=2027-01-01&to=2027-03-31")},
 	{"GET /review/payment-issues", statuses(401, 401, 403, 403, 403, 403, 200), "staff's queue of refunds and mismatches", at("/review/payment-issues")},
+	{"GET /dashboard", statuses(401, 401, 403, 403, 403, 403, 200), "the office's figures", at("/dashboard")},
 	{"POST /review/payment-issues/{issueId}/notes", statuses(401, 401, 403, 403, 403, 403, 200), "a note resolving holder C's mismatch",
 		func(f *authzFixture, _ caller) authzReq {
 			return jsonReq("/review/payment-issues/"+f.paymentIssue+"/notes", `{"note":"Refunded the short payment.","resolved":true}`)

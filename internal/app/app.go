@@ -25,6 +25,7 @@ import (
 	"github.com/cecportal/cecportal/internal/checkout"
 	"github.com/cecportal/cecportal/internal/clock"
 	"github.com/cecportal/cecportal/internal/daily"
+	"github.com/cecportal/cecportal/internal/dashboard"
 	"github.com/cecportal/cecportal/internal/documents"
 	"github.com/cecportal/cecportal/internal/files"
 	"github.com/cecportal/cecportal/internal/holderimport"
@@ -348,6 +349,11 @@ func (d Deps) Transcript() *transcript.Service {
 // Ledger is the payments ledger staff read (docs/payments.md#the-ledger).
 func (d Deps) Ledger() *ledger.Service {
 	return &ledger.Service{Store: store.NewLedger(d.Table), Loc: d.Policy.Association.Location()}
+}
+
+// Dashboard is the office's numbers at a glance (docs/dashboard.md).
+func (d Deps) Dashboard() *dashboard.Service {
+	return &dashboard.Service{Store: store.NewStats(d.Table)}
 }
 
 // PaymentIssues is staff's queue of refunds and mismatches.

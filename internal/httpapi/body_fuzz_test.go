@@ -300,7 +300,7 @@ func newBodyWorld(tb testing.TB) *bodyWorld {
 		func() (*API, error) { return NewAttendanceAPI(att, opts) },
 		func() (*API, error) {
 			return NewRecordsAPI(RecordServices{Attendance: att, Renewals: ren, Transcript: deps.Transcript(), Programs: progs,
-				Ledger: deps.Ledger(), PaymentIssues: deps.PaymentIssues()}, Drawings{}, w.clock, opts)
+				Ledger: deps.Ledger(), PaymentIssues: deps.PaymentIssues(), Dashboard: deps.Dashboard()}, Drawings{}, w.clock, opts)
 		},
 		func() (*API, error) {
 			return NewCecAPI(deps.Transcript(), subs, ren, opts)

@@ -218,3 +218,23 @@ func (h recordHandlers) paymentIssueNote(ctx context.Context, r *Request) (Respo
 	}
 	return JSON(http.StatusOK, paymentIssueOut(is)), nil
 }
+
+type countJSON struct {
+	Key   string `json:"key"`
+	Value int64  `json:"value"`
+}
+
+// figures answers the office's numbers at a glance.
+func (h recordHandlers) figures(ctx context.Context, r *Request) (Response, error) {
+	f, err := h.dashboard.Figures(ctx, r.Caller)
+	if err != nil {
+		return Response{}, err
+	}
+	out := struct {
+		ProgramsByStatus []countJSON `json:"programsByStatus"`
+	}{ProgramsByStatus: make([]countJSON, 0, len(f.ProgramsByStatus))}
+	for _, c := range f.ProgramsByStatus {
+		out.ProgramsByStatus = append(out.ProgramsByStatus, countJSON{Key: c.Key, Value: c.Value})
+	}
+	return JSON(http.StatusOK, out), nil
+}

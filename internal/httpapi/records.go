@@ -10,6 +10,7 @@ import (
 	"github.com/cecportal/cecportal/internal/attendance"
 	"github.com/cecportal/cecportal/internal/clock"
 	"github.com/cecportal/cecportal/internal/credits"
+	"github.com/cecportal/cecportal/internal/dashboard"
 	"github.com/cecportal/cecportal/internal/identity"
 	"github.com/cecportal/cecportal/internal/ledger"
 	"github.com/cecportal/cecportal/internal/programs"
@@ -33,7 +34,7 @@ type Drawings struct {
 // NewRecordsAPI is the handler of the records-api Lambda: the records a
 // person prints or keeps, as PDFs drawn on the server (docs/records.md).
 func NewRecordsAPI(svc RecordServices, draw Drawings, clk clock.Clock, opts Options) (*API, error) {
-	h := recordHandlers{attendance: svc.Attendance, renewals: svc.Renewals, transcript: svc.Transcript, programs: svc.Programs, ledger: svc.Ledger, issues: svc.PaymentIssues, draw: draw, clock: clk}
+	h := recordHandlers{attendance: svc.Attendance, renewals: svc.Renewals, transcript: svc.Transcript, programs: svc.Programs, ledger: svc.Ledger, issues: svc.PaymentIssues, dashboard: svc.Dashboard, draw: draw, clock: clk}
 	holder := Roles(identity.RoleHolder)
 	return newAPI([]Route{
 		{Method: http.MethodGet, Path: "/holders/me/renewals/{year}/receipt", Access: holder, Handle: h.renewalReceipt},
@@ -45,6 +46,7 @@ func NewRecordsAPI(svc RecordServices, draw Drawings, clk clock.Clock, opts Opti
 		{Method: http.MethodGet, Path: "/payments", Access: Roles(identity.RoleStaff), Handle: h.payments},
 		{Method: http.MethodGet, Path: "/payments/totals", Access: Roles(identity.RoleStaff), Handle: h.paymentTotals},
 		{Method: http.MethodGet, Path: "/review/payment-issues", Access: Roles(identity.RoleStaff), Handle: h.paymentIssues},
+		{Method: http.MethodGet, Path: "/dashboard", Access: Roles(identity.RoleStaff), Handle: h.figures},
 		{Method: http.MethodPost, Path: "/review/payment-issues/{issueId}/notes", Access: Roles(identity.RoleStaff), Handle: h.paymentIssueNote},
 	}, opts)
 }
@@ -58,11 +60,13 @@ type RecordServices struct {
 	Ledger     *ledger.Service // the payments ledger and the bookkeeper's CSV
 	// PaymentIssues is staff's queue of refunds and mismatches.
 	PaymentIssues *ledger.IssueService
+	Dashboard     *dashboard.Service // the office's numbers at a glance
 }
 
 type recordHandlers struct {
 	ledger     *ledger.Service
 	issues     *ledger.IssueService
+	dashboard  *dashboard.Service
 	attendance *attendance.Service
 	programs   *programs.Service
 	renewals   *renewals.Service

@@ -333,7 +333,7 @@ func (s *Stack) build(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	recordsAPI, err := httpapi.NewRecordsAPI(httpapi.RecordServices{Attendance: attendanceSvc, Renewals: deps.Renewals(nil), Transcript: deps.Transcript(), Programs: programsSvc, Ledger: deps.Ledger(), PaymentIssues: deps.PaymentIssues()},
+	recordsAPI, err := httpapi.NewRecordsAPI(httpapi.RecordServices{Attendance: attendanceSvc, Renewals: deps.Renewals(nil), Transcript: deps.Transcript(), Programs: programsSvc, Ledger: deps.Ledger(), PaymentIssues: deps.PaymentIssues(), Dashboard: deps.Dashboard()},
 		httpapi.Drawings{Receipt: records.RenewalReceiptPDF(pol), Invoice: records.InvoicePDF(pol), FeeReceipt: records.FeeReceiptPDF(pol), Filing: records.FilingReceiptPDF(pol), Certificate: records.CertificatePDF(pol), Transcript: records.TranscriptPDF(pol)},
 		clk, apiOptions)
 	if err != nil {

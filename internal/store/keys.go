@@ -51,6 +51,7 @@ const (
 	pkBadgeCount  = "BADGECOUNT"
 	pkBadgeList   = "BADGELIST#"
 	pkLedger      = "LEDGER#"
+	pkStats       = "STATS#"
 	pkIssue       = "PAYISSUE#"
 	// Due markers: the partition of a marker, and of its index entries
 	// (with the month of its date).
@@ -99,6 +100,7 @@ const (
 	skBadgeCount     = "COUNTER"
 	skRevoked        = "REVOKED#"
 	skIssue          = "ISSUE"
+	skStatus         = "STATUS"
 )
 
 // Partition keys of the indexes.
@@ -179,7 +181,14 @@ var entities = []entity{
 	{name: "revoked status entry", pk: pkBadgeList, sk: skRevoked},
 	{name: "ledger entry", pk: pkLedger},
 	{name: "payment issue", pk: pkIssue, sk: skIssue, gsi1: gsiIssues},
+	{name: "programs by status (counter)", pk: pkStats + "programs", sk: skStatus},
 }
+
+// The office's figures (docs/dashboard.md): counters kept by the writes
+// they count.
+
+// programStatsKey counts the programs in each status.
+func programStatsKey() table.Key { return table.Key{PK: pkStats + "programs", SK: skStatus} }
 
 // The payments ledger (docs/payments.md#the-ledger).
 

@@ -473,6 +473,13 @@ func programOps(before *programs.Program, p programs.Program, msgs []outbox.Mess
 		return nil, nil, err
 	}
 	with = append(append(with, due...), out...)
+	// The count of programs by status follows the program's, in its write.
+	switch {
+	case before == nil:
+		with = append(with, table.Add(programStatsKey(), map[string]int64{string(p.Status): 1}))
+	case before.Status != p.Status:
+		with = append(with, table.Add(programStatsKey(), map[string]int64{string(before.Status): -1, string(p.Status): 1}))
+	}
 	if p.Fee != nil { // the fee's payments recorded by this write, in the ledger
 		var was []checkout.Payment
 		if before != nil && before.Fee != nil {

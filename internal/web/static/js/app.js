@@ -20,6 +20,7 @@ import * as imports from "./imports.js";
 import * as holder from "./holder.js";
 import * as staff from "./staff.js";
 import * as ledger from "./ledger.js";
+import { dashboard } from "./dashboard.js";
 import { calendar } from "./calendar.js";
 import { checkBadge } from "./openbadge.js";
 import { homes } from "./home.js";
@@ -56,6 +57,7 @@ const routes = [
   { path: "/staff/import/:importId", role: "staff", render: imports.importHolders },
   { path: "/staff/corrections", role: "staff", nav: "Corrections", render: staff.corrections },
   { path: "/staff/filing-fees", role: "staff", nav: "Filing fees", render: staff.filingFees },
+  { path: "/staff/dashboard", role: "staff", nav: "Numbers", render: dashboard },
   { path: "/staff/payments", role: "staff", nav: "Payments", render: ledger.payments },
   { path: "/staff/payment-issues", role: "staff", nav: "Payment issues", render: ledger.paymentIssues },
   { path: "/staff/email", role: "staff", nav: "Unreachable email", render: undeliverablePage },

@@ -1,0 +1,50 @@
+package browser
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/cecportal/cecportal/internal/localstack"
+)
+
+// TestBrowser_Dashboard: the office's numbers at a glance (issue 19), on a
+// phone and at a desk: the programs by status as a chart and as a table
+// with the same numbers, the chart hidden from screen readers, and the
+// CSV of them; axe-clean at both widths.
+func TestBrowser_Dashboard(t *testing.T) {
+	s := start(t, localstack.Config{Now: "2027-01-20T10:00:00-05:00"})
+	provider, staff := s.acme(t)
+	s.approvedProgram(t, provider, staff, "Fair Housing")
+	s.approvedProgram(t, provider, staff, "Leasing Law")
+	for _, title := range []string{"Ethics", "Maintenance"} {
+		s.api(t, "POST", "/programs", provider, map[string]any{"title": title}, 201, nil)
+	}
+	var want struct{ ProgramsByStatus []struct{ Key string; Value int } }
+	s.api(t, "GET", "/dashboard", staff, nil, 200, &want)
+	if len(want.ProgramsByStatus) != 2 || want.ProgramsByStatus[0].Key != "draft" || want.ProgramsByStatus[0].Value != 2 ||
+		want.ProgramsByStatus[1].Key != "approved" || want.ProgramsByStatus[1].Value != 2 {
+		t.Fatalf("the API's figures: %+v", want)
+	}
+	for _, phone := range []bool{true, false} {
+		o := s.person(t, "office", phone)
+		o.signIn(t, "staff", "office", "office@example.org")
+		o.open(t, "#/staff/dashboard")
+		o.waitText(t, "#dash-programs", "4 programs in all.")
+		if got := o.text(t, "#dash-programs-table tbody"); !strings.Contains(got, "Draft") || !strings.Contains(got, "Approved") {
+			t.Fatalf("the table: %q", got)
+		}
+		if n := eval[int](t, o, "count the bars", `document.querySelectorAll("#dash-programs svg.chart rect").length`); n != 2 {
+			t.Fatalf("%d bars, want 2", n)
+		}
+		if hidden := eval[string](t, o, "read the chart's aria-hidden", `document.querySelector("#dash-programs svg.chart").getAttribute("aria-hidden")`); hidden != "true" {
+			t.Fatalf("the chart is not hidden from screen readers (the table says the same): %q", hidden)
+		}
+		o.review(t)
+		if !phone {
+			csv := string(o.download(t, "#dash-programs-csv", "programs-by-status.csv"))
+			if csv != "\ufeffStatus,Programs\r\nDraft,2\r\nApproved,2\r\n" {
+				t.Fatalf("the CSV: %q", csv)
+			}
+		}
+	}
+}

@@ -1,0 +1,72 @@
+// #/staff/dashboard: the office's numbers at a glance (GET /dashboard).
+// Each figure is a chart drawn here as plain SVG (no library: a few bars
+// need none, and the page stays small), the same numbers as a table, which
+// is what screen readers read (the chart is hidden from them), and a CSV
+// of them.
+
+import { h, announce, table } from "./dom.js";
+import { api } from "./api.js";
+import { page, programStatusText } from "./view.js";
+
+const svgNS = "http://www.w3.org/2000/svg";
+
+function svg(tag, attrs, ...children) {
+  const el = document.createElementNS(svgNS, tag);
+  for (const [k, v] of Object.entries(attrs || {})) el.setAttribute(k, String(v));
+  el.append(...children);
+  return el;
+}
+
+/**
+ * A horizontal bar chart of counts (label text from labelOf): each row its
+ * label above its bar, the number at the bar's end; drawn at width pixels
+ * (the page's, when it is drawn), so that its text is the page's size on a
+ * phone too and a long label has the whole width.
+ */
+function barChart(counts, labelOf, width) {
+  const row = 46;
+  const room = width - 48; // for the number after the longest bar
+  const most = Math.max(1, ...counts.map((c) => c.value));
+  const bars = counts.map((c, i) => {
+    const y = i * row;
+    const w = Math.max(2, Math.round((room * c.value) / most));
+    return svg("g", {},
+      svg("text", { x: 0, y: y + 15, class: "chart-label" }, labelOf(c.key)),
+      svg("rect", { x: 0, y: y + 22, width: w, height: 16, rx: 2, class: "chart-bar" }),
+      svg("text", { x: w + 6, y: y + 35, class: "chart-value" }, String(c.value)));
+  });
+  return svg("svg", { viewBox: `0 0 ${width} ${counts.length * row}`, width: "100%", "aria-hidden": "true", focusable: "false", class: "chart" }, ...bars);
+}
+
+/** A CSV of counts with a header, downloaded as filename. */
+function csvButton(id, filename, header, rows) {
+  return h("button", { type: "button", class: "secondary", id, onclick: () => {
+    const quote = (v) => (/[",\r\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v));
+    const text = [header, ...rows].map((r) => r.map(quote).join(",")).join("\r\n") + "\r\n";
+    const url = URL.createObjectURL(new Blob(["\ufeff", text], { type: "text/csv;charset=utf-8" }));
+    const a = h("a", { href: url, download: filename, hidden: true }, filename);
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 60000);
+    announce(`${filename} is downloaded.`);
+  } }, "Download as CSV");
+}
+
+/** #/staff/dashboard: the office's figures. */
+export async function dashboard(main) {
+  const view = page(main, "Numbers at a glance");
+  const f = await api("GET", "/dashboard");
+  view.append(h("p", {}, "Counted as the records change, so they are always current."));
+  const programs = f.programsByStatus;
+  const total = programs.reduce((n, c) => n + c.value, 0);
+  view.append(h("section", { id: "dash-programs", "aria-labelledby": "dash-programs-heading" },
+    h("h2", { id: "dash-programs-heading" }, "Programs by status"),
+    programs.length
+      ? [h("p", {}, `${total} ${total === 1 ? "program" : "programs"} in all.`),
+        barChart(programs, programStatusText, Math.max(280, Math.min(640, view.clientWidth || 640))),
+        table("Programs by status", ["Status", { text: "Programs", outcome: true }],
+          programs.map((c) => h("tr", { dataset: { status: c.key } }, h("td", {}, programStatusText(c.key)), h("td", {}, String(c.value)))), { id: "dash-programs-table" }),
+        h("div", { class: "actions" }, csvButton("dash-programs-csv", "programs-by-status.csv", ["Status", "Programs"], programs.map((c) => [programStatusText(c.key), c.value])))]
+      : h("p", { id: "dash-programs-none" }, "No program has been applied for yet.")));
+}
