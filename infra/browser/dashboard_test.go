@@ -19,7 +19,12 @@ func TestBrowser_Dashboard(t *testing.T) {
 	for _, title := range []string{"Ethics", "Maintenance"} {
 		s.api(t, "POST", "/programs", provider, map[string]any{"title": title}, 201, nil)
 	}
-	var want struct{ ProgramsByStatus []struct{ Key string; Value int } }
+	var want struct {
+		ProgramsByStatus []struct {
+			Key   string
+			Value int
+		}
+	}
 	s.api(t, "GET", "/dashboard", staff, nil, 200, &want)
 	if len(want.ProgramsByStatus) != 2 || want.ProgramsByStatus[0].Key != "draft" || want.ProgramsByStatus[0].Value != 2 ||
 		want.ProgramsByStatus[1].Key != "approved" || want.ProgramsByStatus[1].Value != 2 {
