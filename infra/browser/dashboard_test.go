@@ -44,11 +44,21 @@ func TestBrowser_Dashboard(t *testing.T) {
 		if hidden := eval[string](t, o, "read the chart's aria-hidden", `document.querySelector("#dash-programs svg.chart").getAttribute("aria-hidden")`); hidden != "true" {
 			t.Fatalf("the chart is not hidden from screen readers (the table says the same): %q", hidden)
 		}
+		// The two application fees of $150 paid this month (January 2027),
+		// the last of twelve rows.
+		o.waitText(t, `#dash-revenue-table tr[data-month="2027-01"]`, "$300.00")
+		if n := eval[int](t, o, "count the months", `document.querySelectorAll("#dash-revenue-table tbody tr").length`); n != 12 {
+			t.Fatalf("%d months, want twelve", n)
+		}
 		o.review(t)
 		if !phone {
 			csv := string(o.download(t, "#dash-programs-csv", "programs-by-status.csv"))
 			if csv != "\ufeffStatus,Programs\r\nDraft,2\r\nApproved,2\r\n" {
 				t.Fatalf("the CSV: %q", csv)
+			}
+			fees := string(o.download(t, "#dash-revenue-csv", "fees-by-month.csv"))
+			if !strings.HasSuffix(fees, "\r\n2027-01,USD,300.00,0.00,0.00\r\n") || !strings.HasPrefix(fees, "\ufeffMonth,Currency,Application fees,Filing fees,Renewals\r\n2026-02,") {
+				t.Fatalf("the fees' CSV: %q", fees)
 			}
 		}
 	}

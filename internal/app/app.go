@@ -296,7 +296,7 @@ func SQSQueues(client queue.SQSAPI, urls map[string]string) map[string]outbox.Se
 
 // Programs is the programs service; checkouts is the payment provider.
 func (d Deps) Programs(checkouts checkout.Starter) *programs.Service {
-	return programs.NewService(store.NewPrograms(d.Table), d.Accounts(), checkouts, d.Policy, d.Clock, d.newID(), d.Relay())
+	return programs.NewService(store.NewPrograms(d.Table, d.storeIn()), d.Accounts(), checkouts, d.Policy, d.Clock, d.newID(), d.Relay())
 }
 
 // PaymentWebhook receives the payment provider's events, verified by v.
@@ -312,7 +312,7 @@ func (d Deps) PaymentSettler() *payments.Settler {
 // Renewals is the renewal invoices service; checkouts is the payment
 // provider (nil where no checkout starts: the settler, the daily job).
 func (d Deps) Renewals(checkouts checkout.Starter) *renewals.Service {
-	return &renewals.Service{Store: store.NewRenewals(d.Table), Holders: store.NewAccounts(d.Table),
+	return &renewals.Service{Store: store.NewRenewals(d.Table, d.storeIn()), Holders: store.NewAccounts(d.Table),
 		Shards: store.RenewableShards, Links: store.NewAccounts(d.Table), Records: store.NewSubmissions(d.Table),
 		Checkouts: checkouts, Policy: d.Policy, Clock: d.Clock, Relay: d.Relay(), Pieces: store.NewPieces(d.Table), Log: d.Log}
 }
@@ -332,7 +332,7 @@ func (d Deps) DailyWorker() daily.Worker {
 // Attendance is the attendance reporting and crediting service; checkouts
 // is the payment provider of filing fees (nil where none starts).
 func (d Deps) Attendance(checkouts checkout.Starter) *attendance.Service {
-	return attendance.NewService(store.NewAttendance(d.Table), store.NewPrograms(d.Table), d.Accounts(), checkouts, d.Policy, d.Clock, d.newID(), d.Relay()).
+	return attendance.NewService(store.NewAttendance(d.Table, d.storeIn()), store.NewPrograms(d.Table, d.storeIn()), d.Accounts(), checkouts, d.Policy, d.Clock, d.newID(), d.Relay()).
 		WithLog(d.Log)
 }
 
@@ -346,6 +346,10 @@ func (d Deps) Transcript() *transcript.Service {
 	return transcript.NewService(store.NewTranscript(d.Table), d.Accounts(), d.Policy, d.Clock)
 }
 
+// storeIn has the stores count the office's figures by the association's
+// months (docs/dashboard.md).
+func (d Deps) storeIn() store.Option { return store.In(d.Policy.Association.Location()) }
+
 // Ledger is the payments ledger staff read (docs/payments.md#the-ledger).
 func (d Deps) Ledger() *ledger.Service {
 	return &ledger.Service{Store: store.NewLedger(d.Table), Loc: d.Policy.Association.Location()}
@@ -353,7 +357,7 @@ func (d Deps) Ledger() *ledger.Service {
 
 // Dashboard is the office's numbers at a glance (docs/dashboard.md).
 func (d Deps) Dashboard() *dashboard.Service {
-	return &dashboard.Service{Store: store.NewStats(d.Table)}
+	return &dashboard.Service{Store: store.NewStats(d.Table), Now: d.Clock.Now, Loc: d.Policy.Association.Location()}
 }
 
 // PaymentIssues is staff's queue of refunds and mismatches.

@@ -6,10 +6,14 @@
 package dashboard
 
 import (
+	"cmp"
 	"context"
 	"slices"
+	"strings"
+	"time"
 
 	"github.com/cecportal/cecportal/internal/identity"
+	"github.com/cecportal/cecportal/internal/ledger"
 )
 
 // Count is one bar of a chart: a label code and its number.
@@ -23,6 +27,18 @@ type Figures struct {
 	// ProgramsByStatus counts the programs in each status, in the order
 	// of a program's life (StatusOrder); statuses with none are left out.
 	ProgramsByStatus []Count
+	// Revenue is what was taken less what was refunded, per month of the
+	// last twelve (the association's, this one last) and currency.
+	Revenue []MonthRevenue
+}
+
+// MonthRevenue is one month's net revenue by kind of payment, in cents.
+type MonthRevenue struct {
+	Month           string // YYYY-MM
+	Currency        string
+	ApplicationFees int64
+	FilingFees      int64
+	Renewals        int64 // reinstatement fees included
 }
 
 // StatusOrder is the order of a program's life, for the chart.
@@ -32,10 +48,17 @@ var StatusOrder = []string{"draft", "submitted", "refused", "fee_due", "paid", "
 type Store interface {
 	// ProgramsByStatus is the count of programs per status (one GetItem).
 	ProgramsByStatus(ctx context.Context) (map[string]int64, error)
+	// Revenue is a year's revenue counters (one GetItem), named as
+	// ledger.RevenueName makes them.
+	Revenue(ctx context.Context, year int) (map[string]int64, error)
 }
 
 // Service is the dashboard for staff.
-type Service struct{ Store Store }
+type Service struct {
+	Store Store
+	Now   func() time.Time
+	Loc   *time.Location // the association's time zone: its months
+}
 
 // Figures reads the dashboard's numbers.
 // Errors: Unauthenticated; Forbidden unless staff.
@@ -54,7 +77,72 @@ func (s *Service) Figures(ctx context.Context, c identity.Caller) (Figures, erro
 		}
 	}
 	slices.SortFunc(f.ProgramsByStatus, func(a, b Count) int { return order(a.Key) - order(b.Key) })
+	if f.Revenue, err = s.revenue(ctx); err != nil {
+		return Figures{}, err
+	}
 	return f, nil
+}
+
+// revenue is the last twelve months' net revenue: two GetItems (this
+// year's counters and last year's).
+func (s *Service) revenue(ctx context.Context) ([]MonthRevenue, error) {
+	now := s.Now().In(s.Loc)
+	first := time.Date(now.Year(), now.Month()-11, 1, 0, 0, 0, 0, s.Loc)
+	counters := map[string]int64{}
+	for _, y := range []int{first.Year(), now.Year()} {
+		c, err := s.Store.Revenue(ctx, y)
+		if err != nil {
+			return nil, err
+		}
+		for k, v := range c {
+			counters[k] = v
+		}
+	}
+	type key struct{ month, currency string }
+	rows := map[key]*MonthRevenue{}
+	for name, cents := range counters {
+		parts := strings.Fields(name)
+		if len(parts) != 4 || parts[3] == ledger.FieldHeld || parts[3] == ledger.FieldFailed {
+			continue
+		}
+		month, kind, currency, field := parts[0], parts[1], parts[2], parts[3]
+		if month < first.Format("2006-01") || month > now.Format("2006-01") {
+			continue
+		}
+		if field == ledger.FieldRefunded {
+			cents = -cents
+		}
+		k := key{month, currency}
+		if rows[k] == nil {
+			rows[k] = &MonthRevenue{Month: month, Currency: currency}
+		}
+		switch kind {
+		case ledger.ApplicationFee:
+			rows[k].ApplicationFees += cents
+		case ledger.FilingFee:
+			rows[k].FilingFees += cents
+		case ledger.Renewal:
+			rows[k].Renewals += cents
+		}
+	}
+	// Every month of the twelve, even one without payments.
+	for m := first; !m.After(now); m = m.AddDate(0, 1, 0) {
+		found := false
+		for k := range rows {
+			found = found || k.month == m.Format("2006-01")
+		}
+		if !found {
+			rows[key{m.Format("2006-01"), ""}] = &MonthRevenue{Month: m.Format("2006-01")}
+		}
+	}
+	out := make([]MonthRevenue, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, *r)
+	}
+	slices.SortFunc(out, func(a, b MonthRevenue) int {
+		return cmp.Or(cmp.Compare(a.Month, b.Month), cmp.Compare(a.Currency, b.Currency))
+	})
+	return out, nil
 }
 
 // order places a status in StatusOrder; one it does not know goes last.

@@ -230,11 +230,23 @@ func (h recordHandlers) figures(ctx context.Context, r *Request) (Response, erro
 	if err != nil {
 		return Response{}, err
 	}
+	type revenueJSON struct {
+		Month           string `json:"month"`
+		Currency        string `json:"currency,omitempty"`
+		ApplicationFees int64  `json:"applicationFeesCents"`
+		FilingFees      int64  `json:"filingFeesCents"`
+		Renewals        int64  `json:"renewalsCents"`
+	}
 	out := struct {
-		ProgramsByStatus []countJSON `json:"programsByStatus"`
-	}{ProgramsByStatus: make([]countJSON, 0, len(f.ProgramsByStatus))}
+		ProgramsByStatus []countJSON   `json:"programsByStatus"`
+		Revenue          []revenueJSON `json:"revenue"`
+	}{ProgramsByStatus: make([]countJSON, 0, len(f.ProgramsByStatus)), Revenue: make([]revenueJSON, 0, len(f.Revenue))}
 	for _, c := range f.ProgramsByStatus {
 		out.ProgramsByStatus = append(out.ProgramsByStatus, countJSON{Key: c.Key, Value: c.Value})
+	}
+	for _, r := range f.Revenue {
+		out.Revenue = append(out.Revenue, revenueJSON{Month: r.Month, Currency: r.Currency, ApplicationFees: r.ApplicationFees,
+			FilingFees: r.FilingFees, Renewals: r.Renewals})
 	}
 	return JSON(http.StatusOK, out), nil
 }

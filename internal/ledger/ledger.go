@@ -264,6 +264,21 @@ func (s *Service) All(ctx context.Context, c identity.Caller, f Filter) (Report,
 	return r, nil
 }
 
+// The fields of the revenue counters (docs/dashboard.md): what a payment
+// event adds, as Totals counts it.
+const (
+	FieldTaken    = "taken"
+	FieldRefunded = "refunded"
+	FieldHeld     = "held"
+	FieldFailed   = "failed"
+)
+
+// RevenueName is a revenue counter's attribute: month (YYYY-MM), kind,
+// currency and field, space-separated.
+func RevenueName(month, kind, currency, field string) string {
+	return month + " " + kind + " " + currency + " " + field
+}
+
 // Totals sums entries per month (in loc), kind and currency.
 func Totals(entries []Entry, loc *time.Location) []Total {
 	type key struct{ month, kind, currency string }

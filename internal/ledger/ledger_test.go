@@ -3,6 +3,7 @@ package ledger_test
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -85,7 +86,8 @@ func TestService_ReconcilesWithInvoices(t *testing.T) {
 	tbl := testkit.TempTable(t, testkit.NoSync)
 	ctx := t.Context()
 	r := rand.New(rand.NewPCG(2027, 19))
-	ren, progs, att := store.NewRenewals(tbl), store.NewPrograms(tbl), store.NewAttendance(tbl)
+	in := store.In(newYork) // the office's figures counted by New York's months, as the ledger's totals
+	ren, progs, att := store.NewRenewals(tbl, in), store.NewPrograms(tbl, in), store.NewAttendance(tbl, in)
 	year := time.Date(2027, 1, 1, 5, 0, 0, 0, time.UTC) // midnight in New York
 	type key struct{ month, kind string }
 	want := map[key]*ledger.Total{}
@@ -288,6 +290,22 @@ func TestService_ReconcilesWithInvoices(t *testing.T) {
 	for k, g := range got {
 		if _, ok := want[k]; !ok {
 			t.Errorf("%s %s: %+v, which the generator did not make", k.month, k.kind, g)
+		}
+	}
+	// The dashboard's revenue counters, kept with the entries, say the same.
+	counters := map[string]int64{}
+	for _, y := range []int{2027, 2028} {
+		c, err := store.NewStats(tbl).Revenue(ctx, y)
+		if err != nil {
+			t.Fatal(err)
+		}
+		maps.Copy(counters, c)
+	}
+	for k, g := range got {
+		name := func(field string) int64 { return counters[ledger.RevenueName(k.month, k.kind, "USD", field)] }
+		if name(ledger.FieldTaken) != g.Succeeded || name(ledger.FieldRefunded) != g.Refunded || name(ledger.FieldHeld) != g.Mismatched || name(ledger.FieldFailed) != int64(g.Failed) {
+			t.Errorf("%s %s: counters taken %d refunded %d held %d failed %d, the ledger %+v", k.month, k.kind,
+				name(ledger.FieldTaken), name(ledger.FieldRefunded), name(ledger.FieldHeld), name(ledger.FieldFailed), g)
 		}
 	}
 	// What was taken is what the paid invoices were paid.

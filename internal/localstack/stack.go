@@ -297,9 +297,9 @@ func (s *Stack) build(ctx context.Context) (err error) {
 		return err
 	}
 	programsSvc := deps.Programs(&payments.Simulator{BaseURL: s.URL})
-	s.programStore = store.NewPrograms(tbl)
-	s.renewalStore = store.NewRenewals(tbl)
-	s.filingStore = store.NewAttendance(tbl)
+	s.programStore = store.NewPrograms(tbl, store.In(pol.Association.Location()))
+	s.renewalStore = store.NewRenewals(tbl, store.In(pol.Association.Location()))
+	s.filingStore = store.NewAttendance(tbl, store.In(pol.Association.Location()))
 	if s.webhookSecret, err = loadWebhookSecret(cfg.WebhookSecret, cfg.DataDir); err != nil {
 		return err
 	}

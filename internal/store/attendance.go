@@ -27,12 +27,17 @@ import (
 //	HOLDER#<id>    CREDIT#<date>#PROGRAM#<program>   the credit on the holder's transcript
 //
 // and the filing fees' items (filing.go).
-type Attendance struct{ t table.Table }
+type Attendance struct {
+	t table.Table
+	options
+}
 
 var _ attendance.Store = (*Attendance)(nil)
 
 // NewAttendance returns the attendance repository on t.
-func NewAttendance(t table.Table) *Attendance { return &Attendance{t: t} }
+func NewAttendance(t table.Table, opts ...Option) *Attendance {
+	return &Attendance{t: t, options: optionsOf(opts)}
+}
 
 type uploadItem struct {
 	PK          string `json:"PK"`

@@ -264,7 +264,7 @@ func (a *Attendance) UpdateFilingInvoice(ctx context.Context, uploadID string, f
 		if err != nil {
 			return table.Versioned{}, err
 		}
-		paid, err := ledgerOps(before.Payments, inv.Payments, func(p checkout.Payment) ledger.Entry {
+		paid, err := ledgerOps(a.loc, before.Payments, inv.Payments, func(p checkout.Payment) ledger.Entry {
 			return ledger.Of(p, ledger.FilingFee, inv.ID, inv.ProviderID, inv.ProviderName)
 		})
 		if err != nil {

@@ -182,10 +182,17 @@ var entities = []entity{
 	{name: "ledger entry", pk: pkLedger},
 	{name: "payment issue", pk: pkIssue, sk: skIssue, gsi1: gsiIssues},
 	{name: "programs by status (counter)", pk: pkStats + "programs", sk: skStatus},
+	{name: "revenue by month (counter)", pk: pkStats + "revenue"},
 }
 
 // The office's figures (docs/dashboard.md): counters kept by the writes
 // they count.
+
+// revenueStatsKey counts a year's payments (the association's year) by
+// month, kind, currency and what became of them (ledger.RevenueName).
+func revenueStatsKey(year int) table.Key {
+	return table.Key{PK: pkStats + "revenue", SK: strconv.Itoa(year)}
+}
 
 // programStatsKey counts the programs in each status.
 func programStatsKey() table.Key { return table.Key{PK: pkStats + "programs", SK: skStatus} }

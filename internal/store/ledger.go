@@ -40,8 +40,9 @@ type ledgerItem struct {
 // ledgerOps puts the ledger entries of the payments after appended to
 // before (payments are only ever appended), each made by entry from the
 // payment (a refund first made what it adds: ledger.Refund).
-func ledgerOps(before, after []checkout.Payment, entry func(checkout.Payment) ledger.Entry) ([]table.Op, error) {
+func ledgerOps(loc *time.Location, before, after []checkout.Payment, entry func(checkout.Payment) ledger.Entry) ([]table.Op, error) {
 	var ops []table.Op
+	revenue := map[table.Key]map[string]int64{} // the office's figures, one Add per counter item
 	for i := min(len(before), len(after)); i < len(after); i++ {
 		p, untaken := after[i], false
 		if p.EventID == "" {
@@ -64,6 +65,14 @@ func ledgerOps(before, after []checkout.Payment, entry func(checkout.Payment) le
 			return nil, err
 		}
 		ops = append(ops, table.Put(item, table.Condition{}))
+		for k, adds := range revenueAdds(e, loc) {
+			if revenue[k] == nil {
+				revenue[k] = map[string]int64{}
+			}
+			for name, n := range adds {
+				revenue[k][name] += n
+			}
+		}
 		if why, ok := ledger.IssueOf(e); ok { // and in staff's queue
 			issue, err := issueToItem(ledger.Issue{Entry: e, Why: why, Version: 1})
 			if err != nil {
@@ -72,7 +81,38 @@ func ledgerOps(before, after []checkout.Payment, entry func(checkout.Payment) le
 			ops = append(ops, table.Put(issue, table.Condition{}))
 		}
 	}
+	for k, adds := range revenue {
+		ops = append(ops, table.Add(k, adds))
+	}
 	return ops, nil
+}
+
+// revenueAdds is what entry e adds to the revenue counters of its year
+// (loc's): per month, kind and currency, as ledger.Totals counts them.
+func revenueAdds(e ledger.Entry, loc *time.Location) map[table.Key]map[string]int64 {
+	at := e.At.In(loc)
+	add := map[string]int64{}
+	count := func(kind string, cents int64) {
+		field := ""
+		switch {
+		case e.Status == checkout.Succeeded:
+			field = ledger.FieldTaken
+		case e.Status == checkout.Refunded && e.Untaken:
+			field, cents = ledger.FieldHeld, -cents
+		case e.Status == checkout.Refunded:
+			field = ledger.FieldRefunded
+		case e.Status == checkout.Mismatch:
+			field = ledger.FieldHeld
+		case e.Status == checkout.Failed:
+			field, cents = ledger.FieldFailed, 1
+		}
+		add[ledger.RevenueName(at.Format("2006-01"), kind, e.Currency, field)] += cents
+	}
+	count(e.Kind, e.AmountCents)
+	if e.Kind == ledger.Renewal && e.ReinstatementCents > 0 {
+		count(ledger.Reinstatement, e.ReinstatementCents)
+	}
+	return map[table.Key]map[string]int64{revenueStatsKey(at.Year()): add}
 }
 
 // Ledger reads the payments ledger.

@@ -31,12 +31,17 @@ import (
 // calendar entries (one per offering not refused) are put in the same
 // transaction as any write of a program that is approved, opted in and
 // dated.
-type Programs struct{ t table.Table }
+type Programs struct {
+	t table.Table
+	options
+}
 
 var _ programs.Store = (*Programs)(nil)
 
 // NewPrograms returns the programs repository on t.
-func NewPrograms(t table.Table) *Programs { return &Programs{t: t} }
+func NewPrograms(t table.Table, opts ...Option) *Programs {
+	return &Programs{t: t, options: optionsOf(opts)}
+}
 
 const (
 	typeProgram  = "program"
@@ -443,7 +448,7 @@ func cloneProgram(p programs.Program) programs.Program {
 
 // programOps returns p's item and the operations that go with it: its
 // calendar entry when due, its due markers and msgs.
-func programOps(before *programs.Program, p programs.Program, msgs []outbox.Message) (table.Item, []table.Op, error) {
+func programOps(loc *time.Location, before *programs.Program, p programs.Program, msgs []outbox.Message) (table.Item, []table.Op, error) {
 	it, err := programToItem(p)
 	if err != nil {
 		return nil, nil, fmt.Errorf("program %s: %w", p.ID, err)
@@ -485,7 +490,7 @@ func programOps(before *programs.Program, p programs.Program, msgs []outbox.Mess
 		if before != nil && before.Fee != nil {
 			was = before.Fee.Payments
 		}
-		paid, err := ledgerOps(was, p.Fee.Payments, func(x checkout.Payment) ledger.Entry {
+		paid, err := ledgerOps(loc, was, p.Fee.Payments, func(x checkout.Payment) ledger.Entry {
 			return ledger.Of(x, ledger.ApplicationFee, p.Fee.InvoiceID, p.ProviderID, p.ProviderName)
 		})
 		if err != nil {
@@ -499,7 +504,7 @@ func programOps(before *programs.Program, p programs.Program, msgs []outbox.Mess
 // Create writes a new program with msgs (and its calendar entry when due)
 // in one transaction. A program with the same ID is a *ConditionFailedError.
 func (r *Programs) Create(ctx context.Context, p programs.Program, msgs ...outbox.Message) error {
-	item, with, err := programOps(nil, p, msgs)
+	item, with, err := programOps(r.loc, nil, p, msgs)
 	if err != nil {
 		return err
 	}
@@ -553,7 +558,7 @@ func (r *Programs) Update(ctx context.Context, id string, fn func(p *programs.Pr
 			return table.Versioned{}, err
 		}
 		p.ID, p.ProviderID, p.CreatedAt, p.Version = before.ID, before.ProviderID, before.CreatedAt, before.Version+1
-		item, with, err := programOps(&before, p, msgs)
+		item, with, err := programOps(r.loc, &before, p, msgs)
 		if err != nil {
 			return table.Versioned{}, err
 		}

@@ -25,12 +25,17 @@ import (
 // The invoice lives in its own partition, not the holder's, so that the
 // holder's one-Query reads (transcript, submissions) never meet it; staff
 // list a holder's invoices on GSI1.
-type Renewals struct{ t table.Table }
+type Renewals struct {
+	t table.Table
+	options
+}
 
 var _ renewals.Store = (*Renewals)(nil)
 
 // NewRenewals returns the renewal invoice repository on t.
-func NewRenewals(t table.Table) *Renewals { return &Renewals{t: t} }
+func NewRenewals(t table.Table, opts ...Option) *Renewals {
+	return &Renewals{t: t, options: optionsOf(opts)}
+}
 
 type invoiceItem struct {
 	PK      string `json:"PK"`
@@ -157,7 +162,7 @@ func (r *Renewals) Update(ctx context.Context, id string, fn func(inv *renewals.
 		if err != nil {
 			return table.Versioned{}, err
 		}
-		paid, err := ledgerOps(before.Payments, inv.Payments, func(p checkout.Payment) ledger.Entry {
+		paid, err := ledgerOps(r.loc, before.Payments, inv.Payments, func(p checkout.Payment) ledger.Entry {
 			e := ledger.Of(p, ledger.Renewal, inv.ID, inv.HolderID, inv.HolderName)
 			var fee int64
 			for _, l := range inv.Lines {

@@ -26,6 +26,12 @@ func (s *Stats) ProgramsByStatus(ctx context.Context) (map[string]int64, error) 
 	return s.counts(ctx, programStatsKey())
 }
 
+// Revenue is the revenue counters of a year (the association's): one
+// GetItem; names as ledger.RevenueName makes them.
+func (s *Stats) Revenue(ctx context.Context, year int) (map[string]int64, error) {
+	return s.counts(ctx, revenueStatsKey(year))
+}
+
 // counts reads a counter item's numbers; none when it was never written.
 func (s *Stats) counts(ctx context.Context, k table.Key) (map[string]int64, error) {
 	item, err := s.t.Get(ctx, k)

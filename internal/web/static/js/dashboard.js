@@ -7,6 +7,7 @@
 import { h, announce, table } from "./dom.js";
 import { api } from "./api.js";
 import { page, programStatusText } from "./view.js";
+import { money } from "./fee.js";
 
 const svgNS = "http://www.w3.org/2000/svg";
 
@@ -23,9 +24,9 @@ function svg(tag, attrs, ...children) {
  * (the page's, when it is drawn), so that its text is the page's size on a
  * phone too and a long label has the whole width.
  */
-function barChart(counts, labelOf, width) {
+function barChart(counts, labelOf, width, valueText = String) {
   const row = 46;
-  const room = width - 48; // for the number after the longest bar
+  const room = width - 96; // for the number after the longest bar
   const most = Math.max(1, ...counts.map((c) => c.value));
   const bars = counts.map((c, i) => {
     const y = i * row;
@@ -33,7 +34,7 @@ function barChart(counts, labelOf, width) {
     return svg("g", {},
       svg("text", { x: 0, y: y + 15, class: "chart-label" }, labelOf(c.key)),
       svg("rect", { x: 0, y: y + 22, width: w, height: 16, rx: 2, class: "chart-bar" }),
-      svg("text", { x: w + 6, y: y + 35, class: "chart-value" }, String(c.value)));
+      svg("text", { x: w + 6, y: y + 35, class: "chart-value" }, valueText(c.value)));
   });
   return svg("svg", { viewBox: `0 0 ${width} ${counts.length * row}`, width: "100%", "aria-hidden": "true", focusable: "false", class: "chart" }, ...bars);
 }
@@ -53,6 +54,37 @@ function csvButton(id, filename, header, rows) {
   } }, "Download as CSV");
 }
 
+/** "2027-01" as "Jan 2027". */
+function monthText(m) {
+  return new Date(`${m}-01T00:00:00Z`).toLocaleDateString("en-US", { month: "short", year: "numeric", timeZone: "UTC" });
+}
+
+/** The section of the last twelve months' revenue. */
+function revenueSection(revenue, width) {
+  const fees = (r) => r.applicationFeesCents + r.filingFeesCents;
+  const currency = revenue.find((r) => r.currency)?.currency || "USD";
+  const one = revenue.every((r) => !r.currency || r.currency === currency);
+  const rows = revenue.map((r) => h("tr", { dataset: { month: r.month } },
+    h("td", {}, monthText(r.month)),
+    h("td", {}, money(r.applicationFeesCents, r.currency || currency)),
+    h("td", {}, money(r.filingFeesCents, r.currency || currency)),
+    h("td", {}, money(r.renewalsCents, r.currency || currency))));
+  return h("section", { id: "dash-revenue", "aria-labelledby": "dash-revenue-heading" },
+    h("h2", { id: "dash-revenue-heading" }, "Fees taken, the last twelve months"),
+    h("p", {}, "What was paid, less what was refunded, each month (the association's months). The chart shows the application and filing fees together; the table has each kind, and renewals."),
+    one ? barChart(revenue.map((r) => ({ key: r.month, value: fees(r) })), monthText, width, (c) => money(c, currency)) : null,
+    table("Fees taken by month", ["Month", "Application fees", "Filing fees", "Renewals"], rows, { id: "dash-revenue-table" }),
+    h("div", { class: "actions" }, csvButton("dash-revenue-csv", "fees-by-month.csv", ["Month", "Currency", "Application fees", "Filing fees", "Renewals"],
+      revenue.map((r) => [r.month, r.currency || currency, cents(r.applicationFeesCents), cents(r.filingFeesCents), cents(r.renewalsCents)]))));
+}
+
+/** Cents as decimal money for a CSV: 12500 → "125.00". */
+function cents(n) {
+  const sign = n < 0 ? "-" : "";
+  const a = Math.abs(n);
+  return `${sign}${Math.trunc(a / 100)}.${String(a % 100).padStart(2, "0")}`;
+}
+
 /** #/staff/dashboard: the office's figures. */
 export async function dashboard(main) {
   const view = page(main, "Numbers at a glance");
@@ -68,5 +100,6 @@ export async function dashboard(main) {
         table("Programs by status", ["Status", { text: "Programs", outcome: true }],
           programs.map((c) => h("tr", { dataset: { status: c.key } }, h("td", {}, programStatusText(c.key)), h("td", {}, String(c.value)))), { id: "dash-programs-table" }),
         h("div", { class: "actions" }, csvButton("dash-programs-csv", "programs-by-status.csv", ["Status", "Programs"], programs.map((c) => [programStatusText(c.key), c.value])))]
-      : h("p", { id: "dash-programs-none" }, "No program has been applied for yet.")));
+      : h("p", { id: "dash-programs-none" }, "No program has been applied for yet.")),
+  revenueSection(f.revenue, Math.max(280, Math.min(640, view.clientWidth || 640))));
 }

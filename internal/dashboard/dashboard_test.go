@@ -1,0 +1,74 @@
+package dashboard_test
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/cecportal/cecportal/internal/dashboard"
+	"github.com/cecportal/cecportal/internal/fault"
+	"github.com/cecportal/cecportal/internal/identity"
+	"github.com/cecportal/cecportal/internal/ledger"
+)
+
+// counters is the store as the counters' items read: the store's own
+// round trip is tested with the stores that keep them (internal/store,
+// internal/ledger's reconciliation).
+type counters struct {
+	programs map[string]int64
+	revenue  map[int]map[string]int64
+}
+
+func (c counters) ProgramsByStatus(context.Context) (map[string]int64, error) { return c.programs, nil }
+func (c counters) Revenue(_ context.Context, year int) (map[string]int64, error) {
+	return c.revenue[year], nil
+}
+
+func TestService_Figures(t *testing.T) {
+	ny, _ := time.LoadLocation("America/New_York")
+	name := ledger.RevenueName
+	store := counters{
+		programs: map[string]int64{"approved": 4, "draft": 2, "fee_due": 0, "in_review": 1},
+		revenue: map[int]map[string]int64{
+			2026: {
+				name("2026-02", ledger.ApplicationFee, "USD", ledger.FieldTaken):    99999, // before the twelve months
+				name("2026-03", ledger.ApplicationFee, "USD", ledger.FieldTaken):    15000,
+				name("2026-03", ledger.ApplicationFee, "USD", ledger.FieldRefunded): 5000,
+				name("2026-03", ledger.ApplicationFee, "USD", ledger.FieldHeld):     100, // not revenue
+				name("2026-12", ledger.Renewal, "USD", ledger.FieldTaken):           17500,
+				name("2026-12", ledger.Reinstatement, "USD", ledger.FieldTaken):     5000, // part of the renewal's
+			},
+			2027: {
+				name("2027-01", ledger.FilingFee, "USD", ledger.FieldTaken):  1500,
+				name("2027-01", ledger.FilingFee, "USD", ledger.FieldFailed): 2,
+				name("2027-02", ledger.FilingFee, "EUR", ledger.FieldTaken):  700,
+			},
+		},
+	}
+	svc := &dashboard.Service{Store: store, Loc: ny, Now: func() time.Time { return time.Date(2027, 3, 1, 3, 0, 0, 0, time.UTC) }} // 28 February in New York
+	var fe *fault.Error
+	if _, err := svc.Figures(t.Context(), identity.Caller{Sub: "h", Roles: []string{identity.RoleHolder}}); !errors.As(err, &fe) || fe.Kind != fault.Forbidden {
+		t.Fatalf("a holder: %v, want forbidden", err)
+	}
+	f, err := svc.Figures(t.Context(), identity.Caller{Sub: "office", Roles: []string{identity.RoleStaff}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []dashboard.Count{{Key: "draft", Value: 2}, {Key: "in_review", Value: 1}, {Key: "approved", Value: 4}}; !reflect.DeepEqual(f.ProgramsByStatus, want) {
+		t.Errorf("programs by status %+v, want %+v", f.ProgramsByStatus, want)
+	}
+	// March 2026 to February 2027 in New York: twelve months, each there.
+	want := []dashboard.MonthRevenue{
+		{Month: "2026-03", Currency: "USD", ApplicationFees: 10000},
+		{Month: "2026-04"}, {Month: "2026-05"}, {Month: "2026-06"}, {Month: "2026-07"}, {Month: "2026-08"},
+		{Month: "2026-09"}, {Month: "2026-10"}, {Month: "2026-11"},
+		{Month: "2026-12", Currency: "USD", Renewals: 17500},
+		{Month: "2027-01", Currency: "USD", FilingFees: 1500},
+		{Month: "2027-02", Currency: "EUR", FilingFees: 700},
+	}
+	if !reflect.DeepEqual(f.Revenue, want) {
+		t.Errorf("revenue\n got %+v\nwant %+v", f.Revenue, want)
+	}
+}
