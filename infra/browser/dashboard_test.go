@@ -3,6 +3,7 @@ package browser
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cecportal/cecportal/internal/localstack"
 )
@@ -12,8 +13,21 @@ import (
 // with the same numbers, the chart hidden from screen readers, and the
 // CSV of them; axe-clean at both widths.
 func TestBrowser_Dashboard(t *testing.T) {
-	s := start(t, localstack.Config{Now: "2027-01-20T10:00:00-05:00"})
+	s := start(t, localstack.Config{Now: "2026-11-10T10:00:00-05:00"})
 	provider, staff := s.acme(t)
+	// In November 2026, a holder whose credentials are recorded after the
+	// issue date: her 2027 invoice comes at once, unpaid.
+	ana := s.token(t, "ana", "holder", "ana@example.com")
+	var hd struct{ HolderID string }
+	s.api(t, "POST", "/holders", ana, map[string]any{"firstName": "Ana", "lastName": "Lima", "email": "ana@example.com"}, 201, &hd)
+	s.api(t, "PUT", "/holders/"+hd.HolderID+"/credentials", staff, map[string]any{"membership": "member",
+		"credentials": []any{map[string]any{"code": "CAM", "earnedOn": "2020-06-01"}}}, 200, nil)
+	for deadline := time.Now().Add(15 * time.Second); s.status(t, "/holders/me/renewals/2027", ana) != 200; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("no 2027 invoice 15 s after the credentials")
+		}
+	}
+	s.setClock(t, "2027-01-20T10:00:00-05:00")
 	s.approvedProgram(t, provider, staff, "Fair Housing")
 	s.approvedProgram(t, provider, staff, "Leasing Law")
 	for _, title := range []string{"Ethics", "Maintenance"} {
@@ -35,6 +49,7 @@ func TestBrowser_Dashboard(t *testing.T) {
 		o.signIn(t, "staff", "office", "office@example.org")
 		o.open(t, "#/staff/dashboard")
 		o.waitText(t, "#dash-programs", "4 programs in all.")
+		o.waitText(t, "#dash-season-summary", "1 invoiced, 0 paid, 1 outstanding.")
 		if got := o.text(t, "#dash-programs-table tbody"); !strings.Contains(got, "Draft") || !strings.Contains(got, "Approved") {
 			t.Fatalf("the table: %q", got)
 		}

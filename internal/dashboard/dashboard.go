@@ -30,6 +30,24 @@ type Figures struct {
 	// Revenue is what was taken less what was refunded, per month of the
 	// last twelve (the association's, this one last) and currency.
 	Revenue []MonthRevenue
+	// Season is the renewal season under way: the coming renewal year's
+	// invoices if any are out, else this year's.
+	Season Season
+}
+
+// Season is a renewal year's invoices, issued and paid, week by week.
+type Season struct {
+	Year  int
+	Weeks []SeasonWeek // the weeks with invoices issued or paid, in order
+	// Invoiced, Paid and Outstanding are the season's so far.
+	Invoiced, Paid, Outstanding int64
+}
+
+// SeasonWeek is one week of a season (the association's ISO week).
+type SeasonWeek struct {
+	Week           string // "2026-W45"
+	Invoiced, Paid int64  // that week
+	Outstanding    int64  // at the week's end: invoiced so far less paid so far
 }
 
 // MonthRevenue is one month's net revenue by kind of payment, in cents.
@@ -51,6 +69,9 @@ type Store interface {
 	// Revenue is a year's revenue counters (one GetItem), named as
 	// ledger.RevenueName makes them.
 	Revenue(ctx context.Context, year int) (map[string]int64, error)
+	// Season is a renewal year's invoices issued and paid by week, named
+	// "<week> invoiced" and "<week> paid" (one GetItem).
+	Season(ctx context.Context, year int) (map[string]int64, error)
 }
 
 // Service is the dashboard for staff.
@@ -80,7 +101,56 @@ func (s *Service) Figures(ctx context.Context, c identity.Caller) (Figures, erro
 	if f.Revenue, err = s.revenue(ctx); err != nil {
 		return Figures{}, err
 	}
+	if f.Season, err = s.season(ctx); err != nil {
+		return Figures{}, err
+	}
 	return f, nil
+}
+
+// season is the coming renewal year's season if its invoices are out,
+// else this year's: at most two GetItems.
+func (s *Service) season(ctx context.Context) (Season, error) {
+	now := s.Now().In(s.Loc)
+	for _, year := range []int{now.Year() + 1, now.Year()} {
+		counts, err := s.Store.Season(ctx, year)
+		if err != nil {
+			return Season{}, err
+		}
+		if len(counts) == 0 && year > now.Year() {
+			continue
+		}
+		byWeek := map[string]*SeasonWeek{}
+		for name, n := range counts {
+			week, what, ok := strings.Cut(name, " ")
+			if !ok {
+				continue
+			}
+			w := byWeek[week]
+			if w == nil {
+				w = &SeasonWeek{Week: week}
+				byWeek[week] = w
+			}
+			switch what {
+			case "invoiced":
+				w.Invoiced += n
+			case "paid":
+				w.Paid += n
+			}
+		}
+		out := Season{Year: year}
+		for _, w := range byWeek {
+			out.Weeks = append(out.Weeks, *w)
+		}
+		slices.SortFunc(out.Weeks, func(a, b SeasonWeek) int { return cmp.Compare(a.Week, b.Week) })
+		for i := range out.Weeks {
+			out.Invoiced += out.Weeks[i].Invoiced
+			out.Paid += out.Weeks[i].Paid
+			out.Weeks[i].Outstanding = out.Invoiced - out.Paid
+		}
+		out.Outstanding = out.Invoiced - out.Paid
+		return out, nil
+	}
+	return Season{Year: now.Year()}, nil
 }
 
 // revenue is the last twelve months' net revenue: two GetItems (this

@@ -19,11 +19,15 @@ import (
 type counters struct {
 	programs map[string]int64
 	revenue  map[int]map[string]int64
+	season   map[int]map[string]int64
 }
 
 func (c counters) ProgramsByStatus(context.Context) (map[string]int64, error) { return c.programs, nil }
 func (c counters) Revenue(_ context.Context, year int) (map[string]int64, error) {
 	return c.revenue[year], nil
+}
+func (c counters) Season(_ context.Context, year int) (map[string]int64, error) {
+	return c.season[year], nil
 }
 
 func TestService_Figures(t *testing.T) {
@@ -70,5 +74,19 @@ func TestService_Figures(t *testing.T) {
 	}
 	if !reflect.DeepEqual(f.Revenue, want) {
 		t.Errorf("revenue\n got %+v\nwant %+v", f.Revenue, want)
+	}
+	// No 2028 invoices yet on 28 February 2027: the 2027 season.
+	if f.Season.Year != 2027 || f.Season.Invoiced != 0 {
+		t.Errorf("season %+v, want 2027's, empty", f.Season)
+	}
+	store.season = map[int]map[string]int64{2028: {"2027-W44 invoiced": 90, "2027-W45 invoiced": 10, "2027-W45 paid": 30, "2027-W52 paid": 50}}
+	svc.Store = store
+	if f, err = svc.Figures(t.Context(), identity.Caller{Sub: "office", Roles: []string{identity.RoleStaff}}); err != nil {
+		t.Fatal(err)
+	}
+	wantSeason := dashboard.Season{Year: 2028, Invoiced: 100, Paid: 80, Outstanding: 20, Weeks: []dashboard.SeasonWeek{
+		{Week: "2027-W44", Invoiced: 90, Outstanding: 90}, {Week: "2027-W45", Invoiced: 10, Paid: 30, Outstanding: 70}, {Week: "2027-W52", Paid: 50, Outstanding: 20}}}
+	if !reflect.DeepEqual(f.Season, wantSeason) {
+		t.Errorf("season\n got %+v\nwant %+v", f.Season, wantSeason)
 	}
 }

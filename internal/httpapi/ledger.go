@@ -237,10 +237,28 @@ func (h recordHandlers) figures(ctx context.Context, r *Request) (Response, erro
 		FilingFees      int64  `json:"filingFeesCents"`
 		Renewals        int64  `json:"renewalsCents"`
 	}
+	type weekJSON struct {
+		Week        string `json:"week"`
+		Invoiced    int64  `json:"invoiced"`
+		Paid        int64  `json:"paid"`
+		Outstanding int64  `json:"outstanding"`
+	}
+	type seasonJSON struct {
+		Year        int        `json:"year"`
+		Invoiced    int64      `json:"invoiced"`
+		Paid        int64      `json:"paid"`
+		Outstanding int64      `json:"outstanding"`
+		Weeks       []weekJSON `json:"weeks"`
+	}
 	out := struct {
 		ProgramsByStatus []countJSON   `json:"programsByStatus"`
 		Revenue          []revenueJSON `json:"revenue"`
-	}{ProgramsByStatus: make([]countJSON, 0, len(f.ProgramsByStatus)), Revenue: make([]revenueJSON, 0, len(f.Revenue))}
+		Season           seasonJSON    `json:"season"`
+	}{ProgramsByStatus: make([]countJSON, 0, len(f.ProgramsByStatus)), Revenue: make([]revenueJSON, 0, len(f.Revenue)),
+		Season: seasonJSON{Year: f.Season.Year, Invoiced: f.Season.Invoiced, Paid: f.Season.Paid, Outstanding: f.Season.Outstanding, Weeks: []weekJSON{}}}
+	for _, w := range f.Season.Weeks {
+		out.Season.Weeks = append(out.Season.Weeks, weekJSON{Week: w.Week, Invoiced: w.Invoiced, Paid: w.Paid, Outstanding: w.Outstanding})
+	}
 	for _, c := range f.ProgramsByStatus {
 		out.ProgramsByStatus = append(out.ProgramsByStatus, countJSON{Key: c.Key, Value: c.Value})
 	}

@@ -183,6 +183,7 @@ var entities = []entity{
 	{name: "payment issue", pk: pkIssue, sk: skIssue, gsi1: gsiIssues},
 	{name: "programs by status (counter)", pk: pkStats + "programs", sk: skStatus},
 	{name: "revenue by month (counter)", pk: pkStats + "revenue"},
+	{name: "renewal season by week (counter)", pk: pkStats + "season"},
 }
 
 // The office's figures (docs/dashboard.md): counters kept by the writes
@@ -192,6 +193,19 @@ var entities = []entity{
 // month, kind, currency and what became of them (ledger.RevenueName).
 func revenueStatsKey(year int) table.Key {
 	return table.Key{PK: pkStats + "revenue", SK: strconv.Itoa(year)}
+}
+
+// seasonStatsKey counts a renewal year's invoices issued and paid, by
+// week (the association's ISO week).
+func seasonStatsKey(year int) table.Key {
+	return table.Key{PK: pkStats + "season", SK: strconv.Itoa(year)}
+}
+
+// seasonWeek names a week of a season's counters: the ISO week of t in
+// loc, "2026-W45".
+func seasonWeek(t time.Time, loc *time.Location) string {
+	y, w := t.In(loc).ISOWeek()
+	return fmt.Sprintf("%d-W%02d", y, w)
 }
 
 // programStatsKey counts the programs in each status.

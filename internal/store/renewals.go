@@ -88,7 +88,9 @@ func (r *Renewals) Create(ctx context.Context, inv renewals.Invoice) error {
 	if err != nil {
 		return err
 	}
-	err = r.t.Write(ctx, append([]table.Op{table.Put(item, table.IfNotExists()), due}, cecs...)...)
+	// The season's count of invoices issued, in the invoice's own write.
+	season := table.Add(seasonStatsKey(inv.Year), map[string]int64{seasonWeek(inv.IssuedAt, r.loc) + " invoiced": 1})
+	err = r.t.Write(ctx, append([]table.Op{table.Put(item, table.IfNotExists()), due, season}, cecs...)...)
 	if table.FailedOn(err, table.KeyOf(item)) {
 		return renewals.ErrExists
 	}
@@ -178,7 +180,11 @@ func (r *Renewals) Update(ctx context.Context, id string, fn func(inv *renewals.
 		if err != nil {
 			return table.Versioned{}, err
 		}
-		return table.Versioned{Item: item, Version: before.Version, With: append(append([]table.Op{due}, ops...), paid...)}, nil
+		with := append(append([]table.Op{due}, ops...), paid...)
+		if before.Status != renewals.Paid && inv.Status == renewals.Paid { // paid once: the season counts it
+			with = append(with, table.Add(seasonStatsKey(inv.Year), map[string]int64{seasonWeek(inv.PaidAt, r.loc) + " paid": 1}))
+		}
+		return table.Versioned{Item: item, Version: before.Version, With: with}, nil
 	})
 	switch {
 	case errors.Is(err, renewals.ErrNoChange):

@@ -32,6 +32,12 @@ func (s *Stats) Revenue(ctx context.Context, year int) (map[string]int64, error)
 	return s.counts(ctx, revenueStatsKey(year))
 }
 
+// Season is a renewal year's counts of invoices issued and paid by week
+// ("2026-W45 invoiced", "2026-W46 paid"): one GetItem.
+func (s *Stats) Season(ctx context.Context, year int) (map[string]int64, error) {
+	return s.counts(ctx, seasonStatsKey(year))
+}
+
 // counts reads a counter item's numbers; none when it was never written.
 func (s *Stats) counts(ctx context.Context, k table.Key) (map[string]int64, error) {
 	item, err := s.t.Get(ctx, k)

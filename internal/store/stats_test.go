@@ -7,6 +7,7 @@ import (
 
 	"github.com/cecportal/cecportal/internal/outbox"
 	"github.com/cecportal/cecportal/internal/programs"
+	"github.com/cecportal/cecportal/internal/renewals"
 	"github.com/cecportal/cecportal/internal/store"
 	"github.com/cecportal/cecportal/internal/table"
 	"github.com/cecportal/cecportal/internal/testkit"
@@ -58,5 +59,50 @@ func TestStats_ProgramsByStatus(t *testing.T) {
 			t.Fatal("a refused update was written")
 		}
 		want(map[string]int64{"draft": 1, "submitted": 1, "fee_due": 1})
+	})
+}
+
+// TestStats_Season: the renewal season's invoices issued and paid per week
+// (the association's ISO week) follow the invoices' creation and their
+// payment, once each: a second create of an invoice, or an update of a paid
+// one, counts nothing.
+func TestStats_Season(t *testing.T) {
+	t.Parallel()
+	ny, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Fatal(err)
+	}
+	testkit.EachAdapter(t, func(t *testing.T, tbl table.Table, _ *testkit.Clock) {
+		ctx := t.Context()
+		ren, stats := store.NewRenewals(tbl, store.In(ny)), store.NewStats(tbl)
+		// 03:30 UTC on Monday 2 November 2026 (week 45) is 22:30 on Sunday
+		// 1 November in New York (week 44): the association's week counts.
+		issued := time.Date(2026, 11, 2, 3, 30, 0, 0, time.UTC)
+		for _, h := range []string{"H-1", "H-2", "H-3"} {
+			inv := renewals.Invoice{ID: renewals.InvoiceID(h, 2027), HolderID: h, Year: 2027, Currency: "USD", TotalCents: 12500,
+				DueOn: "2027-01-01", Status: renewals.Open, IssuedAt: issued}
+			if err := ren.Create(ctx, inv); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := ren.Create(ctx, renewals.Invoice{ID: renewals.InvoiceID("H-1", 2027), HolderID: "H-1", Year: 2027, Status: renewals.Open, IssuedAt: issued}); err == nil {
+			t.Fatal("a second create of H-1's invoice was taken")
+		}
+		pay := func(h string, at time.Time) {
+			t.Helper()
+			if _, err := ren.Update(ctx, renewals.InvoiceID(h, 2027), func(x *renewals.Invoice) ([]outbox.Message, error) {
+				x.Status, x.PaidAt = renewals.Paid, at
+				return nil, nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		pay("H-1", time.Date(2026, 11, 20, 15, 0, 0, 0, time.UTC))
+		pay("H-1", time.Date(2026, 12, 20, 15, 0, 0, 0, time.UTC)) // already paid: no new count
+		pay("H-2", time.Date(2026, 12, 20, 15, 0, 0, 0, time.UTC))
+		got, err := stats.Season(ctx, 2027)
+		if want := map[string]int64{"2026-W44 invoiced": 3, "2026-W47 paid": 1, "2026-W51 paid": 1}; err != nil || !maps.Equal(got, want) {
+			t.Fatalf("the 2027 season %v, %v; want %v", got, err, want)
+		}
 	})
 }

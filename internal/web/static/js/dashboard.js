@@ -36,7 +36,7 @@ function barChart(counts, labelOf, width, valueText = String) {
       svg("rect", { x: 0, y: y + 22, width: w, height: 16, rx: 2, class: "chart-bar" }),
       svg("text", { x: w + 6, y: y + 35, class: "chart-value" }, valueText(c.value)));
   });
-  return svg("svg", { viewBox: `0 0 ${width} ${counts.length * row}`, width: "100%", "aria-hidden": "true", focusable: "false", class: "chart" }, ...bars);
+  return svg("svg", { viewBox: `0 0 ${width} ${counts.length * row}`, width, "aria-hidden": "true", focusable: "false", class: "chart" }, ...bars);
 }
 
 /** A CSV of counts with a header, downloaded as filename. */
@@ -85,6 +85,29 @@ function cents(n) {
   return `${sign}${Math.trunc(a / 100)}.${String(a % 100).padStart(2, "0")}`;
 }
 
+/** The section of the renewal season under way, week by week. */
+function seasonSection(season, width) {
+  const weekText = (w) => {
+    // "2026-W45" as "Week of Nov 2, 2026": the week's Monday.
+    const [y, n] = w.split("-W").map(Number);
+    const jan4 = new Date(Date.UTC(y, 0, 4));
+    const monday = new Date(jan4.getTime() - ((jan4.getUTCDay() + 6) % 7) * 86400000 + (n - 1) * 7 * 86400000);
+    return `Week of ${monday.toLocaleDateString("en-US", { month: "short", day: "numeric", year: "numeric", timeZone: "UTC" })}`;
+  };
+  return h("section", { id: "dash-season", "aria-labelledby": "dash-season-heading" },
+    h("h2", { id: "dash-season-heading" }, `The ${season.year} renewal season`),
+    season.weeks.length
+      ? [h("p", { id: "dash-season-summary" }, `${season.invoiced} invoiced, ${season.paid} paid, ${season.outstanding} outstanding.`),
+        h("p", {}, "The chart shows the invoices still outstanding at the end of each week."),
+        barChart(season.weeks.map((w) => ({ key: w.week, value: w.outstanding })), weekText, width),
+        table("The season by week", ["Week", "Invoiced", "Paid", "Outstanding at its end"],
+          season.weeks.map((w) => h("tr", { dataset: { week: w.week } }, h("td", {}, weekText(w.week)), h("td", {}, String(w.invoiced)),
+            h("td", {}, String(w.paid)), h("td", {}, String(w.outstanding)))), { id: "dash-season-table" }),
+        h("div", { class: "actions" }, csvButton("dash-season-csv", `renewal-season-${season.year}.csv`, ["Week", "Invoiced", "Paid", "Outstanding"],
+          season.weeks.map((w) => [w.week, w.invoiced, w.paid, w.outstanding])))]
+      : h("p", { id: "dash-season-none" }, `No ${season.year} renewal invoice has been issued yet.`));
+}
+
 /** #/staff/dashboard: the office's figures. */
 export async function dashboard(main) {
   const view = page(main, "Numbers at a glance");
@@ -97,9 +120,10 @@ export async function dashboard(main) {
     programs.length
       ? [h("p", {}, `${total} ${total === 1 ? "program" : "programs"} in all.`),
         barChart(programs, programStatusText, Math.max(280, Math.min(640, view.clientWidth || 640))),
-        table("Programs by status", ["Status", { text: "Programs", outcome: true }],
+        table("Programs in each status", ["Status", { text: "Programs", outcome: true }],
           programs.map((c) => h("tr", { dataset: { status: c.key } }, h("td", {}, programStatusText(c.key)), h("td", {}, String(c.value)))), { id: "dash-programs-table" }),
         h("div", { class: "actions" }, csvButton("dash-programs-csv", "programs-by-status.csv", ["Status", "Programs"], programs.map((c) => [programStatusText(c.key), c.value])))]
       : h("p", { id: "dash-programs-none" }, "No program has been applied for yet.")),
+  seasonSection(f.season, Math.max(280, Math.min(640, view.clientWidth || 640))),
   revenueSection(f.revenue, Math.max(280, Math.min(640, view.clientWidth || 640))));
 }
