@@ -1,10 +1,14 @@
 package store_test
 
 import (
+	"fmt"
 	"maps"
 	"testing"
 	"time"
 
+	"github.com/cecportal/cecportal/internal/dashboard"
+	"github.com/cecportal/cecportal/internal/identity"
+	"github.com/cecportal/cecportal/internal/meter"
 	"github.com/cecportal/cecportal/internal/outbox"
 	"github.com/cecportal/cecportal/internal/programs"
 	"github.com/cecportal/cecportal/internal/renewals"
@@ -105,4 +109,43 @@ func TestStats_Season(t *testing.T) {
 			t.Fatalf("the 2027 season %v, %v; want %v", got, err, want)
 		}
 	})
+}
+
+// TestStats_ReadCostFlat: the dashboard's read is the same handful of
+// GetItems, of the same read units, with 1,000 or 10,000 renewal invoices
+// on record (issue 19: flat whatever the number of holders; `make
+// bench-daily` writes 200,000). The counters grow with the weeks and months
+// of a season, not with the records.
+func TestStats_ReadCostFlat(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("writes 11,000 invoices")
+	}
+	ny, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Fatal(err)
+	}
+	read := func(n int) meter.Usage {
+		tbl := testkit.TempTable(t, testkit.NoSync)
+		ren := store.NewRenewals(tbl, store.In(ny))
+		start := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+		for i := range n {
+			inv := renewals.Invoice{ID: renewals.InvoiceID(fmt.Sprintf("H-%06d", i), 2027), HolderID: fmt.Sprintf("H-%06d", i), Year: 2027,
+				Currency: "USD", TotalCents: 12500, DueOn: "2027-01-01", Status: renewals.Open, IssuedAt: start.Add(time.Duration(i%13) * 7 * 24 * time.Hour)}
+			if err := ren.Create(t.Context(), inv); err != nil {
+				t.Fatal(err)
+			}
+		}
+		svc := &dashboard.Service{Store: store.NewStats(tbl), Loc: ny, Now: func() time.Time { return time.Date(2027, 1, 20, 15, 0, 0, 0, time.UTC) }}
+		m := meter.New()
+		f, err := svc.Figures(meter.With(t.Context(), m), identity.Caller{Sub: "office", Roles: []string{identity.RoleStaff}})
+		if err != nil || f.Season.Invoiced != int64(n) || len(f.Season.Weeks) != 13 {
+			t.Fatalf("%d invoices: season %+v, %v", n, f.Season, err)
+		}
+		return m.Usage()
+	}
+	small, large := read(1000), read(10000)
+	if small.String() != large.String() || small.ReadUnits != large.ReadUnits || small.CallCount() > 5 {
+		t.Fatalf("1,000 invoices: %s, %.1f RCU; 10,000: %s, %.1f RCU", small, small.ReadUnits, large, large.ReadUnits)
+	}
 }
