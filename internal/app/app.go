@@ -357,7 +357,15 @@ func (d Deps) Ledger() *ledger.Service {
 
 // Dashboard is the office's numbers at a glance (docs/dashboard.md).
 func (d Deps) Dashboard() *dashboard.Service {
-	return &dashboard.Service{Store: store.NewStats(d.Table), Now: d.Clock.Now, Loc: d.Policy.Association.Location()}
+	loc := d.Policy.Association.Location()
+	return &dashboard.Service{Store: store.NewStats(d.Table), Now: d.Clock.Now, Loc: loc,
+		GraceEnds: func(year int) (time.Time, bool) {
+			if d.Policy.Renewal.PeriodAnchor == policy.AnchorCredential {
+				return time.Time{}, false // each holder's own
+			}
+			p := d.Policy.Period(year, nil)
+			return policy.Day(p.Grace, loc), p.Year == year
+		}}
 }
 
 // PaymentIssues is staff's queue of refunds and mismatches.

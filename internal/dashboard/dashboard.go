@@ -41,6 +41,11 @@ type Season struct {
 	Weeks []SeasonWeek // the weeks with invoices issued or paid, in order
 	// Invoiced, Paid and Outstanding are the season's so far.
 	Invoiced, Paid, Outstanding int64
+	// Lapsed is what is outstanding once the grace period has ended (0
+	// before it); LapseKnown is false where renewals have no one grace
+	// date (holders' own cycles).
+	Lapsed     int64
+	LapseKnown bool
 }
 
 // SeasonWeek is one week of a season (the association's ISO week).
@@ -79,6 +84,10 @@ type Service struct {
 	Store Store
 	Now   func() time.Time
 	Loc   *time.Location // the association's time zone: its months
+	// GraceEnds is the last day of grace of renewal year's invoices
+	// (midnight, association time zone); ok false where each holder has
+	// their own. Nil: none known.
+	GraceEnds func(year int) (day time.Time, ok bool)
 }
 
 // Figures reads the dashboard's numbers.
@@ -148,6 +157,14 @@ func (s *Service) season(ctx context.Context) (Season, error) {
 			out.Weeks[i].Outstanding = out.Invoiced - out.Paid
 		}
 		out.Outstanding = out.Invoiced - out.Paid
+		if s.GraceEnds != nil {
+			if day, ok := s.GraceEnds(year); ok {
+				out.LapseKnown = true
+				if !now.Before(day.AddDate(0, 0, 1)) {
+					out.Lapsed = out.Outstanding
+				}
+			}
+		}
 		return out, nil
 	}
 	return Season{Year: now.Year()}, nil

@@ -81,12 +81,23 @@ func TestService_Figures(t *testing.T) {
 	}
 	store.season = map[int]map[string]int64{2028: {"2027-W44 invoiced": 90, "2027-W45 invoiced": 10, "2027-W45 paid": 30, "2027-W52 paid": 50}}
 	svc.Store = store
+	svc.GraceEnds = func(year int) (time.Time, bool) { return time.Date(year, 3, 31, 0, 0, 0, 0, ny), true }
 	if f, err = svc.Figures(t.Context(), identity.Caller{Sub: "office", Roles: []string{identity.RoleStaff}}); err != nil {
 		t.Fatal(err)
 	}
-	wantSeason := dashboard.Season{Year: 2028, Invoiced: 100, Paid: 80, Outstanding: 20, Weeks: []dashboard.SeasonWeek{
+	wantSeason := dashboard.Season{Year: 2028, Invoiced: 100, Paid: 80, Outstanding: 20, LapseKnown: true, Weeks: []dashboard.SeasonWeek{
 		{Week: "2027-W44", Invoiced: 90, Outstanding: 90}, {Week: "2027-W45", Invoiced: 10, Paid: 30, Outstanding: 70}, {Week: "2027-W52", Paid: 50, Outstanding: 20}}}
 	if !reflect.DeepEqual(f.Season, wantSeason) {
 		t.Errorf("season\n got %+v\nwant %+v", f.Season, wantSeason)
+	}
+	// After 31 March 2028 (New York), the 20 still outstanding have lapsed.
+	svc.Now = func() time.Time { return time.Date(2028, 4, 1, 4, 0, 0, 0, time.UTC) }
+	store.season[2029] = nil
+	if f, err = svc.Figures(t.Context(), identity.Caller{Sub: "office", Roles: []string{identity.RoleStaff}}); err != nil || f.Season.Year != 2028 || f.Season.Lapsed != 20 {
+		t.Errorf("the day after grace: %+v, %v; want 20 lapsed", f.Season, err)
+	}
+	svc.Now = func() time.Time { return time.Date(2028, 4, 1, 3, 0, 0, 0, time.UTC) } // still 31 March in New York
+	if f, _ = svc.Figures(t.Context(), identity.Caller{Sub: "office", Roles: []string{identity.RoleStaff}}); f.Season.Lapsed != 0 {
+		t.Errorf("the last day of grace: %d lapsed", f.Season.Lapsed)
 	}
 }

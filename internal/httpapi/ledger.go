@@ -248,6 +248,7 @@ func (h recordHandlers) figures(ctx context.Context, r *Request) (Response, erro
 		Invoiced    int64      `json:"invoiced"`
 		Paid        int64      `json:"paid"`
 		Outstanding int64      `json:"outstanding"`
+		Lapsed      *int64     `json:"lapsed,omitempty"`
 		Weeks       []weekJSON `json:"weeks"`
 	}
 	out := struct {
@@ -256,6 +257,9 @@ func (h recordHandlers) figures(ctx context.Context, r *Request) (Response, erro
 		Season           seasonJSON    `json:"season"`
 	}{ProgramsByStatus: make([]countJSON, 0, len(f.ProgramsByStatus)), Revenue: make([]revenueJSON, 0, len(f.Revenue)),
 		Season: seasonJSON{Year: f.Season.Year, Invoiced: f.Season.Invoiced, Paid: f.Season.Paid, Outstanding: f.Season.Outstanding, Weeks: []weekJSON{}}}
+	if f.Season.LapseKnown {
+		out.Season.Lapsed = &f.Season.Lapsed
+	}
 	for _, w := range f.Season.Weeks {
 		out.Season.Weeks = append(out.Season.Weeks, weekJSON{Week: w.Week, Invoiced: w.Invoiced, Paid: w.Paid, Outstanding: w.Outstanding})
 	}

@@ -97,7 +97,8 @@ function seasonSection(season, width) {
   return h("section", { id: "dash-season", "aria-labelledby": "dash-season-heading" },
     h("h2", { id: "dash-season-heading" }, `The ${season.year} renewal season`),
     season.weeks.length
-      ? [h("p", { id: "dash-season-summary" }, `${season.invoiced} invoiced, ${season.paid} paid, ${season.outstanding} outstanding.`),
+      ? [h("p", { id: "dash-season-summary" }, `${season.invoiced} invoiced, ${season.paid} paid, ${season.outstanding} outstanding`
+          + (season.lapsed > 0 ? `, of which ${season.lapsed} lapsed (the grace period has ended).` : ".")),
         h("p", {}, "The chart shows the invoices still outstanding at the end of each week."),
         barChart(season.weeks.map((w) => ({ key: w.week, value: w.outstanding })), weekText, width),
         table("The season by week", ["Week", "Invoiced", "Paid", "Outstanding at its end"],
