@@ -279,35 +279,64 @@ func RevenueName(month, kind, currency, field string) string {
 	return month + " " + kind + " " + currency + " " + field
 }
 
+// Count is what an entry adds to one kind's figures: a field and a number.
+type Count struct {
+	Kind, Field string
+	N           int64
+}
+
+// Counts is what e adds to the figures, the one rule of Totals and of the
+// dashboard's counters: to its kind, and for a renewal that holds a
+// reinstatement fee, the fee's part to Reinstatement. Money taken, refunded,
+// or held (another amount, less what of it was given back); a failure
+// counts one.
+func (e Entry) Counts() []Count {
+	one := func(kind string, cents int64) []Count {
+		switch {
+		case e.Status == checkout.Succeeded:
+			return []Count{{kind, FieldTaken, cents}}
+		case e.Status == checkout.Refunded && e.Untaken: // held money given back
+			return []Count{{kind, FieldHeld, -cents}}
+		case e.Status == checkout.Refunded:
+			return []Count{{kind, FieldRefunded, cents}}
+		case e.Status == checkout.Mismatch:
+			return []Count{{kind, FieldHeld, cents}}
+		case e.Status == checkout.Failed:
+			return []Count{{kind, FieldFailed, 1}}
+		}
+		return nil
+	}
+	out := one(e.Kind, e.AmountCents)
+	if e.Kind == Renewal && e.ReinstatementCents > 0 {
+		out = append(out, one(Reinstatement, e.ReinstatementCents)...)
+	}
+	return out
+}
+
 // Totals sums entries per month (in loc), kind and currency.
 func Totals(entries []Entry, loc *time.Location) []Total {
 	type key struct{ month, kind, currency string }
 	sums := map[key]*Total{}
-	add := func(k key, e Entry, cents int64) {
-		t := sums[k]
-		if t == nil {
-			t = &Total{Month: k.month, Kind: k.kind, Currency: k.currency}
-			sums[k] = t
-		}
-		switch {
-		case e.Status == checkout.Succeeded:
-			t.Succeeded += cents
-		case e.Status == checkout.Refunded && e.Untaken: // held money given back
-			t.Mismatched -= cents
-		case e.Status == checkout.Refunded:
-			t.Refunded += cents
-		case e.Status == checkout.Mismatch:
-			t.Mismatched += cents
-		case e.Status == checkout.Failed:
-			t.Failed++
-		}
-		t.Net = t.Succeeded - t.Refunded
-	}
 	for _, e := range entries {
 		month := e.At.In(loc).Format("2006-01")
-		add(key{month, e.Kind, e.Currency}, e, e.AmountCents)
-		if e.Kind == Renewal && e.ReinstatementCents > 0 {
-			add(key{month, Reinstatement, e.Currency}, e, e.ReinstatementCents)
+		for _, c := range e.Counts() {
+			k := key{month, c.Kind, e.Currency}
+			t := sums[k]
+			if t == nil {
+				t = &Total{Month: k.month, Kind: k.kind, Currency: k.currency}
+				sums[k] = t
+			}
+			switch c.Field {
+			case FieldTaken:
+				t.Succeeded += c.N
+			case FieldRefunded:
+				t.Refunded += c.N
+			case FieldHeld:
+				t.Mismatched += c.N
+			case FieldFailed:
+				t.Failed += int(c.N)
+			}
+			t.Net = t.Succeeded - t.Refunded
 		}
 	}
 	out := make([]Total, 0, len(sums))

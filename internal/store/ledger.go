@@ -92,25 +92,8 @@ func ledgerOps(loc *time.Location, before, after []checkout.Payment, entry func(
 func revenueAdds(e ledger.Entry, loc *time.Location) map[table.Key]map[string]int64 {
 	at := e.At.In(loc)
 	add := map[string]int64{}
-	count := func(kind string, cents int64) {
-		field := ""
-		switch {
-		case e.Status == checkout.Succeeded:
-			field = ledger.FieldTaken
-		case e.Status == checkout.Refunded && e.Untaken:
-			field, cents = ledger.FieldHeld, -cents
-		case e.Status == checkout.Refunded:
-			field = ledger.FieldRefunded
-		case e.Status == checkout.Mismatch:
-			field = ledger.FieldHeld
-		case e.Status == checkout.Failed:
-			field, cents = ledger.FieldFailed, 1
-		}
-		add[ledger.RevenueName(at.Format("2006-01"), kind, e.Currency, field)] += cents
-	}
-	count(e.Kind, e.AmountCents)
-	if e.Kind == ledger.Renewal && e.ReinstatementCents > 0 {
-		count(ledger.Reinstatement, e.ReinstatementCents)
+	for _, c := range e.Counts() {
+		add[ledger.RevenueName(at.Format("2006-01"), c.Kind, e.Currency, c.Field)] += c.N
 	}
 	return map[table.Key]map[string]int64{revenueStatsKey(at.Year()): add}
 }
@@ -225,16 +208,12 @@ func issueFromItem(item table.Item) (ledger.Issue, error) {
 	if err := table.Unmarshal(item, &it); err != nil {
 		return ledger.Issue{}, err
 	}
-	parse := func(s string) time.Time {
-		t, _ := time.Parse(time.RFC3339Nano, s)
-		return t
-	}
-	is := ledger.Issue{Entry: ledger.Entry{At: parse(it.At), EventID: it.EventID, Reference: it.Reference, Status: checkout.PaymentKind(it.Status),
+	is := ledger.Issue{Entry: ledger.Entry{At: parseTime(it.At), EventID: it.EventID, Reference: it.Reference, Status: checkout.PaymentKind(it.Status),
 		AmountCents: it.AmountCents, Currency: it.Currency, Reason: it.Reason, Kind: it.Kind, InvoiceID: it.InvoiceID,
 		ReinstatementCents: it.ReinstatementCents, PayerID: it.PayerID, PayerName: it.PayerName},
-		Why: it.Why, Resolved: it.Resolved, ResolvedAt: parse(it.ResolvedAt), ResolvedBy: it.ResolvedBy, Version: it.Version}
+		Why: it.Why, Resolved: it.Resolved, ResolvedAt: parseTime(it.ResolvedAt), ResolvedBy: it.ResolvedBy, Version: it.Version}
 	for _, n := range it.Notes {
-		is.Notes = append(is.Notes, ledger.Note{At: parse(n.At), By: n.By, Text: n.Text, Resolved: n.Resolved})
+		is.Notes = append(is.Notes, ledger.Note{At: parseTime(n.At), By: n.By, Text: n.Text, Resolved: n.Resolved})
 	}
 	return is, nil
 }
