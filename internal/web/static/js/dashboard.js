@@ -6,7 +6,8 @@
 
 import { h, announce, table } from "./dom.js";
 import { api } from "./api.js";
-import { page, programStatusText } from "./view.js";
+import { page, programStatusText, monthText } from "./view.js";
+import { saveFile } from "./download.js";
 import { money } from "./fee.js";
 
 const svgNS = "http://www.w3.org/2000/svg";
@@ -44,19 +45,9 @@ function csvButton(id, filename, header, rows) {
   return h("button", { type: "button", class: "secondary", id, onclick: () => {
     const quote = (v) => (/[",\r\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v));
     const text = [header, ...rows].map((r) => r.map(quote).join(",")).join("\r\n") + "\r\n";
-    const url = URL.createObjectURL(new Blob(["\ufeff", text], { type: "text/csv;charset=utf-8" }));
-    const a = h("a", { href: url, download: filename, hidden: true }, filename);
-    document.body.append(a);
-    a.click();
-    a.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 60000);
+    saveFile(new Blob(["\ufeff", text], { type: "text/csv;charset=utf-8" }), filename);
     announce(`${filename} is downloaded.`);
   } }, "Download as CSV");
-}
-
-/** "2027-01" as "Jan 2027". */
-function monthText(m) {
-  return new Date(`${m}-01T00:00:00Z`).toLocaleDateString("en-US", { month: "short", year: "numeric", timeZone: "UTC" });
 }
 
 /** The section of the last twelve months' revenue. */
@@ -65,14 +56,14 @@ function revenueSection(revenue, width) {
   const currency = revenue.find((r) => r.currency)?.currency || "USD";
   const one = revenue.every((r) => !r.currency || r.currency === currency);
   const rows = revenue.map((r) => h("tr", { dataset: { month: r.month } },
-    h("td", {}, monthText(r.month)),
+    h("td", {}, monthText(r.month, "short")),
     h("td", {}, money(r.applicationFeesCents, r.currency || currency)),
     h("td", {}, money(r.filingFeesCents, r.currency || currency)),
     h("td", {}, money(r.renewalsCents, r.currency || currency))));
   return h("section", { id: "dash-revenue", "aria-labelledby": "dash-revenue-heading" },
     h("h2", { id: "dash-revenue-heading" }, "Fees taken, the last twelve months"),
     h("p", {}, "What was paid, less what was refunded, each month (the association's months). The chart shows the application and filing fees together; the table has each kind, and renewals."),
-    one ? barChart(revenue.map((r) => ({ key: r.month, value: fees(r) })), monthText, width, (c) => money(c, currency)) : null,
+    one ? barChart(revenue.map((r) => ({ key: r.month, value: fees(r) })), (m) => monthText(m, "short"), width, (c) => money(c, currency)) : null,
     table("Fees taken by month", ["Month", "Application fees", "Filing fees", "Renewals"], rows, { id: "dash-revenue-table" }),
     h("div", { class: "actions" }, csvButton("dash-revenue-csv", "fees-by-month.csv", ["Month", "Currency", "Application fees", "Filing fees", "Renewals"],
       revenue.map((r) => [r.month, r.currency || currency, cents(r.applicationFeesCents), cents(r.filingFeesCents), cents(r.renewalsCents)]))));

@@ -21,12 +21,7 @@ export async function downloadCSV(path, filename, buttonId) {
     const m = /<([^>]+)>\s*;\s*rel="next"/.exec(resp.headers.get("link") || "");
     path = m ? m[1] : "";
   }
-  const url = URL.createObjectURL(new Blob(parts, { type: "text/csv;charset=utf-8" }));
-  const a = h("a", { href: url, download: filename, hidden: true }, "results");
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 60000);
+  saveFile(new Blob(parts, { type: "text/csv;charset=utf-8" }), filename);
   announce("The results are downloaded.");
   const button = document.getElementById(buttonId);
   if (button) button.disabled = false;
@@ -38,13 +33,18 @@ export async function downloadCSV(path, filename, buttonId) {
  */
 export async function downloadFile(path, accept, filename) {
   const resp = await api("GET", path, { accept, raw: true });
-  const url = URL.createObjectURL(await resp.blob());
+  saveFile(await resp.blob(), filename);
+  announce(`${filename} is downloaded.`);
+}
+
+/** Saves blob as filename, as the browser saves a download. */
+export function saveFile(blob, filename) {
+  const url = URL.createObjectURL(blob);
   const a = h("a", { href: url, download: filename, hidden: true }, filename);
   document.body.append(a);
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 60000);
-  announce(`${filename} is downloaded.`);
 }
 
 /**

@@ -218,12 +218,7 @@ function auditAction(open) {
 function drawStatus(out, st, open) {
   const download = h("button", { type: "button", class: "secondary", id: "download-transcript", onclick: async () => {
     try {
-      const resp = await api("GET", `/holders/me/transcript?year=${st.renewalYear}`, { accept: "text/csv", raw: true });
-      const blob = await resp.blob();
-      const a = h("a", { href: URL.createObjectURL(blob), download: `cec-transcript-${st.renewalYear}.csv` });
-      document.body.append(a);
-      a.click();
-      a.remove();
+      await downloadFile(`/holders/me/transcript?year=${st.renewalYear}`, "text/csv", `cec-transcript-${st.renewalYear}.csv`);
     } catch (err) { errorNotice(out.querySelector("#download-error"), err); }
   } }, "Download the transcript (CSV)");
   const pdf = h("button", { type: "button", class: "secondary", id: "download-transcript-pdf", onclick: async () => {

@@ -6,7 +6,8 @@ import policy from "../policy.js";
 import { h, fill, announce, table } from "./dom.js";
 import { api, serverNow } from "./api.js";
 import { field, form, readForm, submitting, problem } from "./forms.js";
-import { page, notice, date, dateTime, hashQuery, pagedList } from "./view.js";
+import { page, notice, date, dateTime, hashQuery, pagedList, monthText } from "./view.js";
+import { holderHref } from "./staff.js";
 import { money, dateIn } from "./fee.js";
 import { downloadFile } from "./download.js";
 
@@ -24,15 +25,10 @@ const statusText = {
   mismatch: "Paid another amount (not taken)",
 };
 
-/** "2027-01" as "January 2027". */
-function monthText(m) {
-  return new Date(`${m}-01T00:00:00Z`).toLocaleDateString("en-US", { month: "long", year: "numeric", timeZone: "UTC" });
-}
-
 /** Who paid: a holder's name links to their record. */
 function payer(e) {
   const who = [e.payerName || "", h("br"), h("span", { class: "hint" }, e.payerId)];
-  return e.kind === "renewal" ? h("a", { href: `#/staff/holders/${encodeURIComponent(e.payerId)}` }, e.payerName || e.payerId) : who;
+  return e.kind === "renewal" ? h("a", { href: holderHref(e.payerId) }, e.payerName || e.payerId) : who;
 }
 
 /** The longest range the ledger reads at once, in days (the API's rule). */

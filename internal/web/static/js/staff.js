@@ -16,7 +16,7 @@ import { documentList } from "./documents.js";
 const enc = encodeURIComponent;
 
 /** The address of a holder's record. */
-function holderHref(id) {
+export function holderHref(id) {
   return `#/staff/holders/${enc(id)}`;
 }
 

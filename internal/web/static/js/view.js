@@ -145,6 +145,11 @@ const programStatus = {
 };
 
 /** A program status for people. */
+/** "2027-01" as "January 2027" (month "short": "Jan 2027"). */
+export function monthText(m, month = "long") {
+  return new Date(`${m}-01T00:00:00Z`).toLocaleDateString("en-US", { month, year: "numeric", timeZone: "UTC" });
+}
+
 export function programStatusText(s) {
   return programStatus[s] || s || "—";
 }
