@@ -213,13 +213,13 @@ func (s *Service) revenue(ctx context.Context) ([]MonthRevenue, error) {
 		}
 	}
 	// Every month of the twelve, even one without payments.
+	seen := map[string]bool{}
+	for k := range rows {
+		seen[k.month] = true
+	}
 	for m := first; !m.After(now); m = m.AddDate(0, 1, 0) {
-		found := false
-		for k := range rows {
-			found = found || k.month == m.Format("2006-01")
-		}
-		if !found {
-			rows[key{m.Format("2006-01"), ""}] = &MonthRevenue{Month: m.Format("2006-01")}
+		if month := m.Format("2006-01"); !seen[month] {
+			rows[key{month, ""}] = &MonthRevenue{Month: month}
 		}
 	}
 	out := make([]MonthRevenue, 0, len(rows))
