@@ -26,20 +26,12 @@ func TestBrowser_NAAEIPolicy(t *testing.T) {
 		return map[string]any{"kind": kind, "title": title, "organisation": org, "date": date, "hours": hours, "compliance": false,
 			"documentation": map[string]any{"type": doc, "reference": "ref " + title}}
 	}
-	var sub struct{ SubmissionID, Status string }
-	s.api(t, "POST", "/holders/me/submissions", ana, map[string]any{"year": 2028, "activities": []any{
+	s.approvedSubmission(t, ana, staff, 2028, []any{
 		activity("association_board", "Board A", "Board A", "2027-02-01", "appointment_letter", 1),
 		activity("association_board", "Board B", "Board B", "2027-02-02", "appointment_letter", 1),
 		activity("legislative_event", "Capitol Day", "Metro Apartment Association", "2027-03-20", "promotional_piece", 1),
 		activity("association_course", "Leasing law", "Metro Apartment Association", "2027-04-02", "certificate_of_completion", 3),
-		activity("college_course", "Finance 101", "State University", "2027-05-02", "certificate_of_completion", 3)}}, 201, &sub)
-	for deadline := time.Now().Add(15 * time.Second); sub.Status != "in_review"; time.Sleep(50 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("the submission is %s after 15 s", sub.Status)
-		}
-		s.api(t, "GET", "/holders/me/submissions/"+sub.SubmissionID, ana, nil, 200, &sub)
-	}
-	s.api(t, "POST", "/submissions/"+sub.SubmissionID+"/decision", staff, map[string]any{"decision": "approve"}, 200, nil)
+		activity("college_course", "Finance 101", "State University", "2027-05-02", "certificate_of_completion", 3)})
 
 	p := s.person(t, "holder", true)
 	p.signIn(t, "holder", "ana", "ana@example.com")
@@ -77,20 +69,12 @@ func TestBrowser_BRPTPolicy(t *testing.T) {
 		return map[string]any{"kind": kind, "title": title, "organisation": "Sleep Academy", "date": date, "hours": hours, "compliance": false,
 			"documentation": map[string]any{"type": doc, "reference": "ref " + title}}
 	}
-	var sub struct{ SubmissionID, Status string }
-	s.api(t, "POST", "/holders/me/submissions", ana, map[string]any{"year": 2027, "activities": []any{
+	s.approvedSubmission(t, ana, staff, 2027, []any{
 		activity("online_course", "Scoring A", "2023-02-01", "certificate_of_completion", 20),
 		activity("online_course", "Scoring B", "2024-02-01", "certificate_of_completion", 12),
 		activity("journal_self_study", "Journal quizzes", "2025-06-01", "quiz_score_report", 16),
 		activity("inservice", "Night shift in-service", "2026-01-10", "inservice_sign_in_sheet", 4),
-		activity("college_course", "Physiology", "2026-03-02", "certificate_of_completion", 1)}}, 201, &sub)
-	for deadline := time.Now().Add(15 * time.Second); sub.Status != "in_review"; time.Sleep(50 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("the submission is %s after 15 s", sub.Status)
-		}
-		s.api(t, "GET", "/holders/me/submissions/"+sub.SubmissionID, ana, nil, 200, &sub)
-	}
-	s.api(t, "POST", "/submissions/"+sub.SubmissionID+"/decision", staff, map[string]any{"decision": "approve"}, 200, nil)
+		activity("college_course", "Physiology", "2026-03-02", "certificate_of_completion", 1)})
 
 	p := s.person(t, "holder", true)
 	p.signIn(t, "holder", "ana", "ana@example.com")
@@ -140,4 +124,19 @@ func TestBrowser_BRPTPolicy(t *testing.T) {
 		t.Fatalf("%d rows of renewal years, want the one cycle", n)
 	}
 	o.review(t)
+}
+
+// approvedSubmission submits activities for year as holder, waits for the
+// submission to reach staff's review, and approves it as staff.
+func (s *suite) approvedSubmission(t *testing.T, holder, staff string, year int, activities []any) {
+	t.Helper()
+	var sub struct{ SubmissionID, Status string }
+	s.api(t, "POST", "/holders/me/submissions", holder, map[string]any{"year": year, "activities": activities}, 201, &sub)
+	for deadline := time.Now().Add(15 * time.Second); sub.Status != "in_review"; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the submission is %s after 15 s", sub.Status)
+		}
+		s.api(t, "GET", "/holders/me/submissions/"+sub.SubmissionID, holder, nil, 200, &sub)
+	}
+	s.api(t, "POST", "/submissions/"+sub.SubmissionID+"/decision", staff, map[string]any{"decision": "approve"}, 200, nil)
 }
