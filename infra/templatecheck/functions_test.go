@@ -88,6 +88,13 @@ func checkFunctions(t *template, fns []app.Function, queues []app.Queue) []strin
 		}
 		out = append(out, checkInvocation(t, res, fn, byName)...)
 		out = append(out, checkFunctionEnv(t, res, fn, byName)...)
+		// moto checks no IAM: only this sees a counter's Update refused.
+		switch update := allowsAction(t, res, "dynamodb:UpdateItem"); {
+		case fn.Counts && !update:
+			out = append(out, fmt.Sprintf("function %s keeps the office's counters (Counts in app.Functions) but may not dynamodb:UpdateItem, which their Add is", fn.ID))
+		case !fn.Counts && update:
+			out = append(out, fmt.Sprintf("function %s may dynamodb:UpdateItem but keeps no counter (Counts in app.Functions): nothing of it updates an item", fn.ID))
+		}
 	}
 	for _, res := range t.ofType(typeFunction) {
 		if !inList[res.ID] {
@@ -257,6 +264,9 @@ Resources:
     Properties:
       Environment:
         Variables: {TABLE_NAME: !Ref Table, OTHER_URL: !Ref Other}
+      Policies:
+        - Statement:
+            - {Effect: Allow, Action: [dynamodb:PutItem, dynamodb:UpdateItem], Resource: !GetAtt Table.Arn}
       Events:
         Work: {Type: SQS, Properties: {Queue: !GetAtt Jobs.Arn}}
   Sweeper:
@@ -278,7 +288,7 @@ Resources:
 func exampleFunctions() []app.Function {
 	return []app.Function{
 		{ID: "Api", Dir: "api", Kind: app.HTTP, Sends: []string{"jobs"}, Env: []string{"SECRET"}},
-		{ID: "Worker", Dir: "worker", Kind: app.Consumer, Queue: "jobs", Sends: []string{"other"}},
+		{ID: "Worker", Dir: "worker", Kind: app.Consumer, Queue: "jobs", Sends: []string{"other"}, Counts: true},
 		{ID: "Sweeper", Dir: "sweeper", Kind: app.Scheduled, Schedule: app.Schedule{Job: "sweep", Every: time.Minute}},
 		{ID: "Daily", Dir: "daily", Kind: app.Scheduled, Schedule: app.Schedule{Job: "daily", Daily: true, At: 6 * time.Hour}},
 	}
@@ -332,6 +342,10 @@ func TestCheckFunctions_FindProblems(t *testing.T) {
 		{name: "URLOfOtherQueue", old: "OTHER_URL: !Ref Other", new: "OTHER_URL: !Ref Jobs", want: "OTHER_URL is Jobs, want !Ref Other"},
 		{name: "QueueNotInList", queues: func(q []app.Queue) { q[1].ID = "Another" }, want: "queue Other is in the template but not in app.Queues"},
 		{name: "QueueNotInTemplate", queues: func(q []app.Queue) { q[1].ID = "Another" }, want: "Another (other) is not an AWS::SQS::Queue"},
+		{name: "CounterWithoutUpdate", old: "[dynamodb:PutItem, dynamodb:UpdateItem]", new: "[dynamodb:PutItem]",
+			want: "function Worker keeps the office's counters (Counts in app.Functions) but may not dynamodb:UpdateItem"},
+		{name: "UpdateWithoutCounter", list: func(f []app.Function) { f[1].Counts = false },
+			want: "function Worker may dynamodb:UpdateItem but keeps no counter"},
 		{name: "QueueURLVarMisnamed", queues: func(q []app.Queue) { q[0].URLVar = "JOB_QUEUE_URL" }, want: "want JOBS_URL"},
 	}
 	for _, tt := range tests {

@@ -42,18 +42,18 @@ var Functions = []Function{
 		// An outbox entry may be bound for any queue.
 		Sends: []string{notify.Queue, programs.ValidationQueue, programs.FeeQueue, attendance.Queue, submissions.Queue, payments.Queue,
 			accounts.RenewalsQueue, holderimport.Queue, daily.Queue}},
-	{ID: "ProgramsApi", Dir: "programs-api", Kind: HTTP, Sends: []string{notify.Queue, programs.ValidationQueue},
+	{ID: "ProgramsApi", Dir: "programs-api", Kind: HTTP, Counts: true, Sends: []string{notify.Queue, programs.ValidationQueue},
 		Env: []string{"STRIPE_SECRET_KEY_PARAMETER", "CHECKOUT_SUCCESS_URL", "CHECKOUT_CANCEL_URL"}},
-	{ID: "ProgramValidator", Dir: "program-validator", Kind: Consumer, Queue: programs.ValidationQueue,
+	{ID: "ProgramValidator", Dir: "program-validator", Kind: Consumer, Counts: true, Queue: programs.ValidationQueue,
 		Sends: []string{notify.Queue, programs.FeeQueue}},
-	{ID: "ProgramInvoicer", Dir: "program-invoicer", Kind: Consumer, Queue: programs.FeeQueue, Sends: []string{notify.Queue}},
+	{ID: "ProgramInvoicer", Dir: "program-invoicer", Kind: Consumer, Counts: true, Queue: programs.FeeQueue, Sends: []string{notify.Queue}},
 	// A correction after posting tells the holder by email; a filing fee
 	// is paid through the payment provider's checkout.
-	{ID: "AttendanceApi", Dir: "attendance-api", Kind: HTTP, Sends: []string{attendance.Queue, notify.Queue},
+	{ID: "AttendanceApi", Dir: "attendance-api", Kind: HTTP, Counts: true, Sends: []string{attendance.Queue, notify.Queue},
 		Env: []string{"STRIPE_SECRET_KEY_PARAMETER", "CHECKOUT_SUCCESS_URL", "CHECKOUT_CANCEL_URL"}},
 	// The next chunk (or release step) is queued in the write that records
 	// this one done; the last chunk's filing fee invoice is emailed.
-	{ID: "AttendanceCrediter", Dir: "attendance-crediter", Kind: Consumer, Queue: attendance.Queue, Sends: []string{attendance.Queue, notify.Queue}},
+	{ID: "AttendanceCrediter", Dir: "attendance-crediter", Kind: Consumer, Counts: true, Queue: attendance.Queue, Sends: []string{attendance.Queue, notify.Queue}},
 	// An import's next chunk is queued in the write that records this one done.
 	{ID: "HolderImporter", Dir: "holder-importer", Kind: Consumer, Queue: holderimport.Queue, Sends: []string{holderimport.Queue}},
 	{ID: "CecApi", Dir: "cec-api", Kind: HTTP, Sends: []string{submissions.Queue, notify.Queue},
@@ -74,10 +74,10 @@ var Functions = []Function{
 		Env: []string{"DOCUMENTS_BUCKET"}},
 	{ID: "PaymentWebhook", Dir: "payment-webhook", Kind: HTTP, Sends: []string{payments.Queue}, Env: []string{"STRIPE_WEBHOOK_SECRET_PARAMETER"}},
 	// A paid filing fee queues the release of its held credits.
-	{ID: "PaymentSettler", Dir: "payment-settler", Kind: Consumer, Queue: payments.Queue, Sends: []string{notify.Queue, attendance.Queue}},
+	{ID: "PaymentSettler", Dir: "payment-settler", Kind: Consumer, Counts: true, Queue: payments.Queue, Sends: []string{notify.Queue, attendance.Queue}},
 	// Staff recorded a holder's credentials: their renewal invoice, when
 	// the year's are out.
-	{ID: "RenewalIssuer", Dir: "renewal-issuer", Kind: Consumer, Queue: accounts.RenewalsQueue},
+	{ID: "RenewalIssuer", Dir: "renewal-issuer", Kind: Consumer, Counts: true, Queue: accounts.RenewalsQueue},
 	// Daily jobs due at the same moment run in the order of their time of
 	// day: the day's invoices before the reminders that read them. Each
 	// only plans: its pieces go through the daily work queue
@@ -87,7 +87,7 @@ var Functions = []Function{
 	{ID: "Reminders", Dir: "reminders", Kind: Scheduled, Schedule: Schedule{Job: "reminders", Daily: true, At: 7 * time.Hour},
 		Sends: []string{daily.Queue}},
 	// A piece queues the next; a reminder's mail job goes to the mail queue.
-	{ID: "DailyWorker", Dir: "daily-worker", Kind: Consumer, Queue: daily.Queue, Sends: []string{daily.Queue, notify.Queue},
+	{ID: "DailyWorker", Dir: "daily-worker", Kind: Consumer, Counts: true, Queue: daily.Queue, Sends: []string{daily.Queue, notify.Queue},
 		Timeout: 60 * time.Second},
 }
 
@@ -124,6 +124,13 @@ type Function struct {
 	// Env are the other variables it cannot start without, besides
 	// TABLE_NAME, which every function needs, and the URLs of Sends.
 	Env []string
+	// Counts is whether its writes keep the office's counters (table.Add,
+	// docs/dashboard.md): a program's creation or change of status, a
+	// renewal invoice's creation or payment, a payment recorded, a credit
+	// written or withdrawn. An Add is an Update in the write's
+	// transaction, so the function needs dynamodb:UpdateItem, and only
+	// these have it (infra/templatecheck).
+	Counts bool
 	// Timeout, when set, is the function's Timeout in template.yaml, which
 	// its work counts on (a daily piece stops daily.Margin before it); the
 	// local stack gives its consumer as long. Unset: the template's is
