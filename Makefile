@@ -118,7 +118,7 @@ test-short: ## Go tests only, without the race detector (quick iteration)
 	$(GO) test -count=1 ./...
 
 .PHONY: bench
-bench: ## Benchmarks with their targets: attendance crediting and the import of holders at 10,000 and 100,000 rows (about five minutes)
+bench: ## Benchmarks with their targets: attendance crediting and the import of holders at 10,000 and 100,000 rows; the dashboard read flat at 1,000 and 100,000 holders (about six minutes)
 	infra/bench/bench.sh
 
 # The daily jobs at scale (internal/store/daily_scale_test.go): HOLDERS

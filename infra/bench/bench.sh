@@ -2,7 +2,8 @@
 # The write-heavy jobs' benchmarks, each beside a yardstick of bare batch
 # writes of the same items to the same embedded store: attendance crediting
 # (issue 4) and staff's import of holders (issue 15), at 10,000 and 100,000
-# rows. Prints rows per second, the time ratio to the yardstick and the
+# rows; and the office's dashboard read (issue 19) at 1,000 and 100,000
+# holders, which must cost the same calls and read units at both. Prints rows per second, the time ratio to the yardstick and the
 # peak heap. Targets: at most 2x the yardstick's time, peak heap under
 # 64 MiB at 100,000 rows.
 set -euo pipefail
@@ -33,3 +34,15 @@ END {
 	}
 	exit fail
 }'
+
+# The dashboard's read: the same calls and read units at both sizes.
+out=$(go test -run '^$' -bench '^BenchmarkDashboard_ReadCost' -benchtime 1x -timeout 30m ./internal/store/)
+echo "$out" | grep -E '^Benchmark'
+calls=$(echo "$out" | grep -E '^BenchmarkDashboard_ReadCost' | grep -oE '[0-9.]+ calls/op' | sort -u | wc -l)
+rcu=$(echo "$out" | grep -E '^BenchmarkDashboard_ReadCost' | grep -oE '[0-9.]+ RCU/op' | sort -u | wc -l)
+sizes=$(echo "$out" | grep -cE '^BenchmarkDashboard_ReadCost/holders=')
+if [ "$sizes" -ne 2 ] || [ "$calls" -ne 1 ] || [ "$rcu" -ne 1 ]; then
+	echo "FAIL: the dashboard's read cost differs between 1,000 and 100,000 holders"
+	exit 1
+fi
+echo "dashboard read: the same calls and read units at 1,000 and 100,000 holders"

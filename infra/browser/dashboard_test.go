@@ -28,7 +28,7 @@ func TestBrowser_Dashboard(t *testing.T) {
 		}
 	}
 	s.setClock(t, "2027-01-20T10:00:00-05:00")
-	s.approvedProgram(t, provider, staff, "Fair Housing")
+	fair := s.approvedProgram(t, provider, staff, "Fair Housing")
 	s.approvedProgram(t, provider, staff, "Leasing Law")
 	for _, title := range []string{"Ethics", "Maintenance"} {
 		s.api(t, "POST", "/programs", provider, map[string]any{"title": title}, 201, nil)
@@ -37,6 +37,27 @@ func TestBrowser_Dashboard(t *testing.T) {
 		ProgramsByStatus []struct {
 			Key   string
 			Value int
+		}
+	}
+	// In March, after the program, Ana's attendance is reported: a member,
+	// she is credited at once, 3 CECs in March 2027.
+	s.setClock(t, "2027-03-12T10:00:00-05:00")
+	s.api(t, "POST", "/programs/"+fair+"/attendance", provider, map[string]any{"rows": []any{map[string]any{"programId": fair,
+		"holderId": hd.HolderID, "firstName": "Ana", "lastName": "Lima", "completionDate": "2027-03-10"}}}, 202, nil)
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		var f struct {
+			Credited []struct {
+				Month   string
+				Credits int
+				CECs    float64
+			}
+		}
+		s.api(t, "GET", "/dashboard", staff, nil, 200, &f)
+		if n := len(f.Credited); n == 12 && f.Credited[n-1].Month == "2027-03" && f.Credited[n-1].Credits == 1 && f.Credited[n-1].CECs == 3 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("Ana's credit is not counted 15 s after the roster: %+v", f.Credited)
 		}
 	}
 	s.api(t, "GET", "/dashboard", staff, nil, 200, &want)
@@ -59,9 +80,13 @@ func TestBrowser_Dashboard(t *testing.T) {
 		if hidden := eval[string](t, o, "read the chart's aria-hidden", `document.querySelector("#dash-programs svg.chart").getAttribute("aria-hidden")`); hidden != "true" {
 			t.Fatalf("the chart is not hidden from screen readers (the table says the same): %q", hidden)
 		}
-		// The two application fees of $150 paid this month (January 2027),
-		// the last of twelve rows.
+		// The two application fees of $150 paid in January 2027, of the
+		// twelve months to March.
 		o.waitText(t, `#dash-revenue-table tr[data-month="2027-01"]`, "$300.00")
+		o.waitText(t, `#dash-credited-table tr[data-month="2027-03"]`, "3")
+		if n := eval[int](t, o, "count the credited months", `document.querySelectorAll("#dash-credited-table tbody tr").length`); n != 12 {
+			t.Fatalf("%d months of credits, want twelve", n)
+		}
 		if n := eval[int](t, o, "count the months", `document.querySelectorAll("#dash-revenue-table tbody tr").length`); n != 12 {
 			t.Fatalf("%d months, want twelve", n)
 		}
@@ -72,8 +97,12 @@ func TestBrowser_Dashboard(t *testing.T) {
 				t.Fatalf("the CSV: %q", csv)
 			}
 			fees := string(o.download(t, "#dash-revenue-csv", "fees-by-month.csv"))
-			if !strings.HasSuffix(fees, "\r\n2027-01,USD,300.00,0.00,0.00\r\n") || !strings.HasPrefix(fees, "\ufeffMonth,Currency,Application fees,Filing fees,Renewals\r\n2026-02,") {
+			if !strings.Contains(fees, "\r\n2027-01,USD,300.00,0.00,0.00\r\n") || !strings.HasPrefix(fees, "\ufeffMonth,Currency,Application fees,Filing fees,Renewals\r\n2026-04,") {
 				t.Fatalf("the fees' CSV: %q", fees)
+			}
+			credited := string(o.download(t, "#dash-credited-csv", "cecs-credited-by-month.csv"))
+			if !strings.HasPrefix(credited, "\ufeffMonth,Credits,CECs\r\n2026-04,0,0\r\n") || !strings.HasSuffix(credited, "\r\n2027-02,0,0\r\n2027-03,1,3\r\n") {
+				t.Fatalf("the credits' CSV: %q", credited)
 			}
 		}
 	}

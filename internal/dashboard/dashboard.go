@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cecportal/cecportal/internal/cec"
 	"github.com/cecportal/cecportal/internal/identity"
 	"github.com/cecportal/cecportal/internal/ledger"
 )
@@ -33,6 +34,18 @@ type Figures struct {
 	// Season is the renewal season under way: the coming renewal year's
 	// invoices if any are out, else this year's.
 	Season Season
+	// Credited is the CECs credited to transcripts per month of the last
+	// twelve (the association's, by the month of the crediting; a
+	// withdrawal is taken off in its own month), every month given.
+	Credited []MonthCredits
+}
+
+// MonthCredits is one month's credits written to transcripts less those
+// withdrawn, and their CECs.
+type MonthCredits struct {
+	Month   string // YYYY-MM
+	Credits int64
+	CECs    cec.Hours
 }
 
 // Season is a renewal year's invoices, issued and paid, week by week.
@@ -77,6 +90,9 @@ type Store interface {
 	// Season is a renewal year's invoices issued and paid by week, named
 	// "<week> invoiced" and "<week> paid" (one GetItem).
 	Season(ctx context.Context, year int) (map[string]int64, error)
+	// Credited is a year's credits and CECs (in hundredths) credited by
+	// month, named "<yyyy-mm> credits" and "<yyyy-mm> cecs" (one GetItem).
+	Credited(ctx context.Context, year int) (map[string]int64, error)
 }
 
 // Service is the dashboard for staff.
@@ -111,6 +127,9 @@ func (s *Service) Figures(ctx context.Context, c identity.Caller) (Figures, erro
 		return Figures{}, err
 	}
 	if f.Season, err = s.season(ctx); err != nil {
+		return Figures{}, err
+	}
+	if f.Credited, err = s.credited(ctx); err != nil {
 		return Figures{}, err
 	}
 	return f, nil
@@ -170,20 +189,44 @@ func (s *Service) season(ctx context.Context) (Season, error) {
 	return Season{Year: now.Year()}, nil
 }
 
-// revenue is the last twelve months' net revenue: two GetItems (this
-// year's counters and last year's).
-func (s *Service) revenue(ctx context.Context) ([]MonthRevenue, error) {
-	now := s.Now().In(s.Loc)
-	first := time.Date(now.Year(), now.Month()-11, 1, 0, 0, 0, 0, s.Loc)
-	counters := map[string]int64{}
+// lastTwelve is the first day of the twelve months that end with now's
+// (loc's) and the counters of their years (two GetItems).
+func (s *Service) lastTwelve(ctx context.Context, read func(context.Context, int) (map[string]int64, error)) (first, now time.Time, counters map[string]int64, err error) {
+	now = s.Now().In(s.Loc)
+	first = time.Date(now.Year(), now.Month()-11, 1, 0, 0, 0, 0, s.Loc)
+	counters = map[string]int64{}
 	for _, y := range []int{first.Year(), now.Year()} {
-		c, err := s.Store.Revenue(ctx, y)
+		c, err := read(ctx, y)
 		if err != nil {
-			return nil, err
+			return first, now, nil, err
 		}
 		for k, v := range c {
 			counters[k] = v
 		}
+	}
+	return first, now, counters, nil
+}
+
+// credited is the last twelve months' credits: two GetItems.
+func (s *Service) credited(ctx context.Context) ([]MonthCredits, error) {
+	first, now, counters, err := s.lastTwelve(ctx, s.Store.Credited)
+	if err != nil {
+		return nil, err
+	}
+	var out []MonthCredits
+	for m := first; !m.After(now); m = m.AddDate(0, 1, 0) {
+		month := m.Format("2006-01")
+		out = append(out, MonthCredits{Month: month, Credits: counters[month+" credits"], CECs: cec.Hours(counters[month+" cecs"])})
+	}
+	return out, nil
+}
+
+// revenue is the last twelve months' net revenue: two GetItems (this
+// year's counters and last year's).
+func (s *Service) revenue(ctx context.Context) ([]MonthRevenue, error) {
+	first, now, counters, err := s.lastTwelve(ctx, s.Store.Revenue)
+	if err != nil {
+		return nil, err
 	}
 	type key struct{ month, currency string }
 	rows := map[key]*MonthRevenue{}

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cecportal/cecportal/internal/cec"
 	"github.com/cecportal/cecportal/internal/dashboard"
 	"github.com/cecportal/cecportal/internal/fault"
 	"github.com/cecportal/cecportal/internal/identity"
@@ -20,6 +21,7 @@ type counters struct {
 	programs map[string]int64
 	revenue  map[int]map[string]int64
 	season   map[int]map[string]int64
+	credited map[int]map[string]int64
 }
 
 func (c counters) ProgramsByStatus(context.Context) (map[string]int64, error) { return c.programs, nil }
@@ -28,6 +30,10 @@ func (c counters) Revenue(_ context.Context, year int) (map[string]int64, error)
 }
 func (c counters) Season(_ context.Context, year int) (map[string]int64, error) {
 	return c.season[year], nil
+}
+
+func (c counters) Credited(_ context.Context, year int) (map[string]int64, error) {
+	return c.credited[year], nil
 }
 
 func TestService_Figures(t *testing.T) {
@@ -49,6 +55,10 @@ func TestService_Figures(t *testing.T) {
 				name("2027-01", ledger.FilingFee, "USD", ledger.FieldFailed): 2,
 				name("2027-02", ledger.FilingFee, "EUR", ledger.FieldTaken):  700,
 			},
+		},
+		credited: map[int]map[string]int64{
+			2026: {"2026-02 credits": 9, "2026-02 cecs": 900, "2026-03 credits": 40, "2026-03 cecs": 6050, "2026-12 credits": -1, "2026-12 cecs": -150},
+			2027: {"2027-02 credits": 2, "2027-02 cecs": 25},
 		},
 	}
 	svc := &dashboard.Service{Store: store, Loc: ny, Now: func() time.Time { return time.Date(2027, 3, 1, 3, 0, 0, 0, time.UTC) }} // 28 February in New York
@@ -74,6 +84,14 @@ func TestService_Figures(t *testing.T) {
 	}
 	if !reflect.DeepEqual(f.Revenue, want) {
 		t.Errorf("revenue\n got %+v\nwant %+v", f.Revenue, want)
+	}
+	// Credits: the twelve months, a withdrawal taken off in its month.
+	wantCredited := []dashboard.MonthCredits{{Month: "2026-03", Credits: 40, CECs: cec.Hours(6050)},
+		{Month: "2026-04"}, {Month: "2026-05"}, {Month: "2026-06"}, {Month: "2026-07"}, {Month: "2026-08"},
+		{Month: "2026-09"}, {Month: "2026-10"}, {Month: "2026-11"}, {Month: "2026-12", Credits: -1, CECs: -150},
+		{Month: "2027-01"}, {Month: "2027-02", Credits: 2, CECs: 25}}
+	if !reflect.DeepEqual(f.Credited, wantCredited) {
+		t.Errorf("credited\n got %+v\nwant %+v", f.Credited, wantCredited)
 	}
 	// No 2028 invoices yet on 28 February 2027: the 2027 season.
 	if f.Season.Year != 2027 || f.Season.Invoiced != 0 {

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/cecportal/cecportal/internal/cec"
 	"github.com/cecportal/cecportal/internal/fault"
 	"github.com/cecportal/cecportal/internal/ledger"
 )
@@ -251,12 +252,19 @@ func (h recordHandlers) figures(ctx context.Context, r *Request) (Response, erro
 		Lapsed      *int64     `json:"lapsed,omitempty"`
 		Weeks       []weekJSON `json:"weeks"`
 	}
+	type creditedJSON struct {
+		Month   string    `json:"month"`
+		Credits int64     `json:"credits"`
+		CECs    cec.Hours `json:"cecs"`
+	}
 	out := struct {
-		ProgramsByStatus []countJSON   `json:"programsByStatus"`
-		Revenue          []revenueJSON `json:"revenue"`
-		Season           seasonJSON    `json:"season"`
+		ProgramsByStatus []countJSON    `json:"programsByStatus"`
+		Revenue          []revenueJSON  `json:"revenue"`
+		Season           seasonJSON     `json:"season"`
+		Credited         []creditedJSON `json:"credited"`
 	}{ProgramsByStatus: make([]countJSON, 0, len(f.ProgramsByStatus)), Revenue: make([]revenueJSON, 0, len(f.Revenue)),
-		Season: seasonJSON{Year: f.Season.Year, Invoiced: f.Season.Invoiced, Paid: f.Season.Paid, Outstanding: f.Season.Outstanding, Weeks: []weekJSON{}}}
+		Credited: make([]creditedJSON, 0, len(f.Credited)),
+		Season:   seasonJSON{Year: f.Season.Year, Invoiced: f.Season.Invoiced, Paid: f.Season.Paid, Outstanding: f.Season.Outstanding, Weeks: []weekJSON{}}}
 	if f.Season.LapseKnown {
 		out.Season.Lapsed = &f.Season.Lapsed
 	}
@@ -269,6 +277,9 @@ func (h recordHandlers) figures(ctx context.Context, r *Request) (Response, erro
 	for _, r := range f.Revenue {
 		out.Revenue = append(out.Revenue, revenueJSON{Month: r.Month, Currency: r.Currency, ApplicationFees: r.ApplicationFees,
 			FilingFees: r.FilingFees, Renewals: r.Renewals})
+	}
+	for _, m := range f.Credited {
+		out.Credited = append(out.Credited, creditedJSON{Month: m.Month, Credits: m.Credits, CECs: m.CECs})
 	}
 	return JSON(http.StatusOK, out), nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"slices"
 	"strconv"
 	"strings"
@@ -344,19 +345,19 @@ func (a *Attendance) Attendees(ctx context.Context, programID string, holderIDs 
 	return out, nil
 }
 
-// creditsPerWrite fills a transaction: two operations per credit.
-const creditsPerWrite = table.MaxTransactOps / 2
-
-// Credit writes credits in transactions of up to 50, each pair guarded by
-// the attendance record's absence. A pair whose record exists is refused and
-// the rest of its transaction written again without it.
+// Credit writes credits in transactions of up to 49, each pair guarded by
+// the attendance record's absence, with what they add to the CECs
+// credited by month (creditedOps). A pair whose record exists is refused
+// and the rest of its transaction written again without it.
 func (a *Attendance) Credit(ctx context.Context, credits []attendance.Credit) ([]int, error) {
 	var refused []int
-	for start := 0; start < len(credits); start += creditsPerWrite {
-		group := make([]int, 0, creditsPerWrite)
-		for i := start; i < min(start+creditsPerWrite, len(credits)); i++ {
+	for start := 0; start < len(credits); {
+		end := a.fill(credits, start, 2)
+		group := make([]int, 0, end-start)
+		for i := start; i < end; i++ {
 			group = append(group, i)
 		}
+		start = end
 		for len(group) > 0 {
 			ops := make([]table.Op, 0, 2*len(group))
 			for _, i := range group {
@@ -366,6 +367,13 @@ func (a *Attendance) Credit(ctx context.Context, credits []attendance.Credit) ([
 				}
 				ops = append(ops, pair...)
 			}
+			ops = append(ops, a.creditedOps(1, func(yield func(attendance.Credit) bool) {
+				for _, i := range group {
+					if !yield(credits[i]) {
+						return
+					}
+				}
+			})...)
 			// Another writer on these items: write the group again, within
 			// the bounds of any contention (ErrContended, the message then
 			// comes back).
@@ -391,6 +399,52 @@ func (a *Attendance) Credit(ctx context.Context, credits []attendance.Credit) ([
 		}
 	}
 	return refused, nil
+}
+
+// fill is the end of the transaction that starts at credits[start]: as
+// many credits as fit, each with opsEach operations, beside one counter
+// Add per year of the credits' writes (creditedOps).
+func (a *Attendance) fill(credits []attendance.Credit, start, opsEach int) int {
+	years := map[int]bool{}
+	end := start
+	for ; end < len(credits); end++ {
+		y := credits[end].Credited.In(a.loc).Year()
+		n := len(years)
+		if !years[y] {
+			n++
+		}
+		if (end-start+1)*opsEach+n > table.MaxTransactOps {
+			break
+		}
+		years[y] = true
+	}
+	return end
+}
+
+// creditedOps is what credits written (sign 1) or withdrawn (-1) add to
+// the CECs credited by month (docs/dashboard.md): one Add per year, by
+// the month of each credit's write (the association's). A held credit is
+// not on a transcript: it counts when released.
+func (a *Attendance) creditedOps(sign int64, credits iter.Seq[attendance.Credit]) []table.Op {
+	adds := map[table.Key]map[string]int64{}
+	for c := range credits {
+		if c.Held {
+			continue
+		}
+		at := c.Credited.In(a.loc)
+		k := creditedStatsKey(at.Year())
+		if adds[k] == nil {
+			adds[k] = map[string]int64{}
+		}
+		month := at.Format("2006-01")
+		adds[k][month+" credits"] += sign
+		adds[k][month+" cecs"] += sign * int64(c.Hours)
+	}
+	ops := make([]table.Op, 0, len(adds))
+	for k, add := range adds {
+		ops = append(ops, table.Add(k, add))
+	}
+	return ops
 }
 
 // creditOps are the attendance record's put (only if absent) and the
@@ -568,6 +622,9 @@ func (a *Attendance) Withdraw(ctx context.Context, c attendance.Correction, msgs
 	ak := attendeeKey(c.ProgramID, c.HolderID)
 	ops = append(ops, table.Delete(ak, table.IfEqual("uploadId", table.S(c.UploadID))),
 		table.Delete(creditKey(c.HolderID, c.Completed, c.ProgramID), table.IfExists()))
+	// The CECs credited by month count the withdrawal in its own month,
+	// as the ledger counts a refund in its.
+	ops = append(ops, a.creditedOps(-1, slices.Values([]attendance.Credit{{Hours: c.Hours, Credited: c.At}}))...)
 	// The program's badge, if the holder downloaded one, is revoked with
 	// the credit; if none, none may be issued meanwhile (Badges.Record
 	// checks the credit): a race between the two reads again.
@@ -602,6 +659,7 @@ func (a *Attendance) AddCredit(ctx context.Context, cr attendance.Credit, c atte
 	if err != nil {
 		return err
 	}
+	ops = append(ops, a.creditedOps(1, slices.Values([]attendance.Credit{cr}))...)
 	err = a.t.Write(ctx, append(append(pair, ops...), out...)...)
 	if table.FailedOn(err, attendeeKey(cr.ProgramID, cr.HolderID)) {
 		return attendance.ErrAlreadyCredited

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/cecportal/cecportal/internal/attendance"
 	"github.com/cecportal/cecportal/internal/cec"
@@ -87,20 +88,23 @@ func (a *Attendance) Held(ctx context.Context, uploadID string, limit int) ([]at
 	return out, page.Cursor != "", nil
 }
 
-// releasesPerWrite fills a transaction: three operations per credit.
-const releasesPerWrite = table.MaxTransactOps / 3
-
 // Release writes each held credit to the transcript, its attendance record
 // as credited and the deletion of its held item (which must exist) in
-// transactions of up to 33; a credit whose held item is gone was released
-// by another delivery and is left out of a second try.
+// transactions of up to 32, with what they add to the CECs credited by
+// month; a credit whose held item is gone was released by another
+// delivery and is left out of a second try.
 func (a *Attendance) Release(ctx context.Context, credits []attendance.Credit) error {
-	for start := 0; start < len(credits); start += releasesPerWrite {
-		group := credits[start:min(start+releasesPerWrite, len(credits))]
+	credits = slices.Clone(credits)
+	for i := range credits {
+		credits[i].Held = false
+	}
+	for start := 0; start < len(credits); {
+		end := a.fill(credits, start, 3)
+		group := credits[start:end]
+		start = end
 		for len(group) > 0 {
-			ops := make([]table.Op, 0, 3*len(group))
+			ops := make([]table.Op, 0, 3*len(group)+1)
 			for _, c := range group {
-				c.Held = false
 				pair, err := creditOps(c)
 				if err != nil {
 					return err
@@ -108,6 +112,7 @@ func (a *Attendance) Release(ctx context.Context, credits []attendance.Credit) e
 				pair[0].Cond = table.Condition{} // the record exists: it is rewritten, credited
 				ops = append(ops, append(pair, table.Delete(heldKey(c.UploadID, c.HolderID), table.IfExists()))...)
 			}
+			ops = append(ops, a.creditedOps(1, slices.Values(group))...)
 			err := table.RetryContended(ctx, func() (bool, error) {
 				err := a.t.Write(ctx, ops...)
 				return errors.Is(err, table.ErrConflict), err

@@ -184,6 +184,7 @@ var entities = []entity{
 	{name: "programs by status (counter)", pk: pkStats + "programs", sk: skStatus},
 	{name: "revenue by month (counter)", pk: pkStats + "revenue"},
 	{name: "renewal season by week (counter)", pk: pkStats + "season"},
+	{name: "CECs credited by month (counter)", pk: pkStats + "credited"},
 }
 
 // The office's figures (docs/dashboard.md): counters kept by the writes
@@ -206,6 +207,13 @@ func seasonStatsKey(year int) table.Key {
 func seasonWeek(t time.Time, loc *time.Location) string {
 	y, w := t.In(loc).ISOWeek()
 	return fmt.Sprintf("%d-W%02d", y, w)
+}
+
+// creditedStatsKey counts a year's CECs credited to transcripts (the
+// association's year, by the month of the write): "<yyyy-mm> credits" and
+// "<yyyy-mm> cecs" (in hundredths, cec.Hours).
+func creditedStatsKey(year int) table.Key {
+	return table.Key{PK: pkStats + "credited", SK: strconv.Itoa(year)}
 }
 
 // programStatsKey counts the programs in each status.

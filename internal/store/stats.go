@@ -38,6 +38,12 @@ func (s *Stats) Season(ctx context.Context, year int) (map[string]int64, error) 
 	return s.counts(ctx, seasonStatsKey(year))
 }
 
+// Credited is a year's credits and CECs (hundredths) credited by month
+// ("2026-03 credits", "2026-03 cecs"): one GetItem.
+func (s *Stats) Credited(ctx context.Context, year int) (map[string]int64, error) {
+	return s.counts(ctx, creditedStatsKey(year))
+}
+
 // counts reads a counter item's numbers; none when it was never written.
 func (s *Stats) counts(ctx context.Context, k table.Key) (map[string]int64, error) {
 	item, err := s.t.Get(ctx, k)

@@ -1,17 +1,20 @@
 package store_test
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"testing"
 	"time"
 
+	"github.com/cecportal/cecportal/internal/attendance"
 	"github.com/cecportal/cecportal/internal/dashboard"
 	"github.com/cecportal/cecportal/internal/identity"
 	"github.com/cecportal/cecportal/internal/meter"
 	"github.com/cecportal/cecportal/internal/outbox"
 	"github.com/cecportal/cecportal/internal/programs"
 	"github.com/cecportal/cecportal/internal/renewals"
+	"github.com/cecportal/cecportal/internal/roster"
 	"github.com/cecportal/cecportal/internal/store"
 	"github.com/cecportal/cecportal/internal/table"
 	"github.com/cecportal/cecportal/internal/testkit"
@@ -72,10 +75,7 @@ func TestStats_ProgramsByStatus(t *testing.T) {
 // one, counts nothing.
 func TestStats_Season(t *testing.T) {
 	t.Parallel()
-	ny, err := time.LoadLocation("America/New_York")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ny := newYork(t)
 	testkit.EachAdapter(t, func(t *testing.T, tbl table.Table, _ *testkit.Clock) {
 		ctx := t.Context()
 		ren, stats := store.NewRenewals(tbl, store.In(ny)), store.NewStats(tbl)
@@ -121,10 +121,7 @@ func TestStats_ReadCostFlat(t *testing.T) {
 	if testing.Short() {
 		t.Skip("writes 11,000 invoices")
 	}
-	ny, err := time.LoadLocation("America/New_York")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ny := newYork(t)
 	read := func(n int) meter.Usage {
 		tbl := testkit.TempTable(t, testkit.NoSync)
 		ren := store.NewRenewals(tbl, store.In(ny))
@@ -145,7 +142,113 @@ func TestStats_ReadCostFlat(t *testing.T) {
 		return m.Usage()
 	}
 	small, large := read(1000), read(10000)
-	if small.String() != large.String() || small.ReadUnits != large.ReadUnits || small.CallCount() > 5 {
+	if small.String() != large.String() || small.ReadUnits != large.ReadUnits || small.CallCount() > 7 {
 		t.Fatalf("1,000 invoices: %s, %.1f RCU; 10,000: %s, %.1f RCU", small, small.ReadUnits, large, large.ReadUnits)
 	}
+}
+
+// TestStats_Credited: the CECs credited by month follow every write of a
+// credit to a transcript, in the same transaction, by the month of the
+// write (the association's): credits in groups that span a new year, a
+// second crediting refused, held credits only when released, and a
+// withdrawal taken off in its own month.
+func TestStats_Credited(t *testing.T) {
+	t.Parallel()
+	ny := newYork(t)
+	testkit.EachAdapter(t, func(t *testing.T, tbl table.Table, _ *testkit.Clock) {
+		ctx := t.Context()
+		repo, stats := store.NewAttendance(tbl, store.In(ny)), store.NewStats(tbl)
+		want := func(year int, w map[string]int64) {
+			t.Helper()
+			got, err := stats.Credited(ctx, year)
+			if err != nil || !maps.Equal(got, w) {
+				t.Fatalf("credited in %d: %v, %v; want %v", year, got, err, w)
+			}
+		}
+		on := roster.Date{Year: 2026, Month: time.December, Day: 30}
+		// 110 credits, written on 31 December (New York) for the first 70
+		// and 1 January for the rest: the 2027-01 ones are 05:30 UTC on
+		// 1 January, still 31 December in New York.
+		batch := attCredits("PRG-S", "S", "U-S", 0, 110, on)
+		var cecs26, cecs27 int64
+		for i := range batch {
+			if i < 70 {
+				batch[i].Credited = time.Date(2027, 1, 1, 4, 30, 0, 0, time.UTC) // 23:30 on 31 December in New York
+				cecs26 += int64(batch[i].Hours)
+			} else {
+				batch[i].Credited = time.Date(2027, 1, 1, 5, 30, 0, 0, time.UTC)
+				cecs27 += int64(batch[i].Hours)
+			}
+		}
+		if refused, err := repo.Credit(ctx, batch); err != nil || len(refused) != 0 {
+			t.Fatalf("credit 110: refused %v, %v", refused, err)
+		}
+		assertCredited(t, tbl, batch)
+		want(2026, map[string]int64{"2026-12 credits": 70, "2026-12 cecs": cecs26})
+		want(2027, map[string]int64{"2027-01 credits": 40, "2027-01 cecs": cecs27})
+		// Credited again (a redelivered chunk): refused, counting nothing.
+		if refused, err := repo.Credit(ctx, batch[68:72]); err != nil || len(refused) != 4 {
+			t.Fatalf("credited twice: refused %v, %v", refused, err)
+		}
+		want(2026, map[string]int64{"2026-12 credits": 70, "2026-12 cecs": cecs26})
+
+		// Held credits count when released, in the month of the release.
+		held := attCredits("PRG-H", "H", "U-H", 0, 5, on)
+		var heldCECs int64
+		for i := range held {
+			held[i].Held = true
+			heldCECs += int64(held[i].Hours)
+		}
+		if refused, err := repo.Credit(ctx, held); err != nil || len(refused) != 0 {
+			t.Fatalf("hold: refused %v, %v", refused, err)
+		}
+		want(2027, map[string]int64{"2027-01 credits": 40, "2027-01 cecs": cecs27})
+		for i := range held {
+			held[i].Credited = time.Date(2027, 2, 3, 12, 0, 0, 0, time.UTC)
+		}
+		if err := repo.Release(ctx, held); err != nil {
+			t.Fatal(err)
+		}
+		if err := repo.Release(ctx, held); err != nil { // a second delivery: released already
+			t.Fatal(err)
+		}
+		want(2027, map[string]int64{"2027-01 credits": 40, "2027-01 cecs": cecs27, "2027-02 credits": 5, "2027-02 cecs": heldCECs})
+
+		// A withdrawal in March takes the credit off March; adding it
+		// back puts it on March; a refused withdrawal counts nothing.
+		c := batch[0]
+		corr := attendance.Correction{ID: "C-1", ProgramID: c.ProgramID, UploadID: c.UploadID, Action: attendance.CorrectionRemove,
+			HolderID: c.HolderID, Completed: c.Completed, Hours: c.Hours, Reason: "left early", By: "sub-p", At: time.Date(2027, 3, 2, 9, 0, 0, 0, time.UTC)}
+		if err := repo.Withdraw(ctx, corr); err != nil {
+			t.Fatal(err)
+		}
+		corr.ID = "C-2"
+		if err := repo.Withdraw(ctx, corr); !errors.Is(err, attendance.ErrNotCredited) {
+			t.Fatalf("second withdrawal: %v", err)
+		}
+		want(2027, map[string]int64{"2027-01 credits": 40, "2027-01 cecs": cecs27, "2027-02 credits": 5, "2027-02 cecs": heldCECs,
+			"2027-03 credits": -1, "2027-03 cecs": -int64(c.Hours)})
+		c.Credited = time.Date(2027, 3, 9, 9, 0, 0, 0, time.UTC)
+		corr.ID, corr.Action, corr.At = "C-3", attendance.CorrectionAdd, c.Credited
+		if err := repo.AddCredit(ctx, c, corr); err != nil {
+			t.Fatal(err)
+		}
+		corr.ID = "C-4"
+		if err := repo.AddCredit(ctx, c, corr); !errors.Is(err, attendance.ErrAlreadyCredited) {
+			t.Fatalf("second addition: %v", err)
+		}
+		want(2027, map[string]int64{"2027-01 credits": 40, "2027-01 cecs": cecs27, "2027-02 credits": 5, "2027-02 cecs": heldCECs,
+			"2027-03 credits": 0, "2027-03 cecs": 0})
+	})
+}
+
+// newYork is the association's time zone of these tests: its days, weeks
+// and months differ from UTC's.
+func newYork(t testing.TB) *time.Location {
+	t.Helper()
+	ny, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ny
 }

@@ -69,6 +69,22 @@ function revenueSection(revenue, width) {
       revenue.map((r) => [r.month, r.currency || currency, cents(r.applicationFeesCents), cents(r.filingFeesCents), cents(r.renewalsCents)]))));
 }
 
+/** The section of the CECs credited to transcripts, the last twelve months. */
+function creditedSection(credited, width) {
+  const n = (x) => Number(x).toLocaleString("en-US", { maximumFractionDigits: 2 });
+  return h("section", { id: "dash-credited", "aria-labelledby": "dash-credited-heading" },
+    h("h2", { id: "dash-credited-heading" }, "CECs credited, the last twelve months"),
+    h("p", {}, "The CECs put on holders' transcripts each month, from providers' attendance and staff's corrections, less those withdrawn that month."),
+    credited.every((m) => m.credits === 0)
+      ? h("p", { id: "dash-credited-none" }, "No CECs have been credited in the last twelve months.")
+      : [barChart(credited.map((m) => ({ key: m.month, value: m.cecs })), (m) => monthText(m, "short"), width, (v) => `${n(v)} CECs`),
+        table("CECs credited by month", ["Month", "Credits", { text: "CECs", outcome: true }],
+          credited.map((m) => h("tr", { dataset: { month: m.month } }, h("td", {}, monthText(m.month, "short")),
+            h("td", {}, n(m.credits)), h("td", {}, n(m.cecs)))), { id: "dash-credited-table" }),
+        h("div", { class: "actions" }, csvButton("dash-credited-csv", "cecs-credited-by-month.csv", ["Month", "Credits", "CECs"],
+          credited.map((m) => [m.month, m.credits, m.cecs])))]);
+}
+
 /** Cents as decimal money for a CSV: 12500 → "125.00". */
 function cents(n) {
   const sign = n < 0 ? "-" : "";
@@ -104,6 +120,7 @@ function seasonSection(season, width) {
 export async function dashboard(main) {
   const view = page(main, "Numbers at a glance");
   const f = await api("GET", "/dashboard");
+  const width = Math.max(280, Math.min(640, view.clientWidth || 640));
   view.append(h("p", {}, "Counted as the records change, so they are always current."));
   const programs = f.programsByStatus;
   const total = programs.reduce((n, c) => n + c.value, 0);
@@ -111,11 +128,12 @@ export async function dashboard(main) {
     h("h2", { id: "dash-programs-heading" }, "Programs by status"),
     programs.length
       ? [h("p", {}, `${total} ${total === 1 ? "program" : "programs"} in all.`),
-        barChart(programs, programStatusText, Math.max(280, Math.min(640, view.clientWidth || 640))),
+        barChart(programs, programStatusText, width),
         table("Programs in each status", ["Status", { text: "Programs", outcome: true }],
           programs.map((c) => h("tr", { dataset: { status: c.key } }, h("td", {}, programStatusText(c.key)), h("td", {}, String(c.value)))), { id: "dash-programs-table" }),
         h("div", { class: "actions" }, csvButton("dash-programs-csv", "programs-by-status.csv", ["Status", "Programs"], programs.map((c) => [programStatusText(c.key), c.value])))]
       : h("p", { id: "dash-programs-none" }, "No program has been applied for yet.")),
-  seasonSection(f.season, Math.max(280, Math.min(640, view.clientWidth || 640))),
-  revenueSection(f.revenue, Math.max(280, Math.min(640, view.clientWidth || 640))));
+  seasonSection(f.season, width),
+  creditedSection(f.credited, width),
+  revenueSection(f.revenue, width));
 }
