@@ -12,7 +12,7 @@ import (
 
 func main() {
 	p := app.Lambda("AccountsApi")
-	api, err := httpapi.NewAccountsAPI(p.Accounts(), p.Clock, p.Renewals(nil), p.HolderImport(), p.Undeliverable(), httpapi.Options{RoleClaim: p.Env.RoleClaim, Logger: p.Log, Roles: p.Accounts()})
+	api, err := httpapi.NewAccountsAPI(p.Accounts(), p.Clock, p.Renewals(nil), p.HolderImport(), p.Undeliverable(), p.EmailPrefs(p.Secret(p.Env.UnsubscribeKeyParameter)), httpapi.Options{RoleClaim: p.Env.RoleClaim, Logger: p.Log, Roles: p.Accounts()})
 	if err != nil {
 		app.Exit(p.Log, "http api", err)
 	}

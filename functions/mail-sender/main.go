@@ -9,12 +9,17 @@ import (
 	"github.com/cecportal/cecportal/internal/app"
 	"github.com/cecportal/cecportal/internal/app/mailapp"
 	"github.com/cecportal/cecportal/internal/consumer"
+	"github.com/cecportal/cecportal/internal/emailprefs"
 	"github.com/cecportal/cecportal/internal/mail/sesmail"
 )
 
 func main() {
 	p := app.Lambda("MailSender")
-	mailer, err := mailapp.Mailer(p.Deps, sesmail.New(ses.NewFromConfig(p.AWS)).WithConfigurationSet(p.Env.MailConfigurationSet), p.Env.MailFrom)
+	// The reminders' links: both parameters are read at the first
+	// reminder, not at start.
+	links := emailprefs.Links{Prefs: p.EmailPrefs(p.Secret(p.Env.UnsubscribeKeyParameter)), API: p.Secret(p.Env.APIURLParameter).Get,
+		Portal: p.Policy.Association.PortalURL}
+	mailer, err := mailapp.Mailer(p.Deps, sesmail.New(ses.NewFromConfig(p.AWS)).WithConfigurationSet(p.Env.MailConfigurationSet), p.Env.MailFrom, links)
 	if err != nil {
 		app.Exit(p.Log, "mailer", err)
 	}

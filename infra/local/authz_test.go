@@ -272,6 +272,18 @@ var authzMatrix = []authzRow{
 	{"GET /payments/totals", statuses(401, 401, 403, 403, 403, 403, 200), "the ledger's totals of the same range", at("/payments/totals?from=2027-01-01&to=2027-03-31")},
 	{"GET /review/payment-issues", statuses(401, 401, 403, 403, 403, 403, 200), "staff's queue of refunds and mismatches", at("/review/payment-issues")},
 	{"GET /dashboard", statuses(401, 401, 403, 403, 403, 403, 200), "the office's figures", at("/dashboard")},
+	{"GET /holders/me/email-preferences", statuses(401, 401, 200, 200, 403, 403, 403), "each holder's own reminders", at("/holders/me/email-preferences")},
+	{"PUT /holders/me/email-preferences", statuses(401, 401, 200, 200, 403, 403, 403), "each holder's own: every reminder on",
+		func(*authzFixture, caller) authzReq { return jsonReq("/holders/me/email-preferences", `{"off":[]}`) }},
+	{"GET /providers/me/email-preferences", statuses(401, 401, 403, 403, 200, 200, 403), "each provider's own reminders", at("/providers/me/email-preferences")},
+	{"PUT /providers/me/email-preferences", statuses(401, 401, 403, 403, 200, 200, 403), "each provider's own: every reminder on",
+		func(*authzFixture, caller) authzReq { return jsonReq("/providers/me/email-preferences", `{"off":[]}`) }},
+	{"GET /unsubscribe/{token}", statuses(200, 200, 200, 200, 200, 200, 200), "public: the signed link of holder A's renewal reminders says which reminder it stops",
+		func(f *authzFixture, _ caller) authzReq { return authzReq{path: "/unsubscribe/" + f.unsubscribe} }},
+	{"POST /unsubscribe/{token}", statuses(200, 200, 200, 200, 200, 200, 200), "public: a mail client's one click on that link stops them (again: no change)",
+		func(f *authzFixture, _ caller) authzReq {
+			return authzReq{path: "/unsubscribe/" + f.unsubscribe, ctype: "application/x-www-form-urlencoded", body: "List-Unsubscribe=One-Click"}
+		}},
 	{"POST /review/payment-issues/{issueId}/notes", statuses(401, 401, 403, 403, 403, 403, 200), "a note resolving holder C's mismatch",
 		func(f *authzFixture, _ caller) authzReq {
 			return jsonReq("/review/payment-issues/"+f.paymentIssue+"/notes", `{"note":"Refunded the short payment.","resolved":true}`)
@@ -360,6 +372,7 @@ type authzFixture struct {
 	badgeKid                                string // the thumbprint of the badges' signing key
 	badge                                   string // holder C's badge of a completed renewal, valid
 	paymentIssue                            string // holder C's renewal paid $1 short first: a mismatch in staff's queue
+	unsubscribe                             string // the token of holder A's renewal reminders' unsubscribe link
 	markers                                 map[string]markerClass
 }
 
@@ -562,6 +575,9 @@ func newAuthzFixture(t *testing.T, c *client, st *running) *authzFixture {
 	var h map[string]any
 	c.do("POST", "/holders", f.tokens[holderA], map[string]any{"firstName": "Zofia", "lastName": "Wrzesniewska", "email": emails[holderA], "contact": contact}, 201, &h)
 	f.holderA = id(h, "holderId")
+	if f.unsubscribe, err = st.UnsubscribeToken(t.Context(), "holder", f.holderA, "renewal_due"); err != nil {
+		t.Fatal(err)
+	}
 	c.do("POST", "/holders", f.tokens[holderB], map[string]any{"firstName": "Bjorn", "lastName": "Brandvold", "email": emails[holderB]}, 201, &h)
 	f.holderB = id(h, "holderId")
 	c.do("PUT", "/holders/"+f.holderA+"/credentials", f.tokens[staff], map[string]any{"membership": "member",

@@ -176,6 +176,38 @@ func TestLocalStack_AWSBackend(t *testing.T) {
 		})
 	})
 
+	// Reminders' choices on DynamoDB: the provider's page, and a holder's
+	// one-click link, which needs no sign-in.
+	t.Run("EmailChoices", func(t *testing.T) {
+		c.do("PUT", "/providers/me/email-preferences", acme, map[string]any{"off": []string{"fee_due"}}, 200, nil)
+		token, err := st.UnsubscribeToken(ctx, "holder", holder.HolderID, "renewal_due")
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.doRaw("POST", "/unsubscribe/"+token, "", "application/x-www-form-urlencoded", "List-Unsubscribe=One-Click", 200, nil)
+		var link struct{ Off bool }
+		c.do("GET", "/unsubscribe/"+token, "", nil, 200, &link)
+		var mine struct {
+			Choices []struct {
+				Code string
+				On   bool
+			}
+		}
+		c.do("GET", "/holders/me/email-preferences", ana, nil, 200, &mine)
+		if !link.Off || len(mine.Choices) == 0 || mine.Choices[0].Code != "renewal_due" || mine.Choices[0].On {
+			t.Fatalf("after the click: link %+v, choices %+v", link, mine)
+		}
+		ddb := dynamodb.NewFromConfig(cfg)
+		for pk, off := range map[string]string{"HOLDER#" + holder.HolderID: "renewal_due", "PROVIDER#" + provider.ProviderID: "fee_due"} {
+			out, err := ddb.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table),
+				Key: map[string]types.AttributeValue{"PK": &types.AttributeValueMemberS{Value: pk}, "SK": &types.AttributeValueMemberS{Value: "EMAILPREFS"}}})
+			list, _ := out.Item["off"].(*types.AttributeValueMemberL)
+			if err != nil || list == nil || len(list.Value) != 1 || !hasString(map[string]types.AttributeValue{"": list.Value[0]}, off) {
+				t.Fatalf("%s/EMAILPREFS: %v, %v; want %s off", pk, out.Item, err, off)
+			}
+		}
+	})
+
 	t.Run("SQSQueuesDrained", func(t *testing.T) {
 		q := sqs.NewFromConfig(cfg)
 		eventually(t, 5*time.Second, func() (problems []string) {

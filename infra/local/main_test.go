@@ -373,6 +373,7 @@ func (c *client) forge(claims jwt.MapClaims, key []byte) string {
 type email struct {
 	ID, Subject, Text, HTML string
 	To                      []string
+	Unsubscribe             string // the List-Unsubscribe header's link
 }
 
 func (c *client) emails(to string) []email {

@@ -139,18 +139,53 @@ func TestLocalStack_Reminders(t *testing.T) {
 		!strings.Contains(e.Text, "in 29 days") { // sent on 3 December, caught up: what is true then
 		t.Fatalf("renewal reminder %q:\n%s", e.Subject, e.Text)
 	}
-	if e := lastTo("ana@example.com", "CECs still outstanding"); !strings.Contains(e.Text, "0 of the 6 required") ||
-		!strings.Contains(e.Text, fmt.Sprint(holder["holderId"])) {
-		t.Fatalf("CEC reminder %q:\n%s", e.Subject, e.Text)
+	cecMail := lastTo("ana@example.com", "CECs still outstanding")
+	if !strings.Contains(cecMail.Text, "0 of the 6 required") || !strings.Contains(cecMail.Text, fmt.Sprint(holder["holderId"])) {
+		t.Fatalf("CEC reminder %q:\n%s", cecMail.Subject, cecMail.Text)
+	}
+	// Each reminder carries its one-click unsubscribe link (the header's,
+	// the API's) and its page's in the text (the portal's); they name the
+	// same signed token.
+	token, ok := strings.CutPrefix(cecMail.Unsubscribe, st.URL+"/unsubscribe/")
+	if !ok || !strings.Contains(cecMail.Text, st.URL+"/#/unsubscribe/"+token) || !strings.Contains(cecMail.HTML, st.URL+"/#/unsubscribe/"+token) {
+		t.Fatalf("CEC reminder's links: header %q\n%s", cecMail.Unsubscribe, cecMail.Text)
+	}
+	if e := lastTo("ana@example.com", "renewal is due"); e.Unsubscribe == "" || e.Unsubscribe == cecMail.Unsubscribe {
+		t.Fatalf("the renewal reminder's link %q, the CECs' %q: want one of its own", e.Unsubscribe, cecMail.Unsubscribe)
+	}
+	// Ana's mail client's one click (RFC 8058), with no sign-in: the CEC
+	// reminders stop, the renewal's do not.
+	var link map[string]any
+	c.doRaw("POST", "/unsubscribe/"+token, "", "application/x-www-form-urlencoded", "List-Unsubscribe=One-Click", 200, &link)
+	if link["off"] != true || link["topic"].(map[string]any)["code"] != "cecs_outstanding" {
+		t.Fatalf("one click: %v", link)
+	}
+	var prefs map[string]any
+	c.do("GET", "/holders/me/email-preferences", ana, nil, 200, &prefs)
+	if got := fmt.Sprint(prefs["choices"]); !strings.Contains(got, "code:cecs_outstanding hint:") || strings.Count(got, "on:false") != 1 {
+		t.Fatalf("Ana's choices after the click: %s", got)
 	}
 
-	// Paid: on 25 December only the CEC reminder comes.
+	// Paid: on 25 December only the CEC reminder would come, and Ana
+	// turned it off. The receipt (transactional) came all the same.
 	var co map[string]any
 	c.do("POST", "/holders/me/renewals/2027/checkout", ana, nil, 200, &co)
 	c.do("POST", "/dev/payments/"+fmt.Sprint(co["reference"])+"/succeed", "", nil, 200, nil)
 	at("2026-12-25T09:00:00-05:00")
 	run()
-	settle(map[string]int{"cecs": 1})
+	settle(nil)
+	receipts := 0
+	for _, e := range c.emails("ana@example.com") {
+		if strings.HasPrefix(e.Subject, "Receipt for") {
+			receipts++
+			if e.Unsubscribe != "" || strings.Contains(e.Text, "unsubscribe") {
+				t.Fatalf("the receipt offers to stop it: %q\n%s", e.Unsubscribe, e.Text)
+			}
+		}
+	}
+	if receipts != 1 {
+		t.Fatalf("%d receipts to Ana, want 1", receipts)
+	}
 
 	// Attendance not reported: 30 and 40 days after the program's end.
 	program := approvedProgram(t, c, acme, staff, 3) // ends 10 March 2027
@@ -163,8 +198,11 @@ func TestLocalStack_Reminders(t *testing.T) {
 	if e := lastTo("desk@acme.example", "Attendance for"); !strings.Contains(e.Text, program) || !strings.Contains(e.Text, "by 2027-04-24") {
 		t.Fatalf("attendance reminder %q:\n%s", e.Subject, e.Text)
 	}
+	// The provider turns the attendance reminders off on its page: the
+	// one of 19 April does not come.
+	c.do("PUT", "/providers/me/email-preferences", acme, map[string]any{"off": []string{"attendance_due"}}, 200, nil)
 	at("2027-04-19T09:00:00-04:00")
 	run()
 	run()
-	settle(map[string]int{"attendance": 1})
+	settle(nil)
 }

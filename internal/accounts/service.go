@@ -429,6 +429,12 @@ func (s *Service) EmailsOf(ctx context.Context, c identity.Caller) ([]string, er
 	return out, nil
 }
 
+// MyProviderID is the ID of the caller's provider (MyProvider's errors).
+func (s *Service) MyProviderID(ctx context.Context, c identity.Caller) (string, error) {
+	p, err := s.MyProvider(ctx, c)
+	return p.ID, err
+}
+
 // MyProvider returns the caller's provider.
 // Errors: Unauthenticated; NotFound provider_not_found.
 func (s *Service) MyProvider(ctx context.Context, c identity.Caller) (Provider, error) {

@@ -27,6 +27,7 @@ import (
 	"github.com/cecportal/cecportal/internal/daily"
 	"github.com/cecportal/cecportal/internal/dashboard"
 	"github.com/cecportal/cecportal/internal/documents"
+	"github.com/cecportal/cecportal/internal/emailprefs"
 	"github.com/cecportal/cecportal/internal/files"
 	"github.com/cecportal/cecportal/internal/holderimport"
 	"github.com/cecportal/cecportal/internal/ids"
@@ -71,6 +72,10 @@ type Env struct {
 	// HTTP API's public base URL, under which the badges' issuer profile,
 	// keys and status lists are published.
 	APIURLParameter string
+	// UnsubscribeKeyParameter names the SecureString parameter
+	// (UNSUBSCRIBE_KEY_PARAMETER) whose value signs the reminders'
+	// unsubscribe links (emailprefs).
+	UnsubscribeKeyParameter string
 	// BadgeKeyID is the AWS KMS key the badges are signed with
 	// (BADGE_KEY_ID: its ARN).
 	BadgeKeyID string
@@ -121,6 +126,7 @@ func (e *Env) vars() []envVar {
 		{"MAIL_FEEDBACK_QUEUE_URL", &e.MailFeedbackURL},
 		{"DOCUMENTS_BUCKET", &e.DocumentsBucket},
 		{"API_URL_PARAMETER", &e.APIURLParameter},
+		{"UNSUBSCRIBE_KEY_PARAMETER", &e.UnsubscribeKeyParameter},
 		{"BADGE_KEY_ID", &e.BadgeKeyID},
 		{"MAIL_FROM", &e.MailFrom},
 		{"MAIL_CONFIGURATION_SET", &e.MailConfigurationSet},
@@ -387,6 +393,12 @@ func (d Deps) Badges(is badges.Issuer, sealer badges.Sealer) *badges.Service {
 		Renewals: d.Renewals(nil), Clock: d.Clock}
 }
 
+// EmailPrefs is the reminders holders and providers choose, and their
+// unsubscribe links, signed with key (nil: none can be made or read).
+func (d Deps) EmailPrefs(key *secrets.Secret) *emailprefs.Service {
+	return &emailprefs.Service{Store: store.NewEmailPrefs(d.Table), Me: d.Accounts(), Key: key, Clock: d.Clock}
+}
+
 // Undeliverable is the email addresses mail no longer goes to: the
 // mail-feedback queue's consumer marks them, the mail sender skips them,
 // staff and their owners clear them.
@@ -417,7 +429,7 @@ type MailSender struct{ S mail.Sender }
 
 // Send sends a rendered email.
 func (m MailSender) Send(ctx context.Context, e notify.Email) (string, error) {
-	id, err := m.S.Send(ctx, mail.Message{From: e.From, To: e.To, Subject: e.Subject, Text: e.Text, HTML: e.HTML})
+	id, err := m.S.Send(ctx, mail.Message{From: e.From, To: e.To, Subject: e.Subject, Text: e.Text, HTML: e.HTML, Unsubscribe: e.Unsubscribe})
 	if errors.Is(err, mail.ErrRejected) {
 		err = fmt.Errorf("%w: %w", notify.ErrRejected, err)
 	}

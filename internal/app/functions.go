@@ -33,10 +33,16 @@ import (
 // It is a literal, so that a Lambda's init does no work to build it.
 var Functions = []Function{
 	// Staff's imports of holders are uploaded here.
-	{ID: "AccountsApi", Dir: "accounts-api", Kind: HTTP, Sends: []string{notify.Queue, accounts.RenewalsQueue, holderimport.Queue}},
+	// The reminders' unsubscribe links are read here, signed with the
+	// parameter UNSUBSCRIBE_KEY_PARAMETER names.
+	{ID: "AccountsApi", Dir: "accounts-api", Kind: HTTP, Sends: []string{notify.Queue, accounts.RenewalsQueue, holderimport.Queue},
+		Env: []string{"UNSUBSCRIBE_KEY_PARAMETER"}},
 	// MAIL_CONFIGURATION_SET sends SES's bounces and complaints to the
 	// mail-feedback queue (through SNS), which MailFeedback drains.
-	{ID: "MailSender", Dir: "mail-sender", Kind: Consumer, Queue: notify.Queue, Env: []string{"MAIL_FROM", "MAIL_CONFIGURATION_SET"}},
+	// A reminder carries its unsubscribe links: the API's (API_URL_PARAMETER)
+	// one-click link, signed with UNSUBSCRIBE_KEY_PARAMETER's key.
+	{ID: "MailSender", Dir: "mail-sender", Kind: Consumer, Queue: notify.Queue,
+		Env: []string{"MAIL_FROM", "MAIL_CONFIGURATION_SET", "API_URL_PARAMETER", "UNSUBSCRIBE_KEY_PARAMETER"}},
 	{ID: "MailFeedback", Dir: "mail-feedback", Kind: Consumer, Queue: undeliverable.Queue},
 	{ID: "OutboxRelay", Dir: "outbox-relay", Kind: Scheduled, Schedule: Schedule{Job: "outbox-relay", Every: time.Minute},
 		// An outbox entry may be bound for any queue.

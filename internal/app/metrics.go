@@ -25,6 +25,8 @@ var logMetrics = map[string]logMetric{
 	// and mails not sent because each recipient's address was one.
 	"email address marked undeliverable": {Name: "AddressesMarkedUndeliverable"},
 	"mail not sent: undeliverable":       {Name: "MailsNotSentUndeliverable"},
+	// Reminders not sent because their recipient turned them off.
+	"mail not sent: unsubscribed": {Name: "MailsNotSentUnsubscribed"},
 }
 
 // logMetric is one metric: its name, the attribute whose value it takes

@@ -130,7 +130,7 @@ func TestAccounts_CrashBetweenCommitAndSend(t *testing.T) {
 		if err := ses.Verify(ctx, from); err != nil {
 			t.Fatal(err)
 		}
-		mailer, err := mailapp.Mailer(relayDeps, ses, from)
+		mailer, err := mailapp.Mailer(relayDeps, ses, from, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

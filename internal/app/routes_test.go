@@ -28,7 +28,7 @@ import (
 // calls. A new API is one line here.
 var httpFunctions = map[string]func(app.Deps) (*httpapi.API, error){
 	"AccountsApi": func(d app.Deps) (*httpapi.API, error) {
-		return httpapi.NewAccountsAPI(d.Accounts(), d.Clock, d.Renewals(nil), d.HolderImport(), d.Undeliverable(), httpapi.Options{})
+		return httpapi.NewAccountsAPI(d.Accounts(), d.Clock, d.Renewals(nil), d.HolderImport(), d.Undeliverable(), d.EmailPrefs(nil), httpapi.Options{})
 	},
 	"AttendanceApi": func(d app.Deps) (*httpapi.API, error) {
 		return httpapi.NewAttendanceAPI(d.Attendance(nil), httpapi.Options{})

@@ -21,7 +21,7 @@ const module = "github.com/cecportal/cecportal/internal/"
 var domain = []string{
 	"accounts", "attendance", "calendar", "cec", "checkout", "credits", "fault", "identity", "ids", "names",
 	"freetext", "holderimport", "notify", "notify/templates", "outbox", "payments", "policy", "programs",
-	"reminders", "renewals", "roster", "submissions", "transcript", "undeliverable", "daily", "documents", "files", "records", "badges", "ledger", "dashboard",
+	"reminders", "renewals", "roster", "submissions", "transcript", "undeliverable", "daily", "documents", "files", "records", "badges", "ledger", "dashboard", "emailprefs",
 }
 
 // edge are the other packages: adapters, wiring, generators, the local stack,

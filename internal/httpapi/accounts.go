@@ -10,6 +10,7 @@ import (
 
 	"github.com/cecportal/cecportal/internal/accounts"
 	"github.com/cecportal/cecportal/internal/clock"
+	"github.com/cecportal/cecportal/internal/emailprefs"
 	"github.com/cecportal/cecportal/internal/fault"
 	"github.com/cecportal/cecportal/internal/holderimport"
 	"github.com/cecportal/cecportal/internal/identity"
@@ -20,9 +21,14 @@ import (
 // lapses, when not nil, marks the directory's holders whose renewal lapsed.
 // imports, staff's import of holders, and undeliv, the addresses mail no
 // longer goes to, may be nil where they are not served.
+// prefs, the reminders holders and providers choose and their
+// unsubscribe links, may be nil too.
 func NewAccountsAPI(svc *accounts.Service, c clock.Clock, lapses DirectoryLapses, imports *holderimport.Service,
-	undeliv *undeliverable.Service, opts Options) (*API, error) {
+	undeliv *undeliverable.Service, prefs *emailprefs.Service, opts Options) (*API, error) {
 	routes := AccountsRoutes(svc, c, lapses, undeliv)
+	if prefs != nil {
+		routes = append(routes, EmailPrefsRoutes(prefs)...)
+	}
 	if imports != nil {
 		routes = append(routes, HolderImportRoutes(imports)...)
 	}

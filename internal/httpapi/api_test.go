@@ -792,7 +792,7 @@ func BenchmarkAPI_Handle(b *testing.B) {
 // API from openapi.yaml's compiled contract and the accounts routes.
 func BenchmarkNew(b *testing.B) {
 	for b.Loop() {
-		if _, err := httpapi.NewAccountsAPI(nil, nil, nil, nil, nil, httpapi.Options{}); err != nil {
+		if _, err := httpapi.NewAccountsAPI(nil, nil, nil, nil, nil, nil, httpapi.Options{}); err != nil {
 			b.Fatal(err)
 		}
 	}

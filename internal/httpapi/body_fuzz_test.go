@@ -12,6 +12,7 @@ import (
 	"io"
 	"log/slog"
 	"maps"
+	"mime"
 	"net/http"
 	"net/url"
 	"os"
@@ -38,6 +39,7 @@ import (
 	"github.com/cecportal/cecportal/internal/cec"
 	"github.com/cecportal/cecportal/internal/credits"
 	"github.com/cecportal/cecportal/internal/documents"
+	"github.com/cecportal/cecportal/internal/emailprefs"
 	"github.com/cecportal/cecportal/internal/fault"
 	"github.com/cecportal/cecportal/internal/files"
 	"github.com/cecportal/cecportal/internal/files/diskfiles"
@@ -291,10 +293,11 @@ func newBodyWorld(tb testing.TB) *bodyWorld {
 	att := deps.Attendance(nil)
 	ren := deps.Renewals(nil)
 	opts := Options{Logger: log}
+	prefs := deps.EmailPrefs(secrets.Value("the fuzz world's unsubscribe key"))
 	var apis []*API
 	for _, mk := range []func() (*API, error){
 		func() (*API, error) {
-			return NewAccountsAPI(acc, w.clock, ren, deps.HolderImport(), deps.Undeliverable(), opts)
+			return NewAccountsAPI(acc, w.clock, ren, deps.HolderImport(), deps.Undeliverable(), prefs, opts)
 		},
 		func() (*API, error) { return NewProgramsAPI(progs, opts) },
 		func() (*API, error) { return NewAttendanceAPI(att, opts) },
@@ -329,6 +332,10 @@ func newBodyWorld(tb testing.TB) *bodyWorld {
 	}
 
 	ids := w.seed(tb, acc, progs, subs, att, ren)
+	token, err := prefs.Token(context.Background(), emailprefs.Account{Audience: emailprefs.Holder, ID: ids.ana}, "renewal_due")
+	if err != nil {
+		tb.Fatal(err)
+	}
 	// The corpus names a case by its index: add new ones at the end.
 	w.cases = []bodyCase{
 		{name: "createHolder", method: "POST", template: "/holders", sub: "n1"},
@@ -358,6 +365,12 @@ func newBodyWorld(tb testing.TB) *bodyWorld {
 			path: "/holders/" + ids.bo + "/badges/program/" + ids.held + "/revoke", sub: "s1", groups: "[staff]"},
 		{name: "notePaymentIssue", method: "POST", template: "/review/payment-issues/{issueId}/notes",
 			path: "/review/payment-issues/evt_seeded_short/notes", sub: "s1", groups: "[staff]"},
+		{name: "setMyEmailPreferences", method: "PUT", template: "/holders/me/email-preferences", sub: "h1", groups: "[holder]"},
+		{name: "setProviderEmailPreferences", method: "PUT", template: "/providers/me/email-preferences", sub: "p1", groups: "[provider]"},
+		{name: "unsubscribe (form)", method: "POST", template: "/unsubscribe/{token}", path: "/unsubscribe/" + token,
+			contentType: "application/x-www-form-urlencoded"},
+		{name: "unsubscribe (multipart)", method: "POST", template: "/unsubscribe/{token}", path: "/unsubscribe/" + token,
+			contentType: "multipart/form-data; boundary=fuzz-boundary"},
 	}
 	for i := range w.cases {
 		c := &w.cases[i]
@@ -388,7 +401,8 @@ func newBodyWorld(tb testing.TB) *bodyWorld {
 			}
 			for mt := range op.RequestBody.Value.Content {
 				if !slices.ContainsFunc(w.cases, func(c bodyCase) bool {
-					return c.method == method && c.template == path && c.contentType == mt
+					got, _, _ := mime.ParseMediaType(c.contentType)
+					return c.method == method && c.template == path && got == mt
 				}) {
 					tb.Fatalf("%s %s takes %s bodies: add a case to FuzzRequestBody", method, path, mt)
 				}

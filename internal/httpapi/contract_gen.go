@@ -110,6 +110,12 @@ func generatedContract() *contract.Contract {
 		{Method: "POST", Path: "/holders/me/documents/{documentId}/check", Roles: []string{"holder"}, Params: []contract.Param{
 			{In: "path", Name: "documentId", Required: true, Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(40), Pattern: "^[A-Za-z0-9-]+$", Example: "DOC-7K3M9Q2XAB"}, Label: "the document"},
 		}},
+		{Method: "GET", Path: "/holders/me/email-preferences", Roles: []string{"holder"}},
+		{Method: "PUT", Path: "/holders/me/email-preferences", Roles: []string{"holder"}, Body: &contract.Body{Required: true, Content: []contract.Media{
+			{Type: "application/json", Schema: &contract.Schema{Type: "object", Properties: map[string]*contract.Schema{
+				"off": &contract.Schema{Type: "array", MaxItems: contract.Int64(20), Items: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(40), Pattern: "^[a-z_]+$"}},
+			}, Required: []string{"off"}, NoAdditional: true, Labels: map[string]string{"off": "the reminders to stop"}}},
+		}}},
 		{Method: "GET", Path: "/holders/me/renewals/{year}", Roles: []string{"holder"}, Params: []contract.Param{
 			{In: "path", Name: "year", Required: true, Schema: &contract.Schema{Type: "integer", Minimum: contract.Float64(2000), Maximum: contract.Float64(2100)}, Label: "the renewal year"},
 		}},
@@ -384,6 +390,12 @@ func generatedContract() *contract.Contract {
 			}, Required: []string{"name", "contactName", "email", "phone", "address"}, NoAdditional: true, Labels: map[string]string{"address": "the organisation's address", "contactName": "the contact person's name", "email": "the organisation's email address", "name": "the organisation's name", "phone": "the organisation's phone number"}}},
 		}}},
 		{Method: "GET", Path: "/providers/me"},
+		{Method: "GET", Path: "/providers/me/email-preferences", Roles: []string{"provider"}},
+		{Method: "PUT", Path: "/providers/me/email-preferences", Roles: []string{"provider"}, Body: &contract.Body{Required: true, Content: []contract.Media{
+			{Type: "application/json", Schema: &contract.Schema{Type: "object", Properties: map[string]*contract.Schema{
+				"off": &contract.Schema{Type: "array", MaxItems: contract.Int64(20), Items: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(40), Pattern: "^[a-z_]+$"}},
+			}, Required: []string{"off"}, NoAdditional: true, Labels: map[string]string{"off": "the reminders to stop"}}},
+		}}},
 		{Method: "GET", Path: "/providers/me/filing-fees", Roles: []string{"provider"}, Params: []contract.Param{
 			{In: "query", Name: "limit", Schema: &contract.Schema{Type: "integer", Minimum: contract.Float64(1), Maximum: contract.Float64(100)}, Label: "the number of results per page"},
 			{In: "query", Name: "cursor", Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(2048), Pattern: "^[A-Za-z0-9_-]+$"}, Label: "the page"},
@@ -440,6 +452,15 @@ func generatedContract() *contract.Contract {
 			{Type: "application/json", Schema: &contract.Schema{Type: "object", Properties: map[string]*contract.Schema{
 				"email": &contract.Schema{Type: "string", MaxLength: contract.Int64(254), Format: "email"},
 			}, Required: []string{"email"}, NoAdditional: true, Labels: map[string]string{"email": "the email address"}}},
+		}}},
+		{Method: "GET", Path: "/unsubscribe/{token}", Public: true, Params: []contract.Param{
+			{In: "path", Name: "token", Required: true, Schema: &contract.Schema{Type: "string", MinLength: 3, MaxLength: contract.Int64(300), Pattern: "^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$"}, Label: "the unsubscribe link"},
+		}},
+		{Method: "POST", Path: "/unsubscribe/{token}", Public: true, Params: []contract.Param{
+			{In: "path", Name: "token", Required: true, Schema: &contract.Schema{Type: "string", MinLength: 3, MaxLength: contract.Int64(300), Pattern: "^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$"}, Label: "the unsubscribe link"},
+		}, Body: &contract.Body{Content: []contract.Media{
+			{Type: "application/x-www-form-urlencoded"},
+			{Type: "multipart/form-data"},
 		}}},
 		{Method: "POST", Path: "/webhooks/payments", Public: true, Params: []contract.Param{
 			{In: "header", Name: "Stripe-Signature", Schema: &contract.Schema{Type: "string", MaxLength: contract.Int64(2048)}},

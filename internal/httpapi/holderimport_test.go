@@ -27,7 +27,7 @@ func TestAccountsAPI_ImportBodyLimit(t *testing.T) {
 	clk := testkit.SettableAt(time.Date(2027, 1, 5, 14, 0, 0, 0, time.UTC))
 	acc := accounts.NewService(store.NewAccounts(tbl), pol, clk, testkit.IDs(), &testkit.Relay{})
 	imports := holderimport.NewService(store.NewHolderImports(tbl), acc, clk, testkit.IDs(), &testkit.Relay{})
-	api, err := NewAccountsAPI(acc, clk, nil, imports, nil, Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	api, err := NewAccountsAPI(acc, clk, nil, imports, nil, nil, Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +67,7 @@ func TestAccountsAPI_ImportResultsCSV(t *testing.T) {
 	acc := accounts.NewService(store.NewAccounts(tbl), pol, clk, testkit.IDs(), &testkit.Relay{})
 	q := &testkit.Relay{}
 	imports := holderimport.NewService(store.NewHolderImports(tbl), acc, clk, testkit.IDs(), q)
-	api, err := NewAccountsAPI(acc, clk, nil, imports, nil, Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	api, err := NewAccountsAPI(acc, clk, nil, imports, nil, nil, Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}

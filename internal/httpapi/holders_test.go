@@ -46,7 +46,7 @@ func newHolderWorld(t *testing.T) holderWorld {
 	ren := &renewals.Service{Store: store.NewRenewals(tbl), Holders: store.NewAccounts(tbl), Shards: store.RenewableShards,
 		Links: store.NewAccounts(tbl), Records: store.NewSubmissions(tbl), Policy: pol, Clock: clk, Relay: kept}
 	quiet := Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	accAPI, err := NewAccountsAPI(acc, clk, nil, nil, nil, quiet)
+	accAPI, err := NewAccountsAPI(acc, clk, nil, nil, nil, nil, quiet)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -31,6 +31,7 @@ import (
 	"github.com/cecportal/cecportal/internal/badges/vcjwt"
 	"github.com/cecportal/cecportal/internal/clock"
 	"github.com/cecportal/cecportal/internal/consumer"
+	"github.com/cecportal/cecportal/internal/emailprefs"
 	"github.com/cecportal/cecportal/internal/files"
 	"github.com/cecportal/cecportal/internal/files/diskfiles"
 	"github.com/cecportal/cecportal/internal/files/s3files"
@@ -147,6 +148,7 @@ type Stack struct {
 	cfg           Config
 	key           []byte
 	webhookSecret string
+	prefs         *emailprefs.Service // the reminders' choices and links
 	programStore  programs.Store
 	renewalStore  renewals.Store
 	filingStore   attendance.Store
@@ -292,7 +294,17 @@ func (s *Stack) build(ctx context.Context) (err error) {
 	}
 	deps := app.Deps{Table: tbl, Queues: senders, Clock: clk, Policy: pol, Log: s.log}
 	relay := deps.Relay().WithGrace(2 * cfg.RelayEvery)
-	mailer, err := mailapp.Mailer(deps, sender, from)
+	// The reminders' unsubscribe links are signed with a key file of the
+	// data directory, made at the first start (a parameter in AWS), and
+	// lead to this stack, which serves both the API and the portal.
+	unsubKey, err := localgw.NewKey(filepath.Join(cfg.DataDir, "unsubscribe.key"))
+	if err != nil {
+		return err
+	}
+	unsubscribeKey := secrets.Value(string(unsubKey))
+	s.prefs = deps.EmailPrefs(unsubscribeKey)
+	links := emailprefs.Links{Prefs: s.prefs, API: func(context.Context) (string, error) { return s.URL, nil }, Portal: s.URL}
+	mailer, err := mailapp.Mailer(deps, sender, from, links)
 	if err != nil {
 		return err
 	}
@@ -310,7 +322,7 @@ func (s *Stack) build(ctx context.Context) (err error) {
 	// Every API gives callers the holder and provider roles their own
 	// records give them, as the Lambdas do (docs/security.md#roles).
 	apiOptions := httpapi.Options{Logger: s.log, Roles: deps.Accounts()}
-	accountsAPI, err := httpapi.NewAccountsAPI(deps.Accounts(), clk, deps.Renewals(nil), deps.HolderImport(), deps.Undeliverable(), apiOptions)
+	accountsAPI, err := httpapi.NewAccountsAPI(deps.Accounts(), clk, deps.Renewals(nil), deps.HolderImport(), deps.Undeliverable(), deps.EmailPrefs(unsubscribeKey), apiOptions)
 	if err != nil {
 		return err
 	}
@@ -613,6 +625,12 @@ func (s *Stack) goRun(f func()) {
 
 // SigningKey is the key of the local JWT authorizer (tests forge tokens with it).
 func (s *Stack) SigningKey() []byte { return s.key }
+
+// UnsubscribeToken is the token of the unsubscribe link a reminder of
+// topic to the account would carry (what the mail sender puts in it).
+func (s *Stack) UnsubscribeToken(ctx context.Context, audience, id, topic string) (string, error) {
+	return s.prefs.Token(ctx, emailprefs.Account{Audience: audience, ID: id}, topic)
+}
 
 // Close stops serving, waits for in-flight work, and closes the data file.
 func (s *Stack) Close() error {

@@ -6,6 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
+	netmail "net/mail"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -29,6 +33,10 @@ type sent struct {
 	To      []string
 	Subject string
 	Body    string
+	// Unsubscribe is the List-Unsubscribe header's link; OneClick whether
+	// List-Unsubscribe-Post asks for RFC 8058's one-click POST.
+	Unsubscribe string
+	OneClick    bool
 }
 
 // mailEnv is one adapter with what the suite needs around it.
@@ -61,7 +69,8 @@ func TestOutbox_Contract(t *testing.T) {
 				if c.HTML != "" {
 					body = c.HTML
 				}
-				return sent{From: c.From, To: c.To, Subject: c.Subject, Body: body}, true
+				// The outbox keeps the link; it stands for both headers.
+				return sent{From: c.From, To: c.To, Subject: c.Subject, Body: body, Unsubscribe: c.Unsubscribe, OneClick: c.Unsubscribe != ""}, true
 			},
 		}
 	})
@@ -99,6 +108,11 @@ func findInMoto(t *testing.T, server *moto.Server, id string) (sent, bool) {
 				Subject      string       `json:"subject"`
 				Body         string       `json:"body"`
 			}
+			RawMessage []struct {
+				ID     string `json:"id"`
+				Source string `json:"source"`
+				Data   string `json:"raw_data"`
+			}
 		} `json:"ses"`
 	}
 	if err := json.Unmarshal(server.Data(t), &state); err != nil {
@@ -109,7 +123,62 @@ func findInMoto(t *testing.T, server *moto.Server, id string) (sent, bool) {
 			return sent{From: m.Source, To: m.Destinations.ToAddresses, Subject: m.Subject, Body: m.Body}, true
 		}
 	}
+	for _, m := range state.SES.RawMessage {
+		if m.ID == id {
+			return readRaw(t, m.Source, m.Data), true
+		}
+	}
 	return sent{}, false
+}
+
+// readRaw is a message sent whole (mail.MIME) as a person's mail client
+// reads it: decoded headers, and the HTML part, else the text.
+func readRaw(t *testing.T, source, raw string) sent {
+	t.Helper()
+	msg, err := netmail.ReadMessage(strings.NewReader(raw))
+	if err != nil {
+		t.Fatalf("raw message: %v", err)
+	}
+	var dec mime.WordDecoder
+	subject, err := dec.DecodeHeader(msg.Header.Get("Subject"))
+	if err != nil {
+		t.Fatalf("subject: %v", err)
+	}
+	to, err := msg.Header.AddressList("To")
+	if err != nil {
+		t.Fatalf("to: %v", err)
+	}
+	out := sent{From: source, Subject: subject, Unsubscribe: strings.Trim(msg.Header.Get("List-Unsubscribe"), "<>"),
+		OneClick: msg.Header.Get("List-Unsubscribe-Post") == "List-Unsubscribe=One-Click"}
+	for _, a := range to {
+		if a.Name != "" {
+			out.To = append(out.To, a.Name+" <"+a.Address+">")
+		} else {
+			out.To = append(out.To, a.Address)
+		}
+	}
+	_, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
+	if err != nil {
+		t.Fatalf("content type: %v", err)
+	}
+	parts := multipart.NewReader(msg.Body, params["boundary"])
+	for {
+		p, err := parts.NextPart() // decodes quoted-printable
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatalf("part: %v", err)
+		}
+		body, err := io.ReadAll(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if mt, _, _ := mime.ParseMediaType(p.Header.Get("Content-Type")); mt == "text/html" || out.Body == "" {
+			out.Body = strings.ReplaceAll(string(body), "\r\n", "\n")
+		}
+	}
+	return out
 }
 
 // runMailContract is the behaviour both senders promise: SES's. Addresses
@@ -134,6 +203,14 @@ func runMailContract(t *testing.T, newEnv func(t *testing.T) mailEnv) {
 				sent{From: from, To: []string{"ann@example.test"}, Subject: "Receipt", Body: "<p>Paid.</p>"}},
 			{"DisplayName", mail.Message{From: "CEC Portal <" + from + ">", To: []string{"Ann <ann@example.test>"}, Subject: "Hi", Text: "Hello."},
 				sent{From: "CEC Portal <" + from + ">", To: []string{"Ann <ann@example.test>"}, Subject: "Hi", Body: "Hello."}},
+			// An optional email: its one-click unsubscribe headers (SES:
+			// a raw message), with words outside ASCII kept.
+			{"Unsubscribe", mail.Message{From: "CEC Portal <" + from + ">", To: []string{"Zoë Ñúñez <zoe@example.test>", "bo@example.test"},
+				Subject: "Renovação due", Text: "Pay by 1 May.\nÉtienne", HTML: "<p>Pay by 1 May.</p>\n<p>Étienne — a long line of text that quoted-printable will fold at seventy-six characters, and unfold.</p>",
+				Unsubscribe: "https://api.example.test/unsubscribe/aC5ILTEucmVuZXdhbF9kdWU.c2ln"},
+				sent{From: "CEC Portal <" + from + ">", To: []string{"Zoë Ñúñez <zoe@example.test>", "bo@example.test"}, Subject: "Renovação due",
+					Body:        "<p>Pay by 1 May.</p>\n<p>Étienne — a long line of text that quoted-printable will fold at seventy-six characters, and unfold.</p>",
+					Unsubscribe: "https://api.example.test/unsubscribe/aC5ILTEucmVuZXdhbF9kdWU.c2ln", OneClick: true}},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
@@ -199,7 +276,8 @@ func runMailContract(t *testing.T, newEnv func(t *testing.T) mailEnv) {
 }
 
 func equalSent(a, b sent) bool {
-	return a.From == b.From && slices.Equal(a.To, b.To) && a.Subject == b.Subject && a.Body == b.Body
+	return a.From == b.From && slices.Equal(a.To, b.To) && a.Subject == b.Subject && a.Body == b.Body &&
+		a.Unsubscribe == b.Unsubscribe && a.OneClick == b.OneClick
 }
 
 func openOutbox(t *testing.T, path string, opts ...mail.OutboxOption) *mail.Outbox {

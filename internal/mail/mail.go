@@ -17,6 +17,10 @@ type Message struct {
 	Subject string
 	Text    string
 	HTML    string // optional
+	// Unsubscribe is an optional email's one-click unsubscribe link, sent
+	// as List-Unsubscribe with List-Unsubscribe-Post (RFC 8058); empty for
+	// the others.
+	Unsubscribe string
 }
 
 // Sender sends email. Each call sends at most once; the caller owns retries
@@ -34,6 +38,8 @@ type Captured struct {
 	Subject string    `json:"subject,omitempty"`
 	Text    string    `json:"text,omitempty"`
 	HTML    string    `json:"html,omitempty"`
+	// Unsubscribe is the List-Unsubscribe header's link, if any.
+	Unsubscribe string `json:"unsubscribe,omitempty"`
 }
 
 // ErrRejected means the provider refused the message (for example an

@@ -113,6 +113,8 @@ func (o *Outbox) Send(ctx context.Context, m Message) (string, error) {
 		Subject: m.Subject,
 		Text:    m.Text,
 		HTML:    m.HTML,
+		// What the header says, as SES sends it (mail.MIME).
+		Unsubscribe: m.Unsubscribe,
 	})
 	if err != nil {
 		return "", fmt.Errorf("send email: %w", err)

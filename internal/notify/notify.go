@@ -10,8 +10,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/mail"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/cecportal/cecportal/internal/outbox"
@@ -29,7 +31,32 @@ type Job struct {
 	Template string            `json:"template"`
 	To       []string          `json:"to"`
 	Data     map[string]string `json:"data,omitempty"`
+	// Optional marks an email its recipient may turn off (a reminder):
+	// it goes only while they want it, with an unsubscribe link
+	// (docs/reminders.md#choosing-reminders). Nil: transactional, always.
+	Optional *OptionalMail `json:"optional,omitempty"`
 }
+
+// OptionalMail is whose optional email and of which topic
+// (emailprefs.Topics).
+type OptionalMail struct {
+	Audience  string `json:"audience"` // holder or provider
+	AccountID string `json:"accountId"`
+	Topic     string `json:"topic"`
+}
+
+// Optional answers for optional email (emailprefs.Links).
+type Optional interface {
+	// Wants reports whether the recipient still wants o's email.
+	Wants(ctx context.Context, o OptionalMail) (bool, error)
+	// Unsubscribe is o's one-click link (the List-Unsubscribe header's)
+	// and its page's (the email's own text).
+	Unsubscribe(ctx context.Context, o OptionalMail) (oneClick, page string, err error)
+}
+
+// UnsubscribeData is the job data key under which an optional email's
+// template finds its unsubscribe page's link.
+const UnsubscribeData = "unsubscribe"
 
 // Message wraps the job as an outbox message for the mail queue.
 func (j Job) Message() (outbox.Message, error) { return outbox.New(Queue, j) }
@@ -38,6 +65,9 @@ func (j Job) Message() (outbox.Message, error) { return outbox.New(Queue, j) }
 type Email struct {
 	From, Subject, Text, HTML string
 	To                        []string
+	// Unsubscribe is an optional email's one-click link: the sender puts
+	// it in List-Unsubscribe, with List-Unsubscribe-Post (RFC 8058).
+	Unsubscribe string
 }
 
 // Sender delivers rendered email (SES in AWS, the outbox file locally).
@@ -97,9 +127,14 @@ type Mailer struct {
 	// Undeliverable, when set, keeps mail from the addresses it names: a
 	// job to none but those is recorded as done without sending.
 	Undeliverable Undeliverable
-	From          string
-	Now           func() time.Time
-	Log           *slog.Logger
+	// Optional, when set, keeps an optional job from a recipient who
+	// turned its topic off (recorded as done without sending), and gives
+	// the others its unsubscribe links. Unset, optional jobs go as the
+	// others, without links.
+	Optional Optional
+	From     string
+	Now      func() time.Time
+	Log      *slog.Logger
 	// Lease bounds how long a claim blocks redeliveries; past it a crashed
 	// delivery's job is sent again (at least once beats never).
 	Lease time.Duration
@@ -121,11 +156,25 @@ func (m *Mailer) Deliver(ctx context.Context, j Job) error {
 	if err := j.validate(); err != nil {
 		return err
 	}
+	oneClick := ""
+	if j.Optional != nil && m.Optional != nil {
+		var page string
+		var err error
+		if oneClick, page, err = m.Optional.Unsubscribe(ctx, *j.Optional); err != nil {
+			return fmt.Errorf("job %s: unsubscribe link: %w", j.ID, err)
+		}
+		data := maps.Clone(j.Data)
+		if data == nil {
+			data = map[string]string{}
+		}
+		data[UnsubscribeData] = page
+		j.Data = data
+	}
 	e, err := m.Templates.Render(j)
 	if err != nil {
 		return fmt.Errorf("render job %s: %w", j.ID, err)
 	}
-	e.From = m.From
+	e.From, e.Unsubscribe = m.From, oneClick
 	now := m.Now()
 	claim, err := m.Ledger.Claim(ctx, j.ID, now, m.lease())
 	if err != nil {
@@ -139,7 +188,13 @@ func (m *Mailer) Deliver(ctx context.Context, j Job) error {
 		return fmt.Errorf("job %s: %w", j.ID, ErrInFlight)
 	}
 	if e.To, err = m.deliverable(ctx, j.ID, e.To); err != nil || len(e.To) == 0 {
-		return m.skip(ctx, j, err)
+		return m.skip(ctx, j, SkippedUndeliverable, err)
+	}
+	if j.Optional != nil && m.Optional != nil {
+		wants, err := m.Optional.Wants(ctx, *j.Optional)
+		if err != nil || !wants {
+			return m.skip(ctx, j, SkippedUnsubscribed, err)
+		}
 	}
 	id, err := m.Sender.Send(ctx, e)
 	if err != nil {
@@ -176,26 +231,30 @@ func (m *Mailer) deliverable(ctx context.Context, job string, to []string) ([]st
 	return out, nil
 }
 
-// skip ends a claimed job that is not sent: for good when none of its
-// recipients can be mailed, or released for a redelivery when reading
-// their marks failed (err).
-func (m *Mailer) skip(ctx context.Context, j Job, err error) error {
+// skip ends a claimed job that is not sent (why: SkippedUndeliverable or
+// SkippedUnsubscribed): for good, or released for a redelivery when
+// reading the marks or the choices failed (err).
+func (m *Mailer) skip(ctx context.Context, j Job, why string, err error) error {
 	if err != nil {
 		if rerr := m.Ledger.Release(ctx, j.ID); rerr != nil {
 			err = errors.Join(err, fmt.Errorf("release claim: %w", rerr))
 		}
-		return fmt.Errorf("job %s: read undeliverable addresses: %w", j.ID, err)
+		return fmt.Errorf("job %s: %s: %w", j.ID, why, err)
 	}
-	if err := m.Ledger.Sent(ctx, j.ID, SkippedUndeliverable, m.Now()); err != nil {
+	if err := m.Ledger.Sent(ctx, j.ID, why, m.Now()); err != nil {
 		return fmt.Errorf("record job %s skipped: %w", j.ID, err)
 	}
-	m.log().InfoContext(ctx, "mail not sent: undeliverable", "job", j.ID, "template", j.Template)
+	// The words after "mail not sent: " name the metric (app/metrics.go).
+	m.log().InfoContext(ctx, "mail not sent: "+strings.TrimPrefix(why, "not-sent:"), "job", j.ID, "template", j.Template)
 	return nil
 }
 
-// SkippedUndeliverable is the message ID the ledger records for a job none
-// of whose recipients could be mailed.
-const SkippedUndeliverable = "not-sent:undeliverable"
+// The message IDs the ledger records for a job not sent: none of its
+// recipients could be mailed, or its recipient turned its topic off.
+const (
+	SkippedUndeliverable = "not-sent:undeliverable"
+	SkippedUnsubscribed  = "not-sent:unsubscribed"
+)
 
 func (j Job) validate() error {
 	if j.ID == "" || j.Template == "" || len(j.To) == 0 {

@@ -198,3 +198,77 @@ func TestMailer_SkipsUndeliverable(t *testing.T) {
 		})
 	}
 }
+
+// choices is the optional email's answers: who turned what off.
+type choices struct {
+	off map[string]bool // "<account> <topic>"
+	err error
+}
+
+func (c choices) Wants(_ context.Context, o notify.OptionalMail) (bool, error) {
+	return !c.off[o.AccountID+" "+o.Topic], c.err
+}
+
+func (c choices) Unsubscribe(_ context.Context, o notify.OptionalMail) (string, string, error) {
+	return "https://api.example.test/unsubscribe/" + o.AccountID, "https://portal.example.test/#/unsubscribe/" + o.AccountID, nil
+}
+
+// An optional email (a reminder) goes only while its recipient wants it,
+// with its one-click link for the header and its page's in the text; one
+// turned off is recorded as done, not sent; a transactional one goes
+// whatever the choices.
+func TestMailer_OptionalMail(t *testing.T) {
+	ctx := context.Background()
+	reminder := notify.Job{ID: "reminder:renewal_due:INV-1:d30", Template: "reminder_renewal_due", To: []string{"ana@example.com"},
+		Data:     map[string]string{"name": "Ana", "invoiceId": "INV-1", "year": "2027", "dueOn": "2027-01-01", "amount": "$125.00", "days": "30"},
+		Optional: &notify.OptionalMail{Audience: "holder", AccountID: "H-1", Topic: "renewal_due"}}
+	for _, tc := range []struct {
+		name      string
+		job       notify.Job
+		choices   choices
+		wantLink  string // the header's; "-" for nothing sent
+		wantSent  string
+		wantError bool
+	}{
+		{"Wanted", reminder, choices{}, "https://api.example.test/unsubscribe/H-1", "msg-1", false},
+		{"TurnedOff", reminder, choices{off: map[string]bool{"H-1 renewal_due": true}}, "-", notify.SkippedUnsubscribed, false},
+		{"OtherTopicOff", reminder, choices{off: map[string]bool{"H-1 cecs_outstanding": true}}, "https://api.example.test/unsubscribe/H-1", "msg-1", false},
+		{"Transactional", welcome, choices{off: map[string]bool{"H-1 renewal_due": true}}, "", "msg-1", false},
+		// The choices cannot be read: not sent, the claim released.
+		{"ChoicesUnreadable", reminder, choices{err: errors.New("throttled")}, "-", "", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m, s, l, _ := newMailer(t)
+			m.Optional = tc.choices
+			err := m.Deliver(ctx, tc.job)
+			if (err != nil) != tc.wantError {
+				t.Fatalf("Deliver = %v, want error %v", err, tc.wantError)
+			}
+			if tc.wantLink == "-" {
+				if len(s.sent) != 0 {
+					t.Fatalf("sent %+v, want nothing", s.sent)
+				}
+			} else if len(s.sent) != 1 || s.sent[0].Unsubscribe != tc.wantLink {
+				t.Fatalf("sent %+v, want one email with link %q", s.sent, tc.wantLink)
+			}
+			if tc.wantLink != "-" && tc.wantLink != "" {
+				page := "https://portal.example.test/#/unsubscribe/H-1"
+				if !strings.Contains(s.sent[0].Text, "Stop them: "+page) || !strings.Contains(s.sent[0].HTML, `href="`+page+`"`) {
+					t.Errorf("the email does not link its unsubscribe page:\n%s\n%s", s.sent[0].Text, s.sent[0].HTML)
+				}
+			}
+			if tc.wantLink == "" && len(s.sent) == 1 && strings.Contains(s.sent[0].Text, "Stop them") {
+				t.Errorf("a transactional email offers to stop it:\n%s", s.sent[0].Text)
+			}
+			if got := l.sent[tc.job.ID]; got != tc.wantSent {
+				t.Fatalf("ledger records %q, want %q", got, tc.wantSent)
+			}
+			if _, claimed := l.claims[tc.job.ID]; tc.wantError && claimed {
+				t.Fatal("the claim of an unsent job was kept")
+			}
+			if tc.job.Data != nil && tc.job.Data[notify.UnsubscribeData] != "" {
+				t.Fatal("Deliver changed the job's data")
+			}
+		})
+	}
+}

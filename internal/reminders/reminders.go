@@ -20,12 +20,16 @@ import (
 	"github.com/cecportal/cecportal/internal/clock"
 	"github.com/cecportal/cecportal/internal/credits"
 	"github.com/cecportal/cecportal/internal/daily"
+	"github.com/cecportal/cecportal/internal/emailprefs"
 	"github.com/cecportal/cecportal/internal/notify"
 	"github.com/cecportal/cecportal/internal/outbox"
 	"github.com/cecportal/cecportal/internal/policy"
 )
 
 // Reasons, as they appear in job IDs and template names (reminder_<reason>).
+// Each reminder to a holder or a provider is optional mail of the topic
+// of its reason (emailprefs.Topics): they may turn it off, and it carries
+// an unsubscribe link. The office's own (audit overdue) always goes.
 const (
 	ReasonRenewal    = "renewal_due"
 	ReasonGrace      = "renewal_grace_ending"
@@ -313,7 +317,8 @@ func (s *Service) renewals(ctx context.Context, date string, d int, p Page) ([]n
 	jobs := make([]notify.Job, 0, len(dues))
 	for _, r := range dues {
 		jobs = append(jobs, notify.Job{ID: JobID(ReasonRenewal, r.InvoiceID, period(d)), Template: "reminder_" + ReasonRenewal,
-			To: []string{r.Email}, Data: map[string]string{"name": r.Name, "invoiceId": r.InvoiceID,
+			Optional: &notify.OptionalMail{Audience: emailprefs.Holder, AccountID: r.HolderID, Topic: ReasonRenewal},
+			To:       []string{r.Email}, Data: map[string]string{"name": r.Name, "invoiceId": r.InvoiceID,
 				"year": strconv.Itoa(r.Year), "dueOn": r.DueOn, "amount": r.Amount, "days": s.daysLeft(r.DueOn, d)}})
 	}
 	return jobs, next, nil
@@ -351,7 +356,8 @@ func (s *Service) graceEnding(ctx context.Context, date string, d int, p Page) (
 	jobs := make([]notify.Job, 0, len(dues))
 	for _, r := range dues {
 		jobs = append(jobs, notify.Job{ID: JobID(ReasonGrace, r.InvoiceID, period(d)), Template: "reminder_" + ReasonGrace,
-			To: []string{r.Email}, Data: map[string]string{"name": r.Name, "invoiceId": r.InvoiceID, "year": strconv.Itoa(r.Year),
+			Optional: &notify.OptionalMail{Audience: emailprefs.Holder, AccountID: r.HolderID, Topic: ReasonGrace},
+			To:       []string{r.Email}, Data: map[string]string{"name": r.Name, "invoiceId": r.InvoiceID, "year": strconv.Itoa(r.Year),
 				"graceUntil": date, "amount": r.Amount, "days": s.daysLeft(date, d), "reinstatementFee": fee}})
 	}
 	return jobs, next, nil
@@ -384,7 +390,8 @@ func (s *Service) cecs(ctx context.Context, date string, d int, p Page) ([]notif
 			lines = append(lines, "- "+f.Message)
 		}
 		jobs = append(jobs, notify.Job{ID: JobID(ReasonCECs, c.InvoiceID, period(d)), Template: "reminder_" + ReasonCECs,
-			To: []string{c.Email}, Data: map[string]string{"name": c.Name, "holderId": c.HolderID, "year": strconv.Itoa(c.Year),
+			Optional: &notify.OptionalMail{Audience: emailprefs.Holder, AccountID: c.HolderID, Topic: ReasonCECs},
+			To:       []string{c.Email}, Data: map[string]string{"name": c.Name, "holderId": c.HolderID, "year": strconv.Itoa(c.Year),
 				"dueOn": c.DueOn, "days": s.daysLeft(c.DueOn, d), "required": y.Required.String(), "counted": y.Counted.String(),
 				"shortfalls": strings.Join(lines, "\n"),
 				"earnedYear": strconv.Itoa(y.From.Year()), "earned": y.Period.WindowWords()}})
@@ -401,7 +408,8 @@ func (s *Service) audits(ctx context.Context, date string, d int, p Page) ([]not
 	jobs := make([]notify.Job, 0, len(dues))
 	for _, a := range dues {
 		jobs = append(jobs, notify.Job{ID: JobID(ReasonAudit, a.SubmissionID, period(d)), Template: "reminder_" + ReasonAudit,
-			To: []string{a.Email}, Data: map[string]string{"name": a.Name, "submissionId": a.SubmissionID,
+			Optional: &notify.OptionalMail{Audience: emailprefs.Holder, AccountID: a.HolderID, Topic: ReasonAudit},
+			To:       []string{a.Email}, Data: map[string]string{"name": a.Name, "submissionId": a.SubmissionID,
 				"year": strconv.Itoa(a.Year), "dueOn": a.DueOn, "days": s.daysLeft(a.DueOn, d)}})
 	}
 	return jobs, next, nil
@@ -450,7 +458,8 @@ func (s *Service) attendance(ctx context.Context, date string, d int, p Page) ([
 			offering = strconv.Itoa(a.Offering)
 		}
 		jobs = append(jobs, notify.Job{ID: JobID(ReasonAttendance, id, period(d)), Template: "reminder_" + ReasonAttendance,
-			To: []string{a.Email}, Data: map[string]string{"programId": a.ProgramID, "title": a.Title, "endsOn": a.EndsOn,
+			Optional: &notify.OptionalMail{Audience: emailprefs.Provider, AccountID: a.ProviderID, Topic: ReasonAttendance},
+			To:       []string{a.Email}, Data: map[string]string{"programId": a.ProgramID, "title": a.Title, "endsOn": a.EndsOn,
 				"deadline": deadline, "days": strconv.Itoa(d), "offering": offering}})
 	}
 	return jobs, next, nil
@@ -472,7 +481,8 @@ func (s *Service) fees(ctx context.Context, date string, d int, p Page) ([]notif
 			continue
 		}
 		jobs = append(jobs, notify.Job{ID: JobID(ReasonFee, f.InvoiceID, period(d)), Template: "reminder_" + ReasonFee,
-			To: []string{f.Email}, Data: map[string]string{"programId": f.ProgramID, "title": f.Title, "invoiceId": f.InvoiceID,
+			Optional: &notify.OptionalMail{Audience: emailprefs.Provider, AccountID: f.ProviderID, Topic: ReasonFee},
+			To:       []string{f.Email}, Data: map[string]string{"programId": f.ProgramID, "title": f.Title, "invoiceId": f.InvoiceID,
 				"amount": f.Amount, "issuedOn": f.IssuedOn, "startsOn": f.Starts[i].Format(time.DateOnly), "days": strconv.Itoa(d)}})
 	}
 	return jobs, next, nil
@@ -487,7 +497,8 @@ func (s *Service) filingFees(ctx context.Context, date string, d int, p Page) ([
 	jobs := make([]notify.Job, 0, len(dues))
 	for _, f := range dues {
 		jobs = append(jobs, notify.Job{ID: JobID(ReasonFiling, f.InvoiceID, period(d)), Template: "reminder_" + ReasonFiling,
-			To: []string{f.Email}, Data: map[string]string{"programId": f.ProgramID, "title": f.Title, "invoiceId": f.InvoiceID,
+			Optional: &notify.OptionalMail{Audience: emailprefs.Provider, AccountID: f.ProviderID, Topic: ReasonFiling},
+			To:       []string{f.Email}, Data: map[string]string{"programId": f.ProgramID, "title": f.Title, "invoiceId": f.InvoiceID,
 				"amount": f.Amount, "issuedOn": f.IssuedOn, "days": strconv.Itoa(d)}})
 	}
 	return jobs, next, nil

@@ -66,6 +66,7 @@ const (
 // Sort keys: values, and prefixes (ending in '#').
 const (
 	skProfile        = "PROFILE"
+	skEmailPrefs     = "EMAILPREFS"
 	skHolder         = "HOLDER"
 	skProvider       = "PROVIDER"
 	skHolderMail     = "HOLDEREMAIL"
@@ -145,6 +146,8 @@ var entities = []entity{
 	{name: "holder import chunk summary", pk: pkImport, sk: skChunk},
 	{name: "holder import row result", pk: pkImport, sk: skRow},
 	{name: "provider", pk: pkProvider, sk: skProfile},
+	{name: "holder's email choices", pk: pkHolder, sk: skEmailPrefs},
+	{name: "provider's email choices", pk: pkProvider, sk: skEmailPrefs},
 	{name: "outbox entry", pk: pkOutbox},
 	{name: "program", pk: pkProgram, sk: skProgram, gsi1: gsiProviderPrograms, gsi2: gsiProgramStatus},
 	{name: "calendar entry", pk: pkCalendar},

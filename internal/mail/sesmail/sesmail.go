@@ -22,6 +22,7 @@ import (
 // API is the part of *ses.Client the adapter uses.
 type API interface {
 	SendEmail(ctx context.Context, in *ses.SendEmailInput, opts ...func(*ses.Options)) (*ses.SendEmailOutput, error)
+	SendRawEmail(ctx context.Context, in *ses.SendRawEmailInput, opts ...func(*ses.Options)) (*ses.SendRawEmailOutput, error)
 }
 
 var _ API = (*ses.Client)(nil)
@@ -45,10 +46,15 @@ func (s *Sender) WithConfigurationSet(name string) *Sender {
 	return s
 }
 
-// Send sends a rendered message.
+// Send sends a rendered message: with SendEmail, or with SendRawEmail
+// (mail.MIME) when it carries an unsubscribe link, a header SendEmail
+// cannot set.
 func (s *Sender) Send(ctx context.Context, m mail.Message) (string, error) {
 	if err := mail.CheckEnvelope(m.From, m.To); err != nil {
 		return "", fmt.Errorf("send email: %w", err)
+	}
+	if m.Unsubscribe != "" {
+		return s.sendRaw(ctx, m)
 	}
 	body := &types.Body{}
 	if m.Text != "" {
@@ -66,6 +72,22 @@ func (s *Sender) Send(ctx context.Context, m mail.Message) (string, error) {
 		in.ConfigurationSetName = aws.String(s.set)
 	}
 	out, err := s.client.SendEmail(ctx, in)
+	if err != nil {
+		return "", fmt.Errorf("send email: %w", classify(err))
+	}
+	return aws.ToString(out.MessageId), nil
+}
+
+func (s *Sender) sendRaw(ctx context.Context, m mail.Message) (string, error) {
+	raw, err := mail.MIME(m)
+	if err != nil {
+		return "", fmt.Errorf("send email: %w", err)
+	}
+	in := &ses.SendRawEmailInput{Source: aws.String(m.From), Destinations: m.To, RawMessage: &types.RawMessage{Data: raw}}
+	if s.set != "" {
+		in.ConfigurationSetName = aws.String(s.set)
+	}
+	out, err := s.client.SendRawEmail(ctx, in)
 	if err != nil {
 		return "", fmt.Errorf("send email: %w", classify(err))
 	}

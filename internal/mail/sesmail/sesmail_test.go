@@ -23,6 +23,13 @@ func (f *fakeSES) SendEmail(context.Context, *ses.SendEmailInput, ...func(*ses.O
 	return &ses.SendEmailOutput{MessageId: aws.String("m1")}, nil
 }
 
+func (f *fakeSES) SendRawEmail(context.Context, *ses.SendRawEmailInput, ...func(*ses.Options)) (*ses.SendRawEmailOutput, error) {
+	if f.err != nil {
+		return nil, f.err
+	}
+	return &ses.SendRawEmailOutput{MessageId: aws.String("m2")}, nil
+}
+
 func TestSES_ErrorMapping(t *testing.T) {
 	tests := []struct {
 		code     string
@@ -49,11 +56,16 @@ func TestSES_ErrorMapping(t *testing.T) {
 }
 
 // recordingSES keeps the input of each send.
-type recordingSES struct{ in []*ses.SendEmailInput }
+type recordingSES struct{ in []*string } // the configuration set of each send
 
 func (r *recordingSES) SendEmail(_ context.Context, in *ses.SendEmailInput, _ ...func(*ses.Options)) (*ses.SendEmailOutput, error) {
-	r.in = append(r.in, in)
+	r.in = append(r.in, in.ConfigurationSetName)
 	return &ses.SendEmailOutput{MessageId: aws.String("m1")}, nil
+}
+
+func (r *recordingSES) SendRawEmail(_ context.Context, in *ses.SendRawEmailInput, _ ...func(*ses.Options)) (*ses.SendRawEmailOutput, error) {
+	r.in = append(r.in, in.ConfigurationSetName)
+	return &ses.SendRawEmailOutput{MessageId: aws.String("m2")}, nil
 }
 
 // Every mail names the configuration set, whose event destination brings
@@ -61,13 +73,19 @@ func (r *recordingSES) SendEmail(_ context.Context, in *ses.SendEmailInput, _ ..
 // records it here).
 func TestSES_ConfigurationSet(t *testing.T) {
 	msg := mail.Message{From: "a@cecportal.test", To: []string{"b@example.test"}, Subject: "s", Text: "t"}
+	optional := msg
+	optional.Unsubscribe = "https://api.example.test/unsubscribe/x.y" // sent whole
 	for _, tc := range []struct{ set, want string }{{"cecportal-prod", "cecportal-prod"}, {"", ""}} {
 		r := &recordingSES{}
-		if _, err := sesmail.New(r).WithConfigurationSet(tc.set).Send(context.Background(), msg); err != nil {
-			t.Fatal(err)
+		for _, m := range []mail.Message{msg, optional} {
+			if _, err := sesmail.New(r).WithConfigurationSet(tc.set).Send(context.Background(), m); err != nil {
+				t.Fatal(err)
+			}
 		}
-		if got := aws.ToString(r.in[0].ConfigurationSetName); got != tc.want {
-			t.Errorf("WithConfigurationSet(%q): sent with %q", tc.set, got)
+		for i, got := range r.in {
+			if aws.ToString(got) != tc.want {
+				t.Errorf("WithConfigurationSet(%q): mail %d sent with %q", tc.set, i, aws.ToString(got))
+			}
 		}
 	}
 }

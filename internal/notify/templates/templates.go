@@ -108,6 +108,9 @@ func parseTemplate(name string) (*template, error) {
 type view struct {
 	Association policy.Association
 	Data        map[string]string
+	// Unsubscribe is an optional email's unsubscribe page (the job's
+	// notify.UnsubscribeData); empty for the others.
+	Unsubscribe string
 }
 
 // Render produces the email for job j (From is left to the caller).
@@ -116,7 +119,7 @@ func (t *Templates) Render(j notify.Job) (notify.Email, error) {
 	if err != nil {
 		return notify.Email{}, fmt.Errorf("template %q: %w", j.Template, err)
 	}
-	v := view{Association: t.policy.Association, Data: j.Data}
+	v := view{Association: t.policy.Association, Data: j.Data, Unsubscribe: j.Data[notify.UnsubscribeData]}
 	var txt bytes.Buffer
 	if err := tpl.text.Execute(&txt, v); err != nil {
 		return notify.Email{}, fmt.Errorf("template %q: %w", j.Template, err)

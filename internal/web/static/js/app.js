@@ -25,6 +25,7 @@ import { calendar } from "./calendar.js";
 import { checkBadge } from "./openbadge.js";
 import { homes } from "./home.js";
 import { undeliverablePage } from "./undeliverable.js";
+import { emailPage, unsubscribePage } from "./emailprefs.js";
 
 const roleNames = { holder: "Credential holder", provider: "Provider", staff: "Association staff" };
 
@@ -34,6 +35,8 @@ const routes = [
   { path: "/signin", render: signInPage, public: true },
   { path: "/calendar", render: calendar, public: true, nav: "CEC calendar" },
   { path: "/badges/check", render: checkBadge, public: true, nav: "Check a badge" },
+  // An email's unsubscribe link: no sign-in.
+  { path: "/unsubscribe/:token", render: unsubscribePage, public: true },
   // join: a signed-in person without the role may open it to get the role
   // (register the organisation, create the holder account).
   { path: "/provider", role: "provider", join: true, nav: "Organisation", render: provider.organisation },
@@ -45,10 +48,12 @@ const routes = [
   { path: "/provider/programs/:id/attendance/:uploadId", role: "provider", render: attendance.attendance },
   { path: "/provider/programs/:id/attendance/offering/:offering", role: "provider", render: attendance.attendance },
   { path: "/provider/directory", role: "provider", nav: "Directory", render: provider.directory },
+  { path: "/provider/email", role: "provider", nav: "Email reminders", render: emailPage("provider") },
   { path: "/holder", role: "holder", join: true, nav: "Profile", render: holder.profile },
   { path: "/holder/status", role: "holder", nav: "CEC status", render: holder.status },
   { path: "/holder/submit", role: "holder", nav: "Report CECs", render: holder.submit },
   { path: "/holder/renewal", role: "holder", nav: "Renewal", render: holder.renewal },
+  { path: "/holder/email", role: "holder", nav: "Email reminders", render: emailPage("holder") },
   { path: "/staff/programs", role: "staff", nav: "Program reviews", render: staff.programs },
   { path: "/staff/submissions", role: "staff", nav: "CEC reviews", render: staff.submissions },
   { path: "/staff/holders", role: "staff", nav: "Holders", render: staff.holders },

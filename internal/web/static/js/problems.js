@@ -424,6 +424,12 @@ export default {
       "required": "Enter your phone number"
     }
   },
+  "PUT /holders/me/email-preferences": {
+    "off": {
+      "label": "the reminders to stop",
+      "required": "Add the reminders to stop"
+    }
+  },
   "PUT /holders/{holderId}/credentials": {
     "credentials": {
       "label": "the credentials",
@@ -528,6 +534,12 @@ export default {
     "url": {
       "label": "the web address where people attend",
       "required": "Enter the web address where people attend"
+    }
+  },
+  "PUT /providers/me/email-preferences": {
+    "off": {
+      "label": "the reminders to stop",
+      "required": "Add the reminders to stop"
     }
   }
 };
