@@ -4,7 +4,7 @@
 // policy it was built and tested with.
 package cecportal
 
-import _ "embed"
+import "embed"
 
 // OpenAPI is the HTTP API contract; requests are validated against it.
 //
@@ -15,3 +15,10 @@ var OpenAPI []byte
 //
 //go:embed policy/default.yaml
 var DefaultPolicy []byte
+
+// Email is the association's own email templates (policy/email: NAME.txt,
+// NAME.html), each replacing the shipped one of its name
+// (internal/notify/templates); a README explains them.
+//
+//go:embed policy/email
+var Email embed.FS

@@ -79,6 +79,10 @@ func TestBrowser_BRPTPolicy(t *testing.T) {
 	p := s.person(t, "holder", true)
 	p.signIn(t, "holder", "ana", "ana@example.com")
 	p.open(t, "#/holder/status")
+	// The portal wears BRPT's colours (its policy's), not the shipped ones.
+	if bg := eval[string](t, p, "read the header's colour", `getComputedStyle(document.querySelector(".top")).backgroundColor`); bg != "rgb(0, 90, 112)" {
+		t.Fatalf("the header's colour %q, want BRPT's #005a70", bg)
+	}
 	p.waitText(t, "main h2", "Renewal 2027")
 	p.waitText(t, "#status-window", "CECs earned from Tue, Dec 20, 2022 to Sun, Dec 19, 2027 count; the renewal is due on Mon, Dec 20, 2027")
 	p.waitText(t, "#status-required", "50")

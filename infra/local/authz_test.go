@@ -272,6 +272,8 @@ var authzMatrix = []authzRow{
 	{"GET /payments/totals", statuses(401, 401, 403, 403, 403, 403, 200), "the ledger's totals of the same range", at("/payments/totals?from=2027-01-01&to=2027-03-31")},
 	{"GET /review/payment-issues", statuses(401, 401, 403, 403, 403, 403, 200), "staff's queue of refunds and mismatches", at("/review/payment-issues")},
 	{"GET /dashboard", statuses(401, 401, 403, 403, 403, 403, 200), "the office's figures", at("/dashboard")},
+	{"GET /emails", statuses(401, 401, 403, 403, 403, 403, 200), "staff's list of the emails the system sends", at("/emails")},
+	{"GET /emails/{name}", statuses(401, 401, 403, 403, 403, 403, 200), "staff's preview of the renewal reminder, with sample data", at("/emails/reminder_renewal_due")},
 	{"GET /holders/me/email-preferences", statuses(401, 401, 200, 200, 403, 403, 403), "each holder's own reminders", at("/holders/me/email-preferences")},
 	{"PUT /holders/me/email-preferences", statuses(401, 401, 200, 200, 403, 403, 403), "each holder's own: every reminder on",
 		func(*authzFixture, caller) authzReq { return jsonReq("/holders/me/email-preferences", `{"off":[]}`) }},

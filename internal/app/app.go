@@ -10,14 +10,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/cecportal/cecportal"
 	"github.com/cecportal/cecportal/internal/accounts"
 	"github.com/cecportal/cecportal/internal/attendance"
 	"github.com/cecportal/cecportal/internal/awsenv"
@@ -212,7 +215,12 @@ func Lambda(id string) Process {
 	if err != nil {
 		Exit(log, "aws configuration", err)
 	}
+	own, err := EmailTemplates(env.PolicyFile)
+	if err != nil {
+		Exit(log, "email templates", err)
+	}
 	deps := Deps{
+		Email:  own,
 		Table:  table.NewDynamo(table.NewDynamoClient(cfg), env.TableName),
 		Queues: SQSQueues(sqs.NewFromConfig(cfg), env.QueueURLs()),
 		Clock:  clock.System{},
@@ -252,14 +260,32 @@ func LoadPolicy(path string) (*policy.Policy, error) {
 	return policy.LoadFile(path)
 }
 
+// EmailTemplates are the association's own email templates beside the
+// policy file: the directory email/ beside path, or for the shipped
+// policy the policy/email compiled in (cecportal.Email). Nil when there
+// is none: the shipped templates (docs/reminders.md#the-associations-own-emails).
+func EmailTemplates(path string) (fs.FS, error) {
+	if path == "" {
+		return fs.Sub(cecportal.Email, "policy/email")
+	}
+	dir := filepath.Join(filepath.Dir(path), "email")
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return nil, nil //nolint:nilnil // none beside this policy file
+	}
+	return os.DirFS(dir), nil
+}
+
 // Deps are the adapters and settings a process built.
 type Deps struct {
 	Table  table.Table
 	Queues map[string]outbox.Sender // by logical name, e.g. notify.Queue
 	Clock  clock.Clock
 	Policy *policy.Policy
-	Log    *slog.Logger
-	NewID  func(prefix string) string // default ids.New
+	// Email is the association's own email templates (EmailTemplates);
+	// nil: the shipped ones.
+	Email fs.FS
+	Log   *slog.Logger
+	NewID func(prefix string) string // default ids.New
 }
 
 func (d Deps) newID() func(string) string {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/cecportal/cecportal/infra/templatecheck"
 	"github.com/cecportal/cecportal/internal/app"
+	"github.com/cecportal/cecportal/internal/app/mailapp"
 	"github.com/cecportal/cecportal/internal/badges/vcjwt"
 	"github.com/cecportal/cecportal/internal/httpapi"
 	"github.com/cecportal/cecportal/internal/httpapi/apispec"
@@ -40,7 +41,8 @@ var httpFunctions = map[string]func(app.Deps) (*httpapi.API, error){
 		return httpapi.NewDocumentsAPI(d.Documents(nil), httpapi.Options{})
 	},
 	"RecordsApi": func(d app.Deps) (*httpapi.API, error) {
-		return httpapi.NewRecordsAPI(httpapi.RecordServices{Attendance: d.Attendance(nil), Renewals: d.Renewals(nil), Transcript: d.Transcript(), Programs: d.Programs(nil), Ledger: d.Ledger(), PaymentIssues: d.PaymentIssues(), Dashboard: d.Dashboard()},
+		return httpapi.NewRecordsAPI(httpapi.RecordServices{Attendance: d.Attendance(nil), Renewals: d.Renewals(nil), Transcript: d.Transcript(), Programs: d.Programs(nil), Ledger: d.Ledger(), PaymentIssues: d.PaymentIssues(), Dashboard: d.Dashboard(),
+			Emails: mailapp.Previews{}},
 			httpapi.Drawings{Receipt: records.RenewalReceiptPDF(d.Policy), Invoice: records.InvoicePDF(d.Policy), FeeReceipt: records.FeeReceiptPDF(d.Policy), Filing: records.FilingReceiptPDF(d.Policy), Certificate: records.CertificatePDF(d.Policy),
 				Transcript: records.TranscriptPDF(d.Policy)}, d.Clock, httpapi.Options{})
 	},

@@ -32,6 +32,10 @@ func generatedContract() *contract.Contract {
 			{In: "query", Name: "limit", Schema: &contract.Schema{Type: "integer", Minimum: contract.Float64(1), Maximum: contract.Float64(100)}, Label: "the number of results per page"},
 			{In: "query", Name: "cursor", Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(2048), Pattern: "^[A-Za-z0-9_-]+$"}, Label: "the page"},
 		}},
+		{Method: "GET", Path: "/emails", Roles: []string{"staff"}},
+		{Method: "GET", Path: "/emails/{name}", Roles: []string{"staff"}, Params: []contract.Param{
+			{In: "path", Name: "name", Required: true, Schema: &contract.Schema{Type: "string", MinLength: 1, MaxLength: contract.Int64(60), Pattern: "^[a-z_]+$", Example: "reminder_renewal_due"}, Label: "the email"},
+		}},
 		{Method: "GET", Path: "/health", Public: true},
 		{Method: "GET", Path: "/holder-imports", Roles: []string{"staff"}, Params: []contract.Param{
 			{In: "query", Name: "limit", Schema: &contract.Schema{Type: "integer", Minimum: contract.Float64(1), Maximum: contract.Float64(100)}, Label: "the number of results per page"},

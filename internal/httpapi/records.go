@@ -34,9 +34,16 @@ type Drawings struct {
 // NewRecordsAPI is the handler of the records-api Lambda: the records a
 // person prints or keeps, as PDFs drawn on the server (docs/records.md).
 func NewRecordsAPI(svc RecordServices, draw Drawings, clk clock.Clock, opts Options) (*API, error) {
-	h := recordHandlers{attendance: svc.Attendance, renewals: svc.Renewals, transcript: svc.Transcript, programs: svc.Programs, ledger: svc.Ledger, issues: svc.PaymentIssues, dashboard: svc.Dashboard, draw: draw, clock: clk}
+	h := recordHandlers{attendance: svc.Attendance, renewals: svc.Renewals, transcript: svc.Transcript, programs: svc.Programs, ledger: svc.Ledger, issues: svc.PaymentIssues, dashboard: svc.Dashboard, previews: svc.Emails, draw: draw, clock: clk}
 	holder := Roles(identity.RoleHolder)
-	return newAPI([]Route{
+	var emails []Route
+	if svc.Emails != nil {
+		emails = []Route{
+			{Method: http.MethodGet, Path: "/emails", Access: Roles(identity.RoleStaff), Handle: h.emails},
+			{Method: http.MethodGet, Path: "/emails/{name}", Access: Roles(identity.RoleStaff), Handle: h.emailPreview},
+		}
+	}
+	return newAPI(append(emails, []Route{
 		{Method: http.MethodGet, Path: "/holders/me/renewals/{year}/receipt", Access: holder, Handle: h.renewalReceipt},
 		{Method: http.MethodGet, Path: "/holders/me/renewals/{year}/invoice", Access: holder, Handle: h.renewalInvoice},
 		{Method: http.MethodGet, Path: "/holders/me/certificates/{programId}", Access: holder, Handle: h.certificate},
@@ -48,7 +55,7 @@ func NewRecordsAPI(svc RecordServices, draw Drawings, clk clock.Clock, opts Opti
 		{Method: http.MethodGet, Path: "/review/payment-issues", Access: Roles(identity.RoleStaff), Handle: h.paymentIssues},
 		{Method: http.MethodGet, Path: "/dashboard", Access: Roles(identity.RoleStaff), Handle: h.figures},
 		{Method: http.MethodPost, Path: "/review/payment-issues/{issueId}/notes", Access: Roles(identity.RoleStaff), Handle: h.paymentIssueNote},
-	}, opts)
+	}...), opts)
 }
 
 // RecordServices are the services the records are read from.
@@ -61,12 +68,15 @@ type RecordServices struct {
 	// PaymentIssues is staff's queue of refunds and mismatches.
 	PaymentIssues *ledger.IssueService
 	Dashboard     *dashboard.Service // the office's numbers at a glance
+	// Emails shows staff every email as it will read; nil: not served.
+	Emails EmailPreviews
 }
 
 type recordHandlers struct {
 	ledger     *ledger.Service
 	issues     *ledger.IssueService
 	dashboard  *dashboard.Service
+	previews   EmailPreviews
 	attendance *attendance.Service
 	programs   *programs.Service
 	renewals   *renewals.Service

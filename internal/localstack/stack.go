@@ -213,6 +213,10 @@ func (s *Stack) build(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	ownEmail, err := app.EmailTemplates(cfg.PolicyFile)
+	if err != nil {
+		return err
+	}
 	from := cfg.MailFrom
 	if from == "" {
 		from = pol.Association.SupportEmail
@@ -292,7 +296,7 @@ func (s *Stack) build(ctx context.Context) (err error) {
 	for name, q := range queues {
 		senders[name] = q
 	}
-	deps := app.Deps{Table: tbl, Queues: senders, Clock: clk, Policy: pol, Log: s.log}
+	deps := app.Deps{Table: tbl, Queues: senders, Clock: clk, Policy: pol, Email: ownEmail, Log: s.log}
 	relay := deps.Relay().WithGrace(2 * cfg.RelayEvery)
 	// The reminders' unsubscribe links are signed with a key file of the
 	// data directory, made at the first start (a parameter in AWS), and
@@ -305,6 +309,10 @@ func (s *Stack) build(ctx context.Context) (err error) {
 	s.prefs = deps.EmailPrefs(unsubscribeKey)
 	links := emailprefs.Links{Prefs: s.prefs, API: func(context.Context) (string, error) { return s.URL, nil }, Portal: s.URL}
 	mailer, err := mailapp.Mailer(deps, sender, from, links)
+	if err != nil {
+		return err
+	}
+	previews, err := mailapp.NewPreviews(deps)
 	if err != nil {
 		return err
 	}
@@ -345,7 +353,7 @@ func (s *Stack) build(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	recordsAPI, err := httpapi.NewRecordsAPI(httpapi.RecordServices{Attendance: attendanceSvc, Renewals: deps.Renewals(nil), Transcript: deps.Transcript(), Programs: programsSvc, Ledger: deps.Ledger(), PaymentIssues: deps.PaymentIssues(), Dashboard: deps.Dashboard()},
+	recordsAPI, err := httpapi.NewRecordsAPI(httpapi.RecordServices{Attendance: attendanceSvc, Renewals: deps.Renewals(nil), Transcript: deps.Transcript(), Programs: programsSvc, Ledger: deps.Ledger(), PaymentIssues: deps.PaymentIssues(), Dashboard: deps.Dashboard(), Emails: previews},
 		httpapi.Drawings{Receipt: records.RenewalReceiptPDF(pol), Invoice: records.InvoicePDF(pol), FeeReceipt: records.FeeReceiptPDF(pol), Filing: records.FilingReceiptPDF(pol), Certificate: records.CertificatePDF(pol), Transcript: records.TranscriptPDF(pol)},
 		clk, apiOptions)
 	if err != nil {

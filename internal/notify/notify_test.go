@@ -68,7 +68,7 @@ func newMailer(t *testing.T) (*notify.Mailer, *memSender, *memLedger, *time.Time
 	if err != nil {
 		t.Fatal(err)
 	}
-	tpl, err := templates.Load(p)
+	tpl, err := templates.Load(p, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

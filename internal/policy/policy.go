@@ -54,6 +54,8 @@ type Association struct {
 	TimeZone     string `json:"timeZone"`
 	PortalURL    string `json:"portalUrl"`
 	SupportEmail string `json:"supportEmail"`
+	// Colours are the portal's; the shipped ones when unset.
+	Colours Colours `json:"colours"`
 
 	loc *time.Location
 }
@@ -578,6 +580,9 @@ func (p *Policy) validate() error {
 		if _, err := mail.ParseAddress(a.SupportEmail); err != nil {
 			return fieldErr("association.supportEmail", "is not an email address")
 		}
+	}
+	if err := a.Colours.validate(); err != nil {
+		return err
 	}
 	if err := p.Programs.validate(); err != nil {
 		return err

@@ -11,6 +11,10 @@ func shipped() *Policy {
 			TimeZone:     "America/New_York",
 			PortalURL:    "https://cec.example.org",
 			SupportEmail: "cec@example.org",
+			Colours: Colours{
+				Accent:     "#1f4e79",
+				AccentText: "#ffffff",
+			},
 		},
 		Credentials: []Credential{
 			{

@@ -341,7 +341,7 @@ func TestReminders_Run(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tpl, err := templates.Load(pol)
+	tpl, err := templates.Load(pol, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

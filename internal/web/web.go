@@ -114,6 +114,11 @@ type PolicyView struct {
 		// SupportEmail is where a person whose application or submission
 		// is stuck can ask the association's office.
 		SupportEmail string `json:"supportEmail"`
+		// Colours are the portal's (checked for contrast by the policy).
+		Colours struct {
+			Accent     string `json:"accent"`
+			AccentText string `json:"accentText"`
+		} `json:"colours"`
 	} `json:"association"`
 	Programs struct {
 		Currency                  string `json:"currency"`
@@ -180,6 +185,7 @@ func ViewOf(pol *policy.Policy) PolicyView {
 	v.Association.ShortName = pol.Association.ShortName
 	v.Association.TimeZone = pol.Association.TimeZone
 	v.Association.SupportEmail = pol.Association.SupportEmail
+	v.Association.Colours.Accent, v.Association.Colours.AccentText = pol.Association.Colours.Accent, pol.Association.Colours.AccentText
 	pr := pol.Programs
 	v.Programs.Currency = pr.Currency
 	v.Programs.ApplicationFeePerCecCents = pr.ApplicationFeePerCecCents

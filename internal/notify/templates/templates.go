@@ -10,6 +10,8 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"path"
+	"slices"
 	"strings"
 	"sync"
 
@@ -20,6 +22,7 @@ import (
 	htmltemplate "github.com/DataDog/datadog-agent/pkg/template/html"
 	texttemplate "github.com/DataDog/datadog-agent/pkg/template/text"
 
+	"github.com/cecportal/cecportal/internal/emailprefs"
 	"github.com/cecportal/cecportal/internal/notify"
 	"github.com/cecportal/cecportal/internal/policy"
 )
@@ -37,6 +40,7 @@ var files embed.FS
 // jobs' few (the tests parse every one). Safe for concurrent use.
 type Templates struct {
 	policy *policy.Policy
+	own    fs.FS // the association's own templates; nil: none
 
 	mu     sync.Mutex
 	parsed map[string]*template // by name; failures are not kept
@@ -53,12 +57,57 @@ type template struct {
 
 const templateOption = "missingkey=error"
 
-// Load returns the embedded templates for policy p.
-func Load(p *policy.Policy) (*Templates, error) {
+// Load returns the templates for policy p: the shipped ones, each replaced
+// whole by the association's own of its name in own (NAME.txt and the
+// optional NAME.html; nil or empty: none), which are checked here, so that
+// a mistake stops the start rather than an email: each must be a shipped
+// template's name, parse, have its subject line, and render with the data
+// the system gives that email (Sample: a key it is not given is refused).
+func Load(p *policy.Policy, own fs.FS) (*Templates, error) {
 	if p == nil {
 		return nil, errors.New("templates: no policy")
 	}
-	return &Templates{policy: p, parsed: map[string]*template{}}, nil
+	t := &Templates{policy: p, own: own, parsed: map[string]*template{}}
+	if own == nil {
+		return t, nil
+	}
+	entries, err := fs.ReadDir(own, ".")
+	if err != nil {
+		return nil, fmt.Errorf("templates: the association's: %w", err)
+	}
+	shipped := Names()
+	var problems []error
+	for _, e := range entries {
+		name, ext := strings.TrimSuffix(e.Name(), path.Ext(e.Name())), path.Ext(e.Name())
+		if e.IsDir() || (ext != ".txt" && ext != ".html") {
+			continue // a README, say
+		}
+		if !slices.Contains(shipped, name) {
+			problems = append(problems, fmt.Errorf("%s: no email is called %q (they are: %s)", e.Name(), name, strings.Join(shipped, ", ")))
+			continue
+		}
+		if ext == ".html" {
+			if _, err := fs.Stat(own, name+".txt"); err != nil {
+				problems = append(problems, fmt.Errorf("%s: an email's HTML needs its text, %s.txt, beside it", e.Name(), name))
+			}
+			continue
+		}
+		if _, err := t.Render(notify.Job{ID: "check", Template: name, To: []string{"check@example.org"},
+			Data: withUnsubscribe(Sample(name))}); err != nil {
+			problems = append(problems, fmt.Errorf("%s: %w", e.Name(), err))
+		}
+	}
+	if err := errors.Join(problems...); err != nil {
+		return nil, fmt.Errorf("templates: the association's own are not taken:\n%w", err)
+	}
+	return t, nil
+}
+
+// withUnsubscribe is data with a sample unsubscribe link, so that the
+// footer of an optional email renders too.
+func withUnsubscribe(data map[string]string) map[string]string {
+	data[notify.UnsubscribeData] = "https://cec.example.org/#/unsubscribe/sample"
+	return data
 }
 
 // lookup returns the parsed template name, parsing it on first use.
@@ -68,7 +117,13 @@ func (t *Templates) lookup(name string) (*template, error) {
 	if tpl, ok := t.parsed[name]; ok {
 		return tpl, nil
 	}
-	tpl, err := parseTemplate(name)
+	src := fs.FS(files)
+	if t.own != nil {
+		if _, err := fs.Stat(t.own, name+".txt"); err == nil {
+			src = t.own
+		}
+	}
+	tpl, err := parseTemplate(src, name)
 	if err != nil {
 		return nil, err
 	}
@@ -76,11 +131,11 @@ func (t *Templates) lookup(name string) (*template, error) {
 	return tpl, nil
 }
 
-func parseTemplate(name string) (*template, error) {
+func parseTemplate(src fs.FS, name string) (*template, error) {
 	if name == "" || strings.ContainsAny(name, "/\\") || !fs.ValidPath(name) {
 		return nil, fmt.Errorf("no template named %q", name)
 	}
-	src, err := files.ReadFile(name + ".txt")
+	text, err := fs.ReadFile(src, name+".txt")
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("no template named %q", name)
 	}
@@ -88,17 +143,17 @@ func parseTemplate(name string) (*template, error) {
 		return nil, err
 	}
 	var tpl template
-	if tpl.text, err = texttemplate.New(name + ".txt").Option(templateOption).Parse(string(src)); err != nil {
+	if tpl.text, err = texttemplate.New(name + ".txt").Option(templateOption).Parse(string(text)); err != nil {
 		return nil, fmt.Errorf("parse text template: %w", err)
 	}
-	src, err = files.ReadFile(name + ".html")
+	html, err := fs.ReadFile(src, name+".html")
 	if errors.Is(err, fs.ErrNotExist) {
 		return &tpl, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	if tpl.html, err = htmltemplate.New(name + ".html").Option(templateOption).Parse(string(src)); err != nil {
+	if tpl.html, err = htmltemplate.New(name + ".html").Option(templateOption).Parse(string(html)); err != nil {
 		return nil, fmt.Errorf("parse html template: %w", err)
 	}
 	return &tpl, nil
@@ -138,4 +193,28 @@ func (t *Templates) Render(j notify.Job) (notify.Email, error) {
 		e.HTML = html.String()
 	}
 	return e, nil
+}
+
+// Preview is email name as it will read, rendered with the data the
+// system gives it (Sample) and, for a reminder, a sample unsubscribe
+// link; own says whether it is the association's own template.
+func (t *Templates) Preview(name string) (e notify.Email, own bool, err error) {
+	if !slices.Contains(Names(), name) {
+		return notify.Email{}, false, fmt.Errorf("no template named %q", name)
+	}
+	data := Sample(name)
+	if reason, ok := strings.CutPrefix(name, "reminder_"); ok && slices.ContainsFunc(emailprefs.Topics, func(t emailprefs.Topic) bool { return t.Code == reason }) {
+		data = withUnsubscribe(data) // an optional email: it has its link
+	}
+	e, err = t.Render(notify.Job{ID: "preview", Template: name, To: []string{"preview@example.org"}, Data: data})
+	return e, t.Own(name), err
+}
+
+// Own reports whether email name is the association's own template.
+func (t *Templates) Own(name string) bool {
+	if t.own == nil {
+		return false
+	}
+	_, err := fs.Stat(t.own, name+".txt")
+	return err == nil
 }

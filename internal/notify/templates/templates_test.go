@@ -10,18 +10,12 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/cecportal/cecportal"
 	"github.com/cecportal/cecportal/internal/notify"
-	"github.com/cecportal/cecportal/internal/policy"
 )
 
 func load(t *testing.T) *Templates {
 	t.Helper()
-	p, err := policy.Load(cecportal.DefaultPolicy)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tpl, err := Load(p)
+	tpl, err := Load(shippedPolicy(t), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,7 +195,7 @@ func TestTemplates_AllParse(t *testing.T) {
 	}
 	for _, n := range names {
 		name := strings.TrimSuffix(path.Base(n), ".txt")
-		tpl, err := parseTemplate(name)
+		tpl, err := parseTemplate(files, name)
 		if err != nil {
 			t.Errorf("%s: %v", name, err)
 			continue

@@ -6,7 +6,11 @@ export default {
     "name": "Apartment Management Institute",
     "shortName": "AMI",
     "timeZone": "America/New_York",
-    "supportEmail": "cec@example.org"
+    "supportEmail": "cec@example.org",
+    "colours": {
+      "accent": "#1f4e79",
+      "accentText": "#ffffff"
+    }
   },
   "programs": {
     "currency": "USD",

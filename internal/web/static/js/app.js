@@ -26,6 +26,7 @@ import { checkBadge } from "./openbadge.js";
 import { homes } from "./home.js";
 import { undeliverablePage } from "./undeliverable.js";
 import { emailPage, unsubscribePage } from "./emailprefs.js";
+import { emailList, emailPreview } from "./emails.js";
 
 const roleNames = { holder: "Credential holder", provider: "Provider", staff: "Association staff" };
 
@@ -66,6 +67,8 @@ const routes = [
   { path: "/staff/payments", role: "staff", nav: "Payments", render: ledger.payments },
   { path: "/staff/payment-issues", role: "staff", nav: "Payment issues", render: ledger.paymentIssues },
   { path: "/staff/email", role: "staff", nav: "Unreachable email", render: undeliverablePage },
+  { path: "/staff/emails", role: "staff", nav: "Emails", render: emailList },
+  { path: "/staff/emails/:name", role: "staff", render: emailPreview },
   { path: "/staff/uploads/:id/:uploadId", role: "staff", render: attendance.staffUpload },
   { path: "/pay/:ref", signedIn: true, dev: true, render: payPage },
   // The payment provider's checkout returns here (paid or cancelled).
@@ -99,6 +102,18 @@ function navFor(s) {
   return h("ul", {}, items.map((r) =>
     h("li", {}, h("a", { href: `#${r.path}`, "aria-current": path === r.path || (r.path !== "/" && path?.startsWith(r.path + "/") && r.path.split("/").length > 2) ? "page" : false }, r.nav))));
 }
+
+/**
+ * The association's colours (policy.js; the policy holds them to WCAG's
+ * contrast minimum): set on the page's custom properties, which app.css
+ * reads, so that another association's portal wears its own.
+ */
+function applyColours() {
+  const c = policy.association.colours || {};
+  if (c.accent) document.documentElement.style.setProperty("--accent", c.accent);
+  if (c.accentText) document.documentElement.style.setProperty("--accent-ink", c.accentText);
+}
+applyColours();
 
 function header() {
   const s = session();
