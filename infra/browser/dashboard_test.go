@@ -74,6 +74,11 @@ func TestBrowser_Dashboard(t *testing.T) {
 		if got := o.text(t, "#dash-programs-table tbody"); !strings.Contains(got, "Draft") || !strings.Contains(got, "Approved") {
 			t.Fatalf("the table: %q", got)
 		}
+		// One provider, Acme, with all four: two approved, two drafts.
+		o.waitText(t, "#dash-providers-table tbody", "Acme Training")
+		if got := eval[string](t, o, "read the providers' row", `[...document.querySelectorAll("#dash-providers-table tbody td")].map((td) => td.textContent).join("|")`); got != "Acme Training|2|0|2|4" {
+			t.Fatalf("the providers' table: %q", got)
+		}
 		if n := eval[int](t, o, "count the bars", `document.querySelectorAll("#dash-programs svg.chart rect").length`); n != 2 {
 			t.Fatalf("%d bars, want 2", n)
 		}
@@ -95,6 +100,10 @@ func TestBrowser_Dashboard(t *testing.T) {
 			csv := string(o.download(t, "#dash-programs-csv", "programs-by-status.csv"))
 			if csv != "\ufeffStatus,Programs\r\nDraft,2\r\nApproved,2\r\n" {
 				t.Fatalf("the CSV: %q", csv)
+			}
+			byProvider := string(o.download(t, "#dash-providers-csv", "programs-by-provider.csv"))
+			if !strings.Contains(byProvider, ",Acme Training,2,0,0,0,0,0,2,0,4\r\n") {
+				t.Fatalf("the providers' CSV: %q", byProvider)
 			}
 			fees := string(o.download(t, "#dash-revenue-csv", "fees-by-month.csv"))
 			if !strings.Contains(fees, "\r\n2027-01,USD,300.00,0.00,0.00\r\n") || !strings.HasPrefix(fees, "\ufeffMonth,Currency,Application fees,Filing fees,Renewals\r\n2026-04,") {

@@ -28,6 +28,10 @@ type Figures struct {
 	// ProgramsByStatus counts the programs in each status, in the order
 	// of a program's life (StatusOrder); statuses with none are left out.
 	ProgramsByStatus []Count
+	// TopProviders are the providers with the most programs (at most
+	// TopProvidersShown, the most first), and Providers how many have any.
+	TopProviders []ProviderPrograms
+	Providers    int
 	// Revenue is what was taken less what was refunded, per month of the
 	// last twelve (the association's, this one last) and currency.
 	Revenue []MonthRevenue
@@ -47,6 +51,16 @@ type MonthCredits struct {
 	Credits int64
 	CECs    cec.Hours
 }
+
+// ProviderPrograms is one provider's programs by status.
+type ProviderPrograms struct {
+	ID, Name string
+	ByStatus []Count // in StatusOrder, statuses with none left out
+	Total    int64
+}
+
+// TopProvidersShown is how many providers the dashboard names.
+const TopProvidersShown = 10
 
 // Season is a renewal year's invoices, issued and paid, week by week.
 type Season struct {
@@ -84,6 +98,11 @@ var StatusOrder = []string{"draft", "submitted", "refused", "fee_due", "paid", "
 type Store interface {
 	// ProgramsByStatus is the count of programs per status (one GetItem).
 	ProgramsByStatus(ctx context.Context) (map[string]int64, error)
+	// ProgramsByProvider is each provider's count per status (one Query
+	// a MB of counters: a page at ten times the stated providers).
+	ProgramsByProvider(ctx context.Context) (map[string]map[string]int64, error)
+	// ProviderNames are providers' names (one BatchGet).
+	ProviderNames(ctx context.Context, ids []string) (map[string]string, error)
 	// Revenue is a year's revenue counters (one GetItem), named as
 	// ledger.RevenueName makes them.
 	Revenue(ctx context.Context, year int) (map[string]int64, error)
@@ -117,12 +136,10 @@ func (s *Service) Figures(ctx context.Context, c identity.Caller) (Figures, erro
 		return Figures{}, err
 	}
 	var f Figures
-	for status, n := range byStatus {
-		if n != 0 {
-			f.ProgramsByStatus = append(f.ProgramsByStatus, Count{Key: status, Value: n})
-		}
+	f.ProgramsByStatus = statusCounts(byStatus)
+	if f.TopProviders, f.Providers, err = s.topProviders(ctx); err != nil {
+		return Figures{}, err
 	}
-	slices.SortFunc(f.ProgramsByStatus, func(a, b Count) int { return order(a.Key) - order(b.Key) })
 	if f.Revenue, err = s.revenue(ctx); err != nil {
 		return Figures{}, err
 	}
@@ -273,6 +290,55 @@ func (s *Service) revenue(ctx context.Context) ([]MonthRevenue, error) {
 		return cmp.Or(cmp.Compare(a.Month, b.Month), cmp.Compare(a.Currency, b.Currency))
 	})
 	return out, nil
+}
+
+// statusCounts are counts by status in StatusOrder, those of none left out.
+func statusCounts(by map[string]int64) []Count {
+	var out []Count
+	for status, n := range by {
+		if n != 0 {
+			out = append(out, Count{Key: status, Value: n})
+		}
+	}
+	slices.SortFunc(out, func(a, b Count) int { return order(a.Key) - order(b.Key) })
+	return out
+}
+
+// topProviders are the TopProvidersShown providers with the most programs
+// (ties by ID) with their names, and how many providers have any: a Query
+// and a BatchGet.
+func (s *Service) topProviders(ctx context.Context) ([]ProviderPrograms, int, error) {
+	by, err := s.Store.ProgramsByProvider(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	var all []ProviderPrograms
+	for id, counts := range by {
+		p := ProviderPrograms{ID: id, ByStatus: statusCounts(counts)}
+		for _, c := range p.ByStatus {
+			p.Total += c.Value
+		}
+		if p.Total > 0 {
+			all = append(all, p)
+		}
+	}
+	slices.SortFunc(all, func(a, b ProviderPrograms) int { return cmp.Or(cmp.Compare(b.Total, a.Total), cmp.Compare(a.ID, b.ID)) })
+	top := all[:min(len(all), TopProvidersShown)]
+	if len(top) == 0 {
+		return nil, 0, nil
+	}
+	ids := make([]string, len(top))
+	for i, p := range top {
+		ids[i] = p.ID
+	}
+	names, err := s.Store.ProviderNames(ctx, ids)
+	if err != nil {
+		return nil, 0, err
+	}
+	for i := range top {
+		top[i].Name = names[top[i].ID]
+	}
+	return top, len(all), nil
 }
 
 // order places a status in StatusOrder; one it does not know goes last.

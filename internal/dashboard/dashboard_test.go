@@ -3,6 +3,7 @@ package dashboard_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"reflect"
 	"testing"
 	"time"
@@ -22,6 +23,21 @@ type counters struct {
 	revenue  map[int]map[string]int64
 	season   map[int]map[string]int64
 	credited map[int]map[string]int64
+	byProv   map[string]map[string]int64
+	names    map[string]string
+}
+
+func (c counters) ProgramsByProvider(context.Context) (map[string]map[string]int64, error) {
+	return c.byProv, nil
+}
+func (c counters) ProviderNames(_ context.Context, ids []string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, id := range ids {
+		if n, ok := c.names[id]; ok {
+			out[id] = n
+		}
+	}
+	return out, nil
 }
 
 func (c counters) ProgramsByStatus(context.Context) (map[string]int64, error) { return c.programs, nil }
@@ -56,6 +72,13 @@ func TestService_Figures(t *testing.T) {
 				name("2027-02", ledger.FilingFee, "EUR", ledger.FieldTaken):  700,
 			},
 		},
+		byProv: map[string]map[string]int64{
+			"P-B": {"approved": 3, "draft": 1},
+			"P-A": {"approved": 2, "in_review": 2},
+			"P-C": {"draft": 1, "rejected": 0},
+			"P-0": {"draft": 0}, // every program of it moved away: not a provider with programs
+		},
+		names: map[string]string{"P-A": "Acme", "P-B": "Bright", "P-C": "Cedar"},
 		credited: map[int]map[string]int64{
 			2026: {"2026-02 credits": 9, "2026-02 cecs": 900, "2026-03 credits": 40, "2026-03 cecs": 6050, "2026-12 credits": -1, "2026-12 cecs": -150},
 			2027: {"2027-02 credits": 2, "2027-02 cecs": 25},
@@ -84,6 +107,15 @@ func TestService_Figures(t *testing.T) {
 	}
 	if !reflect.DeepEqual(f.Revenue, want) {
 		t.Errorf("revenue\n got %+v\nwant %+v", f.Revenue, want)
+	}
+	// The providers with the most programs, ties by ID, with their names.
+	wantTop := []dashboard.ProviderPrograms{
+		{ID: "P-A", Name: "Acme", ByStatus: []dashboard.Count{{Key: "in_review", Value: 2}, {Key: "approved", Value: 2}}, Total: 4},
+		{ID: "P-B", Name: "Bright", ByStatus: []dashboard.Count{{Key: "draft", Value: 1}, {Key: "approved", Value: 3}}, Total: 4},
+		{ID: "P-C", Name: "Cedar", ByStatus: []dashboard.Count{{Key: "draft", Value: 1}}, Total: 1},
+	}
+	if !reflect.DeepEqual(f.TopProviders, wantTop) || f.Providers != 3 {
+		t.Errorf("top providers (%d)\n got %+v\nwant %+v", f.Providers, f.TopProviders, wantTop)
 	}
 	// Credits: the twelve months, a withdrawal taken off in its month.
 	wantCredited := []dashboard.MonthCredits{{Month: "2026-03", Credits: 40, CECs: cec.Hours(6050)},
@@ -117,5 +149,25 @@ func TestService_Figures(t *testing.T) {
 	svc.Now = func() time.Time { return time.Date(2028, 4, 1, 3, 0, 0, 0, time.UTC) } // still 31 March in New York
 	if f, _ = svc.Figures(t.Context(), identity.Caller{Sub: "office", Roles: []string{identity.RoleStaff}}); f.Season.Lapsed != 0 {
 		t.Errorf("the last day of grace: %d lapsed", f.Season.Lapsed)
+	}
+}
+
+// Of more providers than the dashboard names, the ones with the most
+// programs, and the count of all.
+func TestService_TopProvidersOnly(t *testing.T) {
+	store := counters{byProv: map[string]map[string]int64{}, names: map[string]string{}}
+	for i := range 14 {
+		id := fmt.Sprintf("P-%02d", i)
+		store.byProv[id] = map[string]int64{"approved": int64(i + 1)}
+		store.names[id] = "Provider " + id
+	}
+	svc := &dashboard.Service{Store: store, Loc: time.UTC, Now: func() time.Time { return time.Date(2027, 3, 1, 0, 0, 0, 0, time.UTC) }}
+	f, err := svc.Figures(t.Context(), identity.Caller{Sub: "office", Roles: []string{identity.RoleStaff}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.TopProviders) != dashboard.TopProvidersShown || f.Providers != 14 || f.TopProviders[0].ID != "P-13" ||
+		f.TopProviders[9].ID != "P-04" || f.TopProviders[9].Name != "Provider P-04" {
+		t.Fatalf("top %d of %d: first %+v, last %+v", len(f.TopProviders), f.Providers, f.TopProviders[0], f.TopProviders[len(f.TopProviders)-1])
 	}
 }

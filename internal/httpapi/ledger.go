@@ -257,14 +257,22 @@ func (h recordHandlers) figures(ctx context.Context, r *Request) (Response, erro
 		Credits int64     `json:"credits"`
 		CECs    cec.Hours `json:"cecs"`
 	}
+	type providerJSON struct {
+		ProviderID string      `json:"providerId"`
+		Name       string      `json:"name,omitempty"`
+		ByStatus   []countJSON `json:"byStatus"`
+		Total      int64       `json:"total"`
+	}
 	out := struct {
 		ProgramsByStatus []countJSON    `json:"programsByStatus"`
+		TopProviders     []providerJSON `json:"topProviders"`
+		Providers        int            `json:"providers"`
 		Revenue          []revenueJSON  `json:"revenue"`
 		Season           seasonJSON     `json:"season"`
 		Credited         []creditedJSON `json:"credited"`
 	}{ProgramsByStatus: make([]countJSON, 0, len(f.ProgramsByStatus)), Revenue: make([]revenueJSON, 0, len(f.Revenue)),
-		Credited: make([]creditedJSON, 0, len(f.Credited)),
-		Season:   seasonJSON{Year: f.Season.Year, Invoiced: f.Season.Invoiced, Paid: f.Season.Paid, Outstanding: f.Season.Outstanding, Weeks: []weekJSON{}}}
+		Credited: make([]creditedJSON, 0, len(f.Credited)), TopProviders: make([]providerJSON, 0, len(f.TopProviders)), Providers: f.Providers,
+		Season: seasonJSON{Year: f.Season.Year, Invoiced: f.Season.Invoiced, Paid: f.Season.Paid, Outstanding: f.Season.Outstanding, Weeks: []weekJSON{}}}
 	if f.Season.LapseKnown {
 		out.Season.Lapsed = &f.Season.Lapsed
 	}
@@ -277,6 +285,13 @@ func (h recordHandlers) figures(ctx context.Context, r *Request) (Response, erro
 	for _, r := range f.Revenue {
 		out.Revenue = append(out.Revenue, revenueJSON{Month: r.Month, Currency: r.Currency, ApplicationFees: r.ApplicationFees,
 			FilingFees: r.FilingFees, Renewals: r.Renewals})
+	}
+	for _, p := range f.TopProviders {
+		pj := providerJSON{ProviderID: p.ID, Name: p.Name, Total: p.Total, ByStatus: make([]countJSON, 0, len(p.ByStatus))}
+		for _, c := range p.ByStatus {
+			pj.ByStatus = append(pj.ByStatus, countJSON{Key: c.Key, Value: c.Value})
+		}
+		out.TopProviders = append(out.TopProviders, pj)
 	}
 	for _, m := range f.Credited {
 		out.Credited = append(out.Credited, creditedJSON{Month: m.Month, Credits: m.Credits, CECs: m.CECs})

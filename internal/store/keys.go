@@ -185,6 +185,7 @@ var entities = []entity{
 	{name: "ledger entry", pk: pkLedger},
 	{name: "payment issue", pk: pkIssue, sk: skIssue, gsi1: gsiIssues},
 	{name: "programs by status (counter)", pk: pkStats + "programs", sk: skStatus},
+	{name: "a provider's programs by status (counter)", pk: pkStats + "providers"},
 	{name: "revenue by month (counter)", pk: pkStats + "revenue"},
 	{name: "renewal season by week (counter)", pk: pkStats + "season"},
 	{name: "CECs credited by month (counter)", pk: pkStats + "credited"},
@@ -217,6 +218,12 @@ func seasonWeek(t time.Time, loc *time.Location) string {
 // "<yyyy-mm> cecs" (in hundredths, cec.Hours).
 func creditedStatsKey(year int) table.Key {
 	return table.Key{PK: pkStats + "credited", SK: strconv.Itoa(year)}
+}
+
+// providerStatsKey counts a provider's programs in each status: one item
+// per provider, in one partition the dashboard reads whole.
+func providerStatsKey(providerID string) table.Key {
+	return table.Key{PK: pkStats + "providers", SK: providerID}
 }
 
 // programStatsKey counts the programs in each status.

@@ -478,12 +478,17 @@ func programOps(loc *time.Location, before *programs.Program, p programs.Program
 		return nil, nil, err
 	}
 	with = append(append(with, due...), out...)
-	// The count of programs by status follows the program's, in its write.
+	// The count of programs by status follows the program's, in its
+	// write, in all and for its provider.
+	var moved map[string]int64
 	switch {
 	case before == nil:
-		with = append(with, table.Add(programStatsKey(), map[string]int64{string(p.Status): 1}))
+		moved = map[string]int64{string(p.Status): 1}
 	case before.Status != p.Status:
-		with = append(with, table.Add(programStatsKey(), map[string]int64{string(before.Status): -1, string(p.Status): 1}))
+		moved = map[string]int64{string(before.Status): -1, string(p.Status): 1}
+	}
+	if moved != nil {
+		with = append(with, table.Add(programStatsKey(), moved), table.Add(providerStatsKey(p.ProviderID), moved))
 	}
 	if p.Fee != nil { // the fee's payments recorded by this write, in the ledger
 		var was []checkout.Payment

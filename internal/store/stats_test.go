@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cecportal/cecportal/internal/accounts"
 	"github.com/cecportal/cecportal/internal/attendance"
 	"github.com/cecportal/cecportal/internal/dashboard"
 	"github.com/cecportal/cecportal/internal/identity"
@@ -66,6 +67,22 @@ func TestStats_ProgramsByStatus(t *testing.T) {
 			t.Fatal("a refused update was written")
 		}
 		want(map[string]int64{"draft": 1, "submitted": 1, "fee_due": 1})
+
+		// Each provider's own count, in the same writes, and their names.
+		if err := progs.Create(ctx, draftFixture("PRG-4", "P-2", at)); err != nil {
+			t.Fatal(err)
+		}
+		byProv, err := stats.ProgramsByProvider(ctx)
+		if err != nil || len(byProv) != 2 || !maps.Equal(byProv["P-1"], map[string]int64{"draft": 1, "submitted": 1, "fee_due": 1}) ||
+			!maps.Equal(byProv["P-2"], map[string]int64{"draft": 1}) {
+			t.Fatalf("programs by provider %v, %v", byProv, err)
+		}
+		if err := store.NewAccounts(tbl).CreateProvider(ctx, accounts.Provider{ID: "P-2", Sub: "sub-p2", Name: "Bright Learning", Email: "b@example.org"}); err != nil {
+			t.Fatal(err)
+		}
+		if names, err := stats.ProviderNames(ctx, []string{"P-2", "P-NONE"}); err != nil || len(names) != 1 || names["P-2"] != "Bright Learning" {
+			t.Fatalf("names %v, %v", names, err)
+		}
 	})
 }
 
@@ -142,7 +159,7 @@ func TestStats_ReadCostFlat(t *testing.T) {
 		return m.Usage()
 	}
 	small, large := read(1000), read(10000)
-	if small.String() != large.String() || small.ReadUnits != large.ReadUnits || small.CallCount() > 7 {
+	if small.String() != large.String() || small.ReadUnits != large.ReadUnits || small.CallCount() > 9 { // GetItem×7, the providers' Query, their names' BatchGet
 		t.Fatalf("1,000 invoices: %s, %.1f RCU; 10,000: %s, %.1f RCU", small, small.ReadUnits, large, large.ReadUnits)
 	}
 }

@@ -12,6 +12,9 @@ import { money } from "./fee.js";
 
 const svgNS = "http://www.w3.org/2000/svg";
 
+/** A program's life, for the CSV's columns (dashboard.StatusOrder). */
+const StatusOrder = ["draft", "submitted", "refused", "fee_due", "paid", "in_review", "approved", "rejected"];
+
 function svg(tag, attrs, ...children) {
   const el = document.createElementNS(svgNS, tag);
   for (const [k, v] of Object.entries(attrs || {})) el.setAttribute(k, String(v));
@@ -67,6 +70,27 @@ function revenueSection(revenue, width) {
     table("Fees taken by month", ["Month", "Application fees", "Filing fees", "Renewals"], rows, { id: "dash-revenue-table" }),
     h("div", { class: "actions" }, csvButton("dash-revenue-csv", "fees-by-month.csv", ["Month", "Currency", "Application fees", "Filing fees", "Renewals"],
       revenue.map((r) => [r.month, r.currency || currency, cents(r.applicationFeesCents), cents(r.filingFeesCents), cents(r.renewalsCents)]))));
+}
+
+/** The section of the providers with the most programs. */
+function providersSection(top, providers, width) {
+  const status = (p, s) => p.byStatus.find((c) => c.key === s)?.value || 0;
+  const name = (p) => p.name || p.providerId;
+  return h("section", { id: "dash-providers", "aria-labelledby": "dash-providers-heading" },
+    h("h2", { id: "dash-providers-heading" }, "Programs by provider"),
+    top.length
+      ? [h("p", {}, providers > top.length
+          ? `The ${top.length} providers with the most programs, of ${providers} with any.`
+          : `${providers} ${providers === 1 ? "provider has" : "providers have"} programs.`),
+        barChart(top.map((p) => ({ key: p.providerId, value: p.total })), (id) => name(top.find((p) => p.providerId === id)), width),
+        table("Programs of each provider", ["Provider", "Approved", "In review", "Other", { text: "All", outcome: true }],
+          top.map((p) => h("tr", { dataset: { provider: p.providerId } }, h("td", {}, name(p)), h("td", {}, String(status(p, "approved"))),
+            h("td", {}, String(status(p, "in_review"))), h("td", {}, String(p.total - status(p, "approved") - status(p, "in_review"))),
+            h("td", {}, String(p.total)))), { id: "dash-providers-table" }),
+        h("div", { class: "actions" }, csvButton("dash-providers-csv", "programs-by-provider.csv",
+          ["Provider ID", "Provider", ...StatusOrder.map(programStatusText), "All"],
+          top.map((p) => [p.providerId, name(p), ...StatusOrder.map((s) => status(p, s)), p.total])))]
+      : h("p", { id: "dash-providers-none" }, "No provider has a program yet."));
 }
 
 /** The section of the CECs credited to transcripts, the last twelve months. */
@@ -133,6 +157,7 @@ export async function dashboard(main) {
           programs.map((c) => h("tr", { dataset: { status: c.key } }, h("td", {}, programStatusText(c.key)), h("td", {}, String(c.value)))), { id: "dash-programs-table" }),
         h("div", { class: "actions" }, csvButton("dash-programs-csv", "programs-by-status.csv", ["Status", "Programs"], programs.map((c) => [programStatusText(c.key), c.value])))]
       : h("p", { id: "dash-programs-none" }, "No program has been applied for yet.")),
+  providersSection(f.topProviders, f.providers, width),
   seasonSection(f.season, width),
   creditedSection(f.credited, width),
   revenueSection(f.revenue, width));
