@@ -22,3 +22,9 @@ var DefaultPolicy []byte
 //
 //go:embed policy/email
 var Email embed.FS
+
+// Brand is the association's logo (policy/brand), named by the policy's
+// association.logo; a README explains it.
+//
+//go:embed policy/brand
+var Brand embed.FS

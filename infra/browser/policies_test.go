@@ -83,6 +83,10 @@ func TestBrowser_BRPTPolicy(t *testing.T) {
 	if bg := eval[string](t, p, "read the header's colour", `getComputedStyle(document.querySelector(".top")).backgroundColor`); bg != "rgb(0, 90, 112)" {
 		t.Fatalf("the header's colour %q, want BRPT's #005a70", bg)
 	}
+	// And its logo, from the brand folder beside its policy, loaded.
+	if w := eval[int](t, p, "read the logo's width", `(document.querySelector("#brand img.logo") || {}).naturalWidth || 0`); w == 0 {
+		t.Fatal("the header shows no BRPT logo")
+	}
 	p.waitText(t, "main h2", "Renewal 2027")
 	p.waitText(t, "#status-window", "CECs earned from Tue, Dec 20, 2022 to Sun, Dec 19, 2027 count; the renewal is due on Mon, Dec 20, 2027")
 	p.waitText(t, "#status-required", "50")

@@ -261,18 +261,26 @@ func LoadPolicy(path string) (*policy.Policy, error) {
 }
 
 // EmailTemplates are the association's own email templates beside the
-// policy file: the directory email/ beside path, or for the shipped
-// policy the policy/email compiled in (cecportal.Email). Nil when there
-// is none: the shipped templates (docs/reminders.md#the-associations-own-emails).
-func EmailTemplates(path string) (fs.FS, error) {
+// policy file (docs/reminders.md#the-associations-own-emails); nil when
+// there are none: the shipped templates.
+func EmailTemplates(path string) (fs.FS, error) { return beside(path, "email", cecportal.Email) }
+
+// Brand is the association's logo folder beside the policy file
+// (docs/policy.md#the-associations-name-colours-and-emails); nil: none.
+func Brand(path string) (fs.FS, error) { return beside(path, "brand", cecportal.Brand) }
+
+// beside is the folder dir beside the policy file path, or for the
+// shipped policy policy/<dir> as compiled in (shipped); nil when there is
+// no such folder.
+func beside(path, dir string, shipped fs.FS) (fs.FS, error) {
 	if path == "" {
-		return fs.Sub(cecportal.Email, "policy/email")
+		return fs.Sub(shipped, "policy/"+dir)
 	}
-	dir := filepath.Join(filepath.Dir(path), "email")
-	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+	full := filepath.Join(filepath.Dir(path), dir)
+	if st, err := os.Stat(full); err != nil || !st.IsDir() {
 		return nil, nil //nolint:nilnil // none beside this policy file
 	}
-	return os.DirFS(dir), nil
+	return os.DirFS(full), nil
 }
 
 // Deps are the adapters and settings a process built.

@@ -449,6 +449,14 @@ func (s *Stack) build(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	brand, err := app.Brand(cfg.PolicyFile)
+	if err != nil {
+		return err
+	}
+	err = site.AddLogo(pol, brand)
+	if err != nil {
+		return err
+	}
 	s.srv = newServer(site.Front(gw))
 
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))

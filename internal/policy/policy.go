@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net/mail"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -47,6 +48,9 @@ type Policy struct {
 	byCode map[string]Credential
 }
 
+// logoFile is a logo's file name: no folders, an image the forms can show.
+var logoFile = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*\.(svg|png)$`)
+
 // Association is who the association is and where its people find it.
 type Association struct {
 	Name         string `json:"name"`
@@ -56,6 +60,9 @@ type Association struct {
 	SupportEmail string `json:"supportEmail"`
 	// Colours are the portal's; the shipped ones when unset.
 	Colours Colours `json:"colours"`
+	// Logo is the portal's logo: a file (.svg or .png) of the brand/
+	// folder beside the policy; none when empty.
+	Logo string `json:"logo"`
 
 	loc *time.Location
 }
@@ -583,6 +590,9 @@ func (p *Policy) validate() error {
 	}
 	if err := a.Colours.validate(); err != nil {
 		return err
+	}
+	if a.Logo != "" && !logoFile.MatchString(a.Logo) {
+		return fieldErr("association.logo", fmt.Sprintf("must be the name of an .svg or .png file in the brand folder beside the policy, not %q", a.Logo))
 	}
 	if err := p.Programs.validate(); err != nil {
 		return err

@@ -44,6 +44,8 @@ func TestLoad_Invalid(t *testing.T) {
 		{"DupCode", "code: NALP", "code: CAM", "credentials[1].code"},
 		{"LowerCode", "code: NALP", "code: nalp", "credentials[1].code"},
 		{"BadEmail", "cec@example.org", "not-an-address", "association.supportEmail"},
+		{"LogoInAnotherFolder", "  supportEmail: cec@example.org", "  supportEmail: cec@example.org\n  logo: ../secrets/logo.svg", "association.logo"},
+		{"LogoNotAnImage", "  supportEmail: cec@example.org", "  supportEmail: cec@example.org\n  logo: logo.exe", "association.logo"},
 		{"ColourNotHex", "  supportEmail: cec@example.org", "  supportEmail: cec@example.org\n  colours: {accent: navy}", "association.colours.accent"},
 		{"ColourTextUnreadable", "  supportEmail: cec@example.org", "  supportEmail: cec@example.org\n  colours: {accent: \"#1f4e79\", accentText: \"#2a5f8f\"}", "association.colours.accentText"},
 		{"ColourTooLightForLinks", "  supportEmail: cec@example.org", "  supportEmail: cec@example.org\n  colours: {accent: \"#8fb8de\", accentText: \"#000000\"}", "association.colours.accent"},

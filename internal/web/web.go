@@ -114,6 +114,8 @@ type PolicyView struct {
 		// SupportEmail is where a person whose application or submission
 		// is stuck can ask the association's office.
 		SupportEmail string `json:"supportEmail"`
+		// Logo is the logo's path under the site ("brand/logo.svg"), if any.
+		Logo string `json:"logo,omitempty"`
 		// Colours are the portal's (checked for contrast by the policy).
 		Colours struct {
 			Accent     string `json:"accent"`
@@ -186,6 +188,9 @@ func ViewOf(pol *policy.Policy) PolicyView {
 	v.Association.TimeZone = pol.Association.TimeZone
 	v.Association.SupportEmail = pol.Association.SupportEmail
 	v.Association.Colours.Accent, v.Association.Colours.AccentText = pol.Association.Colours.Accent, pol.Association.Colours.AccentText
+	if pol.Association.Logo != "" {
+		v.Association.Logo = "brand/" + pol.Association.Logo
+	}
 	pr := pol.Programs
 	v.Programs.Currency = pr.Currency
 	v.Programs.ApplicationFeePerCecCents = pr.ApplicationFeePerCecCents
@@ -314,6 +319,26 @@ func (s *Site) add(p string, b []byte) {
 		ctype = "application/octet-stream"
 	}
 	s.files[p] = file{body: b, ctype: ctype, etag: `"` + hex.EncodeToString(sum[:12]) + `"`}
+}
+
+// AddLogo serves the policy's logo (association.logo) from brand, the
+// folder beside the policy (app.Brand), at /brand/<file>, where the forms
+// show it; a logo the folder does not hold is refused, so that a site is
+// never built with a broken header.
+func (s *Site) AddLogo(pol *policy.Policy, brand fs.FS) error {
+	logo := pol.Association.Logo
+	if logo == "" {
+		return nil
+	}
+	if brand == nil {
+		return fmt.Errorf("web: association.logo %q: the policy has no brand folder beside it", logo)
+	}
+	b, err := fs.ReadFile(brand, logo)
+	if err != nil {
+		return fmt.Errorf("web: association.logo %q: %w", logo, err)
+	}
+	s.add("/brand/"+logo, b)
+	return nil
 }
 
 // Export writes the site for cfg and pol into dir, ready to copy to a

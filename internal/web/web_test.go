@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/cecportal/cecportal"
 	"github.com/cecportal/cecportal/internal/httpapi"
@@ -338,5 +339,38 @@ func TestRosterTemplate_IsTheRosterHeader(t *testing.T) {
 	resp := get(t, newSite(t, web.LocalConfig()), "GET", "/attendance-roster-template.csv", nil)
 	if ct := resp.Header.Get("content-type"); resp.StatusCode != 200 || ct != "text/csv; charset=utf-8" {
 		t.Errorf("GET the template: %d %s", resp.StatusCode, ct)
+	}
+}
+
+// The policy's logo is served from the brand folder beside it, where the
+// forms' policy.js points; a logo the folder lacks is refused.
+func TestSite_Logo(t *testing.T) {
+	pol := defaultPolicy(t)
+	pol.Association.Logo = "logo.svg"
+	svg := []byte(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><rect width="10" height="10"/></svg>`)
+	s, err := web.NewSite(web.LocalConfig(), pol)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddLogo(pol, fstest.MapFS{"logo.svg": {Data: svg}}); err != nil {
+		t.Fatal(err)
+	}
+	resp := get(t, s, "GET", "/brand/logo.svg", nil)
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "image/svg+xml") || !bytes.Equal(body, svg) {
+		t.Fatalf("the logo: %d %s %q", resp.StatusCode, resp.Header.Get("Content-Type"), body)
+	}
+	if v := web.ViewOf(pol); v.Association.Logo != "brand/logo.svg" {
+		t.Fatalf("policy.js's logo %q", v.Association.Logo)
+	}
+	if err := s.AddLogo(pol, fstest.MapFS{"other.svg": {Data: svg}}); err == nil || !strings.Contains(err.Error(), "logo.svg") {
+		t.Fatalf("a logo the folder lacks: %v", err)
+	}
+	if err := s.AddLogo(pol, nil); err == nil {
+		t.Fatal("a logo without a brand folder was taken")
+	}
+	pol.Association.Logo = ""
+	if err := s.AddLogo(pol, nil); err != nil || web.ViewOf(pol).Association.Logo != "" {
+		t.Fatalf("no logo: %v", err)
 	}
 }

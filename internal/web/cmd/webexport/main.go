@@ -56,6 +56,13 @@ func run(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	brand, err := app.Brand(*policyFile)
+	if err != nil {
+		return err
+	}
+	if err := site.AddLogo(pol, brand); err != nil {
+		return err
+	}
 	if err := site.Export(*out); err != nil {
 		return err
 	}

@@ -117,7 +117,11 @@ applyColours();
 
 function header() {
   const s = session();
-  fill(document.getElementById("brand"), policy.association.shortName ? `${policy.association.shortName} CEC portal` : "CEC portal");
+  // The logo, if the association has one, beside the name it stands for
+  // (so its text alternative is empty: the name follows).
+  fill(document.getElementById("brand"),
+    policy.association.logo ? h("img", { src: policy.association.logo, alt: "", class: "logo" }) : null,
+    policy.association.shortName ? `${policy.association.shortName} CEC portal` : "CEC portal");
   fill(document.getElementById("nav"), navFor(s));
   const who = document.getElementById("who");
   if (!s) {
