@@ -292,11 +292,14 @@ func (s *Service) revenue(ctx context.Context) ([]MonthRevenue, error) {
 	return out, nil
 }
 
-// statusCounts are counts by status in StatusOrder, those of none left out.
+// statusCounts are counts by status in StatusOrder, those of none left
+// out; so is a count below none, which only a program written before its
+// counter existed can make (docs/dashboard.md: a counter starts from its
+// first write).
 func statusCounts(by map[string]int64) []Count {
 	var out []Count
 	for status, n := range by {
-		if n != 0 {
+		if n > 0 {
 			out = append(out, Count{Key: status, Value: n})
 		}
 	}

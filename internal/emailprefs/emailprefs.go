@@ -73,6 +73,9 @@ type Prefs struct {
 	Off       []string // topic codes, sorted
 	UpdatedAt time.Time
 	Via       string // ViaAccount or ViaLink; empty before any change
+	// Version counts the writes: SetPrefs writes over the version read
+	// only (0: none yet), so that two changes at once both stand.
+	Version int64
 }
 
 // How a choice was made.
@@ -88,8 +91,40 @@ func (p Prefs) Wants(topic string) bool { return !slices.Contains(p.Off, topic) 
 type Store interface {
 	// Prefs reads an account's; the zero Prefs when it never chose.
 	Prefs(ctx context.Context, a Account) (Prefs, error)
-	// SetPrefs writes them whole.
+	// SetPrefs writes them whole as version p.Version+1, if the stored
+	// version is still p.Version (none for 0); else ErrChanged.
 	SetPrefs(ctx context.Context, a Account, p Prefs) error
+}
+
+// ErrChanged: the choices changed since they were read.
+var ErrChanged = errors.New("emailprefs: changed since read")
+
+// attempts bounds how often a change is made again over another.
+const attempts = 4
+
+// change applies edit to a's choices, read afresh each time another
+// change came first; edit returns false to write nothing.
+func (s *Service) change(ctx context.Context, a Account, edit func(p *Prefs) bool) (Prefs, error) {
+	for range attempts {
+		p, err := s.Store.Prefs(ctx, a)
+		if err != nil {
+			return Prefs{}, err
+		}
+		if !edit(&p) {
+			return p, nil
+		}
+		p.UpdatedAt = s.Clock.Now().UTC()
+		err = s.Store.SetPrefs(ctx, a, p)
+		if errors.Is(err, ErrChanged) {
+			continue
+		}
+		if err != nil {
+			return Prefs{}, err
+		}
+		p.Version++
+		return p, nil
+	}
+	return Prefs{}, fault.New(fault.Conflict, "conflict", "the choices kept changing as they were saved: try again")
 }
 
 // Me resolves the caller's own account.
@@ -181,8 +216,11 @@ func (s *Service) SetMine(ctx context.Context, c identity.Caller, audience strin
 	if err != nil {
 		return View{}, err
 	}
-	p := Prefs{Off: sortedSet(off), UpdatedAt: s.Clock.Now().UTC(), Via: ViaAccount}
-	if err := s.Store.SetPrefs(ctx, a, p); err != nil {
+	p, err := s.change(ctx, a, func(p *Prefs) bool {
+		p.Off, p.Via = sortedSet(off), ViaAccount
+		return true
+	})
+	if err != nil {
 		return View{}, err
 	}
 	return view(a, p), nil
@@ -289,15 +327,14 @@ func (s *Service) Unsubscribe(ctx context.Context, token string) (Link, error) {
 	if err != nil {
 		return Link{}, err
 	}
-	p, err := s.Store.Prefs(ctx, a)
-	if err != nil {
-		return Link{}, err
-	}
-	if p.Wants(t.Code) {
-		p = Prefs{Off: sortedSet(append(p.Off, t.Code)), UpdatedAt: s.Clock.Now().UTC(), Via: ViaLink}
-		if err := s.Store.SetPrefs(ctx, a, p); err != nil {
-			return Link{}, err
+	if _, err := s.change(ctx, a, func(p *Prefs) bool {
+		if !p.Wants(t.Code) {
+			return false // stopped already: nothing to write
 		}
+		p.Off, p.Via = sortedSet(append(p.Off, t.Code)), ViaLink
+		return true
+	}); err != nil {
+		return Link{}, err
 	}
 	return Link{Topic: t, Off: true}, nil
 }
@@ -308,7 +345,9 @@ func (s *Service) Unsubscribe(ctx context.Context, token string) (Link, error) {
 type Links struct {
 	Prefs *Service
 	// API is the API's base URL (read at the first email); Portal the
-	// portal's, where the page is #/unsubscribe/<token>.
+	// portal's (the policy's portalUrl), where the page is
+	// #/unsubscribe/<token>: without it an email has the header's
+	// one-click link only.
 	API    func(ctx context.Context) (string, error)
 	Portal string
 }
@@ -338,9 +377,9 @@ func (l Links) Unsubscribe(ctx context.Context, o notify.OptionalMail) (oneClick
 	if api == "" {
 		return "", "", errors.New("emailprefs: the API's URL is not known")
 	}
-	portal := l.Portal
-	if portal == "" { // the portal served with the API
-		portal = api
+	oneClick = strings.TrimRight(api, "/") + "/unsubscribe/" + token
+	if l.Portal == "" { // no portal to send a person to: the header's link only
+		return oneClick, "", nil
 	}
-	return strings.TrimRight(api, "/") + "/unsubscribe/" + token, strings.TrimRight(portal, "/") + "/#/unsubscribe/" + token, nil
+	return oneClick, strings.TrimRight(l.Portal, "/") + "/#/unsubscribe/" + token, nil
 }

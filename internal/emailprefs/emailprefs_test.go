@@ -17,15 +17,26 @@ import (
 	"github.com/cecportal/cecportal/internal/testkit"
 )
 
+// memStore keeps choices as the table does, versions checked; meanwhile,
+// when set, runs once before a write, as another change landing first.
 type memStore struct {
-	prefs  map[emailprefs.Account]emailprefs.Prefs
-	writes int
+	prefs     map[emailprefs.Account]emailprefs.Prefs
+	writes    int
+	meanwhile func()
 }
 
 func (m *memStore) Prefs(_ context.Context, a emailprefs.Account) (emailprefs.Prefs, error) {
 	return m.prefs[a], nil
 }
 func (m *memStore) SetPrefs(_ context.Context, a emailprefs.Account, p emailprefs.Prefs) error {
+	if f := m.meanwhile; f != nil {
+		m.meanwhile = nil
+		f()
+	}
+	if m.prefs[a].Version != p.Version {
+		return emailprefs.ErrChanged
+	}
+	p.Version++
 	m.prefs[a] = p
 	m.writes++
 	return nil
@@ -126,6 +137,21 @@ func TestService_Links(t *testing.T) {
 	if p := st.prefs[h1]; !slices.Equal(p.Off, []string{"renewal_due"}) || p.Via != emailprefs.ViaLink || st.writes != 1 {
 		t.Fatalf("after the link: %+v, %d writes", p, st.writes)
 	}
+	// Two reminders' links clicked at once: the one that lands second is
+	// made again over the first, and both stand.
+	grace, _ := s.Token(ctx, h1, "renewal_grace_ending")
+	st.meanwhile = func() {
+		if _, err := s.Unsubscribe(ctx, grace); err != nil {
+			t.Errorf("the other click: %v", err)
+		}
+	}
+	cecs, _ := s.Token(ctx, h1, "cecs_outstanding")
+	if _, err := s.Unsubscribe(ctx, cecs); err != nil {
+		t.Fatal(err)
+	}
+	if p := st.prefs[h1]; !slices.Equal(p.Off, []string{"cecs_outstanding", "renewal_due", "renewal_grace_ending"}) {
+		t.Fatalf("after two clicks at once: %v", p.Off)
+	}
 	// Links that are not ours: cut, changed, another account's name on
 	// this signature, signed with another key.
 	other, _ := newService("another key")
@@ -144,13 +170,19 @@ func TestService_Links(t *testing.T) {
 	}
 	// The mail sender's links: the API's one-click, the portal's page.
 	links := emailprefs.Links{Prefs: s, API: func(context.Context) (string, error) { return "https://api.example.test/", nil }, Portal: "https://portal.example.test"}
-	o := notify.OptionalMail{Audience: emailprefs.Holder, AccountID: "H-1", Topic: "cecs_outstanding"}
+	o := notify.OptionalMail{Audience: emailprefs.Holder, AccountID: "H-1", Topic: "audit_documents"}
 	oneClick, page, err := links.Unsubscribe(ctx, o)
 	if err != nil || !strings.HasPrefix(oneClick, "https://api.example.test/unsubscribe/") || !strings.HasPrefix(page, "https://portal.example.test/#/unsubscribe/") {
 		t.Fatalf("links %q %q, %v", oneClick, page, err)
 	}
+	// Without the portal's address, no page to send a person to: the
+	// header's one-click link only (the email then shows no link).
+	links.Portal = ""
+	if oneClick, page, err := links.Unsubscribe(ctx, o); err != nil || oneClick == "" || page != "" {
+		t.Fatalf("links without a portal: %q %q, %v", oneClick, page, err)
+	}
 	if wants, err := links.Wants(ctx, o); err != nil || !wants {
-		t.Fatalf("wants cecs_outstanding: %v, %v", wants, err)
+		t.Fatalf("wants audit_documents: %v, %v", wants, err)
 	}
 	if wants, err := links.Wants(ctx, notify.OptionalMail{Audience: emailprefs.Holder, AccountID: "H-1", Topic: "renewal_due"}); err != nil || wants {
 		t.Fatalf("wants renewal_due after the link: %v, %v", wants, err)

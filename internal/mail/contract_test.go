@@ -148,13 +148,27 @@ func readRaw(t *testing.T, source, raw string) sent {
 	if err != nil {
 		t.Fatalf("to: %v", err)
 	}
-	out := sent{From: source, Subject: subject, Unsubscribe: strings.Trim(msg.Header.Get("List-Unsubscribe"), "<>"),
+	from, err := msg.Header.AddressList("From")
+	if err != nil || len(from) != 1 {
+		t.Fatalf("from: %v, %v", from, err)
+	}
+	if src, err := netmail.ParseAddress(source); err != nil || src.Address != from[0].Address || src.Name != from[0].Name {
+		t.Fatalf("SES's source %q is not the From header's %v", source, from[0])
+	}
+	named := func(a *netmail.Address) string {
+		if a.Name != "" {
+			return a.Name + " <" + a.Address + ">"
+		}
+		return a.Address
+	}
+	out := sent{From: named(from[0]), Subject: subject, Unsubscribe: strings.Trim(msg.Header.Get("List-Unsubscribe"), "<>"),
 		OneClick: msg.Header.Get("List-Unsubscribe-Post") == "List-Unsubscribe=One-Click"}
 	for _, a := range to {
-		if a.Name != "" {
-			out.To = append(out.To, a.Name+" <"+a.Address+">")
-		} else {
-			out.To = append(out.To, a.Address)
+		out.To = append(out.To, named(a))
+	}
+	for _, line := range strings.Split(raw, "\r\n") {
+		if len(line) > 998 {
+			t.Fatalf("a line of %d characters, over RFC 5322's 998", len(line))
 		}
 	}
 	_, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
@@ -211,6 +225,12 @@ func runMailContract(t *testing.T, newEnv func(t *testing.T) mailEnv) {
 				sent{From: "CEC Portal <" + from + ">", To: []string{"Zoë Ñúñez <zoe@example.test>", "bo@example.test"}, Subject: "Renovação due",
 					Body:        "<p>Pay by 1 May.</p>\n<p>Étienne — a long line of text that quoted-printable will fold at seventy-six characters, and unfold.</p>",
 					Unsubscribe: "https://api.example.test/unsubscribe/aC5ILTEucmVuZXdhbF9kdWU.c2ln", OneClick: true}},
+			// A long subject outside ASCII, and a sender's name outside it:
+			// folded, encoded, read back whole.
+			{"LongSubject", mail.Message{From: "Associação Técnica <" + from + ">", To: []string{"bo@example.test"},
+				Subject: strings.Repeat("Renovação da credencial, ", 20) + "fim", Text: "t", Unsubscribe: "https://api.example.test/unsubscribe/x.y"},
+				sent{From: "Associação Técnica <" + from + ">", To: []string{"bo@example.test"}, Subject: strings.Repeat("Renovação da credencial, ", 20) + "fim",
+					Body: "t", Unsubscribe: "https://api.example.test/unsubscribe/x.y", OneClick: true}},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {

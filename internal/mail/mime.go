@@ -19,20 +19,20 @@ import (
 // dependency for one message shape.
 func MIME(m Message) ([]byte, error) {
 	var b bytes.Buffer
-	header := func(name, value string) { fmt.Fprintf(&b, "%s: %s\r\n", name, value) }
-	from, err := netmail.ParseAddress(m.From)
+	header := func(name, value string) { fmt.Fprintf(&b, "%s: %s\r\n", name, fold(len(name)+2, value)) }
+	from, err := EncodedAddress(m.From)
 	if err != nil {
-		return nil, fmt.Errorf("%w: sender %q: %v", ErrRejected, m.From, err)
+		return nil, err
 	}
 	to := make([]string, 0, len(m.To))
 	for _, addr := range m.To {
-		a, err := netmail.ParseAddress(addr)
+		a, err := EncodedAddress(addr)
 		if err != nil {
-			return nil, fmt.Errorf("%w: recipient %q: %v", ErrRejected, addr, err)
+			return nil, err
 		}
-		to = append(to, a.String())
+		to = append(to, a)
 	}
-	header("From", from.String())
+	header("From", from)
 	header("To", strings.Join(to, ", "))
 	header("Subject", mime.QEncoding.Encode("UTF-8", m.Subject))
 	header("MIME-Version", "1.0")
@@ -70,4 +70,36 @@ func MIME(m Message) ([]byte, error) {
 		return nil, err
 	}
 	return b.Bytes(), nil
+}
+
+// EncodedAddress is addr as a header (and SES's Source) must carry it: a
+// display name outside ASCII as RFC 2047 encoded words.
+func EncodedAddress(addr string) (string, error) {
+	a, err := netmail.ParseAddress(addr)
+	if err != nil {
+		return "", fmt.Errorf("%w: address %q: %v", ErrRejected, addr, err)
+	}
+	return a.String(), nil
+}
+
+// fold breaks a header's value at its spaces (between words, or between
+// encoded words) so that its lines stay near 78 characters, and always
+// under RFC 5322's 998: each break is CRLF and a space. used is what the
+// header's name took of the first line.
+func fold(used int, value string) string {
+	var b strings.Builder
+	line := used
+	for i, word := range strings.Split(value, " ") {
+		if i > 0 {
+			if line+1+len(word) > 78 {
+				b.WriteString("\r\n")
+				line = 0
+			}
+			b.WriteString(" ")
+			line++
+		}
+		b.WriteString(word)
+		line += len(word)
+	}
+	return b.String()
 }

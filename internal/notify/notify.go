@@ -163,12 +163,14 @@ func (m *Mailer) Deliver(ctx context.Context, j Job) error {
 		if oneClick, page, err = m.Optional.Unsubscribe(ctx, *j.Optional); err != nil {
 			return fmt.Errorf("job %s: unsubscribe link: %w", j.ID, err)
 		}
-		data := maps.Clone(j.Data)
-		if data == nil {
-			data = map[string]string{}
+		if page != "" {
+			data := maps.Clone(j.Data)
+			if data == nil {
+				data = map[string]string{}
+			}
+			data[UnsubscribeData] = page
+			j.Data = data
 		}
-		data[UnsubscribeData] = page
-		j.Data = data
 	}
 	e, err := m.Templates.Render(j)
 	if err != nil {

@@ -660,11 +660,17 @@ func (a *Attendance) AddCredit(ctx context.Context, cr attendance.Credit, c atte
 		return err
 	}
 	ops = append(ops, a.creditedOps(1, slices.Values([]attendance.Credit{cr}))...)
-	err = a.t.Write(ctx, append(append(pair, ops...), out...)...)
-	if table.FailedOn(err, attendeeKey(cr.ProgramID, cr.HolderID)) {
-		return attendance.ErrAlreadyCredited
-	}
-	return err
+	all := append(append(pair, ops...), out...)
+	// The credited-by-month counter is an item every crediting writes: a
+	// transaction that meets another on it is written again (ErrContended,
+	// 409, once the bounds are spent).
+	return table.RetryContended(ctx, func() (bool, error) {
+		err := a.t.Write(ctx, all...)
+		if table.FailedOn(err, attendeeKey(cr.ProgramID, cr.HolderID)) {
+			return false, attendance.ErrAlreadyCredited
+		}
+		return errors.Is(err, table.ErrConflict), err
+	})
 }
 
 func correctionFromItem(item table.Item) (attendance.Correction, error) {

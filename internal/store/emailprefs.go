@@ -30,6 +30,7 @@ type emailPrefsItem struct {
 	Off       []string `json:"off,omitempty"`
 	UpdatedAt string   `json:"updatedAt"`
 	Via       string   `json:"via"`
+	Version   int64    `json:"version"`
 }
 
 // Prefs reads a's choices; none when it never chose.
@@ -49,20 +50,30 @@ func (s *EmailPrefs) Prefs(ctx context.Context, a emailprefs.Account) (emailpref
 	if err := table.Unmarshal(item, &it); err != nil {
 		return emailprefs.Prefs{}, err
 	}
-	return emailprefs.Prefs{Off: it.Off, UpdatedAt: parseTime(it.UpdatedAt), Via: it.Via}, nil
+	return emailprefs.Prefs{Off: it.Off, UpdatedAt: parseTime(it.UpdatedAt), Via: it.Via, Version: it.Version}, nil
 }
 
-// SetPrefs writes a's choices whole.
+// SetPrefs writes a's choices whole as the next version, over the one
+// they were read at only (emailprefs.ErrChanged otherwise).
 func (s *EmailPrefs) SetPrefs(ctx context.Context, a emailprefs.Account, p emailprefs.Prefs) error {
 	k, err := emailPrefsKey(a)
 	if err != nil {
 		return err
 	}
-	item, err := table.Marshal(emailPrefsItem{PK: k.PK, SK: k.SK, Type: "email-prefs", Off: p.Off, UpdatedAt: formatTime(p.UpdatedAt), Via: p.Via})
+	item, err := table.Marshal(emailPrefsItem{PK: k.PK, SK: k.SK, Type: "email-prefs", Off: p.Off, UpdatedAt: formatTime(p.UpdatedAt),
+		Via: p.Via, Version: p.Version + 1})
 	if err != nil {
 		return err
 	}
-	if err := s.t.Write(ctx, table.Put(item, table.Condition{})); err != nil {
+	cond := table.IfNotExists()
+	if p.Version > 0 {
+		cond = table.IfEqual("version", table.N(p.Version))
+	}
+	err = s.t.Write(ctx, table.Put(item, cond))
+	if table.IsConditionFailed(err) || errors.Is(err, table.ErrConflict) {
+		return emailprefs.ErrChanged
+	}
+	if err != nil {
 		return fmt.Errorf("write email choices of %s: %w", k.PK, err)
 	}
 	return nil

@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"errors"
 	"slices"
 	"testing"
 	"time"
@@ -28,17 +29,23 @@ func TestEmailPrefs_RoundTrip(t *testing.T) {
 			t.Fatal(err)
 		}
 		got, err := s.Prefs(ctx, holder)
-		if err != nil || !slices.Equal(got.Off, want.Off) || !got.UpdatedAt.Equal(at) || got.Via != emailprefs.ViaLink {
-			t.Fatalf("read back %+v, %v; want %+v", got, err, want)
+		if err != nil || !slices.Equal(got.Off, want.Off) || !got.UpdatedAt.Equal(at) || got.Via != emailprefs.ViaLink || got.Version != 1 {
+			t.Fatalf("read back %+v, %v; want %+v, version 1", got, err, want)
+		}
+		// A write over a version no longer stored changes nothing.
+		for _, stale := range []int64{0, 2} {
+			if err := s.SetPrefs(ctx, holder, emailprefs.Prefs{Version: stale, Via: emailprefs.ViaAccount}); !errors.Is(err, emailprefs.ErrChanged) {
+				t.Fatalf("a write over version %d: %v", stale, err)
+			}
 		}
 		if p, err := s.Prefs(ctx, provider); err != nil || len(p.Off) != 0 {
 			t.Fatalf("the provider of the same ID: %+v, %v", p, err)
 		}
 		// Everything back on: an empty list, not the old one.
-		if err := s.SetPrefs(ctx, holder, emailprefs.Prefs{UpdatedAt: at.Add(time.Hour), Via: emailprefs.ViaAccount}); err != nil {
+		if err := s.SetPrefs(ctx, holder, emailprefs.Prefs{UpdatedAt: at.Add(time.Hour), Via: emailprefs.ViaAccount, Version: 1}); err != nil {
 			t.Fatal(err)
 		}
-		if p, err := s.Prefs(ctx, holder); err != nil || len(p.Off) != 0 || p.Via != emailprefs.ViaAccount {
+		if p, err := s.Prefs(ctx, holder); err != nil || len(p.Off) != 0 || p.Via != emailprefs.ViaAccount || p.Version != 2 {
 			t.Fatalf("all on again: %+v, %v", p, err)
 		}
 		if _, err := s.Prefs(ctx, emailprefs.Account{Audience: "staff", ID: "S-1"}); err == nil {

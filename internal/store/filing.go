@@ -90,9 +90,9 @@ func (a *Attendance) Held(ctx context.Context, uploadID string, limit int) ([]at
 
 // Release writes each held credit to the transcript, its attendance record
 // as credited and the deletion of its held item (which must exist) in
-// transactions of up to 32, with what they add to the CECs credited by
-// month; a credit whose held item is gone was released by another
-// delivery and is left out of a second try.
+// transactions of up to 33 (32 across a new year), with what they add to
+// the CECs credited by month; a credit whose held item is gone was
+// released by another delivery and is left out of a second try.
 func (a *Attendance) Release(ctx context.Context, credits []attendance.Credit) error {
 	credits = slices.Clone(credits)
 	for i := range credits {

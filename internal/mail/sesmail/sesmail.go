@@ -83,7 +83,11 @@ func (s *Sender) sendRaw(ctx context.Context, m mail.Message) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("send email: %w", err)
 	}
-	in := &ses.SendRawEmailInput{Source: aws.String(m.From), Destinations: m.To, RawMessage: &types.RawMessage{Data: raw}}
+	source, err := mail.EncodedAddress(m.From) // SES wants a name outside ASCII encoded
+	if err != nil {
+		return "", fmt.Errorf("send email: %w", err)
+	}
+	in := &ses.SendRawEmailInput{Source: aws.String(source), Destinations: m.To, RawMessage: &types.RawMessage{Data: raw}}
 	if s.set != "" {
 		in.ConfigurationSetName = aws.String(s.set)
 	}

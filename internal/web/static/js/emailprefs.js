@@ -68,7 +68,8 @@ export async function unsubscribePage(main, { token }) {
   try {
     link = await api("GET", `/unsubscribe/${encodeURIComponent(token)}`, { auth: false });
   } catch (err) {
-    if (err.status !== 404) throw err;
+    // A link cut short or changed: refused as malformed (400) or unknown (404).
+    if (err.status !== 404 && err.status !== 400) throw err;
     view.append(
       notice("This link does not work. It may have been cut short when it was copied.", "warn", { id: "link-not-valid" }),
       h("p", {}, "Copy the whole link from the email, or ", h("a", { href: "#/signin" }, "sign in"),
