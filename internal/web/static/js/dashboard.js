@@ -83,7 +83,7 @@ function providersSection(top, providers, width) {
           ? `The ${top.length} providers with the most programs, of ${providers} with any.`
           : `${providers} ${providers === 1 ? "provider has" : "providers have"} programs.`),
         barChart(top.map((p) => ({ key: p.providerId, value: p.total })), (id) => name(top.find((p) => p.providerId === id)), width),
-        table("Programs of each provider", ["Provider", "Approved", "In review", "Other", { text: "All", outcome: true }],
+        table("Programs of each provider", ["Provider", "Approved", "In review", "Other", "All"],
           top.map((p) => h("tr", { dataset: { provider: p.providerId } }, h("td", {}, name(p)), h("td", {}, String(status(p, "approved"))),
             h("td", {}, String(status(p, "in_review"))), h("td", {}, String(p.total - status(p, "approved") - status(p, "in_review"))),
             h("td", {}, String(p.total)))), { id: "dash-providers-table" }),
