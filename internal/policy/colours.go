@@ -3,8 +3,8 @@ package policy
 import (
 	"fmt"
 	"math"
-	"regexp"
 	"strconv"
+	"strings"
 )
 
 // Colours are the portal's: its accent (the header, buttons and links)
@@ -23,7 +23,19 @@ const (
 	minContrast       = 4.5
 )
 
-var hexColour = regexp.MustCompile(`^#[0-9A-Fa-f]{6}$`)
+// hexColour reports whether s is #rrggbb (no regexp: the policy package
+// starts in every function, and a compiled pattern costs its cold start).
+func hexColour(s string) bool {
+	if len(s) != 7 || s[0] != '#' {
+		return false
+	}
+	for _, c := range s[1:] {
+		if !strings.ContainsRune("0123456789abcdefABCDEF", c) {
+			return false
+		}
+	}
+	return true
+}
 
 func (c *Colours) validate() error {
 	if c.Accent == "" {
@@ -33,7 +45,7 @@ func (c *Colours) validate() error {
 		c.AccentText = defaultAccentText
 	}
 	for _, f := range []struct{ name, value string }{{"accent", c.Accent}, {"accentText", c.AccentText}} {
-		if !hexColour.MatchString(f.value) {
+		if !hexColour(f.value) {
 			return fieldErr("association.colours."+f.name, fmt.Sprintf("must be a colour as #rrggbb, not %q", f.value))
 		}
 	}

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"net/mail"
 	"os"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -48,8 +47,23 @@ type Policy struct {
 	byCode map[string]Credential
 }
 
-// logoFile is a logo's file name: no folders, an image the forms can show.
-var logoFile = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*\.(svg|png)$`)
+// logoFile reports whether name is a logo's file name: no folders, an
+// image the forms can show (no regexp, as hexColour).
+func logoFile(name string) bool {
+	stem, ok := strings.CutSuffix(name, ".svg")
+	if !ok {
+		stem, ok = strings.CutSuffix(name, ".png")
+	}
+	if !ok || stem == "" || stem[0] == '.' || stem[0] == '-' {
+		return false
+	}
+	for _, c := range stem {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
 
 // Association is who the association is and where its people find it.
 type Association struct {
@@ -591,7 +605,7 @@ func (p *Policy) validate() error {
 	if err := a.Colours.validate(); err != nil {
 		return err
 	}
-	if a.Logo != "" && !logoFile.MatchString(a.Logo) {
+	if a.Logo != "" && !logoFile(a.Logo) {
 		return fieldErr("association.logo", fmt.Sprintf("must be the name of an .svg or .png file in the brand folder beside the policy, not %q", a.Logo))
 	}
 	if err := p.Programs.validate(); err != nil {
