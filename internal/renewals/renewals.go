@@ -64,16 +64,23 @@ type Invoice struct {
 	// CECsOutstandingAtIssue: the year's CECs were not met when the invoice
 	// was issued, so the CEC reminders follow the holder until they are.
 	CECsOutstandingAtIssue bool `json:",omitempty"`
-	IssuedAt               time.Time
-	DueOn                  string // YYYY-MM-DD, association time zone
-	GraceUntil             string // YYYY-MM-DD
-	Status                 Status
-	Payments               []Payment // oldest first
-	Flag                   string    // set when staff should look: payment_mismatch, refunded
-	PaidAt                 time.Time
-	CreatedAt              time.Time
-	UpdatedAt              time.Time
-	Version                int64
+	// CECsJudged and CECsShort are the year's CECs as last judged (at
+	// issue, and again by Rejudge): met, or short by the rules CECsShort
+	// names (credits.Shortfall's, sorted). The office's compliance counts
+	// follow them (docs/dashboard.md). Not judged: an invoice from before
+	// the verdict was kept.
+	CECsJudged bool     `json:",omitempty"`
+	CECsShort  []string `json:",omitempty"`
+	IssuedAt   time.Time
+	DueOn      string // YYYY-MM-DD, association time zone
+	GraceUntil string // YYYY-MM-DD
+	Status     Status
+	Payments   []Payment // oldest first
+	Flag       string    // set when staff should look: payment_mismatch, refunded
+	PaidAt     time.Time
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+	Version    int64
 	// Quotes are the amounts checkouts were started for, oldest first: a
 	// payment of one of them is taken though the total changed since (the
 	// reinstatement fee added, or taken off by a waiver), and flagged.

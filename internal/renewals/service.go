@@ -144,6 +144,7 @@ func (s *Service) EnsureInvoice(ctx context.Context, h accounts.Holder, year int
 		return Invoice{}, false, err
 	}
 	inv.CECsOutstandingAtIssue = !y.Met
+	inv.CECsJudged, inv.CECsShort = true, ShortRules(y)
 	err = s.Store.Create(ctx, inv)
 	if errors.Is(err, ErrExists) {
 		got, err := s.Store.Get(ctx, inv.ID)
@@ -153,6 +154,57 @@ func (s *Service) EnsureInvoice(ctx context.Context, h accounts.Holder, year int
 		return Invoice{}, false, fmt.Errorf("create invoice %s: %w", inv.ID, err)
 	}
 	return inv, true, nil
+}
+
+// ShortRules are the rules year y is short of, sorted; none when met.
+func ShortRules(y credits.Year) []string {
+	var out []string
+	for _, f := range y.Shortfalls {
+		out = append(out, f.Rule)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// Rejudge judges holder's coming renewal again and keeps its invoice's
+// verdict current (and with it the office's compliance counts, in the
+// invoice's write): nothing to do before the invoice exists, or when the
+// verdict stands. A holder who is gone is nothing to do either.
+func (s *Service) Rejudge(ctx context.Context, holderID string) error {
+	h, err := s.Holders.Holder(ctx, holderID)
+	if errors.Is(err, accounts.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read holder %s: %w", holderID, err)
+	}
+	year := s.comingPeriod(h, s.Clock.Now()).Year
+	inv, err := s.Store.Get(ctx, InvoiceID(h.ID, year))
+	if errors.Is(err, ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read invoice of %s for %d: %w", h.ID, year, err)
+	}
+	y, err := s.YearCECs(ctx, h.ID, year)
+	if err != nil {
+		return err
+	}
+	short := ShortRules(y)
+	if inv.CECsJudged && slices.Equal(inv.CECsShort, short) {
+		return nil
+	}
+	_, err = s.Store.Update(ctx, inv.ID, func(inv *Invoice) ([]outbox.Message, error) {
+		if inv.CECsJudged && slices.Equal(inv.CECsShort, short) {
+			return nil, ErrNoChange
+		}
+		inv.CECsJudged, inv.CECsShort = true, short
+		return nil, nil
+	})
+	if errors.Is(err, ErrNoChange) {
+		return nil
+	}
+	return err
 }
 
 // SweepEvery is how often IssueDue goes through every holder again after a

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/cecportal/cecportal/internal/accounts"
+	"github.com/cecportal/cecportal/internal/attendance"
+	"github.com/cecportal/cecportal/internal/cec"
 	"github.com/cecportal/cecportal/internal/clock"
 	"github.com/cecportal/cecportal/internal/daily"
 	"github.com/cecportal/cecportal/internal/fault"
@@ -24,6 +26,7 @@ import (
 	"github.com/cecportal/cecportal/internal/payments"
 	"github.com/cecportal/cecportal/internal/policy"
 	"github.com/cecportal/cecportal/internal/renewals"
+	"github.com/cecportal/cecportal/internal/roster"
 	"github.com/cecportal/cecportal/internal/store"
 	"github.com/cecportal/cecportal/internal/table"
 	"github.com/cecportal/cecportal/internal/testkit"
@@ -926,5 +929,70 @@ func TestService_OwnCycles(t *testing.T) {
 		if !slices.Equal(got, want) {
 			t.Errorf("lapsed on %s: %v, want %v", tc.now.Format(time.DateOnly), got, want)
 		}
+	}
+}
+
+// TestService_Rejudge: the coming renewal's invoice keeps the verdict of
+// the holder's CECs current, and the office's compliance counts move with
+// it in the invoice's write; before the invoice, and when the verdict
+// stands, nothing is written.
+func TestService_Rejudge(t *testing.T) {
+	e := newEnv(t)
+	ctx := t.Context()
+	stats := store.NewStats(e.tbl)
+	counts := func() map[string]int64 {
+		t.Helper()
+		c, err := stats.Compliance(ctx, 2027)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, v := range c {
+			if v == 0 {
+				delete(c, k)
+			}
+		}
+		return c
+	}
+	h := e.holder(t, "a", "CAM")
+	if err := e.svc.Rejudge(ctx, h.ID); err != nil || len(counts()) != 0 {
+		t.Fatalf("before the invoice: %v, counts %v", err, counts())
+	}
+	inv, _, err := e.svc.EnsureInvoice(ctx, h, 2027)
+	if err != nil || !inv.CECsJudged || !slices.Contains(inv.CECsShort, "total") {
+		t.Fatalf("issued: %+v, %v", inv, err)
+	}
+	short := map[string]int64{"short": 1}
+	for _, r := range inv.CECsShort {
+		short["short "+r] = 1
+	}
+	if got := counts(); !maps.Equal(got, short) {
+		t.Fatalf("at issue %v, want %v", got, short)
+	}
+	// Six CECs of a compliance program in 2026 (the 2027 renewal's window).
+	on := roster.Date{Year: 2026, Month: time.June, Day: 1}
+	if refused, err := store.NewAttendance(e.tbl).Credit(ctx, []attendance.Credit{{ProgramID: "PRG-1", HolderID: h.ID, UploadID: "U-1",
+		Line: 2, Completed: on, Title: "Fair Housing", ProviderID: "P-1", ProviderName: "Acme", Hours: cec.Of(6), Compliance: true,
+		Credited: e.clk.Now()}}); err != nil || len(refused) != 0 {
+		t.Fatalf("credit: %v, %v", refused, err)
+	}
+	if err := e.svc.Rejudge(ctx, h.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got := counts(); !maps.Equal(got, map[string]int64{"met": 1}) {
+		t.Fatalf("after the credit %v, want met", got)
+	}
+	now, err := e.svc.Store.Get(ctx, inv.ID)
+	if err != nil || len(now.CECsShort) != 0 || !now.CECsJudged {
+		t.Fatalf("the invoice after the credit: %+v, %v", now, err)
+	}
+	// Again: the verdict stands, nothing written.
+	if err := e.svc.Rejudge(ctx, h.ID); err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := e.svc.Store.Get(ctx, inv.ID); again.Version != now.Version {
+		t.Fatalf("a standing verdict was written again: version %d, was %d", again.Version, now.Version)
+	}
+	if err := e.svc.Rejudge(ctx, "H-NOSUCH"); err != nil {
+		t.Fatalf("a holder who is gone: %v", err)
 	}
 }

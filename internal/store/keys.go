@@ -189,6 +189,7 @@ var entities = []entity{
 	{name: "revenue by month (counter)", pk: pkStats + "revenue"},
 	{name: "renewal season by week (counter)", pk: pkStats + "season"},
 	{name: "CECs credited by month (counter)", pk: pkStats + "credited"},
+	{name: "CEC compliance of a renewal year (counter)", pk: pkStats + "compliance"},
 }
 
 // The office's figures (docs/dashboard.md): counters kept by the writes
@@ -218,6 +219,12 @@ func seasonWeek(t time.Time, loc *time.Location) string {
 // "<yyyy-mm> cecs" (in hundredths, cec.Hours).
 func creditedStatsKey(year int) table.Key {
 	return table.Key{PK: pkStats + "credited", SK: strconv.Itoa(year)}
+}
+
+// complianceStatsKey counts a renewal year's invoices by their CEC
+// verdict: "met", "short", and "short <rule>" for each rule short.
+func complianceStatsKey(year int) table.Key {
+	return table.Key{PK: pkStats + "compliance", SK: strconv.Itoa(year)}
 }
 
 // providerStatsKey counts a provider's programs in each status: one item

@@ -88,9 +88,14 @@ func (r *Renewals) Create(ctx context.Context, inv renewals.Invoice) error {
 	if err != nil {
 		return err
 	}
-	// The season's count of invoices issued, in the invoice's own write.
+	// The season's count of invoices issued, and its compliance counts,
+	// in the invoice's own write.
 	season := table.Add(seasonStatsKey(inv.Year), map[string]int64{seasonWeek(inv.IssuedAt, r.loc) + " invoiced": 1})
-	err = r.t.Write(ctx, append([]table.Op{table.Put(item, table.IfNotExists()), due, season}, cecs...)...)
+	ops := append([]table.Op{table.Put(item, table.IfNotExists()), due, season}, cecs...)
+	if adds := complianceAdds(renewals.Invoice{}, inv); adds != nil {
+		ops = append(ops, table.Add(complianceStatsKey(inv.Year), adds))
+	}
+	err = r.t.Write(ctx, ops...)
 	if table.FailedOn(err, table.KeyOf(item)) {
 		return renewals.ErrExists
 	}
@@ -184,6 +189,9 @@ func (r *Renewals) Update(ctx context.Context, id string, fn func(inv *renewals.
 		if before.Status != renewals.Paid && inv.Status == renewals.Paid { // paid once: the season counts it
 			with = append(with, table.Add(seasonStatsKey(inv.Year), map[string]int64{seasonWeek(inv.PaidAt, r.loc) + " paid": 1}))
 		}
+		if adds := complianceAdds(before, inv); adds != nil { // the verdict moved: so do the counts
+			with = append(with, table.Add(complianceStatsKey(inv.Year), adds))
+		}
 		return table.Versioned{Item: item, Version: before.Version, With: with}, nil
 	})
 	switch {
@@ -239,4 +247,40 @@ func (r *Renewals) SweepDone(ctx context.Context, year int, at time.Time) error 
 		return err
 	}
 	return r.t.Write(ctx, table.Put(item, table.Condition{}))
+}
+
+// complianceAdds is what an invoice's CEC verdict moving from before's to
+// after's adds to its year's compliance counts: its old verdict's names
+// less one, its new one's plus one; nil when it did not move (or neither
+// was judged).
+func complianceAdds(before, after renewals.Invoice) map[string]int64 {
+	names := func(inv renewals.Invoice) []string {
+		if !inv.CECsJudged {
+			return nil
+		}
+		if len(inv.CECsShort) == 0 {
+			return []string{"met"}
+		}
+		out := []string{"short"}
+		for _, rule := range inv.CECsShort {
+			out = append(out, "short "+rule)
+		}
+		return out
+	}
+	adds := map[string]int64{}
+	for _, n := range names(before) {
+		adds[n]--
+	}
+	for _, n := range names(after) {
+		adds[n]++
+	}
+	for n, v := range adds {
+		if v == 0 {
+			delete(adds, n)
+		}
+	}
+	if len(adds) == 0 {
+		return nil
+	}
+	return adds
 }

@@ -38,6 +38,12 @@ func (s *Stats) Season(ctx context.Context, year int) (map[string]int64, error) 
 	return s.counts(ctx, seasonStatsKey(year))
 }
 
+// Compliance is a renewal year's invoices by CEC verdict ("met", "short",
+// "short <rule>"): one GetItem.
+func (s *Stats) Compliance(ctx context.Context, year int) (map[string]int64, error) {
+	return s.counts(ctx, complianceStatsKey(year))
+}
+
 // Credited is a year's credits and CECs (hundredths) credited by month
 // ("2026-03 credits", "2026-03 cecs"): one GetItem.
 func (s *Stats) Credited(ctx context.Context, year int) (map[string]int64, error) {

@@ -269,3 +269,60 @@ func newYork(t testing.TB) *time.Location {
 	}
 	return ny
 }
+
+// TestStats_Compliance: a renewal year's invoices by CEC verdict follow
+// each invoice's creation and every update that moves its verdict, in the
+// invoice's own write; an update that keeps it, or an invoice never
+// judged, counts nothing.
+func TestStats_Compliance(t *testing.T) {
+	t.Parallel()
+	testkit.EachAdapter(t, func(t *testing.T, tbl table.Table, _ *testkit.Clock) {
+		ctx := t.Context()
+		ren, stats := store.NewRenewals(tbl), store.NewStats(tbl)
+		want := func(w map[string]int64) {
+			t.Helper()
+			got, err := stats.Compliance(ctx, 2027)
+			for k, v := range got {
+				if v == 0 {
+					delete(got, k) // a count moved back to none
+				}
+			}
+			if err != nil || !maps.Equal(got, w) {
+				t.Fatalf("compliance %v, %v; want %v", got, err, w)
+			}
+		}
+		create := func(h string, judged bool, short ...string) {
+			t.Helper()
+			inv := renewals.Invoice{ID: renewals.InvoiceID(h, 2027), HolderID: h, Year: 2027, Currency: "USD", TotalCents: 12500,
+				DueOn: "2027-01-01", Status: renewals.Open, IssuedAt: time.Date(2026, 11, 2, 12, 0, 0, 0, time.UTC), CECsJudged: judged, CECsShort: short}
+			if err := ren.Create(ctx, inv); err != nil {
+				t.Fatal(err)
+			}
+		}
+		create("H-1", true)
+		create("H-2", true, "total")
+		create("H-3", true, "compliance_minimum", "total")
+		create("H-4", false) // from before verdicts were kept
+		want(map[string]int64{"met": 1, "short": 2, "short total": 2, "short compliance_minimum": 1})
+		set := func(h string, judged bool, short ...string) {
+			t.Helper()
+			if _, err := ren.Update(ctx, renewals.InvoiceID(h, 2027), func(inv *renewals.Invoice) ([]outbox.Message, error) {
+				inv.CECsJudged, inv.CECsShort = judged, short
+				return nil, nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		set("H-2", true)          // met now
+		set("H-3", true, "total") // compliance met, total still short
+		set("H-1", true)          // unchanged
+		set("H-4", true, "total") // judged for the first time
+		want(map[string]int64{"met": 2, "short": 2, "short total": 2})
+		// A second create of an invoice counts nothing.
+		if err := ren.Create(ctx, renewals.Invoice{ID: renewals.InvoiceID("H-1", 2027), HolderID: "H-1", Year: 2027, Currency: "USD",
+			TotalCents: 1, DueOn: "2027-01-01", Status: renewals.Open, CECsJudged: true, CECsShort: []string{"total"}}); err == nil {
+			t.Fatal("a second create was taken")
+		}
+		want(map[string]int64{"met": 2, "short": 2, "short total": 2})
+	})
+}
