@@ -71,6 +71,9 @@ func TestBrowser_Dashboard(t *testing.T) {
 		o.open(t, "#/staff/dashboard")
 		o.waitText(t, "#dash-programs", "4 programs in all.")
 		o.waitText(t, "#dash-season-summary", "1 invoiced, 0 paid, 1 outstanding.")
+		// Ana's 2027 CECs: none yet, short.
+		o.waitText(t, "#dash-compliance-summary", "Of 1 invoiced holder, 0 have the CECs the renewal needs and 1 is short.")
+		o.waitText(t, `#dash-compliance-table tr[data-rule="total"]`, "The CECs required")
 		if got := o.text(t, "#dash-programs-table tbody"); !strings.Contains(got, "Draft") || !strings.Contains(got, "Approved") {
 			t.Fatalf("the table: %q", got)
 		}

@@ -141,6 +141,27 @@ func (m CredentialsSet) Message() (outbox.Message, error) {
 	return outbox.New(RenewalsQueue, m)
 }
 
+// Rejudge is the message a write that changed holders' CECs puts in its
+// own transaction (credits written, released, added or withdrawn; a
+// submission decided): the renewals queue's consumer judges each
+// holder's coming renewal again (renewals.Service.Rejudge), so that the
+// office's compliance counts stay current (docs/dashboard.md).
+type Rejudge struct {
+	HolderIDs []string `json:"rejudge"`
+}
+
+// Message is m as an outbox message on RenewalsQueue.
+func (m Rejudge) Message() (outbox.Message, error) { return outbox.New(RenewalsQueue, m) }
+
+// ParseRejudge reads a Rejudge message's body; ok is false when body is
+// another message of the queue (a CredentialsSet).
+func ParseRejudge(body string) (m Rejudge, ok bool) {
+	if err := json.Unmarshal([]byte(body), &m); err != nil || len(m.HolderIDs) == 0 {
+		return Rejudge{}, false
+	}
+	return m, true
+}
+
 // ParseCredentialsSet reads the body of a CredentialsSet message; one
 // without a holder or a time is an error.
 func ParseCredentialsSet(body string) (CredentialsSet, error) {

@@ -55,14 +55,19 @@ var Functions = []Function{
 	{ID: "ProgramInvoicer", Dir: "program-invoicer", Kind: Consumer, Counts: true, Queue: programs.FeeQueue, Sends: []string{notify.Queue}},
 	// A correction after posting tells the holder by email; a filing fee
 	// is paid through the payment provider's checkout.
-	{ID: "AttendanceApi", Dir: "attendance-api", Kind: HTTP, Counts: true, Sends: []string{attendance.Queue, notify.Queue},
+	// A correction's credit, added or withdrawn, has the holder's renewal
+	// judged again (accounts.Rejudge, on the renewals queue).
+	{ID: "AttendanceApi", Dir: "attendance-api", Kind: HTTP, Counts: true, Sends: []string{attendance.Queue, notify.Queue, accounts.RenewalsQueue},
 		Env: []string{"STRIPE_SECRET_KEY_PARAMETER", "CHECKOUT_SUCCESS_URL", "CHECKOUT_CANCEL_URL"}},
 	// The next chunk (or release step) is queued in the write that records
 	// this one done; the last chunk's filing fee invoice is emailed.
-	{ID: "AttendanceCrediter", Dir: "attendance-crediter", Kind: Consumer, Counts: true, Queue: attendance.Queue, Sends: []string{attendance.Queue, notify.Queue}},
+	// Credits written or released have their holders' renewals judged again.
+	{ID: "AttendanceCrediter", Dir: "attendance-crediter", Kind: Consumer, Counts: true, Queue: attendance.Queue,
+		Sends: []string{attendance.Queue, notify.Queue, accounts.RenewalsQueue}},
 	// An import's next chunk is queued in the write that records this one done.
 	{ID: "HolderImporter", Dir: "holder-importer", Kind: Consumer, Queue: holderimport.Queue, Sends: []string{holderimport.Queue}},
-	{ID: "CecApi", Dir: "cec-api", Kind: HTTP, Sends: []string{submissions.Queue, notify.Queue},
+	// A submission approved has the holder's renewal judged again.
+	{ID: "CecApi", Dir: "cec-api", Kind: HTTP, Sends: []string{submissions.Queue, notify.Queue, accounts.RenewalsQueue},
 		Env: []string{"STRIPE_SECRET_KEY_PARAMETER", "CHECKOUT_SUCCESS_URL", "CHECKOUT_CANCEL_URL"}},
 	// The files holders attach are presigned, checked and read here, in
 	// DOCUMENTS_BUCKET: a function of its own, so that the S3 client stays

@@ -38,6 +38,9 @@ type Figures struct {
 	// Season is the renewal season under way: the coming renewal year's
 	// invoices if any are out, else this year's.
 	Season Season
+	// Compliance is the CEC verdicts of the season's renewal year's
+	// invoices (Season.Year): met, or short, and by which rules.
+	Compliance Compliance
 	// Credited is the CECs credited to transcripts per month of the last
 	// twelve (the association's, by the month of the crediting; a
 	// withdrawal is taken off in its own month), every month given.
@@ -51,6 +54,20 @@ type MonthCredits struct {
 	Credits int64
 	CECs    cec.Hours
 }
+
+// Compliance is a renewal year's invoices by the verdict of their
+// holders' CECs, kept current as credits come (docs/dashboard.md).
+type Compliance struct {
+	Year       int
+	Met, Short int64
+	// ShortBy counts the invoices short of each rule (total,
+	// association_minimum, compliance_minimum), in that order; a holder
+	// short of two rules is in both.
+	ShortBy []Count
+}
+
+// RuleOrder is the order of the CEC rules, for the figure.
+var RuleOrder = []string{"total", "association_minimum", "compliance_minimum"}
 
 // ProviderPrograms is one provider's programs by status.
 type ProviderPrograms struct {
@@ -109,6 +126,9 @@ type Store interface {
 	// Season is a renewal year's invoices issued and paid by week, named
 	// "<week> invoiced" and "<week> paid" (one GetItem).
 	Season(ctx context.Context, year int) (map[string]int64, error)
+	// Compliance is a renewal year's invoices by CEC verdict, named
+	// "met", "short" and "short <rule>" (one GetItem).
+	Compliance(ctx context.Context, year int) (map[string]int64, error)
 	// Credited is a year's credits and CECs (in hundredths) credited by
 	// month, named "<yyyy-mm> credits" and "<yyyy-mm> cecs" (one GetItem).
 	Credited(ctx context.Context, year int) (map[string]int64, error)
@@ -144,6 +164,9 @@ func (s *Service) Figures(ctx context.Context, c identity.Caller) (Figures, erro
 		return Figures{}, err
 	}
 	if f.Season, err = s.season(ctx); err != nil {
+		return Figures{}, err
+	}
+	if f.Compliance, err = s.compliance(ctx, f.Season.Year); err != nil {
 		return Figures{}, err
 	}
 	if f.Credited, err = s.credited(ctx); err != nil {
@@ -204,6 +227,30 @@ func (s *Service) season(ctx context.Context) (Season, error) {
 		return out, nil
 	}
 	return Season{Year: now.Year()}, nil
+}
+
+// compliance is year's invoices by CEC verdict: one GetItem.
+func (s *Service) compliance(ctx context.Context, year int) (Compliance, error) {
+	counts, err := s.Store.Compliance(ctx, year)
+	if err != nil {
+		return Compliance{}, err
+	}
+	c := Compliance{Year: year, Met: max(0, counts["met"]), Short: max(0, counts["short"])}
+	for name, n := range counts {
+		if rule, ok := strings.CutPrefix(name, "short "); ok && n > 0 {
+			c.ShortBy = append(c.ShortBy, Count{Key: rule, Value: n})
+		}
+	}
+	slices.SortFunc(c.ShortBy, func(a, b Count) int { return cmp.Or(ruleOrder(a.Key)-ruleOrder(b.Key), cmp.Compare(a.Key, b.Key)) })
+	return c, nil
+}
+
+// ruleOrder places a rule in RuleOrder; one it does not know goes last.
+func ruleOrder(rule string) int {
+	if i := slices.Index(RuleOrder, rule); i >= 0 {
+		return i
+	}
+	return len(RuleOrder)
 }
 
 // lastTwelve is the first day of the twelve months that end with now's

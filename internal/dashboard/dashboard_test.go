@@ -24,7 +24,12 @@ type counters struct {
 	season   map[int]map[string]int64
 	credited map[int]map[string]int64
 	byProv   map[string]map[string]int64
+	comply   map[int]map[string]int64
 	names    map[string]string
+}
+
+func (c counters) Compliance(_ context.Context, year int) (map[string]int64, error) {
+	return c.comply[year], nil
 }
 
 func (c counters) ProgramsByProvider(context.Context) (map[string]map[string]int64, error) {
@@ -79,6 +84,10 @@ func TestService_Figures(t *testing.T) {
 			"P-0": {"draft": 0}, // every program of it moved away: not a provider with programs
 		},
 		names: map[string]string{"P-A": "Acme", "P-B": "Bright", "P-C": "Cedar"},
+		comply: map[int]map[string]int64{
+			2027: {"met": 7, "short": 3, "short compliance_minimum": 1, "short total": 3, "short association_minimum": 0},
+			2028: {"met": 1}, // another year: not this season's
+		},
 		credited: map[int]map[string]int64{
 			2026: {"2026-02 credits": 9, "2026-02 cecs": 900, "2026-03 credits": 40, "2026-03 cecs": 6050, "2026-12 credits": -1, "2026-12 cecs": -150},
 			2027: {"2027-02 credits": 2, "2027-02 cecs": 25},
@@ -125,9 +134,14 @@ func TestService_Figures(t *testing.T) {
 	if !reflect.DeepEqual(f.Credited, wantCredited) {
 		t.Errorf("credited\n got %+v\nwant %+v", f.Credited, wantCredited)
 	}
-	// No 2028 invoices yet on 28 February 2027: the 2027 season.
+	// No 2028 invoices yet on 28 February 2027: the 2027 season, and its
+	// compliance, the rules in their order, none of those short of none.
 	if f.Season.Year != 2027 || f.Season.Invoiced != 0 {
 		t.Errorf("season %+v, want 2027's, empty", f.Season)
+	}
+	wantComply := dashboard.Compliance{Year: 2027, Met: 7, Short: 3, ShortBy: []dashboard.Count{{Key: "total", Value: 3}, {Key: "compliance_minimum", Value: 1}}}
+	if !reflect.DeepEqual(f.Compliance, wantComply) {
+		t.Errorf("compliance\n got %+v\nwant %+v", f.Compliance, wantComply)
 	}
 	store.season = map[int]map[string]int64{2028: {"2027-W44 invoiced": 90, "2027-W45 invoiced": 10, "2027-W45 paid": 30, "2027-W52 paid": 50}}
 	svc.Store = store

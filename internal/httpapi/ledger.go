@@ -263,7 +263,14 @@ func (h recordHandlers) figures(ctx context.Context, r *Request) (Response, erro
 		ByStatus   []countJSON `json:"byStatus"`
 		Total      int64       `json:"total"`
 	}
+	type complianceJSON struct {
+		Year    int         `json:"year"`
+		Met     int64       `json:"met"`
+		Short   int64       `json:"short"`
+		ShortBy []countJSON `json:"shortBy"`
+	}
 	out := struct {
+		Compliance       complianceJSON `json:"compliance"`
 		ProgramsByStatus []countJSON    `json:"programsByStatus"`
 		TopProviders     []providerJSON `json:"topProviders"`
 		Providers        int            `json:"providers"`
@@ -285,6 +292,10 @@ func (h recordHandlers) figures(ctx context.Context, r *Request) (Response, erro
 	for _, r := range f.Revenue {
 		out.Revenue = append(out.Revenue, revenueJSON{Month: r.Month, Currency: r.Currency, ApplicationFees: r.ApplicationFees,
 			FilingFees: r.FilingFees, Renewals: r.Renewals})
+	}
+	out.Compliance = complianceJSON{Year: f.Compliance.Year, Met: f.Compliance.Met, Short: f.Compliance.Short, ShortBy: []countJSON{}}
+	for _, c := range f.Compliance.ShortBy {
+		out.Compliance.ShortBy = append(out.Compliance.ShortBy, countJSON{Key: c.Key, Value: c.Value})
 	}
 	for _, p := range f.TopProviders {
 		pj := providerJSON{ProviderID: p.ID, Name: p.Name, Total: p.Total, ByStatus: make([]countJSON, 0, len(p.ByStatus))}

@@ -348,7 +348,9 @@ func sweepKey(p sweep) string {
 	return daily.PageKey(fmt.Sprintf("page:%s:%d:%s:%d", Job, p.Year, p.On, p.Shard), p.Cursor)
 }
 
-// CredentialsSet is the renewals queue's consumer (accounts.RenewalsQueue):
+// CredentialsSet is the renewals queue's consumer (accounts.RenewalsQueue).
+// A Rejudge message names holders whose CECs a write changed: each one's
+// coming renewal is judged again (Rejudge). Otherwise
 // staff recorded the credentials of the holder the message names. The
 // renewal year is the one that was coming when they did (a message read
 // after New Year's Eve still issues the year it was written in); once that
@@ -359,6 +361,15 @@ func sweepKey(p sweep) string {
 // Any error means "not done": the message comes back, and after its last
 // receive waits in the dead-letter queue.
 func (s *Service) CredentialsSet(ctx context.Context, body string) error {
+	if m, ok := accounts.ParseRejudge(body); ok {
+		var errs []error
+		for _, id := range m.HolderIDs {
+			if err := s.Rejudge(ctx, id); err != nil {
+				errs = append(errs, fmt.Errorf("judge %s again: %w", id, err))
+			}
+		}
+		return errors.Join(errs...)
+	}
 	m, err := accounts.ParseCredentialsSet(body)
 	if err != nil {
 		return err
@@ -390,8 +401,10 @@ func (s *Service) CredentialsSet(ctx context.Context, body string) error {
 	}
 	if created {
 		s.log().InfoContext(ctx, "renewal invoice issued after credentials", "holder", h.ID, "year", year, "invoice", inv.ID)
+		return nil
 	}
-	return nil
+	// Credentials change what the year needs: its verdict, judged again.
+	return s.Rejudge(ctx, h.ID)
 }
 
 // Step names of the renewal view, in order.

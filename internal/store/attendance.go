@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cecportal/cecportal/internal/accounts"
 	"github.com/cecportal/cecportal/internal/attendance"
 	"github.com/cecportal/cecportal/internal/cec"
 	"github.com/cecportal/cecportal/internal/outbox"
@@ -345,10 +346,12 @@ func (a *Attendance) Attendees(ctx context.Context, programID string, holderIDs 
 	return out, nil
 }
 
-// Credit writes credits in transactions of up to 49, each pair guarded by
-// the attendance record's absence, with what they add to the CECs
-// credited by month (creditedOps). A pair whose record exists is refused
-// and the rest of its transaction written again without it.
+// Credit writes credits in transactions of up to 49 (48 across a new
+// year), each pair guarded by the attendance record's absence, with what
+// they add to the CECs credited by month (creditedOps) and the message
+// that judges their holders' renewals again (rejudgeOps). A pair whose
+// record exists is refused and the rest of its transaction written again
+// without it.
 func (a *Attendance) Credit(ctx context.Context, credits []attendance.Credit) ([]int, error) {
 	var refused []int
 	for start := 0; start < len(credits); {
@@ -367,17 +370,22 @@ func (a *Attendance) Credit(ctx context.Context, credits []attendance.Credit) ([
 				}
 				ops = append(ops, pair...)
 			}
-			ops = append(ops, a.creditedOps(1, func(yield func(attendance.Credit) bool) {
+			written := func(yield func(attendance.Credit) bool) {
 				for _, i := range group {
 					if !yield(credits[i]) {
 						return
 					}
 				}
-			})...)
+			}
+			rejudge, err := rejudgeOps(written)
+			if err != nil {
+				return nil, err
+			}
+			ops = append(append(ops, a.creditedOps(1, written)...), rejudge...)
 			// Another writer on these items: write the group again, within
 			// the bounds of any contention (ErrContended, the message then
 			// comes back).
-			err := table.RetryContended(ctx, func() (bool, error) {
+			err = table.RetryContended(ctx, func() (bool, error) {
 				err := a.t.Write(ctx, ops...)
 				return errors.Is(err, table.ErrConflict), err
 			})
@@ -403,7 +411,8 @@ func (a *Attendance) Credit(ctx context.Context, credits []attendance.Credit) ([
 
 // fill is the end of the transaction that starts at credits[start]: as
 // many credits as fit, each with opsEach operations, beside one counter
-// Add per year of the credits' writes (creditedOps).
+// Add per year of the credits' writes (creditedOps) and the message that
+// judges their holders' renewals again (rejudgeOps).
 func (a *Attendance) fill(credits []attendance.Credit, start, opsEach int) int {
 	years := map[int]bool{}
 	end := start
@@ -413,12 +422,33 @@ func (a *Attendance) fill(credits []attendance.Credit, start, opsEach int) int {
 		if !years[y] {
 			n++
 		}
-		if (end-start+1)*opsEach+n > table.MaxTransactOps {
+		if (end-start+1)*opsEach+n+1 > table.MaxTransactOps {
 			break
 		}
 		years[y] = true
 	}
 	return end
+}
+
+// rejudgeOps is the message, in the write that changes holders' CECs,
+// that has the renewals queue judge their coming renewals again (the
+// office's compliance counts: accounts.Rejudge); none for held credits,
+// which count only once released.
+func rejudgeOps(credits iter.Seq[attendance.Credit]) ([]table.Op, error) {
+	var ids []string
+	for c := range credits {
+		if !c.Held && !slices.Contains(ids, c.HolderID) {
+			ids = append(ids, c.HolderID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	m, err := accounts.Rejudge{HolderIDs: ids}.Message()
+	if err != nil {
+		return nil, err
+	}
+	return OutboxOps(m)
 }
 
 // creditedOps is what credits written (sign 1) or withdrawn (-1) add to
@@ -625,6 +655,11 @@ func (a *Attendance) Withdraw(ctx context.Context, c attendance.Correction, msgs
 	// The CECs credited by month count the withdrawal in its own month,
 	// as the ledger counts a refund in its.
 	ops = append(ops, a.creditedOps(-1, slices.Values([]attendance.Credit{{Hours: c.Hours, Credited: c.At}}))...)
+	rejudge, err := rejudgeOps(slices.Values([]attendance.Credit{{HolderID: c.HolderID}}))
+	if err != nil {
+		return err
+	}
+	ops = append(ops, rejudge...)
 	// The program's badge, if the holder downloaded one, is revoked with
 	// the credit; if none, none may be issued meanwhile (Badges.Record
 	// checks the credit): a race between the two reads again.
@@ -659,7 +694,11 @@ func (a *Attendance) AddCredit(ctx context.Context, cr attendance.Credit, c atte
 	if err != nil {
 		return err
 	}
-	ops = append(ops, a.creditedOps(1, slices.Values([]attendance.Credit{cr}))...)
+	rejudge, err := rejudgeOps(slices.Values([]attendance.Credit{cr}))
+	if err != nil {
+		return err
+	}
+	ops = append(append(ops, a.creditedOps(1, slices.Values([]attendance.Credit{cr}))...), rejudge...)
 	all := append(append(pair, ops...), out...)
 	// The credited-by-month counter is an item every crediting writes: a
 	// transaction that meets another on it is written again (ErrContended,

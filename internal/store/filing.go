@@ -90,8 +90,9 @@ func (a *Attendance) Held(ctx context.Context, uploadID string, limit int) ([]at
 
 // Release writes each held credit to the transcript, its attendance record
 // as credited and the deletion of its held item (which must exist) in
-// transactions of up to 33 (32 across a new year), with what they add to
-// the CECs credited by month; a credit whose held item is gone was
+// transactions of up to 32, with what they add to
+// the CECs credited by month and the message that judges their holders'
+// renewals again; a credit whose held item is gone was
 // released by another delivery and is left out of a second try.
 func (a *Attendance) Release(ctx context.Context, credits []attendance.Credit) error {
 	credits = slices.Clone(credits)
@@ -112,8 +113,12 @@ func (a *Attendance) Release(ctx context.Context, credits []attendance.Credit) e
 				pair[0].Cond = table.Condition{} // the record exists: it is rewritten, credited
 				ops = append(ops, append(pair, table.Delete(heldKey(c.UploadID, c.HolderID), table.IfExists()))...)
 			}
-			ops = append(ops, a.creditedOps(1, slices.Values(group))...)
-			err := table.RetryContended(ctx, func() (bool, error) {
+			rejudge, err := rejudgeOps(slices.Values(group))
+			if err != nil {
+				return err
+			}
+			ops = append(append(ops, a.creditedOps(1, slices.Values(group))...), rejudge...)
+			err = table.RetryContended(ctx, func() (bool, error) {
 				err := a.t.Write(ctx, ops...)
 				return errors.Is(err, table.ErrConflict), err
 			})

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"testing"
 	"time"
 
@@ -203,6 +204,26 @@ func TestStats_Credited(t *testing.T) {
 		assertCredited(t, tbl, batch)
 		want(2026, map[string]int64{"2026-12 credits": 70, "2026-12 cecs": cecs26})
 		want(2027, map[string]int64{"2027-01 credits": 40, "2027-01 cecs": cecs27})
+		// Each transaction also asked for its holders' renewals to be judged
+		// again (accounts.Rejudge): every holder credited, once.
+		rejudged := func() []string {
+			t.Helper()
+			pending, err := store.NewOutbox(tbl).Pending(ctx, time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC), 1000)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids []string
+			for _, m := range pending {
+				if r, ok := accounts.ParseRejudge(string(m.Body)); ok && m.Queue == accounts.RenewalsQueue {
+					ids = append(ids, r.HolderIDs...)
+				}
+			}
+			slices.Sort(ids)
+			return ids
+		}
+		if got := rejudged(); !slices.Equal(got, holderIDs(batch)) {
+			t.Fatalf("holders to judge again: %d, want the %d credited", len(got), len(batch))
+		}
 		// Credited again (a redelivered chunk): refused, counting nothing.
 		if refused, err := repo.Credit(ctx, batch[68:72]); err != nil || len(refused) != 4 {
 			t.Fatalf("credited twice: refused %v, %v", refused, err)

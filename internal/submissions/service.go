@@ -788,6 +788,13 @@ func (s *Service) Decide(ctx context.Context, c identity.Caller, id string, d De
 			return nil, err
 		}
 		msgs := []outbox.Message{m}
+		if len(approved) > 0 { // the holder's CECs changed: their renewal, judged again
+			rj, err := accounts.Rejudge{HolderIDs: []string{sub.HolderID}}.Message()
+			if err != nil {
+				return nil, err
+			}
+			msgs = append(msgs, rj)
+		}
 		if !d.Approve && slices.ContainsFunc(sub.Items, func(it Item) bool { return len(it.Documents) > 0 }) {
 			// Refused whole: its files go, in a step of their own after
 			// this write (the store of files is not the table's).

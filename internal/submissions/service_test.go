@@ -400,9 +400,12 @@ func TestService_Decide(t *testing.T) {
 			got.Items[0].Decision != submissions.ActivityApprove || got.Items[1].Decision != submissions.ActivityApprove {
 			t.Fatalf("approved: %+v %+v", got, got.Result)
 		}
-		mails := w.relay.Take()
-		if len(mails) != 1 || !strings.Contains(mails[0].Body, "submission_decision") {
-			t.Fatalf("mails %+v", mails)
+		// The decision's mail, and the holder's renewal judged again (the
+		// office's compliance counts), in the decision's write.
+		msgs := w.relay.Take()
+		if len(msgs) != 2 || !strings.Contains(msgs[0].Body, "submission_decision") ||
+			msgs[1].Queue != accounts.RenewalsQueue || msgs[1].Body != `{"rejudge":["`+sub.HolderID+`"]}` {
+			t.Fatalf("messages %+v", msgs)
 		}
 		st, err := w.tr.Status(ctx, holder("ana"), 2028)
 		if err != nil || !st.Year.Met || st.Year.Counted != cec.Of(6) || len(st.Entries) != 3 {

@@ -72,6 +72,30 @@ function revenueSection(revenue, width) {
       revenue.map((r) => [r.month, r.currency || currency, cents(r.applicationFeesCents), cents(r.filingFeesCents), cents(r.renewalsCents)]))));
 }
 
+/** A CEC rule a holder may be short of, in words. */
+const ruleWords = {
+  total: "The CECs required",
+  association_minimum: "The minimum from the association",
+  compliance_minimum: "The compliance minimum",
+};
+
+/** The section of the CEC compliance of the season's renewal year. */
+function complianceSection(c, width) {
+  const all = c.met + c.short;
+  return h("section", { id: "dash-compliance", "aria-labelledby": "dash-compliance-heading" },
+    h("h2", { id: "dash-compliance-heading" }, `CECs for the ${c.year} renewal`),
+    all
+      ? [h("p", { id: "dash-compliance-summary" }, `Of ${all} invoiced ${all === 1 ? "holder" : "holders"}, ${c.met} ${c.met === 1 ? "has" : "have"} the CECs the renewal needs and ${c.short} ${c.short === 1 ? "is" : "are"} short. Kept current as credits come.`),
+        barChart([{ key: "met", value: c.met }, { key: "short", value: c.short }], (k) => (k === "met" ? "Met" : "Short"), width),
+        c.shortBy.length
+          ? table("Holders short, by rule", ["Short of", "Holders"],
+            c.shortBy.map((r) => h("tr", { dataset: { rule: r.key } }, h("td", {}, ruleWords[r.key] || r.key), h("td", {}, String(r.value)))), { id: "dash-compliance-table" })
+          : null,
+        h("div", { class: "actions" }, csvButton("dash-compliance-csv", `cecs-${c.year}-renewal.csv`, ["Verdict", "Holders"],
+          [["Met", c.met], ["Short", c.short], ...c.shortBy.map((r) => [`Short of: ${ruleWords[r.key] || r.key}`, r.value])]))]
+      : h("p", { id: "dash-compliance-none" }, `No ${c.year} renewal invoice has been issued yet.`));
+}
+
 /** The section of the providers with the most programs. */
 function providersSection(top, providers, width) {
   const status = (p, s) => p.byStatus.find((c) => c.key === s)?.value || 0;
@@ -159,6 +183,7 @@ export async function dashboard(main) {
       : h("p", { id: "dash-programs-none" }, "No program has been applied for yet.")),
   providersSection(f.topProviders, f.providers, width),
   seasonSection(f.season, width),
+  complianceSection(f.compliance, width),
   creditedSection(f.credited, width),
   revenueSection(f.revenue, width));
 }
