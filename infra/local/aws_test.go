@@ -311,3 +311,15 @@ func hasString(item map[string]types.AttributeValue, s string) bool {
 	}
 	return false
 }
+
+// startStackOn starts the stack on backend: "embedded", or "aws" against
+// a moto_server of the test's own (a table of its own).
+func startStackOn(t *testing.T, backend string) *running {
+	t.Helper()
+	if backend != "aws" {
+		return startStack(t, nil)
+	}
+	srv := startMoto(t)
+	return startStack(t, map[string]string{"CECPORTAL_BACKEND": "aws", "AWS_ENDPOINT_URL": srv.Endpoint,
+		"TABLE_NAME": fmt.Sprintf("cecportal-test-%d", time.Now().UnixNano()), "MAIL_FROM": "cec@example.org"})
+}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"testing"
 	"time"
 )
@@ -14,13 +13,7 @@ import (
 func TestLocalStack_Compliance(t *testing.T) {
 	for _, backend := range []string{"embedded", "aws"} {
 		t.Run(backend, func(t *testing.T) {
-			env := map[string]string{}
-			if backend == "aws" {
-				srv := startMoto(t)
-				env = map[string]string{"CECPORTAL_BACKEND": "aws", "AWS_ENDPOINT_URL": srv.Endpoint,
-					"TABLE_NAME": fmt.Sprintf("cecportal-compliance-%d", time.Now().UnixNano()), "MAIL_FROM": "cec@example.org"}
-			}
-			st := startStack(t, env)
+			st := startStackOn(t, backend)
 			c := &client{t: t, base: st.URL}
 			c.do("PUT", "/dev/clock", "", map[string]any{"now": "2026-11-10T10:00:00-05:00"}, 200, nil)
 			staff := c.token("sub-staff", "staff", "office@example.org")
