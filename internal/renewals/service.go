@@ -166,10 +166,12 @@ func ShortRules(y credits.Year) []string {
 	return slices.Compact(out)
 }
 
-// Rejudge judges holder's coming renewal again and keeps its invoice's
-// verdict current (and with it the office's compliance counts, in the
-// invoice's write): nothing to do before the invoice exists, or when the
-// verdict stands. A holder who is gone is nothing to do either.
+// Rejudge judges holder's coming renewal again, and the one before it
+// (still in its grace period, a late report of last year's program counts
+// for it), and keeps each invoice's verdict current (and with it the
+// office's compliance counts, in the invoice's write): nothing to do for
+// a renewal without an invoice, or when the verdict stands. A holder who
+// is gone is nothing to do either.
 func (s *Service) Rejudge(ctx context.Context, holderID string) error {
 	h, err := s.Holders.Holder(ctx, holderID)
 	if errors.Is(err, accounts.ErrNotFound) {
@@ -178,7 +180,17 @@ func (s *Service) Rejudge(ctx context.Context, holderID string) error {
 	if err != nil {
 		return fmt.Errorf("read holder %s: %w", holderID, err)
 	}
-	year := s.comingPeriod(h, s.Clock.Now()).Year
+	coming := s.comingPeriod(h, s.Clock.Now()).Year
+	for _, year := range []int{coming - max(1, s.Policy.Renewal.PeriodYears), coming} {
+		if err := s.rejudge(ctx, h, year); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// rejudge keeps the verdict of h's invoice of year current, if there is one.
+func (s *Service) rejudge(ctx context.Context, h accounts.Holder, year int) error {
 	inv, err := s.Store.Get(ctx, InvoiceID(h.ID, year))
 	if errors.Is(err, ErrNotFound) {
 		return nil

@@ -995,4 +995,23 @@ func TestService_Rejudge(t *testing.T) {
 	if err := e.svc.Rejudge(ctx, "H-NOSUCH"); err != nil {
 		t.Fatalf("a holder who is gone: %v", err)
 	}
+	// In January the coming renewal is 2028's, but 2027's is in its grace
+	// period: a December program reported late counts for it, and moves it.
+	b := e.holder(t, "b", "CAM")
+	invB, _, err := e.svc.EnsureInvoice(ctx, b, 2027)
+	if err != nil || len(invB.CECsShort) == 0 {
+		t.Fatalf("b issued: %+v, %v", invB, err)
+	}
+	e.clk.Set(time.Date(2027, 1, 12, 15, 0, 0, 0, time.UTC))
+	if refused, err := store.NewAttendance(e.tbl).Credit(ctx, []attendance.Credit{{ProgramID: "PRG-2", HolderID: b.ID, UploadID: "U-2",
+		Line: 2, Completed: roster.Date{Year: 2026, Month: time.December, Day: 15}, Title: "Ethics", ProviderID: "P-1", ProviderName: "Acme",
+		Hours: cec.Of(6), Compliance: true, Credited: e.clk.Now()}}); err != nil || len(refused) != 0 {
+		t.Fatalf("credit b: %v, %v", refused, err)
+	}
+	if err := e.svc.Rejudge(ctx, b.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got := counts(); !maps.Equal(got, map[string]int64{"met": 2}) {
+		t.Fatalf("after b's late credit %v, want both met", got)
+	}
 }
