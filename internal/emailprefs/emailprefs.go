@@ -73,9 +73,6 @@ type Prefs struct {
 	Off       []string // topic codes, sorted
 	UpdatedAt time.Time
 	Via       string // ViaAccount or ViaLink; empty before any change
-	// Version counts the writes: SetPrefs writes over the version read
-	// only (0: none yet), so that two changes at once both stand.
-	Version int64
 }
 
 // How a choice was made.
@@ -91,40 +88,11 @@ func (p Prefs) Wants(topic string) bool { return !slices.Contains(p.Off, topic) 
 type Store interface {
 	// Prefs reads an account's; the zero Prefs when it never chose.
 	Prefs(ctx context.Context, a Account) (Prefs, error)
-	// SetPrefs writes them whole as version p.Version+1, if the stored
-	// version is still p.Version (none for 0); else ErrChanged.
-	SetPrefs(ctx context.Context, a Account, p Prefs) error
-}
-
-// ErrChanged: the choices changed since they were read.
-var ErrChanged = errors.New("emailprefs: changed since read")
-
-// attempts bounds how often a change is made again over another.
-const attempts = 4
-
-// change applies edit to a's choices, read afresh each time another
-// change came first; edit returns false to write nothing.
-func (s *Service) change(ctx context.Context, a Account, edit func(p *Prefs) bool) (Prefs, error) {
-	for range attempts {
-		p, err := s.Store.Prefs(ctx, a)
-		if err != nil {
-			return Prefs{}, err
-		}
-		if !edit(&p) {
-			return p, nil
-		}
-		p.UpdatedAt = s.Clock.Now().UTC()
-		err = s.Store.SetPrefs(ctx, a, p)
-		if errors.Is(err, ErrChanged) {
-			continue
-		}
-		if err != nil {
-			return Prefs{}, err
-		}
-		p.Version++
-		return p, nil
-	}
-	return Prefs{}, fault.New(fault.Conflict, "conflict", "the choices kept changing as they were saved: try again")
+	// Update reads an account's, applies edit (false: write nothing) and
+	// writes them over the version it read, reading again when another
+	// change came first, so that two changes at once both stand; the
+	// choices as they stand after.
+	Update(ctx context.Context, a Account, edit func(p *Prefs) bool) (Prefs, error)
 }
 
 // Me resolves the caller's own account.
@@ -216,8 +184,8 @@ func (s *Service) SetMine(ctx context.Context, c identity.Caller, audience strin
 	if err != nil {
 		return View{}, err
 	}
-	p, err := s.change(ctx, a, func(p *Prefs) bool {
-		p.Off, p.Via = sortedSet(off), ViaAccount
+	p, err := s.Store.Update(ctx, a, func(p *Prefs) bool {
+		p.Off, p.Via, p.UpdatedAt = sortedSet(off), ViaAccount, s.Clock.Now().UTC()
 		return true
 	})
 	if err != nil {
@@ -327,11 +295,11 @@ func (s *Service) Unsubscribe(ctx context.Context, token string) (Link, error) {
 	if err != nil {
 		return Link{}, err
 	}
-	if _, err := s.change(ctx, a, func(p *Prefs) bool {
+	if _, err := s.Store.Update(ctx, a, func(p *Prefs) bool {
 		if !p.Wants(t.Code) {
 			return false // stopped already: nothing to write
 		}
-		p.Off, p.Via = sortedSet(append(p.Off, t.Code)), ViaLink
+		p.Off, p.Via, p.UpdatedAt = sortedSet(append(p.Off, t.Code)), ViaLink, s.Clock.Now().UTC()
 		return true
 	}); err != nil {
 		return Link{}, err

@@ -15,7 +15,8 @@ import (
 //	PROVIDER#<id>  EMAILPREFS   a provider's
 //
 // In the account's own partition: the mail sender reads one (GetItem) per
-// optional email, the account's page reads and writes it whole.
+// optional email, the account's page reads it and writes it whole, over
+// the version it read (Update).
 type EmailPrefs struct{ t table.Table }
 
 var _ emailprefs.Store = (*EmailPrefs)(nil)
@@ -35,48 +36,60 @@ type emailPrefsItem struct {
 
 // Prefs reads a's choices; none when it never chose.
 func (s *EmailPrefs) Prefs(ctx context.Context, a emailprefs.Account) (emailprefs.Prefs, error) {
+	p, _, err := s.read(ctx, a)
+	return p, err
+}
+
+// read is a's choices and the version they are at (0: none stored, as
+// no stored choices are at version 0: the first write is version 1).
+func (s *EmailPrefs) read(ctx context.Context, a emailprefs.Account) (emailprefs.Prefs, int64, error) {
 	k, err := emailPrefsKey(a)
 	if err != nil {
-		return emailprefs.Prefs{}, err
+		return emailprefs.Prefs{}, 0, err
 	}
 	item, err := s.t.Get(ctx, k)
 	if errors.Is(err, table.ErrNotFound) {
-		return emailprefs.Prefs{}, nil
+		return emailprefs.Prefs{}, 0, nil
 	}
 	if err != nil {
-		return emailprefs.Prefs{}, fmt.Errorf("read email choices of %s: %w", k.PK, err)
+		return emailprefs.Prefs{}, 0, fmt.Errorf("read email choices of %s: %w", k.PK, err)
 	}
 	var it emailPrefsItem
 	if err := table.Unmarshal(item, &it); err != nil {
-		return emailprefs.Prefs{}, err
+		return emailprefs.Prefs{}, 0, err
 	}
-	return emailprefs.Prefs{Off: it.Off, UpdatedAt: parseTime(it.UpdatedAt), Via: it.Via, Version: it.Version}, nil
+	return emailprefs.Prefs{Off: it.Off, UpdatedAt: parseTime(it.UpdatedAt), Via: it.Via}, it.Version, nil
 }
 
-// SetPrefs writes a's choices whole as the next version, over the one
-// they were read at only (emailprefs.ErrChanged otherwise).
-func (s *EmailPrefs) SetPrefs(ctx context.Context, a emailprefs.Account, p emailprefs.Prefs) error {
+// errUnchanged ends an update whose edit changed nothing.
+var errUnchanged = errors.New("email choices unchanged")
+
+// Update is the read-modify-write of a's choices (table.UpdateVersioned,
+// which creates them the first time): edit changes them, or returns false
+// to write nothing; the choices as they stand after.
+func (s *EmailPrefs) Update(ctx context.Context, a emailprefs.Account, edit func(p *emailprefs.Prefs) bool) (emailprefs.Prefs, error) {
 	k, err := emailPrefsKey(a)
 	if err != nil {
-		return err
+		return emailprefs.Prefs{}, err
 	}
-	item, err := table.Marshal(emailPrefsItem{PK: k.PK, SK: k.SK, Type: "email-prefs", Off: p.Off, UpdatedAt: formatTime(p.UpdatedAt),
-		Via: p.Via, Version: p.Version + 1})
-	if err != nil {
-		return err
+	var p emailprefs.Prefs
+	err = table.UpdateVersioned(ctx, s.t, func() (table.Versioned, error) {
+		var version int64
+		var err error
+		if p, version, err = s.read(ctx, a); err != nil {
+			return table.Versioned{}, err
+		}
+		if !edit(&p) {
+			return table.Versioned{}, errUnchanged
+		}
+		item, err := table.Marshal(emailPrefsItem{PK: k.PK, SK: k.SK, Type: "email-prefs", Off: p.Off, UpdatedAt: formatTime(p.UpdatedAt),
+			Via: p.Via, Version: version + 1})
+		return table.Versioned{Item: item, Version: version, New: version == 0}, err
+	})
+	if err != nil && !errors.Is(err, errUnchanged) {
+		return emailprefs.Prefs{}, fmt.Errorf("write email choices of %s: %w", k.PK, err)
 	}
-	cond := table.IfNotExists()
-	if p.Version > 0 {
-		cond = table.IfEqual("version", table.N(p.Version))
-	}
-	err = s.t.Write(ctx, table.Put(item, cond))
-	if table.IsConditionFailed(err) || errors.Is(err, table.ErrConflict) {
-		return emailprefs.ErrChanged
-	}
-	if err != nil {
-		return fmt.Errorf("write email choices of %s: %w", k.PK, err)
-	}
-	return nil
+	return p, nil
 }
 
 // emailPrefsKey is the item of a's choices, in its own partition.

@@ -53,10 +53,12 @@ func RetryContended(ctx context.Context, attempt func() (lost bool, err error)) 
 
 // Versioned is one attempt of a versioned read-modify-write: Item, the
 // record as changed, is put only if the record still has the version
-// Version it was read at; With are written in the same transaction.
+// Version it was read at, or, when New (it was read as absent), only if it
+// still does not exist; With are written in the same transaction.
 type Versioned struct {
 	Item    Item
 	Version int64
+	New     bool
 	With    []Op
 }
 
@@ -82,7 +84,11 @@ func UpdateVersioned(ctx context.Context, t Table, next func() (Versioned, error
 		// that this attempt did happen, so it is not applied a second time.
 		mark := writeMark()
 		v.Item[markAttr] = S(mark)
-		err = t.Write(ctx, append([]Op{Put(v.Item, IfEqual(versionAttr, N(v.Version)))}, v.With...)...)
+		cond := IfEqual(versionAttr, N(v.Version))
+		if v.New {
+			cond = IfNotExists()
+		}
+		err = t.Write(ctx, append([]Op{Put(v.Item, cond)}, v.With...)...)
 		switch {
 		case err == nil:
 			return false, nil

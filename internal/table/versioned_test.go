@@ -89,6 +89,23 @@ func TestUpdateVersioned_Contention(t *testing.T) {
 			t.Fatalf("err = %v after %d tries; want the condition on %s, named, after one try", err, tries, other)
 		}
 	})
+	t.Run("NewCreates", func(t *testing.T) {
+		// Read as absent (New): created, and only while still absent.
+		tbl := testkit.NewBolt(t, testkit.OpenBolt(t, filepath.Join(t.TempDir(), "local.db")), testkit.NewClock())
+		fresh := table.Item{table.AttrPK: table.S("HOLDER#H-2"), table.AttrSK: table.S("EMAILPREFS"), "version": table.N(1)}
+		create := func() (table.Versioned, error) { return table.Versioned{Item: fresh, New: true}, nil }
+		if err := table.UpdateVersioned(t.Context(), tbl, create); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tbl.Get(t.Context(), table.KeyOf(fresh)); err != nil {
+			t.Fatalf("not created: %v", err)
+		}
+		ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond) // no budget for retries
+		defer cancel()
+		if err := table.UpdateVersioned(ctx, tbl, create); !errors.Is(err, table.ErrContended) {
+			t.Fatalf("a second create over it: %v, want a lost race", err)
+		}
+	})
 	t.Run("CallersErrorEndsIt", func(t *testing.T) {
 		stop := errors.New("no change")
 		tbl := &losingTable{}
